@@ -1,0 +1,158 @@
+"""Numba kernels shared by the exact core and the learners.
+
+Every kernel is ``@njit(cache=True)`` and takes float64 arrays in the library's layout:
+episodic kernels ``P4[hp, s, a, s']`` with ``hp`` of length 1 (stationary) or H, rewards
+``R3[h, s, a]``. Random kernels take a ``numpy.random.Generator`` so a compiled run draws the
+same numbers as the seed says, bit for bit.
+
+Reward-noise codes follow :class:`mdptheory.tabular.RewardNoise`: 0 deterministic,
+1 Bernoulli, 2 Gaussian with ``sigma``.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+from numba import njit
+
+BACKEND = f"numba {numba.__version__}"
+"""Name of the JIT backend recorded in results."""
+
+
+@njit(cache=True)
+def sample_categorical(probabilities: np.ndarray, uniform: float) -> int:
+    """Index ``i`` with ``cumsum[i-1] <= uniform < cumsum[i]`` (inverse-CDF sampling).
+
+    Rounding can leave the total just below 1; a ``uniform`` beyond it falls on the last index
+    with positive probability.
+    """
+    total = 0.0
+    last_positive = 0
+    for i in range(probabilities.shape[0]):
+        p = probabilities[i]
+        if p > 0.0:
+            last_positive = i
+            total += p
+            if uniform < total:
+                return i
+    return last_positive
+
+
+@njit(cache=True)
+def draw_reward(mean: float, noise_code: int, sigma: float, rng) -> float:
+    """One reward sample around ``mean`` under the given noise model."""
+    if noise_code == 0:
+        return mean
+    if noise_code == 1:
+        return 1.0 if rng.random() < mean else 0.0
+    return mean + sigma * rng.standard_normal()
+
+
+@njit(cache=True)
+def stage_index(P4: np.ndarray, h: int) -> int:
+    """Index of stage ``h`` in a kernel whose stage axis has length 1 or H."""
+    return h if P4.shape[0] > 1 else 0
+
+
+@njit(cache=True)
+def rollout_episode(P4: np.ndarray, R3: np.ndarray, noise_code: int, sigma: float,
+                    initial: np.ndarray, policy: np.ndarray, rng):
+    """Run one episode of a deterministic policy ``policy[h, s]``.
+
+    Returns ``states`` (H + 1,), ``actions`` (H,) and sampled ``rewards`` (H,).
+    """
+    H = R3.shape[0]
+    states = np.empty(H + 1, dtype=np.int64)
+    actions = np.empty(H, dtype=np.int64)
+    rewards = np.empty(H, dtype=np.float64)
+    s = sample_categorical(initial, rng.random())
+    for h in range(H):
+        a = policy[h, s]
+        states[h] = s
+        actions[h] = a
+        rewards[h] = draw_reward(R3[h, s, a], noise_code, sigma, rng)
+        s = sample_categorical(P4[stage_index(P4, h), s, a], rng.random())
+    states[H] = s
+    return states, actions, rewards
+
+
+@njit(cache=True)
+def rollout_episode_stochastic(P4: np.ndarray, R3: np.ndarray, noise_code: int, sigma: float,
+                               initial: np.ndarray, policy: np.ndarray, rng):
+    """As :func:`rollout_episode` for a stochastic policy ``policy[h, s, a]``."""
+    H = R3.shape[0]
+    states = np.empty(H + 1, dtype=np.int64)
+    actions = np.empty(H, dtype=np.int64)
+    rewards = np.empty(H, dtype=np.float64)
+    s = sample_categorical(initial, rng.random())
+    for h in range(H):
+        a = sample_categorical(policy[h, s], rng.random())
+        states[h] = s
+        actions[h] = a
+        rewards[h] = draw_reward(R3[h, s, a], noise_code, sigma, rng)
+        s = sample_categorical(P4[stage_index(P4, h), s, a], rng.random())
+    states[H] = s
+    return states, actions, rewards
+
+
+@njit(cache=True)
+def rollout_csr(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, n_actions: int,
+                R3: np.ndarray, noise_code: int, sigma: float, initial: np.ndarray,
+                policy: np.ndarray, rng):
+    """As :func:`rollout_episode` for a stationary sparse kernel in CSR form (row s*A + a)."""
+    H = R3.shape[0]
+    states = np.empty(H + 1, dtype=np.int64)
+    actions = np.empty(H, dtype=np.int64)
+    rewards = np.empty(H, dtype=np.float64)
+    s = sample_categorical(initial, rng.random())
+    for h in range(H):
+        a = policy[h, s]
+        states[h] = s
+        actions[h] = a
+        rewards[h] = draw_reward(R3[h, s, a], noise_code, sigma, rng)
+        row = s * n_actions + a
+        start, stop = indptr[row], indptr[row + 1]
+        s = indices[start + sample_categorical(data[start:stop], rng.random())]
+    states[H] = s
+    return states, actions, rewards
+
+
+@njit(cache=True)
+def backward_induction_kernel(P4: np.ndarray, R3: np.ndarray):
+    """Optimal finite-horizon values by backward induction.
+
+    ``Q[h] = R3[h] + P_h V[h + 1]``, ``V[h] = max_a Q[h]``, ``V[H] = 0``; ties go to the
+    smallest action. Returns ``Q`` (H, S, A), ``V`` (H + 1, S) and ``policy`` (H, S).
+    """
+    H, S, A = R3.shape
+    Q = np.empty((H, S, A))
+    V = np.zeros((H + 1, S))
+    policy = np.empty((H, S), dtype=np.int64)
+    for h in range(H - 1, -1, -1):
+        hp = stage_index(P4, h)
+        next_value = V[h + 1]
+        for s in range(S):
+            best = -np.inf
+            best_a = 0
+            for a in range(A):
+                q = R3[h, s, a] + np.dot(P4[hp, s, a], next_value)
+                Q[h, s, a] = q
+                if q > best:
+                    best = q
+                    best_a = a
+            V[h, s] = best
+            policy[h, s] = best_a
+    return Q, V, policy
+
+
+@njit(cache=True)
+def evaluate_deterministic_kernel(P4: np.ndarray, R3: np.ndarray, policy: np.ndarray):
+    """Exact values ``V[h, s]`` (H + 1, S) of a deterministic policy ``policy[h, s]``."""
+    H, S, _ = R3.shape
+    V = np.zeros((H + 1, S))
+    for h in range(H - 1, -1, -1):
+        hp = stage_index(P4, h)
+        for s in range(S):
+            a = policy[h, s]
+            V[h, s] = R3[h, s, a] + np.dot(P4[hp, s, a], V[h + 1])
+    return V

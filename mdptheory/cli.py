@@ -1,0 +1,169 @@
+"""The ``mdptheory`` command.
+
+``mdptheory solve [INSTANCE] [--PARAM VALUE ...]`` solves an MDP exactly and prints V*, the
+optimal policy and the certificate. Without an instance name it solves a built-in random
+(Garnet-style) MDP set by ``--size``, ``--gamma`` and ``--seed``.
+
+``mdptheory check`` runs the registered theorem checks and writes a report (see
+``proofs_check.runner``). ``mdptheory instances`` lists the instance catalogue.
+
+This is the one module of ``mdptheory`` that imports the packages above it, lazily inside its
+commands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+import numpy as np
+
+
+def default_mdp(size: int = 10, n_actions: int = 3, gamma: float = 0.9, seed: int = 0):
+    """The built-in MDP of ``mdptheory solve``: S = ``size`` states, 3 actions, each
+    state-action pair reaching 3 random successors, rewards uniform in [0, 1]."""
+    from mdptheory.seeding import as_generator
+    from mdptheory.tabular import FiniteMDP
+
+    if size < 1:
+        raise ValueError(f"--size must be >= 1, got {size}")
+    rng = as_generator(seed)
+    branching = min(3, size)
+    P = np.zeros((size, n_actions, size))
+    for s in range(size):
+        for a in range(n_actions):
+            successors = rng.choice(size, size=branching, replace=False)
+            P[s, a, successors] = rng.dirichlet(np.ones(branching))
+    R = rng.random((size, n_actions))
+    return FiniteMDP(P, R, gamma, name=f"default(S={size}, A={n_actions}, seed={seed})")
+
+
+def _parse_params(extra: Sequence[str]) -> dict[str, str]:
+    params: dict[str, str] = {}
+    items = list(extra)
+    i = 0
+    while i < len(items):
+        key = items[i]
+        if not key.startswith("--") or len(key) <= 2:
+            raise ValueError(f"expected an instance parameter '--name value', got {key!r}")
+        if "=" in key:
+            name, value = key[2:].split("=", 1)
+            i += 1
+        else:
+            if i + 1 >= len(items):
+                raise ValueError(f"instance parameter {key} has no value")
+            name, value = key[2:], items[i + 1]
+            i += 2
+        params[name.replace("-", "_")] = value
+    return params
+
+
+def _format_array(array: np.ndarray, limit: int = 20) -> str:
+    with np.printoptions(precision=6, suppress=True, linewidth=100, threshold=limit,
+                         edgeitems=5):
+        return np.array2string(np.asarray(array))
+
+
+def _solve_command(args: argparse.Namespace, extra: Sequence[str]) -> int:
+    from mdptheory.planning import solve
+    from mdptheory.tabular import EpisodicMDP, FiniteMDP
+
+    params = _parse_params(extra)
+    if args.instance is None:
+        if params:
+            raise ValueError(f"parameters {sorted(params)} need an instance name "
+                             "(see `mdptheory instances`)")
+        model = default_mdp(args.size, gamma=args.gamma if args.gamma is not None else 0.9,
+                            seed=args.seed if args.seed is not None else 0)
+    else:
+        from instances import make
+
+        if args.gamma is not None:
+            params.setdefault("gamma", str(args.gamma))
+        if args.seed is not None:
+            params.setdefault("seed", str(args.seed))
+        model = make(args.instance, **params)
+    if hasattr(model, "tabular") and not isinstance(model, (FiniteMDP, EpisodicMDP)):
+        model = model.tabular()
+    if hasattr(model, "mdp") and not isinstance(model, (FiniteMDP, EpisodicMDP)):
+        model = model.mdp
+    if not isinstance(model, (FiniteMDP, EpisodicMDP)):
+        # Bandits: the optimum is the best arm.
+        means = np.asarray(model.means)
+        print(f"{model!r}")
+        print(f"optimal arm: {int(model.optimal_arm)}   optimal mean: {float(means.max()):.10g}")
+        print(f"gaps: {_format_array(model.gaps)}")
+        return 0
+    solution = solve(model, method=args.method)
+    print(repr(model))
+    if isinstance(model, EpisodicMDP):
+        start = float(model.initial @ solution.values[0])
+        print(f"V*_1 (stage 1 of {model.H}):\n{_format_array(solution.values[0])}")
+        print(f"V*_1(rho) = {start:.12g}")
+        print(f"optimal policy pi[h, s] (rows are stages):\n{_format_array(solution.policy)}")
+    else:
+        start = float(model.initial @ solution.values)
+        print(f"V*:\n{_format_array(solution.values)}")
+        print(f"V*(rho) = {start:.12g}")
+        print(f"optimal policy pi[s]:\n{_format_array(solution.policy)}")
+    print(f"certificate: max_s |V(s) - V*(s)| <= {solution.bound:.3e}; policy sub-optimality "
+          f"<= {solution.policy_gap:.3e}")
+    print(f"method: {solution.method}, {solution.iterations} iterations, "
+          f"stopped: {solution.stop_reason}")
+    return 0
+
+
+def _instances_command(args: argparse.Namespace) -> int:
+    from instances import available
+
+    for entry in available():
+        params = ", ".join(f"{k}={v!r}" for k, v in entry.parameters.items())
+        print(f"{entry.name:34s} {entry.description}\n{'':34s} ({params})")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mdptheory",
+        description="Exact MDPs and bandits, provable algorithms, theorems as checks.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    solve = sub.add_parser("solve", help="solve an MDP exactly and print V*, the optimal "
+                                         "policy and the certificate",
+                           description="Instance parameters follow the name: "
+                                       "mdptheory solve river_swim --S 8 --H 20")
+    solve.add_argument("instance", nargs="?", default=None,
+                       help="catalogue name (see `mdptheory instances`); default: a built-in "
+                            "random MDP")
+    solve.add_argument("--gamma", type=float, default=None, help="discount (default 0.9)")
+    solve.add_argument("--seed", type=int, default=None, help="seed of a random instance")
+    solve.add_argument("--size", type=int, default=10,
+                       help="number of states of the built-in MDP (default 10)")
+    solve.add_argument("--method", default="auto",
+                       choices=["auto", "backward_induction", "value_iteration",
+                                "policy_iteration", "linear_program"])
+    sub.add_parser("instances", help="list the instance catalogue")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``mdptheory`` console script."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    try:
+        if args.command == "solve":
+            return _solve_command(args, extra)
+        if extra:
+            parser.error(f"unrecognised arguments: {' '.join(extra)}")
+        if args.command == "instances":
+            return _instances_command(args)
+    except ValueError as error:
+        print(f"mdptheory {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    parser.error(f"unknown command {args.command}")
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

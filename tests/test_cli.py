@@ -1,0 +1,40 @@
+"""The mdptheory command."""
+
+import subprocess
+import sys
+
+import numpy as np
+
+from mdptheory.cli import default_mdp, main
+
+
+def test_solve_default_prints_values_policy_and_certificate(capsys):
+    assert main(["solve", "--size", "5", "--gamma", "0.95", "--seed", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "V*" in out and "optimal policy" in out and "certificate" in out
+
+
+def test_solve_methods_agree(capsys):
+    main(["solve", "--size", "4", "--method", "linear_program"])
+    lp = capsys.readouterr().out
+    main(["solve", "--size", "4", "--method", "policy_iteration"])
+    pi = capsys.readouterr().out
+    assert lp.split("V*(rho) = ")[1][:10] == pi.split("V*(rho) = ")[1][:10]
+
+
+def test_default_mdp_is_seeded():
+    a, b = default_mdp(7, seed=4), default_mdp(7, seed=4)
+    np.testing.assert_array_equal(a.P, b.P)
+    assert not np.array_equal(a.P, default_mdp(7, seed=5).P)
+
+
+def test_bad_size_is_a_clear_error(capsys):
+    assert main(["solve", "--size", "0"]) == 2
+    assert "--size must be >= 1" in capsys.readouterr().err
+
+
+def test_console_script_runs():
+    result = subprocess.run([sys.executable, "-m", "mdptheory.cli", "solve", "--size", "3"],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "certificate" in result.stdout

@@ -1,0 +1,81 @@
+"""Shared numba kernels: sampling, rollouts, compiled backward induction."""
+
+import numpy as np
+from hypothesis import given, settings
+
+import mdptheory as mt
+from mdptheory import _kernels
+from proofs_check.strategies import episodic_mdps
+
+
+def test_rollouts_are_reproducible():
+    rng = np.random.default_rng(1)
+    mdp = mt.EpisodicMDP(rng.dirichlet(np.ones(5), size=(5, 2)), rng.random((5, 2)), H=7,
+                         noise="bernoulli")
+    policy = rng.integers(0, 2, size=(7, 5))
+
+    def run(seed):
+        gen = mt.as_generator(seed)
+        return [_kernels.rollout_episode(mdp.P, mdp.R, mdp.noise.code, mdp.noise.sigma,
+                                         mdp.initial, policy, gen) for _ in range(20)]
+
+    first, second = run(3), run(3)
+    for a, b in zip(first, second, strict=True):
+        for x, y in zip(a, b, strict=True):
+            np.testing.assert_array_equal(x, y)
+    assert any(not np.array_equal(a[0], b[0]) for a, b in zip(first, run(4), strict=True))
+
+
+def test_sampling_frequencies_match_probabilities():
+    probabilities = np.array([0.2, 0.0, 0.5, 0.3])
+    gen = np.random.default_rng(0)
+    draws = np.array([_kernels.sample_categorical(probabilities, gen.random())
+                      for _ in range(40_000)])
+    counts = np.bincount(draws, minlength=4) / draws.size
+    assert counts[1] == 0.0
+    np.testing.assert_allclose(counts, probabilities, atol=0.01)
+    # A uniform just below 1 past a rounding-short total lands on the last positive index.
+    assert _kernels.sample_categorical(np.array([0.3, 0.7 - 1e-16, 0.0]), 1 - 1e-17) == 1
+
+
+def test_rollout_state_frequencies_match_occupancy():
+    rng = np.random.default_rng(2)
+    mdp = mt.EpisodicMDP(rng.dirichlet(np.ones(3), size=(3, 2)), rng.random((3, 2)), H=4)
+    policy = rng.integers(0, 2, size=(4, 3))
+    gen = np.random.default_rng(5)
+    counts = np.zeros((4, 3))
+    n = 20_000
+    for _ in range(n):
+        states, _, _ = _kernels.rollout_episode(mdp.P, mdp.R, 0, 0.0, mdp.initial, policy, gen)
+        counts[np.arange(4), states[:4]] += 1
+    np.testing.assert_allclose(counts / n, mt.occupancy(mdp, policy).sum(axis=2), atol=0.015)
+
+
+def test_sparse_rollout_matches_dense_in_distribution():
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(3)
+    P = rng.dirichlet(np.full(4, 0.5), size=(4, 2))
+    csr = sp.csr_array(P.reshape(8, 4))
+    mdp = mt.EpisodicMDP(P, rng.random((4, 2)), H=3)
+    policy = rng.integers(0, 2, size=(3, 4))
+    gen = np.random.default_rng(0)
+    counts = np.zeros(4)
+    for _ in range(20_000):
+        states, _, _ = _kernels.rollout_csr(csr.indptr, csr.indices, csr.data, 2, mdp.R, 0, 0.0,
+                                            mdp.initial, policy, gen)
+        counts[states[3]] += 1
+    final = mt.occupancy(mdp, policy)[2]
+    expected = np.einsum("sa,sat->t", final, P)
+    np.testing.assert_allclose(counts / 20_000, expected, atol=0.015)
+
+
+@settings(max_examples=25, deadline=None)
+@given(episodic_mdps(max_states=4))
+def test_compiled_backward_induction_matches_planner(mdp):
+    Q, V, policy = _kernels.backward_induction_kernel(mdp.P, mdp.R)
+    sol = mt.backward_induction(mdp)
+    np.testing.assert_allclose(V[:-1], sol.values, atol=1e-12)
+    np.testing.assert_allclose(Q, sol.q, atol=1e-12)
+    V_pi = _kernels.evaluate_deterministic_kernel(mdp.P, mdp.R, policy)
+    np.testing.assert_allclose(V_pi[:-1], mt.evaluate(mdp, policy), atol=1e-12)
