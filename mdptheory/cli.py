@@ -123,6 +123,115 @@ def _instances_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _split_hyperparameters(extra: Sequence[str]) -> tuple[list[str], dict[str, str]]:
+    """Separate ``--hp NAME=VALUE`` pairs (learner) from instance parameters."""
+    rest: list[str] = []
+    hyper: dict[str, str] = {}
+    items = list(extra)
+    i = 0
+    while i < len(items):
+        if items[i] == "--hp":
+            if i + 1 >= len(items) or "=" not in items[i + 1]:
+                raise ValueError("--hp expects NAME=VALUE, e.g. --hp bonus=bernstein")
+            name, value = items[i + 1].split("=", 1)
+            hyper[name.replace("-", "_")] = value
+            i += 2
+        else:
+            rest.append(items[i])
+            i += 1
+    return rest, hyper
+
+
+def _curves(traces) -> tuple[np.ndarray, str]:
+    from mdptheory.regret import RegretTrace
+
+    if isinstance(traces[0], RegretTrace):
+        return np.stack([t.cumulative for t in traces]), "cumulative pseudo-regret"
+    return np.stack([t.gap for t in traces]), "gap V*(rho) - V^pi_t(rho)"
+
+
+def _plot_run(traces, learner, model, path, reference=None) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from mdptheory.experiment import summarise
+    from mdptheory.regret import RegretTrace
+
+    summary = summarise(traces)
+    t = np.arange(1, summary.mean.shape[0] + 1)
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    ax.plot(t, summary.mean, color="C0", label=f"{summary.quantity} (mean of {summary.n})")
+    if summary.n > 1:
+        ax.fill_between(t, summary.ci_low, summary.ci_high, color="C0", alpha=0.25,
+                        label=f"{int(100 * summary.ci)}% CI")
+    if isinstance(traces[0], RegretTrace):
+        realised = np.mean([tr.cumulative_realised for tr in traces], axis=0)
+        ax.plot(t, realised, color="C1", lw=0.8, ls="--", label="realised regret (mean)")
+        ax.set_xlabel("episode k")
+    else:
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("iteration t")
+    if reference is not None:
+        label, values = reference
+        ax.plot(t, np.asarray(values)[: t.shape[0]], color="k", ls=":", label=label)
+    ax.set_ylabel(summary.quantity)
+    ax.set_title(f"{type(learner).__name__} on {getattr(model, 'name', None) or model!r}",
+                 fontsize=10)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def _run_command(args: argparse.Namespace, extra: Sequence[str]) -> int:
+    from pathlib import Path
+
+    from algorithms.registry import make_learner
+    from instances import make
+    from mdptheory.experiment import run_seeds, summarise
+    from proofs_check.rates import fit_loglog_slope, geometric_grid
+
+    rest, hyper = _split_hyperparameters(extra)
+    params = _parse_params(rest)
+    learner = make_learner(args.learner, **hyper)
+    model = make(args.instance, **params)
+    out = Path(args.out) / f"{args.learner}__{args.instance}"
+    traces = run_seeds(learner, model, args.budget, seeds=args.seeds, seed=args.seed,
+                       n_jobs=args.jobs, out_dir=out, progress=not args.no_progress)
+    curves, quantity = _curves(traces)
+    summary = summarise(traces)
+    print(f"{args.learner} on {getattr(model, 'name', None) or args.instance}: "
+          f"{args.seeds} seeds x {args.budget}")
+    print(f"final {quantity}: {summary.mean[-1]:.6g} "
+          f"[{summary.ci_low[-1]:.6g}, {summary.ci_high[-1]:.6g}]")
+    budget = curves.shape[1]
+    if budget >= 20 and np.all(curves.mean(axis=0)[budget // 10:] > 0):
+        grid = geometric_grid(max(1, budget // 100), budget, 16, integer=True)
+        fit = fit_loglog_slope(grid, curves[:, grid - 1], tail=0.5, n_boot=500, seed=args.seed)
+        print(f"log-log slope of the {quantity} on the last half of a geometric grid: "
+              f"{fit.slope:.3f} (95% CI [{fit.ci_low:.3f}, {fit.ci_high:.3f}])")
+    reference = None
+    if hasattr(learner, "reference_curve"):
+        reference = learner.reference_curve(model, budget)
+    figure = out / "curve.png"
+    _plot_run(traces, learner, model, figure, reference)
+    print(f"traces: {out}/seed_*/   figure: {figure}")
+    return 0
+
+
+def _learners_command() -> int:
+    from algorithms.registry import available_learners
+
+    for entry in available_learners():
+        defaults = ", ".join(f"{k}={v!r}" for k, v in entry.defaults.items())
+        print(f"{entry.name:20s} {entry.summary}\n{'':20s} ({defaults})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mdptheory",
@@ -143,6 +252,24 @@ def build_parser() -> argparse.ArgumentParser:
                        choices=["auto", "backward_induction", "value_iteration",
                                 "policy_iteration", "linear_program"])
     sub.add_parser("instances", help="list the instance catalogue")
+    run = sub.add_parser("run", help="run a learner on an instance over several seeds, save "
+                                     "the traces and plot the curve",
+                         description="Instance parameters follow the instance name; learner "
+                                     "hyperparameters are given as --hp NAME=VALUE: "
+                                     "mdptheory run ucbvi river_swim --H 10 --hp bonus=bernstein")
+    run.add_argument("learner", help="learner name (see `mdptheory learners`)")
+    run.add_argument("instance", help="catalogue name (see `mdptheory instances`)")
+    run.add_argument("--budget", type=int, default=1000, help="episodes, rounds or iterations")
+    run.add_argument("--seeds", type=int, default=10, help="independent repetitions")
+    run.add_argument("--seed", type=int, default=0, help="root seed (SeedSequence.spawn)")
+    run.add_argument("--jobs", type=int, default=1, help="worker processes (-1: all cores)")
+    run.add_argument("--out", default="mdptheory-runs", help="output folder (resumable)")
+    run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    sub.add_parser("learners", help="list the registered learners")
+    check = sub.add_parser("check", help="run the theorem checks and write a report")
+    from proofs_check.runner import add_arguments
+
+    add_arguments(check)
     return parser
 
 
@@ -154,10 +281,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "solve":
             return _solve_command(args, extra)
+        if args.command == "run":
+            return _run_command(args, extra)
         if extra:
             parser.error(f"unrecognised arguments: {' '.join(extra)}")
         if args.command == "instances":
             return _instances_command(args)
+        if args.command == "learners":
+            return _learners_command()
+        if args.command == "check":
+            from proofs_check.runner import run_from_args
+
+            return run_from_args(args)
     except ValueError as error:
         print(f"mdptheory {args.command}: error: {error}", file=sys.stderr)
         return 2

@@ -38,3 +38,20 @@ def test_console_script_runs():
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     assert "certificate" in result.stdout
+
+
+def test_solve_a_catalogue_instance(capsys):
+    assert main(["solve", "river_swim", "--S", "5", "--H", "12"]) == 0
+    out = capsys.readouterr().out
+    assert "river_swim" in out and "V*_1(rho)" in out
+
+
+def test_solve_rejects_unknown_instance_parameter(capsys):
+    assert main(["solve", "river_swim", "--colour", "blue"]) == 2
+    assert "colour" in capsys.readouterr().err
+
+
+def test_check_writes_a_report(tmp_path, capsys):
+    code = main(["check", "--only", "kakade-langford-2002-pdl", "--out", str(tmp_path)])
+    assert code == 0
+    assert (tmp_path / "report.md").exists() and (tmp_path / "results.json").exists()

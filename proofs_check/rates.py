@@ -1,0 +1,483 @@
+"""Rates from curves: log-log slopes with bootstrap CIs over seeds, ratio bands, rate ratios.
+
+A rate claim such as "regret is O(sqrt T)" is checked on curves ``Y[i, j]`` measured for seed
+``i`` at the points ``x[j]`` of a geometric grid:
+
+* :func:`fit_loglog_slope` fits ``log mean_i Y[i, j] = intercept + slope * log x[j]`` by least
+  squares on the tail of the grid (where the asymptotic rate should show) and resamples the
+  seeds to get a bootstrap confidence interval for the slope;
+* :func:`slope_test` turns the interval into a :class:`~proofs_check.harness.Verdict` against
+  an upper and/or lower bound on the exponent;
+* :func:`ratio_to_rate` and :func:`rate_test` divide the curves by a named rate (``"sqrt"``,
+  ``"log"``, ``"inverse"``, ...) and test that the ratio stays bounded (does not grow) on the
+  tail; this is the sharper test for rates such as ``log T`` whose log-log slope only tends
+  to zero slowly;
+* :func:`ratio_band_test` checks that measured / predicted stays in a band ``[lo, hi]`` across
+  a parameter grid.
+
+The three-way rule used throughout: **pass** if the whole confidence interval is consistent
+with the claim, **fail** if the whole interval contradicts it, **inconclusive** otherwise (the
+interval straddles the bound).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from mdptheory.seeding import SeedLike, as_generator
+from proofs_check.harness import Line, Verdict
+
+RATES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "sqrt": np.sqrt,
+    "log": np.log,
+    "inverse": lambda x: 1.0 / x,
+    "linear": lambda x: x,
+    "sqrt_log": lambda x: np.sqrt(x * np.log(x)),
+}
+"""Named rates ``r(x)`` for :func:`ratio_to_rate`: sqrt x, log x, 1/x, x and sqrt(x log x)."""
+
+RATE_SLOPES: dict[str, float] = {"sqrt": 0.5, "log": 0.0, "inverse": -1.0, "linear": 1.0,
+                                 "sqrt_log": 0.5}
+"""Asymptotic log-log slope of each named rate (the log factor has slope 0 in the limit)."""
+
+
+def geometric_grid(start: float, stop: float, num: int, integer: bool = False) -> np.ndarray:
+    """A geometric grid from ``start`` to ``stop`` (rounded to distinct integers if asked).
+
+    Examples
+    --------
+    >>> geometric_grid(10, 1000, 3).tolist()
+    [10.0, 100.0, 1000.0]
+    >>> geometric_grid(1, 20, 6, integer=True).tolist()
+    [1, 2, 3, 6, 11, 20]
+    """
+    if not (np.isfinite(start) and np.isfinite(stop) and 0 < start < stop):
+        raise ValueError(f"need 0 < start < stop, got start={start!r}, stop={stop!r}")
+    if isinstance(num, bool) or not isinstance(num, (int, np.integer)) or num < 2:
+        raise ValueError(f"num must be an int >= 2, got {num!r}")
+    grid = np.geomspace(float(start), float(stop), int(num))
+    if integer:
+        return np.unique(np.rint(grid).astype(np.int64))
+    return grid
+
+
+@dataclass(frozen=True)
+class SlopeFit:
+    """A log-log slope fitted on the tail of a grid, with a bootstrap CI over seeds.
+
+    Attributes
+    ----------
+    slope : float
+        Least-squares slope of ``log(mean curve)`` against ``log x`` on the tail.
+    ci_low, ci_high : float
+        Percentile bootstrap interval (level ``ci``) of the slope, resampling seeds with
+        replacement. Zero width for a single seed (an exact curve).
+    intercept : float
+        ``log mean ~ intercept + slope * log x`` on the tail.
+    x_tail : ndarray
+        The grid points used.
+    mean_tail : ndarray
+        The mean curve on those points.
+    residual_rms : float
+        Root mean square residual of the log-log fit (large values signal curvature: the tail
+        is not yet a power law).
+    ci, tail : float
+        Confidence level and tail fraction used.
+    n_seeds, n_boot, n_boot_dropped : int
+        Seeds, bootstrap replicates, and replicates dropped because their mean curve was not
+        positive on the tail (the log is undefined there).
+    boot_slopes : ndarray
+        The bootstrap slopes kept.
+    """
+
+    slope: float
+    ci_low: float
+    ci_high: float
+    intercept: float
+    x_tail: np.ndarray
+    mean_tail: np.ndarray
+    residual_rms: float
+    ci: float
+    tail: float
+    n_seeds: int
+    n_boot: int
+    n_boot_dropped: int
+    boot_slopes: np.ndarray
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """The fitted power law ``exp(intercept) * x ** slope``."""
+        return np.exp(self.intercept) * np.asarray(x, dtype=np.float64) ** self.slope
+
+    def contains(self, value: float) -> bool:
+        """True when ``value`` lies in the confidence interval."""
+        return bool(self.ci_low <= value <= self.ci_high)
+
+    def describe(self) -> str:
+        level = round(100 * self.ci)
+        return (f"slope {self.slope:.3f} ({level}% CI [{self.ci_low:.3f}, {self.ci_high:.3f}], "
+                f"{self.n_seeds} seeds, x in [{self.x_tail[0]:.3g}, {self.x_tail[-1]:.3g}])")
+
+
+def _check_level(ci: float) -> float:
+    if not (0.0 < ci < 1.0):
+        raise ValueError(f"ci must be in (0, 1), got {ci!r}")
+    return float(ci)
+
+
+def _grid_and_curves(x, Y) -> tuple[np.ndarray, np.ndarray]:
+    x = np.asarray(x, dtype=np.float64)
+    Y = np.asarray(Y, dtype=np.float64)
+    if x.ndim != 1 or x.shape[0] < 2:
+        raise ValueError(f"x must be 1-d with at least 2 points, got shape {x.shape}")
+    bad = ~np.isfinite(x) | (x <= 0)
+    if bad.any():
+        j = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"x[{j}] is {float(x[j])!r}; the grid must be finite and positive")
+    steps = np.diff(x)
+    if (steps <= 0).any():
+        j = int(np.flatnonzero(steps <= 0)[0])
+        raise ValueError(f"x must be strictly increasing, but x[{j + 1}] = "
+                         f"{float(x[j + 1])!r} <= x[{j}] = {float(x[j])!r}")
+    if Y.ndim == 1:
+        Y = Y[None, :]
+    if Y.ndim != 2 or Y.shape[1] != x.shape[0]:
+        raise ValueError(f"Y must have shape (n_seeds, {x.shape[0]}), got {Y.shape}")
+    if Y.shape[0] == 0:
+        raise ValueError("Y holds no seeds")
+    bad = ~np.isfinite(Y)
+    if bad.any():
+        i, j = np.unravel_index(int(np.flatnonzero(bad)[0]), Y.shape)
+        raise ValueError(f"Y[{i}, {j}] is {float(Y[i, j])!r}, not a finite number")
+    return x, Y
+
+
+def _tail_slice(n: int, tail: float) -> slice:
+    if not (0.0 < tail <= 1.0):
+        raise ValueError(f"tail must be a fraction in (0, 1], got {tail!r}")
+    k = max(2, math.ceil(tail * n))
+    return slice(n - k, n)
+
+
+def fit_loglog_slope(x, Y, tail: float = 0.5, n_boot: int = 1000, seed: SeedLike = 0,
+                     ci: float = 0.95) -> SlopeFit:
+    """Fit the log-log slope of the mean curve on the tail of a grid, with a bootstrap CI.
+
+    Parameters
+    ----------
+    x : array_like, shape (n,)
+        Positive, strictly increasing grid, normally geometric so that least squares in
+        ``log x`` weighs every decade equally.
+    Y : array_like, shape (n_seeds, n) or (n,)
+        One curve per seed (a 1-d array is one exact curve).
+    tail : float
+        Fraction of the grid points, taken from the right end, used by the fit (at least 2).
+    n_boot : int
+        Bootstrap replicates. Each replicate draws ``n_seeds`` seeds with replacement, averages
+        their curves and refits the slope.
+    seed : int, SeedSequence or Generator
+        Seed of the resampling; the same seed gives the same interval.
+    ci : float
+        Level of the percentile interval.
+
+    Returns
+    -------
+    SlopeFit
+
+    Raises
+    ------
+    ValueError
+        On a bad grid or shape, a non-finite value, or a mean curve that is not positive on
+        the tail (naming the point).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.geomspace(10, 1e4, 10)
+    >>> Y = np.outer(np.linspace(1.0, 2.0, 8), np.sqrt(x))
+    >>> fit = fit_loglog_slope(x, Y, n_boot=200)
+    >>> round(fit.slope, 6), fit.contains(0.5)
+    (0.5, True)
+    """
+    x, Y = _grid_and_curves(x, Y)
+    ci = _check_level(ci)
+    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 1:
+        raise ValueError(f"n_boot must be a positive int, got {n_boot!r}")
+    part = _tail_slice(x.shape[0], tail)
+    x_tail = x[part]
+    Y_tail = Y[:, part]
+    mean_tail = Y_tail.mean(axis=0)
+    if (mean_tail <= 0).any():
+        j = int(np.flatnonzero(mean_tail <= 0)[0])
+        raise ValueError(f"the mean curve is {float(mean_tail[j])!r} at x = "
+                         f"{float(x_tail[j])!r}; a log-log fit needs it positive on the tail")
+    lx = np.log(x_tail)
+    centred = lx - lx.mean()
+    denom = centred @ centred
+
+    def slopes(log_means: np.ndarray) -> np.ndarray:
+        return (log_means - log_means.mean(axis=-1, keepdims=True)) @ centred / denom
+
+    log_mean = np.log(mean_tail)
+    slope = float(slopes(log_mean))
+    intercept = float(log_mean.mean() - slope * lx.mean())
+    residual = log_mean - (intercept + slope * lx)
+    residual_rms = float(np.sqrt(np.mean(residual ** 2)))
+
+    n_seeds = Y.shape[0]
+    rng = as_generator(seed)
+    # Resampling seeds with replacement = multinomial counts per seed; a matrix product then
+    # gives every replicate's mean curve without materialising the resampled arrays.
+    counts = rng.multinomial(n_seeds, np.full(n_seeds, 1.0 / n_seeds), size=int(n_boot))
+    boot_means = counts @ Y_tail / n_seeds
+    valid = (boot_means > 0).all(axis=1)
+    if not valid.any():
+        raise ValueError("every bootstrap replicate has a non-positive mean on the tail")
+    boot = slopes(np.log(boot_means[valid]))
+    low, high = np.quantile(boot, [(1 - ci) / 2, (1 + ci) / 2])
+    return SlopeFit(slope=slope, ci_low=float(low), ci_high=float(high), intercept=intercept,
+                    x_tail=x_tail, mean_tail=mean_tail, residual_rms=residual_rms, ci=ci,
+                    tail=float(tail), n_seeds=n_seeds, n_boot=int(n_boot),
+                    n_boot_dropped=int((~valid).sum()), boot_slopes=boot)
+
+
+def slope_test(fit: SlopeFit, max_slope: float | None = None, min_slope: float | None = None,
+               tol: float = 0.05) -> Verdict:
+    """Compare a fitted slope's confidence interval with bounds on the exponent.
+
+    The rule, with ``[L, U]`` the interval of ``fit``:
+
+    * upper bound ``b = max_slope`` (the curve grows no faster than ``x^b``): **pass** if
+      ``U <= b + tol``, **fail** if ``L > b + tol``, **inconclusive** otherwise;
+    * lower bound ``a = min_slope`` (the curve grows at least as fast as ``x^a``): **pass** if
+      ``L >= a - tol``, **fail** if ``U < a - tol``, **inconclusive** otherwise;
+    * with both bounds: fail if either fails, pass if both pass, inconclusive otherwise.
+
+    ``tol`` absorbs the pre-asymptotic bias of finite grids (a ``sqrt(T log T)`` curve has a
+    local slope above 1/2, a ``log T`` curve a local slope ``1/log T`` above 0).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.geomspace(10, 1e4, 10)
+    >>> fit = fit_loglog_slope(x, np.outer([1.0, 1.1, 0.9], x ** 0.5), n_boot=100)
+    >>> slope_test(fit, max_slope=0.5).status, slope_test(fit, max_slope=0.3).status
+    ('pass', 'fail')
+    """
+    if max_slope is None and min_slope is None:
+        raise ValueError("slope_test needs max_slope, min_slope or both")
+    if not (np.isfinite(tol) and tol >= 0):
+        raise ValueError(f"tol must be finite and >= 0, got {tol!r}")
+    if max_slope is not None and min_slope is not None and min_slope > max_slope:
+        raise ValueError(f"min_slope {min_slope!r} exceeds max_slope {max_slope!r}")
+    verdicts = []
+    desc = fit.describe()
+    if max_slope is not None:
+        bound = max_slope + tol
+        if fit.ci_high <= bound:
+            verdicts.append(Verdict.passed(f"{desc} is within the bound <= {max_slope:g} "
+                                           f"(tolerance {tol:g})"))
+        elif fit.ci_low > bound:
+            verdicts.append(Verdict.failed(f"{desc} lies entirely above the bound "
+                                           f"{max_slope:g} + {tol:g}"))
+        else:
+            verdicts.append(Verdict.inconclusive(f"{desc} straddles the bound "
+                                                 f"{max_slope:g} + {tol:g}"))
+    if min_slope is not None:
+        bound = min_slope - tol
+        if fit.ci_low >= bound:
+            verdicts.append(Verdict.passed(f"{desc} is within the bound >= {min_slope:g} "
+                                           f"(tolerance {tol:g})"))
+        elif fit.ci_high < bound:
+            verdicts.append(Verdict.failed(f"{desc} lies entirely below the bound "
+                                           f"{min_slope:g} - {tol:g}"))
+        else:
+            verdicts.append(Verdict.inconclusive(f"{desc} straddles the bound "
+                                                 f"{min_slope:g} - {tol:g}"))
+    if len(verdicts) == 2 and all(v.status == "pass" for v in verdicts):
+        return Verdict.passed(f"{desc} is within [{min_slope:g}, {max_slope:g}] "
+                              f"(tolerance {tol:g})")
+    return Verdict.combine(verdicts)
+
+
+def ratio_band_test(measured, predicted, lo: float, hi: float, grid=None,
+                    ci: float = 0.95) -> Verdict:
+    """Test that measured / predicted stays within ``[lo, hi]`` across a parameter grid.
+
+    Parameters
+    ----------
+    measured : array_like, shape (n,) or (n_seeds, n)
+        The measured quantity at each of ``n`` grid points (per seed if 2-d).
+    predicted : array_like, shape (n,) or scalar
+        The theory's prediction (positive).
+    lo, hi : float
+        The band, ``0 <= lo <= hi``.
+    grid : array_like, shape (n,), optional
+        Parameter values, only used to name the worst point in the reason.
+    ci : float
+        Level of the Student-t interval of the mean ratio over seeds (2-d ``measured``).
+
+    Notes
+    -----
+    For 1-d (exact) measurements the ratio is known exactly: **pass** if every ratio is in the
+    band, **fail** otherwise. For 2-d measurements each point's mean ratio gets a t-interval:
+    **pass** if every interval lies in the band, **fail** if some interval lies entirely
+    outside it, **inconclusive** otherwise.
+
+    Examples
+    --------
+    >>> ratio_band_test([2.0, 4.1, 7.9], [1.0, 2.0, 4.0], lo=1.5, hi=2.5).status
+    'pass'
+    >>> ratio_band_test([2.0, 4.1, 20.0], [1.0, 2.0, 4.0], lo=1.5, hi=2.5).status
+    'fail'
+    """
+    measured = np.asarray(measured, dtype=np.float64)
+    if measured.ndim not in (1, 2) or measured.shape[-1] == 0:
+        raise ValueError(f"measured must have shape (n,) or (n_seeds, n), got {measured.shape}")
+    n = measured.shape[-1]
+    predicted = np.broadcast_to(np.asarray(predicted, dtype=np.float64), (n,))
+    if not np.all(np.isfinite(measured)):
+        raise ValueError("measured holds a non-finite value")
+    bad = ~np.isfinite(predicted) | (predicted <= 0)
+    if bad.any():
+        j = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"predicted[{j}] is {float(predicted[j])!r}; predictions must be "
+                         "positive")
+    if not (np.isfinite(lo) and np.isfinite(hi) and 0 <= lo <= hi):
+        raise ValueError(f"need 0 <= lo <= hi, got lo={lo!r}, hi={hi!r}")
+    ci = _check_level(ci)
+    labels = (np.arange(n) if grid is None else np.asarray(grid)).tolist()
+    if len(labels) != n:
+        raise ValueError(f"grid has {len(labels)} points, measured has {n}")
+    name = "index" if grid is None else "grid value"
+    ratio = measured / predicted
+    if ratio.ndim == 1 or ratio.shape[0] == 1:
+        r = ratio.reshape(-1)
+        low = high = r
+        mean = r
+    else:
+        k = ratio.shape[0]
+        mean = ratio.mean(axis=0)
+        half = stats.t.ppf(0.5 + ci / 2, k - 1) * ratio.std(axis=0, ddof=1) / np.sqrt(k)
+        low, high = mean - half, mean + half
+    span = f"ratio from {mean.min():.3g} to {mean.max():.3g} over {n} points, band [{lo:g}, {hi:g}]"
+    outside = (high < lo) | (low > hi)
+    if outside.any():
+        j = int(np.argmax(np.maximum(lo - high, low - hi)))
+        return Verdict.failed(f"{span}: at {name} {labels[j]} the ratio {mean[j]:.3g} is "
+                              f"outside the band")
+    straddle = (low < lo) | (high > hi)
+    if straddle.any():
+        j = int(np.flatnonzero(straddle)[0])
+        return Verdict.inconclusive(f"{span}: at {name} {labels[j]} the interval "
+                                    f"[{low[j]:.3g}, {high[j]:.3g}] crosses the band edge")
+    return Verdict.passed(span)
+
+
+def _rate_function(rate: str | Callable[[np.ndarray], np.ndarray]):
+    if callable(rate):
+        return rate
+    if rate not in RATES:
+        raise ValueError(f"rate must be one of {sorted(RATES)} or a callable, got {rate!r}")
+    return RATES[rate]
+
+
+def ratio_to_rate(x, Y, rate: str | Callable[[np.ndarray], np.ndarray] = "sqrt") -> np.ndarray:
+    """Curves divided by a rate: ``Y[i, j] / r(x[j])``.
+
+    ``rate`` is one of :data:`RATES` (``"sqrt"``, ``"log"``, ``"inverse"``, ``"linear"``,
+    ``"sqrt_log"``) or a callable. ``"log"`` and ``"sqrt_log"`` need ``x > 1``.
+
+    Examples
+    --------
+    >>> ratio_to_rate([4.0, 16.0], [[2.0, 4.0]], "sqrt").tolist()
+    [[1.0, 1.0]]
+    """
+    x, Y = _grid_and_curves(x, Y)
+    r = np.asarray(_rate_function(rate)(x), dtype=np.float64)
+    if r.shape != x.shape:
+        raise ValueError(f"rate {rate!r} returned shape {r.shape} for a grid of shape {x.shape}")
+    bad = ~np.isfinite(r) | (r <= 0)
+    if bad.any():
+        j = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"rate {rate!r} is {float(r[j])!r} at x = {float(x[j])!r}; it must be "
+                         "positive and finite on the grid")
+    return Y / r
+
+
+@dataclass(frozen=True)
+class RateCheck:
+    """Result of :func:`rate_test`: the ratio to the rate, its tail slope fit, the verdict."""
+
+    rate: str
+    x: np.ndarray
+    ratio: np.ndarray
+    fit: SlopeFit
+    verdict: Verdict
+
+
+def rate_test(x, Y, rate: str | Callable[[np.ndarray], np.ndarray], tail: float = 0.5,
+              tol: float = 0.05, two_sided: bool = False, n_boot: int = 1000,
+              seed: SeedLike = 0, ci: float = 0.95) -> RateCheck:
+    """Test that ``Y = O(rate(x))`` (or ``Theta``) through the trend of ``Y / rate`` on the tail.
+
+    The ratio's log-log slope on the tail is fitted with :func:`fit_loglog_slope`. ``Y`` is
+    ``O(rate)`` on the grid when the ratio does not grow: :func:`slope_test` with
+    ``max_slope=0``. With ``two_sided=True`` the ratio must also not decay (``min_slope=0``),
+    i.e. the rate is tight. This resolves rates a log-log slope cannot, e.g. ``log T`` against
+    ``sqrt T``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.geomspace(10, 1e5, 12)
+    >>> Y = np.outer([1.0, 1.2, 0.8], 3 * np.log(x))
+    >>> rate_test(x, Y, "log", two_sided=True, n_boot=200).verdict.status
+    'pass'
+    >>> rate_test(x, np.outer([1.0, 1.2], x ** 0.5), "log", n_boot=200).verdict.status
+    'fail'
+    """
+    ratio = ratio_to_rate(x, Y, rate)
+    fit = fit_loglog_slope(x, ratio, tail=tail, n_boot=n_boot, seed=seed, ci=ci)
+    name = rate if isinstance(rate, str) else getattr(rate, "__name__", "rate")
+    verdict = slope_test(fit, max_slope=0.0, min_slope=0.0 if two_sided else None, tol=tol)
+    claim = "Theta" if two_sided else "O"
+    verdict = Verdict(verdict.status, f"Y / {name}(x), testing Y = {claim}({name}): "
+                                      f"{verdict.reason}")
+    return RateCheck(name, np.asarray(x, dtype=np.float64), ratio, fit, verdict)
+
+
+def fit_lines(fit: SlopeFit, reference_slope: float | None = None, label: str = "fit",
+              reference_label: str | None = None, x=None) -> tuple[Line, ...]:
+    """Lines to plot with a fit: the fitted power law and, optionally, a reference slope.
+
+    The reference line has slope ``reference_slope`` and passes through the fitted curve at the
+    first tail point, so the two can be compared by eye. Both are drawn over ``x`` (default
+    the tail of the fit).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.geomspace(1, 100, 5)
+    >>> lines = fit_lines(fit_loglog_slope(x, x ** 2.0, n_boot=10), reference_slope=2.0)
+    >>> [line.role for line in lines]
+    ['fit', 'reference']
+    """
+    xs = fit.x_tail if x is None else np.asarray(x, dtype=np.float64)
+    lines = [Line(f"{label}: slope {fit.slope:.3f} [{fit.ci_low:.3f}, {fit.ci_high:.3f}]",
+                  xs, fit.predict(xs), role="fit")]
+    if reference_slope is not None:
+        x0 = fit.x_tail[0]
+        y0 = float(fit.predict(x0))
+        ref = y0 * (xs / x0) ** reference_slope
+        lines.append(Line(reference_label or f"theory: slope {reference_slope:g}", xs, ref,
+                          role="reference"))
+    return tuple(lines)
+
+
+__all__ = ["RATES", "RATE_SLOPES", "RateCheck", "SlopeFit", "fit_lines", "fit_loglog_slope",
+           "geometric_grid", "rate_test", "ratio_band_test", "ratio_to_rate", "slope_test"]
