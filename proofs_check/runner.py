@@ -149,7 +149,7 @@ def run_from_args(args: argparse.Namespace, registry: Registry = REGISTRY) -> in
     counts = {s: sum(r.verdict.status == s for r in results) for s in STATUS_LABEL}
     console.print(f"{counts['pass']} passed, {counts['fail']} failed, "
                   f"{counts['inconclusive']} inconclusive ({scale} scale, seed {seed}).")
-    console.print(f"Report: {report.resolve()}")
+    console.print(f"Report: {report.resolve()}", soft_wrap=True, highlight=False)
     for r in results:
         if r.error:
             console.print(f"[bold red]{r.id} raised:[/]\n{r.error}")

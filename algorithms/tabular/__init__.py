@@ -1,0 +1,28 @@
+"""Tabular episodic learners with exact per-episode regret.
+
+* :class:`UCBVI` (Azar, Osband, Munos 2017): UCBVI-CH and UCBVI-BF.
+* :class:`QLearningUCB` (Jin, Allen-Zhu, Bubeck, Jordan 2018): UCB-Hoeffding and UCB-Bernstein.
+
+Each is a frozen dataclass of hyperparameters whose ``run(model, budget, seed)`` is one compiled
+call returning a :class:`~mdptheory.regret.RegretTrace`. ``LEARNERS`` names them for
+:func:`algorithms.registry.make_learner` and the command line (``mdptheory run ucbvi ...``).
+"""
+
+from algorithms.tabular.q_learning_ucb import (
+    QLearningUCB,
+    learning_rate,
+    learning_rate_weights,
+)
+from algorithms.tabular.ucbvi import UCBVI, ucbvi_log_factor, ucbvi_regret_bound
+
+LEARNERS = {"ucbvi": UCBVI, "q_learning_ucb": QLearningUCB}
+
+__all__ = [
+    "LEARNERS",
+    "UCBVI",
+    "QLearningUCB",
+    "learning_rate",
+    "learning_rate_weights",
+    "ucbvi_log_factor",
+    "ucbvi_regret_bound",
+]

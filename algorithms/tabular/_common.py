@@ -1,0 +1,123 @@
+"""Helpers shared by the tabular learners: input checks, the episode clock, trace assembly.
+
+The learners' compiled runs take plain float64 arrays; this module turns an
+:class:`~mdptheory.tabular.EpisodicMDP` into them, after checking what the papers' bounds
+assume (finite mean rewards in [0, 1], an episodic model, a positive number of episodes).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+from numba import njit, objmode
+
+from mdptheory.tabular import EpisodicMDP
+
+N_TIME_CHUNKS = 200
+"""Episode times are measured over at most this many chunks of consecutive episodes."""
+
+
+def check_episodic_model(model: object, learner: str) -> tuple[np.ndarray, np.ndarray,
+                                                                 np.ndarray, int, float]:
+    """Arrays a compiled run needs, after checking the model suits a tabular episodic learner.
+
+    Returns ``P4`` (1 or H, S, A, S), ``R3`` (H, S, A), ``initial`` (S,), the reward-noise code
+    and sigma. Raises ``ValueError`` for a model that is not an :class:`EpisodicMDP`, or for a
+    mean reward outside [0, 1] (the regret bounds of both papers assume rewards in [0, 1]); the
+    message names the offending index and value.
+    """
+    if not isinstance(model, EpisodicMDP):
+        raise ValueError(f"{learner} needs an EpisodicMDP (finite horizon), got "
+                         f"{type(model).__name__}: {model!r}")
+    R3 = np.ascontiguousarray(model.R, dtype=np.float64)
+    bad = (R3 < 0.0) | (R3 > 1.0)
+    if bad.any():
+        h, s, a = np.unravel_index(int(np.flatnonzero(bad)[0]), R3.shape)
+        raise ValueError(f"R[{h}, {s}, {a}] is {float(R3[h, s, a])!r}, outside [0, 1]; "
+                         f"{learner}'s bonuses and regret bound assume mean rewards in [0, 1]")
+    # A sparse kernel is densified: the learners keep dense (S, A, S) counts anyway, so the
+    # model costs no more memory than the learner's own statistics.
+    P4 = np.ascontiguousarray(model.dense_P(), dtype=np.float64)
+    initial = np.ascontiguousarray(model.initial, dtype=np.float64)
+    return P4, R3, initial, model.noise.code, float(model.noise.sigma)
+
+
+def check_budget(budget: object) -> int:
+    """The number of episodes K as an int >= 1 (``ValueError`` naming the value otherwise)."""
+    if isinstance(budget, bool) or not isinstance(budget, (int, np.integer)) or budget < 1:
+        raise ValueError(f"budget (number of episodes K) must be a positive int, got {budget!r}")
+    return int(budget)
+
+
+def check_open_unit(value: float, name: str) -> float:
+    """``value`` as a float in the open interval (0, 1)."""
+    value = float(value)
+    if not (0.0 < value < 1.0):
+        raise ValueError(f"{name} must lie in (0, 1), got {value!r}")
+    return value
+
+
+def check_positive(value: float, name: str) -> float:
+    """``value`` as a finite float > 0."""
+    value = float(value)
+    if not (math.isfinite(value) and value > 0.0):
+        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+    return value
+
+
+def check_choice(value: str, name: str, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}")
+    return value
+
+
+def chunk_length(n_episodes: int) -> int:
+    """Episodes per timing chunk: at most :data:`N_TIME_CHUNKS` clock reads per run."""
+    return max(1, -(-n_episodes // N_TIME_CHUNKS))
+
+
+@njit(cache=True)
+def clock() -> float:
+    """Wall-clock seconds, readable inside a compiled loop (one object-mode call)."""
+    with objmode(now="float64"):
+        now = time.perf_counter()
+    return now
+
+
+@njit(cache=True)
+def spread_chunk_time(episode_time: np.ndarray, start: int, stop: int, elapsed: float) -> None:
+    """Spread a chunk's measured time evenly over its episodes ``start..stop-1``."""
+    share = elapsed / (stop - start)
+    for k in range(start, stop):
+        episode_time[k] = share
+
+
+@njit(cache=True)
+def greedy_policy(Q: np.ndarray, policy: np.ndarray) -> None:
+    """``policy[h, s] = argmax_a Q[h, s, a]``, ties to the smallest action (as ``np.argmax``)."""
+    H, S, A = Q.shape
+    for h in range(H):
+        for s in range(S):
+            best = Q[h, s, 0]
+            best_a = 0
+            for a in range(1, A):
+                if Q[h, s, a] > best:
+                    best = Q[h, s, a]
+                    best_a = a
+            policy[h, s] = best_a
+
+
+@njit(cache=True)
+def optimism_gap(Q: np.ndarray, Q_star: np.ndarray) -> float:
+    """``min_{h, s, a} (Q[h, s, a] - Q*[h, s, a])``: non-negative exactly when Q is optimistic."""
+    H, S, A = Q.shape
+    gap = np.inf
+    for h in range(H):
+        for s in range(S):
+            for a in range(A):
+                d = Q[h, s, a] - Q_star[h, s, a]
+                if d < gap:
+                    gap = d
+    return gap

@@ -1,0 +1,321 @@
+r"""Q-learning with UCB exploration (UCB-Hoeffding and UCB-Bernstein).
+
+Paper
+-----
+C. Jin, Z. Allen-Zhu, S. Bubeck, M. I. Jordan, *Is Q-learning Provably Efficient?*,
+NeurIPS 2018, arXiv:1807.03765. Algorithm 1 (UCB-Hoeffding), Algorithm 2 (UCB-Bernstein),
+the learning-rate weights of Section 4.1 and Lemma 4.1, Theorems 1 and 2.
+
+Setting
+-------
+Episodic MDP, S states, A actions, horizon H, possibly **non-stationary** kernels P_h and
+rewards r_h in [0, 1]; K episodes, T = KH steps, failure probability p, iota = log(S A T / p).
+Stages are h = 1..H in the paper and ``h = 0..H-1`` here (``V[H] = 0`` is the paper's V_{H+1}).
+
+Update
+------
+Initialise Q_h(x, a) = H, N_h(x, a) = 0, so V_h = H. In each episode, at step h in state x_h,
+take a_h = argmax_a Q_h(x_h, a), observe r_h and x_{h+1}, then::
+
+    t = N_h(x_h, a_h) <- N_h(x_h, a_h) + 1,        alpha_t = (H + 1) / (H + t)
+    Q_h(x_h, a_h) <- (1 - alpha_t) Q_h(x_h, a_h) + alpha_t [ r_h + V_{h+1}(x_{h+1}) + b_t ]
+    V_h(x_h) <- min{ H, max_a Q_h(x_h, a) }
+
+* UCB-Hoeffding (Alg. 1):  b_t = c sqrt(H^3 iota / t).
+* UCB-Bernstein (Alg. 2): with mu, sigma the running sum and sum of squares of
+  V_{h+1}(x_{h+1}) over the t visits and W_t = sigma / t - (mu / t)^2 their empirical variance,
+  beta_t = min{ c1 (sqrt(H (W_t + H) iota / t) + sqrt(H^7 S A) iota / t), c2 sqrt(H^3 iota / t) },
+  beta_0 = 0, and b_t = (beta_t - (1 - alpha_t) beta_{t-1}) / (2 alpha_t), which makes
+  sum_i alpha_t^i b_i = beta_t / 2.
+
+The weights alpha_t^0 = prod_{j<=t} (1 - alpha_j) and alpha_t^i = alpha_i prod_{j=i+1}^t
+(1 - alpha_j) unroll the update: Q after t visits is alpha_t^0 H + sum_i alpha_t^i target_i
+(:func:`learning_rate_weights`, checked in the tests).
+
+Which code implements which step
+--------------------------------
+* ``q_update`` : the learning-rate update ``(1 - alpha_t) Q + alpha_t target``.
+* ``_run``, step (1): exact Q*, V* (regret oracle); step (2): the executed policy of episode k,
+  greedy in Q at the start of the episode (see below), with its exact value
+  (``evaluate_deterministic_kernel``) and the pseudo-regret; step (3): one episode of that
+  policy (``rollout_episode``); step (4): the per-step updates above, in the order h = 0..H-1,
+  with the Hoeffding or Bernstein bonus.
+
+Why the executed policy is greedy in the Q of the episode's start: an update at step h touches
+only Q_h and V_h, and step h is visited once per episode, so the Q_{h'} that chooses the action
+at a later step h' > h has not been changed within the episode; and the update at step h reads
+V_{h+1}, which the episode changes only later, at step h + 1. Applying the H updates in order
+after the rollout therefore reproduces the online algorithm exactly.
+
+Constants
+---------
+The paper proves its theorems for "an absolute constant c" (c1, c2) without a number. The
+defaults here are derived, not the paper's: ``c = 2 sqrt(2)`` is the smallest value for which the
+Azuma-Hoeffding step of Lemma 4.3 holds with iota = log(S A T / p) (the martingale terms are
+bounded by alpha_t^i H, sum_i (alpha_t^i)^2 <= 2H / t by Lemma 4.1, a union bound over the S A T
+tuples gives a deviation <= 2 sqrt(H^3 (iota + log 2) / t) <= 2 sqrt(2) sqrt(H^3 iota / t) when
+S A T / p >= 2, and sum_i alpha_t^i b_i >= c sqrt(H^3 iota / t) by Lemma 4.1(b)).
+``c2 = 4 sqrt(2)`` makes beta_t / 2 cover the same deviation and ``c1 = 4`` makes beta_t / 2 cover
+the leading Freedman term 2 sqrt(H Var iota / t). Any other value is a tuned variant, recorded
+in the metadata (``constants = "tuned"``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from numba import njit
+
+from algorithms.tabular._common import (
+    check_budget,
+    check_choice,
+    check_episodic_model,
+    check_open_unit,
+    check_positive,
+    chunk_length,
+    clock,
+    greedy_policy,
+    optimism_gap,
+    spread_chunk_time,
+)
+from mdptheory._kernels import (
+    backward_induction_kernel,
+    evaluate_deterministic_kernel,
+    rollout_episode,
+)
+from mdptheory.regret import RegretTrace, trace_metadata
+from mdptheory.seeding import SeedLike, as_generator
+
+BONUSES = ("hoeffding", "bernstein")
+DEFAULT_C = 2.0 * math.sqrt(2.0)
+"""Derived default of the UCB-Hoeffding constant c (see the module docstring)."""
+DEFAULT_C1 = 4.0
+"""Derived default of the UCB-Bernstein constant c1."""
+DEFAULT_C2 = 4.0 * math.sqrt(2.0)
+"""Derived default of the UCB-Bernstein constant c2."""
+
+
+def learning_rate(t: int, H: int) -> float:
+    """``alpha_t = (H + 1) / (H + t)`` (Jin et al. 2018, Section 4.1).
+
+    Examples
+    --------
+    >>> learning_rate(1, 5)
+    1.0
+    """
+    if t < 1 or H < 1:
+        raise ValueError(f"learning_rate needs t >= 1 and H >= 1, got t={t!r}, H={H!r}")
+    return (H + 1.0) / (H + t)
+
+
+def learning_rate_weights(t: int, H: int) -> np.ndarray:
+    """The weights ``[alpha_t^0, alpha_t^1, ..., alpha_t^t]`` (Jin et al. 2018, Section 4.1).
+
+    ``alpha_t^0 = prod_{j=1}^t (1 - alpha_j)`` and ``alpha_t^i = alpha_i prod_{j=i+1}^t
+    (1 - alpha_j)``; after t visits ``Q = alpha_t^0 H + sum_i alpha_t^i target_i``.
+    Lemma 4.1: for t >= 1 the ``alpha_t^i`` (i >= 1) sum to 1 and ``alpha_t^0 = 0``.
+
+    Examples
+    --------
+    >>> w = learning_rate_weights(4, 3)
+    >>> float(w[0]), round(float(w[1:].sum()), 12)
+    (0.0, 1.0)
+    """
+    if t < 0 or H < 1:
+        raise ValueError(f"learning_rate_weights needs t >= 0 and H >= 1, got t={t!r}, H={H!r}")
+    alphas = (H + 1.0) / (H + np.arange(1, t + 1, dtype=np.float64))
+    weights = np.empty(t + 1)
+    weights[0] = float(np.prod(1.0 - alphas))
+    for i in range(1, t + 1):
+        weights[i] = alphas[i - 1] * float(np.prod(1.0 - alphas[i:]))
+    return weights
+
+
+@njit(cache=True)
+def q_update(q: float, target: float, t: int, H: int) -> float:
+    """``(1 - alpha_t) q + alpha_t target`` with ``alpha_t = (H + 1) / (H + t)``."""
+    alpha = (H + 1.0) / (H + t)
+    return (1.0 - alpha) * q + alpha * target
+
+
+@njit(cache=True)
+def _run(P4: np.ndarray, R3: np.ndarray, noise_code: int, sigma: float, initial: np.ndarray,
+         n_episodes: int, bernstein: bool, c: float, c1: float, c2: float, p: float,
+         record_policies: bool, chunk: int, rng):
+    """The whole Q-learning run: K episodes of exact evaluation, acting and updating."""
+    H, S, A = R3.shape
+    K = n_episodes
+    Hf = float(H)
+    iota = math.log(S * A * K * Hf / p)
+    hoeffding_scale = math.sqrt(Hf ** 3 * iota)          # b_t = c * this / sqrt(t)
+    lower_order = math.sqrt(Hf ** 7 * S * A) * iota       # Bernstein: sqrt(H^7 S A) iota
+
+    # (1) Regret oracle.
+    Q_star, V_star, _ = backward_induction_kernel(P4, R3)
+    v_star_start = np.dot(initial, V_star[0])
+
+    Q = np.full((H, S, A), Hf)
+    V = np.zeros((H + 1, S))
+    V[:H] = Hf                                            # V_h = min(H, max_a Q_h) = H
+    N = np.zeros((H, S, A), dtype=np.int64)
+    value_sum = np.zeros((H, S, A))                       # mu in Alg. 2
+    value_sq_sum = np.zeros((H, S, A))                    # sigma in Alg. 2
+    beta = np.zeros((H, S, A))                            # beta_{t-1}, beta_0 = 0
+    policy = np.zeros((H, S), dtype=np.int64)
+
+    pseudo = np.empty(K)
+    realised = np.empty(K)
+    episode_time = np.empty(K)
+    gaps = np.empty(K)
+    policies = np.zeros((K if record_policies else 0, H, S), dtype=np.int64)
+
+    chunk_start = 0
+    t0 = clock()
+    for k in range(K):
+        # (2) Executed policy: greedy in Q at the episode's start; its exact value.
+        greedy_policy(Q, policy)
+        gaps[k] = optimism_gap(Q, Q_star)
+        if record_policies:
+            policies[k] = policy
+        V_pi = evaluate_deterministic_kernel(P4, R3, policy)
+        pseudo[k] = v_star_start - np.dot(initial, V_pi[0])
+        # (3) Act.
+        states, actions, rewards = rollout_episode(P4, R3, noise_code, sigma, initial, policy,
+                                                   rng)
+        realised[k] = V_star[0, states[0]] - rewards.sum()
+        # (4) Updates in step order (equivalent to the online order, see module docstring).
+        for h in range(H):
+            s = states[h]
+            a = actions[h]
+            v_next = V[h + 1, states[h + 1]]
+            N[h, s, a] += 1
+            t = N[h, s, a]
+            if bernstein:
+                value_sum[h, s, a] += v_next
+                value_sq_sum[h, s, a] += v_next * v_next
+                mean = value_sum[h, s, a] / t
+                # Running sums can round a zero variance to a tiny negative number.
+                W = max(value_sq_sum[h, s, a] / t - mean * mean, 0.0)
+                beta_t = min(c1 * (math.sqrt(Hf * (W + Hf) * iota / t) + lower_order / t),
+                             c2 * hoeffding_scale / math.sqrt(t))
+                alpha = (Hf + 1.0) / (Hf + t)
+                bonus = (beta_t - (1.0 - alpha) * beta[h, s, a]) / (2.0 * alpha)
+                beta[h, s, a] = beta_t
+            else:
+                bonus = c * hoeffding_scale / math.sqrt(t)
+            Q[h, s, a] = q_update(Q[h, s, a], rewards[h] + v_next + bonus, t, H)
+            best = Q[h, s, 0]
+            for b in range(1, A):
+                if Q[h, s, b] > best:
+                    best = Q[h, s, b]
+            V[h, s] = min(Hf, best)
+        if k + 1 - chunk_start == chunk or k == K - 1:
+            t1 = clock()
+            spread_chunk_time(episode_time, chunk_start, k + 1, t1 - t0)
+            chunk_start = k + 1
+            t0 = t1
+    return pseudo, realised, episode_time, gaps, policies, iota
+
+
+@dataclass(frozen=True)
+class QLearningUCB:
+    r"""Q-learning with UCB-Hoeffding or UCB-Bernstein bonuses (Jin et al. 2018).
+
+    Parameters
+    ----------
+    bonus : {"hoeffding", "bernstein"}
+        Algorithm 1 (``b_t = c sqrt(H^3 iota / t)``) or Algorithm 2 (Bernstein beta_t).
+    p : float
+        Failure probability in ``iota = log(S A T / p)``, in (0, 1).
+    c : float
+        UCB-Hoeffding constant; default ``2 sqrt(2)`` (derived, see the module docstring).
+    c1, c2 : float
+        UCB-Bernstein constants; defaults 4 and ``4 sqrt(2)`` (derived).
+    record_policies : bool
+        Keep every executed policy in ``trace.extras["policies"]`` (K, H, S).
+
+    Notes
+    -----
+    Extras of the trace: ``optimism_gap[k] = min_{h,x,a} Q^k_h(x, a) - Q*_h(x, a)`` with the Q
+    at the start of episode k, and ``optimistic[k]`` (gap >= -1e-9 H), the event of Lemma 4.3.
+    The update uses the sampled reward, so a model with reward noise is learned from samples.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mdptheory import EpisodicMDP
+    >>> P = np.array([[[0.9, 0.1], [0.2, 0.8]], [[0.5, 0.5], [0.1, 0.9]]])
+    >>> mdp = EpisodicMDP(P, np.array([[0.0, 0.2], [0.5, 1.0]]), H=3)
+    >>> trace = QLearningUCB(c=0.1).run(mdp, budget=200, seed=1)
+    >>> trace.metadata["constants"]
+    'tuned'
+    """
+
+    bonus: Literal["hoeffding", "bernstein"] = "hoeffding"
+    p: float = 0.05
+    c: float = DEFAULT_C
+    c1: float = DEFAULT_C1
+    c2: float = DEFAULT_C2
+    record_policies: bool = False
+
+    def __post_init__(self) -> None:
+        check_choice(self.bonus, "bonus", BONUSES)
+        check_open_unit(self.p, "p")
+        check_positive(self.c, "c")
+        check_positive(self.c1, "c1")
+        check_positive(self.c2, "c2")
+
+    @property
+    def constants(self) -> str:
+        """``"derived default"`` or ``"tuned"`` (a named, opt-in choice of c or c1, c2)."""
+        if self.bonus == "hoeffding":
+            default = self.c == DEFAULT_C
+        else:
+            default = self.c1 == DEFAULT_C1 and self.c2 == DEFAULT_C2
+        return "derived default" if default else "tuned"
+
+    @property
+    def label(self) -> str:
+        """Short name for plots, e.g. ``Q-learning UCB-H`` or ``Q-learning UCB-H c=0.1``."""
+        if self.bonus == "hoeffding":
+            name = "Q-learning UCB-H"
+            return name if self.constants != "tuned" else f"{name} c={self.c:g}"
+        name = "Q-learning UCB-B"
+        return name if self.constants != "tuned" else f"{name} c1={self.c1:g} c2={self.c2:g}"
+
+    def run(self, model, budget: int, seed: SeedLike) -> RegretTrace:
+        """Run ``budget`` episodes on ``model`` and return the exact regret trace.
+
+        Parameters
+        ----------
+        model : EpisodicMDP
+            Mean rewards must lie in [0, 1]; stationary or stage-dependent kernels.
+        budget : int
+            Number of episodes K (fixes T = K H in iota).
+        seed : int, SeedSequence or Generator
+
+        Raises
+        ------
+        ValueError
+            For a non-episodic model, rewards outside [0, 1] or a bad budget.
+        """
+        P4, R3, initial, noise_code, sigma = check_episodic_model(model, "Q-learning with UCB")
+        K = check_budget(budget)
+        rng = as_generator(seed)
+        pseudo, realised, times, gaps, policies, iota = _run(
+            P4, R3, noise_code, sigma, initial, K, self.bonus == "bernstein", float(self.c),
+            float(self.c1), float(self.c2), float(self.p), bool(self.record_policies),
+            chunk_length(K), rng)
+        H = R3.shape[0]
+        extras: dict[str, np.ndarray] = {"optimism_gap": gaps,
+                                         "optimistic": gaps >= -1e-9 * H}
+        if self.record_policies:
+            extras["policies"] = policies
+        metadata = trace_metadata(
+            self, model, seed, K, label=self.label, constants=self.constants, iota=iota,
+            iota_formula="iota = log(S A T / p), T = K H",
+            paper="Jin, Allen-Zhu, Bubeck, Jordan 2018, arXiv:1807.03765")
+        return RegretTrace(pseudo, realised, times, metadata, extras)
