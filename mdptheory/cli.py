@@ -188,6 +188,8 @@ def _plot_run(traces, learner, model, path, reference=None) -> None:
 
 
 def _run_command(args: argparse.Namespace, extra: Sequence[str]) -> int:
+    import hashlib
+    import json
     from pathlib import Path
 
     from algorithms.registry import make_learner
@@ -199,7 +201,11 @@ def _run_command(args: argparse.Namespace, extra: Sequence[str]) -> int:
     params = _parse_params(rest)
     learner = make_learner(args.learner, **hyper)
     model = make(args.instance, **params)
-    out = Path(args.out) / f"{args.learner}__{args.instance}"
+    # The folder name identifies the experiment, so rerunning a command resumes it and a
+    # changed setting starts a new folder instead of mixing runs.
+    setting = json.dumps([hyper, params, args.budget, args.seed], sort_keys=True)
+    tag = hashlib.sha1(setting.encode()).hexdigest()[:8]
+    out = Path(args.out) / f"{args.learner}__{args.instance}__{tag}"
     traces = run_seeds(learner, model, args.budget, seeds=args.seeds, seed=args.seed,
                        n_jobs=args.jobs, out_dir=out, progress=not args.no_progress)
     curves, quantity = _curves(traces)

@@ -55,3 +55,26 @@ def test_check_writes_a_report(tmp_path, capsys):
     code = main(["check", "--only", "kakade-langford-2002-pdl", "--out", str(tmp_path)])
     assert code == 0
     assert (tmp_path / "report.md").exists() and (tmp_path / "results.json").exists()
+
+
+def test_run_writes_traces_and_figure_and_resumes(tmp_path, capsys):
+    argv = ["run", "ucbvi", "river_swim", "--S", "4", "--H", "5", "--budget", "300",
+            "--seeds", "2", "--out", str(tmp_path), "--no-progress",
+            "--hp", "bonus=bernstein"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    folders = list(tmp_path.glob("ucbvi__river_swim__*"))
+    assert len(folders) == 1
+    assert (folders[0] / "curve.png").exists()
+    assert len(list(folders[0].glob("seed_*"))) == 2
+    first = out.split("final cumulative pseudo-regret: ")[1].split()[0]
+    assert main(argv) == 0  # resumes from the saved traces
+    again = capsys.readouterr().out.split("final cumulative pseudo-regret: ")[1].split()[0]
+    assert first == again
+
+
+def test_run_rejects_unknown_learner_and_hyperparameter(capsys):
+    assert main(["run", "no-such-learner", "river_swim"]) == 2
+    assert "registered" in capsys.readouterr().err
+    assert main(["run", "ucbvi", "river_swim", "--hp", "colour=blue"]) == 2
+    assert "accepted" in capsys.readouterr().err
