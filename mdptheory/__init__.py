@@ -9,6 +9,7 @@ Examples
 array([1])
 """
 
+from mdptheory.bandits import Bandit, FeatureBandit, LinearBandit
 from mdptheory.evaluation import (
     advantages,
     evaluate,
@@ -17,6 +18,7 @@ from mdptheory.evaluation import (
     policy_value_at_start,
     q_values,
 )
+from mdptheory.linear import LinearMDP, LinearMDPAssumptions, LowRankMDP
 from mdptheory.planning import (
     AverageRewardSolution,
     Solution,
@@ -35,9 +37,15 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AverageRewardSolution",
+    "Bandit",
     "ConvergenceTrace",
     "EpisodicMDP",
+    "FeatureBandit",
     "FiniteMDP",
+    "LinearBandit",
+    "LinearMDP",
+    "LinearMDPAssumptions",
+    "LowRankMDP",
     "RegretTrace",
     "RewardNoise",
     "Solution",
