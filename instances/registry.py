@@ -115,6 +115,11 @@ _SPECS: tuple[_Spec, ...] = (
           "instances.bandits", "one_good_arm_bandit"),
     _Spec("hypercube_linear_bandit", "theta in {+-n^-1/2}^d, Omega(d sqrt(n)) (LS Ch. 24)",
           "instances.bandits", "hypercube_linear_bandit"),
+    _Spec("pg_feature_bandit",
+          "4-arm feature bandit meeting or breaking the Lin-NPG / Lin-SPG conditions",
+          "instances.bandits", "pg_feature_bandit"),
+    _Spec("random_feature_bandit", "random finite-arm feature bandit (policy-gradient studies)",
+          "instances.bandits", "random_feature_bandit"),
 )
 _BY_NAME = {spec.name: spec for spec in _SPECS}
 

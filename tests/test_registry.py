@@ -27,7 +27,7 @@ MINE = {
 LINEAR = ["tabular_as_linear", "simplex_feature_linear_mdp", "misspecified_linear_mdp",
           "zhou_gu_szepesvari_hard_instance", "random_low_rank_mdp"]
 BANDITS = ["bernoulli_bandit", "gaussian_bandit", "one_good_arm_bandit",
-           "hypercube_linear_bandit"]
+           "hypercube_linear_bandit", "pg_feature_bandit", "random_feature_bandit"]
 
 
 def signature_defaults(function) -> dict:
