@@ -193,6 +193,8 @@ def test_bandit_families(name):
     function = getattr(bandits, name)
     assert entry.parameters == signature_defaults(function)
     params = {"seed": 3} if "seed" in entry.parameters else {}
+    if "condition" in entry.parameters:
+        params["condition"] = "npg_rank_preserved"
     built = make(name, **{k: str(v) for k, v in params.items()})
     direct = function(**params)
     assert type(built) is type(direct)
