@@ -15,7 +15,7 @@ from algorithms.tabular.q_learning_ucb import (
 )
 from algorithms.tabular.ucbvi import UCBVI, ucbvi_log_factor, ucbvi_regret_bound
 
-LEARNERS = {"ucbvi": UCBVI, "q_learning_ucb": QLearningUCB}
+LEARNERS = {"ucbvi": UCBVI, "q-learning-ucb": QLearningUCB}
 
 __all__ = [
     "LEARNERS",
