@@ -238,6 +238,19 @@ def _learners_command() -> int:
     return 0
 
 
+def _list_command() -> int:
+    from proofs_check.harness import discover, registered
+
+    discover()
+    print("Theorem checks (mdptheory check --only ID):")
+    for theorem in registered():
+        print(f"  {theorem.id:44s} {theorem.paper[:60]}")
+    print("\nInstances (mdptheory solve NAME):")
+    _instances_command(argparse.Namespace())
+    print("\nLearners (mdptheory run NAME INSTANCE):")
+    return _learners_command()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mdptheory",
@@ -272,6 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", default="mdptheory-runs", help="output folder (resumable)")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
     sub.add_parser("learners", help="list the registered learners")
+    sub.add_parser("list", help="list the theorem checks, the instances and the learners")
     check = sub.add_parser("check", help="run the theorem checks and write a report")
     from proofs_check.runner import add_arguments
 
@@ -295,6 +309,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _instances_command(args)
         if args.command == "learners":
             return _learners_command()
+        if args.command == "list":
+            return _list_command()
         if args.command == "check":
             from proofs_check.runner import run_from_args
 

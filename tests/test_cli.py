@@ -78,3 +78,9 @@ def test_run_rejects_unknown_learner_and_hyperparameter(capsys):
     assert "registered" in capsys.readouterr().err
     assert main(["run", "ucbvi", "river_swim", "--hp", "colour=blue"]) == 2
     assert "accepted" in capsys.readouterr().err
+
+
+def test_list_shows_checks_instances_and_learners(capsys):
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "kakade-langford-2002-pdl" in out and "river_swim" in out and "ucbvi" in out
