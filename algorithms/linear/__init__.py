@@ -1,0 +1,45 @@
+"""Learners for linear MDPs with exact per-episode regret.
+
+* :class:`LSVIUCB` (Jin, Yang, Wang, Jordan 2020, Algorithm 1), with the control :class:`LSVI`
+  (no bonus) and the rare-switching variant :class:`RareSwitchLSVIUCB` (Wang, Zhou, Gu 2021).
+
+Each is a frozen dataclass of hyperparameters whose ``run(model, budget, seed)`` is one compiled
+call returning a :class:`~mdptheory.regret.RegretTrace`. ``LEARNERS`` maps the command-line names
+used by ``mdptheory run`` to the classes.
+"""
+
+from algorithms.linear.lsvi_ucb import (
+    LAMBDA,
+    LSVI,
+    LSVIUCB,
+    PAPER_C,
+    RareSwitchLSVIUCB,
+    lsvi_ucb_beta,
+    lsvi_ucb_iota,
+    lsvi_ucb_regret_bound,
+    max_rare_switches,
+    nonvacuous_episodes,
+    sherman_morrison_update,
+)
+
+LEARNERS = {
+    "lsvi-ucb": LSVIUCB,
+    "lsvi": LSVI,
+    "lsvi-ucb-rare": RareSwitchLSVIUCB,
+}
+"""Command-line name -> learner class."""
+
+__all__ = [
+    "LAMBDA",
+    "LEARNERS",
+    "LSVI",
+    "LSVIUCB",
+    "PAPER_C",
+    "RareSwitchLSVIUCB",
+    "lsvi_ucb_beta",
+    "lsvi_ucb_iota",
+    "lsvi_ucb_regret_bound",
+    "max_rare_switches",
+    "nonvacuous_episodes",
+    "sherman_morrison_update",
+]

@@ -1,0 +1,705 @@
+r"""LSVI-UCB: least-squares value iteration with a UCB bonus on linear MDPs.
+
+Paper
+-----
+C. Jin, Z. Yang, Z. Wang, M. I. Jordan, *Provably Efficient Reinforcement Learning with Linear
+Function Approximation*, COLT 2020, arXiv:1907.05388. Algorithm 1 (LSVI-UCB), Assumption A
+(linear MDP), Theorem 3.1 (regret), Theorem 3.2 (misspecified linear MDP), Lemma B.2 (norm of
+the weights), Lemmas D.1 and D.2 (elliptical potentials).
+Rare switching: T. Wang, D. Zhou, Q. Gu, *Provably Efficient Reinforcement Learning with
+Linear Function Approximation under Adaptivity Constraints*, NeurIPS 2021 (LSVI-UCB-RareSwitch).
+
+Setting
+-------
+Episodic MDP with H stages and known feature map ``phi(x, a) in R^d``, ``||phi|| <= 1``
+(Assumption A): ``P_h(. | x, a) = <phi(x, a), mu_h(.)>`` and ``r_h(x, a) = <phi(x, a),
+theta_h>``. The reward function r_h is **known** and used directly (as in the paper); the
+transitions are learned. K episodes, T = K H steps, Regret(K) = sum_k V*_1(x_1^k) -
+V^{pi_k}_1(x_1^k). Stages are h = 1..H in the paper and ``h = 0..H-1`` here; the paper's
+``Q_{H+1} = 0`` is ``V[H] = 0``.
+
+Update (Algorithm 1, episode k)
+-------------------------------
+Line numbers L1-L8 of Algorithm 1 as printed; with ``phi_h^tau = phi(x_h^tau, a_h^tau)`` from the
+episodes tau < k::
+
+    L1  for k = 1..K:   L2  receive x_1^k;   L3  for h = H, ..., 1:
+    L4      Lambda_h = sum_{tau<k} phi_h^tau (phi_h^tau)^T + lambda I,               lambda = 1
+    L5      w_h      = Lambda_h^{-1} sum_{tau<k} phi_h^tau [r_h(x_h^tau, a_h^tau)
+                                                           + max_a Q_{h+1}(x_{h+1}^tau, a)]
+    L6      Q_h(x,a) = min{ w_h^T phi(x,a) + beta [phi(x,a)^T Lambda_h^{-1} phi(x,a)]^{1/2}, H }
+    L7  for h = 1..H:
+    L8      take a_h^k = argmax_a Q_h(x_h^k, a), observe x_{h+1}^k   (the same Q plans and acts)
+
+with ``beta = c d H sqrt(iota)``, ``iota = log(2 d T / p)`` (Theorem 3.1). The clip is at H (not
+H - h + 1), exactly as printed.
+
+Finite-state fast path (why an episode costs the same at every k)
+-----------------------------------------------------------------
+The state space of every model here is finite, so the regression target of L5 depends on
+past data only through::
+
+    b_h      = sum_{tau<k} phi_h^tau r_h(x_h^tau, a_h^tau)                       (d,)
+    M_h[s']  = sum_{tau<k} phi_h^tau 1[x_{h+1}^tau = s']                         (S, d)
+
+and ``sum_tau phi_h^tau max_a Q_{h+1}(x_{h+1}^tau, a) = M_h^T V_{h+1}``. Hence
+``w_h = Lambda_h^{-1} (b_h + M_h^T V_{h+1})``: O(S d + d^2) per stage, whatever k is.
+``Lambda_h^{-1}`` is kept by Sherman-Morrison; the squared widths ``phi(x,a)^T Lambda_h^{-1}
+phi(x,a)`` of all (x, a) are kept too, and a rank-one update changes them by
+``-(phi(x,a)^T u)^2 / (1 + phi^T u)``, ``u = Lambda_h^{-1} phi``: O(S A d) per stage. Every
+``refactor_every`` updates of a stage, ``Lambda_h^{-1}``, the widths and ``log det Lambda_h``
+are recomputed exactly from ``Lambda_h`` so rounding in the rank-one updates cannot drift.
+Planning therefore costs O(H (S d + S A d)) per episode and an update O(H (d^2 + S A d)); the
+O(H S A d^2) of recomputing every width is paid only at a refactorisation.
+
+Which code implements which step
+--------------------------------
+* ``_plan``: L3-L6 and the greedy policy used by L8: ``target = b_h + M_h^T V_{h+1}`` (L5
+  numerator), ``w = Lambda_inv_h target`` (L5), the ``min(..., H)`` line (L6), the argmax (L8,
+  and ``V_h = max_a Q_h`` inside L5 of the next stage).
+* ``_absorb``: the data of episode k enter L4 and L5 for episode k + 1 (Sherman-Morrison
+  on ``Lambda_inv_h``, the width update, ``b_h``, ``M_h``, ``log det Lambda_h``).
+* ``_refactor``: the exact recomputation from ``Lambda_h``.
+* ``_run``: (1) regret oracle V*, Q* by backward induction on the true model; per episode
+  (2) replan (every episode, or only when some ``det Lambda_h`` has doubled since the last
+  replan in the rare-switching variant), (3) exact value of the executed greedy policy by
+  ``evaluate_deterministic_kernel`` and the pseudo-regret (re-evaluated whenever an action of
+  the policy changed; an identical policy has the identical value), (4) one episode of it
+  (``rollout_episode``), (5) ``_absorb``.
+
+Constants and variants
+----------------------
+* lambda = 1 (the paper's choice) and ``p = 0.05`` by default.
+* ``c``: Theorem 3.1 only says "an absolute constant c". The default ``c = 1`` is recorded as
+  ``bonus_variant = "paper (c = 1)"``; any other ``c > 0`` is the opt-in variant
+  ``"scaled (c = ...)"``. With c = 1 the bonus keeps Q at the clip H until a direction has been
+  seen about (beta / H)^2 = d^2 iota times, so regret is linear for a long burn-in (see
+  ``docs/lsvi_ucb.md``).
+* :class:`LSVI` is the control without bonus (beta = 0, still clipped at H).
+* ``switching="rare"`` (class :class:`RareSwitchLSVIUCB`): replan only in episodes where
+  ``det Lambda_h > 2 det Lambda_h^{last replan}`` for some h, otherwise act with the Q of the
+  last replan (Wang, Zhou, Gu 2021, with their threshold eta = 2). The statistics are updated
+  every episode. The same beta formula is used (their analysis has its own constant).
+* ``true_mdp``: features come from the :class:`~mdptheory.linear.LinearMDP`; transitions,
+  rewards (the known r_h) and the regret oracle come from ``true_mdp`` when given (a
+  misspecified model, Theorem 3.2 / Assumption B), from ``model.tabular()`` otherwise. The
+  paper's misspecified algorithm uses an episode-dependent bonus; here the bonus is unchanged,
+  so a misspecification experiment measures Algorithm 1 as is.
+* Reward noise only affects the sampled rewards (realised regret): the learner uses the known
+  mean reward r_h, as in the paper.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from numba import njit
+
+from algorithms.tabular._common import (
+    check_budget,
+    check_choice,
+    check_open_unit,
+    chunk_length,
+    clock,
+    optimism_gap,
+    spread_chunk_time,
+)
+from mdptheory._kernels import (
+    backward_induction_kernel,
+    evaluate_deterministic_kernel,
+    rollout_episode,
+)
+from mdptheory.linear import LinearMDP
+from mdptheory.regret import RegretTrace, trace_metadata
+from mdptheory.seeding import SeedLike, as_generator
+from mdptheory.tabular import EpisodicMDP
+
+LAMBDA = 1.0
+"""Ridge parameter lambda of Algorithm 1 (the paper sets lambda = 1)."""
+
+PAPER_C = 1.0
+"""Default constant c in beta = c d H sqrt(iota); the paper leaves its absolute constant open."""
+
+SWITCHING = ("every_episode", "rare")
+SWITCH_FACTOR = 2.0
+"""Rare switching replans when det(Lambda_h) exceeds this factor times its value at the last
+replan, for some h (eta = 2 in Wang, Zhou, Gu 2021)."""
+
+FEATURE_NORM_TOL = 1e-9
+
+
+def lsvi_ucb_iota(d: int, H: int, K: int, p: float) -> float:
+    """``iota = log(2 d T / p)`` with ``T = K H`` (Theorem 3.1).
+
+    Examples
+    --------
+    >>> round(lsvi_ucb_iota(4, 5, 1000, 0.05), 6) == round(math.log(2 * 4 * 5000 / 0.05), 6)
+    True
+    """
+    return math.log(2.0 * d * K * H / p)
+
+
+def lsvi_ucb_beta(d: int, H: int, K: int, p: float, c: float = PAPER_C) -> float:
+    """Bonus multiplier ``beta = c d H sqrt(iota)`` of Theorem 3.1.
+
+    Examples
+    --------
+    >>> beta = lsvi_ucb_beta(4, 5, 1000, 0.05)
+    >>> round(beta / (4 * 5), 6) == round(math.sqrt(lsvi_ucb_iota(4, 5, 1000, 0.05)), 6)
+    True
+    """
+    return c * d * H * math.sqrt(lsvi_ucb_iota(d, H, K, p))
+
+
+def lsvi_ucb_regret_bound(d: int, H: int, K: int, p: float, C: float = 1.0) -> float:
+    """Right-hand side of Theorem 3.1, ``C sqrt(d^3 H^3 T iota^2)``, ``T = K H``.
+
+    The paper's C is an unspecified absolute constant; ``C = 1`` gives the order of the bound.
+
+    Examples
+    --------
+    >>> lsvi_ucb_regret_bound(4, 5, 1000, 0.05) > 5 * 1000   # vacuous: above the trivial H K
+    True
+    """
+    T = K * H
+    return C * math.sqrt(d ** 3 * H ** 3 * T) * lsvi_ucb_iota(d, H, K, p)
+
+
+def nonvacuous_episodes(d: int, H: int, p: float, C: float = 1.0) -> int:
+    """Smallest K at which Theorem 3.1's bound drops below the trivial bound ``H K``.
+
+    ``C sqrt(d^3 H^3 K H) iota <= H K``  iff  ``K >= C^2 d^3 H^2 iota(K)^2``; iota grows with K,
+    so the fixed point is found by iteration.
+
+    Examples
+    --------
+    >>> K = nonvacuous_episodes(4, 5, 0.05)
+    >>> bool(lsvi_ucb_regret_bound(4, 5, K, 0.05) <= 5 * K)
+    True
+    >>> bool(lsvi_ucb_regret_bound(4, 5, K - 1, 0.05) > 5 * (K - 1))
+    True
+    """
+    K = 1.0
+    for _ in range(200):
+        new = C * C * d ** 3 * H * H * lsvi_ucb_iota(d, H, max(int(K), 1), p) ** 2
+        if abs(new - K) < 0.5:
+            break
+        K = new
+    K_int = max(math.ceil(K), 1)
+    # Step onto the exact crossing (the fixed point above is within a few episodes of it).
+    while lsvi_ucb_regret_bound(d, H, K_int, p, C) > H * K_int:
+        K_int += 1
+    while K_int > 1 and lsvi_ucb_regret_bound(d, H, K_int - 1, p, C) <= H * (K_int - 1):
+        K_int -= 1
+    return K_int
+
+
+# ---------------------------------------------------------------------------------------------
+# Compiled kernels
+# ---------------------------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def sherman_morrison_update(Lambda_inv: np.ndarray, x: np.ndarray, u: np.ndarray) -> float:
+    """Replace ``Lambda_inv`` by ``(Lambda + x x^T)^{-1}`` in place.
+
+    On return ``u`` holds ``Lambda^{-1} x`` (of the matrix before the update) and the function
+    returns ``1 + x^T Lambda^{-1} x``; ``log`` of it is the increment of ``log det Lambda``
+    (matrix determinant lemma).
+    """
+    d = x.shape[0]
+    for i in range(d):
+        acc = 0.0
+        for j in range(d):
+            acc += Lambda_inv[i, j] * x[j]
+        u[i] = acc
+    denominator = 1.0 + np.dot(x, u)
+    for i in range(d):
+        ui = u[i] / denominator
+        for j in range(d):
+            Lambda_inv[i, j] -= ui * u[j]
+    return denominator
+
+
+@njit(cache=True)
+def _refactor(Lambda: np.ndarray, Lambda_inv: np.ndarray, features: np.ndarray,
+              width2: np.ndarray) -> float:
+    """Exact ``Lambda^{-1}`` (into ``Lambda_inv``), all squared widths; return ``log det``."""
+    d = Lambda.shape[0]
+    chol = np.linalg.cholesky(Lambda)
+    log_det = 0.0
+    for i in range(d):
+        log_det += 2.0 * np.log(chol[i, i])
+    # Lambda^{-1} = L^{-T} L^{-1}: solve L W = I by forward substitution.
+    W = np.zeros((d, d))
+    for col in range(d):
+        for i in range(col, d):
+            s = 1.0 if i == col else 0.0
+            for m in range(col, i):
+                s -= chol[i, m] * W[m, col]
+            W[i, col] = s / chol[i, i]
+    inv = W.T @ W
+    for i in range(d):
+        for j in range(d):
+            Lambda_inv[i, j] = 0.5 * (inv[i, j] + inv[j, i])
+    n_pairs = features.shape[0]
+    for n in range(n_pairs):
+        v = Lambda_inv @ features[n]
+        width2[n] = np.dot(features[n], v)
+    return log_det
+
+
+@njit(cache=True)
+def _plan(features: np.ndarray, R3: np.ndarray, b: np.ndarray, M: np.ndarray,
+          Lambda_inv: np.ndarray, width2: np.ndarray, beta: float, Q: np.ndarray,
+          V: np.ndarray, policy: np.ndarray, w: np.ndarray, target: np.ndarray,
+          means: np.ndarray) -> None:
+    """Algorithm 1, L3-L6, and the greedy policy of L8 (overwrites Q, V, policy and w)."""
+    H, S, A = R3.shape
+    Hf = float(H)
+    for h in range(H - 1, -1, -1):
+        # L5 numerator: b_h + M_h^T V_{h+1} (V_{H+1} = 0), then w_h = Lambda_h^{-1} (...).
+        # Matrix-vector products go to BLAS (gemv): the sizes are fixed, only k-independent.
+        if h < H - 1:
+            np.dot(V[h + 1], M[h], target)
+            target += b[h]
+        else:
+            target[:] = b[h]
+        np.dot(Lambda_inv[h], target, w[h])
+        np.dot(features, w[h], means)                  # w_h^T phi(x, a) for every pair
+        for s in range(S):
+            best = -np.inf
+            best_a = 0
+            for a in range(A):
+                n = s * A + a
+                # L6: the width is clamped at 0 only against rounding of the rank-one
+                # updates (it is a positive quadratic form).
+                q = means[n] + beta * math.sqrt(max(width2[h, n], 0.0))
+                if q > Hf:
+                    q = Hf
+                Q[h, s, a] = q
+                if q > best:
+                    best = q
+                    best_a = a
+            V[h, s] = best
+            policy[h, s] = best_a
+
+
+@njit(cache=True)
+def _absorb(features: np.ndarray, R3: np.ndarray, states: np.ndarray, actions: np.ndarray,
+            Lambda: np.ndarray, Lambda_inv: np.ndarray, width2: np.ndarray, b: np.ndarray,
+            M: np.ndarray, log_det: np.ndarray, n_updates: np.ndarray, refactor_every: int,
+            u: np.ndarray, z: np.ndarray, potential: np.ndarray) -> None:
+    """Add episode k's data to every stage's statistics (rank-one updates of L4, L5)."""
+    H, _, A = R3.shape
+    d = features.shape[1]
+    n_pairs = features.shape[0]
+    for h in range(H):
+        s = states[h]
+        a = actions[h]
+        x = features[s * A + a]
+        denominator = sherman_morrison_update(Lambda_inv[h], x, u)
+        potential[h] = denominator - 1.0          # phi^T Lambda_h^{-1} phi before the update
+        log_det[h] += math.log(denominator)
+        # Widths: phi^T (Lambda + x x^T)^{-1} phi = phi^T Lambda^{-1} phi - (phi^T u)^2 / denom.
+        np.dot(features, u, z)
+        row = width2[h]
+        for n in range(n_pairs):
+            row[n] -= z[n] * z[n] / denominator
+        reward = R3[h, s, a]                       # known reward r_h (L5)
+        s_next = states[h + 1]
+        for i in range(d):
+            xi = x[i]
+            for j in range(d):
+                Lambda[h, i, j] += xi * x[j]
+            b[h, i] += xi * reward
+            M[h, s_next, i] += xi                  # aggregated by next state
+        n_updates[h] += 1
+        if n_updates[h] % refactor_every == 0:
+            log_det[h] = _refactor(Lambda[h], Lambda_inv[h], features, width2[h])
+
+
+@njit(cache=True)
+def _run(features: np.ndarray, P4: np.ndarray, R3: np.ndarray, noise_code: int, sigma: float,
+         initial: np.ndarray, n_episodes: int, beta: float, rare: bool, refactor_every: int,
+         record: bool, chunk: int, rng):
+    """The whole run: K episodes of planning, exact evaluation, acting and updating."""
+    H, S, A = R3.shape
+    d = features.shape[1]
+    K = n_episodes
+    n_pairs = S * A
+    log_switch = math.log(SWITCH_FACTOR)
+
+    # (1) Regret oracle on the true model.
+    Q_star, V_star, _ = backward_induction_kernel(P4, R3)
+    v_star_start = np.dot(initial, V_star[0])
+
+    Lambda = np.zeros((H, d, d))
+    Lambda_inv = np.zeros((H, d, d))
+    for h in range(H):
+        for i in range(d):
+            Lambda[h, i, i] = LAMBDA
+            Lambda_inv[h, i, i] = 1.0 / LAMBDA
+    width2 = np.empty((H, n_pairs))
+    for h in range(H):
+        for n in range(n_pairs):
+            width2[h, n] = np.dot(features[n], features[n]) / LAMBDA
+    b = np.zeros((H, d))
+    M = np.zeros((H, S, d))
+    log_det = np.full(H, d * math.log(LAMBDA))
+    log_det_at_plan = log_det.copy()
+    n_updates = np.zeros(H, dtype=np.int64)
+    Q = np.empty((H, S, A))
+    V = np.zeros((H + 1, S))
+    w = np.zeros((H, d))
+    policy = np.zeros((H, S), dtype=np.int64)
+    last_policy = np.zeros((H, S), dtype=np.int64)
+    u = np.empty(d)
+    z = np.empty(n_pairs)
+    target = np.empty(d)
+    means = np.empty(n_pairs)
+    potential = np.empty(H)
+
+    pseudo = np.empty(K)
+    realised = np.empty(K)
+    episode_time = np.empty(K)
+    gaps = np.empty(K)
+    replanned = np.zeros(K, dtype=np.bool_)
+    w_norm_max = np.empty(K)
+    n_rec = K if record else 0
+    rec_Q = np.empty((n_rec, H, S, A))
+    rec_width2 = np.empty((n_rec, H, n_pairs))
+    rec_w = np.empty((n_rec, H, d))
+    rec_states = np.empty((n_rec, H + 1), dtype=np.int64)
+    rec_actions = np.empty((n_rec, H), dtype=np.int64)
+    rec_potential = np.empty((n_rec, H))
+
+    value_pi = 0.0
+    chunk_start = 0
+    t0 = clock()
+    for k in range(K):
+        # (2) Replan: every episode, or (rare switching) when some det(Lambda_h) has doubled.
+        plan = True
+        if rare and k > 0:
+            plan = False
+            for h in range(H):
+                if log_det[h] - log_det_at_plan[h] > log_switch:
+                    plan = True
+                    break
+        if plan:
+            _plan(features, R3, b, M, Lambda_inv, width2, beta, Q, V, policy, w, target, means)
+            log_det_at_plan[:] = log_det
+            replanned[k] = True
+            # (3) Exact value of the greedy policy pi_k. An identical policy has the identical
+            # value, so the evaluation is only redone when some action changed.
+            changed = k == 0
+            if not changed:
+                for h in range(H):
+                    for s in range(S):
+                        if policy[h, s] != last_policy[h, s]:
+                            changed = True
+                            break
+                    if changed:
+                        break
+            if changed:
+                V_pi = evaluate_deterministic_kernel(P4, R3, policy)
+                value_pi = np.dot(initial, V_pi[0])
+                last_policy[:, :] = policy
+            gaps[k] = optimism_gap(Q, Q_star)
+            largest = 0.0
+            for h in range(H):
+                largest = max(largest, math.sqrt(np.dot(w[h], w[h])))
+            w_norm_max[k] = largest
+        else:
+            gaps[k] = gaps[k - 1]
+            w_norm_max[k] = w_norm_max[k - 1]
+        pseudo[k] = v_star_start - value_pi
+        # (4) Act greedily with the same (clipped) Q for one episode.
+        states, actions, rewards = rollout_episode(P4, R3, noise_code, sigma, initial, policy,
+                                                   rng)
+        realised[k] = V_star[0, states[0]] - rewards.sum()
+        if record:
+            rec_Q[k] = Q
+            rec_w[k] = w
+            rec_width2[k] = width2
+            rec_states[k] = states
+            rec_actions[k] = actions
+        # (5) The episode's data enter Lambda_h, b_h and M_h.
+        _absorb(features, R3, states, actions, Lambda, Lambda_inv, width2, b, M, log_det,
+                n_updates, refactor_every, u, z, potential)
+        if record:
+            rec_potential[k] = potential
+        if k + 1 - chunk_start == chunk or k == K - 1:
+            t1 = clock()
+            spread_chunk_time(episode_time, chunk_start, k + 1, t1 - t0)
+            chunk_start = k + 1
+            t0 = t1
+    return (pseudo, realised, episode_time, gaps, replanned, w_norm_max, rec_Q, rec_w,
+            rec_width2, rec_states, rec_actions, rec_potential, Lambda, Lambda_inv, log_det)
+
+
+# ---------------------------------------------------------------------------------------------
+# Input checks
+# ---------------------------------------------------------------------------------------------
+
+
+def _unwrap_pair(model: object, true_mdp: object) -> tuple[object, object]:
+    """A misspecified pair (nominal features ``.linear``, true dynamics ``.mdp``), e.g. from the
+    catalogue's misspecified_linear_mdp: learn with its features, act in its true MDP."""
+    if (not isinstance(model, LinearMDP) and true_mdp is None
+            and isinstance(getattr(model, "linear", None), LinearMDP)
+            and isinstance(getattr(model, "mdp", None), EpisodicMDP)):
+        return model.linear, model.mdp
+    return model, true_mdp
+
+
+def _check_models(model: object, true_mdp: object, learner: str):
+    """Features and the environment's arrays, after checking what Theorem 3.1 assumes."""
+    if not isinstance(model, LinearMDP):
+        raise ValueError(f"{learner} needs a LinearMDP (features phi, mu, theta) or a pair "
+                         f"with .linear and .mdp, got {type(model).__name__}: {model!r}")
+    phi = np.ascontiguousarray(model.phi, dtype=np.float64)
+    S, A, d = phi.shape
+    norms = np.linalg.norm(phi, axis=2)
+    if (norms > 1.0 + FEATURE_NORM_TOL).any():
+        s, a = np.unravel_index(int(np.argmax(norms)), norms.shape)
+        raise ValueError(f"||phi[{s}, {a}]|| is {float(norms[s, a])!r} > 1; Assumption A of "
+                         f"Jin et al. (2020) needs ||phi(x, a)|| <= 1")
+    if true_mdp is None:
+        env = model.tabular()
+    else:
+        if not isinstance(true_mdp, EpisodicMDP):
+            raise ValueError(f"true_mdp must be an EpisodicMDP, got {type(true_mdp).__name__}: "
+                             f"{true_mdp!r}")
+        if (true_mdp.S, true_mdp.A, true_mdp.H) != (S, A, model.H):
+            raise ValueError(f"true_mdp has (S, A, H) = {(true_mdp.S, true_mdp.A, true_mdp.H)}, "
+                             f"the features' model has {(S, A, model.H)}")
+        env = true_mdp
+    R3 = np.ascontiguousarray(env.R, dtype=np.float64)
+    bad = (R3 < 0.0) | (R3 > 1.0)
+    if bad.any():
+        h, s, a = np.unravel_index(int(np.flatnonzero(bad)[0]), R3.shape)
+        raise ValueError(f"R[{h}, {s}, {a}] is {float(R3[h, s, a])!r}, outside [0, 1]; "
+                         f"{learner}'s clip at H and Theorem 3.1 assume rewards in [0, 1]")
+    P4 = np.ascontiguousarray(env.dense_P(), dtype=np.float64)
+    initial = np.ascontiguousarray(env.initial, dtype=np.float64)
+    features = np.ascontiguousarray(phi.reshape(S * A, d))
+    return features, P4, R3, initial, env.noise.code, float(env.noise.sigma), env
+
+
+def _check_c(c: object) -> float:
+    if isinstance(c, bool) or not isinstance(c, (int, float, np.integer, np.floating)):
+        raise ValueError(f"c must be a number >= 0, got {c!r}")
+    c = float(c)
+    if not (math.isfinite(c) and c >= 0.0):
+        raise ValueError(f"c must be a finite number >= 0, got {c!r}")
+    return c
+
+
+def _check_refactor(refactor_every: object) -> int:
+    if (isinstance(refactor_every, bool) or not isinstance(refactor_every, (int, np.integer))
+            or refactor_every < 1):
+        raise ValueError(f"refactor_every must be a positive int, got {refactor_every!r}")
+    return int(refactor_every)
+
+
+# ---------------------------------------------------------------------------------------------
+# Learners
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LSVIUCB:
+    r"""LSVI-UCB (Jin, Yang, Wang, Jordan 2020, Algorithm 1) with exact per-episode regret.
+
+    Parameters
+    ----------
+    c : float
+        Constant in ``beta = c d H sqrt(iota)``, ``iota = log(2 d T / p)`` (Theorem 3.1). The
+        paper leaves the absolute constant unspecified; ``c = 1`` is the default (recorded as
+        ``bonus_variant = "paper (c = 1)"``), any other value is the opt-in, named variant
+        ``"scaled (c = ...)"``. ``c = 0`` is least-squares VI without bonus (see :class:`LSVI`).
+    p : float
+        Failure probability in (0, 1) of Theorem 3.1 (enters iota).
+    switching : {"every_episode", "rare"}
+        ``"every_episode"`` is Algorithm 1. ``"rare"`` replans only when ``det Lambda_h`` has
+        doubled since the last replan for some h (Wang, Zhou, Gu 2021).
+    refactor_every : int
+        Exact refactorisation of ``Lambda_h^{-1}`` after this many rank-one updates of stage h.
+    record : bool
+        Keep per-episode ``Q`` (K, H, S, A), ``w`` (K, H, d), squared widths ``width2``
+        (K, H, S*A), ``states`` (K, H + 1), ``actions`` (K, H), the elliptical potentials
+        ``potential[k, h] = phi_h^{k T} (Lambda_h^k)^{-1} phi_h^k`` (K, H) and the final
+        ``Lambda``, ``Lambda_inv`` (H, d, d) in ``trace.extras``; for small runs and checks.
+        ``Q`` and ``w`` are those the episode acted with (with rare switching, those of the last
+        replan); ``width2`` belongs to the statistics at the start of the episode.
+
+    Notes
+    -----
+    ``run`` returns a :class:`~mdptheory.regret.RegretTrace`: ``pseudo_regret[k] =
+    V*_1(rho) - V^{pi_k}_1(rho)`` for the greedy policy pi_k executed in episode k, evaluated
+    exactly on the tabular twin; ``realised_regret[k] = V*_1(x_1^k)`` minus the sampled
+    return. Extras: ``optimism_gap[k] = min_{h,x,a} Q^k_h(x, a) - Q*_h(x, a)``,
+    ``optimistic[k]`` (that gap >= -1e-9 H), ``replanned[k]`` and ``w_norm_max[k] =
+    max_h ||w_h^k||`` (Lemma B.2 bounds it by ``2 H sqrt(d k / lambda)``, k 1-based).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mdptheory.linear import LinearMDP
+    >>> phi = np.eye(2).reshape(2, 1, 2)                  # one action, one-hot states
+    >>> mu = np.tile(np.full((2, 2), 0.5), (3, 1, 1))     # uniform next state
+    >>> theta = np.tile([0.0, 1.0], (3, 1))
+    >>> trace = LSVIUCB(c=0.01).run(LinearMDP(phi, mu, theta), budget=20, seed=0)
+    >>> trace.pseudo_regret.shape, float(abs(trace.pseudo_regret).max())
+    ((20,), 0.0)
+    """
+
+    c: float = PAPER_C
+    p: float = 0.05
+    switching: Literal["every_episode", "rare"] = "every_episode"
+    refactor_every: int = 1000
+    record: bool = False
+
+    def __post_init__(self) -> None:
+        _check_c(self.c)
+        check_open_unit(self.p, "p")
+        check_choice(self.switching, "switching", SWITCHING)
+        _check_refactor(self.refactor_every)
+
+    @property
+    def bonus_variant(self) -> str:
+        """``"paper (c = 1)"``, ``"no bonus (LSVI)"`` or ``"scaled (c = ...)"``."""
+        if self.c == PAPER_C:
+            return "paper (c = 1)"
+        if self.c == 0.0:
+            return "no bonus (LSVI)"
+        return f"scaled (c = {self.c:g})"
+
+    @property
+    def label(self) -> str:
+        """Short name for plots and reports, e.g. ``LSVI-UCB`` or ``LSVI-UCB c=0.01``."""
+        name = "LSVI" if self.c == 0.0 else "LSVI-UCB"
+        if self.c not in (0.0, PAPER_C):
+            name += f" c={self.c:g}"
+        if self.switching == "rare":
+            name += " (rare switching)"
+        return name
+
+    def beta(self, d: int, H: int, K: int) -> float:
+        """``beta = c d H sqrt(log(2 d K H / p))`` for this learner."""
+        return lsvi_ucb_beta(d, H, K, self.p, self.c)
+
+    def run(self, model: LinearMDP, budget: int, seed: SeedLike,
+            true_mdp: EpisodicMDP | None = None) -> RegretTrace:
+        """Run ``budget`` episodes and return the exact regret trace.
+
+        Parameters
+        ----------
+        model : LinearMDP, or a misspecified pair with ``.linear`` and ``.mdp``
+            Supplies the features ``phi`` (``||phi|| <= 1`` required) and, unless ``true_mdp``
+            is given, the environment (its exact tabular twin). A pair's ``.mdp`` is used as
+            ``true_mdp``.
+        budget : int
+            Number of episodes K (also fixes T = K H in iota).
+        seed : int, SeedSequence or Generator
+        true_mdp : EpisodicMDP, optional
+            The environment when it differs from the linear model (misspecification
+            experiments): transitions, known rewards r_h and the regret oracle come from it.
+            Its (S, A, H) must match the model's.
+
+        Raises
+        ------
+        ValueError
+            For a model that is not a LinearMDP, a feature of norm > 1, rewards outside
+            [0, 1], a mismatched ``true_mdp`` or a budget that is not a positive int.
+        """
+        name = type(self).__name__
+        model, true_mdp = _unwrap_pair(model, true_mdp)
+        features, P4, R3, initial, noise_code, sigma, env = _check_models(model, true_mdp,
+                                                                          name)
+        K = check_budget(budget)
+        H = R3.shape[0]
+        d = features.shape[1]
+        beta = self.beta(d, H, K)
+        rng = as_generator(seed)
+        (pseudo, realised, times, gaps, replanned, w_norm_max, rec_Q, rec_w, rec_width2,
+         rec_states, rec_actions, rec_potential, Lambda, Lambda_inv, log_det) = _run(
+            features, P4, R3, noise_code, sigma, initial, K, float(beta),
+            self.switching == "rare", int(self.refactor_every), bool(self.record),
+            chunk_length(K), rng)
+        extras: dict[str, np.ndarray] = {
+            "optimism_gap": gaps, "optimistic": gaps >= -1e-9 * H, "replanned": replanned,
+            "w_norm_max": w_norm_max}
+        if self.record:
+            extras.update(Q=rec_Q, w=rec_w, width2=rec_width2, states=rec_states,
+                          actions=rec_actions, potential=rec_potential, Lambda=Lambda,
+                          Lambda_inv=Lambda_inv, log_det=log_det)
+        metadata = trace_metadata(
+            self, model, seed, K, label=self.label, bonus_variant=self.bonus_variant, c=self.c,
+            c_default=PAPER_C, beta=beta, iota=lsvi_ucb_iota(d, H, K, self.p),
+            beta_formula="beta = c d H sqrt(iota), iota = log(2 d T / p), T = K H",
+            ridge_lambda=LAMBDA, clip=float(H), switching=self.switching,
+            n_replans=int(replanned.sum()),
+            environment="true_mdp" if true_mdp is not None else "model.tabular()",
+            environment_repr=repr(env),
+            paper="Jin, Yang, Wang, Jordan (COLT 2020), arXiv:1907.05388, Algorithm 1",
+            regret_bound_C1=lsvi_ucb_regret_bound(d, H, K, self.p))
+        return RegretTrace(pseudo, realised, times, metadata, extras)
+
+
+@dataclass(frozen=True)
+class LSVI(LSVIUCB):
+    """Least-squares value iteration without bonus (beta = 0): the control for LSVI-UCB.
+
+    Algorithm 1 with the bonus term removed; Q is still clipped at H and the same Q plans and
+    acts. Without optimism it can lock onto a suboptimal policy (linear regret).
+
+    Examples
+    --------
+    >>> LSVI().label, LSVI().bonus_variant
+    ('LSVI', 'no bonus (LSVI)')
+    """
+
+    c: float = 0.0
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.c != 0.0:
+            raise ValueError(f"LSVI has no bonus (c = 0), got c={self.c!r}; use LSVIUCB(c=...)")
+
+
+@dataclass(frozen=True)
+class RareSwitchLSVIUCB(LSVIUCB):
+    """LSVI-UCB with rare policy switching (Wang, Zhou, Gu 2021): replan when det doubles.
+
+    Same as :class:`LSVIUCB` with ``switching="rare"``: the statistics are updated every
+    episode, but Q (and so the policy) is recomputed only in episodes where
+    ``det Lambda_h > 2 det Lambda_h^{last}`` for some stage h. The number of replans is at most
+    ``1 + H d log2(1 + K / (d lambda))`` (``trace.extras["replanned"]``).
+
+    Examples
+    --------
+    >>> RareSwitchLSVIUCB(c=0.01).label
+    'LSVI-UCB c=0.01 (rare switching)'
+    """
+
+    switching: Literal["every_episode", "rare"] = "rare"
+
+
+def max_rare_switches(d: int, H: int, K: int) -> int:
+    """Bound on the replans of the rare-switching variant: ``1 + H d log2(1 + K / (d lambda))``.
+
+    Each replan after the first needs some stage's ``log det Lambda_h`` to grow by ``log 2``,
+    and ``log det Lambda_h - d log lambda <= d log(1 + K / (d lambda))`` (AM-GM on the
+    eigenvalues, ``||phi|| <= 1``).
+
+    Examples
+    --------
+    >>> max_rare_switches(4, 5, 1000)
+    160
+    """
+    return 1 + math.floor(H * d * math.log2(1.0 + K / (d * LAMBDA)))
