@@ -25,9 +25,9 @@ import math
 import time
 
 import numpy as np
-from mdptheory.bandits import Bandit, LinearBandit
 
 from algorithms.bandits import KLUCB, OFUL, UCB1, ThompsonBernoulli, ThompsonGaussian
+from mdptheory.bandits import Bandit, LinearBandit
 
 
 def best_time(function, repeats: int = 3) -> float:
