@@ -1,0 +1,129 @@
+"""The on-policy sampled softmax update shared by the stochastic bandit learners.
+
+One compiled trajectory of a softmax (or log-linear, ``logits = X theta``) policy on a K-armed
+bandit, where each iteration samples one action from the current policy and one reward:
+
+====================  ==========================================================================
+``rule``              update after sampling ``a_t ~ pi_t`` and ``R_t ~ r(a_t) + noise``
+====================  ==========================================================================
+``"reinforce"``       ``theta += eta X^T (e_{a_t} - pi_t) R_t`` (gradient bandit / Lin-SPG;
+                      ``X = I`` when ``features`` is False)
+``"npg"``             ``theta(a_t) += eta R_t / pi_t(a_t)`` (stochastic NPG, no baseline)
+``"npg-baseline"``    ``theta(a_t) += eta (R_t - b_t) / pi_t(a_t)``, ``b_t = pi_t^T r``
+====================  ==========================================================================
+
+Keys: iteration ``t`` uses ``fold_in(key, t)`` split into an action key and a reward key (see
+:mod:`algorithms.policy_gradient._common`), so a trajectory's draws depend only on its key.
+The action is drawn by ``jax.random.categorical`` on ``log pi_t`` (Gumbel-max); Bernoulli
+rewards by ``jax.random.bernoulli``; Gaussian ones as ``r(a) + sigma N(0, 1)``.
+
+Recorded after every ``every`` updates: the exact gap ``sum_a pi_t(a) Delta_a`` (the expected
+sub-optimality of the current policy, no sampling noise in the measurement), ``min_prob``,
+``opt_prob = pi_t(a*)`` and ``min_pulls = min_a N_t(a)``, the pulls of the least-sampled arm.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from algorithms.policy_gradient._common import (
+    BatchTrace,
+    as_batch,
+    batch_size,
+    call_batched,
+    check_budget,
+    check_every,
+    make_batch_trace,
+    recorded_scan,
+    softmax_and_log,
+    trajectory_keys,
+)
+from mdptheory.tabular import RewardNoise
+
+RULES = ("reinforce", "npg", "npg-baseline")
+
+
+def sampled_kernel(key, theta0, X, r, eta, sigma, *, budget: int, every: int, noise_code: int,
+                   features: bool, rule: str):
+    """One trajectory; returns a dict of recorded curves (see the module docstring)."""
+    K = r.shape[0]
+    arms = jnp.arange(K)
+    opt = jnp.argmax(r)
+    delta = r[opt] - r
+
+    def policy(theta):
+        return softmax_and_log(X @ theta if features else theta)
+
+    def observe(c):
+        _, p, _, counts, _ = c
+        return p @ delta, jnp.min(p), p[opt], jnp.min(counts)
+
+    def step(c):
+        theta, p, logp, counts, t = c
+        k_action, k_reward = jax.random.split(jax.random.fold_in(key, t))
+        a = jax.random.categorical(k_action, logp)                       # a_t ~ pi_t
+        mean = r[a]
+        if noise_code == 0:
+            reward = mean
+        elif noise_code == 1:
+            reward = jax.random.bernoulli(k_reward, mean).astype(jnp.float64)
+        else:
+            reward = mean + sigma * jax.random.normal(k_reward, dtype=jnp.float64)
+        hit = (arms == a).astype(jnp.float64)
+        if rule == "reinforce":
+            g = (hit - p) * reward                                       # (e_a - pi) R_t
+            theta = theta + eta * (X.T @ g if features else g)
+        else:
+            # 1/pi_t(a_t) as exp(-log pi_t(a_t)): exact even when pi_t(a_t) is tiny.
+            target = reward - (p @ r if rule == "npg-baseline" else 0.0)
+            theta = theta + eta * hit * target * jnp.exp(-logp[a])
+        counts = counts + hit
+        return (theta, *policy(theta), counts, t + jnp.uint32(1))
+
+    carry = (theta0, *policy(theta0), jnp.zeros(K), jnp.uint32(0))
+    _, recorded = recorded_scan(step, observe, carry, budget, every)
+    return {"gap": recorded[0], "min_prob": recorded[1], "opt_prob": recorded[2],
+            "min_pulls": recorded[3], "initial_gap": observe(carry)[0]}
+
+
+def run_sampled(learner, means: np.ndarray, X: np.ndarray | None, noise: RewardNoise,
+                theta0: Any, etas: np.ndarray, budget: int, every: int, seed: Any,
+                n_runs: int | None, rule: str, names: tuple[str, ...], **meta: Any
+                ) -> BatchTrace:
+    """Validate, batch and run :func:`sampled_kernel`; ``means`` (n, K), ``X`` (n, K, d) or None.
+
+    The batch is the broadcast of the models, ``theta0``, ``etas`` and ``n_runs`` (sizes 1 or
+    a common N); trajectory ``i`` gets the key ``fold_in(root(seed), i)``.
+    """
+    budget = check_budget(budget)
+    every = check_every(every, budget)
+    if rule not in RULES:
+        raise ValueError(f"rule must be one of {RULES}, got {rule!r}")
+    if n_runs is not None and (isinstance(n_runs, bool) or not isinstance(n_runs, (int, np.integer))
+                               or n_runs < 1):
+        raise ValueError(f"n_runs must be a positive int, got {n_runs!r}")
+    K = means.shape[1]
+    shape = (K,) if X is None else (X.shape[2],)
+    theta = as_batch(np.zeros(shape) if theta0 is None else theta0, shape, "theta0")
+    sizes = [means.shape[0], theta.shape[0], etas.shape[0], 1 if n_runs is None else n_runs]
+    N = batch_size(*[np.empty((s, 0)) for s in sizes])
+    keys = trajectory_keys(seed, N)
+    features = X is not None
+    X_arg = np.zeros((1, 1, 1)) if X is None else X
+    sigma = np.array([noise.sigma])
+    out, _ = call_batched(sampled_kernel, (keys, theta, X_arg, means, etas, sigma),
+                          budget=budget, every=every, noise_code=noise.code,
+                          features=features, rule=rule)
+    if len(names) == 1 and N > 1:
+        names = names * N
+    return make_batch_trace(learner, dict(out), budget, every, seed, names, etas,
+                            "r(a*) - pi_t^T r (exact, of the current policy)",
+                            noise=noise.kind, sigma=noise.sigma, deterministic=False,
+                            jax_keys="trajectory i: fold_in(root, i); iteration t: "
+                                     "split(fold_in(trajectory key, t)) -> (action, reward); "
+                                     "root = threefry2x32 key from "
+                                     "SeedSequence(seed).generate_state(2, uint32)", **meta)

@@ -1,0 +1,129 @@
+"""Natural policy gradient with linear function approximation on feature bandits (Lin-NPG).
+
+Paper
+-----
+J. Mei, B. Dai, A. Agarwal, M. Ghavamzadeh, C. Szepesvári, D. Schuurmans. "Ordering-based
+Conditions for Global Convergence of Policy Gradient Methods". NeurIPS 2023, arXiv:2504.02130
+(papers.md S4-43; theory.md 5.6 (i)): NPG with linear function approximation converges globally
+**if and only if** the least-squares projection of the reward onto span(X) preserves the optimal
+action's rank, and then exponentially fast.
+
+Setting
+-------
+A K-armed bandit with mean rewards ``r`` (K,) and features ``X`` (K, d); log-linear policy
+``pi_theta = softmax(X theta)``; ``theta_0 = 0`` by default.
+
+Update (theory.md 5.6, [S])
+---------------------------
+1. ``w = (X^T X)^{-1} X^T r`` (least squares; the pseudo-inverse if ``X`` is rank deficient);
+2. ``theta_{t+1} = theta_t + eta w``.
+
+So ``X theta_t = X theta_0 + eta t r_hat`` with ``r_hat = X w`` the projection of ``r``: the
+policy concentrates on ``argmax r_hat``, which is why the condition
+:func:`mdptheory.policy_conditions.npg_rank_preserved` is necessary and sufficient.
+
+Where each step is implemented
+------------------------------
+Step 1 once per instance in :meth:`LinNPG.run_batch` (``np.linalg.lstsq``), step 2 the one-line
+``step`` of :func:`_kernel`; ``observe`` records the gap ``r(a*) - pi_t^T r``, ``min_prob`` and
+``opt_prob``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import jax.numpy as jnp
+import numpy as np
+
+from algorithms.policy_gradient._common import (
+    BatchTrace,
+    as_batch,
+    call_batched,
+    check_budget,
+    check_every,
+    check_positive,
+    check_step_sizes,
+    make_batch_trace,
+    read_feature_bandits,
+    recorded_scan,
+    softmax_and_log,
+)
+from mdptheory.regret import ConvergenceTrace
+
+DEFAULT_ETA = 1.0
+"""Library default step: the iff statement holds for every eta > 0; the value is not the paper's."""
+
+
+def _kernel(theta0, X, r, w, eta, *, budget: int, every: int):
+    opt = jnp.argmax(r)
+    delta = r[opt] - r
+
+    def observe(c):
+        _, p = c
+        return p @ delta, jnp.min(p), p[opt]
+
+    def step(c):
+        theta, _ = c
+        theta = theta + eta * w                           # step 2
+        return theta, softmax_and_log(X @ theta)[0]
+
+    carry = (theta0, softmax_and_log(X @ theta0)[0])
+    _, recorded = recorded_scan(step, observe, carry, budget, every)
+    return {"gap": recorded[0], "min_prob": recorded[1], "opt_prob": recorded[2],
+            "initial_gap": observe(carry)[0]}
+
+
+@dataclass(frozen=True)
+class LinNPG:
+    """Exact NPG with a log-linear policy on a finite-arm feature bandit (Mei et al. 2023).
+
+    Parameters
+    ----------
+    eta : float
+        Constant step (library default 1.0; the convergence statement holds for any eta > 0).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> r = np.array([1.0, 0.0, 0.9])
+    >>> bool(LinNPG().run((np.array([[3.0], [2.0], [1.0]]), r), budget=200).gap[-1] < 1e-6)
+    True
+    >>> round(float(LinNPG().run((np.array([[1.0], [2.0], [3.0]]), r), budget=200).gap[-1]), 6)
+    0.1
+    """
+
+    eta: float = DEFAULT_ETA
+
+    def __post_init__(self) -> None:
+        check_positive("eta", self.eta)
+
+    def run(self, model: Any, budget: int, seed: Any = 0, *, theta0=None,
+            record_every: int = 1) -> ConvergenceTrace:
+        """One trajectory on one feature bandit (``(X, r)`` or an object with features and
+        means); ``seed`` is recorded only (the method is deterministic)."""
+        batch = self.run_batch(model, budget, seed, theta0=theta0, record_every=record_every)
+        if len(batch) != 1:
+            raise ValueError(f"run takes one model and one initialisation, got a batch of "
+                             f"{len(batch)}; use run_batch")
+        return batch.trace(0)
+
+    def run_batch(self, models: Any, budget: int, seed: Any = 0, *, theta0=None, etas=None,
+                  record_every: int = 1) -> BatchTrace:
+        """A batch (broadcast of the feature bandits, ``theta0`` and ``etas``) in one call."""
+        budget = check_budget(budget)
+        every = check_every(record_every, budget)
+        X, r, _, names = read_feature_bandits(models)
+        w = np.stack([np.linalg.lstsq(x, m, rcond=None)[0] for x, m in zip(X, r, strict=True)])
+        eta = check_step_sizes(self.eta if etas is None else etas)
+        d = X.shape[2]
+        theta = as_batch(np.zeros(d) if theta0 is None else theta0, (d,), "theta0")
+        out, _ = call_batched(_kernel, (theta, X, r, w, eta), budget=budget, every=every)
+        return make_batch_trace(self, dict(out), budget, every, seed, names, eta,
+                                "r(a*) - pi_t^T r", deterministic=True,
+                                constants="library default" if etas is None and
+                                self.eta == DEFAULT_ETA else "tuned")
+
+
+__all__ = ["DEFAULT_ETA", "LinNPG"]

@@ -1,0 +1,606 @@
+"""Checks of the policy-gradient convergence theory (theory.md section 5; papers.md S4-8,
+S4-43, S4-46, S4-47).
+
+* ``mei2020-softmax-pg-mdp-bound``: exact softmax PG with ``eta = (1 - gamma)^3 / 8`` stays
+  below the explicit ``C / t`` of Mei et al. (2020), Theorem 4.
+* ``mei2020-softmax-pg-bandit-limit``: on bandits, ``t * gap_t`` converges to the derived limit
+  ``(K - 1) / (eta K)`` (theory.md B1), two-sided within 2 %; with Theorem 2's upper bound and
+  Theorem 9's lower bound alongside.
+* ``agarwal2021-npg-bound``: exact NPG obeys ``gap_T <= log A / (eta T) + 1 / ((1-gamma)^2 T)``.
+* ``cen2022-entropy-npg-linear-rate``: entropy-regularised NPG converges linearly, within
+  the explicit bounds of Cen et al. (2022), Theorem 1.
+* ``mei2024-gradient-bandit-rate``: the stochastic gradient bandit with a constant step has
+  expected gap O(1/t) and ``min_a pi_t(a)`` decaying no faster than O(1/t).
+* ``mei2022-stochastic-npg-baseline``: on-policy stochastic NPG with the value baseline
+  converges in every run; without it, some runs lose the optimal arm.
+* ``mei2023-lin-npg-iff``: Lin-NPG converges to the optimal arm iff the projected reward keeps
+  it on top.
+* ``mei2023-lin-spg-conditions``: Lin-SPG converges under non-domination and order
+  preservation, and fails on a constructed violation.
+
+Every exact curve is computed in float64 from the exact model (no sampling); the stochastic
+checks measure the exact gap of the current policy along sampled trajectories. Instances are
+drawn from the check's ``seed`` (garnets from :func:`instances.tabular.garnet`, feature bandits
+from :mod:`instances.bandits`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from algorithms.policy_gradient import (
+    NPG,
+    GradientBandit,
+    LinNPG,
+    LinSPG,
+    SoftmaxPG,
+    StochasticNPG,
+    agarwal_bound,
+    bandit_limit,
+    cen_bound,
+    mei_theorem4_constant,
+)
+from instances.bandits import pg_feature_bandit
+from instances.tabular import garnet
+from mdptheory.policy_conditions import (
+    npg_rank_margin,
+    npg_rank_preserved,
+    softmax_pg_conditions,
+)
+from mdptheory.seeding import as_generator, spawn_seeds
+from proofs_check.harness import Evidence, Line, Outcome, Series, Verdict, theorem
+from proofs_check.rates import (
+    fit_lines,
+    fit_loglog_slope,
+    geometric_grid,
+    ratio_band_test,
+    slope_test,
+)
+
+MEI2020 = "Mei, Xiao, Szepesvári, Schuurmans (ICML 2020), arXiv:2005.06392"
+AGARWAL2021 = "Agarwal, Kakade, Lee, Mahajan (JMLR 2021), arXiv:1908.00261"
+CEN2022 = "Cen, Cheng, Chen, Wei, Chi (Oper. Res. 2022), arXiv:2007.06558"
+MEI2024 = "Mei, Zhong, Dai, Agarwal, Szepesvári, Schuurmans (ICML 2024), arXiv:2402.17235"
+MEI2022 = "Mei, Chung, Thomas, Dai, Szepesvári, Schuurmans (NeurIPS 2022), arXiv:2301.06276"
+MEI2023 = ("Mei, Dai, Agarwal, Ghavamzadeh, Szepesvári, Schuurmans (NeurIPS 2023), "
+           "arXiv:2504.02130")
+LIN2025 = "Lin, Mei, Aghaei, et al. (2025), arXiv:2505.03155"
+
+TAGS = ("policy-gradient",)
+STOCHASTIC_SLOPE_TOL = 0.1
+"""Tolerance of the slope tests on seed-averaged stochastic curves (0.05 for exact curves)."""
+
+
+def _scale(scale: str) -> str:
+    if scale not in ("quick", "full"):
+        raise ValueError(f"scale must be 'quick' or 'full', got {scale!r}")
+    return scale
+
+
+def _grid_index(iterations: np.ndarray, start: float, num: int) -> np.ndarray:
+    """Indices of the recorded iterations closest to a geometric grid from ``start`` to the end."""
+    grid = geometric_grid(start, float(iterations[-1]), num)
+    index = np.unique(np.clip(np.searchsorted(iterations, grid), 0, iterations.shape[0] - 1))
+    return index
+
+
+def _seed_int(seed: int, i: int) -> int:
+    """An int seed for instance ``i`` of a check run with ``seed`` (SeedSequence.spawn)."""
+    return int(spawn_seeds(seed, i + 1)[i].generate_state(1)[0])
+
+
+# ------------------------------------------------------------------ (1) Mei et al. Theorem 4
+
+_THM4_PLAN = {"quick": (20_000, (0.5, 0.7, 0.9), (5, 3)),
+              "full": (200_000, (0.5, 0.7, 0.9, 0.95), (10, 4))}
+
+
+@theorem(id="mei2020-softmax-pg-mdp-bound",
+         paper=f"{MEI2020}, Theorem 4 (with Lemma 9 for c)",
+         claim="Exact softmax PG with eta = (1 - gamma)^3 / 8 from the uniform policy satisfies "
+               "V*(rho) - V^{pi_theta_t}(rho) <= C / t for every t >= 1, with Mei et al.'s "
+               "explicit C; c is the minimum over the run of min_s pi_t(a*(s)|s) (an upper "
+               "estimate of the infimum, so the C used is at most the theorem's). Garnets "
+               "(S=5, A=3, branching 3) with gamma in {0.5, 0.7, 0.9} (quick). The bound is "
+               "loose by orders of magnitude: a one-sided check.",
+         formula="gap_t <= 16 S ||d^{pi*}_mu / mu||_inf^2 ||1/mu||_inf / (c^2 (1-gamma)^6 t), "
+                 "mu = rho uniform; paper's t = number of updates + 1",
+         tags=(*TAGS, "softmax-pg", "bound"))
+def mei_theorem4(scale: str, seed: int) -> Outcome:
+    budget, gammas, (S, A) = _THM4_PLAN[_scale(scale)]
+    mdps = [garnet(S=S, A=A, branching=3, gamma=g, seed=_seed_int(seed, i))
+            for i, g in enumerate(gammas)]
+    batch = SoftmaxPG().run_batch(mdps, budget)
+    t = batch.iterations.astype(np.float64)
+    verdicts, series, lines = [], [], []
+    fitted: dict[str, float] = {}
+    arrays: dict[str, np.ndarray] = {"t": t}
+    for i, mdp in enumerate(mdps):
+        # The paper's theta_1 is the initial iterate: our t updates give its theta_{t+1}.
+        c = min(float(batch.extras["opt_prob"][i].min()), 1.0 / mdp.A)
+        C = mei_theorem4_constant(mdp, c)
+        paper_t = np.concatenate([[1.0], t + 1.0])
+        gaps = np.concatenate([[batch.initial_gap[i]], batch.gap[i]])
+        ratio = paper_t * gaps / C
+        key = f"gamma={mdp.gamma}"
+        fitted[f"C[{key}]"] = C
+        fitted[f"c[{key}]"] = c
+        fitted[f"max_t t*gap_t / C[{key}]"] = float(ratio.max())
+        fitted[f"final t*gap_t[{key}]"] = float(paper_t[-1] * gaps[-1])
+        arrays[f"gap[{key}]"] = batch.gap[i]
+        text = (f"{mdp.name}: max_t t*gap_t / C = {ratio.max():.3g} (C = {C:.3g}, "
+                f"c = {c:.3g}, eta = {batch.etas[i]:.3g}, {budget} iterations)")
+        verdicts.append(Verdict.passed(text) if ratio.max() <= 1.0 else Verdict.failed(text))
+        index = _grid_index(t, 1.0, 60)
+        series.append(Series(f"t * gap_t, {key}", t[index], (t * batch.gap[i])[index]))
+        lines.append(Line(f"Theorem 4 constant C, {key}", t[index], np.full(index.shape, C),
+                          role="bound"))
+    evidence = Evidence(arrays=arrays, fitted=fitted, series=tuple(series), lines=tuple(lines),
+                        xlabel="iteration t", ylabel="t * (V*(rho) - V^pi_t(rho))",
+                        title="Exact softmax PG on garnets against Mei et al. Theorem 4")
+    return Outcome(evidence, Verdict.combine(verdicts))
+
+
+# ------------------------------------------------------------ (2) bandit limit (theory.md B1)
+
+_LIMIT_PLAN = {"quick": (100_000, 100, (3, 5, 10), 6, (0.4,)),
+               "full": (1_000_000, 1000, (2, 3, 5, 10, 20), 12, (0.1, 0.4))}
+LIMIT_BAND = 0.02
+
+
+def _random_means(rng: np.random.Generator, n: int, K: int, min_gap: float = 0.05
+                  ) -> np.ndarray:
+    """n mean vectors on [0, 1] whose best arm leads the second by at least ``min_gap``."""
+    rows = []
+    while len(rows) < n:
+        r = rng.random(K)
+        top = np.sort(r)
+        if top[-1] - top[-2] >= min_gap:
+            rows.append(r)
+    return np.array(rows)
+
+
+@theorem(id="mei2020-softmax-pg-bandit-limit",
+         paper=f"{MEI2020}, Theorems 2 and 9 (bandit); limit derived in theory.md 5.2 / B1",
+         claim="Exact softmax PG on a K-armed bandit with rewards in [0, 1], a unique optimal "
+               "arm and constant eta = 2/5 has t * gap_t -> (K - 1)/(eta K), whatever the "
+               "rewards: at the last iteration the ratio t * gap_t / ((K-1)/(eta K)) lies in "
+               "[0.98, 1.02] for every instance (also for eta = 0.1 at full scale). Alongside, "
+               "Theorem 2 (eta = 2/5: gap_t <= 5/(c^2 t), c = min_t pi_t(a*)) and Theorem 9 "
+               "(gap_t >= Delta^2/(6t) for t >= budget/100) hold at every recorded t. Random "
+               "means on [0, 1] with a top gap >= 0.05; K in {3, 5, 10}, 1e5 iterations "
+               "(quick).",
+         formula="lim_t t (r(a*) - pi_t^T r) = (K - 1)/(eta K); Delta^2/(6t) <= gap_t <= "
+                 "5/(c^2 t)",
+         tags=(*TAGS, "softmax-pg", "two-sided"))
+def mei_bandit_limit(scale: str, seed: int) -> Outcome:
+    budget, every, Ks, n, etas = _LIMIT_PLAN[_scale(scale)]
+    rng = as_generator(seed)
+    verdicts, series, lines = [], [], []
+    fitted: dict[str, float] = {}
+    arrays: dict[str, np.ndarray] = {}
+    for K in Ks:
+        means = _random_means(rng, n, K)
+        for eta in etas:
+            batch = SoftmaxPG(eta=eta).run_batch(means, budget, record_every=every)
+            t = batch.iterations.astype(np.float64)
+            limit = bandit_limit(K, eta)
+            t_gap = t * batch.gap
+            key = f"K={K}, eta={eta}"
+            band = ratio_band_test(t_gap[:, -1], np.full(n, limit), 1 - LIMIT_BAND,
+                                   1 + LIMIT_BAND, grid=np.arange(n))
+            verdicts.append(Verdict(band.status, f"{key}: t*gap_t/limit at t = {budget}: "
+                                                 f"{band.reason}"))
+            ratio = t_gap[:, -1] / limit
+            fitted[f"min ratio at t={budget}[{key}]"] = float(ratio.min())
+            fitted[f"max ratio at t={budget}[{key}]"] = float(ratio.max())
+            c = np.minimum(batch.extras["opt_prob"].min(axis=1), 1.0 / K)
+            upper = 5.0 / (c[:, None] ** 2 * t[None, :])
+            top = np.sort(means, axis=1)
+            delta = top[:, -1] - top[:, -2]
+            late = t >= budget / 100
+            lower = delta[:, None] ** 2 / (6.0 * t[None, late])
+            # Theorem 2 is stated for eta = 2/5 only; Theorem 9 for any eta in (0, 1].
+            theorem2 = math.isclose(eta, 0.4)
+            upper_ok = bool((batch.gap <= upper).all()) if theorem2 else True
+            lower_ok = bool((batch.gap[:, late] >= lower).all())
+            if theorem2:
+                fitted[f"max gap_t / (5/(c^2 t))[{key}]"] = float((batch.gap / upper).max())
+            fitted[f"min gap_t / (Delta^2/(6t))[{key}]"] = float(
+                (batch.gap[:, late] / lower).min())
+            upper_text = (f"Theorem 2 upper bound {'holds' if upper_ok else 'FAILS'}, "
+                          if theorem2 else "")
+            text = (f"{key}: {upper_text}Theorem 9 lower bound "
+                    f"{'holds' if lower_ok else 'FAILS'} at all recorded t")
+            verdicts.append(Verdict.passed(text) if upper_ok and lower_ok
+                            else Verdict.failed(text))
+            arrays[f"t_gap[{key}]"] = t_gap
+            index = _grid_index(t, t[0], 40)
+            series.append(Series(f"t * gap_t, {key} ({n} instances)", t[index],
+                                 t_gap[:, index]))
+            lines.append(Line(f"(K-1)/(eta K) = {limit:.4g}, {key}", t[index],
+                              np.full(index.shape, limit), role="reference"))
+    evidence = Evidence(arrays=arrays, fitted=fitted, series=tuple(series), lines=tuple(lines),
+                        xlabel="iteration t", ylabel="t * (r(a*) - pi_t^T r)", yscale="linear",
+                        title="Exact bandit softmax PG: t * gap_t against (K-1)/(eta K)")
+    return Outcome(evidence, Verdict.combine(verdicts))
+
+
+# ------------------------------------------------------------------ (3) Agarwal et al. NPG
+
+_NPG_PLAN = {"quick": (1000, ((10, 4, 0.9),)),
+             "full": (5000, ((10, 4, 0.9), (20, 5, 0.99)))}
+
+
+@theorem(id="agarwal2021-npg-bound",
+         paper=f"{AGARWAL2021}, Theorem 16 (tabular softmax NPG)",
+         claim="Exact NPG theta <- theta + eta/(1-gamma) A^(t) from theta = 0 satisfies the "
+               "deterministic bound at every T >= 1, for every step size tried "
+               "(eta in {(1-gamma)^2 log A, 0.1, 1, 10}). Garnet(S=10, A=4, branching 3, "
+               "gamma = 0.9) (quick); plus garnet(20, 5, gamma = 0.99) (full).",
+         formula="V*(rho) - V^(T)(rho) <= log A / (eta T) + 1 / ((1 - gamma)^2 T)",
+         tags=(*TAGS, "npg", "bound"))
+def agarwal_npg(scale: str, seed: int) -> Outcome:
+    budget, plan = _NPG_PLAN[_scale(scale)]
+    verdicts, series, lines = [], [], []
+    fitted: dict[str, float] = {}
+    arrays: dict[str, np.ndarray] = {}
+    for j, (S, A, gamma) in enumerate(plan):
+        mdp = garnet(S=S, A=A, branching=3, gamma=gamma, seed=_seed_int(seed, j))
+        etas = np.array([(1 - gamma) ** 2 * math.log(A), 0.1, 1.0, 10.0])
+        batch = NPG().run_batch(mdp, budget, etas=etas)
+        T = batch.iterations.astype(np.float64)
+        for i, eta in enumerate(etas):
+            bound = agarwal_bound(T, eta, gamma, A)
+            ratio = batch.gap[i] / bound
+            key = f"{mdp.name}, eta={eta:.4g}"
+            fitted[f"max gap/bound[{key}]"] = float(ratio.max())
+            fitted[f"final gap[{key}]"] = float(batch.gap[i, -1])
+            arrays[f"gap[{key}]"] = batch.gap[i]
+            text = f"{key}: max_T gap_T / bound_T = {ratio.max():.3g} over T = 1..{budget}"
+            verdicts.append(Verdict.passed(text) if ratio.max() <= 1.0
+                            else Verdict.failed(text))
+            positive = batch.gap[i] > 0
+            series.append(Series(f"gap, eta={eta:.3g}", T[positive], batch.gap[i][positive]))
+            lines.append(Line(f"bound, eta={eta:.3g}", T, bound, role="bound"))
+    evidence = Evidence(arrays=arrays, fitted=fitted, series=tuple(series), lines=tuple(lines),
+                        xlabel="iteration T", ylabel="V*(rho) - V^(T)(rho)",
+                        title="Exact NPG against Agarwal et al. Theorem 16")
+    return Outcome(evidence, Verdict.combine(verdicts))
+
+
+# ------------------------------------------------------------- (4) Cen et al. linear rate
+
+_CEN_PLAN = {"quick": (300, ((10, 4, 0.9),), (0.2,)),
+             "full": (2000, ((10, 4, 0.9), (20, 5, 0.99)), (0.05, 0.2, 1.0))}
+_CEN_FRACTIONS = (0.1, 0.5, 1.0)
+
+
+@theorem(id="cen2022-entropy-npg-linear-rate",
+         paper=f"{CEN2022}, Theorem 1",
+         claim="Entropy-regularised NPG with 0 < eta <= (1-gamma)/tau converges linearly: "
+               "||Q*_tau - Q_tau^(t+1)||_inf and ||log pi*_tau - log pi^(t+1)||_inf stay below "
+               "the explicit bounds at every t (up to a float64 floor of 1e-11 times the value "
+               "scale), and the fitted per-iteration contraction of the Q error is < 1. "
+               "eta = f (1-gamma)/tau, f in {0.1, 0.5, 1}; garnet(S=10, A=4, gamma=0.9), "
+               "tau = 0.2 (quick).",
+         formula="||Q*_tau - Q^(t+1)_tau|| <= C1 gamma (1 - eta tau)^t, ||log pi*_tau - log "
+                 "pi^(t+1)|| <= 2 C1/tau (1 - eta tau)^t, C1 = ||Q*_tau - Q^(0)_tau|| + 2 tau "
+                 "(1 - eta tau/(1-gamma)) ||log pi*_tau - log pi^(0)||",
+         tags=(*TAGS, "npg", "entropy", "linear-rate"))
+def cen_linear_rate(scale: str, seed: int) -> Outcome:
+    budget, plan, taus = _CEN_PLAN[_scale(scale)]
+    verdicts, series, lines = [], [], []
+    fitted: dict[str, float] = {}
+    arrays: dict[str, np.ndarray] = {}
+    for j, (S, A, gamma) in enumerate(plan):
+        mdp = garnet(S=S, A=A, branching=3, gamma=gamma, seed=_seed_int(seed, j))
+        for tau in taus:
+            etas = np.array(_CEN_FRACTIONS) * (1 - gamma) / tau
+            batch = NPG(tau=tau).run_batch(mdp, budget, etas=etas)
+            t = np.arange(budget, dtype=np.float64)  # entry k is after k + 1 updates
+            floor = 1e-11 * (1 + tau * math.log(A)) / (1 - gamma)
+            for i, eta in enumerate(etas):
+                q0 = float(batch.initial["q_error"][i])
+                l0 = float(batch.initial["log_policy_error"][i])
+                q_bound, l_bound = cen_bound(t, eta, gamma, tau, q0, l0)
+                q_err = batch.extras["q_error"][i]
+                l_err = batch.extras["log_policy_error"][i]
+                q_ok = bool((q_err <= q_bound + floor).all())
+                l_ok = bool((l_err <= l_bound + floor / tau).all())
+                above = np.flatnonzero(q_err > 1e3 * floor)
+                if above.size >= 2:
+                    slope = np.polyfit(t[above], np.log(q_err[above]), 1)[0]
+                    rate = float(math.exp(slope))
+                else:
+                    rate = 0.0  # below the floor after one update: faster than any rate
+                key = f"{mdp.name}, tau={tau}, eta={eta:.3g}"
+                fitted[f"fitted Q-error rate[{key}]"] = rate
+                fitted[f"1 - eta tau[{key}]"] = 1 - eta * tau
+                fitted[f"max Q-error/bound[{key}]"] = float(np.max(q_err / (q_bound + floor)))
+                fitted[f"max logpi-error/bound[{key}]"] = float(
+                    np.max(l_err / (l_bound + floor / tau)))
+                arrays[f"q_error[{key}]"] = q_err
+                text = (f"{key}: Q bound {'holds' if q_ok else 'FAILS'}, log-policy bound "
+                        f"{'holds' if l_ok else 'FAILS'}, fitted contraction {rate:.3g} "
+                        f"(theorem: <= {1 - eta * tau:.3g})")
+                ok = q_ok and l_ok and rate < 1.0
+                verdicts.append(Verdict.passed(text) if ok else Verdict.failed(text))
+                show = q_err > floor
+                series.append(Series(f"Q error, tau={tau}, eta={eta:.3g}", t[show] + 1,
+                                     q_err[show]))
+                lines.append(Line(f"Cen bound, tau={tau}, eta={eta:.3g}", t + 1,
+                                  np.maximum(q_bound, floor), role="bound"))
+    evidence = Evidence(arrays=arrays, fitted=fitted, series=tuple(series), lines=tuple(lines),
+                        xlabel="iteration t", ylabel="||Q*_tau - Q_tau^(t)||_inf",
+                        xscale="linear", title="Entropy-regularised NPG: linear convergence")
+    return Outcome(evidence, Verdict.combine(verdicts))
+
+
+# -------------------------------------------------------- (5) stochastic gradient bandit
+
+# (means, eta): the tuned constant step shrinks with the smallest gap, as the paper's
+# Delta^2 / (40 K^1.5 R_max^3) does. With eta = 0.2 on the second instance about 3 % of runs
+# are still on the 0.7 arm after 2e5 iterations and the seed-averaged slope on [2.5e4, 2e5] is
+# near -0.3: the O(1/t) regime starts later than any affordable horizon.
+_GB_PLAN = {"quick": (50_000, 10, 128, (((0.9, 0.6, 0.3), 0.2),)),
+            "full": (200_000, 20, 512, (((0.9, 0.6, 0.3), 0.2),
+                                        ((0.8, 0.7, 0.5, 0.2, 0.1), 0.05)))}
+
+
+@theorem(id="mei2024-gradient-bandit-rate",
+         paper=f"{MEI2024}, main theorem (O(1/t) with a constant step) and the weak-"
+               "exploration lemma; any constant step: Mei et al. 2025, arXiv:2502.07141",
+         claim="The stochastic gradient bandit (softmax REINFORCE, Bernoulli rewards) with a "
+               "constant step has expected gap O(1/t): the log-log slope of the seed-averaged "
+               "exact gap r(a*) - pi_t^T r on the last half of a geometric grid is <= -1 + tol; "
+               "and min_a pi_t(a) decays no faster than O(1/t): its slope is >= -1 - tol "
+               "(tol = 0.1 for these seed-averaged curves). Run with named tuned constant "
+               "steps (the paper's Delta^2/(40 K^1.5 R_max^3) ~ 4e-4 here would need far more "
+               "iterations): eta = 0.2 on Bernoulli means (0.9, 0.6, 0.3), 128 seeds x 5e4 "
+               "iterations (quick); plus eta = 0.05 on (0.8, 0.7, 0.5, 0.2, 0.1) (full).",
+         formula="E[r(a*) - pi_t^T r] = O(1/t); min_a pi_t(a) = Omega(1/t)",
+         tags=(*TAGS, "stochastic", "gradient-bandit", "slope"))
+def gradient_bandit_rate(scale: str, seed: int) -> Outcome:
+    budget, every, n_runs, instances = _GB_PLAN[_scale(scale)]
+    verdicts, series, lines = [], [], []
+    fitted: dict[str, float] = {}
+    arrays: dict[str, np.ndarray] = {}
+    for j, (means, eta) in enumerate(instances):
+        means = np.array(means)
+        batch = GradientBandit(eta=eta).run_batch(means, budget, seed=_seed_int(seed, j),
+                                                  noise="bernoulli", n_runs=n_runs,
+                                                  record_every=every)
+        t = batch.iterations.astype(np.float64)
+        index = _grid_index(t, budget / 100, 12)
+        key = f"means={tuple(means.tolist())}, eta={eta}"
+        for name, curve, bound in (("gap", batch.gap, "max"),
+                                   ("min_prob", batch.extras["min_prob"], "min")):
+            fit = fit_loglog_slope(t[index], curve[:, index], tail=0.5, n_boot=1000, seed=seed)
+            test = (slope_test(fit, max_slope=-1.0, tol=STOCHASTIC_SLOPE_TOL) if bound == "max"
+                    else slope_test(fit, min_slope=-1.0, tol=STOCHASTIC_SLOPE_TOL))
+            verdicts.append(Verdict(test.status, f"{name}, {key}: {test.reason}"))
+            fitted[f"slope[{name}, {key}]"] = fit.slope
+            fitted[f"slope_ci_low[{name}, {key}]"] = fit.ci_low
+            fitted[f"slope_ci_high[{name}, {key}]"] = fit.ci_high
+            arrays[f"{name}[{key}]"] = curve[:, index]
+            series.append(Series(f"{name}, {key} (mean of {n_runs})", t[index],
+                                 curve[:, index]))
+            lines.extend(fit_lines(fit, reference_slope=-1.0, label=f"{name}, {key}",
+                                   reference_label=f"slope -1 ({name})"))
+        fitted[f"min over runs of t*min_prob at t={budget}[{key}]"] = float(
+            (t[-1] * batch.extras["min_prob"][:, -1]).min())
+        fitted[f"fraction of runs with gap > 0.1 at t={budget}[{key}]"] = float(
+            np.mean(batch.gap[:, -1] > 0.1))
+    arrays["t"] = t[index]
+    evidence = Evidence(arrays=arrays, fitted=fitted, series=tuple(series), lines=tuple(lines),
+                        xlabel="iteration t", ylabel="exact gap / min_a pi_t(a)",
+                        title="Stochastic gradient bandit, constant step")
+    return Outcome(evidence, Verdict.combine(verdicts))
+
+
+# ------------------------------------------------------------ (6) stochastic NPG baseline
+
+_SNPG_PLAN = {"quick": (4000, 256, (((1.0, 0.9), 0.1),)),
+              "full": (20_000, 1024, (((1.0, 0.9), 0.1), ((1.0, 0.9, 0.8), 1 / 3)))}
+_SNPG_ETA = 1.0
+
+
+@theorem(id="mei2022-stochastic-npg-baseline",
+         paper=f"{MEI2022} (abstract, value-baseline result); failure without baseline: Chung, "
+               "Thomas, Machado, Le Roux (ICML 2021), arXiv:2008.13773",
+         claim="On-policy stochastic NPG (one sampled action per iteration, the true reward of "
+               "the sampled arm as in the papers' bandit setting) with the state-value baseline "
+               "b_t = pi_t^T r converges in every run: pi_T(a*) > 0.99 at the end; without the "
+               "baseline the failure mode appears in some runs: pi_T(a*) < 1e-3 (the optimal "
+               "arm is lost). Instance r = (1, 0.9), pi_0(a*) = 0.1, eta = 1, 256 runs x 4000 "
+               "iterations (quick): the start makes an early lock-in on the sub-optimal arm "
+               "likely, so the failure fraction is far from 0 by construction.",
+         formula="baseline: P(pi_t(a*) -> 1) = 1; no baseline: P(pi_t(a*) -> 0) > 0",
+         tags=(*TAGS, "stochastic", "npg", "failure-mode"))
+def stochastic_npg_baseline(scale: str, seed: int) -> Outcome:
+    budget, n_runs, plan = _SNPG_PLAN[_scale(scale)]
+    verdicts, series = [], []
+    fitted: dict[str, float] = {}
+    arrays: dict[str, np.ndarray] = {}
+    for j, (means, p0) in enumerate(plan):
+        means = np.array(means)
+        K = means.shape[0]
+        theta0 = np.zeros(K)
+        theta0[0] = math.log(p0 * (K - 1) / (1 - p0))  # pi_0(a*) = p0, the rest uniform
+        key = f"r={tuple(means.tolist())}, pi_0(a*)={p0:.3g}"
+        for baseline in (True, False):
+            batch = StochasticNPG(eta=_SNPG_ETA, baseline=baseline).run_batch(
+                means, budget, seed=_seed_int(seed, j), theta0=theta0, n_runs=n_runs,
+                noise="deterministic", record_every=10)
+            final = batch.extras["opt_prob"][:, -1]
+            converged = float(np.mean(final > 0.99))
+            failed = float(np.mean(final < 1e-3))
+            label = "with baseline" if baseline else "without baseline"
+            fitted[f"fraction converged[{label}, {key}]"] = converged
+            fitted[f"fraction failed[{label}, {key}]"] = failed
+            fitted[f"mean final gap[{label}, {key}]"] = float(batch.gap[:, -1].mean())
+            arrays[f"final_opt_prob[{label}, {key}]"] = final
+            t = batch.iterations.astype(np.float64)
+            index = _grid_index(t, t[0], 30)
+            series.append(Series(f"gap {label}, {key}", t[index], batch.gap[:, index]))
+            if baseline:
+                text = (f"{key}, with baseline: {converged:.1%} of {n_runs} runs converged "
+                        f"(pi_T(a*) > 0.99), {failed:.1%} lost a*")
+                verdicts.append(Verdict.passed(text) if converged == 1.0
+                                else Verdict.failed(text))
+            else:
+                text = (f"{key}, without baseline: the failure mode (pi_T(a*) < 1e-3) in "
+                        f"{failed:.1%} of {n_runs} runs; {converged:.1%} converged")
+                verdicts.append(Verdict.passed(text) if failed > 0 else Verdict.failed(text))
+    evidence = Evidence(arrays=arrays, fitted=fitted, series=tuple(series),
+                        xlabel="iteration t", ylabel="exact gap r(a*) - pi_t^T r",
+                        yscale="linear", title="Stochastic NPG with and without the baseline")
+    return Outcome(evidence, Verdict.combine(verdicts))
+
+
+# ------------------------------------------------------------------------ (7) Lin-NPG iff
+
+_LIN_NPG_PLAN = {"quick": (((5, 2), (4, 3)), 150), "full": (((5, 2), (4, 3), (8, 3), (3, 1)),
+                                                            1000)}
+_LIN_NPG_ETA, _LIN_NPG_T, _MARGIN = 10.0, 500, 1e-2
+
+
+@theorem(id="mei2023-lin-npg-iff",
+         paper=f"{MEI2023}, main result (i) (NPG with linear function approximation)",
+         claim="Exact Lin-NPG theta <- theta + eta (X^T X)^{-1} X^T r from theta = 0 converges "
+               "to the optimal arm (pi_T(a*) > 0.99) if and only if the least-squares projection "
+               "r_hat = X (X^T X)^{-1} X^T r keeps a* as the strict maximum (npg_rank_preserved)"
+               ", and otherwise concentrates on argmax r_hat. Random X ~ N(0,1)^(K x d), r ~ "
+               "U[0,1]^K, (K, d) in {(5, 2), (4, 3)}, 150 each (quick); eta = 10, T = 500, "
+               "instances with |margin| < 0.01 are set aside (reported).",
+         formula="pi_T(a*) -> 1  <=>  r_hat(a*) > max_{a != a*} r_hat(a)",
+         tags=(*TAGS, "linear", "npg", "iff"))
+def lin_npg_iff(scale: str, seed: int) -> Outcome:
+    shapes, n = _LIN_NPG_PLAN[_scale(scale)]
+    rng = as_generator(seed)
+    verdicts = []
+    fitted: dict[str, float] = {}
+    arrays: dict[str, np.ndarray] = {}
+    for K, d in shapes:
+        X = rng.standard_normal((n, K, d))
+        r = rng.random((n, K))
+        margins = np.array([npg_rank_margin(X[i], r[i]) for i in range(n)])
+        predicted = np.array([npg_rank_preserved(X[i], r[i]) for i in range(n)])
+        batch = LinNPG(eta=_LIN_NPG_ETA).run_batch((X, r), _LIN_NPG_T,
+                                                   record_every=_LIN_NPG_T)
+        final = batch.extras["opt_prob"][:, -1]
+        converged = final > 0.99
+        lost = final < 0.01
+        clear = np.abs(margins) >= _MARGIN
+        agree = (converged == predicted) & (converged | lost)
+        bad = np.flatnonzero(clear & ~agree)
+        key = f"K={K}, d={d}"
+        fitted[f"fraction rank preserved[{key}]"] = float(predicted.mean())
+        fitted[f"instances set aside (|margin| < {_MARGIN})[{key}]"] = float((~clear).sum())
+        fitted[f"disagreements[{key}]"] = float(bad.size)
+        arrays[f"margin[{key}]"] = margins
+        arrays[f"final_opt_prob[{key}]"] = final
+        text = (f"{key}: prediction and outcome agree on {int((clear & agree).sum())} of "
+                f"{int(clear.sum())} instances ({predicted[clear].mean():.0%} with the rank "
+                f"preserved; {int((~clear).sum())} set aside)")
+        if bad.size:
+            text += f"; first disagreement at instance {int(bad[0])}"
+            verdicts.append(Verdict.failed(text))
+        else:
+            verdicts.append(Verdict.passed(text))
+    x_all = np.concatenate([arrays[k] for k in arrays if k.startswith("margin")])
+    y_all = np.concatenate([arrays[k] for k in arrays if k.startswith("final_opt_prob")])
+    evidence = Evidence(arrays=arrays, fitted=fitted,
+                        series=(Series("pi_T(a*) against the rank margin", np.sort(x_all),
+                                       y_all[np.argsort(x_all)], style="points"),),
+                        xlabel="r_hat(a*) - max_{a != a*} r_hat(a)", ylabel="pi_T(a*)",
+                        xscale="linear", yscale="linear",
+                        title="Lin-NPG converges iff the projected reward keeps a* on top")
+    return Outcome(evidence, Verdict.combine(verdicts))
+
+
+# ----------------------------------------------------------------------- (8) Lin-SPG
+
+_LIN_SPG_PLAN = {"quick": (100_000, 100, 4), "full": (1_000_000, 1000, 16)}
+_VIOLATION_STEP_FACTORS = (1.0, 10.0, 100.0)
+
+
+def _satisfying_features(rng: np.random.Generator, n: int, r: np.ndarray) -> list[np.ndarray]:
+    """``n`` random 4 x 2 feature matrices meeting both Lin-SPG conditions for ``r``."""
+    found = []
+    while len(found) < n:
+        X = rng.standard_normal((4, 2))
+        if softmax_pg_conditions(X, r).holds:
+            found.append(X)
+    return found
+
+
+@theorem(id="mei2023-lin-spg-conditions",
+         paper=f"{MEI2023}, main result (ii); {LIN2025} (Lin-SPG, necessity of conditions)",
+         claim="Exact Lin-SPG theta <- theta + eta X^T (diag pi - pi pi^T) r from theta = 0 with "
+               "eta = 2/(9 R_max lambda_max(X^T X)) converges to the optimal arm on feature "
+               "bandits meeting non-domination and reward-order preservation: the gap falls "
+               "below a fifth of its start and keeps falling (tail log-log slope <= -0.25). On "
+               "a constructed violation (pg_feature_bandit('softmax_pg_order_violated'): "
+               "non-dominating, order not preservable) it fails for every step tried (x1, x10, "
+               "x100): the gap plateaus (tail slope > -0.05) at >= half the smallest reward "
+               "gap. Satisfying set: pg_feature_bandit('softmax_pg_holds'), an arc of unit "
+               "vectors, and 4 random 4 x 2 matrices (quick); 1e5 iterations.",
+         formula="non-domination and order preservation => pi_t(a*) -> 1; violation => "
+                 "lim gap > 0",
+         tags=(*TAGS, "linear", "softmax-pg", "conditions"))
+def lin_spg_conditions(scale: str, seed: int) -> Outcome:
+    budget, every, n_random = _LIN_SPG_PLAN[_scale(scale)]
+    rng = as_generator(seed)
+    small = np.array([0.9, 0.8, 0.7, 0.6])
+    holds = pg_feature_bandit("softmax_pg_holds")
+    violated = pg_feature_bandit("softmax_pg_order_violated")
+    angles = np.array([0.0, 0.3, 0.6, 0.9])
+    arc = np.stack([np.cos(angles), np.sin(angles)], axis=1)
+    good = [(np.asarray(holds.features), np.asarray(holds.means), "softmax_pg_holds"),
+            (arc, small, "arc of unit vectors")]
+    good += [(X, small, f"random #{i}") for i, X in enumerate(_satisfying_features(
+        rng, n_random, small))]
+    base = LinSPG()
+    X_v, r_v = np.asarray(violated.features), np.asarray(violated.means)
+    step_v = base.run_batch((X_v, r_v), 1, record_every=1).etas[0]
+    X = np.stack([g[0] for g in good] + [X_v] * len(_VIOLATION_STEP_FACTORS))
+    r = np.stack([g[1] for g in good] + [r_v] * len(_VIOLATION_STEP_FACTORS))
+    names = [g[2] for g in good] + [f"softmax_pg_order_violated, eta x{f:g}"
+                                    for f in _VIOLATION_STEP_FACTORS]
+    default_etas = LinSPG().run_batch((X[: len(good)], r[: len(good)]), 1).etas
+    etas = np.concatenate([default_etas, step_v * np.array(_VIOLATION_STEP_FACTORS)])
+    batch = base.run_batch((X, r), budget, etas=etas, record_every=every)
+    t = batch.iterations.astype(np.float64)
+    index = _grid_index(t, t[0], 30)
+    verdicts, series = [], []
+    fitted: dict[str, float] = {}
+    for i, name in enumerate(names):
+        conditions = softmax_pg_conditions(X[i], r[i])
+        fit = fit_loglog_slope(t[index], batch.gap[i, index], tail=0.5, n_boot=10)
+        start, final = float(batch.initial_gap[i]), float(batch.gap[i, -1])
+        fitted[f"final gap[{name}]"] = final
+        fitted[f"tail slope[{name}]"] = fit.slope
+        fitted[f"npg rank preserved[{name}]"] = float(npg_rank_preserved(X[i], r[i]))
+        series.append(Series(name, t[index], batch.gap[i, index]))
+        if i < len(good):
+            ok = conditions.holds and final < start / 5 and fit.slope <= -0.25
+            text = (f"{name} (conditions hold: {conditions.holds}): gap {start:.3g} -> "
+                    f"{final:.3g}, tail slope {fit.slope:.3f}")
+        else:
+            levels = np.unique(r[i])
+            min_gap = float(np.min(np.diff(levels)))
+            ok = (not conditions.holds) and final >= min_gap / 2 and fit.slope > -0.05
+            text = (f"{name} (conditions hold: {conditions.holds}; non-domination "
+                    f"{conditions.non_domination}, order preserved "
+                    f"{conditions.order_preserving}): gap stays at {final:.3g}, tail slope "
+                    f"{fit.slope:.3f}, pi_T(a*) = {batch.extras['opt_prob'][i, -1]:.3g}")
+        verdicts.append(Verdict.passed(text) if ok else Verdict.failed(text))
+    evidence = Evidence(arrays={"t": t[index], "gap": batch.gap[:, index]}, fitted=fitted,
+                        series=tuple(series), xlabel="iteration t",
+                        ylabel="r(a*) - pi_t^T r",
+                        title="Lin-SPG under the feature conditions and on a violation")
+    return Outcome(evidence, Verdict.combine(verdicts))

@@ -1,0 +1,333 @@
+"""Tests of the policy-gradient learners, the feature conditions and their registered checks.
+
+Oracles: ``jax.grad`` of the exact value (written without the closed form), and the numpy
+evaluation of :mod:`mdptheory.evaluation` (occupancy, advantages, exact values), which shares
+no code with the JAX learners. Shapes are kept to a few so that JAX compiles each kernel once.
+"""
+
+from __future__ import annotations
+
+import jax
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+import mdptheory.bandits as core_bandits
+from algorithms.policy_gradient import (
+    LEARNERS,
+    NPG,
+    BatchTrace,
+    GradientBandit,
+    LinNPG,
+    LinSPG,
+    SoftmaxPG,
+    StochasticNPG,
+    bandit_gradient,
+    bandit_limit,
+    bandit_value,
+    jax_key,
+    linear_bandit_gradient,
+    linear_bandit_value,
+    mdp_gradient,
+    mdp_value,
+)
+from algorithms.registry import make_learner
+from mdptheory import FiniteMDP
+from mdptheory.evaluation import advantages, occupancy, policy_value_at_start
+from mdptheory.planning import solve
+from mdptheory.policy_conditions import (
+    npg_rank_margin,
+    npg_rank_preserved,
+    projected_rewards,
+    softmax_pg_conditions,
+)
+from mdptheory.regret import ConvergenceTrace
+from proofs_check.harness import registered, run_check
+
+PROPERTY = settings(max_examples=10, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+
+
+def random_mdp(seed: int, S: int = 3, A: int = 2, gamma: float = 0.8) -> FiniteMDP:
+    rng = np.random.default_rng(seed)
+    P = rng.dirichlet(np.full(S, 0.7), size=(S, A))
+    return FiniteMDP(P, rng.random((S, A)), gamma, initial=rng.dirichlet(np.ones(S)))
+
+
+def softmax_np(theta: np.ndarray) -> np.ndarray:
+    z = np.exp(theta - theta.max(axis=-1, keepdims=True))
+    return z / z.sum(axis=-1, keepdims=True)
+
+
+# --------------------------------------------------------------------------------------------
+# closed-form gradients against jax.grad of the exact value
+# --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("tau", [0.0, 0.3])
+def test_bandit_gradient_matches_autodiff(tau):
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        theta, r = rng.normal(size=5) * 2, rng.random(5)
+        closed = jax.jit(bandit_gradient)(theta, r, tau)
+        auto = jax.jit(jax.grad(bandit_value))(theta, r, tau)
+        np.testing.assert_allclose(closed, auto, rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize("tau", [0.0, 0.2])
+def test_mdp_gradient_matches_autodiff_and_numpy_oracle(tau):
+    mdp = random_mdp(1, S=4, A=3, gamma=0.9)
+    rng = np.random.default_rng(2)
+    theta = rng.normal(size=(4, 3))
+    mu = rng.dirichlet(np.ones(4))
+    P, R = mdp.P, mdp.R
+    closed = np.asarray(jax.jit(mdp_gradient)(theta, P, R, mdp.gamma, mu, tau))
+    auto = np.asarray(jax.jit(jax.grad(mdp_value))(theta, P, R, mdp.gamma, mu, tau))
+    np.testing.assert_allclose(closed, auto, rtol=0, atol=1e-10)
+    if tau == 0.0:
+        # Mei et al. (2020) Lemma 1 from the numpy oracle: d(s) pi(a|s) A(s, a), with the
+        # unnormalised occupancy of mdptheory.evaluation.occupancy.
+        pi = softmax_np(theta)
+        d = occupancy(mdp, pi, initial=mu).sum(axis=1)
+        oracle = d[:, None] * pi * advantages(mdp, pi)
+        np.testing.assert_allclose(closed, oracle, rtol=0, atol=1e-10)
+
+
+def test_linear_bandit_gradient_matches_autodiff():
+    rng = np.random.default_rng(3)
+    X, r, theta = rng.normal(size=(6, 3)), rng.random(6), rng.normal(size=3)
+    closed = jax.jit(linear_bandit_gradient)(theta, X, r)
+    auto = jax.jit(jax.grad(linear_bandit_value))(theta, X, r)
+    np.testing.assert_allclose(closed, auto, rtol=0, atol=1e-10)
+
+
+# --------------------------------------------------------------------------------------------
+# exact learners against the numpy oracle
+# --------------------------------------------------------------------------------------------
+
+def test_softmax_pg_mdp_matches_numpy_loop():
+    mdp = random_mdp(4, S=3, A=2, gamma=0.8)
+    eta, T = 0.7, 25
+    trace = SoftmaxPG(eta=eta).run(mdp, T)
+    v_star = float(mdp.initial @ solve(mdp).policy_values)
+    theta = np.zeros((3, 2))
+    gaps = []
+    for _ in range(T):
+        pi = softmax_np(theta)
+        d = occupancy(mdp, pi).sum(axis=1)
+        theta = theta + eta * d[:, None] * pi * advantages(mdp, pi)
+        gaps.append(v_star - policy_value_at_start(mdp, softmax_np(theta)))
+    np.testing.assert_allclose(trace.gap, gaps, rtol=0, atol=1e-10)
+    assert trace.metadata["gap"] == "V*(rho) - V^pi_t(rho)"
+
+
+def test_npg_matches_numpy_oracle():
+    mdp = random_mdp(5, S=3, A=2, gamma=0.8)
+    eta, T = 0.5, 30
+    trace = NPG(eta=eta).run(mdp, T)
+    v_star = float(mdp.initial @ solve(mdp).policy_values)
+    theta = np.zeros((3, 2))
+    gaps = []
+    for _ in range(T):
+        # Agarwal et al. (2021): theta <- theta + eta / (1 - gamma) A^(t)
+        theta = theta + eta / (1 - mdp.gamma) * advantages(mdp, softmax_np(theta))
+        gaps.append(v_star - policy_value_at_start(mdp, softmax_np(theta)))
+    np.testing.assert_allclose(trace.gap, gaps, rtol=0, atol=1e-10)
+    # monotone improvement of NPG (Agarwal et al. 2021)
+    assert np.all(np.diff(trace.gap) <= 1e-12)
+
+
+def test_entropy_npg_soft_policy_iteration_fixed_point():
+    mdp = random_mdp(6, S=3, A=2, gamma=0.8)
+    tau = 0.3
+    trace = NPG(tau=tau).run(mdp, 60)  # default eta = (1 - gamma)/tau: soft policy iteration
+    assert trace.extras["q_error"][-1] < 1e-10
+    assert trace.gap[-1] < 1e-10
+    assert trace.metadata["gap"].startswith("V*_tau")
+
+
+def test_bandit_limit_and_batch_over_step_sizes():
+    means = np.array([0.9, 0.5, 0.2, 0.1])
+    batch = SoftmaxPG().run_batch(means, 20_000, etas=[0.2, 0.4], record_every=100)
+    assert isinstance(batch, BatchTrace) and len(batch) == 2
+    assert batch.iterations[0] == 100 and batch.iterations[-1] == 20_000
+    for i, eta in enumerate((0.2, 0.4)):
+        ratio = 20_000 * batch.gap[i, -1] / bandit_limit(4, eta)
+        assert 1.0 <= ratio < 1.05
+    trace = batch.trace(1)
+    assert isinstance(trace, ConvergenceTrace)
+    assert trace.metadata["eta"] == 0.4 and "iteration" in trace.extras
+
+
+@PROPERTY
+@given(seed=st.integers(0, 2**31), gamma=st.floats(0.0, 0.95), bandit=st.booleans())
+def test_exact_pg_improves_monotonically_with_safe_step(seed, gamma, bandit):
+    rng = np.random.default_rng(seed)
+    if bandit:
+        model = rng.random(4)
+    else:
+        model = FiniteMDP(rng.dirichlet(np.full(3, 0.5), size=(3, 2)), rng.random((3, 2)),
+                          gamma)
+    theta0 = rng.normal(size=(4,) if bandit else (3, 2)) * 2
+    # Safe step (the paper's 1/L): the objective V(mu = rho) cannot decrease.
+    trace = SoftmaxPG().run(model, 200, theta0=theta0)
+    gaps = np.concatenate([[trace.metadata["initial_gap"]], trace.gap])
+    assert np.all(np.diff(gaps) <= 1e-12)
+
+
+# --------------------------------------------------------------------------------------------
+# reproducibility
+# --------------------------------------------------------------------------------------------
+
+def test_stochastic_runs_are_bitwise_reproducible():
+    means = np.array([0.8, 0.5, 0.2])
+    learner = GradientBandit(eta=0.5)
+    a = learner.run_batch(means, 500, seed=11, noise="bernoulli", n_runs=4)
+    b = learner.run_batch(means, 500, seed=11, noise="bernoulli", n_runs=4)
+    np.testing.assert_array_equal(a.gap, b.gap)
+    np.testing.assert_array_equal(a.extras["min_pulls"], b.extras["min_pulls"])
+    c = learner.run_batch(means, 500, seed=12, noise="bernoulli", n_runs=4)
+    assert not np.array_equal(a.gap, c.gap)
+    # the four trajectories differ from each other (distinct keys)
+    assert len({row.tobytes() for row in a.gap}) == 4
+    # a SeedSequence seed gives the same key as its int; run() is trajectory 0 of the batch,
+    # which draws the same numbers whatever the batch size
+    one = learner.run(means, 500, seed=np.random.SeedSequence(11), noise="bernoulli")
+    np.testing.assert_allclose(one.gap, a.gap[0], rtol=0, atol=1e-12)
+    assert one.metadata["seed"] == {"entropy": 11, "spawn_key": []}
+    assert one.metadata["jax_keys"].startswith("trajectory i: fold_in(root, i)")
+    k1, k2 = jax.random.key_data(jax_key(7)), jax.random.key_data(jax_key(7))
+    np.testing.assert_array_equal(k1, k2)
+
+
+def test_on_policy_lin_spg_reproducible_and_reduces_gap():
+    angles = np.array([0.0, 0.3, 0.6, 0.9])
+    X = np.stack([np.cos(angles), np.sin(angles)], axis=1)
+    r = np.array([0.9, 0.8, 0.7, 0.6])
+    learner = LinSPG(eta=2.0, sampling="on-policy")
+    a = learner.run((X, r), 2000, seed=3, noise="bernoulli")
+    b = learner.run((X, r), 2000, seed=3, noise="bernoulli")
+    np.testing.assert_array_equal(a.gap, b.gap)
+    assert a.gap[-1] < a.metadata["initial_gap"]
+
+
+# --------------------------------------------------------------------------------------------
+# bad input
+# --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("cls", [SoftmaxPG, NPG, GradientBandit, StochasticNPG, LinSPG, LinNPG])
+@pytest.mark.parametrize("eta", [0.0, -0.5, float("nan")])
+def test_bad_step_size_raises(cls, eta):
+    with pytest.raises(ValueError, match="eta"):
+        cls(eta=eta)
+
+
+def test_bad_inputs_raise_value_error_naming_the_value():
+    with pytest.raises(ValueError, match=r"eta\[1\] is -1.0"):
+        SoftmaxPG().run_batch(np.array([0.5, 0.2]), 10, etas=[0.1, -1.0])
+    with pytest.raises(ValueError, match="tau"):
+        NPG(tau=-0.1)
+    with pytest.raises(ValueError, match="budget"):
+        SoftmaxPG().run(np.array([0.5, 0.2]), 0)
+    with pytest.raises(ValueError, match="record_every"):
+        SoftmaxPG().run(np.array([0.5, 0.2]), 10, record_every=3)
+    with pytest.raises(ValueError, match=r"features of bandit 0 must have shape \(K, d\)"):
+        LinNPG().run((np.ones(4), np.ones(4)), 10)
+    with pytest.raises(ValueError, match=r"rewards of bandit 0 must have shape \(4,\)"):
+        LinSPG().run((np.ones((4, 2)), np.ones(3)), 10)
+    with pytest.raises(ValueError, match=r"features X must have shape \(K, d\)"):
+        npg_rank_preserved(np.ones(3), np.ones(3))
+    with pytest.raises(ValueError, match=r"r\[1\] is nan"):
+        softmax_pg_conditions(np.ones((3, 1)), [1.0, float("nan"), 0.0])
+    with pytest.raises(ValueError, match="theta0"):
+        SoftmaxPG().run(np.array([0.5, 0.2]), 10, theta0=np.zeros(3))
+    with pytest.raises(ValueError, match="exceeds"):
+        NPG(eta=10.0, tau=1.0).run(random_mdp(0), 5)
+    with pytest.raises(ValueError, match="sampling"):
+        LinSPG(sampling="offline")
+    with pytest.raises(ValueError, match="Gaussian"):
+        GradientBandit().run(core_bandits.Bandit([0.5, 0.1], noise=("gaussian", 1.0)), 10)
+
+
+# --------------------------------------------------------------------------------------------
+# feature conditions
+# --------------------------------------------------------------------------------------------
+
+def test_conditions_examples_and_agreement_with_core_bandits():
+    angles = np.array([0.0, 0.3, 0.6, 0.9])
+    arc = np.stack([np.cos(angles), np.sin(angles)], axis=1)
+    c = softmax_pg_conditions(arc, [9.0, 8.0, 7.0, 6.0])
+    assert c.holds and c.non_domination and c.order_preserving
+    scores = arc @ c.witness
+    assert np.all(np.diff(scores) < 0)
+    bad = softmax_pg_conditions(np.array([[0.0], [1.0], [-1.0]]), [1.0, 0.5, 0.0])
+    assert not bad.holds and bad.witness is None and (0, 1) in bad.dominated_pairs
+    np.testing.assert_allclose(projected_rewards(np.ones((3, 1)), [1.0, 2.0, 3.0]), 2.0)
+    # several optimal arms: fine as long as one of them tops the projection
+    assert npg_rank_preserved(np.eye(3)[:, :2], [1.0, 1.0, 0.0])
+    # against brute force: pairwise non-domination, the projection by the pseudo-inverse, and
+    # order preservation by the witness (when found) or by sampling many directions w (d = 1,
+    # where the only candidate directions are w = +1 and w = -1)
+    rng = np.random.default_rng(8)
+    for _ in range(200):
+        K = int(rng.integers(2, 6))
+        d = int(rng.integers(1, K + 1))
+        X, r = rng.normal(size=(K, d)), rng.random(K)
+        c = softmax_pg_conditions(X, r)
+        G = X @ X.T
+        brute = all(G[i, i] > G[i, j] for i in range(K) for j in range(K) if i != j)
+        assert c.non_domination == brute
+        r_hat = X @ np.linalg.pinv(X) @ r
+        assert npg_rank_preserved(X, r) == (int(np.argmax(r_hat)) == int(np.argmax(r)))
+        order = np.argsort(-r)
+        if c.order_preserving:
+            assert np.all(np.diff((X @ c.witness)[order]) < 0)
+        if d == 1:
+            assert c.order_preserving == any(
+                np.all(np.diff((X[:, 0] * w)[order]) < 0) for w in (1.0, -1.0))
+
+
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(X=st.lists(st.floats(-2.0, 2.0), min_size=8, max_size=8),
+       r=st.lists(st.floats(0.0, 1.0), min_size=4, max_size=4))
+def test_lin_npg_converges_iff_rank_preserved(X, r):
+    X = np.array(X).reshape(4, 2)
+    r = np.array(r)
+    assume(np.linalg.matrix_rank(X) == 2)
+    assume(np.unique(r).shape[0] == 4)
+    assume(abs(npg_rank_margin(X, r)) > 1e-2)
+    trace = LinNPG(eta=10.0).run((X, r), 500, record_every=500)
+    converged = trace.extras["opt_prob"][-1] > 0.99
+    assert converged == npg_rank_preserved(X, r)
+    if not converged:
+        # the policy concentrates on argmax r_hat instead
+        top = int(np.argmax(projected_rewards(X, r)))
+        assert trace.gap[-1] == pytest.approx(r.max() - r[top], abs=1e-6)
+
+
+# --------------------------------------------------------------------------------------------
+# registry and the registered checks
+# --------------------------------------------------------------------------------------------
+
+def test_learners_registered():
+    assert set(LEARNERS) == {"softmax-pg", "npg", "gradient-bandit", "stochastic-npg",
+                             "lin-spg", "lin-npg"}
+    assert make_learner("npg", eta="0.5") == NPG(eta=0.5)
+    assert make_learner("stochastic-npg", baseline="false") == StochasticNPG(baseline=False)
+    _, values = SoftmaxPG().reference_curve(np.array([0.9, 0.1]), 10)
+    assert values.shape == (10,) and values[0] == pytest.approx(bandit_limit(2, 0.4))
+
+
+PG_CHECKS = [t.id for t in registered(tag="policy-gradient")]
+
+
+def test_all_policy_gradient_checks_registered():
+    assert len(PG_CHECKS) == 8
+
+
+@pytest.mark.parametrize("check_id", PG_CHECKS)
+def test_registered_check_passes_at_quick_scale(check_id):
+    result = run_check(check_id, "quick", 0, raise_errors=True)
+    assert result.status == "pass", result.verdict.reason
+    assert result.evidence.fitted
