@@ -1,0 +1,87 @@
+"""Offline RL with pessimism: datasets with controlled coverage, PEVI, exact sub-optimality.
+
+* :mod:`algorithms.offline.datasets`: behaviour policies (uniform, epsilon-mixture with pi*,
+  partial coverage), seeded compiled collection into an exact log (:class:`OfflineDataset`),
+  finite-state sufficient statistics (:class:`TransitionCounts`, also in an infinite-data
+  version) and exact coverage diagnostics (single-policy concentrability ``C*``, the feature
+  coverage ``E_{pi*} ||phi||_{Lambda_h^{-1}}``).
+* :mod:`algorithms.offline.pevi`: :class:`PEVI` (Jin, Yang, Wang, ICML 2021, Algorithm 2),
+  the greedy control :class:`GreedyLSVI` and :class:`TabularPEVI`; each ``fit(model, data)``
+  returns a :class:`PEVIResult` with the exact sub-optimality and the data-dependent bound, and
+  :func:`pevi_curves` fits every prefix of a log in one compiled pass.
+
+Offline learners are fitted on data rather than run online, but each also has
+``run(model, budget, seed)``: it collects ``budget`` episodes with its default behaviour
+(uniform over actions) and returns a :class:`~mdptheory.regret.ConvergenceTrace` whose ``gap``
+is the exact sub-optimality after ``n = 1..budget`` episodes of data, with the greedy control's
+curve on the same data in ``extras["greedy_gap"]``. ``LEARNERS`` names them for
+``mdptheory run``.
+"""
+
+from algorithms.offline.datasets import (
+    Behaviour,
+    Coverage,
+    OfflineDataset,
+    TransitionCounts,
+    as_behaviour,
+    collect,
+    coverage,
+    epsilon_optimal_behaviour,
+    expected_gram,
+    feature_uncertainty,
+    optimal_policy,
+    partial_coverage_behaviour,
+    population_counts,
+    relative_condition_number,
+    tabular_twin,
+    uniform_behaviour,
+)
+from algorithms.offline.pevi import (
+    LAMBDA,
+    PAPER_C,
+    PEVI,
+    TUNED_C,
+    XI,
+    GreedyLSVI,
+    OfflineCurves,
+    PEVIResult,
+    TabularPEVI,
+    pevi_beta,
+    pevi_curves,
+    pevi_zeta,
+)
+
+LEARNERS = {"pevi": PEVI, "greedy-lsvi-offline": GreedyLSVI, "pevi-tabular": TabularPEVI}
+"""Command-line name -> learner class (``mdptheory run pevi <instance> --budget n``)."""
+
+__all__ = [
+    "LAMBDA",
+    "LEARNERS",
+    "PAPER_C",
+    "PEVI",
+    "TUNED_C",
+    "XI",
+    "Behaviour",
+    "Coverage",
+    "GreedyLSVI",
+    "OfflineCurves",
+    "OfflineDataset",
+    "PEVIResult",
+    "TabularPEVI",
+    "TransitionCounts",
+    "as_behaviour",
+    "collect",
+    "coverage",
+    "epsilon_optimal_behaviour",
+    "expected_gram",
+    "feature_uncertainty",
+    "optimal_policy",
+    "partial_coverage_behaviour",
+    "pevi_beta",
+    "pevi_curves",
+    "pevi_zeta",
+    "population_counts",
+    "relative_condition_number",
+    "tabular_twin",
+    "uniform_behaviour",
+]
