@@ -101,7 +101,10 @@ def test_vi_pi_lp_agree(gamma, seed):
     np.testing.assert_allclose(lp.occupancy, mt.occupancy(mdp, pi.policy), atol=1e-6)
 
 
-def test_sparse_kernel_gives_the_same_solution():
+@pytest.mark.parametrize("direct_max_states", [2000, 5])
+def test_sparse_kernel_gives_the_same_solution(direct_max_states, monkeypatch):
+    # 5 sends the 15-state systems through the Krylov path used for large sparse models.
+    monkeypatch.setattr(mt.evaluation, "SPARSE_DIRECT_MAX_STATES", direct_max_states)
     dense, P, R = random_mdp(15, 3, 0.95, 3)
     sparse, _, _ = random_mdp(15, 3, 0.95, 3, sparse=True)
     ref = mt.solve(dense)
