@@ -1,0 +1,16 @@
+"""Risk-sensitive learners with exact risk-sensitive regret.
+
+* :class:`ICVaRRM` (Du, Wang, Huang, ICLR 2023): optimistic iterated-CVaR value iteration;
+  its regret is measured against the exact iterated-CVaR optimum
+  (:func:`mdptheory.risk.icvar_backward_induction`).
+
+Each learner is a frozen dataclass of hyperparameters whose ``run(model, budget, seed)`` is one
+compiled call returning a :class:`~mdptheory.regret.RegretTrace`. ``LEARNERS`` names them for
+``mdptheory run``.
+"""
+
+from algorithms.risk.icvar_rm import ICVaRRM, icvar_rm_log_factor, icvar_rm_regret_bound
+
+LEARNERS = {"icvar-rm": ICVaRRM}
+
+__all__ = ["LEARNERS", "ICVaRRM", "icvar_rm_log_factor", "icvar_rm_regret_bound"]

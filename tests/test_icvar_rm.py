@@ -1,0 +1,205 @@
+"""Tests of ICVaR-RM (Du, Wang, Huang 2023) and its registered checks.
+
+The oracles share no code with the learner: iterated-CVaR values come from a plain recursion with
+the sup form of CVaR, and a step-by-step re-implementation of Algorithm 1 (drawing from the same
+random stream as the compiled run) must reproduce the executed policies episode by episode.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from algorithms.registry import make_learner
+from algorithms.risk import LEARNERS, ICVaRRM, icvar_rm_log_factor, icvar_rm_regret_bound
+from mdptheory import EpisodicMDP
+from proofs_check.harness import registered, run_check
+
+PROPERTY = settings(max_examples=10, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow])
+
+
+def random_mdp(seed: int, S: int = 3, A: int = 2, H: int = 4, noise=None,
+               sparse: bool = True) -> EpisodicMDP:
+    rng = np.random.default_rng(seed)
+    P = rng.dirichlet(np.full(S, 0.7), size=(S, A))
+    if sparse:
+        P *= rng.random((S, A, S)) < 0.7
+        P[P.sum(axis=2) == 0, 0] = 1.0
+        P /= P.sum(axis=2, keepdims=True)
+    return EpisodicMDP(P, rng.random((S, A)), H, initial=rng.dirichlet(np.ones(S)), noise=noise)
+
+
+def cvar_oracle(values: np.ndarray, probabilities: np.ndarray, alpha: float) -> float:
+    """Sup form: max over atoms x of x - E[(x - X)^+] / alpha."""
+    return max(x - float(probabilities @ np.maximum(x - values, 0.0)) / alpha
+               for x in values[probabilities > 0])
+
+
+def icvar_values(P: np.ndarray, R: np.ndarray, alpha: float, policy=None) -> np.ndarray:
+    """Iterated-CVaR values (H + 1, S): optimal when ``policy`` is None, else of ``policy``."""
+    H, S, A = R.shape
+    V = np.zeros((H + 1, S))
+    for h in reversed(range(H)):
+        for s in range(S):
+            q = [R[h, s, a] + cvar_oracle(V[h + 1], P[s, a], alpha) for a in range(A)]
+            V[h, s] = max(q) if policy is None else q[policy[h, s]]
+    return V
+
+
+def draw(probabilities: np.ndarray, u: float) -> int:
+    """Inverse-CDF draw: the first index whose cumulative probability exceeds u."""
+    cdf = np.cumsum(probabilities)
+    index = int(np.searchsorted(cdf, u, side="right"))
+    return min(index, int(np.flatnonzero(probabilities > 0)[-1]))
+
+
+def reference_icvar_rm(mdp: EpisodicMDP, K: int, seed: int, alpha: float, delta: float = 0.05,
+                       scale: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Algorithm 1 as printed, one episode at a time; deterministic rewards only."""
+    S, A, H = mdp.S, mdp.A, mdp.H
+    P, R = mdp.P[0], mdp.R
+    rng = np.random.default_rng(seed)
+    L = math.log(K * H * S * A / (delta / 5))
+    counts = np.zeros((S, A, S))
+    policies = np.zeros((K, H, S), dtype=np.int64)
+    optimistic = np.zeros(K)
+    for k in range(K):
+        V = np.zeros((H + 1, S))
+        policy = np.zeros((H, S), dtype=np.int64)
+        for h in reversed(range(H)):
+            for s in range(S):
+                q = np.empty(A)
+                for a in range(A):
+                    n = counts[s, a].sum()
+                    if n == 0:
+                        q[a] = H
+                    else:
+                        p_hat = counts[s, a] / n
+                        q[a] = min(R[h, s, a] + cvar_oracle(V[h + 1], p_hat, alpha)
+                                   + scale * H / alpha * math.sqrt(L / n), H)
+                policy[h, s] = int(np.argmax(q))
+                V[h, s] = q.max()
+        policies[k] = policy
+        optimistic[k] = mdp.initial @ V[0]
+        s = draw(mdp.initial, rng.random())
+        for h in range(H):
+            a = policy[h, s]
+            s_next = draw(P[s, a], rng.random())
+            counts[s, a, s_next] += 1
+            s = s_next
+    return policies, optimistic
+
+
+class TestExactness:
+    @PROPERTY
+    @given(st.integers(0, 10**6), st.sampled_from([0.05, 0.3, 0.7, 1.0]))
+    def test_pseudo_regret_is_exact_for_the_executed_policies(self, seed, alpha):
+        mdp = random_mdp(seed)
+        trace = ICVaRRM(alpha=alpha, record_policies=True).run(mdp, 30, seed)
+        P, R = mdp.P[0], mdp.R
+        v_star = mdp.initial @ icvar_values(P, R, alpha)[0]
+        expected = np.array([v_star - mdp.initial @ icvar_values(P, R, alpha, pi)[0]
+                             for pi in trace.extras["policies"]])
+        assert np.allclose(trace.pseudo_regret, expected, rtol=0, atol=1e-12)
+        assert trace.pseudo_regret.min() >= -1e-12
+        assert trace.metadata["optimal_value"] == pytest.approx(v_star, abs=1e-12)
+
+    @PROPERTY
+    @given(st.integers(0, 10**6), st.sampled_from([0.1, 0.5, 1.0]),
+           st.sampled_from([1.0, 0.05]))
+    def test_reproduces_algorithm_1_episode_by_episode(self, seed, alpha, scale):
+        mdp = random_mdp(seed, S=3, A=2, H=3)
+        K = 40
+        trace = ICVaRRM(alpha=alpha, bonus_scale=scale, record_policies=True).run(mdp, K, seed)
+        policies, optimistic = reference_icvar_rm(mdp, K, seed, alpha, scale=scale)
+        assert np.array_equal(trace.extras["policies"], policies)
+        assert np.allclose(trace.extras["optimistic_value"], optimistic, rtol=0, atol=1e-12)
+
+    def test_alpha_one_optimum_is_the_risk_neutral_optimum(self):
+        from mdptheory import backward_induction
+
+        mdp = random_mdp(5)
+        trace = ICVaRRM(alpha=1.0).run(mdp, 5, 0)
+        v_star = mdp.initial @ backward_induction(mdp).values[0]
+        assert trace.metadata["optimal_value"] == pytest.approx(v_star, abs=1e-12)
+
+    def test_optimism_holds_with_the_paper_bonus(self):
+        trace = ICVaRRM(alpha=0.3).run(random_mdp(1, S=4, A=2, H=4), 300, 1)
+        assert trace.extras["optimistic"].all()
+        assert (trace.extras["optimism_gap"] >= -1e-9).all()
+
+
+class TestRun:
+    def test_bitwise_reproducible(self):
+        mdp = random_mdp(2, S=4, A=3, H=5)
+        learner = ICVaRRM(alpha=0.2)
+        first = learner.run(mdp, 200, 7)
+        second = learner.run(mdp, 200, 7)
+        assert np.array_equal(first.pseudo_regret, second.pseudo_regret)
+        assert np.array_equal(first.realised_regret, second.realised_regret)
+        other = learner.run(mdp, 200, 8)
+        assert not np.array_equal(first.realised_regret, other.realised_regret)
+        from_sequence = learner.run(mdp, 200, np.random.SeedSequence(7))
+        assert np.array_equal(first.pseudo_regret, from_sequence.pseudo_regret)
+        generator = learner.run(mdp, 200, np.random.default_rng(7))
+        assert np.array_equal(first.pseudo_regret, generator.pseudo_regret)
+
+    def test_trace_and_metadata(self):
+        mdp = random_mdp(3, noise="bernoulli")
+        trace = ICVaRRM(alpha=0.25, bonus_scale=0.1).run(mdp, 50, 0)
+        assert trace.n_episodes == 50
+        assert trace.episode_time.shape == (50,) and (trace.episode_time >= 0).all()
+        meta = trace.metadata
+        assert meta["algorithm"] == "ICVaRRM"
+        assert meta["bonus_variant"] == "scaled"
+        assert meta["label"] == "ICVaR-RM(alpha=0.25) x0.1"
+        assert meta["log_factor"] == pytest.approx(icvar_rm_log_factor(3, 2, 4, 50, 0.05))
+        assert ICVaRRM().variant == "paper"
+
+    def test_registry(self):
+        assert LEARNERS == {"icvar-rm": ICVaRRM}
+        learner = make_learner("icvar-rm", alpha="0.2", bonus_scale="0.5")
+        assert learner == ICVaRRM(alpha=0.2, bonus_scale=0.5)
+
+    def test_bound(self):
+        assert icvar_rm_regret_bound(5, 2, 5, 100, 0.3, 0.05, min_visit=1e-7) == \
+            pytest.approx(icvar_rm_regret_bound(5, 2, 5, 100, 0.3, 0.05))
+        with pytest.raises(ValueError, match="min_visit"):
+            icvar_rm_regret_bound(5, 2, 5, 100, 0.3, 0.05, min_visit=0.0)
+
+    @pytest.mark.parametrize("kwargs, match", [
+        ({"alpha": 0.0}, "alpha must lie in"),
+        ({"alpha": 1.5}, "alpha must lie in"),
+        ({"delta": 1.0}, "delta must lie in"),
+        ({"bonus_scale": -1.0}, "bonus_scale"),
+    ])
+    def test_bad_hyperparameters(self, kwargs, match):
+        with pytest.raises(ValueError, match=match):
+            ICVaRRM(**kwargs)
+
+    def test_bad_models(self):
+        learner = ICVaRRM()
+        rng = np.random.default_rng(0)
+        P = rng.dirichlet(np.ones(2), size=(3, 2, 2))
+        with pytest.raises(ValueError, match="stationary kernel"):
+            learner.run(EpisodicMDP(P, rng.random((2, 2)), 3), 10, 0)
+        with pytest.raises(ValueError, match=r"R\[0, 0, 0\] is 2\.0"):
+            learner.run(EpisodicMDP(P[0], np.full((2, 2), 2.0), 3), 10, 0)
+        with pytest.raises(ValueError, match="EpisodicMDP"):
+            learner.run("model", 10, 0)
+        with pytest.raises(ValueError, match="budget"):
+            learner.run(random_mdp(0), 0, 0)
+
+
+LEARNER_CHECKS = [t.id for t in registered("risk") if {"regret", "optimism"} & set(t.tags)]
+
+
+@pytest.mark.parametrize("check_id", LEARNER_CHECKS)
+def test_registered_check_passes_at_quick_scale(check_id):
+    result = run_check(check_id, "quick", seed=0, raise_errors=True)
+    assert result.status == "pass", result.verdict.reason
