@@ -95,6 +95,8 @@ def _solve_command(args: argparse.Namespace, extra: Sequence[str]) -> int:
         print(f"optimal arm: {int(model.optimal_arm)}   optimal mean: {float(means.max()):.10g}")
         print(f"gaps: {_format_array(model.gaps)}")
         return 0
+    if args.objective != "mean":
+        return _solve_risk(model, args)
     solution = solve(model, method=args.method)
     print(repr(model))
     if isinstance(model, EpisodicMDP):
@@ -111,6 +113,43 @@ def _solve_command(args: argparse.Namespace, extra: Sequence[str]) -> int:
           f"<= {solution.policy_gap:.3e}")
     print(f"method: {solution.method}, {solution.iterations} iterations, "
           f"stopped: {solution.stop_reason}")
+    return 0
+
+
+def _solve_risk(model, args: argparse.Namespace) -> int:
+    """Risk-averse optimum beside the mean-optimal one (episodic models only)."""
+    from mdptheory.planning import backward_induction
+    from mdptheory.risk import icvar_backward_induction, icvar_evaluate, static_cvar_optimum
+    from mdptheory.tabular import EpisodicMDP
+
+    if not isinstance(model, EpisodicMDP):
+        raise ValueError(f"--objective {args.objective} needs an episodic model (give the "
+                         f"instance an H), got {type(model).__name__}")
+    mean = backward_induction(model)
+    print(repr(model))
+    if args.objective == "static-cvar":
+        static = static_cvar_optimum(model, args.alpha)
+        print(f"static CVaR_{args.alpha:g} of the total return: optimum {static.value:.12g} "
+              f"over history-dependent policies (VaR threshold {static.threshold:.6g}, "
+              f"{static.n_augmented_states} augmented states)")
+        print(f"mean-optimal policy: V*_1(rho) = {float(model.initial @ mean.values[0]):.12g}")
+        return 0
+    risk = icvar_backward_induction(model, args.alpha)
+    mean_policy_risk = icvar_evaluate(model, mean.policy, args.alpha)
+    start = model.initial
+    print(f"iterated CVaR, alpha = {args.alpha:g} (Du, Wang, Huang 2023)")
+    print(f"  risk-averse policy:  ICVaR_1(rho) = {float(start @ risk.values[0]):.12g}")
+    print(f"  mean-optimal policy: ICVaR_1(rho) = {float(start @ mean_policy_risk[0]):.12g}, "
+          f"V_1(rho) = {float(start @ mean.values[0]):.12g}")
+    print(f"risk-averse policy pi[h, s]:\n{_format_array(risk.policy)}")
+    print(f"mean-optimal policy pi[h, s]:\n{_format_array(mean.policy)}")
+    differ = np.argwhere(risk.policy != mean.policy)
+    if differ.size:
+        pairs = ", ".join(f"(h={h}, s={s})" for h, s in differ[:10])
+        more = "" if len(differ) <= 10 else f" and {len(differ) - 10} more"
+        print(f"the two policies differ at {len(differ)} (stage, state) pairs: {pairs}{more}")
+    else:
+        print("the two policies coincide")
     return 0
 
 
@@ -267,6 +306,11 @@ def build_parser() -> argparse.ArgumentParser:
     solve.add_argument("--seed", type=int, default=None, help="seed of a random instance")
     solve.add_argument("--size", type=int, default=10,
                        help="number of states of the built-in MDP (default 10)")
+    solve.add_argument("--objective", default="mean", choices=["mean", "icvar", "static-cvar"],
+                       help="mean (default); icvar: iterated CVaR beside the mean-optimal "
+                            "policy; static-cvar: CVaR of the total return (episodic models)")
+    solve.add_argument("--alpha", type=float, default=0.1,
+                       help="risk level in (0, 1] for --objective icvar or static-cvar")
     solve.add_argument("--method", default="auto",
                        choices=["auto", "backward_induction", "value_iteration",
                                 "policy_iteration", "linear_program"])

@@ -84,3 +84,16 @@ def test_list_shows_checks_instances_and_learners(capsys):
     assert main(["list"]) == 0
     out = capsys.readouterr().out
     assert "kakade-langford-2002-pdl" in out and "river_swim" in out and "ucbvi" in out
+
+
+def test_solve_icvar_prints_both_policies(capsys):
+    assert main(["solve", "safe_vs_risky_route", "--objective", "icvar", "--alpha", "0.1"]) == 0
+    out = capsys.readouterr().out
+    assert "risk-averse policy" in out and "mean-optimal policy" in out and "differ" in out
+
+
+def test_solve_static_cvar_and_a_discounted_model_is_refused(capsys):
+    assert main(["solve", "safe_vs_risky_route", "--objective", "static-cvar"]) == 0
+    assert "static CVaR_0.1" in capsys.readouterr().out
+    assert main(["solve", "river_swim", "--objective", "icvar"]) == 2
+    assert "needs an episodic model" in capsys.readouterr().err
