@@ -6,7 +6,7 @@ Usage::
 
 Figure ``offline_coverage.png``
 -------------------------------
-Left: the lure instance (``proofs_check.theorems.offline.lure_linear_mdp``) with data that
+Left: the lure instance (``instances.linear.lure_linear_mdp``) with data that
 cover pi* but never the lure at (stage 0, x0): exact sub-optimality against the number of
 episodes n, mean and 95% band over 64 paired seeds (every learner fitted on the same log),
 for PEVI with the tuned c = 0.05, PEVI with the paper's c = 1 and greedy least-squares VI; the

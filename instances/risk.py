@@ -17,7 +17,8 @@ import numpy as np
 from instances.tabular import _check_float, _check_int, _label, _one_hot
 from mdptheory.tabular import EpisodicMDP
 
-__all__ = ["ROUTE_ACTIONS", "ROUTE_STATES", "safe_vs_risky_route"]
+__all__ = ["ROUTE_ACTIONS", "ROUTE_STATES", "du2023_hard_instance", "lucky_start_instance",
+           "safe_vs_risky_route"]
 
 ROUTE_STATES = ("fork", "safe", "risky", "crashed")
 """State names of :func:`safe_vs_risky_route`, in index order."""
@@ -108,3 +109,84 @@ def safe_vs_risky_route(H: int = 3, safe_reward: float = 0.5, risky_reward: floa
     name = _label(family, H=H, safe_reward=safe_reward, risky_reward=risky_reward,
                   crash_prob=crash_prob)
     return EpisodicMDP(P, R, H=H, initial=_one_hot(4, fork), name=name)
+
+
+def du2023_hard_instance(n: int = 4, A: int = 2, H: int = 60, alpha: float = 0.2,
+                         eta: float = 0.002, optimal_action: int | None = None) -> EpisodicMDP:
+    """The lower-bound instance of Du, Wang, Huang (2023), Figure 1 (``theory.md`` H8).
+
+    States ``s_1..s_n`` (indices ``0..n-1``) with reward 0 and absorbing ``x_1, x_2, x_3``
+    (indices ``n, n+1, n+2``) with per-step rewards 1, 0.8 and 0.2. Under every action
+    ``s_1 -> (s_2, x_1, x_2, x_3)`` with probabilities ``(alpha, 1 - 3 alpha, alpha, alpha)`` and
+    ``s_i -> (s_{i+1}, x_1)`` with ``(alpha, 1 - alpha)`` for ``2 <= i <= n-1``. The bandit state
+    ``s_n`` goes to ``(x_2, x_3)`` with ``(1 - alpha + eta, alpha - eta)`` under the optimal action
+    and ``(1 - alpha, alpha)`` under the others. Start at ``s_1``; ``s_n`` is reached only at
+    stage ``n - 1`` (paper step n), with probability ``alpha^{n-1}``.
+
+    ``optimal_action`` defaults to the last action, so that a learner breaking ties towards the
+    smallest index does not pick it by luck.
+
+    Examples
+    --------
+    >>> mdp = du2023_hard_instance(n=4, A=2, H=60, alpha=0.2, eta=0.002)
+    >>> mdp.S, mdp.A, mdp.H
+    (7, 2, 60)
+    """
+    if n < 2:
+        raise ValueError(f"n must be >= 2, got {n}")
+    if not (0.0 < alpha <= 1.0 / 3.0):
+        raise ValueError(f"alpha must lie in (0, 1/3] (s_1 moves to x_1 w.p. 1 - 3 alpha), "
+                         f"got {alpha!r}")
+    if not (0.0 <= eta <= alpha):
+        raise ValueError(f"eta must lie in [0, alpha], got {eta!r}")
+    optimal_action = A - 1 if optimal_action is None else optimal_action
+    if not (0 <= optimal_action < A):
+        raise ValueError(f"optimal_action {optimal_action} is outside 0..{A - 1}")
+    S = n + 3
+    x1, x2, x3 = n, n + 1, n + 2
+    P = np.zeros((S, A, S))
+    R = np.zeros((S, A))
+    P[0, :, 1] = alpha
+    P[0, :, x1] += 1.0 - 3.0 * alpha
+    P[0, :, x2] += alpha
+    P[0, :, x3] += alpha
+    for i in range(1, n - 1):
+        P[i, :, i + 1] = alpha
+        P[i, :, x1] = 1.0 - alpha
+    P[n - 1, :, x2] = 1.0 - alpha
+    P[n - 1, :, x3] = alpha
+    P[n - 1, optimal_action, x2] = 1.0 - alpha + eta
+    P[n - 1, optimal_action, x3] = alpha - eta
+    for x, reward in ((x1, 1.0), (x2, 0.8), (x3, 0.2)):
+        P[x, :, x] = 1.0
+        R[x, :] = reward
+    initial = np.zeros(S)
+    initial[0] = 1.0
+    name = f"du2023_hard(n={n},A={A},H={H},alpha={alpha:g},eta={eta:g})"
+    return EpisodicMDP(P, R, H, initial=initial, name=name)
+
+
+def lucky_start_instance() -> EpisodicMDP:
+    """A 6-state, H = 3 instance where the static-CVaR optimum needs the accumulated reward.
+
+    The start is ``lucky`` (reward 1) or ``unlucky`` (reward 0) with probability 1/2 each; both
+    lead to the same state ``merge``, where action 0 is safe (reward 0.5 next) and action 1 a
+    gamble (reward 1 with probability 0.6, else 0). A Markov policy sees only ``merge``; the
+    CVaR-optimal policy gambles after the unlucky start and plays safe after the lucky one. At
+    alpha = 0.6 the optimum is 0.75 and the best Markov policy (deterministic or randomised at
+    ``merge``) gets 2/3.
+    """
+    S, A = 6, 2
+    lucky, unlucky, merge, safe, win, lose = range(S)
+    P = np.zeros((S, A, S))
+    R = np.zeros((S, A))
+    P[lucky, :, merge] = 1.0
+    R[lucky, :] = 1.0
+    P[unlucky, :, merge] = 1.0
+    P[merge, 0, safe] = 1.0
+    P[merge, 1, win] = 0.6
+    P[merge, 1, lose] = 0.4
+    for s, reward in ((safe, 0.5), (win, 1.0), (lose, 0.0)):
+        P[s, :, s] = 1.0
+        R[s, :] = reward
+    return EpisodicMDP(P, R, 3, initial=[0.5, 0.5, 0, 0, 0, 0], name="lucky_start")

@@ -15,7 +15,7 @@ from instances import registry
 from instances.registry import REQUIRED, available, available_table, make, names
 from mdptheory import EpisodicMDP, FiniteMDP
 
-MINE = {
+CATALOGUE = {
     "garnet": "instances.tabular",
     "river_swim": "instances.tabular",
     "chain": "instances.tabular",
@@ -23,9 +23,11 @@ MINE = {
     "gridworld": "instances.tabular",
     "deep_sea": "instances.tabular",
     "safe_vs_risky_route": "instances.risk",
+    "du2023_hard_instance": "instances.risk",
+    "lucky_start_instance": "instances.risk",
 }
 LINEAR = ["tabular_as_linear", "simplex_feature_linear_mdp", "misspecified_linear_mdp",
-          "zhou_gu_szepesvari_hard_instance", "random_low_rank_mdp"]
+          "zhou_gu_szepesvari_hard_instance", "random_low_rank_mdp", "lure_linear_mdp"]
 BANDITS = ["bernoulli_bandit", "gaussian_bandit", "one_good_arm_bandit",
            "hypercube_linear_bandit", "pg_feature_bandit", "random_feature_bandit"]
 
@@ -41,7 +43,7 @@ def same_model(a, b) -> bool:
 
 
 def test_every_family_is_registered_and_listed():
-    assert set(names()) == set(MINE) | set(LINEAR) | set(BANDITS)
+    assert set(names()) == set(CATALOGUE) | set(LINEAR) | set(BANDITS)
     listed = available()
     assert [entry.name for entry in listed] == names()
     assert all(entry.description and "\n" not in entry.description for entry in listed)
@@ -50,18 +52,18 @@ def test_every_family_is_registered_and_listed():
         assert name in table
 
 
-@pytest.mark.parametrize("name", sorted(MINE))
+@pytest.mark.parametrize("name", sorted(CATALOGUE))
 def test_parameters_come_from_the_signature(name):
     entry = {e.name: e for e in available()}[name]
-    function = getattr(importlib.import_module(MINE[name]), name)
+    function = getattr(importlib.import_module(CATALOGUE[name]), name)
     assert entry.importable and entry.reason == ""
     assert entry.parameters == signature_defaults(function)
-    assert entry.builder == f"{MINE[name]}:{name}"
+    assert entry.builder == f"{CATALOGUE[name]}:{name}"
 
 
-@pytest.mark.parametrize("name", sorted(MINE))
+@pytest.mark.parametrize("name", sorted(CATALOGUE))
 def test_make_with_defaults_equals_direct_call(name):
-    function = getattr(importlib.import_module(MINE[name]), name)
+    function = getattr(importlib.import_module(CATALOGUE[name]), name)
     built = make(name)
     assert isinstance(built, (FiniteMDP, EpisodicMDP))
     assert same_model(built, function())

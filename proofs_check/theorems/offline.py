@@ -58,7 +58,7 @@ from algorithms.offline import (
     relative_condition_number,
     uniform_behaviour,
 )
-from instances.linear import simplex_feature_linear_mdp, tabular_as_linear
+from instances.linear import lure_linear_mdp, simplex_feature_linear_mdp, tabular_as_linear
 from instances.tabular import garnet
 from mdptheory.evaluation import q_values
 from mdptheory.linear import LinearMDP
@@ -80,69 +80,6 @@ def _check_scale(scale: str) -> str:
     if scale not in ("quick", "full"):
         raise ValueError(f"scale must be 'quick' or 'full', got {scale!r}")
     return scale
-
-
-def lure_linear_mdp(p_safe: float = 0.65, p_decoy: float = 0.6, p_lure: float = 0.5,
-                    alpha: float = 0.7, start: float = 0.8) -> LinearMDP:
-    """The lure instance of the failure-mode check (see the module notes).
-
-    States ``x0 = 0``, ``x_hi = 1``, ``G = 2``, ``B = 3``; actions at ``x0``: decoy 0, safe 1,
-    lure 2 (all actions of the other states share their state's feature); H = 2; d = 6 with
-    coordinates ``(e_decoy, e_safe, e_hi, e_G, e_B, e_u)``. ``P_0(G | x0, a)`` is ``p_decoy``,
-    ``p_safe``, ``p_lure``; ``x_hi`` goes to G; the reward is 1 in G at stage 1 (code), 0
-    elsewhere. ``phi(x0, lure) = alpha (e_hi + e_u)`` and
-    ``mu_0(., e_u) = (p_lure / alpha - 1) delta_G + ((1 - p_lure) / alpha) delta_B``.
-
-    Parameters
-    ----------
-    p_safe, p_decoy, p_lure : float
-        Probabilities of reaching G; need ``p_decoy < p_safe < alpha`` for the lure to fool
-        greedy LSVI and ``p_lure < p_safe`` for it to be bad.
-    alpha : float
-        Lure feature scale, ``alpha <= 1/sqrt(2)`` (so ``||phi|| <= 1``).
-    start : float
-        Probability of starting in ``x0`` (the rest starts in ``x_hi``).
-
-    Examples
-    --------
-    >>> model = lure_linear_mdp()
-    >>> model.assumptions().holds, model.P[0, 0, 2, 2].round(12)
-    (True, np.float64(0.5))
-    """
-    for name, value in (("p_safe", p_safe), ("p_decoy", p_decoy), ("p_lure", p_lure),
-                        ("start", start)):
-        if not (0.0 <= value <= 1.0):
-            raise ValueError(f"{name} must lie in [0, 1], got {value!r}")
-    if not (0.0 < alpha <= 1.0 / math.sqrt(2.0)):
-        raise ValueError(f"alpha must lie in (0, 1/sqrt(2)], got {alpha!r}")
-    S, A, H, d = 4, 3, 2, 6
-    x0, hi, g, b = 0, 1, 2, 3
-    phi = np.zeros((S, A, d))
-    phi[x0, 0, 0] = 1.0
-    phi[x0, 1, 1] = 1.0
-    phi[x0, 2, 2] = alpha
-    phi[x0, 2, 5] = alpha
-    phi[hi, :, 2] = 1.0
-    phi[g, :, 3] = 1.0
-    phi[b, :, 4] = 1.0
-    mu = np.zeros((H, S, d))
-    mu[0, g, 0], mu[0, b, 0] = p_decoy, 1.0 - p_decoy
-    mu[0, g, 1], mu[0, b, 1] = p_safe, 1.0 - p_safe
-    mu[0, g, 2] = 1.0
-    mu[0, g, 3] = 1.0
-    mu[0, b, 4] = 1.0
-    # alpha (mu_hi + mu_u) must be the lure's kernel p_lure delta_G + (1 - p_lure) delta_B.
-    mu[0, g, 5] = p_lure / alpha - 1.0
-    mu[0, b, 5] = (1.0 - p_lure) / alpha
-    # The last stage's kernel does not affect values; any valid one will do.
-    mu[1, g, :5] = 1.0
-    mu[1, g, 5] = 1.0 / alpha - 1.0
-    theta = np.zeros((H, d))
-    theta[1, 3] = 1.0
-    initial = np.array([start, 1.0 - start, 0.0, 0.0])
-    return LinearMDP(phi, mu, theta, initial=initial,
-                     name=f"lure_linear_mdp(p_safe={p_safe:g}, p_decoy={p_decoy:g}, "
-                          f"p_lure={p_lure:g}, alpha={alpha:g})")
 
 
 def lure_behaviour(model: LinearMDP):
