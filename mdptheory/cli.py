@@ -203,16 +203,27 @@ def _plot_run(traces, learner, model, path, reference=None) -> None:
     fig, ax = plt.subplots(figsize=(7, 4.5))
     ax.plot(t, summary.mean, color="C0", label=f"{summary.quantity} (mean of {summary.n})")
     if summary.n > 1:
-        ax.fill_between(t, summary.ci_low, summary.ci_high, color="C0", alpha=0.25,
-                        label=f"{int(100 * summary.ci)}% CI")
+        # Regrets and gaps are non-negative: a t-interval reaching below 0 is cut there.
+        ax.fill_between(t, np.maximum(summary.ci_low, 0.0), summary.ci_high, color="C0",
+                        alpha=0.25, label=f"{int(100 * summary.ci)}% CI")
     if isinstance(traces[0], RegretTrace):
         realised = np.mean([tr.cumulative_realised for tr in traces], axis=0)
         ax.plot(t, realised, color="C1", lw=0.8, ls="--", label="realised regret (mean)")
         ax.set_xlabel("episode k")
     else:
+        # Companion curves a learner returns on the same grid (e.g. the greedy control's
+        # sub-optimality beside PEVI's) are drawn beside the main one.
+        companions = sorted(k for k, v in traces[0].extras.items()
+                            if k.endswith("_gap") and np.shape(v) == (t.shape[0],))
+        for i, key in enumerate(companions, start=2):
+            curve = np.mean([np.asarray(tr.extras[key], dtype=np.float64) for tr in traces],
+                            axis=0)
+            ax.plot(t, curve, color=f"C{i}", label=f"{key.replace('_', ' ')} (mean)")
+        positive = summary.mean[summary.mean > 0]
         ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel("iteration t")
+        ax.set_yscale("symlog", linthresh=float(positive.min()) if positive.size else 1e-12)
+        quantity = traces[0].metadata.get("quantity", "")
+        ax.set_xlabel("episodes of data n" if "episodes of data" in quantity else "iteration t")
     if reference is not None:
         label, values = reference
         ax.plot(t, np.asarray(values)[: t.shape[0]], color="k", ls=":", label=label)

@@ -97,3 +97,12 @@ def test_solve_static_cvar_and_a_discounted_model_is_refused(capsys):
     assert "static CVaR_0.1" in capsys.readouterr().out
     assert main(["solve", "river_swim", "--objective", "icvar"]) == 2
     assert "needs an episodic model" in capsys.readouterr().err
+
+
+def test_run_offline_learner_plots_the_control_beside_it(tmp_path, capsys):
+    argv = ["run", "pevi", "lure_linear_mdp", "--budget", "200", "--seeds", "2",
+            "--out", str(tmp_path), "--no-progress", "--hp", "c=0.05", "--hp", "exclude=0,0,2"]
+    assert main(argv) == 0
+    (folder,) = tmp_path.glob("pevi__lure_linear_mdp__*")
+    assert (folder / "curve.png").stat().st_size > 10_000
+    assert "final gap" in capsys.readouterr().out

@@ -391,3 +391,17 @@ def test_bad_models_and_hyperparameters_are_rejected(linear_model):
 def test_registered_checks_pass_at_quick_scale(check):
     result = REGISTRY.run_check(check, scale="quick", seed=0, raise_errors=True)
     assert result.status == "pass", result.verdict.reason
+
+
+def test_run_with_excluded_triples_never_sees_them():
+    from instances.linear import lure_linear_mdp
+
+    learner = PEVI(c=0.05, exclude="0,0,2")
+    assert learner.excluded_triples() == [(0, 0, 2)]
+    trace = learner.run(lure_linear_mdp(), 400, seed=1)
+    # Partial coverage that keeps pi*: the greedy control is lured, PEVI is not.
+    assert trace.extras["greedy_gap"][-1] > 0.1 > trace.gap[-1]
+    with pytest.raises(ValueError, match="'0,0' is not 'h,s,a'"):
+        PEVI(exclude="0,0")
+    with pytest.raises(ValueError, match="outside|out of range|range"):
+        PEVI(exclude="0,0,9").run(lure_linear_mdp(), 10, seed=0)

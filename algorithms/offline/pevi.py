@@ -103,6 +103,7 @@ from algorithms.offline.datasets import (
     TransitionCounts,
     collect,
     epsilon_optimal_behaviour,
+    partial_coverage_behaviour,
     tabular_twin,
     uniform_behaviour,
 )
@@ -742,6 +743,10 @@ class PEVI:
         actions by default; ``"epsilon_optimal"`` is ``(1 - epsilon) pi* + epsilon uniform``).
     epsilon : float
         Mixture weight of ``"epsilon_optimal"``.
+    exclude : str
+        Only used by :meth:`run`: ``(h, s, a)`` triples the behaviour never takes, written
+        ``"h,s,a;h,s,a"`` (command line: ``--hp exclude=0,0,2``), giving partial coverage
+        (:func:`~algorithms.offline.datasets.partial_coverage_behaviour`). Empty: full coverage.
 
     Examples
     --------
@@ -761,6 +766,7 @@ class PEVI:
     lam: float = LAMBDA
     behaviour: Literal["uniform", "epsilon_optimal"] = "uniform"
     epsilon: float = 0.5
+    exclude: str = ""
 
     tabular = False
     name = "PEVI"
@@ -777,6 +783,7 @@ class PEVI:
                              f"{self.behaviour!r}")
         if not (0.0 <= float(self.epsilon) <= 1.0):
             raise ValueError(f"epsilon must lie in [0, 1], got {self.epsilon!r}")
+        self.excluded_triples()
 
     @property
     def penalty_variant(self) -> str:
@@ -841,10 +848,30 @@ class PEVI:
                        float(self.c), float(self.xi), pevi_zeta(model.d, model.H, K, self.xi),
                        K, metadata)
 
+    def excluded_triples(self) -> list[tuple[int, int, int]]:
+        """The ``(h, s, a)`` triples of :attr:`exclude`."""
+        triples = []
+        for part in filter(None, (p.strip() for p in self.exclude.split(";"))):
+            fields = part.split(",")
+            try:
+                triple = tuple(int(f) for f in fields)
+            except ValueError:
+                triple = ()
+            if len(triple) != 3:
+                raise ValueError(f"exclude entry {part!r} is not 'h,s,a' (three integers); "
+                                 "separate entries with ';'")
+            triples.append(triple)
+        return triples
+
     def _collection_behaviour(self, model: Any) -> Behaviour:
         if self.behaviour == "uniform":
-            return uniform_behaviour(model)
-        return epsilon_optimal_behaviour(model, self.epsilon)
+            base = uniform_behaviour(model)
+        else:
+            base = epsilon_optimal_behaviour(model, self.epsilon)
+        excluded = self.excluded_triples()
+        if excluded:
+            return partial_coverage_behaviour(model, excluded, base=base)
+        return base
 
     def expected_bound(self, model: Any, n_episodes) -> np.ndarray:
         """The bound at the expected Gram matrix of :meth:`run`'s behaviour, for each n given.
