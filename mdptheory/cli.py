@@ -324,7 +324,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="risk level in (0, 1] for --objective icvar or static-cvar")
     solve.add_argument("--method", default="auto",
                        choices=["auto", "backward_induction", "value_iteration",
-                                "policy_iteration", "linear_program"])
+                                "policy_iteration", "linear_program"],
+                       help="solver (default auto: backward induction for episodic models, "
+                            "policy iteration for discounted ones)")
     sub.add_parser("instances", help="list the instance catalogue")
     run = sub.add_parser("run", help="run a learner on an instance over several seeds, save "
                                      "the traces and plot the curve",

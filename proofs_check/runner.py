@@ -2,16 +2,34 @@
 
 ``add_arguments`` fills an ``argparse`` parser (the ``check`` sub-command of ``mdptheory``);
 ``run_from_args`` runs it and returns the exit code: 0 when no check failed, 1 when some check
-failed, 2 when the selection is wrong (an unknown id, nothing selected). ``main`` runs it as a
-standalone program (``python -m proofs_check.runner``).
+failed, 2 when the selection is wrong (an unknown id, nothing selected or a bad ``--jobs``).
+``main`` runs it as a standalone program (``python -m proofs_check.runner``).
+
+Parallel runs
+-------------
+``--jobs N`` runs the checks in ``N`` worker processes (joblib's loky backend; ``-1`` uses
+every core). Each check still receives the same ``(scale, seed)`` and runs whole in one
+process, so its evidence and verdict do not depend on ``N``; the results come back in the
+order of the selection, and the report differs from a serial one only in the measured
+runtimes. A check is sent to a worker as its function (by reference for a module-level
+function such as those of :mod:`proofs_check.theorems`, by value through cloudpickle for a
+closure); a check whose function cannot be pickled runs in the calling process, and the
+runner says so.
+
+The checks of one family often share runs through module-level caches (e.g. the UCBVI runs of
+:mod:`proofs_check.theorems.tabular`). When the selection spans at least ``N`` modules, the
+checks of one module therefore go to the same worker as one task, in selection order, so
+those runs are computed once; with fewer modules than workers each check is its own task.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import os
 import shlex
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from proofs_check.harness import REGISTRY, CheckResult, Registry, Theorem
@@ -41,6 +59,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"folder of the report (default: {DEFAULT_OUT})")
     parser.add_argument("--seed", metavar="N", type=int, default=0,
                         help="seed of every check's random draws (default: 0)")
+    parser.add_argument("--jobs", metavar="N", type=int, default=1,
+                        help="worker processes running checks side by side (default: 1, in "
+                             "this process; -1: every core); the results do not depend on it")
     parser.add_argument("--list", action="store_true",
                         help="list the registered checks and exit")
 
@@ -101,29 +122,149 @@ def verdict_table(results: Sequence[CheckResult]):
     return table
 
 
+def resolve_jobs(jobs: int, n_checks: int) -> int:
+    """The number of worker processes for ``n_checks`` checks: ``jobs`` (``-1``: every core),
+    at most one per check.
+
+    Raises ``ValueError`` for 0 or a value below -1.
+
+    Examples
+    --------
+    >>> resolve_jobs(4, 2), resolve_jobs(1, 10)
+    (2, 1)
+    """
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs == 0 or jobs < -1:
+        raise ValueError(f"--jobs must be a positive number of workers or -1 (every core), "
+                         f"got {jobs!r}")
+    if jobs == -1:
+        jobs = os.cpu_count() or 1
+    return max(1, min(jobs, n_checks))
+
+
+def _run_in_worker(theorem: Theorem, scale: str, seed: int) -> CheckResult:
+    """Run one check in a worker process, as :meth:`Registry.run_check` runs it in the parent.
+
+    The theorem is registered in a fresh registry of the worker, so the worker needs nothing
+    but the check's function (pickled by reference or by value).
+    """
+    registry = Registry()
+    registry.theorem(id=theorem.id, paper=theorem.paper, claim=theorem.claim,
+                     formula=theorem.formula, tags=theorem.tags)(theorem.func)
+    return registry.run_check(theorem.id, scale, seed)
+
+
+def _picklable(func: Callable) -> bool:
+    import pickle
+
+    import cloudpickle
+
+    try:
+        cloudpickle.dumps(func)
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return False
+    return True
+
+
 def run_checks(theorems: Sequence[Theorem], scale: str, seed: int,
-               registry: Registry = REGISTRY, progress: bool = True) -> list[CheckResult]:
-    """Run the given checks in order with a progress display."""
+               registry: Registry = REGISTRY, progress: bool = True,
+               jobs: int = 1) -> list[CheckResult]:
+    """Run the given checks with a progress display; results in the order of ``theorems``.
+
+    Parameters
+    ----------
+    theorems : sequence of Theorem
+        The checks, as selected (:func:`select`).
+    scale : {"quick", "full"}
+    seed : int
+        Passed to every check.
+    registry : Registry
+        The registry the checks belong to (used when a check runs in this process).
+    progress : bool
+        Show a progress bar when the console is a terminal.
+    jobs : int
+        Worker processes (1: run here, one after the other; -1: every core). The evidence and
+        verdicts do not depend on ``jobs``; only the measured runtimes do.
+
+    Returns
+    -------
+    list of CheckResult
+        One per theorem, in the order of ``theorems``.
+    """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     console = _console()
-    results = []
+    workers = resolve_jobs(jobs, len(theorems))
+    results: dict[int, CheckResult] = {}
     with Progress("[progress.description]{task.description}", BarColumn(),
                   MofNCompleteColumn(), TimeElapsedColumn(), console=console,
                   disable=not (progress and console.is_terminal), transient=True) as bar:
         task = bar.add_task("checks", total=len(theorems))
-        for theorem in theorems:
-            bar.update(task, description=theorem.id)
-            results.append(registry.run_check(theorem.id, scale, seed))
-            bar.advance(task)
-    return results
+        if workers == 1:
+            for i, theorem in enumerate(theorems):
+                bar.update(task, description=theorem.id)
+                results[i] = registry.run_check(theorem.id, scale, seed)
+                bar.advance(task)
+        else:
+            remote = [i for i, t in enumerate(theorems) if _picklable(t.func)]
+            local = sorted(set(range(len(theorems))) - set(remote))
+            for i in local:
+                console.print(f"{theorems[i].id}: its function cannot be pickled, so it runs "
+                              "in this process", highlight=False)
+            bar.update(task, description=f"checks ({workers} workers)")
+            for i, result in _parallel_results(theorems, remote, scale, seed, workers):
+                # The parent's Theorem (same metadata, the caller's function object).
+                results[i] = dataclasses.replace(result, theorem=theorems[i])
+                bar.advance(task)
+            for i in local:
+                bar.update(task, description=theorems[i].id)
+                results[i] = registry.run_check(theorems[i].id, scale, seed)
+                bar.advance(task)
+    return [results[i] for i in range(len(theorems))]
+
+
+def task_groups(theorems: Sequence[Theorem], indices: Sequence[int],
+                workers: int) -> list[list[int]]:
+    """How the checks ``indices`` are sent to ``workers`` processes: lists of indices, each
+    list one task run in one worker in the given order.
+
+    The checks of one module form one task when there are at least ``workers`` modules (so the
+    runs they share through module-level caches are computed once); otherwise every check is
+    a task of its own, so that all workers have work.
+    """
+    by_module: dict[str, list[int]] = {}
+    for i in indices:
+        by_module.setdefault(theorems[i].module, []).append(i)
+    if len(by_module) >= workers:
+        return list(by_module.values())
+    return [[i] for i in indices]
+
+
+def _parallel_results(theorems: Sequence[Theorem], indices: Sequence[int], scale: str,
+                      seed: int, workers: int):
+    """Yield ``(index, CheckResult)`` as the workers finish their tasks (any order)."""
+    groups = task_groups(theorems, indices, workers)
+    if not groups:
+        return
+    from joblib import Parallel, delayed
+
+    parallel = Parallel(n_jobs=workers, backend="loky", return_as="generator_unordered")
+    tasks = (delayed(_run_group)([(i, theorems[i]) for i in group], scale, seed)
+             for group in groups)
+    for finished in parallel(tasks):
+        yield from finished
+
+
+def _run_group(group: list[tuple[int, Theorem]], scale: str,
+               seed: int) -> list[tuple[int, CheckResult]]:
+    return [(i, _run_in_worker(theorem, scale, seed)) for i, theorem in group]
 
 
 def run_from_args(args: argparse.Namespace, registry: Registry = REGISTRY) -> int:
     """Run ``mdptheory check`` for parsed arguments; return the exit code.
 
     0: no check failed (inconclusive ones included); 1: at least one check failed;
-    2: the selection named an unknown id or selected nothing.
+    2: the selection named an unknown id or selected nothing, or ``--jobs`` is not a positive
+    int or -1.
     """
     console = _console()
     try:
@@ -140,7 +281,12 @@ def run_from_args(args: argparse.Namespace, registry: Registry = REGISTRY) -> in
         return 2
     scale = getattr(args, "scale", None) or "quick"
     seed = int(getattr(args, "seed", 0))
-    results = run_checks(theorems, scale, seed, registry)
+    try:
+        jobs = resolve_jobs(getattr(args, "jobs", 1), len(theorems))
+    except ValueError as error:
+        console.print(f"[bold red]error:[/] {error}")
+        return 2
+    results = run_checks(theorems, scale, seed, registry, jobs=jobs)
     console.print(verdict_table(results))
     # Called from the mdptheory command, sys.argv is ["mdptheory", "check", ...].
     command = getattr(args, "command_line", None) or shlex.join(["mdptheory", *sys.argv[1:]])

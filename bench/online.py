@@ -1,0 +1,189 @@
+"""Speed of the online learners with exact regret: UCB1 and UCBVI against plain numpy, one process.
+
+Run: ``python bench/online.py`` (``--cold`` compiles into an empty numba cache, so the
+printed compile times are real compilations rather than loads from the on-disk cache).
+
+What is printed
+---------------
+1. **UCB1**, 10 Bernoulli arms (means 0.5 + 0.01 i), T = 10^6 rounds: the first call (compile
+   or cache load, on a tiny problem), then the best of 3 compiled runs, both the compiled kernel
+   alone and the whole ``UCB1().run`` call (kernel plus trace assembly; target < 0.2 s), and
+   rounds per second against the plain numpy loop ``reference_ucb1`` of ``bench/bandits.py``.
+2. **UCBVI** (Hoeffding and Bernstein bonuses, the paper's constants) on the open 5x5
+   gridworld of ``bench/tabular.py`` (S = 26 with the terminal state, A = 4, H = 20, slip 0.1),
+   K = 10^4 episodes with the exact pseudo-regret of the executed policy every episode: first
+   call, compiled run (target < 1 s), and episodes per second against the plain numpy
+   ``numpy_ucbvi`` of ``bench/tabular.py`` (which draws the same random numbers, so the two
+   regrets must agree on a shared budget; printed as ``same regret``).
+3. **Per-episode cost as K grows**: mean wall time per episode of the K = 10^4 run over the
+   windows ``k/2 < k' <= k`` at k = 10^2, 10^3 and 10^4 (from the trace's ``episode_time``,
+   measured over chunks of 50 episodes; the elementwise minimum over the repeated runs, which
+   replay the same episodes, so a pause of the machine does not pose as growth). The counts
+   are dense (S, A, S) arrays, so nothing in an episode depends on k; what changes is the
+   number n of state-action pairs visited so far, because an unvisited pair takes the constant
+   ``Q = H`` branch of the backward pass (a visited pair costs one pass over the S next
+   states with the Hoeffding bonus, three with the Bernstein one). Each window prints n (from
+   a replay of the run, :func:`visited_pairs`): the cost follows n, which is at most S A,
+   and not k.
+
+The baselines are imported from ``bench/bandits.py`` and ``bench/tabular.py`` (loaded with
+``runpy``), not copied.
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import os
+import runpy
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+BENCH = Path(__file__).resolve().parent
+REPEATS = 3
+"""Timed runs per measurement (the fastest is reported)."""
+
+
+def _load_baselines() -> tuple[dict, dict]:
+    """The module namespaces of ``bench/bandits.py`` and ``bench/tabular.py``."""
+    return runpy.run_path(str(BENCH / "bandits.py")), runpy.run_path(str(BENCH / "tabular.py"))
+
+
+def _timed_runs(function, repeats: int = REPEATS) -> tuple[list, float]:
+    """The results of ``repeats`` calls and the wall time of the fastest."""
+    results, best = [], np.inf
+    for _ in range(repeats):
+        start = time.perf_counter()
+        results.append(function())
+        best = min(best, time.perf_counter() - start)
+    return results, best
+
+
+def bench_ucb1(bandits: dict, T: int, T_reference: int) -> None:
+    from algorithms.bandits import UCB1
+    from mdptheory.bandits import Bandit
+
+    means = 0.5 + 0.01 * np.arange(10)
+    model = Bandit(means, noise="bernoulli", name="bench-bernoulli-10")
+    learner = UCB1()
+    start = time.perf_counter()
+    learner.run(model, 10, seed=0)
+    first = time.perf_counter() - start
+    traces, whole = _timed_runs(lambda: learner.run(model, T, seed=1))
+    trace = traces[0]
+    kernel = min(float(t.metadata["run_seconds"]) for t in traces)
+    start = time.perf_counter()
+    bandits["reference_ucb1"](means, T_reference, np.random.default_rng(1))
+    plain = time.perf_counter() - start
+    rate, rate_plain = T / whole, T_reference / plain
+    print(f"UCB1, 10 Bernoulli arms, T = {T:,}")
+    print(f"  first call (compile or cache load)  {first:8.3f} s")
+    print(f"  compiled kernel                     {kernel:8.3f} s")
+    print(f"  UCB1().run (kernel + trace)         {whole:8.3f} s   target < 0.2 s: "
+          f"{'met' if whole < 0.2 else 'MISSED'}")
+    print(f"  rounds/s: compiled {rate:14,.0f} | numpy loop {rate_plain:10,.0f} "
+          f"(T = {T_reference:,}) | ratio {rate / rate_plain:,.0f}x")
+    print(f"  Regret(T) = {trace.cumulative[-1]:.1f}")
+
+
+def window_costs(episode_time: np.ndarray, ends: list[int]) -> list[float]:
+    """Mean seconds per episode over episodes ``k/2 < k' <= k`` for each ``k`` in ``ends``."""
+    return [float(episode_time[k // 2:k].mean()) for k in ends]
+
+
+def visited_pairs(mdp, trace, seed: int) -> np.ndarray:
+    """``n[k]``: state-action pairs visited before episode k, by replaying the run's episodes.
+
+    The run was made with ``record_policies=True``; its random stream is used only by the
+    episode rollouts (deterministic rewards), so rolling the recorded policies out with the same
+    seed gives the same episodes. Raises ``RuntimeError`` if the replayed returns differ from
+    the recorded realised regret.
+    """
+    from mdptheory._kernels import rollout_episode
+    from mdptheory.planning import backward_induction
+    from mdptheory.seeding import as_generator
+
+    P4 = np.ascontiguousarray(mdp.dense_P(), dtype=np.float64)
+    R3 = np.ascontiguousarray(mdp.R, dtype=np.float64)
+    initial = np.ascontiguousarray(mdp.initial, dtype=np.float64)
+    v_star = backward_induction(mdp).values[0]
+    rng = as_generator(seed)
+    policies = trace.extras["policies"]
+    seen = np.zeros((mdp.S, mdp.A), dtype=bool)
+    n = np.empty(policies.shape[0], dtype=np.int64)
+    realised = np.empty(policies.shape[0])
+    for k, policy in enumerate(policies):
+        n[k] = seen.sum()
+        states, actions, rewards = rollout_episode(P4, R3, mdp.noise.code,
+                                                   float(mdp.noise.sigma), initial, policy, rng)
+        seen[states[:-1], actions] = True
+        realised[k] = v_star[states[0]] - rewards.sum()
+    if not np.allclose(realised, trace.realised_regret, rtol=0, atol=1e-9):
+        raise RuntimeError("the replayed episodes differ from the recorded run")
+    return n
+
+
+def bench_ucbvi(tabular: dict, K: int, K_reference: int) -> None:
+    from algorithms.tabular import UCBVI
+    from instances.tabular import gridworld
+
+    mdp = gridworld(tabular["OPEN_5X5"], slip=0.1, H=20, step_cost=0.0, trap_reward=0.0)
+    print(f"\nUCBVI on {mdp.name}: S = {mdp.S}, A = {mdp.A}, H = {mdp.H}, K = {K:,}, exact "
+          "pseudo-regret every episode")
+    ends = [k for k in (100, 1_000, 10_000, 100_000) if k <= K]
+    for bonus in ("hoeffding", "bernstein"):
+        learner = UCBVI(bonus=bonus)
+        start = time.perf_counter()
+        learner.run(mdp, 2, seed=0)
+        first = time.perf_counter() - start
+        traces, compiled = _timed_runs(lambda learner=learner: learner.run(mdp, K, seed=0))
+        trace = traces[0]
+        # The runs replay the same episodes: the elementwise minimum drops machine pauses.
+        episode_time = np.min([t.episode_time for t in traces], axis=0)
+        start = time.perf_counter()
+        reference = tabular["numpy_ucbvi"](mdp, K_reference, 0, bernstein=bonus == "bernstein")
+        plain = time.perf_counter() - start
+        same = np.allclose(learner.run(mdp, K_reference, seed=0).pseudo_regret, reference,
+                           rtol=0, atol=1e-9)
+        rate, rate_plain = K / compiled, K_reference / plain
+        print(f"  {learner.label}")
+        print(f"    first call (compile or cache load)  {first:8.3f} s")
+        print(f"    compiled run, K = {K:,}           {compiled:8.3f} s   target < 1 s: "
+              f"{'met' if compiled < 1.0 else 'MISSED'}")
+        print(f"    episodes/s: compiled {rate:10,.0f} | numpy {rate_plain:8,.0f} "
+              f"(K = {K_reference:,}) | ratio {rate / rate_plain:,.0f}x | same regret: {same}")
+        print(f"    Regret(K) = {trace.cumulative[-1]:,.1f}")
+        # Per-episode cost in windows of k, with the number n of pairs visited by then.
+        recorded = UCBVI(bonus=bonus, record_policies=True).run(mdp, K, seed=0)
+        n = visited_pairs(mdp, recorded, seed=0)
+        print(f"    per-episode cost over k/2 < k' <= k (n = pairs visited by then, of "
+              f"S A = {mdp.S * mdp.A}):")
+        for k, cost in zip(ends, window_costs(episode_time, ends), strict=True):
+            print(f"      k = {k:>6,}: {1e6 * cost:6.1f} us   n = {n[k // 2:k].mean():5.1f}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cold", action="store_true",
+                        help="compile into an empty temporary numba cache (real compile times)")
+    parser.add_argument("--quick", action="store_true",
+                        help="T = 10^5 and K = 10^3 (a smoke run; the targets are for the "
+                             "default sizes)")
+    args = parser.parse_args(argv)
+    if args.cold:
+        # Must be set before numba is imported (the learners are imported lazily below).
+        cache = tempfile.mkdtemp(prefix="mdptheory-numba-")
+        atexit.register(shutil.rmtree, cache, ignore_errors=True)
+        os.environ["NUMBA_CACHE_DIR"] = cache
+    bandits, tabular = _load_baselines()
+    T, K = (100_000, 1_000) if args.quick else (1_000_000, 10_000)
+    bench_ucb1(bandits, T, 20_000)
+    bench_ucbvi(tabular, K, 100)
+
+
+if __name__ == "__main__":
+    main()
