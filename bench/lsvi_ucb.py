@@ -13,7 +13,7 @@ Instance: ``simplex_feature_linear_mdp(S=50, A=5, H=10, d=10, seed=0)``.
 3. Per-episode time around k = 100 (episodes 50..149) and at the end (episodes 9 900..9 999),
    and their ratio (target: within 1.5x; the fast path's cost does not depend on k). Each
    compiled run is repeated 3 times; totals are the best of 3 and episode times the per-chunk
-   minimum over the 3, since the machine may be shared.
+   minimum over the 3, since other processes may load the machine.
 4. The ratio against ``tests/lsvi_ucb_reference.py`` (a numpy transcription of Algorithm 1
    that rebuilds every regression from all past data) at K = 2 000 (target: at least 50x).
    The reference is first timed at a small K; if the quadratic extrapolation to K = 2 000 is
@@ -74,8 +74,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"compile / cache load (first call, K = 2): {time.perf_counter() - start:.2f} s")
 
     for learner in (LSVIUCB(), LSVIUCB(c=0.1)):
-        # Best of REPEATS runs, and the per-chunk minimum of the episode times: the machine
-        # may be shared, and the minimum is the least disturbed measurement of each window.
+        # Best of REPEATS runs, and the per-chunk minimum of the episode times: other processes
+        # may load the machine, and the minimum is the least disturbed measurement of each window.
         runs = [_time(learner, model, K, seed) for _ in range(REPEATS)]
         elapsed = min(r[0] for r in runs)
         trace = runs[0][1]

@@ -8,9 +8,9 @@ Figures
 -------
 ``policy_gradient_t_gap.png``
     Left: exact softmax PG on bandits (eta = 2/5, 10^6 iterations, 8 random instances for each
-    K in {3, 5, 10}): ``t * gap_t`` against ``t``, with the derived limit ``(K - 1)/(eta K)``
-    (theory.md 5.2, B1) as dashed lines. Right: exact softmax PG on a garnet MDP (S = 5, A = 3,
-    gamma = 0.5): ``t * gap_t`` with the paper's ``eta = (1 - gamma)^3 / 8`` and a tuned
+    K in {3, 5, 10}): ``t * gap_t`` against ``t``, with the limit ``(K - 1)/(eta K)`` (derived
+    in docs/policy_gradient.md) as dashed lines. Right: exact softmax PG on a garnet MDP (S = 5,
+    A = 3, gamma = 0.5): ``t * gap_t`` with the paper's ``eta = (1 - gamma)^3 / 8`` and a tuned
     ``eta = 1``, and Mei et al.'s Theorem 4 constant ``C`` (dotted).
 ``policy_gradient_stochastic.png``
     Left: the stochastic gradient bandit (eta = 0.2, Bernoulli means (0.9, 0.6, 0.3), 128

@@ -264,9 +264,9 @@ def npg_rank_preserved(arms, rewards, tol: float = policy_conditions.DEFAULT_TOL
     """Lin-NPG condition: does the projected reward keep the optimal arm strictly on top?
 
     Mei, Dai, Agarwal, Ghavamzadeh, Szepesvári, Schuurmans (NeurIPS 2023, arXiv:2504.02130),
-    main result (i); theory notes, section 5.6: NPG with log-linear policies, ``theta <- theta +
-    eta (X^T X)^{-1} X^T r``, converges globally **if and only if** ``r_hat = X (X^T X)^{-1} X^T
-    r`` satisfies ``r_hat(a*) > r_hat(a)`` for all ``a != a*``. Delegates to
+    main result (i): NPG with log-linear policies, ``theta <- theta + eta (X^T X)^{-1} X^T r``,
+    converges globally **if and only if** ``r_hat = X (X^T X)^{-1} X^T r`` satisfies
+    ``r_hat(a*) > r_hat(a)`` for all ``a != a*``. Delegates to
     :func:`mdptheory.policy_conditions.npg_rank_preserved`.
 
     Parameters
@@ -294,12 +294,12 @@ def softmax_pg_conditions(arms, rewards,
                           tol: float = policy_conditions.DEFAULT_TOL) -> SoftmaxPGConditions:
     """Softmax-PG (Lin-SPG) conditions: non-domination and reward-order preservation.
 
-    Mei et al. (NeurIPS 2023, arXiv:2504.02130), main result (ii); theory notes, section 5.6:
-    softmax PG ``theta <- theta + eta X^T (diag(pi) - pi pi^T) r`` converges globally if
+    Mei et al. (NeurIPS 2023, arXiv:2504.02130), main result (ii): softmax PG
+    ``theta <- theta + eta X^T (diag(pi) - pi pi^T) r`` converges globally if
     ``x_i^T x_i > x_i^T x_j`` for all ``i != j`` (non-domination) and some ``w`` makes ``X w``
     order the arms exactly as ``r`` (ranking preservation). Sufficient, not necessary; Lin et al.
-    (2025, arXiv:2505.03155) give necessary and sufficient conditions whose general form the
-    theory notes do not reproduce. Delegates to
+    (2025, arXiv:2505.03155) give necessary and sufficient conditions, whose general-K form is
+    not implemented here. Delegates to
     :func:`mdptheory.policy_conditions.softmax_pg_conditions`.
 
     Parameters
@@ -358,12 +358,11 @@ PG_FEATURE_CONDITIONS: dict[str, tuple[tuple[tuple[float, ...], ...], str]] = {
 
 
 def pg_feature_bandit(condition: str, *, noise="deterministic") -> FeatureBandit:
-    """4-arm, 2-feature log-linear bandits (B2) that satisfy or violate the PG conditions.
+    """4-arm, 2-feature log-linear bandits that satisfy or violate the PG conditions.
 
     All use the rewards ``r = (9, 8, 7, 6)`` of the worked example of Lin et al. (2025,
-    arXiv:2505.03155) and a feature matrix built here (not the paper's matrices, which the
-    theory notes do not reproduce), so that each condition of the theory notes, section 5.6, is
-    met or broken as named:
+    arXiv:2505.03155) and a feature matrix built here (not the paper's matrices), so that each
+    condition of Mei et al. (2023) is met or broken as named:
 
     * ``"npg_rank_preserved"`` / ``"npg_rank_violated"``: the Lin-NPG condition of Mei et al.
       (NeurIPS 2023, arXiv:2504.02130), main result (i) (see :func:`npg_rank_preserved`); the

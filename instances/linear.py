@@ -316,7 +316,8 @@ def zhou_gu_szepesvari_hard_instance(d: int = 4, H: int = 3, K: int = 1000,
                                      seed: SeedLike = 0) -> LinearMDP:
     """Hard instance H1 of Zhou, Gu, Szepesvári (COLT 2021, arXiv:2012.08507) as a linear MDP.
 
-    The construction behind the ``Omega(d H sqrt(T))`` lower bound (theory notes, section 1.4):
+    The construction behind the paper's ``Omega(d H sqrt(T))`` lower bound for linear mixture
+    MDPs, which He, Zhao, Zhou, Gu (ICML 2023, arXiv:2212.06132) cite for linear MDPs:
 
     * States ``x_1..x_{H+2}`` are indices ``0..H+1``; the episode starts in ``x_1``. At paper
       stage ``h`` (code ``h - 1``) the live state is ``x_h``; ``x_{H+1}`` (index H) and
@@ -343,8 +344,9 @@ def zhou_gu_szepesvari_hard_instance(d: int = 4, H: int = 3, K: int = 1000,
     ``x_{H+1}`` instead would need state-specific features and a dimension growing with H.)
     With ``alpha^2 + (d-1) beta^2 = 1`` the feature norms are exactly 1; the measure bound of
     Assumption A holds when ``(1 + c)(1 + 4c) <= d`` with ``c = (d-1) Delta`` (always for
-    d >= 4, H >= 3); see ``.assumptions()``. This rescaling of the ``sqrt(d)`` embedding in the
-    theory notes is derived here, not taken from the paper.
+    d >= 4, H >= 3); see ``.assumptions()``. The embedding and this norm condition are derived in
+    docs/instances.md, not taken from the paper (which states the instance as a linear mixture
+    MDP).
 
     Parameters
     ----------

@@ -113,7 +113,7 @@ def safe_vs_risky_route(H: int = 3, safe_reward: float = 0.5, risky_reward: floa
 
 def du2023_hard_instance(n: int = 4, A: int = 2, H: int = 60, alpha: float = 0.2,
                          eta: float = 0.002, optimal_action: int | None = None) -> EpisodicMDP:
-    """The lower-bound instance of Du, Wang, Huang (2023), Figure 1 (``theory.md`` H8).
+    """The lower-bound instance H8 of Du, Wang, Huang (ICLR 2023, arXiv:2206.02678), Figure 1.
 
     States ``s_1..s_n`` (indices ``0..n-1``) with reward 0 and absorbing ``x_1, x_2, x_3``
     (indices ``n, n+1, n+2``) with per-step rewards 1, 0.8 and 0.2. Under every action
@@ -121,7 +121,10 @@ def du2023_hard_instance(n: int = 4, A: int = 2, H: int = 60, alpha: float = 0.2
     ``s_i -> (s_{i+1}, x_1)`` with ``(alpha, 1 - alpha)`` for ``2 <= i <= n-1``. The bandit state
     ``s_n`` goes to ``(x_2, x_3)`` with ``(1 - alpha + eta, alpha - eta)`` under the optimal action
     and ``(1 - alpha, alpha)`` under the others. Start at ``s_1``; ``s_n`` is reached only at
-    stage ``n - 1`` (paper step n), with probability ``alpha^{n-1}``.
+    stage ``n - 1`` (paper step n), with probability ``alpha^{n-1}``. When ``eta < alpha (n - 1)
+    / (3 (H - n))`` the iterated-CVaR gap at ``s_1`` between the optimal action at ``s_n`` and
+    any other is exactly ``0.6 (eta / alpha) (H - n)`` (derived in docs/risk.md, not in the
+    paper).
 
     ``optimal_action`` defaults to the last action, so that a learner breaking ties towards the
     smallest index does not pick it by luck.

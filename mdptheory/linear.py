@@ -226,8 +226,9 @@ class LinearMDP:
         """Report Assumption A of Jin et al. (2020) in the total-variation form.
 
         ``||phi(s, a)||_2 <= 1``, ``||theta_h||_2 <= sqrt(d)`` and
-        ``||(|mu_h^(i)|(S))_i||_2 <= sqrt(d)`` (theory notes, section 1.1: the total-variation
-        version is what the proof of Lemma B.1 needs). Nothing is enforced.
+        ``||(|mu_h^(i)|(S))_i||_2 <= sqrt(d)``. The paper prints the net-mass bound
+        ``||mu_h(S)||_2 <= sqrt(d)``, which does not bound ``int V d mu_h``; the total-variation
+        version is what the proof of Lemma B.1 needs. Nothing is enforced.
         """
         bound = float(np.sqrt(self.d))
         phi_norm = float(np.linalg.norm(self.phi, axis=-1).max())

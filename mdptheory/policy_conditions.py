@@ -1,28 +1,28 @@
 """Representation conditions for policy gradient on finite-arm bandits with linear features.
 
 Setting (Mei, Dai, Agarwal, Ghavamzadeh, Szepesvári, Schuurmans, "Ordering-based Conditions
-for Global Convergence of Policy Gradient Methods", NeurIPS 2023, arXiv:2504.02130; papers.md
-S4-43; and Lin, Mei, Aghaei, Lu, Dai, Agarwal, Schuurmans, Szepesvári, Vaswani, "Rethinking the
-Global Convergence of Softmax Policy Gradient with Linear Function Approximation", 2025,
-arXiv:2505.03155; papers.md S4-46): a K-armed bandit with mean rewards ``r`` (K,) and a feature
+for Global Convergence of Policy Gradient Methods", NeurIPS 2023, arXiv:2504.02130; and Lin,
+Mei, Aghaei, Lu, Dai, Agarwal, Schuurmans, Szepesvári, Vaswani, "Rethinking the Global
+Convergence of Softmax Policy Gradient with Linear Function Approximation", 2025,
+arXiv:2505.03155): a K-armed bandit with mean rewards ``r`` (K,) and a feature
 matrix ``X`` (K, d), usually with ``d < K``; the log-linear policy is ``pi_theta = softmax(X
 theta)``. Neither the policy nor the reward need be realisable (``r`` need not lie in span X).
 
 The predicates here are pure numpy/scipy functions of ``(X, r)``, so that instance builders and
 learners can both use them:
 
-* :func:`npg_rank_preserved`: the Lin-NPG condition of S4-43 (theory.md 5.6 (i)). With the
+* :func:`npg_rank_preserved`: the Lin-NPG condition of Mei et al. (2023), result (i). With the
   least-squares projection ``r_hat = X (X^T X)^{-1} X^T r``, Lin-NPG
   (``theta <- theta + eta (X^T X)^{-1} X^T r``) converges to an optimal arm **if and only if**
   ``r_hat(a*) > r_hat(a)`` for every non-optimal arm ``a``: the projection keeps an optimal
   arm as the strict maximum.
-* :func:`softmax_pg_conditions`: the sufficient conditions of S4-43 for Lin-SPG
-  (``theta <- theta + eta X^T (diag(pi) - pi pi^T) r``), theory.md 5.6 (ii):
+* :func:`softmax_pg_conditions`: the sufficient conditions of Mei et al. (2023), result (ii),
+  for Lin-SPG (``theta <- theta + eta X^T (diag(pi) - pi pi^T) r``):
   **non-domination** ``x_i^T x_i > x_i^T x_j`` for all ``i != j`` and **reward-order
   preservation**: some ``w`` makes ``X w`` order the arms exactly as ``r`` does.
 
-Provenance: the statements of both conditions are transcribed in ``theory.md`` section 5.6 from
-a summary of the paper's TeX ([S] there); the abstract of S4-43 ([V]) confirms the wording
+Sources: the precise statements of both conditions follow a secondary summary of the paper and
+are not verified against the published text; the paper's abstract confirms the wording
 "projection of the reward onto the representable space preserves the optimal action's rank" and
 "non-domination condition and can preserve the ranking of rewards".
 """
@@ -99,7 +99,7 @@ def npg_rank_margin(X, r) -> float:
 
 
 def npg_rank_preserved(X, r, tol: float = DEFAULT_TOL) -> bool:
-    """Lin-NPG condition of Mei et al. (2023, S4-43; theory.md 5.6 (i)).
+    """Lin-NPG condition of Mei et al. (NeurIPS 2023, arXiv:2504.02130), result (i).
 
     Statement: NPG with linear function approximation, ``theta_{t+1} = theta_t + eta (X^T X)^{-1}
     X^T r``, converges to a globally optimal policy (``pi_t(a*) -> 1``) if and only if the
@@ -203,16 +203,17 @@ def _order_witness(X: np.ndarray, r: np.ndarray) -> np.ndarray | None:
 
 
 def softmax_pg_conditions(X, r, tol: float = DEFAULT_TOL) -> SoftmaxPGConditions:
-    """Non-domination and reward-order preservation (Mei et al. 2023, S4-43; theory.md 5.6).
+    """Non-domination and reward-order preservation (Mei et al., NeurIPS 2023, arXiv:2504.02130).
 
-    Statement (theory.md 5.6 (ii), [S] there): exact softmax PG with linear function
+    Statement (the paper's result (ii), as given by a secondary summary of the paper and not
+    verified against the published text): exact softmax PG with linear function
     approximation, ``theta_{t+1} = theta_t + eta X^T (diag(pi_t) - pi_t pi_t^T) r`` with
     ``0 < eta < 4 / (9 R_max lambda_max(X^T X))``, converges globally if
 
     * non-domination: ``x_i^T x_i > x_i^T x_j`` for all ``i != j``, and
     * reward-order preservation: there is ``w`` with ``X w`` ordering the arms exactly as ``r``.
 
-    Lin et al. (2025, S4-46) note that non-domination is not sufficient from *every*
+    Lin et al. (2025, arXiv:2505.03155) note that non-domination is not sufficient from *every*
     initialisation; the library's checks start from ``theta_0 = 0`` as Mei et al. do.
 
     Parameters

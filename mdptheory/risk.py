@@ -13,7 +13,8 @@ Wang, Huang (ICLR 2023, section 3)::
 probability. For a loss ``L = -X`` and the loss convention ``CVaR_beta(L) = min_z z + E[(L -
 z)^+]/(1 - beta)``, ``CVaR^alpha(X) = -CVaR_{1-alpha}(-X)``.
 
-Exact computation for atoms ``v_i`` with probabilities ``p_i`` (``theory.md`` 6.1): sort the
+Exact computation for atoms ``v_i`` with probabilities ``p_i`` (the supremum above is attained
+at an atom; the check ``rockafellar2000-cvar-sort-equals-lp`` compares it with the LP): sort the
 atoms ascending, let ``F_i`` be the cumulative probabilities and ``m`` the first sorted index
 with ``F_m >= alpha``; the supremum is attained at ``x* = v_(m) = VaR^alpha`` and::
 
@@ -38,7 +39,9 @@ Contents
   programming, Du, Wang, Huang (2023), eqs. (i), (ii) and (2).
 * :class:`StaticCVaRSolution`, :func:`static_cvar_optimum`: the optimal static CVaR of the total
   return by state augmentation with the accumulated reward (Bauerle and Ott 2011; distributional
-  DP with stock augmentation, papers S0-263).
+  DP with stock augmentation, Avila Pires, Rowland, Borsa, Guo, Khetarpal, Barreto, Abel,
+  Munos, Dabney, "Optimizing Return Distributions with Distributional Dynamic Programming",
+  JMLR 2025, arXiv:2501.13028).
 
 Stages are ``h = 0..H-1`` here and ``1..H`` in the papers (``V[h]`` is the paper's
 ``V_{h+1}``).
@@ -1038,7 +1041,7 @@ def static_cvar_optimum(mdp: EpisodicMDP, alpha: float) -> StaticCVaRSolution:
     ``max_pi CVaR^alpha(G^pi) = max_x { x - (1/alpha) min_pi E[(x - G^pi)^+] }``
     (Rockafellar-Uryasev; Bauerle and Ott 2011, Thm 3.3). For fixed ``x`` the inner problem is
     an MDP on the augmented state ``(s, c)``, ``c`` the reward accumulated so far (the "stock"
-    of distributional DP, papers S0-263)::
+    of distributional DP, Avila Pires et al., JMLR 2025, arXiv:2501.13028)::
 
         W_H(s, c) = (x - c)^+,
         W_h(s, c) = min_a sum_{r, s'} Pr(r | h, s, a) P_h(s' | s, a) W_{h+1}(s', c + r),

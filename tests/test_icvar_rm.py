@@ -82,7 +82,8 @@ def reference_icvar_rm(mdp: EpisodicMDP, K: int, seed: int, alpha: float, delta:
                         p_hat = counts[s, a] / n
                         q[a] = min(R[h, s, a] + cvar_oracle(V[h + 1], p_hat, alpha)
                                    + scale * H / alpha * math.sqrt(L / n), H)
-                policy[h, s] = int(np.argmax(q))
+                # The learner's rule: the smallest action within rounding of the best.
+                policy[h, s] = int(np.flatnonzero(q >= q.max() - 1e-12 * H)[0])
                 V[h, s] = q.max()
         policies[k] = policy
         optimistic[k] = mdp.initial @ V[0]

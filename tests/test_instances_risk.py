@@ -2,8 +2,9 @@
 
 The oracle enumerates every deterministic Markov policy over the (stage, state) pairs reachable
 from the start, computes each policy's exact return distribution by forward propagation, and
-takes the lower-tail CVaR by sorting (theory.md section 6.1). The iterated CVaR optimum comes
-from its own dynamic programme (Du, Wang and Huang 2023, eq. (ii)).
+takes the lower-tail CVaR by sorting (Rockafellar and Uryasev 2000, with the supremum attained
+at an atom). The iterated CVaR optimum comes from its own dynamic programme (Du, Wang and Huang
+2023, eq. (ii)).
 """
 
 from __future__ import annotations

@@ -4,11 +4,11 @@ Paper
 -----
 Y. Jin, Z. Yang, Z. Wang, *Is Pessimism Provably Efficient for Offline RL?*, ICML 2021,
 arXiv:2012.15085. Algorithm 1 (PEVI, general), Algorithm 2 (PEVI for linear MDPs), the general
-sub-optimality bound (Theorem 4.2 in ``shared/references/theory.md``: on the event that the
-penalties are xi-uncertainty quantifiers, ``SubOpt <= 2 sum_h E_{pi*}[Gamma_h]``) and its linear
+sub-optimality bound (cited as Theorem 4.2: on the event that the penalties are
+xi-uncertainty quantifiers, ``SubOpt <= 2 sum_h E_{pi*}[Gamma_h]``) and its linear
 specialisation with ``lambda = 1``, ``beta = c d H sqrt(zeta)``, ``zeta = log(2 d H K / xi)``.
-The statement numbers are taken from the theory notes, which mark them as recalled, not checked
-against the PDF; ``docs/offline.md`` says what could and could not be verified.
+The statement numbers are as recalled and not verified against the published text;
+``docs/offline.md`` says what could and could not be verified.
 
 Setting
 -------

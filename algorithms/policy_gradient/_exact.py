@@ -5,7 +5,8 @@ JAX side (inside compiled loops, one MDP at a time; ``vmap`` adds the batch axis
 * :func:`policy_evaluation`: ``V^pi = (I - gamma P_pi)^{-1} r_pi`` by one LU factorisation
   (Puterman 1994, Thm 6.1.1), ``Q^pi = R + gamma P V^pi``; with entropy regularisation
   ``r_pi(s) = sum_a pi(a|s) (R(s, a) - tau log pi(a|s))`` gives Mei et al.'s ``V~`` and ``Q~``
-  (theory.md 5.1), Cen et al.'s ``V_tau`` and ``Q_tau``.
+  (Mei, Xiao, Szepesvári, Schuurmans, ICML 2020, Section 4), Cen et al.'s ``V_tau`` and
+  ``Q_tau``.
 * :func:`state_occupancy`: the unnormalised discounted state occupancy
   ``d(s) = sum_t gamma^t Pr(s_t = s | s_0 ~ mu) = ((I - gamma P_pi)^{-T} mu)(s)``, reusing the LU
   factors; ``d = d^pi_mu / (1 - gamma)`` with Mei et al.'s normalised ``d^pi_mu``.

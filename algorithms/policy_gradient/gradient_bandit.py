@@ -3,9 +3,10 @@
 Paper
 -----
 J. Mei, Z. Zhong, B. Dai, A. Agarwal, C. Szepesvári, D. Schuurmans. "Stochastic Gradient
-Succeeds for Bandits". ICML 2024, arXiv:2402.17235 (papers.md S4-47; theory.md 5.4). Algorithm 1
-(gradient bandit algorithm, softmax REINFORCE without baseline) and the O(1/t) theorem with the
-constant step ``eta = Delta^2 / (40 K^{3/2} R_max^3)``. Follow-up: Mei et al. 2025,
+Succeeds for Bandits". ICML 2024, arXiv:2402.17235. Algorithm 1 (gradient bandit algorithm,
+softmax REINFORCE without baseline) and the O(1/t) theorem with the constant step
+``eta = Delta^2 / (40 K^{3/2} R_max^3)`` (this step is as recalled from the paper and not
+verified against the published text). Follow-up: Mei et al. 2025,
 arXiv:2502.07141, "Small steps no more": any constant ``eta > 0`` converges almost surely.
 
 Setting
@@ -52,7 +53,9 @@ from mdptheory.tabular import RewardNoise
 
 
 def paper_step(means: np.ndarray, noise: RewardNoise) -> float:
-    """``eta = Delta^2 / (40 K^{3/2} R_max^3)`` of Mei et al. (2024) (theory.md 5.4, [M]).
+    """``eta = Delta^2 / (40 K^{3/2} R_max^3)`` of Mei et al. (ICML 2024, arXiv:2402.17235).
+
+    The constant is as recalled from the paper and not verified against the published text.
 
     ``Delta`` is the smallest gap between distinct means; ``R_max`` bounds ``|R_t|``: 1 for
     Bernoulli arms, ``max |r|`` for deterministic ones (at least 1e-12).

@@ -3,8 +3,8 @@
 Paper
 -----
 J. Mei, B. Dai, A. Agarwal, M. Ghavamzadeh, C. Szepesvári, D. Schuurmans. "Ordering-based
-Conditions for Global Convergence of Policy Gradient Methods". NeurIPS 2023, arXiv:2504.02130
-(papers.md S4-43; theory.md 5.6 (i)): NPG with linear function approximation converges globally
+Conditions for Global Convergence of Policy Gradient Methods". NeurIPS 2023, arXiv:2504.02130,
+main result (i): NPG with linear function approximation converges globally
 **if and only if** the least-squares projection of the reward onto span(X) preserves the optimal
 action's rank, and then exponentially fast.
 
@@ -13,8 +13,8 @@ Setting
 A K-armed bandit with mean rewards ``r`` (K,) and features ``X`` (K, d); log-linear policy
 ``pi_theta = softmax(X theta)``; ``theta_0 = 0`` by default.
 
-Update (theory.md 5.6, [S])
----------------------------
+Update (as given by a secondary summary of the paper; not verified against the published text)
+-----------------------------------------------------------------------------------------------
 1. ``w = (X^T X)^{-1} X^T r`` (least squares; the pseudo-inverse if ``X`` is rank deficient);
 2. ``theta_{t+1} = theta_t + eta w``.
 

@@ -3,12 +3,12 @@
 Papers
 ------
 J. Mei, B. Dai, A. Agarwal, M. Ghavamzadeh, C. Szepesvári, D. Schuurmans. "Ordering-based
-Conditions for Global Convergence of Policy Gradient Methods". NeurIPS 2023, arXiv:2504.02130
-(papers.md S4-43): exact Softmax PG with a log-linear policy converges globally under
-non-domination and reward-order preservation (theory.md 5.6 (ii)).
+Conditions for Global Convergence of Policy Gradient Methods". NeurIPS 2023, arXiv:2504.02130:
+exact Softmax PG with a log-linear policy converges globally under non-domination and
+reward-order preservation (main result (ii)).
 M. Q. Lin, J. Mei, M. Aghaei, M. Lu, B. Dai, A. Agarwal, D. Schuurmans, C. Szepesvári,
 S. Vaswani. "Rethinking the Global Convergence of Softmax Policy Gradient with Linear Function
-Approximation". 2025, arXiv:2505.03155 (papers.md S4-46): the on-policy sampled version
+Approximation". 2025, arXiv:2505.03155: the on-policy sampled version
 (Lin-SPG), O(1/T) with a problem-specific step and asymptotic convergence for any constant step
 under their feature conditions.
 
@@ -19,11 +19,13 @@ A K-armed bandit with mean rewards ``r`` (K,) and features ``X`` (K, d); log-lin
 
 Update
 ------
-* exact (``sampling="exact"``, S4-43):
+* exact (``sampling="exact"``, Mei et al. 2023):
   ``theta_{t+1} = theta_t + eta X^T (diag(pi_t) - pi_t pi_t^T) r``  (the exact gradient of
-  ``pi_theta^T r``; theory.md 5.1 "linear bandit"), with ``0 < eta < 4/(9 R_max
-  lambda_max(X^T X))`` (smoothness ``(9/2) R_max lambda_max``, theory.md 5.6 [S]);
-* on-policy (``sampling="on-policy"``, S4-46): sample ``a_t ~ pi_t``, ``R_t``, and
+  ``pi_theta^T r``, by the chain rule; :func:`linear_bandit_gradient` compares it with
+  ``jax.grad``), with ``0 < eta < 4/(9 R_max lambda_max(X^T X))`` (smoothness
+  ``(9/2) R_max lambda_max``; this constant follows a secondary summary of the paper and is not
+  verified against the published text);
+* on-policy (``sampling="on-policy"``, Lin et al. 2025): sample ``a_t ~ pi_t``, ``R_t``, and
   ``theta_{t+1} = theta_t + eta X^T (e_{a_t} - pi_t) R_t``.
 
 Where each step is implemented
@@ -86,7 +88,10 @@ def linear_bandit_gradient(theta: jax.Array, X: jax.Array, r: jax.Array) -> jax.
 
 def safe_step(X: np.ndarray, r: np.ndarray) -> float:
     """``2 / (9 R_max lambda_max(X^T X))``: 1/L for the smoothness ``L = (9/2) R_max
-    lambda_max(X^T X)`` of theory.md 5.6 ([S]), half the largest step ``4/(9 R_max lambda_max)``.
+    lambda_max(X^T X)`` of Mei et al. (2023), half the largest step ``4/(9 R_max lambda_max)``.
+
+    The smoothness constant follows a secondary summary of the paper and is not verified
+    against the published text.
 
     Examples
     --------

@@ -5,11 +5,14 @@ Papers
 A. Agarwal, S. M. Kakade, J. D. Lee, G. Mahajan. "On the Theory of Policy Gradient Methods:
 Optimality, Approximation, and Distribution Shift". JMLR 22 (2021), arXiv:1908.00261. The NPG
 update for the tabular softmax policy and Theorem 16 (the ``log A/(eta T) + 1/((1-gamma)^2 T)``
-bound), as transcribed in ``theory.md`` 5.3.
+bound). The bound and the theorem number are as recalled and not verified against the published
+text; the check ``agarwal2021-npg-bound`` finds the bound holding on every instance it runs.
 
 S. Cen, C. Cheng, Y. Chen, Y. Wei, Y. Chi. "Fast Global Convergence of Natural Policy Gradient
 Methods with Entropy Regularization". Operations Research 70(4), 2022, arXiv:2007.06558. The
-entropy-regularised NPG update and Theorem 1 (linear rate ``(1 - eta tau)^t``), theory.md 5.3.
+entropy-regularised NPG update and Theorem 1 (linear rate ``(1 - eta tau)^t``). The theorem's
+constants are as recalled and not verified against the published text; the check
+``cen2022-entropy-npg-linear-rate`` finds both bounds holding on every instance it runs.
 
 Setting
 -------

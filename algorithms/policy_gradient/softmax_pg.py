@@ -6,7 +6,9 @@ J. Mei, C. Xiao, C. Szepesvári, D. Schuurmans. "On the Global Convergence Rates
 Policy Gradient Methods". ICML 2020, arXiv:2005.06392. Algorithm 1 (policy gradient with the true
 gradient), Lemma 1 (softmax policy gradient), Theorem 2 (bandit, ``eta = 2/5``), Theorem 4
 (MDP, ``eta = (1 - gamma)^3 / 8``), Section 4 (entropy regularisation, soft advantage eq. 18,
-Theorem 6). Statements and constants as transcribed in ``theory.md`` 5.1-5.2.
+Theorem 6). Theorems 4 and 6, eq. 18 and Lemmas 7, 14 and 26 were checked against quotations of
+the paper; Theorem 2 (and Theorem 9, used by the checks) and the name "Lemma 1" are as recalled
+and not verified against the published text.
 
 Setting
 -------
@@ -82,7 +84,7 @@ from mdptheory.tabular import FiniteMDP
 
 
 def bandit_value(theta: jax.Array, r: jax.Array, tau: float = 0.0) -> jax.Array:
-    """``pi_theta^T r - tau pi_theta^T log pi_theta`` (the bandit objective; theory.md 5.1).
+    """``pi_theta^T r - tau pi_theta^T log pi_theta`` (the bandit objective of Mei et al. 2020).
 
     Examples
     --------
@@ -233,8 +235,9 @@ def _mdp_kernel(theta0, P, R, gamma, mu, rho, v_star, a_star, eta, tau, *, budge
 def bandit_limit(K: int, eta: float) -> float:
     """Derived limit ``lim_t t * gap_t = (K - 1) / (eta K)`` of exact bandit softmax PG.
 
-    theory.md 5.2 and instance B1 ([D; N] there): for a unique optimal arm and constant step
-    ``eta`` (stable, e.g. ``eta = 2/5`` with rewards in [0, 1]), independent of the rewards.
+    Derived in docs/policy_gradient.md (not in the paper) and checked numerically by
+    ``mei2020-softmax-pg-bandit-limit``: for a unique optimal arm and constant step ``eta``
+    (stable, e.g. ``eta = 2/5`` with rewards in [0, 1]), independent of the rewards.
     Derivation: with ``pi_i ~ c_i / t`` for ``i != a*``, the logit dynamics give
     ``c_i Delta_i = 1/eta - G`` and ``G = sum_i c_i Delta_i = (K - 1)/(eta K)``.
 
@@ -411,9 +414,10 @@ class SoftmaxPG:
     def reference_curve(self, model: Any, budget: int) -> tuple[str, np.ndarray] | None:
         """The theoretical line for ``mdptheory run``: ``(label, values at t = 1..budget)``.
 
-        Bandit (``tau = 0``): the derived limit ``(K - 1) / (eta K t)`` (theory.md B1). MDP
-        (``tau = 0``): Mei et al.'s Theorem 4 bound ``C / t`` with ``c`` the minimum over a run of
-        ``budget`` iterations (the bound is loose by orders of magnitude). None with entropy.
+        Bandit (``tau = 0``): the limit ``(K - 1) / (eta K t)`` derived in
+        docs/policy_gradient.md. MDP (``tau = 0``): Mei et al.'s Theorem 4 bound ``C / t`` with
+        ``c`` the minimum over a run of ``budget`` iterations (the bound is loose by orders of
+        magnitude). None with entropy.
         """
         if self.tau > 0:
             return None

@@ -3,13 +3,13 @@
 Papers
 ------
 J. Mei, W. Chung, V. Thomas, B. Dai, C. Szepesvári, D. Schuurmans. "The Role of Baselines in
-Policy Gradient Optimization". NeurIPS 2022, arXiv:2301.06276 (papers.md S4-8; theory.md 5.5):
-with the state-value baseline, on-policy stochastic NPG converges to a globally optimal policy
-at an O(1/t) rate (almost surely); the baseline works by reducing the aggressiveness of the
-updates, not their variance. W. Chung, V. Thomas, M. C. Machado, N. Le Roux. "Beyond Variance
-Reduction: Understanding the True Impact of Baselines on Policy Optimization". ICML 2021,
-arXiv:2008.13773: without a baseline, stochastic NPG can converge to a sub-optimal arm with
-positive probability (the failure mode).
+Policy Gradient Optimization". NeurIPS 2022, arXiv:2301.06276: with the state-value baseline,
+on-policy stochastic NPG converges to a globally optimal policy at an O(1/t) rate (almost
+surely); the baseline works by reducing the aggressiveness of the updates, not their variance.
+W. Chung, V. Thomas, M. C. Machado, N. Le Roux. "Beyond Variance Reduction: Understanding the
+True Impact of Baselines on Policy Optimization". ICML 2021, arXiv:2008.13773: without a
+baseline, stochastic NPG can converge to a sub-optimal arm with positive probability (the
+failure mode).
 
 Setting
 -------
@@ -36,9 +36,10 @@ by ``eta R_t / pi_t(a_t)``, so a sub-optimal arm that happens to dominate early 
 reinforced and ``pi_t(a*)`` can vanish (``opt_prob -> 0``, gap stuck at a positive value). The
 value baseline makes the increment of a below-average arm negative.
 
-Provenance note: theory.md 5.5 writes the baseline as ``b_t = pi_t^T r_hat``; the library uses
-the exact value ``pi_t^T r`` (the "state value baseline" of the abstract), the only reading
-that is not circular.
+Note on the baseline: the bandit form above is as recalled, not verified against the published
+text. Written with the estimate, ``b_t = pi_t^T r_hat``, the baseline would be circular; the
+library uses the exact value ``pi_t^T r`` (the "state value baseline" of the abstract), the only
+reading that is not circular.
 """
 
 from __future__ import annotations

@@ -128,6 +128,10 @@ def icvar_rm_regret_bound(S: int, A: int, H: int, K: int, alpha: float, delta: f
     return factor * H * S * math.sqrt(K * H * A) / alpha * math.log(K * H * S * A / delta)
 
 
+TIE_TOLERANCE = 1e-12
+"""Actions whose optimistic Q is within ``TIE_TOLERANCE * H`` of the best count as tied."""
+
+
 @njit(cache=True)
 def _plan(R3: np.ndarray, counts: np.ndarray, visits: np.ndarray, alpha: float, L: float,
           scale: float, Q: np.ndarray, V: np.ndarray, policy: np.ndarray) -> None:
@@ -141,7 +145,6 @@ def _plan(R3: np.ndarray, counts: np.ndarray, visits: np.ndarray, alpha: float, 
         order = np.argsort(next_value, kind="mergesort")
         for s in range(S):
             best = -np.inf
-            best_a = 0
             for a in range(A):
                 n = visits[s, a]
                 if n == 0.0:
@@ -151,9 +154,12 @@ def _plan(R3: np.ndarray, counts: np.ndarray, visits: np.ndarray, alpha: float, 
                     risk = cvar_sorted_row(counts[s, a], n, next_value, order, alpha)
                     q = min(R3[h, s, a] + risk + bonus_constant / math.sqrt(n), Hf)
                 Q[h, s, a] = q
-                if q > best:
-                    best = q
-                    best_a = a
+                best = max(best, q)
+            # Ties up to rounding go to the smallest action, so the choice does not hang on the
+            # last ulp of sums that equal algebraically.
+            best_a = 0
+            while Q[h, s, best_a] < best - TIE_TOLERANCE * Hf:
+                best_a += 1
             V[h, s] = best
             policy[h, s] = best_a
 

@@ -71,7 +71,8 @@ LINEAR_SLOPE = 0.85
 this."""
 ZGS_CONSTANT = 1.0 / (1600.0 * math.sqrt(3.0))
 """Constant of the Zhou-Gu-Szepesvari lower bound ``E Regret >= d H sqrt(T) / (1600 sqrt 3)``
-(their Theorem 5.6, from memory of the paper; see docs/lsvi_ucb.md)."""
+(their Theorem 5.6; the constant is as recalled and not verified against the published text;
+see docs/lsvi_ucb.md)."""
 
 _QUICK_SIMPLEX = (10, 3, 5, 4, 0)
 _FULL_SIMPLEX = (20, 4, 8, 6, 0)

@@ -15,7 +15,8 @@
 
 Every sub-optimality, bound and event here is exact: policies are evaluated by backward
 induction on the tabular twin and pi*'s occupancy is propagated forward exactly. Statement
-numbers follow ``shared/references/theory.md`` (section 4.1), which marks them as recalled.
+numbers (Theorem 4.2, Corollary 4.5) are as recalled and not verified against the published
+text; see ``docs/offline.md``.
 
 The lure instance
 -----------------
@@ -225,7 +226,7 @@ def well_covered_curves(n_seeds: int, n_min: int, n_max: int, seed: int, learner
 
 @theorem(
     id="jin2021-pevi-well-covered-rate",
-    paper=f"{JYW}, corollary for well-explored data (theory.md 4.1: Corollary 4.5)",
+    paper=f"{JYW}, corollary for well-explored data (Corollary 4.5; number not verified)",
     claim="On well-explored data (uniform behaviour; the instance is drawn per seed from "
           "simplex_feature_linear_mdp(S=10, A=3, H=5, d=4)), PEVI's exact sub-optimality "
           "decays at least as fast as n^{-1/2}: the log-log slope of its mean over seeds, on "

@@ -1,11 +1,13 @@
-"""Checks of the policy-gradient convergence theory (theory.md section 5; papers.md S4-8,
-S4-43, S4-46, S4-47).
+"""Checks of the policy-gradient convergence theory: Mei et al. (ICML 2020, arXiv:2005.06392),
+Agarwal et al. (JMLR 2021, arXiv:1908.00261), Cen et al. (Oper. Res. 2022, arXiv:2007.06558),
+Mei et al. (NeurIPS 2022, arXiv:2301.06276), Mei et al. (NeurIPS 2023, arXiv:2504.02130),
+Mei et al. (ICML 2024, arXiv:2402.17235) and Lin et al. (2025, arXiv:2505.03155).
 
 * ``mei2020-softmax-pg-mdp-bound``: exact softmax PG with ``eta = (1 - gamma)^3 / 8`` stays
   below the explicit ``C / t`` of Mei et al. (2020), Theorem 4.
-* ``mei2020-softmax-pg-bandit-limit``: on bandits, ``t * gap_t`` converges to the derived limit
-  ``(K - 1) / (eta K)`` (theory.md B1), two-sided within 2 %; with Theorem 2's upper bound and
-  Theorem 9's lower bound alongside.
+* ``mei2020-softmax-pg-bandit-limit``: on bandits, ``t * gap_t`` converges to the limit
+  ``(K - 1) / (eta K)`` (derived in docs/policy_gradient.md), two-sided within 2 %; with
+  Theorem 2's upper bound and Theorem 9's lower bound alongside.
 * ``agarwal2021-npg-bound``: exact NPG obeys ``gap_T <= log A / (eta T) + 1 / ((1-gamma)^2 T)``.
 * ``cen2022-entropy-npg-linear-rate``: entropy-regularised NPG converges linearly, within
   the explicit bounds of Cen et al. (2022), Theorem 1.
@@ -143,7 +145,7 @@ def mei_theorem4(scale: str, seed: int) -> Outcome:
     return Outcome(evidence, Verdict.combine(verdicts))
 
 
-# ------------------------------------------------------------ (2) bandit limit (theory.md B1)
+# ------------------------------------------------- (2) bandit limit (docs/policy_gradient.md)
 
 _LIMIT_PLAN = {"quick": (100_000, 100, (3, 5, 10), 6, (0.4,)),
                "full": (1_000_000, 1000, (2, 3, 5, 10, 20), 12, (0.1, 0.4))}
@@ -163,7 +165,7 @@ def _random_means(rng: np.random.Generator, n: int, K: int, min_gap: float = 0.0
 
 
 @theorem(id="mei2020-softmax-pg-bandit-limit",
-         paper=f"{MEI2020}, Theorems 2 and 9 (bandit); limit derived in theory.md 5.2 / B1",
+         paper=f"{MEI2020}, Theorems 2 and 9 (bandit); limit derived in docs/policy_gradient.md",
          claim="Exact softmax PG on a K-armed bandit with rewards in [0, 1], a unique optimal "
                "arm and constant eta = 2/5 has t * gap_t -> (K - 1)/(eta K), whatever the "
                "rewards: at the last iteration the ratio t * gap_t / ((K-1)/(eta K)) lies in "

@@ -17,7 +17,9 @@ Instances and constants
   slope check fits both the paper's bonus and the named scaled variant ``bonus_scale = 0.1``
   (ICVaR-RM x0.1), which is past its linear phase on the whole grid. The paper-constant runs are
   also checked against the order of Theorem 1 (constant 1).
-* Hard instance H8 (``theory.md`` section 8, Du et al. Figure 1): :func:`du2023_hard_instance`.
+* Hard instance H8 (the lower-bound instance of Du et al., Figure 1):
+  :func:`du2023_hard_instance`. Its exact gap ``0.6 (eta / alpha) (H - n)`` is derived in
+  ``docs/risk.md``, not taken from the paper.
 """
 
 from __future__ import annotations
@@ -51,7 +53,8 @@ from proofs_check.rates import fit_lines, fit_loglog_slope, geometric_grid, slop
 DU = "Du, Wang, Huang (ICLR 2023), arXiv:2206.02678"
 RU = "Rockafellar and Uryasev (2000), Optimization of conditional value-at-risk"
 BAUERLE = ("Bauerle and Ott (2011), Markov decision processes with average-value-at-risk "
-           "criteria, Thm 3.3; distributional DP with stock augmentation (papers S0-263)")
+           "criteria, Thm 3.3; distributional DP with stock augmentation (Avila Pires, Rowland, "
+           "Borsa, Guo, Khetarpal, Barreto, Abel, Munos, Dabney, JMLR 2025, arXiv:2501.13028)")
 SLOPE_TOL = 0.05
 ICVAR_RM_ALPHA = 0.3
 """Risk level of the ICVaR-RM checks."""
@@ -72,7 +75,7 @@ def _check_scale(scale: str) -> str:
 # --------------------------------------------------------------------------------------------
 
 def h8_gap_formula(n: int, H: int, alpha: float, eta: float) -> float:
-    """``theory.md`` H8: the exact gap ``0.6 (eta / alpha) (H - n)`` at ``s_1``."""
+    """H8: the exact gap ``0.6 (eta / alpha) (H - n)`` at ``s_1`` (derived in docs/risk.md)."""
     return 0.6 * (eta / alpha) * (H - n)
 
 
@@ -111,7 +114,7 @@ def random_distribution(rng: np.random.Generator, max_atoms: int = 40) -> tuple[
 # --------------------------------------------------------------------------------------------
 
 def cvar_sup_form(values, probabilities, alpha: float) -> np.ndarray:
-    """``max_j v_j - (1/alpha) sum_i p_i (v_j - v_i)^+`` (``theory.md`` 6.1), no sorting.
+    """``max_j v_j - (1/alpha) sum_i p_i (v_j - v_i)^+`` (the RU supremum over atoms), no sorting.
 
     Vectorised over the leading axes of ``values`` and ``probabilities`` (shape (..., n)).
     Every ``x`` gives a lower bound of the supremum, which is attained at an atom of positive
@@ -273,7 +276,7 @@ _LP_PLAN = {"quick": 12, "full": 100}
 
 
 @theorem(id="rockafellar2000-cvar-sort-equals-lp",
-         paper=f"{RU}, Thm 1 (the minimisation formula); theory.md 6.1",
+         paper=f"{RU}, Thm 1 (the minimisation formula)",
          claim="The sorting formula for CVaR equals the optimum of the Rockafellar-Uryasev "
                "linear program (solved by cvxpy with Clarabel) and the sup form over atoms, "
                "to 1e-9, on random distributions and risk levels.",
@@ -415,7 +418,7 @@ def icvar_dp_optimal(scale: str, seed: int) -> Outcome:
 
 
 @theorem(id="du2023-h8-exact-gap",
-         paper=f"{DU}, Theorem 2 and Figure 1 (instance); gap derived in theory.md section 6.3",
+         paper=f"{DU}, Theorem 2 and Figure 1 (instance); gap derived in docs/risk.md",
          claim="On the lower-bound instance H8 the exact iterated-CVaR gap at s_1 between the "
                "optimal policy and the one playing a sub-optimal action at the bandit state "
                "s_n equals 0.6 (eta/alpha)(H - n) whenever eta < alpha (n-1) / (3 (H - n)); "
@@ -425,7 +428,7 @@ def icvar_dp_optimal(scale: str, seed: int) -> Outcome:
 def h8_exact_gap(scale: str, seed: int) -> Outcome:
     _check_scale(scale)
     rng = as_generator(seed)
-    grid = [(4, 2, 60, 0.2, 0.002)]   # the example of theory.md: gap 0.336
+    grid = [(4, 2, 60, 0.2, 0.002)]   # the worked example of docs/risk.md: gap 0.336
     n_random = 30 if scale == "quick" else 300
     while len(grid) < n_random + 1:
         n = int(rng.integers(2, 7))
@@ -458,7 +461,7 @@ def h8_exact_gap(scale: str, seed: int) -> Outcome:
         outside.append(float(sol.values[0, 0] - icvar_evaluate(mdp, bad, alpha)[0, 0])
                        - h8_gap_formula(n, H, alpha, eta))
     text = (f"max |gap - 0.6 eta (H-n)/alpha| = {error.max():.2e} over {len(grid)} instances "
-            f"(theory.md example n=4, H=60, alpha=0.2, eta=0.002: gap {measured[0]:.12g}, "
+            f"(worked example n=4, H=60, alpha=0.2, eta=0.002: gap {measured[0]:.12g}, "
             f"formula {predicted[0]:.12g}); optimal action at s_n found by the DP in every "
             f"case: {not any(violated)}")
     ok = error.max() <= 1e-9 * (1 + predicted_a.max()) and not any(violated)
@@ -549,7 +552,7 @@ def static_cvar_augmentation(scale: str, seed: int) -> Outcome:
 
 @theorem(id="bellemare2017-exact-return-distribution-mean",
          paper="Bellemare, Dabney, Munos (ICML 2017), the distributional Bellman evaluation "
-               "operator and the categorical projection (eq. (7)); papers S0-180",
+               "operator and the categorical projection (eq. (7)); arXiv:1707.06887",
          claim="The exact return distribution of a policy (backward distributional evaluation on "
                "the exact support) has mean V^pi(rho) and CVaR^1 = V^pi(rho) to 1e-12, and the "
                "grid-projected distribution keeps the mean to 1e-12; random MDPs with "
