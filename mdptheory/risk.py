@@ -978,9 +978,12 @@ def _default_grid(mdp: EpisodicMDP, n: int) -> np.ndarray:
     highs += mdp.noise.sigma * float(np.abs(nodes).max())
     lo = min(0.0, float(np.cumsum(lows[::-1]).min()))
     hi = max(0.0, float(np.cumsum(highs[::-1]).max()))
-    if hi <= lo:
-        hi = lo + 1.0
     d = (hi - lo) / (n - 1 - 2 * (H + 1))
+    if not d > 64 * np.finfo(float).eps * max(abs(lo), abs(hi), np.finfo(float).tiny):
+        # A (numerically) zero range, e.g. all rewards 0 or subnormal: any spacing keeps the
+        # projection's mean exact, and points must stay distinct.
+        hi = lo + 1.0
+        d = (hi - lo) / (n - 1 - 2 * (H + 1))
     return np.linspace(lo - (H + 1) * d, hi + (H + 1) * d, int(n))
 
 
