@@ -300,8 +300,10 @@ def test_lin_npg_converges_iff_rank_preserved(X, r):
     trace = LinNPG(eta=10.0).run((X, r), 500, record_every=500)
     converged = trace.extras["opt_prob"][-1] > 0.99
     assert converged == npg_rank_preserved(X, r)
-    if not converged:
-        # the policy concentrates on argmax r_hat instead
+    r_hat = np.sort(projected_rewards(X, r))
+    if not converged and r_hat[-1] - r_hat[-2] > 0.05:
+        # The policy concentrates on argmax r_hat instead (within 500 iterations only when the
+        # top two projected rewards are well separated; near-ties take much longer).
         top = int(np.argmax(projected_rewards(X, r)))
         assert trace.gap[-1] == pytest.approx(r.max() - r[top], abs=1e-6)
 
