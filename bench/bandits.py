@@ -25,20 +25,10 @@ import math
 import time
 
 import numpy as np
+from _timing import best_time
 
 from algorithms.bandits import KLUCB, OFUL, UCB1, ThompsonBernoulli, ThompsonGaussian
 from mdptheory.bandits import Bandit, LinearBandit
-
-
-def best_time(function, repeats: int = 3) -> float:
-    """Smallest wall time of ``repeats`` calls (the least disturbed run)."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
 
 # Plain references: one Python iteration per round, numpy for the per-arm arithmetic.
 

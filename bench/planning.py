@@ -21,19 +21,10 @@ import time
 
 import numpy as np
 import scipy.sparse as sp
+from _timing import best_time
 
 import mdptheory as mt
 from mdptheory.planning import bellman_optimality
-
-
-def best_time(function, repeats: int = 5) -> float:
-    """Smallest wall time of ``repeats`` calls (the least disturbed run)."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def random_kernel(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
@@ -46,7 +37,7 @@ def streaming_time(array: np.ndarray) -> float:
     """Time to read ``array`` once: the faster of a max-reduction and a dot with ones."""
     flat = array.reshape(-1, array.shape[-1])
     ones = np.ones(array.shape[-1])
-    return min(best_time(lambda: np.max(array)), best_time(lambda: flat @ ones))
+    return min(best_time(lambda: np.max(array), 5), best_time(lambda: flat @ ones, 5))
 
 
 def bench_value_iteration(S: int, A: int, gamma: float, seed: int = 0) -> None:
@@ -54,7 +45,7 @@ def bench_value_iteration(S: int, A: int, gamma: float, seed: int = 0) -> None:
     P = random_kernel(rng, (S, A, S))
     mdp = mt.FiniteMDP(P, rng.random((S, A)), gamma)
     V = rng.random(S)
-    sweep = best_time(lambda: bellman_optimality(mdp, V).max(axis=1))
+    sweep = best_time(lambda: bellman_optimality(mdp, V).max(axis=1), 5)
     stream = streaming_time(mdp.P)
     reference = best_time(lambda: (mdp.R + gamma * np.einsum("sat,t->sa", mdp.P, V)).max(1),
                           repeats=3)
@@ -108,7 +99,7 @@ def bench_sparse(S: int, A: int, successors: int, gamma: float, seed: int = 0) -
     matrix = sp.csr_array(sp.diags_array(1.0 / matrix.sum(axis=1)) @ matrix)
     mdp = mt.FiniteMDP(matrix, rng.random((S, A)), gamma)
     V = rng.random(S)
-    sweep = best_time(lambda: bellman_optimality(mdp, V).max(axis=1))
+    sweep = best_time(lambda: bellman_optimality(mdp, V).max(axis=1), 5)
     print(f"sparse sweep S={S} A={A}, {successors} successors: {sweep * 1e3:.2f} ms "
           f"-> {1 / sweep:.0f} sweeps/s")
     start = time.perf_counter()

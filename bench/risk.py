@@ -25,19 +25,10 @@ import argparse
 import time
 
 import numpy as np
+from _timing import best_time
 
 from mdptheory import EpisodicMDP
 from mdptheory.risk import icvar_backward_induction
-
-
-def best_time(function, repeats: int = 3) -> float:
-    """Smallest wall time of ``repeats`` calls (the least disturbed run)."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def random_mdp(S: int, A: int, H: int, seed: int = 0) -> EpisodicMDP:

@@ -309,7 +309,9 @@ class CheckResult:
         return self.verdict.status
 
 
-def _check_scale(scale: str) -> str:
+def check_scale(scale: str) -> str:
+    """``scale`` if it is one of ``SCALES`` ("quick", "full"), else ``ValueError``; for checks that
+    pick their grid by scale."""
     if scale not in SCALES:
         raise ValueError(f"scale must be one of {SCALES}, got {scale!r}")
     return scale
@@ -401,7 +403,7 @@ class Registry:
         returns something other than an :class:`Outcome` raises ``ValueError``.
         """
         theorem = self.get(id)
-        _check_scale(scale)
+        check_scale(scale)
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
             raise ValueError(f"seed must be a non-negative int, got {seed!r}")
         start = time.perf_counter()

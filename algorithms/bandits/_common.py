@@ -14,16 +14,13 @@ from typing import Any
 
 import numpy as np
 
+from algorithms._validation import check_budget as _check_budget
 from mdptheory.regret import RegretTrace, trace_metadata
 
 
 def check_budget(budget: Any) -> int:
-    """Return ``budget`` as an int, raising ``ValueError`` unless it is a positive integer."""
-    if isinstance(budget, (bool, np.bool_)) or not isinstance(budget, (int, np.integer)):
-        raise ValueError(f"budget must be a positive int (number of rounds), got {budget!r}")
-    if budget < 1:
-        raise ValueError(f"budget must be a positive int (number of rounds), got {budget}")
-    return int(budget)
+    """Return ``budget`` (number of rounds) as an int, raising ``ValueError`` unless >= 1."""
+    return _check_budget(budget, "number of rounds")
 
 
 def check_positive(name: str, value: Any, *, allow_zero: bool = False) -> None:

@@ -98,6 +98,7 @@ from typing import Literal
 import numpy as np
 from numba import njit
 
+from algorithms._validation import check_unit_rewards
 from algorithms.tabular._common import (
     check_budget,
     check_choice,
@@ -479,11 +480,7 @@ def _check_models(model: object, true_mdp: object, learner: str):
                              f"the features' model has {(S, A, model.H)}")
         env = true_mdp
     R3 = np.ascontiguousarray(env.R, dtype=np.float64)
-    bad = (R3 < 0.0) | (R3 > 1.0)
-    if bad.any():
-        h, s, a = np.unravel_index(int(np.flatnonzero(bad)[0]), R3.shape)
-        raise ValueError(f"R[{h}, {s}, {a}] is {float(R3[h, s, a])!r}, outside [0, 1]; "
-                         f"{learner}'s clip at H and Theorem 3.1 assume rewards in [0, 1]")
+    check_unit_rewards(R3, learner, "clip at H and Theorem 3.1")
     P4 = np.ascontiguousarray(env.dense_P(), dtype=np.float64)
     initial = np.ascontiguousarray(env.initial, dtype=np.float64)
     features = np.ascontiguousarray(phi.reshape(S * A, d))

@@ -97,6 +97,7 @@ import numpy as np
 import scipy.linalg
 from numba import njit
 
+from algorithms._validation import check_budget
 from algorithms.offline.datasets import (
     Behaviour,
     OfflineDataset,
@@ -929,10 +930,7 @@ class PEVI:
         ValueError
             As :meth:`fit`, or for a budget that is not a positive int.
         """
-        if isinstance(budget, bool) or not isinstance(budget, (int, np.integer)) or budget < 1:
-            raise ValueError(f"budget (number of episodes) must be a positive int, got "
-                             f"{budget!r}")
-        budget = int(budget)
+        budget = check_budget(budget, "number of episodes")
         behaviour = self._collection_behaviour(model)
         data = collect(model, behaviour, budget, seed)
         control = type(self)(c=0.0, xi=self.xi, lam=self.lam)

@@ -30,6 +30,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from algorithms._validation import check_budget as _check_budget
 from mdptheory.regret import ConvergenceTrace, trace_metadata
 from mdptheory.seeding import as_seed_sequence
 from mdptheory.tabular import FiniteMDP, RewardNoise
@@ -59,12 +60,8 @@ def check_positive(name: str, value: Any, *, allow_none: bool = False,
 
 
 def check_budget(budget: Any) -> int:
-    """Return ``budget`` as an int, raising ``ValueError`` unless it is a positive integer."""
-    if isinstance(budget, (bool, np.bool_)) or not isinstance(budget, (int, np.integer)):
-        raise ValueError(f"budget must be a positive int (number of iterations), got {budget!r}")
-    if budget < 1:
-        raise ValueError(f"budget must be a positive int (number of iterations), got {budget}")
-    return int(budget)
+    """Return ``budget`` (number of iterations) as an int, raising ``ValueError`` unless >= 1."""
+    return _check_budget(budget, "number of iterations")
 
 
 def check_every(every: Any, budget: int) -> int:

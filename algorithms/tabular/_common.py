@@ -13,6 +13,8 @@ import time
 import numpy as np
 from numba import njit, objmode
 
+from algorithms._validation import check_budget as _check_budget
+from algorithms._validation import check_unit_rewards
 from mdptheory.tabular import EpisodicMDP
 
 N_TIME_CHUNKS = 200
@@ -32,11 +34,7 @@ def check_episodic_model(model: object, learner: str) -> tuple[np.ndarray, np.nd
         raise ValueError(f"{learner} needs an EpisodicMDP (finite horizon), got "
                          f"{type(model).__name__}: {model!r}")
     R3 = np.ascontiguousarray(model.R, dtype=np.float64)
-    bad = (R3 < 0.0) | (R3 > 1.0)
-    if bad.any():
-        h, s, a = np.unravel_index(int(np.flatnonzero(bad)[0]), R3.shape)
-        raise ValueError(f"R[{h}, {s}, {a}] is {float(R3[h, s, a])!r}, outside [0, 1]; "
-                         f"{learner}'s bonuses and regret bound assume mean rewards in [0, 1]")
+    check_unit_rewards(R3, learner, "bonuses and regret bound")
     # A sparse kernel is densified: the learners keep dense (S, A, S) counts anyway, so the
     # model costs no more memory than the learner's own statistics.
     P4 = np.ascontiguousarray(model.dense_P(), dtype=np.float64)
@@ -46,9 +44,7 @@ def check_episodic_model(model: object, learner: str) -> tuple[np.ndarray, np.nd
 
 def check_budget(budget: object) -> int:
     """The number of episodes K as an int >= 1 (``ValueError`` naming the value otherwise)."""
-    if isinstance(budget, bool) or not isinstance(budget, (int, np.integer)) or budget < 1:
-        raise ValueError(f"budget (number of episodes K) must be a positive int, got {budget!r}")
-    return int(budget)
+    return _check_budget(budget, "number of episodes K")
 
 
 def check_open_unit(value: float, name: str) -> float:

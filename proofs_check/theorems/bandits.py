@@ -50,7 +50,7 @@ from algorithms.bandits import (
 from instances.bandits import bernoulli_bandit, gaussian_bandit
 from mdptheory.bandits import Bandit, LinearBandit
 from mdptheory.experiment import run_seeds
-from proofs_check.harness import Evidence, Line, Outcome, Series, Verdict, theorem
+from proofs_check.harness import Evidence, Line, Outcome, Series, Verdict, check_scale, theorem
 from proofs_check.rates import (
     fit_lines,
     fit_loglog_slope,
@@ -87,12 +87,6 @@ _GAUSSIAN = (5, 0.5, 1.0)
 _OFUL_PLAN = {"quick": (20_000, 8, (2, 4, 8)), "full": (200_000, 16, (2, 4, 8, 16))}
 _COVERAGE_PLAN = {"quick": (300, 200), "full": (2_000, 1_000)}
 _COVERAGE_DELTA = 0.1
-
-
-def _check_scale(scale: str) -> str:
-    if scale not in ("quick", "full"):
-        raise ValueError(f"scale must be 'quick' or 'full', got {scale!r}")
-    return scale
 
 
 def _bernoulli(params: tuple[int, float, float]) -> Bandit:
@@ -207,7 +201,7 @@ def ucb1_theorem1_bound(bandit: Bandit, T: np.ndarray) -> np.ndarray:
                  "d log(R_T / log T) / d log T <= 0 + 0.2 on the tail",
          tags=("bandits", "regret", "ucb1", "slope", "bound"))
 def ucb1_logarithmic_regret(scale: str, seed: int) -> Outcome:
-    T, n_seeds, plan = _FINITE_PLAN[_check_scale(scale)]
+    T, n_seeds, plan = _FINITE_PLAN[check_scale(scale)]
     grid = _grid(T)
     verdicts: list[Verdict] = []
     series: list[Series] = []
@@ -244,7 +238,7 @@ def ucb1_logarithmic_regret(scale: str, seed: int) -> Outcome:
          formula="E[R_T] = O(sum_a log T / Delta_a) => d log(R_T / log T) / d log T <= 0 + 0.2",
          tags=("bandits", "regret", "thompson", "slope"))
 def thompson_logarithmic_regret(scale: str, seed: int) -> Outcome:
-    T, n_seeds, plan = _FINITE_PLAN[_check_scale(scale)]
+    T, n_seeds, plan = _FINITE_PLAN[check_scale(scale)]
     grid = _grid(T)
     verdicts: list[Verdict] = []
     series: list[Series] = []
@@ -277,7 +271,7 @@ def thompson_logarithmic_regret(scale: str, seed: int) -> Outcome:
                  "on the tail",
          tags=("bandits", "regret", "thompson", "kl-ucb", "lai-robbins", "ratio"))
 def lai_robbins_ratio(scale: str, seed: int) -> Outcome:
-    T, n_seeds, plan = _FINITE_PLAN[_check_scale(scale)]
+    T, n_seeds, plan = _FINITE_PLAN[check_scale(scale)]
     grid = _grid(T)
     verdicts: list[Verdict] = []
     series: list[Series] = []
@@ -317,7 +311,7 @@ def _oful() -> OFUL:
                  " + d log(1 + T L^2/(lambda d)))) => d log R_T / d log T <= 1/2 + tol",
          tags=("bandits", "regret", "oful", "linear", "slope"))
 def oful_sqrt_regret(scale: str, seed: int) -> Outcome:
-    T, n_seeds, dims = _OFUL_PLAN[_check_scale(scale)]
+    T, n_seeds, dims = _OFUL_PLAN[check_scale(scale)]
     grid = geometric_grid(T / 100, T, 12, integer=True)
     verdicts: list[Verdict] = []
     series: list[Series] = []
@@ -360,7 +354,7 @@ def oful_sqrt_regret(scale: str, seed: int) -> Outcome:
                  "16); d log R_T / d log d in [0.5, 1.5]",
          tags=("bandits", "regret", "oful", "linear", "ratio"))
 def oful_dimension_scaling(scale: str, seed: int) -> Outcome:
-    T, n_seeds, dims = _OFUL_PLAN[_check_scale(scale)]
+    T, n_seeds, dims = _OFUL_PLAN[check_scale(scale)]
     dims_array = np.asarray(dims, dtype=np.float64)
     finals = np.stack([_curves(_oful(), "sphere", (d, oful_arms(d)), T, n_seeds, seed)[:, -1]
                        for d in dims], axis=1)
@@ -404,7 +398,7 @@ def oful_dimension_scaling(scale: str, seed: int) -> Outcome:
                  "det(lambda I)^{-1/2} / delta)) + sqrt(lambda) S) <= delta",
          tags=("bandits", "oful", "linear", "confidence", "coverage"))
 def oful_confidence_coverage(scale: str, seed: int) -> Outcome:
-    T, runs = _COVERAGE_PLAN[_check_scale(scale)]
+    T, runs = _COVERAGE_PLAN[check_scale(scale)]
     model = sphere_bandit(3, 20, seed=1)
     learner = OFUL(lambda_=1.0, delta=_COVERAGE_DELTA, S=1.0)
     traces = run_seeds(_CoverageRun(learner), model, T, seeds=runs, seed=seed, progress=False)

@@ -51,7 +51,7 @@ from instances.linear import (
 )
 from mdptheory.experiment import run_seeds
 from mdptheory.seeding import as_generator, spawn_seeds
-from proofs_check.harness import Evidence, Line, Outcome, Series, Verdict, theorem
+from proofs_check.harness import Evidence, Line, Outcome, Series, Verdict, check_scale, theorem
 from proofs_check.rates import (
     fit_lines,
     fit_loglog_slope,
@@ -78,12 +78,6 @@ _QUICK_SIMPLEX = (10, 3, 5, 4, 0)
 _FULL_SIMPLEX = (20, 4, 8, 6, 0)
 _SLOPE_PLAN = {"quick": (20_000, 8, (_QUICK_SIMPLEX,)),
                "full": (100_000, 16, (_QUICK_SIMPLEX, _FULL_SIMPLEX))}
-
-
-def _check_scale(scale: str) -> str:
-    if scale not in ("quick", "full"):
-        raise ValueError(f"scale must be 'quick' or 'full', got {scale!r}")
-    return scale
 
 
 def _simplex(params: tuple[int, int, int, int, int]):
@@ -132,7 +126,7 @@ def _slope_evidence(fit, key: str, grid: np.ndarray, Y: np.ndarray, reference: f
                  "<= 1/2 + tol, tol = 0.05",
          tags=("linear", "regret", "lsvi-ucb", "slope"))
 def lsvi_ucb_regret_slope(scale: str, seed: int) -> Outcome:
-    K, n_seeds, plan = _SLOPE_PLAN[_check_scale(scale)]
+    K, n_seeds, plan = _SLOPE_PLAN[check_scale(scale)]
     grid = geometric_grid(K / 100, K, 12, integer=True)
     learner = LSVIUCB(c=RATE_C)
     verdicts, series, lines = [], [], []
@@ -167,7 +161,7 @@ _BURN_IN_PLAN = {"quick": (20_000, 8), "full": (100_000, 8)}
                  "sqrt(d^3 H^3 (K H)) iota(K) <= H K}",
          tags=("linear", "regret", "lsvi-ucb", "failure-mode"))
 def lsvi_ucb_paper_beta_burn_in(scale: str, seed: int) -> Outcome:
-    K, n_seeds = _BURN_IN_PLAN[_check_scale(scale)]
+    K, n_seeds = _BURN_IN_PLAN[check_scale(scale)]
     params = _QUICK_SIMPLEX
     _, _, H, d, _ = params
     learner = LSVIUCB()                                    # c = 1
@@ -224,7 +218,7 @@ fixed from a pilot run with other seeds (ratios 0.014 to 0.046 at K = 1e4 and 5e
          formula=f"{BAND[0]:g} <= Regret(K) / sqrt(d^3 H^3 K H) <= {BAND[1]:g}",
          tags=("linear", "regret", "lsvi-ucb", "ratio"))
 def lsvi_ucb_ratio_band(scale: str, seed: int) -> Outcome:
-    K, n_seeds = _BAND_PLAN[_check_scale(scale)]
+    K, n_seeds = _BAND_PLAN[check_scale(scale)]
     learner = LSVIUCB(c=RATE_C)
     measured = np.empty((n_seeds, len(_BAND_GRID)))
     predicted = np.empty(len(_BAND_GRID))
@@ -284,7 +278,7 @@ def _zgs_regret(d: int, H: int, K: int, n_instances: int, n_seeds: int, seed: in
          formula="E[Regret(K)] >= d H sqrt(T) / (1600 sqrt(3)), T = K H",
          tags=("linear", "regret", "lower-bound", "lsvi-ucb"))
 def zgs_lower_bound(scale: str, seed: int) -> Outcome:
-    (d, H), Ks, n_instances, n_seeds = _LOWER_PLAN[_check_scale(scale)]
+    (d, H), Ks, n_instances, n_seeds = _LOWER_PLAN[check_scale(scale)]
     learner = LSVIUCB(c=RATE_C)
     verdicts = []
     fitted: dict[str, float] = {"constant": ZGS_CONSTANT}
@@ -346,7 +340,7 @@ def _misspecified_curves(zeta: float, K: int, n_seeds: int, seed: int) -> np.nda
                  "= Theta(K) once zeta sqrt(K) dominates",
          tags=("linear", "regret", "lsvi-ucb", "misspecification"))
 def lsvi_ucb_misspecification(scale: str, seed: int) -> Outcome:
-    K, n_seeds, zeta = _MIS_PLAN[_check_scale(scale)]
+    K, n_seeds, zeta = _MIS_PLAN[check_scale(scale)]
     grid = geometric_grid(K / 100, K, 12, integer=True)
     base = _misspecified_curves(0.0, K, n_seeds, seed)
     mis = _misspecified_curves(zeta, K, n_seeds, seed)
@@ -419,7 +413,7 @@ def _grams(X: np.ndarray) -> np.ndarray:
                  "det(lambda I)), Lambda_tau = lambda I + sum_{i<tau} phi_i phi_i^T",
          tags=("linear", "lemma", "lsvi-ucb", "exact"))
 def elliptical_potential(scale: str, seed: int) -> Outcome:
-    K = _LEMMA_PLAN[_check_scale(scale)]
+    K = _LEMMA_PLAN[check_scale(scale)]
     model, trace, X = _recorded_run(K, seed)
     H, d = model.H, model.d
     worst_margin = np.inf
@@ -461,7 +455,7 @@ def elliptical_potential(scale: str, seed: int) -> Outcome:
                  "2 H sqrt(d k / lambda)",
          tags=("linear", "lemma", "lsvi-ucb", "exact"))
 def lemma_d1_b2(scale: str, seed: int) -> Outcome:
-    K = _LEMMA_PLAN[_check_scale(scale)]
+    K = _LEMMA_PLAN[check_scale(scale)]
     model, trace, X = _recorded_run(K, seed)
     H, d = model.H, model.d
     d1_max = 0.0
@@ -500,7 +494,7 @@ def lemma_d1_b2(scale: str, seed: int) -> Outcome:
          formula="#replans <= 1 + H d log2(1 + K/(d lambda))",
          tags=("linear", "lemma", "lsvi-ucb", "rare-switching"))
 def rare_switching_count(scale: str, seed: int) -> Outcome:
-    K, n_seeds, _ = _SLOPE_PLAN[_check_scale(scale)]
+    K, n_seeds, _ = _SLOPE_PLAN[check_scale(scale)]
     params = _QUICK_SIMPLEX
     _, _, H, d, _ = params
     learner = RareSwitchLSVIUCB(c=RATE_C)
@@ -537,7 +531,7 @@ _OPTIMISM_PLAN = {"quick": (20, 300), "full": (100, 2000)}
          formula="P(for all k, h, x, a: Q^k_h(x, a) >= Q*_h(x, a)) >= 1 - p",
          tags=("linear", "lsvi-ucb", "optimism"))
 def lsvi_ucb_optimism(scale: str, seed: int) -> Outcome:
-    n_models, K = _OPTIMISM_PLAN[_check_scale(scale)]
+    n_models, K = _OPTIMISM_PLAN[check_scale(scale)]
     rng = as_generator(seed)
     learner = LSVIUCB()
     # Contrast: a bonus far too small for the good event; optimism should fail often, which

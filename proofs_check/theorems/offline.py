@@ -65,7 +65,7 @@ from mdptheory.evaluation import q_values
 from mdptheory.linear import LinearMDP
 from mdptheory.planning import backward_induction
 from mdptheory.seeding import as_generator, spawn_seeds
-from proofs_check.harness import Evidence, Line, Outcome, Series, Verdict, theorem
+from proofs_check.harness import Evidence, Line, Outcome, Series, Verdict, check_scale, theorem
 from proofs_check.rates import fit_lines, fit_loglog_slope, geometric_grid, slope_test
 
 JYW = "Jin, Yang, Wang (ICML 2021), arXiv:2012.15085"
@@ -75,12 +75,6 @@ LURE = (0, 0, 2)
 
 # Random well-covered family: one instance per seed.
 FAMILY = {"S": 10, "A": 3, "H": 5, "d": 4}
-
-
-def _check_scale(scale: str) -> str:
-    if scale not in ("quick", "full"):
-        raise ValueError(f"scale must be 'quick' or 'full', got {scale!r}")
-    return scale
 
 
 def lure_behaviour(model: LinearMDP):
@@ -134,7 +128,7 @@ _BOUND_PLAN = {"quick": (40, (100, 1000, 5000)), "full": (200, (100, 1000, 10_00
     tags=("offline", "pevi", "bound"),
 )
 def pevi_bound(scale: str, seed: int) -> Outcome:
-    n_seeds, sizes = _BOUND_PLAN[_check_scale(scale)]
+    n_seeds, sizes = _BOUND_PLAN[check_scale(scale)]
     grid = np.asarray(sizes, dtype=np.int64)
     learners = (PEVI(), PEVI(c=TUNED_C))
     root = np.random.SeedSequence(seed)
@@ -238,7 +232,7 @@ def well_covered_curves(n_seeds: int, n_min: int, n_max: int, seed: int, learner
     tags=("offline", "pevi", "slope"),
 )
 def pevi_well_covered_rate(scale: str, seed: int) -> Outcome:
-    n_seeds, n_min, n_max = _RATE_PLAN[_check_scale(scale)]
+    n_seeds, n_min, n_max = _RATE_PLAN[check_scale(scale)]
     learners = (PEVI(c=TUNED_C), GreedyLSVI())
     grid, sub, bound = well_covered_curves(n_seeds, n_min, n_max, seed, learners)
     Y = sub[:, :, 0]
@@ -306,7 +300,7 @@ def lure_curves(n_seeds: int, n_min: int, n_max: int, seed: int, learners=None):
     tags=("offline", "pevi", "failure-mode", "coverage"),
 )
 def pevi_vs_greedy_partial_coverage(scale: str, seed: int) -> Outcome:
-    n_seeds, n_min, n_max = _LURE_PLAN[_check_scale(scale)]
+    n_seeds, n_min, n_max = _LURE_PLAN[check_scale(scale)]
     learners = (PEVI(c=TUNED_C), GreedyLSVI(), PEVI())
     grid, sub, model = lure_curves(n_seeds, n_min, n_max, seed, learners)
     behaviour = lure_behaviour(model)
@@ -410,7 +404,7 @@ _PESSIMISM_PLAN = {"quick": 80, "full": 500}
     tags=("offline", "pevi", "pessimism"),
 )
 def pevi_pessimism(scale: str, seed: int) -> Outcome:
-    n_problems = _PESSIMISM_PLAN[_check_scale(scale)]
+    n_problems = _PESSIMISM_PLAN[check_scale(scale)]
     rng = as_generator(seed)
     learners = (PEVI(), PEVI(c=TUNED_C), TabularPEVI(), GreedyLSVI())
     labels = [learner.label for learner in learners]

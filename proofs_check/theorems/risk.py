@@ -47,7 +47,7 @@ from mdptheory.risk import (
 )
 from mdptheory.seeding import as_generator
 from mdptheory.tabular import EpisodicMDP
-from proofs_check.harness import Evidence, Line, Outcome, Series, Verdict, theorem
+from proofs_check.harness import Evidence, Line, Outcome, Series, Verdict, check_scale, theorem
 from proofs_check.rates import fit_lines, fit_loglog_slope, geometric_grid, slope_test
 
 DU = "Du, Wang, Huang (ICLR 2023), arXiv:2206.02678"
@@ -62,12 +62,6 @@ ICVAR_RM_SCALE = 0.1
 """Bonus scale of the named variant ICVaR-RM x0.1 used by the quick slope check."""
 _GARNET = (5, 2, 2, 5, 0)
 _SLOPE_PLAN = {"quick": (100_000, 8), "full": (1_000_000, 8)}
-
-
-def _check_scale(scale: str) -> str:
-    if scale not in ("quick", "full"):
-        raise ValueError(f"scale must be 'quick' or 'full', got {scale!r}")
-    return scale
 
 
 # --------------------------------------------------------------------------------------------
@@ -218,7 +212,7 @@ _CVAR_PLAN = {"quick": 500, "full": 5000}
          tags=("risk", "cvar", "exact"))
 def cvar_alpha_one_is_mean(scale: str, seed: int) -> Outcome:
     rng = as_generator(seed)
-    n = _CVAR_PLAN[_check_scale(scale)]
+    n = _CVAR_PLAN[check_scale(scale)]
     errors = np.empty(n)
     for i in range(n):
         v, p = random_distribution(rng)
@@ -241,7 +235,7 @@ def cvar_alpha_one_is_mean(scale: str, seed: int) -> Outcome:
          tags=("risk", "cvar", "exact"))
 def cvar_monotone_in_alpha(scale: str, seed: int) -> Outcome:
     rng = as_generator(seed)
-    n = _CVAR_PLAN[_check_scale(scale)] // 5
+    n = _CVAR_PLAN[check_scale(scale)] // 5
     worst_drop = 0.0
     worst_limit = 0.0
     curves = []
@@ -285,7 +279,7 @@ _LP_PLAN = {"quick": 12, "full": 100}
          tags=("risk", "cvar", "exact", "lp"))
 def cvar_sort_equals_lp(scale: str, seed: int) -> Outcome:
     rng = as_generator(seed)
-    n = _LP_PLAN[_check_scale(scale)]
+    n = _LP_PLAN[check_scale(scale)]
     err_lp, err_sup, err_weights = np.empty(n), np.empty(n), np.empty(n)
     for i in range(n):
         v, p = random_distribution(rng, max_atoms=25)
@@ -314,7 +308,7 @@ def cvar_sort_equals_lp(scale: str, seed: int) -> Outcome:
          tags=("risk", "cvar", "icvar", "exact"))
 def du_eq3(scale: str, seed: int) -> Outcome:
     rng = as_generator(seed)
-    n = _CVAR_PLAN[_check_scale(scale)] * 2
+    n = _CVAR_PLAN[check_scale(scale)] * 2
     slack = np.empty(n)
     monotone = np.empty(n)
     for i in range(n):
@@ -354,7 +348,7 @@ _DP_PLAN = {"quick": 60, "full": 400}
          tags=("risk", "icvar", "exact"))
 def icvar_limits(scale: str, seed: int) -> Outcome:
     rng = as_generator(seed)
-    n = _DP_PLAN[_check_scale(scale)]
+    n = _DP_PLAN[check_scale(scale)]
     alphas = np.concatenate([np.geomspace(1e-4, 0.5, 15), np.linspace(0.55, 1.0, 10)])
     err_one, err_zero, drop = np.empty(n), np.empty(n), np.empty(n)
     curves = []
@@ -400,7 +394,7 @@ _BRUTE_PLAN = {"quick": 40, "full": 300}
          tags=("risk", "icvar", "exact", "brute-force"))
 def icvar_dp_optimal(scale: str, seed: int) -> Outcome:
     rng = as_generator(seed)
-    n = _BRUTE_PLAN[_check_scale(scale)]
+    n = _BRUTE_PLAN[check_scale(scale)]
     errors = np.empty(n)
     for i in range(n):
         while True:
@@ -426,7 +420,7 @@ def icvar_dp_optimal(scale: str, seed: int) -> Outcome:
          formula="V*_1(s_1) - V^bad_1(s_1) = 0.6 eta (H - n) / alpha",
          tags=("risk", "icvar", "lower-bound", "exact"))
 def h8_exact_gap(scale: str, seed: int) -> Outcome:
-    _check_scale(scale)
+    check_scale(scale)
     rng = as_generator(seed)
     grid = [(4, 2, 60, 0.2, 0.002)]   # the worked example of docs/risk.md: gap 0.336
     n_random = 30 if scale == "quick" else 300
@@ -498,7 +492,7 @@ _STATIC_PLAN = {"quick": 25, "full": 200}
          tags=("risk", "static-cvar", "exact", "brute-force"))
 def static_cvar_augmentation(scale: str, seed: int) -> Outcome:
     rng = as_generator(seed)
-    n = _STATIC_PLAN[_check_scale(scale)]
+    n = _STATIC_PLAN[check_scale(scale)]
     errors, certificates, sizes = [], [], []
     while len(errors) < n:
         mdp = random_tiny_mdp(rng, max_states=3, max_actions=2, max_horizon=3)
@@ -563,7 +557,7 @@ def exact_return_distribution_mean(scale: str, seed: int) -> Outcome:
     from mdptheory.evaluation import evaluate
 
     rng = as_generator(seed)
-    n = _DP_PLAN[_check_scale(scale)]
+    n = _DP_PLAN[check_scale(scale)]
     err_exact, err_grid = np.empty(n), np.empty(n)
     for i in range(n):
         base = random_tiny_mdp(rng, max_states=4, max_actions=3, max_horizon=4,
@@ -617,7 +611,7 @@ def _curves(learner: ICVaRRM, K: int, n_seeds: int, seed: int) -> np.ndarray:
                  "d log Regret / d log K <= 1/2 + 0.05",
          tags=("risk", "icvar", "regret", "slope"))
 def icvar_rm_regret_slope(scale: str, seed: int) -> Outcome:
-    K, n_seeds = _SLOPE_PLAN[_check_scale(scale)]
+    K, n_seeds = _SLOPE_PLAN[check_scale(scale)]
     grid = geometric_grid(K / 100, K, 12, integer=True)
     learners = [ICVaRRM(alpha=ICVAR_RM_ALPHA, bonus_scale=ICVAR_RM_SCALE),
                 ICVaRRM(alpha=ICVAR_RM_ALPHA)]
@@ -657,7 +651,7 @@ def icvar_rm_regret_slope(scale: str, seed: int) -> Outcome:
                  "log(K H S A / delta)",
          tags=("risk", "icvar", "regret", "bound"))
 def icvar_rm_theorem1(scale: str, seed: int) -> Outcome:
-    K, n_seeds = _SLOPE_PLAN[_check_scale(scale)]
+    K, n_seeds = _SLOPE_PLAN[check_scale(scale)]
     learner = ICVaRRM(alpha=ICVAR_RM_ALPHA)
     mdp = _garnet()
     Y = _curves(learner, K, n_seeds, seed)
@@ -699,7 +693,7 @@ _OPTIMISM_PLAN = {"quick": (40, 500), "full": (300, 3000)}
          formula="P(for all k, h, s, a: Qbar^k_h(s, a) >= Q*_h(s, a)) >= 1 - delta",
          tags=("risk", "icvar", "optimism"))
 def icvar_rm_optimism(scale: str, seed: int) -> Outcome:
-    n_mdps, K = _OPTIMISM_PLAN[_check_scale(scale)]
+    n_mdps, K = _OPTIMISM_PLAN[check_scale(scale)]
     rng = as_generator(seed)
     held = np.zeros(n_mdps, dtype=bool)
     min_gap = np.zeros(n_mdps)

@@ -21,7 +21,7 @@ from scipy import stats
 from algorithms.risk import ICVaRRM
 from instances.risk import du2023_hard_instance
 from mdptheory.seeding import spawn_seeds
-from proofs_check.harness import Evidence, Line, Outcome, Series, Verdict, theorem
+from proofs_check.harness import Evidence, Line, Outcome, Series, Verdict, check_scale, theorem
 from proofs_check.rates import fit_loglog_slope
 
 DU = "Du, Wang, Huang (ICLR 2023), arXiv:2206.02678"
@@ -57,9 +57,7 @@ def lower_bound_rate(K: np.ndarray) -> np.ndarray:
          formula="Regret(K) >= c H sqrt(A K / (alpha min_{pi,h,s: w > 0} w_{pi,h}(s)))",
          tags=("risk", "icvar", "regret", "lower-bound"))
 def icvar_lower_bound_order(scale: str, seed: int) -> Outcome:
-    if scale not in PLAN:
-        raise ValueError(f"scale must be 'quick' or 'full', got {scale!r}")
-    grid, n_seeds = PLAN[scale]
+    grid, n_seeds = PLAN[check_scale(scale)]
     K = np.asarray(grid, dtype=np.int64)
     rate = lower_bound_rate(K)
     verdicts, series, arrays, fitted = [], [], {"K": K, "rate": rate}, {}

@@ -31,7 +31,7 @@ from instances.tabular import garnet
 from mdptheory.experiment import run_seeds
 from mdptheory.seeding import as_generator
 from mdptheory.tabular import EpisodicMDP
-from proofs_check.harness import Evidence, Line, Outcome, Series, Verdict, theorem
+from proofs_check.harness import Evidence, Line, Outcome, Series, Verdict, check_scale, theorem
 from proofs_check.rates import fit_lines, fit_loglog_slope, geometric_grid, slope_test
 
 AZAR = "Azar, Osband, Munos (ICML 2017), arXiv:1703.05449"
@@ -54,12 +54,6 @@ def _garnet(params: tuple[int, int, int, int, int]) -> EpisodicMDP:
     return garnet(S=S, A=A, branching=branching, H=H, seed=seed)
 
 
-def _check_scale(scale: str) -> str:
-    if scale not in ("quick", "full"):
-        raise ValueError(f"scale must be 'quick' or 'full', got {scale!r}")
-    return scale
-
-
 def _grid(K: int) -> np.ndarray:
     """The geometric grid of K on which every check reads its curves (ends at K)."""
     return geometric_grid(K / 100, K, 12, integer=True)
@@ -77,7 +71,7 @@ def _curves(learner, params: tuple[int, int, int, int, int], K: int, n_seeds: in
 
 
 def _slope_outcome(learners, scale: str, seed: int, what: str) -> Outcome:
-    K, n_seeds, plan = _SLOPE_PLAN[_check_scale(scale)]
+    K, n_seeds, plan = _SLOPE_PLAN[check_scale(scale)]
     grid = _grid(K)
     verdicts, series, lines = [], [], []
     fitted: dict[str, float] = {}
@@ -149,7 +143,7 @@ _BOUND_PLAN = _SLOPE_PLAN
                  "<= delta (BF); L = ln(5 H S A T / delta)",
          tags=("tabular", "regret", "ucbvi", "bound"))
 def ucbvi_explicit_bound(scale: str, seed: int) -> Outcome:
-    K, n_seeds, plan = _BOUND_PLAN[_check_scale(scale)]
+    K, n_seeds, plan = _BOUND_PLAN[check_scale(scale)]
     grid = _grid(K)
     verdicts, series, lines = [], [], []
     fitted: dict[str, float] = {}
@@ -195,7 +189,7 @@ _PAIRED_PLAN = {"quick": (20_000, 8, 3), "full": (100_000, 16, 6)}
          formula="E[Regret_CH(K) - Regret_BF(K)] > 0",
          tags=("tabular", "regret", "ucbvi", "comparison"))
 def bernstein_below_hoeffding(scale: str, seed: int) -> Outcome:
-    K, n_seeds, n_instances = _PAIRED_PLAN[_check_scale(scale)]
+    K, n_seeds, n_instances = _PAIRED_PLAN[check_scale(scale)]
     diffs, finals_ch, finals_bf = [], [], []
     series = []
     grid = _grid(K)
@@ -271,7 +265,7 @@ _OPTIMISM_PLAN = {"quick": (60, 1000), "full": (400, 5000)}
          formula="P(for all k, h, x, a: Q_{k,h}(x, a) >= Q*_h(x, a)) >= 1 - delta",
          tags=("tabular", "ucbvi", "optimism"))
 def ucbvi_optimism(scale: str, seed: int) -> Outcome:
-    n_mdps, K = _OPTIMISM_PLAN[_check_scale(scale)]
+    n_mdps, K = _OPTIMISM_PLAN[check_scale(scale)]
     rng = as_generator(seed)
     learners = (UCBVI(bonus="hoeffding"), UCBVI(bonus="bernstein"))
     contrast = UCBVI(bonus="hoeffding", bonus_scale=0.001)
