@@ -56,6 +56,7 @@ import numpy as np
 from numba import njit
 
 from mdptheory._validation import DEFAULT_TOL
+from mdptheory.evaluation import check_policy
 from mdptheory.planning import Solution
 from mdptheory.tabular import EpisodicMDP
 
@@ -740,21 +741,8 @@ def _stochastic_policy(mdp: EpisodicMDP, policy) -> np.ndarray:
         h, s = np.indices(pi.shape)
         out[h, s, pi] = 1.0
         return out
-    pi = np.asarray(pi, dtype=np.float64)
-    if pi.shape != (mdp.H, mdp.S, mdp.A):
-        raise ValueError(f"a stochastic policy must have shape ({mdp.H}, {mdp.S}, {mdp.A}), "
-                         f"got {pi.shape}")
-    bad = ~np.isfinite(pi) | (pi < 0)
-    if bad.any():
-        index = np.unravel_index(int(np.flatnonzero(bad)[0]), pi.shape)
-        raise ValueError(f"policy[{', '.join(map(str, index))}] is {float(pi[index])!r}; action "
-                         "probabilities must be finite and >= 0")
-    sums = pi.sum(axis=2)
-    bad = np.abs(sums - 1.0) > DEFAULT_TOL
-    if bad.any():
-        h, s = np.unravel_index(int(np.flatnonzero(bad)[0]), sums.shape)
-        raise ValueError(f"policy[{h}, {s}, :] sums to {float(sums[h, s])!r}, not 1")
-    return pi
+    # Shape, finiteness and rows summing to 1 (within the model's tolerance) as in evaluation.
+    return check_policy(mdp, pi.astype(np.float64, copy=False))
 
 
 def _check_grid(grid) -> np.ndarray:
