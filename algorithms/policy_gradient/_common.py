@@ -443,6 +443,13 @@ class BatchTrace:
     def __len__(self) -> int:
         return int(self.gap.shape[0])
 
+    def single(self) -> ConvergenceTrace:
+        """The trace of a batch of one trajectory (what every learner's ``run`` returns)."""
+        if len(self) != 1:
+            raise ValueError(f"run takes one model and one initialisation, got a batch of "
+                             f"{len(self)}; use run_batch")
+        return self.trace(0)
+
     def trace(self, i: int) -> ConvergenceTrace:
         """The :class:`~mdptheory.regret.ConvergenceTrace` of trajectory ``i``."""
         if isinstance(i, bool) or not isinstance(i, (int, np.integer)) or not 0 <= i < len(self):

@@ -112,12 +112,8 @@ class GradientBandit:
     def run(self, model: Any, budget: int, seed: Any = 0, *, theta0=None, noise=None,
             record_every: int = 1) -> ConvergenceTrace:
         """One trajectory on one bandit (``noise`` overrides the model's reward noise)."""
-        batch = self.run_batch(model, budget, seed, theta0=theta0, noise=noise,
-                               record_every=record_every)
-        if len(batch) != 1:
-            raise ValueError(f"run takes one model and one initialisation, got a batch of "
-                             f"{len(batch)}; use run_batch")
-        return batch.trace(0)
+        return self.run_batch(model, budget, seed, theta0=theta0, noise=noise,
+                               record_every=record_every).single()
 
     def run_batch(self, models: Any, budget: int, seed: Any = 0, *, theta0=None, etas=None,
                   noise=None, n_runs: int | None = None, record_every: int = 1) -> BatchTrace:

@@ -231,10 +231,7 @@ class NPG:
         """Run ``budget`` exact NPG updates on one bandit or FiniteMDP (``seed`` is recorded
         only: the method is deterministic). See :meth:`run_batch` for the arguments."""
         batch = self.run_batch(model, budget, seed, theta0=theta0, record_every=record_every)
-        if len(batch) != 1:
-            raise ValueError(f"run takes one model and one initialisation, got a batch of "
-                             f"{len(batch)}; use run_batch")
-        return batch.trace(0)
+        return batch.single()
 
     def run_batch(self, models: Any, budget: int, seed: Any = 0, *, theta0=None, etas=None,
                   record_every: int = 1) -> BatchTrace:

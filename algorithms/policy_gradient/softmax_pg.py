@@ -344,12 +344,8 @@ class SoftmaxPG:
         record_every : int
             Record every ``record_every``-th iterate (must divide ``budget``).
         """
-        batch = self.run_batch(model, budget, seed, theta0=theta0, mu=mu,
-                               record_every=record_every)
-        if len(batch) != 1:
-            raise ValueError(f"run takes one model and one initialisation, got a batch of "
-                             f"{len(batch)}; use run_batch")
-        return batch.trace(0)
+        return self.run_batch(model, budget, seed, theta0=theta0, mu=mu,
+                               record_every=record_every).single()
 
     def run_batch(self, models: Any, budget: int, seed: Any = 0, *, theta0=None, etas=None,
                   mu=None, record_every: int = 1) -> BatchTrace:
