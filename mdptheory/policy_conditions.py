@@ -33,7 +33,6 @@ import itertools
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.optimize
 
 DEFAULT_TOL = 1e-10
 """Relative margin below which a "strict" inequality counts as failed (scaled by the data)."""
@@ -188,6 +187,9 @@ def _order_witness(X: np.ndarray, r: np.ndarray) -> np.ndarray | None:
     b_ub = -np.ones(len(rows_ub)) if rows_ub else None
     A_eq = np.array(rows_eq).reshape(-1, d) if rows_eq else None
     b_eq = np.zeros(len(rows_eq)) if rows_eq else None
+    # Imported here: scipy.optimize costs ~0.3 s, which `import mdptheory` need not pay.
+    import scipy.optimize
+
     result = scipy.optimize.linprog(np.zeros(d), A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq,
                                     bounds=[(None, None)] * d, method="highs")
     if result.status != 0:
