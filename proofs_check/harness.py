@@ -14,8 +14,22 @@ A check is a function ``f(scale, seed) -> Outcome`` registered with :func:`theor
 ``scale`` is ``"quick"`` (seconds, the default of ``mdptheory check``) or ``"full"`` (larger
 grids and more seeds); ``seed`` seeds every random draw of the check. The check computes its
 quantities exactly where it can, returns them as :class:`Evidence` (arrays, fitted numbers and
-what to plot) and decides a :class:`Verdict`: ``pass``, ``fail`` or ``inconclusive`` with the
-reason in words. Checks never look at wall-clock time.
+what to plot) and decides a :class:`Verdict`: ``pass``, ``fail``, ``inconclusive`` or
+``vacuous`` with the reason in words. Checks never look at wall-clock time.
+
+A check earns its PASS only if it could have failed (``DESIGN.md``, section 7):
+
+* **vacuous** is the verdict of a claim that holds but could not have failed at this scale (a
+  bound at or above the trivial one, an event that holds because every estimate sits at its
+  clip). It is reported apart from pass and does not change the exit code.
+* A **statistical** check (``kind`` one of :data:`STATISTICAL_KINDS`) returns negative
+  :class:`Control` runs: learners or instances that violate the claim, judged by the same
+  criterion at the same scale. A control that is not rejected means the check has no power,
+  and :meth:`Registry.run_check` turns its verdict into ``fail``; a statistical check that
+  returns no control fails the same way.
+* Its constants, grids, bands and tolerances are fixed by a rule stated in ``rule`` before any
+  run, and ``source`` / ``verified`` record where its statement was read and whether it was
+  checked against the paper's own text.
 
 Checks live in the modules of the package :mod:`proofs_check.theorems`, one module per family;
 :func:`discover` imports every module of that package, so a new module is picked up without
@@ -36,8 +50,19 @@ from typing import Any, Literal
 
 import numpy as np
 
-Status = Literal["pass", "fail", "inconclusive"]
-STATUSES: tuple[str, ...] = ("pass", "fail", "inconclusive")
+Status = Literal["pass", "fail", "inconclusive", "vacuous"]
+STATUSES: tuple[str, ...] = ("pass", "fail", "inconclusive", "vacuous")
+KINDS: tuple[str, ...] = ("exact", "slope", "ratio", "comparison", "bound", "lower-bound",
+                          "event", "failure-mode")
+"""What a check tests. ``exact``: equality with an exact oracle up to rounding; ``slope``: a
+log-log rate; ``ratio``: measured over predicted in a band; ``comparison``: one learner against
+another; ``bound``: a measured quantity below a stated bound; ``lower-bound``: a learner's
+regret at least of a lower bound's order; ``event``: a high-probability event (optimism,
+coverage); ``failure-mode``: the predicted failure where an assumption breaks."""
+STATISTICAL_KINDS: tuple[str, ...] = ("slope", "ratio", "comparison", "bound", "lower-bound",
+                                      "event", "failure-mode")
+"""Kinds whose verdict rests on a finite-sample criterion, so they need negative controls."""
+_RANK = {"vacuous": 0, "pass": 1, "inconclusive": 2, "fail": 3}
 SCALES: tuple[str, ...] = ("quick", "full")
 _ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:+-]*$")
 
@@ -48,10 +73,11 @@ class Verdict:
 
     Attributes
     ----------
-    status : {"pass", "fail", "inconclusive"}
-        ``pass``: the evidence agrees with the claim. ``fail``: the evidence contradicts it.
-        ``inconclusive``: the evidence cannot tell (e.g. a confidence interval straddles the
-        bound).
+    status : {"pass", "fail", "inconclusive", "vacuous"}
+        ``pass``: the evidence agrees with the claim and could have contradicted it. ``fail``:
+        the evidence contradicts it. ``inconclusive``: the evidence cannot tell (e.g. a
+        confidence interval straddles the bound). ``vacuous``: the claim holds but could not
+        have failed at this scale (a bound above the trivial one, every estimate at its clip).
     reason : str
         What was measured and how it compares with the claim.
 
@@ -61,6 +87,8 @@ class Verdict:
     'pass'
     >>> Verdict.combine([Verdict.passed("a"), Verdict.inconclusive("b")]).status
     'inconclusive'
+    >>> Verdict.combine([Verdict.passed("a"), Verdict.vacuous("b")]).reason
+    'a; vacuous: b'
     """
 
     status: Status
@@ -85,23 +113,98 @@ class Verdict:
         return cls("inconclusive", reason)
 
     @classmethod
-    def combine(cls, verdicts: Iterable[Verdict]) -> Verdict:
-        """The worst of several verdicts (fail over inconclusive over pass), reasons joined.
+    def vacuous(cls, reason: str) -> Verdict:
+        return cls("vacuous", reason)
 
+    @classmethod
+    def combine(cls, verdicts: Iterable[Verdict]) -> Verdict:
+        """The worst of several verdicts, reasons joined.
+
+        The order is fail over inconclusive over pass over vacuous: a check whose parts are
+        all vacuous is vacuous, and one informative pass among vacuous parts makes a pass.
         Only the reasons of verdicts with the worst status are kept, so the reason explains
-        the status.
+        the status; the vacuous parts of a pass are kept too, marked as such.
         """
         verdicts = list(verdicts)
         if not verdicts:
             raise ValueError("combine needs at least one verdict, got none")
-        rank = {"pass": 0, "inconclusive": 1, "fail": 2}
-        worst = max(verdicts, key=lambda v: rank[v.status]).status
-        return cls(worst, "; ".join(v.reason for v in verdicts if v.status == worst))
+        worst = max(verdicts, key=lambda v: _RANK[v.status]).status
+        reasons = [v.reason for v in verdicts if v.status == worst]
+        if worst == "pass":
+            reasons += [f"vacuous: {v.reason}" for v in verdicts if v.status == "vacuous"]
+        return cls(worst, "; ".join(reasons))
 
     @property
     def ok(self) -> bool:
         """True unless the status is ``fail``."""
         return self.status != "fail"
+
+
+def vacuous_bound(bound: float, trivial: float, what: str) -> Verdict | None:
+    """``Verdict.vacuous`` when ``bound >= trivial`` (the bound could not have been violated),
+    else None.
+
+    ``trivial`` is the bound that holds for every learner, e.g. ``H * K`` for cumulative
+    regret of rewards in [0, 1], or the range of the quantity.
+
+    Examples
+    --------
+    >>> vacuous_bound(2e4, 1e4, "Theorem 1 at K = 1000").status
+    'vacuous'
+    >>> vacuous_bound(10.0, 1e4, "Theorem 1") is None
+    True
+    """
+    bound, trivial = float(bound), float(trivial)
+    if not (bound < trivial):
+        return Verdict.vacuous(f"{what}: the bound {bound:.4g} is at or above the trivial "
+                               f"{trivial:.4g} ({bound / trivial:.3g}x), so no run could "
+                               "exceed it")
+    return None
+
+
+@dataclass(frozen=True)
+class Control:
+    """A negative control: a run that violates the claim, judged by the check's own criterion.
+
+    Attributes
+    ----------
+    name : str
+        What the control is (e.g. ``"greedy (bonus 0) on river_swim"``).
+    verdict : Verdict
+        The criterion's verdict on the control's run. The control is *rejected* when this is
+        ``fail``: the criterion told the violating run apart from the claim.
+    measured : dict of float
+        The control's measured numbers (its slope and CI, its ratio, ...).
+
+    Examples
+    --------
+    >>> c = Control("greedy", Verdict.failed("slope 0.98 > 0.55"), {"slope": 0.98})
+    >>> c.rejected
+    True
+    """
+
+    name: str
+    verdict: Verdict
+    measured: Mapping[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise ValueError(f"a control needs a name, got {self.name!r}")
+        if not isinstance(self.verdict, Verdict):
+            raise ValueError(f"control {self.name!r}: verdict must be a Verdict, got "
+                             f"{type(self.verdict).__name__}")
+        object.__setattr__(self, "measured",
+                           {str(k): float(v) for k, v in dict(self.measured).items()})
+
+    @property
+    def rejected(self) -> bool:
+        """True when the criterion rejected the control (its verdict is ``fail``)."""
+        return self.verdict.status == "fail"
+
+    def record(self) -> dict[str, Any]:
+        """JSON-ready: ``{name, rejected, status, reason, measured}``."""
+        return {"name": self.name, "rejected": self.rejected, "status": self.verdict.status,
+                "reason": self.verdict.reason, "measured": dict(self.measured)}
 
 
 def _as_float_array(value: Any) -> np.ndarray:
@@ -199,6 +302,10 @@ class Evidence:
     figure : callable, optional
         ``figure(ax)`` draws the plot itself on a matplotlib ``Axes``; when given it replaces
         the drawing from ``series`` and ``lines``.
+    local_slopes : tuple of Series
+        Local log-log slopes (e.g. :meth:`proofs_check.rates.LocalSlopes.series`), drawn in a
+        second panel under the main one, with a horizontal line at each of ``slope_references``
+        and a vertical one at each of ``burn_in`` (label to x).
     """
 
     arrays: Mapping[str, np.ndarray] = field(default_factory=dict)
@@ -211,8 +318,15 @@ class Evidence:
     yscale: Literal["linear", "log"] = "log"
     title: str | None = None
     figure: Callable[[Any], None] | None = None
+    local_slopes: tuple[Series, ...] = ()
+    slope_references: Mapping[str, float] = field(default_factory=dict)
+    burn_in: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "local_slopes", tuple(self.local_slopes))
+        object.__setattr__(self, "slope_references",
+                           {str(k): float(v) for k, v in self.slope_references.items()})
+        object.__setattr__(self, "burn_in", {str(k): float(v) for k, v in self.burn_in.items()})
         object.__setattr__(self, "arrays", {str(k): np.asarray(v) for k, v in self.arrays.items()})
         object.__setattr__(self, "fitted", {str(k): float(v) for k, v in self.fitted.items()})
         object.__setattr__(self, "series", tuple(self.series))
@@ -228,10 +342,18 @@ class Evidence:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What a check function returns: its evidence and its verdict."""
+    """What a check function returns: its evidence, its verdict and its negative controls."""
 
     evidence: Evidence
     verdict: Verdict
+    controls: tuple[Control, ...] = ()
+
+    def __post_init__(self) -> None:
+        controls = tuple(self.controls)
+        for c in controls:
+            if not isinstance(c, Control):
+                raise ValueError(f"controls must be Control objects, got {type(c).__name__}")
+        object.__setattr__(self, "controls", controls)
 
 
 Result = Outcome
@@ -256,6 +378,15 @@ class Theorem:
         Families for selection (``mdptheory check --tag planning``).
     func : callable
         ``func(scale, seed) -> Outcome``.
+    kind : str or None
+        One of :data:`KINDS` (None: not declared). Statistical kinds need controls.
+    rule : str
+        How the constants, grids, bands and tolerances were fixed before any run.
+    source : str
+        Where the statement was read (paper version, page, theorem), or where it comes from
+        when the paper's own text was not read.
+    verified : bool
+        True when the statement and its constants were checked against the paper's own text.
     """
 
     id: str
@@ -264,15 +395,26 @@ class Theorem:
     formula: str
     tags: tuple[str, ...]
     func: Callable[[str, int], Outcome] = field(repr=False, compare=False)
+    kind: str | None = None
+    rule: str = ""
+    source: str = ""
+    verified: bool = False
 
     @property
     def module(self) -> str:
         return getattr(self.func, "__module__", "?")
 
+    @property
+    def statistical(self) -> bool:
+        """True for the kinds that need negative controls (:data:`STATISTICAL_KINDS`)."""
+        return self.kind in STATISTICAL_KINDS
+
     def info(self) -> dict[str, Any]:
         """The metadata as a JSON-ready dict (without the function)."""
         return {"id": self.id, "paper": self.paper, "claim": self.claim,
-                "formula": self.formula, "tags": list(self.tags), "module": self.module}
+                "formula": self.formula, "tags": list(self.tags), "module": self.module,
+                "kind": self.kind, "rule": self.rule, "source": self.source or self.paper,
+                "verified": self.verified}
 
 
 @dataclass(frozen=True)
@@ -290,6 +432,8 @@ class CheckResult:
         Seconds the check took (reported, never asserted on).
     error : str, optional
         The traceback when the check raised; its verdict is then ``fail``.
+    controls : tuple of Control
+        The negative controls the check ran.
     """
 
     theorem: Theorem
@@ -299,6 +443,14 @@ class CheckResult:
     verdict: Verdict
     runtime: float
     error: str | None = None
+    controls: tuple[Control, ...] = ()
+
+    @property
+    def power(self) -> str:
+        """``"r/n"`` controls rejected, or ``"-"`` without controls."""
+        if not self.controls:
+            return "-"
+        return f"{sum(c.rejected for c in self.controls)}/{len(self.controls)}"
 
     @property
     def id(self) -> str:
@@ -330,8 +482,15 @@ class Registry:
         self._discovered = package is None
 
     def theorem(self, *, id: str, paper: str, claim: str, formula: str,
-                tags: Iterable[str] = ()) -> Callable[[Callable], Callable]:
-        """Decorator registering ``f(scale, seed) -> Outcome`` as the check of a claim."""
+                tags: Iterable[str] = (), kind: str | None = None, rule: str = "",
+                source: str = "", verified: bool = False) -> Callable[[Callable], Callable]:
+        """Decorator registering ``f(scale, seed) -> Outcome`` as the check of a claim.
+
+        ``kind`` (one of :data:`KINDS`) says what the check tests; a statistical kind needs a
+        ``rule`` stating how its constants and tolerances were fixed, and its runs must return
+        negative controls. ``source`` and ``verified`` record where the statement was read and
+        whether it was checked against the paper's own text.
+        """
         if not isinstance(id, str) or not _ID_PATTERN.match(id):
             raise ValueError(f"theorem id must be letters, digits and _ . : + - (no spaces), "
                              f"got {id!r}")
@@ -346,6 +505,17 @@ class Registry:
         for tag in tag_tuple:
             if not isinstance(tag, str) or not tag:
                 raise ValueError(f"theorem {id!r}: tag {tag!r} is not a non-empty string")
+        if kind is not None and kind not in KINDS:
+            raise ValueError(f"theorem {id!r}: kind must be one of {KINDS}, got {kind!r}")
+        for name, value in (("rule", rule), ("source", source)):
+            if not isinstance(value, str):
+                raise ValueError(f"theorem {id!r}: {name} must be a string, got {value!r}")
+        if kind in STATISTICAL_KINDS and not rule.strip():
+            raise ValueError(f"theorem {id!r}: a {kind} check must state the rule that fixed "
+                             "its constants, grids and tolerances before any run (rule=...)")
+        if not isinstance(verified, bool):
+            raise ValueError(f"theorem {id!r}: verified must be True or False, got "
+                             f"{verified!r}")
 
         def register(func: Callable[[str, int], Outcome]) -> Callable[[str, int], Outcome]:
             if not callable(func):
@@ -360,7 +530,8 @@ class Registry:
                 raise ValueError(f"theorem id {id!r} is registered twice: by "
                                  f"{previous.module}.{previous.func.__qualname__} and "
                                  f"{func.__module__}.{func.__qualname__}")
-            self._theorems[id] = Theorem(id, paper, claim, formula, tag_tuple, func)
+            self._theorems[id] = Theorem(id, paper, claim, formula, tag_tuple, func, kind,
+                                         rule, source, verified)
             return func
 
         return register
@@ -420,8 +591,11 @@ class Registry:
         if not isinstance(outcome, Outcome):
             raise ValueError(f"check {id!r} returned {type(outcome).__name__}, expected an "
                              "Outcome(evidence, verdict)")
-        return CheckResult(theorem, scale, int(seed), outcome.evidence, outcome.verdict,
-                           runtime, error)
+        verdict = outcome.verdict
+        if error is None:
+            verdict = _with_power(theorem, verdict, outcome.controls)
+        return CheckResult(theorem, scale, int(seed), outcome.evidence, verdict,
+                           runtime, error, outcome.controls)
 
     def clear(self) -> None:
         """Forget every registered check (and rediscover on next use)."""
@@ -429,12 +603,30 @@ class Registry:
         self._discovered = self.package is None
 
 
+def _with_power(theorem: Theorem, verdict: Verdict,
+                controls: tuple[Control, ...]) -> Verdict:
+    """``verdict``, or ``fail`` when a control was not rejected or a statistical check ran none:
+    a criterion that cannot tell a violating run from the claim has no power."""
+    missed = [c for c in controls if not c.rejected]
+    if missed:
+        names = "; ".join(f"{c.name} ({c.verdict.status}: {c.verdict.reason})" for c in missed)
+        return Verdict.failed(f"no power: the criterion did not reject the negative control "
+                              f"{names}. The claim's own verdict was {verdict.status}: "
+                              f"{verdict.reason}")
+    if theorem.statistical and not controls:
+        return Verdict.failed(f"no power: a {theorem.kind} check must run at least one negative "
+                              f"control. The claim's own verdict was {verdict.status}: "
+                              f"{verdict.reason}")
+    return verdict
+
+
 REGISTRY = Registry("proofs_check.theorems")
 """The default registry: the checks in :mod:`proofs_check.theorems`."""
 
 
-def theorem(*, id: str, paper: str, claim: str, formula: str,
-            tags: Iterable[str] = ()) -> Callable[[Callable], Callable]:
+def theorem(*, id: str, paper: str, claim: str, formula: str, tags: Iterable[str] = (),
+            kind: str | None = None, rule: str = "", source: str = "",
+            verified: bool = False) -> Callable[[Callable], Callable]:
     """Register ``f(scale, seed) -> Outcome`` in the default registry.
 
     Examples
@@ -446,7 +638,8 @@ def theorem(*, id: str, paper: str, claim: str, formula: str,
     >>> reg.run_check("toy").verdict.status
     'pass'
     """
-    return REGISTRY.theorem(id=id, paper=paper, claim=claim, formula=formula, tags=tags)
+    return REGISTRY.theorem(id=id, paper=paper, claim=claim, formula=formula, tags=tags,
+                            kind=kind, rule=rule, source=source, verified=verified)
 
 
 def registered(tag: str | None = None) -> list[Theorem]:
@@ -470,6 +663,6 @@ def discover() -> None:
     REGISTRY.discover()
 
 
-__all__ = ["REGISTRY", "SCALES", "STATUSES", "CheckResult", "Evidence", "Line", "Outcome",
-           "Registry", "Result", "Series", "Theorem", "Verdict", "discover", "get", "registered",
-           "run_check", "theorem"]
+__all__ = ["KINDS", "REGISTRY", "SCALES", "STATISTICAL_KINDS", "STATUSES", "CheckResult",
+           "Control", "Evidence", "Line", "Outcome", "Registry", "Result", "Series", "Theorem",
+           "Verdict", "discover", "get", "registered", "run_check", "theorem", "vacuous_bound"]

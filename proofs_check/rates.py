@@ -13,7 +13,11 @@ A rate claim such as "regret is O(sqrt T)" is checked on curves ``Y[i, j]`` meas
   tail; this is the sharper test for rates such as ``log T`` whose log-log slope only tends
   to zero slowly;
 * :func:`ratio_band_test` checks that measured / predicted stays in a band ``[lo, hi]`` across
-  a parameter grid.
+  a parameter grid;
+* :func:`fit_local_slopes` fits the slope on consecutive windows of the grid (half a decade by
+  default) and :func:`local_slope_test` asks every window after the burn-in to agree with the
+  claim, so a curve that is linear for half the run and then bends is seen for what it is;
+  :func:`rate_shape_test` combines the tail fit and the local slopes into one verdict.
 
 The three-way rule used throughout: **pass** if the whole confidence interval is consistent
 with the claim, **fail** if the whole interval contradicts it, **inconclusive** otherwise (the
@@ -451,6 +455,204 @@ def rate_test(x, Y, rate: str | Callable[[np.ndarray], np.ndarray], tail: float 
     return RateCheck(name, np.asarray(x, dtype=np.float64), ratio, fit, verdict)
 
 
+@dataclass(frozen=True)
+class LocalSlopes:
+    """Slopes of the mean curve on consecutive windows of a grid, with bootstrap CIs.
+
+    Attributes
+    ----------
+    x_low, x_high : ndarray, shape (m,)
+        The ends of each window (grid points).
+    slopes, ci_low, ci_high : ndarray, shape (m,)
+        The least-squares log-log slope of the mean curve on each window and its percentile
+        interval over seed resamples.
+    ci : float
+    n_seeds : int
+    """
+
+    x_low: np.ndarray
+    x_high: np.ndarray
+    slopes: np.ndarray
+    ci_low: np.ndarray
+    ci_high: np.ndarray
+    ci: float
+    n_seeds: int
+
+    @property
+    def x_mid(self) -> np.ndarray:
+        """Geometric midpoints of the windows (where the slopes are plotted)."""
+        return np.sqrt(self.x_low * self.x_high)
+
+    def after(self, start: float) -> np.ndarray:
+        """Mask of the windows that begin at or after ``start`` (e.g. the burn-in)."""
+        return self.x_low >= float(start)
+
+    def series(self, label: str):
+        """The local slopes as a :class:`~proofs_check.harness.Series` with their band."""
+        from proofs_check.harness import Series
+
+        return Series(label, self.x_mid, self.slopes, band=(self.ci_low, self.ci_high),
+                      style="points")
+
+
+def _windows(x: np.ndarray, decades: float) -> list[tuple[int, int]]:
+    """Index ranges ``[i, j]`` (inclusive) of consecutive windows spanning ``decades`` each;
+    every window holds at least two grid points and the last one ends at the grid's end."""
+    lx = np.log10(x)
+    windows = []
+    i = 0
+    while i < x.shape[0] - 1:
+        j = i + 1
+        while j < x.shape[0] - 1 and lx[j] - lx[i] < decades - 1e-9:
+            j += 1
+        windows.append((i, j))
+        i = j
+    return windows
+
+
+def fit_local_slopes(x, Y, decades: float = 0.5, n_boot: int = 1000, seed: SeedLike = 0,
+                     ci: float = 0.95) -> LocalSlopes:
+    """Log-log slopes of the mean curve on consecutive windows of ``decades`` each.
+
+    Window ``[x_i, x_j]`` covers the grid points between two ends that lie ``decades`` apart
+    (in ``log10 x``), consecutive windows share their ends, and each slope is the least-squares
+    slope of ``log mean Y`` on ``log x`` inside its window. The bootstrap resamples seeds once
+    per replicate for every window, as :func:`fit_loglog_slope` does for the tail.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.geomspace(10, 1e5, 13)
+    >>> bent = np.where(x < 1e3, x, 1e3 * np.sqrt(x / 1e3))   # linear, then sqrt
+    >>> local = fit_local_slopes(x, np.outer([0.9, 1.0, 1.1], bent), n_boot=50)
+    >>> np.round(local.slopes, 2).tolist()
+    [1.0, 1.0, 1.0, 0.5, 0.5, 0.5]
+    """
+    x, Y = _grid_and_curves(x, Y)
+    ci = _check_level(ci)
+    if not (np.isfinite(decades) and decades > 0):
+        raise ValueError(f"decades must be positive and finite, got {decades!r}")
+    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 1:
+        raise ValueError(f"n_boot must be a positive int, got {n_boot!r}")
+    mean = Y.mean(axis=0)
+    if (mean <= 0).any():
+        j = int(np.flatnonzero(mean <= 0)[0])
+        raise ValueError(f"the mean curve is {float(mean[j])!r} at x = {float(x[j])!r}; local "
+                         "log-log slopes need it positive")
+    n_seeds = Y.shape[0]
+    rng = as_generator(seed)
+    counts = rng.multinomial(n_seeds, np.full(n_seeds, 1.0 / n_seeds), size=int(n_boot))
+    boot_means = counts @ Y / n_seeds
+    lx = np.log(x)
+    windows = _windows(x, decades)
+    slopes, low, high = [], [], []
+    for i, j in windows:
+        part = slice(i, j + 1)
+        centred = lx[part] - lx[part].mean()
+        denom = centred @ centred
+        slopes.append(float((np.log(mean[part]) - np.log(mean[part]).mean()) @ centred / denom))
+        bm = boot_means[:, part]
+        valid = (bm > 0).all(axis=1)
+        logs = np.log(bm[valid])
+        boot = (logs - logs.mean(axis=1, keepdims=True)) @ centred / denom
+        lo_q, hi_q = np.quantile(boot, [(1 - ci) / 2, (1 + ci) / 2])
+        low.append(float(lo_q))
+        high.append(float(hi_q))
+    ends = np.array(windows, dtype=np.int64)
+    return LocalSlopes(x_low=x[ends[:, 0]], x_high=x[ends[:, 1]], slopes=np.array(slopes),
+                       ci_low=np.array(low), ci_high=np.array(high), ci=ci, n_seeds=n_seeds)
+
+
+def local_slope_test(local: LocalSlopes, max_slope: float | None = None,
+                     min_slope: float | None = None, tol: float = 0.1,
+                     start: float | None = None) -> Verdict:
+    """Every local slope from ``start`` on must agree with the claimed exponent.
+
+    Each window after ``start`` is judged by the rule of :func:`slope_test` (its CI against
+    ``max_slope + tol`` and/or ``min_slope - tol``); the verdict is **fail** if any window
+    contradicts the claim, **pass** if every window is consistent with it, **inconclusive**
+    otherwise. Windows that begin before ``start`` (the burn-in, computed from the bonus
+    formula) are shown but not judged; with no window left the verdict is inconclusive.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.geomspace(10, 1e5, 13)
+    >>> bent = np.where(x < 1e3, x, 1e3 * np.sqrt(x / 1e3))
+    >>> local = fit_local_slopes(x, np.outer([0.9, 1.0, 1.1], bent), n_boot=50)
+    >>> local_slope_test(local, max_slope=0.5).status
+    'fail'
+    >>> local_slope_test(local, max_slope=0.5, start=1e3).status
+    'pass'
+    """
+    if max_slope is None and min_slope is None:
+        raise ValueError("local_slope_test needs max_slope, min_slope or both")
+    if not (np.isfinite(tol) and tol >= 0):
+        raise ValueError(f"tol must be finite and >= 0, got {tol!r}")
+    judged = np.ones(local.slopes.shape, dtype=bool) if start is None else local.after(start)
+    if not judged.any():
+        return Verdict.inconclusive(f"no local slope window begins after the burn-in "
+                                    f"{start:.4g} (the grid ends at {local.x_high[-1]:.4g})")
+    lo, hi = local.ci_low[judged], local.ci_high[judged]
+    xl, xh = local.x_low[judged], local.x_high[judged]
+    bad = np.zeros(lo.shape, dtype=bool)
+    unsure = np.zeros(lo.shape, dtype=bool)
+    parts = []
+    if max_slope is not None:
+        bad |= lo > max_slope + tol
+        unsure |= hi > max_slope + tol
+        parts.append(f"<= {max_slope:g} + {tol:g}")
+    if min_slope is not None:
+        bad |= hi < min_slope - tol
+        unsure |= lo < min_slope - tol
+        parts.append(f">= {min_slope:g} - {tol:g}")
+    claim = " and ".join(parts)
+    shown = ", ".join(f"[{a:.3g}, {b:.3g}]: {s:.2f}" for a, b, s
+                      in zip(xl, xh, local.slopes[judged], strict=True))
+    text = f"local slopes ({shown}) against {claim}"
+    if start is not None:
+        text += f", windows from the burn-in {start:.4g} on"
+    if bad.any():
+        j = int(np.flatnonzero(bad)[0])
+        return Verdict.failed(f"{text}: on [{xl[j]:.3g}, {xh[j]:.3g}] the CI "
+                              f"[{lo[j]:.3f}, {hi[j]:.3f}] contradicts the claim")
+    if unsure.any():
+        j = int(np.flatnonzero(unsure)[0])
+        return Verdict.inconclusive(f"{text}: on [{xl[j]:.3g}, {xh[j]:.3g}] the CI "
+                                    f"[{lo[j]:.3f}, {hi[j]:.3f}] straddles the bound")
+    return Verdict.passed(text)
+
+
+def rate_shape_test(x, Y, max_slope: float | None = None, min_slope: float | None = None,
+                    tol: float = 0.05, local_tol: float = 0.1, start: float | None = None,
+                    tail: float = 0.5, decades: float = 0.5, n_boot: int = 1000,
+                    seed: SeedLike = 0, ci: float = 0.95
+                    ) -> tuple[Verdict, SlopeFit, LocalSlopes]:
+    """A rate claim judged on the tail fit **and** on every local slope after ``start``.
+
+    Returns the combined verdict (:meth:`Verdict.combine` of :func:`slope_test` on the tail fit
+    and :func:`local_slope_test` on the windows), the tail fit and the local slopes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.geomspace(10, 1e5, 13)
+    >>> Y = np.outer([0.9, 1.0, 1.1], np.sqrt(x))
+    >>> rate_shape_test(x, Y, max_slope=0.5, n_boot=50)[0].status
+    'pass'
+    >>> rate_shape_test(x, Y * x ** 0.5, max_slope=0.5, n_boot=50)[0].status
+    'fail'
+    """
+    fit = fit_loglog_slope(x, Y, tail=tail, n_boot=n_boot, seed=seed, ci=ci)
+    local = fit_local_slopes(x, Y, decades=decades, n_boot=n_boot, seed=seed, ci=ci)
+    tail_verdict = slope_test(fit, max_slope=max_slope, min_slope=min_slope, tol=tol)
+    local_verdict = local_slope_test(local, max_slope=max_slope, min_slope=min_slope,
+                                     tol=local_tol, start=start)
+    verdict = Verdict.combine([Verdict(tail_verdict.status, f"tail: {tail_verdict.reason}"),
+                               Verdict(local_verdict.status, local_verdict.reason)])
+    return verdict, fit, local
+
+
 def fit_lines(fit: SlopeFit, reference_slope: float | None = None, label: str = "fit",
               reference_label: str | None = None, x=None) -> tuple[Line, ...]:
     """Lines to plot with a fit: the fitted power law and, optionally, a reference slope.
@@ -479,5 +681,6 @@ def fit_lines(fit: SlopeFit, reference_slope: float | None = None, label: str = 
     return tuple(lines)
 
 
-__all__ = ["RATES", "RATE_SLOPES", "RateCheck", "SlopeFit", "fit_lines", "fit_loglog_slope",
-           "geometric_grid", "rate_test", "ratio_band_test", "ratio_to_rate", "slope_test"]
+__all__ = ["RATES", "RATE_SLOPES", "LocalSlopes", "RateCheck", "SlopeFit", "fit_lines",
+           "fit_local_slopes", "fit_loglog_slope", "geometric_grid", "local_slope_test",
+           "rate_shape_test", "rate_test", "ratio_band_test", "ratio_to_rate", "slope_test"]

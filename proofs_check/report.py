@@ -27,8 +27,10 @@ from scipy import stats
 
 from proofs_check.harness import CheckResult, Evidence
 
-STATUS_LABEL = {"pass": "PASS", "fail": "FAIL", "inconclusive": "INCONCLUSIVE"}
-_STATUS_COLOUR = {"pass": "tab:green", "fail": "tab:red", "inconclusive": "tab:orange"}
+STATUS_LABEL = {"pass": "PASS", "fail": "FAIL", "inconclusive": "INCONCLUSIVE",
+                "vacuous": "VACUOUS"}
+_STATUS_COLOUR = {"pass": "tab:green", "fail": "tab:red", "inconclusive": "tab:orange",
+                  "vacuous": "tab:purple"}
 _ROLE_STYLE = {
     "fit": {"linestyle": "-", "color": "black", "linewidth": 1.6},
     "reference": {"linestyle": "--", "color": "tab:gray", "linewidth": 1.6},
@@ -115,6 +117,26 @@ def _draw(ax: Any, evidence: Evidence) -> None:
         ax.legend(fontsize=8, loc="best")
 
 
+def _draw_local_slopes(ax: Any, evidence: Evidence) -> None:
+    """Local log-log slopes with their bands, the claimed slopes and the burn-in ends."""
+    for series in evidence.local_slopes:
+        mean = series.y.reshape(-1) if series.y.ndim == 1 else series.y.mean(axis=0)
+        handle = ax.plot(series.x, mean, "o-", markersize=4, linewidth=1.0,
+                         label=series.label)[0]
+        if series.band is not None:
+            ax.fill_between(series.x, *series.band, color=handle.get_color(), alpha=0.2,
+                            linewidth=0)
+    for label, value in evidence.slope_references.items():
+        ax.axhline(value, label=label, **_ROLE_STYLE["reference"])
+    for label, value in evidence.burn_in.items():
+        ax.axvline(value, label=label, **_ROLE_STYLE["bound"])
+    ax.set_xscale("log")
+    ax.set_xlabel(evidence.xlabel)
+    ax.set_ylabel("local log-log slope")
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(fontsize=7, loc="best")
+
+
 def plot_result(result: CheckResult, path: str | os.PathLike) -> Path | None:
     """Draw one check's figure to ``path`` (PNG); None when the evidence has nothing to plot.
 
@@ -130,12 +152,19 @@ def plot_result(result: CheckResult, path: str | os.PathLike) -> Path | None:
     n_entries = len(evidence.series) + len(evidence.lines)
     # room for a legend drawn under the axes (see _draw)
     height = 4.6 + (0.2 * n_entries if n_entries > 4 and evidence.figure is None else 0.0)
+    panels = 2 if evidence.local_slopes else 1
+    height += 3.2 * (panels - 1)
     fig = Figure(figsize=(7.0, height), layout="constrained")
-    ax = fig.add_subplot()
+    if panels == 2:
+        ax, slope_ax = fig.subplots(2, 1, height_ratios=(height - 3.2, 3.2))
+    else:
+        ax = fig.add_subplot()
     if evidence.figure is not None:
         evidence.figure(ax)
     else:
         _draw(ax, evidence)
+    if panels == 2:
+        _draw_local_slopes(slope_ax, evidence)
     status = result.verdict.status
     title = evidence.title or result.theorem.claim
     if len(title) > 90:
@@ -162,6 +191,8 @@ def result_record(result: CheckResult, figure: str | None = None,
         "status": result.verdict.status,
         "reason": result.verdict.reason,
         "runtime_seconds": result.runtime,
+        "power": result.power,
+        "controls": [c.record() for c in result.controls],
         "fitted": dict(result.evidence.fitted),
         "arrays": {name: {"shape": list(np.shape(a)), "dtype": str(np.asarray(a).dtype)}
                    for name, a in result.evidence.arrays.items()},
@@ -231,14 +262,26 @@ def write_report(results: Sequence[CheckResult], out_dir: str | os.PathLike,
                  f"{created}.")
     if command:
         lines += ["", f"Command: `{command}`"]
+    lines += ["", "A check is **VACUOUS** when its claim holds but could not have failed at this "
+              "scale (a bound at or above the trivial one, an event that holds because every "
+              "estimate sits at its clip). **Power** counts the negative controls (runs that "
+              "violate the claim) that the check's criterion rejected; a control it does not "
+              "reject fails the check."]
     lines += ["", "## Verdicts", "",
-              "| id | paper | claim | verdict | reason | runtime (s) |",
-              "|---|---|---|---|---|---:|"]
+              "| id | paper | claim | verdict | power | reason | runtime (s) |",
+              "|---|---|---|---|---:|---|---:|"]
     for result in results:
         lines.append(f"| [{_cell(result.id)}](#{_anchor(result.id)}) | "
                      f"{_cell(result.theorem.paper)} | {_cell(result.theorem.claim)} | "
-                     f"**{STATUS_LABEL[result.verdict.status]}** | "
+                     f"**{STATUS_LABEL[result.verdict.status]}** | {result.power} | "
                      f"{_cell(result.verdict.reason)} | {result.runtime:.2f} |")
+    unverified = [r for r in results if not r.theorem.verified]
+    if unverified:
+        lines += ["", "## Statements not verified against the paper's text", "",
+                  "These checks rest on a statement or constant that was not read in the "
+                  "paper's own text (from a secondary source or from memory):", ""]
+        lines += [f"- [{_cell(r.id)}](#{_anchor(r.id)}): "
+                  f"{_cell(r.theorem.source or r.theorem.paper)}" for r in unverified]
     lines += ["", "## Checks", ""]
     lines += sections
     report = out / "report.md"
@@ -261,10 +304,19 @@ def _section(result: CheckResult, figure: str | None) -> str:
              f"- **Claim:** {theorem.claim}",
              f"- **Formula:** `{theorem.formula}`",
              f"- **Tags:** {', '.join(theorem.tags) or '-'}",
+             f"- **Kind:** {theorem.kind or '-'}",
+             f"- **Source:** {theorem.source or theorem.paper} "
+             f"({'verified against the paper' if theorem.verified else 'not verified'})",
+             *([f"- **Pre-registration:** {theorem.rule}"] if theorem.rule else []),
              f"- **Verdict:** **{STATUS_LABEL[result.verdict.status]}**: "
              f"{result.verdict.reason}",
              f"- **Runtime:** {result.runtime:.2f} s (scale {result.scale}, seed {result.seed})",
              ""]
+    if result.controls:
+        lines += ["| negative control | rejected | verdict on the control |", "|---|---|---|"]
+        lines += [f"| {_cell(c.name)} | {'yes' if c.rejected else '**no**'} | "
+                  f"{_cell(c.verdict.reason)} |" for c in result.controls]
+        lines.append("")
     if result.evidence.fitted:
         lines += ["| quantity | value |", "|---|---:|"]
         lines += [f"| {_cell(k)} | {v:.6g} |" for k, v in result.evidence.fitted.items()]

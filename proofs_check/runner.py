@@ -36,7 +36,8 @@ from proofs_check.harness import REGISTRY, CheckResult, Registry, Theorem
 from proofs_check.report import STATUS_LABEL, write_report
 
 DEFAULT_OUT = "mdptheory-report"
-_STYLE = {"pass": "bold green", "fail": "bold red", "inconclusive": "bold yellow"}
+_STYLE = {"pass": "bold green", "fail": "bold red", "inconclusive": "bold yellow",
+          "vacuous": "bold magenta"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -107,17 +108,19 @@ def _list(theorems: Sequence[Theorem]) -> None:
 
 
 def verdict_table(results: Sequence[CheckResult]):
-    """A rich table of the verdicts (id, verdict, runtime, reason); papers are in the report."""
+    """A rich table of the verdicts (id, verdict, power, runtime, reason); papers are in the
+    report. Power is the number of negative controls the criterion rejected."""
     from rich.table import Table
 
     table = Table(title="mdptheory check")
     table.add_column("id", overflow="fold")
     table.add_column("verdict")
+    table.add_column("power", justify="right")
     table.add_column("time (s)", justify="right")
     table.add_column("reason", overflow="fold")
     for r in results:
         status = r.verdict.status
-        table.add_row(r.id, f"[{_STYLE[status]}]{STATUS_LABEL[status]}[/]",
+        table.add_row(r.id, f"[{_STYLE[status]}]{STATUS_LABEL[status]}[/]", r.power,
                       f"{r.runtime:.2f}", r.verdict.reason)
     return table
 
@@ -149,7 +152,9 @@ def _run_in_worker(theorem: Theorem, scale: str, seed: int) -> CheckResult:
     """
     registry = Registry()
     registry.theorem(id=theorem.id, paper=theorem.paper, claim=theorem.claim,
-                     formula=theorem.formula, tags=theorem.tags)(theorem.func)
+                     formula=theorem.formula, tags=theorem.tags, kind=theorem.kind,
+                     rule=theorem.rule, source=theorem.source,
+                     verified=theorem.verified)(theorem.func)
     return registry.run_check(theorem.id, scale, seed)
 
 
@@ -262,7 +267,7 @@ def _run_group(group: list[tuple[int, Theorem]], scale: str,
 def run_from_args(args: argparse.Namespace, registry: Registry = REGISTRY) -> int:
     """Run ``mdptheory check`` for parsed arguments; return the exit code.
 
-    0: no check failed (inconclusive ones included); 1: at least one check failed;
+    0: no check failed (inconclusive and vacuous ones included); 1: at least one check failed;
     2: the selection named an unknown id or selected nothing, or ``--jobs`` is not a positive
     int or -1.
     """
@@ -294,7 +299,8 @@ def run_from_args(args: argparse.Namespace, registry: Registry = REGISTRY) -> in
                           command=command)
     counts = {s: sum(r.verdict.status == s for r in results) for s in STATUS_LABEL}
     console.print(f"{counts['pass']} passed, {counts['fail']} failed, "
-                  f"{counts['inconclusive']} inconclusive ({scale} scale, seed {seed}).")
+                  f"{counts['inconclusive']} inconclusive, {counts['vacuous']} vacuous "
+                  f"({scale} scale, seed {seed}).")
     console.print(f"Report: {report.resolve()}", soft_wrap=True, highlight=False)
     for r in results:
         if r.error:

@@ -197,7 +197,7 @@ def test_runner_exit_codes_and_report(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "FAIL" in printed and "ZeroDivisionError" in printed
     data = json.loads((out / "results.json").read_text())
-    assert data["counts"] == {"pass": 1, "fail": 2, "inconclusive": 0}
+    assert data["counts"] == {"pass": 1, "fail": 2, "inconclusive": 0, "vacuous": 0}
 
     assert runner.run_from_args(_args(["--only", "toy.planted", "--out", str(out)]),
                                 registry=reg) == 1

@@ -66,14 +66,14 @@ def test_write_report(tmp_path):
     assert report.name == "report.md" and report.exists()
 
     text = report.read_text()
-    assert "| id | paper | claim | verdict | reason | runtime (s) |" in text
+    assert "| id | paper | claim | verdict | power | reason | runtime (s) |" in text
     assert "Demo (2020) \\| Thm 2" in text  # a pipe in a cell is escaped
     assert "**PASS**" in text and "**FAIL**" in text and "**INCONCLUSIVE**" in text
     assert "RuntimeError: planted failure" in text
     assert "`mdptheory check --quick`" in text
 
     data = json.loads((out / "results.json").read_text())
-    assert data["counts"] == {"pass": 3, "fail": 1, "inconclusive": 1}
+    assert data["counts"] == {"pass": 3, "fail": 1, "inconclusive": 1, "vacuous": 0}
     by_id = {c["id"]: c for c in data["checks"]}
     assert set(by_id) == {t.id for t in reg.registered()}
     sqrt = by_id["demo:sqrt-rate"]
