@@ -111,7 +111,8 @@ def _burn_in(visits: int, units: int, H: int, formula: str) -> BurnIn:
 
 
 def ucbvi_burn_in(S: int, A: int, H: int, K: int, delta: float = 0.05,
-                  bonus: str = "hoeffding", bonus_scale: float = 1.0) -> BurnIn:
+                  bonus: str = "hoeffding", bonus_scale: float = 1.0,
+                  level: float | None = None) -> BurnIn:
     """Burn-in of UCBVI-CH or UCBVI-BF (Azar et al. 2017) from the bonus formula alone.
 
     Parameters
@@ -125,11 +126,15 @@ def ucbvi_burn_in(S: int, A: int, H: int, K: int, delta: float = 0.05,
     bonus : {"hoeffding", "bernstein"}
     bonus_scale : float
         The learner's multiplier of the bonus (1 is the paper's).
+    level : float, optional
+        The level the bonus must drop below; default H (the clip). A smaller level, e.g.
+        ``Delta / H`` for an instance whose largest per-episode regret is ``Delta``, asks for
+        the sum of the H per-stage bonuses of an episode to drop below ``Delta``.
 
     Returns
     -------
     BurnIn
-        ``visits``: the smallest pooled count n of a pair with ``bonus_scale * b(n) < H`` for
+        ``visits``: the smallest pooled count n of a pair with ``bonus_scale * b(n) < level`` for
         every data set (CH: ``b = 7 H L / sqrt n``; BF: its upper bound
         ``H (sqrt(2 L / n) + 14 L / (3 n) + sqrt(8 / n))``); ``episodes = ceil(S A visits / H)``.
 
@@ -149,16 +154,20 @@ def ucbvi_burn_in(S: int, A: int, H: int, K: int, delta: float = 0.05,
     s = check_positive(bonus_scale, "bonus_scale")
     delta = check_open_unit(delta, "delta")
     L = ucbvi_log_factor(S, A, H, K, delta)
+    level = float(H) if level is None else check_positive(level, "level")
+    r = H / level                            # the bonus over the level is r * (bonus / H)
+    name = "H" if level == H else f"{level:.4g}"
     if bonus == "hoeffding":
-        def bound(n: int) -> float:          # bonus / H
-            return s * 7.0 * L / math.sqrt(n)
-        start = (7.0 * s * L) ** 2
-        formula = f"UCBVI-CH: {s:g} * 7 H L / sqrt(n) < H, L = {L:.4g}"
+        def bound(n: int) -> float:          # bonus / level
+            return r * s * 7.0 * L / math.sqrt(n)
+        start = (7.0 * r * s * L) ** 2
+        formula = f"UCBVI-CH: {s:g} * 7 H L / sqrt(n) < {name}, L = {L:.4g}"
     else:
         def bound(n: int) -> float:
-            return s * (math.sqrt(2.0 * L / n) + 14.0 * L / (3.0 * n) + math.sqrt(8.0 / n))
-        start = _quadratic_visits(s * 14.0 * L / 3.0, s * (math.sqrt(2.0 * L) + math.sqrt(8.0)))
-        formula = (f"UCBVI-BF: {s:g} * H (sqrt(2 L / n) + 14 L / (3 n) + sqrt(8 / n)) < H "
+            return r * s * (math.sqrt(2.0 * L / n) + 14.0 * L / (3.0 * n) + math.sqrt(8.0 / n))
+        start = _quadratic_visits(r * s * 14.0 * L / 3.0,
+                                  r * s * (math.sqrt(2.0 * L) + math.sqrt(8.0)))
+        formula = (f"UCBVI-BF: {s:g} * H (sqrt(2 L / n) + 14 L / (3 n) + sqrt(8 / n)) < {name} "
                    f"(variance <= H^2/4, third term's min <= H^2), L = {L:.4g}")
     return _burn_in(_first_below(bound, start), S * A, H, formula)
 
@@ -211,7 +220,7 @@ def qlearning_bernstein_branch_visits(S: int, A: int, H: int, K: int, p: float =
 
 def qlearning_burn_in(S: int, A: int, H: int, K: int, p: float = 0.05,
                       bonus: str = "hoeffding", c: float = DEFAULT_C, c1: float = DEFAULT_C1,
-                      c2: float = DEFAULT_C2) -> BurnIn:
+                      c2: float = DEFAULT_C2, level: float | None = None) -> BurnIn:
     """Burn-in of Q-learning with UCB-Hoeffding or UCB-Bernstein (Jin et al. 2018).
 
     Q after t visits of a stage-pair is a weighted sum of targets plus the bonus term
@@ -221,6 +230,8 @@ def qlearning_burn_in(S: int, A: int, H: int, K: int, p: float = 0.05,
     * UCB-H: ``sum_i alpha_t^i b_i <= 2 c sqrt(H^3 iota / t)`` (Lemma 4.1(a)), so
       ``visits = floor(4 c^2 H iota) + 1``.
     * UCB-B: the term is ``beta_t / 2``, bounded with ``W <= H^2 / 4``.
+
+    ``level`` (default H) is the level the term must drop below, as in :func:`ucbvi_burn_in`.
 
     Examples
     --------
@@ -236,13 +247,15 @@ def qlearning_burn_in(S: int, A: int, H: int, K: int, p: float = 0.05,
     K = check_budget(K)
     p = check_open_unit(p, "p")
     iota = qlearning_iota(S, A, H, K, p)
+    level = float(H) if level is None else check_positive(level, "level")
+    name = "H" if level == H else f"{level:.4g}"
     if bonus == "hoeffding":
         c = check_positive(c, "c")
 
-        def bound(t: int) -> float:          # (bonus term) / H
-            return 2.0 * c * math.sqrt(H ** 3 * iota / t) / H
-        start = 4.0 * c * c * H * iota
-        formula = (f"UCB-H: sum_i alpha_t^i b_i <= 2 * {c:g} sqrt(H^3 iota / t) < H, "
+        def bound(t: int) -> float:          # (bonus term) / level
+            return 2.0 * c * math.sqrt(H ** 3 * iota / t) / level
+        start = 4.0 * c * c * H ** 3 * iota / level ** 2
+        formula = (f"UCB-H: sum_i alpha_t^i b_i <= 2 * {c:g} sqrt(H^3 iota / t) < {name}, "
                    f"iota = {iota:.4g}")
     else:
         c1 = check_positive(c1, "c1")
@@ -252,20 +265,21 @@ def qlearning_burn_in(S: int, A: int, H: int, K: int, p: float = 0.05,
         def bound(t: int) -> float:
             bern = c1 * (math.sqrt(H * (W + H) * iota / t) + math.sqrt(H ** 7 * S * A) * iota / t)
             hoef = c2 * math.sqrt(H ** 3 * iota / t)
-            return min(bern, hoef) / (2.0 * H)
-        start = min(c2 * c2 * H * iota / 4.0,
-                    _quadratic_visits(c1 * math.sqrt(H ** 7 * S * A) * iota / (2.0 * H),
-                                      c1 * math.sqrt(H * (W + H) * iota) / (2.0 * H)))
-        formula = (f"UCB-B: beta_t / 2 < H with W <= H^2/4, c1 = {c1:g}, c2 = {c2:g}, "
+            return min(bern, hoef) / (2.0 * level)
+        start = min(c2 * c2 * H ** 3 * iota / (4.0 * level ** 2),
+                    _quadratic_visits(c1 * math.sqrt(H ** 7 * S * A) * iota / (2.0 * level),
+                                      c1 * math.sqrt(H * (W + H) * iota) / (2.0 * level)))
+        formula = (f"UCB-B: beta_t / 2 < {name} with W <= H^2/4, c1 = {c1:g}, c2 = {c2:g}, "
                    f"iota = {iota:.4g}")
     return _burn_in(_first_below(bound, start), H * S * A, H, formula)
 
 
-def burn_in(learner: UCBVI | QLearningUCB, model, K: int) -> BurnIn:
+def burn_in(learner: UCBVI | QLearningUCB, model, K: int,
+            level: float | None = None) -> BurnIn:
     """The burn-in of ``learner`` on ``model`` (its S, A, H) for a run of K episodes.
 
     Dispatches to :func:`ucbvi_burn_in` or :func:`qlearning_burn_in` with the learner's own
-    bonus, constants and confidence parameter.
+    bonus, constants and confidence parameter; ``level`` (default H) as there.
 
     Examples
     --------
@@ -278,10 +292,11 @@ def burn_in(learner: UCBVI | QLearningUCB, model, K: int) -> BurnIn:
     """
     S, A, H = int(model.S), int(model.A), int(model.H)
     if isinstance(learner, UCBVI):
-        return ucbvi_burn_in(S, A, H, K, learner.delta, learner.bonus, learner.bonus_scale)
+        return ucbvi_burn_in(S, A, H, K, learner.delta, learner.bonus, learner.bonus_scale,
+                             level)
     if isinstance(learner, QLearningUCB):
         return qlearning_burn_in(S, A, H, K, learner.p, learner.bonus, learner.c, learner.c1,
-                                 learner.c2)
+                                 learner.c2, level)
     raise ValueError(f"burn_in knows UCBVI and QLearningUCB, got {type(learner).__name__}")
 
 

@@ -142,6 +142,24 @@ def _curves(learner, key: tuple, K: int, n_seeds: int, seed: int) -> np.ndarray:
     return np.stack([t.cumulative[_grid(K) - 1] for t in traces])
 
 
+def max_episode_regret(mdp: EpisodicMDP) -> float:
+    """The largest per-episode regret on ``mdp``: ``V*_1(rho) - min_pi V^pi_1(rho)`` (exact,
+    by backward induction with max and with min).
+
+    Examples
+    --------
+    >>> round(max_episode_regret(garnet(S=5, A=2, branching=2, H=5, seed=0)), 3)
+    0.725
+    """
+    high = np.zeros(mdp.S)
+    low = np.zeros(mdp.S)
+    for h in range(mdp.H - 1, -1, -1):
+        R = np.asarray(mdp.R[h], dtype=np.float64)
+        high = (R + mdp.expect(high, h)).max(axis=1)
+        low = (R + mdp.expect(low, h)).min(axis=1)
+    return float(np.asarray(mdp.initial) @ (high - low))
+
+
 def _rate_claim(Y: np.ndarray, grid: np.ndarray, start: float, seed: int):
     """The criterion of every slope check: regret grows at most as K^(1/2), tail and shape."""
     return rate_shape_test(grid, Y, max_slope=0.5, tol=SLOPE_TOL, local_tol=LOCAL_TOL,
@@ -187,8 +205,20 @@ def _slope_outcome(learners, scale: str, seed: int, what: str, plan=None) -> Out
             burn[f"burn-in {key}"] = max(b.episodes, 1)
             Y = _curves(learner, key_mdp, K, n_seeds, seed)
             verdict, fit, local = _rate_claim(Y, grid, b.episodes, seed)
-            verdicts.append(Verdict(verdict.status, f"{key} (burn-in {b.episodes} episodes): "
-                                                    f"{verdict.reason}"))
+            # Diagnostic, not part of the rule: the episodes until the sum of an episode's H
+            # per-stage bonuses drops below the instance's largest per-episode regret.
+            delta_max = max_episode_regret(mdp)
+            late = burn_in(learner, mdp, K, level=delta_max / mdp.H).episodes
+            fitted[f"episode_level_burn_in_episodes[{key}]"] = late
+            text = f"{key} (burn-in {b.episodes} episodes): {verdict.reason}"
+            if verdict.status == "fail":
+                text += (f". Diagnostic: the sum of an episode's {mdp.H} per-stage bonuses "
+                         f"stays above this instance's largest per-episode regret "
+                         f"{delta_max:.3g} until episode ~{late}, and the theorems' additive "
+                         "terms (>= H K here for the paper's constants; none for a scaled "
+                         "bonus) permit a linear phase that long: this fail is against the "
+                         "pre-registered bonus-below-H burn-in rule, not against the theorem")
+            verdicts.append(Verdict(verdict.status, text))
             fitted[f"slope[{key}]"] = fit.slope
             fitted[f"slope_ci_low[{key}]"] = fit.ci_low
             fitted[f"slope_ci_high[{key}]"] = fit.ci_high
@@ -597,15 +627,18 @@ def _optimism_criterion(held: np.ndarray, delta: float, what: str) -> Verdict:
                "passes, a Clopper-Pearson 95% lower end above delta fails, else inconclusive; "
                "60 random MDPs at K = 1000 (quick), 400 at K = 5000 (full), as before this "
                "rule was written; vacuous where every estimate is at its clip (CH: "
-               "(K - 1) H < (7 L)^2). Control: UCBVI-CH with its bonus x0.001 on the same MDPs "
-               "and seeds, same criterion."),
+               "(K - 1) H < (7 L)^2). Control: greedy UCBVI (bonus x1e-9) on the same MDPs "
+               "and seeds, same criterion. (The first control, bonus x0.001, failed optimism in "
+               "only 7 of 60 runs, which 60 runs cannot tell from delta = 0.05; it was replaced "
+               "after that run by the greedy learner, and is still reported.)"),
          source=AZAR_SOURCE, verified=False)
 def ucbvi_optimism(scale: str, seed: int) -> Outcome:
     n_mdps, K = _OPTIMISM_PLAN[check_scale(scale)]
     rng = as_generator(seed)
     ch, bf = UCBVI(bonus="hoeffding"), UCBVI(bonus="bernstein")
-    contrast = UCBVI(bonus="hoeffding", bonus_scale=0.001)
-    held = {name: np.zeros(n_mdps, dtype=bool) for name in ("ch", "bf", "control")}
+    contrast = GREEDY
+    mild = UCBVI(bonus="hoeffding", bonus_scale=0.001)
+    held = {name: np.zeros(n_mdps, dtype=bool) for name in ("ch", "bf", "control", "mild")}
     clipped_ch = np.zeros(n_mdps, dtype=bool)
     seen_unclipped_bf = np.zeros(n_mdps)
     min_gap_bf = np.zeros(n_mdps)
@@ -627,6 +660,7 @@ def ucbvi_optimism(scale: str, seed: int) -> Outcome:
         clip_gap = float((mdp.H - q_star).min())
         seen_unclipped_bf[i] = float(np.mean(gaps < clip_gap - 1e-9 * mdp.H))
         held["control"][i] = bool(contrast.run(mdp, K, run_seed).extras["optimistic"].all())
+        held["mild"][i] = bool(mild.run(mdp, K, run_seed).extras["optimistic"].all())
     verdicts = []
     fitted: dict[str, float] = {
         "clipped_fraction[UCBVI-CH]": float(clipped_ch.mean()),
@@ -650,12 +684,13 @@ def ucbvi_optimism(scale: str, seed: int) -> Outcome:
         bf_verdict = Verdict(bf_verdict.status, f"{bf_verdict.reason}; some estimate below "
                                                 f"its clip H in {unclipped:.0%} of episodes")
     verdicts.append(bf_verdict)
-    control = Control(f"{contrast.label} on the same MDPs",
+    control = Control(f"greedy UCBVI ({contrast.label}) on the same MDPs",
                       _optimism_criterion(held["control"], contrast.delta,
                                           f"{contrast.label}, K = {K}"),
                       {"failure_frequency": float(np.mean(~held["control"]))})
     fitted["failure_frequency[UCBVI-BF]"] = float(np.mean(~held["bf"]))
     fitted[f"failure_frequency[{contrast.label}, control]"] = float(np.mean(~held["control"]))
+    fitted[f"failure_frequency[{mild.label}, for contrast]"] = float(np.mean(~held["mild"]))
     arrays = {f"optimism_held[{name}]": v for name, v in held.items()}
     arrays["min_optimism_gap[UCBVI-BF]"] = min_gap_bf
     arrays["fraction_episodes_unclipped[UCBVI-BF]"] = seen_unclipped_bf
