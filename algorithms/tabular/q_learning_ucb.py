@@ -50,14 +50,38 @@ after the rollout therefore reproduces the online algorithm exactly.
 Constants
 ---------
 The paper proves its theorems for "an absolute constant c" (c1, c2) without a number. The
-defaults here are derived, not the paper's: ``c = 2 sqrt(2)`` is the smallest value for which the
-Azuma-Hoeffding step of Lemma 4.3 holds with iota = log(S A T / p) (the martingale terms are
-bounded by alpha_t^i H, sum_i (alpha_t^i)^2 <= 2H / t by Lemma 4.1, a union bound over the S A T
-tuples gives a deviation <= 2 sqrt(H^3 (iota + log 2) / t) <= 2 sqrt(2) sqrt(H^3 iota / t) when
-S A T / p >= 2, and sum_i alpha_t^i b_i >= c sqrt(H^3 iota / t) by Lemma 4.1(b)).
-``c2 = 4 sqrt(2)`` makes beta_t / 2 cover the same deviation and ``c1 = 4`` makes beta_t / 2 cover
-the leading Freedman term 2 sqrt(H Var iota / t). Any other value is a tuned variant, recorded
-in the metadata (``constants = "tuned"``).
+defaults here are derived in this module, not taken from the paper:
+
+* ``c = 2 sqrt(2)`` (UCB-H) is the constant that the Azuma-Hoeffding step of Lemma 4.3 gives
+  with iota = log(S A T / p). The martingale differences ``alpha_t^i ((P̂ - P) V*)`` are bounded
+  in absolute value by ``alpha_t^i H``; ``sum_i (alpha_t^i)^2 <= 2 H / t`` (Lemma 4.1(b));
+  Azuma-Hoeffding and a union bound over the S A T tuples give a deviation at most
+  ``2 sqrt(H^3 (iota + log 2) / t) <= 2 sqrt(2) sqrt(H^3 iota / t)`` when ``S A T / p >= 2``;
+  and ``sum_i alpha_t^i b_i >= c sqrt(H^3 iota / t)`` (Lemma 4.1(a):
+  ``sum_i alpha_t^i / sqrt(i) >= 1 / sqrt(t)``) covers it for ``c >= 2 sqrt(2)``. It is not
+  the smallest valid value: each difference lies in an interval of length ``alpha_t^i H``, and
+  Hoeffding's inequality in its range form gives the deviation
+  ``sqrt(H^3 (iota + log 2) / t) <= sqrt(2) sqrt(H^3 iota / t)``, so ``c = sqrt(2)`` already
+  suffices; the default keeps the absolute-bound form, a factor 2 more conservative.
+* ``c2 = 4 sqrt(2)`` (UCB-B, Hoeffding branch) makes ``beta_t / 2 = sum_i alpha_t^i b_i`` cover
+  the same deviation (``c2 / 2 = 2 sqrt(2)``).
+* ``c1 = 4`` (UCB-B, Bernstein branch) is derived for the **leading Freedman term only**:
+  ``beta_t / 2 >= 2 sqrt(H Var iota / t)`` with ``W`` in place of the variance. The derivation
+  does not cover the lower-order terms of the Bernstein bonus (the ``+ H`` inside
+  ``W + H`` and the ``sqrt(H^7 S A) iota / t`` term, which pay for using the empirical variance
+  of the learner's ``V_{h+1}`` instead of the variance of ``V*_{h+1}``); their constant is the
+  same c1 by the algorithm's form, not by a derivation.
+
+Lemma 4.1 is quoted as (a) ``1/sqrt(t) <= sum_i alpha_t^i / sqrt(i) <= 2/sqrt(t)``, (b)
+``max_i alpha_t^i <= 2H/t`` and ``sum_i (alpha_t^i)^2 <= 2H/t``, (c)
+``sum_{t>=i} alpha_t^i = 1 + 1/H`` (from shared/references/theory.md section 2.2, where (a) and
+(c) are checked numerically; the lemma's lettering is from memory of the paper, not re-read in
+its text). Any other value of c, c1 or c2 is a tuned variant, recorded in the metadata
+(``constants = "tuned"``). :func:`algorithms.tabular.burn_in` gives, for any constants, the
+episodes until the bonus is below a level, and
+:func:`algorithms.tabular.qlearning_bernstein_branch_visits` the visits after which the
+Bernstein branch of ``beta_t`` is taken (tens of thousands with the defaults unless H, S, A are
+small).
 """
 
 from __future__ import annotations
@@ -91,11 +115,13 @@ from mdptheory.seeding import SeedLike, as_generator
 
 BONUSES = ("hoeffding", "bernstein")
 DEFAULT_C = 2.0 * math.sqrt(2.0)
-"""Derived default of the UCB-Hoeffding constant c (see the module docstring)."""
+"""Default UCB-Hoeffding constant c, derived from Azuma-Hoeffding with absolute bounds (the
+range form gives sqrt(2); see the module docstring)."""
 DEFAULT_C1 = 4.0
-"""Derived default of the UCB-Bernstein constant c1."""
+"""Default UCB-Bernstein constant c1: derived for the leading Freedman term only, not for the
+lower-order terms of the Bernstein bonus (see the module docstring)."""
 DEFAULT_C2 = 4.0 * math.sqrt(2.0)
-"""Derived default of the UCB-Bernstein constant c2."""
+"""Default UCB-Bernstein constant c2 (beta_t / 2 covers the Hoeffding deviation of c)."""
 
 
 def learning_rate(t: int, H: int) -> float:
@@ -116,7 +142,8 @@ def learning_rate_weights(t: int, H: int) -> np.ndarray:
 
     ``alpha_t^0 = prod_{j=1}^t (1 - alpha_j)`` and ``alpha_t^i = alpha_i prod_{j=i+1}^t
     (1 - alpha_j)``; after t visits ``Q = alpha_t^0 H + sum_i alpha_t^i target_i``.
-    Lemma 4.1: for t >= 1 the ``alpha_t^i`` (i >= 1) sum to 1 and ``alpha_t^0 = 0``.
+    By construction (Section 4.1, since alpha_1 = 1): for t >= 1 the ``alpha_t^i`` (i >= 1) sum
+    to 1 and ``alpha_t^0 = 0``.
 
     Examples
     --------
@@ -233,7 +260,8 @@ class QLearningUCB:
     c : float
         UCB-Hoeffding constant; default ``2 sqrt(2)`` (derived, see the module docstring).
     c1, c2 : float
-        UCB-Bernstein constants; defaults 4 and ``4 sqrt(2)`` (derived).
+        UCB-Bernstein constants; defaults 4 (derived for the leading Freedman term only) and
+        ``4 sqrt(2)``.
     record_policies : bool
         Keep every executed policy in ``trace.extras["policies"]`` (K, H, S).
 
@@ -270,7 +298,8 @@ class QLearningUCB:
 
     @property
     def constants(self) -> str:
-        """``"derived default"`` or ``"tuned"`` (a named, opt-in choice of c or c1, c2)."""
+        """``"derived default"`` (the module's defaults; for UCB-B, c1 is derived for the
+        leading Freedman term only) or ``"tuned"`` (a named, opt-in choice of c or c1, c2)."""
         if self.bonus == "hoeffding":
             default = self.c == DEFAULT_C
         else:
