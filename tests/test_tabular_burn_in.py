@@ -162,3 +162,14 @@ def test_the_bonus_is_at_its_clip_during_the_ch_burn_in():
 
     clip_gap = float((mdp.H - backward_induction(mdp).q).min())
     np.testing.assert_allclose(trace.extras["optimism_gap"], clip_gap, atol=1e-12)
+
+
+def test_docstring_examples_run():
+    import doctest
+    import importlib
+
+    # The package exports the function burn_in, which hides the submodule of the same name.
+    for name in ("algorithms.tabular.burn_in", "proofs_check.theorems.tabular"):
+        module = importlib.import_module(name)
+        failures, tried = doctest.testmod(module)
+        assert tried > 0 and failures == 0, name
