@@ -14,7 +14,7 @@ Run from the project root: ``python docs/make_online_figures.py`` (about a minut
 
 * ``docs/figures/check_<id>.png``: the report figures of the registered checks
   ``auer2002-ucb1-logarithmic-regret``, ``lai-robbins-ratio-thompson-klucb`` and
-  ``azar2017-ucbvi-regret-slope`` at quick scale, seed 0, as ``mdptheory check`` draws them;
+  ``jin2018-qlearning-ucbh-regret-slope`` at quick scale, seed 0, as ``mdptheory check`` draws them;
 
 and prints the final regrets with their 95% intervals, which the pages quote. The runs are
 those of ``mdptheory run`` (:func:`mdptheory.experiment.run_seeds`, seeds spawned from root
@@ -162,7 +162,7 @@ def tabular_figure(seeds: int, jobs: int) -> None:
 
 
 CHECKS = ("auer2002-ucb1-logarithmic-regret", "lai-robbins-ratio-thompson-klucb",
-          "azar2017-ucbvi-regret-slope")
+          "jin2018-qlearning-ucbh-regret-slope")
 
 
 def check_figures(seeds: int, jobs: int) -> None:
