@@ -193,12 +193,25 @@ def brute_force_static_cvar(mdp: EpisodicMDP, alpha: float, markov: bool = False
     return float(cvar_sup_form(ret, prob, alpha).max()), n_policies
 
 
+def icvar_evaluate_sup_form(mdp: EpisodicMDP, pi: np.ndarray, alpha: float) -> np.ndarray:
+    """Iterated-CVaR values ``V^pi`` (H + 1, S) of a deterministic policy by the plain recursion
+    of eq. (i) with :func:`cvar_sup_form`: no code shared with :mod:`mdptheory.risk`."""
+    V = np.zeros((mdp.H + 1, mdp.S))
+    states = np.arange(mdp.S)
+    for h in range(mdp.H - 1, -1, -1):
+        rows = mdp.transition(h)[states, pi[h]]                  # (S, S')
+        risk = cvar_sup_form(np.broadcast_to(V[h + 1], rows.shape), rows, alpha)
+        V[h] = mdp.R[h, states, pi[h]] + risk
+    return V[:-1]
+
+
 def brute_force_icvar(mdp: EpisodicMDP, alpha: float) -> float:
-    """Best ``rho @ V^pi_0`` over every deterministic Markov policy (iterated CVaR, eq. (i))."""
+    """Best ``rho @ V^pi_0`` over every deterministic Markov policy (iterated CVaR, eq. (i)),
+    each policy evaluated by :func:`icvar_evaluate_sup_form`."""
     best = -np.inf
     for flat in itertools.product(range(mdp.A), repeat=mdp.H * mdp.S):
         pi = np.array(flat, dtype=np.int64).reshape(mdp.H, mdp.S)
-        best = max(best, float(mdp.initial @ icvar_evaluate(mdp, pi, alpha)[0]))
+        best = max(best, float(mdp.initial @ icvar_evaluate_sup_form(mdp, pi, alpha)[0]))
     return best
 
 
@@ -235,7 +248,15 @@ _CVAR_PLAN = {"quick": 500, "full": 5000}
                "its mean (sorting-based CVaR of mdptheory.risk, random distributions with ties "
                "and zero probabilities), to 1e-12 relative.",
          formula="CVaR^1(X) = E[X]",
-         tags=("risk", "cvar", "exact"))
+         tags=("risk", "cvar", "exact"),
+         kind="exact",
+         rule="CVaR^1 against the mean v @ p computed here (no CVaR code); tolerance 1e-12 "
+              "relative to 1 + max|v|, a few ulps of the sums involved.",
+         source="Du et al. (arXiv:2206.02678) section 3, the lower-tail definition sup_x {x - E[(x "
+                "- X)^+] / alpha} and 'alpha = 1 gives the mean', recorded in docs/theory.md 6.1 "
+                "with the tag [V: Du et al. text]. Rockafellar and Uryasev (2000) not read for "
+                "this check.",
+         verified=True)
 def cvar_alpha_one_is_mean(scale: str, seed: int) -> Outcome:
     rng = as_generator(seed)
     n = _CVAR_PLAN[check_scale(scale)]
@@ -258,7 +279,15 @@ def cvar_alpha_one_is_mean(scale: str, seed: int) -> Outcome:
                "alpha including every cumulative-probability kink.",
          formula="alpha <= alpha' => CVaR^alpha <= CVaR^alpha'; CVaR^alpha = min supp X for "
                  "alpha <= Pr(X = min supp X)",
-         tags=("risk", "cvar", "exact"))
+         tags=("risk", "cvar", "exact"),
+         kind="exact",
+         rule="Oracles: the smallest atom of positive probability (found here) and monotonicity on "
+              "a grid that includes every cumulative-probability kink; decreases up to 1e-12 "
+              "relative (rounding) allowed, the limit must hold exactly.",
+         source="docs/theory.md 6.1 ('alpha -> 0 gives min X', tag [V: Du et al. text]); "
+                "monotonicity in alpha follows from the sup form. Rockafellar and Uryasev (2000) "
+                "not read for this check.",
+         verified=True)
 def cvar_monotone_in_alpha(scale: str, seed: int) -> Outcome:
     rng = as_generator(seed)
     n = _CVAR_PLAN[check_scale(scale)] // 5
@@ -302,7 +331,16 @@ _LP_PLAN = {"quick": 12, "full": 100}
                "to 1e-9, on random distributions and risk levels.",
          formula="sum_i q_i v_(i) = max_{x, z >= 0, z >= x - v} x - (1/alpha) p @ z "
                  "= max_j v_j - (1/alpha) sum_i p_i (v_j - v_i)^+",
-         tags=("risk", "cvar", "exact", "lp"))
+         tags=("risk", "cvar", "exact", "lp"),
+         kind="exact",
+         rule="Oracles: the Rockafellar-Uryasev LP solved by cvxpy/Clarabel and the sup form over "
+              "atoms written in this module (no sorting); tolerance 1e-9 absolute for the LP "
+              "(interior-point solver accuracy, fixed with the first version of this check), and "
+              "the same bound for the two exact formulas.",
+         source="Rockafellar and Uryasev (2000), Theorem 1 (the minimisation formula), in the "
+                "reward form of docs/theory.md 6.1 ([V: Du et al. text] for the definition; [M; N] "
+                "for the sorting and LP forms). The 2000 paper itself not read for this check.",
+         verified=False)
 def cvar_sort_equals_lp(scale: str, seed: int) -> Outcome:
     rng = as_generator(seed)
     n = _LP_PLAN[check_scale(scale)]
@@ -331,7 +369,14 @@ def cvar_sort_equals_lp(scale: str, seed: int) -> Outcome:
                "CVaR(Vbar) - CVaR(V) <= beta^{alpha,V} @ (Vbar - V), to 1e-12; also "
                "CVaR(Vbar) >= CVaR(V) (monotonicity).",
          formula="CVaR^alpha_p(Vbar) - CVaR^alpha_p(V) <= beta^{alpha,V}(.|s,a)^T (Vbar - V)",
-         tags=("risk", "cvar", "icvar", "exact"))
+         tags=("risk", "cvar", "icvar", "exact"),
+         kind="exact",
+         rule="The left side is computed with the sup form written in this module, independent of "
+              "the library's sorting code whose weights beta give the right side; tolerance 1e-12 "
+              "(rounding).",
+         source="Du et al. (arXiv:2206.02678), eq. (3), recorded in docs/theory.md 6.2 with the "
+                "tag [V; N].",
+         verified=True)
 def du_eq3(scale: str, seed: int) -> Outcome:
     rng = as_generator(seed)
     n = _CVAR_PLAN[check_scale(scale)] * 2
@@ -341,7 +386,8 @@ def du_eq3(scale: str, seed: int) -> Outcome:
         v, p = random_distribution(rng)
         shift = rng.random(v.shape[0]) * (rng.random(v.shape[0]) < 0.7)
         alpha = float(rng.uniform(0.01, 1.0))
-        lhs = cvar(v + shift, p, alpha) - cvar(v, p, alpha)
+        # Left side by the sup form of this module, right side by the library's weights.
+        lhs = float(cvar_sup_form(v + shift, p, alpha) - cvar_sup_form(v, p, alpha))
         rhs = float(cvar_weights(v, p, alpha) @ shift)
         slack[i] = lhs - rhs
         monotone[i] = lhs
@@ -371,7 +417,14 @@ _DP_PLAN = {"quick": 60, "full": 400}
                "probability; random MDPs with S <= 5, A <= 3, H <= 5.",
          formula="V^{alpha=1}_ICVaR = V*_mean; alpha <= min_{p > 0} p => V^alpha_ICVaR = "
                  "V_worst-path; alpha <= alpha' => V^alpha <= V^alpha'",
-         tags=("risk", "icvar", "exact"))
+         tags=("risk", "icvar", "exact"),
+         kind="exact",
+         rule="Oracles: risk-neutral backward induction (mdptheory.planning, no CVaR code) at "
+              "alpha = 1 and the worst-path DP below the smallest positive transition probability; "
+              "tolerance 1e-12 (rounding), the worst-path limit exact.",
+         source="Du et al. (arXiv:2206.02678) eqs. (i), (ii) and section 3 (alpha = 1 risk "
+                "neutral, alpha -> 0 worst path), recorded in docs/theory.md 6.2 with the tag [V].",
+         verified=True)
 def icvar_limits(scale: str, seed: int) -> Outcome:
     rng = as_generator(seed)
     n = _DP_PLAN[check_scale(scale)]
@@ -417,7 +470,15 @@ _BRUTE_PLAN = {"quick": 40, "full": 300}
                "Markov policy (brute force), and its greedy policy's evaluated value equals "
                "the DP value; random tiny MDPs, alpha in {0.05, 0.2, 0.5, 1}.",
          formula="rho @ V*_1 = max_pi rho @ V^pi_1 (to 1e-12)",
-         tags=("risk", "icvar", "exact", "brute-force"))
+         tags=("risk", "icvar", "exact", "brute-force"),
+         kind="exact",
+         rule="Oracle: brute force over every deterministic Markov policy, each evaluated by a "
+              "plain recursion with the sup form written in this module (icvar_evaluate_sup_form), "
+              "sharing no code with the DP; tolerance 1e-12 (rounding).",
+         source="Du et al. (arXiv:2206.02678) eqs. (i), (ii), recorded in docs/theory.md 6.2 with "
+                "the tag [V]; existence of a deterministic Markov optimum from Chu and Zhang "
+                "(2014), not read.",
+         verified=True)
 def icvar_dp_optimal(scale: str, seed: int) -> Outcome:
     rng = as_generator(seed)
     n = _BRUTE_PLAN[check_scale(scale)]
@@ -444,7 +505,14 @@ def icvar_dp_optimal(scale: str, seed: int) -> Outcome:
                "s_n equals 0.6 (eta/alpha)(H - n) whenever eta < alpha (n-1) / (3 (H - n)); "
                "a grid over n, A, H, alpha, eta.",
          formula="V*_1(s_1) - V^bad_1(s_1) = 0.6 eta (H - n) / alpha",
-         tags=("risk", "icvar", "lower-bound", "exact"))
+         tags=("risk", "icvar", "lower-bound", "exact"),
+         kind="exact",
+         rule="Oracle: the closed form 0.6 (eta/alpha)(H - n), against the exact DP gap; tolerance "
+              "1e-9 relative to the largest gap (rounding over H <= 80 stages).",
+         source="Instance: Du et al. (arXiv:2206.02678) Figure 1, docs/theory.md 6.3 [V for the "
+                "construction]; the gap formula and its condition are derived in docs/risk.md ([D; "
+                "N]), not stated in the paper.",
+         verified=False)
 def h8_exact_gap(scale: str, seed: int) -> Outcome:
     check_scale(scale)
     rng = as_generator(seed)
@@ -515,7 +583,15 @@ _STATIC_PLAN = {"quick": 25, "full": 200}
                "(deterministic, and randomised at the one decision that matters).",
          formula="max_x {x - (1/alpha) min_pi E[(x - G^pi)^+]} = max_{pi history-dependent} "
                  "CVaR^alpha(G^pi) > max_{pi Markov} CVaR^alpha(G^pi) (lucky start, alpha=0.6)",
-         tags=("risk", "static-cvar", "exact", "brute-force"))
+         tags=("risk", "static-cvar", "exact", "brute-force"),
+         kind="exact",
+         rule="Oracle: brute force over every deterministic history-dependent policy (and Markov "
+              "policy for the lucky start) with the sup form, written in this module; tolerance "
+              "1e-12; the lucky-start margin must exceed 1e-6.",
+         source="Bauerle and Ott (2011), Theorem 3.3 (augmentation with the accumulated reward), "
+                "as summarised in docs/theory.md 6.2 (a one-line mention); the paper's text not "
+                "read for this check.",
+         verified=False)
 def static_cvar_augmentation(scale: str, seed: int) -> Outcome:
     rng = as_generator(seed)
     n = _STATIC_PLAN[check_scale(scale)]
@@ -578,7 +654,14 @@ def static_cvar_augmentation(scale: str, seed: int) -> Outcome:
                "grid-projected distribution keeps the mean to 1e-12; random MDPs with "
                "deterministic or Bernoulli rewards and deterministic or stochastic policies.",
          formula="E[Z^pi] = rho @ V^pi_1; E[Proj_z Z^pi] = rho @ V^pi_1",
-         tags=("risk", "distributional", "exact"))
+         tags=("risk", "distributional", "exact"),
+         kind="exact",
+         rule="Oracle: risk-neutral policy evaluation (mdptheory.evaluation.evaluate, no "
+              "distribution code); tolerance 1e-12 (rounding).",
+         source="Bellemare, Dabney, Munos (ICML 2017), the distributional Bellman operator and the "
+                "categorical projection; not recorded in docs/theory.md and not read for this "
+                "check.",
+         verified=False)
 def exact_return_distribution_mean(scale: str, seed: int) -> Outcome:
     from mdptheory.evaluation import evaluate
 
@@ -996,11 +1079,16 @@ def icvar_rm_optimism(scale: str, seed: int) -> Outcome:
 __all__ = [
     "brute_force_icvar",
     "brute_force_static_cvar",
+    "control_h8",
     "cvar_sup_form",
     "du2023_hard_instance",
     "h8_gap_formula",
+    "icvar_evaluate_sup_form",
+    "informative_budget",
     "lucky_start_instance",
     "min_visitation_witness",
     "random_distribution",
     "random_tiny_mdp",
+    "replay_icvar_rm",
+    "slope_grid",
 ]

@@ -162,7 +162,9 @@ def icvar_lower_bound_order(scale: str, seed: int) -> Outcome:
                 regret[i, j] = learner.run(instances[optimal[i]], int(k), child).cumulative[-1]
         verdict, fit, local = lower_bound_criterion(label, K, regret, seed)
         k_max = int(K[-1])
-        if clipped_at_bandit_state(learner, k_max):
+        clipped = clipped_at_bandit_state(learner, k_max)
+        fitted[f"clipped_at_bandit_state[{label}]"] = float(clipped)
+        if clipped:
             S = N_CHAIN + 3
             n_star = bonus_below_h_visits(HORIZON, k_max, S, ACTIONS, learner.alpha,
                                           learner.delta, learner.bonus_scale)
