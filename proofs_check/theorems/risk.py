@@ -208,6 +208,17 @@ def icvar_evaluate_sup_form(mdp: EpisodicMDP, pi: np.ndarray, alpha: float) -> n
     return V[:-1]
 
 
+def worst_path_values(mdp: EpisodicMDP) -> np.ndarray:
+    """Optimal worst-path values (H, S): ``max_a r + min over the support of V_{h+1}`` (Du et
+    al., eq. (2)), a plain recursion sharing no code with :mod:`mdptheory.risk`."""
+    V = np.zeros((mdp.H + 1, mdp.S))
+    for h in range(mdp.H - 1, -1, -1):
+        support = mdp.transition(h) > 0                           # (S, A, S')
+        worst = np.where(support, V[h + 1][None, None, :], np.inf).min(axis=2)
+        V[h] = (mdp.R[h] + worst).max(axis=1)
+    return V[:-1]
+
+
 def brute_force_icvar(mdp: EpisodicMDP, alpha: float) -> float:
     """Best ``rho @ V^pi_0`` over every deterministic Markov policy (iterated CVaR, eq. (i)),
     each policy evaluated by :func:`icvar_evaluate_sup_form`."""
@@ -423,8 +434,10 @@ _DP_PLAN = {"quick": 60, "full": 400}
          tags=("risk", "icvar", "exact"),
          kind="exact",
          rule="Oracles: risk-neutral backward induction (mdptheory.planning, no CVaR code) at "
-              "alpha = 1 and the worst-path DP below the smallest positive transition probability; "
-              "tolerance 1e-12 (rounding), the worst-path limit exact.",
+              "alpha = 1 and the worst-path recursion written in this module "
+              "(worst_path_values, also compared with the library's) below the smallest "
+              "positive transition probability; tolerance 1e-12 (rounding), the worst-path "
+              "limit exact.",
          source="Du et al. (arXiv:2206.02678) eqs. (i), (ii) and section 3 (alpha = 1 risk "
                 "neutral, alpha -> 0 worst path), recorded in docs/theory.md 6.2 with the tag [V].",
          verified=True)
@@ -440,9 +453,10 @@ def icvar_limits(scale: str, seed: int) -> Outcome:
         err_one[i] = float(np.abs(icvar_backward_induction(mdp, 1.0).values - mean).max())
         P = mdp.dense_P()
         p_min = float(P[P > 0].min())
-        worst = worst_path_backward_induction(mdp).values
-        err_zero[i] = max(float(np.abs(icvar_backward_induction(mdp, a).values - worst).max())
-                          for a in (p_min, p_min / 3))
+        worst = worst_path_values(mdp)
+        err_zero_lib = float(np.abs(worst_path_backward_induction(mdp).values - worst).max())
+        err_zero[i] = max([float(np.abs(icvar_backward_induction(mdp, a).values - worst).max())
+                           for a in (p_min, p_min / 3)] + [err_zero_lib])
         start = np.array([mdp.initial @ icvar_backward_induction(mdp, a).values[0]
                           for a in alphas])
         drop[i] = float(np.max(start[:-1] - start[1:], initial=0.0))
@@ -1094,4 +1108,5 @@ __all__ = [
     "random_tiny_mdp",
     "replay_icvar_rm",
     "slope_grid",
+    "worst_path_values",
 ]
