@@ -15,9 +15,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from algorithms.registry import make_learner
-from algorithms.risk import LEARNERS, ICVaRRM, icvar_rm_log_factor, icvar_rm_regret_bound
+from algorithms.risk import (
+    LEARNERS,
+    ICVaRRM,
+    bonus_below_h_visits,
+    burn_in,
+    icvar_rm_log_factor,
+    icvar_rm_regret_bound,
+)
 from mdptheory import EpisodicMDP
-from proofs_check.harness import registered, run_check
+from proofs_check.harness import run_check
 
 PROPERTY = settings(max_examples=10, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -197,10 +204,95 @@ class TestRun:
             learner.run(random_mdp(0), 0, 0)
 
 
-LEARNER_CHECKS = [t.id for t in registered("risk") if {"regret", "optimism"} & set(t.tags)]
+class TestBurnIn:
+    def test_documented_values(self):
+        # L = log(1e5 * 5 * 5 * 2 / 0.01) = 20.03, n* = floor(L / 0.09) + 1 = 223.
+        assert bonus_below_h_visits(5, 100_000, 5, 2, 0.3) == 223
+        assert burn_in(5, 2, 5, 100_000, 0.3) == 2230
+        assert burn_in(5, 2, 5, 100_000, 0.3, bonus_scale=0.0) == 10
+
+    @pytest.mark.parametrize("alpha, scale", [(0.3, 1.0), (0.05, 0.3), (1.0, 0.01), (0.7, 2.0)])
+    def test_bonus_drops_below_h_exactly_at_n_star(self, alpha, scale):
+        S, A, H, K, delta = 4, 3, 6, 5000, 0.05
+        n_star = bonus_below_h_visits(H, K, S, A, alpha, delta, scale)
+        L = icvar_rm_log_factor(S, A, H, K, delta)
+
+        def bonus(n):
+            return scale * H / alpha * math.sqrt(L / n)
+
+        assert bonus(n_star) < H
+        if n_star > 1:
+            assert bonus(n_star - 1) >= H
+        assert burn_in(S, A, H, K, alpha, delta, scale) == S * A * n_star
+
+    def test_monotone_in_the_bonus_scale_and_alpha(self):
+        scales = [burn_in(5, 2, 5, 10_000, 0.3, bonus_scale=c) for c in (0.01, 0.1, 1.0, 3.0)]
+        assert scales == sorted(scales)
+        alphas = [burn_in(5, 2, 5, 10_000, a) for a in (1.0, 0.5, 0.1)]
+        assert alphas == sorted(alphas)
+
+    @pytest.mark.parametrize("kwargs, match", [
+        ({"bonus_scale": -0.1}, "bonus_scale"),
+        ({"alpha": 0.0}, "alpha"),
+        ({"delta": 1.0}, "delta"),
+        ({"K": 0}, "K must be an int"),
+        ({"S": 2.5}, "S must be an int"),
+    ])
+    def test_bad_input(self, kwargs, match):
+        args = {"S": 2, "A": 2, "H": 3, "K": 100, "alpha": 0.5} | kwargs
+        with pytest.raises(ValueError, match=match):
+            burn_in(**args)
+
+    def test_greedy_variant(self):
+        greedy = ICVaRRM(alpha=0.3, bonus_scale=0.0)
+        assert greedy.variant == "greedy" and greedy.label.endswith("x0")
+        trace = greedy.run(random_mdp(4), 20, 0)
+        assert trace.metadata["bonus_variant"] == "greedy"
 
 
-@pytest.mark.parametrize("check_id", LEARNER_CHECKS)
-def test_registered_check_passes_at_quick_scale(check_id):
-    result = run_check(check_id, "quick", seed=0, raise_errors=True)
+def _controls_rejected(result):
+    assert result.controls, "a statistical check must run a negative control"
+    assert all(c.rejected for c in result.controls), [c.record() for c in result.controls]
+
+
+def test_slope_check_judges_local_slopes_after_the_burn_in():
+    result = run_check("du2023-icvar-rm-regret-slope", "quick", seed=0, raise_errors=True)
+    _controls_rejected(result)
+    fitted = result.evidence.fitted
+    # Every scale of the grid ends its burn-in before K/10 at quick scale, so all are judged.
+    assert "vacuous" not in result.verdict.reason
+    assert fitted["burn_in[c=1]"] == burn_in(5, 2, 5, 100_000, 0.3)
+    # The paper bonus bends: its tail slope is below 1/2, but the half-decade window right
+    # after its burn-in still has a local slope above 1/2 + 0.1, which the criterion sees.
+    assert fitted["slope_ci_high[c=1]"] <= 0.55
+    assert fitted["max_local_ci_low_after_burn_in[c=1]"] > 0.6
+    assert result.status == "fail", result.verdict.reason
+    assert result.controls[0].measured["slope_ci_low"] > 0.9     # greedy on H8: linear
+    assert result.evidence.local_slopes and result.evidence.burn_in
+
+
+def test_theorem1_order_is_vacuous_at_quick_scale():
+    result = run_check("du2023-icvar-rm-theorem1-order", "quick", seed=0, raise_errors=True)
+    _controls_rejected(result)
+    assert result.status == "vacuous", result.verdict.reason
+    assert result.evidence.fitted["bound_over_HK"] > 1
+    assert result.evidence.fitted["informative_from_K"] > 100_000
+
+
+def test_optimism_reports_the_clipped_fraction_and_rejects_greedy():
+    result = run_check("du2023-icvar-rm-optimism", "quick", seed=0, raise_errors=True)
+    _controls_rejected(result)
     assert result.status == "pass", result.verdict.reason
+    fitted = result.evidence.fitted
+    assert 0.0 < fitted["clipped_fraction"] < 1.0
+    assert fitted["max_replay_error"] <= 1e-9       # the replay is the learner's own run
+
+
+def test_replay_reproduces_the_learner():
+    from proofs_check.theorems.risk import replay_icvar_rm
+
+    mdp = random_mdp(9, S=3, A=2, H=3)
+    trace = ICVaRRM(alpha=0.4, bonus_scale=0.3).run(mdp, 60, 11)
+    gaps, clipped = replay_icvar_rm(mdp, 0.4, 0.05, 60, 11, bonus_scale=0.3)
+    np.testing.assert_allclose(gaps, trace.extras["optimism_gap"], rtol=0, atol=1e-12)
+    assert clipped[0] == 1.0 and clipped[-1] < 1.0

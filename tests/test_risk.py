@@ -36,7 +36,11 @@ from mdptheory.risk import (
 )
 from proofs_check.harness import registered, run_check
 from proofs_check.strategies import episodic_mdps
-from proofs_check.theorems.risk import brute_force_static_cvar, lucky_start_instance
+from proofs_check.theorems.risk import (
+    brute_force_static_cvar,
+    lucky_start_instance,
+    random_tiny_mdp,
+)
 
 PROPERTY = settings(max_examples=30, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -450,3 +454,21 @@ CORE_CHECKS = [t.id for t in registered("risk") if not LEARNER_TAGS & set(t.tags
 def test_registered_check_passes_at_quick_scale(check_id):
     result = run_check(check_id, "quick", seed=0, raise_errors=True)
     assert result.status == "pass", result.verdict.reason
+    assert result.theorem.kind == "exact" and result.theorem.source and result.theorem.rule
+
+
+def test_every_risk_check_declares_kind_and_source():
+    for t in registered("risk"):
+        assert t.kind is not None and t.source.strip() and t.rule.strip(), t.id
+
+
+def test_brute_force_icvar_evaluation_is_independent_and_exact():
+    from proofs_check.theorems.risk import icvar_evaluate_sup_form
+
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        mdp = random_tiny_mdp(rng)
+        alpha = float(rng.uniform(0.05, 1.0))
+        pi = rng.integers(0, mdp.A, size=(mdp.H, mdp.S))
+        np.testing.assert_allclose(icvar_evaluate_sup_form(mdp, pi, alpha),
+                                   icvar_evaluate(mdp, pi, alpha), rtol=0, atol=1e-12)

@@ -3,14 +3,18 @@
 * :class:`ICVaRRM` (Du, Wang, Huang, ICLR 2023): optimistic iterated-CVaR value iteration;
   its regret is measured against the exact iterated-CVaR optimum
   (:func:`mdptheory.risk.icvar_backward_induction`).
+* :func:`burn_in` (and :func:`bonus_below_h_visits`): ICVaR-RM's burn-in in episodes, from its
+  bonus formula alone, to compute before a run.
 
 Each learner is a frozen dataclass of hyperparameters whose ``run(model, budget, seed)`` is one
 compiled call returning a :class:`~mdptheory.regret.RegretTrace`. ``LEARNERS`` names them for
 ``mdptheory run``.
 """
 
+from algorithms.risk.burn_in import bonus_below_h_visits, burn_in
 from algorithms.risk.icvar_rm import ICVaRRM, icvar_rm_log_factor, icvar_rm_regret_bound
 
 LEARNERS = {"icvar-rm": ICVaRRM}
 
-__all__ = ["LEARNERS", "ICVaRRM", "icvar_rm_log_factor", "icvar_rm_regret_bound"]
+__all__ = ["LEARNERS", "ICVaRRM", "bonus_below_h_visits", "burn_in", "icvar_rm_log_factor",
+           "icvar_rm_regret_bound"]

@@ -71,7 +71,6 @@ from algorithms.tabular._common import (
     check_budget,
     check_episodic_model,
     check_open_unit,
-    check_positive,
     chunk_length,
     clock,
     optimism_gap,
@@ -230,7 +229,8 @@ class ICVaRRM:
         Confidence parameter in (0, 1); Theorem 1 holds with probability ``1 - delta``.
     bonus_scale : float
         Multiplier of the bonus ``(H/alpha) sqrt(L/n)``. 1.0 (default) is the paper's bonus;
-        any other value is the named ``"scaled"`` variant, without the paper's guarantee.
+        any other value is the named ``"scaled"`` variant, without the paper's guarantee; 0 is
+        the greedy learner (an unvisited pair still sits at the clip H), a negative control.
     record_policies : bool
         Keep every executed policy in ``trace.extras["policies"]`` (K, H, S); for small runs.
 
@@ -264,11 +264,17 @@ class ICVaRRM:
     def __post_init__(self) -> None:
         check_alpha(self.alpha)
         check_open_unit(self.delta, "delta")
-        check_positive(self.bonus_scale, "bonus_scale")
+        scale = float(self.bonus_scale)
+        if not (math.isfinite(scale) and scale >= 0.0):
+            raise ValueError(f"bonus_scale must be a finite number >= 0, got "
+                             f"{self.bonus_scale!r}")
 
     @property
     def variant(self) -> str:
-        """``"paper"`` for the paper's bonus, ``"scaled"`` for the opt-in scaled variant."""
+        """``"paper"`` for the paper's bonus, ``"scaled"`` for the opt-in scaled variant,
+        ``"greedy"`` for bonus 0 (a negative control: no exploration beyond one visit)."""
+        if self.bonus_scale == 0.0:
+            return "greedy"
         return "paper" if self.bonus_scale == 1.0 else "scaled"
 
     @property
