@@ -38,11 +38,11 @@ __all__ = [
     "LSVIUCB",
     "PAPER_C",
     "RareSwitchLSVIUCB",
+    "burn_in",
     "lsvi_ucb_beta",
     "lsvi_ucb_iota",
     "lsvi_ucb_regret_bound",
     "max_rare_switches",
-    "burn_in",
     "nonvacuous_episodes",
     "sherman_morrison_update",
 ]
