@@ -13,11 +13,16 @@ Instances and the bonus scaling
   unspecified absolute constant. With c = 1 the bonus is d H sqrt(iota) ~ 84 on the quick
   instance (H = 5), so Q stays clipped at H until a feature direction has been seen about
   (beta / H)^2 = d^2 iota ~ 280 times, and regret is linear over every affordable K: that is
-  the failure-mode check ``jin2020-lsvi-ucb-paper-beta-burn-in``. The rate checks therefore use
-  the named scaled variant ``c = 0.1`` (:data:`RATE_C`), recorded in the traces' metadata. A
-  sweep of c (docs/lsvi_ucb.md) shows the trade-off: c = 0.3 is still in its burn-in at
-  K = 2e4 (slope ~0.8), c = 0.01 is nearly greedy (regret almost flat, as for LSVI without
-  bonus on these easy instances); c = 0.1 shows a sub-sqrt slope after a visible burn-in.
+  the failure-mode check ``jin2020-lsvi-ucb-paper-beta-burn-in``.
+* Pre-registration: the rate checks run the fixed grid :data:`C_GRID` = (1, 0.3, 0.1, 0.03,
+  0.01) and judge a c only when its burn-in from the bonus formula alone
+  (:func:`algorithms.linear.burn_in`, ``until="regret"``: d (4 beta^2 - lambda) episodes)
+  ends before :data:`BURN_IN_FRACTION` of K; the other c are reported ``vacuous``. Local slopes
+  on half-decades after the burn-in must agree with the claim as well as the tail fit.
+* Controls: greedy LSVI (c = 0) on river swim written as a linear MDP (linear regret), the
+  no-learning bonus c = 30 (Q never leaves the clip), the smallest c of the grid for the
+  failure mode, the oracle pi* for the lower bound, the worst policy for the misspecification
+  bound, greedy LSVI for optimism.
 * Theorem 3.1's bound C sqrt(d^3 H^3 T iota^2) (C = 1) drops below the trivial H K only once
   K >= C^2 d^3 H^2 iota^2 (:func:`algorithms.linear.nonvacuous_episodes`), about 6.4e5 episodes
   on the quick instance.
