@@ -5,9 +5,11 @@
 
 Each is a frozen dataclass of hyperparameters whose ``run(model, budget, seed)`` is one compiled
 call returning a :class:`~mdptheory.regret.RegretTrace`. ``LEARNERS`` maps the command-line names
-used by ``mdptheory run`` to the classes.
+used by ``mdptheory run`` to the classes. :func:`burn_in` gives the episodes before the bonus
+stops saturating, from the bonus formula alone (compute it before a run).
 """
 
+from algorithms.linear.burn_in import burn_in
 from algorithms.linear.lsvi_ucb import (
     LAMBDA,
     LSVI,
@@ -36,6 +38,7 @@ __all__ = [
     "LSVIUCB",
     "PAPER_C",
     "RareSwitchLSVIUCB",
+    "burn_in",
     "lsvi_ucb_beta",
     "lsvi_ucb_iota",
     "lsvi_ucb_regret_bound",

@@ -14,10 +14,12 @@ Offline learners are fitted on data rather than run online, but each also has
 ``run(model, budget, seed)``: it collects ``budget`` episodes with its default behaviour
 (uniform over actions) and returns a :class:`~mdptheory.regret.ConvergenceTrace` whose ``gap``
 is the exact sub-optimality after ``n = 1..budget`` episodes of data, with the greedy control's
-curve on the same data in ``extras["greedy_gap"]``. ``LEARNERS`` names them for
+curve on the same data in ``extras["greedy_gap"]``. :func:`burn_in` gives the data size before
+the penalty stops saturating, from the penalty formula alone. ``LEARNERS`` names them for
 ``mdptheory run``.
 """
 
+from algorithms.offline.burn_in import burn_in
 from algorithms.offline.datasets import (
     Behaviour,
     Coverage,
@@ -70,6 +72,7 @@ __all__ = [
     "TabularPEVI",
     "TransitionCounts",
     "as_behaviour",
+    "burn_in",
     "collect",
     "coverage",
     "epsilon_optimal_behaviour",
