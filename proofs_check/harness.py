@@ -606,7 +606,13 @@ class Registry:
 def _with_power(theorem: Theorem, verdict: Verdict,
                 controls: tuple[Control, ...]) -> Verdict:
     """``verdict``, or ``fail`` when a control was not rejected or a statistical check ran none:
-    a criterion that cannot tell a violating run from the claim has no power."""
+    a criterion that cannot tell a violating run from the claim has no power.
+
+    A check whose own verdict is ``vacuous`` stays vacuous: its criterion could not have failed
+    at this scale, so its controls cannot be rejected either, and that is what vacuous says.
+    """
+    if verdict.status == "vacuous":
+        return verdict
     missed = [c for c in controls if not c.rejected]
     if missed:
         names = "; ".join(f"{c.name} ({c.verdict.status}: {c.verdict.reason})" for c in missed)

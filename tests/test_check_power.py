@@ -52,9 +52,12 @@ def power_registry() -> Registry:
         return Outcome(Evidence(), judged(seed, 0.5))
 
     @reg.theorem(id="power.vacuous", paper="Toy", claim="bound", formula="R <= B",
-                 kind="exact")
+                 kind="bound", rule=RULE)
     def vac(scale, seed):
-        return Outcome(Evidence(), vacuous_bound(2e4, 1e4, "Theorem 1 at K = 1000"))
+        # A vacuous criterion cannot reject its control either: the check stays vacuous.
+        control = Control("planted", Verdict.vacuous("bound above H K"), {})
+        return Outcome(Evidence(), vacuous_bound(2e4, 1e4, "Theorem 1 at K = 1000"),
+                       (control,))
 
     return reg
 
