@@ -188,10 +188,10 @@ def parse_spec(data: Mapping[str, Any] | str, source: str = "spec") -> SweepSpec
     ... ''')
     >>> spec.seeds, spec.budgets, spec.instances[0].params
     (3, (100,), {'H': 5})
-    >>> parse_spec("seeds = 0")
+    >>> parse_spec({"seeds": 3, "budgets": [0], "instances": [], "learners": []})
     Traceback (most recent call last):
     ...
-    ValueError: spec: seeds: expects a positive int, got 0
+    ValueError: spec: budgets[0]: expects a positive int, got 0
     """
     if isinstance(data, str):
         try:
