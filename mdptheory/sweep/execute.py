@@ -175,6 +175,8 @@ class SweepResult:
 
 
 def _is_saved(folder: Path) -> bool:
+    # Only decides where a repetition is handled: saved ones are loaded here, the others are
+    # dispatched. Either way run_seeds loads what is saved and checks it.
     return (folder / "run.json").exists() and (seed_folder(folder, 0) / "trace.json").exists()
 
 
@@ -253,6 +255,8 @@ def run_sweep(cells: Sequence[BuiltCell], seeds: int, seed: int, out_dir: str | 
     """
     if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
         raise ValueError(f"seeds must be a positive int, got {seeds!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
     if client is None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs == 0
                            or jobs < -1):
         raise ValueError(f"jobs must be a positive int or -1 (every core), got {jobs!r}")
@@ -261,7 +265,8 @@ def run_sweep(cells: Sequence[BuiltCell], seeds: int, seed: int, out_dir: str | 
 
         console = Console(stderr=True)
     start = time.perf_counter()
-    out_dir = Path(out_dir)
+    # Absolute, so that workers on other nodes write to the same (shared) folder.
+    out_dir = Path(out_dir).absolute()
     out_dir.mkdir(parents=True, exist_ok=True)
     # Spawned here, before dispatch: repetition i of every cell has the same child seed.
     children = spawn_seeds(seed, seeds)
@@ -287,8 +292,10 @@ def run_sweep(cells: Sequence[BuiltCell], seeds: int, seed: int, out_dir: str | 
         from mdptheory.distributed import dashboard_link, total_workers
 
         link = dashboard_link(client)
-        backend = f"Dask distributed ({total_workers(client)} workers)"
-        console.print(f"Dask: {client.scheduler.address}, {total_workers(client)} workers"
+        workers = total_workers(client)
+        plural = "s" if workers != 1 else ""
+        backend = f"Dask distributed ({workers} worker{plural})"
+        console.print(f"Dask: {client.scheduler.address}, {workers} worker{plural}"
                       + (f", dashboard {link}" if link else ""), highlight=False,
                       soft_wrap=True)
 
@@ -303,10 +310,15 @@ def run_sweep(cells: Sequence[BuiltCell], seeds: int, seed: int, out_dir: str | 
         remaining[outcome.index] -= 1
 
     with _progress(progress, console) as bar:
-        task = bar.add_task(f"{len(cells)} cells x {seeds} seeds", total=len(cells))
+        task = bar.add_task(f"cells (0/{len(cells) * seeds} runs)", total=len(cells))
+
+        total = len(cells) * seeds
+        done = [0]
 
         def advance(outcome: Outcome) -> None:
             record(outcome)
+            done[0] += 1
+            bar.update(task, description=f"cells ({done[0]}/{total} runs)")
             if remaining[outcome.index] == 0:
                 bar.advance(task)
 

@@ -247,7 +247,7 @@ def _regret_figures(result: SweepResult, folder: Path) -> list[Path]:
         ax.set_ylabel(f"{quantity} (mean, 95% CI)")
         ax.set_title(f"{instance}, K = {budget}", fontsize=10)
         ax.grid(alpha=0.3, which="both")
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=8, loc="upper left")
         fig.tight_layout()
         name = f"regret_{_slug(instance)}" + (f"_{_slug(quantity)}" if len(quantities) > 1
                                               else "")
