@@ -215,6 +215,7 @@ def test_registered_checks_run_in_workers_from_the_command_line(tmp_path, capsys
         assert (a["status"], a["reason"], a["fitted"]) == (b["status"], b["reason"], b["fitted"])
 
 
+@pytest.mark.dask
 def test_results_identical_on_a_dask_local_cluster(dask_local_client, capsys):
     theorems = sorted(REG.registered(), key=lambda t: t.id != "jobs.slow-first")
     serial = runner.run_checks(theorems, "quick", 3, REG, progress=False, jobs=1)

@@ -172,6 +172,15 @@ def test_tiny_sweep_from_the_command_line_writes_the_summary(tmp_path, capsys):
     assert again["cells"] == summary["cells"]
 
 
+def test_dry_run_lists_the_cells_and_runs_nothing(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["sweep", str(EXAMPLE), "--out", str(out), "--dry-run"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 21 and lines[-1].startswith("20 cells x 10 seeds = 200 runs")
+    assert "ucb1-tuned" in lines[3] and "bernoulli_bandit[gap=0.05]" in lines[3]
+    assert not out.exists()
+
+
 def test_resume_reruns_only_missing_repetitions_with_the_same_numbers(tmp_path):
     spec, cells = _cells()
     first = run_sweep(cells, spec.seeds, spec.seed, tmp_path / "a", progress=False)
@@ -211,6 +220,7 @@ def test_local_processes_give_the_in_process_traces(tmp_path):
     assert _assert_same_traces(tmp_path / "one", tmp_path / "two") == 4
 
 
+@pytest.mark.dask
 def test_dask_local_cluster_gives_the_local_traces(tmp_path, dask_local_client):
     spec, cells = _cells()
     local = run_sweep(cells, spec.seeds, spec.seed, tmp_path / "local", progress=False)
@@ -222,6 +232,7 @@ def test_dask_local_cluster_gives_the_local_traces(tmp_path, dask_local_client):
         np.testing.assert_array_equal(a.curves, b.curves)
 
 
+@pytest.mark.dask
 def test_example_spec_runs_small_on_dask_and_locally(tmp_path, dask_local_client):
     text = EXAMPLE.read_text().replace("seeds = 10", "seeds = 2").replace("[2000]", "[30]")
     spec = parse_spec(text)

@@ -3,7 +3,8 @@
 Seeds
 -----
 Repetition ``i`` of every cell is given ``SeedSequence(seed).spawn(seeds)[i]``, spawned here in
-the client before any task is dispatched, and a task draws nothing but from its own seed. A
+the client before any task is dispatched; it is the root seed of the repetition's one-seed
+``run_seeds`` folder (the learner draws from its first child), and a task draws nothing else. A
 result therefore depends on the cell and the repetition only, not on the backend, the number
 of workers or which worker ran it: a sweep on a Dask cluster gives the traces of a local run bit
 for bit (apart from the measured ``episode_time``).

@@ -231,9 +231,12 @@ def _regret_figures(result: SweepResult, folder: Path) -> list[Path]:
     for (instance, quantity), members in groups.items():
         budget = max(r.cell.budget for r in members)
         fig, ax = plt.subplots(figsize=(7, 4.5))
+        smallest = np.inf
         for i, r in enumerate(m for m in members if m.cell.budget == budget):
             curves = r.curves[np.isfinite(r.finals)]
             mean = curves.mean(axis=0)
+            if (mean > 0).any():
+                smallest = min(smallest, float(mean[mean > 0].min()))
             ax.plot(r.grid, mean, color=f"C{i % 10}", label=f"{r.cell.learner_label} "
                                                             f"({curves.shape[0]} seeds)")
             if curves.shape[0] > 1:
@@ -242,7 +245,9 @@ def _regret_figures(result: SweepResult, folder: Path) -> list[Path]:
                 ax.fill_between(r.grid, np.maximum(mean - half, 0), mean + half,
                                 color=f"C{i % 10}", alpha=0.2)
         ax.set_xscale("log")
-        ax.set_yscale("symlog", linthresh=1e-3)
+        # Regrets and gaps are non-negative; zeros stay on the axis with a symlog scale.
+        ax.set_yscale("symlog", linthresh=smallest if np.isfinite(smallest) else 1.0)
+        ax.set_ylim(bottom=0.0)
         ax.set_xlabel("episode K" if "regret" in quantity else "iteration t")
         ax.set_ylabel(f"{quantity} (mean, 95% CI)")
         ax.set_title(f"{instance}, K = {budget}", fontsize=10)
