@@ -316,9 +316,16 @@ def _sweep_command(args: argparse.Namespace) -> int:
         return 0
     backend = (dask_client(args.scheduler, args.dask_local)
                if args.scheduler is not None or args.dask_local is not None else nullcontext())
-    with backend as client:
-        result = run_sweep(cells, spec.seeds, spec.seed, out, jobs=args.jobs, client=client,
-                           progress=not args.no_progress)
+    try:
+        with backend as client:
+            result = run_sweep(cells, spec.seeds, spec.seed, out, jobs=args.jobs,
+                               client=client, progress=not args.no_progress)
+    except KeyboardInterrupt:
+        saved = sum(1 for built in cells for _ in
+                    (out / built.cell.folder_name(spec.seed)).glob("rep_*/seed_*/trace.json"))
+        print(f"mdptheory sweep: interrupted; {saved} of {len(cells) * spec.seeds} runs are "
+              f"saved in {out}: rerun the command to resume", file=sys.stderr)
+        return 130
     rows = summarise_sweep(result)
     command = shlex.join(["mdptheory", *sys.argv[1:]])
     paths = write_summary(result, rows, spec=spec.to_dict(), command=command)

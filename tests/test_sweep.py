@@ -91,6 +91,14 @@ def test_example_spec_parses_into_five_learners_on_four_instances():
     assert len({c.cell.folder_name(spec.seed) for c in cells}) == 20
 
 
+def test_docs_page_shows_the_example_spec_as_committed():
+    page = (ROOT / "docs" / "sweeps.md").read_text()
+    block = page.split("```toml\n", 1)[1].split("```", 1)[0]
+    assert block.strip() in EXAMPLE.read_text()
+    assert "sweeps.md" in (ROOT / "mkdocs.yml").read_text()
+    assert "mdptheory sweep" in (ROOT / "README.md").read_text()
+
+
 def test_cells_expand_grids_and_respect_instance_restrictions():
     _, cells = _cells()
     labels = [(c.cell.learner_label, c.cell.instance_label) for c in cells]

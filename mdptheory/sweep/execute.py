@@ -290,10 +290,10 @@ def run_sweep(cells: Sequence[BuiltCell], seeds: int, seed: int, out_dir: str | 
         f"{jobs if jobs > 0 else os.cpu_count()} local processes" if client is None
         else "Dask distributed")
     if client is not None:
-        from mdptheory.distributed import dashboard_link, total_workers
+        from mdptheory.distributed import dashboard_link
 
         link = dashboard_link(client)
-        workers = total_workers(client)
+        workers = sum(client.nthreads().values())
         plural = "s" if workers != 1 else ""
         backend = f"Dask distributed ({workers} worker{plural})"
         console.print(f"Dask: {client.scheduler.address}, {workers} worker{plural}"
