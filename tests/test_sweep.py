@@ -253,6 +253,22 @@ def test_example_spec_runs_small_on_dask_and_locally(tmp_path, dask_local_client
     assert [c.finals.tolist() for c in local.cells] == [c.finals.tolist() for c in remote.cells]
 
 
+@pytest.mark.dask
+def test_command_line_on_a_dask_local_cluster_matches_the_local_summary(tmp_path, capsys):
+    pytest.importorskip("distributed")
+    spec = tmp_path / "tiny.toml"
+    spec.write_text(TINY.replace("seeds = 3", "seeds = 2"))
+    assert main(["sweep", str(spec), "--out", str(tmp_path / "local"), "--no-progress"]) == 0
+    assert main(["sweep", str(spec), "--out", str(tmp_path / "dask"), "--dask-local", "1",
+                 "--no-progress"]) == 0
+    printed = capsys.readouterr()
+    assert "Dask: tcp://" in printed.err and "on Dask distributed (1 worker)" in printed.out
+    one, two = (json.loads((tmp_path / d / "summary.json").read_text())
+                for d in ("local", "dask"))
+    assert one["cells"] == two["cells"]
+    assert _assert_same_traces(tmp_path / "local", tmp_path / "dask") == 12
+
+
 # ------------------------------------------------------------------------- dask optional
 
 
