@@ -310,11 +310,10 @@ def run_sweep(cells: Sequence[BuiltCell], seeds: int, seed: int, out_dir: str | 
             result.quantity = outcome.quantity
         remaining[outcome.index] -= 1
 
+    total = len(cells) * seeds
+    done = [0]
     with _progress(progress, console) as bar:
-        task = bar.add_task(f"cells (0/{len(cells) * seeds} runs)", total=len(cells))
-
-        total = len(cells) * seeds
-        done = [0]
+        task = bar.add_task(f"cells (0/{total} runs)", total=len(cells))
 
         def advance(outcome: Outcome) -> None:
             record(outcome)
