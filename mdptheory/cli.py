@@ -7,6 +7,9 @@ optimal policy and the certificate. Without an instance name it solves a built-i
 ``mdptheory check`` runs the registered theorem checks and writes a report (see
 ``proofs_check.runner``). ``mdptheory instances`` lists the instance catalogue.
 
+``mdptheory sweep SPEC.toml`` runs a grid of instances x learners x budgets x seeds on local
+processes or a Dask cluster and writes a summary (see ``mdptheory.sweep``).
+
 This is the one module of ``mdptheory`` that imports the packages above it, lazily inside its
 commands.
 """
@@ -279,6 +282,74 @@ def _run_command(args: argparse.Namespace, extra: Sequence[str]) -> int:
     return 0
 
 
+def _sweep_command(args: argparse.Namespace) -> int:
+    import shlex
+    from contextlib import nullcontext
+    from pathlib import Path
+
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from algorithms.registry import make_learner
+    from instances import make
+    from mdptheory.distributed import dask_client, validate_backend
+    from mdptheory.sweep import build_cells, load_spec, run_sweep, summarise_sweep, write_summary
+    from mdptheory.sweep.summary import table_rows
+
+    validate_backend(args.jobs, args.scheduler, args.dask_local)
+    if args.scheduler is None and args.dask_local is None and (args.jobs == 0 or args.jobs < -1):
+        raise ValueError(f"--jobs must be a positive number of processes or -1, got {args.jobs}")
+    spec = load_spec(args.spec)
+    cells = build_cells(spec, make, make_learner)
+    out = Path(args.out) if args.out else Path("mdptheory-sweeps") / Path(args.spec).stem
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=150)
+    if args.dry_run:
+        for built in cells:
+            cell = built.cell
+            print(f"{cell.learner_label:28s} {cell.instance_label:36s} K={cell.budget:<8d} "
+                  f"{out / cell.folder_name(spec.seed)}")
+        print(f"{len(cells)} cells x {spec.seeds} seeds = {len(cells) * spec.seeds} runs; "
+              "nothing run (--dry-run)")
+        return 0
+    backend = (dask_client(args.scheduler, args.dask_local)
+               if args.scheduler is not None or args.dask_local is not None else nullcontext())
+    try:
+        with backend as client:
+            result = run_sweep(cells, spec.seeds, spec.seed, out, jobs=args.jobs,
+                               client=client, progress=not args.no_progress)
+    except KeyboardInterrupt:
+        saved = sum(1 for built in cells for _ in
+                    (out / built.cell.folder_name(spec.seed)).glob("rep_*/seed_*/trace.json"))
+        print(f"mdptheory sweep: interrupted; {saved} of {len(cells) * spec.seeds} runs are "
+              f"saved in {out}: rerun the command to resume", file=sys.stderr)
+        return 130
+    rows = summarise_sweep(result)
+    command = shlex.join(["mdptheory", *sys.argv[1:]])
+    paths = write_summary(result, rows, spec=spec.to_dict(), command=command)
+    table = Table(title=f"mdptheory sweep {args.spec}")
+    header, *body = table_rows(rows)
+    for name in header:
+        table.add_column(name, overflow="fold")
+    for row in body:
+        table.add_row(*(Text(value) for value in row))
+    console.print(table)
+    console.print(f"{len(cells)} cells x {spec.seeds} seeds on {result.backend}: "
+                  f"{result.ran} runs, {result.loaded} loaded from {out}, "
+                  f"{result.seconds:.1f} s", highlight=False, soft_wrap=True)
+    console.print(f"summary: {paths['summary.md']}  {paths['summary.json']}  figures: "
+                  f"{paths['figures']}/", highlight=False, soft_wrap=True)
+    failed = [r for r in result.cells if r.errors]
+    for r in failed:
+        first = min(r.errors)
+        print(f"mdptheory sweep: {r.cell.learner_label} on {r.cell.instance_label} "
+              f"(K={r.cell.budget}): {len(r.errors)} of {spec.seeds} seeds failed, seed "
+              f"{first}: {r.errors[first]}", file=sys.stderr)
+    return 1 if failed else 0
+
+
 def _learners_command() -> int:
     from algorithms.registry import available_learners
 
@@ -343,6 +414,27 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
     sub.add_parser("learners", help="list the registered learners")
     sub.add_parser("list", help="list the theorem checks, the instances and the learners")
+    sweep = sub.add_parser(
+        "sweep", help="run a grid of instances x learners x budgets x seeds from a TOML spec, "
+                      "locally or on Dask, and summarise it",
+        description="Every cell of the spec is run for its seeds; each finished run is saved at "
+                    "once, so a rerun resumes. Writes summary.md, summary.json and figures/ "
+                    "into the output folder. See docs/sweeps.md for the spec.")
+    sweep.add_argument("spec", metavar="SPEC.toml", help="the sweep spec (TOML)")
+    sweep.add_argument("--out", metavar="DIR", default=None,
+                       help="output folder (default: mdptheory-sweeps/<spec name>); rerunning "
+                            "into it resumes the sweep")
+    sweep.add_argument("--jobs", metavar="N", type=int, default=1,
+                       help="local worker processes (default 1, in this process; -1: every "
+                            "core); the results do not depend on it")
+    sweep.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                       help="run on the Dask cluster of this scheduler, e.g. tcp://HOST:8786 "
+                            "(needs the dask extra)")
+    sweep.add_argument("--dask-local", metavar="N", type=int, default=None,
+                       help="start a Dask LocalCluster of N worker processes and run on it")
+    sweep.add_argument("--dry-run", action="store_true",
+                       help="check the spec and list the cells and their folders; run nothing")
+    sweep.add_argument("--no-progress", action="store_true", help="no progress bar")
     check = sub.add_parser("check", help="run the theorem checks and write a report")
     from proofs_check.runner import add_arguments
 
@@ -353,6 +445,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``mdptheory`` console script."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    from mdptheory.distributed import DaskUnavailable
+
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     try:
@@ -366,13 +460,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _instances_command(args)
         if args.command == "learners":
             return _learners_command()
+        if args.command == "sweep":
+            return _sweep_command(args)
         if args.command == "list":
             return _list_command()
         if args.command == "check":
             from proofs_check.runner import run_from_args
 
             return run_from_args(args)
-    except ValueError as error:
+    except (ValueError, DaskUnavailable) as error:
         print(f"mdptheory {args.command}: error: {error}", file=sys.stderr)
         return 2
     parser.error(f"unknown command {args.command}")

@@ -11,7 +11,9 @@ Parallel runs
 every core). Each check still receives the same ``(scale, seed)`` and runs whole in one
 process, so its evidence and verdict do not depend on ``N``; the results come back in the
 order of the selection, and the report differs from a serial one only in the measured
-runtimes. A check is sent to a worker as its function (by reference for a module-level
+runtimes. ``--scheduler tcp://HOST:PORT`` (or ``--dask-local N``) sends the same tasks to the
+workers of a Dask cluster instead (``pip install "mdptheory[dask]"``). A check is sent to a
+worker as its function (by reference for a module-level
 function such as those of :mod:`proofs_check.theorems`, by value through cloudpickle for a
 closure); a check whose function cannot be pickled runs in the calling process, and the
 runner says so.
@@ -65,6 +67,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "this process; -1: every core); the results do not depend on it")
     parser.add_argument("--list", action="store_true",
                         help="list the registered checks and exit")
+    parser.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                        help="run the checks on the Dask cluster of this scheduler, e.g. "
+                             "tcp://HOST:8786 (needs the dask extra); the results do not "
+                             "depend on it")
+    parser.add_argument("--dask-local", metavar="N", type=int, default=None,
+                        help="start a Dask LocalCluster of N worker processes and run the "
+                             "checks on it")
 
 
 def select(args: argparse.Namespace, registry: Registry = REGISTRY) -> list[Theorem]:
@@ -172,7 +181,7 @@ def _picklable(func: Callable) -> bool:
 
 def run_checks(theorems: Sequence[Theorem], scale: str, seed: int,
                registry: Registry = REGISTRY, progress: bool = True,
-               jobs: int = 1) -> list[CheckResult]:
+               jobs: int = 1, client=None) -> list[CheckResult]:
     """Run the given checks with a progress display; results in the order of ``theorems``.
 
     Parameters
@@ -189,6 +198,9 @@ def run_checks(theorems: Sequence[Theorem], scale: str, seed: int,
     jobs : int
         Worker processes (1: run here, one after the other; -1: every core). The evidence and
         verdicts do not depend on ``jobs``; only the measured runtimes do.
+    client : distributed.Client, optional
+        Run the checks on this Dask cluster instead of local processes (``jobs`` is then
+        ignored); the tasks are grouped as for ``jobs`` = the cluster's number of workers.
 
     Returns
     -------
@@ -199,6 +211,13 @@ def run_checks(theorems: Sequence[Theorem], scale: str, seed: int,
 
     console = _console()
     workers = resolve_jobs(jobs, len(theorems))
+    if client is not None:
+        from mdptheory.distributed import dashboard_link, total_workers
+
+        workers = max(2, total_workers(client))
+        link = dashboard_link(client)
+        console.print(f"Dask: {total_workers(client)} workers"
+                      + (f", dashboard {link}" if link else ""), highlight=False)
     results: dict[int, CheckResult] = {}
     with Progress("[progress.description]{task.description}", BarColumn(),
                   MofNCompleteColumn(), TimeElapsedColumn(), console=console,
@@ -216,7 +235,7 @@ def run_checks(theorems: Sequence[Theorem], scale: str, seed: int,
                 console.print(f"{theorems[i].id}: its function cannot be pickled, so it runs "
                               "in this process", highlight=False)
             bar.update(task, description=f"checks ({workers} workers)")
-            for i, result in _parallel_results(theorems, remote, scale, seed, workers):
+            for i, result in _parallel_results(theorems, remote, scale, seed, workers, client):
                 # The parent's Theorem (same metadata, the caller's function object).
                 results[i] = dataclasses.replace(result, theorem=theorems[i])
                 bar.advance(task)
@@ -245,10 +264,20 @@ def task_groups(theorems: Sequence[Theorem], indices: Sequence[int],
 
 
 def _parallel_results(theorems: Sequence[Theorem], indices: Sequence[int], scale: str,
-                      seed: int, workers: int):
-    """Yield ``(index, CheckResult)`` as the workers finish their tasks (any order)."""
+                      seed: int, workers: int, client=None):
+    """Yield ``(index, CheckResult)`` as the workers finish their tasks (any order), on local
+    processes or, given a Dask ``client``, on its cluster."""
     groups = task_groups(theorems, indices, workers)
     if not groups:
+        return
+    if client is not None:
+        from mdptheory.distributed import require_distributed
+
+        futures = [client.submit(_run_group, [(i, theorems[i]) for i in group], scale, seed,
+                                 pure=False) for group in groups]
+        for future in require_distributed().as_completed(futures):
+            yield from future.result()
+            future.release()
         return
     from joblib import Parallel, delayed
 
@@ -268,8 +297,8 @@ def run_from_args(args: argparse.Namespace, registry: Registry = REGISTRY) -> in
     """Run ``mdptheory check`` for parsed arguments; return the exit code.
 
     0: no check failed (inconclusive and vacuous ones included); 1: at least one check failed;
-    2: the selection named an unknown id or selected nothing, or ``--jobs`` is not a positive
-    int or -1.
+    2: the selection named an unknown id or selected nothing, ``--jobs`` is not a positive
+    int or -1, or the Dask options are wrong or Dask is missing.
     """
     console = _console()
     try:
@@ -291,7 +320,24 @@ def run_from_args(args: argparse.Namespace, registry: Registry = REGISTRY) -> in
     except ValueError as error:
         console.print(f"[bold red]error:[/] {error}")
         return 2
-    results = run_checks(theorems, scale, seed, registry, jobs=jobs)
+    from contextlib import ExitStack
+
+    from mdptheory.distributed import DaskUnavailable, dask_client, validate_backend
+
+    scheduler, local = getattr(args, "scheduler", None), getattr(args, "dask_local", None)
+    with ExitStack() as stack:
+        client = None
+        try:
+            validate_backend(getattr(args, "jobs", 1), scheduler, local)
+            if scheduler is not None or local is not None:
+                client = stack.enter_context(dask_client(scheduler, local))
+        except (ValueError, DaskUnavailable) as error:
+            from rich.markup import escape
+
+            console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False,
+                          soft_wrap=True)
+            return 2
+        results = run_checks(theorems, scale, seed, registry, jobs=jobs, client=client)
     console.print(verdict_table(results))
     # Called from the mdptheory command, sys.argv is ["mdptheory", "check", ...].
     command = getattr(args, "command_line", None) or shlex.join(["mdptheory", *sys.argv[1:]])

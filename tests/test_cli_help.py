@@ -10,7 +10,7 @@ import pytest
 
 from mdptheory.cli import build_parser
 
-COMMANDS = ("solve", "run", "check", "instances", "learners")
+COMMANDS = ("solve", "run", "sweep", "check", "instances", "learners")
 
 @pytest.fixture(scope="module")
 def helps() -> dict[str, subprocess.CompletedProcess]:

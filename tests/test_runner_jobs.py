@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import threading
 import time
 
@@ -212,3 +213,27 @@ def test_registered_checks_run_in_workers_from_the_command_line(tmp_path, capsys
     assert [c["id"] for c in two["checks"]] == sorted(ids)
     for a, b in zip(one["checks"], two["checks"], strict=True):
         assert (a["status"], a["reason"], a["fitted"]) == (b["status"], b["reason"], b["fitted"])
+
+
+@pytest.mark.dask
+def test_results_identical_on_a_dask_local_cluster(dask_local_client, capsys):
+    theorems = sorted(REG.registered(), key=lambda t: t.id != "jobs.slow-first")
+    serial = runner.run_checks(theorems, "quick", 3, REG, progress=False, jobs=1)
+    remote = runner.run_checks(theorems, "quick", 3, REG, progress=False,
+                               client=dask_local_client)
+    assert [r.id for r in remote] == [t.id for t in theorems]
+    for a, b in zip(serial, remote, strict=True):
+        _same_result(a, b)
+    assert all(r.theorem.func is t.func for r, t in zip(remote, theorems, strict=True))
+    assert "Dask: 2 workers, dashboard http" in capsys.readouterr().out
+
+
+def test_dask_options_of_check(monkeypatch, capsys):
+    assert _args(["--dask-local", "2"]).dask_local == 2
+    assert _args(["--scheduler", "tcp://h:8786"]).scheduler == "tcp://h:8786"
+    assert runner.run_from_args(_args(["--dask-local", "2", "--jobs", "2"]), registry=REG) == 2
+    assert "drop --jobs" in capsys.readouterr().out
+    monkeypatch.setitem(sys.modules, "distributed", None)  # `import distributed` now fails
+    assert runner.run_from_args(_args(["--dask-local", "1"]), registry=REG) == 2
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1 and 'pip install "mdptheory[dask]"' in out[0]
