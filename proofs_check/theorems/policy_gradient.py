@@ -608,8 +608,8 @@ def _gb_criterion(key: str, t: np.ndarray, gap: np.ndarray, min_prob: np.ndarray
                "constant step has expected gap O(1/t): the log-log slope of the seed-averaged "
                "exact gap r(a*) - pi_t^T r is <= -1 + 0.1 on the tail and on every half-decade "
                "after the burn-in; and min_a pi_t(a) decays no faster than O(1/t) (slopes >= "
-               "-1 - 0.1; below it but rising towards -1: inconclusive). Steps: eta = m eta_paper, m in {1000, 100, 10, 1}, eta_paper = "
-               "Delta^2/(40 K^1.5) (Theorem's condition); a step is judged when its burn-in "
+               "-1 - 0.1; below it but rising towards -1: inconclusive). Steps: eta = m "
+               "eta_paper, m in {1000, 100, 10, 1}, eta_paper = Delta^2/(40 K^1.5) (Theorem's condition); a step is judged when its burn-in "
                "(algorithms.policy_gradient.gradient_bandit_burn_in, from the update formula) "
                "ends before 10 % of the budget, and reported vacuous otherwise. Only m = 1 is "
                "covered by the O(1/t) theorem; larger m test the same rate beyond it (the 2025 "
@@ -662,7 +662,7 @@ def gradient_bandit_rate(scale: str, seed: int) -> Outcome:
                                            etas=etas, noise="bernoulli", record_every=every)
         t = batch.iterations.astype(np.float64)
         index = _grid_index(t, budget / 100, 12)
-        for k, (_m, eta, b, key) in enumerate(judged):
+        for k, (_m, _eta, b, key) in enumerate(judged):
             sl = slice(k * n_runs, (k + 1) * n_runs)
             gap = batch.gap[sl][:, index]
             min_prob = batch.extras["min_prob"][sl][:, index]
@@ -726,10 +726,18 @@ _SNPG_ETA = 1.0
                "iterations (quick): the start makes an early lock-in on the sub-optimal arm "
                "likely, so the failure fraction is far from 0 by construction.",
          formula="baseline: P(pi_t(a*) -> 1) = 1; no baseline: P(pi_t(a*) -> 0) > 0",
-         tags=(*TAGS, "stochastic", "npg", "failure-mode"))
+         tags=(*TAGS, "stochastic", "npg", "failure-mode"),
+         kind="failure-mode",
+         rule="Thresholds pi_T(a*) > 0.99 (converged) and < 1e-3 (lost), eta = 1, pi_0(a*) = "
+              "0.1, runs and budgets fixed when the check was written. Each arm is the other's "
+              "control: the no-baseline runs must fail 'every run converges' and the baseline "
+              "runs must fail 'some run loses a*'.",
+         source="Mei et al. (2022) abstract and Chung et al. (2021), as restated in the check; "
+                "the theorem statements not re-read in the papers here.",
+         verified=False)
 def stochastic_npg_baseline(scale: str, seed: int) -> Outcome:
     budget, n_runs, plan = _SNPG_PLAN[_scale(scale)]
-    verdicts, series = [], []
+    verdicts, series, controls = [], [], []
     fitted: dict[str, float] = {}
     arrays: dict[str, np.ndarray] = {}
     for j, (means, p0) in enumerate(plan):
@@ -753,19 +761,26 @@ def stochastic_npg_baseline(scale: str, seed: int) -> Outcome:
             t = batch.iterations.astype(np.float64)
             index = _grid_index(t, t[0], 30)
             series.append(Series(f"gap {label}, {key}", t[index], batch.gap[:, index]))
+            # criterion A (baseline converges in every run), criterion B (failure appears)
+            text_a = (f"{key}, {label}: {converged:.1%} of {n_runs} runs converged "
+                      f"(pi_T(a*) > 0.99), {failed:.1%} lost a*")
+            verdict_a = Verdict.passed(text_a) if converged == 1.0 else Verdict.failed(text_a)
+            text_b = (f"{key}, {label}: the failure mode (pi_T(a*) < 1e-3) in {failed:.1%} of "
+                      f"{n_runs} runs; {converged:.1%} converged")
+            verdict_b = Verdict.passed(text_b) if failed > 0 else Verdict.failed(text_b)
+            measured = {"fraction converged": converged, "fraction failed": failed}
             if baseline:
-                text = (f"{key}, with baseline: {converged:.1%} of {n_runs} runs converged "
-                        f"(pi_T(a*) > 0.99), {failed:.1%} lost a*")
-                verdicts.append(Verdict.passed(text) if converged == 1.0
-                                else Verdict.failed(text))
+                verdicts.append(verdict_a)
+                controls.append(Control(f"with baseline, judged by 'some run loses a*', {key}",
+                                        verdict_b, measured))
             else:
-                text = (f"{key}, without baseline: the failure mode (pi_T(a*) < 1e-3) in "
-                        f"{failed:.1%} of {n_runs} runs; {converged:.1%} converged")
-                verdicts.append(Verdict.passed(text) if failed > 0 else Verdict.failed(text))
+                verdicts.append(verdict_b)
+                controls.append(Control(f"without baseline, judged by 'every run converges', "
+                                        f"{key}", verdict_a, measured))
     evidence = Evidence(arrays=arrays, fitted=fitted, series=tuple(series),
                         xlabel="iteration t", ylabel="exact gap r(a*) - pi_t^T r",
                         yscale="linear", title="Stochastic NPG with and without the baseline")
-    return Outcome(evidence, Verdict.combine(verdicts))
+    return Outcome(evidence, Verdict.combine(verdicts), tuple(controls))
 
 
 # ------------------------------------------------------------------------ (7) Lin-NPG iff
@@ -784,13 +799,18 @@ _LIN_NPG_ETA, _LIN_NPG_T, _MARGIN = 10.0, 500, 1e-2
                "U[0,1]^K, (K, d) in {(5, 2), (4, 3)}, 150 each (quick); eta = 10, T = 500, "
                "instances with |margin| < 0.01 are set aside (reported).",
          formula="pi_T(a*) -> 1  <=>  r_hat(a*) > max_{a != a*} r_hat(a)",
-         tags=(*TAGS, "linear", "npg", "iff"))
+         tags=(*TAGS, "linear", "npg", "iff"),
+         kind="exact",
+         source="Mei et al. (2023), main result (i), as restated in theory.md; not re-read in "
+                "the paper here.",
+         verified=False)
 def lin_npg_iff(scale: str, seed: int) -> Outcome:
     shapes, n = _LIN_NPG_PLAN[_scale(scale)]
     rng = as_generator(seed)
     verdicts = []
     fitted: dict[str, float] = {}
     arrays: dict[str, np.ndarray] = {}
+    wrong_bad, wrong_clear = 0, 0
     for K, d in shapes:
         X = rng.standard_normal((n, K, d))
         r = rng.random((n, K))
@@ -818,6 +838,11 @@ def lin_npg_iff(scale: str, seed: int) -> Outcome:
             verdicts.append(Verdict.failed(text))
         else:
             verdicts.append(Verdict.passed(text))
+        # control: the predictor "a* is kept whenever it is the best arm of r" (always true),
+        # i.e. the features ignored, through the same agreement criterion
+        wrong_agree = converged & (converged | lost)
+        wrong_bad += int((clear & ~wrong_agree).sum())
+        wrong_clear += int(clear.sum())
     x_all = np.concatenate([arrays[k] for k in arrays if k.startswith("margin")])
     y_all = np.concatenate([arrays[k] for k in arrays if k.startswith("final_opt_prob")])
     evidence = Evidence(arrays=arrays, fitted=fitted,
@@ -826,7 +851,12 @@ def lin_npg_iff(scale: str, seed: int) -> Outcome:
                         xlabel="r_hat(a*) - max_{a != a*} r_hat(a)", ylabel="pi_T(a*)",
                         xscale="linear", yscale="linear",
                         title="Lin-NPG converges iff the projected reward keeps a* on top")
-    return Outcome(evidence, Verdict.combine(verdicts))
+    wrong_text = (f"predictor ignoring the features (always converges): {wrong_bad} "
+                  f"disagreements on {wrong_clear} clear instances")
+    control = Control("predictor ignoring the features",
+                      Verdict.failed(wrong_text) if wrong_bad else Verdict.passed(wrong_text),
+                      {"disagreements": wrong_bad})
+    return Outcome(evidence, Verdict.combine(verdicts), (control,))
 
 
 # ----------------------------------------------------------------------- (8) Lin-SPG
@@ -858,7 +888,16 @@ def _satisfying_features(rng: np.random.Generator, n: int, r: np.ndarray) -> lis
                "vectors, and 4 random 4 x 2 matrices (quick); 1e5 iterations.",
          formula="non-domination and order preservation => pi_t(a*) -> 1; violation => "
                  "lim gap > 0",
-         tags=(*TAGS, "linear", "softmax-pg", "conditions"))
+         tags=(*TAGS, "linear", "softmax-pg", "conditions"),
+         kind="failure-mode",
+         rule="Thresholds (gap below a fifth of its start with tail slope <= -0.25; plateau: "
+              "tail slope > -0.05 at >= half the smallest reward gap), step factors x1, x10, "
+              "x100 and instances fixed when the check was written. Each side is the other's "
+              "control: the violation run judged by the convergence criterion, and the "
+              "softmax_pg_holds run judged by the failure criterion, must both be rejected.",
+         source="Mei et al. (2023) main result (ii) and Lin et al. (2025), as restated in "
+                "theory.md; the conditions' statements not re-read in the papers here.",
+         verified=False)
 def lin_spg_conditions(scale: str, seed: int) -> Outcome:
     budget, every, n_random = _LIN_SPG_PLAN[_scale(scale)]
     rng = as_generator(seed)
@@ -885,29 +924,50 @@ def lin_spg_conditions(scale: str, seed: int) -> Outcome:
     index = _grid_index(t, t[0], 30)
     verdicts, series = [], []
     fitted: dict[str, float] = {}
+    slopes, starts, finals = [], [], []
+
+    def converges(i: int) -> bool:  # the dynamics part of the convergence criterion
+        return finals[i] < starts[i] / 5 and slopes[i] <= -0.25
+
+    def plateaus(i: int) -> bool:  # the dynamics part of the failure criterion
+        return finals[i] >= float(np.min(np.diff(np.unique(r[i])))) / 2 and slopes[i] > -0.05
+
+    for i in range(len(names)):
+        fit = fit_loglog_slope(t[index], batch.gap[i, index], tail=0.5, n_boot=10)
+        slopes.append(fit.slope)
+        starts.append(float(batch.initial_gap[i]))
+        finals.append(float(batch.gap[i, -1]))
     for i, name in enumerate(names):
         conditions = softmax_pg_conditions(X[i], r[i])
-        fit = fit_loglog_slope(t[index], batch.gap[i, index], tail=0.5, n_boot=10)
-        start, final = float(batch.initial_gap[i]), float(batch.gap[i, -1])
+        start, final = starts[i], finals[i]
         fitted[f"final gap[{name}]"] = final
-        fitted[f"tail slope[{name}]"] = fit.slope
+        fitted[f"tail slope[{name}]"] = slopes[i]
         fitted[f"npg rank preserved[{name}]"] = float(npg_rank_preserved(X[i], r[i]))
         series.append(Series(name, t[index], batch.gap[i, index]))
         if i < len(good):
-            ok = conditions.holds and final < start / 5 and fit.slope <= -0.25
+            ok = conditions.holds and converges(i)
             text = (f"{name} (conditions hold: {conditions.holds}): gap {start:.3g} -> "
-                    f"{final:.3g}, tail slope {fit.slope:.3f}")
+                    f"{final:.3g}, tail slope {slopes[i]:.3f}")
         else:
-            levels = np.unique(r[i])
-            min_gap = float(np.min(np.diff(levels)))
-            ok = (not conditions.holds) and final >= min_gap / 2 and fit.slope > -0.05
+            ok = (not conditions.holds) and plateaus(i)
             text = (f"{name} (conditions hold: {conditions.holds}; non-domination "
                     f"{conditions.non_domination}, order preserved "
                     f"{conditions.order_preserving}): gap stays at {final:.3g}, tail slope "
-                    f"{fit.slope:.3f}, pi_T(a*) = {batch.extras['opt_prob'][i, -1]:.3g}")
+                    f"{slopes[i]:.3f}, pi_T(a*) = {batch.extras['opt_prob'][i, -1]:.3g}")
         verdicts.append(Verdict.passed(text) if ok else Verdict.failed(text))
+    v = len(good)  # the violation at the paper's step
+    text_a = (f"{names[v]} judged by the convergence criterion: gap {starts[v]:.3g} -> "
+              f"{finals[v]:.3g}, tail slope {slopes[v]:.3f}")
+    text_b = (f"{names[0]} judged by the failure criterion: gap {starts[0]:.3g} -> "
+              f"{finals[0]:.3g}, tail slope {slopes[0]:.3f}")
+    controls = (Control(f"violation judged as converging: {names[v]}",
+                        Verdict.passed(text_a) if converges(v) else Verdict.failed(text_a),
+                        {"final_gap": finals[v], "tail_slope": slopes[v]}),
+                Control(f"conditions holding judged as failing: {names[0]}",
+                        Verdict.passed(text_b) if plateaus(0) else Verdict.failed(text_b),
+                        {"final_gap": finals[0], "tail_slope": slopes[0]}))
     evidence = Evidence(arrays={"t": t[index], "gap": batch.gap[:, index]}, fitted=fitted,
                         series=tuple(series), xlabel="iteration t",
                         ylabel="r(a*) - pi_t^T r",
                         title="Lin-SPG under the feature conditions and on a violation")
-    return Outcome(evidence, Verdict.combine(verdicts))
+    return Outcome(evidence, Verdict.combine(verdicts), controls)
