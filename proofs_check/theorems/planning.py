@@ -10,6 +10,13 @@
   ``S (A - 1) ceil(log(1/(1-gamma)) / (1-gamma))`` iterations (Scherrer 2013; the
   ``O(SA/(1-gamma) log(1/(1-gamma)))`` form of Ye 2011 and Hansen et al. 2013).
 
+All four are ``exact`` checks (deterministic quantities against exact oracles or bounds). Each
+also runs a planted slip through its own criterion, which must reject it: a Bellman backup with
+gamma^2, the normalised occupancy (missing 1/(1-gamma)) in the lemma and in the LP dual, and
+policy iteration with gamma^2 backups. The PI bound is compared with the trivial A^S (PI never
+revisits a policy): it is far below it, but also far above the iterations measured (at most
+3 % of it), so only a grossly broken PI could exceed it.
+
 Every instance is drawn here from the check's ``seed``. Reference optima come from a method
 other than the one under test (policy iteration for VI and the LP), and the lemma's right-hand
 side is recomputed from scratch with numpy, sharing no code with ``mdptheory.evaluation``.

@@ -4,21 +4,31 @@ Mei et al. (NeurIPS 2022, arXiv:2301.06276), Mei et al. (NeurIPS 2023, arXiv:250
 Mei et al. (ICML 2024, arXiv:2402.17235) and Lin et al. (2025, arXiv:2505.03155).
 
 * ``mei2020-softmax-pg-mdp-bound``: exact softmax PG with ``eta = (1 - gamma)^3 / 8`` stays
-  below the explicit ``C / t`` of Mei et al. (2020), Theorem 4.
+  below the explicit ``C / t`` of Mei et al. (2020), Theorem 4, judged where ``C / t`` is below
+  the trivial ``1/(1-gamma)`` (a gamma = 0.3 garnet; vacuous at gamma >= 0.5 at affordable t).
 * ``mei2020-softmax-pg-bandit-limit``: on bandits, ``t * gap_t`` converges to the limit
   ``(K - 1) / (eta K)`` (derived in docs/policy_gradient.md), two-sided within 2 %; with
   Theorem 2's upper bound and Theorem 9's lower bound alongside.
+* ``mei2020-entropy-softmax-pg-linear-rate``: with entropy, exact softmax PG converges
+  linearly (Mei et al. 2020, Theorem 6): a doubling-ratio test of ``log gap``; the explicit
+  bound is vacuous at affordable t.
 * ``agarwal2021-npg-bound``: exact NPG obeys ``gap_T <= log A / (eta T) + 1 / ((1-gamma)^2 T)``.
 * ``cen2022-entropy-npg-linear-rate``: entropy-regularised NPG converges linearly, within
   the explicit bounds of Cen et al. (2022), Theorem 1.
-* ``mei2024-gradient-bandit-rate``: the stochastic gradient bandit with a constant step has
-  expected gap O(1/t) and ``min_a pi_t(a)`` decaying no faster than O(1/t).
+* ``mei2024-gradient-bandit-rate``: the stochastic gradient bandit with constant steps from a
+  grid fixed by the paper's condition has expected gap O(1/t) and ``min_a pi_t(a)`` decaying
+  no faster than O(1/t), judged after a burn-in from the update formula.
 * ``mei2022-stochastic-npg-baseline``: on-policy stochastic NPG with the value baseline
   converges in every run; without it, some runs lose the optimal arm.
 * ``mei2023-lin-npg-iff``: Lin-NPG converges to the optimal arm iff the projected reward keeps
   it on top.
 * ``mei2023-lin-spg-conditions``: Lin-SPG converges under non-domination and order
   preservation, and fails on a constructed violation.
+
+Controls (``DESIGN.md`` section 7): the PG or NPG step with its sign flipped (ascent on
+``1 - r``, whose gap is measured on ``r``), exact NPG where a claim bounds how fast softmax PG
+may converge, ``tau = 0`` for the entropy linear rate, a near-stalled step for Cen's bound, and,
+for the failure-mode checks, each side judged by the other side's criterion.
 
 Every exact curve is computed in float64 from the exact model (no sampling); the stochastic
 checks measure the exact gap of the current policy along sampled trajectories. Instances are
