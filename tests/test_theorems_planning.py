@@ -32,6 +32,9 @@ def test_quick_scale_passes(check_id):
     result = harness.run_check(check_id, "quick", seed=0, raise_errors=True)
     assert result.verdict.status == "pass", result.verdict.reason
     assert result.evidence.has_plot and result.evidence.fitted
+    assert harness.get(check_id).kind == "exact"
+    # each planning check also runs a planted slip through its criterion, which must fail it
+    assert result.controls and all(c.rejected for c in result.controls), result.power
 
 
 def test_checks_are_reproducible():

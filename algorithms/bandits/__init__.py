@@ -7,6 +7,7 @@ learners take a :class:`mdptheory.bandits.Bandit`, :class:`OFUL` a
 :class:`mdptheory.bandits.LinearBandit`.
 """
 
+from algorithms.bandits.burn_in import kl_burn_in, oful_burn_in, ucb1_burn_in
 from algorithms.bandits.kl_ucb import KLUCB, bernoulli_kl, kl_ucb_index
 from algorithms.bandits.oful import OFUL, oful_regret_bound, sherman_morrison_update
 from algorithms.bandits.thompson import ThompsonBernoulli, ThompsonGaussian
@@ -29,8 +30,11 @@ __all__ = [
     "ThompsonBernoulli",
     "ThompsonGaussian",
     "bernoulli_kl",
+    "kl_burn_in",
     "kl_ucb_index",
+    "oful_burn_in",
     "oful_regret_bound",
     "sherman_morrison_update",
+    "ucb1_burn_in",
     "ucb1_index",
 ]

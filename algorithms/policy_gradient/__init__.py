@@ -24,6 +24,7 @@ float64 (``jax_enable_x64`` is switched on when this package is imported).
 """
 
 from algorithms.policy_gradient._common import BatchTrace, jax_key, trajectory_keys
+from algorithms.policy_gradient.burn_in import gradient_bandit_burn_in
 from algorithms.policy_gradient.gradient_bandit import GradientBandit, paper_step
 from algorithms.policy_gradient.lin_npg import LinNPG
 from algorithms.policy_gradient.lin_spg import (
@@ -68,6 +69,7 @@ __all__ = [
     "bandit_limit",
     "bandit_value",
     "cen_bound",
+    "gradient_bandit_burn_in",
     "jax_key",
     "linear_bandit_gradient",
     "linear_bandit_value",

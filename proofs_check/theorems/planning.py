@@ -10,6 +10,13 @@
   ``S (A - 1) ceil(log(1/(1-gamma)) / (1-gamma))`` iterations (Scherrer 2013; the
   ``O(SA/(1-gamma) log(1/(1-gamma)))`` form of Ye 2011 and Hansen et al. 2013).
 
+All four are ``exact`` checks (deterministic quantities against exact oracles or bounds). Each
+also runs a planted slip through its own criterion, which must reject it: a Bellman backup with
+gamma^2, the normalised occupancy (missing 1/(1-gamma)) in the lemma and in the LP dual, and
+policy iteration with gamma^2 backups. The PI bound is compared with the trivial A^S (PI never
+revisits a policy): it is far below it, but also far above the iterations measured (at most
+3 % of it), so only a grossly broken PI could exceed it.
+
 Every instance is drawn here from the check's ``seed``. Reference optima come from a method
 other than the one under test (policy iteration for VI and the LP), and the lemma's right-hand
 side is recomputed from scratch with numpy, sharing no code with ``mdptheory.evaluation``.
@@ -34,7 +41,16 @@ from mdptheory.planning import (
 )
 from mdptheory.seeding import as_generator
 from mdptheory.tabular import EpisodicMDP, FiniteMDP
-from proofs_check.harness import Evidence, Line, Outcome, Series, Verdict, theorem
+from proofs_check.harness import (
+    Control,
+    Evidence,
+    Line,
+    Outcome,
+    Series,
+    Verdict,
+    theorem,
+    vacuous_bound,
+)
 from proofs_check.rates import ratio_band_test
 
 _EPS = np.finfo(np.float64).eps
@@ -83,6 +99,10 @@ def _as_probabilities(policy: np.ndarray, A: int) -> np.ndarray:
     formula="||V_k - V*||_inf <= gamma^k ||V_0 - V*||_inf;  "
             "||V_{k+1} - V*||_inf <= gamma/(1-gamma) ||V_{k+1} - V_k||_inf",
     tags=("planning", "exact", "value-iteration"),
+    kind="exact",
+    source="Puterman (1994), Theorem 6.3.1 (a-posteriori bound in its proof), as restated in "
+           "theory.md; not re-read in the book here",
+    verified=False,
 )
 def vi_contraction(scale: str, seed: int) -> Outcome:
     """Run value iteration from random and zero starts on Garnet MDPs for several gamma; compare
@@ -152,7 +172,29 @@ def vi_contraction(scale: str, seed: int) -> Outcome:
                         xlabel="k (1 - gamma)", ylabel="||V_k - V*|| / ||V_0 - V*||",
                         xscale="linear", yscale="log",
                         title=f"Value iteration error vs gamma^k, Garnet S={S}, A={A}")
-    return Outcome(evidence, Verdict.combine(verdicts))
+    return Outcome(evidence, Verdict.combine(verdicts), (_vi_gamma_squared_control(S, A, rng),))
+
+
+def _vi_gamma_squared_control(S: int, A: int, rng: np.random.Generator) -> Control:
+    """The slip "Bellman backup with gamma^2" judged by the contraction criterion against the
+    true V*: its iterates converge to another fixed point, so err_k / (gamma^k err_0) blows
+    up."""
+    gamma = 0.9
+    mdp = garnet(S, A, gamma, rng)
+    slipped = FiniteMDP(mdp.P, mdp.R, gamma ** 2, initial=mdp.initial)
+    v_star = policy_iteration(mdp).values
+    slack = 1e3 * _EPS * (1.0 + float(np.abs(v_star).max())) / (1.0 - gamma)
+    K = math.ceil(math.log(1e-8) / math.log(gamma))
+    V = np.zeros(S)
+    err0 = float(np.abs(V - v_star).max())
+    worst = -np.inf
+    for k in range(1, K + 1):
+        V = bellman_optimality(slipped, V).max(axis=1)
+        worst = max(worst, (float(np.abs(V - v_star).max()) - slack) / (gamma ** k * err0))
+    text = (f"backup with gamma^2 = {gamma ** 2:.2f} on a garnet with gamma = {gamma}: "
+            f"max_k err_k / (gamma^k err_0) = {worst:.3g}")
+    verdict = Verdict.failed(text) if worst > 1.0 else Verdict.passed(text)
+    return Control("Bellman backup with gamma^2", verdict, {"max_ratio": worst})
 
 
 # ------------------------------------------------------------------ (2) performance difference
@@ -207,6 +249,10 @@ def _episodic_rhs(P: np.ndarray, R: np.ndarray, rho: np.ndarray, pi: np.ndarray,
     formula="V^pi(rho) - V^pi'(rho) = sum_{s,a} d^pi_rho(s,a) A^pi'(s,a)  "
             "(d unnormalised, sum d = 1/(1-gamma); episodic: sum over stages h)",
     tags=("planning", "exact", "identity"),
+    kind="exact",
+    source="Kakade and Langford (2002), Lemma 6.1, as restated in theory.md (unnormalised "
+           "occupancy); not re-read in the paper here",
+    verified=False,
 )
 def performance_difference_lemma(scale: str, seed: int) -> Outcome:
     """Random discounted and episodic MDPs with random deterministic or stochastic policy pairs;
@@ -253,6 +299,17 @@ def performance_difference_lemma(scale: str, seed: int) -> Outcome:
         scales.append(value_scale)
         kinds.append(episodic)
     lhs_arr, rhs_lib_arr, rhs_ind_arr = map(np.array, (lhs_all, rhs_lib_all, rhs_ind_all))
+    # Control: the slip "normalised occupancy d (sum 1) where the lemma has sum 1/(1-gamma)",
+    # i.e. the right-hand side times (1 - gamma) = 1 / value scale on the discounted trials.
+    discounted = ~np.array(kinds)
+    slipped = rhs_lib_arr[discounted] / np.array(scales)[discounted]
+    slip_err = float(np.max(np.abs(lhs_arr[discounted] - slipped)
+                            / np.array(scales)[discounted]))
+    slip_text = (f"normalised occupancy on {int(discounted.sum())} discounted pairs: max |LHS - "
+                 f"RHS| / value scale = {slip_err:.3g} against {tol:g}")
+    control = Control("normalised occupancy (missing 1/(1-gamma))",
+                      Verdict.failed(slip_text) if slip_err > tol else Verdict.passed(slip_text),
+                      {"max_relative_error": slip_err})
     scale_arr = np.array(scales)
     err_lib = np.abs(lhs_arr - rhs_lib_arr) / scale_arr
     err_ind = np.abs(lhs_arr - rhs_ind_arr) / scale_arr
@@ -281,7 +338,7 @@ def performance_difference_lemma(scale: str, seed: int) -> Outcome:
         verdict = Verdict.failed(f"trial {j}: LHS {lhs_arr[j]!r}, RHS {rhs_lib_arr[j]!r} "
                                  f"(library) / {rhs_ind_arr[j]!r} (independent); relative "
                                  f"error {worst:.3g} > {tol:g}")
-    return Outcome(evidence, verdict)
+    return Outcome(evidence, verdict, (control,))
 
 
 # -------------------------------------------------------------------------- (3) LP duality
@@ -297,6 +354,10 @@ def performance_difference_lemma(scale: str, seed: int) -> Outcome:
             "sum_a x(s',a) - gamma sum_{s,a} P(s'|s,a) x(s,a) = rho(s')  =  rho.V*; "
             "sum x = 1/(1-gamma)",
     tags=("planning", "exact", "lp"),
+    kind="exact",
+    source="Puterman (1994), section 6.9, as restated in theory.md; not re-read in the book "
+           "here",
+    verified=False,
 )
 def lp_duality(scale: str, seed: int) -> Outcome:
     """Solve the LP (cvxpy, Clarabel) on Garnet MDPs and compare with V* from policy iteration
@@ -311,6 +372,7 @@ def lp_duality(scale: str, seed: int) -> Outcome:
              "max flow residual", "max |x - occupancy(pi*)|", "max(-x, 0)")
     errors = {name: [] for name in names}
     horizon = []
+    slip: list[float] = []
     for gamma in gammas:
         for _ in range(n_mdps):
             mdp = garnet(S, A, gamma, rng)
@@ -329,6 +391,11 @@ def lp_duality(scale: str, seed: int) -> Outcome:
                       float(max(0.0, -x.min())))
             for name, value in zip(names, values, strict=True):
                 errors[name].append(value / value_scale)
+            # control: the normalised occupancy x (1 - gamma) through the same criterion
+            xn = x * (1 - gamma)
+            flow_n = xn.sum(axis=1) - gamma * np.einsum("sa,sat->t", xn, mdp.P) - rho
+            slip.append(max(abs(xn.sum() * (1 - gamma) - 1.0), float(np.abs(flow_n).max()),
+                            float(np.abs(xn - occ).max()) / value_scale))
             horizon.append(value_scale)
     h = np.array(horizon)
     arrays = {name: np.array(v) for name, v in errors.items()}
@@ -355,7 +422,13 @@ def lp_duality(scale: str, seed: int) -> Outcome:
         j = int(np.argmax(arrays[worst_name]))
         verdict = Verdict.failed(f"{worst_name} is {worst:.3g} (relative) > {tol:g} on MDP {j} "
                                  f"(1/(1-gamma) = {h[j]:g})")
-    return Outcome(evidence, verdict)
+    slip_worst = float(max(slip))
+    slip_text = (f"dual solution times (1 - gamma): worst mass / flow / occupancy error "
+                 f"{slip_worst:.3g} (relative) against {tol:g}")
+    control = Control("normalised occupancy x (1 - gamma)",
+                      Verdict.failed(slip_text) if slip_worst > tol
+                      else Verdict.passed(slip_text), {"max_relative_error": slip_worst})
+    return Outcome(evidence, verdict, (control,))
 
 
 # ----------------------------------------------------------------- (4) PI iteration count
@@ -381,6 +454,10 @@ def scherrer_bound(S: int, A: int, gamma: float) -> int:
           " iterations, i.e. O(SA/(1-gamma) log(1/(1-gamma))), from any initial policy.",
     formula="iterations(PI) <= S (A-1) ceil( (1/(1-gamma)) log(1/(1-gamma)) )",
     tags=("planning", "exact", "policy-iteration", "ratio"),
+    kind="exact",
+    source="Scherrer (2013), bound for Howard's PI as restated in theory.md ((m - n) "
+           "ceil(H log H) with m = S A actions in total); not re-read in the paper here",
+    verified=False,
 )
 def pi_iterations(scale: str, seed: int) -> Outcome:
     """Count Howard's PI iterations (mdptheory.planning.policy_iteration, including the final
@@ -393,21 +470,44 @@ def pi_iterations(scale: str, seed: int) -> Outcome:
     rng = as_generator(seed)
     iterations = np.zeros((n_mdps, gammas.size))
     optimal = True
+    slip_suboptimal = 0
     for j, gamma in enumerate(gammas):
         for i in range(n_mdps):
             mdp = garnet(S, A, float(gamma), rng)
-            sol = policy_iteration(mdp, policy0=rng.integers(A, size=S))
+            policy0 = rng.integers(A, size=S)
+            sol = policy_iteration(mdp, policy0=policy0)
             iterations[i, j] = sol.iterations
             # the stopping policy must be optimal: Bellman residual of its exact value ~ 0
             optimal &= sol.stop_reason == "policy stable" and sol.bound <= 1e-9 / (1 - gamma)
+            if i == 0:
+                # control: the same PI with its backups at gamma^2, judged on the true MDP
+                slipped = policy_iteration(FiniteMDP(mdp.P, mdp.R, float(gamma) ** 2,
+                                                     initial=mdp.initial), policy0=policy0)
+                gap = _policy_gap(mdp, slipped.policy, sol.values)
+                slip_suboptimal += int(gap > 1e-9 / (1 - gamma))
     bound = np.array([scherrer_bound(S, A, float(g)) for g in gammas], dtype=np.float64)
     worst = iterations.max(axis=0)
-    verdict = ratio_band_test(worst, bound, lo=0.0, hi=1.0, grid=gammas)
+    # Howard's PI never revisits a policy, so A^S iterations is the trivial bound.
+    vacuous = [vacuous_bound(b, float(A) ** S, f"gamma={g}: Scherrer bound vs A^S")
+               for b, g in zip(bound, gammas, strict=True)]
+    judged = np.array([v is None for v in vacuous])
+    if judged.any():
+        verdict = ratio_band_test(worst[judged], bound[judged], lo=0.0, hi=1.0,
+                                  grid=gammas[judged])
+    else:
+        verdict = Verdict.combine([v for v in vacuous if v is not None])
     if not optimal:
         verdict = Verdict.failed("policy iteration stopped on a policy that is not optimal "
                                  "(or hit max_iter)")
-    verdict = Verdict(verdict.status, f"max iterations over {n_mdps} MDPs / bound: "
+    verdict = Verdict(verdict.status, f"max iterations over {n_mdps} MDPs / bound (the bound "
+                                      f"is at most {float((bound / float(A) ** S).max()):.2g} "
+                                      f"of the trivial A^S = {float(A) ** S:.3g}): "
                                       f"{verdict.reason}")
+    slip_text = (f"PI with gamma^2 backups stopped on a sub-optimal policy on {slip_suboptimal} "
+                 f"of {gammas.size} garnets")
+    control = Control("policy iteration with gamma^2 backups",
+                      Verdict.failed(slip_text) if slip_suboptimal else Verdict.passed(slip_text),
+                      {"suboptimal": slip_suboptimal})
     horizon = 1.0 / (1.0 - gammas)
     fitted = {"max ratio iterations / bound": float((worst / bound).max()),
               "max iterations": float(worst.max()),
@@ -420,4 +520,13 @@ def pi_iterations(scale: str, seed: int) -> Outcome:
                     role="bound"),),
         xlabel="1 / (1 - gamma)", ylabel="iterations",
         title=f"Howard's policy iteration on Garnet MDPs, S={S}, A={A}")
-    return Outcome(evidence, verdict)
+    return Outcome(evidence, verdict, (control,))
+
+
+def _policy_gap(mdp: FiniteMDP, policy: np.ndarray, v_star: np.ndarray) -> float:
+    """max_s V*(s) - V^policy(s) for a deterministic policy, by a direct linear solve."""
+    S = mdp.R.shape[0]
+    P = mdp.dense_P() if hasattr(mdp, "dense_P") else np.asarray(mdp.P)
+    P_pi = P[np.arange(S), policy]
+    v = np.linalg.solve(np.eye(S) - mdp.gamma * P_pi, np.asarray(mdp.R)[np.arange(S), policy])
+    return float(np.max(v_star - v))
