@@ -65,6 +65,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "this process; -1: every core); the results do not depend on it")
     parser.add_argument("--list", action="store_true",
                         help="list the registered checks and exit")
+    parser.add_argument("--mutants", action="store_true",
+                        help="mutation score: run the selected checks against each planted "
+                             "defect of proofs_check.mutants (one process per mutant, --jobs "
+                             "at a time) and write the kill table (mutants.md, mutants.json)")
+    parser.add_argument("--mutant", metavar="ID", action="append", default=[],
+                        help="with --mutants: only this mutant (repeatable)")
 
 
 def select(args: argparse.Namespace, registry: Registry = REGISTRY) -> list[Theorem]:
@@ -269,7 +275,9 @@ def run_from_args(args: argparse.Namespace, registry: Registry = REGISTRY) -> in
 
     0: no check failed (inconclusive and vacuous ones included); 1: at least one check failed;
     2: the selection named an unknown id or selected nothing, or ``--jobs`` is not a positive
-    int or -1.
+    int or -1. With ``--mutants`` (or ``--mutant ID``) the selected checks are run against the
+    planted defects of :mod:`proofs_check.mutants` instead; the exit code is then 0 when the
+    mutation score reaches its target and no mutant is broken, 1 otherwise.
     """
     console = _console()
     try:
@@ -284,6 +292,15 @@ def run_from_args(args: argparse.Namespace, registry: Registry = REGISTRY) -> in
         console.print("[bold red]error:[/] no check matches the selection "
                       "(see `mdptheory check --list`)")
         return 2
+    if getattr(args, "mutants", False) or getattr(args, "mutant", None):
+        from proofs_check import mutants
+
+        try:
+            resolve_jobs(getattr(args, "jobs", 1), 1)
+        except ValueError as error:
+            console.print(f"[bold red]error:[/] {error}")
+            return 2
+        return mutants.run_from_args(args, theorems, console)
     scale = getattr(args, "scale", None) or "quick"
     seed = int(getattr(args, "seed", 0))
     try:
