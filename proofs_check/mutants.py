@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import dataclasses
 import hashlib
 import importlib
 import inspect
@@ -700,16 +701,48 @@ def _fingerprint(result: Any) -> str:
     return digest.hexdigest()
 
 
+def check_spec(theorem: Any) -> dict[str, Any]:
+    """What a mutant's process needs to run one check without importing every module: the
+    theorem's metadata, its module and its function's name."""
+    return {**theorem.info(), "qualname": theorem.func.__qualname__}
+
+
+def _registry_for(specs: Sequence[dict[str, Any]]) -> Any:
+    """A registry holding only the checks of ``specs``, importing only their modules."""
+    from proofs_check.harness import Registry
+
+    registry = Registry()
+    for spec in specs:
+        module = importlib.import_module(spec["module"])
+        func = getattr(module, spec["qualname"], None)
+        if func is None:  # not a module-level function: the default registry has it
+            from proofs_check.harness import REGISTRY
+
+            func = REGISTRY.get(spec["id"]).func
+        registry.theorem(id=spec["id"], paper=spec["paper"], claim=spec["claim"],
+                         formula=spec["formula"], tags=spec["tags"], kind=spec["kind"],
+                         rule=spec["rule"], source=spec["source"],
+                         verified=spec["verified"])(func)
+    return registry
+
+
 def run_in_process(mutant_id: str | None, check_ids: Sequence[str], scale: str,
-                   seed: int) -> dict[str, Any]:
+                   seed: int, specs: Sequence[dict[str, Any]] | None = None) -> dict[str, Any]:
     """Run ``check_ids`` in this process, after applying the mutant (None: unmutated).
+
+    With ``specs`` (:func:`check_spec` of each check) only the checks' own modules are
+    imported; without, every module of :mod:`proofs_check.theorems`.
 
     Returns ``{"mutant", "applied", "error", "checks": {id: {status, raised, error_type,
     fingerprint, reason, runtime}}}``.
     """
-    from proofs_check.harness import REGISTRY
+    if specs is None:
+        from proofs_check.harness import REGISTRY as registry
 
-    REGISTRY.discover()
+        registry.discover()
+    else:
+        registry = _registry_for(specs)
+        check_ids = [spec["id"] for spec in specs]
     record: dict[str, Any] = {"mutant": mutant_id, "applied": None, "error": None,
                               "checks": {}}
     if mutant_id is not None:
@@ -720,7 +753,7 @@ def run_in_process(mutant_id: str | None, check_ids: Sequence[str], scale: str,
             return record
         record["applied"] = {"rebound": applied.rebound, "uncached": applied.uncached}
     for check_id in check_ids:
-        result = REGISTRY.run_check(check_id, scale, seed)
+        result = registry.run_check(check_id, scale, seed)
         error_type = None
         if result.error:
             last = result.error.strip().splitlines()[-1]
@@ -729,6 +762,7 @@ def run_in_process(mutant_id: str | None, check_ids: Sequence[str], scale: str,
             "status": result.verdict.status, "raised": result.error is not None,
             "error_type": error_type, "fingerprint": _fingerprint(result),
             "reason": result.verdict.reason[:500], "runtime": result.runtime}
+    record["cpu_seconds"] = time.process_time()
     return record
 
 
@@ -738,14 +772,20 @@ def _process_main(argv: Sequence[str] | None = None) -> int:
                                                  "and write their statuses as JSON.")
     parser.add_argument("--run", metavar="MUTANT_ID", required=True,
                         help="a mutant id of the catalogue, or 'none' for the baseline")
-    parser.add_argument("--only", metavar="ID", nargs="+", default=[])
+    parser.add_argument("--only", metavar="ID", nargs="+", default=[],
+                        help="the checks to run (every module of proofs_check.theorems is "
+                             "imported)")
+    parser.add_argument("--spec", metavar="PATH", default=None,
+                        help="a JSON list of check specs (check_spec): only their modules "
+                             "are imported; replaces --only")
     parser.add_argument("--scale", default="quick")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", metavar="PATH", default=None,
                         help="write the JSON here (default: standard output)")
     args = parser.parse_args(argv)
     mutant_id = None if args.run == "none" else args.run
-    record = run_in_process(mutant_id, args.only, args.scale, args.seed)
+    specs = json.loads(Path(args.spec).read_text()) if args.spec else None
+    record = run_in_process(mutant_id, args.only, args.scale, args.seed, specs)
     text = json.dumps(record, indent=1)
     if args.json:
         Path(args.json).write_text(text)
@@ -768,16 +808,18 @@ def checks_for(mutant: Mutant, theorems: Sequence[Any]) -> list[str]:
     return [t.id for t in theorems if set(t.tags) & set(mutant.tags)]
 
 
-def _subprocess(mutant_id: str, check_ids: Sequence[str], scale: str, seed: int,
+def _subprocess(mutant_id: str, theorems: Sequence[Any], scale: str, seed: int,
                 timeout: float) -> dict[str, Any]:
     root = Path(__file__).resolve().parents[1]
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(root), *filter(None, [env.get("PYTHONPATH")])])
     with tempfile.TemporaryDirectory(prefix="mdptheory-mutant-") as tmp:
         out = Path(tmp) / "result.json"
+        spec = Path(tmp) / "checks.json"
+        spec.write_text(json.dumps([check_spec(t) for t in theorems]))
         command = [sys.executable, "-m", "proofs_check.mutants", "--run", mutant_id,
                    "--scale", scale, "--seed", str(seed), "--json", str(out),
-                   "--only", *check_ids]
+                   "--spec", str(spec)]
         start = time.perf_counter()
         try:
             done = subprocess.run(command, env=env, capture_output=True, text=True,
@@ -808,6 +850,7 @@ class MutantResult:
     detail: str
     seconds: float
     statuses: dict[str, str] = field(default_factory=dict)
+    cpu_seconds: float = float("nan")
 
     @property
     def killed(self) -> bool:
@@ -817,12 +860,19 @@ class MutantResult:
         return {**self.mutant.info(), "outcome": self.outcome, "killed": self.killed,
                 "killed_by": list(self.killed_by), "checks": list(self.checks),
                 "changed_numbers": list(self.changed), "statuses": self.statuses,
-                "detail": self.detail, "seconds": round(self.seconds, 2)}
+                "detail": self.detail, "seconds": round(self.seconds, 2),
+                "cpu_seconds": round(self.cpu_seconds, 2)}
 
 
 def judge(mutant: Mutant, record: dict[str, Any], baseline: dict[str, Any],
           check_ids: Sequence[str]) -> MutantResult:
     """Compare a mutant's check statuses with the baseline's (see the module docstring)."""
+    result = _judge(mutant, record, baseline, check_ids)
+    return dataclasses.replace(result, cpu_seconds=float(record.get("cpu_seconds", "nan")))
+
+
+def _judge(mutant: Mutant, record: dict[str, Any], baseline: dict[str, Any],
+           check_ids: Sequence[str]) -> MutantResult:
     seconds = float(record.get("seconds", 0.0))
     if record.get("error"):
         outcome = "timeout" if record.get("timeout") else "broken"
@@ -867,8 +917,9 @@ def run_mutants(mutants: Sequence[Mutant], theorems: Sequence[Any], scale: str =
     Returns the results (in the order of ``mutants``) and the baseline record.
     """
     plan = {m.id: checks_for(m, theorems) for m in mutants}
-    union = [t.id for t in theorems if any(t.id in ids for ids in plan.values())]
-    tasks = [("none", union)] + [(m.id, plan[m.id]) for m in mutants if plan[m.id]]
+    union = [t for t in theorems if any(t.id in ids for ids in plan.values())]
+    tasks = [("none", union)] + [(m.id, [t for t in theorems if t.id in plan[m.id]])
+                                 for m in mutants if plan[m.id]]
     from joblib import Parallel, delayed
 
     records: dict[str, dict[str, Any]] = {}
@@ -918,15 +969,16 @@ def kill_table(results: Sequence[MutantResult]):
     return table
 
 
-def markdown(results: Sequence[MutantResult], command: str, scale: str, seed: int) -> str:
-    """The kill table as Markdown (``mutants.md``)."""
+def markdown(results: Sequence[MutantResult], command: str, scale: str, seed: int,
+             timing: str = "") -> str:
+    """The kill table as Markdown (``mutants.md``); ``timing`` is a sentence on the runtime."""
     killed = sum(r.killed for r in results)
     lines = [
         "# Mutation score", "",
         f"Generated by `{command}` ({scale} scale, seed {seed}); regenerate it with "
         "`mdptheory check --mutants`.", "",
         f"**{killed} of {len(results)} mutants killed: score {100 * score(results):.0f}%** "
-        f"(target {100 * TARGET_SCORE:.0f}%).", "",
+        f"(target {100 * TARGET_SCORE:.0f}%). {timing}".rstrip(), "",
         "A mutant is a planted defect (a documented source change of a library function, "
         "applied in its own process). It is *killed* when a check relevant to it (by tag) "
         "fails where the unmutated code did not fail, or raises; *not exercised* means no "
@@ -942,25 +994,34 @@ def markdown(results: Sequence[MutantResult], command: str, scale: str, seed: in
                      f"{killers} |")
     lines += ["", "## Details", ""]
     for r in results:
-        lines.append(f"- `{r.mutant.id}` ({r.outcome}, {r.seconds:.0f} s, checks: "
+        lines.append(f"- `{r.mutant.id}` ({r.outcome}, {r.seconds:.0f} s wall, "
+                     f"{r.cpu_seconds:.0f} s CPU, checks: "
                      f"{', '.join(r.checks) or 'none'}): {r.detail}")
     return "\n".join(lines) + "\n"
 
 
 def write_kill_table(results: Sequence[MutantResult], baseline: dict[str, Any], out: Path,
-                     command: str, scale: str, seed: int) -> Path:
+                     command: str, scale: str, seed: int, wall_seconds: float | None = None,
+                     jobs: int = 1) -> Path:
     """Write ``mutants.md`` and ``mutants.json`` into ``out``; return the Markdown path."""
     out = Path(out)
+    cpu = float(baseline.get("cpu_seconds", 0.0)) + sum(
+        r.cpu_seconds for r in results if math.isfinite(r.cpu_seconds))
+    timing = (f"Runtime {wall_seconds:.0f} s with {jobs} process(es) at a time; "
+              f"{cpu:.0f} CPU seconds in all (baseline and mutants)."
+              if wall_seconds is not None else "")
     out.mkdir(parents=True, exist_ok=True)
     (out / "mutants.json").write_text(json.dumps({
         "command": command, "scale": scale, "seed": seed, "score": score(results),
         "target_score": TARGET_SCORE, "killed": sum(r.killed for r in results),
-        "total": len(results), "mutants": [r.record() for r in results],
+        "total": len(results), "wall_seconds": wall_seconds, "jobs": jobs,
+        "cpu_seconds": cpu, "mutants": [r.record() for r in results],
+        "baseline_cpu_seconds": baseline.get("cpu_seconds"),
         "baseline": {k: {"status": v["status"], "runtime": round(v["runtime"], 2)}
                      for k, v in baseline["checks"].items()},
     }, indent=1))
     path = out / "mutants.md"
-    path.write_text(markdown(results, command, scale, seed))
+    path.write_text(markdown(results, command, scale, seed, timing))
     return path
 
 
@@ -981,19 +1042,21 @@ def run_from_args(args: argparse.Namespace, theorems: Sequence[Any], console: An
     scale = getattr(args, "scale", None) or "quick"
     seed = int(getattr(args, "seed", 0))
     jobs = int(getattr(args, "jobs", 1))
-    jobs = os.cpu_count() or 1 if jobs == -1 else jobs
+    jobs = (os.cpu_count() or 1) if jobs == -1 else jobs
     console.print(f"{len(mutants)} mutants against {len(theorems)} selected checks "
                   f"({scale} scale, {jobs} at a time; each mutant runs the checks with its "
                   "tags)", highlight=False)
+    start = time.perf_counter()
     results, baseline = run_mutants(
         mutants, theorems, scale, seed, jobs,
         progress=lambda i: console.print(f"  done: {i}", highlight=False))
+    wall = time.perf_counter() - start
     console.print(kill_table(results))
     command = getattr(args, "command_line", None) or shlex.join(["mdptheory", *sys.argv[1:]])
     from proofs_check.runner import DEFAULT_OUT
 
     path = write_kill_table(results, baseline, Path(getattr(args, "out", None) or DEFAULT_OUT),
-                            command, scale, seed)
+                            command, scale, seed, wall, jobs)
     value = score(results)
     console.print(f"Mutation score {100 * value:.0f}% "
                   f"({sum(r.killed for r in results)}/{len(results)} killed; target "
@@ -1034,9 +1097,9 @@ def probe_changes(patch: Patch, mutant_id: str = "?") -> tuple[bool, str]:
 
 
 __all__ = ["CATALOGUE", "TARGET_SCORE", "Mutant", "MutantError", "MutantResult", "Patch",
-           "apply_mutant", "checks_for", "get_mutant", "judge", "kill_table", "markdown",
-           "mutated_function", "outputs_differ", "probe_changes", "resolve", "run_from_args",
-           "run_in_process", "run_mutants", "score", "write_kill_table"]
+           "apply_mutant", "check_spec", "checks_for", "get_mutant", "judge", "kill_table",
+           "markdown", "mutated_function", "outputs_differ", "probe_changes", "resolve",
+           "run_from_args", "run_in_process", "run_mutants", "score", "write_kill_table"]
 
 
 if __name__ == "__main__":

@@ -51,7 +51,7 @@ def test_every_mutant_is_relevant_to_some_registered_check():
                                                        for m, p in PATCHES])
 def test_target_resolves_and_the_mutation_changes_its_output(mutant, patch):
     assert callable(resolve(patch.target, mutant.id))
-    original, source = mutated_source(patch, mutant.id)
+    _, source = mutated_source(patch, mutant.id)
     for _, new in patch.replace:
         assert new in source
     changed, what = probe_changes(patch, mutant.id)
@@ -109,6 +109,7 @@ def test_markdown_and_score():
     assert f"`{m.id}`" in text and "regenerate it with `mdptheory check --mutants`" in text
 
 
+@pytest.mark.slow
 def test_a_patched_compiled_callee_reaches_its_cached_caller():
     """The Thompson kernel is compiled (and cached) against ``beta_bernoulli_choice``; in the
     mutant's process it must be recompiled against the mutated callee."""
@@ -131,6 +132,7 @@ def test_a_patched_compiled_callee_reaches_its_cached_caller():
     assert float(regret) > 5 * float(base.pseudo_regret.sum()) + 10
 
 
+@pytest.mark.slow
 def test_end_to_end_kill_table(tmp_path):
     args = argparse.Namespace(mutant=["cvar-alpha-complement", "value-iteration-certificate"],
                               scale="quick", seed=0, jobs=2, out=str(tmp_path),
