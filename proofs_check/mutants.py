@@ -803,9 +803,9 @@ BROKEN_ERRORS = ("TypingError", "NameError", "SyntaxError", "UnsupportedError",
 """Exceptions that mean the mutated code itself is broken (not a check catching a defect)."""
 
 
-def checks_for(mutant: Mutant, theorems: Sequence[Any]) -> list[str]:
-    """Ids of the selected checks whose tags meet the mutant's."""
-    return [t.id for t in theorems if set(t.tags) & set(mutant.tags)]
+def checks_for(mutant: Mutant, theorems: Sequence[Any], all_checks: bool = False) -> list[str]:
+    """Ids of the selected checks whose tags meet the mutant's (every one with ``all_checks``)."""
+    return [t.id for t in theorems if all_checks or set(t.tags) & set(mutant.tags)]
 
 
 def _subprocess(mutant_id: str, theorems: Sequence[Any], scale: str, seed: int,
@@ -910,13 +910,14 @@ def _judge(mutant: Mutant, record: dict[str, Any], baseline: dict[str, Any],
 
 def run_mutants(mutants: Sequence[Mutant], theorems: Sequence[Any], scale: str = "quick",
                 seed: int = 0, jobs: int = 1, timeout: float = DEFAULT_TIMEOUT,
-                progress: Callable[[str], None] | None = None) -> tuple[list[MutantResult],
-                                                                       dict[str, Any]]:
+                progress: Callable[[str], None] | None = None,
+                all_checks: bool = False) -> tuple[list[MutantResult], dict[str, Any]]:
     """Run the baseline once and every mutant in its own process; ``jobs`` processes at once.
 
-    Returns the results (in the order of ``mutants``) and the baseline record.
+    Each mutant runs the checks of ``theorems`` that carry one of its tags (all of them with
+    ``all_checks``). Returns the results (in the order of ``mutants``) and the baseline record.
     """
-    plan = {m.id: checks_for(m, theorems) for m in mutants}
+    plan = {m.id: checks_for(m, theorems, all_checks) for m in mutants}
     union = [t for t in theorems if any(t.id in ids for ids in plan.values())]
     tasks = [("none", union)] + [(m.id, [t for t in theorems if t.id in plan[m.id]])
                                  for m in mutants if plan[m.id]]
@@ -1043,13 +1044,16 @@ def run_from_args(args: argparse.Namespace, theorems: Sequence[Any], console: An
     seed = int(getattr(args, "seed", 0))
     jobs = int(getattr(args, "jobs", 1))
     jobs = (os.cpu_count() or 1) if jobs == -1 else jobs
+    all_checks = getattr(args, "mutant_checks", "tagged") == "all"
+    which = "every selected check" if all_checks else "the selected checks with its tags"
     console.print(f"{len(mutants)} mutants against {len(theorems)} selected checks "
-                  f"({scale} scale, {jobs} at a time; each mutant runs the checks with its "
-                  "tags)", highlight=False)
+                  f"({scale} scale, {jobs} at a time; each mutant runs {which})",
+                  highlight=False)
     start = time.perf_counter()
     results, baseline = run_mutants(
         mutants, theorems, scale, seed, jobs,
-        progress=lambda i: console.print(f"  done: {i}", highlight=False))
+        progress=lambda i: console.print(f"  done: {i}", highlight=False),
+        all_checks=all_checks)
     wall = time.perf_counter() - start
     console.print(kill_table(results))
     command = getattr(args, "command_line", None) or shlex.join(["mdptheory", *sys.argv[1:]])

@@ -71,6 +71,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "at a time) and write the kill table (mutants.md, mutants.json)")
     parser.add_argument("--mutant", metavar="ID", action="append", default=[],
                         help="with --mutants: only this mutant (repeatable)")
+    parser.add_argument("--mutant-checks", choices=("tagged", "all"), default="tagged",
+                        help="with --mutants: run against each mutant the selected checks "
+                             "carrying its tags (default) or all the selected checks")
 
 
 def select(args: argparse.Namespace, registry: Registry = REGISTRY) -> list[Theorem]:

@@ -44,7 +44,10 @@ def test_catalogue_has_at_least_15_documented_mutants_with_distinct_targets():
 def test_every_mutant_is_relevant_to_some_registered_check():
     theorems = registered()
     for m in CATALOGUE:
-        assert mutants.checks_for(m, theorems), f"{m.id}: no check carries {m.tags}"
+        tagged = mutants.checks_for(m, theorems)
+        assert tagged, f"{m.id}: no check carries {m.tags}"
+        assert len(tagged) < len(theorems)
+        assert mutants.checks_for(m, theorems, all_checks=True) == [t.id for t in theorems]
 
 
 @pytest.mark.parametrize("mutant, patch", PATCHES, ids=[f"{m.id}:{p.target.rsplit('.', 1)[1]}"
