@@ -39,7 +39,8 @@ target module's namespace (same globals as the original) and rebound:
   cached caller would silently keep the original callee. So every compiled function that
   calls a patched one, directly or through other compiled functions, has its cache disabled
   (and is recompiled if it was already compiled) before any check runs. Unrelated kernels
-  still load from the cache, so a mutant costs only the compilation of its own callers.
+  still load from the cache, so a mutant costs only the compilation of its own callers; they
+  never write to it, so nothing compiled in a mutant's process reaches ordinary runs.
 
 Each patch carries a *probe*: a cheap call of the target function on small inputs, whose
 output must change under the mutation (``tests/test_mutants.py``), so a patch that does
@@ -617,6 +618,7 @@ class Applied:
     mutant: Mutant
     rebound: list[str] = field(default_factory=list)
     uncached: list[str] = field(default_factory=list)
+    read_only: int = 0
 
 
 def apply_mutant(mutant: Mutant) -> Applied:
@@ -672,7 +674,17 @@ def apply_mutant(mutant: Mutant) -> Applied:
         if dispatcher.overloads:
             dispatcher.recompile()
         applied.uncached.append(name)
+    # Every other compiled function still loads from the on-disk cache but never writes to it:
+    # nothing compiled in a mutant's process reaches the cache of ordinary runs.
+    for key, (_, dispatcher) in dispatchers.items():
+        if key not in affected:
+            dispatcher._cache.save_overload = _no_save
+            applied.read_only += 1
     return applied
+
+
+def _no_save(sig: Any, data: Any) -> None:
+    """``save_overload`` of a cache that only loads."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -751,7 +763,8 @@ def run_in_process(mutant_id: str | None, check_ids: Sequence[str], scale: str,
         except (MutantError, ValueError, SyntaxError) as error:
             record["error"] = f"{type(error).__name__}: {error}"
             return record
-        record["applied"] = {"rebound": applied.rebound, "uncached": applied.uncached}
+        record["applied"] = {"rebound": applied.rebound, "uncached": applied.uncached,
+                             "read_only_caches": applied.read_only}
     for check_id in check_ids:
         result = registry.run_check(check_id, scale, seed)
         error_type = None

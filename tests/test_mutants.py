@@ -125,7 +125,10 @@ def test_a_patched_compiled_callee_reaches_its_cached_caller():
             "applied = apply_mutant(get_mutant('thompson-beta-swapped'))\n"
             "trace = ThompsonBernoulli().run(bernoulli_bandit(K=2, gap=0.4), 300, seed=0)\n"
             "print(float(trace.pseudo_regret.sum()))\n"
-            "print(' '.join(applied.uncached))\n")
+            "print(' '.join(applied.uncached))\n"
+            "import algorithms.bandits.ucb1 as u\n"
+            "assert u._ucb1_kernel._cache.save_overload.__name__ == '_no_save'\n"
+            "assert applied.read_only > 10\n")
     # Warm the on-disk cache of the unmutated kernel first.
     base = ThompsonBernoulli().run(bernoulli_bandit(K=2, gap=0.4), 300, seed=0)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
