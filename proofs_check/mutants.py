@@ -647,9 +647,9 @@ def apply_mutant(mutant: Mutant) -> Applied:
                 setattr(module, name, replaced[id(value)])
                 applied.rebound.append(f"{module.__name__}.{name}")
     for patch, _, _ in built:
-        if not any(r.endswith("." + patch.target.rsplit(".", 1)[1]) for r in applied.rebound):
-            raise MutantError(f"mutant {mutant.id}: target {patch.target} not found in any "
-                              "loaded module")
+        if patch.target not in applied.rebound:
+            raise MutantError(f"mutant {mutant.id}: target {patch.target} is not a module "
+                              "attribute that could be rebound")
     # Compiled callers of a patched function, transitively: no on-disk cache, recompiled.
     dispatchers = {}
     for module in _our_modules():
