@@ -112,7 +112,6 @@ def test_markdown_and_score():
     assert f"`{m.id}`" in text and "regenerate it with `mdptheory check --mutants`" in text
 
 
-@pytest.mark.slow
 def test_a_patched_compiled_callee_reaches_its_cached_caller():
     """The Thompson kernel is compiled (and cached) against ``beta_bernoulli_choice``; in the
     mutant's process it must be recompiled against the mutated callee."""
@@ -138,7 +137,6 @@ def test_a_patched_compiled_callee_reaches_its_cached_caller():
     assert float(regret) > 5 * float(base.pseudo_regret.sum()) + 10
 
 
-@pytest.mark.slow
 def test_end_to_end_kill_table(tmp_path):
     args = argparse.Namespace(mutant=["cvar-alpha-complement", "value-iteration-certificate"],
                               scale="quick", seed=0, jobs=2, out=str(tmp_path),
