@@ -74,6 +74,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dask-local", metavar="N", type=int, default=None,
                         help="start a Dask LocalCluster of N worker processes and run the "
                              "checks on it")
+    parser.add_argument("--mutants", action="store_true",
+                        help="mutation score: run the selected checks against each planted "
+                             "defect of proofs_check.mutants (one process per mutant, --jobs "
+                             "at a time) and write the kill table (mutants.md, mutants.json)")
+    parser.add_argument("--mutant", metavar="ID", action="append", default=[],
+                        help="with --mutants: only this mutant (repeatable)")
+    parser.add_argument("--mutant-checks", choices=("tagged", "all"), default="tagged",
+                        help="with --mutants: run against each mutant the selected checks "
+                             "carrying its tags (default) or all the selected checks")
 
 
 def select(args: argparse.Namespace, registry: Registry = REGISTRY) -> list[Theorem]:
@@ -298,7 +307,10 @@ def run_from_args(args: argparse.Namespace, registry: Registry = REGISTRY) -> in
 
     0: no check failed (inconclusive and vacuous ones included); 1: at least one check failed;
     2: the selection named an unknown id or selected nothing, ``--jobs`` is not a positive
-    int or -1, or the Dask options are wrong or Dask is missing.
+    int or -1, or the Dask options are wrong or Dask is missing. With ``--mutants`` (or
+    ``--mutant ID``) the selected checks are run against the planted defects of
+    :mod:`proofs_check.mutants` instead; the exit code is then 0 when the mutation score
+    reaches its target and no mutant is broken, 1 otherwise.
     """
     console = _console()
     try:
@@ -313,6 +325,15 @@ def run_from_args(args: argparse.Namespace, registry: Registry = REGISTRY) -> in
         console.print("[bold red]error:[/] no check matches the selection "
                       "(see `mdptheory check --list`)")
         return 2
+    if getattr(args, "mutants", False) or getattr(args, "mutant", None):
+        from proofs_check import mutants
+
+        try:
+            resolve_jobs(getattr(args, "jobs", 1), 1)
+        except ValueError as error:
+            console.print(f"[bold red]error:[/] {error}")
+            return 2
+        return mutants.run_from_args(args, theorems, console)
     scale = getattr(args, "scale", None) or "quick"
     seed = int(getattr(args, "seed", 0))
     try:

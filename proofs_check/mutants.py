@@ -1,0 +1,1123 @@
+r"""Mutation score: planted defects that the quick checks must catch.
+
+A check earns its PASS only if it could have failed (``DESIGN.md``, section 7). Negative
+controls show that a criterion rejects a learner that violates the claim; **mutants** show
+that the checks as a whole notice a small defect of the kind a real implementation makes: a
+dropped log factor, a missing clip at H, a stage off by one, a flipped sign. Each mutant of
+:data:`CATALOGUE` is a documented source change of one or more library functions, named by
+dotted path (``algorithms.tabular.ucbvi._plan``). ``mdptheory check --mutants`` runs, for each
+mutant, the quick checks whose tags match the mutant's and reports which checks **kill** it:
+
+* a mutant is *killed* when some check's status becomes ``fail`` where it was not failing on
+  the unmutated code, or when a check raises where it did not;
+* it *survived* when every check kept its status;
+* it was *not exercised* when no check's numbers changed at all (the defect never ran in any
+  check: a gap in the checks, or a patch that missed its callers);
+* it is *broken* when its patch could not be applied (a target renamed or edited) or the
+  mutated code does not compile: the catalogue needs updating, it says nothing of the checks.
+
+The mutation score is the fraction of mutants killed; the kill table goes to ``mutants.md``
+and ``mutants.json`` in the report folder.
+
+Mechanism
+---------
+Nothing is hooked into the learners: each mutant runs in a fresh ``python`` process
+(``python -m proofs_check.mutants --run ID --only CHECK ...``) that imports the checks,
+applies the patch, runs the checks and writes their statuses as JSON. The unmutated baseline
+runs the same way once, so statuses and numbers are compared like for like.
+
+A patch is a list of ``(old, new)`` source fragments; each ``old`` must occur exactly once in
+the target's source, so an edited or renamed target stops with a clear error ("mutant X:
+target a.b.c not found") instead of a silent no-op. The mutated source is compiled in the
+target module's namespace (same globals as the original) and rebound:
+
+* in the defining module and in **every** loaded module that imported the same object
+  (``from m import f`` copies the binding), so callers resolve the mutant;
+* for a ``numba.njit`` target, as a new ``njit`` function with the original's options but no
+  on-disk cache. A compiled caller links the callee it found in its module's globals when it
+  was compiled, and numba's on-disk cache index checks only the caller's own source file: a
+  cached caller would silently keep the original callee. So every compiled function that
+  calls a patched one, directly or through other compiled functions, has its cache disabled
+  (and is recompiled if it was already compiled) before any check runs. Unrelated kernels
+  still load from the cache, so a mutant costs only the compilation of its own callers; they
+  never write to it, so nothing compiled in a mutant's process reaches ordinary runs.
+
+Each patch carries a *probe*: a cheap call of the target function on small inputs, whose
+output must change under the mutation (``tests/test_mutants.py``), so a patch that does
+nothing to its own function is caught without running any check.
+
+Checks must run their learners in the calling process for a patch to reach them (the checks
+of :mod:`proofs_check.theorems` do: ``run_seeds`` with ``n_jobs=1``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import dataclasses
+import hashlib
+import importlib
+import inspect
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import types
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+TARGET_SCORE = 0.9
+"""The mutation score the checks should reach (issue 12: at least 90% of mutants killed)."""
+PACKAGES = ("algorithms", "mdptheory", "proofs_check", "instances")
+"""Packages whose modules are searched for bindings of a patched object."""
+DEFAULT_TIMEOUT = 1800.0
+"""Seconds a mutant's process may run before it is stopped (reported as ``timeout``)."""
+
+
+class MutantError(RuntimeError):
+    """A mutant that cannot be applied: a target not found, or code to change not found."""
+
+
+# ---------------------------------------------------------------------------------------------
+# The catalogue
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Patch:
+    """One function changed by a mutant.
+
+    Attributes
+    ----------
+    target : str
+        Dotted name of a module-level function, e.g. ``"algorithms.tabular.ucbvi._plan"``.
+    replace : tuple of (str, str)
+        Source fragments ``(old, new)``; each ``old`` occurs exactly once in the target.
+    probe : callable
+        ``probe(f)`` calls the (uncompiled) function ``f`` on small inputs and returns what it
+        computed; it must differ between the original and the mutated function.
+    """
+
+    target: str
+    replace: tuple[tuple[str, str], ...]
+    probe: Callable[[Callable], Any] = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """A documented defect: an id, what it does, the patches and the tags of relevant checks.
+
+    ``tags``: the checks carrying any of these tags are the ones expected to notice the defect
+    and are the ones run against it.
+    """
+
+    id: str
+    description: str
+    patches: tuple[Patch, ...]
+    tags: tuple[str, ...]
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return tuple(p.target for p in self.patches)
+
+    def info(self) -> dict[str, Any]:
+        return {"id": self.id, "description": self.description, "targets": list(self.targets),
+                "tags": list(self.tags),
+                "changes": [{"target": p.target, "replace": [list(r) for r in p.replace]}
+                            for p in self.patches]}
+
+
+# Probes: small inputs, uncompiled calls (cheap), outputs compared by ``outputs_differ``.
+
+def _rng(seed: int = 0) -> np.random.Generator:
+    return np.random.default_rng(seed)
+
+
+def _probe_ucbvi_plan(plan: Callable) -> Any:
+    H, S, A = 3, 2, 2
+    rng = _rng(1)
+    R3 = rng.uniform(0.0, 1.0, (H, S, A))
+    N_sas = rng.integers(1, 6, (1, S, A, S)).astype(np.float64)
+    N_sa = N_sas.sum(axis=3)
+    out = []
+    for scale in (0.01, 1.0):
+        Q = np.full((H, S, A), float(H))
+        V = np.zeros((H + 1, S))
+        policy = np.zeros((H, S), dtype=np.int64)
+        plan(R3, N_sas, N_sa, np.zeros((H + 1, S)), Q, V, policy, False, 2.0, scale, False,
+             np.zeros(S))
+        out += [Q, V, policy]
+    return out
+
+
+def _probe_stage_visit_term(term: Callable) -> Any:
+    out = np.zeros(3)
+    term(np.array([0.0, 1.0, 1.0e9]), 100.0, 3, out)
+    return out
+
+
+def _probe_q_update(update: Callable) -> Any:
+    return [update(0.5, 1.0, 3, 5), update(2.0, 0.0, 10, 5)]
+
+
+def _tiny_episodic_arrays():
+    P4 = np.array([[[[0.9, 0.1], [0.2, 0.8]], [[0.5, 0.5], [0.1, 0.9]]]])
+    R3 = np.tile(np.array([[0.0, 0.2], [0.5, 1.0]]), (3, 1, 1))
+    initial = np.array([1.0, 0.0])
+    return P4, R3, initial
+
+
+def _probe_qlearning_run(run: Callable) -> Any:
+    P4, R3, initial = _tiny_episodic_arrays()
+    out = run(P4, R3, 0, 0.0, initial, 6, False, 0.1, 4.0, 4.0, 0.05, False, 1, _rng(0))
+    return [out[0], out[3]]
+
+
+def _probe_lsvi_sherman_morrison(update: Callable) -> Any:
+    inverse = np.eye(2)
+    u = np.empty(2)
+    denominator = update(inverse, np.array([1.0, 0.5]), u)
+    return [inverse, denominator]
+
+
+def _probe_lsvi_plan(plan: Callable) -> Any:
+    H, S, A, d = 2, 2, 2, 3
+    rng = _rng(2)
+    features = rng.uniform(0.0, 1.0, (S * A, d))
+    features /= features.sum(axis=1, keepdims=True)
+    R3 = rng.uniform(0.0, 1.0, (H, S, A))
+    Lambda_inv = np.tile(np.eye(d) * 0.5, (H, 1, 1))
+    width2 = np.einsum("nd,hde,ne->hn", features, Lambda_inv, features)
+    Q = np.empty((H, S, A))
+    V = np.zeros((H + 1, S))
+    policy = np.zeros((H, S), dtype=np.int64)
+    plan(features, R3, rng.uniform(0.0, 1.0, (H, d)), rng.uniform(0.0, 1.0, (H, S, d)),
+         Lambda_inv, width2, 0.5, Q, V, policy, np.zeros((H, d)), np.empty(d),
+         np.empty(S * A))
+    return [Q, V]
+
+
+def _probe_oful(kernel: Callable) -> Any:
+    arms = np.array([[1.0, 0.0], [0.0, 1.0], [0.6, 0.6]])
+    theta = np.array([0.5, 0.3])
+    means = arms @ theta
+    gaps = means.max() - means
+    out = kernel(arms, means, gaps, 0.1, 30, 1.0, math.log(1.0 / 0.05), 1.0, 0.1, 1000, True,
+                 theta, _rng(0))
+    return [out[0], out[3], out[4]]
+
+
+def _probe_bandit_kernel(kernel: Callable, *extra: Any) -> Any:
+    means = np.array([0.5, 0.45, 0.3])
+    gaps = means.max() - means
+    return kernel(means, gaps, 1, 0.0, 200, *extra, _rng(0))[0]
+
+
+def _probe_ucb1(kernel: Callable) -> Any:
+    return _probe_bandit_kernel(kernel, 2.0)
+
+
+def _probe_kl_newton(newton: Callable) -> Any:
+    return [newton(0.3, 0.5, 0.9), newton(0.6, 0.1, 0.95)]
+
+
+def _probe_thompson_gaussian(choice: Callable) -> Any:
+    counts = np.array([30.0, 30.0, 5.0])
+    sums = np.array([15.0, 14.0, 2.0])
+    rng = _rng(0)
+    return [choice(counts, sums, 1.0, rng) for _ in range(200)]
+
+
+def _probe_thompson_bernoulli(choice: Callable) -> Any:
+    successes = np.array([20.0, 5.0])
+    failures = np.array([5.0, 20.0])
+    rng = _rng(0)
+    return [choice(successes, failures, rng) for _ in range(50)]
+
+
+def _probe_pevi_greedy_stage(stage: Callable) -> Any:
+    S, A = 2, 2
+    Q_row = np.empty(S * A)
+    V_row = np.empty(S)
+    policy_row = np.zeros(S, dtype=np.int64)
+    stage(np.array([0.8, 0.6, 0.3, 0.9]), np.array([0.1, 0.5, 0.2, 0.4]), 1.0, 2.0, S, A,
+          Q_row, V_row, policy_row)
+    return [Q_row, V_row, policy_row]
+
+
+def _probe_pevi_backward(backward: Callable) -> Any:
+    import scipy.sparse as sp
+
+    H, S, A = 2, 2, 2
+    counts = np.full((H, S, A), 4.0)
+    blocks = [sp.csr_array(np.full((S * A, S), 2.0)) for _ in range(H)]
+    stats = types.SimpleNamespace(S=S, A=A, H=H, counts=counts,
+                                  reward_sums=np.arange(H * S * A, dtype=float).reshape(H, S, A)
+                                  / 4.0, stage_block=lambda h: blocks[h])
+    out = backward(stats, 0.5, 1.0, None, None, np.full((H, S * A), 0.2))
+    return list(out[:4])
+
+
+def _probe_softmax_bandit(kernel: Callable) -> Any:
+    import jax.numpy as jnp
+
+    out = kernel(jnp.zeros(3), jnp.array([1.0, 0.5, 0.2]), 0.4, 0.0, budget=5, every=1,
+                 regularized=False)
+    return [np.asarray(out["gap"])]
+
+
+def _probe_sampled(kernel: Callable) -> Any:
+    import jax
+
+    r = jax.numpy.array([0.9, 0.5, 0.2])
+    out = kernel(jax.random.PRNGKey(0), jax.numpy.zeros(3), jax.numpy.eye(3), r, 0.5, 0.0,
+                 budget=20, every=1, noise_code=0, features=False, rule="reinforce")
+    return [np.asarray(out["gap"])]
+
+
+def _probe_npg_mdp(kernel: Callable) -> Any:
+    import jax.numpy as jnp
+
+    S, A, gamma = 2, 2, 0.9
+    P = jnp.array([[[0.9, 0.1], [0.1, 0.9]], [[0.5, 0.5], [0.2, 0.8]]])
+    R = jnp.array([[0.0, 0.5], [1.0, 0.2]])
+    out = kernel(jnp.zeros((S, A)), P, R, gamma, jnp.array([0.5, 0.5]), jnp.zeros(S),
+                 jnp.zeros(S, dtype=int), jnp.zeros((S, A)), jnp.zeros((S, A)), 0.5, 0.1,
+                 budget=4, every=1, regularized=True)
+    return [np.asarray(out["gap"])]
+
+
+def _probe_icvar_plan(plan: Callable) -> Any:
+    H, S, A = 3, 3, 2
+    rng = _rng(3)
+    R3 = rng.uniform(0.0, 1.0, (H, S, A))
+    counts = rng.integers(1, 6, (S, A, S)).astype(np.float64)
+    Q = np.empty((H, S, A))
+    V = np.zeros((H + 1, S))
+    policy = np.zeros((H, S), dtype=np.int64)
+    plan(R3, counts, counts.sum(axis=2), 0.3, 2.0, 0.01, Q, V, policy)
+    return [Q, V]
+
+
+def _probe_cvar(cvar: Callable) -> Any:
+    return [cvar([0.0, 1.0, 2.0], [0.2, 0.3, 0.5], 0.25),
+            cvar([0.0, 1.0, 2.0], [0.2, 0.3, 0.5], 0.6)]
+
+
+def _tiny_discounted():
+    from mdptheory.tabular import FiniteMDP
+
+    P = np.array([[[0.9, 0.1], [0.2, 0.8]], [[0.5, 0.5], [0.1, 0.9]]])
+    return FiniteMDP(P, np.array([[0.0, 0.2], [0.5, 1.0]]), gamma=0.9)
+
+
+def _probe_value_iteration(vi: Callable) -> Any:
+    sol = vi(_tiny_discounted(), tol=1e-3)
+    return [sol.values, sol.bound, sol.iterations]
+
+
+def _probe_bellman(bellman: Callable) -> Any:
+    return bellman(_tiny_discounted(), np.array([1.0, 2.0]))
+
+
+def _probe_backward_induction(bi: Callable) -> Any:
+    from mdptheory.tabular import EpisodicMDP
+
+    P = np.array([[[0.9, 0.1], [0.2, 0.8]], [[0.5, 0.5], [0.1, 0.9]]])
+    sol = bi(EpisodicMDP(P, np.array([[0.0, 0.2], [0.5, 1.0]]), H=3))
+    return [sol.values, sol.q]
+
+
+def _patch(target: str, probe: Callable, *replace: tuple[str, str]) -> Patch:
+    return Patch(target, tuple(replace), probe)
+
+
+_UCBVI_PLAN = "algorithms.tabular.ucbvi._plan"
+
+CATALOGUE: tuple[Mutant, ...] = (
+    Mutant("ucbvi-log-factor-dropped",
+           "UCBVI-CH bonus 7 H / sqrt(N) instead of 7 H L / sqrt(N): the log factor "
+           "L = ln(5SAT/delta) is dropped, the bonus is about 10x too small.",
+           (_patch(_UCBVI_PLAN, _probe_ucbvi_plan,
+                   ("bonus = 7.0 * Hf * L / math.sqrt(n)", "bonus = 7.0 * Hf / math.sqrt(n)")),),
+           ("ucbvi",)),
+    Mutant("ucbvi-missing-clip",
+           "UCBVI's optimistic Q is neither clipped at H nor kept below the previous "
+           "episode's Q: Q = R + P V + b, so unvisited bonuses compound over the stages.",
+           (_patch(_UCBVI_PLAN, _probe_ucbvi_plan,
+                   ("q = min(Q[h, s, a], Hf, R3[h, s, a] + mean + scale * bonus)",
+                    "q = R3[h, s, a] + mean + scale * bonus")),),
+           ("ucbvi",)),
+    Mutant("ucbvi-stage-off-by-one",
+           "UCBVI's backward pass stops at stage 1 (range(H - 1, 0, -1)): the first stage is "
+           "never planned and keeps its initial policy (action 0).",
+           (_patch(_UCBVI_PLAN, _probe_ucbvi_plan,
+                   ("for h in range(H - 1, -1, -1):", "for h in range(H - 1, 0, -1):")),),
+           ("ucbvi",)),
+    Mutant("ucbvi-bf-min-max",
+           "UCBVI-BF third bonus term max{100^2 H^3 S^2 A L^2 / N'(y), H^2} instead of the "
+           "min: the next-state term never falls below H^2.",
+           (_patch("algorithms.tabular.ucbvi._stage_visit_term", _probe_stage_visit_term,
+                   ("min(big / n, cap)", "max(big / n, cap)")),),
+           ("ucbvi",)),
+    Mutant("qlearning-rate-one-over-t",
+           "Q-learning learning rate 1/t instead of (H + 1)/(H + t), the rate Jin et al. "
+           "(2018) show gives regret exponential in H.",
+           (_patch("algorithms.tabular.q_learning_ucb.q_update", _probe_q_update,
+                   ("alpha = (H + 1.0) / (H + t)", "alpha = 1.0 / t")),),
+           ("q-learning",)),
+    Mutant("qlearning-no-optimistic-init",
+           "Q-learning starts from Q = 0, V = 0 instead of the optimistic Q = V = H.",
+           (_patch("algorithms.tabular.q_learning_ucb._run", _probe_qlearning_run,
+                   ("Q = np.full((H, S, A), Hf)", "Q = np.zeros((H, S, A))"),
+                   ("V[:H] = Hf ", "V[:H] = 0.0 ")),),
+           ("q-learning",)),
+    Mutant("lsvi-sherman-morrison-sign",
+           "LSVI-UCB's rank-one update adds u u^T / (1 + x^T u) to Lambda^{-1} instead of "
+           "subtracting it (Sherman-Morrison sign flipped): widths grow with data.",
+           (_patch("algorithms.linear.lsvi_ucb.sherman_morrison_update",
+                   _probe_lsvi_sherman_morrison,
+                   ("Lambda_inv[i, j] -= ui * u[j]", "Lambda_inv[i, j] += ui * u[j]")),),
+           ("lsvi-ucb",)),
+    Mutant("lsvi-bonus-squared-width",
+           "LSVI-UCB bonus beta * phi^T Lambda^{-1} phi instead of beta * sqrt(phi^T Lambda^{-1}"
+           " phi): the square root is forgotten, the bonus shrinks like 1/n instead of "
+           "1/sqrt(n).",
+           (_patch("algorithms.linear.lsvi_ucb._plan", _probe_lsvi_plan,
+                   ("beta * math.sqrt(max(width2[h, n], 0.0))", "beta * max(width2[h, n], 0.0)")),),
+           ("lsvi-ucb",)),
+    Mutant("oful-sherman-morrison-sign",
+           "OFUL's rank-one update of V^{-1} adds u u^T / (1 + x^T u) instead of subtracting "
+           "it (Sherman-Morrison sign flipped); exact refactorisations correct it only "
+           "every refactor_every rounds.",
+           (_patch("algorithms.bandits.oful._oful_kernel", _probe_oful,
+                   ("V_inv[i, j] -= u[i] * u[j] / denominator",
+                    "V_inv[i, j] += u[i] * u[j] / denominator")),),
+           ("oful",)),
+    Mutant("oful-radius-no-log-det",
+           "OFUL's confidence radius R sqrt(2 log(1/delta)) + sqrt(lambda) S: the log det "
+           "V_t / lambda^d term of Theorem 2 is dropped, so the ellipsoid is too small.",
+           (_patch("algorithms.bandits.oful._oful_kernel", _probe_oful,
+                   ("radius = R * np.sqrt(log_det_ratio + 2.0 * log_inv_delta)",
+                    "radius = R * np.sqrt(2.0 * log_inv_delta)")),),
+           ("oful",)),
+    Mutant("ucb1-no-exploration",
+           "UCB1's index is the empirical mean: the exploration term sqrt(c ln n / n_j) is "
+           "dropped (greedy after one pull per arm).",
+           (_patch("algorithms.bandits.ucb1._ucb1_kernel", _probe_ucb1,
+                   ("index[j] = averages[j] + np.sqrt(c_log_t * inverse_counts[j])",
+                    "index[j] = averages[j]")),),
+           ("ucb1", "lai-robbins")),
+    Mutant("kl-ucb-reverse-divergence",
+           "KL-UCB's Newton solve uses d(q, p) instead of d(p, q) (arguments of the "
+           "Bernoulli divergence swapped), so the index solves the wrong equation.",
+           (_patch("algorithms.bandits.kl_ucb._newton_down", _probe_kl_newton,
+                   ("f = bernoulli_kl(p, q) - target", "f = bernoulli_kl(q, p) - target")),),
+           ("kl-ucb",)),
+    Mutant("thompson-gaussian-variance",
+           "Gaussian Thompson sampling draws with standard deviation s2 / (k + s2), the "
+           "posterior variance, instead of its square root: the posterior is too narrow.",
+           (_patch("algorithms.bandits.thompson.gaussian_choice", _probe_thompson_gaussian,
+                   ("np.sqrt(sigma2 / denominator)", "(sigma2 / denominator)")),),
+           ("thompson",)),
+    Mutant("thompson-beta-swapped",
+           "Bernoulli Thompson sampling draws Beta(F + 1, S + 1): successes and failures "
+           "swapped in the posterior.",
+           (_patch("algorithms.bandits.thompson.beta_bernoulli_choice",
+                   _probe_thompson_bernoulli,
+                   ("rng.beta(successes[i] + 1.0, failures[i] + 1.0)",
+                    "rng.beta(failures[i] + 1.0, successes[i] + 1.0)")),),
+           ("thompson",)),
+    Mutant("pevi-penalty-sign",
+           "PEVI adds the penalty beta ||phi||_{Lambda^{-1}} instead of subtracting it "
+           "(optimism in place of pessimism), in the fit and in the compiled prefix curves.",
+           (_patch("algorithms.offline.pevi._greedy_stage", _probe_pevi_greedy_stage,
+                   ("q = means[n] - beta * widths_h[n]", "q = means[n] + beta * widths_h[n]")),
+            _patch("algorithms.offline.pevi._backward", _probe_pevi_backward,
+                   ("estimate[h] - beta * widths[h]", "estimate[h] + beta * widths[h]"))),
+           ("pevi",)),
+    Mutant("softmax-pg-step-sign",
+           "Softmax policy gradient on bandits steps theta - eta grad instead of theta + "
+           "eta grad (descent on the value).",
+           (_patch("algorithms.policy_gradient.softmax_pg._bandit_kernel",
+                   _probe_softmax_bandit,
+                   ("theta = theta + eta * p * (adv - p @ adv)",
+                    "theta = theta - eta * p * (adv - p @ adv)")),),
+           ("softmax-pg",)),
+    Mutant("reinforce-score-without-baseline-term",
+           "Stochastic gradient bandit (REINFORCE) uses e_a R instead of (e_a - pi) R as the "
+           "score-function estimate: the -pi term of grad log softmax is forgotten.",
+           (_patch("algorithms.policy_gradient._sampled.sampled_kernel", _probe_sampled,
+                   ("g = (hit - p) * reward", "g = hit * reward")),),
+           ("gradient-bandit",)),
+    Mutant("npg-entropy-step-missing-horizon",
+           "Entropy-regularised NPG on MDPs steps (1 - eta tau / (1 - gamma)) log pi + eta Q "
+           "instead of ... + eta / (1 - gamma) Q: the fixed point is the softmax at the "
+           "wrong temperature.",
+           (_patch("algorithms.policy_gradient.npg._npg_mdp_kernel", _probe_npg_mdp,
+                   ("theta = (1.0 - alpha) * logp + eta / (1.0 - gamma) * Q",
+                    "theta = (1.0 - alpha) * logp + eta * Q")),),
+           ("npg",)),
+    Mutant("icvar-rm-alpha-complement",
+           "ICVaR-RM plans with the empirical CVaR at level 1 - alpha instead of alpha "
+           "(alpha <-> 1 - alpha confusion).",
+           (_patch("algorithms.risk.icvar_rm._plan", _probe_icvar_plan,
+                   ("cvar_sorted_row(counts[s, a], n, next_value, order, alpha)",
+                    "cvar_sorted_row(counts[s, a], n, next_value, order, 1.0 - alpha)")),),
+           ("icvar",)),
+    Mutant("cvar-alpha-complement",
+           "cvar(values, p, alpha) averages the worst 1 - alpha fraction instead of the worst "
+           "alpha fraction (alpha <-> 1 - alpha).",
+           (_patch("mdptheory.risk.cvar", _probe_cvar,
+                   ("m, _ = _var_index(sp, alpha)", "m, _ = _var_index(sp, 1.0 - alpha)"),
+                   ("x - sv[:m]) / alpha)", "x - sv[:m]) / (1.0 - alpha))")),),
+           ("cvar",)),
+    Mutant("value-iteration-certificate",
+           "Value iteration certifies gamma ||V_{k+1} - V_k|| instead of gamma / (1 - gamma) "
+           "||V_{k+1} - V_k||: it stops early with a bound that is too small.",
+           (_patch("mdptheory.planning.value_iteration", _probe_value_iteration,
+                   ("factor = gamma / (1.0 - gamma)", "factor = gamma")),),
+           ("planning",)),
+    Mutant("bellman-gamma-squared",
+           "The Bellman optimality backup discounts by gamma^2: Q = R + gamma^2 P V.",
+           (_patch("mdptheory.planning.bellman_optimality", _probe_bellman,
+                   ("mdp.gamma * mdp.expect(V)", "mdp.gamma ** 2 * mdp.expect(V)")),),
+           ("planning",)),
+    Mutant("backward-induction-stage-off-by-one",
+           "Backward induction backs up V_h instead of V_{h+1}: Q_h = R_h + P_h V_h, "
+           "where V_h is still zero (the planner is myopic).",
+           (_patch("mdptheory.planning.backward_induction", _probe_backward_induction,
+                   ("Q[h] = mdp.R[h] + mdp.expect(V[h + 1], h)",
+                    "Q[h] = mdp.R[h] + mdp.expect(V[h], h)")),),
+           ("planning", "pevi", "icvar")),
+)
+"""The planted defects. Ids are unique; every target resolves (``tests/test_mutants.py``)."""
+
+
+def get_mutant(mutant_id: str) -> Mutant:
+    """The mutant of :data:`CATALOGUE` with this id (``ValueError`` naming the known ids)."""
+    for mutant in CATALOGUE:
+        if mutant.id == mutant_id:
+            return mutant
+    known = ", ".join(m.id for m in CATALOGUE)
+    raise ValueError(f"no mutant with id {mutant_id!r}; known: {known}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Applying a mutant (in the mutant's own process)
+# ---------------------------------------------------------------------------------------------
+
+
+def resolve(target: str, mutant_id: str = "?") -> Any:
+    """The object named by the dotted ``target`` (the longest importable module prefix, then
+    attributes); :class:`MutantError` ("mutant X: target a.b.c not found") otherwise."""
+    parts = target.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        module_name = ".".join(parts[:cut])
+        try:
+            obj: Any = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        try:
+            for name in parts[cut:]:
+                obj = getattr(obj, name)
+        except AttributeError:
+            break
+        return obj
+    raise MutantError(f"mutant {mutant_id}: target {target} not found")
+
+
+def _is_dispatcher(obj: Any) -> bool:
+    try:
+        from numba.core.dispatcher import Dispatcher
+    except ImportError:  # pragma: no cover - numba is a dependency
+        return False
+    return isinstance(obj, Dispatcher)
+
+
+def mutated_source(patch: Patch, mutant_id: str = "?") -> tuple[Any, str]:
+    """``(original object, mutated source)`` of one patch; checks each fragment occurs once."""
+    original = resolve(patch.target, mutant_id)
+    function = original.py_func if _is_dispatcher(original) else original
+    if not isinstance(function, types.FunctionType):
+        raise MutantError(f"mutant {mutant_id}: target {patch.target} is a "
+                          f"{type(original).__name__}, not a module-level function")
+    source = textwrap.dedent(inspect.getsource(function))
+    for old, new in patch.replace:
+        count = source.count(old)
+        if count != 1:
+            raise MutantError(f"mutant {mutant_id}: the code to change {old!r} occurs {count} "
+                              f"times in {patch.target} (expected once); the target was "
+                              "edited, update the catalogue")
+        source = source.replace(old, new)
+    return original, source
+
+
+def mutated_function(patch: Patch, mutant_id: str = "?") -> tuple[Any, types.FunctionType]:
+    """``(original object, mutated Python function)`` of one patch.
+
+    The mutated function is compiled from the changed source in the target module's namespace
+    (its globals are the module's), without decorators and without binding it anywhere.
+    """
+    original, source = mutated_source(patch, mutant_id)
+    function = original.py_func if _is_dispatcher(original) else original
+    tree = ast.parse(source)
+    definition = tree.body[0]
+    if not isinstance(definition, ast.FunctionDef) or definition.name != function.__name__:
+        raise MutantError(f"mutant {mutant_id}: {patch.target} is not a plain function")
+    definition.decorator_list = []
+    code = compile(tree, f"<mutant {mutant_id}: {patch.target}>", "exec")
+    namespace: dict[str, Any] = {}
+    exec(code, function.__globals__, namespace)  # the module's globals, a private local scope
+    mutated = namespace[definition.name]
+    mutated.__doc__ = function.__doc__
+    mutated.__qualname__ = function.__qualname__
+    return original, mutated
+
+
+def _our_modules() -> list[types.ModuleType]:
+    return [m for name, m in list(sys.modules.items())
+            if isinstance(m, types.ModuleType) and name.split(".")[0] in PACKAGES]
+
+
+def _code_names(code: types.CodeType) -> set[str]:
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _code_names(const)
+    return names
+
+
+def _referenced(dispatcher: Any) -> set[int]:
+    """Ids of the global objects a compiled function's code can reach by name."""
+    function = dispatcher.py_func
+    names = _code_names(function.__code__)
+    g = function.__globals__
+    found = set()
+    for name in names:
+        if name in g:
+            value = g[name]
+            found.add(id(value))
+            if isinstance(value, types.ModuleType):
+                found |= {id(getattr(value, attr)) for attr in names if hasattr(value, attr)}
+    return found
+
+
+@dataclass
+class Applied:
+    """What :func:`apply_mutant` changed: rebindings and compiled callers made uncached."""
+
+    mutant: Mutant
+    rebound: list[str] = field(default_factory=list)
+    uncached: list[str] = field(default_factory=list)
+    read_only: int = 0
+
+
+def apply_mutant(mutant: Mutant) -> Applied:
+    """Apply ``mutant`` to this process (irreversibly: use a fresh process per mutant).
+
+    Import everything the checks use first, so that every ``from m import f`` binding exists
+    to be rebound. Raises :class:`MutantError` for a target or fragment not found.
+    """
+    applied = Applied(mutant)
+    replaced: dict[int, Any] = {}
+    built = []
+    for patch in mutant.patches:
+        original, function = mutated_function(patch, mutant.id)
+        if _is_dispatcher(original):
+            import numba
+
+            options = {k: v for k, v in original.targetoptions.items() if k != "cache"}
+            new = numba.njit(**options)(function)
+        else:
+            new = function
+        built.append((patch, original, new))
+        replaced[id(original)] = new
+    for module in _our_modules():
+        for name, value in list(vars(module).items()):
+            if id(value) in replaced:
+                setattr(module, name, replaced[id(value)])
+                applied.rebound.append(f"{module.__name__}.{name}")
+    for patch, _, _ in built:
+        if patch.target not in applied.rebound:
+            raise MutantError(f"mutant {mutant.id}: target {patch.target} is not a module "
+                              "attribute that could be rebound")
+    # Compiled callers of a patched function, transitively: no on-disk cache, recompiled.
+    dispatchers = {}
+    for module in _our_modules():
+        for name, value in vars(module).items():
+            if _is_dispatcher(value) and id(value) not in dispatchers:
+                dispatchers[id(value)] = (f"{module.__name__}.{name}", value)
+    affected = {id(new) for _, _, new in built}
+    changed = True
+    while changed:
+        changed = False
+        for key, (_, dispatcher) in dispatchers.items():
+            if key not in affected and _referenced(dispatcher) & affected:
+                affected.add(key)
+                changed = True
+    from numba.core.caching import NullCache
+
+    for key in sorted(affected & set(dispatchers), key=lambda k: dispatchers[k][0]):
+        name, dispatcher = dispatchers[key]
+        if any(dispatcher is new for _, _, new in built):
+            continue
+        dispatcher._cache = NullCache()
+        if dispatcher.overloads:
+            dispatcher.recompile()
+        applied.uncached.append(name)
+    # Every other compiled function still loads from the on-disk cache but never writes to it:
+    # nothing compiled in a mutant's process reaches the cache of ordinary runs.
+    for key, (_, dispatcher) in dispatchers.items():
+        if key not in affected:
+            dispatcher._cache.save_overload = _no_save
+            applied.read_only += 1
+    return applied
+
+
+def _no_save(sig: Any, data: Any) -> None:
+    """``save_overload`` of a cache that only loads."""
+
+
+# ---------------------------------------------------------------------------------------------
+# One process: run checks (optionally mutated) and write JSON
+# ---------------------------------------------------------------------------------------------
+
+
+def _fingerprint(result: Any) -> str:
+    """A hash of a check's numbers (fitted values, arrays, controls' measurements)."""
+    digest = hashlib.sha1()
+    evidence = result.evidence
+    for key in sorted(evidence.fitted):
+        digest.update(f"{key}={evidence.fitted[key]!r};".encode())
+    for key in sorted(evidence.arrays):
+        array = np.ascontiguousarray(evidence.arrays[key])
+        digest.update(key.encode())
+        if array.dtype == object:
+            digest.update(repr(array.tolist()).encode())
+        else:
+            digest.update(array.tobytes())
+    for control in result.controls:
+        digest.update(control.name.encode())
+        for key in sorted(control.measured):
+            digest.update(f"{key}={control.measured[key]!r};".encode())
+    digest.update(result.verdict.reason.encode())
+    return digest.hexdigest()
+
+
+def check_spec(theorem: Any) -> dict[str, Any]:
+    """What a mutant's process needs to run one check without importing every module: the
+    theorem's metadata, its module and its function's name."""
+    return {**theorem.info(), "qualname": theorem.func.__qualname__}
+
+
+def _registry_for(specs: Sequence[dict[str, Any]]) -> Any:
+    """A registry holding only the checks of ``specs``, importing only their modules."""
+    from proofs_check.harness import Registry
+
+    registry = Registry()
+    for spec in specs:
+        module = importlib.import_module(spec["module"])
+        func = getattr(module, spec["qualname"], None)
+        if func is None:  # not a module-level function: the default registry has it
+            from proofs_check.harness import REGISTRY
+
+            func = REGISTRY.get(spec["id"]).func
+        registry.theorem(id=spec["id"], paper=spec["paper"], claim=spec["claim"],
+                         formula=spec["formula"], tags=spec["tags"], kind=spec["kind"],
+                         rule=spec["rule"], source=spec["source"],
+                         verified=spec["verified"])(func)
+    return registry
+
+
+def run_in_process(mutant_id: str | None, check_ids: Sequence[str], scale: str,
+                   seed: int, specs: Sequence[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Run ``check_ids`` in this process, after applying the mutant (None: unmutated).
+
+    With ``specs`` (:func:`check_spec` of each check) only the checks' own modules are
+    imported; without, every module of :mod:`proofs_check.theorems`.
+
+    Returns ``{"mutant", "applied", "error", "checks": {id: {status, raised, error_type,
+    fingerprint, reason, runtime}}}``.
+    """
+    if specs is None:
+        from proofs_check.harness import REGISTRY as registry
+
+        registry.discover()
+    else:
+        registry = _registry_for(specs)
+        check_ids = [spec["id"] for spec in specs]
+    record: dict[str, Any] = {"mutant": mutant_id, "applied": None, "error": None,
+                              "checks": {}}
+    if mutant_id is not None:
+        try:
+            applied = apply_mutant(get_mutant(mutant_id))
+        except (MutantError, ValueError, SyntaxError) as error:
+            record["error"] = f"{type(error).__name__}: {error}"
+            return record
+        record["applied"] = {"rebound": applied.rebound, "uncached": applied.uncached,
+                             "read_only_caches": applied.read_only}
+    for check_id in check_ids:
+        result = registry.run_check(check_id, scale, seed)
+        error_type = None
+        if result.error:
+            last = result.error.strip().splitlines()[-1]
+            error_type = last.split(":", 1)[0].strip()
+        record["checks"][check_id] = {
+            "status": result.verdict.status, "raised": result.error is not None,
+            "error_type": error_type, "fingerprint": _fingerprint(result),
+            "reason": result.verdict.reason[:500], "runtime": result.runtime}
+    record["cpu_seconds"] = time.process_time()
+    return record
+
+
+def _process_main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m proofs_check.mutants",
+                                     description="Run checks against one mutant (or none) "
+                                                 "and write their statuses as JSON.")
+    parser.add_argument("--run", metavar="MUTANT_ID", required=True,
+                        help="a mutant id of the catalogue, or 'none' for the baseline")
+    parser.add_argument("--only", metavar="ID", nargs="+", default=[],
+                        help="the checks to run (every module of proofs_check.theorems is "
+                             "imported)")
+    parser.add_argument("--spec", metavar="PATH", default=None,
+                        help="a JSON list of check specs (check_spec): only their modules "
+                             "are imported; replaces --only")
+    parser.add_argument("--scale", default="quick")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", metavar="PATH", default=None,
+                        help="write the JSON here (default: standard output)")
+    args = parser.parse_args(argv)
+    mutant_id = None if args.run == "none" else args.run
+    specs = json.loads(Path(args.spec).read_text()) if args.spec else None
+    record = run_in_process(mutant_id, args.only, args.scale, args.seed, specs)
+    text = json.dumps(record, indent=1)
+    if args.json:
+        Path(args.json).write_text(text)
+    else:
+        print(text)
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# The parent: one subprocess per mutant, the kill table
+# ---------------------------------------------------------------------------------------------
+
+BROKEN_ERRORS = ("TypingError", "NameError", "SyntaxError", "UnsupportedError",
+                 "NumbaError", "LoweringError")
+"""Exceptions that mean the mutated code itself is broken (not a check catching a defect)."""
+
+
+def checks_for(mutant: Mutant, theorems: Sequence[Any], all_checks: bool = False) -> list[str]:
+    """Ids of the selected checks whose tags meet the mutant's (every one with ``all_checks``)."""
+    return [t.id for t in theorems if all_checks or set(t.tags) & set(mutant.tags)]
+
+
+def _subprocess(mutant_id: str, theorems: Sequence[Any], scale: str, seed: int,
+                timeout: float) -> dict[str, Any]:
+    root = Path(__file__).resolve().parents[1]
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(root), *filter(None, [env.get("PYTHONPATH")])])
+    with tempfile.TemporaryDirectory(prefix="mdptheory-mutant-") as tmp:
+        out = Path(tmp) / "result.json"
+        spec = Path(tmp) / "checks.json"
+        spec.write_text(json.dumps([check_spec(t) for t in theorems]))
+        command = [sys.executable, "-m", "proofs_check.mutants", "--run", mutant_id,
+                   "--scale", scale, "--seed", str(seed), "--json", str(out),
+                   "--spec", str(spec)]
+        start = time.perf_counter()
+        try:
+            done = subprocess.run(command, env=env, capture_output=True, text=True,
+                                  timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return {"mutant": mutant_id, "error": f"timeout after {timeout:.0f} s",
+                    "timeout": True, "checks": {}, "seconds": time.perf_counter() - start}
+        seconds = time.perf_counter() - start
+        if done.returncode != 0 or not out.exists():
+            tail = "\n".join(done.stderr.strip().splitlines()[-15:])
+            return {"mutant": mutant_id, "error": f"the process exited with {done.returncode}: "
+                    f"{tail}", "checks": {}, "seconds": seconds}
+        record = json.loads(out.read_text())
+    record["seconds"] = seconds
+    return record
+
+
+@dataclass(frozen=True)
+class MutantResult:
+    """The verdict on one mutant: ``killed``, ``survived``, ``not exercised``, ``broken`` or
+    ``timeout``, the checks that killed it and the checks that ran."""
+
+    mutant: Mutant
+    outcome: str
+    killed_by: tuple[str, ...]
+    checks: tuple[str, ...]
+    changed: tuple[str, ...]
+    detail: str
+    seconds: float
+    statuses: dict[str, str] = field(default_factory=dict)
+    cpu_seconds: float = float("nan")
+
+    @property
+    def killed(self) -> bool:
+        return self.outcome == "killed"
+
+    def record(self) -> dict[str, Any]:
+        return {**self.mutant.info(), "outcome": self.outcome, "killed": self.killed,
+                "killed_by": list(self.killed_by), "checks": list(self.checks),
+                "changed_numbers": list(self.changed), "statuses": self.statuses,
+                "detail": self.detail, "seconds": round(self.seconds, 2),
+                "cpu_seconds": round(self.cpu_seconds, 2)}
+
+
+def judge(mutant: Mutant, record: dict[str, Any], baseline: dict[str, Any],
+          check_ids: Sequence[str]) -> MutantResult:
+    """Compare a mutant's check statuses with the baseline's (see the module docstring)."""
+    result = _judge(mutant, record, baseline, check_ids)
+    return dataclasses.replace(result, cpu_seconds=float(record.get("cpu_seconds", "nan")))
+
+
+def _judge(mutant: Mutant, record: dict[str, Any], baseline: dict[str, Any],
+           check_ids: Sequence[str]) -> MutantResult:
+    seconds = float(record.get("seconds", 0.0))
+    if record.get("error"):
+        outcome = "timeout" if record.get("timeout") else "broken"
+        return MutantResult(mutant, outcome, (), tuple(check_ids), (), record["error"], seconds)
+    killed, changed, broken, statuses = [], [], [], {}
+    for check_id in check_ids:
+        mine = record["checks"].get(check_id)
+        base = baseline["checks"].get(check_id)
+        if mine is None or base is None:
+            continue
+        statuses[check_id] = mine["status"]
+        if mine["fingerprint"] != base["fingerprint"] or mine["status"] != base["status"]:
+            changed.append(check_id)
+        if mine["raised"] and not base["raised"] and mine["error_type"] in BROKEN_ERRORS:
+            broken.append(f"{check_id}: {mine['error_type']}: {mine['reason']}")
+        elif (mine["status"] == "fail" and base["status"] != "fail") or (
+                mine["raised"] and not base["raised"]):
+            killed.append(check_id)
+    if broken:
+        return MutantResult(mutant, "broken", (), tuple(check_ids), tuple(changed),
+                            "the mutated code does not run: " + "; ".join(broken), seconds,
+                            statuses)
+    if killed:
+        detail = "; ".join(f"{c}: {record['checks'][c]['reason'][:160]}" for c in killed[:3])
+        return MutantResult(mutant, "killed", tuple(killed), tuple(check_ids), tuple(changed),
+                            detail, seconds, statuses)
+    if not changed:
+        return MutantResult(mutant, "not exercised", (), tuple(check_ids), (),
+                            "no check's numbers changed: the defect never ran in these "
+                            "checks", seconds, statuses)
+    return MutantResult(mutant, "survived", (), tuple(check_ids), tuple(changed),
+                        f"numbers changed in {len(changed)} check(s), no status turned to "
+                        "fail", seconds, statuses)
+
+
+def run_mutants(mutants: Sequence[Mutant], theorems: Sequence[Any], scale: str = "quick",
+                seed: int = 0, jobs: int = 1, timeout: float = DEFAULT_TIMEOUT,
+                progress: Callable[[str], None] | None = None,
+                all_checks: bool = False) -> tuple[list[MutantResult], dict[str, Any]]:
+    """Run the baseline once and every mutant in its own process; ``jobs`` processes at once.
+
+    Each mutant runs the checks of ``theorems`` that carry one of its tags (all of them with
+    ``all_checks``). Returns the results (in the order of ``mutants``) and the baseline record.
+    """
+    plan = {m.id: checks_for(m, theorems, all_checks) for m in mutants}
+    union = [t for t in theorems if any(t.id in ids for ids in plan.values())]
+    tasks = [("none", union)] + [(m.id, [t for t in theorems if t.id in plan[m.id]])
+                                 for m in mutants if plan[m.id]]
+    from joblib import Parallel, delayed
+
+    records: dict[str, dict[str, Any]] = {}
+    parallel = Parallel(n_jobs=max(1, jobs), backend="threading",
+                        return_as="generator_unordered")
+    calls = (delayed(lambda i, ids: (i, _subprocess(i, ids, scale, seed, timeout)))(i, ids)
+             for i, ids in tasks)
+    for mutant_id, record in parallel(calls):
+        records[mutant_id] = record
+        if progress is not None:
+            progress(mutant_id)
+    baseline = records["none"]
+    if baseline.get("error"):
+        raise RuntimeError(f"the unmutated baseline did not run: {baseline['error']}")
+    results = []
+    for mutant in mutants:
+        if not plan[mutant.id]:
+            results.append(MutantResult(mutant, "not exercised", (), (), (),
+                                        "no selected check carries the tags "
+                                        f"{', '.join(mutant.tags)}", 0.0))
+            continue
+        results.append(judge(mutant, records[mutant.id], baseline, plan[mutant.id]))
+    return results, baseline
+
+
+def score(results: Sequence[MutantResult]) -> float:
+    """Fraction of mutants killed (0 for no mutant)."""
+    return sum(r.killed for r in results) / len(results) if results else 0.0
+
+
+_OUTCOME_STYLE = {"killed": "bold green", "survived": "bold red", "not exercised": "bold yellow",
+                  "broken": "bold magenta", "timeout": "bold magenta"}
+
+
+def kill_table(results: Sequence[MutantResult]):
+    """A rich table: mutant, target, outcome, killing checks."""
+    from rich.table import Table
+
+    table = Table(title=f"mutants: {sum(r.killed for r in results)}/{len(results)} killed "
+                        f"({100 * score(results):.0f}%)")
+    for column in ("mutant", "target", "outcome", "killed by", "checks run"):
+        table.add_column(column, overflow="fold")
+    for r in results:
+        table.add_row(r.mutant.id, "\n".join(r.mutant.targets),
+                      f"[{_OUTCOME_STYLE[r.outcome]}]{r.outcome}[/]",
+                      "\n".join(r.killed_by) or "-", str(len(r.checks)))
+    return table
+
+
+def markdown(results: Sequence[MutantResult], command: str, scale: str, seed: int,
+             timing: str = "") -> str:
+    """The kill table as Markdown (``mutants.md``); ``timing`` is a sentence on the runtime."""
+    killed = sum(r.killed for r in results)
+    lines = [
+        "# Mutation score", "",
+        f"Generated by `{command}` ({scale} scale, seed {seed}); regenerate it with "
+        "`mdptheory check --mutants`.", "",
+        f"**{killed} of {len(results)} mutants killed: score {100 * score(results):.0f}%** "
+        f"(target {100 * TARGET_SCORE:.0f}%). {timing}".rstrip(), "",
+        "A mutant is a planted defect (a documented source change of a library function, "
+        "applied in its own process). It is *killed* when a check relevant to it (by tag) "
+        "fails where the unmutated code did not fail, or raises; *not exercised* means no "
+        "check's numbers changed at all.", "",
+        "| mutant | target | defect | outcome | killed by |",
+        "|---|---|---|---|---|",
+    ]
+    for r in results:
+        targets = "<br>".join(f"`{t}`" for t in r.mutant.targets)
+        killers = "<br>".join(f"`{c}`" for c in r.killed_by) or "-"
+        description = r.mutant.description.replace("|", "\\|")
+        lines.append(f"| `{r.mutant.id}` | {targets} | {description} | {r.outcome} | "
+                     f"{killers} |")
+    lines += ["", "## Details", ""]
+    for r in results:
+        lines.append(f"- `{r.mutant.id}` ({r.outcome}, {r.seconds:.0f} s wall, "
+                     f"{r.cpu_seconds:.0f} s CPU, checks: "
+                     f"{', '.join(r.checks) or 'none'}): {r.detail}")
+    return "\n".join(lines) + "\n"
+
+
+def write_kill_table(results: Sequence[MutantResult], baseline: dict[str, Any], out: Path,
+                     command: str, scale: str, seed: int, wall_seconds: float | None = None,
+                     jobs: int = 1) -> Path:
+    """Write ``mutants.md`` and ``mutants.json`` into ``out``; return the Markdown path."""
+    out = Path(out)
+    cpu = float(baseline.get("cpu_seconds", 0.0)) + sum(
+        r.cpu_seconds for r in results if math.isfinite(r.cpu_seconds))
+    timing = (f"Runtime {wall_seconds:.0f} s with {jobs} process(es) at a time; "
+              f"{cpu:.0f} CPU seconds in all (baseline and mutants)."
+              if wall_seconds is not None else "")
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "mutants.json").write_text(json.dumps({
+        "command": command, "scale": scale, "seed": seed, "score": score(results),
+        "target_score": TARGET_SCORE, "killed": sum(r.killed for r in results),
+        "total": len(results), "wall_seconds": wall_seconds, "jobs": jobs,
+        "cpu_seconds": cpu, "mutants": [r.record() for r in results],
+        "baseline_cpu_seconds": baseline.get("cpu_seconds"),
+        "baseline": {k: {"status": v["status"], "runtime": round(v["runtime"], 2)}
+                     for k, v in baseline["checks"].items()},
+    }, indent=1))
+    path = out / "mutants.md"
+    path.write_text(markdown(results, command, scale, seed, timing))
+    return path
+
+
+def run_from_args(args: argparse.Namespace, theorems: Sequence[Any], console: Any) -> int:
+    """``mdptheory check --mutants``: run, print the kill table, write it; the exit code.
+
+    0: the score reaches :data:`TARGET_SCORE` and no mutant is broken; 1 otherwise;
+    2: an unknown ``--mutant`` id.
+    """
+    import shlex
+
+    wanted = list(getattr(args, "mutant", []) or [])
+    try:
+        mutants = [get_mutant(m) for m in wanted] if wanted else list(CATALOGUE)
+    except ValueError as error:
+        console.print(f"[bold red]error:[/] {error}")
+        return 2
+    scale = getattr(args, "scale", None) or "quick"
+    seed = int(getattr(args, "seed", 0))
+    jobs = int(getattr(args, "jobs", 1))
+    jobs = (os.cpu_count() or 1) if jobs == -1 else jobs
+    all_checks = getattr(args, "mutant_checks", "tagged") == "all"
+    which = "every selected check" if all_checks else "the selected checks with its tags"
+    console.print(f"{len(mutants)} mutants against {len(theorems)} selected checks "
+                  f"({scale} scale, {jobs} at a time; each mutant runs {which})",
+                  highlight=False)
+    start = time.perf_counter()
+    results, baseline = run_mutants(
+        mutants, theorems, scale, seed, jobs,
+        progress=lambda i: console.print(f"  done: {i}", highlight=False),
+        all_checks=all_checks)
+    wall = time.perf_counter() - start
+    console.print(kill_table(results))
+    command = getattr(args, "command_line", None) or shlex.join(["mdptheory", *sys.argv[1:]])
+    from proofs_check.runner import DEFAULT_OUT
+
+    path = write_kill_table(results, baseline, Path(getattr(args, "out", None) or DEFAULT_OUT),
+                            command, scale, seed, wall, jobs)
+    value = score(results)
+    console.print(f"Mutation score {100 * value:.0f}% "
+                  f"({sum(r.killed for r in results)}/{len(results)} killed; target "
+                  f"{100 * TARGET_SCORE:.0f}%). Kill table: {path.resolve()}",
+                  soft_wrap=True, highlight=False)
+    for r in results:
+        if r.outcome in ("broken", "timeout"):
+            console.print(f"[bold magenta]{r.mutant.id} {r.outcome}:[/] {r.detail}",
+                          highlight=False)
+    broken = any(r.outcome in ("broken", "timeout") for r in results)
+    return 0 if value >= TARGET_SCORE and not broken else 1
+
+
+def outputs_differ(a: Any, b: Any) -> bool:
+    """True when two probe outputs differ (nested lists/tuples of arrays and numbers)."""
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) != len(b) or any(outputs_differ(x, y) for x, y in zip(a, b, strict=True))
+    x, y = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if x.shape != y.shape:
+        return True
+    return not np.allclose(x, y, rtol=1e-9, atol=1e-12, equal_nan=True)
+
+
+def probe_changes(patch: Patch, mutant_id: str = "?") -> tuple[bool, str]:
+    """Does the mutation change its target's output on the probe? ``(changed, what)``.
+
+    Runs the original and the mutated function uncompiled on the probe's inputs; a mutated
+    function that raises counts as a change.
+    """
+    original, mutated = mutated_function(patch, mutant_id)
+    function = original.py_func if _is_dispatcher(original) else original
+    before = patch.probe(function)
+    try:
+        after = patch.probe(mutated)
+    except Exception as error:  # a defect that makes the function raise changes it
+        return True, f"raises {type(error).__name__}: {error}"
+    return outputs_differ(before, after), f"{before!r} -> {after!r}"[:300]
+
+
+__all__ = ["CATALOGUE", "TARGET_SCORE", "Mutant", "MutantError", "MutantResult", "Patch",
+           "apply_mutant", "check_spec", "checks_for", "get_mutant", "judge", "kill_table",
+           "markdown", "mutated_function", "outputs_differ", "probe_changes", "resolve",
+           "run_from_args", "run_in_process", "run_mutants", "score", "write_kill_table"]
+
+
+if __name__ == "__main__":
+    sys.exit(_process_main())
