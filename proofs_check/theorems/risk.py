@@ -881,7 +881,9 @@ def icvar_rm_regret_slope(scale: str, seed: int) -> Outcome:
         series.append(Series(learner.label, grid, Y))
         local_series.append(local.series(key))
         lines.extend(fit_lines(fit, label=key))
-        burn_ins[f"burn-in c={c:g}"] = burn
+        if burn <= K:            # burn-ins beyond the run are in the verdict and `fitted` only
+            judged = burn <= BURN_IN_FRACTION * K
+            burn_ins[f"burn-in c={c:g}" + ("" if judged else " (not judged)")] = burn
     # The negative control through the same criterion at the same K and seeds.
     h8 = control_h8()
     greedy = ICVaRRM(alpha=CONTROL_H8["alpha"], bonus_scale=0.0)
