@@ -243,3 +243,44 @@ def performance_difference(mdp: Model, pi, pi_prime, initial=None) -> float:
     d = occupancy(mdp, pi, initial)
     adv = advantages(mdp, pi_prime)
     return float(np.sum(d * adv))
+
+
+def max_episode_regret(mdp: EpisodicMDP) -> float:
+    """The largest regret one episode can have: ``V*_1(rho) - min_pi V^pi_1(rho)``.
+
+    Exact, by two backward inductions on the mean rewards, one with ``max`` over actions
+    (``V*``) and one with ``min`` (the worst policy's value; by monotonicity of the Bellman
+    backup it is below every policy's value in every state, so it is the minimum over all
+    policies, deterministic or not). Every episode's pseudo-regret ``V*_1(rho) - V^pi_1(rho)``
+    lies in ``[0, max_episode_regret(mdp)]``, which is at most ``H`` times the reward range.
+    The tabular regret checks use it as the level the H per-stage bonuses of an episode must
+    sum below before a rate claim is judged (:mod:`proofs_check.theorems.tabular`). The
+    iterated-CVaR analogue is :func:`mdptheory.risk.icvar_max_episode_regret`.
+
+    Parameters
+    ----------
+    mdp : EpisodicMDP
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    One state, two actions with rewards 1 and 0, horizon 3: the worst policy loses 3.
+
+    >>> import numpy as np
+    >>> from mdptheory import EpisodicMDP
+    >>> mdp = EpisodicMDP(np.ones((1, 2, 1)), [[1.0, 0.0]], H=3, initial=[1.0])
+    >>> max_episode_regret(mdp)
+    3.0
+    """
+    if not isinstance(mdp, EpisodicMDP):
+        raise ValueError(f"max_episode_regret needs an EpisodicMDP, got {type(mdp).__name__}")
+    high = np.zeros(mdp.S)
+    low = np.zeros(mdp.S)
+    for h in range(mdp.H - 1, -1, -1):
+        R = np.asarray(mdp.R[h], dtype=np.float64)
+        high = (R + mdp.expect(high, h)).max(axis=1)
+        low = (R + mdp.expect(low, h)).min(axis=1)
+    return float(np.asarray(mdp.initial) @ (high - low))

@@ -36,7 +36,8 @@ Contents
   exact support; a documented grid projection otherwise).
 * :class:`ICVaRSolution`, :func:`icvar_backward_induction`, :func:`icvar_evaluate`,
   :func:`worst_path_backward_induction`, :func:`worst_path_evaluate`: iterated CVaR dynamic
-  programming, Du, Wang, Huang (2023), eqs. (i), (ii) and (2).
+  programming, Du, Wang, Huang (2023), eqs. (i), (ii) and (2);
+  :func:`icvar_max_episode_regret`: the largest iterated-CVaR regret of one episode.
 * :class:`StaticCVaRSolution`, :func:`static_cvar_optimum`: the optimal static CVaR of the total
   return by state augmentation with the accumulated reward (Bauerle and Ott 2011; distributional
   DP with stock augmentation, Avila Pires, Rowland, Borsa, Guo, Khetarpal, Barreto, Abel,
@@ -72,6 +73,7 @@ __all__ = [
     "distributional_bellman",
     "icvar_backward_induction",
     "icvar_evaluate",
+    "icvar_max_episode_regret",
     "return_distribution",
     "static_cvar_optimum",
     "var",
@@ -614,6 +616,62 @@ def worst_path_evaluate(mdp: EpisodicMDP, policy) -> np.ndarray:
     """
     P4, R3 = _episodic_arrays(mdp, "worst_path_evaluate")
     return icvar_evaluate_kernel(P4, R3, 0.0, _deterministic_policy(mdp, policy))[:-1]
+
+
+def icvar_max_episode_regret(mdp: EpisodicMDP, alpha: float) -> float:
+    r"""The largest iterated-CVaR regret one episode can have:
+    ``V*_1(rho) - min_pi V^pi_1(rho)`` with iterated-CVaR values (Du, Wang, Huang 2023, eq. (i)).
+
+    Exact: ``V*`` by :func:`icvar_backward_induction` and the minimum by the same backward
+    induction with ``min`` over actions, ``W_h(s) = min_a r_h(s, a) + CVaR^alpha_{s' ~
+    P_h(.|s, a)}(W_{h+1}(s'))``. CVaR is monotone in the values, so by induction ``W_h <= V^pi_h``
+    in every state for every deterministic Markov policy ``pi``, with equality for the policy
+    that attains the minima: ``W`` is the worst policy's iterated-CVaR value. Every episode's
+    iterated-CVaR pseudo-regret ``rho @ (V*_1 - V^pi_1)`` (ICVaR-RM's, whose policies are
+    deterministic Markov) lies in ``[0, icvar_max_episode_regret(mdp, alpha)]``.
+
+    This range is not bounded by the risk-neutral one,
+    :func:`mdptheory.evaluation.max_episode_regret`: a rare bad outcome counts ``1 / alpha``
+    times more under CVaR than in the mean, so the iterated-CVaR range can exceed the mean range
+    by up to that factor (example below); it is at most ``H`` times the reward range.
+
+    Parameters
+    ----------
+    mdp : EpisodicMDP
+    alpha : float
+        Risk level in (0, 1]; ``alpha = 1`` gives the risk-neutral range.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    A fork with a sure road (reward 1 afterwards) and a road that crashes (reward 0) with
+    probability 0.1: the mean loses 0.1, the CVaR at alpha = 0.5 loses 0.2.
+
+    >>> import numpy as np
+    >>> from mdptheory import EpisodicMDP
+    >>> from mdptheory.evaluation import max_episode_regret
+    >>> P = np.zeros((3, 2, 3))
+    >>> P[0, 0, 1], P[0, 1, 1], P[0, 1, 2] = 1.0, 0.9, 0.1     # fork: sure road or risky one
+    >>> P[1:, :, 1:] = np.eye(2)[:, None, :]                   # absorbing
+    >>> R = np.array([[0.0, 0.0], [1.0, 1.0], [0.0, 0.0]])
+    >>> mdp = EpisodicMDP(P, R, H=2, initial=[1, 0, 0])
+    >>> round(icvar_max_episode_regret(mdp, 0.5), 12), round(max_episode_regret(mdp), 12)
+    (0.2, 0.1)
+    """
+    alpha = check_alpha(alpha)
+    P4, R3 = _episodic_arrays(mdp, "icvar_max_episode_regret")
+    _, V, _ = icvar_dp_kernel(P4, R3, alpha)
+    H, S, A = R3.shape
+    low = np.zeros(S)
+    backup = np.empty(S * A)
+    for h in range(H - 1, -1, -1):
+        rows = np.ascontiguousarray(P4[h if P4.shape[0] > 1 else 0].reshape(S * A, S))
+        cvar_rows_kernel(rows, low, alpha, backup)
+        low = (R3[h] + backup.reshape(S, A)).min(axis=1)
+    return float(np.asarray(mdp.initial, dtype=np.float64) @ (V[0] - low))
 
 
 # --------------------------------------------------------------------------------------------

@@ -91,3 +91,26 @@ def test_bad_policies_name_the_problem():
         mt.evaluate(mdp, np.array([0, 1, 0]))
     with pytest.raises(ValueError, match="integer .*or float"):
         mt.evaluate(mdp, np.array(["a", "b"]))
+
+
+@settings(max_examples=40, deadline=None)
+@given(episodic_mdps(max_states=3, max_actions=2, max_horizon=3))
+def test_max_episode_regret_equals_brute_force_over_deterministic_policies(mdp):
+    import itertools
+
+    from mdptheory.evaluation import max_episode_regret
+
+    if mdp.A ** (mdp.H * mdp.S) > 4096:
+        return
+    starts = [mt.policy_value_at_start(mdp, np.array(flat, dtype=np.int64).reshape(mdp.H, mdp.S))
+              for flat in itertools.product(range(mdp.A), repeat=mdp.H * mdp.S)]
+    assert abs(max_episode_regret(mdp) - (max(starts) - min(starts))) <= 1e-12
+
+
+def test_max_episode_regret_on_the_tabular_check_garnet():
+    from instances.tabular import garnet
+    from mdptheory.evaluation import max_episode_regret
+
+    assert round(max_episode_regret(garnet(S=5, A=2, branching=2, H=5, seed=0)), 3) == 0.725
+    with pytest.raises(ValueError, match="EpisodicMDP"):
+        max_episode_regret(mt.FiniteMDP(np.ones((1, 1, 1)), [[0.0]], gamma=0.5))

@@ -225,6 +225,37 @@ class TestBurnIn:
             assert bonus(n_star - 1) >= H
         assert burn_in(S, A, H, K, alpha, delta, scale) == S * A * n_star
 
+    @pytest.mark.parametrize("level", [5.0, 1.0, 0.165, 0.01])
+    def test_bonus_drops_below_the_level_exactly_at_n_star(self, level):
+        S, A, H, K, delta, alpha, scale = 5, 2, 5, 100_000, 0.05, 0.3, 0.03
+        n_star = bonus_below_h_visits(H, K, S, A, alpha, delta, scale, level=level)
+        L = icvar_rm_log_factor(S, A, H, K, delta)
+
+        def bonus(n):
+            return scale * H / alpha * math.sqrt(L / n)
+
+        assert bonus(n_star) < level
+        if n_star > 1:
+            assert bonus(n_star - 1) >= level
+        assert burn_in(S, A, H, K, alpha, delta, scale, level=level) == S * A * n_star
+        # level = H is the clip rule; a lower level never shortens the burn-in.
+        if level == H:
+            assert burn_in(S, A, H, K, alpha, delta, scale, level=level) == burn_in(
+                S, A, H, K, alpha, delta, scale)
+        assert burn_in(S, A, H, K, alpha, delta, scale, level=level) >= burn_in(
+            S, A, H, K, alpha, delta, scale, level=H)
+
+    def test_greedy_burn_in_ignores_the_level(self):
+        assert burn_in(5, 2, 5, 1000, 0.3, bonus_scale=0.0, level=1e-6) == 10
+
+    def test_docstring_examples_run(self):
+        import doctest
+        import importlib
+
+        module = importlib.import_module("algorithms.risk.burn_in")
+        failures, tried = doctest.testmod(module)
+        assert tried > 0 and failures == 0
+
     def test_monotone_in_the_bonus_scale_and_alpha(self):
         scales = [burn_in(5, 2, 5, 10_000, 0.3, bonus_scale=c) for c in (0.01, 0.1, 1.0, 3.0)]
         assert scales == sorted(scales)
@@ -237,6 +268,9 @@ class TestBurnIn:
         ({"delta": 1.0}, "delta"),
         ({"K": 0}, "K must be an int"),
         ({"S": 2.5}, "S must be an int"),
+        ({"level": 0.0}, "level"),
+        ({"level": float("nan")}, "level"),
+        ({"level": True}, "level"),
     ])
     def test_bad_input(self, kwargs, match):
         args = {"S": 2, "A": 2, "H": 3, "K": 100, "alpha": 0.5} | kwargs
@@ -256,17 +290,32 @@ def _controls_rejected(result):
 
 
 def test_slope_check_judges_local_slopes_after_the_burn_in():
+    from mdptheory.risk import icvar_max_episode_regret
+    from proofs_check.theorems.risk import BURN_IN_FRACTION, C_GRID, _garnet
+
     result = run_check("du2023-icvar-rm-regret-slope", "quick", seed=0, raise_errors=True)
     _controls_rejected(result)
     fitted = result.evidence.fitted
-    # Every scale of the grid ends its burn-in before K/10 at quick scale, so all are judged.
-    assert "vacuous" not in result.verdict.reason
-    assert fitted["burn_in[c=1]"] == burn_in(5, 2, 5, 100_000, 0.3)
-    # The paper bonus bends: its tail slope is below 1/2, but the half-decade window right
-    # after its burn-in still has a local slope above 1/2 + 0.1, which the criterion sees.
-    assert fitted["slope_ci_high[c=1]"] <= 0.55
-    assert fitted["max_local_ci_low_after_burn_in[c=1]"] > 0.6
-    assert result.status == "fail", result.verdict.reason
+    K = 100_000
+    mdp = _garnet()
+    delta_max = icvar_max_episode_regret(mdp, 0.3)
+    assert fitted["max_episode_regret_icvar[garnet]"] == delta_max
+    # The burn-in judged is the tabular family's rule: the bonus per stage below Delta / H.
+    # The first, pre-registered one (bonus below the clip H) is kept for the record.
+    for c in C_GRID:
+        key = f"c={c:g}"
+        burn = burn_in(5, 2, 5, K, 0.3, bonus_scale=c, level=delta_max / 5)
+        assert fitted[f"burn_in[{key}]"] == burn
+        assert fitted[f"clip_burn_in[{key}]"] == burn_in(5, 2, 5, K, 0.3, bonus_scale=c)
+        judged = burn <= BURN_IN_FRACTION * K
+        assert (f"{key}: its burn-in" in result.verdict.reason) == (not judged), key
+    # At quick scale c = 1, 0.3 and 0.1 are vacuous; c = 0.03 and 0.01 are judged.
+    assert fitted["burn_in[c=1]"] > K and fitted["burn_in[c=0.03]"] <= BURN_IN_FRACTION * K
+    # The first half-decade windows (steep, 0.6-1.0 for c >= 0.03) lie inside the burn-in.
+    for key in ("c=0.03", "c=0.01"):
+        assert fitted[f"max_local_ci_low_after_burn_in[{key}]"] <= 0.6
+        assert fitted[f"slope_ci_high[{key}]"] <= 0.55
+    assert result.status == "pass", result.verdict.reason
     assert result.controls[0].measured["slope_ci_low"] > 0.9     # greedy on H8: linear
     assert result.evidence.local_slopes and result.evidence.burn_in
 

@@ -26,6 +26,7 @@ from mdptheory.risk import (
     distributional_bellman,
     icvar_backward_induction,
     icvar_evaluate,
+    icvar_max_episode_regret,
     project_onto_grid,
     return_distribution,
     static_cvar_optimum,
@@ -363,6 +364,39 @@ class TestIteratedCVaR:
         assert np.allclose(sol.policy_values, icvar_value(mdp, sol.policy, alpha)[:-1],
                            rtol=0, atol=1e-12)
         assert np.allclose(sol.values, sol.policy_values, rtol=0, atol=1e-12)
+
+    @PROPERTY
+    @given(episodic_mdps(max_states=3, max_actions=2, max_horizon=3), alphas)
+    def test_max_episode_regret_equals_brute_force(self, mdp, alpha):
+        # The largest iterated-CVaR regret of an episode: best minus worst rho @ V^pi_1 over
+        # every deterministic Markov policy, each evaluated by the sup-form oracle.
+        if mdp.A ** (mdp.H * mdp.S) > 4096:
+            return
+        starts = [float(mdp.initial @ icvar_value(mdp, pi, alpha)[0])
+                  for pi in all_policies(mdp)]
+        expected = max(starts) - min(starts)
+        assert abs(icvar_max_episode_regret(mdp, alpha) - expected) <= 1e-12
+
+    @PROPERTY
+    @given(episodic_mdps(max_states=4, max_actions=3, max_horizon=4))
+    def test_max_episode_regret_at_alpha_one_is_the_mean_range(self, mdp):
+        from mdptheory.evaluation import max_episode_regret
+
+        assert abs(icvar_max_episode_regret(mdp, 1.0) - max_episode_regret(mdp)) <= 1e-12
+
+    def test_max_episode_regret_may_exceed_the_mean_range(self):
+        # A sure road and a road that crashes with probability eps: the mean range is eps, the
+        # CVaR range eps / alpha (alpha >= eps), so the mean range does not bound the CVaR one.
+        from mdptheory.evaluation import max_episode_regret
+
+        eps, alpha = 0.05, 0.25
+        P = np.zeros((3, 2, 3))
+        P[0, 0, 1], P[0, 1, 1], P[0, 1, 2] = 1.0, 1.0 - eps, eps
+        P[1:, :, 1:] = np.eye(2)[:, None, :]
+        R = np.array([[0.0, 0.0], [1.0, 1.0], [0.0, 0.0]])
+        mdp = EpisodicMDP(P, R, H=3, initial=[1, 0, 0])
+        assert max_episode_regret(mdp) == pytest.approx(2 * eps, abs=1e-12)
+        assert icvar_max_episode_regret(mdp, alpha) == pytest.approx(2 * eps / alpha, abs=1e-12)
 
     @PROPERTY
     @given(episodic_mdps(max_states=4, max_actions=3, max_horizon=4), st.integers(0, 10**6),

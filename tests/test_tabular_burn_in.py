@@ -169,7 +169,7 @@ def test_docstring_examples_run():
     import importlib
 
     # The package exports the function burn_in, which hides the submodule of the same name.
-    for name in ("algorithms.tabular.burn_in", "proofs_check.theorems.tabular"):
+    for name in ("algorithms.tabular.burn_in", "mdptheory.evaluation"):
         module = importlib.import_module(name)
         failures, tried = doctest.testmod(module)
         assert tried > 0 and failures == 0, name

@@ -442,12 +442,9 @@ def test_registered_check_at_quick_scale(check_id):
 def test_slope_checks_judge_exactly_the_constants_whose_burn_in_fits():
     from algorithms.tabular import burn_in
     from instances.tabular import garnet
+    from mdptheory.evaluation import max_episode_regret
     from proofs_check.harness import run_check
-    from proofs_check.theorems.tabular import (
-        BURN_IN_FRACTION,
-        QL_C_GRID,
-        max_episode_regret,
-    )
+    from proofs_check.theorems.tabular import BURN_IN_FRACTION, QL_C_GRID
 
     mdp = garnet(S=5, A=2, branching=2, H=5, seed=0)
     K = 20_000

@@ -14,9 +14,10 @@ How the constants were fixed (before any run)
   (10%) of K is judged; the others are reported ``vacuous`` with their burn-in, without a run.
 * The burn-in of a slope check is the episode-level one: visits until the bonus is below
   ``Delta / H``, with ``Delta`` the instance's largest per-episode regret
-  (:func:`max_episode_regret`, exact), so the H per-stage bonuses of an episode sum below
-  ``Delta``; before that an episode's regret (at most the sum of its bonuses, and at most
-  ``Delta``) may stay at its maximum, and the theorems' additive terms permit that. This is
+  (:func:`mdptheory.evaluation.max_episode_regret`, exact), so the H per-stage bonuses of an
+  episode sum below ``Delta``; before that an episode's regret (at most the sum of its bonuses,
+  and at most ``Delta``) may stay at its maximum, and the theorems' additive terms permit that.
+  The ICVaR-RM slope check (:mod:`proofs_check.theorems.risk`) uses the same rule. This is
   revision 1 of the rule: the first run used level H (the clip), and every constant it judged
   still had local slopes 0.62-1.02 right after that burn-in (see ``_GRID_RULE``).
 * Slope claims use :func:`proofs_check.rates.rate_shape_test`: the tail fit (last half of the
@@ -57,6 +58,7 @@ from algorithms.tabular import (
 )
 from algorithms.tabular.q_learning_ucb import DEFAULT_C
 from instances.tabular import garnet, river_swim
+from mdptheory.evaluation import max_episode_regret
 from mdptheory.experiment import run_seeds
 from mdptheory.planning import backward_induction
 from mdptheory.seeding import as_generator
@@ -157,24 +159,6 @@ def _curves(learner, key: tuple, K: int, n_seeds: int, seed: int) -> np.ndarray:
     """
     traces = run_seeds(learner, _model(key), K, seeds=n_seeds, seed=seed, progress=False)
     return np.stack([t.cumulative[_grid(K) - 1] for t in traces])
-
-
-def max_episode_regret(mdp: EpisodicMDP) -> float:
-    """The largest per-episode regret on ``mdp``: ``V*_1(rho) - min_pi V^pi_1(rho)`` (exact,
-    by backward induction with max and with min).
-
-    Examples
-    --------
-    >>> round(max_episode_regret(garnet(S=5, A=2, branching=2, H=5, seed=0)), 3)
-    0.725
-    """
-    high = np.zeros(mdp.S)
-    low = np.zeros(mdp.S)
-    for h in range(mdp.H - 1, -1, -1):
-        R = np.asarray(mdp.R[h], dtype=np.float64)
-        high = (R + mdp.expect(high, h)).max(axis=1)
-        low = (R + mdp.expect(low, h)).min(axis=1)
-    return float(np.asarray(mdp.initial) @ (high - low))
 
 
 def _rate_claim(Y: np.ndarray, grid: np.ndarray, start: float, seed: int):
