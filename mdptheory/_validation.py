@@ -168,6 +168,20 @@ def check_seed(seed: Any, name: str = "seed") -> Any:
     return int(seed)
 
 
+def check_cvxpy_solver(solver: Any, name: str = "solver") -> None:
+    """``None`` or the name of an installed cvxpy solver."""
+    if solver is None:
+        return
+    if not isinstance(solver, str):
+        raise ParameterTypeError(f"{name} must be a cvxpy solver name (str), got {solver!r}")
+    import cvxpy as cp
+
+    installed = cp.installed_solvers()
+    if solver.upper() not in installed:
+        raise ValueError(f"{name} {solver!r} is not an installed cvxpy solver; installed: "
+                         f"{', '.join(installed)}")
+
+
 VALUE_SCALE_LIMIT = 1e150
 """Largest value magnitude ``max|R| / (1 - gamma)`` (or ``H max|R|``) the exact solvers accept:
 beyond it products and residuals in float64 may overflow to inf."""

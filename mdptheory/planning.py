@@ -27,6 +27,7 @@ from scipy.sparse.csgraph import connected_components
 from mdptheory._validation import (
     ParameterTypeError,
     as_float_array,
+    check_cvxpy_solver,
     check_index,
     check_max_iter,
     check_real,
@@ -242,13 +243,7 @@ def linear_program(mdp: FiniteMDP, weights: np.ndarray | None = None,
     import cvxpy as cp
 
     _require(mdp, FiniteMDP, "linear_program")
-    if solver is not None:
-        if not isinstance(solver, str):
-            raise ParameterTypeError(f"solver must be a cvxpy solver name (str), got {solver!r}")
-        installed = cp.installed_solvers()
-        if solver.upper() not in installed:
-            raise ValueError(f"solver {solver!r} is not an installed cvxpy solver; installed: "
-                             f"{', '.join(installed)}")
+    check_cvxpy_solver(solver)
     if weights is None:
         w = np.asarray(mdp.initial) if np.all(mdp.initial > 0) else np.full(mdp.S, 1 / mdp.S)
     else:
