@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mdptheory._validation import as_float_array, check_probability_vector
+from mdptheory._validation import as_float_array, check_probability_vector, check_real
 from mdptheory.policy_conditions import projected_rewards
 from mdptheory.seeding import SeedLike, as_generator
 from mdptheory.tabular import RewardNoise
@@ -209,9 +209,7 @@ class LinearBandit(Bandit):
         theta_array = as_float_array(theta, "theta", ndim=1)
         if theta_array.shape != (dim,):
             raise ValueError(f"theta has shape {theta_array.shape}, expected (d,) = ({dim},)")
-        noise_std = float(noise_std)
-        if not np.isfinite(noise_std) or noise_std < 0:
-            raise ValueError(f"noise_std is {noise_std!r}; it must be finite and >= 0")
+        noise_std = check_real(noise_std, "noise_std", 0.0)
         noise = ("gaussian", noise_std) if noise_std > 0 else "deterministic"
         self._set_means(arms_array @ theta_array, noise, name)
         self.d = int(dim)

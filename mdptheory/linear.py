@@ -29,8 +29,11 @@ import numpy as np
 from mdptheory._validation import (
     DEFAULT_TOL,
     as_float_array,
+    check_memory,
     check_probability_vector,
     check_shape,
+    check_tol,
+    dense_bytes,
 )
 from mdptheory.tabular import EpisodicMDP, RewardNoise
 
@@ -43,10 +46,14 @@ def _read_only(array: np.ndarray) -> np.ndarray:
 
 
 def _check_tol(tol: float) -> float:
-    tol = float(tol)
-    if not np.isfinite(tol) or tol < 0:
-        raise ValueError(f"tol is {tol!r}; it must be finite and >= 0")
-    return tol
+    return check_tol(tol, allow_zero=True)
+
+
+def _check_twin_size(family: str, H: int, S: int, A: int, d: int) -> None:
+    """Refuse before the induced kernel (H, S, A, S) and its twin are allocated."""
+    check_memory(2 * dense_bytes(H, S, A, S) + 2 * dense_bytes(H, S, A, d),
+                 f"{family}: the induced kernel P[h, s, a, s'] of shape (H, S, A, S) and its "
+                 "tabular twin", f"H={H}, S={S}, A={A}")
 
 
 def _induced_kernel(phi: np.ndarray, measures: np.ndarray) -> np.ndarray:
@@ -198,6 +205,7 @@ class LinearMDP:
         theta_array = as_float_array(theta, "theta", ndim=2)
         check_shape(theta_array, "theta", (horizon, dim))
         self.tol = _check_tol(tol)
+        _check_twin_size("LinearMDP", horizon, n_states, n_actions, dim)
         kernel = _induced_kernel(phi_array[None], mu_array)
         self._twin_P = _check_induced_kernel(kernel, self.tol, "phi[s, a] . mu[h, s']")
         rewards = (phi_array.reshape(n_states * n_actions, dim) @ theta_array.T).T
@@ -322,6 +330,8 @@ class LowRankMDP:
             raise ValueError(f"phi has shape {phi_array.shape}, expected (H, S, A, d) or "
                              f"(S, A, d) with H = {horizon}, S = {n_states}, d = {dim}, A >= 1")
         n_actions = int(phi_array.shape[2])
+        self.tol = _check_tol(tol)
+        _check_twin_size("LowRankMDP", horizon, n_states, n_actions, dim)
         reward_array = as_float_array(reward, "reward", ndim=(2, 3))
         if reward_array.ndim == 2:
             check_shape(reward_array, "reward", (n_states, n_actions))
@@ -329,7 +339,6 @@ class LowRankMDP:
                 np.broadcast_to(reward_array, (horizon, n_states, n_actions)))
         else:
             check_shape(reward_array, "reward", (horizon, n_states, n_actions))
-        self.tol = _check_tol(tol)
         kernel = _induced_kernel(phi_array, psi_array)
         self._twin_P = _check_induced_kernel(kernel, self.tol, "phi[h, s, a] . psi[h, s']")
         self.noise = RewardNoise.parse(noise)

@@ -24,11 +24,11 @@ from mdptheory._validation import (
     DEFAULT_TOL,
     ParameterTypeError,
     as_float_array,
-    check_distributions,
-    check_probability_vector,
     check_discount,
+    check_distributions,
     check_horizon,
     check_memory,
+    check_probability_vector,
     check_real,
     check_shape,
     check_sparse_kernel,
@@ -268,7 +268,8 @@ class EpisodicMDP:
             raise ValueError(f"R has shape {R_array.shape}: need at least one state and action")
         check_memory(dense_bytes(H, n_states, n_actions), "EpisodicMDP: the stage rewards "
                      "R[h, s, a] of shape (H, S, A)", f"H={H} (S={n_states}, A={n_actions})")
-        _check_kernel_size(P, n_states, n_actions, 1 if sp.issparse(P) or np.ndim(P) == 3 else H, "EpisodicMDP")
+        stages = 1 if sp.issparse(P) or np.ndim(P) == 3 else H
+        _check_kernel_size(P, n_states, n_actions, stages, "EpisodicMDP")
         dense, sparse = _read_kernel(P, n_states, n_actions, tol, (3, 4))
         if dense is not None:
             if dense.ndim == 3:
