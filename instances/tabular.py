@@ -96,6 +96,9 @@ def _check_horizon(family: str, H: Any, gamma: Any) -> tuple[int | None, float |
     """Episodic when ``H`` is given (``gamma`` unused), discounted otherwise."""
     if H is None:
         return None, _check_float(family, "gamma", gamma, 0.0, 1.0, high_open=True)
+    if gamma is not None:
+        # Unused by the episodic version, but a value no model accepts is still refused.
+        _check_float(family, "gamma", gamma, 0.0, 1.0, high_open=True)
     return _check_int(family, "H", H, 1), None
 
 
