@@ -211,7 +211,14 @@ class LinearBandit(Bandit):
             raise ValueError(f"theta has shape {theta_array.shape}, expected (d,) = ({dim},)")
         noise_std = check_real(noise_std, "noise_std", 0.0)
         noise = ("gaussian", noise_std) if noise_std > 0 else "deterministic"
-        self._set_means(arms_array @ theta_array, noise, name)
+        with np.errstate(over="ignore", invalid="ignore"):
+            means = arms_array @ theta_array
+        bad = ~np.isfinite(means)
+        if bad.any():
+            k = int(np.flatnonzero(bad)[0])
+            raise ValueError(f"the mean of arm {k}, arms[{k}] . theta, is {float(means[k])!r}: "
+                             "the product of arms and theta overflows float64")
+        self._set_means(means, noise, name)
         self.d = int(dim)
         self.arms = _read_only(arms_array)
         self.theta = _read_only(theta_array)

@@ -64,8 +64,20 @@ def _induced_kernel(phi: np.ndarray, measures: np.ndarray) -> np.ndarray:
     n_stages, n_states, dim = measures.shape
     n_actions = phi.shape[2]
     rows = phi.reshape(phi.shape[0], n_states * n_actions, dim)
-    kernel = np.matmul(rows, measures.transpose(0, 2, 1))
+    with np.errstate(over="ignore", invalid="ignore"):
+        kernel = np.matmul(rows, measures.transpose(0, 2, 1))
     return kernel.reshape(n_stages, n_states, n_actions, n_states)
+
+
+def _check_product_finite(array: np.ndarray, formula: str, labels: str) -> None:
+    """Raise naming the first entry of a product of the inputs that overflowed (inf or NaN)."""
+    bad = ~np.isfinite(array)
+    if bad.any():
+        index = np.unravel_index(int(np.flatnonzero(bad)[0]), array.shape)
+        where = ", ".join(f"{label}={int(i)}" for label, i in zip(labels.split(","), index,
+                                                                   strict=True))
+        raise ValueError(f"{formula} is {float(array[index])!r} at {where}: the product of the "
+                         "inputs overflows float64")
 
 
 def _check_induced_kernel(P: np.ndarray, tol: float, formula: str) -> np.ndarray:
@@ -73,6 +85,7 @@ def _check_induced_kernel(P: np.ndarray, tol: float, formula: str) -> np.ndarray
 
     Errors name the worst offender: the most negative entry, or the row sum farthest from 1.
     """
+    _check_product_finite(P, formula, "h,s,a,s'")
     worst = np.unravel_index(int(np.argmin(P)), P.shape)
     if P[worst] < -tol:
         h, s, a, t = (int(i) for i in worst)
@@ -208,8 +221,10 @@ class LinearMDP:
         _check_twin_size("LinearMDP", horizon, n_states, n_actions, dim)
         kernel = _induced_kernel(phi_array[None], mu_array)
         self._twin_P = _check_induced_kernel(kernel, self.tol, "phi[s, a] . mu[h, s']")
-        rewards = (phi_array.reshape(n_states * n_actions, dim) @ theta_array.T).T
+        with np.errstate(over="ignore", invalid="ignore"):
+            rewards = (phi_array.reshape(n_states * n_actions, dim) @ theta_array.T).T
         rewards = np.ascontiguousarray(rewards).reshape(horizon, n_states, n_actions)
+        _check_product_finite(rewards, "R = phi[s, a] . theta[h]", "h,s,a")
         self.noise = RewardNoise.parse(noise)
         self.noise.check_means(rewards, "R")
         self.S, self.A, self.H, self.d = n_states, n_actions, horizon, dim

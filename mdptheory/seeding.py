@@ -12,7 +12,10 @@ from typing import TypeAlias
 
 import numpy as np
 
-from mdptheory._validation import check_int, check_seed
+from mdptheory._validation import check_int, check_memory, check_seed
+
+SEED_SEQUENCE_BYTES = 512
+"""Approximate memory of one spawned ``SeedSequence`` (object, spawn key, pool)."""
 
 SeedLike: TypeAlias = int | np.integer | np.random.SeedSequence | np.random.Generator
 
@@ -54,4 +57,6 @@ def spawn_seeds(seed: int | np.random.SeedSequence, n: int) -> list[np.random.Se
     True
     """
     n = check_int(n, "n (number of seeds)", 0)
+    check_memory(float(n) * SEED_SEQUENCE_BYTES, f"{n} SeedSequence objects",
+                 f"n (number of seeds) = {n}")
     return as_seed_sequence(seed).spawn(n)
