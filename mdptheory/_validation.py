@@ -381,6 +381,9 @@ def check_distributions(array: np.ndarray, name: str, tol: float = DEFAULT_TOL) 
 def check_sparse_kernel(matrix: sp.sparray | sp.spmatrix, name: str, n_states: int,
                         n_actions: int, tol: float = DEFAULT_TOL) -> sp.csr_array:
     """Validate a sparse kernel of shape (S*A, S) with row ``s * A + a`` for pair (s, a)."""
+    if matrix.dtype.kind not in "iuf":
+        raise ParameterTypeError(f"sparse {name} must hold real numbers, got dtype "
+                                 f"{matrix.dtype}")
     csr = sp.csr_array(matrix, dtype=np.float64)
     csr.sum_duplicates()
     csr.sort_indices()

@@ -196,8 +196,12 @@ def policy_iteration(mdp: FiniteMDP, max_iter: int = 10_000,
         policy = _greedy(mdp.R)
     else:
         policy = np.asarray(policy0)
-        if not np.issubdtype(policy.dtype, np.integer) or policy.shape != (mdp.S,):
-            raise ValueError(f"policy0 must be an integer array of shape ({mdp.S},)")
+        if not np.issubdtype(policy.dtype, np.integer):
+            raise ParameterTypeError(f"policy0 must be an integer array of shape ({mdp.S},), "
+                                     f"got dtype {policy.dtype}")
+        if policy.shape != (mdp.S,):
+            raise ValueError(f"policy0 must be an integer array of shape ({mdp.S},), got shape "
+                             f"{policy.shape}")
         policy = policy.astype(np.int64)
     stop_reason = "max_iter"
     iterations = 0
