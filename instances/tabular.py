@@ -211,7 +211,8 @@ def garnet(S: int = 20, A: int = 4, branching: int = 3, H: int | None = None,
     if not isinstance(sparse, (bool, np.bool_)):
         raise ValueError(f"{family}: sparse must be True or False, got {sparse!r}")
     if not sparse:
-        _check_size(family, S, A, H, f"S={S} (A={A})")
+        _check_size(family, S, A, H, f"S={S} (A={A}, sparse=False; sparse=True stores only "
+                                     f"the {branching} successors of each pair)")
     rng = as_generator(seed)
     successors = _uniform_subsets(rng, S, S * A, branching).reshape(S, A, branching)
     cuts = np.sort(rng.random((S, A, branching - 1)), axis=2)

@@ -158,7 +158,7 @@ class FiniteMDP:
 
     def __init__(self, P, R, gamma: float, initial=None, noise=None, tol: float = DEFAULT_TOL,
                  name: str | None = None) -> None:
-        tol = check_tol(tol)
+        tol = check_tol(tol, allow_zero=True)
         gamma = check_discount(gamma)
         R_array = as_float_array(R, "R", ndim=2)
         n_states, n_actions = R_array.shape
@@ -258,7 +258,7 @@ class EpisodicMDP:
     def __init__(self, P, R, H: int, initial=None, noise=None, tol: float = DEFAULT_TOL,
                  name: str | None = None) -> None:
         H = check_horizon(H)
-        tol = check_tol(tol)
+        tol = check_tol(tol, allow_zero=True)
         R_array = as_float_array(R, "R", ndim=(2, 3))
         if R_array.ndim == 3 and R_array.shape[0] != H:
             raise ValueError(f"R has shape {R_array.shape}: its stage axis is "
