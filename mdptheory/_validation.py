@@ -127,9 +127,20 @@ def check_tol(tol: Any, name: str = "tol", allow_zero: bool = False) -> float:
     return check_real(tol, name, 0.0, None, low_open=not allow_zero)
 
 
+MIN_ONE_MINUS_GAMMA = 1e-10
+"""Smallest ``1 - gamma`` a discounted model accepts: closer to 1, ``1 - gamma`` keeps only a few
+significant bits in float64 and the linear solves ``(I - gamma P) V = r`` are singular to
+working precision, so the values would carry no correct digit."""
+
+
 def check_discount(gamma: Any, name: str = "gamma") -> float:
-    """A discount factor in [0, 1)."""
-    return check_real(gamma, name, 0.0, 1.0, high_open=True)
+    """A discount factor in [0, 1) with ``1 - gamma >= 1e-10`` (:data:`MIN_ONE_MINUS_GAMMA`)."""
+    value = check_real(gamma, name, 0.0, 1.0, high_open=True)
+    if 1.0 - value < MIN_ONE_MINUS_GAMMA:
+        raise ValueError(f"{name} = {value!r} is within {MIN_ONE_MINUS_GAMMA:g} of 1: the "
+                         f"effective horizon 1 / (1 - {name}) = {1.0 / (1.0 - value):.3g} is "
+                         "beyond what float64 solves can resolve")
+    return value
 
 
 def check_horizon(H: Any, name: str = "H") -> int:

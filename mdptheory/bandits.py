@@ -107,7 +107,13 @@ class Bandit:
         # argmax returns the first maximiser: the smallest index on ties, as documented.
         self.optimal_arm = int(np.argmax(array))
         self.optimal_mean = float(array[self.optimal_arm])
-        self.gaps = _read_only(self.optimal_mean - array)
+        with np.errstate(over="ignore"):
+            gaps = self.optimal_mean - array
+        if not np.all(np.isfinite(gaps)):
+            k = int(np.flatnonzero(~np.isfinite(gaps))[0])
+            raise ValueError(f"means[{k}] = {float(array[k])!r} lies {float(gaps[k])!r} below "
+                             f"the best mean {self.optimal_mean!r}: the gap overflows float64")
+        self.gaps = _read_only(gaps)
 
     def pseudo_regret(self, arms) -> np.ndarray:
         """Per-round pseudo-regret ``gaps[arms[t]]`` of a sequence of pulled arms.
@@ -273,7 +279,13 @@ class FeatureBandit(Bandit):
         self.features = _read_only(X)
         self.d = int(X.shape[1])
         self.projected_means = _read_only(projected_rewards(X, self.means))
-        self.approximation_error = float(np.linalg.norm(self.means - self.projected_means))
+        residual = self.means - self.projected_means
+        largest = float(np.max(np.abs(residual)))
+        if largest > 1e150:
+            # The plain 2-norm squares entries and would overflow to inf: scale first.
+            self.approximation_error = largest * float(np.linalg.norm(residual / largest))
+        else:
+            self.approximation_error = float(np.linalg.norm(residual))
 
     def policy(self, theta) -> np.ndarray:
         """``softmax(X theta)``, computed stably (the largest logit is subtracted first)."""

@@ -60,6 +60,7 @@ from mdptheory._validation import (
     ParameterTypeError,
     check_cvxpy_solver,
     check_index,
+    check_value_scale,
 )
 from mdptheory._validation import check_alpha as _check_alpha
 from mdptheory.evaluation import check_policy
@@ -147,7 +148,12 @@ def _distribution(values, probabilities, tol: float = DEFAULT_TOL) -> tuple[np.n
         i = int(np.flatnonzero(bad)[0])
         raise ValueError(f"probabilities[{i}] is {float(p[i])!r}; probabilities must be "
                          "finite and >= 0")
-    total = float(p.sum())
+    with np.errstate(over="ignore"):
+        total = float(p.sum())
+        span = float(v.max()) - float(v.min())
+    if not np.isfinite(span):
+        raise ValueError(f"values span [{float(v.min())!r}, {float(v.max())!r}], a range that "
+                         "overflows float64")
     if abs(total - 1.0) > tol:
         raise ValueError(f"probabilities sum to {total!r}, not 1 (tolerance {tol:g})")
     return v, p
@@ -524,7 +530,9 @@ class ICVaRSolution(Solution):
 
 def _episodic_arrays(mdp: EpisodicMDP, name: str) -> tuple[np.ndarray, np.ndarray]:
     if not isinstance(mdp, EpisodicMDP):
-        raise ValueError(f"{name} needs an EpisodicMDP, got {type(mdp).__name__}")
+        raise ParameterTypeError(f"{name} needs an EpisodicMDP as mdp, got "
+                                 f"{type(mdp).__name__}")
+    check_value_scale(mdp, name)
     P4 = np.ascontiguousarray(mdp.dense_P(), dtype=np.float64)
     R3 = np.ascontiguousarray(mdp.R, dtype=np.float64)
     return P4, R3

@@ -143,7 +143,11 @@ CASES = [
     ("seed string", lambda: as_generator("abc"), TypeError, r"seed must be .*'abc'"),
     ("seed -1", lambda: as_generator(-1), ValueError, r"seed must be non-negative, got -1"),
     ("seed 1.5", lambda: as_generator(1.5), TypeError, r"seed must be .*1.5"),
+    ("icvar overflow", lambda: __import__("mdptheory.risk").risk.icvar_backward_induction(
+        EpisodicMDP(P2, R2 * 1e306, H=1000), 0.5), ValueError, r"reward scale"),
     # models
+    ("bandit gap overflow", lambda: Bandit([1.7e308, -1.7e308], noise="deterministic"),
+     ValueError, r"means\[1\] .*overflows"),
     ("bandit string means", lambda: Bandit("abc"), TypeError, r"means must be"),
     ("bandit nan mean", lambda: Bandit([0.5, NAN]), ValueError, r"means\[1\] is nan"),
     ("linear bandit noise_std string",
@@ -468,6 +472,28 @@ def test_fuzz_linear_bandit(arms, theta, noise_std):
 def test_fuzz_linear_mdp(phi, mu, theta):
     model = _check_outcome(lambda: LinearMDP(phi, mu, theta),
                            ("phi", "mu", "theta", "P", "R", "reward scale"))
+    if model is not None:
+        sol = _check_outcome(lambda: solve(model.tabular()), ("reward scale",))
+        if sol is not None:
+            assert np.all(np.isfinite(sol.values))
+
+
+@FUZZ
+@given(features=_arrays((3, 2)), means=_arrays((3,)))
+def test_fuzz_feature_bandit(features, means):
+    bandit = _check_outcome(lambda: FeatureBandit(features, means),
+                            ("features", "means", "rank"))
+    if bandit is not None:
+        assert np.all(np.isfinite(bandit.projected_means))
+        assert np.isfinite(bandit.approximation_error)
+
+
+@FUZZ
+@given(phi=_arrays((2, 2, 2)), psi=_arrays((1, 2, 2)), reward=_arrays((2, 2)),
+       tol=_bad_scalars())
+def test_fuzz_low_rank_mdp(phi, psi, reward, tol):
+    model = _check_outcome(lambda: LowRankMDP(phi, psi, reward, tol=tol),
+                           ("phi", "psi", "reward", "tol", "P", "R"))
     if model is not None:
         sol = _check_outcome(lambda: solve(model.tabular()), ("reward scale",))
         if sol is not None:
