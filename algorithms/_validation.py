@@ -6,18 +6,32 @@ from typing import Any
 
 import numpy as np
 
+from mdptheory._validation import ParameterTypeError, check_memory, dense_bytes
 
-def check_budget(budget: Any, unit: str) -> int:
+TRACE_BYTES_PER_STEP = 32
+"""Memory a run keeps per round or episode at the least: the trace's pseudo-regret, realised
+regret and time (float64 each) and the action or state taken."""
+
+
+def check_budget(budget: Any, unit: str, bytes_per_step: float = TRACE_BYTES_PER_STEP) -> int:
     """``budget`` as an int >= 1; ``unit`` names what it counts (e.g. ``"number of rounds"``).
+
+    A budget whose trace alone (``bytes_per_step`` per step) would exceed the memory limit
+    (:func:`mdptheory._validation.memory_limit`) is refused before anything is allocated.
 
     Raises
     ------
+    ParameterTypeError
+        (a ``TypeError`` and a ``ValueError``) for a bool or a non-integer.
     ValueError
-        Naming the value, for a bool, a non-integer or a value below 1.
+        Naming the value, for a value below 1 or a budget too large for the machine.
     """
-    if (isinstance(budget, (bool, np.bool_)) or not isinstance(budget, (int, np.integer))
-            or budget < 1):
+    if isinstance(budget, (bool, np.bool_)) or not isinstance(budget, (int, np.integer)):
+        raise ParameterTypeError(f"budget ({unit}) must be a positive int, got {budget!r}")
+    if budget < 1:
         raise ValueError(f"budget ({unit}) must be a positive int, got {budget!r}")
+    check_memory(dense_bytes(budget) / 8 * bytes_per_step,
+                 f"the trace of {budget} steps ({unit})", f"budget={budget}")
     return int(budget)
 
 

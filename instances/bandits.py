@@ -12,6 +12,7 @@ import numpy as np
 
 from instances.linear import MAX_SIGN_DIMENSION, sign_vectors
 from mdptheory import policy_conditions
+from mdptheory._validation import ParameterTypeError, check_memory, dense_bytes
 from mdptheory.bandits import Bandit, FeatureBandit, LinearBandit
 from mdptheory.policy_conditions import SoftmaxPGConditions, projected_rewards
 from mdptheory.seeding import SeedLike, as_generator
@@ -33,15 +34,20 @@ __all__ = [
 
 
 def _int_at_least(value, name: str, minimum: int, maximum: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{name} must be an int, got {value!r}")
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise ParameterTypeError(f"{name} must be an int, got {value!r}")
     if value < minimum or (maximum is not None and value > maximum):
         accepted = f"{minimum}..{maximum}" if maximum is not None else f">= {minimum}"
         raise ValueError(f"{name} is {int(value)}; accepted values: {accepted}")
+    if name == "K":
+        check_memory(8 * dense_bytes(value), f"a bandit with K = {int(value)} arms", f"K={value}")
     return int(value)
 
 
 def _positive_float(value, name: str) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer,
+                                                                      np.floating)):
+        raise ParameterTypeError(f"{name} must be a real number, got {value!r}")
     value = float(value)
     if not np.isfinite(value) or value <= 0:
         raise ValueError(f"{name} is {value!r}; accepted values: finite and > 0")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mdptheory._validation import ParameterTypeError, check_memory, check_real, dense_bytes
 from mdptheory.linear import LinearMDP, LowRankMDP
 from mdptheory.seeding import SeedLike, as_generator
 from mdptheory.tabular import EpisodicMDP
@@ -38,12 +39,21 @@ MAX_SIGN_DIMENSION = 16
 
 
 def _positive_int(value, name: str, minimum: int = 1, maximum: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{name} must be an int, got {value!r}")
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise ParameterTypeError(f"{name} must be an int, got {value!r}")
     if value < minimum or (maximum is not None and value > maximum):
         accepted = f"{minimum}..{maximum}" if maximum is not None else f">= {minimum}"
         raise ValueError(f"{name} is {int(value)}; accepted values: {accepted}")
     return int(value)
+
+
+def _check_linear_size(family: str, S: int, A: int, H: int, d: int) -> None:
+    """Refuse before the features, measures and the induced kernel (H, S, A, S) with its
+    tabular twin are allocated."""
+    check_memory(2 * dense_bytes(H, S, A, S) + 2 * dense_bytes(H, S, A, d)
+                 + dense_bytes(H, S, d), f"{family}: the induced kernel P[h, s, a, s'] of shape "
+                 f"(H, S, A, S) = ({H}, {S}, {A}, {S}) and the features",
+                 f"S={S}, A={A}, H={H}, d={d}")
 
 
 def sign_vectors(m: int) -> np.ndarray:
@@ -85,8 +95,9 @@ def tabular_as_linear(mdp: EpisodicMDP) -> LinearMDP:
     (4, True)
     """
     if not isinstance(mdp, EpisodicMDP):
-        raise ValueError(f"mdp must be an EpisodicMDP, got {type(mdp).__name__}")
+        raise ParameterTypeError(f"mdp must be an EpisodicMDP, got {type(mdp).__name__}")
     S, A, H = mdp.S, mdp.A, mdp.H
+    _check_linear_size("tabular_as_linear", S, A, H, S * A)
     phi = np.eye(S * A).reshape(S, A, S * A)
     # mu[h, s', (s, a)] = P_h(s' | s, a)
     mu = np.stack([mdp.transition(h).reshape(S * A, S).T for h in range(H)])
@@ -128,6 +139,7 @@ def simplex_feature_linear_mdp(S: int = 10, A: int = 3, H: int = 5, d: int = 4,
     A = _positive_int(A, "A")
     H = _positive_int(H, "H")
     d = _positive_int(d, "d")
+    _check_linear_size("simplex_feature_linear_mdp", S, A, H, d)
     rng = as_generator(seed)
     phi = rng.dirichlet(np.ones(d), size=(S, A))
     # one Dirichlet draw per (h, i): a distribution over states, stored as mu[h, :, i]
@@ -206,9 +218,7 @@ def misspecified_linear_mdp(S: int = 10, A: int = 3, H: int = 5, d: int = 4, zet
     >>> 0.0 < inst.level <= inst.zeta
     True
     """
-    zeta = float(zeta)
-    if not (0.0 <= zeta <= 1.0):
-        raise ValueError(f"zeta is {zeta!r}; accepted values: 0 <= zeta <= 1")
+    zeta = check_real(zeta, "zeta", 0.0, 1.0)
     rng = as_generator(seed)
     linear = simplex_feature_linear_mdp(S, A, H, d, seed=rng)
     Q = rng.dirichlet(np.ones(linear.S), size=(linear.H, linear.S, linear.A))
@@ -262,6 +272,7 @@ def _zgs_check(d, H, K) -> tuple[int, int, int, float, float]:
     d = _positive_int(d, "d", minimum=2, maximum=MAX_SIGN_DIMENSION + 1)
     H = _positive_int(H, "H", minimum=2)
     K = _positive_int(K, "K")
+    _check_linear_size("zhou_gu_szepesvari_hard_instance", H + 2, 2 ** (d - 1), H, d + 2)
     delta = 1.0 / H
     Delta = np.sqrt(delta / K) / (4.0 * np.sqrt(2.0))
     if (d - 1) * Delta > delta:
@@ -484,6 +495,7 @@ def random_low_rank_mdp(S: int = 10, A: int = 3, H: int = 5, d: int = 3,
     A = _positive_int(A, "A")
     H = _positive_int(H, "H")
     d = _positive_int(d, "d")
+    _check_linear_size("random_low_rank_mdp", S, A, H, d)
     rng = as_generator(seed)
     phi = rng.dirichlet(np.ones(d), size=(H, S, A))
     psi = rng.dirichlet(np.ones(S), size=(H, d)).transpose(0, 2, 1)

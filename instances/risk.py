@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from instances.tabular import _check_float, _check_int, _label, _one_hot
+from instances.tabular import _check_float, _check_int, _check_size, _label, _one_hot
 from mdptheory.tabular import EpisodicMDP
 
 __all__ = ["ROUTE_ACTIONS", "ROUTE_STATES", "du2023_hard_instance", "lucky_start_instance",
@@ -135,16 +135,20 @@ def du2023_hard_instance(n: int = 4, A: int = 2, H: int = 60, alpha: float = 0.2
     >>> mdp.S, mdp.A, mdp.H
     (7, 2, 60)
     """
-    if n < 2:
-        raise ValueError(f"n must be >= 2, got {n}")
-    if not (0.0 < alpha <= 1.0 / 3.0):
+    family = "du2023_hard_instance"
+    n = _check_int(family, "n", n, 2)
+    A = _check_int(family, "A", A, 1)
+    H = _check_int(family, "H", H, 1)
+    alpha = _check_float(family, "alpha", alpha, 0.0, 1.0, low_open=True)
+    if not alpha <= 1.0 / 3.0:
         raise ValueError(f"alpha must lie in (0, 1/3] (s_1 moves to x_1 w.p. 1 - 3 alpha), "
                          f"got {alpha!r}")
-    if not (0.0 <= eta <= alpha):
+    eta = _check_float(family, "eta", eta, 0.0)
+    if not eta <= alpha:
         raise ValueError(f"eta must lie in [0, alpha], got {eta!r}")
     optimal_action = A - 1 if optimal_action is None else optimal_action
-    if not (0 <= optimal_action < A):
-        raise ValueError(f"optimal_action {optimal_action} is outside 0..{A - 1}")
+    optimal_action = _check_int(family, "optimal_action", optimal_action, 0, A - 1)
+    _check_size(family, n + 3, A, H, f"n={n}, A={A}")
     S = n + 3
     x1, x2, x3 = n, n + 1, n + 2
     P = np.zeros((S, A, S))

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from mdptheory._validation import ParameterTypeError, check_memory, dense_bytes
 from mdptheory.seeding import SeedLike, as_generator
 from mdptheory.tabular import EpisodicMDP, FiniteMDP, RewardNoise
 
@@ -61,7 +62,7 @@ def _check_int(family: str, name: str, value: Any, minimum: int,
     """Return ``value`` as an int in ``[minimum, maximum]`` or raise naming it."""
     bound = f">= {minimum}" if maximum is None else f"in {minimum}..{maximum}"
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{family}: {name} must be an int {bound}, got {value!r}")
+        raise ParameterTypeError(f"{family}: {name} must be an int {bound}, got {value!r}")
     if value < minimum or (maximum is not None and value > maximum):
         raise ValueError(f"{family}: {name} must be an int {bound}, got {value!r}")
     return int(value)
@@ -75,8 +76,10 @@ def _check_float(family: str, name: str, value: Any, low: float | None = None,
     right = ")" if high_open else "]"
     interval = (f"{left}{'-inf' if low is None else low}, "
                 f"{'inf' if high is None else high}{right}")
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
-        raise ValueError(f"{family}: {name} must be a real number in {interval}, got {value!r}")
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer,
+                                                                      np.floating)):
+        raise ParameterTypeError(f"{family}: {name} must be a real number in {interval}, "
+                                 f"got {value!r}")
     number = float(value)
     bad = not np.isfinite(number)
     if low is not None:
@@ -93,7 +96,17 @@ def _check_horizon(family: str, H: Any, gamma: Any) -> tuple[int | None, float |
     """Episodic when ``H`` is given (``gamma`` unused), discounted otherwise."""
     if H is None:
         return None, _check_float(family, "gamma", gamma, 0.0, 1.0, high_open=True)
+    if gamma is not None:
+        # Unused by the episodic version, but a value no model accepts is still refused.
+        _check_float(family, "gamma", gamma, 0.0, 1.0, high_open=True)
     return _check_int(family, "H", H, 1), None
+
+
+def _check_size(family: str, S: int, A: int, H: int | None, parameters: str) -> None:
+    """Refuse a family whose dense kernel (S, A, S) (built here, then copied by the model) and
+    rewards would exceed the memory limit, before anything is allocated."""
+    check_memory(2 * dense_bytes(S, A, S) + dense_bytes(H or 1, S, A),
+                 f"{family}: a dense kernel P of shape (S, A, S) = ({S}, {A}, {S})", parameters)
 
 
 def _check_noise(family: str, noise: Any) -> RewardNoise:
@@ -197,6 +210,9 @@ def garnet(S: int = 20, A: int = 4, branching: int = 3, H: int | None = None,
     reward_noise = _check_noise(family, noise)
     if not isinstance(sparse, (bool, np.bool_)):
         raise ValueError(f"{family}: sparse must be True or False, got {sparse!r}")
+    if not sparse:
+        _check_size(family, S, A, H, f"S={S} (A={A}, sparse=False; sparse=True stores only "
+                                     f"the {branching} successors of each pair)")
     rng = as_generator(seed)
     successors = _uniform_subsets(rng, S, S * A, branching).reshape(S, A, branching)
     cuts = np.sort(rng.random((S, A, branching - 1)), axis=2)
@@ -272,6 +288,7 @@ def river_swim(S: int = 6, H: int | None = None, gamma: float = 0.95,
         raise ValueError(f"{family}: need small_reward < large_reward, got "
                          f"small_reward={small_reward!r}, large_reward={large_reward!r}")
     reward_noise = _check_noise(family, noise)
+    _check_size(family, S, 2, H, f"S={S}")
     P = np.zeros((S, 2, S))
     states = np.arange(S)
     P[states, RIVER_LEFT, np.maximum(states - 1, 0)] = 1.0
@@ -316,6 +333,7 @@ def combination_lock_code(S: int, A: int, seed: SeedLike = 0) -> np.ndarray:
 
 def _lock(code: np.ndarray, S: int, A: int, H: int | None, gamma: float | None,
           noise: RewardNoise, name: str) -> FiniteMDP | EpisodicMDP:
+    _check_size(name.split("(")[0], S, A, H, f"S={S} (A={A})")
     goal = S - 1
     P = np.zeros((S, A, S))
     P[:goal, :, 0] = 1.0  # a wrong action resets the lock
@@ -596,6 +614,7 @@ def gridworld(text_map: str = DEFAULT_MAP, slip: float = 0.1, H: int | None = No
     goal_reward = _check_float(family, "goal_reward", goal_reward)
     trap_reward = _check_float(family, "trap_reward", trap_reward)
     n_states = layout.n_states
+    _check_size(family, n_states, 4, H, f"text_map ({n_states} cells)")
     terminal = layout.terminal
     P = np.zeros((n_states, 4, n_states))
     R = np.zeros((n_states, 4))
@@ -714,6 +733,7 @@ def deep_sea(N: int = 10, move_cost: float | None = None, stochastic: bool = Fal
     """
     family = "deep_sea"
     N = _check_int(family, "N", N, 1)
+    _check_size(family, N * N, 2, N, f"N={N} (S = N^2 = {N * N})")
     cost = 0.01 / N if move_cost is None else _check_float(family, "move_cost", move_cost, 0.0)
     if not isinstance(stochastic, (bool, np.bool_)):
         raise ValueError(f"{family}: stochastic must be True or False, got {stochastic!r}")

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mdptheory._validation import as_float_array, check_probability_vector
+from mdptheory._validation import as_float_array, check_probability_vector, check_real
 from mdptheory.policy_conditions import projected_rewards
 from mdptheory.seeding import SeedLike, as_generator
 from mdptheory.tabular import RewardNoise
@@ -107,7 +107,13 @@ class Bandit:
         # argmax returns the first maximiser: the smallest index on ties, as documented.
         self.optimal_arm = int(np.argmax(array))
         self.optimal_mean = float(array[self.optimal_arm])
-        self.gaps = _read_only(self.optimal_mean - array)
+        with np.errstate(over="ignore"):
+            gaps = self.optimal_mean - array
+        if not np.all(np.isfinite(gaps)):
+            k = int(np.flatnonzero(~np.isfinite(gaps))[0])
+            raise ValueError(f"means[{k}] = {float(array[k])!r} lies {float(gaps[k])!r} below "
+                             f"the best mean {self.optimal_mean!r}: the gap overflows float64")
+        self.gaps = _read_only(gaps)
 
     def pseudo_regret(self, arms) -> np.ndarray:
         """Per-round pseudo-regret ``gaps[arms[t]]`` of a sequence of pulled arms.
@@ -209,11 +215,16 @@ class LinearBandit(Bandit):
         theta_array = as_float_array(theta, "theta", ndim=1)
         if theta_array.shape != (dim,):
             raise ValueError(f"theta has shape {theta_array.shape}, expected (d,) = ({dim},)")
-        noise_std = float(noise_std)
-        if not np.isfinite(noise_std) or noise_std < 0:
-            raise ValueError(f"noise_std is {noise_std!r}; it must be finite and >= 0")
+        noise_std = check_real(noise_std, "noise_std", 0.0)
         noise = ("gaussian", noise_std) if noise_std > 0 else "deterministic"
-        self._set_means(arms_array @ theta_array, noise, name)
+        with np.errstate(over="ignore", invalid="ignore"):
+            means = arms_array @ theta_array
+        bad = ~np.isfinite(means)
+        if bad.any():
+            k = int(np.flatnonzero(bad)[0])
+            raise ValueError(f"the mean of arm {k}, arms[{k}] . theta, is {float(means[k])!r}: "
+                             "the product of arms and theta overflows float64")
+        self._set_means(means, noise, name)
         self.d = int(dim)
         self.arms = _read_only(arms_array)
         self.theta = _read_only(theta_array)
@@ -268,7 +279,13 @@ class FeatureBandit(Bandit):
         self.features = _read_only(X)
         self.d = int(X.shape[1])
         self.projected_means = _read_only(projected_rewards(X, self.means))
-        self.approximation_error = float(np.linalg.norm(self.means - self.projected_means))
+        residual = self.means - self.projected_means
+        largest = float(np.max(np.abs(residual)))
+        if largest > 1e150:
+            # The plain 2-norm squares entries and would overflow to inf: scale first.
+            self.approximation_error = largest * float(np.linalg.norm(residual / largest))
+        else:
+            self.approximation_error = float(np.linalg.norm(residual))
 
     def policy(self, theta) -> np.ndarray:
         """``softmax(X theta)``, computed stably (the largest logit is subtracted first)."""

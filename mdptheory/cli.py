@@ -10,6 +10,10 @@ optimal policy and the certificate. Without an instance name it solves a built-i
 ``mdptheory sweep SPEC.toml`` runs a grid of instances x learners x budgets x seeds on local
 processes or a Dask cluster and writes a summary (see ``mdptheory.sweep``).
 
+Every error is one line on stderr and a non-zero exit (2 for bad input, 1 for any other
+failure, 130 when interrupted), never a traceback; ``--debug`` (anywhere on the command line)
+re-raises instead, to show the traceback.
+
 This is the one module of ``mdptheory`` that imports the packages above it, lazily inside its
 commands.
 """
@@ -17,8 +21,10 @@ commands.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -26,11 +32,15 @@ import numpy as np
 def default_mdp(size: int = 10, n_actions: int = 3, gamma: float = 0.9, seed: int = 0):
     """The built-in MDP of ``mdptheory solve``: S = ``size`` states, 3 actions, each
     state-action pair reaching 3 random successors, rewards uniform in [0, 1]."""
+    from mdptheory._validation import check_discount, check_memory, dense_bytes
     from mdptheory.seeding import as_generator
     from mdptheory.tabular import FiniteMDP
 
     if size < 1:
         raise ValueError(f"--size must be >= 1, got {size}")
+    check_discount(gamma, "--gamma")
+    check_memory(2 * dense_bytes(size, n_actions, size), f"the built-in MDP's dense kernel "
+                 f"({size}, {n_actions}, {size})", f"--size {size}")
     rng = as_generator(seed)
     branching = min(3, size)
     P = np.zeros((size, n_actions, size))
@@ -240,6 +250,28 @@ def _plot_run(traces, learner, model, path, reference=None) -> None:
     plt.close(fig)
 
 
+def _check_out_dir(out: str) -> None:
+    """Refuse an ``--out`` that is a file, lies below a file or cannot be written, before any
+    work is done."""
+    path = Path(out)
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"--out {out} is a file, not a folder")
+    ancestor = path
+    while not ancestor.exists():
+        parent = ancestor.parent
+        if parent == ancestor:
+            break
+        ancestor = parent
+    if ancestor.exists() and not ancestor.is_dir():
+        raise ValueError(f"--out {out} lies below {ancestor}, which is a file")
+    if ancestor.exists() and not os.access(ancestor, os.W_OK | os.X_OK):
+        raise ValueError(f"--out {out} cannot be written: {ancestor} is not writable")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ValueError(f"--out {out} cannot be created: {error.strerror or error}") from error
+
+
 def _run_command(args: argparse.Namespace, extra: Sequence[str]) -> int:
     import hashlib
     import json
@@ -252,6 +284,7 @@ def _run_command(args: argparse.Namespace, extra: Sequence[str]) -> int:
 
     rest, hyper = _split_hyperparameters(extra)
     params = _parse_params(rest)
+    _check_out_dir(args.out)
     learner = make_learner(args.learner, **hyper)
     model = make(args.instance, **params)
     # The folder name identifies the experiment, so rerunning a command resumes it and a
@@ -372,10 +405,19 @@ def _list_command() -> int:
     return _learners_command()
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line on stderr (exit 2)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="mdptheory",
         description="Exact MDPs and bandits, provable algorithms, theorems as checks.")
+    parser.add_argument("--debug", action="store_true",
+                        help="on an error, show the traceback instead of one line")
     sub = parser.add_subparsers(dest="command", required=True)
     solve = sub.add_parser("solve", help="solve an MDP exactly and print V*, the optimal "
                                          "policy and the certificate",
@@ -442,35 +484,65 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line(error: BaseException) -> str:
+    text = " ".join(str(error).split())
+    if isinstance(error, (ValueError, TypeError)):
+        return text or type(error).__name__
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``mdptheory`` console script."""
     argv = list(sys.argv[1:] if argv is None else argv)
     from mdptheory.distributed import DaskUnavailable
 
+    debug = "--debug" in argv
+    argv = [item for item in argv if item != "--debug"]
     parser = build_parser()
-    args, extra = parser.parse_known_args(argv)
     try:
-        if args.command == "solve":
-            return _solve_command(args, extra)
-        if args.command == "run":
-            return _run_command(args, extra)
-        if extra:
-            parser.error(f"unrecognised arguments: {' '.join(extra)}")
-        if args.command == "instances":
-            return _instances_command(args)
-        if args.command == "learners":
-            return _learners_command()
-        if args.command == "sweep":
-            return _sweep_command(args)
-        if args.command == "list":
-            return _list_command()
-        if args.command == "check":
-            from proofs_check.runner import run_from_args
-
-            return run_from_args(args)
-    except (ValueError, DaskUnavailable) as error:
-        print(f"mdptheory {args.command}: error: {error}", file=sys.stderr)
+        args, extra = parser.parse_known_args(argv)
+    except SystemExit as stop:  # --help, or a usage error already printed as one line
+        return stop.code if isinstance(stop.code, int) else 2
+    try:
+        return _dispatch(parser, args, extra)
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        print(f"mdptheory {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except (ValueError, TypeError, DaskUnavailable) as error:
+        if debug:
+            raise
+        print(f"mdptheory {args.command}: error: {_one_line(error)}", file=sys.stderr)
         return 2
+    except Exception as error:  # the command line reports any other failure in one line
+        if debug:
+            raise
+        print(f"mdptheory {args.command}: error: {_one_line(error)} (rerun with --debug for "
+              "the traceback)", file=sys.stderr)
+        return 1
+
+
+def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace,
+              extra: Sequence[str]) -> int:
+    if args.command == "solve":
+        return _solve_command(args, extra)
+    if args.command == "run":
+        return _run_command(args, extra)
+    if extra:
+        parser.error(f"unrecognised arguments: {' '.join(extra)}")
+    if args.command == "instances":
+        return _instances_command(args)
+    if args.command == "learners":
+        return _learners_command()
+    if args.command == "sweep":
+        return _sweep_command(args)
+    if args.command == "list":
+        return _list_command()
+    if args.command == "check":
+        from proofs_check.runner import run_from_args
+
+        return run_from_args(args)
     parser.error(f"unknown command {args.command}")
     return 2
 

@@ -16,7 +16,13 @@ import scipy.linalg
 import scipy.sparse as sp
 import scipy.sparse.linalg
 
-from mdptheory._validation import check_distributions, check_finite
+from mdptheory._validation import (
+    ParameterTypeError,
+    as_float_array,
+    check_distributions,
+    check_finite,
+    check_value_scale,
+)
 from mdptheory.tabular import EpisodicMDP, FiniteMDP
 
 Model = FiniteMDP | EpisodicMDP
@@ -31,6 +37,11 @@ def check_policy(mdp: Model, policy) -> np.ndarray:
         On a wrong shape, an action outside ``0..A-1`` or a row that is not a distribution;
         the message names the first offending index.
     """
+    if not isinstance(mdp, (FiniteMDP, EpisodicMDP)):
+        raise ParameterTypeError(f"mdp must be a FiniteMDP or EpisodicMDP, got "
+                                 f"{type(mdp).__name__} {mdp!r:.60}")
+    if policy is None or isinstance(policy, (str, bytes)):
+        raise ParameterTypeError(f"policy must be an integer or float array, got {policy!r:.60}")
     array = np.asarray(policy)
     episodic = isinstance(mdp, EpisodicMDP)
     lead = (mdp.H, mdp.S) if episodic else (mdp.S,)
@@ -54,8 +65,8 @@ def check_policy(mdp: Model, policy) -> np.ndarray:
         check_finite(array, "policy")
         check_distributions(array, "policy", mdp.tol)
         return array
-    raise ValueError(f"policy must be an integer (deterministic) or float (stochastic) array, "
-                     f"got dtype {array.dtype}")
+    raise ParameterTypeError(f"policy must be an integer (deterministic) or float (stochastic) "
+                             f"array, got dtype {array.dtype}")
 
 
 def as_stochastic(mdp: Model, policy) -> np.ndarray:
@@ -137,6 +148,7 @@ def evaluate(mdp: Model, policy) -> np.ndarray:
     array([2.])
     """
     pi = check_policy(mdp, policy)
+    check_value_scale(mdp, "evaluate")
     if isinstance(mdp, FiniteMDP):
         P_pi, r_pi = _policy_kernel(mdp, pi)
         return _solve_discounted(mdp, P_pi, r_pi)
@@ -159,6 +171,7 @@ def _episodic_values(mdp: EpisodicMDP, pi: np.ndarray) -> tuple[np.ndarray, np.n
 def q_values(mdp: Model, policy) -> np.ndarray:
     """Exact ``Q^pi``: (S, A) discounted, ``Q = R + gamma P V^pi``; (H, S, A) episodic."""
     pi = check_policy(mdp, policy)
+    check_value_scale(mdp, "q_values")
     if isinstance(mdp, FiniteMDP):
         return mdp.R + mdp.gamma * mdp.expect(evaluate(mdp, pi))
     return _episodic_values(mdp, pi)[1]
@@ -167,6 +180,7 @@ def q_values(mdp: Model, policy) -> np.ndarray:
 def advantages(mdp: Model, policy) -> np.ndarray:
     """Exact advantages ``A^pi = Q^pi - V^pi`` (same shape as :func:`q_values`)."""
     pi = check_policy(mdp, policy)
+    check_value_scale(mdp, "advantages")
     if isinstance(mdp, FiniteMDP):
         V = evaluate(mdp, pi)
         return mdp.R + mdp.gamma * mdp.expect(V) - V[:, None]
@@ -177,7 +191,7 @@ def advantages(mdp: Model, policy) -> np.ndarray:
 def _start_distribution(mdp: Model, initial) -> np.ndarray:
     if initial is None:
         return np.asarray(mdp.initial)
-    rho = np.asarray(initial, dtype=np.float64)
+    rho = as_float_array(initial, "initial", ndim=1)
     if rho.shape != (mdp.S,):
         raise ValueError(f"initial has shape {rho.shape}, expected ({mdp.S},)")
     check_finite(rho, "initial")

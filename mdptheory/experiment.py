@@ -15,12 +15,24 @@ repetition is written at once to ``out_dir/seed_{i:04d}/`` by the worker that ra
 loads those folders instead of running them again, so an interrupted sweep loses at most the
 repetitions in flight. :func:`summarise` reduces a list of traces to a mean curve with a
 confidence band.
+
+Resume integrity
+----------------
+Each file of a repetition is written to a temporary name, flushed and renamed (``os.replace``),
+and the run manifest ``run.json`` records, per repetition, the seed, the budget and the sha256
+of ``trace.npz`` and ``trace.json``. On resume a repetition is loaded only if its files exist,
+match their checksums, read back, carry the run's seed and budget and hold finite numbers;
+otherwise it is recomputed and one line on stderr names the file and the reason. A run never
+returns (or reports a total built from) a damaged repetition.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import sys
+import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, is_dataclass, replace
 from pathlib import Path
@@ -75,9 +87,94 @@ def load_trace(folder: str | os.PathLike) -> Trace:
     raise ValueError(f"{meta_file} records kind {kind!r}, not RegretTrace or ConvergenceTrace")
 
 
-def _is_complete(folder: Path) -> bool:
-    # trace.save writes trace.npz then trace.json, each by rename, so both present = complete.
-    return (folder / "trace.npz").exists() and (folder / "trace.json").exists()
+TRACE_FILES = ("trace.npz", "trace.json")
+"""The files of one saved repetition, each checksummed in the run manifest."""
+
+SEEDS_KEY = "seeds"
+"""Key of ``run.json`` holding the per-repetition records (seed, budget, sha256 of the files)."""
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """Hex sha256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _seed_record(child: np.random.SeedSequence) -> dict[str, Any]:
+    return _jsonable({"entropy": child.entropy, "spawn_key": list(child.spawn_key)})
+
+
+def _seed_entry(folder: Path, child: np.random.SeedSequence, budget: int) -> dict[str, Any]:
+    """The manifest record of a repetition just saved in ``folder``."""
+    return {"seed": _seed_record(child), "budget": budget,
+            "sha256": {name: file_sha256(folder / name) for name in TRACE_FILES}}
+
+
+def _curve_arrays(trace: Trace) -> dict[str, np.ndarray]:
+    if isinstance(trace, RegretTrace):
+        return {"pseudo_regret": trace.pseudo_regret, "realised_regret": trace.realised_regret,
+                "episode_time": trace.episode_time}
+    return {"gap": trace.gap}
+
+
+def _first_non_finite(trace: Trace) -> str | None:
+    for name, array in _curve_arrays(trace).items():
+        bad = ~np.isfinite(array)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            return f"{name}[{i}] is {float(array[i])!r}, not a finite number"
+    return None
+
+
+def _verify_seed(folder: Path, entry: Any, child: np.random.SeedSequence,
+                 budget: int) -> tuple[Trace | None, str, str]:
+    """Load a saved repetition if it passes every check; else ``(None, file, reason)``."""
+    for name in TRACE_FILES:
+        if not (folder / name).is_file():
+            return None, str(folder / name), "missing"
+    if not isinstance(entry, dict):
+        return None, str(folder / "trace.npz"), f"not recorded in {MANIFEST}"
+    if entry.get("budget") != budget:
+        return None, str(folder / "trace.npz"), (
+            f"recorded in {MANIFEST} for budget {entry.get('budget')!r}, this run has {budget}")
+    if entry.get("seed") != _seed_record(child):
+        return None, str(folder / "trace.npz"), (
+            f"recorded in {MANIFEST} for seed {entry.get('seed')!r}, this repetition has "
+            f"{_seed_record(child)!r}")
+    recorded = entry.get("sha256") if isinstance(entry.get("sha256"), dict) else {}
+    for name in TRACE_FILES:
+        actual = file_sha256(folder / name)
+        if recorded.get(name) != actual:
+            return None, str(folder / name), (
+                f"sha256 {actual[:12]}... does not match the {MANIFEST} record "
+                f"{str(recorded.get(name))[:12]}...")
+    try:
+        trace = load_trace(folder)
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
+        return None, str(folder / "trace.npz"), f"cannot be read ({type(error).__name__}: {error})"
+    metadata = trace.metadata
+    if "budget" in metadata and metadata["budget"] not in (None, budget):
+        return None, str(folder / "trace.json"), (
+            f"records budget {metadata['budget']!r}, this run has {budget}")
+    if isinstance(metadata.get("seed"), dict) and metadata["seed"] != _seed_record(child):
+        return None, str(folder / "trace.json"), (
+            f"records seed {metadata['seed']!r}, this repetition has {_seed_record(child)!r}")
+    problem = _first_non_finite(trace)
+    if problem is not None:
+        return None, str(folder / "trace.npz"), problem
+    return trace, "", ""
+
+
+def _write_json_atomic(path: Path, data: Any) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.write(json.dumps(data, indent=2, sort_keys=True))
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
 
 
 def _manifest(algorithm: Any, model: Any, budget: int,
@@ -93,40 +190,55 @@ def _manifest(algorithm: Any, model: Any, budget: int,
     })
 
 
-def _check_manifest(out_dir: Path, manifest: dict[str, Any]) -> None:
+def _check_manifest(out_dir: Path, manifest: dict[str, Any]) -> dict[str, Any]:
+    """Check (or create) ``run.json``; return the per-repetition records it holds."""
     path = out_dir / MANIFEST
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ValueError(f"out_dir {out_dir} exists and is not a folder")
     if path.exists():
-        saved = json.loads(path.read_text())
+        try:
+            saved = json.loads(path.read_text())
+        except (OSError, ValueError) as error:
+            raise ValueError(f"{path} cannot be read ({error}); it is not a run manifest, use "
+                             "another out_dir or remove the file") from error
+        if not isinstance(saved, dict):
+            raise ValueError(f"{path} is not a run manifest (a JSON object); use another out_dir")
+        seeds = saved.pop(SEEDS_KEY, {})
         differing = sorted(k for k in set(saved) | set(manifest) if saved.get(k) != manifest.get(k))
         if differing:
             key = differing[0]
             raise ValueError(
                 f"{out_dir} holds runs of a different experiment: {key} was "
                 f"{saved.get(key)!r}, now {manifest.get(key)!r}; use another out_dir")
-        return
+        return seeds if isinstance(seeds, dict) else {}
     out_dir.mkdir(parents=True, exist_ok=True)
-    tmp = out_dir / (MANIFEST + ".tmp")
-    tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True))
-    os.replace(tmp, path)
+    _write_json_atomic(path, {**manifest, SEEDS_KEY: {}})
+    return {}
 
 
 def _run_one(algorithm: Any, model: Any, budget: int, index: int,
-             child: np.random.SeedSequence, folder: str | None) -> tuple[int, Trace]:
+             child: np.random.SeedSequence,
+             folder: str | None) -> tuple[int, Trace, dict[str, Any] | None]:
     trace = algorithm.run(model, budget, child)
     if not isinstance(trace, (RegretTrace, ConvergenceTrace)):
         raise ValueError(f"{type(algorithm).__name__}.run returned {type(trace).__name__}, "
                          "expected a RegretTrace or ConvergenceTrace")
+    problem = _first_non_finite(trace)
+    if problem is not None:
+        raise ValueError(f"repetition {index} of {type(algorithm).__name__}: {problem}")
     trace = replace(trace, metadata={**trace.metadata, "repetition": index})
+    entry = None
     if folder is not None:
         # Saved by the worker itself, so a finished repetition is on disk even if the parent dies.
         trace.save(folder)
-    return index, trace
+        entry = _seed_entry(Path(folder), child, budget)
+    return index, trace, entry
 
 
 def _check_positive_int(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return int(value)
+    from mdptheory._validation import check_int
+
+    return check_int(value, name, 1)
 
 
 def _progress(enabled: bool):
@@ -204,28 +316,41 @@ def run_seeds(algorithm: Learner, model: Any, budget: int, seeds: int = 20,
 
     results: dict[int, Trace] = {}
     folders: list[str | None] = [None] * seeds
+    manifest: dict[str, Any] | None = None
+    records: dict[str, Any] = {}
     if out_dir is not None:
         out_path = Path(out_dir)
-        _check_manifest(out_path, _manifest(algorithm, model, budget, root))
+        manifest = _manifest(algorithm, model, budget, root)
+        records = dict(_check_manifest(out_path, manifest))
         for i in range(seeds):
             folder = seed_folder(out_path, i)
             folders[i] = str(folder)
-            if _is_complete(folder):
-                results[i] = load_trace(folder)
+            if not folder.exists():
+                continue
+            trace, file, reason = _verify_seed(folder, records.get(str(i)), children[i], budget)
+            if trace is None:
+                records.pop(str(i), None)
+                print(f"resume: recomputing repetition {i}: {file}: {reason}", file=sys.stderr)
+            else:
+                results[i] = trace
     todo = [i for i in range(seeds) if i not in results]
 
     with _progress(progress) as bar:
         task = bar.add_task(f"{type(algorithm).__name__} x {seeds} seeds", total=seeds,
                             completed=len(results))
-        for index, trace in _execute(algorithm, model, budget, children, folders, todo, n_jobs):
+        for index, trace, entry in _execute(algorithm, model, budget, children, folders, todo,
+                                            n_jobs):
             results[index] = trace
+            if manifest is not None and entry is not None:
+                records[str(index)] = entry
+                _write_json_atomic(Path(out_dir) / MANIFEST, {**manifest, SEEDS_KEY: records})
             bar.advance(task)
     return [results[i] for i in range(seeds)]
 
 
 def _execute(algorithm: Any, model: Any, budget: int, children: list[np.random.SeedSequence],
              folders: list[str | None], todo: list[int],
-             n_jobs: int) -> Iterator[tuple[int, Trace]]:
+             n_jobs: int) -> Iterator[tuple[int, Trace, dict[str, Any] | None]]:
     if not todo:
         return
     if n_jobs == 1 or len(todo) == 1:
@@ -281,6 +406,9 @@ def summarise(traces: Sequence[Trace], ci: float = 0.95) -> Summary:
     """
     if len(traces) == 0:
         raise ValueError("summarise needs at least one trace, got none")
+    from mdptheory._validation import check_real
+
+    ci = check_real(ci, "ci", 0.0, 1.0, low_open=True, high_open=True)
     if not (0.0 < ci < 1.0):
         raise ValueError(f"ci must be in (0, 1), got {ci!r}")
     kinds = {type(t) for t in traces}
@@ -293,6 +421,10 @@ def summarise(traces: Sequence[Trace], ci: float = 0.95) -> Summary:
     if len(lengths) != 1:
         raise ValueError(f"traces have different lengths {sorted(lengths)}")
     Y = np.stack(curves)
+    if not np.all(np.isfinite(Y)):
+        i, t = np.argwhere(~np.isfinite(Y))[0]
+        raise ValueError(f"trace {int(i)} holds {float(Y[i, t])!r} at index {int(t)}: a summary "
+                         "of non-finite curves would be meaningless")
     n = Y.shape[0]
     mean = Y.mean(axis=0)
     if n > 1:

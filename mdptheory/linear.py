@@ -29,8 +29,11 @@ import numpy as np
 from mdptheory._validation import (
     DEFAULT_TOL,
     as_float_array,
+    check_memory,
     check_probability_vector,
     check_shape,
+    check_tol,
+    dense_bytes,
 )
 from mdptheory.tabular import EpisodicMDP, RewardNoise
 
@@ -43,10 +46,14 @@ def _read_only(array: np.ndarray) -> np.ndarray:
 
 
 def _check_tol(tol: float) -> float:
-    tol = float(tol)
-    if not np.isfinite(tol) or tol < 0:
-        raise ValueError(f"tol is {tol!r}; it must be finite and >= 0")
-    return tol
+    return check_tol(tol, allow_zero=True)
+
+
+def _check_twin_size(family: str, H: int, S: int, A: int, d: int) -> None:
+    """Refuse before the induced kernel (H, S, A, S) and its twin are allocated."""
+    check_memory(2 * dense_bytes(H, S, A, S) + 2 * dense_bytes(H, S, A, d),
+                 f"{family}: the induced kernel P[h, s, a, s'] of shape (H, S, A, S) and its "
+                 "tabular twin", f"H={H}, S={S}, A={A}")
 
 
 def _induced_kernel(phi: np.ndarray, measures: np.ndarray) -> np.ndarray:
@@ -57,8 +64,20 @@ def _induced_kernel(phi: np.ndarray, measures: np.ndarray) -> np.ndarray:
     n_stages, n_states, dim = measures.shape
     n_actions = phi.shape[2]
     rows = phi.reshape(phi.shape[0], n_states * n_actions, dim)
-    kernel = np.matmul(rows, measures.transpose(0, 2, 1))
+    with np.errstate(over="ignore", invalid="ignore"):
+        kernel = np.matmul(rows, measures.transpose(0, 2, 1))
     return kernel.reshape(n_stages, n_states, n_actions, n_states)
+
+
+def _check_product_finite(array: np.ndarray, formula: str, labels: str) -> None:
+    """Raise naming the first entry of a product of the inputs that overflowed (inf or NaN)."""
+    bad = ~np.isfinite(array)
+    if bad.any():
+        index = np.unravel_index(int(np.flatnonzero(bad)[0]), array.shape)
+        where = ", ".join(f"{label}={int(i)}" for label, i in zip(labels.split(","), index,
+                                                                   strict=True))
+        raise ValueError(f"{formula} is {float(array[index])!r} at {where}: the product of the "
+                         "inputs overflows float64")
 
 
 def _check_induced_kernel(P: np.ndarray, tol: float, formula: str) -> np.ndarray:
@@ -66,6 +85,7 @@ def _check_induced_kernel(P: np.ndarray, tol: float, formula: str) -> np.ndarray
 
     Errors name the worst offender: the most negative entry, or the row sum farthest from 1.
     """
+    _check_product_finite(P, formula, "h,s,a,s'")
     worst = np.unravel_index(int(np.argmin(P)), P.shape)
     if P[worst] < -tol:
         h, s, a, t = (int(i) for i in worst)
@@ -198,10 +218,13 @@ class LinearMDP:
         theta_array = as_float_array(theta, "theta", ndim=2)
         check_shape(theta_array, "theta", (horizon, dim))
         self.tol = _check_tol(tol)
+        _check_twin_size("LinearMDP", horizon, n_states, n_actions, dim)
         kernel = _induced_kernel(phi_array[None], mu_array)
         self._twin_P = _check_induced_kernel(kernel, self.tol, "phi[s, a] . mu[h, s']")
-        rewards = (phi_array.reshape(n_states * n_actions, dim) @ theta_array.T).T
+        with np.errstate(over="ignore", invalid="ignore"):
+            rewards = (phi_array.reshape(n_states * n_actions, dim) @ theta_array.T).T
         rewards = np.ascontiguousarray(rewards).reshape(horizon, n_states, n_actions)
+        _check_product_finite(rewards, "R = phi[s, a] . theta[h]", "h,s,a")
         self.noise = RewardNoise.parse(noise)
         self.noise.check_means(rewards, "R")
         self.S, self.A, self.H, self.d = n_states, n_actions, horizon, dim
@@ -322,6 +345,8 @@ class LowRankMDP:
             raise ValueError(f"phi has shape {phi_array.shape}, expected (H, S, A, d) or "
                              f"(S, A, d) with H = {horizon}, S = {n_states}, d = {dim}, A >= 1")
         n_actions = int(phi_array.shape[2])
+        self.tol = _check_tol(tol)
+        _check_twin_size("LowRankMDP", horizon, n_states, n_actions, dim)
         reward_array = as_float_array(reward, "reward", ndim=(2, 3))
         if reward_array.ndim == 2:
             check_shape(reward_array, "reward", (n_states, n_actions))
@@ -329,7 +354,6 @@ class LowRankMDP:
                 np.broadcast_to(reward_array, (horizon, n_states, n_actions)))
         else:
             check_shape(reward_array, "reward", (horizon, n_states, n_actions))
-        self.tol = _check_tol(tol)
         kernel = _induced_kernel(phi_array, psi_array)
         self._twin_P = _check_induced_kernel(kernel, self.tol, "phi[h, s, a] . psi[h, s']")
         self.noise = RewardNoise.parse(noise)

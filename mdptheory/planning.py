@@ -24,6 +24,16 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+from mdptheory._validation import (
+    ParameterTypeError,
+    as_float_array,
+    check_cvxpy_solver,
+    check_index,
+    check_max_iter,
+    check_real,
+    check_tol,
+    check_value_scale,
+)
 from mdptheory.evaluation import evaluate
 from mdptheory.tabular import EpisodicMDP, FiniteMDP
 
@@ -87,7 +97,9 @@ def _residual_bound(mdp: FiniteMDP, V: np.ndarray, q: np.ndarray) -> float:
 
 def _require(mdp, kind, name):
     if not isinstance(mdp, kind):
-        raise ValueError(f"{name} needs a {kind.__name__}, got {type(mdp).__name__}")
+        raise ParameterTypeError(f"{name} needs a {kind.__name__} as mdp, got "
+                                 f"{type(mdp).__name__}")
+    check_value_scale(mdp, name)
 
 
 def backward_induction(mdp: EpisodicMDP) -> Solution:
@@ -136,12 +148,10 @@ def value_iteration(mdp: FiniteMDP, tol: float = 1e-8, max_iter: int = 1_000_000
     (True, array([1]))
     """
     _require(mdp, FiniteMDP, "value_iteration")
-    if not (tol > 0):
-        raise ValueError(f"tol must be positive, got {tol!r}")
-    if max_iter < 1:
-        raise ValueError(f"max_iter must be >= 1, got {max_iter}")
+    tol = check_tol(tol)
+    max_iter = check_max_iter(max_iter)
     gamma = mdp.gamma
-    V = np.zeros(mdp.S) if V0 is None else np.array(V0, dtype=np.float64)
+    V = np.zeros(mdp.S) if V0 is None else as_float_array(V0, "V0", ndim=1)
     if V.shape != (mdp.S,):
         raise ValueError(f"V0 has shape {V.shape}, expected ({mdp.S},)")
     factor = gamma / (1.0 - gamma)
@@ -180,13 +190,18 @@ def policy_iteration(mdp: FiniteMDP, max_iter: int = 10_000,
     array([2.])
     """
     _require(mdp, FiniteMDP, "policy_iteration")
+    max_iter = check_max_iter(max_iter)
     states = np.arange(mdp.S)
     if policy0 is None:
         policy = _greedy(mdp.R)
     else:
         policy = np.asarray(policy0)
-        if not np.issubdtype(policy.dtype, np.integer) or policy.shape != (mdp.S,):
-            raise ValueError(f"policy0 must be an integer array of shape ({mdp.S},)")
+        if not np.issubdtype(policy.dtype, np.integer):
+            raise ParameterTypeError(f"policy0 must be an integer array of shape ({mdp.S},), "
+                                     f"got dtype {policy.dtype}")
+        if policy.shape != (mdp.S,):
+            raise ValueError(f"policy0 must be an integer array of shape ({mdp.S},), got shape "
+                             f"{policy.shape}")
         policy = policy.astype(np.int64)
     stop_reason = "max_iter"
     iterations = 0
@@ -232,10 +247,11 @@ def linear_program(mdp: FiniteMDP, weights: np.ndarray | None = None,
     import cvxpy as cp
 
     _require(mdp, FiniteMDP, "linear_program")
+    check_cvxpy_solver(solver)
     if weights is None:
         w = np.asarray(mdp.initial) if np.all(mdp.initial > 0) else np.full(mdp.S, 1 / mdp.S)
     else:
-        w = np.asarray(weights, dtype=np.float64)
+        w = as_float_array(weights, "weights", ndim=1)
         if w.shape != (mdp.S,):
             raise ValueError(f"weights has shape {w.shape}, expected ({mdp.S},)")
         bad = ~(w > 0) | ~np.isfinite(w)
@@ -243,12 +259,17 @@ def linear_program(mdp: FiniteMDP, weights: np.ndarray | None = None,
             i = int(np.flatnonzero(bad)[0])
             raise ValueError(f"weights[{i}] is {float(w[i])!r}; LP weights must be positive")
     S, A, gamma = mdp.S, mdp.A, mdp.gamma
+    # Interior-point tolerances are absolute: rewards far from unit scale are solved as R / c and
+    # the values scaled back (the LP is linear in R; the dual, the occupancy, does not change).
+    reward_scale = float(np.max(np.abs(mdp.R)))
+    rescale = reward_scale > LP_REWARD_SCALE or 0.0 < reward_scale < 1.0 / LP_REWARD_SCALE
+    R_lp = mdp.R / reward_scale if rescale else mdp.R
     V = cp.Variable(S)
     P_matrix = mdp.P_matrix
     constraints = []
     for a in range(A):
         P_a = P_matrix[a::A] if not sp.issparse(P_matrix) else P_matrix[np.arange(S) * A + a]
-        constraints.append(V >= mdp.R[:, a] + gamma * (P_a @ V))
+        constraints.append(V >= R_lp[:, a] + gamma * (P_a @ V))
     problem = cp.Problem(cp.Minimize(w @ V), constraints)
     if solver is None:
         solver = "CLARABEL"
@@ -258,6 +279,11 @@ def linear_program(mdp: FiniteMDP, weights: np.ndarray | None = None,
     if problem.status not in ("optimal", "optimal_inaccurate"):
         raise ValueError(f"the LP solver {solver} returned status {problem.status!r}")
     values = np.asarray(V.value, dtype=np.float64)
+    if rescale:
+        values = values * reward_scale
+    if not np.all(np.isfinite(values)):
+        raise ValueError(f"the LP solver {solver} returned non-finite values with status "
+                         f"{problem.status!r} (reward scale max|R| = {reward_scale:.3g})")
     occupancy = np.column_stack([np.asarray(c.dual_value, dtype=np.float64)
                                  for c in constraints])
     q = bellman_optimality(mdp, values)
@@ -267,6 +293,11 @@ def linear_program(mdp: FiniteMDP, weights: np.ndarray | None = None,
                     bound=_residual_bound(mdp, values, q), iterations=iterations,
                     stop_reason=problem.status, method=f"linear_program[{solver.lower()}]",
                     occupancy=occupancy)
+
+
+LP_REWARD_SCALE = 1e3
+""":func:`linear_program` solves a rescaled LP when ``max|R|`` is above this or below its
+inverse."""
 
 
 @dataclass(frozen=True)
@@ -334,10 +365,10 @@ def relative_value_iteration(mdp: FiniteMDP, tol: float = 1e-10, max_iter: int =
         message says whether the MDP is communicating.
     """
     _require(mdp, FiniteMDP, "relative_value_iteration")
-    if not (0 < tau < 1):
-        raise ValueError(f"tau must be in (0, 1), got {tau!r}")
-    if not (0 <= reference_state < mdp.S):
-        raise ValueError(f"reference_state {reference_state} is outside 0..{mdp.S - 1}")
+    tol = check_tol(tol)
+    max_iter = check_max_iter(max_iter)
+    tau = check_real(tau, "tau", 0.0, 1.0, low_open=True, high_open=True)
+    reference_state = check_index(reference_state, "reference_state", mdp.S)
     h = np.zeros(mdp.S)
     lower = -np.inf
     upper = np.inf
@@ -384,6 +415,8 @@ def solve(mdp: FiniteMDP | EpisodicMDP, method: Method = "auto", **options) -> S
     """
     methods = {"backward_induction": backward_induction, "value_iteration": value_iteration,
                "policy_iteration": policy_iteration, "linear_program": linear_program}
+    if not isinstance(method, str):
+        raise ParameterTypeError(f"method must be a str, got {method!r}")
     if method == "auto":
         method = "backward_induction" if isinstance(mdp, EpisodicMDP) else "policy_iteration"
     if method not in methods:

@@ -84,11 +84,18 @@ def _save(folder: str | os.PathLike, arrays: dict[str, np.ndarray], meta: dict) 
     path = Path(folder)
     path.mkdir(parents=True, exist_ok=True)
     # Write then rename, so an interrupted save never leaves a half file that looks complete.
+    # Each file is flushed to disk before the rename, so a crash leaves the old file or the new.
     tmp = path / "trace.tmp.npz"
-    np.savez(tmp, **arrays)
+    with open(tmp, "wb") as handle:
+        np.savez(handle, **arrays)
+        handle.flush()
+        os.fsync(handle.fileno())
     os.replace(tmp, path / "trace.npz")
     tmp_json = path / "trace.tmp.json"
-    tmp_json.write_text(json.dumps(_jsonable(meta), indent=2, sort_keys=True))
+    with open(tmp_json, "w", encoding="utf-8") as handle:
+        handle.write(json.dumps(_jsonable(meta), indent=2, sort_keys=True))
+        handle.flush()
+        os.fsync(handle.fileno())
     os.replace(tmp_json, path / "trace.json")
     return path
 

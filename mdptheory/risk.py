@@ -56,7 +56,14 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from mdptheory._validation import DEFAULT_TOL
+from mdptheory._validation import (
+    DEFAULT_TOL,
+    ParameterTypeError,
+    check_cvxpy_solver,
+    check_index,
+    check_value_scale,
+)
+from mdptheory._validation import check_alpha as _check_alpha
 from mdptheory.evaluation import check_policy
 from mdptheory.planning import Solution
 from mdptheory.tabular import EpisodicMDP
@@ -96,32 +103,38 @@ MAX_ATOMS = 1_000_000
 # --------------------------------------------------------------------------------------------
 
 def check_alpha(alpha: Any) -> float:
-    """``alpha`` as a float in (0, 1]; ``ValueError`` naming the value otherwise.
+    """``alpha`` as a float in (0, 1]; ``ValueError`` naming the value otherwise (a
+    ``TypeError`` that is also a ``ValueError`` for a string, a bool or ``None``).
 
     Examples
     --------
     >>> check_alpha(0.25)
     0.25
     """
-    if isinstance(alpha, (bool, np.bool_)):
-        raise ValueError(f"alpha must be a number in (0, 1], got {alpha!r}")
+    return _check_alpha(alpha)
+
+
+def _atoms(array, name: str) -> np.ndarray:
+    """A float64 copy with at least one dimension; wrong types raise naming ``name``.
+
+    Non-finite entries are left for the caller, which names them with their index."""
+    if array is None or isinstance(array, (str, bytes)):
+        raise ParameterTypeError(f"{name} must be an array of real numbers, got {array!r:.60}")
+    raw = np.asarray(array)
+    if raw.dtype.kind not in "iuf" and raw.dtype != object:
+        raise ParameterTypeError(f"{name} must be an array of real numbers, got dtype "
+                                 f"{raw.dtype}")
     try:
-        value = float(alpha)
+        return np.array(raw, dtype=np.float64, ndmin=1)
     except (TypeError, ValueError) as error:
-        raise ValueError(f"alpha must be a number in (0, 1], got {alpha!r}") from error
-    if not (0.0 < value <= 1.0):
-        raise ValueError(f"alpha must lie in (0, 1], got {alpha!r}")
-    return value
+        raise ParameterTypeError(f"{name} must be an array of real numbers: {error}") from error
 
 
 def _distribution(values, probabilities, tol: float = DEFAULT_TOL) -> tuple[np.ndarray,
                                                                             np.ndarray]:
     """Validated float64 copies of a discrete distribution (1-d, finite, sums to 1)."""
-    try:
-        v = np.array(values, dtype=np.float64, ndmin=1)
-        p = np.array(probabilities, dtype=np.float64, ndmin=1)
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"values and probabilities must be arrays of reals: {error}") from error
+    v = _atoms(values, "values")
+    p = _atoms(probabilities, "probabilities")
     if v.ndim != 1:
         raise ValueError(f"values must be one-dimensional, got shape {v.shape}")
     if p.shape != v.shape:
@@ -137,7 +150,12 @@ def _distribution(values, probabilities, tol: float = DEFAULT_TOL) -> tuple[np.n
         i = int(np.flatnonzero(bad)[0])
         raise ValueError(f"probabilities[{i}] is {float(p[i])!r}; probabilities must be "
                          "finite and >= 0")
-    total = float(p.sum())
+    with np.errstate(over="ignore"):
+        total = float(p.sum())
+        span = float(v.max()) - float(v.min())
+    if not np.isfinite(span):
+        raise ValueError(f"values span [{float(v.min())!r}, {float(v.max())!r}], a range that "
+                         "overflows float64")
     if abs(total - 1.0) > tol:
         raise ValueError(f"probabilities sum to {total!r}, not 1 (tolerance {tol:g})")
     return v, p
@@ -278,9 +296,19 @@ def cvar_lp(values, probabilities, alpha: float, solver: str | None = None) -> f
 
     alpha = check_alpha(alpha)
     v, p = _distribution(values, probabilities)
-    x = cp.Variable()
-    z = cp.Variable(v.shape[0], nonneg=True)
-    problem = cp.Problem(cp.Maximize(x - (p @ z) / alpha), [z >= x - v])
+    check_cvxpy_solver(solver)
+    if alpha >= CVAR_LP_PRIMAL_MIN_ALPHA:
+        x = cp.Variable()
+        z = cp.Variable(v.shape[0], nonneg=True)
+        problem = cp.Problem(cp.Maximize(x - (p @ z) / alpha), [z >= x - v])
+    else:
+        # The primal's 1/alpha coefficient makes it ill-conditioned for small alpha; the dual
+        # over the risk envelope, min q @ v s.t. sum q = 1, 0 <= q <= p / alpha, is the same LP
+        # with its bound tightened to min(p / alpha, 1) (implied by sum q = 1), so it stays
+        # well scaled.
+        q = cp.Variable(v.shape[0], nonneg=True)
+        problem = cp.Problem(cp.Minimize(q @ v), [cp.sum(q) == 1,
+                                                  q <= np.minimum(p / alpha, 1.0)])
     options: dict[str, Any] = {}
     if solver is None:
         solver = "CLARABEL"
@@ -288,8 +316,19 @@ def cvar_lp(values, probabilities, alpha: float, solver: str | None = None) -> f
                    "tol_ktratio": 1e-10, "max_iter": 500}
     problem.solve(solver=solver, **options)
     if problem.status not in ("optimal", "optimal_inaccurate"):
-        raise ValueError(f"the CVaR LP returned status {problem.status!r} with {solver}")
-    return float(problem.value)
+        raise ValueError(f"the CVaR LP returned status {problem.status!r} with {solver} "
+                         f"(alpha = {alpha!r})")
+    value = float(problem.value)
+    low, high = float(v.min()), float(v.max())
+    slack = 1e-8 * max(1.0, high - low, abs(low), abs(high))
+    if not (low - slack <= value <= high + slack):
+        raise ValueError(f"the CVaR LP with {solver} returned {value!r}, outside the atoms' "
+                         f"range [{low!r}, {high!r}] (alpha = {alpha!r}): the solve is inaccurate")
+    return value
+
+
+CVAR_LP_PRIMAL_MIN_ALPHA = 1e-3
+""":func:`cvar_lp` solves the primal for ``alpha`` at or above this, the dual below."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -493,7 +532,9 @@ class ICVaRSolution(Solution):
 
 def _episodic_arrays(mdp: EpisodicMDP, name: str) -> tuple[np.ndarray, np.ndarray]:
     if not isinstance(mdp, EpisodicMDP):
-        raise ValueError(f"{name} needs an EpisodicMDP, got {type(mdp).__name__}")
+        raise ParameterTypeError(f"{name} needs an EpisodicMDP as mdp, got "
+                                 f"{type(mdp).__name__}")
+    check_value_scale(mdp, name)
     P4 = np.ascontiguousarray(mdp.dense_P(), dtype=np.float64)
     R3 = np.ascontiguousarray(mdp.R, dtype=np.float64)
     return P4, R3
@@ -804,7 +845,7 @@ def _stochastic_policy(mdp: EpisodicMDP, policy) -> np.ndarray:
 
 
 def _check_grid(grid) -> np.ndarray:
-    z = np.array(grid, dtype=np.float64, ndmin=1)
+    z = _atoms(grid, "grid")
     if z.ndim != 1 or z.shape[0] < 2:
         raise ValueError(f"grid must be one-dimensional with at least 2 points, got shape "
                          f"{z.shape}")
@@ -831,8 +872,14 @@ def project_onto_grid(values, probabilities, grid) -> np.ndarray:
     [0.75, 0.25]
     """
     z = _check_grid(grid)
-    y = np.clip(np.asarray(values, dtype=np.float64).ravel(), z[0], z[-1])
-    p = np.asarray(probabilities, dtype=np.float64).ravel()
+    y, p = _distribution(values, probabilities)
+    return _project(y, p, z)
+
+
+def _project(values: np.ndarray, p: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """:func:`project_onto_grid` on validated inputs; ``p`` may be a sub-probability mass."""
+    y = np.clip(values.ravel(), z[0], z[-1])
+    p = p.ravel()
     upper = np.clip(np.searchsorted(z, y, side="right"), 1, z.shape[0] - 1)
     lower = upper - 1
     frac = (y - z[lower]) / (z[upper] - z[lower])
@@ -878,9 +925,9 @@ def distributional_bellman(mdp: EpisodicMDP, policy, h: int, next_distributions,
     [[0.0], [1.0]]
     """
     if not isinstance(mdp, EpisodicMDP):
-        raise ValueError(f"distributional_bellman needs an EpisodicMDP, got {type(mdp).__name__}")
-    if not (0 <= h < mdp.H):
-        raise ValueError(f"stage h = {h} is outside 0..{mdp.H - 1}")
+        raise ParameterTypeError(f"distributional_bellman needs an EpisodicMDP as mdp, got "
+                                 f"{type(mdp).__name__}")
+    h = check_index(h, "stage h", mdp.H)
     pi = _stochastic_policy(mdp, policy)
     P = mdp.transition(h)
     if grid is None:
@@ -899,7 +946,7 @@ def distributional_bellman(mdp: EpisodicMDP, policy, h: int, next_distributions,
             mixture = pi[h, s, a] * (P[s, a] @ Z)
             r_atoms, r_probs = _reward_atoms(mdp, float(mdp.R[h, s, a]))
             for r, w in zip(r_atoms, r_probs, strict=True):
-                out[s] += project_onto_grid(z + r, w * mixture, z)
+                out[s] += _project(z + r, w * mixture, z)
     return out
 
 
@@ -988,7 +1035,7 @@ def return_distribution(mdp: EpisodicMDP, policy, grid: int | np.ndarray | None 
         return (result, stages[::-1]) if stage_distributions else result
     z = _default_grid(mdp, grid) if isinstance(grid, (int, np.integer)) else _check_grid(grid)
     Zg = np.zeros((mdp.S, z.shape[0]))
-    Zg[:] = project_onto_grid([0.0], [1.0], z)
+    Zg[:] = _project(np.zeros(1), np.ones(1), z)
     stages_g = np.zeros((mdp.H, mdp.S, z.shape[0]))
     for h in range(mdp.H - 1, -1, -1):
         Zg = distributional_bellman(mdp, pi, h, Zg, grid=z)

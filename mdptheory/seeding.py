@@ -12,6 +12,11 @@ from typing import TypeAlias
 
 import numpy as np
 
+from mdptheory._validation import check_int, check_memory, check_seed
+
+SEED_SEQUENCE_BYTES = 512
+"""Approximate memory of one spawned ``SeedSequence`` (object, spawn key, pool)."""
+
 SeedLike: TypeAlias = int | np.integer | np.random.SeedSequence | np.random.Generator
 
 
@@ -23,27 +28,24 @@ def as_generator(seed: SeedLike) -> np.random.Generator:
 
     Examples
     --------
-    >>> as_generator(3).integers(10) == as_generator(3).integers(10)
+    >>> bool(as_generator(3).integers(10) == as_generator(3).integers(10))
     True
     """
     if isinstance(seed, np.random.Generator):
         return seed
     if isinstance(seed, np.random.SeedSequence):
         return np.random.Generator(np.random.PCG64(seed))
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
-        raise ValueError(f"seed must be an int, SeedSequence or Generator, got {seed!r}")
-    if seed < 0:
-        raise ValueError(f"seed must be non-negative, got {seed}")
-    return np.random.Generator(np.random.PCG64(int(seed)))
+    return np.random.Generator(np.random.PCG64(check_seed(seed)))
 
 
 def as_seed_sequence(seed: int | np.integer | np.random.SeedSequence) -> np.random.SeedSequence:
     """Return a ``SeedSequence`` for an int or ``SeedSequence`` seed."""
     if isinstance(seed, np.random.SeedSequence):
         return seed
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int or SeedSequence, got {seed!r}")
-    return np.random.SeedSequence(int(seed))
+    if isinstance(seed, np.random.Generator):
+        raise ValueError("seed must be an int >= 0 or a SeedSequence here, got a Generator "
+                         "(repetitions need SeedSequence.spawn)")
+    return np.random.SeedSequence(check_seed(seed))
 
 
 def spawn_seeds(seed: int | np.random.SeedSequence, n: int) -> list[np.random.SeedSequence]:
@@ -54,6 +56,7 @@ def spawn_seeds(seed: int | np.random.SeedSequence, n: int) -> list[np.random.Se
     >>> [s.entropy for s in spawn_seeds(7, 2)] == [7, 7]
     True
     """
-    if n < 0:
-        raise ValueError(f"number of seeds must be non-negative, got {n}")
+    n = check_int(n, "n (number of seeds)", 0)
+    check_memory(float(n) * SEED_SEQUENCE_BYTES, f"{n} SeedSequence objects",
+                 f"n (number of seeds) = {n}")
     return as_seed_sequence(seed).spawn(n)

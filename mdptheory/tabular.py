@@ -22,11 +22,18 @@ import scipy.sparse as sp
 
 from mdptheory._validation import (
     DEFAULT_TOL,
+    ParameterTypeError,
     as_float_array,
+    check_discount,
     check_distributions,
+    check_horizon,
+    check_memory,
     check_probability_vector,
+    check_real,
     check_shape,
     check_sparse_kernel,
+    check_tol,
+    dense_bytes,
 )
 
 NOISE_CODES = {"deterministic": 0, "bernoulli": 1, "gaussian": 2}
@@ -44,11 +51,10 @@ class RewardNoise:
     sigma: float = 0.0
 
     def __post_init__(self) -> None:
-        if self.kind not in NOISE_CODES:
+        if not isinstance(self.kind, str) or self.kind not in NOISE_CODES:
             raise ValueError(f"reward noise kind must be one of {sorted(NOISE_CODES)}, "
                              f"got {self.kind!r}")
-        if not np.isfinite(self.sigma) or self.sigma < 0:
-            raise ValueError(f"reward noise sigma must be finite and >= 0, got {self.sigma!r}")
+        check_real(self.sigma, "reward noise sigma", 0.0)
         if self.kind == "gaussian" and self.sigma == 0:
             raise ValueError("gaussian reward noise needs sigma > 0 "
                              "(use 'deterministic' for noiseless rewards)")
@@ -71,7 +77,7 @@ class RewardNoise:
         if isinstance(spec, str):
             return cls(spec)
         if isinstance(spec, tuple) and len(spec) == 2:
-            return cls(spec[0], float(spec[1]))
+            return cls(spec[0], check_real(spec[1], "reward noise sigma", 0.0))
         raise ValueError(f"cannot read reward noise from {spec!r}; use 'deterministic', "
                          "'bernoulli' or ('gaussian', sigma)")
 
@@ -88,6 +94,15 @@ class RewardNoise:
 def _read_only(array: np.ndarray) -> np.ndarray:
     array.flags.writeable = False
     return array
+
+
+def _check_kernel_size(P, n_states: int, n_actions: int, stages: int, family: str) -> None:
+    """Refuse a dense kernel whose float64 copy would exceed the memory limit."""
+    if sp.issparse(P):
+        return
+    check_memory(dense_bytes(stages, n_states, n_actions, n_states),
+                 f"{family}: a dense kernel P of shape ({stages}, S, A, S)",
+                 f"S={n_states}, A={n_actions}" + (f", H={stages}" if stages > 1 else ""))
 
 
 def _read_kernel(P, n_states_hint: int | None, n_actions_hint: int | None, tol: float,
@@ -143,17 +158,17 @@ class FiniteMDP:
 
     def __init__(self, P, R, gamma: float, initial=None, noise=None, tol: float = DEFAULT_TOL,
                  name: str | None = None) -> None:
+        tol = check_tol(tol, allow_zero=True)
+        gamma = check_discount(gamma)
         R_array = as_float_array(R, "R", ndim=2)
         n_states, n_actions = R_array.shape
         if n_states == 0 or n_actions == 0:
             raise ValueError(f"R has shape {R_array.shape}: need at least one state and action")
+        _check_kernel_size(P, n_states, n_actions, 1, "FiniteMDP")
         dense, sparse = _read_kernel(P, n_states, n_actions, tol, (3,))
         if dense is not None:
             check_shape(dense, "P", (n_states, n_actions, n_states))
             check_distributions(dense, "P", tol)
-        gamma = float(gamma)
-        if not (0.0 <= gamma < 1.0):
-            raise ValueError(f"gamma is {gamma!r}; a discounted MDP needs 0 <= gamma < 1")
         if initial is None:
             rho = np.full(n_states, 1.0 / n_states)
         else:
@@ -166,6 +181,7 @@ class FiniteMDP:
         self.tol = tol
         self.name = name
         self.R = _read_only(R_array)
+        self._reward_scale = float(np.max(np.abs(R_array)))
         self.initial = _read_only(rho)
         self._P = None if dense is None else _read_only(dense)
         self._P_sparse = sparse
@@ -241,9 +257,8 @@ class EpisodicMDP:
 
     def __init__(self, P, R, H: int, initial=None, noise=None, tol: float = DEFAULT_TOL,
                  name: str | None = None) -> None:
-        if isinstance(H, bool) or not isinstance(H, (int, np.integer)) or H < 1:
-            raise ValueError(f"H must be a positive int, got {H!r}")
-        H = int(H)
+        H = check_horizon(H)
+        tol = check_tol(tol, allow_zero=True)
         R_array = as_float_array(R, "R", ndim=(2, 3))
         if R_array.ndim == 3 and R_array.shape[0] != H:
             raise ValueError(f"R has shape {R_array.shape}: its stage axis is "
@@ -251,6 +266,10 @@ class EpisodicMDP:
         n_states, n_actions = R_array.shape[-2:]
         if n_states == 0 or n_actions == 0:
             raise ValueError(f"R has shape {R_array.shape}: need at least one state and action")
+        check_memory(dense_bytes(H, n_states, n_actions), "EpisodicMDP: the stage rewards "
+                     "R[h, s, a] of shape (H, S, A)", f"H={H} (S={n_states}, A={n_actions})")
+        stages = 1 if sp.issparse(P) or np.ndim(P) == 3 else H
+        _check_kernel_size(P, n_states, n_actions, stages, "EpisodicMDP")
         dense, sparse = _read_kernel(P, n_states, n_actions, tol, (3, 4))
         if dense is not None:
             if dense.ndim == 3:
@@ -274,6 +293,7 @@ class EpisodicMDP:
         self.tol = tol
         self.name = name
         self.R = _read_only(R_array)
+        self._reward_scale = float(np.max(np.abs(R_array)))
         self.initial = _read_only(rho)
         self._P = None if dense is None else _read_only(dense)
         self._P_sparse = sparse
@@ -321,6 +341,8 @@ class EpisodicMDP:
         return np.asarray(out).reshape((self.S, self.A, *V.shape[1:]))
 
     def _check_stage(self, h: int) -> None:
+        if isinstance(h, (bool, np.bool_)) or not isinstance(h, (int, np.integer)):
+            raise ParameterTypeError(f"stage h must be an int in 0..{self.H - 1}, got {h!r}")
         if not (0 <= h < self.H):
             raise ValueError(f"stage h = {h} is outside 0..{self.H - 1}")
 

@@ -114,6 +114,11 @@ def _console():
     return Console()
 
 
+def _error(message: str) -> None:
+    """An error of ``mdptheory check``: one line on stderr."""
+    print(f"mdptheory check: error: {' '.join(message.split())}", file=sys.stderr)
+
+
 def _list(theorems: Sequence[Theorem]) -> None:
     from rich.table import Table
 
@@ -316,14 +321,13 @@ def run_from_args(args: argparse.Namespace, registry: Registry = REGISTRY) -> in
     try:
         theorems = select(args, registry)
     except ValueError as error:
-        console.print(f"[bold red]error:[/] {error}")
+        _error(str(error))
         return 2
     if getattr(args, "list", False):
         _list(theorems)
         return 0
     if not theorems:
-        console.print("[bold red]error:[/] no check matches the selection "
-                      "(see `mdptheory check --list`)")
+        _error("no check matches the selection (see `mdptheory check --list`)")
         return 2
     if getattr(args, "mutants", False) or getattr(args, "mutant", None):
         from proofs_check import mutants
@@ -339,7 +343,7 @@ def run_from_args(args: argparse.Namespace, registry: Registry = REGISTRY) -> in
     try:
         jobs = resolve_jobs(getattr(args, "jobs", 1), len(theorems))
     except ValueError as error:
-        console.print(f"[bold red]error:[/] {error}")
+        _error(str(error))
         return 2
     from contextlib import ExitStack
 

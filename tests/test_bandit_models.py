@@ -129,7 +129,7 @@ def test_linear_bandit_bad_input():
         LinearBandit(np.eye(2), [1.0, 2.0, 3.0])
     with pytest.raises(ValueError, match=r"arms\[1, 0\] is inf"):
         LinearBandit([[0.0, 1.0], [np.inf, 0.0]], [1.0, 2.0])
-    with pytest.raises(ValueError, match="noise_std is -1.0"):
+    with pytest.raises(ValueError, match=r"noise_std must lie in \[0.0, inf\], got -1.0"):
         LinearBandit(np.eye(2), [1.0, 2.0], noise_std=-1.0)
 
 

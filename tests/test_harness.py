@@ -202,7 +202,7 @@ def test_runner_exit_codes_and_report(tmp_path, capsys):
     assert runner.run_from_args(_args(["--only", "toy.planted", "--out", str(out)]),
                                 registry=reg) == 1
     assert runner.run_from_args(_args(["--only", "missing"]), registry=reg) == 2
-    assert "no check with id 'missing'" in capsys.readouterr().out
+    assert "no check with id 'missing'" in capsys.readouterr().err
     assert runner.run_from_args(_args(["--tag", "none-such"]), registry=reg) == 2
     assert runner.run_from_args(_args(["-k", "sqrt", "--out", str(out)]), registry=reg) == 0
 

@@ -200,7 +200,7 @@ def test_unpicklable_check_runs_in_this_process(capsys):
 
 def test_bad_jobs_is_a_selection_error(capsys):
     assert runner.run_from_args(_args(["--jobs", "0"]), registry=REG) == 2
-    assert "--jobs" in capsys.readouterr().out
+    assert "--jobs" in capsys.readouterr().err
 
 
 def test_registered_checks_run_in_workers_from_the_command_line(tmp_path, capsys):

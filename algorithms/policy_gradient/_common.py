@@ -31,6 +31,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from algorithms._validation import check_budget as _check_budget
+from mdptheory._validation import check_memory, dense_bytes
+from mdptheory._validation import check_seed as check_seed
 from mdptheory.regret import ConvergenceTrace, trace_metadata
 from mdptheory.seeding import as_seed_sequence
 from mdptheory.tabular import FiniteMDP, RewardNoise
@@ -71,6 +73,9 @@ def check_every(every: Any, budget: int) -> int:
         raise ValueError(f"record_every must be a positive int, got {every!r}")
     if budget % every:
         raise ValueError(f"record_every = {every} must divide budget = {budget}")
+    # Recorded trace: gap, minimum probability and a few per-record quantities, float64.
+    check_memory(dense_bytes(budget // every, 4), f"a trace of budget / record_every = "
+                 f"{budget // every} records", f"budget={budget}")
     return int(every)
 
 

@@ -37,6 +37,7 @@ from algorithms.policy_gradient._common import (
     call_batched,
     check_budget,
     check_every,
+    check_seed,
     make_batch_trace,
     recorded_scan,
     softmax_and_log,
@@ -100,6 +101,7 @@ def run_sampled(learner, means: np.ndarray, X: np.ndarray | None, noise: RewardN
     a common N); trajectory ``i`` gets the key ``fold_in(root(seed), i)``.
     """
     budget = check_budget(budget)
+    check_seed(seed)
     every = check_every(every, budget)
     if rule not in RULES:
         raise ValueError(f"rule must be one of {RULES}, got {rule!r}")

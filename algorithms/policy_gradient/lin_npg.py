@@ -44,6 +44,7 @@ from algorithms.policy_gradient._common import (
     check_budget,
     check_every,
     check_positive,
+    check_seed,
     check_step_sizes,
     make_batch_trace,
     read_feature_bandits,
@@ -110,6 +111,7 @@ class LinNPG:
                   record_every: int = 1) -> BatchTrace:
         """A batch (broadcast of the feature bandits, ``theta0`` and ``etas``) in one call."""
         budget = check_budget(budget)
+        check_seed(seed)
         every = check_every(record_every, budget)
         X, r, _, names = read_feature_bandits(models)
         w = np.stack([np.linalg.lstsq(x, m, rcond=None)[0] for x, m in zip(X, r, strict=True)])

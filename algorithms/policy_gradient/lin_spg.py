@@ -52,6 +52,7 @@ from algorithms.policy_gradient._common import (
     check_budget,
     check_every,
     check_positive,
+    check_seed,
     check_step_sizes,
     make_batch_trace,
     read_feature_bandits,
@@ -175,6 +176,7 @@ class LinSPG:
             return run_sampled(self, r, X, kind, theta0, eta, budget, record_every, seed,
                                n_runs, "reinforce", names, constants=constants)
         budget = check_budget(budget)
+        check_seed(seed)
         every = check_every(record_every, budget)
         d = X.shape[2]
         theta = as_batch(np.zeros(d) if theta0 is None else theta0, (d,), "theta0")

@@ -61,6 +61,7 @@ from algorithms.policy_gradient._common import (
     check_budget,
     check_every,
     check_positive,
+    check_seed,
     check_step_sizes,
     is_bandit,
     make_batch_trace,
@@ -242,6 +243,7 @@ class NPG:
         zeros (uniform policy) by default. ``etas``: (N,) step sizes.
         """
         budget = check_budget(budget)
+        check_seed(seed)
         every = check_every(record_every, budget)
         regularized = self.tau > 0
         tau = np.array([self.tau])

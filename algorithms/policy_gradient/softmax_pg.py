@@ -60,6 +60,7 @@ from algorithms.policy_gradient._common import (
     check_budget,
     check_every,
     check_positive,
+    check_seed,
     check_step_sizes,
     is_bandit,
     make_batch_trace,
@@ -360,6 +361,7 @@ class SoftmaxPG:
         BatchTrace
         """
         budget = check_budget(budget)
+        check_seed(seed)
         every = check_every(record_every, budget)
         regularized = self.tau > 0
         tau = np.array([self.tau])
