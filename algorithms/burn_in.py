@@ -120,7 +120,7 @@ def learner_burn_in(learner: Any, model: Any, budget: int) -> LearnerBurnIn | No
     >>> mdp = make("river_swim", S=6, H=10)
     >>> b = learner_burn_in(UCBVI(), mdp, 5000)
     >>> b.within(5000), b.scale_name, b.suggested_scale
-    (False, 'bonus_scale', 0.01)
+    (False, 'bonus_scale', 0.1)
     """
     family = _family(learner)
     if family is None:

@@ -306,6 +306,8 @@ def _run_command(args: argparse.Namespace, extra: Sequence[str]) -> int:
         fit = fit_loglog_slope(grid, curves[:, grid - 1], tail=0.5, n_boot=500, seed=args.seed)
         print(f"log-log slope of the {quantity} on the last half of a geometric grid: "
               f"{fit.slope:.3f} (95% CI [{fit.ci_low:.3f}, {fit.ci_high:.3f}])")
+    for line in _learning_report(learner, model, args.learner, budget, traces):
+        print(line)
     reference = None
     if hasattr(learner, "reference_curve"):
         reference = learner.reference_curve(model, budget)
@@ -313,6 +315,44 @@ def _run_command(args: argparse.Namespace, extra: Sequence[str]) -> int:
     _plot_run(traces, learner, model, figure, reference)
     print(f"traces: {out}/seed_*/   figure: {figure}")
     return 0
+
+
+def policy_changes(trace) -> int:
+    """Episodes whose executed policy's exact value differs from the previous episode's: a lower
+    bound on how many times the policy changed (two policies may share a value).
+
+    Examples
+    --------
+    >>> from mdptheory.regret import RegretTrace
+    >>> policy_changes(RegretTrace(np.array([1.0, 1.0, 0.5, 0.5, 0.0]), np.zeros(5), np.zeros(5)))
+    2
+    """
+    values = np.asarray(getattr(trace, "pseudo_regret", ()), dtype=np.float64)
+    return int(np.count_nonzero(values[1:] != values[:-1]))
+
+
+def _learning_report(learner, model, name: str, budget: int, traces) -> list[str]:
+    """Lines saying whether the run left its burn-in and how often the policy changed."""
+    from algorithms.burn_in import WITHIN, learner_burn_in
+
+    if not traces or not hasattr(traces[0], "pseudo_regret"):
+        return []
+    changes = [policy_changes(t) for t in traces]
+    lines = [f"policy changes per seed (episodes whose executed policy's value changed): "
+             f"min {min(changes)}, median {int(np.median(changes))}, max {max(changes)}"]
+    burn = learner_burn_in(learner, model, budget)
+    if burn is None:
+        return lines
+    lines.append(f"burn-in from the bonus formula ({burn.rule}): {burn.episodes} episodes "
+                 f"({burn.scale_name} = {burn.scale:g})")
+    if burn.episodes >= budget:
+        hint = ("no bonus scale in {1, 0.3, 0.1, 0.03, 0.01} leaves the clip within "
+                f"{WITHIN:g} of the budget" if burn.suggested_scale is None else
+                f"the named variant `--hp {burn.scale_name}={burn.suggested_scale:g}` leaves it "
+                f"after {burn.suggested_episodes} episodes")
+        lines.append(f"this run ends inside the burn-in: the bonus keeps the estimates at their "
+                     f"clip, so the policy barely learns; {hint}")
+    return lines
 
 
 def _sweep_command(args: argparse.Namespace) -> int:

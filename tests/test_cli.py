@@ -106,3 +106,19 @@ def test_run_offline_learner_plots_the_control_beside_it(tmp_path, capsys):
     (folder,) = tmp_path.glob("pevi__lure_linear_mdp__*")
     assert (folder / "curve.png").stat().st_size > 10_000
     assert "final gap" in capsys.readouterr().out
+
+
+def test_run_reports_the_burn_in_and_the_policy_changes(tmp_path, capsys):
+    from mdptheory.cli import main
+
+    code = main(["run", "ucbvi", "river_swim", "--H", "10", "--budget", "2000", "--seeds", "2",
+                 "--out", str(tmp_path), "--no-progress"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "policy changes per seed" in out
+    assert "burn-in from the bonus formula" in out and "(bonus_scale = 1)" in out
+    assert "this run ends inside the burn-in" in out and "--hp bonus_scale=0.1" in out
+    code = main(["run", "ucb1", "bernoulli_bandit", "--budget", "200", "--seeds", "2",
+                 "--out", str(tmp_path), "--no-progress"])
+    out = capsys.readouterr().out
+    assert code == 0 and "burn-in" not in out  # no bonus formula to read it from
