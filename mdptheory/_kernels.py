@@ -118,6 +118,20 @@ def rollout_csr(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, n_act
 
 
 @njit(cache=True)
+def row_dot(row: np.ndarray, values: np.ndarray) -> float:
+    """``sum_i row[i] values[i]`` by a plain loop, in index order.
+
+    Inside compiled loops ``np.dot`` on vectors of a few dozen entries costs a BLAS call each
+    time (several times the arithmetic); this loop costs the arithmetic. The planners and the
+    evaluation below use the same loop, so an optimal policy evaluates to exactly ``V*``.
+    """
+    total = 0.0
+    for i in range(row.shape[0]):
+        total += row[i] * values[i]
+    return total
+
+
+@njit(cache=True)
 def backward_induction_kernel(P4: np.ndarray, R3: np.ndarray):
     """Optimal finite-horizon values by backward induction.
 
@@ -135,7 +149,7 @@ def backward_induction_kernel(P4: np.ndarray, R3: np.ndarray):
             best = -np.inf
             best_a = 0
             for a in range(A):
-                q = R3[h, s, a] + np.dot(P4[hp, s, a], next_value)
+                q = R3[h, s, a] + row_dot(P4[hp, s, a], next_value)
                 Q[h, s, a] = q
                 if q > best:
                     best = q
@@ -147,12 +161,40 @@ def backward_induction_kernel(P4: np.ndarray, R3: np.ndarray):
 
 @njit(cache=True)
 def evaluate_deterministic_kernel(P4: np.ndarray, R3: np.ndarray, policy: np.ndarray):
-    """Exact values ``V[h, s]`` (H + 1, S) of a deterministic policy ``policy[h, s]``."""
+    """Exact values ``V[h, s]`` (H + 1, S) of a deterministic policy ``policy[h, s]``.
+
+    Plain loops (:func:`row_dot`), no BLAS call per state: this runs once per episode inside the
+    learners' compiled loops, on vectors of S entries.
+    """
     H, S, _ = R3.shape
     V = np.zeros((H + 1, S))
     for h in range(H - 1, -1, -1):
         hp = stage_index(P4, h)
         for s in range(S):
             a = policy[h, s]
-            V[h, s] = R3[h, s, a] + np.dot(P4[hp, s, a], V[h + 1])
+            V[h, s] = R3[h, s, a] + row_dot(P4[hp, s, a], V[h + 1])
     return V
+
+
+@njit(cache=True)
+def start_value(initial: np.ndarray, V0: np.ndarray) -> float:
+    """``sum_s initial[s] V0[s]``: the value from the start distribution (plain loop)."""
+    return row_dot(initial, V0)
+
+
+@njit(cache=True)
+def policy_changed(policy: np.ndarray, previous: np.ndarray) -> bool:
+    """Whether ``policy[h, s]`` differs from ``previous`` anywhere; ``previous`` becomes ``policy``.
+
+    The learners evaluate the executed policy exactly each episode; an identical policy has the
+    identical value, so the evaluation is redone only when this returns True. ``previous``
+    should start with an entry no policy takes (e.g. -1), so the first call returns True.
+    """
+    H, S = policy.shape
+    changed = False
+    for h in range(H):
+        for s in range(S):
+            if policy[h, s] != previous[h, s]:
+                previous[h, s] = policy[h, s]
+                changed = True
+    return changed

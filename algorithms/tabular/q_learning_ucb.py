@@ -84,7 +84,9 @@ from algorithms.tabular._common import (
 from mdptheory._kernels import (
     backward_induction_kernel,
     evaluate_deterministic_kernel,
+    policy_changed,
     rollout_episode,
+    start_value,
 )
 from mdptheory.regret import RegretTrace, trace_metadata
 from mdptheory.seeding import SeedLike, as_generator
@@ -144,8 +146,12 @@ def q_update(q: float, target: float, t: int, H: int) -> float:
 @njit(cache=True)
 def _run(P4: np.ndarray, R3: np.ndarray, noise_code: int, sigma: float, initial: np.ndarray,
          n_episodes: int, bernstein: bool, c: float, c1: float, c2: float, p: float,
-         record_policies: bool, chunk: int, rng):
-    """The whole Q-learning run: K episodes of exact evaluation, acting and updating."""
+         record_policies: bool, chunk: int, rng, exact_regret: bool):
+    """The whole Q-learning run: K episodes of exact evaluation, acting and updating.
+
+    ``exact_regret=False`` skips the exact evaluation (``pseudo`` is NaN): the same loop without
+    the regret oracle's work, which ``bench/online.py`` times against the full run.
+    """
     H, S, A = R3.shape
     K = n_episodes
     Hf = float(H)
@@ -155,7 +161,7 @@ def _run(P4: np.ndarray, R3: np.ndarray, noise_code: int, sigma: float, initial:
 
     # (1) Regret oracle.
     Q_star, V_star, _ = backward_induction_kernel(P4, R3)
-    v_star_start = np.dot(initial, V_star[0])
+    v_star_start = start_value(initial, V_star[0])
 
     Q = np.full((H, S, A), Hf)
     V = np.zeros((H + 1, S))
@@ -165,6 +171,8 @@ def _run(P4: np.ndarray, R3: np.ndarray, noise_code: int, sigma: float, initial:
     value_sq_sum = np.zeros((H, S, A))                    # sigma in Alg. 2
     beta = np.zeros((H, S, A))                            # beta_{t-1}, beta_0 = 0
     policy = np.zeros((H, S), dtype=np.int64)
+    evaluated = np.full((H, S), -1, dtype=np.int64)     # the policy value_pi belongs to
+    value_pi = 0.0
 
     pseudo = np.empty(K)
     realised = np.empty(K)
@@ -180,8 +188,14 @@ def _run(P4: np.ndarray, R3: np.ndarray, noise_code: int, sigma: float, initial:
         gaps[k] = optimism_gap(Q, Q_star)
         if record_policies:
             policies[k] = policy
-        V_pi = evaluate_deterministic_kernel(P4, R3, policy)
-        pseudo[k] = v_star_start - np.dot(initial, V_pi[0])
+        # Evaluated again only when an action changed (same policy, same value).
+        if exact_regret:
+            if policy_changed(policy, evaluated):
+                value_pi = start_value(initial,
+                                       evaluate_deterministic_kernel(P4, R3, policy)[0])
+            pseudo[k] = v_star_start - value_pi
+        else:
+            pseudo[k] = np.nan
         # (3) Act.
         states, actions, rewards = rollout_episode(P4, R3, noise_code, sigma, initial, policy,
                                                    rng)
@@ -308,7 +322,7 @@ class QLearningUCB:
         pseudo, realised, times, gaps, policies, iota = _run(
             P4, R3, noise_code, sigma, initial, K, self.bonus == "bernstein", float(self.c),
             float(self.c1), float(self.c2), float(self.p), bool(self.record_policies),
-            chunk_length(K), rng)
+            chunk_length(K), rng, True)
         H = R3.shape[0]
         extras: dict[str, np.ndarray] = {"optimism_gap": gaps,
                                          "optimistic": gaps >= -1e-9 * H}
