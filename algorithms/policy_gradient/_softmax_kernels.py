@@ -114,13 +114,30 @@ def bandit_trajectories(theta0: np.ndarray, r: np.ndarray, eta: np.ndarray, tau:
         initial_gap[i] = _bandit_observe(p, logp, delta, log_star, opt, tau, regularized)[0]
         j = 0
         for t in range(1, budget + 1):
-            mean = 0.0
-            for a in range(K):
-                adv[a] = rr[a] - tau * logp[a] if regularized else rr[a]
-                mean += p[a] * adv[a]
-            for a in range(K):
-                theta[a] += step * p[a] * (adv[a] - mean)           # steps 1-3
-            _softmax(theta, p, logp, regularized)
+            if regularized:
+                mean = 0.0
+                for a in range(K):
+                    adv[a] = rr[a] - tau * logp[a]                  # soft reward (eq. 18)
+                    mean += p[a] * adv[a]
+                for a in range(K):
+                    theta[a] += step * p[a] * (adv[a] - mean)       # steps 1-3
+                _softmax(theta, p, logp, True)
+            else:
+                # The same update and softmax as above with tau = 0, fused into two passes.
+                mean = 0.0
+                for a in range(K):
+                    mean += p[a] * rr[a]
+                top = -np.inf
+                for a in range(K):
+                    theta[a] += step * p[a] * (rr[a] - mean)        # steps 1-2
+                    top = max(top, theta[a])
+                total = 0.0
+                for a in range(K):
+                    e = math.exp(theta[a] - top)
+                    p[a] = e
+                    total += e
+                for a in range(K):
+                    p[a] /= total
             if t == record_at[j]:
                 g, smallest, best = _bandit_observe(p, logp, delta, log_star, opt, tau,
                                                     regularized)
