@@ -198,3 +198,62 @@ def policy_changed(policy: np.ndarray, previous: np.ndarray) -> bool:
                 previous[h, s] = policy[h, s]
                 changed = True
     return changed
+
+
+@njit(cache=True)
+def row_supports(P4: np.ndarray):
+    """The nonzero entries of every row ``P4[hp, s, a]``, in CSR form (row ``(hp S + s) A + a``).
+
+    Returns ``indptr`` (rows + 1,) and ``indices``: the support of row ``r`` is
+    ``indices[indptr[r]:indptr[r + 1]]``, in increasing order. Computed once per run, it lets
+    :func:`evaluate_deterministic_supported` skip the zeros of sparse kernels (chains, grids).
+    """
+    HP, S, A, S2 = P4.shape
+    n_rows = HP * S * A
+    indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    for hp in range(HP):
+        for s in range(S):
+            for a in range(A):
+                row = (hp * S + s) * A + a
+                count = 0
+                for t in range(S2):
+                    if P4[hp, s, a, t] != 0.0:
+                        count += 1
+                indptr[row + 1] = indptr[row] + count
+    indices = np.empty(indptr[n_rows], dtype=np.int64)
+    k = 0
+    for hp in range(HP):
+        for s in range(S):
+            for a in range(A):
+                for t in range(S2):
+                    if P4[hp, s, a, t] != 0.0:
+                        indices[k] = t
+                        k += 1
+    return indptr, indices
+
+
+@njit(cache=True)
+def evaluate_deterministic_supported(P4: np.ndarray, R3: np.ndarray, policy: np.ndarray,
+                                     indptr: np.ndarray, indices: np.ndarray,
+                                     V: np.ndarray) -> np.ndarray:
+    """:func:`evaluate_deterministic_kernel` into ``V`` (H + 1, S), summing over row supports.
+
+    ``indptr``/``indices`` come from :func:`row_supports` of the same ``P4``. The nonzero terms
+    are added in the same order as the dense loop and a zero term adds exactly 0, so the values
+    are bit for bit those of :func:`evaluate_deterministic_kernel`; the cost is the number of
+    nonzeros of the executed rows instead of S per state. Nothing is allocated.
+    """
+    H, S, A = R3.shape
+    for s in range(S):
+        V[H, s] = 0.0
+    for h in range(H - 1, -1, -1):
+        hp = stage_index(P4, h)
+        for s in range(S):
+            a = policy[h, s]
+            row = (hp * S + s) * A + a
+            total = 0.0
+            for k in range(indptr[row], indptr[row + 1]):
+                t = indices[k]
+                total += P4[hp, s, a, t] * V[h + 1, t]
+            V[h, s] = R3[h, s, a] + total
+    return V

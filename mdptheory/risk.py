@@ -371,14 +371,43 @@ def icvar_evaluate_kernel(P4: np.ndarray, R3: np.ndarray, alpha: float,
     """Iterated-CVaR values ``V[h, s]`` (H + 1, S) of a deterministic policy (eq. (i))."""
     H, S, _ = R3.shape
     V = np.zeros((H + 1, S))
+    order = np.empty(S, dtype=np.int64)
     for h in range(H - 1, -1, -1):
         hp = h if P4.shape[0] > 1 else 0
         next_value = V[h + 1]
-        order = np.argsort(next_value, kind="mergesort")
+        stable_order(next_value, order)
         for s in range(S):
             a = policy[h, s]
             V[h, s] = R3[h, s, a] + cvar_sorted_row(P4[hp, s, a], 1.0, next_value, order, alpha)
     return V
+
+
+INSERTION_SORT_MAX = 32
+"""Up to this many atoms :func:`stable_order` sorts by insertion (no allocation)."""
+
+
+@njit(cache=True)
+def stable_order(values: np.ndarray, order: np.ndarray) -> None:
+    """``order`` = the stable ascending argsort of ``values`` (``np.argsort(kind="mergesort")``).
+
+    Short vectors are sorted by insertion into ``order`` itself, which is stable and allocates
+    nothing (this runs once per stage of every exact evaluation inside the learners' loops);
+    longer ones by ``np.argsort`` with the stable mergesort. Both give the same permutation.
+    """
+    n = values.shape[0]
+    if n > INSERTION_SORT_MAX:
+        order[:] = np.argsort(values, kind="mergesort")
+        return
+    for i in range(n):
+        order[i] = i
+    for i in range(1, n):
+        current = order[i]
+        x = values[current]
+        j = i - 1
+        while j >= 0 and values[order[j]] > x:
+            order[j + 1] = order[j]
+            j -= 1
+        order[j + 1] = current
 
 
 def cvar_backup(P, V, alpha: float) -> np.ndarray:

@@ -79,3 +79,27 @@ def test_compiled_backward_induction_matches_planner(mdp):
     np.testing.assert_allclose(Q, sol.q, atol=1e-12)
     V_pi = _kernels.evaluate_deterministic_kernel(mdp.P, mdp.R, policy)
     np.testing.assert_allclose(V_pi[:-1], mt.evaluate(mdp, policy), atol=1e-12)
+
+
+@settings(max_examples=25, deadline=None)
+@given(episodic_mdps(max_states=4))
+def test_supported_evaluation_is_bitwise_the_dense_one(mdp):
+    P4 = np.array(mdp.dense_P(), dtype=np.float64)
+    P4[..., 0] = np.where(P4[..., 0] < 0.3, 0.0, P4[..., 0])   # some zeros in the rows
+    P4 /= P4.sum(axis=-1, keepdims=True)
+    policy = np.random.default_rng(0).integers(0, mdp.A, size=(mdp.H, mdp.S))
+    indptr, indices = _kernels.row_supports(P4)
+    V = np.full((mdp.H + 1, mdp.S), np.nan)
+    _kernels.evaluate_deterministic_supported(P4, mdp.R, policy, indptr, indices, V)
+    np.testing.assert_array_equal(V, _kernels.evaluate_deterministic_kernel(P4, mdp.R, policy))
+
+
+def test_stable_order_is_the_stable_argsort():
+    from mdptheory.risk import INSERTION_SORT_MAX, stable_order
+
+    rng = np.random.default_rng(3)
+    for n in (1, 2, 7, INSERTION_SORT_MAX, INSERTION_SORT_MAX + 5):
+        values = rng.integers(0, 4, size=n).astype(np.float64)   # many ties
+        order = np.empty(n, dtype=np.int64)
+        stable_order(values, order)
+        np.testing.assert_array_equal(order, np.argsort(values, kind="mergesort"))

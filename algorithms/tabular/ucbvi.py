@@ -38,7 +38,7 @@ Which code implements which step
 * ``_stage_visit_term`` : the vector y -> min{100^2 H^3 S^2 A L^2 / N'_{k,h+1}(y), H^2} of Alg. 4.
 * ``_run``, step (1): exact V* and Q* by backward induction on the true model (regret oracle);
   step (2): ``_plan``; step (3): exact value of the executed policy pi_k
-  (``evaluate_deterministic_kernel``) and the pseudo-regret; step (4): one episode of pi_k
+  (``evaluate_deterministic_supported``) and the pseudo-regret; step (4): one episode of pi_k
   (``rollout_episode``); step (5): count updates (Alg. 1, last lines).
 * ``ucbvi_regret_bound`` : the explicit bounds of Theorem 1 (CH) and Theorem 2 (BF).
 
@@ -77,9 +77,10 @@ from algorithms.tabular._common import (
 )
 from mdptheory._kernels import (
     backward_induction_kernel,
-    evaluate_deterministic_kernel,
+    evaluate_deterministic_supported,
     policy_changed,
     rollout_episode,
+    row_supports,
     start_value,
 )
 from mdptheory.regret import RegretTrace, trace_metadata
@@ -215,6 +216,8 @@ def _run(P4: np.ndarray, R3: np.ndarray, noise_code: int, sigma: float, initial:
     policy = np.zeros((H, S), dtype=np.int64)
     visit_term = np.zeros(S)
     evaluated = np.full((H, S), -1, dtype=np.int64)     # the policy value_pi belongs to
+    supports_ptr, supports = row_supports(P4)            # nonzeros of the kernel rows
+    V_pi = np.zeros((H + 1, S))
     value_pi = 0.0
 
     pseudo = np.empty(K)
@@ -236,8 +239,8 @@ def _run(P4: np.ndarray, R3: np.ndarray, noise_code: int, sigma: float, initial:
         # action changed (an identical policy has the identical value).
         if exact_regret:
             if policy_changed(policy, evaluated):
-                value_pi = start_value(initial,
-                                       evaluate_deterministic_kernel(P4, R3, policy)[0])
+                evaluate_deterministic_supported(P4, R3, policy, supports_ptr, supports, V_pi)
+                value_pi = start_value(initial, V_pi[0])
             pseudo[k] = v_star_start - value_pi
         else:
             pseudo[k] = np.nan
