@@ -257,3 +257,46 @@ def evaluate_deterministic_supported(P4: np.ndarray, R3: np.ndarray, policy: np.
                 total += P4[hp, s, a, t] * V[h + 1, t]
             V[h, s] = R3[h, s, a] + total
     return V
+
+
+@njit(cache=True)
+def evaluate_deterministic_reachable(P4: np.ndarray, R3: np.ndarray, policy: np.ndarray,
+                                     initial: np.ndarray, indptr: np.ndarray,
+                                     indices: np.ndarray, V: np.ndarray,
+                                     reach: np.ndarray) -> float:
+    """``sum_s initial[s] V^pi_0(s)`` of a deterministic policy, over the reachable states only.
+
+    A forward pass marks in ``reach`` (H, S) the states the policy can occupy at each stage
+    from ``initial``; the backward pass of :func:`evaluate_deterministic_supported` then runs
+    over those states only, writing ``V`` (H + 1, S) there and leaving the other entries as they
+    were. A reachable state's successors under its action are reachable, so every value read
+    was computed in this call, by the same sums in the same order: the result is bit for bit
+    ``start_value(initial, evaluate_deterministic_kernel(P4, R3, policy)[0])`` (unreachable
+    start states have weight 0 and their finite stale values add exactly 0). On a chain with one
+    start state this costs H rows instead of H S.
+    """
+    H, S, A = R3.shape
+    for s in range(S):
+        reach[0, s] = initial[s] > 0.0
+        V[H, s] = 0.0
+    for h in range(H - 1):
+        hp = stage_index(P4, h)
+        for s in range(S):
+            reach[h + 1, s] = False
+        for s in range(S):
+            if reach[h, s]:
+                row = (hp * S + s) * A + policy[h, s]
+                for k in range(indptr[row], indptr[row + 1]):
+                    reach[h + 1, indices[k]] = True
+    for h in range(H - 1, -1, -1):
+        hp = stage_index(P4, h)
+        for s in range(S):
+            if reach[h, s]:
+                a = policy[h, s]
+                row = (hp * S + s) * A + a
+                total = 0.0
+                for k in range(indptr[row], indptr[row + 1]):
+                    t = indices[k]
+                    total += P4[hp, s, a, t] * V[h + 1, t]
+                V[h, s] = R3[h, s, a] + total
+    return start_value(initial, V[0])

@@ -103,3 +103,25 @@ def test_stable_order_is_the_stable_argsort():
         order = np.empty(n, dtype=np.int64)
         stable_order(values, order)
         np.testing.assert_array_equal(order, np.argsort(values, kind="mergesort"))
+
+
+@settings(max_examples=25, deadline=None)
+@given(episodic_mdps(max_states=4))
+def test_reachable_evaluation_is_bitwise_the_dense_start_value(mdp):
+    P4 = np.array(mdp.dense_P(), dtype=np.float64)
+    P4[..., 0] = np.where(P4[..., 0] < 0.3, 0.0, P4[..., 0])
+    P4 /= P4.sum(axis=-1, keepdims=True)
+    initial = np.array(mdp.initial, dtype=np.float64)
+    if initial[1:].sum() > 0:
+        initial[0] = 0.0                                  # an unreachable start state
+    initial /= initial.sum()
+    indptr, indices = _kernels.row_supports(P4)
+    V = np.full((mdp.H + 1, mdp.S), 7.0)                 # stale values must not leak in
+    reach = np.zeros((mdp.H, mdp.S), dtype=np.bool_)
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        policy = rng.integers(0, mdp.A, size=(mdp.H, mdp.S))
+        value = _kernels.evaluate_deterministic_reachable(P4, mdp.R, policy, initial, indptr,
+                                                          indices, V, reach)
+        dense = _kernels.evaluate_deterministic_kernel(P4, mdp.R, policy)
+        assert value == _kernels.start_value(initial, dense[0])

@@ -63,7 +63,7 @@ Which code implements which step
 * ``_run``: (1) regret oracle V*, Q* by backward induction on the true model; per episode
   (2) replan (every episode, or only when some ``det Lambda_h`` has doubled since the last
   replan in the rare-switching variant), (3) exact value of the executed greedy policy by
-  ``evaluate_deterministic_supported`` and the pseudo-regret (re-evaluated whenever an action of
+  ``evaluate_deterministic_reachable`` and the pseudo-regret (re-evaluated whenever an action of
   the policy changed; an identical policy has the identical value), (4) one episode of it
   (``rollout_episode``), (5) ``_absorb``.
 
@@ -110,7 +110,7 @@ from algorithms.tabular._common import (
 )
 from mdptheory._kernels import (
     backward_induction_kernel,
-    evaluate_deterministic_supported,
+    evaluate_deterministic_reachable,
     policy_changed,
     rollout_episode,
     row_supports,
@@ -367,6 +367,7 @@ def _run(features: np.ndarray, P4: np.ndarray, R3: np.ndarray, noise_code: int, 
     evaluated = np.full((H, S), -1, dtype=np.int64)     # the policy value_pi belongs to
     supports_ptr, supports = row_supports(P4)            # nonzeros of the kernel rows
     V_pi = np.zeros((H + 1, S))
+    reachable = np.zeros((H, S), dtype=np.bool_)
     u = np.empty(d)
     z = np.empty(n_pairs)
     target = np.empty(d)
@@ -406,8 +407,8 @@ def _run(features: np.ndarray, P4: np.ndarray, R3: np.ndarray, noise_code: int, 
             # (3) Exact value of the greedy policy pi_k. An identical policy has the identical
             # value, so the evaluation is only redone when some action changed.
             if exact_regret and policy_changed(policy, evaluated):
-                evaluate_deterministic_supported(P4, R3, policy, supports_ptr, supports, V_pi)
-                value_pi = start_value(initial, V_pi[0])
+                value_pi = evaluate_deterministic_reachable(P4, R3, policy, initial, supports_ptr,
+                                                            supports, V_pi, reachable)
             gaps[k] = optimism_gap(Q, Q_star)
             largest = 0.0
             for h in range(H):

@@ -37,7 +37,7 @@ Which code implements which step
 * ``q_update`` : the learning-rate update ``(1 - alpha_t) Q + alpha_t target``.
 * ``_run``, step (1): exact Q*, V* (regret oracle); step (2): the executed policy of episode k,
   greedy in Q at the start of the episode (see below), with its exact value
-  (``evaluate_deterministic_supported``) and the pseudo-regret; step (3): one episode of that
+  (``evaluate_deterministic_reachable``) and the pseudo-regret; step (3): one episode of that
   policy (``rollout_episode``); step (4): the per-step updates above, in the order h = 0..H-1,
   with the Hoeffding or Bernstein bonus.
 
@@ -83,7 +83,7 @@ from algorithms.tabular._common import (
 )
 from mdptheory._kernels import (
     backward_induction_kernel,
-    evaluate_deterministic_supported,
+    evaluate_deterministic_reachable,
     policy_changed,
     rollout_episode,
     row_supports,
@@ -175,6 +175,7 @@ def _run(P4: np.ndarray, R3: np.ndarray, noise_code: int, sigma: float, initial:
     evaluated = np.full((H, S), -1, dtype=np.int64)     # the policy value_pi belongs to
     supports_ptr, supports = row_supports(P4)            # nonzeros of the kernel rows
     V_pi = np.zeros((H + 1, S))
+    reachable = np.zeros((H, S), dtype=np.bool_)
     value_pi = 0.0
 
     pseudo = np.empty(K)
@@ -194,8 +195,8 @@ def _run(P4: np.ndarray, R3: np.ndarray, noise_code: int, sigma: float, initial:
         # Evaluated again only when an action changed (same policy, same value).
         if exact_regret:
             if policy_changed(policy, evaluated):
-                evaluate_deterministic_supported(P4, R3, policy, supports_ptr, supports, V_pi)
-                value_pi = start_value(initial, V_pi[0])
+                value_pi = evaluate_deterministic_reachable(P4, R3, policy, initial, supports_ptr,
+                                                            supports, V_pi, reachable)
             pseudo[k] = v_star_start - value_pi
         else:
             pseudo[k] = np.nan

@@ -38,7 +38,7 @@ Which code implements which step
 * ``_stage_visit_term`` : the vector y -> min{100^2 H^3 S^2 A L^2 / N'_{k,h+1}(y), H^2} of Alg. 4.
 * ``_run``, step (1): exact V* and Q* by backward induction on the true model (regret oracle);
   step (2): ``_plan``; step (3): exact value of the executed policy pi_k
-  (``evaluate_deterministic_supported``) and the pseudo-regret; step (4): one episode of pi_k
+  (``evaluate_deterministic_reachable``) and the pseudo-regret; step (4): one episode of pi_k
   (``rollout_episode``); step (5): count updates (Alg. 1, last lines).
 * ``ucbvi_regret_bound`` : the explicit bounds of Theorem 1 (CH) and Theorem 2 (BF).
 
@@ -77,7 +77,7 @@ from algorithms.tabular._common import (
 )
 from mdptheory._kernels import (
     backward_induction_kernel,
-    evaluate_deterministic_supported,
+    evaluate_deterministic_reachable,
     policy_changed,
     rollout_episode,
     row_supports,
@@ -218,6 +218,7 @@ def _run(P4: np.ndarray, R3: np.ndarray, noise_code: int, sigma: float, initial:
     evaluated = np.full((H, S), -1, dtype=np.int64)     # the policy value_pi belongs to
     supports_ptr, supports = row_supports(P4)            # nonzeros of the kernel rows
     V_pi = np.zeros((H + 1, S))
+    reachable = np.zeros((H, S), dtype=np.bool_)
     value_pi = 0.0
 
     pseudo = np.empty(K)
@@ -239,8 +240,8 @@ def _run(P4: np.ndarray, R3: np.ndarray, noise_code: int, sigma: float, initial:
         # action changed (an identical policy has the identical value).
         if exact_regret:
             if policy_changed(policy, evaluated):
-                evaluate_deterministic_supported(P4, R3, policy, supports_ptr, supports, V_pi)
-                value_pi = start_value(initial, V_pi[0])
+                value_pi = evaluate_deterministic_reachable(P4, R3, policy, initial, supports_ptr,
+                                                            supports, V_pi, reachable)
             pseudo[k] = v_star_start - value_pi
         else:
             pseudo[k] = np.nan
