@@ -125,3 +125,26 @@ def test_reachable_evaluation_is_bitwise_the_dense_start_value(mdp):
                                                           indices, V, reach)
         dense = _kernels.evaluate_deterministic_kernel(P4, mdp.R, policy)
         assert value == _kernels.start_value(initial, dense[0])
+
+
+@settings(max_examples=25, deadline=None)
+@given(episodic_mdps(max_states=5))
+def test_reachable_icvar_evaluation_is_bitwise_the_full_one(mdp):
+    from mdptheory.risk import icvar_evaluate_kernel, icvar_evaluate_reachable
+
+    P4 = np.array(mdp.dense_P(), dtype=np.float64)
+    P4[..., 0] = np.where(P4[..., 0] < 0.3, 0.0, P4[..., 0])
+    P4 /= P4.sum(axis=-1, keepdims=True)
+    initial = np.array(mdp.initial, dtype=np.float64)
+    if initial[1:].sum() > 0:
+        initial[0] = 0.0
+    initial /= initial.sum()
+    V = np.full((mdp.H + 1, mdp.S), 7.0)
+    reach = np.zeros((mdp.H, mdp.S), dtype=np.bool_)
+    order = np.empty(mdp.S, dtype=np.int64)
+    rng = np.random.default_rng(0)
+    for alpha in (0.0, 0.25, 1.0):
+        policy = rng.integers(0, mdp.A, size=(mdp.H, mdp.S))
+        value = icvar_evaluate_reachable(P4, mdp.R, alpha, policy, initial, V, reach, order)
+        full = icvar_evaluate_kernel(P4, mdp.R, alpha, policy)
+        assert value == _kernels.start_value(initial, full[0])

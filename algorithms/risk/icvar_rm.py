@@ -43,7 +43,7 @@ Which code implements which step
 * ``_run``, step (1): exact ``Q*``, ``V*`` of the true model by iterated-CVaR DP
   (:func:`mdptheory.risk.icvar_dp_kernel`, the regret oracle); step (2): ``_plan``; step (3):
   the exact iterated-CVaR value of the executed policy ``pi^k`` on the true model
-  (:func:`mdptheory.risk.icvar_evaluate_kernel`, eq. (i)) and the exact pseudo-regret; step
+  (:func:`mdptheory.risk.icvar_evaluate_reachable`, eq. (i)) and the exact pseudo-regret; step
   (4): one episode of ``pi^k`` (``rollout_episode``); step (5): count updates.
 * :func:`icvar_rm_regret_bound`: the order of Theorem 1 with constant 1.
 
@@ -83,7 +83,7 @@ from mdptheory.risk import (
     check_alpha,
     cvar_sorted_row,
     icvar_dp_kernel,
-    icvar_evaluate_kernel,
+    icvar_evaluate_reachable,
 )
 from mdptheory.seeding import SeedLike, as_generator
 
@@ -187,6 +187,9 @@ def _run(P4: np.ndarray, R3: np.ndarray, noise_code: int, sigma: float, initial:
     V = np.zeros((H + 1, S))
     policy = np.zeros((H, S), dtype=np.int64)
     evaluated = np.full((H, S), -1, dtype=np.int64)     # the policy value_pi belongs to
+    V_pi = np.zeros((H + 1, S))
+    reachable = np.zeros((H, S), dtype=np.bool_)
+    order = np.empty(S, dtype=np.int64)
     value_pi = 0.0
 
     pseudo = np.empty(K)
@@ -209,7 +212,8 @@ def _run(P4: np.ndarray, R3: np.ndarray, noise_code: int, sigma: float, initial:
         # again only when an action changed (an identical policy has the identical value).
         if exact_regret:
             if policy_changed(policy, evaluated):
-                value_pi = start_value(initial, icvar_evaluate_kernel(P4, R3, alpha, policy)[0])
+                value_pi = icvar_evaluate_reachable(P4, R3, alpha, policy, initial, V_pi,
+                                                    reachable, order)
             pseudo[k] = v_star_start - value_pi
         else:
             pseudo[k] = np.nan
