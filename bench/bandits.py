@@ -25,7 +25,7 @@ import math
 import time
 
 import numpy as np
-from _timing import best_time
+from _timing import best_time, blas_threads, median_time
 
 from algorithms.bandits import KLUCB, OFUL, UCB1, ThompsonBernoulli, ThompsonGaussian
 from mdptheory.bandits import Bandit, LinearBandit
@@ -146,19 +146,21 @@ def bench_one(name: str, learner, model, T: int, reference, T_ref: int) -> None:
     start = time.perf_counter()
     learner.run(model, 10, seed=0)
     first = time.perf_counter() - start
-    compiled = best_time(lambda: learner.run(model, T, seed=1))
+    runs = median_time(lambda: learner.run(model, T, seed=1), repeats=5)
+    compiled = runs.median
     ref = best_time(lambda: reference(T_ref, np.random.default_rng(1)), repeats=1)
     rate = T / compiled
     ref_rate = T_ref / ref
-    print(f"{name:<22} first call {first:7.3f} s | compiled T={T:>9,}: {compiled:7.3f} s, "
-          f"{rate:12,.0f} rounds/s | reference T={T_ref:>7,}: {ref_rate:10,.0f} rounds/s | "
-          f"ratio {rate / ref_rate:8.1f}x")
+    print(f"{name:<22} first call {first:7.3f} s | compiled T={T:>9,}: median "
+          f"{runs.format(unit='s')}, {rate:12,.0f} rounds/s | reference T={T_ref:>7,}: "
+          f"{ref_rate:10,.0f} rounds/s | ratio {rate / ref_rate:8.1f}x")
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="T = 10^5 instead of 10^6")
     args = parser.parse_args(argv)
+    print(blas_threads())
     T = 100_000 if args.quick else 1_000_000
     T_ref = 5_000 if args.quick else 20_000
 

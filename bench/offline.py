@@ -83,6 +83,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--reference-episodes", type=int, default=500)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
+    from _timing import blas_threads
+
+    print(blas_threads())
     episodes = 1_000 if args.quick else 5_000
 
     model = simplex_feature_linear_mdp(S=100, A=5, H=20, d=20, seed=0)

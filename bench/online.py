@@ -26,8 +26,19 @@ What is printed
    a replay of the run, :func:`visited_pairs`): the cost follows n, which is at most S A,
    and not k.
 
-The baselines are imported from ``bench/bandits.py`` and ``bench/tabular.py`` (loaded with
-``runpy``), not copied.
+4. **Exact regret overhead** (``--overhead``, also part of the default run): every learner
+   with exact per-episode regret (UCBVI-CH, UCBVI-BF, Q-learning UCB, ICVaR-RM, LSVI-UCB on the
+   one-hot features of the tabular model) on the gridworld above and on Chain(10), H = 10. Each
+   learner's compiled ``_run`` is called twice with the same arguments, once with
+   ``exact_regret=True`` (the learner's run: the executed policy is evaluated exactly whenever
+   it changed) and once with ``exact_regret=False`` (the same loop without the evaluation),
+   alternated round by round. Printed: median per-episode time of each, and the median
+   per-round ratio with its spread [min, max]. Target: ratio <= 1.5 for every learner.
+
+Timings are medians over repetitions with the spread [min, max]; the first line gives the BLAS
+threads and the path of the imported ``mdptheory`` (run with ``PYTHONPATH=.`` from a checkout to
+time that checkout). The baselines are imported from ``bench/bandits.py`` and
+``bench/tabular.py`` (loaded with ``runpy``), not copied.
 """
 
 from __future__ import annotations
@@ -166,6 +177,94 @@ def bench_ucbvi(tabular: dict, K: int, K_reference: int) -> None:
             print(f"      k = {k:>6,}: {1e6 * cost:6.1f} us   n = {n[k // 2:k].mean():5.1f}")
 
 
+def _compiled_runs(learner_name: str, mdp, K: int):
+    """``(with_regret, without_regret)``: the learner's compiled ``_run`` on ``mdp`` for K
+    episodes, with and without the exact evaluation, arguments prepared as its ``run`` does."""
+    from mdptheory.seeding import as_generator
+
+    if learner_name == "LSVI-UCB":
+        from algorithms.linear import LSVIUCB
+        from algorithms.linear import lsvi_ucb as module
+        from instances.linear import tabular_as_linear
+
+        learner = LSVIUCB()
+        model, true_mdp = module._unwrap_pair(tabular_as_linear(mdp), None)
+        features, P4, R3, initial, noise_code, sigma, _ = module._check_models(
+            model, true_mdp, "LSVIUCB")
+        beta = float(learner.beta(features.shape[1], R3.shape[0], K))
+
+        def call(exact: bool):
+            return module._run(features, P4, R3, noise_code, sigma, initial, K, beta, False,
+                               int(learner.refactor_every), False, module.chunk_length(K),
+                               as_generator(0), exact)
+    else:
+        from algorithms.tabular._common import check_episodic_model, chunk_length
+
+        P4, R3, initial, noise_code, sigma = check_episodic_model(mdp, learner_name)
+        if learner_name.startswith("UCBVI"):
+            from algorithms.tabular import ucbvi as module
+
+            bernstein = learner_name == "UCBVI-BF"
+
+            def call(exact: bool):
+                return module._run(P4, R3, noise_code, sigma, initial, K, bernstein, 0.05, 1.0,
+                                   False, False, chunk_length(K), as_generator(0), exact)
+        elif learner_name == "Q-learning UCB":
+            from algorithms.tabular import QLearningUCB
+            from algorithms.tabular import q_learning_ucb as module
+
+            q = QLearningUCB()
+
+            def call(exact: bool):
+                return module._run(P4, R3, noise_code, sigma, initial, K, q.bonus == "bernstein",
+                                   float(q.c), float(q.c1), float(q.c2), float(q.p), False,
+                                   chunk_length(K), as_generator(0), exact)
+        else:
+            from algorithms.risk import ICVaRRM
+            from algorithms.risk import icvar_rm as module
+
+            r = ICVaRRM(alpha=0.5)
+
+            def call(exact: bool):
+                return module._run(P4, R3, noise_code, sigma, initial, K, float(r.alpha),
+                                   float(r.delta), float(r.bonus_scale), False,
+                                   chunk_length(K), as_generator(0), exact)
+    return (lambda: call(True)), (lambda: call(False))
+
+
+def bench_regret_overhead(tabular: dict, quick: bool = False, repeats: int = 9) -> None:
+    """Section 4 of the module docstring: exact regret against the same loop without it."""
+    from _timing import alternate, ratio
+
+    from instances.tabular import chain, gridworld
+
+    grid = gridworld(tabular["OPEN_5X5"], slip=0.1, H=20, step_cost=0.0, trap_reward=0.0)
+    models = {f"GridWorld 5x5 (S={grid.S}, H=20)": grid, "Chain(10) (H=10)": chain(10, H=10)}
+    learners = {"UCBVI-CH": 2000, "UCBVI-BF": 2000, "Q-learning UCB": 5000, "ICVaR-RM": 1000,
+                "LSVI-UCB": 200}
+    # Episodes are shorter on the chain: ten times as many, so a run lasts ~0.1 s there too.
+    episodes_factor = {name: 1 if name.startswith("GridWorld") else 10 for name in models}
+    print(f"\nExact regret overhead: the same compiled loop with and without the exact "
+          f"evaluation of the executed policy, {repeats} alternated rounds "
+          "(median [min, max]); target ratio <= 1.5")
+    for model_name, mdp in models.items():
+        print(f"  {model_name}")
+        for name, K in learners.items():
+            K *= episodes_factor[model_name]
+            K = max(K // 10, 20) if quick else K
+            with_regret, without = _compiled_runs(name, mdp, K)
+            check = with_regret()[0]
+            if not np.all(np.isfinite(check)) or not np.all(np.isnan(without()[0])):
+                raise RuntimeError(f"{name}: the exact_regret switch does not do what it says")
+            times = alternate({"with": with_regret, "without": without}, repeats=repeats)
+            per_round = ratio(times, "with", "without")
+            with_us = 1e6 * np.median(times["with"]) / K
+            without_us = 1e6 * np.median(times["without"]) / K
+            verdict = "met" if per_round.median <= 1.5 else "MISSED"
+            print(f"    {name:<15} K={K:>5}: with regret {with_us:8.2f} us/episode, without "
+                  f"{without_us:8.2f} -> ratio {per_round.format(digits=3)} ({verdict})")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cold", action="store_true",
@@ -173,16 +272,29 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true",
                         help="T = 10^5 and K = 10^3 (a smoke run; the targets are for the "
                              "default sizes)")
+    parser.add_argument("--overhead", action="store_true",
+                        help="only the exact-regret overhead of every learner (section 4)")
+    parser.add_argument("--repeats", type=int, default=9,
+                        help="alternated rounds of the overhead measurement")
     args = parser.parse_args(argv)
     if args.cold:
         # Must be set before numba is imported (the learners are imported lazily below).
         cache = tempfile.mkdtemp(prefix="mdptheory-numba-")
         atexit.register(shutil.rmtree, cache, ignore_errors=True)
         os.environ["NUMBA_CACHE_DIR"] = cache
+    from _timing import blas_threads
+
+    import mdptheory
+
+    print(f"{blas_threads()}; mdptheory from {Path(mdptheory.__file__).parent}")
     bandits, tabular = _load_baselines()
+    if args.overhead:
+        bench_regret_overhead(tabular, quick=args.quick, repeats=args.repeats)
+        return
     T, K = (100_000, 1_000) if args.quick else (1_000_000, 10_000)
     bench_ucb1(bandits, T, 20_000)
     bench_ucbvi(tabular, K, 100)
+    bench_regret_overhead(tabular, quick=args.quick, repeats=args.repeats)
 
 
 if __name__ == "__main__":

@@ -176,6 +176,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer episodes")
     args = parser.parse_args()
+    from _timing import blas_threads
+
+    print(blas_threads())
     scale = 10 if args.quick else 1
     cases = [
         (garnet(S=10, A=3, branching=3, H=10, seed=0), 100_000 // scale, 300 // scale),

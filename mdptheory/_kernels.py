@@ -118,6 +118,20 @@ def rollout_csr(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, n_act
 
 
 @njit(cache=True)
+def row_dot(row: np.ndarray, values: np.ndarray) -> float:
+    """``sum_i row[i] values[i]`` by a plain loop, in index order.
+
+    Inside compiled loops ``np.dot`` on vectors of a few dozen entries costs a BLAS call each
+    time (several times the arithmetic); this loop costs the arithmetic. The planners and the
+    evaluation below use the same loop, so an optimal policy evaluates to exactly ``V*``.
+    """
+    total = 0.0
+    for i in range(row.shape[0]):
+        total += row[i] * values[i]
+    return total
+
+
+@njit(cache=True)
 def backward_induction_kernel(P4: np.ndarray, R3: np.ndarray):
     """Optimal finite-horizon values by backward induction.
 
@@ -135,7 +149,7 @@ def backward_induction_kernel(P4: np.ndarray, R3: np.ndarray):
             best = -np.inf
             best_a = 0
             for a in range(A):
-                q = R3[h, s, a] + np.dot(P4[hp, s, a], next_value)
+                q = R3[h, s, a] + row_dot(P4[hp, s, a], next_value)
                 Q[h, s, a] = q
                 if q > best:
                     best = q
@@ -147,12 +161,142 @@ def backward_induction_kernel(P4: np.ndarray, R3: np.ndarray):
 
 @njit(cache=True)
 def evaluate_deterministic_kernel(P4: np.ndarray, R3: np.ndarray, policy: np.ndarray):
-    """Exact values ``V[h, s]`` (H + 1, S) of a deterministic policy ``policy[h, s]``."""
+    """Exact values ``V[h, s]`` (H + 1, S) of a deterministic policy ``policy[h, s]``.
+
+    Plain loops (:func:`row_dot`), no BLAS call per state: this runs once per episode inside the
+    learners' compiled loops, on vectors of S entries.
+    """
     H, S, _ = R3.shape
     V = np.zeros((H + 1, S))
     for h in range(H - 1, -1, -1):
         hp = stage_index(P4, h)
         for s in range(S):
             a = policy[h, s]
-            V[h, s] = R3[h, s, a] + np.dot(P4[hp, s, a], V[h + 1])
+            V[h, s] = R3[h, s, a] + row_dot(P4[hp, s, a], V[h + 1])
     return V
+
+
+@njit(cache=True)
+def start_value(initial: np.ndarray, V0: np.ndarray) -> float:
+    """``sum_s initial[s] V0[s]``: the value from the start distribution (plain loop)."""
+    return row_dot(initial, V0)
+
+
+@njit(cache=True)
+def policy_changed(policy: np.ndarray, previous: np.ndarray) -> bool:
+    """Whether ``policy[h, s]`` differs from ``previous`` anywhere; ``previous`` becomes ``policy``.
+
+    The learners evaluate the executed policy exactly each episode; an identical policy has the
+    identical value, so the evaluation is redone only when this returns True. ``previous``
+    should start with an entry no policy takes (e.g. -1), so the first call returns True.
+    """
+    H, S = policy.shape
+    changed = False
+    for h in range(H):
+        for s in range(S):
+            if policy[h, s] != previous[h, s]:
+                previous[h, s] = policy[h, s]
+                changed = True
+    return changed
+
+
+@njit(cache=True)
+def row_supports(P4: np.ndarray):
+    """The nonzero entries of every row ``P4[hp, s, a]``, in CSR form (row ``(hp S + s) A + a``).
+
+    Returns ``indptr`` (rows + 1,) and ``indices``: the support of row ``r`` is
+    ``indices[indptr[r]:indptr[r + 1]]``, in increasing order. Computed once per run, it lets
+    :func:`evaluate_deterministic_supported` skip the zeros of sparse kernels (chains, grids).
+    """
+    HP, S, A, S2 = P4.shape
+    n_rows = HP * S * A
+    indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    for hp in range(HP):
+        for s in range(S):
+            for a in range(A):
+                row = (hp * S + s) * A + a
+                count = 0
+                for t in range(S2):
+                    if P4[hp, s, a, t] != 0.0:
+                        count += 1
+                indptr[row + 1] = indptr[row] + count
+    indices = np.empty(indptr[n_rows], dtype=np.int64)
+    k = 0
+    for hp in range(HP):
+        for s in range(S):
+            for a in range(A):
+                for t in range(S2):
+                    if P4[hp, s, a, t] != 0.0:
+                        indices[k] = t
+                        k += 1
+    return indptr, indices
+
+
+@njit(cache=True)
+def evaluate_deterministic_supported(P4: np.ndarray, R3: np.ndarray, policy: np.ndarray,
+                                     indptr: np.ndarray, indices: np.ndarray,
+                                     V: np.ndarray) -> np.ndarray:
+    """:func:`evaluate_deterministic_kernel` into ``V`` (H + 1, S), summing over row supports.
+
+    ``indptr``/``indices`` come from :func:`row_supports` of the same ``P4``. The nonzero terms
+    are added in the same order as the dense loop and a zero term adds exactly 0, so the values
+    are bit for bit those of :func:`evaluate_deterministic_kernel`; the cost is the number of
+    nonzeros of the executed rows instead of S per state. Nothing is allocated.
+    """
+    H, S, A = R3.shape
+    for s in range(S):
+        V[H, s] = 0.0
+    for h in range(H - 1, -1, -1):
+        hp = stage_index(P4, h)
+        for s in range(S):
+            a = policy[h, s]
+            row = (hp * S + s) * A + a
+            total = 0.0
+            for k in range(indptr[row], indptr[row + 1]):
+                t = indices[k]
+                total += P4[hp, s, a, t] * V[h + 1, t]
+            V[h, s] = R3[h, s, a] + total
+    return V
+
+
+@njit(cache=True)
+def evaluate_deterministic_reachable(P4: np.ndarray, R3: np.ndarray, policy: np.ndarray,
+                                     initial: np.ndarray, indptr: np.ndarray,
+                                     indices: np.ndarray, V: np.ndarray,
+                                     reach: np.ndarray) -> float:
+    """``sum_s initial[s] V^pi_0(s)`` of a deterministic policy, over the reachable states only.
+
+    A forward pass marks in ``reach`` (H, S) the states the policy can occupy at each stage
+    from ``initial``; the backward pass of :func:`evaluate_deterministic_supported` then runs
+    over those states only, writing ``V`` (H + 1, S) there and leaving the other entries as they
+    were. A reachable state's successors under its action are reachable, so every value read
+    was computed in this call, by the same sums in the same order: the result is bit for bit
+    ``start_value(initial, evaluate_deterministic_kernel(P4, R3, policy)[0])`` (unreachable
+    start states have weight 0 and their finite stale values add exactly 0). On a chain with one
+    start state this costs H rows instead of H S.
+    """
+    H, S, A = R3.shape
+    for s in range(S):
+        reach[0, s] = initial[s] > 0.0
+        V[H, s] = 0.0
+    for h in range(H - 1):
+        hp = stage_index(P4, h)
+        for s in range(S):
+            reach[h + 1, s] = False
+        for s in range(S):
+            if reach[h, s]:
+                row = (hp * S + s) * A + policy[h, s]
+                for k in range(indptr[row], indptr[row + 1]):
+                    reach[h + 1, indices[k]] = True
+    for h in range(H - 1, -1, -1):
+        hp = stage_index(P4, h)
+        for s in range(S):
+            if reach[h, s]:
+                a = policy[h, s]
+                row = (hp * S + s) * A + a
+                total = 0.0
+                for k in range(indptr[row], indptr[row + 1]):
+                    t = indices[k]
+                    total += P4[hp, s, a, t] * V[h + 1, t]
+                V[h, s] = R3[h, s, a] + total
+    return start_value(initial, V[0])

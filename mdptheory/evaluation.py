@@ -12,7 +12,6 @@ distributions. The dtype decides which is meant.
 from __future__ import annotations
 
 import numpy as np
-import scipy.linalg
 import scipy.sparse as sp
 import scipy.sparse.linalg
 
@@ -121,7 +120,9 @@ def _solve_discounted(mdp: FiniteMDP, P_pi, rhs: np.ndarray, transpose: bool = F
                 return np.asarray(x, dtype=np.float64)
         return np.asarray(scipy.sparse.linalg.spsolve(system.tocsc(), rhs), dtype=np.float64)
     system = np.eye(mdp.S) - gamma * P_pi
-    return scipy.linalg.solve(system, rhs, transposed=transpose, check_finite=False)
+    # numpy's LAPACK (one BLAS thread pool shared with the sweeps, which also run on numpy);
+    # scipy.linalg.solve would start a second OpenBLAS pool competing for the same cores.
+    return np.linalg.solve(system.T if transpose else system, rhs)
 
 
 def evaluate(mdp: Model, policy) -> np.ndarray:

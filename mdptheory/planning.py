@@ -215,8 +215,11 @@ def policy_iteration(mdp: FiniteMDP, max_iter: int = 10_000,
             stop_reason = "policy stable"
             break
         policy = np.where(improves, best, policy)
-    V = evaluate(mdp, policy)
-    q = bellman_optimality(mdp, V)
+    else:
+        # max_iter reached: the last improvement has not been evaluated yet. A stable policy
+        # was evaluated in its own iteration, so its V and q are reused as they are.
+        V = evaluate(mdp, policy)
+        q = bellman_optimality(mdp, V)
     return Solution(values=V, q=q, policy=policy, policy_values=V.copy(),
                     bound=_residual_bound(mdp, V, q), iterations=iterations,
                     stop_reason=stop_reason, method="policy_iteration")

@@ -412,14 +412,101 @@ def icvar_evaluate_kernel(P4: np.ndarray, R3: np.ndarray, alpha: float,
     """Iterated-CVaR values ``V[h, s]`` (H + 1, S) of a deterministic policy (eq. (i))."""
     H, S, _ = R3.shape
     V = np.zeros((H + 1, S))
+    order = np.empty(S, dtype=np.int64)
     for h in range(H - 1, -1, -1):
         hp = h if P4.shape[0] > 1 else 0
         next_value = V[h + 1]
-        order = np.argsort(next_value, kind="mergesort")
+        stable_order(next_value, order)
         for s in range(S):
             a = policy[h, s]
             V[h, s] = R3[h, s, a] + cvar_sorted_row(P4[hp, s, a], 1.0, next_value, order, alpha)
     return V
+
+
+
+@njit(cache=True)
+def icvar_evaluate_reachable(P4: np.ndarray, R3: np.ndarray, alpha: float, policy: np.ndarray,
+                             initial: np.ndarray, V: np.ndarray, reach: np.ndarray,
+                             order: np.ndarray) -> float:
+    """``sum_s initial[s] V_0(s)`` of :func:`icvar_evaluate_kernel`, over reachable states only.
+
+    A forward pass marks in ``reach`` (H, S) the states the policy can occupy from ``initial``;
+    the backward pass computes ``V`` (H + 1, S) at those states only, each stage sorting only
+    the values of the states reachable at the next one (``order``, length S, is workspace). A
+    reachable row puts weight on reachable states only, and the atoms it walks come in the same
+    stable order as in the full sort, so every value is bit for bit that of
+    :func:`icvar_evaluate_kernel`; unreachable start states have weight 0.
+    """
+    H, S, _ = R3.shape
+    for s in range(S):
+        reach[0, s] = initial[s] > 0.0
+        V[H, s] = 0.0
+    for h in range(H - 1):
+        hp = h if P4.shape[0] > 1 else 0
+        for t in range(S):
+            reach[h + 1, t] = False
+        for s in range(S):
+            if reach[h, s]:
+                row = P4[hp, s, policy[h, s]]
+                for t in range(S):
+                    if row[t] > 0.0:
+                        reach[h + 1, t] = True
+    for h in range(H - 1, -1, -1):
+        hp = h if P4.shape[0] > 1 else 0
+        next_value = V[h + 1]
+        if h == H - 1:
+            n = S                                   # V_H = 0 everywhere
+            stable_order(next_value, order)
+        else:
+            n = 0                                   # reachable states, then a stable sort
+            for t in range(S):
+                if reach[h + 1, t]:
+                    order[n] = t
+                    n += 1
+            for i in range(1, n):
+                current = order[i]
+                x = next_value[current]
+                j = i - 1
+                while j >= 0 and next_value[order[j]] > x:
+                    order[j + 1] = order[j]
+                    j -= 1
+                order[j + 1] = current
+        for s in range(S):
+            if reach[h, s]:
+                a = policy[h, s]
+                V[h, s] = R3[h, s, a] + cvar_sorted_row(P4[hp, s, a], 1.0, next_value,
+                                                        order[:n], alpha)
+    total = 0.0
+    for s in range(S):
+        total += initial[s] * V[0, s]
+    return total
+
+INSERTION_SORT_MAX = 32
+"""Up to this many atoms :func:`stable_order` sorts by insertion (no allocation)."""
+
+
+@njit(cache=True)
+def stable_order(values: np.ndarray, order: np.ndarray) -> None:
+    """``order`` = the stable ascending argsort of ``values`` (``np.argsort(kind="mergesort")``).
+
+    Short vectors are sorted by insertion into ``order`` itself, which is stable and allocates
+    nothing (this runs once per stage of every exact evaluation inside the learners' loops);
+    longer ones by ``np.argsort`` with the stable mergesort. Both give the same permutation.
+    """
+    n = values.shape[0]
+    if n > INSERTION_SORT_MAX:
+        order[:] = np.argsort(values, kind="mergesort")
+        return
+    for i in range(n):
+        order[i] = i
+    for i in range(1, n):
+        current = order[i]
+        x = values[current]
+        j = i - 1
+        while j >= 0 and values[order[j]] > x:
+            order[j + 1] = order[j]
+            j -= 1
+        order[j + 1] = current
 
 
 def cvar_backup(P, V, alpha: float) -> np.ndarray:

@@ -79,3 +79,72 @@ def test_compiled_backward_induction_matches_planner(mdp):
     np.testing.assert_allclose(Q, sol.q, atol=1e-12)
     V_pi = _kernels.evaluate_deterministic_kernel(mdp.P, mdp.R, policy)
     np.testing.assert_allclose(V_pi[:-1], mt.evaluate(mdp, policy), atol=1e-12)
+
+
+@settings(max_examples=25, deadline=None)
+@given(episodic_mdps(max_states=4))
+def test_supported_evaluation_is_bitwise_the_dense_one(mdp):
+    P4 = np.array(mdp.dense_P(), dtype=np.float64)
+    P4[..., 0] = np.where(P4[..., 0] < 0.3, 0.0, P4[..., 0])   # some zeros in the rows
+    P4 /= P4.sum(axis=-1, keepdims=True)
+    policy = np.random.default_rng(0).integers(0, mdp.A, size=(mdp.H, mdp.S))
+    indptr, indices = _kernels.row_supports(P4)
+    V = np.full((mdp.H + 1, mdp.S), np.nan)
+    _kernels.evaluate_deterministic_supported(P4, mdp.R, policy, indptr, indices, V)
+    np.testing.assert_array_equal(V, _kernels.evaluate_deterministic_kernel(P4, mdp.R, policy))
+
+
+def test_stable_order_is_the_stable_argsort():
+    from mdptheory.risk import INSERTION_SORT_MAX, stable_order
+
+    rng = np.random.default_rng(3)
+    for n in (1, 2, 7, INSERTION_SORT_MAX, INSERTION_SORT_MAX + 5):
+        values = rng.integers(0, 4, size=n).astype(np.float64)   # many ties
+        order = np.empty(n, dtype=np.int64)
+        stable_order(values, order)
+        np.testing.assert_array_equal(order, np.argsort(values, kind="mergesort"))
+
+
+@settings(max_examples=25, deadline=None)
+@given(episodic_mdps(max_states=4))
+def test_reachable_evaluation_is_bitwise_the_dense_start_value(mdp):
+    P4 = np.array(mdp.dense_P(), dtype=np.float64)
+    P4[..., 0] = np.where(P4[..., 0] < 0.3, 0.0, P4[..., 0])
+    P4 /= P4.sum(axis=-1, keepdims=True)
+    initial = np.array(mdp.initial, dtype=np.float64)
+    if initial[1:].sum() > 0:
+        initial[0] = 0.0                                  # an unreachable start state
+    initial /= initial.sum()
+    indptr, indices = _kernels.row_supports(P4)
+    V = np.full((mdp.H + 1, mdp.S), 7.0)                 # stale values must not leak in
+    reach = np.zeros((mdp.H, mdp.S), dtype=np.bool_)
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        policy = rng.integers(0, mdp.A, size=(mdp.H, mdp.S))
+        value = _kernels.evaluate_deterministic_reachable(P4, mdp.R, policy, initial, indptr,
+                                                          indices, V, reach)
+        dense = _kernels.evaluate_deterministic_kernel(P4, mdp.R, policy)
+        assert value == _kernels.start_value(initial, dense[0])
+
+
+@settings(max_examples=25, deadline=None)
+@given(episodic_mdps(max_states=5))
+def test_reachable_icvar_evaluation_is_bitwise_the_full_one(mdp):
+    from mdptheory.risk import icvar_evaluate_kernel, icvar_evaluate_reachable
+
+    P4 = np.array(mdp.dense_P(), dtype=np.float64)
+    P4[..., 0] = np.where(P4[..., 0] < 0.3, 0.0, P4[..., 0])
+    P4 /= P4.sum(axis=-1, keepdims=True)
+    initial = np.array(mdp.initial, dtype=np.float64)
+    if initial[1:].sum() > 0:
+        initial[0] = 0.0
+    initial /= initial.sum()
+    V = np.full((mdp.H + 1, mdp.S), 7.0)
+    reach = np.zeros((mdp.H, mdp.S), dtype=np.bool_)
+    order = np.empty(mdp.S, dtype=np.int64)
+    rng = np.random.default_rng(0)
+    for alpha in (0.0, 0.25, 1.0):
+        policy = rng.integers(0, mdp.A, size=(mdp.H, mdp.S))
+        value = icvar_evaluate_reachable(P4, mdp.R, alpha, policy, initial, V, reach, order)
+        full = icvar_evaluate_kernel(P4, mdp.R, alpha, policy)
+        assert value == _kernels.start_value(initial, full[0])

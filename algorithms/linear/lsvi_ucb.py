@@ -63,7 +63,7 @@ Which code implements which step
 * ``_run``: (1) regret oracle V*, Q* by backward induction on the true model; per episode
   (2) replan (every episode, or only when some ``det Lambda_h`` has doubled since the last
   replan in the rare-switching variant), (3) exact value of the executed greedy policy by
-  ``evaluate_deterministic_kernel`` and the pseudo-regret (re-evaluated whenever an action of
+  ``evaluate_deterministic_reachable`` and the pseudo-regret (re-evaluated whenever an action of
   the policy changed; an identical policy has the identical value), (4) one episode of it
   (``rollout_episode``), (5) ``_absorb``.
 
@@ -110,8 +110,11 @@ from algorithms.tabular._common import (
 )
 from mdptheory._kernels import (
     backward_induction_kernel,
-    evaluate_deterministic_kernel,
+    evaluate_deterministic_reachable,
+    policy_changed,
     rollout_episode,
+    row_supports,
+    start_value,
 )
 from mdptheory.linear import LinearMDP
 from mdptheory.regret import RegretTrace, trace_metadata
@@ -326,8 +329,12 @@ def _absorb(features: np.ndarray, R3: np.ndarray, states: np.ndarray, actions: n
 @njit(cache=True)
 def _run(features: np.ndarray, P4: np.ndarray, R3: np.ndarray, noise_code: int, sigma: float,
          initial: np.ndarray, n_episodes: int, beta: float, rare: bool, refactor_every: int,
-         record: bool, chunk: int, rng):
-    """The whole run: K episodes of planning, exact evaluation, acting and updating."""
+         record: bool, chunk: int, rng, exact_regret: bool):
+    """The whole run: K episodes of planning, exact evaluation, acting and updating.
+
+    ``exact_regret=False`` skips step (3) (``pseudo`` is NaN): the same loop without the regret
+    oracle's work, which ``bench/online.py`` times against the full run.
+    """
     H, S, A = R3.shape
     d = features.shape[1]
     K = n_episodes
@@ -336,7 +343,7 @@ def _run(features: np.ndarray, P4: np.ndarray, R3: np.ndarray, noise_code: int, 
 
     # (1) Regret oracle on the true model.
     Q_star, V_star, _ = backward_induction_kernel(P4, R3)
-    v_star_start = np.dot(initial, V_star[0])
+    v_star_start = start_value(initial, V_star[0])
 
     Lambda = np.zeros((H, d, d))
     Lambda_inv = np.zeros((H, d, d))
@@ -357,7 +364,10 @@ def _run(features: np.ndarray, P4: np.ndarray, R3: np.ndarray, noise_code: int, 
     V = np.zeros((H + 1, S))
     w = np.zeros((H, d))
     policy = np.zeros((H, S), dtype=np.int64)
-    last_policy = np.zeros((H, S), dtype=np.int64)
+    evaluated = np.full((H, S), -1, dtype=np.int64)     # the policy value_pi belongs to
+    supports_ptr, supports = row_supports(P4)            # nonzeros of the kernel rows
+    V_pi = np.zeros((H + 1, S))
+    reachable = np.zeros((H, S), dtype=np.bool_)
     u = np.empty(d)
     z = np.empty(n_pairs)
     target = np.empty(d)
@@ -396,19 +406,9 @@ def _run(features: np.ndarray, P4: np.ndarray, R3: np.ndarray, noise_code: int, 
             replanned[k] = True
             # (3) Exact value of the greedy policy pi_k. An identical policy has the identical
             # value, so the evaluation is only redone when some action changed.
-            changed = k == 0
-            if not changed:
-                for h in range(H):
-                    for s in range(S):
-                        if policy[h, s] != last_policy[h, s]:
-                            changed = True
-                            break
-                    if changed:
-                        break
-            if changed:
-                V_pi = evaluate_deterministic_kernel(P4, R3, policy)
-                value_pi = np.dot(initial, V_pi[0])
-                last_policy[:, :] = policy
+            if exact_regret and policy_changed(policy, evaluated):
+                value_pi = evaluate_deterministic_reachable(P4, R3, policy, initial, supports_ptr,
+                                                            supports, V_pi, reachable)
             gaps[k] = optimism_gap(Q, Q_star)
             largest = 0.0
             for h in range(H):
@@ -417,7 +417,7 @@ def _run(features: np.ndarray, P4: np.ndarray, R3: np.ndarray, noise_code: int, 
         else:
             gaps[k] = gaps[k - 1]
             w_norm_max[k] = w_norm_max[k - 1]
-        pseudo[k] = v_star_start - value_pi
+        pseudo[k] = v_star_start - value_pi if exact_regret else np.nan
         # (4) Act greedily with the same (clipped) Q for one episode.
         states, actions, rewards = rollout_episode(P4, R3, noise_code, sigma, initial, policy,
                                                    rng)
@@ -627,7 +627,7 @@ class LSVIUCB:
          rec_states, rec_actions, rec_potential, Lambda, Lambda_inv, log_det) = _run(
             features, P4, R3, noise_code, sigma, initial, K, float(beta),
             self.switching == "rare", int(self.refactor_every), bool(self.record),
-            chunk_length(K), rng)
+            chunk_length(K), rng, True)
         extras: dict[str, np.ndarray] = {
             "optimism_gap": gaps, "optimistic": gaps >= -1e-9 * H, "replanned": replanned,
             "w_norm_max": w_norm_max}

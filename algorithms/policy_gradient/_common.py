@@ -11,6 +11,10 @@
   same draws bit for bit, and trajectory ``i`` draws the same numbers whatever the batch size.
 * **Recording.** :func:`recorded_scan` runs ``budget`` updates with ``jax.lax.scan`` and records
   after every ``every``-th update, so a long run need not keep every iterate.
+  :func:`record_iterations` gives the update counts to record: every ``every``-th, or (the
+  default of the compiled softmax PG) every iterate up to :data:`RECORD_ALL_UP_TO` and then a
+  geometric grid of :data:`RECORD_PER_DECADE` points per decade, so the cost of recording does
+  not grow with the budget while log-log curves keep their resolution.
 * **Traces.** A batched run returns a :class:`BatchTrace` (arrays with a leading batch axis);
   ``BatchTrace.trace(i)`` is the :class:`~mdptheory.regret.ConvergenceTrace` of trajectory ``i``.
   Entry ``k`` of a recorded curve belongs to iteration ``iterations[k]``: the policy after that
@@ -77,6 +81,40 @@ def check_every(every: Any, budget: int) -> int:
     check_memory(dense_bytes(budget // every, 4), f"a trace of budget / record_every = "
                  f"{budget // every} records", f"budget={budget}")
     return int(every)
+
+
+RECORD_ALL_UP_TO = 1000
+"""Geometric recording keeps every iterate up to this many updates."""
+
+RECORD_PER_DECADE = 100
+"""Points per decade of the geometric recording grid beyond :data:`RECORD_ALL_UP_TO`."""
+
+
+def record_iterations(budget: int, every: int | None) -> np.ndarray:
+    """Update counts (1-based, increasing, the last is ``budget``) after which to record.
+
+    ``every`` an int: ``every, 2 every, ..., budget``. ``None``: all of ``1..min(budget,
+    RECORD_ALL_UP_TO)``, then the rounded points of a geometric grid with
+    :data:`RECORD_PER_DECADE` points per decade up to ``budget`` (duplicates dropped).
+
+    Examples
+    --------
+    >>> record_iterations(10, 5).tolist()
+    [5, 10]
+    >>> grid = record_iterations(100_000, None)
+    >>> grid[:3].tolist(), int(grid[999]), int(grid[-1]), len(grid)
+    ([1, 2, 3], 1000, 100000, 1201)
+    """
+    if every is not None:
+        return np.arange(every, budget + 1, every, dtype=np.int64)
+    head = np.arange(1, min(budget, RECORD_ALL_UP_TO) + 1, dtype=np.int64)
+    if budget <= RECORD_ALL_UP_TO:
+        return head
+    decades = math.log10(budget / RECORD_ALL_UP_TO)
+    n = max(2, math.ceil(decades * RECORD_PER_DECADE) + 1)
+    tail = np.rint(np.geomspace(RECORD_ALL_UP_TO, budget, n)).astype(np.int64)
+    tail[-1] = budget
+    return np.unique(np.concatenate([head, tail]))
 
 
 def check_step_sizes(etas: Any, name: str = "eta") -> np.ndarray:
@@ -460,8 +498,8 @@ class BatchTrace:
         if isinstance(i, bool) or not isinstance(i, (int, np.integer)) or not 0 <= i < len(self):
             raise ValueError(f"trajectory index {i!r} is outside 0..{len(self) - 1}")
         extras = {k: np.asarray(v[i]) for k, v in self.extras.items()}
-        if int(self.iterations[0]) != 1:
-            # Thinned recording: keep the iteration of each entry beside the curve.
+        if not np.array_equal(self.iterations, np.arange(1, len(self.iterations) + 1)):
+            # Thinned or geometric recording: keep the iteration of each entry beside it.
             extras["iteration"] = self.iterations.astype(np.float64)
         meta = dict(self.metadata)
         meta["initial_gap"] = float(self.initial_gap[i])
@@ -475,22 +513,27 @@ class BatchTrace:
         return ConvergenceTrace(np.asarray(self.gap[i]), extras, meta)
 
 
-def make_batch_trace(learner: Any, out: dict[str, Any], budget: int, every: int, seed: Any,
-                     names: Sequence[str], etas: np.ndarray, gap_meaning: str,
+def make_batch_trace(learner: Any, out: dict[str, Any], budget: int, every: int | None,
+                     seed: Any, names: Sequence[str], etas: np.ndarray, gap_meaning: str,
                      **meta: Any) -> BatchTrace:
     """Assemble a :class:`BatchTrace` from a kernel's output dict (``gap``, ``initial_gap``,
-    extras) and record the run's description in the metadata."""
+    extras) and record the run's description in the metadata. ``every=None`` is the
+    geometric recording grid of :func:`record_iterations`."""
     gap = np.asarray(out.pop("gap"), dtype=np.float64)
     initial = np.asarray(out.pop("initial_gap"), dtype=np.float64)
     at_start = {k[len("initial_"):]: np.asarray(out.pop(k), dtype=np.float64)
                 for k in [k for k in out if k.startswith("initial_")]}
     extras = {k: np.asarray(v, dtype=np.float64) for k, v in out.items()}
-    iterations = np.arange(every, budget + 1, every, dtype=np.int64)
+    iterations = record_iterations(budget, every)
     metadata = trace_metadata(learner, None, seed_record(seed), budget, **meta)
     metadata["instance"] = names[0] if len(set(names)) == 1 else f"{len(names)} instances"
     metadata["instance_repr"] = metadata["instance"]
-    metadata.update({"gap": gap_meaning, "record_every": every,
-                     "iteration_of_entry_k": f"(k + 1) * {every} updates",
+    entry_k = (f"(k + 1) * {every} updates" if every is not None else
+               f"iterations[k]: every update up to {RECORD_ALL_UP_TO}, then "
+               f"{RECORD_PER_DECADE} per decade (geometric)")
+    metadata.update({"gap": gap_meaning,
+                     "record_every": every if every is not None else "geometric",
+                     "iteration_of_entry_k": entry_k,
                      "batch_size": int(gap.shape[0])})
     n = gap.shape[0]
     etas = np.broadcast_to(np.asarray(etas, dtype=np.float64), (n,)).copy()

@@ -28,12 +28,18 @@ unnormalised occupancy (``d = d^{pi}_mu / (1 - gamma)`` in the paper's normalisa
 
 Where each step is implemented
 ------------------------------
-:func:`_bandit_kernel`: ``step`` is steps 1-3 for a bandit (one line each for the advantage and
-the update); :func:`_mdp_kernel`: ``evaluate`` computes ``V``, ``Q`` and the LU factors of
-``I - gamma P_pi`` once per iterate, ``step`` computes ``d`` from the same factors (step 2),
-the (soft) advantage (steps 2-3) and the update (step 1). ``observe`` records the gap and
-``min_prob``/``opt_prob``. :func:`bandit_gradient` and :func:`mdp_gradient` are the closed forms
-on their own (checked against ``jax.grad`` of :func:`bandit_value` and :func:`mdp_value`).
+:mod:`~algorithms.policy_gradient._softmax_kernels` (numba, parallel over the batch):
+``bandit_trajectories`` is steps 1-3 for a bandit (one loop each for the advantage and the
+update); ``mdp_trajectories`` evaluates ``V``, ``Q`` and the LU factors of ``I - gamma P_pi``
+once per iterate (``_mdp_evaluate``), computes ``d`` from the same factors (step 2), the (soft)
+advantage (steps 2-3) and the update (step 1); ``_bandit_observe``/``_mdp_observe`` record the
+gap and ``min_prob``/``opt_prob``. :func:`bandit_gradient` and :func:`mdp_gradient` are the
+closed forms on their own in JAX (checked against ``jax.grad`` of :func:`bandit_value` and
+:func:`mdp_value`).
+
+Recording: by default every iterate up to 1000 updates, then 100 points per decade
+(:func:`~algorithms.policy_gradient._common.record_iterations`); ``record_every=1`` records
+every iterate.
 
 Recorded quantities
 -------------------
@@ -56,7 +62,7 @@ import numpy as np
 from algorithms.policy_gradient._common import (
     BatchTrace,
     as_batch,
-    call_batched,
+    batch_size,
     check_budget,
     check_every,
     check_positive,
@@ -66,16 +72,18 @@ from algorithms.policy_gradient._common import (
     make_batch_trace,
     read_bandits,
     read_mdps,
-    recorded_scan,
+    record_iterations,
     softmax_and_log,
 )
 from algorithms.policy_gradient._exact import (
     optimal_values,
+    optimal_values_batch,
     pg_paper_step,
     policy_evaluation,
     soft_optimum,
     state_occupancy,
 )
+from algorithms.policy_gradient._softmax_kernels import bandit_trajectories, mdp_trajectories
 from mdptheory.regret import ConvergenceTrace
 from mdptheory.tabular import FiniteMDP
 
@@ -161,71 +169,6 @@ def mdp_gradient(theta: jax.Array, P: jax.Array, R: jax.Array, gamma: float, mu:
                                       regularized)
     d = state_occupancy(factors, jnp.asarray(mu))
     return d[:, None] * p * (Q - tau * logp - V[:, None])
-
-
-# ---------------------------------------------------------------------------------------------
-# compiled trajectories
-# ---------------------------------------------------------------------------------------------
-
-
-def _bandit_kernel(theta0, r, eta, tau, *, budget: int, every: int, regularized: bool):
-    opt = jnp.argmax(r)
-    delta = r[opt] - r
-    log_star = jax.nn.log_softmax(r / tau) if regularized else None
-
-    def policy(theta):
-        if regularized:
-            return softmax_and_log(theta)
-        # Without entropy log pi is not needed: one exp per entry and no log.
-        z = jnp.exp(theta - jnp.max(theta))
-        return z / jnp.sum(z), None
-
-    def observe(c):
-        _, p, logp = c
-        if regularized:
-            # Soft sub-optimality, Mei et al. (2020) Lemma 26 with one state and gamma = 0.
-            gap = tau * jnp.sum(p * (logp - log_star))
-        else:
-            # sum_a pi(a) Delta_a rather than r* - pi^T r: no cancellation near the optimum.
-            gap = p @ delta
-        return gap, jnp.min(p), p[opt]
-
-    def step(c):
-        theta, p, logp = c
-        adv = r - tau * logp if regularized else r
-        theta = theta + eta * p * (adv - p @ adv)     # steps 1-3
-        return (theta, *policy(theta))
-
-    carry = (theta0, *policy(theta0))
-    _, (gap, min_prob, opt_prob) = recorded_scan(step, observe, carry, budget, every)
-    return {"gap": gap, "min_prob": min_prob, "opt_prob": opt_prob,
-            "initial_gap": observe(carry)[0]}
-
-
-def _mdp_kernel(theta0, P, R, gamma, mu, rho, v_star, a_star, eta, tau, *, budget: int,
-                every: int, regularized: bool):
-    S = R.shape[0]
-    states = jnp.arange(S)
-
-    def evaluate(theta):
-        p, logp = softmax_and_log(theta, axis=1)
-        V, Q, factors = policy_evaluation(logp, P, R, gamma, tau, regularized)
-        return theta, p, logp, V, Q, factors
-
-    def step(c):
-        theta, p, logp, V, Q, factors = c
-        d = state_occupancy(factors, mu)                          # step 2: occupancy
-        adv = (Q - tau * logp if regularized else Q) - V[:, None]  # steps 2-3: (soft) advantage
-        return evaluate(theta + eta * d[:, None] * p * adv)       # step 1: the update
-
-    def observe(c):
-        _, p, _, V, _, _ = c
-        return rho @ (v_star - V), jnp.min(p), jnp.min(p[states, a_star])
-
-    carry = evaluate(theta0)
-    _, (gap, min_prob, opt_prob) = recorded_scan(step, observe, carry, budget, every)
-    return {"gap": gap, "min_prob": min_prob, "opt_prob": opt_prob,
-            "initial_gap": observe(carry)[0]}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -328,7 +271,7 @@ class SoftmaxPG:
         return pg_paper_step(np.asarray(R), gamma, self.tau, bandit)
 
     def run(self, model: Any, budget: int, seed: Any = 0, *, theta0=None, mu=None,
-            record_every: int = 1) -> ConvergenceTrace:
+            record_every: int | None = None) -> ConvergenceTrace:
         """Run ``budget`` exact updates on one bandit or MDP.
 
         Parameters
@@ -342,14 +285,16 @@ class SoftmaxPG:
             Initial logits, (K,) or (S, A); zeros (the uniform policy) by default.
         mu : array_like, optional
             Optimisation distribution (MDP only); the model's ``initial`` by default.
-        record_every : int
-            Record every ``record_every``-th iterate (must divide ``budget``).
+        record_every : int, optional
+            Record every ``record_every``-th iterate (must divide ``budget``; 1 records all).
+            ``None`` (default): every iterate up to 1000 updates, then a geometric grid of
+            100 points per decade (``trace.extras["iteration"]`` holds the update counts).
         """
         return self.run_batch(model, budget, seed, theta0=theta0, mu=mu,
                                record_every=record_every).single()
 
     def run_batch(self, models: Any, budget: int, seed: Any = 0, *, theta0=None, etas=None,
-                  mu=None, record_every: int = 1) -> BatchTrace:
+                  mu=None, record_every: int | None = None) -> BatchTrace:
         """Run a batch of trajectories in one compiled, vmapped call.
 
         The batch is the broadcast of ``models`` (an (N, K) array of means, a sequence of
@@ -362,9 +307,10 @@ class SoftmaxPG:
         """
         budget = check_budget(budget)
         check_seed(seed)
-        every = check_every(record_every, budget)
+        every = None if record_every is None else check_every(record_every, budget)
+        record_at = record_iterations(budget, every)
         regularized = self.tau > 0
-        tau = np.array([self.tau])
+        tau = float(self.tau)
         if is_bandit(models):
             if mu is not None:
                 raise ValueError(f"mu is an MDP's optimisation distribution; a bandit has one "
@@ -376,8 +322,9 @@ class SoftmaxPG:
             if etas is None:
                 etas = [self.step_size(m, 0.0, True) for m in means]
             eta = check_step_sizes(etas)
-            out, _ = call_batched(_bandit_kernel, (theta, means, eta, tau), budget=budget,
-                                  every=every, regularized=regularized)
+            batch_size(theta, means, eta)
+            gap, min_prob, opt_prob, initial_gap = bandit_trajectories(
+                np.ascontiguousarray(theta), means, eta, tau, regularized, record_at)
             names = bandits.names
             gap_meaning = ("tau KL(pi_t || softmax(r / tau)), the soft sub-optimality"
                            if regularized else "r(a*) - pi_t^T r")
@@ -386,27 +333,30 @@ class SoftmaxPG:
             _, S, A = mdps.R.shape
             theta = as_batch(np.zeros((S, A)) if theta0 is None else theta0, (S, A), "theta0")
             mu_array = mdps.rho if mu is None else as_batch(mu, (S,), "mu")
-            v_star, a_star = [], []
-            for model in mdps.models:
-                if regularized:
+            if regularized:
+                v_star, a_star = [], []
+                for model in mdps.models:
                     v, q, _ = soft_optimum(model.dense_P(), np.asarray(model.R), model.gamma,
                                            self.tau)
-                    a = np.argmax(q, axis=1)
-                else:
-                    v, a = optimal_values(model)
-                v_star.append(v)
-                a_star.append(a)
+                    v_star.append(v)
+                    a_star.append(np.argmax(q, axis=1))
+            else:
+                v_star, a_star = optimal_values_batch(mdps.P, mdps.R, mdps.gamma)
             if etas is None:
                 etas = [self.step_size(m.R, m.gamma, False) for m in mdps.models]
             eta = check_step_sizes(etas)
             args = (theta, mdps.P, mdps.R, mdps.gamma, mu_array, mdps.rho, np.stack(v_star),
-                    np.stack(a_star).astype(np.int64), eta, tau)
-            out, _ = call_batched(_mdp_kernel, args, budget=budget, every=every,
-                                  regularized=regularized)
+                    np.stack(a_star).astype(np.int64), eta)
+            batch_size(*args)
+            args = tuple(np.ascontiguousarray(a) for a in args)
+            gap, min_prob, opt_prob, initial_gap = mdp_trajectories(
+                *args[:-1], args[-1], tau, regularized, record_at)
             names = mdps.names
             gap_meaning = ("V~*_tau(rho) - V~^pi_t(rho), the soft sub-optimality" if regularized
                            else "V*(rho) - V^pi_t(rho)")
-        return make_batch_trace(self, dict(out), budget, every, seed, names, eta, gap_meaning,
+        out = {"gap": gap, "min_prob": min_prob, "opt_prob": opt_prob,
+               "initial_gap": initial_gap}
+        return make_batch_trace(self, out, budget, every, seed, names, eta, gap_meaning,
                                 constants=self.constants, deterministic=True)
 
     def reference_curve(self, model: Any, budget: int) -> tuple[str, np.ndarray] | None:

@@ -43,7 +43,7 @@ Which code implements which step
 * ``_run``, step (1): exact ``Q*``, ``V*`` of the true model by iterated-CVaR DP
   (:func:`mdptheory.risk.icvar_dp_kernel`, the regret oracle); step (2): ``_plan``; step (3):
   the exact iterated-CVaR value of the executed policy ``pi^k`` on the true model
-  (:func:`mdptheory.risk.icvar_evaluate_kernel`, eq. (i)) and the exact pseudo-regret; step
+  (:func:`mdptheory.risk.icvar_evaluate_reachable`, eq. (i)) and the exact pseudo-regret; step
   (4): one episode of ``pi^k`` (``rollout_episode``); step (5): count updates.
 * :func:`icvar_rm_regret_bound`: the order of Theorem 1 with constant 1.
 
@@ -76,13 +76,13 @@ from algorithms.tabular._common import (
     optimism_gap,
     spread_chunk_time,
 )
-from mdptheory._kernels import rollout_episode
+from mdptheory._kernels import policy_changed, rollout_episode, start_value
 from mdptheory.regret import RegretTrace, trace_metadata
 from mdptheory.risk import (
     check_alpha,
     cvar_sorted_row,
     icvar_dp_kernel,
-    icvar_evaluate_kernel,
+    icvar_evaluate_reachable,
 )
 from mdptheory.seeding import SeedLike, as_generator
 
@@ -166,21 +166,30 @@ def _plan(R3: np.ndarray, counts: np.ndarray, visits: np.ndarray, alpha: float, 
 @njit(cache=True)
 def _run(P4: np.ndarray, R3: np.ndarray, noise_code: int, sigma: float, initial: np.ndarray,
          n_episodes: int, alpha: float, delta: float, scale: float, record_policies: bool,
-         chunk: int, rng):
-    """The whole ICVaR-RM run: K episodes of planning, exact evaluation, acting and counting."""
+         chunk: int, rng, exact_regret: bool):
+    """The whole ICVaR-RM run: K episodes of planning, exact evaluation, acting and counting.
+
+    ``exact_regret=False`` skips step (3) (``pseudo`` is NaN): the same loop without the regret
+    oracle's work, which ``bench/online.py`` times against the full run.
+    """
     H, S, A = R3.shape
     K = n_episodes
     L = math.log(K * H * S * A / (delta / 5.0))
 
     # (1) Regret oracle: the exact iterated-CVaR optimum of the true model.
     Q_star, V_star, _ = icvar_dp_kernel(P4, R3, alpha)
-    v_star_start = np.dot(initial, V_star[0])
+    v_star_start = start_value(initial, V_star[0])
 
     counts = np.zeros((S, A, S))
     visits = np.zeros((S, A))
     Q = np.empty((H, S, A))
     V = np.zeros((H + 1, S))
     policy = np.zeros((H, S), dtype=np.int64)
+    evaluated = np.full((H, S), -1, dtype=np.int64)     # the policy value_pi belongs to
+    V_pi = np.zeros((H + 1, S))
+    reachable = np.zeros((H, S), dtype=np.bool_)
+    order = np.empty(S, dtype=np.int64)
+    value_pi = 0.0
 
     pseudo = np.empty(K)
     realised = np.empty(K)
@@ -195,12 +204,18 @@ def _run(P4: np.ndarray, R3: np.ndarray, noise_code: int, sigma: float, initial:
         # (2) Optimistic iterated-CVaR planning on the empirical model.
         _plan(R3, counts, visits, alpha, L, scale, Q, V, policy)
         gaps[k] = optimism_gap(Q, Q_star)
-        optimistic_value[k] = np.dot(initial, V[0])
+        optimistic_value[k] = start_value(initial, V[0])
         if record_policies:
             policies[k] = policy
-        # (3) Exact iterated-CVaR value of the executed policy and its pseudo-regret.
-        V_pi = icvar_evaluate_kernel(P4, R3, alpha, policy)
-        pseudo[k] = v_star_start - np.dot(initial, V_pi[0])
+        # (3) Exact iterated-CVaR value of the executed policy and its pseudo-regret, evaluated
+        # again only when an action changed (an identical policy has the identical value).
+        if exact_regret:
+            if policy_changed(policy, evaluated):
+                value_pi = icvar_evaluate_reachable(P4, R3, alpha, policy, initial, V_pi,
+                                                    reachable, order)
+            pseudo[k] = v_star_start - value_pi
+        else:
+            pseudo[k] = np.nan
         # (4) Act for one episode.
         states, actions, rewards = rollout_episode(P4, R3, noise_code, sigma, initial, policy,
                                                    rng)
@@ -310,7 +325,7 @@ class ICVaRRM:
         rng = as_generator(seed)
         pseudo, realised, times, gaps, optimistic_value, policies, L, v_star = _run(
             P4, R3, noise_code, sigma, initial, K, float(self.alpha), float(self.delta),
-            float(self.bonus_scale), bool(self.record_policies), chunk_length(K), rng)
+            float(self.bonus_scale), bool(self.record_policies), chunk_length(K), rng, True)
         H = R3.shape[0]
         extras: dict[str, np.ndarray] = {"optimism_gap": gaps,
                                          "optimistic": gaps >= -1e-9 * H,

@@ -37,7 +37,7 @@ Which code implements which step
 * ``q_update`` : the learning-rate update ``(1 - alpha_t) Q + alpha_t target``.
 * ``_run``, step (1): exact Q*, V* (regret oracle); step (2): the executed policy of episode k,
   greedy in Q at the start of the episode (see below), with its exact value
-  (``evaluate_deterministic_kernel``) and the pseudo-regret; step (3): one episode of that
+  (``evaluate_deterministic_reachable``) and the pseudo-regret; step (3): one episode of that
   policy (``rollout_episode``); step (4): the per-step updates above, in the order h = 0..H-1,
   with the Hoeffding or Bernstein bonus.
 
@@ -107,8 +107,11 @@ from algorithms.tabular._common import (
 )
 from mdptheory._kernels import (
     backward_induction_kernel,
-    evaluate_deterministic_kernel,
+    evaluate_deterministic_reachable,
+    policy_changed,
     rollout_episode,
+    row_supports,
+    start_value,
 )
 from mdptheory.regret import RegretTrace, trace_metadata
 from mdptheory.seeding import SeedLike, as_generator
@@ -171,8 +174,12 @@ def q_update(q: float, target: float, t: int, H: int) -> float:
 @njit(cache=True)
 def _run(P4: np.ndarray, R3: np.ndarray, noise_code: int, sigma: float, initial: np.ndarray,
          n_episodes: int, bernstein: bool, c: float, c1: float, c2: float, p: float,
-         record_policies: bool, chunk: int, rng):
-    """The whole Q-learning run: K episodes of exact evaluation, acting and updating."""
+         record_policies: bool, chunk: int, rng, exact_regret: bool):
+    """The whole Q-learning run: K episodes of exact evaluation, acting and updating.
+
+    ``exact_regret=False`` skips the exact evaluation (``pseudo`` is NaN): the same loop without
+    the regret oracle's work, which ``bench/online.py`` times against the full run.
+    """
     H, S, A = R3.shape
     K = n_episodes
     Hf = float(H)
@@ -182,7 +189,7 @@ def _run(P4: np.ndarray, R3: np.ndarray, noise_code: int, sigma: float, initial:
 
     # (1) Regret oracle.
     Q_star, V_star, _ = backward_induction_kernel(P4, R3)
-    v_star_start = np.dot(initial, V_star[0])
+    v_star_start = start_value(initial, V_star[0])
 
     Q = np.full((H, S, A), Hf)
     V = np.zeros((H + 1, S))
@@ -192,6 +199,11 @@ def _run(P4: np.ndarray, R3: np.ndarray, noise_code: int, sigma: float, initial:
     value_sq_sum = np.zeros((H, S, A))                    # sigma in Alg. 2
     beta = np.zeros((H, S, A))                            # beta_{t-1}, beta_0 = 0
     policy = np.zeros((H, S), dtype=np.int64)
+    evaluated = np.full((H, S), -1, dtype=np.int64)     # the policy value_pi belongs to
+    supports_ptr, supports = row_supports(P4)            # nonzeros of the kernel rows
+    V_pi = np.zeros((H + 1, S))
+    reachable = np.zeros((H, S), dtype=np.bool_)
+    value_pi = 0.0
 
     pseudo = np.empty(K)
     realised = np.empty(K)
@@ -207,8 +219,14 @@ def _run(P4: np.ndarray, R3: np.ndarray, noise_code: int, sigma: float, initial:
         gaps[k] = optimism_gap(Q, Q_star)
         if record_policies:
             policies[k] = policy
-        V_pi = evaluate_deterministic_kernel(P4, R3, policy)
-        pseudo[k] = v_star_start - np.dot(initial, V_pi[0])
+        # Evaluated again only when an action changed (same policy, same value).
+        if exact_regret:
+            if policy_changed(policy, evaluated):
+                value_pi = evaluate_deterministic_reachable(P4, R3, policy, initial, supports_ptr,
+                                                            supports, V_pi, reachable)
+            pseudo[k] = v_star_start - value_pi
+        else:
+            pseudo[k] = np.nan
         # (3) Act.
         states, actions, rewards = rollout_episode(P4, R3, noise_code, sigma, initial, policy,
                                                    rng)
@@ -337,7 +355,7 @@ class QLearningUCB:
         pseudo, realised, times, gaps, policies, iota = _run(
             P4, R3, noise_code, sigma, initial, K, self.bonus == "bernstein", float(self.c),
             float(self.c1), float(self.c2), float(self.p), bool(self.record_policies),
-            chunk_length(K), rng)
+            chunk_length(K), rng, True)
         H = R3.shape[0]
         extras: dict[str, np.ndarray] = {"optimism_gap": gaps,
                                          "optimistic": gaps >= -1e-9 * H}

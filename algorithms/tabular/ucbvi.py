@@ -38,7 +38,7 @@ Which code implements which step
 * ``_stage_visit_term`` : the vector y -> min{100^2 H^3 S^2 A L^2 / N'_{k,h+1}(y), H^2} of Alg. 4.
 * ``_run``, step (1): exact V* and Q* by backward induction on the true model (regret oracle);
   step (2): ``_plan``; step (3): exact value of the executed policy pi_k
-  (``evaluate_deterministic_kernel``) and the pseudo-regret; step (4): one episode of pi_k
+  (``evaluate_deterministic_reachable``) and the pseudo-regret; step (4): one episode of pi_k
   (``rollout_episode``); step (5): count updates (Alg. 1, last lines).
 * ``ucbvi_regret_bound`` : the explicit bounds of Theorem 1 (CH) and Theorem 2 (BF).
 
@@ -77,8 +77,11 @@ from algorithms.tabular._common import (
 )
 from mdptheory._kernels import (
     backward_induction_kernel,
-    evaluate_deterministic_kernel,
+    evaluate_deterministic_reachable,
+    policy_changed,
     rollout_episode,
+    row_supports,
+    start_value,
 )
 from mdptheory.regret import RegretTrace, trace_metadata
 from mdptheory.seeding import SeedLike, as_generator
@@ -190,15 +193,19 @@ def _plan(R3: np.ndarray, N_sas: np.ndarray, N_sa: np.ndarray, visits: np.ndarra
 @njit(cache=True)
 def _run(P4: np.ndarray, R3: np.ndarray, noise_code: int, sigma: float, initial: np.ndarray,
          n_episodes: int, bernstein: bool, delta: float, scale: float, per_stage: bool,
-         record_policies: bool, chunk: int, rng):
-    """The whole UCBVI run: K episodes of planning, exact evaluation, acting and counting."""
+         record_policies: bool, chunk: int, rng, exact_regret: bool):
+    """The whole UCBVI run: K episodes of planning, exact evaluation, acting and counting.
+
+    ``exact_regret=False`` skips step (3) (``pseudo`` is NaN): the same loop without the regret
+    oracle's work, which ``bench/online.py`` times against the full run.
+    """
     H, S, A = R3.shape
     K = n_episodes
     L = math.log(5.0 * S * A * K * H / delta)
 
     # (1) Regret oracle: exact Q*, V* of the true model.
     Q_star, V_star, _ = backward_induction_kernel(P4, R3)
-    v_star_start = np.dot(initial, V_star[0])
+    v_star_start = start_value(initial, V_star[0])
 
     n_count_stages = H if per_stage else 1
     N_sas = np.zeros((n_count_stages, S, A, S))
@@ -208,6 +215,11 @@ def _run(P4: np.ndarray, R3: np.ndarray, noise_code: int, sigma: float, initial:
     V = np.zeros((H + 1, S))
     policy = np.zeros((H, S), dtype=np.int64)
     visit_term = np.zeros(S)
+    evaluated = np.full((H, S), -1, dtype=np.int64)     # the policy value_pi belongs to
+    supports_ptr, supports = row_supports(P4)            # nonzeros of the kernel rows
+    V_pi = np.zeros((H + 1, S))
+    reachable = np.zeros((H, S), dtype=np.bool_)
+    value_pi = 0.0
 
     pseudo = np.empty(K)
     realised = np.empty(K)
@@ -224,9 +236,15 @@ def _run(P4: np.ndarray, R3: np.ndarray, noise_code: int, sigma: float, initial:
         gaps[k] = optimism_gap(Q, Q_star)
         if record_policies:
             policies[k] = policy
-        # (3) Exact pseudo-regret of the executed policy pi_k.
-        V_pi = evaluate_deterministic_kernel(P4, R3, policy)
-        pseudo[k] = v_star_start - np.dot(initial, V_pi[0])
+        # (3) Exact pseudo-regret of the executed policy pi_k, evaluated again only when an
+        # action changed (an identical policy has the identical value).
+        if exact_regret:
+            if policy_changed(policy, evaluated):
+                value_pi = evaluate_deterministic_reachable(P4, R3, policy, initial, supports_ptr,
+                                                            supports, V_pi, reachable)
+            pseudo[k] = v_star_start - value_pi
+        else:
+            pseudo[k] = np.nan
         # (4) Act for one episode.
         states, actions, rewards = rollout_episode(P4, R3, noise_code, sigma, initial, policy,
                                                    rng)
@@ -344,7 +362,7 @@ class UCBVI:
         pseudo, realised, times, gaps, policies, L = _run(
             P4, R3, noise_code, sigma, initial, K, self.bonus == "bernstein", float(self.delta),
             float(self.bonus_scale), self.transitions == "per_stage", bool(self.record_policies),
-            chunk_length(K), rng)
+            chunk_length(K), rng, True)
         H = R3.shape[0]
         extras: dict[str, np.ndarray] = {"optimism_gap": gaps,
                                          "optimistic": gaps >= -1e-9 * H}
