@@ -177,7 +177,7 @@ def _tiny_episodic_arrays():
 
 def _probe_qlearning_run(run: Callable) -> Any:
     P4, R3, initial = _tiny_episodic_arrays()
-    out = run(P4, R3, 0, 0.0, initial, 6, False, 0.1, 4.0, 4.0, 0.05, False, 1, _rng(0))
+    out = run(P4, R3, 0, 0.0, initial, 6, False, 0.1, 4.0, 4.0, 0.05, False, 1, _rng(0), True)
     return [out[0], out[3]]
 
 
@@ -267,11 +267,9 @@ def _probe_pevi_backward(backward: Callable) -> Any:
 
 
 def _probe_softmax_bandit(kernel: Callable) -> Any:
-    import jax.numpy as jnp
-
-    out = kernel(jnp.zeros(3), jnp.array([1.0, 0.5, 0.2]), 0.4, 0.0, budget=5, every=1,
-                 regularized=False)
-    return [np.asarray(out["gap"])]
+    gap = kernel(np.zeros((1, 3)), np.array([[1.0, 0.5, 0.2]]), np.array([0.4]), 0.0, False,
+                 np.arange(1, 6, dtype=np.int64))[0]
+    return [np.asarray(gap)]
 
 
 def _probe_sampled(kernel: Callable) -> Any:
@@ -447,10 +445,10 @@ CATALOGUE: tuple[Mutant, ...] = (
     Mutant("softmax-pg-step-sign",
            "Softmax policy gradient on bandits steps theta - eta grad instead of theta + "
            "eta grad (descent on the value).",
-           (_patch("algorithms.policy_gradient.softmax_pg._bandit_kernel",
+           (_patch("algorithms.policy_gradient._softmax_kernels.bandit_trajectories",
                    _probe_softmax_bandit,
-                   ("theta = theta + eta * p * (adv - p @ adv)",
-                    "theta = theta - eta * p * (adv - p @ adv)")),),
+                   ("theta[a] += step * p[a] * (rr[a] - mean)",
+                    "theta[a] -= step * p[a] * (rr[a] - mean)")),),
            ("softmax-pg",)),
     Mutant("reinforce-score-without-baseline-term",
            "Stochastic gradient bandit (REINFORCE) uses e_a R instead of (e_a - pi) R as the "
