@@ -165,3 +165,15 @@ def test_local_slope_panel_is_drawn(tmp_path):
 
     report = write_report([reg.run_check("panel")], tmp_path)
     assert (report.parent / "figures" / "panel.png").stat().st_size > 0
+
+
+def test_every_registered_check_declares_kind_source_and_rule():
+    from proofs_check.harness import KINDS, registered
+
+    theorems = registered()
+    assert len(theorems) >= 49
+    for t in theorems:
+        assert t.kind in KINDS, f"{t.id}: kind {t.kind!r}"
+        assert t.source.strip(), f"{t.id}: no source recorded"
+        if t.statistical:
+            assert t.rule.strip(), f"{t.id}: a {t.kind} check without its pre-registration rule"
