@@ -61,9 +61,12 @@ from algorithms.bandits import (
     ThompsonGaussian,
     bernoulli_kl,
     kl_burn_in,
+    kl_ucb_index,
     oful_burn_in,
     ucb1_burn_in,
 )
+from algorithms.bandits.kl_ucb import kl_ucb_index_warm, kl_ucb_threshold
+from algorithms.bandits.thompson import gaussian_choice
 from instances.bandits import bernoulli_bandit, gaussian_bandit
 from mdptheory._kernels import draw_reward
 from mdptheory.bandits import Bandit, LinearBandit
@@ -696,3 +699,287 @@ class _CoverageRun:
 
     def run(self, model, budget, seed):
         return self.learner.run(model, budget, seed, record_arms=True, record_confidence=True)
+
+
+# --- the learners' defining quantities against oracles written here ---------------------------
+
+KL_INDEX_TOL = 1e-9
+"""Absolute tolerance of the KL-UCB index against the bisection oracle: the library's Newton
+solve stops at a relative step of 1e-12 (quadratic convergence from above), and the oracle's
+bisection runs to adjacent floats, so 1e-9 leaves a margin of 1000 for rounding in d(p, q)."""
+_KL_P = (0.0, 1e-3, 0.01, 0.1, 0.3, 0.5, 0.7, 0.9, 0.99, 0.999, 1.0)
+_KL_N = (1, 2, 5, 10, 100, 1_000, 10_000)
+_KL_T = (3, 10, 100, 10_000, 1_000_000)
+_KL_C = (0.0, 3.0)
+
+
+def _kl_oracle(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Bernoulli divergence d(p, q) (vectorised, 0 log 0 = 0, +inf off the support), written
+    from its definition independently of the library's ``bernoulli_kl``."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        first = np.where(p > 0.0, p * (np.log(p) - np.log(q)), 0.0)
+        second = np.where(p < 1.0, (1.0 - p) * (np.log1p(-p) - np.log1p(-q)), 0.0)
+    first = np.where((p > 0.0) & (q <= 0.0), np.inf, first)
+    second = np.where((p < 1.0) & (q >= 1.0), np.inf, second)
+    return first + second
+
+
+def _kl_ucb_oracle(p: np.ndarray, N: np.ndarray, threshold: np.ndarray) -> np.ndarray:
+    """``max{q in [p, 1] : N d(p, q) <= threshold}`` by bisection on [p, 1] run to adjacent
+    floats (d(p, .) is increasing on [p, 1], so the feasible set is an interval [p, q*])."""
+    lo = p.astype(np.float64).copy()
+    hi = np.ones_like(lo)
+    feasible_one = N * _kl_oracle(p, hi) <= threshold
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        ok = N * _kl_oracle(p, mid) <= threshold
+        lo = np.where(ok, mid, lo)
+        hi = np.where(ok, hi, mid)
+    return np.where(feasible_one, 1.0, lo)
+
+
+@theorem(id="garivier2011-kl-ucb-index-oracle",
+         paper=f"{GARIVIER}, Algorithm 1",
+         claim="The KL-UCB index of an arm with empirical mean p and N pulls at round t is the "
+               "largest q in [p, 1] with N d(p, q) <= log t + c log log t. On the grid "
+               f"p in {_KL_P}, N in {_KL_N}, t in {_KL_T}, c in {_KL_C} (fixed in code), "
+               "algorithms.bandits.kl_ucb_index and the warm-started kl_ucb_index_warm (the "
+               "in-run path, started from the index at threshold log(t/2)) equal a bisection "
+               "on the Bernoulli divergence written in the check, to an absolute "
+               f"{KL_INDEX_TOL:g} (the Newton solve stops at a relative step of 1e-12).",
+         formula="U(p, N, t) = max{q in [p, 1] : N d(p, q) <= log t + c log log t}, "
+                 "d(p, q) = p log(p/q) + (1-p) log((1-p)/(1-q))",
+         tags=("bandits", "kl-ucb", "index", "exact"),
+         kind="exact",
+         source="Garivier and Cappé (2011), Algorithm 1, as restated in the docstring of "
+                "algorithms.bandits.kl_ucb and theory.md; not re-read in the paper here",
+         verified=False)
+def kl_ucb_index_oracle(scale: str, seed: int) -> Outcome:
+    check_scale(scale)
+    P, N, T, C = (a.ravel() for a in np.meshgrid(np.array(_KL_P), np.array(_KL_N, float),
+                                                  np.array(_KL_T, float), np.array(_KL_C),
+                                                  indexing="ij"))
+    # the threshold as the paper writes it (log log t only for t >= 3, where it is positive)
+    threshold = np.log(T) + C * np.log(np.log(T))
+    library_threshold = np.array([kl_ucb_threshold(int(t), float(c))
+                                  for t, c in zip(T, C, strict=True)])
+    oracle = _kl_ucb_oracle(P, N, threshold)
+    cold = np.array([kl_ucb_index(float(p), int(n), float(h))
+                     for p, n, h in zip(P, N, library_threshold, strict=True)])
+    earlier = np.log(T / 2.0)
+    warm = np.array([kl_ucb_index_warm(float(p), int(n), float(h),
+                                       kl_ucb_index(float(p), int(n), float(e)))
+                     for p, n, h, e in zip(P, N, library_threshold, earlier,
+                                           strict=True)])
+    threshold_error = float(np.max(np.abs(library_threshold - threshold)))
+    cold_error = np.abs(cold - oracle)
+    warm_error = np.abs(warm - oracle)
+    worst = int(np.argmax(np.maximum(cold_error, warm_error)))
+    text = (f"{P.size} grid points: max |index - oracle| = {cold_error.max():.2e} (cold), "
+            f"{warm_error.max():.2e} (warm start); max threshold difference "
+            f"{threshold_error:.2e}; tolerance {KL_INDEX_TOL:g}; worst at p = {P[worst]:g}, "
+            f"N = {N[worst]:g}, t = {T[worst]:g}, c = {C[worst]:g} (oracle {oracle[worst]:.12f}, "
+            f"cold {cold[worst]:.12f}, warm {warm[worst]:.12f})")
+    ok = max(cold_error.max(), warm_error.max(), threshold_error) <= KL_INDEX_TOL
+    order = np.argsort(oracle)
+    x = np.arange(1, P.size + 1, dtype=np.float64)
+    return Outcome(Evidence(arrays={"p": P, "N": N, "t": T, "c": C, "oracle": oracle,
+                                    "index": cold, "index_warm": warm},
+                            fitted={"max_error": float(cold_error.max()),
+                                    "max_error_warm": float(warm_error.max()),
+                                    "max_threshold_error": threshold_error,
+                                    "tolerance": KL_INDEX_TOL},
+                            series=(Series("kl_ucb_index", x, cold[order], style="points"),
+                                    Series("bisection oracle", x, oracle[order])),
+                            xlabel="grid point (sorted by oracle)", ylabel="index q",
+                            xscale="linear", yscale="linear",
+                            title="KL-UCB index against a bisection oracle"),
+                   Verdict.passed(text) if ok else Verdict.failed(text))
+
+
+THOMPSON_DRAWS = 20_000
+"""Draws of gaussian_choice per configuration (fixed before any run; see the check's rule)."""
+THOMPSON_LEVEL = 1e-3
+"""Level of the chi-square tests, split evenly over the configurations (Bonferroni)."""
+# (sigma, pulls k_i, posterior means mu_hat_i): sums are mu_hat_i (k_i + sigma^2).
+_THOMPSON_CONFIGS = ((1.0, (3.0, 8.0, 1.0), (0.5, 0.55, 0.3)),
+                     (0.5, (2.0, 6.0, 1.0), (0.5, 0.6, 0.4)))
+
+
+def _argmax_probabilities(means: np.ndarray, stds: np.ndarray) -> np.ndarray:
+    """P(arm i has the largest of independent N(means_i, stds_i^2)), by quadrature of
+    ``phi_i(x) prod_{j != i} Phi_j(x)`` over means_i +- 12 stds_i."""
+    from scipy import integrate
+
+    out = np.empty(means.size)
+    for i in range(means.size):
+        others = [j for j in range(means.size) if j != i]
+
+        def density(x: float, i: int = i, others=others) -> float:
+            value = stats.norm.pdf(x, means[i], stds[i])
+            for j in others:
+                value *= stats.norm.cdf(x, means[j], stds[j])
+            return value
+
+        out[i] = integrate.quad(density, means[i] - 12 * stds[i], means[i] + 12 * stds[i],
+                                epsabs=1e-13, epsrel=1e-12, limit=200)[0]
+    return out
+
+
+def _chi_square_verdict(counts: np.ndarray, probabilities: np.ndarray, level: float,
+                        what: str) -> tuple[Verdict, float, float]:
+    expected = counts.sum() * probabilities
+    statistic = float(np.sum((counts - expected) ** 2 / expected))
+    p_value = float(stats.chi2.sf(statistic, counts.size - 1))
+    text = (f"{what}: argmax frequencies {np.round(counts / counts.sum(), 4).tolist()} against "
+            f"{np.round(probabilities, 4).tolist()}, chi2 = {statistic:.2f}, p = {p_value:.2e} "
+            f"(level {level:g})")
+    return (Verdict.passed(text) if p_value >= level else Verdict.failed(text)), statistic, \
+        p_value
+
+
+@theorem(id="agrawal2013-thompson-gaussian-posterior",
+         paper=f"{AGRAWAL_2013}, Algorithm 2",
+         claim="Gaussian Thompson sampling draws theta_i ~ N(mu_hat_i, 1/(k_i + 1)), mu_hat_i = "
+               "sum_i / (k_i + 1) (the paper's sigma = 1; the known-sigma variant "
+               "N(sum_i / (k_i + s2), s2 / (k_i + s2))) and plays argmax_i theta_i. The arm "
+               "gaussian_choice returns is then arm i with probability integral phi_i(x) "
+               "prod_{j != i} Phi_j(x) dx, computed here by quadrature. For two fixed "
+               "3-armed posteriors (sigma = 1 and sigma = 0.5), 20000 calls with a Generator "
+               "seeded from the check's seed give argmax counts that a chi-square test at "
+               "level 1e-3 / 2 per posterior does not reject. Control: a sampler written here "
+               "with standard deviation s2 / (k_i + s2) (the variance in place of its square "
+               "root) through the same test and M.",
+         formula="P(A = i) = int phi((x - mu_i)/s_i)/s_i prod_{j != i} Phi((x - mu_j)/s_j) dx, "
+                 "s_i^2 = sigma^2 / (k_i + sigma^2)",
+         tags=("bandits", "thompson", "posterior", "event"),
+         kind="event",
+         rule="M = 20000 draws per posterior and level 1e-3 (Bonferroni over the two posteriors) "
+              "fixed before any run; the posteriors were chosen with every k_i > 0 and "
+              "sigma^2 / (k_i + sigma^2) != 1 so the variance and its square root differ; M "
+              "was set from the control's non-centrality M sum (q - p)^2 / p computed from "
+              "the quadrature alone (113 and 5064, power > 1 - 1e-11), reported in fitted.",
+         source="Agrawal and Goyal (2013), Algorithm 2, as restated in the docstring of "
+                "algorithms.bandits.thompson; not re-read in the paper here",
+         verified=False)
+def thompson_gaussian_posterior(scale: str, seed: int) -> Outcome:
+    check_scale(scale)
+    level = THOMPSON_LEVEL / len(_THOMPSON_CONFIGS)
+    verdicts: list[Verdict] = []
+    controls: list[Control] = []
+    fitted: dict[str, float] = {}
+    arrays: dict[str, np.ndarray] = {}
+    series: list[Series] = []
+    streams = spawn_seeds(seed, 2 * len(_THOMPSON_CONFIGS))
+    for n, (sigma, pulls, mu_hat) in enumerate(_THOMPSON_CONFIGS):
+        k = np.array(pulls)
+        mu = np.array(mu_hat)
+        s2 = sigma * sigma
+        sums = mu * (k + s2)
+        variance = s2 / (k + s2)
+        p_exact = _argmax_probabilities(mu, np.sqrt(variance))
+        p_control = _argmax_probabilities(mu, variance)
+        rng = as_generator(streams[2 * n])
+        drawn = np.array([gaussian_choice(k, sums, s2, rng) for _ in range(THOMPSON_DRAWS)])
+        counts = np.bincount(drawn, minlength=k.size).astype(np.float64)
+        key = f"sigma={sigma:g}, k={pulls}"
+        verdict, stat, p_value = _chi_square_verdict(counts, p_exact, level,
+                                                     f"gaussian_choice ({key})")
+        verdicts.append(verdict)
+        # control: std = variance, sampled here (never patched into the library)
+        crng = as_generator(streams[2 * n + 1])
+        samples = mu + variance * crng.standard_normal((THOMPSON_DRAWS, k.size))
+        c_counts = np.bincount(np.argmax(samples, axis=1), minlength=k.size).astype(np.float64)
+        c_verdict, c_stat, c_p = _chi_square_verdict(c_counts, p_exact, level,
+                                                     f"std = variance ({key})")
+        noncentrality = float(THOMPSON_DRAWS * np.sum((p_control - p_exact) ** 2 / p_exact))
+        power = float(stats.ncx2.sf(stats.chi2.isf(level, k.size - 1), k.size - 1,
+                                    noncentrality))
+        controls.append(Control(f"sampler with std = posterior variance ({key})", c_verdict,
+                                {"chi2": c_stat, "p_value": c_p,
+                                 "noncentrality": noncentrality, "power": power}))
+        fitted.update({f"chi2[{key}]": stat, f"p_value[{key}]": p_value,
+                       f"control_power[{key}]": power})
+        arrays[f"counts[{key}]"] = counts
+        arrays[f"exact[{key}]"] = p_exact
+        arrays[f"control_counts[{key}]"] = c_counts
+        x = np.arange(k.size, dtype=np.float64)
+        series.append(Series(f"frequency ({key})", x, counts / THOMPSON_DRAWS, style="points"))
+        series.append(Series(f"exact probability ({key})", x, p_exact))
+    return Outcome(Evidence(arrays=arrays, fitted=fitted, series=tuple(series),
+                            xlabel="arm", ylabel="P(argmax)", xscale="linear",
+                            yscale="linear",
+                            title="Gaussian Thompson sampling: argmax frequencies"),
+                   Verdict.combine(verdicts), tuple(controls))
+
+
+OFUL_RADIUS_RTOL = 1e-9
+"""Relative tolerance of the recorded radius and of the argmax against the recomputation (the
+kernel's rank-one log-det and inverse updates drift by about T eps between refactorisations)."""
+_OFUL_INDEX_PLAN = (3, 20, 1500, 500)  # d, arms, rounds, refactor_every
+
+
+@theorem(id="abbasi2011-oful-radius-and-index",
+         paper=f"{ABBASI}, Theorem 2 and Algorithm 1",
+         claim="At every round t of an OFUL run, the radius the learner uses is Theorem 2's "
+               "sqrt(beta_t) = R sqrt(2 log(det(V_t)^{1/2} det(lambda I)^{-1/2} / delta)) + "
+               "lambda^{1/2} S, and the arm it plays maximises <x, theta_hat_t> + "
+               "sqrt(beta_t) ||x||_{V_t^{-1}}, with V_t, theta_hat_t and the log-determinant "
+               "recomputed here by numpy (slogdet, solve) from the recorded arms and rewards. "
+               "d = 3, 20 arms on the unit sphere, noise N(0, 1) = R, lambda = 1, S = 1, "
+               "delta = 0.01, 1500 rounds, refactor_every = 500 (both update paths), relative "
+               f"tolerance {OFUL_RADIUS_RTOL:g}.",
+         formula="sqrt(beta_t) = R sqrt(2 log(det(V_t)^{1/2} det(lambda I)^{-1/2} / delta)) + "
+                 "sqrt(lambda) S;  X_{t+1} = argmax_x <x, theta_hat_t> + sqrt(beta_t) "
+                 "||x||_{V_t^{-1}}",
+         tags=("bandits", "oful", "linear", "confidence", "exact"),
+         kind="exact",
+         source="Abbasi-Yadkori et al. (2011), Theorem 2 and Algorithm 1, as restated in the "
+                "docstring of algorithms.bandits.oful and theory.md; not re-read in the paper "
+                "here",
+         verified=False)
+def oful_radius_and_index(scale: str, seed: int) -> Outcome:
+    check_scale(scale)
+    d, K, T, refactor = _OFUL_INDEX_PLAN
+    lambda_, delta, S = 1.0, 0.01, 1.0
+    model = sphere_bandit(d, K, seed=2)
+    learner = OFUL(lambda_=lambda_, delta=delta, S=S, refactor_every=refactor)
+    trace = learner.run(model, T, seed, record_arms=True, record_confidence=True)
+    R = float(model.noise_std)
+    arms = np.asarray(model.arms, dtype=np.float64)
+    chosen = np.asarray(trace.extras["arms"], dtype=np.int64)
+    X = arms[chosen]
+    y = np.asarray(trace.extras["rewards"], dtype=np.float64)
+    # V_t and b_t before round t (t = 0..T-1)
+    outer = np.concatenate([np.zeros((1, d, d)),
+                            np.cumsum(X[:, :, None] * X[:, None, :], axis=0)[:-1]])
+    V = lambda_ * np.eye(d) + outer
+    b = np.concatenate([np.zeros((1, d)), np.cumsum(X * y[:, None], axis=0)[:-1]])
+    log_det = np.linalg.slogdet(V)[1]
+    radius = (R * np.sqrt(2.0 * (0.5 * log_det - 0.5 * d * math.log(lambda_)
+                                 + math.log(1.0 / delta))) + math.sqrt(lambda_) * S)
+    theta_hat = np.linalg.solve(V, b[:, :, None])[:, :, 0]
+    V_inv_arms = np.linalg.solve(V, np.broadcast_to(arms.T, (T, d, K)))  # (T, d, K)
+    widths = np.sqrt(np.einsum("kd,tdk->tk", arms, V_inv_arms))
+    index = theta_hat @ arms.T + radius[:, None] * widths
+    recorded = np.asarray(trace.extras["radius"], dtype=np.float64)
+    radius_error = float(np.max(np.abs(recorded - radius) / radius))
+    best = index.max(axis=1)
+    shortfall = (best - index[np.arange(T), chosen]) / (1.0 + np.abs(best))
+    not_argmax = int(np.sum(shortfall > OFUL_RADIUS_RTOL))
+    text = (f"{T} rounds: max relative |recorded radius - Theorem 2| = {radius_error:.2e}; "
+            f"rounds whose arm is not the argmax of the recomputed index: {not_argmax} "
+            f"(max relative shortfall {float(shortfall.max()):.2e}); tolerance "
+            f"{OFUL_RADIUS_RTOL:g}; radius from {radius[0]:.3f} to {radius[-1]:.3f}")
+    ok = radius_error <= OFUL_RADIUS_RTOL and not_argmax == 0
+    t = np.arange(T, dtype=np.float64)
+    return Outcome(Evidence(arrays={"radius_recorded": recorded, "radius_theorem2": radius,
+                                    "index_shortfall": shortfall, "arms": chosen},
+                            fitted={"max_radius_relative_error": radius_error,
+                                    "rounds_not_argmax": float(not_argmax),
+                                    "max_index_shortfall": float(shortfall.max())},
+                            series=(Series("recorded radius", t, recorded, style="points"),
+                                    Series("Theorem 2 radius (numpy)", t, radius)),
+                            xlabel="round t", ylabel="sqrt(beta_t)", xscale="linear",
+                            yscale="linear", title="OFUL: radius and optimistic arm"),
+                   Verdict.passed(text) if ok else Verdict.failed(text))
