@@ -428,6 +428,13 @@ BANDIT_CHECKS = [
 # Verdicts at quick scale, seed 0, and why: Thompson's local slope on [1.6e3, 6.3e3] has a CI
 # (8 seeds) straddling the midpoint tolerance; Thompson's Lai-Robbins ratio is 0.61 at 1e5 and
 # KL-UCB's interval at 4e4 crosses 0.8, both rising towards 1 (asymptotic regime not reached).
+# Exact checks of each learner's defining quantity (index, posterior, radius) against oracles
+# written in the checks; the posterior one is statistical (a chi-square test with a control).
+EXACT_BANDIT_CHECKS = [
+    "garivier2011-kl-ucb-index-oracle",
+    "agrawal2013-thompson-gaussian-posterior",
+    "abbasi2011-oful-radius-and-index",
+]
 EXPECTED = {
     "agrawal2012-thompson-logarithmic-regret": ("pass", "inconclusive"),
     "lai-robbins-ratio-thompson-klucb": ("pass", "inconclusive"),
@@ -439,6 +446,7 @@ def test_checks_are_registered():
 
     ids = {t.id for t in registered("bandits")}
     assert set(BANDIT_CHECKS) <= ids
+    assert set(EXACT_BANDIT_CHECKS) <= ids
     assert "abbasi2011-oful-dimension-scaling" not in ids  # dropped: see the module docstring
 
 
@@ -450,6 +458,46 @@ def test_registered_check_at_quick_scale(check_id):
     assert result.status in EXPECTED.get(check_id, ("pass",)), result.verdict.reason
     assert get(check_id).statistical and get(check_id).rule
     assert result.controls and all(c.rejected for c in result.controls), result.power
+
+
+@pytest.mark.parametrize("check_id", EXACT_BANDIT_CHECKS)
+def test_defining_quantity_check_at_quick_scale(check_id):
+    from proofs_check.harness import get, run_check
+
+    result = run_check(check_id, "quick", 0, raise_errors=True)
+    assert result.status == "pass", result.verdict.reason
+    theorem = get(check_id)
+    assert not theorem.verified and theorem.source
+    if theorem.statistical:
+        assert theorem.rule
+        assert result.controls and all(c.rejected for c in result.controls), result.power
+    else:
+        assert theorem.kind == "exact"
+
+
+def test_kl_ucb_check_oracle_is_independent_and_sees_the_reverse_divergence():
+    from proofs_check.theorems.bandits import _kl_oracle, _kl_ucb_oracle
+
+    p = np.array([0.0, 0.2, 0.5, 0.9, 1.0])
+    q = np.array([0.3, 0.6, 0.5, 0.95, 1.0])
+    expected = [bernoulli_kl(float(a), float(b)) for a, b in zip(p, q, strict=True)]
+    np.testing.assert_allclose(_kl_oracle(p, q), expected, rtol=1e-13, atol=1e-15)
+    assert np.isinf(_kl_oracle(np.array([0.5]), np.array([1.0])))[0]
+    index = _kl_ucb_oracle(np.array([0.3]), np.array([5.0]), np.array([2.0]))[0]
+    assert index == pytest.approx(kl_ucb_index(0.3, 5, 2.0), abs=1e-12)
+    # the root of the reversed divergence d(q, p) = target is elsewhere
+    reverse = brentq(lambda x: bernoulli_kl(x, 0.3) - 0.4, 0.3, 1.0 - 1e-12)
+    assert abs(reverse - index) > 1e-3
+
+
+def test_thompson_check_quadrature_matches_two_arm_closed_form():
+    from proofs_check.theorems.bandits import _argmax_probabilities
+
+    means, stds = np.array([0.2, 0.5]), np.array([0.7, 0.3])
+    probs = _argmax_probabilities(means, stds)
+    exact = 0.5 * math.erfc((0.5 - 0.2) / math.hypot(0.7, 0.3) / math.sqrt(2.0))
+    assert probs.sum() == pytest.approx(1.0, abs=1e-10)
+    assert probs[0] == pytest.approx(exact, abs=1e-10)
 
 
 def test_burn_in_functions():
