@@ -411,6 +411,8 @@ TABULAR_CHECKS = {
     "azar2017-bernstein-below-hoeffding": "pass",
     # Informative through UCBVI-BF; the UCBVI-CH part is vacuous (every estimate clipped).
     "azar2017-ucbvi-optimism": "pass",
+    # Exact: the planner equals Algorithm 2 with the CH / BF bonus (kills two planted mutants).
+    "azar2017-ucbvi-algorithm-planner": "pass",
     # Judged for c = 0.01 only; the other constants are vacuous.
     "jin2018-qlearning-ucbh-regret-slope": "pass",
     # Slope vacuous (burn-in ~4e4 episodes), the Bernstein branch exercised and reported.
@@ -491,6 +493,61 @@ def test_every_ucbvi_ch_estimate_is_clipped_while_counts_stay_below_7L_squared()
     gaps = UCBVI().run(mdp, K, 0).extras["optimism_gap"]
     clip_gap = float((mdp.H - backward_induction(mdp).q).min())
     np.testing.assert_allclose(gaps, clip_gap, atol=1e-12)
+
+
+def test_planner_check_exercises_every_argument_of_the_min():
+    from proofs_check.harness import run_check
+
+    result = run_check("azar2017-ucbvi-algorithm-planner", "quick", 0, raise_errors=True)
+    assert result.status == "pass", result.verdict.reason
+    fitted = result.evidence.fitted
+    for part in ("planner", "learner"):
+        assert fitted[f"max_q_above_H[{part}]"] <= 0.0
+        assert fitted[f"max_v_minus_max_q[{part}]"] == 0.0
+        assert fitted[f"clip_binding_fraction[{part}]"] > 0.0
+        assert fitted[f"backup_binding_fraction[{part}]"] > 0.0
+    # The previous episode's Q binds only under the large random count jumps of the first part.
+    assert fitted["previous_q_binding_fraction[planner]"] > 0.0
+    assert fitted["max_q_error[planner]"] <= 1e-9
+
+
+def test_paper_planner_oracle_agrees_with_the_step_by_step_reference():
+    # The check's vectorised oracle against this module's loop transcription (reference_ucbvi
+    # plans the same way): one planning step from Q_0 = H on random counts, CH and BF.
+    from proofs_check.theorems.tabular import paper_ucbvi_plan
+
+    rng = np.random.default_rng(11)
+    H, S, A = 3, 3, 2
+    R = rng.random((H, S, A))
+    counts = rng.integers(0, 4000, (S, A, S)).astype(float)
+    counts[0, 1] = 0.0                       # an unvisited pair: Q = H
+    visits = rng.integers(0, 3, (H + 1, S)).astype(float)
+    L = ucbvi_log_factor(S, A, H, 1000, 0.05)
+    for bernstein in (False, True):
+        Q, V, backup = paper_ucbvi_plan(R, counts, visits, np.full((H, S, A), float(H)),
+                                        bernstein, L, 0.01)
+        assert np.all(Q[:, 0, 1] == H) and np.all(np.isnan(backup[:, 0, 1]))
+        np.testing.assert_array_equal(V[:H], Q.max(axis=2))
+        assert np.all(V[H] == 0.0) and np.all(Q <= H)
+        for h in range(H - 1, -1, -1):
+            for x in range(S):
+                for a in range(A):
+                    n = counts[x, a].sum()
+                    if n == 0:
+                        continue
+                    p = counts[x, a] / n
+                    mean = p @ V[h + 1]
+                    if bernstein:
+                        var = p @ (V[h + 1] - mean) ** 2
+                        term = np.where(visits[h + 1] == 0, H ** 2, np.minimum(
+                            1e4 * H ** 3 * S ** 2 * A * L ** 2 / np.maximum(visits[h + 1], 1),
+                            H ** 2))
+                        b = (math.sqrt(8 * L * var / n) + 14 * H * L / (3 * n)
+                             + math.sqrt(8 * (p @ term) / n))
+                    else:
+                        b = 7 * H * L / math.sqrt(n)
+                    assert Q[h, x, a] == pytest.approx(min(H, R[h, x, a] + mean + 0.01 * b),
+                                                       abs=1e-12)
 
 
 def test_expected_counts_add_up_to_the_steps():
