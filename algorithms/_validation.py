@@ -35,6 +35,38 @@ def check_budget(budget: Any, unit: str, bytes_per_step: float = TRACE_BYTES_PER
     return int(budget)
 
 
+def check_positive(name: str, value: Any, *, allow_zero: bool = False,
+                   allow_none: bool = False) -> float | None:
+    """``value`` as a float, refused (naming ``name``) unless a finite real > 0 (>= 0 with
+    ``allow_zero``); ``None`` passes through with ``allow_none``.
+
+    Raises
+    ------
+    ParameterTypeError
+        (a ``TypeError`` and a ``ValueError``) for a bool, a string or another non-number.
+    ValueError
+        For NaN, an infinity or a value out of range.
+
+    Examples
+    --------
+    >>> check_positive("c", 2)
+    2.0
+    >>> check_positive("c", 0.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: c must be a finite number > 0, got 0.0
+    """
+    if value is None and allow_none:
+        return None
+    bound = ">= 0" if allow_zero else "> 0"
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+        raise ParameterTypeError(f"{name} must be a finite number {bound}, got {value!r}")
+    value = float(value)
+    if not np.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+        raise ValueError(f"{name} must be a finite number {bound}, got {value!r}")
+    return value
+
+
 def check_unit_rewards(R3: np.ndarray, learner: str, reason: str) -> None:
     """Raise naming the first mean reward ``R3[h, s, a]`` outside [0, 1]; ``reason`` says which
     step of the learner's analysis needs the range."""

@@ -7,7 +7,6 @@ check on the model or on the budget reads the same whichever learner raises it.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from algorithms._validation import check_budget as _check_budget
+from algorithms._validation import check_positive as check_positive
 from mdptheory.regret import RegretTrace, trace_metadata
 
 
@@ -22,15 +22,6 @@ def check_budget(budget: Any) -> int:
     """Return ``budget`` (number of rounds) as an int, raising ``ValueError`` unless >= 1."""
     return _check_budget(budget, "number of rounds")
 
-
-def check_positive(name: str, value: Any, *, allow_zero: bool = False) -> None:
-    """Raise ``ValueError`` unless ``value`` is a finite real > 0 (or >= 0 with ``allow_zero``)."""
-    bound = "non-negative" if allow_zero else "positive"
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
-        raise ValueError(f"{name} must be a finite {bound} number, got {value!r}")
-    value = float(value)
-    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
-        raise ValueError(f"{name} must be a finite {bound} number, got {value!r}")
 
 
 def check_finite_bandit(model: Any, learner: str):

@@ -98,7 +98,7 @@ from typing import Literal
 import numpy as np
 from numba import njit
 
-from algorithms._validation import check_unit_rewards
+from algorithms._validation import check_positive, check_unit_rewards
 from algorithms.tabular._common import (
     check_budget,
     check_choice,
@@ -487,15 +487,6 @@ def _check_models(model: object, true_mdp: object, learner: str):
     return features, P4, R3, initial, env.noise.code, float(env.noise.sigma), env
 
 
-def _check_c(c: object) -> float:
-    if isinstance(c, bool) or not isinstance(c, (int, float, np.integer, np.floating)):
-        raise ValueError(f"c must be a number >= 0, got {c!r}")
-    c = float(c)
-    if not (math.isfinite(c) and c >= 0.0):
-        raise ValueError(f"c must be a finite number >= 0, got {c!r}")
-    return c
-
-
 def _check_refactor(refactor_every: object) -> int:
     if (isinstance(refactor_every, bool) or not isinstance(refactor_every, (int, np.integer))
             or refactor_every < 1):
@@ -562,7 +553,7 @@ class LSVIUCB:
     record: bool = False
 
     def __post_init__(self) -> None:
-        _check_c(self.c)
+        check_positive("c", self.c, allow_zero=True)
         check_open_unit(self.p, "p")
         check_choice(self.switching, "switching", SWITCHING)
         _check_refactor(self.refactor_every)

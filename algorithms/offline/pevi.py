@@ -97,7 +97,7 @@ import numpy as np
 import scipy.linalg
 from numba import njit
 
-from algorithms._validation import check_budget
+from algorithms._validation import check_budget, check_positive
 from algorithms.offline.datasets import (
     Behaviour,
     OfflineDataset,
@@ -324,16 +324,6 @@ def _optimal(mdp: EpisodicMDP) -> np.ndarray:
     _, _, policy = backward_induction_kernel(np.ascontiguousarray(mdp.dense_P()),
                                              np.ascontiguousarray(mdp.R))
     return policy
-
-
-def _check_constant(value: Any, name: str, positive: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise ValueError(f"{name} must be a number, got {value!r}")
-    value = float(value)
-    if not math.isfinite(value) or value < 0 or (positive and value == 0):
-        bound = "> 0" if positive else ">= 0"
-        raise ValueError(f"{name} must be a finite number {bound}, got {value!r}")
-    return value
 
 
 # ---------------------------------------------------------------------------------------------
@@ -774,11 +764,11 @@ class PEVI:
     control_name = "greedy LSVI"
 
     def __post_init__(self) -> None:
-        _check_constant(self.c, "c")
+        check_positive("c", self.c, allow_zero=True)
         xi = float(self.xi)
         if not (0.0 < xi < 1.0):
             raise ValueError(f"xi must lie in (0, 1), got {self.xi!r}")
-        _check_constant(self.lam, "lam", positive=True)
+        check_positive("lam", self.lam)
         if self.behaviour not in BEHAVIOURS:
             raise ValueError(f"behaviour must be one of {list(BEHAVIOURS)}, got "
                              f"{self.behaviour!r}")

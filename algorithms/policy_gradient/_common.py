@@ -35,35 +35,22 @@ import jax.numpy as jnp
 import numpy as np
 
 from algorithms._validation import check_budget as _check_budget
+from algorithms._validation import check_positive as check_positive
 from mdptheory._validation import check_memory, dense_bytes
 from mdptheory._validation import check_seed as check_seed
 from mdptheory.regret import ConvergenceTrace, trace_metadata
 from mdptheory.seeding import as_seed_sequence
+from mdptheory.tabular import NOISE_CODES as NOISE_CODES
 from mdptheory.tabular import FiniteMDP, RewardNoise
 
 # float64 everywhere: set before any JAX array is created by this package.
 jax.config.update("jax_enable_x64", True)
 
-NOISE_CODES = {"deterministic": 0, "bernoulli": 1, "gaussian": 2}
 
 
 # ---------------------------------------------------------------------------------------------
 # input checks
 # ---------------------------------------------------------------------------------------------
-
-def check_positive(name: str, value: Any, *, allow_none: bool = False,
-                   allow_zero: bool = False) -> float | None:
-    """Return ``value`` as a float, raising ``ValueError`` (naming it) unless finite and > 0."""
-    if value is None and allow_none:
-        return None
-    bound = "non-negative" if allow_zero else "positive"
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
-        raise ValueError(f"{name} must be a finite {bound} number, got {value!r}")
-    value = float(value)
-    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
-        raise ValueError(f"{name} must be a finite {bound} number, got {value!r}")
-    return value
-
 
 def check_budget(budget: Any) -> int:
     """Return ``budget`` (number of iterations) as an int, raising ``ValueError`` unless >= 1."""

@@ -7,13 +7,13 @@ assume (finite mean rewards in [0, 1], an episodic model, a positive number of e
 
 from __future__ import annotations
 
-import math
 import time
 
 import numpy as np
 from numba import njit, objmode
 
 from algorithms._validation import check_budget as _check_budget
+from algorithms._validation import check_positive as check_positive
 from algorithms._validation import check_unit_rewards
 from mdptheory.tabular import EpisodicMDP
 
@@ -52,14 +52,6 @@ def check_open_unit(value: float, name: str) -> float:
     value = float(value)
     if not (0.0 < value < 1.0):
         raise ValueError(f"{name} must lie in (0, 1), got {value!r}")
-    return value
-
-
-def check_positive(value: float, name: str) -> float:
-    """``value`` as a finite float > 0."""
-    value = float(value)
-    if not (math.isfinite(value) and value > 0.0):
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
     return value
 
 

@@ -151,10 +151,10 @@ def ucbvi_burn_in(S: int, A: int, H: int, K: int, delta: float = 0.05,
     if bonus not in ("hoeffding", "bernstein"):
         raise ValueError(f"bonus must be 'hoeffding' or 'bernstein', got {bonus!r}")
     K = check_budget(K)
-    s = check_positive(bonus_scale, "bonus_scale")
+    s = check_positive("bonus_scale", bonus_scale)
     delta = check_open_unit(delta, "delta")
     L = ucbvi_log_factor(S, A, H, K, delta)
-    level = float(H) if level is None else check_positive(level, "level")
+    level = float(H) if level is None else check_positive("level", level)
     r = H / level                            # the bonus over the level is r * (bonus / H)
     name = "H" if level == H else f"{level:.4g}"
     if bonus == "hoeffding":
@@ -205,8 +205,8 @@ def qlearning_bernstein_branch_visits(S: int, A: int, H: int, K: int, p: float =
     """
     K = check_budget(K)
     p = check_open_unit(p, "p")
-    c1 = check_positive(c1, "c1")
-    c2 = check_positive(c2, "c2")
+    c1 = check_positive("c1", c1)
+    c2 = check_positive("c2", c2)
     if not (0.0 <= variance <= H * H / 4.0 + 1e-12):
         raise ValueError(f"variance must lie in [0, H^2/4] = [0, {H * H / 4.0:g}], got "
                          f"{variance!r}")
@@ -247,10 +247,10 @@ def qlearning_burn_in(S: int, A: int, H: int, K: int, p: float = 0.05,
     K = check_budget(K)
     p = check_open_unit(p, "p")
     iota = qlearning_iota(S, A, H, K, p)
-    level = float(H) if level is None else check_positive(level, "level")
+    level = float(H) if level is None else check_positive("level", level)
     name = "H" if level == H else f"{level:.4g}"
     if bonus == "hoeffding":
-        c = check_positive(c, "c")
+        c = check_positive("c", c)
 
         def bound(t: int) -> float:          # (bonus term) / level
             return 2.0 * c * math.sqrt(H ** 3 * iota / t) / level
@@ -258,8 +258,8 @@ def qlearning_burn_in(S: int, A: int, H: int, K: int, p: float = 0.05,
         formula = (f"UCB-H: sum_i alpha_t^i b_i <= 2 * {c:g} sqrt(H^3 iota / t) < {name}, "
                    f"iota = {iota:.4g}")
     else:
-        c1 = check_positive(c1, "c1")
-        c2 = check_positive(c2, "c2")
+        c1 = check_positive("c1", c1)
+        c2 = check_positive("c2", c2)
         W = H * H / 4.0
 
         def bound(t: int) -> float:

@@ -310,9 +310,9 @@ class QLearningUCB:
     def __post_init__(self) -> None:
         check_choice(self.bonus, "bonus", BONUSES)
         check_open_unit(self.p, "p")
-        check_positive(self.c, "c")
-        check_positive(self.c1, "c1")
-        check_positive(self.c2, "c2")
+        check_positive("c", self.c)
+        check_positive("c1", self.c1)
+        check_positive("c2", self.c2)
 
     @property
     def constants(self) -> str:

@@ -317,7 +317,7 @@ class UCBVI:
         check_choice(self.bonus, "bonus", BONUSES)
         check_choice(self.transitions, "transitions", TRANSITIONS)
         check_open_unit(self.delta, "delta")
-        check_positive(self.bonus_scale, "bonus_scale")
+        check_positive("bonus_scale", self.bonus_scale)
 
     @property
     def variant(self) -> str:
