@@ -198,7 +198,7 @@ def _compiled_runs(learner_name: str, mdp, K: int):
                                int(learner.refactor_every), False, module.chunk_length(K),
                                as_generator(0), exact)
     else:
-        from algorithms.tabular._common import check_episodic_model, chunk_length
+        from algorithms._episodic import check_episodic_model, chunk_length
 
         P4, R3, initial, noise_code, sigma = check_episodic_model(mdp, learner_name)
         if learner_name.startswith("UCBVI"):

@@ -98,8 +98,7 @@ from typing import Literal
 import numpy as np
 from numba import njit
 
-from algorithms._validation import check_positive, check_unit_rewards
-from algorithms.tabular._common import (
+from algorithms._episodic import (
     check_budget,
     check_choice,
     check_open_unit,
@@ -108,6 +107,7 @@ from algorithms.tabular._common import (
     optimism_gap,
     spread_chunk_time,
 )
+from algorithms._validation import check_positive, check_unit_rewards
 from mdptheory._kernels import (
     backward_induction_kernel,
     evaluate_deterministic_reachable,

@@ -30,7 +30,7 @@ import math
 
 import numpy as np
 
-from algorithms.tabular._common import check_open_unit
+from algorithms._episodic import check_open_unit
 from mdptheory.risk import check_alpha
 
 

@@ -67,7 +67,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from algorithms.tabular._common import (
+from algorithms._episodic import (
     check_budget,
     check_episodic_model,
     check_open_unit,

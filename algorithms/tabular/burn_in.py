@@ -39,7 +39,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from algorithms.tabular._common import check_budget, check_open_unit, check_positive
+from algorithms._episodic import check_budget, check_open_unit, check_positive
 from algorithms.tabular.q_learning_ucb import (
     DEFAULT_C,
     DEFAULT_C1,

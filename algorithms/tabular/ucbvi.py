@@ -64,7 +64,7 @@ from typing import Literal
 import numpy as np
 from numba import njit
 
-from algorithms.tabular._common import (
+from algorithms._episodic import (
     check_budget,
     check_choice,
     check_episodic_model,

@@ -1,4 +1,7 @@
-"""Helpers shared by the tabular learners: input checks, the episode clock, trace assembly.
+"""Helpers shared by the episodic learners (tabular, linear, risk): input checks, the episode
+clock, trace assembly.
+
+One module all three settings may import, so that none imports another's private module.
 
 The learners' compiled runs take plain float64 arrays; this module turns an
 :class:`~mdptheory.tabular.EpisodicMDP` into them, after checking what the papers' bounds
