@@ -382,6 +382,39 @@ def ratio_band_test(measured, predicted, lo: float, hi: float, grid=None,
     return Verdict.passed(span)
 
 
+def clopper_pearson_lower(failures: int, n: int, level: float = 0.95) -> float:
+    """Lower end of the two-sided Clopper-Pearson interval of a failure frequency.
+
+    Examples
+    --------
+    >>> clopper_pearson_lower(0, 60)
+    0.0
+    >>> round(clopper_pearson_lower(10, 60), 4)
+    0.0829
+    """
+    if failures == 0:
+        return 0.0
+    return float(stats.beta.ppf((1 - level) / 2, failures, n - failures + 1))
+
+
+def frequency_test(failures: int, n: int, allowed: float, text: str) -> Verdict:
+    """An event that may fail in at most a fraction ``allowed`` of ``n`` runs (e.g. optimism
+    with probability ``1 - delta``): **pass** if the observed failure frequency is at most
+    ``allowed``, **fail** if the 95% Clopper-Pearson lower end exceeds it, **inconclusive**
+    otherwise; ``text`` is the reason.
+
+    Examples
+    --------
+    >>> frequency_test(2, 60, 0.05, "optimism").status, frequency_test(30, 60, 0.05, "x").status
+    ('pass', 'fail')
+    """
+    if failures / n <= allowed:
+        return Verdict.passed(text)
+    if clopper_pearson_lower(failures, n) > allowed:
+        return Verdict.failed(text)
+    return Verdict.inconclusive(text)
+
+
 def _rate_function(rate: str | Callable[[np.ndarray], np.ndarray]):
     if callable(rate):
         return rate
@@ -681,6 +714,22 @@ def fit_lines(fit: SlopeFit, reference_slope: float | None = None, label: str = 
     return tuple(lines)
 
 
-__all__ = ["RATES", "RATE_SLOPES", "LocalSlopes", "RateCheck", "SlopeFit", "fit_lines",
-           "fit_local_slopes", "fit_loglog_slope", "geometric_grid", "local_slope_test",
-           "rate_shape_test", "rate_test", "ratio_band_test", "ratio_to_rate", "slope_test"]
+__all__ = [
+    "RATES",
+    "RATE_SLOPES",
+    "LocalSlopes",
+    "RateCheck",
+    "SlopeFit",
+    "clopper_pearson_lower",
+    "fit_lines",
+    "fit_local_slopes",
+    "fit_loglog_slope",
+    "frequency_test",
+    "geometric_grid",
+    "local_slope_test",
+    "rate_shape_test",
+    "rate_test",
+    "ratio_band_test",
+    "ratio_to_rate",
+    "slope_test",
+]

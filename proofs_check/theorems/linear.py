@@ -76,6 +76,7 @@ from proofs_check.harness import (
 from proofs_check.rates import (
     fit_lines,
     fit_loglog_slope,
+    frequency_test,
     geometric_grid,
     rate_shape_test,
     ratio_band_test,
@@ -816,14 +817,8 @@ def _optimism_budget(d: int, H: int) -> int:
 
 
 def _optimism_verdict(failures: int, n: int, what: str) -> Verdict:
-    frequency = failures / n
-    lower = 0.0 if failures == 0 else float(stats.beta.ppf(0.025, failures, n - failures + 1))
-    text = f"{what}: optimism failed in {failures} of {n} runs ({frequency:.3f}; allowed p = {P})"
-    if frequency <= P:
-        return Verdict.passed(text)
-    if lower > P:
-        return Verdict.failed(text)
-    return Verdict.inconclusive(text)
+    return frequency_test(failures, n, P, f"{what}: optimism failed in {failures} of {n} runs "
+                                          f"({failures / n:.3f}; allowed p = {P})")
 
 
 @theorem(id="jin2020-lsvi-ucb-optimism",

@@ -72,7 +72,7 @@ from algorithms.offline import (
 )
 from instances.linear import lure_linear_mdp, simplex_feature_linear_mdp, tabular_as_linear
 from instances.tabular import garnet
-from mdptheory.evaluation import q_values
+from mdptheory.evaluation import max_episode_regret, q_values
 from mdptheory.linear import LinearMDP
 from mdptheory.planning import backward_induction
 from mdptheory.seeding import as_generator, spawn_seeds
@@ -86,7 +86,7 @@ from proofs_check.harness import (
     check_scale,
     theorem,
 )
-from proofs_check.rates import fit_lines, geometric_grid, rate_shape_test
+from proofs_check.rates import fit_lines, frequency_test, geometric_grid, rate_shape_test
 
 JYW = "Jin, Yang, Wang (ICML 2021), arXiv:2012.15085"
 SOURCE = ("theory.md 4.1: abstract [V]; Algorithm 2, Theorem 4.2, Corollary 4.5 [M] (as recalled); "
@@ -122,10 +122,6 @@ def _family_member(seed) -> LinearMDP:
     return simplex_feature_linear_mdp(seed=seed, **FAMILY)
 
 
-def _clopper_lower(failures: int, n: int) -> float:
-    return 0.0 if failures == 0 else float(stats.beta.ppf(0.025, failures, n - failures + 1))
-
-
 class SignFlippedPEVI(PEVI):
     """PEVI with the penalty's sign flipped: ``Q = min{phi^T w + Gamma, H - h + 1}^+`` (a bonus).
 
@@ -153,16 +149,7 @@ def flipped_good_event(result, model: LinearMDP) -> bool:
 
 def suboptimality_range(model: LinearMDP) -> float:
     """``V*_1(rho) - min_pi V^pi_1(rho)``: the largest sub-optimality of any policy."""
-    mdp = model.tabular()
-    P4 = np.asarray(mdp.dense_P())
-    R3 = np.asarray(mdp.R)
-    v_max = np.zeros(mdp.S)
-    v_min = np.zeros(mdp.S)
-    for h in range(mdp.H - 1, -1, -1):
-        v_max = (R3[h] + P4[h] @ v_max).max(axis=1)
-        v_min = (R3[h] + P4[h] @ v_min).min(axis=1)
-    rho = np.asarray(mdp.initial)
-    return float(rho @ v_max - rho @ v_min)
+    return max_episode_regret(model.tabular())
 
 
 def _judged(model: LinearMDP, n_max: int, c: float) -> tuple[bool, int]:
@@ -171,11 +158,7 @@ def _judged(model: LinearMDP, n_max: int, c: float) -> tuple[bool, int]:
 
 
 def _frequency_verdict(failures: int, n: int, text: str) -> Verdict:
-    if failures / n <= XI:
-        return Verdict.passed(text)
-    if _clopper_lower(failures, n) > XI:
-        return Verdict.failed(text)
-    return Verdict.inconclusive(text)
+    return frequency_test(failures, n, XI, text)
 
 
 def _t_interval(x: np.ndarray) -> tuple[float, float, float]:

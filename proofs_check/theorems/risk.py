@@ -36,7 +36,6 @@ import itertools
 from functools import lru_cache
 
 import numpy as np
-from scipy import stats
 
 from algorithms.risk import ICVaRRM, burn_in, icvar_rm_regret_bound
 from instances.risk import du2023_hard_instance, lucky_start_instance
@@ -68,9 +67,11 @@ from proofs_check.harness import (
     vacuous_bound,
 )
 from proofs_check.rates import (
+    clopper_pearson_lower,
     fit_lines,
     fit_local_slopes,
     fit_loglog_slope,
+    frequency_test,
     geometric_grid,
     rate_shape_test,
 )
@@ -1051,20 +1052,14 @@ def replay_icvar_rm(mdp: EpisodicMDP, alpha: float, delta: float, K: int, seed: 
 
 
 def _optimism_criterion(held: np.ndarray, delta: float, label: str) -> Verdict:
-    """Optimism fails in at most a fraction delta of runs: pass if the observed frequency is
-    <= delta, fail if the lower end of its 95% Clopper-Pearson interval exceeds delta,
-    inconclusive otherwise."""
+    """Optimism fails in at most a fraction delta of runs
+    (:func:`proofs_check.rates.frequency_test`)."""
     n = held.size
     failures = int((~held).sum())
-    frequency = failures / n
-    lower = 0.0 if failures == 0 else float(stats.beta.ppf(0.025, failures, n - failures + 1))
-    text = (f"{label}: optimism failed in {failures} of {n} runs ({frequency:.3f}; allowed "
-            f"delta = {delta}; 95% lower end {lower:.3f})")
-    if frequency <= delta:
-        return Verdict.passed(text)
-    if lower > delta:
-        return Verdict.failed(text)
-    return Verdict.inconclusive(text)
+    lower = clopper_pearson_lower(failures, n)
+    return frequency_test(failures, n, delta, (
+        f"{label}: optimism failed in {failures} of {n} runs ({failures / n:.3f}; allowed "
+        f"delta = {delta}; 95% lower end {lower:.3f})"))
 
 
 @theorem(id="du2023-icvar-rm-optimism",

@@ -75,7 +75,7 @@ from proofs_check.harness import (
     theorem,
     vacuous_bound,
 )
-from proofs_check.rates import fit_lines, geometric_grid, rate_shape_test
+from proofs_check.rates import fit_lines, frequency_test, geometric_grid, rate_shape_test
 
 AZAR = "Azar, Osband, Munos (ICML 2017), arXiv:1703.05449"
 JIN = "Jin, Allen-Zhu, Bubeck, Jordan (NeurIPS 2018), arXiv:1807.03765"
@@ -610,19 +610,11 @@ _OPTIMISM_PLAN = {"quick": (60, 1000), "full": (400, 5000)}
 
 
 def _optimism_criterion(held: np.ndarray, delta: float, what: str) -> Verdict:
-    """The optimism check's criterion: the failure frequency is at most delta (pass), its
-    Clopper-Pearson 95% lower end is above delta (fail), else inconclusive."""
+    """The optimism check's criterion (:func:`proofs_check.rates.frequency_test`)."""
     n = held.shape[0]
     failures = int((~held).sum())
-    frequency = failures / n
-    lower = 0.0 if failures == 0 else float(stats.beta.ppf(0.025, failures, n - failures + 1))
-    text = (f"{what}: optimism failed in {failures} of {n} runs ({frequency:.3f}; allowed "
-            f"delta = {delta})")
-    if frequency <= delta:
-        return Verdict.passed(text)
-    if lower > delta:
-        return Verdict.failed(text)
-    return Verdict.inconclusive(text)
+    return frequency_test(failures, n, delta, f"{what}: optimism failed in {failures} of {n} "
+                                              f"runs ({failures / n:.3f}; allowed delta = {delta})")
 
 
 @theorem(id="azar2017-ucbvi-optimism",
