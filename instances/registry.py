@@ -128,6 +128,13 @@ _SPECS: tuple[_Spec, ...] = (
           "instances.bandits", "pg_feature_bandit"),
     _Spec("random_feature_bandit", "random finite-arm feature bandit (policy-gradient studies)",
           "instances.bandits", "random_feature_bandit"),
+    _Spec("tsitsiklis_van_roy",
+          "two states, one feature realising Q* = 0, not Bellman complete: FQI diverges",
+          "instances.feature_failures", "tsitsiklis_van_roy"),
+    _Spec("layered_chain", "layered reward process of width W; mixing 0 gives disjoint lanes",
+          "instances.layered_chains", "layered_chain"),
+    _Spec("merging_chains", "two lanes merging after k of H stages: trajectory crossing time k",
+          "instances.layered_chains", "merging_chains"),
 )
 _BY_NAME = {spec.name: spec for spec in _SPECS}
 

@@ -30,6 +30,7 @@ LINEAR = ["tabular_as_linear", "simplex_feature_linear_mdp", "misspecified_linea
           "zhou_gu_szepesvari_hard_instance", "random_low_rank_mdp", "lure_linear_mdp"]
 BANDITS = ["bernoulli_bandit", "gaussian_bandit", "one_good_arm_bandit",
            "hypercube_linear_bandit", "pg_feature_bandit", "random_feature_bandit"]
+DIAGNOSTIC_FEATURES = ["tsitsiklis_van_roy", "layered_chain", "merging_chains"]
 
 
 def signature_defaults(function) -> dict:
@@ -43,7 +44,8 @@ def same_model(a, b) -> bool:
 
 
 def test_every_family_is_registered_and_listed():
-    assert set(names()) == set(CATALOGUE) | set(LINEAR) | set(BANDITS)
+    assert set(names()) == (set(CATALOGUE) | set(LINEAR) | set(BANDITS)
+                            | set(DIAGNOSTIC_FEATURES))
     listed = available()
     assert [entry.name for entry in listed] == names()
     assert all(entry.description and "\n" not in entry.description for entry in listed)

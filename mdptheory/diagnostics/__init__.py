@@ -12,3 +12,6 @@ from mdptheory.diagnostics.registry import (
 )
 
 __all__ = ["Diagnosis", "diagnose", "diagnostic", "registered_diagnostics"]
+
+# Modules that register a diagnosis on import.
+from mdptheory.diagnostics import inherent_bellman_error, spectral, td_vs_mc  # noqa: F401
