@@ -84,6 +84,16 @@ def _tabular(model, where: str):
     )
 
 
+def _episodic(model, where: str, result: str) -> EpisodicMDP:
+    mdp = _tabular(model, where)
+    if not isinstance(mdp, EpisodicMDP):
+        raise ParameterTypeError(
+            f"{where} needs an episodic model ({result} is finite-horizon), got "
+            f"{type(mdp).__name__}"
+        )
+    return mdp
+
+
 def _kernels(mdp) -> np.ndarray:
     """Distinct stage kernels as (m, S A, S): one for a discounted or stationary model."""
     S, A = mdp.S, mdp.A
@@ -181,12 +191,7 @@ def spectral_low_rank_mdp(model, d: int | None = None) -> LowRankMDP:
     >>> lr.d, float(abs(lr.P - 1 / 3).max()) < 1e-12
     (1, True)
     """
-    mdp = _tabular(model, "spectral_low_rank_mdp")
-    if not isinstance(mdp, EpisodicMDP):
-        raise ParameterTypeError(
-            "spectral_low_rank_mdp needs an episodic model (LowRankMDP is "
-            f"finite-horizon), got {type(mdp).__name__}"
-        )
+    mdp = _episodic(model, "spectral_low_rank_mdp", "LowRankMDP")
     return LowRankMDP.from_tabular(mdp, rank=d)
 
 
@@ -239,12 +244,7 @@ def spectral_linear_mdp(model, d: int | None = None) -> LinearMDP:
     >>> lin.d, bool(np.abs(lin.P - P).max() < 1e-12)
     (2, True)
     """
-    mdp = _tabular(model, "spectral_linear_mdp")
-    if not isinstance(mdp, EpisodicMDP):
-        raise ParameterTypeError(
-            "spectral_linear_mdp needs an episodic model (LinearMDP is "
-            f"finite-horizon), got {type(mdp).__name__}"
-        )
+    mdp = _episodic(model, "spectral_linear_mdp", "LinearMDP")
     kernels = _kernels(mdp)
     M = _stacked(mdp, kernels)
     U, sigma, Vt = np.linalg.svd(M, full_matrices=False)

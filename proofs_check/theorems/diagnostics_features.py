@@ -71,6 +71,7 @@ from proofs_check.rates import (
     ratio_band_test,
     slope_test,
 )
+from proofs_check.theorems.linear import BURN_IN_FRACTION, C_GRID, P
 
 ZANETTE = "Zanette, Lazaric, Kochenderfer, Brunskill (ICML 2020)"
 TVR = "Tsitsiklis & Van Roy, Machine Learning 22 (1996)"
@@ -442,19 +443,16 @@ _LSVI_PLAN = {
     "quick": (2000, 6, (10, 1000, 100_000)),
     "full": (10_000, 16, (10, 100, 1000, 10_000, 100_000)),
 }
-C_GRID = (1.0, 0.3, 0.1, 0.03, 0.01)
-"""The pre-registered bonus constants of the LSVI-UCB checks (proofs_check.theorems.linear)."""
-BURN_IN_FRACTION = 0.1
 _LSVI_BAND = 0.1
 
 
 def _judged_c(d: int, H: int, K: int) -> tuple[float, int]:
     """The largest c of the grid whose burn-in (bonus formula alone) ends before K / 10."""
     for c in C_GRID:
-        b = burn_in(d, H, K, 0.05, c, until="regret")
+        b = burn_in(d, H, K, P, c, until="regret")
         if b <= BURN_IN_FRACTION * K:
             return c, b
-    return C_GRID[-1], burn_in(d, H, K, 0.05, C_GRID[-1], until="regret")
+    return C_GRID[-1], burn_in(d, H, K, P, C_GRID[-1], until="regret")
 
 
 def _final_regret(learner: LSVIUCB, nominal, env, K: int, n_seeds: int, seed: int) -> np.ndarray:
