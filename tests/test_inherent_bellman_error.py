@@ -163,3 +163,17 @@ def test_catalogue_entry_and_diagnosis():
     np.testing.assert_array_equal(inst.phi @ inst.realising_weights, np.zeros((2, 1)))
     found = {d.name: d for d in diagnose(inst)}
     assert found["inherent Bellman error"].values["inherent Bellman error"] == pytest.approx(0.6)
+
+
+def test_d10_evaluation_operator_equals_the_vertex_oracle():
+    rng = np.random.default_rng(0)
+    S, A, d = 12, 3, 10
+    mdp = FiniteMDP(rng.dirichlet(np.ones(S), size=(S, A)), rng.random((S, A)), gamma=0.9)
+    phi = rng.normal(size=(S, A, d)) / np.sqrt(d)
+    pi = rng.integers(A, size=S)
+    result = inherent_bellman_error(mdp, phi, radius=2.0, policy=pi)
+    Phi = phi.reshape(-1, d)
+    vertices = np.concatenate([2.0 * np.eye(d), -2.0 * np.eye(d)])
+    oracle = max(chebyshev_distance(Phi, evaluation_image(mdp, phi, pi, v)) for v in vertices)
+    assert result.exact and result.value == pytest.approx(oracle, abs=1e-7)
+    assert result.n_lps <= 2 * d + 1

@@ -354,7 +354,8 @@ def estimate_spectral_features(model, d: int, n_samples: int, seed: SeedLike) ->
         f"S={mdp.S}, A={mdp.A}",
     )
     rng = as_generator(seed)
-    counts = rng.multinomial(n_samples, kernels)
+    # rows sum to 1 within the model's tolerance; numpy's sampler refuses sums above 1 + 1e-12
+    counts = rng.multinomial(n_samples, kernels / kernels.sum(axis=-1, keepdims=True))
     empirical = counts / float(n_samples)
     estimate, _ = _scaled(_constant_span(_stacked(mdp, empirical), d))
     exact, _ = _scaled(_constant_span(M, d))
