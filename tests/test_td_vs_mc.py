@@ -32,6 +32,16 @@ def test_uniform_layers_closed_form():
     np.testing.assert_allclose(out.pooling[-1], 1.0)  # last stage: nothing to pool
 
 
+@pytest.mark.parametrize(("W", "H"), [(2, 3), (4, 5), (5, 8)])
+def test_layered_example_with_a_terminal_reward_pools_one_in_w(W, H):
+    # theory-wave2.md 6.3 [S]: width W, uniform sampling, C = 1/W. With a reward only in the
+    # last layer, the only TD-error variance is at layer H - 2, reached from W states alike.
+    R = np.zeros((H, W, 1))
+    R[-1, :, 0] = np.arange(W, dtype=float)
+    mdp = EpisodicMDP(np.full((W, 1, W), 1 / W), R, H)
+    np.testing.assert_allclose(td_vs_mc(mdp).pooling[0], 1 / W, rtol=1e-12)
+
+
 @pytest.mark.parametrize(("k", "H"), [(1, 5), (2, 8), (3, 3), (4, 16)])
 def test_merging_chains_closed_form(k, H):
     mdp = merging_chains(k=k, H=H, sigma=2.0)
