@@ -118,6 +118,28 @@ def _read_kernel(P, n_states_hint: int | None, n_actions_hint: int | None, tol: 
     return dense, None
 
 
+def _store_model(model, R: np.ndarray, initial, noise, tol: float, name: str | None,
+                 dense: np.ndarray | None, sparse: sp.csr_array | None) -> None:
+    """Check the start distribution and the noise against ``R``, then set on ``model`` what
+    both kinds of MDP hold: sizes, tolerance, name, read-only rewards, start and kernel."""
+    n_states, n_actions = R.shape[-2:]
+    if initial is None:
+        rho = np.full(n_states, 1.0 / n_states)
+    else:
+        rho = check_probability_vector(initial, "initial", n_states, tol)
+    model.noise = RewardNoise.parse(noise)
+    model.noise.check_means(R)
+    model.S = n_states
+    model.A = n_actions
+    model.tol = tol
+    model.name = name
+    model.R = _read_only(R)
+    model._reward_scale = float(np.max(np.abs(R)))
+    model.initial = _read_only(rho)
+    model._P = None if dense is None else _read_only(dense)
+    model._P_sparse = sparse
+
+
 class FiniteMDP:
     """A discounted MDP with finite state and action sets.
 
@@ -169,22 +191,8 @@ class FiniteMDP:
         if dense is not None:
             check_shape(dense, "P", (n_states, n_actions, n_states))
             check_distributions(dense, "P", tol)
-        if initial is None:
-            rho = np.full(n_states, 1.0 / n_states)
-        else:
-            rho = check_probability_vector(initial, "initial", n_states, tol)
-        self.noise = RewardNoise.parse(noise)
-        self.noise.check_means(R_array)
-        self.S = n_states
-        self.A = n_actions
         self.gamma = gamma
-        self.tol = tol
-        self.name = name
-        self.R = _read_only(R_array)
-        self._reward_scale = float(np.max(np.abs(R_array)))
-        self.initial = _read_only(rho)
-        self._P = None if dense is None else _read_only(dense)
-        self._P_sparse = sparse
+        _store_model(self, R_array, initial, noise, tol, name, dense, sparse)
 
     @property
     def is_sparse(self) -> bool:
@@ -195,12 +203,16 @@ class FiniteMDP:
     def P(self) -> np.ndarray:
         """The dense kernel, shape (S, A, S). Raises for a sparse model (see :meth:`dense_P`)."""
         if self._P is None:
-            raise ValueError("this MDP stores a sparse kernel; use P_matrix or dense_P()")
+            raise ValueError("this MDP stores a sparse kernel; use P_matrix() or dense_P()")
         return self._P
 
-    @property
     def P_matrix(self) -> np.ndarray | sp.csr_array:
-        """The kernel as an (S*A, S) matrix (a view of the dense array, or the CSR array)."""
+        """The kernel as an (S*A, S) matrix (a view of the dense array, or the CSR array).
+
+        A method, like :meth:`EpisodicMDP.P_matrix`, which takes the stage ``h``: the two
+        models ask for their kernel matrix the same way, the episodic one naming a stage
+        (as with :meth:`expect`).
+        """
         if self._P_sparse is not None:
             return self._P_sparse
         return self._P.reshape(self.S * self.A, self.S)
@@ -214,7 +226,7 @@ class FiniteMDP:
     def expect(self, V: np.ndarray) -> np.ndarray:
         """``(P V)[s, a] = sum_s' P(s'|s, a) V[s']``; V of shape (S,) or (S, k)."""
         V = np.asarray(V, dtype=np.float64)
-        out = self.P_matrix @ V
+        out = self.P_matrix() @ V
         return np.asarray(out).reshape((self.S, self.A, *V.shape[1:]))
 
     def __repr__(self) -> str:
@@ -281,22 +293,8 @@ class EpisodicMDP:
                 check_distributions(dense, "P", tol)
         if R_array.ndim == 2:
             R_array = np.ascontiguousarray(np.broadcast_to(R_array, (H, n_states, n_actions)))
-        if initial is None:
-            rho = np.full(n_states, 1.0 / n_states)
-        else:
-            rho = check_probability_vector(initial, "initial", n_states, tol)
-        self.noise = RewardNoise.parse(noise)
-        self.noise.check_means(R_array)
-        self.S = n_states
-        self.A = n_actions
         self.H = H
-        self.tol = tol
-        self.name = name
-        self.R = _read_only(R_array)
-        self._reward_scale = float(np.max(np.abs(R_array)))
-        self.initial = _read_only(rho)
-        self._P = None if dense is None else _read_only(dense)
-        self._P_sparse = sparse
+        _store_model(self, R_array, initial, noise, tol, name, dense, sparse)
 
     @property
     def is_sparse(self) -> bool:
@@ -315,7 +313,11 @@ class EpisodicMDP:
         return self._P
 
     def P_matrix(self, h: int) -> np.ndarray | sp.csr_array:
-        """Stage-``h`` kernel as an (S*A, S) matrix (a view, or the shared CSR array)."""
+        """Stage-``h`` kernel as an (S*A, S) matrix (a view, or the shared CSR array).
+
+        A method with the stage as its argument; :meth:`FiniteMDP.P_matrix` is the same method
+        without one.
+        """
         self._check_stage(h)
         if self._P_sparse is not None:
             return self._P_sparse

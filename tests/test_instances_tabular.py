@@ -119,7 +119,7 @@ def test_garnet_successor_sets_are_uniform():
 
 def test_large_sparse_garnet_stays_sparse():
     mdp = garnet(S=20_000, A=2, branching=2, seed=0, sparse=True)
-    assert mdp.P_matrix.nnz == 20_000 * 2 * 2
+    assert mdp.P_matrix().nnz == 20_000 * 2 * 2
 
 
 def test_garnet_seeds_differ_and_generators_work():
