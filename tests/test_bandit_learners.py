@@ -108,24 +108,24 @@ def test_oful_pseudo_regret_is_gap_of_pulled_arm():
 
 # --- replays against independent references ------------------------------------------------
 
-def replay_counts(arms, rewards, K):
-    """Pull counts and reward sums before each round, from the recorded sequence."""
-    onehot = np.zeros((arms.size, K))
+def replay(learner, T: int, seed: int):
+    """A run of ``T`` rounds on :func:`bernoulli`: the pulled arms, and the pull counts and
+    reward sums of every arm before each round, rebuilt from the recorded sequence."""
+    trace = learner.run(bernoulli(), T, seed=seed, record_policies=True)
+    arms, rewards = trace.extras["arms"], trace.extras["rewards"]
+    onehot = np.zeros((arms.size, MEANS.size))
     onehot[np.arange(arms.size), arms] = 1.0
     counts = np.cumsum(onehot, axis=0) - onehot
     sums = np.cumsum(onehot * rewards[:, None], axis=0) - onehot * rewards[:, None]
-    return counts, sums
+    return arms, counts, sums
 
 
 @pytest.mark.parametrize("c", [2.0, 0.5])
 def test_ucb1_replay_picks_the_papers_index_maximiser(c):
-    bandit = bernoulli()
     T = 2000
-    trace = UCB1(c=c).run(bandit, T, seed=3, record_policies=True)
-    arms, rewards = trace.extras["arms"], trace.extras["rewards"]
+    arms, counts, sums = replay(UCB1(c=c), T, seed=3)
     K = MEANS.size
     np.testing.assert_array_equal(arms[:K], np.arange(K))
-    counts, sums = replay_counts(arms, rewards, K)
     t = np.arange(T)[K:, None]
     index = sums[K:] / counts[K:] + np.sqrt(c * np.log(t) / counts[K:])
     chosen = index[np.arange(T - K), arms[K:]]
@@ -152,12 +152,9 @@ def reference_kl_index(p: float, n: float, threshold: float) -> float:
 
 @pytest.mark.parametrize("c", [0.0, 3.0])
 def test_kl_ucb_replay_picks_the_papers_index_maximiser(c):
-    bandit = bernoulli()
     T = 600
-    trace = KLUCB(c=c).run(bandit, T, seed=4, record_policies=True)
-    arms, rewards = trace.extras["arms"], trace.extras["rewards"]
+    arms, counts, sums = replay(KLUCB(c=c), T, seed=4)
     K = MEANS.size
-    counts, sums = replay_counts(arms, rewards, K)
     for t in range(K, T):
         threshold = math.log(t) + (c * math.log(math.log(t)) if t >= 3 else 0.0)
         index = [reference_kl_index(sums[t, j] / counts[t, j], counts[t, j], threshold)

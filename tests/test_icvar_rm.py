@@ -176,6 +176,24 @@ class TestRun:
             learner.run(random_mdp(0, sparse=True), 0, 0)
 
 
+def assert_burn_in_is_the_first_count_below(S, A, H, K, delta, alpha, scale, level=None):
+    """``bonus_below_h_visits`` is the first count n at which the bonus
+    ``scale H / alpha sqrt(L / n)`` is below ``level`` (H when not given, the default), and
+    ``burn_in`` is S A times that count."""
+    given_level = {} if level is None else {"level": level}
+    threshold = H if level is None else level
+    n_star = bonus_below_h_visits(H, K, S, A, alpha, delta, scale, **given_level)
+    L = icvar_rm_log_factor(S, A, H, K, delta)
+
+    def bonus(n):
+        return scale * H / alpha * math.sqrt(L / n)
+
+    assert bonus(n_star) < threshold
+    if n_star > 1:
+        assert bonus(n_star - 1) >= threshold
+    assert burn_in(S, A, H, K, alpha, delta, scale, **given_level) == S * A * n_star
+
+
 class TestBurnIn:
     def test_documented_values(self):
         # L = log(1e5 * 5 * 5 * 2 / 0.01) = 20.03, n* = floor(L / 0.09) + 1 = 223.
@@ -185,31 +203,12 @@ class TestBurnIn:
 
     @pytest.mark.parametrize("alpha, scale", [(0.3, 1.0), (0.05, 0.3), (1.0, 0.01), (0.7, 2.0)])
     def test_bonus_drops_below_h_exactly_at_n_star(self, alpha, scale):
-        S, A, H, K, delta = 4, 3, 6, 5000, 0.05
-        n_star = bonus_below_h_visits(H, K, S, A, alpha, delta, scale)
-        L = icvar_rm_log_factor(S, A, H, K, delta)
-
-        def bonus(n):
-            return scale * H / alpha * math.sqrt(L / n)
-
-        assert bonus(n_star) < H
-        if n_star > 1:
-            assert bonus(n_star - 1) >= H
-        assert burn_in(S, A, H, K, alpha, delta, scale) == S * A * n_star
+        assert_burn_in_is_the_first_count_below(4, 3, 6, 5000, 0.05, alpha, scale)
 
     @pytest.mark.parametrize("level", [5.0, 1.0, 0.165, 0.01])
     def test_bonus_drops_below_the_level_exactly_at_n_star(self, level):
         S, A, H, K, delta, alpha, scale = 5, 2, 5, 100_000, 0.05, 0.3, 0.03
-        n_star = bonus_below_h_visits(H, K, S, A, alpha, delta, scale, level=level)
-        L = icvar_rm_log_factor(S, A, H, K, delta)
-
-        def bonus(n):
-            return scale * H / alpha * math.sqrt(L / n)
-
-        assert bonus(n_star) < level
-        if n_star > 1:
-            assert bonus(n_star - 1) >= level
-        assert burn_in(S, A, H, K, alpha, delta, scale, level=level) == S * A * n_star
+        assert_burn_in_is_the_first_count_below(S, A, H, K, delta, alpha, scale, level)
         # level = H is the clip rule; a lower level never shortens the burn-in.
         if level == H:
             assert burn_in(S, A, H, K, alpha, delta, scale, level=level) == burn_in(
