@@ -118,29 +118,37 @@ def _read_kernel(P, n_states_hint: int | None, n_actions_hint: int | None, tol: 
     return dense, None
 
 
-def _store_model(model, R: np.ndarray, initial, noise, tol: float, name: str | None,
-                 dense: np.ndarray | None, sparse: sp.csr_array | None) -> None:
-    """Check the start distribution and the noise against ``R``, then set on ``model`` what
-    both kinds of MDP hold: sizes, tolerance, name, read-only rewards, start and kernel."""
-    n_states, n_actions = R.shape[-2:]
-    if initial is None:
-        rho = np.full(n_states, 1.0 / n_states)
-    else:
-        rho = check_probability_vector(initial, "initial", n_states, tol)
-    model.noise = RewardNoise.parse(noise)
-    model.noise.check_means(R)
-    model.S = n_states
-    model.A = n_actions
-    model.tol = tol
-    model.name = name
-    model.R = _read_only(R)
-    model._reward_scale = float(np.max(np.abs(R)))
-    model.initial = _read_only(rho)
-    model._P = None if dense is None else _read_only(dense)
-    model._P_sparse = sparse
+class _TabularModel:
+    """What :class:`FiniteMDP` and :class:`EpisodicMDP` hold alike: sizes, tolerance, name,
+    read-only rewards, start distribution, reward noise and the kernel, dense or sparse."""
+
+    def _store(self, R: np.ndarray, initial, noise, tol: float, name: str | None,
+               dense: np.ndarray | None, sparse: sp.csr_array | None) -> None:
+        """Check the start distribution and the noise against ``R``, then keep everything."""
+        n_states, n_actions = R.shape[-2:]
+        if initial is None:
+            rho = np.full(n_states, 1.0 / n_states)
+        else:
+            rho = check_probability_vector(initial, "initial", n_states, tol)
+        self.noise = RewardNoise.parse(noise)
+        self.noise.check_means(R)
+        self.S = n_states
+        self.A = n_actions
+        self.tol = tol
+        self.name = name
+        self.R = _read_only(R)
+        self._reward_scale = float(np.max(np.abs(R)))
+        self.initial = _read_only(rho)
+        self._P = None if dense is None else _read_only(dense)
+        self._P_sparse = sparse
+
+    @property
+    def is_sparse(self) -> bool:
+        """True when the kernel is stored as a sparse (S*A, S) matrix."""
+        return self._P_sparse is not None
 
 
-class FiniteMDP:
+class FiniteMDP(_TabularModel):
     """A discounted MDP with finite state and action sets.
 
     Parameters
@@ -192,12 +200,7 @@ class FiniteMDP:
             check_shape(dense, "P", (n_states, n_actions, n_states))
             check_distributions(dense, "P", tol)
         self.gamma = gamma
-        _store_model(self, R_array, initial, noise, tol, name, dense, sparse)
-
-    @property
-    def is_sparse(self) -> bool:
-        """True when the kernel is stored as a sparse (S*A, S) matrix."""
-        return self._P_sparse is not None
+        self._store(R_array, initial, noise, tol, name, dense, sparse)
 
     @property
     def P(self) -> np.ndarray:
@@ -236,7 +239,7 @@ class FiniteMDP:
                 f"noise={self.noise.kind})")
 
 
-class EpisodicMDP:
+class EpisodicMDP(_TabularModel):
     """A finite-horizon MDP with finite state and action sets.
 
     Parameters
@@ -294,11 +297,7 @@ class EpisodicMDP:
         if R_array.ndim == 2:
             R_array = np.ascontiguousarray(np.broadcast_to(R_array, (H, n_states, n_actions)))
         self.H = H
-        _store_model(self, R_array, initial, noise, tol, name, dense, sparse)
-
-    @property
-    def is_sparse(self) -> bool:
-        return self._P_sparse is not None
+        self._store(R_array, initial, noise, tol, name, dense, sparse)
 
     @property
     def stationary(self) -> bool:
