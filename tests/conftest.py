@@ -58,12 +58,6 @@ def random_mdp(seed: int, S: int = 3, A: int = 2, H: int = 4, stationary: bool =
     return EpisodicMDP(P, R, H, initial=rng.dirichlet(np.ones(S)), noise=noise)
 
 
-def stage_kernel(mdp, h: int) -> np.ndarray:
-    """The dense stage-``h`` kernel (S, A, S) of an episodic MDP, read from ``mdp.P``."""
-    P = np.asarray(mdp.P)
-    return P[h] if P.shape[0] > 1 else P[0]
-
-
 def cvar_sup_form(values, probabilities, alpha: float) -> float:
     """CVaR = max over atoms x of x - E[(x - X)^+] / alpha (no sorting)."""
     v = np.asarray(values, dtype=float)

@@ -11,7 +11,8 @@ import itertools
 
 import numpy as np
 import pytest
-from conftest import cvar_sup_form, property_settings, stage_kernel
+from conftest import cvar_sup_form, property_settings
+from episodic_oracles import stage_kernel
 from hypothesis import assume, given
 from hypothesis import strategies as st
 

@@ -11,7 +11,8 @@ import math
 
 import numpy as np
 import pytest
-from conftest import draw, episode, property_settings, random_mdp, stage_kernel
+from conftest import draw, episode, property_settings, random_mdp
+from episodic_oracles import optimal_q, policy_value, stage_kernel
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -33,24 +34,6 @@ PROPERTY = property_settings(10)
 # --------------------------------------------------------------------------------------------
 # Independent oracles (plain numpy, no shared code with the learners)
 # --------------------------------------------------------------------------------------------
-
-def optimal_q(mdp: EpisodicMDP) -> np.ndarray:
-    Q = np.zeros((mdp.H, mdp.S, mdp.A))
-    v = np.zeros(mdp.S)
-    for h in reversed(range(mdp.H)):
-        Q[h] = mdp.R[h] + np.einsum("sat,t->sa", stage_kernel(mdp, h), v)
-        v = Q[h].max(axis=1)
-    return Q
-
-
-def policy_value(mdp: EpisodicMDP, policy: np.ndarray) -> float:
-    v = np.zeros(mdp.S)
-    states = np.arange(mdp.S)
-    for h in reversed(range(mdp.H)):
-        a = policy[h]
-        v = mdp.R[h][states, a] + stage_kernel(mdp, h)[states, a] @ v
-    return float(mdp.initial @ v)
-
 
 def reference_ucbvi(mdp: EpisodicMDP, K: int, seed: int, bernstein: bool, scale: float = 1.0,
                     delta: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
