@@ -65,6 +65,7 @@ def ucb1_burn_in(means, T: float, c: float = 2.0) -> int:
     Returns
     -------
     int
+        The rounds, summed over the sub-optimal arms.
 
     Examples
     --------
@@ -97,6 +98,7 @@ def kl_burn_in(means, T: float, noise: str = "bernoulli", sigma: float = 1.0) ->
     Returns
     -------
     int
+        The Lai-Robbins counts, summed over the sub-optimal arms.
 
     Examples
     --------
