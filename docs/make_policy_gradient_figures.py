@@ -28,6 +28,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+from _figures import log_log, save
 
 from algorithms.policy_gradient import (
     GradientBandit,
@@ -75,16 +76,11 @@ def t_gap_figure(path: Path) -> None:
     right.axhline(C, color="C0", ls=":", label=f"Mei et al. Thm 4 constant C = {C:.3g}")
     tuned = SoftmaxPG(eta=1.0).run(mdp, budget, record_every=every)
     right.plot(t, t * tuned.gap, color="C2", label="eta = 1 (tuned)")
-    right.set_xscale("log")
-    right.set_yscale("log")
-    right.set_xlabel("iteration t")
-    right.set_ylabel("t * (V*(rho) - V^pi_t(rho))")
-    right.set_title(f"Exact softmax PG on {mdp.name}", fontsize=9)
-    right.legend(fontsize=7, loc="center right")
+    log_log(right, "iteration t", "t * (V*(rho) - V^pi_t(rho))",
+            f"Exact softmax PG on {mdp.name}", title_size=9,
+            legend={"fontsize": 7, "loc": "center right"})
     right.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
+    save(fig, path, 130)
 
 
 def stochastic_figure(path: Path) -> None:
@@ -98,12 +94,9 @@ def stochastic_figure(path: Path) -> None:
     left.plot(t, batch.extras["min_prob"].mean(axis=0), label="mean min_a pi_t(a)")
     anchor = batch.gap.mean(axis=0)[np.searchsorted(t, 1000)]
     left.plot(t, anchor * 1000 / t, color="k", ls="--", lw=1, label="slope -1")
-    left.set_xscale("log")
-    left.set_yscale("log")
-    left.set_xlabel("iteration t")
-    left.set_title("Stochastic gradient bandit, eta = 0.2, Bernoulli (0.9, 0.6, 0.3), "
-                   "128 runs", fontsize=9)
-    left.legend(fontsize=8)
+    log_log(left, "iteration t", None,
+            "Stochastic gradient bandit, eta = 0.2, Bernoulli (0.9, 0.6, 0.3), 128 runs",
+            title_size=9, legend={"fontsize": 8})
     left.grid(alpha=0.3)
 
     theta0 = np.array([np.log(0.1 / 0.9), 0.0])
@@ -116,18 +109,12 @@ def stochastic_figure(path: Path) -> None:
         for i, curve in enumerate(runs.extras["opt_prob"]):
             right.plot(tt, curve, color=color, lw=0.7, alpha=0.6,
                        label=f"{name}: a* lost in {lost} of 40 runs" if i == 0 else None)
-    right.set_xscale("log")
-    right.set_yscale("log")
+    log_log(right, "iteration t", "pi_t(a*)",
+            "Stochastic NPG, r = (1, 0.9), pi_0(a*) = 0.1, eta = 1: 40 runs each",
+            title_size=9, legend={"fontsize": 8})
     right.set_ylim(1e-12, 2)
-    right.set_xlabel("iteration t")
-    right.set_ylabel("pi_t(a*)")
-    right.set_title("Stochastic NPG, r = (1, 0.9), pi_0(a*) = 0.1, eta = 1: 40 runs each",
-                    fontsize=9)
-    right.legend(fontsize=8)
     right.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
+    save(fig, path, 130)
 
 
 def main() -> None:

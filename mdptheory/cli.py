@@ -1,8 +1,8 @@
 """The ``mdptheory`` command.
 
 ``mdptheory solve [INSTANCE] [--PARAM VALUE ...]`` solves an MDP exactly and prints V*, the
-optimal policy and the certificate. Without an instance name it solves a built-in random
-(Garnet-style) MDP set by ``--size``, ``--gamma`` and ``--seed``.
+optimal policy and the certificate. Without an instance name it solves the catalogue's Garnet
+MDP (``instances.tabular.garnet``) set by ``--size``, ``--gamma`` and ``--seed``.
 
 ``mdptheory check`` runs the registered theorem checks and writes a report (see
 ``proofs_check.runner``). ``mdptheory instances`` lists the instance catalogue.
@@ -30,26 +30,18 @@ import numpy as np
 
 
 def default_mdp(size: int = 10, n_actions: int = 3, gamma: float = 0.9, seed: int = 0):
-    """The built-in MDP of ``mdptheory solve``: S = ``size`` states, 3 actions, each
-    state-action pair reaching 3 random successors, rewards uniform in [0, 1]."""
+    """The MDP of ``mdptheory solve`` without an instance name: the catalogue's Garnet
+    (:func:`instances.tabular.garnet`) with S = ``size`` states, ``n_actions`` actions, 3
+    successors a pair (all states when ``size < 3``) and rewards uniform in [0, 1]."""
+    from instances.tabular import garnet
     from mdptheory._validation import check_discount, check_memory, dense_bytes
-    from mdptheory.seeding import as_generator
-    from mdptheory.tabular import FiniteMDP
 
     if size < 1:
         raise ValueError(f"--size must be >= 1, got {size}")
     check_discount(gamma, "--gamma")
     check_memory(2 * dense_bytes(size, n_actions, size), f"the built-in MDP's dense kernel "
                  f"({size}, {n_actions}, {size})", f"--size {size}")
-    rng = as_generator(seed)
-    branching = min(3, size)
-    P = np.zeros((size, n_actions, size))
-    for s in range(size):
-        for a in range(n_actions):
-            successors = rng.choice(size, size=branching, replace=False)
-            P[s, a, successors] = rng.dirichlet(np.ones(branching))
-    R = rng.random((size, n_actions))
-    return FiniteMDP(P, R, gamma, name=f"default(S={size}, A={n_actions}, seed={seed})")
+    return garnet(S=size, A=n_actions, branching=min(3, size), gamma=gamma, seed=seed)
 
 
 def _parse_params(extra: Sequence[str]) -> dict[str, str]:
@@ -464,8 +456,8 @@ def build_parser() -> argparse.ArgumentParser:
                            description="Instance parameters follow the name: "
                                        "mdptheory solve river_swim --S 8 --H 20")
     solve.add_argument("instance", nargs="?", default=None,
-                       help="catalogue name (see `mdptheory instances`); default: a built-in "
-                            "random MDP")
+                       help="catalogue name (see `mdptheory instances`); default: a Garnet "
+                            "MDP (3 actions, 3 successors a pair)")
     solve.add_argument("--gamma", type=float, default=None, help="discount (default 0.9)")
     solve.add_argument("--seed", type=int, default=None, help="seed of a random instance")
     solve.add_argument("--size", type=int, default=10,

@@ -268,7 +268,7 @@ def linear_program(mdp: FiniteMDP, weights: np.ndarray | None = None,
     rescale = reward_scale > LP_REWARD_SCALE or 0.0 < reward_scale < 1.0 / LP_REWARD_SCALE
     R_lp = mdp.R / reward_scale if rescale else mdp.R
     V = cp.Variable(S)
-    P_matrix = mdp.P_matrix
+    P_matrix = mdp.P_matrix()
     constraints = []
     for a in range(A):
         P_a = P_matrix[a::A] if not sp.issparse(P_matrix) else P_matrix[np.arange(S) * A + a]
@@ -339,7 +339,7 @@ class AverageRewardSolution:
 
 def is_communicating(mdp: FiniteMDP) -> bool:
     """True when every state reaches every other under some policy (Puterman 1994, 8.3.1)."""
-    P_matrix = mdp.P_matrix
+    P_matrix = mdp.P_matrix()
     if sp.issparse(P_matrix):
         rows = np.repeat(np.arange(mdp.S), mdp.A)
         coo = P_matrix.tocoo()

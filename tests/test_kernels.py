@@ -105,9 +105,10 @@ def test_stable_order_is_the_stable_argsort():
         np.testing.assert_array_equal(order, np.argsort(values, kind="mergesort"))
 
 
-@settings(max_examples=25, deadline=None)
-@given(episodic_mdps(max_states=4))
-def test_reachable_evaluation_is_bitwise_the_dense_start_value(mdp):
+def with_unreachable_states(mdp) -> tuple[np.ndarray, np.ndarray]:
+    """The dense kernel of ``mdp`` without its moves to state 0 of probability below 0.3, and its
+    start distribution without state 0 (where another state can start): some states are
+    unreachable."""
     P4 = np.array(mdp.dense_P(), dtype=np.float64)
     P4[..., 0] = np.where(P4[..., 0] < 0.3, 0.0, P4[..., 0])
     P4 /= P4.sum(axis=-1, keepdims=True)
@@ -115,6 +116,13 @@ def test_reachable_evaluation_is_bitwise_the_dense_start_value(mdp):
     if initial[1:].sum() > 0:
         initial[0] = 0.0                                  # an unreachable start state
     initial /= initial.sum()
+    return P4, initial
+
+
+@settings(max_examples=25, deadline=None)
+@given(episodic_mdps(max_states=4))
+def test_reachable_evaluation_is_bitwise_the_dense_start_value(mdp):
+    P4, initial = with_unreachable_states(mdp)
     indptr, indices = _kernels.row_supports(P4)
     V = np.full((mdp.H + 1, mdp.S), 7.0)                 # stale values must not leak in
     reach = np.zeros((mdp.H, mdp.S), dtype=np.bool_)
@@ -132,13 +140,7 @@ def test_reachable_evaluation_is_bitwise_the_dense_start_value(mdp):
 def test_reachable_icvar_evaluation_is_bitwise_the_full_one(mdp):
     from mdptheory.risk import icvar_evaluate_kernel, icvar_evaluate_reachable
 
-    P4 = np.array(mdp.dense_P(), dtype=np.float64)
-    P4[..., 0] = np.where(P4[..., 0] < 0.3, 0.0, P4[..., 0])
-    P4 /= P4.sum(axis=-1, keepdims=True)
-    initial = np.array(mdp.initial, dtype=np.float64)
-    if initial[1:].sum() > 0:
-        initial[0] = 0.0
-    initial /= initial.sum()
+    P4, initial = with_unreachable_states(mdp)
     V = np.full((mdp.H + 1, mdp.S), 7.0)
     reach = np.zeros((mdp.H, mdp.S), dtype=np.bool_)
     order = np.empty(mdp.S, dtype=np.int64)

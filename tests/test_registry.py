@@ -38,6 +38,16 @@ def signature_defaults(function) -> dict:
             for name, p in inspect.signature(function).parameters.items()}
 
 
+def importable_entry(module: str, name: str):
+    """The catalogue module and the registry entry of family ``name``; skips the test while
+    either is missing."""
+    package = pytest.importorskip(module)
+    entry = {e.name: e for e in available()}[name]
+    if not entry.importable:
+        pytest.skip(entry.reason)
+    return package, entry
+
+
 def same_model(a, b) -> bool:
     return (type(a) is type(b) and a.name == b.name
             and np.array_equal(a.dense_P(), b.dense_P()) and np.array_equal(a.R, b.R))
@@ -169,10 +179,7 @@ def test_package_reexports():
 
 @pytest.mark.parametrize("name", LINEAR)
 def test_linear_families(name):
-    linear = pytest.importorskip("instances.linear")
-    entry = {e.name: e for e in available()}[name]
-    if not entry.importable:
-        pytest.skip(entry.reason)
+    linear, entry = importable_entry("instances.linear", name)
     if name == "tabular_as_linear":
         assert entry.parameters == {"S": 10, "A": 3, "H": 5, "branching": 3, "seed": 0}
         from instances.tabular import garnet
@@ -190,10 +197,7 @@ def test_linear_families(name):
 
 @pytest.mark.parametrize("name", BANDITS)
 def test_bandit_families(name):
-    bandits = pytest.importorskip("instances.bandits")
-    entry = {e.name: e for e in available()}[name]
-    if not entry.importable:
-        pytest.skip(entry.reason)
+    bandits, entry = importable_entry("instances.bandits", name)
     function = getattr(bandits, name)
     assert entry.parameters == signature_defaults(function)
     params = {"seed": 3} if "seed" in entry.parameters else {}

@@ -704,7 +704,7 @@ class _CoverageRun:
     learner: OFUL
 
     def run(self, model, budget, seed):
-        return self.learner.run(model, budget, seed, record_arms=True, record_confidence=True)
+        return self.learner.run(model, budget, seed, record_policies=True, record_confidence=True)
 
 
 # --- the learners' defining quantities against oracles written here ---------------------------
@@ -950,7 +950,7 @@ def oful_radius_and_index(scale: str, seed: int) -> Outcome:
     lambda_, delta, S = 1.0, 0.01, 1.0
     model = sphere_bandit(d, K, seed=2)
     learner = OFUL(lambda_=lambda_, delta=delta, S=S, refactor_every=refactor)
-    trace = learner.run(model, T, seed, record_arms=True, record_confidence=True)
+    trace = learner.run(model, T, seed, record_policies=True, record_confidence=True)
     R = float(model.noise_std)
     arms = np.asarray(model.arms, dtype=np.float64)
     chosen = np.asarray(trace.extras["arms"], dtype=np.int64)
