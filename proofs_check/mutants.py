@@ -474,7 +474,7 @@ CATALOGUE: tuple[Mutant, ...] = (
     Mutant("cvar-alpha-complement",
            "cvar(values, p, alpha) averages the worst 1 - alpha fraction instead of the worst "
            "alpha fraction (alpha <-> 1 - alpha).",
-           (_patch("mdptheory.risk.cvar", _probe_cvar,
+           (_patch("mdptheory.risk.measures.cvar", _probe_cvar,
                    ("m, _ = _var_index(sp, alpha)", "m, _ = _var_index(sp, 1.0 - alpha)"),
                    ("x - sv[:m]) / alpha)", "x - sv[:m]) / (1.0 - alpha))")),),
            ("cvar",)),
