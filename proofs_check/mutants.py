@@ -437,9 +437,9 @@ CATALOGUE: tuple[Mutant, ...] = (
     Mutant("pevi-penalty-sign",
            "PEVI adds the penalty beta ||phi||_{Lambda^{-1}} instead of subtracting it "
            "(optimism in place of pessimism), in the fit and in the compiled prefix curves.",
-           (_patch("algorithms.offline.pevi._greedy_stage", _probe_pevi_greedy_stage,
+           (_patch("algorithms.offline.pevi.backup._greedy_stage", _probe_pevi_greedy_stage,
                    ("q = means[n] - beta * widths_h[n]", "q = means[n] + beta * widths_h[n]")),
-            _patch("algorithms.offline.pevi._backward", _probe_pevi_backward,
+            _patch("algorithms.offline.pevi.backup._backward", _probe_pevi_backward,
                    ("estimate[h] - beta * widths[h]", "estimate[h] + beta * widths[h]"))),
            ("pevi",)),
     Mutant("softmax-pg-step-sign",
