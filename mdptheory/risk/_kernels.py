@@ -15,13 +15,21 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["INSERTION_SORT_MAX", "cvar_rows_kernel", "cvar_sorted_row", "icvar_dp_kernel",
-           "icvar_evaluate_kernel", "icvar_evaluate_reachable", "stable_order"]
+__all__ = [
+    "INSERTION_SORT_MAX",
+    "cvar_rows_kernel",
+    "cvar_sorted_row",
+    "icvar_dp_kernel",
+    "icvar_evaluate_kernel",
+    "icvar_evaluate_reachable",
+    "stable_order",
+]
 
 
 @njit(cache=True)
-def cvar_sorted_row(weights: np.ndarray, total: float, values: np.ndarray, order: np.ndarray,
-                    alpha: float) -> float:
+def cvar_sorted_row(
+    weights: np.ndarray, total: float, values: np.ndarray, order: np.ndarray, alpha: float
+) -> float:
     """CVaR^alpha of ``values`` under ``weights / total``, ``order`` sorting ``values`` ascending.
 
     ``weights`` may be probabilities (``total = 1``) or visit counts (``total`` = their sum),
@@ -30,8 +38,8 @@ def cvar_sorted_row(weights: np.ndarray, total: float, values: np.ndarray, order
     ``alpha * total`` is covered: O(n) with an early stop, no allocation.
     """
     threshold = alpha * total
-    below_mass = 0.0       # sum of weights of atoms below the current one
-    below_moment = 0.0     # sum of weight * value of those atoms
+    below_mass = 0.0  # sum of weights of atoms below the current one
+    below_moment = 0.0  # sum of weight * value of those atoms
     last = -1
     for j in range(order.shape[0]):
         s = order[j]
@@ -91,8 +99,9 @@ def icvar_dp_kernel(P4: np.ndarray, R3: np.ndarray, alpha: float):
 
 
 @njit(cache=True)
-def icvar_evaluate_kernel(P4: np.ndarray, R3: np.ndarray, alpha: float,
-                          policy: np.ndarray) -> np.ndarray:
+def icvar_evaluate_kernel(
+    P4: np.ndarray, R3: np.ndarray, alpha: float, policy: np.ndarray
+) -> np.ndarray:
     """Iterated-CVaR values ``V[h, s]`` (H + 1, S) of a deterministic policy (eq. (i))."""
     H, S, _ = R3.shape
     V = np.zeros((H + 1, S))
@@ -108,9 +117,16 @@ def icvar_evaluate_kernel(P4: np.ndarray, R3: np.ndarray, alpha: float,
 
 
 @njit(cache=True)
-def icvar_evaluate_reachable(P4: np.ndarray, R3: np.ndarray, alpha: float, policy: np.ndarray,
-                             initial: np.ndarray, V: np.ndarray, reach: np.ndarray,
-                             order: np.ndarray) -> float:
+def icvar_evaluate_reachable(
+    P4: np.ndarray,
+    R3: np.ndarray,
+    alpha: float,
+    policy: np.ndarray,
+    initial: np.ndarray,
+    V: np.ndarray,
+    reach: np.ndarray,
+    order: np.ndarray,
+) -> float:
     """``sum_s initial[s] V_0(s)`` of :func:`icvar_evaluate_kernel`, over reachable states only.
 
     A forward pass marks in ``reach`` (H, S) the states the policy can occupy from ``initial``;
@@ -138,10 +154,10 @@ def icvar_evaluate_reachable(P4: np.ndarray, R3: np.ndarray, alpha: float, polic
         hp = h if P4.shape[0] > 1 else 0
         next_value = V[h + 1]
         if h == H - 1:
-            n = S                                   # V_H = 0 everywhere
+            n = S  # V_H = 0 everywhere
             stable_order(next_value, order)
         else:
-            n = 0                                   # reachable states, then a stable sort
+            n = 0  # reachable states, then a stable sort
             for t in range(S):
                 if reach[h + 1, t]:
                     order[n] = t
@@ -157,8 +173,9 @@ def icvar_evaluate_reachable(P4: np.ndarray, R3: np.ndarray, alpha: float, polic
         for s in range(S):
             if reach[h, s]:
                 a = policy[h, s]
-                V[h, s] = R3[h, s, a] + cvar_sorted_row(P4[hp, s, a], 1.0, next_value,
-                                                        order[:n], alpha)
+                V[h, s] = R3[h, s, a] + cvar_sorted_row(
+                    P4[hp, s, a], 1.0, next_value, order[:n], alpha
+                )
     total = 0.0
     for s in range(S):
         total += initial[s] * V[0, s]

@@ -23,8 +23,15 @@ from mdptheory.risk.iterated import _deterministic_policy
 from mdptheory.risk.measures import _atoms, _distribution, cvar, var
 from mdptheory.tabular import EpisodicMDP
 
-__all__ = ["ATOM_DECIMALS", "GAUSS_HERMITE_NODES", "MAX_ATOMS", "ReturnDistribution",
-           "distributional_bellman", "project_onto_grid", "return_distribution"]
+__all__ = [
+    "ATOM_DECIMALS",
+    "GAUSS_HERMITE_NODES",
+    "MAX_ATOMS",
+    "ReturnDistribution",
+    "distributional_bellman",
+    "project_onto_grid",
+    "return_distribution",
+]
 
 
 ATOM_DECIMALS = 12
@@ -117,10 +124,10 @@ def _merge(values: np.ndarray, probabilities: np.ndarray) -> tuple[np.ndarray, n
     v, p = values[keep], probabilities[keep]
     order = np.argsort(v, kind="stable")
     v, p = v[order], p[order]
-    tol = 10.0 ** -ATOM_DECIMALS * max(1.0, float(np.abs(v).max(initial=0.0)))
+    tol = 10.0**-ATOM_DECIMALS * max(1.0, float(np.abs(v).max(initial=0.0)))
     starts = np.concatenate([[True], np.diff(v) > tol])
     if starts.all():
-        return v + 0.0, p                                    # + 0.0 turns -0.0 into 0.0
+        return v + 0.0, p  # + 0.0 turns -0.0 into 0.0
     ids = np.cumsum(starts) - 1
     n = int(ids[-1]) + 1
     probs = np.bincount(ids, weights=p, minlength=n)
@@ -165,15 +172,18 @@ def _stochastic_policy(mdp: EpisodicMDP, policy) -> np.ndarray:
 def _check_grid(grid) -> np.ndarray:
     z = _atoms(grid, "grid")
     if z.ndim != 1 or z.shape[0] < 2:
-        raise ValueError(f"grid must be one-dimensional with at least 2 points, got shape "
-                         f"{z.shape}")
+        raise ValueError(
+            f"grid must be one-dimensional with at least 2 points, got shape {z.shape}"
+        )
     if not np.all(np.isfinite(z)):
         raise ValueError("grid holds a non-finite point")
     steps = np.diff(z)
     if (steps <= 0).any():
         j = int(np.flatnonzero(steps <= 0)[0])
-        raise ValueError(f"grid must be strictly increasing, but grid[{j + 1}] = "
-                         f"{float(z[j + 1])!r} <= grid[{j}] = {float(z[j])!r}")
+        raise ValueError(
+            f"grid must be strictly increasing, but grid[{j + 1}] = "
+            f"{float(z[j + 1])!r} <= grid[{j}] = {float(z[j])!r}"
+        )
     return z
 
 
@@ -202,12 +212,12 @@ def _project(values: np.ndarray, p: np.ndarray, z: np.ndarray) -> np.ndarray:
     lower = upper - 1
     frac = (y - z[lower]) / (z[upper] - z[lower])
     n = z.shape[0]
-    return (np.bincount(lower, weights=p * (1.0 - frac), minlength=n)
-            + np.bincount(upper, weights=p * frac, minlength=n))
+    return np.bincount(lower, weights=p * (1.0 - frac), minlength=n) + np.bincount(
+        upper, weights=p * frac, minlength=n
+    )
 
 
-def distributional_bellman(mdp: EpisodicMDP, policy, h: int, next_distributions,
-                           grid=None):
+def distributional_bellman(mdp: EpisodicMDP, policy, h: int, next_distributions, grid=None):
     r"""The distributional Bellman evaluation operator at stage ``h``.
 
     ``(T^pi Z)_h(s) = Law( R_h(s, A) + Z_{h+1}(S') )``, ``A ~ pi_h(.|s)``,
@@ -243,21 +253,24 @@ def distributional_bellman(mdp: EpisodicMDP, policy, h: int, next_distributions,
     [[0.0], [1.0]]
     """
     if not isinstance(mdp, EpisodicMDP):
-        raise ParameterTypeError(f"distributional_bellman needs an EpisodicMDP as mdp, got "
-                                 f"{type(mdp).__name__}")
+        raise ParameterTypeError(
+            f"distributional_bellman needs an EpisodicMDP as mdp, got {type(mdp).__name__}"
+        )
     h = check_index(h, "stage h", mdp.H)
     pi = _stochastic_policy(mdp, policy)
     P = mdp.transition(h)
     if grid is None:
         if len(next_distributions) != mdp.S:
-            raise ValueError(f"next_distributions has {len(next_distributions)} entries, "
-                             f"expected S = {mdp.S}")
+            raise ValueError(
+                f"next_distributions has {len(next_distributions)} entries, expected S = {mdp.S}"
+            )
         return [_exact_backup(mdp, pi, P, h, s, next_distributions) for s in range(mdp.S)]
     z = _check_grid(grid)
     Z = np.asarray(next_distributions, dtype=np.float64)
     if Z.shape != (mdp.S, z.shape[0]):
-        raise ValueError(f"next_distributions has shape {Z.shape}, expected "
-                         f"({mdp.S}, {z.shape[0]}) on the grid")
+        raise ValueError(
+            f"next_distributions has shape {Z.shape}, expected ({mdp.S}, {z.shape[0]}) on the grid"
+        )
     out = np.zeros((mdp.S, z.shape[0]))
     for s in range(mdp.S):
         for a in np.flatnonzero(pi[h, s] > 0):
@@ -268,8 +281,9 @@ def distributional_bellman(mdp: EpisodicMDP, policy, h: int, next_distributions,
     return out
 
 
-def _exact_backup(mdp: EpisodicMDP, pi: np.ndarray, P: np.ndarray, h: int, s: int,
-                  Z: list[ReturnDistribution]) -> ReturnDistribution:
+def _exact_backup(
+    mdp: EpisodicMDP, pi: np.ndarray, P: np.ndarray, h: int, s: int, Z: list[ReturnDistribution]
+) -> ReturnDistribution:
     values, weights = [], []
     for a in np.flatnonzero(pi[h, s] > 0):
         r_atoms, r_probs = _reward_atoms(mdp, float(mdp.R[h, s, a]))
@@ -280,13 +294,20 @@ def _exact_backup(mdp: EpisodicMDP, pi: np.ndarray, P: np.ndarray, h: int, s: in
                 weights.append(d.probabilities * (pi[h, s, a] * P[s, a, s_next] * w))
     atoms, probs = _merge(np.concatenate(values), np.concatenate(weights))
     if atoms.shape[0] > MAX_ATOMS:
-        raise ValueError(f"the exact return distribution at stage {h}, state {s} has "
-                         f"{atoms.shape[0]} atoms (> {MAX_ATOMS}); pass a grid")
+        raise ValueError(
+            f"the exact return distribution at stage {h}, state {s} has "
+            f"{atoms.shape[0]} atoms (> {MAX_ATOMS}); pass a grid"
+        )
     return ReturnDistribution(atoms, probs / probs.sum(), exact=True)
 
 
-def return_distribution(mdp: EpisodicMDP, policy, grid: int | np.ndarray | None = None,
-                        initial=None, stage_distributions: bool = False):
+def return_distribution(
+    mdp: EpisodicMDP,
+    policy,
+    grid: int | np.ndarray | None = None,
+    initial=None,
+    stage_distributions: bool = False,
+):
     """The law of the total return ``sum_h R_h`` of a policy from the start distribution.
 
     Backward recursion with :func:`distributional_bellman` from ``Z_H = delta_0``, then the
@@ -338,16 +359,17 @@ def return_distribution(mdp: EpisodicMDP, policy, grid: int | np.ndarray | None 
     _distribution(np.arange(mdp.S, dtype=np.float64), rho)
     if grid is None:
         if mdp.noise.kind == "gaussian":
-            raise ValueError("Gaussian reward noise has no finite exact support; pass grid=n "
-                             "(or an array of grid points)")
+            raise ValueError(
+                "Gaussian reward noise has no finite exact support; pass grid=n "
+                "(or an array of grid points)"
+            )
         Z: list[ReturnDistribution] = [ReturnDistribution.point(0.0)] * mdp.S
         stages = []
         for h in range(mdp.H - 1, -1, -1):
             Z = distributional_bellman(mdp, pi, h, Z)
             stages.append(Z)
         values = np.concatenate([Z[s].atoms for s in range(mdp.S) if rho[s] > 0])
-        weights = np.concatenate([Z[s].probabilities * rho[s] for s in range(mdp.S)
-                                  if rho[s] > 0])
+        weights = np.concatenate([Z[s].probabilities * rho[s] for s in range(mdp.S) if rho[s] > 0])
         atoms, probs = _merge(values, weights)
         result = ReturnDistribution(atoms, probs / probs.sum(), exact=True)
         return (result, stages[::-1]) if stage_distributions else result
@@ -374,9 +396,11 @@ def _default_grid(mdp: EpisodicMDP, n: int) -> np.ndarray:
     """
     H = mdp.H
     if isinstance(n, bool) or n <= 2 * H + 3:
-        raise ValueError(f"grid={n!r}: an automatic grid needs more than 2 H + 3 = {2 * H + 3} "
-                         "points (a margin of H + 1 spacings on each side); pass more points "
-                         "or an explicit array")
+        raise ValueError(
+            f"grid={n!r}: an automatic grid needs more than 2 H + 3 = {2 * H + 3} "
+            "points (a margin of H + 1 spacings on each side); pass more points "
+            "or an explicit array"
+        )
     lows, highs = np.zeros(H), np.zeros(H)
     for h in range(H):
         if mdp.noise.kind == "bernoulli":

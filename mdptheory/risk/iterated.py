@@ -22,8 +22,14 @@ from mdptheory.risk._kernels import cvar_rows_kernel, icvar_dp_kernel, icvar_eva
 from mdptheory.risk.measures import check_alpha
 from mdptheory.tabular import EpisodicMDP
 
-__all__ = ["ICVaRSolution", "icvar_backward_induction", "icvar_evaluate",
-           "icvar_max_episode_regret", "worst_path_backward_induction", "worst_path_evaluate"]
+__all__ = [
+    "ICVaRSolution",
+    "icvar_backward_induction",
+    "icvar_evaluate",
+    "icvar_max_episode_regret",
+    "worst_path_backward_induction",
+    "worst_path_evaluate",
+]
 
 
 @dataclass(frozen=True)
@@ -50,8 +56,7 @@ class ICVaRSolution(Solution):
 
 def _episodic_arrays(mdp: EpisodicMDP, name: str) -> tuple[np.ndarray, np.ndarray]:
     if not isinstance(mdp, EpisodicMDP):
-        raise ParameterTypeError(f"{name} needs an EpisodicMDP as mdp, got "
-                                 f"{type(mdp).__name__}")
+        raise ParameterTypeError(f"{name} needs an EpisodicMDP as mdp, got {type(mdp).__name__}")
     check_value_scale(mdp, name)
     P4 = np.ascontiguousarray(mdp.dense_P(), dtype=np.float64)
     R3 = np.ascontiguousarray(mdp.R, dtype=np.float64)
@@ -61,9 +66,11 @@ def _episodic_arrays(mdp: EpisodicMDP, name: str) -> tuple[np.ndarray, np.ndarra
 def _deterministic_policy(mdp: EpisodicMDP, policy) -> np.ndarray:
     pi = np.asarray(policy)
     if not np.issubdtype(pi.dtype, np.integer):
-        raise ValueError(f"the iterated-CVaR value is defined here for deterministic policies: "
-                         f"pass an integer array of shape ({mdp.H}, {mdp.S}), got dtype "
-                         f"{pi.dtype}")
+        raise ValueError(
+            f"the iterated-CVaR value is defined here for deterministic policies: "
+            f"pass an integer array of shape ({mdp.H}, {mdp.S}), got dtype "
+            f"{pi.dtype}"
+        )
     if pi.shape != (mdp.H, mdp.S):
         raise ValueError(f"policy has shape {pi.shape}, expected ({mdp.H}, {mdp.S})")
     bad = (pi < 0) | (pi >= mdp.A)
@@ -137,8 +144,17 @@ def _icvar_solve(mdp: EpisodicMDP, alpha: float, method: str) -> ICVaRSolution:
     P4, R3 = _episodic_arrays(mdp, method)
     Q, V, policy = icvar_dp_kernel(P4, R3, alpha)
     V_pi = icvar_evaluate_kernel(P4, R3, alpha, policy)
-    return ICVaRSolution(values=V[:-1], q=Q, policy=policy, policy_values=V_pi[:-1], bound=0.0,
-                         iterations=mdp.H, stop_reason="exact", method=method, alpha=alpha)
+    return ICVaRSolution(
+        values=V[:-1],
+        q=Q,
+        policy=policy,
+        policy_values=V_pi[:-1],
+        bound=0.0,
+        iterations=mdp.H,
+        stop_reason="exact",
+        method=method,
+        alpha=alpha,
+    )
 
 
 def icvar_evaluate(mdp: EpisodicMDP, policy, alpha: float) -> np.ndarray:

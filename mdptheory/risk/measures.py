@@ -45,8 +45,16 @@ from mdptheory._validation import DEFAULT_TOL, ParameterTypeError, check_cvxpy_s
 from mdptheory._validation import check_alpha as _check_alpha
 from mdptheory.risk._kernels import cvar_rows_kernel
 
-__all__ = ["CVAR_LP_PRIMAL_MIN_ALPHA", "check_alpha", "cvar", "cvar_backup", "cvar_lp",
-           "cvar_weights", "var", "worst_path_backup"]
+__all__ = [
+    "CVAR_LP_PRIMAL_MIN_ALPHA",
+    "check_alpha",
+    "cvar",
+    "cvar_backup",
+    "cvar_lp",
+    "cvar_weights",
+    "var",
+    "worst_path_backup",
+]
 
 
 def check_alpha(alpha: Any) -> float:
@@ -69,16 +77,14 @@ def _atoms(array, name: str) -> np.ndarray:
         raise ParameterTypeError(f"{name} must be an array of real numbers, got {array!r:.60}")
     raw = np.asarray(array)
     if raw.dtype.kind not in "iuf" and raw.dtype != object:
-        raise ParameterTypeError(f"{name} must be an array of real numbers, got dtype "
-                                 f"{raw.dtype}")
+        raise ParameterTypeError(f"{name} must be an array of real numbers, got dtype {raw.dtype}")
     try:
         return np.array(raw, dtype=np.float64, ndmin=1)
     except (TypeError, ValueError) as error:
         raise ParameterTypeError(f"{name} must be an array of real numbers: {error}") from error
 
 
-def _distribution(values, probabilities, tol: float = DEFAULT_TOL) -> tuple[np.ndarray,
-                                                                            np.ndarray]:
+def _distribution(values, probabilities, tol: float = DEFAULT_TOL) -> tuple[np.ndarray, np.ndarray]:
     """Validated float64 copies of a discrete distribution (1-d, finite, sums to 1)."""
     v = _atoms(values, "values")
     p = _atoms(probabilities, "probabilities")
@@ -95,14 +101,16 @@ def _distribution(values, probabilities, tol: float = DEFAULT_TOL) -> tuple[np.n
     bad = ~np.isfinite(p) | (p < 0)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"probabilities[{i}] is {float(p[i])!r}; probabilities must be "
-                         "finite and >= 0")
+        raise ValueError(
+            f"probabilities[{i}] is {float(p[i])!r}; probabilities must be finite and >= 0"
+        )
     with np.errstate(over="ignore"):
         total = float(p.sum())
         span = float(v.max()) - float(v.min())
     if not np.isfinite(span):
-        raise ValueError(f"values span [{float(v.min())!r}, {float(v.max())!r}], a range that "
-                         "overflows float64")
+        raise ValueError(
+            f"values span [{float(v.min())!r}, {float(v.max())!r}], a range that overflows float64"
+        )
     if abs(total - 1.0) > tol:
         raise ValueError(f"probabilities sum to {total!r}, not 1 (tolerance {tol:g})")
     return v, p
@@ -250,23 +258,30 @@ def cvar_lp(values, probabilities, alpha: float, solver: str | None = None) -> f
         # with its bound tightened to min(p / alpha, 1) (implied by sum q = 1), so it stays
         # well scaled.
         q = cp.Variable(v.shape[0], nonneg=True)
-        problem = cp.Problem(cp.Minimize(q @ v), [cp.sum(q) == 1,
-                                                  q <= np.minimum(p / alpha, 1.0)])
+        problem = cp.Problem(cp.Minimize(q @ v), [cp.sum(q) == 1, q <= np.minimum(p / alpha, 1.0)])
     options: dict[str, Any] = {}
     if solver is None:
         solver = "CLARABEL"
-        options = {"tol_gap_abs": 1e-12, "tol_gap_rel": 1e-12, "tol_feas": 1e-12,
-                   "tol_ktratio": 1e-10, "max_iter": 500}
+        options = {
+            "tol_gap_abs": 1e-12,
+            "tol_gap_rel": 1e-12,
+            "tol_feas": 1e-12,
+            "tol_ktratio": 1e-10,
+            "max_iter": 500,
+        }
     problem.solve(solver=solver, **options)
     if problem.status not in ("optimal", "optimal_inaccurate"):
-        raise ValueError(f"the CVaR LP returned status {problem.status!r} with {solver} "
-                         f"(alpha = {alpha!r})")
+        raise ValueError(
+            f"the CVaR LP returned status {problem.status!r} with {solver} (alpha = {alpha!r})"
+        )
     value = float(problem.value)
     low, high = float(v.min()), float(v.max())
     slack = 1e-8 * max(1.0, high - low, abs(low), abs(high))
     if not (low - slack <= value <= high + slack):
-        raise ValueError(f"the CVaR LP with {solver} returned {value!r}, outside the atoms' "
-                         f"range [{low!r}, {high!r}] (alpha = {alpha!r}): the solve is inaccurate")
+        raise ValueError(
+            f"the CVaR LP with {solver} returned {value!r}, outside the atoms' "
+            f"range [{low!r}, {high!r}] (alpha = {alpha!r}): the solve is inaccurate"
+        )
     return value
 
 
@@ -332,8 +347,9 @@ def _backup_inputs(P, V) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
     if values.ndim != 1:
         raise ValueError(f"V must be one-dimensional, got shape {values.shape}")
     if P.ndim < 1 or P.shape[-1] != values.shape[0]:
-        raise ValueError(f"P has shape {P.shape}; its last axis must match V's length "
-                         f"{values.shape[0]}")
+        raise ValueError(
+            f"P has shape {P.shape}; its last axis must match V's length {values.shape[0]}"
+        )
     bad = ~np.isfinite(values)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
@@ -343,14 +359,17 @@ def _backup_inputs(P, V) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
     if bad.any():
         row, col = np.unravel_index(int(np.flatnonzero(bad)[0]), P2.shape)
         index = (*np.unravel_index(row, P.shape[:-1]), col) if P.ndim > 1 else (col,)
-        raise ValueError(f"P[{', '.join(map(str, index))}] is {float(P2[row, col])!r}; "
-                         "probabilities must be finite and >= 0")
+        raise ValueError(
+            f"P[{', '.join(map(str, index))}] is {float(P2[row, col])!r}; "
+            "probabilities must be finite and >= 0"
+        )
     sums = P2.sum(axis=1)
     bad = np.abs(sums - 1.0) > DEFAULT_TOL
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
         index = np.unravel_index(row, P.shape[:-1]) if P.ndim > 1 else ()
         inner = ", ".join([*map(str, index), ":"])
-        raise ValueError(f"P[{inner}] sums to {float(sums[row])!r}, not 1 "
-                         f"(tolerance {DEFAULT_TOL:g})")
+        raise ValueError(
+            f"P[{inner}] sums to {float(sums[row])!r}, not 1 (tolerance {DEFAULT_TOL:g})"
+        )
     return P2, values, P.shape[:-1]

@@ -112,12 +112,16 @@ def static_cvar_optimum(mdp: EpisodicMDP, alpha: float) -> StaticCVaRSolution:
     if not isinstance(mdp, EpisodicMDP):
         raise ValueError(f"static_cvar_optimum needs an EpisodicMDP, got {type(mdp).__name__}")
     if mdp.noise.kind == "gaussian":
-        raise ValueError("static_cvar_optimum needs finitely many reward values "
-                         "(deterministic or Bernoulli noise), got Gaussian noise")
+        raise ValueError(
+            "static_cvar_optimum needs finitely many reward values "
+            "(deterministic or Bernoulli noise), got Gaussian noise"
+        )
     H, S, A = mdp.H, mdp.S, mdp.A
     rho = np.asarray(mdp.initial)
-    reward_atoms = [[[_reward_atoms(mdp, float(mdp.R[h, s, a])) for a in range(A)]
-                     for s in range(S)] for h in range(H)]
+    reward_atoms = [
+        [[_reward_atoms(mdp, float(mdp.R[h, s, a])) for a in range(A)] for s in range(S)]
+        for h in range(H)
+    ]
     # Forward: reachable augmented states (s, c) per stage, under any policy. States are keyed
     # by c rounded (sums of the same rewards in another order differ by ulps); each keeps the
     # exact c of its first path, and every computation uses that exact value.
@@ -175,22 +179,29 @@ def static_cvar_optimum(mdp: EpisodicMDP, alpha: float) -> StaticCVaRSolution:
         start += rho[s] * W[i]
     objective = X - start / alpha
     j = int(np.argmax(objective))
-    policy = {(h, s, c): int(choices[h][i, j]) for h in range(H)
-              for (s, c), i in layers[h].items()}
+    policy = {(h, s, c): int(choices[h][i, j]) for h in range(H) for (s, c), i in layers[h].items()}
     distribution = _augmented_return_distribution(mdp, policy, reward_atoms)
-    return StaticCVaRSolution(value=float(objective[j]), threshold=float(X[j]), alpha=alpha,
-                              policy=policy, distribution=distribution,
-                              policy_value=distribution.cvar(alpha),
-                              n_augmented_states=sum(len(layer) for layer in layers),
-                              thresholds=X, objective=objective)
+    return StaticCVaRSolution(
+        value=float(objective[j]),
+        threshold=float(X[j]),
+        alpha=alpha,
+        policy=policy,
+        distribution=distribution,
+        policy_value=distribution.cvar(alpha),
+        n_augmented_states=sum(len(layer) for layer in layers),
+        thresholds=X,
+        objective=objective,
+    )
 
 
-def _augmented_return_distribution(mdp: EpisodicMDP, policy: dict, reward_atoms) -> \
-        ReturnDistribution:
+def _augmented_return_distribution(
+    mdp: EpisodicMDP, policy: dict, reward_atoms
+) -> ReturnDistribution:
     """Forward propagation of the law of (s, c) under a policy of the augmented state."""
     # key -> (probability, exact accumulated reward of the first path reaching the key)
     mass: dict[tuple[int, float], tuple[float, float]] = {
-        (int(s), 0.0): (float(mdp.initial[s]), 0.0) for s in np.flatnonzero(mdp.initial > 0)}
+        (int(s), 0.0): (float(mdp.initial[s]), 0.0) for s in np.flatnonzero(mdp.initial > 0)
+    }
     for h in range(mdp.H):
         P = mdp.transition(h)
         nxt: dict[tuple[int, float], tuple[float, float]] = {}

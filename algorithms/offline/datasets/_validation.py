@@ -26,8 +26,10 @@ def tabular_twin(model: Any) -> EpisodicMDP:
         mdp = twin()
         if isinstance(mdp, EpisodicMDP):
             return mdp
-    raise ValueError(f"offline data needs an EpisodicMDP or a model with an episodic .tabular() "
-                     f"twin (e.g. LinearMDP), got {type(model).__name__}: {model!r}")
+    raise ValueError(
+        f"offline data needs an EpisodicMDP or a model with an episodic .tabular() "
+        f"twin (e.g. LinearMDP), got {type(model).__name__}: {model!r}"
+    )
 
 
 def _positive_int(value: Any, name: str) -> int:

@@ -20,8 +20,14 @@ from algorithms.offline.datasets._validation import tabular_twin
 from mdptheory._kernels import backward_induction_kernel
 from mdptheory.tabular import EpisodicMDP
 
-__all__ = ["Behaviour", "as_behaviour", "epsilon_optimal_behaviour", "optimal_policy",
-           "partial_coverage_behaviour", "uniform_behaviour"]
+__all__ = [
+    "Behaviour",
+    "as_behaviour",
+    "epsilon_optimal_behaviour",
+    "optimal_policy",
+    "partial_coverage_behaviour",
+    "uniform_behaviour",
+]
 
 
 def optimal_policy(model: Any) -> np.ndarray:
@@ -32,8 +38,9 @@ def optimal_policy(model: Any) -> np.ndarray:
     module that speaks of "pi*" means this policy unless another ``target`` is given.
     """
     mdp = tabular_twin(model)
-    _, _, policy = backward_induction_kernel(np.ascontiguousarray(mdp.dense_P()),
-                                             np.ascontiguousarray(mdp.R))
+    _, _, policy = backward_induction_kernel(
+        np.ascontiguousarray(mdp.dense_P()), np.ascontiguousarray(mdp.R)
+    )
     return policy
 
 
@@ -44,13 +51,15 @@ def _check_target(mdp: EpisodicMDP, target) -> np.ndarray:
     array = np.asarray(target)
     if np.issubdtype(array.dtype, np.integer):
         if array.shape != (mdp.H, mdp.S):
-            raise ValueError(f"a deterministic target policy has shape {(mdp.H, mdp.S)}, "
-                             f"got {array.shape}")
+            raise ValueError(
+                f"a deterministic target policy has shape {(mdp.H, mdp.S)}, got {array.shape}"
+            )
         bad = (array < 0) | (array >= mdp.A)
         if bad.any():
             h, s = np.unravel_index(int(np.flatnonzero(bad)[0]), array.shape)
-            raise ValueError(f"target[{h}, {s}] is action {int(array[h, s])}, outside "
-                             f"0..{mdp.A - 1}")
+            raise ValueError(
+                f"target[{h}, {s}] is action {int(array[h, s])}, outside 0..{mdp.A - 1}"
+            )
         return np.eye(mdp.A)[array]
     return _check_stochastic(mdp, array, "target")
 
@@ -58,19 +67,23 @@ def _check_target(mdp: EpisodicMDP, target) -> np.ndarray:
 def _check_stochastic(mdp: EpisodicMDP, array: np.ndarray, name: str) -> np.ndarray:
     policy = np.array(array, dtype=np.float64)
     if policy.shape != (mdp.H, mdp.S, mdp.A):
-        raise ValueError(f"a stochastic {name} policy has shape {(mdp.H, mdp.S, mdp.A)}, got "
-                         f"{policy.shape}")
+        raise ValueError(
+            f"a stochastic {name} policy has shape {(mdp.H, mdp.S, mdp.A)}, got {policy.shape}"
+        )
     bad = ~np.isfinite(policy) | (policy < 0)
     if bad.any():
         h, s, a = np.unravel_index(int(np.flatnonzero(bad)[0]), policy.shape)
-        raise ValueError(f"{name}[{h}, {s}, {a}] is {float(policy[h, s, a])!r}; probabilities "
-                         "must be finite and >= 0")
+        raise ValueError(
+            f"{name}[{h}, {s}, {a}] is {float(policy[h, s, a])!r}; probabilities "
+            "must be finite and >= 0"
+        )
     sums = policy.sum(axis=2)
     off = np.abs(sums - 1.0) > mdp.tol
     if off.any():
         h, s = np.unravel_index(int(np.flatnonzero(off)[0]), sums.shape)
-        raise ValueError(f"{name}[{h}, {s}, :] sums to {float(sums[h, s])!r}, not 1 "
-                         f"(tolerance {mdp.tol:g})")
+        raise ValueError(
+            f"{name}[{h}, {s}, :] sums to {float(sums[h, s])!r}, not 1 (tolerance {mdp.tol:g})"
+        )
     return policy
 
 
@@ -96,8 +109,10 @@ class Behaviour:
         bad = ~np.isfinite(array) | (array < 0)
         if bad.any():
             h, s, a = np.unravel_index(int(np.flatnonzero(bad)[0]), array.shape)
-            raise ValueError(f"behaviour[{h}, {s}, {a}] is {float(array[h, s, a])!r}; "
-                             "probabilities must be finite and >= 0")
+            raise ValueError(
+                f"behaviour[{h}, {s}, {a}] is {float(array[h, s, a])!r}; "
+                "probabilities must be finite and >= 0"
+            )
         sums = array.sum(axis=2)
         off = np.abs(sums - 1.0) > 1e-9
         if off.any():
@@ -159,14 +174,16 @@ def _excluded_mask(mdp: EpisodicMDP, excluded) -> np.ndarray:
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
                 raise ValueError(f"excluded[{index}] = {item!r}: {name} must be an int")
             if not (0 <= value < size):
-                raise ValueError(f"excluded[{index}] = {item!r}: {name} = {int(value)} is outside "
-                                 f"0..{size - 1}")
+                raise ValueError(
+                    f"excluded[{index}] = {item!r}: {name} = {int(value)} is outside 0..{size - 1}"
+                )
         mask[triple] = True
     return mask
 
 
-def partial_coverage_behaviour(model: Any, excluded: Iterable | np.ndarray,
-                               base: Behaviour | np.ndarray | None = None) -> Behaviour:
+def partial_coverage_behaviour(
+    model: Any, excluded: Iterable | np.ndarray, base: Behaviour | np.ndarray | None = None
+) -> Behaviour:
     """A behaviour that never takes the ``excluded`` ``(h, s, a)`` triples.
 
     The base behaviour (uniform by default) has the excluded probabilities set to 0 and each
@@ -203,11 +220,14 @@ def partial_coverage_behaviour(model: Any, excluded: Iterable | np.ndarray,
     empty = sums <= 0.0
     if empty.any():
         h, s = np.unravel_index(int(np.flatnonzero(empty)[0]), sums.shape)
-        raise ValueError(f"excluding these triples leaves no action at h={h}, s={s} "
-                         f"(base behaviour {start.name!r})")
+        raise ValueError(
+            f"excluding these triples leaves no action at h={h}, s={s} "
+            f"(base behaviour {start.name!r})"
+        )
     n_excluded = int(mask.sum())
-    return Behaviour(policy / sums[:, :, None],
-                     f"partial({start.name}, {n_excluded} excluded triples)")
+    return Behaviour(
+        policy / sums[:, :, None], f"partial({start.name}, {n_excluded} excluded triples)"
+    )
 
 
 def as_behaviour(model: Any, behaviour: Behaviour | np.ndarray | str) -> Behaviour:
@@ -220,8 +240,10 @@ def as_behaviour(model: Any, behaviour: Behaviour | np.ndarray | str) -> Behavio
         return uniform_behaviour(mdp)
     if isinstance(behaviour, Behaviour):
         if behaviour.policy.shape != (mdp.H, mdp.S, mdp.A):
-            raise ValueError(f"behaviour {behaviour.name!r} has shape {behaviour.policy.shape}, "
-                             f"the model needs {(mdp.H, mdp.S, mdp.A)}")
+            raise ValueError(
+                f"behaviour {behaviour.name!r} has shape {behaviour.policy.shape}, "
+                f"the model needs {(mdp.H, mdp.S, mdp.A)}"
+            )
         return behaviour
     array = np.asarray(behaviour)
     if np.issubdtype(array.dtype, np.integer):

@@ -24,8 +24,16 @@ __all__ = ["collect"]
 
 
 @njit(cache=True)
-def _collect_kernel(P4: np.ndarray, R3: np.ndarray, noise_code: int, sigma: float,
-                    initial: np.ndarray, policy: np.ndarray, n_episodes: int, rng):
+def _collect_kernel(
+    P4: np.ndarray,
+    R3: np.ndarray,
+    noise_code: int,
+    sigma: float,
+    initial: np.ndarray,
+    policy: np.ndarray,
+    n_episodes: int,
+    rng,
+):
     """``n_episodes`` rollouts of the stochastic ``policy`` laid out as a flat log."""
     H = R3.shape[0]
     n = n_episodes * H
@@ -36,8 +44,9 @@ def _collect_kernel(P4: np.ndarray, R3: np.ndarray, noise_code: int, sigma: floa
     next_state = np.empty(n, dtype=np.int64)
     episode = np.empty(n, dtype=np.int64)
     for k in range(n_episodes):
-        states, actions, rewards = rollout_episode_stochastic(P4, R3, noise_code, sigma,
-                                                              initial, policy, rng)
+        states, actions, rewards = rollout_episode_stochastic(
+            P4, R3, noise_code, sigma, initial, policy, rng
+        )
         base = k * H
         for h in range(H):
             i = base + h
@@ -50,8 +59,9 @@ def _collect_kernel(P4: np.ndarray, R3: np.ndarray, noise_code: int, sigma: floa
     return stage, state, action, reward, next_state, episode
 
 
-def collect(model: Any, behaviour: Behaviour | np.ndarray | str, n_episodes: int,
-            seed: SeedLike) -> OfflineDataset:
+def collect(
+    model: Any, behaviour: Behaviour | np.ndarray | str, n_episodes: int, seed: SeedLike
+) -> OfflineDataset:
     """Run a behaviour policy for ``n_episodes`` episodes and log every transition.
 
     Parameters
@@ -82,10 +92,17 @@ def collect(model: Any, behaviour: Behaviour | np.ndarray | str, n_episodes: int
     n_episodes = _positive_int(n_episodes, "n_episodes")
     mu = as_behaviour(mdp, behaviour)
     rng = as_generator(seed)
-    columns = _collect_kernel(np.ascontiguousarray(mdp.dense_P()), np.ascontiguousarray(mdp.R),
-                              mdp.noise.code, float(mdp.noise.sigma),
-                              np.ascontiguousarray(mdp.initial),
-                              np.ascontiguousarray(mu.policy), n_episodes, rng)
+    columns = _collect_kernel(
+        np.ascontiguousarray(mdp.dense_P()),
+        np.ascontiguousarray(mdp.R),
+        mdp.noise.code,
+        float(mdp.noise.sigma),
+        np.ascontiguousarray(mdp.initial),
+        np.ascontiguousarray(mu.policy),
+        n_episodes,
+        rng,
+    )
     stage, state, action, reward, next_state, episode = columns
-    return OfflineDataset(mdp.S, mdp.A, mdp.H, stage, state, action, reward, next_state,
-                          episode, mu.name)
+    return OfflineDataset(
+        mdp.S, mdp.A, mdp.H, stage, state, action, reward, next_state, episode, mu.name
+    )

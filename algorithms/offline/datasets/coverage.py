@@ -22,8 +22,13 @@ from algorithms.offline.datasets.behaviour import Behaviour, _check_target, as_b
 from mdptheory.evaluation import occupancy
 from mdptheory.linear import LinearMDP
 
-__all__ = ["Coverage", "coverage", "expected_gram", "feature_uncertainty",
-           "relative_condition_number"]
+__all__ = [
+    "Coverage",
+    "coverage",
+    "expected_gram",
+    "feature_uncertainty",
+    "relative_condition_number",
+]
 
 
 @dataclass(frozen=True)
@@ -101,8 +106,9 @@ def _check_linear(model: Any, name: str) -> LinearMDP:
     return model
 
 
-def expected_gram(model: LinearMDP, behaviour: Behaviour | np.ndarray | str, n_episodes: float,
-                  lam: float = 1.0) -> np.ndarray:
+def expected_gram(
+    model: LinearMDP, behaviour: Behaviour | np.ndarray | str, n_episodes: float, lam: float = 1.0
+) -> np.ndarray:
     """``E[Lambda_h] = n sum_{s,a} d^mu_h(s, a) phi(s, a) phi(s, a)^T + lam I``, shape (H, d, d).
 
     Examples
@@ -158,12 +164,13 @@ def feature_uncertainty(model: LinearMDP, gram: np.ndarray, target=None) -> np.n
     # Cholesky: ||phi||^2_{Lambda^{-1}} = ||L^{-1} phi||^2, exact for a positive definite Lambda.
     chol = np.linalg.cholesky(gram)
     solved = np.linalg.solve(chol, np.broadcast_to(phi.T, (model.H, *phi.T.shape)))
-    widths = np.sqrt((solved ** 2).sum(axis=1))
+    widths = np.sqrt((solved**2).sum(axis=1))
     return (d_pi * widths).sum(axis=1)
 
 
-def relative_condition_number(model: LinearMDP, behaviour: Behaviour | np.ndarray | str,
-                              target=None, tol: float = 1e-12) -> float:
+def relative_condition_number(
+    model: LinearMDP, behaviour: Behaviour | np.ndarray | str, target=None, tol: float = 1e-12
+) -> float:
     """``max_h sup_x (x^T Sigma^pi_h x) / (x^T Sigma^mu_h x)``: the feature analogue of ``C*``.
 
     ``Sigma^pi_h = E_{pi}[phi phi^T]`` at stage h (target pi* by default), ``Sigma^mu_h`` the

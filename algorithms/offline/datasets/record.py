@@ -85,8 +85,10 @@ class OfflineDataset:
         S = _positive_int(self.S, "S")
         A = _positive_int(self.A, "A")
         H = _positive_int(self.H, "H")
-        columns = {name: _int_column(getattr(self, name), name)
-                   for name in ("stage", "state", "action", "next_state")}
+        columns = {
+            name: _int_column(getattr(self, name), name)
+            for name in ("stage", "state", "action", "next_state")
+        }
         reward = np.array(self.reward, dtype=np.float64)
         if reward.ndim != 1:
             raise ValueError(f"reward must be one-dimensional, got shape {reward.shape}")
@@ -105,8 +107,10 @@ class OfflineDataset:
         per_stage = np.bincount(columns["stage"], minlength=H)
         if (per_stage == 0).any():
             h = int(np.flatnonzero(per_stage == 0)[0])
-            raise ValueError(f"stage h = {h} has no transitions (the log has {n} rows, stages "
-                             f"0..{H - 1} each need at least one)")
+            raise ValueError(
+                f"stage h = {h} has no transitions (the log has {n} rows, stages "
+                f"0..{H - 1} each need at least one)"
+            )
         episode = None
         if self.episode is not None:
             episode = _int_column(self.episode, "episode")
@@ -156,11 +160,19 @@ class OfflineDataset:
         counts = np.bincount(rows, minlength=H * S * A).astype(np.float64)
         sums = np.bincount(rows, weights=self.reward, minlength=H * S * A)
         # COO -> CSR sums duplicate (row, s') entries: the (h, s, a, s') counts.
-        next_counts = sp.csr_array((np.ones(len(self)), (rows, self.next_state)),
-                                   shape=(H * S * A, S))
+        next_counts = sp.csr_array(
+            (np.ones(len(self)), (rows, self.next_state)), shape=(H * S * A, S)
+        )
         next_counts.sum_duplicates()
-        return TransitionCounts(S, A, H, counts.reshape(H, S, A), sums.reshape(H, S, A),
-                                next_counts, float(self.n_episodes))
+        return TransitionCounts(
+            S,
+            A,
+            H,
+            counts.reshape(H, S, A),
+            sums.reshape(H, S, A),
+            next_counts,
+            float(self.n_episodes),
+        )
 
     def first_episodes(self, m: int) -> OfflineDataset:
         """The sub-log of the transitions of episodes ``0..m-1`` (needs ``episode``)."""
@@ -168,9 +180,18 @@ class OfflineDataset:
             raise ValueError("first_episodes needs episode indices; this log has none")
         m = _positive_int(m, "m")
         keep = self.episode < m
-        return OfflineDataset(self.S, self.A, self.H, self.stage[keep], self.state[keep],
-                              self.action[keep], self.reward[keep], self.next_state[keep],
-                              self.episode[keep], self.behaviour)
+        return OfflineDataset(
+            self.S,
+            self.A,
+            self.H,
+            self.stage[keep],
+            self.state[keep],
+            self.action[keep],
+            self.reward[keep],
+            self.next_state[keep],
+            self.episode[keep],
+            self.behaviour,
+        )
 
 
 @dataclass(frozen=True)
@@ -214,16 +235,18 @@ class TransitionCounts:
             bad = ~np.isfinite(array)
             if bad.any():
                 index = np.unravel_index(int(np.flatnonzero(bad)[0]), array.shape)
-                raise ValueError(f"{name}{list(map(int, index))} is {float(array[index])}, not "
-                                 "a finite number")
+                raise ValueError(
+                    f"{name}{list(map(int, index))} is {float(array[index])}, not a finite number"
+                )
         negative = counts < 0
         if negative.any():
             index = np.unravel_index(int(np.flatnonzero(negative)[0]), counts.shape)
             raise ValueError(f"counts{list(map(int, index))} is {float(counts[index])!r} < 0")
         nxt = sp.csr_array(self.next_counts, dtype=np.float64)
         if nxt.shape != (H * S * A, S):
-            raise ValueError(f"next_counts has shape {nxt.shape}, expected (H*S*A, S) = "
-                             f"{(H * S * A, S)}")
+            raise ValueError(
+                f"next_counts has shape {nxt.shape}, expected (H*S*A, S) = {(H * S * A, S)}"
+            )
         nxt.sum_duplicates()
         if nxt.data.size and (~np.isfinite(nxt.data) | (nxt.data < 0)).any():
             raise ValueError("next_counts holds a negative or non-finite entry")
@@ -232,9 +255,11 @@ class TransitionCounts:
         off = np.abs(row_sums - flat) > COUNT_TOL * np.maximum(1.0, flat)
         if off.any():
             h, s, a = np.unravel_index(int(np.flatnonzero(off)[0]), counts.shape)
-            raise ValueError(f"next_counts for (h, s, a) = ({h}, {s}, {a}) sum to "
-                             f"{float(row_sums[np.flatnonzero(off)[0]])!r}, but counts is "
-                             f"{float(counts[h, s, a])!r}")
+            raise ValueError(
+                f"next_counts for (h, s, a) = ({h}, {s}, {a}) sum to "
+                f"{float(row_sums[np.flatnonzero(off)[0]])!r}, but counts is "
+                f"{float(counts[h, s, a])!r}"
+            )
         per_stage = counts.sum(axis=(1, 2))
         if (per_stage <= 0).any():
             h = int(np.flatnonzero(per_stage <= 0)[0])
@@ -243,19 +268,26 @@ class TransitionCounts:
         if not (np.isfinite(n_episodes) and n_episodes > 0):
             raise ValueError(f"n_episodes must be a finite number > 0, got {self.n_episodes!r}")
         nxt.data.flags.writeable = False
-        for name, value in (("S", S), ("A", A), ("H", H), ("counts", _read_only(counts)),
-                            ("reward_sums", _read_only(sums)), ("next_counts", nxt),
-                            ("n_episodes", n_episodes)):
+        for name, value in (
+            ("S", S),
+            ("A", A),
+            ("H", H),
+            ("counts", _read_only(counts)),
+            ("reward_sums", _read_only(sums)),
+            ("next_counts", nxt),
+            ("n_episodes", n_episodes),
+        ):
             object.__setattr__(self, name, value)
 
     def stage_block(self, h: int) -> sp.csr_array:
         """``N_h(s, a, s')`` as an ``(S A, S)`` CSR matrix (rows ``s A + a``)."""
         SA = self.S * self.A
-        return self.next_counts[h * SA:(h + 1) * SA]
+        return self.next_counts[h * SA : (h + 1) * SA]
 
 
-def population_counts(model: Any, behaviour: Behaviour | np.ndarray | str,
-                      weight: float) -> TransitionCounts:
+def population_counts(
+    model: Any, behaviour: Behaviour | np.ndarray | str, weight: float
+) -> TransitionCounts:
     """Infinite-data statistics: exact expectations under the behaviour, times ``weight``.
 
     ``counts = weight d^mu_h(s, a)``, ``reward_sums = counts r_h(s, a)`` and

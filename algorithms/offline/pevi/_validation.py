@@ -20,20 +20,25 @@ def _check_rewards(mdp: EpisodicMDP, learner: str) -> None:
     bad = (R < 0.0) | (R > 1.0)
     if bad.any():
         h, s, a = np.unravel_index(int(np.flatnonzero(bad)[0]), R.shape)
-        raise ValueError(f"R[{h}, {s}, {a}] is {float(R[h, s, a])!r}, outside [0, 1]; "
-                         f"{learner}'s clip to [0, H - h + 1] and its bound assume rewards in "
-                         "[0, 1]")
+        raise ValueError(
+            f"R[{h}, {s}, {a}] is {float(R[h, s, a])!r}, outside [0, 1]; "
+            f"{learner}'s clip to [0, H - h + 1] and its bound assume rewards in "
+            "[0, 1]"
+        )
 
 
 def _check_linear_model(model: Any, learner: str) -> tuple[LinearMDP, np.ndarray]:
     if not isinstance(model, LinearMDP):
-        raise ValueError(f"{learner} needs a LinearMDP (features phi), got "
-                         f"{type(model).__name__}: {model!r}")
+        raise ValueError(
+            f"{learner} needs a LinearMDP (features phi), got {type(model).__name__}: {model!r}"
+        )
     norms = np.linalg.norm(model.phi, axis=2)
     if (norms > 1.0 + FEATURE_NORM_TOL).any():
         s, a = np.unravel_index(int(np.argmax(norms)), norms.shape)
-        raise ValueError(f"||phi[{s}, {a}]|| is {float(norms[s, a])!r} > 1; the linear MDP of "
-                         "Jin et al. needs ||phi(x, a)|| <= 1")
+        raise ValueError(
+            f"||phi[{s}, {a}]|| is {float(norms[s, a])!r} > 1; the linear MDP of "
+            "Jin et al. needs ||phi(x, a)|| <= 1"
+        )
     _check_rewards(model.tabular(), learner)
     features = np.ascontiguousarray(model.phi.reshape(model.S * model.A, model.d))
     return model, features
@@ -45,16 +50,20 @@ def _statistics(mdp: EpisodicMDP, data: OfflineDataset | TransitionCounts) -> Tr
     elif isinstance(data, TransitionCounts):
         stats = data
     else:
-        raise ValueError(f"data must be an OfflineDataset or TransitionCounts, got "
-                         f"{type(data).__name__}")
+        raise ValueError(
+            f"data must be an OfflineDataset or TransitionCounts, got {type(data).__name__}"
+        )
     if (stats.S, stats.A, stats.H) != (mdp.S, mdp.A, mdp.H):
-        raise ValueError(f"the data are for (S, A, H) = {(stats.S, stats.A, stats.H)}, the "
-                         f"model has {(mdp.S, mdp.A, mdp.H)}")
+        raise ValueError(
+            f"the data are for (S, A, H) = {(stats.S, stats.A, stats.H)}, the "
+            f"model has {(mdp.S, mdp.A, mdp.H)}"
+        )
     return stats
 
 
 def _optimal(mdp: EpisodicMDP) -> np.ndarray:
     """pi* of the twin (ties to the smallest action), the comparator of every bound here."""
-    _, _, policy = backward_induction_kernel(np.ascontiguousarray(mdp.dense_P()),
-                                             np.ascontiguousarray(mdp.R))
+    _, _, policy = backward_induction_kernel(
+        np.ascontiguousarray(mdp.dense_P()), np.ascontiguousarray(mdp.R)
+    )
     return policy

@@ -27,12 +27,18 @@ def _linear_estimates(features: np.ndarray, stats: TransitionCounts, lam: float)
     # ||phi||^2_{Lambda^{-1}} = ||L^{-1} phi||^2 with L the Cholesky factor: inverting the
     # triangular d x d factors once (batched) is far cheaper than S A right-hand sides.
     solved = np.matmul(np.linalg.inv(chol), features.T[None])
-    widths2 = (solved ** 2).sum(axis=1)
+    widths2 = (solved**2).sum(axis=1)
     return gram, chol, widths2
 
 
-def _backward(stats: TransitionCounts, beta: float, lam: float, features: np.ndarray | None,
-              chol: np.ndarray | None, widths2: np.ndarray):
+def _backward(
+    stats: TransitionCounts,
+    beta: float,
+    lam: float,
+    features: np.ndarray | None,
+    chol: np.ndarray | None,
+    widths2: np.ndarray,
+):
     """Steps (b)-(g) for h = H-1..0 (code stages); tabular when ``features`` is None."""
     S, A, H = stats.S, stats.A, stats.H
     d = 0 if features is None else features.shape[1]
@@ -56,8 +62,7 @@ def _backward(stats: TransitionCounts, beta: float, lam: float, features: np.nda
         Q[h] = np.clip(estimate[h] - beta * widths[h], 0.0, float(H - h))
         # (f)-(g): first maximiser and its value.
         V[h] = Q[h].reshape(S, A).max(axis=1)
-    return (V, Q.reshape(H, S, A), estimate.reshape(H, S, A), widths.reshape(H, S, A),
-            weights)
+    return (V, Q.reshape(H, S, A), estimate.reshape(H, S, A), widths.reshape(H, S, A), weights)
 
 
 @njit(cache=True)

@@ -54,8 +54,23 @@ def _evaluate_and_check(P4, R3, initial, V, Q_est, widths, beta, policy, v_star_
 
 
 @njit(cache=True)
-def _linear_prefix_kernel(features, P4, R3, initial, stage, state, action, reward, next_state,
-                          ends, betas, lam, occ_star, v_star_start, tol):
+def _linear_prefix_kernel(
+    features,
+    P4,
+    R3,
+    initial,
+    stage,
+    state,
+    action,
+    reward,
+    next_state,
+    ends,
+    betas,
+    lam,
+    occ_star,
+    v_star_start,
+    tol,
+):
     """PEVI on every prefix ``rows[:ends[g]]`` for every ``betas[g, j]``; see ``pevi_curves``."""
     n_pairs, d = features.shape
     H, S, A = R3.shape
@@ -115,10 +130,12 @@ def _linear_prefix_kernel(features, P4, R3, initial, stage, state, action, rewar
                             target[i] += v * M[h, s, i]
                 w = inv[h] @ target
                 means_all[h] = features @ w
-                _greedy_stage(means_all[h], widths[h], beta, float(H - h), S, A, Q[h], V[h],
-                              policy[h])
-            out = _evaluate_and_check(P4, R3, initial, V, means_all, widths, beta, policy,
-                                      v_star_start, tol)
+                _greedy_stage(
+                    means_all[h], widths[h], beta, float(H - h), S, A, Q[h], V[h], policy[h]
+                )
+            out = _evaluate_and_check(
+                P4, R3, initial, V, means_all, widths, beta, policy, v_star_start, tol
+            )
             subopt[g, j] = out[0]
             v_hat[g, j] = out[1]
             event[g, j] = out[2]
@@ -127,8 +144,22 @@ def _linear_prefix_kernel(features, P4, R3, initial, stage, state, action, rewar
 
 
 @njit(cache=True)
-def _tabular_prefix_kernel(P4, R3, initial, stage, state, action, reward, next_state, ends,
-                           betas, lam, occ_star, v_star_start, tol):
+def _tabular_prefix_kernel(
+    P4,
+    R3,
+    initial,
+    stage,
+    state,
+    action,
+    reward,
+    next_state,
+    ends,
+    betas,
+    lam,
+    occ_star,
+    v_star_start,
+    tol,
+):
     """As :func:`_linear_prefix_kernel` for one-hot features (diagonal Lambda_h)."""
     H, S, A = R3.shape
     n_pairs = S * A
@@ -168,10 +199,12 @@ def _tabular_prefix_kernel(P4, R3, initial, stage, state, action, reward, next_s
             for h in range(H - 1, -1, -1):
                 for n in range(n_pairs):
                     means_all[h, n] = (Rsum[h, n] + np.dot(C[h, n], V[h + 1])) / (N[h, n] + lam)
-                _greedy_stage(means_all[h], widths[h], beta, float(H - h), S, A, Q[h], V[h],
-                              policy[h])
-            out = _evaluate_and_check(P4, R3, initial, V, means_all, widths, beta, policy,
-                                      v_star_start, tol)
+                _greedy_stage(
+                    means_all[h], widths[h], beta, float(H - h), S, A, Q[h], V[h], policy[h]
+                )
+            out = _evaluate_and_check(
+                P4, R3, initial, V, means_all, widths, beta, policy, v_star_start, tol
+            )
             subopt[g, j] = out[0]
             v_hat[g, j] = out[1]
             event[g, j] = out[2]
@@ -214,8 +247,12 @@ class OfflineCurves:
     bound: np.ndarray
 
 
-def pevi_curves(model: LinearMDP | EpisodicMDP, data: OfflineDataset, grid,
-                learners: tuple[PEVI | TabularPEVI, ...]) -> OfflineCurves:
+def pevi_curves(
+    model: LinearMDP | EpisodicMDP,
+    data: OfflineDataset,
+    grid,
+    learners: tuple[PEVI | TabularPEVI, ...],
+) -> OfflineCurves:
     """Fit every learner on every prefix ``episodes 0..n-1`` of ``data``, ``n`` in ``grid``.
 
     One compiled pass: the statistics of each prefix are the previous ones plus the new rows,
@@ -268,8 +305,10 @@ def pevi_curves(model: LinearMDP | EpisodicMDP, data: OfflineDataset, grid,
         _, features = _check_linear_model(model, "PEVI")
         d = features.shape[1]
     if (data.S, data.A, data.H) != (mdp.S, mdp.A, mdp.H):
-        raise ValueError(f"the data are for (S, A, H) = {(data.S, data.A, data.H)}, the model "
-                         f"has {(mdp.S, mdp.A, mdp.H)}")
+        raise ValueError(
+            f"the data are for (S, A, H) = {(data.S, data.A, data.H)}, the model "
+            f"has {(mdp.S, mdp.A, mdp.H)}"
+        )
     grid = np.asarray(grid)
     if grid.ndim != 1 or grid.size == 0 or not np.issubdtype(grid.dtype, np.integer):
         raise ValueError(f"grid must be a non-empty 1-d array of ints, got {grid!r}")
@@ -279,30 +318,55 @@ def pevi_curves(model: LinearMDP | EpisodicMDP, data: OfflineDataset, grid,
     episodes = data.episode[order]
     ends = np.searchsorted(episodes, grid, side="left").astype(np.int64)
     if ends[-1] == 0 or grid[-1] > episodes[-1] + 1:
-        raise ValueError(f"grid ends at n = {int(grid[-1])} but the log holds episodes "
-                         f"0..{int(episodes[-1])}")
+        raise ValueError(
+            f"grid ends at n = {int(grid[-1])} but the log holds episodes 0..{int(episodes[-1])}"
+        )
     H = mdp.H
     lam = learners[0].lam
     if any(learner.lam != lam for learner in learners):
         raise ValueError("pevi_curves needs learners with the same lam (they share Lambda_h)")
-    betas = np.array([[learner._beta(d, H, float(n)) for learner in learners] for n in grid],
-                     dtype=np.float64).reshape(grid.size, len(learners))
+    betas = np.array(
+        [[learner._beta(d, H, float(n)) for learner in learners] for n in grid], dtype=np.float64
+    ).reshape(grid.size, len(learners))
     P4 = np.ascontiguousarray(mdp.dense_P())
     R3 = np.ascontiguousarray(mdp.R)
     initial = np.ascontiguousarray(mdp.initial)
     _, V_star, pi_star = backward_induction_kernel(P4, R3)
     occ_star = np.ascontiguousarray(occupancy(mdp, pi_star).reshape(H, -1))
     v_star_start = float(initial @ V_star[0])
-    columns = [np.ascontiguousarray(getattr(data, name)[order])
-               for name in ("stage", "state", "action", "reward", "next_state")]
+    columns = [
+        np.ascontiguousarray(getattr(data, name)[order])
+        for name in ("stage", "state", "action", "reward", "next_state")
+    ]
     tol = EVENT_TOL * H
     if tabular:
-        out = _tabular_prefix_kernel(P4, R3, initial, *columns, ends, betas, float(lam),
-                                     occ_star, v_star_start, tol)
+        out = _tabular_prefix_kernel(
+            P4, R3, initial, *columns, ends, betas, float(lam), occ_star, v_star_start, tol
+        )
     else:
-        out = _linear_prefix_kernel(features, P4, R3, initial, *columns, ends, betas,
-                                    float(lam), occ_star, v_star_start, tol)
+        out = _linear_prefix_kernel(
+            features,
+            P4,
+            R3,
+            initial,
+            *columns,
+            ends,
+            betas,
+            float(lam),
+            occ_star,
+            v_star_start,
+            tol,
+        )
     subopt, v_hat, event, pessimistic, uncertainty = out
     bound = 2.0 * betas * uncertainty.sum(axis=1)[:, None]
-    return OfflineCurves(grid.astype(np.int64), tuple(learner.label for learner in learners),
-                         betas, subopt, v_hat, event, pessimistic, uncertainty, bound)
+    return OfflineCurves(
+        grid.astype(np.int64),
+        tuple(learner.label for learner in learners),
+        betas,
+        subopt,
+        v_hat,
+        event,
+        pessimistic,
+        uncertainty,
+        bound,
+    )

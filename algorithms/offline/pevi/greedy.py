@@ -29,5 +29,6 @@ class GreedyLSVI(PEVI):
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.c != 0.0:
-            raise ValueError(f"GreedyLSVI has no penalty (c = 0), got c={self.c!r}; use "
-                             "PEVI(c=...)")
+            raise ValueError(
+                f"GreedyLSVI has no penalty (c = 0), got c={self.c!r}; use PEVI(c=...)"
+            )

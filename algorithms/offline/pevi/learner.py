@@ -103,8 +103,7 @@ class PEVI:
             raise ValueError(f"xi must lie in (0, 1), got {self.xi!r}")
         check_positive("lam", self.lam)
         if self.behaviour not in BEHAVIOURS:
-            raise ValueError(f"behaviour must be one of {list(BEHAVIOURS)}, got "
-                             f"{self.behaviour!r}")
+            raise ValueError(f"behaviour must be one of {list(BEHAVIOURS)}, got {self.behaviour!r}")
         if not (0.0 <= float(self.epsilon) <= 1.0):
             raise ValueError(f"epsilon must lie in [0, 1], got {self.epsilon!r}")
         self.excluded_triples()
@@ -162,15 +161,30 @@ class PEVI:
         K = stats.n_episodes
         beta = self._beta(model.d, model.H, K)
         gram, chol, widths2 = _linear_estimates(features, stats, self.lam)
-        V, Q, estimate, widths, weights = _backward(stats, beta, self.lam, features, chol,
-                                                    widths2)
-        metadata = {"paper": "Jin, Yang, Wang (ICML 2021), arXiv:2012.15085, Algorithm 2",
-                    "penalty_variant": self.penalty_variant,
-                    "beta_formula": "beta = c d H sqrt(zeta), zeta = log(2 d H K / xi)",
-                    "clip": "[0, H - h + 1] (paper stages), [0, H - h] (code stages)"}
-        return _finish(self.label, mdp, V, Q, estimate, widths, weights, gram, beta, self.lam,
-                       float(self.c), float(self.xi), pevi_zeta(model.d, model.H, K, self.xi),
-                       K, metadata)
+        V, Q, estimate, widths, weights = _backward(stats, beta, self.lam, features, chol, widths2)
+        metadata = {
+            "paper": "Jin, Yang, Wang (ICML 2021), arXiv:2012.15085, Algorithm 2",
+            "penalty_variant": self.penalty_variant,
+            "beta_formula": "beta = c d H sqrt(zeta), zeta = log(2 d H K / xi)",
+            "clip": "[0, H - h + 1] (paper stages), [0, H - h] (code stages)",
+        }
+        return _finish(
+            self.label,
+            mdp,
+            V,
+            Q,
+            estimate,
+            widths,
+            weights,
+            gram,
+            beta,
+            self.lam,
+            float(self.c),
+            float(self.xi),
+            pevi_zeta(model.d, model.H, K, self.xi),
+            K,
+            metadata,
+        )
 
     def excluded_triples(self) -> list[tuple[int, int, int]]:
         """The ``(h, s, a)`` triples of :attr:`exclude`."""
@@ -182,8 +196,10 @@ class PEVI:
             except ValueError:
                 triple = ()
             if len(triple) != 3:
-                raise ValueError(f"exclude entry {part!r} is not 'h,s,a' (three integers); "
-                                 "separate entries with ';'")
+                raise ValueError(
+                    f"exclude entry {part!r} is not 'h,s,a' (three integers); "
+                    "separate entries with ';'"
+                )
             triples.append(triple)
         return triples
 
@@ -223,8 +239,9 @@ class PEVI:
                 sigma = features.T @ (d_mu[h, :, None] * features)
                 eigval, eigvec = np.linalg.eigh(0.5 * (sigma + sigma.T))
                 coords = (features @ eigvec) ** 2
-                widths[:, h] = np.sqrt(coords @ (1.0 / (n[None, :] * np.maximum(eigval, 0.0)
-                                                        [:, None] + self.lam))).T
+                widths[:, h] = np.sqrt(
+                    coords @ (1.0 / (n[None, :] * np.maximum(eigval, 0.0)[:, None] + self.lam))
+                ).T
         uncertainty = (widths * d_star[None]).sum(axis=(1, 2))
         betas = np.array([self._beta(dim, mdp.H, float(k)) for k in n])
         return 2.0 * betas * uncertainty
@@ -234,8 +251,10 @@ class PEVI:
         the greedy control, which has no bound)."""
         if self.c == 0.0:
             return None
-        return (f"bound at E[Lambda] ({self.penalty_variant})",
-                self.expected_bound(model, np.arange(1, int(budget) + 1)))
+        return (
+            f"bound at E[Lambda] ({self.penalty_variant})",
+            self.expected_bound(model, np.arange(1, int(budget) + 1)),
+        )
 
     def run(self, model: Any, budget: int, seed: SeedLike) -> ConvergenceTrace:
         """Collect ``budget`` episodes with the default behaviour and fit on every prefix.
@@ -260,15 +279,26 @@ class PEVI:
         learners = (self,) if self.c == 0.0 else (self, control)
         grid = np.arange(1, budget + 1)
         curves = pevi_curves(model, data, grid, learners)
-        extras = {"greedy_gap": curves.suboptimality[:, -1], "bound": curves.bound[:, 0],
-                  "beta": curves.betas[:, 0], "estimated_value": curves.estimated_value[:, 0],
-                  "good_event": curves.good_event[:, 0], "pessimistic": curves.pessimistic[:, 0],
-                  "n_episodes": grid}
+        extras = {
+            "greedy_gap": curves.suboptimality[:, -1],
+            "bound": curves.bound[:, 0],
+            "beta": curves.betas[:, 0],
+            "estimated_value": curves.estimated_value[:, 0],
+            "good_event": curves.good_event[:, 0],
+            "pessimistic": curves.pessimistic[:, 0],
+            "n_episodes": grid,
+        }
         metadata = trace_metadata(
-            self, model, seed, budget, label=self.label, penalty_variant=self.penalty_variant,
-            behaviour=behaviour.name, quantity="sub-optimality V*_1(rho) - V^pi_hat_1(rho) "
-                                              "after n = t episodes of data",
-            paper="Jin, Yang, Wang (ICML 2021), arXiv:2012.15085")
+            self,
+            model,
+            seed,
+            budget,
+            label=self.label,
+            penalty_variant=self.penalty_variant,
+            behaviour=behaviour.name,
+            quantity="sub-optimality V*_1(rho) - V^pi_hat_1(rho) after n = t episodes of data",
+            paper="Jin, Yang, Wang (ICML 2021), arXiv:2012.15085",
+        )
         return ConvergenceTrace(curves.suboptimality[:, 0], extras, metadata)
 
 
@@ -319,11 +349,27 @@ class TabularPEVI(PEVI):
         beta = self._beta(d, mdp.H, K)
         widths2 = 1.0 / (stats.counts.reshape(mdp.H, -1) + self.lam)
         V, Q, estimate, widths, _ = _backward(stats, beta, self.lam, None, None, widths2)
-        metadata = {"paper": "Jin, Yang, Wang (ICML 2021), arXiv:2012.15085, Algorithm 2 with "
-                             "one-hot features (d = S A)",
-                    "penalty_variant": self.penalty_variant,
-                    "beta_formula": "beta = c S A H sqrt(zeta), zeta = log(2 S A H K / xi)",
-                    "clip": "[0, H - h + 1] (paper stages), [0, H - h] (code stages)"}
-        return _finish(self.label, mdp, V, Q, estimate, widths, None, None, beta, self.lam,
-                       float(self.c), float(self.xi), pevi_zeta(d, mdp.H, K, self.xi), K,
-                       metadata)
+        metadata = {
+            "paper": "Jin, Yang, Wang (ICML 2021), arXiv:2012.15085, Algorithm 2 with "
+            "one-hot features (d = S A)",
+            "penalty_variant": self.penalty_variant,
+            "beta_formula": "beta = c S A H sqrt(zeta), zeta = log(2 S A H K / xi)",
+            "clip": "[0, H - h + 1] (paper stages), [0, H - h] (code stages)",
+        }
+        return _finish(
+            self.label,
+            mdp,
+            V,
+            Q,
+            estimate,
+            widths,
+            None,
+            None,
+            beta,
+            self.lam,
+            float(self.c),
+            float(self.xi),
+            pevi_zeta(d, mdp.H, K, self.xi),
+            K,
+            metadata,
+        )

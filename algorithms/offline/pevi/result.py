@@ -103,9 +103,20 @@ class PEVIResult:
     metadata: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for name in ("policy", "V_hat", "Q_hat", "estimate", "penalty", "widths", "weights",
-                     "gram", "policy_values", "optimal_values", "optimal_policy",
-                     "uncertainty"):
+        for name in (
+            "policy",
+            "V_hat",
+            "Q_hat",
+            "estimate",
+            "penalty",
+            "widths",
+            "weights",
+            "gram",
+            "policy_values",
+            "optimal_values",
+            "optimal_policy",
+            "uncertainty",
+        ):
             array = getattr(self, name)
             if array is not None:
                 array.flags.writeable = False
@@ -116,9 +127,23 @@ class PEVIResult:
         return self.suboptimality <= self.bound
 
 
-def _finish(method: str, mdp: EpisodicMDP, V: np.ndarray, Q: np.ndarray, estimate: np.ndarray,
-            widths: np.ndarray, weights, gram, beta: float, lam: float, c: float, xi: float,
-            zeta: float, n_episodes: float, metadata: dict[str, Any]) -> PEVIResult:
+def _finish(
+    method: str,
+    mdp: EpisodicMDP,
+    V: np.ndarray,
+    Q: np.ndarray,
+    estimate: np.ndarray,
+    widths: np.ndarray,
+    weights,
+    gram,
+    beta: float,
+    lam: float,
+    c: float,
+    xi: float,
+    zeta: float,
+    n_episodes: float,
+    metadata: dict[str, Any],
+) -> PEVIResult:
     """Exact evaluation on the twin, the bound from pi*'s occupancy, the good event."""
     H = mdp.H
     P4 = np.ascontiguousarray(mdp.dense_P())
@@ -136,12 +161,32 @@ def _finish(method: str, mdp: EpisodicMDP, V: np.ndarray, Q: np.ndarray, estimat
     value = float(rho @ V_pi[0])
     optimal_value = float(rho @ V_star[0])
     return PEVIResult(
-        method=method, policy=policy, V_hat=V[:H].copy(), Q_hat=Q, estimate=estimate,
-        penalty=penalty, widths=widths, weights=weights, gram=gram, beta=beta, lam=lam, c=c,
-        xi=xi, zeta=zeta, n_episodes=n_episodes, policy_values=V_pi[:H].copy(),
-        optimal_values=V_star[:H].copy(), optimal_policy=pi_star, value=value,
-        optimal_value=optimal_value, estimated_value=float(rho @ V[0]),
-        suboptimality=optimal_value - value, uncertainty=uncertainty,
-        bound=float(2.0 * beta * uncertainty.sum()), event_margin=margin,
-        good_event=margin >= -tol, pessimistic=bool((V[:H] <= V_pi[:H] + tol).all()),
-        metadata=metadata)
+        method=method,
+        policy=policy,
+        V_hat=V[:H].copy(),
+        Q_hat=Q,
+        estimate=estimate,
+        penalty=penalty,
+        widths=widths,
+        weights=weights,
+        gram=gram,
+        beta=beta,
+        lam=lam,
+        c=c,
+        xi=xi,
+        zeta=zeta,
+        n_episodes=n_episodes,
+        policy_values=V_pi[:H].copy(),
+        optimal_values=V_star[:H].copy(),
+        optimal_policy=pi_star,
+        value=value,
+        optimal_value=optimal_value,
+        estimated_value=float(rho @ V[0]),
+        suboptimality=optimal_value - value,
+        uncertainty=uncertainty,
+        bound=float(2.0 * beta * uncertainty.sum()),
+        event_margin=margin,
+        good_event=margin >= -tol,
+        pessimistic=bool((V[:H] <= V_pi[:H] + tol).all()),
+        metadata=metadata,
+    )
