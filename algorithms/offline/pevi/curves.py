@@ -3,9 +3,9 @@ r"""PEVI on every prefix of one log, in one compiled pass (:func:`pevi_curves`).
 The statistics of a prefix are those of the previous one plus the new rows (rank-one additions
 to ``Lambda_h``, regression targets aggregated by next state), so a whole
 sub-optimality-versus-n curve costs one pass over the data plus one fit per grid point.
-``_linear_prefix_kernel`` and ``_tabular_prefix_kernel`` run the steps of Algorithm 2 (Jin,
-Yang, Wang, ICML 2021) inside one ``@njit`` loop over the grid; ``_evaluate_and_check`` is the
-exact evaluation, the good event and pessimism.
+``_prefix_kernel`` runs the steps of Algorithm 2 (Jin, Yang, Wang, ICML 2021) inside one
+``@njit`` loop over the grid, linear or tabular; ``_evaluate_and_check`` is the exact
+evaluation, the good event and pessimism.
 """
 
 from __future__ import annotations
@@ -54,35 +54,32 @@ def _evaluate_and_check(P4, R3, initial, V, Q_est, widths, beta, policy, v_star_
 
 
 @njit(cache=True)
-def _linear_prefix_kernel(
-    features,
-    P4,
-    R3,
-    initial,
-    stage,
-    state,
-    action,
-    reward,
-    next_state,
-    ends,
-    betas,
-    lam,
-    occ_star,
-    v_star_start,
-    tol,
-):
-    """PEVI on every prefix ``rows[:ends[g]]`` for every ``betas[g, j]``; see ``pevi_curves``."""
-    n_pairs, d = features.shape
+def _prefix_kernel(features, P4, R3, initial, rows, ends, betas, lam, occ_star, v_star_start, tol):
+    """PEVI on every prefix ``rows[:ends[g]]`` for every ``betas[g, j]``; see ``pevi_curves``.
+
+    ``rows`` are the log's columns ``(stage, state, action, reward, next_state)``. Tabular
+    (one-hot features, diagonal ``Lambda_h``) when ``features`` is None, as in ``_backward``:
+    numba compiles each kind apart, without the other's branches.
+    """
+    stage, state, action, reward, next_state = rows
     H, S, A = R3.shape
+    n_pairs = S * A
     G = ends.shape[0]
     B = betas.shape[1]
-    gram = np.zeros((H, d, d))
-    for h in range(H):
-        for i in range(d):
-            gram[h, i, i] = lam
-    b = np.zeros((H, d))
-    M = np.zeros((H, S, d))
-    inv = np.empty((H, d, d))
+    if features is None:
+        N = np.zeros((H, n_pairs))
+        Rsum = np.zeros((H, n_pairs))
+        C = np.zeros((H, n_pairs, S))
+    else:
+        d = features.shape[1]
+        gram = np.zeros((H, d, d))
+        for h in range(H):
+            for i in range(d):
+                gram[h, i, i] = lam
+        b = np.zeros((H, d))
+        M = np.zeros((H, S, d))
+        inv = np.empty((H, d, d))
+        target = np.empty(d)
     widths = np.empty((H, n_pairs))
     subopt = np.empty((G, B))
     v_hat = np.empty((G, B))
@@ -93,112 +90,56 @@ def _linear_prefix_kernel(
     Q = np.empty((H, n_pairs))
     means_all = np.empty((H, n_pairs))
     policy = np.empty((H, S), dtype=np.int64)
-    target = np.empty(d)
     start = 0
     for g in range(G):
         # (a), (b): absorb the new rows (rank-one additions, targets aggregated by next state).
         for t in range(start, ends[g]):
             h = stage[t]
-            x = features[state[t] * A + action[t]]
-            r = reward[t]
-            sp = next_state[t]
-            for i in range(d):
-                xi = x[i]
-                for j in range(d):
-                    gram[h, i, j] += xi * x[j]
-                b[h, i] += xi * r
-                M[h, sp, i] += xi
-        start = ends[g]
-        for h in range(H):
-            inv[h] = np.linalg.inv(gram[h])
-            proj = features @ inv[h]
-            total = 0.0
-            for n in range(n_pairs):
-                w2 = np.dot(proj[n], features[n])
-                widths[h, n] = math.sqrt(w2 if w2 > 0.0 else 0.0)
-                total += occ_star[h, n] * widths[h, n]
-            uncertainty[g, h] = total
-        for j in range(B):
-            beta = betas[g, j]
-            V[H, :] = 0.0
-            for h in range(H - 1, -1, -1):
-                target[:] = b[h]
-                for s in range(S):
-                    v = V[h + 1, s]
-                    if v != 0.0:
-                        for i in range(d):
-                            target[i] += v * M[h, s, i]
-                w = inv[h] @ target
-                means_all[h] = features @ w
-                _greedy_stage(
-                    means_all[h], widths[h], beta, float(H - h), S, A, Q[h], V[h], policy[h]
-                )
-            out = _evaluate_and_check(
-                P4, R3, initial, V, means_all, widths, beta, policy, v_star_start, tol
-            )
-            subopt[g, j] = out[0]
-            v_hat[g, j] = out[1]
-            event[g, j] = out[2]
-            pessimistic[g, j] = out[3]
-    return subopt, v_hat, event, pessimistic, uncertainty
-
-
-@njit(cache=True)
-def _tabular_prefix_kernel(
-    P4,
-    R3,
-    initial,
-    stage,
-    state,
-    action,
-    reward,
-    next_state,
-    ends,
-    betas,
-    lam,
-    occ_star,
-    v_star_start,
-    tol,
-):
-    """As :func:`_linear_prefix_kernel` for one-hot features (diagonal Lambda_h)."""
-    H, S, A = R3.shape
-    n_pairs = S * A
-    G = ends.shape[0]
-    B = betas.shape[1]
-    N = np.zeros((H, n_pairs))
-    Rsum = np.zeros((H, n_pairs))
-    C = np.zeros((H, n_pairs, S))
-    widths = np.empty((H, n_pairs))
-    subopt = np.empty((G, B))
-    v_hat = np.empty((G, B))
-    event = np.zeros((G, B), dtype=np.bool_)
-    pessimistic = np.zeros((G, B), dtype=np.bool_)
-    uncertainty = np.empty((G, H))
-    V = np.zeros((H + 1, S))
-    Q = np.empty((H, n_pairs))
-    means_all = np.empty((H, n_pairs))
-    policy = np.empty((H, S), dtype=np.int64)
-    start = 0
-    for g in range(G):
-        for t in range(start, ends[g]):
-            h = stage[t]
             n = state[t] * A + action[t]
-            N[h, n] += 1.0
-            Rsum[h, n] += reward[t]
-            C[h, n, next_state[t]] += 1.0
+            if features is None:
+                N[h, n] += 1.0
+                Rsum[h, n] += reward[t]
+                C[h, n, next_state[t]] += 1.0
+            else:
+                x = features[n]
+                r = reward[t]
+                sp = next_state[t]
+                for i in range(d):
+                    xi = x[i]
+                    for j in range(d):
+                        gram[h, i, j] += xi * x[j]
+                    b[h, i] += xi * r
+                    M[h, sp, i] += xi
         start = ends[g]
         for h in range(H):
+            if features is not None:
+                inv[h] = np.linalg.inv(gram[h])
+                proj = features @ inv[h]
             total = 0.0
             for n in range(n_pairs):
-                widths[h, n] = 1.0 / math.sqrt(N[h, n] + lam)
+                if features is None:
+                    widths[h, n] = 1.0 / math.sqrt(N[h, n] + lam)
+                else:
+                    w2 = np.dot(proj[n], features[n])
+                    widths[h, n] = math.sqrt(w2 if w2 > 0.0 else 0.0)
                 total += occ_star[h, n] * widths[h, n]
             uncertainty[g, h] = total
         for j in range(B):
             beta = betas[g, j]
             V[H, :] = 0.0
             for h in range(H - 1, -1, -1):
-                for n in range(n_pairs):
-                    means_all[h, n] = (Rsum[h, n] + np.dot(C[h, n], V[h + 1])) / (N[h, n] + lam)
+                if features is None:
+                    for n in range(n_pairs):
+                        means_all[h, n] = (Rsum[h, n] + np.dot(C[h, n], V[h + 1])) / (N[h, n] + lam)
+                else:
+                    target[:] = b[h]
+                    for s in range(S):
+                        v = V[h + 1, s]
+                        if v != 0.0:
+                            for i in range(d):
+                                target[i] += v * M[h, s, i]
+                    w = inv[h] @ target
+                    means_all[h] = features @ w
                 _greedy_stage(
                     means_all[h], widths[h], beta, float(H - h), S, A, Q[h], V[h], policy[h]
                 )
@@ -334,29 +275,14 @@ def pevi_curves(
     _, V_star, pi_star = backward_induction_kernel(P4, R3)
     occ_star = np.ascontiguousarray(occupancy(mdp, pi_star).reshape(H, -1))
     v_star_start = float(initial @ V_star[0])
-    columns = [
+    rows = tuple(
         np.ascontiguousarray(getattr(data, name)[order])
         for name in ("stage", "state", "action", "reward", "next_state")
-    ]
+    )
     tol = EVENT_TOL * H
-    if tabular:
-        out = _tabular_prefix_kernel(
-            P4, R3, initial, *columns, ends, betas, float(lam), occ_star, v_star_start, tol
-        )
-    else:
-        out = _linear_prefix_kernel(
-            features,
-            P4,
-            R3,
-            initial,
-            *columns,
-            ends,
-            betas,
-            float(lam),
-            occ_star,
-            v_star_start,
-            tol,
-        )
+    out = _prefix_kernel(
+        features, P4, R3, initial, rows, ends, betas, float(lam), occ_star, v_star_start, tol
+    )
     subopt, v_hat, event, pessimistic, uncertainty = out
     bound = 2.0 * betas * uncertainty.sum(axis=1)[:, None]
     return OfflineCurves(
