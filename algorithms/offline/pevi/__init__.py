@@ -73,7 +73,7 @@ Which code implements which step
   (collect, then :func:`pevi_curves` on every prefix); ``PEVI.expected_bound``: the bound at
   ``E[Lambda_h]``, exactly. :mod:`~algorithms.offline.pevi.greedy`: the control
   :class:`GreedyLSVI`.
-* :mod:`~algorithms.offline.pevi._validation`: the input checks and pi*.
+* :mod:`~algorithms.offline.pevi._validation`: the input checks.
 
 Algorithms and constants
 ------------------------

@@ -1,5 +1,5 @@
 """Input checks of PEVI: a linear MDP with ``||phi|| <= 1``, mean rewards in [0, 1], data of
-the model's sizes; and the comparator pi* of every bound."""
+the model's sizes."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from algorithms._validation import check_unit_rewards
 from algorithms.offline.datasets import OfflineDataset, TransitionCounts
-from mdptheory._kernels import backward_induction_kernel
 from mdptheory.linear import LinearMDP
 from mdptheory.tabular import EpisodicMDP
 
@@ -16,15 +16,7 @@ FEATURE_NORM_TOL = 1e-9
 
 
 def _check_rewards(mdp: EpisodicMDP, learner: str) -> None:
-    R = mdp.R
-    bad = (R < 0.0) | (R > 1.0)
-    if bad.any():
-        h, s, a = np.unravel_index(int(np.flatnonzero(bad)[0]), R.shape)
-        raise ValueError(
-            f"R[{h}, {s}, {a}] is {float(R[h, s, a])!r}, outside [0, 1]; "
-            f"{learner}'s clip to [0, H - h + 1] and its bound assume rewards in "
-            "[0, 1]"
-        )
+    check_unit_rewards(mdp.R, learner, "clip to [0, H - h + 1] and bound")
 
 
 def _check_linear_model(model: Any, learner: str) -> tuple[LinearMDP, np.ndarray]:
@@ -59,11 +51,3 @@ def _statistics(mdp: EpisodicMDP, data: OfflineDataset | TransitionCounts) -> Tr
             f"model has {(mdp.S, mdp.A, mdp.H)}"
         )
     return stats
-
-
-def _optimal(mdp: EpisodicMDP) -> np.ndarray:
-    """pi* of the twin (ties to the smallest action), the comparator of every bound here."""
-    _, _, policy = backward_induction_kernel(
-        np.ascontiguousarray(mdp.dense_P()), np.ascontiguousarray(mdp.R)
-    )
-    return policy

@@ -22,16 +22,12 @@ from algorithms.offline.datasets import (
     TransitionCounts,
     collect,
     epsilon_optimal_behaviour,
+    optimal_policy,
     partial_coverage_behaviour,
     tabular_twin,
     uniform_behaviour,
 )
-from algorithms.offline.pevi._validation import (
-    _check_linear_model,
-    _check_rewards,
-    _optimal,
-    _statistics,
-)
+from algorithms.offline.pevi._validation import _check_linear_model, _check_rewards, _statistics
 from algorithms.offline.pevi.backup import _backward, _linear_estimates
 from algorithms.offline.pevi.curves import pevi_curves
 from algorithms.offline.pevi.penalty import LAMBDA, PAPER_C, XI, pevi_beta, pevi_zeta
@@ -43,6 +39,7 @@ from mdptheory.seeding import SeedLike
 
 __all__ = ["BEHAVIOURS", "PEVI", "TabularPEVI"]
 
+PAPER = "Jin, Yang, Wang (ICML 2021), arXiv:2012.15085"
 
 BEHAVIOURS = ("uniform", "epsilon_optimal")
 
@@ -95,6 +92,8 @@ class PEVI:
     tabular = False
     name = "PEVI"
     control_name = "greedy LSVI"
+    algorithm = "Algorithm 2"
+    beta_formula = "beta = c d H sqrt(zeta), zeta = log(2 d H K / xi)"
 
     def __post_init__(self) -> None:
         check_positive("c", self.c, allow_zero=True)
@@ -158,30 +157,31 @@ class PEVI:
         model, features = _check_linear_model(model, type(self).__name__)
         mdp = model.tabular()
         stats = _statistics(mdp, data)
-        K = stats.n_episodes
-        beta = self._beta(model.d, model.H, K)
+        beta = self._beta(model.d, model.H, stats.n_episodes)
         gram, chol, widths2 = _linear_estimates(features, stats, self.lam)
-        V, Q, estimate, widths, weights = _backward(stats, beta, self.lam, features, chol, widths2)
+        fitted = _backward(stats, beta, self.lam, features, chol, widths2)
+        return self._result(mdp, stats, model.d, fitted, gram, beta)
+
+    def _result(self, mdp, stats, d, fitted, gram, beta) -> PEVIResult:
+        """A fit's result: the exact quantities on the twin (``_finish``) and the metadata."""
+        K = stats.n_episodes
         metadata = {
-            "paper": "Jin, Yang, Wang (ICML 2021), arXiv:2012.15085, Algorithm 2",
+            "paper": f"{PAPER}, {self.algorithm}",
             "penalty_variant": self.penalty_variant,
-            "beta_formula": "beta = c d H sqrt(zeta), zeta = log(2 d H K / xi)",
+            "beta_formula": self.beta_formula,
             "clip": "[0, H - h + 1] (paper stages), [0, H - h] (code stages)",
         }
+        zeta = pevi_zeta(d, mdp.H, K, self.xi)
         return _finish(
             self.label,
             mdp,
-            V,
-            Q,
-            estimate,
-            widths,
-            weights,
+            *fitted,
             gram,
             beta,
             self.lam,
             float(self.c),
             float(self.xi),
-            pevi_zeta(model.d, model.H, K, self.xi),
+            zeta,
             K,
             metadata,
         )
@@ -225,7 +225,7 @@ class PEVI:
         if (n <= 0).any() or not np.isfinite(n).all():
             raise ValueError(f"n_episodes must be finite and > 0, got {n_episodes!r}")
         mdp = tabular_twin(model)
-        d_star = occupancy(mdp, _optimal(mdp)).reshape(mdp.H, -1)
+        d_star = occupancy(mdp, optimal_policy(mdp)).reshape(mdp.H, -1)
         d_mu = occupancy(mdp, self._collection_behaviour(model).policy).reshape(mdp.H, -1)
         if self.tabular:
             widths = 1.0 / np.sqrt(n[:, None, None] * d_mu[None] + self.lam)
@@ -297,7 +297,7 @@ class PEVI:
             penalty_variant=self.penalty_variant,
             behaviour=behaviour.name,
             quantity="sub-optimality V*_1(rho) - V^pi_hat_1(rho) after n = t episodes of data",
-            paper="Jin, Yang, Wang (ICML 2021), arXiv:2012.15085",
+            paper=PAPER,
         )
         return ConvergenceTrace(curves.suboptimality[:, 0], extras, metadata)
 
@@ -326,6 +326,8 @@ class TabularPEVI(PEVI):
     tabular = True
     name = "PEVI-tabular"
     control_name = "greedy VI (tabular)"
+    algorithm = "Algorithm 2 with one-hot features (d = S A)"
+    beta_formula = "beta = c S A H sqrt(zeta), zeta = log(2 S A H K / xi)"
 
     def beta(self, model: Any, n_episodes: float) -> float:
         """``beta = c S A H sqrt(log(2 S A H K / xi))``."""
@@ -344,32 +346,8 @@ class TabularPEVI(PEVI):
         mdp = tabular_twin(model)
         _check_rewards(mdp, type(self).__name__)
         stats = _statistics(mdp, data)
-        K = stats.n_episodes
         d = mdp.S * mdp.A
-        beta = self._beta(d, mdp.H, K)
+        beta = self._beta(d, mdp.H, stats.n_episodes)
         widths2 = 1.0 / (stats.counts.reshape(mdp.H, -1) + self.lam)
-        V, Q, estimate, widths, _ = _backward(stats, beta, self.lam, None, None, widths2)
-        metadata = {
-            "paper": "Jin, Yang, Wang (ICML 2021), arXiv:2012.15085, Algorithm 2 with "
-            "one-hot features (d = S A)",
-            "penalty_variant": self.penalty_variant,
-            "beta_formula": "beta = c S A H sqrt(zeta), zeta = log(2 S A H K / xi)",
-            "clip": "[0, H - h + 1] (paper stages), [0, H - h] (code stages)",
-        }
-        return _finish(
-            self.label,
-            mdp,
-            V,
-            Q,
-            estimate,
-            widths,
-            None,
-            None,
-            beta,
-            self.lam,
-            float(self.c),
-            float(self.xi),
-            pevi_zeta(d, mdp.H, K, self.xi),
-            K,
-            metadata,
-        )
+        fitted = _backward(stats, beta, self.lam, None, None, widths2)
+        return self._result(mdp, stats, d, fitted, None, beta)
