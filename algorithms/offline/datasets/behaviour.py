@@ -18,6 +18,7 @@ import numpy as np
 
 from algorithms.offline.datasets._validation import tabular_twin
 from mdptheory._kernels import backward_induction_kernel
+from mdptheory.evaluation import as_stochastic, check_policy
 from mdptheory.tabular import EpisodicMDP
 
 __all__ = [
@@ -46,45 +47,7 @@ def optimal_policy(model: Any) -> np.ndarray:
 
 def _check_target(mdp: EpisodicMDP, target) -> np.ndarray:
     """A target policy as probabilities (H, S, A); pi* when ``target`` is None."""
-    if target is None:
-        target = optimal_policy(mdp)
-    array = np.asarray(target)
-    if np.issubdtype(array.dtype, np.integer):
-        if array.shape != (mdp.H, mdp.S):
-            raise ValueError(
-                f"a deterministic target policy has shape {(mdp.H, mdp.S)}, got {array.shape}"
-            )
-        bad = (array < 0) | (array >= mdp.A)
-        if bad.any():
-            h, s = np.unravel_index(int(np.flatnonzero(bad)[0]), array.shape)
-            raise ValueError(
-                f"target[{h}, {s}] is action {int(array[h, s])}, outside 0..{mdp.A - 1}"
-            )
-        return np.eye(mdp.A)[array]
-    return _check_stochastic(mdp, array, "target")
-
-
-def _check_stochastic(mdp: EpisodicMDP, array: np.ndarray, name: str) -> np.ndarray:
-    policy = np.array(array, dtype=np.float64)
-    if policy.shape != (mdp.H, mdp.S, mdp.A):
-        raise ValueError(
-            f"a stochastic {name} policy has shape {(mdp.H, mdp.S, mdp.A)}, got {policy.shape}"
-        )
-    bad = ~np.isfinite(policy) | (policy < 0)
-    if bad.any():
-        h, s, a = np.unravel_index(int(np.flatnonzero(bad)[0]), policy.shape)
-        raise ValueError(
-            f"{name}[{h}, {s}, {a}] is {float(policy[h, s, a])!r}; probabilities "
-            "must be finite and >= 0"
-        )
-    sums = policy.sum(axis=2)
-    off = np.abs(sums - 1.0) > mdp.tol
-    if off.any():
-        h, s = np.unravel_index(int(np.flatnonzero(off)[0]), sums.shape)
-        raise ValueError(
-            f"{name}[{h}, {s}, :] sums to {float(sums[h, s])!r}, not 1 (tolerance {mdp.tol:g})"
-        )
-    return policy
+    return as_stochastic(mdp, optimal_policy(mdp) if target is None else target)
 
 
 @dataclass(frozen=True)
@@ -248,4 +211,4 @@ def as_behaviour(model: Any, behaviour: Behaviour | np.ndarray | str) -> Behavio
     array = np.asarray(behaviour)
     if np.issubdtype(array.dtype, np.integer):
         return Behaviour(_check_target(mdp, array), "deterministic")
-    return Behaviour(_check_stochastic(mdp, array, "behaviour"), "custom")
+    return Behaviour(check_policy(mdp, array), "custom")
