@@ -162,14 +162,7 @@ def icvar_evaluate_reachable(
                 if reach[h + 1, t]:
                     order[n] = t
                     n += 1
-            for i in range(1, n):
-                current = order[i]
-                x = next_value[current]
-                j = i - 1
-                while j >= 0 and next_value[order[j]] > x:
-                    order[j + 1] = order[j]
-                    j -= 1
-                order[j + 1] = current
+            _insertion_sort(next_value, order, n)
         for s in range(S):
             if reach[h, s]:
                 a = policy[h, s]
@@ -200,6 +193,12 @@ def stable_order(values: np.ndarray, order: np.ndarray) -> None:
         return
     for i in range(n):
         order[i] = i
+    _insertion_sort(values, order, n)
+
+
+@njit(cache=True)
+def _insertion_sort(values: np.ndarray, order: np.ndarray, n: int) -> None:
+    """Sort the indices ``order[:n]`` by ``values``, ascending and stable, in place."""
     for i in range(1, n):
         current = order[i]
         x = values[current]
