@@ -78,8 +78,8 @@ Which code implements which step
 Algorithms and constants
 ------------------------
 * :class:`PEVI`: Algorithm 2. ``lambda = 1`` and ``xi = 0.05`` by default. The paper's c is an
-  unspecified absolute constant; ``c = 1`` is the default (``penalty_variant = "paper
-  (c = 1)"``) and any other ``c > 0`` is the named tuned scaling ``"scaled (c = ...)"``.
+  unspecified absolute constant; ``c = 1`` is the default (``constants = "paper (c = 1)"``)
+  and any other ``c > 0`` is the named tuned scaling ``"scaled (c = ...)"``.
   :data:`TUNED_C` is the scaling the checks and docs use.
 * :class:`GreedyLSVI`: the control, the same regression with ``beta = 0`` (still clipped to
   ``[0, H - h + 1]``): greedy least-squares value iteration.

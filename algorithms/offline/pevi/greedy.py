@@ -20,7 +20,7 @@ class GreedyLSVI(PEVI):
 
     Examples
     --------
-    >>> GreedyLSVI().label, GreedyLSVI().penalty_variant
+    >>> GreedyLSVI().label, GreedyLSVI().constants
     ('greedy LSVI', 'none (greedy control)')
     """
 

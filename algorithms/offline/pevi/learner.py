@@ -108,7 +108,7 @@ class PEVI:
         self.excluded_triples()
 
     @property
-    def penalty_variant(self) -> str:
+    def constants(self) -> str:
         """``"paper (c = 1)"``, ``"none (greedy control)"`` or ``"scaled (c = ...)"``."""
         if self.c == PAPER_C:
             return "paper (c = 1)"
@@ -167,7 +167,7 @@ class PEVI:
         K = stats.n_episodes
         metadata = {
             "paper": f"{PAPER}, {self.algorithm}",
-            "penalty_variant": self.penalty_variant,
+            "constants": self.constants,
             "beta_formula": self.beta_formula,
             "clip": "[0, H - h + 1] (paper stages), [0, H - h] (code stages)",
         }
@@ -252,7 +252,7 @@ class PEVI:
         if self.c == 0.0:
             return None
         return (
-            f"bound at E[Lambda] ({self.penalty_variant})",
+            f"bound at E[Lambda] ({self.constants})",
             self.expected_bound(model, np.arange(1, int(budget) + 1)),
         )
 
@@ -294,7 +294,7 @@ class PEVI:
             seed,
             budget,
             label=self.label,
-            penalty_variant=self.penalty_variant,
+            constants=self.constants,
             behaviour=behaviour.name,
             quantity="sub-optimality V*_1(rho) - V^pi_hat_1(rho) after n = t episodes of data",
             paper=PAPER,
