@@ -38,7 +38,8 @@ from algorithms.offline import (
     pevi_curves,
     uniform_behaviour,
 )
-from algorithms.offline.pevi import _backward, _finish, _linear_estimates
+from algorithms.offline.pevi.backup import _backward, _linear_estimates
+from algorithms.offline.pevi.result import _finish
 from instances.linear import simplex_feature_linear_mdp
 from proofs_check.rates import geometric_grid
 

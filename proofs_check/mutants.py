@@ -437,9 +437,9 @@ CATALOGUE: tuple[Mutant, ...] = (
     Mutant("pevi-penalty-sign",
            "PEVI adds the penalty beta ||phi||_{Lambda^{-1}} instead of subtracting it "
            "(optimism in place of pessimism), in the fit and in the compiled prefix curves.",
-           (_patch("algorithms.offline.pevi._greedy_stage", _probe_pevi_greedy_stage,
+           (_patch("algorithms.offline.pevi.backup._greedy_stage", _probe_pevi_greedy_stage,
                    ("q = means[n] - beta * widths_h[n]", "q = means[n] + beta * widths_h[n]")),
-            _patch("algorithms.offline.pevi._backward", _probe_pevi_backward,
+            _patch("algorithms.offline.pevi.backup._backward", _probe_pevi_backward,
                    ("estimate[h] - beta * widths[h]", "estimate[h] + beta * widths[h]"))),
            ("pevi",)),
     Mutant("softmax-pg-step-sign",
@@ -474,7 +474,7 @@ CATALOGUE: tuple[Mutant, ...] = (
     Mutant("cvar-alpha-complement",
            "cvar(values, p, alpha) averages the worst 1 - alpha fraction instead of the worst "
            "alpha fraction (alpha <-> 1 - alpha).",
-           (_patch("mdptheory.risk.cvar", _probe_cvar,
+           (_patch("mdptheory.risk.measures.cvar", _probe_cvar,
                    ("m, _ = _var_index(sp, alpha)", "m, _ = _var_index(sp, 1.0 - alpha)"),
                    ("x - sv[:m]) / alpha)", "x - sv[:m]) / (1.0 - alpha))")),),
            ("cvar",)),

@@ -283,7 +283,7 @@ def test_registry_names_and_hyperparameters():
     assert make_learner("pevi-tabular", behaviour="epsilon_optimal").behaviour == (
         "epsilon_optimal")
     trace = TabularPEVI(c=TUNED_C).run(garnet(S=4, A=2, branching=2, H=3, seed=0), 30, seed=0)
-    assert trace.gap.shape == (30,) and trace.metadata["penalty_variant"] == "scaled (c = 0.05)"
+    assert trace.gap.shape == (30,) and trace.metadata["constants"] == "scaled (c = 0.05)"
 
 
 # ------------------------------------------------------------------------------ bad input
