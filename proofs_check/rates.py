@@ -121,6 +121,22 @@ class SlopeFit:
         """True when ``value`` lies in the confidence interval."""
         return bool(self.ci_low <= value <= self.ci_high)
 
+    def numbers(self, key: str | None = None, name: str = "slope") -> dict[str, float]:
+        """The slope and its CI as fitted numbers: ``{name: slope, name_ci_low: .., name_ci_high:
+        ..}``, each name followed by ``[key]`` when a key is given.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> x = np.geomspace(10, 1e4, 10)
+        >>> fit = fit_loglog_slope(x, np.outer([1.0, 1.1], x), n_boot=10)
+        >>> sorted(fit.numbers("c=1"))
+        ['slope[c=1]', 'slope_ci_high[c=1]', 'slope_ci_low[c=1]']
+        """
+        tag = "" if key is None else f"[{key}]"
+        return {f"{name}{tag}": self.slope, f"{name}_ci_low{tag}": self.ci_low,
+                f"{name}_ci_high{tag}": self.ci_high}
+
     def describe(self) -> str:
         level = round(100 * self.ci)
         return (f"slope {self.slope:.3f} ({level}% CI [{self.ci_low:.3f}, {self.ci_high:.3f}], "
@@ -165,6 +181,18 @@ def _tail_slice(n: int, tail: float) -> slice:
         raise ValueError(f"tail must be a fraction in (0, 1], got {tail!r}")
     k = max(2, math.ceil(tail * n))
     return slice(n - k, n)
+
+
+def tail_start(x, tail: float = 0.5) -> float:
+    """The first grid point of the tail that :func:`fit_loglog_slope` fits with ``tail``.
+
+    Examples
+    --------
+    >>> tail_start([10.0, 100.0, 1000.0, 10000.0])
+    1000.0
+    """
+    x = np.asarray(x, dtype=np.float64)
+    return float(x[_tail_slice(x.shape[0], tail)][0])
 
 
 def fit_loglog_slope(x, Y, tail: float = 0.5, n_boot: int = 1000, seed: SeedLike = 0,
@@ -520,6 +548,24 @@ class LocalSlopes:
         """Mask of the windows that begin at or after ``start`` (e.g. the burn-in)."""
         return self.x_low >= float(start)
 
+    def max_after(self, start: float, of: str = "slopes") -> float:
+        """The largest of ``of`` (``"slopes"``, ``"ci_low"`` or ``"ci_high"``) over the windows
+        that begin at or after ``start``; NaN when no window does.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> x = np.geomspace(10, 1e5, 13)
+        >>> bent = np.where(x < 1e3, x, 1e3 * np.sqrt(x / 1e3))
+        >>> local = fit_local_slopes(x, np.outer([0.9, 1.0, 1.1], bent), n_boot=50)
+        >>> round(local.max_after(1e3), 2), local.max_after(1e6)
+        (0.5, nan)
+        """
+        if of not in ("slopes", "ci_low", "ci_high"):
+            raise ValueError(f"of must be 'slopes', 'ci_low' or 'ci_high', got {of!r}")
+        judged = self.after(start)
+        return float(getattr(self, of)[judged].max()) if judged.any() else float("nan")
+
     def series(self, label: str):
         """The local slopes as a :class:`~proofs_check.harness.Series` with their band."""
         from proofs_check.harness import Series
@@ -732,4 +778,5 @@ __all__ = [
     "ratio_band_test",
     "ratio_to_rate",
     "slope_test",
+    "tail_start",
 ]
