@@ -21,7 +21,7 @@ verdicts judged, unless the check passes its own.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -121,4 +121,24 @@ class Findings:
         return Outcome(evidence, verdict, tuple(self.controls))
 
 
-__all__ = ["Findings"]
+def rejected_by_every_part(parts: Iterable[Verdict]) -> Verdict:
+    """The verdict on a negative control judged in several parts (one per grid point, instance,
+    ...): rejected (``fail``, with the parts' reasons) only when every part rejects it, else
+    ``pass`` with the reasons of the parts that did not.
+
+    Examples
+    --------
+    >>> rejected_by_every_part([Verdict.failed("K=1e3: 0.0"), Verdict.failed("K=4e3: 0.0")])
+    Verdict(status='fail', reason='K=1e3: 0.0; K=4e3: 0.0')
+    >>> rejected_by_every_part([Verdict.failed("K=1e3: 0.0"), Verdict.passed("K=4e3: 0.2")])
+    Verdict(status='pass', reason='K=4e3: 0.2')
+    """
+    parts = list(parts)
+    if not parts:
+        raise ValueError("a control needs at least one judged part, got none")
+    if all(v.status == "fail" for v in parts):
+        return Verdict.combine(parts)
+    return Verdict.passed("; ".join(v.reason for v in parts if v.status != "fail"))
+
+
+__all__ = ["Findings", "rejected_by_every_part"]

@@ -156,7 +156,7 @@ def _theorem4_criterion(key: str, paper_t: np.ndarray, gaps: np.ndarray, C: floa
     text = (f"{key}: max gap_t / (C/t) = {ratio.max():.3g} over the {int(informative.sum())} "
             f"recorded t in [{paper_t[informative][0]:.3g}, {paper_t[-1]:.3g}] where C/t < "
             f"1/(1-gamma) (C = {C:.3g})")
-    return (Verdict.passed(text) if ratio.max() <= 1.0 else Verdict.failed(text)), fitted
+    return (Verdict.passed_if(ratio.max() <= 1.0, text)), fitted
 
 
 @theorem(id="mei2020-softmax-pg-mdp-bound",
@@ -304,7 +304,7 @@ def _limit_criterion(key: str, K: int, eta: float, means: np.ndarray, t: np.ndar
         else:
             parts.append("Theorem 2 upper bound vacuous (above the max gap at every t)")
     text = f"{key}: " + "; ".join(parts)
-    verdicts.append(Verdict.passed(text) if ok else Verdict.failed(text))
+    verdicts.append(Verdict.passed_if(ok, text))
     return Verdict.combine(verdicts)
 
 
@@ -396,7 +396,7 @@ def _agarwal_criterion(key: str, T: np.ndarray, gap: np.ndarray, bound: np.ndarr
     text = (f"{key}: max_T gap_T / bound_T = {ratio.max():.3g} over T = "
             f"{int(T[informative][0])}..{int(T[-1])} (the bound is above 1/(1-gamma) = "
             f"{trivial:.3g} before)")
-    return (Verdict.passed(text) if ratio.max() <= 1.0 else Verdict.failed(text)), fitted
+    return (Verdict.passed_if(ratio.max() <= 1.0, text)), fitted
 
 
 @theorem(id="agarwal2021-npg-bound",
@@ -490,7 +490,7 @@ def _cen_criterion(key: str, q_err: np.ndarray, l_err: np.ndarray, q_bound: np.n
             f"is below {trivial:.3g}, fitted contraction {rate:.3g} (theorem: <= "
             f"{1 - eta * tau:.3g})")
     ok = q_ok and l_ok and rate < 1.0
-    return (Verdict.passed(text) if ok else Verdict.failed(text)), fitted
+    return (Verdict.passed_if(ok, text)), fitted
 
 
 @theorem(id="cen2022-entropy-npg-linear-rate",
@@ -622,7 +622,7 @@ def _linear_rate_criterion(key: str, t: np.ndarray, gap: np.ndarray, t_end: floa
     text = (f"{key}: log-gap drop over [{t_end / 2:.3g}, {t_end:.3g}] / drop over "
             f"[{t_end / 4:.3g}, {t_end / 2:.3g}] = {ratio:.3g} (linear rate: 2, any power of "
             f"t: 1; pass >= {_THM6_RATIO})")
-    return (Verdict.passed(text) if ratio >= _THM6_RATIO else Verdict.failed(text)), fitted
+    return (Verdict.passed_if(ratio >= _THM6_RATIO, text)), fitted
 
 
 @theorem(id="mei2020-entropy-softmax-pg-linear-rate",
@@ -686,7 +686,7 @@ def mei_theorem6(scale: str, seed: int) -> Outcome:
             text = (f"{key}: soft sub-optimality {'below' if ok else 'ABOVE'} the Theorem 6 "
                     f"bound at the {int(informative.sum())} recorded t where it is below the "
                     f"trivial {trivial:.3g}")
-            verdicts.append(Verdict.passed(text) if ok else Verdict.failed(text))
+            verdicts.append(Verdict.passed_if(ok, text))
         else:
             verdicts.append(Verdict.vacuous(
                 f"{key}: the Theorem 6 bound is above the trivial {trivial:.3g} at every t <= "
@@ -744,7 +744,7 @@ def _gb_criterion(key: str, t: np.ndarray, gap: np.ndarray, min_prob: np.ndarray
     for name, curve, side in (("gap", gap, "max"), ("min_prob", min_prob, "min")):
         if not np.all(curve.mean(axis=0) > 0):
             text = f"{name}, {key}: the mean curve reaches 0, faster than any power of t"
-            verdicts.append(Verdict.passed(text) if side == "max" else Verdict.failed(text))
+            verdicts.append(Verdict.passed_if(side == "max", text))
             fits.append(None)
             continue
         kwargs = {"max_slope": -1.0} if side == "max" else {"min_slope": -1.0}
@@ -932,10 +932,10 @@ def stochastic_npg_baseline(scale: str, seed: int) -> Outcome:
             # criterion A (baseline converges in every run), criterion B (failure appears)
             text_a = (f"{key}, {label}: {converged:.1%} of {n_runs} runs converged "
                       f"(pi_T(a*) > 0.99), {failed:.1%} lost a*")
-            verdict_a = Verdict.passed(text_a) if converged == 1.0 else Verdict.failed(text_a)
+            verdict_a = Verdict.passed_if(converged == 1.0, text_a)
             text_b = (f"{key}, {label}: the failure mode (pi_T(a*) < 1e-3) in {failed:.1%} of "
                       f"{n_runs} runs; {converged:.1%} converged")
-            verdict_b = Verdict.passed(text_b) if failed > 0 else Verdict.failed(text_b)
+            verdict_b = Verdict.passed_if(failed > 0, text_b)
             measured = {"fraction converged": converged, "fraction failed": failed}
             if baseline:
                 verdicts.append(verdict_a)
@@ -1122,17 +1122,17 @@ def lin_spg_conditions(scale: str, seed: int) -> Outcome:
                     f"{conditions.non_domination}, order preserved "
                     f"{conditions.order_preserving}): gap stays at {final:.3g}, tail slope "
                     f"{slopes[i]:.3f}, pi_T(a*) = {batch.extras['opt_prob'][i, -1]:.3g}")
-        verdicts.append(Verdict.passed(text) if ok else Verdict.failed(text))
+        verdicts.append(Verdict.passed_if(ok, text))
     v = len(good)  # the violation at the paper's step
     text_a = (f"{names[v]} judged by the convergence criterion: gap {starts[v]:.3g} -> "
               f"{finals[v]:.3g}, tail slope {slopes[v]:.3f}")
     text_b = (f"{names[0]} judged by the failure criterion: gap {starts[0]:.3g} -> "
               f"{finals[0]:.3g}, tail slope {slopes[0]:.3f}")
     controls = (Control(f"violation judged as converging: {names[v]}",
-                        Verdict.passed(text_a) if converges(v) else Verdict.failed(text_a),
+                        Verdict.passed_if(converges(v), text_a),
                         {"final_gap": finals[v], "tail_slope": slopes[v]}),
                 Control(f"conditions holding judged as failing: {names[0]}",
-                        Verdict.passed(text_b) if plateaus(0) else Verdict.failed(text_b),
+                        Verdict.passed_if(plateaus(0), text_b),
                         {"final_gap": finals[0], "tail_slope": slopes[0]}))
     evidence = Evidence(arrays={"t": t[index], "gap": batch.gap[:, index]}, fitted=fitted,
                         series=tuple(series), xlabel="iteration t",
