@@ -70,11 +70,16 @@ class Findings:
     local_slopes: list[Series] = field(default_factory=list)
     burn_in: dict[str, float] = field(default_factory=dict)
 
-    def judge(self, verdict: Verdict) -> Verdict:
-        """Add a judged part of the claim; returns it."""
+    def judge(self, verdict: Verdict, numbers: Mapping[str, float] | None = None) -> Verdict:
+        """Add a judged part of the claim and the ``numbers`` its criterion measured (to
+        :attr:`fitted`); returns the verdict. A criterion returning ``(verdict, numbers)`` is
+        recorded by ``found.judge(*criterion(...))``, as a control by
+        ``found.control(name, *criterion(...))``."""
         if not isinstance(verdict, Verdict):
             raise ValueError(f"judge needs a Verdict, got {type(verdict).__name__}")
         self.verdicts.append(verdict)
+        if numbers is not None:
+            self.fitted.update(numbers)
         return verdict
 
     def control(self, name: str, verdict: Verdict,
