@@ -70,6 +70,14 @@ class Findings:
     local_slopes: list[Series] = field(default_factory=list)
     burn_in: dict[str, float] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # Accept any mappings and sequences, keep mutable copies to append to.
+        self.arrays, self.fitted, self.burn_in = (dict(self.arrays), dict(self.fitted),
+                                                  dict(self.burn_in))
+        self.verdicts, self.controls = list(self.verdicts), list(self.controls)
+        self.series, self.lines = list(self.series), list(self.lines)
+        self.local_slopes = list(self.local_slopes)
+
     def judge(self, verdict: Verdict, numbers: Mapping[str, float] | None = None) -> Verdict:
         """Add a judged part of the claim and the ``numbers`` its criterion measured (to
         :attr:`fitted`); returns the verdict. A criterion returning ``(verdict, numbers)`` is
@@ -99,6 +107,13 @@ class Findings:
         if array is not None:
             self.arrays[array] = y
         return series
+
+    def line(self, label: str, x, y, role: str = "reference") -> Line:
+        """Draw the line ``y`` against ``x`` over the curves: a ``"reference"`` (dashed, e.g. the
+        predicted slope), a ``"bound"`` (dotted) or a ``"fit"`` (solid)."""
+        line = Line(label, x, y, role=role)
+        self.lines.append(line)
+        return line
 
     def rate_fit(self, key: str, fit: SlopeFit, local: LocalSlopes | None = None, *,
                  reference: float | None = None, reference_label: str | None = None,

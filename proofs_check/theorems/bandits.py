@@ -79,16 +79,7 @@ from mdptheory.bandits import Bandit, LinearBandit
 from mdptheory.experiment import run_seeds
 from mdptheory.seeding import as_generator, spawn_seeds
 from proofs_check.findings import Findings
-from proofs_check.harness import (
-    Control,
-    Evidence,
-    Line,
-    Outcome,
-    Series,
-    Verdict,
-    check_scale,
-    theorem,
-)
+from proofs_check.harness import Outcome, Verdict, check_scale, theorem
 from proofs_check.intervals import interval_test
 from proofs_check.rates import (
     fit_loglog_slope,
@@ -269,8 +260,8 @@ def _log_rate_claim(found: Findings, key: str, model: Bandit, grid: np.ndarray, 
     found.rate_fit(key, fit, local, reference=0.0, reference_label=f"bounded: slope 0 ({key})",
                    numbers=None)
     if theorem1:
-        found.lines.append(Line(f"Theorem 1 bound / log T ({key})", grid,
-                                ucb1_theorem1_bound(model, grid) / np.log(grid), role="bound"))
+        found.line(f"Theorem 1 bound / log T ({key})", grid,
+                   ucb1_theorem1_bound(model, grid) / np.log(grid), role="bound")
     found.burn_in[f"burn-in {key}"] = burn_in
 
 
@@ -469,9 +460,9 @@ def lai_robbins_ratio(scale: str, seed: int) -> Outcome:
         found.control(key, _lai_robbins_criterion(key, model, grid, Y, seed, measured, found),
                       measured)
     lo, hi = LAI_ROBBINS_BAND
-    found.lines += [Line("band low", grid, np.full(grid.shape, lo), role="bound"),
-                    Line("band high", grid, np.full(grid.shape, hi), role="bound"),
-                    Line("asymptotic optimum", grid, np.ones(grid.shape), role="reference")]
+    found.line("band low", grid, np.full(grid.shape, lo), role="bound")
+    found.line("band high", grid, np.full(grid.shape, hi), role="bound")
+    found.line("asymptotic optimum", grid, np.ones(grid.shape))
     return found.outcome(xlabel="rounds T", ylabel="Regret(T) / (C_LR log T)",
                          title="Regret against the Lai-Robbins constant", yscale="linear")
 
@@ -615,31 +606,24 @@ def oful_confidence_coverage(scale: str, seed: int) -> Outcome:
     c_misses = int(np.sum(worst > COVERAGE_CONTROL_SCALE))
     c_verdict, c_low, c_high = _coverage_verdict(
         c_misses, runs, f"radius x {COVERAGE_CONTROL_SCALE:g}")
-    control = Control(f"Theorem 2 radius x {COVERAGE_CONTROL_SCALE:g}", c_verdict,
-                      {"miss_fraction": c_misses / runs, "ci_low": c_low, "ci_high": c_high})
-    order = np.sort(worst)
-    return Outcome(Evidence(arrays={"max_error_over_radius": worst,
-                                    "trivially_covered": trivial},
-                            fitted={"miss_fraction": misses / runs, "ci_low": ci_low,
-                                    "ci_high": ci_high,
-                                    "median_max_error_over_radius": float(np.median(worst)),
-                                    "fraction of rounds with the ball inside C_t":
-                                        trivial_fraction,
-                                    "fraction of runs trivially covered at their worst round":
-                                        float(at_worst.mean())},
-                            series=(Series("sorted max_t error / radius",
-                                           np.arange(1, runs + 1, dtype=np.float64), order,
-                                           style="points"),),
-                            lines=(Line("radius", np.array([1.0, float(runs)]),
-                                        np.ones(2), role="bound"),
-                                   Line(f"control: radius x {COVERAGE_CONTROL_SCALE:g}",
-                                        np.array([1.0, float(runs)]),
-                                        np.full(2, COVERAGE_CONTROL_SCALE), role="reference")),
-                            xlabel="run (sorted)", ylabel="max_t ||theta_hat - theta*||_V / "
-                                                          "sqrt(beta)",
-                            xscale="linear", yscale="linear",
-                            title="OFUL: coverage of the Theorem 2 ellipsoids"),
-                   verdict, (control,))
+    found = Findings(arrays={"max_error_over_radius": worst, "trivially_covered": trivial},
+                     fitted={"miss_fraction": misses / runs, "ci_low": ci_low,
+                             "ci_high": ci_high,
+                             "median_max_error_over_radius": float(np.median(worst)),
+                             "fraction of rounds with the ball inside C_t": trivial_fraction,
+                             "fraction of runs trivially covered at their worst round":
+                                 float(at_worst.mean())})
+    found.control(f"Theorem 2 radius x {COVERAGE_CONTROL_SCALE:g}", c_verdict,
+                  {"miss_fraction": c_misses / runs, "ci_low": c_low, "ci_high": c_high})
+    found.curve("sorted max_t error / radius", np.arange(1, runs + 1, dtype=np.float64),
+                np.sort(worst), style="points")
+    ends = np.array([1.0, float(runs)])
+    found.line("radius", ends, np.ones(2), role="bound")
+    found.line(f"control: radius x {COVERAGE_CONTROL_SCALE:g}", ends,
+               np.full(2, COVERAGE_CONTROL_SCALE))
+    return found.outcome(verdict, xlabel="run (sorted)",
+                         ylabel="max_t ||theta_hat - theta*||_V / sqrt(beta)", xscale="linear",
+                         yscale="linear", title="OFUL: coverage of the Theorem 2 ellipsoids")
 
 
 @dataclass(frozen=True)
@@ -734,18 +718,16 @@ def kl_ucb_index_oracle(scale: str, seed: int) -> Outcome:
     ok = max(cold_error.max(), warm_error.max(), threshold_error) <= KL_INDEX_TOL
     order = np.argsort(oracle)
     x = np.arange(1, P.size + 1, dtype=np.float64)
-    return Outcome(Evidence(arrays={"p": P, "N": N, "t": T, "c": C, "oracle": oracle,
-                                    "index": cold, "index_warm": warm},
-                            fitted={"max_error": float(cold_error.max()),
-                                    "max_error_warm": float(warm_error.max()),
-                                    "max_threshold_error": threshold_error,
-                                    "tolerance": KL_INDEX_TOL},
-                            series=(Series("kl_ucb_index", x, cold[order], style="points"),
-                                    Series("bisection oracle", x, oracle[order])),
-                            xlabel="grid point (sorted by oracle)", ylabel="index q",
-                            xscale="linear", yscale="linear",
-                            title="KL-UCB index against a bisection oracle"),
-                   Verdict.passed_if(ok, text))
+    found = Findings(arrays={"p": P, "N": N, "t": T, "c": C, "oracle": oracle, "index": cold,
+                             "index_warm": warm},
+                     fitted={"max_error": float(cold_error.max()),
+                             "max_error_warm": float(warm_error.max()),
+                             "max_threshold_error": threshold_error, "tolerance": KL_INDEX_TOL})
+    found.curve("kl_ucb_index", x, cold[order], style="points")
+    found.curve("bisection oracle", x, oracle[order])
+    return found.outcome(Verdict.passed_if(ok, text), xlabel="grid point (sorted by oracle)",
+                         ylabel="index q", xscale="linear", yscale="linear",
+                         title="KL-UCB index against a bisection oracle")
 
 
 THOMPSON_DRAWS = 20_000
@@ -915,13 +897,13 @@ def oful_radius_and_index(scale: str, seed: int) -> Outcome:
             f"{OFUL_RADIUS_RTOL:g}; radius from {radius[0]:.3f} to {radius[-1]:.3f}")
     ok = radius_error <= OFUL_RADIUS_RTOL and not_argmax == 0
     t = np.arange(T, dtype=np.float64)
-    return Outcome(Evidence(arrays={"radius_recorded": recorded, "radius_theorem2": radius,
-                                    "index_shortfall": shortfall, "arms": chosen},
-                            fitted={"max_radius_relative_error": radius_error,
-                                    "rounds_not_argmax": float(not_argmax),
-                                    "max_index_shortfall": float(shortfall.max())},
-                            series=(Series("recorded radius", t, recorded, style="points"),
-                                    Series("Theorem 2 radius (numpy)", t, radius)),
-                            xlabel="round t", ylabel="sqrt(beta_t)", xscale="linear",
-                            yscale="linear", title="OFUL: radius and optimistic arm"),
-                   Verdict.passed_if(ok, text))
+    found = Findings(arrays={"radius_recorded": recorded, "radius_theorem2": radius,
+                             "index_shortfall": shortfall, "arms": chosen},
+                     fitted={"max_radius_relative_error": radius_error,
+                             "rounds_not_argmax": float(not_argmax),
+                             "max_index_shortfall": float(shortfall.max())})
+    found.curve("recorded radius", t, recorded, style="points")
+    found.curve("Theorem 2 radius (numpy)", t, radius)
+    return found.outcome(Verdict.passed_if(ok, text), xlabel="round t", ylabel="sqrt(beta_t)",
+                         xscale="linear", yscale="linear",
+                         title="OFUL: radius and optimistic arm")

@@ -62,17 +62,7 @@ from mdptheory.experiment import run_seeds
 from mdptheory.planning import backward_induction
 from mdptheory.seeding import as_generator, spawn_seeds
 from proofs_check.findings import Findings, rejected_by_every_part
-from proofs_check.harness import (
-    Control,
-    Evidence,
-    Line,
-    Outcome,
-    Series,
-    Verdict,
-    check_scale,
-    theorem,
-    vacuous_bound,
-)
+from proofs_check.harness import Outcome, Verdict, check_scale, theorem, vacuous_bound
 from proofs_check.intervals import event_frequency_test, interval_test, t_interval
 from proofs_check.rates import fit_loglog_slope, geometric_grid, rate_shape_test, ratio_band_test
 
@@ -290,9 +280,8 @@ def lsvi_ucb_paper_beta_burn_in(scale: str, seed: int) -> Outcome:
     found.control(f"LSVI-UCB c = {C_GRID[-1]:g} on {_name(params)}", cverdict,
                   {"slope": cfit.slope, "slope_ci_high": cfit.ci_high})
     _slope_evidence(found, fit, key, grid, Y, 1.0)
-    found.lines += [Line("trivial bound H K", grid.astype(float), H * grid.astype(float),
-                         role="bound"),
-                    Line("Theorem 3.1 with C = 1", grid.astype(float), bound, role="bound")]
+    found.line("trivial bound H K", grid.astype(float), H * grid.astype(float), role="bound")
+    found.line("Theorem 3.1 with C = 1", grid.astype(float), bound, role="bound")
     found.local_slopes += [local.series(key), clocal.series(f"control c = {C_GRID[-1]:g}")]
     return found.outcome(verdict, xlabel="episodes K", ylabel="cumulative exact pseudo-regret",
                          title="LSVI-UCB with the theoretical beta (c = 1): linear burn-in",
@@ -354,7 +343,7 @@ def lsvi_ucb_ratio_band(scale: str, seed: int) -> Outcome:
         for label, r in zip(labels, ratio.mean(axis=0), strict=True):
             found.fitted[f"ratio[c={c:g},{label}]"] = float(r)
         found.curve(f"LSVI-UCB c={c:g}", x, ratio, array=f"ratio[c={c:g}]", style="points")
-        found.lines.append(Line(f"U = {c:g}", x, np.full(x.shape, c), "bound"))
+        found.line(f"U = {c:g}", x, np.full(x.shape, c), "bound")
     U = max(judged_c) if judged_c else C_GRID[-1]
     control = measure(LSVIUCB(c=NO_LEARNING_C))
     cratio = control / predicted
@@ -450,8 +439,8 @@ def zgs_lower_bound(scale: str, seed: int) -> Outcome:
     x = np.asarray(Ks, dtype=float)
     found.curve("Regret / (d H sqrt T)", x,
                 np.array([found.fitted[f"ratio_mean[K={K}]"] for K in Ks]), style="points")
-    found.lines.append(Line("lower-bound constant 1/(1600 sqrt 3)", x,
-                            np.full(x.shape, ZGS_CONSTANT), "bound"))
+    found.line("lower-bound constant 1/(1600 sqrt 3)", x, np.full(x.shape, ZGS_CONSTANT),
+               "bound")
     return found.outcome(xlabel="episodes K", ylabel="Regret(K) / (d H sqrt(T))",
                          title=f"LSVI-UCB on the ZGS hard family (d = {d}, H = {H})")
 
@@ -551,9 +540,10 @@ def lsvi_ucb_misspecification(scale: str, seed: int) -> Outcome:
     found.curve("regret range K (V* - min V^pi)", zetas,
                 np.array([found.fitted[f"regret_range[zeta={z:g}]"] for z in ZETA_GRID]),
                 style="points")
-    found.lines += [Line(f"bound, c={c:g}", zetas,
-                         np.array([found.fitted[f"bound[zeta={z:g}, c={c:g}]"]
-                                   for z in ZETA_GRID]), "bound") for c in C_GRID]
+    for c in C_GRID:
+        found.line(f"bound, c={c:g}", zetas,
+                   np.array([found.fitted[f"bound[zeta={z:g}, c={c:g}]"] for z in ZETA_GRID]),
+                   "bound")
     return found.outcome(xlabel="misspecification zeta", ylabel="regret at K",
                          title=f"Theorem 3.2's bound against the range of the regret, K = {K}")
 
@@ -622,14 +612,13 @@ def elliptical_potential(scale: str, seed: int) -> Outcome:
             f"{worst_mismatch:.2e}; K = {K}, H = {H}")
     ok = worst_margin >= -1e-9 and worst_mismatch <= 1e-9
     k = np.arange(1, K + 1, dtype=float)
-    return Outcome(Evidence(arrays={"potential_sum": np.stack(lhs_all),
-                                    "two_log_det_ratio": np.stack(rhs_all)},
-                            fitted={"min_margin": worst_margin, "max_mismatch": worst_mismatch},
-                            series=(Series("sum of potentials (stage 1)", k, lhs_all[0]),),
-                            lines=(Line("2 log det ratio (stage 1)", k, rhs_all[0], "bound"),),
-                            xlabel="episodes k", ylabel="elliptical potential",
-                            title="Lemma D.2 on the executed features"),
-                   Verdict.passed_if(ok, text))
+    found = Findings(arrays={"potential_sum": np.stack(lhs_all),
+                             "two_log_det_ratio": np.stack(rhs_all)},
+                     fitted={"min_margin": worst_margin, "max_mismatch": worst_mismatch})
+    found.curve("sum of potentials (stage 1)", k, lhs_all[0])
+    found.line("2 log det ratio (stage 1)", k, rhs_all[0], "bound")
+    return found.outcome(Verdict.passed_if(ok, text), xlabel="episodes k",
+                         ylabel="elliptical potential", title="Lemma D.2 on the executed features")
 
 
 @theorem(id="jin2020-lemma-d1-and-b2",
@@ -667,13 +656,12 @@ def lemma_d1_b2(scale: str, seed: int) -> Outcome:
             f"Lemma B.2: max ||w|| / (2 H sqrt(d k)) = {b2_ratio:.4g} <= 1 (every k); K = {K}, "
             f"H = {H}")
     k = np.arange(1, K + 1, dtype=float)
-    return Outcome(Evidence(arrays={"w_norm": w_norm, "b2_bound": bound},
-                            fitted={"lemma_d1_max": d1_max, "lemma_b2_max_ratio": b2_ratio},
-                            series=(Series("max_h ||w_h^k||", k, w_norm.max(axis=1)),),
-                            lines=(Line("2 H sqrt(d k / lambda)", k, bound, "bound"),),
-                            xlabel="episode k", ylabel="||w_h^k||",
-                            title="Lemma B.2 on the learner's weights"),
-                   Verdict.passed_if(ok, text))
+    found = Findings(arrays={"w_norm": w_norm, "b2_bound": bound},
+                     fitted={"lemma_d1_max": d1_max, "lemma_b2_max_ratio": b2_ratio})
+    found.curve("max_h ||w_h^k||", k, w_norm.max(axis=1))
+    found.line("2 H sqrt(d k / lambda)", k, bound, "bound")
+    return found.outcome(Verdict.passed_if(ok, text), xlabel="episode k", ylabel="||w_h^k||",
+                         title="Lemma B.2 on the learner's weights")
 
 
 @theorem(id="wang2021-rare-switching-count",
@@ -796,14 +784,13 @@ def lsvi_ucb_optimism(scale: str, seed: int) -> Outcome:
     else:
         verdict = Verdict(verdict.status, text)
     cfail = int((~held_control).sum())
-    cverdict = event_frequency_test(held_control, P, "greedy LSVI (c = 0)", allowed_name="p")
-    return Outcome(Evidence(arrays={"optimism_held": held, "min_optimism_gap": gaps,
-                                    "clipped_fraction": clipped, "budget": budgets,
-                                    "optimism_held_control": held_control},
-                            fitted={"failure_frequency": failures / n_models,
-                                    "min_gap": float(gaps.min()),
-                                    "clipped_fraction": mean_clipped,
-                                    "failure_frequency_control_c0": cfail / n_models}),
-                   verdict,
-                   (Control("greedy LSVI (c = 0) on the same models and seeds", cverdict,
-                            {"failure_frequency": cfail / n_models}),))
+    found = Findings(arrays={"optimism_held": held, "min_optimism_gap": gaps,
+                             "clipped_fraction": clipped, "budget": budgets,
+                             "optimism_held_control": held_control},
+                     fitted={"failure_frequency": failures / n_models,
+                             "min_gap": float(gaps.min()), "clipped_fraction": mean_clipped,
+                             "failure_frequency_control_c0": cfail / n_models})
+    found.control("greedy LSVI (c = 0) on the same models and seeds",
+                  event_frequency_test(held_control, P, "greedy LSVI (c = 0)", allowed_name="p"),
+                  {"failure_frequency": cfail / n_models})
+    return found.outcome(verdict)

@@ -76,15 +76,7 @@ from mdptheory.linear import LinearMDP
 from mdptheory.planning import backward_induction
 from mdptheory.seeding import as_generator, spawn_seeds
 from proofs_check.findings import Findings
-from proofs_check.harness import (
-    Control,
-    Evidence,
-    Line,
-    Outcome,
-    Verdict,
-    check_scale,
-    theorem,
-)
+from proofs_check.harness import Outcome, Verdict, check_scale, theorem
 from proofs_check.intervals import t_interval
 from proofs_check.rates import frequency_test, geometric_grid, rate_shape_test
 
@@ -267,8 +259,7 @@ def pevi_bound(scale: str, seed: int) -> Outcome:
             found.curve(f"sub-optimality, {key}", grid, sub[:, :, j],
                         array=f"suboptimality[{key}]")
             found.arrays[f"bound[{key}]"] = bound[:, :, j]
-            found.lines.append(Line(f"mean bound, {key}", grid, bound[:, :, j].mean(axis=0),
-                                    role="bound"))
+            found.line(f"mean bound, {key}", grid, bound[:, :, j].mean(axis=0), role="bound")
             if learner.c == 1.0:
                 above = sub[:, :, j] > bound[:, :, j] + 1e-9 * H
                 informative = bound[:, :, j] < span[:, None]
@@ -513,8 +504,7 @@ def pevi_vs_greedy_partial_coverage(scale: str, seed: int) -> Outcome:
                   Verdict.vacuous("no c of the grid is judged, so no control was run"), measured)
     for j, learner in enumerate(learners):
         found.curve(learner.label, grid, sub[:, :, j])
-    found.lines.append(Line("greedy limit rho(x0) (Q*_safe - Q*_lure)", grid,
-                            np.full(grid.shape, limit), role="reference"))
+    found.line("greedy limit rho(x0) (Q*_safe - Q*_lure)", grid, np.full(grid.shape, limit))
     return found.outcome(xlabel="episodes n in the data set", ylabel="exact sub-optimality",
                          xscale="log", yscale="linear",
                          title="Partial coverage that covers pi*: PEVI against greedy LSVI")
@@ -608,8 +598,9 @@ def pevi_pessimism(scale: str, seed: int) -> Outcome:
             pessimistic[i, j] = result.pessimistic
             unclipped[i, j] = float((result.Q_hat > 0.0).mean())
             gap[i, j] = float((result.V_hat - result.policy_values).max())
-    verdicts = []
-    fitted: dict[str, float] = {}
+    found = Findings(arrays={"good_event": event, "pessimistic": pessimistic,
+                             "unclipped_fraction": unclipped, "max_V_hat_minus_V_pi": gap})
+    fitted = found.fitted
 
     def implication(j: int) -> Verdict:
         label = labels[j]
@@ -632,25 +623,20 @@ def pevi_pessimism(scale: str, seed: int) -> Outcome:
                               f"{fitted[f'clipped_fraction_on_event[{label}]']:.3f})")
 
     for j in range(greedy):
-        verdicts.append(implication(j))
+        found.judge(implication(j))
     for j, learner in enumerate(learners[:greedy]):
         if learner.c != 1.0:
             continue
         failures = int((~event[:, j]).sum())
-        verdicts.append(_frequency_verdict(failures, n_problems,
-                                           f"{labels[j]}: good event failed in {failures} of "
-                                           f"{n_problems} problems (allowed xi = {XI})"))
+        found.judge(_frequency_verdict(failures, n_problems,
+                                       f"{labels[j]}: good event failed in {failures} of "
+                                       f"{n_problems} problems (allowed xi = {XI})"))
     cfail = int((~event[:, greedy]).sum())
-    controls = (
-        Control(f"{labels[flipped]} on its own good event", implication(flipped),
-                {"pessimistic_frequency": float(pessimistic[:, flipped].mean()),
-                 "good_event_frequency": float(event[:, flipped].mean())}),
-        Control("greedy LSVI (c = 0): good-event frequency",
-                _frequency_verdict(cfail, n_problems,
-                                   f"greedy LSVI: good event failed in {cfail} of {n_problems} "
-                                   "problems"),
-                {"good_event_frequency": float(event[:, greedy].mean())}),
-    )
-    arrays = {"good_event": event, "pessimistic": pessimistic, "unclipped_fraction": unclipped,
-              "max_V_hat_minus_V_pi": gap}
-    return Outcome(Evidence(arrays=arrays, fitted=fitted), Verdict.combine(verdicts), controls)
+    found.control(f"{labels[flipped]} on its own good event", implication(flipped),
+                  {"pessimistic_frequency": float(pessimistic[:, flipped].mean()),
+                   "good_event_frequency": float(event[:, flipped].mean())})
+    found.control("greedy LSVI (c = 0): good-event frequency",
+                  _frequency_verdict(cfail, n_problems, f"greedy LSVI: good event failed in "
+                                                        f"{cfail} of {n_problems} problems"),
+                  {"good_event_frequency": float(event[:, greedy].mean())})
+    return found.outcome()

@@ -59,24 +59,11 @@ from algorithms.policy_gradient import (
 from instances.bandits import pg_feature_bandit
 from instances.tabular import garnet
 from mdptheory.planning import policy_iteration
-from mdptheory.policy_conditions import (
-    npg_rank_margin,
-    npg_rank_preserved,
-    softmax_pg_conditions,
-)
+from mdptheory.policy_conditions import npg_rank_margin, npg_rank_preserved, softmax_pg_conditions
 from mdptheory.seeding import as_generator, spawn_seeds
 from mdptheory.tabular import FiniteMDP, RewardNoise
 from proofs_check.findings import Findings
-from proofs_check.harness import (
-    Control,
-    Evidence,
-    Line,
-    Outcome,
-    Series,
-    Verdict,
-    check_scale,
-    theorem,
-)
+from proofs_check.harness import Outcome, Verdict, check_scale, theorem
 from proofs_check.rates import fit_loglog_slope, geometric_grid, rate_shape_test, ratio_band_test
 from proofs_check.vacuity import informative_bound
 
@@ -196,8 +183,7 @@ def mei_theorem4(scale: str, seed: int) -> Outcome:
         found.arrays[f"gap[{key}]"] = batch.gap[i]
         index = _grid_index(t, 1.0, 60)
         found.curve(f"t * gap_t, {key}", t[index], (t * batch.gap[i])[index])
-        found.lines.append(Line(f"Theorem 4 constant C, {key}", t[index],
-                                np.full(index.shape, C), role="bound"))
+        found.line(f"Theorem 4 constant C, {key}", t[index], np.full(index.shape, C), "bound")
     # The informative run and its control, in one batch.
     long_budget, gamma, (S2, A2) = _THM4_INFORMATIVE[check_scale(scale)]
     mdp = garnet(S=S2, A=A2, branching=3, gamma=gamma, seed=_seed_int(seed, len(gammas)))
@@ -222,9 +208,8 @@ def mei_theorem4(scale: str, seed: int) -> Outcome:
     found.curve(f"gap_t, {ckey} (control)", t2[index], control_gaps[1:][index])
     found.arrays[f"gap[{key}]"] = long.gap[0]
     found.arrays[f"gap[{ckey}]"] = control_gaps
-    found.lines += [Line(f"C / t, {key}", t2[index], C / (t2[index] + 1.0), role="bound"),
-                    Line(f"1/(1-gamma), {key}", t2[index],
-                         np.full(index.shape, _value_range(mdp)), role="reference")]
+    found.line(f"C / t, {key}", t2[index], C / (t2[index] + 1.0), "bound")
+    found.line(f"1/(1-gamma), {key}", t2[index], np.full(index.shape, _value_range(mdp)))
     return found.outcome(xlabel="iteration t",
                          ylabel="t * gap_t (gamma >= 0.5); gap_t (gamma = 0.3)",
                          title="Exact softmax PG on garnets against Mei et al. Theorem 4")
@@ -342,8 +327,8 @@ def mei_bandit_limit(scale: str, seed: int) -> Outcome:
             t_gap = found.arrays[f"t_gap[{key}]"] = t * batch.gap[:n]
             index = _grid_index(t, t[0], 40)
             found.curve(f"t * gap_t, {key} ({n} instances)", t[index], t_gap[:, index])
-            found.lines.append(Line(f"(K-1)/(eta K) = {limit:.4g}, {key}", t[index],
-                                    np.full(index.shape, limit), role="reference"))
+            found.line(f"(K-1)/(eta K) = {limit:.4g}, {key}", t[index],
+                       np.full(index.shape, limit))
             if K == Ks[0] and math.isclose(eta, 0.4):
                 npg = NPG().run_batch(means[:1], budget, etas=[eta], record_every=every)
                 ckey = f"exact NPG (eta={eta}), K={K}"
@@ -407,7 +392,7 @@ def agarwal_npg(scale: str, seed: int) -> Outcome:
             found.arrays[f"gap[{key}]"] = batch.gap[i]
             positive = batch.gap[i] > 0
             found.curve(f"gap, eta={eta:.3g}", T[positive], batch.gap[i][positive])
-            found.lines.append(Line(f"bound, eta={eta:.3g}", T, bound, role="bound"))
+            found.line(f"bound, eta={eta:.3g}", T, bound, "bound")
         control_gap = _gap_of_flipped_run(mdp, batch.gap[-1])
         ckey = f"NPG step sign flipped, {mdp.name}, eta={etas[0]:.4g}"
         found.control(ckey, *_agarwal_criterion(ckey, T, control_gap,
@@ -509,8 +494,8 @@ def cen_linear_rate(scale: str, seed: int) -> Outcome:
                 found.arrays[f"q_error[{key}]"] = q_err
                 show = q_err > floor
                 found.curve(f"Q error, tau={tau}, eta={eta:.3g}", t[show] + 1, q_err[show])
-                found.lines.append(Line(f"Cen bound, tau={tau}, eta={eta:.3g}", t + 1,
-                                        np.maximum(q_bound, floor), role="bound"))
+                found.line(f"Cen bound, tau={tau}, eta={eta:.3g}", t + 1,
+                           np.maximum(q_bound, floor), "bound")
             slow, fast = len(etas), int(np.argmax(etas))
             ckey = (f"eta={_CEN_CONTROL_FRACTION:g} (1-gamma)/tau run against the "
                     f"eta={etas[fast]:.3g} bounds, {mdp.name}, tau={tau}")
@@ -661,9 +646,8 @@ def mei_theorem6(scale: str, seed: int) -> Outcome:
         show = gap > 0
         found.curve(f"soft sub-optimality, {key}", t[show], gap[show])
         found.curve(f"sub-optimality, tau = 0, {mdp.name} (control)", t, plain.gap[i])
-        found.lines += [Line(f"Theorem 6 bound, {key}", t, bound, role="bound"),
-                        Line(f"trivial (1 + tau log A)/(1-gamma), {key}", t,
-                             np.full(t.shape, trivial), role="reference")]
+        found.line(f"Theorem 6 bound, {key}", t, bound, "bound")
+        found.line(f"trivial (1 + tau log A)/(1-gamma), {key}", t, np.full(t.shape, trivial))
     return found.outcome(xlabel="iteration t", ylabel="soft sub-optimality", xscale="linear",
                          yscale="log", title="Entropy-regularised softmax PG (Mei et al. "
                                              "Theorem 6)")
@@ -908,9 +892,7 @@ _LIN_NPG_ETA, _LIN_NPG_T, _MARGIN = 10.0, 500, 1e-2
 def lin_npg_iff(scale: str, seed: int) -> Outcome:
     shapes, n = _LIN_NPG_PLAN[check_scale(scale)]
     rng = as_generator(seed)
-    verdicts = []
-    fitted: dict[str, float] = {}
-    arrays: dict[str, np.ndarray] = {}
+    found = Findings()
     wrong_bad, wrong_clear = 0, 0
     for K, d in shapes:
         X = rng.standard_normal((n, K, d))
@@ -926,38 +908,35 @@ def lin_npg_iff(scale: str, seed: int) -> Outcome:
         agree = (converged == predicted) & (converged | lost)
         bad = np.flatnonzero(clear & ~agree)
         key = f"K={K}, d={d}"
-        fitted[f"fraction rank preserved[{key}]"] = float(predicted.mean())
-        fitted[f"instances set aside (|margin| < {_MARGIN})[{key}]"] = float((~clear).sum())
-        fitted[f"disagreements[{key}]"] = float(bad.size)
-        arrays[f"margin[{key}]"] = margins
-        arrays[f"final_opt_prob[{key}]"] = final
+        found.fitted.update({f"fraction rank preserved[{key}]": float(predicted.mean()),
+                             f"instances set aside (|margin| < {_MARGIN})[{key}]":
+                                 float((~clear).sum()),
+                             f"disagreements[{key}]": float(bad.size)})
+        found.arrays.update({f"margin[{key}]": margins, f"final_opt_prob[{key}]": final})
         text = (f"{key}: prediction and outcome agree on {int((clear & agree).sum())} of "
                 f"{int(clear.sum())} instances ({predicted[clear].mean():.0%} with the rank "
                 f"preserved; {int((~clear).sum())} set aside)")
         if bad.size:
             text += f"; first disagreement at instance {int(bad[0])}"
-            verdicts.append(Verdict.failed(text))
-        else:
-            verdicts.append(Verdict.passed(text))
+        found.judge(Verdict.passed_if(not bad.size, text))
         # control: the predictor "a* is kept whenever it is the best arm of r" (always true),
         # i.e. the features ignored, through the same agreement criterion
         wrong_agree = converged & (converged | lost)
         wrong_bad += int((clear & ~wrong_agree).sum())
         wrong_clear += int(clear.sum())
+    arrays = found.arrays
     x_all = np.concatenate([arrays[k] for k in arrays if k.startswith("margin")])
     y_all = np.concatenate([arrays[k] for k in arrays if k.startswith("final_opt_prob")])
-    evidence = Evidence(arrays=arrays, fitted=fitted,
-                        series=(Series("pi_T(a*) against the rank margin", np.sort(x_all),
-                                       y_all[np.argsort(x_all)], style="points"),),
-                        xlabel="r_hat(a*) - max_{a != a*} r_hat(a)", ylabel="pi_T(a*)",
-                        xscale="linear", yscale="linear",
-                        title="Lin-NPG converges iff the projected reward keeps a* on top")
-    wrong_text = (f"predictor ignoring the features (always converges): {wrong_bad} "
-                  f"disagreements on {wrong_clear} clear instances")
-    control = Control("predictor ignoring the features",
-                      Verdict.failed(wrong_text) if wrong_bad else Verdict.passed(wrong_text),
-                      {"disagreements": wrong_bad})
-    return Outcome(evidence, Verdict.combine(verdicts), (control,))
+    found.curve("pi_T(a*) against the rank margin", np.sort(x_all), y_all[np.argsort(x_all)],
+                style="points")
+    found.control("predictor ignoring the features",
+                  Verdict.passed_if(not wrong_bad, f"predictor ignoring the features (always "
+                                                   f"converges): {wrong_bad} disagreements on "
+                                                   f"{wrong_clear} clear instances"),
+                  {"disagreements": wrong_bad})
+    return found.outcome(xlabel="r_hat(a*) - max_{a != a*} r_hat(a)", ylabel="pi_T(a*)",
+                         xscale="linear", yscale="linear",
+                         title="Lin-NPG converges iff the projected reward keeps a* on top")
 
 
 # ----------------------------------------------------------------------- (8) Lin-SPG

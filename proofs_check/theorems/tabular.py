@@ -64,23 +64,13 @@ from mdptheory.planning import backward_induction
 from mdptheory.seeding import as_generator
 from mdptheory.tabular import EpisodicMDP
 from proofs_check.findings import Findings
-from proofs_check.harness import (
-    Control,
-    Evidence,
-    Line,
-    Outcome,
-    Series,
-    Verdict,
-    check_scale,
-    theorem,
-    vacuous_bound,
-)
+from proofs_check.harness import Outcome, Verdict, check_scale, theorem, vacuous_bound
 from proofs_check.intervals import (
     event_frequency_test,
     paired_difference_test,
     seeds_above_bound_test,
 )
-from proofs_check.rates import fit_lines, geometric_grid, rate_shape_test
+from proofs_check.rates import geometric_grid, rate_shape_test
 
 AZAR = "Azar, Osband, Munos (ICML 2017), arXiv:1703.05449"
 JIN = "Jin, Allen-Zhu, Bubeck, Jordan (NeurIPS 2018), arXiv:1807.03765"
@@ -173,8 +163,9 @@ def _rate_claim(Y: np.ndarray, grid: np.ndarray, start: float, seed: int):
                            start=start, tail=0.5, n_boot=1000, seed=seed)
 
 
-def _greedy_control(scale: str, seed: int) -> tuple[Control, Series]:
-    """Greedy UCBVI on river_swim through the slope criterion (shared by the slope checks)."""
+def _greedy_control(found: Findings, scale: str, seed: int) -> None:
+    """Greedy UCBVI on river_swim through the slope criterion (shared by the slope checks),
+    recorded as the control of ``found`` with its regret curves."""
     K, n_seeds, _ = _SLOPE_PLAN[scale]
     grid = _grid(K)
     model = _model(_RIVER)
@@ -182,9 +173,9 @@ def _greedy_control(scale: str, seed: int) -> tuple[Control, Series]:
     start = burn_in(GREEDY, model, K, level=max_episode_regret(model) / model.H).episodes
     verdict, fit, local = _rate_claim(Y, grid, start, seed)
     name = f"greedy UCBVI (bonus x1e-9) on {model.name}"
-    measured = {**fit.numbers(), "max_local_slope": float(local.slopes.max()),
-                "mean_regret_per_episode": float(Y[:, -1].mean() / K)}
-    return Control(name, verdict, measured), Series(f"control: {name}", grid, Y)
+    found.control(name, verdict, {**fit.numbers(), "max_local_slope": float(local.slopes.max()),
+                                  "mean_regret_per_episode": float(Y[:, -1].mean() / K)})
+    found.curve(f"control: {name}", grid, Y, array="regret[control]")
 
 
 _SLOPE_PLOT = {"xlabel": "episodes K", "ylabel": "cumulative exact pseudo-regret",
@@ -228,10 +219,7 @@ def _slope_outcome(learners, scale: str, seed: int, what: str, plan=None) -> Out
     if not any(v.status != "vacuous" for v in found.verdicts):
         found.judge(Verdict.vacuous(f"no constant has its burn-in within "
                                     f"{BURN_IN_FRACTION:.0%} of K = {K} at {scale} scale"))
-    control, control_series = _greedy_control(scale, seed)
-    found.controls.append(control)
-    found.series.append(control_series)
-    found.arrays["regret[control]"] = control_series.y
+    _greedy_control(found, scale, seed)
     return found.outcome(title=f"{what}: log-log slope of regret in K", **_SLOPE_PLOT)
 
 
@@ -372,7 +360,6 @@ def qlearning_ucbb_regret_slope(scale: str, seed: int) -> Outcome:
     delta_max = max_episode_regret(mdp)
     clip = burn_in(learner, mdp, K)
     b = burn_in(learner, mdp, K, level=delta_max / mdp.H)
-    control, control_series = _greedy_control(scale, seed)
     # The runs are cheap; they are made even when the slope is not judged, for the branch
     # fraction.
     Y, low, high, early, late = _bernstein_runs(learner, _TINY, K, n_seeds, seed)
@@ -398,15 +385,13 @@ def qlearning_ucbb_regret_slope(scale: str, seed: int) -> Outcome:
     else:
         verdict = Verdict(verdict.status, f"{key} (burn-in {b.episodes} episodes; {branch}): "
                                           f"{verdict.reason}")
-    evidence = Evidence(
-        arrays={"K": grid, "regret": Y, "regret[control]": control_series.y,
-                "bernstein_fraction_low": low, "bernstein_fraction_high": high},
-        fitted=fitted, series=(Series(key, grid, Y), control_series),
-        lines=fit_lines(fit, reference_slope=0.5, label=key),
-        title="Q-learning UCB-B where the Bernstein branch is taken",
-        local_slopes=(local.series(key),), burn_in={f"burn-in {key}": b.episodes},
-        **_SLOPE_PLOT)
-    return Outcome(evidence, verdict, (control,))
+    found = Findings(arrays={"K": grid}, fitted=fitted, burn_in={f"burn-in {key}": b.episodes})
+    found.curve(key, grid, Y, array="regret")
+    found.rate_fit(key, fit, local, reference=0.5, numbers=None)
+    _greedy_control(found, scale, seed)
+    found.arrays.update({"bernstein_fraction_low": low, "bernstein_fraction_high": high})
+    return found.outcome(verdict, title="Q-learning UCB-B where the Bernstein branch is taken",
+                         **_SLOPE_PLOT)
 
 
 # --------------------------------------------------------------------------------------------
@@ -448,8 +433,8 @@ def ucbvi_explicit_bound(scale: str, seed: int) -> Outcome:
                                  f"fraction_above_bound[{key}]": float(np.mean(final > bound))})
             found.arrays[f"final_regret[{key}]"] = final
             found.curve(key, grid, Y)
-            found.lines.append(Line(f"Theorem bound at K = {K} ({key})", grid,
-                                    np.full(grid.shape, bound), role="bound"))
+            found.line(f"Theorem bound at K = {K} ({key})", grid, np.full(grid.shape, bound),
+                       "bound")
             verdict = seeds_above_bound_test(final, bound, learner.delta, key)
             vacuous = vacuous_bound(bound, trivial, f"{key}, K = {K}")
             if vacuous is not None and verdict.status == "pass":
@@ -497,17 +482,16 @@ def bernstein_below_hoeffding(scale: str, seed: int) -> Outcome:
     grid = _grid(K)
     burn = {c: ucbvi_burn_in(S, A, H, K, bonus="hoeffding", bonus_scale=c).episodes
             for c in C_GRID}
-    fitted: dict[str, float] = {f"ch_burn_in_episodes[c={c:g}]": e for c, e in burn.items()}
+    found = Findings(fitted={f"ch_burn_in_episodes[c={c:g}]": e for c, e in burn.items()})
     judged = [c for c in C_GRID if burn[c] <= BURN_IN_FRACTION * K]
     if not judged:
-        return Outcome(Evidence(fitted=fitted), Verdict.vacuous(
-            f"no c in {C_GRID} has a UCBVI-CH burn-in within 10% of K = {K}"))
+        return found.outcome(Verdict.vacuous(f"no c in {C_GRID} has a UCBVI-CH burn-in within "
+                                             f"10% of K = {K}"))
     c = max(judged)
     ch = UCBVI(bonus="hoeffding", bonus_scale=c)
     bf = UCBVI(bonus="bernstein", bonus_scale=c)
     weak = UCBVI(bonus="hoeffding", bonus_scale=c * CONTROL_CH_FACTOR)
     finals: dict[str, list] = {"ch": [], "bf": [], "weak": []}
-    series = []
     for i in range(n_instances):
         key_mdp = ("garnet", S, A, branching, H, i)
         # Same root seed for every learner: repetition j of each gets the same child seed.
@@ -515,24 +499,20 @@ def bernstein_below_hoeffding(scale: str, seed: int) -> Outcome:
                 for name, learner in (("ch", ch), ("bf", bf), ("weak", weak))}
         for name, Y in runs.items():
             finals[name].append(Y[:, -1])
-        series.append(Series(f"CH - BF on {_model(key_mdp).name}", grid,
-                             runs["ch"] - runs["bf"]))
+        found.curve(f"CH - BF on {_model(key_mdp).name}", grid, runs["ch"] - runs["bf"])
     f = {name: np.concatenate(v) for name, v in finals.items()}
     what = (f"{ch.label} - {bf.label} at K = {K} ({n_instances} instances x {n_seeds} seeds; "
             f"CH burn-in {burn[c]} episodes)")
-    verdict, numbers = paired_difference_test(f["ch"], f["bf"], what)
-    fitted.update(numbers)
-    fitted["scaling_c"] = c
-    control_verdict, control_numbers = paired_difference_test(
-        f["weak"], f["bf"], f"control {weak.label} - {bf.label} at K = {K}")
-    control = Control(f"{weak.label} (bonus below BF's) in place of {ch.label}",
-                      control_verdict, control_numbers)
-    evidence = Evidence(arrays={"difference": f["ch"] - f["bf"], "regret_ch": f["ch"],
-                                "regret_bf": f["bf"], "regret_control": f["weak"], "K": grid},
-                        fitted=fitted, series=tuple(series), xlabel="episodes K",
-                        ylabel="Regret_CH - Regret_BF (paired seeds)", yscale="linear",
-                        title=f"UCBVI-BF against UCBVI-CH at the same scaling x{c:g}")
-    return Outcome(evidence, verdict, (control,))
+    found.judge(*paired_difference_test(f["ch"], f["bf"], what))
+    found.fitted["scaling_c"] = c
+    found.control(f"{weak.label} (bonus below BF's) in place of {ch.label}",
+                  *paired_difference_test(f["weak"], f["bf"],
+                                          f"control {weak.label} - {bf.label} at K = {K}"))
+    found.arrays.update({"difference": f["ch"] - f["bf"], "regret_ch": f["ch"],
+                         "regret_bf": f["bf"], "regret_control": f["weak"], "K": grid})
+    return found.outcome(xlabel="episodes K", ylabel="Regret_CH - Regret_BF (paired seeds)",
+                         yscale="linear",
+                         title=f"UCBVI-BF against UCBVI-CH at the same scaling x{c:g}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -619,20 +599,18 @@ def ucbvi_optimism(scale: str, seed: int) -> Outcome:
         seen_unclipped_bf[i] = float(np.mean(gaps < clip_gap - 1e-9 * mdp.H))
         held["control"][i] = bool(contrast.run(mdp, K, run_seed).extras["optimistic"].all())
         held["mild"][i] = bool(mild.run(mdp, K, run_seed).extras["optimistic"].all())
-    verdicts = []
-    fitted: dict[str, float] = {
-        "clipped_fraction[UCBVI-CH]": float(clipped_ch.mean()),
-        "fraction_of_episodes_with_an_unclipped_estimate[UCBVI-BF]":
-            float(seen_unclipped_bf.mean()),
-        "min_optimism_gap[UCBVI-BF]": float(min_gap_bf.min()),
-    }
+    found = Findings(arrays={f"optimism_held[{name}]": v for name, v in held.items()},
+                     fitted={"clipped_fraction[UCBVI-CH]": float(clipped_ch.mean()),
+                             "fraction_of_episodes_with_an_unclipped_estimate[UCBVI-BF]":
+                                 float(seen_unclipped_bf.mean()),
+                             "min_optimism_gap[UCBVI-BF]": float(min_gap_bf.min())})
     ch_verdict = event_frequency_test(held["ch"], ch.delta, f"{ch.label}, K = {K}")
     if clipped_ch.all() and ch_verdict.status == "pass":
         ch_verdict = Verdict.vacuous(
             f"{ch.label}, K = {K}: every estimate of every episode sits at its clip H in all "
             f"{n_mdps} MDPs (clipped fraction 1: (K - 1) H < (7 L)^2), so optimism could not "
             "fail")
-    verdicts.append(ch_verdict)
+    found.judge(ch_verdict)
     bf_verdict = event_frequency_test(held["bf"], bf.delta, f"{bf.label}, K = {K}")
     unclipped = float(seen_unclipped_bf.mean())
     if unclipped == 0.0 and bf_verdict.status == "pass":
@@ -641,19 +619,18 @@ def ucbvi_optimism(scale: str, seed: int) -> Outcome:
     else:
         bf_verdict = Verdict(bf_verdict.status, f"{bf_verdict.reason}; some estimate below "
                                                 f"its clip H in {unclipped:.0%} of episodes")
-    verdicts.append(bf_verdict)
-    control = Control(f"greedy UCBVI ({contrast.label}) on the same MDPs",
-                      event_frequency_test(held["control"], contrast.delta,
-                                          f"{contrast.label}, K = {K}"),
-                      {"failure_frequency": float(np.mean(~held["control"]))})
-    fitted["failure_frequency[UCBVI-BF]"] = float(np.mean(~held["bf"]))
-    fitted[f"failure_frequency[{contrast.label}, control]"] = float(np.mean(~held["control"]))
-    fitted[f"failure_frequency[{mild.label}, for contrast]"] = float(np.mean(~held["mild"]))
-    arrays = {f"optimism_held[{name}]": v for name, v in held.items()}
-    arrays["min_optimism_gap[UCBVI-BF]"] = min_gap_bf
-    arrays["fraction_episodes_unclipped[UCBVI-BF]"] = seen_unclipped_bf
-    evidence = Evidence(arrays=arrays, fitted=fitted)
-    return Outcome(evidence, Verdict.combine(verdicts), (control,))
+    found.judge(bf_verdict)
+    found.control(f"greedy UCBVI ({contrast.label}) on the same MDPs",
+                  event_frequency_test(held["control"], contrast.delta,
+                                       f"{contrast.label}, K = {K}"),
+                  {"failure_frequency": float(np.mean(~held["control"]))})
+    found.fitted.update({
+        "failure_frequency[UCBVI-BF]": float(np.mean(~held["bf"])),
+        f"failure_frequency[{contrast.label}, control]": float(np.mean(~held["control"])),
+        f"failure_frequency[{mild.label}, for contrast]": float(np.mean(~held["mild"]))})
+    found.arrays.update({"min_optimism_gap[UCBVI-BF]": min_gap_bf,
+                         "fraction_episodes_unclipped[UCBVI-BF]": seen_unclipped_bf})
+    return found.outcome()
 
 
 # --------------------------------------------------------------------------------------------
@@ -934,5 +911,5 @@ def ucbvi_algorithm_planner(scale: str, seed: int) -> Outcome:
                 "Q_k <= Q_{k-1} and V_h = max_a Q_h hold exactly")
         verdict = (Verdict.inconclusive(f"{text}, but no entry had a binding {missing}")
                    if missing else Verdict.passed(text))
-    evidence = Evidence(fitted=fitted, title="UCBVI's planner against Algorithm 2 in numpy")
-    return Outcome(evidence, verdict)
+    return Findings(fitted=fitted).outcome(
+        verdict, title="UCBVI's planner against Algorithm 2 in numpy")
