@@ -149,14 +149,18 @@ def _check_level(ci: float) -> float:
     return float(ci)
 
 
+def _first_not_positive(values: np.ndarray) -> int | None:
+    """The index of the first value that is not finite and positive, or None."""
+    bad = np.flatnonzero(~np.isfinite(values) | (values <= 0))
+    return int(bad[0]) if bad.size else None
+
+
 def _grid_and_curves(x, Y) -> tuple[np.ndarray, np.ndarray]:
     x = np.asarray(x, dtype=np.float64)
     Y = np.asarray(Y, dtype=np.float64)
     if x.ndim != 1 or x.shape[0] < 2:
         raise ValueError(f"x must be 1-d with at least 2 points, got shape {x.shape}")
-    bad = ~np.isfinite(x) | (x <= 0)
-    if bad.any():
-        j = int(np.flatnonzero(bad)[0])
+    if (j := _first_not_positive(x)) is not None:
         raise ValueError(f"x[{j}] is {float(x[j])!r}; the grid must be finite and positive")
     steps = np.diff(x)
     if (steps <= 0).any():
@@ -374,9 +378,7 @@ def ratio_band_test(measured, predicted, lo: float, hi: float, grid=None,
     predicted = np.broadcast_to(np.asarray(predicted, dtype=np.float64), (n,))
     if not np.all(np.isfinite(measured)):
         raise ValueError("measured holds a non-finite value")
-    bad = ~np.isfinite(predicted) | (predicted <= 0)
-    if bad.any():
-        j = int(np.flatnonzero(bad)[0])
+    if (j := _first_not_positive(predicted)) is not None:
         raise ValueError(f"predicted[{j}] is {float(predicted[j])!r}; predictions must be "
                          "positive")
     if not (np.isfinite(lo) and np.isfinite(hi) and 0 <= lo <= hi):
@@ -466,9 +468,7 @@ def ratio_to_rate(x, Y, rate: str | Callable[[np.ndarray], np.ndarray] = "sqrt")
     r = np.asarray(_rate_function(rate)(x), dtype=np.float64)
     if r.shape != x.shape:
         raise ValueError(f"rate {rate!r} returned shape {r.shape} for a grid of shape {x.shape}")
-    bad = ~np.isfinite(r) | (r <= 0)
-    if bad.any():
-        j = int(np.flatnonzero(bad)[0])
+    if (j := _first_not_positive(r)) is not None:
         raise ValueError(f"rate {rate!r} is {float(r[j])!r} at x = {float(x[j])!r}; it must be "
                          "positive and finite on the grid")
     return Y / r
@@ -555,11 +555,11 @@ class LocalSlopes:
         Examples
         --------
         >>> import numpy as np
-        >>> x = np.geomspace(10, 1e5, 13)
-        >>> bent = np.where(x < 1e3, x, 1e3 * np.sqrt(x / 1e3))
-        >>> local = fit_local_slopes(x, np.outer([0.9, 1.0, 1.1], bent), n_boot=50)
-        >>> round(local.max_after(1e3), 2), local.max_after(1e6)
-        (0.5, nan)
+        >>> grid = np.geomspace(1, 1e4, 9)
+        >>> flat = np.outer([1.0, 2.0], np.minimum(grid, 100.0))   # slope 1, then 0
+        >>> windows = fit_local_slopes(grid, flat, n_boot=20)
+        >>> round(windows.max_after(100.0), 6), windows.max_after(1e5)
+        (0.0, nan)
         """
         if of not in ("slopes", "ci_low", "ci_high"):
             raise ValueError(f"of must be 'slopes', 'ci_low' or 'ci_high', got {of!r}")

@@ -5,13 +5,10 @@ sub-optimality, the range of the quantity) holds for every run, so a check judge
 curve only where the bound is *informative*, below the trivial one, and calls the claim
 ``vacuous`` where it is nowhere informative (``DESIGN.md``, section 7).
 :func:`proofs_check.harness.vacuous_bound` does this for one number; :func:`informative_bound`
-for a curve (a bound at every recorded t, or at every (run, t))::
-
-    part = informative_bound(t, C / t, trivial=1 / (1 - gamma))
-    if part.vacuous:
-        return Verdict.vacuous(f"C / t >= 1/(1-gamma) at every t <= {t[-1]:g}")
-    return Verdict.passed_if(part.holds(gap), f"max gap / bound = {part.max_ratio(gap):.3g} "
-                             f"over the {part.count} t from {part.first:g} on")
+for a curve (a bound at every recorded t, or at every (run, t)): a check asks
+:attr:`InformativeBound.vacuous` first, and otherwise judges the measured curve on the
+informative points only (:meth:`InformativeBound.holds`, :meth:`InformativeBound.max_ratio`),
+reporting where they begin (:attr:`InformativeBound.first`) and how many there are.
 """
 
 from __future__ import annotations

@@ -177,31 +177,26 @@ def _curves(learner, kind: str, params: tuple, T: int, n_seeds: int, seed: int) 
 
 
 @njit(cache=True)
-def _epsilon_greedy_kernel(means, gaps, noise_code, sigma, eps, budget, rng):  # pragma: no cover
+def _epsilon_greedy_arms(means, noise_code, sigma, eps, budget, rng):  # pragma: no cover
+    """The arms epsilon-greedy pulls: each arm once, then a uniform arm with probability eps,
+    else the first arm of largest empirical mean."""
     K = means.shape[0]
-    out = np.empty(budget)
+    arms = np.empty(budget, dtype=np.int64)
     counts = np.zeros(K)
     sums = np.zeros(K)
-    total = 0.0
+    empirical = np.zeros(K)
     for t in range(budget):
         if t < K:
             a = t
         elif rng.random() < eps:
             a = int(rng.integers(0, K))
         else:
-            a = 0
-            best = sums[0] / counts[0]
-            for k in range(1, K):
-                m = sums[k] / counts[k]
-                if m > best:
-                    best = m
-                    a = k
-        r = draw_reward(means[a], noise_code, sigma, rng)
+            a = int(np.argmax(empirical))
         counts[a] += 1.0
-        sums[a] += r
-        total += gaps[a]
-        out[t] = total
-    return out
+        sums[a] += draw_reward(means[a], noise_code, sigma, rng)
+        empirical[a] = sums[a] / counts[a]
+        arms[t] = a
+    return arms
 
 
 @lru_cache(maxsize=16)
@@ -213,9 +208,9 @@ def _epsilon_greedy_curves(kind: str, params: tuple, T: int, n_seeds: int, seed:
     model = _model(kind, params)
     means = np.asarray(model.means, dtype=np.float64)
     gaps = np.asarray(model.gaps, dtype=np.float64)
-    return np.stack([_epsilon_greedy_kernel(means, gaps, model.noise.code,
-                                            float(model.noise.sigma), float(eps), int(T),
-                                            as_generator(s))
+    return np.stack([np.cumsum(gaps[_epsilon_greedy_arms(means, model.noise.code,
+                                                         float(model.noise.sigma), float(eps),
+                                                         int(T), as_generator(s))])
                      for s in spawn_seeds(seed, n_seeds)])
 
 
