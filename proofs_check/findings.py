@@ -71,12 +71,11 @@ class Findings:
     burn_in: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        # Accept any mappings and sequences, keep mutable copies to append to.
-        self.arrays, self.fitted, self.burn_in = (dict(self.arrays), dict(self.fitted),
-                                                  dict(self.burn_in))
-        self.verdicts, self.controls = list(self.verdicts), list(self.controls)
-        self.series, self.lines = list(self.series), list(self.lines)
-        self.local_slopes = list(self.local_slopes)
+        # Accept any mappings and sequences, keep mutable copies to add to.
+        for name in ("arrays", "fitted", "burn_in"):
+            setattr(self, name, dict(getattr(self, name)))
+        for name in ("verdicts", "controls", "series", "lines", "local_slopes"):
+            setattr(self, name, list(getattr(self, name)))
 
     def judge(self, verdict: Verdict, numbers: Mapping[str, float] | None = None) -> Verdict:
         """Add a judged part of the claim and the ``numbers`` its criterion measured (to
@@ -90,16 +89,16 @@ class Findings:
             self.fitted.update(numbers)
         return verdict
 
-    def control(self, name: str, verdict: Verdict,
-                measured: Mapping[str, float] | None = None) -> Control:
+    def control(
+        self, name: str, verdict: Verdict, measured: Mapping[str, float] | None = None
+    ) -> Control:
         """Add the negative control ``name`` judged ``verdict`` by the check's criterion;
         returns the :class:`~proofs_check.harness.Control`."""
         control = Control(name, verdict, {} if measured is None else measured)
         self.controls.append(control)
         return control
 
-    def curve(self, label: str, x, y, *, array: str | None = None,
-              style: str = "line") -> Series:
+    def curve(self, label: str, x, y, *, array: str | None = None, style: str = "line") -> Series:
         """Plot ``y`` (one row per seed, or one curve) against ``x`` as ``label``; with
         ``array``, also keep ``y`` under that name in :attr:`arrays`."""
         series = Series(label, x, y, style=style)
@@ -115,16 +114,24 @@ class Findings:
         self.lines.append(line)
         return line
 
-    def rate_fit(self, key: str, fit: SlopeFit, local: LocalSlopes | None = None, *,
-                 reference: float | None = None, reference_label: str | None = None,
-                 numbers: str | None = "slope") -> None:
+    def rate_fit(
+        self,
+        key: str,
+        fit: SlopeFit,
+        local: LocalSlopes | None = None,
+        *,
+        reference: float | None = None,
+        reference_label: str | None = None,
+        numbers: str | None = "slope",
+    ) -> None:
         """Record a fitted rate under ``key``: its slope and CI in :attr:`fitted` (named
         ``numbers``, see :meth:`~proofs_check.rates.SlopeFit.numbers`; None to skip), the
         fitted line and the optional reference slope through it, and the local slopes."""
         if numbers is not None:
             self.fitted.update(fit.numbers(key, numbers))
-        self.lines.extend(fit_lines(fit, reference_slope=reference, label=key,
-                                    reference_label=reference_label))
+        self.lines.extend(
+            fit_lines(fit, reference_slope=reference, label=key, reference_label=reference_label)
+        )
         if local is not None:
             self.local_slopes.append(local.series(key))
 
@@ -135,9 +142,15 @@ class Findings:
         and the controls."""
         if verdict is None:
             verdict = Verdict.combine(self.verdicts)
-        evidence = Evidence(arrays=self.arrays, fitted=self.fitted, series=tuple(self.series),
-                            lines=tuple(self.lines), local_slopes=tuple(self.local_slopes),
-                            burn_in=self.burn_in, **labels)
+        evidence = Evidence(
+            arrays=self.arrays,
+            fitted=self.fitted,
+            series=tuple(self.series),
+            lines=tuple(self.lines),
+            local_slopes=tuple(self.local_slopes),
+            burn_in=self.burn_in,
+            **labels,
+        )
         return Outcome(evidence, verdict, tuple(self.controls))
 
 

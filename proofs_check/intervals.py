@@ -46,13 +46,21 @@ def t_interval(x, level: float = 0.95) -> tuple[float, float, float]:
         raise ValueError(f"level must be in (0, 1), got {level!r}")
     n = x.shape[0]
     mean = float(x.mean())
-    half = (float(stats.t.ppf((1 + level) / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
-            if n > 1 else 0.0)
+    half = (
+        float(stats.t.ppf((1 + level) / 2, n - 1) * x.std(ddof=1) / math.sqrt(n)) if n > 1 else 0.0
+    )
     return mean, mean - half, mean + half
 
 
-def interval_test(low: float, high: float, text: str, *, at_most: float | None = None,
-                  at_least: float | None = None, strict: bool = False) -> Verdict:
+def interval_test(
+    low: float,
+    high: float,
+    text: str,
+    *,
+    at_most: float | None = None,
+    at_least: float | None = None,
+    strict: bool = False,
+) -> Verdict:
     """The interval ``[low, high]`` of a quantity against a one-sided claim, reason ``text``.
 
     ``at_most=b`` (the quantity is at most ``b``): **pass** if ``high <= b``, **fail** if
@@ -95,14 +103,17 @@ def paired_difference_test(a, b, what: str) -> tuple[Verdict, dict[str, float]]:
     """
     d = np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)
     mean, low, high = t_interval(d)
-    text = (f"{what}: mean paired difference {mean:.4g} (95% CI [{low:.4g}, {high:.4g}]) over "
-            f"{d.shape[0]} pairs, positive in {float(np.mean(d > 0)):.0%}")
+    text = (
+        f"{what}: mean paired difference {mean:.4g} (95% CI [{low:.4g}, {high:.4g}]) over "
+        f"{d.shape[0]} pairs, positive in {float(np.mean(d > 0)):.0%}"
+    )
     verdict = interval_test(low, high, text, at_least=0.0, strict=True)
     return verdict, {"mean_difference": mean, "ci_low": low, "ci_high": high}
 
 
-def seeds_above_bound_test(final, bound: float, allowed: float, key: str,
-                           what: str = "Regret(K)") -> Verdict:
+def seeds_above_bound_test(
+    final, bound: float, allowed: float, key: str, what: str = "Regret(K)"
+) -> Verdict:
     """A bound that holds with probability at least ``1 - allowed``: **pass** if the fraction of
     seeds whose ``final`` value exceeds ``bound`` is at most ``allowed``, else **fail**.
 
@@ -113,13 +124,21 @@ def seeds_above_bound_test(final, bound: float, allowed: float, key: str,
     """
     final = np.asarray(final, dtype=np.float64)
     exceed = float(np.mean(final > bound))
-    text = (f"{key}: {what} / bound at most {float(np.max(final / bound)):.3g}; "
-            f"{exceed:.0%} of {final.shape[0]} seeds above the bound (allowed {allowed})")
+    text = (
+        f"{key}: {what} / bound at most {float(np.max(final / bound)):.3g}; "
+        f"{exceed:.0%} of {final.shape[0]} seeds above the bound (allowed {allowed})"
+    )
     return Verdict.passed_if(exceed <= allowed, text)
 
 
-def event_frequency_test(held, allowed: float, what: str, event: str = "optimism",
-                         allowed_name: str = "delta", lower_end: bool = False) -> Verdict:
+def event_frequency_test(
+    held,
+    allowed: float,
+    what: str,
+    event: str = "optimism",
+    allowed_name: str = "delta",
+    lower_end: bool = False,
+) -> Verdict:
     """An event that holds with probability at least ``1 - allowed``, judged on the runs where
     it ``held`` (boolean per run) by :func:`proofs_check.rates.frequency_test`; ``lower_end``
     adds the 95% Clopper-Pearson lower end of the failure frequency to the reason.
@@ -133,11 +152,21 @@ def event_frequency_test(held, allowed: float, what: str, event: str = "optimism
     held = np.asarray(held, dtype=bool)
     n = held.shape[0]
     failures = int((~held).sum())
-    lower = (f"; 95% lower end {clopper_pearson_lower(failures, n):.3f}" if lower_end else "")
-    return frequency_test(failures, n, allowed, f"{what}: {event} failed in {failures} of {n} "
-                                                f"runs ({failures / n:.3f}; allowed "
-                                                f"{allowed_name} = {allowed}{lower})")
+    lower = f"; 95% lower end {clopper_pearson_lower(failures, n):.3f}" if lower_end else ""
+    return frequency_test(
+        failures,
+        n,
+        allowed,
+        f"{what}: {event} failed in {failures} of {n} "
+        f"runs ({failures / n:.3f}; allowed "
+        f"{allowed_name} = {allowed}{lower})",
+    )
 
 
-__all__ = ["event_frequency_test", "interval_test", "paired_difference_test",
-           "seeds_above_bound_test", "t_interval"]
+__all__ = [
+    "event_frequency_test",
+    "interval_test",
+    "paired_difference_test",
+    "seeds_above_bound_test",
+    "t_interval",
+]

@@ -37,7 +37,7 @@ class InformativeBound:
     >>> t = np.array([1.0, 10.0, 100.0, 1000.0])
     >>> part = informative_bound(t, 50.0 / t, trivial=10.0)
     >>> part.count, part.first, part.holds(np.array([9.0, 4.0, 0.4, 0.01]))
-    (2, 100.0, True)
+    (3, 10.0, True)
     >>> float(part.max_ratio(np.array([9.0, 4.0, 0.4, 0.01])))
     0.8
     """
