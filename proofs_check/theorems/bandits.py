@@ -246,8 +246,7 @@ def _log_rate_claim(found: Findings, key: str, model: Bandit, grid: np.ndarray, 
     """Judge one learner's regret curves by the log-rate criterion (and, for UCB1, by the
     Theorem 1 bound) and record their evidence."""
     rate, numbers, (ratio, fit, local) = _log_rate_criterion(key, grid, Y, burn_in, seed)
-    found.fitted.update(numbers)
-    found.judge(rate)
+    found.judge(rate, numbers)
     if theorem1:
         found.judge(_theorem1_verdict(key, model, grid, Y, found.fitted))
     found.arrays[f"regret[{key}]"] = Y
@@ -514,8 +513,7 @@ def oful_sqrt_regret(scale: str, seed: int) -> Outcome:
         b = found.burn_in[f"burn-in d={d}"] = oful_burn_in(d, T)
         Y = _curves(_oful(), "sphere", (d, K), T, n_seeds, seed)[:, grid - 1]
         verdict, numbers, fit, local = _sqrt_criterion(key, grid, Y, b, seed)
-        found.judge(verdict)
-        found.fitted.update(numbers)
+        found.judge(verdict, numbers)
         found.curve(key, grid, Y, array=f"regret[{key}]")
         found.rate_fit(key, fit, local, reference=0.5, reference_label=f"slope 1/2 ({key})",
                        numbers=None)

@@ -213,8 +213,9 @@ def _slope_outcome(learners, scale: str, seed: int, what: str, plan=None) -> Out
             found.judge(Verdict(verdict.status, f"{key} (burn-in {b.episodes} episodes): "
                                                 f"{verdict.reason}"))
             found.rate_fit(key, fit, local, reference=0.5, reference_label=f"slope 1/2 ({key})")
-            if not math.isnan(worst := local.max_after(b.episodes)):
-                found.fitted[f"max_local_slope_after_burn_in[{key}]"] = worst
+            if local.after(b.episodes).any():
+                found.fitted[f"max_local_slope_after_burn_in[{key}]"] = local.max_after(
+                    b.episodes)
             found.curve(key, grid, Y, array=f"regret[{key}]")
     if not any(v.status != "vacuous" for v in found.verdicts):
         found.judge(Verdict.vacuous(f"no constant has its burn-in within "
