@@ -330,7 +330,7 @@ def inherent_bellman_error(
             lower[h] = upper[h] = basis.distance(reward)
             n_lps += basis.n_lps
             continue
-        kernel = mdp.P_matrix(h) if episodic else mdp.P_matrix
+        kernel = mdp.P_matrix(h) if episodic else mdp.P_matrix()
         nxt = h + 1 if episodic else 0
         Q = features[nxt].reshape(S * A, d) @ vertices  # (S A, m)
         Q = Q.reshape(S, A, -1)
