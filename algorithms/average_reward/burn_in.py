@@ -3,13 +3,13 @@ r"""Burn-in of UCRL2 and UCRL2-B, from the radius formulas alone (before any run
 Extended value iteration can move the probability mass of a pair's row by half its L1 radius
 ``d`` towards the best state, and ``u`` has span at most the diameter ``D`` (Jaksch et al.
 2010, on the range of the EVI values; cited from memory), so a pair's optimism is at most
-``rad_r + (D / 2) d``. While that exceeds the largest Bellman gap of the model, the
-plausible set can make any action look optimal at that pair and the learner may explore
-blindly: its regret can grow linearly. The burn-in counts
+``rad_r + (D / 2) d``. While that exceeds the smallest positive Bellman gap of the model,
+the plausible set can make some suboptimal action look optimal and the learner may keep
+playing it: its regret can grow linearly. The burn-in counts
 
 * ``visits``: the smallest ``n`` with ``rad_r(n) + (D / 2) d(n) <= level`` for every data set
-  (``level`` = the largest Bellman gap ``max_{s,a} gap(s, a)`` by default; the radii use the
-  log factor at ``t_k = T``, their largest value in the run), and
+  (``level`` = the smallest positive Bellman gap ``min {gap(s, a) > 0}`` by default; the radii
+  use the log factor at ``t_k = T``, their largest value in the run), and
 * ``steps = S A visits``: the steps a learner spreading its visits evenly would need to bring
   every pair there.
 
@@ -87,7 +87,7 @@ def burn_in(learner: UCRL2, model, T: int, level: float | None = None) -> Averag
     >>> from instances.tabular import river_swim
     >>> b = burn_in(UCRL2(), river_swim(S=6), 10**7)
     >>> b.steps, b.within(10**7)
-    (343740, True)
+    (6605616, False)
     """
     from mdptheory.average_reward import bellman_gaps, diameter
 
@@ -98,7 +98,11 @@ def burn_in(learner: UCRL2, model, T: int, level: float | None = None) -> Averag
     if not math.isfinite(D):
         raise ValueError(f"burn_in: the model {model!r} is not communicating (D = inf)")
     if level is None:
-        level = float(bellman_gaps(model).max())
+        gaps = bellman_gaps(model)
+        positive = gaps[gaps > 0.0]
+        if positive.size == 0:
+            raise ValueError(f"burn_in: every action of {model!r} is optimal (no positive gap)")
+        level = float(positive.min())
     if not level > 0.0:
         raise ValueError(f"burn_in: level must be positive, got {level!r} (every action optimal?)")
     # The optimism bound decreases in n: double, then bisect.

@@ -131,13 +131,22 @@ def _unichain_solve(P_pi: np.ndarray, r_pi: np.ndarray, reference: int) -> tuple
     return gain, x
 
 
-def _multichain_evaluate(P_pi: np.ndarray, r_pi: np.ndarray):
-    """Gain vector ``g`` and bias ``h`` (``P* h = 0``) of a chain, and its recurrent classes.
+def chain_gain_bias(P_pi: np.ndarray, r_pi: np.ndarray):
+    """Gain vector ``g`` and bias ``h`` (``P* h = 0``) of a Markov reward chain ``(P_pi,
+    r_pi)``, and its recurrent classes, for any chain (multichain included).
 
     On each recurrent class C: stationary distribution ``d_C``, gain ``d_C r_C`` and the bias
     on C by :func:`_unichain_solve`, shifted so ``d_C h_C = 0``. On the transient states T:
     ``g_T = (I - P_TT)^{-1} P_TR g_R`` and ``h_T = (I - P_TT)^{-1} (r_T - g_T + P_TR h_R)``
     (Puterman 1994, 8.2 and 9.2).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> P = np.array([[1.0, 0.0, 0.0], [0.5, 0.0, 0.5], [0.0, 0.0, 1.0]])
+    >>> g, h, classes = chain_gain_bias(P, np.array([0.0, 0.5, 1.0]))
+    >>> g.tolist(), classes
+    ([0.0, 0.5, 1.0], [[0], [2]])
     """
     S = P_pi.shape[0]
     classes = recurrent_classes(P_pi)
@@ -234,7 +243,7 @@ def multichain_policy_iteration(
         raise ValueError("policy0 must be a deterministic (integer) policy")
     for iteration in range(1, max_iter + 1):
         P_pi, r_pi = _policy_arrays(P, R, policy)
-        g, h, classes = _multichain_evaluate(P_pi, r_pi)
+        g, h, classes = chain_gain_bias(P_pi, r_pi)
         Pg = P @ g
         tol_g = _ULPS * (np.abs(g).max() + 1.0)
         new = _improve(Pg, policy, None, tol_g)
@@ -425,6 +434,7 @@ __all__ = [
     "MultichainOptimum",
     "PolicyGainBias",
     "bellman_gaps",
+    "chain_gain_bias",
     "multichain_policy_iteration",
     "optimal_gain_bias",
     "policy_gain_bias",
