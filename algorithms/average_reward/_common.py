@@ -38,6 +38,7 @@ from algorithms._validation import check_positive as check_positive
 from algorithms._validation import check_unit_rewards
 from mdptheory._kernels import draw_reward, row_supports
 from mdptheory.regret import RegretTrace, trace_metadata
+from mdptheory.seeding import as_generator
 from mdptheory.tabular import FiniteMDP
 
 TRAJECTORY_BYTES_PER_STEP = 8
@@ -74,6 +75,18 @@ def check_average_model(model: object, learner: str):
     initial = np.array(model.initial, dtype=np.float64, order="C")
     indptr, indices = row_supports(P[None])
     return P, R, initial, model.noise.code, float(model.noise.sigma), indptr, indices
+
+
+def prepare(model: object, learner: str, budget: object, seed, record_trajectory: bool = False):
+    """Everything a run needs before its compiled call: ``(env, T, rho*, gaps, rng)``.
+
+    ``env`` is the tuple :func:`check_average_model` returns (passed whole to the kernels),
+    ``T`` the checked budget, ``rho*`` and ``gaps`` the regret oracle, ``rng`` the Generator.
+    """
+    env = check_average_model(model, learner)
+    T = check_budget(budget, record_trajectory)
+    rho, _, gaps = regret_oracle(model)
+    return env, T, rho, gaps, as_generator(seed)
 
 
 def regret_oracle(model: FiniteMDP) -> tuple[float, np.ndarray, np.ndarray]:
@@ -120,20 +133,62 @@ def initial_state(initial: np.ndarray, u: float) -> int:
 
 
 @njit(cache=True)
-def act(
-    P: np.ndarray,
-    R: np.ndarray,
-    noise_code: int,
-    sigma: float,
-    indptr: np.ndarray,
-    indices: np.ndarray,
-    s: int,
-    a: int,
-    rng,
-) -> tuple[float, int]:
-    """One step of the environment: the sampled reward and the next state."""
+def act(env, s: int, a: int, rng) -> tuple[float, int]:
+    """One step of the environment ``env`` (see :func:`prepare`): the sampled reward and the
+    next state."""
+    P, R, _, noise_code, sigma, indptr, indices = env
     r = draw_reward(R[s, a], noise_code, sigma, rng)
     return r, sample_next(P, indptr, indices, s, a, rng.random())
+
+
+@njit(cache=True)
+def outputs(T: int, record: bool):
+    """The per-step arrays of a run: gap regret, reward, time (T), states (T + 1) and actions
+    (T) when ``record``, else empty."""
+    return (
+        np.empty(T),
+        np.empty(T),
+        np.empty(T),
+        np.empty(T + 1 if record else 0, dtype=np.int32),
+        np.empty(T if record else 0, dtype=np.int32),
+    )
+
+
+@njit(cache=True)
+def record_step(out, i: int, gap: float, r: float, a: int, s_next: int, record: bool) -> None:
+    """Write step ``i`` into the arrays of :func:`outputs`."""
+    gap_regret, rewards, _, states, actions = out
+    gap_regret[i] = gap
+    rewards[i] = r
+    if record:
+        actions[i] = a
+        states[i + 1] = s_next
+
+
+@njit(cache=True)
+def tick(times: np.ndarray, chunk_start: int, done: int, chunk: int, T: int, t0: float):
+    """After ``done`` steps: at the end of a chunk, spread its time over its steps. Returns the
+    new ``(chunk_start, t0)``."""
+    if done - chunk_start == chunk or done == T:
+        t1 = clock()
+        spread_time(times, chunk_start, done, t1 - t0)
+        return done, t1
+    return chunk_start, t0
+
+
+@njit(cache=True)
+def log_epoch(starts: np.ndarray, values: np.ndarray, k: int, i: int, row):
+    """Record epoch ``k`` (starting at step ``i``, with the numbers ``row``), growing the logs;
+    returns them."""
+    starts = grow(starts, k + 1)
+    if k + 1 > values.shape[0]:
+        bigger = np.zeros((max(2 * values.shape[0], k + 1), values.shape[1]))
+        bigger[: values.shape[0]] = values
+        values = bigger
+    starts[k] = i
+    for j in range(len(row)):
+        values[k, j] = row[j]
+    return starts, values
 
 
 @njit(cache=True)
@@ -164,16 +219,18 @@ def build_trace(
     learner,
     model: FiniteMDP,
     seed,
-    T: int,
-    gap_regret: np.ndarray,
-    rewards: np.ndarray,
+    out: tuple,
     rho: float,
-    times: np.ndarray,
     epoch_start: np.ndarray,
     extras: dict[str, np.ndarray],
+    record_trajectory: bool = False,
     **meta,
 ) -> RegretTrace:
-    """The :class:`RegretTrace` of one run: per-step gap and realised regret, per-epoch sums."""
+    """The :class:`RegretTrace` of one run from the arrays of :func:`outputs`: per-step gap and
+    realised regret, per-epoch sums, the trajectory when recorded; the learner's ``label`` and
+    ``constants`` go into the metadata."""
+    gap_regret, rewards, times, states, actions = out
+    T = gap_regret.shape[0]
     realised = rho - rewards
     all_extras = {
         "epoch_start": epoch_start,
@@ -181,11 +238,15 @@ def build_trace(
         "epoch_realised_regret": epoch_sums(realised, epoch_start),
         **extras,
     }
+    if record_trajectory:
+        all_extras.update(states=states, actions=actions)
     metadata = trace_metadata(
         learner,
         model,
         seed,
         T,
+        label=learner.label,
+        constants=learner.constants,
         unit="step",
         optimal_gain=rho,
         pseudo_regret="gap regret: gap(s_t, a_t) = rho* + h*(s_t) - r(s_t, a_t) - (P h*)(s_t, a_t)",
@@ -208,7 +269,12 @@ __all__ = [
     "epoch_sums",
     "grow",
     "initial_state",
+    "log_epoch",
+    "outputs",
+    "prepare",
+    "record_step",
     "regret_oracle",
     "sample_next",
     "spread_time",
+    "tick",
 ]

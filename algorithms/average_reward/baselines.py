@@ -27,18 +27,20 @@ from numba import njit
 from algorithms.average_reward._common import (
     act,
     build_trace,
-    check_average_model,
-    check_budget,
     chunk_length,
     clock,
     grow,
     initial_state,
-    regret_oracle,
-    spread_time,
+    outputs,
+    prepare,
+    record_step,
+    tick,
 )
 from algorithms.average_reward.evi import L1, extended_value_iteration
+from mdptheory._validation import check_int, check_real
 from mdptheory.regret import RegretTrace
-from mdptheory.seeding import SeedLike, as_generator
+from mdptheory.seeding import SeedLike
+from mdptheory.tabular import FiniteMDP
 
 PLANNING_RADIUS = 0.01
 """L1 radius of the certainty-equivalent planner (far below UCRL2's once a pair has a few
@@ -50,10 +52,8 @@ model alone may be periodic, and relative value iteration would then not converg
 
 
 @njit(cache=True)
-def _ce_run(
-    P, R, initial, noise_code, sigma, indptr, indices, gaps, T, epsilon, max_iter, chunk, rng
-):
-    S, A = R.shape
+def _ce_run(env, gaps, T, epsilon, max_iter, chunk, rng):
+    S, A = env[1].shape
     N = np.zeros((S, A))
     v = np.zeros((S, A))
     counts = np.zeros((S, A, S))
@@ -63,56 +63,46 @@ def _ce_run(
     radius = np.full((S, A, 1), PLANNING_RADIUS)
     u = np.zeros(S)
     policy = np.zeros(S, dtype=np.int64)
-    gap_regret = np.empty(T)
-    rewards = np.empty(T)
-    times = np.empty(T)
-    epoch_start = np.zeros(64, dtype=np.int64)
-    s = initial_state(initial, rng.random())
+    out = outputs(T, False)
+    starts = np.zeros(64, dtype=np.int64)
+    s = initial_state(env[2], rng.random())
     i = 0
     k = 0
     chunk_start = 0
     t0 = clock()
     while i < T:
         t_k = i + 1
+        v[:] = 0.0
+        n_plus = np.maximum(1.0, N)
         for x in range(S):
             for a in range(A):
-                v[x, a] = 0.0
-                n_plus = max(1.0, N[x, a])
-                for y in range(S):
-                    p_hat[x, a, y] = counts[x, a, y] / n_plus
+                p_hat[x, a] = counts[x, a] / n_plus[x, a]
                 # Unvisited pairs: optimistic reward 1 (p_hat = 0 means the whole simplex).
-                r_hat[x, a] = reward_sum[x, a] / n_plus if N[x, a] > 0 else 1.0
+                r_hat[x, a] = reward_sum[x, a] / n_plus[x, a] if N[x, a] > 0 else 1.0
         _, _, _, converged = extended_value_iteration(
             p_hat, r_hat, radius, L1, 1.0 / math.sqrt(t_k), max_iter, APERIODIC_TAU, u, policy
         )
-        epoch_start = grow(epoch_start, k + 1)
-        epoch_start[k] = i
+        starts = grow(starts, k + 1)
+        starts[k] = i
         if not converged:
-            return gap_regret[:i], rewards[:i], times[:i], epoch_start[: k + 1], False
+            return out, starts[: k + 1], False
         while i < T:
             a = policy[s]
             if rng.random() < epsilon:
                 a = rng.integers(0, A)
             if v[s, a] >= max(1.0, N[s, a]):
                 break
-            r, s_next = act(P, R, noise_code, sigma, indptr, indices, s, a, rng)
-            gap_regret[i] = gaps[s, a]
-            rewards[i] = r
+            r, s_next = act(env, s, a, rng)
+            record_step(out, i, gaps[s, a], r, a, s_next, False)
             v[s, a] += 1.0
             counts[s, a, s_next] += 1.0
             reward_sum[s, a] += r
             s = s_next
             i += 1
-            if i - chunk_start == chunk or i == T:
-                t1 = clock()
-                spread_time(times, chunk_start, i, t1 - t0)
-                chunk_start = i
-                t0 = t1
-        for x in range(S):
-            for a in range(A):
-                N[x, a] += v[x, a]
+            chunk_start, t0 = tick(out[2], chunk_start, i, chunk, T, t0)
+        N += v
         k += 1
-    return gap_regret, rewards, times, epoch_start[:k], True
+    return out, starts[:k], True
 
 
 @dataclass(frozen=True)
@@ -138,18 +128,8 @@ class CertaintyEquivalence:
     evi_max_iter: int = 1_000_000
 
     def __post_init__(self) -> None:
-        if (
-            isinstance(self.epsilon, bool)
-            or not isinstance(self.epsilon, (int, float))
-            or not (0.0 <= self.epsilon <= 1.0)
-        ):
-            raise ValueError(f"epsilon must be a number in [0, 1], got {self.epsilon!r}")
-        if (
-            isinstance(self.evi_max_iter, bool)
-            or not isinstance(self.evi_max_iter, int)
-            or (self.evi_max_iter < 1)
-        ):
-            raise ValueError(f"evi_max_iter must be a positive int, got {self.evi_max_iter!r}")
+        check_real(self.epsilon, "epsilon", 0.0, 1.0)
+        check_int(self.evi_max_iter, "evi_max_iter", 1)
 
     @property
     def constants(self) -> str:
@@ -160,68 +140,31 @@ class CertaintyEquivalence:
         return f"certainty equivalence, epsilon = {self.epsilon:g}"
 
     def run(self, model, budget: int, seed: SeedLike) -> RegretTrace:
-        P, R, initial, noise_code, sigma, indptr, indices = check_average_model(
-            model, "CertaintyEquivalence"
-        )
-        T = check_budget(budget)
-        rho, _, gaps = regret_oracle(model)
-        rng = as_generator(seed)
-        gap_regret, rewards, times, starts, ok = _ce_run(
-            P,
-            R,
-            initial,
-            noise_code,
-            sigma,
-            indptr,
-            indices,
-            gaps,
-            T,
-            float(self.epsilon),
-            int(self.evi_max_iter),
-            chunk_length(T),
-            rng,
+        env, T, rho, gaps, rng = prepare(model, "CertaintyEquivalence", budget, seed)
+        out, starts, ok = _ce_run(
+            env, gaps, T, float(self.epsilon), int(self.evi_max_iter), chunk_length(T), rng
         )
         if not ok:
             raise ValueError(
                 f"CertaintyEquivalence: the planner did not converge within evi_max_iter = "
                 f"{self.evi_max_iter} sweeps in epoch {starts.size}"
             )
-        return build_trace(
-            self,
-            model,
-            seed,
-            T,
-            gap_regret,
-            rewards,
-            rho,
-            times,
-            starts,
-            {},
-            label=self.label,
-            constants=self.constants,
-        )
+        return build_trace(self, model, seed, out, rho, starts, {})
 
 
 @njit(cache=True)
-def _fixed_run(P, R, initial, noise_code, sigma, indptr, indices, gaps, policy, T, chunk, rng):
-    gap_regret = np.empty(T)
-    rewards = np.empty(T)
-    times = np.empty(T)
-    s = initial_state(initial, rng.random())
+def _fixed_run(env, gaps, policy, T, chunk, rng):
+    out = outputs(T, False)
+    s = initial_state(env[2], rng.random())
     chunk_start = 0
     t0 = clock()
     for i in range(T):
         a = policy[s]
-        r, s_next = act(P, R, noise_code, sigma, indptr, indices, s, a, rng)
-        gap_regret[i] = gaps[s, a]
-        rewards[i] = r
+        r, s_next = act(env, s, a, rng)
+        record_step(out, i, gaps[s, a], r, a, s_next, False)
         s = s_next
-        if i + 1 - chunk_start == chunk or i + 1 == T:
-            t1 = clock()
-            spread_time(times, chunk_start, i + 1, t1 - t0)
-            chunk_start = i + 1
-            t0 = t1
-    return gap_regret, rewards, times
+        chunk_start, t0 = tick(out[2], chunk_start, i + 1, chunk, T, t0)
+    return out
 
 
 @dataclass(frozen=True)
@@ -252,15 +195,10 @@ class FixedPolicy:
         return "fixed policy" + (f" {list(self.policy)}" if self.policy else " (action 0)")
 
     def run(self, model, budget: int, seed: SeedLike) -> RegretTrace:
-        P, R, initial, noise_code, sigma, indptr, indices = check_average_model(
-            model, "FixedPolicy"
-        )
-        S, A = R.shape
-        policy = (
-            np.zeros(S, dtype=np.int64)
-            if not self.policy
-            else np.asarray(self.policy, dtype=np.int64)
-        )
+        if not isinstance(model, FiniteMDP):
+            raise ValueError(f"FixedPolicy needs a FiniteMDP, got {type(model).__name__}")
+        S, A = model.S, model.A
+        policy = np.asarray(self.policy or (0,) * S, dtype=np.int64)
         if policy.shape != (S,):
             raise ValueError(
                 f"FixedPolicy: policy has {policy.size} actions, the model has {S} states"
@@ -270,26 +208,9 @@ class FixedPolicy:
             raise ValueError(
                 f"FixedPolicy: policy[{int(bad[0])}] is {int(policy[bad[0]])}, outside 0..{A - 1}"
             )
-        T = check_budget(budget)
-        rho, _, gaps = regret_oracle(model)
-        rng = as_generator(seed)
-        gap_regret, rewards, times = _fixed_run(
-            P, R, initial, noise_code, sigma, indptr, indices, gaps, policy, T, chunk_length(T), rng
-        )
-        return build_trace(
-            self,
-            model,
-            seed,
-            T,
-            gap_regret,
-            rewards,
-            rho,
-            times,
-            np.zeros(1, dtype=np.int64),
-            {},
-            label=self.label,
-            constants=self.constants,
-        )
+        env, T, rho, gaps, rng = prepare(model, "FixedPolicy", budget, seed)
+        out = _fixed_run(env, gaps, policy, T, chunk_length(T), rng)
+        return build_trace(self, model, seed, out, rho, np.zeros(1, dtype=np.int64), {})
 
 
 __all__ = ["APERIODIC_TAU", "PLANNING_RADIUS", "CertaintyEquivalence", "FixedPolicy"]

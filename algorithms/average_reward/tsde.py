@@ -51,18 +51,19 @@ from numba import njit
 from algorithms.average_reward._common import (
     act,
     build_trace,
-    check_average_model,
-    check_budget,
     check_positive,
     chunk_length,
     clock,
-    grow,
     initial_state,
-    regret_oracle,
-    spread_time,
+    log_epoch,
+    outputs,
+    prepare,
+    record_step,
+    tick,
 )
+from mdptheory._validation import check_int
 from mdptheory.regret import RegretTrace
-from mdptheory.seeding import SeedLike, as_generator
+from mdptheory.seeding import SeedLike
 
 _ULPS = 64 * np.finfo(np.float64).eps
 
@@ -142,40 +143,20 @@ def unichain_policy_iteration(P: np.ndarray, R: np.ndarray, policy: np.ndarray, 
 
 
 @njit(cache=True)
-def _run(
-    P,
-    R,
-    initial,
-    noise_code,
-    sigma,
-    indptr,
-    indices,
-    gaps,
-    T,
-    alpha,
-    pi_max_iter,
-    record,
-    chunk,
-    rng,
-):
+def _run(env, gaps, T, alpha, pi_max_iter, record, chunk, rng):
+    R = env[1]
     S, A = R.shape
     counts = np.zeros((S, A, S))
     N = np.zeros((S, A))
     N_start = np.zeros((S, A))
     sampled = np.empty((S, A, S))
     policy = np.zeros(S, dtype=np.int64)
+    out = outputs(T, record)
+    times, states = out[2], out[3]
+    starts = np.zeros(64, dtype=np.int64)
+    log = np.zeros((64, 2))  # the sampled model's optimal gain and the PI steps, per epoch
 
-    gap_regret = np.empty(T)
-    rewards = np.empty(T)
-    times = np.empty(T)
-    states = np.empty(T + 1 if record else 0, dtype=np.int32)
-    actions = np.empty(T if record else 0, dtype=np.int32)
-    n_log = 64
-    epoch_start = np.zeros(n_log, dtype=np.int64)
-    sample_gain = np.zeros(n_log)
-    pi_steps = np.zeros(n_log, dtype=np.int64)
-
-    s = initial_state(initial, rng.random())  # (0)
+    s = initial_state(env[2], rng.random())  # (0)
     if record:
         states[0] = s
     i = 0
@@ -187,62 +168,26 @@ def _run(
         t = i + 1
         T_prev = t - t_k  # (1)
         t_k = t
-        for x in range(S):
-            for a in range(A):
-                N_start[x, a] = N[x, a]
+        N_start[:] = N
         sample_kernel(counts, alpha, rng, sampled)  # (2)
-        for x in range(S):
-            policy[x] = 0
+        policy[:] = 0
         gain, steps, stable = unichain_policy_iteration(sampled, R, policy, pi_max_iter)  # (3)
-        epoch_start = grow(epoch_start, k + 1)
-        sample_gain = grow(sample_gain, k + 1)
-        pi_steps = grow(pi_steps, k + 1)
-        epoch_start[k] = i
-        sample_gain[k] = gain
-        pi_steps[k] = steps
+        starts, log = log_epoch(starts, log, k, i, (gain, float(steps)))
         if not stable:
-            return (
-                gap_regret[:i],
-                rewards[:i],
-                times[:i],
-                states,
-                actions,
-                epoch_start[: k + 1],
-                sample_gain[: k + 1],
-                pi_steps[: k + 1],
-                False,
-            )
+            return out, starts[: k + 1], log[: k + 1], False
         doubled = False
         while i < T and i + 1 <= t_k + T_prev and not doubled:  # (4)
             a = policy[s]
-            r, s_next = act(P, R, noise_code, sigma, indptr, indices, s, a, rng)
-            gap_regret[i] = gaps[s, a]
-            rewards[i] = r
+            r, s_next = act(env, s, a, rng)
+            record_step(out, i, gaps[s, a], r, a, s_next, record)
             counts[s, a, s_next] += 1.0
             N[s, a] += 1.0
             doubled = N[s, a] > 2.0 * N_start[s, a]
-            if record:
-                actions[i] = a
-                states[i + 1] = s_next
             s = s_next
             i += 1
-            if i - chunk_start == chunk or i == T:
-                t1 = clock()
-                spread_time(times, chunk_start, i, t1 - t0)
-                chunk_start = i
-                t0 = t1
+            chunk_start, t0 = tick(times, chunk_start, i, chunk, T, t0)
         k += 1
-    return (
-        gap_regret,
-        rewards,
-        times,
-        states,
-        actions,
-        epoch_start[:k],
-        sample_gain[:k],
-        pi_steps[:k],
-        True,
-    )
+    return out, starts[:k], log[:k], True
 
 
 @dataclass(frozen=True)
@@ -276,12 +221,7 @@ class TSDE:
 
     def __post_init__(self) -> None:
         check_positive("alpha", self.alpha)
-        if (
-            isinstance(self.pi_max_iter, bool)
-            or not isinstance(self.pi_max_iter, int)
-            or (self.pi_max_iter < 1)
-        ):
-            raise ValueError(f"pi_max_iter must be a positive int, got {self.pi_max_iter!r}")
+        check_int(self.pi_max_iter, "pi_max_iter", 1)
 
     @property
     def constants(self) -> str:
@@ -302,18 +242,9 @@ class TSDE:
             As :meth:`UCRL2.run`, or when policy iteration on a sampled model does not stop
             within ``pi_max_iter`` steps.
         """
-        P, R, initial, noise_code, sigma, indptr, indices = check_average_model(model, "TSDE")
-        T = check_budget(budget, record_trajectory)
-        rho, _, gaps = regret_oracle(model)
-        rng = as_generator(seed)
-        out = _run(
-            P,
-            R,
-            initial,
-            noise_code,
-            sigma,
-            indptr,
-            indices,
+        env, T, rho, gaps, rng = prepare(model, "TSDE", budget, seed, record_trajectory)
+        out, starts, log, ok = _run(
+            env,
             gaps,
             T,
             float(self.alpha),
@@ -322,28 +253,22 @@ class TSDE:
             chunk_length(T),
             rng,
         )
-        gap_regret, rewards, times, states, actions, starts, gains, steps, ok = out
+        gains, steps = log[:, 0], log[:, 1].astype(np.int64)
         if not ok:
             raise ValueError(
                 f"TSDE: policy iteration on the model sampled in epoch {starts.size} did not "
                 f"stop within pi_max_iter = {self.pi_max_iter} steps"
             )
         extras = {"sample_gain": gains, "pi_steps": steps}
-        if record_trajectory:
-            extras.update(states=states, actions=actions)
         return build_trace(
             self,
             model,
             seed,
-            T,
-            gap_regret,
-            rewards,
+            out,
             rho,
-            times,
             starts,
             extras,
-            label=self.label,
-            constants=self.constants,
+            record_trajectory,
             prior_alpha=self.alpha,
             paper="Ouyang, Gagrani, Nayyar, Jain, NeurIPS 2017, Algorithm 1",
         )

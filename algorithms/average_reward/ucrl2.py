@@ -66,19 +66,20 @@ from numba import njit
 from algorithms.average_reward._common import (
     act,
     build_trace,
-    check_average_model,
-    check_budget,
     check_positive,
     chunk_length,
     clock,
-    grow,
     initial_state,
-    regret_oracle,
-    spread_time,
+    log_epoch,
+    outputs,
+    prepare,
+    record_step,
+    tick,
 )
 from algorithms.average_reward.evi import BOX, L1, extended_value_iteration
+from mdptheory._validation import check_int
 from mdptheory.regret import RegretTrace
-from mdptheory.seeding import SeedLike, as_generator
+from mdptheory.seeding import SeedLike
 
 CONFIDENCES = ("hoeffding", "bernstein")
 
@@ -150,25 +151,8 @@ def _plan(
 
 
 @njit(cache=True)
-def _run(
-    P,
-    R,
-    initial,
-    noise_code,
-    sigma,
-    indptr,
-    indices,
-    gaps,
-    T,
-    delta,
-    bernstein,
-    scale,
-    max_iter,
-    record,
-    chunk,
-    rng,
-):
-    S, A = R.shape
+def _run(env, gaps, T, delta, bernstein, scale, max_iter, record, chunk, rng):
+    S, A = env[1].shape
     N = np.zeros((S, A))
     v = np.zeros((S, A))
     counts = np.zeros((S, A, S))
@@ -180,19 +164,12 @@ def _run(
     radius_box = np.zeros((S, A, S))
     u = np.zeros(S)
     policy = np.zeros(S, dtype=np.int64)
+    out = outputs(T, record)
+    times, states = out[2], out[3]
+    starts = np.zeros(64, dtype=np.int64)
+    log = np.zeros((64, 3))  # EVI's gain bracket (low, high) and its sweeps, per epoch
 
-    gap_regret = np.empty(T)
-    rewards = np.empty(T)
-    times = np.empty(T)
-    states = np.empty(T + 1 if record else 0, dtype=np.int32)
-    actions = np.empty(T if record else 0, dtype=np.int32)
-    n_log = 64
-    epoch_start = np.zeros(n_log, dtype=np.int64)
-    gain_low = np.zeros(n_log)
-    gain_high = np.zeros(n_log)
-    sweeps = np.zeros(n_log, dtype=np.int64)
-
-    s = initial_state(initial, rng.random())  # (0)
+    s = initial_state(env[2], rng.random())  # (0)
     if record:
         states[0] = s
     i = 0  # step index, t = i + 1
@@ -201,9 +178,7 @@ def _run(
     t0 = clock()
     while i < T:
         t_k = i + 1  # (1)
-        for x in range(S):  # (2)
-            for a in range(A):
-                v[x, a] = 0.0
+        v[:] = 0.0  # (2)
         iterations, low, high, converged = _plan(  # (3)-(5)
             counts,
             N,
@@ -221,64 +196,25 @@ def _run(
             u,
             policy,
         )
-        epoch_start = grow(epoch_start, k + 1)
-        gain_low = grow(gain_low, k + 1)
-        gain_high = grow(gain_high, k + 1)
-        sweeps = grow(sweeps, k + 1)
-        epoch_start[k] = i
-        gain_low[k] = low
-        gain_high[k] = high
-        sweeps[k] = iterations
+        starts, log = log_epoch(starts, log, k, i, (low, high, float(iterations)))
         if not converged:
-            return (
-                gap_regret[:i],
-                rewards[:i],
-                times[:i],
-                states,
-                actions,
-                epoch_start[: k + 1],
-                gain_low[: k + 1],
-                gain_high[: k + 1],
-                sweeps[: k + 1],
-                False,
-            )
+            return out, i, starts[: k + 1], log[: k + 1], False
         while i < T:  # (6)
             a = policy[s]
             if v[s, a] >= max(1.0, N[s, a]):
                 break
-            r, s_next = act(P, R, noise_code, sigma, indptr, indices, s, a, rng)
-            gap_regret[i] = gaps[s, a]
-            rewards[i] = r
+            r, s_next = act(env, s, a, rng)
+            record_step(out, i, gaps[s, a], r, a, s_next, record)
             v[s, a] += 1.0
             counts[s, a, s_next] += 1.0
             reward_sum[s, a] += r
             reward_square[s, a] += r * r
-            if record:
-                actions[i] = a
-                states[i + 1] = s_next
             s = s_next
             i += 1
-            if i - chunk_start == chunk or i == T:
-                t1 = clock()
-                spread_time(times, chunk_start, i, t1 - t0)
-                chunk_start = i
-                t0 = t1
-        for x in range(S):  # (7)
-            for a in range(A):
-                N[x, a] += v[x, a]
+            chunk_start, t0 = tick(times, chunk_start, i, chunk, T, t0)
+        N += v  # (7)
         k += 1
-    return (
-        gap_regret,
-        rewards,
-        times,
-        states,
-        actions,
-        epoch_start[:k],
-        gain_low[:k],
-        gain_high[:k],
-        sweeps[:k],
-        True,
-    )
+    return out, i, starts[:k], log[:k], True
 
 
 @dataclass(frozen=True)
@@ -334,12 +270,7 @@ class UCRL2:
         if not delta < 1.0:
             raise ValueError(f"delta must lie in (0, 1), got {self.delta!r}")
         check_positive("radius_scale", self.radius_scale)
-        if (
-            isinstance(self.evi_max_iter, bool)
-            or not isinstance(self.evi_max_iter, int)
-            or (self.evi_max_iter < 1)
-        ):
-            raise ValueError(f"evi_max_iter must be a positive int, got {self.evi_max_iter!r}")
+        check_int(self.evi_max_iter, "evi_max_iter", 1)
 
     @property
     def constants(self) -> str:
@@ -366,18 +297,9 @@ class UCRL2:
             [0, 1], a model whose optimal gain depends on the start state, a bad budget, or an
             EVI that does not meet its stopping rule within ``evi_max_iter`` sweeps.
         """
-        P, R, initial, noise_code, sigma, indptr, indices = check_average_model(model, self.label)
-        T = check_budget(budget, record_trajectory)
-        rho, _, gaps = regret_oracle(model)
-        rng = as_generator(seed)
-        out = _run(
-            P,
-            R,
-            initial,
-            noise_code,
-            sigma,
-            indptr,
-            indices,
+        env, T, rho, gaps, rng = prepare(model, self.label, budget, seed, record_trajectory)
+        out, done, starts, log, ok = _run(
+            env,
             gaps,
             T,
             float(self.delta),
@@ -388,45 +310,30 @@ class UCRL2:
             chunk_length(T),
             rng,
         )
-        gap_regret, rewards, times, states, actions, starts, low, high, sweeps, ok = out
+        low, high, sweeps = log[:, 0], log[:, 1], log[:, 2].astype(np.int64)
         if not ok:
             raise ValueError(
                 f"{self.label}: extended value iteration did not meet its stopping rule "
                 f"(span of u_(i+1) - u_i below 1/sqrt(t_k)) within evi_max_iter = "
-                f"{self.evi_max_iter} sweeps in epoch {starts.size} (t_k = {int(starts[-1]) + 1};"
-                f" last span {high[-1] - low[-1]:.3g})"
+                f"{self.evi_max_iter} sweeps in epoch {starts.size} (t_k = {done + 1}; last "
+                f"span {high[-1] - low[-1]:.3g})"
             )
         extras = {"evi_gain_low": low, "evi_gain_high": high, "evi_sweeps": sweeps}
-        if record_trajectory:
-            extras.update(states=states, actions=actions)
+        paper = "Jaksch, Ortner, Auer, JMLR 11 (2010), Figure 1"
+        if self.confidence == "bernstein":
+            paper += ", Bernstein radii of Fruit, Pirotta, Lazaric, arXiv:2007.05456"
         return build_trace(
-            self,
-            model,
-            seed,
-            T,
-            gap_regret,
-            rewards,
-            rho,
-            times,
-            starts,
-            extras,
-            label=self.label,
-            constants=self.constants,
-            paper="Jaksch, Ortner, Auer, JMLR 11 (2010), Figure 1"
-            + (
-                ", Bernstein radii of Fruit, Pirotta, Lazaric, arXiv:2007.05456"
-                if self.confidence == "bernstein"
-                else ""
-            ),
+            self, model, seed, out, rho, starts, extras, record_trajectory, paper=paper
         )
 
 
 @dataclass(frozen=True)
 class UCRL2B(UCRL2):
-    """UCRL2-B (Fruit, Pirotta, Lazaric 2020): :class:`UCRL2` with ``confidence="bernstein"``.
+    """UCRL2-B (Fruit, Pirotta, Lazaric 2020): UCRL2 with empirical Bernstein radii.
 
-    The registered name ``ucrl2-b`` of the command line; the log term of its radii is not
-    verified against the paper (see :mod:`algorithms.average_reward.ucrl2`).
+    :class:`UCRL2` with ``confidence="bernstein"``, registered as ``ucrl2-b`` for the command
+    line; the log term of its radii is not verified against the paper (see
+    :mod:`algorithms.average_reward.ucrl2`).
     """
 
     confidence: Literal["hoeffding", "bernstein"] = "bernstein"
