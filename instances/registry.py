@@ -135,6 +135,13 @@ _SPECS: tuple[_Spec, ...] = (
           "instances.layered_chains", "layered_chain"),
     _Spec("merging_chains", "two lanes merging after k of H stages: trajectory crossing time k",
           "instances.layered_chains", "merging_chains"),
+    _Spec("ucrl2_lower_bound",
+          "UCRL2 lower-bound blocks, one hidden better action (Jaksch et al. 2010, Sec. 6)",
+          "instances.average_reward", "ucrl2_lower_bound"),
+    _Spec("communicating_garnet", "Garnet MDP conditioned to be communicating (average reward)",
+          "instances.average_reward", "communicating_garnet"),
+    _Spec("average_gridworld", "open grid; the goal pays 1 and returns to the start, "
+          "D = 2(n-1)/(1-slip)", "instances.average_reward", "average_gridworld"),
 )
 _BY_NAME = {spec.name: spec for spec in _SPECS}
 

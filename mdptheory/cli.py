@@ -100,6 +100,8 @@ def _solve_command(args: argparse.Namespace, extra: Sequence[str]) -> int:
         print(f"optimal arm: {int(model.optimal_arm)}   optimal mean: {float(means.max()):.10g}")
         print(f"gaps: {_format_array(model.gaps)}")
         return 0
+    if args.objective == "average":
+        return _solve_average(model)
     if args.objective != "mean":
         return _solve_risk(model, args)
     solution = solve(model, method=args.method)
@@ -118,6 +120,28 @@ def _solve_command(args: argparse.Namespace, extra: Sequence[str]) -> int:
           f"<= {solution.policy_gap:.3e}")
     print(f"method: {solution.method}, {solution.iterations} iterations, "
           f"stopped: {solution.stop_reason}")
+    return 0
+
+
+def _solve_average(model) -> int:
+    """Average-reward optimum: rho*, h*, sp(h*) and the diameter D (models without horizon)."""
+    from mdptheory.average_reward import summary
+    from mdptheory.tabular import FiniteMDP
+
+    if not isinstance(model, FiniteMDP):
+        raise ValueError(f"--objective average needs a model without horizon (leave out H), "
+                         f"got {type(model).__name__}")
+    info = summary(model)
+    print(repr(model))
+    print("average reward (gamma is ignored)")
+    print(f"rho* = {info.gain:.12g}   certificate |rho* - {info.gain:.6g}| <= "
+          f"{info.solution.bound:.3e}")
+    print(f"h* ({info.solution.normalisation}):\n{_format_array(info.bias)}")
+    print(f"sp(h*) = {info.span:.12g}")
+    d = info.diameter
+    print(f"D = {d.value:.12g}   (from state {d.source} to state {d.target})")
+    print(f"optimal policy pi[s]:\n{_format_array(info.solution.policy)}")
+    print(f"classification: {', '.join(info.classification.labels)}")
     return 0
 
 
@@ -462,9 +486,11 @@ def build_parser() -> argparse.ArgumentParser:
     solve.add_argument("--seed", type=int, default=None, help="seed of a random instance")
     solve.add_argument("--size", type=int, default=10,
                        help="number of states of the built-in MDP (default 10)")
-    solve.add_argument("--objective", default="mean", choices=["mean", "icvar", "static-cvar"],
+    solve.add_argument("--objective", default="mean",
+                       choices=["mean", "icvar", "static-cvar", "average"],
                        help="mean (default); icvar: iterated CVaR beside the mean-optimal "
-                            "policy; static-cvar: CVaR of the total return (episodic models)")
+                            "policy; static-cvar: CVaR of the total return (episodic models); "
+                            "average: rho*, h*, sp(h*) and the diameter D (no horizon)")
     solve.add_argument("--alpha", type=float, default=0.1,
                        help="risk level in (0, 1] for --objective icvar or static-cvar")
     solve.add_argument("--method", default="auto",

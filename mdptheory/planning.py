@@ -305,15 +305,16 @@ inverse."""
 
 @dataclass(frozen=True)
 class AverageRewardSolution:
-    """Result of :func:`relative_value_iteration`.
+    """Result of :func:`relative_value_iteration` (and of
+    :func:`mdptheory.average_reward.optimal_gain_bias`).
 
     Attributes
     ----------
     gain : float
         Optimal average reward ``g*`` (midpoint of the certified interval).
     bias : ndarray, shape (S,)
-        A solution ``h`` of ``g* + h(s) = max_a [R(s, a) + sum_s' P(s'|s, a) h(s')]`` with
-        ``h(reference_state) = 0``.
+        A solution ``h`` of ``g* + h(s) = max_a [R(s, a) + sum_s' P(s'|s, a) h(s')]``,
+        normalised as ``normalisation`` says.
     q : ndarray, shape (S, A)
         ``R + P h``.
     policy : ndarray of int64, shape (S,)
@@ -324,6 +325,9 @@ class AverageRewardSolution:
         As for :class:`Solution`.
     communicating : bool
         Whether the MDP is communicating (its union transition graph is strongly connected).
+    normalisation : str
+        How ``bias`` is pinned: ``"h(reference_state) = 0"`` (relative value iteration) or
+        ``"min_s h(s) = 0"`` (policy iteration).
     """
 
     gain: float
@@ -335,6 +339,7 @@ class AverageRewardSolution:
     stop_reason: str
     method: str
     communicating: bool
+    normalisation: str = "h(reference_state) = 0"
 
 
 def is_communicating(mdp: FiniteMDP) -> bool:
