@@ -374,7 +374,7 @@ def test_gradient_bandit_burn_in():
 # --------------------------------------------------------------------------------------------
 
 def test_geometric_recording_is_the_default_and_thins_only_beyond_the_dense_head():
-    from algorithms.policy_gradient._common import RECORD_ALL_UP_TO, record_iterations
+    from algorithms.policy_gradient._recording import RECORD_ALL_UP_TO, record_iterations
 
     means = np.array([0.9, 0.5, 0.2])
     short = SoftmaxPG().run(means, 300)
@@ -391,8 +391,8 @@ def test_geometric_recording_is_the_default_and_thins_only_beyond_the_dense_head
 
 
 def test_batched_optimal_values_equal_policy_iteration_one_by_one():
-    from algorithms.policy_gradient._common import read_mdps
     from algorithms.policy_gradient._exact import optimal_values, optimal_values_batch
+    from algorithms.policy_gradient._models import read_mdps
 
     mdps = [random_mdp(seed, S=4, A=3, gamma=gamma)
             for seed, gamma in enumerate((0.0, 0.5, 0.9, 0.99))]

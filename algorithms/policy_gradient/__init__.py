@@ -23,7 +23,8 @@ Every learner is a frozen dataclass with ``run(model, budget, seed) -> Convergen
 float64 (``jax_enable_x64`` is switched on when this package is imported).
 """
 
-from algorithms.policy_gradient._common import BatchTrace, jax_key, trajectory_keys
+from algorithms.policy_gradient._keys import jax_key, trajectory_keys
+from algorithms.policy_gradient._traces import BatchTrace
 from algorithms.policy_gradient.burn_in import gradient_bandit_burn_in
 from algorithms.policy_gradient.gradient_bandit import GradientBandit, paper_step
 from algorithms.policy_gradient.lin_npg import LinNPG

@@ -13,7 +13,7 @@ bandit, where each iteration samples one action from the current policy and one 
 ====================  ==========================================================================
 
 Keys: iteration ``t`` uses ``fold_in(key, t)`` split into an action key and a reward key (see
-:mod:`algorithms.policy_gradient._common`), so a trajectory's draws depend only on its key.
+:mod:`algorithms.policy_gradient._keys`), so a trajectory's draws depend only on its key.
 The action is drawn by ``jax.random.categorical`` on ``log pi_t`` (Gumbel-max); Bernoulli
 rewards by ``jax.random.bernoulli``; Gaussian ones as ``r(a) + sigma N(0, 1)``.
 
@@ -30,19 +30,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from algorithms.policy_gradient._common import (
-    BatchTrace,
-    as_batch,
-    batch_size,
-    call_batched,
-    check_budget,
-    check_every,
-    check_seed,
-    make_batch_trace,
-    recorded_scan,
-    softmax_and_log,
-    trajectory_keys,
-)
+from algorithms.policy_gradient._arguments import as_batch, batch_size, check_budget
+from algorithms.policy_gradient._jax import call_batched
+from algorithms.policy_gradient._keys import trajectory_keys
+from algorithms.policy_gradient._recording import check_every, recorded_scan
+from algorithms.policy_gradient._softmax import softmax_and_log
+from algorithms.policy_gradient._traces import BatchTrace, make_batch_trace
+from mdptheory._validation import check_seed
 from mdptheory.tabular import RewardNoise
 
 RULES = ("reinforce", "npg", "npg-baseline")

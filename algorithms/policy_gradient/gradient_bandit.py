@@ -27,7 +27,7 @@ Where each step is implemented
 ------------------------------
 :func:`algorithms.policy_gradient._sampled.sampled_kernel` with ``rule="reinforce"`` and
 ``features=False``: the ``categorical`` line is step 1 (with the reward draw below it), the two
-lines of the ``"reinforce"`` branch are step 2. Keys: :mod:`algorithms.policy_gradient._common`.
+lines of the ``"reinforce"`` branch are step 2. Keys: :mod:`algorithms.policy_gradient._keys`.
 
 Recorded: ``gap = r(a*) - pi_t^T r`` (exact, of the current policy), ``min_prob = min_a
 pi_t(a)`` (the paper's claim: it does not decay faster than O(1/t)), ``opt_prob``,
@@ -41,13 +41,11 @@ from typing import Any
 
 import numpy as np
 
-from algorithms.policy_gradient._common import (
-    BatchTrace,
-    check_positive,
-    check_step_sizes,
-    read_bandits,
-)
+from algorithms._validation import check_positive
+from algorithms.policy_gradient._arguments import check_step_sizes
+from algorithms.policy_gradient._models import read_bandits
 from algorithms.policy_gradient._sampled import run_sampled
+from algorithms.policy_gradient._traces import BatchTrace
 from mdptheory.regret import ConvergenceTrace
 from mdptheory.tabular import RewardNoise
 

@@ -45,21 +45,15 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from algorithms.policy_gradient._common import (
-    BatchTrace,
-    as_batch,
-    call_batched,
-    check_budget,
-    check_every,
-    check_positive,
-    check_seed,
-    check_step_sizes,
-    make_batch_trace,
-    read_feature_bandits,
-    recorded_scan,
-    softmax_and_log,
-)
+from algorithms._validation import check_positive
+from algorithms.policy_gradient._arguments import as_batch, check_budget, check_step_sizes
+from algorithms.policy_gradient._jax import call_batched
+from algorithms.policy_gradient._models import read_feature_bandits
+from algorithms.policy_gradient._recording import check_every, recorded_scan
 from algorithms.policy_gradient._sampled import run_sampled
+from algorithms.policy_gradient._softmax import softmax_and_log
+from algorithms.policy_gradient._traces import BatchTrace, make_batch_trace
+from mdptheory._validation import check_seed
 from mdptheory.regret import ConvergenceTrace
 
 SAMPLINGS = ("exact", "on-policy")

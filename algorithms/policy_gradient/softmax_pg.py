@@ -38,7 +38,7 @@ closed forms on their own in JAX (checked against ``jax.grad`` of :func:`bandit_
 :func:`mdp_value`).
 
 Recording: by default every iterate up to 1000 updates, then 100 points per decade
-(:func:`~algorithms.policy_gradient._common.record_iterations`); ``record_every=1`` records
+(:func:`~algorithms.policy_gradient._recording.record_iterations`); ``record_every=1`` records
 every iterate.
 
 Recorded quantities
@@ -59,21 +59,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from algorithms.policy_gradient._common import (
-    BatchTrace,
+from algorithms._validation import check_positive
+from algorithms.policy_gradient._arguments import (
     as_batch,
     batch_size,
     check_budget,
-    check_every,
-    check_positive,
-    check_seed,
     check_step_sizes,
-    is_bandit,
-    make_batch_trace,
-    read_bandits,
-    read_mdps,
-    record_iterations,
-    softmax_and_log,
 )
 from algorithms.policy_gradient._exact import (
     optimal_values,
@@ -83,7 +74,12 @@ from algorithms.policy_gradient._exact import (
     soft_optimum,
     state_occupancy,
 )
+from algorithms.policy_gradient._models import is_bandit, read_bandits, read_mdps
+from algorithms.policy_gradient._recording import check_every, record_iterations
+from algorithms.policy_gradient._softmax import softmax_and_log
 from algorithms.policy_gradient._softmax_kernels import bandit_trajectories, mdp_trajectories
+from algorithms.policy_gradient._traces import BatchTrace, make_batch_trace
+from mdptheory._validation import check_seed
 from mdptheory.regret import ConvergenceTrace
 from mdptheory.tabular import FiniteMDP
 

@@ -47,13 +47,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from algorithms.policy_gradient._common import (
-    BatchTrace,
-    check_positive,
-    check_step_sizes,
-    read_bandits,
-)
+from algorithms._validation import check_positive
+from algorithms.policy_gradient._arguments import check_step_sizes
+from algorithms.policy_gradient._models import read_bandits
 from algorithms.policy_gradient._sampled import run_sampled
+from algorithms.policy_gradient._traces import BatchTrace
 from mdptheory.regret import ConvergenceTrace
 
 DEFAULT_ETA = 0.1
