@@ -14,16 +14,19 @@ from collections.abc import Callable
 from typing import Any
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 from mdptheory._validation import check_memory, dense_bytes
 
 
-def check_every(every: Any, budget: int) -> int:
-    """``record_every`` must be a positive int dividing ``budget``."""
+def check_every(every: Any, budget: int) -> int | None:
+    """``record_every``: ``None`` (the geometric grid) or a positive int dividing ``budget``."""
+    if every is None:
+        return None
     if isinstance(every, (bool, np.bool_)) or not isinstance(every, (int, np.integer)) \
             or every < 1:
-        raise ValueError(f"record_every must be a positive int, got {every!r}")
+        raise ValueError(f"record_every must be None or a positive int, got {every!r}")
     if budget % every:
         raise ValueError(f"record_every = {every} must divide budget = {budget}")
     # Recorded trace: gap, minimum probability and a few per-record quantities, float64.
@@ -52,7 +55,7 @@ def record_iterations(budget: int, every: int | None) -> np.ndarray:
     [5, 10]
     >>> grid = record_iterations(100_000, None)
     >>> grid[:3].tolist(), int(grid[999]), int(grid[-1]), len(grid)
-    ([1, 2, 3], 1000, 100000, 1201)
+    ([1, 2, 3], 1000, 100000, 1200)
     """
     if every is not None:
         return np.arange(every, budget + 1, every, dtype=np.int64)
@@ -67,19 +70,44 @@ def record_iterations(budget: int, every: int | None) -> np.ndarray:
 
 
 def recorded_scan(step: Callable, observe: Callable, carry: Any, budget: int,
-                  every: int) -> tuple[Any, Any]:
-    """Run ``budget`` applications of ``step`` and record ``observe`` after every ``every``.
-
-    Returns the final carry and the stacked observations (``budget // every`` of them).
-    """
-    if every == 1:
+                  every: int | None) -> tuple[Any, Any]:
+    """Apply ``step`` ``budget`` times and record ``observe`` on :func:`record_iterations`."""
+    record_at = record_iterations(budget, every)
+    n = record_at.shape[0]
+    if n == budget:
         def body(c, _):
             c = step(c)
             return c, observe(c)
         return jax.lax.scan(body, carry, None, length=budget)
+    shapes = jax.eval_shape(observe, carry)
+    buffers = jax.tree.map(lambda x: jnp.zeros((n + 1, *x.shape), x.dtype), shapes)
+    grid = jnp.asarray(np.append(record_at, 0))
 
-    def chunk(c, _):
-        c = jax.lax.fori_loop(0, every, lambda i, x: step(x), c)
-        return c, observe(c)
-    return jax.lax.scan(chunk, carry, None, length=budget // every)
+    def body(state, _):
+        c, buf, t, j = state
+        c = step(c)
+        t = t + 1
+        hit = t == grid[j]
+        slot = jnp.where(hit, j, n)
+        buf = jax.tree.map(lambda b, v: jax.lax.dynamic_update_index_in_dim(b, v, slot, 0),
+                           buf, observe(c))
+        return (c, buf, t, j + hit.astype(j.dtype)), None
 
+    state = (carry, buffers, jnp.zeros((), grid.dtype), jnp.zeros((), grid.dtype))
+    (carry, buffers, _, _), _ = jax.lax.scan(body, state, None, length=budget)
+    return carry, jax.tree.map(lambda b: b[:n], buffers)
+
+
+def recorded_curves(step: Callable, observe: Callable, carry: Any, budget: int,
+                    every: int | None, names: tuple[str, ...],
+                    initial: tuple[str, ...] = ("gap",)) -> dict[str, Any]:
+    """:func:`recorded_scan` with named curves, as a kernel returns them.
+
+    ``observe`` returns a tuple; its entry ``k`` is the curve ``names[k]``. The initial
+    policy's value of each name in ``initial`` is returned as ``initial_<name>``.
+    """
+    _, recorded = recorded_scan(step, observe, carry, budget, every)
+    start = observe(carry)
+    out = dict(zip(names, recorded, strict=True))
+    out.update({f"initial_{name}": start[names.index(name)] for name in initial})
+    return out

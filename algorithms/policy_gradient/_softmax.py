@@ -1,4 +1,5 @@
-"""The softmax policy of every policy-gradient learner: ``(pi, log pi)`` of the logits, in JAX."""
+"""The softmax policy of the JAX learners: ``(pi, log pi)`` of the logits, and on a bandit the
+exact gap, smallest probability and probability of the optimal arm."""
 
 from __future__ import annotations
 
@@ -16,3 +17,14 @@ def softmax_and_log(logits: jax.Array, axis: int = -1) -> tuple[jax.Array, jax.A
     e = jnp.exp(shifted)
     total = jnp.sum(e, axis=axis, keepdims=True)
     return e / total, shifted - jnp.log(total)
+
+
+def bandit_summary(r: jax.Array):
+    """``p -> (sum_a p(a) Delta_a, min_a p(a), p(a*))`` on a bandit with means ``r``.
+
+    The gap ``r(a*) - p^T r`` is taken as ``sum_a p(a) Delta_a`` with ``Delta_a = r(a*) - r(a)``,
+    so it keeps its relative precision near the optimum (no cancellation).
+    """
+    opt = jnp.argmax(r)
+    delta = r[opt] - r
+    return lambda p: (p @ delta, jnp.min(p), p[opt])

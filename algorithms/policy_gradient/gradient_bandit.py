@@ -43,10 +43,10 @@ import numpy as np
 
 from algorithms._validation import check_positive
 from algorithms.policy_gradient._arguments import check_step_sizes
+from algorithms.policy_gradient._learner import BatchedLearner
 from algorithms.policy_gradient._models import read_bandits
 from algorithms.policy_gradient._sampled import run_sampled
 from algorithms.policy_gradient._traces import BatchTrace
-from mdptheory.regret import ConvergenceTrace
 from mdptheory.tabular import RewardNoise
 
 
@@ -78,7 +78,7 @@ def paper_step(means: np.ndarray, noise: RewardNoise) -> float:
 
 
 @dataclass(frozen=True)
-class GradientBandit:
+class GradientBandit(BatchedLearner):
     """Stochastic gradient bandit (on-policy softmax REINFORCE), constant step (Mei et al. 2024).
 
     Parameters
@@ -94,8 +94,8 @@ class GradientBandit:
     >>> import numpy as np
     >>> from mdptheory.tabular import RewardNoise
     >>> trace = GradientBandit(eta=1.0).run(np.array([0.9, 0.5, 0.1]), budget=2000, seed=1)
-    >>> trace.gap.shape, bool(trace.gap[-1] < trace.metadata["initial_gap"])
-    ((2000,), True)
+    >>> int(trace.extras["iteration"][-1]), bool(trace.gap[-1] < trace.metadata["initial_gap"])
+    (2000, True)
     """
 
     eta: float | None = None
@@ -107,14 +107,9 @@ class GradientBandit:
     def constants(self) -> str:
         return "paper" if self.eta is None else "tuned"
 
-    def run(self, model: Any, budget: int, seed: Any = 0, *, theta0=None, noise=None,
-            record_every: int = 1) -> ConvergenceTrace:
-        """One trajectory on one bandit (``noise`` overrides the model's reward noise)."""
-        return self.run_batch(model, budget, seed, theta0=theta0, noise=noise,
-                               record_every=record_every).single()
-
     def run_batch(self, models: Any, budget: int, seed: Any = 0, *, theta0=None, etas=None,
-                  noise=None, n_runs: int | None = None, record_every: int = 1) -> BatchTrace:
+                  noise=None, n_runs: int | None = None,
+                  record_every: int | None = None) -> BatchTrace:
         """Run N trajectories in one compiled, vmapped call.
 
         N is the broadcast of ``models`` (one bandit, an (N, K) array of means or a sequence of
