@@ -275,22 +275,28 @@ def _probe_softmax_bandit(kernel: Callable) -> Any:
 def _probe_sampled(kernel: Callable) -> Any:
     import jax
 
-    r = jax.numpy.array([0.9, 0.5, 0.2])
-    out = kernel(jax.random.PRNGKey(0), jax.numpy.zeros(3), jax.numpy.eye(3), r, 0.5, 0.0,
-                 budget=20, every=1, noise_code=0, features=False, rule="reinforce")
-    return [np.asarray(out["gap"])]
+    from algorithms.policy_gradient._jax import float64_scope
+
+    with float64_scope():  # the precision the learners run the kernel in
+        r = jax.numpy.array([0.9, 0.5, 0.2])
+        out = kernel(jax.random.PRNGKey(0), jax.numpy.zeros(3), jax.numpy.eye(3), r, 0.5, 0.0,
+                     budget=20, every=1, noise_code=0, features=False, rule="reinforce")
+        return [np.asarray(out["gap"])]
 
 
 def _probe_npg_mdp(kernel: Callable) -> Any:
     import jax.numpy as jnp
 
+    from algorithms.policy_gradient._jax import float64_scope
+
     S, A, gamma = 2, 2, 0.9
-    P = jnp.array([[[0.9, 0.1], [0.1, 0.9]], [[0.5, 0.5], [0.2, 0.8]]])
-    R = jnp.array([[0.0, 0.5], [1.0, 0.2]])
-    out = kernel(jnp.zeros((S, A)), P, R, gamma, jnp.array([0.5, 0.5]), jnp.zeros(S),
-                 jnp.zeros(S, dtype=int), jnp.zeros((S, A)), jnp.zeros((S, A)), 0.5, 0.1,
-                 budget=4, every=1, regularized=True)
-    return [np.asarray(out["gap"])]
+    with float64_scope():  # the precision the learners run the kernel in
+        P = jnp.array([[[0.9, 0.1], [0.1, 0.9]], [[0.5, 0.5], [0.2, 0.8]]])
+        R = jnp.array([[0.0, 0.5], [1.0, 0.2]])
+        out = kernel(jnp.zeros((S, A)), P, R, gamma, jnp.array([0.5, 0.5]), jnp.zeros(S),
+                     jnp.zeros(S, dtype=int), jnp.zeros((S, A)), jnp.zeros((S, A)), 0.5, 0.1,
+                     budget=4, every=1, regularized=True)
+        return [np.asarray(out["gap"])]
 
 
 def _probe_icvar_plan(plan: Callable) -> Any:

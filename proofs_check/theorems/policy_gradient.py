@@ -381,7 +381,7 @@ def agarwal_npg(scale: str, seed: int) -> Outcome:
         etas = np.array([(1 - gamma) ** 2 * math.log(A), 0.1, 1.0, 10.0])
         # the last run is the control: rewards 1 - r at the first step size
         batch = NPG().run_batch([mdp] * len(etas) + [_flipped(mdp)], budget,
-                                etas=np.append(etas, etas[0]))
+                                etas=np.append(etas, etas[0]), record_every=1)
         T = batch.iterations.astype(np.float64)
         trivial = _value_range(mdp)
         for i, eta in enumerate(etas):
@@ -476,7 +476,8 @@ def cen_linear_rate(scale: str, seed: int) -> Outcome:
             etas = np.array(_CEN_FRACTIONS) * (1 - gamma) / tau
             # the last run is the control, at _CEN_CONTROL_FRACTION of the largest step
             batch = NPG(tau=tau).run_batch(
-                mdp, budget, etas=np.append(etas, _CEN_CONTROL_FRACTION * (1 - gamma) / tau))
+                mdp, budget, record_every=1,
+                etas=np.append(etas, _CEN_CONTROL_FRACTION * (1 - gamma) / tau))
             t = np.arange(budget, dtype=np.float64)  # entry k is after k + 1 updates
             floor = 1e-11 * (1 + tau * math.log(A)) / (1 - gamma)
             trivial = _value_range(mdp, tau)
