@@ -29,8 +29,9 @@ class BatchTrace:
         ``gap[i, k]``: the gap of trajectory ``i`` after ``iterations[k]`` updates (the quantity
         named in ``metadata["gap"]``).
     iterations : ndarray of int, shape (n,)
-        Update counts at which the curves were recorded (1-based: the first entry is the policy
-        after ``record_every`` updates).
+        Update counts at which the curves were recorded: entry ``k`` is the policy after
+        ``iterations[k]`` updates (the geometric grid by default, ``record_every, 2
+        record_every, ...`` when given).
     initial_gap : ndarray, shape (N,)
         The gap of the initial policy.
     extras : dict of ndarray, each (N, n)
