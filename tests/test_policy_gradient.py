@@ -109,36 +109,32 @@ def test_linear_bandit_gradient_matches_autodiff():
 # exact learners against the numpy oracle
 # --------------------------------------------------------------------------------------------
 
-def test_softmax_pg_mdp_matches_numpy_loop():
-    mdp = random_mdp(4, S=3, A=2, gamma=0.8)
-    eta, T = 0.7, 25
-    trace = SoftmaxPG(eta=eta).run(mdp, T)
+def _pg_update(mdp: FiniteMDP, theta: np.ndarray, eta: float) -> np.ndarray:
+    """Mei et al. (2020), Algorithm 1 with Lemma 1: theta + eta d(s) pi(a|s) A(s, a)."""
+    pi = softmax_np(theta)
+    d = occupancy(mdp, pi).sum(axis=1)
+    return theta + eta * d[:, None] * pi * advantages(mdp, pi)
+
+
+def _npg_update(mdp: FiniteMDP, theta: np.ndarray, eta: float) -> np.ndarray:
+    """Agarwal et al. (2021): theta + eta / (1 - gamma) A^(t)."""
+    return theta + eta / (1 - mdp.gamma) * advantages(mdp, softmax_np(theta))
+
+
+@pytest.mark.parametrize("learner, update, seed, T", [(SoftmaxPG(eta=0.7), _pg_update, 4, 25),
+                                                      (NPG(eta=0.5), _npg_update, 5, 30)])
+def test_exact_learner_matches_numpy_oracle(learner, update, seed, T):
+    mdp = random_mdp(seed, S=3, A=2, gamma=0.8)
+    trace = learner.run(mdp, T)
     v_star = float(mdp.initial @ solve(mdp).policy_values)
-    theta = np.zeros((3, 2))
-    gaps = []
+    theta, gaps = np.zeros((3, 2)), []
     for _ in range(T):
-        pi = softmax_np(theta)
-        d = occupancy(mdp, pi).sum(axis=1)
-        theta = theta + eta * d[:, None] * pi * advantages(mdp, pi)
+        theta = update(mdp, theta, learner.eta)
         gaps.append(v_star - policy_value_at_start(mdp, softmax_np(theta)))
     np.testing.assert_allclose(trace.gap, gaps, rtol=0, atol=1e-10)
     assert trace.metadata["gap"] == "V*(rho) - V^pi_t(rho)"
-
-
-def test_npg_matches_numpy_oracle():
-    mdp = random_mdp(5, S=3, A=2, gamma=0.8)
-    eta, T = 0.5, 30
-    trace = NPG(eta=eta).run(mdp, T)
-    v_star = float(mdp.initial @ solve(mdp).policy_values)
-    theta = np.zeros((3, 2))
-    gaps = []
-    for _ in range(T):
-        # Agarwal et al. (2021): theta <- theta + eta / (1 - gamma) A^(t)
-        theta = theta + eta / (1 - mdp.gamma) * advantages(mdp, softmax_np(theta))
-        gaps.append(v_star - policy_value_at_start(mdp, softmax_np(theta)))
-    np.testing.assert_allclose(trace.gap, gaps, rtol=0, atol=1e-10)
-    # monotone improvement of NPG (Agarwal et al. 2021)
-    assert np.all(np.diff(trace.gap) <= 1e-12)
+    if isinstance(learner, NPG):
+        assert np.all(np.diff(trace.gap) <= 1e-12)  # monotone improvement (Agarwal et al.)
 
 
 def test_entropy_npg_soft_policy_iteration_fixed_point():

@@ -1,10 +1,17 @@
 """Which iterates a policy-gradient run records, and the JAX scan that records them.
 
-:func:`record_iterations` gives the update counts to record: every ``every``-th, or (the
-default of the compiled softmax PG) every iterate up to :data:`RECORD_ALL_UP_TO` and then a
-geometric grid of :data:`RECORD_PER_DECADE` points per decade, so the cost of recording does
-not grow with the budget while log-log curves keep their resolution. :func:`recorded_scan` runs
-``budget`` updates with ``jax.lax.scan`` and records after every ``every``-th update.
+Every learner takes ``record_every``: ``None`` (the default) records on a geometric grid, every
+iterate up to :data:`RECORD_ALL_UP_TO` updates and then :data:`RECORD_PER_DECADE` points per
+decade up to the last iterate, so the cost and size of a trace do not grow with the budget while
+log-log curves keep their resolution; an int ``m`` records every ``m``-th iterate (1: all).
+:func:`record_iterations` gives the update counts.
+
+:func:`recorded_scan` runs the updates of a JAX kernel with ``jax.lax.scan``. With every iterate
+recorded, the scan's body steps and observes; otherwise the body also writes the observation
+into the slot of the next recorded count (a scratch slot in between), so the compiled step is
+the same as with every iterate recorded and the recorded numbers are equal bit for bit whatever
+the grid (a loop of bare steps between records compiles to different code and can differ in
+the last bit).
 """
 
 from __future__ import annotations
@@ -71,7 +78,11 @@ def record_iterations(budget: int, every: int | None) -> np.ndarray:
 
 def recorded_scan(step: Callable, observe: Callable, carry: Any, budget: int,
                   every: int | None) -> tuple[Any, Any]:
-    """Apply ``step`` ``budget`` times and record ``observe`` on :func:`record_iterations`."""
+    """Apply ``step`` ``budget`` times and record ``observe`` after the updates counted by
+    :func:`record_iterations` (``budget``, ``every``).
+
+    Returns the final carry and the stacked observations, one per recorded count.
+    """
     record_at = record_iterations(budget, every)
     n = record_at.shape[0]
     if n == budget:
@@ -79,9 +90,10 @@ def recorded_scan(step: Callable, observe: Callable, carry: Any, budget: int,
             c = step(c)
             return c, observe(c)
         return jax.lax.scan(body, carry, None, length=budget)
+    # Row n of each buffer is scratch: iterates off the grid are written there and dropped.
     shapes = jax.eval_shape(observe, carry)
     buffers = jax.tree.map(lambda x: jnp.zeros((n + 1, *x.shape), x.dtype), shapes)
-    grid = jnp.asarray(np.append(record_at, 0))
+    grid = jnp.asarray(np.append(record_at, 0))  # the 0 ends the grid: no count reaches it
 
     def body(state, _):
         c, buf, t, j = state

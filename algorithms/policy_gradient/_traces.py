@@ -15,11 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from algorithms.policy_gradient._recording import (
-    RECORD_ALL_UP_TO,
-    RECORD_PER_DECADE,
-    record_iterations,
-)
+from algorithms.policy_gradient import _recording
 from mdptheory.regret import ConvergenceTrace, trace_metadata
 
 
@@ -33,8 +29,9 @@ class BatchTrace:
         ``gap[i, k]``: the gap of trajectory ``i`` after ``iterations[k]`` updates (the quantity
         named in ``metadata["gap"]``).
     iterations : ndarray of int, shape (n,)
-        Update counts at which the curves were recorded (1-based: the first entry is the policy
-        after ``record_every`` updates).
+        Update counts at which the curves were recorded: entry ``k`` is the policy after
+        ``iterations[k]`` updates (the geometric grid by default, ``record_every, 2
+        record_every, ...`` when given).
     initial_gap : ndarray, shape (N,)
         The gap of the initial policy.
     extras : dict of ndarray, each (N, n)
@@ -107,13 +104,13 @@ def make_batch_trace(learner: Any, out: dict[str, Any], budget: int, every: int 
     at_start = {k[len("initial_"):]: np.asarray(out.pop(k), dtype=np.float64)
                 for k in [k for k in out if k.startswith("initial_")]}
     extras = {k: np.asarray(v, dtype=np.float64) for k, v in out.items()}
-    iterations = record_iterations(budget, every)
+    iterations = _recording.record_iterations(budget, every)
     metadata = trace_metadata(learner, None, seed, budget, **meta)
     metadata["instance"] = names[0] if len(set(names)) == 1 else f"{len(names)} instances"
     metadata["instance_repr"] = metadata["instance"]
     entry_k = (f"(k + 1) * {every} updates" if every is not None else
-               f"iterations[k]: every update up to {RECORD_ALL_UP_TO}, then "
-               f"{RECORD_PER_DECADE} per decade (geometric)")
+               f"iterations[k]: every update up to {_recording.RECORD_ALL_UP_TO}, then "
+               f"{_recording.RECORD_PER_DECADE} per decade (geometric)")
     metadata.update({"gap": gap_meaning,
                      "record_every": every if every is not None else "geometric",
                      "iteration_of_entry_k": entry_k,

@@ -116,6 +116,10 @@ class GradientBandit(BatchedLearner):
         bandits), ``theta0`` ((K,) or (N, K)), ``etas`` ((N,)) and ``n_runs``. Trajectory
         ``i`` draws with the key ``fold_in(root(seed), i)``: the same seed gives the same
         trajectories bit for bit.
+
+        ``record_every``: ``None`` (default) records on the geometric grid of
+        :func:`~algorithms.policy_gradient._recording.record_iterations`, an int ``m`` every
+        ``m``-th iterate (1: all).
         """
         bandits = read_bandits(models, noise)
         if etas is None:

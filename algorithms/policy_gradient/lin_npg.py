@@ -25,8 +25,8 @@ policy concentrates on ``argmax r_hat``, which is why the condition
 Where each step is implemented
 ------------------------------
 Step 1 once per instance in :meth:`LinNPG.run_batch` (``np.linalg.lstsq``), step 2 the one-line
-``step`` of :func:`_kernel`; ``observe`` records the gap ``r(a*) - pi_t^T r``, ``min_prob`` and
-``opt_prob``.
+``step`` of :func:`_kernel`; :func:`~algorithms.policy_gradient._softmax.bandit_summary` gives
+the recorded gap ``r(a*) - pi_t^T r``, ``min_prob`` and ``opt_prob``.
 """
 
 from __future__ import annotations
@@ -87,7 +87,12 @@ class LinNPG(BatchedLearner):
 
     def run_batch(self, models: Any, budget: int, seed: Any = 0, *, theta0=None, etas=None,
                   record_every: int | None = None) -> BatchTrace:
-        """A batch (broadcast of the feature bandits, ``theta0`` and ``etas``) in one call."""
+        """A batch (broadcast of the feature bandits, ``theta0`` and ``etas``) in one call.
+
+        ``record_every``: ``None`` (default) records on the geometric grid of
+        :func:`~algorithms.policy_gradient._recording.record_iterations`, an int ``m`` every
+        ``m``-th iterate (1: all).
+        """
         budget = check_budget(budget)
         check_seed(seed)
         every = check_every(record_every, budget)

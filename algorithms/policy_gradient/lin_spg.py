@@ -149,7 +149,12 @@ class LinSPG(BatchedLearner):
                   record_every: int | None = None) -> BatchTrace:
         """N trajectories in one vmapped call: the broadcast of the feature bandits
         (``(X (N, K, d), r (N, K))`` or a sequence), ``theta0`` ((d,) or (N, d)), ``etas``
-        and, for on-policy sampling, ``n_runs``."""
+        and, for on-policy sampling, ``n_runs``.
+
+        ``record_every``: ``None`` (default) records on the geometric grid of
+        :func:`~algorithms.policy_gradient._recording.record_iterations`, an int ``m`` every
+        ``m``-th iterate (1: all).
+        """
         X, r, kind, names = read_feature_bandits(models, noise)
         if etas is None:
             etas = [self.eta if self.eta is not None else safe_step(x, m)

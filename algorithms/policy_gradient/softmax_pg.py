@@ -30,16 +30,16 @@ Where each step is implemented
 ------------------------------
 :mod:`~algorithms.policy_gradient._softmax_kernels` (numba, parallel over the batch):
 ``bandit_trajectories`` is steps 1-3 for a bandit (one loop each for the advantage and the
-update); ``mdp_trajectories`` evaluates ``V``, ``Q`` and the LU factors of ``I - gamma P_pi``
-once per iterate (``_mdp_evaluate``), computes ``d`` from the same factors (step 2), the (soft)
-advantage (steps 2-3) and the update (step 1); ``_bandit_observe``/``_mdp_observe`` record the
-gap and ``min_prob``/``opt_prob``. :func:`bandit_gradient` and :func:`mdp_gradient` are the
-closed forms on their own in JAX (checked against ``jax.grad`` of :func:`bandit_value` and
-:func:`mdp_value`).
+update); ``mdp_trajectories`` evaluates ``V`` and the LU factors of ``I - gamma P_pi`` once
+per iterate (``_mdp_evaluate``), computes ``d`` from the same factors (step 2), and ``Q``, the
+(soft) advantage (steps 2-3) and the update (step 1) in one loop; ``_bandit_observe`` and
+``_mdp_observe`` give the gap and ``min_prob``/``opt_prob`` at the recorded iterates.
+:func:`bandit_gradient` and :func:`mdp_gradient` are the closed forms on their own in JAX
+(checked against ``jax.grad`` of :func:`bandit_value` and :func:`mdp_value`).
 
 Recording: by default every iterate up to 1000 updates, then 100 points per decade
 (:func:`~algorithms.policy_gradient._recording.record_iterations`); ``record_every=1`` records
-every iterate.
+every iterate. The compiled loops observe only at the recorded iterates.
 
 Recorded quantities
 -------------------

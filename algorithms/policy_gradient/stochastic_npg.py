@@ -90,7 +90,12 @@ class StochasticNPG(BatchedLearner):
                   noise=None, n_runs: int | None = None,
                   record_every: int | None = None) -> BatchTrace:
         """N trajectories in one vmapped call (broadcast of models, ``theta0``, ``etas`` and
-        ``n_runs``; trajectory ``i`` uses the key ``fold_in(root(seed), i)``)."""
+        ``n_runs``; trajectory ``i`` uses the key ``fold_in(root(seed), i)``).
+
+        ``record_every``: ``None`` (default) records on the geometric grid of
+        :func:`~algorithms.policy_gradient._recording.record_iterations`, an int ``m`` every
+        ``m``-th iterate (1: all).
+        """
         bandits = read_bandits(models, noise)
         eta = check_step_sizes(self.eta if etas is None else etas)
         rule = "npg-baseline" if self.baseline else "npg"
