@@ -128,6 +128,11 @@ _SPECS: tuple[_Spec, ...] = (
           "instances.bandits", "pg_feature_bandit"),
     _Spec("random_feature_bandit", "random finite-arm feature bandit (policy-gradient studies)",
           "instances.bandits", "random_feature_bandit"),
+    _Spec("effective_horizon_lure",
+          "a lure hiding a lock of k*-1 steps: any H, designed k* (Laidlaw et al. 2023)",
+          "instances.structure", "effective_horizon_lure"),
+    _Spec("interval_walk", "noisy walk on [0, 1] with a smooth reward, discretised into N cells",
+          "instances.structure", "interval_walk"),
 )
 _BY_NAME = {spec.name: spec for spec in _SPECS}
 

@@ -12,3 +12,9 @@ from mdptheory.diagnostics.registry import (
 )
 
 __all__ = ["Diagnosis", "diagnose", "diagnostic", "registered_diagnostics"]
+
+# Each module below registers its diagnosis on import; mdptheory diagnose prints them in the
+# order of registration.
+from mdptheory.diagnostics import bisimulation as bisimulation
+from mdptheory.diagnostics import coverability as coverability
+from mdptheory.diagnostics import effective_horizon as effective_horizon
