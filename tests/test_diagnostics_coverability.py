@@ -3,8 +3,6 @@ input and the registered check at quick scale."""
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -12,24 +10,16 @@ from hypothesis import given, settings
 from instances.tabular import deep_sea, garnet, river_swim
 from mdptheory import EpisodicMDP
 from mdptheory.diagnostics.coverability import coverability, max_state_occupancy
-from mdptheory.evaluation import occupancy
 from proofs_check import harness
 from proofs_check.strategies import episodic_mdps
-
-
-def _brute_force(mdp: EpisodicMDP) -> np.ndarray:
-    best = np.zeros((mdp.H, mdp.S, mdp.A))
-    for flat in itertools.product(range(mdp.A), repeat=mdp.H * mdp.S):
-        policy = np.array(flat, dtype=np.int64).reshape(mdp.H, mdp.S)
-        best = np.maximum(best, occupancy(mdp, policy))
-    return best
+from proofs_check.theorems.diagnostics import brute_force_max_occupancy
 
 
 @settings(max_examples=30, deadline=None)
 @given(episodic_mdps(min_states=1, max_states=3, max_actions=2, max_horizon=3))
 def test_dp_equals_the_maximum_over_all_deterministic_policies(mdp):
     result = coverability(mdp)
-    np.testing.assert_allclose(result.max_occupancy, _brute_force(mdp), atol=1e-12)
+    np.testing.assert_allclose(result.max_occupancy, brute_force_max_occupancy(mdp), atol=1e-12)
     np.testing.assert_allclose(result.per_stage, result.max_occupancy.sum(axis=(1, 2)))
     assert result.value == result.per_stage.max()
 

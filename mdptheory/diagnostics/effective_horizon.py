@@ -46,8 +46,9 @@ actions, of the variance bound :math:`(Q^{rand} - Q^{worst})(Q^* - Q^{worst})` p
 computes (``compute_simple_effective_horizon``, same file); the constants 16 and
 :math:`2 H A^k` are read in that code, **not verified against the paper's theorem**.
 
-Cost: each ``k`` is one backward sweep, :math:`O(H\, S A\, \mathrm{nnz}(P))`, and a forward
-reachability pass, so :math:`k^*` costs :math:`O(k^* H S^2 A)` for a dense kernel.
+Cost: each ``k`` is one backward sweep and one forward reachability pass, each
+:math:`O(H\, \mathrm{nnz}(P_h))` (:math:`\mathrm{nnz}(P_h) \le S^2 A`), so checking every
+``k = 1..H`` costs :math:`O(H^2 S^2 A)` for a dense kernel.
 """
 
 from __future__ import annotations
@@ -274,7 +275,7 @@ def effective_horizon(
     -----
     Every ``k = 1..H`` is checked (``solvable``), so the result also says whether
     solvability is monotone in ``k`` on this model (it need not be). Cost:
-    :math:`O(H \cdot H S A\, \mathrm{nnz}(P_h))` for all ``k``.
+    :math:`O(H^2\, \mathrm{nnz}(P_h))` for all ``k``.
 
     Examples
     --------
@@ -356,7 +357,8 @@ def diagnose_effective_horizon(model) -> Diagnosis | None:
         name="effective horizon",
         definition=_DEFINITION,
         values=values,
-        complexity="O(H^2 S A nnz(P_h)): one backward sweep and one reachability pass per k = 1..H",
+        complexity="O(H^2 nnz(P_h)) <= O(H^2 S^2 A): one backward sweep and one reachability "
+        "pass per k = 1..H",
     )
 
 

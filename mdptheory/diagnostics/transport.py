@@ -71,6 +71,37 @@ def northwest_corner(a, b, bi, bj, bf) -> int:
 
 
 @njit(cache=True)
+def _cycle_side(
+    start, other, m, n, depth, parent_cell, bi, bj, bf, theta, leave, leave_index, apply
+):
+    """The cells on the tree path from node ``start`` up to its common ancestor with
+    ``other``, signed -, +, - ... from ``start``. With ``apply``, add their sign times
+    ``theta`` to the flows; otherwise lower ``theta`` to the smallest flow of a - cell and
+    return it with that cell and its index (ties to the smallest index, as Bland's rule
+    needs)."""
+    position = 0
+    node = start
+    ancestor = other
+    while node != ancestor:
+        if depth[node] >= depth[ancestor]:
+            k = parent_cell[node]
+            if apply:
+                bf[k] += -theta if position % 2 == 0 else theta
+            elif position % 2 == 0:
+                index = bi[k] * n + bj[k]
+                if bf[k] < theta or (bf[k] == theta and index < leave_index):
+                    theta = bf[k]
+                    leave = k
+                    leave_index = index
+            position += 1
+            node = m + bj[k] if node < m else bi[k]
+        else:
+            k = parent_cell[ancestor]
+            ancestor = m + bj[k] if ancestor < m else bi[k]
+    return theta, leave, leave_index
+
+
+@njit(cache=True)
 def transport_simplex(a, b, C, bi, bj, bf, warm, tol, work_int, work_float):
     """Solve the transport LP of ``a`` (m,), ``b`` (n,), costs ``C`` (m, n) in place.
 
@@ -161,65 +192,19 @@ def transport_simplex(a, b, C, bi, bj, bf, warm, tol, work_int, work_float):
             return cost, SIMPLEX_PIVOT_LIMIT, pivots
         # the cycle: tree paths from row enter_i and column enter_j up to their common
         # ancestor; on each path the cells alternate -, +, - ... from the endpoint
-        theta = np.inf
-        leave = -1
-        leave_index = 0
-        for side in range(2):
-            x = enter_i if side == 0 else m + enter_j
-            other = m + enter_j if side == 0 else enter_i
-            y = other
-            # climb both to equal depth, then together; only cells on this side's path count
-            position = 0
-            a_node = x
-            b_node = y
-            while depth[a_node] > depth[b_node]:
-                k = parent_cell[a_node]
-                if position % 2 == 0:
-                    index = bi[k] * n + bj[k]
-                    if bf[k] < theta or (bf[k] == theta and index < leave_index):
-                        theta = bf[k]
-                        leave = k
-                        leave_index = index
-                position += 1
-                a_node = m + bj[k] if a_node < m else bi[k]
-            while depth[b_node] > depth[a_node]:
-                k = parent_cell[b_node]
-                b_node = m + bj[k] if b_node < m else bi[k]
-            while a_node != b_node:
-                k = parent_cell[a_node]
-                if position % 2 == 0:
-                    index = bi[k] * n + bj[k]
-                    if bf[k] < theta or (bf[k] == theta and index < leave_index):
-                        theta = bf[k]
-                        leave = k
-                        leave_index = index
-                position += 1
-                a_node = m + bj[k] if a_node < m else bi[k]
-                k2 = parent_cell[b_node]
-                b_node = m + bj[k2] if b_node < m else bi[k2]
-        # apply theta along the cycle (same walk, now updating)
-        for side in range(2):
-            x = enter_i if side == 0 else m + enter_j
-            y = m + enter_j if side == 0 else enter_i
-            position = 0
-            a_node = x
-            b_node = y
-            while depth[a_node] > depth[b_node]:
-                k = parent_cell[a_node]
-                bf[k] += -theta if position % 2 == 0 else theta
-                position += 1
-                a_node = m + bj[k] if a_node < m else bi[k]
-            while depth[b_node] > depth[a_node]:
-                k = parent_cell[b_node]
-                b_node = m + bj[k] if b_node < m else bi[k]
-            while a_node != b_node:
-                k = parent_cell[a_node]
-                bf[k] += -theta if position % 2 == 0 else theta
-                position += 1
-                a_node = m + bj[k] if a_node < m else bi[k]
-                k2 = parent_cell[b_node]
-                b_node = m + bj[k2] if b_node < m else bi[k2]
-        bf[leave] = 0.0
+        row, column = enter_i, m + enter_j
+        theta, leave, leave_index = _cycle_side(
+            row, column, m, n, depth, parent_cell, bi, bj, bf, np.inf, -1, 0, False
+        )
+        theta, leave, leave_index = _cycle_side(
+            column, row, m, n, depth, parent_cell, bi, bj, bf, theta, leave, leave_index, False
+        )
+        _cycle_side(
+            row, column, m, n, depth, parent_cell, bi, bj, bf, theta, leave, leave_index, True
+        )
+        _cycle_side(
+            column, row, m, n, depth, parent_cell, bi, bj, bf, theta, leave, leave_index, True
+        )
         bi[leave] = enter_i
         bj[leave] = enter_j
         bf[leave] = theta

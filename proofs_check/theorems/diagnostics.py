@@ -681,7 +681,7 @@ def sqirl_rollouts(scale: str, seed: int) -> Outcome:
 # ----------------------------------------------------------------- (6) coverability
 
 
-def _brute_force_max_occupancy(mdp: EpisodicMDP) -> np.ndarray:
+def brute_force_max_occupancy(mdp: EpisodicMDP) -> np.ndarray:
     """max over deterministic Markov policies of d^pi_h(s, a), by enumeration."""
     best = np.zeros((mdp.H, mdp.S, mdp.A))
     for flat in itertools.product(range(mdp.A), repeat=mdp.H * mdp.S):
@@ -763,7 +763,7 @@ def coverability_at_most_sa(scale: str, seed: int) -> Outcome:
     cases, slipped, per_stage_max = [], [], []
     for mdp in tiny:
         result = coverability(mdp)
-        brute = _brute_force_max_occupancy(mdp).sum(axis=(1, 2))
+        brute = brute_force_max_occupancy(mdp).sum(axis=(1, 2))
         lp = coverability(mdp, method="lp").per_stage
         cases.append((mdp.name, result.per_stage, brute, mdp.S, mdp.A, False, TIGHT))
         cases.append((f"{mdp.name} [LP]", lp, brute, mdp.S, mdp.A, False, LP_TOL))
