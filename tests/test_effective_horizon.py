@@ -174,3 +174,21 @@ def test_registered_checks_pass_at_quick_scale(check_id):
     result = harness.run_check(check_id, "quick", seed=0, raise_errors=True)
     assert result.status == "pass", result.verdict.reason
     assert result.controls and all(c.rejected for c in result.controls)
+
+
+def test_sparse_and_dense_kernels_agree():
+    dense = effective_horizon(garnet(S=12, A=3, H=6, seed=4))
+    sparse = effective_horizon(garnet(S=12, A=3, H=6, seed=4, sparse=True))
+    assert sparse.k_star == dense.k_star
+    np.testing.assert_array_equal(sparse.solvable, dense.solvable)
+    one_successor = effective_horizon(garnet(S=12, A=3, H=6, seed=4, branching=1, sparse=True))
+    assert one_successor.deterministic and one_successor.bound is not None
+
+
+def test_checks_are_reproducible():
+    a = harness.run_check("laidlaw2023-sqirl-rollouts-a-kstar", "quick", seed=3, raise_errors=True)
+    b = harness.run_check("laidlaw2023-sqirl-rollouts-a-kstar", "quick", seed=3, raise_errors=True)
+    np.testing.assert_array_equal(a.evidence.arrays["needed"], b.evidence.arrays["needed"])
+    np.testing.assert_array_equal(
+        a.evidence.arrays["lock_needed"], b.evidence.arrays["lock_needed"]
+    )

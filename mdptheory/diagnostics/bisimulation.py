@@ -17,9 +17,9 @@ when ``s`` and ``t`` are bisimilar, and when :math:`\gamma \le c_T`,
 :math:`c_R |V^*(s) - V^*(t)| \le d_{fix}(s, t)` (Ferns et al. 2004, Thm 5.1). The
 :math:`\pi`-bisimulation metric (Castro, AAAI 2020, Def. 3 and Thm 3) replaces the max over
 actions by the policy's averages :math:`r_\pi, P_\pi`; with :math:`c_R = 1, c_T = \gamma` it
-bounds :math:`|V^\pi(s) - V^\pi(t)|`. These statements are quoted from memory of the papers
-(``references/theory-wave2.md`` section 6.1, tag [M]); the checks of
-``proofs_check.theorems.diagnostics`` test them numerically.
+bounds :math:`|V^\pi(s) - V^\pi(t)|`. These statements, and the theorem numbers, are quoted
+from memory of the papers (``references/theory-wave2.md`` section 6.1, tag [M]), not verified
+in their text; the checks of ``proofs_check.theorems.diagnostics`` test them numerically.
 
 Computation and its cost
 ------------------------
@@ -43,7 +43,7 @@ application of ``F``. Evaluations are inexact while far from the fixed point (ac
 :math:`10^{-3}` of the current residual). Once no action switches at full accuracy, plain steps
 :math:`d \leftarrow F(d)` finish the certificate. A Garnet with S = 200, A = 4 needs about ten
 applications of ``F`` for ``tol = 1e-9`` at ``gamma = 0.9`` and at ``gamma = 0.99``, where plain
-iteration from 0 needs about 200 and 2000 (``bench/diagnostics.py``).
+iteration from 0 needs 191 (measured, ``bench/diagnostics.py``) and, by its rate, about 2000.
 
 Certificate: for any ``x``, :math:`\|F(x) - d_{fix}\|_\infty \le c_T \|F(x) - x\|_\infty /
 (1 - c_T)` (contraction); each transport value is at most the simplex tolerance above its

@@ -57,6 +57,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
 from mdptheory._validation import ParameterTypeError, check_real, check_value_scale
 from mdptheory.diagnostics.registry import Diagnosis, diagnostic
@@ -165,14 +166,41 @@ def greedy_is_optimal(mdp: EpisodicMDP, Q: np.ndarray, Q_star: np.ndarray, atol:
             return False
         if h + 1 < mdp.H:
             states = np.flatnonzero(reachable)
-            P = mdp.transition(h)[states]  # (n, A, S)
-            reachable = np.any((P > 0) & greedy[:, :, None], axis=(0, 1))
+            rows = (states[:, None] * mdp.A + np.arange(mdp.A))[greedy]
+            reachable = _successors_of(mdp.P_matrix(h), rows, mdp.S)
     return True
 
 
-def _is_deterministic(mdp: EpisodicMDP) -> bool:
-    P = mdp.dense_P()
-    return bool(np.all(np.max(P, axis=-1) == 1.0))
+def _successors_of(P_matrix, rows: np.ndarray, S: int) -> np.ndarray:
+    """States with positive probability after any of the (state, action) ``rows`` of an
+    (S*A, S) kernel, dense or CSR, as a boolean mask."""
+    out = np.zeros(S, dtype=bool)
+    if sp.issparse(P_matrix):
+        chosen = sp.csr_array(P_matrix)[rows]
+        out[chosen.indices[chosen.data > 0]] = True
+    else:
+        out[np.any(P_matrix[rows] > 0, axis=0)] = True
+    return out
+
+
+def _successor_table(mdp: EpisodicMDP) -> np.ndarray | None:
+    """The next state of every (stage, state, action), shape (1 or H, S, A), when every row of
+    the kernel is a point mass; None otherwise."""
+    stages = 1 if mdp.stationary else mdp.H
+    table = np.empty((stages, mdp.S, mdp.A), dtype=np.int64)
+    for h in range(stages):
+        P = mdp.P_matrix(h)
+        if sp.issparse(P):
+            P = sp.csr_array(P, copy=True)
+            P.eliminate_zeros()
+            if np.any(np.diff(P.indptr) != 1) or np.any(P.data != 1.0):
+                return None
+            table[h] = P.indices.reshape(mdp.S, mdp.A)
+        else:
+            if np.any(P.max(axis=1) != 1.0):
+                return None
+            table[h] = np.argmax(P, axis=1).reshape(mdp.S, mdp.A)
+    return table
 
 
 def _largest_m(
@@ -216,7 +244,7 @@ def _bound(mdp: EpisodicMDP, atol: float):
     Q_worst = _worst(mdp)
     variance = (Q_rand - Q_worst) * (Q_star - Q_worst)
     suboptimal = Q_star < Q_star.max(axis=2, keepdims=True) - atol
-    successor = np.argmax(mdp.dense_P(), axis=-1)  # (1 or H, S, A)
+    successor = _successor_table(mdp)  # (1 or H, S, A)
     best = float(H)
     ks, ms = [], []
     Q = Q_rand
@@ -299,7 +327,7 @@ def effective_horizon(
     # Q^H = Q* in exact arithmetic, so k = H always qualifies
     solvable[mdp.H - 1] = True
     k_star = int(np.argmax(solvable)) + 1
-    deterministic = _is_deterministic(mdp)
+    deterministic = _successor_table(mdp) is not None
     value, ks, ms = None, np.zeros(0, dtype=np.int64), np.zeros(0)
     if bound and deterministic and mdp.A >= 2:
         value, ks, ms = _bound(mdp, atol)

@@ -130,8 +130,8 @@ def _contraction_verdict(c_T: float, worst_random: float, worst_shift: float) ->
 
 @theorem(
     id="ferns2004-bisimulation-contraction",
-    paper=f"{FERNS}, Theorem 4.5 (F is a c_T-contraction on pseudometrics; its fixed point is "
-    "the bisimulation metric)",
+    paper=f"{FERNS}, Theorem 4.5 (number from memory; F is a c_T-contraction on pseudometrics, "
+    "its fixed point is the bisimulation metric)",
     claim="On Garnet MDPs (quick: 4 of S = 10, A = 3, 3 successors; gamma = 0.9) and c_T in "
     "{0.5, 0.9} (c_R = 1 - c_T): ||F d1 - F d2||_inf <= c_T ||d1 - d2||_inf for random "
     "Euclidean metrics and for d2 = d1 + delta off the diagonal, where the rate c_T is "
@@ -283,7 +283,8 @@ def _value_bound_verdict(
 
 @theorem(
     id="ferns2004-bisimulation-value-bound",
-    paper=f"{FERNS}, Theorem 5.1 (c_R |V*(s) - V*(t)| <= d_fix(s, t) when gamma <= c_T; "
+    paper=f"{FERNS}, Theorem 5.1 (numbers from memory; c_R |V*(s) - V*(t)| <= d_fix(s, t) when "
+    "gamma <= c_T; "
     "bisimilar states have distance 0); Castro, Scalable methods for computing state "
     "similarity in deterministic MDPs (AAAI 2020), Theorem 3 (pi-bisimulation)",
     claim="On Garnet MDPs (quick: 4 of S = 12, A = 3, gamma = 0.9) and on Garnets of 6 states "
@@ -352,23 +353,29 @@ def bisimulation_value_bound(scale: str, seed: int) -> Outcome:
 POINTS = (np.arange(8) + 0.5) / 8
 """Continuous states at which metrics of different resolutions are compared."""
 DISCRETISATION_RULE = (
-    "resolutions N = 8, 16, 32, 64 (full: up to 128), the 8 comparison "
-    "points (k + 1/2)/8 and the walk's parameters (width 0.05, drift 0.1, "
-    "gamma 0.9, frequency 1) fixed in code; claim: slope of log max|d_2N - "
-    "d_N| on log N at most -1/2 with tolerance 0.05 (tail, all points) and "
-    "0.25 (each doubling), bootstrap over seeds; the control redraws the "
-    "reward's phases at every N with the same criterion"
+    "resolutions N = 8, 16, 32, 64 (full: up to 128), the 8 comparison points (k + 1/2)/8 and "
+    "the walk's parameters (width 0.05, drift 0.1, gamma 0.9, frequency 1) fixed in code; "
+    "claim: the tail slope of log max|d_2N - d_N| on log N is at most -1/2 (tolerance 0.05) and "
+    "every doubling's local slope at most 0 (-1/2 with tolerance 0.5: the change shrinks at "
+    "every step), bootstrap over 4 seeds (full 8); the control alternates the reward's phases "
+    "between two draws from one N to the next, judged by the same criterion. The first "
+    "version judged local slopes with tolerance 0.25 and redrew the phases at every N in the "
+    "control; its first run passed, but a study of the criterion over 16 seeds made while "
+    "the check was being written showed the first inconclusive in 10 of 40 draws of 4 "
+    "seeds (per-seed local slopes scatter from -2.4 to +0.2 around a mean of about -0.8) "
+    "and the second control rejected in only half of them; both were changed then"
 )
 
 
-def _successive_differences(seeds, resolutions, reseed: bool) -> np.ndarray:
-    """max over comparison points of |d_N - d_{N/2}| for each seed and N after the first."""
+def _successive_differences(seeds, resolutions, alternate: bool) -> np.ndarray:
+    """max over comparison points of |d_N - d_{N/2}| for each seed and N after the first;
+    with ``alternate`` the reward phases switch between two draws from one N to the next."""
     out = np.empty((len(seeds), len(resolutions) - 1))
     for i, child in enumerate(seeds):
         base = int(as_generator(child).integers(2**31))
         previous = None
         for j, N in enumerate(resolutions):
-            model_seed = base + N if reseed else base
+            model_seed = base + j % 2 if alternate else base
             mdp = interval_walk(N=N, seed=model_seed)
             metric = bisimulation_metric(mdp, tol=1e-8).distance
             cells = np.minimum((POINTS * N).astype(np.int64), N - 1)
@@ -387,10 +394,11 @@ def _successive_differences(seeds, resolutions, reseed: bool) -> np.ndarray:
     claim="interval_walk (a noisy walk on [0, 1] with a smooth reward) discretised into N = 8, "
     "16, 32, 64 cells (full: 128) is a sequence of refinements of one continuous MDP, so "
     "its bisimulation metric (c_T = gamma = 0.9) at 8 fixed points converges: the "
-    "successive differences max |d_2N - d_N| decay at least like N^{-1/2} (4 seeds of "
-    "random reward phases; the piecewise-constant approximation of a Lipschitz model "
-    "predicts N^{-1}). Control: a family whose reward phases are redrawn at every N (a "
-    "different continuous MDP each time) must be rejected by the same criterion.",
+    "successive differences max |d_2N - d_N| shrink at every doubling and decay at least "
+    "like N^{-1/2} on the whole grid (4 seeds of random reward phases; the "
+    "piecewise-constant approximation of a Lipschitz model predicts N^{-1}). Control: a "
+    "family whose reward phases alternate between two draws from one N to the next "
+    "(approximating no single MDP) must be rejected by the same criterion.",
     formula="max_{x,y} |d_{2N}(x, y) - d_N(x, y)| = O(N^{-1/2}) (predicted O(N^{-1}))",
     tags=("diagnostics", "bisimulation", "slope"),
     kind="slope",
@@ -413,7 +421,7 @@ def bisimulation_discretisation(scale: str, seed: int) -> Outcome:
             Y,
             max_slope=-0.5,
             tol=0.05,
-            local_tol=0.25,
+            local_tol=0.5,
             tail=1.0,
             decades=0.3,
             n_boot=1000,
@@ -423,7 +431,7 @@ def bisimulation_discretisation(scale: str, seed: int) -> Outcome:
     verdict, fit, local = judged(diffs)
     control_verdict, control_fit, _ = judged(control_diffs)
     control = Control(
-        "phases redrawn at every N (not refinements of one MDP)",
+        "reward phases alternating between two draws (not refinements of one MDP)",
         control_verdict,
         {"slope": control_fit.slope, "ci_low": control_fit.ci_low},
     )
@@ -437,7 +445,7 @@ def bisimulation_discretisation(scale: str, seed: int) -> Outcome:
         },
         series=(
             Series("max |d_2N - d_N|, refinements", x, diffs),
-            Series("control: phases redrawn per N", x, control_diffs),
+            Series("control: phases alternating between two draws", x, control_diffs),
         ),
         lines=(
             Line(
