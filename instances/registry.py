@@ -142,6 +142,11 @@ _SPECS: tuple[_Spec, ...] = (
           "instances.average_reward", "communicating_garnet"),
     _Spec("average_gridworld", "open grid; the goal pays 1 and returns to the start, "
           "D = 2(n-1)/(1-slip)", "instances.average_reward", "average_gridworld"),
+    _Spec("effective_horizon_lure",
+          "a lure hiding a lock of k*-1 steps: any H, designed k* (Laidlaw et al. 2023)",
+          "instances.structure", "effective_horizon_lure"),
+    _Spec("interval_walk", "noisy walk on [0, 1] with a smooth reward, discretised into N cells",
+          "instances.structure", "interval_walk"),
 )
 _BY_NAME = {spec.name: spec for spec in _SPECS}
 

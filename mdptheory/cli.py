@@ -7,6 +7,9 @@ MDP (``instances.tabular.garnet``) set by ``--size``, ``--gamma`` and ``--seed``
 ``mdptheory check`` runs the registered theorem checks and writes a report (see
 ``proofs_check.runner``). ``mdptheory instances`` lists the instance catalogue.
 
+``mdptheory diagnose INSTANCE [--PARAM VALUE ...]`` prints every structural diagnosis that
+applies to the instance (``mdptheory.diagnostics``), each with its definition.
+
 ``mdptheory sweep SPEC.toml`` runs a grid of instances x learners x budgets x seeds on local
 processes or a Dask cluster and writes a summary (see ``mdptheory.sweep``).
 
@@ -24,6 +27,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -179,6 +183,26 @@ def _solve_risk(model, args: argparse.Namespace) -> int:
         print(f"the two policies differ at {len(differ)} (stage, state) pairs: {pairs}{more}")
     else:
         print("the two policies coincide")
+    return 0
+
+
+def _diagnose_command(args: argparse.Namespace, extra: Sequence[str]) -> int:
+    """Every registered diagnosis of the instance (and of its exact tabular twin, if any)."""
+    from instances import make
+    from mdptheory.diagnostics import diagnose
+    from mdptheory.tabular import EpisodicMDP, FiniteMDP
+
+    model = make(args.instance, **_parse_params(extra))
+    print(repr(model))
+    found = diagnose(model)
+    if hasattr(model, "tabular") and not isinstance(model, (FiniteMDP, EpisodicMDP)):
+        twin = model.tabular()
+        found += [replace(d, name=f"{d.name} (of the exact tabular twin)")
+                  for d in diagnose(twin)]
+    if not found:
+        print("no registered diagnosis applies to this model")
+    for diagnosis in found:
+        print("\n" + "\n".join(diagnosis.lines()))
     return 0
 
 
@@ -498,6 +522,11 @@ def build_parser() -> argparse.ArgumentParser:
                                 "policy_iteration", "linear_program"],
                        help="solver (default auto: backward induction for episodic models, "
                             "policy iteration for discounted ones)")
+    diagnose = sub.add_parser("diagnose", help="print every structural diagnosis of an instance "
+                                                "with its definition",
+                              description="Instance parameters follow the name: mdptheory "
+                                          "diagnose effective_horizon_lure --H 10 --k_star 3")
+    diagnose.add_argument("instance", help="catalogue name (see `mdptheory instances`)")
     sub.add_parser("instances", help="list the instance catalogue")
     run = sub.add_parser("run", help="run a learner on an instance over several seeds, save "
                                      "the traces and plot the curve",
@@ -587,6 +616,8 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace,
         return _solve_command(args, extra)
     if args.command == "run":
         return _run_command(args, extra)
+    if args.command == "diagnose":
+        return _diagnose_command(args, extra)
     if extra:
         parser.error(f"unrecognised arguments: {' '.join(extra)}")
     if args.command == "instances":

@@ -13,5 +13,11 @@ from mdptheory.diagnostics.registry import (
 
 __all__ = ["Diagnosis", "diagnose", "diagnostic", "registered_diagnostics"]
 
-# Modules that register a diagnosis on import.
-from mdptheory.diagnostics import inherent_bellman_error, spectral, td_vs_mc  # noqa: F401
+# Each module below registers its diagnosis on import; mdptheory diagnose prints them in the
+# order of registration.
+from mdptheory.diagnostics import bisimulation as bisimulation
+from mdptheory.diagnostics import coverability as coverability
+from mdptheory.diagnostics import effective_horizon as effective_horizon
+from mdptheory.diagnostics import inherent_bellman_error as inherent_bellman_error
+from mdptheory.diagnostics import spectral as spectral
+from mdptheory.diagnostics import td_vs_mc as td_vs_mc
