@@ -28,6 +28,8 @@ CATALOGUE = {
     "ucrl2_lower_bound": "instances.average_reward",
     "communicating_garnet": "instances.average_reward",
     "average_gridworld": "instances.average_reward",
+    "effective_horizon_lure": "instances.structure",
+    "interval_walk": "instances.structure",
 }
 LINEAR = ["tabular_as_linear", "simplex_feature_linear_mdp", "misspecified_linear_mdp",
           "zhou_gu_szepesvari_hard_instance", "random_low_rank_mdp", "lure_linear_mdp"]

@@ -104,7 +104,7 @@ class Classification:
 def supports(mdp: FiniteMDP) -> np.ndarray:
     """Boolean support ``P(s'|s, a) > 0`` of shape (S, A, S)."""
     if mdp.is_sparse:
-        return (mdp.P_matrix.toarray() > 0).reshape(mdp.S, mdp.A, mdp.S)
+        return (mdp.P_matrix().toarray() > 0).reshape(mdp.S, mdp.A, mdp.S)
     return mdp.P > 0
 
 

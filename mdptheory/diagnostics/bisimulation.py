@@ -135,7 +135,7 @@ class BisimulationMetric:
 
 def _row_kernel(mdp: FiniteMDP) -> sp.csr_array:
     """The kernel as a CSR (S*A, S) matrix with sorted indices and no stored zeros."""
-    return _normalised(sp.csr_array(mdp.P_matrix, dtype=np.float64, copy=True))
+    return _normalised(sp.csr_array(mdp.P_matrix(), dtype=np.float64, copy=True))
 
 
 def _normalised(matrix: sp.csr_array) -> sp.csr_array:
