@@ -25,6 +25,8 @@ CATALOGUE = {
     "safe_vs_risky_route": "instances.risk",
     "du2023_hard_instance": "instances.risk",
     "lucky_start_instance": "instances.risk",
+    "effective_horizon_lure": "instances.structure",
+    "interval_walk": "instances.structure",
 }
 LINEAR = ["tabular_as_linear", "simplex_feature_linear_mdp", "misspecified_linear_mdp",
           "zhou_gu_szepesvari_hard_instance", "random_low_rank_mdp", "lure_linear_mdp"]
