@@ -218,20 +218,20 @@ def _largest_m(
     largest = 1
     log_term = math.log(2 * H * float(A) ** k)
     for h in range(H):
+        states = np.flatnonzero(reachable)
+        q = Q[h, states]  # (n, A)
+        top = q.max(axis=1)
+        top_sub = np.where(suboptimal[h, states], q, -np.inf).max(axis=1)
+        if np.any(top <= top_sub):
+            return None
+        gapped = np.isfinite(top_sub)
+        if gapped.any():
+            sigma2 = variance[h, states[gapped]].max(axis=1)
+            ms = np.ceil(BOUND_CONSTANT * sigma2 / (top - top_sub)[gapped] ** 2 * log_term)
+            largest = max(largest, int(ms.max()))
         stage = successor[h if successor.shape[0] > 1 else 0]
-        following = np.zeros(mdp.S, dtype=bool)
-        for s in np.flatnonzero(reachable):
-            top = float(Q[h, s].max())
-            top_sub = float(Q[h, s][suboptimal[h, s]].max(initial=-np.inf))
-            if top <= top_sub:
-                return None
-            if np.isfinite(top_sub):
-                sigma2 = float(variance[h, s].max())
-                largest = max(
-                    largest, math.ceil(BOUND_CONSTANT * sigma2 / (top - top_sub) ** 2 * log_term)
-                )
-            following[stage[s][Q[h, s] > top_sub]] = True
-        reachable = following
+        reachable = np.zeros(mdp.S, dtype=bool)
+        reachable[stage[states][q > top_sub[:, None]]] = True
     return largest
 
 
