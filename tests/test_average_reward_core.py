@@ -210,7 +210,10 @@ def test_hitting_times_against_value_iteration(data):
     hit = min_hitting_times(mdp, target)
     finite = np.isfinite(hit.times)
     oracle = brute_hitting(P, target, sweeps=20_000)
-    np.testing.assert_allclose(hit.times[finite], oracle[finite], rtol=1e-7, atol=1e-7)
+    if not np.allclose(hit.times[finite], oracle[finite], rtol=1e-7, atol=1e-7):
+        # Slowly mixing kernels (hitting times in the thousands) need more sweeps to converge.
+        converged = brute_hitting(P, target)
+        np.testing.assert_allclose(hit.times[finite], converged[finite], rtol=1e-7, atol=1e-7)
     # Where no policy reaches the target surely, value iteration keeps growing.
     assert np.all(oracle[~finite] > 1e3)
     d = diameter(mdp)
