@@ -71,7 +71,7 @@ Constants and variants
 ----------------------
 * lambda = 1 (the paper's choice) and ``p = 0.05`` by default.
 * ``c``: Theorem 3.1 only says "an absolute constant c". The default ``c = 1`` is recorded as
-  ``bonus_variant = "paper (c = 1)"``; any other ``c > 0`` is the opt-in variant
+  ``constants = "paper (c = 1)"``; any other ``c > 0`` is the opt-in variant
   ``"scaled (c = ...)"``. With c = 1 the bonus keeps Q at the clip H until a direction has been
   seen about (beta / H)^2 = d^2 iota times, so regret is linear for a long burn-in (see
   ``docs/lsvi_ucb.md``).
@@ -508,7 +508,7 @@ class LSVIUCB:
     c : float
         Constant in ``beta = c d H sqrt(iota)``, ``iota = log(2 d T / p)`` (Theorem 3.1). The
         paper leaves the absolute constant unspecified; ``c = 1`` is the default (recorded as
-        ``bonus_variant = "paper (c = 1)"``), any other value is the opt-in, named variant
+        ``constants = "paper (c = 1)"``), any other value is the opt-in, named variant
         ``"scaled (c = ...)"``. ``c = 0`` is least-squares VI without bonus (see :class:`LSVI`).
     p : float
         Failure probability in (0, 1) of Theorem 3.1 (enters iota).
@@ -517,7 +517,7 @@ class LSVIUCB:
         doubled since the last replan for some h (Wang, Zhou, Gu 2021).
     refactor_every : int
         Exact refactorisation of ``Lambda_h^{-1}`` after this many rank-one updates of stage h.
-    record : bool
+    record_policies : bool
         Keep per-episode ``Q`` (K, H, S, A), ``w`` (K, H, d), squared widths ``width2``
         (K, H, S*A), ``states`` (K, H + 1), ``actions`` (K, H), the elliptical potentials
         ``potential[k, h] = phi_h^{k T} (Lambda_h^k)^{-1} phi_h^k`` (K, H) and the final
@@ -550,7 +550,7 @@ class LSVIUCB:
     p: float = 0.05
     switching: Literal["every_episode", "rare"] = "every_episode"
     refactor_every: int = 1000
-    record: bool = False
+    record_policies: bool = False
 
     def __post_init__(self) -> None:
         check_positive("c", self.c, allow_zero=True)
@@ -559,7 +559,7 @@ class LSVIUCB:
         _check_refactor(self.refactor_every)
 
     @property
-    def bonus_variant(self) -> str:
+    def constants(self) -> str:
         """``"paper (c = 1)"``, ``"no bonus (LSVI)"`` or ``"scaled (c = ...)"``."""
         if self.c == PAPER_C:
             return "paper (c = 1)"
@@ -617,17 +617,17 @@ class LSVIUCB:
         (pseudo, realised, times, gaps, replanned, w_norm_max, rec_Q, rec_w, rec_width2,
          rec_states, rec_actions, rec_potential, Lambda, Lambda_inv, log_det) = _run(
             features, P4, R3, noise_code, sigma, initial, K, float(beta),
-            self.switching == "rare", int(self.refactor_every), bool(self.record),
+            self.switching == "rare", int(self.refactor_every), bool(self.record_policies),
             chunk_length(K), rng, True)
         extras: dict[str, np.ndarray] = {
             "optimism_gap": gaps, "optimistic": gaps >= -1e-9 * H, "replanned": replanned,
             "w_norm_max": w_norm_max}
-        if self.record:
+        if self.record_policies:
             extras.update(Q=rec_Q, w=rec_w, width2=rec_width2, states=rec_states,
                           actions=rec_actions, potential=rec_potential, Lambda=Lambda,
                           Lambda_inv=Lambda_inv, log_det=log_det)
         metadata = trace_metadata(
-            self, model, seed, K, label=self.label, bonus_variant=self.bonus_variant, c=self.c,
+            self, model, seed, K, label=self.label, constants=self.constants, c=self.c,
             c_default=PAPER_C, beta=beta, iota=lsvi_ucb_iota(d, H, K, self.p),
             beta_formula="beta = c d H sqrt(iota), iota = log(2 d T / p), T = K H",
             ridge_lambda=LAMBDA, clip=float(H), switching=self.switching,
@@ -648,7 +648,7 @@ class LSVI(LSVIUCB):
 
     Examples
     --------
-    >>> LSVI().label, LSVI().bonus_variant
+    >>> LSVI().label, LSVI().constants
     ('LSVI', 'no bonus (LSVI)')
     """
 

@@ -50,7 +50,7 @@ Which code implements which step
 Constants
 ---------
 The paper's bonus ``(H/alpha) sqrt(L/n)`` with ``L = log(KHSA/delta')``, ``delta' = delta/5``,
-is the default. ``bonus_scale`` multiplies it: an opt-in, named variant (``bonus_variant =
+is the default. ``bonus_scale`` multiplies it: an opt-in, named variant (``constants =
 "scaled"`` in the metadata) without the guarantee of Theorem 1. Rewards are the model's mean
 rewards ``R`` (stage-dependent means are allowed); with reward noise the learner still plans
 with the means (the paper's rewards are known) and only the realised return is noisy. The start
@@ -285,7 +285,7 @@ class ICVaRRM:
                              f"{self.bonus_scale!r}")
 
     @property
-    def variant(self) -> str:
+    def constants(self) -> str:
         """``"paper"`` for the paper's bonus, ``"scaled"`` for the opt-in scaled variant,
         ``"greedy"`` for bonus 0 (a negative control: no exploration beyond one visit)."""
         if self.bonus_scale == 0.0:
@@ -333,7 +333,7 @@ class ICVaRRM:
         if self.record_policies:
             extras["policies"] = policies
         metadata = trace_metadata(
-            self, model, seed, K, label=self.label, bonus_variant=self.variant,
+            self, model, seed, K, label=self.label, constants=self.constants,
             objective=f"iterated CVaR, alpha = {self.alpha:g}", optimal_value=v_star,
             log_factor=L, log_factor_formula="L = log(K H S A / delta'), delta' = delta / 5",
             bonus_formula="bonus_scale * (H / alpha) * sqrt(L / n(s, a))", paper=PAPER,

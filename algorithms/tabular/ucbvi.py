@@ -45,7 +45,7 @@ Which code implements which step
 Constants
 ---------
 The paper's constants and log factors are the default. ``bonus_scale`` multiplies the bonus
-and is an opt-in, named variant (recorded as ``bonus_variant = "scaled"`` in the trace
+and is an opt-in, named variant (recorded as ``constants = "scaled"`` in the trace
 metadata); it voids the guarantee of Theorems 1 and 2. The log in the bonus is
 ln(5SAT/delta) (Algs. 3-4) while the theorems print ln(5HSAT/delta); both are kept as printed.
 
@@ -320,7 +320,7 @@ class UCBVI:
         check_positive("bonus_scale", self.bonus_scale)
 
     @property
-    def variant(self) -> str:
+    def constants(self) -> str:
         """``"paper"`` for the paper's bonus, ``"scaled"`` for the opt-in scaled variant."""
         return "paper" if self.bonus_scale == 1.0 else "scaled"
 
@@ -369,7 +369,7 @@ class UCBVI:
         if self.record_policies:
             extras["policies"] = policies
         metadata = trace_metadata(
-            self, model, seed, K, label=self.label, bonus_variant=self.variant,
+            self, model, seed, K, label=self.label, constants=self.constants,
             log_factor=L, log_factor_formula="L = ln(5 S A T / delta), T = K H",
             paper="Azar, Osband, Munos 2017, arXiv:1703.05449",
             regret_bound=ucbvi_regret_bound(model.S, model.A, H, K, self.delta, self.bonus))
