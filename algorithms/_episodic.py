@@ -86,21 +86,6 @@ def spread_chunk_time(episode_time: np.ndarray, start: int, stop: int, elapsed: 
 
 
 @njit(cache=True)
-def greedy_policy(Q: np.ndarray, policy: np.ndarray) -> None:
-    """``policy[h, s] = argmax_a Q[h, s, a]``, ties to the smallest action (as ``np.argmax``)."""
-    H, S, A = Q.shape
-    for h in range(H):
-        for s in range(S):
-            best = Q[h, s, 0]
-            best_a = 0
-            for a in range(1, A):
-                if Q[h, s, a] > best:
-                    best = Q[h, s, a]
-                    best_a = a
-            policy[h, s] = best_a
-
-
-@njit(cache=True)
 def optimism_gap(Q: np.ndarray, Q_star: np.ndarray) -> float:
     """``min_{h, s, a} (Q[h, s, a] - Q*[h, s, a])``: non-negative exactly when Q is optimistic."""
     H, S, A = Q.shape

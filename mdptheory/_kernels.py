@@ -132,6 +132,42 @@ def row_dot(row: np.ndarray, values: np.ndarray) -> float:
 
 
 @njit(cache=True)
+def greedy_action(q: np.ndarray, tie_tol: float = 0.0):
+    """``(max_a q[a], a)``, ``a`` the first action whose value is within ``tie_tol`` of the max.
+
+    With ``tie_tol = 0`` (the default) ``a`` is the first maximiser, as ``np.argmax``. A positive
+    ``tie_tol`` sends near-ties to the smallest action, so a choice between actions whose values
+    are equal algebraically does not hang on the last ulp of their sums.
+    """
+    best = -np.inf
+    best_a = 0
+    for a in range(q.shape[0]):
+        if q[a] > best:
+            best = q[a]
+            best_a = a
+    if tie_tol > 0.0:
+        best_a = 0
+        while q[best_a] < best - tie_tol:
+            best_a += 1
+    return best, best_a
+
+
+@njit(cache=True)
+def greedy_backup(Q_h: np.ndarray, V_h: np.ndarray, policy_h: np.ndarray,
+                  tie_tol: float = 0.0) -> None:
+    """The greedy step of one stage of a backward pass: ``V_h[s] = max_a Q_h[s, a]`` and
+    ``policy_h[s]`` its first maximiser (:func:`greedy_action`), for every state s.
+
+    ``Q_h`` is (S, A) (a flat row of S A values is passed as ``row.reshape(S, A)``), ``V_h`` and
+    ``policy_h`` are (S,). Every backward pass of the library (exact planning, the optimistic
+    learners, iterated CVaR, pessimistic offline planning) fills a stage's Q in its own way and
+    ends the stage with this call.
+    """
+    for s in range(Q_h.shape[0]):
+        V_h[s], policy_h[s] = greedy_action(Q_h[s], tie_tol)
+
+
+@njit(cache=True)
 def backward_induction_kernel(P4: np.ndarray, R3: np.ndarray):
     """Optimal finite-horizon values by backward induction.
 
@@ -146,16 +182,9 @@ def backward_induction_kernel(P4: np.ndarray, R3: np.ndarray):
         hp = stage_index(P4, h)
         next_value = V[h + 1]
         for s in range(S):
-            best = -np.inf
-            best_a = 0
             for a in range(A):
-                q = R3[h, s, a] + row_dot(P4[hp, s, a], next_value)
-                Q[h, s, a] = q
-                if q > best:
-                    best = q
-                    best_a = a
-            V[h, s] = best
-            policy[h, s] = best_a
+                Q[h, s, a] = R3[h, s, a] + row_dot(P4[hp, s, a], next_value)
+        greedy_backup(Q[h], V[h], policy[h])
     return Q, V, policy
 
 

@@ -111,6 +111,7 @@ from algorithms._validation import check_positive, check_unit_rewards
 from mdptheory._kernels import (
     backward_induction_kernel,
     evaluate_deterministic_reachable,
+    greedy_backup,
     policy_changed,
     rollout_episode,
     row_supports,
@@ -275,8 +276,6 @@ def _plan(features: np.ndarray, R3: np.ndarray, b: np.ndarray, M: np.ndarray,
         np.dot(Lambda_inv[h], target, w[h])
         np.dot(features, w[h], means)                  # w_h^T phi(x, a) for every pair
         for s in range(S):
-            best = -np.inf
-            best_a = 0
             for a in range(A):
                 n = s * A + a
                 # L6: the width is clamped at 0 only against rounding of the rank-one
@@ -285,11 +284,7 @@ def _plan(features: np.ndarray, R3: np.ndarray, b: np.ndarray, M: np.ndarray,
                 if q > Hf:
                     q = Hf
                 Q[h, s, a] = q
-                if q > best:
-                    best = q
-                    best_a = a
-            V[h, s] = best
-            policy[h, s] = best_a
+        greedy_backup(Q[h], V[h], policy[h])           # V_h = max_a Q_h, the argmax of L8
 
 
 @njit(cache=True)

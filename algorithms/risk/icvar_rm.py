@@ -76,7 +76,7 @@ from algorithms._episodic import (
     optimism_gap,
     spread_chunk_time,
 )
-from mdptheory._kernels import policy_changed, rollout_episode, start_value
+from mdptheory._kernels import greedy_backup, policy_changed, rollout_episode, start_value
 from mdptheory.regret import RegretTrace, trace_metadata
 from mdptheory.risk import (
     check_alpha,
@@ -143,7 +143,6 @@ def _plan(R3: np.ndarray, counts: np.ndarray, visits: np.ndarray, alpha: float, 
         # One sort of Vbar_{h+1} per stage, shared by every (s, a).
         order = np.argsort(next_value, kind="mergesort")
         for s in range(S):
-            best = -np.inf
             for a in range(A):
                 n = visits[s, a]
                 if n == 0.0:
@@ -153,14 +152,8 @@ def _plan(R3: np.ndarray, counts: np.ndarray, visits: np.ndarray, alpha: float, 
                     risk = cvar_sorted_row(counts[s, a], n, next_value, order, alpha)
                     q = min(R3[h, s, a] + risk + bonus_constant / math.sqrt(n), Hf)
                 Q[h, s, a] = q
-                best = max(best, q)
-            # Ties up to rounding go to the smallest action, so the choice does not hang on the
-            # last ulp of sums that equal algebraically.
-            best_a = 0
-            while Q[h, s, best_a] < best - TIE_TOLERANCE * Hf:
-                best_a += 1
-            V[h, s] = best
-            policy[h, s] = best_a
+        # Ties up to rounding go to the smallest action.
+        greedy_backup(Q[h], V[h], policy[h], TIE_TOLERANCE * Hf)
 
 
 @njit(cache=True)

@@ -101,13 +101,13 @@ from algorithms._episodic import (
     check_positive,
     chunk_length,
     clock,
-    greedy_policy,
     optimism_gap,
     spread_chunk_time,
 )
 from mdptheory._kernels import (
     backward_induction_kernel,
     evaluate_deterministic_reachable,
+    greedy_action,
     policy_changed,
     rollout_episode,
     row_supports,
@@ -198,7 +198,7 @@ def _run(P4: np.ndarray, R3: np.ndarray, noise_code: int, sigma: float, initial:
     value_sum = np.zeros((H, S, A))                       # mu in Alg. 2
     value_sq_sum = np.zeros((H, S, A))                    # sigma in Alg. 2
     beta = np.zeros((H, S, A))                            # beta_{t-1}, beta_0 = 0
-    policy = np.zeros((H, S), dtype=np.int64)
+    policy = np.zeros((H, S), dtype=np.int64)             # greedy in Q = H
     evaluated = np.full((H, S), -1, dtype=np.int64)     # the policy value_pi belongs to
     supports_ptr, supports = row_supports(P4)            # nonzeros of the kernel rows
     V_pi = np.zeros((H + 1, S))
@@ -214,8 +214,8 @@ def _run(P4: np.ndarray, R3: np.ndarray, noise_code: int, sigma: float, initial:
     chunk_start = 0
     t0 = clock()
     for k in range(K):
-        # (2) Executed policy: greedy in Q at the episode's start; its exact value.
-        greedy_policy(Q, policy)
+        # (2) Executed policy: greedy in Q at the episode's start (kept so by step (4)); its
+        # exact value.
         gaps[k] = optimism_gap(Q, Q_star)
         if record_policies:
             policies[k] = policy
@@ -252,10 +252,8 @@ def _run(P4: np.ndarray, R3: np.ndarray, noise_code: int, sigma: float, initial:
             else:
                 bonus = c * hoeffding_scale / math.sqrt(t)
             Q[h, s, a] = q_update(Q[h, s, a], rewards[h] + v_next + bonus, t, H)
-            best = Q[h, s, 0]
-            for b in range(1, A):
-                if Q[h, s, b] > best:
-                    best = Q[h, s, b]
+            # Only Q_h(x_h, .) changed: its max gives V_h(x_h), its argmax the greedy action.
+            best, policy[h, s] = greedy_action(Q[h, s])
             V[h, s] = min(Hf, best)
         if k + 1 - chunk_start == chunk or k == K - 1:
             t1 = clock()

@@ -78,6 +78,7 @@ from algorithms._episodic import (
 from mdptheory._kernels import (
     backward_induction_kernel,
     evaluate_deterministic_reachable,
+    greedy_backup,
     policy_changed,
     rollout_episode,
     row_supports,
@@ -153,8 +154,6 @@ def _plan(R3: np.ndarray, N_sas: np.ndarray, N_sa: np.ndarray, visits: np.ndarra
         if bernstein:
             _stage_visit_term(visits[h + 1], big, H, visit_term)
         for s in range(S):
-            best = -np.inf
-            best_a = 0
             for a in range(A):
                 n = N_sa[hc, s, a]
                 if n == 0.0:
@@ -183,11 +182,7 @@ def _plan(R3: np.ndarray, N_sas: np.ndarray, N_sa: np.ndarray, visits: np.ndarra
                     # Three-way minimum of Alg. 2: previous episode's Q, H, optimistic backup.
                     q = min(Q[h, s, a], Hf, R3[h, s, a] + mean + scale * bonus)
                 Q[h, s, a] = q
-                if q > best:
-                    best = q
-                    best_a = a
-            V[h, s] = best
-            policy[h, s] = best_a
+        greedy_backup(Q[h], V[h], policy[h])                    # V_{k,h}, pi_k(., h)
 
 
 @njit(cache=True)
