@@ -54,6 +54,48 @@ def stage_index(P4: np.ndarray, h: int) -> int:
     return h if P4.shape[0] > 1 else 0
 
 
+_NO_POLICY = np.zeros((0, 0), dtype=np.int64)
+_NO_PROBABILITIES = np.zeros((0, 0, 0))
+_NO_KERNEL = np.zeros((0, 0, 0, 0))
+_NO_ROWS = np.zeros(0, dtype=np.int64)
+_NO_DATA = np.zeros(0)
+
+
+@njit(cache=True)
+def _rollout(P4, indptr, indices, data, R3, noise_code, sigma, initial, policy, probabilities,
+             rng):
+    """One episode; the one place that fixes the order of the draws.
+
+    Draws: the start state, then at each step the action (stochastic policies only), the
+    reward, the next state. The action is ``policy[h, s]``, or drawn from
+    ``probabilities[h, s]`` when that array is not empty; the next state is drawn from
+    ``P4[hp, s, a]``, or from the CSR row ``s * A + a`` when ``indptr`` is not empty.
+    """
+    H, _, A = R3.shape
+    stochastic = probabilities.shape[0] > 0
+    sparse = indptr.shape[0] > 0
+    states = np.empty(H + 1, dtype=np.int64)
+    actions = np.empty(H, dtype=np.int64)
+    rewards = np.empty(H, dtype=np.float64)
+    s = sample_categorical(initial, rng.random())
+    for h in range(H):
+        if stochastic:
+            a = sample_categorical(probabilities[h, s], rng.random())
+        else:
+            a = policy[h, s]
+        states[h] = s
+        actions[h] = a
+        rewards[h] = draw_reward(R3[h, s, a], noise_code, sigma, rng)
+        if sparse:
+            row = s * A + a
+            start, stop = indptr[row], indptr[row + 1]
+            s = indices[start + sample_categorical(data[start:stop], rng.random())]
+        else:
+            s = sample_categorical(P4[stage_index(P4, h), s, a], rng.random())
+    states[H] = s
+    return states, actions, rewards
+
+
 @njit(cache=True)
 def rollout_episode(P4: np.ndarray, R3: np.ndarray, noise_code: int, sigma: float,
                     initial: np.ndarray, policy: np.ndarray, rng):
@@ -61,60 +103,26 @@ def rollout_episode(P4: np.ndarray, R3: np.ndarray, noise_code: int, sigma: floa
 
     Returns ``states`` (H + 1,), ``actions`` (H,) and sampled ``rewards`` (H,).
     """
-    H = R3.shape[0]
-    states = np.empty(H + 1, dtype=np.int64)
-    actions = np.empty(H, dtype=np.int64)
-    rewards = np.empty(H, dtype=np.float64)
-    s = sample_categorical(initial, rng.random())
-    for h in range(H):
-        a = policy[h, s]
-        states[h] = s
-        actions[h] = a
-        rewards[h] = draw_reward(R3[h, s, a], noise_code, sigma, rng)
-        s = sample_categorical(P4[stage_index(P4, h), s, a], rng.random())
-    states[H] = s
-    return states, actions, rewards
+    return _rollout(P4, _NO_ROWS, _NO_ROWS, _NO_DATA, R3, noise_code, sigma, initial, policy,
+                    _NO_PROBABILITIES, rng)
 
 
 @njit(cache=True)
 def rollout_episode_stochastic(P4: np.ndarray, R3: np.ndarray, noise_code: int, sigma: float,
                                initial: np.ndarray, policy: np.ndarray, rng):
     """As :func:`rollout_episode` for a stochastic policy ``policy[h, s, a]``."""
-    H = R3.shape[0]
-    states = np.empty(H + 1, dtype=np.int64)
-    actions = np.empty(H, dtype=np.int64)
-    rewards = np.empty(H, dtype=np.float64)
-    s = sample_categorical(initial, rng.random())
-    for h in range(H):
-        a = sample_categorical(policy[h, s], rng.random())
-        states[h] = s
-        actions[h] = a
-        rewards[h] = draw_reward(R3[h, s, a], noise_code, sigma, rng)
-        s = sample_categorical(P4[stage_index(P4, h), s, a], rng.random())
-    states[H] = s
-    return states, actions, rewards
+    return _rollout(P4, _NO_ROWS, _NO_ROWS, _NO_DATA, R3, noise_code, sigma, initial,
+                    _NO_POLICY, policy, rng)
 
 
 @njit(cache=True)
 def rollout_csr(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, n_actions: int,
                 R3: np.ndarray, noise_code: int, sigma: float, initial: np.ndarray,
                 policy: np.ndarray, rng):
-    """As :func:`rollout_episode` for a stationary sparse kernel in CSR form (row s*A + a)."""
-    H = R3.shape[0]
-    states = np.empty(H + 1, dtype=np.int64)
-    actions = np.empty(H, dtype=np.int64)
-    rewards = np.empty(H, dtype=np.float64)
-    s = sample_categorical(initial, rng.random())
-    for h in range(H):
-        a = policy[h, s]
-        states[h] = s
-        actions[h] = a
-        rewards[h] = draw_reward(R3[h, s, a], noise_code, sigma, rng)
-        row = s * n_actions + a
-        start, stop = indptr[row], indptr[row + 1]
-        s = indices[start + sample_categorical(data[start:stop], rng.random())]
-    states[H] = s
-    return states, actions, rewards
+    """As :func:`rollout_episode` for a stationary sparse kernel in CSR form (row s*A + a,
+    ``n_actions = A``)."""
+    return _rollout(_NO_KERNEL, indptr, indices, data, R3, noise_code, sigma, initial, policy,
+                    _NO_PROBABILITIES, rng)
 
 
 @njit(cache=True)
