@@ -11,6 +11,8 @@ Reward-noise codes follow :class:`mdptheory.tabular.RewardNoise`: 0 deterministi
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numba
 import numpy as np
 from numba import njit
@@ -220,24 +222,6 @@ def start_value(initial: np.ndarray, V0: np.ndarray) -> float:
 
 
 @njit(cache=True)
-def policy_changed(policy: np.ndarray, previous: np.ndarray) -> bool:
-    """Whether ``policy[h, s]`` differs from ``previous`` anywhere; ``previous`` becomes ``policy``.
-
-    The learners evaluate the executed policy exactly each episode; an identical policy has the
-    identical value, so the evaluation is redone only when this returns True. ``previous``
-    should start with an entry no policy takes (e.g. -1), so the first call returns True.
-    """
-    H, S = policy.shape
-    changed = False
-    for h in range(H):
-        for s in range(S):
-            if policy[h, s] != previous[h, s]:
-                previous[h, s] = policy[h, s]
-                changed = True
-    return changed
-
-
-@njit(cache=True)
 def row_supports(P4: np.ndarray):
     """The nonzero entries of every row ``P4[hp, s, a]``, in CSR form (row ``(hp S + s) A + a``).
 
@@ -296,44 +280,170 @@ def evaluate_deterministic_supported(P4: np.ndarray, R3: np.ndarray, policy: np.
     return V
 
 
+class ReachableEvaluation(NamedTuple):
+    """Workspace and memory of the exact evaluation of a learner's executed policies.
+
+    Made once per run, for one kernel and one start distribution, by
+    :func:`reachable_evaluation`; :func:`executed_value` fills it. The value of a deterministic
+    policy from the start distribution depends only on its actions at the states it can reach,
+    so the value of the last evaluated policy serves every later policy that acts the same at
+    those states.
+    """
+
+    indptr: np.ndarray
+    """(rows + 1,) and ``indices``: the supports of the kernel's rows (:func:`row_supports`)."""
+    indices: np.ndarray
+    V: np.ndarray
+    """(H + 1, S): the values at the reachable states of the last evaluation; ``V[H] = 0``."""
+    reach: np.ndarray
+    """(H, S) bool: ``reach[h, s]``, state s reachable at stage h."""
+    members: np.ndarray
+    """(H, S) int64: ``members[h, :counts[h]]`` are the states reachable at stage h (at stage
+    0 the start states, in increasing order, fixed when the workspace is made)."""
+    counts: np.ndarray
+    """(H,) int64."""
+    evaluated: np.ndarray
+    """(H, S) int64: the last evaluated policy, at its reachable states."""
+    value: np.ndarray
+    """(1,): its value from the start distribution; NaN before the first evaluation."""
+    exact: bool
+    """False: no evaluation at all, the value is NaN (the loop timed without its oracle)."""
+
+
+def reachable_evaluation(P4: np.ndarray, initial: np.ndarray, H: int,
+                         exact: bool = True) -> ReachableEvaluation:
+    """A fresh :class:`ReachableEvaluation` for policies of horizon ``H`` on the kernel ``P4``
+    from the start distribution ``initial``."""
+    S = P4.shape[1]
+    indptr, indices = row_supports(P4)
+    reach = np.zeros((H, S), dtype=np.bool_)
+    members = np.zeros((H, S), dtype=np.int64)
+    counts = np.zeros(H, dtype=np.int64)
+    starts = np.flatnonzero(np.asarray(initial) > 0.0)
+    reach[0, starts] = True
+    members[0, :starts.size] = starts
+    counts[0] = starts.size
+    return ReachableEvaluation(indptr, indices, np.zeros((H + 1, S)), reach, members, counts,
+                               np.zeros((H, S), dtype=np.int64), np.full(1, np.nan),
+                               bool(exact))
+
+
 @njit(cache=True)
 def evaluate_deterministic_reachable(P4: np.ndarray, R3: np.ndarray, policy: np.ndarray,
-                                     initial: np.ndarray, indptr: np.ndarray,
-                                     indices: np.ndarray, V: np.ndarray,
-                                     reach: np.ndarray) -> float:
+                                     initial: np.ndarray, ws: ReachableEvaluation) -> float:
     """``sum_s initial[s] V^pi_0(s)`` of a deterministic policy, over the reachable states only.
 
-    A forward pass marks in ``reach`` (H, S) the states the policy can occupy at each stage
-    from ``initial``; the backward pass of :func:`evaluate_deterministic_supported` then runs
-    over those states only, writing ``V`` (H + 1, S) there and leaving the other entries as they
-    were. A reachable state's successors under its action are reachable, so every value read
-    was computed in this call, by the same sums in the same order: the result is bit for bit
-    ``start_value(initial, evaluate_deterministic_kernel(P4, R3, policy)[0])`` (unreachable
-    start states have weight 0 and their finite stale values add exactly 0). On a chain with one
-    start state this costs H rows instead of H S.
+    ``ws`` comes from :func:`reachable_evaluation` for the same ``P4`` and ``initial``. A
+    forward pass lists in ``ws.members``/``ws.counts`` (and marks in ``ws.reach``) the states
+    the policy can occupy at each stage, clearing the marks of the previous call first; the
+    backward pass of :func:`evaluate_deterministic_supported` then runs over those states
+    only, writing ``ws.V`` there and leaving the other entries as they were. A reachable
+    state's successors under its action are reachable, so every value read was computed in
+    this call, by the same sums in the same order; the start states are summed in increasing
+    order and a state of weight 0 would add exactly 0. The result is therefore bit for bit
+    ``start_value(initial, evaluate_deterministic_kernel(P4, R3, policy)[0])``. The cost is
+    the number of nonzeros of the reachable rows: on a chain with one start state, H rows
+    instead of H S.
     """
     H, S, A = R3.shape
-    for s in range(S):
-        reach[0, s] = initial[s] > 0.0
-        V[H, s] = 0.0
+    # Fields taken out once: each access to a tuple's array costs a reference count.
+    reach, members, counts, V = ws.reach, ws.members, ws.counts, ws.V
+    indptr, indices = ws.indptr, ws.indices
+    for h in range(1, H):
+        for i in range(counts[h]):
+            reach[h, members[h, i]] = False
     for h in range(H - 1):
         hp = stage_index(P4, h)
-        for s in range(S):
-            reach[h + 1, s] = False
-        for s in range(S):
-            if reach[h, s]:
-                row = (hp * S + s) * A + policy[h, s]
-                for k in range(indptr[row], indptr[row + 1]):
-                    reach[h + 1, indices[k]] = True
+        n = 0
+        for i in range(counts[h]):
+            s = members[h, i]
+            row = (hp * S + s) * A + policy[h, s]
+            for k in range(indptr[row], indptr[row + 1]):
+                t = indices[k]
+                if not reach[h + 1, t]:
+                    reach[h + 1, t] = True
+                    members[h + 1, n] = t
+                    n += 1
+        counts[h + 1] = n
     for h in range(H - 1, -1, -1):
         hp = stage_index(P4, h)
+        for i in range(counts[h]):
+            s = members[h, i]
+            a = policy[h, s]
+            row = (hp * S + s) * A + a
+            total = 0.0
+            for k in range(indptr[row], indptr[row + 1]):
+                t = indices[k]
+                total += P4[hp, s, a, t] * V[h + 1, t]
+            V[h, s] = R3[h, s, a] + total
+    total = 0.0
+    for i in range(counts[0]):
+        s = members[0, i]
+        total += initial[s] * V[0, s]
+    return total
+
+
+@njit(cache=True)
+def list_reachable(ws: ReachableEvaluation) -> None:
+    """``ws.members``/``ws.counts`` from the marks ``ws.reach`` (for an evaluation that writes
+    only the marks, such as :func:`mdptheory.risk.icvar_evaluate_reachable`)."""
+    reach, members, counts = ws.reach, ws.members, ws.counts
+    H, S = reach.shape
+    for h in range(H):
+        n = 0
         for s in range(S):
             if reach[h, s]:
-                a = policy[h, s]
-                row = (hp * S + s) * A + a
-                total = 0.0
-                for k in range(indptr[row], indptr[row + 1]):
-                    t = indices[k]
-                    total += P4[hp, s, a, t] * V[h + 1, t]
-                V[h, s] = R3[h, s, a] + total
-    return start_value(initial, V[0])
+                members[h, n] = s
+                n += 1
+        counts[h] = n
+
+
+@njit(cache=True)
+def acts_differently(policy: np.ndarray, ws: ReachableEvaluation) -> bool:
+    """Whether ``policy`` differs from the last evaluated policy at a state that one reaches
+    (True before the first evaluation).
+
+    If not, both reach the same states and take the same actions there, so their values are
+    equal, bit for bit, and the evaluation can be skipped. Costs the number of reachable
+    (stage, state) pairs, not H S.
+    """
+    members, counts, evaluated = ws.members, ws.counts, ws.evaluated
+    if np.isnan(ws.value[0]):
+        return True
+    for h in range(counts.shape[0]):
+        for i in range(counts[h]):
+            s = members[h, i]
+            if policy[h, s] != evaluated[h, s]:
+                return True
+    return False
+
+
+@njit(cache=True)
+def remember(policy: np.ndarray, value: float, ws: ReachableEvaluation) -> float:
+    """Keep ``policy`` (at the reachable states listed in ``ws``) and its ``value``."""
+    members, counts, evaluated = ws.members, ws.counts, ws.evaluated
+    for h in range(counts.shape[0]):
+        for i in range(counts[h]):
+            s = members[h, i]
+            evaluated[h, s] = policy[h, s]
+    ws.value[0] = value
+    return value
+
+
+@njit(cache=True)
+def executed_value(P4: np.ndarray, R3: np.ndarray, initial: np.ndarray, policy: np.ndarray,
+                   ws: ReachableEvaluation) -> float:
+    """The exact value ``V^pi_1(rho)`` of the policy a learner executes, evaluated again only
+    when it acts differently from the last evaluated one at a state it reaches
+    (:func:`acts_differently`); NaN when ``ws.exact`` is False.
+
+    Inside the learners' loops the executed policy often keeps its actions where it goes
+    (the planning changes unvisited states, or nothing), so most episodes cost a comparison
+    over the reachable states instead of an evaluation.
+    """
+    if not ws.exact:
+        return np.nan
+    if acts_differently(policy, ws):
+        return remember(policy, evaluate_deterministic_reachable(P4, R3, policy, initial, ws),
+                        ws)
+    return ws.value[0]
