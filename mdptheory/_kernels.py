@@ -63,7 +63,7 @@ _NO_ROWS = np.zeros(0, dtype=np.int64)
 _NO_DATA = np.zeros(0)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _rollout(P4, indptr, indices, data, R3, noise_code, sigma, initial, policy, probabilities,
              rng):
     """One episode; the one place that fixes the order of the draws.
@@ -71,7 +71,9 @@ def _rollout(P4, indptr, indices, data, R3, noise_code, sigma, initial, policy, 
     Draws: the start state, then at each step the action (stochastic policies only), the
     reward, the next state. The action is ``policy[h, s]``, or drawn from
     ``probabilities[h, s]`` when that array is not empty; the next state is drawn from
-    ``P4[hp, s, a]``, or from the CSR row ``s * A + a`` when ``indptr`` is not empty.
+    ``P4[hp, s, a]``, or from the CSR row ``s * A + a`` when ``indptr`` is not empty. Inlined
+    into each public rollout, where the placeholders are constants, so the branches fold away
+    (called, they cost a third of a rollout).
     """
     H, _, A = R3.shape
     stochastic = probabilities.shape[0] > 0
@@ -284,10 +286,10 @@ class ReachableEvaluation(NamedTuple):
     """Workspace and memory of the exact evaluation of a learner's executed policies.
 
     Made once per run, for one kernel and one start distribution, by
-    :func:`reachable_evaluation`; :func:`executed_value` fills it. The value of a deterministic
-    policy from the start distribution depends only on its actions at the states it can reach,
-    so the value of the last evaluated policy serves every later policy that acts the same at
-    those states.
+    :func:`reachable_evaluation`; :func:`evaluate_deterministic_reachable` fills it. The value
+    of a deterministic policy from the start distribution depends only on its actions at the
+    states it can reach, so the value of the last evaluated policy serves every later policy
+    that acts the same at those states (:func:`first_difference`).
     """
 
     indptr: np.ndarray
@@ -330,30 +332,36 @@ def reachable_evaluation(P4: np.ndarray, initial: np.ndarray, H: int,
 
 @njit(cache=True)
 def evaluate_deterministic_reachable(P4: np.ndarray, R3: np.ndarray, policy: np.ndarray,
-                                     initial: np.ndarray, ws: ReachableEvaluation) -> float:
+                                     initial: np.ndarray, ws: ReachableEvaluation,
+                                     first: int = 0) -> float:
     """``sum_s initial[s] V^pi_0(s)`` of a deterministic policy, over the reachable states only.
 
     ``ws`` comes from :func:`reachable_evaluation` for the same ``P4`` and ``initial``. A
     forward pass lists in ``ws.members``/``ws.counts`` (and marks in ``ws.reach``) the states
-    the policy can occupy at each stage, clearing the marks of the previous call first; the
+    the policy can occupy at each stage, unmarking those of the previous call first; the
     backward pass of :func:`evaluate_deterministic_supported` then runs over those states
     only, writing ``ws.V`` there and leaving the other entries as they were. A reachable
-    state's successors under its action are reachable, so every value read was computed in
-    this call, by the same sums in the same order; the start states are summed in increasing
-    order and a state of weight 0 would add exactly 0. The result is therefore bit for bit
-    ``start_value(initial, evaluate_deterministic_kernel(P4, R3, policy)[0])``. The cost is
-    the number of nonzeros of the reachable rows: on a chain with one start state, H rows
-    instead of H S.
+    state's successors under its action are reachable, so every value read was computed in this
+    call, by the same sums in the same order; the start states are summed in increasing order
+    and a state of weight 0 would add exactly 0. The result is therefore bit for bit
+    ``start_value(initial, evaluate_deterministic_kernel(P4, R3, policy)[0])``. The cost is the
+    number of nonzeros of the reachable rows: on a chain with one start state, H rows instead
+    of H S. The actions evaluated and the value are kept in ``ws.evaluated`` and ``ws.value``
+    (see :func:`first_difference`).
+
+    ``first > 0`` says that ``policy`` takes the actions of the last evaluated one at every
+    reachable state of the stages before ``first`` (:func:`first_difference`): the states
+    reachable up to stage ``first`` are then those of the last call, and the forward pass
+    starts there.
     """
     H, S, A = R3.shape
     # Fields taken out once: each access to a tuple's array costs a reference count.
     reach, members, counts, V = ws.reach, ws.members, ws.counts, ws.V
-    indptr, indices = ws.indptr, ws.indices
-    for h in range(1, H):
-        for i in range(counts[h]):
-            reach[h, members[h, i]] = False
-    for h in range(H - 1):
+    indptr, indices, evaluated = ws.indptr, ws.indices, ws.evaluated
+    for h in range(first, H - 1):
         hp = stage_index(P4, h)
+        for i in range(counts[h + 1]):
+            reach[h + 1, members[h + 1, i]] = False
         n = 0
         for i in range(counts[h]):
             s = members[h, i]
@@ -370,6 +378,7 @@ def evaluate_deterministic_reachable(P4: np.ndarray, R3: np.ndarray, policy: np.
         for i in range(counts[h]):
             s = members[h, i]
             a = policy[h, s]
+            evaluated[h, s] = a
             row = (hp * S + s) * A + a
             total = 0.0
             for k in range(indptr[row], indptr[row + 1]):
@@ -380,70 +389,53 @@ def evaluate_deterministic_reachable(P4: np.ndarray, R3: np.ndarray, policy: np.
     for i in range(counts[0]):
         s = members[0, i]
         total += initial[s] * V[0, s]
+    ws.value[0] = total
     return total
 
 
 @njit(cache=True)
-def list_reachable(ws: ReachableEvaluation) -> None:
-    """``ws.members``/``ws.counts`` from the marks ``ws.reach`` (for an evaluation that writes
-    only the marks, such as :func:`mdptheory.risk.icvar_evaluate_reachable`)."""
-    reach, members, counts = ws.reach, ws.members, ws.counts
+def first_difference(policy: np.ndarray, ws: ReachableEvaluation) -> int:
+    """The first stage at which ``policy`` acts differently from the last evaluated policy at a
+    state that one reaches: 0 before the first evaluation, H if there is none, and always H
+    when ``ws.exact`` is False (nothing is evaluated, ``ws.value`` stays NaN).
+
+    At H the two policies reach the same states and take the same actions there, so their
+    values are equal, bit for bit, and ``ws.value`` is the value of ``policy``; otherwise
+    ``evaluate_deterministic_reachable(..., ws, first)`` (or another evaluation followed by
+    :func:`remember`) brings it up to date. This is how the learners evaluate the executed
+    policy exactly in every episode at the cost of a comparison over the reachable states in
+    most of them. The check is written in the learners' loops rather than wrapped with the
+    evaluation in one function: a compiled call costs a reference count per array argument,
+    which an episode of a few microseconds notices.
+    """
+    members, counts, evaluated = ws.members, ws.counts, ws.evaluated
+    H = counts.shape[0]
+    if not ws.exact:
+        return H
+    if np.isnan(ws.value[0]):
+        return 0
+    for h in range(H):
+        for i in range(counts[h]):
+            s = members[h, i]
+            if policy[h, s] != evaluated[h, s]:
+                return h
+    return H
+
+
+@njit(cache=True)
+def remember(policy: np.ndarray, value: float, ws: ReachableEvaluation) -> None:
+    """After an evaluation that marked ``ws.reach`` only (such as
+    :func:`mdptheory.risk.icvar_evaluate_reachable`): list the reachable states, keep the
+    actions of ``policy`` there and its ``value``, as :func:`evaluate_deterministic_reachable`
+    does by itself."""
+    reach, members, counts, evaluated = ws.reach, ws.members, ws.counts, ws.evaluated
     H, S = reach.shape
     for h in range(H):
         n = 0
         for s in range(S):
             if reach[h, s]:
                 members[h, n] = s
+                evaluated[h, s] = policy[h, s]
                 n += 1
         counts[h] = n
-
-
-@njit(cache=True)
-def acts_differently(policy: np.ndarray, ws: ReachableEvaluation) -> bool:
-    """Whether ``policy`` differs from the last evaluated policy at a state that one reaches
-    (True before the first evaluation).
-
-    If not, both reach the same states and take the same actions there, so their values are
-    equal, bit for bit, and the evaluation can be skipped. Costs the number of reachable
-    (stage, state) pairs, not H S.
-    """
-    members, counts, evaluated = ws.members, ws.counts, ws.evaluated
-    if np.isnan(ws.value[0]):
-        return True
-    for h in range(counts.shape[0]):
-        for i in range(counts[h]):
-            s = members[h, i]
-            if policy[h, s] != evaluated[h, s]:
-                return True
-    return False
-
-
-@njit(cache=True)
-def remember(policy: np.ndarray, value: float, ws: ReachableEvaluation) -> float:
-    """Keep ``policy`` (at the reachable states listed in ``ws``) and its ``value``."""
-    members, counts, evaluated = ws.members, ws.counts, ws.evaluated
-    for h in range(counts.shape[0]):
-        for i in range(counts[h]):
-            s = members[h, i]
-            evaluated[h, s] = policy[h, s]
     ws.value[0] = value
-    return value
-
-
-@njit(cache=True)
-def executed_value(P4: np.ndarray, R3: np.ndarray, initial: np.ndarray, policy: np.ndarray,
-                   ws: ReachableEvaluation) -> float:
-    """The exact value ``V^pi_1(rho)`` of the policy a learner executes, evaluated again only
-    when it acts differently from the last evaluated one at a state it reaches
-    (:func:`acts_differently`); NaN when ``ws.exact`` is False.
-
-    Inside the learners' loops the executed policy often keeps its actions where it goes
-    (the planning changes unvisited states, or nothing), so most episodes cost a comparison
-    over the reachable states instead of an evaluation.
-    """
-    if not ws.exact:
-        return np.nan
-    if acts_differently(policy, ws):
-        return remember(policy, evaluate_deterministic_reachable(P4, R3, policy, initial, ws),
-                        ws)
-    return ws.value[0]

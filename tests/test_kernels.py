@@ -138,24 +138,31 @@ def test_reachable_evaluation_is_bitwise_the_dense_start_value(mdp):
 
 @settings(max_examples=25, deadline=None)
 @given(episodic_mdps(max_states=4))
-def test_executed_value_is_the_exact_value_of_every_policy(mdp):
+def test_evaluation_from_the_first_difference_is_exact(mdp):
     """Skipping the evaluation of a policy that acts as the last evaluated one wherever that one
-    goes gives the exact value, bit for bit, whatever it does elsewhere."""
+    goes, or evaluating it from the first stage where it does not, gives the exact value, bit
+    for bit, whatever it does elsewhere."""
     P4 = np.array(mdp.dense_P(), dtype=np.float64)
     P4[..., 0] = np.where(P4[..., 0] < 0.4, 0.0, P4[..., 0])
     P4 /= P4.sum(axis=-1, keepdims=True)
     initial = np.array(mdp.initial, dtype=np.float64)
     ws = _kernels.reachable_evaluation(P4, initial, mdp.H)
+    assert _kernels.first_difference(np.zeros((mdp.H, mdp.S), dtype=np.int64), ws) == 0
     rng = np.random.default_rng(1)
     policy = rng.integers(0, mdp.A, size=(mdp.H, mdp.S))
     for _ in range(12):
-        flip = rng.random((mdp.H, mdp.S)) < 0.2          # a few actions change each time
-        policy = np.where(flip, rng.integers(0, mdp.A, size=policy.shape), policy)
-        value = _kernels.executed_value(P4, mdp.R, initial, policy, ws)
+        stage = rng.integers(0, mdp.H)                   # a few actions of one stage change
+        flip = rng.random(mdp.S) < 0.5
+        policy[stage] = np.where(flip, rng.integers(0, mdp.A, size=mdp.S), policy[stage])
+        first = _kernels.first_difference(policy, ws)
+        assert first in (0, stage, mdp.H)
+        if first < mdp.H:
+            _kernels.evaluate_deterministic_reachable(P4, mdp.R, policy, initial, ws, first)
         dense = _kernels.evaluate_deterministic_kernel(P4, mdp.R, policy)
-        assert value == _kernels.start_value(initial, dense[0])
+        assert ws.value[0] == _kernels.start_value(initial, dense[0])
+        assert _kernels.first_difference(policy, ws) == mdp.H
     off = _kernels.reachable_evaluation(P4, initial, mdp.H, exact=False)
-    assert np.isnan(_kernels.executed_value(P4, mdp.R, initial, policy, off))
+    assert _kernels.first_difference(policy, off) == mdp.H and np.isnan(off.value[0])
 
 
 def test_greedy_backup_is_max_and_first_argmax():

@@ -64,9 +64,10 @@ Which code implements which step
   ``_start``: lambda I and empty statistics; ``_episodes``, per episode: (2) replan (every
   episode, or only when some ``det Lambda_h`` has doubled since the last replan in the
   rare-switching variant), (3) exact value of the executed greedy policy
-  (``executed_value``: evaluated again only when the policy acts differently at a state it
-  reaches), (4) one episode of it (``act``) and its record (``record_episode``: pseudo-regret,
-  realised regret, optimism gap), (5) ``_absorb``.
+  (``evaluate_deterministic_reachable``, again only from the first stage at which the policy
+  acts differently from the last evaluated one at a state it reaches), (4) one episode of it
+  (``act``) and its record (``record_episode``: pseudo-regret, realised regret, optimism
+  gap), (5) ``_absorb``.
 
 Constants and variants
 ----------------------
@@ -117,7 +118,8 @@ from algorithms._validation import check_positive, check_unit_rewards
 from mdptheory._kernels import (
     ReachableEvaluation,
     backward_induction_kernel,
-    executed_value,
+    evaluate_deterministic_reachable,
+    first_difference,
     greedy_backup,
     reachable_evaluation,
 )
@@ -417,11 +419,15 @@ def _episodes(features: np.ndarray, env: Environment, log: EpisodeLog,
             state.w_norm_max[k] = largest
         else:
             state.w_norm_max[k] = state.w_norm_max[k - 1]
-        # (3) Exact value of the greedy policy pi_k.
-        value = executed_value(env.P4, env.R3, env.initial, state.policy, evaluation)
+        # (3) Exact value of the greedy policy pi_k, evaluated again only where it acts
+        # differently from the last evaluated one.
+        first = first_difference(state.policy, evaluation)
+        if first < H:
+            evaluate_deterministic_reachable(env.P4, env.R3, state.policy, env.initial,
+                                             evaluation, first)
         # (4) Act greedily with the same (clipped) Q for one episode.
         states, actions, rewards = act(env, state.policy, rng)
-        record_episode(log, k, state.policy, state.Q, value, states, rewards)
+        record_episode(log, k, state.policy, state.Q, evaluation.value[0], states, rewards)
         if recording:
             records.Q[k] = state.Q
             records.w[k] = state.w

@@ -43,7 +43,7 @@ Which code implements which step
 * ``ICVaRRM._simulate``, step (1): exact ``Q*``, ``V*`` of the true model by iterated-CVaR DP
   (:func:`mdptheory.risk.icvar_dp_kernel`, the regret oracle); ``_episodes``, per episode,
   step (2): ``_plan``; step (3): the exact iterated-CVaR value of the executed policy ``pi^k``
-  on the true model (``_executed_value``: :func:`mdptheory.risk.icvar_evaluate_reachable`,
+  on the true model (``_evaluate``: :func:`mdptheory.risk.icvar_evaluate_reachable`,
   eq. (i)); step (4): one episode of ``pi^k`` (``act``) and its record (``record_episode``:
   the exact pseudo-regret, the realised regret, the optimism gap); step (5): count updates.
 * :func:`icvar_rm_regret_bound`: the order of Theorem 1 with constant 1.
@@ -85,9 +85,8 @@ from algorithms._episodic import (
 )
 from mdptheory._kernels import (
     ReachableEvaluation,
-    acts_differently,
+    first_difference,
     greedy_backup,
-    list_reachable,
     reachable_evaluation,
     remember,
     start_value,
@@ -191,19 +190,13 @@ def _start(H: int, S: int, A: int, K: int) -> _State:
 
 
 @njit(cache=True)
-def _executed_value(env: Environment, alpha: float, policy: np.ndarray,
-                    evaluation: ReachableEvaluation, order: np.ndarray) -> float:
-    """The exact iterated-CVaR value ``rho @ V^pi_1`` of the executed policy (eq. (i)), evaluated
-    again only when the policy acts differently where the last evaluated one goes (the value
-    depends on nothing else); NaN when ``evaluation.exact`` is False."""
-    if not evaluation.exact:
-        return np.nan
-    if acts_differently(policy, evaluation):
-        value = icvar_evaluate_reachable(env.P4, env.R3, alpha, policy, env.initial,
-                                         evaluation.V, evaluation.reach, order)
-        list_reachable(evaluation)
-        return remember(policy, value, evaluation)
-    return evaluation.value[0]
+def _evaluate(env: Environment, alpha: float, policy: np.ndarray,
+              evaluation: ReachableEvaluation, order: np.ndarray) -> None:
+    """The exact iterated-CVaR value ``rho @ V^pi_1`` of the executed policy (eq. (i)), kept in
+    ``evaluation.value`` with the actions it depends on (those at the reachable states)."""
+    value = icvar_evaluate_reachable(env.P4, env.R3, alpha, policy, env.initial, evaluation.V,
+                                     evaluation.reach, order)
+    remember(policy, value, evaluation)
 
 
 @njit(cache=True)
@@ -211,16 +204,20 @@ def _episodes(env: Environment, log: EpisodeLog, evaluation: ReachableEvaluation
               state: _State, start: int, stop: int, rng, alpha: float, L: float,
               scale: float) -> None:
     """Episodes ``start..stop-1`` of Algorithm 1: plan, evaluate exactly, act, count."""
+    H = env.R3.shape[0]
     for k in range(start, stop):
         # (2) Optimistic iterated-CVaR planning on the empirical model.
         _plan(env.R3, state.counts[0], state.visits[0], alpha, L, scale, state.Q, state.V,
               state.policy)
         state.optimistic_value[k] = start_value(env.initial, state.V[0])
-        # (3) Exact iterated-CVaR value of the executed policy.
-        value = _executed_value(env, alpha, state.policy, evaluation, state.order)
+        # (3) Exact iterated-CVaR value of the executed policy, evaluated again only when it
+        # acts differently from the last evaluated one at a state that one reaches (the value
+        # depends on nothing else).
+        if first_difference(state.policy, evaluation) < H:
+            _evaluate(env, alpha, state.policy, evaluation, state.order)
         # (4) Act for one episode.
         states, actions, rewards = act(env, state.policy, rng)
-        record_episode(log, k, state.policy, state.Q, value, states, rewards)
+        record_episode(log, k, state.policy, state.Q, evaluation.value[0], states, rewards)
         # (5) Counts pooled over steps (stationary kernel).
         count_transitions(state.counts, state.visits, states, actions)
 

@@ -37,8 +37,9 @@ Which code implements which step
 * ``q_update`` : the learning-rate update ``(1 - alpha_t) Q + alpha_t target``.
 * ``QLearningUCB._simulate``, step (1): exact Q*, V* (regret oracle); ``_start``: Q = V = H;
   ``_episodes``, per episode, step (2): the executed policy of episode k, greedy in Q at the
-  start of the episode (see below), with its exact value (``executed_value``); step (3): one
-  episode of that policy (``act``) and its record (``record_episode``); step (4): the per-step
+  start of the episode (see below), with its exact value (``evaluate_deterministic_reachable``,
+  again only where it acts differently from the last evaluated policy); step (3): one episode
+  of that policy (``act``) and its record (``record_episode``); step (4): the per-step
   updates above, in the order h = 0..H-1, with the Hoeffding or Bernstein bonus. An update
   changes only ``Q_h(x_h, .)``, so it also refreshes the greedy action there: the policy stays
   greedy in Q without a pass over every state.
@@ -113,7 +114,8 @@ from algorithms._episodic import (
 from mdptheory._kernels import (
     ReachableEvaluation,
     backward_induction_kernel,
-    executed_value,
+    evaluate_deterministic_reachable,
+    first_difference,
     greedy_action,
     reachable_evaluation,
 )
@@ -207,14 +209,18 @@ def _episodes(env: Environment, log: EpisodeLog, evaluation: ReachableEvaluation
     Hf = float(H)
     hoeffding_scale = math.sqrt(Hf ** 3 * iota)          # b_t = c * this / sqrt(t)
     lower_order = math.sqrt(Hf ** 7 * S * A) * iota       # Bernstein: sqrt(H^7 S A) iota
+    P4, R3, initial = env.P4, env.R3, env.initial
     Q, V, N, policy = state.Q, state.V, state.N, state.policy
+    value_sum, value_sq_sum, beta = state.value_sum, state.value_sq_sum, state.beta
     for k in range(start, stop):
         # (2) Executed policy: greedy in Q at the episode's start (kept so by step (4)); its
-        # exact value.
-        value = executed_value(env.P4, env.R3, env.initial, policy, evaluation)
+        # exact value, evaluated again only where it acts differently from the last evaluated.
+        first = first_difference(policy, evaluation)
+        if first < H:
+            evaluate_deterministic_reachable(P4, R3, policy, initial, evaluation, first)
         # (3) Act.
         states, actions, rewards = act(env, policy, rng)
-        record_episode(log, k, policy, Q, value, states, rewards)
+        record_episode(log, k, policy, Q, evaluation.value[0], states, rewards)
         # (4) Updates in step order (equivalent to the online order, see module docstring).
         for h in range(H):
             s = states[h]
@@ -223,16 +229,16 @@ def _episodes(env: Environment, log: EpisodeLog, evaluation: ReachableEvaluation
             N[h, s, a] += 1
             t = N[h, s, a]
             if bernstein:
-                state.value_sum[h, s, a] += v_next
-                state.value_sq_sum[h, s, a] += v_next * v_next
-                mean = state.value_sum[h, s, a] / t
+                value_sum[h, s, a] += v_next
+                value_sq_sum[h, s, a] += v_next * v_next
+                mean = value_sum[h, s, a] / t
                 # Running sums can round a zero variance to a tiny negative number.
-                W = max(state.value_sq_sum[h, s, a] / t - mean * mean, 0.0)
+                W = max(value_sq_sum[h, s, a] / t - mean * mean, 0.0)
                 beta_t = min(c1 * (math.sqrt(Hf * (W + Hf) * iota / t) + lower_order / t),
                              c2 * hoeffding_scale / math.sqrt(t))
                 alpha = (Hf + 1.0) / (Hf + t)
-                bonus = (beta_t - (1.0 - alpha) * state.beta[h, s, a]) / (2.0 * alpha)
-                state.beta[h, s, a] = beta_t
+                bonus = (beta_t - (1.0 - alpha) * beta[h, s, a]) / (2.0 * alpha)
+                beta[h, s, a] = beta_t
             else:
                 bonus = c * hoeffding_scale / math.sqrt(t)
             Q[h, s, a] = q_update(Q[h, s, a], rewards[h] + v_next + bonus, t, H)

@@ -38,9 +38,10 @@ Which code implements which step
 * ``_stage_visit_term`` : the vector y -> min{100^2 H^3 S^2 A L^2 / N'_{k,h+1}(y), H^2} of Alg. 4.
 * ``UCBVI._simulate``, step (1): exact V* and Q* by backward induction on the true model
   (regret oracle); ``_episodes``, per episode, step (2): ``_plan``; step (3): exact value of the
-  executed policy pi_k (``executed_value``); step (4): one episode of pi_k (``act``) and its
-  record (``record_episode``: pseudo-regret, realised regret, optimism gap); step (5): count
-  updates (Alg. 1, last lines).
+  executed policy pi_k (``evaluate_deterministic_reachable``, again only from the first stage
+  at which pi_k acts differently from the last evaluated policy at a state it reaches); step
+  (4): one episode of pi_k (``act``) and its record (``record_episode``: pseudo-regret,
+  realised regret, optimism gap); step (5): count updates (Alg. 1, last lines).
 * ``ucbvi_regret_bound`` : the explicit bounds of Theorem 1 (CH) and Theorem 2 (BF).
 
 Constants
@@ -84,7 +85,8 @@ from algorithms._episodic import (
 from mdptheory._kernels import (
     ReachableEvaluation,
     backward_induction_kernel,
-    executed_value,
+    evaluate_deterministic_reachable,
+    first_difference,
     greedy_backup,
     reachable_evaluation,
 )
@@ -214,20 +216,26 @@ def _episodes(env: Environment, log: EpisodeLog, evaluation: ReachableEvaluation
               state: _State, start: int, stop: int, rng, bernstein: bool, L: float,
               scale: float, per_stage: bool) -> None:
     """Episodes ``start..stop-1`` of UCBVI (Alg. 1): plan, evaluate exactly, act, count."""
-    H = env.R3.shape[0]
+    P4, R3, initial = env.P4, env.R3, env.initial
+    N_sas, N_sa, visits, Q, V, policy = (state.N_sas, state.N_sa, state.visits, state.Q,
+                                         state.V, state.policy)
+    H = R3.shape[0]
     for k in range(start, stop):
         # (2) Optimistic planning on the empirical model with the bonus.
-        _plan(env.R3, state.N_sas, state.N_sa, state.visits, state.Q, state.V, state.policy,
-              bernstein, L, scale, per_stage, state.visit_term)
-        # (3) Exact value of the executed policy pi_k.
-        value = executed_value(env.P4, env.R3, env.initial, state.policy, evaluation)
+        _plan(R3, N_sas, N_sa, visits, Q, V, policy, bernstein, L, scale, per_stage,
+              state.visit_term)
+        # (3) Exact value of the executed policy pi_k, evaluated again only where it acts
+        # differently from the last evaluated one.
+        first = first_difference(policy, evaluation)
+        if first < H:
+            evaluate_deterministic_reachable(P4, R3, policy, initial, evaluation, first)
         # (4) Act for one episode.
-        states, actions, rewards = act(env, state.policy, rng)
-        record_episode(log, k, state.policy, state.Q, value, states, rewards)
+        states, actions, rewards = act(env, policy, rng)
+        record_episode(log, k, policy, Q, evaluation.value[0], states, rewards)
         # (5) Counts from the new transitions (pooled over steps unless per_stage).
-        count_transitions(state.N_sas, state.N_sa, states, actions)
+        count_transitions(N_sas, N_sa, states, actions)
         for h in range(H + 1):
-            state.visits[h, states[h]] += 1.0
+            visits[h, states[h]] += 1.0
 
 
 @dataclass(frozen=True)
