@@ -1,48 +1,79 @@
-"""Helpers shared by the episodic learners (tabular, linear, risk): input checks, the episode
-clock, trace assembly.
+"""What the episodic learners (tabular, linear, risk) share: input checks, the episode log and
+the compiled helper that records an episode, the chunked run and the trace template.
 
 One module all three settings may import, so that none imports another's private module.
 
-The learners' compiled runs take plain float64 arrays; this module turns an
-:class:`~mdptheory.tabular.EpisodicMDP` into them, after checking what the papers' bounds
-assume (finite mean rewards in [0, 1], an episodic model, a positive number of episodes).
+Every episodic learner has the same skeleton, written out in its own compiled loop in the
+shape of its paper: (1) the regret oracle (the optimum of the true model), then per episode
+(2) plan, (3) evaluate the executed policy exactly, (4) roll it out, (5) update the
+statistics. What is shared is the bookkeeping around the paper's steps:
+
+* :func:`check_episodic_model` turns an :class:`~mdptheory.tabular.EpisodicMDP` into the
+  :class:`Environment` a compiled loop takes, after checking what the papers' bounds assume
+  (finite mean rewards in [0, 1], an episodic model, a positive number of episodes);
+* :class:`EpisodeLog` holds the per-episode records and the optimum they are measured against;
+  :func:`act` rolls the executed policy out and :func:`record_episode` records the episode
+  (pseudo-regret, realised regret, optimism gap, the policy when kept);
+* :func:`simulate` runs a learner's compiled loop over chunks of episodes, timed on the Python
+  side (:func:`algorithms._timing.timed_chunks`), so the loop needs no clock;
+* :func:`episodic_trace` is the template of every ``run``: the
+  :class:`~mdptheory.regret.RegretTrace` with the extras and metadata all of them record.
 """
 
 from __future__ import annotations
 
-import time
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import numpy as np
-from numba import njit, objmode
+from numba import njit
 
+from algorithms._timing import timed_chunks
 from algorithms._validation import check_budget as _check_budget
 from algorithms._validation import check_positive as check_positive
 from algorithms._validation import check_unit_rewards
+from mdptheory._kernels import rollout_episode, start_value
+from mdptheory.regret import RegretTrace, trace_metadata
 from mdptheory.tabular import EpisodicMDP
 
-N_TIME_CHUNKS = 200
-"""Episode times are measured over at most this many chunks of consecutive episodes."""
+OPTIMISM_TOL = 1e-9
+"""Episode k counts as optimistic when its optimism gap is at least ``-OPTIMISM_TOL * H``."""
 
 
-def check_episodic_model(model: object, learner: str) -> tuple[np.ndarray, np.ndarray,
-                                                                 np.ndarray, int, float]:
-    """Arrays a compiled run needs, after checking the model suits a tabular episodic learner.
+class Environment(NamedTuple):
+    """The true model as a compiled run sees it: ``P4`` (1 or H, S, A, S), ``R3`` (H, S, A),
+    ``initial`` (S,), the reward-noise code and its sigma."""
 
-    Returns ``P4`` (1 or H, S, A, S), ``R3`` (H, S, A), ``initial`` (S,), the reward-noise code
-    and sigma. Raises ``ValueError`` for a model that is not an :class:`EpisodicMDP`, or for a
-    mean reward outside [0, 1] (the regret bounds of both papers assume rewards in [0, 1]); the
-    message names the offending index and value.
+    P4: np.ndarray
+    R3: np.ndarray
+    initial: np.ndarray
+    noise_code: int
+    sigma: float
+
+
+def environment(model: EpisodicMDP) -> Environment:
+    """The :class:`Environment` of an episodic model (contiguous float64 copies)."""
+    # A sparse kernel is densified: the learners keep dense (S, A, S) counts anyway, so the
+    # model costs no more memory than the learner's own statistics.
+    return Environment(np.ascontiguousarray(model.dense_P(), dtype=np.float64),
+                       np.ascontiguousarray(model.R, dtype=np.float64),
+                       np.ascontiguousarray(model.initial, dtype=np.float64),
+                       int(model.noise.code), float(model.noise.sigma))
+
+
+def check_episodic_model(model: object, learner: str) -> Environment:
+    """The :class:`Environment` of ``model``, after checking it suits a tabular episodic learner.
+
+    Raises ``ValueError`` for a model that is not an :class:`EpisodicMDP`, or for a mean reward
+    outside [0, 1] (the regret bounds of the papers assume rewards in [0, 1]); the message names
+    the offending index and value.
     """
     if not isinstance(model, EpisodicMDP):
         raise ValueError(f"{learner} needs an EpisodicMDP (finite horizon), got "
                          f"{type(model).__name__}: {model!r}")
-    R3 = np.ascontiguousarray(model.R, dtype=np.float64)
-    check_unit_rewards(R3, learner, "bonuses and regret bound")
-    # A sparse kernel is densified: the learners keep dense (S, A, S) counts anyway, so the
-    # model costs no more memory than the learner's own statistics.
-    P4 = np.ascontiguousarray(model.dense_P(), dtype=np.float64)
-    initial = np.ascontiguousarray(model.initial, dtype=np.float64)
-    return P4, R3, initial, model.noise.code, float(model.noise.sigma)
+    check_unit_rewards(np.asarray(model.R, dtype=np.float64), learner,
+                       "bonuses and regret bound")
+    return environment(model)
 
 
 def check_budget(budget: object) -> int:
@@ -64,40 +95,34 @@ def check_choice(value: str, name: str, choices: tuple[str, ...]) -> str:
     return value
 
 
-def chunk_length(n_episodes: int) -> int:
-    """Episodes per timing chunk: at most :data:`N_TIME_CHUNKS` clock reads per run."""
-    return max(1, -(-n_episodes // N_TIME_CHUNKS))
+class EpisodeLog(NamedTuple):
+    """What an episodic run records, one entry per episode k, and the optimum it measures
+    against. Made by :func:`new_log`, filled by :func:`record_episode` and :func:`simulate`."""
+
+    pseudo: np.ndarray
+    """(K,): ``V*_1(rho) - V^{pi_k}_1(rho)``, exact (NaN when the run had no exact regret)."""
+    realised: np.ndarray
+    """(K,): ``V*_1(x_1^k)`` minus the sampled return of episode k."""
+    episode_time: np.ndarray
+    """(K,): wall-clock seconds, each chunk's time spread over its episodes."""
+    gaps: np.ndarray
+    """(K,): the optimism gap ``min_{h,s,a} Q^k_h(s, a) - Q*_h(s, a)``."""
+    policies: np.ndarray
+    """(K, H, S) int64: the executed policies when kept, else (0, H, S)."""
+    Q_star: np.ndarray
+    """(H, S, A) and ``V_star`` (H + 1, S): the optimum of the true model (regret oracle)."""
+    V_star: np.ndarray
+    optimal_value: float
+    """``V*_1(rho)``, the optimal value from the start distribution."""
 
 
-@njit(cache=True)
-def clock() -> float:
-    """Wall-clock seconds, readable inside a compiled loop (one object-mode call)."""
-    with objmode(now="float64"):
-        now = time.perf_counter()
-    return now
-
-
-@njit(cache=True)
-def spread_chunk_time(episode_time: np.ndarray, start: int, stop: int, elapsed: float) -> None:
-    """Spread a chunk's measured time evenly over its episodes ``start..stop-1``."""
-    share = elapsed / (stop - start)
-    for k in range(start, stop):
-        episode_time[k] = share
-
-
-@njit(cache=True)
-def greedy_policy(Q: np.ndarray, policy: np.ndarray) -> None:
-    """``policy[h, s] = argmax_a Q[h, s, a]``, ties to the smallest action (as ``np.argmax``)."""
-    H, S, A = Q.shape
-    for h in range(H):
-        for s in range(S):
-            best = Q[h, s, 0]
-            best_a = 0
-            for a in range(1, A):
-                if Q[h, s, a] > best:
-                    best = Q[h, s, a]
-                    best_a = a
-            policy[h, s] = best_a
+def new_log(env: Environment, K: int, record_policies: bool, Q_star: np.ndarray,
+            V_star: np.ndarray) -> EpisodeLog:
+    """An empty :class:`EpisodeLog` for K episodes measured against ``Q_star``, ``V_star``."""
+    H, S, _ = env.R3.shape
+    return EpisodeLog(np.empty(K), np.empty(K), np.empty(K), np.empty(K),
+                      np.zeros((K if record_policies else 0, H, S), dtype=np.int64),
+                      Q_star, V_star, float(start_value(env.initial, V_star[0])))
 
 
 @njit(cache=True)
@@ -112,3 +137,76 @@ def optimism_gap(Q: np.ndarray, Q_star: np.ndarray) -> float:
                 if d < gap:
                     gap = d
     return gap
+
+
+@njit(cache=True)
+def act(env: Environment, policy: np.ndarray, rng):
+    """One episode of the deterministic ``policy`` in the true model: states, actions, rewards."""
+    return rollout_episode(env.P4, env.R3, env.noise_code, env.sigma, env.initial, policy, rng)
+
+
+@njit(cache=True)
+def record_episode(log: EpisodeLog, k: int, policy: np.ndarray, Q: np.ndarray, value: float,
+                   states: np.ndarray, rewards: np.ndarray) -> None:
+    """Record episode k: the executed ``policy`` (when kept), the optimism gap of the ``Q`` it
+    is greedy in, the pseudo-regret from its exact ``value`` and the realised regret of the
+    episode's ``states`` and ``rewards``."""
+    if log.policies.shape[0] > 0:
+        log.policies[k] = policy
+    log.gaps[k] = optimism_gap(Q, log.Q_star)
+    log.pseudo[k] = log.optimal_value - value
+    log.realised[k] = log.V_star[0, states[0]] - rewards.sum()
+
+
+@njit(cache=True)
+def count_transitions(N_sas: np.ndarray, N_sa: np.ndarray, states: np.ndarray,
+                      actions: np.ndarray) -> None:
+    """Add an episode's transitions to the counts ``N(x, a, y)`` and ``N(x, a)``: per stage when
+    the arrays have a stage axis of length H, pooled over the steps when it has length 1."""
+    for h in range(actions.shape[0]):
+        hc = h if N_sa.shape[0] > 1 else 0
+        s = states[h]
+        a = actions[h]
+        N_sas[hc, s, a, states[h + 1]] += 1.0
+        N_sa[hc, s, a] += 1.0
+
+
+def simulate(log: EpisodeLog, episodes: Callable[[int, int], Any]) -> None:
+    """Run ``episodes(start, stop)`` (a learner's compiled loop over episodes ``start..stop-1``)
+    over chunks covering the K episodes of ``log``, timing each chunk into
+    ``log.episode_time``. Chunks continue the same state and random stream, so the run is the
+    one a single call would make, bit for bit."""
+    log.episode_time[:] = timed_chunks(episodes, log.pseudo.shape[0])
+
+
+class Simulation(NamedTuple):
+    """A finished run before it becomes a trace: see :func:`episodic_trace`."""
+
+    model: Any
+    """The model recorded in the metadata."""
+    log: EpisodeLog
+    extras: dict[str, np.ndarray]
+    """The learner's own extras, beside those every episodic learner records."""
+    metadata: dict[str, Any]
+    """The learner's own metadata, beside that every episodic learner records."""
+
+
+def episodic_trace(learner: Any, seed: Any, run: Simulation) -> RegretTrace:
+    """The :class:`~mdptheory.regret.RegretTrace` of an episodic run: the template of every
+    episodic learner's ``run``.
+
+    Extras: ``optimism_gap``, ``optimistic`` (gap >= -1e-9 H), the learner's own, and
+    ``policies`` (K, H, S) when ``learner.record_policies``. Metadata: that of
+    :func:`~mdptheory.regret.trace_metadata` with ``label`` and ``constants`` (which constants
+    ran: the paper's or a named opt-in variant), then the learner's own.
+    """
+    log = run.log
+    H = log.policies.shape[1]
+    extras: dict[str, np.ndarray] = {"optimism_gap": log.gaps,
+                                     "optimistic": log.gaps >= -OPTIMISM_TOL * H}
+    extras.update(run.extras)
+    if learner.record_policies:
+        extras["policies"] = log.policies
+    metadata = trace_metadata(learner, run.model, seed, log.pseudo.shape[0],
+                              label=learner.label, constants=learner.constants, **run.metadata)
+    return RegretTrace(log.pseudo, log.realised, log.episode_time, metadata, extras)

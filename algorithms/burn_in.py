@@ -14,6 +14,8 @@ slope checks judge rates from a later, stricter point (see each family's ``burn_
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -55,6 +57,30 @@ class LearnerBurnIn:
     def within(self, budget: int) -> bool:
         """True when the burn-in ends by ``WITHIN * budget`` episodes."""
         return self.episodes <= WITHIN * budget
+
+
+def feature_burn_in(d: int, H: int, c: float, until: str, untils: tuple[str, str],
+                    beta: Callable[[float], float], lam: float) -> int:
+    """Episodes until a bonus (or penalty) ``beta / sqrt(n + lambda)`` in feature directions
+    seen n times stops saturating, one observation per episode in each of the ``d`` directions.
+
+    ``until`` is ``untils[0]`` (the per-stage term ``2 beta / sqrt(n + lambda)`` of the bound
+    below one stage's reward range 1: level 1/2) or ``untils[1]`` (the bonus below the clip H:
+    level H); ``beta(c)`` is the learner's multiplier for its constant ``c >= 0``. Returns
+    ``d * max(0, ceil((beta / level)^2 - lambda))``: visits per direction times the ``d``
+    directions. Shared by LSVI-UCB (:func:`algorithms.linear.burn_in`) and PEVI.
+
+    Examples
+    --------
+    >>> feature_burn_in(4, 5, 1.0, "clip", ("regret", "clip"), lambda c: 10.0 * c, 1.0)
+    12
+    """
+    if until not in untils:
+        raise ValueError(f"until must be one of {untils}, got {until!r}")
+    if not (isinstance(c, (int, float)) and math.isfinite(c) and c >= 0):
+        raise ValueError(f"c must be a finite number >= 0, got {c!r}")
+    level = 0.5 if until == untils[0] else float(H)
+    return int(d) * max(0, math.ceil((beta(float(c)) / level) ** 2 - lam))
 
 
 def _tabular(learner: Any, model: Any, budget: int) -> tuple[str, Any]:
@@ -138,4 +164,4 @@ def learner_burn_in(learner: Any, model: Any, budget: int) -> LearnerBurnIn | No
                          suggested_episodes)
 
 
-__all__ = ["SCALE_GRID", "WITHIN", "LearnerBurnIn", "learner_burn_in"]
+__all__ = ["SCALE_GRID", "WITHIN", "LearnerBurnIn", "feature_burn_in", "learner_burn_in"]

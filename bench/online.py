@@ -29,11 +29,13 @@ What is printed
 4. **Exact regret overhead** (``--overhead``, also part of the default run): every learner
    with exact per-episode regret (UCBVI-CH, UCBVI-BF, Q-learning UCB, ICVaR-RM, LSVI-UCB on the
    one-hot features of the tabular model) on the gridworld above and on Chain(10), H = 10. Each
-   learner's compiled ``_run`` is called twice with the same arguments, once with
+   learner's run up to its trace (``_simulate``: the checks, the regret oracle and the compiled
+   loop over its timed chunks of episodes) is called twice with the same seed, once with
    ``exact_regret=True`` (the learner's run: the executed policy is evaluated exactly whenever
-   it changed) and once with ``exact_regret=False`` (the same loop without the evaluation),
-   alternated round by round. Printed: median per-episode time of each, and the median
-   per-round ratio with its spread [min, max]. Target: ratio <= 1.5 for every learner.
+   it acts differently at a state it reaches) and once with ``exact_regret=False`` (the same
+   loop without the evaluation), alternated round by round. Printed: median per-episode time
+   of each, and the median per-round ratio with its spread [min, max]. Target: ratio <= 1.5
+   for every learner.
 
 Timings are medians over repetitions with the spread [min, max]; the first line gives the BLAS
 threads and the path of the imported ``mdptheory`` (run with ``PYTHONPATH=.`` from a checkout to
@@ -178,57 +180,31 @@ def bench_ucbvi(tabular: dict, K: int, K_reference: int) -> None:
 
 
 def _compiled_runs(learner_name: str, mdp, K: int):
-    """``(with_regret, without_regret)``: the learner's compiled ``_run`` on ``mdp`` for K
-    episodes, with and without the exact evaluation, arguments prepared as its ``run`` does."""
-    from mdptheory.seeding import as_generator
-
+    """``(with_regret, without_regret)``: the learner's run on ``mdp`` for K episodes up to its
+    trace (``_simulate``: checks, regret oracle, the compiled loop over timed chunks), with and
+    without the exact evaluation of the executed policy."""
     if learner_name == "LSVI-UCB":
         from algorithms.linear import LSVIUCB
-        from algorithms.linear import lsvi_ucb as module
         from instances.linear import tabular_as_linear
 
-        learner = LSVIUCB()
-        model, true_mdp = module._unwrap_pair(tabular_as_linear(mdp), None)
-        features, P4, R3, initial, noise_code, sigma, _ = module._check_models(
-            model, true_mdp, "LSVIUCB")
-        beta = float(learner.beta(features.shape[1], R3.shape[0], K))
+        learner, model = LSVIUCB(), tabular_as_linear(mdp)
+    elif learner_name.startswith("UCBVI"):
+        from algorithms.tabular import UCBVI
 
-        def call(exact: bool):
-            return module._run(features, P4, R3, noise_code, sigma, initial, K, beta, False,
-                               int(learner.refactor_every), False, module.chunk_length(K),
-                               as_generator(0), exact)
+        learner = UCBVI(bonus="bernstein" if learner_name == "UCBVI-BF" else "hoeffding")
+        model = mdp
+    elif learner_name == "Q-learning UCB":
+        from algorithms.tabular import QLearningUCB
+
+        learner, model = QLearningUCB(), mdp
     else:
-        from algorithms._episodic import check_episodic_model, chunk_length
+        from algorithms.risk import ICVaRRM
 
-        P4, R3, initial, noise_code, sigma = check_episodic_model(mdp, learner_name)
-        if learner_name.startswith("UCBVI"):
-            from algorithms.tabular import ucbvi as module
+        learner, model = ICVaRRM(alpha=0.5), mdp
 
-            bernstein = learner_name == "UCBVI-BF"
+    def call(exact: bool):
+        return learner._simulate(model, K, 0, exact_regret=exact).log.pseudo
 
-            def call(exact: bool):
-                return module._run(P4, R3, noise_code, sigma, initial, K, bernstein, 0.05, 1.0,
-                                   False, False, chunk_length(K), as_generator(0), exact)
-        elif learner_name == "Q-learning UCB":
-            from algorithms.tabular import QLearningUCB
-            from algorithms.tabular import q_learning_ucb as module
-
-            q = QLearningUCB()
-
-            def call(exact: bool):
-                return module._run(P4, R3, noise_code, sigma, initial, K, q.bonus == "bernstein",
-                                   float(q.c), float(q.c1), float(q.c2), float(q.p), False,
-                                   chunk_length(K), as_generator(0), exact)
-        else:
-            from algorithms.risk import ICVaRRM
-            from algorithms.risk import icvar_rm as module
-
-            r = ICVaRRM(alpha=0.5)
-
-            def call(exact: bool):
-                return module._run(P4, R3, noise_code, sigma, initial, K, float(r.alpha),
-                                   float(r.delta), float(r.bonus_scale), False,
-                                   chunk_length(K), as_generator(0), exact)
     return (lambda: call(True)), (lambda: call(False))
 
 
@@ -253,8 +229,8 @@ def bench_regret_overhead(tabular: dict, quick: bool = False, repeats: int = 9) 
             K *= episodes_factor[model_name]
             K = max(K // 10, 20) if quick else K
             with_regret, without = _compiled_runs(name, mdp, K)
-            check = with_regret()[0]
-            if not np.all(np.isfinite(check)) or not np.all(np.isnan(without()[0])):
+            check = with_regret()
+            if not np.all(np.isfinite(check)) or not np.all(np.isnan(without())):
                 raise RuntimeError(f"{name}: the exact_regret switch does not do what it says")
             times = alternate({"with": with_regret, "without": without}, repeats=repeats)
             per_round = ratio(times, "with", "without")

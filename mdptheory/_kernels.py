@@ -11,6 +11,8 @@ Reward-noise codes follow :class:`mdptheory.tabular.RewardNoise`: 0 deterministi
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numba
 import numpy as np
 from numba import njit
@@ -54,6 +56,50 @@ def stage_index(P4: np.ndarray, h: int) -> int:
     return h if P4.shape[0] > 1 else 0
 
 
+_NO_POLICY = np.zeros((0, 0), dtype=np.int64)
+_NO_PROBABILITIES = np.zeros((0, 0, 0))
+_NO_KERNEL = np.zeros((0, 0, 0, 0))
+_NO_ROWS = np.zeros(0, dtype=np.int64)
+_NO_DATA = np.zeros(0)
+
+
+@njit(cache=True, inline="always")
+def _rollout(P4, indptr, indices, data, R3, noise_code, sigma, initial, policy, probabilities,
+             rng):
+    """One episode; the one place that fixes the order of the draws.
+
+    Draws: the start state, then at each step the action (stochastic policies only), the
+    reward, the next state. The action is ``policy[h, s]``, or drawn from
+    ``probabilities[h, s]`` when that array is not empty; the next state is drawn from
+    ``P4[hp, s, a]``, or from the CSR row ``s * A + a`` when ``indptr`` is not empty. Inlined
+    into each public rollout, where the placeholders are constants, so the branches fold away
+    (called, they cost a third of a rollout).
+    """
+    H, _, A = R3.shape
+    stochastic = probabilities.shape[0] > 0
+    sparse = indptr.shape[0] > 0
+    states = np.empty(H + 1, dtype=np.int64)
+    actions = np.empty(H, dtype=np.int64)
+    rewards = np.empty(H, dtype=np.float64)
+    s = sample_categorical(initial, rng.random())
+    for h in range(H):
+        if stochastic:
+            a = sample_categorical(probabilities[h, s], rng.random())
+        else:
+            a = policy[h, s]
+        states[h] = s
+        actions[h] = a
+        rewards[h] = draw_reward(R3[h, s, a], noise_code, sigma, rng)
+        if sparse:
+            row = s * A + a
+            start, stop = indptr[row], indptr[row + 1]
+            s = indices[start + sample_categorical(data[start:stop], rng.random())]
+        else:
+            s = sample_categorical(P4[stage_index(P4, h), s, a], rng.random())
+    states[H] = s
+    return states, actions, rewards
+
+
 @njit(cache=True)
 def rollout_episode(P4: np.ndarray, R3: np.ndarray, noise_code: int, sigma: float,
                     initial: np.ndarray, policy: np.ndarray, rng):
@@ -61,60 +107,26 @@ def rollout_episode(P4: np.ndarray, R3: np.ndarray, noise_code: int, sigma: floa
 
     Returns ``states`` (H + 1,), ``actions`` (H,) and sampled ``rewards`` (H,).
     """
-    H = R3.shape[0]
-    states = np.empty(H + 1, dtype=np.int64)
-    actions = np.empty(H, dtype=np.int64)
-    rewards = np.empty(H, dtype=np.float64)
-    s = sample_categorical(initial, rng.random())
-    for h in range(H):
-        a = policy[h, s]
-        states[h] = s
-        actions[h] = a
-        rewards[h] = draw_reward(R3[h, s, a], noise_code, sigma, rng)
-        s = sample_categorical(P4[stage_index(P4, h), s, a], rng.random())
-    states[H] = s
-    return states, actions, rewards
+    return _rollout(P4, _NO_ROWS, _NO_ROWS, _NO_DATA, R3, noise_code, sigma, initial, policy,
+                    _NO_PROBABILITIES, rng)
 
 
 @njit(cache=True)
 def rollout_episode_stochastic(P4: np.ndarray, R3: np.ndarray, noise_code: int, sigma: float,
                                initial: np.ndarray, policy: np.ndarray, rng):
     """As :func:`rollout_episode` for a stochastic policy ``policy[h, s, a]``."""
-    H = R3.shape[0]
-    states = np.empty(H + 1, dtype=np.int64)
-    actions = np.empty(H, dtype=np.int64)
-    rewards = np.empty(H, dtype=np.float64)
-    s = sample_categorical(initial, rng.random())
-    for h in range(H):
-        a = sample_categorical(policy[h, s], rng.random())
-        states[h] = s
-        actions[h] = a
-        rewards[h] = draw_reward(R3[h, s, a], noise_code, sigma, rng)
-        s = sample_categorical(P4[stage_index(P4, h), s, a], rng.random())
-    states[H] = s
-    return states, actions, rewards
+    return _rollout(P4, _NO_ROWS, _NO_ROWS, _NO_DATA, R3, noise_code, sigma, initial,
+                    _NO_POLICY, policy, rng)
 
 
 @njit(cache=True)
 def rollout_csr(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, n_actions: int,
                 R3: np.ndarray, noise_code: int, sigma: float, initial: np.ndarray,
                 policy: np.ndarray, rng):
-    """As :func:`rollout_episode` for a stationary sparse kernel in CSR form (row s*A + a)."""
-    H = R3.shape[0]
-    states = np.empty(H + 1, dtype=np.int64)
-    actions = np.empty(H, dtype=np.int64)
-    rewards = np.empty(H, dtype=np.float64)
-    s = sample_categorical(initial, rng.random())
-    for h in range(H):
-        a = policy[h, s]
-        states[h] = s
-        actions[h] = a
-        rewards[h] = draw_reward(R3[h, s, a], noise_code, sigma, rng)
-        row = s * n_actions + a
-        start, stop = indptr[row], indptr[row + 1]
-        s = indices[start + sample_categorical(data[start:stop], rng.random())]
-    states[H] = s
-    return states, actions, rewards
+    """As :func:`rollout_episode` for a stationary sparse kernel in CSR form (row s*A + a,
+    ``n_actions = A``)."""
+    return _rollout(_NO_KERNEL, indptr, indices, data, R3, noise_code, sigma, initial, policy,
+                    _NO_PROBABILITIES, rng)
 
 
 @njit(cache=True)
@@ -132,6 +144,42 @@ def row_dot(row: np.ndarray, values: np.ndarray) -> float:
 
 
 @njit(cache=True)
+def greedy_action(q: np.ndarray, tie_tol: float = 0.0):
+    """``(max_a q[a], a)``, ``a`` the first action whose value is within ``tie_tol`` of the max.
+
+    With ``tie_tol = 0`` (the default) ``a`` is the first maximiser, as ``np.argmax``. A positive
+    ``tie_tol`` sends near-ties to the smallest action, so a choice between actions whose values
+    are equal algebraically does not hang on the last ulp of their sums.
+    """
+    best = -np.inf
+    best_a = 0
+    for a in range(q.shape[0]):
+        if q[a] > best:
+            best = q[a]
+            best_a = a
+    if tie_tol > 0.0:
+        best_a = 0
+        while q[best_a] < best - tie_tol:
+            best_a += 1
+    return best, best_a
+
+
+@njit(cache=True)
+def greedy_backup(Q_h: np.ndarray, V_h: np.ndarray, policy_h: np.ndarray,
+                  tie_tol: float = 0.0) -> None:
+    """The greedy step of one stage of a backward pass: ``V_h[s] = max_a Q_h[s, a]`` and
+    ``policy_h[s]`` its first maximiser (:func:`greedy_action`), for every state s.
+
+    ``Q_h`` is (S, A) (a flat row of S A values is passed as ``row.reshape(S, A)``), ``V_h`` and
+    ``policy_h`` are (S,). Every backward pass of the library (exact planning, the optimistic
+    learners, iterated CVaR, pessimistic offline planning) fills a stage's Q in its own way and
+    ends the stage with this call.
+    """
+    for s in range(Q_h.shape[0]):
+        V_h[s], policy_h[s] = greedy_action(Q_h[s], tie_tol)
+
+
+@njit(cache=True)
 def backward_induction_kernel(P4: np.ndarray, R3: np.ndarray):
     """Optimal finite-horizon values by backward induction.
 
@@ -146,16 +194,9 @@ def backward_induction_kernel(P4: np.ndarray, R3: np.ndarray):
         hp = stage_index(P4, h)
         next_value = V[h + 1]
         for s in range(S):
-            best = -np.inf
-            best_a = 0
             for a in range(A):
-                q = R3[h, s, a] + row_dot(P4[hp, s, a], next_value)
-                Q[h, s, a] = q
-                if q > best:
-                    best = q
-                    best_a = a
-            V[h, s] = best
-            policy[h, s] = best_a
+                Q[h, s, a] = R3[h, s, a] + row_dot(P4[hp, s, a], next_value)
+        greedy_backup(Q[h], V[h], policy[h])
     return Q, V, policy
 
 
@@ -180,24 +221,6 @@ def evaluate_deterministic_kernel(P4: np.ndarray, R3: np.ndarray, policy: np.nda
 def start_value(initial: np.ndarray, V0: np.ndarray) -> float:
     """``sum_s initial[s] V0[s]``: the value from the start distribution (plain loop)."""
     return row_dot(initial, V0)
-
-
-@njit(cache=True)
-def policy_changed(policy: np.ndarray, previous: np.ndarray) -> bool:
-    """Whether ``policy[h, s]`` differs from ``previous`` anywhere; ``previous`` becomes ``policy``.
-
-    The learners evaluate the executed policy exactly each episode; an identical policy has the
-    identical value, so the evaluation is redone only when this returns True. ``previous``
-    should start with an entry no policy takes (e.g. -1), so the first call returns True.
-    """
-    H, S = policy.shape
-    changed = False
-    for h in range(H):
-        for s in range(S):
-            if policy[h, s] != previous[h, s]:
-                previous[h, s] = policy[h, s]
-                changed = True
-    return changed
 
 
 @njit(cache=True)
@@ -259,44 +282,160 @@ def evaluate_deterministic_supported(P4: np.ndarray, R3: np.ndarray, policy: np.
     return V
 
 
+class ReachableEvaluation(NamedTuple):
+    """Workspace and memory of the exact evaluation of a learner's executed policies.
+
+    Made once per run, for one kernel and one start distribution, by
+    :func:`reachable_evaluation`; :func:`evaluate_deterministic_reachable` fills it. The value
+    of a deterministic policy from the start distribution depends only on its actions at the
+    states it can reach, so the value of the last evaluated policy serves every later policy
+    that acts the same at those states (:func:`first_difference`).
+    """
+
+    indptr: np.ndarray
+    """(rows + 1,) and ``indices``: the supports of the kernel's rows (:func:`row_supports`)."""
+    indices: np.ndarray
+    V: np.ndarray
+    """(H + 1, S): the values at the reachable states of the last evaluation; ``V[H] = 0``."""
+    reach: np.ndarray
+    """(H, S) bool: ``reach[h, s]``, state s reachable at stage h."""
+    members: np.ndarray
+    """(H, S) int64: ``members[h, :counts[h]]`` are the states reachable at stage h (at stage
+    0 the start states, in increasing order, fixed when the workspace is made)."""
+    counts: np.ndarray
+    """(H,) int64."""
+    evaluated: np.ndarray
+    """(H, S) int64: the last evaluated policy, at its reachable states."""
+    value: np.ndarray
+    """(1,): its value from the start distribution; NaN before the first evaluation."""
+    exact: bool
+    """False: no evaluation at all, the value is NaN (the loop timed without its oracle)."""
+
+
+def reachable_evaluation(P4: np.ndarray, initial: np.ndarray, H: int,
+                         exact: bool = True) -> ReachableEvaluation:
+    """A fresh :class:`ReachableEvaluation` for policies of horizon ``H`` on the kernel ``P4``
+    from the start distribution ``initial``."""
+    S = P4.shape[1]
+    indptr, indices = row_supports(P4)
+    reach = np.zeros((H, S), dtype=np.bool_)
+    members = np.zeros((H, S), dtype=np.int64)
+    counts = np.zeros(H, dtype=np.int64)
+    starts = np.flatnonzero(np.asarray(initial) > 0.0)
+    reach[0, starts] = True
+    members[0, :starts.size] = starts
+    counts[0] = starts.size
+    return ReachableEvaluation(indptr, indices, np.zeros((H + 1, S)), reach, members, counts,
+                               np.zeros((H, S), dtype=np.int64), np.full(1, np.nan),
+                               bool(exact))
+
+
 @njit(cache=True)
 def evaluate_deterministic_reachable(P4: np.ndarray, R3: np.ndarray, policy: np.ndarray,
-                                     initial: np.ndarray, indptr: np.ndarray,
-                                     indices: np.ndarray, V: np.ndarray,
-                                     reach: np.ndarray) -> float:
+                                     initial: np.ndarray, ws: ReachableEvaluation,
+                                     first: int = 0) -> float:
     """``sum_s initial[s] V^pi_0(s)`` of a deterministic policy, over the reachable states only.
 
-    A forward pass marks in ``reach`` (H, S) the states the policy can occupy at each stage
-    from ``initial``; the backward pass of :func:`evaluate_deterministic_supported` then runs
-    over those states only, writing ``V`` (H + 1, S) there and leaving the other entries as they
-    were. A reachable state's successors under its action are reachable, so every value read
-    was computed in this call, by the same sums in the same order: the result is bit for bit
-    ``start_value(initial, evaluate_deterministic_kernel(P4, R3, policy)[0])`` (unreachable
-    start states have weight 0 and their finite stale values add exactly 0). On a chain with one
-    start state this costs H rows instead of H S.
+    ``ws`` comes from :func:`reachable_evaluation` for the same ``P4`` and ``initial``. A
+    forward pass lists in ``ws.members``/``ws.counts`` (and marks in ``ws.reach``) the states
+    the policy can occupy at each stage, unmarking those of the previous call first; the
+    backward pass of :func:`evaluate_deterministic_supported` then runs over those states
+    only, writing ``ws.V`` there and leaving the other entries as they were. A reachable
+    state's successors under its action are reachable, so every value read was computed in this
+    call, by the same sums in the same order; the start states are summed in increasing order
+    and a state of weight 0 would add exactly 0. The result is therefore bit for bit
+    ``start_value(initial, evaluate_deterministic_kernel(P4, R3, policy)[0])``. The cost is the
+    number of nonzeros of the reachable rows: on a chain with one start state, H rows instead
+    of H S. The actions evaluated and the value are kept in ``ws.evaluated`` and ``ws.value``
+    (see :func:`first_difference`).
+
+    ``first > 0`` says that ``policy`` takes the actions of the last evaluated one at every
+    reachable state of the stages before ``first`` (:func:`first_difference`): the states
+    reachable up to stage ``first`` are then those of the last call, and the forward pass
+    starts there.
     """
     H, S, A = R3.shape
-    for s in range(S):
-        reach[0, s] = initial[s] > 0.0
-        V[H, s] = 0.0
-    for h in range(H - 1):
+    # Fields taken out once: each access to a tuple's array costs a reference count.
+    reach, members, counts, V = ws.reach, ws.members, ws.counts, ws.V
+    indptr, indices, evaluated = ws.indptr, ws.indices, ws.evaluated
+    for h in range(first, H - 1):
         hp = stage_index(P4, h)
-        for s in range(S):
-            reach[h + 1, s] = False
-        for s in range(S):
-            if reach[h, s]:
-                row = (hp * S + s) * A + policy[h, s]
-                for k in range(indptr[row], indptr[row + 1]):
-                    reach[h + 1, indices[k]] = True
+        for i in range(counts[h + 1]):
+            reach[h + 1, members[h + 1, i]] = False
+        n = 0
+        for i in range(counts[h]):
+            s = members[h, i]
+            row = (hp * S + s) * A + policy[h, s]
+            for k in range(indptr[row], indptr[row + 1]):
+                t = indices[k]
+                if not reach[h + 1, t]:
+                    reach[h + 1, t] = True
+                    members[h + 1, n] = t
+                    n += 1
+        counts[h + 1] = n
     for h in range(H - 1, -1, -1):
         hp = stage_index(P4, h)
+        for i in range(counts[h]):
+            s = members[h, i]
+            a = policy[h, s]
+            evaluated[h, s] = a
+            row = (hp * S + s) * A + a
+            total = 0.0
+            for k in range(indptr[row], indptr[row + 1]):
+                t = indices[k]
+                total += P4[hp, s, a, t] * V[h + 1, t]
+            V[h, s] = R3[h, s, a] + total
+    total = 0.0
+    for i in range(counts[0]):
+        s = members[0, i]
+        total += initial[s] * V[0, s]
+    ws.value[0] = total
+    return total
+
+
+@njit(cache=True)
+def first_difference(policy: np.ndarray, ws: ReachableEvaluation) -> int:
+    """The first stage at which ``policy`` acts differently from the last evaluated policy at a
+    state that one reaches: 0 before the first evaluation, H if there is none, and always H
+    when ``ws.exact`` is False (nothing is evaluated, ``ws.value`` stays NaN).
+
+    At H the two policies reach the same states and take the same actions there, so their
+    values are equal, bit for bit, and ``ws.value`` is the value of ``policy``; otherwise
+    ``evaluate_deterministic_reachable(..., ws, first)`` (or another evaluation followed by
+    :func:`remember`) brings it up to date. This is how the learners evaluate the executed
+    policy exactly in every episode at the cost of a comparison over the reachable states in
+    most of them. The check is written in the learners' loops rather than wrapped with the
+    evaluation in one function: a compiled call costs a reference count per array argument,
+    which an episode of a few microseconds notices.
+    """
+    members, counts, evaluated = ws.members, ws.counts, ws.evaluated
+    H = counts.shape[0]
+    if not ws.exact:
+        return H
+    if np.isnan(ws.value[0]):
+        return 0
+    for h in range(H):
+        for i in range(counts[h]):
+            s = members[h, i]
+            if policy[h, s] != evaluated[h, s]:
+                return h
+    return H
+
+
+@njit(cache=True)
+def remember(policy: np.ndarray, value: float, ws: ReachableEvaluation) -> None:
+    """After an evaluation that marked ``ws.reach`` only (such as
+    :func:`mdptheory.risk.icvar_evaluate_reachable`): list the reachable states, keep the
+    actions of ``policy`` there and its ``value``, as :func:`evaluate_deterministic_reachable`
+    does by itself."""
+    reach, members, counts, evaluated = ws.reach, ws.members, ws.counts, ws.evaluated
+    H, S = reach.shape
+    for h in range(H):
+        n = 0
         for s in range(S):
             if reach[h, s]:
-                a = policy[h, s]
-                row = (hp * S + s) * A + a
-                total = 0.0
-                for k in range(indptr[row], indptr[row + 1]):
-                    t = indices[k]
-                    total += P4[hp, s, a, t] * V[h + 1, t]
-                V[h, s] = R3[h, s, a] + total
-    return start_value(initial, V[0])
+                members[h, n] = s
+                evaluated[h, s] = policy[h, s]
+                n += 1
+        counts[h] = n
+    ws.value[0] = value

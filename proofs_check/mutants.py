@@ -168,17 +168,9 @@ def _probe_q_update(update: Callable) -> Any:
     return [update(0.5, 1.0, 3, 5), update(2.0, 0.0, 10, 5)]
 
 
-def _tiny_episodic_arrays():
-    P4 = np.array([[[[0.9, 0.1], [0.2, 0.8]], [[0.5, 0.5], [0.1, 0.9]]]])
-    R3 = np.tile(np.array([[0.0, 0.2], [0.5, 1.0]]), (3, 1, 1))
-    initial = np.array([1.0, 0.0])
-    return P4, R3, initial
-
-
-def _probe_qlearning_run(run: Callable) -> Any:
-    P4, R3, initial = _tiny_episodic_arrays()
-    out = run(P4, R3, 0, 0.0, initial, 6, False, 0.1, 4.0, 4.0, 0.05, False, 1, _rng(0), True)
-    return [out[0], out[3]]
+def _probe_qlearning_start(start: Callable) -> Any:
+    state = start(3, 2, 2)
+    return [state.Q, state.V]
 
 
 def _probe_lsvi_sherman_morrison(update: Callable) -> Any:
@@ -380,7 +372,7 @@ CATALOGUE: tuple[Mutant, ...] = (
            ("q-learning",)),
     Mutant("qlearning-no-optimistic-init",
            "Q-learning starts from Q = 0, V = 0 instead of the optimistic Q = V = H.",
-           (_patch("algorithms.tabular.q_learning_ucb._run", _probe_qlearning_run,
+           (_patch("algorithms.tabular.q_learning_ucb._start", _probe_qlearning_start,
                    ("Q = np.full((H, S, A), Hf)", "Q = np.zeros((H, S, A))"),
                    ("V[:H] = Hf ", "V[:H] = 0.0 ")),),
            ("q-learning",)),

@@ -136,10 +136,10 @@ class TestRun:
         assert trace.episode_time.shape == (50,) and (trace.episode_time >= 0).all()
         meta = trace.metadata
         assert meta["algorithm"] == "ICVaRRM"
-        assert meta["bonus_variant"] == "scaled"
+        assert meta["constants"] == "scaled"
         assert meta["label"] == "ICVaR-RM(alpha=0.25) x0.1"
         assert meta["log_factor"] == pytest.approx(icvar_rm_log_factor(3, 2, 4, 50, 0.05))
-        assert ICVaRRM().variant == "paper"
+        assert ICVaRRM().constants == "paper"
 
     def test_registry(self):
         assert LEARNERS == {"icvar-rm": ICVaRRM}
@@ -250,9 +250,9 @@ class TestBurnIn:
 
     def test_greedy_variant(self):
         greedy = ICVaRRM(alpha=0.3, bonus_scale=0.0)
-        assert greedy.variant == "greedy" and greedy.label.endswith("x0")
+        assert greedy.constants == "greedy" and greedy.label.endswith("x0")
         trace = greedy.run(random_mdp(4, sparse=True), 20, 0)
-        assert trace.metadata["bonus_variant"] == "greedy"
+        assert trace.metadata["constants"] == "greedy"
 
 
 def _controls_rejected(result):

@@ -123,16 +123,73 @@ def with_unreachable_states(mdp) -> tuple[np.ndarray, np.ndarray]:
 @given(episodic_mdps(max_states=4))
 def test_reachable_evaluation_is_bitwise_the_dense_start_value(mdp):
     P4, initial = with_unreachable_states(mdp)
-    indptr, indices = _kernels.row_supports(P4)
-    V = np.full((mdp.H + 1, mdp.S), 7.0)                 # stale values must not leak in
-    reach = np.zeros((mdp.H, mdp.S), dtype=np.bool_)
+    ws = _kernels.reachable_evaluation(P4, initial, mdp.H)
+    ws.V[:-1] = 7.0                                       # stale values must not leak in
     rng = np.random.default_rng(0)
     for _ in range(3):
         policy = rng.integers(0, mdp.A, size=(mdp.H, mdp.S))
-        value = _kernels.evaluate_deterministic_reachable(P4, mdp.R, policy, initial, indptr,
-                                                          indices, V, reach)
+        value = _kernels.evaluate_deterministic_reachable(P4, mdp.R, policy, initial, ws)
         dense = _kernels.evaluate_deterministic_kernel(P4, mdp.R, policy)
         assert value == _kernels.start_value(initial, dense[0])
+        # The lists and the marks name the same states: those reachable through positive
+        # kernel entries (the support of the occupancy measure).
+        occupied = np.zeros((mdp.H, mdp.S), dtype=bool)
+        occupied[0] = initial > 0
+        for h in range(mdp.H - 1):
+            rows = P4[min(h, P4.shape[0] - 1), np.arange(mdp.S), policy[h]]
+            occupied[h + 1] = (rows[occupied[h]] > 0).any(axis=0)
+        np.testing.assert_array_equal(ws.reach, occupied)
+        for h in range(mdp.H):
+            listed = np.sort(ws.members[h, :ws.counts[h]])
+            np.testing.assert_array_equal(listed, np.flatnonzero(occupied[h]))
+
+
+@settings(max_examples=25, deadline=None)
+@given(episodic_mdps(max_states=4))
+def test_evaluation_from_the_first_difference_is_exact(mdp):
+    """Skipping the evaluation of a policy that acts as the last evaluated one wherever that one
+    goes, or evaluating it from the first stage where it does not, gives the exact value, bit
+    for bit, whatever it does elsewhere."""
+    P4 = np.array(mdp.dense_P(), dtype=np.float64)
+    P4[..., 0] = np.where(P4[..., 0] < 0.4, 0.0, P4[..., 0])
+    P4 /= P4.sum(axis=-1, keepdims=True)
+    initial = np.array(mdp.initial, dtype=np.float64)
+    ws = _kernels.reachable_evaluation(P4, initial, mdp.H)
+    assert _kernels.first_difference(np.zeros((mdp.H, mdp.S), dtype=np.int64), ws) == 0
+    rng = np.random.default_rng(1)
+    policy = rng.integers(0, mdp.A, size=(mdp.H, mdp.S))
+    for _ in range(12):
+        stage = rng.integers(0, mdp.H)                   # a few actions of one stage change
+        flip = rng.random(mdp.S) < 0.5
+        policy[stage] = np.where(flip, rng.integers(0, mdp.A, size=mdp.S), policy[stage])
+        first = _kernels.first_difference(policy, ws)
+        assert first in (0, stage, mdp.H)
+        if first < mdp.H:
+            _kernels.evaluate_deterministic_reachable(P4, mdp.R, policy, initial, ws, first)
+        dense = _kernels.evaluate_deterministic_kernel(P4, mdp.R, policy)
+        assert ws.value[0] == _kernels.start_value(initial, dense[0])
+        assert _kernels.first_difference(policy, ws) == mdp.H
+    off = _kernels.reachable_evaluation(P4, initial, mdp.H, exact=False)
+    assert _kernels.first_difference(policy, off) == mdp.H and np.isnan(off.value[0])
+
+
+def test_greedy_backup_is_max_and_first_argmax():
+    rng = np.random.default_rng(4)
+    Q = rng.integers(0, 3, size=(6, 4)).astype(np.float64)     # many ties
+    V = np.empty(6)
+    policy = np.empty(6, dtype=np.int64)
+    _kernels.greedy_backup(Q, V, policy)
+    np.testing.assert_array_equal(V, Q.max(axis=1))
+    np.testing.assert_array_equal(policy, Q.argmax(axis=1))
+    # A tolerance sends near-ties to the smallest action.
+    Q = np.array([[1.0 - 1e-13, 1.0, 0.5], [0.2, 0.9, 1.0]])
+    _kernels.greedy_backup(Q, V[:2], policy[:2], 1e-12)
+    np.testing.assert_array_equal(policy[:2], [0, 2])
+    np.testing.assert_array_equal(V[:2], [1.0, 1.0])
+    # A flat row of S A values, as the offline planner keeps them.
+    flat = rng.random(6)
+    _kernels.greedy_backup(flat.reshape(3, 2), V[:3], policy[:3])
+    np.testing.assert_array_equal(policy[:3], flat.reshape(3, 2).argmax(axis=1))
 
 
 @settings(max_examples=25, deadline=None)

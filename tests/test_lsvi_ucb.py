@@ -82,7 +82,7 @@ def test_twin_used_by_the_learner_is_the_einsum_twin():
                                           (0.0, "every_episode"), (0.05, "rare")])
 def test_fast_path_equals_reference_transcription(c, switching):
     model = simplex_model(seed=1)
-    learner = LSVIUCB(c=c, switching=switching, record=True, refactor_every=7)
+    learner = LSVIUCB(c=c, switching=switching, record_policies=True, refactor_every=7)
     trace = learner.run(model, 60, seed=3)
     ex = trace.extras
     beta = trace.metadata["beta"]
@@ -112,7 +112,7 @@ def test_fast_path_equals_reference_transcription(c, switching):
 def test_reference_run_reproduces_the_compiled_run():
     """The same seed gives the same trajectories, actions and exact regret (same stream)."""
     model = simplex_model(S=5, A=2, H=3, d=3, seed=2)
-    trace = LSVIUCB(c=0.1, record=True).run(model, 40, seed=11)
+    trace = LSVIUCB(c=0.1, record_policies=True).run(model, 40, seed=11)
     P, R = twin(model)
     ref = reference_run(model.phi, P, R, model.initial, 40, trace.metadata["beta"],
                         np.random.default_rng(11))
@@ -123,7 +123,7 @@ def test_reference_run_reproduces_the_compiled_run():
 
 def test_recorded_pseudo_regret_is_the_exact_regret_of_the_executed_policies():
     model = simplex_model(seed=5)
-    trace = LSVIUCB(c=0.05, record=True).run(model, 50, seed=0)
+    trace = LSVIUCB(c=0.05, record_policies=True).run(model, 50, seed=0)
     P, R = twin(model)
     mdp = mt.EpisodicMDP(P, R, model.H, initial=model.initial)
     V_star = mt.backward_induction(mdp).values
@@ -148,7 +148,7 @@ def test_misspecified_environment_is_used_for_dynamics_and_regret():
     rng = np.random.default_rng(0)
     P_true = 0.7 * P + 0.3 * rng.dirichlet(np.ones(model.S), size=P.shape[:3])
     true_mdp = mt.EpisodicMDP(P_true, R, model.H, initial=model.initial)
-    trace = LSVIUCB(c=0.05, record=True).run(model, 30, seed=1, true_mdp=true_mdp)
+    trace = LSVIUCB(c=0.05, record_policies=True).run(model, 30, seed=1, true_mdp=true_mdp)
     ref = reference_run(model.phi, P_true, R, model.initial, 30, trace.metadata["beta"],
                         np.random.default_rng(1))
     np.testing.assert_array_equal(ref["states"], trace.extras["states"])
@@ -172,7 +172,7 @@ def test_one_hot_features_reduce_to_tabular_lsvi_with_counts():
     for name in ("phi", "mu", "theta"):
         np.testing.assert_array_equal(getattr(model, name), getattr(mine, name))
     K = 80
-    trace = LSVIUCB(c=0.2, record=True).run(model, K, seed=2)
+    trace = LSVIUCB(c=0.2, record_policies=True).run(model, K, seed=2)
     ex = trace.extras
     beta = trace.metadata["beta"]
     states, actions = ex["states"], ex["actions"]
@@ -226,7 +226,7 @@ def test_sherman_morrison_matches_a_fresh_inverse_after_many_updates(seed, d, n)
 @pytest.mark.parametrize("refactor_every", [10**9, 1000, 3])
 def test_learner_inverse_and_widths_stay_exact(refactor_every):
     model = simplex_model(S=8, A=3, H=3, d=5, seed=9)
-    trace = LSVIUCB(c=0.05, refactor_every=refactor_every, record=True).run(model, 700, seed=0)
+    trace = LSVIUCB(c=0.05, refactor_every=refactor_every, record_policies=True).run(model, 700, seed=0)
     ex = trace.extras
     for h in range(model.H):
         exact = np.linalg.inv(ex["Lambda"][h])
@@ -269,8 +269,8 @@ def test_helpers():
     assert lsvi_ucb_regret_bound(3, 2, K - 1, 0.05) > 2 * (K - 1)
     assert set(LEARNERS) == {"lsvi-ucb", "lsvi", "lsvi-ucb-rare"}
     assert LEARNERS["lsvi"] is LSVI
-    assert LSVIUCB(c=0.01).bonus_variant == "scaled (c = 0.01)"
-    assert LSVIUCB().bonus_variant == "paper (c = 1)"
+    assert LSVIUCB(c=0.01).constants == "scaled (c = 0.01)"
+    assert LSVIUCB().constants == "paper (c = 1)"
 
 
 # ------------------------------------------------------------------------------ reproducibility
@@ -297,7 +297,7 @@ def test_metadata_records_beta_and_constant():
     trace = LSVIUCB(c=0.01).run(model, 10, seed=0)
     meta = trace.metadata
     assert meta["c"] == 0.01 and meta["c_default"] == 1.0
-    assert meta["bonus_variant"] == "scaled (c = 0.01)"
+    assert meta["constants"] == "scaled (c = 0.01)"
     assert meta["beta"] == pytest.approx(lsvi_ucb_beta(model.d, model.H, 10, 0.05, 0.01))
     assert meta["ridge_lambda"] == 1.0 and meta["clip"] == model.H
     assert LSVI().run(model, 5, 0).metadata["beta"] == 0.0

@@ -269,11 +269,11 @@ def test_trace_fields_and_metadata():
     assert trace.n_episodes == 30
     assert np.all(np.isfinite(trace.episode_time)) and np.all(trace.episode_time >= 0)
     meta = trace.metadata
-    assert meta["algorithm"] == "UCBVI" and meta["bonus_variant"] == "paper"
+    assert meta["algorithm"] == "UCBVI" and meta["constants"] == "paper"
     assert meta["log_factor"] == pytest.approx(ucbvi_log_factor(3, 2, 4, 30, 0.05))
     assert meta["hyperparameters"]["bonus"] == "bernstein"
     scaled = UCBVI(bonus_scale=0.1).run(mdp, 5, seed=0).metadata
-    assert scaled["bonus_variant"] == "scaled" and scaled["label"] == "UCBVI-CH x0.1"
+    assert scaled["constants"] == "scaled" and scaled["label"] == "UCBVI-CH x0.1"
     tuned = QLearningUCB(c=0.3).run(mdp, 5, seed=0).metadata
     assert tuned["constants"] == "tuned"
     assert QLearningUCB().run(mdp, 5, seed=0).metadata["constants"] == "derived default"

@@ -8,12 +8,12 @@ alone share (checks on the model, the run around the kernel) is in ``_finite_arm
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from algorithms._timing import timed as timed
 from algorithms._validation import check_budget as _check_budget
 from algorithms._validation import check_positive as check_positive
 from mdptheory.regret import RegretTrace, trace_metadata
@@ -47,13 +47,6 @@ def warm_up(kernel: Callable, *dummy_args: Any) -> None:
     if id(kernel) not in _WARM:
         kernel(*dummy_args)
         _WARM.add(id(kernel))
-
-
-def timed(kernel: Callable, *args: Any) -> tuple[Any, float]:
-    """Call ``kernel(*args)`` and return its result and the elapsed wall-clock seconds."""
-    start = time.perf_counter()
-    result = kernel(*args)
-    return result, time.perf_counter() - start
 
 
 def build_trace(learner: Any, model: Any, seed: Any, budget: int, arms: np.ndarray,

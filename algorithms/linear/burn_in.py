@@ -17,8 +17,7 @@ Each is multiplied by the ``d`` directions to cover (one observation per stage a
 
 from __future__ import annotations
 
-import math
-
+from algorithms.burn_in import feature_burn_in
 from algorithms.linear.lsvi_ucb import LAMBDA, PAPER_C, lsvi_ucb_beta
 
 UNTIL = ("regret", "clip")
@@ -58,14 +57,8 @@ def burn_in(d: int, H: int, K: int, p: float = 0.05, c: float = PAPER_C,
     >>> burn_in(4, 5, 20_000, c=0.0)
     0
     """
-    if until not in UNTIL:
-        raise ValueError(f"until must be one of {UNTIL}, got {until!r}")
-    if not (isinstance(c, (int, float)) and math.isfinite(c) and c >= 0):
-        raise ValueError(f"c must be a finite number >= 0, got {c!r}")
-    beta = lsvi_ucb_beta(int(d), int(H), int(K), float(p), float(c))
-    level = 0.5 if until == "regret" else float(H)
-    per_direction = max(0, math.ceil((beta / level) ** 2 - lam))
-    return int(d) * per_direction
+    return feature_burn_in(d, H, c, until, UNTIL,
+                           lambda c: lsvi_ucb_beta(int(d), int(H), int(K), float(p), c), lam)
 
 
 __all__ = ["UNTIL", "burn_in"]

@@ -60,18 +60,20 @@ Which code implements which step
 * ``_absorb``: the data of episode k enter L4 and L5 for episode k + 1 (Sherman-Morrison
   on ``Lambda_inv_h``, the width update, ``b_h``, ``M_h``, ``log det Lambda_h``).
 * ``_refactor``: the exact recomputation from ``Lambda_h``.
-* ``_run``: (1) regret oracle V*, Q* by backward induction on the true model; per episode
-  (2) replan (every episode, or only when some ``det Lambda_h`` has doubled since the last
-  replan in the rare-switching variant), (3) exact value of the executed greedy policy by
-  ``evaluate_deterministic_reachable`` and the pseudo-regret (re-evaluated whenever an action of
-  the policy changed; an identical policy has the identical value), (4) one episode of it
-  (``rollout_episode``), (5) ``_absorb``.
+* ``LSVIUCB._simulate``: (1) regret oracle V*, Q* by backward induction on the true model;
+  ``_start``: lambda I and empty statistics; ``_episodes``, per episode: (2) replan (every
+  episode, or only when some ``det Lambda_h`` has doubled since the last replan in the
+  rare-switching variant), (3) exact value of the executed greedy policy
+  (``evaluate_deterministic_reachable``, again only from the first stage at which the policy
+  acts differently from the last evaluated one at a state it reaches), (4) one episode of it
+  (``act``) and its record (``record_episode``: pseudo-regret, realised regret, optimism
+  gap), (5) ``_absorb``.
 
 Constants and variants
 ----------------------
 * lambda = 1 (the paper's choice) and ``p = 0.05`` by default.
 * ``c``: Theorem 3.1 only says "an absolute constant c". The default ``c = 1`` is recorded as
-  ``bonus_variant = "paper (c = 1)"``; any other ``c > 0`` is the opt-in variant
+  ``constants = "paper (c = 1)"``; any other ``c > 0`` is the opt-in variant
   ``"scaled (c = ...)"``. With c = 1 the bonus keeps Q at the clip H until a direction has been
   seen about (beta / H)^2 = d^2 iota times, so regret is linear for a long burn-in (see
   ``docs/lsvi_ucb.md``).
@@ -93,31 +95,36 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 from numba import njit
 
 from algorithms._episodic import (
+    Environment,
+    EpisodeLog,
+    Simulation,
+    act,
     check_budget,
     check_choice,
     check_open_unit,
-    chunk_length,
-    clock,
-    optimism_gap,
-    spread_chunk_time,
+    environment,
+    episodic_trace,
+    new_log,
+    record_episode,
+    simulate,
 )
 from algorithms._validation import check_positive, check_unit_rewards
 from mdptheory._kernels import (
+    ReachableEvaluation,
     backward_induction_kernel,
     evaluate_deterministic_reachable,
-    policy_changed,
-    rollout_episode,
-    row_supports,
-    start_value,
+    first_difference,
+    greedy_backup,
+    reachable_evaluation,
 )
 from mdptheory.linear import LinearMDP
-from mdptheory.regret import RegretTrace, trace_metadata
+from mdptheory.regret import RegretTrace
 from mdptheory.seeding import SeedLike, as_generator
 from mdptheory.tabular import EpisodicMDP
 
@@ -275,8 +282,6 @@ def _plan(features: np.ndarray, R3: np.ndarray, b: np.ndarray, M: np.ndarray,
         np.dot(Lambda_inv[h], target, w[h])
         np.dot(features, w[h], means)                  # w_h^T phi(x, a) for every pair
         for s in range(S):
-            best = -np.inf
-            best_a = 0
             for a in range(A):
                 n = s * A + a
                 # L6: the width is clamped at 0 only against rounding of the rank-one
@@ -285,11 +290,7 @@ def _plan(features: np.ndarray, R3: np.ndarray, b: np.ndarray, M: np.ndarray,
                 if q > Hf:
                     q = Hf
                 Q[h, s, a] = q
-                if q > best:
-                    best = q
-                    best_a = a
-            V[h, s] = best
-            policy[h, s] = best_a
+        greedy_backup(Q[h], V[h], policy[h])           # V_h = max_a Q_h, the argmax of L8
 
 
 @njit(cache=True)
@@ -326,25 +327,46 @@ def _absorb(features: np.ndarray, R3: np.ndarray, states: np.ndarray, actions: n
             log_det[h] = _refactor(Lambda[h], Lambda_inv[h], features, width2[h])
 
 
+class _State(NamedTuple):
+    """LSVI-UCB's statistics (L4, L5), its plan and workspace, carried between episodes."""
+
+    Lambda: np.ndarray           # (H, d, d): Lambda_h
+    Lambda_inv: np.ndarray       # (H, d, d): its inverse, by Sherman-Morrison
+    width2: np.ndarray           # (H, S A): phi(x, a)^T Lambda_h^{-1} phi(x, a)
+    b: np.ndarray                # (H, d): sum phi r
+    M: np.ndarray                # (H, S, d): sum phi 1[x' = s']
+    log_det: np.ndarray          # (H,): log det Lambda_h
+    log_det_at_plan: np.ndarray  # (H,): its value at the last replan
+    n_updates: np.ndarray        # (H,) int64: rank-one updates since the start
+    Q: np.ndarray                # (H, S, A): the Q that plans and acts
+    V: np.ndarray                # (H + 1, S)
+    w: np.ndarray                # (H, d)
+    policy: np.ndarray           # (H, S)
+    u: np.ndarray                # workspace (d,)
+    z: np.ndarray                # workspace (S A,)
+    target: np.ndarray           # workspace (d,)
+    means: np.ndarray            # workspace (S A,)
+    potential: np.ndarray        # (H,): phi^T Lambda^{-1} phi of the last episode
+    replanned: np.ndarray        # (K,) bool
+    w_norm_max: np.ndarray       # (K,): max_h ||w_h|| of the acting plan
+
+
+class _Records(NamedTuple):
+    """Per-episode records kept with ``record_policies`` (otherwise of length 0)."""
+
+    Q: np.ndarray           # (K, H, S, A)
+    w: np.ndarray           # (K, H, d)
+    width2: np.ndarray      # (K, H, S A)
+    states: np.ndarray      # (K, H + 1)
+    actions: np.ndarray     # (K, H)
+    potential: np.ndarray   # (K, H)
+
+
 @njit(cache=True)
-def _run(features: np.ndarray, P4: np.ndarray, R3: np.ndarray, noise_code: int, sigma: float,
-         initial: np.ndarray, n_episodes: int, beta: float, rare: bool, refactor_every: int,
-         record: bool, chunk: int, rng, exact_regret: bool):
-    """The whole run: K episodes of planning, exact evaluation, acting and updating.
-
-    ``exact_regret=False`` skips step (3) (``pseudo`` is NaN): the same loop without the regret
-    oracle's work, which ``bench/online.py`` times against the full run.
-    """
-    H, S, A = R3.shape
+def _start(features: np.ndarray, H: int, S: int, A: int, K: int, record: bool):
+    """Lambda_h = lambda I, no data, and the record arrays (empty unless ``record``)."""
     d = features.shape[1]
-    K = n_episodes
     n_pairs = S * A
-    log_switch = math.log(SWITCH_FACTOR)
-
-    # (1) Regret oracle on the true model.
-    Q_star, V_star, _ = backward_induction_kernel(P4, R3)
-    v_star_start = start_value(initial, V_star[0])
-
     Lambda = np.zeros((H, d, d))
     Lambda_inv = np.zeros((H, d, d))
     for h in range(H):
@@ -355,91 +377,69 @@ def _run(features: np.ndarray, P4: np.ndarray, R3: np.ndarray, noise_code: int, 
     for h in range(H):
         for n in range(n_pairs):
             width2[h, n] = np.dot(features[n], features[n]) / LAMBDA
-    b = np.zeros((H, d))
-    M = np.zeros((H, S, d))
     log_det = np.full(H, d * math.log(LAMBDA))
-    log_det_at_plan = log_det.copy()
-    n_updates = np.zeros(H, dtype=np.int64)
-    Q = np.empty((H, S, A))
-    V = np.zeros((H + 1, S))
-    w = np.zeros((H, d))
-    policy = np.zeros((H, S), dtype=np.int64)
-    evaluated = np.full((H, S), -1, dtype=np.int64)     # the policy value_pi belongs to
-    supports_ptr, supports = row_supports(P4)            # nonzeros of the kernel rows
-    V_pi = np.zeros((H + 1, S))
-    reachable = np.zeros((H, S), dtype=np.bool_)
-    u = np.empty(d)
-    z = np.empty(n_pairs)
-    target = np.empty(d)
-    means = np.empty(n_pairs)
-    potential = np.empty(H)
-
-    pseudo = np.empty(K)
-    realised = np.empty(K)
-    episode_time = np.empty(K)
-    gaps = np.empty(K)
-    replanned = np.zeros(K, dtype=np.bool_)
-    w_norm_max = np.empty(K)
+    state = _State(Lambda, Lambda_inv, width2, np.zeros((H, d)), np.zeros((H, S, d)), log_det,
+                   log_det.copy(), np.zeros(H, dtype=np.int64), np.empty((H, S, A)),
+                   np.zeros((H + 1, S)), np.zeros((H, d)), np.zeros((H, S), dtype=np.int64),
+                   np.empty(d), np.empty(n_pairs), np.empty(d), np.empty(n_pairs), np.empty(H),
+                   np.zeros(K, dtype=np.bool_), np.empty(K))
     n_rec = K if record else 0
-    rec_Q = np.empty((n_rec, H, S, A))
-    rec_width2 = np.empty((n_rec, H, n_pairs))
-    rec_w = np.empty((n_rec, H, d))
-    rec_states = np.empty((n_rec, H + 1), dtype=np.int64)
-    rec_actions = np.empty((n_rec, H), dtype=np.int64)
-    rec_potential = np.empty((n_rec, H))
+    records = _Records(np.empty((n_rec, H, S, A)), np.empty((n_rec, H, d)),
+                       np.empty((n_rec, H, n_pairs)), np.empty((n_rec, H + 1), dtype=np.int64),
+                       np.empty((n_rec, H), dtype=np.int64), np.empty((n_rec, H)))
+    return state, records
 
-    value_pi = 0.0
-    chunk_start = 0
-    t0 = clock()
-    for k in range(K):
+
+@njit(cache=True)
+def _episodes(features: np.ndarray, env: Environment, log: EpisodeLog,
+              evaluation: ReachableEvaluation, state: _State, records: _Records, start: int,
+              stop: int, rng, beta: float, rare: bool, refactor_every: int) -> None:
+    """Episodes ``start..stop-1`` of Algorithm 1 (L1-L8): replan, evaluate exactly, act,
+    absorb the episode's data."""
+    H = env.R3.shape[0]
+    log_switch = math.log(SWITCH_FACTOR)
+    recording = records.Q.shape[0] > 0
+    for k in range(start, stop):
         # (2) Replan: every episode, or (rare switching) when some det(Lambda_h) has doubled.
         plan = True
         if rare and k > 0:
             plan = False
             for h in range(H):
-                if log_det[h] - log_det_at_plan[h] > log_switch:
+                if state.log_det[h] - state.log_det_at_plan[h] > log_switch:
                     plan = True
                     break
         if plan:
-            _plan(features, R3, b, M, Lambda_inv, width2, beta, Q, V, policy, w, target, means)
-            log_det_at_plan[:] = log_det
-            replanned[k] = True
-            # (3) Exact value of the greedy policy pi_k. An identical policy has the identical
-            # value, so the evaluation is only redone when some action changed.
-            if exact_regret and policy_changed(policy, evaluated):
-                value_pi = evaluate_deterministic_reachable(P4, R3, policy, initial, supports_ptr,
-                                                            supports, V_pi, reachable)
-            gaps[k] = optimism_gap(Q, Q_star)
+            _plan(features, env.R3, state.b, state.M, state.Lambda_inv, state.width2, beta,
+                  state.Q, state.V, state.policy, state.w, state.target, state.means)
+            state.log_det_at_plan[:] = state.log_det
+            state.replanned[k] = True
             largest = 0.0
             for h in range(H):
-                largest = max(largest, math.sqrt(np.dot(w[h], w[h])))
-            w_norm_max[k] = largest
+                largest = max(largest, math.sqrt(np.dot(state.w[h], state.w[h])))
+            state.w_norm_max[k] = largest
         else:
-            gaps[k] = gaps[k - 1]
-            w_norm_max[k] = w_norm_max[k - 1]
-        pseudo[k] = v_star_start - value_pi if exact_regret else np.nan
+            state.w_norm_max[k] = state.w_norm_max[k - 1]
+        # (3) Exact value of the greedy policy pi_k, evaluated again only where it acts
+        # differently from the last evaluated one.
+        first = first_difference(state.policy, evaluation)
+        if first < H:
+            evaluate_deterministic_reachable(env.P4, env.R3, state.policy, env.initial,
+                                             evaluation, first)
         # (4) Act greedily with the same (clipped) Q for one episode.
-        states, actions, rewards = rollout_episode(P4, R3, noise_code, sigma, initial, policy,
-                                                   rng)
-        realised[k] = V_star[0, states[0]] - rewards.sum()
-        if record:
-            rec_Q[k] = Q
-            rec_w[k] = w
-            rec_width2[k] = width2
-            rec_states[k] = states
-            rec_actions[k] = actions
+        states, actions, rewards = act(env, state.policy, rng)
+        record_episode(log, k, state.policy, state.Q, evaluation.value[0], states, rewards)
+        if recording:
+            records.Q[k] = state.Q
+            records.w[k] = state.w
+            records.width2[k] = state.width2
+            records.states[k] = states
+            records.actions[k] = actions
         # (5) The episode's data enter Lambda_h, b_h and M_h.
-        _absorb(features, R3, states, actions, Lambda, Lambda_inv, width2, b, M, log_det,
-                n_updates, refactor_every, u, z, potential)
-        if record:
-            rec_potential[k] = potential
-        if k + 1 - chunk_start == chunk or k == K - 1:
-            t1 = clock()
-            spread_chunk_time(episode_time, chunk_start, k + 1, t1 - t0)
-            chunk_start = k + 1
-            t0 = t1
-    return (pseudo, realised, episode_time, gaps, replanned, w_norm_max, rec_Q, rec_w,
-            rec_width2, rec_states, rec_actions, rec_potential, Lambda, Lambda_inv, log_det)
+        _absorb(features, env.R3, states, actions, state.Lambda, state.Lambda_inv, state.width2,
+                state.b, state.M, state.log_det, state.n_updates, refactor_every, state.u,
+                state.z, state.potential)
+        if recording:
+            records.potential[k] = state.potential
 
 
 # ---------------------------------------------------------------------------------------------
@@ -457,8 +457,10 @@ def _unwrap_pair(model: object, true_mdp: object) -> tuple[object, object]:
     return model, true_mdp
 
 
-def _check_models(model: object, true_mdp: object, learner: str):
-    """Features and the environment's arrays, after checking what Theorem 3.1 assumes."""
+def _check_models(model: object, true_mdp: object,
+                  learner: str) -> tuple[np.ndarray, Environment, EpisodicMDP]:
+    """Features (S A, d), the environment's arrays and the environment, after checking what
+    Theorem 3.1 assumes."""
     if not isinstance(model, LinearMDP):
         raise ValueError(f"{learner} needs a LinearMDP (features phi, mu, theta) or a pair "
                          f"with .linear and .mdp, got {type(model).__name__}: {model!r}")
@@ -479,12 +481,9 @@ def _check_models(model: object, true_mdp: object, learner: str):
             raise ValueError(f"true_mdp has (S, A, H) = {(true_mdp.S, true_mdp.A, true_mdp.H)}, "
                              f"the features' model has {(S, A, model.H)}")
         env = true_mdp
-    R3 = np.ascontiguousarray(env.R, dtype=np.float64)
-    check_unit_rewards(R3, learner, "clip at H and Theorem 3.1")
-    P4 = np.ascontiguousarray(env.dense_P(), dtype=np.float64)
-    initial = np.ascontiguousarray(env.initial, dtype=np.float64)
+    check_unit_rewards(np.asarray(env.R, dtype=np.float64), learner, "clip at H and Theorem 3.1")
     features = np.ascontiguousarray(phi.reshape(S * A, d))
-    return features, P4, R3, initial, env.noise.code, float(env.noise.sigma), env
+    return features, environment(env), env
 
 
 def _check_refactor(refactor_every: object) -> int:
@@ -508,7 +507,7 @@ class LSVIUCB:
     c : float
         Constant in ``beta = c d H sqrt(iota)``, ``iota = log(2 d T / p)`` (Theorem 3.1). The
         paper leaves the absolute constant unspecified; ``c = 1`` is the default (recorded as
-        ``bonus_variant = "paper (c = 1)"``), any other value is the opt-in, named variant
+        ``constants = "paper (c = 1)"``), any other value is the opt-in, named variant
         ``"scaled (c = ...)"``. ``c = 0`` is least-squares VI without bonus (see :class:`LSVI`).
     p : float
         Failure probability in (0, 1) of Theorem 3.1 (enters iota).
@@ -517,8 +516,9 @@ class LSVIUCB:
         doubled since the last replan for some h (Wang, Zhou, Gu 2021).
     refactor_every : int
         Exact refactorisation of ``Lambda_h^{-1}`` after this many rank-one updates of stage h.
-    record : bool
-        Keep per-episode ``Q`` (K, H, S, A), ``w`` (K, H, d), squared widths ``width2``
+    record_policies : bool
+        Keep the executed policies ``policies`` (K, H, S), as every episodic learner does, and
+        with them per-episode ``Q`` (K, H, S, A), ``w`` (K, H, d), squared widths ``width2``
         (K, H, S*A), ``states`` (K, H + 1), ``actions`` (K, H), the elliptical potentials
         ``potential[k, h] = phi_h^{k T} (Lambda_h^k)^{-1} phi_h^k`` (K, H) and the final
         ``Lambda``, ``Lambda_inv`` (H, d, d) in ``trace.extras``; for small runs and checks.
@@ -550,7 +550,7 @@ class LSVIUCB:
     p: float = 0.05
     switching: Literal["every_episode", "rare"] = "every_episode"
     refactor_every: int = 1000
-    record: bool = False
+    record_policies: bool = False
 
     def __post_init__(self) -> None:
         check_positive("c", self.c, allow_zero=True)
@@ -559,7 +559,7 @@ class LSVIUCB:
         _check_refactor(self.refactor_every)
 
     @property
-    def bonus_variant(self) -> str:
+    def constants(self) -> str:
         """``"paper (c = 1)"``, ``"no bonus (LSVI)"`` or ``"scaled (c = ...)"``."""
         if self.c == PAPER_C:
             return "paper (c = 1)"
@@ -605,38 +605,43 @@ class LSVIUCB:
             For a model that is not a LinearMDP, a feature of norm > 1, rewards outside
             [0, 1], a mismatched ``true_mdp`` or a budget that is not a positive int.
         """
-        name = type(self).__name__
+        return episodic_trace(self, seed, self._simulate(model, budget, seed, true_mdp=true_mdp))
+
+    def _simulate(self, model, budget: int, seed: SeedLike, exact_regret: bool = True,
+                  true_mdp: EpisodicMDP | None = None) -> Simulation:
+        """The run of :meth:`run` before it becomes a trace; ``exact_regret=False`` skips the
+        exact evaluation (``pseudo`` is NaN), which ``bench/online.py`` times against it."""
         model, true_mdp = _unwrap_pair(model, true_mdp)
-        features, P4, R3, initial, noise_code, sigma, env = _check_models(model, true_mdp,
-                                                                          name)
+        features, env, env_model = _check_models(model, true_mdp, type(self).__name__)
         K = check_budget(budget)
-        H = R3.shape[0]
+        H, S, A = env.R3.shape
         d = features.shape[1]
-        beta = self.beta(d, H, K)
+        beta = float(self.beta(d, H, K))
+        # (1) Regret oracle on the true model.
+        Q_star, V_star, _ = backward_induction_kernel(env.P4, env.R3)
+        log = new_log(env, K, self.record_policies, Q_star, V_star)
+        evaluation = reachable_evaluation(env.P4, env.initial, H, exact_regret)
+        state, records = _start(features, H, S, A, K, bool(self.record_policies))
         rng = as_generator(seed)
-        (pseudo, realised, times, gaps, replanned, w_norm_max, rec_Q, rec_w, rec_width2,
-         rec_states, rec_actions, rec_potential, Lambda, Lambda_inv, log_det) = _run(
-            features, P4, R3, noise_code, sigma, initial, K, float(beta),
-            self.switching == "rare", int(self.refactor_every), bool(self.record),
-            chunk_length(K), rng, True)
-        extras: dict[str, np.ndarray] = {
-            "optimism_gap": gaps, "optimistic": gaps >= -1e-9 * H, "replanned": replanned,
-            "w_norm_max": w_norm_max}
-        if self.record:
-            extras.update(Q=rec_Q, w=rec_w, width2=rec_width2, states=rec_states,
-                          actions=rec_actions, potential=rec_potential, Lambda=Lambda,
-                          Lambda_inv=Lambda_inv, log_det=log_det)
-        metadata = trace_metadata(
-            self, model, seed, K, label=self.label, bonus_variant=self.bonus_variant, c=self.c,
-            c_default=PAPER_C, beta=beta, iota=lsvi_ucb_iota(d, H, K, self.p),
+        rare, refactor_every = self.switching == "rare", int(self.refactor_every)
+        simulate(log, lambda start, stop: _episodes(features, env, log, evaluation, state, records,
+                                                    start, stop, rng, beta, rare, refactor_every))
+        extras: dict[str, np.ndarray] = {"replanned": state.replanned,
+                                         "w_norm_max": state.w_norm_max}
+        if self.record_policies:
+            extras.update(Q=records.Q, w=records.w, width2=records.width2, states=records.states,
+                          actions=records.actions, potential=records.potential,
+                          Lambda=state.Lambda, Lambda_inv=state.Lambda_inv,
+                          log_det=state.log_det)
+        return Simulation(model, log, extras, dict(
+            c=self.c, c_default=PAPER_C, beta=beta, iota=lsvi_ucb_iota(d, H, K, self.p),
             beta_formula="beta = c d H sqrt(iota), iota = log(2 d T / p), T = K H",
             ridge_lambda=LAMBDA, clip=float(H), switching=self.switching,
-            n_replans=int(replanned.sum()),
+            n_replans=int(state.replanned.sum()),
             environment="true_mdp" if true_mdp is not None else "model.tabular()",
-            environment_repr=repr(env),
+            environment_repr=repr(env_model),
             paper="Jin, Yang, Wang, Jordan (COLT 2020), arXiv:1907.05388, Algorithm 1",
-            regret_bound_C1=lsvi_ucb_regret_bound(d, H, K, self.p))
-        return RegretTrace(pseudo, realised, times, metadata, extras)
+            regret_bound_C1=lsvi_ucb_regret_bound(d, H, K, self.p)))
 
 
 @dataclass(frozen=True)
@@ -648,7 +653,7 @@ class LSVI(LSVIUCB):
 
     Examples
     --------
-    >>> LSVI().label, LSVI().bonus_variant
+    >>> LSVI().label, LSVI().constants
     ('LSVI', 'no bonus (LSVI)')
     """
 

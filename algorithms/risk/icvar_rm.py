@@ -40,17 +40,18 @@ Which code implements which step
   (``np.argsort``) and every (s, a) walks that order with its counts until the mass
   ``alpha n_k(s, a)`` is covered (:func:`mdptheory.risk.cvar_sorted_row`), so the empirical CVaR
   needs no division by ``n`` and no per-pair sort; the bonus and the clip at H follow.
-* ``_run``, step (1): exact ``Q*``, ``V*`` of the true model by iterated-CVaR DP
-  (:func:`mdptheory.risk.icvar_dp_kernel`, the regret oracle); step (2): ``_plan``; step (3):
-  the exact iterated-CVaR value of the executed policy ``pi^k`` on the true model
-  (:func:`mdptheory.risk.icvar_evaluate_reachable`, eq. (i)) and the exact pseudo-regret; step
-  (4): one episode of ``pi^k`` (``rollout_episode``); step (5): count updates.
+* ``ICVaRRM._simulate``, step (1): exact ``Q*``, ``V*`` of the true model by iterated-CVaR DP
+  (:func:`mdptheory.risk.icvar_dp_kernel`, the regret oracle); ``_episodes``, per episode,
+  step (2): ``_plan``; step (3): the exact iterated-CVaR value of the executed policy ``pi^k``
+  on the true model (``_evaluate``: :func:`mdptheory.risk.icvar_evaluate_reachable`,
+  eq. (i)); step (4): one episode of ``pi^k`` (``act``) and its record (``record_episode``:
+  the exact pseudo-regret, the realised regret, the optimism gap); step (5): count updates.
 * :func:`icvar_rm_regret_bound`: the order of Theorem 1 with constant 1.
 
 Constants
 ---------
 The paper's bonus ``(H/alpha) sqrt(L/n)`` with ``L = log(KHSA/delta')``, ``delta' = delta/5``,
-is the default. ``bonus_scale`` multiplies it: an opt-in, named variant (``bonus_variant =
+is the default. ``bonus_scale`` multiplies it: an opt-in, named variant (``constants =
 "scaled"`` in the metadata) without the guarantee of Theorem 1. Rewards are the model's mean
 rewards ``R`` (stage-dependent means are allowed); with reward noise the learner still plans
 with the means (the paper's rewards are known) and only the realised return is noisy. The start
@@ -63,21 +64,34 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
 
 from algorithms._episodic import (
+    Environment,
+    EpisodeLog,
+    Simulation,
+    act,
     check_budget,
     check_episodic_model,
     check_open_unit,
-    chunk_length,
-    clock,
-    optimism_gap,
-    spread_chunk_time,
+    count_transitions,
+    episodic_trace,
+    new_log,
+    record_episode,
+    simulate,
 )
-from mdptheory._kernels import policy_changed, rollout_episode, start_value
-from mdptheory.regret import RegretTrace, trace_metadata
+from mdptheory._kernels import (
+    ReachableEvaluation,
+    first_difference,
+    greedy_backup,
+    reachable_evaluation,
+    remember,
+    start_value,
+)
+from mdptheory.regret import RegretTrace
 from mdptheory.risk import (
     check_alpha,
     cvar_sorted_row,
@@ -143,7 +157,6 @@ def _plan(R3: np.ndarray, counts: np.ndarray, visits: np.ndarray, alpha: float, 
         # One sort of Vbar_{h+1} per stage, shared by every (s, a).
         order = np.argsort(next_value, kind="mergesort")
         for s in range(S):
-            best = -np.inf
             for a in range(A):
                 n = visits[s, a]
                 if n == 0.0:
@@ -153,83 +166,60 @@ def _plan(R3: np.ndarray, counts: np.ndarray, visits: np.ndarray, alpha: float, 
                     risk = cvar_sorted_row(counts[s, a], n, next_value, order, alpha)
                     q = min(R3[h, s, a] + risk + bonus_constant / math.sqrt(n), Hf)
                 Q[h, s, a] = q
-                best = max(best, q)
-            # Ties up to rounding go to the smallest action, so the choice does not hang on the
-            # last ulp of sums that equal algebraically.
-            best_a = 0
-            while Q[h, s, best_a] < best - TIE_TOLERANCE * Hf:
-                best_a += 1
-            V[h, s] = best
-            policy[h, s] = best_a
+        # Ties up to rounding go to the smallest action.
+        greedy_backup(Q[h], V[h], policy[h], TIE_TOLERANCE * Hf)
+
+
+class _State(NamedTuple):
+    """ICVaR-RM's counts and planning arrays, carried from one episode to the next."""
+
+    counts: np.ndarray            # (1, S, A, S): N_k(s, a, s'), pooled over steps
+    visits: np.ndarray            # (1, S, A): n_k(s, a)
+    Q: np.ndarray                 # (H, S, A): Qbar^k
+    V: np.ndarray                 # (H + 1, S): Vbar^k, V[H] = 0
+    policy: np.ndarray            # (H, S): pi^k
+    order: np.ndarray             # (S,): workspace of the exact evaluation
+    optimistic_value: np.ndarray  # (K,): rho @ Vbar^k_1
+
+
+def _start(H: int, S: int, A: int, K: int) -> _State:
+    """No data yet: zero counts."""
+    return _State(np.zeros((1, S, A, S)), np.zeros((1, S, A)), np.empty((H, S, A)),
+                  np.zeros((H + 1, S)), np.zeros((H, S), dtype=np.int64),
+                  np.empty(S, dtype=np.int64), np.empty(K))
 
 
 @njit(cache=True)
-def _run(P4: np.ndarray, R3: np.ndarray, noise_code: int, sigma: float, initial: np.ndarray,
-         n_episodes: int, alpha: float, delta: float, scale: float, record_policies: bool,
-         chunk: int, rng, exact_regret: bool):
-    """The whole ICVaR-RM run: K episodes of planning, exact evaluation, acting and counting.
+def _evaluate(env: Environment, alpha: float, policy: np.ndarray,
+              evaluation: ReachableEvaluation, order: np.ndarray) -> None:
+    """The exact iterated-CVaR value ``rho @ V^pi_1`` of the executed policy (eq. (i)), kept in
+    ``evaluation.value`` with the actions it depends on (those at the reachable states)."""
+    value = icvar_evaluate_reachable(env.P4, env.R3, alpha, policy, env.initial, evaluation.V,
+                                     evaluation.reach, order)
+    remember(policy, value, evaluation)
 
-    ``exact_regret=False`` skips step (3) (``pseudo`` is NaN): the same loop without the regret
-    oracle's work, which ``bench/online.py`` times against the full run.
-    """
-    H, S, A = R3.shape
-    K = n_episodes
-    L = math.log(K * H * S * A / (delta / 5.0))
 
-    # (1) Regret oracle: the exact iterated-CVaR optimum of the true model.
-    Q_star, V_star, _ = icvar_dp_kernel(P4, R3, alpha)
-    v_star_start = start_value(initial, V_star[0])
-
-    counts = np.zeros((S, A, S))
-    visits = np.zeros((S, A))
-    Q = np.empty((H, S, A))
-    V = np.zeros((H + 1, S))
-    policy = np.zeros((H, S), dtype=np.int64)
-    evaluated = np.full((H, S), -1, dtype=np.int64)     # the policy value_pi belongs to
-    V_pi = np.zeros((H + 1, S))
-    reachable = np.zeros((H, S), dtype=np.bool_)
-    order = np.empty(S, dtype=np.int64)
-    value_pi = 0.0
-
-    pseudo = np.empty(K)
-    realised = np.empty(K)
-    episode_time = np.empty(K)
-    gaps = np.empty(K)
-    optimistic_value = np.empty(K)
-    policies = np.zeros((K if record_policies else 0, H, S), dtype=np.int64)
-
-    chunk_start = 0
-    t0 = clock()
-    for k in range(K):
+@njit(cache=True)
+def _episodes(env: Environment, log: EpisodeLog, evaluation: ReachableEvaluation,
+              state: _State, start: int, stop: int, rng, alpha: float, L: float,
+              scale: float) -> None:
+    """Episodes ``start..stop-1`` of Algorithm 1: plan, evaluate exactly, act, count."""
+    H = env.R3.shape[0]
+    for k in range(start, stop):
         # (2) Optimistic iterated-CVaR planning on the empirical model.
-        _plan(R3, counts, visits, alpha, L, scale, Q, V, policy)
-        gaps[k] = optimism_gap(Q, Q_star)
-        optimistic_value[k] = start_value(initial, V[0])
-        if record_policies:
-            policies[k] = policy
-        # (3) Exact iterated-CVaR value of the executed policy and its pseudo-regret, evaluated
-        # again only when an action changed (an identical policy has the identical value).
-        if exact_regret:
-            if policy_changed(policy, evaluated):
-                value_pi = icvar_evaluate_reachable(P4, R3, alpha, policy, initial, V_pi,
-                                                    reachable, order)
-            pseudo[k] = v_star_start - value_pi
-        else:
-            pseudo[k] = np.nan
+        _plan(env.R3, state.counts[0], state.visits[0], alpha, L, scale, state.Q, state.V,
+              state.policy)
+        state.optimistic_value[k] = start_value(env.initial, state.V[0])
+        # (3) Exact iterated-CVaR value of the executed policy, evaluated again only when it
+        # acts differently from the last evaluated one at a state that one reaches (the value
+        # depends on nothing else).
+        if first_difference(state.policy, evaluation) < H:
+            _evaluate(env, alpha, state.policy, evaluation, state.order)
         # (4) Act for one episode.
-        states, actions, rewards = rollout_episode(P4, R3, noise_code, sigma, initial, policy,
-                                                   rng)
-        realised[k] = V_star[0, states[0]] - rewards.sum()
+        states, actions, rewards = act(env, state.policy, rng)
+        record_episode(log, k, state.policy, state.Q, evaluation.value[0], states, rewards)
         # (5) Counts pooled over steps (stationary kernel).
-        for h in range(H):
-            counts[states[h], actions[h], states[h + 1]] += 1.0
-            visits[states[h], actions[h]] += 1.0
-        if k + 1 - chunk_start == chunk or k == K - 1:
-            t1 = clock()
-            spread_chunk_time(episode_time, chunk_start, k + 1, t1 - t0)
-            chunk_start = k + 1
-            t0 = t1
-    return pseudo, realised, episode_time, gaps, optimistic_value, policies, L, v_star_start
+        count_transitions(state.counts, state.visits, states, actions)
 
 
 @dataclass(frozen=True)
@@ -285,7 +275,7 @@ class ICVaRRM:
                              f"{self.bonus_scale!r}")
 
     @property
-    def variant(self) -> str:
+    def constants(self) -> str:
         """``"paper"`` for the paper's bonus, ``"scaled"`` for the opt-in scaled variant,
         ``"greedy"`` for bonus 0 (a negative control: no exploration beyond one visit)."""
         if self.bonus_scale == 0.0:
@@ -317,28 +307,34 @@ class ICVaRRM:
             For a non-episodic model, rewards outside [0, 1], a non-stationary kernel, or a
             budget that is not a positive int.
         """
-        P4, R3, initial, noise_code, sigma = check_episodic_model(model, "ICVaR-RM")
-        if P4.shape[0] != 1:
+        return episodic_trace(self, seed, self._simulate(model, budget, seed))
+
+    def _simulate(self, model, budget: int, seed: SeedLike,
+                  exact_regret: bool = True) -> Simulation:
+        """The run of :meth:`run` before it becomes a trace; ``exact_regret=False`` skips the
+        exact evaluation (``pseudo`` is NaN), which ``bench/online.py`` times against it."""
+        env = check_episodic_model(model, "ICVaR-RM")
+        if env.P4.shape[0] != 1:
             raise ValueError(f"ICVaR-RM needs a stationary kernel (the paper's p(s'|s, a)); the "
-                             f"model's P has a stage axis of length {P4.shape[0]}")
+                             f"model's P has a stage axis of length {env.P4.shape[0]}")
         K = check_budget(budget)
+        H, S, A = env.R3.shape
+        alpha = float(self.alpha)
+        L = math.log(K * H * S * A / (float(self.delta) / 5.0))
+        # (1) Regret oracle: the exact iterated-CVaR optimum of the true model.
+        Q_star, V_star, _ = icvar_dp_kernel(env.P4, env.R3, alpha)
+        log = new_log(env, K, self.record_policies, Q_star, V_star)
+        evaluation = reachable_evaluation(env.P4, env.initial, H, exact_regret)
+        state = _start(H, S, A, K)
         rng = as_generator(seed)
-        pseudo, realised, times, gaps, optimistic_value, policies, L, v_star = _run(
-            P4, R3, noise_code, sigma, initial, K, float(self.alpha), float(self.delta),
-            float(self.bonus_scale), bool(self.record_policies), chunk_length(K), rng, True)
-        H = R3.shape[0]
-        extras: dict[str, np.ndarray] = {"optimism_gap": gaps,
-                                         "optimistic": gaps >= -1e-9 * H,
-                                         "optimistic_value": optimistic_value}
-        if self.record_policies:
-            extras["policies"] = policies
-        metadata = trace_metadata(
-            self, model, seed, K, label=self.label, bonus_variant=self.variant,
-            objective=f"iterated CVaR, alpha = {self.alpha:g}", optimal_value=v_star,
+        scale = float(self.bonus_scale)
+        simulate(log, lambda start, stop: _episodes(env, log, evaluation, state, start, stop, rng,
+                                                    alpha, L, scale))
+        return Simulation(model, log, {"optimistic_value": state.optimistic_value}, dict(
+            objective=f"iterated CVaR, alpha = {self.alpha:g}", optimal_value=log.optimal_value,
             log_factor=L, log_factor_formula="L = log(K H S A / delta'), delta' = delta / 5",
             bonus_formula="bonus_scale * (H / alpha) * sqrt(L / n(s, a))", paper=PAPER,
             regret_bound_alpha_term=icvar_rm_regret_bound(model.S, model.A, H, K, self.alpha,
                                                           self.delta),
             realised_regret_note="V*_1(s_1) minus the sampled return; not an unbiased "
-                                 "estimate of iterated-CVaR regret when alpha < 1")
-        return RegretTrace(pseudo, realised, times, metadata, extras)
+                                 "estimate of iterated-CVaR regret when alpha < 1"))

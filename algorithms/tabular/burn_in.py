@@ -40,12 +40,7 @@ import math
 from dataclasses import dataclass
 
 from algorithms._episodic import check_budget, check_open_unit, check_positive
-from algorithms.tabular.q_learning_ucb import (
-    DEFAULT_C,
-    DEFAULT_C1,
-    DEFAULT_C2,
-    QLearningUCB,
-)
+from algorithms.tabular.q_learning_ucb import DEFAULT_C, DEFAULT_C1, DEFAULT_C2, QLearningUCB
 from algorithms.tabular.ucbvi import UCBVI, ucbvi_log_factor
 
 

@@ -35,11 +35,14 @@ The weights alpha_t^0 = prod_{j<=t} (1 - alpha_j) and alpha_t^i = alpha_i prod_{
 Which code implements which step
 --------------------------------
 * ``q_update`` : the learning-rate update ``(1 - alpha_t) Q + alpha_t target``.
-* ``_run``, step (1): exact Q*, V* (regret oracle); step (2): the executed policy of episode k,
-  greedy in Q at the start of the episode (see below), with its exact value
-  (``evaluate_deterministic_reachable``) and the pseudo-regret; step (3): one episode of that
-  policy (``rollout_episode``); step (4): the per-step updates above, in the order h = 0..H-1,
-  with the Hoeffding or Bernstein bonus.
+* ``QLearningUCB._simulate``, step (1): exact Q*, V* (regret oracle); ``_start``: Q = V = H;
+  ``_episodes``, per episode, step (2): the executed policy of episode k, greedy in Q at the
+  start of the episode (see below), with its exact value (``evaluate_deterministic_reachable``,
+  again only where it acts differently from the last evaluated policy); step (3): one episode
+  of that policy (``act``) and its record (``record_episode``); step (4): the per-step
+  updates above, in the order h = 0..H-1, with the Hoeffding or Bernstein bonus. An update
+  changes only ``Q_h(x_h, .)``, so it also refreshes the greedy action there: the policy stays
+  greedy in Q without a pass over every state.
 
 Why the executed policy is greedy in the Q of the episode's start: an update at step h touches
 only Q_h and V_h, and step h is visited once per episode, so the Q_{h'} that chooses the action
@@ -88,32 +91,35 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 from numba import njit
 
 from algorithms._episodic import (
+    Environment,
+    EpisodeLog,
+    Simulation,
+    act,
     check_budget,
     check_choice,
     check_episodic_model,
     check_open_unit,
     check_positive,
-    chunk_length,
-    clock,
-    greedy_policy,
-    optimism_gap,
-    spread_chunk_time,
+    episodic_trace,
+    new_log,
+    record_episode,
+    simulate,
 )
 from mdptheory._kernels import (
+    ReachableEvaluation,
     backward_induction_kernel,
     evaluate_deterministic_reachable,
-    policy_changed,
-    rollout_episode,
-    row_supports,
-    start_value,
+    first_difference,
+    greedy_action,
+    reachable_evaluation,
 )
-from mdptheory.regret import RegretTrace, trace_metadata
+from mdptheory.regret import RegretTrace
 from mdptheory.seeding import SeedLike, as_generator
 
 BONUSES = ("hoeffding", "bernstein")
@@ -171,66 +177,50 @@ def q_update(q: float, target: float, t: int, H: int) -> float:
     return (1.0 - alpha) * q + alpha * target
 
 
-@njit(cache=True)
-def _run(P4: np.ndarray, R3: np.ndarray, noise_code: int, sigma: float, initial: np.ndarray,
-         n_episodes: int, bernstein: bool, c: float, c1: float, c2: float, p: float,
-         record_policies: bool, chunk: int, rng, exact_regret: bool):
-    """The whole Q-learning run: K episodes of exact evaluation, acting and updating.
+class _State(NamedTuple):
+    """Q-learning's estimates and counts, carried from one episode to the next."""
 
-    ``exact_regret=False`` skips the exact evaluation (``pseudo`` is NaN): the same loop without
-    the regret oracle's work, which ``bench/online.py`` times against the full run.
-    """
-    H, S, A = R3.shape
-    K = n_episodes
+    Q: np.ndarray              # (H, S, A)
+    V: np.ndarray              # (H + 1, S): V_h = min(H, max_a Q_h), V[H] = 0
+    N: np.ndarray              # (H, S, A) int64: visits t of each stage-pair
+    value_sum: np.ndarray      # (H, S, A): mu in Alg. 2
+    value_sq_sum: np.ndarray   # (H, S, A): sigma in Alg. 2
+    beta: np.ndarray           # (H, S, A): beta_{t-1}, beta_0 = 0
+    policy: np.ndarray         # (H, S): greedy in Q
+
+
+def _start(H: int, S: int, A: int) -> _State:
+    """The optimistic initialisation Q_h(x, a) = H, N = 0, hence V_h = H."""
     Hf = float(H)
-    iota = math.log(S * A * K * Hf / p)
-    hoeffding_scale = math.sqrt(Hf ** 3 * iota)          # b_t = c * this / sqrt(t)
-    lower_order = math.sqrt(Hf ** 7 * S * A) * iota       # Bernstein: sqrt(H^7 S A) iota
-
-    # (1) Regret oracle.
-    Q_star, V_star, _ = backward_induction_kernel(P4, R3)
-    v_star_start = start_value(initial, V_star[0])
-
     Q = np.full((H, S, A), Hf)
     V = np.zeros((H + 1, S))
     V[:H] = Hf                                            # V_h = min(H, max_a Q_h) = H
-    N = np.zeros((H, S, A), dtype=np.int64)
-    value_sum = np.zeros((H, S, A))                       # mu in Alg. 2
-    value_sq_sum = np.zeros((H, S, A))                    # sigma in Alg. 2
-    beta = np.zeros((H, S, A))                            # beta_{t-1}, beta_0 = 0
-    policy = np.zeros((H, S), dtype=np.int64)
-    evaluated = np.full((H, S), -1, dtype=np.int64)     # the policy value_pi belongs to
-    supports_ptr, supports = row_supports(P4)            # nonzeros of the kernel rows
-    V_pi = np.zeros((H + 1, S))
-    reachable = np.zeros((H, S), dtype=np.bool_)
-    value_pi = 0.0
+    return _State(Q, V, np.zeros((H, S, A), dtype=np.int64), np.zeros((H, S, A)),
+                  np.zeros((H, S, A)), np.zeros((H, S, A)),
+                  np.zeros((H, S), dtype=np.int64))       # greedy in Q = H
 
-    pseudo = np.empty(K)
-    realised = np.empty(K)
-    episode_time = np.empty(K)
-    gaps = np.empty(K)
-    policies = np.zeros((K if record_policies else 0, H, S), dtype=np.int64)
 
-    chunk_start = 0
-    t0 = clock()
-    for k in range(K):
-        # (2) Executed policy: greedy in Q at the episode's start; its exact value.
-        greedy_policy(Q, policy)
-        gaps[k] = optimism_gap(Q, Q_star)
-        if record_policies:
-            policies[k] = policy
-        # Evaluated again only when an action changed (same policy, same value).
-        if exact_regret:
-            if policy_changed(policy, evaluated):
-                value_pi = evaluate_deterministic_reachable(P4, R3, policy, initial, supports_ptr,
-                                                            supports, V_pi, reachable)
-            pseudo[k] = v_star_start - value_pi
-        else:
-            pseudo[k] = np.nan
+@njit(cache=True)
+def _episodes(env: Environment, log: EpisodeLog, evaluation: ReachableEvaluation,
+              state: _State, start: int, stop: int, rng, bernstein: bool, c: float, c1: float,
+              c2: float, iota: float) -> None:
+    """Episodes ``start..stop-1`` of Algorithm 1 or 2: evaluate exactly, act, update."""
+    H, S, A = env.R3.shape
+    Hf = float(H)
+    hoeffding_scale = math.sqrt(Hf ** 3 * iota)          # b_t = c * this / sqrt(t)
+    lower_order = math.sqrt(Hf ** 7 * S * A) * iota       # Bernstein: sqrt(H^7 S A) iota
+    P4, R3, initial = env.P4, env.R3, env.initial
+    Q, V, N, policy = state.Q, state.V, state.N, state.policy
+    value_sum, value_sq_sum, beta = state.value_sum, state.value_sq_sum, state.beta
+    for k in range(start, stop):
+        # (2) Executed policy: greedy in Q at the episode's start (kept so by step (4)); its
+        # exact value, evaluated again only where it acts differently from the last evaluated.
+        first = first_difference(policy, evaluation)
+        if first < H:
+            evaluate_deterministic_reachable(P4, R3, policy, initial, evaluation, first)
         # (3) Act.
-        states, actions, rewards = rollout_episode(P4, R3, noise_code, sigma, initial, policy,
-                                                   rng)
-        realised[k] = V_star[0, states[0]] - rewards.sum()
+        states, actions, rewards = act(env, policy, rng)
+        record_episode(log, k, policy, Q, evaluation.value[0], states, rewards)
         # (4) Updates in step order (equivalent to the online order, see module docstring).
         for h in range(H):
             s = states[h]
@@ -252,17 +242,9 @@ def _run(P4: np.ndarray, R3: np.ndarray, noise_code: int, sigma: float, initial:
             else:
                 bonus = c * hoeffding_scale / math.sqrt(t)
             Q[h, s, a] = q_update(Q[h, s, a], rewards[h] + v_next + bonus, t, H)
-            best = Q[h, s, 0]
-            for b in range(1, A):
-                if Q[h, s, b] > best:
-                    best = Q[h, s, b]
+            # Only Q_h(x_h, .) changed: its max gives V_h(x_h), its argmax the greedy action.
+            best, policy[h, s] = greedy_action(Q[h, s])
             V[h, s] = min(Hf, best)
-        if k + 1 - chunk_start == chunk or k == K - 1:
-            t1 = clock()
-            spread_chunk_time(episode_time, chunk_start, k + 1, t1 - t0)
-            chunk_start = k + 1
-            t0 = t1
-    return pseudo, realised, episode_time, gaps, policies, iota
 
 
 @dataclass(frozen=True)
@@ -349,20 +331,26 @@ class QLearningUCB:
         ValueError
             For a non-episodic model, rewards outside [0, 1] or a bad budget.
         """
-        P4, R3, initial, noise_code, sigma = check_episodic_model(model, "Q-learning with UCB")
+        return episodic_trace(self, seed, self._simulate(model, budget, seed))
+
+    def _simulate(self, model, budget: int, seed: SeedLike,
+                  exact_regret: bool = True) -> Simulation:
+        """The run of :meth:`run` before it becomes a trace; ``exact_regret=False`` skips the
+        exact evaluation (``pseudo`` is NaN), which ``bench/online.py`` times against it."""
+        env = check_episodic_model(model, "Q-learning with UCB")
         K = check_budget(budget)
+        H, S, A = env.R3.shape
+        iota = math.log(S * A * K * float(H) / self.p)
+        # (1) Regret oracle.
+        Q_star, V_star, _ = backward_induction_kernel(env.P4, env.R3)
+        log = new_log(env, K, self.record_policies, Q_star, V_star)
+        evaluation = reachable_evaluation(env.P4, env.initial, H, exact_regret)
+        state = _start(H, S, A)
         rng = as_generator(seed)
-        pseudo, realised, times, gaps, policies, iota = _run(
-            P4, R3, noise_code, sigma, initial, K, self.bonus == "bernstein", float(self.c),
-            float(self.c1), float(self.c2), float(self.p), bool(self.record_policies),
-            chunk_length(K), rng, True)
-        H = R3.shape[0]
-        extras: dict[str, np.ndarray] = {"optimism_gap": gaps,
-                                         "optimistic": gaps >= -1e-9 * H}
-        if self.record_policies:
-            extras["policies"] = policies
-        metadata = trace_metadata(
-            self, model, seed, K, label=self.label, constants=self.constants, iota=iota,
-            iota_formula="iota = log(S A T / p), T = K H",
-            paper="Jin, Allen-Zhu, Bubeck, Jordan 2018, arXiv:1807.03765")
-        return RegretTrace(pseudo, realised, times, metadata, extras)
+        bernstein = self.bonus == "bernstein"
+        c, c1, c2 = float(self.c), float(self.c1), float(self.c2)
+        simulate(log, lambda start, stop: _episodes(env, log, evaluation, state, start, stop, rng,
+                                                    bernstein, c, c1, c2, iota))
+        return Simulation(model, log, {}, dict(
+            iota=iota, iota_formula="iota = log(S A T / p), T = K H",
+            paper="Jin, Allen-Zhu, Bubeck, Jordan 2018, arXiv:1807.03765"))

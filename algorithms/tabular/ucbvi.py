@@ -36,16 +36,18 @@ Which code implements which step
 * ``_plan`` : the backward pass above (Alg. 2); the ``N == 0`` branch, the bonus branches
   (Alg. 3 / Alg. 4) and the three-way ``min`` are marked in comments.
 * ``_stage_visit_term`` : the vector y -> min{100^2 H^3 S^2 A L^2 / N'_{k,h+1}(y), H^2} of Alg. 4.
-* ``_run``, step (1): exact V* and Q* by backward induction on the true model (regret oracle);
-  step (2): ``_plan``; step (3): exact value of the executed policy pi_k
-  (``evaluate_deterministic_reachable``) and the pseudo-regret; step (4): one episode of pi_k
-  (``rollout_episode``); step (5): count updates (Alg. 1, last lines).
+* ``UCBVI._simulate``, step (1): exact V* and Q* by backward induction on the true model
+  (regret oracle); ``_episodes``, per episode, step (2): ``_plan``; step (3): exact value of the
+  executed policy pi_k (``evaluate_deterministic_reachable``, again only from the first stage
+  at which pi_k acts differently from the last evaluated policy at a state it reaches); step
+  (4): one episode of pi_k (``act``) and its record (``record_episode``: pseudo-regret,
+  realised regret, optimism gap); step (5): count updates (Alg. 1, last lines).
 * ``ucbvi_regret_bound`` : the explicit bounds of Theorem 1 (CH) and Theorem 2 (BF).
 
 Constants
 ---------
 The paper's constants and log factors are the default. ``bonus_scale`` multiplies the bonus
-and is an opt-in, named variant (recorded as ``bonus_variant = "scaled"`` in the trace
+and is an opt-in, named variant (recorded as ``constants = "scaled"`` in the trace
 metadata); it voids the guarantee of Theorems 1 and 2. The log in the bonus is
 ln(5SAT/delta) (Algs. 3-4) while the theorems print ln(5HSAT/delta); both are kept as printed.
 
@@ -59,31 +61,36 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 from numba import njit
 
 from algorithms._episodic import (
+    Environment,
+    EpisodeLog,
+    Simulation,
+    act,
     check_budget,
     check_choice,
     check_episodic_model,
     check_open_unit,
     check_positive,
-    chunk_length,
-    clock,
-    optimism_gap,
-    spread_chunk_time,
+    count_transitions,
+    episodic_trace,
+    new_log,
+    record_episode,
+    simulate,
 )
 from mdptheory._kernels import (
+    ReachableEvaluation,
     backward_induction_kernel,
     evaluate_deterministic_reachable,
-    policy_changed,
-    rollout_episode,
-    row_supports,
-    start_value,
+    first_difference,
+    greedy_backup,
+    reachable_evaluation,
 )
-from mdptheory.regret import RegretTrace, trace_metadata
+from mdptheory.regret import RegretTrace
 from mdptheory.seeding import SeedLike, as_generator
 
 BONUSES = ("hoeffding", "bernstein")
@@ -153,8 +160,6 @@ def _plan(R3: np.ndarray, N_sas: np.ndarray, N_sa: np.ndarray, visits: np.ndarra
         if bernstein:
             _stage_visit_term(visits[h + 1], big, H, visit_term)
         for s in range(S):
-            best = -np.inf
-            best_a = 0
             for a in range(A):
                 n = N_sa[hc, s, a]
                 if n == 0.0:
@@ -183,87 +188,54 @@ def _plan(R3: np.ndarray, N_sas: np.ndarray, N_sa: np.ndarray, visits: np.ndarra
                     # Three-way minimum of Alg. 2: previous episode's Q, H, optimistic backup.
                     q = min(Q[h, s, a], Hf, R3[h, s, a] + mean + scale * bonus)
                 Q[h, s, a] = q
-                if q > best:
-                    best = q
-                    best_a = a
-            V[h, s] = best
-            policy[h, s] = best_a
+        greedy_backup(Q[h], V[h], policy[h])                    # V_{k,h}, pi_k(., h)
+
+
+class _State(NamedTuple):
+    """UCBVI's statistics and planning arrays, carried from one episode to the next."""
+
+    N_sas: np.ndarray        # (1 or H, S, A, S): N_k(x, a, y), pooled unless per stage
+    N_sa: np.ndarray         # (1 or H, S, A): N_k(x, a)
+    visits: np.ndarray       # (H + 1, S): N'_{k,h}(y), earlier visits to y at step h
+    Q: np.ndarray            # (H, S, A): Q_{k-1} on entry to _plan, Q_k after it
+    V: np.ndarray            # (H + 1, S), V[H] = 0
+    policy: np.ndarray       # (H, S): pi_k
+    visit_term: np.ndarray   # (S,): workspace of _stage_visit_term
+
+
+def _start(H: int, S: int, A: int, per_stage: bool) -> _State:
+    """Zero counts and ``Q_{0,h} = H`` (Alg. 1, initialisation)."""
+    n_count_stages = H if per_stage else 1
+    return _State(np.zeros((n_count_stages, S, A, S)), np.zeros((n_count_stages, S, A)),
+                  np.zeros((H + 1, S)), np.full((H, S, A), float(H)), np.zeros((H + 1, S)),
+                  np.zeros((H, S), dtype=np.int64), np.zeros(S))
 
 
 @njit(cache=True)
-def _run(P4: np.ndarray, R3: np.ndarray, noise_code: int, sigma: float, initial: np.ndarray,
-         n_episodes: int, bernstein: bool, delta: float, scale: float, per_stage: bool,
-         record_policies: bool, chunk: int, rng, exact_regret: bool):
-    """The whole UCBVI run: K episodes of planning, exact evaluation, acting and counting.
-
-    ``exact_regret=False`` skips step (3) (``pseudo`` is NaN): the same loop without the regret
-    oracle's work, which ``bench/online.py`` times against the full run.
-    """
-    H, S, A = R3.shape
-    K = n_episodes
-    L = math.log(5.0 * S * A * K * H / delta)
-
-    # (1) Regret oracle: exact Q*, V* of the true model.
-    Q_star, V_star, _ = backward_induction_kernel(P4, R3)
-    v_star_start = start_value(initial, V_star[0])
-
-    n_count_stages = H if per_stage else 1
-    N_sas = np.zeros((n_count_stages, S, A, S))
-    N_sa = np.zeros((n_count_stages, S, A))
-    visits = np.zeros((H + 1, S))              # N'_{k,h}(y): earlier visits to y at step h
-    Q = np.full((H, S, A), float(H))           # Q_{0,h} = H
-    V = np.zeros((H + 1, S))
-    policy = np.zeros((H, S), dtype=np.int64)
-    visit_term = np.zeros(S)
-    evaluated = np.full((H, S), -1, dtype=np.int64)     # the policy value_pi belongs to
-    supports_ptr, supports = row_supports(P4)            # nonzeros of the kernel rows
-    V_pi = np.zeros((H + 1, S))
-    reachable = np.zeros((H, S), dtype=np.bool_)
-    value_pi = 0.0
-
-    pseudo = np.empty(K)
-    realised = np.empty(K)
-    episode_time = np.empty(K)
-    gaps = np.empty(K)
-    policies = np.zeros((K if record_policies else 0, H, S), dtype=np.int64)
-
-    chunk_start = 0
-    t0 = clock()
-    for k in range(K):
+def _episodes(env: Environment, log: EpisodeLog, evaluation: ReachableEvaluation,
+              state: _State, start: int, stop: int, rng, bernstein: bool, L: float,
+              scale: float, per_stage: bool) -> None:
+    """Episodes ``start..stop-1`` of UCBVI (Alg. 1): plan, evaluate exactly, act, count."""
+    P4, R3, initial = env.P4, env.R3, env.initial
+    N_sas, N_sa, visits, Q, V, policy = (state.N_sas, state.N_sa, state.visits, state.Q,
+                                         state.V, state.policy)
+    H = R3.shape[0]
+    for k in range(start, stop):
         # (2) Optimistic planning on the empirical model with the bonus.
         _plan(R3, N_sas, N_sa, visits, Q, V, policy, bernstein, L, scale, per_stage,
-              visit_term)
-        gaps[k] = optimism_gap(Q, Q_star)
-        if record_policies:
-            policies[k] = policy
-        # (3) Exact pseudo-regret of the executed policy pi_k, evaluated again only when an
-        # action changed (an identical policy has the identical value).
-        if exact_regret:
-            if policy_changed(policy, evaluated):
-                value_pi = evaluate_deterministic_reachable(P4, R3, policy, initial, supports_ptr,
-                                                            supports, V_pi, reachable)
-            pseudo[k] = v_star_start - value_pi
-        else:
-            pseudo[k] = np.nan
+              state.visit_term)
+        # (3) Exact value of the executed policy pi_k, evaluated again only where it acts
+        # differently from the last evaluated one.
+        first = first_difference(policy, evaluation)
+        if first < H:
+            evaluate_deterministic_reachable(P4, R3, policy, initial, evaluation, first)
         # (4) Act for one episode.
-        states, actions, rewards = rollout_episode(P4, R3, noise_code, sigma, initial, policy,
-                                                   rng)
-        realised[k] = V_star[0, states[0]] - rewards.sum()
+        states, actions, rewards = act(env, policy, rng)
+        record_episode(log, k, policy, Q, evaluation.value[0], states, rewards)
         # (5) Counts from the new transitions (pooled over steps unless per_stage).
-        for h in range(H):
-            hc = h if per_stage else 0
-            s = states[h]
-            a = actions[h]
-            N_sas[hc, s, a, states[h + 1]] += 1.0
-            N_sa[hc, s, a] += 1.0
+        count_transitions(N_sas, N_sa, states, actions)
         for h in range(H + 1):
             visits[h, states[h]] += 1.0
-        if k + 1 - chunk_start == chunk or k == K - 1:
-            t1 = clock()
-            spread_chunk_time(episode_time, chunk_start, k + 1, t1 - t0)
-            chunk_start = k + 1
-            t0 = t1
-    return pseudo, realised, episode_time, gaps, policies, L
 
 
 @dataclass(frozen=True)
@@ -320,7 +292,7 @@ class UCBVI:
         check_positive("bonus_scale", self.bonus_scale)
 
     @property
-    def variant(self) -> str:
+    def constants(self) -> str:
         """``"paper"`` for the paper's bonus, ``"scaled"`` for the opt-in scaled variant."""
         return "paper" if self.bonus_scale == 1.0 else "scaled"
 
@@ -352,25 +324,31 @@ class UCBVI:
             For a non-episodic model, rewards outside [0, 1], a non-stationary kernel with
             ``transitions="stationary"``, or a budget that is not a positive int.
         """
-        P4, R3, initial, noise_code, sigma = check_episodic_model(model, "UCBVI")
-        if self.transitions == "stationary" and P4.shape[0] != 1:
+        return episodic_trace(self, seed, self._simulate(model, budget, seed))
+
+    def _simulate(self, model, budget: int, seed: SeedLike,
+                  exact_regret: bool = True) -> Simulation:
+        """The run of :meth:`run` before it becomes a trace; ``exact_regret=False`` skips the
+        exact evaluation (``pseudo`` is NaN), which ``bench/online.py`` times against it."""
+        env = check_episodic_model(model, "UCBVI")
+        if self.transitions == "stationary" and env.P4.shape[0] != 1:
             raise ValueError(f"UCBVI (transitions='stationary') needs a stationary kernel; the "
-                             f"model's P has a stage axis of length {P4.shape[0]}. Use "
+                             f"model's P has a stage axis of length {env.P4.shape[0]}. Use "
                              "transitions='per_stage' for the non-stationary extension")
         K = check_budget(budget)
+        H, S, A = env.R3.shape
+        L = ucbvi_log_factor(S, A, H, K, self.delta)
+        per_stage = self.transitions == "per_stage"
+        # (1) Regret oracle: exact Q*, V* of the true model.
+        Q_star, V_star, _ = backward_induction_kernel(env.P4, env.R3)
+        log = new_log(env, K, self.record_policies, Q_star, V_star)
+        evaluation = reachable_evaluation(env.P4, env.initial, H, exact_regret)
+        state = _start(H, S, A, per_stage)
         rng = as_generator(seed)
-        pseudo, realised, times, gaps, policies, L = _run(
-            P4, R3, noise_code, sigma, initial, K, self.bonus == "bernstein", float(self.delta),
-            float(self.bonus_scale), self.transitions == "per_stage", bool(self.record_policies),
-            chunk_length(K), rng, True)
-        H = R3.shape[0]
-        extras: dict[str, np.ndarray] = {"optimism_gap": gaps,
-                                         "optimistic": gaps >= -1e-9 * H}
-        if self.record_policies:
-            extras["policies"] = policies
-        metadata = trace_metadata(
-            self, model, seed, K, label=self.label, bonus_variant=self.variant,
+        bernstein, scale = self.bonus == "bernstein", float(self.bonus_scale)
+        simulate(log, lambda start, stop: _episodes(env, log, evaluation, state, start, stop, rng,
+                                                    bernstein, L, scale, per_stage))
+        return Simulation(model, log, {}, dict(
             log_factor=L, log_factor_formula="L = ln(5 S A T / delta), T = K H",
             paper="Azar, Osband, Munos 2017, arXiv:1703.05449",
-            regret_bound=ucbvi_regret_bound(model.S, model.A, H, K, self.delta, self.bonus))
-        return RegretTrace(pseudo, realised, times, metadata, extras)
+            regret_bound=ucbvi_regret_bound(model.S, model.A, H, K, self.delta, self.bonus)))

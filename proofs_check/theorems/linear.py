@@ -559,7 +559,7 @@ _LEMMA_PLAN = {"quick": 2_000, "full": 10_000}
 @lru_cache(maxsize=4)
 def _recorded_run(K: int, seed: int):
     model = _simplex(_QUICK_SIMPLEX)
-    trace = LSVIUCB(c=LEMMA_C, record=True).run(model, K, seed)
+    trace = LSVIUCB(c=LEMMA_C, record_policies=True).run(model, K, seed)
     S, A, d = model.phi.shape
     feats = np.asarray(model.phi).reshape(S * A, d)
     states, actions = trace.extras["states"], trace.extras["actions"]
@@ -754,7 +754,7 @@ def _optimism_budget(d: int, H: int) -> int:
 def lsvi_ucb_optimism(scale: str, seed: int) -> Outcome:
     n_models = _OPTIMISM_PLAN[check_scale(scale)]
     rng = as_generator(seed)
-    learner = LSVIUCB(record=True)
+    learner = LSVIUCB(record_policies=True)
     control = LSVI()
     held = np.zeros(n_models, dtype=bool)
     held_control = np.zeros(n_models, dtype=bool)
