@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from numba import njit, objmode
 
 N_TIME_CHUNKS = 200
 """Episode times are measured over at most this many chunks of consecutive episodes."""
@@ -51,3 +52,12 @@ def timed_chunks(step: Callable[[int, int], Any], n: int,
         _, elapsed = timed(step, start, stop)
         seconds[start:stop] = elapsed / (stop - start)
     return seconds
+
+
+@njit(cache=True)
+def clock() -> float:
+    """Wall-clock seconds, readable inside a compiled loop (one object-mode call): for the
+    learners whose loop is one compiled call, such as the average-reward ones."""
+    with objmode(now="float64"):
+        now = time.perf_counter()
+    return now

@@ -31,8 +31,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from algorithms._episodic import chunk_length as chunk_length
-from algorithms._episodic import clock as clock
+from algorithms._timing import chunk_length as chunk_length
+from algorithms._timing import clock as clock
 from algorithms._validation import check_budget as _check_budget
 from algorithms._validation import check_positive as check_positive
 from algorithms._validation import check_unit_rewards
