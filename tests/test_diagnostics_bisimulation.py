@@ -251,7 +251,8 @@ def test_sparse_csr_input_with_explicit_zeros():
 
 def test_diagnosis_of_a_discounted_model():
     found = {d.name: d for d in diagnose(garnet(S=6, A=2, seed=0))}
-    assert set(found) == {"bisimulation metric"}
+    assert "bisimulation metric" in found  # beside the feature diagnostics
+    assert not {"effective horizon", "coverability"} & set(found)
     assert "Ferns" in found["bisimulation metric"].definition
     assert found["bisimulation metric"].values["c_T (contraction rate)"] == 0.9
 
