@@ -41,7 +41,6 @@ import math
 from functools import lru_cache
 
 import numpy as np
-from scipy import stats
 
 from algorithms.average_reward import (
     TSDE,
@@ -80,6 +79,7 @@ from proofs_check.harness import (
     theorem,
     vacuous_bound,
 )
+from proofs_check.intervals import paired_difference_test
 from proofs_check.rates import fit_lines, geometric_grid, rate_shape_test, rate_test
 
 JAKSCH = "Jaksch, Ortner, Auer, Near-optimal regret bounds for RL, JMLR 11 (2010)"
@@ -171,26 +171,6 @@ def _rate_claim(Y: np.ndarray, grid: np.ndarray, start: float | None, seed: int)
         n_boot=1000,
         seed=seed,
     )
-
-
-def _paired_verdict(a: np.ndarray, b: np.ndarray, what: str) -> tuple[Verdict, dict]:
-    """Paired Student-t 95% interval of ``a - b``: pass above 0, fail below 0."""
-    d = np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)
-    n = d.shape[0]
-    mean = float(d.mean())
-    half = float(stats.t.ppf(0.975, n - 1) * d.std(ddof=1) / math.sqrt(n))
-    low, high = mean - half, mean + half
-    text = (
-        f"{what}: mean paired difference {mean:.4g} (95% CI [{low:.4g}, {high:.4g}]) over {n} "
-        f"pairs, positive in {float(np.mean(d > 0)):.0%}"
-    )
-    if low > 0:
-        verdict = Verdict.passed(text)
-    elif high < 0:
-        verdict = Verdict.failed(text)
-    else:
-        verdict = Verdict.inconclusive(text)
-    return verdict, {"mean_difference": mean, "ci_low": low, "ci_high": high}
 
 
 # --------------------------------------------------------------------------------------------
@@ -728,10 +708,12 @@ def ucrl2_regret_grows_with_D(scale: str, seed: int) -> Outcome:
         series.append(Series(f"UCRL2 on {_model(key_mdp).name} (D = {D:.3g})", grid, Y))
     for low_key, high_key in itertools.pairwise(_D_PLAN):
         what = f"D {_diameter(low_key):.3g} -> {_diameter(high_key):.3g}"
-        verdict, numbers = _paired_verdict(finals[high_key], finals[low_key], f"UCRL2, {what}")
+        verdict, numbers = paired_difference_test(
+            finals[high_key], finals[low_key], f"UCRL2, {what}"
+        )
         verdicts.append(verdict)
         fitted[f"mean_increase[{what}]"] = numbers["mean_difference"]
-        c_verdict, c_numbers = _paired_verdict(
+        c_verdict, c_numbers = paired_difference_test(
             control_finals[high_key], control_finals[low_key], f"frozen policy, {what}"
         )
         controls.append(
@@ -775,10 +757,10 @@ def tsde_below_ucrl2(scale: str, seed: int) -> Outcome:
     Y_ucrl2, _ = _runs(UCRL2(), _RIVER, T, n_seeds, seed)
     Y_tsde, _ = _runs(TSDE(), _RIVER, T, n_seeds, seed)
     Y_frozen, _ = _runs(FixedPolicy(), _RIVER, T, n_seeds, seed)
-    verdict, numbers = _paired_verdict(
+    verdict, numbers = paired_difference_test(
         Y_ucrl2[:, -1], Y_tsde[:, -1], f"UCRL2 - TSDE on river_swim(S=6) at T = {T}"
     )
-    c_verdict, c_numbers = _paired_verdict(
+    c_verdict, c_numbers = paired_difference_test(
         Y_ucrl2[:, -1], Y_frozen[:, -1], f"UCRL2 - frozen policy at T = {T}"
     )
     evidence = Evidence(
