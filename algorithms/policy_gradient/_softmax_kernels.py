@@ -54,8 +54,7 @@ def _store(curves, i: int, j: int, values) -> None:
 def _softmax(theta: np.ndarray, s: int, p: np.ndarray, logp: np.ndarray, with_log: bool) -> None:
     """Row ``s``: ``p = softmax(theta)`` (and ``logp = log p`` if ``with_log``), max-shifted.
 
-    Rows are indexed, never sliced: a slice in a hot loop is a new array view whose reference
-    count is updated atomically, which costs more than the row's arithmetic.
+    Rows are indexed, not sliced, so the per-iterate loops create no array views.
     """
     A = theta.shape[1]
     top = theta[s, 0]
