@@ -174,8 +174,13 @@ def count_transitions(N_sas: np.ndarray, N_sa: np.ndarray, states: np.ndarray,
 def simulate(log: EpisodeLog, episodes: Callable[[int, int], Any]) -> None:
     """Run ``episodes(start, stop)`` (a learner's compiled loop over episodes ``start..stop-1``)
     over chunks covering the K episodes of ``log``, timing each chunk into
-    ``log.episode_time``. Chunks continue the same state and random stream, so the run is the
-    one a single call would make, bit for bit."""
+    ``log.episode_time`` (:func:`algorithms._timing.timed_chunks`). Chunks continue the same
+    state and random stream, so the run is the one a single call would make, bit for bit.
+
+    A first call without episodes compiles the loop, or loads it from the cache, outside the
+    timing.
+    """
+    episodes(0, 0)
     log.episode_time[:] = timed_chunks(episodes, log.pseudo.shape[0])
 
 

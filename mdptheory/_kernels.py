@@ -144,23 +144,22 @@ def row_dot(row: np.ndarray, values: np.ndarray) -> float:
 
 
 @njit(cache=True)
-def greedy_action(q: np.ndarray, tie_tol: float = 0.0):
-    """``(max_a q[a], a)``, ``a`` the first action whose value is within ``tie_tol`` of the max.
+def greedy_action(Q_h: np.ndarray, s: int, tie_tol: float = 0.0):
+    """``(max_a Q_h[s, a], a)``, ``a`` the first action whose value is within ``tie_tol`` of the
+    max.
 
     With ``tie_tol = 0`` (the default) ``a`` is the first maximiser, as ``np.argmax``. A positive
     ``tie_tol`` sends near-ties to the smallest action, so a choice between actions whose values
-    are equal algebraically does not hang on the last ulp of their sums.
+    are equal algebraically does not hang on the last ulp of their sums. The max first, then the
+    scan: cheaper than carrying the argmax along (no dependent branch per action).
     """
     best = -np.inf
+    for a in range(Q_h.shape[1]):
+        if Q_h[s, a] > best:
+            best = Q_h[s, a]
     best_a = 0
-    for a in range(q.shape[0]):
-        if q[a] > best:
-            best = q[a]
-            best_a = a
-    if tie_tol > 0.0:
-        best_a = 0
-        while q[best_a] < best - tie_tol:
-            best_a += 1
+    while Q_h[s, best_a] < best - tie_tol:
+        best_a += 1
     return best, best_a
 
 
@@ -176,7 +175,7 @@ def greedy_backup(Q_h: np.ndarray, V_h: np.ndarray, policy_h: np.ndarray,
     ends the stage with this call.
     """
     for s in range(Q_h.shape[0]):
-        V_h[s], policy_h[s] = greedy_action(Q_h[s], tie_tol)
+        V_h[s], policy_h[s] = greedy_action(Q_h, s, tie_tol)
 
 
 @njit(cache=True)
