@@ -170,9 +170,8 @@ def greedy_backup(Q_h: np.ndarray, V_h: np.ndarray, policy_h: np.ndarray,
     ``policy_h[s]`` its first maximiser (:func:`greedy_action`), for every state s.
 
     ``Q_h`` is (S, A) (a flat row of S A values is passed as ``row.reshape(S, A)``), ``V_h`` and
-    ``policy_h`` are (S,). Every backward pass of the library (exact planning, the optimistic
-    learners, iterated CVaR, pessimistic offline planning) fills a stage's Q in its own way and
-    ends the stage with this call.
+    ``policy_h`` are (S,). A backward pass fills a stage's Q in its own way (exact backward
+    induction, the optimistic planning of the learners) and ends the stage with this call.
     """
     for s in range(Q_h.shape[0]):
         V_h[s], policy_h[s] = greedy_action(Q_h, s, tie_tol)
@@ -228,7 +227,7 @@ def row_supports(P4: np.ndarray):
 
     Returns ``indptr`` (rows + 1,) and ``indices``: the support of row ``r`` is
     ``indices[indptr[r]:indptr[r + 1]]``, in increasing order. Computed once per run, it lets
-    :func:`evaluate_deterministic_supported` skip the zeros of sparse kernels (chains, grids).
+    :func:`evaluate_deterministic_reachable` skip the zeros of sparse kernels (chains, grids).
     """
     HP, S, A, S2 = P4.shape
     n_rows = HP * S * A
@@ -252,33 +251,6 @@ def row_supports(P4: np.ndarray):
                         indices[k] = t
                         k += 1
     return indptr, indices
-
-
-@njit(cache=True)
-def evaluate_deterministic_supported(P4: np.ndarray, R3: np.ndarray, policy: np.ndarray,
-                                     indptr: np.ndarray, indices: np.ndarray,
-                                     V: np.ndarray) -> np.ndarray:
-    """:func:`evaluate_deterministic_kernel` into ``V`` (H + 1, S), summing over row supports.
-
-    ``indptr``/``indices`` come from :func:`row_supports` of the same ``P4``. The nonzero terms
-    are added in the same order as the dense loop and a zero term adds exactly 0, so the values
-    are bit for bit those of :func:`evaluate_deterministic_kernel`; the cost is the number of
-    nonzeros of the executed rows instead of S per state. Nothing is allocated.
-    """
-    H, S, A = R3.shape
-    for s in range(S):
-        V[H, s] = 0.0
-    for h in range(H - 1, -1, -1):
-        hp = stage_index(P4, h)
-        for s in range(S):
-            a = policy[h, s]
-            row = (hp * S + s) * A + a
-            total = 0.0
-            for k in range(indptr[row], indptr[row + 1]):
-                t = indices[k]
-                total += P4[hp, s, a, t] * V[h + 1, t]
-            V[h, s] = R3[h, s, a] + total
-    return V
 
 
 class ReachableEvaluation(NamedTuple):
@@ -338,11 +310,12 @@ def evaluate_deterministic_reachable(P4: np.ndarray, R3: np.ndarray, policy: np.
     ``ws`` comes from :func:`reachable_evaluation` for the same ``P4`` and ``initial``. A
     forward pass lists in ``ws.members``/``ws.counts`` (and marks in ``ws.reach``) the states
     the policy can occupy at each stage, unmarking those of the previous call first; the
-    backward pass of :func:`evaluate_deterministic_supported` then runs over those states
-    only, writing ``ws.V`` there and leaving the other entries as they were. A reachable
-    state's successors under its action are reachable, so every value read was computed in this
-    call, by the same sums in the same order; the start states are summed in increasing order
-    and a state of weight 0 would add exactly 0. The result is therefore bit for bit
+    backward pass then runs over those states only, summing over the nonzeros of their rows
+    (a zero term would add exactly 0), writing ``ws.V`` there and leaving the other entries as
+    they were. A reachable state's successors under its action are reachable, so every value
+    read was computed in this call, by the same sums in the same order as the dense loop; the
+    start states are summed in increasing order and a state of weight 0 would add exactly 0.
+    The result is therefore bit for bit
     ``start_value(initial, evaluate_deterministic_kernel(P4, R3, policy)[0])``. The cost is the
     number of nonzeros of the reachable rows: on a chain with one start state, H rows instead
     of H S. The actions evaluated and the value are kept in ``ws.evaluated`` and ``ws.value``
