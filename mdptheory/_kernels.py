@@ -151,7 +151,7 @@ def greedy_action(Q_h: np.ndarray, s: int, tie_tol: float = 0.0):
     With ``tie_tol = 0`` (the default) ``a`` is the first maximiser, as ``np.argmax``. A positive
     ``tie_tol`` sends near-ties to the smallest action, so a choice between actions whose values
     are equal algebraically does not hang on the last ulp of their sums. The max first, then the
-    scan: cheaper than carrying the argmax along (no dependent branch per action).
+    scan for that action: one rule for both cases.
     """
     best = -np.inf
     for a in range(Q_h.shape[1]):
@@ -375,21 +375,32 @@ def first_difference(policy: np.ndarray, ws: ReachableEvaluation) -> int:
     values are equal, bit for bit, and ``ws.value`` is the value of ``policy``; otherwise
     ``evaluate_deterministic_reachable(..., ws, first)`` (or another evaluation followed by
     :func:`remember`) brings it up to date. This is how the learners evaluate the executed
-    policy exactly in every episode at the cost of a comparison over the reachable states in
-    most of them. The check is written in the learners' loops rather than wrapped with the
+    policy exactly in every episode at the cost, in most of them, of one comparison over the
+    reachable states. The check is written in the learners' loops rather than wrapped with the
     evaluation in one function: a compiled call costs a reference count per array argument,
     which an episode of a few microseconds notices.
     """
-    members, counts, evaluated = ws.members, ws.counts, ws.evaluated
-    H = counts.shape[0]
+    members, counts, evaluated, reach = ws.members, ws.counts, ws.evaluated, ws.reach
+    H, S = evaluated.shape
     if not ws.exact:
         return H
     if np.isnan(ws.value[0]):
         return 0
+    n_reach = 0
     for h in range(H):
-        for i in range(counts[h]):
-            s = members[h, i]
-            if policy[h, s] != evaluated[h, s]:
+        n_reach += counts[h]
+    if 4 * n_reach < H * S:
+        # Few reachable states (a chain): walk their lists.
+        for h in range(H):
+            for i in range(counts[h]):
+                s = members[h, i]
+                if policy[h, s] != evaluated[h, s]:
+                    return h
+        return H
+    # Most states reachable (a grid with slip): a plain pass beats the indirect walk.
+    for h in range(H):
+        for s in range(S):
+            if policy[h, s] != evaluated[h, s] and reach[h, s]:
                 return h
     return H
 

@@ -1,6 +1,8 @@
-"""Shared numba kernels: sampling, rollouts, compiled backward induction."""
+"""Shared numba kernels: sampling, rollouts, compiled backward induction, the greedy backup and
+the exact evaluation of executed policies over their reachable states."""
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 
 import mdptheory as mt
@@ -189,3 +191,38 @@ def test_reachable_icvar_evaluation_is_bitwise_the_full_one(mdp):
         value = icvar_evaluate_reachable(P4, mdp.R, alpha, policy, initial, V, reach, order)
         full = icvar_evaluate_kernel(P4, mdp.R, alpha, policy)
         assert value == _kernels.start_value(initial, full[0])
+
+
+@pytest.mark.parametrize("dense", [False, True])
+def test_first_difference_sees_only_the_reachable_states(dense):
+    """A change at a state the evaluated policy does not reach needs no evaluation; one at a
+    reachable state needs it from its stage on; with few reachable states (a chain) the check
+    walks their lists, with many (dense rows) it passes over the whole policy."""
+    H, S, A = 5, 6, 2
+    rng = np.random.default_rng(3)
+    if dense:
+        P4 = rng.dirichlet(np.ones(S), size=(1, S, A))
+    else:                                                # a deterministic chain: one state a stage
+        P4 = np.zeros((1, S, A, S))
+        for s in range(S):
+            P4[0, s, 0, max(s - 1, 0)] = 1.0
+            P4[0, s, 1, min(s + 1, S - 1)] = 1.0
+    R3 = rng.random((H, S, A))
+    initial = np.eye(S)[0]
+    ws = _kernels.reachable_evaluation(P4, initial, H)
+    policy = np.ones((H, S), dtype=np.int64)
+    _kernels.evaluate_deterministic_reachable(P4, R3, policy, initial, ws)
+    assert (ws.counts.sum() * 4 < H * S) == (not dense)
+    unreachable = np.argwhere(~ws.reach)
+    if len(unreachable):
+        changed = policy.copy()
+        changed[tuple(unreachable[-1])] = 0
+        assert _kernels.first_difference(changed, ws) == H
+    h, s = 2, int(np.flatnonzero(ws.reach[2])[0])
+    changed = policy.copy()
+    changed[h, s] = 0
+    assert _kernels.first_difference(changed, ws) == h
+    _kernels.evaluate_deterministic_reachable(P4, R3, changed, initial, ws, h)
+    dense_value = _kernels.start_value(initial,
+                                       _kernels.evaluate_deterministic_kernel(P4, R3, changed)[0])
+    assert ws.value[0] == dense_value
