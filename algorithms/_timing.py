@@ -8,7 +8,8 @@ how the cost of an episode evolves over the run. Each chunk's time is spread eve
 episodes. A call of a compiled function costs tens of microseconds before any work (its
 arguments are checked and converted), so a chunk that ran shorter than
 :data:`MIN_CHUNK_SECONDS` makes the next one twice as long: the calls then stay a small share
-of even the fastest runs.
+of even the fastest runs. Learners whose whole run is one compiled call (the average-reward
+ones) read :func:`clock` inside it instead.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from numba import njit, objmode
 
 N_TIME_CHUNKS = 200
 """Episode times are measured over at most this many chunks of consecutive episodes."""
@@ -68,3 +70,12 @@ def timed_chunks(step: Callable[[int, int], Any], n: int, chunks: int = N_TIME_C
         if elapsed < min_seconds:
             length *= 2
     return seconds
+
+
+@njit(cache=True)
+def clock() -> float:
+    """Wall-clock seconds, readable inside a compiled loop (one object-mode call): for the
+    learners whose loop is one compiled call, such as the average-reward ones."""
+    with objmode(now="float64"):
+        now = time.perf_counter()
+    return now

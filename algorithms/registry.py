@@ -20,6 +20,7 @@ SETTING_PACKAGES = (
     "algorithms.offline",
     "algorithms.policy_gradient",
     "algorithms.risk",
+    "algorithms.average_reward",
 )
 
 

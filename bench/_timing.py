@@ -1,4 +1,4 @@
-"""Timing helpers shared by the bench scripts (run them as ``python bench/NAME.py``).
+"""Timing helpers and the command line shared by the bench scripts (``python bench/NAME.py``).
 
 The machine the scripts run on may be shared, so a timing is reported as the median over
 repetitions with its spread (the smallest and largest repetition), and two contenders are timed
@@ -8,24 +8,37 @@ a wide spread instead of being hidden by a best-of.
 
 from __future__ import annotations
 
+import argparse
 import ctypes
 import glob
 import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 
+def timed(function: Callable[[], Any]) -> tuple[Any, float]:
+    """The result of one call of ``function`` and its wall time in seconds."""
+    start = time.perf_counter()
+    result = function()
+    return result, time.perf_counter() - start
+
+
+def repeat_timed(function: Callable[[], Any], repeats: int) -> tuple[Spread, Any]:
+    """Wall times of ``repeats`` calls as a :class:`Spread`, and the result of the last call."""
+    times, result = [], None
+    for _ in range(repeats):
+        result, seconds = timed(function)
+        times.append(seconds)
+    return Spread.of(times), result
+
+
 def best_time(function: Callable[[], object], repeats: int = 3) -> float:
     """Smallest wall time of ``repeats`` calls (the least disturbed run)."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
+    return repeat_timed(function, repeats)[0].low
 
 
 @dataclass(frozen=True)
@@ -52,12 +65,7 @@ class Spread:
 
 def median_time(function: Callable[[], object], repeats: int = 5) -> Spread:
     """Wall time of ``repeats`` calls as a :class:`Spread`."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return Spread.of(times)
+    return repeat_timed(function, repeats)[0]
 
 
 def alternate(contenders: dict[str, Callable[[], object]], repeats: int = 7,
@@ -124,3 +132,21 @@ def blas_threads() -> str:
                  for info in threadpool_info() if info.get("user_api") == "blas"]
     cores = os.cpu_count()
     return f"BLAS threads: {', '.join(found) if found else 'unknown'}; cores: {cores}"
+
+
+def command_line(doc: str, quick: str, argv: list[str] | None = None,
+                 **options: dict[str, Any]) -> argparse.Namespace:
+    """Parse a bench script's command line and print the first line of its report.
+
+    The parser is described by the first line of the script's docstring ``doc`` and has
+    ``--quick`` (help text ``quick``) and one option per keyword of ``options`` (``--a-b`` for
+    ``a_b``; the value holds the keywords of ``add_argument``). Before returning the parsed
+    arguments it prints :func:`blas_threads`, so that every report says which BLAS pools ran.
+    """
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help=quick)
+    for name, keywords in options.items():
+        parser.add_argument(f"--{name.replace('_', '-')}", **keywords)
+    args = parser.parse_args(argv)
+    print(blas_threads())
+    return args

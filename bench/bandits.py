@@ -20,33 +20,37 @@ The references make the same decisions up to rounding; they are not checked for 
 
 from __future__ import annotations
 
-import argparse
 import math
-import time
 
 import numpy as np
-from _timing import best_time, blas_threads, median_time
+from _timing import best_time, command_line, median_time, timed
 
 from algorithms.bandits import KLUCB, OFUL, UCB1, ThompsonBernoulli, ThompsonGaussian
 from mdptheory.bandits import Bandit, LinearBandit
 
 # Plain references: one Python iteration per round, numpy for the per-arm arithmetic.
 
-def reference_ucb1(means: np.ndarray, T: int, rng: np.random.Generator) -> float:
+def _play(means: np.ndarray, T: int, rng: np.random.Generator, choose, first_each: bool = True,
+          gaussian: bool = False) -> float:
+    """Regret of T rounds: each arm once when ``first_each``, then the arm
+    ``argmax choose(t, counts, sums)`` (``counts``, ``sums``: pulls and reward sums of every arm
+    after t rounds); Bernoulli rewards, or unit Gaussian ones around the means."""
     K = means.size
     counts = np.zeros(K)
     sums = np.zeros(K)
     regret = 0.0
     for t in range(T):
-        if t < K:
-            a = t
-        else:
-            a = int(np.argmax(sums / counts + np.sqrt(2.0 * math.log(t) / counts)))
-        r = float(rng.random() < means[a])
+        a = t if first_each and t < K else int(np.argmax(choose(t, counts, sums)))
+        r = means[a] + rng.standard_normal() if gaussian else float(rng.random() < means[a])
         counts[a] += 1
         sums[a] += r
         regret += means.max() - means[a]
     return regret
+
+
+def reference_ucb1(means: np.ndarray, T: int, rng: np.random.Generator) -> float:
+    return _play(means, T, rng,
+                 lambda t, counts, sums: sums / counts + np.sqrt(2.0 * math.log(t) / counts))
 
 
 def _kl(p: float, q: float) -> float:
@@ -72,50 +76,25 @@ def _kl_index(p: float, n: float, threshold: float) -> float:
 
 
 def reference_kl_ucb(means: np.ndarray, T: int, rng: np.random.Generator) -> float:
-    K = means.size
-    counts = np.zeros(K)
-    sums = np.zeros(K)
-    regret = 0.0
-    for t in range(T):
-        if t < K:
-            a = t
-        else:
-            threshold = math.log(t)
-            a = int(np.argmax([_kl_index(sums[j] / counts[j], counts[j], threshold)
-                               for j in range(K)]))
-        r = float(rng.random() < means[a])
-        counts[a] += 1
-        sums[a] += r
-        regret += means.max() - means[a]
-    return regret
+    def index(t, counts, sums):
+        threshold = math.log(t)
+        return [_kl_index(sums[j] / counts[j], counts[j], threshold) for j in range(means.size)]
+
+    return _play(means, T, rng, index)
 
 
 def reference_thompson_bernoulli(means: np.ndarray, T: int, rng: np.random.Generator) -> float:
-    K = means.size
-    successes = np.zeros(K)
-    failures = np.zeros(K)
-    regret = 0.0
-    for _ in range(T):
-        a = int(np.argmax(rng.beta(successes + 1, failures + 1)))
-        if rng.random() < means[a]:
-            successes[a] += 1
-        else:
-            failures[a] += 1
-        regret += means.max() - means[a]
-    return regret
+    # Bernoulli rewards: successes are the reward sums, failures the pulls without reward.
+    return _play(means, T, rng,
+                 lambda t, counts, sums: rng.beta(sums + 1, counts - sums + 1), first_each=False)
 
 
 def reference_thompson_gaussian(means: np.ndarray, T: int, rng: np.random.Generator) -> float:
     K = means.size
-    counts = np.zeros(K)
-    sums = np.zeros(K)
-    regret = 0.0
-    for _ in range(T):
-        a = int(np.argmax(sums / (counts + 1) + rng.standard_normal(K) / np.sqrt(counts + 1)))
-        counts[a] += 1
-        sums[a] += means[a] + rng.standard_normal()
-        regret += means.max() - means[a]
-    return regret
+    return _play(means, T, rng,
+                 lambda t, counts, sums: (sums / (counts + 1)
+                                          + rng.standard_normal(K) / np.sqrt(counts + 1)),
+                 first_each=False, gaussian=True)
 
 
 def reference_oful(arms: np.ndarray, theta: np.ndarray, noise: float, T: int,
@@ -143,9 +122,7 @@ def reference_oful(arms: np.ndarray, theta: np.ndarray, noise: float, T: int,
 
 
 def bench_one(name: str, learner, model, T: int, reference, T_ref: int) -> None:
-    start = time.perf_counter()
-    learner.run(model, 10, seed=0)
-    first = time.perf_counter() - start
+    _, first = timed(lambda: learner.run(model, 10, seed=0))
     runs = median_time(lambda: learner.run(model, T, seed=1), repeats=5)
     compiled = runs.median
     ref = best_time(lambda: reference(T_ref, np.random.default_rng(1)), repeats=1)
@@ -157,10 +134,7 @@ def bench_one(name: str, learner, model, T: int, reference, T_ref: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="T = 10^5 instead of 10^6")
-    args = parser.parse_args(argv)
-    print(blas_threads())
+    args = command_line(__doc__, "T = 10^5 instead of 10^6", argv)
     T = 100_000 if args.quick else 1_000_000
     T_ref = 5_000 if args.quick else 20_000
 

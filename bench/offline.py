@@ -12,93 +12,64 @@ episodes, i.e. n = 10^5 transitions (``--quick``: 1 000 episodes).
    (counts, ``O(n)``), fit and plan (Gram matrices, widths, backward induction with the
    penalty; ``O(H S A d^2 + H d^3)``), and the exact extras (evaluation of the output policy,
    pi*'s occupancy and the bound). Target: fit and plan of the whole log in under 2 s.
-3. The ratio against ``reference_fit`` below: Algorithm 2 transcribed with a Python loop over
-   samples (one rank-one update and one target term per transition) and over (s, a) pairs,
-   numpy only for the small linear algebra. It runs in the same process on the first
-   ``--reference-episodes`` episodes (500 by default, n = 10^4) and then on the whole log
-   (skipped with ``--quick``); the two Q tables must agree (printed).
+3. The ratio against ``reference_pevi`` of ``tests/pevi_reference.py`` (also the tests' oracle):
+   Algorithm 2 transcribed with a Python loop over samples (one rank-one update and one target
+   term per transition) and over (s, a) pairs, numpy only for the small linear algebra. It runs
+   in the same process on the first ``--reference-episodes`` episodes (500 by default,
+   n = 10^4) and then on the whole log (skipped with ``--quick``); the two Q tables must agree
+   (printed).
 4. One compiled pass of ``pevi_curves`` over a 12-point grid of prefixes of the whole log (PEVI
    and the greedy control on the same data), for information.
 """
 
 from __future__ import annotations
 
-import argparse
-import statistics
-import time
+import sys
+from pathlib import Path
 
 import numpy as np
+from _timing import command_line, repeat_timed, timed
 
 from algorithms.offline import (
     PEVI,
     TUNED_C,
     GreedyLSVI,
-    OfflineDataset,
     collect,
     pevi_curves,
     uniform_behaviour,
 )
-from algorithms.offline.pevi import _backward, _finish, _linear_estimates
+from algorithms.offline.pevi.backup import _backward, _linear_estimates
+from algorithms.offline.pevi.result import _finish
 from instances.linear import simplex_feature_linear_mdp
 from proofs_check.rates import geometric_grid
 
-
-def reference_fit(phi: np.ndarray, data: OfflineDataset, beta: float, lam: float) -> np.ndarray:
-    """Algorithm 2 sample by sample: Lambda_h and the targets rebuilt from every transition."""
-    S, A, d = phi.shape
-    H = data.H
-    V = np.zeros((H + 1, S))
-    Q = np.zeros((H, S, A))
-    rows_by_stage = [np.flatnonzero(data.stage == h) for h in range(H)]
-    for h in range(H - 1, -1, -1):
-        Lambda = lam * np.eye(d)
-        target = np.zeros(d)
-        for i in rows_by_stage[h]:
-            x = phi[data.state[i], data.action[i]]
-            Lambda += np.outer(x, x)
-            target += x * (data.reward[i] + V[h + 1, data.next_state[i]])
-        inv = np.linalg.inv(Lambda)
-        w = inv @ target
-        for s in range(S):
-            for a in range(A):
-                x = phi[s, a]
-                q = x @ w - beta * np.sqrt(x @ inv @ x)
-                Q[h, s, a] = min(max(q, 0.0), H - h)
-            V[h, s] = Q[h, s].max()
-    return Q
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from pevi_reference import reference_pevi
 
 
 def _median_time(function, repeats: int) -> tuple[float, object]:
-    times, out = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        out = function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), out
+    """Median wall time of ``repeats`` calls and the result of the last."""
+    spread, result = repeat_timed(function, repeats)
+    return spread.median, result
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="1 000 episodes instead of 5 000")
-    parser.add_argument("--reference-episodes", type=int, default=500)
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args(argv)
-    from _timing import blas_threads
-
-    print(blas_threads())
+    args = command_line(__doc__, "1 000 episodes instead of 5 000", argv,
+                        reference_episodes={"type": int, "default": 500},
+                        seed={"type": int, "default": 0})
     episodes = 1_000 if args.quick else 5_000
 
     model = simplex_feature_linear_mdp(S=100, A=5, H=20, d=20, seed=0)
     print(f"instance: {model!r}")
-    start = time.perf_counter()
-    collect(model, "uniform", 2, args.seed)
-    pevi_curves(model, collect(model, "uniform", 2, args.seed), [1, 2], (PEVI(),))
-    print(f"compile / cache load (first calls): {time.perf_counter() - start:.2f} s")
+    def first_calls():
+        collect(model, "uniform", 2, args.seed)
+        pevi_curves(model, collect(model, "uniform", 2, args.seed), [1, 2], (PEVI(),))
 
-    start = time.perf_counter()
-    data = collect(model, uniform_behaviour(model), episodes, args.seed)
-    print(f"collect {episodes} episodes = {len(data):,} transitions: "
-          f"{time.perf_counter() - start:.3f} s")
+    _, first = timed(first_calls)
+    print(f"compile / cache load (first calls): {first:.2f} s")
+
+    data, seconds = timed(lambda: collect(model, uniform_behaviour(model), episodes, args.seed))
+    print(f"collect {episodes} episodes = {len(data):,} transitions: {seconds:.3f} s")
 
     learner = PEVI(c=TUNED_C)
     total, result = _median_time(lambda: learner.fit(model, data), 5)
@@ -130,18 +101,15 @@ def main(argv: list[str] | None = None) -> None:
     for size in sizes:
         part = data.first_episodes(size)
         t_fast, fast = _median_time(lambda part=part: learner.fit(model, part), 3)
-        start = time.perf_counter()
-        Q_ref = reference_fit(np.asarray(model.phi), part, fast.beta, learner.lam)
-        t_ref = time.perf_counter() - start
+        (Q_ref, _), t_ref = timed(lambda part=part, fast=fast: reference_pevi(
+            np.asarray(model.phi), part, fast.beta, learner.lam))
         error = float(np.abs(Q_ref - fast.Q_hat).max())
         print(f"\nreference (per-sample Python loop) at n = {len(part):,} transitions:")
         print(f"  reference {t_ref:.3f} s, PEVI.fit {t_fast * 1e3:.1f} ms (exact extras "
               f"included): ratio {t_ref / t_fast:.0f}x; max |Q_ref - Q| = {error:.2e}")
 
     grid = geometric_grid(episodes / 100, episodes, 12, integer=True)
-    start = time.perf_counter()
-    curves = pevi_curves(model, data, grid, (learner, GreedyLSVI()))
-    elapsed = time.perf_counter() - start
+    curves, elapsed = timed(lambda: pevi_curves(model, data, grid, (learner, GreedyLSVI())))
     print(f"\npevi_curves: {grid.size} prefixes x 2 learners in one pass: {elapsed:.2f} s; "
           f"sub-optimality at n = {grid[-1]} episodes: PEVI {curves.suboptimality[-1, 0]:.4g}, "
           f"greedy {curves.suboptimality[-1, 1]:.4g}")

@@ -19,9 +19,13 @@ What is printed
   - **vectorised numpy**: :func:`numpy_bandit_pg` / :func:`numpy_mdp_pg`, one numpy loop over
     iterations, vectorised over the instances (batched ``np.linalg.solve`` for the MDPs).
 
-  Printed: median time [min, max] of each, and the median per-round ratios with their spread.
-  Targets: learner / floor <= 2, numpy / learner >= 3. The final gaps of all contenders are
-  checked to agree (to 1e-9).
+  Printed: median wall time [min, max] of each, its median CPU time (all threads) and the
+  cores it used (CPU / wall), and the median per-round ratios with their spread. Targets:
+  learner / floor <= 2, numpy / learner >= 3 (wall). The CPU ratio numpy / learner is the work
+  each does, whatever the load: on a quiet machine the wall ratio is about it times the
+  learner's cores used; on a loaded one the two threads get less than two cores. The final
+  gaps of all contenders are checked to agree (to 1e-9). The load average is printed before
+  and after.
 * Exact NPG (Agarwal et al. 2021, JAX) on one garnet MDP (S = 50, A = 5, gamma = 0.9) for 10^4
   iterations (``NPG.run``). Baseline: a plain numpy loop for 10^3 iterations, scaled x10.
 """
@@ -30,11 +34,12 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import time
 from pathlib import Path
 
 import numpy as np
-from _timing import alternate, blas_threads, ratio
+from _timing import Spread, alternate, blas_threads, ratio
 from numba import njit, prange
 
 import mdptheory
@@ -177,20 +182,37 @@ def floor_mdp(P: np.ndarray, R: np.ndarray, gamma: float, rho: np.ndarray, v_sta
     return gaps
 
 
-def _report(title: str, times: dict[str, list[float]], learner: str, floor: str,
-            plain: str) -> None:
-    print(title)
+def _timed(function):
+    """``function`` that also appends its CPU time (all threads) to ``function.cpu``."""
+    def timed():
+        start = time.process_time()
+        function()
+        timed.cpu.append(time.process_time() - start)
+    timed.cpu = []
+    return timed
+
+
+def compare(title: str, contenders: dict[str, object], repeats: int) -> None:
+    """Time the contenders alternated (the first is the learner, the second the learner
+    recording every iterate, the third the floor, the fourth numpy) and print the report."""
+    timed = {name: _timed(function) for name, function in contenders.items()}
+    times = alternate(timed, repeats=repeats, warmup=False)
+    learner, every, floor, plain = list(contenders)
+    print(f"{title} (load average {os.getloadavg()[0]:.1f})")
     for name, values in times.items():
+        cpu = np.asarray(timed[name].cpu)
         print(f"  {name:<34} median {np.median(values):7.3f} s "
-              f"[{min(values):.3f}, {max(values):.3f}]")
+              f"[{min(values):.3f}, {max(values):.3f}], CPU {np.median(cpu):7.3f} s, "
+              f"cores used {np.median(cpu / np.asarray(values)):.2f}")
     to_floor = ratio(times, learner, floor)
     from_numpy = ratio(times, plain, learner)
+    cpu_ratio = Spread.of(np.asarray(timed[plain].cpu) / np.asarray(timed[learner].cpu))
     print(f"  learner / floor  = {to_floor.format()} (target <= 2: "
           f"{'met' if to_floor.median <= 2 else 'MISSED'})")
     print(f"  numpy / learner  = {from_numpy.format()} (target >= 3: "
-          f"{'met' if from_numpy.median >= 3 else 'MISSED'})")
-    all_recorded = ratio(times, "SoftmaxPG, record_every=1", learner)
-    print(f"  record_every=1 / default recording = {all_recorded.format()}")
+          f"{'met' if from_numpy.median >= 3 else 'MISSED'}); CPU time numpy / learner = "
+          f"{cpu_ratio.format()}")
+    print(f"  record_every=1 / default recording = {ratio(times, every, learner).format()}")
 
 
 def bench_bandits(n: int, K: int, iterations: int, repeats: int) -> None:
@@ -206,16 +228,14 @@ def bench_bandits(n: int, K: int, iterations: int, repeats: int) -> None:
                 np.max(np.abs(batch.gap[:, -1] - plain_gaps)))
     if error > 1e-9:
         raise RuntimeError(f"the contenders disagree on the final gaps by {error:.1e}")
-    times = alternate({
-        "SoftmaxPG.run_batch": lambda: learner.run_batch(means, iterations),
-        "SoftmaxPG, record_every=1": lambda: learner.run_batch(means, iterations,
-                                                               record_every=1),
-        "floor (numba, prange)": lambda: floor_bandit(means, 0.4, iterations),
-        "vectorised numpy": lambda: numpy_bandit_pg(means, 0.4, iterations),
-    }, repeats=repeats, warmup=False)
-    _report(f"exact softmax PG, {n} bandits x K={K} x {iterations} iterations "
-            f"(first call {first:.2f} s; max |final gap difference| {error:.1e})",
-            times, "SoftmaxPG.run_batch", "floor (numba, prange)", "vectorised numpy")
+    compare(f"exact softmax PG, {n} bandits x K={K} x {iterations} iterations "
+            f"(first call {first:.2f} s; max |final gap difference| {error:.1e})", {
+                "SoftmaxPG.run_batch": lambda: learner.run_batch(means, iterations),
+                "SoftmaxPG, record_every=1":
+                    lambda: learner.run_batch(means, iterations, record_every=1),
+                "floor (numba, prange)": lambda: floor_bandit(means, 0.4, iterations),
+                "vectorised numpy": lambda: numpy_bandit_pg(means, 0.4, iterations),
+            }, repeats)
 
 
 def random_mdps(n: int, S: int, A: int, gamma: float, seed: int = 0) -> list[FiniteMDP]:
@@ -241,17 +261,17 @@ def bench_mdps(n: int, S: int, A: int, iterations: int, repeats: int) -> None:
                 np.max(np.abs(batch.gap[:, -1] - plain_gaps)))
     if error > 1e-9:
         raise RuntimeError(f"the contenders disagree on the final gaps by {error:.1e}")
-    times = alternate({
-        "SoftmaxPG.run_batch": lambda: learner.run_batch(mdps, iterations),
-        "SoftmaxPG, record_every=1": lambda: learner.run_batch(mdps, iterations,
-                                                               record_every=1),
-        "floor (numba, prange)": lambda: floor_mdp(P, R, gamma, rho, v_star, eta, iterations),
-        "vectorised numpy": lambda: numpy_mdp_pg(P, R, gamma, rho, v_star, eta, iterations),
-    }, repeats=repeats, warmup=False)
-    _report(f"exact softmax PG, {n} MDPs S={S} A={A} gamma={gamma} x {iterations} iterations "
+    compare(f"exact softmax PG, {n} MDPs S={S} A={A} gamma={gamma} x {iterations} iterations "
             f"(first call {first:.2f} s; max |final gap difference| {error:.1e}; the learner's "
-            "time includes the exact optimum of every MDP)",
-            times, "SoftmaxPG.run_batch", "floor (numba, prange)", "vectorised numpy")
+            "time includes the exact optimum of every MDP)", {
+                "SoftmaxPG.run_batch": lambda: learner.run_batch(mdps, iterations),
+                "SoftmaxPG, record_every=1":
+                    lambda: learner.run_batch(mdps, iterations, record_every=1),
+                "floor (numba, prange)":
+                    lambda: floor_mdp(P, R, gamma, rho, v_star, eta, iterations),
+                "vectorised numpy":
+                    lambda: numpy_mdp_pg(P, R, gamma, rho, v_star, eta, iterations),
+            }, repeats)
 
 
 def numpy_npg(P: np.ndarray, R: np.ndarray, gamma: float, rho: np.ndarray, v_star: np.ndarray,
@@ -313,6 +333,7 @@ def main() -> None:
     if not args.skip_npg:
         iterations = 10_000 // scale
         bench_npg(50, 5, iterations, iterations // 10)
+    print(f"load average at the end {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

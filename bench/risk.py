@@ -21,11 +21,8 @@ What is printed
 
 from __future__ import annotations
 
-import argparse
-import time
-
 import numpy as np
-from _timing import best_time, blas_threads, median_time
+from _timing import best_time, command_line, median_time, timed
 
 from mdptheory import EpisodicMDP
 from mdptheory.risk import icvar_backward_induction
@@ -87,10 +84,9 @@ def bench(S: int, A: int, H: int, n_slice: int, alphas: tuple[float, ...]) -> No
         V_next = sol.values[h + 1]
         P = mdp.transition(h)
         lp_state_backup(P[0], V_next, alpha)        # warm cvxpy's caches
-        start = time.perf_counter()
-        q_lp = np.array([mdp.R[h, s] + lp_state_backup(P[s], V_next, alpha)
-                         for s in range(n_slice)])
-        per_state = (time.perf_counter() - start) / n_slice
+        q_lp, seconds = timed(lambda h=h, P=P, V_next=V_next, a=alpha: np.array(
+            [mdp.R[h, s] + lp_state_backup(P[s], V_next, a) for s in range(n_slice)]))
+        per_state = seconds / n_slice
         error = float(np.abs(q_lp - sol.q[h, :n_slice]).max())
         full = per_state * S * H
         print(f"  alpha={alpha:<5g} LP per state: {per_state * 1e3:.1f} ms/state on a "
@@ -99,10 +95,7 @@ def bench(S: int, A: int, H: int, n_slice: int, alphas: tuple[float, ...]) -> No
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="smaller LP slice")
-    args = parser.parse_args()
-    print(blas_threads())
+    args = command_line(__doc__, "smaller LP slice")
     bench(S=200, A=10, H=50, n_slice=4 if args.quick else 20,
           alphas=(0.05, 0.5, 1.0))
 

@@ -18,14 +18,18 @@ and a 5x5 gridworld (S = 26 with the terminal state, A = 4, H = 20, slip 0.1) wi
 
 from __future__ import annotations
 
-import argparse
 import math
-import time
+import sys
+from pathlib import Path
 
 import numpy as np
+from _timing import command_line, timed
 
 from algorithms.tabular import UCBVI, QLearningUCB
 from instances.tabular import garnet, gridworld
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from episodic_oracles import optimal_q, policy_value, stage_kernel
 
 OPEN_5X5 = "S....\n.....\n.....\n.....\n....G"
 
@@ -33,29 +37,12 @@ OPEN_5X5 = "S....\n.....\n.....\n.....\n....G"
 # --------------------------------------------------------------------------------------------
 # Plain numpy baselines: vectorised over (state, action) where the algorithm allows, an
 # interpreted loop over episodes and steps. They draw the same random numbers in the same
-# order as the compiled runs (deterministic rewards), so the regrets must agree.
+# order as the compiled runs (deterministic rewards), so the regrets must agree. The exact
+# values are those of the tests' oracles (tests/episodic_oracles.py).
 # --------------------------------------------------------------------------------------------
 
-def _kernel(mdp, h: int) -> np.ndarray:
-    return mdp.P[h] if mdp.P.shape[0] > 1 else mdp.P[0]
-
-
-def _optimal_value(mdp) -> tuple[float, np.ndarray]:
-    v = np.zeros(mdp.S)
-    Q = np.empty((mdp.H, mdp.S, mdp.A))
-    for h in reversed(range(mdp.H)):
-        Q[h] = mdp.R[h] + _kernel(mdp, h) @ v
-        v = Q[h].max(axis=1)
-    return float(mdp.initial @ v), Q
-
-
-def _policy_value(mdp, policy: np.ndarray) -> float:
-    v = np.zeros(mdp.S)
-    states = np.arange(mdp.S)
-    for h in reversed(range(mdp.H)):
-        a = policy[h]
-        v = mdp.R[h][states, a] + _kernel(mdp, h)[states, a] @ v
-    return float(mdp.initial @ v)
+def _optimal_value(mdp) -> float:
+    return float(mdp.initial @ optimal_q(mdp)[0].max(axis=1))
 
 
 def _last_positive(P: np.ndarray) -> np.ndarray:
@@ -72,13 +59,13 @@ def numpy_ucbvi(mdp, K: int, seed: int, bernstein: bool, delta: float = 0.05) ->
     S, A, H = mdp.S, mdp.A, mdp.H
     rng = np.random.default_rng(seed)
     L = math.log(5 * S * A * K * H / delta)
-    P = _kernel(mdp, 0)
+    P = stage_kernel(mdp, 0)
     cdf, last = np.cumsum(P, axis=2), _last_positive(P)
     init_cdf, init_last = np.cumsum(mdp.initial), _last_positive(mdp.initial)
     counts = np.zeros((S, A, S))
     visits = np.zeros((H + 1, S))
     Q = np.full((H, S, A), float(H))
-    v_star, _ = _optimal_value(mdp)
+    v_star = _optimal_value(mdp)
     pseudo = np.empty(K)
     big = 1e4 * H ** 3 * S ** 2 * A * L ** 2
     for k in range(K):
@@ -102,7 +89,7 @@ def numpy_ucbvi(mdp, K: int, seed: int, bernstein: bool, delta: float = 0.05) ->
             Q[h] = np.where(n == 0, float(H), q)
             V = Q[h].max(axis=1)
             policy[h] = Q[h].argmax(axis=1)
-        pseudo[k] = v_star - _policy_value(mdp, policy)
+        pseudo[k] = v_star - policy_value(mdp, policy)
         x = _draw(init_cdf, init_last, rng.random())
         visits[0, x] += 1
         for h in range(H):
@@ -118,18 +105,18 @@ def numpy_q_learning(mdp, K: int, seed: int, c: float, p: float = 0.05) -> np.nd
     S, A, H = mdp.S, mdp.A, mdp.H
     rng = np.random.default_rng(seed)
     iota = math.log(S * A * K * H / p)
-    cdfs = [np.cumsum(_kernel(mdp, h), axis=2) for h in range(H)]
-    lasts = [_last_positive(_kernel(mdp, h)) for h in range(H)]
+    cdfs = [np.cumsum(stage_kernel(mdp, h), axis=2) for h in range(H)]
+    lasts = [_last_positive(stage_kernel(mdp, h)) for h in range(H)]
     init_cdf, init_last = np.cumsum(mdp.initial), _last_positive(mdp.initial)
     Q = np.full((H, S, A), float(H))
     V = np.zeros((H + 1, S))
     V[:H] = H
     N = np.zeros((H, S, A))
-    v_star, _ = _optimal_value(mdp)
+    v_star = _optimal_value(mdp)
     pseudo = np.empty(K)
     for k in range(K):
         policy = Q.argmax(axis=2)
-        pseudo[k] = v_star - _policy_value(mdp, policy)
+        pseudo[k] = v_star - policy_value(mdp, policy)
         x = _draw(init_cdf, init_last, rng.random())
         for h in range(H):
             a = policy[h, x]
@@ -147,15 +134,9 @@ def numpy_q_learning(mdp, K: int, seed: int, c: float, p: float = 0.05) -> np.nd
 # --------------------------------------------------------------------------------------------
 
 def bench(learner, reference, mdp, K: int, K_reference: int) -> None:
-    start = time.perf_counter()
-    learner.run(mdp, 2, seed=0)
-    first_call = time.perf_counter() - start
-    start = time.perf_counter()
-    trace = learner.run(mdp, K, seed=0)
-    compiled = time.perf_counter() - start
-    start = time.perf_counter()
-    ref = reference(mdp, K_reference)
-    plain = time.perf_counter() - start
+    _, first_call = timed(lambda: learner.run(mdp, 2, seed=0))
+    trace, compiled = timed(lambda: learner.run(mdp, K, seed=0))
+    ref, plain = timed(lambda: reference(mdp, K_reference))
     # Same seed, same draws: the compiled run with budget K_reference must give the same
     # regret (the budget enters the log factor, so compare runs of equal budget).
     same = np.allclose(learner.run(mdp, K_reference, seed=0).pseudo_regret, ref,
@@ -173,12 +154,7 @@ def bench(learner, reference, mdp, K: int, K_reference: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer episodes")
-    args = parser.parse_args()
-    from _timing import blas_threads
-
-    print(blas_threads())
+    args = command_line(__doc__, "fewer episodes")
     scale = 10 if args.quick else 1
     cases = [
         (garnet(S=10, A=3, branching=3, H=10, seed=0), 100_000 // scale, 300 // scale),

@@ -32,6 +32,7 @@ from instances.tabular import (
 )
 from mdptheory import EpisodicMDP, FiniteMDP
 from mdptheory.planning import solve
+from mdptheory.risk import cvar
 
 DOC = Path(__file__).resolve().parent / "instances.md"
 BLOCK = re.compile(r"(<!-- begin generated: (?P<key>[\w:]+) -->\n)(?P<body>.*?)"
@@ -163,16 +164,6 @@ def deep_sea_block() -> str:
     return "\n".join(out) + "\n"
 
 
-def _cvar(values: np.ndarray, probabilities: np.ndarray, alpha: float) -> float:
-    order = np.argsort(values, kind="stable")
-    remaining, total = 1.0, 0.0
-    for i in order:
-        weight = min(probabilities[i] / alpha, remaining)
-        total += weight * values[i]
-        remaining -= weight
-    return total
-
-
 def route_block() -> str:
     mdp = make("safe_vs_risky_route")
     P = mdp.dense_P()[0]
@@ -198,11 +189,11 @@ def route_block() -> str:
         shown = ", ".join(f"{fmt(v)} w.p. {fmt(p)}" for v, p in zip(values, probabilities,
                                                                      strict=True))
         rows.append(f"| {label} | {shown} | {fmt(values @ probabilities)} | "
-                    f"{fmt(_cvar(values, probabilities, alpha))} |")
+                    f"{fmt(cvar(values, probabilities, alpha))} |")
     # iterated CVaR by its Bellman equation
     V = np.zeros(mdp.S)
     for h in range(mdp.H - 1, -1, -1):
-        Q = np.array([[mdp.R[h, s, a] + _cvar(V, P[s, a], alpha) for a in range(mdp.A)]
+        Q = np.array([[mdp.R[h, s, a] + cvar(V, P[s, a], alpha) for a in range(mdp.A)]
                       for s in range(mdp.S)])
         V = Q.max(axis=1)
     mean = solve(mdp)

@@ -25,6 +25,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+from _figures import log_log, save
 from scipy import stats
 
 from algorithms.offline import PEVI, TUNED_C, GreedyLSVI, coverage
@@ -85,24 +86,18 @@ def main() -> None:
     x0 = grid[len(grid) // 2]
     guide = pevi_mean[len(grid) // 2] * (grid / x0) ** -0.5
     right.plot(grid, guide, "--", color="gray", lw=1.0, label="slope -1/2")
-    right.set_xscale("log")
-    right.set_yscale("log")
+    log_log(right, "episodes n in the data set", "exact sub-optimality",
+            f"Well-covered data (uniform behaviour): PEVI slope {fit.slope:.2f} "
+            f"[{fit.ci_low:.2f}, {fit.ci_high:.2f}]", legend={"fontsize": 8, "loc": "lower left"})
     right.set_ylim(1e-6, 30)
-    right.set_xlabel("episodes n in the data set")
-    right.set_ylabel("exact sub-optimality")
-    right.set_title(f"Well-covered data (uniform behaviour): PEVI slope {fit.slope:.2f} "
-                    f"[{fit.ci_low:.2f}, {fit.ci_high:.2f}]", fontsize=10)
-    right.legend(fontsize=8, loc="lower left")
     right.grid(alpha=0.3, which="both")
     print(f"well covered: PEVI c={TUNED_C:g} slope {fit.slope:.3f} [{fit.ci_low:.3f}, "
           f"{fit.ci_high:.3f}] on n in [{fit.x_tail[0]:.0f}, {fit.x_tail[-1]:.0f}]; bound slope "
           f"{bound_fit.slope:.3f}; mean at n={grid[-1]}: PEVI {pevi_mean[-1]:.4g}, greedy "
           f"{greedy[:, -1].mean():.3g}, bound {bound[:, -1, 0].mean():.3g}")
 
-    fig.tight_layout()
     path = FIGURES / "offline_coverage.png"
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save(fig, path, 120)
     print(f"wrote {path}")
 
 

@@ -34,6 +34,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+from _figures import log_log, save
 
 from algorithms.bandits import KLUCB, OFUL, UCB1, ThompsonBernoulli
 from algorithms.tabular import UCBVI, QLearningUCB
@@ -88,8 +89,7 @@ def bandit_figure(seeds: int, jobs: int) -> None:
     ax.set_title(f"{model.name}: mean of {seeds} seeds, 95% bands", fontsize=9)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="upper left")
-    fig.savefig(FIGURES / "bandits_regret.png", dpi=110)
-    plt.close(fig)
+    save(fig, FIGURES / "bandits_regret.png", 110, tight=False)
 
 
 def oful_figure(seeds: int, jobs: int) -> None:
@@ -108,12 +108,8 @@ def oful_figure(seeds: int, jobs: int) -> None:
         ratio = summary.mean[-1] / (d * math.sqrt(T) * math.log(T))
         print(f"  d = {d}: Regret(T) = {_final(summary)}; Regret / (d sqrt(T) log T) = "
               f"{ratio:.4f}")
-    left.set_xscale("log")
-    left.set_yscale("log")
-    left.set_xlabel("round T")
-    left.set_ylabel("cumulative exact pseudo-regret")
-    left.set_title("OFUL on unit-sphere arms, 95% bands", fontsize=9)
-    left.legend(fontsize=8)
+    log_log(left, "round T", "cumulative exact pseudo-regret",
+            "OFUL on unit-sphere arms, 95% bands", title_size=9, legend={"fontsize": 8})
     right.axhspan(0.03, 0.3, color="0.85", label=f"band of the check at T = {T:,}")
     right.set_xscale("log")
     right.set_xlabel("round T")
@@ -122,8 +118,7 @@ def oful_figure(seeds: int, jobs: int) -> None:
     right.legend(fontsize=8)
     for ax in (left, right):
         ax.grid(alpha=0.3)
-    fig.savefig(FIGURES / "oful_regret.png", dpi=110)
-    plt.close(fig)
+    save(fig, FIGURES / "oful_regret.png", 110, tight=False)
 
 
 def tabular_figure(seeds: int, jobs: int) -> None:
@@ -150,15 +145,11 @@ def tabular_figure(seeds: int, jobs: int) -> None:
         anchor = min(finals)
         ax.plot(x[x >= K // 100], anchor * np.sqrt(x[x >= K // 100] / K), "k:", lw=1.2,
                 label="slope 1/2")
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel("episode k")
-        ax.set_ylabel("cumulative exact pseudo-regret")
-        ax.set_title(f"{model.name}, 95% bands", fontsize=9)
+        log_log(ax, "episode k", "cumulative exact pseudo-regret", f"{model.name}, 95% bands",
+                title_size=9)
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=8, loc="upper left")
-    fig.savefig(FIGURES / "tabular_regret.png", dpi=110)
-    plt.close(fig)
+    save(fig, FIGURES / "tabular_regret.png", 110, tight=False)
 
 
 CHECKS = ("auer2002-ucb1-logarithmic-regret", "lai-robbins-ratio-thompson-klucb",

@@ -41,6 +41,19 @@ from instances.tabular import garnet
 FIGURES = Path(__file__).resolve().parent / "figures"
 
 
+def _finish(ax, title: str, ylabel: str | None = None, yscale: str = "log",
+            title_size: int = 9, **legend) -> None:
+    """Log-scaled iteration axis, labels, legend and grid of one panel."""
+    ax.set_xscale("log")
+    ax.set_yscale(yscale)
+    ax.set_xlabel("iteration t")
+    if ylabel:
+        ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=title_size)
+    ax.legend(**{"fontsize": 8, **legend})
+    ax.grid(alpha=0.3)
+
+
 def t_gap_figure(path: Path) -> None:
     rng = np.random.default_rng(0)
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.6))
@@ -56,13 +69,9 @@ def t_gap_figure(path: Path) -> None:
         limit = bandit_limit(K, eta)
         left.axhline(limit, color=color, ls="--", lw=1.2,
                      label=f"(K-1)/(eta K) = {limit:.3f}")
-    left.set_xscale("log")
     left.set_ylim(0, 6)
-    left.set_xlabel("iteration t")
-    left.set_ylabel("t * (r(a*) - pi_t^T r)")
-    left.set_title("Exact softmax PG on bandits, eta = 2/5", fontsize=10)
-    left.legend(fontsize=7, loc="upper right")
-    left.grid(alpha=0.3)
+    _finish(left, "Exact softmax PG on bandits, eta = 2/5", "t * (r(a*) - pi_t^T r)",
+            yscale="linear", title_size=10, fontsize=7, loc="upper right")
 
     mdp = garnet(S=5, A=3, branching=3, gamma=0.5, seed=0)
     budget, every = 200_000, 100
@@ -75,13 +84,8 @@ def t_gap_figure(path: Path) -> None:
     right.axhline(C, color="C0", ls=":", label=f"Mei et al. Thm 4 constant C = {C:.3g}")
     tuned = SoftmaxPG(eta=1.0).run(mdp, budget, record_every=every)
     right.plot(t, t * tuned.gap, color="C2", label="eta = 1 (tuned)")
-    right.set_xscale("log")
-    right.set_yscale("log")
-    right.set_xlabel("iteration t")
-    right.set_ylabel("t * (V*(rho) - V^pi_t(rho))")
-    right.set_title(f"Exact softmax PG on {mdp.name}", fontsize=9)
-    right.legend(fontsize=7, loc="center right")
-    right.grid(alpha=0.3)
+    _finish(right, f"Exact softmax PG on {mdp.name}", "t * (V*(rho) - V^pi_t(rho))",
+            fontsize=7, loc="center right")
     fig.tight_layout()
     fig.savefig(path, dpi=130)
     plt.close(fig)
@@ -98,13 +102,7 @@ def stochastic_figure(path: Path) -> None:
     left.plot(t, batch.extras["min_prob"].mean(axis=0), label="mean min_a pi_t(a)")
     anchor = batch.gap.mean(axis=0)[np.searchsorted(t, 1000)]
     left.plot(t, anchor * 1000 / t, color="k", ls="--", lw=1, label="slope -1")
-    left.set_xscale("log")
-    left.set_yscale("log")
-    left.set_xlabel("iteration t")
-    left.set_title("Stochastic gradient bandit, eta = 0.2, Bernoulli (0.9, 0.6, 0.3), "
-                   "128 runs", fontsize=9)
-    left.legend(fontsize=8)
-    left.grid(alpha=0.3)
+    _finish(left, "Stochastic gradient bandit, eta = 0.2, Bernoulli (0.9, 0.6, 0.3), 128 runs")
 
     theta0 = np.array([np.log(0.1 / 0.9), 0.0])
     for color, baseline in (("C0", True), ("C3", False)):
@@ -116,15 +114,9 @@ def stochastic_figure(path: Path) -> None:
         for i, curve in enumerate(runs.extras["opt_prob"]):
             right.plot(tt, curve, color=color, lw=0.7, alpha=0.6,
                        label=f"{name}: a* lost in {lost} of 40 runs" if i == 0 else None)
-    right.set_xscale("log")
-    right.set_yscale("log")
     right.set_ylim(1e-12, 2)
-    right.set_xlabel("iteration t")
-    right.set_ylabel("pi_t(a*)")
-    right.set_title("Stochastic NPG, r = (1, 0.9), pi_0(a*) = 0.1, eta = 1: 40 runs each",
-                    fontsize=9)
-    right.legend(fontsize=8)
-    right.grid(alpha=0.3)
+    _finish(right, "Stochastic NPG, r = (1, 0.9), pi_0(a*) = 0.1, eta = 1: 40 runs each",
+            "pi_t(a*)")
     fig.tight_layout()
     fig.savefig(path, dpi=130)
     plt.close(fig)

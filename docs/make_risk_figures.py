@@ -24,6 +24,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+from _figures import log_log, save
 from matplotlib.colors import ListedColormap
 
 from algorithms.risk import ICVaRRM
@@ -133,15 +134,9 @@ def regret_figure(path: Path) -> None:
     ref = np.geomspace(1e3, K, 20)
     ax.plot(ref, 40 * np.sqrt(ref), "k--", linewidth=1, label="slope 1/2")
     ax.plot(ref, 0.5 * ref, "k:", linewidth=1, label="slope 1")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("episodes K")
-    ax.set_ylabel("cumulative exact iterated-CVaR regret")
-    ax.set_title("ICVaR-RM on garnet(S=5, A=2, H=5), alpha = 0.3 (8 seeds)", fontsize=10)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
+    log_log(ax, "episodes K", "cumulative exact iterated-CVaR regret",
+            "ICVaR-RM on garnet(S=5, A=2, H=5), alpha = 0.3 (8 seeds)", legend={"fontsize": 8})
+    save(fig, path, 130)
 
 
 def main() -> None:
@@ -149,9 +144,7 @@ def main() -> None:
     fig, axes = plt.subplots(1, 2, figsize=(12.0, 4.6))
     distributions_panel(axes[0])
     regions_panel(axes[1])
-    fig.tight_layout()
-    fig.savefig(FIGURES / "risk_safe_vs_risky.png", dpi=130)
-    plt.close(fig)
+    save(fig, FIGURES / "risk_safe_vs_risky.png", 130)
     regret_figure(FIGURES / "risk_icvar_rm_regret.png")
     print(f"wrote {FIGURES / 'risk_safe_vs_risky.png'} and "
           f"{FIGURES / 'risk_icvar_rm_regret.png'}")

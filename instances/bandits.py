@@ -54,6 +54,11 @@ def _positive_float(value, name: str) -> float:
     return value
 
 
+def _gaussian_arms(K, gap, sigma) -> tuple[int, float, float]:
+    """The number of Gaussian arms (>= 2), the gap (> 0) and the noise level (> 0), checked."""
+    return _int_at_least(K, "K", 2), _positive_float(gap, "gap"), _positive_float(sigma, "sigma")
+
+
 def _gap_means(K: int, gap: float, best_mean: float, spread: bool,
                seed: SeedLike | None) -> np.ndarray:
     """Arm 0 best; the others ``best_mean - gap`` or, spread, ``best_mean - i * gap``; then a
@@ -147,9 +152,7 @@ def gaussian_bandit(K: int = 10, gap: float = 0.1, sigma: float = 1.0, *,
     >>> bandit.means.tolist(), bandit.noise.sigma
     ([0.0, -0.5, -0.5], 2.0)
     """
-    K = _int_at_least(K, "K", 2)
-    gap = _positive_float(gap, "gap")
-    sigma = _positive_float(sigma, "sigma")
+    K, gap, sigma = _gaussian_arms(K, gap, sigma)
     best_mean = float(best_mean)
     if not np.isfinite(best_mean):
         raise ValueError(f"best_mean is {best_mean!r}; accepted values: finite reals")
@@ -184,9 +187,7 @@ def one_good_arm_bandit(K: int = 10, gap: float = 0.1, sigma: float = 1.0) -> Ba
     >>> one_good_arm_bandit(K=3, gap=0.2).means.tolist()
     [0.2, 0.0, 0.0]
     """
-    K = _int_at_least(K, "K", 2)
-    gap = _positive_float(gap, "gap")
-    sigma = _positive_float(sigma, "sigma")
+    K, gap, sigma = _gaussian_arms(K, gap, sigma)
     means = np.zeros(K)
     means[0] = gap
     return Bandit(means, noise=("gaussian", sigma),
@@ -217,9 +218,7 @@ def one_good_arm_alternative(K: int = 10, gap: float = 0.1, sigma: float = 1.0,
     >>> one_good_arm_alternative(K=3, gap=0.2, arm=2).means.tolist()
     [0.2, 0.0, 0.4]
     """
-    K = _int_at_least(K, "K", 2)
-    gap = _positive_float(gap, "gap")
-    sigma = _positive_float(sigma, "sigma")
+    K, gap, sigma = _gaussian_arms(K, gap, sigma)
     arm = _int_at_least(arm, "arm", 1, K - 1)
     means = np.zeros(K)
     means[0] = gap

@@ -58,7 +58,7 @@ def absorbing_states(mdp: FiniteMDP | EpisodicMDP) -> np.ndarray:
 def _stage_matrices(mdp: FiniteMDP | EpisodicMDP) -> list:
     """The distinct (S*A, S) kernels: one when stationary or discounted, else one per stage."""
     if isinstance(mdp, FiniteMDP):
-        return [mdp.P_matrix]
+        return [mdp.P_matrix()]
     return [mdp.P_matrix(h) for h in range(1 if mdp.stationary else mdp.H)]
 
 

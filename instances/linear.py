@@ -56,6 +56,15 @@ def _check_linear_size(family: str, S: int, A: int, H: int, d: int) -> None:
                  f"S={S}, A={A}, H={H}, d={d}")
 
 
+def _linear_sizes(family: str, S, A, H, d) -> tuple[int, int, int, int]:
+    """``S, A, H, d`` as ints >= 1, refused (naming the parameter) otherwise or when the model
+    they describe would not fit in memory (:func:`_check_linear_size`)."""
+    S, A, H, d = (_positive_int(value, name)
+                  for name, value in zip("SAHd", (S, A, H, d), strict=True))
+    _check_linear_size(family, S, A, H, d)
+    return S, A, H, d
+
+
 def sign_vectors(m: int) -> np.ndarray:
     """All ``2**m`` vectors of ``{-1, +1}^m`` as rows, in lexicographic order (-1 before +1).
 
@@ -135,11 +144,7 @@ def simplex_feature_linear_mdp(S: int = 10, A: int = 3, H: int = 5, d: int = 4,
     >>> mdp.P.shape, mdp.assumptions().holds
     ((3, 4, 2, 4), True)
     """
-    S = _positive_int(S, "S")
-    A = _positive_int(A, "A")
-    H = _positive_int(H, "H")
-    d = _positive_int(d, "d")
-    _check_linear_size("simplex_feature_linear_mdp", S, A, H, d)
+    S, A, H, d = _linear_sizes("simplex_feature_linear_mdp", S, A, H, d)
     rng = as_generator(seed)
     phi = rng.dirichlet(np.ones(d), size=(S, A))
     # one Dirichlet draw per (h, i): a distribution over states, stored as mu[h, :, i]
@@ -491,11 +496,7 @@ def random_low_rank_mdp(S: int = 10, A: int = 3, H: int = 5, d: int = 3,
     >>> random_low_rank_mdp(S=6, A=2, H=2, d=3, seed=0).rank.tolist()
     [3, 3]
     """
-    S = _positive_int(S, "S")
-    A = _positive_int(A, "A")
-    H = _positive_int(H, "H")
-    d = _positive_int(d, "d")
-    _check_linear_size("random_low_rank_mdp", S, A, H, d)
+    S, A, H, d = _linear_sizes("random_low_rank_mdp", S, A, H, d)
     rng = as_generator(seed)
     phi = rng.dirichlet(np.ones(d), size=(H, S, A))
     psi = rng.dirichlet(np.ones(S), size=(H, d)).transpose(0, 2, 1)

@@ -128,6 +128,25 @@ _SPECS: tuple[_Spec, ...] = (
           "instances.bandits", "pg_feature_bandit"),
     _Spec("random_feature_bandit", "random finite-arm feature bandit (policy-gradient studies)",
           "instances.bandits", "random_feature_bandit"),
+    _Spec("tsitsiklis_van_roy",
+          "two states, one feature realising Q* = 0, not Bellman complete: FQI diverges",
+          "instances.feature_failures", "tsitsiklis_van_roy"),
+    _Spec("layered_chain", "layered reward process of width W; mixing 0 gives disjoint lanes",
+          "instances.layered_chains", "layered_chain"),
+    _Spec("merging_chains", "two lanes merging after k of H stages: trajectory crossing time k",
+          "instances.layered_chains", "merging_chains"),
+    _Spec("ucrl2_lower_bound",
+          "UCRL2 lower-bound blocks, one hidden better action (Jaksch et al. 2010, Sec. 6)",
+          "instances.average_reward", "ucrl2_lower_bound"),
+    _Spec("communicating_garnet", "Garnet MDP conditioned to be communicating (average reward)",
+          "instances.average_reward", "communicating_garnet"),
+    _Spec("average_gridworld", "open grid; the goal pays 1 and returns to the start, "
+          "D = 2(n-1)/(1-slip)", "instances.average_reward", "average_gridworld"),
+    _Spec("effective_horizon_lure",
+          "a lure hiding a lock of k*-1 steps: any H, designed k* (Laidlaw et al. 2023)",
+          "instances.structure", "effective_horizon_lure"),
+    _Spec("interval_walk", "noisy walk on [0, 1] with a smooth reward, discretised into N cells",
+          "instances.structure", "interval_walk"),
 )
 _BY_NAME = {spec.name: spec for spec in _SPECS}
 

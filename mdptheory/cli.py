@@ -1,11 +1,14 @@
 """The ``mdptheory`` command.
 
 ``mdptheory solve [INSTANCE] [--PARAM VALUE ...]`` solves an MDP exactly and prints V*, the
-optimal policy and the certificate. Without an instance name it solves a built-in random
-(Garnet-style) MDP set by ``--size``, ``--gamma`` and ``--seed``.
+optimal policy and the certificate. Without an instance name it solves the catalogue's Garnet
+MDP (``instances.tabular.garnet``) set by ``--size``, ``--gamma`` and ``--seed``.
 
 ``mdptheory check`` runs the registered theorem checks and writes a report (see
 ``proofs_check.runner``). ``mdptheory instances`` lists the instance catalogue.
+
+``mdptheory diagnose INSTANCE [--PARAM VALUE ...]`` prints every structural diagnosis that
+applies to the instance (``mdptheory.diagnostics``), each with its definition.
 
 ``mdptheory sweep SPEC.toml`` runs a grid of instances x learners x budgets x seeds on local
 processes or a Dask cluster and writes a summary (see ``mdptheory.sweep``).
@@ -24,32 +27,25 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 
 def default_mdp(size: int = 10, n_actions: int = 3, gamma: float = 0.9, seed: int = 0):
-    """The built-in MDP of ``mdptheory solve``: S = ``size`` states, 3 actions, each
-    state-action pair reaching 3 random successors, rewards uniform in [0, 1]."""
+    """The MDP of ``mdptheory solve`` without an instance name: the catalogue's Garnet
+    (:func:`instances.tabular.garnet`) with S = ``size`` states, ``n_actions`` actions, 3
+    successors a pair (all states when ``size < 3``) and rewards uniform in [0, 1]."""
+    from instances.tabular import garnet
     from mdptheory._validation import check_discount, check_memory, dense_bytes
-    from mdptheory.seeding import as_generator
-    from mdptheory.tabular import FiniteMDP
 
     if size < 1:
         raise ValueError(f"--size must be >= 1, got {size}")
     check_discount(gamma, "--gamma")
     check_memory(2 * dense_bytes(size, n_actions, size), f"the built-in MDP's dense kernel "
                  f"({size}, {n_actions}, {size})", f"--size {size}")
-    rng = as_generator(seed)
-    branching = min(3, size)
-    P = np.zeros((size, n_actions, size))
-    for s in range(size):
-        for a in range(n_actions):
-            successors = rng.choice(size, size=branching, replace=False)
-            P[s, a, successors] = rng.dirichlet(np.ones(branching))
-    R = rng.random((size, n_actions))
-    return FiniteMDP(P, R, gamma, name=f"default(S={size}, A={n_actions}, seed={seed})")
+    return garnet(S=size, A=n_actions, branching=min(3, size), gamma=gamma, seed=seed)
 
 
 def _parse_params(extra: Sequence[str]) -> dict[str, str]:
@@ -108,6 +104,8 @@ def _solve_command(args: argparse.Namespace, extra: Sequence[str]) -> int:
         print(f"optimal arm: {int(model.optimal_arm)}   optimal mean: {float(means.max()):.10g}")
         print(f"gaps: {_format_array(model.gaps)}")
         return 0
+    if args.objective == "average":
+        return _solve_average(model)
     if args.objective != "mean":
         return _solve_risk(model, args)
     solution = solve(model, method=args.method)
@@ -126,6 +124,28 @@ def _solve_command(args: argparse.Namespace, extra: Sequence[str]) -> int:
           f"<= {solution.policy_gap:.3e}")
     print(f"method: {solution.method}, {solution.iterations} iterations, "
           f"stopped: {solution.stop_reason}")
+    return 0
+
+
+def _solve_average(model) -> int:
+    """Average-reward optimum: rho*, h*, sp(h*) and the diameter D (models without horizon)."""
+    from mdptheory.average_reward import summary
+    from mdptheory.tabular import FiniteMDP
+
+    if not isinstance(model, FiniteMDP):
+        raise ValueError(f"--objective average needs a model without horizon (leave out H), "
+                         f"got {type(model).__name__}")
+    info = summary(model)
+    print(repr(model))
+    print("average reward (gamma is ignored)")
+    print(f"rho* = {info.gain:.12g}   certificate |rho* - {info.gain:.6g}| <= "
+          f"{info.solution.bound:.3e}")
+    print(f"h* ({info.solution.normalisation}):\n{_format_array(info.bias)}")
+    print(f"sp(h*) = {info.span:.12g}")
+    d = info.diameter
+    print(f"D = {d.value:.12g}   (from state {d.source} to state {d.target})")
+    print(f"optimal policy pi[s]:\n{_format_array(info.solution.policy)}")
+    print(f"classification: {', '.join(info.classification.labels)}")
     return 0
 
 
@@ -163,6 +183,26 @@ def _solve_risk(model, args: argparse.Namespace) -> int:
         print(f"the two policies differ at {len(differ)} (stage, state) pairs: {pairs}{more}")
     else:
         print("the two policies coincide")
+    return 0
+
+
+def _diagnose_command(args: argparse.Namespace, extra: Sequence[str]) -> int:
+    """Every registered diagnosis of the instance (and of its exact tabular twin, if any)."""
+    from instances import make
+    from mdptheory.diagnostics import diagnose
+    from mdptheory.tabular import EpisodicMDP, FiniteMDP
+
+    model = make(args.instance, **_parse_params(extra))
+    print(repr(model))
+    found = diagnose(model)
+    if hasattr(model, "tabular") and not isinstance(model, (FiniteMDP, EpisodicMDP)):
+        twin = model.tabular()
+        found += [replace(d, name=f"{d.name} (of the exact tabular twin)")
+                  for d in diagnose(twin)]
+    if not found:
+        print("no registered diagnosis applies to this model")
+    for diagnosis in found:
+        print("\n" + "\n".join(diagnosis.lines()))
     return 0
 
 
@@ -464,15 +504,17 @@ def build_parser() -> argparse.ArgumentParser:
                            description="Instance parameters follow the name: "
                                        "mdptheory solve river_swim --S 8 --H 20")
     solve.add_argument("instance", nargs="?", default=None,
-                       help="catalogue name (see `mdptheory instances`); default: a built-in "
-                            "random MDP")
+                       help="catalogue name (see `mdptheory instances`); default: a Garnet "
+                            "MDP (3 actions, 3 successors a pair)")
     solve.add_argument("--gamma", type=float, default=None, help="discount (default 0.9)")
     solve.add_argument("--seed", type=int, default=None, help="seed of a random instance")
     solve.add_argument("--size", type=int, default=10,
                        help="number of states of the built-in MDP (default 10)")
-    solve.add_argument("--objective", default="mean", choices=["mean", "icvar", "static-cvar"],
+    solve.add_argument("--objective", default="mean",
+                       choices=["mean", "icvar", "static-cvar", "average"],
                        help="mean (default); icvar: iterated CVaR beside the mean-optimal "
-                            "policy; static-cvar: CVaR of the total return (episodic models)")
+                            "policy; static-cvar: CVaR of the total return (episodic models); "
+                            "average: rho*, h*, sp(h*) and the diameter D (no horizon)")
     solve.add_argument("--alpha", type=float, default=0.1,
                        help="risk level in (0, 1] for --objective icvar or static-cvar")
     solve.add_argument("--method", default="auto",
@@ -480,6 +522,11 @@ def build_parser() -> argparse.ArgumentParser:
                                 "policy_iteration", "linear_program"],
                        help="solver (default auto: backward induction for episodic models, "
                             "policy iteration for discounted ones)")
+    diagnose = sub.add_parser("diagnose", help="print every structural diagnosis of an instance "
+                                                "with its definition",
+                              description="Instance parameters follow the name: mdptheory "
+                                          "diagnose effective_horizon_lure --H 10 --k_star 3")
+    diagnose.add_argument("instance", help="catalogue name (see `mdptheory instances`)")
     sub.add_parser("instances", help="list the instance catalogue")
     run = sub.add_parser("run", help="run a learner on an instance over several seeds, save "
                                      "the traces and plot the curve",
@@ -569,6 +616,8 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace,
         return _solve_command(args, extra)
     if args.command == "run":
         return _run_command(args, extra)
+    if args.command == "diagnose":
+        return _diagnose_command(args, extra)
     if extra:
         parser.error(f"unrecognised arguments: {' '.join(extra)}")
     if args.command == "instances":

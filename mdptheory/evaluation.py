@@ -83,13 +83,13 @@ def _policy_kernel(mdp: FiniteMDP, pi: np.ndarray):
     if np.issubdtype(pi.dtype, np.integer):
         r_pi = mdp.R[states, pi]
         if mdp.is_sparse:
-            return mdp.P_matrix[states * A + pi], r_pi
+            return mdp.P_matrix()[states * A + pi], r_pi
         return mdp.P[states, pi], r_pi
     r_pi = np.einsum("sa,sa->s", pi, mdp.R)
     if mdp.is_sparse:
         weights = sp.csr_array((pi.ravel(), (np.repeat(states, A), np.arange(S * A))),
                                shape=(S, S * A))
-        return (weights @ mdp.P_matrix).tocsr(), r_pi
+        return (weights @ mdp.P_matrix()).tocsr(), r_pi
     return np.einsum("sa,sat->st", pi, mdp.P), r_pi
 
 

@@ -268,7 +268,7 @@ def linear_program(mdp: FiniteMDP, weights: np.ndarray | None = None,
     rescale = reward_scale > LP_REWARD_SCALE or 0.0 < reward_scale < 1.0 / LP_REWARD_SCALE
     R_lp = mdp.R / reward_scale if rescale else mdp.R
     V = cp.Variable(S)
-    P_matrix = mdp.P_matrix
+    P_matrix = mdp.P_matrix()
     constraints = []
     for a in range(A):
         P_a = P_matrix[a::A] if not sp.issparse(P_matrix) else P_matrix[np.arange(S) * A + a]
@@ -305,15 +305,16 @@ inverse."""
 
 @dataclass(frozen=True)
 class AverageRewardSolution:
-    """Result of :func:`relative_value_iteration`.
+    """Result of :func:`relative_value_iteration` (and of
+    :func:`mdptheory.average_reward.optimal_gain_bias`).
 
     Attributes
     ----------
     gain : float
         Optimal average reward ``g*`` (midpoint of the certified interval).
     bias : ndarray, shape (S,)
-        A solution ``h`` of ``g* + h(s) = max_a [R(s, a) + sum_s' P(s'|s, a) h(s')]`` with
-        ``h(reference_state) = 0``.
+        A solution ``h`` of ``g* + h(s) = max_a [R(s, a) + sum_s' P(s'|s, a) h(s')]``,
+        normalised as ``normalisation`` says.
     q : ndarray, shape (S, A)
         ``R + P h``.
     policy : ndarray of int64, shape (S,)
@@ -324,6 +325,9 @@ class AverageRewardSolution:
         As for :class:`Solution`.
     communicating : bool
         Whether the MDP is communicating (its union transition graph is strongly connected).
+    normalisation : str
+        How ``bias`` is pinned: ``"h(reference_state) = 0"`` (relative value iteration) or
+        ``"min_s h(s) = 0"`` (policy iteration).
     """
 
     gain: float
@@ -335,11 +339,12 @@ class AverageRewardSolution:
     stop_reason: str
     method: str
     communicating: bool
+    normalisation: str = "h(reference_state) = 0"
 
 
 def is_communicating(mdp: FiniteMDP) -> bool:
     """True when every state reaches every other under some policy (Puterman 1994, 8.3.1)."""
-    P_matrix = mdp.P_matrix
+    P_matrix = mdp.P_matrix()
     if sp.issparse(P_matrix):
         rows = np.repeat(np.arange(mdp.S), mdp.A)
         coo = P_matrix.tocoo()

@@ -34,6 +34,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mdptheory._validation import check_finite
+
 DEFAULT_TOL = 1e-10
 """Relative margin below which a "strict" inequality counts as failed (scaled by the data)."""
 
@@ -50,14 +52,8 @@ def _feature_bandit(X, r) -> tuple[np.ndarray, np.ndarray]:
     if r.shape != (K,):
         raise ValueError(f"rewards r must have shape ({K},) to match X of shape {X.shape}, "
                          f"got shape {r.shape}")
-    bad = ~np.isfinite(X)
-    if bad.any():
-        i, j = np.unravel_index(int(np.flatnonzero(bad)[0]), X.shape)
-        raise ValueError(f"X[{i}, {j}] is {float(X[i, j])!r}, not a finite number")
-    bad = ~np.isfinite(r)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"r[{i}] is {float(r[i])!r}, not a finite number")
+    check_finite(X, "X")
+    check_finite(r, "r")
     return X, r
 
 

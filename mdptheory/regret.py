@@ -80,7 +80,16 @@ def trace_metadata(algorithm: Any, model: Any, seed: Any, budget: int | None = N
     return metadata
 
 
-def _save(folder: str | os.PathLike, arrays: dict[str, np.ndarray], meta: dict) -> Path:
+_EXTRA = "extra__"
+"""Prefix of the extras' names in ``trace.npz``."""
+
+
+def _save(folder: str | os.PathLike, kind: str, arrays: dict[str, np.ndarray],
+          extras: dict[str, Any], metadata: dict) -> Path:
+    """Write a trace of class ``kind``: its arrays and extras to ``trace.npz``, its kind and
+    metadata to ``trace.json``, in ``folder`` (created if needed)."""
+    arrays = {**arrays, **{f"{_EXTRA}{k}": np.asarray(v) for k, v in extras.items()}}
+    meta = {"kind": kind, "metadata": metadata}
     path = Path(folder)
     path.mkdir(parents=True, exist_ok=True)
     # Write then rename, so an interrupted save never leaves a half file that looks complete.
@@ -100,14 +109,19 @@ def _save(folder: str | os.PathLike, arrays: dict[str, np.ndarray], meta: dict) 
     return path
 
 
-def _load(folder: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict]:
+def _load(folder: str | os.PathLike,
+          kind: str) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict]:
+    """The arrays, extras and metadata of the trace of class ``kind`` saved in ``folder``."""
     path = Path(folder)
     if not (path / "trace.npz").exists() or not (path / "trace.json").exists():
         raise ValueError(f"{path} holds no saved trace (trace.npz and trace.json)")
     with np.load(path / "trace.npz") as data:
         arrays = {k: data[k] for k in data.files}
     meta = json.loads((path / "trace.json").read_text())
-    return arrays, meta
+    if meta.get("kind") != kind:
+        raise ValueError(f"{folder} holds a {meta.get('kind')}, not a {kind}")
+    extras = {k[len(_EXTRA):]: v for k, v in arrays.items() if k.startswith(_EXTRA)}
+    return arrays, extras, meta["metadata"]
 
 
 @dataclass(frozen=True)
@@ -169,17 +183,13 @@ class RegretTrace:
         """Write ``trace.npz`` and ``trace.json`` into ``folder`` (created if needed)."""
         arrays = {"pseudo_regret": self.pseudo_regret, "realised_regret": self.realised_regret,
                   "episode_time": self.episode_time}
-        arrays.update({f"extra__{k}": np.asarray(v) for k, v in self.extras.items()})
-        return _save(folder, arrays, {"kind": "RegretTrace", "metadata": self.metadata})
+        return _save(folder, "RegretTrace", arrays, self.extras, self.metadata)
 
     @classmethod
     def load(cls, folder: str | os.PathLike) -> RegretTrace:
-        arrays, meta = _load(folder)
-        if meta.get("kind") != "RegretTrace":
-            raise ValueError(f"{folder} holds a {meta.get('kind')}, not a RegretTrace")
-        extras = {k[len("extra__"):]: v for k, v in arrays.items() if k.startswith("extra__")}
+        arrays, extras, metadata = _load(folder, "RegretTrace")
         return cls(arrays["pseudo_regret"], arrays["realised_regret"], arrays["episode_time"],
-                   meta["metadata"], extras)
+                   metadata, extras)
 
 
 @dataclass(frozen=True)
@@ -212,14 +222,9 @@ class ConvergenceTrace:
         return int(self.gap.shape[0])
 
     def save(self, folder: str | os.PathLike) -> Path:
-        arrays = {"gap": self.gap}
-        arrays.update({f"extra__{k}": np.asarray(v) for k, v in self.extras.items()})
-        return _save(folder, arrays, {"kind": "ConvergenceTrace", "metadata": self.metadata})
+        return _save(folder, "ConvergenceTrace", {"gap": self.gap}, self.extras, self.metadata)
 
     @classmethod
     def load(cls, folder: str | os.PathLike) -> ConvergenceTrace:
-        arrays, meta = _load(folder)
-        if meta.get("kind") != "ConvergenceTrace":
-            raise ValueError(f"{folder} holds a {meta.get('kind')}, not a ConvergenceTrace")
-        extras = {k[len("extra__"):]: v for k, v in arrays.items() if k.startswith("extra__")}
-        return cls(arrays["gap"], extras, meta["metadata"])
+        arrays, extras, metadata = _load(folder, "ConvergenceTrace")
+        return cls(arrays["gap"], extras, metadata)

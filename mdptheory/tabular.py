@@ -118,7 +118,37 @@ def _read_kernel(P, n_states_hint: int | None, n_actions_hint: int | None, tol: 
     return dense, None
 
 
-class FiniteMDP:
+class _TabularModel:
+    """What :class:`FiniteMDP` and :class:`EpisodicMDP` hold alike: sizes, tolerance, name,
+    read-only rewards, start distribution, reward noise and the kernel, dense or sparse."""
+
+    def _store(self, R: np.ndarray, initial, noise, tol: float, name: str | None,
+               dense: np.ndarray | None, sparse: sp.csr_array | None) -> None:
+        """Check the start distribution and the noise against ``R``, then keep everything."""
+        n_states, n_actions = R.shape[-2:]
+        if initial is None:
+            rho = np.full(n_states, 1.0 / n_states)
+        else:
+            rho = check_probability_vector(initial, "initial", n_states, tol)
+        self.noise = RewardNoise.parse(noise)
+        self.noise.check_means(R)
+        self.S = n_states
+        self.A = n_actions
+        self.tol = tol
+        self.name = name
+        self.R = _read_only(R)
+        self._reward_scale = float(np.max(np.abs(R)))
+        self.initial = _read_only(rho)
+        self._P = None if dense is None else _read_only(dense)
+        self._P_sparse = sparse
+
+    @property
+    def is_sparse(self) -> bool:
+        """True when the kernel is stored as a sparse (S*A, S) matrix."""
+        return self._P_sparse is not None
+
+
+class FiniteMDP(_TabularModel):
     """A discounted MDP with finite state and action sets.
 
     Parameters
@@ -169,38 +199,23 @@ class FiniteMDP:
         if dense is not None:
             check_shape(dense, "P", (n_states, n_actions, n_states))
             check_distributions(dense, "P", tol)
-        if initial is None:
-            rho = np.full(n_states, 1.0 / n_states)
-        else:
-            rho = check_probability_vector(initial, "initial", n_states, tol)
-        self.noise = RewardNoise.parse(noise)
-        self.noise.check_means(R_array)
-        self.S = n_states
-        self.A = n_actions
         self.gamma = gamma
-        self.tol = tol
-        self.name = name
-        self.R = _read_only(R_array)
-        self._reward_scale = float(np.max(np.abs(R_array)))
-        self.initial = _read_only(rho)
-        self._P = None if dense is None else _read_only(dense)
-        self._P_sparse = sparse
-
-    @property
-    def is_sparse(self) -> bool:
-        """True when the kernel is stored as a sparse (S*A, S) matrix."""
-        return self._P_sparse is not None
+        self._store(R_array, initial, noise, tol, name, dense, sparse)
 
     @property
     def P(self) -> np.ndarray:
         """The dense kernel, shape (S, A, S). Raises for a sparse model (see :meth:`dense_P`)."""
         if self._P is None:
-            raise ValueError("this MDP stores a sparse kernel; use P_matrix or dense_P()")
+            raise ValueError("this MDP stores a sparse kernel; use P_matrix() or dense_P()")
         return self._P
 
-    @property
     def P_matrix(self) -> np.ndarray | sp.csr_array:
-        """The kernel as an (S*A, S) matrix (a view of the dense array, or the CSR array)."""
+        """The kernel as an (S*A, S) matrix (a view of the dense array, or the CSR array).
+
+        A method, like :meth:`EpisodicMDP.P_matrix`, which takes the stage ``h``: the two
+        models ask for their kernel matrix the same way, the episodic one naming a stage
+        (as with :meth:`expect`).
+        """
         if self._P_sparse is not None:
             return self._P_sparse
         return self._P.reshape(self.S * self.A, self.S)
@@ -214,7 +229,7 @@ class FiniteMDP:
     def expect(self, V: np.ndarray) -> np.ndarray:
         """``(P V)[s, a] = sum_s' P(s'|s, a) V[s']``; V of shape (S,) or (S, k)."""
         V = np.asarray(V, dtype=np.float64)
-        out = self.P_matrix @ V
+        out = self.P_matrix() @ V
         return np.asarray(out).reshape((self.S, self.A, *V.shape[1:]))
 
     def __repr__(self) -> str:
@@ -224,7 +239,7 @@ class FiniteMDP:
                 f"noise={self.noise.kind})")
 
 
-class EpisodicMDP:
+class EpisodicMDP(_TabularModel):
     """A finite-horizon MDP with finite state and action sets.
 
     Parameters
@@ -281,26 +296,8 @@ class EpisodicMDP:
                 check_distributions(dense, "P", tol)
         if R_array.ndim == 2:
             R_array = np.ascontiguousarray(np.broadcast_to(R_array, (H, n_states, n_actions)))
-        if initial is None:
-            rho = np.full(n_states, 1.0 / n_states)
-        else:
-            rho = check_probability_vector(initial, "initial", n_states, tol)
-        self.noise = RewardNoise.parse(noise)
-        self.noise.check_means(R_array)
-        self.S = n_states
-        self.A = n_actions
         self.H = H
-        self.tol = tol
-        self.name = name
-        self.R = _read_only(R_array)
-        self._reward_scale = float(np.max(np.abs(R_array)))
-        self.initial = _read_only(rho)
-        self._P = None if dense is None else _read_only(dense)
-        self._P_sparse = sparse
-
-    @property
-    def is_sparse(self) -> bool:
-        return self._P_sparse is not None
+        self._store(R_array, initial, noise, tol, name, dense, sparse)
 
     @property
     def stationary(self) -> bool:
@@ -315,7 +312,11 @@ class EpisodicMDP:
         return self._P
 
     def P_matrix(self, h: int) -> np.ndarray | sp.csr_array:
-        """Stage-``h`` kernel as an (S*A, S) matrix (a view, or the shared CSR array)."""
+        """Stage-``h`` kernel as an (S*A, S) matrix (a view, or the shared CSR array).
+
+        A method with the stage as its argument; :meth:`FiniteMDP.P_matrix` is the same method
+        without one.
+        """
         self._check_stage(h)
         if self._P_sparse is not None:
             return self._P_sparse

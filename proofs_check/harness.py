@@ -117,6 +117,15 @@ class Verdict:
         return cls("vacuous", reason)
 
     @classmethod
+    def passed_if(cls, ok: bool, reason: str) -> Verdict:
+        """``pass`` when ``ok``, else ``fail``, with the same reason (an exact criterion).
+
+        >>> Verdict.passed_if(1e-14 <= 1e-12, "max error 1e-14, tolerance 1e-12").status
+        'pass'
+        """
+        return cls("pass" if ok else "fail", reason)
+
+    @classmethod
     def combine(cls, verdicts: Iterable[Verdict]) -> Verdict:
         """The worst of several verdicts, reasons joined.
 

@@ -267,22 +267,28 @@ def _probe_softmax_bandit(kernel: Callable) -> Any:
 def _probe_sampled(kernel: Callable) -> Any:
     import jax
 
-    r = jax.numpy.array([0.9, 0.5, 0.2])
-    out = kernel(jax.random.PRNGKey(0), jax.numpy.zeros(3), jax.numpy.eye(3), r, 0.5, 0.0,
-                 budget=20, every=1, noise_code=0, features=False, rule="reinforce")
-    return [np.asarray(out["gap"])]
+    from algorithms.policy_gradient._jax import float64_scope
+
+    with float64_scope():  # the precision the learners run the kernel in
+        r = jax.numpy.array([0.9, 0.5, 0.2])
+        out = kernel(jax.random.PRNGKey(0), jax.numpy.zeros(3), jax.numpy.eye(3), r, 0.5, 0.0,
+                     budget=20, every=1, noise_code=0, features=False, rule="reinforce")
+        return [np.asarray(out["gap"])]
 
 
 def _probe_npg_mdp(kernel: Callable) -> Any:
     import jax.numpy as jnp
 
+    from algorithms.policy_gradient._jax import float64_scope
+
     S, A, gamma = 2, 2, 0.9
-    P = jnp.array([[[0.9, 0.1], [0.1, 0.9]], [[0.5, 0.5], [0.2, 0.8]]])
-    R = jnp.array([[0.0, 0.5], [1.0, 0.2]])
-    out = kernel(jnp.zeros((S, A)), P, R, gamma, jnp.array([0.5, 0.5]), jnp.zeros(S),
-                 jnp.zeros(S, dtype=int), jnp.zeros((S, A)), jnp.zeros((S, A)), 0.5, 0.1,
-                 budget=4, every=1, regularized=True)
-    return [np.asarray(out["gap"])]
+    with float64_scope():  # the precision the learners run the kernel in
+        P = jnp.array([[[0.9, 0.1], [0.1, 0.9]], [[0.5, 0.5], [0.2, 0.8]]])
+        R = jnp.array([[0.0, 0.5], [1.0, 0.2]])
+        out = kernel(jnp.zeros((S, A)), P, R, gamma, jnp.array([0.5, 0.5]), jnp.zeros(S),
+                     jnp.zeros(S, dtype=int), jnp.zeros((S, A)), jnp.zeros((S, A)), 0.5, 0.1,
+                     budget=4, every=1, regularized=True)
+        return [np.asarray(out["gap"])]
 
 
 def _probe_icvar_plan(plan: Callable) -> Any:
@@ -429,9 +435,9 @@ CATALOGUE: tuple[Mutant, ...] = (
     Mutant("pevi-penalty-sign",
            "PEVI adds the penalty beta ||phi||_{Lambda^{-1}} instead of subtracting it "
            "(optimism in place of pessimism), in the fit and in the compiled prefix curves.",
-           (_patch("algorithms.offline.pevi._greedy_stage", _probe_pevi_greedy_stage,
+           (_patch("algorithms.offline.pevi.backup._greedy_stage", _probe_pevi_greedy_stage,
                    ("q = means[n] - beta * widths_h[n]", "q = means[n] + beta * widths_h[n]")),
-            _patch("algorithms.offline.pevi._backward", _probe_pevi_backward,
+            _patch("algorithms.offline.pevi.backup._backward", _probe_pevi_backward,
                    ("estimate[h] - beta * widths[h]", "estimate[h] + beta * widths[h]"))),
            ("pevi",)),
     Mutant("softmax-pg-step-sign",
@@ -466,7 +472,7 @@ CATALOGUE: tuple[Mutant, ...] = (
     Mutant("cvar-alpha-complement",
            "cvar(values, p, alpha) averages the worst 1 - alpha fraction instead of the worst "
            "alpha fraction (alpha <-> 1 - alpha).",
-           (_patch("mdptheory.risk.cvar", _probe_cvar,
+           (_patch("mdptheory.risk.measures.cvar", _probe_cvar,
                    ("m, _ = _var_index(sp, alpha)", "m, _ = _var_index(sp, 1.0 - alpha)"),
                    ("x - sv[:m]) / alpha)", "x - sv[:m]) / (1.0 - alpha))")),),
            ("cvar",)),

@@ -121,6 +121,22 @@ class SlopeFit:
         """True when ``value`` lies in the confidence interval."""
         return bool(self.ci_low <= value <= self.ci_high)
 
+    def numbers(self, key: str | None = None, name: str = "slope") -> dict[str, float]:
+        """The slope and its CI as fitted numbers: ``{name: slope, name_ci_low: .., name_ci_high:
+        ..}``, each name followed by ``[key]`` when a key is given.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> x = np.geomspace(10, 1e4, 10)
+        >>> fit = fit_loglog_slope(x, np.outer([1.0, 1.1], x), n_boot=10)
+        >>> sorted(fit.numbers("c=1"))
+        ['slope[c=1]', 'slope_ci_high[c=1]', 'slope_ci_low[c=1]']
+        """
+        tag = "" if key is None else f"[{key}]"
+        return {f"{name}{tag}": self.slope, f"{name}_ci_low{tag}": self.ci_low,
+                f"{name}_ci_high{tag}": self.ci_high}
+
     def describe(self) -> str:
         level = round(100 * self.ci)
         return (f"slope {self.slope:.3f} ({level}% CI [{self.ci_low:.3f}, {self.ci_high:.3f}], "
@@ -133,14 +149,18 @@ def _check_level(ci: float) -> float:
     return float(ci)
 
 
+def _first_not_positive(values: np.ndarray) -> int | None:
+    """The index of the first value that is not finite and positive, or None."""
+    bad = np.flatnonzero(~np.isfinite(values) | (values <= 0))
+    return int(bad[0]) if bad.size else None
+
+
 def _grid_and_curves(x, Y) -> tuple[np.ndarray, np.ndarray]:
     x = np.asarray(x, dtype=np.float64)
     Y = np.asarray(Y, dtype=np.float64)
     if x.ndim != 1 or x.shape[0] < 2:
         raise ValueError(f"x must be 1-d with at least 2 points, got shape {x.shape}")
-    bad = ~np.isfinite(x) | (x <= 0)
-    if bad.any():
-        j = int(np.flatnonzero(bad)[0])
+    if (j := _first_not_positive(x)) is not None:
         raise ValueError(f"x[{j}] is {float(x[j])!r}; the grid must be finite and positive")
     steps = np.diff(x)
     if (steps <= 0).any():
@@ -165,6 +185,18 @@ def _tail_slice(n: int, tail: float) -> slice:
         raise ValueError(f"tail must be a fraction in (0, 1], got {tail!r}")
     k = max(2, math.ceil(tail * n))
     return slice(n - k, n)
+
+
+def tail_start(x, tail: float = 0.5) -> float:
+    """The first grid point of the tail that :func:`fit_loglog_slope` fits with ``tail``.
+
+    Examples
+    --------
+    >>> tail_start([10.0, 100.0, 1000.0, 10000.0])
+    1000.0
+    """
+    x = np.asarray(x, dtype=np.float64)
+    return float(x[_tail_slice(x.shape[0], tail)][0])
 
 
 def fit_loglog_slope(x, Y, tail: float = 0.5, n_boot: int = 1000, seed: SeedLike = 0,
@@ -346,9 +378,7 @@ def ratio_band_test(measured, predicted, lo: float, hi: float, grid=None,
     predicted = np.broadcast_to(np.asarray(predicted, dtype=np.float64), (n,))
     if not np.all(np.isfinite(measured)):
         raise ValueError("measured holds a non-finite value")
-    bad = ~np.isfinite(predicted) | (predicted <= 0)
-    if bad.any():
-        j = int(np.flatnonzero(bad)[0])
+    if (j := _first_not_positive(predicted)) is not None:
         raise ValueError(f"predicted[{j}] is {float(predicted[j])!r}; predictions must be "
                          "positive")
     if not (np.isfinite(lo) and np.isfinite(hi) and 0 <= lo <= hi):
@@ -438,9 +468,7 @@ def ratio_to_rate(x, Y, rate: str | Callable[[np.ndarray], np.ndarray] = "sqrt")
     r = np.asarray(_rate_function(rate)(x), dtype=np.float64)
     if r.shape != x.shape:
         raise ValueError(f"rate {rate!r} returned shape {r.shape} for a grid of shape {x.shape}")
-    bad = ~np.isfinite(r) | (r <= 0)
-    if bad.any():
-        j = int(np.flatnonzero(bad)[0])
+    if (j := _first_not_positive(r)) is not None:
         raise ValueError(f"rate {rate!r} is {float(r[j])!r} at x = {float(x[j])!r}; it must be "
                          "positive and finite on the grid")
     return Y / r
@@ -519,6 +547,24 @@ class LocalSlopes:
     def after(self, start: float) -> np.ndarray:
         """Mask of the windows that begin at or after ``start`` (e.g. the burn-in)."""
         return self.x_low >= float(start)
+
+    def max_after(self, start: float, of: str = "slopes") -> float:
+        """The largest of ``of`` (``"slopes"``, ``"ci_low"`` or ``"ci_high"``) over the windows
+        that begin at or after ``start``; NaN when no window does.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> grid = np.geomspace(1, 1e4, 9)
+        >>> flat = np.outer([1.0, 2.0], np.minimum(grid, 100.0))   # slope 1, then 0
+        >>> windows = fit_local_slopes(grid, flat, n_boot=20)
+        >>> round(windows.max_after(100.0), 6), windows.max_after(1e5)
+        (0.0, nan)
+        """
+        if of not in ("slopes", "ci_low", "ci_high"):
+            raise ValueError(f"of must be 'slopes', 'ci_low' or 'ci_high', got {of!r}")
+        judged = self.after(start)
+        return float(getattr(self, of)[judged].max()) if judged.any() else float("nan")
 
     def series(self, label: str):
         """The local slopes as a :class:`~proofs_check.harness.Series` with their band."""
@@ -732,4 +778,5 @@ __all__ = [
     "ratio_band_test",
     "ratio_to_rate",
     "slope_test",
+    "tail_start",
 ]

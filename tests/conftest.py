@@ -1,4 +1,4 @@
-"""Test configuration.
+"""Test configuration and the helpers several test modules share.
 
 Under continuous integration (``CI`` set in the environment) hypothesis runs derandomised, so a
 CI run is reproducible; local runs keep exploring new examples (and keep failing ones in
@@ -7,8 +7,9 @@ CI run is reproducible; local runs keep exploring new examples (and keep failing
 
 import os
 
+import numpy as np
 import pytest
-from hypothesis import settings
+from hypothesis import HealthCheck, settings
 
 settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
@@ -24,3 +25,60 @@ def dask_local_client():
 
     with dask_client(local_workers=2) as client:
         yield client
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers of the test modules (``from conftest import ...``): random models and plain-numpy
+# oracles that share no code with the library.
+# ---------------------------------------------------------------------------------------------
+
+
+def property_settings(max_examples: int) -> settings:
+    """Hypothesis settings of a property test that runs learners or solvers: no deadline (the
+    first example compiles numba kernels) and no too-slow health check."""
+    return settings(max_examples=max_examples, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow])
+
+
+def random_mdp(seed: int, S: int = 3, A: int = 2, H: int = 4, stationary: bool = True,
+               sparse: bool = False, noise=None):
+    """A random episodic MDP: Dirichlet(0.7) kernel rows, rewards uniform in [0, 1], a
+    Dirichlet(1) start. ``sparse`` drops each successor with probability 0.3 (a row left empty
+    goes to state 0), so that some states are unreachable."""
+    from mdptheory import EpisodicMDP
+
+    rng = np.random.default_rng(seed)
+    shape = (S, A) if stationary else (H, S, A)
+    P = rng.dirichlet(np.full(S, 0.7), size=shape)
+    if sparse:
+        P *= rng.random((*shape, S)) < 0.7
+        P[P.sum(axis=-1) == 0, 0] = 1.0
+        P /= P.sum(axis=-1, keepdims=True)
+    R = rng.random(shape)
+    return EpisodicMDP(P, R, H, initial=rng.dirichlet(np.ones(S)), noise=noise)
+
+
+def cvar_sup_form(values, probabilities, alpha: float) -> float:
+    """CVaR = max over atoms x of x - E[(x - X)^+] / alpha (no sorting)."""
+    v = np.asarray(values, dtype=float)
+    p = np.asarray(probabilities, dtype=float)
+    return max(x - float(p @ np.maximum(x - v, 0.0)) / alpha for x in v[p > 0])
+
+
+def draw(probabilities: np.ndarray, u: float) -> int:
+    """Inverse-CDF draw: the first index whose cumulative probability exceeds u."""
+    cdf = np.cumsum(probabilities)
+    index = int(np.searchsorted(cdf, u, side="right"))
+    return min(index, int(np.flatnonzero(probabilities > 0)[-1]))
+
+
+def episode(P: np.ndarray, initial: np.ndarray, policy: np.ndarray, rng):
+    """The transitions ``(h, s, a, s')`` of one episode of the deterministic ``policy[h, s]``
+    under the stationary kernel ``P[s, a, s']``: the start, then each next state, drawn by
+    :func:`draw` from ``rng.random()`` in the order the compiled learners draw them."""
+    s = draw(initial, rng.random())
+    for h in range(policy.shape[0]):
+        a = policy[h, s]
+        s_next = draw(P[s, a], rng.random())
+        yield h, s, a, s_next
+        s = s_next

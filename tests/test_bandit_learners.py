@@ -62,7 +62,7 @@ def learner_id(learner) -> str:
 @pytest.mark.parametrize("learner", FINITE_LEARNERS, ids=learner_id)
 def test_pseudo_regret_is_gap_of_pulled_arm(learner):
     bandit = bernoulli()
-    trace = learner.run(bandit, 3000, seed=5, record_arms=True)
+    trace = learner.run(bandit, 3000, seed=5, record_policies=True)
     arms = trace.extras["arms"]
     rewards = trace.extras["rewards"]
     assert isinstance(trace, RegretTrace) and trace.n_episodes == 3000
@@ -76,7 +76,7 @@ def test_pseudo_regret_is_gap_of_pulled_arm(learner):
 def test_thompson_gaussian_oracle_on_gaussian_arms():
     means = np.array([0.0, 0.4, -0.2])
     bandit = Bandit(means, noise=("gaussian", 0.7))
-    trace = ThompsonGaussian().run(bandit, 2000, seed=1, record_arms=True)
+    trace = ThompsonGaussian().run(bandit, 2000, seed=1, record_policies=True)
     arms = trace.extras["arms"]
     np.testing.assert_allclose(trace.pseudo_regret, means.max() - means[arms], rtol=0, atol=1e-15)
     # The realised regret is centred on the pseudo-regret: mean of the noise differences.
@@ -89,7 +89,7 @@ def test_beta_thompson_turns_deterministic_rewards_into_bernoulli_trials():
     # probability r, so the Beta posterior sees Bernoulli(mu) outcomes and TS still learns.
     means = np.array([0.3, 0.6])
     trace = ThompsonBernoulli().run(Bandit(means, noise="deterministic"), 4000, seed=0,
-                                    record_arms=True)
+                                    record_policies=True)
     np.testing.assert_array_equal(trace.extras["rewards"], means[trace.extras["arms"]])
     np.testing.assert_array_equal(trace.realised_regret, trace.pseudo_regret)
     assert np.mean(trace.extras["arms"][2000:] == 1) > 0.9
@@ -97,7 +97,7 @@ def test_beta_thompson_turns_deterministic_rewards_into_bernoulli_trials():
 
 def test_oful_pseudo_regret_is_gap_of_pulled_arm():
     bandit = sphere_bandit()
-    trace = OFUL().run(bandit, 1500, seed=2, record_arms=True)
+    trace = OFUL().run(bandit, 1500, seed=2, record_policies=True)
     arms = trace.extras["arms"]
     values = bandit.arms @ bandit.theta
     np.testing.assert_allclose(trace.pseudo_regret, values.max() - values[arms], rtol=0,
@@ -108,24 +108,24 @@ def test_oful_pseudo_regret_is_gap_of_pulled_arm():
 
 # --- replays against independent references ------------------------------------------------
 
-def replay_counts(arms, rewards, K):
-    """Pull counts and reward sums before each round, from the recorded sequence."""
-    onehot = np.zeros((arms.size, K))
+def replay(learner, T: int, seed: int):
+    """A run of ``T`` rounds on :func:`bernoulli`: the pulled arms, and the pull counts and
+    reward sums of every arm before each round, rebuilt from the recorded sequence."""
+    trace = learner.run(bernoulli(), T, seed=seed, record_policies=True)
+    arms, rewards = trace.extras["arms"], trace.extras["rewards"]
+    onehot = np.zeros((arms.size, MEANS.size))
     onehot[np.arange(arms.size), arms] = 1.0
     counts = np.cumsum(onehot, axis=0) - onehot
     sums = np.cumsum(onehot * rewards[:, None], axis=0) - onehot * rewards[:, None]
-    return counts, sums
+    return arms, counts, sums
 
 
 @pytest.mark.parametrize("c", [2.0, 0.5])
 def test_ucb1_replay_picks_the_papers_index_maximiser(c):
-    bandit = bernoulli()
     T = 2000
-    trace = UCB1(c=c).run(bandit, T, seed=3, record_arms=True)
-    arms, rewards = trace.extras["arms"], trace.extras["rewards"]
+    arms, counts, sums = replay(UCB1(c=c), T, seed=3)
     K = MEANS.size
     np.testing.assert_array_equal(arms[:K], np.arange(K))
-    counts, sums = replay_counts(arms, rewards, K)
     t = np.arange(T)[K:, None]
     index = sums[K:] / counts[K:] + np.sqrt(c * np.log(t) / counts[K:])
     chosen = index[np.arange(T - K), arms[K:]]
@@ -152,12 +152,9 @@ def reference_kl_index(p: float, n: float, threshold: float) -> float:
 
 @pytest.mark.parametrize("c", [0.0, 3.0])
 def test_kl_ucb_replay_picks_the_papers_index_maximiser(c):
-    bandit = bernoulli()
     T = 600
-    trace = KLUCB(c=c).run(bandit, T, seed=4, record_arms=True)
-    arms, rewards = trace.extras["arms"], trace.extras["rewards"]
+    arms, counts, sums = replay(KLUCB(c=c), T, seed=4)
     K = MEANS.size
-    counts, sums = replay_counts(arms, rewards, K)
     for t in range(K, T):
         threshold = math.log(t) + (c * math.log(math.log(t)) if t >= 3 else 0.0)
         index = [reference_kl_index(sums[t, j] / counts[t, j], counts[t, j], threshold)
@@ -170,7 +167,7 @@ def test_oful_replay_picks_the_papers_optimistic_arm(refactor_every):
     bandit = sphere_bandit(K=15, d=4, noise=0.3, seed=7)
     learner = OFUL(lambda_=1.0, delta=0.05, S=1.0, refactor_every=refactor_every)
     T = 800
-    trace = learner.run(bandit, T, seed=9, record_arms=True, record_confidence=True)
+    trace = learner.run(bandit, T, seed=9, record_policies=True, record_confidence=True)
     arms, rewards = trace.extras["arms"], trace.extras["rewards"]
     X = bandit.arms
     d = X.shape[1]
@@ -296,7 +293,7 @@ def test_oful_theta_stays_in_its_ellipsoid_with_probability_one_minus_delta(seed
 def test_finite_learners_regret_is_non_negative_and_each_arm_is_tried(means, seed):
     bandit = bernoulli(means)
     for learner in (UCB1(), KLUCB(), ThompsonBernoulli()):
-        trace = learner.run(bandit, 200, seed, record_arms=True)
+        trace = learner.run(bandit, 200, seed, record_policies=True)
         assert (trace.pseudo_regret >= 0).all()
         if not isinstance(learner, ThompsonBernoulli):
             np.testing.assert_array_equal(trace.extras["arms"][:len(means)],
@@ -327,9 +324,9 @@ def test_oful_regret_bound_formula():
 @pytest.mark.parametrize("learner", [*FINITE_LEARNERS, OFUL()], ids=learner_id)
 def test_same_seed_same_bits(learner):
     bandit = sphere_bandit() if isinstance(learner, OFUL) else bernoulli()
-    a = learner.run(bandit, 1000, seed=11, record_arms=True)
-    b = learner.run(bandit, 1000, seed=np.random.SeedSequence(11), record_arms=True)
-    c = learner.run(bandit, 1000, seed=12, record_arms=True)
+    a = learner.run(bandit, 1000, seed=11, record_policies=True)
+    b = learner.run(bandit, 1000, seed=np.random.SeedSequence(11), record_policies=True)
+    c = learner.run(bandit, 1000, seed=12, record_policies=True)
     assert a.pseudo_regret.tobytes() == b.pseudo_regret.tobytes()
     assert a.realised_regret.tobytes() == b.realised_regret.tobytes()
     assert a.extras["arms"].tobytes() == b.extras["arms"].tobytes()
@@ -402,7 +399,7 @@ def test_wrong_model_types():
 def test_finite_learner_runs_on_a_linear_bandit_as_k_arms():
     # A LinearBandit is a Bandit (Gaussian noise): Gaussian Thompson sampling ignores features.
     bandit = sphere_bandit()
-    trace = ThompsonGaussian().run(bandit, 500, seed=0, record_arms=True)
+    trace = ThompsonGaussian().run(bandit, 500, seed=0, record_policies=True)
     np.testing.assert_allclose(trace.pseudo_regret, bandit.gaps[trace.extras["arms"]], atol=0)
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from mdptheory.cli import build_parser
 
-COMMANDS = ("solve", "run", "sweep", "check", "instances", "learners")
+COMMANDS = ("solve", "run", "sweep", "check", "instances", "learners", "diagnose")
 
 @pytest.fixture(scope="module")
 def helps() -> dict[str, subprocess.CompletedProcess]:

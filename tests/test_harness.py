@@ -9,6 +9,7 @@ import types
 
 import numpy as np
 import pytest
+import runner_jobs_toys
 
 from proofs_check import harness, runner
 from proofs_check.harness import (
@@ -20,7 +21,6 @@ from proofs_check.harness import (
     Series,
     Verdict,
 )
-from proofs_check.rates import fit_loglog_slope, slope_test
 
 
 def toy_registry() -> Registry:
@@ -29,20 +29,11 @@ def toy_registry() -> Registry:
     @reg.theorem(id="toy.sqrt", paper="Toy (2024), Thm 1", claim="Regret grows as sqrt T.",
                  formula="R_T = O(sqrt T)", tags=("toy", "rates"))
     def sqrt_check(scale: str, seed: int) -> Outcome:
-        rng = np.random.default_rng(seed)
-        x = np.geomspace(10, 1e4, 8 if scale == "quick" else 16)
-        Y = rng.uniform(0.5, 1.5, (10, 1)) * np.sqrt(x)
-        fit = fit_loglog_slope(x, Y, n_boot=100, seed=seed)
-        return Outcome(Evidence(arrays={"Y": Y}, fitted={"slope": fit.slope},
-                                series=(Series("R_T", x, Y),)),
-                       slope_test(fit, max_slope=0.5))
+        return runner_jobs_toys.sqrt_rate(seed, 8 if scale == "quick" else 16, n_seeds=10,
+                                          n_boot=100)
 
-    @reg.theorem(id="toy.planted", paper="Toy", claim="A planted wrong claim.",
-                 formula="R_T = O(log T)", tags=("toy",))
-    def planted(scale: str, seed: int) -> Outcome:
-        x = np.geomspace(10, 1e4, 8)
-        fit = fit_loglog_slope(x, np.sqrt(x), n_boot=10)
-        return Outcome(Evidence(fitted={"slope": fit.slope}), slope_test(fit, max_slope=0.0))
+    reg.theorem(id="toy.planted", paper="Toy", claim="A planted wrong claim.",
+                formula="R_T = O(log T)", tags=("toy",))(runner_jobs_toys.planted)
 
     @reg.theorem(id="toy.raises", paper="Toy", claim="Raises.", formula="-", tags=("broken",))
     def raises(scale: str, seed: int) -> Outcome:

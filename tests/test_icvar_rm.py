@@ -11,7 +11,8 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from conftest import cvar_sup_form, episode, property_settings, random_mdp
+from hypothesis import given
 from hypothesis import strategies as st
 
 from algorithms.registry import make_learner
@@ -26,25 +27,7 @@ from algorithms.risk import (
 from mdptheory import EpisodicMDP
 from proofs_check.harness import run_check
 
-PROPERTY = settings(max_examples=10, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
-
-
-def random_mdp(seed: int, S: int = 3, A: int = 2, H: int = 4, noise=None,
-               sparse: bool = True) -> EpisodicMDP:
-    rng = np.random.default_rng(seed)
-    P = rng.dirichlet(np.full(S, 0.7), size=(S, A))
-    if sparse:
-        P *= rng.random((S, A, S)) < 0.7
-        P[P.sum(axis=2) == 0, 0] = 1.0
-        P /= P.sum(axis=2, keepdims=True)
-    return EpisodicMDP(P, rng.random((S, A)), H, initial=rng.dirichlet(np.ones(S)), noise=noise)
-
-
-def cvar_oracle(values: np.ndarray, probabilities: np.ndarray, alpha: float) -> float:
-    """Sup form: max over atoms x of x - E[(x - X)^+] / alpha."""
-    return max(x - float(probabilities @ np.maximum(x - values, 0.0)) / alpha
-               for x in values[probabilities > 0])
+PROPERTY = property_settings(10)
 
 
 def icvar_values(P: np.ndarray, R: np.ndarray, alpha: float, policy=None) -> np.ndarray:
@@ -53,16 +36,9 @@ def icvar_values(P: np.ndarray, R: np.ndarray, alpha: float, policy=None) -> np.
     V = np.zeros((H + 1, S))
     for h in reversed(range(H)):
         for s in range(S):
-            q = [R[h, s, a] + cvar_oracle(V[h + 1], P[s, a], alpha) for a in range(A)]
+            q = [R[h, s, a] + cvar_sup_form(V[h + 1], P[s, a], alpha) for a in range(A)]
             V[h, s] = max(q) if policy is None else q[policy[h, s]]
     return V
-
-
-def draw(probabilities: np.ndarray, u: float) -> int:
-    """Inverse-CDF draw: the first index whose cumulative probability exceeds u."""
-    cdf = np.cumsum(probabilities)
-    index = int(np.searchsorted(cdf, u, side="right"))
-    return min(index, int(np.flatnonzero(probabilities > 0)[-1]))
 
 
 def reference_icvar_rm(mdp: EpisodicMDP, K: int, seed: int, alpha: float, delta: float = 0.05,
@@ -87,19 +63,15 @@ def reference_icvar_rm(mdp: EpisodicMDP, K: int, seed: int, alpha: float, delta:
                         q[a] = H
                     else:
                         p_hat = counts[s, a] / n
-                        q[a] = min(R[h, s, a] + cvar_oracle(V[h + 1], p_hat, alpha)
+                        q[a] = min(R[h, s, a] + cvar_sup_form(V[h + 1], p_hat, alpha)
                                    + scale * H / alpha * math.sqrt(L / n), H)
                 # The learner's rule: the smallest action within rounding of the best.
                 policy[h, s] = int(np.flatnonzero(q >= q.max() - 1e-12 * H)[0])
                 V[h, s] = q.max()
         policies[k] = policy
         optimistic[k] = mdp.initial @ V[0]
-        s = draw(mdp.initial, rng.random())
-        for h in range(H):
-            a = policy[h, s]
-            s_next = draw(P[s, a], rng.random())
+        for _, s, a, s_next in episode(P, mdp.initial, policy, rng):
             counts[s, a, s_next] += 1
-            s = s_next
     return policies, optimistic
 
 
@@ -107,7 +79,7 @@ class TestExactness:
     @PROPERTY
     @given(st.integers(0, 10**6), st.sampled_from([0.05, 0.3, 0.7, 1.0]))
     def test_pseudo_regret_is_exact_for_the_executed_policies(self, seed, alpha):
-        mdp = random_mdp(seed)
+        mdp = random_mdp(seed, sparse=True)
         trace = ICVaRRM(alpha=alpha, record_policies=True).run(mdp, 30, seed)
         P, R = mdp.P[0], mdp.R
         v_star = mdp.initial @ icvar_values(P, R, alpha)[0]
@@ -121,7 +93,7 @@ class TestExactness:
     @given(st.integers(0, 10**6), st.sampled_from([0.1, 0.5, 1.0]),
            st.sampled_from([1.0, 0.05]))
     def test_reproduces_algorithm_1_episode_by_episode(self, seed, alpha, scale):
-        mdp = random_mdp(seed, S=3, A=2, H=3)
+        mdp = random_mdp(seed, S=3, A=2, H=3, sparse=True)
         K = 40
         trace = ICVaRRM(alpha=alpha, bonus_scale=scale, record_policies=True).run(mdp, K, seed)
         policies, optimistic = reference_icvar_rm(mdp, K, seed, alpha, scale=scale)
@@ -131,20 +103,20 @@ class TestExactness:
     def test_alpha_one_optimum_is_the_risk_neutral_optimum(self):
         from mdptheory import backward_induction
 
-        mdp = random_mdp(5)
+        mdp = random_mdp(5, sparse=True)
         trace = ICVaRRM(alpha=1.0).run(mdp, 5, 0)
         v_star = mdp.initial @ backward_induction(mdp).values[0]
         assert trace.metadata["optimal_value"] == pytest.approx(v_star, abs=1e-12)
 
     def test_optimism_holds_with_the_paper_bonus(self):
-        trace = ICVaRRM(alpha=0.3).run(random_mdp(1, S=4, A=2, H=4), 300, 1)
+        trace = ICVaRRM(alpha=0.3).run(random_mdp(1, S=4, A=2, H=4, sparse=True), 300, 1)
         assert trace.extras["optimistic"].all()
         assert (trace.extras["optimism_gap"] >= -1e-9).all()
 
 
 class TestRun:
     def test_bitwise_reproducible(self):
-        mdp = random_mdp(2, S=4, A=3, H=5)
+        mdp = random_mdp(2, S=4, A=3, H=5, sparse=True)
         learner = ICVaRRM(alpha=0.2)
         first = learner.run(mdp, 200, 7)
         second = learner.run(mdp, 200, 7)
@@ -158,7 +130,7 @@ class TestRun:
         assert np.array_equal(first.pseudo_regret, generator.pseudo_regret)
 
     def test_trace_and_metadata(self):
-        mdp = random_mdp(3, noise="bernoulli")
+        mdp = random_mdp(3, sparse=True, noise="bernoulli")
         trace = ICVaRRM(alpha=0.25, bonus_scale=0.1).run(mdp, 50, 0)
         assert trace.n_episodes == 50
         assert trace.episode_time.shape == (50,) and (trace.episode_time >= 0).all()
@@ -201,7 +173,25 @@ class TestRun:
         with pytest.raises(ValueError, match="EpisodicMDP"):
             learner.run("model", 10, 0)
         with pytest.raises(ValueError, match="budget"):
-            learner.run(random_mdp(0), 0, 0)
+            learner.run(random_mdp(0, sparse=True), 0, 0)
+
+
+def assert_burn_in_is_the_first_count_below(S, A, H, K, delta, alpha, scale, level=None):
+    """``bonus_below_h_visits`` is the first count n at which the bonus
+    ``scale H / alpha sqrt(L / n)`` is below ``level`` (H when not given, the default), and
+    ``burn_in`` is S A times that count."""
+    given_level = {} if level is None else {"level": level}
+    threshold = H if level is None else level
+    n_star = bonus_below_h_visits(H, K, S, A, alpha, delta, scale, **given_level)
+    L = icvar_rm_log_factor(S, A, H, K, delta)
+
+    def bonus(n):
+        return scale * H / alpha * math.sqrt(L / n)
+
+    assert bonus(n_star) < threshold
+    if n_star > 1:
+        assert bonus(n_star - 1) >= threshold
+    assert burn_in(S, A, H, K, alpha, delta, scale, **given_level) == S * A * n_star
 
 
 class TestBurnIn:
@@ -213,31 +203,12 @@ class TestBurnIn:
 
     @pytest.mark.parametrize("alpha, scale", [(0.3, 1.0), (0.05, 0.3), (1.0, 0.01), (0.7, 2.0)])
     def test_bonus_drops_below_h_exactly_at_n_star(self, alpha, scale):
-        S, A, H, K, delta = 4, 3, 6, 5000, 0.05
-        n_star = bonus_below_h_visits(H, K, S, A, alpha, delta, scale)
-        L = icvar_rm_log_factor(S, A, H, K, delta)
-
-        def bonus(n):
-            return scale * H / alpha * math.sqrt(L / n)
-
-        assert bonus(n_star) < H
-        if n_star > 1:
-            assert bonus(n_star - 1) >= H
-        assert burn_in(S, A, H, K, alpha, delta, scale) == S * A * n_star
+        assert_burn_in_is_the_first_count_below(4, 3, 6, 5000, 0.05, alpha, scale)
 
     @pytest.mark.parametrize("level", [5.0, 1.0, 0.165, 0.01])
     def test_bonus_drops_below_the_level_exactly_at_n_star(self, level):
         S, A, H, K, delta, alpha, scale = 5, 2, 5, 100_000, 0.05, 0.3, 0.03
-        n_star = bonus_below_h_visits(H, K, S, A, alpha, delta, scale, level=level)
-        L = icvar_rm_log_factor(S, A, H, K, delta)
-
-        def bonus(n):
-            return scale * H / alpha * math.sqrt(L / n)
-
-        assert bonus(n_star) < level
-        if n_star > 1:
-            assert bonus(n_star - 1) >= level
-        assert burn_in(S, A, H, K, alpha, delta, scale, level=level) == S * A * n_star
+        assert_burn_in_is_the_first_count_below(S, A, H, K, delta, alpha, scale, level)
         # level = H is the clip rule; a lower level never shortens the burn-in.
         if level == H:
             assert burn_in(S, A, H, K, alpha, delta, scale, level=level) == burn_in(
@@ -280,7 +251,7 @@ class TestBurnIn:
     def test_greedy_variant(self):
         greedy = ICVaRRM(alpha=0.3, bonus_scale=0.0)
         assert greedy.constants == "greedy" and greedy.label.endswith("x0")
-        trace = greedy.run(random_mdp(4), 20, 0)
+        trace = greedy.run(random_mdp(4, sparse=True), 20, 0)
         assert trace.metadata["constants"] == "greedy"
 
 
@@ -340,7 +311,7 @@ def test_optimism_reports_the_clipped_fraction_and_rejects_greedy():
 def test_replay_reproduces_the_learner():
     from proofs_check.theorems.risk import replay_icvar_rm
 
-    mdp = random_mdp(9, S=3, A=2, H=3)
+    mdp = random_mdp(9, S=3, A=2, H=3, sparse=True)
     trace = ICVaRRM(alpha=0.4, bonus_scale=0.3).run(mdp, 60, 11)
     gaps, clipped = replay_icvar_rm(mdp, 0.4, 0.05, 60, 11, bonus_scale=0.3)
     np.testing.assert_allclose(gaps, trace.extras["optimism_gap"], rtol=0, atol=1e-12)

@@ -94,22 +94,24 @@ def test_stable_order_is_the_stable_argsort():
         np.testing.assert_array_equal(order, np.argsort(values, kind="mergesort"))
 
 
-def _sparse_rows(mdp, with_unreachable_start: bool = True):
-    """The kernel of ``mdp`` with some zeros in its rows, and its start distribution without its
-    first state when others have weight (an unreachable start state)."""
+def with_unreachable_states(mdp) -> tuple[np.ndarray, np.ndarray]:
+    """The dense kernel of ``mdp`` without its moves to state 0 of probability below 0.3, and its
+    start distribution without state 0 (where another state can start): some states are
+    unreachable."""
     P4 = np.array(mdp.dense_P(), dtype=np.float64)
     P4[..., 0] = np.where(P4[..., 0] < 0.3, 0.0, P4[..., 0])
     P4 /= P4.sum(axis=-1, keepdims=True)
     initial = np.array(mdp.initial, dtype=np.float64)
-    if with_unreachable_start and initial[1:].sum() > 0:
-        initial[0] = 0.0
-    return P4, initial / initial.sum()
+    if initial[1:].sum() > 0:
+        initial[0] = 0.0                                  # an unreachable start state
+    initial /= initial.sum()
+    return P4, initial
 
 
 @settings(max_examples=25, deadline=None)
 @given(episodic_mdps(max_states=4))
 def test_reachable_evaluation_is_bitwise_the_dense_start_value(mdp):
-    P4, initial = _sparse_rows(mdp)
+    P4, initial = with_unreachable_states(mdp)
     ws = _kernels.reachable_evaluation(P4, initial, mdp.H)
     ws.V[:-1] = 7.0                                       # stale values must not leak in
     rng = np.random.default_rng(0)
@@ -137,7 +139,7 @@ def test_evaluation_from_the_first_difference_is_exact(mdp):
     """Skipping the evaluation of a policy that acts as the last evaluated one wherever that one
     goes, or evaluating it from the first stage where it does not, gives the exact value, bit
     for bit, whatever it does elsewhere."""
-    P4, initial = _sparse_rows(mdp, with_unreachable_start=False)
+    P4, initial = with_unreachable_states(mdp)
     ws = _kernels.reachable_evaluation(P4, initial, mdp.H)
     assert _kernels.first_difference(np.zeros((mdp.H, mdp.S), dtype=np.int64), ws) == 0
     rng = np.random.default_rng(1)
@@ -181,7 +183,7 @@ def test_greedy_backup_is_max_and_first_argmax():
 def test_reachable_icvar_evaluation_is_bitwise_the_full_one(mdp):
     from mdptheory.risk import icvar_evaluate_kernel, icvar_evaluate_reachable
 
-    P4, initial = _sparse_rows(mdp)
+    P4, initial = with_unreachable_states(mdp)
     V = np.full((mdp.H + 1, mdp.S), 7.0)
     reach = np.zeros((mdp.H, mdp.S), dtype=np.bool_)
     order = np.empty(mdp.S, dtype=np.int64)

@@ -226,8 +226,8 @@ def test_sherman_morrison_matches_a_fresh_inverse_after_many_updates(seed, d, n)
 @pytest.mark.parametrize("refactor_every", [10**9, 1000, 3])
 def test_learner_inverse_and_widths_stay_exact(refactor_every):
     model = simplex_model(S=8, A=3, H=3, d=5, seed=9)
-    trace = LSVIUCB(c=0.05, refactor_every=refactor_every,
-                    record_policies=True).run(model, 700, seed=0)
+    learner = LSVIUCB(c=0.05, refactor_every=refactor_every, record_policies=True)
+    trace = learner.run(model, 700, seed=0)
     ex = trace.extras
     for h in range(model.H):
         exact = np.linalg.inv(ex["Lambda"][h])

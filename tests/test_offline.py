@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pevi_reference import reference_pevi
 
 from algorithms.offline import (
     LEARNERS,
@@ -56,32 +57,6 @@ def linear_data(linear_model):
 def q_star(model) -> np.ndarray:
     mdp = model.tabular() if isinstance(model, LinearMDP) else model
     return backward_induction(mdp).q
-
-
-def reference_pevi(phi: np.ndarray, data: OfflineDataset, beta: float, lam: float):
-    """Algorithm 2 transcribed sample by sample (no aggregation), for comparison."""
-    S, A, d = phi.shape
-    H = data.H
-    V = np.zeros((H + 1, S))
-    Q = np.zeros((H, S, A))
-    for h in range(H - 1, -1, -1):
-        Lambda = lam * np.eye(d)
-        target = np.zeros(d)
-        for i in range(len(data)):
-            if data.stage[i] != h:
-                continue
-            x = phi[data.state[i], data.action[i]]
-            Lambda += np.outer(x, x)
-            target += x * (data.reward[i] + V[h + 1, data.next_state[i]])
-        w = np.linalg.solve(Lambda, target)
-        inv = np.linalg.inv(Lambda)
-        for s in range(S):
-            for a in range(A):
-                x = phi[s, a]
-                q = x @ w - beta * np.sqrt(x @ inv @ x)
-                Q[h, s, a] = min(max(q, 0.0), H - h)
-            V[h, s] = Q[h, s].max()
-    return Q, V[:H]
 
 
 # ------------------------------------------------------------------------------ exact oracles
@@ -308,7 +283,7 @@ def test_registry_names_and_hyperparameters():
     assert make_learner("pevi-tabular", behaviour="epsilon_optimal").behaviour == (
         "epsilon_optimal")
     trace = TabularPEVI(c=TUNED_C).run(garnet(S=4, A=2, branching=2, H=3, seed=0), 30, seed=0)
-    assert trace.gap.shape == (30,) and trace.metadata["penalty_variant"] == "scaled (c = 0.05)"
+    assert trace.gap.shape == (30,) and trace.metadata["constants"] == "scaled (c = 0.05)"
 
 
 # ------------------------------------------------------------------------------ bad input

@@ -32,6 +32,7 @@ from algorithms.policy_gradient import (
     mdp_gradient,
     mdp_value,
 )
+from algorithms.policy_gradient._jax import float64_scope
 from algorithms.registry import make_learner
 from mdptheory import FiniteMDP
 from mdptheory.evaluation import advantages, occupancy, policy_value_at_start
@@ -69,8 +70,9 @@ def test_bandit_gradient_matches_autodiff(tau):
     rng = np.random.default_rng(0)
     for _ in range(3):
         theta, r = rng.normal(size=5) * 2, rng.random(5)
-        closed = jax.jit(bandit_gradient)(theta, r, tau)
-        auto = jax.jit(jax.grad(bandit_value))(theta, r, tau)
+        with float64_scope():
+            closed = jax.jit(bandit_gradient)(theta, r, tau)
+            auto = jax.jit(jax.grad(bandit_value))(theta, r, tau)
         np.testing.assert_allclose(closed, auto, rtol=0, atol=1e-10)
 
 
@@ -81,8 +83,9 @@ def test_mdp_gradient_matches_autodiff_and_numpy_oracle(tau):
     theta = rng.normal(size=(4, 3))
     mu = rng.dirichlet(np.ones(4))
     P, R = mdp.P, mdp.R
-    closed = np.asarray(jax.jit(mdp_gradient)(theta, P, R, mdp.gamma, mu, tau))
-    auto = np.asarray(jax.jit(jax.grad(mdp_value))(theta, P, R, mdp.gamma, mu, tau))
+    with float64_scope():
+        closed = np.asarray(jax.jit(mdp_gradient)(theta, P, R, mdp.gamma, mu, tau))
+        auto = np.asarray(jax.jit(jax.grad(mdp_value))(theta, P, R, mdp.gamma, mu, tau))
     np.testing.assert_allclose(closed, auto, rtol=0, atol=1e-10)
     if tau == 0.0:
         # Mei et al. (2020) Lemma 1 from the numpy oracle: d(s) pi(a|s) A(s, a), with the
@@ -96,8 +99,9 @@ def test_mdp_gradient_matches_autodiff_and_numpy_oracle(tau):
 def test_linear_bandit_gradient_matches_autodiff():
     rng = np.random.default_rng(3)
     X, r, theta = rng.normal(size=(6, 3)), rng.random(6), rng.normal(size=3)
-    closed = jax.jit(linear_bandit_gradient)(theta, X, r)
-    auto = jax.jit(jax.grad(linear_bandit_value))(theta, X, r)
+    with float64_scope():
+        closed = jax.jit(linear_bandit_gradient)(theta, X, r)
+        auto = jax.jit(jax.grad(linear_bandit_value))(theta, X, r)
     np.testing.assert_allclose(closed, auto, rtol=0, atol=1e-10)
 
 
@@ -105,36 +109,32 @@ def test_linear_bandit_gradient_matches_autodiff():
 # exact learners against the numpy oracle
 # --------------------------------------------------------------------------------------------
 
-def test_softmax_pg_mdp_matches_numpy_loop():
-    mdp = random_mdp(4, S=3, A=2, gamma=0.8)
-    eta, T = 0.7, 25
-    trace = SoftmaxPG(eta=eta).run(mdp, T)
+def _pg_update(mdp: FiniteMDP, theta: np.ndarray, eta: float) -> np.ndarray:
+    """Mei et al. (2020), Algorithm 1 with Lemma 1: theta + eta d(s) pi(a|s) A(s, a)."""
+    pi = softmax_np(theta)
+    d = occupancy(mdp, pi).sum(axis=1)
+    return theta + eta * d[:, None] * pi * advantages(mdp, pi)
+
+
+def _npg_update(mdp: FiniteMDP, theta: np.ndarray, eta: float) -> np.ndarray:
+    """Agarwal et al. (2021): theta + eta / (1 - gamma) A^(t)."""
+    return theta + eta / (1 - mdp.gamma) * advantages(mdp, softmax_np(theta))
+
+
+@pytest.mark.parametrize("learner, update, seed, T", [(SoftmaxPG(eta=0.7), _pg_update, 4, 25),
+                                                      (NPG(eta=0.5), _npg_update, 5, 30)])
+def test_exact_learner_matches_numpy_oracle(learner, update, seed, T):
+    mdp = random_mdp(seed, S=3, A=2, gamma=0.8)
+    trace = learner.run(mdp, T)
     v_star = float(mdp.initial @ solve(mdp).policy_values)
-    theta = np.zeros((3, 2))
-    gaps = []
+    theta, gaps = np.zeros((3, 2)), []
     for _ in range(T):
-        pi = softmax_np(theta)
-        d = occupancy(mdp, pi).sum(axis=1)
-        theta = theta + eta * d[:, None] * pi * advantages(mdp, pi)
+        theta = update(mdp, theta, learner.eta)
         gaps.append(v_star - policy_value_at_start(mdp, softmax_np(theta)))
     np.testing.assert_allclose(trace.gap, gaps, rtol=0, atol=1e-10)
     assert trace.metadata["gap"] == "V*(rho) - V^pi_t(rho)"
-
-
-def test_npg_matches_numpy_oracle():
-    mdp = random_mdp(5, S=3, A=2, gamma=0.8)
-    eta, T = 0.5, 30
-    trace = NPG(eta=eta).run(mdp, T)
-    v_star = float(mdp.initial @ solve(mdp).policy_values)
-    theta = np.zeros((3, 2))
-    gaps = []
-    for _ in range(T):
-        # Agarwal et al. (2021): theta <- theta + eta / (1 - gamma) A^(t)
-        theta = theta + eta / (1 - mdp.gamma) * advantages(mdp, softmax_np(theta))
-        gaps.append(v_star - policy_value_at_start(mdp, softmax_np(theta)))
-    np.testing.assert_allclose(trace.gap, gaps, rtol=0, atol=1e-10)
-    # monotone improvement of NPG (Agarwal et al. 2021)
-    assert np.all(np.diff(trace.gap) <= 1e-12)
+    if isinstance(learner, NPG):
+        assert np.all(np.diff(trace.gap) <= 1e-12)  # monotone improvement (Agarwal et al.)
 
 
 def test_entropy_npg_soft_policy_iteration_fixed_point():
@@ -370,29 +370,106 @@ def test_gradient_bandit_burn_in():
 
 
 # --------------------------------------------------------------------------------------------
-# compiled softmax PG: recording grid, batched optimum, closed-form gradient
+# recording grid and float64 scope (every learner)
 # --------------------------------------------------------------------------------------------
 
-def test_geometric_recording_is_the_default_and_thins_only_beyond_the_dense_head():
-    from algorithms.policy_gradient._common import RECORD_ALL_UP_TO, record_iterations
+def test_geometric_grid_keeps_a_dense_head_then_thins():
+    from algorithms.policy_gradient._recording import RECORD_ALL_UP_TO, record_iterations
 
-    means = np.array([0.9, 0.5, 0.2])
-    short = SoftmaxPG().run(means, 300)
+    short = SoftmaxPG().run(np.array([0.9, 0.5, 0.2]), 300)
     assert len(short.gap) == 300 and "iteration" not in short.extras
     budget = 20 * RECORD_ALL_UP_TO
     grid = record_iterations(budget, None)
     assert np.array_equal(grid[:RECORD_ALL_UP_TO], np.arange(1, RECORD_ALL_UP_TO + 1))
     assert grid[-1] == budget and np.all(np.diff(grid) > 0)
-    thinned = SoftmaxPG().run(means, budget)
-    every = SoftmaxPG().run(means, budget, record_every=1)
-    assert np.array_equal(thinned.extras["iteration"], grid)
-    np.testing.assert_array_equal(thinned.gap, every.gap[grid - 1])
-    np.testing.assert_array_equal(thinned.extras["opt_prob"], every.extras["opt_prob"][grid - 1])
+    assert len(grid) < RECORD_ALL_UP_TO + 200
 
+
+_ANGLES = np.array([0.0, 0.3, 0.6, 0.9])
+_FEATURES = (np.stack([np.cos(_ANGLES), np.sin(_ANGLES)], axis=1), np.array([0.9, 0.8, 0.7, 0.6]))
+# One configuration of every learner (and of each compiled path of the exact ones).
+RECORDING_RUNS = {
+    "softmax-pg bandit": lambda **kw: SoftmaxPG(tau=0.1).run(np.array([0.9, 0.5, 0.2]), **kw),
+    "softmax-pg mdp": lambda **kw: SoftmaxPG(eta=0.5).run(random_mdp(3), **kw),
+    "npg mdp": lambda **kw: NPG(eta=0.2, tau=0.1).run(random_mdp(4), **kw),
+    "gradient bandit": lambda **kw: GradientBandit(eta=0.5).run(
+        np.array([0.8, 0.5, 0.2]), seed=2, noise="bernoulli", **kw),
+    "stochastic npg": lambda **kw: StochasticNPG(eta=0.3).run(
+        np.array([0.8, 0.5, 0.2]), seed=3, noise=("gaussian", 0.5), **kw),
+    "lin-spg on-policy": lambda **kw: LinSPG(eta=2.0, sampling="on-policy").run(
+        _FEATURES, seed=4, noise="bernoulli", **kw),
+    "lin-spg exact": lambda **kw: LinSPG(eta=2.0).run(_FEATURES, **kw),
+    "lin-npg": lambda **kw: LinNPG(eta=0.05).run(_FEATURES, **kw),
+}
+
+
+@pytest.mark.parametrize("name", RECORDING_RUNS)
+def test_recording_is_geometric_by_default_and_changes_no_recorded_number(name):
+    """Default: the geometric grid (first and last iterate included); every iterate with
+    record_every=1 and every 100th with record_every=100, equal bit for bit where recorded."""
+    from algorithms.policy_gradient._recording import record_iterations
+
+    budget = 1300
+    run = RECORDING_RUNS[name]
+    every = run(budget=budget, record_every=1)
+    thinned = run(budget=budget)
+    hundredth = run(budget=budget, record_every=100)
+    grid = record_iterations(budget, None)
+    assert grid[0] == 1 and grid[-1] == budget and len(grid) < budget
+    assert len(every.gap) == budget and "iteration" not in every.extras
+    assert np.array_equal(thinned.extras["iteration"], grid)
+    assert thinned.metadata["record_every"] == "geometric"
+    for trace, at in ((thinned, grid), (hundredth, np.arange(100, budget + 1, 100))):
+        np.testing.assert_array_equal(trace.gap, every.gap[at - 1])
+        for key, curve in every.extras.items():
+            np.testing.assert_array_equal(trace.extras[key], curve[at - 1])
+        assert trace.metadata["initial_gap"] == every.metadata["initial_gap"]
+
+
+def test_import_leaves_jax_precision_alone_and_results_stay_float64():
+    """The package switches JAX to float64 only inside its own computations."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import jax, jax.numpy as jnp, numpy as np\n"
+        "before = jax.config.jax_enable_x64\n"
+        "import algorithms.policy_gradient as pg\n"
+        "assert jax.config.jax_enable_x64 == before, 'import changed jax_enable_x64'\n"
+        "trace = pg.NPG(eta=0.5).run(np.array([1.0, 0.5, 0.0]), 40)\n"
+        "grad = pg.bandit_gradient(np.array([0.3, -0.2, 0.1]), np.array([1.0, 0.2, 0.5]))\n"
+        "assert jax.config.jax_enable_x64 == before, 'a run changed jax_enable_x64'\n"
+        "assert trace.gap.dtype == np.float64 and grad.dtype == jnp.float64\n"
+        "theta, r = np.zeros(3), np.array([1.0, 0.5, 0.0])\n"
+        "for _ in range(40):\n"
+        "    p = np.exp(theta) / np.exp(theta).sum()\n"
+        "    theta = theta + 0.5 * (r - p @ r)\n"
+        "p = np.exp(theta) / np.exp(theta).sum()\n"
+        "assert abs(trace.gap[-1] / (p @ (1 - r)) - 1) < 1e-12  # float32 would be ~1e-7\n"
+        "print(before, jnp.ones(1).dtype)\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    env = {k: v for k, v in __import__("os").environ.items() if k != "JAX_ENABLE_X64"}
+    env["PYTHONPATH"] = str(root)
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "float32"]
+    # In this process too: running every learner leaves the flag as it was.
+    before = jax.config.jax_enable_x64
+    for run in RECORDING_RUNS.values():
+        assert run(budget=3).gap.dtype == np.float64
+    assert jax.config.jax_enable_x64 == before
+
+
+# --------------------------------------------------------------------------------------------
+# compiled softmax PG: batched optimum, closed-form gradient
+# --------------------------------------------------------------------------------------------
 
 def test_batched_optimal_values_equal_policy_iteration_one_by_one():
-    from algorithms.policy_gradient._common import read_mdps
     from algorithms.policy_gradient._exact import optimal_values, optimal_values_batch
+    from algorithms.policy_gradient._models import read_mdps
 
     mdps = [random_mdp(seed, S=4, A=3, gamma=gamma)
             for seed, gamma in enumerate((0.0, 0.5, 0.9, 0.99))]

@@ -25,16 +25,32 @@ CATALOGUE = {
     "safe_vs_risky_route": "instances.risk",
     "du2023_hard_instance": "instances.risk",
     "lucky_start_instance": "instances.risk",
+    "ucrl2_lower_bound": "instances.average_reward",
+    "communicating_garnet": "instances.average_reward",
+    "average_gridworld": "instances.average_reward",
+    "effective_horizon_lure": "instances.structure",
+    "interval_walk": "instances.structure",
 }
 LINEAR = ["tabular_as_linear", "simplex_feature_linear_mdp", "misspecified_linear_mdp",
           "zhou_gu_szepesvari_hard_instance", "random_low_rank_mdp", "lure_linear_mdp"]
 BANDITS = ["bernoulli_bandit", "gaussian_bandit", "one_good_arm_bandit",
            "hypercube_linear_bandit", "pg_feature_bandit", "random_feature_bandit"]
+DIAGNOSTIC_FEATURES = ["tsitsiklis_van_roy", "layered_chain", "merging_chains"]
 
 
 def signature_defaults(function) -> dict:
     return {name: (REQUIRED if p.default is inspect.Parameter.empty else p.default)
             for name, p in inspect.signature(function).parameters.items()}
+
+
+def importable_entry(module: str, name: str):
+    """The catalogue module and the registry entry of family ``name``; skips the test while
+    either is missing."""
+    package = pytest.importorskip(module)
+    entry = {e.name: e for e in available()}[name]
+    if not entry.importable:
+        pytest.skip(entry.reason)
+    return package, entry
 
 
 def same_model(a, b) -> bool:
@@ -43,7 +59,8 @@ def same_model(a, b) -> bool:
 
 
 def test_every_family_is_registered_and_listed():
-    assert set(names()) == set(CATALOGUE) | set(LINEAR) | set(BANDITS)
+    assert set(names()) == (set(CATALOGUE) | set(LINEAR) | set(BANDITS)
+                            | set(DIAGNOSTIC_FEATURES))
     listed = available()
     assert [entry.name for entry in listed] == names()
     assert all(entry.description and "\n" not in entry.description for entry in listed)
@@ -167,10 +184,7 @@ def test_package_reexports():
 
 @pytest.mark.parametrize("name", LINEAR)
 def test_linear_families(name):
-    linear = pytest.importorskip("instances.linear")
-    entry = {e.name: e for e in available()}[name]
-    if not entry.importable:
-        pytest.skip(entry.reason)
+    linear, entry = importable_entry("instances.linear", name)
     if name == "tabular_as_linear":
         assert entry.parameters == {"S": 10, "A": 3, "H": 5, "branching": 3, "seed": 0}
         from instances.tabular import garnet
@@ -188,10 +202,7 @@ def test_linear_families(name):
 
 @pytest.mark.parametrize("name", BANDITS)
 def test_bandit_families(name):
-    bandits = pytest.importorskip("instances.bandits")
-    entry = {e.name: e for e in available()}[name]
-    if not entry.importable:
-        pytest.skip(entry.reason)
+    bandits, entry = importable_entry("instances.bandits", name)
     function = getattr(bandits, name)
     assert entry.parameters == signature_defaults(function)
     params = {"seed": 3} if "seed" in entry.parameters else {}

@@ -380,6 +380,16 @@ def _agree(mdp: FiniteMDP) -> None:
     assert np.all(np.isfinite(pi.values))
 
 
+def _twin_solves(model) -> None:
+    """The exact tabular twin of an accepted linear or low-rank model solves to finite values,
+    or is refused for its reward scale."""
+    if model is None:
+        return
+    sol = _check_outcome(lambda: solve(model.tabular()), ("reward scale",))
+    if sol is not None:
+        assert np.all(np.isfinite(sol.values))
+
+
 FUZZ = settings(max_examples=40, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
@@ -470,12 +480,8 @@ def test_fuzz_linear_bandit(arms, theta, noise_std):
 @FUZZ
 @given(phi=_arrays((2, 2, 2)), mu=_arrays((1, 2, 2)), theta=_arrays((1, 2)))
 def test_fuzz_linear_mdp(phi, mu, theta):
-    model = _check_outcome(lambda: LinearMDP(phi, mu, theta),
-                           ("phi", "mu", "theta", "P", "R", "reward scale"))
-    if model is not None:
-        sol = _check_outcome(lambda: solve(model.tabular()), ("reward scale",))
-        if sol is not None:
-            assert np.all(np.isfinite(sol.values))
+    _twin_solves(_check_outcome(lambda: LinearMDP(phi, mu, theta),
+                                ("phi", "mu", "theta", "P", "R", "reward scale")))
 
 
 @FUZZ
@@ -492,12 +498,8 @@ def test_fuzz_feature_bandit(features, means):
 @given(phi=_arrays((2, 2, 2)), psi=_arrays((1, 2, 2)), reward=_arrays((2, 2)),
        tol=_bad_scalars())
 def test_fuzz_low_rank_mdp(phi, psi, reward, tol):
-    model = _check_outcome(lambda: LowRankMDP(phi, psi, reward, tol=tol),
-                           ("phi", "psi", "reward", "tol", "P", "R"))
-    if model is not None:
-        sol = _check_outcome(lambda: solve(model.tabular()), ("reward scale",))
-        if sol is not None:
-            assert np.all(np.isfinite(sol.values))
+    _twin_solves(_check_outcome(lambda: LowRankMDP(phi, psi, reward, tol=tol),
+                                ("phi", "psi", "reward", "tol", "P", "R")))
 
 
 @FUZZ

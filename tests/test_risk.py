@@ -11,7 +11,9 @@ import itertools
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from conftest import cvar_sup_form, property_settings
+from episodic_oracles import stage_kernel
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from mdptheory import EpisodicMDP, Solution, backward_induction
@@ -43,22 +45,13 @@ from proofs_check.theorems.risk import (
     random_tiny_mdp,
 )
 
-PROPERTY = settings(max_examples=30, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
-SLOW_PROPERTY = settings(max_examples=8, deadline=None,
-                         suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = property_settings(30)
+SLOW_PROPERTY = property_settings(8)
 
 
 # --------------------------------------------------------------------------------------------
 # Independent oracles
 # --------------------------------------------------------------------------------------------
-
-def sup_form(values, probabilities, alpha: float) -> float:
-    """CVaR = max over atoms x of x - E[(x - X)^+] / alpha (no sorting)."""
-    v = np.asarray(values, dtype=float)
-    p = np.asarray(probabilities, dtype=float)
-    return max(x - float(p @ np.maximum(x - v, 0.0)) / alpha for x in v[p > 0])
-
 
 def quantile(values, probabilities, alpha: float) -> float:
     """VaR by its definition min{x : F(x) >= alpha}, F evaluated at every atom."""
@@ -68,26 +61,21 @@ def quantile(values, probabilities, alpha: float) -> float:
     return float(min(candidates))
 
 
-def kernel(mdp: EpisodicMDP, h: int) -> np.ndarray:
-    P = np.asarray(mdp.P)
-    return P[h] if P.shape[0] > 1 else P[0]
-
-
 def icvar_value(mdp: EpisodicMDP, policy: np.ndarray, alpha: float) -> np.ndarray:
     """Iterated-CVaR values (H + 1, S) of a deterministic policy, state by state, sup form."""
     V = np.zeros((mdp.H + 1, mdp.S))
     for h in reversed(range(mdp.H)):
-        P = kernel(mdp, h)
+        P = stage_kernel(mdp, h)
         for s in range(mdp.S):
             a = policy[h, s]
-            V[h, s] = mdp.R[h, s, a] + sup_form(V[h + 1], P[s, a], alpha)
+            V[h, s] = mdp.R[h, s, a] + cvar_sup_form(V[h + 1], P[s, a], alpha)
     return V
 
 
 def worst_value(mdp: EpisodicMDP, policy: np.ndarray) -> np.ndarray:
     V = np.zeros((mdp.H + 1, mdp.S))
     for h in reversed(range(mdp.H)):
-        P = kernel(mdp, h)
+        P = stage_kernel(mdp, h)
         for s in range(mdp.S):
             a = policy[h, s]
             V[h, s] = mdp.R[h, s, a] + min(V[h + 1, t] for t in range(mdp.S) if P[s, a, t] > 0)
@@ -113,7 +101,7 @@ def path_distribution(mdp: EpisodicMDP, policy: np.ndarray) -> tuple[np.ndarray,
             atoms.append(total)
             probs.append(prob)
             return
-        P = kernel(mdp, h)
+        P = stage_kernel(mdp, h)
         for a in range(mdp.A):
             if policy[h, s, a] == 0:
                 continue
@@ -160,7 +148,7 @@ class TestCVaR:
         v, p = dist
         value = cvar(v, p, alpha)
         scale = 1.0 + np.abs(v).max()
-        assert abs(value - sup_form(v, p, alpha)) <= 1e-12 * scale
+        assert abs(value - cvar_sup_form(v, p, alpha)) <= 1e-12 * scale
         q = cvar_weights(v, p, alpha)
         assert abs(q @ v - value) <= 1e-12 * scale
         # q lies in the risk envelope {0 <= q <= p / alpha, sum q = 1}.
@@ -249,7 +237,7 @@ class TestCVaR:
         worst = worst_path_backup(P, V)
         assert out.shape == (rows, 2)
         for i, j in np.ndindex(rows, 2):
-            assert abs(out[i, j] - sup_form(V, P[i, j], alpha)) <= 1e-12 * (1 + abs(V).max())
+            assert abs(out[i, j] - cvar_sup_form(V, P[i, j], alpha)) <= 1e-12 * (1 + abs(V).max())
             assert worst[i, j] == V[P[i, j] > 0].min()
 
     def test_backup_bad_input(self):
@@ -291,7 +279,7 @@ class TestReturnDistribution:
         assert abs(d.probabilities.sum() - 1.0) <= 1e-12
         assert abs(d.mean() - mdp.initial @ evaluate(mdp, policy)[0]) <= 1e-12
         for alpha in (0.1, 0.5):
-            assert abs(d.cvar(alpha) - sup_form(atoms, probs / probs.sum(), alpha)) <= 1e-12
+            assert abs(d.cvar(alpha) - cvar_sup_form(atoms, probs / probs.sum(), alpha)) <= 1e-12
 
     @PROPERTY
     @given(episodic_mdps(max_states=3, max_actions=2, max_horizon=4), st.integers(0, 10**6))

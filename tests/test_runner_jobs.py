@@ -20,8 +20,7 @@ import runner_jobs_toys
 
 from mdptheory.cli import main
 from proofs_check import runner
-from proofs_check.harness import Evidence, Line, Outcome, Registry, Series, Verdict
-from proofs_check.rates import fit_loglog_slope, slope_test
+from proofs_check.harness import Evidence, Outcome, Registry, Series, Verdict
 
 REG = Registry()
 
@@ -30,22 +29,11 @@ REG = Registry()
              formula="-", tags=("toy",))
 def slow_first(scale: str, seed: int) -> Outcome:
     time.sleep(0.4)
-    rng = np.random.default_rng(seed)
-    x = np.geomspace(10, 1e4, 8)
-    Y = rng.uniform(0.5, 1.5, (6, 1)) * np.sqrt(x)
-    fit = fit_loglog_slope(x, Y, n_boot=200, seed=seed)
-    return Outcome(Evidence(arrays={"Y": Y}, fitted={"slope": fit.slope},
-                            series=(Series("R_T", x, Y),),
-                            lines=(Line("sqrt", x, np.sqrt(x)),)),
-                   slope_test(fit, max_slope=0.5))
+    return runner_jobs_toys.sqrt_rate(seed, 8, n_seeds=6, n_boot=200, reference=True)
 
 
-@REG.theorem(id="jobs.planted", paper="Toy", claim="A planted wrong rate.",
-             formula="R_T = O(log T)", tags=("toy",))
-def planted(scale: str, seed: int) -> Outcome:
-    x = np.geomspace(10, 1e4, 8)
-    fit = fit_loglog_slope(x, np.sqrt(x), n_boot=10)
-    return Outcome(Evidence(fitted={"slope": fit.slope}), slope_test(fit, max_slope=0.0))
+REG.theorem(id="jobs.planted", paper="Toy", claim="A planted wrong rate.",
+            formula="R_T = O(log T)", tags=("toy",))(runner_jobs_toys.planted)
 
 
 @REG.theorem(id="jobs.raises", paper="Toy", claim="Raises.", formula="-", tags=("toy",))

@@ -11,7 +11,9 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from conftest import draw, episode, property_settings, random_mdp
+from episodic_oracles import optimal_q, policy_value, stage_kernel
+from hypothesis import given
 from hypothesis import strategies as st
 
 from algorithms.tabular import (
@@ -26,52 +28,12 @@ from algorithms.tabular.q_learning_ucb import DEFAULT_C, q_update
 from mdptheory import EpisodicMDP, FiniteMDP
 from proofs_check.strategies import episodic_mdps
 
-PROPERTY = settings(max_examples=10, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
-
-
-def random_mdp(seed: int, S: int = 3, A: int = 2, H: int = 4, stationary: bool = True,
-               noise=None) -> EpisodicMDP:
-    rng = np.random.default_rng(seed)
-    shape = (S, A) if stationary else (H, S, A)
-    P = rng.dirichlet(np.full(S, 0.7), size=shape)
-    R = rng.random(shape)
-    return EpisodicMDP(P, R, H, initial=rng.dirichlet(np.ones(S)), noise=noise)
+PROPERTY = property_settings(10)
 
 
 # --------------------------------------------------------------------------------------------
 # Independent oracles (plain numpy, no shared code with the learners)
 # --------------------------------------------------------------------------------------------
-
-def kernel_at(mdp: EpisodicMDP, h: int) -> np.ndarray:
-    P = np.asarray(mdp.P)
-    return P[h] if P.shape[0] > 1 else P[0]
-
-
-def optimal_q(mdp: EpisodicMDP) -> np.ndarray:
-    Q = np.zeros((mdp.H, mdp.S, mdp.A))
-    v = np.zeros(mdp.S)
-    for h in reversed(range(mdp.H)):
-        Q[h] = mdp.R[h] + np.einsum("sat,t->sa", kernel_at(mdp, h), v)
-        v = Q[h].max(axis=1)
-    return Q
-
-
-def policy_value(mdp: EpisodicMDP, policy: np.ndarray) -> float:
-    v = np.zeros(mdp.S)
-    states = np.arange(mdp.S)
-    for h in reversed(range(mdp.H)):
-        a = policy[h]
-        v = mdp.R[h][states, a] + kernel_at(mdp, h)[states, a] @ v
-    return float(mdp.initial @ v)
-
-
-def draw(probabilities: np.ndarray, u: float) -> int:
-    """Inverse-CDF draw: the first index whose cumulative probability exceeds u."""
-    cdf = np.cumsum(probabilities)
-    index = int(np.searchsorted(cdf, u, side="right"))
-    return min(index, int(np.flatnonzero(probabilities > 0)[-1]))
-
 
 def reference_ucbvi(mdp: EpisodicMDP, K: int, seed: int, bernstein: bool, scale: float = 1.0,
                     delta: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
@@ -82,7 +44,7 @@ def reference_ucbvi(mdp: EpisodicMDP, K: int, seed: int, bernstein: bool, scale:
     N = np.zeros((S, A, S))
     visits = np.zeros((H + 1, S))
     Q_prev = np.full((H, S, A), float(H))
-    P = kernel_at(mdp, 0)
+    P = stage_kernel(mdp, 0)
     pseudo, policies = np.empty(K), np.empty((K, H, S), dtype=np.int64)
     v_star = float(mdp.initial @ optimal_q(mdp)[0].max(axis=1))
     for k in range(K):
@@ -112,14 +74,11 @@ def reference_ucbvi(mdp: EpisodicMDP, K: int, seed: int, bernstein: bool, scale:
         policy = Q.argmax(axis=2)
         policies[k] = policy
         pseudo[k] = v_star - policy_value(mdp, policy)
-        x = draw(mdp.initial, rng.random())
-        visits[0, x] += 1
-        for h in range(H):
-            a = policy[h, x]
-            y = draw(P[x, a], rng.random())
+        for h, x, a, y in episode(P, mdp.initial, policy, rng):
+            if h == 0:
+                visits[0, x] += 1
             N[x, a, y] += 1
             visits[h + 1, y] += 1
-            x = y
         Q_prev = Q
     return pseudo, policies
 
@@ -144,7 +103,7 @@ def reference_q_learning(mdp: EpisodicMDP, K: int, seed: int, c: float,
         for h in range(H):
             acted[h] = Q[h].argmax(axis=1)
             a = acted[h, x]
-            y = draw(kernel_at(mdp, h)[x, a], rng.random())
+            y = draw(stage_kernel(mdp, h)[x, a], rng.random())
             N[h, x, a] += 1
             t = N[h, x, a]
             alpha = (H + 1) / (H + t)

@@ -45,42 +45,45 @@ def test_checks_are_reproducible():
     assert not np.array_equal(a.evidence.arrays["lhs"], c.evidence.arrays["lhs"])
 
 
-def test_planted_wrong_pdl_fails(monkeypatch):
-    real = planning.performance_difference
-    monkeypatch.setattr(planning, "performance_difference",
-                        lambda mdp, pi, pi_prime: real(mdp, pi, pi_prime) * (1 + 1e-6) + 1e-6)
-    result = harness.run_check("kakade-langford-2002-pdl", "quick", raise_errors=True)
-    assert result.verdict.status == "fail"
+def _inflated(real):
+    return lambda mdp, pi, pi_prime: real(mdp, pi, pi_prime) * (1 + 1e-6) + 1e-6
 
 
-def test_planted_wrong_optimum_fails_vi_check(monkeypatch):
-    real = planning.policy_iteration
-
+def _off_by_a_little(real):
     def off_by_a_little(mdp, **kwargs):
         solution = real(mdp, **kwargs)
         return dataclasses.replace(solution, values=solution.values + 1e-6)
 
-    monkeypatch.setattr(planning, "policy_iteration", off_by_a_little)
-    result = harness.run_check("puterman-6.3.1-vi-contraction", "quick", raise_errors=True)
-    assert result.verdict.status == "fail"
+    return off_by_a_little
 
 
-def test_planted_normalised_occupancy_fails_lp_check(monkeypatch):
-    real = planning.linear_program
-
+def _normalised_occupancy(real):
     def normalised(mdp, **kwargs):
         # the classic slip: returning d^pi (summing to 1) where the dual variable is wanted
         solution = real(mdp, **kwargs)
         return dataclasses.replace(solution, occupancy=solution.occupancy * (1 - mdp.gamma))
 
-    monkeypatch.setattr(planning, "linear_program", normalised)
-    result = harness.run_check("puterman-6.9-lp-duality", "quick", raise_errors=True)
-    assert result.verdict.status == "fail"
+    return normalised
 
 
-def test_planted_tight_bound_fails_pi_check(monkeypatch):
-    monkeypatch.setattr(planning, "scherrer_bound", lambda S, A, gamma: 1)
-    result = harness.run_check("scherrer-2013-pi-iterations", "quick", raise_errors=True)
+def _tight_bound(real):
+    return lambda S, A, gamma: 1
+
+
+PLANTED = [
+    ("kakade-langford-2002-pdl", "performance_difference", _inflated),
+    ("puterman-6.3.1-vi-contraction", "policy_iteration", _off_by_a_little),
+    ("puterman-6.9-lp-duality", "linear_program", _normalised_occupancy),
+    ("scherrer-2013-pi-iterations", "scherrer_bound", _tight_bound),
+]
+
+
+@pytest.mark.parametrize(("check_id", "name", "plant"), PLANTED,
+                         ids=[name for _, name, _ in PLANTED])
+def test_a_planted_slip_fails_its_check(monkeypatch, check_id, name, plant):
+    """``planning.<name>`` replaced by a slightly wrong version: the check must fail."""
+    monkeypatch.setattr(planning, name, plant(getattr(planning, name)))
+    result = harness.run_check(check_id, "quick", raise_errors=True)
     assert result.verdict.status == "fail"
 
 

@@ -1,8 +1,9 @@
-"""Plumbing shared by the bandit learners: input checks, timing and trace assembly.
+"""Plumbing shared by every bandit learner: budget check, kernel arrays, timing, the trace.
 
 The learners themselves live one per file (``ucb1.py``, ``kl_ucb.py``, ``thompson.py``,
 ``oful.py``); this module holds only what every one of them needs in the same form, so that a
-check on the model or on the budget reads the same whichever learner raises it.
+check on the budget reads the same whichever learner raises it. What the finite-armed learners
+alone share (checks on the model, the run around the kernel) is in ``_finite_armed.py``.
 """
 
 from __future__ import annotations
@@ -23,35 +24,6 @@ def check_budget(budget: Any) -> int:
     return _check_budget(budget, "number of rounds")
 
 
-
-def check_finite_bandit(model: Any, learner: str):
-    """Return ``model`` if it is a :class:`mdptheory.bandits.Bandit`, else raise ``ValueError``."""
-    from mdptheory.bandits import Bandit
-
-    if not isinstance(model, Bandit):
-        raise ValueError(f"{learner} needs a mdptheory.bandits.Bandit (K arms with scalar "
-                         f"means), got {type(model).__name__}")
-    return model
-
-
-def check_unit_interval_rewards(model: Any, learner: str) -> None:
-    """Raise ``ValueError`` unless every reward sample of ``model`` lies in [0, 1].
-
-    The guarantees of UCB1, KL-UCB and Beta-Bernoulli Thompson sampling are stated for rewards in
-    [0, 1]: Bernoulli arms, or deterministic arms with means in [0, 1]. Gaussian noise breaks that
-    assumption, so these learners refuse it rather than run outside their theory unannounced.
-    """
-    kind = model.noise.kind
-    if kind == "gaussian":
-        raise ValueError(f"{learner} needs rewards in [0, 1] (Bernoulli or deterministic arms), "
-                         f"got Gaussian reward noise with sigma={model.noise.sigma}")
-    means = np.asarray(model.means, dtype=np.float64)
-    bad = np.flatnonzero((means < 0.0) | (means > 1.0))
-    if bad.size:
-        i = int(bad[0])
-        raise ValueError(f"{learner} needs rewards in [0, 1]; arm {i} has mean {means[i]!r}")
-
-
 def kernel_array(array: Any) -> np.ndarray:
     """A writable C-contiguous float64 copy of ``array`` for a compiled kernel.
 
@@ -60,11 +32,6 @@ def kernel_array(array: Any) -> np.ndarray:
     :func:`warm_up` compiles.
     """
     return np.array(array, dtype=np.float64, order="C", copy=True)
-
-
-def arrays_of(model: Any) -> tuple[np.ndarray, np.ndarray, float]:
-    """Kernel copies of ``means`` and ``gaps`` and the optimal mean of a bandit model."""
-    return kernel_array(model.means), kernel_array(model.gaps), float(model.optimal_mean)
 
 
 _WARM: set[int] = set()
@@ -84,15 +51,17 @@ def warm_up(kernel: Callable, *dummy_args: Any) -> None:
 
 def build_trace(learner: Any, model: Any, seed: Any, budget: int, arms: np.ndarray,
                 rewards: np.ndarray, pseudo: np.ndarray, optimal_mean: float, seconds: float,
-                record_arms: bool, extras: dict[str, np.ndarray] | None = None,
+                record_policies: bool, extras: dict[str, np.ndarray] | None = None,
                 **meta: Any) -> RegretTrace:
     """Assemble the :class:`RegretTrace` of one compiled run.
 
     The run is one compiled call, so its wall-clock time is spread evenly over the rounds
-    (``episode_time[t] = seconds / budget``); the metadata says so under ``timing``.
+    (``episode_time[t] = seconds / budget``); the metadata says so under ``timing``. With
+    ``record_policies`` the policy of every round, the pulled arm, is kept in ``extras["arms"]``
+    and the observed reward in ``extras["rewards"]``.
     """
     all_extras: dict[str, np.ndarray] = {}
-    if record_arms:
+    if record_policies:
         all_extras["arms"] = arms
         all_extras["rewards"] = rewards
     if extras:

@@ -41,6 +41,11 @@ def _horizon(T) -> float:
     return float(T)
 
 
+def _total_pulls(gaps: np.ndarray, pulls) -> int:
+    """``sum_a ceil(pulls(a))`` over the sub-optimal arms ``a`` (those with a gap > 0)."""
+    return int(sum(math.ceil(pulls(int(a))) for a in np.flatnonzero(gaps > 0)))
+
+
 def ucb1_burn_in(means, T: float, c: float = 2.0) -> int:
     """Rounds until every sub-optimal arm's UCB1 bonus has fallen below half its gap.
 
@@ -60,6 +65,7 @@ def ucb1_burn_in(means, T: float, c: float = 2.0) -> int:
     Returns
     -------
     int
+        The rounds, summed over the sub-optimal arms.
 
     Examples
     --------
@@ -70,8 +76,7 @@ def ucb1_burn_in(means, T: float, c: float = 2.0) -> int:
     T = _horizon(T)
     if not (math.isfinite(c) and c > 0):
         raise ValueError(f"c must be finite and > 0, got {c!r}")
-    sub = gaps[gaps > 0]
-    return int(sum(math.ceil(4.0 * c * math.log(T) / g ** 2) for g in sub))
+    return _total_pulls(gaps, lambda a: 4.0 * c * math.log(T) / gaps[a] ** 2)
 
 
 def kl_burn_in(means, T: float, noise: str = "bernoulli", sigma: float = 1.0) -> int:
@@ -83,15 +88,17 @@ def kl_burn_in(means, T: float, noise: str = "bernoulli", sigma: float = 1.0) ->
 
     Parameters
     ----------
-    means : array_like, shape (K,)
-    T : float
+    means, T : array_like of shape (K,), float
+        Arm means and horizon, as for :func:`ucb1_burn_in`.
     noise : {"bernoulli", "gaussian"}
+        Reward distribution of the arms, which fixes ``kl``.
     sigma : float
         Standard deviation of Gaussian arms.
 
     Returns
     -------
     int
+        The Lai-Robbins counts, summed over the sub-optimal arms.
 
     Examples
     --------
@@ -102,20 +109,20 @@ def kl_burn_in(means, T: float, noise: str = "bernoulli", sigma: float = 1.0) ->
     """
     gaps, best = _gaps(means)
     T = _horizon(T)
-    total = 0
-    for mean, gap in zip(np.asarray(means, dtype=np.float64), gaps, strict=True):
-        if gap <= 0:
-            continue
+    means = np.asarray(means, dtype=np.float64)
+
+    def pulls(a: int) -> float:
         if noise == "bernoulli":
-            kl = bernoulli_kl(float(mean), best)
+            kl = bernoulli_kl(float(means[a]), best)
         elif noise == "gaussian":
             if not (math.isfinite(sigma) and sigma > 0):
                 raise ValueError(f"sigma must be finite and > 0, got {sigma!r}")
-            kl = gap ** 2 / (2.0 * sigma ** 2)
+            kl = gaps[a] ** 2 / (2.0 * sigma ** 2)
         else:
             raise ValueError(f"noise must be 'bernoulli' or 'gaussian', got {noise!r}")
-        total += math.ceil(math.log(T) / kl)
-    return int(total)
+        return math.log(T) / kl
+
+    return _total_pulls(gaps, pulls)
 
 
 def oful_burn_in(d: int, T: float, lambda_: float = 1.0, delta: float = 0.01, S: float = 1.0,

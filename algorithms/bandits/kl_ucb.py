@@ -52,19 +52,9 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from algorithms.bandits._common import (
-    arrays_of,
-    build_trace,
-    check_budget,
-    check_finite_bandit,
-    check_positive,
-    check_unit_interval_rewards,
-    timed,
-    warm_up,
-)
+from algorithms.bandits._common import check_positive
+from algorithms.bandits._finite_armed import FiniteArmedLearner, record_round, round_records
 from mdptheory._kernels import draw_reward
-from mdptheory.regret import RegretTrace
-from mdptheory.seeding import SeedLike, as_generator
 
 EXPERIMENTS_C = 0.0
 """``c`` of the paper's experiments (Section 6); Theorem 1 is stated for ``c = 3``."""
@@ -213,9 +203,7 @@ def _kl_ucb_kernel(means, gaps, noise_code, sigma, budget, c, rng):
     # cache[j]: index of arm j at an earlier threshold with its current (p, N), if fresh[j].
     cache = np.zeros(K)
     fresh = np.zeros(K, dtype=np.bool_)
-    arms = np.empty(budget, dtype=np.int64)
-    rewards = np.empty(budget)
-    pseudo = np.empty(budget)
+    arms, rewards, pseudo = round_records(budget)
     for t in range(budget):
         if t < K:
             # Step 1.
@@ -247,17 +235,12 @@ def _kl_ucb_kernel(means, gaps, noise_code, sigma, budget, c, rng):
         counts[a] += 1
         sums[a] += r
         fresh[a] = False
-        arms[t] = a
-        rewards[t] = r
-        pseudo[t] = gaps[a]
+        record_round(t, a, r, gaps, arms, rewards, pseudo)
     return arms, rewards, pseudo
 
 
-_DUMMY_MEANS = np.array([0.5, 0.25])
-
-
 @dataclass(frozen=True)
-class KLUCB:
+class KLUCB(FiniteArmedLearner):
     """KL-UCB with the Bernoulli divergence (Garivier and Cappé 2011, Algorithm 1).
 
     Parameters
@@ -293,37 +276,5 @@ class KLUCB:
             return "paper-theorem"
         return "tuned"
 
-    def run(self, model, budget: int, seed: SeedLike, *,
-            record_arms: bool = False) -> RegretTrace:
-        """Play ``budget`` rounds on ``model`` and return the exact regret trace.
-
-        Parameters
-        ----------
-        model : mdptheory.bandits.Bandit
-            Arms with rewards in [0, 1].
-        budget : int
-            Number of rounds ``T >= 1``.
-        seed : int, SeedSequence or Generator
-            Randomness of the reward draws.
-        record_arms : bool, default False
-            Keep pulled arms and observed rewards in ``trace.extras``.
-
-        Returns
-        -------
-        RegretTrace
-            Exact pseudo-regret ``mu* - mu_{A_t}`` and realised regret ``mu* - X_t`` per round.
-            ``episode_time`` is the wall time of the single compiled call spread evenly
-            over the rounds.
-        """
-        check_finite_bandit(model, "KLUCB")
-        check_unit_interval_rewards(model, "KLUCB")
-        budget = check_budget(budget)
-        rng = as_generator(seed)
-        means, gaps, optimal_mean = arrays_of(model)
-        warm_up(_kl_ucb_kernel, _DUMMY_MEANS, _DUMMY_MEANS, 1, 0.0, 4, EXPERIMENTS_C,
-                np.random.default_rng(0))
-        (arms, rewards, pseudo), seconds = timed(
-            _kl_ucb_kernel, means, gaps, model.noise.code, float(model.noise.sigma), budget,
-            float(self.c), rng)
-        return build_trace(self, model, seed, budget, arms, rewards, pseudo, optimal_mean,
-                           seconds, record_arms, constants=self.constants)
+    def _kernel(self):
+        return _kl_ucb_kernel, (float(self.c),)

@@ -293,7 +293,7 @@ class OFUL:
         width = np.sqrt(ratio + 2.0 * math.log(1.0 / self.delta))
         return R * width + math.sqrt(self.lambda_) * self.S
 
-    def run(self, model, budget: int, seed: SeedLike, *, record_arms: bool = False,
+    def run(self, model, budget: int, seed: SeedLike, *, record_policies: bool = False,
             record_confidence: bool = False) -> RegretTrace:
         """Play ``budget`` rounds on a linear bandit and return the exact regret trace.
 
@@ -306,8 +306,9 @@ class OFUL:
             Number of rounds ``T >= 1``.
         seed : int, SeedSequence or Generator
             Randomness of the reward noise.
-        record_arms : bool, default False
-            Keep pulled arms and observed rewards in ``trace.extras``.
+        record_policies : bool, default False
+            Keep the policy of every round, the pulled arm, in ``trace.extras["arms"]`` and the
+            observed rewards in ``trace.extras["rewards"]``.
         record_confidence : bool, default False
             Keep ``extras["radius"][t] = sqrt(beta_{t-1})`` (the radius used at round ``t``)
             and ``extras["theta_error"][t] = ||theta_hat_{t-1} - theta*||_{Vbar_{t-1}}``, a
@@ -346,7 +347,7 @@ class OFUL:
         theta_norm = float(np.linalg.norm(theta))
         return build_trace(
             self, model, seed, budget, chosen, rewards, pseudo, float(model.optimal_mean),
-            seconds, record_arms, extras, L=L, R=R, constants="paper",
+            seconds, record_policies, extras, L=L, R=R, constants="paper",
             radius="Theorem 2 (determinant form)",
             # Unit-norm arms give L = 1 + 1 ulp after normalisation; compare up to rounding.
             theta_norm_within_S=theta_norm <= self.S * (1.0 + 1e-12),

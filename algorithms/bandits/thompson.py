@@ -46,23 +46,14 @@ the count update. Ties in the argmax have probability zero; they go to the small
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 from numba import njit
 
-from algorithms.bandits._common import (
-    arrays_of,
-    build_trace,
-    check_budget,
-    check_finite_bandit,
-    check_positive,
-    check_unit_interval_rewards,
-    timed,
-    warm_up,
-)
+from algorithms.bandits._common import check_positive
+from algorithms.bandits._finite_armed import FiniteArmedLearner, record_round, round_records
 from mdptheory._kernels import draw_reward
-from mdptheory.regret import RegretTrace
-from mdptheory.seeding import SeedLike, as_generator
 
 
 @njit(cache=True)
@@ -83,9 +74,7 @@ def _thompson_bernoulli_kernel(means, gaps, noise_code, sigma, budget, rng):
     K = means.shape[0]
     successes = np.zeros(K)
     failures = np.zeros(K)
-    arms = np.empty(budget, dtype=np.int64)
-    rewards = np.empty(budget)
-    pseudo = np.empty(budget)
+    arms, rewards, pseudo = round_records(budget)
     for t in range(budget):
         # Step 1.
         a = beta_bernoulli_choice(successes, failures, rng)
@@ -103,9 +92,7 @@ def _thompson_bernoulli_kernel(means, gaps, noise_code, sigma, budget, rng):
             successes[a] += 1.0
         else:
             failures[a] += 1.0
-        arms[t] = a
-        rewards[t] = r
-        pseudo[t] = gaps[a]
+        record_round(t, a, r, gaps, arms, rewards, pseudo)
     return arms, rewards, pseudo
 
 
@@ -130,9 +117,7 @@ def _thompson_gaussian_kernel(means, gaps, noise_code, sigma, budget, prior_sigm
     counts = np.zeros(K)
     sums = np.zeros(K)
     sigma2 = prior_sigma * prior_sigma
-    arms = np.empty(budget, dtype=np.int64)
-    rewards = np.empty(budget)
-    pseudo = np.empty(budget)
+    arms, rewards, pseudo = round_records(budget)
     for t in range(budget):
         # Step 1.
         a = gaussian_choice(counts, sums, sigma2, rng)
@@ -140,17 +125,12 @@ def _thompson_gaussian_kernel(means, gaps, noise_code, sigma, budget, prior_sigm
         r = draw_reward(means[a], noise_code, sigma, rng)
         counts[a] += 1.0
         sums[a] += r
-        arms[t] = a
-        rewards[t] = r
-        pseudo[t] = gaps[a]
+        record_round(t, a, r, gaps, arms, rewards, pseudo)
     return arms, rewards, pseudo
 
 
-_DUMMY_MEANS = np.array([0.5, 0.25])
-
-
 @dataclass(frozen=True)
-class ThompsonBernoulli:
+class ThompsonBernoulli(FiniteArmedLearner):
     """Beta-Bernoulli Thompson sampling with a Beta(1, 1) prior (Agrawal and Goyal 2012).
 
     No hyperparameters: the uniform Beta(1, 1) prior is the paper's.
@@ -172,45 +152,15 @@ class ThompsonBernoulli:
     def constants(self) -> str:
         return "paper"
 
-    def run(self, model, budget: int, seed: SeedLike, *,
-            record_arms: bool = False) -> RegretTrace:
-        """Play ``budget`` rounds on ``model`` and return the exact regret trace.
+    def _kernel(self):
+        return _thompson_bernoulli_kernel, ()
 
-        Parameters
-        ----------
-        model : mdptheory.bandits.Bandit
-            Arms with rewards in [0, 1].
-        budget : int
-            Number of rounds ``T >= 1``.
-        seed : int, SeedSequence or Generator
-            Randomness of the posterior samples and of the reward draws (one stream).
-        record_arms : bool, default False
-            Keep pulled arms and observed rewards in ``trace.extras``.
-
-        Returns
-        -------
-        RegretTrace
-            Exact pseudo-regret ``mu* - mu_{i(t)}`` and realised regret ``mu* - r_t`` per round.
-            ``episode_time`` is the wall time of the single compiled call spread evenly
-            over the rounds.
-        """
-        check_finite_bandit(model, "ThompsonBernoulli")
-        check_unit_interval_rewards(model, "ThompsonBernoulli")
-        budget = check_budget(budget)
-        rng = as_generator(seed)
-        means, gaps, optimal_mean = arrays_of(model)
-        warm_up(_thompson_bernoulli_kernel, _DUMMY_MEANS, _DUMMY_MEANS, 1, 0.0, 3,
-                np.random.default_rng(0))
-        (arms, rewards, pseudo), seconds = timed(
-            _thompson_bernoulli_kernel, means, gaps, model.noise.code,
-            float(model.noise.sigma), budget, rng)
-        return build_trace(self, model, seed, budget, arms, rewards, pseudo, optimal_mean,
-                           seconds, record_arms, constants=self.constants,
-                           prior="Beta(1, 1)")
+    def _metadata(self):
+        return {"constants": self.constants, "prior": "Beta(1, 1)"}
 
 
 @dataclass(frozen=True)
-class ThompsonGaussian:
+class ThompsonGaussian(FiniteArmedLearner):
     """Thompson sampling with Gaussian priors (Agrawal and Goyal 2013, Algorithm 2).
 
     Parameters
@@ -222,6 +172,10 @@ class ThompsonGaussian:
         ``sigma`` under the same prior, ``N(sum_i / (k_i + sigma^2), sigma^2 / (k_i + sigma^2))``
         (variant ``constants="known-sigma"``).
 
+    Notes
+    -----
+    Takes any reward noise (deterministic, Bernoulli or Gaussian).
+
     Examples
     --------
     >>> from mdptheory.bandits import Bandit
@@ -231,6 +185,7 @@ class ThompsonGaussian:
     """
 
     sigma: float = 1.0
+    unit_interval_rewards: ClassVar[bool] = False
 
     def __post_init__(self) -> None:
         check_positive("sigma", self.sigma)
@@ -240,37 +195,8 @@ class ThompsonGaussian:
         """``"paper"`` for ``sigma = 1``, else ``"known-sigma"``."""
         return "paper" if self.sigma == 1.0 else "known-sigma"
 
-    def run(self, model, budget: int, seed: SeedLike, *,
-            record_arms: bool = False) -> RegretTrace:
-        """Play ``budget`` rounds on ``model`` and return the exact regret trace.
+    def _kernel(self):
+        return _thompson_gaussian_kernel, (float(self.sigma),)
 
-        Parameters
-        ----------
-        model : mdptheory.bandits.Bandit
-            Any reward noise (deterministic, Bernoulli or Gaussian).
-        budget : int
-            Number of rounds ``T >= 1``.
-        seed : int, SeedSequence or Generator
-            Randomness of the posterior samples and of the reward draws (one stream).
-        record_arms : bool, default False
-            Keep pulled arms and observed rewards in ``trace.extras``.
-
-        Returns
-        -------
-        RegretTrace
-            Exact pseudo-regret and realised regret per round.
-            ``episode_time`` is the wall time of the single compiled call spread evenly
-            over the rounds.
-        """
-        check_finite_bandit(model, "ThompsonGaussian")
-        budget = check_budget(budget)
-        rng = as_generator(seed)
-        means, gaps, optimal_mean = arrays_of(model)
-        warm_up(_thompson_gaussian_kernel, _DUMMY_MEANS, _DUMMY_MEANS, 1, 0.0, 3, 1.0,
-                np.random.default_rng(0))
-        (arms, rewards, pseudo), seconds = timed(
-            _thompson_gaussian_kernel, means, gaps, model.noise.code,
-            float(model.noise.sigma), budget, float(self.sigma), rng)
-        return build_trace(self, model, seed, budget, arms, rewards, pseudo, optimal_mean,
-                           seconds, record_arms, constants=self.constants,
-                           prior="N(0, 1)")
+    def _metadata(self):
+        return {"constants": self.constants, "prior": "N(0, 1)"}

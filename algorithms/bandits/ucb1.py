@@ -36,19 +36,9 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from algorithms.bandits._common import (
-    arrays_of,
-    build_trace,
-    check_budget,
-    check_finite_bandit,
-    check_positive,
-    check_unit_interval_rewards,
-    timed,
-    warm_up,
-)
+from algorithms.bandits._common import check_positive
+from algorithms.bandits._finite_armed import FiniteArmedLearner, record_round, round_records
 from mdptheory._kernels import draw_reward
-from mdptheory.regret import RegretTrace
-from mdptheory.seeding import SeedLike, as_generator
 
 PAPER_C = 2.0
 """The exploration constant of Auer et al. (2002), Figure 1: ``sqrt(2 ln n / n_j)``."""
@@ -79,9 +69,7 @@ def _ucb1_kernel(means, gaps, noise_code, sigma, budget, c, rng):
     averages = np.zeros(K)
     inverse_counts = np.zeros(K)
     index = np.empty(K)
-    arms = np.empty(budget, dtype=np.int64)
-    rewards = np.empty(budget)
-    pseudo = np.empty(budget)
+    arms, rewards, pseudo = round_records(budget)
     for t in range(budget):
         if t < K:
             # Step 1: each arm once.
@@ -103,17 +91,12 @@ def _ucb1_kernel(means, gaps, noise_code, sigma, budget, c, rng):
         sums[a] += r
         averages[a] = sums[a] / counts[a]
         inverse_counts[a] = 1.0 / counts[a]
-        arms[t] = a
-        rewards[t] = r
-        pseudo[t] = gaps[a]
+        record_round(t, a, r, gaps, arms, rewards, pseudo)
     return arms, rewards, pseudo
 
 
-_DUMMY_MEANS = np.array([0.5, 0.25])
-
-
 @dataclass(frozen=True)
-class UCB1:
+class UCB1(FiniteArmedLearner):
     """UCB1 of Auer, Cesa-Bianchi and Fischer (2002), Figure 1.
 
     Parameters
@@ -147,38 +130,5 @@ class UCB1:
         """``"paper"`` when ``c`` is the paper's 2, else ``"tuned"``."""
         return "paper" if self.c == PAPER_C else "tuned"
 
-    def run(self, model, budget: int, seed: SeedLike, *,
-            record_arms: bool = False) -> RegretTrace:
-        """Play ``budget`` rounds on ``model`` and return the exact regret trace.
-
-        Parameters
-        ----------
-        model : mdptheory.bandits.Bandit
-            Arms with rewards in [0, 1] (Bernoulli, or deterministic with means in [0, 1]).
-        budget : int
-            Number of rounds ``T >= 1``.
-        seed : int, SeedSequence or Generator
-            Randomness of the reward draws (see :func:`mdptheory.seeding.as_generator`).
-        record_arms : bool, default False
-            Keep the pulled arms and the observed rewards in ``trace.extras["arms"]`` and
-            ``trace.extras["rewards"]``.
-
-        Returns
-        -------
-        RegretTrace
-            ``pseudo_regret[t] = mu* - mu_{A_t}`` exactly and ``realised_regret[t] = mu* - X_t``.
-            ``episode_time`` is the wall time of the single compiled call spread evenly
-            over the rounds.
-        """
-        check_finite_bandit(model, "UCB1")
-        check_unit_interval_rewards(model, "UCB1")
-        budget = check_budget(budget)
-        rng = as_generator(seed)
-        means, gaps, optimal_mean = arrays_of(model)
-        warm_up(_ucb1_kernel, _DUMMY_MEANS, _DUMMY_MEANS, 1, 0.0, 3, PAPER_C,
-                np.random.default_rng(0))
-        (arms, rewards, pseudo), seconds = timed(
-            _ucb1_kernel, means, gaps, model.noise.code, float(model.noise.sigma), budget,
-            float(self.c), rng)
-        return build_trace(self, model, seed, budget, arms, rewards, pseudo, optimal_mean,
-                           seconds, record_arms, constants=self.constants)
+    def _kernel(self):
+        return _ucb1_kernel, (float(self.c),)

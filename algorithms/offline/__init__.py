@@ -19,72 +19,13 @@ the penalty stops saturating, from the penalty formula alone. ``LEARNERS`` names
 ``mdptheory run``.
 """
 
+from algorithms.offline import datasets, pevi
 from algorithms.offline.burn_in import burn_in
-from algorithms.offline.datasets import (
-    Behaviour,
-    Coverage,
-    OfflineDataset,
-    TransitionCounts,
-    as_behaviour,
-    collect,
-    coverage,
-    epsilon_optimal_behaviour,
-    expected_gram,
-    feature_uncertainty,
-    optimal_policy,
-    partial_coverage_behaviour,
-    population_counts,
-    relative_condition_number,
-    tabular_twin,
-    uniform_behaviour,
-)
-from algorithms.offline.pevi import (
-    LAMBDA,
-    PAPER_C,
-    PEVI,
-    TUNED_C,
-    XI,
-    GreedyLSVI,
-    OfflineCurves,
-    PEVIResult,
-    TabularPEVI,
-    pevi_beta,
-    pevi_curves,
-    pevi_zeta,
-)
+from algorithms.offline.datasets import *  # noqa: F403 (re-exported: datasets.__all__)
+from algorithms.offline.pevi import *  # noqa: F403 (re-exported: pevi.__all__)
+from algorithms.offline.pevi import PEVI, GreedyLSVI, TabularPEVI
 
 LEARNERS = {"pevi": PEVI, "greedy-lsvi-offline": GreedyLSVI, "pevi-tabular": TabularPEVI}
 """Command-line name -> learner class (``mdptheory run pevi <instance> --budget n``)."""
 
-__all__ = [
-    "LAMBDA",
-    "LEARNERS",
-    "PAPER_C",
-    "PEVI",
-    "TUNED_C",
-    "XI",
-    "Behaviour",
-    "Coverage",
-    "GreedyLSVI",
-    "OfflineCurves",
-    "OfflineDataset",
-    "PEVIResult",
-    "TabularPEVI",
-    "TransitionCounts",
-    "as_behaviour",
-    "burn_in",
-    "collect",
-    "coverage",
-    "epsilon_optimal_behaviour",
-    "expected_gram",
-    "feature_uncertainty",
-    "optimal_policy",
-    "partial_coverage_behaviour",
-    "pevi_beta",
-    "pevi_curves",
-    "pevi_zeta",
-    "population_counts",
-    "relative_condition_number",
-    "tabular_twin",
-    "uniform_behaviour",
-]
+__all__ = ["LEARNERS", "burn_in", *datasets.__all__, *pevi.__all__]

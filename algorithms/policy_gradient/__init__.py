@@ -18,12 +18,18 @@ Stochastic methods (one sampled action and reward per iteration):
 * :class:`LinSPG` with ``sampling="on-policy"`` (Lin et al. 2025).
 
 Every learner is a frozen dataclass with ``run(model, budget, seed) -> ConvergenceTrace`` and
-``run_batch(models, budget, seed, ...) -> BatchTrace``, one ``jax.jit``-compiled, ``vmap``-ed
-``lax.scan`` over a batch of instances, initialisations, step sizes (and seeds). JAX runs in
-float64 (``jax_enable_x64`` is switched on when this package is imported).
+``run_batch(models, budget, seed, ...) -> BatchTrace``: one compiled call over a batch of
+instances, initialisations, step sizes (and seeds), a ``jax.jit``-compiled, ``vmap``-ed
+``lax.scan`` (numba kernels for :class:`SoftmaxPG`). By default a run records every iterate up
+to 1000 updates, then 100 per decade (``record_every=m`` records every ``m``-th, 1 all).
+
+JAX computes in float64 inside the package's own calls only (:func:`float64_scope`): importing
+it leaves ``jax_enable_x64`` as it was.
 """
 
-from algorithms.policy_gradient._common import BatchTrace, jax_key, trajectory_keys
+from algorithms.policy_gradient._jax import float64_scope
+from algorithms.policy_gradient._keys import jax_key, trajectory_keys
+from algorithms.policy_gradient._traces import BatchTrace
 from algorithms.policy_gradient.burn_in import gradient_bandit_burn_in
 from algorithms.policy_gradient.gradient_bandit import GradientBandit, paper_step
 from algorithms.policy_gradient.lin_npg import LinNPG
@@ -69,6 +75,7 @@ __all__ = [
     "bandit_limit",
     "bandit_value",
     "cen_bound",
+    "float64_scope",
     "gradient_bandit_burn_in",
     "jax_key",
     "linear_bandit_gradient",

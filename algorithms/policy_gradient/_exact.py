@@ -27,7 +27,6 @@ import numpy as np
 from jax.scipy.linalg import lu_factor, lu_solve
 from scipy.special import logsumexp
 
-from algorithms.policy_gradient import _common  # noqa: F401  (float64 switch)
 from mdptheory.planning import solve
 from mdptheory.tabular import FiniteMDP
 

@@ -13,7 +13,7 @@ bandit, where each iteration samples one action from the current policy and one 
 ====================  ==========================================================================
 
 Keys: iteration ``t`` uses ``fold_in(key, t)`` split into an action key and a reward key (see
-:mod:`algorithms.policy_gradient._common`), so a trajectory's draws depend only on its key.
+:mod:`algorithms.policy_gradient._keys`), so a trajectory's draws depend only on its key.
 The action is drawn by ``jax.random.categorical`` on ``log pi_t`` (Gumbel-max); Bernoulli
 rewards by ``jax.random.bernoulli``; Gaussian ones as ``r(a) + sigma N(0, 1)``.
 
@@ -30,38 +30,31 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from algorithms.policy_gradient._common import (
-    BatchTrace,
-    as_batch,
-    batch_size,
-    call_batched,
-    check_budget,
-    check_every,
-    check_seed,
-    make_batch_trace,
-    recorded_scan,
-    softmax_and_log,
-    trajectory_keys,
-)
+from algorithms.policy_gradient._arguments import as_batch, batch_size, check_budget
+from algorithms.policy_gradient._jax import call_batched
+from algorithms.policy_gradient._keys import trajectory_keys
+from algorithms.policy_gradient._recording import check_every, recorded_curves
+from algorithms.policy_gradient._softmax import bandit_summary, softmax_and_log
+from algorithms.policy_gradient._traces import BatchTrace, make_batch_trace
+from mdptheory._validation import check_seed
 from mdptheory.tabular import RewardNoise
 
 RULES = ("reinforce", "npg", "npg-baseline")
 
 
-def sampled_kernel(key, theta0, X, r, eta, sigma, *, budget: int, every: int, noise_code: int,
-                   features: bool, rule: str):
+def sampled_kernel(key, theta0, X, r, eta, sigma, *, budget: int, every: int | None,
+                   noise_code: int, features: bool, rule: str):
     """One trajectory; returns a dict of recorded curves (see the module docstring)."""
     K = r.shape[0]
     arms = jnp.arange(K)
-    opt = jnp.argmax(r)
-    delta = r[opt] - r
+    summary = bandit_summary(r)
 
     def policy(theta):
         return softmax_and_log(X @ theta if features else theta)
 
     def observe(c):
         _, p, _, counts, _ = c
-        return p @ delta, jnp.min(p), p[opt], jnp.min(counts)
+        return (*summary(p), jnp.min(counts))
 
     def step(c):
         theta, p, logp, counts, t = c
@@ -86,9 +79,8 @@ def sampled_kernel(key, theta0, X, r, eta, sigma, *, budget: int, every: int, no
         return (theta, *policy(theta), counts, t + jnp.uint32(1))
 
     carry = (theta0, *policy(theta0), jnp.zeros(K), jnp.uint32(0))
-    _, recorded = recorded_scan(step, observe, carry, budget, every)
-    return {"gap": recorded[0], "min_prob": recorded[1], "opt_prob": recorded[2],
-            "min_pulls": recorded[3], "initial_gap": observe(carry)[0]}
+    return recorded_curves(step, observe, carry, budget, every,
+                           ("gap", "min_prob", "opt_prob", "min_pulls"))
 
 
 def run_sampled(learner, means: np.ndarray, X: np.ndarray | None, noise: RewardNoise,

@@ -34,6 +34,23 @@ def _row(array_leading: int, i: int) -> int:
 
 
 @njit(cache=True)
+def _outputs(N: int, record_at: np.ndarray):
+    """``gap``, ``min_prob``, ``opt_prob`` (N, len(record_at)) and ``initial_gap`` (N,)."""
+    n_record = record_at.shape[0]
+    return (np.empty((N, n_record)), np.empty((N, n_record)), np.empty((N, n_record)),
+            np.empty(N))
+
+
+@njit(cache=True)
+def _store(curves, i: int, j: int, values) -> None:
+    """Record ``values`` = (gap, min_prob, opt_prob) of trajectory ``i`` as entry ``j``."""
+    gap, min_prob, opt_prob, _ = curves
+    gap[i, j] = values[0]
+    min_prob[i, j] = values[1]
+    opt_prob[i, j] = values[2]
+
+
+@njit(cache=True)
 def _softmax(theta: np.ndarray, p: np.ndarray, logp: np.ndarray, with_log: bool) -> None:
     """``p = softmax(theta)`` (and ``logp = log p`` if ``with_log``), max-shifted, 1-d."""
     top = theta[0]
@@ -89,12 +106,8 @@ def bandit_trajectories(theta0: np.ndarray, r: np.ndarray, eta: np.ndarray, tau:
     """
     N = max(theta0.shape[0], r.shape[0], eta.shape[0])
     K = r.shape[1]
-    n_record = record_at.shape[0]
-    budget = record_at[n_record - 1]
-    gap = np.empty((N, n_record))
-    min_prob = np.empty((N, n_record))
-    opt_prob = np.empty((N, n_record))
-    initial_gap = np.empty(N)
+    budget = record_at[record_at.shape[0] - 1]
+    curves = _outputs(N, record_at)
     for i in prange(N):
         rr = r[_row(r.shape[0], i)]
         step = eta[_row(eta.shape[0], i)]
@@ -105,13 +118,15 @@ def bandit_trajectories(theta0: np.ndarray, r: np.ndarray, eta: np.ndarray, tau:
         opt = _argmax(rr)
         delta = np.empty(K)
         log_star = np.zeros(K)
+        theta_star = np.empty(K)
         for a in range(K):
             delta[a] = rr[opt] - rr[a]
         if regularized:
-            scaled = rr / tau
-            _softmax(scaled, adv, log_star, True)
+            for a in range(K):
+                theta_star[a] = rr[a] / tau
+            _softmax(theta_star, adv, log_star, True)                # pi*_tau = softmax(r/tau)
         _softmax(theta, p, logp, regularized)
-        initial_gap[i] = _bandit_observe(p, logp, delta, log_star, opt, tau, regularized)[0]
+        curves[3][i] = _bandit_observe(p, logp, delta, log_star, opt, tau, regularized)[0]
         j = 0
         for t in range(1, budget + 1):
             if regularized:
@@ -138,14 +153,11 @@ def bandit_trajectories(theta0: np.ndarray, r: np.ndarray, eta: np.ndarray, tau:
                     total += e
                 for a in range(K):
                     p[a] /= total
-            if t == record_at[j]:
-                g, smallest, best = _bandit_observe(p, logp, delta, log_star, opt, tau,
-                                                    regularized)
-                gap[i, j] = g
-                min_prob[i, j] = smallest
-                opt_prob[i, j] = best
+            if t == record_at[j]:                                   # recording grid
+                _store(curves, i, j, _bandit_observe(p, logp, delta, log_star, opt, tau,
+                                                     regularized))
                 j += 1
-    return gap, min_prob, opt_prob, initial_gap
+    return curves
 
 
 @njit(cache=True)
@@ -219,9 +231,18 @@ def _lu_solve_transposed(LU: np.ndarray, piv: np.ndarray, b: np.ndarray, x: np.n
 
 
 @njit(cache=True)
-def _mdp_evaluate(theta, P, R, gamma, tau, regularized, p, logp, M, piv, r_pi, V, Q) -> None:
-    """Policy ``p``/``logp`` of ``theta``; exact ``V``, ``Q`` and the LU factors of
-    ``I - gamma P_pi`` in ``M``/``piv`` (entropy-regularised ``V~``, ``Q~`` with ``tau``)."""
+def _dot(x: np.ndarray, y: np.ndarray) -> float:
+    """``sum_k x[k] y[k]``, in increasing ``k``."""
+    total = 0.0
+    for k in range(x.shape[0]):
+        total += x[k] * y[k]
+    return total
+
+
+@njit(cache=True)
+def _mdp_evaluate(theta, P, R, gamma, tau, regularized, p, logp, M, piv, r_pi, V) -> None:
+    """Policy ``p``/``logp`` of ``theta``; exact ``V`` and the LU factors of ``I - gamma P_pi``
+    in ``M``/``piv`` (entropy-regularised ``V~`` with ``tau``)."""
     S, A = R.shape
     for s in range(S):
         _softmax(theta[s], p[s], logp[s], regularized)
@@ -242,13 +263,6 @@ def _mdp_evaluate(theta, P, R, gamma, tau, regularized, p, logp, M, piv, r_pi, V
         M[s, s] += 1.0
     _lu_factor(M, piv)
     _lu_solve(M, piv, r_pi, V)
-    for s in range(S):
-        for a in range(A):
-            row = P[s, a]
-            total = 0.0
-            for t in range(S):
-                total += row[t] * V[t]
-            Q[s, a] = R[s, a] + gamma * total
 
 
 @njit(cache=True)
@@ -278,12 +292,8 @@ def mdp_trajectories(theta0: np.ndarray, P: np.ndarray, R: np.ndarray, gamma: np
     N = max(theta0.shape[0], P.shape[0], R.shape[0], gamma.shape[0], mu.shape[0],
             rho.shape[0], v_star.shape[0], a_star.shape[0], eta.shape[0])
     S, A = R.shape[1], R.shape[2]
-    n_record = record_at.shape[0]
-    budget = record_at[n_record - 1]
-    gap = np.empty((N, n_record))
-    min_prob = np.empty((N, n_record))
-    opt_prob = np.empty((N, n_record))
-    initial_gap = np.empty(N)
+    budget = record_at[record_at.shape[0] - 1]
+    curves = _outputs(N, record_at)
     for i in prange(N):
         Pi = P[_row(P.shape[0], i)]
         Ri = R[_row(R.shape[0], i)]
@@ -300,22 +310,20 @@ def mdp_trajectories(theta0: np.ndarray, P: np.ndarray, R: np.ndarray, gamma: np
         piv = np.empty(S, dtype=np.int64)
         r_pi = np.empty(S)
         V = np.empty(S)
-        Q = np.empty((S, A))
         d = np.empty(S)
-        _mdp_evaluate(theta, Pi, Ri, g, tau, regularized, p, logp, M, piv, r_pi, V, Q)
-        initial_gap[i] = _mdp_observe(p, V, rhoi, vi, ai)[0]
+        _mdp_evaluate(theta, Pi, Ri, g, tau, regularized, p, logp, M, piv, r_pi, V)
+        curves[3][i] = _mdp_observe(p, V, rhoi, vi, ai)[0]
         j = 0
         for t in range(1, budget + 1):
             _lu_solve_transposed(M, piv, mui, d)                    # step 2: occupancy
             for s in range(S):
                 for a in range(A):
-                    q = Q[s, a] - tau * logp[s, a] if regularized else Q[s, a]
+                    q = Ri[s, a] + g * _dot(Pi[s, a], V)                # Q(s, a)
+                    if regularized:
+                        q = q - tau * logp[s, a]
                     theta[s, a] += step * d[s] * p[s, a] * (q - V[s])   # steps 1-3
-            _mdp_evaluate(theta, Pi, Ri, g, tau, regularized, p, logp, M, piv, r_pi, V, Q)
-            if t == record_at[j]:
-                value_gap, smallest, optimal = _mdp_observe(p, V, rhoi, vi, ai)
-                gap[i, j] = value_gap
-                min_prob[i, j] = smallest
-                opt_prob[i, j] = optimal
+            _mdp_evaluate(theta, Pi, Ri, g, tau, regularized, p, logp, M, piv, r_pi, V)
+            if t == record_at[j]:                                   # recording grid
+                _store(curves, i, j, _mdp_observe(p, V, rhoi, vi, ai))
                 j += 1
-    return gap, min_prob, opt_prob, initial_gap
+    return curves

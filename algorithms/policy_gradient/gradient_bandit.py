@@ -27,7 +27,7 @@ Where each step is implemented
 ------------------------------
 :func:`algorithms.policy_gradient._sampled.sampled_kernel` with ``rule="reinforce"`` and
 ``features=False``: the ``categorical`` line is step 1 (with the reward draw below it), the two
-lines of the ``"reinforce"`` branch are step 2. Keys: :mod:`algorithms.policy_gradient._common`.
+lines of the ``"reinforce"`` branch are step 2. Keys: :mod:`algorithms.policy_gradient._keys`.
 
 Recorded: ``gap = r(a*) - pi_t^T r`` (exact, of the current policy), ``min_prob = min_a
 pi_t(a)`` (the paper's claim: it does not decay faster than O(1/t)), ``opt_prob``,
@@ -41,14 +41,12 @@ from typing import Any
 
 import numpy as np
 
-from algorithms.policy_gradient._common import (
-    BatchTrace,
-    check_positive,
-    check_step_sizes,
-    read_bandits,
-)
+from algorithms._validation import check_positive
+from algorithms.policy_gradient._arguments import check_step_sizes
+from algorithms.policy_gradient._learner import BatchedLearner
+from algorithms.policy_gradient._models import read_bandits
 from algorithms.policy_gradient._sampled import run_sampled
-from mdptheory.regret import ConvergenceTrace
+from algorithms.policy_gradient._traces import BatchTrace
 from mdptheory.tabular import RewardNoise
 
 
@@ -80,7 +78,7 @@ def paper_step(means: np.ndarray, noise: RewardNoise) -> float:
 
 
 @dataclass(frozen=True)
-class GradientBandit:
+class GradientBandit(BatchedLearner):
     """Stochastic gradient bandit (on-policy softmax REINFORCE), constant step (Mei et al. 2024).
 
     Parameters
@@ -96,8 +94,8 @@ class GradientBandit:
     >>> import numpy as np
     >>> from mdptheory.tabular import RewardNoise
     >>> trace = GradientBandit(eta=1.0).run(np.array([0.9, 0.5, 0.1]), budget=2000, seed=1)
-    >>> trace.gap.shape, bool(trace.gap[-1] < trace.metadata["initial_gap"])
-    ((2000,), True)
+    >>> int(trace.extras["iteration"][-1]), bool(trace.gap[-1] < trace.metadata["initial_gap"])
+    (2000, True)
     """
 
     eta: float | None = None
@@ -109,20 +107,19 @@ class GradientBandit:
     def constants(self) -> str:
         return "paper" if self.eta is None else "tuned"
 
-    def run(self, model: Any, budget: int, seed: Any = 0, *, theta0=None, noise=None,
-            record_every: int = 1) -> ConvergenceTrace:
-        """One trajectory on one bandit (``noise`` overrides the model's reward noise)."""
-        return self.run_batch(model, budget, seed, theta0=theta0, noise=noise,
-                               record_every=record_every).single()
-
     def run_batch(self, models: Any, budget: int, seed: Any = 0, *, theta0=None, etas=None,
-                  noise=None, n_runs: int | None = None, record_every: int = 1) -> BatchTrace:
+                  noise=None, n_runs: int | None = None,
+                  record_every: int | None = None) -> BatchTrace:
         """Run N trajectories in one compiled, vmapped call.
 
         N is the broadcast of ``models`` (one bandit, an (N, K) array of means or a sequence of
         bandits), ``theta0`` ((K,) or (N, K)), ``etas`` ((N,)) and ``n_runs``. Trajectory
         ``i`` draws with the key ``fold_in(root(seed), i)``: the same seed gives the same
         trajectories bit for bit.
+
+        ``record_every``: ``None`` (default) records on the geometric grid of
+        :func:`~algorithms.policy_gradient._recording.record_iterations`, an int ``m`` every
+        ``m``-th iterate (1: all).
         """
         bandits = read_bandits(models, noise)
         if etas is None:

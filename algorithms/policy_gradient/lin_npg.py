@@ -25,8 +25,8 @@ policy concentrates on ``argmax r_hat``, which is why the condition
 Where each step is implemented
 ------------------------------
 Step 1 once per instance in :meth:`LinNPG.run_batch` (``np.linalg.lstsq``), step 2 the one-line
-``step`` of :func:`_kernel`; ``observe`` records the gap ``r(a*) - pi_t^T r``, ``min_prob`` and
-``opt_prob``.
+``step`` of :func:`_kernel`; :func:`~algorithms.policy_gradient._softmax.bandit_summary` gives
+the recorded gap ``r(a*) - pi_t^T r``, ``min_prob`` and ``opt_prob``.
 """
 
 from __future__ import annotations
@@ -34,50 +34,35 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import jax.numpy as jnp
 import numpy as np
 
-from algorithms.policy_gradient._common import (
-    BatchTrace,
-    as_batch,
-    call_batched,
-    check_budget,
-    check_every,
-    check_positive,
-    check_seed,
-    check_step_sizes,
-    make_batch_trace,
-    read_feature_bandits,
-    recorded_scan,
-    softmax_and_log,
-)
-from mdptheory.regret import ConvergenceTrace
+from algorithms._validation import check_positive
+from algorithms.policy_gradient._arguments import as_batch, check_budget, check_step_sizes
+from algorithms.policy_gradient._jax import call_batched
+from algorithms.policy_gradient._learner import BatchedLearner
+from algorithms.policy_gradient._models import read_feature_bandits
+from algorithms.policy_gradient._recording import check_every, recorded_curves
+from algorithms.policy_gradient._softmax import bandit_summary, softmax_and_log
+from algorithms.policy_gradient._traces import BatchTrace, make_batch_trace
+from mdptheory._validation import check_seed
 
 DEFAULT_ETA = 1.0
 """Library default step: the iff statement holds for every eta > 0; the value is not the paper's."""
 
 
-def _kernel(theta0, X, r, w, eta, *, budget: int, every: int):
-    opt = jnp.argmax(r)
-    delta = r[opt] - r
-
-    def observe(c):
-        _, p = c
-        return p @ delta, jnp.min(p), p[opt]
-
+def _kernel(theta0, X, w, r, eta, *, budget: int, every: int | None):
     def step(c):
         theta, _ = c
         theta = theta + eta * w                           # step 2
         return theta, softmax_and_log(X @ theta)[0]
 
-    carry = (theta0, softmax_and_log(X @ theta0)[0])
-    _, recorded = recorded_scan(step, observe, carry, budget, every)
-    return {"gap": recorded[0], "min_prob": recorded[1], "opt_prob": recorded[2],
-            "initial_gap": observe(carry)[0]}
+    summary = bandit_summary(r)
+    return recorded_curves(step, lambda c: summary(c[1]), (theta0, softmax_and_log(X @ theta0)[0]),
+                           budget, every, ("gap", "min_prob", "opt_prob"))
 
 
 @dataclass(frozen=True)
-class LinNPG:
+class LinNPG(BatchedLearner):
     """Exact NPG with a log-linear policy on a finite-arm feature bandit (Mei et al. 2023).
 
     Parameters
@@ -100,16 +85,14 @@ class LinNPG:
     def __post_init__(self) -> None:
         check_positive("eta", self.eta)
 
-    def run(self, model: Any, budget: int, seed: Any = 0, *, theta0=None,
-            record_every: int = 1) -> ConvergenceTrace:
-        """One trajectory on one feature bandit (``(X, r)`` or an object with features and
-        means); ``seed`` is recorded only (the method is deterministic)."""
-        batch = self.run_batch(model, budget, seed, theta0=theta0, record_every=record_every)
-        return batch.single()
-
     def run_batch(self, models: Any, budget: int, seed: Any = 0, *, theta0=None, etas=None,
-                  record_every: int = 1) -> BatchTrace:
-        """A batch (broadcast of the feature bandits, ``theta0`` and ``etas``) in one call."""
+                  record_every: int | None = None) -> BatchTrace:
+        """A batch (broadcast of the feature bandits, ``theta0`` and ``etas``) in one call.
+
+        ``record_every``: ``None`` (default) records on the geometric grid of
+        :func:`~algorithms.policy_gradient._recording.record_iterations`, an int ``m`` every
+        ``m``-th iterate (1: all).
+        """
         budget = check_budget(budget)
         check_seed(seed)
         every = check_every(record_every, budget)
@@ -118,7 +101,7 @@ class LinNPG:
         eta = check_step_sizes(self.eta if etas is None else etas)
         d = X.shape[2]
         theta = as_batch(np.zeros(d) if theta0 is None else theta0, (d,), "theta0")
-        out, _ = call_batched(_kernel, (theta, X, r, w, eta), budget=budget, every=every)
+        out, _ = call_batched(_kernel, (theta, X, w, r, eta), budget=budget, every=every)
         return make_batch_trace(self, dict(out), budget, every, seed, names, eta,
                                 "r(a*) - pi_t^T r", deterministic=True,
                                 constants="library default" if etas is None and

@@ -42,45 +42,42 @@ from dataclasses import dataclass
 from typing import Any
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
-from algorithms.policy_gradient._common import (
-    BatchTrace,
-    as_batch,
-    call_batched,
-    check_budget,
-    check_every,
-    check_positive,
-    check_seed,
-    check_step_sizes,
-    make_batch_trace,
-    read_feature_bandits,
-    recorded_scan,
-    softmax_and_log,
-)
+from algorithms._validation import check_positive
+from algorithms.policy_gradient._arguments import as_batch, check_budget, check_step_sizes
+from algorithms.policy_gradient._jax import call_batched, float64
+from algorithms.policy_gradient._learner import BatchedLearner
+from algorithms.policy_gradient._models import read_feature_bandits
+from algorithms.policy_gradient._recording import check_every, recorded_curves
 from algorithms.policy_gradient._sampled import run_sampled
-from mdptheory.regret import ConvergenceTrace
+from algorithms.policy_gradient._softmax import bandit_summary, softmax_and_log
+from algorithms.policy_gradient._traces import BatchTrace, make_batch_trace
+from mdptheory._validation import check_seed
 
 SAMPLINGS = ("exact", "on-policy")
 
 
+@float64
 def linear_bandit_value(theta: jax.Array, X: jax.Array, r: jax.Array) -> jax.Array:
     """``softmax(X theta)^T r``."""
     p, _ = softmax_and_log(X @ theta)
     return p @ r
 
 
+@float64
 def linear_bandit_gradient(theta: jax.Array, X: jax.Array, r: jax.Array) -> jax.Array:
     """Closed form ``X^T (diag(pi) - pi pi^T) r`` of the gradient of :func:`linear_bandit_value`.
 
     Examples
     --------
-    >>> import jax, jax.numpy as jnp
-    >>> X, r = jnp.array([[1.0, 0.0], [0.5, 1.0], [0.0, -1.0]]), jnp.array([1.0, 0.3, 0.6])
-    >>> theta = jnp.array([0.2, -0.4])
-    >>> bool(jnp.allclose(linear_bandit_gradient(theta, X, r),
-    ...                   jax.grad(linear_bandit_value)(theta, X, r)))
+    >>> import jax, numpy as np
+    >>> from algorithms.policy_gradient import float64_scope
+    >>> X, r = np.array([[1.0, 0.0], [0.5, 1.0], [0.0, -1.0]]), np.array([1.0, 0.3, 0.6])
+    >>> theta = np.array([0.2, -0.4])
+    >>> with float64_scope():
+    ...     auto = jax.grad(linear_bandit_value)(theta, X, r)
+    >>> bool(np.allclose(linear_bandit_gradient(theta, X, r), auto, rtol=0, atol=1e-15))
     True
     """
     p, _ = softmax_and_log(X @ theta)
@@ -105,27 +102,20 @@ def safe_step(X: np.ndarray, r: np.ndarray) -> float:
     return 2.0 / (9.0 * r_max * max(lam, 1e-12))
 
 
-def _exact_kernel(theta0, X, r, eta, *, budget: int, every: int):
-    opt = jnp.argmax(r)
-    delta = r[opt] - r
-
-    def observe(c):
-        _, p, _ = c
-        return p @ delta, jnp.min(p), p[opt]
+def _exact_kernel(theta0, X, r, eta, *, budget: int, every: int | None):
+    summary = bandit_summary(r)
 
     def step(c):
         theta, p, _ = c
         theta = theta + eta * (X.T @ (p * (r - p @ r)))     # exact Lin-SPG update
         return (theta, *softmax_and_log(X @ theta))
 
-    carry = (theta0, *softmax_and_log(X @ theta0))
-    _, recorded = recorded_scan(step, observe, carry, budget, every)
-    return {"gap": recorded[0], "min_prob": recorded[1], "opt_prob": recorded[2],
-            "initial_gap": observe(carry)[0]}
+    return recorded_curves(step, lambda c: summary(c[1]), (theta0, *softmax_and_log(X @ theta0)),
+                           budget, every, ("gap", "min_prob", "opt_prob"))
 
 
 @dataclass(frozen=True)
-class LinSPG:
+class LinSPG(BatchedLearner):
     """Softmax PG with a log-linear policy on a finite-arm feature bandit (Lin-SPG).
 
     Parameters
@@ -154,18 +144,17 @@ class LinSPG:
         if self.sampling not in SAMPLINGS:
             raise ValueError(f"sampling must be one of {SAMPLINGS}, got {self.sampling!r}")
 
-    def run(self, model: Any, budget: int, seed: Any = 0, *, theta0=None, noise=None,
-            record_every: int = 1) -> ConvergenceTrace:
-        """One trajectory on one feature bandit: a pair ``(X, r)`` or an object with
-        features and means."""
-        return self.run_batch(model, budget, seed, theta0=theta0, noise=noise,
-                               record_every=record_every).single()
-
     def run_batch(self, models: Any, budget: int, seed: Any = 0, *, theta0=None, etas=None,
-                  noise=None, n_runs: int | None = None, record_every: int = 1) -> BatchTrace:
+                  noise=None, n_runs: int | None = None,
+                  record_every: int | None = None) -> BatchTrace:
         """N trajectories in one vmapped call: the broadcast of the feature bandits
         (``(X (N, K, d), r (N, K))`` or a sequence), ``theta0`` ((d,) or (N, d)), ``etas``
-        and, for on-policy sampling, ``n_runs``."""
+        and, for on-policy sampling, ``n_runs``.
+
+        ``record_every``: ``None`` (default) records on the geometric grid of
+        :func:`~algorithms.policy_gradient._recording.record_iterations`, an int ``m`` every
+        ``m``-th iterate (1: all).
+        """
         X, r, kind, names = read_feature_bandits(models, noise)
         if etas is None:
             etas = [self.eta if self.eta is not None else safe_step(x, m)

@@ -54,42 +54,39 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from algorithms.policy_gradient._common import (
-    BatchTrace,
-    as_batch,
-    call_batched,
-    check_budget,
-    check_every,
-    check_positive,
-    check_seed,
-    check_step_sizes,
-    is_bandit,
-    make_batch_trace,
-    read_bandits,
-    read_mdps,
-    recorded_scan,
-    softmax_and_log,
-)
+from algorithms.policy_gradient._arguments import as_batch, check_budget, check_step_sizes
 from algorithms.policy_gradient._exact import (
     npg_paper_step,
     optimal_values,
     policy_evaluation,
     soft_optimum,
 )
-from mdptheory.regret import ConvergenceTrace
+from algorithms.policy_gradient._jax import call_batched
+from algorithms.policy_gradient._learner import ExactSoftmaxLearner
+from algorithms.policy_gradient._models import is_bandit, read_bandits, read_mdps
+from algorithms.policy_gradient._recording import check_every, recorded_curves
+from algorithms.policy_gradient._softmax import bandit_summary, softmax_and_log
+from algorithms.policy_gradient._traces import BatchTrace, make_batch_trace
+from mdptheory._validation import check_seed
+
+_CURVES = ("gap", "min_prob", "opt_prob")
+_SOFT_CURVES = (*_CURVES, "q_error", "log_policy_error")
+_SOFT_INITIAL = ("gap", "q_error", "log_policy_error")
 
 
-def _npg_bandit_kernel(theta0, r, eta, tau, *, budget: int, every: int, regularized: bool):
-    opt = jnp.argmax(r)
-    delta = r[opt] - r
+def _npg_bandit_kernel(theta0, r, eta, tau, *, budget: int, every: int | None,
+                       regularized: bool):
+    summary = bandit_summary(r)
     log_star = jax.nn.log_softmax(r / tau) if regularized else None
 
     def observe(c):
         _, p, logp = c
         if regularized:
-            return (tau * jnp.sum(p * (logp - log_star)), jnp.min(p), p[opt],
+            _, smallest, best = summary(p)
+            # Q_tau = r exactly on a bandit: no q_error to measure.
+            return (tau * jnp.sum(p * (logp - log_star)), smallest, best, jnp.zeros(()),
                     jnp.max(jnp.abs(log_star - logp)))
-        return p @ delta, jnp.min(p), p[opt]
+        return summary(p)
 
     def step(c):
         theta, p, logp = c
@@ -100,20 +97,13 @@ def _npg_bandit_kernel(theta0, r, eta, tau, *, budget: int, every: int, regulari
         return (theta, *softmax_and_log(theta))
 
     carry = (theta0, *softmax_and_log(theta0))
-    _, recorded = recorded_scan(step, observe, carry, budget, every)
-    start = observe(carry)
-    out = {"gap": recorded[0], "min_prob": recorded[1], "opt_prob": recorded[2],
-           "initial_gap": start[0]}
     if regularized:
-        out["log_policy_error"] = recorded[3]
-        out["initial_log_policy_error"] = start[3]
-        out["initial_q_error"] = jnp.zeros(())
-        out["q_error"] = jnp.zeros_like(recorded[0])
-    return out
+        return recorded_curves(step, observe, carry, budget, every, _SOFT_CURVES, _SOFT_INITIAL)
+    return recorded_curves(step, observe, carry, budget, every, _CURVES)
 
 
 def _npg_mdp_kernel(theta0, P, R, gamma, rho, v_star, a_star, q_star, log_star, eta, tau, *,
-                    budget: int, every: int, regularized: bool):
+                    budget: int, every: int | None, regularized: bool):
     S = R.shape[0]
     states = jnp.arange(S)
 
@@ -139,14 +129,9 @@ def _npg_mdp_kernel(theta0, P, R, gamma, rho, v_star, a_star, q_star, log_star, 
         return values
 
     carry = evaluate(theta0)
-    _, recorded = recorded_scan(step, observe, carry, budget, every)
-    start = observe(carry)
-    out = {"gap": recorded[0], "min_prob": recorded[1], "opt_prob": recorded[2],
-           "initial_gap": start[0]}
     if regularized:
-        out.update({"q_error": recorded[3], "log_policy_error": recorded[4],
-                    "initial_q_error": start[3], "initial_log_policy_error": start[4]})
-    return out
+        return recorded_curves(step, observe, carry, budget, every, _SOFT_CURVES, _SOFT_INITIAL)
+    return recorded_curves(step, observe, carry, budget, every, _CURVES)
 
 
 def agarwal_bound(T: np.ndarray | float, eta: float, gamma: float, A: int) -> np.ndarray:
@@ -187,7 +172,7 @@ def cen_bound(t: np.ndarray | float, eta: float, gamma: float, tau: float,
 
 
 @dataclass(frozen=True)
-class NPG:
+class NPG(ExactSoftmaxLearner):
     """Exact tabular natural policy gradient (Agarwal et al. 2021; Cen et al. 2022 if tau > 0).
 
     Parameters
@@ -207,17 +192,6 @@ class NPG:
     True
     """
 
-    eta: float | None = None
-    tau: float = 0.0
-
-    def __post_init__(self) -> None:
-        check_positive("eta", self.eta, allow_none=True)
-        check_positive("tau", self.tau, allow_zero=True)
-
-    @property
-    def constants(self) -> str:
-        return "paper" if self.eta is None else "tuned"
-
     def step_size(self, R: np.ndarray, gamma: float) -> float:
         """The step used on a model with rewards ``R`` and discount ``gamma``."""
         eta = float(self.eta) if self.eta is not None else npg_paper_step(np.asarray(R), gamma,
@@ -227,20 +201,16 @@ class NPG:
                              f"{(1.0 - gamma) / self.tau!r}, the largest step of Cen et al.")
         return eta
 
-    def run(self, model: Any, budget: int, seed: Any = 0, *, theta0=None,
-            record_every: int = 1) -> ConvergenceTrace:
-        """Run ``budget`` exact NPG updates on one bandit or FiniteMDP (``seed`` is recorded
-        only: the method is deterministic). See :meth:`run_batch` for the arguments."""
-        batch = self.run_batch(model, budget, seed, theta0=theta0, record_every=record_every)
-        return batch.single()
-
     def run_batch(self, models: Any, budget: int, seed: Any = 0, *, theta0=None, etas=None,
-                  record_every: int = 1) -> BatchTrace:
+                  record_every: int | None = None) -> BatchTrace:
         """Run a batch (broadcast of models, ``theta0`` and ``etas``) in one vmapped call.
 
         ``models``: an (N, K) array of means, a sequence of bandits, one FiniteMDP or a sequence
         of FiniteMDPs of equal (S, A). ``theta0``: (K,) / (S, A) or with a leading batch axis;
-        zeros (uniform policy) by default. ``etas``: (N,) step sizes.
+        zeros (uniform policy) by default. ``etas``: (N,) step sizes. ``record_every``:
+        ``None`` (default) records on the geometric grid of
+        :func:`~algorithms.policy_gradient._recording.record_iterations`, an int ``m`` every
+        ``m``-th iterate (1: all). ``seed`` is recorded only (the method is deterministic).
         """
         budget = check_budget(budget)
         check_seed(seed)
@@ -278,9 +248,7 @@ class NPG:
                                    if etas is None else etas)
             if regularized:
                 limit = (1.0 - mdps.gamma) / self.tau
-                if (np.broadcast_to(eta, np.broadcast_shapes(eta.shape, limit.shape))
-                        > np.broadcast_to(limit, np.broadcast_shapes(eta.shape, limit.shape))
-                        * (1 + 1e-12)).any():
+                if np.any(eta > limit * (1 + 1e-12)):
                     raise ValueError(f"some eta in {eta.tolist()} exceeds (1 - gamma)/tau = "
                                      f"{limit.tolist()}, the largest step of Cen et al.")
             args = (theta, mdps.P, mdps.R, mdps.gamma, mdps.rho, np.stack(v_star),

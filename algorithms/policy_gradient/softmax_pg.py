@@ -30,16 +30,16 @@ Where each step is implemented
 ------------------------------
 :mod:`~algorithms.policy_gradient._softmax_kernels` (numba, parallel over the batch):
 ``bandit_trajectories`` is steps 1-3 for a bandit (one loop each for the advantage and the
-update); ``mdp_trajectories`` evaluates ``V``, ``Q`` and the LU factors of ``I - gamma P_pi``
-once per iterate (``_mdp_evaluate``), computes ``d`` from the same factors (step 2), the (soft)
-advantage (steps 2-3) and the update (step 1); ``_bandit_observe``/``_mdp_observe`` record the
-gap and ``min_prob``/``opt_prob``. :func:`bandit_gradient` and :func:`mdp_gradient` are the
-closed forms on their own in JAX (checked against ``jax.grad`` of :func:`bandit_value` and
-:func:`mdp_value`).
+update); ``mdp_trajectories`` evaluates ``V`` and the LU factors of ``I - gamma P_pi`` once
+per iterate (``_mdp_evaluate``), computes ``d`` from the same factors (step 2), and ``Q``, the
+(soft) advantage (steps 2-3) and the update (step 1) in one loop; ``_bandit_observe`` and
+``_mdp_observe`` give the gap and ``min_prob``/``opt_prob`` at the recorded iterates.
+:func:`bandit_gradient` and :func:`mdp_gradient` are the closed forms on their own in JAX
+(checked against ``jax.grad`` of :func:`bandit_value` and :func:`mdp_value`).
 
 Recording: by default every iterate up to 1000 updates, then 100 points per decade
-(:func:`~algorithms.policy_gradient._common.record_iterations`); ``record_every=1`` records
-every iterate.
+(:func:`~algorithms.policy_gradient._recording.record_iterations`); ``record_every=1`` records
+every iterate. The compiled loops observe only at the recorded iterates.
 
 Recorded quantities
 -------------------
@@ -59,21 +59,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from algorithms.policy_gradient._common import (
-    BatchTrace,
+from algorithms._validation import check_positive
+from algorithms.policy_gradient._arguments import (
     as_batch,
     batch_size,
     check_budget,
-    check_every,
-    check_positive,
-    check_seed,
     check_step_sizes,
-    is_bandit,
-    make_batch_trace,
-    read_bandits,
-    read_mdps,
-    record_iterations,
-    softmax_and_log,
 )
 from algorithms.policy_gradient._exact import (
     optimal_values,
@@ -83,8 +74,14 @@ from algorithms.policy_gradient._exact import (
     soft_optimum,
     state_occupancy,
 )
+from algorithms.policy_gradient._jax import float64
+from algorithms.policy_gradient._learner import ExactSoftmaxLearner
+from algorithms.policy_gradient._models import is_bandit, read_bandits, read_mdps
+from algorithms.policy_gradient._recording import check_every, record_iterations
+from algorithms.policy_gradient._softmax import softmax_and_log
 from algorithms.policy_gradient._softmax_kernels import bandit_trajectories, mdp_trajectories
-from mdptheory.regret import ConvergenceTrace
+from algorithms.policy_gradient._traces import BatchTrace, make_batch_trace
+from mdptheory._validation import check_seed
 from mdptheory.tabular import FiniteMDP
 
 # ---------------------------------------------------------------------------------------------
@@ -92,6 +89,7 @@ from mdptheory.tabular import FiniteMDP
 # ---------------------------------------------------------------------------------------------
 
 
+@float64
 def bandit_value(theta: jax.Array, r: jax.Array, tau: float = 0.0) -> jax.Array:
     """``pi_theta^T r - tau pi_theta^T log pi_theta`` (the bandit objective of Mei et al. 2020).
 
@@ -105,6 +103,7 @@ def bandit_value(theta: jax.Array, r: jax.Array, tau: float = 0.0) -> jax.Array:
     return p @ r - tau * (p @ logp)
 
 
+@float64
 def bandit_gradient(theta: jax.Array, r: jax.Array, tau: float = 0.0) -> jax.Array:
     """Closed-form ``d bandit_value / d theta = pi * (r~ - pi^T r~)``, ``r~ = r - tau log pi``.
 
@@ -113,9 +112,12 @@ def bandit_gradient(theta: jax.Array, r: jax.Array, tau: float = 0.0) -> jax.Arr
 
     Examples
     --------
-    >>> import jax, jax.numpy as jnp
-    >>> theta, r = jnp.array([0.3, -0.2, 0.1]), jnp.array([1.0, 0.2, 0.5])
-    >>> bool(jnp.allclose(bandit_gradient(theta, r), jax.grad(bandit_value)(theta, r)))
+    >>> import jax, numpy as np
+    >>> from algorithms.policy_gradient import float64_scope
+    >>> theta, r = np.array([0.3, -0.2, 0.1]), np.array([1.0, 0.2, 0.5])
+    >>> with float64_scope():  # jax.grad converts its arguments: float64 needs the scope
+    ...     auto = jax.grad(bandit_value)(theta, r)
+    >>> bool(np.allclose(bandit_gradient(theta, r), auto, rtol=0, atol=1e-15))
     True
     """
     p, logp = softmax_and_log(theta)
@@ -123,6 +125,7 @@ def bandit_gradient(theta: jax.Array, r: jax.Array, tau: float = 0.0) -> jax.Arr
     return p * (adv - p @ adv)
 
 
+@float64
 def mdp_value(theta: jax.Array, P: jax.Array, R: jax.Array, gamma: float, mu: jax.Array,
               tau: float = 0.0) -> jax.Array:
     """``V^{pi_theta}(mu)`` (entropy-regularised ``V~`` if ``tau > 0``) by a dense linear solve.
@@ -132,9 +135,9 @@ def mdp_value(theta: jax.Array, P: jax.Array, R: jax.Array, gamma: float, mu: ja
 
     Examples
     --------
-    >>> import jax.numpy as jnp, numpy as np
+    >>> import numpy as np
     >>> P, R = np.ones((1, 2, 1)), np.array([[1.0, 0.0]])
-    >>> float(mdp_value(jnp.zeros((1, 2)), P, R, 0.5, jnp.ones(1)))  # 0.5 / (1 - 0.5)
+    >>> float(mdp_value(np.zeros((1, 2)), P, R, 0.5, np.ones(1)))  # 0.5 / (1 - 0.5)
     1.0
     """
     S = R.shape[0]
@@ -145,6 +148,7 @@ def mdp_value(theta: jax.Array, P: jax.Array, R: jax.Array, gamma: float, mu: ja
     return mu @ V
 
 
+@float64
 def mdp_gradient(theta: jax.Array, P: jax.Array, R: jax.Array, gamma: float, mu: jax.Array,
                  tau: float = 0.0) -> jax.Array:
     """Closed-form softmax policy gradient (Mei et al. 2020, Lemma 1; eq. 18 for ``tau > 0``).
@@ -155,12 +159,15 @@ def mdp_gradient(theta: jax.Array, P: jax.Array, R: jax.Array, gamma: float, mu:
 
     Examples
     --------
-    >>> import jax, jax.numpy as jnp, numpy as np
+    >>> import jax, numpy as np
+    >>> from algorithms.policy_gradient import float64_scope
     >>> rng = np.random.default_rng(0)
     >>> P = rng.dirichlet(np.ones(3), size=(3, 2)); R = rng.random((3, 2))
-    >>> theta, mu = jnp.asarray(rng.normal(size=(3, 2))), jnp.full(3, 1 / 3)
+    >>> theta, mu = rng.normal(size=(3, 2)), np.full(3, 1 / 3)
     >>> closed = mdp_gradient(theta, P, R, 0.9, mu)
-    >>> bool(jnp.allclose(closed, jax.grad(mdp_value)(theta, P, R, 0.9, mu), atol=1e-12))
+    >>> with float64_scope():
+    ...     auto = jax.grad(mdp_value)(theta, P, R, 0.9, mu)
+    >>> bool(np.allclose(closed, auto, rtol=0, atol=1e-12))
     True
     """
     p, logp = softmax_and_log(theta, axis=1)
@@ -231,7 +238,7 @@ def mei_theorem4_constant(mdp: FiniteMDP, c: float, mu: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
-class SoftmaxPG:
+class SoftmaxPG(ExactSoftmaxLearner):
     """Exact softmax policy gradient (Mei et al. 2020) on bandits and discounted MDPs.
 
     Parameters
@@ -253,53 +260,39 @@ class SoftmaxPG:
     True
     """
 
-    eta: float | None = None
-    tau: float = 0.0
-
-    def __post_init__(self) -> None:
-        check_positive("eta", self.eta, allow_none=True)
-        check_positive("tau", self.tau, allow_zero=True)
-
-    @property
-    def constants(self) -> str:
-        return "paper" if self.eta is None else "tuned"
-
     def step_size(self, R: np.ndarray, gamma: float, bandit: bool) -> float:
         """The step used on a model with rewards ``R`` and discount ``gamma``."""
         if self.eta is not None:
             return float(self.eta)
         return pg_paper_step(np.asarray(R), gamma, self.tau, bandit)
 
-    def run(self, model: Any, budget: int, seed: Any = 0, *, theta0=None, mu=None,
-            record_every: int | None = None) -> ConvergenceTrace:
-        """Run ``budget`` exact updates on one bandit or MDP.
+    def run_batch(self, models: Any, budget: int, seed: Any = 0, *, theta0=None, etas=None,
+                  mu=None, record_every: int | None = None) -> BatchTrace:
+        """Run ``budget`` exact updates of a batch of trajectories in one compiled call.
 
         Parameters
         ----------
-        model : Bandit, array of means (K,), or FiniteMDP
+        models : Bandit, array of means (K,) or (N, K), sequence of bandits, FiniteMDP or
+            sequence of FiniteMDPs of equal (S, A)
         budget : int
             Number of updates.
         seed : int, SeedSequence or Generator
             Recorded only: the method is deterministic.
         theta0 : array_like, optional
-            Initial logits, (K,) or (S, A); zeros (the uniform policy) by default.
+            Initial logits, (K,) or (S, A), or with a leading batch axis; zeros (the uniform
+            policy) by default.
+        etas : array_like, optional
+            Step size of each trajectory, (N,); the learner's by default.
         mu : array_like, optional
-            Optimisation distribution (MDP only); the model's ``initial`` by default.
+            Optimisation distribution (MDPs only), (S,) or (N, S); each model's ``initial`` by
+            default.
         record_every : int, optional
-            Record every ``record_every``-th iterate (must divide ``budget``; 1 records all).
             ``None`` (default): every iterate up to 1000 updates, then a geometric grid of
-            100 points per decade (``trace.extras["iteration"]`` holds the update counts).
-        """
-        return self.run_batch(model, budget, seed, theta0=theta0, mu=mu,
-                               record_every=record_every).single()
+            100 points per decade (``trace.extras["iteration"]`` holds the update counts); an
+            int ``m`` (dividing ``budget``): every ``m``-th iterate, 1 for all.
 
-    def run_batch(self, models: Any, budget: int, seed: Any = 0, *, theta0=None, etas=None,
-                  mu=None, record_every: int | None = None) -> BatchTrace:
-        """Run a batch of trajectories in one compiled, vmapped call.
-
-        The batch is the broadcast of ``models`` (an (N, K) array of means, a sequence of
-        bandits, or a sequence of FiniteMDPs of equal shape), ``theta0`` ((N, K) or
-        (N, S, A)) and ``etas`` ((N,)); any of them may have size 1.
+        The batch is the broadcast of ``models``, ``theta0``, ``etas`` and ``mu``; any of them
+        may have size 1.
 
         Returns
         -------
@@ -307,7 +300,7 @@ class SoftmaxPG:
         """
         budget = check_budget(budget)
         check_seed(seed)
-        every = None if record_every is None else check_every(record_every, budget)
+        every = check_every(record_every, budget)
         record_at = record_iterations(budget, every)
         regularized = self.tau > 0
         tau = float(self.tau)

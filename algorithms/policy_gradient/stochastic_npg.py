@@ -47,21 +47,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from algorithms.policy_gradient._common import (
-    BatchTrace,
-    check_positive,
-    check_step_sizes,
-    read_bandits,
-)
+from algorithms._validation import check_positive
+from algorithms.policy_gradient._arguments import check_step_sizes
+from algorithms.policy_gradient._learner import BatchedLearner
+from algorithms.policy_gradient._models import read_bandits
 from algorithms.policy_gradient._sampled import run_sampled
-from mdptheory.regret import ConvergenceTrace
+from algorithms.policy_gradient._traces import BatchTrace
 
 DEFAULT_ETA = 0.1
 """Library default step size. The papers' abstracts fix no constant; 0.1 is not from them."""
 
 
 @dataclass(frozen=True)
-class StochasticNPG:
+class StochasticNPG(BatchedLearner):
     """On-policy stochastic NPG on bandits, with (default) or without the value baseline.
 
     Parameters
@@ -88,16 +86,16 @@ class StochasticNPG:
         if not isinstance(self.baseline, bool):
             raise ValueError(f"baseline must be True or False, got {self.baseline!r}")
 
-    def run(self, model: Any, budget: int, seed: Any = 0, *, theta0=None, noise=None,
-            record_every: int = 1) -> ConvergenceTrace:
-        """One trajectory on one bandit (``noise`` overrides the model's reward noise)."""
-        return self.run_batch(model, budget, seed, theta0=theta0, noise=noise,
-                               record_every=record_every).single()
-
     def run_batch(self, models: Any, budget: int, seed: Any = 0, *, theta0=None, etas=None,
-                  noise=None, n_runs: int | None = None, record_every: int = 1) -> BatchTrace:
+                  noise=None, n_runs: int | None = None,
+                  record_every: int | None = None) -> BatchTrace:
         """N trajectories in one vmapped call (broadcast of models, ``theta0``, ``etas`` and
-        ``n_runs``; trajectory ``i`` uses the key ``fold_in(root(seed), i)``)."""
+        ``n_runs``; trajectory ``i`` uses the key ``fold_in(root(seed), i)``).
+
+        ``record_every``: ``None`` (default) records on the geometric grid of
+        :func:`~algorithms.policy_gradient._recording.record_iterations`, an int ``m`` every
+        ``m``-th iterate (1: all).
+        """
         bandits = read_bandits(models, noise)
         eta = check_step_sizes(self.eta if etas is None else etas)
         rule = "npg-baseline" if self.baseline else "npg"

@@ -35,7 +35,7 @@ import math
 import os
 import re
 import tomllib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -102,6 +102,19 @@ def _positive_int(source: str, key: str, value: Any, minimum: int = 1) -> int:
         kind = "a positive int" if minimum == 1 else f"an int >= {minimum}"
         raise _fail(source, key, f"expects {kind}, got {value!r}")
     return value
+
+
+def _tables(source: str, data: Mapping[str, Any], key: str,
+            keys: Sequence[str]) -> Iterator[tuple[str, Any]]:
+    """The ``[[key]]`` tables of a spec, each with where it stands (``key[i]``): refused unless
+    they form a non-empty list of tables with a ``name`` and no key outside ``keys``."""
+    entries = data[key]
+    if not isinstance(entries, list) or not entries:
+        raise _fail(source, key, f"expects at least one [[{key}]] table")
+    for i, entry in enumerate(entries):
+        where = f"{key}[{i}]"
+        _check_keys(source, where, entry, keys, required=("name",))
+        yield where, entry
 
 
 def _check_keys(source: str, where: str, table: Any, accepted: Sequence[str],
@@ -214,12 +227,7 @@ def parse_spec(data: Mapping[str, Any] | str, source: str = "spec") -> SweepSpec
         raise _fail(source, "budgets", f"lists a budget twice: {budgets!r}")
 
     instances = []
-    entries = data["instances"]
-    if not isinstance(entries, list) or not entries:
-        raise _fail(source, "instances", "expects at least one [[instances]] table")
-    for i, entry in enumerate(entries):
-        where = f"instances[{i}]"
-        _check_keys(source, where, entry, INSTANCE_KEYS, required=("name",))
+    for where, entry in _tables(source, data, "instances", INSTANCE_KEYS):
         params = _values(source, f"{where}.params", entry.get("params"))
         instances.append(InstanceSpec(
             name=_name(source, f"{where}.name", entry["name"]), params=params,
@@ -227,12 +235,7 @@ def parse_spec(data: Mapping[str, Any] | str, source: str = "spec") -> SweepSpec
             label=_label(source, f"{where}.label", entry.get("label"))))
 
     learners = []
-    entries = data["learners"]
-    if not isinstance(entries, list) or not entries:
-        raise _fail(source, "learners", "expects at least one [[learners]] table")
-    for i, entry in enumerate(entries):
-        where = f"learners[{i}]"
-        _check_keys(source, where, entry, LEARNER_KEYS, required=("name",))
+    for where, entry in _tables(source, data, "learners", LEARNER_KEYS):
         hyper = _values(source, f"{where}.hyperparameters", entry.get("hyperparameters"))
         only = entry.get("instances")
         if only is not None:

@@ -78,23 +78,16 @@ from mdptheory._kernels import draw_reward
 from mdptheory.bandits import Bandit, LinearBandit
 from mdptheory.experiment import run_seeds
 from mdptheory.seeding import as_generator, spawn_seeds
-from proofs_check.harness import (
-    Control,
-    Evidence,
-    Line,
-    Outcome,
-    Series,
-    Verdict,
-    check_scale,
-    theorem,
-)
+from proofs_check.findings import Findings
+from proofs_check.harness import Outcome, Verdict, check_scale, theorem
+from proofs_check.intervals import interval_test
 from proofs_check.rates import (
-    fit_lines,
     fit_loglog_slope,
     geometric_grid,
     rate_shape_test,
     ratio_band_test,
     ratio_to_rate,
+    tail_start,
 )
 
 AUER = "Auer, Cesa-Bianchi, Fischer, Machine Learning 47 (2002)"
@@ -184,31 +177,26 @@ def _curves(learner, kind: str, params: tuple, T: int, n_seeds: int, seed: int) 
 
 
 @njit(cache=True)
-def _epsilon_greedy_kernel(means, gaps, noise_code, sigma, eps, budget, rng):  # pragma: no cover
+def _epsilon_greedy_arms(means, noise_code, sigma, eps, budget, rng):  # pragma: no cover
+    """The arms epsilon-greedy pulls: each arm once, then a uniform arm with probability eps,
+    else the first arm of largest empirical mean."""
     K = means.shape[0]
-    out = np.empty(budget)
+    arms = np.empty(budget, dtype=np.int64)
     counts = np.zeros(K)
     sums = np.zeros(K)
-    total = 0.0
+    empirical = np.zeros(K)
     for t in range(budget):
         if t < K:
             a = t
         elif rng.random() < eps:
             a = int(rng.integers(0, K))
         else:
-            a = 0
-            best = sums[0] / counts[0]
-            for k in range(1, K):
-                m = sums[k] / counts[k]
-                if m > best:
-                    best = m
-                    a = k
-        r = draw_reward(means[a], noise_code, sigma, rng)
+            a = int(np.argmax(empirical))
         counts[a] += 1.0
-        sums[a] += r
-        total += gaps[a]
-        out[t] = total
-    return out
+        sums[a] += draw_reward(means[a], noise_code, sigma, rng)
+        empirical[a] = sums[a] / counts[a]
+        arms[t] = a
+    return arms
 
 
 @lru_cache(maxsize=16)
@@ -220,9 +208,9 @@ def _epsilon_greedy_curves(kind: str, params: tuple, T: int, n_seeds: int, seed:
     model = _model(kind, params)
     means = np.asarray(model.means, dtype=np.float64)
     gaps = np.asarray(model.gaps, dtype=np.float64)
-    return np.stack([_epsilon_greedy_kernel(means, gaps, model.noise.code,
-                                            float(model.noise.sigma), float(eps), int(T),
-                                            as_generator(s))
+    return np.stack([np.cumsum(gaps[_epsilon_greedy_arms(means, model.noise.code,
+                                                         float(model.noise.sigma), float(eps),
+                                                         int(T), as_generator(s))])
                      for s in spawn_seeds(seed, n_seeds)])
 
 
@@ -240,24 +228,54 @@ def _log_rate_criterion(key: str, grid: np.ndarray, Y: np.ndarray, burn_in: floa
     """Regret / log T bounded: tail slope and every local slope after the burn-in <= 0 + the
     midpoint tolerance. Returns the verdict, the fitted numbers and (ratio, fit, local)."""
     ratio = ratio_to_rate(grid, Y, "log")
-    tail_start = float(grid[len(grid) - max(2, math.ceil(0.5 * len(grid)))])
     start = max(float(burn_in), float(grid[0]))
-    verdict, fit, local = rate_shape_test(grid, ratio, max_slope=0.0,
-                                          tol=_midpoint_tol(tail_start),
-                                          local_tol=_midpoint_tol(start), start=start,
-                                          n_boot=1000, seed=seed)
-    fitted = {f"log_ratio_slope[{key}]": fit.slope,
-              f"log_ratio_slope_ci_low[{key}]": fit.ci_low,
-              f"log_ratio_slope_ci_high[{key}]": fit.ci_high,
-              f"tolerance_tail[{key}]": _midpoint_tol(tail_start),
-              f"tolerance_local[{key}]": _midpoint_tol(start),
-              f"burn_in[{key}]": float(burn_in),
-              f"max_local_slope_after_burn_in[{key}]": float(
-                  local.slopes[local.after(start)].max()) if local.after(start).any()
-              else float("nan"),
+    tol, local_tol = _midpoint_tol(tail_start(grid)), _midpoint_tol(start)
+    verdict, fit, local = rate_shape_test(grid, ratio, max_slope=0.0, tol=tol,
+                                          local_tol=local_tol, start=start, n_boot=1000,
+                                          seed=seed)
+    fitted = {**fit.numbers(key, "log_ratio_slope"), f"tolerance_tail[{key}]": tol,
+              f"tolerance_local[{key}]": local_tol, f"burn_in[{key}]": float(burn_in),
+              f"max_local_slope_after_burn_in[{key}]": local.max_after(start),
               f"regret_over_logT_final[{key}]": float(ratio[:, -1].mean())}
     return (Verdict(verdict.status, f"{key}: Regret / log T, {verdict.reason}"), fitted,
             (ratio, fit, local))
+
+
+def _log_rate_claim(found: Findings, key: str, model: Bandit, grid: np.ndarray, Y: np.ndarray,
+                    burn_in: float, seed: int, theorem1: bool = False) -> None:
+    """Judge one learner's regret curves by the log-rate criterion (and, for UCB1, by the
+    Theorem 1 bound) and record their evidence."""
+    rate, numbers, (ratio, fit, local) = _log_rate_criterion(key, grid, Y, burn_in, seed)
+    found.judge(rate, numbers)
+    if theorem1:
+        found.judge(_theorem1_verdict(key, model, grid, Y, found.fitted))
+    found.arrays[f"regret[{key}]"] = Y
+    found.curve(f"Regret / log T ({key})", grid, ratio)
+    found.rate_fit(key, fit, local, reference=0.0, reference_label=f"bounded: slope 0 ({key})",
+                   numbers=None)
+    if theorem1:
+        found.line(f"Theorem 1 bound / log T ({key})", grid,
+                   ucb1_theorem1_bound(model, grid) / np.log(grid), role="bound")
+    found.burn_in[f"burn-in {key}"] = burn_in
+
+
+def _epsilon_greedy_control(found: Findings, kind: str, params: tuple, model: Bandit,
+                            grid: np.ndarray, budget: tuple[int, int, int], burn_in: float,
+                            theorem1: bool = False) -> None:
+    """The negative control of the log-rate checks: epsilon-greedy on the same instance, T and
+    seeds (``budget``), through the same criterion with the learner's burn-in."""
+    T, n_seeds, seed = budget
+    key = f"epsilon-greedy (eps={CONTROL_EPSILON}) on {model.name}"
+    Y = _epsilon_greedy_curves(kind, params, T, n_seeds, seed)[:, grid - 1]
+    verdict, numbers, (ratio, _, _) = _log_rate_criterion(key, grid, Y, burn_in, seed)
+    if theorem1:
+        verdict = Verdict.combine([verdict, _theorem1_verdict(key, model, grid, Y, numbers)])
+    found.control(key, verdict, numbers)
+    found.curve(f"Regret / log T ({key}, control)", grid, ratio)
+
+
+_LOG_RATE_PLOT = {"xlabel": "rounds T", "ylabel": "cumulative exact pseudo-regret / log T",
+                  "slope_references": {"claim: 0": 0.0, "sqrt(T): 1/2": 0.5}}
 
 
 def ucb1_theorem1_bound(bandit: Bandit, T: np.ndarray) -> np.ndarray:
@@ -316,45 +334,15 @@ _LOG_RULE = ("Tolerance = midpoint between the claim's slope 0 and the slope 1/2
 def ucb1_logarithmic_regret(scale: str, seed: int) -> Outcome:
     T, n_seeds, plan = _FINITE_PLAN[check_scale(scale)]
     grid = _grid(T)
-    verdicts: list[Verdict] = []
-    controls: list[Control] = []
-    series: list[Series] = []
-    lines: list[Line] = []
-    local_series: list[Series] = []
-    fitted: dict[str, float] = {}
-    arrays: dict[str, np.ndarray] = {"T": grid}
-    burn = {}
+    found = Findings(arrays={"T": grid})
     for params in plan:
         model = _bernoulli(params)
-        key = f"UCB1 on {model.name}"
         b = ucb1_burn_in(model.means, T)
-        burn[f"burn-in {key}"] = b
         Y = _curves(UCB1(), "bernoulli", params, T, n_seeds, seed)[:, grid - 1]
-        rate, numbers, (ratio, fit, local) = _log_rate_criterion(key, grid, Y, b, seed)
-        fitted.update(numbers)
-        bound_verdict = _theorem1_verdict(key, model, grid, Y, fitted)
-        verdicts += [rate, bound_verdict]
-        arrays[f"regret[{key}]"] = Y
-        series.append(Series(f"Regret / log T ({key})", grid, ratio))
-        local_series.append(local.series(key))
-        lines.extend(fit_lines(fit, reference_slope=0.0, label=key,
-                               reference_label=f"bounded: slope 0 ({key})"))
-        lines.append(Line(f"Theorem 1 bound / log T ({key})", grid,
-                          ucb1_theorem1_bound(model, grid) / np.log(grid), role="bound"))
-        ckey = f"epsilon-greedy (eps={CONTROL_EPSILON}) on {model.name}"
-        Yc = _epsilon_greedy_curves("bernoulli", params, T, n_seeds, seed)[:, grid - 1]
-        c_rate, c_numbers, (c_ratio, _, _) = _log_rate_criterion(ckey, grid, Yc, b, seed)
-        c_bound = _theorem1_verdict(ckey, model, grid, Yc, c_numbers)
-        controls.append(Control(ckey, Verdict.combine([c_rate, c_bound]), c_numbers))
-        series.append(Series(f"Regret / log T ({ckey}, control)", grid, c_ratio))
-    return Outcome(Evidence(arrays=arrays, fitted=fitted, series=tuple(series),
-                            lines=tuple(lines), xlabel="rounds T",
-                            ylabel="cumulative exact pseudo-regret / log T",
-                            title="UCB1: Regret / log T and the Theorem 1 bound", yscale="log",
-                            local_slopes=tuple(local_series),
-                            slope_references={"claim: 0": 0.0, "sqrt(T): 1/2": 0.5},
-                            burn_in=burn),
-                   Verdict.combine(verdicts), tuple(controls))
+        _log_rate_claim(found, f"UCB1 on {model.name}", model, grid, Y, b, seed, theorem1=True)
+        _epsilon_greedy_control(found, "bernoulli", params, model, grid, (T, n_seeds, seed), b,
+                                theorem1=True)
+    return found.outcome(title="UCB1: Regret / log T and the Theorem 1 bound", **_LOG_RATE_PLOT)
 
 
 @theorem(id="agrawal2012-thompson-logarithmic-regret",
@@ -378,47 +366,21 @@ def ucb1_logarithmic_regret(scale: str, seed: int) -> Outcome:
 def thompson_logarithmic_regret(scale: str, seed: int) -> Outcome:
     T, n_seeds, plan = _FINITE_PLAN[check_scale(scale)]
     grid = _grid(T)
-    verdicts: list[Verdict] = []
-    controls: list[Control] = []
-    series: list[Series] = []
-    lines: list[Line] = []
-    local_series: list[Series] = []
-    fitted: dict[str, float] = {}
-    arrays: dict[str, np.ndarray] = {"T": grid}
-    burn = {}
+    found = Findings(arrays={"T": grid})
     runs = [(ThompsonBernoulli(), "bernoulli", params, _bernoulli(params)) for params in plan]
     runs.append((ThompsonGaussian(), "gaussian", _GAUSSIAN, _gaussian(_GAUSSIAN)))
     for learner, kind, params, model in runs:
-        key = f"{type(learner).__name__} on {model.name}"
         b = kl_burn_in(model.means, T, noise=kind,
                        sigma=float(model.noise.sigma) if kind == "gaussian" else 1.0)
-        burn[f"burn-in {key}"] = b
         Y = _curves(learner, kind, params, T, n_seeds, seed)[:, grid - 1]
-        rate, numbers, (ratio, fit, local) = _log_rate_criterion(key, grid, Y, b, seed)
-        fitted.update(numbers)
-        verdicts.append(rate)
-        arrays[f"regret[{key}]"] = Y
-        series.append(Series(f"Regret / log T ({key})", grid, ratio))
-        local_series.append(local.series(key))
-        lines.extend(fit_lines(fit, reference_slope=0.0, label=key,
-                               reference_label=f"bounded: slope 0 ({key})"))
-        ckey = f"epsilon-greedy (eps={CONTROL_EPSILON}) on {model.name}"
-        Yc = _epsilon_greedy_curves(kind, params, T, n_seeds, seed)[:, grid - 1]
-        c_rate, c_numbers, (c_ratio, _, _) = _log_rate_criterion(ckey, grid, Yc, b, seed)
-        controls.append(Control(ckey, c_rate, c_numbers))
-        series.append(Series(f"Regret / log T ({ckey}, control)", grid, c_ratio))
-    return Outcome(Evidence(arrays=arrays, fitted=fitted, series=tuple(series),
-                            lines=tuple(lines), xlabel="rounds T",
-                            ylabel="cumulative exact pseudo-regret / log T",
-                            title="Thompson sampling: Regret / log T",
-                            local_slopes=tuple(local_series),
-                            slope_references={"claim: 0": 0.0, "sqrt(T): 1/2": 0.5},
-                            burn_in=burn),
-                   Verdict.combine(verdicts), tuple(controls))
+        _log_rate_claim(found, f"{type(learner).__name__} on {model.name}", model, grid, Y, b,
+                        seed)
+        _epsilon_greedy_control(found, kind, params, model, grid, (T, n_seeds, seed), b)
+    return found.outcome(title="Thompson sampling: Regret / log T", **_LOG_RATE_PLOT)
 
 
 def _lai_robbins_criterion(key: str, model: Bandit, grid: np.ndarray, Y: np.ndarray,
-                           seed: int, fitted: dict, arrays: dict, series: list) -> Verdict:
+                           seed: int, fitted: dict, found: Findings) -> Verdict:
     """Regret / (C_LR log T) -> 1, judged on the last half-decade of the grid.
 
     pass: every Student-t interval of the mean ratio there lies in [0.8, 1.25]; fail: the last
@@ -434,15 +396,13 @@ def _lai_robbins_criterion(key: str, model: Bandit, grid: np.ndarray, Y: np.ndar
     band = ratio_band_test(Y[:, window], predicted[window], lo, hi, grid=grid[window])
     trend = fit_loglog_slope(grid[window], ratio[:, window], tail=1.0, n_boot=1000, seed=seed)
     mean = ratio[:, window].mean(axis=0)
-    fitted[f"lai_robbins_constant[{key}]"] = constant
-    fitted[f"lai_robbins_ratio_final[{key}]"] = float(mean[-1])
-    fitted[f"lai_robbins_ratio_min_window[{key}]"] = float(mean.min())
-    fitted[f"lai_robbins_ratio_max_window[{key}]"] = float(mean.max())
-    fitted[f"lai_robbins_trend[{key}]"] = trend.slope
-    fitted[f"lai_robbins_trend_ci_low[{key}]"] = trend.ci_low
-    fitted[f"lai_robbins_trend_ci_high[{key}]"] = trend.ci_high
-    arrays[f"lai_robbins_ratio[{key}]"] = ratio
-    series.append(Series(f"Regret / (C_LR log T) ({key})", grid, ratio))
+    fitted.update({f"lai_robbins_constant[{key}]": constant,
+                   f"lai_robbins_ratio_final[{key}]": float(mean[-1]),
+                   f"lai_robbins_ratio_min_window[{key}]": float(mean.min()),
+                   f"lai_robbins_ratio_max_window[{key}]": float(mean.max()),
+                   **trend.numbers(key, "lai_robbins_trend")})
+    found.curve(f"Regret / (C_LR log T) ({key})", grid, ratio,
+                array=f"lai_robbins_ratio[{key}]")
     text = (f"{key}: Regret / (C_LR log T) on T >= {int(grid[window][0])}: {band.reason}; "
             f"trend d log ratio / d log T = {trend.slope:.3f} [{trend.ci_low:.3f}, "
             f"{trend.ci_high:.3f}]")
@@ -481,33 +441,24 @@ def _lai_robbins_criterion(key: str, model: Bandit, grid: np.ndarray, Y: np.ndar
 def lai_robbins_ratio(scale: str, seed: int) -> Outcome:
     T, n_seeds, plan = _FINITE_PLAN[check_scale(scale)]
     grid = _grid(T)
-    verdicts: list[Verdict] = []
-    controls: list[Control] = []
-    series: list[Series] = []
-    fitted: dict[str, float] = {}
-    arrays: dict[str, np.ndarray] = {"T": grid}
-    lo, hi = LAI_ROBBINS_BAND
+    found = Findings(arrays={"T": grid})
     for params in plan:
         model = _bernoulli(params)
         for learner in (ThompsonBernoulli(), KLUCB()):
             key = f"{type(learner).__name__} on {model.name}"
             Y = _curves(learner, "bernoulli", params, T, n_seeds, seed)[:, grid - 1]
-            verdicts.append(_lai_robbins_criterion(key, model, grid, Y, seed, fitted, arrays,
-                                                   series))
-        ckey = f"UCB1 on {model.name}"
-        Yc = _curves(UCB1(), "bernoulli", params, T, n_seeds, seed)[:, grid - 1]
-        c_fitted: dict[str, float] = {}
-        c_verdict = _lai_robbins_criterion(ckey, model, grid, Yc, seed, c_fitted, arrays,
-                                           series)
-        controls.append(Control(ckey, c_verdict, c_fitted))
-    band_lines = (Line("band low", grid, np.full(grid.shape, lo), role="bound"),
-                  Line("band high", grid, np.full(grid.shape, hi), role="bound"),
-                  Line("asymptotic optimum", grid, np.ones(grid.shape), role="reference"))
-    return Outcome(Evidence(arrays=arrays, fitted=fitted, series=tuple(series),
-                            lines=band_lines, xlabel="rounds T",
-                            ylabel="Regret(T) / (C_LR log T)",
-                            title="Regret against the Lai-Robbins constant", yscale="linear"),
-                   Verdict.combine(verdicts), tuple(controls))
+            found.judge(_lai_robbins_criterion(key, model, grid, Y, seed, found.fitted, found))
+        key = f"UCB1 on {model.name}"
+        Y = _curves(UCB1(), "bernoulli", params, T, n_seeds, seed)[:, grid - 1]
+        measured: dict[str, float] = {}
+        found.control(key, _lai_robbins_criterion(key, model, grid, Y, seed, measured, found),
+                      measured)
+    lo, hi = LAI_ROBBINS_BAND
+    found.line("band low", grid, np.full(grid.shape, lo), role="bound")
+    found.line("band high", grid, np.full(grid.shape, hi), role="bound")
+    found.line("asymptotic optimum", grid, np.ones(grid.shape))
+    return found.outcome(xlabel="rounds T", ylabel="Regret(T) / (C_LR log T)",
+                         title="Regret against the Lai-Robbins constant", yscale="linear")
 
 
 def _oful() -> OFUL:
@@ -520,14 +471,12 @@ def _greedy_ridge() -> OFUL:
 
 
 def _sqrt_criterion(key: str, grid: np.ndarray, Y: np.ndarray, burn_in: float, seed: int):
-    tail_start = float(grid[len(grid) - max(2, math.ceil(0.5 * len(grid)))])
     start = max(float(burn_in), float(grid[0]))
-    tol = 1.0 / math.log(tail_start) + OFUL_SLOPE_TOL
+    tol = 1.0 / math.log(tail_start(grid)) + OFUL_SLOPE_TOL
     local_tol = 1.0 / math.log(start) + OFUL_SLOPE_TOL
     verdict, fit, local = rate_shape_test(grid, Y, max_slope=0.5, tol=tol, local_tol=local_tol,
                                           start=start, n_boot=1000, seed=seed)
-    fitted = {f"slope[{key}]": fit.slope, f"slope_ci_low[{key}]": fit.ci_low,
-              f"slope_ci_high[{key}]": fit.ci_high, f"slope_tolerance[{key}]": tol,
+    fitted = {**fit.numbers(key), f"slope_tolerance[{key}]": tol,
               f"local_slope_tolerance[{key}]": local_tol, f"burn_in[{key}]": float(burn_in)}
     return Verdict(verdict.status, f"{key}: {verdict.reason}"), fitted, fit, local
 
@@ -557,52 +506,32 @@ def _sqrt_criterion(key: str, grid: np.ndarray, Y: np.ndarray, burn_in: float, s
 def oful_sqrt_regret(scale: str, seed: int) -> Outcome:
     T, n_seeds, dims = _OFUL_PLAN[check_scale(scale)]
     grid = geometric_grid(T / 100, T, 12, integer=True)
-    verdicts: list[Verdict] = []
-    controls: list[Control] = []
-    series: list[Series] = []
-    lines: list[Line] = []
-    local_series: list[Series] = []
-    fitted: dict[str, float] = {}
-    arrays: dict[str, np.ndarray] = {"T": grid}
-    burn = {}
+    found = Findings(arrays={"T": grid})
     for d in dims:
         K = oful_arms(d)
         key = f"OFUL on {sphere_bandit(d, K).name}"
-        b = oful_burn_in(d, T)
-        burn[f"burn-in d={d}"] = b
+        b = found.burn_in[f"burn-in d={d}"] = oful_burn_in(d, T)
         Y = _curves(_oful(), "sphere", (d, K), T, n_seeds, seed)[:, grid - 1]
         verdict, numbers, fit, local = _sqrt_criterion(key, grid, Y, b, seed)
-        verdicts.append(verdict)
-        fitted.update(numbers)
-        arrays[f"regret[{key}]"] = Y
-        series.append(Series(key, grid, Y))
-        local_series.append(local.series(key))
-        lines.extend(fit_lines(fit, reference_slope=0.5, label=key,
-                               reference_label=f"slope 1/2 ({key})"))
+        found.judge(verdict, numbers)
+        found.curve(key, grid, Y, array=f"regret[{key}]")
+        found.rate_fit(key, fit, local, reference=0.5, reference_label=f"slope 1/2 ({key})",
+                       numbers=None)
         ckey = f"greedy ridge (radius 0) on {sphere_bandit(d, K).name}"
         Yc = _curves(_greedy_ridge(), "sphere", (d, K), T, n_seeds, seed)[:, grid - 1]
-        c_verdict, c_numbers, _, _ = _sqrt_criterion(ckey, grid, Yc, b, seed)
-        controls.append(Control(ckey, c_verdict, c_numbers))
-        series.append(Series(f"{ckey} (control)", grid, Yc))
-    return Outcome(Evidence(arrays=arrays, fitted=fitted, series=tuple(series),
-                            lines=tuple(lines), xlabel="rounds T",
-                            ylabel="cumulative exact pseudo-regret",
-                            title="OFUL: log-log slope of regret in T",
-                            local_slopes=tuple(local_series),
-                            slope_references={"claim 1/2": 0.5, "linear": 1.0},
-                            burn_in=burn),
-                   Verdict.combine(verdicts), tuple(controls))
+        found.control(ckey, *_sqrt_criterion(ckey, grid, Yc, b, seed)[:2])
+        found.curve(f"{ckey} (control)", grid, Yc)
+    return found.outcome(xlabel="rounds T", ylabel="cumulative exact pseudo-regret",
+                         title="OFUL: log-log slope of regret in T",
+                         slope_references={"claim 1/2": 0.5, "linear": 1.0})
 
 
 def _coverage_verdict(misses: int, runs: int, what: str) -> tuple[Verdict, float, float]:
     interval = stats.binomtest(misses, runs).proportion_ci(0.95, method="exact")
     text = (f"{what}: theta* left C_t in {misses} of {runs} runs ({misses / runs:.3f}; 95% CI "
             f"[{interval.low:.3f}, {interval.high:.3f}]) against delta = {_COVERAGE_DELTA}")
-    if interval.high <= _COVERAGE_DELTA:
-        return Verdict.passed(text), interval.low, interval.high
-    if interval.low > _COVERAGE_DELTA:
-        return Verdict.failed(text), interval.low, interval.high
-    return Verdict.inconclusive(text), interval.low, interval.high
+    return (interval_test(interval.low, interval.high, text, at_most=_COVERAGE_DELTA),
+            interval.low, interval.high)
 
 
 def _trivially_covered(trace, model: LinearBandit, lambda_: float, S: float) -> np.ndarray:
@@ -670,31 +599,24 @@ def oful_confidence_coverage(scale: str, seed: int) -> Outcome:
     c_misses = int(np.sum(worst > COVERAGE_CONTROL_SCALE))
     c_verdict, c_low, c_high = _coverage_verdict(
         c_misses, runs, f"radius x {COVERAGE_CONTROL_SCALE:g}")
-    control = Control(f"Theorem 2 radius x {COVERAGE_CONTROL_SCALE:g}", c_verdict,
-                      {"miss_fraction": c_misses / runs, "ci_low": c_low, "ci_high": c_high})
-    order = np.sort(worst)
-    return Outcome(Evidence(arrays={"max_error_over_radius": worst,
-                                    "trivially_covered": trivial},
-                            fitted={"miss_fraction": misses / runs, "ci_low": ci_low,
-                                    "ci_high": ci_high,
-                                    "median_max_error_over_radius": float(np.median(worst)),
-                                    "fraction of rounds with the ball inside C_t":
-                                        trivial_fraction,
-                                    "fraction of runs trivially covered at their worst round":
-                                        float(at_worst.mean())},
-                            series=(Series("sorted max_t error / radius",
-                                           np.arange(1, runs + 1, dtype=np.float64), order,
-                                           style="points"),),
-                            lines=(Line("radius", np.array([1.0, float(runs)]),
-                                        np.ones(2), role="bound"),
-                                   Line(f"control: radius x {COVERAGE_CONTROL_SCALE:g}",
-                                        np.array([1.0, float(runs)]),
-                                        np.full(2, COVERAGE_CONTROL_SCALE), role="reference")),
-                            xlabel="run (sorted)", ylabel="max_t ||theta_hat - theta*||_V / "
-                                                          "sqrt(beta)",
-                            xscale="linear", yscale="linear",
-                            title="OFUL: coverage of the Theorem 2 ellipsoids"),
-                   verdict, (control,))
+    found = Findings(arrays={"max_error_over_radius": worst, "trivially_covered": trivial},
+                     fitted={"miss_fraction": misses / runs, "ci_low": ci_low,
+                             "ci_high": ci_high,
+                             "median_max_error_over_radius": float(np.median(worst)),
+                             "fraction of rounds with the ball inside C_t": trivial_fraction,
+                             "fraction of runs trivially covered at their worst round":
+                                 float(at_worst.mean())})
+    found.control(f"Theorem 2 radius x {COVERAGE_CONTROL_SCALE:g}", c_verdict,
+                  {"miss_fraction": c_misses / runs, "ci_low": c_low, "ci_high": c_high})
+    found.curve("sorted max_t error / radius", np.arange(1, runs + 1, dtype=np.float64),
+                np.sort(worst), style="points")
+    ends = np.array([1.0, float(runs)])
+    found.line("radius", ends, np.ones(2), role="bound")
+    found.line(f"control: radius x {COVERAGE_CONTROL_SCALE:g}", ends,
+               np.full(2, COVERAGE_CONTROL_SCALE))
+    return found.outcome(verdict, xlabel="run (sorted)",
+                         ylabel="max_t ||theta_hat - theta*||_V / sqrt(beta)", xscale="linear",
+                         yscale="linear", title="OFUL: coverage of the Theorem 2 ellipsoids")
 
 
 @dataclass(frozen=True)
@@ -704,7 +626,7 @@ class _CoverageRun:
     learner: OFUL
 
     def run(self, model, budget, seed):
-        return self.learner.run(model, budget, seed, record_arms=True, record_confidence=True)
+        return self.learner.run(model, budget, seed, record_policies=True, record_confidence=True)
 
 
 # --- the learners' defining quantities against oracles written here ---------------------------
@@ -789,18 +711,16 @@ def kl_ucb_index_oracle(scale: str, seed: int) -> Outcome:
     ok = max(cold_error.max(), warm_error.max(), threshold_error) <= KL_INDEX_TOL
     order = np.argsort(oracle)
     x = np.arange(1, P.size + 1, dtype=np.float64)
-    return Outcome(Evidence(arrays={"p": P, "N": N, "t": T, "c": C, "oracle": oracle,
-                                    "index": cold, "index_warm": warm},
-                            fitted={"max_error": float(cold_error.max()),
-                                    "max_error_warm": float(warm_error.max()),
-                                    "max_threshold_error": threshold_error,
-                                    "tolerance": KL_INDEX_TOL},
-                            series=(Series("kl_ucb_index", x, cold[order], style="points"),
-                                    Series("bisection oracle", x, oracle[order])),
-                            xlabel="grid point (sorted by oracle)", ylabel="index q",
-                            xscale="linear", yscale="linear",
-                            title="KL-UCB index against a bisection oracle"),
-                   Verdict.passed(text) if ok else Verdict.failed(text))
+    found = Findings(arrays={"p": P, "N": N, "t": T, "c": C, "oracle": oracle, "index": cold,
+                             "index_warm": warm},
+                     fitted={"max_error": float(cold_error.max()),
+                             "max_error_warm": float(warm_error.max()),
+                             "max_threshold_error": threshold_error, "tolerance": KL_INDEX_TOL})
+    found.curve("kl_ucb_index", x, cold[order], style="points")
+    found.curve("bisection oracle", x, oracle[order])
+    return found.outcome(Verdict.passed_if(ok, text), xlabel="grid point (sorted by oracle)",
+                         ylabel="index q", xscale="linear", yscale="linear",
+                         title="KL-UCB index against a bisection oracle")
 
 
 THOMPSON_DRAWS = 20_000
@@ -840,8 +760,7 @@ def _chi_square_verdict(counts: np.ndarray, probabilities: np.ndarray, level: fl
     text = (f"{what}: argmax frequencies {np.round(counts / counts.sum(), 4).tolist()} against "
             f"{np.round(probabilities, 4).tolist()}, chi2 = {statistic:.2f}, p = {p_value:.2e} "
             f"(level {level:g})")
-    return (Verdict.passed(text) if p_value >= level else Verdict.failed(text)), statistic, \
-        p_value
+    return Verdict.passed_if(p_value >= level, text), statistic, p_value
 
 
 @theorem(id="agrawal2013-thompson-gaussian-posterior",
@@ -871,11 +790,7 @@ def _chi_square_verdict(counts: np.ndarray, probabilities: np.ndarray, level: fl
 def thompson_gaussian_posterior(scale: str, seed: int) -> Outcome:
     check_scale(scale)
     level = THOMPSON_LEVEL / len(_THOMPSON_CONFIGS)
-    verdicts: list[Verdict] = []
-    controls: list[Control] = []
-    fitted: dict[str, float] = {}
-    arrays: dict[str, np.ndarray] = {}
-    series: list[Series] = []
+    found = Findings()
     streams = spawn_seeds(seed, 2 * len(_THOMPSON_CONFIGS))
     for n, (sigma, pulls, mu_hat) in enumerate(_THOMPSON_CONFIGS):
         k = np.array(pulls)
@@ -891,7 +806,7 @@ def thompson_gaussian_posterior(scale: str, seed: int) -> Outcome:
         key = f"sigma={sigma:g}, k={pulls}"
         verdict, stat, p_value = _chi_square_verdict(counts, p_exact, level,
                                                      f"gaussian_choice ({key})")
-        verdicts.append(verdict)
+        found.judge(verdict)
         # control: std = variance, sampled here (never patched into the library)
         crng = as_generator(streams[2 * n + 1])
         samples = mu + variance * crng.standard_normal((THOMPSON_DRAWS, k.size))
@@ -901,22 +816,18 @@ def thompson_gaussian_posterior(scale: str, seed: int) -> Outcome:
         noncentrality = float(THOMPSON_DRAWS * np.sum((p_control - p_exact) ** 2 / p_exact))
         power = float(stats.ncx2.sf(stats.chi2.isf(level, k.size - 1), k.size - 1,
                                     noncentrality))
-        controls.append(Control(f"sampler with std = posterior variance ({key})", c_verdict,
-                                {"chi2": c_stat, "p_value": c_p,
-                                 "noncentrality": noncentrality, "power": power}))
-        fitted.update({f"chi2[{key}]": stat, f"p_value[{key}]": p_value,
-                       f"control_power[{key}]": power})
-        arrays[f"counts[{key}]"] = counts
-        arrays[f"exact[{key}]"] = p_exact
-        arrays[f"control_counts[{key}]"] = c_counts
+        found.control(f"sampler with std = posterior variance ({key})", c_verdict,
+                      {"chi2": c_stat, "p_value": c_p, "noncentrality": noncentrality,
+                       "power": power})
+        found.fitted.update({f"chi2[{key}]": stat, f"p_value[{key}]": p_value,
+                             f"control_power[{key}]": power})
+        found.arrays.update({f"counts[{key}]": counts, f"exact[{key}]": p_exact,
+                             f"control_counts[{key}]": c_counts})
         x = np.arange(k.size, dtype=np.float64)
-        series.append(Series(f"frequency ({key})", x, counts / THOMPSON_DRAWS, style="points"))
-        series.append(Series(f"exact probability ({key})", x, p_exact))
-    return Outcome(Evidence(arrays=arrays, fitted=fitted, series=tuple(series),
-                            xlabel="arm", ylabel="P(argmax)", xscale="linear",
-                            yscale="linear",
-                            title="Gaussian Thompson sampling: argmax frequencies"),
-                   Verdict.combine(verdicts), tuple(controls))
+        found.curve(f"frequency ({key})", x, counts / THOMPSON_DRAWS, style="points")
+        found.curve(f"exact probability ({key})", x, p_exact)
+    return found.outcome(xlabel="arm", ylabel="P(argmax)", xscale="linear", yscale="linear",
+                         title="Gaussian Thompson sampling: argmax frequencies")
 
 
 OFUL_RADIUS_RTOL = 1e-9
@@ -950,7 +861,7 @@ def oful_radius_and_index(scale: str, seed: int) -> Outcome:
     lambda_, delta, S = 1.0, 0.01, 1.0
     model = sphere_bandit(d, K, seed=2)
     learner = OFUL(lambda_=lambda_, delta=delta, S=S, refactor_every=refactor)
-    trace = learner.run(model, T, seed, record_arms=True, record_confidence=True)
+    trace = learner.run(model, T, seed, record_policies=True, record_confidence=True)
     R = float(model.noise_std)
     arms = np.asarray(model.arms, dtype=np.float64)
     chosen = np.asarray(trace.extras["arms"], dtype=np.int64)
@@ -979,13 +890,13 @@ def oful_radius_and_index(scale: str, seed: int) -> Outcome:
             f"{OFUL_RADIUS_RTOL:g}; radius from {radius[0]:.3f} to {radius[-1]:.3f}")
     ok = radius_error <= OFUL_RADIUS_RTOL and not_argmax == 0
     t = np.arange(T, dtype=np.float64)
-    return Outcome(Evidence(arrays={"radius_recorded": recorded, "radius_theorem2": radius,
-                                    "index_shortfall": shortfall, "arms": chosen},
-                            fitted={"max_radius_relative_error": radius_error,
-                                    "rounds_not_argmax": float(not_argmax),
-                                    "max_index_shortfall": float(shortfall.max())},
-                            series=(Series("recorded radius", t, recorded, style="points"),
-                                    Series("Theorem 2 radius (numpy)", t, radius)),
-                            xlabel="round t", ylabel="sqrt(beta_t)", xscale="linear",
-                            yscale="linear", title="OFUL: radius and optimistic arm"),
-                   Verdict.passed(text) if ok else Verdict.failed(text))
+    found = Findings(arrays={"radius_recorded": recorded, "radius_theorem2": radius,
+                             "index_shortfall": shortfall, "arms": chosen},
+                     fitted={"max_radius_relative_error": radius_error,
+                             "rounds_not_argmax": float(not_argmax),
+                             "max_index_shortfall": float(shortfall.max())})
+    found.curve("recorded radius", t, recorded, style="points")
+    found.curve("Theorem 2 radius (numpy)", t, radius)
+    return found.outcome(Verdict.passed_if(ok, text), xlabel="round t", ylabel="sqrt(beta_t)",
+                         xscale="linear", yscale="linear",
+                         title="OFUL: radius and optimistic arm")

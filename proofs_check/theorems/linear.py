@@ -38,7 +38,6 @@ import math
 from functools import lru_cache
 
 import numpy as np
-from scipy import stats
 
 from algorithms.linear import (
     LAMBDA,
@@ -62,25 +61,10 @@ from mdptheory.evaluation import policy_value_at_start
 from mdptheory.experiment import run_seeds
 from mdptheory.planning import backward_induction
 from mdptheory.seeding import as_generator, spawn_seeds
-from proofs_check.harness import (
-    Control,
-    Evidence,
-    Line,
-    Outcome,
-    Series,
-    Verdict,
-    check_scale,
-    theorem,
-    vacuous_bound,
-)
-from proofs_check.rates import (
-    fit_lines,
-    fit_loglog_slope,
-    frequency_test,
-    geometric_grid,
-    rate_shape_test,
-    ratio_band_test,
-)
+from proofs_check.findings import Findings, rejected_by_every_part
+from proofs_check.harness import Outcome, Verdict, check_scale, theorem, vacuous_bound
+from proofs_check.intervals import event_frequency_test, interval_test, t_interval
+from proofs_check.rates import fit_loglog_slope, geometric_grid, rate_shape_test, ratio_band_test
 
 JIN = "Jin, Yang, Wang, Jordan (COLT 2020), arXiv:1907.05388"
 ZGS = "Zhou, Gu, Szepesvari (COLT 2021), arXiv:2012.08507"
@@ -133,15 +117,10 @@ def _curves(learner: LSVIUCB, params: tuple[int, int, int, int, int], K: int, n_
     return np.stack([t.cumulative for t in traces])
 
 
-def _slope_evidence(fit, key: str, grid: np.ndarray, Y: np.ndarray, reference: float,
-                    arrays: dict, fitted: dict, series: list, lines: list) -> None:
-    fitted[f"slope[{key}]"] = fit.slope
-    fitted[f"slope_ci_low[{key}]"] = fit.ci_low
-    fitted[f"slope_ci_high[{key}]"] = fit.ci_high
-    arrays[f"regret[{key}]"] = Y
-    series.append(Series(key, grid, Y))
-    lines.extend(fit_lines(fit, reference_slope=reference, label=key,
-                           reference_label=f"slope {reference:g} ({key})"))
+def _slope_evidence(found: Findings, fit, key: str, grid: np.ndarray, Y: np.ndarray,
+                    reference: float) -> None:
+    found.curve(key, grid, Y, array=f"regret[{key}]")
+    found.rate_fit(key, fit, reference=reference, reference_label=f"slope {reference:g} ({key})")
 
 
 # --------------------------------------------------------------------------------------------
@@ -166,6 +145,13 @@ def _river_curves(K: int, n_seeds: int, seed: int) -> np.ndarray:
 
 def _hard_exploration():
     return tabular_as_linear(river_swim(S=RIVER[0], H=RIVER[1]))
+
+
+def _river_control(grid: np.ndarray, K: int, n_seeds: int, seed: int):
+    """The rate checks' control, greedy LSVI (c = 0) on the hard-exploration instance, through
+    the rate test: ((verdict, fit, local), regret curves)."""
+    Y = _river_curves(K, n_seeds, seed)[:, grid - 1]
+    return _shape(grid, Y, 0, seed, max_slope=0.5), Y
 
 
 def _shape(grid: np.ndarray, Y: np.ndarray, start: float | None, seed: int, max_slope=None,
@@ -209,44 +195,34 @@ _GRID_RULE = (f"c grid {C_GRID} fixed in code; every c whose burn-in from the bo
 def lsvi_ucb_regret_slope(scale: str, seed: int) -> Outcome:
     K, n_seeds, plan = _SLOPE_PLAN[check_scale(scale)]
     grid = geometric_grid(K / 100, K, 12, integer=True)
-    verdicts, series, lines, local_series = [], [], [], []
-    fitted: dict[str, float] = {"burn_in_fraction": BURN_IN_FRACTION}
-    arrays: dict[str, np.ndarray] = {"K": grid}
-    burn: dict[str, float] = {}
+    found = Findings(arrays={"K": grid}, fitted={"burn_in_fraction": BURN_IN_FRACTION})
     for params in plan:
         _, _, H, d, _ = params
         for c in C_GRID:
             key = f"c={c:g} on {_name(params)}"
             judged, b = _judged(d, H, K, c)
-            fitted[f"burn_in[{key}]"] = b
-            Y = _curves(LSVIUCB(c=c), params, K, n_seeds, seed)[:, grid - 1]
-            arrays[f"regret[{key}]"] = Y
+            found.fitted[f"burn_in[{key}]"] = b
+            Y = found.arrays[f"regret[{key}]"] = _curves(LSVIUCB(c=c), params, K, n_seeds,
+                                                         seed)[:, grid - 1]
             if not judged:
-                verdicts.append(Verdict.vacuous(
+                found.judge(Verdict.vacuous(
                     f"{key}: burn-in {b:,} episodes > {BURN_IN_FRACTION:g} K = "
                     f"{BURN_IN_FRACTION * K:,.0f}; the rate cannot be judged at K = {K:,}"))
                 continue
             verdict, fit, local = _shape(grid, Y, b, seed, max_slope=0.5)
-            verdicts.append(Verdict(verdict.status, f"{key} (burn-in {b:,}): {verdict.reason}"))
-            _slope_evidence(fit, key, grid, Y, 0.5, arrays, fitted, series, lines)
-            local_series.append(local.series(key))
-            burn[f"burn-in {key}"] = max(b, 1)
+            found.judge(Verdict(verdict.status, f"{key} (burn-in {b:,}): {verdict.reason}"))
+            _slope_evidence(found, fit, key, grid, Y, 0.5)
+            found.local_slopes.append(local.series(key))
+            found.burn_in[f"burn-in {key}"] = max(b, 1)
     # Control: greedy LSVI on a hard-exploration instance, through the same test.
-    Yc = _river_curves(K, n_seeds, seed)[:, grid - 1]
-    control_verdict, cfit, clocal = _shape(grid, Yc, 0, seed, max_slope=0.5)
-    controls = (Control(f"greedy LSVI (c = 0) on {RIVER_NAME}", control_verdict,
-                        {"slope": cfit.slope, "slope_ci_low": cfit.ci_low,
-                         "slope_ci_high": cfit.ci_high,
-                         "min_local_slope": float(clocal.slopes.min())}),)
-    local_series.append(clocal.series(f"control: greedy LSVI on {RIVER_NAME}"))
-    arrays["regret[control]"] = Yc
-    return Outcome(Evidence(arrays=arrays, fitted=fitted, series=tuple(series),
-                            lines=tuple(lines), xlabel="episodes K",
-                            ylabel="cumulative exact pseudo-regret",
-                            title="LSVI-UCB on a pre-registered c grid: log-log slope in K",
-                            local_slopes=tuple(local_series),
-                            slope_references={"claim 1/2": 0.5}, burn_in=burn),
-                   Verdict.combine(verdicts), controls)
+    (control_verdict, cfit, clocal), Yc = _river_control(grid, K, n_seeds, seed)
+    found.control(f"greedy LSVI (c = 0) on {RIVER_NAME}", control_verdict,
+                  {**cfit.numbers(), "min_local_slope": float(clocal.slopes.min())})
+    found.local_slopes.append(clocal.series(f"control: greedy LSVI on {RIVER_NAME}"))
+    found.arrays["regret[control]"] = Yc
+    return found.outcome(xlabel="episodes K", ylabel="cumulative exact pseudo-regret",
+                         title="LSVI-UCB on a pre-registered c grid: log-log slope in K",
+                         slope_references={"claim 1/2": 0.5})
 
 
 _BURN_IN_PLAN = {"quick": (20_000, 8), "full": (100_000, 16)}
@@ -297,26 +273,19 @@ def lsvi_ucb_paper_beta_burn_in(scale: str, seed: int) -> Outcome:
         verdict = Verdict(linear.status, text)
     Yc = _curves(LSVIUCB(c=C_GRID[-1]), params, K, n_seeds, seed)[:, grid - 1]
     cverdict, cfit, clocal = _shape(grid, Yc, None, seed, min_slope=LINEAR_SLOPE, tol=0.0)
-    controls = (Control(f"LSVI-UCB c = {C_GRID[-1]:g} on {_name(params)}", cverdict,
-                        {"slope": cfit.slope, "slope_ci_high": cfit.ci_high}),)
-    arrays: dict[str, np.ndarray] = {"K": grid, "bound_C1": bound, "regret[control]": Yc}
-    fitted: dict[str, float] = {"K_nonvacuous": K_nv, "iota": iota, "burn_in_c1": b1,
-                                "burn_in_per_direction": d * d * iota,
-                                "bound_over_trivial_at_Kmax": bound[-1] / (H * K)}
-    series: list[Series] = []
-    lines: list[Line] = []
-    _slope_evidence(fit, key, grid, Y, 1.0, arrays, fitted, series, lines)
-    lines.append(Line("trivial bound H K", grid.astype(float), H * grid.astype(float),
-                      role="bound"))
-    lines.append(Line("Theorem 3.1 with C = 1", grid.astype(float), bound, role="bound"))
-    return Outcome(Evidence(arrays=arrays, fitted=fitted, series=tuple(series),
-                            lines=tuple(lines), xlabel="episodes K",
-                            ylabel="cumulative exact pseudo-regret",
-                            title="LSVI-UCB with the theoretical beta (c = 1): linear burn-in",
-                            local_slopes=(local.series(key),
-                                          clocal.series(f"control c = {C_GRID[-1]:g}")),
-                            slope_references={"linear 0.85": LINEAR_SLOPE}),
-                   verdict, controls)
+    found = Findings(arrays={"K": grid, "bound_C1": bound, "regret[control]": Yc},
+                     fitted={"K_nonvacuous": K_nv, "iota": iota, "burn_in_c1": b1,
+                             "burn_in_per_direction": d * d * iota,
+                             "bound_over_trivial_at_Kmax": bound[-1] / (H * K)})
+    found.control(f"LSVI-UCB c = {C_GRID[-1]:g} on {_name(params)}", cverdict,
+                  {"slope": cfit.slope, "slope_ci_high": cfit.ci_high})
+    _slope_evidence(found, fit, key, grid, Y, 1.0)
+    found.line("trivial bound H K", grid.astype(float), H * grid.astype(float), role="bound")
+    found.line("Theorem 3.1 with C = 1", grid.astype(float), bound, role="bound")
+    found.local_slopes += [local.series(key), clocal.series(f"control c = {C_GRID[-1]:g}")]
+    return found.outcome(verdict, xlabel="episodes K", ylabel="cumulative exact pseudo-regret",
+                         title="LSVI-UCB with the theoretical beta (c = 1): linear burn-in",
+                         slope_references={"linear 0.85": LINEAR_SLOPE})
 
 
 _BAND_GRID = ((2, 3), (4, 3), (2, 5), (4, 5), (6, 5))
@@ -349,9 +318,7 @@ def lsvi_ucb_ratio_band(scale: str, seed: int) -> Outcome:
     K, n_seeds = _BAND_PLAN[check_scale(scale)]
     labels = [f"d={d},H={H}" for d, H in _BAND_GRID]
     predicted = np.array([math.sqrt(d ** 3 * H ** 3 * K * H) for d, H in _BAND_GRID])
-    verdicts, series = [], []
-    fitted: dict[str, float] = {}
-    arrays: dict[str, np.ndarray] = {"sqrt_d3H3T": predicted}
+    found = Findings(arrays={"sqrt_d3H3T": predicted})
     x = np.arange(1, len(_BAND_GRID) + 1, dtype=float)
 
     def measure(learner: LSVIUCB) -> np.ndarray:
@@ -363,39 +330,33 @@ def lsvi_ucb_ratio_band(scale: str, seed: int) -> Outcome:
     judged_c = []
     for c in C_GRID:
         burns = [_judged(d, H, K, c)[1] for d, H in _BAND_GRID]
-        fitted[f"max_burn_in[c={c:g}]"] = max(burns)
+        found.fitted[f"max_burn_in[c={c:g}]"] = max(burns)
         if max(burns) > BURN_IN_FRACTION * K:
-            verdicts.append(Verdict.vacuous(f"c={c:g}: burn-in up to {max(burns):,} episodes > "
-                                            f"{BURN_IN_FRACTION:g} K = "
-                                            f"{BURN_IN_FRACTION * K:,.0f}"))
+            found.judge(Verdict.vacuous(f"c={c:g}: burn-in up to {max(burns):,} episodes > "
+                                        f"{BURN_IN_FRACTION:g} K = {BURN_IN_FRACTION * K:,.0f}"))
             continue
         judged_c.append(c)
         measured = measure(LSVIUCB(c=c))
         v = ratio_band_test(measured, predicted, 0.0, c, grid=labels)
-        verdicts.append(Verdict(v.status, f"c={c:g}, bound c = {c:g}: {v.reason}"))
+        found.judge(Verdict(v.status, f"c={c:g}, bound c = {c:g}: {v.reason}"))
         ratio = measured / predicted
-        arrays[f"ratio[c={c:g}]"] = ratio
         for label, r in zip(labels, ratio.mean(axis=0), strict=True):
-            fitted[f"ratio[c={c:g},{label}]"] = float(r)
-        series.append(Series(f"LSVI-UCB c={c:g}", x, ratio, style="points"))
+            found.fitted[f"ratio[c={c:g},{label}]"] = float(r)
+        found.curve(f"LSVI-UCB c={c:g}", x, ratio, array=f"ratio[c={c:g}]", style="points")
+        found.line(f"U = {c:g}", x, np.full(x.shape, c), "bound")
     U = max(judged_c) if judged_c else C_GRID[-1]
     control = measure(LSVIUCB(c=NO_LEARNING_C))
-    cv = ratio_band_test(control, predicted, 0.0, U, grid=labels)
     cratio = control / predicted
-    arrays["ratio[control]"] = cratio
-    series.append(Series(f"control c={NO_LEARNING_C:g} (no learning)", x, cratio,
-                         style="points"))
-    controls = (Control(f"no-learning bonus c = {NO_LEARNING_C:g}, against U = {U:g}", cv,
-                        {"max_ratio": float(cratio.mean(axis=0).max()),
-                         "min_ratio": float(cratio.mean(axis=0).min()), "U": U}),)
-    return Outcome(Evidence(arrays=arrays, fitted=fitted, series=tuple(series),
-                            lines=tuple(Line(f"U = {c:g}", x, np.full(x.shape, c), "bound")
-                                        for c in judged_c),
-                            xlabel="grid point " + ", ".join(
-                                f"{i + 1}: {lab}" for i, lab in enumerate(labels)),
-                            ylabel="Regret(K) / sqrt(d^3 H^3 T)", xscale="linear",
-                            title=f"LSVI-UCB on a c grid, K = {K}"),
-                   Verdict.combine(verdicts), controls)
+    found.control(f"no-learning bonus c = {NO_LEARNING_C:g}, against U = {U:g}",
+                  ratio_band_test(control, predicted, 0.0, U, grid=labels),
+                  {"max_ratio": float(cratio.mean(axis=0).max()),
+                   "min_ratio": float(cratio.mean(axis=0).min()), "U": U})
+    found.curve(f"control c={NO_LEARNING_C:g} (no learning)", x, cratio, array="ratio[control]",
+                style="points")
+    return found.outcome(xlabel="grid point " + ", ".join(
+                             f"{i + 1}: {lab}" for i, lab in enumerate(labels)),
+                         ylabel="Regret(K) / sqrt(d^3 H^3 T)", xscale="linear",
+                         title=f"LSVI-UCB on a c grid, K = {K}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -431,17 +392,10 @@ def _oracle_regret(d: int, H: int, K: int, n_instances: int, seed: int) -> np.nd
 
 
 def _lower_verdict(ratio: np.ndarray, K: int, label: str) -> Verdict:
-    n = ratio.size
-    mean = float(ratio.mean())
-    half = (float(stats.t.ppf(0.975, n - 1) * ratio.std(ddof=1) / math.sqrt(n))
-            if n > 1 else 0.0)
-    text = (f"{label}, K = {K}: Regret / (d H sqrt T) = {mean:.4g} (95% CI [{mean - half:.4g}, "
-            f"{mean + half:.4g}], {n} runs) against the constant {ZGS_CONSTANT:.3g}")
-    if mean - half >= ZGS_CONSTANT:
-        return Verdict.passed(text)
-    if mean + half < ZGS_CONSTANT:
-        return Verdict.failed(text)
-    return Verdict.inconclusive(text)
+    mean, low, high = t_interval(ratio)
+    text = (f"{label}, K = {K}: Regret / (d H sqrt T) = {mean:.4g} (95% CI [{low:.4g}, "
+            f"{high:.4g}], {ratio.size} runs) against the constant {ZGS_CONSTANT:.3g}")
+    return interval_test(low, high, text, at_least=ZGS_CONSTANT)
 
 
 @theorem(id="zhou2021-linear-mdp-lower-bound",
@@ -468,35 +422,27 @@ def _lower_verdict(ratio: np.ndarray, K: int, label: str) -> Verdict:
 def zgs_lower_bound(scale: str, seed: int) -> Outcome:
     (d, H), Ks, n_instances, n_seeds = _LOWER_PLAN[check_scale(scale)]
     learner = LSVIUCB(c=LOWER_C)
-    verdicts, cverdicts = [], []
-    fitted: dict[str, float] = {"constant": ZGS_CONSTANT}
-    arrays: dict[str, np.ndarray] = {"K": np.asarray(Ks)}
-    means = []
+    cverdicts = []
+    found = Findings(arrays={"K": np.asarray(Ks)}, fitted={"constant": ZGS_CONSTANT})
     for K in Ks:
-        regret = _zgs_regret(d, H, K, n_instances, n_seeds, seed, learner)
+        regret = found.arrays[f"regret[K={K}]"] = _zgs_regret(d, H, K, n_instances, n_seeds,
+                                                              seed, learner)
         ratio = regret.ravel() / (d * H * math.sqrt(K * H))
-        v = _lower_verdict(ratio, K, learner.label)
-        verdicts.append(v)
-        means.append(float(ratio.mean()))
-        fitted[f"ratio_mean[K={K}]"] = float(ratio.mean())
-        arrays[f"regret[K={K}]"] = regret
+        found.judge(_lower_verdict(ratio, K, learner.label))
+        found.fitted[f"ratio_mean[K={K}]"] = float(ratio.mean())
         oracle = _oracle_regret(d, H, K, n_instances, seed) / (d * H * math.sqrt(K * H))
         cverdicts.append(_lower_verdict(oracle, K, "oracle pi*"))
-        fitted[f"oracle_ratio_mean[K={K}]"] = float(oracle.mean())
-    control = Verdict.combine(cverdicts) if all(v.status == "fail" for v in cverdicts) else \
-        Verdict.passed("; ".join(v.reason for v in cverdicts))
+        found.fitted[f"oracle_ratio_mean[K={K}]"] = float(oracle.mean())
+    found.control("oracle playing pi* (regret 0)", rejected_by_every_part(cverdicts),
+                  {"max_oracle_ratio": max(found.fitted[f"oracle_ratio_mean[K={K}]"]
+                                           for K in Ks)})
     x = np.asarray(Ks, dtype=float)
-    return Outcome(Evidence(arrays=arrays, fitted=fitted,
-                            series=(Series("Regret / (d H sqrt T)", x, np.asarray(means),
-                                           style="points"),),
-                            lines=(Line("lower-bound constant 1/(1600 sqrt 3)", x,
-                                        np.full(x.shape, ZGS_CONSTANT), "bound"),),
-                            xlabel="episodes K", ylabel="Regret(K) / (d H sqrt(T))",
-                            title=f"LSVI-UCB on the ZGS hard family (d = {d}, H = {H})"),
-                   Verdict.combine(verdicts),
-                   (Control("oracle playing pi* (regret 0)", control,
-                            {"max_oracle_ratio": max(fitted[f"oracle_ratio_mean[K={K}]"]
-                                                     for K in Ks)}),))
+    found.curve("Regret / (d H sqrt T)", x,
+                np.array([found.fitted[f"ratio_mean[K={K}]"] for K in Ks]), style="points")
+    found.line("lower-bound constant 1/(1600 sqrt 3)", x, np.full(x.shape, ZGS_CONSTANT),
+               "bound")
+    return found.outcome(xlabel="episodes K", ylabel="Regret(K) / (d H sqrt(T))",
+                         title=f"LSVI-UCB on the ZGS hard family (d = {d}, H = {H})")
 
 
 _MIS_PLAN = {"quick": (20_000, 6), "full": (100_000, 16)}
@@ -512,13 +458,6 @@ def _misspecified_final(zeta: float, c: float, K: int, n_seeds: int, seed: int) 
     learner = LSVIUCB(c=c)
     return np.array([learner.run(mis.linear, K, child, true_mdp=mis.mdp).cumulative[-1]
                      for child in spawn_seeds(seed, n_seeds)])
-
-
-def _t_interval(x: np.ndarray) -> tuple[float, float, float]:
-    n = x.shape[0]
-    mean = float(x.mean())
-    half = float(stats.t.ppf(0.975, n - 1) * x.std(ddof=1) / math.sqrt(n)) if n > 1 else 0.0
-    return mean, mean - half, mean + half
 
 
 def _regret_range(mdp) -> float:
@@ -566,61 +505,47 @@ def misspecification_bound(d: int, H: int, K: int, zeta: float, c: float, p: flo
 def lsvi_ucb_misspecification(scale: str, seed: int) -> Outcome:
     K, n_seeds = _MIS_PLAN[check_scale(scale)]
     S, A, H, d = _MIS_SIZE
-    verdicts, cverdicts = [], []
+    cverdicts = []
     cmeasured: dict[str, float] = {}
-    fitted: dict[str, float] = {}
-    arrays: dict[str, np.ndarray] = {}
+    found = Findings()
     for zeta in ZETA_GRID:
         mdp = misspecified_linear_mdp(S, A, H, d, zeta, 0).mdp
-        span = K * _regret_range(mdp)
-        fitted[f"regret_range[zeta={zeta:g}]"] = span
+        span = found.fitted[f"regret_range[zeta={zeta:g}]"] = K * _regret_range(mdp)
         for c in C_GRID:
             key = f"zeta={zeta:g}, c={c:g}"
             judged, b = _judged(d, H, K, c)
-            bound = misspecification_bound(d, H, K, zeta, c)
-            fitted[f"bound[{key}]"] = bound
+            bound = found.fitted[f"bound[{key}]"] = misspecification_bound(d, H, K, zeta, c)
             if not judged:
-                verdicts.append(Verdict.vacuous(f"{key}: burn-in {b:,} > "
-                                                f"{BURN_IN_FRACTION:g} K"))
+                found.judge(Verdict.vacuous(f"{key}: burn-in {b:,} > {BURN_IN_FRACTION:g} K"))
                 continue
             vac = vacuous_bound(bound, span, f"{key}, K = {K:,}")
             if vac is not None:
-                verdicts.append(Verdict.vacuous(f"{vac.reason} (range K (V* - min V^pi))"))
+                found.judge(Verdict.vacuous(f"{vac.reason} (range K (V* - min V^pi))"))
                 continue
-            final = _misspecified_final(zeta, c, K, n_seeds, seed)
-            mean, low, high = _t_interval(final)
-            arrays[f"final_regret[{key}]"] = final
-            fitted[f"final_regret[{key}]"] = mean
-            text = (f"{key}: final regret {mean:.4g} [{low:.4g}, {high:.4g}] against the bound "
-                    f"{bound:.4g} (range {span:.4g})")
-            verdicts.append(Verdict.passed(text) if high <= bound else
-                            Verdict.failed(text) if low > bound else
-                            Verdict.inconclusive(text))
-            worst = np.full(n_seeds, span)
-            wmean = float(worst.mean())
+            final = found.arrays[f"final_regret[{key}]"] = _misspecified_final(zeta, c, K,
+                                                                               n_seeds, seed)
+            mean, low, high = t_interval(final)
+            found.fitted[f"final_regret[{key}]"] = mean
+            found.judge(interval_test(low, high, f"{key}: final regret {mean:.4g} [{low:.4g}, "
+                                                 f"{high:.4g}] against the bound {bound:.4g} "
+                                                 f"(range {span:.4g})", at_most=bound))
+            wmean = float(np.full(n_seeds, span).mean())
             ctext = (f"{key}: worst policy regret {wmean:.4g} against the bound {bound:.4g}")
-            cverdicts.append(Verdict.passed(ctext) if wmean <= bound else Verdict.failed(ctext))
+            cverdicts.append(Verdict.passed_if(wmean <= bound, ctext))
             cmeasured = {"worst_regret": wmean, "bound": bound}
-    if cverdicts:
-        cverdict = (Verdict.combine(cverdicts) if all(v.status == "fail" for v in cverdicts)
-                    else Verdict.passed("; ".join(v.reason for v in cverdicts
-                                                  if v.status != "fail")))
-    else:
-        cverdict = Verdict.vacuous("no (zeta, c) pair is informative at this K")
+    found.control("worst deterministic policy (regret K (V* - min V^pi))",
+                  rejected_by_every_part(cverdicts) if cverdicts else
+                  Verdict.vacuous("no (zeta, c) pair is informative at this K"), cmeasured)
     zetas = np.asarray(ZETA_GRID, dtype=float)
-    return Outcome(Evidence(arrays=arrays, fitted=fitted,
-                            series=(Series("regret range K (V* - min V^pi)", zetas,
-                                           np.array([fitted[f"regret_range[zeta={z:g}]"]
-                                                     for z in ZETA_GRID]), style="points"),),
-                            lines=tuple(Line(f"bound, c={c:g}", zetas,
-                                             np.array([fitted[f"bound[zeta={z:g}, c={c:g}]"]
-                                                       for z in ZETA_GRID]), "bound")
-                                        for c in C_GRID),
-                            xlabel="misspecification zeta", ylabel="regret at K",
-                            title=f"Theorem 3.2's bound against the range of the regret, K = {K}"),
-                   Verdict.combine(verdicts),
-                   (Control("worst deterministic policy (regret K (V* - min V^pi))", cverdict,
-                            cmeasured),))
+    found.curve("regret range K (V* - min V^pi)", zetas,
+                np.array([found.fitted[f"regret_range[zeta={z:g}]"] for z in ZETA_GRID]),
+                style="points")
+    for c in C_GRID:
+        found.line(f"bound, c={c:g}", zetas,
+                   np.array([found.fitted[f"bound[zeta={z:g}, c={c:g}]"] for z in ZETA_GRID]),
+                   "bound")
+    return found.outcome(xlabel="misspecification zeta", ylabel="regret at K",
+                         title=f"Theorem 3.2's bound against the range of the regret, K = {K}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -687,14 +612,13 @@ def elliptical_potential(scale: str, seed: int) -> Outcome:
             f"{worst_mismatch:.2e}; K = {K}, H = {H}")
     ok = worst_margin >= -1e-9 and worst_mismatch <= 1e-9
     k = np.arange(1, K + 1, dtype=float)
-    return Outcome(Evidence(arrays={"potential_sum": np.stack(lhs_all),
-                                    "two_log_det_ratio": np.stack(rhs_all)},
-                            fitted={"min_margin": worst_margin, "max_mismatch": worst_mismatch},
-                            series=(Series("sum of potentials (stage 1)", k, lhs_all[0]),),
-                            lines=(Line("2 log det ratio (stage 1)", k, rhs_all[0], "bound"),),
-                            xlabel="episodes k", ylabel="elliptical potential",
-                            title="Lemma D.2 on the executed features"),
-                   Verdict.passed(text) if ok else Verdict.failed(text))
+    found = Findings(arrays={"potential_sum": np.stack(lhs_all),
+                             "two_log_det_ratio": np.stack(rhs_all)},
+                     fitted={"min_margin": worst_margin, "max_mismatch": worst_mismatch})
+    found.curve("sum of potentials (stage 1)", k, lhs_all[0])
+    found.line("2 log det ratio (stage 1)", k, rhs_all[0], "bound")
+    return found.outcome(Verdict.passed_if(ok, text), xlabel="episodes k",
+                         ylabel="elliptical potential", title="Lemma D.2 on the executed features")
 
 
 @theorem(id="jin2020-lemma-d1-and-b2",
@@ -732,13 +656,12 @@ def lemma_d1_b2(scale: str, seed: int) -> Outcome:
             f"Lemma B.2: max ||w|| / (2 H sqrt(d k)) = {b2_ratio:.4g} <= 1 (every k); K = {K}, "
             f"H = {H}")
     k = np.arange(1, K + 1, dtype=float)
-    return Outcome(Evidence(arrays={"w_norm": w_norm, "b2_bound": bound},
-                            fitted={"lemma_d1_max": d1_max, "lemma_b2_max_ratio": b2_ratio},
-                            series=(Series("max_h ||w_h^k||", k, w_norm.max(axis=1)),),
-                            lines=(Line("2 H sqrt(d k / lambda)", k, bound, "bound"),),
-                            xlabel="episode k", ylabel="||w_h^k||",
-                            title="Lemma B.2 on the learner's weights"),
-                   Verdict.passed(text) if ok else Verdict.failed(text))
+    found = Findings(arrays={"w_norm": w_norm, "b2_bound": bound},
+                     fitted={"lemma_d1_max": d1_max, "lemma_b2_max_ratio": b2_ratio})
+    found.curve("max_h ||w_h^k||", k, w_norm.max(axis=1))
+    found.line("2 H sqrt(d k / lambda)", k, bound, "bound")
+    return found.outcome(Verdict.passed_if(ok, text), xlabel="episode k", ylabel="||w_h^k||",
+                         title="Lemma B.2 on the learner's weights")
 
 
 @theorem(id="wang2021-rare-switching-count",
@@ -776,29 +699,22 @@ def rare_switching_count(scale: str, seed: int) -> Outcome:
         fit = fit_loglog_slope(grid, Y, tail=0.5, n_boot=1000, seed=seed)
         local = None
         slope = Verdict.vacuous(f"burn-in {b:,} > {BURN_IN_FRACTION:g} K")
-    count_text = (f"replans: max {replans.max()} over {n_seeds} seeds (K = {K}), bound "
-                  f"{limit}")
-    count = Verdict.passed(count_text) if replans.max() <= limit else Verdict.failed(count_text)
-    Yc = _river_curves(K, n_seeds, seed)[:, grid - 1]
-    cverdict, cfit, clocal = _shape(grid, Yc, 0, seed, max_slope=0.5)
-    controls = (Control(f"greedy LSVI (c = 0) on {RIVER_NAME}", cverdict,
-                        {"slope": cfit.slope, "slope_ci_low": cfit.ci_low}),)
-    arrays: dict[str, np.ndarray] = {"replans": replans, "K": grid}
-    fitted: dict[str, float] = {"max_replans": float(replans.max()), "bound": float(limit),
-                                "burn_in": b}
-    series: list[Series] = []
-    lines: list[Line] = []
-    _slope_evidence(fit, learner.label, grid, Y, 0.5, arrays, fitted, series, lines)
-    local_series = ((local.series(learner.label),) if local is not None else ()) + (
-        clocal.series("control: greedy LSVI on river swim"),)
-    return Outcome(Evidence(arrays=arrays, fitted=fitted, series=tuple(series),
-                            lines=tuple(lines), xlabel="episodes K",
-                            ylabel="cumulative exact pseudo-regret",
-                            title="Rare-switching LSVI-UCB", local_slopes=local_series,
-                            slope_references={"claim 1/2": 0.5},
-                            burn_in={"burn-in": max(b, 1)}),
-                   Verdict.combine([count, Verdict(slope.status, f"regret: {slope.reason}")]),
-                   controls)
+    found = Findings(arrays={"replans": replans, "K": grid},
+                     fitted={"max_replans": float(replans.max()), "bound": float(limit),
+                             "burn_in": b}, burn_in={"burn-in": max(b, 1)})
+    found.judge(Verdict.passed_if(replans.max() <= limit, f"replans: max {replans.max()} over "
+                                                          f"{n_seeds} seeds (K = {K}), bound "
+                                                          f"{limit}"))
+    found.judge(Verdict(slope.status, f"regret: {slope.reason}"))
+    (cverdict, cfit, clocal), _ = _river_control(grid, K, n_seeds, seed)
+    found.control(f"greedy LSVI (c = 0) on {RIVER_NAME}", cverdict,
+                  {"slope": cfit.slope, "slope_ci_low": cfit.ci_low})
+    _slope_evidence(found, fit, learner.label, grid, Y, 0.5)
+    if local is not None:
+        found.local_slopes.append(local.series(learner.label))
+    found.local_slopes.append(clocal.series("control: greedy LSVI on river swim"))
+    return found.outcome(xlabel="episodes K", ylabel="cumulative exact pseudo-regret",
+                         title="Rare-switching LSVI-UCB", slope_references={"claim 1/2": 0.5})
 
 
 _OPTIMISM_PLAN = {"quick": 20, "full": 100}
@@ -814,11 +730,6 @@ def _optimism_budget(d: int, H: int) -> int:
     for _ in range(2):                   # iota depends on K: two fixed-point steps suffice
         K = max(300, OPTIMISM_K_FACTOR * burn_in(d, H, K, P, 1.0, until="clip"))
     return K
-
-
-def _optimism_verdict(failures: int, n: int, what: str) -> Verdict:
-    return frequency_test(failures, n, P, f"{what}: optimism failed in {failures} of {n} runs "
-                                          f"({failures / n:.3f}; allowed p = {P})")
 
 
 @theorem(id="jin2020-lsvi-ucb-optimism",
@@ -863,8 +774,8 @@ def lsvi_ucb_optimism(scale: str, seed: int) -> Outcome:
         held_control[i] = bool(control.run(model, K, run_seed).extras["optimistic"].all())
     failures = int((~held).sum())
     mean_clipped = float(clipped.mean())
-    verdict = _optimism_verdict(failures, n_models, f"c = 1, K = {budgets.min()}.."
-                                                    f"{budgets.max()}")
+    verdict = event_frequency_test(held, P, f"c = 1, K = {budgets.min()}..{budgets.max()}",
+                                   allowed_name="p")
     text = (f"{verdict.reason}; min gap {gaps.min():.3g}; fraction of Q^k_h(x, a) at the clip "
             f"H: {mean_clipped:.3f} (mean over runs)")
     if 1.0 - mean_clipped < UNCLIPPED_MIN:
@@ -873,14 +784,13 @@ def lsvi_ucb_optimism(scale: str, seed: int) -> Outcome:
     else:
         verdict = Verdict(verdict.status, text)
     cfail = int((~held_control).sum())
-    cverdict = _optimism_verdict(cfail, n_models, "greedy LSVI (c = 0)")
-    return Outcome(Evidence(arrays={"optimism_held": held, "min_optimism_gap": gaps,
-                                    "clipped_fraction": clipped, "budget": budgets,
-                                    "optimism_held_control": held_control},
-                            fitted={"failure_frequency": failures / n_models,
-                                    "min_gap": float(gaps.min()),
-                                    "clipped_fraction": mean_clipped,
-                                    "failure_frequency_control_c0": cfail / n_models}),
-                   verdict,
-                   (Control("greedy LSVI (c = 0) on the same models and seeds", cverdict,
-                            {"failure_frequency": cfail / n_models}),))
+    found = Findings(arrays={"optimism_held": held, "min_optimism_gap": gaps,
+                             "clipped_fraction": clipped, "budget": budgets,
+                             "optimism_held_control": held_control},
+                     fitted={"failure_frequency": failures / n_models,
+                             "min_gap": float(gaps.min()), "clipped_fraction": mean_clipped,
+                             "failure_frequency_control_c0": cfail / n_models})
+    found.control("greedy LSVI (c = 0) on the same models and seeds",
+                  event_frequency_test(held_control, P, "greedy LSVI (c = 0)", allowed_name="p"),
+                  {"failure_frequency": cfail / n_models})
+    return found.outcome(verdict)

@@ -54,7 +54,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
 
 from algorithms.offline import (
     PEVI,
@@ -76,17 +75,10 @@ from mdptheory.evaluation import max_episode_regret, q_values
 from mdptheory.linear import LinearMDP
 from mdptheory.planning import backward_induction
 from mdptheory.seeding import as_generator, spawn_seeds
-from proofs_check.harness import (
-    Control,
-    Evidence,
-    Line,
-    Outcome,
-    Series,
-    Verdict,
-    check_scale,
-    theorem,
-)
-from proofs_check.rates import fit_lines, frequency_test, geometric_grid, rate_shape_test
+from proofs_check.findings import Findings
+from proofs_check.harness import Outcome, Verdict, check_scale, theorem
+from proofs_check.intervals import t_interval
+from proofs_check.rates import frequency_test, geometric_grid, rate_shape_test
 
 JYW = "Jin, Yang, Wang (ICML 2021), arXiv:2012.15085"
 SOURCE = ("theory.md 4.1: abstract [V]; Algorithm 2, Theorem 4.2, Corollary 4.5 [M] (as recalled); "
@@ -159,13 +151,6 @@ def _judged(model: LinearMDP, n_max: int, c: float) -> tuple[bool, int]:
 
 def _frequency_verdict(failures: int, n: int, text: str) -> Verdict:
     return frequency_test(failures, n, XI, text)
-
-
-def _t_interval(x: np.ndarray) -> tuple[float, float, float]:
-    n = x.shape[0]
-    mean = float(x.mean())
-    half = float(stats.t.ppf(0.975, n - 1) * x.std(ddof=1) / math.sqrt(n)) if n > 1 else 0.0
-    return mean, mean - half, mean + half
 
 
 # --------------------------------------------------------------------------- (1) the bound
@@ -254,29 +239,27 @@ def pevi_bound(scale: str, seed: int) -> Outcome:
     controls = tuple(SignFlippedPEVI(c=c) for c in C_GRID if c < 1.0)
     root = np.random.SeedSequence(seed)
     settings = {"well-covered family": None, "lure, partial coverage": lure_linear_mdp()}
-    verdicts, cverdicts, series, lines = [], [], [], []
+    cverdicts = []
     broken_fits = 0
-    fitted: dict[str, float] = {}
-    arrays: dict[str, np.ndarray] = {"n_episodes": grid}
+    found = Findings(arrays={"n_episodes": grid})
     for (name, fixed), child in zip(settings.items(), root.spawn(len(settings)), strict=True):
         sub, bound, event, span, clipped, csub, cevent = _bound_setting(
             fixed, child, n_seeds, grid, learners, controls)
         H = 5 if fixed is None else fixed.H
-        fitted[f"clipped_fraction_c1_largest_n[{name}]"] = float(clipped.mean())
+        found.fitted[f"clipped_fraction_c1_largest_n[{name}]"] = float(clipped.mean())
         for j, learner in enumerate(learners):
             key = f"{learner.label} on {name}"
             verdict, judged = _implication(sub[:, :, j], bound[:, :, j], event[:, :, j], span,
                                            H, key)
-            fitted[f"informative_fraction[{key}]"] = float(judged.mean())
-            fitted[f"good_event_frequency[{key}]"] = float(event[:, :, j].mean())
-            fitted[f"mean_bound_over_range_largest_n[{key}]"] = float(
-                (bound[:, -1, j] / span).mean())
-            fitted[f"mean_suboptimality_largest_n[{key}]"] = float(sub[:, -1, j].mean())
-            arrays[f"suboptimality[{key}]"] = sub[:, :, j]
-            arrays[f"bound[{key}]"] = bound[:, :, j]
-            series.append(Series(f"sub-optimality, {key}", grid, sub[:, :, j]))
-            lines.append(Line(f"mean bound, {key}", grid, bound[:, :, j].mean(axis=0),
-                              role="bound"))
+            found.fitted.update({
+                f"informative_fraction[{key}]": float(judged.mean()),
+                f"good_event_frequency[{key}]": float(event[:, :, j].mean()),
+                f"mean_bound_over_range_largest_n[{key}]": float((bound[:, -1, j] / span).mean()),
+                f"mean_suboptimality_largest_n[{key}]": float(sub[:, -1, j].mean())})
+            found.curve(f"sub-optimality, {key}", grid, sub[:, :, j],
+                        array=f"suboptimality[{key}]")
+            found.arrays[f"bound[{key}]"] = bound[:, :, j]
+            found.line(f"mean bound, {key}", grid, bound[:, :, j].mean(axis=0), role="bound")
             if learner.c == 1.0:
                 above = sub[:, :, j] > bound[:, :, j] + 1e-9 * H
                 informative = bound[:, :, j] < span[:, None]
@@ -292,7 +275,7 @@ def pevi_bound(scale: str, seed: int) -> Outcome:
                 else:
                     verdict = Verdict.combine([verdict, _frequency_verdict(worst, n_seeds,
                                                                            text)])
-            verdicts.append(verdict)
+            found.judge(verdict)
         for j, control in enumerate(controls if fixed is not None else ()):
             jj = C_GRID.index(control.c)
             key = f"{control.label} on {name}"
@@ -300,18 +283,16 @@ def pevi_bound(scale: str, seed: int) -> Outcome:
             cverdicts.append(cv)
             broken_fits += int(((csub[:, :, j] > bound[:, :, jj] + 1e-9 * H)
                                 & cevent[:, :, j]).sum())
-            fitted[f"control_mean_suboptimality_largest_n[{key}]"] = float(csub[:, -1, j].mean())
-    rejected = [v for v in cverdicts if v.status == "fail"]
-    control = (Verdict.failed("; ".join(v.reason for v in rejected)) if rejected else
-               Verdict.combine(cverdicts))
-    evidence = Evidence(arrays=arrays, fitted=fitted, series=tuple(series), lines=tuple(lines),
-                        xlabel="episodes n in the data set",
-                        ylabel="exact sub-optimality and bound",
-                        title="PEVI: sub-optimality against the data-dependent bound")
-    return Outcome(evidence, Verdict.combine(verdicts),
-                   (Control("PEVI with the penalty sign flipped (c < 1 of the grid), on its own "
-                            "good event", control, {"rejecting_settings": len(rejected),
-                                              "fits_breaking_the_implication": broken_fits}),))
+            found.fitted[f"control_mean_suboptimality_largest_n[{key}]"] = float(
+                csub[:, -1, j].mean())
+    # rejected as soon as one setting breaks the implication
+    found.control("PEVI with the penalty sign flipped (c < 1 of the grid), on its own good event",
+                  Verdict.combine(cverdicts),
+                  {"rejecting_settings": sum(v.status == "fail" for v in cverdicts),
+                   "fits_breaking_the_implication": broken_fits})
+    return found.outcome(xlabel="episodes n in the data set",
+                         ylabel="exact sub-optimality and bound",
+                         title="PEVI: sub-optimality against the data-dependent bound")
 
 
 # --------------------------------------------------------------------------- (2) the rate
@@ -383,49 +364,40 @@ def pevi_well_covered_rate(scale: str, seed: int) -> Outcome:
     learners = (*(PEVI(c=c) for c in C_GRID), GreedyLSVI(), RATE_CONTROL)
     grid, sub, bound = well_covered_curves(n_seeds, n_min, n_max, seed, learners)
     reference = _family_member(0)
-    verdicts, series, local_series, lines = [], [], [], []
-    fitted: dict[str, float] = {}
-    arrays: dict[str, np.ndarray] = {"n_episodes": grid}
-    burn: dict[str, float] = {}
+    found = Findings(arrays={"n_episodes": grid})
     for j, c in enumerate(C_GRID):
         label = learners[j].label
         judged, b = _judged(reference, n_max, c)
-        fitted[f"burn_in[{label}]"] = b
-        Y = sub[:, :, j]
-        arrays[f"suboptimality[{label}]"] = Y
-        fitted[f"mean_suboptimality_last[{label}]"] = float(Y[:, -1].mean())
-        fitted[f"mean_bound_last[{label}]"] = float(bound[:, -1, j].mean())
+        Y = found.arrays[f"suboptimality[{label}]"] = sub[:, :, j]
+        found.fitted.update({f"burn_in[{label}]": b,
+                             f"mean_suboptimality_last[{label}]": float(Y[:, -1].mean()),
+                             f"mean_bound_last[{label}]": float(bound[:, -1, j].mean())})
         if not judged:
-            verdicts.append(Verdict.vacuous(f"{label}: burn-in {b:,} episodes > "
-                                            f"{BURN_IN_FRACTION:g} n_max"))
+            found.judge(Verdict.vacuous(f"{label}: burn-in {b:,} episodes > "
+                                        f"{BURN_IN_FRACTION:g} n_max"))
             continue
         verdict, fit, local = _rate_shape(grid, Y, b, seed)
-        verdicts.append(Verdict(verdict.status, f"{label} (burn-in {b:,}): {verdict.reason}"))
-        series.append(Series(label, grid, Y))
+        found.judge(Verdict(verdict.status, f"{label} (burn-in {b:,}): {verdict.reason}"))
+        found.curve(label, grid, Y)
         if fit is not None:
-            fitted[f"slope[{label}]"] = fit.slope
-            fitted[f"slope_ci_high[{label}]"] = fit.ci_high
-            lines.extend(fit_lines(fit, reference_slope=-0.5, label=label,
-                                   reference_label=f"slope -1/2 ({label})"))
-            local_series.append(local.series(label))
-            burn[f"burn-in {label}"] = max(b, 1)
-    fitted["greedy_mean_suboptimality_last"] = float(sub[:, -1, len(C_GRID)].mean())
+            found.fitted.update({f"slope[{label}]": fit.slope,
+                                 f"slope_ci_high[{label}]": fit.ci_high})
+            found.rate_fit(label, fit, local, reference=-0.5,
+                           reference_label=f"slope -1/2 ({label})", numbers=None)
+            found.burn_in[f"burn-in {label}"] = max(b, 1)
+    found.fitted["greedy_mean_suboptimality_last"] = float(sub[:, -1, len(C_GRID)].mean())
     Yc = sub[:, :, -1]
     cverdict, cfit, clocal = _rate_shape(grid, Yc, 0, seed)
-    arrays["suboptimality[control]"] = Yc
     if clocal is not None:
-        local_series.append(clocal.series(f"control: {RATE_CONTROL.label}"))
-    series.append(Series(f"control: {RATE_CONTROL.label}", grid, Yc))
-    controls = (Control(f"{RATE_CONTROL.label} (c = 1) on the same data", cverdict,
-                        {"slope": cfit.slope if cfit is not None else float("nan"),
-                         "mean_suboptimality_last": float(Yc[:, -1].mean())}),)
-    evidence = Evidence(arrays=arrays, fitted=fitted, series=tuple(series), lines=tuple(lines),
-                        xlabel="episodes n in the data set",
-                        ylabel="exact sub-optimality V*_1 - V^pi_hat_1",
-                        title="PEVI on well-explored data: rate in n",
-                        local_slopes=tuple(local_series),
-                        slope_references={"claim -1/2": -0.5}, burn_in=burn)
-    return Outcome(evidence, Verdict.combine(verdicts), controls)
+        found.local_slopes.append(clocal.series(f"control: {RATE_CONTROL.label}"))
+    found.curve(f"control: {RATE_CONTROL.label}", grid, Yc, array="suboptimality[control]")
+    found.control(f"{RATE_CONTROL.label} (c = 1) on the same data", cverdict,
+                  {"slope": cfit.slope if cfit is not None else float("nan"),
+                   "mean_suboptimality_last": float(Yc[:, -1].mean())})
+    return found.outcome(xlabel="episodes n in the data set",
+                         ylabel="exact sub-optimality V*_1 - V^pi_hat_1",
+                         title="PEVI on well-explored data: rate in n",
+                         slope_references={"claim -1/2": -0.5})
 
 
 # ----------------------------------------------------------------- (3) partial coverage
@@ -454,9 +426,9 @@ def lure_curves(n_seeds: int, n_min: int, n_max: int, seed: int, learners=None):
 
 def _lure_criterion(tested: np.ndarray, greedy: np.ndarray, limit: float, label: str,
                     n: int) -> Verdict:
-    p_mean, p_low, p_high = _t_interval(tested)
-    g_mean, g_low, g_high = _t_interval(greedy)
-    d_mean, d_low, d_high = _t_interval(greedy - tested)
+    p_mean, p_low, p_high = t_interval(tested)
+    g_mean, g_low, g_high = t_interval(greedy)
+    d_mean, d_low, d_high = t_interval(greedy - tested)
     text = (f"n = {n}, {tested.size} paired seeds: {label} mean sub-optimality {p_mean:.4g} "
             f"[{p_low:.4g}, {p_high:.4g}], greedy LSVI {g_mean:.4g} [{g_low:.4g}, {g_high:.4g}] "
             f"(limit {limit:.4g}), paired difference {d_mean:.4g} [{d_low:.4g}, {d_high:.4g}]")
@@ -499,45 +471,43 @@ def pevi_vs_greedy_partial_coverage(scale: str, seed: int) -> Outcome:
     kappa = relative_condition_number(model, behaviour)
     limit = greedy_limit(model)
     greedy_last = sub[:, -1, G]
-    verdicts, cverdicts = [], []
+    cverdicts = []
+    found = Findings(arrays={"n_episodes": grid, "suboptimality": sub},
+                     fitted={"greedy_mean_last": float(greedy_last.mean()), "greedy_limit": limit,
+                             "concentrability": cov.concentrability,
+                             "relative_condition_number": kappa})
     if not cov.covers_target or math.isinf(cov.concentrability):
-        verdicts.append(Verdict.failed(f"the behaviour does not cover pi*: C* = "
-                                       f"{cov.concentrability}"))
+        found.judge(Verdict.failed(f"the behaviour does not cover pi*: C* = "
+                                   f"{cov.concentrability}"))
     if cov.behaviour_occupancy[LURE] > 0:
-        verdicts.append(Verdict.failed("the behaviour takes the lure; the instance is not the "
-                                       "partial-coverage one"))
-    fitted = {"greedy_mean_last": float(greedy_last.mean()), "greedy_limit": limit,
-              "concentrability": cov.concentrability, "relative_condition_number": kappa}
+        found.judge(Verdict.failed("the behaviour takes the lure; the instance is not the "
+                                   "partial-coverage one"))
+    measured: dict[str, float] = {}
     for j, c in enumerate(C_GRID):
         label = learners[j].label
         judged, b = _judged(model, n_max, c)
-        fitted[f"burn_in[{label}]"] = b
-        fitted[f"mean_last[{label}]"] = float(sub[:, -1, j].mean())
+        found.fitted[f"burn_in[{label}]"] = b
+        found.fitted[f"mean_last[{label}]"] = float(sub[:, -1, j].mean())
         if not judged:
-            verdicts.append(Verdict.vacuous(f"{label}: burn-in {b:,} episodes > "
-                                            f"{BURN_IN_FRACTION:g} n_max"))
+            found.judge(Verdict.vacuous(f"{label}: burn-in {b:,} episodes > "
+                                        f"{BURN_IN_FRACTION:g} n_max"))
             continue
-        verdicts.append(_lure_criterion(sub[:, -1, j], greedy_last, limit, label, grid[-1]))
+        found.judge(_lure_criterion(sub[:, -1, j], greedy_last, limit, label, grid[-1]))
         flipped = learners[G + 1 + j]
         cverdicts.append(_lure_criterion(sub[:, -1, G + 1 + j], greedy_last, limit,
                                          flipped.label, grid[-1]))
-        fitted[f"control_mean_last[c={c:g}]"] = float(sub[:, -1, G + 1 + j].mean())
-    if cverdicts:
-        control = Verdict.combine(cverdicts)
-    else:
-        control = Verdict.vacuous("no c of the grid is judged, so no control was run")
-    series = tuple(Series(learner.label, grid, sub[:, :, j])
-                   for j, learner in enumerate(learners))
-    evidence = Evidence(arrays={"n_episodes": grid, "suboptimality": sub},
-                        fitted=fitted, series=series,
-                        lines=(Line("greedy limit rho(x0) (Q*_safe - Q*_lure)", grid,
-                                    np.full(grid.shape, limit), role="reference"),),
-                        xlabel="episodes n in the data set", ylabel="exact sub-optimality",
-                        xscale="log", yscale="linear",
-                        title="Partial coverage that covers pi*: PEVI against greedy LSVI")
-    return Outcome(evidence, Verdict.combine(verdicts),
-                   (Control("PEVI with the penalty sign flipped, in PEVI's place", control,
-                            {k: v for k, v in fitted.items() if k.startswith("control_")}),))
+        key = f"control_mean_last[c={c:g}]"
+        found.fitted[key] = measured[key] = float(sub[:, -1, G + 1 + j].mean())
+    # rejected as soon as one c rejects it
+    found.control("PEVI with the penalty sign flipped, in PEVI's place",
+                  Verdict.combine(cverdicts) if cverdicts else
+                  Verdict.vacuous("no c of the grid is judged, so no control was run"), measured)
+    for j, learner in enumerate(learners):
+        found.curve(learner.label, grid, sub[:, :, j])
+    found.line("greedy limit rho(x0) (Q*_safe - Q*_lure)", grid, np.full(grid.shape, limit))
+    return found.outcome(xlabel="episodes n in the data set", ylabel="exact sub-optimality",
+                         xscale="log", yscale="linear",
+                         title="Partial coverage that covers pi*: PEVI against greedy LSVI")
 
 
 # ------------------------------------------------------------------------ (4) pessimism
@@ -628,8 +598,9 @@ def pevi_pessimism(scale: str, seed: int) -> Outcome:
             pessimistic[i, j] = result.pessimistic
             unclipped[i, j] = float((result.Q_hat > 0.0).mean())
             gap[i, j] = float((result.V_hat - result.policy_values).max())
-    verdicts = []
-    fitted: dict[str, float] = {}
+    found = Findings(arrays={"good_event": event, "pessimistic": pessimistic,
+                             "unclipped_fraction": unclipped, "max_V_hat_minus_V_pi": gap})
+    fitted = found.fitted
 
     def implication(j: int) -> Verdict:
         label = labels[j]
@@ -652,25 +623,20 @@ def pevi_pessimism(scale: str, seed: int) -> Outcome:
                               f"{fitted[f'clipped_fraction_on_event[{label}]']:.3f})")
 
     for j in range(greedy):
-        verdicts.append(implication(j))
+        found.judge(implication(j))
     for j, learner in enumerate(learners[:greedy]):
         if learner.c != 1.0:
             continue
         failures = int((~event[:, j]).sum())
-        verdicts.append(_frequency_verdict(failures, n_problems,
-                                           f"{labels[j]}: good event failed in {failures} of "
-                                           f"{n_problems} problems (allowed xi = {XI})"))
+        found.judge(_frequency_verdict(failures, n_problems,
+                                       f"{labels[j]}: good event failed in {failures} of "
+                                       f"{n_problems} problems (allowed xi = {XI})"))
     cfail = int((~event[:, greedy]).sum())
-    controls = (
-        Control(f"{labels[flipped]} on its own good event", implication(flipped),
-                {"pessimistic_frequency": float(pessimistic[:, flipped].mean()),
-                 "good_event_frequency": float(event[:, flipped].mean())}),
-        Control("greedy LSVI (c = 0): good-event frequency",
-                _frequency_verdict(cfail, n_problems,
-                                   f"greedy LSVI: good event failed in {cfail} of {n_problems} "
-                                   "problems"),
-                {"good_event_frequency": float(event[:, greedy].mean())}),
-    )
-    arrays = {"good_event": event, "pessimistic": pessimistic, "unclipped_fraction": unclipped,
-              "max_V_hat_minus_V_pi": gap}
-    return Outcome(Evidence(arrays=arrays, fitted=fitted), Verdict.combine(verdicts), controls)
+    found.control(f"{labels[flipped]} on its own good event", implication(flipped),
+                  {"pessimistic_frequency": float(pessimistic[:, flipped].mean()),
+                   "good_event_frequency": float(event[:, flipped].mean())})
+    found.control("greedy LSVI (c = 0): good-event frequency",
+                  _frequency_verdict(cfail, n_problems, f"greedy LSVI: good event failed in "
+                                                        f"{cfail} of {n_problems} problems"),
+                  {"good_event_frequency": float(event[:, greedy].mean())})
+    return found.outcome()

@@ -28,29 +28,12 @@ import math
 
 import numpy as np
 
-from mdptheory.evaluation import (
-    occupancy,
-    performance_difference,
-    policy_value_at_start,
-)
-from mdptheory.planning import (
-    bellman_optimality,
-    linear_program,
-    policy_iteration,
-    value_iteration,
-)
+from mdptheory.evaluation import occupancy, performance_difference, policy_value_at_start
+from mdptheory.planning import bellman_optimality, linear_program, policy_iteration, value_iteration
 from mdptheory.seeding import as_generator
 from mdptheory.tabular import EpisodicMDP, FiniteMDP
-from proofs_check.harness import (
-    Control,
-    Evidence,
-    Line,
-    Outcome,
-    Series,
-    Verdict,
-    theorem,
-    vacuous_bound,
-)
+from proofs_check.findings import Findings
+from proofs_check.harness import Outcome, Verdict, theorem, vacuous_bound
 from proofs_check.rates import ratio_band_test
 
 _EPS = np.finfo(np.float64).eps
@@ -113,9 +96,7 @@ def vi_contraction(scale: str, seed: int) -> Outcome:
     gammas = (0.5, 0.9, 0.99) if quick else (0.5, 0.8, 0.9, 0.95, 0.99, 0.995)
     n_mdps, S, A = (4, 20, 3) if quick else (20, 60, 5)
     rng = as_generator(seed)
-    series, lines, verdicts = [], [], []
-    fitted: dict[str, float] = {}
-    arrays: dict[str, np.ndarray] = {}
+    found = Findings()
     for gamma in gammas:
         K = math.ceil(math.log(1e-8) / math.log(gamma))
         ratios = np.empty((n_mdps, K + 1))
@@ -138,7 +119,7 @@ def vi_contraction(scale: str, seed: int) -> Outcome:
                 V = V_next
             library = value_iteration(mdp, tol=1e-300, max_iter=K, V0=V0).values
             if not np.allclose(library, V, rtol=1e-12, atol=slack):
-                return Outcome(Evidence(), Verdict.failed(
+                return Findings().outcome(Verdict.failed(
                     f"mdptheory.planning.value_iteration after {K} sweeps differs from the "
                     f"Bellman iterates by {np.abs(library - V).max():.3g} (gamma={gamma})"))
             # The library's own certificate at a working tolerance, where it stops early:
@@ -153,44 +134,43 @@ def vi_contraction(scale: str, seed: int) -> Outcome:
                                   float(np.max(err[1:] - posterior - slack)))
             ratios[i] = err / err[0]
         ks = np.arange(K + 1)
-        series.append(Series(f"gamma={gamma}: max over MDPs", ks * (1 - gamma),
-                             ratios.max(axis=0)))
-        lines.append(Line(f"gamma^k (gamma={gamma})", ks * (1 - gamma), gamma ** ks,
-                          role="bound"))
-        arrays[f"error_ratio_gamma_{gamma}"] = ratios
-        fitted[f"max err_k/(gamma^k err_0), gamma={gamma}"] = worst_rate
-        fitted[f"max err_(k+1) - posterior bound, gamma={gamma}"] = worst_posterior
-        fitted[f"max |V - V*| - returned bound at tol 1e-4, gamma={gamma}"] = worst_certificate
+        found.curve(f"gamma={gamma}: max over MDPs", ks * (1 - gamma), ratios.max(axis=0))
+        found.line(f"gamma^k (gamma={gamma})", ks * (1 - gamma), gamma ** ks, role="bound")
+        found.arrays[f"error_ratio_gamma_{gamma}"] = ratios
         # empirical contraction factor: geometric mean of err_{k+1}/err_k over the run
         rate = float(np.exp(np.mean(np.log(ratios[:, -1])) / K))
-        fitted[f"empirical rate, gamma={gamma}"] = rate
+        found.fitted.update({
+            f"max err_k/(gamma^k err_0), gamma={gamma}": worst_rate,
+            f"max err_(k+1) - posterior bound, gamma={gamma}": worst_posterior,
+            f"max |V - V*| - returned bound at tol 1e-4, gamma={gamma}": worst_certificate,
+            f"empirical rate, gamma={gamma}": rate})
         if worst_rate > 1.0:
-            verdicts.append(Verdict.failed(
+            found.judge(Verdict.failed(
                 f"gamma={gamma}: ||V_k - V*|| exceeds gamma^k ||V_0 - V*|| by a factor "
                 f"{worst_rate:.6g}"))
         elif worst_posterior > 0.0:
-            verdicts.append(Verdict.failed(
+            found.judge(Verdict.failed(
                 f"gamma={gamma}: the a-posteriori bound is exceeded by {worst_posterior:.3g}"))
         elif worst_certificate > 0.0:
-            verdicts.append(Verdict.failed(
+            found.judge(Verdict.failed(
                 f"gamma={gamma}: value_iteration(tol=1e-4) returns a bound its true error "
                 f"exceeds by {worst_certificate:.3g}"))
         else:
-            verdicts.append(Verdict.passed(
+            found.judge(Verdict.passed(
                 f"gamma={gamma}: {n_mdps} MDPs x {K} sweeps, max_k>=1 err_k / (gamma^k err_0)"
                 f" = {worst_rate:.3f} <= 1, a-posteriori bound holds, empirical rate "
                 f"{rate:.4f}"))
-    evidence = Evidence(arrays=arrays, fitted=fitted, series=tuple(series), lines=tuple(lines),
-                        xlabel="k (1 - gamma)", ylabel="||V_k - V*|| / ||V_0 - V*||",
-                        xscale="linear", yscale="log",
-                        title=f"Value iteration error vs gamma^k, Garnet S={S}, A={A}")
-    return Outcome(evidence, Verdict.combine(verdicts), (_vi_gamma_squared_control(S, A, rng),))
+    found.control("Bellman backup with gamma^2", *_vi_gamma_squared_control(S, A, rng))
+    return found.outcome(xlabel="k (1 - gamma)", ylabel="||V_k - V*|| / ||V_0 - V*||",
+                         xscale="linear", yscale="log",
+                         title=f"Value iteration error vs gamma^k, Garnet S={S}, A={A}")
 
 
-def _vi_gamma_squared_control(S: int, A: int, rng: np.random.Generator) -> Control:
+def _vi_gamma_squared_control(S: int, A: int, rng: np.random.Generator
+                              ) -> tuple[Verdict, dict[str, float]]:
     """The slip "Bellman backup with gamma^2" judged by the contraction criterion against the
     true V*: its iterates converge to another fixed point, so err_k / (gamma^k err_0) blows
-    up."""
+    up. Returns the verdict and the measured ratio."""
     gamma = 0.9
     mdp = garnet(S, A, gamma, rng)
     slipped = FiniteMDP(mdp.P, mdp.R, gamma ** 2, initial=mdp.initial)
@@ -205,8 +185,7 @@ def _vi_gamma_squared_control(S: int, A: int, rng: np.random.Generator) -> Contr
         worst = max(worst, (float(np.abs(V - v_star).max()) - slack) / (gamma ** k * err0))
     text = (f"backup with gamma^2 = {gamma ** 2:.2f} on a garnet with gamma = {gamma}: "
             f"max_k err_k / (gamma^k err_0) = {worst:.3g}")
-    verdict = Verdict.failed(text) if worst > 1.0 else Verdict.passed(text)
-    return Control("Bellman backup with gamma^2", verdict, {"max_ratio": worst})
+    return Verdict.passed_if(not worst > 1.0, text), {"max_ratio": worst}
 
 
 # ------------------------------------------------------------------ (2) performance difference
@@ -302,7 +281,7 @@ def performance_difference_lemma(scale: str, seed: int) -> Outcome:
         else:
             lhs_ind, rhs_ind = _discounted_rhs(P, R, gamma, rho, probs, probs_prime)
         if abs(lhs - lhs_ind) > tol * value_scale:
-            return Outcome(Evidence(), Verdict.failed(
+            return Findings().outcome(Verdict.failed(
                 f"trial {trial}: mdptheory.evaluation gives V^pi - V^pi' = {lhs!r}, an "
                 f"independent linear solve gives {lhs_ind!r}"))
         lhs_all.append(lhs)
@@ -319,28 +298,26 @@ def performance_difference_lemma(scale: str, seed: int) -> Outcome:
                             / np.array(scales)[discounted]))
     slip_text = (f"normalised occupancy on {int(discounted.sum())} discounted pairs: max |LHS - "
                  f"RHS| / value scale = {slip_err:.3g} against {tol:g}")
-    control = Control("normalised occupancy (missing 1/(1-gamma))",
-                      Verdict.failed(slip_text) if slip_err > tol else Verdict.passed(slip_text),
-                      {"max_relative_error": slip_err})
     scale_arr = np.array(scales)
     err_lib = np.abs(lhs_arr - rhs_lib_arr) / scale_arr
     err_ind = np.abs(lhs_arr - rhs_ind_arr) / scale_arr
     worst = float(max(err_lib.max(), err_ind.max()))
-    fitted = {"max |LHS - RHS| / value scale (mdptheory.evaluation)": float(err_lib.max()),
-              "max |LHS - RHS| / value scale (independent numpy)": float(err_ind.max()),
-              "trials": n_trials, "tolerance": tol}
+    found = Findings(arrays={"lhs": lhs_arr, "rhs_library": rhs_lib_arr,
+                             "rhs_independent": rhs_ind_arr, "value_scale": scale_arr,
+                             "episodic": np.array(kinds)},
+                     fitted={"max |LHS - RHS| / value scale (mdptheory.evaluation)":
+                                 float(err_lib.max()),
+                             "max |LHS - RHS| / value scale (independent numpy)":
+                                 float(err_ind.max()),
+                             "trials": n_trials, "tolerance": tol})
+    found.control("normalised occupancy (missing 1/(1-gamma))",
+                  Verdict.passed_if(not slip_err > tol, slip_text),
+                  {"max_relative_error": slip_err})
     order = np.argsort(lhs_arr)
     span = np.array([lhs_arr.min(), lhs_arr.max()])
-    evidence = Evidence(
-        arrays={"lhs": lhs_arr, "rhs_library": rhs_lib_arr, "rhs_independent": rhs_ind_arr,
-                "value_scale": scale_arr, "episodic": np.array(kinds)},
-        fitted=fitted,
-        series=(Series("sum d^pi A^pi' (mdptheory)", lhs_arr[order], rhs_lib_arr[order],
-                       style="points"),),
-        lines=(Line("identity y = x", span, span, role="reference"),),
-        xlabel="V^pi(rho) - V^pi'(rho) (exact evaluation)",
-        ylabel="sum_{s,a} d^pi(s,a) A^pi'(s,a)", xscale="linear", yscale="linear",
-        title=f"Performance-difference lemma on {n_trials} random policy pairs")
+    found.curve("sum d^pi A^pi' (mdptheory)", lhs_arr[order], rhs_lib_arr[order],
+                style="points")
+    found.line("identity y = x", span, span)
     if worst <= tol:
         verdict = Verdict.passed(f"{n_trials} policy pairs (half episodic, deterministic and "
                                  f"stochastic): max |LHS - RHS| / value scale = {worst:.2g} "
@@ -350,7 +327,10 @@ def performance_difference_lemma(scale: str, seed: int) -> Outcome:
         verdict = Verdict.failed(f"trial {j}: LHS {lhs_arr[j]!r}, RHS {rhs_lib_arr[j]!r} "
                                  f"(library) / {rhs_ind_arr[j]!r} (independent); relative "
                                  f"error {worst:.3g} > {tol:g}")
-    return Outcome(evidence, verdict, (control,))
+    return found.outcome(verdict, xlabel="V^pi(rho) - V^pi'(rho) (exact evaluation)",
+                         ylabel="sum_{s,a} d^pi(s,a) A^pi'(s,a)", xscale="linear",
+                         yscale="linear",
+                         title=f"Performance-difference lemma on {n_trials} random policy pairs")
 
 
 # -------------------------------------------------------------------------- (3) LP duality
@@ -411,17 +391,14 @@ def lp_duality(scale: str, seed: int) -> Outcome:
             horizon.append(value_scale)
     h = np.array(horizon)
     arrays = {name: np.array(v) for name, v in errors.items()}
-    fitted = {f"max {name} / value scale": float(v.max()) for name, v in arrays.items()}
+    found = Findings(arrays={**arrays, "horizon": h},
+                     fitted={f"max {name} / value scale": float(v.max())
+                             for name, v in arrays.items()})
     # Errors are drawn floored at machine epsilon so that exact zeros show on the log axis.
-    series = tuple(Series(name, h, np.maximum(v, _EPS), style="points")
-                   for name, v in arrays.items())
+    for name, v in arrays.items():
+        found.curve(name, h, np.maximum(v, _EPS), style="points")
     order = np.unique(h)
-    evidence = Evidence(arrays={**arrays, "horizon": h}, fitted=fitted, series=series,
-                        lines=(Line(f"tolerance {tol:g}", order, np.full(order.size, tol),
-                                    role="bound"),),
-                        xlabel="1 / (1 - gamma)",
-                        ylabel="error / value scale (floored at machine eps)",
-                        title=f"LP duality on {h.size} Garnet MDPs, S={S}, A={A}")
+    found.line(f"tolerance {tol:g}", order, np.full(order.size, tol), role="bound")
     worst_name = max(arrays, key=lambda k: arrays[k].max())
     worst = float(arrays[worst_name].max())
     n = h.size
@@ -437,10 +414,12 @@ def lp_duality(scale: str, seed: int) -> Outcome:
     slip_worst = float(max(slip))
     slip_text = (f"dual solution times (1 - gamma): worst mass / flow / occupancy error "
                  f"{slip_worst:.3g} (relative) against {tol:g}")
-    control = Control("normalised occupancy x (1 - gamma)",
-                      Verdict.failed(slip_text) if slip_worst > tol
-                      else Verdict.passed(slip_text), {"max_relative_error": slip_worst})
-    return Outcome(evidence, verdict, (control,))
+    found.control("normalised occupancy x (1 - gamma)",
+                  Verdict.passed_if(not slip_worst > tol, slip_text),
+                  {"max_relative_error": slip_worst})
+    return found.outcome(verdict, xlabel="1 / (1 - gamma)",
+                         ylabel="error / value scale (floored at machine eps)",
+                         title=f"LP duality on {h.size} Garnet MDPs, S={S}, A={A}")
 
 
 # ----------------------------------------------------------------- (4) PI iteration count
@@ -517,22 +496,20 @@ def pi_iterations(scale: str, seed: int) -> Outcome:
                                       f"{verdict.reason}")
     slip_text = (f"PI with gamma^2 backups stopped on a sub-optimal policy on {slip_suboptimal} "
                  f"of {gammas.size} garnets")
-    control = Control("policy iteration with gamma^2 backups",
-                      Verdict.failed(slip_text) if slip_suboptimal else Verdict.passed(slip_text),
-                      {"suboptimal": slip_suboptimal})
+    found = Findings(arrays={"gamma": gammas, "iterations": iterations, "bound": bound},
+                     fitted={"max ratio iterations / bound": float((worst / bound).max()),
+                             "max iterations": float(worst.max()),
+                             "mean iterations at largest gamma": float(iterations[:, -1].mean())})
+    found.control("policy iteration with gamma^2 backups",
+                  Verdict.passed_if(not slip_suboptimal, slip_text),
+                  {"suboptimal": slip_suboptimal})
     horizon = 1.0 / (1.0 - gammas)
-    fitted = {"max ratio iterations / bound": float((worst / bound).max()),
-              "max iterations": float(worst.max()),
-              "mean iterations at largest gamma": float(iterations[:, -1].mean())}
-    evidence = Evidence(
-        arrays={"gamma": gammas, "iterations": iterations, "bound": bound}, fitted=fitted,
-        series=(Series(f"PI iterations (mean, {n_mdps} MDPs)", horizon, iterations),
-                Series("PI iterations (max)", horizon, worst, style="points")),
-        lines=(Line("Scherrer bound S(A-1) ceil(H log H), H = 1/(1-gamma)", horizon, bound,
-                    role="bound"),),
-        xlabel="1 / (1 - gamma)", ylabel="iterations",
-        title=f"Howard's policy iteration on Garnet MDPs, S={S}, A={A}")
-    return Outcome(evidence, verdict, (control,))
+    found.curve(f"PI iterations (mean, {n_mdps} MDPs)", horizon, iterations)
+    found.curve("PI iterations (max)", horizon, worst, style="points")
+    found.line("Scherrer bound S(A-1) ceil(H log H), H = 1/(1-gamma)", horizon, bound,
+               role="bound")
+    return found.outcome(verdict, xlabel="1 / (1 - gamma)", ylabel="iterations",
+                         title=f"Howard's policy iteration on Garnet MDPs, S={S}, A={A}")
 
 
 def _policy_gap(mdp: FiniteMDP, policy: np.ndarray, v_star: np.ndarray) -> float:

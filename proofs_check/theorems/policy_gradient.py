@@ -59,21 +59,13 @@ from algorithms.policy_gradient import (
 from instances.bandits import pg_feature_bandit
 from instances.tabular import garnet
 from mdptheory.planning import policy_iteration
-from mdptheory.policy_conditions import (
-    npg_rank_margin,
-    npg_rank_preserved,
-    softmax_pg_conditions,
-)
+from mdptheory.policy_conditions import npg_rank_margin, npg_rank_preserved, softmax_pg_conditions
 from mdptheory.seeding import as_generator, spawn_seeds
 from mdptheory.tabular import FiniteMDP, RewardNoise
-from proofs_check.harness import Control, Evidence, Line, Outcome, Series, Verdict, theorem
-from proofs_check.rates import (
-    fit_lines,
-    fit_loglog_slope,
-    geometric_grid,
-    rate_shape_test,
-    ratio_band_test,
-)
+from proofs_check.findings import Findings
+from proofs_check.harness import Outcome, Verdict, check_scale, theorem
+from proofs_check.rates import fit_loglog_slope, geometric_grid, rate_shape_test, ratio_band_test
+from proofs_check.vacuity import informative_bound
 
 MEI2020 = "Mei, Xiao, Szepesvári, Schuurmans (ICML 2020), arXiv:2005.06392"
 AGARWAL2021 = "Agarwal, Kakade, Lee, Mahajan (JMLR 2021), arXiv:1908.00261"
@@ -87,12 +79,6 @@ LIN2025 = "Lin, Mei, Aghaei, et al. (2025), arXiv:2505.03155"
 TAGS = ("policy-gradient",)
 STOCHASTIC_SLOPE_TOL = 0.1
 """Tolerance of the slope tests on seed-averaged stochastic curves (0.05 for exact curves)."""
-
-
-def _scale(scale: str) -> str:
-    if scale not in ("quick", "full"):
-        raise ValueError(f"scale must be 'quick' or 'full', got {scale!r}")
-    return scale
 
 
 def _grid_index(iterations: np.ndarray, start: float, num: int) -> np.ndarray:
@@ -143,20 +129,17 @@ def _theorem4_criterion(key: str, paper_t: np.ndarray, gaps: np.ndarray, C: floa
                         trivial: float) -> tuple[Verdict, dict[str, float]]:
     """gap_t <= C / t at every t where C / t is below the trivial bound 1/(1-gamma); vacuous
     when there is no such t."""
-    bound = C / paper_t
-    informative = bound < trivial
-    fitted = {f"first t with C/t < 1/(1-gamma)[{key}]":
-              float(paper_t[informative][0]) if informative.any() else float("nan")}
-    if not informative.any():
+    part = informative_bound(paper_t, C / paper_t, trivial)
+    fitted = {f"first t with C/t < 1/(1-gamma)[{key}]": part.first}
+    if part.vacuous:
         return (Verdict.vacuous(f"{key}: C / t >= 1/(1-gamma) = {trivial:.3g} at every t <= "
                                 f"{paper_t[-1]:.3g} (C = {C:.3g}: informative only from t = "
                                 f"{C / trivial:.3g})"), fitted)
-    ratio = gaps[informative] / bound[informative]
-    fitted[f"max gap_t / (C/t) where informative[{key}]"] = float(ratio.max())
-    text = (f"{key}: max gap_t / (C/t) = {ratio.max():.3g} over the {int(informative.sum())} "
-            f"recorded t in [{paper_t[informative][0]:.3g}, {paper_t[-1]:.3g}] where C/t < "
-            f"1/(1-gamma) (C = {C:.3g})")
-    return (Verdict.passed(text) if ratio.max() <= 1.0 else Verdict.failed(text)), fitted
+    worst = fitted[f"max gap_t / (C/t) where informative[{key}]"] = part.max_ratio(gaps)
+    return Verdict.passed_if(worst <= 1.0, f"{key}: max gap_t / (C/t) = {worst:.3g} over the "
+                                           f"{part.count} recorded t in [{part.first:.3g}, "
+                                           f"{paper_t[-1]:.3g}] where C/t < 1/(1-gamma) "
+                                           f"(C = {C:.3g})"), fitted
 
 
 @theorem(id="mei2020-softmax-pg-mdp-bound",
@@ -181,14 +164,12 @@ def _theorem4_criterion(key: str, paper_t: np.ndarray, gaps: np.ndarray, C: floa
                 "is not explicit in the paper. Not re-read in the paper here.",
          verified=False)
 def mei_theorem4(scale: str, seed: int) -> Outcome:
-    budget, gammas, (S, A) = _THM4_PLAN[_scale(scale)]
+    budget, gammas, (S, A) = _THM4_PLAN[check_scale(scale)]
     mdps = [garnet(S=S, A=A, branching=3, gamma=g, seed=_seed_int(seed, i))
             for i, g in enumerate(gammas)]
     batch = SoftmaxPG().run_batch(mdps, budget)
     t = batch.iterations.astype(np.float64)
-    verdicts, series, lines = [], [], []
-    fitted: dict[str, float] = {}
-    arrays: dict[str, np.ndarray] = {"t": t}
+    found = Findings(arrays={"t": t})
     for i, mdp in enumerate(mdps):
         # The paper's theta_1 is the initial iterate: our t updates give its theta_{t+1}.
         c = min(float(batch.extras["opt_prob"][i].min()), 1.0 / mdp.A)
@@ -196,19 +177,15 @@ def mei_theorem4(scale: str, seed: int) -> Outcome:
         paper_t = np.concatenate([[1.0], t + 1.0])
         gaps = np.concatenate([[batch.initial_gap[i]], batch.gap[i]])
         key = f"gamma={mdp.gamma}"
-        verdict, numbers = _theorem4_criterion(key, paper_t, gaps, C, _value_range(mdp))
-        verdicts.append(verdict)
-        fitted.update(numbers)
-        fitted[f"C[{key}]"] = C
-        fitted[f"c[{key}]"] = c
-        fitted[f"max_t t*gap_t / C[{key}]"] = float((paper_t * gaps / C).max())
-        arrays[f"gap[{key}]"] = batch.gap[i]
+        found.judge(*_theorem4_criterion(key, paper_t, gaps, C, _value_range(mdp)))
+        found.fitted.update({f"C[{key}]": C, f"c[{key}]": c,
+                             f"max_t t*gap_t / C[{key}]": float((paper_t * gaps / C).max())})
+        found.arrays[f"gap[{key}]"] = batch.gap[i]
         index = _grid_index(t, 1.0, 60)
-        series.append(Series(f"t * gap_t, {key}", t[index], (t * batch.gap[i])[index]))
-        lines.append(Line(f"Theorem 4 constant C, {key}", t[index], np.full(index.shape, C),
-                          role="bound"))
+        found.curve(f"t * gap_t, {key}", t[index], (t * batch.gap[i])[index])
+        found.line(f"Theorem 4 constant C, {key}", t[index], np.full(index.shape, C), "bound")
     # The informative run and its control, in one batch.
-    long_budget, gamma, (S2, A2) = _THM4_INFORMATIVE[_scale(scale)]
+    long_budget, gamma, (S2, A2) = _THM4_INFORMATIVE[check_scale(scale)]
     mdp = garnet(S=S2, A=A2, branching=3, gamma=gamma, seed=_seed_int(seed, len(gammas)))
     flipped = _flipped(mdp)
     eta = SoftmaxPG().step_size(mdp.R, mdp.gamma, False)
@@ -220,30 +197,22 @@ def mei_theorem4(scale: str, seed: int) -> Outcome:
     C = mei_theorem4_constant(mdp, c)
     key = f"gamma={gamma} ({long_budget} iterations)"
     gaps = np.concatenate([[long.initial_gap[0]], long.gap[0]])
-    verdict, numbers = _theorem4_criterion(key, paper_t, gaps, C, _value_range(mdp))
-    verdicts.append(verdict)
-    fitted.update(numbers)
-    fitted[f"C[{key}]"] = C
-    fitted[f"c[{key}]"] = c
+    found.judge(*_theorem4_criterion(key, paper_t, gaps, C, _value_range(mdp)))
+    found.fitted.update({f"C[{key}]": C, f"c[{key}]": c})
     control_gaps = _gap_of_flipped_run(
         mdp, np.concatenate([[long.initial_gap[1]], long.gap[1]]))
     ckey = f"PG step sign flipped, {key}"
-    c_verdict, c_numbers = _theorem4_criterion(ckey, paper_t, control_gaps, C,
-                                               _value_range(mdp))
-    control = Control(ckey, c_verdict, c_numbers)
+    found.control(ckey, *_theorem4_criterion(ckey, paper_t, control_gaps, C, _value_range(mdp)))
     index = _grid_index(t2, 1.0, 60)
-    series.append(Series(f"gap_t, {key}", t2[index], long.gap[0][index]))
-    series.append(Series(f"gap_t, {ckey} (control)", t2[index], control_gaps[1:][index]))
-    lines.append(Line(f"C / t, {key}", t2[index], C / (t2[index] + 1.0), role="bound"))
-    lines.append(Line(f"1/(1-gamma), {key}", t2[index],
-                      np.full(index.shape, _value_range(mdp)), role="reference"))
-    arrays[f"gap[{key}]"] = long.gap[0]
-    arrays[f"gap[{ckey}]"] = control_gaps
-    evidence = Evidence(arrays=arrays, fitted=fitted, series=tuple(series), lines=tuple(lines),
-                        xlabel="iteration t", ylabel="t * gap_t (gamma >= 0.5); gap_t (gamma = "
-                                                      "0.3)",
-                        title="Exact softmax PG on garnets against Mei et al. Theorem 4")
-    return Outcome(evidence, Verdict.combine(verdicts), (control,))
+    found.curve(f"gap_t, {key}", t2[index], long.gap[0][index])
+    found.curve(f"gap_t, {ckey} (control)", t2[index], control_gaps[1:][index])
+    found.arrays[f"gap[{key}]"] = long.gap[0]
+    found.arrays[f"gap[{ckey}]"] = control_gaps
+    found.line(f"C / t, {key}", t2[index], C / (t2[index] + 1.0), "bound")
+    found.line(f"1/(1-gamma), {key}", t2[index], np.full(index.shape, _value_range(mdp)))
+    return found.outcome(xlabel="iteration t",
+                         ylabel="t * gap_t (gamma >= 0.5); gap_t (gamma = 0.3)",
+                         title="Exact softmax PG on garnets against Mei et al. Theorem 4")
 
 
 # ------------------------------------------------- (2) bandit limit (docs/policy_gradient.md)
@@ -266,11 +235,13 @@ def _random_means(rng: np.random.Generator, n: int, K: int, min_gap: float = 0.0
 
 
 def _limit_criterion(key: str, K: int, eta: float, means: np.ndarray, t: np.ndarray,
-                     gap: np.ndarray, opt_prob: np.ndarray, budget: int,
-                     fitted: dict[str, float]) -> Verdict:
+                     gap: np.ndarray, opt_prob: np.ndarray, budget: int
+                     ) -> tuple[Verdict, dict[str, float]]:
     """The check's criterion on a batch of runs (rows) on bandits ``means``: t * gap_t at the
     end within 2 % of (K-1)/(eta K); Theorem 2's 5/(c^2 t) (eta = 2/5) above gap_t wherever it
-    is below the trivial max gap; Theorem 9's Delta^2/(6t) below gap_t for t >= budget/100."""
+    is below the trivial max gap; Theorem 9's Delta^2/(6t) below gap_t for t >= budget/100.
+    Returns the verdict and the fitted numbers."""
+    fitted: dict[str, float] = {}
     n = means.shape[0]
     limit = bandit_limit(K, eta)
     t_gap = t * gap
@@ -293,19 +264,18 @@ def _limit_criterion(key: str, K: int, eta: float, means: np.ndarray, t: np.ndar
         c = np.minimum(opt_prob.min(axis=1), 1.0 / K)
         with np.errstate(divide="ignore"):
             upper = 5.0 / (c[:, None] ** 2 * t[None, :])
-        informative = upper < (top[:, -1] - top[:, 0])[:, None]
-        if informative.any():
-            upper_ok = bool((gap[informative] <= upper[informative]).all())
-            fitted[f"max gap_t / (5/(c^2 t)) where informative[{key}]"] = float(
-                (gap[informative] / upper[informative]).max())
+        part = informative_bound(None, upper, (top[:, -1] - top[:, 0])[:, None])
+        if not part.vacuous:
+            upper_ok = part.holds(gap)
+            fitted[f"max gap_t / (5/(c^2 t)) where informative[{key}]"] = part.max_ratio(gap)
             parts.append(f"Theorem 2 upper bound {'holds' if upper_ok else 'FAILS'} over the "
-                         f"{int(informative.sum())} (run, t) where it is below the max gap")
+                         f"{part.count} (run, t) where it is below the max gap")
             ok &= upper_ok
         else:
             parts.append("Theorem 2 upper bound vacuous (above the max gap at every t)")
     text = f"{key}: " + "; ".join(parts)
-    verdicts.append(Verdict.passed(text) if ok else Verdict.failed(text))
-    return Verdict.combine(verdicts)
+    verdicts.append(Verdict.passed_if(ok, text))
+    return Verdict.combine(verdicts), fitted
 
 
 @theorem(id="mei2020-softmax-pg-bandit-limit",
@@ -333,11 +303,9 @@ def _limit_criterion(key: str, K: int, eta: float, means: np.ndarray, t: np.ndar
                 "theory.md section 5.2 [M], not verified against the paper's text.",
          verified=False)
 def mei_bandit_limit(scale: str, seed: int) -> Outcome:
-    budget, every, Ks, n, etas = _LIMIT_PLAN[_scale(scale)]
+    budget, every, Ks, n, etas = _LIMIT_PLAN[check_scale(scale)]
     rng = as_generator(seed)
-    verdicts, series, lines, controls = [], [], [], []
-    fitted: dict[str, float] = {}
-    arrays: dict[str, np.ndarray] = {}
+    found = Findings()
     for K in Ks:
         means = _random_means(rng, n, K)
         for eta in etas:
@@ -346,36 +314,29 @@ def mei_bandit_limit(scale: str, seed: int) -> Outcome:
                                                  record_every=every)
             t = batch.iterations.astype(np.float64)
             key = f"K={K}, eta={eta}"
-            verdicts.append(_limit_criterion(key, K, eta, means, t, batch.gap[:n],
-                                             batch.extras["opt_prob"][:n], budget, fitted))
+            found.judge(*_limit_criterion(key, K, eta, means, t, batch.gap[:n],
+                                          batch.extras["opt_prob"][:n], budget))
             flip_gap = (means[0].max() - means[0].min()) - batch.gap[n:]
             # pi_t(a*) of the original a* is not recorded for this run; it decays to 0, so
             # c = inf_t pi_t(a*) = 0 and Theorem 2 is vacuous on it: only the band and
             # Theorem 9 judge the control.
-            c_fitted: dict[str, float] = {}
             ckey = f"PG step sign flipped, {key}"
-            controls.append(Control(ckey, _limit_criterion(
-                ckey, K, eta, means[:1], t, flip_gap, np.zeros_like(flip_gap), budget,
-                c_fitted), c_fitted))
+            found.control(ckey, *_limit_criterion(ckey, K, eta, means[:1], t, flip_gap,
+                                                  np.zeros_like(flip_gap), budget))
             limit = bandit_limit(K, eta)
-            t_gap = t * batch.gap[:n]
-            arrays[f"t_gap[{key}]"] = t_gap
+            t_gap = found.arrays[f"t_gap[{key}]"] = t * batch.gap[:n]
             index = _grid_index(t, t[0], 40)
-            series.append(Series(f"t * gap_t, {key} ({n} instances)", t[index],
-                                 t_gap[:, index]))
-            lines.append(Line(f"(K-1)/(eta K) = {limit:.4g}, {key}", t[index],
-                              np.full(index.shape, limit), role="reference"))
+            found.curve(f"t * gap_t, {key} ({n} instances)", t[index], t_gap[:, index])
+            found.line(f"(K-1)/(eta K) = {limit:.4g}, {key}", t[index],
+                       np.full(index.shape, limit))
             if K == Ks[0] and math.isclose(eta, 0.4):
                 npg = NPG().run_batch(means[:1], budget, etas=[eta], record_every=every)
-                c_fitted = {}
                 ckey = f"exact NPG (eta={eta}), K={K}"
-                controls.append(Control(ckey, _limit_criterion(
-                    ckey, K, eta, means[:1], t, npg.gap, npg.extras["opt_prob"], budget,
-                    c_fitted), c_fitted))
-    evidence = Evidence(arrays=arrays, fitted=fitted, series=tuple(series), lines=tuple(lines),
-                        xlabel="iteration t", ylabel="t * (r(a*) - pi_t^T r)", yscale="linear",
-                        title="Exact bandit softmax PG: t * gap_t against (K-1)/(eta K)")
-    return Outcome(evidence, Verdict.combine(verdicts), tuple(controls))
+                found.control(ckey, *_limit_criterion(ckey, K, eta, means[:1], t, npg.gap,
+                                                      npg.extras["opt_prob"], budget))
+    return found.outcome(xlabel="iteration t", ylabel="t * (r(a*) - pi_t^T r)",
+                         yscale="linear",
+                         title="Exact bandit softmax PG: t * gap_t against (K-1)/(eta K)")
 
 
 # ------------------------------------------------------------------ (3) Agarwal et al. NPG
@@ -386,17 +347,14 @@ _NPG_PLAN = {"quick": (1000, ((10, 4, 0.9),)),
 
 def _agarwal_criterion(key: str, T: np.ndarray, gap: np.ndarray, bound: np.ndarray,
                        trivial: float) -> tuple[Verdict, dict[str, float]]:
-    informative = bound < trivial
-    fitted = {f"first T with bound < 1/(1-gamma)[{key}]":
-              float(T[informative][0]) if informative.any() else float("nan")}
-    if not informative.any():
+    part = informative_bound(T, bound, trivial)
+    fitted = {f"first T with bound < 1/(1-gamma)[{key}]": part.first}
+    if part.vacuous:
         return Verdict.vacuous(f"{key}: the bound is above 1/(1-gamma) at every T"), fitted
-    ratio = gap[informative] / bound[informative]
-    fitted[f"max gap/bound where informative[{key}]"] = float(ratio.max())
-    text = (f"{key}: max_T gap_T / bound_T = {ratio.max():.3g} over T = "
-            f"{int(T[informative][0])}..{int(T[-1])} (the bound is above 1/(1-gamma) = "
-            f"{trivial:.3g} before)")
-    return (Verdict.passed(text) if ratio.max() <= 1.0 else Verdict.failed(text)), fitted
+    worst = fitted[f"max gap/bound where informative[{key}]"] = part.max_ratio(gap)
+    text = (f"{key}: max_T gap_T / bound_T = {worst:.3g} over T = {int(part.first)}..{int(T[-1])} "
+            f"(the bound is above 1/(1-gamma) = {trivial:.3g} before)")
+    return Verdict.passed_if(worst <= 1.0, text), fitted
 
 
 @theorem(id="agarwal2021-npg-bound",
@@ -416,39 +374,32 @@ def _agarwal_criterion(key: str, T: np.ndarray, gap: np.ndarray, bound: np.ndarr
                 "against the paper's text.",
          verified=False)
 def agarwal_npg(scale: str, seed: int) -> Outcome:
-    budget, plan = _NPG_PLAN[_scale(scale)]
-    verdicts, series, lines, controls = [], [], [], []
-    fitted: dict[str, float] = {}
-    arrays: dict[str, np.ndarray] = {}
+    budget, plan = _NPG_PLAN[check_scale(scale)]
+    found = Findings()
     for j, (S, A, gamma) in enumerate(plan):
         mdp = garnet(S=S, A=A, branching=3, gamma=gamma, seed=_seed_int(seed, j))
         etas = np.array([(1 - gamma) ** 2 * math.log(A), 0.1, 1.0, 10.0])
         # the last run is the control: rewards 1 - r at the first step size
         batch = NPG().run_batch([mdp] * len(etas) + [_flipped(mdp)], budget,
-                                etas=np.append(etas, etas[0]))
+                                etas=np.append(etas, etas[0]), record_every=1)
         T = batch.iterations.astype(np.float64)
         trivial = _value_range(mdp)
         for i, eta in enumerate(etas):
             bound = agarwal_bound(T, eta, gamma, A)
             key = f"{mdp.name}, eta={eta:.4g}"
-            verdict, numbers = _agarwal_criterion(key, T, batch.gap[i], bound, trivial)
-            verdicts.append(verdict)
-            fitted.update(numbers)
-            fitted[f"final gap[{key}]"] = float(batch.gap[i, -1])
-            arrays[f"gap[{key}]"] = batch.gap[i]
+            found.judge(*_agarwal_criterion(key, T, batch.gap[i], bound, trivial))
+            found.fitted[f"final gap[{key}]"] = float(batch.gap[i, -1])
+            found.arrays[f"gap[{key}]"] = batch.gap[i]
             positive = batch.gap[i] > 0
-            series.append(Series(f"gap, eta={eta:.3g}", T[positive], batch.gap[i][positive]))
-            lines.append(Line(f"bound, eta={eta:.3g}", T, bound, role="bound"))
+            found.curve(f"gap, eta={eta:.3g}", T[positive], batch.gap[i][positive])
+            found.line(f"bound, eta={eta:.3g}", T, bound, "bound")
         control_gap = _gap_of_flipped_run(mdp, batch.gap[-1])
         ckey = f"NPG step sign flipped, {mdp.name}, eta={etas[0]:.4g}"
-        c_verdict, c_numbers = _agarwal_criterion(
-            ckey, T, control_gap, agarwal_bound(T, etas[0], gamma, A), trivial)
-        controls.append(Control(ckey, c_verdict, c_numbers))
-        series.append(Series(f"gap, {ckey} (control)", T, control_gap))
-    evidence = Evidence(arrays=arrays, fitted=fitted, series=tuple(series), lines=tuple(lines),
-                        xlabel="iteration T", ylabel="V*(rho) - V^(T)(rho)",
-                        title="Exact NPG against Agarwal et al. Theorem 16")
-    return Outcome(evidence, Verdict.combine(verdicts), tuple(controls))
+        found.control(ckey, *_agarwal_criterion(ckey, T, control_gap,
+                                                agarwal_bound(T, etas[0], gamma, A), trivial))
+        found.curve(f"gap, {ckey} (control)", T, control_gap)
+    return found.outcome(xlabel="iteration T", ylabel="V*(rho) - V^(T)(rho)",
+                         title="Exact NPG against Agarwal et al. Theorem 16")
 
 
 # ------------------------------------------------------------- (4) Cen et al. linear rate
@@ -467,11 +418,12 @@ def _cen_criterion(key: str, q_err: np.ndarray, l_err: np.ndarray, q_bound: np.n
                    eta: float) -> tuple[Verdict, dict[str, float]]:
     """Both Theorem 1 bounds at every t where the Q bound is below the trivial range of Q_tau,
     and a fitted contraction of the Q error below 1; vacuous where the bound is above it."""
-    informative = q_bound < trivial
+    part = informative_bound(t, q_bound, trivial)
     fitted: dict[str, float] = {}
-    if not informative.any():
+    if part.vacuous:
         return Verdict.vacuous(f"{key}: the Q bound is above the range {trivial:.3g} of "
                                "Q_tau at every t"), fitted
+    informative = part.informative
     q_ok = bool((q_err[informative] <= q_bound[informative] + floor).all())
     l_ok = bool((l_err[informative] <= l_bound[informative] + floor / tau).all())
     above = np.flatnonzero(q_err > 1e3 * floor)
@@ -486,11 +438,10 @@ def _cen_criterion(key: str, q_err: np.ndarray, l_err: np.ndarray, q_bound: np.n
     fitted[f"max logpi-error/bound[{key}]"] = float(np.max(
         l_err[informative] / (l_bound[informative] + floor / tau)))
     text = (f"{key}: Q bound {'holds' if q_ok else 'FAILS'}, log-policy bound "
-            f"{'holds' if l_ok else 'FAILS'} at the {int(informative.sum())} t where the Q bound "
+            f"{'holds' if l_ok else 'FAILS'} at the {part.count} t where the Q bound "
             f"is below {trivial:.3g}, fitted contraction {rate:.3g} (theorem: <= "
             f"{1 - eta * tau:.3g})")
-    ok = q_ok and l_ok and rate < 1.0
-    return (Verdict.passed(text) if ok else Verdict.failed(text)), fitted
+    return Verdict.passed_if(q_ok and l_ok and rate < 1.0, text), fitted
 
 
 @theorem(id="cen2022-entropy-npg-linear-rate",
@@ -517,17 +468,16 @@ def _cen_criterion(key: str, q_err: np.ndarray, l_err: np.ndarray, q_bound: np.n
                 "secondary sources [S]); not verified against the paper's text.",
          verified=False)
 def cen_linear_rate(scale: str, seed: int) -> Outcome:
-    budget, plan, taus = _CEN_PLAN[_scale(scale)]
-    verdicts, series, lines, controls = [], [], [], []
-    fitted: dict[str, float] = {}
-    arrays: dict[str, np.ndarray] = {}
+    budget, plan, taus = _CEN_PLAN[check_scale(scale)]
+    found = Findings()
     for j, (S, A, gamma) in enumerate(plan):
         mdp = garnet(S=S, A=A, branching=3, gamma=gamma, seed=_seed_int(seed, j))
         for tau in taus:
             etas = np.array(_CEN_FRACTIONS) * (1 - gamma) / tau
             # the last run is the control, at _CEN_CONTROL_FRACTION of the largest step
             batch = NPG(tau=tau).run_batch(
-                mdp, budget, etas=np.append(etas, _CEN_CONTROL_FRACTION * (1 - gamma) / tau))
+                mdp, budget, record_every=1,
+                etas=np.append(etas, _CEN_CONTROL_FRACTION * (1 - gamma) / tau))
             t = np.arange(budget, dtype=np.float64)  # entry k is after k + 1 updates
             floor = 1e-11 * (1 + tau * math.log(A)) / (1 - gamma)
             trivial = _value_range(mdp, tau)
@@ -540,27 +490,21 @@ def cen_linear_rate(scale: str, seed: int) -> Outcome:
                 q_err = batch.extras["q_error"][i]
                 l_err = batch.extras["log_policy_error"][i]
                 key = f"{mdp.name}, tau={tau}, eta={eta:.3g}"
-                verdict, numbers = _cen_criterion(key, q_err, l_err, q_bound, l_bound, floor,
-                                                  tau, trivial, t, eta)
-                verdicts.append(verdict)
-                fitted.update(numbers)
-                arrays[f"q_error[{key}]"] = q_err
+                found.judge(*_cen_criterion(key, q_err, l_err, q_bound, l_bound, floor, tau,
+                                            trivial, t, eta))
+                found.arrays[f"q_error[{key}]"] = q_err
                 show = q_err > floor
-                series.append(Series(f"Q error, tau={tau}, eta={eta:.3g}", t[show] + 1,
-                                     q_err[show]))
-                lines.append(Line(f"Cen bound, tau={tau}, eta={eta:.3g}", t + 1,
-                                  np.maximum(q_bound, floor), role="bound"))
+                found.curve(f"Q error, tau={tau}, eta={eta:.3g}", t[show] + 1, q_err[show])
+                found.line(f"Cen bound, tau={tau}, eta={eta:.3g}", t + 1,
+                           np.maximum(q_bound, floor), "bound")
             slow, fast = len(etas), int(np.argmax(etas))
             ckey = (f"eta={_CEN_CONTROL_FRACTION:g} (1-gamma)/tau run against the "
                     f"eta={etas[fast]:.3g} bounds, {mdp.name}, tau={tau}")
-            c_verdict, c_numbers = _cen_criterion(
+            found.control(ckey, *_cen_criterion(
                 ckey, batch.extras["q_error"][slow], batch.extras["log_policy_error"][slow],
-                *bounds[fast], floor, tau, trivial, t, float(etas[fast]))
-            controls.append(Control(ckey, c_verdict, c_numbers))
-    evidence = Evidence(arrays=arrays, fitted=fitted, series=tuple(series), lines=tuple(lines),
-                        xlabel="iteration t", ylabel="||Q*_tau - Q_tau^(t)||_inf",
-                        xscale="linear", title="Entropy-regularised NPG: linear convergence")
-    return Outcome(evidence, Verdict.combine(verdicts), tuple(controls))
+                *bounds[fast], floor, tau, trivial, t, float(etas[fast])))
+    return found.outcome(xlabel="iteration t", ylabel="||Q*_tau - Q_tau^(t)||_inf",
+                         xscale="linear", title="Entropy-regularised NPG: linear convergence")
 
 
 # ------------------------------------------- (4b) Mei et al. Theorem 6: entropy, linear rate
@@ -622,7 +566,7 @@ def _linear_rate_criterion(key: str, t: np.ndarray, gap: np.ndarray, t_end: floa
     text = (f"{key}: log-gap drop over [{t_end / 2:.3g}, {t_end:.3g}] / drop over "
             f"[{t_end / 4:.3g}, {t_end / 2:.3g}] = {ratio:.3g} (linear rate: 2, any power of "
             f"t: 1; pass >= {_THM6_RATIO})")
-    return (Verdict.passed(text) if ratio >= _THM6_RATIO else Verdict.failed(text)), fitted
+    return (Verdict.passed_if(ratio >= _THM6_RATIO, text)), fitted
 
 
 @theorem(id="mei2020-entropy-softmax-pg-linear-rate",
@@ -654,7 +598,7 @@ def _linear_rate_criterion(key: str, t: np.ndarray, gap: np.ndarray, t_end: floa
                 "appendix [M] ('verify before use'). Not re-read in the paper here.",
          verified=False)
 def mei_theorem6(scale: str, seed: int) -> Outcome:
-    budget, every, n = _THM6_PLAN[_scale(scale)]
+    budget, every, n = _THM6_PLAN[check_scale(scale)]
     S, A, gamma = _THM6_GARNET
     tau = _THM6_TAU
     mdps = [garnet(S=S, A=A, branching=3, gamma=gamma, seed=_seed_int(seed, i))
@@ -663,9 +607,7 @@ def mei_theorem6(scale: str, seed: int) -> Outcome:
     batch = SoftmaxPG(tau=tau).run_batch(mdps, budget, etas=[eta] * n, record_every=every)
     plain = SoftmaxPG().run_batch(mdps, budget, etas=[eta] * n, record_every=every)
     t = batch.iterations.astype(np.float64)
-    verdicts, series, lines, controls = [], [], [], []
-    fitted: dict[str, float] = {"eta": eta}
-    arrays: dict[str, np.ndarray] = {"t": t}
+    found = Findings(arrays={"t": t}, fitted={"eta": eta})
     for i, mdp in enumerate(mdps):
         key = f"{mdp.name}, tau={tau}"
         gap = batch.gap[i]
@@ -675,49 +617,41 @@ def mei_theorem6(scale: str, seed: int) -> Outcome:
                    / (1 - gamma) ** 2)
         bound = scale_b * np.exp(-C * t)  # paper's t - 1 = number of updates
         trivial = _value_range(mdp, tau)
-        informative = bound < trivial
-        fitted[f"C[{key}]"] = C
-        fitted[f"min_prob[{key}]"] = min_prob
-        fitted[f"bound at t=0 / trivial[{key}]"] = scale_b / trivial
-        fitted[f"iterations until the bound is below the trivial[{key}]"] = (
-            math.log(scale_b / trivial) / C)
-        if informative.any():
-            ok = bool((gap[informative] <= bound[informative]).all())
-            text = (f"{key}: soft sub-optimality {'below' if ok else 'ABOVE'} the Theorem 6 "
-                    f"bound at the {int(informative.sum())} recorded t where it is below the "
-                    f"trivial {trivial:.3g}")
-            verdicts.append(Verdict.passed(text) if ok else Verdict.failed(text))
-        else:
-            verdicts.append(Verdict.vacuous(
+        part = informative_bound(t, bound, trivial)
+        found.fitted.update({
+            f"C[{key}]": C, f"min_prob[{key}]": min_prob,
+            f"bound at t=0 / trivial[{key}]": scale_b / trivial,
+            f"iterations until the bound is below the trivial[{key}]":
+                math.log(scale_b / trivial) / C})
+        if part.vacuous:
+            found.judge(Verdict.vacuous(
                 f"{key}: the Theorem 6 bound is above the trivial {trivial:.3g} at every t <= "
                 f"{budget} (C = {C:.3g}; it falls below only after "
                 f"{math.log(scale_b / trivial) / C:.3g} iterations)"))
+        else:
+            ok = part.holds(gap)
+            found.judge(Verdict.passed_if(ok, f"{key}: soft sub-optimality "
+                                              f"{'below' if ok else 'ABOVE'} the Theorem 6 bound "
+                                              f"at the {part.count} recorded t where it is below "
+                                              f"the trivial {trivial:.3g}"))
         above = np.flatnonzero(gap > _THM6_FLOOR)
         t_end = float(t[above[-1]]) if above.size else float(t[0])
         if t_end < 8 * every:
-            verdicts.append(Verdict.inconclusive(f"{key}: the gap falls below {_THM6_FLOOR:g} "
-                                                 f"by t = {t_end:g}, too early to judge"))
+            found.judge(Verdict.inconclusive(f"{key}: the gap falls below {_THM6_FLOOR:g} "
+                                             f"by t = {t_end:g}, too early to judge"))
         else:
-            verdict, numbers = _linear_rate_criterion(key, t, gap, t_end)
-            verdicts.append(verdict)
-            fitted.update(numbers)
+            found.judge(*_linear_rate_criterion(key, t, gap, t_end))
             ckey = f"tau = 0 (no entropy, same step), {mdp.name}"
-            c_verdict, c_numbers = _linear_rate_criterion(ckey, t, plain.gap[i], t_end)
-            controls.append(Control(ckey, c_verdict, c_numbers))
-        arrays[f"soft_gap[{key}]"] = gap
-        arrays[f"gap_tau0[{mdp.name}]"] = plain.gap[i]
+            found.control(ckey, *_linear_rate_criterion(ckey, t, plain.gap[i], t_end))
+        found.arrays.update({f"soft_gap[{key}]": gap, f"gap_tau0[{mdp.name}]": plain.gap[i]})
         show = gap > 0
-        series.append(Series(f"soft sub-optimality, {key}", t[show], gap[show]))
-        series.append(Series(f"sub-optimality, tau = 0, {mdp.name} (control)", t,
-                             plain.gap[i]))
-        lines.append(Line(f"Theorem 6 bound, {key}", t, bound, role="bound"))
-        lines.append(Line(f"trivial (1 + tau log A)/(1-gamma), {key}", t,
-                          np.full(t.shape, trivial), role="reference"))
-    evidence = Evidence(arrays=arrays, fitted=fitted, series=tuple(series), lines=tuple(lines),
-                        xlabel="iteration t", ylabel="soft sub-optimality", xscale="linear",
-                        yscale="log", title="Entropy-regularised softmax PG (Mei et al. "
-                                            "Theorem 6)")
-    return Outcome(evidence, Verdict.combine(verdicts), tuple(controls))
+        found.curve(f"soft sub-optimality, {key}", t[show], gap[show])
+        found.curve(f"sub-optimality, tau = 0, {mdp.name} (control)", t, plain.gap[i])
+        found.line(f"Theorem 6 bound, {key}", t, bound, "bound")
+        found.line(f"trivial (1 + tau log A)/(1-gamma), {key}", t, np.full(t.shape, trivial))
+    return found.outcome(xlabel="iteration t", ylabel="soft sub-optimality", xscale="linear",
+                         yscale="log", title="Entropy-regularised softmax PG (Mei et al. "
+                                             "Theorem 6)")
 
 
 # -------------------------------------------------------- (5) stochastic gradient bandit
@@ -744,7 +678,7 @@ def _gb_criterion(key: str, t: np.ndarray, gap: np.ndarray, min_prob: np.ndarray
     for name, curve, side in (("gap", gap, "max"), ("min_prob", min_prob, "min")):
         if not np.all(curve.mean(axis=0) > 0):
             text = f"{name}, {key}: the mean curve reaches 0, faster than any power of t"
-            verdicts.append(Verdict.passed(text) if side == "max" else Verdict.failed(text))
+            verdicts.append(Verdict.passed_if(side == "max", text))
             fits.append(None)
             continue
         kwargs = {"max_slope": -1.0} if side == "max" else {"min_slope": -1.0}
@@ -760,9 +694,7 @@ def _gb_criterion(key: str, t: np.ndarray, gap: np.ndarray, min_prob: np.ndarray
                                                "(asymptotic regime not reached)")
                 reason = verdict.reason
         verdicts.append(Verdict(verdict.status, reason))
-        fitted[f"slope[{name}, {key}]"] = fit.slope
-        fitted[f"slope_ci_low[{name}, {key}]"] = fit.ci_low
-        fitted[f"slope_ci_high[{name}, {key}]"] = fit.ci_high
+        fitted.update(fit.numbers(f"{name}, {key}"))
         fits.append((fit, local))
     return Verdict.combine(verdicts), fitted, tuple(fits)
 
@@ -800,11 +732,8 @@ def _gb_criterion(key: str, t: np.ndarray, gap: np.ndarray, min_prob: np.ndarray
                 "paper's theorem text.",
          verified=False)
 def gradient_bandit_rate(scale: str, seed: int) -> Outcome:
-    budget, every, n_runs, instances = _GB_PLAN[_scale(scale)]
-    verdicts, series, lines, controls, local_series = [], [], [], [], []
-    fitted: dict[str, float] = {}
-    arrays: dict[str, np.ndarray] = {}
-    burn: dict[str, float] = {}
+    budget, every, n_runs, instances = _GB_PLAN[check_scale(scale)]
+    found = Findings()
     for j, means in enumerate(instances):
         means = np.array(means)
         eta_paper = paper_step(means, RewardNoise("bernoulli"))
@@ -813,12 +742,12 @@ def gradient_bandit_rate(scale: str, seed: int) -> Outcome:
             eta = m * eta_paper
             b = gradient_bandit_burn_in(means, eta)
             key = f"means={tuple(means.tolist())}, eta={eta:.3g} ({m:g} x paper)"
-            fitted[f"burn_in[{key}]"] = float(b)
+            found.fitted[f"burn_in[{key}]"] = float(b)
             if b <= _GB_BURN_IN_FRACTION * budget:
                 judged.append((m, eta, b, key))
-                burn[f"burn-in, {m:g} x paper"] = float(b)
+                found.burn_in[f"burn-in, {m:g} x paper"] = float(b)
             else:
-                verdicts.append(Verdict.vacuous(
+                found.judge(Verdict.vacuous(
                     f"{key}: burn-in {b} iterations exceeds {_GB_BURN_IN_FRACTION:.0%} of the "
                     f"budget {budget}; not run"))
         control_eta = 100.0 * eta_paper
@@ -835,45 +764,38 @@ def gradient_bandit_rate(scale: str, seed: int) -> Outcome:
             gap = batch.gap[sl][:, index]
             min_prob = batch.extras["min_prob"][sl][:, index]
             verdict, numbers, fits = _gb_criterion(key, t[index], gap, min_prob, b, seed)
-            verdicts.append(verdict)
-            fitted.update(numbers)
-            arrays[f"gap[{key}]"] = gap
-            arrays[f"min_prob[{key}]"] = min_prob
-            series.append(Series(f"gap, {key} (mean of {n_runs})", t[index], gap))
-            series.append(Series(f"min_prob, {key} (mean of {n_runs})", t[index], min_prob))
+            found.judge(verdict, numbers)
+            found.curve(f"gap, {key} (mean of {n_runs})", t[index], gap, array=f"gap[{key}]")
+            found.curve(f"min_prob, {key} (mean of {n_runs})", t[index], min_prob,
+                        array=f"min_prob[{key}]")
             for name, pair in zip(("gap", "min_prob"), fits, strict=True):
                 if pair is not None:
-                    lines.extend(fit_lines(pair[0], reference_slope=-1.0,
-                                           label=f"{name}, {key}",
-                                           reference_label=f"slope -1 ({name})"))
-                    local_series.append(pair[1].series(f"{name}, {key}"))
-            fitted[f"fraction of runs with gap > 0.1 at t={budget}[{key}]"] = float(
+                    found.rate_fit(f"{name}, {key}", *pair, reference=-1.0,
+                                   reference_label=f"slope -1 ({name})", numbers=None)
+            found.fitted[f"fraction of runs with gap > 0.1 at t={budget}[{key}]"] = float(
                 np.mean(batch.gap[sl][:, -1] > 0.1))
         # control 1: step sign flipped (ascent on 1 - r), gap measured on r
         sl = slice(n_runs * len(judged), None)
         flip_gap = (means.max() - means.min()) - batch.gap[sl][:, index]
         ckey = f"step sign flipped, means={tuple(means.tolist())}, eta={control_eta:.3g}"
-        c_verdict, c_numbers, _ = _gb_criterion(
-            ckey, t[index], flip_gap, batch.extras["min_prob"][sl][:, index],
-            gradient_bandit_burn_in(means, control_eta), seed)
-        controls.append(Control(ckey, c_verdict, c_numbers))
-        series.append(Series(f"gap, {ckey} (control)", t[index], flip_gap))
+        found.control(ckey, *_gb_criterion(ckey, t[index], flip_gap,
+                                           batch.extras["min_prob"][sl][:, index],
+                                           gradient_bandit_burn_in(means, control_eta),
+                                           seed)[:2])
+        found.curve(f"gap, {ckey} (control)", t[index], flip_gap)
         # control 2: exact NPG, whose min_a pi_t(a) decays exponentially
         npg = NPG().run_batch(means[None, :], budget, etas=[_GB_CONTROL_NPG_ETA],
                               record_every=every)
         t_npg = npg.iterations.astype(np.float64)
         ckey = f"exact NPG, means={tuple(means.tolist())}, eta={_GB_CONTROL_NPG_ETA}"
-        c_verdict, c_numbers, _ = _gb_criterion(
-            ckey, t_npg[index], npg.gap[:, index], npg.extras["min_prob"][:, index],
-            gradient_bandit_burn_in(means, _GB_CONTROL_NPG_ETA), seed)
-        controls.append(Control(ckey, c_verdict, c_numbers))
-    arrays["t"] = t[index]
-    evidence = Evidence(arrays=arrays, fitted=fitted, series=tuple(series), lines=tuple(lines),
-                        xlabel="iteration t", ylabel="exact gap / min_a pi_t(a)",
-                        title="Stochastic gradient bandit, constant steps from the paper's",
-                        local_slopes=tuple(local_series), slope_references={"claim -1": -1.0},
-                        burn_in=burn)
-    return Outcome(evidence, Verdict.combine(verdicts), tuple(controls))
+        found.control(ckey, *_gb_criterion(ckey, t_npg[index], npg.gap[:, index],
+                                           npg.extras["min_prob"][:, index],
+                                           gradient_bandit_burn_in(means, _GB_CONTROL_NPG_ETA),
+                                           seed)[:2])
+    found.arrays["t"] = t[index]
+    return found.outcome(xlabel="iteration t", ylabel="exact gap / min_a pi_t(a)",
+                         title="Stochastic gradient bandit, constant steps from the paper's",
+                         slope_references={"claim -1": -1.0})
 
 
 # ------------------------------------------------------------ (6) stochastic NPG baseline
@@ -904,10 +826,8 @@ _SNPG_ETA = 1.0
                 "the theorem statements not re-read in the papers here.",
          verified=False)
 def stochastic_npg_baseline(scale: str, seed: int) -> Outcome:
-    budget, n_runs, plan = _SNPG_PLAN[_scale(scale)]
-    verdicts, series, controls = [], [], []
-    fitted: dict[str, float] = {}
-    arrays: dict[str, np.ndarray] = {}
+    budget, n_runs, plan = _SNPG_PLAN[check_scale(scale)]
+    found = Findings()
     for j, (means, p0) in enumerate(plan):
         means = np.array(means)
         K = means.shape[0]
@@ -922,33 +842,31 @@ def stochastic_npg_baseline(scale: str, seed: int) -> Outcome:
             converged = float(np.mean(final > 0.99))
             failed = float(np.mean(final < 1e-3))
             label = "with baseline" if baseline else "without baseline"
-            fitted[f"fraction converged[{label}, {key}]"] = converged
-            fitted[f"fraction failed[{label}, {key}]"] = failed
-            fitted[f"mean final gap[{label}, {key}]"] = float(batch.gap[:, -1].mean())
-            arrays[f"final_opt_prob[{label}, {key}]"] = final
+            found.fitted.update({f"fraction converged[{label}, {key}]": converged,
+                                 f"fraction failed[{label}, {key}]": failed,
+                                 f"mean final gap[{label}, {key}]": float(batch.gap[:, -1].mean())})
+            found.arrays[f"final_opt_prob[{label}, {key}]"] = final
             t = batch.iterations.astype(np.float64)
             index = _grid_index(t, t[0], 30)
-            series.append(Series(f"gap {label}, {key}", t[index], batch.gap[:, index]))
+            found.curve(f"gap {label}, {key}", t[index], batch.gap[:, index])
             # criterion A (baseline converges in every run), criterion B (failure appears)
             text_a = (f"{key}, {label}: {converged:.1%} of {n_runs} runs converged "
                       f"(pi_T(a*) > 0.99), {failed:.1%} lost a*")
-            verdict_a = Verdict.passed(text_a) if converged == 1.0 else Verdict.failed(text_a)
+            verdict_a = Verdict.passed_if(converged == 1.0, text_a)
             text_b = (f"{key}, {label}: the failure mode (pi_T(a*) < 1e-3) in {failed:.1%} of "
                       f"{n_runs} runs; {converged:.1%} converged")
-            verdict_b = Verdict.passed(text_b) if failed > 0 else Verdict.failed(text_b)
+            verdict_b = Verdict.passed_if(failed > 0, text_b)
             measured = {"fraction converged": converged, "fraction failed": failed}
             if baseline:
-                verdicts.append(verdict_a)
-                controls.append(Control(f"with baseline, judged by 'some run loses a*', {key}",
-                                        verdict_b, measured))
+                found.judge(verdict_a)
+                found.control(f"with baseline, judged by 'some run loses a*', {key}",
+                              verdict_b, measured)
             else:
-                verdicts.append(verdict_b)
-                controls.append(Control(f"without baseline, judged by 'every run converges', "
-                                        f"{key}", verdict_a, measured))
-    evidence = Evidence(arrays=arrays, fitted=fitted, series=tuple(series),
-                        xlabel="iteration t", ylabel="exact gap r(a*) - pi_t^T r",
-                        yscale="linear", title="Stochastic NPG with and without the baseline")
-    return Outcome(evidence, Verdict.combine(verdicts), tuple(controls))
+                found.judge(verdict_b)
+                found.control(f"without baseline, judged by 'every run converges', {key}",
+                              verdict_a, measured)
+    return found.outcome(xlabel="iteration t", ylabel="exact gap r(a*) - pi_t^T r",
+                         yscale="linear", title="Stochastic NPG with and without the baseline")
 
 
 # ------------------------------------------------------------------------ (7) Lin-NPG iff
@@ -973,11 +891,9 @@ _LIN_NPG_ETA, _LIN_NPG_T, _MARGIN = 10.0, 500, 1e-2
                 "the paper here.",
          verified=False)
 def lin_npg_iff(scale: str, seed: int) -> Outcome:
-    shapes, n = _LIN_NPG_PLAN[_scale(scale)]
+    shapes, n = _LIN_NPG_PLAN[check_scale(scale)]
     rng = as_generator(seed)
-    verdicts = []
-    fitted: dict[str, float] = {}
-    arrays: dict[str, np.ndarray] = {}
+    found = Findings()
     wrong_bad, wrong_clear = 0, 0
     for K, d in shapes:
         X = rng.standard_normal((n, K, d))
@@ -993,38 +909,35 @@ def lin_npg_iff(scale: str, seed: int) -> Outcome:
         agree = (converged == predicted) & (converged | lost)
         bad = np.flatnonzero(clear & ~agree)
         key = f"K={K}, d={d}"
-        fitted[f"fraction rank preserved[{key}]"] = float(predicted.mean())
-        fitted[f"instances set aside (|margin| < {_MARGIN})[{key}]"] = float((~clear).sum())
-        fitted[f"disagreements[{key}]"] = float(bad.size)
-        arrays[f"margin[{key}]"] = margins
-        arrays[f"final_opt_prob[{key}]"] = final
+        found.fitted.update({f"fraction rank preserved[{key}]": float(predicted.mean()),
+                             f"instances set aside (|margin| < {_MARGIN})[{key}]":
+                                 float((~clear).sum()),
+                             f"disagreements[{key}]": float(bad.size)})
+        found.arrays.update({f"margin[{key}]": margins, f"final_opt_prob[{key}]": final})
         text = (f"{key}: prediction and outcome agree on {int((clear & agree).sum())} of "
                 f"{int(clear.sum())} instances ({predicted[clear].mean():.0%} with the rank "
                 f"preserved; {int((~clear).sum())} set aside)")
         if bad.size:
             text += f"; first disagreement at instance {int(bad[0])}"
-            verdicts.append(Verdict.failed(text))
-        else:
-            verdicts.append(Verdict.passed(text))
+        found.judge(Verdict.passed_if(not bad.size, text))
         # control: the predictor "a* is kept whenever it is the best arm of r" (always true),
         # i.e. the features ignored, through the same agreement criterion
         wrong_agree = converged & (converged | lost)
         wrong_bad += int((clear & ~wrong_agree).sum())
         wrong_clear += int(clear.sum())
+    arrays = found.arrays
     x_all = np.concatenate([arrays[k] for k in arrays if k.startswith("margin")])
     y_all = np.concatenate([arrays[k] for k in arrays if k.startswith("final_opt_prob")])
-    evidence = Evidence(arrays=arrays, fitted=fitted,
-                        series=(Series("pi_T(a*) against the rank margin", np.sort(x_all),
-                                       y_all[np.argsort(x_all)], style="points"),),
-                        xlabel="r_hat(a*) - max_{a != a*} r_hat(a)", ylabel="pi_T(a*)",
-                        xscale="linear", yscale="linear",
-                        title="Lin-NPG converges iff the projected reward keeps a* on top")
-    wrong_text = (f"predictor ignoring the features (always converges): {wrong_bad} "
-                  f"disagreements on {wrong_clear} clear instances")
-    control = Control("predictor ignoring the features",
-                      Verdict.failed(wrong_text) if wrong_bad else Verdict.passed(wrong_text),
-                      {"disagreements": wrong_bad})
-    return Outcome(evidence, Verdict.combine(verdicts), (control,))
+    found.curve("pi_T(a*) against the rank margin", np.sort(x_all), y_all[np.argsort(x_all)],
+                style="points")
+    found.control("predictor ignoring the features",
+                  Verdict.passed_if(not wrong_bad, f"predictor ignoring the features (always "
+                                                   f"converges): {wrong_bad} disagreements on "
+                                                   f"{wrong_clear} clear instances"),
+                  {"disagreements": wrong_bad})
+    return found.outcome(xlabel="r_hat(a*) - max_{a != a*} r_hat(a)", ylabel="pi_T(a*)",
+                         xscale="linear", yscale="linear",
+                         title="Lin-NPG converges iff the projected reward keeps a* on top")
 
 
 # ----------------------------------------------------------------------- (8) Lin-SPG
@@ -1067,7 +980,7 @@ def _satisfying_features(rng: np.random.Generator, n: int, r: np.ndarray) -> lis
                 "theory.md; the conditions' statements not re-read in the papers here.",
          verified=False)
 def lin_spg_conditions(scale: str, seed: int) -> Outcome:
-    budget, every, n_random = _LIN_SPG_PLAN[_scale(scale)]
+    budget, every, n_random = _LIN_SPG_PLAN[check_scale(scale)]
     rng = as_generator(seed)
     small = np.array([0.9, 0.8, 0.7, 0.6])
     holds = pg_feature_bandit("softmax_pg_holds")
@@ -1090,8 +1003,7 @@ def lin_spg_conditions(scale: str, seed: int) -> Outcome:
     batch = base.run_batch((X, r), budget, etas=etas, record_every=every)
     t = batch.iterations.astype(np.float64)
     index = _grid_index(t, t[0], 30)
-    verdicts, series = [], []
-    fitted: dict[str, float] = {}
+    found = Findings(arrays={"t": t[index], "gap": batch.gap[:, index]})
     slopes, starts, finals = [], [], []
 
     def converges(i: int) -> bool:  # the dynamics part of the convergence criterion
@@ -1108,10 +1020,9 @@ def lin_spg_conditions(scale: str, seed: int) -> Outcome:
     for i, name in enumerate(names):
         conditions = softmax_pg_conditions(X[i], r[i])
         start, final = starts[i], finals[i]
-        fitted[f"final gap[{name}]"] = final
-        fitted[f"tail slope[{name}]"] = slopes[i]
-        fitted[f"npg rank preserved[{name}]"] = float(npg_rank_preserved(X[i], r[i]))
-        series.append(Series(name, t[index], batch.gap[i, index]))
+        found.fitted.update({f"final gap[{name}]": final, f"tail slope[{name}]": slopes[i],
+                             f"npg rank preserved[{name}]": float(npg_rank_preserved(X[i], r[i]))})
+        found.curve(name, t[index], batch.gap[i, index])
         if i < len(good):
             ok = conditions.holds and converges(i)
             text = (f"{name} (conditions hold: {conditions.holds}): gap {start:.3g} -> "
@@ -1122,20 +1033,17 @@ def lin_spg_conditions(scale: str, seed: int) -> Outcome:
                     f"{conditions.non_domination}, order preserved "
                     f"{conditions.order_preserving}): gap stays at {final:.3g}, tail slope "
                     f"{slopes[i]:.3f}, pi_T(a*) = {batch.extras['opt_prob'][i, -1]:.3g}")
-        verdicts.append(Verdict.passed(text) if ok else Verdict.failed(text))
+        found.judge(Verdict.passed_if(ok, text))
     v = len(good)  # the violation at the paper's step
     text_a = (f"{names[v]} judged by the convergence criterion: gap {starts[v]:.3g} -> "
               f"{finals[v]:.3g}, tail slope {slopes[v]:.3f}")
     text_b = (f"{names[0]} judged by the failure criterion: gap {starts[0]:.3g} -> "
               f"{finals[0]:.3g}, tail slope {slopes[0]:.3f}")
-    controls = (Control(f"violation judged as converging: {names[v]}",
-                        Verdict.passed(text_a) if converges(v) else Verdict.failed(text_a),
-                        {"final_gap": finals[v], "tail_slope": slopes[v]}),
-                Control(f"conditions holding judged as failing: {names[0]}",
-                        Verdict.passed(text_b) if plateaus(0) else Verdict.failed(text_b),
-                        {"final_gap": finals[0], "tail_slope": slopes[0]}))
-    evidence = Evidence(arrays={"t": t[index], "gap": batch.gap[:, index]}, fitted=fitted,
-                        series=tuple(series), xlabel="iteration t",
-                        ylabel="r(a*) - pi_t^T r",
-                        title="Lin-SPG under the feature conditions and on a violation")
-    return Outcome(evidence, Verdict.combine(verdicts), controls)
+    found.control(f"violation judged as converging: {names[v]}",
+                  Verdict.passed_if(converges(v), text_a),
+                  {"final_gap": finals[v], "tail_slope": slopes[v]})
+    found.control(f"conditions holding judged as failing: {names[0]}",
+                  Verdict.passed_if(plateaus(0), text_b),
+                  {"final_gap": finals[0], "tail_slope": slopes[0]})
+    return found.outcome(xlabel="iteration t", ylabel="r(a*) - pi_t^T r",
+                         title="Lin-SPG under the feature conditions and on a violation")

@@ -55,26 +55,10 @@ from mdptheory.risk import (
 )
 from mdptheory.seeding import as_generator
 from mdptheory.tabular import EpisodicMDP
-from proofs_check.harness import (
-    Control,
-    Evidence,
-    Line,
-    Outcome,
-    Series,
-    Verdict,
-    check_scale,
-    theorem,
-    vacuous_bound,
-)
-from proofs_check.rates import (
-    clopper_pearson_lower,
-    fit_lines,
-    fit_local_slopes,
-    fit_loglog_slope,
-    frequency_test,
-    geometric_grid,
-    rate_shape_test,
-)
+from proofs_check.findings import Findings
+from proofs_check.harness import Outcome, Verdict, check_scale, theorem, vacuous_bound
+from proofs_check.intervals import event_frequency_test, seeds_above_bound_test
+from proofs_check.rates import fit_local_slopes, fit_loglog_slope, geometric_grid, rate_shape_test
 
 DU = "Du, Wang, Huang (ICLR 2023), arXiv:2206.02678"
 RU = "Rockafellar and Uryasev (2000), Optimization of conditional value-at-risk"
@@ -288,8 +272,8 @@ def cvar_alpha_one_is_mean(scale: str, seed: int) -> Outcome:
     worst = float(errors.max())
     text = f"max |CVaR^1 - mean| / (1 + max|v|) = {worst:.2e} over {n} distributions"
     verdict = Verdict.passed(text) if worst <= 1e-12 else Verdict.failed(text + " (> 1e-12)")
-    return Outcome(Evidence(arrays={"relative_error": errors},
-                            fitted={"max_relative_error": worst}), verdict)
+    return Findings(arrays={"relative_error": errors},
+                    fitted={"max_relative_error": worst}).outcome(verdict)
 
 
 @theorem(id="rockafellar2000-cvar-monotone-in-alpha",
@@ -335,11 +319,12 @@ def cvar_monotone_in_alpha(scale: str, seed: int) -> Outcome:
     text = (f"largest decrease of CVaR^alpha along alpha: {worst_drop:.2e} (relative); "
             f"largest |CVaR^alpha - min| for alpha <= Pr(min): {worst_limit:.2e}, over {n} "
             "distributions")
-    series = tuple(Series(f"distribution {i}", a, c) for i, (a, c) in enumerate(curves))
-    evidence = Evidence(fitted={"max_decrease": worst_drop, "max_limit_error": worst_limit},
-                        series=series, xlabel="alpha", ylabel="CVaR^alpha", xscale="linear",
-                        yscale="linear", title="CVaR^alpha of random distributions")
-    return Outcome(evidence, Verdict.passed(text) if ok else Verdict.failed(text))
+    found = Findings(fitted={"max_decrease": worst_drop, "max_limit_error": worst_limit})
+    for i, (a, c) in enumerate(curves):
+        found.curve(f"distribution {i}", a, c)
+    return found.outcome(Verdict.passed_if(ok, text), xlabel="alpha", ylabel="CVaR^alpha",
+                         xscale="linear", yscale="linear",
+                         title="CVaR^alpha of random distributions")
 
 
 _LP_PLAN = {"quick": 12, "full": 100}
@@ -378,9 +363,9 @@ def cvar_sort_equals_lp(scale: str, seed: int) -> Outcome:
     text = (f"max |sort - LP| = {err_lp.max():.2e}, |sort - sup form| = {err_sup.max():.2e}, "
             f"|sort - weights @ v| = {err_weights.max():.2e} over {n} distributions")
     verdict = Verdict.passed(text) if worst <= 1e-9 else Verdict.failed(text + " (> 1e-9)")
-    return Outcome(Evidence(arrays={"error_lp": err_lp, "error_sup_form": err_sup},
-                            fitted={"max_error_lp": float(err_lp.max()),
-                                    "max_error_sup_form": float(err_sup.max())}), verdict)
+    return Findings(arrays={"error_lp": err_lp, "error_sup_form": err_sup},
+                    fitted={"max_error_lp": float(err_lp.max()),
+                            "max_error_sup_form": float(err_sup.max())}).outcome(verdict)
 
 
 @theorem(id="du2023-eq3-cvar-shift",
@@ -417,9 +402,9 @@ def du_eq3(scale: str, seed: int) -> Outcome:
     text = (f"max (lhs - rhs) = {worst:.2e}, min (CVaR(Vbar) - CVaR(V)) = {low:.2e} over {n} "
             "random cases")
     ok = worst <= 1e-12 and low >= -1e-12
-    return Outcome(Evidence(arrays={"lhs_minus_rhs": slack},
-                            fitted={"max_lhs_minus_rhs": worst, "min_cvar_change": low}),
-                   Verdict.passed(text) if ok else Verdict.failed(text))
+    return Findings(arrays={"lhs_minus_rhs": slack},
+                    fitted={"max_lhs_minus_rhs": worst,
+                            "min_cvar_change": low}).outcome(Verdict.passed_if(ok, text))
 
 
 # --------------------------------------------------------------------------------------------
@@ -473,15 +458,15 @@ def icvar_limits(scale: str, seed: int) -> Outcome:
             f"p_min) - V_worst| = {err_zero.max():.2e}; largest decrease along alpha "
             f"{drop.max():.2e}; {n} random MDPs")
     ok = err_one.max() <= 1e-12 and err_zero.max() == 0.0 and drop.max() <= 1e-12
-    series = tuple(Series(f"MDP {i}", alphas, c) for i, c in enumerate(curves))
-    evidence = Evidence(arrays={"error_alpha_one": err_one, "error_worst_path": err_zero},
-                        fitted={"max_error_alpha_one": float(err_one.max()),
-                                "max_error_worst_path": float(err_zero.max()),
-                                "max_decrease_in_alpha": float(drop.max())},
-                        series=series, xlabel="alpha", ylabel="optimal ICVaR value rho @ V*_1",
-                        xscale="log", yscale="linear",
-                        title="Iterated CVaR between worst path (alpha -> 0) and mean (1)")
-    return Outcome(evidence, Verdict.passed(text) if ok else Verdict.failed(text))
+    found = Findings(arrays={"error_alpha_one": err_one, "error_worst_path": err_zero},
+                     fitted={"max_error_alpha_one": float(err_one.max()),
+                             "max_error_worst_path": float(err_zero.max()),
+                             "max_decrease_in_alpha": float(drop.max())})
+    for i, c in enumerate(curves):
+        found.curve(f"MDP {i}", alphas, c)
+    return found.outcome(Verdict.passed_if(ok, text), xlabel="alpha",
+                         ylabel="optimal ICVaR value rho @ V*_1", xscale="log", yscale="linear",
+                         title="Iterated CVaR between worst path (alpha -> 0) and mean (1)")
 
 
 _BRUTE_PLAN = {"quick": 40, "full": 300}
@@ -518,8 +503,8 @@ def icvar_dp_optimal(scale: str, seed: int) -> Outcome:
         errors[i] = max(abs(dp - brute_force_icvar(mdp, alpha)),
                         float(np.abs(sol.values - sol.policy_values).max()))
     text = f"max |DP - brute force| = {errors.max():.2e} over {n} MDPs"
-    return Outcome(Evidence(arrays={"error": errors}, fitted={"max_error": float(errors.max())}),
-                   Verdict.passed(text) if errors.max() <= 1e-12 else Verdict.failed(text))
+    return Findings(arrays={"error": errors}, fitted={"max_error": float(errors.max())}).outcome(
+        Verdict.passed_if(errors.max() <= 1e-12, text))
 
 
 @theorem(id="du2023-h8-exact-gap",
@@ -577,18 +562,17 @@ def h8_exact_gap(scale: str, seed: int) -> Outcome:
             f"formula {predicted[0]:.12g}); optimal action at s_n found by the DP in every "
             f"case: {not any(violated)}")
     ok = error.max() <= 1e-9 * (1 + predicted_a.max()) and not any(violated)
-    evidence = Evidence(arrays={"measured_gap": measured_a, "predicted_gap": predicted_a,
-                                "grid": np.array(grid)},
-                        fitted={"max_abs_error": float(error.max()),
-                                "gap_theory_example": measured[0],
-                                **{f"deviation_outside_condition[eta={e}]": d
-                                   for e, d in zip((0.02, 0.05, 0.1), outside, strict=True)}},
-                        series=(Series("exact gap vs formula", predicted_a, measured_a,
-                                       style="points"),),
-                        lines=(Line("gap = formula", np.sort(predicted_a), np.sort(predicted_a)),),
-                        xlabel="0.6 eta (H - n) / alpha", ylabel="exact ICVaR gap at s_1",
-                        title="H8: exact gap against the derived formula")
-    return Outcome(evidence, Verdict.passed(text) if ok else Verdict.failed(text))
+    found = Findings(arrays={"measured_gap": measured_a, "predicted_gap": predicted_a,
+                             "grid": np.array(grid)},
+                     fitted={"max_abs_error": float(error.max()),
+                             "gap_theory_example": measured[0],
+                             **{f"deviation_outside_condition[eta={e}]": d
+                                for e, d in zip((0.02, 0.05, 0.1), outside, strict=True)}})
+    found.curve("exact gap vs formula", predicted_a, measured_a, style="points")
+    found.line("gap = formula", np.sort(predicted_a), np.sort(predicted_a))
+    return found.outcome(Verdict.passed_if(ok, text), xlabel="0.6 eta (H - n) / alpha",
+                         ylabel="exact ICVaR gap at s_1",
+                         title="H8: exact gap against the derived formula")
 
 
 # --------------------------------------------------------------------------------------------
@@ -654,20 +638,18 @@ def static_cvar_augmentation(scale: str, seed: int) -> Outcome:
             f"{best_randomised:.6f}: margin {margin:.4f}")
     ok = (errors_a.max() <= 1e-12 and max(certificates) <= 1e-12
           and abs(sol.value - brute_history) <= 1e-12 and margin > 1e-6)
-    evidence = Evidence(arrays={"error": errors_a, "policies": np.array(sizes),
-                                "randomised_markov_cvar": np.array(randomised)},
-                        fitted={"max_error": float(errors_a.max()),
-                                "lucky_augmented": sol.value,
-                                "lucky_best_markov": brute_markov,
-                                "lucky_best_randomised_markov": best_randomised,
-                                "lucky_margin": margin},
-                        series=(Series("randomised Markov policies", lam, np.array(randomised)),),
-                        lines=(Line("augmented optimum", lam, np.full(lam.shape, sol.value),
-                                    role="bound"),),
-                        xlabel="probability of the gamble at the merge state",
-                        ylabel="CVaR^0.6 of the return", xscale="linear", yscale="linear",
-                        title="Lucky start: Markov policies against the augmented optimum")
-    return Outcome(evidence, Verdict.passed(text) if ok else Verdict.failed(text))
+    found = Findings(arrays={"error": errors_a, "policies": np.array(sizes),
+                             "randomised_markov_cvar": np.array(randomised)},
+                     fitted={"max_error": float(errors_a.max()), "lucky_augmented": sol.value,
+                             "lucky_best_markov": brute_markov,
+                             "lucky_best_randomised_markov": best_randomised,
+                             "lucky_margin": margin})
+    found.curve("randomised Markov policies", lam, np.array(randomised))
+    found.line("augmented optimum", lam, np.full(lam.shape, sol.value), role="bound")
+    return found.outcome(Verdict.passed_if(ok, text),
+                         xlabel="probability of the gamble at the merge state",
+                         ylabel="CVaR^0.6 of the return", xscale="linear", yscale="linear",
+                         title="Lucky start: Markov policies against the augmented optimum")
 
 
 @theorem(id="bellemare2017-exact-return-distribution-mean",
@@ -708,10 +690,10 @@ def exact_return_distribution_mean(scale: str, seed: int) -> Outcome:
     text = (f"max |E Z - V^pi| = {err_exact.max():.2e} (exact support), "
             f"{err_grid.max():.2e} (51-point grid) over {n} MDPs")
     ok = err_exact.max() <= 1e-12 and err_grid.max() <= 1e-12
-    return Outcome(Evidence(arrays={"error_exact": err_exact, "error_grid": err_grid},
-                            fitted={"max_error_exact": float(err_exact.max()),
-                                    "max_error_grid": float(err_grid.max())}),
-                   Verdict.passed(text) if ok else Verdict.failed(text))
+    return Findings(arrays={"error_exact": err_exact, "error_grid": err_grid},
+                    fitted={"max_error_exact": float(err_exact.max()),
+                            "max_error_grid": float(err_grid.max())}).outcome(
+        Verdict.passed_if(ok, text))
 
 
 # --------------------------------------------------------------------------------------------
@@ -800,11 +782,8 @@ def _slope_criterion(label: str, grid: np.ndarray, Y: np.ndarray, burn: int, K: 
 
 
 def _slope_measured(fit, local, burn: int) -> dict[str, float]:
-    judged = local.after(burn)
-    worst = float(local.slopes[judged].max()) if judged.any() else float("nan")
-    worst_low = float(local.ci_low[judged].max()) if judged.any() else float("nan")
-    return {"slope": fit.slope, "slope_ci_low": fit.ci_low, "slope_ci_high": fit.ci_high,
-            "max_local_slope_after_burn_in": worst, "max_local_ci_low_after_burn_in": worst_low,
+    return {**fit.numbers(), "max_local_slope_after_burn_in": local.max_after(burn),
+            "max_local_ci_low_after_burn_in": local.max_after(burn, "ci_low"),
             "burn_in": float(burn)}
 
 
@@ -860,50 +839,39 @@ def icvar_rm_regret_slope(scale: str, seed: int) -> Outcome:
     K, n_seeds = _SLOPE_PLAN[check_scale(scale)]
     grid = slope_grid(K)
     mdp = _garnet()
-    verdicts, series, lines, local_series = [], [], [], []
-    fitted: dict[str, float] = {}
-    arrays: dict[str, np.ndarray] = {"K": grid}
-    burn_ins: dict[str, float] = {}
+    found = Findings(arrays={"K": grid})
     for c in C_GRID:
         learner = ICVaRRM(alpha=ICVAR_RM_ALPHA, bonus_scale=c)
         burn, delta_max = slope_burn_in(mdp, K, ICVAR_RM_ALPHA, learner.delta, c)
-        fitted["max_episode_regret_icvar[garnet]"] = delta_max
+        found.fitted["max_episode_regret_icvar[garnet]"] = delta_max
         Y = _curves(learner, "garnet", K, n_seeds, seed)[:, grid - 1]
         key = f"c={c:g}"
         verdict, fit, local = _slope_criterion(key, grid, Y, burn, K, seed)
-        verdicts.append(verdict)
+        found.judge(verdict)
         for name, value in _slope_measured(fit, local, burn).items():
-            fitted[f"{name}[{key}]"] = value
+            found.fitted[f"{name}[{key}]"] = value
         # The first, pre-registered burn-in (bonus below the clip H), for the record.
-        fitted[f"clip_burn_in[{key}]"] = float(
+        found.fitted[f"clip_burn_in[{key}]"] = float(
             burn_in(mdp.S, mdp.A, mdp.H, K, ICVAR_RM_ALPHA, learner.delta, c))
-        arrays[f"regret[{key}]"] = Y
-        arrays[f"local_slopes[{key}]"] = local.slopes
-        series.append(Series(learner.label, grid, Y))
-        local_series.append(local.series(key))
-        lines.extend(fit_lines(fit, label=key))
+        found.arrays.update({f"regret[{key}]": Y, f"local_slopes[{key}]": local.slopes})
+        found.curve(learner.label, grid, Y)
+        found.rate_fit(key, fit, local, numbers=None)
         if burn <= K:            # burn-ins beyond the run are in the verdict and `fitted` only
             judged = burn <= BURN_IN_FRACTION * K
-            burn_ins[f"burn-in c={c:g}" + ("" if judged else " (not judged)")] = burn
+            found.burn_in[f"burn-in c={c:g}" + ("" if judged else " (not judged)")] = burn
     # The negative control through the same criterion at the same K and seeds.
     h8 = control_h8()
     greedy = ICVaRRM(alpha=CONTROL_H8["alpha"], bonus_scale=0.0)
     burn, _ = slope_burn_in(h8, K, greedy.alpha, greedy.delta, 0.0)
     Y = _curves(greedy, "h8", K, n_seeds, seed)[:, grid - 1]
-    name = "greedy ICVaR-RM (bonus 0) on H8(n=2, A=2, H=10, alpha=0.3, eta=0.01)"
     c_verdict, c_fit, c_local = _slope_criterion("greedy on H8", grid, Y, burn, K, seed)
-    control = Control(name, c_verdict, _slope_measured(c_fit, c_local, burn))
-    arrays["regret[greedy on H8]"] = Y
-    series.append(Series("control: greedy on H8", grid, Y))
-    local_series.append(c_local.series("control: greedy on H8"))
-    verdict = Verdict.combine(verdicts)
-    evidence = Evidence(arrays=arrays, fitted=fitted, series=tuple(series), lines=tuple(lines),
-                        xlabel="episodes K", ylabel="cumulative exact iterated-CVaR regret",
-                        title="ICVaR-RM: regret in K over a grid of bonus scales",
-                        local_slopes=tuple(local_series),
-                        slope_references={"claim 1/2": 0.5, "linear": 1.0},
-                        burn_in=burn_ins)
-    return Outcome(evidence, verdict, (control,))
+    found.control("greedy ICVaR-RM (bonus 0) on H8(n=2, A=2, H=10, alpha=0.3, eta=0.01)",
+                  c_verdict, _slope_measured(c_fit, c_local, burn))
+    found.curve("control: greedy on H8", grid, Y, array="regret[greedy on H8]")
+    found.local_slopes.append(c_local.series("control: greedy on H8"))
+    return found.outcome(xlabel="episodes K", ylabel="cumulative exact iterated-CVaR regret",
+                         title="ICVaR-RM: regret in K over a grid of bonus scales",
+                         slope_references={"claim 1/2": 0.5, "linear": 1.0})
 
 
 def informative_budget(S: int, A: int, H: int, alpha: float, delta: float,
@@ -916,14 +884,6 @@ def informative_budget(S: int, A: int, H: int, alpha: float, delta: float,
         if K > 2 ** 62:
             break
     return K
-
-
-def _bound_criterion(final: np.ndarray, bound: float, delta: float, label: str) -> Verdict:
-    """At most a fraction delta of seeds above the bound (Theorem 1 holds w.p. 1 - delta)."""
-    exceed = float(np.mean(final > bound))
-    text = (f"{label}: Regret(K) / bound at most {float(final.max() / bound):.3g}; "
-            f"{exceed:.0%} of {final.size} seeds above the bound (allowed {delta})")
-    return Verdict.passed(text) if exceed <= delta else Verdict.failed(text)
 
 
 @theorem(id="du2023-icvar-rm-theorem1-order",
@@ -964,7 +924,7 @@ def icvar_rm_theorem1(scale: str, seed: int) -> Outcome:
     trivial = float(mdp.H * K)
     informative = informative_budget(mdp.S, mdp.A, mdp.H, learner.alpha, learner.delta,
                                      min_visit)
-    measured = _bound_criterion(final, bound, learner.delta, learner.label)
+    measured = seeds_above_bound_test(final, bound, learner.delta, learner.label)
     extra = (f"visitation witness {witness:.3g} {'<=' if exact else '>'} alpha^(H-1) = "
              f"{ICVAR_RM_ALPHA ** (mdp.H - 1):.3g}; bound / (H K) = {bound / trivial:.3g}; the "
              f"bound drops below H K only from K ~ {informative:.3g}")
@@ -973,27 +933,23 @@ def icvar_rm_theorem1(scale: str, seed: int) -> Outcome:
         verdict = Verdict.vacuous(f"{vacuous.reason}; measured: {measured.reason}; {extra}")
     else:
         verdict = Verdict(measured.status, f"{measured.reason}; {extra}")
-    planted = np.full(n_seeds, 2.0 * bound)
-    control = Control("planted final regret 2x the bound in every seed",
-                      _bound_criterion(planted, bound, learner.delta, "planted"),
-                      {"planted_over_bound": 2.0})
     grid = slope_grid(K)
-    bounds = np.array([icvar_rm_regret_bound(mdp.S, mdp.A, mdp.H, int(k), learner.alpha,
-                                             learner.delta, min_visit=min_visit)
-                       for k in grid])
-    evidence = Evidence(arrays={"final_regret": final, "K": grid},
-                        fitted={"bound": bound, "max_ratio": float(final.max() / bound),
-                                "fraction_above": float(np.mean(final > bound)),
-                                "visitation_witness": witness,
-                                "bound_over_HK": bound / trivial,
-                                "informative_from_K": float(informative)},
-                        series=(Series(learner.label, grid, Y[:, grid - 1]),),
-                        lines=(Line("Theorem 1 order, constant 1", grid, bounds, role="bound"),
-                               Line("H K (trivial)", grid, mdp.H * grid.astype(float),
-                                    role="reference")),
-                        xlabel="episodes K", ylabel="cumulative exact iterated-CVaR regret",
-                        title="ICVaR-RM (paper bonus) against Theorem 1")
-    return Outcome(evidence, verdict, (control,))
+    found = Findings(arrays={"final_regret": final, "K": grid},
+                     fitted={"bound": bound, "max_ratio": float(final.max() / bound),
+                             "fraction_above": float(np.mean(final > bound)),
+                             "visitation_witness": witness, "bound_over_HK": bound / trivial,
+                             "informative_from_K": float(informative)})
+    found.control("planted final regret 2x the bound in every seed",
+                  seeds_above_bound_test(np.full(n_seeds, 2.0 * bound), bound, learner.delta,
+                                         "planted"), {"planted_over_bound": 2.0})
+    found.curve(learner.label, grid, Y[:, grid - 1])
+    found.line("Theorem 1 order, constant 1", grid,
+               [icvar_rm_regret_bound(mdp.S, mdp.A, mdp.H, int(k), learner.alpha, learner.delta,
+                                      min_visit=min_visit) for k in grid], role="bound")
+    found.line("H K (trivial)", grid, mdp.H * grid.astype(float))
+    return found.outcome(verdict, xlabel="episodes K",
+                         ylabel="cumulative exact iterated-CVaR regret",
+                         title="ICVaR-RM (paper bonus) against Theorem 1")
 
 
 _OPTIMISM_PLAN = {"quick": (40, 500, 10), "full": (300, 3000, 30)}
@@ -1051,17 +1007,6 @@ def replay_icvar_rm(mdp: EpisodicMDP, alpha: float, delta: float, K: int, seed: 
     return gaps, clipped
 
 
-def _optimism_criterion(held: np.ndarray, delta: float, label: str) -> Verdict:
-    """Optimism fails in at most a fraction delta of runs
-    (:func:`proofs_check.rates.frequency_test`)."""
-    n = held.size
-    failures = int((~held).sum())
-    lower = clopper_pearson_lower(failures, n)
-    return frequency_test(failures, n, delta, (
-        f"{label}: optimism failed in {failures} of {n} runs ({failures / n:.3f}; allowed "
-        f"delta = {delta}; 95% lower end {lower:.3f})"))
-
-
 @theorem(id="du2023-icvar-rm-optimism",
          paper=f"{DU}, proof of Theorem 1 (optimism on the good event, probability >= 1 - delta)",
          claim="With the paper's bonus, ICVaR-RM's Qbar upper-bounds the iterated-CVaR Q* at "
@@ -1110,7 +1055,7 @@ def icvar_rm_optimism(scale: str, seed: int) -> Outcome:
     clipped_a = np.array(clipped)
     clipped_fraction = float(clipped_a.mean())
     max_replay_error = float(max(replay_error))
-    verdict = _optimism_criterion(held, delta, "paper bonus")
+    verdict = event_frequency_test(held, delta, "paper bonus", lower_end=True)
     text = (f"{verdict.reason}; K = {K}; smallest Qbar - Q* = {min_gap.min():.3g}; "
             f"{clipped_fraction:.1%} of the (k, h, s, a) entries of {n_replay} replayed runs "
             f"sit at the clip H ({float(clipped_a[:, -1].mean()):.1%} in the last episode)")
@@ -1121,23 +1066,23 @@ def icvar_rm_optimism(scale: str, seed: int) -> Outcome:
         verdict = Verdict.vacuous(f"{text}: every replayed estimate is at its clip")
     else:
         verdict = Verdict(verdict.status, text)
-    control = Control("greedy ICVaR-RM (bonus 0) on the same MDPs and seeds",
-                      _optimism_criterion(held_greedy, delta, "greedy"),
-                      {"failure_frequency": float(np.mean(~held_greedy))})
-    evidence = Evidence(arrays={"optimism_held": held, "min_optimism_gap": min_gap,
-                                "clipped_fraction_per_episode": clipped_a,
-                                "greedy_optimism_held": held_greedy},
-                        fitted={"failure_frequency": float(np.mean(~held)),
-                                "min_optimism_gap": float(min_gap.min()),
-                                "clipped_fraction": clipped_fraction,
-                                "clipped_fraction_last_episode": float(clipped_a[:, -1].mean()),
-                                "max_replay_error": max_replay_error},
-                        series=(Series("fraction of Qbar at the clip H (replayed runs)",
-                                       np.arange(1, K + 1, dtype=float), clipped_a),),
-                        xlabel="episode k", ylabel="fraction of (h, s, a) with Qbar = H",
-                        xscale="log", yscale="linear",
-                        title="ICVaR-RM optimism: how much of Qbar sits at the clip")
-    return Outcome(evidence, verdict, (control,))
+    found = Findings(arrays={"optimism_held": held, "min_optimism_gap": min_gap,
+                             "clipped_fraction_per_episode": clipped_a,
+                             "greedy_optimism_held": held_greedy},
+                     fitted={"failure_frequency": float(np.mean(~held)),
+                             "min_optimism_gap": float(min_gap.min()),
+                             "clipped_fraction": clipped_fraction,
+                             "clipped_fraction_last_episode": float(clipped_a[:, -1].mean()),
+                             "max_replay_error": max_replay_error})
+    found.control("greedy ICVaR-RM (bonus 0) on the same MDPs and seeds",
+                  event_frequency_test(held_greedy, delta, "greedy", lower_end=True),
+                  {"failure_frequency": float(np.mean(~held_greedy))})
+    found.curve("fraction of Qbar at the clip H (replayed runs)",
+                np.arange(1, K + 1, dtype=float), clipped_a)
+    return found.outcome(verdict, xlabel="episode k",
+                         ylabel="fraction of (h, s, a) with Qbar = H", xscale="log",
+                         yscale="linear",
+                         title="ICVaR-RM optimism: how much of Qbar sits at the clip")
 
 
 __all__ = [

@@ -27,17 +27,9 @@ from algorithms.risk import ICVaRRM, bonus_below_h_visits
 from instances.risk import du2023_hard_instance
 from mdptheory.risk import icvar_backward_induction, icvar_evaluate
 from mdptheory.seeding import spawn_seeds
-from proofs_check.harness import (
-    Control,
-    Evidence,
-    Line,
-    Outcome,
-    Series,
-    Verdict,
-    check_scale,
-    theorem,
-)
-from proofs_check.rates import fit_lines, rate_shape_test
+from proofs_check.findings import Findings
+from proofs_check.harness import Outcome, Verdict, check_scale, theorem
+from proofs_check.rates import rate_shape_test
 
 DU = "Du, Wang, Huang (ICLR 2023), arXiv:2206.02678"
 ALPHA, N_CHAIN, HORIZON, ACTIONS = 0.2, 3, 20, 2
@@ -150,9 +142,7 @@ def icvar_lower_bound_order(scale: str, seed: int) -> Outcome:
     K = np.asarray(grid, dtype=np.int64)
     rate = lower_bound_rate(K)
     optimal = [i % ACTIONS for i in range(n_seeds)]
-    verdicts, series, lines, local_series = [], [], [], []
-    arrays: dict[str, np.ndarray] = {"K": K, "rate": rate, "optimal_action": np.array(optimal)}
-    fitted: dict[str, float] = {}
+    found = Findings(arrays={"K": K, "rate": rate, "optimal_action": np.array(optimal)})
     for learner in LEARNERS:
         label = learner.label
         regret = np.empty((n_seeds, K.size))
@@ -163,7 +153,7 @@ def icvar_lower_bound_order(scale: str, seed: int) -> Outcome:
         verdict, fit, local = lower_bound_criterion(label, K, regret, seed)
         k_max = int(K[-1])
         clipped = clipped_at_bandit_state(learner, k_max)
-        fitted[f"clipped_at_bandit_state[{label}]"] = float(clipped)
+        found.fitted[f"clipped_at_bandit_state[{label}]"] = float(clipped)
         if clipped:
             S = N_CHAIN + 3
             n_star = bonus_below_h_visits(HORIZON, k_max, S, ACTIONS, learner.alpha,
@@ -173,28 +163,20 @@ def icvar_lower_bound_order(scale: str, seed: int) -> Outcome:
                 f"more than the w_min K / A = {bandit_state_visits(k_max):.0f} it gets at "
                 f"K = {k_max}, so its Q there sits at the clip and it cannot use its data "
                 f"({verdict.status}: {verdict.reason})")
-        verdicts.append(verdict)
+        found.judge(verdict)
         ratio = regret.mean(axis=0) / rate
-        arrays[f"regret[{label}]"] = regret
-        fitted[f"min_ratio_to_rate[{label}]"] = float(ratio.min())
-        fitted[f"max_ratio_to_rate[{label}]"] = float(ratio.max())
+        found.fitted[f"min_ratio_to_rate[{label}]"] = float(ratio.min())
+        found.fitted[f"max_ratio_to_rate[{label}]"] = float(ratio.max())
         if fit is not None:
-            fitted[f"slope[{label}]"] = fit.slope
-            fitted[f"slope_ci_low[{label}]"] = fit.ci_low
-            fitted[f"slope_ci_high[{label}]"] = fit.ci_high
-            lines.extend(fit_lines(fit, label=label))
-            local_series.append(local.series(label))
-        series.append(Series(label, K, regret))
+            found.rate_fit(label, fit, local)
+        found.curve(label, K, regret, array=f"regret[{label}]")
     oracle = np.array([[oracle_regret(int(k), optimal[i]) for k in K] for i in range(n_seeds)])
-    c_verdict, _, _ = lower_bound_criterion("oracle (optimal policy)", K, oracle, seed)
-    control = Control("oracle playing the optimal policy of each instance", c_verdict,
-                      {"max_regret": float(oracle.max())})
-    arrays["regret[oracle]"] = oracle
-    lines.append(Line("H sqrt(AK/(alpha w_min)) (no constant)", K, rate, role="reference"))
-    return Outcome(Evidence(arrays=arrays, fitted=fitted, series=tuple(series),
-                            lines=tuple(lines), xlabel="episodes K (instance tuned to K)",
-                            ylabel="exact iterated-CVaR regret",
-                            title="ICVaR-RM on the Du-Wang-Huang hard family",
-                            local_slopes=tuple(local_series),
-                            slope_references={"lower bound 1/2": 0.5}),
-                   Verdict.combine(verdicts), (control,))
+    found.control("oracle playing the optimal policy of each instance",
+                  lower_bound_criterion("oracle (optimal policy)", K, oracle, seed)[0],
+                  {"max_regret": float(oracle.max())})
+    found.arrays["regret[oracle]"] = oracle
+    found.line("H sqrt(AK/(alpha w_min)) (no constant)", K, rate)
+    return found.outcome(xlabel="episodes K (instance tuned to K)",
+                         ylabel="exact iterated-CVaR regret",
+                         title="ICVaR-RM on the Du-Wang-Huang hard family",
+                         slope_references={"lower bound 1/2": 0.5})

@@ -45,7 +45,6 @@ import math
 from functools import lru_cache
 
 import numpy as np
-from scipy import stats
 
 from algorithms.tabular import (
     UCBVI,
@@ -64,18 +63,14 @@ from mdptheory.experiment import run_seeds
 from mdptheory.planning import backward_induction
 from mdptheory.seeding import as_generator
 from mdptheory.tabular import EpisodicMDP
-from proofs_check.harness import (
-    Control,
-    Evidence,
-    Line,
-    Outcome,
-    Series,
-    Verdict,
-    check_scale,
-    theorem,
-    vacuous_bound,
+from proofs_check.findings import Findings
+from proofs_check.harness import Outcome, Verdict, check_scale, theorem, vacuous_bound
+from proofs_check.intervals import (
+    event_frequency_test,
+    paired_difference_test,
+    seeds_above_bound_test,
 )
-from proofs_check.rates import fit_lines, frequency_test, geometric_grid, rate_shape_test
+from proofs_check.rates import geometric_grid, rate_shape_test
 
 AZAR = "Azar, Osband, Munos (ICML 2017), arXiv:1703.05449"
 JIN = "Jin, Allen-Zhu, Bubeck, Jordan (NeurIPS 2018), arXiv:1807.03765"
@@ -168,8 +163,9 @@ def _rate_claim(Y: np.ndarray, grid: np.ndarray, start: float, seed: int):
                            start=start, tail=0.5, n_boot=1000, seed=seed)
 
 
-def _greedy_control(scale: str, seed: int) -> tuple[Control, Series]:
-    """Greedy UCBVI on river_swim through the slope criterion (shared by the slope checks)."""
+def _greedy_control(found: Findings, scale: str, seed: int) -> None:
+    """Greedy UCBVI on river_swim through the slope criterion (shared by the slope checks),
+    recorded as the control of ``found`` with its regret curves."""
     K, n_seeds, _ = _SLOPE_PLAN[scale]
     grid = _grid(K)
     model = _model(_RIVER)
@@ -177,10 +173,14 @@ def _greedy_control(scale: str, seed: int) -> tuple[Control, Series]:
     start = burn_in(GREEDY, model, K, level=max_episode_regret(model) / model.H).episodes
     verdict, fit, local = _rate_claim(Y, grid, start, seed)
     name = f"greedy UCBVI (bonus x1e-9) on {model.name}"
-    measured = {"slope": fit.slope, "slope_ci_low": fit.ci_low, "slope_ci_high": fit.ci_high,
-                "max_local_slope": float(local.slopes.max()),
-                "mean_regret_per_episode": float(Y[:, -1].mean() / K)}
-    return Control(name, verdict, measured), Series(f"control: {name}", grid, Y)
+    found.control(name, verdict, {**fit.numbers(), "max_local_slope": float(local.slopes.max()),
+                                  "mean_regret_per_episode": float(Y[:, -1].mean() / K)})
+    found.curve(f"control: {name}", grid, Y, array="regret[control]")
+
+
+_SLOPE_PLOT = {"xlabel": "episodes K", "ylabel": "cumulative exact pseudo-regret",
+               "slope_references": {"claim: slope 1/2": 0.5,
+                                    "local bound 1/2 + 0.1": 0.5 + LOCAL_TOL}}
 
 
 def _slope_outcome(learners, scale: str, seed: int, what: str, plan=None) -> Outcome:
@@ -188,22 +188,18 @@ def _slope_outcome(learners, scale: str, seed: int, what: str, plan=None) -> Out
     if plan is not None:
         instances = plan
     grid = _grid(K)
-    verdicts, series, lines, local_series = [], [], [], []
-    fitted: dict[str, float] = {}
-    burn: dict[str, float] = {}
-    arrays: dict[str, np.ndarray] = {"K": grid}
+    found = Findings(arrays={"K": grid})
     for key_mdp in instances:
         mdp = _model(key_mdp)
-        delta_max = max_episode_regret(mdp)
-        fitted[f"max_episode_regret[{mdp.name}]"] = delta_max
+        delta_max = found.fitted[f"max_episode_regret[{mdp.name}]"] = max_episode_regret(mdp)
         for learner in learners:
             key = f"{learner.label} on {mdp.name}"
             clip = burn_in(learner, mdp, K)
             b = burn_in(learner, mdp, K, level=delta_max / mdp.H)
-            fitted[f"burn_in_episodes[{key}]"] = b.episodes
-            fitted[f"clip_burn_in_episodes[{key}]"] = clip.episodes
+            found.fitted[f"burn_in_episodes[{key}]"] = b.episodes
+            found.fitted[f"clip_burn_in_episodes[{key}]"] = clip.episodes
             if not b.within(K, BURN_IN_FRACTION):
-                verdicts.append(Verdict.vacuous(
+                found.judge(Verdict.vacuous(
                     f"{key}: burn-in {b.episodes} episodes (until the {mdp.H} per-stage "
                     f"bonuses of an episode sum below its largest regret {delta_max:.3g}: "
                     f"{b.visits} visits per pair; the bonus alone is below H after "
@@ -211,37 +207,21 @@ def _slope_outcome(learners, scale: str, seed: int, what: str, plan=None) -> Out
                     "its regret may stay linear for most of the run, so it is not run and "
                     "not judged"))
                 continue
-            burn[f"burn-in {key}"] = max(b.episodes, 1)
+            found.burn_in[f"burn-in {key}"] = max(b.episodes, 1)
             Y = _curves(learner, key_mdp, K, n_seeds, seed)
             verdict, fit, local = _rate_claim(Y, grid, b.episodes, seed)
-            verdicts.append(Verdict(verdict.status, f"{key} (burn-in {b.episodes} episodes): "
-                                                    f"{verdict.reason}"))
-            fitted[f"slope[{key}]"] = fit.slope
-            fitted[f"slope_ci_low[{key}]"] = fit.ci_low
-            fitted[f"slope_ci_high[{key}]"] = fit.ci_high
-            judged = local.after(b.episodes)
-            if judged.any():
-                fitted[f"max_local_slope_after_burn_in[{key}]"] = float(
-                    local.slopes[judged].max())
-            arrays[f"regret[{key}]"] = Y
-            series.append(Series(key, grid, Y))
-            local_series.append(local.series(key))
-            lines.extend(fit_lines(fit, reference_slope=0.5, label=key,
-                                   reference_label=f"slope 1/2 ({key})"))
-    if not any(v.status != "vacuous" for v in verdicts):
-        verdicts.append(Verdict.vacuous(f"no constant has its burn-in within "
-                                        f"{BURN_IN_FRACTION:.0%} of K = {K} at {scale} scale"))
-    control, control_series = _greedy_control(scale, seed)
-    series.append(control_series)
-    arrays["regret[control]"] = control_series.y
-    evidence = Evidence(arrays=arrays, fitted=fitted, series=tuple(series), lines=tuple(lines),
-                        xlabel="episodes K", ylabel="cumulative exact pseudo-regret",
-                        title=f"{what}: log-log slope of regret in K",
-                        local_slopes=tuple(local_series),
-                        slope_references={"claim: slope 1/2": 0.5,
-                                          "local bound 1/2 + 0.1": 0.5 + LOCAL_TOL},
-                        burn_in=burn)
-    return Outcome(evidence, Verdict.combine(verdicts), (control,))
+            found.judge(Verdict(verdict.status, f"{key} (burn-in {b.episodes} episodes): "
+                                                f"{verdict.reason}"))
+            found.rate_fit(key, fit, local, reference=0.5, reference_label=f"slope 1/2 ({key})")
+            if local.after(b.episodes).any():
+                found.fitted[f"max_local_slope_after_burn_in[{key}]"] = local.max_after(
+                    b.episodes)
+            found.curve(key, grid, Y, array=f"regret[{key}]")
+    if not any(v.status != "vacuous" for v in found.verdicts):
+        found.judge(Verdict.vacuous(f"no constant has its burn-in within "
+                                    f"{BURN_IN_FRACTION:.0%} of K = {K} at {scale} scale"))
+    _greedy_control(found, scale, seed)
+    return found.outcome(title=f"{what}: log-log slope of regret in K", **_SLOPE_PLOT)
 
 
 @theorem(id="azar2017-ucbvi-regret-slope",
@@ -381,15 +361,13 @@ def qlearning_ucbb_regret_slope(scale: str, seed: int) -> Outcome:
     delta_max = max_episode_regret(mdp)
     clip = burn_in(learner, mdp, K)
     b = burn_in(learner, mdp, K, level=delta_max / mdp.H)
-    control, control_series = _greedy_control(scale, seed)
     # The runs are cheap; they are made even when the slope is not judged, for the branch
     # fraction.
     Y, low, high, early, late = _bernstein_runs(learner, _TINY, K, n_seeds, seed)
     verdict, fit, local = _rate_claim(Y, grid, b.episodes, seed)
     branch_low, branch_high = float(low.mean()), float(high.mean())
     fitted = {"burn_in_episodes": b.episodes, "clip_burn_in_episodes": clip.episodes,
-              "max_episode_regret": delta_max, "slope": fit.slope,
-              "slope_ci_low": fit.ci_low, "slope_ci_high": fit.ci_high,
+              "max_episode_regret": delta_max, **fit.numbers(),
               "bernstein_fraction_low": branch_low, "bernstein_fraction_high": branch_high,
               "bernstein_branch_visits_W0": early, "bernstein_branch_visits_Wmax": late}
     branch = (f"the Bernstein branch took {branch_low:.0%}-{branch_high:.0%} of the K H updates "
@@ -408,30 +386,18 @@ def qlearning_ucbb_regret_slope(scale: str, seed: int) -> Outcome:
     else:
         verdict = Verdict(verdict.status, f"{key} (burn-in {b.episodes} episodes; {branch}): "
                                           f"{verdict.reason}")
-    evidence = Evidence(
-        arrays={"K": grid, "regret": Y, "regret[control]": control_series.y,
-                "bernstein_fraction_low": low, "bernstein_fraction_high": high},
-        fitted=fitted, series=(Series(key, grid, Y), control_series),
-        lines=fit_lines(fit, reference_slope=0.5, label=key),
-        xlabel="episodes K", ylabel="cumulative exact pseudo-regret",
-        title="Q-learning UCB-B where the Bernstein branch is taken",
-        local_slopes=(local.series(key),),
-        slope_references={"claim: slope 1/2": 0.5, "local bound 1/2 + 0.1": 0.5 + LOCAL_TOL},
-        burn_in={f"burn-in {key}": b.episodes})
-    return Outcome(evidence, verdict, (control,))
+    found = Findings(arrays={"K": grid}, fitted=fitted, burn_in={f"burn-in {key}": b.episodes})
+    found.curve(key, grid, Y, array="regret")
+    found.rate_fit(key, fit, local, reference=0.5, numbers=None)
+    _greedy_control(found, scale, seed)
+    found.arrays.update({"bernstein_fraction_low": low, "bernstein_fraction_high": high})
+    return found.outcome(verdict, title="Q-learning UCB-B where the Bernstein branch is taken",
+                         **_SLOPE_PLOT)
 
 
 # --------------------------------------------------------------------------------------------
 # The explicit bounds of Theorems 1 and 2
 # --------------------------------------------------------------------------------------------
-
-def _bound_criterion(final: np.ndarray, bound: float, delta: float, key: str) -> Verdict:
-    """The bound check's criterion: the fraction of seeds above the bound is at most delta."""
-    exceed = float(np.mean(final > bound))
-    text = (f"{key}: Regret(K) / bound at most {float(np.max(final / bound)):.3g}; "
-            f"{exceed:.0%} of {final.shape[0]} seeds above the bound (allowed {delta})")
-    return Verdict.passed(text) if exceed <= delta else Verdict.failed(text)
-
 
 @theorem(id="azar2017-ucbvi-explicit-bound",
          paper=f"{AZAR}, Theorem 1 (UCBVI-CH) and Theorem 2 (UCBVI-BF), p. 5",
@@ -454,9 +420,7 @@ def _bound_criterion(final: np.ndarray, bound: float, delta: float, key: str) ->
 def ucbvi_explicit_bound(scale: str, seed: int) -> Outcome:
     K, n_seeds, plan = _SLOPE_PLAN[check_scale(scale)]
     grid = _grid(K)
-    verdicts, series, lines, controls = [], [], [], []
-    fitted: dict[str, float] = {}
-    arrays: dict[str, np.ndarray] = {"K": grid}
+    found = Findings(arrays={"K": grid})
     for key_mdp in plan:
         mdp = _model(key_mdp)
         for learner in (UCBVI(bonus="hoeffding"), UCBVI(bonus="bernstein")):
@@ -465,26 +429,24 @@ def ucbvi_explicit_bound(scale: str, seed: int) -> Outcome:
             trivial = mdp.H * K
             final = Y[:, -1]
             key = f"{learner.label} on {mdp.name}"
-            fitted[f"bound_over_HK[{key}]"] = bound / trivial
-            fitted[f"max_ratio_regret_to_bound[{key}]"] = float(np.max(final / bound))
-            fitted[f"fraction_above_bound[{key}]"] = float(np.mean(final > bound))
-            arrays[f"final_regret[{key}]"] = final
-            series.append(Series(key, grid, Y))
-            lines.append(Line(f"Theorem bound at K = {K} ({key})", grid,
-                              np.full(grid.shape, bound), role="bound"))
-            verdict = _bound_criterion(final, bound, learner.delta, key)
+            found.fitted.update({f"bound_over_HK[{key}]": bound / trivial,
+                                 f"max_ratio_regret_to_bound[{key}]": float(np.max(final / bound)),
+                                 f"fraction_above_bound[{key}]": float(np.mean(final > bound))})
+            found.arrays[f"final_regret[{key}]"] = final
+            found.curve(key, grid, Y)
+            found.line(f"Theorem bound at K = {K} ({key})", grid, np.full(grid.shape, bound),
+                       "bound")
+            verdict = seeds_above_bound_test(final, bound, learner.delta, key)
             vacuous = vacuous_bound(bound, trivial, f"{key}, K = {K}")
             if vacuous is not None and verdict.status == "pass":
                 verdict = Verdict.vacuous(f"{vacuous.reason} ({verdict.reason})")
-            verdicts.append(verdict)
+            found.judge(verdict)
             planted = np.full(final.shape, 1.01 * bound)
-            controls.append(Control(f"planted regret 1.01 x bound ({key})",
-                                    _bound_criterion(planted, bound, learner.delta, key),
-                                    {"planted_over_bound": 1.01, "bound_over_HK": bound / trivial}))
-    evidence = Evidence(arrays=arrays, fitted=fitted, series=tuple(series), lines=tuple(lines),
-                        xlabel="episodes K", ylabel="cumulative exact pseudo-regret",
-                        title="UCBVI (paper bonuses) against Theorems 1 and 2")
-    return Outcome(evidence, Verdict.combine(verdicts), tuple(controls))
+            found.control(f"planted regret 1.01 x bound ({key})",
+                          seeds_above_bound_test(planted, bound, learner.delta, key),
+                          {"planted_over_bound": 1.01, "bound_over_HK": bound / trivial})
+    return found.outcome(xlabel="episodes K", ylabel="cumulative exact pseudo-regret",
+                         title="UCBVI (paper bonuses) against Theorems 1 and 2")
 
 
 # --------------------------------------------------------------------------------------------
@@ -492,24 +454,6 @@ def ucbvi_explicit_bound(scale: str, seed: int) -> Outcome:
 # --------------------------------------------------------------------------------------------
 
 _PAIRED_PLAN = {"quick": (20_000, 8, 3), "full": (100_000, 16, 6)}
-
-
-def _paired_verdict(a: np.ndarray, b: np.ndarray, what: str) -> tuple[Verdict, dict]:
-    """The comparison's criterion: the paired mean of ``a - b`` is positive (Student-t 95%)."""
-    d = a - b
-    n = d.shape[0]
-    mean = float(d.mean())
-    half = float(stats.t.ppf(0.975, n - 1) * d.std(ddof=1) / math.sqrt(n))
-    low, high = mean - half, mean + half
-    text = (f"{what}: mean paired difference {mean:.4g} (95% CI [{low:.4g}, {high:.4g}]) over "
-            f"{n} pairs, positive in {float(np.mean(d > 0)):.0%}")
-    if low > 0:
-        verdict = Verdict.passed(text)
-    elif high < 0:
-        verdict = Verdict.failed(text)
-    else:
-        verdict = Verdict.inconclusive(text)
-    return verdict, {"mean_difference": mean, "ci_low": low, "ci_high": high}
 
 
 @theorem(id="azar2017-bernstein-below-hoeffding",
@@ -539,17 +483,16 @@ def bernstein_below_hoeffding(scale: str, seed: int) -> Outcome:
     grid = _grid(K)
     burn = {c: ucbvi_burn_in(S, A, H, K, bonus="hoeffding", bonus_scale=c).episodes
             for c in C_GRID}
-    fitted: dict[str, float] = {f"ch_burn_in_episodes[c={c:g}]": e for c, e in burn.items()}
+    found = Findings(fitted={f"ch_burn_in_episodes[c={c:g}]": e for c, e in burn.items()})
     judged = [c for c in C_GRID if burn[c] <= BURN_IN_FRACTION * K]
     if not judged:
-        return Outcome(Evidence(fitted=fitted), Verdict.vacuous(
-            f"no c in {C_GRID} has a UCBVI-CH burn-in within 10% of K = {K}"))
+        return found.outcome(Verdict.vacuous(f"no c in {C_GRID} has a UCBVI-CH burn-in within "
+                                             f"10% of K = {K}"))
     c = max(judged)
     ch = UCBVI(bonus="hoeffding", bonus_scale=c)
     bf = UCBVI(bonus="bernstein", bonus_scale=c)
     weak = UCBVI(bonus="hoeffding", bonus_scale=c * CONTROL_CH_FACTOR)
     finals: dict[str, list] = {"ch": [], "bf": [], "weak": []}
-    series = []
     for i in range(n_instances):
         key_mdp = ("garnet", S, A, branching, H, i)
         # Same root seed for every learner: repetition j of each gets the same child seed.
@@ -557,24 +500,20 @@ def bernstein_below_hoeffding(scale: str, seed: int) -> Outcome:
                 for name, learner in (("ch", ch), ("bf", bf), ("weak", weak))}
         for name, Y in runs.items():
             finals[name].append(Y[:, -1])
-        series.append(Series(f"CH - BF on {_model(key_mdp).name}", grid,
-                             runs["ch"] - runs["bf"]))
+        found.curve(f"CH - BF on {_model(key_mdp).name}", grid, runs["ch"] - runs["bf"])
     f = {name: np.concatenate(v) for name, v in finals.items()}
     what = (f"{ch.label} - {bf.label} at K = {K} ({n_instances} instances x {n_seeds} seeds; "
             f"CH burn-in {burn[c]} episodes)")
-    verdict, numbers = _paired_verdict(f["ch"], f["bf"], what)
-    fitted.update(numbers)
-    fitted["scaling_c"] = c
-    control_verdict, control_numbers = _paired_verdict(
-        f["weak"], f["bf"], f"control {weak.label} - {bf.label} at K = {K}")
-    control = Control(f"{weak.label} (bonus below BF's) in place of {ch.label}",
-                      control_verdict, control_numbers)
-    evidence = Evidence(arrays={"difference": f["ch"] - f["bf"], "regret_ch": f["ch"],
-                                "regret_bf": f["bf"], "regret_control": f["weak"], "K": grid},
-                        fitted=fitted, series=tuple(series), xlabel="episodes K",
-                        ylabel="Regret_CH - Regret_BF (paired seeds)", yscale="linear",
-                        title=f"UCBVI-BF against UCBVI-CH at the same scaling x{c:g}")
-    return Outcome(evidence, verdict, (control,))
+    found.judge(*paired_difference_test(f["ch"], f["bf"], what))
+    found.fitted["scaling_c"] = c
+    found.control(f"{weak.label} (bonus below BF's) in place of {ch.label}",
+                  *paired_difference_test(f["weak"], f["bf"],
+                                          f"control {weak.label} - {bf.label} at K = {K}"))
+    found.arrays.update({"difference": f["ch"] - f["bf"], "regret_ch": f["ch"],
+                         "regret_bf": f["bf"], "regret_control": f["weak"], "K": grid})
+    return found.outcome(xlabel="episodes K", ylabel="Regret_CH - Regret_BF (paired seeds)",
+                         yscale="linear",
+                         title=f"UCBVI-BF against UCBVI-CH at the same scaling x{c:g}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -607,14 +546,6 @@ def random_episodic_mdp(rng: np.random.Generator, max_states: int = 5, max_actio
 
 
 _OPTIMISM_PLAN = {"quick": (60, 1000), "full": (400, 5000)}
-
-
-def _optimism_criterion(held: np.ndarray, delta: float, what: str) -> Verdict:
-    """The optimism check's criterion (:func:`proofs_check.rates.frequency_test`)."""
-    n = held.shape[0]
-    failures = int((~held).sum())
-    return frequency_test(failures, n, delta, f"{what}: optimism failed in {failures} of {n} "
-                                              f"runs ({failures / n:.3f}; allowed delta = {delta})")
 
 
 @theorem(id="azar2017-ucbvi-optimism",
@@ -669,21 +600,19 @@ def ucbvi_optimism(scale: str, seed: int) -> Outcome:
         seen_unclipped_bf[i] = float(np.mean(gaps < clip_gap - 1e-9 * mdp.H))
         held["control"][i] = bool(contrast.run(mdp, K, run_seed).extras["optimistic"].all())
         held["mild"][i] = bool(mild.run(mdp, K, run_seed).extras["optimistic"].all())
-    verdicts = []
-    fitted: dict[str, float] = {
-        "clipped_fraction[UCBVI-CH]": float(clipped_ch.mean()),
-        "fraction_of_episodes_with_an_unclipped_estimate[UCBVI-BF]":
-            float(seen_unclipped_bf.mean()),
-        "min_optimism_gap[UCBVI-BF]": float(min_gap_bf.min()),
-    }
-    ch_verdict = _optimism_criterion(held["ch"], ch.delta, f"{ch.label}, K = {K}")
+    found = Findings(arrays={f"optimism_held[{name}]": v for name, v in held.items()},
+                     fitted={"clipped_fraction[UCBVI-CH]": float(clipped_ch.mean()),
+                             "fraction_of_episodes_with_an_unclipped_estimate[UCBVI-BF]":
+                                 float(seen_unclipped_bf.mean()),
+                             "min_optimism_gap[UCBVI-BF]": float(min_gap_bf.min())})
+    ch_verdict = event_frequency_test(held["ch"], ch.delta, f"{ch.label}, K = {K}")
     if clipped_ch.all() and ch_verdict.status == "pass":
         ch_verdict = Verdict.vacuous(
             f"{ch.label}, K = {K}: every estimate of every episode sits at its clip H in all "
             f"{n_mdps} MDPs (clipped fraction 1: (K - 1) H < (7 L)^2), so optimism could not "
             "fail")
-    verdicts.append(ch_verdict)
-    bf_verdict = _optimism_criterion(held["bf"], bf.delta, f"{bf.label}, K = {K}")
+    found.judge(ch_verdict)
+    bf_verdict = event_frequency_test(held["bf"], bf.delta, f"{bf.label}, K = {K}")
     unclipped = float(seen_unclipped_bf.mean())
     if unclipped == 0.0 and bf_verdict.status == "pass":
         bf_verdict = Verdict.vacuous(f"{bf_verdict.reason}; no estimate was ever seen below "
@@ -691,19 +620,18 @@ def ucbvi_optimism(scale: str, seed: int) -> Outcome:
     else:
         bf_verdict = Verdict(bf_verdict.status, f"{bf_verdict.reason}; some estimate below "
                                                 f"its clip H in {unclipped:.0%} of episodes")
-    verdicts.append(bf_verdict)
-    control = Control(f"greedy UCBVI ({contrast.label}) on the same MDPs",
-                      _optimism_criterion(held["control"], contrast.delta,
-                                          f"{contrast.label}, K = {K}"),
-                      {"failure_frequency": float(np.mean(~held["control"]))})
-    fitted["failure_frequency[UCBVI-BF]"] = float(np.mean(~held["bf"]))
-    fitted[f"failure_frequency[{contrast.label}, control]"] = float(np.mean(~held["control"]))
-    fitted[f"failure_frequency[{mild.label}, for contrast]"] = float(np.mean(~held["mild"]))
-    arrays = {f"optimism_held[{name}]": v for name, v in held.items()}
-    arrays["min_optimism_gap[UCBVI-BF]"] = min_gap_bf
-    arrays["fraction_episodes_unclipped[UCBVI-BF]"] = seen_unclipped_bf
-    evidence = Evidence(arrays=arrays, fitted=fitted)
-    return Outcome(evidence, Verdict.combine(verdicts), (control,))
+    found.judge(bf_verdict)
+    found.control(f"greedy UCBVI ({contrast.label}) on the same MDPs",
+                  event_frequency_test(held["control"], contrast.delta,
+                                       f"{contrast.label}, K = {K}"),
+                  {"failure_frequency": float(np.mean(~held["control"]))})
+    found.fitted.update({
+        "failure_frequency[UCBVI-BF]": float(np.mean(~held["bf"])),
+        f"failure_frequency[{contrast.label}, control]": float(np.mean(~held["control"])),
+        f"failure_frequency[{mild.label}, for contrast]": float(np.mean(~held["mild"]))})
+    found.arrays.update({"min_optimism_gap[UCBVI-BF]": min_gap_bf,
+                         "fraction_episodes_unclipped[UCBVI-BF]": seen_unclipped_bf})
+    return found.outcome()
 
 
 # --------------------------------------------------------------------------------------------
@@ -984,5 +912,5 @@ def ucbvi_algorithm_planner(scale: str, seed: int) -> Outcome:
                 "Q_k <= Q_{k-1} and V_h = max_a Q_h hold exactly")
         verdict = (Verdict.inconclusive(f"{text}, but no entry had a binding {missing}")
                    if missing else Verdict.passed(text))
-    evidence = Evidence(fitted=fitted, title="UCBVI's planner against Algorithm 2 in numpy")
-    return Outcome(evidence, verdict)
+    return Findings(fitted=fitted).outcome(
+        verdict, title="UCBVI's planner against Algorithm 2 in numpy")

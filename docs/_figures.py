@@ -1,0 +1,41 @@
+"""Plot helpers shared by the ``docs/make_*`` scripts (run them from the project root).
+
+Each figure script draws its own curves; the framing every log-log panel repeats (scales,
+labels, title, legend) and the writing of the file are done here, the same way for all.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+
+
+def log_log(
+    ax,
+    xlabel: str,
+    ylabel: str | None,
+    title: str,
+    *,
+    title_size: int = 10,
+    legend: dict | None = None,
+) -> None:
+    """Log-scale both axes of ``ax``, label them (no y label for ``None``), set the title in
+    ``title_size`` points and, given ``legend`` (keywords of ``ax.legend``), draw the legend."""
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    if ylabel is not None:
+        ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=title_size)
+    if legend is not None:
+        ax.legend(**legend)
+
+
+def save(fig, path: Path, dpi: int, *, tight: bool = True) -> None:
+    """Write ``fig`` to ``path`` at ``dpi`` (after ``tight_layout`` unless ``tight`` is False,
+    for figures laid out by a constrained layout) and close it."""
+    if tight:
+        fig.tight_layout()
+    fig.savefig(path, dpi=dpi)
+    plt.close(fig)

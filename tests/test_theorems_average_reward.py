@@ -1,0 +1,53 @@
+"""The average-reward checks at quick scale: verdicts, controls rejected, declared metadata."""
+
+from __future__ import annotations
+
+import pytest
+
+from proofs_check.harness import discover, get, run_check
+
+IDS = (
+    "jaksch2010-evi-inner-max-lp",
+    "jaksch2010-evi-optimism",
+    "jaksch2010-ucrl2-regret-slope",
+    "jaksch2010-ucrl2-regret-ratio",
+    "jaksch2010-ucrl2-regret-grows-with-D",
+    "ouyang2017-tsde-below-ucrl2",
+    "jaksch2010-ucrl2-epoch-count",
+    "average-reward-gap-regret-identity",
+)
+
+
+@pytest.fixture(scope="module")
+def results():
+    discover()
+    return {check_id: run_check(check_id, "quick", 0, raise_errors=True) for check_id in IDS}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("check_id", IDS)
+def test_check_passes_with_its_controls_rejected(results, check_id):
+    result = results[check_id]
+    assert result.status == "pass", result.verdict.reason
+    assert all(control.rejected for control in result.controls)
+    theorem = get(check_id)
+    assert theorem.kind is not None and theorem.source and theorem.verified is False
+    if theorem.statistical:
+        assert theorem.rule and result.controls
+
+
+@pytest.mark.slow
+def test_vacuous_parts_are_named(results):
+    slope = results["jaksch2010-ucrl2-regret-slope"].verdict.reason
+    assert "vacuous: UCRL2 on river_swim" in slope  # the paper's radii: burn-in ~6e6
+    ratio = results["jaksch2010-ucrl2-regret-ratio"].verdict.reason
+    assert "Theorem 2's bound" in ratio and "at or above the trivial" in ratio
+
+
+def test_checks_are_registered_with_their_kinds():
+    discover()
+    kinds = {check_id: get(check_id).kind for check_id in IDS}
+    assert kinds["jaksch2010-ucrl2-regret-slope"] == "slope"
+    assert kinds["jaksch2010-ucrl2-regret-ratio"] == "ratio"
+    assert kinds["ouyang2017-tsde-below-ucrl2"] == "comparison"
+    assert kinds["average-reward-gap-regret-identity"] == "exact"
