@@ -375,50 +375,40 @@ def first_difference(policy: np.ndarray, ws: ReachableEvaluation) -> int:
     values are equal, bit for bit, and ``ws.value`` is the value of ``policy``; otherwise
     ``evaluate_deterministic_reachable(..., ws, first)`` (or another evaluation followed by
     :func:`remember`) brings it up to date. This is how the learners evaluate the executed
-    policy exactly in every episode at the cost, in most of them, of one comparison over the
-    reachable states. The check is written in the learners' loops rather than wrapped with the
+    policy exactly in every episode at the cost, in most of them, of one pass comparing two
+    policies. The check is written in the learners' loops rather than wrapped with the
     evaluation in one function: a compiled call costs a reference count per array argument,
     which an episode of a few microseconds notices.
     """
-    members, counts, evaluated, reach = ws.members, ws.counts, ws.evaluated, ws.reach
+    evaluated, reach = ws.evaluated, ws.reach
     H, S = evaluated.shape
     if not ws.exact:
         return H
     if np.isnan(ws.value[0]):
         return 0
-    n_reach = 0
     for h in range(H):
-        n_reach += counts[h]
-    if 4 * n_reach < H * S:
-        # Few reachable states (a chain): walk their lists.
-        for h in range(H):
-            for i in range(counts[h]):
-                s = members[h, i]
-                if policy[h, s] != evaluated[h, s]:
-                    return h
-        return H
-    # Most states reachable (a grid with slip): a plain pass beats the indirect walk.
-    for h in range(H):
+        # Whether the stage differs anywhere, without a branch per state (the compiler
+        # vectorises it); only then, where.
+        differs = False
         for s in range(S):
-            if policy[h, s] != evaluated[h, s] and reach[h, s]:
-                return h
+            differs |= policy[h, s] != evaluated[h, s]
+        if differs:
+            for s in range(S):
+                if policy[h, s] != evaluated[h, s] and reach[h, s]:
+                    return h
     return H
 
 
 @njit(cache=True)
 def remember(policy: np.ndarray, value: float, ws: ReachableEvaluation) -> None:
-    """After an evaluation that marked ``ws.reach`` only (such as
-    :func:`mdptheory.risk.icvar_evaluate_reachable`): list the reachable states, keep the
-    actions of ``policy`` there and its ``value``, as :func:`evaluate_deterministic_reachable`
-    does by itself."""
-    reach, members, counts, evaluated = ws.reach, ws.members, ws.counts, ws.evaluated
+    """Keep the actions of ``policy`` at the states marked in ``ws.reach`` and its ``value``,
+    after an evaluation that marked them itself (such as
+    :func:`mdptheory.risk.icvar_evaluate_reachable`), as
+    :func:`evaluate_deterministic_reachable` does by itself."""
+    reach, evaluated = ws.reach, ws.evaluated
     H, S = reach.shape
     for h in range(H):
-        n = 0
         for s in range(S):
             if reach[h, s]:
-                members[h, n] = s
                 evaluated[h, s] = policy[h, s]
-                n += 1
-        counts[h] = n
     ws.value[0] = value
