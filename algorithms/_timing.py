@@ -7,9 +7,10 @@ call (:func:`timed`); the episodic learners run their episodes in at most
 how the cost of an episode evolves over the run. Each chunk's time is spread evenly over its
 episodes. A call of a compiled function costs tens of microseconds before any work (its
 arguments are checked and converted), so a chunk that ran shorter than
-:data:`MIN_CHUNK_SECONDS` makes the next one twice as long: the calls then stay a small share
-of even the fastest runs. Learners whose whole run is one compiled call (the average-reward
-ones) read :func:`clock` inside it instead.
+:data:`MIN_CHUNK_SECONDS`, or than :data:`CALLS_PER_CHUNK` times the cost of an empty call,
+makes the next one twice as long: the calls then stay a small share of even the fastest runs.
+Learners whose whole run is one compiled call (the average-reward ones) read :func:`clock`
+inside it instead.
 """
 
 from __future__ import annotations
@@ -26,6 +27,11 @@ N_TIME_CHUNKS = 200
 
 MIN_CHUNK_SECONDS = 2e-3
 """A chunk that ran shorter than this makes the next chunk twice as long."""
+
+CALLS_PER_CHUNK = 50
+"""A chunk should last at least this many times what a call of the loop costs by itself (its
+arguments checked and converted: from tens of microseconds to a few hundred for the learners
+with many statistics), so the calls stay within 2 % of the run."""
 
 
 def timed(kernel: Callable, *args: Any) -> tuple[Any, float]:
