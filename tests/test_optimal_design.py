@@ -129,3 +129,12 @@ def test_bad_input_names_what_is_wrong():
         frank_wolfe_design(np.eye(2), tol=0.0)
     with pytest.raises(ValueError, match="must be a Design"):
         reduce_support(np.eye(2))
+
+
+def test_docstring_examples():
+    import doctest
+
+    from mdptheory import optimal_design
+
+    failures, tried = doctest.testmod(optimal_design)
+    assert tried > 0 and failures == 0
