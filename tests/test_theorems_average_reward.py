@@ -81,3 +81,13 @@ def test_lower_bound_check_quick():
 @pytest.mark.slow
 def test_lower_bound_check_full():
     _assert_lower_bound(_lower_bound_result("full"), 3)
+
+
+def test_planning_step_replay_matches_and_rejects_the_slip():
+    discover()
+    result = run_check("jaksch2010-ucrl2-planning-step", "quick", 0, raise_errors=True)
+    assert result.status == "pass", result.verdict.reason
+    (control,) = result.controls
+    assert control.rejected and control.measured["max_bracket_error"] > 1e-6
+    fitted = result.evidence.fitted
+    assert fitted["epochs replayed"] == 75 and fitted["epochs with another policy"] == 0

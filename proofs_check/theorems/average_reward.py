@@ -432,6 +432,154 @@ def evi_optimism(scale: str, seed: int) -> Outcome:
 
 
 # --------------------------------------------------------------------------------------------
+# UCRL2's planning step, replayed from its own data (exact)
+# --------------------------------------------------------------------------------------------
+
+PLANNER_TOL = 1e-9
+"""Largest allowed |recorded - replayed| of the EVI gain bracket (values of order 1)."""
+PLANNER_EPOCHS = 25
+"""Epochs replayed per run (spread over the run), fixed in code."""
+
+
+def _replay_inner_max(p_hat: np.ndarray, d: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Figure 2 for every row at once, written apart from the learner's kernel: the top state
+    (by u) gains d/2 (capped at 1), then the excess over 1 is removed from the states of least
+    u first. Rows of zeros (unvisited pairs) put all mass on the top state."""
+    order = np.argsort(-u, kind="stable")
+    top = order[0]
+    p = p_hat.copy()
+    p[..., top] = np.minimum(1.0, p_hat[..., top] + d / 2)
+    for j in order[:0:-1]:
+        excess = np.maximum(p.sum(axis=-1) - 1.0, 0.0)
+        p[..., j] -= np.minimum(p[..., j], excess)
+    value = p @ u
+    unvisited = p_hat.sum(axis=-1) == 0.0
+    return np.where(unvisited, u[top], value)
+
+
+def _replay_plan(mdp: FiniteMDP, states, actions, upto: int, delta: float, factor_S=None):
+    """Figure 1, lines (2)-(5), from the first ``upto`` steps of a run: estimates, the paper's
+    radii at t_k = upto + 1, EVI to accuracy 1/sqrt(t_k). Returns (low, high, sweeps, policy,
+    margin) with margin the gap between the best and second-best action of the last sweep.
+    ``factor_S`` replaces the S of the kernel radius (the control's slip)."""
+    S, A = mdp.S, mdp.A
+    s, a, x = states[:upto], actions[:upto], states[1 : upto + 1]
+    counts = np.zeros((S, A, S))
+    np.add.at(counts, (s, a, x), 1.0)
+    N = counts.sum(axis=2)
+    reward_sum = np.zeros((S, A))
+    np.add.at(reward_sum, (s, a), mdp.R[s, a])  # deterministic rewards: r_t = r(s_t, a_t)
+    n_plus = np.maximum(1.0, N)
+    t_k = upto + 1
+    p_hat = counts / n_plus[..., None]
+    rad_r = np.sqrt(7.0 * math.log(2.0 * S * A * t_k / delta) / (2.0 * n_plus))
+    d = np.sqrt(
+        14.0 * (S if factor_S is None else factor_S) * math.log(2.0 * A * t_k / delta) / n_plus
+    )
+    r_tilde = np.minimum(1.0, reward_sum / n_plus + rad_r)
+    u = np.zeros(S)
+    for sweep in range(1, 10**6 + 1):
+        q = r_tilde + _replay_inner_max(p_hat, d, u)
+        new = q.max(axis=1)
+        diff = new - u
+        u = new - new.min()
+        if diff.max() - diff.min() < 1.0 / math.sqrt(t_k):
+            ranked = np.sort(q, axis=1)
+            margin = ranked[:, -1] - ranked[:, -2]
+            return diff.min(), diff.max(), sweep, q.argmax(axis=1), margin
+    raise ValueError("the replayed extended value iteration did not converge")
+
+
+def _planner_cases(scale: str):
+    T = 20_000 if scale == "quick" else 200_000
+    return T, (
+        river_swim(S=6),
+        communicating_garnet(S=6, A=2, branching=3, seed=0),
+        average_gridworld(size=3, slip=0.1),
+    )
+
+
+@theorem(
+    id="jaksch2010-ucrl2-planning-step",
+    paper=f"{JAKSCH}, Figure 1 (lines 2-5) and Figure 2",
+    claim="Every replayed epoch of UCRL2 (paper's radii, delta = 0.05) planned what Figure 1 "
+    "prescribes from the data it had: recomputing the counts, the estimates, the radii "
+    "sqrt(7 log(2 S A t_k / delta) / (2 N+)) and sqrt(14 S log(2 A t_k / delta) / N+) and "
+    "extended value iteration to accuracy 1/sqrt(t_k) from the run's own trajectory, "
+    "written apart from the learner, gives the recorded EVI gain bracket to 1e-9, the same "
+    "number of sweeps and the same policy wherever the best action leads by more than 1e-9. "
+    "river_swim(S=6), communicating_garnet(S=6, A=2, branching=3, seed=0) and "
+    "average_gridworld(3, 0.1) (deterministic rewards); T = 2e4 (quick), 2e5 (full); 25 "
+    "epochs per run, spread over it.",
+    formula="recorded (low, high, sweeps, pi_k) = EVI(p_hat_k, r_hat_k, rad_r, d; 1/sqrt(t_k)) "
+    "replayed from (s_t, a_t, s_(t+1))_(t < t_k)",
+    tags=("average-reward", "ucrl2", "ucrl2-planner", "evi", "exact"),
+    kind="exact",
+    source=JAKSCH_SOURCE,
+    verified=False,
+)
+def ucrl2_planning_step(scale: str, seed: int) -> Outcome:
+    T, models = _planner_cases(check_scale(scale))
+    worst_bracket, sweep_mismatch, policy_mismatch, replayed = 0.0, 0, 0, 0
+    control_worst = 0.0
+    fitted: dict[str, float] = {}
+    for mdp in models:
+        trace = UCRL2().run(mdp, T, seed, record_trajectory=True)
+        states, actions = trace.extras["states"], trace.extras["actions"]
+        starts = trace.extras["epoch_start"]
+        picks = np.unique(np.linspace(0, starts.size - 1, PLANNER_EPOCHS).astype(np.int64))
+        error = 0.0
+        for k in picks:
+            low, high, sweeps, policy, margin = _replay_plan(
+                mdp, states, actions, int(starts[k]), 0.05
+            )
+            error = max(
+                error,
+                abs(low - trace.extras["evi_gain_low"][k]),
+                abs(high - trace.extras["evi_gain_high"][k]),
+            )
+            sweep_mismatch += int(sweeps != trace.extras["evi_sweeps"][k])
+            clear = margin > PLANNER_TOL
+            policy_mismatch += int(np.any(policy[clear] != trace.extras["epoch_policy"][k][clear]))
+            replayed += 1
+        fitted[f"max |bracket error| [{mdp.name}]"] = error
+        worst_bracket = max(worst_bracket, error)
+        # Control: the replay with the kernel radius lacking its factor S.
+        k = picks[len(picks) // 2]
+        wrong = _replay_plan(mdp, states, actions, int(starts[k]), 0.05, factor_S=1.0)
+        control_worst = max(
+            control_worst,
+            abs(wrong[0] - trace.extras["evi_gain_low"][k]),
+            abs(wrong[1] - trace.extras["evi_gain_high"][k]),
+        )
+    fitted.update(
+        {
+            "epochs replayed": replayed,
+            "epochs with another sweep count": sweep_mismatch,
+            "epochs with another policy": policy_mismatch,
+            "control: max |bracket error| without the factor S": control_worst,
+        }
+    )
+    ok = worst_bracket <= PLANNER_TOL and sweep_mismatch == 0 and policy_mismatch == 0
+    text = (
+        f"{replayed} epochs of {len(models)} runs (T = {T}) replayed: gain bracket within "
+        f"{worst_bracket:.2g} (allowed {PLANNER_TOL:g}), {sweep_mismatch} with another sweep "
+        f"count, {policy_mismatch} with another policy"
+    )
+    c_text = (
+        f"replay with d = sqrt(14 log(2 A t_k / delta) / N+): bracket off by {control_worst:.3g}"
+    )
+    control = Control(
+        "the kernel radius without its factor S",
+        Verdict.failed(c_text) if control_worst > PLANNER_TOL else Verdict.passed(c_text),
+        {"max_bracket_error": control_worst},
+    )
+    return Outcome(
+        Evidence(fitted=fitted), Verdict.passed(text) if ok else Verdict.failed(text), (control,)
+    )
+
+
+# --------------------------------------------------------------------------------------------
 # UCRL2's regret rate (slope) and scaling (ratio)
 # --------------------------------------------------------------------------------------------
 
