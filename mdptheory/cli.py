@@ -340,6 +340,8 @@ def _run_command(args: argparse.Namespace, extra: Sequence[str]) -> int:
     out = Path(args.out) / f"{args.learner}__{args.instance}__{tag}"
     traces = run_seeds(learner, model, args.budget, seeds=args.seeds, seed=args.seed,
                        n_jobs=args.jobs, out_dir=out, progress=not args.no_progress)
+    # Seeds are averaged only at shared positions: a clear error before any stacking.
+    positions = shared_positions(traces)
     curves, quantity = _curves(traces)
     summary = summarise(traces)
     print(f"{args.learner} on {getattr(model, 'name', None) or args.instance}: "
@@ -347,7 +349,6 @@ def _run_command(args: argparse.Namespace, extra: Sequence[str]) -> int:
     print(f"final {quantity}: {summary.mean[-1]:.6g} "
           f"[{summary.ci_low[-1]:.6g}, {summary.ci_high[-1]:.6g}]")
     budget = args.budget
-    positions = shared_positions(traces)
     # The grid read at the recorded positions: the first at or after each point.
     columns = positions_at(positions, geometric_grid(max(1, budget // 100), budget, 16,
                                                      integer=True))
