@@ -457,11 +457,11 @@ def _replay_inner_max(p_hat: np.ndarray, d: np.ndarray, u: np.ndarray) -> np.nda
     return np.where(unvisited, u[top], value)
 
 
-def _replay_plan(mdp: FiniteMDP, states, actions, upto: int, delta: float, factor_S=None):
+def _replay_plan(mdp: FiniteMDP, states, actions, upto: int, delta: float, reward_two=2.0):
     """Figure 1, lines (2)-(5), from the first ``upto`` steps of a run: estimates, the paper's
     radii at t_k = upto + 1, EVI to accuracy 1/sqrt(t_k). Returns (low, high, sweeps, policy,
     margin) with margin the gap between the best and second-best action of the last sweep.
-    ``factor_S`` replaces the S of the kernel radius (the control's slip)."""
+    ``reward_two`` replaces the 2 under the reward radius's root (the control's slip)."""
     S, A = mdp.S, mdp.A
     s, a, x = states[:upto], actions[:upto], states[1 : upto + 1]
     counts = np.zeros((S, A, S))
@@ -472,10 +472,8 @@ def _replay_plan(mdp: FiniteMDP, states, actions, upto: int, delta: float, facto
     n_plus = np.maximum(1.0, N)
     t_k = upto + 1
     p_hat = counts / n_plus[..., None]
-    rad_r = np.sqrt(7.0 * math.log(2.0 * S * A * t_k / delta) / (2.0 * n_plus))
-    d = np.sqrt(
-        14.0 * (S if factor_S is None else factor_S) * math.log(2.0 * A * t_k / delta) / n_plus
-    )
+    rad_r = np.sqrt(7.0 * math.log(2.0 * S * A * t_k / delta) / (reward_two * n_plus))
+    d = np.sqrt(14.0 * S * math.log(2.0 * A * t_k / delta) / n_plus)
     r_tilde = np.minimum(1.0, reward_sum / n_plus + rad_r)
     u = np.zeros(S)
     for sweep in range(1, 10**6 + 1):
@@ -510,7 +508,8 @@ def _planner_cases(scale: str):
     "number of sweeps and the same policy wherever the best action leads by more than 1e-9. "
     "river_swim(S=6), communicating_garnet(S=6, A=2, branching=3, seed=0) and "
     "average_gridworld(3, 0.1) (deterministic rewards); T = 2e4 (quick), 2e5 (full); 25 "
-    "epochs per run, spread over it.",
+    "epochs per run, spread over it. Control: the replay with the reward radius "
+    "sqrt(7 log(2 S A t_k / delta) / N+) (the 2 under the root forgotten) must disagree.",
     formula="recorded (low, high, sweeps, pi_k) = EVI(p_hat_k, r_hat_k, rad_r, d; 1/sqrt(t_k)) "
     "replayed from (s_t, a_t, s_(t+1))_(t < t_k)",
     tags=("average-reward", "ucrl2", "ucrl2-planner", "evi", "exact"),
@@ -544,9 +543,9 @@ def ucrl2_planning_step(scale: str, seed: int) -> Outcome:
             replayed += 1
         fitted[f"max |bracket error| [{mdp.name}]"] = error
         worst_bracket = max(worst_bracket, error)
-        # Control: the replay with the kernel radius lacking its factor S.
+        # Control: the replay with the reward radius lacking the 2 under its root.
         k = picks[len(picks) // 2]
-        wrong = _replay_plan(mdp, states, actions, int(starts[k]), 0.05, factor_S=1.0)
+        wrong = _replay_plan(mdp, states, actions, int(starts[k]), 0.05, reward_two=1.0)
         control_worst = max(
             control_worst,
             abs(wrong[0] - trace.extras["evi_gain_low"][k]),
@@ -557,7 +556,7 @@ def ucrl2_planning_step(scale: str, seed: int) -> Outcome:
             "epochs replayed": replayed,
             "epochs with another sweep count": sweep_mismatch,
             "epochs with another policy": policy_mismatch,
-            "control: max |bracket error| without the factor S": control_worst,
+            "control: max |bracket error| with rad_r = sqrt(7 log(.) / N+)": control_worst,
         }
     )
     ok = worst_bracket <= PLANNER_TOL and sweep_mismatch == 0 and policy_mismatch == 0
@@ -567,10 +566,11 @@ def ucrl2_planning_step(scale: str, seed: int) -> Outcome:
         f"count, {policy_mismatch} with another policy"
     )
     c_text = (
-        f"replay with d = sqrt(14 log(2 A t_k / delta) / N+): bracket off by {control_worst:.3g}"
+        f"replay with rad_r = sqrt(7 log(2 S A t_k / delta) / N+): bracket off by "
+        f"{control_worst:.3g}"
     )
     control = Control(
-        "the kernel radius without its factor S",
+        "the reward radius without the 2 under its root",
         Verdict.failed(c_text) if control_worst > PLANNER_TOL else Verdict.passed(c_text),
         {"max_bracket_error": control_worst},
     )
