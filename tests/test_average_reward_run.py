@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from saved_figures import capture_saved_figures
 
 from algorithms.average_reward import TSDE, UCRL2, UCRL2B, CertaintyEquivalence, FixedPolicy
 from algorithms.average_reward import burn_in as ar_burn_in
@@ -58,16 +59,7 @@ def test_burn_in_dispatcher_reads_ucrl2_radii():
 
 
 def test_run_ucrl2_plots_against_the_step_and_counts_epoch_policies(tmp_path, capsys, monkeypatch):
-    from matplotlib.figure import Figure
-
-    labels = []
-    original = Figure.savefig
-
-    def capture(self, *args, **kwargs):
-        labels.extend(ax.get_xlabel() for ax in self.axes)
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(Figure, "savefig", capture)
+    saved = capture_saved_figures(monkeypatch)
     argv = [
         "run",
         "ucrl2",
@@ -86,7 +78,7 @@ def test_run_ucrl2_plots_against_the_step_and_counts_epoch_policies(tmp_path, ca
     ]
     assert main(argv) == 0
     out = capsys.readouterr().out
-    assert labels == ["step t"]
+    assert [ax["xlabel"] for figure in saved for ax in figure] == ["step t"]
     (folder,) = tmp_path.glob("ucrl2__river_swim__*")
     counts = sorted(policy_changes(load_trace(p)) for p in sorted(folder.glob("seed_*")))
     line = next(x for x in out.splitlines() if x.startswith("policy changes per seed"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from saved_figures import capture_saved_figures
 
 from algorithms.registry import make_learner
 from instances import make
@@ -117,23 +118,7 @@ def test_positions_at_takes_the_first_recorded_at_or_after_each_target():
 
 
 def test_run_plots_a_thinned_trace_against_its_iterations(tmp_path, capsys, monkeypatch):
-    from matplotlib.figure import Figure
-
-    drawn = []
-    original = Figure.savefig
-
-    def capture(self, *args, **kwargs):
-        drawn.append(
-            [
-                (line.get_label(), np.asarray(line.get_xdata()))
-                for ax in self.axes
-                for line in ax.lines
-            ]
-        )
-        drawn.append([ax.get_xlabel() for ax in self.axes])
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(Figure, "savefig", capture)
+    saved = capture_saved_figures(monkeypatch)
     argv = [
         "run",
         "softmax-pg",
@@ -153,8 +138,9 @@ def test_run_plots_a_thinned_trace_against_its_iterations(tmp_path, capsys, monk
     assert "log-log slope of the gap" in out
     (folder,) = tmp_path.glob("softmax-pg__bernoulli_bandit__*")
     trace = load_trace(folder / "seed_0000")
-    lines, labels = drawn
-    x = dict(lines)[next(name for name, _ in lines if name.startswith("gap"))]
+    ((axes,),) = saved
+    lines = axes["lines"]
+    x = lines[next(name for name in lines if name.startswith("gap"))]
     np.testing.assert_array_equal(x, trace.extras["iteration"])
     assert x[-1] == 3000 and x.shape[0] < 3000
-    assert labels == ["iteration t"]
+    assert axes["xlabel"] == "iteration t"
