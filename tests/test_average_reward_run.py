@@ -60,22 +60,8 @@ def test_burn_in_dispatcher_reads_ucrl2_radii():
 
 def test_run_ucrl2_plots_against_the_step_and_counts_epoch_policies(tmp_path, capsys, monkeypatch):
     saved = capture_saved_figures(monkeypatch)
-    argv = [
-        "run",
-        "ucrl2",
-        "river_swim",
-        "--S",
-        "4",
-        "--budget",
-        "3000",
-        "--seeds",
-        "2",
-        "--out",
-        str(tmp_path),
-        "--no-progress",
-        "--hp",
-        "radius_scale=0.1",
-    ]
+    command = "run ucrl2 river_swim --S 4 --budget 3000 --seeds 2 --hp radius_scale=0.1"
+    argv = [*command.split(), "--no-progress", "--out", str(tmp_path)]
     assert main(argv) == 0
     out = capsys.readouterr().out
     assert [ax["xlabel"] for figure in saved for ax in figure] == ["step t"]

@@ -119,20 +119,8 @@ def test_positions_at_takes_the_first_recorded_at_or_after_each_target():
 
 def test_run_plots_a_thinned_trace_against_its_iterations(tmp_path, capsys, monkeypatch):
     saved = capture_saved_figures(monkeypatch)
-    argv = [
-        "run",
-        "softmax-pg",
-        "bernoulli_bandit",
-        "--K",
-        "3",
-        "--budget",
-        "3000",
-        "--seeds",
-        "2",
-        "--out",
-        str(tmp_path),
-        "--no-progress",
-    ]
+    command = "run softmax-pg bernoulli_bandit --K 3 --budget 3000 --seeds 2"
+    argv = [*command.split(), "--no-progress", "--out", str(tmp_path)]
     assert main(argv) == 0
     out = capsys.readouterr().out
     assert "log-log slope of the gap" in out
