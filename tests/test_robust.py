@@ -1,5 +1,6 @@
 """Robust inner problems and robust planning against cvxpy primals and independent oracles."""
 
+import itertools
 import math
 
 import numpy as np
@@ -48,9 +49,11 @@ def random_mdp(seed: int, S: int = 5, A: int = 3, gamma: float = 0.9) -> mt.Fini
 
 
 def all_sets(rho: float, lam: float):
-    return [UncertaintySet(d, radius=rho) for d in DIVERGENCES] + \
-        [UncertaintySet(d, penalty=lam) for d in DIVERGENCES] + \
-        [UncertaintySet("tv", radius=rho, support="nominal")]
+    return (
+        [UncertaintySet(d, radius=rho) for d in DIVERGENCES]
+        + [UncertaintySet(d, penalty=lam) for d in DIVERGENCES]
+        + [UncertaintySet("tv", radius=rho, support="nominal")]
+    )
 
 
 # --- inner problems -------------------------------------------------------------------------
@@ -115,9 +118,11 @@ def test_limits_recover_the_nominal_backup(kind):
         assert inner_problem(uncertainty, p, V)[0] == p @ V
     # continuity: tiny radius, huge penalty
     assert inner_problem(UncertaintySet(kind, radius=1e-14), p, V)[0] == pytest.approx(
-        p @ V, abs=1e-6)
+        p @ V, abs=1e-6
+    )
     assert inner_problem(UncertaintySet(kind, penalty=1e9), p, V)[0] == pytest.approx(
-        p @ V, abs=1e-8)
+        p @ V, abs=1e-8
+    )
 
 
 @property_settings(40)
@@ -126,11 +131,15 @@ def test_inner_value_monotone_in_radius_and_penalty(row, r1, r2, kind):
     p, V = row
     small, large = sorted((r1, r2))
     tol = 1e-12 * (1 + V.max())
-    assert inner_problem(UncertaintySet(kind, radius=large), p, V)[0] <= \
-        inner_problem(UncertaintySet(kind, radius=small), p, V)[0] + tol
+    assert (
+        inner_problem(UncertaintySet(kind, radius=large), p, V)[0]
+        <= inner_problem(UncertaintySet(kind, radius=small), p, V)[0] + tol
+    )
     lam_small, lam_large = 0.01 + small, 0.01 + large
-    assert inner_problem(UncertaintySet(kind, penalty=lam_small), p, V)[0] <= \
-        inner_problem(UncertaintySet(kind, penalty=lam_large), p, V)[0] + tol
+    assert (
+        inner_problem(UncertaintySet(kind, penalty=lam_small), p, V)[0]
+        <= inner_problem(UncertaintySet(kind, penalty=lam_large), p, V)[0] + tol
+    )
 
 
 # --- planning -------------------------------------------------------------------------------
@@ -142,8 +151,15 @@ def primal_backward_induction(mdp: mt.EpisodicMDP, uncertainty: UncertaintySet) 
     V = np.zeros((H + 1, S))
     for h in range(H - 1, -1, -1):
         P = mdp.transition(h)
-        Q = np.array([[mdp.R[h, s, a] + inner_problem_primal(uncertainty, P[s, a], V[h + 1])[0]
-                       for a in range(A)] for s in range(S)])
+        Q = np.array(
+            [
+                [
+                    mdp.R[h, s, a] + inner_problem_primal(uncertainty, P[s, a], V[h + 1])[0]
+                    for a in range(A)
+                ]
+                for s in range(S)
+            ]
+        )
         V[h] = Q.max(axis=1)
     return V[:H]
 
@@ -154,8 +170,9 @@ def test_backward_induction_equals_primal_oracle(index):
     mdp = mt.EpisodicMDP(rng.dirichlet(np.full(3, 0.6), (2, 3, 2)), rng.random((2, 3, 2)), H=2)
     uncertainty = all_sets(0.3, 0.4)[index]
     solution = robust_backward_induction(mdp, uncertainty)
-    np.testing.assert_allclose(solution.values, primal_backward_induction(mdp, uncertainty),
-                               atol=1e-7)
+    np.testing.assert_allclose(
+        solution.values, primal_backward_induction(mdp, uncertainty), atol=1e-7
+    )
     if not uncertainty.penalised:  # the greedy policy attains the values on the worst kernel
         np.testing.assert_allclose(solution.policy_values, solution.values, atol=1e-12)
 
@@ -164,8 +181,7 @@ def test_tv_ball_of_radius_two_on_the_support_is_the_worst_path():
     rng = np.random.default_rng(5)
     mdp = mt.EpisodicMDP(rng.dirichlet(np.full(6, 0.3), (6, 3)), rng.random((6, 3)), H=5)
     robust = robust_backward_induction(mdp, UncertaintySet("tv", radius=2.0, support="nominal"))
-    np.testing.assert_allclose(robust.values, worst_path_backward_induction(mdp).values,
-                               atol=1e-12)
+    np.testing.assert_allclose(robust.values, worst_path_backward_induction(mdp).values, atol=1e-12)
     # over all states, the adversary sends every step to the worst state
     everywhere = robust_backward_induction(mdp, UncertaintySet("tv", radius=2.0))
     V = np.zeros(mdp.S)
@@ -179,8 +195,9 @@ def test_value_iteration_limits_and_certificate(kind):
     mdp = random_mdp(1)
     nominal = value_iteration(mdp, tol=1e-10)
     for uncertainty in (UncertaintySet(kind, radius=0.0), UncertaintySet(kind, penalty=np.inf)):
-        np.testing.assert_array_equal(robust_value_iteration(mdp, uncertainty, tol=1e-10).values,
-                                      nominal.values)
+        np.testing.assert_array_equal(
+            robust_value_iteration(mdp, uncertainty, tol=1e-10).values, nominal.values
+        )
     ball = UncertaintySet(kind, radius=0.2)
     solution = robust_value_iteration(mdp, ball, tol=1e-9)
     assert solution.stop_reason == "tolerance" and solution.bound <= 1e-9
@@ -211,12 +228,16 @@ def test_robust_bellman_is_a_gamma_contraction(index):
 def test_robust_values_monotone_in_radius_and_penalty():
     mdp = random_mdp(4)
     for kind in DIVERGENCES:
-        balls = [robust_value_iteration(mdp, UncertaintySet(kind, radius=r), tol=1e-10).values
-                 for r in (0.0, 0.05, 0.2, 0.8)]
-        penalties = [robust_value_iteration(mdp, UncertaintySet(kind, penalty=lam),
-                                            tol=1e-10).values for lam in (np.inf, 3.0, 0.3, 0.03)]
+        balls = [
+            robust_value_iteration(mdp, UncertaintySet(kind, radius=r), tol=1e-10).values
+            for r in (0.0, 0.05, 0.2, 0.8)
+        ]
+        penalties = [
+            robust_value_iteration(mdp, UncertaintySet(kind, penalty=lam), tol=1e-10).values
+            for lam in (np.inf, 3.0, 0.3, 0.03)
+        ]
         for sequence in (balls, penalties):
-            for bigger, smaller in zip(sequence, sequence[1:]):
+            for bigger, smaller in itertools.pairwise(sequence):
                 assert np.all(smaller <= bigger + 1e-9)
 
 
@@ -242,15 +263,18 @@ def test_same_input_same_numbers():
 # --- bad input ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"divergence": "hellinger", "radius": 0.1}, "divergence must be one of"),
-    ({"divergence": "kl"}, "exactly one of radius"),
-    ({"divergence": "kl", "radius": 0.1, "penalty": 1.0}, "exactly one of radius"),
-    ({"divergence": "kl", "radius": -0.1}, "radius must lie in"),
-    ({"divergence": "tv", "radius": float("nan")}, "radius must be a finite"),
-    ({"divergence": "chi2", "penalty": 0.0}, "penalty must lie in"),
-    ({"divergence": "tv", "radius": 0.1, "support": "some"}, "support must be"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"divergence": "hellinger", "radius": 0.1}, "divergence must be one of"),
+        ({"divergence": "kl"}, "exactly one of radius"),
+        ({"divergence": "kl", "radius": 0.1, "penalty": 1.0}, "exactly one of radius"),
+        ({"divergence": "kl", "radius": -0.1}, "radius must lie in"),
+        ({"divergence": "tv", "radius": float("nan")}, "radius must be a finite"),
+        ({"divergence": "chi2", "penalty": 0.0}, "penalty must lie in"),
+        ({"divergence": "tv", "radius": 0.1, "support": "some"}, "support must be"),
+    ],
+)
 def test_bad_sets_are_refused(kwargs, match):
     with pytest.raises(ValueError, match=match):
         UncertaintySet(**kwargs)

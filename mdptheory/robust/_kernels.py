@@ -1,4 +1,4 @@
-r"""Compiled inner problems of (s, a)-rectangular robust backups, one row ``p = P(. | s, a)`` at a time.
+r"""Compiled inner problems of (s, a)-rectangular robust backups, one row ``p`` at a time.
 
 Every kernel takes the value vector ``V`` and its ascending order ``order`` (computed once per
 backup and shared by all rows) and returns ``inf_{q in U(p)} q . V`` (constrained ball) or
@@ -17,8 +17,14 @@ import numpy as np
 from numba import njit
 
 TV, KL, CHI2, TV_PENALTY, KL_PENALTY, CHI2_PENALTY = 0, 1, 2, 3, 4, 5
-CODES = {("tv", False): TV, ("kl", False): KL, ("chi2", False): CHI2,
-         ("tv", True): TV_PENALTY, ("kl", True): KL_PENALTY, ("chi2", True): CHI2_PENALTY}
+CODES = {
+    ("tv", False): TV,
+    ("kl", False): KL,
+    ("chi2", False): CHI2,
+    ("tv", True): TV_PENALTY,
+    ("kl", True): KL_PENALTY,
+    ("chi2", True): CHI2_PENALTY,
+}
 
 KL_MAX_STEPS = 200
 """Safeguarded Newton steps on the KL dual variable (a handful suffice with a warm start)."""
@@ -142,7 +148,7 @@ def kl_penalty_row(p, V, order, lam, q, write):
     ``q ~ p exp(-V / lam)`` (shifted by the support's minimum so nothing underflows to 0)."""
     v_min = _support_min(p, V, order)
     u = 1.0 / lam
-    log_z, m1, var = _tilted_moments(p, V, v_min, u)
+    log_z = _tilted_moments(p, V, v_min, u)[0]
     if write:
         _write_tilted(p, V, v_min, u, q)
     return v_min - lam * log_z
@@ -345,6 +351,7 @@ def robust_rows(P2, V, order, code, param, support_all, want_q, Q2, warm):
         elif code == KL_PENALTY:
             out[r] = kl_penalty_row(p, V, order, param, q, want_q)
         else:
-            out[r] = chi2_row(p, V, order, param, code == CHI2_PENALTY, q, want_q, vals,
-                              probs, index, tails)
+            out[r] = chi2_row(
+                p, V, order, param, code == CHI2_PENALTY, q, want_q, vals, probs, index, tails
+            )
     return out

@@ -94,29 +94,32 @@ class RobustEvaluation:
 
 def _check_set(uncertainty) -> UncertaintySet:
     if not isinstance(uncertainty, UncertaintySet):
-        raise ParameterTypeError(f"uncertainty must be an UncertaintySet, got "
-                                 f"{type(uncertainty).__name__} {uncertainty!r:.60}")
+        raise ParameterTypeError(
+            f"uncertainty must be an UncertaintySet, got "
+            f"{type(uncertainty).__name__} {uncertainty!r:.60}"
+        )
     return uncertainty
 
 
 def _dense_rows(mdp: Model, h: int | None = None) -> np.ndarray:
     """The kernel as dense (S*A, S) rows (a view for a dense model)."""
     if mdp.is_sparse:
-        check_memory(dense_bytes(mdp.S, mdp.A, mdp.S), "robust planning: the dense kernel "
-                     "(S, A, S)", f"S={mdp.S}, A={mdp.A}")
+        check_memory(
+            dense_bytes(mdp.S, mdp.A, mdp.S),
+            "robust planning: the dense kernel (S, A, S)",
+            f"S={mdp.S}, A={mdp.A}",
+        )
     P = mdp.dense_P() if isinstance(mdp, FiniteMDP) else mdp.transition(h)
     return np.ascontiguousarray(P).reshape(mdp.S * mdp.A, mdp.S)
 
 
 def _require(mdp, kind, name: str) -> None:
     if not isinstance(mdp, kind):
-        raise ParameterTypeError(f"{name} needs a {kind.__name__} as mdp, got "
-                                 f"{type(mdp).__name__}")
+        raise ParameterTypeError(f"{name} needs a {kind.__name__} as mdp, got {type(mdp).__name__}")
     check_value_scale(mdp, name)
 
 
-def robust_bellman(mdp: Model, V, uncertainty: UncertaintySet, h: int | None = None
-                   ) -> np.ndarray:
+def robust_bellman(mdp: Model, V, uncertainty: UncertaintySet, h: int | None = None) -> np.ndarray:
     """Robust Q-values ``R + gamma inf_q q.V`` (S, A) of a discounted model, or
     ``R_h + inf_q q.V`` at stage ``h`` of an episodic one.
 
@@ -131,8 +134,9 @@ def robust_bellman(mdp: Model, V, uncertainty: UncertaintySet, h: int | None = N
     """
     uncertainty = _check_set(uncertainty)
     if not isinstance(mdp, (FiniteMDP, EpisodicMDP)):
-        raise ParameterTypeError(f"robust_bellman needs a FiniteMDP or EpisodicMDP, got "
-                                 f"{type(mdp).__name__}")
+        raise ParameterTypeError(
+            f"robust_bellman needs a FiniteMDP or EpisodicMDP, got {type(mdp).__name__}"
+        )
     V = as_float_array(V, "V", ndim=1)
     if V.shape != (mdp.S,):
         raise ValueError(f"V has shape {V.shape}, expected ({mdp.S},)")
@@ -144,8 +148,13 @@ def robust_bellman(mdp: Model, V, uncertainty: UncertaintySet, h: int | None = N
     return mdp.R + mdp.gamma * uncertainty.backup(_dense_rows(mdp), V).reshape(mdp.S, mdp.A)
 
 
-def robust_value_iteration(mdp: FiniteMDP, uncertainty: UncertaintySet, tol: float = 1e-8,
-                           max_iter: int = 1_000_000, V0=None) -> RobustSolution:
+def robust_value_iteration(
+    mdp: FiniteMDP,
+    uncertainty: UncertaintySet,
+    tol: float = 1e-8,
+    max_iter: int = 1_000_000,
+    V0=None,
+) -> RobustSolution:
     """Robust value iteration ``V_{k+1} = T V_k``, stopped by the certified bound.
 
     Stops when ``gamma / (1 - gamma) ||V_{k+1} - V_k|| <= tol``; ``bound`` is the smaller of
@@ -186,12 +195,18 @@ def robust_value_iteration(mdp: FiniteMDP, uncertainty: UncertaintySet, tol: flo
     residual = float(np.max(np.abs(q.max(axis=1) - V))) / (1.0 - gamma)
     worst = Q2.reshape(S, A, S)
     worst_mdp = FiniteMDP(worst, mdp.R, gamma, initial=mdp.initial)
-    return RobustSolution(values=V, q=q, policy=policy,
-                          policy_values=evaluate(worst_mdp, policy), worst_kernel=worst,
-                          bound=min(contraction_bound, residual), iterations=iterations,
-                          stop_reason=stop_reason,
-                          method=f"robust_value_iteration[{uncertainty.label}]",
-                          uncertainty=uncertainty)
+    return RobustSolution(
+        values=V,
+        q=q,
+        policy=policy,
+        policy_values=evaluate(worst_mdp, policy),
+        worst_kernel=worst,
+        bound=min(contraction_bound, residual),
+        iterations=iterations,
+        stop_reason=stop_reason,
+        method=f"robust_value_iteration[{uncertainty.label}]",
+        uncertainty=uncertainty,
+    )
 
 
 def robust_backward_induction(mdp: EpisodicMDP, uncertainty: UncertaintySet) -> RobustSolution:
@@ -223,11 +238,18 @@ def robust_backward_induction(mdp: EpisodicMDP, uncertainty: UncertaintySet) -> 
         V[h] = Q[h].max(axis=1)
     policy = np.argmax(Q, axis=-1).astype(np.int64)
     worst_mdp = EpisodicMDP(worst, mdp.R, H, initial=mdp.initial)
-    return RobustSolution(values=V[:H], q=Q, policy=policy,
-                          policy_values=evaluate(worst_mdp, policy), worst_kernel=worst,
-                          bound=0.0, iterations=H, stop_reason="exact",
-                          method=f"robust_backward_induction[{uncertainty.label}]",
-                          uncertainty=uncertainty)
+    return RobustSolution(
+        values=V[:H],
+        q=Q,
+        policy=policy,
+        policy_values=evaluate(worst_mdp, policy),
+        worst_kernel=worst,
+        bound=0.0,
+        iterations=H,
+        stop_reason="exact",
+        method=f"robust_backward_induction[{uncertainty.label}]",
+        uncertainty=uncertainty,
+    )
 
 
 def row_divergences(uncertainty: UncertaintySet, P2: np.ndarray, Q2: np.ndarray) -> np.ndarray:
@@ -258,8 +280,9 @@ def robust_solve(mdp: Model, uncertainty: UncertaintySet, **options) -> RobustSo
     return robust_value_iteration(mdp, uncertainty, **options)
 
 
-def robust_evaluate(mdp: Model, policy, uncertainty: UncertaintySet, tol: float = 1e-10,
-                    max_iter: int = 1000) -> RobustEvaluation:
+def robust_evaluate(
+    mdp: Model, policy, uncertainty: UncertaintySet, tol: float = 1e-10, max_iter: int = 1000
+) -> RobustEvaluation:
     """Robust value of a fixed policy, ``V^pi_rob = inf over kernels in the set of V^pi``.
 
     Episodic: one exact backward pass (the worst row at each stage is nature's best response).
@@ -278,8 +301,9 @@ def robust_evaluate(mdp: Model, policy, uncertainty: UncertaintySet, tol: float 
     array([0., 1.])
     """
     if not isinstance(mdp, (FiniteMDP, EpisodicMDP)):
-        raise ParameterTypeError(f"robust_evaluate needs a FiniteMDP or EpisodicMDP, got "
-                                 f"{type(mdp).__name__}")
+        raise ParameterTypeError(
+            f"robust_evaluate needs a FiniteMDP or EpisodicMDP, got {type(mdp).__name__}"
+        )
     uncertainty = _check_set(uncertainty)
     check_policy(mdp, policy)
     check_value_scale(mdp, "robust_evaluate")
@@ -292,7 +316,7 @@ def robust_evaluate(mdp: Model, policy, uncertainty: UncertaintySet, tol: float 
             inner, Q2 = uncertainty.worst_case(_dense_rows(mdp, h), V[h + 1])
             V[h] = np.einsum("sa,sa->s", pi[h], mdp.R[h] + inner.reshape(S, A))
             worst[h] = Q2.reshape(S, A, S)
-        return RobustEvaluation(V[:mdp.H], worst, 0.0, mdp.H, "exact")
+        return RobustEvaluation(V[: mdp.H], worst, 0.0, mdp.H, "exact")
     tol = check_tol(tol)
     max_iter = check_max_iter(max_iter)
     gamma = mdp.gamma
@@ -310,7 +334,8 @@ def robust_evaluate(mdp: Model, policy, uncertainty: UncertaintySet, tol: float 
         rewards = mdp.R
         if uncertainty.penalised:
             rewards = mdp.R + gamma * uncertainty.penalty * row_divergences(
-                uncertainty, P2, Q2).reshape(S, A)
+                uncertainty, P2, Q2
+            ).reshape(S, A)
         V = evaluate(FiniteMDP(Q2.reshape(S, A, S), rewards, gamma), policy)
     return RobustEvaluation(V, Q2.reshape(S, A, S), bound, iterations, stop_reason)
 

@@ -14,12 +14,14 @@ import numpy as np
 from mdptheory._validation import check_cvxpy_solver
 from mdptheory.robust.sets import UncertaintySet, _check_row
 
-SOLVER_OPTIONS = {"CLARABEL": {"tol_gap_abs": 1e-11, "tol_gap_rel": 1e-11, "tol_feas": 1e-11,
-                               "max_iter": 500}}
+SOLVER_OPTIONS = {
+    "CLARABEL": {"tol_gap_abs": 1e-11, "tol_gap_rel": 1e-11, "tol_feas": 1e-11, "max_iter": 500}
+}
 
 
-def inner_problem_primal(uncertainty: UncertaintySet, p, V, solver: str | None = "CLARABEL"
-                         ) -> tuple[float, np.ndarray]:
+def inner_problem_primal(
+    uncertainty: UncertaintySet, p, V, solver: str | None = "CLARABEL"
+) -> tuple[float, np.ndarray]:
     """``inf_{q in U(p)} q.V`` (ball) or ``inf_q q.V + lam D(q || p)`` (penalty) by cvxpy.
 
     Returns the optimal value and the solver's ``q``. Raises ``ValueError`` if the solver does
@@ -61,8 +63,10 @@ def inner_problem_primal(uncertainty: UncertaintySet, p, V, solver: str | None =
     options = SOLVER_OPTIONS.get(solver, {}) if solver else {}
     problem.solve(solver=solver, **options)
     if problem.status not in ("optimal", "optimal_inaccurate") or q.value is None:
-        raise ValueError(f"cvxpy ({solver}) did not solve the {uncertainty.label} inner problem: "
-                         f"status {problem.status}")
+        raise ValueError(
+            f"cvxpy ({solver}) did not solve the {uncertainty.label} inner problem: "
+            f"status {problem.status}"
+        )
     full = np.zeros(p.size)
     full[states] = np.maximum(q.value, 0.0)
     return float(problem.value), full

@@ -73,18 +73,25 @@ class UncertaintySet:
         if not isinstance(self.divergence, str) or self.divergence not in DIVERGENCES:
             raise ValueError(f"divergence must be one of {DIVERGENCES}, got {self.divergence!r}")
         if (self.radius is None) == (self.penalty is None):
-            raise ValueError("give exactly one of radius (a ball) and penalty (the regularised "
-                             f"form), got radius={self.radius!r}, penalty={self.penalty!r}")
+            raise ValueError(
+                "give exactly one of radius (a ball) and penalty (the regularised "
+                f"form), got radius={self.radius!r}, penalty={self.penalty!r}"
+            )
         if self.radius is not None:
             object.__setattr__(self, "radius", check_real(self.radius, "radius", 0.0))
         else:
             penalty = self.penalty
-            if isinstance(penalty, (int, float, np.floating)) and not isinstance(penalty, bool) \
-                    and math.isinf(penalty) and penalty > 0:
+            if (
+                isinstance(penalty, (int, float, np.floating))
+                and not isinstance(penalty, bool)
+                and math.isinf(penalty)
+                and penalty > 0
+            ):
                 object.__setattr__(self, "penalty", math.inf)
             else:
-                object.__setattr__(self, "penalty",
-                                   check_real(penalty, "penalty", 0.0, low_open=True))
+                object.__setattr__(
+                    self, "penalty", check_real(penalty, "penalty", 0.0, low_open=True)
+                )
         if self.support not in ("all", "nominal"):
             raise ValueError(f"support must be 'all' or 'nominal', got {self.support!r}")
 
@@ -108,10 +115,10 @@ class UncertaintySet:
 
     def _code_param(self) -> tuple[int, float]:
         return CODES[(self.divergence, self.penalised)], float(
-            self.penalty if self.penalised else self.radius)
+            self.penalty if self.penalised else self.radius
+        )
 
-    def backup(self, P2: np.ndarray, V: np.ndarray, warm: np.ndarray | None = None
-               ) -> np.ndarray:
+    def backup(self, P2: np.ndarray, V: np.ndarray, warm: np.ndarray | None = None) -> np.ndarray:
         """``inf`` over the set of each row of ``P2`` (n_rows, S) against ``V`` (S,).
 
         ``warm`` (n_rows,), optional, carries the KL ball's dual variables from one backup to
@@ -140,8 +147,10 @@ class UncertaintySet:
         """Whether ``q`` is in the ball around ``p`` (within ``tol`` on the divergence)."""
         if self.penalised:
             raise ValueError("a penalised set has no ball to be inside of; use divergence()")
-        return bool(divergence(self.divergence, p, q) <= self.radius + tol and
-                    (self.support == "all" or not np.any((q > 0) & (p <= 0))))
+        return bool(
+            divergence(self.divergence, p, q) <= self.radius + tol
+            and (self.support == "all" or not np.any((q > 0) & (p <= 0)))
+        )
 
 
 def divergence(kind: Divergence, p, q) -> float:
@@ -198,8 +207,9 @@ def inner_problem(uncertainty: UncertaintySet, p, V) -> tuple[float, np.ndarray]
     (0.0, [1.0, 0.0])
     """
     if not isinstance(uncertainty, UncertaintySet):
-        raise ParameterTypeError(f"uncertainty must be an UncertaintySet, got "
-                                 f"{type(uncertainty).__name__}")
+        raise ParameterTypeError(
+            f"uncertainty must be an UncertaintySet, got {type(uncertainty).__name__}"
+        )
     p, V = _check_row(p, V)
     values, Q2 = uncertainty.worst_case(p[None, :], V)
     return float(values[0]), Q2[0]
