@@ -60,7 +60,9 @@ def all_sets(rho: float, lam: float):
 
 
 @property_settings(12)
-@given(rows(), st.floats(0.0, 1.5), st.sampled_from(DIVERGENCES))
+# radii from 1e-4 on: below about 1e-5 Clarabel's exponential cone returns KL balls' optima
+# only to about 1e-4 (inaccurate status), while the dual stays exact
+@given(rows(), st.one_of(st.just(0.0), st.floats(1e-4, 1.5)), st.sampled_from(DIVERGENCES))
 def test_ball_equals_cvxpy_primal(row, rho, kind):
     p, V = row
     ball = UncertaintySet(kind, radius=rho)

@@ -43,14 +43,13 @@ def _destination(p, V, order, support_all):
 
 
 @njit(cache=True)
-def tv_row(p, V, order, rho, support_all, q, write):
+def tv_row(p, V, order, rho, support_all, q, write, pv):
     """``inf { q.V : 1/2 ||q - p||_1 <= rho }``: move mass ``rho`` from the top of ``V`` to
-    its minimum (the dual's maximiser over the atoms of ``V``, by one walk down the order)."""
+    its minimum (the dual's maximiser over the atoms of ``V``, by one walk down the order).
+    ``pv = p.V`` comes from one matrix-vector product for all rows."""
     dest = _destination(p, V, order, support_all)
     v_min = V[dest]
-    value = 0.0
-    for j in range(p.shape[0]):
-        value += p[j] * V[j]
+    value = pv
     if write:
         q[:] = p
     budget = rho
@@ -155,7 +154,7 @@ def kl_penalty_row(p, V, order, lam, q, write):
 
 
 @njit(cache=True)
-def kl_row(p, V, order, rho, q, write, warm):
+def kl_row(p, V, order, rho, q, write, warm, slack):
     """``inf { q.V : KL(q || p) <= rho }`` through its dual
     ``sup_{beta > 0} -beta log E_p exp(-V / beta) - beta rho``.
 
@@ -163,9 +162,10 @@ def kl_row(p, V, order, rho, q, write, warm):
     beta)``, so the maximiser solves ``KL(q_u) = rho`` in ``u = 1 / beta``, where ``KL(q_u)``
     increases (its derivative is ``u Var_{q_u} V``). Safeguarded Newton on ``u`` from a warm
     start, keeping a bracket; the returned point is on the feasible side (``KL <= rho``), where
-    the duality gap is ``beta (rho - KL(q_beta))``, driven below a few ulps of the value range.
-    Returns ``(value, u)``. When ``rho >= -log p(argmin V)`` the infimum is the support's
-    minimum (``beta -> 0``) and ``u`` is returned as ``inf``.
+    the duality gap is ``beta (rho - KL(q_beta))``, driven below ``slack`` or a few ulps of the
+    value range, whichever is larger. Returns ``(value, u, gap)``: the primal value ``q_beta.V``
+    (at most ``gap`` above the infimum). When ``rho >= -log p(argmin V)`` the infimum is the
+    support's minimum (``beta -> 0``) and ``u`` is returned as ``inf``.
     """
     v_min = _support_min(p, V, order)
     mass_min = 0.0
@@ -181,29 +181,33 @@ def kl_row(p, V, order, rho, q, write, warm):
         if write:
             for j in range(p.shape[0]):
                 q[j] = p[j] / mass_min if (p[j] > 0.0 and V[j] == v_min) else 0.0
-        return v_min, np.inf
+        return v_min, np.inf, 0.0
     if rho <= 0.0:
         value = 0.0
         for j in range(p.shape[0]):
             value += p[j] * V[j]
         if write:
             q[:] = p
-        return value, 0.0
+        return value, 0.0, 0.0
     lo = 0.0
     hi = np.inf
     u = warm
     if not (u > 0.0 and u < np.inf):
         log_z, m1, var = _tilted_moments(p, V, v_min, 0.0)
         u = np.sqrt(2.0 * rho / var) if var > 0.0 else 1.0 / spread
-    tol = 4e-16 * (np.abs(v_min) + spread)
+    tol = max(4e-16 * (np.abs(v_min) + spread), slack)
     best_u = 0.0
+    best_m1 = 0.0
+    best_gap = np.inf
     for _ in range(KL_MAX_STEPS):
         log_z, m1, var = _tilted_moments(p, V, v_min, u)
         kl = -u * m1 - log_z
         if kl <= rho:
             lo = u
             best_u = u
-            if u > 0.0 and (rho - kl) / u <= tol:
+            best_m1 = m1
+            best_gap = (rho - kl) / u if u > 0.0 else np.inf
+            if best_gap <= tol:
                 break
         else:
             hi = u
@@ -217,10 +221,11 @@ def kl_row(p, V, order, rho, q, write, warm):
             u = 0.5 * (lo + hi)
         else:
             u = 2.0 * u
-    log_z, m1, var = _tilted_moments(p, V, v_min, best_u)
+    if best_u == 0.0:  # never feasible inside the loop: the nominal row, gap from the dual
+        best_m1 = _tilted_moments(p, V, v_min, 0.0)[1]
     if write:
         _write_tilted(p, V, v_min, best_u, q)
-    return v_min + m1, best_u
+    return v_min + best_m1, best_u, best_gap
 
 
 @njit(cache=True)
@@ -324,11 +329,13 @@ def chi2_row(p, V, order, param, penalised, q, write, vals, probs, index, tails)
 
 
 @njit(cache=True)
-def robust_rows(P2, V, order, code, param, support_all, want_q, Q2, warm):
-    """Apply one inner problem to every row of ``P2`` (n_rows, S); returns the values.
+def robust_rows(P2, V, PV, order, code, param, support_all, want_q, Q2, warm, slack):
+    """Apply one inner problem to every row of ``P2`` (n_rows, S).
 
-    ``Q2`` (n_rows, S) receives the minimisers when ``want_q``; ``warm`` (n_rows,) holds the
-    KL ball's dual variables and is updated in place (a warm start for the next backup).
+    ``PV = P2 @ V``. Returns the values and the largest gap above the infima (nonzero only for
+    the KL ball, whose search stops once its duality gap is below ``slack``). ``Q2`` (n_rows,
+    S) receives the minimisers when ``want_q``; ``warm`` (n_rows,) holds the KL ball's dual
+    variables and is updated in place (a warm start for the next backup).
     """
     n_rows, n_states = P2.shape
     out = np.empty(n_rows)
@@ -337,21 +344,24 @@ def robust_rows(P2, V, order, code, param, support_all, want_q, Q2, warm):
     index = np.empty(n_states, dtype=np.int64)
     tails = np.empty(n_states)
     dummy = np.empty(1)
+    max_gap = 0.0
     for r in range(n_rows):
         p = P2[r]
         q = Q2[r] if want_q else dummy
         if code == TV:
-            out[r] = tv_row(p, V, order, param, support_all, q, want_q)
+            out[r] = tv_row(p, V, order, param, support_all, q, want_q, PV[r])
         elif code == TV_PENALTY:
             out[r] = tv_penalty_row(p, V, order, param, support_all, q, want_q)
         elif code == KL:
-            value, u = kl_row(p, V, order, param, q, want_q, warm[r])
+            value, u, gap = kl_row(p, V, order, param, q, want_q, warm[r], slack)
             out[r] = value
             warm[r] = u
+            if gap > max_gap:
+                max_gap = gap
         elif code == KL_PENALTY:
             out[r] = kl_penalty_row(p, V, order, param, q, want_q)
         else:
             out[r] = chi2_row(
                 p, V, order, param, code == CHI2_PENALTY, q, want_q, vals, probs, index, tails
             )
-    return out
+    return out, max_gap

@@ -47,15 +47,22 @@ def inner_problem_primal(
         states = np.flatnonzero(p > 0)
     ps, Vs = p[states], V[states]
     q = cp.Variable(states.size, nonneg=True)
+    constraints = [cp.sum(q) == 1]
     if kind == "tv":
         term = 0.5 * cp.norm1(q - ps)
     elif kind == "kl":
         term = cp.sum(cp.rel_entr(q, ps))
     else:
-        term = cp.sum(cp.multiply(1.0 / ps, cp.square(q - ps)))
-    constraints = [cp.sum(q) == 1]
+        # q = p + sqrt(p) d, chi2 = ||d||^2: no 1/p factor to spoil the conditioning when
+        # some p_j is tiny
+        d = cp.Variable(states.size)
+        constraints.append(q == ps + cp.multiply(np.sqrt(ps), d))
+        term = cp.sum_squares(d)
     if uncertainty.penalised:
         objective = cp.Minimize(Vs @ q + uncertainty.penalty * term)
+    elif kind == "chi2":
+        objective = cp.Minimize(Vs @ q)
+        constraints.append(cp.norm(d, 2) <= np.sqrt(uncertainty.radius))
     else:
         objective = cp.Minimize(Vs @ q)
         constraints.append(term <= uncertainty.radius)

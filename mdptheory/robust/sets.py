@@ -118,30 +118,58 @@ class UncertaintySet:
             self.penalty if self.penalised else self.radius
         )
 
-    def backup(self, P2: np.ndarray, V: np.ndarray, warm: np.ndarray | None = None) -> np.ndarray:
+    def backup(
+        self, P2: np.ndarray, V: np.ndarray, warm: np.ndarray | None = None, slack: float = 0.0
+    ) -> np.ndarray:
         """``inf`` over the set of each row of ``P2`` (n_rows, S) against ``V`` (S,).
 
         ``warm`` (n_rows,), optional, carries the KL ball's dual variables from one backup to
-        the next (updated in place). Inputs are trusted: the solvers validate once at entry.
+        the next (updated in place); ``slack`` lets the KL ball's search stop once its duality
+        gap is below it (see :meth:`backup_with_gap`). Inputs are trusted: the solvers
+        validate once at entry.
         """
+        return self.backup_with_gap(P2, V, warm, slack)[0]
+
+    def backup_with_gap(
+        self, P2: np.ndarray, V: np.ndarray, warm: np.ndarray | None = None, slack: float = 0.0
+    ) -> tuple[np.ndarray, float]:
+        """:meth:`backup` and the largest amount by which a value may exceed its infimum (0
+        up to rounding except for the KL ball, whose value is within ``max(slack, 4 ulp)``)."""
         if self.nominal:
-            return P2 @ V
-        return self._rows(P2, V, False, warm)[0]
+            return P2 @ V, 0.0
+        if self.divergence == "kl" and self.penalised:
+            # -lam log E_p exp(-V/lam) for all rows at once: one vector of exponentials and a
+            # matrix-vector product; rows whose sum underflows are redone row by row.
+            lam = float(self.penalty)
+            low = float(V.min())
+            Z = P2 @ np.exp(-(V - low) / lam)
+            values = np.empty(P2.shape[0])
+            fine = Z > 1e-250
+            values[fine] = low - lam * np.log(Z[fine])
+            if not fine.all():
+                rows = np.flatnonzero(~fine)
+                values[rows] = self._rows(np.ascontiguousarray(P2[rows]), V, False, None, 0.0)[0]
+            return values, 0.0
+        values, _, gap = self._rows(P2, V, False, warm, slack)
+        return values, gap
 
     def worst_case(self, P2: np.ndarray, V: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The values and the minimising rows ``Q2`` (n_rows, S), a kernel in the set."""
         if self.nominal:
             return P2 @ V, P2.copy()
-        return self._rows(P2, V, True, None)
+        values, Q2, _ = self._rows(P2, V, True, None, 0.0)
+        return values, Q2
 
-    def _rows(self, P2, V, want_q, warm):
+    def _rows(self, P2, V, want_q, warm, slack):
         code, param = self._code_param()
         order = np.argsort(V, kind="stable")
         Q2 = np.empty_like(P2) if want_q else np.empty((1, 1))
         if warm is None:
             warm = np.zeros(P2.shape[0])
-        values = robust_rows(P2, V, order, code, param, self.support == "all", want_q, Q2, warm)
-        return values, (Q2 if want_q else None)
+        values, gap = robust_rows(
+            P2, V, P2 @ V, order, code, param, self.support == "all", want_q, Q2, warm, float(slack)
+        )
+        return values, (Q2 if want_q else None), gap
 
     def contains(self, p: np.ndarray, q: np.ndarray, tol: float = 1e-9) -> bool:
         """Whether ``q`` is in the ball around ``p`` (within ``tol`` on the divergence)."""
