@@ -167,15 +167,20 @@ def kl_row(p, V, order, rho, q, write, warm, slack):
     (at most ``gap`` above the infimum). When ``rho >= -log p(argmin V)`` the infimum is the
     support's minimum (``beta -> 0``) and ``u`` is returned as ``inf``.
     """
-    v_min = _support_min(p, V, order)
+    # one pass: the support's minimum, the mass sitting at it, and its maximum
+    v_min = np.inf
+    v_max = -np.inf
     mass_min = 0.0
-    v_max = v_min
     for j in range(p.shape[0]):
         if p[j] > 0.0:
-            if V[j] == v_min:
+            v = V[j]
+            if v < v_min:
+                v_min = v
+                mass_min = p[j]
+            elif v == v_min:
                 mass_min += p[j]
-            if V[j] > v_max:
-                v_max = V[j]
+            if v > v_max:
+                v_max = v
     spread = v_max - v_min
     if spread <= 0.0 or rho >= -np.log(mass_min):
         if write:
@@ -212,7 +217,10 @@ def kl_row(p, V, order, rho, q, write, warm, slack):
         else:
             hi = u
         slope = u * var
-        step = u - (kl - rho) / slope if slope > 0.0 else np.nan
+        # aim a little inside the ball (half the allowed gap), so that Newton's overshoot
+        # usually lands on the feasible side within the gap: one more pass, not two
+        target = rho - 0.5 * u * tol
+        step = u - (kl - target) / slope if slope > 0.0 else np.nan
         if hi < np.inf and hi - lo <= 1e-15 * hi:
             break
         if step > lo and step < hi and np.isfinite(step):

@@ -159,8 +159,9 @@ def robust_value_iteration(
 
     Stops when ``gamma / (1 - gamma) ||V_{k+1} - V_k|| <= tol``; ``bound`` is the smaller of
     that and the residual bound. The KL ball's dual variables are carried from one sweep to the
-    next as a warm start, and its search stops at a duality gap of ``tol (1 - gamma) / (4
-    gamma)``, which the certificate adds: ``gamma / (1 - gamma) (||V_{k+1} - V_k|| + gap)``.
+    next as a warm start, and its search stops at a duality gap of a tenth of the last change
+    of ``V`` but at most ``tol (1 - gamma) / (4 gamma)``, which the certificate adds:
+    ``gamma / (1 - gamma) (||V_{k+1} - V_k|| + gap)``.
     The returned worst-case kernel and residual bound come from an exact final backup.
 
     Examples
@@ -183,15 +184,19 @@ def robust_value_iteration(
         raise ValueError(f"V0 has shape {V.shape}, expected ({S},)")
     warm = np.zeros(S * A)
     factor = gamma / (1.0 - gamma)
-    # the KL ball's search may stop at a duality gap of a quarter of what the tolerance allows
-    slack = 0.25 * tol / factor
+    # The KL ball's search may stop at a duality gap of a tenth of the last change of V (early
+    # sweeps need no precise inner problems), and never above a quarter of what the tolerance
+    # allows.
+    floor = 0.25 * tol / factor
+    change = np.inf
     stop_reason, iterations, contraction_bound = "max_iter", 0, np.inf
     for iterations in range(1, max_iter + 1):  # noqa: B007 (kept for the count)
-        inner, gap = uncertainty.backup_with_gap(P2, V, warm, slack)
+        inner, gap = uncertainty.backup_with_gap(P2, V, warm, max(floor, 0.1 * change))
         V_next = (mdp.R + gamma * inner.reshape(S, A)).max(axis=1)
         # ||V_{k+1} - V*|| <= gamma / (1 - gamma) (||V_{k+1} - V_k|| + gap) for a backup whose
         # values exceed the exact ones by at most gap
-        contraction_bound = factor * (float(np.max(np.abs(V_next - V))) + gap)
+        change = float(np.max(np.abs(V_next - V)))
+        contraction_bound = factor * (change + gap)
         V = V_next
         if contraction_bound <= tol:
             stop_reason = "tolerance"
