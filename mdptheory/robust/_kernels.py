@@ -43,13 +43,16 @@ def _destination(p, V, order, support_all):
 
 
 @njit(cache=True)
-def tv_row(p, V, order, rho, support_all, q, write, pv):
+def tv_row(p, V, order, rho, support_all, q, write):
     """``inf { q.V : 1/2 ||q - p||_1 <= rho }``: move mass ``rho`` from the top of ``V`` to
-    its minimum (the dual's maximiser over the atoms of ``V``, by one walk down the order).
-    ``pv = p.V`` comes from one matrix-vector product for all rows."""
+    its minimum (the dual's maximiser over the atoms of ``V``, by one walk down the order)."""
     dest = _destination(p, V, order, support_all)
     v_min = V[dest]
-    value = pv
+    # p.V in one sequential pass, which also brings the row into cache before the walk's
+    # scattered reads (from memory, each of them would be a cache miss)
+    value = 0.0
+    for j in range(p.shape[0]):
+        value += p[j] * V[j]
     if write:
         q[:] = p
     budget = rho
@@ -81,20 +84,15 @@ def tv_penalty_row(p, V, order, lam, support_all, q, write):
     dest = _destination(p, V, order, support_all)
     cap = V[dest] + lam
     value = 0.0
-    moved = 0.0
-    if write:
-        q[:] = p
     for j in range(p.shape[0]):
-        if p[j] <= 0.0:
-            continue
-        if V[j] > cap:
-            value += p[j] * cap
-            moved += p[j]
-            if write:
-                q[j] = 0.0
-        else:
-            value += p[j] * V[j]
+        value += p[j] * min(V[j], cap)
     if write:
+        moved = 0.0
+        q[:] = p
+        for j in range(p.shape[0]):
+            if p[j] > 0.0 and V[j] > cap:
+                moved += p[j]
+                q[j] = 0.0
         q[dest] += moved
     return value
 
@@ -238,6 +236,11 @@ def kl_row(p, V, order, rho, q, write, warm, slack):
 
 @njit(cache=True)
 def _gather_support(p, V, order, vals, probs, index):
+    # one sequential read first: the gather below reads the row in the order of V, and from
+    # memory each of those reads would be a cache miss
+    total = 0.0
+    for j in range(p.shape[0]):
+        total += p[j]
     n = 0
     for k in range(order.shape[0]):
         j = order[k]
@@ -337,10 +340,10 @@ def chi2_row(p, V, order, param, penalised, q, write, vals, probs, index, tails)
 
 
 @njit(cache=True)
-def robust_rows(P2, V, PV, order, code, param, support_all, want_q, Q2, warm, slack):
+def robust_rows(P2, V, order, code, param, support_all, want_q, Q2, warm, slack):
     """Apply one inner problem to every row of ``P2`` (n_rows, S).
 
-    ``PV = P2 @ V``. Returns the values and the largest gap above the infima (nonzero only for
+    Returns the values and the largest gap above the infima (nonzero only for
     the KL ball, whose search stops once its duality gap is below ``slack``). ``Q2`` (n_rows,
     S) receives the minimisers when ``want_q``; ``warm`` (n_rows,) holds the KL ball's dual
     variables and is updated in place (a warm start for the next backup).
@@ -357,7 +360,7 @@ def robust_rows(P2, V, PV, order, code, param, support_all, want_q, Q2, warm, sl
         p = P2[r]
         q = Q2[r] if want_q else dummy
         if code == TV:
-            out[r] = tv_row(p, V, order, param, support_all, q, want_q, PV[r])
+            out[r] = tv_row(p, V, order, param, support_all, q, want_q)
         elif code == TV_PENALTY:
             out[r] = tv_penalty_row(p, V, order, param, support_all, q, want_q)
         elif code == KL:

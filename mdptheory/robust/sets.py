@@ -167,7 +167,7 @@ class UncertaintySet:
         if warm is None:
             warm = np.zeros(P2.shape[0])
         values, gap = robust_rows(
-            P2, V, P2 @ V, order, code, param, self.support == "all", want_q, Q2, warm, float(slack)
+            P2, V, order, code, param, self.support == "all", want_q, Q2, warm, float(slack)
         )
         return values, (Q2 if want_q else None), gap
 
