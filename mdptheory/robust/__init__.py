@@ -9,7 +9,7 @@ Modules
 * :mod:`~mdptheory.robust.planning`: :class:`RobustSolution`, :func:`robust_value_iteration`,
   :func:`robust_backward_induction`, :func:`robust_evaluate`, :func:`robust_bellman`.
 * :mod:`~mdptheory.robust.s_rectangular`: the s-rectangular TV set (budget shared by the
-  actions of a state).
+  actions of a state): :func:`s_rectangular_tv_values`, :func:`s_rectangular_tv_evaluate`.
 * :mod:`~mdptheory.robust._kernels`: the compiled inner problems.
 """
 
@@ -23,12 +23,18 @@ from mdptheory.robust.planning import (
     robust_value_iteration,
     row_divergences,
 )
+from mdptheory.robust.s_rectangular import (
+    SRectangularValues,
+    s_rectangular_tv_evaluate,
+    s_rectangular_tv_values,
+)
 from mdptheory.robust.sets import DIVERGENCES, UncertaintySet, divergence, inner_problem
 
 __all__ = [
     "DIVERGENCES",
     "RobustEvaluation",
     "RobustSolution",
+    "SRectangularValues",
     "UncertaintySet",
     "divergence",
     "inner_problem",
@@ -38,4 +44,6 @@ __all__ = [
     "robust_solve",
     "robust_value_iteration",
     "row_divergences",
+    "s_rectangular_tv_evaluate",
+    "s_rectangular_tv_values",
 ]
