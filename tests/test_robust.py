@@ -299,3 +299,14 @@ def test_bad_rows_and_models_are_refused():
         robust_evaluate(mdp, np.array([0, 0, 7, 0, 0]), ball)
     with pytest.raises(ValueError, match="tol"):
         robust_value_iteration(mdp, ball, tol=-1.0)
+
+
+@pytest.mark.parametrize("index", range(7))
+def test_robust_evaluation_is_value_iteration_with_one_action(index):
+    rng = np.random.default_rng(11)
+    mdp = mt.FiniteMDP(rng.dirichlet(np.full(5, 0.5), (5, 1)), rng.random((5, 1)), 0.85)
+    uncertainty = all_sets(0.3, 0.2)[index]
+    solution = robust_value_iteration(mdp, uncertainty, tol=1e-11)
+    evaluation = robust_evaluate(mdp, np.zeros(5, dtype=np.int64), uncertainty, tol=1e-11)
+    assert evaluation.stop_reason == "tolerance"
+    np.testing.assert_allclose(evaluation.values, solution.values, atol=1e-10)
