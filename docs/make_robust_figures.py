@@ -52,8 +52,9 @@ def route_panel(ax) -> None:
     safe = np.ones(mdp.S, dtype=np.int64)
     radii = np.linspace(0.0, 0.1, 41)
     for policy, label in ((fast, "fast road"), (safe, "safe road")):
-        values = [robust_evaluate(mdp, policy, UncertaintySet("kl", radius=r)).values[0]
-                  for r in radii]
+        values = [
+            robust_evaluate(mdp, policy, UncertaintySet("kl", radius=r)).values[0] for r in radii
+        ]
         ax.plot(radii, values, label=label)
     ax.axvline(0.0207, color="grey", lw=0.8, ls="--", label="KL(Bern(0.1) || Bern(0.05))")
     ax.set_xlabel("KL radius rho")
