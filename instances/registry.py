@@ -147,6 +147,9 @@ _SPECS: tuple[_Spec, ...] = (
           "instances.structure", "effective_horizon_lure"),
     _Spec("interval_walk", "noisy walk on [0, 1] with a smooth reward, discretised into N cells",
           "instances.structure", "interval_walk"),
+    _Spec("safe_vs_fast_route",
+          "short road that may crash vs a longer sure road: robust and nominal optima differ",
+          "instances.robust", "safe_vs_fast_route"),
 )
 _BY_NAME = {spec.name: spec for spec in _SPECS}
 

@@ -104,6 +104,8 @@ def _solve_command(args: argparse.Namespace, extra: Sequence[str]) -> int:
         print(f"optimal arm: {int(model.optimal_arm)}   optimal mean: {float(means.max()):.10g}")
         print(f"gaps: {_format_array(model.gaps)}")
         return 0
+    if getattr(args, "robust", None) is not None:
+        return _solve_robust(model, args)
     if args.objective == "average":
         return _solve_average(model)
     if args.objective != "mean":
@@ -183,6 +185,58 @@ def _solve_risk(model, args: argparse.Namespace) -> int:
         print(f"the two policies differ at {len(differ)} (stage, state) pairs: {pairs}{more}")
     else:
         print("the two policies coincide")
+    return 0
+
+
+def _solve_robust(model, args: argparse.Namespace) -> int:
+    """Robust optimum beside the nominal one, valued under the nominal and worst kernels."""
+    from mdptheory.evaluation import evaluate
+    from mdptheory.planning import solve
+    from mdptheory.robust import UncertaintySet, robust_evaluate, robust_solve
+    from mdptheory.tabular import EpisodicMDP, FiniteMDP
+
+    if (args.radius is None) == (args.penalty is None):
+        raise ValueError("--robust needs exactly one of --radius (a ball) and --penalty (the "
+                         "regularised form)")
+    uncertainty = UncertaintySet(args.robust, radius=args.radius, penalty=args.penalty)
+    nominal = solve(model)
+    robust = robust_solve(model, uncertainty)
+    episodic = isinstance(model, EpisodicMDP)
+
+    def at_start(values) -> float:
+        return float(model.initial @ (values[0] if episodic else values))
+
+    def under(kernel, policy) -> float:
+        twin = (EpisodicMDP(kernel, model.R, model.H) if episodic
+                else FiniteMDP(kernel, model.R, model.gamma))
+        return at_start(evaluate(twin, policy))
+
+    against_nominal = robust_evaluate(model, nominal.policy, uncertainty)
+    rows = [
+        ("nominal kernel", at_start(evaluate(model, robust.policy)),
+         at_start(nominal.policy_values)),
+        ("worst kernel for the robust policy", under(robust.worst_kernel, robust.policy),
+         under(robust.worst_kernel, nominal.policy)),
+        ("worst kernel for the nominal policy", under(against_nominal.worst_kernel, robust.policy),
+         under(against_nominal.worst_kernel, nominal.policy)),
+        ("robust value (inf over the set)", at_start(robust.values),
+         at_start(against_nominal.values)),
+    ]
+    print(repr(model))
+    kind = "penalty" if uncertainty.penalised else "ball"
+    print(f"(s, a)-rectangular {kind} {uncertainty.label}; values at the start distribution")
+    print(f"{'':38}{'robust policy':>16}{'nominal policy':>16}")
+    for label, robust_value, nominal_value in rows:
+        print(f"{label:38}{robust_value:16.8g}{nominal_value:16.8g}")
+    if uncertainty.penalised:
+        print("(values under a kernel leave out the penalty lam D that the robust value charges)")
+    print(f"certificate: robust values within {robust.bound:.3e}, nominal policy's robust value "
+          f"within {against_nominal.bound:.3e}")
+    layout = "pi[h, s] (rows are stages)" if episodic else "pi[s]"
+    print(f"robust policy {layout}:\n{_format_array(robust.policy)}")
+    print(f"nominal policy {layout}:\n{_format_array(nominal.policy)}")
+    differ = int(np.count_nonzero(robust.policy != nominal.policy))
+    print(f"the two policies differ at {differ} of {robust.policy.size} decisions")
     return 0
 
 
@@ -553,6 +607,13 @@ def build_parser() -> argparse.ArgumentParser:
                                 "policy_iteration", "linear_program"],
                        help="solver (default auto: backward induction for episodic models, "
                             "policy iteration for discounted ones)")
+    solve.add_argument("--robust", default=None, choices=["tv", "kl", "chi2"],
+                       help="also solve the (s, a)-rectangular robust MDP with this divergence "
+                            "and print its policy beside the nominal one")
+    solve.add_argument("--radius", type=float, default=None,
+                       help="radius rho of the --robust ball (TV as half the L1 distance)")
+    solve.add_argument("--penalty", type=float, default=None,
+                       help="penalty lam of the regularised --robust form, instead of a ball")
     diagnose = sub.add_parser("diagnose", help="print every structural diagnosis of an instance "
                                                 "with its definition",
                               description="Instance parameters follow the name: mdptheory "
