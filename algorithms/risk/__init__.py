@@ -3,6 +3,9 @@
 * :class:`ICVaRRM` (Du, Wang, Huang, ICLR 2023): optimistic iterated-CVaR value iteration;
   its regret is measured against the exact iterated-CVaR optimum
   (:func:`mdptheory.risk.icvar_backward_induction`).
+* :class:`CVaRUCBVI` (Wang, Kallus, Sun, ICML 2023, type): optimistic value iteration on the
+  budget-augmented MDP; its regret is measured against the exact static CVaR optimum
+  (:func:`mdptheory.risk.static_cvar_optimum`).
 * :func:`burn_in` (and :func:`bonus_below_h_visits`): ICVaR-RM's burn-in in episodes, from its
   bonus formula alone, to compute before a run.
 
@@ -12,9 +15,10 @@ compiled call returning a :class:`~mdptheory.regret.RegretTrace`. ``LEARNERS`` n
 """
 
 from algorithms.risk.burn_in import bonus_below_h_visits, burn_in
+from algorithms.risk.cvar_ucbvi import CVaRUCBVI
 from algorithms.risk.icvar_rm import ICVaRRM, icvar_rm_log_factor, icvar_rm_regret_bound
 
-LEARNERS = {"icvar-rm": ICVaRRM}
+LEARNERS = {"icvar-rm": ICVaRRM, "cvar-ucbvi": CVaRUCBVI}
 
-__all__ = ["LEARNERS", "ICVaRRM", "bonus_below_h_visits", "burn_in", "icvar_rm_log_factor",
-           "icvar_rm_regret_bound"]
+__all__ = ["LEARNERS", "CVaRUCBVI", "ICVaRRM", "bonus_below_h_visits", "burn_in",
+           "icvar_rm_log_factor", "icvar_rm_regret_bound"]

@@ -1,0 +1,159 @@
+"""Static CVaR learner (CVaR-UCBVI) with exact static-CVaR regret."""
+
+import numpy as np
+import pytest
+
+from algorithms.registry import make_learner
+from algorithms.risk import CVaRUCBVI
+from algorithms.risk.cvar_ucbvi import _evaluate, _plan, grid_steps
+from instances.risk import lucky_start_instance, safe_vs_risky_route
+from instances.tabular import garnet
+from mdptheory.cli import main
+from mdptheory.risk import (
+    budget_policy_return_distribution,
+    discretised_cvar_lsvi,
+    static_cvar_optimum,
+)
+from mdptheory.tabular import EpisodicMDP
+
+
+def quarter_garnet(seed: int = 0, H: int = 3) -> EpisodicMDP:
+    """A garnet whose rewards are rounded to multiples of 1/4 (on the budget grid)."""
+    g = garnet(S=4, A=2, branching=2, H=H, seed=seed)
+    R = np.round(np.asarray(g.R)[0] * 4) / 4
+    return EpisodicMDP(np.asarray(g.dense_P())[0], R, H, initial=g.initial)
+
+
+@pytest.mark.parametrize(
+    "mdp, alpha, eta",
+    [
+        (quarter_garnet(0), 0.25, 0.25),
+        (quarter_garnet(3), 0.6, 0.125),
+        (safe_vs_risky_route(H=4), 0.1, 0.5),
+        (lucky_start_instance(), 0.6, 0.5),
+    ],
+)
+def test_plan_and_evaluation_on_the_true_model_are_exact(mdp, alpha, eta):
+    """Exact oracle: planning with the true kernel (counts = P, no bonus) is the discretised
+    planner, and the compiled evaluation of its policy equals the forward propagation."""
+    H, S, A = mdp.H, mdp.S, mdp.A
+    P3 = np.ascontiguousarray(np.asarray(mdp.dense_P())[0])
+    steps = grid_steps(np.asarray(mdp.R, dtype=np.float64), eta)
+    planner = discretised_cvar_lsvi(mdp, alpha, eta)
+    n_grid = planner.objective.shape[0]
+    W = np.zeros((H + 1, S, n_grid))
+    W[H] = np.arange(n_grid) * eta
+    policy = np.zeros((H, S, n_grid), dtype=np.int64)
+    j_star, value = _plan(
+        P3,
+        np.ones((S, A)),
+        steps,
+        np.asarray(mdp.initial),
+        eta,
+        alpha,
+        0.0,
+        W,
+        policy,
+        np.empty((S * A, n_grid)),
+        np.empty(S * A),
+        np.empty((S * A, S)),
+    )
+    assert value == pytest.approx(planner.value, abs=1e-12)
+    assert value == pytest.approx(static_cvar_optimum(mdp, alpha).value, abs=1e-12)
+    assert j_star == planner.budget_index
+    np.testing.assert_array_equal(policy, planner.policy)
+    n_return = int(steps.max()) * H + 1
+    achieved = _evaluate(
+        P3,
+        steps,
+        np.asarray(mdp.initial),
+        policy,
+        j_star,
+        eta,
+        alpha,
+        np.empty((S, n_return)),
+        np.empty((S, n_return)),
+        np.empty(n_return),
+        np.arange(n_return),
+    )
+    assert achieved == pytest.approx(
+        budget_policy_return_distribution(mdp, planner).cvar(alpha), abs=1e-12
+    )
+
+
+def test_regret_lies_in_its_range_and_greedy_learns_a_deterministic_route():
+    mdp = quarter_garnet(1)
+    optimum = static_cvar_optimum(mdp, 0.25).value
+    trace = CVaRUCBVI(alpha=0.25, eta=0.25, bonus_scale=0.1).run(mdp, 300, seed=2)
+    assert trace.pseudo_regret.min() >= -1e-12
+    assert trace.pseudo_regret.max() <= optimum + 1e-12  # CVaR of a return >= 0
+    assert trace.metadata["optimal_value"] == pytest.approx(optimum)
+    route = CVaRUCBVI(alpha=0.1, eta=0.5, bonus_scale=0.0).run(safe_vs_risky_route(), 200, 0)
+    assert route.pseudo_regret[-50:].max() == 0.0
+
+
+def test_paper_bonus_is_optimistic():
+    """The defining invariant of the optimistic plan: its value is at least CVaR*."""
+    trace = CVaRUCBVI(alpha=0.25, eta=0.25).run(quarter_garnet(2), 200, seed=0)
+    assert trace.extras["optimistic"].all()
+    np.testing.assert_allclose(
+        trace.extras["optimism_gap"],
+        trace.extras["optimistic_value"] - trace.metadata["optimal_value"],
+    )
+
+
+def test_same_seed_same_trace():
+    learner = CVaRUCBVI(alpha=0.25, eta=0.25, bonus_scale=0.3)
+    a = learner.run(quarter_garnet(0), 150, seed=7)
+    b = learner.run(quarter_garnet(0), 150, seed=7)
+    np.testing.assert_array_equal(a.pseudo_regret, b.pseudo_regret)
+    np.testing.assert_array_equal(a.realised_regret, b.realised_regret)
+    np.testing.assert_array_equal(a.extras["budget"], b.extras["budget"])
+
+
+def test_bad_input_is_refused_with_the_offending_value():
+    with pytest.raises(ValueError, match=r"R\[0, 0, 0\] = 0.75 is not a multiple of eta"):
+        CVaRUCBVI(alpha=0.2, eta=0.5).run(quarter_garnet(0), 10, 0)
+    with pytest.raises(ValueError, match="deterministic"):
+        mdp = safe_vs_risky_route()
+        noisy = EpisodicMDP(
+            np.asarray(mdp.dense_P())[0], mdp.R, mdp.H, initial=mdp.initial, noise="bernoulli"
+        )
+        CVaRUCBVI(alpha=0.2, eta=0.5).run(noisy, 10, 0)
+    with pytest.raises(ValueError, match="stationary"):
+        P = np.tile(np.asarray(quarter_garnet(0).dense_P()), (3, 1, 1, 1))
+        CVaRUCBVI(eta=0.25).run(EpisodicMDP(P, quarter_garnet(0).R, 3), 10, 0)
+    for kwargs, name in (
+        ({"alpha": 0.0}, "alpha"),
+        ({"eta": 0.0}, "eta"),
+        ({"delta": 1.0}, "delta"),
+        ({"bonus_scale": -1.0}, "bonus_scale"),
+    ):
+        with pytest.raises(ValueError, match=name):
+            CVaRUCBVI(**kwargs)
+    with pytest.raises(ValueError, match="number of episodes"):
+        CVaRUCBVI(eta=0.5).run(safe_vs_risky_route(), 0, 0)
+
+
+def test_registered_and_runs_from_the_command_line(tmp_path, capsys):
+    assert isinstance(make_learner("cvar-ucbvi", alpha="0.1"), CVaRUCBVI)
+    assert (
+        main(
+            [
+                "run",
+                "cvar-ucbvi",
+                "safe_vs_risky_route",
+                "--budget",
+                "60",
+                "--seeds",
+                "2",
+                "--out",
+                str(tmp_path),
+                "--no-progress",
+                "--hp",
+                "eta=0.5",
+            ]
+        )
+        == 0
+    )
+    assert "final cumulative pseudo-regret" in capsys.readouterr().out
