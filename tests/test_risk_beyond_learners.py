@@ -4,14 +4,18 @@ import numpy as np
 import pytest
 
 from algorithms.registry import make_learner
-from algorithms.risk import CVaRUCBVI
+from algorithms.risk import CVaRUCBVI, ICVaRL
 from algorithms.risk.cvar_ucbvi import _evaluate, _plan, grid_steps
+from instances.linear import simplex_feature_linear_mdp, tabular_as_linear
 from instances.risk import lucky_start_instance, safe_vs_risky_route
 from instances.tabular import garnet
 from mdptheory.cli import main
 from mdptheory.risk import (
     budget_policy_return_distribution,
     discretised_cvar_lsvi,
+    icvar_backward_induction,
+    icvar_evaluate,
+    icvar_max_episode_regret,
     static_cvar_optimum,
 )
 from mdptheory.tabular import EpisodicMDP
@@ -157,3 +161,90 @@ def test_registered_and_runs_from_the_command_line(tmp_path, capsys):
         == 0
     )
     assert "final cumulative pseudo-regret" in capsys.readouterr().out
+
+
+# ICVaR-L ------------------------------------------------------------------------------------
+
+
+def swapped_route(H: int = 4) -> EpisodicMDP:
+    """The safe/risky route with the actions swapped (0 = risky), so that ties to the smallest
+    action do not pick the risk-averse road by luck."""
+    route = safe_vs_risky_route(H=H)
+    P = np.asarray(route.dense_P())[0][:, ::-1]
+    R = np.asarray(route.R).reshape(-1, route.S, route.A)[0][:, ::-1]
+    return EpisodicMDP(np.ascontiguousarray(P), np.ascontiguousarray(R), H, initial=route.initial)
+
+
+def test_icvar_l_plan_with_exact_statistics_is_the_icvar_dp():
+    """Exact oracle: with the population statistics (Lambda^-1 M^T = the kernel, no bonus) the
+    plan is iterated-CVaR DP on the twin."""
+    from algorithms.risk.icvar_l import _plan
+
+    lin = simplex_feature_linear_mdp(S=5, A=2, H=3, d=3, seed=2)
+    twin = lin.tabular()
+    H, S, A, d = lin.H, lin.S, lin.A, lin.d
+    features = np.ascontiguousarray(lin.phi.reshape(S * A, d))
+    # Lambda = I and M_h = mu_h make phi^T Lambda^-1 M^T (x - V)^+ the exact expectation.
+    Lambda_inv = np.tile(np.eye(d), (H, 1, 1))
+    M = np.ascontiguousarray(lin.mu)
+    Q, V = np.empty((H, S, A)), np.zeros((H + 1, S))
+    policy = np.zeros((H, S), dtype=np.int64)
+    _plan(
+        features,
+        np.ascontiguousarray(twin.R),
+        M,
+        Lambda_inv,
+        np.zeros((H, S * A)),
+        0.0,
+        0.3,
+        Q,
+        V,
+        policy,
+        np.empty(S * A),
+        np.empty(S * A),
+    )
+    exact = icvar_backward_induction(twin, 0.3)
+    np.testing.assert_allclose(V[:-1], np.minimum(exact.values, H), atol=1e-12)
+    np.testing.assert_array_equal(policy, exact.policy)
+
+
+def test_icvar_l_regret_is_exact_and_in_range():
+    mdp = swapped_route()
+    alpha = 0.1
+    trace = ICVaRL(alpha=alpha, c=0.01, record_policies=True).run(tabular_as_linear(mdp), 300, 1)
+    exact = icvar_backward_induction(mdp, alpha)
+    start = float(mdp.initial @ exact.values[0])
+    for k in (0, 150, 299):
+        pi = trace.extras["policies"][k]
+        value = float(mdp.initial @ icvar_evaluate(mdp, pi, alpha)[0])
+        assert trace.pseudo_regret[k] == pytest.approx(start - value, abs=1e-12)
+    assert trace.pseudo_regret.min() >= -1e-12
+    assert trace.pseudo_regret.max() <= icvar_max_episode_regret(mdp, alpha) + 1e-12
+
+
+def test_icvar_l_is_optimistic_with_its_bonus_and_reproducible():
+    lin = simplex_feature_linear_mdp(S=4, A=2, H=3, d=3, seed=0)
+    a = ICVaRL(alpha=0.3).run(lin, 100, seed=3)
+    b = ICVaRL(alpha=0.3).run(lin, 100, seed=3)
+    assert a.extras["optimistic"].all()
+    np.testing.assert_array_equal(a.pseudo_regret, b.pseudo_regret)
+    np.testing.assert_array_equal(a.realised_regret, b.realised_regret)
+    # An episodic model is read with one-hot features.
+    c = ICVaRL(alpha=0.3, c=0.1).run(lin.tabular(), 50, seed=3)
+    assert c.metadata["features"] == "one-hot (d = S A)"
+
+
+def test_icvar_l_bad_input():
+    for kwargs, name in (
+        ({"alpha": 0.0}, "alpha"),
+        ({"c": -1.0}, "c"),
+        ({"p": 0.0}, "p"),
+        ({"refactor_every": 0}, "refactor_every"),
+    ):
+        with pytest.raises(ValueError, match=name):
+            ICVaRL(**kwargs)
+    with pytest.raises(ValueError, match="LinearMDP"):
+        ICVaRL().run(object(), 10, 0)
+    with pytest.raises(ValueError, match="number of episodes"):
+        ICVaRL().run(simplex_feature_linear_mdp(S=3, A=2, H=2, d=2, seed=0), 0, 0)
+    assert make_learner("icvar-l", c="0.1") == ICVaRL(c=0.1)
