@@ -13,6 +13,7 @@ IDS = (
     "zhao2024-discretised-planner-error",
     "wang2023-cvar-ucbvi-regret-slope",
     "chen2024-icvar-l-regret-slope",
+    "wang2023-cvar-ucbvi-tau-ratio",
 )
 
 
@@ -20,7 +21,7 @@ def test_registered_with_rule_source_and_kind():
     for check_id in IDS:
         theorem = harness.get(check_id)
         assert theorem.module == "proofs_check.theorems.risk_beyond"
-        assert theorem.kind == "slope" and theorem.rule and theorem.source
+        assert theorem.kind in ("slope", "ratio") and theorem.rule and theorem.source
         assert theorem.verified is False  # the papers' algorithms were not read
 
 
@@ -58,3 +59,13 @@ def test_burn_ins_follow_the_bonus_formulas():
         for c in (1.0, 0.3, 0.0)
     ]
     assert burns[0] > burns[1] > burns[2] == garnet.S * garnet.A
+
+
+def test_gamble_instance_needs_the_gamble_at_every_tau():
+    from mdptheory.risk import static_cvar_optimum
+
+    mdp = risk_beyond.gamble_instance()
+    for tau in risk_beyond.TAU_GRID:
+        solution = static_cvar_optimum(mdp, tau)
+        assert solution.act(0, 0, 0.0) == 0
+        assert solution.value == pytest.approx((tau - 0.4) / tau)
