@@ -4,12 +4,13 @@ import numpy as np
 import pytest
 
 from algorithms.registry import make_learner
-from algorithms.risk import CVaRUCBVI, ICVaRL
+from algorithms.risk import CVaRUCBVI, ICVaRL, LowRankCVaRUCB
 from algorithms.risk.cvar_ucbvi import _evaluate, _plan, grid_steps
 from instances.linear import simplex_feature_linear_mdp, tabular_as_linear
 from instances.risk import lucky_start_instance, safe_vs_risky_route
 from instances.tabular import garnet
 from mdptheory.cli import main
+from mdptheory.linear import LowRankMDP
 from mdptheory.risk import (
     budget_policy_return_distribution,
     discretised_cvar_lsvi,
@@ -248,3 +249,72 @@ def test_icvar_l_bad_input():
     with pytest.raises(ValueError, match="number of episodes"):
         ICVaRL().run(simplex_feature_linear_mdp(S=3, A=2, H=2, d=2, seed=0), 0, 0)
     assert make_learner("icvar-l", c="0.1") == ICVaRL(c=0.1)
+
+
+# CVaR-UCB in low-rank MDPs with known features ----------------------------------------------
+
+
+def test_lowrank_plan_with_population_statistics_is_the_discretised_planner():
+    """Exact oracle: with Lambda = I and M_h = psi_h (so Phi Lambda^-1 M^T = P) and no bonus,
+    the plan is the discretised planner on the true model."""
+    from algorithms.risk.lowrank_cvar_ucb import _plan as lowrank_plan
+
+    mdp = quarter_garnet(2)
+    model = LowRankMDP.from_tabular(mdp)
+    H, S, A, d = model.H, model.S, model.A, model.d
+    features = np.ascontiguousarray(model.phi[0].reshape(S * A, d))
+    planner = discretised_cvar_lsvi(model, 0.25, 0.25)
+    n_grid = planner.objective.shape[0]
+    W = np.zeros((H + 1, S, n_grid))
+    W[H] = np.arange(n_grid) * 0.25
+    policy = np.zeros((H, S, n_grid), dtype=np.int64)
+    j, value = lowrank_plan(
+        features,
+        np.ascontiguousarray(model.psi),
+        np.tile(np.eye(d), (H, 1, 1)),
+        np.zeros((H, S * A)),
+        grid_steps(np.asarray(mdp.R, dtype=np.float64), 0.25),
+        np.asarray(mdp.initial),
+        0.25,
+        0.25,
+        0.0,
+        W,
+        policy,
+        np.empty(S * A),
+    )
+    assert value == pytest.approx(planner.value, abs=1e-10)
+    assert value == pytest.approx(static_cvar_optimum(mdp, 0.25).value, abs=1e-10)
+    assert j == planner.budget_index
+
+
+def test_lowrank_regret_range_reproducibility_and_registry():
+    model = LowRankMDP.from_tabular(quarter_garnet(0))
+    learner = LowRankCVaRUCB(alpha=0.25, eta=0.25, c=0.05)
+    a = learner.run(model, 200, seed=4)
+    b = learner.run(model, 200, seed=4)
+    np.testing.assert_array_equal(a.pseudo_regret, b.pseudo_regret)
+    optimum = static_cvar_optimum(quarter_garnet(0), 0.25).value
+    assert -1e-10 <= a.pseudo_regret.min() and a.pseudo_regret.max() <= optimum + 1e-10
+    assert LowRankCVaRUCB(alpha=0.25, eta=0.25).run(model, 100, 0).extras["optimistic"].all()
+    assert make_learner("lowrank-cvar-ucb", c="0.1") == LowRankCVaRUCB(c=0.1)
+
+
+def test_lowrank_bad_input():
+    with pytest.raises(ValueError, match="not a multiple of eta"):
+        LowRankCVaRUCB(eta=0.5).run(quarter_garnet(0), 10, 0)
+    moving = LowRankMDP.from_tabular(quarter_garnet(0))
+    phi = np.array(moving.phi)
+    phi[1] = -phi[1]  # same kernel, other features
+    psi = np.array(moving.psi)
+    psi[1] = -psi[1]
+    with pytest.raises(ValueError, match="change with the stage"):
+        LowRankCVaRUCB().run(LowRankMDP(phi, psi, moving.R, initial=moving.initial), 10, 0)
+    for kwargs, name in (
+        ({"alpha": 2.0}, "alpha"),
+        ({"eta": -1.0}, "eta"),
+        ({"c": -1.0}, "c"),
+        ({"p": 1.0}, "p"),
+        ({"refactor_every": 0}, "refactor_every"),
+    ):
+        with pytest.raises(ValueError, match=name):
+            LowRankCVaRUCB(**kwargs)
