@@ -14,6 +14,7 @@ IDS = (
     "wang2023-cvar-ucbvi-regret-slope",
     "chen2024-icvar-l-regret-slope",
     "wang2023-cvar-ucbvi-tau-ratio",
+    "zhao2024-lowrank-cvar-ucb-regret-slope",
 )
 
 

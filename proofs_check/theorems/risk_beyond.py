@@ -25,12 +25,13 @@ from functools import lru_cache
 import numpy as np
 
 from algorithms.linear import LSVIUCB
-from algorithms.risk import CVaRUCBVI, ICVaRL, icvar_l_beta
+from algorithms.risk import CVaRUCBVI, ICVaRL, LowRankCVaRUCB, icvar_l_beta
 from algorithms.risk.cvar_ucbvi import cvar_ucbvi_log_factor
 from instances.linear import simplex_feature_linear_mdp, tabular_as_linear
 from instances.risk import du2023_hard_instance, safe_vs_risky_route
 from instances.tabular import garnet
 from mdptheory.experiment import run_seeds
+from mdptheory.linear import LowRankMDP
 from mdptheory.risk import (
     budget_grid,
     discretisation_error_bound,
@@ -38,6 +39,7 @@ from mdptheory.risk import (
     icvar_backward_induction,
     icvar_evaluate,
     icvar_max_episode_regret,
+    return_distribution,
     static_cvar_optimum,
 )
 from mdptheory.seeding import as_generator
@@ -623,4 +625,143 @@ def cvar_ucbvi_tau_ratio(scale: str, seed: int) -> Outcome:
         xlabel="risk level tau",
         ylabel="cumulative static-CVaR regret at K",
         title="CVaR-UCBVI against sqrt(SAK/tau)",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# CVaR-UCB in low-rank MDPs with known features
+# --------------------------------------------------------------------------------------------
+
+LOWRANK_C_GRID = (1.0, 0.3, 0.1, 0.03)
+"""Bonus scales of the low-rank check (1 is LSVI-UCB's radius c d H sqrt(iota))."""
+LOWRANK_PLAN = {"quick": (30_000, 6), "full": (300_000, 8)}
+
+
+def lowrank_garnet() -> LowRankMDP:
+    """:func:`quarter_garnet` factorised by SVD (rank 4 < S A = 8): known features phi."""
+    return LowRankMDP.from_tabular(quarter_garnet())
+
+
+def lowrank_burn_in(model, K: int, learner: LowRankCVaRUCB) -> tuple[int, float]:
+    """The burn-in from the bonus formula: ``d n*`` episodes, ``n*`` the observations of a
+    feature direction until the per-stage bonus ``beta / sqrt(n)`` is below ``Delta / H``,
+    ``Delta = CVaR*`` (the regret's range): ``n* = floor((beta H / Delta)^2) + 1``.
+
+    Examples
+    --------
+    >>> lowrank_burn_in(lowrank_garnet(), 30_000, LowRankCVaRUCB(alpha=0.25, c=0.0))[0]
+    4
+    """
+    delta = static_cvar_optimum(model.tabular(), learner.alpha).value
+    beta = icvar_l_beta(model.d, model.H, K, learner.p, learner.c)
+    return model.d * (math.floor((beta * model.H / delta) ** 2) + 1), delta
+
+
+@lru_cache(maxsize=16)
+def _lowrank_curves(learner: LowRankCVaRUCB, K: int, n_seeds: int, seed: int) -> np.ndarray:
+    model = lowrank_garnet()
+    traces = run_seeds(learner, model, K, seeds=n_seeds, seed=seed, progress=False)
+    return np.stack([t.cumulative for t in traces])
+
+
+def lsvi_ucb_static_curves(K: int, n_seeds: int, seed: int) -> np.ndarray:
+    """Cumulative static-CVaR regret (level :data:`STATIC_ALPHA`) of the risk-neutral LSVI-UCB
+    (c = :data:`ICVAR_L_CONTROL_C`) on the swapped route: its executed Markov policies' exact
+    return laws against the exact augmented optimum."""
+    mdp = swapped_route()
+    optimum = static_cvar_optimum(mdp, STATIC_ALPHA).value
+    learner = LSVIUCB(c=ICVAR_L_CONTROL_C, record_policies=True)
+    traces = run_seeds(learner, tabular_as_linear(mdp), K, seeds=n_seeds, seed=seed, progress=False)
+    cache: dict[bytes, float] = {}
+    curves = []
+    for trace in traces:
+        regret = np.empty(K)
+        for k, pi in enumerate(trace.extras["policies"]):
+            key = pi.tobytes()
+            if key not in cache:
+                cache[key] = optimum - return_distribution(mdp, pi).cvar(STATIC_ALPHA)
+            regret[k] = cache[key]
+        curves.append(np.cumsum(regret))
+    return np.stack(curves)
+
+
+@theorem(
+    id="zhao2024-lowrank-cvar-ucb-regret-slope",
+    paper=f"{ZHAO}: sample complexity O~(H^7 A^2 d^4 / (tau^2 eps^2)), i.e. "
+    "sub-optimality O~(n^-1/2)",
+    claim="CVaR-UCB with known low-rank features (the MLE step replaced by the true "
+    "features) has average sub-optimality over its first n episodes falling at least "
+    "as n^-1/2, i.e. exact static-CVaR regret growing at most as sqrt(n), once its "
+    "burn-in is over: on the quarter garnet factorised by SVD (d = 4 < S A = 8) at "
+    "alpha = 0.25, grid 1/4, for every c in {1, 0.3, 0.1, 0.03} whose burn-in from "
+    "the bonus formula ends before K/10, the tail slope on the last decade and every "
+    "half-decade local slope after the burn-in are at most 1/2. Control: the "
+    "risk-neutral LSVI-UCB (c = 0.003) on the swapped safe/risky route (H=4), whose "
+    "mean-optimal risky road loses static CVaR at level 0.25 every episode, through "
+    "the same criterion. K = 3e4 (quick, 6 seeds) or 3e5 (full, 8 seeds).",
+    formula="sub-optimality(n) = O~(sqrt(H^7 A^2 d^4 / (tau^2 n))) => "
+    "d log Regret / d log n <= 1/2 (+ 0.05 tail, + 0.1 local) after the burn-in",
+    tags=("risk", "static-cvar", "low-rank", "regret", "slope"),
+    kind="slope",
+    rule="Fixed in code before any run of this criterion: the instance, alpha, grid, "
+    "bonus-scale grid, the burn-in rule (d n* episodes, n* until beta/sqrt(n) < "
+    "Delta/H, Delta = CVaR*), K/10, the tolerances and the control of the CVaR-UCBVI "
+    "check. One pilot run (c in {0.1, 0.01, 0}, one seed, K = 2e4) was seen first. "
+    "Revision 1 (the control only; learner, grid, burn-in and tolerances unchanged): "
+    "the pre-registered control, the greedy learner (c = 0) on H8 factorised by SVD "
+    "as in the CVaR-UCBVI check, was not rejected at quick scale (regret flat from "
+    "K = 40 on: the ridge estimate shrinks the unseen shortfall towards 0, which "
+    "explores, so this greedy learner does not lock in), and the check failed for "
+    "lack of power. It was replaced by the risk-neutral LSVI-UCB on the swapped "
+    "route, the control of the ICVaR-L check, measured in static-CVaR regret: a "
+    "learner that violates the claim for a stated reason (it optimises the mean).",
+    source="The sample complexity is from the paper's abstract (read); the algorithm's "
+    "bonus alpha_n, its MLE step and its planner's details were not read.",
+    verified=False,
+)
+def lowrank_cvar_ucb_regret_slope(scale: str, seed: int) -> Outcome:
+    K, n_seeds = LOWRANK_PLAN[check_scale(scale)]
+    grid = slope_grid(K)
+    model = lowrank_garnet()
+    found = Findings(arrays={"K": grid})
+    for c in LOWRANK_C_GRID:
+        learner = LowRankCVaRUCB(alpha=STATIC_ALPHA, eta=STATIC_ETA, c=c)
+        burn, delta = lowrank_burn_in(model, K, learner)
+        found.fitted["cvar_optimum"] = delta
+        key = f"c={c:g}"
+        if burn > BURN_IN_FRACTION * K:
+            found.judge(
+                Verdict.vacuous(
+                    f"{key}: burn-in from the bonus formula {burn} "
+                    f"episodes exceeds {BURN_IN_FRACTION:g} K; not run"
+                )
+            )
+            found.fitted[f"burn_in[{key}]"] = float(burn)
+            continue
+        Y = _lowrank_curves(learner, K, n_seeds, seed)[:, grid - 1]
+        verdict, fit, local = _rate_criterion(key, grid, Y, burn, K, seed)
+        found.judge(verdict)
+        for name, value in _measured(fit, local, burn).items():
+            found.fitted[f"{name}[{key}]"] = value
+        found.arrays[f"regret[{key}]"] = Y
+        found.curve(learner.label, grid, Y)
+        found.rate_fit(key, fit, local, numbers=None)
+        found.burn_in[f"burn-in {key}"] = burn
+    control_learner = LowRankCVaRUCB(alpha=STATIC_ALPHA, c=ICVAR_L_CONTROL_C)
+    burn, _ = lowrank_burn_in(tabular_as_linear(swapped_route()), K, control_learner)
+    Y = lsvi_ucb_static_curves(K, n_seeds, seed)[:, grid - 1]
+    c_verdict, c_fit, c_local = _rate_criterion("risk-neutral LSVI-UCB", grid, Y, burn, K, seed)
+    found.control(
+        f"risk-neutral LSVI-UCB (c = {ICVAR_L_CONTROL_C:g}) on the swapped route, "
+        f"static CVaR at {STATIC_ALPHA:g}",
+        c_verdict,
+        _measured(c_fit, c_local, burn),
+    )
+    found.curve("control: LSVI-UCB (risk-neutral)", grid, Y, array="regret[LSVI-UCB]")
+    found.local_slopes.append(c_local.series("control: LSVI-UCB"))
+    return found.outcome(
+        xlabel="episodes n",
+        ylabel="cumulative exact static-CVaR regret",
+        title="CVaR-UCB (known low-rank features): regret in n",
+        slope_references={"claim 1/2": 0.5, "linear": 1.0},
     )
