@@ -144,7 +144,7 @@ def _plan(
     P_hat: np.ndarray,
 ):
     """The optimistic backward pass; returns ``(j*, optimistic value)``."""
-    H, S, n_grid = policy.shape
+    H, S, _ = policy.shape
     A = steps.shape[2]
     for s in range(S):
         for a in range(A):
@@ -161,17 +161,33 @@ def _plan(
     for h in range(H - 1, -1, -1):
         np.dot(P_hat, W[h + 1], EW)
         shortfall_min_backup(EW, steps[h], bonus, W[h], policy[h])
+    return best_budget(W[0], initial, eta, alpha)
+
+
+@njit(cache=True)
+def best_budget(W0: np.ndarray, initial: np.ndarray, eta: float, alpha: float):
+    """``(j*, value)``: the grid budget maximising ``j eta - rho . W_0(., j) / alpha`` (the
+    Rockafellar-Uryasev objective on the grid) and that maximum; ties to the smallest ``j``."""
+    S, n_grid = W0.shape
     best = -np.inf
     best_j = 0
     for j in range(n_grid):
         shortfall = 0.0
         for s in range(S):
-            shortfall += initial[s] * W[0, s, j]
+            shortfall += initial[s] * W0[s, j]
         value = j * eta - shortfall / alpha
         if value > best:
             best = value
             best_j = j
     return best_j, best
+
+
+def check_eta(eta: float) -> float:
+    """The budget grid width as a finite float > 0 (``ValueError`` naming it otherwise)."""
+    value = float(eta)
+    if not (math.isfinite(value) and value > 0.0):
+        raise ValueError(f"eta must be a finite number > 0, got {eta!r}")
+    return value
 
 
 @njit(cache=True)
@@ -359,9 +375,7 @@ class CVaRUCBVI:
 
     def __post_init__(self) -> None:
         check_alpha(self.alpha)
-        eta = float(self.eta)
-        if not (math.isfinite(eta) and eta > 0.0):
-            raise ValueError(f"eta must be a finite number > 0, got {self.eta!r}")
+        check_eta(self.eta)
         check_open_unit(self.delta, "delta")
         scale = float(self.bonus_scale)
         if not (math.isfinite(scale) and scale >= 0.0):

@@ -77,7 +77,14 @@ from algorithms._episodic import (
     simulate,
 )
 from algorithms._validation import check_positive
-from algorithms.linear.lsvi_ucb import _absorb, _check_models, _start, _State, lsvi_ucb_iota
+from algorithms.linear.lsvi_ucb import (
+    _absorb,
+    _check_models,
+    _check_refactor,
+    _start,
+    _State,
+    lsvi_ucb_iota,
+)
 from mdptheory._kernels import greedy_backup
 from mdptheory.linear import LinearMDP
 from mdptheory.regret import RegretTrace
@@ -247,12 +254,7 @@ class ICVaRL:
         check_alpha(self.alpha)
         check_positive("c", self.c, allow_zero=True)
         check_open_unit(self.p, "p")
-        if (
-            isinstance(self.refactor_every, bool)
-            or not isinstance(self.refactor_every, (int, np.integer))
-            or self.refactor_every < 1
-        ):
-            raise ValueError(f"refactor_every must be a positive int, got {self.refactor_every!r}")
+        _check_refactor(self.refactor_every)
 
     @property
     def constants(self) -> str:

@@ -61,8 +61,8 @@ from algorithms._episodic import (
     simulate,
 )
 from algorithms._validation import check_positive, check_unit_rewards
-from algorithms.linear.lsvi_ucb import _absorb, _start, _State, lsvi_ucb_iota
-from algorithms.risk.cvar_ucbvi import _evaluate, _rollout, grid_steps
+from algorithms.linear.lsvi_ucb import _absorb, _check_refactor, _start, _State, lsvi_ucb_iota
+from algorithms.risk.cvar_ucbvi import _evaluate, _rollout, best_budget, check_eta, grid_steps
 from mdptheory.regret import RegretTrace
 from mdptheory.risk import budget_grid, check_alpha, static_cvar_optimum
 from mdptheory.risk.discretised import model_features, shortfall_min_backup
@@ -90,24 +90,14 @@ def _plan(
     bonus: np.ndarray,
 ):
     """The optimistic backward pass; returns ``(j*, optimistic value)``."""
-    H, S, n_grid = policy.shape
+    H = policy.shape[0]
     n_pairs = features.shape[0]
     for h in range(H - 1, -1, -1):
         for n in range(n_pairs):
             bonus[n] = beta * math.sqrt(max(width2[h, n], 0.0))
         EW = features @ (Lambda_inv[h] @ (np.ascontiguousarray(M[h].T) @ W[h + 1]))
         shortfall_min_backup(EW, steps[h], bonus, W[h], policy[h])
-    best = -np.inf
-    best_j = 0
-    for j in range(n_grid):
-        shortfall = 0.0
-        for s in range(S):
-            shortfall += initial[s] * W[0, s, j]
-        value = j * eta - shortfall / alpha
-        if value > best:
-            best = value
-            best_j = j
-    return best_j, best
+    return best_budget(W[0], initial, eta, alpha)
 
 
 @njit(cache=True)
@@ -220,17 +210,10 @@ class LowRankCVaRUCB:
 
     def __post_init__(self) -> None:
         check_alpha(self.alpha)
-        eta = float(self.eta)
-        if not (math.isfinite(eta) and eta > 0.0):
-            raise ValueError(f"eta must be a finite number > 0, got {self.eta!r}")
+        check_eta(self.eta)
         check_positive("c", self.c, allow_zero=True)
         check_open_unit(self.p, "p")
-        if (
-            isinstance(self.refactor_every, bool)
-            or not isinstance(self.refactor_every, (int, np.integer))
-            or self.refactor_every < 1
-        ):
-            raise ValueError(f"refactor_every must be a positive int, got {self.refactor_every!r}")
+        _check_refactor(self.refactor_every)
 
     @property
     def record_policies(self) -> bool:

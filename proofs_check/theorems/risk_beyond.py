@@ -302,6 +302,49 @@ def _measured(fit, local, burn: int) -> dict[str, float]:
     }
 
 
+def _judge_scale(
+    found: Findings, key: str, label: str, burn: int, K: int, grid: np.ndarray, seed: int, curves
+) -> None:
+    """One bonus scale of a learner slope check: vacuous and not run when its burn-in exceeds
+    ``BURN_IN_FRACTION * K`` (the rule says so whatever the run), else ``curves()`` (seeds x K
+    cumulative regret) judged by :func:`_rate_criterion` and recorded."""
+    if burn > BURN_IN_FRACTION * K:
+        found.judge(
+            Verdict.vacuous(
+                f"{key}: burn-in from the bonus formula {burn} episodes "
+                f"exceeds {BURN_IN_FRACTION:g} K; not run"
+            )
+        )
+        found.fitted[f"burn_in[{key}]"] = float(burn)
+        return
+    Y = curves()[:, grid - 1]
+    verdict, fit, local = _rate_criterion(key, grid, Y, burn, K, seed)
+    found.judge(verdict)
+    for name, value in _measured(fit, local, burn).items():
+        found.fitted[f"{name}[{key}]"] = value
+    found.arrays[f"regret[{key}]"] = Y
+    found.curve(label, grid, Y)
+    found.rate_fit(key, fit, local, numbers=None)
+    found.burn_in[f"burn-in {key}"] = burn
+
+
+def _judge_control(
+    found: Findings,
+    name: str,
+    short: str,
+    Y: np.ndarray,
+    burn: int,
+    K: int,
+    grid: np.ndarray,
+    seed: int,
+) -> None:
+    """The negative control of a learner slope check, through the same criterion."""
+    verdict, fit, local = _rate_criterion(short, grid, Y, burn, K, seed)
+    found.control(name, verdict, _measured(fit, local, burn))
+    found.curve(f"control: {short}", grid, Y, array=f"regret[{short}]")
+    found.local_slopes.append(local.series(f"control: {short}"))
+
+
 @theorem(
     id="wang2023-cvar-ucbvi-regret-slope",
     paper=f"{WANG}: regret O~(sqrt(SAK/tau)) (continuity) or O~(tau^-1 sqrt(SAK))",
@@ -337,40 +380,29 @@ def cvar_ucbvi_regret_slope(scale: str, seed: int) -> Outcome:
     found = Findings(arrays={"K": grid})
     for c in STATIC_C_GRID:
         learner = CVaRUCBVI(alpha=STATIC_ALPHA, eta=STATIC_ETA, bonus_scale=c)
-        burn, delta = static_burn_in(mdp, K, learner)
-        found.fitted["cvar_optimum"] = delta
-        key = f"c={c:g}"
-        if burn > BURN_IN_FRACTION * K:
-            # Vacuous by the rule, whatever the run: not run.
-            found.judge(
-                Verdict.vacuous(
-                    f"{key}: burn-in from the bonus formula {burn} "
-                    f"episodes exceeds {BURN_IN_FRACTION:g} K; not run"
-                )
-            )
-            found.fitted[f"burn_in[{key}]"] = float(burn)
-            continue
-        Y = _static_curves(learner, "garnet", K, n_seeds, seed)[:, grid - 1]
-        verdict, fit, local = _rate_criterion(key, grid, Y, burn, K, seed)
-        found.judge(verdict)
-        for name, value in _measured(fit, local, burn).items():
-            found.fitted[f"{name}[{key}]"] = value
-        found.arrays[f"regret[{key}]"] = Y
-        found.curve(learner.label, grid, Y)
-        found.rate_fit(key, fit, local, numbers=None)
-        found.burn_in[f"burn-in {key}"] = burn
-    h8 = du2023_hard_instance(**STATIC_CONTROL_H8)
+        burn, found.fitted["cvar_optimum"] = static_burn_in(mdp, K, learner)
+        _judge_scale(
+            found,
+            f"c={c:g}",
+            learner.label,
+            burn,
+            K,
+            grid,
+            seed,
+            lambda learner=learner: _static_curves(learner, "garnet", K, n_seeds, seed),
+        )
     greedy = CVaRUCBVI(alpha=STATIC_CONTROL_H8["alpha"], eta=STATIC_CONTROL_GRID, bonus_scale=0.0)
-    burn, _ = static_burn_in(h8, K, greedy)
-    Y = _static_curves(greedy, "h8", K, n_seeds, seed)[:, grid - 1]
-    c_verdict, c_fit, c_local = _rate_criterion("greedy on H8", grid, Y, burn, K, seed)
-    found.control(
+    burn, _ = static_burn_in(du2023_hard_instance(**STATIC_CONTROL_H8), K, greedy)
+    _judge_control(
+        found,
         "greedy CVaR-UCBVI (c = 0) on H8(n=2, A=2, H=10, alpha=0.3, eta=0.01)",
-        c_verdict,
-        _measured(c_fit, c_local, burn),
+        "greedy on H8",
+        _static_curves(greedy, "h8", K, n_seeds, seed)[:, grid - 1],
+        burn,
+        K,
+        grid,
+        seed,
     )
-    found.curve("control: greedy on H8", grid, Y, array="regret[greedy on H8]")
-    found.local_slopes.append(c_local.series("control: greedy on H8"))
     return found.outcome(
         xlabel="episodes K",
         ylabel="cumulative exact static-CVaR regret",
@@ -432,10 +464,11 @@ def _icvar_l_curves(c: float, K: int, n_seeds: int, seed: int) -> np.ndarray:
     return np.stack([t.cumulative for t in traces])
 
 
-def lsvi_ucb_icvar_curves(K: int, n_seeds: int, seed: int) -> np.ndarray:
-    """Cumulative iterated-CVaR regret of the risk-neutral LSVI-UCB's executed policies."""
+def lsvi_ucb_curves(K: int, n_seeds: int, seed: int, regret_of) -> np.ndarray:
+    """Cumulative regret of the risk-neutral LSVI-UCB (c = :data:`ICVAR_L_CONTROL_C`) on the
+    swapped route, ``regret_of(mdp, pi)`` being the exact regret of one executed policy (each
+    distinct policy evaluated once)."""
     mdp = swapped_route()
-    optimum = float(mdp.initial @ icvar_backward_induction(mdp, ICVAR_L_ALPHA).values[0])
     learner = LSVIUCB(c=ICVAR_L_CONTROL_C, record_policies=True)
     traces = run_seeds(learner, tabular_as_linear(mdp), K, seeds=n_seeds, seed=seed, progress=False)
     cache: dict[bytes, float] = {}
@@ -445,12 +478,23 @@ def lsvi_ucb_icvar_curves(K: int, n_seeds: int, seed: int) -> np.ndarray:
         for k, pi in enumerate(trace.extras["policies"]):
             key = pi.tobytes()
             if key not in cache:
-                cache[key] = optimum - float(
-                    mdp.initial @ icvar_evaluate(mdp, pi, ICVAR_L_ALPHA)[0]
-                )
+                cache[key] = regret_of(mdp, pi)
             regret[k] = cache[key]
         curves.append(np.cumsum(regret))
     return np.stack(curves)
+
+
+def lsvi_ucb_icvar_curves(K: int, n_seeds: int, seed: int) -> np.ndarray:
+    """Cumulative iterated-CVaR regret (level :data:`ICVAR_L_ALPHA`) of the risk-neutral
+    LSVI-UCB's executed policies on the swapped route."""
+    mdp = swapped_route()
+    optimum = float(mdp.initial @ icvar_backward_induction(mdp, ICVAR_L_ALPHA).values[0])
+    return lsvi_ucb_curves(
+        K,
+        n_seeds,
+        seed,
+        lambda m, pi: optimum - float(m.initial @ icvar_evaluate(m, pi, ICVAR_L_ALPHA)[0]),
+    )
 
 
 @theorem(
@@ -488,37 +532,28 @@ def icvar_l_regret_slope(scale: str, seed: int) -> Outcome:
     mdp = swapped_route()
     found = Findings(arrays={"K": grid})
     for c in ICVAR_L_C_GRID:
-        burn, delta = icvar_l_burn_in(mdp, K, c, ICVAR_L_ALPHA)
-        found.fitted["max_episode_regret_icvar"] = delta
-        key = f"c={c:g}"
-        if burn > BURN_IN_FRACTION * K:
-            found.judge(
-                Verdict.vacuous(
-                    f"{key}: burn-in from the bonus formula {burn} "
-                    f"episodes exceeds {BURN_IN_FRACTION:g} K; not run"
-                )
-            )
-            found.fitted[f"burn_in[{key}]"] = float(burn)
-            continue
-        Y = _icvar_l_curves(c, K, n_seeds, seed)[:, grid - 1]
-        verdict, fit, local = _rate_criterion(key, grid, Y, burn, K, seed)
-        found.judge(verdict)
-        for name, value in _measured(fit, local, burn).items():
-            found.fitted[f"{name}[{key}]"] = value
-        found.arrays[f"regret[{key}]"] = Y
-        found.curve(ICVaRL(alpha=ICVAR_L_ALPHA, c=c).label, grid, Y)
-        found.rate_fit(key, fit, local, numbers=None)
-        found.burn_in[f"burn-in {key}"] = burn
+        burn, found.fitted["max_episode_regret_icvar"] = icvar_l_burn_in(mdp, K, c, ICVAR_L_ALPHA)
+        _judge_scale(
+            found,
+            f"c={c:g}",
+            ICVaRL(alpha=ICVAR_L_ALPHA, c=c).label,
+            burn,
+            K,
+            grid,
+            seed,
+            lambda c=c: _icvar_l_curves(c, K, n_seeds, seed),
+        )
     burn, _ = icvar_l_burn_in(mdp, K, ICVAR_L_CONTROL_C, ICVAR_L_ALPHA)
-    Y = lsvi_ucb_icvar_curves(K, n_seeds, seed)[:, grid - 1]
-    c_verdict, c_fit, c_local = _rate_criterion("risk-neutral LSVI-UCB", grid, Y, burn, K, seed)
-    found.control(
+    _judge_control(
+        found,
         f"risk-neutral LSVI-UCB (c = {ICVAR_L_CONTROL_C:g}) on the swapped route",
-        c_verdict,
-        _measured(c_fit, c_local, burn),
+        "LSVI-UCB (risk-neutral)",
+        lsvi_ucb_icvar_curves(K, n_seeds, seed)[:, grid - 1],
+        burn,
+        K,
+        grid,
+        seed,
     )
-    found.curve("control: LSVI-UCB (risk-neutral)", grid, Y, array="regret[LSVI-UCB]")
-    found.local_slopes.append(c_local.series("control: LSVI-UCB"))
     return found.outcome(
         xlabel="episodes K",
         ylabel="cumulative exact iterated-CVaR regret",
@@ -666,23 +701,11 @@ def _lowrank_curves(learner: LowRankCVaRUCB, K: int, n_seeds: int, seed: int) ->
 
 def lsvi_ucb_static_curves(K: int, n_seeds: int, seed: int) -> np.ndarray:
     """Cumulative static-CVaR regret (level :data:`STATIC_ALPHA`) of the risk-neutral LSVI-UCB
-    (c = :data:`ICVAR_L_CONTROL_C`) on the swapped route: its executed Markov policies' exact
-    return laws against the exact augmented optimum."""
-    mdp = swapped_route()
-    optimum = static_cvar_optimum(mdp, STATIC_ALPHA).value
-    learner = LSVIUCB(c=ICVAR_L_CONTROL_C, record_policies=True)
-    traces = run_seeds(learner, tabular_as_linear(mdp), K, seeds=n_seeds, seed=seed, progress=False)
-    cache: dict[bytes, float] = {}
-    curves = []
-    for trace in traces:
-        regret = np.empty(K)
-        for k, pi in enumerate(trace.extras["policies"]):
-            key = pi.tobytes()
-            if key not in cache:
-                cache[key] = optimum - return_distribution(mdp, pi).cvar(STATIC_ALPHA)
-            regret[k] = cache[key]
-        curves.append(np.cumsum(regret))
-    return np.stack(curves)
+    on the swapped route: its Markov policies' exact return laws against the exact optimum."""
+    optimum = static_cvar_optimum(swapped_route(), STATIC_ALPHA).value
+    return lsvi_ucb_curves(
+        K, n_seeds, seed, lambda m, pi: optimum - return_distribution(m, pi).cvar(STATIC_ALPHA)
+    )
 
 
 @theorem(
@@ -726,39 +749,30 @@ def lowrank_cvar_ucb_regret_slope(scale: str, seed: int) -> Outcome:
     found = Findings(arrays={"K": grid})
     for c in LOWRANK_C_GRID:
         learner = LowRankCVaRUCB(alpha=STATIC_ALPHA, eta=STATIC_ETA, c=c)
-        burn, delta = lowrank_burn_in(model, K, learner)
-        found.fitted["cvar_optimum"] = delta
-        key = f"c={c:g}"
-        if burn > BURN_IN_FRACTION * K:
-            found.judge(
-                Verdict.vacuous(
-                    f"{key}: burn-in from the bonus formula {burn} "
-                    f"episodes exceeds {BURN_IN_FRACTION:g} K; not run"
-                )
-            )
-            found.fitted[f"burn_in[{key}]"] = float(burn)
-            continue
-        Y = _lowrank_curves(learner, K, n_seeds, seed)[:, grid - 1]
-        verdict, fit, local = _rate_criterion(key, grid, Y, burn, K, seed)
-        found.judge(verdict)
-        for name, value in _measured(fit, local, burn).items():
-            found.fitted[f"{name}[{key}]"] = value
-        found.arrays[f"regret[{key}]"] = Y
-        found.curve(learner.label, grid, Y)
-        found.rate_fit(key, fit, local, numbers=None)
-        found.burn_in[f"burn-in {key}"] = burn
+        burn, found.fitted["cvar_optimum"] = lowrank_burn_in(model, K, learner)
+        _judge_scale(
+            found,
+            f"c={c:g}",
+            learner.label,
+            burn,
+            K,
+            grid,
+            seed,
+            lambda learner=learner: _lowrank_curves(learner, K, n_seeds, seed),
+        )
     control_learner = LowRankCVaRUCB(alpha=STATIC_ALPHA, c=ICVAR_L_CONTROL_C)
     burn, _ = lowrank_burn_in(tabular_as_linear(swapped_route()), K, control_learner)
-    Y = lsvi_ucb_static_curves(K, n_seeds, seed)[:, grid - 1]
-    c_verdict, c_fit, c_local = _rate_criterion("risk-neutral LSVI-UCB", grid, Y, burn, K, seed)
-    found.control(
-        f"risk-neutral LSVI-UCB (c = {ICVAR_L_CONTROL_C:g}) on the swapped route, "
-        f"static CVaR at {STATIC_ALPHA:g}",
-        c_verdict,
-        _measured(c_fit, c_local, burn),
+    _judge_control(
+        found,
+        f"risk-neutral LSVI-UCB (c = {ICVAR_L_CONTROL_C:g}) on the swapped "
+        f"route, static CVaR at {STATIC_ALPHA:g}",
+        "LSVI-UCB (risk-neutral)",
+        lsvi_ucb_static_curves(K, n_seeds, seed)[:, grid - 1],
+        burn,
+        K,
+        grid,
+        seed,
     )
-    found.curve("control: LSVI-UCB (risk-neutral)", grid, Y, array="regret[LSVI-UCB]")
-    found.local_slopes.append(c_local.series("control: LSVI-UCB"))
     return found.outcome(
         xlabel="episodes n",
         ylabel="cumulative exact static-CVaR regret",
