@@ -149,7 +149,7 @@ def _planner_criterion(
     "planner whose grid stays at width 0.1.",
     formula="0 <= CVaR* - value(eta) <= (H + 1 - alpha) eta / alpha;  "
     "d log E[error] / d log eta >= 1",
-    tags=("risk", "static-cvar", "planner", "slope"),
+    tags=("risk-beyond", "static-cvar", "planner", "slope"),
     kind="slope",
     rule="Fixed in code before any run: alpha 0.3, the instance family and sizes, the eta "
     "grid (geometric, 1e-3 or 1e-4 to 0.1), the bound (H + 1 - alpha) eta / alpha "
@@ -360,7 +360,7 @@ def _judge_control(
     "seeds) or 3e5 (full, 8 seeds).",
     formula="Regret(K) = O~(sqrt(S A K / tau)) => d log Regret / d log K <= 1/2 "
     "(+ 0.05 tail, + 0.1 local) for K >= burn-in",
-    tags=("risk", "static-cvar", "regret", "slope"),
+    tags=("risk-beyond", "static-cvar", "regret", "slope"),
     kind="slope",
     rule="Fixed in code before any run of this criterion: the instance, alpha, the grid, "
     "the bonus-scale grid {1, 0.3, 0.1, 0.03}, the burn-in rule (S A n* episodes, n* "
@@ -511,7 +511,7 @@ def lsvi_ucb_icvar_curves(K: int, n_seeds: int, seed: int) -> np.ndarray:
     "the same criterion. K = 3e4 (quick, 6 seeds) or 3e5 (full, 8 seeds).",
     formula="Regret(K) = O~(sqrt(alpha^-(H+1) (d^2 H^4 + d H^6) K)) => "
     "d log Regret / d log K <= 1/2 (+ 0.05 tail, + 0.1 local) for K >= burn-in",
-    tags=("risk", "icvar", "linear", "regret", "slope"),
+    tags=("risk-beyond", "icvar", "linear", "regret", "slope"),
     kind="slope",
     rule="Fixed in code before any run of this criterion: the instance (actions swapped "
     "so that ties do not favour the safe road), alpha = the crash probability 0.1, "
@@ -626,7 +626,7 @@ def _tau_criterion(label: str, regret: np.ndarray, predicted: np.ndarray, inform
     "unlucky first gamble, must be rejected by the same band. K = 5e4 (quick, 12 "
     "seeds) or 5e5 (full, 16 seeds).",
     formula="Regret(K) <= H sqrt(S A K / tau) for every tau of the grid",
-    tags=("risk", "static-cvar", "regret", "ratio"),
+    tags=("risk-beyond", "static-cvar", "regret", "ratio"),
     kind="ratio",
     rule="Fixed in code before any run of this criterion: the instance, the tau grid "
     "(every tau at which the gamble is optimal), the band [0, 1] on regret over "
@@ -724,7 +724,7 @@ def lsvi_ucb_static_curves(K: int, n_seeds: int, seed: int) -> np.ndarray:
     "the same criterion. K = 3e4 (quick, 6 seeds) or 3e5 (full, 8 seeds).",
     formula="sub-optimality(n) = O~(sqrt(H^7 A^2 d^4 / (tau^2 n))) => "
     "d log Regret / d log n <= 1/2 (+ 0.05 tail, + 0.1 local) after the burn-in",
-    tags=("risk", "static-cvar", "low-rank", "regret", "slope"),
+    tags=("risk-beyond", "static-cvar", "low-rank", "regret", "slope"),
     kind="slope",
     rule="Fixed in code before any run of this criterion: the instance, alpha, grid, "
     "bonus-scale grid, the burn-in rule (d n* episodes, n* until beta/sqrt(n) < "
