@@ -168,6 +168,8 @@ def _solve_risk(model, args: argparse.Namespace) -> int:
               f"over history-dependent policies (VaR threshold {static.threshold:.6g}, "
               f"{static.n_augmented_states} augmented states)")
         print(f"mean-optimal policy: V*_1(rho) = {float(model.initial @ mean.values[0]):.12g}")
+        if getattr(args, "planner", "exact") == "discretised":
+            return _solve_discretised(model, static, args)
         return 0
     risk = icvar_backward_induction(model, args.alpha)
     mean_policy_risk = icvar_evaluate(model, mean.policy, args.alpha)
@@ -237,6 +239,34 @@ def _solve_robust(model, args: argparse.Namespace) -> int:
     print(f"nominal policy {layout}:\n{_format_array(nominal.policy)}")
     differ = int(np.count_nonzero(robust.policy != nominal.policy))
     print(f"the two policies differ at {differ} of {robust.policy.size} decisions")
+    return 0
+
+
+def _solve_discretised(model, static, args: argparse.Namespace) -> int:
+    """The discretised CVaR-LSVI planner (budget grid of width --eta) beside the exact optimum."""
+    from mdptheory.risk.discretised import (
+        budget_policy_return_distribution,
+        discretisation_error_bound,
+        discretised_cvar_lsvi,
+        executed_augmented_states,
+    )
+
+    if args.eta is None:
+        raise ValueError("--planner discretised needs --eta (the budget grid width)")
+    sol = discretised_cvar_lsvi(model, args.alpha, args.eta)
+    achieved = budget_policy_return_distribution(model, sol).cvar(args.alpha)
+    bound = discretisation_error_bound(model.H, args.alpha, args.eta)
+    print(f"discretised CVaR-LSVI, eta = {args.eta:g} (Zhao et al. 2024; budget left rounded "
+          f"up): value {sol.value:.12g}, initial budget {sol.budget:.6g}")
+    print(f"  error CVaR* - value = {static.value - sol.value:.6g} "
+          f"(bound (H + 1 - alpha) eta / alpha = {bound:.6g})")
+    print(f"  exact CVaR of the discretised policy: {achieved:.12g} "
+          f"(gap to the optimum {static.value - achieved:.6g})")
+    print("policies on the augmented states the discretised policy reaches:")
+    print("   h   s  return so far  budget left (grid)  discretised  exact")
+    for h, s, g, j, a in executed_augmented_states(model, sol):
+        exact = static.policy.get((h, s, float(np.round(g, 12)) + 0.0), "-")
+        print(f"{h:4d}{s:4d}  {g:13.6g}  {j * sol.eta:18.6g}  {a:11d}  {exact!s:>5}")
     return 0
 
 
@@ -602,6 +632,11 @@ def build_parser() -> argparse.ArgumentParser:
                             "average: rho*, h*, sp(h*) and the diameter D (no horizon)")
     solve.add_argument("--alpha", type=float, default=0.1,
                        help="risk level in (0, 1] for --objective icvar or static-cvar")
+    solve.add_argument("--planner", default="exact", choices=["exact", "discretised"],
+                       help="for --objective static-cvar: exact (augmented DP, default) or "
+                            "discretised (budget grid of width --eta, beside the exact one)")
+    solve.add_argument("--eta", type=float, default=None,
+                       help="budget grid width of --planner discretised, e.g. 0.01")
     solve.add_argument("--method", default="auto",
                        choices=["auto", "backward_induction", "value_iteration",
                                 "policy_iteration", "linear_program"],

@@ -142,7 +142,7 @@ class TestRun:
         assert ICVaRRM().constants == "paper"
 
     def test_registry(self):
-        assert LEARNERS == {"icvar-rm": ICVaRRM}
+        assert LEARNERS["icvar-rm"] is ICVaRRM
         learner = make_learner("icvar-rm", alpha="0.2", bonus_scale="0.5")
         assert learner == ICVaRRM(alpha=0.2, bonus_scale=0.5)
 

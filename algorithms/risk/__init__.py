@@ -3,6 +3,15 @@
 * :class:`ICVaRRM` (Du, Wang, Huang, ICLR 2023): optimistic iterated-CVaR value iteration;
   its regret is measured against the exact iterated-CVaR optimum
   (:func:`mdptheory.risk.icvar_backward_induction`).
+* :class:`CVaRUCBVI` (Wang, Kallus, Sun, ICML 2023, type): optimistic value iteration on the
+  budget-augmented MDP; its regret is measured against the exact static CVaR optimum
+  (:func:`mdptheory.risk.static_cvar_optimum`).
+* :class:`ICVaRL` (Chen et al., ICLR 2024, reconstructed update): optimistic iterated-CVaR
+  value iteration with linear features and LSVI-UCB's regression statistics; regret against the
+  exact iterated-CVaR optimum of the twin.
+* :class:`LowRankCVaRUCB` (Zhao et al., ICLR 2024, with the true features in place of the MLE
+  step): the discretised CVaR-LSVI planner on ridge estimates of the kernel with an elliptical
+  bonus; regret against the exact static CVaR optimum.
 * :func:`burn_in` (and :func:`bonus_below_h_visits`): ICVaR-RM's burn-in in episodes, from its
   bonus formula alone, to compute before a run.
 
@@ -12,9 +21,14 @@ compiled call returning a :class:`~mdptheory.regret.RegretTrace`. ``LEARNERS`` n
 """
 
 from algorithms.risk.burn_in import bonus_below_h_visits, burn_in
+from algorithms.risk.cvar_ucbvi import CVaRUCBVI
+from algorithms.risk.icvar_l import ICVaRL, icvar_l_beta, icvar_l_regret_order
 from algorithms.risk.icvar_rm import ICVaRRM, icvar_rm_log_factor, icvar_rm_regret_bound
+from algorithms.risk.lowrank_cvar_ucb import LowRankCVaRUCB
 
-LEARNERS = {"icvar-rm": ICVaRRM}
+LEARNERS = {"icvar-rm": ICVaRRM, "cvar-ucbvi": CVaRUCBVI, "icvar-l": ICVaRL,
+            "lowrank-cvar-ucb": LowRankCVaRUCB}
 
-__all__ = ["LEARNERS", "ICVaRRM", "bonus_below_h_visits", "burn_in", "icvar_rm_log_factor",
-           "icvar_rm_regret_bound"]
+__all__ = ["LEARNERS", "CVaRUCBVI", "ICVaRL", "ICVaRRM", "LowRankCVaRUCB",
+           "bonus_below_h_visits", "burn_in", "icvar_l_beta", "icvar_l_regret_order",
+           "icvar_rm_log_factor", "icvar_rm_regret_bound"]

@@ -22,6 +22,12 @@ Modules
 * :mod:`~mdptheory.risk.static`: :class:`StaticCVaRSolution`, :func:`static_cvar_optimum`: the
   optimal static CVaR of the total return by state augmentation with the accumulated reward
   (Bauerle and Ott 2011; Avila Pires et al., JMLR 2025, arXiv:2501.13028).
+* :mod:`~mdptheory.risk.discretised`: :class:`DiscretisedCVaRSolution`,
+  :func:`discretised_cvar_lsvi`: static CVaR with the budget on a grid of width ``eta`` and
+  feature backups (the planning oracle of Zhao et al., ICLR 2024, arXiv:2311.11965), its exact
+  error bound and the exact return law of its policy.
+* :mod:`~mdptheory.risk.linear_icvar`: :func:`icvar_linear_backward_induction`: iterated-CVaR
+  backups through linear features (the CVaR-adapted features of Chen et al., ICLR 2024).
 * :mod:`~mdptheory.risk._kernels`: the compiled CVaR walk under all of these, and the
   iterated-CVaR backward induction and evaluation that the ICVaR-RM learner calls.
 
@@ -37,6 +43,13 @@ from mdptheory.risk._kernels import (
     icvar_evaluate_kernel,
     icvar_evaluate_reachable,
     stable_order,
+)
+from mdptheory.risk.discretised import (
+    DiscretisedCVaRSolution,
+    budget_grid,
+    budget_policy_return_distribution,
+    discretisation_error_bound,
+    discretised_cvar_lsvi,
 )
 from mdptheory.risk.distribution import (
     ATOM_DECIMALS,
@@ -55,6 +68,7 @@ from mdptheory.risk.iterated import (
     worst_path_backward_induction,
     worst_path_evaluate,
 )
+from mdptheory.risk.linear_icvar import icvar_linear_backward_induction
 from mdptheory.risk.measures import (
     CVAR_LP_PRIMAL_MIN_ALPHA,
     check_alpha,
@@ -73,9 +87,12 @@ __all__ = [
     "GAUSS_HERMITE_NODES",
     "INSERTION_SORT_MAX",
     "MAX_ATOMS",
+    "DiscretisedCVaRSolution",
     "ICVaRSolution",
     "ReturnDistribution",
     "StaticCVaRSolution",
+    "budget_grid",
+    "budget_policy_return_distribution",
     "check_alpha",
     "cvar",
     "cvar_backup",
@@ -83,12 +100,15 @@ __all__ = [
     "cvar_rows_kernel",
     "cvar_sorted_row",
     "cvar_weights",
+    "discretisation_error_bound",
+    "discretised_cvar_lsvi",
     "distributional_bellman",
     "icvar_backward_induction",
     "icvar_dp_kernel",
     "icvar_evaluate",
     "icvar_evaluate_kernel",
     "icvar_evaluate_reachable",
+    "icvar_linear_backward_induction",
     "icvar_max_episode_regret",
     "project_onto_grid",
     "return_distribution",

@@ -1,0 +1,356 @@
+r"""CVaR-UCB in low-rank MDPs with known features: the discretised CVaR-LSVI planner on ridge
+estimates of the kernel, with an elliptical bonus, and exact static-CVaR regret.
+
+Paper
+-----
+Y. Zhao, W. Zhan, X. Hu, H. Leung, F. Farnia, W. Sun, J. D. Lee, *Provably Efficient CVaR RL
+in Low-rank MDPs*, ICLR 2024, arXiv:2311.11965: a UCB-bonus algorithm whose planning oracle is a
+discretised LSVI over the budget, with sample complexity ``O~(H^7 A^2 d^4 / (tau^2 eps^2))``
+[V: abstract]. Its representation-learning (MLE) step is **replaced by the true features**
+here: the learner is told ``phi`` and estimates only the next-state weights. The paper's bonus
+constant ``alpha_n`` was not read; the radius below is LSVI-UCB's (``constants`` says which
+ran). The full version, with features chosen from a finite candidate set by maximum
+likelihood, is not implemented.
+
+Setting
+-------
+Low-rank (or linear) MDP with known features ``phi(s, a)`` (the same at every stage),
+``P_h(s'|s, a) = phi(s, a) . mu_h(s')`` with ``mu`` unknown, a stationary kernel, known
+deterministic rewards that are multiples of the grid width ``eta``, risk level ``alpha`` (the
+paper's ``tau``), K episodes. Objective and regret as in :mod:`algorithms.risk.cvar_ucbvi`:
+``sum_k CVaR* - CVaR^alpha(G^{pi_k})``, exact. Stages ``h = 0..H-1`` here, ``1..H`` there.
+
+Update (episode k)
+------------------
+With LSVI-UCB's statistics ``Lambda_h = I + sum phi phi^T`` and
+``M_h[s'] = sum phi 1[s_{h+1} = s']`` (ridge estimate ``mu_hat_h = Lambda_h^{-1} M_h^T``)::
+
+    W_h(s, j) = max{ 0, min_a [ phi(s, a)^T Lambda_h^{-1} M_h^T W_{h+1}(., j')
+                                 - beta ||phi(s, a)||_{Lambda_h^{-1}} ] },   W_H(s, j) = j eta,
+    j*_k = argmax_j { j eta - rho . W_0(., j) / alpha },
+
+``j' = max(0, j - r(s, a) / eta)``, ``beta = c d H sqrt(iota)``, ``iota = log(2 d K H / p)``;
+play the greedy augmented policy from the budget ``j*_k eta``.
+
+Which code implements which step
+--------------------------------
+* ``_plan``: the backward pass (one product ``Phi Lambda^{-1} M^T W`` per stage, then the grid
+  backup :func:`mdptheory.risk.discretised.shortfall_min_backup`) and the choice of ``j*``.
+* The exact evaluation, the rollout and the record are CVaR-UCBVI's
+  (:mod:`algorithms.risk.cvar_ucbvi`); the statistics and their update are LSVI-UCB's
+  (:mod:`algorithms.linear.lsvi_ucb`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+from algorithms._episodic import (
+    Environment,
+    EpisodeLog,
+    Simulation,
+    check_budget,
+    check_open_unit,
+    environment,
+    episodic_trace,
+    record_episode,
+    simulate,
+)
+from algorithms._validation import check_positive, check_unit_rewards
+from algorithms.linear.lsvi_ucb import _absorb, _check_refactor, _start, _State, lsvi_ucb_iota
+from algorithms.risk.cvar_ucbvi import _evaluate, _rollout, best_budget, check_eta, grid_steps
+from mdptheory.regret import RegretTrace
+from mdptheory.risk import budget_grid, check_alpha, static_cvar_optimum
+from mdptheory.risk.discretised import model_features, shortfall_min_backup
+from mdptheory.seeding import SeedLike, as_generator
+
+STATIONARY_TOL = 1e-12
+"""Stage kernels that differ by at most this much count as one stationary kernel."""
+
+PAPER = "Zhao, Zhan, Hu, Leung, Farnia, Sun, Lee (ICLR 2024), arXiv:2311.11965"
+
+
+@njit(cache=True)
+def _plan(
+    features: np.ndarray,
+    M: np.ndarray,
+    Lambda_inv: np.ndarray,
+    width2: np.ndarray,
+    steps: np.ndarray,
+    initial: np.ndarray,
+    eta: float,
+    alpha: float,
+    beta: float,
+    W: np.ndarray,
+    policy: np.ndarray,
+    bonus: np.ndarray,
+):
+    """The optimistic backward pass; returns ``(j*, optimistic value)``."""
+    H = policy.shape[0]
+    n_pairs = features.shape[0]
+    for h in range(H - 1, -1, -1):
+        for n in range(n_pairs):
+            bonus[n] = beta * math.sqrt(max(width2[h, n], 0.0))
+        EW = features @ (Lambda_inv[h] @ (np.ascontiguousarray(M[h].T) @ W[h + 1]))
+        shortfall_min_backup(EW, steps[h], bonus, W[h], policy[h])
+    return best_budget(W[0], initial, eta, alpha)
+
+
+@njit(cache=True)
+def _episodes(
+    features: np.ndarray,
+    env: Environment,
+    log: EpisodeLog,
+    st: _State,
+    steps: np.ndarray,
+    W: np.ndarray,
+    policy: np.ndarray,
+    bonus: np.ndarray,
+    mass: np.ndarray,
+    nxt: np.ndarray,
+    atoms: np.ndarray,
+    order: np.ndarray,
+    budget: np.ndarray,
+    optimistic: np.ndarray,
+    no_policy: np.ndarray,
+    eta: float,
+    alpha: float,
+    beta: float,
+    refactor_every: int,
+    start: int,
+    stop: int,
+    rng,
+) -> None:
+    P3 = env.P4[0]
+    for k in range(start, stop):
+        j_star, value = _plan(
+            features,
+            st.M,
+            st.Lambda_inv,
+            st.width2,
+            steps,
+            env.initial,
+            eta,
+            alpha,
+            beta,
+            W,
+            policy,
+            bonus,
+        )
+        achieved = _evaluate(
+            P3, steps, env.initial, policy, j_star, eta, alpha, mass, nxt, atoms, order
+        )
+        states, actions, rewards = _rollout(P3, env.R3, steps, env.initial, policy, j_star, rng)
+        st.Q[:] = value
+        record_episode(log, k, no_policy, st.Q, achieved, states, rewards)
+        budget[k] = j_star * eta
+        optimistic[k] = value
+        _absorb(
+            features,
+            env.R3,
+            states,
+            actions,
+            st.Lambda,
+            st.Lambda_inv,
+            st.width2,
+            st.b,
+            st.M,
+            st.log_det,
+            st.n_updates,
+            refactor_every,
+            st.u,
+            st.z,
+            st.potential,
+        )
+
+
+@dataclass(frozen=True)
+class LowRankCVaRUCB:
+    r"""CVaR-UCB with known features (Zhao et al., ICLR 2024, MLE step replaced by the true
+    features), with exact static-CVaR regret.
+
+    Parameters
+    ----------
+    alpha : float
+        Risk level in (0, 1] (the paper's ``tau``).
+    eta : float
+        Budget grid width; every reward must be a multiple of it.
+    c : float
+        Constant of ``beta = c d H sqrt(iota)``: 1 by default, another value the named scaled
+        variant, 0 the greedy control.
+    p : float
+        Failure probability in (0, 1) (enters iota).
+    refactor_every : int
+        Exact refactorisation of ``Lambda_h^{-1}`` after this many rank-one updates.
+
+    Notes
+    -----
+    ``run(model, budget, seed)`` takes a :class:`~mdptheory.linear.LinearMDP`, a
+    :class:`~mdptheory.linear.LowRankMDP` whose features do not change with the stage, or an
+    :class:`~mdptheory.tabular.EpisodicMDP` (one-hot features). Extras: ``budget[k]`` (the
+    initial budget), ``optimistic_value``, ``optimism_gap`` (``value_k - CVaR*``).
+
+    Examples
+    --------
+    >>> from instances.risk import safe_vs_risky_route
+    >>> trace = LowRankCVaRUCB(alpha=0.1, eta=0.5, c=0.01).run(safe_vs_risky_route(), 50, 0)
+    >>> trace.pseudo_regret.shape, bool(trace.pseudo_regret.min() >= -1e-12)
+    ((50,), True)
+    """
+
+    alpha: float = 0.1
+    eta: float = 0.25
+    c: float = 1.0
+    p: float = 0.05
+    refactor_every: int = 1000
+
+    def __post_init__(self) -> None:
+        check_alpha(self.alpha)
+        check_eta(self.eta)
+        check_positive("c", self.c, allow_zero=True)
+        check_open_unit(self.p, "p")
+        _check_refactor(self.refactor_every)
+
+    @property
+    def record_policies(self) -> bool:
+        """Augmented policies are not kept (the trace keeps the chosen budgets)."""
+        return False
+
+    @property
+    def constants(self) -> str:
+        """``"LSVI-UCB radius (c = 1)"``, ``"greedy (c = 0)"`` or ``"scaled (c = ...)"``."""
+        if self.c == 1.0:
+            return "LSVI-UCB radius (c = 1)"
+        if self.c == 0.0:
+            return "greedy (c = 0)"
+        return f"scaled (c = {self.c:g})"
+
+    @property
+    def label(self) -> str:
+        """E.g. ``CVaR-UCB(alpha=0.1)`` or ``CVaR-UCB(alpha=0.1) c=0.01``."""
+        name = f"CVaR-UCB(alpha={self.alpha:g})"
+        if self.c != 1.0:
+            name += f" c={self.c:g}"
+        return name
+
+    def run(self, model, budget: int, seed: SeedLike) -> RegretTrace:
+        """Run ``budget`` episodes; return the exact static-CVaR regret trace.
+
+        Raises
+        ------
+        ValueError
+            For a model without known features, features that change with the stage, rewards
+            outside [0, 1] or off the grid, reward noise, a non-stationary kernel, or a budget
+            that is not a positive int.
+        """
+        return episodic_trace(self, seed, self._simulate(model, budget, seed))
+
+    def _simulate(self, model, budget: int, seed: SeedLike) -> Simulation:
+        stage_features, _, twin = model_features(model)
+        if not np.array_equal(
+            stage_features, np.broadcast_to(stage_features[0], stage_features.shape)
+        ):
+            raise ValueError(
+                "LowRankCVaRUCB needs features that do not change with the stage "
+                "(phi(s, a), as in a linear MDP)"
+            )
+        features = np.ascontiguousarray(stage_features[0])
+        check_unit_rewards(
+            np.asarray(twin.R, dtype=np.float64), "LowRankCVaRUCB", "budget grid on [0, H]"
+        )
+        env = environment(twin)
+        if env.P4.shape[0] > 1 and np.abs(env.P4 - env.P4[:1]).max() <= STATIONARY_TOL:
+            # A factorised stationary kernel repeats per stage up to rounding of phi . psi.
+            env = env._replace(P4=np.ascontiguousarray(env.P4[:1]))
+        if env.P4.shape[0] != 1:
+            raise ValueError(
+                f"LowRankCVaRUCB needs a stationary kernel; the model's P has a "
+                f"stage axis of length {env.P4.shape[0]}"
+            )
+        if env.noise_code != 0:
+            raise ValueError(
+                f"LowRankCVaRUCB needs deterministic (known) rewards, got {twin.noise.kind} noise"
+            )
+        K = check_budget(budget)
+        H, S, A = env.R3.shape
+        d = features.shape[1]
+        eta, alpha = float(self.eta), float(self.alpha)
+        steps = grid_steps(env.R3, eta)
+        n_grid = budget_grid(H, eta).shape[0]
+        n_return = int(steps.max(initial=0)) * H + 1
+        beta = float(self.c) * d * H * math.sqrt(lsvi_ucb_iota(d, H, K, self.p))
+        # (1) Regret oracle: the exact static CVaR optimum (augmented DP, no grid).
+        optimum = static_cvar_optimum(twin, alpha).value
+        log = EpisodeLog(
+            np.empty(K),
+            np.empty(K),
+            np.empty(K),
+            np.empty(K),
+            np.zeros((0, H, S), dtype=np.int64),
+            np.full((H, S, A), optimum),
+            np.full((H + 1, S), optimum),
+            float(optimum),
+        )
+        state, _ = _start(features, H, S, A, K, False)
+        W = np.zeros((H + 1, S, n_grid))
+        W[H] = np.arange(n_grid) * eta
+        policy = np.zeros((H, S, n_grid), dtype=np.int64)
+        budget_k, optimistic = np.empty(K), np.empty(K)
+        work = (
+            np.empty(S * A),
+            np.empty((S, n_return)),
+            np.empty((S, n_return)),
+            np.empty(n_return),
+            np.arange(n_return, dtype=np.int64),
+        )
+        no_policy = np.zeros((H, S), dtype=np.int64)
+        rng = as_generator(seed)
+        refactor_every = int(self.refactor_every)
+        simulate(
+            log,
+            lambda start, stop: _episodes(
+                features,
+                env,
+                log,
+                state,
+                steps,
+                W,
+                policy,
+                work[0],
+                work[1],
+                work[2],
+                work[3],
+                work[4],
+                budget_k,
+                optimistic,
+                no_policy,
+                eta,
+                alpha,
+                beta,
+                refactor_every,
+                start,
+                stop,
+                rng,
+            ),
+        )
+        return Simulation(
+            model,
+            log,
+            {"budget": budget_k, "optimistic_value": optimistic},
+            dict(
+                objective=f"static CVaR of the return, alpha = {alpha:g}",
+                optimal_value=optimum,
+                eta=eta,
+                n_budgets=n_grid,
+                c=self.c,
+                beta=beta,
+                beta_formula="beta = c d H sqrt(iota), iota = log(2 d K H / p) "
+                "(LSVI-UCB's radius; the paper's alpha_n not read)",
+                features="known (the MLE step replaced by the true features)",
+                paper=PAPER,
+            ),
+        )
