@@ -147,6 +147,14 @@ _SPECS: tuple[_Spec, ...] = (
           "instances.structure", "effective_horizon_lure"),
     _Spec("interval_walk", "noisy walk on [0, 1] with a smooth reward, discretised into N cells",
           "instances.structure", "interval_walk"),
+    _Spec("azar_three_action_bandit",
+          "preference bandit a > b > c with the deterministic D_1 (Azar et al. 2024, Sec. 5)",
+          "instances.preferences", "azar_three_action_bandit"),
+    _Spec("bradley_terry_bandit", "random Bradley-Terry preference bandit with n sampled pairs",
+          "instances.preferences", "bradley_terry_bandit"),
+    _Spec("rock_paper_scissors_bandit",
+          "non-transitive preference bandit with n sampled pairs",
+          "instances.preferences", "rock_paper_scissors_bandit"),
 )
 _BY_NAME = {spec.name: spec for spec in _SPECS}
 

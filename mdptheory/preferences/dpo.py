@@ -147,7 +147,9 @@ def _newton(w: np.ndarray, members: np.ndarray, beta: float) -> tuple[np.ndarray
         while True:
             trial = rho + t * step
             trial_value = _gradient_hessian(sub, trial, beta)[0]
-            if trial_value <= value + 1e-4 * t * float(grad @ step) or t < 1e-12:
+            # the last term absorbs rounding in the value once Newton is converging
+            slack = 1e-14 * abs(value)
+            if trial_value <= value + 1e-4 * t * float(grad @ step) + slack or t < 1e-12:
                 break
             t *= 0.5
         rho = trial
