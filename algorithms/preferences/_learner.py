@@ -59,6 +59,7 @@ class PairwiseLearner(BatchedLearner):
         strengths=None,
         etas=None,
         record_every: int | None = None,
+        target_policies=None,
     ) -> BatchTrace:
         """Run N trajectories in one compiled, vmapped call.
 
@@ -71,6 +72,9 @@ class PairwiseLearner(BatchedLearner):
         ``record_every``: ``None`` records on the geometric grid of
         :func:`~algorithms.policy_gradient._recording.record_iterations`, an int ``m`` every
         ``m``-th iterate.
+
+        ``target_policies`` ((K,) or (N, K)): the policies ``policy_error`` is measured against
+        instead of each trajectory's own exact optimum (e.g. another method's optimum).
         """
         budget = check_budget(budget)
         every = check_every(record_every, budget)
@@ -98,6 +102,14 @@ class PairwiseLearner(BatchedLearner):
         pi_star = np.empty((n, W.shape[1]))
         for i in range(n):
             loss_star[i], pi_star[i] = self.optimum(W[i], np.exp(log_ref[i]), strength[i])
+        if target_policies is not None:
+            targets = np.asarray(target_policies, dtype=np.float64)
+            if targets.shape not in ((W.shape[1],), (n, W.shape[1])):
+                raise ValueError(
+                    f"target_policies must have shape ({W.shape[1]},) or "
+                    f"({n}, {W.shape[1]}), got {targets.shape}"
+                )
+            pi_star = np.broadcast_to(targets, pi_star.shape).copy()
         keys = trajectory_keys(seed, n)
         out, _ = call_batched(
             gradient_kernel,
