@@ -57,36 +57,37 @@ def azar_three_action_bandit(repeats: int = 1, reference: str = "uniform") -> Pr
 
 
 def bradley_terry_bandit(
-    K: int = 5, scale: float = 1.0, n: int = 50, seed: SeedLike = 0
+    K: int = 5, scale: float = 1.0, pairs: int = 50, seed: SeedLike = 0
 ) -> PreferenceBandit:
     """A Bradley–Terry bandit with rewards ``scale * N(0, 1)``, a Dirichlet(1) ``pi_ref``, a
-    uniform ``mu`` and ``n`` pairs drawn from it (:func:`~mdptheory.preferences.sample_dataset`).
+    uniform ``mu`` and ``pairs`` pairs drawn from it
+    (:func:`~mdptheory.preferences.sample_dataset`).
 
     With few pairs the dataset is often deterministic on some pairs (each compared once or
     always won by the same action) although every true preference is in (0, 1).
 
     Examples
     --------
-    >>> bandit = bradley_terry_bandit(K=4, n=20, seed=1)
+    >>> bandit = bradley_terry_bandit(K=4, pairs=20, seed=1)
     >>> bandit.K, bandit.dataset.n
     (4, 20)
     """
     K = check_int(K, "K", 2)
     scale = check_real(scale, "scale", 0.0)
-    n = check_int(n, "n", 1)
+    n = check_int(pairs, "pairs", 1)
     rng = as_generator(seed)
     rewards = scale * rng.normal(size=K)
     reference = rng.dirichlet(np.ones(K))
     bandit = PreferenceBandit.bradley_terry(rewards, reference)
     data = sample_dataset(bandit.preferences, bandit.behaviour, n, rng)
-    return bandit.with_dataset(data, name=f"bradley_terry_bandit(K={K},scale={scale:g},n={n})")
+    return bandit.with_dataset(data, name=f"bradley_terry_bandit(K={K},scale={scale:g},pairs={n})")
 
 
 def rock_paper_scissors_bandit(
-    n: int = 30, strength: float = 1.0, seed: SeedLike = 0
+    pairs: int = 30, strength: float = 1.0, seed: SeedLike = 0
 ) -> PreferenceBandit:
     """Rock, paper, scissors: ``p(rock > scissors) = p(scissors > paper) = p(paper > rock) =
-    (1 + strength) / 2``. Non-transitive: no reward vector reproduces it. ``n`` pairs drawn
+    (1 + strength) / 2``. Non-transitive: no reward vector reproduces it. ``pairs`` pairs drawn
     from a uniform ``mu``; uniform ``pi_ref``.
 
     Under a uniform ``mu`` every action has ``p(y > mu) = 1/2``, so the IPO population optimum
@@ -98,10 +99,10 @@ def rock_paper_scissors_bandit(
     >>> bandit.preferences.tolist()
     [[0.5, 0.0, 1.0], [1.0, 0.5, 0.0], [0.0, 1.0, 0.5]]
     """
-    n = check_int(n, "n", 1)
+    n = check_int(pairs, "pairs", 1)
     s = check_real(strength, "strength", 0.0, 1.0)
     win = (1.0 + s) / 2.0
     P = np.array([[0.5, 1 - win, win], [win, 0.5, 1 - win], [1 - win, win, 0.5]])
     bandit = PreferenceBandit(P)
     data = sample_dataset(P, bandit.behaviour, n, seed)
-    return bandit.with_dataset(data, name=f"rock_paper_scissors_bandit(n={n},strength={s:g})")
+    return bandit.with_dataset(data, name=f"rock_paper_scissors_bandit(pairs={n},strength={s:g})")

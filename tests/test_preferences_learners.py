@@ -24,7 +24,7 @@ from mdptheory.preferences import (
 @settings(max_examples=8, deadline=None)
 @given(seed=st.integers(0, 10**6), K=st.integers(2, 5))
 def test_ipo_exact_gradient_reaches_the_exact_minimiser(seed, K):
-    bandit = bradley_terry_bandit(K=K, n=4 * K, seed=seed)
+    bandit = bradley_terry_bandit(K=K, pairs=4 * K, seed=seed)
     taus = np.array([0.1, 1.0, 10.0])
     batch = IPO().run_batch(bandit, 3000, strengths=taus, record_every=3000)
     for i, tau in enumerate(taus):
@@ -35,7 +35,7 @@ def test_ipo_exact_gradient_reaches_the_exact_minimiser(seed, K):
 
 
 def test_batched_run_equals_single_runs():
-    bandits = [bradley_terry_bandit(K=4, n=12, seed=s) for s in range(3)]
+    bandits = [bradley_terry_bandit(K=4, pairs=12, seed=s) for s in range(3)]
     batch = IPO(tau=0.5).run_batch(bandits, 200, record_every=10)
     for i, bandit in enumerate(bandits):
         single = IPO(tau=0.5).run(bandit, 200, record_every=10)
@@ -68,7 +68,7 @@ def test_dpo_reaches_its_finite_minimiser_when_the_win_graph_is_strongly_connect
 
 
 def test_sampled_pairs_are_reproducible_and_land_near_the_minimiser():
-    bandit = bradley_terry_bandit(K=4, n=40, seed=5)
+    bandit = bradley_terry_bandit(K=4, pairs=40, seed=5)
     learner = IPO(tau=0.1, batch=8, eta=0.002)
     a = learner.run_batch(bandit, 4000, seed=11, strengths=[0.1, 0.1])
     b = learner.run_batch(bandit, 4000, seed=11, strengths=[0.1, 0.1])
@@ -128,7 +128,7 @@ def test_bradley_terry_mle_recovers_the_parameter_and_its_sets_cover_it():
 
 
 def test_rock_paper_scissors_ipo_is_finite_and_dpo_may_diverge():
-    bandit = rock_paper_scissors_bandit(n=30, seed=1)
+    bandit = rock_paper_scissors_bandit(pairs=30, seed=1)
     trace = IPO(tau=1.0).run(bandit, 2000, record_every=2000)
     assert trace.gap[-1] < 1e-12
 

@@ -18,7 +18,8 @@ with ``h_ij = (theta_i - log pi_ref_i) - (theta_j - log pi_ref_j)`` and ``m = su
 Recorded after the updates of the recording grid: ``gap = L(theta_t) - L*`` on the whole
 dataset (``L*`` the exact minimum or infimum), ``policy_error = max_y |pi_t(y) - pi*(y)|`` (NaN
 when the optimum is not determined), ``min_prob = min_y pi_t(y)`` and ``max_log_ratio =
-max_y |log pi_t(y) - log pi_ref(y)|``.
+max_y |log pi_t(y) - log pi_ref(y)|`` and the policy ``pi_t`` itself (``policy``, one row of
+K probabilities per record).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import jax.numpy as jnp
 from algorithms.policy_gradient._recording import recorded_curves
 from algorithms.policy_gradient._softmax import softmax_and_log
 
-CURVES = ("gap", "policy_error", "min_prob", "max_log_ratio")
+CURVES = ("gap", "policy_error", "min_prob", "max_log_ratio", "policy")
 
 
 def pair_loss(theta, W, log_ref, strength, loss: str):
@@ -80,7 +81,7 @@ def gradient_kernel(
         gap = pair_loss(theta, W, log_ref, strength, loss) - loss_star
         error = jnp.max(jnp.abs(p - pi_star))
         ratio = logp - (log_ref - jax.nn.logsumexp(log_ref))
-        return gap, error, jnp.min(p), jnp.max(jnp.abs(ratio))
+        return gap, error, jnp.min(p), jnp.max(jnp.abs(ratio)), p
 
     carry = (log_ref - jax.nn.logsumexp(log_ref), jnp.zeros((), jnp.uint32))
     return recorded_curves(

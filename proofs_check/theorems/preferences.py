@@ -225,7 +225,9 @@ def reaches_minimiser(label: str, policy_error: np.ndarray) -> Verdict:
 def ipo_reaches_minimiser(scale: str, seed: int) -> Outcome:
     n_data, steps = IPO_PLAN[check_scale(scale)]
     bandits = [azar_three_action_bandit()]
-    candidates = [bradley_terry_bandit(K=5, n=20, seed=s) for s in spawn_seeds(seed, 4 * n_data)]
+    candidates = [
+        bradley_terry_bandit(K=5, pairs=20, seed=s) for s in spawn_seeds(seed, 4 * n_data)
+    ]
     bandits_bt = [b for b in candidates if ipo_minimiser(b.dataset, b.reference, 1.0).unique]
     found = Findings(arrays={"tau": STRENGTHS})
     factor2, dpo_parts = [], []
