@@ -45,7 +45,13 @@ from scipy.stats import chi2
 from mdptheory._validation import as_float_array, check_real
 from mdptheory.preferences import win_counts
 
-__all__ = ["BTFit", "ConfidenceEllipsoid", "confidence_set", "fit_bradley_terry"]
+__all__ = [
+    "BTFit",
+    "ConfidenceEllipsoid",
+    "confidence_set",
+    "curvature_floor",
+    "fit_bradley_terry",
+]
 
 
 @dataclass(frozen=True)
@@ -177,6 +183,15 @@ class ConfidenceEllipsoid:
         return smallest >= bound + float(np.linalg.norm(self.centre))
 
 
+def curvature_floor(fit: BTFit, bound: float) -> float:
+    """``kappa = min over compared pairs of sigma'(|x_ij| max(B, |theta_hat|))``: a lower bound
+    on the curvature of the log-likelihood along the segment from ``theta*`` to ``theta_hat``
+    when ``|theta*| <= B``."""
+    reach = max(bound, float(np.linalg.norm(fit.theta)))
+    z = np.linalg.norm(fit.differences, axis=1) * reach
+    return float(np.min(expit(z) * expit(-z)))
+
+
 def confidence_set(
     fit: BTFit, delta: float, bound: float = 1.0, kind: str = "self-normalised"
 ) -> ConfidenceEllipsoid:
@@ -210,9 +225,7 @@ def confidence_set(
         raise ValueError(f"kind must be 'self-normalised' or 'wald', got {kind!r}")
     B = check_real(bound, "bound", 0.0, low_open=True)
     d = fit.theta.shape[0]
-    reach = max(B, float(np.linalg.norm(fit.theta)))
-    z = np.linalg.norm(fit.differences, axis=1) * reach
-    kappa = float(np.min(expit(z) * expit(-z)))
+    kappa = curvature_floor(fit, B)
     log_det = float(np.linalg.slogdet(fit.gram)[1])
     noise = 0.5 * np.sqrt(2.0 * (0.5 * log_det - 0.5 * d * np.log(fit.lam) - np.log(delta)))
     radius = (noise + np.sqrt(fit.lam) * B) / kappa

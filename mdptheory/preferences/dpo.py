@@ -39,6 +39,7 @@ from scipy.special import log_expit, softmax
 
 from mdptheory._validation import as_float_array, check_probability_vector, check_real
 from mdptheory.preferences.comparison_graph import components, strong_components, win_counts
+from mdptheory.preferences.kl_optimum import check_reference
 
 __all__ = ["DPOSolution", "dpo_finite_optimum", "dpo_loss", "dpo_optimum", "dpo_population_optimum"]
 
@@ -180,11 +181,7 @@ def dpo_optimum(weights, reference, beta: float) -> DPOSolution:
     """
     w = _weights(weights)
     K = w.shape[0]
-    ref = check_probability_vector(reference, "reference", K)
-    zero = np.flatnonzero(ref <= 0)
-    if zero.size:
-        i = int(zero[0])
-        raise ValueError(f"reference[{i}] is {float(ref[i])!r}; pi_ref needs full support")
+    ref = check_reference(reference, K)
     beta = check_real(beta, "beta", 0.0, low_open=True)
     weak = components(w)
     strong = strong_components(w)

@@ -38,6 +38,7 @@ from scipy.special import softmax
 
 from mdptheory._validation import check_probability_vector, check_real
 from mdptheory.preferences.comparison_graph import components, laplacian, win_counts
+from mdptheory.preferences.kl_optimum import check_reference
 
 __all__ = ["IPOSolution", "ipo_loss", "ipo_minimiser"]
 
@@ -146,11 +147,7 @@ def ipo_minimiser(data, reference, tau: float) -> IPOSolution:
     """
     W = win_counts(data)
     K = W.shape[0]
-    ref = check_probability_vector(reference, "reference", K)
-    zero = np.flatnonzero(ref <= 0)
-    if zero.size:
-        i = int(zero[0])
-        raise ValueError(f"reference[{i}] is {float(ref[i])!r}; pi_ref needs full support")
+    ref = check_reference(reference, K)
     tau = check_real(tau, "tau", 0.0, low_open=True)
     c = 0.5 / tau
     d = W.sum(axis=1) - W.sum(axis=0)

@@ -26,7 +26,18 @@ from scipy.special import logit, softmax
 
 from mdptheory._validation import as_float_array, check_probability_vector, check_real
 
-__all__ = ["gibbs_policy", "psipo_objective", "psipo_optimum", "rlhf_optimum"]
+__all__ = ["check_reference", "gibbs_policy", "psipo_objective", "psipo_optimum", "rlhf_optimum"]
+
+
+def check_reference(reference, K: int) -> np.ndarray:
+    """``pi_ref`` as a float64 probability vector of size K with every entry > 0 (the
+    log-ratios ``log pi / pi_ref`` need full support); the error names the first bad entry."""
+    ref = check_probability_vector(reference, "reference", K)
+    zero = np.flatnonzero(ref <= 0)
+    if zero.size:
+        i = int(zero[0])
+        raise ValueError(f"reference[{i}] is {float(ref[i])!r}; pi_ref needs full support")
+    return ref
 
 
 def gibbs_policy(values, reference, temperature: float) -> np.ndarray:
@@ -38,11 +49,7 @@ def gibbs_policy(values, reference, temperature: float) -> np.ndarray:
     [0.25, 0.75]
     """
     v = as_float_array(values, "values", ndim=1)
-    ref = check_probability_vector(reference, "reference", v.shape[0])
-    zero = np.flatnonzero(ref <= 0)
-    if zero.size:
-        i = int(zero[0])
-        raise ValueError(f"reference[{i}] is {float(ref[i])!r}; pi_ref needs full support")
+    ref = check_reference(reference, v.shape[0])
     t = check_real(temperature, "temperature", 0.0, low_open=True)
     return softmax(np.log(ref) + v / t)
 

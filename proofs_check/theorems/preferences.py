@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from algorithms.preferences import DPO, IPO, confidence_set, fit_bradley_terry
-from algorithms.preferences.bt_mle import ConfidenceEllipsoid
+from algorithms.preferences.bt_mle import ConfidenceEllipsoid, curvature_floor
 from instances.preferences import azar_three_action_bandit, bradley_terry_bandit
 from mdptheory.preferences import (
     PreferenceBandit,
@@ -290,11 +290,7 @@ def bt_instance() -> tuple[np.ndarray, np.ndarray, PreferenceBandit]:
 
 def without_kappa(fit, ellipsoid: ConfidenceEllipsoid) -> ConfidenceEllipsoid:
     """The self-normalised ellipsoid with its ``1 / kappa`` factor dropped (a planted defect)."""
-    from scipy.special import expit
-
-    reach = max(BT_BOUND, float(np.linalg.norm(fit.theta)))
-    z = np.linalg.norm(fit.differences, axis=1) * reach
-    kappa = float(np.min(expit(z) * expit(-z)))
+    kappa = curvature_floor(fit, BT_BOUND)
     return ConfidenceEllipsoid(
         ellipsoid.centre,
         ellipsoid.matrix,
