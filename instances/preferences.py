@@ -16,6 +16,7 @@ from mdptheory.seeding import SeedLike, as_generator
 __all__ = [
     "azar_three_action_bandit",
     "bradley_terry_bandit",
+    "offline_preference_garnet",
     "rock_paper_scissors_bandit",
 ]
 
@@ -106,3 +107,70 @@ def rock_paper_scissors_bandit(
     bandit = PreferenceBandit(P)
     data = sample_dataset(P, bandit.behaviour, n, seed)
     return bandit.with_dataset(data, name=f"rock_paper_scissors_bandit(pairs={n},strength={s:g})")
+
+
+def offline_preference_garnet(
+    coverage: str = "full",
+    S: int = 3,
+    A: int = 2,
+    H: int = 3,
+    scale: float = 2.0,
+    perturbation: float = 1.0,
+    seed: SeedLike = 3,
+):
+    """An offline preference-based RL problem on a small Garnet (Zhan et al., ICLR 2024).
+
+    The episodic ``garnet(S, A, branching=2, H, seed)`` with known transitions; the true
+    trajectory reward ``theta* = scale * R`` (per-step rewards summed along the trajectory);
+    the finite class ``G = {theta*} U {theta* +- perturbation * scale * e_(h,s,a)}`` (1 + 2 H S A
+    members); the target ``pi_tar`` is the optimal policy of ``theta*``; ``mu_ref = mu_1``.
+
+    ``coverage="full"``: ``mu_0 = mu_1`` uniform (the target is covered, ``C_r`` finite).
+    ``coverage="partial"``: ``mu_0 = mu_1`` never take the target's action at the last stage,
+    so the class members that lower the target's last-stage reward cannot be told from
+    ``theta*`` (``C_r`` infinite) and pessimism avoids the target there.
+
+    The default Garnet (seed 3) has a last-stage advantage of the target below the
+    perturbation at some reachable state, so the uncovered problem's sub-optimality stays
+    positive (0.61) however much data there is.
+
+    Examples
+    --------
+    >>> problem = offline_preference_garnet()
+    >>> problem.reward_class.shape, round(problem.concentrability(), 3) > 0
+    ((37, 3, 3, 2), True)
+    >>> offline_preference_garnet("partial").concentrability()
+    inf
+    """
+    from instances.tabular import garnet
+    from mdptheory.planning import backward_induction
+    from mdptheory.preferences import OfflinePreferenceProblem
+    from mdptheory.tabular import EpisodicMDP
+
+    if coverage not in ("full", "partial"):
+        raise ValueError(f"coverage must be 'full' or 'partial', got {coverage!r}")
+    scale = check_real(scale, "scale", 0.0, low_open=True)
+    perturbation = check_real(perturbation, "perturbation", 0.0, low_open=True)
+    mdp = garnet(S=S, A=A, branching=min(2, S), H=H, seed=seed)
+    theta = scale * np.broadcast_to(mdp.R, (mdp.H, mdp.S, mdp.A)).copy()
+    P = np.broadcast_to(mdp.dense_P(), (mdp.H, mdp.S, mdp.A, mdp.S))
+    star_mdp = EpisodicMDP(P, theta, H=mdp.H, initial=mdp.initial)
+    target = np.asarray(backward_induction(star_mdp).policy, dtype=np.int64)
+    size = mdp.H * mdp.S * mdp.A
+    bumps = perturbation * scale * np.eye(size).reshape(size, mdp.H, mdp.S, mdp.A)
+    reward_class = np.concatenate([theta[None], theta[None] + bumps, theta[None] - bumps])
+    behaviour = np.full((mdp.H, mdp.S, mdp.A), 1.0 / mdp.A)
+    if coverage == "partial":
+        last = mdp.H - 1
+        behaviour[last, np.arange(mdp.S), target[last]] = 0.0
+        behaviour[last] /= behaviour[last].sum(axis=1, keepdims=True)
+    return OfflinePreferenceProblem(
+        mdp,
+        theta,
+        reward_class,
+        behaviour,
+        behaviour,
+        behaviour,
+        target,
+        name=f"offline_preference_garnet(coverage={coverage},S={S},A={A},H={H})",
+    )

@@ -155,6 +155,9 @@ _SPECS: tuple[_Spec, ...] = (
     _Spec("rock_paper_scissors_bandit",
           "non-transitive preference bandit with n sampled pairs",
           "instances.preferences", "rock_paper_scissors_bandit"),
+    _Spec("offline_preference_garnet",
+          "trajectory preferences on a small Garnet, full or partial coverage (Zhan+ 2024)",
+          "instances.preferences", "offline_preference_garnet"),
 )
 _BY_NAME = {spec.name: spec for spec in _SPECS}
 

@@ -36,7 +36,8 @@ LINEAR = ["tabular_as_linear", "simplex_feature_linear_mdp", "misspecified_linea
 BANDITS = ["bernoulli_bandit", "gaussian_bandit", "one_good_arm_bandit",
            "hypercube_linear_bandit", "pg_feature_bandit", "random_feature_bandit"]
 DIAGNOSTIC_FEATURES = ["tsitsiklis_van_roy", "layered_chain", "merging_chains"]
-PREFERENCES = ["azar_three_action_bandit", "bradley_terry_bandit", "rock_paper_scissors_bandit"]
+PREFERENCES = ["azar_three_action_bandit", "bradley_terry_bandit", "rock_paper_scissors_bandit",
+               "offline_preference_garnet"]
 
 
 def signature_defaults(function) -> dict:
@@ -227,5 +228,8 @@ def test_preference_families(name):
     built = make(name, **{k: str(v) for k, v in params.items()})
     direct = function(**params)
     assert built.name == direct.name
+    if hasattr(direct, "reward_class"):         # an offline trajectory-preference problem
+        np.testing.assert_array_equal(built.reward_class, direct.reward_class)
+        return
     np.testing.assert_array_equal(built.preferences, direct.preferences)
     np.testing.assert_array_equal(built.dataset.counts(), direct.dataset.counts())

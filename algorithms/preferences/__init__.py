@@ -5,6 +5,9 @@
   :func:`mdptheory.preferences.ipo_minimiser`.
 * :class:`DPO`: gradient descent on the DPO loss (Rafailov et al., NeurIPS 2023); on
   deterministic data it has no minimiser and sends the dispreferred probabilities to 0.
+* :class:`Freehand` (:func:`freehand`): offline preference-based RL on an episodic MDP with
+  trajectory preferences (Zhan et al., ICLR 2024): MLE over a finite reward class, its
+  likelihood confidence set, robust planning.
 * :func:`fit_bradley_terry` and :func:`confidence_set`: Bradley–Terry maximum likelihood with
   linear features and its confidence ellipsoids.
 
@@ -21,11 +24,19 @@ from algorithms.preferences.bt_mle import (
     fit_bradley_terry,
 )
 from algorithms.preferences.dpo import DPO
+from algorithms.preferences.freehand import (
+    Freehand,
+    FreehandResult,
+    TrajectoryPairs,
+    collect_pairs,
+    freehand,
+)
 from algorithms.preferences.ipo import IPO
 
 LEARNERS = {
     "ipo": IPO,
     "dpo": DPO,
+    "freehand": Freehand,
 }
 """Command-line name -> learner class (used by ``mdptheory run`` and ``mdptheory learners``)."""
 
@@ -35,6 +46,11 @@ __all__ = [
     "LEARNERS",
     "BTFit",
     "ConfidenceEllipsoid",
+    "Freehand",
+    "FreehandResult",
+    "TrajectoryPairs",
+    "collect_pairs",
     "confidence_set",
     "fit_bradley_terry",
+    "freehand",
 ]

@@ -7,6 +7,9 @@
   (:func:`psipo_optimum`), the exact minimiser of the sampled IPO loss (:func:`ipo_minimiser`,
   a Laplacian solve) and the DPO optima, finite-data and population, with the boundary they
   tend to when no finite minimiser exists (:func:`dpo_optimum`).
+* Trajectory preferences on episodic MDPs (:class:`TrajectorySpace`,
+  :class:`OfflinePreferenceProblem`): exact trajectory distributions and the concentrability
+  coefficients of offline preference-based RL (Zhan et al., ICLR 2024).
 
 Papers: Azar et al., AISTATS 2024 (PsiPO, IPO); Rafailov et al., NeurIPS 2023 (DPO).
 """
@@ -33,14 +36,27 @@ from mdptheory.preferences.kl_optimum import (
     psipo_optimum,
     rlhf_optimum,
 )
+from mdptheory.preferences.offline_problem import (
+    OfflinePreferenceProblem,
+    deterministic_policies,
+    policy_occupancies,
+)
+from mdptheory.preferences.trajectories import (
+    TrajectorySpace,
+    per_trajectory_concentrability,
+    preference_concentrability,
+)
 
 __all__ = [
     "DPOSolution",
     "IPOSolution",
+    "OfflinePreferenceProblem",
     "PreferenceBandit",
     "PreferenceDataset",
+    "TrajectorySpace",
     "bradley_terry_matrix",
     "components",
+    "deterministic_policies",
     "dpo_finite_optimum",
     "dpo_loss",
     "dpo_optimum",
@@ -49,6 +65,9 @@ __all__ = [
     "ipo_loss",
     "ipo_minimiser",
     "laplacian",
+    "per_trajectory_concentrability",
+    "policy_occupancies",
+    "preference_concentrability",
     "psipo_objective",
     "psipo_optimum",
     "rlhf_optimum",
