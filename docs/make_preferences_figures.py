@@ -11,7 +11,12 @@ uniform ``pi_ref``, ``D_1 = {(a, b), (b, c), (a, c)}``),
 * (b) the exact-gradient runs at ``tau = beta = 1``: ``pi_t(y)`` of IPO, which settles on the
   exact minimiser (dotted), and of DPO, whose ``pi_t(b)`` and ``pi_t(c)`` keep falling.
 
-Nothing is sampled: the optima are exact and the runs use the exact gradient.
+Nothing is sampled in that figure: the optima are exact and the runs use the exact gradient.
+
+It also writes ``docs/figures/preferences_offline_pbrl.png``: FREEHAND (Zhan et al., ICLR
+2024) on ``offline_preference_garnet`` with full and with partial coverage, the exact
+sub-optimality ``J(pi_tar) - J(pi_hat)`` against the number of pairs, mean and range over 16
+data seeds (the pairs are sampled; the sub-optimality is computed exactly).
 """
 
 from __future__ import annotations
@@ -25,9 +30,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 from _figures import save
 
-from algorithms.preferences import DPO, IPO
-from instances.preferences import azar_three_action_bandit
+from algorithms.preferences import DPO, IPO, Freehand
+from instances.preferences import azar_three_action_bandit, offline_preference_garnet
 from mdptheory.preferences import dpo_finite_optimum, ipo_minimiser
+from mdptheory.seeding import spawn_seeds
 
 FIGURES = Path(__file__).resolve().parent / "figures"
 ACTIONS = ("a", "b", "c")
@@ -94,6 +100,26 @@ def curves_panel(ax, bandit) -> None:
     ax.legend(fontsize=7, ncol=2)
 
 
+def offline_figure(path: Path) -> None:
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    for colour, coverage, label in (
+        ("C0", "full", "uniform behaviour (C_r = 0.62)"),
+        ("C3", "partial", "target's last action unseen (C_r = inf)"),
+    ):
+        problem = offline_preference_garnet(coverage)
+        traces = [Freehand().run(problem, 10_000, child) for child in spawn_seeds(0, 16)]
+        n = traces[0].extras["n"]
+        gaps = np.stack([t.gap for t in traces])
+        ax.plot(n, gaps.mean(axis=0), color=colour, label=f"{label}, mean")
+        ax.fill_between(n, gaps.min(axis=0), gaps.max(axis=0), color=colour, alpha=0.2)
+    ax.set_xscale("log")
+    ax.set_xlabel("pairs n")
+    ax.set_ylabel("J(pi_tar) - J(pi_hat)")
+    ax.set_title("FREEHAND on offline_preference_garnet, 16 data seeds", fontsize=10)
+    ax.legend(fontsize=8)
+    save(fig, path, dpi=120)
+
+
 def main() -> None:
     FIGURES.mkdir(exist_ok=True)
     bandit = azar_three_action_bandit()
@@ -102,6 +128,8 @@ def main() -> None:
     curves_panel(axes[1], bandit)
     save(fig, FIGURES / "preferences_dpo_vs_ipo.png", dpi=120)
     print(f"wrote {FIGURES / 'preferences_dpo_vs_ipo.png'}")
+    offline_figure(FIGURES / "preferences_offline_pbrl.png")
+    print(f"wrote {FIGURES / 'preferences_offline_pbrl.png'}")
 
 
 if __name__ == "__main__":

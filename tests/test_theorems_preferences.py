@@ -12,6 +12,7 @@ IDS = (
     "azar2024-dpo-pitfall",
     "azar2024-ipo-gradient-reaches-minimiser",
     "bradley-terry-mle-coverage",
+    "zhan2024-offline-pbrl-coverage",
 )
 
 

@@ -13,20 +13,29 @@ of Bradley–Terry confidence sets.
 * ``bradley-terry-mle-coverage`` (event): the finite-sample self-normalised ellipsoid around the
   Bradley–Terry MLE covers theta* in at least ``1 - delta`` of the seeds. Controls: the Wald
   ellipsoid with half its radius and the self-normalised one without its ``1 / kappa`` factor.
+* ``zhan2024-offline-pbrl-coverage`` (failure-mode): FREEHAND's exact sub-optimality vanishes
+  with the target covered and stays at least the smallest policy gap without coverage.
+  Controls: each criterion on the other coverage's runs.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from algorithms.preferences import DPO, IPO, confidence_set, fit_bradley_terry
+from algorithms.preferences import DPO, IPO, Freehand, confidence_set, fit_bradley_terry
 from algorithms.preferences.bt_mle import ConfidenceEllipsoid, curvature_floor
-from instances.preferences import azar_three_action_bandit, bradley_terry_bandit
+from instances.preferences import (
+    azar_three_action_bandit,
+    bradley_terry_bandit,
+    offline_preference_garnet,
+)
 from mdptheory.preferences import (
     PreferenceBandit,
     PreferenceDataset,
+    deterministic_policies,
     dpo_finite_optimum,
     ipo_minimiser,
+    policy_occupancies,
     sample_dataset,
 )
 from mdptheory.seeding import spawn_seeds
@@ -384,3 +393,117 @@ def bt_mle_coverage(scale: str, seed: int) -> Outcome:
     found.control("Wald ellipsoid with half its radius", rejected_by_every_part(halved_parts))
     found.control("self-normalised ellipsoid without 1/kappa", rejected_by_every_part(kappa_parts))
     return found.outcome(xlabel="pairs n", ylabel="miss rate P(theta* not in C)", xscale="log")
+
+
+# --------------------------------------------------------------------------------------------
+# Offline preference-based RL: coverage decides whether FREEHAND finds the target
+# --------------------------------------------------------------------------------------------
+
+ZHAN = "Zhan, Uehara, Kallus, Lee, Sun (ICLR 2024), arXiv:2305.14816"
+OFFLINE_PLAN = {"quick": (3_000, 8), "full": (30_000, 32)}
+"""Largest number of pairs and data seeds (16-point geometric grid from 10 pairs)."""
+OFFLINE_DELTA = 0.1
+"""FREEHAND's delta, and the fraction of seeds allowed a positive sub-optimality at n_max."""
+
+
+def offline_runs(coverage: str, budget: int, n_seeds: int, seed: int):
+    """Sub-optimality curves (seeds x grid) of FREEHAND on the default problem."""
+    problem = offline_preference_garnet(coverage)
+    traces = [
+        Freehand(delta=OFFLINE_DELTA).run(problem, budget, child)
+        for child in spawn_seeds(np.random.SeedSequence([seed, budget]), n_seeds)
+    ]
+    return problem, traces[0].extras["n"], np.stack([t.gap for t in traces])
+
+
+def vanishes_criterion(label: str, gaps: np.ndarray) -> Verdict:
+    """The sub-optimality at the largest n is 0 in all but a fraction delta of the seeds."""
+    return event_frequency_test(
+        gaps[:, -1] <= 0.0, OFFLINE_DELTA, label, event="zero sub-optimality at n_max"
+    )
+
+
+def bounded_away_criterion(label: str, gaps: np.ndarray, floor: float) -> Verdict:
+    """Every seed's sub-optimality on the last half of the grid stays >= ``floor``."""
+    tail = gaps[:, gaps.shape[1] // 2 :]
+    low = float(tail.min())
+    return Verdict.passed_if(
+        low >= floor,
+        f"{label}: smallest sub-optimality on the last half "
+        f"of the grid {low:.4g} (floor {floor:.4g})",
+    )
+
+
+def smallest_positive_gap(problem) -> float:
+    """The smallest positive ``J(pi_tar) - J(pi)`` over the deterministic policies: any
+    sub-optimal policy FREEHAND returns is at least this far from the target."""
+    policies = deterministic_policies(problem.mdp.H, problem.mdp.S, problem.mdp.A)
+    occ = policy_occupancies(problem.mdp, policies).reshape(policies.shape[0], -1)
+    gaps = problem.value(problem.target) - occ @ problem.theta_star.reshape(-1)
+    return float(gaps[gaps > 1e-12].min())
+
+
+@theorem(
+    id="zhan2024-offline-pbrl-coverage",
+    paper=f"{ZHAN}, Theorem 1 (known transitions) and the lower bounds (Sec. 4)",
+    claim="On offline_preference_garnet (Garnet S = 3, A = 2, H = 3, seed 3; trajectory "
+    "reward theta* = 2 R; class G = theta* +- 2 e_(h,s,a), 37 members), FREEHAND "
+    "(MLE over G, confidence set zeta = log(|G| / 0.1), robust planning over the 512 "
+    "deterministic policies) with uniform behaviours (target covered, C_r finite) "
+    "has zero exact sub-optimality at n = 3000 (full: 30000) pairs in all but 10% "
+    "of 8 (full: 32) data seeds; with behaviours that never take the target's "
+    "last-stage action (C_r infinite) its sub-optimality stays >= the smallest "
+    "positive policy gap on the last half of the n grid in every seed. Exact parts: "
+    "C_r finite and <= sqrt(C_tr) with coverage, infinite without. Controls: each "
+    "criterion applied to the other coverage's runs must be rejected.",
+    formula="J(pi_tar) - J(pi_hat) <= c sqrt(C_r^2 kappa^2 log(|G|/delta) / N) -> 0 when "
+    "C_r < inf;  bounded away from 0 when the target is uncovered",
+    tags=("preferences", "offline", "pbrl", "failure-mode"),
+    kind="failure-mode",
+    rule="Instance (seed 3, scale 2, perturbation 1), delta = 0.1, c = 1 in zeta, the n "
+    "grid (16 geometric points from 10), the seed counts and both criteria fixed in "
+    "code before any run; the floor is the exact smallest positive policy gap.",
+    source="Abstract and table of contents of the paper [V]; Algorithm 1, C_r and "
+    "Theorem 1 as recalled in theory-wave2.md 4.3 [M]; C_r <= sqrt(C_tr) derived "
+    "in mdptheory.preferences.trajectories.",
+    verified=False,
+)
+def offline_pbrl_coverage(scale: str, seed: int) -> Outcome:
+    budget, n_seeds = OFFLINE_PLAN[check_scale(scale)]
+    found = Findings()
+    full, n, covered = offline_runs("full", budget, n_seeds, seed)
+    partial, _, uncovered = offline_runs("partial", budget, n_seeds, seed)
+    floor = smallest_positive_gap(partial)
+    c_full, c_tr = full.concentrability(), full.per_trajectory_concentrability()
+    found.fitted.update(
+        {
+            "C_r[full]": c_full,
+            "C_tr[full]": c_tr,
+            "C_r[partial]": partial.concentrability(),
+            "floor": floor,
+        }
+    )
+    found.judge(
+        Verdict.passed_if(
+            np.isfinite(c_full)
+            and c_full <= np.sqrt(c_tr) + 1e-12
+            and partial.concentrability() == np.inf,
+            f"C_r = {c_full:.4g} <= sqrt(C_tr) = {np.sqrt(c_tr):.4g} "
+            f"with coverage; C_r = {partial.concentrability()} without",
+        )
+    )
+    found.judge(vanishes_criterion("covered", covered))
+    found.judge(bounded_away_criterion("uncovered", uncovered, floor))
+    found.control(
+        "zero-sub-optimality criterion on the uncovered runs",
+        vanishes_criterion("uncovered", uncovered),
+    )
+    found.control(
+        "bounded-away criterion on the covered runs",
+        bounded_away_criterion("covered", covered, floor),
+    )
+    found.arrays.update({"n": n, "covered": covered, "uncovered": uncovered})
+    found.curve("uniform behaviour (covered)", n, covered)
+    found.curve("target's last action never taken (uncovered)", n, uncovered)
+    found.line("smallest positive policy gap", n, np.full(n.shape, floor), role="bound")
+    return found.outcome(xlabel="pairs n", ylabel="J(pi_tar) - J(pi_hat)", xscale="log")
