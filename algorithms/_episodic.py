@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from numba import njit
 
-from algorithms._timing import timed_chunks
+from algorithms._timing import CALLS_PER_CHUNK, MIN_CHUNK_SECONDS, timed, timed_chunks
 from algorithms._validation import check_budget as _check_budget
 from algorithms._validation import check_positive as check_positive
 from algorithms._validation import check_unit_rewards
@@ -55,10 +55,13 @@ def environment(model: EpisodicMDP) -> Environment:
     """The :class:`Environment` of an episodic model (contiguous float64 copies)."""
     # A sparse kernel is densified: the learners keep dense (S, A, S) counts anyway, so the
     # model costs no more memory than the learner's own statistics.
-    return Environment(np.ascontiguousarray(model.dense_P(), dtype=np.float64),
-                       np.ascontiguousarray(model.R, dtype=np.float64),
-                       np.ascontiguousarray(model.initial, dtype=np.float64),
-                       int(model.noise.code), float(model.noise.sigma))
+    return Environment(
+        np.ascontiguousarray(model.dense_P(), dtype=np.float64),
+        np.ascontiguousarray(model.R, dtype=np.float64),
+        np.ascontiguousarray(model.initial, dtype=np.float64),
+        int(model.noise.code),
+        float(model.noise.sigma),
+    )
 
 
 def check_episodic_model(model: object, learner: str) -> Environment:
@@ -69,10 +72,11 @@ def check_episodic_model(model: object, learner: str) -> Environment:
     the offending index and value.
     """
     if not isinstance(model, EpisodicMDP):
-        raise ValueError(f"{learner} needs an EpisodicMDP (finite horizon), got "
-                         f"{type(model).__name__}: {model!r}")
-    check_unit_rewards(np.asarray(model.R, dtype=np.float64), learner,
-                       "bonuses and regret bound")
+        raise ValueError(
+            f"{learner} needs an EpisodicMDP (finite horizon), got "
+            f"{type(model).__name__}: {model!r}"
+        )
+    check_unit_rewards(np.asarray(model.R, dtype=np.float64), learner, "bonuses and regret bound")
     return environment(model)
 
 
@@ -116,13 +120,21 @@ class EpisodeLog(NamedTuple):
     """``V*_1(rho)``, the optimal value from the start distribution."""
 
 
-def new_log(env: Environment, K: int, record_policies: bool, Q_star: np.ndarray,
-            V_star: np.ndarray) -> EpisodeLog:
+def new_log(
+    env: Environment, K: int, record_policies: bool, Q_star: np.ndarray, V_star: np.ndarray
+) -> EpisodeLog:
     """An empty :class:`EpisodeLog` for K episodes measured against ``Q_star``, ``V_star``."""
     H, S, _ = env.R3.shape
-    return EpisodeLog(np.empty(K), np.empty(K), np.empty(K), np.empty(K),
-                      np.zeros((K if record_policies else 0, H, S), dtype=np.int64),
-                      Q_star, V_star, float(start_value(env.initial, V_star[0])))
+    return EpisodeLog(
+        np.empty(K),
+        np.empty(K),
+        np.empty(K),
+        np.empty(K),
+        np.zeros((K if record_policies else 0, H, S), dtype=np.int64),
+        Q_star,
+        V_star,
+        float(start_value(env.initial, V_star[0])),
+    )
 
 
 @njit(cache=True)
@@ -146,8 +158,15 @@ def act(env: Environment, policy: np.ndarray, rng):
 
 
 @njit(cache=True)
-def record_episode(log: EpisodeLog, k: int, policy: np.ndarray, Q: np.ndarray, value: float,
-                   states: np.ndarray, rewards: np.ndarray) -> None:
+def record_episode(
+    log: EpisodeLog,
+    k: int,
+    policy: np.ndarray,
+    Q: np.ndarray,
+    value: float,
+    states: np.ndarray,
+    rewards: np.ndarray,
+) -> None:
     """Record episode k: the executed ``policy`` (when kept), the optimism gap of the ``Q`` it
     is greedy in, the pseudo-regret from its exact ``value`` and the realised regret of the
     episode's ``states`` and ``rewards``."""
@@ -159,8 +178,9 @@ def record_episode(log: EpisodeLog, k: int, policy: np.ndarray, Q: np.ndarray, v
 
 
 @njit(cache=True)
-def count_transitions(N_sas: np.ndarray, N_sa: np.ndarray, states: np.ndarray,
-                      actions: np.ndarray) -> None:
+def count_transitions(
+    N_sas: np.ndarray, N_sa: np.ndarray, states: np.ndarray, actions: np.ndarray
+) -> None:
     """Add an episode's transitions to the counts ``N(x, a, y)`` and ``N(x, a)``: per stage when
     the arrays have a stage axis of length H, pooled over the steps when it has length 1."""
     for h in range(actions.shape[0]):
@@ -174,9 +194,18 @@ def count_transitions(N_sas: np.ndarray, N_sa: np.ndarray, states: np.ndarray,
 def simulate(log: EpisodeLog, episodes: Callable[[int, int], Any]) -> None:
     """Run ``episodes(start, stop)`` (a learner's compiled loop over episodes ``start..stop-1``)
     over chunks covering the K episodes of ``log``, timing each chunk into
-    ``log.episode_time``. Chunks continue the same state and random stream, so the run is the
-    one a single call would make, bit for bit."""
-    log.episode_time[:] = timed_chunks(episodes, log.pseudo.shape[0])
+    ``log.episode_time`` (:func:`algorithms._timing.timed_chunks`). Chunks continue the same
+    state and random stream, so the run is the one a single call would make, bit for bit.
+
+    A first call without episodes compiles the loop, or loads it from the cache, outside the
+    timing; a second one measures what a call costs by itself, and chunks last at least
+    :data:`~algorithms._timing.CALLS_PER_CHUNK` times that.
+    """
+    episodes(0, 0)
+    _, call = timed(episodes, 0, 0)
+    log.episode_time[:] = timed_chunks(
+        episodes, log.pseudo.shape[0], min_seconds=max(MIN_CHUNK_SECONDS, CALLS_PER_CHUNK * call)
+    )
 
 
 class Simulation(NamedTuple):
@@ -202,11 +231,20 @@ def episodic_trace(learner: Any, seed: Any, run: Simulation) -> RegretTrace:
     """
     log = run.log
     H = log.policies.shape[1]
-    extras: dict[str, np.ndarray] = {"optimism_gap": log.gaps,
-                                     "optimistic": log.gaps >= -OPTIMISM_TOL * H}
+    extras: dict[str, np.ndarray] = {
+        "optimism_gap": log.gaps,
+        "optimistic": log.gaps >= -OPTIMISM_TOL * H,
+    }
     extras.update(run.extras)
     if learner.record_policies:
         extras["policies"] = log.policies
-    metadata = trace_metadata(learner, run.model, seed, log.pseudo.shape[0],
-                              label=learner.label, constants=learner.constants, **run.metadata)
+    metadata = trace_metadata(
+        learner,
+        run.model,
+        seed,
+        log.pseudo.shape[0],
+        label=learner.label,
+        constants=learner.constants,
+        **run.metadata,
+    )
     return RegretTrace(log.pseudo, log.realised, log.episode_time, metadata, extras)

@@ -4,10 +4,12 @@ With the papers' constants an optimistic learner's bonus keeps its estimates at 
 many episodes: until then it explores blindly, its policy barely changes and its regret grows
 linearly. Each learner family computes that burn-in from its bonus formula alone
 (:mod:`algorithms.tabular.burn_in`, :mod:`algorithms.linear.burn_in`,
-:mod:`algorithms.risk.burn_in`); :func:`learner_burn_in` dispatches to them with the learner's
-own constants, counting the episodes until the bonus drops below the clip H everywhere (before
-that no estimate can leave its clip, so the policy cannot learn), and names the largest bonus
-scale of the fixed grid :data:`SCALE_GRID` whose burn-in ends within a tenth of the budget. The
+:mod:`algorithms.risk.burn_in`, :mod:`algorithms.average_reward.burn_in`);
+:func:`learner_burn_in` dispatches to them with the learner's own constants, counting the
+episodes until the bonus drops below the clip H everywhere (before that no estimate can leave
+its clip, so the policy cannot learn; for UCRL2 and UCRL2-B the steps until the optimism of
+every pair is below the smallest positive Bellman gap), and names the largest bonus scale of
+the fixed grid :data:`SCALE_GRID` whose burn-in ends within a tenth of the budget. The
 slope checks judge rates from a later, stricter point (see each family's ``burn_in``).
 ``mdptheory run`` prints it, so a run that ends inside its burn-in says so.
 """
@@ -45,6 +47,11 @@ class LearnerBurnIn:
         None when none does.
     suggested_episodes : int or None
         That variant's burn-in.
+    unit : str
+        What ``episodes`` counts: ``"episodes"``, or ``"steps"`` for the average-reward
+        learners (one long run).
+    inside : str
+        What a run that ends inside the burn-in does, in words.
     """
 
     episodes: int
@@ -53,6 +60,8 @@ class LearnerBurnIn:
     scale: float
     suggested_scale: float | None
     suggested_episodes: int | None
+    unit: str = "episodes"
+    inside: str = "the bonus keeps the estimates at their clip, so the policy barely learns"
 
     def within(self, budget: int) -> bool:
         """True when the burn-in ends by ``WITHIN * budget`` episodes."""
@@ -112,17 +121,43 @@ def _risk(learner: Any, model: Any, budget: int) -> tuple[str, Any]:
     return "bonus_scale", episodes
 
 
+def _average_reward(learner: Any, model: Any, budget: int) -> tuple[str, Any]:
+    from algorithms.average_reward.burn_in import burn_in
+
+    first = burn_in(learner, model, budget)  # D and the smallest gap, computed once
+
+    def episodes(variant: Any) -> int:
+        if variant == learner:
+            return first.steps
+        return burn_in(variant, model, budget, level=first.level, D=first.diameter).steps
+
+    return "radius_scale", episodes
+
+
 _RULES = {
     "tabular": "episodes until every state-action pair's bonus is below the clip H",
     "linear": "episodes until the bonus beta ||phi|| is below the clip H in every direction",
     "risk": "episodes until every state-action pair's bonus is below the clip H",
+    "average-reward": "steps until every pair's optimism rad_r + (D/2) d is below the smallest "
+    "positive Bellman gap, S A pairs visited evenly",
+}
+
+_UNITS = {"average-reward": "steps"}
+
+_INSIDE = {
+    "average-reward": "the plausible set can still make a suboptimal action look optimal, so "
+    "the regret may grow linearly",
 }
 
 
 def _family(learner: Any) -> str | None:
+    from algorithms.average_reward import UCRL2
     from algorithms.linear import LSVIUCB
     from algorithms.risk import ICVaRRM
     from algorithms.tabular import UCBVI, QLearningUCB
+
+    if isinstance(learner, UCRL2):  # UCRL2 and UCRL2-B; TSDE has no radius to read it from
+        return "average-reward"
 
     if isinstance(learner, UCBVI | QLearningUCB):
         if isinstance(learner, QLearningUCB) and learner.bonus != "hoeffding":
@@ -137,7 +172,12 @@ def _family(learner: Any) -> str | None:
 
 def learner_burn_in(learner: Any, model: Any, budget: int) -> LearnerBurnIn | None:
     """The burn-in of ``learner`` on ``model`` for ``budget`` episodes, or None for a learner
-    without a bonus formula to read it from (bandits, policy gradient, offline learners).
+    without a bonus formula to read it from (bandits, policy gradient, offline learners, TSDE).
+
+    UCRL2 and UCRL2-B (``budget`` = T steps) are read from their radius formulas by
+    :func:`algorithms.average_reward.burn_in`: the steps until every pair's optimism ``rad_r +
+    (D / 2) d`` is below the model's smallest positive Bellman gap, ``S A`` pairs visited
+    evenly; the scale is ``radius_scale`` and the result counts steps (``unit``).
 
     Examples
     --------
@@ -151,8 +191,8 @@ def learner_burn_in(learner: Any, model: Any, budget: int) -> LearnerBurnIn | No
     family = _family(learner)
     if family is None:
         return None
-    name, episodes = {"tabular": _tabular, "linear": _linear, "risk": _risk}[family](
-        learner, model, budget)
+    name, episodes = {"tabular": _tabular, "linear": _linear, "risk": _risk,
+                      "average-reward": _average_reward}[family](learner, model, budget)
     own = int(episodes(learner))
     suggested = suggested_episodes = None
     for scale in SCALE_GRID:
@@ -161,7 +201,8 @@ def learner_burn_in(learner: Any, model: Any, budget: int) -> LearnerBurnIn | No
             suggested, suggested_episodes = scale, candidate
             break
     return LearnerBurnIn(own, _RULES[family], name, float(getattr(learner, name)), suggested,
-                         suggested_episodes)
+                         suggested_episodes, _UNITS.get(family, "episodes"),
+                         _INSIDE.get(family, LearnerBurnIn.inside))
 
 
 __all__ = ["SCALE_GRID", "WITHIN", "LearnerBurnIn", "feature_burn_in", "learner_burn_in"]

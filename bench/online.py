@@ -17,8 +17,9 @@ What is printed
    regrets must agree on a shared budget; printed as ``same regret``).
 3. **Per-episode cost as K grows**: mean wall time per episode of the K = 10^4 run over the
    windows ``k/2 < k' <= k`` at k = 10^2, 10^3 and 10^4 (from the trace's ``episode_time``,
-   measured over chunks of 50 episodes; the elementwise minimum over the repeated runs, which
-   replay the same episodes, so a pause of the machine does not pose as growth). The counts
+   measured over chunks of at least 50 episodes, longer where a chunk ran under 2 ms; the
+   elementwise minimum over the repeated runs, which replay the same episodes, so a pause of
+   the machine does not pose as growth). The counts
    are dense (S, A, S) arrays, so nothing in an episode depends on k; what changes is the
    number n of state-action pairs visited so far, because an unvisited pair takes the constant
    ``Q = H`` branch of the backward pass (a visited pair costs one pass over the S next

@@ -144,23 +144,22 @@ def row_dot(row: np.ndarray, values: np.ndarray) -> float:
 
 
 @njit(cache=True)
-def greedy_action(q: np.ndarray, tie_tol: float = 0.0):
-    """``(max_a q[a], a)``, ``a`` the first action whose value is within ``tie_tol`` of the max.
+def greedy_action(Q_h: np.ndarray, s: int, tie_tol: float = 0.0):
+    """``(max_a Q_h[s, a], a)``, ``a`` the first action whose value is within ``tie_tol`` of the
+    max.
 
     With ``tie_tol = 0`` (the default) ``a`` is the first maximiser, as ``np.argmax``. A positive
     ``tie_tol`` sends near-ties to the smallest action, so a choice between actions whose values
-    are equal algebraically does not hang on the last ulp of their sums.
+    are equal algebraically does not hang on the last ulp of their sums. The max first, then the
+    scan for that action: one rule for both cases.
     """
     best = -np.inf
+    for a in range(Q_h.shape[1]):
+        if Q_h[s, a] > best:
+            best = Q_h[s, a]
     best_a = 0
-    for a in range(q.shape[0]):
-        if q[a] > best:
-            best = q[a]
-            best_a = a
-    if tie_tol > 0.0:
-        best_a = 0
-        while q[best_a] < best - tie_tol:
-            best_a += 1
+    while Q_h[s, best_a] < best - tie_tol:
+        best_a += 1
     return best, best_a
 
 
@@ -171,12 +170,11 @@ def greedy_backup(Q_h: np.ndarray, V_h: np.ndarray, policy_h: np.ndarray,
     ``policy_h[s]`` its first maximiser (:func:`greedy_action`), for every state s.
 
     ``Q_h`` is (S, A) (a flat row of S A values is passed as ``row.reshape(S, A)``), ``V_h`` and
-    ``policy_h`` are (S,). Every backward pass of the library (exact planning, the optimistic
-    learners, iterated CVaR, pessimistic offline planning) fills a stage's Q in its own way and
-    ends the stage with this call.
+    ``policy_h`` are (S,). A backward pass fills a stage's Q in its own way (exact backward
+    induction, the optimistic planning of the learners) and ends the stage with this call.
     """
     for s in range(Q_h.shape[0]):
-        V_h[s], policy_h[s] = greedy_action(Q_h[s], tie_tol)
+        V_h[s], policy_h[s] = greedy_action(Q_h, s, tie_tol)
 
 
 @njit(cache=True)
@@ -229,7 +227,7 @@ def row_supports(P4: np.ndarray):
 
     Returns ``indptr`` (rows + 1,) and ``indices``: the support of row ``r`` is
     ``indices[indptr[r]:indptr[r + 1]]``, in increasing order. Computed once per run, it lets
-    :func:`evaluate_deterministic_supported` skip the zeros of sparse kernels (chains, grids).
+    :func:`evaluate_deterministic_reachable` skip the zeros of sparse kernels (chains, grids).
     """
     HP, S, A, S2 = P4.shape
     n_rows = HP * S * A
@@ -253,33 +251,6 @@ def row_supports(P4: np.ndarray):
                         indices[k] = t
                         k += 1
     return indptr, indices
-
-
-@njit(cache=True)
-def evaluate_deterministic_supported(P4: np.ndarray, R3: np.ndarray, policy: np.ndarray,
-                                     indptr: np.ndarray, indices: np.ndarray,
-                                     V: np.ndarray) -> np.ndarray:
-    """:func:`evaluate_deterministic_kernel` into ``V`` (H + 1, S), summing over row supports.
-
-    ``indptr``/``indices`` come from :func:`row_supports` of the same ``P4``. The nonzero terms
-    are added in the same order as the dense loop and a zero term adds exactly 0, so the values
-    are bit for bit those of :func:`evaluate_deterministic_kernel`; the cost is the number of
-    nonzeros of the executed rows instead of S per state. Nothing is allocated.
-    """
-    H, S, A = R3.shape
-    for s in range(S):
-        V[H, s] = 0.0
-    for h in range(H - 1, -1, -1):
-        hp = stage_index(P4, h)
-        for s in range(S):
-            a = policy[h, s]
-            row = (hp * S + s) * A + a
-            total = 0.0
-            for k in range(indptr[row], indptr[row + 1]):
-                t = indices[k]
-                total += P4[hp, s, a, t] * V[h + 1, t]
-            V[h, s] = R3[h, s, a] + total
-    return V
 
 
 class ReachableEvaluation(NamedTuple):
@@ -339,11 +310,12 @@ def evaluate_deterministic_reachable(P4: np.ndarray, R3: np.ndarray, policy: np.
     ``ws`` comes from :func:`reachable_evaluation` for the same ``P4`` and ``initial``. A
     forward pass lists in ``ws.members``/``ws.counts`` (and marks in ``ws.reach``) the states
     the policy can occupy at each stage, unmarking those of the previous call first; the
-    backward pass of :func:`evaluate_deterministic_supported` then runs over those states
-    only, writing ``ws.V`` there and leaving the other entries as they were. A reachable
-    state's successors under its action are reachable, so every value read was computed in this
-    call, by the same sums in the same order; the start states are summed in increasing order
-    and a state of weight 0 would add exactly 0. The result is therefore bit for bit
+    backward pass then runs over those states only, summing over the nonzeros of their rows
+    (a zero term would add exactly 0), writing ``ws.V`` there and leaving the other entries as
+    they were. A reachable state's successors under its action are reachable, so every value
+    read was computed in this call, by the same sums in the same order as the dense loop; the
+    start states are summed in increasing order and a state of weight 0 would add exactly 0.
+    The result is therefore bit for bit
     ``start_value(initial, evaluate_deterministic_kernel(P4, R3, policy)[0])``. The cost is the
     number of nonzeros of the reachable rows: on a chain with one start state, H rows instead
     of H S. The actions evaluated and the value are kept in ``ws.evaluated`` and ``ws.value``
@@ -403,39 +375,40 @@ def first_difference(policy: np.ndarray, ws: ReachableEvaluation) -> int:
     values are equal, bit for bit, and ``ws.value`` is the value of ``policy``; otherwise
     ``evaluate_deterministic_reachable(..., ws, first)`` (or another evaluation followed by
     :func:`remember`) brings it up to date. This is how the learners evaluate the executed
-    policy exactly in every episode at the cost of a comparison over the reachable states in
-    most of them. The check is written in the learners' loops rather than wrapped with the
+    policy exactly in every episode at the cost, in most of them, of one pass comparing two
+    policies. The check is written in the learners' loops rather than wrapped with the
     evaluation in one function: a compiled call costs a reference count per array argument,
     which an episode of a few microseconds notices.
     """
-    members, counts, evaluated = ws.members, ws.counts, ws.evaluated
-    H = counts.shape[0]
+    evaluated, reach = ws.evaluated, ws.reach
+    H, S = evaluated.shape
     if not ws.exact:
         return H
     if np.isnan(ws.value[0]):
         return 0
     for h in range(H):
-        for i in range(counts[h]):
-            s = members[h, i]
-            if policy[h, s] != evaluated[h, s]:
-                return h
+        # Whether the stage differs anywhere, without a branch per state (the compiler
+        # vectorises it); only then, where.
+        differs = False
+        for s in range(S):
+            differs |= policy[h, s] != evaluated[h, s]
+        if differs:
+            for s in range(S):
+                if policy[h, s] != evaluated[h, s] and reach[h, s]:
+                    return h
     return H
 
 
 @njit(cache=True)
 def remember(policy: np.ndarray, value: float, ws: ReachableEvaluation) -> None:
-    """After an evaluation that marked ``ws.reach`` only (such as
-    :func:`mdptheory.risk.icvar_evaluate_reachable`): list the reachable states, keep the
-    actions of ``policy`` there and its ``value``, as :func:`evaluate_deterministic_reachable`
-    does by itself."""
-    reach, members, counts, evaluated = ws.reach, ws.members, ws.counts, ws.evaluated
+    """Keep the actions of ``policy`` at the states marked in ``ws.reach`` and its ``value``,
+    after an evaluation that marked them itself (such as
+    :func:`mdptheory.risk.icvar_evaluate_reachable`), as
+    :func:`evaluate_deterministic_reachable` does by itself."""
+    reach, evaluated = ws.reach, ws.evaluated
     H, S = reach.shape
     for h in range(H):
-        n = 0
         for s in range(S):
             if reach[h, s]:
-                members[h, n] = s
                 evaluated[h, s] = policy[h, s]
-                n += 1
-        counts[h] = n
     ws.value[0] = value

@@ -104,6 +104,8 @@ def _solve_command(args: argparse.Namespace, extra: Sequence[str]) -> int:
         print(f"optimal arm: {int(model.optimal_arm)}   optimal mean: {float(means.max()):.10g}")
         print(f"gaps: {_format_array(model.gaps)}")
         return 0
+    if getattr(args, "robust", None) is not None:
+        return _solve_robust(model, args)
     if args.objective == "average":
         return _solve_average(model)
     if args.objective != "mean":
@@ -186,6 +188,58 @@ def _solve_risk(model, args: argparse.Namespace) -> int:
     return 0
 
 
+def _solve_robust(model, args: argparse.Namespace) -> int:
+    """Robust optimum beside the nominal one, valued under the nominal and worst kernels."""
+    from mdptheory.evaluation import evaluate
+    from mdptheory.planning import solve
+    from mdptheory.robust import UncertaintySet, robust_evaluate, robust_solve
+    from mdptheory.tabular import EpisodicMDP, FiniteMDP
+
+    if (args.radius is None) == (args.penalty is None):
+        raise ValueError("--robust needs exactly one of --radius (a ball) and --penalty (the "
+                         "regularised form)")
+    uncertainty = UncertaintySet(args.robust, radius=args.radius, penalty=args.penalty)
+    nominal = solve(model)
+    robust = robust_solve(model, uncertainty)
+    episodic = isinstance(model, EpisodicMDP)
+
+    def at_start(values) -> float:
+        return float(model.initial @ (values[0] if episodic else values))
+
+    def under(kernel, policy) -> float:
+        twin = (EpisodicMDP(kernel, model.R, model.H) if episodic
+                else FiniteMDP(kernel, model.R, model.gamma))
+        return at_start(evaluate(twin, policy))
+
+    against_nominal = robust_evaluate(model, nominal.policy, uncertainty)
+    rows = [
+        ("nominal kernel", at_start(evaluate(model, robust.policy)),
+         at_start(nominal.policy_values)),
+        ("worst kernel for the robust policy", under(robust.worst_kernel, robust.policy),
+         under(robust.worst_kernel, nominal.policy)),
+        ("worst kernel for the nominal policy", under(against_nominal.worst_kernel, robust.policy),
+         under(against_nominal.worst_kernel, nominal.policy)),
+        ("robust value (inf over the set)", at_start(robust.values),
+         at_start(against_nominal.values)),
+    ]
+    print(repr(model))
+    kind = "penalty" if uncertainty.penalised else "ball"
+    print(f"(s, a)-rectangular {kind} {uncertainty.label}; values at the start distribution")
+    print(f"{'':38}{'robust policy':>16}{'nominal policy':>16}")
+    for label, robust_value, nominal_value in rows:
+        print(f"{label:38}{robust_value:16.8g}{nominal_value:16.8g}")
+    if uncertainty.penalised:
+        print("(values under a kernel leave out the penalty lam D that the robust value charges)")
+    print(f"certificate: robust values within {robust.bound:.3e}, nominal policy's robust value "
+          f"within {against_nominal.bound:.3e}")
+    layout = "pi[h, s] (rows are stages)" if episodic else "pi[s]"
+    print(f"robust policy {layout}:\n{_format_array(robust.policy)}")
+    print(f"nominal policy {layout}:\n{_format_array(nominal.policy)}")
+    differ = int(np.count_nonzero(robust.policy != nominal.policy))
+    print(f"the two policies differ at {differ} of {robust.policy.size} decisions")
+    return 0
+
+
 def _diagnose_command(args: argparse.Namespace, extra: Sequence[str]) -> int:
     """Every registered diagnosis of the instance (and of its exact tabular twin, if any)."""
     from instances import make
@@ -250,9 +304,13 @@ def _plot_run(traces, learner, model, path, reference=None) -> None:
 
     from mdptheory.experiment import summarise
     from mdptheory.regret import RegretTrace
+    from mdptheory.sweep.execute import unit_of
+    from mdptheory.sweep.positions import shared_positions
 
     summary = summarise(traces)
-    t = np.arange(1, summary.mean.shape[0] + 1)
+    # The x of entry k is the episode, step or iteration it was recorded at (thinned traces
+    # keep it in extras["iteration"]); seeds are averaged only at shared positions.
+    t = shared_positions(traces)
     fig, ax = plt.subplots(figsize=(7, 4.5))
     ax.plot(t, summary.mean, color="C0", label=f"{summary.quantity} (mean of {summary.n})")
     if summary.n > 1:
@@ -262,7 +320,7 @@ def _plot_run(traces, learner, model, path, reference=None) -> None:
     if isinstance(traces[0], RegretTrace):
         realised = np.mean([tr.cumulative_realised for tr in traces], axis=0)
         ax.plot(t, realised, color="C1", lw=0.8, ls="--", label="realised regret (mean)")
-        ax.set_xlabel("episode k")
+        ax.set_xlabel("step t" if unit_of(traces[0]) == "step" else "episode k")
     else:
         # Companion curves a learner returns on the same grid (e.g. the greedy control's
         # sub-optimality beside PEVI's) are drawn beside the main one.
@@ -279,11 +337,12 @@ def _plot_run(traces, learner, model, path, reference=None) -> None:
         ax.set_xlabel("episodes of data n" if "episodes of data" in quantity else "iteration t")
     if reference is not None:
         label, values = reference
-        ax.plot(t, np.asarray(values)[: t.shape[0]], color="k", ls=":", label=label)
+        ax.plot(t, np.asarray(values)[t - 1], color="k", ls=":", label=label)
     ax.set_ylabel(summary.quantity)
     ax.set_title(f"{type(learner).__name__} on {getattr(model, 'name', None) or model!r}",
                  fontsize=10)
-    ax.legend(fontsize=8)
+    # "best" scans every plotted point: seconds at 10^6 steps, so long runs get a fixed corner.
+    ax.legend(fontsize=8, loc="best" if t.shape[0] <= 100_000 else "upper left")
     ax.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
@@ -320,6 +379,7 @@ def _run_command(args: argparse.Namespace, extra: Sequence[str]) -> int:
     from algorithms.registry import make_learner
     from instances import make
     from mdptheory.experiment import run_seeds, summarise
+    from mdptheory.sweep.positions import positions_at, shared_positions
     from proofs_check.rates import fit_loglog_slope, geometric_grid
 
     rest, hyper = _split_hyperparameters(extra)
@@ -334,16 +394,22 @@ def _run_command(args: argparse.Namespace, extra: Sequence[str]) -> int:
     out = Path(args.out) / f"{args.learner}__{args.instance}__{tag}"
     traces = run_seeds(learner, model, args.budget, seeds=args.seeds, seed=args.seed,
                        n_jobs=args.jobs, out_dir=out, progress=not args.no_progress)
+    # Seeds are averaged only at shared positions: a clear error before any stacking.
+    positions = shared_positions(traces)
     curves, quantity = _curves(traces)
     summary = summarise(traces)
     print(f"{args.learner} on {getattr(model, 'name', None) or args.instance}: "
           f"{args.seeds} seeds x {args.budget}")
     print(f"final {quantity}: {summary.mean[-1]:.6g} "
           f"[{summary.ci_low[-1]:.6g}, {summary.ci_high[-1]:.6g}]")
-    budget = curves.shape[1]
-    if budget >= 20 and np.all(curves.mean(axis=0)[budget // 10:] > 0):
-        grid = geometric_grid(max(1, budget // 100), budget, 16, integer=True)
-        fit = fit_loglog_slope(grid, curves[:, grid - 1], tail=0.5, n_boot=500, seed=args.seed)
+    budget = args.budget
+    # The grid read at the recorded positions: the first at or after each point.
+    columns = positions_at(positions, geometric_grid(max(1, budget // 100), budget, 16,
+                                                     integer=True))
+    late = positions > budget // 10  # the entries from index budget // 10 on, when all kept
+    if budget >= 20 and columns.size >= 2 and np.all(curves.mean(axis=0)[late] > 0):
+        fit = fit_loglog_slope(positions[columns], curves[:, columns], tail=0.5, n_boot=500,
+                               seed=args.seed)
         print(f"log-log slope of the {quantity} on the last half of a geometric grid: "
               f"{fit.slope:.3f} (95% CI [{fit.ci_low:.3f}, {fit.ci_high:.3f}])")
     for line in _learning_report(learner, model, args.learner, budget, traces):
@@ -358,15 +424,28 @@ def _run_command(args: argparse.Namespace, extra: Sequence[str]) -> int:
 
 
 def policy_changes(trace) -> int:
-    """Episodes whose executed policy's exact value differs from the previous episode's: a lower
-    bound on how many times the policy changed (two policies may share a value).
+    """How many times the executed policy changed.
+
+    A trace with ``extras["epoch_policy"]`` (the average-reward learners: one planned policy
+    per epoch, epochs x S) counts exactly the epochs whose policy differs from the previous
+    epoch's. Otherwise, for episodic and bandit traces: the episodes whose executed policy's
+    exact value differs from the previous episode's, a lower bound (two policies may share a
+    value). An average-reward trace's per-step gap changes with the state, so it is never read
+    that way.
 
     Examples
     --------
     >>> from mdptheory.regret import RegretTrace
     >>> policy_changes(RegretTrace(np.array([1.0, 1.0, 0.5, 0.5, 0.0]), np.zeros(5), np.zeros(5)))
     2
+    >>> policy_changes(RegretTrace(np.zeros(3), np.zeros(3), np.zeros(3),
+    ...                            extras={"epoch_policy": np.array([[0, 1], [0, 1], [1, 1]])}))
+    1
     """
+    extras = getattr(trace, "extras", None) or {}
+    if "epoch_policy" in extras:
+        policies = np.asarray(extras["epoch_policy"])
+        return int(np.count_nonzero((policies[1:] != policies[:-1]).any(axis=1)))
     values = np.asarray(getattr(trace, "pseudo_regret", ()), dtype=np.float64)
     return int(np.count_nonzero(values[1:] != values[:-1]))
 
@@ -378,20 +457,26 @@ def _learning_report(learner, model, name: str, budget: int, traces) -> list[str
     if not traces or not hasattr(traces[0], "pseudo_regret"):
         return []
     changes = [policy_changes(t) for t in traces]
-    lines = [f"policy changes per seed (episodes whose executed policy's value changed): "
+    what = ("epochs whose planned policy differs from the previous epoch's"
+            if "epoch_policy" in (traces[0].extras or {}) else
+            "episodes whose executed policy's value changed")
+    lines = [f"policy changes per seed ({what}): "
              f"min {min(changes)}, median {int(np.median(changes))}, max {max(changes)}"]
+    if "epoch_start" in (traces[0].extras or {}):
+        epochs = [int(np.size(t.extras["epoch_start"])) for t in traces]
+        lines.append(f"epochs per seed: min {min(epochs)}, median {int(np.median(epochs))}, "
+                     f"max {max(epochs)}")
     burn = learner_burn_in(learner, model, budget)
     if burn is None:
         return lines
-    lines.append(f"burn-in from the bonus formula ({burn.rule}): {burn.episodes} episodes "
+    lines.append(f"burn-in from the bonus formula ({burn.rule}): {burn.episodes} {burn.unit} "
                  f"({burn.scale_name} = {burn.scale:g})")
     if burn.episodes >= budget:
-        hint = ("no bonus scale in {1, 0.3, 0.1, 0.03, 0.01} leaves the clip within "
+        hint = (f"no {burn.scale_name} in {{1, 0.3, 0.1, 0.03, 0.01}} ends it within "
                 f"{WITHIN:g} of the budget" if burn.suggested_scale is None else
                 f"the named variant `--hp {burn.scale_name}={burn.suggested_scale:g}` leaves it "
-                f"after {burn.suggested_episodes} episodes")
-        lines.append(f"this run ends inside the burn-in: the bonus keeps the estimates at their "
-                     f"clip, so the policy barely learns; {hint}")
+                f"after {burn.suggested_episodes} {burn.unit}")
+        lines.append(f"this run ends inside the burn-in: {burn.inside}; {hint}")
     return lines
 
 
@@ -522,6 +607,13 @@ def build_parser() -> argparse.ArgumentParser:
                                 "policy_iteration", "linear_program"],
                        help="solver (default auto: backward induction for episodic models, "
                             "policy iteration for discounted ones)")
+    solve.add_argument("--robust", default=None, choices=["tv", "kl", "chi2"],
+                       help="also solve the (s, a)-rectangular robust MDP with this divergence "
+                            "and print its policy beside the nominal one")
+    solve.add_argument("--radius", type=float, default=None,
+                       help="radius rho of the --robust ball (TV as half the L1 distance)")
+    solve.add_argument("--penalty", type=float, default=None,
+                       help="penalty lam of the regularised --robust form, instead of a ball")
     diagnose = sub.add_parser("diagnose", help="print every structural diagnosis of an instance "
                                                 "with its definition",
                               description="Instance parameters follow the name: mdptheory "

@@ -332,6 +332,47 @@ def _probe_backward_induction(bi: Callable) -> Any:
     return [sol.values, sol.q]
 
 
+def _probe_l1_inner_max(inner: Callable) -> Any:
+    u = np.array([0.3, 1.0, -0.5, 0.2])
+    order = np.argsort(-u, kind="mergesort")
+    p_hat = np.array([0.4, 0.1, 0.3, 0.2])
+    return [inner(p_hat, d, u, order) for d in (0.1, 0.4, 1.0)]
+
+
+def _probe_descending_order(order: Callable) -> Any:
+    return order(np.array([0.1, 0.5, 0.3, -0.2]))
+
+
+def _probe_ucrl2_plan(plan: Callable) -> Any:
+    S, A = 3, 2
+    rng = _rng(4)
+    counts = rng.integers(0, 5, (S, A, S)).astype(np.float64)
+    N = counts.sum(axis=2)
+    reward_sum = N * rng.uniform(0.0, 1.0, (S, A))
+    u = np.zeros(S)
+    policy = np.zeros(S, dtype=np.int64)
+    radius_l1 = np.zeros((S, A, 1))
+    out = plan(counts, N, reward_sum, reward_sum.copy(), 50, 0.05, False, 1.0, 10**5,
+               np.zeros((S, A, S)), np.zeros((S, A)), radius_l1, np.zeros((S, A, S)), u, policy)
+    return [radius_l1, u, out[1], out[2]]
+
+
+def _probe_tsde_sample(sample: Callable) -> Any:
+    counts = np.zeros((2, 2, 3))
+    counts[0, 0] = [50.0, 0.0, 0.0]
+    counts[1, 1] = [0.0, 0.0, 80.0]
+    out = np.empty_like(counts)
+    sample(counts, 1.0, _rng(5), out)
+    return out
+
+
+def _probe_max_state_occupancy(occupancy: Callable) -> Any:
+    from mdptheory.tabular import EpisodicMDP
+
+    P = np.array([[[0.5, 0.5], [1.0, 0.0]], [[0.0, 1.0], [0.0, 1.0]]])
+    return occupancy(EpisodicMDP(P, np.zeros((2, 2)), H=3, initial=[1.0, 0.0]))
+
+
 def _patch(target: str, probe: Callable, *replace: tuple[str, str]) -> Patch:
     return Patch(target, tuple(replace), probe)
 
@@ -494,6 +535,42 @@ CATALOGUE: tuple[Mutant, ...] = (
                    ("Q[h] = mdp.R[h] + mdp.expect(V[h + 1], h)",
                     "Q[h] = mdp.R[h] + mdp.expect(V[h], h)")),),
            ("planning", "pevi", "icvar")),
+    Mutant("evi-l1-full-radius",
+           "Extended value iteration's inner maximisation (Figure 2) adds the whole L1 radius d "
+           "to the best state instead of d / 2, so the optimistic kernel leaves the L1 ball.",
+           (_patch("algorithms.average_reward.evi.l1_inner_max", _probe_l1_inner_max,
+                   ("p[top] = min(1.0, p_hat[top] + 0.5 * d)",
+                    "p[top] = min(1.0, p_hat[top] + d)")),),
+           ("evi",)),
+    Mutant("evi-sort-ascending",
+           "Extended value iteration sorts the next states by increasing u: the inner "
+           "maximisation pours the extra mass onto the worst state (a pessimistic planner).",
+           (_patch("algorithms.average_reward.evi.descending_order", _probe_descending_order,
+                   ('np.argsort(-u, kind="mergesort")', 'np.argsort(u, kind="mergesort")')),),
+           ("evi",)),
+    Mutant("ucrl2-kernel-radius-without-S",
+           "UCRL2's L1 radius sqrt(14 log(2 A t_k / delta) / N+) instead of sqrt(14 S log(2 A "
+           "t_k / delta) / N+): the factor S of Figure 1 is dropped, the plausible set is "
+           "sqrt(S) times too small.",
+           (_patch("algorithms.average_reward.ucrl2._plan", _probe_ucrl2_plan,
+                   ("scale * math.sqrt(14.0 * S * log_p / n_plus)",
+                    "scale * math.sqrt(14.0 * log_p / n_plus)")),),
+           ("ucrl2-planner",)),
+    Mutant("tsde-posterior-ignores-counts",
+           "TSDE samples each kernel row from the prior Dirichlet(alpha) instead of the "
+           "posterior Dirichlet(alpha + counts): the posterior is never updated.",
+           (_patch("algorithms.average_reward.tsde.sample_kernel", _probe_tsde_sample,
+                   ("rng.standard_gamma(alpha + counts[s, a, x])", "rng.standard_gamma(alpha)")),),
+           ("tsde",)),
+    Mutant("coverability-mean-over-actions",
+           "The reachability DP of max_s Pr^pi(s_h = s) averages the next-state probabilities "
+           "over actions instead of maximising: it computes the uniform policy's occupancy, "
+           "not the sup over policies (stationary kernels).",
+           (_patch("mdptheory.diagnostics.coverability.max_state_occupancy",
+                   _probe_max_state_occupancy,
+                   ("W = np.asarray(mdp.P_matrix(0) @ W).reshape(S, A, S).max(axis=1)",
+                    "W = np.asarray(mdp.P_matrix(0) @ W).reshape(S, A, S).mean(axis=1)")),),
+           ("coverability",)),
 )
 """The planted defects. Ids are unique; every target resolves (``tests/test_mutants.py``)."""
 

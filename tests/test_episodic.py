@@ -49,8 +49,13 @@ def _arrays(trace) -> dict[str, np.ndarray]:
 
 def test_timed_chunks_cover_every_item_once_in_order():
     calls: list[tuple[int, int]] = []
-    seconds = timed_chunks(lambda start, stop: calls.append((start, stop)), 10, chunks=3)
+    seconds = timed_chunks(
+        lambda start, stop: calls.append((start, stop)), 10, chunks=3, min_seconds=0.0
+    )
     assert calls == [(0, 4), (4, 8), (8, 10)]
+    calls.clear()
+    timed_chunks(lambda start, stop: calls.append((start, stop)), 20, chunks=20)
+    assert calls == [(0, 1), (1, 3), (3, 7), (7, 15), (15, 20)]  # fast chunks grow
     assert seconds.shape == (10,) and np.all(seconds >= 0) and np.all(np.isfinite(seconds))
     assert chunk_length(10, 3) == 4 and chunk_length(1, 200) == 1 and chunk_length(401) == 3
     result, elapsed = timed(sum, [1, 2, 3])
@@ -63,8 +68,11 @@ def test_chunks_are_invisible(learner, model, monkeypatch):
     K = 23
     reference = _arrays(learner.run(model, K, seed=5))
     for chunks in (1, K):
-        monkeypatch.setattr(episodic, "timed_chunks",
-                            lambda step, n, chunks=chunks: timed_chunks(step, n, chunks))
+        monkeypatch.setattr(
+            episodic,
+            "timed_chunks",
+            lambda step, n, chunks=chunks, **_: timed_chunks(step, n, chunks, min_seconds=0.0),
+        )
         again = _arrays(learner.run(model, K, seed=5))
         assert again.keys() == reference.keys()
         for key, value in reference.items():

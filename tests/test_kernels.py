@@ -1,6 +1,8 @@
-"""Shared numba kernels: sampling, rollouts, compiled backward induction."""
+"""Shared numba kernels: sampling, rollouts, compiled backward induction, the greedy backup and
+the exact evaluation of executed policies over their reachable states."""
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 
 import mdptheory as mt
@@ -81,19 +83,6 @@ def test_compiled_backward_induction_matches_planner(mdp):
     np.testing.assert_allclose(V_pi[:-1], mt.evaluate(mdp, policy), atol=1e-12)
 
 
-@settings(max_examples=25, deadline=None)
-@given(episodic_mdps(max_states=4))
-def test_supported_evaluation_is_bitwise_the_dense_one(mdp):
-    P4 = np.array(mdp.dense_P(), dtype=np.float64)
-    P4[..., 0] = np.where(P4[..., 0] < 0.3, 0.0, P4[..., 0])   # some zeros in the rows
-    P4 /= P4.sum(axis=-1, keepdims=True)
-    policy = np.random.default_rng(0).integers(0, mdp.A, size=(mdp.H, mdp.S))
-    indptr, indices = _kernels.row_supports(P4)
-    V = np.full((mdp.H + 1, mdp.S), np.nan)
-    _kernels.evaluate_deterministic_supported(P4, mdp.R, policy, indptr, indices, V)
-    np.testing.assert_array_equal(V, _kernels.evaluate_deterministic_kernel(P4, mdp.R, policy))
-
-
 def test_stable_order_is_the_stable_argsort():
     from mdptheory.risk import INSERTION_SORT_MAX, stable_order
 
@@ -150,10 +139,7 @@ def test_evaluation_from_the_first_difference_is_exact(mdp):
     """Skipping the evaluation of a policy that acts as the last evaluated one wherever that one
     goes, or evaluating it from the first stage where it does not, gives the exact value, bit
     for bit, whatever it does elsewhere."""
-    P4 = np.array(mdp.dense_P(), dtype=np.float64)
-    P4[..., 0] = np.where(P4[..., 0] < 0.4, 0.0, P4[..., 0])
-    P4 /= P4.sum(axis=-1, keepdims=True)
-    initial = np.array(mdp.initial, dtype=np.float64)
+    P4, initial = with_unreachable_states(mdp)
     ws = _kernels.reachable_evaluation(P4, initial, mdp.H)
     assert _kernels.first_difference(np.zeros((mdp.H, mdp.S), dtype=np.int64), ws) == 0
     rng = np.random.default_rng(1)
@@ -207,3 +193,38 @@ def test_reachable_icvar_evaluation_is_bitwise_the_full_one(mdp):
         value = icvar_evaluate_reachable(P4, mdp.R, alpha, policy, initial, V, reach, order)
         full = icvar_evaluate_kernel(P4, mdp.R, alpha, policy)
         assert value == _kernels.start_value(initial, full[0])
+
+
+@pytest.mark.parametrize("dense", [False, True])
+def test_first_difference_sees_only_the_reachable_states(dense):
+    """A change at a state the evaluated policy does not reach needs no evaluation; one at a
+    reachable state needs it from its stage on; on a chain (one reachable state a stage) as on
+    dense rows (all reachable)."""
+    H, S, A = 5, 6, 2
+    rng = np.random.default_rng(3)
+    if dense:
+        P4 = rng.dirichlet(np.ones(S), size=(1, S, A))
+    else:                                                # a deterministic chain: one state a stage
+        P4 = np.zeros((1, S, A, S))
+        for s in range(S):
+            P4[0, s, 0, max(s - 1, 0)] = 1.0
+            P4[0, s, 1, min(s + 1, S - 1)] = 1.0
+    R3 = rng.random((H, S, A))
+    initial = np.eye(S)[0]
+    ws = _kernels.reachable_evaluation(P4, initial, H)
+    policy = np.ones((H, S), dtype=np.int64)
+    _kernels.evaluate_deterministic_reachable(P4, R3, policy, initial, ws)
+    assert ws.reach[1:].all() if dense else (ws.counts == 1).all()
+    unreachable = np.argwhere(~ws.reach)
+    if len(unreachable):
+        changed = policy.copy()
+        changed[tuple(unreachable[-1])] = 0
+        assert _kernels.first_difference(changed, ws) == H
+    h, s = 2, int(np.flatnonzero(ws.reach[2])[0])
+    changed = policy.copy()
+    changed[h, s] = 0
+    assert _kernels.first_difference(changed, ws) == h
+    _kernels.evaluate_deterministic_reachable(P4, R3, changed, initial, ws, h)
+    dense_value = _kernels.start_value(initial,
+                                       _kernels.evaluate_deterministic_kernel(P4, R3, changed)[0])
+    assert ws.value[0] == dense_value

@@ -30,6 +30,7 @@ CATALOGUE = {
     "average_gridworld": "instances.average_reward",
     "effective_horizon_lure": "instances.structure",
     "interval_walk": "instances.structure",
+    "safe_vs_fast_route": "instances.robust",
 }
 LINEAR = ["tabular_as_linear", "simplex_feature_linear_mdp", "misspecified_linear_mdp",
           "zhou_gu_szepesvari_hard_instance", "random_low_rank_mdp", "lure_linear_mdp"]

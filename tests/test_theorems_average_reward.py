@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from proofs_check.harness import discover, get, run_check
@@ -51,3 +52,42 @@ def test_checks_are_registered_with_their_kinds():
     assert kinds["jaksch2010-ucrl2-regret-ratio"] == "ratio"
     assert kinds["ouyang2017-tsde-below-ucrl2"] == "comparison"
     assert kinds["average-reward-gap-regret-identity"] == "exact"
+
+
+def _lower_bound_result(scale):
+    discover()
+    return run_check("jaksch2010-ucrl2-lower-bound", scale, 0, raise_errors=True)
+
+
+def _assert_lower_bound(result, points):
+    assert result.status == "pass", result.verdict.reason
+    (control,) = result.controls
+    assert control.rejected and control.measured["max_ratio"] == 0.0
+    theorem = get("jaksch2010-ucrl2-lower-bound")
+    assert theorem.kind == "lower-bound" and theorem.verified is False
+    assert "0.015" in theorem.rule and "before any run" in theorem.rule
+    fitted = result.evidence.fitted
+    assert fitted["c"] == 0.015 and fitted["min_D"] >= 20 * np.log(21) / np.log(10)
+    ratios = [v for k, v in fitted.items() if k.startswith("mean_ratio[") and "oracle" not in k]
+    assert len(ratios) == 2 * points and min(ratios) > 0.015
+    # Regret grows as sqrt(T) on the family tuned to T: the ratio stays within a factor 2.
+    assert max(ratios) < 2 * min(ratios)
+
+
+def test_lower_bound_check_quick():
+    _assert_lower_bound(_lower_bound_result("quick"), 2)
+
+
+@pytest.mark.slow
+def test_lower_bound_check_full():
+    _assert_lower_bound(_lower_bound_result("full"), 3)
+
+
+def test_planning_step_replay_matches_and_rejects_the_slip():
+    discover()
+    result = run_check("jaksch2010-ucrl2-planning-step", "quick", 0, raise_errors=True)
+    assert result.status == "pass", result.verdict.reason
+    (control,) = result.controls
+    assert control.rejected and control.measured["max_bracket_error"] > 1e-6
+    fitted = result.evidence.fitted
+    assert fitted["epochs replayed"] == 75 and fitted["epochs with another policy"] == 0

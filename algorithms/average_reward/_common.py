@@ -23,7 +23,8 @@ on every step of recorded trajectories.
 
 Both are stored per step (the trace) and summed per epoch (``extras["epoch_gap_regret"]``,
 ``extras["epoch_realised_regret"]``, with ``extras["epoch_start"]`` the 0-based step at which
-each epoch began).
+each epoch began). ``extras["epoch_policy"]`` (epochs x S, int) holds the policy each epoch
+planned, so the number of policy changes is exact (:func:`policy_changes`).
 """
 
 from __future__ import annotations
@@ -192,6 +193,20 @@ def log_epoch(starts: np.ndarray, values: np.ndarray, k: int, i: int, row):
 
 
 @njit(cache=True)
+def log_policy(policies: np.ndarray, k: int, policy: np.ndarray) -> np.ndarray:
+    """Record the policy of epoch ``k`` as row ``k`` of ``policies`` (epochs x S, int),
+    growing it; returns it."""
+    if k + 1 > policies.shape[0]:
+        bigger = np.zeros(
+            (max(2 * policies.shape[0], k + 1), policies.shape[1]), dtype=policies.dtype
+        )
+        bigger[: policies.shape[0]] = policies
+        policies = bigger
+    policies[k] = policy
+    return policies
+
+
+@njit(cache=True)
 def grow(array: np.ndarray, needed: int) -> np.ndarray:
     """``array`` itself if it holds ``needed`` entries, else a copy twice as long."""
     if needed <= array.shape[0]:
@@ -215,6 +230,20 @@ def epoch_sums(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
     return np.add.reduceat(values, starts) if starts.size else np.zeros(0)
 
 
+def policy_changes(epoch_policy: np.ndarray) -> int:
+    """Epochs whose planned policy differs from the previous epoch's (in at least one state).
+
+    Examples
+    --------
+    >>> policy_changes(np.array([[0, 1], [0, 1], [1, 1], [0, 1]]))
+    2
+    """
+    policies = np.asarray(epoch_policy)
+    if policies.ndim != 2:
+        raise ValueError(f"epoch_policy must be (epochs, S), got shape {policies.shape}")
+    return int(np.count_nonzero((policies[1:] != policies[:-1]).any(axis=1)))
+
+
 def build_trace(
     learner,
     model: FiniteMDP,
@@ -224,11 +253,12 @@ def build_trace(
     epoch_start: np.ndarray,
     extras: dict[str, np.ndarray],
     record_trajectory: bool = False,
+    epoch_policy: np.ndarray | None = None,
     **meta,
 ) -> RegretTrace:
     """The :class:`RegretTrace` of one run from the arrays of :func:`outputs`: per-step gap and
-    realised regret, per-epoch sums, the trajectory when recorded; the learner's ``label`` and
-    ``constants`` go into the metadata."""
+    realised regret, per-epoch sums and policies, the trajectory when recorded; the learner's
+    ``label`` and ``constants`` go into the metadata."""
     gap_regret, rewards, times, states, actions = out
     T = gap_regret.shape[0]
     realised = rho - rewards
@@ -238,6 +268,8 @@ def build_trace(
         "epoch_realised_regret": epoch_sums(realised, epoch_start),
         **extras,
     }
+    if epoch_policy is not None:
+        all_extras["epoch_policy"] = np.asarray(epoch_policy, dtype=np.int64)
     if record_trajectory:
         all_extras.update(states=states, actions=actions)
     metadata = trace_metadata(
@@ -270,7 +302,9 @@ __all__ = [
     "grow",
     "initial_state",
     "log_epoch",
+    "log_policy",
     "outputs",
+    "policy_changes",
     "prepare",
     "record_step",
     "regret_oracle",

@@ -31,6 +31,7 @@ from algorithms.average_reward._common import (
     clock,
     grow,
     initial_state,
+    log_policy,
     outputs,
     prepare,
     record_step,
@@ -65,6 +66,7 @@ def _ce_run(env, gaps, T, epsilon, max_iter, chunk, rng):
     policy = np.zeros(S, dtype=np.int64)
     out = outputs(T, False)
     starts = np.zeros(64, dtype=np.int64)
+    policies = np.zeros((64, S), dtype=np.int64)
     s = initial_state(env[2], rng.random())
     i = 0
     k = 0
@@ -84,8 +86,9 @@ def _ce_run(env, gaps, T, epsilon, max_iter, chunk, rng):
         )
         starts = grow(starts, k + 1)
         starts[k] = i
+        policies = log_policy(policies, k, policy)
         if not converged:
-            return out, starts[: k + 1], False
+            return out, starts[: k + 1], policies[: k + 1], False
         while i < T:
             a = policy[s]
             if rng.random() < epsilon:
@@ -102,7 +105,7 @@ def _ce_run(env, gaps, T, epsilon, max_iter, chunk, rng):
             chunk_start, t0 = tick(out[2], chunk_start, i, chunk, T, t0)
         N += v
         k += 1
-    return out, starts[:k], True
+    return out, starts[:k], policies[:k], True
 
 
 @dataclass(frozen=True)
@@ -141,7 +144,7 @@ class CertaintyEquivalence:
 
     def run(self, model, budget: int, seed: SeedLike) -> RegretTrace:
         env, T, rho, gaps, rng = prepare(model, "CertaintyEquivalence", budget, seed)
-        out, starts, ok = _ce_run(
+        out, starts, policies, ok = _ce_run(
             env, gaps, T, float(self.epsilon), int(self.evi_max_iter), chunk_length(T), rng
         )
         if not ok:
@@ -149,7 +152,7 @@ class CertaintyEquivalence:
                 f"CertaintyEquivalence: the planner did not converge within evi_max_iter = "
                 f"{self.evi_max_iter} sweeps in epoch {starts.size}"
             )
-        return build_trace(self, model, seed, out, rho, starts, {})
+        return build_trace(self, model, seed, out, rho, starts, {}, epoch_policy=policies)
 
 
 @njit(cache=True)
@@ -210,7 +213,9 @@ class FixedPolicy:
             )
         env, T, rho, gaps, rng = prepare(model, "FixedPolicy", budget, seed)
         out = _fixed_run(env, gaps, policy, T, chunk_length(T), rng)
-        return build_trace(self, model, seed, out, rho, np.zeros(1, dtype=np.int64), {})
+        return build_trace(
+            self, model, seed, out, rho, np.zeros(1, dtype=np.int64), {}, epoch_policy=policy[None]
+        )
 
 
 __all__ = ["APERIODIC_TAU", "PLANNING_RADIUS", "CertaintyEquivalence", "FixedPolicy"]

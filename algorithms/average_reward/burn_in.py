@@ -77,10 +77,13 @@ def optimism(learner: UCRL2, S: int, A: int, T: int, D: float, n: float) -> floa
     return c * rad_r + 0.5 * D * min(2.0, c * d)
 
 
-def burn_in(learner: UCRL2, model, T: int, level: float | None = None) -> AverageRewardBurnIn:
+def burn_in(
+    learner: UCRL2, model, T: int, level: float | None = None, D: float | None = None
+) -> AverageRewardBurnIn:
     """The burn-in of ``learner`` (UCRL2 or UCRL2-B) on ``model`` for ``T`` steps.
 
-    ``D`` and the Bellman gaps are computed exactly (:mod:`mdptheory.average_reward`).
+    ``D`` and the Bellman gaps are computed exactly (:mod:`mdptheory.average_reward`) unless
+    given (``D``: the model's diameter, ``level``: the level in place of the smallest gap).
 
     Examples
     --------
@@ -94,7 +97,7 @@ def burn_in(learner: UCRL2, model, T: int, level: float | None = None) -> Averag
     if not isinstance(learner, UCRL2):
         raise ValueError(f"burn_in needs a UCRL2 or UCRL2-B learner, got {learner!r}")
     S, A = model.S, model.A
-    D = diameter(model).value
+    D = diameter(model).value if D is None else float(D)
     if not math.isfinite(D):
         raise ValueError(f"burn_in: the model {model!r} is not communicating (D = inf)")
     if level is None:

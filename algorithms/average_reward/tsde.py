@@ -56,6 +56,7 @@ from algorithms.average_reward._common import (
     clock,
     initial_state,
     log_epoch,
+    log_policy,
     outputs,
     prepare,
     record_step,
@@ -155,6 +156,7 @@ def _run(env, gaps, T, alpha, pi_max_iter, record, chunk, rng):
     times, states = out[2], out[3]
     starts = np.zeros(64, dtype=np.int64)
     log = np.zeros((64, 2))  # the sampled model's optimal gain and the PI steps, per epoch
+    policies = np.zeros((64, S), dtype=np.int64)
 
     s = initial_state(env[2], rng.random())  # (0)
     if record:
@@ -173,8 +175,9 @@ def _run(env, gaps, T, alpha, pi_max_iter, record, chunk, rng):
         policy[:] = 0
         gain, steps, stable = unichain_policy_iteration(sampled, R, policy, pi_max_iter)  # (3)
         starts, log = log_epoch(starts, log, k, i, (gain, float(steps)))
+        policies = log_policy(policies, k, policy)
         if not stable:
-            return out, starts[: k + 1], log[: k + 1], False
+            return out, starts[: k + 1], log[: k + 1], policies[: k + 1], False
         doubled = False
         while i < T and i + 1 <= t_k + T_prev and not doubled:  # (4)
             a = policy[s]
@@ -187,7 +190,7 @@ def _run(env, gaps, T, alpha, pi_max_iter, record, chunk, rng):
             i += 1
             chunk_start, t0 = tick(times, chunk_start, i, chunk, T, t0)
         k += 1
-    return out, starts[:k], log[:k], True
+    return out, starts[:k], log[:k], policies[:k], True
 
 
 @dataclass(frozen=True)
@@ -205,8 +208,9 @@ class TSDE:
     Notes
     -----
     The trace is that of :class:`~algorithms.average_reward.UCRL2` (per-step gap and realised
-    regret, per-epoch sums); extras ``sample_gain`` (the optimal gain of each sampled model) and
-    ``pi_steps`` replace the EVI ones.
+    regret, per-epoch sums, ``epoch_policy``: the optimal policy of each sampled model); extras
+    ``sample_gain`` (the optimal gain of each sampled model) and ``pi_steps`` replace the EVI
+    ones.
 
     Examples
     --------
@@ -243,7 +247,7 @@ class TSDE:
             within ``pi_max_iter`` steps.
         """
         env, T, rho, gaps, rng = prepare(model, "TSDE", budget, seed, record_trajectory)
-        out, starts, log, ok = _run(
+        out, starts, log, policies, ok = _run(
             env,
             gaps,
             T,
@@ -269,6 +273,7 @@ class TSDE:
             starts,
             extras,
             record_trajectory,
+            policies,
             prior_alpha=self.alpha,
             paper="Ouyang, Gagrani, Nayyar, Jain, NeurIPS 2017, Algorithm 1",
         )

@@ -71,6 +71,7 @@ from algorithms.average_reward._common import (
     clock,
     initial_state,
     log_epoch,
+    log_policy,
     outputs,
     prepare,
     record_step,
@@ -168,6 +169,7 @@ def _run(env, gaps, T, delta, bernstein, scale, max_iter, record, chunk, rng):
     times, states = out[2], out[3]
     starts = np.zeros(64, dtype=np.int64)
     log = np.zeros((64, 3))  # EVI's gain bracket (low, high) and its sweeps, per epoch
+    policies = np.zeros((64, S), dtype=np.int64)
 
     s = initial_state(env[2], rng.random())  # (0)
     if record:
@@ -197,8 +199,9 @@ def _run(env, gaps, T, delta, bernstein, scale, max_iter, record, chunk, rng):
             policy,
         )
         starts, log = log_epoch(starts, log, k, i, (low, high, float(iterations)))
+        policies = log_policy(policies, k, policy)
         if not converged:
-            return out, i, starts[: k + 1], log[: k + 1], False
+            return out, i, starts[: k + 1], log[: k + 1], policies[: k + 1], False
         while i < T:  # (6)
             a = policy[s]
             if v[s, a] >= max(1.0, N[s, a]):
@@ -214,7 +217,7 @@ def _run(env, gaps, T, delta, bernstein, scale, max_iter, record, chunk, rng):
             chunk_start, t0 = tick(times, chunk_start, i, chunk, T, t0)
         N += v  # (7)
         k += 1
-    return out, i, starts[:k], log[:k], True
+    return out, i, starts[:k], log[:k], policies[:k], True
 
 
 @dataclass(frozen=True)
@@ -242,9 +245,9 @@ class UCRL2:
     ``pseudo_regret[t]`` is the exact gap regret ``gap(s_t, a_t)`` and ``realised_regret[t]``
     is ``rho* - r_t`` (see :mod:`algorithms.average_reward._common` for the identity that ties
     them). Extras, per epoch: ``epoch_start`` (0-based step), ``epoch_gap_regret``,
-    ``epoch_realised_regret``, ``evi_gain_low`` / ``evi_gain_high`` (the optimistic gain lies
-    between), ``evi_sweeps``; with ``record_trajectory=True`` also ``states`` (T + 1) and
-    ``actions`` (T).
+    ``epoch_realised_regret``, ``epoch_policy`` (the optimistic policy, epochs x S),
+    ``evi_gain_low`` / ``evi_gain_high`` (the optimistic gain lies between), ``evi_sweeps``;
+    with ``record_trajectory=True`` also ``states`` (T + 1) and ``actions`` (T).
 
     Examples
     --------
@@ -298,7 +301,7 @@ class UCRL2:
             EVI that does not meet its stopping rule within ``evi_max_iter`` sweeps.
         """
         env, T, rho, gaps, rng = prepare(model, self.label, budget, seed, record_trajectory)
-        out, done, starts, log, ok = _run(
+        out, done, starts, log, policies, ok = _run(
             env,
             gaps,
             T,
@@ -323,7 +326,7 @@ class UCRL2:
         if self.confidence == "bernstein":
             paper += ", Bernstein radii of Fruit, Pirotta, Lazaric, arXiv:2007.05456"
         return build_trace(
-            self, model, seed, out, rho, starts, extras, record_trajectory, paper=paper
+            self, model, seed, out, rho, starts, extras, record_trajectory, policies, paper=paper
         )
 
 

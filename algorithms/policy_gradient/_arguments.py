@@ -38,8 +38,9 @@ def check_step_sizes(etas: Any, name: str = "eta") -> np.ndarray:
     nonpositive = np.flatnonzero(array <= 0)
     if nonpositive.size:
         i = int(nonpositive[0])
-        raise ValueError(f"{name}[{i}] is {float(array[i])!r}; step sizes must be finite and "
-                         "positive")
+        raise ValueError(
+            f"{name}[{i}] is {float(array[i])!r}; step sizes must be finite and positive"
+        )
     return array
 
 
@@ -47,8 +48,10 @@ def batch_size(*arrays: np.ndarray) -> int:
     """Common leading size of batched arguments (size 1 broadcasts); ValueError otherwise."""
     sizes = {a.shape[0] for a in arrays if a.shape[0] != 1}
     if len(sizes) > 1:
-        raise ValueError(f"batched arguments have incompatible leading sizes {sorted(sizes)} "
-                         "(each must be 1 or the common batch size)")
+        raise ValueError(
+            f"batched arguments have incompatible leading sizes {sorted(sizes)} "
+            "(each must be 1 or the common batch size)"
+        )
     return sizes.pop() if sizes else 1
 
 
@@ -64,7 +67,9 @@ def as_batch(value: Any, shape: tuple[int, ...], name: str) -> np.ndarray:
     if array.shape == shape:
         array = array[None]
     if array.ndim != len(shape) + 1 or array.shape[1:] != shape:
-        raise ValueError(f"{name} must have shape {shape} or (N, {', '.join(map(str, shape))})"
-                         f", got shape {array.shape}")
+        raise ValueError(
+            f"{name} must have shape {shape} or (N, {', '.join(map(str, shape))})"
+            f", got shape {array.shape}"
+        )
     check_finite(array, name)
     return array

@@ -44,10 +44,12 @@ def float64_scope():
 
 def float64(function: Callable) -> Callable:
     """``function`` run inside :func:`float64_scope` (for JAX functions called eagerly)."""
+
     @functools.wraps(function)
     def in_float64(*args: Any, **kwargs: Any) -> Any:
         with float64_scope():
             return function(*args, **kwargs)
+
     return in_float64
 
 

@@ -84,8 +84,11 @@ def read_bandits(models: Any, noise: Any = None) -> BanditBatch:
     >>> batch.means.shape, batch.noise.kind
     ((2, 2), 'deterministic')
     """
-    if isinstance(models, np.ndarray) or hasattr(models, "means") or (
-            isinstance(models, Sequence) and models and np.isscalar(models[0])):
+    if (
+        isinstance(models, np.ndarray)
+        or hasattr(models, "means")
+        or (isinstance(models, Sequence) and models and np.isscalar(models[0]))
+    ):
         array = _means_of(models)
         if array.ndim == 1:
             array = array[None]
@@ -94,16 +97,20 @@ def read_bandits(models: Any, noise: Any = None) -> BanditBatch:
         rows = [_means_of(m) for m in models]
         shapes = {r.shape for r in rows}
         if len(shapes) != 1 or rows[0].ndim != 1:
-            raise ValueError(f"bandits in a batch need the same number of arms, got mean "
-                             f"shapes {sorted(shapes)}")
+            raise ValueError(
+                f"bandits in a batch need the same number of arms, got mean shapes {sorted(shapes)}"
+            )
         array = np.stack(rows)
         model_list = tuple(models)
     else:
-        raise ValueError(f"expected a bandit (with means), an array of means or a sequence of "
-                         f"bandits, got {type(models).__name__}")
+        raise ValueError(
+            f"expected a bandit (with means), an array of means or a sequence of "
+            f"bandits, got {type(models).__name__}"
+        )
     if array.ndim != 2 or array.shape[1] < 2:
-        raise ValueError(f"bandit means must have shape (K,) or (N, K) with K >= 2, got "
-                         f"{array.shape}")
+        raise ValueError(
+            f"bandit means must have shape (K,) or (N, K) with K >= 2, got {array.shape}"
+        )
     check_finite(array, "means")
     kind = common_noise(noise, [noise_of(m) for m in model_list], "bandits")
     kind.check_means(array, "means")
@@ -124,10 +131,10 @@ def is_bandit(model: Any) -> bool:
 class MDPBatch:
     """N discounted MDPs of equal S and A as stacked arrays."""
 
-    P: np.ndarray          # (N, S, A, S)
-    R: np.ndarray          # (N, S, A)
-    gamma: np.ndarray      # (N,)
-    rho: np.ndarray        # (N, S)
+    P: np.ndarray  # (N, S, A, S)
+    R: np.ndarray  # (N, S, A)
+    gamma: np.ndarray  # (N,)
+    rho: np.ndarray  # (N, S)
     models: tuple[FiniteMDP, ...]
 
     @property
@@ -142,8 +149,10 @@ def read_mdps(models: Any) -> MDPBatch:
         raise ValueError("no MDP given")
     for i, m in enumerate(model_list):
         if not isinstance(m, FiniteMDP):
-            raise ValueError(f"model {i} is a {type(m).__name__}; exact policy gradient on an "
-                             "MDP needs a discounted FiniteMDP")
+            raise ValueError(
+                f"model {i} is a {type(m).__name__}; exact policy gradient on an "
+                "MDP needs a discounted FiniteMDP"
+            )
     shapes = {(m.S, m.A) for m in model_list}
     if len(shapes) != 1:
         raise ValueError(f"MDPs in a batch need the same (S, A), got {sorted(shapes)}")
@@ -158,19 +167,30 @@ def _feature_bandit(model: Any) -> tuple[np.ndarray, np.ndarray, RewardNoise, st
     """``(X, r, noise, name)`` of one pair ``(X, r)`` or object with features and means."""
     if isinstance(model, tuple) and len(model) == 2:
         X, r = model
-        return (np.asarray(X, dtype=np.float64), np.asarray(r, dtype=np.float64),
-                RewardNoise(), "feature bandit")
+        return (
+            np.asarray(X, dtype=np.float64),
+            np.asarray(r, dtype=np.float64),
+            RewardNoise(),
+            "feature bandit",
+        )
     X = next((getattr(model, a) for a in ("features", "X", "arms") if hasattr(model, a)), None)
     r = next((getattr(model, a) for a in ("means", "rewards") if hasattr(model, a)), None)
     if X is None or r is None:
-        raise ValueError(f"a feature bandit needs features (features, X or arms) and means "
-                         f"(means or rewards), or a pair (X, r); got {type(model).__name__}")
-    return (np.asarray(X, dtype=np.float64), np.asarray(r, dtype=np.float64), noise_of(model),
-            model_name(model))
+        raise ValueError(
+            f"a feature bandit needs features (features, X or arms) and means "
+            f"(means or rewards), or a pair (X, r); got {type(model).__name__}"
+        )
+    return (
+        np.asarray(X, dtype=np.float64),
+        np.asarray(r, dtype=np.float64),
+        noise_of(model),
+        model_name(model),
+    )
 
 
-def read_feature_bandits(models: Any, noise: Any = None
-                         ) -> tuple[np.ndarray, np.ndarray, RewardNoise, tuple[str, ...]]:
+def read_feature_bandits(
+    models: Any, noise: Any = None
+) -> tuple[np.ndarray, np.ndarray, RewardNoise, tuple[str, ...]]:
     """Read feature bandits: ``(X, r)`` pairs or objects with features and means.
 
     Accepted forms: a pair ``(X, r)`` with ``X`` of shape (K, d) or (N, K, d) and ``r`` of shape
@@ -200,20 +220,22 @@ def read_feature_bandits(models: Any, noise: Any = None
         raise ValueError("no feature bandit given")
     for i, (X, r, _, _) in enumerate(parts):
         if X.ndim != 2:
-            raise ValueError(f"features of bandit {i} must have shape (K, d), got shape "
-                             f"{X.shape}")
+            raise ValueError(f"features of bandit {i} must have shape (K, d), got shape {X.shape}")
         if X.shape[0] < 2 or X.shape[1] < 1:
-            raise ValueError(f"features of bandit {i} have shape {X.shape}: need K >= 2 arms "
-                             "and d >= 1")
+            raise ValueError(
+                f"features of bandit {i} have shape {X.shape}: need K >= 2 arms and d >= 1"
+            )
         if r.shape != (X.shape[0],):
-            raise ValueError(f"rewards of bandit {i} must have shape ({X.shape[0]},) to match "
-                             f"features of shape {X.shape}, got shape {r.shape}")
+            raise ValueError(
+                f"rewards of bandit {i} must have shape ({X.shape[0]},) to match "
+                f"features of shape {X.shape}, got shape {r.shape}"
+            )
     shapes = {p[0].shape for p in parts}
     if len(shapes) != 1:
         raise ValueError(f"feature bandits in a batch need the same (K, d), got {sorted(shapes)}")
     X = np.stack([p[0] for p in parts])
     r = np.stack([p[1] for p in parts])
-    check_finite(X, "features")   # features[i, k, j]: bandit i, arm k, feature j
+    check_finite(X, "features")  # features[i, k, j]: bandit i, arm k, feature j
     check_finite(r, "rewards")
     kind = common_noise(noise, [p[2] for p in parts], "feature bandits")
     kind.check_means(r, "rewards")

@@ -31,14 +31,16 @@ def check_every(every: Any, budget: int) -> int | None:
     """``record_every``: ``None`` (the geometric grid) or a positive int dividing ``budget``."""
     if every is None:
         return None
-    if isinstance(every, (bool, np.bool_)) or not isinstance(every, (int, np.integer)) \
-            or every < 1:
+    if isinstance(every, (bool, np.bool_)) or not isinstance(every, (int, np.integer)) or every < 1:
         raise ValueError(f"record_every must be None or a positive int, got {every!r}")
     if budget % every:
         raise ValueError(f"record_every = {every} must divide budget = {budget}")
     # Recorded trace: gap, minimum probability and a few per-record quantities, float64.
-    check_memory(dense_bytes(budget // every, 4), f"a trace of budget / record_every = "
-                 f"{budget // every} records", f"budget={budget}")
+    check_memory(
+        dense_bytes(budget // every, 4),
+        f"a trace of budget / record_every = {budget // every} records",
+        f"budget={budget}",
+    )
     return int(every)
 
 
@@ -76,8 +78,9 @@ def record_iterations(budget: int, every: int | None) -> np.ndarray:
     return np.unique(np.concatenate([head, tail]))
 
 
-def recorded_scan(step: Callable, observe: Callable, carry: Any, budget: int,
-                  every: int | None) -> tuple[Any, Any]:
+def recorded_scan(
+    step: Callable, observe: Callable, carry: Any, budget: int, every: int | None
+) -> tuple[Any, Any]:
     """Apply ``step`` ``budget`` times and record ``observe`` after the updates counted by
     :func:`record_iterations` (``budget``, ``every``).
 
@@ -86,9 +89,11 @@ def recorded_scan(step: Callable, observe: Callable, carry: Any, budget: int,
     record_at = record_iterations(budget, every)
     n = record_at.shape[0]
     if n == budget:
+
         def body(c, _):
             c = step(c)
             return c, observe(c)
+
         return jax.lax.scan(body, carry, None, length=budget)
     # Row n of each buffer is scratch: iterates off the grid are written there and dropped.
     shapes = jax.eval_shape(observe, carry)
@@ -101,8 +106,9 @@ def recorded_scan(step: Callable, observe: Callable, carry: Any, budget: int,
         t = t + 1
         hit = t == grid[j]
         slot = jnp.where(hit, j, n)
-        buf = jax.tree.map(lambda b, v: jax.lax.dynamic_update_index_in_dim(b, v, slot, 0),
-                           buf, observe(c))
+        buf = jax.tree.map(
+            lambda b, v: jax.lax.dynamic_update_index_in_dim(b, v, slot, 0), buf, observe(c)
+        )
         return (c, buf, t, j + hit.astype(j.dtype)), None
 
     state = (carry, buffers, jnp.zeros((), grid.dtype), jnp.zeros((), grid.dtype))
@@ -110,9 +116,15 @@ def recorded_scan(step: Callable, observe: Callable, carry: Any, budget: int,
     return carry, jax.tree.map(lambda b: b[:n], buffers)
 
 
-def recorded_curves(step: Callable, observe: Callable, carry: Any, budget: int,
-                    every: int | None, names: tuple[str, ...],
-                    initial: tuple[str, ...] = ("gap",)) -> dict[str, Any]:
+def recorded_curves(
+    step: Callable,
+    observe: Callable,
+    carry: Any,
+    budget: int,
+    every: int | None,
+    names: tuple[str, ...],
+    initial: tuple[str, ...] = ("gap",),
+) -> dict[str, Any]:
     """:func:`recorded_scan` with named curves, as a kernel returns them.
 
     ``observe`` returns a tuple; its entry ``k`` is the curve ``names[k]``. The initial

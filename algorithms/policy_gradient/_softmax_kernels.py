@@ -51,23 +51,27 @@ def _store(curves, i: int, j: int, values) -> None:
 
 
 @njit(cache=True)
-def _softmax(theta: np.ndarray, p: np.ndarray, logp: np.ndarray, with_log: bool) -> None:
-    """``p = softmax(theta)`` (and ``logp = log p`` if ``with_log``), max-shifted, 1-d."""
-    top = theta[0]
-    for a in range(1, theta.shape[0]):
-        if theta[a] > top:
-            top = theta[a]
+def _softmax(theta: np.ndarray, s: int, p: np.ndarray, logp: np.ndarray, with_log: bool) -> None:
+    """Row ``s``: ``p = softmax(theta)`` (and ``logp = log p`` if ``with_log``), max-shifted.
+
+    Rows are indexed, not sliced, so the per-iterate loops create no array views.
+    """
+    A = theta.shape[1]
+    top = theta[s, 0]
+    for a in range(1, A):
+        if theta[s, a] > top:
+            top = theta[s, a]
     total = 0.0
-    for a in range(theta.shape[0]):
-        e = math.exp(theta[a] - top)
-        p[a] = e
+    for a in range(A):
+        e = math.exp(theta[s, a] - top)
+        p[s, a] = e
         total += e
-    for a in range(theta.shape[0]):
-        p[a] /= total
+    for a in range(A):
+        p[s, a] /= total
     if with_log:
         log_total = math.log(total)
-        for a in range(theta.shape[0]):
-            logp[a] = theta[a] - top - log_total
+        for a in range(A):
+            logp[s, a] = theta[s, a] - top - log_total
 
 
 @njit(cache=True)
@@ -121,11 +125,14 @@ def bandit_trajectories(theta0: np.ndarray, r: np.ndarray, eta: np.ndarray, tau:
         theta_star = np.empty(K)
         for a in range(K):
             delta[a] = rr[opt] - rr[a]
+        # (1, K) views of the 1-d arrays, made once, for the row-wise softmax
+        theta_row, p_row, logp_row = theta.reshape(1, K), p.reshape(1, K), logp.reshape(1, K)
         if regularized:
             for a in range(K):
                 theta_star[a] = rr[a] / tau
-            _softmax(theta_star, adv, log_star, True)                # pi*_tau = softmax(r/tau)
-        _softmax(theta, p, logp, regularized)
+            _softmax(theta_star.reshape(1, K), 0, adv.reshape(1, K), log_star.reshape(1, K),
+                     True)                                          # pi*_tau = softmax(r/tau)
+        _softmax(theta_row, 0, p_row, logp_row, regularized)
         curves[3][i] = _bandit_observe(p, logp, delta, log_star, opt, tau, regularized)[0]
         j = 0
         for t in range(1, budget + 1):
@@ -136,7 +143,7 @@ def bandit_trajectories(theta0: np.ndarray, r: np.ndarray, eta: np.ndarray, tau:
                     mean += p[a] * adv[a]
                 for a in range(K):
                     theta[a] += step * p[a] * (adv[a] - mean)       # steps 1-3
-                _softmax(theta, p, logp, True)
+                _softmax(theta_row, 0, p_row, logp_row, True)
             else:
                 # The same update and softmax as above with tau = 0, fused into two passes.
                 mean = 0.0
@@ -231,11 +238,11 @@ def _lu_solve_transposed(LU: np.ndarray, piv: np.ndarray, b: np.ndarray, x: np.n
 
 
 @njit(cache=True)
-def _dot(x: np.ndarray, y: np.ndarray) -> float:
-    """``sum_k x[k] y[k]``, in increasing ``k``."""
+def _expect(P: np.ndarray, s: int, a: int, V: np.ndarray) -> float:
+    """``sum_t P[s, a, t] V[t]``, in increasing ``t`` (indexed, not sliced)."""
     total = 0.0
-    for k in range(x.shape[0]):
-        total += x[k] * y[k]
+    for t in range(V.shape[0]):
+        total += P[s, a, t] * V[t]
     return total
 
 
@@ -245,7 +252,7 @@ def _mdp_evaluate(theta, P, R, gamma, tau, regularized, p, logp, M, piv, r_pi, V
     in ``M``/``piv`` (entropy-regularised ``V~`` with ``tau``)."""
     S, A = R.shape
     for s in range(S):
-        _softmax(theta[s], p[s], logp[s], regularized)
+        _softmax(theta, s, p, logp, regularized)
     for s in range(S):
         total = 0.0
         for t in range(S):
@@ -254,9 +261,8 @@ def _mdp_evaluate(theta, P, R, gamma, tau, regularized, p, logp, M, piv, r_pi, V
             weight = p[s, a]
             reward = R[s, a] - tau * logp[s, a] if regularized else R[s, a]
             total += weight * reward
-            row = P[s, a]
             for t in range(S):
-                M[s, t] += weight * row[t]
+                M[s, t] += weight * P[s, a, t]
         r_pi[s] = total
         for t in range(S):
             M[s, t] = -gamma * M[s, t]
@@ -318,7 +324,7 @@ def mdp_trajectories(theta0: np.ndarray, P: np.ndarray, R: np.ndarray, gamma: np
             _lu_solve_transposed(M, piv, mui, d)                    # step 2: occupancy
             for s in range(S):
                 for a in range(A):
-                    q = Ri[s, a] + g * _dot(Pi[s, a], V)                # Q(s, a)
+                    q = Ri[s, a] + g * _expect(Pi, s, a, V)             # Q(s, a)
                     if regularized:
                         q = q - tau * logp[s, a]
                     theta[s, a] += step * d[s] * p[s, a] * (q - V[s])   # steps 1-3

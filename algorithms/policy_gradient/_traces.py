@@ -69,8 +69,10 @@ class BatchTrace:
     def single(self) -> ConvergenceTrace:
         """The trace of a batch of one trajectory (what every learner's ``run`` returns)."""
         if len(self) != 1:
-            raise ValueError(f"run takes one model and one initialisation, got a batch of "
-                             f"{len(self)}; use run_batch")
+            raise ValueError(
+                f"run takes one model and one initialisation, got a batch of "
+                f"{len(self)}; use run_batch"
+            )
         return self.trace(0)
 
     def trace(self, i: int) -> ConvergenceTrace:
@@ -93,29 +95,54 @@ class BatchTrace:
         return ConvergenceTrace(np.asarray(self.gap[i]), extras, meta)
 
 
-def make_batch_trace(learner: Any, out: dict[str, Any], budget: int, every: int | None,
-                     seed: Any, names: Sequence[str], etas: np.ndarray, gap_meaning: str,
-                     **meta: Any) -> BatchTrace:
+def make_batch_trace(
+    learner: Any,
+    out: dict[str, Any],
+    budget: int,
+    every: int | None,
+    seed: Any,
+    names: Sequence[str],
+    etas: np.ndarray,
+    gap_meaning: str,
+    **meta: Any,
+) -> BatchTrace:
     """Assemble a :class:`BatchTrace` from a kernel's output dict (``gap``, ``initial_gap``,
     extras) and record the run's description in the metadata. ``every=None`` is the
     geometric recording grid of :func:`record_iterations`."""
     gap = np.asarray(out.pop("gap"), dtype=np.float64)
     initial = np.asarray(out.pop("initial_gap"), dtype=np.float64)
-    at_start = {k[len("initial_"):]: np.asarray(out.pop(k), dtype=np.float64)
-                for k in [k for k in out if k.startswith("initial_")]}
+    at_start = {
+        k[len("initial_") :]: np.asarray(out.pop(k), dtype=np.float64)
+        for k in [k for k in out if k.startswith("initial_")]
+    }
     extras = {k: np.asarray(v, dtype=np.float64) for k, v in out.items()}
     iterations = _recording.record_iterations(budget, every)
     metadata = trace_metadata(learner, None, seed, budget, **meta)
     metadata["instance"] = names[0] if len(set(names)) == 1 else f"{len(names)} instances"
     metadata["instance_repr"] = metadata["instance"]
-    entry_k = (f"(k + 1) * {every} updates" if every is not None else
-               f"iterations[k]: every update up to {_recording.RECORD_ALL_UP_TO}, then "
-               f"{_recording.RECORD_PER_DECADE} per decade (geometric)")
-    metadata.update({"gap": gap_meaning,
-                     "record_every": every if every is not None else "geometric",
-                     "iteration_of_entry_k": entry_k,
-                     "batch_size": int(gap.shape[0])})
+    entry_k = (
+        f"(k + 1) * {every} updates"
+        if every is not None
+        else f"iterations[k]: every update up to {_recording.RECORD_ALL_UP_TO}, then "
+        f"{_recording.RECORD_PER_DECADE} per decade (geometric)"
+    )
+    metadata.update(
+        {
+            "gap": gap_meaning,
+            "record_every": every if every is not None else "geometric",
+            "iteration_of_entry_k": entry_k,
+            "batch_size": int(gap.shape[0]),
+        }
+    )
     n = gap.shape[0]
     etas = np.broadcast_to(np.asarray(etas, dtype=np.float64), (n,)).copy()
-    return BatchTrace(gap=gap, iterations=iterations, initial_gap=initial, extras=extras,
-                      metadata=metadata, names=tuple(names), etas=etas, initial=at_start)
+    return BatchTrace(
+        gap=gap,
+        iterations=iterations,
+        initial_gap=initial,
+        extras=extras,
+        metadata=metadata,
+        names=tuple(names),
+        etas=etas,
+        initial=at_start,
+    )

@@ -243,7 +243,7 @@ def _episodes(env: Environment, log: EpisodeLog, evaluation: ReachableEvaluation
                 bonus = c * hoeffding_scale / math.sqrt(t)
             Q[h, s, a] = q_update(Q[h, s, a], rewards[h] + v_next + bonus, t, H)
             # Only Q_h(x_h, .) changed: its max gives V_h(x_h), its argmax the greedy action.
-            best, policy[h, s] = greedy_action(Q[h, s])
+            best, policy[h, s] = greedy_action(Q[h], s)
             V[h, s] = min(Hf, best)
 
 

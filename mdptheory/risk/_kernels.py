@@ -15,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from mdptheory._kernels import greedy_backup, stage_index
+
 __all__ = [
     "INSERTION_SORT_MAX",
     "cvar_rows_kernel",
@@ -81,20 +83,15 @@ def icvar_dp_kernel(P4: np.ndarray, R3: np.ndarray, alpha: float):
     V = np.zeros((H + 1, S))
     policy = np.zeros((H, S), dtype=np.int64)
     for h in range(H - 1, -1, -1):
-        hp = h if P4.shape[0] > 1 else 0
+        hp = stage_index(P4, h)
         next_value = V[h + 1]
         order = np.argsort(next_value, kind="mergesort")
         for s in range(S):
-            best = -np.inf
-            best_a = 0
             for a in range(A):
-                q = R3[h, s, a] + cvar_sorted_row(P4[hp, s, a], 1.0, next_value, order, alpha)
-                Q[h, s, a] = q
-                if q > best:
-                    best = q
-                    best_a = a
-            V[h, s] = best
-            policy[h, s] = best_a
+                Q[h, s, a] = R3[h, s, a] + cvar_sorted_row(
+                    P4[hp, s, a], 1.0, next_value, order, alpha
+                )
+        greedy_backup(Q[h], V[h], policy[h])
     return Q, V, policy
 
 
@@ -107,7 +104,7 @@ def icvar_evaluate_kernel(
     V = np.zeros((H + 1, S))
     order = np.empty(S, dtype=np.int64)
     for h in range(H - 1, -1, -1):
-        hp = h if P4.shape[0] > 1 else 0
+        hp = stage_index(P4, h)
         next_value = V[h + 1]
         stable_order(next_value, order)
         for s in range(S):
@@ -141,7 +138,7 @@ def icvar_evaluate_reachable(
         reach[0, s] = initial[s] > 0.0
         V[H, s] = 0.0
     for h in range(H - 1):
-        hp = h if P4.shape[0] > 1 else 0
+        hp = stage_index(P4, h)
         for t in range(S):
             reach[h + 1, t] = False
         for s in range(S):
@@ -151,7 +148,7 @@ def icvar_evaluate_reachable(
                     if row[t] > 0.0:
                         reach[h + 1, t] = True
     for h in range(H - 1, -1, -1):
-        hp = h if P4.shape[0] > 1 else 0
+        hp = stage_index(P4, h)
         next_value = V[h + 1]
         if h == H - 1:
             n = S  # V_H = 0 everywhere

@@ -39,6 +39,7 @@ import numpy as np
 from mdptheory.experiment import Trace, run_seeds, seed_folder
 from mdptheory.regret import RegretTrace
 from mdptheory.seeding import spawn_seeds
+from mdptheory.sweep.positions import positions_at, recorded_positions
 from mdptheory.sweep.spec import BuiltCell, Cell
 
 REPETITION_FOLDER = "rep_{:04d}"
@@ -83,10 +84,19 @@ def curve_of(trace: Trace) -> tuple[np.ndarray, str]:
     return trace.gap, "gap"
 
 
+def unit_of(trace: Trace) -> str:
+    """What one entry of the budget counts: ``"step"`` for the average-reward learners (their
+    metadata say so), else ``"episode"`` for a regret trace and ``"iteration"`` for a gap."""
+    unit = trace.metadata.get("unit") if isinstance(trace.metadata, dict) else None
+    if isinstance(unit, str) and unit:
+        return unit
+    return "episode" if isinstance(trace, RegretTrace) else "iteration"
+
+
 @dataclass(frozen=True)
 class Outcome:
-    """What a task sends back: its cell and repetition, the curve on :func:`curve_grid` and
-    the final value, or the error that stopped it."""
+    """What a task sends back: its cell and repetition, the curve read at the positions
+    ``grid`` (:func:`kept_positions`) and the final value, or the error that stopped it."""
 
     index: int
     repetition: int
@@ -94,6 +104,30 @@ class Outcome:
     final: float = float("nan")
     quantity: str = ""
     error: str | None = None
+    grid: np.ndarray | None = None
+    unit: str = ""
+
+
+def kept_positions(trace: Trace, budget: int) -> tuple[np.ndarray, np.ndarray]:
+    """Where a repetition's curve is kept: ``(indices into the curve, their positions t)``.
+
+    The positions are those the trace recorded (:func:`~mdptheory.sweep.positions.
+    recorded_positions`: every ``t`` or, for a thinned trace, ``extras["iteration"]``); for each
+    point of :func:`curve_grid` the first recorded one at or after it is kept. A trace that
+    records every ``t`` is thus kept exactly on :func:`curve_grid`.
+
+    Raises
+    ------
+    ValueError
+        When the last recorded position is not ``budget``.
+    """
+    positions = recorded_positions(trace)
+    if positions.shape[0] == 0 or int(positions[-1]) != budget:
+        last = int(positions[-1]) if positions.shape[0] else 0
+        raise ValueError(f"the trace's last entry is at {last} (of {positions.shape[0]} "
+                         f"recorded), the budget is {budget}")
+    columns = positions_at(positions, curve_grid(budget))
+    return columns, positions[columns]
 
 
 def run_repetition(learner: Any, model: Any, budget: int, child: np.random.SeedSequence,
@@ -118,13 +152,12 @@ def run_task(index: int, repetition: int, learner: Any, model: Any, budget: int,
     try:
         trace = run_repetition(learner, model, budget, child, folder)
         curve, quantity = curve_of(trace)
-        if curve.shape[0] != budget:
-            raise ValueError(f"the trace has {curve.shape[0]} points, the budget is {budget}")
+        columns, grid = kept_positions(trace, budget)
     except Exception as error:  # reported with its cell; the sweep goes on
         message = str(error).splitlines()[0] if str(error) else ""
         return Outcome(index, repetition, error=f"{type(error).__name__}: {message}")
-    grid = curve_grid(budget)
-    return Outcome(index, repetition, curve[grid - 1].copy(), float(curve[-1]), quantity)
+    return Outcome(index, repetition, curve[columns].copy(), float(curve[-1]), quantity,
+                   grid=grid, unit=unit_of(trace))
 
 
 @dataclass
@@ -137,15 +170,21 @@ class CellResult:
     folder : Path
         The cell's folder (one ``rep_*`` folder per repetition).
     grid : ndarray of int
-        Positions ``t`` (1-based) of the kept curve points (:func:`curve_grid`).
+        Positions ``t`` (1-based) of the kept curve points: :func:`curve_grid` for traces that
+        record every ``t``, the recorded positions nearest above it for thinned traces
+        (:func:`kept_positions`), shared by every repetition.
     curves : ndarray, shape (seeds, len(grid))
-        One curve per repetition (NaN for a repetition that failed).
+        One curve per repetition (NaN for a repetition that failed, or whose recorded
+        positions differ from those of the first successful repetition: see
+        :func:`assemble`).
     finals : ndarray, shape (seeds,)
         The curve's last value per repetition (cumulative regret after ``budget`` episodes).
     quantity : str
         ``"cumulative pseudo-regret"`` or ``"gap"``.
     errors : dict
         ``{repetition: message}`` of the repetitions that failed.
+    unit : str
+        What ``t`` counts: ``"episode"``, ``"step"`` or ``"iteration"`` (:func:`unit_of`).
     """
 
     cell: Cell
@@ -155,10 +194,45 @@ class CellResult:
     finals: np.ndarray
     quantity: str = ""
     errors: dict[int, str] = field(default_factory=dict)
+    unit: str = ""
 
     @property
     def complete(self) -> bool:
         return not self.errors and bool(np.isfinite(self.finals).all())
+
+
+def assemble(result: CellResult, outcomes: Sequence[Outcome]) -> None:
+    """Fill ``result`` from the outcomes of its repetitions.
+
+    Rule: the repetitions are averaged at the same positions only. The grid is that of the
+    successful repetition with the smallest index; a successful repetition whose positions
+    differ is recorded as failed, with a message naming both repetitions (whatever the order
+    in which the outcomes arrived).
+    """
+    ok = sorted((o for o in outcomes if o.error is None), key=lambda o: o.repetition)
+    for o in outcomes:
+        if o.error is not None:
+            result.errors[o.repetition] = o.error
+    if not ok:
+        return
+    first = ok[0]
+    result.grid = first.grid
+    result.curves = np.full((result.curves.shape[0], first.grid.shape[0]), np.nan)
+    result.quantity, result.unit = first.quantity, first.unit
+    for o in ok:
+        if not np.array_equal(o.grid, first.grid):
+            if o.grid.shape != first.grid.shape:
+                where = f"{o.grid.shape[0]} kept points against {first.grid.shape[0]}"
+            else:
+                j = int(np.flatnonzero(o.grid != first.grid)[0])
+                where = f"point {j} at t = {int(o.grid[j])} against {int(first.grid[j])}"
+            result.errors[o.repetition] = (
+                f"ValueError: repetition {o.repetition} recorded its curve at other positions "
+                f"than repetition {first.repetition} ({where}); seeds are averaged only at "
+                "the same positions")
+            continue
+        result.curves[o.repetition] = o.curve
+        result.finals[o.repetition] = o.final
 
 
 @dataclass
@@ -300,14 +374,10 @@ def run_sweep(cells: Sequence[BuiltCell], seeds: int, seed: int, out_dir: str | 
                       + (f", dashboard {link}" if link else ""), highlight=False,
                       soft_wrap=True)
 
+    received: list[list[Outcome]] = [[] for _ in cells]
+
     def record(outcome: Outcome) -> None:
-        result = results[outcome.index]
-        if outcome.error is not None:
-            result.errors[outcome.repetition] = outcome.error
-        else:
-            result.curves[outcome.repetition] = outcome.curve
-            result.finals[outcome.repetition] = outcome.final
-            result.quantity = outcome.quantity
+        received[outcome.index].append(outcome)
         remaining[outcome.index] -= 1
 
     total = len(cells) * seeds
@@ -329,9 +399,12 @@ def run_sweep(cells: Sequence[BuiltCell], seeds: int, seed: int, out_dir: str | 
             stream = _local(todo, jobs) if client is None else _dask(todo, client)
             for outcome in stream:
                 advance(outcome)
+    for result, outcomes in zip(results, received, strict=True):
+        assemble(result, outcomes)
     return SweepResult(results, seeds, seed, out_dir, backend, ran=len(todo), loaded=len(saved),
                        seconds=time.perf_counter() - start)
 
 
 __all__ = ["PLOT_POINTS", "REPETITION_FOLDER", "CellResult", "Outcome", "SweepResult",
-           "curve_grid", "curve_of", "run_repetition", "run_sweep", "run_task", "slope_grid"]
+           "assemble", "curve_grid", "curve_of", "kept_positions", "run_repetition",
+           "run_sweep", "run_task", "slope_grid", "unit_of"]

@@ -32,6 +32,7 @@ from scipy import stats
 
 from mdptheory.seeding import SeedLike, as_generator
 from mdptheory.sweep.execute import CellResult, SweepResult, slope_grid
+from mdptheory.sweep.positions import positions_at
 
 MIN_SLOPE_BUDGET = 20
 """Below this budget no slope is fitted."""
@@ -161,10 +162,12 @@ def _row(result: CellResult, seed: int, ci: float, n_boot: int) -> Row:
     elif cell.budget < MIN_SLOPE_BUDGET:
         note = f"budget below {MIN_SLOPE_BUDGET}"
     else:
-        grid = slope_grid(cell.budget)
-        columns = np.searchsorted(result.grid, grid)
+        # The slope grid read at the kept positions (the first at or after each point), so a
+        # thinned trace is fitted at the iterations it recorded.
+        columns = positions_at(result.grid, slope_grid(cell.budget))
+        grid = result.grid[columns]
         try:
-            slope = loglog_slope(grid, result.curves[:, columns], tail=0.5, n_boot=n_boot,
+            slope = loglog_slope(grid, result.curves[ok][:, columns], tail=0.5, n_boot=n_boot,
                                  seed=seed, ci=ci)
         except ValueError as error:
             note = str(error)
@@ -248,7 +251,10 @@ def _regret_figures(result: SweepResult, folder: Path) -> list[Path]:
         # Regrets and gaps are non-negative; zeros stay on the axis with a symlog scale.
         ax.set_yscale("symlog", linthresh=smallest if np.isfinite(smallest) else 1.0)
         ax.set_ylim(bottom=0.0)
-        ax.set_xlabel("episode K" if "regret" in quantity else "iteration t")
+        units = {r.unit for r in members}
+        unit = units.pop() if len(units) == 1 else ""
+        ax.set_xlabel({"step": "step t", "episode": "episode K", "iteration": "iteration t"}
+                      .get(unit, "episode K" if "regret" in quantity else "iteration t"))
         ax.set_ylabel(f"{quantity} (mean, 95% CI)")
         ax.set_title(f"{instance}, K = {budget}", fontsize=10)
         ax.grid(alpha=0.3, which="both")

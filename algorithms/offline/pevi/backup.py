@@ -14,6 +14,7 @@ import scipy.linalg
 from numba import njit
 
 from algorithms.offline.datasets import TransitionCounts
+from mdptheory._kernels import greedy_backup
 
 
 def _linear_estimates(features: np.ndarray, stats: TransitionCounts, lam: float):
@@ -67,19 +68,11 @@ def _backward(
 
 @njit(cache=True)
 def _greedy_stage(means, widths_h, beta, clip, S, A, Q_row, V_row, policy_row):
-    for s in range(S):
-        best = -np.inf
-        best_a = 0
-        for a in range(A):
-            n = s * A + a
-            q = means[n] - beta * widths_h[n]
-            if q > clip:
-                q = clip
-            if q < 0.0:
-                q = 0.0
-            Q_row[n] = q
-            if q > best:
-                best = q
-                best_a = a
-        V_row[s] = best
-        policy_row[s] = best_a
+    for n in range(S * A):
+        q = means[n] - beta * widths_h[n]
+        if q > clip:
+            q = clip
+        if q < 0.0:
+            q = 0.0
+        Q_row[n] = q
+    greedy_backup(Q_row.reshape(S, A), V_row, policy_row)

@@ -1,0 +1,378 @@
+r"""Compiled inner problems of (s, a)-rectangular robust backups, one row ``p`` at a time.
+
+Every kernel takes the value vector ``V`` and its ascending order ``order`` (computed once per
+backup and shared by all rows) and returns ``inf_{q in U(p)} q . V`` (constrained ball) or
+``inf_q [q . V + lam D(q || p)]`` (penalised form), optionally writing the minimiser ``q``.
+The conventions are ``D_TV = 1/2 ||q - p||_1``, ``KL(q || p)`` and Pearson's
+``chi2(q || p) = sum_j (q_j - p_j)^2 / p_j``; see :mod:`mdptheory.robust.balls` and
+:mod:`mdptheory.robust.penalised` for the formulas these loops evaluate.
+
+Set codes (the ``code`` argument of :func:`robust_rows`): 0 TV ball, 1 KL ball, 2 chi-square
+ball, 3 penalised TV, 4 penalised KL, 5 penalised chi-square.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+TV, KL, CHI2, TV_PENALTY, KL_PENALTY, CHI2_PENALTY = 0, 1, 2, 3, 4, 5
+CODES = {
+    ("tv", False): TV,
+    ("kl", False): KL,
+    ("chi2", False): CHI2,
+    ("tv", True): TV_PENALTY,
+    ("kl", True): KL_PENALTY,
+    ("chi2", True): CHI2_PENALTY,
+}
+
+KL_MAX_STEPS = 200
+"""Safeguarded Newton steps on the KL dual variable (a handful suffice with a warm start)."""
+
+
+@njit(cache=True)
+def _destination(p, V, order, support_all):
+    """The state mass is moved to: argmin V over all states, or over the support of ``p``."""
+    if support_all:
+        return order[0]
+    for k in range(order.shape[0]):
+        j = order[k]
+        if p[j] > 0.0:
+            return j
+    return order[0]
+
+
+@njit(cache=True)
+def tv_row(p, V, order, rho, support_all, q, write):
+    """``inf { q.V : 1/2 ||q - p||_1 <= rho }``: move mass ``rho`` from the top of ``V`` to
+    its minimum (the dual's maximiser over the atoms of ``V``, by one walk down the order)."""
+    dest = _destination(p, V, order, support_all)
+    v_min = V[dest]
+    # p.V in one sequential pass, which also brings the row into cache before the walk's
+    # scattered reads (from memory, each of them would be a cache miss)
+    value = 0.0
+    for j in range(p.shape[0]):
+        value += p[j] * V[j]
+    if write:
+        q[:] = p
+    budget = rho
+    moved = 0.0
+    for k in range(order.shape[0] - 1, -1, -1):
+        if budget <= 0.0:
+            break
+        j = order[k]
+        if V[j] <= v_min:
+            break
+        m = p[j]
+        if m <= 0.0:
+            continue
+        take = m if m < budget else budget
+        value -= take * (V[j] - v_min)
+        budget -= take
+        moved += take
+        if write:
+            q[j] = m - take
+    if write:
+        q[dest] += moved
+    return value
+
+
+@njit(cache=True)
+def tv_penalty_row(p, V, order, lam, support_all, q, write):
+    """``inf_q [q.V + lam D_TV(q || p)] = E_p[min(V, min V + lam)]``: every state above
+    ``min V + lam`` sends its mass to the minimum."""
+    dest = _destination(p, V, order, support_all)
+    cap = V[dest] + lam
+    value = 0.0
+    for j in range(p.shape[0]):
+        value += p[j] * min(V[j], cap)
+    if write:
+        moved = 0.0
+        q[:] = p
+        for j in range(p.shape[0]):
+            if p[j] > 0.0 and V[j] > cap:
+                moved += p[j]
+                q[j] = 0.0
+        q[dest] += moved
+    return value
+
+
+@njit(cache=True)
+def _support_min(p, V, order):
+    for k in range(order.shape[0]):
+        j = order[k]
+        if p[j] > 0.0:
+            return V[j]
+    return V[order[0]]
+
+
+@njit(cache=True)
+def _tilted_moments(p, V, v_min, u):
+    """``log Z``, ``E_q W`` and ``Var_q W`` for ``q ~ p exp(-u W)``, ``W = V - v_min >= 0``."""
+    z = 0.0
+    m1 = 0.0
+    m2 = 0.0
+    for j in range(p.shape[0]):
+        if p[j] > 0.0:
+            w = V[j] - v_min
+            e = p[j] * np.exp(-u * w)
+            z += e
+            m1 += e * w
+            m2 += e * w * w
+    m1 /= z
+    var = m2 / z - m1 * m1
+    if var < 0.0:
+        var = 0.0
+    return np.log(z), m1, var
+
+
+@njit(cache=True)
+def _write_tilted(p, V, v_min, u, q):
+    total = 0.0
+    for j in range(p.shape[0]):
+        if p[j] > 0.0:
+            q[j] = p[j] * np.exp(-u * (V[j] - v_min))
+            total += q[j]
+        else:
+            q[j] = 0.0
+    for j in range(p.shape[0]):
+        q[j] /= total
+
+
+@njit(cache=True)
+def kl_penalty_row(p, V, order, lam, q, write):
+    """``inf_q [q.V + lam KL(q || p)] = -lam log E_p exp(-V / lam)``, minimiser
+    ``q ~ p exp(-V / lam)`` (shifted by the support's minimum so nothing underflows to 0)."""
+    v_min = _support_min(p, V, order)
+    u = 1.0 / lam
+    log_z = _tilted_moments(p, V, v_min, u)[0]
+    if write:
+        _write_tilted(p, V, v_min, u, q)
+    return v_min - lam * log_z
+
+
+@njit(cache=True)
+def kl_row(p, V, order, rho, q, write, warm, slack):
+    """``inf { q.V : KL(q || p) <= rho }`` through its dual
+    ``sup_{beta > 0} -beta log E_p exp(-V / beta) - beta rho``.
+
+    The dual's derivative in ``beta`` is ``KL(q_beta || p) - rho`` with ``q_beta ~ p exp(-V /
+    beta)``, so the maximiser solves ``KL(q_u) = rho`` in ``u = 1 / beta``, where ``KL(q_u)``
+    increases (its derivative is ``u Var_{q_u} V``). Safeguarded Newton on ``u`` from a warm
+    start, keeping a bracket; the returned point is on the feasible side (``KL <= rho``), where
+    the duality gap is ``beta (rho - KL(q_beta))``, driven below ``slack`` or a few ulps of the
+    value range, whichever is larger. Returns ``(value, u, gap)``: the primal value ``q_beta.V``
+    (at most ``gap`` above the infimum). When ``rho >= -log p(argmin V)`` the infimum is the
+    support's minimum (``beta -> 0``) and ``u`` is returned as ``inf``.
+    """
+    # one pass: the support's minimum, the mass sitting at it, and its maximum
+    v_min = np.inf
+    v_max = -np.inf
+    mass_min = 0.0
+    for j in range(p.shape[0]):
+        if p[j] > 0.0:
+            v = V[j]
+            if v < v_min:
+                v_min = v
+                mass_min = p[j]
+            elif v == v_min:
+                mass_min += p[j]
+            if v > v_max:
+                v_max = v
+    spread = v_max - v_min
+    if spread <= 0.0 or rho >= -np.log(mass_min):
+        if write:
+            for j in range(p.shape[0]):
+                q[j] = p[j] / mass_min if (p[j] > 0.0 and V[j] == v_min) else 0.0
+        return v_min, np.inf, 0.0
+    if rho <= 0.0:
+        value = 0.0
+        for j in range(p.shape[0]):
+            value += p[j] * V[j]
+        if write:
+            q[:] = p
+        return value, 0.0, 0.0
+    lo = 0.0
+    hi = np.inf
+    u = warm
+    if not (u > 0.0 and u < np.inf):
+        log_z, m1, var = _tilted_moments(p, V, v_min, 0.0)
+        u = np.sqrt(2.0 * rho / var) if var > 0.0 else 1.0 / spread
+    tol = max(4e-16 * (np.abs(v_min) + spread), slack)
+    best_u = 0.0
+    best_m1 = 0.0
+    best_gap = np.inf
+    for _ in range(KL_MAX_STEPS):
+        log_z, m1, var = _tilted_moments(p, V, v_min, u)
+        kl = -u * m1 - log_z
+        if kl <= rho:
+            lo = u
+            best_u = u
+            best_m1 = m1
+            best_gap = (rho - kl) / u if u > 0.0 else np.inf
+            if best_gap <= tol:
+                break
+        else:
+            hi = u
+        slope = u * var
+        # aim a little inside the ball (half the allowed gap), so that Newton's overshoot
+        # usually lands on the feasible side within the gap: one more pass, not two
+        target = rho - 0.5 * u * tol
+        step = u - (kl - target) / slope if slope > 0.0 else np.nan
+        if hi < np.inf and hi - lo <= 1e-15 * hi:
+            break
+        if step > lo and step < hi and np.isfinite(step):
+            u = step
+        elif hi < np.inf:
+            u = 0.5 * (lo + hi)
+        else:
+            u = 2.0 * u
+    if best_u == 0.0:  # never feasible inside the loop: the nominal row, gap from the dual
+        best_m1 = _tilted_moments(p, V, v_min, 0.0)[1]
+    if write:
+        _write_tilted(p, V, v_min, best_u, q)
+    return v_min + best_m1, best_u, best_gap
+
+
+@njit(cache=True)
+def _gather_support(p, V, order, vals, probs, index):
+    # one sequential read first: the gather below reads the row in the order of V, and from
+    # memory each of those reads would be a cache miss
+    total = 0.0
+    for j in range(p.shape[0]):
+        total += p[j]
+    n = 0
+    for k in range(order.shape[0]):
+        j = order[k]
+        if p[j] > 0.0:
+            vals[n] = V[j]
+            probs[n] = p[j]
+            index[n] = j
+            n += 1
+    return n
+
+
+@njit(cache=True)
+def chi2_row(p, V, order, param, penalised, q, write, vals, probs, index, tails):
+    r"""Chi-square ball (``penalised`` False, ``param = rho``) or penalty (``param = lam``).
+
+    Dual over the clipping level ``alpha`` with ``[V]_alpha = min(V, alpha)`` under ``p``:
+
+    * ball: ``max_alpha E[V]_alpha - sqrt(rho Var([V]_alpha))``;
+    * penalty: ``sup_alpha E[V]_alpha - Var([V]_alpha) / (4 lam)``.
+
+    Between two consecutive atoms of ``V`` (support of ``p``, ascending) the lower part has mass
+    ``L``, mean ``mu`` and ``W = L Var_lower``, the tail mass ``T = 1 - L`` sits at ``alpha``,
+    and with ``x = L (alpha - mu)``: ``Var([V]_alpha) = (T / L) x^2 + W``. The stationary
+    point is ``x^2 = W / (rho - T / L)`` (ball) or ``x = 2 lam`` (penalty), so each interval's
+    maximum is in closed form; the dual is the largest candidate (stationary points inside
+    their interval and every atom). The minimiser is ``q_j = p_j (1 - c ([V]_alpha_j - E))``
+    with ``c = sqrt(rho) / sd`` (ball) or ``1 / (2 lam)`` (penalty).
+    """
+    n = _gather_support(p, V, order, vals, probs, index)
+    # tail masses summed from the top, so a small tail is not 1 minus something close to 1
+    tails[n - 1] = 0.0
+    for k in range(n - 2, -1, -1):
+        tails[k] = tails[k + 1] + probs[k + 1]
+    best = vals[0]
+    best_alpha = vals[0]
+    best_mean = vals[0]
+    best_sd = 0.0
+    mass = 0.0
+    mean = 0.0
+    within = 0.0
+    for k in range(n):
+        pk = probs[k]
+        tail = tails[k]
+        # Welford update of the lower part's mean and L * variance
+        new_mass = mass + pk
+        delta = vals[k] - mean
+        mean += delta * pk / new_mass
+        within += pk * delta * (vals[k] - mean)
+        mass = new_mass
+        hi = vals[k + 1] if k + 1 < n else vals[k]
+        # candidates: the interval's right end, then its stationary point
+        stationary = np.nan
+        if tail > 0.0:
+            if penalised:
+                stationary = mean + 2.0 * param / mass
+            elif param > tail / mass:
+                stationary = mean + np.sqrt(within / (param - tail / mass)) / mass
+        for c in range(2):
+            alpha = hi if c == 0 else stationary
+            if not (alpha >= vals[k] and alpha <= hi):
+                continue
+            x = mass * (alpha - mean)
+            variance = (tail / mass) * x * x + within
+            expect = mass * mean + tail * alpha
+            if penalised:
+                g = expect - variance / (4.0 * param)
+            else:
+                g = expect - np.sqrt(param * variance)
+            if g > best:
+                best = g
+                best_alpha = alpha
+                best_mean = expect
+                best_sd = np.sqrt(variance)
+    if write:
+        q[:] = 0.0
+        if best_sd <= 0.0 and not penalised:
+            total = 0.0
+            for i in range(n):
+                if vals[i] == vals[0]:
+                    total += probs[i]
+            for i in range(n):
+                if vals[i] == vals[0]:
+                    q[index[i]] = probs[i] / total
+        else:
+            slope = 1.0 / (2.0 * param) if penalised else np.sqrt(param) / best_sd
+            total = 0.0
+            for i in range(n):
+                level = vals[i] if vals[i] < best_alpha else best_alpha
+                w = probs[i] * (1.0 - slope * (level - best_mean))
+                if w < 0.0:
+                    w = 0.0  # rounding at the clipping level
+                q[index[i]] = w
+                total += w
+            for i in range(n):
+                q[index[i]] /= total
+    return best
+
+
+@njit(cache=True)
+def robust_rows(P2, V, order, code, param, support_all, want_q, Q2, warm, slack):
+    """Apply one inner problem to every row of ``P2`` (n_rows, S).
+
+    Returns the values and the largest gap above the infima (nonzero only for
+    the KL ball, whose search stops once its duality gap is below ``slack``). ``Q2`` (n_rows,
+    S) receives the minimisers when ``want_q``; ``warm`` (n_rows,) holds the KL ball's dual
+    variables and is updated in place (a warm start for the next backup).
+    """
+    n_rows, n_states = P2.shape
+    out = np.empty(n_rows)
+    vals = np.empty(n_states)
+    probs = np.empty(n_states)
+    index = np.empty(n_states, dtype=np.int64)
+    tails = np.empty(n_states)
+    dummy = np.empty(1)
+    max_gap = 0.0
+    for r in range(n_rows):
+        p = P2[r]
+        q = Q2[r] if want_q else dummy
+        if code == TV:
+            out[r] = tv_row(p, V, order, param, support_all, q, want_q)
+        elif code == TV_PENALTY:
+            out[r] = tv_penalty_row(p, V, order, param, support_all, q, want_q)
+        elif code == KL:
+            value, u, gap = kl_row(p, V, order, param, q, want_q, warm[r], slack)
+            out[r] = value
+            warm[r] = u
+            if gap > max_gap:
+                max_gap = gap
+        elif code == KL_PENALTY:
+            out[r] = kl_penalty_row(p, V, order, param, q, want_q)
+        else:
+            out[r] = chi2_row(
+                p, V, order, param, code == CHI2_PENALTY, q, want_q, vals, probs, index, tails
+            )
+    return out, max_gap

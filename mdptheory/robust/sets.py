@@ -1,0 +1,243 @@
+r"""(s, a)-rectangular uncertainty sets around a nominal kernel, and their inner problems.
+
+An :class:`UncertaintySet` is either a **ball** of radius ``rho`` around each nominal row
+``p = P(. | s, a)`` (Iyengar 2005; Nilim and El Ghaoui 2005)::
+
+    U(p) = { q in simplex : D(q || p) <= rho }          inner problem  inf_{q in U(p)} q . V
+
+or a **penalty** ``lam`` (the regularised robust MDP of Tang, Liu, Xu, ICML 2025)::
+
+    inner problem  inf_{q in simplex} [ q . V + lam D(q || p) ]
+
+for three divergences, with the conventions that make the duals below exact:
+
+* ``"tv"``: ``D_TV(q || p) = 1/2 ||q - p||_1`` (so ``rho >= 1`` allows every distribution);
+  ``q`` may put mass outside the support of ``p`` (``support="all"``, the usual ball), or only
+  on it (``support="nominal"``, the ball intersected with ``q << p``);
+* ``"kl"``: ``KL(q || p) = sum_j q_j log(q_j / p_j)`` (``q << p``);
+* ``"chi2"``: Pearson's ``sum_j (q_j - p_j)^2 / p_j`` (``q << p``).
+
+The inner problems are solved exactly through their one-dimensional duals
+(:mod:`mdptheory.robust.duals` states them; :mod:`mdptheory.robust._kernels` evaluates them by
+one walk over ``V`` sorted once per backup, or a safeguarded Newton search for the KL ball), and
+:func:`inner_problem` returns the minimising distribution too. Limits: ``rho = 0`` and
+``lam = inf`` give the nominal ``p . V``; a TV ball with ``rho >= 1`` gives ``min_s V(s)`` (over
+the support of ``p`` with ``support="nominal"``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from mdptheory._validation import (
+    DEFAULT_TOL,
+    ParameterTypeError,
+    as_float_array,
+    check_distributions,
+    check_real,
+)
+from mdptheory.robust._kernels import CODES, robust_rows
+
+Divergence = Literal["tv", "kl", "chi2"]
+DIVERGENCES = ("tv", "kl", "chi2")
+
+
+@dataclass(frozen=True)
+class UncertaintySet:
+    """A rectangular uncertainty set: a ``divergence`` ball of ``radius`` or a ``penalty``.
+
+    Exactly one of ``radius`` (``rho >= 0``) and ``penalty`` (``lam > 0``, ``inf`` allowed) is
+    given. ``support`` only matters for TV (see the module docstring).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ball = UncertaintySet("tv", radius=0.25)
+    >>> float(ball.backup(np.array([[0.5, 0.5]]), np.array([0.0, 1.0]))[0])
+    0.25
+    >>> float(UncertaintySet("kl", penalty=np.inf).backup(np.array([[0.5, 0.5]]),
+    ...                                                    np.array([0.0, 1.0]))[0])
+    0.5
+    """
+
+    divergence: Divergence
+    radius: float | None = None
+    penalty: float | None = None
+    support: Literal["all", "nominal"] = "all"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.divergence, str) or self.divergence not in DIVERGENCES:
+            raise ValueError(f"divergence must be one of {DIVERGENCES}, got {self.divergence!r}")
+        if (self.radius is None) == (self.penalty is None):
+            raise ValueError(
+                "give exactly one of radius (a ball) and penalty (the regularised "
+                f"form), got radius={self.radius!r}, penalty={self.penalty!r}"
+            )
+        if self.radius is not None:
+            object.__setattr__(self, "radius", check_real(self.radius, "radius", 0.0))
+        else:
+            penalty = self.penalty
+            if (
+                isinstance(penalty, (int, float, np.floating))
+                and not isinstance(penalty, bool)
+                and math.isinf(penalty)
+                and penalty > 0
+            ):
+                object.__setattr__(self, "penalty", math.inf)
+            else:
+                object.__setattr__(
+                    self, "penalty", check_real(penalty, "penalty", 0.0, low_open=True)
+                )
+        if self.support not in ("all", "nominal"):
+            raise ValueError(f"support must be 'all' or 'nominal', got {self.support!r}")
+
+    @property
+    def penalised(self) -> bool:
+        """True for the regularised form ``inf_q q.V + lam D(q || p)``."""
+        return self.penalty is not None
+
+    @property
+    def nominal(self) -> bool:
+        """True when the set is the nominal kernel alone (``rho = 0`` or ``lam = inf``)."""
+        return self.radius == 0.0 or self.penalty == math.inf
+
+    @property
+    def label(self) -> str:
+        """A short name: ``tv(rho=0.1)``, ``kl(lam=2)``."""
+        if self.penalised:
+            return f"{self.divergence}(lam={self.penalty:g})"
+        extra = ", support=nominal" if self.support == "nominal" else ""
+        return f"{self.divergence}(rho={self.radius:g}{extra})"
+
+    def _code_param(self) -> tuple[int, float]:
+        return CODES[(self.divergence, self.penalised)], float(
+            self.penalty if self.penalised else self.radius
+        )
+
+    def backup(
+        self, P2: np.ndarray, V: np.ndarray, warm: np.ndarray | None = None, slack: float = 0.0
+    ) -> np.ndarray:
+        """``inf`` over the set of each row of ``P2`` (n_rows, S) against ``V`` (S,).
+
+        ``warm`` (n_rows,), optional, carries the KL ball's dual variables from one backup to
+        the next (updated in place); ``slack`` lets the KL ball's search stop once its duality
+        gap is below it (see :meth:`backup_with_gap`). Inputs are trusted: the solvers
+        validate once at entry.
+        """
+        return self.backup_with_gap(P2, V, warm, slack)[0]
+
+    def backup_with_gap(
+        self, P2: np.ndarray, V: np.ndarray, warm: np.ndarray | None = None, slack: float = 0.0
+    ) -> tuple[np.ndarray, float]:
+        """:meth:`backup` and the largest amount by which a value may exceed its infimum (0
+        up to rounding except for the KL ball, whose value is within ``max(slack, 4 ulp)``)."""
+        if self.nominal:
+            return P2 @ V, 0.0
+        if self.divergence == "kl" and self.penalised:
+            # -lam log E_p exp(-V/lam) for all rows at once: one vector of exponentials and a
+            # matrix-vector product; rows whose sum underflows are redone row by row.
+            lam = float(self.penalty)
+            low = float(V.min())
+            Z = P2 @ np.exp(-(V - low) / lam)
+            values = np.empty(P2.shape[0])
+            fine = Z > 1e-250
+            values[fine] = low - lam * np.log(Z[fine])
+            if not fine.all():
+                rows = np.flatnonzero(~fine)
+                values[rows] = self._rows(np.ascontiguousarray(P2[rows]), V, False, None, 0.0)[0]
+            return values, 0.0
+        values, _, gap = self._rows(P2, V, False, warm, slack)
+        return values, gap
+
+    def worst_case(self, P2: np.ndarray, V: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The values and the minimising rows ``Q2`` (n_rows, S), a kernel in the set."""
+        if self.nominal:
+            return P2 @ V, P2.copy()
+        values, Q2, _ = self._rows(P2, V, True, None, 0.0)
+        return values, Q2
+
+    def _rows(self, P2, V, want_q, warm, slack):
+        code, param = self._code_param()
+        order = np.argsort(V, kind="stable")
+        Q2 = np.empty_like(P2) if want_q else np.empty((1, 1))
+        if warm is None:
+            warm = np.zeros(P2.shape[0])
+        values, gap = robust_rows(
+            P2, V, order, code, param, self.support == "all", want_q, Q2, warm, float(slack)
+        )
+        return values, (Q2 if want_q else None), gap
+
+    def contains(self, p: np.ndarray, q: np.ndarray, tol: float = 1e-9) -> bool:
+        """Whether ``q`` is in the ball around ``p`` (within ``tol`` on the divergence)."""
+        if self.penalised:
+            raise ValueError("a penalised set has no ball to be inside of; use divergence()")
+        return bool(
+            divergence(self.divergence, p, q) <= self.radius + tol
+            and (self.support == "all" or not np.any((q > 0) & (p <= 0)))
+        )
+
+
+def divergence(kind: Divergence, p, q) -> float:
+    """``D(q || p)`` in this module's conventions (``inf`` where ``q`` leaves ``supp p`` for
+    KL and chi-square).
+
+    Examples
+    --------
+    >>> divergence("tv", [0.5, 0.5], [1.0, 0.0])
+    0.5
+    """
+    p = np.asarray(p, dtype=np.float64)
+    q = np.asarray(q, dtype=np.float64)
+    if kind == "tv":
+        return float(0.5 * np.abs(q - p).sum())
+    outside = (q > 0) & (p <= 0)
+    if outside.any():
+        return math.inf
+    on = p > 0
+    if kind == "kl":
+        pos = on & (q > 0)
+        return float(np.sum(q[pos] * np.log(q[pos] / p[pos])))
+    if kind == "chi2":
+        return float(np.sum((q[on] - p[on]) ** 2 / p[on]))
+    raise ValueError(f"divergence must be one of {DIVERGENCES}, got {kind!r}")
+
+
+def _check_row(p, V) -> tuple[np.ndarray, np.ndarray]:
+    p = as_float_array(p, "p", ndim=1)
+    V = as_float_array(V, "V", ndim=1)
+    if p.shape != V.shape:
+        raise ValueError(f"p has shape {p.shape} and V has shape {V.shape}; they must match")
+    if p.size == 0:
+        raise ValueError("p is empty: need at least one state")
+    check_distributions(p, "p", DEFAULT_TOL)
+    return p, V
+
+
+def inner_problem(uncertainty: UncertaintySet, p, V) -> tuple[float, np.ndarray]:
+    """Solve one inner problem exactly: the value and the minimising distribution ``q``.
+
+    For a ball the value is ``inf_{q in U(p)} q.V``; for a penalty it is
+    ``inf_q [q.V + lam D(q || p)]`` (so ``q.V`` alone is smaller by ``lam D(q || p)``).
+
+    Raises
+    ------
+    ValueError
+        If ``p`` is not a distribution or ``V`` is not finite (naming the index).
+
+    Examples
+    --------
+    >>> value, q = inner_problem(UncertaintySet("tv", radius=0.5), [0.5, 0.5], [0.0, 1.0])
+    >>> value, q.tolist()
+    (0.0, [1.0, 0.0])
+    """
+    if not isinstance(uncertainty, UncertaintySet):
+        raise ParameterTypeError(
+            f"uncertainty must be an UncertaintySet, got {type(uncertainty).__name__}"
+        )
+    p, V = _check_row(p, V)
+    values, Q2 = uncertainty.worst_case(p[None, :], V)
+    return float(values[0]), Q2[0]
