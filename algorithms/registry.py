@@ -21,6 +21,7 @@ SETTING_PACKAGES = (
     "algorithms.policy_gradient",
     "algorithms.risk",
     "algorithms.average_reward",
+    "algorithms.preferences",
 )
 
 

@@ -150,6 +150,17 @@ _SPECS: tuple[_Spec, ...] = (
     _Spec("safe_vs_fast_route",
           "short road that may crash vs a longer sure road: robust and nominal optima differ",
           "instances.robust", "safe_vs_fast_route"),
+    _Spec("azar_three_action_bandit",
+          "preference bandit a > b > c with the deterministic D_1 (Azar et al. 2024, Sec. 5)",
+          "instances.preferences", "azar_three_action_bandit"),
+    _Spec("bradley_terry_bandit", "random Bradley-Terry preference bandit with sampled pairs",
+          "instances.preferences", "bradley_terry_bandit"),
+    _Spec("rock_paper_scissors_bandit",
+          "non-transitive preference bandit with sampled pairs",
+          "instances.preferences", "rock_paper_scissors_bandit"),
+    _Spec("offline_preference_garnet",
+          "trajectory preferences on a small Garnet, full or partial coverage (Zhan+ 2024)",
+          "instances.preferences", "offline_preference_garnet"),
 )
 _BY_NAME = {spec.name: spec for spec in _SPECS}
 

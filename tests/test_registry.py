@@ -37,6 +37,8 @@ LINEAR = ["tabular_as_linear", "simplex_feature_linear_mdp", "misspecified_linea
 BANDITS = ["bernoulli_bandit", "gaussian_bandit", "one_good_arm_bandit",
            "hypercube_linear_bandit", "pg_feature_bandit", "random_feature_bandit"]
 DIAGNOSTIC_FEATURES = ["tsitsiklis_van_roy", "layered_chain", "merging_chains"]
+PREFERENCES = ["azar_three_action_bandit", "bradley_terry_bandit", "rock_paper_scissors_bandit",
+               "offline_preference_garnet"]
 
 
 def signature_defaults(function) -> dict:
@@ -61,7 +63,7 @@ def same_model(a, b) -> bool:
 
 def test_every_family_is_registered_and_listed():
     assert set(names()) == (set(CATALOGUE) | set(LINEAR) | set(BANDITS)
-                            | set(DIAGNOSTIC_FEATURES))
+                            | set(DIAGNOSTIC_FEATURES) | set(PREFERENCES))
     listed = available()
     assert [entry.name for entry in listed] == names()
     assert all(entry.description and "\n" not in entry.description for entry in listed)
@@ -215,3 +217,20 @@ def test_bandit_families(name):
     for attribute in ("means", "theta"):
         if hasattr(direct, attribute):
             np.testing.assert_array_equal(getattr(built, attribute), getattr(direct, attribute))
+
+
+@pytest.mark.parametrize("name", PREFERENCES)
+def test_preference_families(name):
+    preferences, entry = importable_entry("instances.preferences", name)
+    function = getattr(preferences, name)
+    assert entry.parameters == signature_defaults(function)
+    assert entry.builder == f"instances.preferences:{name}"
+    params = {"seed": 3} if "seed" in entry.parameters else {}
+    built = make(name, **{k: str(v) for k, v in params.items()})
+    direct = function(**params)
+    assert built.name == direct.name
+    if hasattr(direct, "reward_class"):         # an offline trajectory-preference problem
+        np.testing.assert_array_equal(built.reward_class, direct.reward_class)
+        return
+    np.testing.assert_array_equal(built.preferences, direct.preferences)
+    np.testing.assert_array_equal(built.dataset.counts(), direct.dataset.counts())
