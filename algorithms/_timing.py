@@ -46,8 +46,12 @@ def chunk_length(n: int, chunks: int = N_TIME_CHUNKS) -> int:
     return max(1, -(-n // chunks))
 
 
-def timed_chunks(step: Callable[[int, int], Any], n: int, chunks: int = N_TIME_CHUNKS,
-                 min_seconds: float = MIN_CHUNK_SECONDS) -> np.ndarray:
+def timed_chunks(
+    step: Callable[[int, int], Any],
+    n: int,
+    chunks: int = N_TIME_CHUNKS,
+    min_seconds: float = MIN_CHUNK_SECONDS,
+) -> np.ndarray:
     """Run ``step(start, stop)`` over consecutive chunks covering items ``0..n-1``; return the
     seconds of each item, its chunk's time spread evenly over the chunk.
 

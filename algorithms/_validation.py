@@ -30,13 +30,17 @@ def check_budget(budget: Any, unit: str, bytes_per_step: float = TRACE_BYTES_PER
         raise ParameterTypeError(f"budget ({unit}) must be a positive int, got {budget!r}")
     if budget < 1:
         raise ValueError(f"budget ({unit}) must be a positive int, got {budget!r}")
-    check_memory(dense_bytes(budget) / 8 * bytes_per_step,
-                 f"the trace of {budget} steps ({unit})", f"budget={budget}")
+    check_memory(
+        dense_bytes(budget) / 8 * bytes_per_step,
+        f"the trace of {budget} steps ({unit})",
+        f"budget={budget}",
+    )
     return int(budget)
 
 
-def check_positive(name: str, value: Any, *, allow_zero: bool = False,
-                   allow_none: bool = False) -> float | None:
+def check_positive(
+    name: str, value: Any, *, allow_zero: bool = False, allow_none: bool = False
+) -> float | None:
     """``value`` as a float, refused (naming ``name``) unless a finite real > 0 (>= 0 with
     ``allow_zero``); ``None`` passes through with ``allow_none``.
 
@@ -73,5 +77,7 @@ def check_unit_rewards(R3: np.ndarray, learner: str, reason: str) -> None:
     bad = (R3 < 0.0) | (R3 > 1.0)
     if bad.any():
         h, s, a = np.unravel_index(int(np.flatnonzero(bad)[0]), R3.shape)
-        raise ValueError(f"R[{h}, {s}, {a}] is {float(R3[h, s, a])!r}, outside [0, 1]; "
-                         f"{learner}'s {reason} assume mean rewards in [0, 1]")
+        raise ValueError(
+            f"R[{h}, {s}, {a}] is {float(R3[h, s, a])!r}, outside [0, 1]; "
+            f"{learner}'s {reason} assume mean rewards in [0, 1]"
+        )

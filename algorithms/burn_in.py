@@ -68,8 +68,15 @@ class LearnerBurnIn:
         return self.episodes <= WITHIN * budget
 
 
-def feature_burn_in(d: int, H: int, c: float, until: str, untils: tuple[str, str],
-                    beta: Callable[[float], float], lam: float) -> int:
+def feature_burn_in(
+    d: int,
+    H: int,
+    c: float,
+    until: str,
+    untils: tuple[str, str],
+    beta: Callable[[float], float],
+    lam: float,
+) -> int:
     """Episodes until a bonus (or penalty) ``beta / sqrt(n + lambda)`` in feature directions
     seen n times stops saturating, one observation per episode in each of the ``d`` directions.
 
@@ -115,8 +122,9 @@ def _risk(learner: Any, model: Any, budget: int) -> tuple[str, Any]:
     from algorithms.risk.burn_in import burn_in
 
     def episodes(variant: Any) -> int:
-        return burn_in(model.S, model.A, model.H, budget, variant.alpha, variant.delta,
-                       variant.bonus_scale)
+        return burn_in(
+            model.S, model.A, model.H, budget, variant.alpha, variant.delta, variant.bonus_scale
+        )
 
     return "bonus_scale", episodes
 
@@ -191,8 +199,12 @@ def learner_burn_in(learner: Any, model: Any, budget: int) -> LearnerBurnIn | No
     family = _family(learner)
     if family is None:
         return None
-    name, episodes = {"tabular": _tabular, "linear": _linear, "risk": _risk,
-                      "average-reward": _average_reward}[family](learner, model, budget)
+    name, episodes = {
+        "tabular": _tabular,
+        "linear": _linear,
+        "risk": _risk,
+        "average-reward": _average_reward,
+    }[family](learner, model, budget)
     own = int(episodes(learner))
     suggested = suggested_episodes = None
     for scale in SCALE_GRID:
@@ -200,9 +212,16 @@ def learner_burn_in(learner: Any, model: Any, budget: int) -> LearnerBurnIn | No
         if candidate <= WITHIN * budget:
             suggested, suggested_episodes = scale, candidate
             break
-    return LearnerBurnIn(own, _RULES[family], name, float(getattr(learner, name)), suggested,
-                         suggested_episodes, _UNITS.get(family, "episodes"),
-                         _INSIDE.get(family, LearnerBurnIn.inside))
+    return LearnerBurnIn(
+        own,
+        _RULES[family],
+        name,
+        float(getattr(learner, name)),
+        suggested,
+        suggested_episodes,
+        _UNITS.get(family, "episodes"),
+        _INSIDE.get(family, LearnerBurnIn.inside),
+    )
 
 
 __all__ = ["SCALE_GRID", "WITHIN", "LearnerBurnIn", "feature_burn_in", "learner_burn_in"]

@@ -48,8 +48,10 @@ def _collect() -> dict[str, type]:
             raise
         for name, cls in getattr(module, "LEARNERS", {}).items():
             if name in learners:
-                raise ValueError(f"learner name {name!r} is registered twice "
-                                 f"({learners[name].__module__} and {cls.__module__})")
+                raise ValueError(
+                    f"learner name {name!r} is registered twice "
+                    f"({learners[name].__module__} and {cls.__module__})"
+                )
             learners[name] = cls
     return learners
 
@@ -93,8 +95,9 @@ def _coerce(value: Any, default: Any, name: str) -> Any:
     try:
         return type(default)(value)
     except (TypeError, ValueError) as error:
-        raise ValueError(f"hyperparameter {name} expects a {type(default).__name__}, "
-                         f"got {value!r}") from error
+        raise ValueError(
+            f"hyperparameter {name} expects a {type(default).__name__}, got {value!r}"
+        ) from error
 
 
 def make_learner(name: str, **hyperparameters: Any) -> Any:
@@ -113,8 +116,9 @@ def make_learner(name: str, **hyperparameters: Any) -> Any:
     fields = {f.name: f for f in dataclasses.fields(cls)}
     unknown = sorted(set(hyperparameters) - set(fields))
     if unknown:
-        raise ValueError(f"learner {name!r} has no hyperparameter {unknown}; accepted: "
-                         f"{sorted(fields)}")
+        raise ValueError(
+            f"learner {name!r} has no hyperparameter {unknown}; accepted: {sorted(fields)}"
+        )
     defaults = _defaults(cls)
     converted = {k: _coerce(v, defaults.get(k), k) for k, v in hyperparameters.items()}
     return cls(**converted)

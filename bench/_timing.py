@@ -53,8 +53,9 @@ class Spread:
     @classmethod
     def of(cls, values) -> Spread:
         values = np.asarray(values, dtype=np.float64)
-        return cls(float(np.median(values)), float(values.min()), float(values.max()),
-                   int(values.size))
+        return cls(
+            float(np.median(values)), float(values.min()), float(values.max()), int(values.size)
+        )
 
     def format(self, scale: float = 1.0, unit: str = "", digits: int = 3) -> str:
         """``median [low, high]`` after multiplying by ``scale``, e.g. ``12.1 [11.8, 13.0] ms``."""
@@ -68,8 +69,9 @@ def median_time(function: Callable[[], object], repeats: int = 5) -> Spread:
     return repeat_timed(function, repeats)[0]
 
 
-def alternate(contenders: dict[str, Callable[[], object]], repeats: int = 7,
-              warmup: bool = True) -> dict[str, list[float]]:
+def alternate(
+    contenders: dict[str, Callable[[], object]], repeats: int = 7, warmup: bool = True
+) -> dict[str, list[float]]:
     """Wall times of each contender over ``repeats`` rounds, the contenders alternated.
 
     Round ``r`` runs every contender once, in an order that rotates from round to round, so
@@ -81,7 +83,7 @@ def alternate(contenders: dict[str, Callable[[], object]], repeats: int = 7,
             contenders[name]()
     times: dict[str, list[float]] = {name: [] for name in names}
     for r in range(repeats):
-        order = names[r % len(names):] + names[:r % len(names)]
+        order = names[r % len(names) :] + names[: r % len(names)]
         for name in order:
             start = time.perf_counter()
             contenders[name]()
@@ -108,8 +110,12 @@ def _openblas_threads() -> list[str]:
                 library = ctypes.CDLL(path)
             except OSError:
                 continue
-            for symbol in ("scipy_openblas_get_num_threads64_", "scipy_openblas_get_num_threads",
-                           "openblas_get_num_threads64_", "openblas_get_num_threads"):
+            for symbol in (
+                "scipy_openblas_get_num_threads64_",
+                "scipy_openblas_get_num_threads",
+                "openblas_get_num_threads64_",
+                "openblas_get_num_threads",
+            ):
                 function = getattr(library, symbol, None)
                 if function is not None:
                     found.append(f"{package} OpenBLAS {int(function())}")
@@ -128,14 +134,18 @@ def blas_threads() -> str:
     except ImportError:
         found = _openblas_threads()
     else:
-        found = [f"{info.get('internal_api')} {info.get('num_threads')}"
-                 for info in threadpool_info() if info.get("user_api") == "blas"]
+        found = [
+            f"{info.get('internal_api')} {info.get('num_threads')}"
+            for info in threadpool_info()
+            if info.get("user_api") == "blas"
+        ]
     cores = os.cpu_count()
     return f"BLAS threads: {', '.join(found) if found else 'unknown'}; cores: {cores}"
 
 
-def command_line(doc: str, quick: str, argv: list[str] | None = None,
-                 **options: dict[str, Any]) -> argparse.Namespace:
+def command_line(
+    doc: str, quick: str, argv: list[str] | None = None, **options: dict[str, Any]
+) -> argparse.Namespace:
     """Parse a bench script's command line and print the first line of its report.
 
     The parser is described by the first line of the script's docstring ``doc`` and has

@@ -30,8 +30,15 @@ from mdptheory.bandits import Bandit, LinearBandit
 
 # Plain references: one Python iteration per round, numpy for the per-arm arithmetic.
 
-def _play(means: np.ndarray, T: int, rng: np.random.Generator, choose, first_each: bool = True,
-          gaussian: bool = False) -> float:
+
+def _play(
+    means: np.ndarray,
+    T: int,
+    rng: np.random.Generator,
+    choose,
+    first_each: bool = True,
+    gaussian: bool = False,
+) -> float:
     """Regret of T rounds: each arm once when ``first_each``, then the arm
     ``argmax choose(t, counts, sums)`` (``counts``, ``sums``: pulls and reward sums of every arm
     after t rounds); Bernoulli rewards, or unit Gaussian ones around the means."""
@@ -49,8 +56,9 @@ def _play(means: np.ndarray, T: int, rng: np.random.Generator, choose, first_eac
 
 
 def reference_ucb1(means: np.ndarray, T: int, rng: np.random.Generator) -> float:
-    return _play(means, T, rng,
-                 lambda t, counts, sums: sums / counts + np.sqrt(2.0 * math.log(t) / counts))
+    return _play(
+        means, T, rng, lambda t, counts, sums: sums / counts + np.sqrt(2.0 * math.log(t) / counts)
+    )
 
 
 def _kl(p: float, q: float) -> float:
@@ -85,21 +93,37 @@ def reference_kl_ucb(means: np.ndarray, T: int, rng: np.random.Generator) -> flo
 
 def reference_thompson_bernoulli(means: np.ndarray, T: int, rng: np.random.Generator) -> float:
     # Bernoulli rewards: successes are the reward sums, failures the pulls without reward.
-    return _play(means, T, rng,
-                 lambda t, counts, sums: rng.beta(sums + 1, counts - sums + 1), first_each=False)
+    return _play(
+        means,
+        T,
+        rng,
+        lambda t, counts, sums: rng.beta(sums + 1, counts - sums + 1),
+        first_each=False,
+    )
 
 
 def reference_thompson_gaussian(means: np.ndarray, T: int, rng: np.random.Generator) -> float:
     K = means.size
-    return _play(means, T, rng,
-                 lambda t, counts, sums: (sums / (counts + 1)
-                                          + rng.standard_normal(K) / np.sqrt(counts + 1)),
-                 first_each=False, gaussian=True)
+    return _play(
+        means,
+        T,
+        rng,
+        lambda t, counts, sums: sums / (counts + 1) + rng.standard_normal(K) / np.sqrt(counts + 1),
+        first_each=False,
+        gaussian=True,
+    )
 
 
-def reference_oful(arms: np.ndarray, theta: np.ndarray, noise: float, T: int,
-                   rng: np.random.Generator, lambda_: float = 1.0, delta: float = 0.01,
-                   S: float = 1.0) -> float:
+def reference_oful(
+    arms: np.ndarray,
+    theta: np.ndarray,
+    noise: float,
+    T: int,
+    rng: np.random.Generator,
+    lambda_: float = 1.0,
+    delta: float = 0.01,
+    S: float = 1.0,
+) -> float:
     d = arms.shape[1]
     means = arms @ theta
     V = lambda_ * np.eye(d)
@@ -128,9 +152,11 @@ def bench_one(name: str, learner, model, T: int, reference, T_ref: int) -> None:
     ref = best_time(lambda: reference(T_ref, np.random.default_rng(1)), repeats=1)
     rate = T / compiled
     ref_rate = T_ref / ref
-    print(f"{name:<22} first call {first:7.3f} s | compiled T={T:>9,}: median "
-          f"{runs.format(unit='s')}, {rate:12,.0f} rounds/s | reference T={T_ref:>7,}: "
-          f"{ref_rate:10,.0f} rounds/s | ratio {rate / ref_rate:8.1f}x")
+    print(
+        f"{name:<22} first call {first:7.3f} s | compiled T={T:>9,}: median "
+        f"{runs.format(unit='s')}, {rate:12,.0f} rounds/s | reference T={T_ref:>7,}: "
+        f"{ref_rate:10,.0f} rounds/s | ratio {rate / ref_rate:8.1f}x"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -142,12 +168,25 @@ def main(argv: list[str] | None = None) -> None:
     bernoulli = Bandit(means, noise="bernoulli", name="bench-bernoulli-10")
     gaussian = Bandit(means, noise=("gaussian", 1.0), name="bench-gaussian-10")
     bench_one("UCB1", UCB1(), bernoulli, T, lambda n, g: reference_ucb1(means, n, g), T_ref)
-    bench_one("KL-UCB", KLUCB(), bernoulli, T,
-              lambda n, g: reference_kl_ucb(means, n, g), T_ref // 10)
-    bench_one("Thompson (Beta)", ThompsonBernoulli(), bernoulli, T,
-              lambda n, g: reference_thompson_bernoulli(means, n, g), T_ref)
-    bench_one("Thompson (Gaussian)", ThompsonGaussian(), gaussian, T,
-              lambda n, g: reference_thompson_gaussian(means, n, g), T_ref)
+    bench_one(
+        "KL-UCB", KLUCB(), bernoulli, T, lambda n, g: reference_kl_ucb(means, n, g), T_ref // 10
+    )
+    bench_one(
+        "Thompson (Beta)",
+        ThompsonBernoulli(),
+        bernoulli,
+        T,
+        lambda n, g: reference_thompson_bernoulli(means, n, g),
+        T_ref,
+    )
+    bench_one(
+        "Thompson (Gaussian)",
+        ThompsonGaussian(),
+        gaussian,
+        T,
+        lambda n, g: reference_thompson_gaussian(means, n, g),
+        T_ref,
+    )
 
     rng = np.random.default_rng(0)
     arms = rng.standard_normal((100, 8))
@@ -155,8 +194,14 @@ def main(argv: list[str] | None = None) -> None:
     theta = rng.standard_normal(8)
     theta /= np.linalg.norm(theta)
     linear = LinearBandit(arms, theta, noise_std=0.1, name="bench-sphere-K100-d8")
-    bench_one("OFUL (K=100, d=8)", OFUL(S=1.0), linear, T // 10,
-              lambda n, g: reference_oful(arms, theta, 0.1, n, g), T_ref // 4)
+    bench_one(
+        "OFUL (K=100, d=8)",
+        OFUL(S=1.0),
+        linear,
+        T // 10,
+        lambda n, g: reference_oful(arms, theta, 0.1, n, g),
+        T_ref // 4,
+    )
 
 
 if __name__ == "__main__":

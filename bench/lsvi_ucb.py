@@ -53,8 +53,15 @@ def _time(learner: LSVIUCB, model, K: int, seed: int):
 def _reference(model, K: int, beta: float, seed: int) -> tuple[float, np.ndarray]:
     tab = model.tabular()
     start = time.perf_counter()
-    out = reference_run(np.asarray(model.phi), np.asarray(tab.P), np.asarray(tab.R),
-                        np.asarray(tab.initial), K, beta, np.random.default_rng(seed))
+    out = reference_run(
+        np.asarray(model.phi),
+        np.asarray(tab.P),
+        np.asarray(tab.R),
+        np.asarray(tab.initial),
+        K,
+        beta,
+        np.random.default_rng(seed),
+    )
     return time.perf_counter() - start, out["pseudo_regret"]
 
 
@@ -86,13 +93,17 @@ def main(argv: list[str] | None = None) -> None:
         trace = runs[0][1]
         t = np.min([r[1].episode_time for r in runs], axis=0)
         early = float(t[50:150].mean())
-        late = float(t[K - 100:].mean())
+        late = float(t[K - 100 :].mean())
         print(f"\n{learner.label} (beta = {trace.metadata['beta']:.4g}), K = {K}:")
-        print(f"  total median {median:.3f} s [{elapsed:.3f}, {slowest:.3f}] over {REPEATS} "
-              f"runs with exact regret every episode ({K / median:,.0f} episodes/s); final "
-              f"regret {trace.cumulative[-1]:.4g}")
-        print(f"  per-episode time at k ~ 100: {early * 1e6:.1f} us, at k ~ {K}: "
-              f"{late * 1e6:.1f} us, ratio late/early {late / early:.2f}")
+        print(
+            f"  total median {median:.3f} s [{elapsed:.3f}, {slowest:.3f}] over {REPEATS} "
+            f"runs with exact regret every episode ({K / median:,.0f} episodes/s); final "
+            f"regret {trace.cumulative[-1]:.4g}"
+        )
+        print(
+            f"  per-episode time at k ~ 100: {early * 1e6:.1f} us, at k ~ {K}: "
+            f"{late * 1e6:.1f} us, ratio late/early {late / early:.2f}"
+        )
 
     learner = LSVIUCB()
     fast_time, fast_trace = _time(learner, model, K_ref, seed)
@@ -101,20 +112,26 @@ def main(argv: list[str] | None = None) -> None:
     pilot_time, pilot_regret = _reference(model, pilot_K, beta, seed)
     # The reference's cost per episode is linear in k, so its total is quadratic in K.
     projected = pilot_time * (K_ref / pilot_K) ** 2
-    print(f"\nreference transcription: {pilot_time:.2f} s at K = {pilot_K} "
-          f"(projected {projected:.1f} s at K = {K_ref})")
+    print(
+        f"\nreference transcription: {pilot_time:.2f} s at K = {pilot_K} "
+        f"(projected {projected:.1f} s at K = {K_ref})"
+    )
     agree = np.allclose(pilot_regret, fast_trace.pseudo_regret[:pilot_K], atol=1e-9)
     if projected <= REFERENCE_LIMIT:
         ref_time, ref_regret = _reference(model, K_ref, beta, seed)
         agree = agree and np.allclose(ref_regret, fast_trace.pseudo_regret, atol=1e-9)
-        print(f"reference at K = {K_ref}: {ref_time:.2f} s measured; compiled: "
-              f"{fast_time:.4f} s; ratio {ref_time / fast_time:,.0f}x (measured)")
+        print(
+            f"reference at K = {K_ref}: {ref_time:.2f} s measured; compiled: "
+            f"{fast_time:.4f} s; ratio {ref_time / fast_time:,.0f}x (measured)"
+        )
     else:
         fast_pilot, _ = _time(learner, model, pilot_K, seed)
-        print(f"reference at K = {K_ref}: EXTRAPOLATED {projected:.1f} s (quadratic in K from "
-              f"K = {pilot_K}); compiled: {fast_time:.4f} s measured; ratio "
-              f"{projected / fast_time:,.0f}x (extrapolated); measured ratio at K = {pilot_K}: "
-              f"{pilot_time / fast_pilot:,.0f}x")
+        print(
+            f"reference at K = {K_ref}: EXTRAPOLATED {projected:.1f} s (quadratic in K from "
+            f"K = {pilot_K}); compiled: {fast_time:.4f} s measured; ratio "
+            f"{projected / fast_time:,.0f}x (extrapolated); measured ratio at K = {pilot_K}: "
+            f"{pilot_time / fast_pilot:,.0f}x"
+        )
     print(f"same pseudo-regret per episode as the reference (same seed): {agree}")
 
 

@@ -54,13 +54,18 @@ def _median_time(function, repeats: int) -> tuple[float, object]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = command_line(__doc__, "1 000 episodes instead of 5 000", argv,
-                        reference_episodes={"type": int, "default": 500},
-                        seed={"type": int, "default": 0})
+    args = command_line(
+        __doc__,
+        "1 000 episodes instead of 5 000",
+        argv,
+        reference_episodes={"type": int, "default": 500},
+        seed={"type": int, "default": 0},
+    )
     episodes = 1_000 if args.quick else 5_000
 
     model = simplex_feature_linear_mdp(S=100, A=5, H=20, d=20, seed=0)
     print(f"instance: {model!r}")
+
     def first_calls():
         collect(model, "uniform", 2, args.seed)
         pevi_curves(model, collect(model, "uniform", 2, args.seed), [1, 2], (PEVI(),))
@@ -83,36 +88,65 @@ def main(argv: list[str] | None = None) -> None:
         return gram, _backward(stats, result.beta, learner.lam, features, chol, widths2)
 
     t_plan, (gram, (V, Q, estimate, widths, weights)) = _median_time(fit_and_plan, 5)
-    t_exact, _ = _median_time(lambda: _finish("PEVI", mdp, V, Q, estimate, widths, weights,
-                                              gram, result.beta, learner.lam, learner.c,
-                                              learner.xi, result.zeta, result.n_episodes, {}),
-                              5)
-    print(f"\n{learner.label} (beta = {result.beta:.4g}) on n = {len(data):,} transitions, "
-          f"d = {model.d}, H = {model.H}:")
+    t_exact, _ = _median_time(
+        lambda: _finish(
+            "PEVI",
+            mdp,
+            V,
+            Q,
+            estimate,
+            widths,
+            weights,
+            gram,
+            result.beta,
+            learner.lam,
+            learner.c,
+            learner.xi,
+            result.zeta,
+            result.n_episodes,
+            {},
+        ),
+        5,
+    )
+    print(
+        f"\n{learner.label} (beta = {result.beta:.4g}) on n = {len(data):,} transitions, "
+        f"d = {model.d}, H = {model.H}:"
+    )
     print(f"  fit (median of 5): {total:.3f} s in all")
-    print(f"    aggregation {t_aggregate * 1e3:.1f} ms, fit and plan {t_plan * 1e3:.1f} ms, "
-          f"exact evaluation + bound {t_exact * 1e3:.1f} ms")
+    print(
+        f"    aggregation {t_aggregate * 1e3:.1f} ms, fit and plan {t_plan * 1e3:.1f} ms, "
+        f"exact evaluation + bound {t_exact * 1e3:.1f} ms"
+    )
     verdict = "within" if t_aggregate + t_plan < 2.0 else "OVER"
     print(f"  fit and plan {t_aggregate + t_plan:.3f} s: {verdict} the 2 s target")
-    print(f"  sub-optimality {result.suboptimality:.4g}, bound {result.bound:.4g}, good event "
-          f"{result.good_event}")
+    print(
+        f"  sub-optimality {result.suboptimality:.4g}, bound {result.bound:.4g}, good event "
+        f"{result.good_event}"
+    )
 
     sizes = [args.reference_episodes] + ([] if args.quick else [episodes])
     for size in sizes:
         part = data.first_episodes(size)
         t_fast, fast = _median_time(lambda part=part: learner.fit(model, part), 3)
-        (Q_ref, _), t_ref = timed(lambda part=part, fast=fast: reference_pevi(
-            np.asarray(model.phi), part, fast.beta, learner.lam))
+        (Q_ref, _), t_ref = timed(
+            lambda part=part, fast=fast: reference_pevi(
+                np.asarray(model.phi), part, fast.beta, learner.lam
+            )
+        )
         error = float(np.abs(Q_ref - fast.Q_hat).max())
         print(f"\nreference (per-sample Python loop) at n = {len(part):,} transitions:")
-        print(f"  reference {t_ref:.3f} s, PEVI.fit {t_fast * 1e3:.1f} ms (exact extras "
-              f"included): ratio {t_ref / t_fast:.0f}x; max |Q_ref - Q| = {error:.2e}")
+        print(
+            f"  reference {t_ref:.3f} s, PEVI.fit {t_fast * 1e3:.1f} ms (exact extras "
+            f"included): ratio {t_ref / t_fast:.0f}x; max |Q_ref - Q| = {error:.2e}"
+        )
 
     grid = geometric_grid(episodes / 100, episodes, 12, integer=True)
     curves, elapsed = timed(lambda: pevi_curves(model, data, grid, (learner, GreedyLSVI())))
-    print(f"\npevi_curves: {grid.size} prefixes x 2 learners in one pass: {elapsed:.2f} s; "
-          f"sub-optimality at n = {grid[-1]} episodes: PEVI {curves.suboptimality[-1, 0]:.4g}, "
-          f"greedy {curves.suboptimality[-1, 1]:.4g}")
+    print(
+        f"\npevi_curves: {grid.size} prefixes x 2 learners in one pass: {elapsed:.2f} s; "
+        f"sub-optimality at n = {grid[-1]} episodes: PEVI {curves.suboptimality[-1, 0]:.4g}, "
+        f"greedy {curves.suboptimality[-1, 1]:.4g}"
+    )
 
 
 if __name__ == "__main__":

@@ -97,16 +97,20 @@ def bench_ucb1(bandits: dict, T: int, T_reference: int) -> None:
     print(f"UCB1, 10 Bernoulli arms, T = {T:,}")
     print(f"  first call (compile or cache load)  {first:8.3f} s")
     print(f"  compiled kernel                     {kernel:8.3f} s")
-    print(f"  UCB1().run (kernel + trace)         {whole:8.3f} s   target < 0.2 s: "
-          f"{'met' if whole < 0.2 else 'MISSED'}")
-    print(f"  rounds/s: compiled {rate:14,.0f} | numpy loop {rate_plain:10,.0f} "
-          f"(T = {T_reference:,}) | ratio {rate / rate_plain:,.0f}x")
+    print(
+        f"  UCB1().run (kernel + trace)         {whole:8.3f} s   target < 0.2 s: "
+        f"{'met' if whole < 0.2 else 'MISSED'}"
+    )
+    print(
+        f"  rounds/s: compiled {rate:14,.0f} | numpy loop {rate_plain:10,.0f} "
+        f"(T = {T_reference:,}) | ratio {rate / rate_plain:,.0f}x"
+    )
     print(f"  Regret(T) = {trace.cumulative[-1]:.1f}")
 
 
 def window_costs(episode_time: np.ndarray, ends: list[int]) -> list[float]:
     """Mean seconds per episode over episodes ``k/2 < k' <= k`` for each ``k`` in ``ends``."""
-    return [float(episode_time[k // 2:k].mean()) for k in ends]
+    return [float(episode_time[k // 2 : k].mean()) for k in ends]
 
 
 def visited_pairs(mdp, trace, seed: int) -> np.ndarray:
@@ -132,8 +136,9 @@ def visited_pairs(mdp, trace, seed: int) -> np.ndarray:
     realised = np.empty(policies.shape[0])
     for k, policy in enumerate(policies):
         n[k] = seen.sum()
-        states, actions, rewards = rollout_episode(P4, R3, mdp.noise.code,
-                                                   float(mdp.noise.sigma), initial, policy, rng)
+        states, actions, rewards = rollout_episode(
+            P4, R3, mdp.noise.code, float(mdp.noise.sigma), initial, policy, rng
+        )
         seen[states[:-1], actions] = True
         realised[k] = v_star[states[0]] - rewards.sum()
     if not np.allclose(realised, trace.realised_regret, rtol=0, atol=1e-9):
@@ -146,8 +151,10 @@ def bench_ucbvi(tabular: dict, K: int, K_reference: int) -> None:
     from instances.tabular import gridworld
 
     mdp = gridworld(tabular["OPEN_5X5"], slip=0.1, H=20, step_cost=0.0, trap_reward=0.0)
-    print(f"\nUCBVI on {mdp.name}: S = {mdp.S}, A = {mdp.A}, H = {mdp.H}, K = {K:,}, exact "
-          "pseudo-regret every episode")
+    print(
+        f"\nUCBVI on {mdp.name}: S = {mdp.S}, A = {mdp.A}, H = {mdp.H}, K = {K:,}, exact "
+        "pseudo-regret every episode"
+    )
     ends = [k for k in (100, 1_000, 10_000, 100_000) if k <= K]
     for bonus in ("hoeffding", "bernstein"):
         learner = UCBVI(bonus=bonus)
@@ -161,23 +168,30 @@ def bench_ucbvi(tabular: dict, K: int, K_reference: int) -> None:
         start = time.perf_counter()
         reference = tabular["numpy_ucbvi"](mdp, K_reference, 0, bernstein=bonus == "bernstein")
         plain = time.perf_counter() - start
-        same = np.allclose(learner.run(mdp, K_reference, seed=0).pseudo_regret, reference,
-                           rtol=0, atol=1e-9)
+        same = np.allclose(
+            learner.run(mdp, K_reference, seed=0).pseudo_regret, reference, rtol=0, atol=1e-9
+        )
         rate, rate_plain = K / compiled, K_reference / plain
         print(f"  {learner.label}")
         print(f"    first call (compile or cache load)  {first:8.3f} s")
-        print(f"    compiled run, K = {K:,}           {compiled:8.3f} s   target < 1 s: "
-              f"{'met' if compiled < 1.0 else 'MISSED'}")
-        print(f"    episodes/s: compiled {rate:10,.0f} | numpy {rate_plain:8,.0f} "
-              f"(K = {K_reference:,}) | ratio {rate / rate_plain:,.0f}x | same regret: {same}")
+        print(
+            f"    compiled run, K = {K:,}           {compiled:8.3f} s   target < 1 s: "
+            f"{'met' if compiled < 1.0 else 'MISSED'}"
+        )
+        print(
+            f"    episodes/s: compiled {rate:10,.0f} | numpy {rate_plain:8,.0f} "
+            f"(K = {K_reference:,}) | ratio {rate / rate_plain:,.0f}x | same regret: {same}"
+        )
         print(f"    Regret(K) = {trace.cumulative[-1]:,.1f}")
         # Per-episode cost in windows of k, with the number n of pairs visited by then.
         recorded = UCBVI(bonus=bonus, record_policies=True).run(mdp, K, seed=0)
         n = visited_pairs(mdp, recorded, seed=0)
-        print(f"    per-episode cost over k/2 < k' <= k (n = pairs visited by then, of "
-              f"S A = {mdp.S * mdp.A}):")
+        print(
+            f"    per-episode cost over k/2 < k' <= k (n = pairs visited by then, of "
+            f"S A = {mdp.S * mdp.A}):"
+        )
         for k, cost in zip(ends, window_costs(episode_time, ends), strict=True):
-            print(f"      k = {k:>6,}: {1e6 * cost:6.1f} us   n = {n[k // 2:k].mean():5.1f}")
+            print(f"      k = {k:>6,}: {1e6 * cost:6.1f} us   n = {n[k // 2 : k].mean():5.1f}")
 
 
 def _compiled_runs(learner_name: str, mdp, K: int):
@@ -217,13 +231,20 @@ def bench_regret_overhead(tabular: dict, quick: bool = False, repeats: int = 9) 
 
     grid = gridworld(tabular["OPEN_5X5"], slip=0.1, H=20, step_cost=0.0, trap_reward=0.0)
     models = {f"GridWorld 5x5 (S={grid.S}, H=20)": grid, "Chain(10) (H=10)": chain(10, H=10)}
-    learners = {"UCBVI-CH": 2000, "UCBVI-BF": 2000, "Q-learning UCB": 5000, "ICVaR-RM": 1000,
-                "LSVI-UCB": 200}
+    learners = {
+        "UCBVI-CH": 2000,
+        "UCBVI-BF": 2000,
+        "Q-learning UCB": 5000,
+        "ICVaR-RM": 1000,
+        "LSVI-UCB": 200,
+    }
     # Episodes are shorter on the chain: ten times as many, so a run lasts ~0.1 s there too.
     episodes_factor = {name: 1 if name.startswith("GridWorld") else 10 for name in models}
-    print(f"\nExact regret overhead: the same compiled loop with and without the exact "
-          f"evaluation of the executed policy, {repeats} alternated rounds "
-          "(median [min, max]); target ratio <= 1.5")
+    print(
+        f"\nExact regret overhead: the same compiled loop with and without the exact "
+        f"evaluation of the executed policy, {repeats} alternated rounds "
+        "(median [min, max]); target ratio <= 1.5"
+    )
     for model_name, mdp in models.items():
         print(f"  {model_name}")
         for name, K in learners.items():
@@ -238,21 +259,32 @@ def bench_regret_overhead(tabular: dict, quick: bool = False, repeats: int = 9) 
             with_us = 1e6 * np.median(times["with"]) / K
             without_us = 1e6 * np.median(times["without"]) / K
             verdict = "met" if per_round.median <= 1.5 else "MISSED"
-            print(f"    {name:<15} K={K:>5}: with regret {with_us:8.2f} us/episode, without "
-                  f"{without_us:8.2f} -> ratio {per_round.format(digits=3)} ({verdict})")
+            print(
+                f"    {name:<15} K={K:>5}: with regret {with_us:8.2f} us/episode, without "
+                f"{without_us:8.2f} -> ratio {per_round.format(digits=3)} ({verdict})"
+            )
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cold", action="store_true",
-                        help="compile into an empty temporary numba cache (real compile times)")
-    parser.add_argument("--quick", action="store_true",
-                        help="T = 10^5 and K = 10^3 (a smoke run; the targets are for the "
-                             "default sizes)")
-    parser.add_argument("--overhead", action="store_true",
-                        help="only the exact-regret overhead of every learner (section 4)")
-    parser.add_argument("--repeats", type=int, default=9,
-                        help="alternated rounds of the overhead measurement")
+    parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="compile into an empty temporary numba cache (real compile times)",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="T = 10^5 and K = 10^3 (a smoke run; the targets are for the default sizes)",
+    )
+    parser.add_argument(
+        "--overhead",
+        action="store_true",
+        help="only the exact-regret overhead of every learner (section 4)",
+    )
+    parser.add_argument(
+        "--repeats", type=int, default=9, help="alternated rounds of the overhead measurement"
+    )
     args = parser.parse_args(argv)
     if args.cold:
         # Must be set before numba is imported (the learners are imported lazily below).

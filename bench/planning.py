@@ -54,12 +54,15 @@ def bench_value_iteration(S: int, A: int, gamma: float, seed: int = 0) -> None:
     sweeps = median_time(lambda: bellman_optimality(mdp, V).max(axis=1), 7)
     sweep = sweeps.median
     stream = streaming_time(mdp.P)
-    reference = best_time(lambda: (mdp.R + gamma * np.einsum("sat,t->sa", mdp.P, V)).max(1),
-                          repeats=3)
+    reference = best_time(
+        lambda: (mdp.R + gamma * np.einsum("sat,t->sa", mdp.P, V)).max(1), repeats=3
+    )
     gbytes = mdp.P.nbytes / 1e9
-    print(f"VI sweep, dense S={S} A={A} ({gbytes:.2f} GB): median {sweeps.format(1e3, 'ms')}, "
-          f"stream {stream * 1e3:.2f} ms -> sweep/stream = {sweep / stream:.2f} (target <= 1.5); "
-          f"plain einsum reference {reference * 1e3:.2f} ms -> {reference / sweep:.1f}x faster")
+    print(
+        f"VI sweep, dense S={S} A={A} ({gbytes:.2f} GB): median {sweeps.format(1e3, 'ms')}, "
+        f"stream {stream * 1e3:.2f} ms -> sweep/stream = {sweep / stream:.2f} (target <= 1.5); "
+        f"plain einsum reference {reference * 1e3:.2f} ms -> {reference / sweep:.1f}x faster"
+    )
 
     start = time.perf_counter()
     pi = mt.policy_iteration(mdp)
@@ -68,14 +71,17 @@ def bench_value_iteration(S: int, A: int, gamma: float, seed: int = 0) -> None:
     vi = mt.value_iteration(mdp, tol=1e-8)
     vi_time = time.perf_counter() - start
     agree = np.max(np.abs(vi.values - pi.values))
-    print(f"gamma={gamma}: policy iteration {pi_time:.3f} s ({pi.iterations} improvements, "
-          f"bound {pi.bound:.1e}); value iteration to 1e-8 {vi_time:.3f} s "
-          f"({vi.iterations} sweeps) -> PI is {vi_time / pi_time:.0f}x faster; "
-          f"max |V_VI - V_PI| = {agree:.1e}")
+    print(
+        f"gamma={gamma}: policy iteration {pi_time:.3f} s ({pi.iterations} improvements, "
+        f"bound {pi.bound:.1e}); value iteration to 1e-8 {vi_time:.3f} s "
+        f"({vi.iterations} sweeps) -> PI is {vi_time / pi_time:.0f}x faster; "
+        f"max |V_VI - V_PI| = {agree:.1e}"
+    )
 
 
-def matrix_policy_iteration(P_actions: np.ndarray, R: np.ndarray, gamma: float,
-                            max_iter: int = 10_000) -> tuple[np.ndarray, np.ndarray, int]:
+def matrix_policy_iteration(
+    P_actions: np.ndarray, R: np.ndarray, gamma: float, max_iter: int = 10_000
+) -> tuple[np.ndarray, np.ndarray, int]:
     """Policy iteration the way pymdptoolbox's ``PolicyIteration(eval_type="matrix")`` runs.
 
     ``P_actions`` (A, S, S) holds one transition matrix per action (pymdptoolbox's layout) and
@@ -116,25 +122,34 @@ def bench_exact_solve(S: int, A: int, gamma: float, repeats: int, seed: int = 0)
     solution = mt.solve(mdp)
     if not np.array_equal(solution.policy, policy_base):
         raise RuntimeError("matrix policy iteration and solve disagree on the policy")
-    times = alternate({
-        "baseline": lambda: matrix_policy_iteration(P_actions, mdp.R, gamma),
-        "solve": lambda: mt.solve(mdp),
-        "policy_iteration": lambda: mt.policy_iteration(mdp),
-    }, repeats=repeats)
-    print(f"exact solve, dense S={S} A={A} gamma={gamma}, {repeats} alternated rounds "
-          f"({solution.iterations} improvements; baseline {iterations} solves; "
-          f"max |V - V_baseline| = {np.max(np.abs(solution.values - V_base)):.1e}, "
-          f"bound {solution.bound:.1e})")
+    times = alternate(
+        {
+            "baseline": lambda: matrix_policy_iteration(P_actions, mdp.R, gamma),
+            "solve": lambda: mt.solve(mdp),
+            "policy_iteration": lambda: mt.policy_iteration(mdp),
+        },
+        repeats=repeats,
+    )
+    print(
+        f"exact solve, dense S={S} A={A} gamma={gamma}, {repeats} alternated rounds "
+        f"({solution.iterations} improvements; baseline {iterations} solves; "
+        f"max |V - V_baseline| = {np.max(np.abs(solution.values - V_base)):.1e}, "
+        f"bound {solution.bound:.1e})"
+    )
     base = np.median(times["baseline"])
-    print(f"  matrix-PI baseline (pymdptoolbox style)  median "
-          f"{1e3 * base:7.1f} ms [{1e3 * min(times['baseline']):.1f}, "
-          f"{1e3 * max(times['baseline']):.1f}]")
+    print(
+        f"  matrix-PI baseline (pymdptoolbox style)  median "
+        f"{1e3 * base:7.1f} ms [{1e3 * min(times['baseline']):.1f}, "
+        f"{1e3 * max(times['baseline']):.1f}]"
+    )
     for name in ("solve", "policy_iteration"):
         per_round = ratio(times, name, "baseline")
-        print(f"  {name:<17} median {1e3 * np.median(times[name]):7.1f} ms "
-              f"[{1e3 * min(times[name]):.1f}, {1e3 * max(times[name]):.1f}] -> "
-              f"{name} / baseline = {per_round.format(digits=3)} (target <= 1: "
-              f"{'met' if per_round.median <= 1.0 else 'MISSED'})")
+        print(
+            f"  {name:<17} median {1e3 * np.median(times[name]):7.1f} ms "
+            f"[{1e3 * min(times[name]):.1f}, {1e3 * max(times[name]):.1f}] -> "
+            f"{name} / baseline = {per_round.format(digits=3)} (target <= 1: "
+            f"{'met' if per_round.median <= 1.0 else 'MISSED'})"
+        )
 
 
 def bench_backward_induction(S: int, A: int, H: int, seed: int = 0) -> None:
@@ -144,10 +159,12 @@ def bench_backward_induction(S: int, A: int, H: int, seed: int = 0) -> None:
     solve_time = best_time(lambda: mt.backward_induction(mdp), repeats=3)
     stream = streaming_time(mdp.P)
     reference = best_time(lambda: _einsum_backward_induction(mdp), repeats=1)
-    print(f"backward induction, dense non-stationary S={S} A={A} H={H} "
-          f"({mdp.P.nbytes / 1e9:.2f} GB): {solve_time:.3f} s, stream {stream:.3f} s -> "
-          f"ratio {solve_time / stream:.2f} (target <= 1.5); plain einsum reference "
-          f"{reference:.3f} s -> {reference / solve_time:.1f}x faster")
+    print(
+        f"backward induction, dense non-stationary S={S} A={A} H={H} "
+        f"({mdp.P.nbytes / 1e9:.2f} GB): {solve_time:.3f} s, stream {stream:.3f} s -> "
+        f"ratio {solve_time / stream:.2f} (target <= 1.5); plain einsum reference "
+        f"{reference:.3f} s -> {reference / solve_time:.1f}x faster"
+    )
 
 
 def _einsum_backward_induction(mdp: mt.EpisodicMDP) -> np.ndarray:
@@ -160,9 +177,11 @@ def _einsum_backward_induction(mdp: mt.EpisodicMDP) -> np.ndarray:
 def bench_sparse(S: int, A: int, successors: int, gamma: float, seed: int = 0) -> None:
     rng = np.random.default_rng(seed)
     rows = np.repeat(np.arange(S * A), successors)
-    cols = np.concatenate([rng.choice(S, size=successors, replace=False)
-                           for _ in range(S * A)]) if S <= 20_000 else (
-        rng.integers(0, S, size=S * A * successors))
+    cols = (
+        np.concatenate([rng.choice(S, size=successors, replace=False) for _ in range(S * A)])
+        if S <= 20_000
+        else (rng.integers(0, S, size=S * A * successors))
+    )
     data = rng.random(S * A * successors)
     matrix = sp.csr_array((data, (rows, cols)), shape=(S * A, S))
     matrix.sum_duplicates()
@@ -170,25 +189,31 @@ def bench_sparse(S: int, A: int, successors: int, gamma: float, seed: int = 0) -
     mdp = mt.FiniteMDP(matrix, rng.random((S, A)), gamma)
     V = rng.random(S)
     sweep = best_time(lambda: bellman_optimality(mdp, V).max(axis=1), 5)
-    print(f"sparse sweep S={S} A={A}, {successors} successors: {sweep * 1e3:.2f} ms "
-          f"-> {1 / sweep:.0f} sweeps/s")
+    print(
+        f"sparse sweep S={S} A={A}, {successors} successors: {sweep * 1e3:.2f} ms "
+        f"-> {1 / sweep:.0f} sweeps/s"
+    )
     start = time.perf_counter()
     solution = mt.solve(mdp)
-    print(f"sparse policy iteration (GMRES evaluation): {time.perf_counter() - start:.2f} s, "
-          f"{solution.iterations} improvements, certified bound {solution.bound:.1e}")
+    print(
+        f"sparse policy iteration (GMRES evaluation): {time.perf_counter() - start:.2f} s, "
+        f"{solution.iterations} improvements, certified bound {solution.bound:.1e}"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes")
-    parser.add_argument("--solve-only", action="store_true",
-                        help="only the exact-solve comparison with the matrix-PI baseline")
+    parser.add_argument(
+        "--solve-only",
+        action="store_true",
+        help="only the exact-solve comparison with the matrix-PI baseline",
+    )
     parser.add_argument("--repeats", type=int, default=11, help="alternated rounds")
     args = parser.parse_args()
     print(blas_threads())
     if args.solve_only:
-        bench_exact_solve(300 if args.quick else 1000, 10 if args.quick else 20, 0.99,
-                          args.repeats)
+        bench_exact_solve(300 if args.quick else 1000, 10 if args.quick else 20, 0.99, args.repeats)
         return
     if args.quick:
         bench_exact_solve(300, 10, 0.99, args.repeats)

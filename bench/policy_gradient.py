@@ -64,8 +64,15 @@ def numpy_bandit_pg(means: np.ndarray, eta: float, iterations: int) -> np.ndarra
     return gaps
 
 
-def numpy_mdp_pg(P: np.ndarray, R: np.ndarray, gamma: float, rho: np.ndarray,
-                 v_star: np.ndarray, eta: float, iterations: int) -> np.ndarray:
+def numpy_mdp_pg(
+    P: np.ndarray,
+    R: np.ndarray,
+    gamma: float,
+    rho: np.ndarray,
+    v_star: np.ndarray,
+    eta: float,
+    iterations: int,
+) -> np.ndarray:
     """Exact MDP softmax PG, numpy, vectorised over N instances: final gaps (N,).
 
     ``theta += eta d(s) pi(a|s) (Q - V)(s, a)``, ``d = (I - gamma P_pi)^{-T} rho``.
@@ -117,8 +124,15 @@ def floor_bandit(means: np.ndarray, eta: float, iterations: int) -> np.ndarray:
 
 
 @njit(cache=True, parallel=True)
-def floor_mdp(P: np.ndarray, R: np.ndarray, gamma: float, rho: np.ndarray, v_star: np.ndarray,
-              eta: float, iterations: int) -> np.ndarray:
+def floor_mdp(
+    P: np.ndarray,
+    R: np.ndarray,
+    gamma: float,
+    rho: np.ndarray,
+    v_star: np.ndarray,
+    eta: float,
+    iterations: int,
+) -> np.ndarray:
     """The floor: exact MDP softmax PG, numba, parallel over instances; final gaps (N,)."""
     N, S, A = R.shape
     gaps = np.empty(N)
@@ -146,13 +160,13 @@ def floor_mdp(P: np.ndarray, R: np.ndarray, gamma: float, rho: np.ndarray, v_sta
                     for u in range(S):
                         M[s, u] -= gamma * p[s, a] * P[i, s, a, u]
                 M[s, s] += 1.0
-            for k in range(S):                       # LU without pivoting, in place
+            for k in range(S):  # LU without pivoting, in place
                 for row in range(k + 1, S):
                     f = M[row, k] / M[k, k]
                     M[row, k] = f
                     for col in range(k + 1, S):
                         M[row, col] -= f * M[k, col]
-            for row in range(S):                     # V = M^{-1} r_pi
+            for row in range(S):  # V = M^{-1} r_pi
                 for col in range(row):
                     V[row] -= M[row, col] * V[col]
             for row in range(S - 1, -1, -1):
@@ -161,7 +175,7 @@ def floor_mdp(P: np.ndarray, R: np.ndarray, gamma: float, rho: np.ndarray, v_sta
                 V[row] /= M[row, row]
             if t == iterations:
                 break
-            for row in range(S):                     # d = M^{-T} rho
+            for row in range(S):  # d = M^{-T} rho
                 d[row] = rho[i, row]
                 for col in range(row):
                     d[row] -= M[col, row] * d[col]
@@ -184,10 +198,12 @@ def floor_mdp(P: np.ndarray, R: np.ndarray, gamma: float, rho: np.ndarray, v_sta
 
 def _timed(function):
     """``function`` that also appends its CPU time (all threads) to ``function.cpu``."""
+
     def timed():
         start = time.process_time()
         function()
         timed.cpu.append(time.process_time() - start)
+
     timed.cpu = []
     return timed
 
@@ -201,17 +217,23 @@ def compare(title: str, contenders: dict[str, object], repeats: int) -> None:
     print(f"{title} (load average {os.getloadavg()[0]:.1f})")
     for name, values in times.items():
         cpu = np.asarray(timed[name].cpu)
-        print(f"  {name:<34} median {np.median(values):7.3f} s "
-              f"[{min(values):.3f}, {max(values):.3f}], CPU {np.median(cpu):7.3f} s, "
-              f"cores used {np.median(cpu / np.asarray(values)):.2f}")
+        print(
+            f"  {name:<34} median {np.median(values):7.3f} s "
+            f"[{min(values):.3f}, {max(values):.3f}], CPU {np.median(cpu):7.3f} s, "
+            f"cores used {np.median(cpu / np.asarray(values)):.2f}"
+        )
     to_floor = ratio(times, learner, floor)
     from_numpy = ratio(times, plain, learner)
     cpu_ratio = Spread.of(np.asarray(timed[plain].cpu) / np.asarray(timed[learner].cpu))
-    print(f"  learner / floor  = {to_floor.format()} (target <= 2: "
-          f"{'met' if to_floor.median <= 2 else 'MISSED'})")
-    print(f"  numpy / learner  = {from_numpy.format()} (target >= 3: "
-          f"{'met' if from_numpy.median >= 3 else 'MISSED'}); CPU time numpy / learner = "
-          f"{cpu_ratio.format()}")
+    print(
+        f"  learner / floor  = {to_floor.format()} (target <= 2: "
+        f"{'met' if to_floor.median <= 2 else 'MISSED'})"
+    )
+    print(
+        f"  numpy / learner  = {from_numpy.format()} (target >= 3: "
+        f"{'met' if from_numpy.median >= 3 else 'MISSED'}); CPU time numpy / learner = "
+        f"{cpu_ratio.format()}"
+    )
     print(f"  record_every=1 / default recording = {ratio(times, every, learner).format()}")
 
 
@@ -224,24 +246,34 @@ def bench_bandits(n: int, K: int, iterations: int, repeats: int) -> None:
     first = time.perf_counter() - start
     floor_gaps = floor_bandit(means, 0.4, iterations)
     plain_gaps = numpy_bandit_pg(means, 0.4, iterations)[-1]
-    error = max(np.max(np.abs(batch.gap[:, -1] - floor_gaps)),
-                np.max(np.abs(batch.gap[:, -1] - plain_gaps)))
+    error = max(
+        np.max(np.abs(batch.gap[:, -1] - floor_gaps)), np.max(np.abs(batch.gap[:, -1] - plain_gaps))
+    )
     if error > 1e-9:
         raise RuntimeError(f"the contenders disagree on the final gaps by {error:.1e}")
-    compare(f"exact softmax PG, {n} bandits x K={K} x {iterations} iterations "
-            f"(first call {first:.2f} s; max |final gap difference| {error:.1e})", {
-                "SoftmaxPG.run_batch": lambda: learner.run_batch(means, iterations),
-                "SoftmaxPG, record_every=1":
-                    lambda: learner.run_batch(means, iterations, record_every=1),
-                "floor (numba, prange)": lambda: floor_bandit(means, 0.4, iterations),
-                "vectorised numpy": lambda: numpy_bandit_pg(means, 0.4, iterations),
-            }, repeats)
+    compare(
+        f"exact softmax PG, {n} bandits x K={K} x {iterations} iterations "
+        f"(first call {first:.2f} s; max |final gap difference| {error:.1e})",
+        {
+            "SoftmaxPG.run_batch": lambda: learner.run_batch(means, iterations),
+            "SoftmaxPG, record_every=1": lambda: learner.run_batch(
+                means, iterations, record_every=1
+            ),
+            "floor (numba, prange)": lambda: floor_bandit(means, 0.4, iterations),
+            "vectorised numpy": lambda: numpy_bandit_pg(means, 0.4, iterations),
+        },
+        repeats,
+    )
 
 
 def random_mdps(n: int, S: int, A: int, gamma: float, seed: int = 0) -> list[FiniteMDP]:
     rng = np.random.default_rng(seed)
-    return [FiniteMDP(rng.dirichlet(np.ones(S), size=(S, A)), rng.random((S, A)), gamma,
-                      name=f"dirichlet-{i}") for i in range(n)]
+    return [
+        FiniteMDP(
+            rng.dirichlet(np.ones(S), size=(S, A)), rng.random((S, A)), gamma, name=f"dirichlet-{i}"
+        )
+        for i in range(n)
+    ]
 
 
 def bench_mdps(n: int, S: int, A: int, iterations: int, repeats: int) -> None:
@@ -257,25 +289,36 @@ def bench_mdps(n: int, S: int, A: int, iterations: int, repeats: int) -> None:
     first = time.perf_counter() - start
     floor_gaps = floor_mdp(P, R, gamma, rho, v_star, eta, iterations)
     plain_gaps = numpy_mdp_pg(P, R, gamma, rho, v_star, eta, iterations)
-    error = max(np.max(np.abs(batch.gap[:, -1] - floor_gaps)),
-                np.max(np.abs(batch.gap[:, -1] - plain_gaps)))
+    error = max(
+        np.max(np.abs(batch.gap[:, -1] - floor_gaps)), np.max(np.abs(batch.gap[:, -1] - plain_gaps))
+    )
     if error > 1e-9:
         raise RuntimeError(f"the contenders disagree on the final gaps by {error:.1e}")
-    compare(f"exact softmax PG, {n} MDPs S={S} A={A} gamma={gamma} x {iterations} iterations "
-            f"(first call {first:.2f} s; max |final gap difference| {error:.1e}; the learner's "
-            "time includes the exact optimum of every MDP)", {
-                "SoftmaxPG.run_batch": lambda: learner.run_batch(mdps, iterations),
-                "SoftmaxPG, record_every=1":
-                    lambda: learner.run_batch(mdps, iterations, record_every=1),
-                "floor (numba, prange)":
-                    lambda: floor_mdp(P, R, gamma, rho, v_star, eta, iterations),
-                "vectorised numpy":
-                    lambda: numpy_mdp_pg(P, R, gamma, rho, v_star, eta, iterations),
-            }, repeats)
+    compare(
+        f"exact softmax PG, {n} MDPs S={S} A={A} gamma={gamma} x {iterations} iterations "
+        f"(first call {first:.2f} s; max |final gap difference| {error:.1e}; the learner's "
+        "time includes the exact optimum of every MDP)",
+        {
+            "SoftmaxPG.run_batch": lambda: learner.run_batch(mdps, iterations),
+            "SoftmaxPG, record_every=1": lambda: learner.run_batch(
+                mdps, iterations, record_every=1
+            ),
+            "floor (numba, prange)": lambda: floor_mdp(P, R, gamma, rho, v_star, eta, iterations),
+            "vectorised numpy": lambda: numpy_mdp_pg(P, R, gamma, rho, v_star, eta, iterations),
+        },
+        repeats,
+    )
 
 
-def numpy_npg(P: np.ndarray, R: np.ndarray, gamma: float, rho: np.ndarray, v_star: np.ndarray,
-              eta: float, iterations: int) -> np.ndarray:
+def numpy_npg(
+    P: np.ndarray,
+    R: np.ndarray,
+    gamma: float,
+    rho: np.ndarray,
+    v_star: np.ndarray,
+    eta: float,
+    iterations: int,
+) -> np.ndarray:
     """Exact tabular NPG, numpy: theta += eta/(1-gamma) A, one dense solve per iteration."""
     S, A = R.shape
     theta = np.zeros((S, A))
@@ -306,18 +349,25 @@ def bench_npg(S: int, A: int, iterations: int, baseline_iterations: int) -> None
     _, t_first = timed(lambda: learner.run(mdp, iterations))
     second, t_run = timed(lambda: learner.run(mdp, iterations))
     v_star = solve(mdp).policy_values
-    gaps, t_numpy = timed(lambda: numpy_npg(mdp.P, mdp.R, mdp.gamma, mdp.initial, v_star, 1.0,
-                                            baseline_iterations))
+    gaps, t_numpy = timed(
+        lambda: numpy_npg(mdp.P, mdp.R, mdp.gamma, mdp.initial, v_star, 1.0, baseline_iterations)
+    )
     error = float(np.max(np.abs(gaps - second.gap[:baseline_iterations])))
     scaled = t_numpy * iterations / baseline_iterations
     print(f"exact NPG, garnet S={S}, A={A}, gamma=0.9, {iterations} iterations")
     print(f"  JAX first call (compile + run): {t_first:8.2f} s")
-    print(f"  JAX run:                        {t_run:8.2f} s   "
-          f"({t_run / iterations * 1e6:.1f} us per iteration)")
-    print(f"  numpy loop, {baseline_iterations} iterations: {t_numpy:8.2f} s, scaled x"
-          f"{iterations // baseline_iterations} to {iterations}: {scaled:.2f} s")
-    print(f"  ratio numpy (scaled) / JAX run: {scaled / t_run:.1f}x   "
-          f"(max |gap difference| on the common prefix: {error:.1e})")
+    print(
+        f"  JAX run:                        {t_run:8.2f} s   "
+        f"({t_run / iterations * 1e6:.1f} us per iteration)"
+    )
+    print(
+        f"  numpy loop, {baseline_iterations} iterations: {t_numpy:8.2f} s, scaled x"
+        f"{iterations // baseline_iterations} to {iterations}: {scaled:.2f} s"
+    )
+    print(
+        f"  ratio numpy (scaled) / JAX run: {scaled / t_run:.1f}x   "
+        f"(max |gap difference| on the common prefix: {error:.1e})"
+    )
 
 
 def main() -> None:

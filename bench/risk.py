@@ -68,36 +68,42 @@ def lp_state_backup(P_s: np.ndarray, V: np.ndarray, alpha: float) -> np.ndarray:
 def bench(S: int, A: int, H: int, n_slice: int, alphas: tuple[float, ...]) -> None:
     mdp = random_mdp(S, A, H)
     print(f"Iterated-CVaR DP, dense random stationary MDP S={S} A={A} H={H}")
-    icvar_backward_induction(mdp, 0.5)              # compile (or load the cache) first
+    icvar_backward_induction(mdp, 0.5)  # compile (or load the cache) first
     for alpha in alphas:
         runs = median_time(lambda a=alpha: icvar_backward_induction(mdp, a), repeats=5)
         dp = runs.median
         reference = best_time(lambda a=alpha: numpy_icvar(mdp, a), repeats=1)
         sol = icvar_backward_induction(mdp, alpha)
         agree = float(np.abs(numpy_icvar(mdp, alpha) - sol.values).max())
-        print(f"  alpha={alpha:<5g} DP median {runs.format(1e3, 'ms')} "
-              f"({dp / (S * H) * 1e6:.2f} us per state-stage); plain numpy "
-              f"{reference * 1e3:8.1f} ms -> {reference / dp:.1f}x "
-              f"faster; max |V_DP - V_numpy| = {agree:.1e}")
+        print(
+            f"  alpha={alpha:<5g} DP median {runs.format(1e3, 'ms')} "
+            f"({dp / (S * H) * 1e6:.2f} us per state-stage); plain numpy "
+            f"{reference * 1e3:8.1f} ms -> {reference / dp:.1f}x "
+            f"faster; max |V_DP - V_numpy| = {agree:.1e}"
+        )
         # LP per state on a slice: stage H - 2 with the DP's V_{H-1}.
         h = H - 2
         V_next = sol.values[h + 1]
         P = mdp.transition(h)
-        lp_state_backup(P[0], V_next, alpha)        # warm cvxpy's caches
-        q_lp, seconds = timed(lambda h=h, P=P, V_next=V_next, a=alpha: np.array(
-            [mdp.R[h, s] + lp_state_backup(P[s], V_next, a) for s in range(n_slice)]))
+        lp_state_backup(P[0], V_next, alpha)  # warm cvxpy's caches
+        q_lp, seconds = timed(
+            lambda h=h, P=P, V_next=V_next, a=alpha: np.array(
+                [mdp.R[h, s] + lp_state_backup(P[s], V_next, a) for s in range(n_slice)]
+            )
+        )
         per_state = seconds / n_slice
         error = float(np.abs(q_lp - sol.q[h, :n_slice]).max())
         full = per_state * S * H
-        print(f"  alpha={alpha:<5g} LP per state: {per_state * 1e3:.1f} ms/state on a "
-              f"{n_slice}-state slice (max |Q_LP - Q_DP| = {error:.1e}); extrapolated to "
-              f"{S * H} state-stages {full:.1f} s -> LP / DP = {full / dp:.0f}")
+        print(
+            f"  alpha={alpha:<5g} LP per state: {per_state * 1e3:.1f} ms/state on a "
+            f"{n_slice}-state slice (max |Q_LP - Q_DP| = {error:.1e}); extrapolated to "
+            f"{S * H} state-stages {full:.1f} s -> LP / DP = {full / dp:.0f}"
+        )
 
 
 def main() -> None:
     args = command_line(__doc__, "smaller LP slice")
-    bench(S=200, A=10, H=50, n_slice=4 if args.quick else 20,
-          alphas=(0.05, 0.5, 1.0))
+    bench(S=200, A=10, H=50, n_slice=4 if args.quick else 20, alphas=(0.05, 0.5, 1.0))
 
 
 if __name__ == "__main__":

@@ -41,6 +41,7 @@ OPEN_5X5 = "S....\n.....\n.....\n.....\n....G"
 # values are those of the tests' oracles (tests/episodic_oracles.py).
 # --------------------------------------------------------------------------------------------
 
+
 def _optimal_value(mdp) -> float:
     return float(mdp.initial @ optimal_q(mdp)[0].max(axis=1))
 
@@ -67,7 +68,7 @@ def numpy_ucbvi(mdp, K: int, seed: int, bernstein: bool, delta: float = 0.05) ->
     Q = np.full((H, S, A), float(H))
     v_star = _optimal_value(mdp)
     pseudo = np.empty(K)
-    big = 1e4 * H ** 3 * S ** 2 * A * L ** 2
+    big = 1e4 * H**3 * S**2 * A * L**2
     for k in range(K):
         n = counts.sum(axis=2)
         safe = np.maximum(n, 1.0)
@@ -79,10 +80,14 @@ def numpy_ucbvi(mdp, K: int, seed: int, bernstein: bool, delta: float = 0.05) ->
             if bernstein:
                 var = np.einsum("sat,sat->sa", p_hat, (V[None, None, :] - mean[:, :, None]) ** 2)
                 with np.errstate(divide="ignore"):
-                    term = np.where(visits[h + 1] == 0, H * H,
-                                    np.minimum(big / visits[h + 1], H * H))
-                b = (np.sqrt(8 * L * var / safe) + 14 * H * L / (3 * safe)
-                     + np.sqrt(8 * (p_hat @ term) / safe))
+                    term = np.where(
+                        visits[h + 1] == 0, H * H, np.minimum(big / visits[h + 1], H * H)
+                    )
+                b = (
+                    np.sqrt(8 * L * var / safe)
+                    + 14 * H * L / (3 * safe)
+                    + np.sqrt(8 * (p_hat @ term) / safe)
+                )
             else:
                 b = 7 * H * L / np.sqrt(safe)
             q = np.minimum(np.minimum(Q[h], H), mdp.R[h] + mean + b)
@@ -124,7 +129,7 @@ def numpy_q_learning(mdp, K: int, seed: int, c: float, p: float = 0.05) -> np.nd
             N[h, x, a] += 1
             t = N[h, x, a]
             alpha = (H + 1) / (H + t)
-            target = mdp.R[h, x, a] + V[h + 1, y] + c * math.sqrt(H ** 3 * iota / t)
+            target = mdp.R[h, x, a] + V[h + 1, y] + c * math.sqrt(H**3 * iota / t)
             Q[h, x, a] = (1 - alpha) * Q[h, x, a] + alpha * target
             V[h, x] = min(H, Q[h, x].max())
             x = y
@@ -133,24 +138,26 @@ def numpy_q_learning(mdp, K: int, seed: int, c: float, p: float = 0.05) -> np.nd
 
 # --------------------------------------------------------------------------------------------
 
+
 def bench(learner, reference, mdp, K: int, K_reference: int) -> None:
     _, first_call = timed(lambda: learner.run(mdp, 2, seed=0))
     trace, compiled = timed(lambda: learner.run(mdp, K, seed=0))
     ref, plain = timed(lambda: reference(mdp, K_reference))
     # Same seed, same draws: the compiled run with budget K_reference must give the same
     # regret (the budget enters the log factor, so compare runs of equal budget).
-    same = np.allclose(learner.run(mdp, K_reference, seed=0).pseudo_regret, ref,
-                       rtol=0, atol=1e-9)
+    same = np.allclose(learner.run(mdp, K_reference, seed=0).pseudo_regret, ref, rtol=0, atol=1e-9)
     rate = K / compiled
     rate_plain = K_reference / plain
     tenth = max(1, K // 10)
     early = trace.episode_time[:tenth].mean() * 1e6
-    middle = trace.episode_time[K // 2 - tenth // 2:K // 2 + tenth // 2 + 1].mean() * 1e6
+    middle = trace.episode_time[K // 2 - tenth // 2 : K // 2 + tenth // 2 + 1].mean() * 1e6
     late = trace.episode_time[-tenth:].mean() * 1e6
-    print(f"  {learner.label:22s} first call {first_call:6.2f} s | compiled {rate:10,.0f} ep/s "
-          f"({compiled:5.2f} s for K={K:,}) | numpy {rate_plain:8,.0f} ep/s | ratio "
-          f"{rate / rate_plain:4.0f}x | same regret: {same} | us/episode first/middle/last "
-          f"tenth {early:5.1f}/{middle:5.1f}/{late:5.1f} | Regret(K) {trace.cumulative[-1]:,.0f}")
+    print(
+        f"  {learner.label:22s} first call {first_call:6.2f} s | compiled {rate:10,.0f} ep/s "
+        f"({compiled:5.2f} s for K={K:,}) | numpy {rate_plain:8,.0f} ep/s | ratio "
+        f"{rate / rate_plain:4.0f}x | same regret: {same} | us/episode first/middle/last "
+        f"tenth {early:5.1f}/{middle:5.1f}/{late:5.1f} | Regret(K) {trace.cumulative[-1]:,.0f}"
+    )
 
 
 def main() -> None:
@@ -158,8 +165,11 @@ def main() -> None:
     scale = 10 if args.quick else 1
     cases = [
         (garnet(S=10, A=3, branching=3, H=10, seed=0), 100_000 // scale, 300 // scale),
-        (gridworld(OPEN_5X5, slip=0.1, H=20, step_cost=0.0, trap_reward=0.0),
-         10_000 // scale, 100 // scale),
+        (
+            gridworld(OPEN_5X5, slip=0.1, H=20, step_cost=0.0, trap_reward=0.0),
+            10_000 // scale,
+            100 // scale,
+        ),
     ]
     learners = [
         (UCBVI(bonus="hoeffding"), lambda m, K: numpy_ucbvi(m, K, 0, bernstein=False)),

@@ -35,8 +35,11 @@ from mdptheory.planning import solve
 from mdptheory.risk import cvar
 
 DOC = Path(__file__).resolve().parent / "instances.md"
-BLOCK = re.compile(r"(<!-- begin generated: (?P<key>[\w:]+) -->\n)(?P<body>.*?)"
-                   r"(<!-- end generated: (?P=key) -->)", re.DOTALL)
+BLOCK = re.compile(
+    r"(<!-- begin generated: (?P<key>[\w:]+) -->\n)(?P<body>.*?)"
+    r"(<!-- end generated: (?P=key) -->)",
+    re.DOTALL,
+)
 
 
 def fmt(x: float) -> str:
@@ -57,20 +60,27 @@ def optimum_summary(mdp: FiniteMDP | EpisodicMDP) -> str:
     solution = solve(mdp)
     if isinstance(mdp, EpisodicMDP):
         start = float(mdp.initial @ solution.values[0])
-        return (f"`{mdp.name}`: V*_1(rho) = {fmt(start)}; stage-1 optimal policy "
-                f"pi[0, s] = `{array_text(solution.policy[0])}`")
+        return (
+            f"`{mdp.name}`: V*_1(rho) = {fmt(start)}; stage-1 optimal policy "
+            f"pi[0, s] = `{array_text(solution.policy[0])}`"
+        )
     start = float(mdp.initial @ solution.values)
-    return (f"`{mdp.name}`: V*(rho) = {fmt(start)}; optimal policy pi[s] = "
-            f"`{array_text(solution.policy)}`")
+    return (
+        f"`{mdp.name}`: V*(rho) = {fmt(start)}; optimal policy pi[s] = "
+        f"`{array_text(solution.policy)}`"
+    )
 
 
 # --- parameter tables ------------------------------------------------------------------------
 
+
 def params_block(name: str) -> str:
     entry = {e.name: e for e in available()}[name]
     if not entry.importable:
-        return (f"*Builder `{entry.builder}` not importable when this page was generated "
-                f"({entry.reason}); rerun the script.*\n")
+        return (
+            f"*Builder `{entry.builder}` not importable when this page was generated "
+            f"({entry.reason}); rerun the script.*\n"
+        )
     lines = ["| parameter | default |", "|---|---|"]
     for key, value in entry.parameters.items():
         shown = repr(value.replace("\n", "/")) if isinstance(value, str) else repr(value)
@@ -79,6 +89,7 @@ def params_block(name: str) -> str:
 
 
 # --- optima of the tabular and risk families -------------------------------------------------
+
 
 def garnet_block() -> str:
     small = make("garnet", S=4, A=2, branching=2, seed=0)
@@ -95,14 +106,20 @@ def garnet_block() -> str:
 
 
 def river_swim_block() -> str:
-    out = [f"* {optimum_summary(make('river_swim'))}",
-           f"* {optimum_summary(make('river_swim', H=20))}",
-           f"* {optimum_summary(make('river_swim', gamma=0.5))}"]
-    rows = ["", "Shortest horizon at which the optimal first action in state 0 is `right`:", "",
-            "| S | smallest H |", "|---|---|"]
+    out = [
+        f"* {optimum_summary(make('river_swim'))}",
+        f"* {optimum_summary(make('river_swim', H=20))}",
+        f"* {optimum_summary(make('river_swim', gamma=0.5))}",
+    ]
+    rows = [
+        "",
+        "Shortest horizon at which the optimal first action in state 0 is `right`:",
+        "",
+        "| S | smallest H |",
+        "|---|---|",
+    ]
     for S in (2, 4, 6, 8, 10):
-        H = next(H for H in range(1, 400)
-                 if solve(make("river_swim", S=S, H=H)).policy[0, 0] == 1)
+        H = next(H for H in range(1, 400) if solve(make("river_swim", S=S, H=H)).policy[0, 0] == 1)
         rows.append(f"| {S} | {H} |")
     return "\n".join(out + rows) + "\n"
 
@@ -115,13 +132,15 @@ def lock_block(name: str) -> str:
         lines = []
     S, gamma = 10, 0.9
     discounted = solve(make(name))
-    lines += [f"* {optimum_summary(make(name))}",
-              f"  closed form gamma^(S-2) = {fmt(gamma ** (S - 2))}; "
-              f"V* over states: `{array_text(discounted.values)}`",
-              f"* {optimum_summary(make(name, H=9))};",
-              "  closed form: 1 when H >= S-1 = 9",
-              f"* {optimum_summary(make(name, H=8))};",
-              "  closed form: 0 when H < S-1"]
+    lines += [
+        f"* {optimum_summary(make(name))}",
+        f"  closed form gamma^(S-2) = {fmt(gamma ** (S - 2))}; "
+        f"V* over states: `{array_text(discounted.values)}`",
+        f"* {optimum_summary(make(name, H=9))};",
+        "  closed form: 1 when H >= S-1 = 9",
+        f"* {optimum_summary(make(name, H=8))};",
+        "  closed form: 0 when H < S-1",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -132,15 +151,20 @@ def gridworld_block() -> str:
     v0 = solve(deterministic).values[0, layout.start]
     default = make("gridworld")
     solution = solve(default)
-    out = ["Default map, states numbered row by row (the terminal state is last):", "",
-           code_block("\n".join(layout.lines)),
-           f"Shortest path from S to G: d = {d} moves. With `slip=0, H=10`: "
-           f"V*(start) = {fmt(v0)} = 1 - 0.01 * {d}.", "",
-           f"Default (`slip=0.1, gamma=0.95`): V*(start) = "
-           f"{fmt(solution.values[layout.start])}. Optimal actions "
-           f"({', '.join(f'{a}' for a in GRID_ACTIONS)} drawn as ^ > v <) and values:", "",
-           code_block(layout.render(policy=solution.policy)),
-           code_block(layout.render(values=solution.values))]
+    out = [
+        "Default map, states numbered row by row (the terminal state is last):",
+        "",
+        code_block("\n".join(layout.lines)),
+        f"Shortest path from S to G: d = {d} moves. With `slip=0, H=10`: "
+        f"V*(start) = {fmt(v0)} = 1 - 0.01 * {d}.",
+        "",
+        f"Default (`slip=0.1, gamma=0.95`): V*(start) = "
+        f"{fmt(solution.values[layout.start])}. Optimal actions "
+        f"({', '.join(f'{a}' for a in GRID_ACTIONS)} drawn as ^ > v <) and values:",
+        "",
+        code_block(layout.render(policy=solution.policy)),
+        code_block(layout.render(values=solution.values)),
+    ]
     return "\n".join(out)
 
 
@@ -148,19 +172,22 @@ def deep_sea_block() -> str:
     N = 10
     mapping = deep_sea_action_mapping(N, 0)
     # show the mapping on the reachable lower-left triangle (col <= row)
-    picture = "\n".join(" ".join(str(mapping[r, c]) if c <= r else "." for c in range(N))
-                        for r in range(N))
+    picture = "\n".join(
+        " ".join(str(mapping[r, c]) if c <= r else "." for c in range(N)) for r in range(N)
+    )
     deterministic = solve(make("deep_sea")).values[0, 0]
     stochastic = solve(make("deep_sea", stochastic=True)).values[0, 0]
     q = 1 - 1 / N
     closed = q ** (N - 1) - 0.001 * sum(q**k for k in range(N))
-    out = [f"Action index meaning `right` per cell (`N={N}, seed=0`; '.' unreachable):", "",
-           code_block(picture),
-           f"* `deep_sea(N=10)`: V* = {fmt(deterministic)} = 1 - N * move_cost "
-           f"(always-left: 0).",
-           f"* `deep_sea(N=10, stochastic=True)`: V* = {fmt(stochastic)} "
-           f"(closed form {fmt(closed)}; bsuite quotes the always-right return "
-           f"{fmt(q ** (N - 1) - 0.01)})."]
+    out = [
+        f"Action index meaning `right` per cell (`N={N}, seed=0`; '.' unreachable):",
+        "",
+        code_block(picture),
+        f"* `deep_sea(N=10)`: V* = {fmt(deterministic)} = 1 - N * move_cost (always-left: 0).",
+        f"* `deep_sea(N=10, stochastic=True)`: V* = {fmt(stochastic)} "
+        f"(closed form {fmt(closed)}; bsuite quotes the always-right return "
+        f"{fmt(q ** (N - 1) - 0.01)}).",
+    ]
     return "\n".join(out) + "\n"
 
 
@@ -168,8 +195,11 @@ def route_block() -> str:
     mdp = make("safe_vs_risky_route")
     P = mdp.dense_P()[0]
     alpha = 0.1
-    policies = {"safe road": (0, 0), "risky road, then bail out at once": (1, 0),
-                "risky road to the end": (1, 1)}
+    policies = {
+        "safe road": (0, 0),
+        "risky road, then bail out at once": (1, 0),
+        "risky road to the end": (1, 1),
+    }
     rows = ["| policy | return distribution | mean | CVaR_0.1 |", "|---|---|---|---|"]
     for label, (fork_action, risky_action) in policies.items():
         atoms = {(0, 0.0): 1.0}
@@ -186,27 +216,37 @@ def route_block() -> str:
             returns[total] = returns.get(total, 0.0) + p
         values = np.array(sorted(returns))
         probabilities = np.array([returns[v] for v in values])
-        shown = ", ".join(f"{fmt(v)} w.p. {fmt(p)}" for v, p in zip(values, probabilities,
-                                                                     strict=True))
-        rows.append(f"| {label} | {shown} | {fmt(values @ probabilities)} | "
-                    f"{fmt(cvar(values, probabilities, alpha))} |")
+        shown = ", ".join(
+            f"{fmt(v)} w.p. {fmt(p)}" for v, p in zip(values, probabilities, strict=True)
+        )
+        rows.append(
+            f"| {label} | {shown} | {fmt(values @ probabilities)} | "
+            f"{fmt(cvar(values, probabilities, alpha))} |"
+        )
     # iterated CVaR by its Bellman equation
     V = np.zeros(mdp.S)
     for h in range(mdp.H - 1, -1, -1):
-        Q = np.array([[mdp.R[h, s, a] + cvar(V, P[s, a], alpha) for a in range(mdp.A)]
-                      for s in range(mdp.S)])
+        Q = np.array(
+            [[mdp.R[h, s, a] + cvar(V, P[s, a], alpha) for a in range(mdp.A)] for s in range(mdp.S)]
+        )
         V = Q.max(axis=1)
     mean = solve(mdp)
-    out = [f"States {', '.join(f'{i} `{n}`' for i, n in enumerate(ROUTE_STATES))}; actions "
-           f"{', '.join(f'{i} `{n}`' for i, n in enumerate(ROUTE_ACTIONS))}.", "", *rows, "",
-           f"* mean: V*(fork) = {fmt(mean.values[0, 0])}, first action "
-           f"`{ROUTE_ACTIONS[mean.policy[0, 0]]}`",
-           f"* iterated CVaR_0.1: Q(fork, safe) = {fmt(Q[0, 0])}, Q(fork, risky) = "
-           f"{fmt(Q[0, 1])}, first action `{ROUTE_ACTIONS[int(np.argmax(Q[0]))]}`"]
+    out = [
+        f"States {', '.join(f'{i} `{n}`' for i, n in enumerate(ROUTE_STATES))}; actions "
+        f"{', '.join(f'{i} `{n}`' for i, n in enumerate(ROUTE_ACTIONS))}.",
+        "",
+        *rows,
+        "",
+        f"* mean: V*(fork) = {fmt(mean.values[0, 0])}, first action "
+        f"`{ROUTE_ACTIONS[mean.policy[0, 0]]}`",
+        f"* iterated CVaR_0.1: Q(fork, safe) = {fmt(Q[0, 0])}, Q(fork, risky) = "
+        f"{fmt(Q[0, 1])}, first action `{ROUTE_ACTIONS[int(np.argmax(Q[0]))]}`",
+    ]
     return "\n".join(out) + "\n"
 
 
 # --- linear and bandit families (built by instances.linear / instances.bandits) --------------
+
 
 def linear_block(name: str) -> str:
     entry = {e.name: e for e in available()}[name]
@@ -216,8 +256,9 @@ def linear_block(name: str) -> str:
     tabular = model.tabular() if hasattr(model, "tabular") else model
     if not isinstance(tabular, (FiniteMDP, EpisodicMDP)):
         return f"`{model!r}` (no exact tabular twin to solve)\n"
-    dims = ", ".join(f"{key} = {getattr(model, key)}" for key in ("S", "A", "H", "d")
-                     if hasattr(model, key))
+    dims = ", ".join(
+        f"{key} = {getattr(model, key)}" for key in ("S", "A", "H", "d") if hasattr(model, key)
+    )
     return f"Default: {dims}.\n\n* {optimum_summary(tabular)}\n"
 
 
@@ -230,8 +271,10 @@ def bandit_block(name: str) -> str:
     lines = [f"`{model!r}`" + (" (built with seed=0)" if params else ""), ""]
     if hasattr(model, "means"):
         means = np.asarray(model.means)
-        lines.append(f"* arm means: `{array_text(means)}`; optimal arm {int(np.argmax(means))}, "
-                     f"optimal mean {fmt(means.max())}")
+        lines.append(
+            f"* arm means: `{array_text(means)}`; optimal arm {int(np.argmax(means))}, "
+            f"optimal mean {fmt(means.max())}"
+        )
     if hasattr(model, "theta"):
         lines.append(f"* theta: `{array_text(np.asarray(model.theta))}`")
     if hasattr(model, "gaps"):

@@ -60,16 +60,25 @@ def main() -> None:
     names = (f"PEVI, tuned c = {TUNED_C:g}", "greedy LSVI (control)", "PEVI, paper c = 1")
     for j, (learner, color) in enumerate(zip(learners, ("C0", "C3", "C2"), strict=True)):
         mean = _band(left, grid, sub[:, :, j], color, names[j])
-        print(f"lure: {learner.label}: mean sub-optimality "
-              + ", ".join(f"n={n}: {m:.4g}" for n, m in zip(grid, mean, strict=True)))
-    left.axhline(limit, color="C3", ls="--", lw=1.0,
-                 label=f"greedy limit rho(x0)(Q*safe - Q*lure) = {limit:.2f}")
+        print(
+            f"lure: {learner.label}: mean sub-optimality "
+            + ", ".join(f"n={n}: {m:.4g}" for n, m in zip(grid, mean, strict=True))
+        )
+    left.axhline(
+        limit,
+        color="C3",
+        ls="--",
+        lw=1.0,
+        label=f"greedy limit rho(x0)(Q*safe - Q*lure) = {limit:.2f}",
+    )
     left.set_xscale("log")
     left.set_ylim(bottom=0.0)
     left.set_xlabel("episodes n in the data set")
     left.set_ylabel("exact sub-optimality V*_1(rho) - V^pi_hat_1(rho)")
-    left.set_title(f"Partial coverage that covers pi* (C* = {cov.concentrability:.2f}), "
-                   f"lure never taken", fontsize=10)
+    left.set_title(
+        f"Partial coverage that covers pi* (C* = {cov.concentrability:.2f}), lure never taken",
+        fontsize=10,
+    )
     left.legend(fontsize=8)
     left.grid(alpha=0.3)
 
@@ -79,22 +88,35 @@ def main() -> None:
     greedy = sub[:, :, 1]
     keep = greedy.mean(axis=0) > 0
     _band(right, grid[keep], greedy[:, keep], "C3", "greedy LSVI (control)")
-    right.plot(grid, bound[:, :, 0].mean(axis=0), ":", color="C0", lw=1.4,
-               label="bound 2 beta sum_h E_pi* ||phi||_(Lambda_h^-1) (c = 0.05, mean)")
+    right.plot(
+        grid,
+        bound[:, :, 0].mean(axis=0),
+        ":",
+        color="C0",
+        lw=1.4,
+        label="bound 2 beta sum_h E_pi* ||phi||_(Lambda_h^-1) (c = 0.05, mean)",
+    )
     fit = fit_loglog_slope(grid, sub[:, :, 0], tail=0.5, n_boot=2000, seed=0)
     bound_fit = fit_loglog_slope(grid, bound[:, :, 0], tail=0.5, n_boot=200, seed=0)
     x0 = grid[len(grid) // 2]
     guide = pevi_mean[len(grid) // 2] * (grid / x0) ** -0.5
     right.plot(grid, guide, "--", color="gray", lw=1.0, label="slope -1/2")
-    log_log(right, "episodes n in the data set", "exact sub-optimality",
-            f"Well-covered data (uniform behaviour): PEVI slope {fit.slope:.2f} "
-            f"[{fit.ci_low:.2f}, {fit.ci_high:.2f}]", legend={"fontsize": 8, "loc": "lower left"})
+    log_log(
+        right,
+        "episodes n in the data set",
+        "exact sub-optimality",
+        f"Well-covered data (uniform behaviour): PEVI slope {fit.slope:.2f} "
+        f"[{fit.ci_low:.2f}, {fit.ci_high:.2f}]",
+        legend={"fontsize": 8, "loc": "lower left"},
+    )
     right.set_ylim(1e-6, 30)
     right.grid(alpha=0.3, which="both")
-    print(f"well covered: PEVI c={TUNED_C:g} slope {fit.slope:.3f} [{fit.ci_low:.3f}, "
-          f"{fit.ci_high:.3f}] on n in [{fit.x_tail[0]:.0f}, {fit.x_tail[-1]:.0f}]; bound slope "
-          f"{bound_fit.slope:.3f}; mean at n={grid[-1]}: PEVI {pevi_mean[-1]:.4g}, greedy "
-          f"{greedy[:, -1].mean():.3g}, bound {bound[:, -1, 0].mean():.3g}")
+    print(
+        f"well covered: PEVI c={TUNED_C:g} slope {fit.slope:.3f} [{fit.ci_low:.3f}, "
+        f"{fit.ci_high:.3f}] on n in [{fit.x_tail[0]:.0f}, {fit.x_tail[-1]:.0f}]; bound slope "
+        f"{bound_fit.slope:.3f}; mean at n={grid[-1]}: PEVI {pevi_mean[-1]:.4g}, greedy "
+        f"{greedy[:, -1].mean():.3g}, bound {bound[:, -1, 0].mean():.3g}"
+    )
 
     path = FIGURES / "offline_coverage.png"
     save(fig, path, 120)

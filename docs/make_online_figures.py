@@ -57,8 +57,7 @@ def _grid(n: int, points: int = 200) -> np.ndarray:
 
 def _band(ax, x, summary, label, color, style="-") -> None:
     ax.plot(x, summary.mean[x - 1], style, color=color, lw=1.6, label=label)
-    ax.fill_between(x, summary.ci_low[x - 1], summary.ci_high[x - 1], color=color, alpha=0.2,
-                    lw=0)
+    ax.fill_between(x, summary.ci_low[x - 1], summary.ci_high[x - 1], color=color, alpha=0.2, lw=0)
 
 
 def _final(summary) -> str:
@@ -72,17 +71,24 @@ def bandit_figure(seeds: int, jobs: int) -> None:
     x = _grid(T)
     fig, ax = plt.subplots(figsize=(7.0, 4.4), layout="constrained")
     print(f"{model.name}: T = {T:,}, {seeds} seeds, C_LR = {constant:.4f}")
-    for learner, label, color in ((UCB1(), "UCB1 (c = 2, paper)", "C0"),
-                                  (KLUCB(), "KL-UCB (c = 0, paper's experiments)", "C1"),
-                                  (ThompsonBernoulli(), "Thompson, Beta(1, 1)", "C2")):
-        summary = summarise(run_seeds(learner, model, T, seeds=seeds, seed=0, n_jobs=jobs,
-                                      progress=False))
+    for learner, label, color in (
+        (UCB1(), "UCB1 (c = 2, paper)", "C0"),
+        (KLUCB(), "KL-UCB (c = 0, paper's experiments)", "C1"),
+        (ThompsonBernoulli(), "Thompson, Beta(1, 1)", "C2"),
+    ):
+        summary = summarise(
+            run_seeds(learner, model, T, seeds=seeds, seed=0, n_jobs=jobs, progress=False)
+        )
         _band(ax, x, summary, label, color)
         ratio = summary.mean[-1] / (constant * math.log(T))
-        print(f"  {label:38s} Regret(T) = {_final(summary)}; Regret / (C_LR log T) = "
-              f"{ratio:.3f}")
-    ax.plot(x, constant * np.log(x), "k--", lw=1.2,
-            label=f"Lai-Robbins: C_LR log T, C_LR = {constant:.2f}")
+        print(f"  {label:38s} Regret(T) = {_final(summary)}; Regret / (C_LR log T) = {ratio:.3f}")
+    ax.plot(
+        x,
+        constant * np.log(x),
+        "k--",
+        lw=1.2,
+        label=f"Lai-Robbins: C_LR log T, C_LR = {constant:.2f}",
+    )
     ax.set_xscale("log")
     ax.set_xlabel("round T")
     ax.set_ylabel("cumulative exact pseudo-regret")
@@ -99,17 +105,31 @@ def oful_figure(seeds: int, jobs: int) -> None:
     print(f"OFUL (lambda = 1, delta = 0.01, S = 1, R = 1): T = {T:,}, {seeds} seeds")
     for d, color in ((2, "C0"), (4, "C1"), (8, "C2")):
         model = sphere_bandit(d, oful_arms(d))
-        summary = summarise(run_seeds(OFUL(lambda_=1.0, delta=0.01, S=1.0), model, T,
-                                      seeds=seeds, seed=0, n_jobs=jobs, progress=False))
+        summary = summarise(
+            run_seeds(
+                OFUL(lambda_=1.0, delta=0.01, S=1.0),
+                model,
+                T,
+                seeds=seeds,
+                seed=0,
+                n_jobs=jobs,
+                progress=False,
+            )
+        )
         _band(left, x, summary, f"d = {d}, K = {oful_arms(d)}", color)
         tail = x[x >= 10]
         scale = d * np.sqrt(tail) * np.log(tail)
         right.plot(tail, summary.mean[tail - 1] / scale, color=color, label=f"d = {d}")
         ratio = summary.mean[-1] / (d * math.sqrt(T) * math.log(T))
-        print(f"  d = {d}: Regret(T) = {_final(summary)}; Regret / (d sqrt(T) log T) = "
-              f"{ratio:.4f}")
-    log_log(left, "round T", "cumulative exact pseudo-regret",
-            "OFUL on unit-sphere arms, 95% bands", title_size=9, legend={"fontsize": 8})
+        print(f"  d = {d}: Regret(T) = {_final(summary)}; Regret / (d sqrt(T) log T) = {ratio:.4f}")
+    log_log(
+        left,
+        "round T",
+        "cumulative exact pseudo-regret",
+        "OFUL on unit-sphere arms, 95% bands",
+        title_size=9,
+        legend={"fontsize": 8},
+    )
     right.axhspan(0.03, 0.3, color="0.85", label=f"band of the check at T = {T:,}")
     right.set_xscale("log")
     right.set_xlabel("round T")
@@ -125,35 +145,53 @@ def tabular_figure(seeds: int, jobs: int) -> None:
     K = 20_000
     x = _grid(K)
     models = (river_swim(S=6, H=10), garnet(S=5, A=2, branching=2, H=5, seed=0))
-    learners = ((UCBVI(bonus="hoeffding"), "C0", "-"),
-                (UCBVI(bonus="bernstein"), "C1", "-"),
-                (QLearningUCB(), "C2", "-"),
-                (UCBVI(bonus="hoeffding", bonus_scale=0.02), "C0", "--"),
-                (QLearningUCB(c=0.05), "C2", "--"))
+    learners = (
+        (UCBVI(bonus="hoeffding"), "C0", "-"),
+        (UCBVI(bonus="bernstein"), "C1", "-"),
+        (QLearningUCB(), "C2", "-"),
+        (UCBVI(bonus="hoeffding", bonus_scale=0.02), "C0", "--"),
+        (QLearningUCB(c=0.05), "C2", "--"),
+    )
     fig, axes = plt.subplots(1, 2, figsize=(10.0, 4.4), layout="constrained")
     for ax, model in zip(axes, models, strict=True):
         print(f"{model.name}: K = {K:,}, {seeds} seeds")
         finals = []
         for learner, color, style in learners:
-            summary = summarise(run_seeds(learner, model, K, seeds=seeds, seed=0,
-                                          n_jobs=jobs, progress=False))
+            summary = summarise(
+                run_seeds(learner, model, K, seeds=seeds, seed=0, n_jobs=jobs, progress=False)
+            )
             _band(ax, x, summary, learner.label, color, style)
             finals.append(summary.mean[-1])
-            print(f"  {learner.label:26s} Regret(K) = {_final(summary)}; per episode over the "
-                  f"last tenth {np.mean(np.diff(summary.mean)[-K // 10:]):.4f}")
+            print(
+                f"  {learner.label:26s} Regret(K) = {_final(summary)}; per episode over the "
+                f"last tenth {np.mean(np.diff(summary.mean)[-K // 10 :]):.4f}"
+            )
         # A sqrt(k) line through the lowest final regret, for the eye.
         anchor = min(finals)
-        ax.plot(x[x >= K // 100], anchor * np.sqrt(x[x >= K // 100] / K), "k:", lw=1.2,
-                label="slope 1/2")
-        log_log(ax, "episode k", "cumulative exact pseudo-regret", f"{model.name}, 95% bands",
-                title_size=9)
+        ax.plot(
+            x[x >= K // 100],
+            anchor * np.sqrt(x[x >= K // 100] / K),
+            "k:",
+            lw=1.2,
+            label="slope 1/2",
+        )
+        log_log(
+            ax,
+            "episode k",
+            "cumulative exact pseudo-regret",
+            f"{model.name}, 95% bands",
+            title_size=9,
+        )
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=8, loc="upper left")
     save(fig, FIGURES / "tabular_regret.png", 110, tight=False)
 
 
-CHECKS = ("auer2002-ucb1-logarithmic-regret", "lai-robbins-ratio-thompson-klucb",
-          "jin2018-qlearning-ucbh-regret-slope")
+CHECKS = (
+    "auer2002-ucb1-logarithmic-regret",
+    "lai-robbins-ratio-thompson-klucb",
+    "jin2018-qlearning-ucbh-regret-slope",
+)
 
 
 def check_figures(seeds: int, jobs: int) -> None:

@@ -41,8 +41,9 @@ from instances.tabular import garnet
 FIGURES = Path(__file__).resolve().parent / "figures"
 
 
-def _finish(ax, title: str, ylabel: str | None = None, yscale: str = "log",
-            title_size: int = 9, **legend) -> None:
+def _finish(
+    ax, title: str, ylabel: str | None = None, yscale: str = "log", title_size: int = 9, **legend
+) -> None:
     """Log-scaled iteration axis, labels, legend and grid of one panel."""
     ax.set_xscale("log")
     ax.set_yscale(yscale)
@@ -64,14 +65,26 @@ def t_gap_figure(path: Path) -> None:
         t = batch.iterations
         curves = t * batch.gap
         for i, curve in enumerate(curves):
-            left.plot(t, curve, color=color, lw=0.8, alpha=0.7,
-                      label=f"K = {K} (8 random instances)" if i == 0 else None)
+            left.plot(
+                t,
+                curve,
+                color=color,
+                lw=0.8,
+                alpha=0.7,
+                label=f"K = {K} (8 random instances)" if i == 0 else None,
+            )
         limit = bandit_limit(K, eta)
-        left.axhline(limit, color=color, ls="--", lw=1.2,
-                     label=f"(K-1)/(eta K) = {limit:.3f}")
+        left.axhline(limit, color=color, ls="--", lw=1.2, label=f"(K-1)/(eta K) = {limit:.3f}")
     left.set_ylim(0, 6)
-    _finish(left, "Exact softmax PG on bandits, eta = 2/5", "t * (r(a*) - pi_t^T r)",
-            yscale="linear", title_size=10, fontsize=7, loc="upper right")
+    _finish(
+        left,
+        "Exact softmax PG on bandits, eta = 2/5",
+        "t * (r(a*) - pi_t^T r)",
+        yscale="linear",
+        title_size=10,
+        fontsize=7,
+        loc="upper right",
+    )
 
     mdp = garnet(S=5, A=3, branching=3, gamma=0.5, seed=0)
     budget, every = 200_000, 100
@@ -79,13 +92,22 @@ def t_gap_figure(path: Path) -> None:
     paper = SoftmaxPG().run(mdp, budget, record_every=every)
     c = min(float(paper.extras["opt_prob"].min()), 1.0 / mdp.A)
     C = mei_theorem4_constant(mdp, c)
-    right.plot(t, t * paper.gap, color="C0",
-               label=f"eta = (1-gamma)^3/8 = {paper.metadata['eta']:.4f} (paper)")
+    right.plot(
+        t,
+        t * paper.gap,
+        color="C0",
+        label=f"eta = (1-gamma)^3/8 = {paper.metadata['eta']:.4f} (paper)",
+    )
     right.axhline(C, color="C0", ls=":", label=f"Mei et al. Thm 4 constant C = {C:.3g}")
     tuned = SoftmaxPG(eta=1.0).run(mdp, budget, record_every=every)
     right.plot(t, t * tuned.gap, color="C2", label="eta = 1 (tuned)")
-    _finish(right, f"Exact softmax PG on {mdp.name}", "t * (V*(rho) - V^pi_t(rho))",
-            fontsize=7, loc="center right")
+    _finish(
+        right,
+        f"Exact softmax PG on {mdp.name}",
+        "t * (V*(rho) - V^pi_t(rho))",
+        fontsize=7,
+        loc="center right",
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=130)
     plt.close(fig)
@@ -94,9 +116,9 @@ def t_gap_figure(path: Path) -> None:
 def stochastic_figure(path: Path) -> None:
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.6))
     budget, every = 50_000, 10
-    batch = GradientBandit(eta=0.2).run_batch(np.array([0.9, 0.6, 0.3]), budget, seed=0,
-                                              noise="bernoulli", n_runs=128,
-                                              record_every=every)
+    batch = GradientBandit(eta=0.2).run_batch(
+        np.array([0.9, 0.6, 0.3]), budget, seed=0, noise="bernoulli", n_runs=128, record_every=every
+    )
     t = batch.iterations.astype(np.float64)
     left.plot(t, batch.gap.mean(axis=0), label="mean exact gap r(a*) - pi_t^T r")
     left.plot(t, batch.extras["min_prob"].mean(axis=0), label="mean min_a pi_t(a)")
@@ -107,16 +129,24 @@ def stochastic_figure(path: Path) -> None:
     theta0 = np.array([np.log(0.1 / 0.9), 0.0])
     for color, baseline in (("C0", True), ("C3", False)):
         runs = StochasticNPG(eta=1.0, baseline=baseline).run_batch(
-            np.array([1.0, 0.9]), 4000, seed=1, theta0=theta0, n_runs=40)
+            np.array([1.0, 0.9]), 4000, seed=1, theta0=theta0, n_runs=40
+        )
         tt = runs.iterations
         lost = int((runs.extras["opt_prob"][:, -1] < 1e-3).sum())
         name = "with value baseline" if baseline else "without baseline"
         for i, curve in enumerate(runs.extras["opt_prob"]):
-            right.plot(tt, curve, color=color, lw=0.7, alpha=0.6,
-                       label=f"{name}: a* lost in {lost} of 40 runs" if i == 0 else None)
+            right.plot(
+                tt,
+                curve,
+                color=color,
+                lw=0.7,
+                alpha=0.6,
+                label=f"{name}: a* lost in {lost} of 40 runs" if i == 0 else None,
+            )
     right.set_ylim(1e-12, 2)
-    _finish(right, "Stochastic NPG, r = (1, 0.9), pi_0(a*) = 0.1, eta = 1: 40 runs each",
-            "pi_t(a*)")
+    _finish(
+        right, "Stochastic NPG, r = (1, 0.9), pi_0(a*) = 0.1, eta = 1: 40 runs each", "pi_t(a*)"
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=130)
     plt.close(fig)
@@ -126,8 +156,10 @@ def main() -> None:
     FIGURES.mkdir(parents=True, exist_ok=True)
     t_gap_figure(FIGURES / "policy_gradient_t_gap.png")
     stochastic_figure(FIGURES / "policy_gradient_stochastic.png")
-    print(f"wrote {FIGURES / 'policy_gradient_t_gap.png'} and "
-          f"{FIGURES / 'policy_gradient_stochastic.png'}")
+    print(
+        f"wrote {FIGURES / 'policy_gradient_t_gap.png'} and "
+        f"{FIGURES / 'policy_gradient_stochastic.png'}"
+    )
 
 
 if __name__ == "__main__":

@@ -45,8 +45,9 @@ def _int_at_least(value, name: str, minimum: int, maximum: int | None = None) ->
 
 
 def _positive_float(value, name: str) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer,
-                                                                      np.floating)):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+        value, (int, float, np.integer, np.floating)
+    ):
         raise ParameterTypeError(f"{name} must be a real number, got {value!r}")
     value = float(value)
     if not np.isfinite(value) or value <= 0:
@@ -59,8 +60,9 @@ def _gaussian_arms(K, gap, sigma) -> tuple[int, float, float]:
     return _int_at_least(K, "K", 2), _positive_float(gap, "gap"), _positive_float(sigma, "sigma")
 
 
-def _gap_means(K: int, gap: float, best_mean: float, spread: bool,
-               seed: SeedLike | None) -> np.ndarray:
+def _gap_means(
+    K: int, gap: float, best_mean: float, spread: bool, seed: SeedLike | None
+) -> np.ndarray:
     """Arm 0 best; the others ``best_mean - gap`` or, spread, ``best_mean - i * gap``; then a
     random relabelling of the arms when a seed is given."""
     steps = np.arange(K, dtype=np.float64) if spread else (np.arange(K) > 0).astype(np.float64)
@@ -70,8 +72,14 @@ def _gap_means(K: int, gap: float, best_mean: float, spread: bool,
     return means
 
 
-def bernoulli_bandit(K: int = 10, gap: float = 0.1, best_mean: float = 0.6,
-                     seed: SeedLike | None = None, *, spread: bool = False) -> Bandit:
+def bernoulli_bandit(
+    K: int = 10,
+    gap: float = 0.1,
+    best_mean: float = 0.6,
+    seed: SeedLike | None = None,
+    *,
+    spread: bool = False,
+) -> Bandit:
     """K-armed Bernoulli bandit with one best arm and a controlled gap.
 
     Arm means: ``best_mean`` for the best arm and ``best_mean - gap`` for every other arm, or,
@@ -109,18 +117,29 @@ def bernoulli_bandit(K: int = 10, gap: float = 0.1, best_mean: float = 0.6,
     best_mean = float(best_mean)
     lowest = best_mean - gap * ((K - 1) if spread else 1)
     if not (0.0 <= best_mean <= 1.0) or lowest < 0.0:
-        raise ValueError(f"means would range over [{lowest!r}, {best_mean!r}]; Bernoulli means "
-                         "must lie in [0, 1]: accepted are 0 <= best_mean <= 1 and "
-                         "best_mean - gap * (K - 1 if spread else 1) >= 0")
+        raise ValueError(
+            f"means would range over [{lowest!r}, {best_mean!r}]; Bernoulli means "
+            "must lie in [0, 1]: accepted are 0 <= best_mean <= 1 and "
+            "best_mean - gap * (K - 1 if spread else 1) >= 0"
+        )
     means = _gap_means(K, gap, best_mean, spread, seed)
-    return Bandit(means, noise="bernoulli",
-                  name=f"bernoulli_bandit(K={K}, gap={gap}, best_mean={best_mean}"
-                       f"{', spread' if spread else ''})")
+    return Bandit(
+        means,
+        noise="bernoulli",
+        name=f"bernoulli_bandit(K={K}, gap={gap}, best_mean={best_mean}"
+        f"{', spread' if spread else ''})",
+    )
 
 
-def gaussian_bandit(K: int = 10, gap: float = 0.1, sigma: float = 1.0, *,
-                    best_mean: float = 0.0, spread: bool = False,
-                    seed: SeedLike | None = None) -> Bandit:
+def gaussian_bandit(
+    K: int = 10,
+    gap: float = 0.1,
+    sigma: float = 1.0,
+    *,
+    best_mean: float = 0.0,
+    spread: bool = False,
+    seed: SeedLike | None = None,
+) -> Bandit:
     """K-armed Gaussian bandit (noise ``N(0, sigma^2)``) with one best arm.
 
     Means ``best_mean`` and ``best_mean - gap`` (or evenly spread gaps with ``spread=True``), as
@@ -157,8 +176,9 @@ def gaussian_bandit(K: int = 10, gap: float = 0.1, sigma: float = 1.0, *,
     if not np.isfinite(best_mean):
         raise ValueError(f"best_mean is {best_mean!r}; accepted values: finite reals")
     means = _gap_means(K, gap, best_mean, spread, seed)
-    return Bandit(means, noise=("gaussian", sigma),
-                  name=f"gaussian_bandit(K={K}, gap={gap}, sigma={sigma})")
+    return Bandit(
+        means, noise=("gaussian", sigma), name=f"gaussian_bandit(K={K}, gap={gap}, sigma={sigma})"
+    )
 
 
 def one_good_arm_bandit(K: int = 10, gap: float = 0.1, sigma: float = 1.0) -> Bandit:
@@ -190,12 +210,16 @@ def one_good_arm_bandit(K: int = 10, gap: float = 0.1, sigma: float = 1.0) -> Ba
     K, gap, sigma = _gaussian_arms(K, gap, sigma)
     means = np.zeros(K)
     means[0] = gap
-    return Bandit(means, noise=("gaussian", sigma),
-                  name=f"one_good_arm_bandit(K={K}, gap={gap}, sigma={sigma})")
+    return Bandit(
+        means,
+        noise=("gaussian", sigma),
+        name=f"one_good_arm_bandit(K={K}, gap={gap}, sigma={sigma})",
+    )
 
 
-def one_good_arm_alternative(K: int = 10, gap: float = 0.1, sigma: float = 1.0,
-                             arm: int = 1) -> Bandit:
+def one_good_arm_alternative(
+    K: int = 10, gap: float = 0.1, sigma: float = 1.0, arm: int = 1
+) -> Bandit:
     """The alternative of H4: means ``(gap, 0, ..., 2 gap at arm, ..., 0)``.
 
     In the proof of Lattimore and Szepesvári (2020), Theorem 15.2, ``arm`` is the arm the policy
@@ -223,8 +247,11 @@ def one_good_arm_alternative(K: int = 10, gap: float = 0.1, sigma: float = 1.0,
     means = np.zeros(K)
     means[0] = gap
     means[arm] = 2.0 * gap
-    return Bandit(means, noise=("gaussian", sigma),
-                  name=f"one_good_arm_alternative(K={K}, gap={gap}, sigma={sigma}, arm={arm})")
+    return Bandit(
+        means,
+        noise=("gaussian", sigma),
+        name=f"one_good_arm_alternative(K={K}, gap={gap}, sigma={sigma}, arm={arm})",
+    )
 
 
 def hypercube_linear_bandit(d: int = 4, n: int = 1000, seed: SeedLike = 0) -> LinearBandit:
@@ -261,8 +288,9 @@ def hypercube_linear_bandit(d: int = 4, n: int = 1000, seed: SeedLike = 0) -> Li
     n = _int_at_least(n, "n", 1)
     rng = as_generator(seed)
     theta = np.where(rng.random(d) < 0.5, -1.0, 1.0) / np.sqrt(n)
-    return LinearBandit(sign_vectors(d), theta, noise_std=1.0,
-                        name=f"hypercube_linear_bandit(d={d}, n={n})")
+    return LinearBandit(
+        sign_vectors(d), theta, noise_std=1.0, name=f"hypercube_linear_bandit(d={d}, n={n})"
+    )
 
 
 def npg_rank_preserved(arms, rewards, tol: float = policy_conditions.DEFAULT_TOL) -> bool:
@@ -295,8 +323,9 @@ def npg_rank_preserved(arms, rewards, tol: float = policy_conditions.DEFAULT_TOL
     return policy_conditions.npg_rank_preserved(arms, rewards, tol)
 
 
-def softmax_pg_conditions(arms, rewards,
-                          tol: float = policy_conditions.DEFAULT_TOL) -> SoftmaxPGConditions:
+def softmax_pg_conditions(
+    arms, rewards, tol: float = policy_conditions.DEFAULT_TOL
+) -> SoftmaxPGConditions:
     """Softmax-PG (Lin-SPG) conditions: non-domination and reward-order preservation.
 
     Mei et al. (NeurIPS 2023, arXiv:2504.02130), main result (ii): softmax PG
@@ -402,15 +431,18 @@ def pg_feature_bandit(condition: str, *, noise="deterministic") -> FeatureBandit
     (1, 0)
     """
     if condition not in PG_FEATURE_CONDITIONS:
-        raise ValueError(f"condition is {condition!r}; accepted: "
-                         f"{', '.join(sorted(PG_FEATURE_CONDITIONS))}")
+        raise ValueError(
+            f"condition is {condition!r}; accepted: {', '.join(sorted(PG_FEATURE_CONDITIONS))}"
+        )
     features, _ = PG_FEATURE_CONDITIONS[condition]
-    return FeatureBandit(features, _B2_REWARDS, noise=noise,
-                         name=f"pg_feature_bandit({condition!r})")
+    return FeatureBandit(
+        features, _B2_REWARDS, noise=noise, name=f"pg_feature_bandit({condition!r})"
+    )
 
 
-def random_feature_bandit(K: int = 5, d: int = 2, seed: SeedLike = 0, *,
-                          noise="deterministic") -> FeatureBandit:
+def random_feature_bandit(
+    K: int = 5, d: int = 2, seed: SeedLike = 0, *, noise="deterministic"
+) -> FeatureBandit:
     """A random log-linear feature bandit for property tests of the PG conditions.
 
     Features ``X ~ N(0, 1)^(K x d)`` (full column rank almost surely; redrawn in the
@@ -444,5 +476,6 @@ def random_feature_bandit(K: int = 5, d: int = 2, seed: SeedLike = 0, *,
     while np.linalg.matrix_rank(features) < d:
         features = rng.standard_normal((K, d))
     rewards = rng.random(K)
-    return FeatureBandit(features, rewards, noise=noise,
-                         name=f"random_feature_bandit(K={K}, d={d})")
+    return FeatureBandit(
+        features, rewards, noise=noise, name=f"random_feature_bandit(K={K}, d={d})"
+    )

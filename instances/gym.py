@@ -28,8 +28,10 @@ try:
     import gymnasium
     from gymnasium import spaces
 except ImportError as error:  # optional extra: say which one
-    raise ImportError("instances.gym needs gymnasium, an optional extra of mdptheory: "
-                      "pip install 'mdptheory[gym]' (or pip install gymnasium)") from error
+    raise ImportError(
+        "instances.gym needs gymnasium, an optional extra of mdptheory: "
+        "pip install 'mdptheory[gym]' (or pip install gymnasium)"
+    ) from error
 
 __all__ = ["MDPEnv", "absorbing_states"]
 
@@ -90,20 +92,30 @@ class MDPEnv(gymnasium.Env):
 
     metadata: ClassVar[dict[str, Any]] = {"render_modes": []}
 
-    def __init__(self, mdp: FiniteMDP | EpisodicMDP, terminate_on_absorbing: bool = False,
-                 max_steps: int | None = None) -> None:
+    def __init__(
+        self,
+        mdp: FiniteMDP | EpisodicMDP,
+        terminate_on_absorbing: bool = False,
+        max_steps: int | None = None,
+    ) -> None:
         if not isinstance(mdp, (FiniteMDP, EpisodicMDP)):
             raise ValueError(f"MDPEnv needs a FiniteMDP or EpisodicMDP, got {type(mdp).__name__}")
         if not isinstance(terminate_on_absorbing, (bool, np.bool_)):
-            raise ValueError(f"terminate_on_absorbing must be True or False, "
-                             f"got {terminate_on_absorbing!r}")
+            raise ValueError(
+                f"terminate_on_absorbing must be True or False, got {terminate_on_absorbing!r}"
+            )
         self.episodic = isinstance(mdp, EpisodicMDP)
         if max_steps is not None:
             if self.episodic:
-                raise ValueError(f"max_steps is for discounted MDPs; this episodic MDP "
-                                 f"truncates at H = {mdp.H}, got max_steps={max_steps!r}")
-            if (isinstance(max_steps, (bool, np.bool_))
-                    or not isinstance(max_steps, (int, np.integer)) or max_steps < 1):
+                raise ValueError(
+                    f"max_steps is for discounted MDPs; this episodic MDP "
+                    f"truncates at H = {mdp.H}, got max_steps={max_steps!r}"
+                )
+            if (
+                isinstance(max_steps, (bool, np.bool_))
+                or not isinstance(max_steps, (int, np.integer))
+                or max_steps < 1
+            ):
                 raise ValueError(f"max_steps must be a positive int or None, got {max_steps!r}")
         self.mdp = mdp
         self.max_steps = self.mdp.H if self.episodic else max_steps
@@ -140,8 +152,9 @@ class MDPEnv(gymnasium.Env):
             return float(self.np_random.random() < mean)
         return float(mean + noise.sigma * self.np_random.standard_normal())
 
-    def reset(self, *, seed: int | None = None,
-              options: dict[str, Any] | None = None) -> tuple[np.int64, dict[str, Any]]:
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[np.int64, dict[str, Any]]:
         """Start an episode from a state drawn from ``mdp.initial``."""
         super().reset(seed=seed)
         self._state = self._draw(self.mdp.initial)

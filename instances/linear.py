@@ -50,17 +50,20 @@ def _positive_int(value, name: str, minimum: int = 1, maximum: int | None = None
 def _check_linear_size(family: str, S: int, A: int, H: int, d: int) -> None:
     """Refuse before the features, measures and the induced kernel (H, S, A, S) with its
     tabular twin are allocated."""
-    check_memory(2 * dense_bytes(H, S, A, S) + 2 * dense_bytes(H, S, A, d)
-                 + dense_bytes(H, S, d), f"{family}: the induced kernel P[h, s, a, s'] of shape "
-                 f"(H, S, A, S) = ({H}, {S}, {A}, {S}) and the features",
-                 f"S={S}, A={A}, H={H}, d={d}")
+    check_memory(
+        2 * dense_bytes(H, S, A, S) + 2 * dense_bytes(H, S, A, d) + dense_bytes(H, S, d),
+        f"{family}: the induced kernel P[h, s, a, s'] of shape "
+        f"(H, S, A, S) = ({H}, {S}, {A}, {S}) and the features",
+        f"S={S}, A={A}, H={H}, d={d}",
+    )
 
 
 def _linear_sizes(family: str, S, A, H, d) -> tuple[int, int, int, int]:
     """``S, A, H, d`` as ints >= 1, refused (naming the parameter) otherwise or when the model
     they describe would not fit in memory (:func:`_check_linear_size`)."""
-    S, A, H, d = (_positive_int(value, name)
-                  for name, value in zip("SAHd", (S, A, H, d), strict=True))
+    S, A, H, d = (
+        _positive_int(value, name) for name, value in zip("SAHd", (S, A, H, d), strict=True)
+    )
     _check_linear_size(family, S, A, H, d)
     return S, A, H, d
 
@@ -75,7 +78,8 @@ def sign_vectors(m: int) -> np.ndarray:
     """
     m = _positive_int(m, "m", minimum=0, maximum=MAX_SIGN_DIMENSION)
     return np.array(list(itertools.product((-1.0, 1.0), repeat=m)), dtype=np.float64).reshape(
-        2**m, m)
+        2**m, m
+    )
 
 
 def tabular_as_linear(mdp: EpisodicMDP) -> LinearMDP:
@@ -111,12 +115,14 @@ def tabular_as_linear(mdp: EpisodicMDP) -> LinearMDP:
     # mu[h, s', (s, a)] = P_h(s' | s, a)
     mu = np.stack([mdp.transition(h).reshape(S * A, S).T for h in range(H)])
     theta = mdp.R.reshape(H, S * A)
-    return LinearMDP(phi, mu, theta, initial=mdp.initial, noise=mdp.noise, tol=mdp.tol,
-                     name=mdp.name)
+    return LinearMDP(
+        phi, mu, theta, initial=mdp.initial, noise=mdp.noise, tol=mdp.tol, name=mdp.name
+    )
 
 
-def simplex_feature_linear_mdp(S: int = 10, A: int = 3, H: int = 5, d: int = 4,
-                               seed: SeedLike = 0) -> LinearMDP:
+def simplex_feature_linear_mdp(
+    S: int = 10, A: int = 3, H: int = 5, d: int = 4, seed: SeedLike = 0
+) -> LinearMDP:
     """A random linear MDP valid by construction: simplex features, distribution-valued mu.
 
     ``phi(s, a) ~ Dirichlet(1_d)`` lies in the probability simplex and each of the ``d`` measures
@@ -150,8 +156,7 @@ def simplex_feature_linear_mdp(S: int = 10, A: int = 3, H: int = 5, d: int = 4,
     # one Dirichlet draw per (h, i): a distribution over states, stored as mu[h, :, i]
     mu = rng.dirichlet(np.ones(S), size=(H, d)).transpose(0, 2, 1)
     theta = rng.random((H, d))
-    return LinearMDP(phi, mu, theta, name=f"simplex_feature_linear_mdp(S={S}, A={A}, H={H}, "
-                                          f"d={d})")
+    return LinearMDP(phi, mu, theta, name=f"simplex_feature_linear_mdp(S={S}, A={A}, H={H}, d={d})")
 
 
 @dataclass(frozen=True)
@@ -185,8 +190,9 @@ class MisspecifiedLinearMDP:
     level: float
 
 
-def misspecified_linear_mdp(S: int = 10, A: int = 3, H: int = 5, d: int = 4, zeta: float = 0.1,
-                            seed: SeedLike = 0) -> MisspecifiedLinearMDP:
+def misspecified_linear_mdp(
+    S: int = 10, A: int = 3, H: int = 5, d: int = 4, zeta: float = 0.1, seed: SeedLike = 0
+) -> MisspecifiedLinearMDP:
     """A zeta-approximate linear MDP (Jin et al. 2020, Assumption B) with its exact level.
 
     The nominal model is :func:`simplex_feature_linear_mdp` with the same seed (drawn first, so
@@ -230,13 +236,23 @@ def misspecified_linear_mdp(S: int = 10, A: int = 3, H: int = 5, d: int = 4, zet
     u = rng.random((linear.H, linear.S, linear.A))
     P = (1.0 - zeta) * linear.P + zeta * Q
     R = (1.0 - zeta) * linear.R + zeta * u
-    mdp = EpisodicMDP(P, R, linear.H, initial=linear.initial,
-                      name=f"misspecified_linear_mdp(S={S}, A={A}, H={H}, d={d}, zeta={zeta})")
+    mdp = EpisodicMDP(
+        P,
+        R,
+        linear.H,
+        initial=linear.initial,
+        name=f"misspecified_linear_mdp(S={S}, A={A}, H={H}, d={d}, zeta={zeta})",
+    )
     transition_level = zeta * 0.5 * float(np.abs(Q - linear.P).sum(axis=-1).max())
     reward_level = zeta * float(np.abs(u - linear.R).max())
-    return MisspecifiedLinearMDP(linear=linear, mdp=mdp, zeta=zeta,
-                                 transition_level=transition_level, reward_level=reward_level,
-                                 level=max(transition_level, reward_level))
+    return MisspecifiedLinearMDP(
+        linear=linear,
+        mdp=mdp,
+        zeta=zeta,
+        transition_level=transition_level,
+        reward_level=reward_level,
+        level=max(transition_level, reward_level),
+    )
 
 
 @dataclass(frozen=True)
@@ -281,14 +297,17 @@ def _zgs_check(d, H, K) -> tuple[int, int, int, float, float]:
     delta = 1.0 / H
     Delta = np.sqrt(delta / K) / (4.0 * np.sqrt(2.0))
     if (d - 1) * Delta > delta:
-        raise ValueError(f"(d - 1) * Delta = {(d - 1) * Delta!r} exceeds delta = 1/H = {delta!r}"
-                         f", so some probability would be negative; accepted: "
-                         f"K >= (d - 1)**2 * H / 32 = {(d - 1) ** 2 * H / 32:g}")
+        raise ValueError(
+            f"(d - 1) * Delta = {(d - 1) * Delta!r} exceeds delta = 1/H = {delta!r}"
+            f", so some probability would be negative; accepted: "
+            f"K >= (d - 1)**2 * H / 32 = {(d - 1) ** 2 * H / 32:g}"
+        )
     return d, H, K, float(delta), float(Delta)
 
 
-def zhou_gu_szepesvari_parameters(d: int = 4, H: int = 3, K: int = 1000,
-                                  seed: SeedLike = 0) -> ZhouGuSzepesvariParameters:
+def zhou_gu_szepesvari_parameters(
+    d: int = 4, H: int = 3, K: int = 1000, seed: SeedLike = 0
+) -> ZhouGuSzepesvariParameters:
     """Draw the parameters of hard instance H1: ``mu_h`` uniform on ``{-Delta, +Delta}^(d-1)``.
 
     Parameters
@@ -322,14 +341,23 @@ def zhou_gu_szepesvari_parameters(d: int = 4, H: int = 3, K: int = 1000,
     c = (d - 1) * Delta
     for array in (signs, actions, optimal):
         array.flags.writeable = False
-    return ZhouGuSzepesvariParameters(d=d, H=H, K=K, delta=delta, Delta=float(Delta),
-                                      signs=signs, actions=actions, optimal_actions=optimal,
-                                      alpha=float(1.0 / np.sqrt(1.0 + c)),
-                                      beta=float(np.sqrt(Delta / (1.0 + c))))
+    return ZhouGuSzepesvariParameters(
+        d=d,
+        H=H,
+        K=K,
+        delta=delta,
+        Delta=float(Delta),
+        signs=signs,
+        actions=actions,
+        optimal_actions=optimal,
+        alpha=float(1.0 / np.sqrt(1.0 + c)),
+        beta=float(np.sqrt(Delta / (1.0 + c))),
+    )
 
 
-def zhou_gu_szepesvari_hard_instance(d: int = 4, H: int = 3, K: int = 1000,
-                                     seed: SeedLike = 0) -> LinearMDP:
+def zhou_gu_szepesvari_hard_instance(
+    d: int = 4, H: int = 3, K: int = 1000, seed: SeedLike = 0
+) -> LinearMDP:
     """Hard instance H1 of Zhou, Gu, Szepesvári (COLT 2021, arXiv:2012.08507) as a linear MDP.
 
     The construction behind the paper's ``Omega(d H sqrt(T))`` lower bound for linear mixture
@@ -404,8 +432,13 @@ def zhou_gu_szepesvari_hard_instance(d: int = 4, H: int = 3, K: int = 1000,
     theta[:, d + 1] = 1.0
     initial = np.zeros(n_states)
     initial[0] = 1.0
-    return LinearMDP(phi, mu, theta, initial=initial,
-                     name=f"zhou_gu_szepesvari_hard_instance(d={d}, H={H}, K={p.K})")
+    return LinearMDP(
+        phi,
+        mu,
+        theta,
+        initial=initial,
+        name=f"zhou_gu_szepesvari_hard_instance(d={d}, H={H}, K={p.K})",
+    )
 
 
 def _zgs_escape(d: int, H: int, K: int) -> tuple[float, float]:
@@ -468,8 +501,9 @@ def zhou_gu_szepesvari_optimal_value(d: int = 4, H: int = 3, K: int = 1000) -> f
     return float(H - _one_minus_power_over(p_star, H))
 
 
-def random_low_rank_mdp(S: int = 10, A: int = 3, H: int = 5, d: int = 3,
-                        seed: SeedLike = 0) -> LowRankMDP:
+def random_low_rank_mdp(
+    S: int = 10, A: int = 3, H: int = 5, d: int = 3, seed: SeedLike = 0
+) -> LowRankMDP:
     """A random low-rank MDP with stage-dependent latent-variable factors.
 
     ``P_h(s'|s, a) = sum_i phi_h(s, a)_i psi_h^(i)(s')`` with ``phi_h(s, a) ~ Dirichlet(1_d)``
@@ -501,12 +535,16 @@ def random_low_rank_mdp(S: int = 10, A: int = 3, H: int = 5, d: int = 3,
     phi = rng.dirichlet(np.ones(d), size=(H, S, A))
     psi = rng.dirichlet(np.ones(S), size=(H, d)).transpose(0, 2, 1)
     reward = rng.random((H, S, A))
-    return LowRankMDP(phi, psi, reward,
-                      name=f"random_low_rank_mdp(S={S}, A={A}, H={H}, d={d})")
+    return LowRankMDP(phi, psi, reward, name=f"random_low_rank_mdp(S={S}, A={A}, H={H}, d={d})")
 
 
-def lure_linear_mdp(p_safe: float = 0.65, p_decoy: float = 0.6, p_lure: float = 0.5,
-                    alpha: float = 0.7, start: float = 0.8) -> LinearMDP:
+def lure_linear_mdp(
+    p_safe: float = 0.65,
+    p_decoy: float = 0.6,
+    p_lure: float = 0.5,
+    alpha: float = 0.7,
+    start: float = 0.8,
+) -> LinearMDP:
     """A linear MDP where greedy offline LSVI is lured by an uncovered action (PEVI's failure
     mode check, Jin, Yang, Wang 2021): with data that never takes the lure, the ridge estimate of
     the lure's value is optimistic and greedy LSVI takes it; pessimism does not.
@@ -534,8 +572,12 @@ def lure_linear_mdp(p_safe: float = 0.65, p_decoy: float = 0.6, p_lure: float = 
     >>> model.assumptions().holds, model.P[0, 0, 2, 2].round(12)
     (True, np.float64(0.5))
     """
-    for name, value in (("p_safe", p_safe), ("p_decoy", p_decoy), ("p_lure", p_lure),
-                        ("start", start)):
+    for name, value in (
+        ("p_safe", p_safe),
+        ("p_decoy", p_decoy),
+        ("p_lure", p_lure),
+        ("start", start),
+    ):
         if not (0.0 <= value <= 1.0):
             raise ValueError(f"{name} must lie in [0, 1], got {value!r}")
     if not (0.0 < alpha <= 1.0 / math.sqrt(2.0)):
@@ -565,6 +607,11 @@ def lure_linear_mdp(p_safe: float = 0.65, p_decoy: float = 0.6, p_lure: float = 
     theta = np.zeros((H, d))
     theta[1, 3] = 1.0
     initial = np.array([start, 1.0 - start, 0.0, 0.0])
-    return LinearMDP(phi, mu, theta, initial=initial,
-                     name=f"lure_linear_mdp(p_safe={p_safe:g}, p_decoy={p_decoy:g}, "
-                          f"p_lure={p_lure:g}, alpha={alpha:g})")
+    return LinearMDP(
+        phi,
+        mu,
+        theta,
+        initial=initial,
+        name=f"lure_linear_mdp(p_safe={p_safe:g}, p_decoy={p_decoy:g}, "
+        f"p_lure={p_lure:g}, alpha={alpha:g})",
+    )

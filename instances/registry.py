@@ -71,8 +71,9 @@ class _Spec:
     requires: tuple[tuple[str, str], ...] = ()  # further (module, function) that must exist
 
 
-def _tabular_as_linear_garnet(S: int = 10, A: int = 3, H: int = 5, branching: int = 3,
-                              seed: int = 0):
+def _tabular_as_linear_garnet(
+    S: int = 10, A: int = 3, H: int = 5, branching: int = 3, seed: int = 0
+):
     """A Garnet episodic MDP written as a linear MDP with one-hot features (d = S*A)."""
     from instances.linear import tabular_as_linear
     from instances.tabular import garnet
@@ -81,86 +82,211 @@ def _tabular_as_linear_garnet(S: int = 10, A: int = 3, H: int = 5, branching: in
 
 
 _SPECS: tuple[_Spec, ...] = (
-    _Spec("garnet", "random Garnet MDP, b successors per pair (Archibald et al. 1995)",
-          "instances.tabular", "garnet"),
-    _Spec("river_swim", "RiverSwim chain, small reward left, large right (Strehl & Littman 2008)",
-          "instances.tabular", "river_swim"),
-    _Spec("chain", "deterministic chain: 'right' S-1 times opens it (lock with code all 1)",
-          "instances.tabular", "chain"),
-    _Spec("combination_lock", "one seeded action sequence pays; others reset (Whitehead 1991)",
-          "instances.tabular", "combination_lock"),
-    _Spec("gridworld", "text-map gridworld with slip, goal and traps",
-          "instances.tabular", "gridworld"),
-    _Spec("deep_sea", "N x N DeepSea with seeded action mapping (Osband et al. 2018, bsuite)",
-          "instances.tabular", "deep_sea"),
-    _Spec("safe_vs_risky_route", "fork where mean and CVaR optima differ (risk-averse RL)",
-          "instances.risk", "safe_vs_risky_route"),
-    _Spec("du2023_hard_instance",
-          "iterated-CVaR lower-bound chain to a bandit state (Du, Wang, Huang 2023, Fig. 1)",
-          "instances.risk", "du2023_hard_instance"),
-    _Spec("lucky_start_instance",
-          "static-CVaR optimum needs the accumulated reward (beats every Markov policy)",
-          "instances.risk", "lucky_start_instance"),
-    _Spec("tabular_as_linear", "Garnet as a linear MDP with one-hot features, d = S*A",
-          "instances.registry", "_tabular_as_linear_garnet",
-          requires=(("instances.linear", "tabular_as_linear"),)),
-    _Spec("simplex_feature_linear_mdp", "linear MDP, features on the simplex (Jin et al. 2020)",
-          "instances.linear", "simplex_feature_linear_mdp"),
-    _Spec("misspecified_linear_mdp", "linear MDP with a zeta-perturbed kernel (Jin et al. 2020)",
-          "instances.linear", "misspecified_linear_mdp"),
-    _Spec("zhou_gu_szepesvari_hard_instance", "Omega(dH sqrt(T)) hard linear instance (Zhou+ 2021)",
-          "instances.linear", "zhou_gu_szepesvari_hard_instance"),
-    _Spec("random_low_rank_mdp", "random low-rank MDP from an exact rank-d factorisation",
-          "instances.linear", "random_low_rank_mdp"),
-    _Spec("lure_linear_mdp", "offline trap: an uncovered action lures greedy LSVI (PEVI check)",
-          "instances.linear", "lure_linear_mdp"),
-    _Spec("bernoulli_bandit", "K-armed Bernoulli bandit with a gap below the best arm",
-          "instances.bandits", "bernoulli_bandit"),
-    _Spec("gaussian_bandit", "K-armed Gaussian bandit with a gap below the best arm",
-          "instances.bandits", "gaussian_bandit"),
-    _Spec("one_good_arm_bandit",
-          "one arm gap above K-1 equal arms (minimax lower bound, LS Ch. 15)",
-          "instances.bandits", "one_good_arm_bandit"),
-    _Spec("hypercube_linear_bandit", "theta in {+-n^-1/2}^d, Omega(d sqrt(n)) (LS Ch. 24)",
-          "instances.bandits", "hypercube_linear_bandit"),
-    _Spec("pg_feature_bandit",
-          "4-arm feature bandit meeting or breaking the Lin-NPG / Lin-SPG conditions",
-          "instances.bandits", "pg_feature_bandit"),
-    _Spec("random_feature_bandit", "random finite-arm feature bandit (policy-gradient studies)",
-          "instances.bandits", "random_feature_bandit"),
-    _Spec("tsitsiklis_van_roy",
-          "two states, one feature realising Q* = 0, not Bellman complete: FQI diverges",
-          "instances.feature_failures", "tsitsiklis_van_roy"),
-    _Spec("layered_chain", "layered reward process of width W; mixing 0 gives disjoint lanes",
-          "instances.layered_chains", "layered_chain"),
-    _Spec("merging_chains", "two lanes merging after k of H stages: trajectory crossing time k",
-          "instances.layered_chains", "merging_chains"),
-    _Spec("ucrl2_lower_bound",
-          "UCRL2 lower-bound blocks, one hidden better action (Jaksch et al. 2010, Sec. 6)",
-          "instances.average_reward", "ucrl2_lower_bound"),
-    _Spec("communicating_garnet", "Garnet MDP conditioned to be communicating (average reward)",
-          "instances.average_reward", "communicating_garnet"),
-    _Spec("average_gridworld", "open grid; the goal pays 1 and returns to the start, "
-          "D = 2(n-1)/(1-slip)", "instances.average_reward", "average_gridworld"),
-    _Spec("effective_horizon_lure",
-          "a lure hiding a lock of k*-1 steps: any H, designed k* (Laidlaw et al. 2023)",
-          "instances.structure", "effective_horizon_lure"),
-    _Spec("interval_walk", "noisy walk on [0, 1] with a smooth reward, discretised into N cells",
-          "instances.structure", "interval_walk"),
-    _Spec("safe_vs_fast_route",
-          "short road that may crash vs a longer sure road: robust and nominal optima differ",
-          "instances.robust", "safe_vs_fast_route"),
-    _Spec("azar_three_action_bandit",
-          "preference bandit a > b > c with the deterministic D_1 (Azar et al. 2024, Sec. 5)",
-          "instances.preferences", "azar_three_action_bandit"),
-    _Spec("bradley_terry_bandit", "random Bradley-Terry preference bandit with sampled pairs",
-          "instances.preferences", "bradley_terry_bandit"),
-    _Spec("rock_paper_scissors_bandit",
-          "non-transitive preference bandit with sampled pairs",
-          "instances.preferences", "rock_paper_scissors_bandit"),
-    _Spec("offline_preference_garnet",
-          "trajectory preferences on a small Garnet, full or partial coverage (Zhan+ 2024)",
-          "instances.preferences", "offline_preference_garnet"),
+    _Spec(
+        "garnet",
+        "random Garnet MDP, b successors per pair (Archibald et al. 1995)",
+        "instances.tabular",
+        "garnet",
+    ),
+    _Spec(
+        "river_swim",
+        "RiverSwim chain, small reward left, large right (Strehl & Littman 2008)",
+        "instances.tabular",
+        "river_swim",
+    ),
+    _Spec(
+        "chain",
+        "deterministic chain: 'right' S-1 times opens it (lock with code all 1)",
+        "instances.tabular",
+        "chain",
+    ),
+    _Spec(
+        "combination_lock",
+        "one seeded action sequence pays; others reset (Whitehead 1991)",
+        "instances.tabular",
+        "combination_lock",
+    ),
+    _Spec(
+        "gridworld",
+        "text-map gridworld with slip, goal and traps",
+        "instances.tabular",
+        "gridworld",
+    ),
+    _Spec(
+        "deep_sea",
+        "N x N DeepSea with seeded action mapping (Osband et al. 2018, bsuite)",
+        "instances.tabular",
+        "deep_sea",
+    ),
+    _Spec(
+        "safe_vs_risky_route",
+        "fork where mean and CVaR optima differ (risk-averse RL)",
+        "instances.risk",
+        "safe_vs_risky_route",
+    ),
+    _Spec(
+        "du2023_hard_instance",
+        "iterated-CVaR lower-bound chain to a bandit state (Du, Wang, Huang 2023, Fig. 1)",
+        "instances.risk",
+        "du2023_hard_instance",
+    ),
+    _Spec(
+        "lucky_start_instance",
+        "static-CVaR optimum needs the accumulated reward (beats every Markov policy)",
+        "instances.risk",
+        "lucky_start_instance",
+    ),
+    _Spec(
+        "tabular_as_linear",
+        "Garnet as a linear MDP with one-hot features, d = S*A",
+        "instances.registry",
+        "_tabular_as_linear_garnet",
+        requires=(("instances.linear", "tabular_as_linear"),),
+    ),
+    _Spec(
+        "simplex_feature_linear_mdp",
+        "linear MDP, features on the simplex (Jin et al. 2020)",
+        "instances.linear",
+        "simplex_feature_linear_mdp",
+    ),
+    _Spec(
+        "misspecified_linear_mdp",
+        "linear MDP with a zeta-perturbed kernel (Jin et al. 2020)",
+        "instances.linear",
+        "misspecified_linear_mdp",
+    ),
+    _Spec(
+        "zhou_gu_szepesvari_hard_instance",
+        "Omega(dH sqrt(T)) hard linear instance (Zhou+ 2021)",
+        "instances.linear",
+        "zhou_gu_szepesvari_hard_instance",
+    ),
+    _Spec(
+        "random_low_rank_mdp",
+        "random low-rank MDP from an exact rank-d factorisation",
+        "instances.linear",
+        "random_low_rank_mdp",
+    ),
+    _Spec(
+        "lure_linear_mdp",
+        "offline trap: an uncovered action lures greedy LSVI (PEVI check)",
+        "instances.linear",
+        "lure_linear_mdp",
+    ),
+    _Spec(
+        "bernoulli_bandit",
+        "K-armed Bernoulli bandit with a gap below the best arm",
+        "instances.bandits",
+        "bernoulli_bandit",
+    ),
+    _Spec(
+        "gaussian_bandit",
+        "K-armed Gaussian bandit with a gap below the best arm",
+        "instances.bandits",
+        "gaussian_bandit",
+    ),
+    _Spec(
+        "one_good_arm_bandit",
+        "one arm gap above K-1 equal arms (minimax lower bound, LS Ch. 15)",
+        "instances.bandits",
+        "one_good_arm_bandit",
+    ),
+    _Spec(
+        "hypercube_linear_bandit",
+        "theta in {+-n^-1/2}^d, Omega(d sqrt(n)) (LS Ch. 24)",
+        "instances.bandits",
+        "hypercube_linear_bandit",
+    ),
+    _Spec(
+        "pg_feature_bandit",
+        "4-arm feature bandit meeting or breaking the Lin-NPG / Lin-SPG conditions",
+        "instances.bandits",
+        "pg_feature_bandit",
+    ),
+    _Spec(
+        "random_feature_bandit",
+        "random finite-arm feature bandit (policy-gradient studies)",
+        "instances.bandits",
+        "random_feature_bandit",
+    ),
+    _Spec(
+        "tsitsiklis_van_roy",
+        "two states, one feature realising Q* = 0, not Bellman complete: FQI diverges",
+        "instances.feature_failures",
+        "tsitsiklis_van_roy",
+    ),
+    _Spec(
+        "layered_chain",
+        "layered reward process of width W; mixing 0 gives disjoint lanes",
+        "instances.layered_chains",
+        "layered_chain",
+    ),
+    _Spec(
+        "merging_chains",
+        "two lanes merging after k of H stages: trajectory crossing time k",
+        "instances.layered_chains",
+        "merging_chains",
+    ),
+    _Spec(
+        "ucrl2_lower_bound",
+        "UCRL2 lower-bound blocks, one hidden better action (Jaksch et al. 2010, Sec. 6)",
+        "instances.average_reward",
+        "ucrl2_lower_bound",
+    ),
+    _Spec(
+        "communicating_garnet",
+        "Garnet MDP conditioned to be communicating (average reward)",
+        "instances.average_reward",
+        "communicating_garnet",
+    ),
+    _Spec(
+        "average_gridworld",
+        "open grid; the goal pays 1 and returns to the start, D = 2(n-1)/(1-slip)",
+        "instances.average_reward",
+        "average_gridworld",
+    ),
+    _Spec(
+        "effective_horizon_lure",
+        "a lure hiding a lock of k*-1 steps: any H, designed k* (Laidlaw et al. 2023)",
+        "instances.structure",
+        "effective_horizon_lure",
+    ),
+    _Spec(
+        "interval_walk",
+        "noisy walk on [0, 1] with a smooth reward, discretised into N cells",
+        "instances.structure",
+        "interval_walk",
+    ),
+    _Spec(
+        "safe_vs_fast_route",
+        "short road that may crash vs a longer sure road: robust and nominal optima differ",
+        "instances.robust",
+        "safe_vs_fast_route",
+    ),
+    _Spec(
+        "azar_three_action_bandit",
+        "preference bandit a > b > c with the deterministic D_1 (Azar et al. 2024, Sec. 5)",
+        "instances.preferences",
+        "azar_three_action_bandit",
+    ),
+    _Spec(
+        "bradley_terry_bandit",
+        "random Bradley-Terry preference bandit with sampled pairs",
+        "instances.preferences",
+        "bradley_terry_bandit",
+    ),
+    _Spec(
+        "rock_paper_scissors_bandit",
+        "non-transitive preference bandit with sampled pairs",
+        "instances.preferences",
+        "rock_paper_scissors_bandit",
+    ),
+    _Spec(
+        "offline_preference_garnet",
+        "trajectory preferences on a small Garnet, full or partial coverage (Zhan+ 2024)",
+        "instances.preferences",
+        "offline_preference_garnet",
+    ),
 )
 _BY_NAME = {spec.name: spec for spec in _SPECS}
 
@@ -253,6 +379,7 @@ _FALSE = {"false", "0", "no", "n", "off"}
 
 def _coerce(family: str, name: str, text: str, default: Any) -> Any:
     """Read a command-line string as the type of ``default``."""
+
     def fail(kind: str) -> ValueError:
         return ValueError(f"{family}: parameter {name} expects {kind}, got {text!r}")
 
@@ -321,12 +448,14 @@ def make(name: str, **params: Any) -> Any:
     unknown = sorted(set(params) - set(accepted))
     if unknown:
         listing = ", ".join(f"{key}={value!r}" for key, value in accepted.items())
-        raise ValueError(f"{name}: unknown parameter(s) {', '.join(unknown)}; accepted: "
-                         f"{listing}")
-    missing = [key for key, default in accepted.items()
-               if default is REQUIRED and key not in params]
+        raise ValueError(f"{name}: unknown parameter(s) {', '.join(unknown)}; accepted: {listing}")
+    missing = [
+        key for key, default in accepted.items() if default is REQUIRED and key not in params
+    ]
     if missing:
         raise ValueError(f"{name}: missing required parameter(s) {', '.join(missing)}")
-    values = {key: (_coerce(name, key, value, accepted[key]) if isinstance(value, str) else value)
-              for key, value in params.items()}
+    values = {
+        key: (_coerce(name, key, value, accepted[key]) if isinstance(value, str) else value)
+        for key, value in params.items()
+    }
     return builder(**values)

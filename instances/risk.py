@@ -17,8 +17,13 @@ import numpy as np
 from instances.tabular import _check_float, _check_int, _check_size, _label, _one_hot
 from mdptheory.tabular import EpisodicMDP
 
-__all__ = ["ROUTE_ACTIONS", "ROUTE_STATES", "du2023_hard_instance", "lucky_start_instance",
-           "safe_vs_risky_route"]
+__all__ = [
+    "ROUTE_ACTIONS",
+    "ROUTE_STATES",
+    "du2023_hard_instance",
+    "lucky_start_instance",
+    "safe_vs_risky_route",
+]
 
 ROUTE_STATES = ("fork", "safe", "risky", "crashed")
 """State names of :func:`safe_vs_risky_route`, in index order."""
@@ -27,8 +32,9 @@ ROUTE_ACTIONS = ("safe", "risky")
 """Action names: 0 takes (or bails out to) the safe road, 1 takes (or stays on) the risky road."""
 
 
-def safe_vs_risky_route(H: int = 3, safe_reward: float = 0.5, risky_reward: float = 1.0,
-                        crash_prob: float = 0.1) -> EpisodicMDP:
+def safe_vs_risky_route(
+    H: int = 3, safe_reward: float = 0.5, risky_reward: float = 1.0, crash_prob: float = 0.1
+) -> EpisodicMDP:
     """A fork between a safe road with a sure reward and a risky road that may end in a crash.
 
     States (:data:`ROUTE_STATES`): 0 ``fork`` (the start), 1 ``safe``, 2 ``risky``,
@@ -88,10 +94,12 @@ def safe_vs_risky_route(H: int = 3, safe_reward: float = 0.5, risky_reward: floa
     family = "safe_vs_risky_route"
     H = _check_int(family, "H", H, 2)
     risky_reward = _check_float(family, "risky_reward", risky_reward, 0.0, 1.0, low_open=True)
-    safe_reward = _check_float(family, "safe_reward", safe_reward, 0.0, risky_reward,
-                               low_open=True, high_open=True)
-    crash_prob = _check_float(family, "crash_prob", crash_prob, 0.0, 1.0, low_open=True,
-                              high_open=True)
+    safe_reward = _check_float(
+        family, "safe_reward", safe_reward, 0.0, risky_reward, low_open=True, high_open=True
+    )
+    crash_prob = _check_float(
+        family, "crash_prob", crash_prob, 0.0, 1.0, low_open=True, high_open=True
+    )
     fork, safe, risky, crashed = range(4)
     P = np.zeros((4, 2, 4))
     R = np.zeros((4, 2))
@@ -106,13 +114,20 @@ def safe_vs_risky_route(H: int = 3, safe_reward: float = 0.5, risky_reward: floa
     P[risky, 1, crashed] = crash_prob
     R[risky, 1] = risky_reward
     P[crashed, :, crashed] = 1.0
-    name = _label(family, H=H, safe_reward=safe_reward, risky_reward=risky_reward,
-                  crash_prob=crash_prob)
+    name = _label(
+        family, H=H, safe_reward=safe_reward, risky_reward=risky_reward, crash_prob=crash_prob
+    )
     return EpisodicMDP(P, R, H=H, initial=_one_hot(4, fork), name=name)
 
 
-def du2023_hard_instance(n: int = 4, A: int = 2, H: int = 60, alpha: float = 0.2,
-                         eta: float = 0.002, optimal_action: int | None = None) -> EpisodicMDP:
+def du2023_hard_instance(
+    n: int = 4,
+    A: int = 2,
+    H: int = 60,
+    alpha: float = 0.2,
+    eta: float = 0.002,
+    optimal_action: int | None = None,
+) -> EpisodicMDP:
     """The lower-bound instance H8 of Du, Wang, Huang (ICLR 2023, arXiv:2206.02678), Figure 1.
 
     States ``s_1..s_n`` (indices ``0..n-1``) with reward 0 and absorbing ``x_1, x_2, x_3``
@@ -141,8 +156,9 @@ def du2023_hard_instance(n: int = 4, A: int = 2, H: int = 60, alpha: float = 0.2
     H = _check_int(family, "H", H, 1)
     alpha = _check_float(family, "alpha", alpha, 0.0, 1.0, low_open=True)
     if not alpha <= 1.0 / 3.0:
-        raise ValueError(f"alpha must lie in (0, 1/3] (s_1 moves to x_1 w.p. 1 - 3 alpha), "
-                         f"got {alpha!r}")
+        raise ValueError(
+            f"alpha must lie in (0, 1/3] (s_1 moves to x_1 w.p. 1 - 3 alpha), got {alpha!r}"
+        )
     eta = _check_float(family, "eta", eta, 0.0)
     if not eta <= alpha:
         raise ValueError(f"eta must lie in [0, alpha], got {eta!r}")

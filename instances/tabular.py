@@ -57,8 +57,8 @@ __all__ = [
 # Parameter checks shared by the families (also used by instances.risk)
 # ---------------------------------------------------------------------------------------------
 
-def _check_int(family: str, name: str, value: Any, minimum: int,
-               maximum: int | None = None) -> int:
+
+def _check_int(family: str, name: str, value: Any, minimum: int, maximum: int | None = None) -> int:
     """Return ``value`` as an int in ``[minimum, maximum]`` or raise naming it."""
     bound = f">= {minimum}" if maximum is None else f"in {minimum}..{maximum}"
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
@@ -68,18 +68,25 @@ def _check_int(family: str, name: str, value: Any, minimum: int,
     return int(value)
 
 
-def _check_float(family: str, name: str, value: Any, low: float | None = None,
-                 high: float | None = None, low_open: bool = False,
-                 high_open: bool = False) -> float:
+def _check_float(
+    family: str,
+    name: str,
+    value: Any,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> float:
     """Return ``value`` as a finite float in the stated interval or raise naming it."""
     left = "(" if low_open else "["
     right = ")" if high_open else "]"
-    interval = (f"{left}{'-inf' if low is None else low}, "
-                f"{'inf' if high is None else high}{right}")
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer,
-                                                                      np.floating)):
-        raise ParameterTypeError(f"{family}: {name} must be a real number in {interval}, "
-                                 f"got {value!r}")
+    interval = f"{left}{'-inf' if low is None else low}, {'inf' if high is None else high}{right}"
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+        value, (int, float, np.integer, np.floating)
+    ):
+        raise ParameterTypeError(
+            f"{family}: {name} must be a real number in {interval}, got {value!r}"
+        )
     number = float(value)
     bad = not np.isfinite(number)
     if low is not None:
@@ -87,8 +94,7 @@ def _check_float(family: str, name: str, value: Any, low: float | None = None,
     if high is not None:
         bad = bad or number > high or (high_open and number == high)
     if bad:
-        raise ValueError(f"{family}: {name} must be a finite number in {interval}, "
-                         f"got {value!r}")
+        raise ValueError(f"{family}: {name} must be a finite number in {interval}, got {value!r}")
     return number
 
 
@@ -105,16 +111,21 @@ def _check_horizon(family: str, H: Any, gamma: Any) -> tuple[int | None, float |
 def _check_size(family: str, S: int, A: int, H: int | None, parameters: str) -> None:
     """Refuse a family whose dense kernel (S, A, S) (built here, then copied by the model) and
     rewards would exceed the memory limit, before anything is allocated."""
-    check_memory(2 * dense_bytes(S, A, S) + dense_bytes(H or 1, S, A),
-                 f"{family}: a dense kernel P of shape (S, A, S) = ({S}, {A}, {S})", parameters)
+    check_memory(
+        2 * dense_bytes(S, A, S) + dense_bytes(H or 1, S, A),
+        f"{family}: a dense kernel P of shape (S, A, S) = ({S}, {A}, {S})",
+        parameters,
+    )
 
 
 def _check_noise(family: str, noise: Any) -> RewardNoise:
     try:
         return RewardNoise.parse(noise)
     except ValueError as error:
-        raise ValueError(f"{family}: noise must be 'deterministic', 'bernoulli' or "
-                         f"('gaussian', sigma), got {noise!r} ({error})") from error
+        raise ValueError(
+            f"{family}: noise must be 'deterministic', 'bernoulli' or "
+            f"('gaussian', sigma), got {noise!r} ({error})"
+        ) from error
 
 
 def _format_value(value: Any) -> str:
@@ -133,8 +144,9 @@ def _label(family: str, **params: Any) -> str:
     return f"{family}({inner})"
 
 
-def _build(P, R, H: int | None, gamma: float | None, initial: np.ndarray, noise: RewardNoise,
-           name: str) -> FiniteMDP | EpisodicMDP:
+def _build(
+    P, R, H: int | None, gamma: float | None, initial: np.ndarray, noise: RewardNoise, name: str
+) -> FiniteMDP | EpisodicMDP:
     if H is None:
         return FiniteMDP(P, R, gamma=gamma, initial=initial, noise=noise, name=name)
     return EpisodicMDP(P, R, H=H, initial=initial, noise=noise, name=name)
@@ -150,6 +162,7 @@ def _one_hot(size: int, index: int) -> np.ndarray:
 # Garnet
 # ---------------------------------------------------------------------------------------------
 
+
 def _uniform_subsets(rng: np.random.Generator, n: int, rows: int, size: int) -> np.ndarray:
     """``rows`` independent uniform ``size``-subsets of ``0..n-1`` (Floyd's algorithm).
 
@@ -164,9 +177,16 @@ def _uniform_subsets(rng: np.random.Generator, n: int, rows: int, size: int) -> 
     return chosen
 
 
-def garnet(S: int = 20, A: int = 4, branching: int = 3, H: int | None = None,
-           gamma: float = 0.9, seed: SeedLike = 0, noise: str = "deterministic",
-           sparse: bool = False) -> FiniteMDP | EpisodicMDP:
+def garnet(
+    S: int = 20,
+    A: int = 4,
+    branching: int = 3,
+    H: int | None = None,
+    gamma: float = 0.9,
+    seed: SeedLike = 0,
+    noise: str = "deterministic",
+    sparse: bool = False,
+) -> FiniteMDP | EpisodicMDP:
     """Random Garnet MDP ``Garnet(S, A, b)`` (Archibald, McKinnon and Thomas, 1995).
 
     For every pair ``(s, a)``, ``branching`` distinct next states are drawn uniformly without
@@ -211,8 +231,14 @@ def garnet(S: int = 20, A: int = 4, branching: int = 3, H: int | None = None,
     if not isinstance(sparse, (bool, np.bool_)):
         raise ValueError(f"{family}: sparse must be True or False, got {sparse!r}")
     if not sparse:
-        _check_size(family, S, A, H, f"S={S} (A={A}, sparse=False; sparse=True stores only "
-                                     f"the {branching} successors of each pair)")
+        _check_size(
+            family,
+            S,
+            A,
+            H,
+            f"S={S} (A={A}, sparse=False; sparse=True stores only "
+            f"the {branching} successors of each pair)",
+        )
     rng = as_generator(seed)
     successors = _uniform_subsets(rng, S, S * A, branching).reshape(S, A, branching)
     cuts = np.sort(rng.random((S, A, branching - 1)), axis=2)
@@ -238,9 +264,14 @@ def garnet(S: int = 20, A: int = 4, branching: int = 3, H: int | None = None,
 RIVER_LEFT, RIVER_RIGHT = 0, 1
 
 
-def river_swim(S: int = 6, H: int | None = None, gamma: float = 0.95,
-               small_reward: float = 0.005, large_reward: float = 1.0,
-               noise: str = "deterministic") -> FiniteMDP | EpisodicMDP:
+def river_swim(
+    S: int = 6,
+    H: int | None = None,
+    gamma: float = 0.95,
+    small_reward: float = 0.005,
+    large_reward: float = 1.0,
+    noise: str = "deterministic",
+) -> FiniteMDP | EpisodicMDP:
     """RiverSwim (Strehl and Littman, 2008), with the probabilities of Osband et al. (2013).
 
     States ``0..S-1`` lie along a river; the swimmer starts at the left bank, state 0.
@@ -285,8 +316,10 @@ def river_swim(S: int = 6, H: int | None = None, gamma: float = 0.95,
     small_reward = _check_float(family, "small_reward", small_reward, 0.0)
     large_reward = _check_float(family, "large_reward", large_reward, 0.0)
     if not small_reward < large_reward:
-        raise ValueError(f"{family}: need small_reward < large_reward, got "
-                         f"small_reward={small_reward!r}, large_reward={large_reward!r}")
+        raise ValueError(
+            f"{family}: need small_reward < large_reward, got "
+            f"small_reward={small_reward!r}, large_reward={large_reward!r}"
+        )
     reward_noise = _check_noise(family, noise)
     _check_size(family, S, 2, H, f"S={S}")
     P = np.zeros((S, 2, S))
@@ -317,6 +350,7 @@ def river_swim(S: int = 6, H: int | None = None, gamma: float = 0.95,
 # Combination lock and chain
 # ---------------------------------------------------------------------------------------------
 
+
 def combination_lock_code(S: int, A: int, seed: SeedLike = 0) -> np.ndarray:
     """The correct action at each lock state ``0..S-2`` of :func:`combination_lock`.
 
@@ -331,8 +365,15 @@ def combination_lock_code(S: int, A: int, seed: SeedLike = 0) -> np.ndarray:
     return as_generator(seed).integers(A, size=S - 1).astype(np.int64)
 
 
-def _lock(code: np.ndarray, S: int, A: int, H: int | None, gamma: float | None,
-          noise: RewardNoise, name: str) -> FiniteMDP | EpisodicMDP:
+def _lock(
+    code: np.ndarray,
+    S: int,
+    A: int,
+    H: int | None,
+    gamma: float | None,
+    noise: RewardNoise,
+    name: str,
+) -> FiniteMDP | EpisodicMDP:
     _check_size(name.split("(")[0], S, A, H, f"S={S} (A={A})")
     goal = S - 1
     P = np.zeros((S, A, S))
@@ -346,8 +387,14 @@ def _lock(code: np.ndarray, S: int, A: int, H: int | None, gamma: float | None,
     return _build(P, R, H, gamma, _one_hot(S, 0), noise, name)
 
 
-def combination_lock(S: int = 10, A: int = 2, H: int | None = None, gamma: float = 0.9,
-                     seed: SeedLike = 0, noise: str = "deterministic") -> FiniteMDP | EpisodicMDP:
+def combination_lock(
+    S: int = 10,
+    A: int = 2,
+    H: int | None = None,
+    gamma: float = 0.9,
+    seed: SeedLike = 0,
+    noise: str = "deterministic",
+) -> FiniteMDP | EpisodicMDP:
     """Combination lock: one action sequence out of ``A**(S-1)`` opens it.
 
     Lock states ``0..S-2`` and an absorbing open state ``S-1``; the start is state 0. In lock
@@ -394,8 +441,9 @@ def combination_lock(S: int = 10, A: int = 2, H: int | None = None, gamma: float
     return _lock(code, S, A, H, gamma, reward_noise, name)
 
 
-def chain(S: int = 10, H: int | None = None, gamma: float = 0.9,
-          noise: str = "deterministic") -> FiniteMDP | EpisodicMDP:
+def chain(
+    S: int = 10, H: int | None = None, gamma: float = 0.9, noise: str = "deterministic"
+) -> FiniteMDP | EpisodicMDP:
     """The deterministic chain: a combination lock with two actions whose code is all 1.
 
     Action 1 (``right``) moves from state ``i`` to ``i + 1``; action 0 resets to state 0.
@@ -482,8 +530,10 @@ class GridLayout:
         for s, cell in enumerate(self.cells):
             if cell == (row, col):
                 return s
-        raise ValueError(f"cell ({row}, {col}) is not a free cell of this map "
-                         f"({self.rows} rows x {self.cols} cols)")
+        raise ValueError(
+            f"cell ({row}, {col}) is not a free cell of this map "
+            f"({self.rows} rows x {self.cols} cols)"
+        )
 
     def cell(self, state: int) -> tuple[int, int] | None:
         """``(row, col)`` of ``state``, or ``None`` for the terminal state."""
@@ -536,8 +586,9 @@ def gridworld_layout(text_map: str = DEFAULT_MAP) -> GridLayout:
     widths = {len(line) for line in lines}
     if len(widths) != 1:
         lengths = [len(line) for line in lines]
-        raise ValueError(f"gridworld: every map row must have the same length, got row lengths "
-                         f"{lengths}")
+        raise ValueError(
+            f"gridworld: every map row must have the same length, got row lengths {lengths}"
+        )
     cells: list[tuple[int, int]] = []
     starts: list[int] = []
     goals: list[int] = []
@@ -546,8 +597,10 @@ def gridworld_layout(text_map: str = DEFAULT_MAP) -> GridLayout:
         for c, char in enumerate(line):
             if char not in _GRID_CHARS:
                 accepted = ", ".join(f"{k!r} ({v})" for k, v in _GRID_CHARS.items())
-                raise ValueError(f"gridworld: map character {char!r} at row {r}, col {c} is not "
-                                 f"one of {accepted}")
+                raise ValueError(
+                    f"gridworld: map character {char!r} at row {r}, col {c} is not "
+                    f"one of {accepted}"
+                )
             if char == "#":
                 continue
             state = len(cells)
@@ -562,13 +615,27 @@ def gridworld_layout(text_map: str = DEFAULT_MAP) -> GridLayout:
         raise ValueError(f"gridworld: the map needs exactly one 'S', found {len(starts)}")
     if not goals:
         raise ValueError("gridworld: the map needs at least one 'G', found none")
-    return GridLayout(rows=len(lines), cols=widths.pop(), cells=tuple(cells), start=starts[0],
-                      goals=tuple(goals), traps=tuple(traps), terminal=len(cells), lines=lines)
+    return GridLayout(
+        rows=len(lines),
+        cols=widths.pop(),
+        cells=tuple(cells),
+        start=starts[0],
+        goals=tuple(goals),
+        traps=tuple(traps),
+        terminal=len(cells),
+        lines=lines,
+    )
 
 
-def gridworld(text_map: str = DEFAULT_MAP, slip: float = 0.1, H: int | None = None,
-              gamma: float = 0.95, step_cost: float = 0.01, goal_reward: float = 1.0,
-              trap_reward: float = -1.0) -> FiniteMDP | EpisodicMDP:
+def gridworld(
+    text_map: str = DEFAULT_MAP,
+    slip: float = 0.1,
+    H: int | None = None,
+    gamma: float = 0.95,
+    step_cost: float = 0.01,
+    goal_reward: float = 1.0,
+    trap_reward: float = -1.0,
+) -> FiniteMDP | EpisodicMDP:
     """A gridworld from a text map, with slippery moves.
 
     Map characters: ``'#'`` wall, ``'S'`` start (exactly one), ``'G'`` goal (at least one),
@@ -630,8 +697,9 @@ def gridworld(text_map: str = DEFAULT_MAP, slip: float = 0.1, H: int | None = No
         for direction, (dr, dc) in enumerate(_MOVES):
             rr, cc = r + dr, c + dc
             inside = 0 <= rr < layout.rows and 0 <= cc < layout.cols
-            landing[direction] = (layout.state(rr, cc)
-                                  if inside and layout.lines[rr][cc] != "#" else s)
+            landing[direction] = (
+                layout.state(rr, cc) if inside and layout.lines[rr][cc] != "#" else s
+            )
         for action in range(4):
             for direction in range(4):
                 weight = 1.0 - slip if direction == action else slip / 3.0
@@ -668,8 +736,12 @@ def grid_shortest_path(layout: GridLayout) -> int | None:
             continue
         for dr, dc in _MOVES:
             rr, cc = r + dr, c + dc
-            if (0 <= rr < layout.rows and 0 <= cc < layout.cols
-                    and layout.lines[rr][cc] != "#" and (rr, cc) not in seen):
+            if (
+                0 <= rr < layout.rows
+                and 0 <= cc < layout.cols
+                and layout.lines[rr][cc] != "#"
+                and (rr, cc) not in seen
+            ):
                 seen[(rr, cc)] = seen[(r, c)] + 1
                 queue.append((rr, cc))
     return None
@@ -678,6 +750,7 @@ def grid_shortest_path(layout: GridLayout) -> int | None:
 # ---------------------------------------------------------------------------------------------
 # DeepSea
 # ---------------------------------------------------------------------------------------------
+
 
 def deep_sea_action_mapping(N: int, seed: SeedLike = 0) -> np.ndarray:
     """``mapping[row, col]``: the action index that means ``right`` in that cell of
@@ -692,8 +765,9 @@ def deep_sea_action_mapping(N: int, seed: SeedLike = 0) -> np.ndarray:
     return as_generator(seed).integers(2, size=(N, N)).astype(np.int64)
 
 
-def deep_sea(N: int = 10, move_cost: float | None = None, stochastic: bool = False,
-             seed: SeedLike = 0) -> EpisodicMDP:
+def deep_sea(
+    N: int = 10, move_cost: float | None = None, stochastic: bool = False, seed: SeedLike = 0
+) -> EpisodicMDP:
     """DeepSea (Osband et al. 2018; bsuite, Osband et al. 2020): an N x N deep-exploration grid.
 
     The agent starts in the top-left cell ``(0, 0)`` and descends one row per step, so the

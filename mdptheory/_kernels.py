@@ -64,8 +64,7 @@ _NO_DATA = np.zeros(0)
 
 
 @njit(cache=True, inline="always")
-def _rollout(P4, indptr, indices, data, R3, noise_code, sigma, initial, policy, probabilities,
-             rng):
+def _rollout(P4, indptr, indices, data, R3, noise_code, sigma, initial, policy, probabilities, rng):
     """One episode; the one place that fixes the order of the draws.
 
     Draws: the start state, then at each step the action (stochastic policies only), the
@@ -101,32 +100,78 @@ def _rollout(P4, indptr, indices, data, R3, noise_code, sigma, initial, policy, 
 
 
 @njit(cache=True)
-def rollout_episode(P4: np.ndarray, R3: np.ndarray, noise_code: int, sigma: float,
-                    initial: np.ndarray, policy: np.ndarray, rng):
+def rollout_episode(
+    P4: np.ndarray,
+    R3: np.ndarray,
+    noise_code: int,
+    sigma: float,
+    initial: np.ndarray,
+    policy: np.ndarray,
+    rng,
+):
     """Run one episode of a deterministic policy ``policy[h, s]``.
 
     Returns ``states`` (H + 1,), ``actions`` (H,) and sampled ``rewards`` (H,).
     """
-    return _rollout(P4, _NO_ROWS, _NO_ROWS, _NO_DATA, R3, noise_code, sigma, initial, policy,
-                    _NO_PROBABILITIES, rng)
+    return _rollout(
+        P4,
+        _NO_ROWS,
+        _NO_ROWS,
+        _NO_DATA,
+        R3,
+        noise_code,
+        sigma,
+        initial,
+        policy,
+        _NO_PROBABILITIES,
+        rng,
+    )
 
 
 @njit(cache=True)
-def rollout_episode_stochastic(P4: np.ndarray, R3: np.ndarray, noise_code: int, sigma: float,
-                               initial: np.ndarray, policy: np.ndarray, rng):
+def rollout_episode_stochastic(
+    P4: np.ndarray,
+    R3: np.ndarray,
+    noise_code: int,
+    sigma: float,
+    initial: np.ndarray,
+    policy: np.ndarray,
+    rng,
+):
     """As :func:`rollout_episode` for a stochastic policy ``policy[h, s, a]``."""
-    return _rollout(P4, _NO_ROWS, _NO_ROWS, _NO_DATA, R3, noise_code, sigma, initial,
-                    _NO_POLICY, policy, rng)
+    return _rollout(
+        P4, _NO_ROWS, _NO_ROWS, _NO_DATA, R3, noise_code, sigma, initial, _NO_POLICY, policy, rng
+    )
 
 
 @njit(cache=True)
-def rollout_csr(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, n_actions: int,
-                R3: np.ndarray, noise_code: int, sigma: float, initial: np.ndarray,
-                policy: np.ndarray, rng):
+def rollout_csr(
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    data: np.ndarray,
+    n_actions: int,
+    R3: np.ndarray,
+    noise_code: int,
+    sigma: float,
+    initial: np.ndarray,
+    policy: np.ndarray,
+    rng,
+):
     """As :func:`rollout_episode` for a stationary sparse kernel in CSR form (row s*A + a,
     ``n_actions = A``)."""
-    return _rollout(_NO_KERNEL, indptr, indices, data, R3, noise_code, sigma, initial, policy,
-                    _NO_PROBABILITIES, rng)
+    return _rollout(
+        _NO_KERNEL,
+        indptr,
+        indices,
+        data,
+        R3,
+        noise_code,
+        sigma,
+        initial,
+        policy,
+        _NO_PROBABILITIES,
+        rng,
+    )
 
 
 @njit(cache=True)
@@ -164,8 +209,9 @@ def greedy_action(Q_h: np.ndarray, s: int, tie_tol: float = 0.0):
 
 
 @njit(cache=True)
-def greedy_backup(Q_h: np.ndarray, V_h: np.ndarray, policy_h: np.ndarray,
-                  tie_tol: float = 0.0) -> None:
+def greedy_backup(
+    Q_h: np.ndarray, V_h: np.ndarray, policy_h: np.ndarray, tie_tol: float = 0.0
+) -> None:
     """The greedy step of one stage of a backward pass: ``V_h[s] = max_a Q_h[s, a]`` and
     ``policy_h[s]`` its first maximiser (:func:`greedy_action`), for every state s.
 
@@ -283,8 +329,9 @@ class ReachableEvaluation(NamedTuple):
     """False: no evaluation at all, the value is NaN (the loop timed without its oracle)."""
 
 
-def reachable_evaluation(P4: np.ndarray, initial: np.ndarray, H: int,
-                         exact: bool = True) -> ReachableEvaluation:
+def reachable_evaluation(
+    P4: np.ndarray, initial: np.ndarray, H: int, exact: bool = True
+) -> ReachableEvaluation:
     """A fresh :class:`ReachableEvaluation` for policies of horizon ``H`` on the kernel ``P4``
     from the start distribution ``initial``."""
     S = P4.shape[1]
@@ -294,17 +341,30 @@ def reachable_evaluation(P4: np.ndarray, initial: np.ndarray, H: int,
     counts = np.zeros(H, dtype=np.int64)
     starts = np.flatnonzero(np.asarray(initial) > 0.0)
     reach[0, starts] = True
-    members[0, :starts.size] = starts
+    members[0, : starts.size] = starts
     counts[0] = starts.size
-    return ReachableEvaluation(indptr, indices, np.zeros((H + 1, S)), reach, members, counts,
-                               np.zeros((H, S), dtype=np.int64), np.full(1, np.nan),
-                               bool(exact))
+    return ReachableEvaluation(
+        indptr,
+        indices,
+        np.zeros((H + 1, S)),
+        reach,
+        members,
+        counts,
+        np.zeros((H, S), dtype=np.int64),
+        np.full(1, np.nan),
+        bool(exact),
+    )
 
 
 @njit(cache=True)
-def evaluate_deterministic_reachable(P4: np.ndarray, R3: np.ndarray, policy: np.ndarray,
-                                     initial: np.ndarray, ws: ReachableEvaluation,
-                                     first: int = 0) -> float:
+def evaluate_deterministic_reachable(
+    P4: np.ndarray,
+    R3: np.ndarray,
+    policy: np.ndarray,
+    initial: np.ndarray,
+    ws: ReachableEvaluation,
+    first: int = 0,
+) -> float:
     """``sum_s initial[s] V^pi_0(s)`` of a deterministic policy, over the reachable states only.
 
     ``ws`` comes from :func:`reachable_evaluation` for the same ``P4`` and ``initial``. A

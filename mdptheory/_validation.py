@@ -41,6 +41,7 @@ class ParameterTypeError(TypeError, ValueError):
 # Scalars
 # --------------------------------------------------------------------------------------------
 
+
 def _is_bool(value: Any) -> bool:
     return isinstance(value, (bool, np.bool_))
 
@@ -58,8 +59,14 @@ def _interval(low, high, low_open: bool, high_open: bool) -> str:
     return f"{left}{'-inf' if low is None else low}, {'inf' if high is None else high}{right}"
 
 
-def check_real(value: Any, name: str, low: float | None = None, high: float | None = None,
-               low_open: bool = False, high_open: bool = False) -> float:
+def check_real(
+    value: Any,
+    name: str,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> float:
     """``value`` as a finite float in the stated interval.
 
     Raises
@@ -77,8 +84,10 @@ def check_real(value: Any, name: str, low: float | None = None, high: float | No
     value = _unwrap(value)
     interval = _interval(low, high, low_open, high_open)
     if _is_bool(value) or not isinstance(value, numbers.Real):
-        raise ParameterTypeError(f"{name} must be a real number in {interval}, got {value!r} "
-                                 f"of type {type(value).__name__}")
+        raise ParameterTypeError(
+            f"{name} must be a real number in {interval}, got {value!r} "
+            f"of type {type(value).__name__}"
+        )
     number = float(value)
     if not math.isfinite(number):
         raise ValueError(f"{name} must be a finite number in {interval}, got {value!r}")
@@ -114,8 +123,9 @@ def check_int(value: Any, name: str, low: int | None = None, high: int | None = 
     else:
         kind = "an int" if high is None else f"an int <= {high}"
     if _is_bool(value) or not isinstance(value, numbers.Integral):
-        raise ParameterTypeError(f"{name} must be {kind}, got {value!r} of type "
-                                 f"{type(value).__name__}")
+        raise ParameterTypeError(
+            f"{name} must be {kind}, got {value!r} of type {type(value).__name__}"
+        )
     number = int(value)
     if (low is not None and number < low) or (high is not None and number > high):
         raise ValueError(f"{name} must be {kind}, got {number}")
@@ -137,9 +147,11 @@ def check_discount(gamma: Any, name: str = "gamma") -> float:
     """A discount factor in [0, 1) with ``1 - gamma >= 1e-10`` (:data:`MIN_ONE_MINUS_GAMMA`)."""
     value = check_real(gamma, name, 0.0, 1.0, high_open=True)
     if 1.0 - value < MIN_ONE_MINUS_GAMMA:
-        raise ValueError(f"{name} = {value!r} is within {MIN_ONE_MINUS_GAMMA:g} of 1: the "
-                         f"effective horizon 1 / (1 - {name}) = {1.0 / (1.0 - value):.3g} is "
-                         "beyond what float64 solves can resolve")
+        raise ValueError(
+            f"{name} = {value!r} is within {MIN_ONE_MINUS_GAMMA:g} of 1: the "
+            f"effective horizon 1 / (1 - {name}) = {1.0 / (1.0 - value):.3g} is "
+            "beyond what float64 solves can resolve"
+        )
     return value
 
 
@@ -172,8 +184,10 @@ def check_seed(seed: Any, name: str = "seed") -> Any:
         return seed
     seed = _unwrap(seed)
     if _is_bool(seed) or not isinstance(seed, numbers.Integral):
-        raise ParameterTypeError(f"{name} must be an int >= 0, a SeedSequence or a Generator, "
-                                 f"got {seed!r} of type {type(seed).__name__}")
+        raise ParameterTypeError(
+            f"{name} must be an int >= 0, a SeedSequence or a Generator, "
+            f"got {seed!r} of type {type(seed).__name__}"
+        )
     if seed < 0:
         raise ValueError(f"{name} must be non-negative, got {seed}")
     return int(seed)
@@ -189,8 +203,9 @@ def check_cvxpy_solver(solver: Any, name: str = "solver") -> None:
 
     installed = cp.installed_solvers()
     if solver.upper() not in installed:
-        raise ValueError(f"{name} {solver!r} is not an installed cvxpy solver; installed: "
-                         f"{', '.join(installed)}")
+        raise ValueError(
+            f"{name} {solver!r} is not an installed cvxpy solver; installed: {', '.join(installed)}"
+        )
 
 
 VALUE_SCALE_LIMIT = 1e150
@@ -213,9 +228,11 @@ def check_value_scale(mdp: Any, where: str) -> None:
     else:
         bound, formula = scale * mdp.H, f"H max|R| with H = {mdp.H}"
     if not (bound <= VALUE_SCALE_LIMIT):
-        raise ValueError(f"{where}: the reward scale max|R| = {scale:.3g} is too large: values "
-                         f"reach {formula} = {bound:.3g}, above {VALUE_SCALE_LIMIT:.0e}, where "
-                         "float64 arithmetic may overflow; rescale the rewards")
+        raise ValueError(
+            f"{where}: the reward scale max|R| = {scale:.3g} is too large: values "
+            f"reach {formula} = {bound:.3g}, above {VALUE_SCALE_LIMIT:.0e}, where "
+            "float64 arithmetic may overflow; rescale the rewards"
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -306,7 +323,8 @@ def check_memory(n_bytes: float, what: str, parameter: str) -> None:
         raise ValueError(
             f"{parameter} is too large: {what} needs about {format_bytes(n_bytes)} "
             f"({float(n_bytes):.3g} bytes), above the limit of {format_bytes(limit)} "
-            f"(machine memory {machine}; set {MAX_BYTES_ENV} to change the limit)")
+            f"(machine memory {machine}; set {MAX_BYTES_ENV} to change the limit)"
+        )
 
 
 def dense_bytes(*shape: float, itemsize: int = 8) -> float:
@@ -317,6 +335,7 @@ def dense_bytes(*shape: float, itemsize: int = 8) -> float:
 # --------------------------------------------------------------------------------------------
 # Arrays
 # --------------------------------------------------------------------------------------------
+
 
 def _index_str(name: str, index: tuple[int, ...], trailing_slice: bool = False) -> str:
     inner = ", ".join(str(int(i)) for i in index)
@@ -333,17 +352,26 @@ def as_float_array(value, name: str, ndim: int | tuple[int, ...] | None = None) 
     if value is None or isinstance(value, (str, bytes)):
         raise ParameterTypeError(f"{name} must be an array of real numbers, got {value!r}")
     if sp.issparse(value):
-        raise ParameterTypeError(f"{name} must be a dense array of real numbers, got a sparse "
-                                 f"{type(value).__name__}")
+        raise ParameterTypeError(
+            f"{name} must be a dense array of real numbers, got a sparse {type(value).__name__}"
+        )
     try:
         raw = np.asarray(value)
     except (TypeError, ValueError) as error:
         raise ValueError(f"{name} must be an array of real numbers: {error}") from error
     if raw.dtype.kind in "bcUSVMm":
-        kind = {"b": "boolean", "c": "complex", "U": "string", "S": "bytes", "V": "structured",
-                "M": "datetime", "m": "timedelta"}[raw.dtype.kind]
-        raise ParameterTypeError(f"{name} must be an array of real numbers, got a {kind} array "
-                                 f"(dtype {raw.dtype})")
+        kind = {
+            "b": "boolean",
+            "c": "complex",
+            "U": "string",
+            "S": "bytes",
+            "V": "structured",
+            "M": "datetime",
+            "m": "timedelta",
+        }[raw.dtype.kind]
+        raise ParameterTypeError(
+            f"{name} must be an array of real numbers, got a {kind} array (dtype {raw.dtype})"
+        )
     try:
         array = np.array(raw, dtype=np.float64, copy=True, order="C")
     except (TypeError, ValueError) as error:
@@ -351,8 +379,10 @@ def as_float_array(value, name: str, ndim: int | tuple[int, ...] | None = None) 
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else ndim
         if array.ndim not in allowed:
-            raise ValueError(f"{name} must have {' or '.join(map(str, allowed))} dimensions, "
-                             f"got shape {array.shape}")
+            raise ValueError(
+                f"{name} must have {' or '.join(map(str, allowed))} dimensions, "
+                f"got shape {array.shape}"
+            )
     check_finite(array, name)
     return array
 
@@ -379,48 +409,61 @@ def check_distributions(array: np.ndarray, name: str, tol: float = DEFAULT_TOL) 
     negative = array < 0
     if negative.any():
         index = np.unravel_index(int(np.flatnonzero(negative)[0]), array.shape)
-        raise ValueError(f"{_index_str(name, index)} is {float(array[index])!r}, "
-                         "a negative probability")
+        raise ValueError(
+            f"{_index_str(name, index)} is {float(array[index])!r}, a negative probability"
+        )
     sums = array.sum(axis=-1)
     bad = np.abs(sums - 1.0) > tol
     if bad.any():
         index = np.unravel_index(int(np.flatnonzero(bad)[0]), sums.shape)
-        raise ValueError(f"{_index_str(name, index, trailing_slice=True)} sums to "
-                         f"{float(sums[index])!r}, not 1 (tolerance {tol:g})")
+        raise ValueError(
+            f"{_index_str(name, index, trailing_slice=True)} sums to "
+            f"{float(sums[index])!r}, not 1 (tolerance {tol:g})"
+        )
 
 
-def check_sparse_kernel(matrix: sp.sparray | sp.spmatrix, name: str, n_states: int,
-                        n_actions: int, tol: float = DEFAULT_TOL) -> sp.csr_array:
+def check_sparse_kernel(
+    matrix: sp.sparray | sp.spmatrix,
+    name: str,
+    n_states: int,
+    n_actions: int,
+    tol: float = DEFAULT_TOL,
+) -> sp.csr_array:
     """Validate a sparse kernel of shape (S*A, S) with row ``s * A + a`` for pair (s, a)."""
     if matrix.dtype.kind not in "iuf":
-        raise ParameterTypeError(f"sparse {name} must hold real numbers, got dtype "
-                                 f"{matrix.dtype}")
+        raise ParameterTypeError(f"sparse {name} must hold real numbers, got dtype {matrix.dtype}")
     csr = sp.csr_array(matrix, dtype=np.float64)
     csr.sum_duplicates()
     csr.sort_indices()
     if csr.shape != (n_states * n_actions, n_states):
-        raise ValueError(f"sparse {name} has shape {csr.shape}, expected "
-                         f"(S*A, S) = ({n_states * n_actions}, {n_states})")
+        raise ValueError(
+            f"sparse {name} has shape {csr.shape}, expected "
+            f"(S*A, S) = ({n_states * n_actions}, {n_states})"
+        )
     data = csr.data
     if not np.all(np.isfinite(data)):
         pos = int(np.flatnonzero(~np.isfinite(data))[0])
         row = int(np.searchsorted(csr.indptr, pos, side="right") - 1)
         s, a = divmod(row, n_actions)
-        raise ValueError(f"{name}[{s}, {a}, {int(csr.indices[pos])}] is {data[pos]}, "
-                         "not a finite number")
+        raise ValueError(
+            f"{name}[{s}, {a}, {int(csr.indices[pos])}] is {data[pos]}, not a finite number"
+        )
     if (data < 0).any():
         pos = int(np.flatnonzero(data < 0)[0])
         row = int(np.searchsorted(csr.indptr, pos, side="right") - 1)
         s, a = divmod(row, n_actions)
-        raise ValueError(f"{name}[{s}, {a}, {int(csr.indices[pos])}] is {float(data[pos])!r}, "
-                         "a negative probability")
+        raise ValueError(
+            f"{name}[{s}, {a}, {int(csr.indices[pos])}] is {float(data[pos])!r}, "
+            "a negative probability"
+        )
     sums = np.asarray(csr.sum(axis=1)).ravel()
     bad = np.abs(sums - 1.0) > tol
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
         s, a = divmod(row, n_actions)
-        raise ValueError(f"{name}[{s}, {a}, :] sums to {float(sums[row])!r}, "
-                         f"not 1 (tolerance {tol:g})")
+        raise ValueError(
+            f"{name}[{s}, {a}, :] sums to {float(sums[row])!r}, not 1 (tolerance {tol:g})"
+        )
     return csr
 
 

@@ -35,8 +35,9 @@ def _arm_indices(arms, n_arms: int, name: str = "arms") -> np.ndarray:
     if array.size == 0:
         return np.zeros(array.shape, dtype=np.int64)
     if array.dtype == np.bool_ or not np.issubdtype(array.dtype, np.integer):
-        raise ValueError(f"{name} must hold integer arm indices in 0..{n_arms - 1}, "
-                         f"got dtype {array.dtype}")
+        raise ValueError(
+            f"{name} must hold integer arm indices in 0..{n_arms - 1}, got dtype {array.dtype}"
+        )
     bad = (array < 0) | (array >= n_arms)
     if bad.any():
         if array.ndim == 0:
@@ -111,8 +112,10 @@ class Bandit:
             gaps = self.optimal_mean - array
         if not np.all(np.isfinite(gaps)):
             k = int(np.flatnonzero(~np.isfinite(gaps))[0])
-            raise ValueError(f"means[{k}] = {float(array[k])!r} lies {float(gaps[k])!r} below "
-                             f"the best mean {self.optimal_mean!r}: the gap overflows float64")
+            raise ValueError(
+                f"means[{k}] = {float(array[k])!r} lies {float(gaps[k])!r} below "
+                f"the best mean {self.optimal_mean!r}: the gap overflows float64"
+            )
         self.gaps = _read_only(gaps)
 
     def pseudo_regret(self, arms) -> np.ndarray:
@@ -168,8 +171,10 @@ class Bandit:
 
     def __repr__(self) -> str:
         label = f"{self.name!r}, " if self.name else ""
-        return (f"{type(self).__name__}({label}K={self.K}, optimal_arm={self.optimal_arm}, "
-                f"noise={self.noise.kind})")
+        return (
+            f"{type(self).__name__}({label}K={self.K}, optimal_arm={self.optimal_arm}, "
+            f"noise={self.noise.kind})"
+        )
 
 
 class LinearBandit(Bandit):
@@ -210,8 +215,9 @@ class LinearBandit(Bandit):
         arms_array = as_float_array(arms, "arms", ndim=2)
         n_arms, dim = arms_array.shape
         if n_arms == 0 or dim == 0:
-            raise ValueError(f"arms has shape {arms_array.shape}: need at least one arm and "
-                             "one feature")
+            raise ValueError(
+                f"arms has shape {arms_array.shape}: need at least one arm and one feature"
+            )
         theta_array = as_float_array(theta, "theta", ndim=1)
         if theta_array.shape != (dim,):
             raise ValueError(f"theta has shape {theta_array.shape}, expected (d,) = ({dim},)")
@@ -222,8 +228,10 @@ class LinearBandit(Bandit):
         bad = ~np.isfinite(means)
         if bad.any():
             k = int(np.flatnonzero(bad)[0])
-            raise ValueError(f"the mean of arm {k}, arms[{k}] . theta, is {float(means[k])!r}: "
-                             "the product of arms and theta overflows float64")
+            raise ValueError(
+                f"the mean of arm {k}, arms[{k}] . theta, is {float(means[k])!r}: "
+                "the product of arms and theta overflows float64"
+            )
         self._set_means(means, noise, name)
         self.d = int(dim)
         self.arms = _read_only(arms_array)
@@ -300,10 +308,14 @@ class FeatureBandit(Bandit):
 def _check_features(features, n_arms: int) -> np.ndarray:
     X = as_float_array(features, "features", ndim=2)
     if X.shape[0] != n_arms or X.shape[1] == 0:
-        raise ValueError(f"features has shape {X.shape}, expected (K, d) with K = {n_arms} "
-                         "(one row per arm) and d >= 1")
+        raise ValueError(
+            f"features has shape {X.shape}, expected (K, d) with K = {n_arms} "
+            "(one row per arm) and d >= 1"
+        )
     rank = int(np.linalg.matrix_rank(X))
     if rank < X.shape[1]:
-        raise ValueError(f"features of shape {X.shape} has rank {rank} < d = {X.shape[1]}: the "
-                         "papers assume full column rank (drop redundant features)")
+        raise ValueError(
+            f"features of shape {X.shape} has rank {rank} < d = {X.shape[1]}: the "
+            "papers assume full column rank (drop redundant features)"
+        )
     return X

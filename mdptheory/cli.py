@@ -43,8 +43,11 @@ def default_mdp(size: int = 10, n_actions: int = 3, gamma: float = 0.9, seed: in
     if size < 1:
         raise ValueError(f"--size must be >= 1, got {size}")
     check_discount(gamma, "--gamma")
-    check_memory(2 * dense_bytes(size, n_actions, size), f"the built-in MDP's dense kernel "
-                 f"({size}, {n_actions}, {size})", f"--size {size}")
+    check_memory(
+        2 * dense_bytes(size, n_actions, size),
+        f"the built-in MDP's dense kernel ({size}, {n_actions}, {size})",
+        f"--size {size}",
+    )
     return garnet(S=size, A=n_actions, branching=min(3, size), gamma=gamma, seed=seed)
 
 
@@ -69,8 +72,7 @@ def _parse_params(extra: Sequence[str]) -> dict[str, str]:
 
 
 def _format_array(array: np.ndarray, limit: int = 20) -> str:
-    with np.printoptions(precision=6, suppress=True, linewidth=100, threshold=limit,
-                         edgeitems=5):
+    with np.printoptions(precision=6, suppress=True, linewidth=100, threshold=limit, edgeitems=5):
         return np.array2string(np.asarray(array))
 
 
@@ -81,10 +83,14 @@ def _solve_command(args: argparse.Namespace, extra: Sequence[str]) -> int:
     params = _parse_params(extra)
     if args.instance is None:
         if params:
-            raise ValueError(f"parameters {sorted(params)} need an instance name "
-                             "(see `mdptheory instances`)")
-        model = default_mdp(args.size, gamma=args.gamma if args.gamma is not None else 0.9,
-                            seed=args.seed if args.seed is not None else 0)
+            raise ValueError(
+                f"parameters {sorted(params)} need an instance name (see `mdptheory instances`)"
+            )
+        model = default_mdp(
+            args.size,
+            gamma=args.gamma if args.gamma is not None else 0.9,
+            seed=args.seed if args.seed is not None else 0,
+        )
     else:
         from instances import make
 
@@ -122,10 +128,14 @@ def _solve_command(args: argparse.Namespace, extra: Sequence[str]) -> int:
         print(f"V*:\n{_format_array(solution.values)}")
         print(f"V*(rho) = {start:.12g}")
         print(f"optimal policy pi[s]:\n{_format_array(solution.policy)}")
-    print(f"certificate: max_s |V(s) - V*(s)| <= {solution.bound:.3e}; policy sub-optimality "
-          f"<= {solution.policy_gap:.3e}")
-    print(f"method: {solution.method}, {solution.iterations} iterations, "
-          f"stopped: {solution.stop_reason}")
+    print(
+        f"certificate: max_s |V(s) - V*(s)| <= {solution.bound:.3e}; policy sub-optimality "
+        f"<= {solution.policy_gap:.3e}"
+    )
+    print(
+        f"method: {solution.method}, {solution.iterations} iterations, "
+        f"stopped: {solution.stop_reason}"
+    )
     return 0
 
 
@@ -135,13 +145,17 @@ def _solve_average(model) -> int:
     from mdptheory.tabular import FiniteMDP
 
     if not isinstance(model, FiniteMDP):
-        raise ValueError(f"--objective average needs a model without horizon (leave out H), "
-                         f"got {type(model).__name__}")
+        raise ValueError(
+            f"--objective average needs a model without horizon (leave out H), "
+            f"got {type(model).__name__}"
+        )
     info = summary(model)
     print(repr(model))
     print("average reward (gamma is ignored)")
-    print(f"rho* = {info.gain:.12g}   certificate |rho* - {info.gain:.6g}| <= "
-          f"{info.solution.bound:.3e}")
+    print(
+        f"rho* = {info.gain:.12g}   certificate |rho* - {info.gain:.6g}| <= "
+        f"{info.solution.bound:.3e}"
+    )
     print(f"h* ({info.solution.normalisation}):\n{_format_array(info.bias)}")
     print(f"sp(h*) = {info.span:.12g}")
     d = info.diameter
@@ -158,15 +172,19 @@ def _solve_risk(model, args: argparse.Namespace) -> int:
     from mdptheory.tabular import EpisodicMDP
 
     if not isinstance(model, EpisodicMDP):
-        raise ValueError(f"--objective {args.objective} needs an episodic model (give the "
-                         f"instance an H), got {type(model).__name__}")
+        raise ValueError(
+            f"--objective {args.objective} needs an episodic model (give the "
+            f"instance an H), got {type(model).__name__}"
+        )
     mean = backward_induction(model)
     print(repr(model))
     if args.objective == "static-cvar":
         static = static_cvar_optimum(model, args.alpha)
-        print(f"static CVaR_{args.alpha:g} of the total return: optimum {static.value:.12g} "
-              f"over history-dependent policies (VaR threshold {static.threshold:.6g}, "
-              f"{static.n_augmented_states} augmented states)")
+        print(
+            f"static CVaR_{args.alpha:g} of the total return: optimum {static.value:.12g} "
+            f"over history-dependent policies (VaR threshold {static.threshold:.6g}, "
+            f"{static.n_augmented_states} augmented states)"
+        )
         print(f"mean-optimal policy: V*_1(rho) = {float(model.initial @ mean.values[0]):.12g}")
         if getattr(args, "planner", "exact") == "discretised":
             return _solve_discretised(model, static, args)
@@ -176,8 +194,10 @@ def _solve_risk(model, args: argparse.Namespace) -> int:
     start = model.initial
     print(f"iterated CVaR, alpha = {args.alpha:g} (Du, Wang, Huang 2023)")
     print(f"  risk-averse policy:  ICVaR_1(rho) = {float(start @ risk.values[0]):.12g}")
-    print(f"  mean-optimal policy: ICVaR_1(rho) = {float(start @ mean_policy_risk[0]):.12g}, "
-          f"V_1(rho) = {float(start @ mean.values[0]):.12g}")
+    print(
+        f"  mean-optimal policy: ICVaR_1(rho) = {float(start @ mean_policy_risk[0]):.12g}, "
+        f"V_1(rho) = {float(start @ mean.values[0]):.12g}"
+    )
     print(f"risk-averse policy pi[h, s]:\n{_format_array(risk.policy)}")
     print(f"mean-optimal policy pi[h, s]:\n{_format_array(mean.policy)}")
     differ = np.argwhere(risk.policy != mean.policy)
@@ -198,8 +218,9 @@ def _solve_robust(model, args: argparse.Namespace) -> int:
     from mdptheory.tabular import EpisodicMDP, FiniteMDP
 
     if (args.radius is None) == (args.penalty is None):
-        raise ValueError("--robust needs exactly one of --radius (a ball) and --penalty (the "
-                         "regularised form)")
+        raise ValueError(
+            "--robust needs exactly one of --radius (a ball) and --penalty (the regularised form)"
+        )
     uncertainty = UncertaintySet(args.robust, radius=args.radius, penalty=args.penalty)
     nominal = solve(model)
     robust = robust_solve(model, uncertainty)
@@ -209,20 +230,35 @@ def _solve_robust(model, args: argparse.Namespace) -> int:
         return float(model.initial @ (values[0] if episodic else values))
 
     def under(kernel, policy) -> float:
-        twin = (EpisodicMDP(kernel, model.R, model.H) if episodic
-                else FiniteMDP(kernel, model.R, model.gamma))
+        twin = (
+            EpisodicMDP(kernel, model.R, model.H)
+            if episodic
+            else FiniteMDP(kernel, model.R, model.gamma)
+        )
         return at_start(evaluate(twin, policy))
 
     against_nominal = robust_evaluate(model, nominal.policy, uncertainty)
     rows = [
-        ("nominal kernel", at_start(evaluate(model, robust.policy)),
-         at_start(nominal.policy_values)),
-        ("worst kernel for the robust policy", under(robust.worst_kernel, robust.policy),
-         under(robust.worst_kernel, nominal.policy)),
-        ("worst kernel for the nominal policy", under(against_nominal.worst_kernel, robust.policy),
-         under(against_nominal.worst_kernel, nominal.policy)),
-        ("robust value (inf over the set)", at_start(robust.values),
-         at_start(against_nominal.values)),
+        (
+            "nominal kernel",
+            at_start(evaluate(model, robust.policy)),
+            at_start(nominal.policy_values),
+        ),
+        (
+            "worst kernel for the robust policy",
+            under(robust.worst_kernel, robust.policy),
+            under(robust.worst_kernel, nominal.policy),
+        ),
+        (
+            "worst kernel for the nominal policy",
+            under(against_nominal.worst_kernel, robust.policy),
+            under(against_nominal.worst_kernel, nominal.policy),
+        ),
+        (
+            "robust value (inf over the set)",
+            at_start(robust.values),
+            at_start(against_nominal.values),
+        ),
     ]
     print(repr(model))
     kind = "penalty" if uncertainty.penalised else "ball"
@@ -232,8 +268,10 @@ def _solve_robust(model, args: argparse.Namespace) -> int:
         print(f"{label:38}{robust_value:16.8g}{nominal_value:16.8g}")
     if uncertainty.penalised:
         print("(values under a kernel leave out the penalty lam D that the robust value charges)")
-    print(f"certificate: robust values within {robust.bound:.3e}, nominal policy's robust value "
-          f"within {against_nominal.bound:.3e}")
+    print(
+        f"certificate: robust values within {robust.bound:.3e}, nominal policy's robust value "
+        f"within {against_nominal.bound:.3e}"
+    )
     layout = "pi[h, s] (rows are stages)" if episodic else "pi[s]"
     print(f"robust policy {layout}:\n{_format_array(robust.policy)}")
     print(f"nominal policy {layout}:\n{_format_array(nominal.policy)}")
@@ -256,12 +294,18 @@ def _solve_discretised(model, static, args: argparse.Namespace) -> int:
     sol = discretised_cvar_lsvi(model, args.alpha, args.eta)
     achieved = budget_policy_return_distribution(model, sol).cvar(args.alpha)
     bound = discretisation_error_bound(model.H, args.alpha, args.eta)
-    print(f"discretised CVaR-LSVI, eta = {args.eta:g} (Zhao et al. 2024; budget left rounded "
-          f"up): value {sol.value:.12g}, initial budget {sol.budget:.6g}")
-    print(f"  error CVaR* - value = {static.value - sol.value:.6g} "
-          f"(bound (H + 1 - alpha) eta / alpha = {bound:.6g})")
-    print(f"  exact CVaR of the discretised policy: {achieved:.12g} "
-          f"(gap to the optimum {static.value - achieved:.6g})")
+    print(
+        f"discretised CVaR-LSVI, eta = {args.eta:g} (Zhao et al. 2024; budget left rounded "
+        f"up): value {sol.value:.12g}, initial budget {sol.budget:.6g}"
+    )
+    print(
+        f"  error CVaR* - value = {static.value - sol.value:.6g} "
+        f"(bound (H + 1 - alpha) eta / alpha = {bound:.6g})"
+    )
+    print(
+        f"  exact CVaR of the discretised policy: {achieved:.12g} "
+        f"(gap to the optimum {static.value - achieved:.6g})"
+    )
     print("policies on the augmented states the discretised policy reaches:")
     print("   h   s  return so far  budget left (grid)  discretised  exact")
     for h, s, g, j, a in executed_augmented_states(model, sol):
@@ -281,8 +325,7 @@ def _diagnose_command(args: argparse.Namespace, extra: Sequence[str]) -> int:
     found = diagnose(model)
     if hasattr(model, "tabular") and not isinstance(model, (FiniteMDP, EpisodicMDP)):
         twin = model.tabular()
-        found += [replace(d, name=f"{d.name} (of the exact tabular twin)")
-                  for d in diagnose(twin)]
+        found += [replace(d, name=f"{d.name} (of the exact tabular twin)") for d in diagnose(twin)]
     if not found:
         print("no registered diagnosis applies to this model")
     for diagnosis in found:
@@ -345,8 +388,14 @@ def _plot_run(traces, learner, model, path, reference=None) -> None:
     ax.plot(t, summary.mean, color="C0", label=f"{summary.quantity} (mean of {summary.n})")
     if summary.n > 1:
         # Regrets and gaps are non-negative: a t-interval reaching below 0 is cut there.
-        ax.fill_between(t, np.maximum(summary.ci_low, 0.0), summary.ci_high, color="C0",
-                        alpha=0.25, label=f"{int(100 * summary.ci)}% CI")
+        ax.fill_between(
+            t,
+            np.maximum(summary.ci_low, 0.0),
+            summary.ci_high,
+            color="C0",
+            alpha=0.25,
+            label=f"{int(100 * summary.ci)}% CI",
+        )
     if isinstance(traces[0], RegretTrace):
         realised = np.mean([tr.cumulative_realised for tr in traces], axis=0)
         ax.plot(t, realised, color="C1", lw=0.8, ls="--", label="realised regret (mean)")
@@ -354,11 +403,13 @@ def _plot_run(traces, learner, model, path, reference=None) -> None:
     else:
         # Companion curves a learner returns on the same grid (e.g. the greedy control's
         # sub-optimality beside PEVI's) are drawn beside the main one.
-        companions = sorted(k for k, v in traces[0].extras.items()
-                            if k.endswith("_gap") and np.shape(v) == (t.shape[0],))
+        companions = sorted(
+            k
+            for k, v in traces[0].extras.items()
+            if k.endswith("_gap") and np.shape(v) == (t.shape[0],)
+        )
         for i, key in enumerate(companions, start=2):
-            curve = np.mean([np.asarray(tr.extras[key], dtype=np.float64) for tr in traces],
-                            axis=0)
+            curve = np.mean([np.asarray(tr.extras[key], dtype=np.float64) for tr in traces], axis=0)
             ax.plot(t, curve, color=f"C{i}", label=f"{key.replace('_', ' ')} (mean)")
         positive = summary.mean[summary.mean > 0]
         ax.set_xscale("log")
@@ -369,8 +420,9 @@ def _plot_run(traces, learner, model, path, reference=None) -> None:
         label, values = reference
         ax.plot(t, np.asarray(values)[t - 1], color="k", ls=":", label=label)
     ax.set_ylabel(summary.quantity)
-    ax.set_title(f"{type(learner).__name__} on {getattr(model, 'name', None) or model!r}",
-                 fontsize=10)
+    ax.set_title(
+        f"{type(learner).__name__} on {getattr(model, 'name', None) or model!r}", fontsize=10
+    )
     # "best" scans every plotted point: seconds at 10^6 steps, so long runs get a fixed corner.
     ax.legend(fontsize=8, loc="best" if t.shape[0] <= 100_000 else "upper left")
     ax.grid(alpha=0.3)
@@ -422,26 +474,42 @@ def _run_command(args: argparse.Namespace, extra: Sequence[str]) -> int:
     setting = json.dumps([hyper, params, args.budget, args.seed], sort_keys=True)
     tag = hashlib.sha1(setting.encode()).hexdigest()[:8]
     out = Path(args.out) / f"{args.learner}__{args.instance}__{tag}"
-    traces = run_seeds(learner, model, args.budget, seeds=args.seeds, seed=args.seed,
-                       n_jobs=args.jobs, out_dir=out, progress=not args.no_progress)
+    traces = run_seeds(
+        learner,
+        model,
+        args.budget,
+        seeds=args.seeds,
+        seed=args.seed,
+        n_jobs=args.jobs,
+        out_dir=out,
+        progress=not args.no_progress,
+    )
     # Seeds are averaged only at shared positions: a clear error before any stacking.
     positions = shared_positions(traces)
     curves, quantity = _curves(traces)
     summary = summarise(traces)
-    print(f"{args.learner} on {getattr(model, 'name', None) or args.instance}: "
-          f"{args.seeds} seeds x {args.budget}")
-    print(f"final {quantity}: {summary.mean[-1]:.6g} "
-          f"[{summary.ci_low[-1]:.6g}, {summary.ci_high[-1]:.6g}]")
+    print(
+        f"{args.learner} on {getattr(model, 'name', None) or args.instance}: "
+        f"{args.seeds} seeds x {args.budget}"
+    )
+    print(
+        f"final {quantity}: {summary.mean[-1]:.6g} "
+        f"[{summary.ci_low[-1]:.6g}, {summary.ci_high[-1]:.6g}]"
+    )
     budget = args.budget
     # The grid read at the recorded positions: the first at or after each point.
-    columns = positions_at(positions, geometric_grid(max(1, budget // 100), budget, 16,
-                                                     integer=True))
+    columns = positions_at(
+        positions, geometric_grid(max(1, budget // 100), budget, 16, integer=True)
+    )
     late = positions > budget // 10  # the entries from index budget // 10 on, when all kept
     if budget >= 20 and columns.size >= 2 and np.all(curves.mean(axis=0)[late] > 0):
-        fit = fit_loglog_slope(positions[columns], curves[:, columns], tail=0.5, n_boot=500,
-                               seed=args.seed)
-        print(f"log-log slope of the {quantity} on the last half of a geometric grid: "
-              f"{fit.slope:.3f} (95% CI [{fit.ci_low:.3f}, {fit.ci_high:.3f}])")
+        fit = fit_loglog_slope(
+            positions[columns], curves[:, columns], tail=0.5, n_boot=500, seed=args.seed
+        )
+        print(
+            f"log-log slope of the {quantity} on the last half of a geometric grid: "
+            f"{fit.slope:.3f} (95% CI [{fit.ci_low:.3f}, {fit.ci_high:.3f}])"
+        )
     for line in _learning_report(learner, model, args.learner, budget, traces):
         print(line)
     reference = None
@@ -487,25 +555,36 @@ def _learning_report(learner, model, name: str, budget: int, traces) -> list[str
     if not traces or not hasattr(traces[0], "pseudo_regret"):
         return []
     changes = [policy_changes(t) for t in traces]
-    what = ("epochs whose planned policy differs from the previous epoch's"
-            if "epoch_policy" in (traces[0].extras or {}) else
-            "episodes whose executed policy's value changed")
-    lines = [f"policy changes per seed ({what}): "
-             f"min {min(changes)}, median {int(np.median(changes))}, max {max(changes)}"]
+    what = (
+        "epochs whose planned policy differs from the previous epoch's"
+        if "epoch_policy" in (traces[0].extras or {})
+        else "episodes whose executed policy's value changed"
+    )
+    lines = [
+        f"policy changes per seed ({what}): "
+        f"min {min(changes)}, median {int(np.median(changes))}, max {max(changes)}"
+    ]
     if "epoch_start" in (traces[0].extras or {}):
         epochs = [int(np.size(t.extras["epoch_start"])) for t in traces]
-        lines.append(f"epochs per seed: min {min(epochs)}, median {int(np.median(epochs))}, "
-                     f"max {max(epochs)}")
+        lines.append(
+            f"epochs per seed: min {min(epochs)}, median {int(np.median(epochs))}, "
+            f"max {max(epochs)}"
+        )
     burn = learner_burn_in(learner, model, budget)
     if burn is None:
         return lines
-    lines.append(f"burn-in from the bonus formula ({burn.rule}): {burn.episodes} {burn.unit} "
-                 f"({burn.scale_name} = {burn.scale:g})")
+    lines.append(
+        f"burn-in from the bonus formula ({burn.rule}): {burn.episodes} {burn.unit} "
+        f"({burn.scale_name} = {burn.scale:g})"
+    )
     if burn.episodes >= budget:
-        hint = (f"no {burn.scale_name} in {{1, 0.3, 0.1, 0.03, 0.01}} ends it within "
-                f"{WITHIN:g} of the budget" if burn.suggested_scale is None else
-                f"the named variant `--hp {burn.scale_name}={burn.suggested_scale:g}` leaves it "
-                f"after {burn.suggested_episodes} {burn.unit}")
+        hint = (
+            f"no {burn.scale_name} in {{1, 0.3, 0.1, 0.03, 0.01}} ends it within "
+            f"{WITHIN:g} of the budget"
+            if burn.suggested_scale is None
+            else f"the named variant `--hp {burn.scale_name}={burn.suggested_scale:g}` leaves it "
+            f"after {burn.suggested_episodes} {burn.unit}"
+        )
         lines.append(f"this run ends inside the burn-in: {burn.inside}; {hint}")
     return lines
 
@@ -537,22 +616,42 @@ def _sweep_command(args: argparse.Namespace) -> int:
     if args.dry_run:
         for built in cells:
             cell = built.cell
-            print(f"{cell.learner_label:28s} {cell.instance_label:36s} K={cell.budget:<8d} "
-                  f"{out / cell.folder_name(spec.seed)}")
-        print(f"{len(cells)} cells x {spec.seeds} seeds = {len(cells) * spec.seeds} runs; "
-              "nothing run (--dry-run)")
+            print(
+                f"{cell.learner_label:28s} {cell.instance_label:36s} K={cell.budget:<8d} "
+                f"{out / cell.folder_name(spec.seed)}"
+            )
+        print(
+            f"{len(cells)} cells x {spec.seeds} seeds = {len(cells) * spec.seeds} runs; "
+            "nothing run (--dry-run)"
+        )
         return 0
-    backend = (dask_client(args.scheduler, args.dask_local)
-               if args.scheduler is not None or args.dask_local is not None else nullcontext())
+    backend = (
+        dask_client(args.scheduler, args.dask_local)
+        if args.scheduler is not None or args.dask_local is not None
+        else nullcontext()
+    )
     try:
         with backend as client:
-            result = run_sweep(cells, spec.seeds, spec.seed, out, jobs=args.jobs,
-                               client=client, progress=not args.no_progress)
+            result = run_sweep(
+                cells,
+                spec.seeds,
+                spec.seed,
+                out,
+                jobs=args.jobs,
+                client=client,
+                progress=not args.no_progress,
+            )
     except KeyboardInterrupt:
-        saved = sum(1 for built in cells for _ in
-                    (out / built.cell.folder_name(spec.seed)).glob("rep_*/seed_*/trace.json"))
-        print(f"mdptheory sweep: interrupted; {saved} of {len(cells) * spec.seeds} runs are "
-              f"saved in {out}: rerun the command to resume", file=sys.stderr)
+        saved = sum(
+            1
+            for built in cells
+            for _ in (out / built.cell.folder_name(spec.seed)).glob("rep_*/seed_*/trace.json")
+        )
+        print(
+            f"mdptheory sweep: interrupted; {saved} of {len(cells) * spec.seeds} runs are "
+            f"saved in {out}: rerun the command to resume",
+            file=sys.stderr,
+        )
         return 130
     rows = summarise_sweep(result)
     command = shlex.join(["mdptheory", *sys.argv[1:]])
@@ -564,17 +663,27 @@ def _sweep_command(args: argparse.Namespace) -> int:
     for row in body:
         table.add_row(*(Text(value) for value in row))
     console.print(table)
-    console.print(f"{len(cells)} cells x {spec.seeds} seeds on {result.backend}: "
-                  f"{result.ran} runs, {result.loaded} loaded from {out}, "
-                  f"{result.seconds:.1f} s", highlight=False, soft_wrap=True)
-    console.print(f"summary: {paths['summary.md']}  {paths['summary.json']}  figures: "
-                  f"{paths['figures']}/", highlight=False, soft_wrap=True)
+    console.print(
+        f"{len(cells)} cells x {spec.seeds} seeds on {result.backend}: "
+        f"{result.ran} runs, {result.loaded} loaded from {out}, "
+        f"{result.seconds:.1f} s",
+        highlight=False,
+        soft_wrap=True,
+    )
+    console.print(
+        f"summary: {paths['summary.md']}  {paths['summary.json']}  figures: {paths['figures']}/",
+        highlight=False,
+        soft_wrap=True,
+    )
     failed = [r for r in result.cells if r.errors]
     for r in failed:
         first = min(r.errors)
-        print(f"mdptheory sweep: {r.cell.learner_label} on {r.cell.instance_label} "
-              f"(K={r.cell.budget}): {len(r.errors)} of {spec.seeds} seeds failed, seed "
-              f"{first}: {r.errors[first]}", file=sys.stderr)
+        print(
+            f"mdptheory sweep: {r.cell.learner_label} on {r.cell.instance_label} "
+            f"(K={r.cell.budget}): {len(r.errors)} of {spec.seeds} seeds failed, seed "
+            f"{first}: {r.errors[first]}",
+            file=sys.stderr,
+        )
     return 1 if failed else 0
 
 
@@ -610,56 +719,103 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="mdptheory",
-        description="Exact MDPs and bandits, provable algorithms, theorems as checks.")
-    parser.add_argument("--debug", action="store_true",
-                        help="on an error, show the traceback instead of one line")
+        description="Exact MDPs and bandits, provable algorithms, theorems as checks.",
+    )
+    parser.add_argument(
+        "--debug", action="store_true", help="on an error, show the traceback instead of one line"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
-    solve = sub.add_parser("solve", help="solve an MDP exactly and print V*, the optimal "
-                                         "policy and the certificate",
-                           description="Instance parameters follow the name: "
-                                       "mdptheory solve river_swim --S 8 --H 20")
-    solve.add_argument("instance", nargs="?", default=None,
-                       help="catalogue name (see `mdptheory instances`); default: a Garnet "
-                            "MDP (3 actions, 3 successors a pair)")
+    solve = sub.add_parser(
+        "solve",
+        help="solve an MDP exactly and print V*, the optimal policy and the certificate",
+        description="Instance parameters follow the name: mdptheory solve river_swim --S 8 --H 20",
+    )
+    solve.add_argument(
+        "instance",
+        nargs="?",
+        default=None,
+        help="catalogue name (see `mdptheory instances`); default: a Garnet "
+        "MDP (3 actions, 3 successors a pair)",
+    )
     solve.add_argument("--gamma", type=float, default=None, help="discount (default 0.9)")
     solve.add_argument("--seed", type=int, default=None, help="seed of a random instance")
-    solve.add_argument("--size", type=int, default=10,
-                       help="number of states of the built-in MDP (default 10)")
-    solve.add_argument("--objective", default="mean",
-                       choices=["mean", "icvar", "static-cvar", "average"],
-                       help="mean (default); icvar: iterated CVaR beside the mean-optimal "
-                            "policy; static-cvar: CVaR of the total return (episodic models); "
-                            "average: rho*, h*, sp(h*) and the diameter D (no horizon)")
-    solve.add_argument("--alpha", type=float, default=0.1,
-                       help="risk level in (0, 1] for --objective icvar or static-cvar")
-    solve.add_argument("--planner", default="exact", choices=["exact", "discretised"],
-                       help="for --objective static-cvar: exact (augmented DP, default) or "
-                            "discretised (budget grid of width --eta, beside the exact one)")
-    solve.add_argument("--eta", type=float, default=None,
-                       help="budget grid width of --planner discretised, e.g. 0.01")
-    solve.add_argument("--method", default="auto",
-                       choices=["auto", "backward_induction", "value_iteration",
-                                "policy_iteration", "linear_program"],
-                       help="solver (default auto: backward induction for episodic models, "
-                            "policy iteration for discounted ones)")
-    solve.add_argument("--robust", default=None, choices=["tv", "kl", "chi2"],
-                       help="also solve the (s, a)-rectangular robust MDP with this divergence "
-                            "and print its policy beside the nominal one")
-    solve.add_argument("--radius", type=float, default=None,
-                       help="radius rho of the --robust ball (TV as half the L1 distance)")
-    solve.add_argument("--penalty", type=float, default=None,
-                       help="penalty lam of the regularised --robust form, instead of a ball")
-    diagnose = sub.add_parser("diagnose", help="print every structural diagnosis of an instance "
-                                                "with its definition",
-                              description="Instance parameters follow the name: mdptheory "
-                                          "diagnose effective_horizon_lure --H 10 --k_star 3")
+    solve.add_argument(
+        "--size", type=int, default=10, help="number of states of the built-in MDP (default 10)"
+    )
+    solve.add_argument(
+        "--objective",
+        default="mean",
+        choices=["mean", "icvar", "static-cvar", "average"],
+        help="mean (default); icvar: iterated CVaR beside the mean-optimal "
+        "policy; static-cvar: CVaR of the total return (episodic models); "
+        "average: rho*, h*, sp(h*) and the diameter D (no horizon)",
+    )
+    solve.add_argument(
+        "--alpha",
+        type=float,
+        default=0.1,
+        help="risk level in (0, 1] for --objective icvar or static-cvar",
+    )
+    solve.add_argument(
+        "--planner",
+        default="exact",
+        choices=["exact", "discretised"],
+        help="for --objective static-cvar: exact (augmented DP, default) or "
+        "discretised (budget grid of width --eta, beside the exact one)",
+    )
+    solve.add_argument(
+        "--eta",
+        type=float,
+        default=None,
+        help="budget grid width of --planner discretised, e.g. 0.01",
+    )
+    solve.add_argument(
+        "--method",
+        default="auto",
+        choices=[
+            "auto",
+            "backward_induction",
+            "value_iteration",
+            "policy_iteration",
+            "linear_program",
+        ],
+        help="solver (default auto: backward induction for episodic models, "
+        "policy iteration for discounted ones)",
+    )
+    solve.add_argument(
+        "--robust",
+        default=None,
+        choices=["tv", "kl", "chi2"],
+        help="also solve the (s, a)-rectangular robust MDP with this divergence "
+        "and print its policy beside the nominal one",
+    )
+    solve.add_argument(
+        "--radius",
+        type=float,
+        default=None,
+        help="radius rho of the --robust ball (TV as half the L1 distance)",
+    )
+    solve.add_argument(
+        "--penalty",
+        type=float,
+        default=None,
+        help="penalty lam of the regularised --robust form, instead of a ball",
+    )
+    diagnose = sub.add_parser(
+        "diagnose",
+        help="print every structural diagnosis of an instance with its definition",
+        description="Instance parameters follow the name: mdptheory "
+        "diagnose effective_horizon_lure --H 10 --k_star 3",
+    )
     diagnose.add_argument("instance", help="catalogue name (see `mdptheory instances`)")
     sub.add_parser("instances", help="list the instance catalogue")
-    run = sub.add_parser("run", help="run a learner on an instance over several seeds, save "
-                                     "the traces and plot the curve",
-                         description="Instance parameters follow the instance name; learner "
-                                     "hyperparameters are given as --hp NAME=VALUE: "
-                                     "mdptheory run ucbvi river_swim --H 10 --hp bonus=bernstein")
+    run = sub.add_parser(
+        "run",
+        help="run a learner on an instance over several seeds, save the traces and plot the curve",
+        description="Instance parameters follow the instance name; learner "
+        "hyperparameters are given as --hp NAME=VALUE: "
+        "mdptheory run ucbvi river_swim --H 10 --hp bonus=bernstein",
+    )
     run.add_argument("learner", help="learner name (see `mdptheory learners`)")
     run.add_argument("instance", help="catalogue name (see `mdptheory instances`)")
     run.add_argument("--budget", type=int, default=1000, help="episodes, rounds or iterations")
@@ -671,25 +827,48 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("learners", help="list the registered learners")
     sub.add_parser("list", help="list the theorem checks, the instances and the learners")
     sweep = sub.add_parser(
-        "sweep", help="run a grid of instances x learners x budgets x seeds from a TOML spec, "
-                      "locally or on Dask, and summarise it",
+        "sweep",
+        help="run a grid of instances x learners x budgets x seeds from a TOML spec, "
+        "locally or on Dask, and summarise it",
         description="Every cell of the spec is run for its seeds; each finished run is saved at "
-                    "once, so a rerun resumes. Writes summary.md, summary.json and figures/ "
-                    "into the output folder. See docs/sweeps.md for the spec.")
+        "once, so a rerun resumes. Writes summary.md, summary.json and figures/ "
+        "into the output folder. See docs/sweeps.md for the spec.",
+    )
     sweep.add_argument("spec", metavar="SPEC.toml", help="the sweep spec (TOML)")
-    sweep.add_argument("--out", metavar="DIR", default=None,
-                       help="output folder (default: mdptheory-sweeps/<spec name>); rerunning "
-                            "into it resumes the sweep")
-    sweep.add_argument("--jobs", metavar="N", type=int, default=1,
-                       help="local worker processes (default 1, in this process; -1: every "
-                            "core); the results do not depend on it")
-    sweep.add_argument("--scheduler", metavar="ADDRESS", default=None,
-                       help="run on the Dask cluster of this scheduler, e.g. tcp://HOST:8786 "
-                            "(needs the dask extra)")
-    sweep.add_argument("--dask-local", metavar="N", type=int, default=None,
-                       help="start a Dask LocalCluster of N worker processes and run on it")
-    sweep.add_argument("--dry-run", action="store_true",
-                       help="check the spec and list the cells and their folders; run nothing")
+    sweep.add_argument(
+        "--out",
+        metavar="DIR",
+        default=None,
+        help="output folder (default: mdptheory-sweeps/<spec name>); rerunning "
+        "into it resumes the sweep",
+    )
+    sweep.add_argument(
+        "--jobs",
+        metavar="N",
+        type=int,
+        default=1,
+        help="local worker processes (default 1, in this process; -1: every "
+        "core); the results do not depend on it",
+    )
+    sweep.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        default=None,
+        help="run on the Dask cluster of this scheduler, e.g. tcp://HOST:8786 "
+        "(needs the dask extra)",
+    )
+    sweep.add_argument(
+        "--dask-local",
+        metavar="N",
+        type=int,
+        default=None,
+        help="start a Dask LocalCluster of N worker processes and run on it",
+    )
+    sweep.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="check the spec and list the cells and their folders; run nothing",
+    )
     sweep.add_argument("--no-progress", action="store_true", help="no progress bar")
     check = sub.add_parser("check", help="run the theorem checks and write a report")
     from proofs_check.runner import add_arguments
@@ -732,13 +911,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:  # the command line reports any other failure in one line
         if debug:
             raise
-        print(f"mdptheory {args.command}: error: {_one_line(error)} (rerun with --debug for "
-              "the traceback)", file=sys.stderr)
+        print(
+            f"mdptheory {args.command}: error: {_one_line(error)} (rerun with --debug for "
+            "the traceback)",
+            file=sys.stderr,
+        )
         return 1
 
 
-def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace,
-              extra: Sequence[str]) -> int:
+def _dispatch(
+    parser: argparse.ArgumentParser, args: argparse.Namespace, extra: Sequence[str]
+) -> int:
     if args.command == "solve":
         return _solve_command(args, extra)
     if args.command == "run":

@@ -33,8 +33,9 @@ def require_distributed() -> Any:
     try:
         import distributed
     except ImportError as error:
-        raise DaskUnavailable(f"Dask distributed is not installed ({error}); install the "
-                              f"extra: {EXTRA_HINT}") from None
+        raise DaskUnavailable(
+            f"Dask distributed is not installed ({error}); install the extra: {EXTRA_HINT}"
+        ) from None
     return distributed
 
 
@@ -51,22 +52,28 @@ def validate_backend(jobs: Any, scheduler: str | None, dask_local: Any) -> None:
         One line naming the option and its value.
     """
     if scheduler is not None and dask_local is not None:
-        raise ValueError(f"--scheduler {scheduler} and --dask-local {dask_local} exclude each "
-                         "other: give one")
-    if dask_local is not None and (isinstance(dask_local, bool)
-                                   or not isinstance(dask_local, int) or dask_local < 1):
+        raise ValueError(
+            f"--scheduler {scheduler} and --dask-local {dask_local} exclude each other: give one"
+        )
+    if dask_local is not None and (
+        isinstance(dask_local, bool) or not isinstance(dask_local, int) or dask_local < 1
+    ):
         raise ValueError(f"--dask-local must be a positive number of workers, got {dask_local!r}")
     if scheduler is not None and (not isinstance(scheduler, str) or "://" not in scheduler):
-        raise ValueError(f"--scheduler expects an address such as tcp://HOST:8786, got "
-                         f"{scheduler!r}")
+        raise ValueError(
+            f"--scheduler expects an address such as tcp://HOST:8786, got {scheduler!r}"
+        )
     if (scheduler is not None or dask_local is not None) and jobs not in (None, 1):
-        raise ValueError(f"--jobs {jobs} sets local processes; with --scheduler or --dask-local "
-                         "the cluster's workers run the tasks: drop --jobs")
+        raise ValueError(
+            f"--jobs {jobs} sets local processes; with --scheduler or --dask-local "
+            "the cluster's workers run the tasks: drop --jobs"
+        )
 
 
 @contextmanager
-def dask_client(scheduler: str | None = None, local_workers: int | None = None,
-                processes: bool = True) -> Iterator[Any]:
+def dask_client(
+    scheduler: str | None = None, local_workers: int | None = None, processes: bool = True
+) -> Iterator[Any]:
     """A ``distributed.Client`` on ``scheduler``, or on a ``LocalCluster`` of ``local_workers``
     single-threaded workers (processes, or threads of this process with ``processes=False``);
     closed (and the local cluster shut down) on exit.
@@ -95,8 +102,12 @@ def dask_client(scheduler: str | None = None, local_workers: int | None = None,
         return
     # One thread per worker: the learners' kernels are single-threaded and numba's compiled
     # code is not meant to be shared by threads of one task stream.
-    cluster = distributed.LocalCluster(n_workers=int(local_workers), threads_per_worker=1,
-                                       processes=processes, dashboard_address=":0")
+    cluster = distributed.LocalCluster(
+        n_workers=int(local_workers),
+        threads_per_worker=1,
+        processes=processes,
+        dashboard_address=":0",
+    )
     client = distributed.Client(cluster)
     try:
         yield client
@@ -118,5 +129,12 @@ def total_workers(client: Any) -> int:
     return max(1, sum(client.nthreads().values()))
 
 
-__all__ = ["EXTRA_HINT", "DaskUnavailable", "dashboard_link", "dask_client",
-           "require_distributed", "total_workers", "validate_backend"]
+__all__ = [
+    "EXTRA_HINT",
+    "DaskUnavailable",
+    "dashboard_link",
+    "dask_client",
+    "require_distributed",
+    "total_workers",
+    "validate_backend",
+]

@@ -37,8 +37,9 @@ def check_policy(mdp: Model, policy) -> np.ndarray:
         the message names the first offending index.
     """
     if not isinstance(mdp, (FiniteMDP, EpisodicMDP)):
-        raise ParameterTypeError(f"mdp must be a FiniteMDP or EpisodicMDP, got "
-                                 f"{type(mdp).__name__} {mdp!r:.60}")
+        raise ParameterTypeError(
+            f"mdp must be a FiniteMDP or EpisodicMDP, got {type(mdp).__name__} {mdp!r:.60}"
+        )
     if policy is None or isinstance(policy, (str, bytes)):
         raise ParameterTypeError(f"policy must be an integer or float array, got {policy!r:.60}")
     array = np.asarray(policy)
@@ -46,26 +47,32 @@ def check_policy(mdp: Model, policy) -> np.ndarray:
     lead = (mdp.H, mdp.S) if episodic else (mdp.S,)
     if np.issubdtype(array.dtype, np.integer):
         if array.shape != lead:
-            raise ValueError(f"a deterministic policy for this model has shape {lead}, "
-                             f"got {array.shape}")
+            raise ValueError(
+                f"a deterministic policy for this model has shape {lead}, got {array.shape}"
+            )
         bad = (array < 0) | (array >= mdp.A)
         if bad.any():
             index = np.unravel_index(int(np.flatnonzero(bad)[0]), array.shape)
             inner = ", ".join(map(str, index))
-            raise ValueError(f"policy[{inner}] is action {int(array[index])}, outside "
-                             f"0..{mdp.A - 1}")
+            raise ValueError(
+                f"policy[{inner}] is action {int(array[index])}, outside 0..{mdp.A - 1}"
+            )
         return array.astype(np.int64, copy=False)
     if np.issubdtype(array.dtype, np.floating):
         if array.shape != (*lead, mdp.A):
-            raise ValueError(f"a stochastic policy for this model has shape {(*lead, mdp.A)}, "
-                             f"got {array.shape} (deterministic policies must be integer "
-                             "arrays)")
+            raise ValueError(
+                f"a stochastic policy for this model has shape {(*lead, mdp.A)}, "
+                f"got {array.shape} (deterministic policies must be integer "
+                "arrays)"
+            )
         array = array.astype(np.float64, copy=False)
         check_finite(array, "policy")
         check_distributions(array, "policy", mdp.tol)
         return array
-    raise ParameterTypeError(f"policy must be an integer (deterministic) or float (stochastic) "
-                             f"array, got dtype {array.dtype}")
+    raise ParameterTypeError(
+        f"policy must be an integer (deterministic) or float (stochastic) "
+        f"array, got dtype {array.dtype}"
+    )
 
 
 def as_stochastic(mdp: Model, policy) -> np.ndarray:
@@ -87,8 +94,9 @@ def _policy_kernel(mdp: FiniteMDP, pi: np.ndarray):
         return mdp.P[states, pi], r_pi
     r_pi = np.einsum("sa,sa->s", pi, mdp.R)
     if mdp.is_sparse:
-        weights = sp.csr_array((pi.ravel(), (np.repeat(states, A), np.arange(S * A))),
-                               shape=(S, S * A))
+        weights = sp.csr_array(
+            (pi.ravel(), (np.repeat(states, A), np.arange(S * A))), shape=(S, S * A)
+        )
         return (weights @ mdp.P_matrix()).tocsr(), r_pi
     return np.einsum("sa,sat->st", pi, mdp.P), r_pi
 
@@ -114,8 +122,9 @@ def _solve_discounted(mdp: FiniteMDP, P_pi, rhs: np.ndarray, transpose: bool = F
         if transpose:
             system = system.T.tocsr()
         if mdp.S > SPARSE_DIRECT_MAX_STATES:
-            x, info = scipy.sparse.linalg.gmres(system, rhs, rtol=KRYLOV_RTOL, atol=0.0,
-                                                restart=60, maxiter=10 * mdp.S)
+            x, info = scipy.sparse.linalg.gmres(
+                system, rhs, rtol=KRYLOV_RTOL, atol=0.0, restart=60, maxiter=10 * mdp.S
+            )
             if info == 0:
                 return np.asarray(x, dtype=np.float64)
         return np.asarray(scipy.sparse.linalg.spsolve(system.tocsc(), rhs), dtype=np.float64)

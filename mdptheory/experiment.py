@@ -109,14 +109,20 @@ def _seed_record(child: np.random.SeedSequence) -> dict[str, Any]:
 
 def _seed_entry(folder: Path, child: np.random.SeedSequence, budget: int) -> dict[str, Any]:
     """The manifest record of a repetition just saved in ``folder``."""
-    return {"seed": _seed_record(child), "budget": budget,
-            "sha256": {name: file_sha256(folder / name) for name in TRACE_FILES}}
+    return {
+        "seed": _seed_record(child),
+        "budget": budget,
+        "sha256": {name: file_sha256(folder / name) for name in TRACE_FILES},
+    }
 
 
 def _curve_arrays(trace: Trace) -> dict[str, np.ndarray]:
     if isinstance(trace, RegretTrace):
-        return {"pseudo_regret": trace.pseudo_regret, "realised_regret": trace.realised_regret,
-                "episode_time": trace.episode_time}
+        return {
+            "pseudo_regret": trace.pseudo_regret,
+            "realised_regret": trace.realised_regret,
+            "episode_time": trace.episode_time,
+        }
     return {"gap": trace.gap}
 
 
@@ -129,8 +135,9 @@ def _first_non_finite(trace: Trace) -> str | None:
     return None
 
 
-def _verify_seed(folder: Path, entry: Any, child: np.random.SeedSequence,
-                 budget: int) -> tuple[Trace | None, str, str]:
+def _verify_seed(
+    folder: Path, entry: Any, child: np.random.SeedSequence, budget: int
+) -> tuple[Trace | None, str, str]:
     """Load a saved repetition if it passes every check; else ``(None, file, reason)``."""
     for name in TRACE_FILES:
         if not (folder / name).is_file():
@@ -138,30 +145,49 @@ def _verify_seed(folder: Path, entry: Any, child: np.random.SeedSequence,
     if not isinstance(entry, dict):
         return None, str(folder / "trace.npz"), f"not recorded in {MANIFEST}"
     if entry.get("budget") != budget:
-        return None, str(folder / "trace.npz"), (
-            f"recorded in {MANIFEST} for budget {entry.get('budget')!r}, this run has {budget}")
+        return (
+            None,
+            str(folder / "trace.npz"),
+            (f"recorded in {MANIFEST} for budget {entry.get('budget')!r}, this run has {budget}"),
+        )
     if entry.get("seed") != _seed_record(child):
-        return None, str(folder / "trace.npz"), (
-            f"recorded in {MANIFEST} for seed {entry.get('seed')!r}, this repetition has "
-            f"{_seed_record(child)!r}")
+        return (
+            None,
+            str(folder / "trace.npz"),
+            (
+                f"recorded in {MANIFEST} for seed {entry.get('seed')!r}, this repetition has "
+                f"{_seed_record(child)!r}"
+            ),
+        )
     recorded = entry.get("sha256") if isinstance(entry.get("sha256"), dict) else {}
     for name in TRACE_FILES:
         actual = file_sha256(folder / name)
         if recorded.get(name) != actual:
-            return None, str(folder / name), (
-                f"sha256 {actual[:12]}... does not match the {MANIFEST} record "
-                f"{str(recorded.get(name))[:12]}...")
+            return (
+                None,
+                str(folder / name),
+                (
+                    f"sha256 {actual[:12]}... does not match the {MANIFEST} record "
+                    f"{str(recorded.get(name))[:12]}..."
+                ),
+            )
     try:
         trace = load_trace(folder)
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
         return None, str(folder / "trace.npz"), f"cannot be read ({type(error).__name__}: {error})"
     metadata = trace.metadata
     if "budget" in metadata and metadata["budget"] not in (None, budget):
-        return None, str(folder / "trace.json"), (
-            f"records budget {metadata['budget']!r}, this run has {budget}")
+        return (
+            None,
+            str(folder / "trace.json"),
+            (f"records budget {metadata['budget']!r}, this run has {budget}"),
+        )
     if isinstance(metadata.get("seed"), dict) and metadata["seed"] != _seed_record(child):
-        return None, str(folder / "trace.json"), (
-            f"records seed {metadata['seed']!r}, this repetition has {_seed_record(child)!r}")
+        return (
+            None,
+            str(folder / "trace.json"),
+            (f"records seed {metadata['seed']!r}, this repetition has {_seed_record(child)!r}"),
+        )
     problem = _first_non_finite(trace)
     if problem is not None:
         return None, str(folder / "trace.npz"), problem
@@ -177,17 +203,20 @@ def _write_json_atomic(path: Path, data: Any) -> None:
     os.replace(tmp, path)
 
 
-def _manifest(algorithm: Any, model: Any, budget: int,
-              root: np.random.SeedSequence) -> dict[str, Any]:
+def _manifest(
+    algorithm: Any, model: Any, budget: int, root: np.random.SeedSequence
+) -> dict[str, Any]:
     # The number of seeds is left out on purpose: child i of a SeedSequence does not depend on
     # how many children are spawned, so a run may be extended with more seeds.
-    return _jsonable({
-        "algorithm": type(algorithm).__name__,
-        "hyperparameters": _jsonable(algorithm) if is_dataclass(algorithm) else repr(algorithm),
-        "instance": repr(model),
-        "budget": budget,
-        "root_seed": {"entropy": root.entropy, "spawn_key": list(root.spawn_key)},
-    })
+    return _jsonable(
+        {
+            "algorithm": type(algorithm).__name__,
+            "hyperparameters": _jsonable(algorithm) if is_dataclass(algorithm) else repr(algorithm),
+            "instance": repr(model),
+            "budget": budget,
+            "root_seed": {"entropy": root.entropy, "spawn_key": list(root.spawn_key)},
+        }
+    )
 
 
 def _check_manifest(out_dir: Path, manifest: dict[str, Any]) -> dict[str, Any]:
@@ -199,8 +228,10 @@ def _check_manifest(out_dir: Path, manifest: dict[str, Any]) -> dict[str, Any]:
         try:
             saved = json.loads(path.read_text())
         except (OSError, ValueError) as error:
-            raise ValueError(f"{path} cannot be read ({error}); it is not a run manifest, use "
-                             "another out_dir or remove the file") from error
+            raise ValueError(
+                f"{path} cannot be read ({error}); it is not a run manifest, use "
+                "another out_dir or remove the file"
+            ) from error
         if not isinstance(saved, dict):
             raise ValueError(f"{path} is not a run manifest (a JSON object); use another out_dir")
         seeds = saved.pop(SEEDS_KEY, {})
@@ -209,20 +240,28 @@ def _check_manifest(out_dir: Path, manifest: dict[str, Any]) -> dict[str, Any]:
             key = differing[0]
             raise ValueError(
                 f"{out_dir} holds runs of a different experiment: {key} was "
-                f"{saved.get(key)!r}, now {manifest.get(key)!r}; use another out_dir")
+                f"{saved.get(key)!r}, now {manifest.get(key)!r}; use another out_dir"
+            )
         return seeds if isinstance(seeds, dict) else {}
     out_dir.mkdir(parents=True, exist_ok=True)
     _write_json_atomic(path, {**manifest, SEEDS_KEY: {}})
     return {}
 
 
-def _run_one(algorithm: Any, model: Any, budget: int, index: int,
-             child: np.random.SeedSequence,
-             folder: str | None) -> tuple[int, Trace, dict[str, Any] | None]:
+def _run_one(
+    algorithm: Any,
+    model: Any,
+    budget: int,
+    index: int,
+    child: np.random.SeedSequence,
+    folder: str | None,
+) -> tuple[int, Trace, dict[str, Any] | None]:
     trace = algorithm.run(model, budget, child)
     if not isinstance(trace, (RegretTrace, ConvergenceTrace)):
-        raise ValueError(f"{type(algorithm).__name__}.run returned {type(trace).__name__}, "
-                         "expected a RegretTrace or ConvergenceTrace")
+        raise ValueError(
+            f"{type(algorithm).__name__}.run returned {type(trace).__name__}, "
+            "expected a RegretTrace or ConvergenceTrace"
+        )
     problem = _first_non_finite(trace)
     if problem is not None:
         raise ValueError(f"repetition {index} of {type(algorithm).__name__}: {problem}")
@@ -246,14 +285,27 @@ def _progress(enabled: bool):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     console = Console(stderr=True)
-    return Progress("[progress.description]{task.description}", BarColumn(),
-                    MofNCompleteColumn(), TimeElapsedColumn(), console=console,
-                    disable=not (enabled and console.is_terminal), transient=False)
+    return Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=not (enabled and console.is_terminal),
+        transient=False,
+    )
 
 
-def run_seeds(algorithm: Learner, model: Any, budget: int, seeds: int = 20,
-              seed: int | np.random.SeedSequence = 0, n_jobs: int = 1,
-              out_dir: str | os.PathLike | None = None, progress: bool = True) -> list[Trace]:
+def run_seeds(
+    algorithm: Learner,
+    model: Any,
+    budget: int,
+    seeds: int = 20,
+    seed: int | np.random.SeedSequence = 0,
+    n_jobs: int = 1,
+    out_dir: str | os.PathLike | None = None,
+    progress: bool = True,
+) -> list[Trace]:
     """Run ``algorithm`` on ``model`` for ``seeds`` independent repetitions.
 
     Parameters
@@ -336,10 +388,12 @@ def run_seeds(algorithm: Learner, model: Any, budget: int, seeds: int = 20,
     todo = [i for i in range(seeds) if i not in results]
 
     with _progress(progress) as bar:
-        task = bar.add_task(f"{type(algorithm).__name__} x {seeds} seeds", total=seeds,
-                            completed=len(results))
-        for index, trace, entry in _execute(algorithm, model, budget, children, folders, todo,
-                                            n_jobs):
+        task = bar.add_task(
+            f"{type(algorithm).__name__} x {seeds} seeds", total=seeds, completed=len(results)
+        )
+        for index, trace, entry in _execute(
+            algorithm, model, budget, children, folders, todo, n_jobs
+        ):
             results[index] = trace
             if manifest is not None and entry is not None:
                 records[str(index)] = entry
@@ -348,9 +402,15 @@ def run_seeds(algorithm: Learner, model: Any, budget: int, seeds: int = 20,
     return [results[i] for i in range(seeds)]
 
 
-def _execute(algorithm: Any, model: Any, budget: int, children: list[np.random.SeedSequence],
-             folders: list[str | None], todo: list[int],
-             n_jobs: int) -> Iterator[tuple[int, Trace, dict[str, Any] | None]]:
+def _execute(
+    algorithm: Any,
+    model: Any,
+    budget: int,
+    children: list[np.random.SeedSequence],
+    folders: list[str | None],
+    todo: list[int],
+    n_jobs: int,
+) -> Iterator[tuple[int, Trace, dict[str, Any] | None]]:
     if not todo:
         return
     if n_jobs == 1 or len(todo) == 1:
@@ -361,8 +421,9 @@ def _execute(algorithm: Any, model: Any, budget: int, children: list[np.random.S
 
     # Unordered, so the progress bar moves as soon as any repetition ends.
     parallel = Parallel(n_jobs=int(n_jobs), backend="loky", return_as="generator_unordered")
-    yield from parallel(delayed(_run_one)(algorithm, model, budget, i, children[i], folders[i])
-                        for i in todo)
+    yield from parallel(
+        delayed(_run_one)(algorithm, model, budget, i, children[i], folders[i]) for i in todo
+    )
 
 
 @dataclass(frozen=True)
@@ -423,8 +484,10 @@ def summarise(traces: Sequence[Trace], ci: float = 0.95) -> Summary:
     Y = np.stack(curves)
     if not np.all(np.isfinite(Y)):
         i, t = np.argwhere(~np.isfinite(Y))[0]
-        raise ValueError(f"trace {int(i)} holds {float(Y[i, t])!r} at index {int(t)}: a summary "
-                         "of non-finite curves would be meaningless")
+        raise ValueError(
+            f"trace {int(i)} holds {float(Y[i, t])!r} at index {int(t)}: a summary "
+            "of non-finite curves would be meaningless"
+        )
     n = Y.shape[0]
     mean = Y.mean(axis=0)
     if n > 1:
@@ -433,9 +496,18 @@ def summarise(traces: Sequence[Trace], ci: float = 0.95) -> Summary:
     else:
         std = np.full_like(mean, np.nan)
         half = std
-    return Summary(mean, mean - half, mean + half, std, n, ci,
-                   "cumulative pseudo-regret" if regret else "gap")
+    return Summary(
+        mean, mean - half, mean + half, std, n, ci, "cumulative pseudo-regret" if regret else "gap"
+    )
 
 
-__all__ = ["MANIFEST", "Learner", "Summary", "Trace", "load_trace", "run_seeds", "seed_folder",
-           "summarise"]
+__all__ = [
+    "MANIFEST",
+    "Learner",
+    "Summary",
+    "Trace",
+    "load_trace",
+    "run_seeds",
+    "seed_folder",
+    "summarise",
+]

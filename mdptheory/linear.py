@@ -51,9 +51,11 @@ def _check_tol(tol: float) -> float:
 
 def _check_twin_size(family: str, H: int, S: int, A: int, d: int) -> None:
     """Refuse before the induced kernel (H, S, A, S) and its twin are allocated."""
-    check_memory(2 * dense_bytes(H, S, A, S) + 2 * dense_bytes(H, S, A, d),
-                 f"{family}: the induced kernel P[h, s, a, s'] of shape (H, S, A, S) and its "
-                 "tabular twin", f"H={H}, S={S}, A={A}")
+    check_memory(
+        2 * dense_bytes(H, S, A, S) + 2 * dense_bytes(H, S, A, d),
+        f"{family}: the induced kernel P[h, s, a, s'] of shape (H, S, A, S) and its tabular twin",
+        f"H={H}, S={S}, A={A}",
+    )
 
 
 def _induced_kernel(phi: np.ndarray, measures: np.ndarray) -> np.ndarray:
@@ -74,10 +76,13 @@ def _check_product_finite(array: np.ndarray, formula: str, labels: str) -> None:
     bad = ~np.isfinite(array)
     if bad.any():
         index = np.unravel_index(int(np.flatnonzero(bad)[0]), array.shape)
-        where = ", ".join(f"{label}={int(i)}" for label, i in zip(labels.split(","), index,
-                                                                   strict=True))
-        raise ValueError(f"{formula} is {float(array[index])!r} at {where}: the product of the "
-                         "inputs overflows float64")
+        where = ", ".join(
+            f"{label}={int(i)}" for label, i in zip(labels.split(","), index, strict=True)
+        )
+        raise ValueError(
+            f"{formula} is {float(array[index])!r} at {where}: the product of the "
+            "inputs overflows float64"
+        )
 
 
 def _check_induced_kernel(P: np.ndarray, tol: float, formula: str) -> np.ndarray:
@@ -89,9 +94,11 @@ def _check_induced_kernel(P: np.ndarray, tol: float, formula: str) -> np.ndarray
     worst = np.unravel_index(int(np.argmin(P)), P.shape)
     if P[worst] < -tol:
         h, s, a, t = (int(i) for i in worst)
-        raise ValueError(f"{formula} is {float(P[worst])!r} at h={h}, s={s}, a={a}, s'={t} "
-                         f"(the most negative entry), a negative probability beyond "
-                         f"-tol = {-tol:g}")
+        raise ValueError(
+            f"{formula} is {float(P[worst])!r} at h={h}, s={s}, a={a}, s'={t} "
+            f"(the most negative entry), a negative probability beyond "
+            f"-tol = {-tol:g}"
+        )
     negative = P < 0.0
     twin = np.where(negative, 0.0, P) if negative.any() else P
     for kernel, when in ((P, ""), (twin, " after entries in [-tol, 0) are set to 0")):
@@ -100,9 +107,11 @@ def _check_induced_kernel(P: np.ndarray, tol: float, formula: str) -> np.ndarray
         worst_row = np.unravel_index(int(np.argmax(deviation)), deviation.shape)
         if deviation[worst_row] > tol:
             h, s, a = (int(i) for i in worst_row)
-            raise ValueError(f"sum over s' of {formula} is {float(sums[worst_row])!r} at "
-                             f"h={h}, s={s}, a={a}{when} (the largest deviation from 1), "
-                             f"not 1 within tol = {tol:g}")
+            raise ValueError(
+                f"sum over s' of {formula} is {float(sums[worst_row])!r} at "
+                f"h={h}, s={s}, a={a}{when} (the largest deviation from 1), "
+                f"not 1 within tol = {tol:g}"
+            )
     return twin
 
 
@@ -204,16 +213,26 @@ class LinearMDP:
     1
     """
 
-    def __init__(self, phi, mu, theta, initial=None, noise=None, tol: float = DEFAULT_TOL,
-                 name: str | None = None) -> None:
+    def __init__(
+        self,
+        phi,
+        mu,
+        theta,
+        initial=None,
+        noise=None,
+        tol: float = DEFAULT_TOL,
+        name: str | None = None,
+    ) -> None:
         phi_array = as_float_array(phi, "phi", ndim=3)
         n_states, n_actions, dim = phi_array.shape
         if min(n_states, n_actions, dim) == 0:
             raise ValueError(f"phi has shape {phi_array.shape}: need S, A, d >= 1")
         mu_array = as_float_array(mu, "mu", ndim=3)
         if mu_array.shape[0] == 0 or mu_array.shape[1:] != (n_states, dim):
-            raise ValueError(f"mu has shape {mu_array.shape}, expected (H, S, d) with H >= 1, "
-                             f"S = {n_states}, d = {dim}")
+            raise ValueError(
+                f"mu has shape {mu_array.shape}, expected (H, S, d) with H >= 1, "
+                f"S = {n_states}, d = {dim}"
+            )
         horizon = int(mu_array.shape[0])
         theta_array = as_float_array(theta, "theta", ndim=2)
         check_shape(theta_array, "theta", (horizon, dim))
@@ -241,8 +260,15 @@ class LinearMDP:
         """The exact tabular twin: ``EpisodicMDP`` with kernel (H, S, A, S) and rewards
         (H, S, A), the same initial distribution, noise, tolerance and name (built once)."""
         if self._tabular is None:
-            self._tabular = EpisodicMDP(self._twin_P, self.R, self.H, initial=self.initial,
-                                        noise=self.noise, tol=self.tol, name=self.name)
+            self._tabular = EpisodicMDP(
+                self._twin_P,
+                self.R,
+                self.H,
+                initial=self.initial,
+                noise=self.noise,
+                tol=self.tol,
+                name=self.name,
+            )
         return self._tabular
 
     def assumptions(self) -> LinearMDPAssumptions:
@@ -261,10 +287,18 @@ class LinearMDP:
         phi_ok = phi_norm <= 1.0 + self.tol
         theta_ok = theta_norm <= bound + self.tol
         mu_ok = mu_tv <= bound + self.tol
-        return LinearMDPAssumptions(d=self.d, bound=bound, phi_norm=phi_norm,
-                                    theta_norm=theta_norm, mu_total_variation=mu_tv,
-                                    mu_net_mass=mu_net, phi_ok=phi_ok, theta_ok=theta_ok,
-                                    mu_ok=mu_ok, holds=phi_ok and theta_ok and mu_ok)
+        return LinearMDPAssumptions(
+            d=self.d,
+            bound=bound,
+            phi_norm=phi_norm,
+            theta_norm=theta_norm,
+            mu_total_variation=mu_tv,
+            mu_net_mass=mu_net,
+            phi_ok=phi_ok,
+            theta_ok=theta_ok,
+            mu_ok=mu_ok,
+            holds=phi_ok and theta_ok and mu_ok,
+        )
 
     def q_weights(self, V) -> np.ndarray:
         """Weights ``w_h = theta_h + sum_s' V_{h+1}(s') mu_h(s')`` of shape (H, d).
@@ -286,8 +320,10 @@ class LinearMDP:
 
     def __repr__(self) -> str:
         label = f"{self.name!r}, " if self.name else ""
-        return (f"LinearMDP({label}S={self.S}, A={self.A}, H={self.H}, d={self.d}, "
-                f"noise={self.noise.kind})")
+        return (
+            f"LinearMDP({label}S={self.S}, A={self.A}, H={self.H}, d={self.d}, "
+            f"noise={self.noise.kind})"
+        )
 
 
 class LowRankMDP:
@@ -331,8 +367,16 @@ class LowRankMDP:
     ([2], [0.5, 0.5])
     """
 
-    def __init__(self, phi, psi, reward, initial=None, noise=None, tol: float = DEFAULT_TOL,
-                 name: str | None = None) -> None:
+    def __init__(
+        self,
+        phi,
+        psi,
+        reward,
+        initial=None,
+        noise=None,
+        tol: float = DEFAULT_TOL,
+        name: str | None = None,
+    ) -> None:
         psi_array = as_float_array(psi, "psi", ndim=3)
         horizon, n_states, dim = psi_array.shape
         if min(horizon, n_states, dim) == 0:
@@ -340,10 +384,16 @@ class LowRankMDP:
         phi_array = as_float_array(phi, "phi", ndim=(3, 4))
         if phi_array.ndim == 3:
             phi_array = phi_array[None]
-        if (phi_array.shape[0] not in (1, horizon) or phi_array.shape[1] != n_states
-                or phi_array.shape[3] != dim or phi_array.shape[2] == 0):
-            raise ValueError(f"phi has shape {phi_array.shape}, expected (H, S, A, d) or "
-                             f"(S, A, d) with H = {horizon}, S = {n_states}, d = {dim}, A >= 1")
+        if (
+            phi_array.shape[0] not in (1, horizon)
+            or phi_array.shape[1] != n_states
+            or phi_array.shape[3] != dim
+            or phi_array.shape[2] == 0
+        ):
+            raise ValueError(
+                f"phi has shape {phi_array.shape}, expected (H, S, A, d) or "
+                f"(S, A, d) with H = {horizon}, S = {n_states}, d = {dim}, A >= 1"
+            )
         n_actions = int(phi_array.shape[2])
         self.tol = _check_tol(tol)
         _check_twin_size("LowRankMDP", horizon, n_states, n_actions, dim)
@@ -351,7 +401,8 @@ class LowRankMDP:
         if reward_array.ndim == 2:
             check_shape(reward_array, "reward", (n_states, n_actions))
             reward_array = np.ascontiguousarray(
-                np.broadcast_to(reward_array, (horizon, n_states, n_actions)))
+                np.broadcast_to(reward_array, (horizon, n_states, n_actions))
+            )
         else:
             check_shape(reward_array, "reward", (horizon, n_states, n_actions))
         kernel = _induced_kernel(phi_array, psi_array)
@@ -360,8 +411,9 @@ class LowRankMDP:
         self.noise.check_means(reward_array, "reward")
         self.S, self.A, self.H, self.d = n_states, n_actions, horizon, dim
         self.name = name
-        self.phi = _read_only(np.ascontiguousarray(
-            np.broadcast_to(phi_array, (horizon, n_states, n_actions, dim))))
+        self.phi = _read_only(
+            np.ascontiguousarray(np.broadcast_to(phi_array, (horizon, n_states, n_actions, dim)))
+        )
         self.psi = _read_only(psi_array)
         self.R = _read_only(reward_array)
         self.initial = _read_only(_read_initial(initial, n_states, self.tol))
@@ -381,8 +433,15 @@ class LowRankMDP:
     def tabular(self) -> EpisodicMDP:
         """The exact tabular twin (kernel (H, S, A, S), rewards (H, S, A)), built once."""
         if self._tabular is None:
-            self._tabular = EpisodicMDP(self._twin_P, self.R, self.H, initial=self.initial,
-                                        noise=self.noise, tol=self.tol, name=self.name)
+            self._tabular = EpisodicMDP(
+                self._twin_P,
+                self.R,
+                self.H,
+                initial=self.initial,
+                noise=self.noise,
+                tol=self.tol,
+                name=self.name,
+            )
         return self._tabular
 
     @classmethod
@@ -415,15 +474,20 @@ class LowRankMDP:
             dim = int(rank)
             if dim < needed or dim > min(S * A, S):
                 stage = int(np.argmax(ranks))
-                raise ValueError(f"rank = {dim} is not in {needed}..{min(S * A, S)}: stage "
-                                 f"h={stage} has numerical rank {needed}")
+                raise ValueError(
+                    f"rank = {dim} is not in {needed}..{min(S * A, S)}: stage "
+                    f"h={stage} has numerical rank {needed}"
+                )
         U, sing, Vt = np.linalg.svd(matrices, full_matrices=False)
         phi = (U[:, :, :dim] * sing[:, None, :dim]).reshape(H, S, A, dim)
         psi = Vt[:, :dim, :].transpose(0, 2, 1)
-        return cls(phi, psi, mdp.R, initial=mdp.initial, noise=mdp.noise, tol=mdp.tol,
-                   name=mdp.name)
+        return cls(
+            phi, psi, mdp.R, initial=mdp.initial, noise=mdp.noise, tol=mdp.tol, name=mdp.name
+        )
 
     def __repr__(self) -> str:
         label = f"{self.name!r}, " if self.name else ""
-        return (f"LowRankMDP({label}S={self.S}, A={self.A}, H={self.H}, d={self.d}, "
-                f"noise={self.noise.kind})")
+        return (
+            f"LowRankMDP({label}S={self.S}, A={self.A}, H={self.H}, d={self.d}, "
+            f"noise={self.noise.kind})"
+        )

@@ -97,8 +97,7 @@ def _residual_bound(mdp: FiniteMDP, V: np.ndarray, q: np.ndarray) -> float:
 
 def _require(mdp, kind, name):
     if not isinstance(mdp, kind):
-        raise ParameterTypeError(f"{name} needs a {kind.__name__} as mdp, got "
-                                 f"{type(mdp).__name__}")
+        raise ParameterTypeError(f"{name} needs a {kind.__name__} as mdp, got {type(mdp).__name__}")
     check_value_scale(mdp, name)
 
 
@@ -126,12 +125,21 @@ def backward_induction(mdp: EpisodicMDP) -> Solution:
         Q[h] = mdp.R[h] + mdp.expect(V[h + 1], h)
         V[h] = Q[h].max(axis=1)
     policy = _greedy(Q)
-    return Solution(values=V[:H], q=Q, policy=policy, policy_values=V[:H].copy(), bound=0.0,
-                    iterations=H, stop_reason="exact", method="backward_induction")
+    return Solution(
+        values=V[:H],
+        q=Q,
+        policy=policy,
+        policy_values=V[:H].copy(),
+        bound=0.0,
+        iterations=H,
+        stop_reason="exact",
+        method="backward_induction",
+    )
 
 
-def value_iteration(mdp: FiniteMDP, tol: float = 1e-8, max_iter: int = 1_000_000,
-                    V0: np.ndarray | None = None) -> Solution:
+def value_iteration(
+    mdp: FiniteMDP, tol: float = 1e-8, max_iter: int = 1_000_000, V0: np.ndarray | None = None
+) -> Solution:
     """Value iteration ``V_{k+1} = T V_k`` stopped by a certified bound.
 
     Stops when ``gamma / (1 - gamma) ||V_{k+1} - V_k||_inf <= tol`` (Puterman 1994,
@@ -168,13 +176,21 @@ def value_iteration(mdp: FiniteMDP, tol: float = 1e-8, max_iter: int = 1_000_000
     q = bellman_optimality(mdp, V)
     policy = _greedy(q)
     bound = min(contraction_bound, _residual_bound(mdp, V, q))
-    return Solution(values=V, q=q, policy=policy, policy_values=evaluate(mdp, policy),
-                    bound=bound, iterations=iterations, stop_reason=stop_reason,
-                    method="value_iteration")
+    return Solution(
+        values=V,
+        q=q,
+        policy=policy,
+        policy_values=evaluate(mdp, policy),
+        bound=bound,
+        iterations=iterations,
+        stop_reason=stop_reason,
+        method="value_iteration",
+    )
 
 
-def policy_iteration(mdp: FiniteMDP, max_iter: int = 10_000,
-                     policy0: np.ndarray | None = None) -> Solution:
+def policy_iteration(
+    mdp: FiniteMDP, max_iter: int = 10_000, policy0: np.ndarray | None = None
+) -> Solution:
     """Howard's policy iteration with exact evaluation by linear solve.
 
     Evaluate ``V^{pi_k}`` exactly, improve greedily, stop when the policy is stable. An action
@@ -197,11 +213,13 @@ def policy_iteration(mdp: FiniteMDP, max_iter: int = 10_000,
     else:
         policy = np.asarray(policy0)
         if not np.issubdtype(policy.dtype, np.integer):
-            raise ParameterTypeError(f"policy0 must be an integer array of shape ({mdp.S},), "
-                                     f"got dtype {policy.dtype}")
+            raise ParameterTypeError(
+                f"policy0 must be an integer array of shape ({mdp.S},), got dtype {policy.dtype}"
+            )
         if policy.shape != (mdp.S,):
-            raise ValueError(f"policy0 must be an integer array of shape ({mdp.S},), got shape "
-                             f"{policy.shape}")
+            raise ValueError(
+                f"policy0 must be an integer array of shape ({mdp.S},), got shape {policy.shape}"
+            )
         policy = policy.astype(np.int64)
     stop_reason = "max_iter"
     iterations = 0
@@ -220,13 +238,21 @@ def policy_iteration(mdp: FiniteMDP, max_iter: int = 10_000,
         # was evaluated in its own iteration, so its V and q are reused as they are.
         V = evaluate(mdp, policy)
         q = bellman_optimality(mdp, V)
-    return Solution(values=V, q=q, policy=policy, policy_values=V.copy(),
-                    bound=_residual_bound(mdp, V, q), iterations=iterations,
-                    stop_reason=stop_reason, method="policy_iteration")
+    return Solution(
+        values=V,
+        q=q,
+        policy=policy,
+        policy_values=V.copy(),
+        bound=_residual_bound(mdp, V, q),
+        iterations=iterations,
+        stop_reason=stop_reason,
+        method="policy_iteration",
+    )
 
 
-def linear_program(mdp: FiniteMDP, weights: np.ndarray | None = None,
-                   solver: str | None = None, **solver_options) -> Solution:
+def linear_program(
+    mdp: FiniteMDP, weights: np.ndarray | None = None, solver: str | None = None, **solver_options
+) -> Solution:
     """Optimal values by the LP of Puterman (1994), section 6.9, solved with cvxpy.
 
     Primal: ``min_V sum_s w(s) V(s)`` s.t. ``V(s) >= R(s, a) + gamma sum_s' P(s'|s, a) V(s')``.
@@ -276,8 +302,14 @@ def linear_program(mdp: FiniteMDP, weights: np.ndarray | None = None,
     problem = cp.Problem(cp.Minimize(w @ V), constraints)
     if solver is None:
         solver = "CLARABEL"
-        solver_options = {"tol_gap_abs": 1e-12, "tol_gap_rel": 1e-12, "tol_feas": 1e-12,
-                          "tol_ktratio": 1e-10, "max_iter": 500, **solver_options}
+        solver_options = {
+            "tol_gap_abs": 1e-12,
+            "tol_gap_rel": 1e-12,
+            "tol_feas": 1e-12,
+            "tol_ktratio": 1e-10,
+            "max_iter": 500,
+            **solver_options,
+        }
     problem.solve(solver=solver, **solver_options)
     if problem.status not in ("optimal", "optimal_inaccurate"):
         raise ValueError(f"the LP solver {solver} returned status {problem.status!r}")
@@ -285,17 +317,25 @@ def linear_program(mdp: FiniteMDP, weights: np.ndarray | None = None,
     if rescale:
         values = values * reward_scale
     if not np.all(np.isfinite(values)):
-        raise ValueError(f"the LP solver {solver} returned non-finite values with status "
-                         f"{problem.status!r} (reward scale max|R| = {reward_scale:.3g})")
-    occupancy = np.column_stack([np.asarray(c.dual_value, dtype=np.float64)
-                                 for c in constraints])
+        raise ValueError(
+            f"the LP solver {solver} returned non-finite values with status "
+            f"{problem.status!r} (reward scale max|R| = {reward_scale:.3g})"
+        )
+    occupancy = np.column_stack([np.asarray(c.dual_value, dtype=np.float64) for c in constraints])
     q = bellman_optimality(mdp, values)
     policy = _greedy(q)
     iterations = int(problem.solver_stats.num_iters or 0)
-    return Solution(values=values, q=q, policy=policy, policy_values=evaluate(mdp, policy),
-                    bound=_residual_bound(mdp, values, q), iterations=iterations,
-                    stop_reason=problem.status, method=f"linear_program[{solver.lower()}]",
-                    occupancy=occupancy)
+    return Solution(
+        values=values,
+        q=q,
+        policy=policy,
+        policy_values=evaluate(mdp, policy),
+        bound=_residual_bound(mdp, values, q),
+        iterations=iterations,
+        stop_reason=problem.status,
+        method=f"linear_program[{solver.lower()}]",
+        occupancy=occupancy,
+    )
 
 
 LP_REWARD_SCALE = 1e3
@@ -355,8 +395,13 @@ def is_communicating(mdp: FiniteMDP) -> bool:
     return n_components == 1
 
 
-def relative_value_iteration(mdp: FiniteMDP, tol: float = 1e-10, max_iter: int = 1_000_000,
-                             tau: float = 0.5, reference_state: int = 0) -> AverageRewardSolution:
+def relative_value_iteration(
+    mdp: FiniteMDP,
+    tol: float = 1e-10,
+    max_iter: int = 1_000_000,
+    tau: float = 0.5,
+    reference_state: int = 0,
+) -> AverageRewardSolution:
     """Average-reward optimal gain and bias by relative value iteration.
 
     Runs on the aperiodic transform ``P~ = tau I + (1 - tau) P``, which keeps the gain and the
@@ -391,20 +436,29 @@ def relative_value_iteration(mdp: FiniteMDP, tol: float = 1e-10, max_iter: int =
     else:
         communicating = is_communicating(mdp)
         kind = "communicating" if communicating else "not communicating"
-        raise ValueError(f"relative value iteration did not converge in {max_iter} sweeps "
-                         f"(span of T h - h is {upper - lower:.3g}); the MDP is {kind}, so its "
-                         "optimal gain may depend on the start state (multichain)")
+        raise ValueError(
+            f"relative value iteration did not converge in {max_iter} sweeps "
+            f"(span of T h - h is {upper - lower:.3g}); the MDP is {kind}, so its "
+            "optimal gain may depend on the start state (multichain)"
+        )
     bias = (1.0 - tau) * h
     q_bias = mdp.R + mdp.expect(bias)
-    return AverageRewardSolution(gain=0.5 * (lower + upper), bias=bias, q=q_bias,
-                                 policy=_greedy(q_bias), bound=0.5 * (upper - lower),
-                                 iterations=iterations, stop_reason="tolerance",
-                                 method="relative_value_iteration",
-                                 communicating=is_communicating(mdp))
+    return AverageRewardSolution(
+        gain=0.5 * (lower + upper),
+        bias=bias,
+        q=q_bias,
+        policy=_greedy(q_bias),
+        bound=0.5 * (upper - lower),
+        iterations=iterations,
+        stop_reason="tolerance",
+        method="relative_value_iteration",
+        communicating=is_communicating(mdp),
+    )
 
 
-Method = Literal["auto", "backward_induction", "value_iteration", "policy_iteration",
-                 "linear_program"]
+Method = Literal[
+    "auto", "backward_induction", "value_iteration", "policy_iteration", "linear_program"
+]
 
 
 def solve(mdp: FiniteMDP | EpisodicMDP, method: Method = "auto", **options) -> Solution:
@@ -421,15 +475,18 @@ def solve(mdp: FiniteMDP | EpisodicMDP, method: Method = "auto", **options) -> S
     >>> solve(FiniteMDP(np.ones((1, 2, 1)), [[0.0, 1.0]], gamma=0.9)).policy
     array([1])
     """
-    methods = {"backward_induction": backward_induction, "value_iteration": value_iteration,
-               "policy_iteration": policy_iteration, "linear_program": linear_program}
+    methods = {
+        "backward_induction": backward_induction,
+        "value_iteration": value_iteration,
+        "policy_iteration": policy_iteration,
+        "linear_program": linear_program,
+    }
     if not isinstance(method, str):
         raise ParameterTypeError(f"method must be a str, got {method!r}")
     if method == "auto":
         method = "backward_induction" if isinstance(mdp, EpisodicMDP) else "policy_iteration"
     if method not in methods:
-        raise ValueError(f"unknown method {method!r}; choose one of "
-                         f"{['auto', *sorted(methods)]}")
+        raise ValueError(f"unknown method {method!r}; choose one of {['auto', *sorted(methods)]}")
     return methods[method](mdp, **options)
 
 

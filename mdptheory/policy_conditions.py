@@ -50,8 +50,9 @@ def _feature_bandit(X, r) -> tuple[np.ndarray, np.ndarray]:
     if K < 2 or d < 1:
         raise ValueError(f"features X has shape {X.shape}: need K >= 2 arms and d >= 1")
     if r.shape != (K,):
-        raise ValueError(f"rewards r must have shape ({K},) to match X of shape {X.shape}, "
-                         f"got shape {r.shape}")
+        raise ValueError(
+            f"rewards r must have shape ({K},) to match X of shape {X.shape}, got shape {r.shape}"
+        )
     check_finite(X, "X")
     check_finite(r, "r")
     return X, r
@@ -186,8 +187,15 @@ def _order_witness(X: np.ndarray, r: np.ndarray) -> np.ndarray | None:
     # Imported here: scipy.optimize costs ~0.3 s, which `import mdptheory` need not pay.
     import scipy.optimize
 
-    result = scipy.optimize.linprog(np.zeros(d), A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq,
-                                    bounds=[(None, None)] * d, method="highs")
+    result = scipy.optimize.linprog(
+        np.zeros(d),
+        A_ub=A_ub,
+        b_ub=b_ub,
+        A_eq=A_eq,
+        b_eq=b_eq,
+        bounds=[(None, None)] * d,
+        method="highs",
+    )
     if result.status != 0:
         return None
     w = np.asarray(result.x, dtype=np.float64)
@@ -249,10 +257,20 @@ def softmax_pg_conditions(X, r, tol: float = DEFAULT_TOL) -> SoftmaxPGConditions
     witness = _order_witness(X, r)
     non_domination = not dominated
     order_preserving = witness is not None
-    return SoftmaxPGConditions(non_domination=non_domination, dominated_pairs=dominated,
-                               order_preserving=order_preserving, witness=witness,
-                               holds=non_domination and order_preserving)
+    return SoftmaxPGConditions(
+        non_domination=non_domination,
+        dominated_pairs=dominated,
+        order_preserving=order_preserving,
+        witness=witness,
+        holds=non_domination and order_preserving,
+    )
 
 
-__all__ = ["DEFAULT_TOL", "SoftmaxPGConditions", "npg_rank_margin", "npg_rank_preserved",
-           "projected_rewards", "softmax_pg_conditions"]
+__all__ = [
+    "DEFAULT_TOL",
+    "SoftmaxPGConditions",
+    "npg_rank_margin",
+    "npg_rank_preserved",
+    "projected_rewards",
+    "softmax_pg_conditions",
+]

@@ -36,8 +36,9 @@ def _jsonable(value: Any) -> Any:
     return repr(value)
 
 
-def trace_metadata(algorithm: Any, model: Any, seed: Any, budget: int | None = None,
-                   **extra: Any) -> dict[str, Any]:
+def trace_metadata(
+    algorithm: Any, model: Any, seed: Any, budget: int | None = None, **extra: Any
+) -> dict[str, Any]:
     """Metadata recorded with every trace.
 
     Parameters
@@ -84,8 +85,13 @@ _EXTRA = "extra__"
 """Prefix of the extras' names in ``trace.npz``."""
 
 
-def _save(folder: str | os.PathLike, kind: str, arrays: dict[str, np.ndarray],
-          extras: dict[str, Any], metadata: dict) -> Path:
+def _save(
+    folder: str | os.PathLike,
+    kind: str,
+    arrays: dict[str, np.ndarray],
+    extras: dict[str, Any],
+    metadata: dict,
+) -> Path:
     """Write a trace of class ``kind``: its arrays and extras to ``trace.npz``, its kind and
     metadata to ``trace.json``, in ``folder`` (created if needed)."""
     arrays = {**arrays, **{f"{_EXTRA}{k}": np.asarray(v) for k, v in extras.items()}}
@@ -109,8 +115,9 @@ def _save(folder: str | os.PathLike, kind: str, arrays: dict[str, np.ndarray],
     return path
 
 
-def _load(folder: str | os.PathLike,
-          kind: str) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict]:
+def _load(
+    folder: str | os.PathLike, kind: str
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict]:
     """The arrays, extras and metadata of the trace of class ``kind`` saved in ``folder``."""
     path = Path(folder)
     if not (path / "trace.npz").exists() or not (path / "trace.json").exists():
@@ -120,7 +127,7 @@ def _load(folder: str | os.PathLike,
     meta = json.loads((path / "trace.json").read_text())
     if meta.get("kind") != kind:
         raise ValueError(f"{folder} holds a {meta.get('kind')}, not a {kind}")
-    extras = {k[len(_EXTRA):]: v for k, v in arrays.items() if k.startswith(_EXTRA)}
+    extras = {k[len(_EXTRA) :]: v for k, v in arrays.items() if k.startswith(_EXTRA)}
     return arrays, extras, meta["metadata"]
 
 
@@ -181,15 +188,23 @@ class RegretTrace:
 
     def save(self, folder: str | os.PathLike) -> Path:
         """Write ``trace.npz`` and ``trace.json`` into ``folder`` (created if needed)."""
-        arrays = {"pseudo_regret": self.pseudo_regret, "realised_regret": self.realised_regret,
-                  "episode_time": self.episode_time}
+        arrays = {
+            "pseudo_regret": self.pseudo_regret,
+            "realised_regret": self.realised_regret,
+            "episode_time": self.episode_time,
+        }
         return _save(folder, "RegretTrace", arrays, self.extras, self.metadata)
 
     @classmethod
     def load(cls, folder: str | os.PathLike) -> RegretTrace:
         arrays, extras, metadata = _load(folder, "RegretTrace")
-        return cls(arrays["pseudo_regret"], arrays["realised_regret"], arrays["episode_time"],
-                   metadata, extras)
+        return cls(
+            arrays["pseudo_regret"],
+            arrays["realised_regret"],
+            arrays["episode_time"],
+            metadata,
+            extras,
+        )
 
 
 @dataclass(frozen=True)

@@ -43,8 +43,10 @@ def as_seed_sequence(seed: int | np.integer | np.random.SeedSequence) -> np.rand
     if isinstance(seed, np.random.SeedSequence):
         return seed
     if isinstance(seed, np.random.Generator):
-        raise ValueError("seed must be an int >= 0 or a SeedSequence here, got a Generator "
-                         "(repetitions need SeedSequence.spawn)")
+        raise ValueError(
+            "seed must be an int >= 0 or a SeedSequence here, got a Generator "
+            "(repetitions need SeedSequence.spawn)"
+        )
     return np.random.SeedSequence(check_seed(seed))
 
 
@@ -57,6 +59,7 @@ def spawn_seeds(seed: int | np.random.SeedSequence, n: int) -> list[np.random.Se
     True
     """
     n = check_int(n, "n (number of seeds)", 0)
-    check_memory(float(n) * SEED_SEQUENCE_BYTES, f"{n} SeedSequence objects",
-                 f"n (number of seeds) = {n}")
+    check_memory(
+        float(n) * SEED_SEQUENCE_BYTES, f"{n} SeedSequence objects", f"n (number of seeds) = {n}"
+    )
     return as_seed_sequence(seed).spawn(n)

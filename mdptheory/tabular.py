@@ -52,15 +52,19 @@ class RewardNoise:
 
     def __post_init__(self) -> None:
         if not isinstance(self.kind, str) or self.kind not in NOISE_CODES:
-            raise ValueError(f"reward noise kind must be one of {sorted(NOISE_CODES)}, "
-                             f"got {self.kind!r}")
+            raise ValueError(
+                f"reward noise kind must be one of {sorted(NOISE_CODES)}, got {self.kind!r}"
+            )
         check_real(self.sigma, "reward noise sigma", 0.0)
         if self.kind == "gaussian" and self.sigma == 0:
-            raise ValueError("gaussian reward noise needs sigma > 0 "
-                             "(use 'deterministic' for noiseless rewards)")
+            raise ValueError(
+                "gaussian reward noise needs sigma > 0 (use 'deterministic' for noiseless rewards)"
+            )
         if self.kind != "gaussian" and self.sigma != 0:
-            raise ValueError(f"sigma is only used by gaussian noise, got sigma={self.sigma} "
-                             f"with kind {self.kind!r}")
+            raise ValueError(
+                f"sigma is only used by gaussian noise, got sigma={self.sigma} "
+                f"with kind {self.kind!r}"
+            )
 
     @property
     def code(self) -> int:
@@ -78,8 +82,10 @@ class RewardNoise:
             return cls(spec)
         if isinstance(spec, tuple) and len(spec) == 2:
             return cls(spec[0], check_real(spec[1], "reward noise sigma", 0.0))
-        raise ValueError(f"cannot read reward noise from {spec!r}; use 'deterministic', "
-                         "'bernoulli' or ('gaussian', sigma)")
+        raise ValueError(
+            f"cannot read reward noise from {spec!r}; use 'deterministic', "
+            "'bernoulli' or ('gaussian', sigma)"
+        )
 
     def check_means(self, R: np.ndarray, name: str = "R") -> None:
         if self.kind == "bernoulli":
@@ -87,8 +93,10 @@ class RewardNoise:
             if bad.any():
                 index = np.unravel_index(int(np.flatnonzero(bad)[0]), R.shape)
                 inner = ", ".join(map(str, index))
-                raise ValueError(f"{name}[{inner}] is {float(R[index])!r}, outside [0, 1], which "
-                                 "Bernoulli reward noise requires")
+                raise ValueError(
+                    f"{name}[{inner}] is {float(R[index])!r}, outside [0, 1], which "
+                    "Bernoulli reward noise requires"
+                )
 
 
 def _read_only(array: np.ndarray) -> np.ndarray:
@@ -100,13 +108,20 @@ def _check_kernel_size(P, n_states: int, n_actions: int, stages: int, family: st
     """Refuse a dense kernel whose float64 copy would exceed the memory limit."""
     if sp.issparse(P):
         return
-    check_memory(dense_bytes(stages, n_states, n_actions, n_states),
-                 f"{family}: a dense kernel P of shape ({stages}, S, A, S)",
-                 f"S={n_states}, A={n_actions}" + (f", H={stages}" if stages > 1 else ""))
+    check_memory(
+        dense_bytes(stages, n_states, n_actions, n_states),
+        f"{family}: a dense kernel P of shape ({stages}, S, A, S)",
+        f"S={n_states}, A={n_actions}" + (f", H={stages}" if stages > 1 else ""),
+    )
 
 
-def _read_kernel(P, n_states_hint: int | None, n_actions_hint: int | None, tol: float,
-                 allowed_ndim: tuple[int, ...]):
+def _read_kernel(
+    P,
+    n_states_hint: int | None,
+    n_actions_hint: int | None,
+    tol: float,
+    allowed_ndim: tuple[int, ...],
+):
     """Return (dense or None, sparse or None)."""
     if sp.issparse(P):
         if n_states_hint is None or n_actions_hint is None:
@@ -122,8 +137,16 @@ class _TabularModel:
     """What :class:`FiniteMDP` and :class:`EpisodicMDP` hold alike: sizes, tolerance, name,
     read-only rewards, start distribution, reward noise and the kernel, dense or sparse."""
 
-    def _store(self, R: np.ndarray, initial, noise, tol: float, name: str | None,
-               dense: np.ndarray | None, sparse: sp.csr_array | None) -> None:
+    def _store(
+        self,
+        R: np.ndarray,
+        initial,
+        noise,
+        tol: float,
+        name: str | None,
+        dense: np.ndarray | None,
+        sparse: sp.csr_array | None,
+    ) -> None:
         """Check the start distribution and the noise against ``R``, then keep everything."""
         n_states, n_actions = R.shape[-2:]
         if initial is None:
@@ -186,8 +209,16 @@ class FiniteMDP(_TabularModel):
     (2, 2)
     """
 
-    def __init__(self, P, R, gamma: float, initial=None, noise=None, tol: float = DEFAULT_TOL,
-                 name: str | None = None) -> None:
+    def __init__(
+        self,
+        P,
+        R,
+        gamma: float,
+        initial=None,
+        noise=None,
+        tol: float = DEFAULT_TOL,
+        name: str | None = None,
+    ) -> None:
         tol = check_tol(tol, allow_zero=True)
         gamma = check_discount(gamma)
         R_array = as_float_array(R, "R", ndim=2)
@@ -235,8 +266,10 @@ class FiniteMDP(_TabularModel):
     def __repr__(self) -> str:
         label = f"{self.name!r}, " if self.name else ""
         storage = "sparse" if self.is_sparse else "dense"
-        return (f"FiniteMDP({label}S={self.S}, A={self.A}, gamma={self.gamma}, {storage}, "
-                f"noise={self.noise.kind})")
+        return (
+            f"FiniteMDP({label}S={self.S}, A={self.A}, gamma={self.gamma}, {storage}, "
+            f"noise={self.noise.kind})"
+        )
 
 
 class EpisodicMDP(_TabularModel):
@@ -270,19 +303,32 @@ class EpisodicMDP(_TabularModel):
     (2, 2, 3, True)
     """
 
-    def __init__(self, P, R, H: int, initial=None, noise=None, tol: float = DEFAULT_TOL,
-                 name: str | None = None) -> None:
+    def __init__(
+        self,
+        P,
+        R,
+        H: int,
+        initial=None,
+        noise=None,
+        tol: float = DEFAULT_TOL,
+        name: str | None = None,
+    ) -> None:
         H = check_horizon(H)
         tol = check_tol(tol, allow_zero=True)
         R_array = as_float_array(R, "R", ndim=(2, 3))
         if R_array.ndim == 3 and R_array.shape[0] != H:
-            raise ValueError(f"R has shape {R_array.shape}: its stage axis is "
-                             f"{R_array.shape[0]}, expected H = {H}")
+            raise ValueError(
+                f"R has shape {R_array.shape}: its stage axis is "
+                f"{R_array.shape[0]}, expected H = {H}"
+            )
         n_states, n_actions = R_array.shape[-2:]
         if n_states == 0 or n_actions == 0:
             raise ValueError(f"R has shape {R_array.shape}: need at least one state and action")
-        check_memory(dense_bytes(H, n_states, n_actions), "EpisodicMDP: the stage rewards "
-                     "R[h, s, a] of shape (H, S, A)", f"H={H} (S={n_states}, A={n_actions})")
+        check_memory(
+            dense_bytes(H, n_states, n_actions),
+            "EpisodicMDP: the stage rewards R[h, s, a] of shape (H, S, A)",
+            f"H={H} (S={n_states}, A={n_actions})",
+        )
         stages = 1 if sp.issparse(P) or np.ndim(P) == 3 else H
         _check_kernel_size(P, n_states, n_actions, stages, "EpisodicMDP")
         dense, sparse = _read_kernel(P, n_states, n_actions, tol, (3, 4))
@@ -351,5 +397,7 @@ class EpisodicMDP(_TabularModel):
         label = f"{self.name!r}, " if self.name else ""
         kind = "stationary" if self.stationary else "non-stationary"
         storage = "sparse" if self.is_sparse else "dense"
-        return (f"EpisodicMDP({label}S={self.S}, A={self.A}, H={self.H}, {kind}, {storage}, "
-                f"noise={self.noise.kind})")
+        return (
+            f"EpisodicMDP({label}S={self.S}, A={self.A}, H={self.H}, {kind}, {storage}, "
+            f"noise={self.noise.kind})"
+        )

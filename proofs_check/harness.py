@@ -52,15 +52,30 @@ import numpy as np
 
 Status = Literal["pass", "fail", "inconclusive", "vacuous"]
 STATUSES: tuple[str, ...] = ("pass", "fail", "inconclusive", "vacuous")
-KINDS: tuple[str, ...] = ("exact", "slope", "ratio", "comparison", "bound", "lower-bound",
-                          "event", "failure-mode")
+KINDS: tuple[str, ...] = (
+    "exact",
+    "slope",
+    "ratio",
+    "comparison",
+    "bound",
+    "lower-bound",
+    "event",
+    "failure-mode",
+)
 """What a check tests. ``exact``: equality with an exact oracle up to rounding; ``slope``: a
 log-log rate; ``ratio``: measured over predicted in a band; ``comparison``: one learner against
 another; ``bound``: a measured quantity below a stated bound; ``lower-bound``: a learner's
 regret at least of a lower bound's order; ``event``: a high-probability event (optimism,
 coverage); ``failure-mode``: the predicted failure where an assumption breaks."""
-STATISTICAL_KINDS: tuple[str, ...] = ("slope", "ratio", "comparison", "bound", "lower-bound",
-                                      "event", "failure-mode")
+STATISTICAL_KINDS: tuple[str, ...] = (
+    "slope",
+    "ratio",
+    "comparison",
+    "bound",
+    "lower-bound",
+    "event",
+    "failure-mode",
+)
 """Kinds whose verdict rests on a finite-sample criterion, so they need negative controls."""
 _RANK = {"vacuous": 0, "pass": 1, "inconclusive": 2, "fail": 3}
 SCALES: tuple[str, ...] = ("quick", "full")
@@ -165,9 +180,11 @@ def vacuous_bound(bound: float, trivial: float, what: str) -> Verdict | None:
     """
     bound, trivial = float(bound), float(trivial)
     if not (bound < trivial):
-        return Verdict.vacuous(f"{what}: the bound {bound:.4g} is at or above the trivial "
-                               f"{trivial:.4g} ({bound / trivial:.3g}x), so no run could "
-                               "exceed it")
+        return Verdict.vacuous(
+            f"{what}: the bound {bound:.4g} is at or above the trivial "
+            f"{trivial:.4g} ({bound / trivial:.3g}x), so no run could "
+            "exceed it"
+        )
     return None
 
 
@@ -200,10 +217,13 @@ class Control:
         if not isinstance(self.name, str) or not self.name.strip():
             raise ValueError(f"a control needs a name, got {self.name!r}")
         if not isinstance(self.verdict, Verdict):
-            raise ValueError(f"control {self.name!r}: verdict must be a Verdict, got "
-                             f"{type(self.verdict).__name__}")
-        object.__setattr__(self, "measured",
-                           {str(k): float(v) for k, v in dict(self.measured).items()})
+            raise ValueError(
+                f"control {self.name!r}: verdict must be a Verdict, got "
+                f"{type(self.verdict).__name__}"
+            )
+        object.__setattr__(
+            self, "measured", {str(k): float(v) for k, v in dict(self.measured).items()}
+        )
 
     @property
     def rejected(self) -> bool:
@@ -212,8 +232,13 @@ class Control:
 
     def record(self) -> dict[str, Any]:
         """JSON-ready: ``{name, rejected, status, reason, measured}``."""
-        return {"name": self.name, "rejected": self.rejected, "status": self.verdict.status,
-                "reason": self.verdict.reason, "measured": dict(self.measured)}
+        return {
+            "name": self.name,
+            "rejected": self.rejected,
+            "status": self.verdict.status,
+            "reason": self.verdict.reason,
+            "measured": dict(self.measured),
+        }
 
 
 def _as_float_array(value: Any) -> np.ndarray:
@@ -251,11 +276,14 @@ class Series:
         if x.ndim != 1:
             raise ValueError(f"series {self.label!r}: x must be 1-d, got shape {x.shape}")
         if y.ndim not in (1, 2) or y.shape[-1] != x.shape[0]:
-            raise ValueError(f"series {self.label!r}: y has shape {y.shape}, expected "
-                             f"({x.shape[0]},) or (n_seeds, {x.shape[0]})")
+            raise ValueError(
+                f"series {self.label!r}: y has shape {y.shape}, expected "
+                f"({x.shape[0]},) or (n_seeds, {x.shape[0]})"
+            )
         if self.style not in ("line", "points"):
-            raise ValueError(f"series {self.label!r}: style must be 'line' or 'points', "
-                             f"got {self.style!r}")
+            raise ValueError(
+                f"series {self.label!r}: style must be 'line' or 'points', got {self.style!r}"
+            )
         object.__setattr__(self, "x", x)
         object.__setattr__(self, "y", y)
         if self.band is not None:
@@ -282,11 +310,15 @@ class Line:
         x = _as_float_array(self.x)
         y = _as_float_array(self.y)
         if x.ndim != 1 or y.shape != x.shape:
-            raise ValueError(f"line {self.label!r}: x and y must be 1-d of the same length, got "
-                             f"{x.shape} and {y.shape}")
+            raise ValueError(
+                f"line {self.label!r}: x and y must be 1-d of the same length, got "
+                f"{x.shape} and {y.shape}"
+            )
         if self.role not in ("fit", "reference", "bound"):
-            raise ValueError(f"line {self.label!r}: role must be 'fit', 'reference' or 'bound', "
-                             f"got {self.role!r}")
+            raise ValueError(
+                f"line {self.label!r}: role must be 'fit', 'reference' or 'bound', "
+                f"got {self.role!r}"
+            )
         object.__setattr__(self, "x", x)
         object.__setattr__(self, "y", y)
 
@@ -333,8 +365,9 @@ class Evidence:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "local_slopes", tuple(self.local_slopes))
-        object.__setattr__(self, "slope_references",
-                           {str(k): float(v) for k, v in self.slope_references.items()})
+        object.__setattr__(
+            self, "slope_references", {str(k): float(v) for k, v in self.slope_references.items()}
+        )
         object.__setattr__(self, "burn_in", {str(k): float(v) for k, v in self.burn_in.items()})
         object.__setattr__(self, "arrays", {str(k): np.asarray(v) for k, v in self.arrays.items()})
         object.__setattr__(self, "fitted", {str(k): float(v) for k, v in self.fitted.items()})
@@ -420,10 +453,18 @@ class Theorem:
 
     def info(self) -> dict[str, Any]:
         """The metadata as a JSON-ready dict (without the function)."""
-        return {"id": self.id, "paper": self.paper, "claim": self.claim,
-                "formula": self.formula, "tags": list(self.tags), "module": self.module,
-                "kind": self.kind, "rule": self.rule, "source": self.source or self.paper,
-                "verified": self.verified}
+        return {
+            "id": self.id,
+            "paper": self.paper,
+            "claim": self.claim,
+            "formula": self.formula,
+            "tags": list(self.tags),
+            "module": self.module,
+            "kind": self.kind,
+            "rule": self.rule,
+            "source": self.source or self.paper,
+            "verified": self.verified,
+        }
 
 
 @dataclass(frozen=True)
@@ -490,9 +531,19 @@ class Registry:
         self._theorems: dict[str, Theorem] = {}
         self._discovered = package is None
 
-    def theorem(self, *, id: str, paper: str, claim: str, formula: str,
-                tags: Iterable[str] = (), kind: str | None = None, rule: str = "",
-                source: str = "", verified: bool = False) -> Callable[[Callable], Callable]:
+    def theorem(
+        self,
+        *,
+        id: str,
+        paper: str,
+        claim: str,
+        formula: str,
+        tags: Iterable[str] = (),
+        kind: str | None = None,
+        rule: str = "",
+        source: str = "",
+        verified: bool = False,
+    ) -> Callable[[Callable], Callable]:
         """Decorator registering ``f(scale, seed) -> Outcome`` as the check of a claim.
 
         ``kind`` (one of :data:`KINDS`) says what the check tests; a statistical kind needs a
@@ -501,15 +552,18 @@ class Registry:
         whether it was checked against the paper's own text.
         """
         if not isinstance(id, str) or not _ID_PATTERN.match(id):
-            raise ValueError(f"theorem id must be letters, digits and _ . : + - (no spaces), "
-                             f"got {id!r}")
+            raise ValueError(
+                f"theorem id must be letters, digits and _ . : + - (no spaces), got {id!r}"
+            )
         for name, value in (("paper", paper), ("claim", claim), ("formula", formula)):
             if not isinstance(value, str) or not value.strip():
-                raise ValueError(f"theorem {id!r}: {name} must be a non-empty string, "
-                                 f"got {value!r}")
+                raise ValueError(
+                    f"theorem {id!r}: {name} must be a non-empty string, got {value!r}"
+                )
         if isinstance(tags, str):
-            raise ValueError(f"theorem {id!r}: tags must be a tuple of strings, got the string "
-                             f"{tags!r}")
+            raise ValueError(
+                f"theorem {id!r}: tags must be a tuple of strings, got the string {tags!r}"
+            )
         tag_tuple = tuple(tags)
         for tag in tag_tuple:
             if not isinstance(tag, str) or not tag:
@@ -520,27 +574,32 @@ class Registry:
             if not isinstance(value, str):
                 raise ValueError(f"theorem {id!r}: {name} must be a string, got {value!r}")
         if kind in STATISTICAL_KINDS and not rule.strip():
-            raise ValueError(f"theorem {id!r}: a {kind} check must state the rule that fixed "
-                             "its constants, grids and tolerances before any run (rule=...)")
+            raise ValueError(
+                f"theorem {id!r}: a {kind} check must state the rule that fixed "
+                "its constants, grids and tolerances before any run (rule=...)"
+            )
         if not isinstance(verified, bool):
-            raise ValueError(f"theorem {id!r}: verified must be True or False, got "
-                             f"{verified!r}")
+            raise ValueError(f"theorem {id!r}: verified must be True or False, got {verified!r}")
 
         def register(func: Callable[[str, int], Outcome]) -> Callable[[str, int], Outcome]:
             if not callable(func):
                 raise ValueError(f"theorem {id!r}: {func!r} is not callable")
             previous = self._theorems.get(id)
             same_origin = previous is not None and (
-                previous.module, previous.func.__qualname__) == (func.__module__,
-                                                                 func.__qualname__)
+                previous.module,
+                previous.func.__qualname__,
+            ) == (func.__module__, func.__qualname__)
             # Re-registering from the same place (a module reloaded) replaces the entry;
             # two different checks with one id are a mistake.
             if previous is not None and not same_origin:
-                raise ValueError(f"theorem id {id!r} is registered twice: by "
-                                 f"{previous.module}.{previous.func.__qualname__} and "
-                                 f"{func.__module__}.{func.__qualname__}")
-            self._theorems[id] = Theorem(id, paper, claim, formula, tag_tuple, func, kind,
-                                         rule, source, verified)
+                raise ValueError(
+                    f"theorem id {id!r} is registered twice: by "
+                    f"{previous.module}.{previous.func.__qualname__} and "
+                    f"{func.__module__}.{func.__qualname__}"
+                )
+            self._theorems[id] = Theorem(
+                id, paper, claim, formula, tag_tuple, func, kind, rule, source, verified
+            )
             return func
 
         return register
@@ -573,8 +632,9 @@ class Registry:
             raise ValueError(f"no check with id {id!r}; registered: {known}")
         return self._theorems[id]
 
-    def run_check(self, id: str, scale: str = "quick", seed: int = 0,
-                  raise_errors: bool = False) -> CheckResult:
+    def run_check(
+        self, id: str, scale: str = "quick", seed: int = 0, raise_errors: bool = False
+    ) -> CheckResult:
         """Run one check and time it.
 
         A check that raises is recorded as ``fail`` with the exception in the reason and the
@@ -594,17 +654,21 @@ class Registry:
             if raise_errors:
                 raise
             error = traceback.format_exc()
-            outcome = Outcome(Evidence(), Verdict.failed(
-                f"the check raised {type(exc).__name__}: {exc}"))
+            outcome = Outcome(
+                Evidence(), Verdict.failed(f"the check raised {type(exc).__name__}: {exc}")
+            )
         runtime = time.perf_counter() - start
         if not isinstance(outcome, Outcome):
-            raise ValueError(f"check {id!r} returned {type(outcome).__name__}, expected an "
-                             "Outcome(evidence, verdict)")
+            raise ValueError(
+                f"check {id!r} returned {type(outcome).__name__}, expected an "
+                "Outcome(evidence, verdict)"
+            )
         verdict = outcome.verdict
         if error is None:
             verdict = _with_power(theorem, verdict, outcome.controls)
-        return CheckResult(theorem, scale, int(seed), outcome.evidence, verdict,
-                           runtime, error, outcome.controls)
+        return CheckResult(
+            theorem, scale, int(seed), outcome.evidence, verdict, runtime, error, outcome.controls
+        )
 
     def clear(self) -> None:
         """Forget every registered check (and rediscover on next use)."""
@@ -612,8 +676,7 @@ class Registry:
         self._discovered = self.package is None
 
 
-def _with_power(theorem: Theorem, verdict: Verdict,
-                controls: tuple[Control, ...]) -> Verdict:
+def _with_power(theorem: Theorem, verdict: Verdict, controls: tuple[Control, ...]) -> Verdict:
     """``verdict``, or ``fail`` when a control was not rejected or a statistical check ran none:
     a criterion that cannot tell a violating run from the claim has no power.
 
@@ -625,13 +688,17 @@ def _with_power(theorem: Theorem, verdict: Verdict,
     missed = [c for c in controls if not c.rejected]
     if missed:
         names = "; ".join(f"{c.name} ({c.verdict.status}: {c.verdict.reason})" for c in missed)
-        return Verdict.failed(f"no power: the criterion did not reject the negative control "
-                              f"{names}. The claim's own verdict was {verdict.status}: "
-                              f"{verdict.reason}")
+        return Verdict.failed(
+            f"no power: the criterion did not reject the negative control "
+            f"{names}. The claim's own verdict was {verdict.status}: "
+            f"{verdict.reason}"
+        )
     if theorem.statistical and not controls:
-        return Verdict.failed(f"no power: a {theorem.kind} check must run at least one negative "
-                              f"control. The claim's own verdict was {verdict.status}: "
-                              f"{verdict.reason}")
+        return Verdict.failed(
+            f"no power: a {theorem.kind} check must run at least one negative "
+            f"control. The claim's own verdict was {verdict.status}: "
+            f"{verdict.reason}"
+        )
     return verdict
 
 
@@ -639,9 +706,18 @@ REGISTRY = Registry("proofs_check.theorems")
 """The default registry: the checks in :mod:`proofs_check.theorems`."""
 
 
-def theorem(*, id: str, paper: str, claim: str, formula: str, tags: Iterable[str] = (),
-            kind: str | None = None, rule: str = "", source: str = "",
-            verified: bool = False) -> Callable[[Callable], Callable]:
+def theorem(
+    *,
+    id: str,
+    paper: str,
+    claim: str,
+    formula: str,
+    tags: Iterable[str] = (),
+    kind: str | None = None,
+    rule: str = "",
+    source: str = "",
+    verified: bool = False,
+) -> Callable[[Callable], Callable]:
     """Register ``f(scale, seed) -> Outcome`` in the default registry.
 
     Examples
@@ -653,8 +729,17 @@ def theorem(*, id: str, paper: str, claim: str, formula: str, tags: Iterable[str
     >>> reg.run_check("toy").verdict.status
     'pass'
     """
-    return REGISTRY.theorem(id=id, paper=paper, claim=claim, formula=formula, tags=tags,
-                            kind=kind, rule=rule, source=source, verified=verified)
+    return REGISTRY.theorem(
+        id=id,
+        paper=paper,
+        claim=claim,
+        formula=formula,
+        tags=tags,
+        kind=kind,
+        rule=rule,
+        source=source,
+        verified=verified,
+    )
 
 
 def registered(tag: str | None = None) -> list[Theorem]:
@@ -667,8 +752,9 @@ def get(id: str) -> Theorem:
     return REGISTRY.get(id)
 
 
-def run_check(id: str, scale: str = "quick", seed: int = 0,
-              raise_errors: bool = False) -> CheckResult:
+def run_check(
+    id: str, scale: str = "quick", seed: int = 0, raise_errors: bool = False
+) -> CheckResult:
     """Run the check ``id`` of the default registry at ``scale`` with ``seed``."""
     return REGISTRY.run_check(id, scale, seed, raise_errors)
 
@@ -678,6 +764,26 @@ def discover() -> None:
     REGISTRY.discover()
 
 
-__all__ = ["KINDS", "REGISTRY", "SCALES", "STATISTICAL_KINDS", "STATUSES", "CheckResult",
-           "Control", "Evidence", "Line", "Outcome", "Registry", "Result", "Series", "Theorem",
-           "Verdict", "discover", "get", "registered", "run_check", "theorem", "vacuous_bound"]
+__all__ = [
+    "KINDS",
+    "REGISTRY",
+    "SCALES",
+    "STATISTICAL_KINDS",
+    "STATUSES",
+    "CheckResult",
+    "Control",
+    "Evidence",
+    "Line",
+    "Outcome",
+    "Registry",
+    "Result",
+    "Series",
+    "Theorem",
+    "Verdict",
+    "discover",
+    "get",
+    "registered",
+    "run_check",
+    "theorem",
+    "vacuous_bound",
+]

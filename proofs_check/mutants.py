@@ -129,13 +129,19 @@ class Mutant:
         return tuple(p.target for p in self.patches)
 
     def info(self) -> dict[str, Any]:
-        return {"id": self.id, "description": self.description, "targets": list(self.targets),
-                "tags": list(self.tags),
-                "changes": [{"target": p.target, "replace": [list(r) for r in p.replace]}
-                            for p in self.patches]}
+        return {
+            "id": self.id,
+            "description": self.description,
+            "targets": list(self.targets),
+            "tags": list(self.tags),
+            "changes": [
+                {"target": p.target, "replace": [list(r) for r in p.replace]} for p in self.patches
+            ],
+        }
 
 
 # Probes: small inputs, uncompiled calls (cheap), outputs compared by ``outputs_differ``.
+
 
 def _rng(seed: int = 0) -> np.random.Generator:
     return np.random.default_rng(seed)
@@ -152,8 +158,20 @@ def _probe_ucbvi_plan(plan: Callable) -> Any:
         Q = np.full((H, S, A), float(H))
         V = np.zeros((H + 1, S))
         policy = np.zeros((H, S), dtype=np.int64)
-        plan(R3, N_sas, N_sa, np.zeros((H + 1, S)), Q, V, policy, False, 2.0, scale, False,
-             np.zeros(S))
+        plan(
+            R3,
+            N_sas,
+            N_sa,
+            np.zeros((H + 1, S)),
+            Q,
+            V,
+            policy,
+            False,
+            2.0,
+            scale,
+            False,
+            np.zeros(S),
+        )
         out += [Q, V, policy]
     return out
 
@@ -191,9 +209,21 @@ def _probe_lsvi_plan(plan: Callable) -> Any:
     Q = np.empty((H, S, A))
     V = np.zeros((H + 1, S))
     policy = np.zeros((H, S), dtype=np.int64)
-    plan(features, R3, rng.uniform(0.0, 1.0, (H, d)), rng.uniform(0.0, 1.0, (H, S, d)),
-         Lambda_inv, width2, 0.5, Q, V, policy, np.zeros((H, d)), np.empty(d),
-         np.empty(S * A))
+    plan(
+        features,
+        R3,
+        rng.uniform(0.0, 1.0, (H, d)),
+        rng.uniform(0.0, 1.0, (H, S, d)),
+        Lambda_inv,
+        width2,
+        0.5,
+        Q,
+        V,
+        policy,
+        np.zeros((H, d)),
+        np.empty(d),
+        np.empty(S * A),
+    )
     return [Q, V]
 
 
@@ -202,8 +232,9 @@ def _probe_oful(kernel: Callable) -> Any:
     theta = np.array([0.5, 0.3])
     means = arms @ theta
     gaps = means.max() - means
-    out = kernel(arms, means, gaps, 0.1, 30, 1.0, math.log(1.0 / 0.05), 1.0, 0.1, 1000, True,
-                 theta, _rng(0))
+    out = kernel(
+        arms, means, gaps, 0.1, 30, 1.0, math.log(1.0 / 0.05), 1.0, 0.1, 1000, True, theta, _rng(0)
+    )
     return [out[0], out[3], out[4]]
 
 
@@ -240,8 +271,17 @@ def _probe_pevi_greedy_stage(stage: Callable) -> Any:
     Q_row = np.empty(S * A)
     V_row = np.empty(S)
     policy_row = np.zeros(S, dtype=np.int64)
-    stage(np.array([0.8, 0.6, 0.3, 0.9]), np.array([0.1, 0.5, 0.2, 0.4]), 1.0, 2.0, S, A,
-          Q_row, V_row, policy_row)
+    stage(
+        np.array([0.8, 0.6, 0.3, 0.9]),
+        np.array([0.1, 0.5, 0.2, 0.4]),
+        1.0,
+        2.0,
+        S,
+        A,
+        Q_row,
+        V_row,
+        policy_row,
+    )
     return [Q_row, V_row, policy_row]
 
 
@@ -251,16 +291,27 @@ def _probe_pevi_backward(backward: Callable) -> Any:
     H, S, A = 2, 2, 2
     counts = np.full((H, S, A), 4.0)
     blocks = [sp.csr_array(np.full((S * A, S), 2.0)) for _ in range(H)]
-    stats = types.SimpleNamespace(S=S, A=A, H=H, counts=counts,
-                                  reward_sums=np.arange(H * S * A, dtype=float).reshape(H, S, A)
-                                  / 4.0, stage_block=lambda h: blocks[h])
+    stats = types.SimpleNamespace(
+        S=S,
+        A=A,
+        H=H,
+        counts=counts,
+        reward_sums=np.arange(H * S * A, dtype=float).reshape(H, S, A) / 4.0,
+        stage_block=lambda h: blocks[h],
+    )
     out = backward(stats, 0.5, 1.0, None, None, np.full((H, S * A), 0.2))
     return list(out[:4])
 
 
 def _probe_softmax_bandit(kernel: Callable) -> Any:
-    gap = kernel(np.zeros((1, 3)), np.array([[1.0, 0.5, 0.2]]), np.array([0.4]), 0.0, False,
-                 np.arange(1, 6, dtype=np.int64))[0]
+    gap = kernel(
+        np.zeros((1, 3)),
+        np.array([[1.0, 0.5, 0.2]]),
+        np.array([0.4]),
+        0.0,
+        False,
+        np.arange(1, 6, dtype=np.int64),
+    )[0]
     return [np.asarray(gap)]
 
 
@@ -271,8 +322,19 @@ def _probe_sampled(kernel: Callable) -> Any:
 
     with float64_scope():  # the precision the learners run the kernel in
         r = jax.numpy.array([0.9, 0.5, 0.2])
-        out = kernel(jax.random.PRNGKey(0), jax.numpy.zeros(3), jax.numpy.eye(3), r, 0.5, 0.0,
-                     budget=20, every=1, noise_code=0, features=False, rule="reinforce")
+        out = kernel(
+            jax.random.PRNGKey(0),
+            jax.numpy.zeros(3),
+            jax.numpy.eye(3),
+            r,
+            0.5,
+            0.0,
+            budget=20,
+            every=1,
+            noise_code=0,
+            features=False,
+            rule="reinforce",
+        )
         return [np.asarray(out["gap"])]
 
 
@@ -285,9 +347,22 @@ def _probe_npg_mdp(kernel: Callable) -> Any:
     with float64_scope():  # the precision the learners run the kernel in
         P = jnp.array([[[0.9, 0.1], [0.1, 0.9]], [[0.5, 0.5], [0.2, 0.8]]])
         R = jnp.array([[0.0, 0.5], [1.0, 0.2]])
-        out = kernel(jnp.zeros((S, A)), P, R, gamma, jnp.array([0.5, 0.5]), jnp.zeros(S),
-                     jnp.zeros(S, dtype=int), jnp.zeros((S, A)), jnp.zeros((S, A)), 0.5, 0.1,
-                     budget=4, every=1, regularized=True)
+        out = kernel(
+            jnp.zeros((S, A)),
+            P,
+            R,
+            gamma,
+            jnp.array([0.5, 0.5]),
+            jnp.zeros(S),
+            jnp.zeros(S, dtype=int),
+            jnp.zeros((S, A)),
+            jnp.zeros((S, A)),
+            0.5,
+            0.1,
+            budget=4,
+            every=1,
+            regularized=True,
+        )
         return [np.asarray(out["gap"])]
 
 
@@ -304,8 +379,10 @@ def _probe_icvar_plan(plan: Callable) -> Any:
 
 
 def _probe_cvar(cvar: Callable) -> Any:
-    return [cvar([0.0, 1.0, 2.0], [0.2, 0.3, 0.5], 0.25),
-            cvar([0.0, 1.0, 2.0], [0.2, 0.3, 0.5], 0.6)]
+    return [
+        cvar([0.0, 1.0, 2.0], [0.2, 0.3, 0.5], 0.25),
+        cvar([0.0, 1.0, 2.0], [0.2, 0.3, 0.5], 0.6),
+    ]
 
 
 def _tiny_discounted():
@@ -352,8 +429,23 @@ def _probe_ucrl2_plan(plan: Callable) -> Any:
     u = np.zeros(S)
     policy = np.zeros(S, dtype=np.int64)
     radius_l1 = np.zeros((S, A, 1))
-    out = plan(counts, N, reward_sum, reward_sum.copy(), 50, 0.05, False, 1.0, 10**5,
-               np.zeros((S, A, S)), np.zeros((S, A)), radius_l1, np.zeros((S, A, S)), u, policy)
+    out = plan(
+        counts,
+        N,
+        reward_sum,
+        reward_sum.copy(),
+        50,
+        0.05,
+        False,
+        1.0,
+        10**5,
+        np.zeros((S, A, S)),
+        np.zeros((S, A)),
+        radius_l1,
+        np.zeros((S, A, S)),
+        u,
+        policy,
+    )
     return [radius_l1, u, out[1], out[2]]
 
 
@@ -380,197 +472,413 @@ def _patch(target: str, probe: Callable, *replace: tuple[str, str]) -> Patch:
 _UCBVI_PLAN = "algorithms.tabular.ucbvi._plan"
 
 CATALOGUE: tuple[Mutant, ...] = (
-    Mutant("ucbvi-log-factor-dropped",
-           "UCBVI-CH bonus 7 H / sqrt(N) instead of 7 H L / sqrt(N): the log factor "
-           "L = ln(5SAT/delta) is dropped, the bonus is about 10x too small.",
-           (_patch(_UCBVI_PLAN, _probe_ucbvi_plan,
-                   ("bonus = 7.0 * Hf * L / math.sqrt(n)", "bonus = 7.0 * Hf / math.sqrt(n)")),),
-           ("ucbvi",)),
-    Mutant("ucbvi-missing-clip",
-           "UCBVI's optimistic Q is neither clipped at H nor kept below the previous "
-           "episode's Q: Q = R + P V + b, so unvisited bonuses compound over the stages.",
-           (_patch(_UCBVI_PLAN, _probe_ucbvi_plan,
-                   ("q = min(Q[h, s, a], Hf, R3[h, s, a] + mean + scale * bonus)",
-                    "q = R3[h, s, a] + mean + scale * bonus")),),
-           ("ucbvi",)),
-    Mutant("ucbvi-stage-off-by-one",
-           "UCBVI's backward pass stops at stage 1 (range(H - 1, 0, -1)): the first stage is "
-           "never planned and keeps its initial policy (action 0).",
-           (_patch(_UCBVI_PLAN, _probe_ucbvi_plan,
-                   ("for h in range(H - 1, -1, -1):", "for h in range(H - 1, 0, -1):")),),
-           ("ucbvi",)),
-    Mutant("ucbvi-bf-min-max",
-           "UCBVI-BF third bonus term max{100^2 H^3 S^2 A L^2 / N'(y), H^2} instead of the "
-           "min: the next-state term never falls below H^2.",
-           (_patch("algorithms.tabular.ucbvi._stage_visit_term", _probe_stage_visit_term,
-                   ("min(big / n, cap)", "max(big / n, cap)")),),
-           ("ucbvi",)),
-    Mutant("qlearning-rate-one-over-t",
-           "Q-learning learning rate 1/t instead of (H + 1)/(H + t), the rate Jin et al. "
-           "(2018) show gives regret exponential in H.",
-           (_patch("algorithms.tabular.q_learning_ucb.q_update", _probe_q_update,
-                   ("alpha = (H + 1.0) / (H + t)", "alpha = 1.0 / t")),),
-           ("q-learning",)),
-    Mutant("qlearning-no-optimistic-init",
-           "Q-learning starts from Q = 0, V = 0 instead of the optimistic Q = V = H.",
-           (_patch("algorithms.tabular.q_learning_ucb._start", _probe_qlearning_start,
-                   ("Q = np.full((H, S, A), Hf)", "Q = np.zeros((H, S, A))"),
-                   ("V[:H] = Hf ", "V[:H] = 0.0 ")),),
-           ("q-learning",)),
-    Mutant("lsvi-sherman-morrison-sign",
-           "LSVI-UCB's rank-one update adds u u^T / (1 + x^T u) to Lambda^{-1} instead of "
-           "subtracting it (Sherman-Morrison sign flipped): widths grow with data.",
-           (_patch("algorithms.linear.lsvi_ucb.sherman_morrison_update",
-                   _probe_lsvi_sherman_morrison,
-                   ("Lambda_inv[i, j] -= ui * u[j]", "Lambda_inv[i, j] += ui * u[j]")),),
-           ("lsvi-ucb",)),
-    Mutant("lsvi-bonus-squared-width",
-           "LSVI-UCB bonus beta * phi^T Lambda^{-1} phi instead of beta * sqrt(phi^T Lambda^{-1}"
-           " phi): the square root is forgotten, the bonus shrinks like 1/n instead of "
-           "1/sqrt(n).",
-           (_patch("algorithms.linear.lsvi_ucb._plan", _probe_lsvi_plan,
-                   ("beta * math.sqrt(max(width2[h, n], 0.0))", "beta * max(width2[h, n], 0.0)")),),
-           ("lsvi-ucb",)),
-    Mutant("oful-sherman-morrison-sign",
-           "OFUL's rank-one update of V^{-1} adds u u^T / (1 + x^T u) instead of subtracting "
-           "it (Sherman-Morrison sign flipped); exact refactorisations correct it only "
-           "every refactor_every rounds.",
-           (_patch("algorithms.bandits.oful._oful_kernel", _probe_oful,
-                   ("V_inv[i, j] -= u[i] * u[j] / denominator",
-                    "V_inv[i, j] += u[i] * u[j] / denominator")),),
-           ("oful",)),
-    Mutant("oful-radius-no-log-det",
-           "OFUL's confidence radius R sqrt(2 log(1/delta)) + sqrt(lambda) S: the log det "
-           "V_t / lambda^d term of Theorem 2 is dropped, so the ellipsoid is too small.",
-           (_patch("algorithms.bandits.oful._oful_kernel", _probe_oful,
-                   ("radius = R * np.sqrt(log_det_ratio + 2.0 * log_inv_delta)",
-                    "radius = R * np.sqrt(2.0 * log_inv_delta)")),),
-           ("oful",)),
-    Mutant("ucb1-no-exploration",
-           "UCB1's index is the empirical mean: the exploration term sqrt(c ln n / n_j) is "
-           "dropped (greedy after one pull per arm).",
-           (_patch("algorithms.bandits.ucb1._ucb1_kernel", _probe_ucb1,
-                   ("index[j] = averages[j] + np.sqrt(c_log_t * inverse_counts[j])",
-                    "index[j] = averages[j]")),),
-           ("ucb1", "lai-robbins")),
-    Mutant("kl-ucb-reverse-divergence",
-           "KL-UCB's Newton solve uses d(q, p) instead of d(p, q) (arguments of the "
-           "Bernoulli divergence swapped), so the index solves the wrong equation.",
-           (_patch("algorithms.bandits.kl_ucb._newton_down", _probe_kl_newton,
-                   ("f = bernoulli_kl(p, q) - target", "f = bernoulli_kl(q, p) - target")),),
-           ("kl-ucb",)),
-    Mutant("thompson-gaussian-variance",
-           "Gaussian Thompson sampling draws with standard deviation s2 / (k + s2), the "
-           "posterior variance, instead of its square root: the posterior is too narrow.",
-           (_patch("algorithms.bandits.thompson.gaussian_choice", _probe_thompson_gaussian,
-                   ("np.sqrt(sigma2 / denominator)", "(sigma2 / denominator)")),),
-           ("thompson",)),
-    Mutant("thompson-beta-swapped",
-           "Bernoulli Thompson sampling draws Beta(F + 1, S + 1): successes and failures "
-           "swapped in the posterior.",
-           (_patch("algorithms.bandits.thompson.beta_bernoulli_choice",
-                   _probe_thompson_bernoulli,
-                   ("rng.beta(successes[i] + 1.0, failures[i] + 1.0)",
-                    "rng.beta(failures[i] + 1.0, successes[i] + 1.0)")),),
-           ("thompson",)),
-    Mutant("pevi-penalty-sign",
-           "PEVI adds the penalty beta ||phi||_{Lambda^{-1}} instead of subtracting it "
-           "(optimism in place of pessimism), in the fit and in the compiled prefix curves.",
-           (_patch("algorithms.offline.pevi.backup._greedy_stage", _probe_pevi_greedy_stage,
-                   ("q = means[n] - beta * widths_h[n]", "q = means[n] + beta * widths_h[n]")),
-            _patch("algorithms.offline.pevi.backup._backward", _probe_pevi_backward,
-                   ("estimate[h] - beta * widths[h]", "estimate[h] + beta * widths[h]"))),
-           ("pevi",)),
-    Mutant("softmax-pg-step-sign",
-           "Softmax policy gradient on bandits steps theta - eta grad instead of theta + "
-           "eta grad (descent on the value).",
-           (_patch("algorithms.policy_gradient._softmax_kernels.bandit_trajectories",
-                   _probe_softmax_bandit,
-                   ("theta[a] += step * p[a] * (rr[a] - mean)",
-                    "theta[a] -= step * p[a] * (rr[a] - mean)")),),
-           ("softmax-pg",)),
-    Mutant("reinforce-score-without-baseline-term",
-           "Stochastic gradient bandit (REINFORCE) uses e_a R instead of (e_a - pi) R as the "
-           "score-function estimate: the -pi term of grad log softmax is forgotten.",
-           (_patch("algorithms.policy_gradient._sampled.sampled_kernel", _probe_sampled,
-                   ("g = (hit - p) * reward", "g = hit * reward")),),
-           ("gradient-bandit",)),
-    Mutant("npg-entropy-step-missing-horizon",
-           "Entropy-regularised NPG on MDPs steps (1 - eta tau / (1 - gamma)) log pi + eta Q "
-           "instead of ... + eta / (1 - gamma) Q: the fixed point is the softmax at the "
-           "wrong temperature.",
-           (_patch("algorithms.policy_gradient.npg._npg_mdp_kernel", _probe_npg_mdp,
-                   ("theta = (1.0 - alpha) * logp + eta / (1.0 - gamma) * Q",
-                    "theta = (1.0 - alpha) * logp + eta * Q")),),
-           ("npg",)),
-    Mutant("icvar-rm-alpha-complement",
-           "ICVaR-RM plans with the empirical CVaR at level 1 - alpha instead of alpha "
-           "(alpha <-> 1 - alpha confusion).",
-           (_patch("algorithms.risk.icvar_rm._plan", _probe_icvar_plan,
-                   ("cvar_sorted_row(counts[s, a], n, next_value, order, alpha)",
-                    "cvar_sorted_row(counts[s, a], n, next_value, order, 1.0 - alpha)")),),
-           ("icvar",)),
-    Mutant("cvar-alpha-complement",
-           "cvar(values, p, alpha) averages the worst 1 - alpha fraction instead of the worst "
-           "alpha fraction (alpha <-> 1 - alpha).",
-           (_patch("mdptheory.risk.measures.cvar", _probe_cvar,
-                   ("m, _ = _var_index(sp, alpha)", "m, _ = _var_index(sp, 1.0 - alpha)"),
-                   ("x - sv[:m]) / alpha)", "x - sv[:m]) / (1.0 - alpha))")),),
-           ("cvar",)),
-    Mutant("value-iteration-certificate",
-           "Value iteration certifies gamma ||V_{k+1} - V_k|| instead of gamma / (1 - gamma) "
-           "||V_{k+1} - V_k||: it stops early with a bound that is too small.",
-           (_patch("mdptheory.planning.value_iteration", _probe_value_iteration,
-                   ("factor = gamma / (1.0 - gamma)", "factor = gamma")),),
-           ("planning",)),
-    Mutant("bellman-gamma-squared",
-           "The Bellman optimality backup discounts by gamma^2: Q = R + gamma^2 P V.",
-           (_patch("mdptheory.planning.bellman_optimality", _probe_bellman,
-                   ("mdp.gamma * mdp.expect(V)", "mdp.gamma ** 2 * mdp.expect(V)")),),
-           ("planning",)),
-    Mutant("backward-induction-stage-off-by-one",
-           "Backward induction backs up V_h instead of V_{h+1}: Q_h = R_h + P_h V_h, "
-           "where V_h is still zero (the planner is myopic).",
-           (_patch("mdptheory.planning.backward_induction", _probe_backward_induction,
-                   ("Q[h] = mdp.R[h] + mdp.expect(V[h + 1], h)",
-                    "Q[h] = mdp.R[h] + mdp.expect(V[h], h)")),),
-           ("planning", "pevi", "icvar")),
-    Mutant("evi-l1-full-radius",
-           "Extended value iteration's inner maximisation (Figure 2) adds the whole L1 radius d "
-           "to the best state instead of d / 2, so the optimistic kernel leaves the L1 ball.",
-           (_patch("algorithms.average_reward.evi.l1_inner_max", _probe_l1_inner_max,
-                   ("p[top] = min(1.0, p_hat[top] + 0.5 * d)",
-                    "p[top] = min(1.0, p_hat[top] + d)")),),
-           ("evi",)),
-    Mutant("evi-sort-ascending",
-           "Extended value iteration sorts the next states by increasing u: the inner "
-           "maximisation pours the extra mass onto the worst state (a pessimistic planner).",
-           (_patch("algorithms.average_reward.evi.descending_order", _probe_descending_order,
-                   ('np.argsort(-u, kind="mergesort")', 'np.argsort(u, kind="mergesort")')),),
-           ("evi",)),
-    Mutant("ucrl2-kernel-radius-without-S",
-           "UCRL2's L1 radius sqrt(14 log(2 A t_k / delta) / N+) instead of sqrt(14 S log(2 A "
-           "t_k / delta) / N+): the factor S of Figure 1 is dropped, the plausible set is "
-           "sqrt(S) times too small.",
-           (_patch("algorithms.average_reward.ucrl2._plan", _probe_ucrl2_plan,
-                   ("scale * math.sqrt(14.0 * S * log_p / n_plus)",
-                    "scale * math.sqrt(14.0 * log_p / n_plus)")),),
-           ("ucrl2-planner",)),
-    Mutant("tsde-posterior-ignores-counts",
-           "TSDE samples each kernel row from the prior Dirichlet(alpha) instead of the "
-           "posterior Dirichlet(alpha + counts): the posterior is never updated.",
-           (_patch("algorithms.average_reward.tsde.sample_kernel", _probe_tsde_sample,
-                   ("rng.standard_gamma(alpha + counts[s, a, x])", "rng.standard_gamma(alpha)")),),
-           ("tsde",)),
-    Mutant("coverability-mean-over-actions",
-           "The reachability DP of max_s Pr^pi(s_h = s) averages the next-state probabilities "
-           "over actions instead of maximising: it computes the uniform policy's occupancy, "
-           "not the sup over policies (stationary kernels).",
-           (_patch("mdptheory.diagnostics.coverability.max_state_occupancy",
-                   _probe_max_state_occupancy,
-                   ("W = np.asarray(mdp.P_matrix(0) @ W).reshape(S, A, S).max(axis=1)",
-                    "W = np.asarray(mdp.P_matrix(0) @ W).reshape(S, A, S).mean(axis=1)")),),
-           ("coverability",)),
+    Mutant(
+        "ucbvi-log-factor-dropped",
+        "UCBVI-CH bonus 7 H / sqrt(N) instead of 7 H L / sqrt(N): the log factor "
+        "L = ln(5SAT/delta) is dropped, the bonus is about 10x too small.",
+        (
+            _patch(
+                _UCBVI_PLAN,
+                _probe_ucbvi_plan,
+                ("bonus = 7.0 * Hf * L / math.sqrt(n)", "bonus = 7.0 * Hf / math.sqrt(n)"),
+            ),
+        ),
+        ("ucbvi",),
+    ),
+    Mutant(
+        "ucbvi-missing-clip",
+        "UCBVI's optimistic Q is neither clipped at H nor kept below the previous "
+        "episode's Q: Q = R + P V + b, so unvisited bonuses compound over the stages.",
+        (
+            _patch(
+                _UCBVI_PLAN,
+                _probe_ucbvi_plan,
+                (
+                    "q = min(Q[h, s, a], Hf, R3[h, s, a] + mean + scale * bonus)",
+                    "q = R3[h, s, a] + mean + scale * bonus",
+                ),
+            ),
+        ),
+        ("ucbvi",),
+    ),
+    Mutant(
+        "ucbvi-stage-off-by-one",
+        "UCBVI's backward pass stops at stage 1 (range(H - 1, 0, -1)): the first stage is "
+        "never planned and keeps its initial policy (action 0).",
+        (
+            _patch(
+                _UCBVI_PLAN,
+                _probe_ucbvi_plan,
+                ("for h in range(H - 1, -1, -1):", "for h in range(H - 1, 0, -1):"),
+            ),
+        ),
+        ("ucbvi",),
+    ),
+    Mutant(
+        "ucbvi-bf-min-max",
+        "UCBVI-BF third bonus term max{100^2 H^3 S^2 A L^2 / N'(y), H^2} instead of the "
+        "min: the next-state term never falls below H^2.",
+        (
+            _patch(
+                "algorithms.tabular.ucbvi._stage_visit_term",
+                _probe_stage_visit_term,
+                ("min(big / n, cap)", "max(big / n, cap)"),
+            ),
+        ),
+        ("ucbvi",),
+    ),
+    Mutant(
+        "qlearning-rate-one-over-t",
+        "Q-learning learning rate 1/t instead of (H + 1)/(H + t), the rate Jin et al. "
+        "(2018) show gives regret exponential in H.",
+        (
+            _patch(
+                "algorithms.tabular.q_learning_ucb.q_update",
+                _probe_q_update,
+                ("alpha = (H + 1.0) / (H + t)", "alpha = 1.0 / t"),
+            ),
+        ),
+        ("q-learning",),
+    ),
+    Mutant(
+        "qlearning-no-optimistic-init",
+        "Q-learning starts from Q = 0, V = 0 instead of the optimistic Q = V = H.",
+        (
+            _patch(
+                "algorithms.tabular.q_learning_ucb._start",
+                _probe_qlearning_start,
+                ("Q = np.full((H, S, A), Hf)", "Q = np.zeros((H, S, A))"),
+                ("V[:H] = Hf ", "V[:H] = 0.0 "),
+            ),
+        ),
+        ("q-learning",),
+    ),
+    Mutant(
+        "lsvi-sherman-morrison-sign",
+        "LSVI-UCB's rank-one update adds u u^T / (1 + x^T u) to Lambda^{-1} instead of "
+        "subtracting it (Sherman-Morrison sign flipped): widths grow with data.",
+        (
+            _patch(
+                "algorithms.linear.lsvi_ucb.sherman_morrison_update",
+                _probe_lsvi_sherman_morrison,
+                ("Lambda_inv[i, j] -= ui * u[j]", "Lambda_inv[i, j] += ui * u[j]"),
+            ),
+        ),
+        ("lsvi-ucb",),
+    ),
+    Mutant(
+        "lsvi-bonus-squared-width",
+        "LSVI-UCB bonus beta * phi^T Lambda^{-1} phi instead of beta * sqrt(phi^T Lambda^{-1}"
+        " phi): the square root is forgotten, the bonus shrinks like 1/n instead of "
+        "1/sqrt(n).",
+        (
+            _patch(
+                "algorithms.linear.lsvi_ucb._plan",
+                _probe_lsvi_plan,
+                ("beta * math.sqrt(max(width2[h, n], 0.0))", "beta * max(width2[h, n], 0.0)"),
+            ),
+        ),
+        ("lsvi-ucb",),
+    ),
+    Mutant(
+        "oful-sherman-morrison-sign",
+        "OFUL's rank-one update of V^{-1} adds u u^T / (1 + x^T u) instead of subtracting "
+        "it (Sherman-Morrison sign flipped); exact refactorisations correct it only "
+        "every refactor_every rounds.",
+        (
+            _patch(
+                "algorithms.bandits.oful._oful_kernel",
+                _probe_oful,
+                (
+                    "V_inv[i, j] -= u[i] * u[j] / denominator",
+                    "V_inv[i, j] += u[i] * u[j] / denominator",
+                ),
+            ),
+        ),
+        ("oful",),
+    ),
+    Mutant(
+        "oful-radius-no-log-det",
+        "OFUL's confidence radius R sqrt(2 log(1/delta)) + sqrt(lambda) S: the log det "
+        "V_t / lambda^d term of Theorem 2 is dropped, so the ellipsoid is too small.",
+        (
+            _patch(
+                "algorithms.bandits.oful._oful_kernel",
+                _probe_oful,
+                (
+                    "radius = R * np.sqrt(log_det_ratio + 2.0 * log_inv_delta)",
+                    "radius = R * np.sqrt(2.0 * log_inv_delta)",
+                ),
+            ),
+        ),
+        ("oful",),
+    ),
+    Mutant(
+        "ucb1-no-exploration",
+        "UCB1's index is the empirical mean: the exploration term sqrt(c ln n / n_j) is "
+        "dropped (greedy after one pull per arm).",
+        (
+            _patch(
+                "algorithms.bandits.ucb1._ucb1_kernel",
+                _probe_ucb1,
+                (
+                    "index[j] = averages[j] + np.sqrt(c_log_t * inverse_counts[j])",
+                    "index[j] = averages[j]",
+                ),
+            ),
+        ),
+        ("ucb1", "lai-robbins"),
+    ),
+    Mutant(
+        "kl-ucb-reverse-divergence",
+        "KL-UCB's Newton solve uses d(q, p) instead of d(p, q) (arguments of the "
+        "Bernoulli divergence swapped), so the index solves the wrong equation.",
+        (
+            _patch(
+                "algorithms.bandits.kl_ucb._newton_down",
+                _probe_kl_newton,
+                ("f = bernoulli_kl(p, q) - target", "f = bernoulli_kl(q, p) - target"),
+            ),
+        ),
+        ("kl-ucb",),
+    ),
+    Mutant(
+        "thompson-gaussian-variance",
+        "Gaussian Thompson sampling draws with standard deviation s2 / (k + s2), the "
+        "posterior variance, instead of its square root: the posterior is too narrow.",
+        (
+            _patch(
+                "algorithms.bandits.thompson.gaussian_choice",
+                _probe_thompson_gaussian,
+                ("np.sqrt(sigma2 / denominator)", "(sigma2 / denominator)"),
+            ),
+        ),
+        ("thompson",),
+    ),
+    Mutant(
+        "thompson-beta-swapped",
+        "Bernoulli Thompson sampling draws Beta(F + 1, S + 1): successes and failures "
+        "swapped in the posterior.",
+        (
+            _patch(
+                "algorithms.bandits.thompson.beta_bernoulli_choice",
+                _probe_thompson_bernoulli,
+                (
+                    "rng.beta(successes[i] + 1.0, failures[i] + 1.0)",
+                    "rng.beta(failures[i] + 1.0, successes[i] + 1.0)",
+                ),
+            ),
+        ),
+        ("thompson",),
+    ),
+    Mutant(
+        "pevi-penalty-sign",
+        "PEVI adds the penalty beta ||phi||_{Lambda^{-1}} instead of subtracting it "
+        "(optimism in place of pessimism), in the fit and in the compiled prefix curves.",
+        (
+            _patch(
+                "algorithms.offline.pevi.backup._greedy_stage",
+                _probe_pevi_greedy_stage,
+                ("q = means[n] - beta * widths_h[n]", "q = means[n] + beta * widths_h[n]"),
+            ),
+            _patch(
+                "algorithms.offline.pevi.backup._backward",
+                _probe_pevi_backward,
+                ("estimate[h] - beta * widths[h]", "estimate[h] + beta * widths[h]"),
+            ),
+        ),
+        ("pevi",),
+    ),
+    Mutant(
+        "softmax-pg-step-sign",
+        "Softmax policy gradient on bandits steps theta - eta grad instead of theta + "
+        "eta grad (descent on the value).",
+        (
+            _patch(
+                "algorithms.policy_gradient._softmax_kernels.bandit_trajectories",
+                _probe_softmax_bandit,
+                (
+                    "theta[a] += step * p[a] * (rr[a] - mean)",
+                    "theta[a] -= step * p[a] * (rr[a] - mean)",
+                ),
+            ),
+        ),
+        ("softmax-pg",),
+    ),
+    Mutant(
+        "reinforce-score-without-baseline-term",
+        "Stochastic gradient bandit (REINFORCE) uses e_a R instead of (e_a - pi) R as the "
+        "score-function estimate: the -pi term of grad log softmax is forgotten.",
+        (
+            _patch(
+                "algorithms.policy_gradient._sampled.sampled_kernel",
+                _probe_sampled,
+                ("g = (hit - p) * reward", "g = hit * reward"),
+            ),
+        ),
+        ("gradient-bandit",),
+    ),
+    Mutant(
+        "npg-entropy-step-missing-horizon",
+        "Entropy-regularised NPG on MDPs steps (1 - eta tau / (1 - gamma)) log pi + eta Q "
+        "instead of ... + eta / (1 - gamma) Q: the fixed point is the softmax at the "
+        "wrong temperature.",
+        (
+            _patch(
+                "algorithms.policy_gradient.npg._npg_mdp_kernel",
+                _probe_npg_mdp,
+                (
+                    "theta = (1.0 - alpha) * logp + eta / (1.0 - gamma) * Q",
+                    "theta = (1.0 - alpha) * logp + eta * Q",
+                ),
+            ),
+        ),
+        ("npg",),
+    ),
+    Mutant(
+        "icvar-rm-alpha-complement",
+        "ICVaR-RM plans with the empirical CVaR at level 1 - alpha instead of alpha "
+        "(alpha <-> 1 - alpha confusion).",
+        (
+            _patch(
+                "algorithms.risk.icvar_rm._plan",
+                _probe_icvar_plan,
+                (
+                    "cvar_sorted_row(counts[s, a], n, next_value, order, alpha)",
+                    "cvar_sorted_row(counts[s, a], n, next_value, order, 1.0 - alpha)",
+                ),
+            ),
+        ),
+        ("icvar",),
+    ),
+    Mutant(
+        "cvar-alpha-complement",
+        "cvar(values, p, alpha) averages the worst 1 - alpha fraction instead of the worst "
+        "alpha fraction (alpha <-> 1 - alpha).",
+        (
+            _patch(
+                "mdptheory.risk.measures.cvar",
+                _probe_cvar,
+                ("m, _ = _var_index(sp, alpha)", "m, _ = _var_index(sp, 1.0 - alpha)"),
+                ("x - sv[:m]) / alpha)", "x - sv[:m]) / (1.0 - alpha))"),
+            ),
+        ),
+        ("cvar",),
+    ),
+    Mutant(
+        "value-iteration-certificate",
+        "Value iteration certifies gamma ||V_{k+1} - V_k|| instead of gamma / (1 - gamma) "
+        "||V_{k+1} - V_k||: it stops early with a bound that is too small.",
+        (
+            _patch(
+                "mdptheory.planning.value_iteration",
+                _probe_value_iteration,
+                ("factor = gamma / (1.0 - gamma)", "factor = gamma"),
+            ),
+        ),
+        ("planning",),
+    ),
+    Mutant(
+        "bellman-gamma-squared",
+        "The Bellman optimality backup discounts by gamma^2: Q = R + gamma^2 P V.",
+        (
+            _patch(
+                "mdptheory.planning.bellman_optimality",
+                _probe_bellman,
+                ("mdp.gamma * mdp.expect(V)", "mdp.gamma ** 2 * mdp.expect(V)"),
+            ),
+        ),
+        ("planning",),
+    ),
+    Mutant(
+        "backward-induction-stage-off-by-one",
+        "Backward induction backs up V_h instead of V_{h+1}: Q_h = R_h + P_h V_h, "
+        "where V_h is still zero (the planner is myopic).",
+        (
+            _patch(
+                "mdptheory.planning.backward_induction",
+                _probe_backward_induction,
+                (
+                    "Q[h] = mdp.R[h] + mdp.expect(V[h + 1], h)",
+                    "Q[h] = mdp.R[h] + mdp.expect(V[h], h)",
+                ),
+            ),
+        ),
+        ("planning", "pevi", "icvar"),
+    ),
+    Mutant(
+        "evi-l1-full-radius",
+        "Extended value iteration's inner maximisation (Figure 2) adds the whole L1 radius d "
+        "to the best state instead of d / 2, so the optimistic kernel leaves the L1 ball.",
+        (
+            _patch(
+                "algorithms.average_reward.evi.l1_inner_max",
+                _probe_l1_inner_max,
+                ("p[top] = min(1.0, p_hat[top] + 0.5 * d)", "p[top] = min(1.0, p_hat[top] + d)"),
+            ),
+        ),
+        ("evi",),
+    ),
+    Mutant(
+        "evi-sort-ascending",
+        "Extended value iteration sorts the next states by increasing u: the inner "
+        "maximisation pours the extra mass onto the worst state (a pessimistic planner).",
+        (
+            _patch(
+                "algorithms.average_reward.evi.descending_order",
+                _probe_descending_order,
+                ('np.argsort(-u, kind="mergesort")', 'np.argsort(u, kind="mergesort")'),
+            ),
+        ),
+        ("evi",),
+    ),
+    Mutant(
+        "ucrl2-kernel-radius-without-S",
+        "UCRL2's L1 radius sqrt(14 log(2 A t_k / delta) / N+) instead of sqrt(14 S log(2 A "
+        "t_k / delta) / N+): the factor S of Figure 1 is dropped, the plausible set is "
+        "sqrt(S) times too small.",
+        (
+            _patch(
+                "algorithms.average_reward.ucrl2._plan",
+                _probe_ucrl2_plan,
+                (
+                    "scale * math.sqrt(14.0 * S * log_p / n_plus)",
+                    "scale * math.sqrt(14.0 * log_p / n_plus)",
+                ),
+            ),
+        ),
+        ("ucrl2-planner",),
+    ),
+    Mutant(
+        "tsde-posterior-ignores-counts",
+        "TSDE samples each kernel row from the prior Dirichlet(alpha) instead of the "
+        "posterior Dirichlet(alpha + counts): the posterior is never updated.",
+        (
+            _patch(
+                "algorithms.average_reward.tsde.sample_kernel",
+                _probe_tsde_sample,
+                ("rng.standard_gamma(alpha + counts[s, a, x])", "rng.standard_gamma(alpha)"),
+            ),
+        ),
+        ("tsde",),
+    ),
+    Mutant(
+        "coverability-mean-over-actions",
+        "The reachability DP of max_s Pr^pi(s_h = s) averages the next-state probabilities "
+        "over actions instead of maximising: it computes the uniform policy's occupancy, "
+        "not the sup over policies (stationary kernels).",
+        (
+            _patch(
+                "mdptheory.diagnostics.coverability.max_state_occupancy",
+                _probe_max_state_occupancy,
+                (
+                    "W = np.asarray(mdp.P_matrix(0) @ W).reshape(S, A, S).max(axis=1)",
+                    "W = np.asarray(mdp.P_matrix(0) @ W).reshape(S, A, S).mean(axis=1)",
+                ),
+            ),
+        ),
+        ("coverability",),
+    ),
 )
 """The planted defects. Ids are unique; every target resolves (``tests/test_mutants.py``)."""
 
@@ -621,15 +929,19 @@ def mutated_source(patch: Patch, mutant_id: str = "?") -> tuple[Any, str]:
     original = resolve(patch.target, mutant_id)
     function = original.py_func if _is_dispatcher(original) else original
     if not isinstance(function, types.FunctionType):
-        raise MutantError(f"mutant {mutant_id}: target {patch.target} is a "
-                          f"{type(original).__name__}, not a module-level function")
+        raise MutantError(
+            f"mutant {mutant_id}: target {patch.target} is a "
+            f"{type(original).__name__}, not a module-level function"
+        )
     source = textwrap.dedent(inspect.getsource(function))
     for old, new in patch.replace:
         count = source.count(old)
         if count != 1:
-            raise MutantError(f"mutant {mutant_id}: the code to change {old!r} occurs {count} "
-                              f"times in {patch.target} (expected once); the target was "
-                              "edited, update the catalogue")
+            raise MutantError(
+                f"mutant {mutant_id}: the code to change {old!r} occurs {count} "
+                f"times in {patch.target} (expected once); the target was "
+                "edited, update the catalogue"
+            )
         source = source.replace(old, new)
     return original, source
 
@@ -657,8 +969,11 @@ def mutated_function(patch: Patch, mutant_id: str = "?") -> tuple[Any, types.Fun
 
 
 def _our_modules() -> list[types.ModuleType]:
-    return [m for name, m in list(sys.modules.items())
-            if isinstance(m, types.ModuleType) and name.split(".")[0] in PACKAGES]
+    return [
+        m
+        for name, m in list(sys.modules.items())
+        if isinstance(m, types.ModuleType) and name.split(".")[0] in PACKAGES
+    ]
 
 
 def _code_names(code: types.CodeType) -> set[str]:
@@ -721,8 +1036,10 @@ def apply_mutant(mutant: Mutant) -> Applied:
                 applied.rebound.append(f"{module.__name__}.{name}")
     for patch, _, _ in built:
         if patch.target not in applied.rebound:
-            raise MutantError(f"mutant {mutant.id}: target {patch.target} is not a module "
-                              "attribute that could be rebound")
+            raise MutantError(
+                f"mutant {mutant.id}: target {patch.target} is not a module "
+                "attribute that could be rebound"
+            )
     # Compiled callers of a patched function, transitively: no on-disk cache, recompiled.
     dispatchers = {}
     for module in _our_modules():
@@ -804,15 +1121,27 @@ def _registry_for(specs: Sequence[dict[str, Any]]) -> Any:
             from proofs_check.harness import REGISTRY
 
             func = REGISTRY.get(spec["id"]).func
-        registry.theorem(id=spec["id"], paper=spec["paper"], claim=spec["claim"],
-                         formula=spec["formula"], tags=spec["tags"], kind=spec["kind"],
-                         rule=spec["rule"], source=spec["source"],
-                         verified=spec["verified"])(func)
+        registry.theorem(
+            id=spec["id"],
+            paper=spec["paper"],
+            claim=spec["claim"],
+            formula=spec["formula"],
+            tags=spec["tags"],
+            kind=spec["kind"],
+            rule=spec["rule"],
+            source=spec["source"],
+            verified=spec["verified"],
+        )(func)
     return registry
 
 
-def run_in_process(mutant_id: str | None, check_ids: Sequence[str], scale: str,
-                   seed: int, specs: Sequence[dict[str, Any]] | None = None) -> dict[str, Any]:
+def run_in_process(
+    mutant_id: str | None,
+    check_ids: Sequence[str],
+    scale: str,
+    seed: int,
+    specs: Sequence[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     """Run ``check_ids`` in this process, after applying the mutant (None: unmutated).
 
     With ``specs`` (:func:`check_spec` of each check) only the checks' own modules are
@@ -828,16 +1157,18 @@ def run_in_process(mutant_id: str | None, check_ids: Sequence[str], scale: str,
     else:
         registry = _registry_for(specs)
         check_ids = [spec["id"] for spec in specs]
-    record: dict[str, Any] = {"mutant": mutant_id, "applied": None, "error": None,
-                              "checks": {}}
+    record: dict[str, Any] = {"mutant": mutant_id, "applied": None, "error": None, "checks": {}}
     if mutant_id is not None:
         try:
             applied = apply_mutant(get_mutant(mutant_id))
         except (MutantError, ValueError, SyntaxError) as error:
             record["error"] = f"{type(error).__name__}: {error}"
             return record
-        record["applied"] = {"rebound": applied.rebound, "uncached": applied.uncached,
-                             "read_only_caches": applied.read_only}
+        record["applied"] = {
+            "rebound": applied.rebound,
+            "uncached": applied.uncached,
+            "read_only_caches": applied.read_only,
+        }
     for check_id in check_ids:
         result = registry.run_check(check_id, scale, seed)
         error_type = None
@@ -845,29 +1176,50 @@ def run_in_process(mutant_id: str | None, check_ids: Sequence[str], scale: str,
             last = result.error.strip().splitlines()[-1]
             error_type = last.split(":", 1)[0].strip()
         record["checks"][check_id] = {
-            "status": result.verdict.status, "raised": result.error is not None,
-            "error_type": error_type, "fingerprint": _fingerprint(result),
-            "reason": result.verdict.reason[:500], "runtime": result.runtime}
+            "status": result.verdict.status,
+            "raised": result.error is not None,
+            "error_type": error_type,
+            "fingerprint": _fingerprint(result),
+            "reason": result.verdict.reason[:500],
+            "runtime": result.runtime,
+        }
     record["cpu_seconds"] = time.process_time()
     return record
 
 
 def _process_main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m proofs_check.mutants",
-                                     description="Run checks against one mutant (or none) "
-                                                 "and write their statuses as JSON.")
-    parser.add_argument("--run", metavar="MUTANT_ID", required=True,
-                        help="a mutant id of the catalogue, or 'none' for the baseline")
-    parser.add_argument("--only", metavar="ID", nargs="+", default=[],
-                        help="the checks to run (every module of proofs_check.theorems is "
-                             "imported)")
-    parser.add_argument("--spec", metavar="PATH", default=None,
-                        help="a JSON list of check specs (check_spec): only their modules "
-                             "are imported; replaces --only")
+    parser = argparse.ArgumentParser(
+        prog="python -m proofs_check.mutants",
+        description="Run checks against one mutant (or none) and write their statuses as JSON.",
+    )
+    parser.add_argument(
+        "--run",
+        metavar="MUTANT_ID",
+        required=True,
+        help="a mutant id of the catalogue, or 'none' for the baseline",
+    )
+    parser.add_argument(
+        "--only",
+        metavar="ID",
+        nargs="+",
+        default=[],
+        help="the checks to run (every module of proofs_check.theorems is imported)",
+    )
+    parser.add_argument(
+        "--spec",
+        metavar="PATH",
+        default=None,
+        help="a JSON list of check specs (check_spec): only their modules "
+        "are imported; replaces --only",
+    )
     parser.add_argument("--scale", default="quick")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--json", metavar="PATH", default=None,
-                        help="write the JSON here (default: standard output)")
+    parser.add_argument(
+        "--json",
+        metavar="PATH",
+        default=None,
+        help="write the JSON here (default: standard output)",
+    )
     args = parser.parse_args(argv)
     mutant_id = None if args.run == "none" else args.run
     specs = json.loads(Path(args.spec).read_text()) if args.spec else None
@@ -884,8 +1236,14 @@ def _process_main(argv: Sequence[str] | None = None) -> int:
 # The parent: one subprocess per mutant, the kill table
 # ---------------------------------------------------------------------------------------------
 
-BROKEN_ERRORS = ("TypingError", "NameError", "SyntaxError", "UnsupportedError",
-                 "NumbaError", "LoweringError")
+BROKEN_ERRORS = (
+    "TypingError",
+    "NameError",
+    "SyntaxError",
+    "UnsupportedError",
+    "NumbaError",
+    "LoweringError",
+)
 """Exceptions that mean the mutated code itself is broken (not a check catching a defect)."""
 
 
@@ -894,8 +1252,9 @@ def checks_for(mutant: Mutant, theorems: Sequence[Any], all_checks: bool = False
     return [t.id for t in theorems if all_checks or set(t.tags) & set(mutant.tags)]
 
 
-def _subprocess(mutant_id: str, theorems: Sequence[Any], scale: str, seed: int,
-                timeout: float) -> dict[str, Any]:
+def _subprocess(
+    mutant_id: str, theorems: Sequence[Any], scale: str, seed: int, timeout: float
+) -> dict[str, Any]:
     root = Path(__file__).resolve().parents[1]
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(root), *filter(None, [env.get("PYTHONPATH")])])
@@ -903,21 +1262,41 @@ def _subprocess(mutant_id: str, theorems: Sequence[Any], scale: str, seed: int,
         out = Path(tmp) / "result.json"
         spec = Path(tmp) / "checks.json"
         spec.write_text(json.dumps([check_spec(t) for t in theorems]))
-        command = [sys.executable, "-m", "proofs_check.mutants", "--run", mutant_id,
-                   "--scale", scale, "--seed", str(seed), "--json", str(out),
-                   "--spec", str(spec)]
+        command = [
+            sys.executable,
+            "-m",
+            "proofs_check.mutants",
+            "--run",
+            mutant_id,
+            "--scale",
+            scale,
+            "--seed",
+            str(seed),
+            "--json",
+            str(out),
+            "--spec",
+            str(spec),
+        ]
         start = time.perf_counter()
         try:
-            done = subprocess.run(command, env=env, capture_output=True, text=True,
-                                  timeout=timeout)
+            done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout)
         except subprocess.TimeoutExpired:
-            return {"mutant": mutant_id, "error": f"timeout after {timeout:.0f} s",
-                    "timeout": True, "checks": {}, "seconds": time.perf_counter() - start}
+            return {
+                "mutant": mutant_id,
+                "error": f"timeout after {timeout:.0f} s",
+                "timeout": True,
+                "checks": {},
+                "seconds": time.perf_counter() - start,
+            }
         seconds = time.perf_counter() - start
         if done.returncode != 0 or not out.exists():
             tail = "\n".join(done.stderr.strip().splitlines()[-15:])
-            return {"mutant": mutant_id, "error": f"the process exited with {done.returncode}: "
-                    f"{tail}", "checks": {}, "seconds": seconds}
+            return {
+                "mutant": mutant_id,
+                "error": f"the process exited with {done.returncode}: {tail}",
+                "checks": {},
+                "seconds": seconds,
+            }
         record = json.loads(out.read_text())
     record["seconds"] = seconds
     return record
@@ -943,22 +1322,31 @@ class MutantResult:
         return self.outcome == "killed"
 
     def record(self) -> dict[str, Any]:
-        return {**self.mutant.info(), "outcome": self.outcome, "killed": self.killed,
-                "killed_by": list(self.killed_by), "checks": list(self.checks),
-                "changed_numbers": list(self.changed), "statuses": self.statuses,
-                "detail": self.detail, "seconds": round(self.seconds, 2),
-                "cpu_seconds": round(self.cpu_seconds, 2)}
+        return {
+            **self.mutant.info(),
+            "outcome": self.outcome,
+            "killed": self.killed,
+            "killed_by": list(self.killed_by),
+            "checks": list(self.checks),
+            "changed_numbers": list(self.changed),
+            "statuses": self.statuses,
+            "detail": self.detail,
+            "seconds": round(self.seconds, 2),
+            "cpu_seconds": round(self.cpu_seconds, 2),
+        }
 
 
-def judge(mutant: Mutant, record: dict[str, Any], baseline: dict[str, Any],
-          check_ids: Sequence[str]) -> MutantResult:
+def judge(
+    mutant: Mutant, record: dict[str, Any], baseline: dict[str, Any], check_ids: Sequence[str]
+) -> MutantResult:
     """Compare a mutant's check statuses with the baseline's (see the module docstring)."""
     result = _judge(mutant, record, baseline, check_ids)
     return dataclasses.replace(result, cpu_seconds=float(record.get("cpu_seconds", "nan")))
 
 
-def _judge(mutant: Mutant, record: dict[str, Any], baseline: dict[str, Any],
-           check_ids: Sequence[str]) -> MutantResult:
+def _judge(
+    mutant: Mutant, record: dict[str, Any], baseline: dict[str, Any], check_ids: Sequence[str]
+) -> MutantResult:
     seconds = float(record.get("seconds", 0.0))
     if record.get("error"):
         outcome = "timeout" if record.get("timeout") else "broken"
@@ -975,29 +1363,65 @@ def _judge(mutant: Mutant, record: dict[str, Any], baseline: dict[str, Any],
         if mine["raised"] and not base["raised"] and mine["error_type"] in BROKEN_ERRORS:
             broken.append(f"{check_id}: {mine['error_type']}: {mine['reason']}")
         elif (mine["status"] == "fail" and base["status"] != "fail") or (
-                mine["raised"] and not base["raised"]):
+            mine["raised"] and not base["raised"]
+        ):
             killed.append(check_id)
     if broken:
-        return MutantResult(mutant, "broken", (), tuple(check_ids), tuple(changed),
-                            "the mutated code does not run: " + "; ".join(broken), seconds,
-                            statuses)
+        return MutantResult(
+            mutant,
+            "broken",
+            (),
+            tuple(check_ids),
+            tuple(changed),
+            "the mutated code does not run: " + "; ".join(broken),
+            seconds,
+            statuses,
+        )
     if killed:
         detail = "; ".join(f"{c}: {record['checks'][c]['reason'][:160]}" for c in killed[:3])
-        return MutantResult(mutant, "killed", tuple(killed), tuple(check_ids), tuple(changed),
-                            detail, seconds, statuses)
+        return MutantResult(
+            mutant,
+            "killed",
+            tuple(killed),
+            tuple(check_ids),
+            tuple(changed),
+            detail,
+            seconds,
+            statuses,
+        )
     if not changed:
-        return MutantResult(mutant, "not exercised", (), tuple(check_ids), (),
-                            "no check's numbers changed: the defect never ran in these "
-                            "checks", seconds, statuses)
-    return MutantResult(mutant, "survived", (), tuple(check_ids), tuple(changed),
-                        f"numbers changed in {len(changed)} check(s), no status turned to "
-                        "fail", seconds, statuses)
+        return MutantResult(
+            mutant,
+            "not exercised",
+            (),
+            tuple(check_ids),
+            (),
+            "no check's numbers changed: the defect never ran in these checks",
+            seconds,
+            statuses,
+        )
+    return MutantResult(
+        mutant,
+        "survived",
+        (),
+        tuple(check_ids),
+        tuple(changed),
+        f"numbers changed in {len(changed)} check(s), no status turned to fail",
+        seconds,
+        statuses,
+    )
 
 
-def run_mutants(mutants: Sequence[Mutant], theorems: Sequence[Any], scale: str = "quick",
-                seed: int = 0, jobs: int = 1, timeout: float = DEFAULT_TIMEOUT,
-                progress: Callable[[str], None] | None = None,
-                all_checks: bool = False) -> tuple[list[MutantResult], dict[str, Any]]:
+def run_mutants(
+    mutants: Sequence[Mutant],
+    theorems: Sequence[Any],
+    scale: str = "quick",
+    seed: int = 0,
+    jobs: int = 1,
+    timeout: float = DEFAULT_TIMEOUT,
+    progress: Callable[[str], None] | None = None,
+    all_checks: bool = False,
+) -> tuple[list[MutantResult], dict[str, Any]]:
     """Run the baseline once and every mutant in its own process; ``jobs`` processes at once.
 
     Each mutant runs the checks of ``theorems`` that carry one of its tags (all of them with
@@ -1005,15 +1429,17 @@ def run_mutants(mutants: Sequence[Mutant], theorems: Sequence[Any], scale: str =
     """
     plan = {m.id: checks_for(m, theorems, all_checks) for m in mutants}
     union = [t for t in theorems if any(t.id in ids for ids in plan.values())]
-    tasks = [("none", union)] + [(m.id, [t for t in theorems if t.id in plan[m.id]])
-                                 for m in mutants if plan[m.id]]
+    tasks = [("none", union)] + [
+        (m.id, [t for t in theorems if t.id in plan[m.id]]) for m in mutants if plan[m.id]
+    ]
     from joblib import Parallel, delayed
 
     records: dict[str, dict[str, Any]] = {}
-    parallel = Parallel(n_jobs=max(1, jobs), backend="threading",
-                        return_as="generator_unordered")
-    calls = (delayed(lambda i, ids: (i, _subprocess(i, ids, scale, seed, timeout)))(i, ids)
-             for i, ids in tasks)
+    parallel = Parallel(n_jobs=max(1, jobs), backend="threading", return_as="generator_unordered")
+    calls = (
+        delayed(lambda i, ids: (i, _subprocess(i, ids, scale, seed, timeout)))(i, ids)
+        for i, ids in tasks
+    )
     for mutant_id, record in parallel(calls):
         records[mutant_id] = record
         if progress is not None:
@@ -1024,9 +1450,17 @@ def run_mutants(mutants: Sequence[Mutant], theorems: Sequence[Any], scale: str =
     results = []
     for mutant in mutants:
         if not plan[mutant.id]:
-            results.append(MutantResult(mutant, "not exercised", (), (), (),
-                                        "no selected check carries the tags "
-                                        f"{', '.join(mutant.tags)}", 0.0))
+            results.append(
+                MutantResult(
+                    mutant,
+                    "not exercised",
+                    (),
+                    (),
+                    (),
+                    f"no selected check carries the tags {', '.join(mutant.tags)}",
+                    0.0,
+                )
+            )
             continue
         results.append(judge(mutant, records[mutant.id], baseline, plan[mutant.id]))
     return results, baseline
@@ -1037,39 +1471,55 @@ def score(results: Sequence[MutantResult]) -> float:
     return sum(r.killed for r in results) / len(results) if results else 0.0
 
 
-_OUTCOME_STYLE = {"killed": "bold green", "survived": "bold red", "not exercised": "bold yellow",
-                  "broken": "bold magenta", "timeout": "bold magenta"}
+_OUTCOME_STYLE = {
+    "killed": "bold green",
+    "survived": "bold red",
+    "not exercised": "bold yellow",
+    "broken": "bold magenta",
+    "timeout": "bold magenta",
+}
 
 
 def kill_table(results: Sequence[MutantResult]):
     """A rich table: mutant, target, outcome, killing checks."""
     from rich.table import Table
 
-    table = Table(title=f"mutants: {sum(r.killed for r in results)}/{len(results)} killed "
-                        f"({100 * score(results):.0f}%)")
+    table = Table(
+        title=f"mutants: {sum(r.killed for r in results)}/{len(results)} killed "
+        f"({100 * score(results):.0f}%)"
+    )
     for column in ("mutant", "target", "outcome", "killed by", "checks run"):
         table.add_column(column, overflow="fold")
     for r in results:
-        table.add_row(r.mutant.id, "\n".join(r.mutant.targets),
-                      f"[{_OUTCOME_STYLE[r.outcome]}]{r.outcome}[/]",
-                      "\n".join(r.killed_by) or "-", str(len(r.checks)))
+        table.add_row(
+            r.mutant.id,
+            "\n".join(r.mutant.targets),
+            f"[{_OUTCOME_STYLE[r.outcome]}]{r.outcome}[/]",
+            "\n".join(r.killed_by) or "-",
+            str(len(r.checks)),
+        )
     return table
 
 
-def markdown(results: Sequence[MutantResult], command: str, scale: str, seed: int,
-             timing: str = "") -> str:
+def markdown(
+    results: Sequence[MutantResult], command: str, scale: str, seed: int, timing: str = ""
+) -> str:
     """The kill table as Markdown (``mutants.md``); ``timing`` is a sentence on the runtime."""
     killed = sum(r.killed for r in results)
     lines = [
-        "# Mutation score", "",
+        "# Mutation score",
+        "",
         f"Generated by `{command}` ({scale} scale, seed {seed}); regenerate it with "
-        "`mdptheory check --mutants`.", "",
+        "`mdptheory check --mutants`.",
+        "",
         f"**{killed} of {len(results)} mutants killed: score {100 * score(results):.0f}%** "
-        f"(target {100 * TARGET_SCORE:.0f}%). {timing}".rstrip(), "",
+        f"(target {100 * TARGET_SCORE:.0f}%). {timing}".rstrip(),
+        "",
         "A mutant is a planted defect (a documented source change of a library function, "
         "applied in its own process). It is *killed* when a check relevant to it (by tag) "
         "fails where the unmutated code did not fail, or raises; *not exercised* means no "
-        "check's numbers changed at all.", "",
+        "check's numbers changed at all.",
+        "",
         "| mutant | target | defect | outcome | killed by |",
         "|---|---|---|---|---|",
     ]
@@ -1077,36 +1527,62 @@ def markdown(results: Sequence[MutantResult], command: str, scale: str, seed: in
         targets = "<br>".join(f"`{t}`" for t in r.mutant.targets)
         killers = "<br>".join(f"`{c}`" for c in r.killed_by) or "-"
         description = r.mutant.description.replace("|", "\\|")
-        lines.append(f"| `{r.mutant.id}` | {targets} | {description} | {r.outcome} | "
-                     f"{killers} |")
+        lines.append(f"| `{r.mutant.id}` | {targets} | {description} | {r.outcome} | {killers} |")
     lines += ["", "## Details", ""]
     for r in results:
-        lines.append(f"- `{r.mutant.id}` ({r.outcome}, {r.seconds:.0f} s wall, "
-                     f"{r.cpu_seconds:.0f} s CPU, checks: "
-                     f"{', '.join(r.checks) or 'none'}): {r.detail}")
+        lines.append(
+            f"- `{r.mutant.id}` ({r.outcome}, {r.seconds:.0f} s wall, "
+            f"{r.cpu_seconds:.0f} s CPU, checks: "
+            f"{', '.join(r.checks) or 'none'}): {r.detail}"
+        )
     return "\n".join(lines) + "\n"
 
 
-def write_kill_table(results: Sequence[MutantResult], baseline: dict[str, Any], out: Path,
-                     command: str, scale: str, seed: int, wall_seconds: float | None = None,
-                     jobs: int = 1) -> Path:
+def write_kill_table(
+    results: Sequence[MutantResult],
+    baseline: dict[str, Any],
+    out: Path,
+    command: str,
+    scale: str,
+    seed: int,
+    wall_seconds: float | None = None,
+    jobs: int = 1,
+) -> Path:
     """Write ``mutants.md`` and ``mutants.json`` into ``out``; return the Markdown path."""
     out = Path(out)
     cpu = float(baseline.get("cpu_seconds", 0.0)) + sum(
-        r.cpu_seconds for r in results if math.isfinite(r.cpu_seconds))
-    timing = (f"Runtime {wall_seconds:.0f} s with {jobs} process(es) at a time; "
-              f"{cpu:.0f} CPU seconds in all (baseline and mutants)."
-              if wall_seconds is not None else "")
+        r.cpu_seconds for r in results if math.isfinite(r.cpu_seconds)
+    )
+    timing = (
+        f"Runtime {wall_seconds:.0f} s with {jobs} process(es) at a time; "
+        f"{cpu:.0f} CPU seconds in all (baseline and mutants)."
+        if wall_seconds is not None
+        else ""
+    )
     out.mkdir(parents=True, exist_ok=True)
-    (out / "mutants.json").write_text(json.dumps({
-        "command": command, "scale": scale, "seed": seed, "score": score(results),
-        "target_score": TARGET_SCORE, "killed": sum(r.killed for r in results),
-        "total": len(results), "wall_seconds": wall_seconds, "jobs": jobs,
-        "cpu_seconds": cpu, "mutants": [r.record() for r in results],
-        "baseline_cpu_seconds": baseline.get("cpu_seconds"),
-        "baseline": {k: {"status": v["status"], "runtime": round(v["runtime"], 2)}
-                     for k, v in baseline["checks"].items()},
-    }, indent=1))
+    (out / "mutants.json").write_text(
+        json.dumps(
+            {
+                "command": command,
+                "scale": scale,
+                "seed": seed,
+                "score": score(results),
+                "target_score": TARGET_SCORE,
+                "killed": sum(r.killed for r in results),
+                "total": len(results),
+                "wall_seconds": wall_seconds,
+                "jobs": jobs,
+                "cpu_seconds": cpu,
+                "mutants": [r.record() for r in results],
+                "baseline_cpu_seconds": baseline.get("cpu_seconds"),
+                "baseline": {
+                    k: {"status": v["status"], "runtime": round(v["runtime"], 2)}
+                    for k, v in baseline["checks"].items()
+                },
+            },
+            indent=1,
+        )
+    )
     path = out / "mutants.md"
     path.write_text(markdown(results, command, scale, seed, timing))
     return path
@@ -1132,30 +1608,49 @@ def run_from_args(args: argparse.Namespace, theorems: Sequence[Any], console: An
     jobs = (os.cpu_count() or 1) if jobs == -1 else jobs
     all_checks = getattr(args, "mutant_checks", "tagged") == "all"
     which = "every selected check" if all_checks else "the selected checks with its tags"
-    console.print(f"{len(mutants)} mutants against {len(theorems)} selected checks "
-                  f"({scale} scale, {jobs} at a time; each mutant runs {which})",
-                  highlight=False)
+    console.print(
+        f"{len(mutants)} mutants against {len(theorems)} selected checks "
+        f"({scale} scale, {jobs} at a time; each mutant runs {which})",
+        highlight=False,
+    )
     start = time.perf_counter()
     results, baseline = run_mutants(
-        mutants, theorems, scale, seed, jobs,
+        mutants,
+        theorems,
+        scale,
+        seed,
+        jobs,
         progress=lambda i: console.print(f"  done: {i}", highlight=False),
-        all_checks=all_checks)
+        all_checks=all_checks,
+    )
     wall = time.perf_counter() - start
     console.print(kill_table(results))
     command = getattr(args, "command_line", None) or shlex.join(["mdptheory", *sys.argv[1:]])
     from proofs_check.runner import DEFAULT_OUT
 
-    path = write_kill_table(results, baseline, Path(getattr(args, "out", None) or DEFAULT_OUT),
-                            command, scale, seed, wall, jobs)
+    path = write_kill_table(
+        results,
+        baseline,
+        Path(getattr(args, "out", None) or DEFAULT_OUT),
+        command,
+        scale,
+        seed,
+        wall,
+        jobs,
+    )
     value = score(results)
-    console.print(f"Mutation score {100 * value:.0f}% "
-                  f"({sum(r.killed for r in results)}/{len(results)} killed; target "
-                  f"{100 * TARGET_SCORE:.0f}%). Kill table: {path.resolve()}",
-                  soft_wrap=True, highlight=False)
+    console.print(
+        f"Mutation score {100 * value:.0f}% "
+        f"({sum(r.killed for r in results)}/{len(results)} killed; target "
+        f"{100 * TARGET_SCORE:.0f}%). Kill table: {path.resolve()}",
+        soft_wrap=True,
+        highlight=False,
+    )
     for r in results:
         if r.outcome in ("broken", "timeout"):
-            console.print(f"[bold magenta]{r.mutant.id} {r.outcome}:[/] {r.detail}",
-                          highlight=False)
+            console.print(
+                f"[bold magenta]{r.mutant.id} {r.outcome}:[/] {r.detail}", highlight=False
+            )
     broken = any(r.outcome in ("broken", "timeout") for r in results)
     return 0 if value >= TARGET_SCORE and not broken else 1
 
@@ -1186,10 +1681,30 @@ def probe_changes(patch: Patch, mutant_id: str = "?") -> tuple[bool, str]:
     return outputs_differ(before, after), f"{before!r} -> {after!r}"[:300]
 
 
-__all__ = ["CATALOGUE", "TARGET_SCORE", "Mutant", "MutantError", "MutantResult", "Patch",
-           "apply_mutant", "check_spec", "checks_for", "get_mutant", "judge", "kill_table",
-           "markdown", "mutated_function", "outputs_differ", "probe_changes", "resolve",
-           "run_from_args", "run_in_process", "run_mutants", "score", "write_kill_table"]
+__all__ = [
+    "CATALOGUE",
+    "TARGET_SCORE",
+    "Mutant",
+    "MutantError",
+    "MutantResult",
+    "Patch",
+    "apply_mutant",
+    "check_spec",
+    "checks_for",
+    "get_mutant",
+    "judge",
+    "kill_table",
+    "markdown",
+    "mutated_function",
+    "outputs_differ",
+    "probe_changes",
+    "resolve",
+    "run_from_args",
+    "run_in_process",
+    "run_mutants",
+    "score",
+    "write_kill_table",
+]
 
 
 if __name__ == "__main__":

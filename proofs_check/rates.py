@@ -45,8 +45,13 @@ RATES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 }
 """Named rates ``r(x)`` for :func:`ratio_to_rate`: sqrt x, log x, 1/x, x and sqrt(x log x)."""
 
-RATE_SLOPES: dict[str, float] = {"sqrt": 0.5, "log": 0.0, "inverse": -1.0, "linear": 1.0,
-                                 "sqrt_log": 0.5}
+RATE_SLOPES: dict[str, float] = {
+    "sqrt": 0.5,
+    "log": 0.0,
+    "inverse": -1.0,
+    "linear": 1.0,
+    "sqrt_log": 0.5,
+}
 """Asymptotic log-log slope of each named rate (the log factor has slope 0 in the limit)."""
 
 
@@ -134,13 +139,18 @@ class SlopeFit:
         ['slope[c=1]', 'slope_ci_high[c=1]', 'slope_ci_low[c=1]']
         """
         tag = "" if key is None else f"[{key}]"
-        return {f"{name}{tag}": self.slope, f"{name}_ci_low{tag}": self.ci_low,
-                f"{name}_ci_high{tag}": self.ci_high}
+        return {
+            f"{name}{tag}": self.slope,
+            f"{name}_ci_low{tag}": self.ci_low,
+            f"{name}_ci_high{tag}": self.ci_high,
+        }
 
     def describe(self) -> str:
         level = round(100 * self.ci)
-        return (f"slope {self.slope:.3f} ({level}% CI [{self.ci_low:.3f}, {self.ci_high:.3f}], "
-                f"{self.n_seeds} seeds, x in [{self.x_tail[0]:.3g}, {self.x_tail[-1]:.3g}])")
+        return (
+            f"slope {self.slope:.3f} ({level}% CI [{self.ci_low:.3f}, {self.ci_high:.3f}], "
+            f"{self.n_seeds} seeds, x in [{self.x_tail[0]:.3g}, {self.x_tail[-1]:.3g}])"
+        )
 
 
 def _check_level(ci: float) -> float:
@@ -165,8 +175,10 @@ def _grid_and_curves(x, Y) -> tuple[np.ndarray, np.ndarray]:
     steps = np.diff(x)
     if (steps <= 0).any():
         j = int(np.flatnonzero(steps <= 0)[0])
-        raise ValueError(f"x must be strictly increasing, but x[{j + 1}] = "
-                         f"{float(x[j + 1])!r} <= x[{j}] = {float(x[j])!r}")
+        raise ValueError(
+            f"x must be strictly increasing, but x[{j + 1}] = "
+            f"{float(x[j + 1])!r} <= x[{j}] = {float(x[j])!r}"
+        )
     if Y.ndim == 1:
         Y = Y[None, :]
     if Y.ndim != 2 or Y.shape[1] != x.shape[0]:
@@ -199,8 +211,9 @@ def tail_start(x, tail: float = 0.5) -> float:
     return float(x[_tail_slice(x.shape[0], tail)][0])
 
 
-def fit_loglog_slope(x, Y, tail: float = 0.5, n_boot: int = 1000, seed: SeedLike = 0,
-                     ci: float = 0.95) -> SlopeFit:
+def fit_loglog_slope(
+    x, Y, tail: float = 0.5, n_boot: int = 1000, seed: SeedLike = 0, ci: float = 0.95
+) -> SlopeFit:
     """Fit the log-log slope of the mean curve on the tail of a grid, with a bootstrap CI.
 
     Parameters
@@ -249,8 +262,10 @@ def fit_loglog_slope(x, Y, tail: float = 0.5, n_boot: int = 1000, seed: SeedLike
     mean_tail = Y_tail.mean(axis=0)
     if (mean_tail <= 0).any():
         j = int(np.flatnonzero(mean_tail <= 0)[0])
-        raise ValueError(f"the mean curve is {float(mean_tail[j])!r} at x = "
-                         f"{float(x_tail[j])!r}; a log-log fit needs it positive on the tail")
+        raise ValueError(
+            f"the mean curve is {float(mean_tail[j])!r} at x = "
+            f"{float(x_tail[j])!r}; a log-log fit needs it positive on the tail"
+        )
     lx = np.log(x_tail)
     centred = lx - lx.mean()
     denom = centred @ centred
@@ -262,7 +277,7 @@ def fit_loglog_slope(x, Y, tail: float = 0.5, n_boot: int = 1000, seed: SeedLike
     slope = float(slopes(log_mean))
     intercept = float(log_mean.mean() - slope * lx.mean())
     residual = log_mean - (intercept + slope * lx)
-    residual_rms = float(np.sqrt(np.mean(residual ** 2)))
+    residual_rms = float(np.sqrt(np.mean(residual**2)))
 
     n_seeds = Y.shape[0]
     rng = as_generator(seed)
@@ -275,14 +290,26 @@ def fit_loglog_slope(x, Y, tail: float = 0.5, n_boot: int = 1000, seed: SeedLike
         raise ValueError("every bootstrap replicate has a non-positive mean on the tail")
     boot = slopes(np.log(boot_means[valid]))
     low, high = np.quantile(boot, [(1 - ci) / 2, (1 + ci) / 2])
-    return SlopeFit(slope=slope, ci_low=float(low), ci_high=float(high), intercept=intercept,
-                    x_tail=x_tail, mean_tail=mean_tail, residual_rms=residual_rms, ci=ci,
-                    tail=float(tail), n_seeds=n_seeds, n_boot=int(n_boot),
-                    n_boot_dropped=int((~valid).sum()), boot_slopes=boot)
+    return SlopeFit(
+        slope=slope,
+        ci_low=float(low),
+        ci_high=float(high),
+        intercept=intercept,
+        x_tail=x_tail,
+        mean_tail=mean_tail,
+        residual_rms=residual_rms,
+        ci=ci,
+        tail=float(tail),
+        n_seeds=n_seeds,
+        n_boot=int(n_boot),
+        n_boot_dropped=int((~valid).sum()),
+        boot_slopes=boot,
+    )
 
 
-def slope_test(fit: SlopeFit, max_slope: float | None = None, min_slope: float | None = None,
-               tol: float = 0.05) -> Verdict:
+def slope_test(
+    fit: SlopeFit, max_slope: float | None = None, min_slope: float | None = None, tol: float = 0.05
+) -> Verdict:
     """Compare a fitted slope's confidence interval with bounds on the exponent.
 
     The rule, with ``[L, U]`` the interval of ``fit``:
@@ -315,33 +342,41 @@ def slope_test(fit: SlopeFit, max_slope: float | None = None, min_slope: float |
     if max_slope is not None:
         bound = max_slope + tol
         if fit.ci_high <= bound:
-            verdicts.append(Verdict.passed(f"{desc} is within the bound <= {max_slope:g} "
-                                           f"(tolerance {tol:g})"))
+            verdicts.append(
+                Verdict.passed(f"{desc} is within the bound <= {max_slope:g} (tolerance {tol:g})")
+            )
         elif fit.ci_low > bound:
-            verdicts.append(Verdict.failed(f"{desc} lies entirely above the bound "
-                                           f"{max_slope:g} + {tol:g}"))
+            verdicts.append(
+                Verdict.failed(f"{desc} lies entirely above the bound {max_slope:g} + {tol:g}")
+            )
         else:
-            verdicts.append(Verdict.inconclusive(f"{desc} straddles the bound "
-                                                 f"{max_slope:g} + {tol:g}"))
+            verdicts.append(
+                Verdict.inconclusive(f"{desc} straddles the bound {max_slope:g} + {tol:g}")
+            )
     if min_slope is not None:
         bound = min_slope - tol
         if fit.ci_low >= bound:
-            verdicts.append(Verdict.passed(f"{desc} is within the bound >= {min_slope:g} "
-                                           f"(tolerance {tol:g})"))
+            verdicts.append(
+                Verdict.passed(f"{desc} is within the bound >= {min_slope:g} (tolerance {tol:g})")
+            )
         elif fit.ci_high < bound:
-            verdicts.append(Verdict.failed(f"{desc} lies entirely below the bound "
-                                           f"{min_slope:g} - {tol:g}"))
+            verdicts.append(
+                Verdict.failed(f"{desc} lies entirely below the bound {min_slope:g} - {tol:g}")
+            )
         else:
-            verdicts.append(Verdict.inconclusive(f"{desc} straddles the bound "
-                                                 f"{min_slope:g} - {tol:g}"))
+            verdicts.append(
+                Verdict.inconclusive(f"{desc} straddles the bound {min_slope:g} - {tol:g}")
+            )
     if len(verdicts) == 2 and all(v.status == "pass" for v in verdicts):
-        return Verdict.passed(f"{desc} is within [{min_slope:g}, {max_slope:g}] "
-                              f"(tolerance {tol:g})")
+        return Verdict.passed(
+            f"{desc} is within [{min_slope:g}, {max_slope:g}] (tolerance {tol:g})"
+        )
     return Verdict.combine(verdicts)
 
 
-def ratio_band_test(measured, predicted, lo: float, hi: float, grid=None,
-                    ci: float = 0.95) -> Verdict:
+def ratio_band_test(
+    measured, predicted, lo: float, hi: float, grid=None, ci: float = 0.95
+) -> Verdict:
     """Test that measured / predicted stays within ``[lo, hi]`` across a parameter grid.
 
     Parameters
@@ -379,8 +414,7 @@ def ratio_band_test(measured, predicted, lo: float, hi: float, grid=None,
     if not np.all(np.isfinite(measured)):
         raise ValueError("measured holds a non-finite value")
     if (j := _first_not_positive(predicted)) is not None:
-        raise ValueError(f"predicted[{j}] is {float(predicted[j])!r}; predictions must be "
-                         "positive")
+        raise ValueError(f"predicted[{j}] is {float(predicted[j])!r}; predictions must be positive")
     if not (np.isfinite(lo) and np.isfinite(hi) and 0 <= lo <= hi):
         raise ValueError(f"need 0 <= lo <= hi, got lo={lo!r}, hi={hi!r}")
     ci = _check_level(ci)
@@ -402,13 +436,16 @@ def ratio_band_test(measured, predicted, lo: float, hi: float, grid=None,
     outside = (high < lo) | (low > hi)
     if outside.any():
         j = int(np.argmax(np.maximum(lo - high, low - hi)))
-        return Verdict.failed(f"{span}: at {name} {labels[j]} the ratio {mean[j]:.3g} is "
-                              f"outside the band")
+        return Verdict.failed(
+            f"{span}: at {name} {labels[j]} the ratio {mean[j]:.3g} is outside the band"
+        )
     straddle = (low < lo) | (high > hi)
     if straddle.any():
         j = int(np.flatnonzero(straddle)[0])
-        return Verdict.inconclusive(f"{span}: at {name} {labels[j]} the interval "
-                                    f"[{low[j]:.3g}, {high[j]:.3g}] crosses the band edge")
+        return Verdict.inconclusive(
+            f"{span}: at {name} {labels[j]} the interval "
+            f"[{low[j]:.3g}, {high[j]:.3g}] crosses the band edge"
+        )
     return Verdict.passed(span)
 
 
@@ -469,8 +506,10 @@ def ratio_to_rate(x, Y, rate: str | Callable[[np.ndarray], np.ndarray] = "sqrt")
     if r.shape != x.shape:
         raise ValueError(f"rate {rate!r} returned shape {r.shape} for a grid of shape {x.shape}")
     if (j := _first_not_positive(r)) is not None:
-        raise ValueError(f"rate {rate!r} is {float(r[j])!r} at x = {float(x[j])!r}; it must be "
-                         "positive and finite on the grid")
+        raise ValueError(
+            f"rate {rate!r} is {float(r[j])!r} at x = {float(x[j])!r}; it must be "
+            "positive and finite on the grid"
+        )
     return Y / r
 
 
@@ -485,9 +524,17 @@ class RateCheck:
     verdict: Verdict
 
 
-def rate_test(x, Y, rate: str | Callable[[np.ndarray], np.ndarray], tail: float = 0.5,
-              tol: float = 0.05, two_sided: bool = False, n_boot: int = 1000,
-              seed: SeedLike = 0, ci: float = 0.95) -> RateCheck:
+def rate_test(
+    x,
+    Y,
+    rate: str | Callable[[np.ndarray], np.ndarray],
+    tail: float = 0.5,
+    tol: float = 0.05,
+    two_sided: bool = False,
+    n_boot: int = 1000,
+    seed: SeedLike = 0,
+    ci: float = 0.95,
+) -> RateCheck:
     """Test that ``Y = O(rate(x))`` (or ``Theta``) through the trend of ``Y / rate`` on the tail.
 
     The ratio's log-log slope on the tail is fitted with :func:`fit_loglog_slope`. ``Y`` is
@@ -511,8 +558,9 @@ def rate_test(x, Y, rate: str | Callable[[np.ndarray], np.ndarray], tail: float 
     name = rate if isinstance(rate, str) else getattr(rate, "__name__", "rate")
     verdict = slope_test(fit, max_slope=0.0, min_slope=0.0 if two_sided else None, tol=tol)
     claim = "Theta" if two_sided else "O"
-    verdict = Verdict(verdict.status, f"Y / {name}(x), testing Y = {claim}({name}): "
-                                      f"{verdict.reason}")
+    verdict = Verdict(
+        verdict.status, f"Y / {name}(x), testing Y = {claim}({name}): {verdict.reason}"
+    )
     return RateCheck(name, np.asarray(x, dtype=np.float64), ratio, fit, verdict)
 
 
@@ -570,8 +618,9 @@ class LocalSlopes:
         """The local slopes as a :class:`~proofs_check.harness.Series` with their band."""
         from proofs_check.harness import Series
 
-        return Series(label, self.x_mid, self.slopes, band=(self.ci_low, self.ci_high),
-                      style="points")
+        return Series(
+            label, self.x_mid, self.slopes, band=(self.ci_low, self.ci_high), style="points"
+        )
 
 
 def _windows(x: np.ndarray, decades: float) -> list[tuple[int, int]]:
@@ -589,8 +638,9 @@ def _windows(x: np.ndarray, decades: float) -> list[tuple[int, int]]:
     return windows
 
 
-def fit_local_slopes(x, Y, decades: float = 0.5, n_boot: int = 1000, seed: SeedLike = 0,
-                     ci: float = 0.95) -> LocalSlopes:
+def fit_local_slopes(
+    x, Y, decades: float = 0.5, n_boot: int = 1000, seed: SeedLike = 0, ci: float = 0.95
+) -> LocalSlopes:
     """Log-log slopes of the mean curve on consecutive windows of ``decades`` each.
 
     Window ``[x_i, x_j]`` covers the grid points between two ends that lie ``decades`` apart
@@ -616,8 +666,10 @@ def fit_local_slopes(x, Y, decades: float = 0.5, n_boot: int = 1000, seed: SeedL
     mean = Y.mean(axis=0)
     if (mean <= 0).any():
         j = int(np.flatnonzero(mean <= 0)[0])
-        raise ValueError(f"the mean curve is {float(mean[j])!r} at x = {float(x[j])!r}; local "
-                         "log-log slopes need it positive")
+        raise ValueError(
+            f"the mean curve is {float(mean[j])!r} at x = {float(x[j])!r}; local "
+            "log-log slopes need it positive"
+        )
     n_seeds = Y.shape[0]
     rng = as_generator(seed)
     counts = rng.multinomial(n_seeds, np.full(n_seeds, 1.0 / n_seeds), size=int(n_boot))
@@ -638,13 +690,24 @@ def fit_local_slopes(x, Y, decades: float = 0.5, n_boot: int = 1000, seed: SeedL
         low.append(float(lo_q))
         high.append(float(hi_q))
     ends = np.array(windows, dtype=np.int64)
-    return LocalSlopes(x_low=x[ends[:, 0]], x_high=x[ends[:, 1]], slopes=np.array(slopes),
-                       ci_low=np.array(low), ci_high=np.array(high), ci=ci, n_seeds=n_seeds)
+    return LocalSlopes(
+        x_low=x[ends[:, 0]],
+        x_high=x[ends[:, 1]],
+        slopes=np.array(slopes),
+        ci_low=np.array(low),
+        ci_high=np.array(high),
+        ci=ci,
+        n_seeds=n_seeds,
+    )
 
 
-def local_slope_test(local: LocalSlopes, max_slope: float | None = None,
-                     min_slope: float | None = None, tol: float = 0.1,
-                     start: float | None = None) -> Verdict:
+def local_slope_test(
+    local: LocalSlopes,
+    max_slope: float | None = None,
+    min_slope: float | None = None,
+    tol: float = 0.1,
+    start: float | None = None,
+) -> Verdict:
     """Every local slope from ``start`` on must agree with the claimed exponent.
 
     Each window after ``start`` is judged by the rule of :func:`slope_test` (its CI against
@@ -670,8 +733,10 @@ def local_slope_test(local: LocalSlopes, max_slope: float | None = None,
         raise ValueError(f"tol must be finite and >= 0, got {tol!r}")
     judged = np.ones(local.slopes.shape, dtype=bool) if start is None else local.after(start)
     if not judged.any():
-        return Verdict.inconclusive(f"no local slope window begins after the burn-in "
-                                    f"{start:.4g} (the grid ends at {local.x_high[-1]:.4g})")
+        return Verdict.inconclusive(
+            f"no local slope window begins after the burn-in "
+            f"{start:.4g} (the grid ends at {local.x_high[-1]:.4g})"
+        )
     lo, hi = local.ci_low[judged], local.ci_high[judged]
     xl, xh = local.x_low[judged], local.x_high[judged]
     bad = np.zeros(lo.shape, dtype=bool)
@@ -686,27 +751,41 @@ def local_slope_test(local: LocalSlopes, max_slope: float | None = None,
         unsure |= lo < min_slope - tol
         parts.append(f">= {min_slope:g} - {tol:g}")
     claim = " and ".join(parts)
-    shown = ", ".join(f"[{a:.3g}, {b:.3g}]: {s:.2f}" for a, b, s
-                      in zip(xl, xh, local.slopes[judged], strict=True))
+    shown = ", ".join(
+        f"[{a:.3g}, {b:.3g}]: {s:.2f}" for a, b, s in zip(xl, xh, local.slopes[judged], strict=True)
+    )
     text = f"local slopes ({shown}) against {claim}"
     if start is not None:
         text += f", windows from the burn-in {start:.4g} on"
     if bad.any():
         j = int(np.flatnonzero(bad)[0])
-        return Verdict.failed(f"{text}: on [{xl[j]:.3g}, {xh[j]:.3g}] the CI "
-                              f"[{lo[j]:.3f}, {hi[j]:.3f}] contradicts the claim")
+        return Verdict.failed(
+            f"{text}: on [{xl[j]:.3g}, {xh[j]:.3g}] the CI "
+            f"[{lo[j]:.3f}, {hi[j]:.3f}] contradicts the claim"
+        )
     if unsure.any():
         j = int(np.flatnonzero(unsure)[0])
-        return Verdict.inconclusive(f"{text}: on [{xl[j]:.3g}, {xh[j]:.3g}] the CI "
-                                    f"[{lo[j]:.3f}, {hi[j]:.3f}] straddles the bound")
+        return Verdict.inconclusive(
+            f"{text}: on [{xl[j]:.3g}, {xh[j]:.3g}] the CI "
+            f"[{lo[j]:.3f}, {hi[j]:.3f}] straddles the bound"
+        )
     return Verdict.passed(text)
 
 
-def rate_shape_test(x, Y, max_slope: float | None = None, min_slope: float | None = None,
-                    tol: float = 0.05, local_tol: float = 0.1, start: float | None = None,
-                    tail: float = 0.5, decades: float = 0.5, n_boot: int = 1000,
-                    seed: SeedLike = 0, ci: float = 0.95
-                    ) -> tuple[Verdict, SlopeFit, LocalSlopes]:
+def rate_shape_test(
+    x,
+    Y,
+    max_slope: float | None = None,
+    min_slope: float | None = None,
+    tol: float = 0.05,
+    local_tol: float = 0.1,
+    start: float | None = None,
+    tail: float = 0.5,
+    decades: float = 0.5,
+    n_boot: int = 1000,
+    seed: SeedLike = 0,
+    ci: float = 0.95,
+) -> tuple[Verdict, SlopeFit, LocalSlopes]:
     """A rate claim judged on the tail fit **and** on every local slope after ``start``.
 
     Returns the combined verdict (:meth:`Verdict.combine` of :func:`slope_test` on the tail fit
@@ -725,15 +804,25 @@ def rate_shape_test(x, Y, max_slope: float | None = None, min_slope: float | Non
     fit = fit_loglog_slope(x, Y, tail=tail, n_boot=n_boot, seed=seed, ci=ci)
     local = fit_local_slopes(x, Y, decades=decades, n_boot=n_boot, seed=seed, ci=ci)
     tail_verdict = slope_test(fit, max_slope=max_slope, min_slope=min_slope, tol=tol)
-    local_verdict = local_slope_test(local, max_slope=max_slope, min_slope=min_slope,
-                                     tol=local_tol, start=start)
-    verdict = Verdict.combine([Verdict(tail_verdict.status, f"tail: {tail_verdict.reason}"),
-                               Verdict(local_verdict.status, local_verdict.reason)])
+    local_verdict = local_slope_test(
+        local, max_slope=max_slope, min_slope=min_slope, tol=local_tol, start=start
+    )
+    verdict = Verdict.combine(
+        [
+            Verdict(tail_verdict.status, f"tail: {tail_verdict.reason}"),
+            Verdict(local_verdict.status, local_verdict.reason),
+        ]
+    )
     return verdict, fit, local
 
 
-def fit_lines(fit: SlopeFit, reference_slope: float | None = None, label: str = "fit",
-              reference_label: str | None = None, x=None) -> tuple[Line, ...]:
+def fit_lines(
+    fit: SlopeFit,
+    reference_slope: float | None = None,
+    label: str = "fit",
+    reference_label: str | None = None,
+    x=None,
+) -> tuple[Line, ...]:
     """Lines to plot with a fit: the fitted power law and, optionally, a reference slope.
 
     The reference line has slope ``reference_slope`` and passes through the fitted curve at the
@@ -749,14 +838,21 @@ def fit_lines(fit: SlopeFit, reference_slope: float | None = None, label: str = 
     ['fit', 'reference']
     """
     xs = fit.x_tail if x is None else np.asarray(x, dtype=np.float64)
-    lines = [Line(f"{label}: slope {fit.slope:.3f} [{fit.ci_low:.3f}, {fit.ci_high:.3f}]",
-                  xs, fit.predict(xs), role="fit")]
+    lines = [
+        Line(
+            f"{label}: slope {fit.slope:.3f} [{fit.ci_low:.3f}, {fit.ci_high:.3f}]",
+            xs,
+            fit.predict(xs),
+            role="fit",
+        )
+    ]
     if reference_slope is not None:
         x0 = fit.x_tail[0]
         y0 = float(fit.predict(x0))
         ref = y0 * (xs / x0) ** reference_slope
-        lines.append(Line(reference_label or f"theory: slope {reference_slope:g}", xs, ref,
-                          role="reference"))
+        lines.append(
+            Line(reference_label or f"theory: slope {reference_slope:g}", xs, ref, role="reference")
+        )
     return tuple(lines)
 
 

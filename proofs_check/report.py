@@ -27,10 +27,18 @@ from scipy import stats
 
 from proofs_check.harness import CheckResult, Evidence
 
-STATUS_LABEL = {"pass": "PASS", "fail": "FAIL", "inconclusive": "INCONCLUSIVE",
-                "vacuous": "VACUOUS"}
-_STATUS_COLOUR = {"pass": "tab:green", "fail": "tab:red", "inconclusive": "tab:orange",
-                  "vacuous": "tab:purple"}
+STATUS_LABEL = {
+    "pass": "PASS",
+    "fail": "FAIL",
+    "inconclusive": "INCONCLUSIVE",
+    "vacuous": "VACUOUS",
+}
+_STATUS_COLOUR = {
+    "pass": "tab:green",
+    "fail": "tab:red",
+    "inconclusive": "tab:orange",
+    "vacuous": "tab:purple",
+}
 _ROLE_STYLE = {
     "fit": {"linestyle": "-", "color": "black", "linewidth": 1.6},
     "reference": {"linestyle": "--", "color": "tab:gray", "linewidth": 1.6},
@@ -88,11 +96,11 @@ def _draw(ax: Any, evidence: Evidence) -> None:
         if series.style == "points":
             handle = ax.plot(series.x, mean, "o", markersize=4, label=series.label)[0]
         else:
-            handle = ax.plot(series.x, mean, "-", marker=".", markersize=4, linewidth=1.4,
-                             label=series.label)[0]
+            handle = ax.plot(
+                series.x, mean, "-", marker=".", markersize=4, linewidth=1.4, label=series.label
+            )[0]
         if low is not None:
-            ax.fill_between(series.x, low, high, color=handle.get_color(), alpha=0.25,
-                            linewidth=0)
+            ax.fill_between(series.x, low, high, color=handle.get_color(), alpha=0.25, linewidth=0)
             positive["y"] &= bool(np.all(low > 0))
         positive["x"] &= bool(np.all(series.x > 0))
         positive["y"] &= bool(np.all(mean > 0))
@@ -111,8 +119,9 @@ def _draw(ax: Any, evidence: Evidence) -> None:
     n_entries = len(evidence.series) + len(evidence.lines)
     if n_entries > 4:
         # many entries would cover the curves: put the legend under the axes
-        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=1,
-                  frameon=False)
+        ax.legend(
+            fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=1, frameon=False
+        )
     elif n_entries:
         ax.legend(fontsize=8, loc="best")
 
@@ -121,11 +130,11 @@ def _draw_local_slopes(ax: Any, evidence: Evidence) -> None:
     """Local log-log slopes with their bands, the claimed slopes and the burn-in ends."""
     for series in evidence.local_slopes:
         mean = series.y.reshape(-1) if series.y.ndim == 1 else series.y.mean(axis=0)
-        handle = ax.plot(series.x, mean, "o-", markersize=4, linewidth=1.0,
-                         label=series.label)[0]
+        handle = ax.plot(series.x, mean, "o-", markersize=4, linewidth=1.0, label=series.label)[0]
         if series.band is not None:
-            ax.fill_between(series.x, *series.band, color=handle.get_color(), alpha=0.2,
-                            linewidth=0)
+            ax.fill_between(
+                series.x, *series.band, color=handle.get_color(), alpha=0.2, linewidth=0
+            )
     for label, value in evidence.slope_references.items():
         ax.axhline(value, label=label, **_ROLE_STYLE["reference"])
     for label, value in evidence.burn_in.items():
@@ -169,8 +178,9 @@ def plot_result(result: CheckResult, path: str | os.PathLike) -> Path | None:
     title = evidence.title or result.theorem.claim
     if len(title) > 90:
         title = title[:87] + "..."
-    ax.set_title(f"{result.id}: {STATUS_LABEL[status]}\n{title}", fontsize=9,
-                 color=_STATUS_COLOUR[status])
+    ax.set_title(
+        f"{result.id}: {STATUS_LABEL[status]}\n{title}", fontsize=9, color=_STATUS_COLOUR[status]
+    )
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
@@ -181,29 +191,38 @@ def _cell(text: str) -> str:
     return " ".join(str(text).split()).replace("|", "\\|")
 
 
-def result_record(result: CheckResult, figure: str | None = None,
-                  arrays: str | None = None) -> dict[str, Any]:
+def result_record(
+    result: CheckResult, figure: str | None = None, arrays: str | None = None
+) -> dict[str, Any]:
     """One check as a JSON-ready dict (non-finite numbers become null)."""
-    return _json_value({
-        **result.theorem.info(),
-        "scale": result.scale,
-        "seed": result.seed,
-        "status": result.verdict.status,
-        "reason": result.verdict.reason,
-        "runtime_seconds": result.runtime,
-        "power": result.power,
-        "controls": [c.record() for c in result.controls],
-        "fitted": dict(result.evidence.fitted),
-        "arrays": {name: {"shape": list(np.shape(a)), "dtype": str(np.asarray(a).dtype)}
-                   for name, a in result.evidence.arrays.items()},
-        "arrays_file": arrays,
-        "figure": figure,
-        "error": result.error,
-    })
+    return _json_value(
+        {
+            **result.theorem.info(),
+            "scale": result.scale,
+            "seed": result.seed,
+            "status": result.verdict.status,
+            "reason": result.verdict.reason,
+            "runtime_seconds": result.runtime,
+            "power": result.power,
+            "controls": [c.record() for c in result.controls],
+            "fitted": dict(result.evidence.fitted),
+            "arrays": {
+                name: {"shape": list(np.shape(a)), "dtype": str(np.asarray(a).dtype)}
+                for name, a in result.evidence.arrays.items()
+            },
+            "arrays_file": arrays,
+            "figure": figure,
+            "error": result.error,
+        }
+    )
 
 
-def write_report(results: Sequence[CheckResult], out_dir: str | os.PathLike,
-                 title: str = "mdptheory check report", command: str | None = None) -> Path:
+def write_report(
+    results: Sequence[CheckResult],
+    out_dir: str | os.PathLike,
+    title: str = "mdptheory check report",
+    command: str | None = None,
+) -> Path:
     """Write ``report.md``, ``results.json``, ``figures/`` and ``arrays/`` into ``out_dir``.
 
     Parameters
@@ -257,37 +276,61 @@ def write_report(results: Sequence[CheckResult], out_dir: str | os.PathLike,
     created = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     summary = ", ".join(f"{counts[s]} {s}" for s in STATUS_LABEL)
     lines = [f"# {title}", ""]
-    lines.append(f"{len(results)} checks: {summary}. Scale {', '.join(scales) or '-'}, "
-                 f"seed {', '.join(map(str, seeds)) or '-'}, mdptheory {__version__}, "
-                 f"{created}.")
+    lines.append(
+        f"{len(results)} checks: {summary}. Scale {', '.join(scales) or '-'}, "
+        f"seed {', '.join(map(str, seeds)) or '-'}, mdptheory {__version__}, "
+        f"{created}."
+    )
     if command:
         lines += ["", f"Command: `{command}`"]
-    lines += ["", "A check is **VACUOUS** when its claim holds but could not have failed at this "
-              "scale (a bound at or above the trivial one, an event that holds because every "
-              "estimate sits at its clip). **Power** counts the negative controls (runs that "
-              "violate the claim) that the check's criterion rejected; a control it does not "
-              "reject fails the check."]
-    lines += ["", "## Verdicts", "",
-              "| id | paper | claim | verdict | power | reason | runtime (s) |",
-              "|---|---|---|---|---:|---|---:|"]
+    lines += [
+        "",
+        "A check is **VACUOUS** when its claim holds but could not have failed at this "
+        "scale (a bound at or above the trivial one, an event that holds because every "
+        "estimate sits at its clip). **Power** counts the negative controls (runs that "
+        "violate the claim) that the check's criterion rejected; a control it does not "
+        "reject fails the check.",
+    ]
+    lines += [
+        "",
+        "## Verdicts",
+        "",
+        "| id | paper | claim | verdict | power | reason | runtime (s) |",
+        "|---|---|---|---|---:|---|---:|",
+    ]
     for result in results:
-        lines.append(f"| [{_cell(result.id)}](#{_anchor(result.id)}) | "
-                     f"{_cell(result.theorem.paper)} | {_cell(result.theorem.claim)} | "
-                     f"**{STATUS_LABEL[result.verdict.status]}** | {result.power} | "
-                     f"{_cell(result.verdict.reason)} | {result.runtime:.2f} |")
+        lines.append(
+            f"| [{_cell(result.id)}](#{_anchor(result.id)}) | "
+            f"{_cell(result.theorem.paper)} | {_cell(result.theorem.claim)} | "
+            f"**{STATUS_LABEL[result.verdict.status]}** | {result.power} | "
+            f"{_cell(result.verdict.reason)} | {result.runtime:.2f} |"
+        )
     unverified = [r for r in results if not r.theorem.verified]
     if unverified:
-        lines += ["", "## Statements not verified against the paper's text", "",
-                  "These checks rest on a statement or constant that was not read in the "
-                  "paper's own text (from a secondary source or from memory):", ""]
-        lines += [f"- [{_cell(r.id)}](#{_anchor(r.id)}): "
-                  f"{_cell(r.theorem.source or r.theorem.paper)}" for r in unverified]
+        lines += [
+            "",
+            "## Statements not verified against the paper's text",
+            "",
+            "These checks rest on a statement or constant that was not read in the "
+            "paper's own text (from a secondary source or from memory):",
+            "",
+        ]
+        lines += [
+            f"- [{_cell(r.id)}](#{_anchor(r.id)}): {_cell(r.theorem.source or r.theorem.paper)}"
+            for r in unverified
+        ]
     lines += ["", "## Checks", ""]
     lines += sections
     report = out / "report.md"
     report.write_text("\n".join(lines) + "\n")
-    payload = {"title": title, "library_version": __version__, "created": created,
-               "command": command, "counts": counts, "checks": records}
+    payload = {
+        "title": title,
+        "library_version": __version__,
+        "created": created,
+        "command": command,
+        "counts": counts,
+        "checks": records,
+    }
     (out / "results.json").write_text(json.dumps(payload, indent=2, allow_nan=False) + "\n")
     return report
 
@@ -299,23 +342,27 @@ def _anchor(check_id: str) -> str:
 
 def _section(result: CheckResult, figure: str | None) -> str:
     theorem = result.theorem
-    lines = [f"### {theorem.id}", "",
-             f"- **Paper:** {theorem.paper}",
-             f"- **Claim:** {theorem.claim}",
-             f"- **Formula:** `{theorem.formula}`",
-             f"- **Tags:** {', '.join(theorem.tags) or '-'}",
-             f"- **Kind:** {theorem.kind or '-'}",
-             f"- **Source:** {theorem.source or theorem.paper} "
-             f"({'verified against the paper' if theorem.verified else 'not verified'})",
-             *([f"- **Pre-registration:** {theorem.rule}"] if theorem.rule else []),
-             f"- **Verdict:** **{STATUS_LABEL[result.verdict.status]}**: "
-             f"{result.verdict.reason}",
-             f"- **Runtime:** {result.runtime:.2f} s (scale {result.scale}, seed {result.seed})",
-             ""]
+    lines = [
+        f"### {theorem.id}",
+        "",
+        f"- **Paper:** {theorem.paper}",
+        f"- **Claim:** {theorem.claim}",
+        f"- **Formula:** `{theorem.formula}`",
+        f"- **Tags:** {', '.join(theorem.tags) or '-'}",
+        f"- **Kind:** {theorem.kind or '-'}",
+        f"- **Source:** {theorem.source or theorem.paper} "
+        f"({'verified against the paper' if theorem.verified else 'not verified'})",
+        *([f"- **Pre-registration:** {theorem.rule}"] if theorem.rule else []),
+        f"- **Verdict:** **{STATUS_LABEL[result.verdict.status]}**: {result.verdict.reason}",
+        f"- **Runtime:** {result.runtime:.2f} s (scale {result.scale}, seed {result.seed})",
+        "",
+    ]
     if result.controls:
         lines += ["| negative control | rejected | verdict on the control |", "|---|---|---|"]
-        lines += [f"| {_cell(c.name)} | {'yes' if c.rejected else '**no**'} | "
-                  f"{_cell(c.verdict.reason)} |" for c in result.controls]
+        lines += [
+            f"| {_cell(c.name)} | {'yes' if c.rejected else '**no**'} | {_cell(c.verdict.reason)} |"
+            for c in result.controls
+        ]
         lines.append("")
     if result.evidence.fitted:
         lines += ["| quantity | value |", "|---|---:|"]

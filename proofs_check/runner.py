@@ -38,51 +38,115 @@ from proofs_check.harness import REGISTRY, CheckResult, Registry, Theorem
 from proofs_check.report import STATUS_LABEL, write_report
 
 DEFAULT_OUT = "mdptheory-report"
-_STYLE = {"pass": "bold green", "fail": "bold red", "inconclusive": "bold yellow",
-          "vacuous": "bold magenta"}
+_STYLE = {
+    "pass": "bold green",
+    "fail": "bold red",
+    "inconclusive": "bold yellow",
+    "vacuous": "bold magenta",
+}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the options of ``mdptheory check`` to ``parser``."""
     scale = parser.add_mutually_exclusive_group()
-    scale.add_argument("--quick", dest="scale", action="store_const", const="quick",
-                       help="small grids and few seeds, seconds per check (the default)")
-    scale.add_argument("--full", dest="scale", action="store_const", const="full",
-                       help="the larger grids and more seeds of the full study")
-    scale.add_argument("--scale", dest="scale", choices=("quick", "full"),
-                       help="the same as --quick or --full")
+    scale.add_argument(
+        "--quick",
+        dest="scale",
+        action="store_const",
+        const="quick",
+        help="small grids and few seeds, seconds per check (the default)",
+    )
+    scale.add_argument(
+        "--full",
+        dest="scale",
+        action="store_const",
+        const="full",
+        help="the larger grids and more seeds of the full study",
+    )
+    scale.add_argument(
+        "--scale", dest="scale", choices=("quick", "full"), help="the same as --quick or --full"
+    )
     parser.set_defaults(scale="quick")
-    parser.add_argument("--only", metavar="ID", nargs="+", action="extend", default=[],
-                        help="run only the checks with these ids (see --list)")
-    parser.add_argument("--tag", metavar="TAG", action="append", default=[],
-                        help="run only the checks carrying this tag (repeatable: any of them)")
-    parser.add_argument("-k", metavar="PATTERN", dest="pattern", default=None,
-                        help="run only the checks whose id contains PATTERN")
-    parser.add_argument("--out", metavar="DIR", default=DEFAULT_OUT,
-                        help=f"folder of the report (default: {DEFAULT_OUT})")
-    parser.add_argument("--seed", metavar="N", type=int, default=0,
-                        help="seed of every check's random draws (default: 0)")
-    parser.add_argument("--jobs", metavar="N", type=int, default=1,
-                        help="worker processes running checks side by side (default: 1, in "
-                             "this process; -1: every core); the results do not depend on it")
-    parser.add_argument("--list", action="store_true",
-                        help="list the registered checks and exit")
-    parser.add_argument("--scheduler", metavar="ADDRESS", default=None,
-                        help="run the checks on the Dask cluster of this scheduler, e.g. "
-                             "tcp://HOST:8786 (needs the dask extra); the results do not "
-                             "depend on it")
-    parser.add_argument("--dask-local", metavar="N", type=int, default=None,
-                        help="start a Dask LocalCluster of N worker processes and run the "
-                             "checks on it")
-    parser.add_argument("--mutants", action="store_true",
-                        help="mutation score: run the selected checks against each planted "
-                             "defect of proofs_check.mutants (one process per mutant, --jobs "
-                             "at a time) and write the kill table (mutants.md, mutants.json)")
-    parser.add_argument("--mutant", metavar="ID", action="append", default=[],
-                        help="with --mutants: only this mutant (repeatable)")
-    parser.add_argument("--mutant-checks", choices=("tagged", "all"), default="tagged",
-                        help="with --mutants: run against each mutant the selected checks "
-                             "carrying its tags (default) or all the selected checks")
+    parser.add_argument(
+        "--only",
+        metavar="ID",
+        nargs="+",
+        action="extend",
+        default=[],
+        help="run only the checks with these ids (see --list)",
+    )
+    parser.add_argument(
+        "--tag",
+        metavar="TAG",
+        action="append",
+        default=[],
+        help="run only the checks carrying this tag (repeatable: any of them)",
+    )
+    parser.add_argument(
+        "-k",
+        metavar="PATTERN",
+        dest="pattern",
+        default=None,
+        help="run only the checks whose id contains PATTERN",
+    )
+    parser.add_argument(
+        "--out",
+        metavar="DIR",
+        default=DEFAULT_OUT,
+        help=f"folder of the report (default: {DEFAULT_OUT})",
+    )
+    parser.add_argument(
+        "--seed",
+        metavar="N",
+        type=int,
+        default=0,
+        help="seed of every check's random draws (default: 0)",
+    )
+    parser.add_argument(
+        "--jobs",
+        metavar="N",
+        type=int,
+        default=1,
+        help="worker processes running checks side by side (default: 1, in "
+        "this process; -1: every core); the results do not depend on it",
+    )
+    parser.add_argument("--list", action="store_true", help="list the registered checks and exit")
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        default=None,
+        help="run the checks on the Dask cluster of this scheduler, e.g. "
+        "tcp://HOST:8786 (needs the dask extra); the results do not "
+        "depend on it",
+    )
+    parser.add_argument(
+        "--dask-local",
+        metavar="N",
+        type=int,
+        default=None,
+        help="start a Dask LocalCluster of N worker processes and run the checks on it",
+    )
+    parser.add_argument(
+        "--mutants",
+        action="store_true",
+        help="mutation score: run the selected checks against each planted "
+        "defect of proofs_check.mutants (one process per mutant, --jobs "
+        "at a time) and write the kill table (mutants.md, mutants.json)",
+    )
+    parser.add_argument(
+        "--mutant",
+        metavar="ID",
+        action="append",
+        default=[],
+        help="with --mutants: only this mutant (repeatable)",
+    )
+    parser.add_argument(
+        "--mutant-checks",
+        choices=("tagged", "all"),
+        default="tagged",
+        help="with --mutants: run against each mutant the selected checks "
+        "carrying its tags (default) or all the selected checks",
+    )
 
 
 def select(args: argparse.Namespace, registry: Registry = REGISTRY) -> list[Theorem]:
@@ -96,8 +160,9 @@ def select(args: argparse.Namespace, registry: Registry = REGISTRY) -> list[Theo
         known = {t.id for t in theorems}
         unknown = [i for i in only if i not in known]
         if unknown:
-            raise ValueError(f"no check with id {unknown[0]!r}; run `mdptheory check --list` "
-                             "to see the ids")
+            raise ValueError(
+                f"no check with id {unknown[0]!r}; run `mdptheory check --list` to see the ids"
+            )
         theorems = [t for t in theorems if t.id in only]
     tags = list(getattr(args, "tag", []) or [])
     if tags:
@@ -143,8 +208,13 @@ def verdict_table(results: Sequence[CheckResult]):
     table.add_column("reason", overflow="fold")
     for r in results:
         status = r.verdict.status
-        table.add_row(r.id, f"[{_STYLE[status]}]{STATUS_LABEL[status]}[/]", r.power,
-                      f"{r.runtime:.2f}", r.verdict.reason)
+        table.add_row(
+            r.id,
+            f"[{_STYLE[status]}]{STATUS_LABEL[status]}[/]",
+            r.power,
+            f"{r.runtime:.2f}",
+            r.verdict.reason,
+        )
     return table
 
 
@@ -160,8 +230,9 @@ def resolve_jobs(jobs: int, n_checks: int) -> int:
     (2, 1)
     """
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs == 0 or jobs < -1:
-        raise ValueError(f"--jobs must be a positive number of workers or -1 (every core), "
-                         f"got {jobs!r}")
+        raise ValueError(
+            f"--jobs must be a positive number of workers or -1 (every core), got {jobs!r}"
+        )
     if jobs == -1:
         jobs = os.cpu_count() or 1
     return max(1, min(jobs, n_checks))
@@ -174,10 +245,17 @@ def _run_in_worker(theorem: Theorem, scale: str, seed: int) -> CheckResult:
     but the check's function (pickled by reference or by value).
     """
     registry = Registry()
-    registry.theorem(id=theorem.id, paper=theorem.paper, claim=theorem.claim,
-                     formula=theorem.formula, tags=theorem.tags, kind=theorem.kind,
-                     rule=theorem.rule, source=theorem.source,
-                     verified=theorem.verified)(theorem.func)
+    registry.theorem(
+        id=theorem.id,
+        paper=theorem.paper,
+        claim=theorem.claim,
+        formula=theorem.formula,
+        tags=theorem.tags,
+        kind=theorem.kind,
+        rule=theorem.rule,
+        source=theorem.source,
+        verified=theorem.verified,
+    )(theorem.func)
     return registry.run_check(theorem.id, scale, seed)
 
 
@@ -193,9 +271,15 @@ def _picklable(func: Callable) -> bool:
     return True
 
 
-def run_checks(theorems: Sequence[Theorem], scale: str, seed: int,
-               registry: Registry = REGISTRY, progress: bool = True,
-               jobs: int = 1, client=None) -> list[CheckResult]:
+def run_checks(
+    theorems: Sequence[Theorem],
+    scale: str,
+    seed: int,
+    registry: Registry = REGISTRY,
+    progress: bool = True,
+    jobs: int = 1,
+    client=None,
+) -> list[CheckResult]:
     """Run the given checks with a progress display; results in the order of ``theorems``.
 
     Parameters
@@ -230,12 +314,20 @@ def run_checks(theorems: Sequence[Theorem], scale: str, seed: int,
 
         workers = max(2, total_workers(client))
         link = dashboard_link(client)
-        console.print(f"Dask: {total_workers(client)} workers"
-                      + (f", dashboard {link}" if link else ""), highlight=False)
+        console.print(
+            f"Dask: {total_workers(client)} workers" + (f", dashboard {link}" if link else ""),
+            highlight=False,
+        )
     results: dict[int, CheckResult] = {}
-    with Progress("[progress.description]{task.description}", BarColumn(),
-                  MofNCompleteColumn(), TimeElapsedColumn(), console=console,
-                  disable=not (progress and console.is_terminal), transient=True) as bar:
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=not (progress and console.is_terminal),
+        transient=True,
+    ) as bar:
         task = bar.add_task("checks", total=len(theorems))
         if workers == 1:
             for i, theorem in enumerate(theorems):
@@ -246,8 +338,10 @@ def run_checks(theorems: Sequence[Theorem], scale: str, seed: int,
             remote = [i for i, t in enumerate(theorems) if _picklable(t.func)]
             local = sorted(set(range(len(theorems))) - set(remote))
             for i in local:
-                console.print(f"{theorems[i].id}: its function cannot be pickled, so it runs "
-                              "in this process", highlight=False)
+                console.print(
+                    f"{theorems[i].id}: its function cannot be pickled, so it runs in this process",
+                    highlight=False,
+                )
             bar.update(task, description=f"checks ({workers} workers)")
             for i, result in _parallel_results(theorems, remote, scale, seed, workers, client):
                 # The parent's Theorem (same metadata, the caller's function object).
@@ -260,8 +354,9 @@ def run_checks(theorems: Sequence[Theorem], scale: str, seed: int,
     return [results[i] for i in range(len(theorems))]
 
 
-def task_groups(theorems: Sequence[Theorem], indices: Sequence[int],
-                workers: int) -> list[list[int]]:
+def task_groups(
+    theorems: Sequence[Theorem], indices: Sequence[int], workers: int
+) -> list[list[int]]:
     """How the checks ``indices`` are sent to ``workers`` processes: lists of indices, each
     list one task run in one worker in the given order.
 
@@ -277,8 +372,14 @@ def task_groups(theorems: Sequence[Theorem], indices: Sequence[int],
     return [[i] for i in indices]
 
 
-def _parallel_results(theorems: Sequence[Theorem], indices: Sequence[int], scale: str,
-                      seed: int, workers: int, client=None):
+def _parallel_results(
+    theorems: Sequence[Theorem],
+    indices: Sequence[int],
+    scale: str,
+    seed: int,
+    workers: int,
+    client=None,
+):
     """Yield ``(index, CheckResult)`` as the workers finish their tasks (any order), on local
     processes or, given a Dask ``client``, on its cluster."""
     groups = task_groups(theorems, indices, workers)
@@ -287,8 +388,10 @@ def _parallel_results(theorems: Sequence[Theorem], indices: Sequence[int], scale
     if client is not None:
         from mdptheory.distributed import require_distributed
 
-        futures = [client.submit(_run_group, [(i, theorems[i]) for i in group], scale, seed,
-                                 pure=False) for group in groups]
+        futures = [
+            client.submit(_run_group, [(i, theorems[i]) for i in group], scale, seed, pure=False)
+            for group in groups
+        ]
         for future in require_distributed().as_completed(futures):
             yield from future.result()
             future.release()
@@ -296,14 +399,16 @@ def _parallel_results(theorems: Sequence[Theorem], indices: Sequence[int], scale
     from joblib import Parallel, delayed
 
     parallel = Parallel(n_jobs=workers, backend="loky", return_as="generator_unordered")
-    tasks = (delayed(_run_group)([(i, theorems[i]) for i in group], scale, seed)
-             for group in groups)
+    tasks = (
+        delayed(_run_group)([(i, theorems[i]) for i in group], scale, seed) for group in groups
+    )
     for finished in parallel(tasks):
         yield from finished
 
 
-def _run_group(group: list[tuple[int, Theorem]], scale: str,
-               seed: int) -> list[tuple[int, CheckResult]]:
+def _run_group(
+    group: list[tuple[int, Theorem]], scale: str, seed: int
+) -> list[tuple[int, CheckResult]]:
     return [(i, _run_in_worker(theorem, scale, seed)) for i, theorem in group]
 
 
@@ -359,19 +464,23 @@ def run_from_args(args: argparse.Namespace, registry: Registry = REGISTRY) -> in
         except (ValueError, DaskUnavailable) as error:
             from rich.markup import escape
 
-            console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False,
-                          soft_wrap=True)
+            console.print(
+                f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True
+            )
             return 2
         results = run_checks(theorems, scale, seed, registry, jobs=jobs, client=client)
     console.print(verdict_table(results))
     # Called from the mdptheory command, sys.argv is ["mdptheory", "check", ...].
     command = getattr(args, "command_line", None) or shlex.join(["mdptheory", *sys.argv[1:]])
-    report = write_report(results, Path(getattr(args, "out", DEFAULT_OUT) or DEFAULT_OUT),
-                          command=command)
+    report = write_report(
+        results, Path(getattr(args, "out", DEFAULT_OUT) or DEFAULT_OUT), command=command
+    )
     counts = {s: sum(r.verdict.status == s for r in results) for s in STATUS_LABEL}
-    console.print(f"{counts['pass']} passed, {counts['fail']} failed, "
-                  f"{counts['inconclusive']} inconclusive, {counts['vacuous']} vacuous "
-                  f"({scale} scale, seed {seed}).")
+    console.print(
+        f"{counts['pass']} passed, {counts['fail']} failed, "
+        f"{counts['inconclusive']} inconclusive, {counts['vacuous']} vacuous "
+        f"({scale} scale, seed {seed})."
+    )
     console.print(f"Report: {report.resolve()}", soft_wrap=True, highlight=False)
     for r in results:
         if r.error:
@@ -384,7 +493,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="mdptheory check",
         description="Run the theorems registered in proofs_check.theorems as executable "
-                    "checks, print a verdict table and write a Markdown report with figures.")
+        "checks, print a verdict table and write a Markdown report with figures.",
+    )
     add_arguments(parser)
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)

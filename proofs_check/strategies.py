@@ -31,14 +31,19 @@ def _normalise_rows(weights: np.ndarray) -> np.ndarray:
 
 
 @st.composite
-def kernels(draw, n_states: int, n_actions: int, n_stages: int | None = None,
-            sparsity: float = 0.5) -> np.ndarray:
+def kernels(
+    draw, n_states: int, n_actions: int, n_stages: int | None = None, sparsity: float = 0.5
+) -> np.ndarray:
     """A transition kernel of shape (S, A, S) (or (H, S, A, S)) with some exact zeros."""
-    shape = (n_states, n_actions, n_states) if n_stages is None else (
-        n_stages, n_states, n_actions, n_states)
+    shape = (
+        (n_states, n_actions, n_states)
+        if n_stages is None
+        else (n_stages, n_states, n_actions, n_states)
+    )
     size = int(np.prod(shape))
-    weights = draw(st.lists(st.floats(0.0, 1.0, allow_nan=False, width=64),
-                            min_size=size, max_size=size))
+    weights = draw(
+        st.lists(st.floats(0.0, 1.0, allow_nan=False, width=64), min_size=size, max_size=size)
+    )
     mask = draw(st.lists(st.floats(0.0, 1.0), min_size=size, max_size=size))
     weights = np.asarray(weights).reshape(shape)
     weights = np.where(np.asarray(mask).reshape(shape) < sparsity, 0.0, weights)
@@ -46,8 +51,9 @@ def kernels(draw, n_states: int, n_actions: int, n_stages: int | None = None,
 
 
 @st.composite
-def rewards(draw, shape: tuple[int, ...], low: float = 0.0, high: float = 1.0,
-            grid: bool | None = None) -> np.ndarray:
+def rewards(
+    draw, shape: tuple[int, ...], low: float = 0.0, high: float = 1.0, grid: bool | None = None
+) -> np.ndarray:
     """Mean rewards in [low, high]; on a coarse grid (many ties) or continuous."""
     size = int(np.prod(shape))
     if grid is None:
@@ -55,29 +61,43 @@ def rewards(draw, shape: tuple[int, ...], low: float = 0.0, high: float = 1.0,
     if grid:
         levels = draw(st.lists(st.integers(0, 4), min_size=size, max_size=size))
         return low + (high - low) * np.asarray(levels, dtype=np.float64).reshape(shape) / 4
-    values = draw(st.lists(st.floats(low, high, allow_nan=False, width=64),
-                           min_size=size, max_size=size))
+    values = draw(
+        st.lists(st.floats(low, high, allow_nan=False, width=64), min_size=size, max_size=size)
+    )
     return np.asarray(values).reshape(shape)
 
 
 @st.composite
-def finite_mdps(draw, min_states: int = 1, max_states: int = 5, min_actions: int = 1,
-                max_actions: int = 3, gammas=None) -> FiniteMDP:
+def finite_mdps(
+    draw,
+    min_states: int = 1,
+    max_states: int = 5,
+    min_actions: int = 1,
+    max_actions: int = 3,
+    gammas=None,
+) -> FiniteMDP:
     """A small discounted :class:`FiniteMDP` with rewards in [0, 1]."""
     S = draw(st.integers(min_states, max_states))
     A = draw(st.integers(min_actions, max_actions))
     gamma = draw(gammas if gammas is not None else st.sampled_from([0.0, 0.5, 0.9, 0.99]))
     P = draw(kernels(S, A))
     R = draw(rewards((S, A)))
-    initial = _normalise_rows(np.asarray(draw(st.lists(st.floats(0.0, 1.0), min_size=S,
-                                                        max_size=S))))
+    initial = _normalise_rows(
+        np.asarray(draw(st.lists(st.floats(0.0, 1.0), min_size=S, max_size=S)))
+    )
     return FiniteMDP(P, R, gamma, initial=initial)
 
 
 @st.composite
-def episodic_mdps(draw, min_states: int = 1, max_states: int = 5, min_actions: int = 1,
-                  max_actions: int = 3, max_horizon: int = 4,
-                  stationary: bool | None = None) -> EpisodicMDP:
+def episodic_mdps(
+    draw,
+    min_states: int = 1,
+    max_states: int = 5,
+    min_actions: int = 1,
+    max_actions: int = 3,
+    max_horizon: int = 4,
+    stationary: bool | None = None,
+) -> EpisodicMDP:
     """A small :class:`EpisodicMDP` with rewards in [0, 1], stationary or not."""
     S = draw(st.integers(min_states, max_states))
     A = draw(st.integers(min_actions, max_actions))
@@ -86,8 +106,9 @@ def episodic_mdps(draw, min_states: int = 1, max_states: int = 5, min_actions: i
         stationary = draw(st.booleans())
     P = draw(kernels(S, A, None if stationary else H))
     R = draw(rewards((S, A) if stationary else (H, S, A)))
-    initial = _normalise_rows(np.asarray(draw(st.lists(st.floats(0.0, 1.0), min_size=S,
-                                                        max_size=S))))
+    initial = _normalise_rows(
+        np.asarray(draw(st.lists(st.floats(0.0, 1.0), min_size=S, max_size=S)))
+    )
     return EpisodicMDP(P, R, H, initial=initial)
 
 

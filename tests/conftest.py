@@ -36,12 +36,20 @@ def dask_local_client():
 def property_settings(max_examples: int) -> settings:
     """Hypothesis settings of a property test that runs learners or solvers: no deadline (the
     first example compiles numba kernels) and no too-slow health check."""
-    return settings(max_examples=max_examples, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+    return settings(
+        max_examples=max_examples, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    )
 
 
-def random_mdp(seed: int, S: int = 3, A: int = 2, H: int = 4, stationary: bool = True,
-               sparse: bool = False, noise=None):
+def random_mdp(
+    seed: int,
+    S: int = 3,
+    A: int = 2,
+    H: int = 4,
+    stationary: bool = True,
+    sparse: bool = False,
+    noise=None,
+):
     """A random episodic MDP: Dirichlet(0.7) kernel rows, rewards uniform in [0, 1], a
     Dirichlet(1) start. ``sparse`` drops each successor with probability 0.3 (a row left empty
     goes to state 0), so that some states are unreachable."""

@@ -20,8 +20,14 @@ from __future__ import annotations
 import numpy as np
 
 
-def reference_q(phi: np.ndarray, R: np.ndarray, states: np.ndarray, actions: np.ndarray,
-                beta: float, lam: float = 1.0) -> np.ndarray:
+def reference_q(
+    phi: np.ndarray,
+    R: np.ndarray,
+    states: np.ndarray,
+    actions: np.ndarray,
+    beta: float,
+    lam: float = 1.0,
+) -> np.ndarray:
     """Q^k (H, S, A) of Algorithm 1 from the transitions of the episodes in ``states``/``actions``.
 
     ``states`` (n, H + 1) and ``actions`` (n, H) are the n episodes before episode k (n may be 0).
@@ -29,21 +35,27 @@ def reference_q(phi: np.ndarray, R: np.ndarray, states: np.ndarray, actions: np.
     S, A, d = phi.shape
     H = R.shape[0]
     n = states.shape[0]
-    Q = np.zeros((H + 1, S, A))                      # Q_{H+1} = 0
+    Q = np.zeros((H + 1, S, A))  # Q_{H+1} = 0
     for h in range(H - 1, -1, -1):
-        X = phi[states[:n, h], actions[:n, h]]       # (n, d): phi_h^tau, tau < k
+        X = phi[states[:n, h], actions[:n, h]]  # (n, d): phi_h^tau, tau < k
         Lam = X.T @ X + lam * np.eye(d)
         targets = R[h, states[:n, h], actions[:n, h]] + Q[h + 1, states[:n, h + 1]].max(axis=1)
         w = np.linalg.solve(Lam, X.T @ targets)
         Lam_inv = np.linalg.inv(Lam)
-        mean = phi @ w                               # (S, A)
+        mean = phi @ w  # (S, A)
         width = np.sqrt(np.einsum("sai,ij,saj->sa", phi, Lam_inv, phi))
         Q[h] = np.minimum(mean + beta * width, H)
     return Q[:H]
 
 
-def reference_q_sequence(phi: np.ndarray, R: np.ndarray, states: np.ndarray,
-                         actions: np.ndarray, beta: float, lam: float = 1.0) -> np.ndarray:
+def reference_q_sequence(
+    phi: np.ndarray,
+    R: np.ndarray,
+    states: np.ndarray,
+    actions: np.ndarray,
+    beta: float,
+    lam: float = 1.0,
+) -> np.ndarray:
     """Q^k for every episode k of a recorded run (K, H, S, A), each from episodes < k."""
     K = states.shape[0]
     return np.stack([reference_q(phi, R, states[:k], actions[:k], beta, lam) for k in range(K)])
@@ -69,9 +81,17 @@ def _policy_value(P: np.ndarray, R: np.ndarray, policy: np.ndarray) -> np.ndarra
     return V
 
 
-def reference_run(phi: np.ndarray, P: np.ndarray, R: np.ndarray, initial: np.ndarray,
-                  K: int, beta: float, rng: np.random.Generator, lam: float = 1.0,
-                  keep_q: bool = False) -> dict[str, np.ndarray]:
+def reference_run(
+    phi: np.ndarray,
+    P: np.ndarray,
+    R: np.ndarray,
+    initial: np.ndarray,
+    K: int,
+    beta: float,
+    rng: np.random.Generator,
+    lam: float = 1.0,
+    keep_q: bool = False,
+) -> dict[str, np.ndarray]:
     """K episodes of Algorithm 1 with exact pseudo-regret, deterministic rewards.
 
     ``P`` (1 or H, S, A, S), ``R`` (H, S, A). Random numbers are drawn in the order of the

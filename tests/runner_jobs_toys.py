@@ -16,22 +16,27 @@ def fast(scale: str, seed: int) -> Outcome:
 
 def seeded(scale: str, seed: int) -> Outcome:
     draws = np.random.default_rng([seed, 1]).random(4)
-    return Outcome(Evidence(arrays={"draws": draws},
-                            series=(Series("draws", np.arange(1.0, 5.0), draws),)),
-                   Verdict.passed(f"max {draws.max():.6f}"))
+    return Outcome(
+        Evidence(arrays={"draws": draws}, series=(Series("draws", np.arange(1.0, 5.0), draws),)),
+        Verdict.passed(f"max {draws.max():.6f}"),
+    )
 
 
-def sqrt_rate(seed: int, points: int, n_seeds: int, n_boot: int,
-              reference: bool = False) -> Outcome:
+def sqrt_rate(
+    seed: int, points: int, n_seeds: int, n_boot: int, reference: bool = False
+) -> Outcome:
     """A true claim: sqrt curves with a random level per seed, judged "slope <= 1/2"."""
     rng = np.random.default_rng(seed)
     x = np.geomspace(10, 1e4, points)
     Y = rng.uniform(0.5, 1.5, (n_seeds, 1)) * np.sqrt(x)
     fit = fit_loglog_slope(x, Y, n_boot=n_boot, seed=seed)
     lines = (Line("sqrt", x, np.sqrt(x)),) if reference else ()
-    return Outcome(Evidence(arrays={"Y": Y}, fitted={"slope": fit.slope},
-                            series=(Series("R_T", x, Y),), lines=lines),
-                   slope_test(fit, max_slope=0.5))
+    return Outcome(
+        Evidence(
+            arrays={"Y": Y}, fitted={"slope": fit.slope}, series=(Series("R_T", x, Y),), lines=lines
+        ),
+        slope_test(fit, max_slope=0.5),
+    )
 
 
 def planted(scale: str, seed: int) -> Outcome:

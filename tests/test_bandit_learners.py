@@ -59,6 +59,7 @@ def learner_id(learner) -> str:
 
 # --- exact oracle: pseudo-regret is the gap of the pulled arm ------------------------------
 
+
 @pytest.mark.parametrize("learner", FINITE_LEARNERS, ids=learner_id)
 def test_pseudo_regret_is_gap_of_pulled_arm(learner):
     bandit = bernoulli()
@@ -88,8 +89,9 @@ def test_beta_thompson_turns_deterministic_rewards_into_bernoulli_trials():
     # Agrawal and Goyal (2012), Algorithm 2: a reward r in [0, 1] counts as a success with
     # probability r, so the Beta posterior sees Bernoulli(mu) outcomes and TS still learns.
     means = np.array([0.3, 0.6])
-    trace = ThompsonBernoulli().run(Bandit(means, noise="deterministic"), 4000, seed=0,
-                                    record_policies=True)
+    trace = ThompsonBernoulli().run(
+        Bandit(means, noise="deterministic"), 4000, seed=0, record_policies=True
+    )
     np.testing.assert_array_equal(trace.extras["rewards"], means[trace.extras["arms"]])
     np.testing.assert_array_equal(trace.realised_regret, trace.pseudo_regret)
     assert np.mean(trace.extras["arms"][2000:] == 1) > 0.9
@@ -100,13 +102,14 @@ def test_oful_pseudo_regret_is_gap_of_pulled_arm():
     trace = OFUL().run(bandit, 1500, seed=2, record_policies=True)
     arms = trace.extras["arms"]
     values = bandit.arms @ bandit.theta
-    np.testing.assert_allclose(trace.pseudo_regret, values.max() - values[arms], rtol=0,
-                               atol=1e-12)
-    np.testing.assert_allclose(trace.realised_regret, values.max() - trace.extras["rewards"],
-                               rtol=0, atol=1e-12)
+    np.testing.assert_allclose(trace.pseudo_regret, values.max() - values[arms], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(
+        trace.realised_regret, values.max() - trace.extras["rewards"], rtol=0, atol=1e-12
+    )
 
 
 # --- replays against independent references ------------------------------------------------
+
 
 def replay(learner, T: int, seed: int):
     """A run of ``T`` rounds on :func:`bernoulli`: the pulled arms, and the pull counts and
@@ -157,8 +160,9 @@ def test_kl_ucb_replay_picks_the_papers_index_maximiser(c):
     K = MEANS.size
     for t in range(K, T):
         threshold = math.log(t) + (c * math.log(math.log(t)) if t >= 3 else 0.0)
-        index = [reference_kl_index(sums[t, j] / counts[t, j], counts[t, j], threshold)
-                 for j in range(K)]
+        index = [
+            reference_kl_index(sums[t, j] / counts[t, j], counts[t, j], threshold) for j in range(K)
+        ]
         assert index[arms[t]] >= max(index) - 1e-9, t
 
 
@@ -190,9 +194,14 @@ def test_oful_replay_picks_the_papers_optimistic_arm(refactor_every):
 
 # --- properties of the defining invariants --------------------------------------------------
 
+
 @FEW
-@given(mean=st.floats(0.0, 1.0), count=st.integers(1, 10**6), plays=st.integers(2, 10**7),
-       c=st.floats(0.01, 10.0))
+@given(
+    mean=st.floats(0.0, 1.0),
+    count=st.integers(1, 10**6),
+    plays=st.integers(2, 10**7),
+    c=st.floats(0.01, 10.0),
+)
 def test_ucb1_index_is_optimistic_and_matches_the_paper(mean, count, plays, c):
     index = ucb1_index(mean, count, plays, c)
     assert index >= mean
@@ -200,16 +209,18 @@ def test_ucb1_index_is_optimistic_and_matches_the_paper(mean, count, plays, c):
 
 
 @FEW
-@given(p=st.one_of(st.floats(0.0, 1.0), st.sampled_from([0.0, 1.0, 1e-9, 1 - 1e-9])),
-       count=st.integers(1, 10**6), threshold=st.floats(0.0, 30.0))
+@given(
+    p=st.one_of(st.floats(0.0, 1.0), st.sampled_from([0.0, 1.0, 1e-9, 1 - 1e-9])),
+    count=st.integers(1, 10**6),
+    threshold=st.floats(0.0, 30.0),
+)
 def test_kl_ucb_index_is_the_largest_feasible_mean(p, count, threshold):
     q = kl_ucb_index(p, count, threshold)
     assert p <= q <= 1.0
     assert count * bernoulli_kl(p, q) <= threshold * (1 + 1e-9) + 1e-12
     assert q == pytest.approx(reference_kl_index(p, count, threshold), abs=1e-9)
     # A warm start from the index at a smaller threshold lands on the same root.
-    warm = kl_ucb_index_warm(p, count, threshold * 1.05 + 1e-3,
-                             kl_ucb_index(p, count, threshold))
+    warm = kl_ucb_index_warm(p, count, threshold * 1.05 + 1e-3, kl_ucb_index(p, count, threshold))
     cold = kl_ucb_index(p, count, threshold * 1.05 + 1e-3)
     assert warm == pytest.approx(cold, abs=1e-10)
 
@@ -221,8 +232,10 @@ def test_kl_ucb_threshold_forms():
 
 
 @FEW
-@given(successes=st.lists(st.integers(0, 30), min_size=3, max_size=3),
-       failures=st.lists(st.integers(0, 30), min_size=3, max_size=3))
+@given(
+    successes=st.lists(st.integers(0, 30), min_size=3, max_size=3),
+    failures=st.lists(st.integers(0, 30), min_size=3, max_size=3),
+)
 def test_beta_thompson_step_picks_each_arm_with_its_posterior_probability(successes, failures):
     """Thompson's defining property: P(choose a) = P_posterior(arm a has the largest mean)."""
     s = np.asarray(successes, dtype=np.float64)
@@ -243,15 +256,20 @@ def test_gaussian_thompson_step_samples_the_papers_posterior():
     rng = np.random.default_rng(0)
     picks = np.bincount([gaussian_choice(counts, sums, 1.0, rng) for _ in range(n)], minlength=3)
     # N(sum / (k + 1), 1 / (k + 1)) per arm (Agrawal and Goyal 2013, Algorithm 2).
-    samples = np.random.default_rng(1).normal(sums / (counts + 1), 1 / np.sqrt(counts + 1),
-                                              size=(n, 3))
+    samples = np.random.default_rng(1).normal(
+        sums / (counts + 1), 1 / np.sqrt(counts + 1), size=(n, 3)
+    )
     best = np.bincount(samples.argmax(axis=1), minlength=3)
     np.testing.assert_allclose(picks / n, best / n, atol=0.02)
 
 
 @FEW
-@given(seed=st.integers(0, 2**31 - 1), d=st.integers(1, 6), n=st.integers(50, 3000),
-       lam=st.floats(0.1, 10.0))
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    d=st.integers(1, 6),
+    n=st.integers(50, 3000),
+    lam=st.floats(0.1, 10.0),
+)
 def test_sherman_morrison_matches_inverse_and_log_det(seed, d, n, lam):
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n, d))
@@ -266,10 +284,13 @@ def test_sherman_morrison_matches_inverse_and_log_det(seed, d, n, lam):
 
 
 @FEW
-@given(seed=st.integers(0, 2**31 - 1), d=st.integers(2, 4), K=st.integers(2, 12),
-       theta_norm=st.floats(0.1, 1.0))
-def test_oful_theta_stays_in_its_ellipsoid_with_probability_one_minus_delta(seed, d, K,
-                                                                          theta_norm):
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    d=st.integers(2, 4),
+    K=st.integers(2, 12),
+    theta_norm=st.floats(0.1, 1.0),
+)
+def test_oful_theta_stays_in_its_ellipsoid_with_probability_one_minus_delta(seed, d, K, theta_norm):
     """Theorem 2: P(exists t: ||theta_hat_t - theta*||_{V_t} > sqrt(beta_t)) <= delta."""
     rng = np.random.default_rng(seed)
     arms = rng.standard_normal((K, d))
@@ -282,7 +303,8 @@ def test_oful_theta_stays_in_its_ellipsoid_with_probability_one_minus_delta(seed
     seeds = np.random.SeedSequence(seed).spawn(runs)
     misses = sum(
         bool(np.any(t.extras["theta_error"] > t.extras["radius"]))
-        for t in (learner.run(bandit, 200, s, record_confidence=True) for s in seeds))
+        for t in (learner.run(bandit, 200, s, record_confidence=True) for s in seeds)
+    )
     # Even at the theorem's worst case (miss rate delta), Binomial(60, 0.1) exceeds
     # 0.1 + 5 sqrt(0.09 / 60) = 0.294 with probability below 1e-5.
     assert misses / runs <= delta + 5 * math.sqrt(delta * (1 - delta) / runs)
@@ -296,8 +318,7 @@ def test_finite_learners_regret_is_non_negative_and_each_arm_is_tried(means, see
         trace = learner.run(bandit, 200, seed, record_policies=True)
         assert (trace.pseudo_regret >= 0).all()
         if not isinstance(learner, ThompsonBernoulli):
-            np.testing.assert_array_equal(trace.extras["arms"][:len(means)],
-                                          np.arange(len(means)))
+            np.testing.assert_array_equal(trace.extras["arms"][: len(means)], np.arange(len(means)))
 
 
 @pytest.mark.parametrize("learner", FINITE_LEARNERS, ids=learner_id)
@@ -321,6 +342,7 @@ def test_oful_regret_bound_formula():
 
 # --- reproducibility ------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("learner", [*FINITE_LEARNERS, OFUL()], ids=learner_id)
 def test_same_seed_same_bits(learner):
     bandit = sphere_bandit() if isinstance(learner, OFUL) else bernoulli()
@@ -335,8 +357,10 @@ def test_same_seed_same_bits(learner):
     rng = np.random.default_rng(11)
     first = learner.run(bandit, 1000, seed=rng)
     assert first.realised_regret.tobytes() == a.realised_regret.tobytes()
-    assert learner.run(bandit, 1000, seed=rng).realised_regret.tobytes() != \
-        first.realised_regret.tobytes()
+    assert (
+        learner.run(bandit, 1000, seed=rng).realised_regret.tobytes()
+        != first.realised_regret.tobytes()
+    )
 
 
 def test_trace_metadata_and_timing():
@@ -354,20 +378,24 @@ def test_trace_metadata_and_timing():
 
 # --- bad input ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("make, match", [
-    (lambda: UCB1(c=-1.0), "c must"),
-    (lambda: UCB1(c=float("nan")), "c must"),
-    (lambda: UCB1(c=0.0), "c must"),
-    (lambda: KLUCB(c=-0.5), "c must"),
-    (lambda: ThompsonGaussian(sigma=0.0), "sigma must"),
-    (lambda: OFUL(lambda_=0.0), "lambda_ must"),
-    (lambda: OFUL(delta=1.5), "delta must"),
-    (lambda: OFUL(delta=0.0), "delta must"),
-    (lambda: OFUL(S=-1.0), "S must"),
-    (lambda: OFUL(L=0.0), "L must"),
-    (lambda: OFUL(R=float("inf")), "R must"),
-    (lambda: OFUL(refactor_every=0), "refactor_every must"),
-])
+
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda: UCB1(c=-1.0), "c must"),
+        (lambda: UCB1(c=float("nan")), "c must"),
+        (lambda: UCB1(c=0.0), "c must"),
+        (lambda: KLUCB(c=-0.5), "c must"),
+        (lambda: ThompsonGaussian(sigma=0.0), "sigma must"),
+        (lambda: OFUL(lambda_=0.0), "lambda_ must"),
+        (lambda: OFUL(delta=1.5), "delta must"),
+        (lambda: OFUL(delta=0.0), "delta must"),
+        (lambda: OFUL(S=-1.0), "S must"),
+        (lambda: OFUL(L=0.0), "L must"),
+        (lambda: OFUL(R=float("inf")), "R must"),
+        (lambda: OFUL(refactor_every=0), "refactor_every must"),
+    ],
+)
 def test_bad_hyperparameters(make, match):
     with pytest.raises(ValueError, match=match):
         make()
@@ -501,7 +529,7 @@ def test_burn_in_functions():
     from algorithms.bandits import kl_burn_in, oful_burn_in, ucb1_burn_in
 
     means = [0.6, 0.4, 0.4, 0.4, 0.4]
-    assert ucb1_burn_in(means, 1e5) == 4 * math.ceil(8 * math.log(1e5) / 0.2 ** 2)
+    assert ucb1_burn_in(means, 1e5) == 4 * math.ceil(8 * math.log(1e5) / 0.2**2)
     assert ucb1_burn_in(means, 1e5, c=1.0) < ucb1_burn_in(means, 1e5)
     assert kl_burn_in(means, 1e5) < ucb1_burn_in(means, 1e5)  # kl(0.4, 0.6) > 2 * 0.2^2
     assert kl_burn_in([1.0, 0.5], 1e5, noise="gaussian") == math.ceil(math.log(1e5) / 0.125)

@@ -15,6 +15,7 @@ unit_means = st.lists(st.floats(0.0, 1.0, allow_nan=False), min_size=1, max_size
 
 # --- Bandit -------------------------------------------------------------------------------
 
+
 def test_bandit_exact_oracle():
     bandit = Bandit([0.2, 0.7, 0.7, 0.1])
     assert bandit.K == 4
@@ -66,14 +67,17 @@ def test_gaussian_and_deterministic_sampling():
     assert fixed.sample([1, 0, 1], seed=0).tolist() == [-1.0, 3.0, -1.0]
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"means": [0.5, 1.5]}, r"means\[1\] is 1.5, outside \[0, 1\]"),
-    ({"means": [0.5, np.nan]}, r"means\[1\] is nan"),
-    ({"means": []}, "at least one arm"),
-    ({"means": [[0.5]]}, "means must have 1 dimensions"),
-    ({"means": [0.5], "noise": ("gaussian", -1.0)}, "sigma"),
-    ({"means": [0.5], "noise": "poisson"}, "reward noise kind"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"means": [0.5, 1.5]}, r"means\[1\] is 1.5, outside \[0, 1\]"),
+        ({"means": [0.5, np.nan]}, r"means\[1\] is nan"),
+        ({"means": []}, "at least one arm"),
+        ({"means": [[0.5]]}, "means must have 1 dimensions"),
+        ({"means": [0.5], "noise": ("gaussian", -1.0)}, "sigma"),
+        ({"means": [0.5], "noise": "poisson"}, "reward noise kind"),
+    ],
+)
 def test_bandit_bad_input(kwargs, message):
     with pytest.raises(ValueError, match=message):
         Bandit(**kwargs)
@@ -92,6 +96,7 @@ def test_bandit_bad_arms():
 
 
 # --- LinearBandit -------------------------------------------------------------------------
+
 
 def test_linear_bandit_exact_oracle():
     arms = [[1.0, 0.0], [0.0, 1.0], [0.5, 0.5], [-1.0, 1.0]]
@@ -120,8 +125,10 @@ def test_linear_bandit_means_are_inner_products(K, d, seed):
     np.testing.assert_allclose(bandit.means, brute, atol=1e-12)
     assert bandit.means[bandit.optimal_arm] == bandit.means.max()
     assert (bandit.gaps >= 0).all()
-    np.testing.assert_array_equal(bandit.sample(np.arange(K), seed=seed),
-                                  LinearBandit(arms, theta).sample(np.arange(K), seed=seed))
+    np.testing.assert_array_equal(
+        bandit.sample(np.arange(K), seed=seed),
+        LinearBandit(arms, theta).sample(np.arange(K), seed=seed),
+    )
 
 
 def test_linear_bandit_bad_input():
@@ -134,6 +141,7 @@ def test_linear_bandit_bad_input():
 
 
 # --- FeatureBandit ------------------------------------------------------------------------
+
 
 def test_feature_bandit_exact_oracle():
     X = np.array([[1.0, 0.0], [1.0, 1.0], [1.0, 0.0], [1.0, 0.0]])
@@ -153,8 +161,11 @@ def test_feature_bandit_exact_oracle():
 def test_feature_bandit_bad_input():
     with pytest.raises(ValueError, match=r"rank 1 < d = 2"):
         FeatureBandit([[1.0, 2.0], [2.0, 4.0], [3.0, 6.0]], [1.0, 2.0, 3.0])
-    with pytest.raises(ValueError, match=r"features has shape \(2, 2\), expected \(K, d\) "
-                                         r"with K = 3"):
+    with pytest.raises(
+        ValueError,
+        match=r"features has shape \(2, 2\), expected \(K, d\) "
+        r"with K = 3",
+    ):
         FeatureBandit(np.eye(2), [1.0, 2.0, 3.0])
     with pytest.raises(ValueError, match=r"theta has shape \(3,\), expected \(2,\)"):
         FeatureBandit(np.eye(2), [1.0, 2.0]).policy([1.0, 2.0, 3.0])

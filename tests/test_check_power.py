@@ -23,7 +23,7 @@ RULE = "tolerance 0.05 fixed before any run"
 def _sqrt_or_linear(seed: int, exponent: float) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     x = np.geomspace(10, 1e4, 10)
-    return x, rng.uniform(0.8, 1.2, (8, 1)) * x ** exponent
+    return x, rng.uniform(0.8, 1.2, (8, 1)) * x**exponent
 
 
 def power_registry() -> Registry:
@@ -33,31 +33,41 @@ def power_registry() -> Registry:
         x, Y = _sqrt_or_linear(seed, exponent)
         return slope_test(fit_loglog_slope(x, Y, n_boot=200, seed=seed), max_slope=0.5)
 
-    @reg.theorem(id="power.good", paper="Toy", claim="sqrt", formula="O(sqrt T)",
-                 kind="slope", rule=RULE, source="Toy, p. 1", verified=True)
+    @reg.theorem(
+        id="power.good",
+        paper="Toy",
+        claim="sqrt",
+        formula="O(sqrt T)",
+        kind="slope",
+        rule=RULE,
+        source="Toy, p. 1",
+        verified=True,
+    )
     def good(scale, seed):
         control = Control("linear learner", judged(seed, 1.0), {"exponent": 1.0})
         return Outcome(Evidence(), judged(seed, 0.5), (control,))
 
-    @reg.theorem(id="power.blind", paper="Toy", claim="sqrt", formula="O(sqrt T)",
-                 kind="slope", rule=RULE)
+    @reg.theorem(
+        id="power.blind", paper="Toy", claim="sqrt", formula="O(sqrt T)", kind="slope", rule=RULE
+    )
     def blind(scale, seed):
         # The control grows as T^0.52: within the tolerance, so it is not rejected.
         control = Control("nearly sqrt learner", judged(seed, 0.52), {"exponent": 0.52})
         return Outcome(Evidence(), judged(seed, 0.5), (control,))
 
-    @reg.theorem(id="power.none", paper="Toy", claim="sqrt", formula="O(sqrt T)",
-                 kind="slope", rule=RULE)
+    @reg.theorem(
+        id="power.none", paper="Toy", claim="sqrt", formula="O(sqrt T)", kind="slope", rule=RULE
+    )
     def none(scale, seed):
         return Outcome(Evidence(), judged(seed, 0.5))
 
-    @reg.theorem(id="power.vacuous", paper="Toy", claim="bound", formula="R <= B",
-                 kind="bound", rule=RULE)
+    @reg.theorem(
+        id="power.vacuous", paper="Toy", claim="bound", formula="R <= B", kind="bound", rule=RULE
+    )
     def vac(scale, seed):
         # A vacuous criterion cannot reject its control either: the check stays vacuous.
         control = Control("planted", Verdict.vacuous("bound above H K"), {})
-        return Outcome(Evidence(), vacuous_bound(2e4, 1e4, "Theorem 1 at K = 1000"),
-                       (control,))
+        return Outcome(Evidence(), vacuous_bound(2e4, 1e4, "Theorem 1 at K = 1000"), (control,))
 
     return reg
 
@@ -88,8 +98,9 @@ def test_combine_orders_vacuous_below_pass():
     assert Verdict.combine([Verdict.vacuous("a"), Verdict.vacuous("b")]).status == "vacuous"
     both = Verdict.combine([Verdict.vacuous("a"), Verdict.passed("b")])
     assert both.status == "pass" and both.reason == "b; vacuous: a"
-    assert Verdict.combine([Verdict.vacuous("a"), Verdict.inconclusive("b")]).status == \
-        "inconclusive"
+    assert (
+        Verdict.combine([Verdict.vacuous("a"), Verdict.inconclusive("b")]).status == "inconclusive"
+    )
     assert vacuous_bound(9.99e3, 1e4, "x") is None
     assert vacuous_bound(float("inf"), 1e4, "x").status == "vacuous"
 
@@ -126,7 +137,7 @@ def test_local_slopes_see_a_bend_the_tail_fit_misses():
 def test_local_slopes_are_exact_on_power_laws_and_reproducible():
     x = np.geomspace(1, 1e4, 17)
     for exponent in (0.0, 0.5, 1.0, 2.0):
-        local = fit_local_slopes(x, np.outer([1.0, 2.0], x ** exponent), n_boot=20)
+        local = fit_local_slopes(x, np.outer([1.0, 2.0], x**exponent), n_boot=20)
         np.testing.assert_allclose(local.slopes, exponent, atol=1e-12)
         np.testing.assert_allclose(local.ci_low, exponent, atol=1e-12)
     Y = np.random.default_rng(0).uniform(1, 2, (5, 17)) * np.sqrt(x)
@@ -158,10 +169,15 @@ def test_local_slope_panel_is_drawn(tmp_path):
 
     @reg.theorem(id="panel", paper="Toy", claim="sqrt", formula="O(sqrt T)")
     def panel(scale, seed):
-        return Outcome(Evidence(series=(Series("R", x, Y),), local_slopes=(local.series("R"),),
-                                slope_references={"claim 1/2": 0.5},
-                                burn_in={"burn-in": 100.0}),
-                       local_slope_test(local, max_slope=0.5, start=100.0))
+        return Outcome(
+            Evidence(
+                series=(Series("R", x, Y),),
+                local_slopes=(local.series("R"),),
+                slope_references={"claim 1/2": 0.5},
+                burn_in={"burn-in": 100.0},
+            ),
+            local_slope_test(local, max_slope=0.5, start=100.0),
+        )
 
     report = write_report([reg.run_check("panel")], tmp_path)
     assert (report.parent / "figures" / "panel.png").stat().st_size > 0

@@ -34,8 +34,12 @@ def test_bad_size_is_a_clear_error(capsys):
 
 
 def test_console_script_runs():
-    result = subprocess.run([sys.executable, "-m", "mdptheory.cli", "solve", "--size", "3"],
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "mdptheory.cli", "solve", "--size", "3"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert "certificate" in result.stdout
 
@@ -58,9 +62,24 @@ def test_check_writes_a_report(tmp_path, capsys):
 
 
 def test_run_writes_traces_and_figure_and_resumes(tmp_path, capsys):
-    argv = ["run", "ucbvi", "river_swim", "--S", "4", "--H", "5", "--budget", "300",
-            "--seeds", "2", "--out", str(tmp_path), "--no-progress",
-            "--hp", "bonus=bernstein"]
+    argv = [
+        "run",
+        "ucbvi",
+        "river_swim",
+        "--S",
+        "4",
+        "--H",
+        "5",
+        "--budget",
+        "300",
+        "--seeds",
+        "2",
+        "--out",
+        str(tmp_path),
+        "--no-progress",
+        "--hp",
+        "bonus=bernstein",
+    ]
     assert main(argv) == 0
     out = capsys.readouterr().out
     folders = list(tmp_path.glob("ucbvi__river_swim__*"))
@@ -100,8 +119,22 @@ def test_solve_static_cvar_and_a_discounted_model_is_refused(capsys):
 
 
 def test_run_offline_learner_plots_the_control_beside_it(tmp_path, capsys):
-    argv = ["run", "pevi", "lure_linear_mdp", "--budget", "200", "--seeds", "2",
-            "--out", str(tmp_path), "--no-progress", "--hp", "c=0.05", "--hp", "exclude=0,0,2"]
+    argv = [
+        "run",
+        "pevi",
+        "lure_linear_mdp",
+        "--budget",
+        "200",
+        "--seeds",
+        "2",
+        "--out",
+        str(tmp_path),
+        "--no-progress",
+        "--hp",
+        "c=0.05",
+        "--hp",
+        "exclude=0,0,2",
+    ]
     assert main(argv) == 0
     (folder,) = tmp_path.glob("pevi__lure_linear_mdp__*")
     assert (folder / "curve.png").stat().st_size > 10_000
@@ -111,14 +144,40 @@ def test_run_offline_learner_plots_the_control_beside_it(tmp_path, capsys):
 def test_run_reports_the_burn_in_and_the_policy_changes(tmp_path, capsys):
     from mdptheory.cli import main
 
-    code = main(["run", "ucbvi", "river_swim", "--H", "10", "--budget", "2000", "--seeds", "2",
-                 "--out", str(tmp_path), "--no-progress"])
+    code = main(
+        [
+            "run",
+            "ucbvi",
+            "river_swim",
+            "--H",
+            "10",
+            "--budget",
+            "2000",
+            "--seeds",
+            "2",
+            "--out",
+            str(tmp_path),
+            "--no-progress",
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0
     assert "policy changes per seed" in out
     assert "burn-in from the bonus formula" in out and "(bonus_scale = 1)" in out
     assert "this run ends inside the burn-in" in out and "--hp bonus_scale=0.1" in out
-    code = main(["run", "ucb1", "bernoulli_bandit", "--budget", "200", "--seeds", "2",
-                 "--out", str(tmp_path), "--no-progress"])
+    code = main(
+        [
+            "run",
+            "ucb1",
+            "bernoulli_bandit",
+            "--budget",
+            "200",
+            "--seeds",
+            "2",
+            "--out",
+            str(tmp_path),
+            "--no-progress",
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0 and "burn-in" not in out  # no bonus formula to read it from

@@ -12,12 +12,19 @@ from mdptheory.cli import build_parser
 
 COMMANDS = ("solve", "run", "sweep", "check", "instances", "learners", "diagnose")
 
+
 @pytest.fixture(scope="module")
 def helps() -> dict[str, subprocess.CompletedProcess]:
     """``python -m mdptheory.cli COMMAND --help`` for every command, run side by side."""
-    procs = {c: subprocess.Popen([sys.executable, "-m", "mdptheory.cli", c, "--help"],
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for c in COMMANDS}
+    procs = {
+        c: subprocess.Popen(
+            [sys.executable, "-m", "mdptheory.cli", c, "--help"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for c in COMMANDS
+    }
     done = {}
     for command, proc in procs.items():
         out, err = proc.communicate(timeout=120)
@@ -59,12 +66,13 @@ def test_help_exits_zero(helps, command):
 
 
 @pytest.mark.parametrize(
-    ("command", "name", "action"),
-    [pytest.param(c, n, a, id=f"{c} {n}") for c, n, a in _options()])
+    ("command", "name", "action"), [pytest.param(c, n, a, id=f"{c} {n}") for c, n, a in _options()]
+)
 def test_option_is_documented(helps, command, name, action):
     text = helps[command].stdout
     shown = action.option_strings or [action.metavar or action.dest]
     for string in shown:
         assert string in text, f"{string} missing from `mdptheory {command} --help`"
     assert action.help and action.help != argparse.SUPPRESS and action.help.strip(), (
-        f"`mdptheory {command}` option {name} has no help text")
+        f"`mdptheory {command}` option {name} has no help text"
+    )

@@ -15,8 +15,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = sorted([ROOT / "README.md", *(ROOT / "docs").glob("*.md")])
 SKIP_MARK = "# not run"
-_FENCE = re.compile(r"^(?P<indent>[ \t]*)```(?P<info>[^\n`]*)\n(?P<body>.*?)^(?P=indent)```[ \t]*$",
-                    re.MULTILINE | re.DOTALL)
+_FENCE = re.compile(
+    r"^(?P<indent>[ \t]*)```(?P<info>[^\n`]*)\n(?P<body>.*?)^(?P=indent)```[ \t]*$",
+    re.MULTILINE | re.DOTALL,
+)
 
 
 def python_blocks(text: str) -> list[tuple[int, str]]:
@@ -37,8 +39,7 @@ def python_blocks(text: str) -> list[tuple[int, str]]:
             continue
         indent = match.group("indent")
         lines = match.group("body").splitlines(keepends=True)
-        body = "".join(line[len(indent):] if line.startswith(indent) else line
-                       for line in lines)
+        body = "".join(line[len(indent) :] if line.startswith(indent) else line for line in lines)
         first = body.lstrip().splitlines()[0].strip() if body.strip() else ""
         if first.lower().startswith(SKIP_MARK):
             continue
@@ -48,8 +49,10 @@ def python_blocks(text: str) -> list[tuple[int, str]]:
 
 
 def test_block_extraction():
-    text = ("# Page\n\n```python\na = 1\n```\n\n```python\n# not run\nslow()\n```\n\n"
-            "- item\n\n    ```python\n    b = a + 1\n    ```\n\n```bash\nls\n```\n")
+    text = (
+        "# Page\n\n```python\na = 1\n```\n\n```python\n# not run\nslow()\n```\n\n"
+        "- item\n\n    ```python\n    b = a + 1\n    ```\n\n```bash\nls\n```\n"
+    )
     blocks = python_blocks(text)
     assert [line for line, _ in blocks] == [3, 14]
     namespace: dict = {}
@@ -82,8 +85,8 @@ def test_page_examples_run(page: Path, tmp_path, monkeypatch):
 
 def test_mkdocs_nav_lists_every_page_and_only_existing_ones():
     config = (ROOT / "mkdocs.yml").read_text()
-    nav = config[config.index("\nnav:"):]
-    nav = nav[:re.search(r"\n\S", nav[1:]).start() + 1]
+    nav = config[config.index("\nnav:") :]
+    nav = nav[: re.search(r"\n\S", nav[1:]).start() + 1]
     listed = re.findall(r"^\s*-\s*(?:[^:\n]+:\s*)?([\w./-]+\.md)\s*$", nav, re.MULTILINE)
     pages = sorted(p.name for p in (ROOT / "docs").glob("*.md"))
     assert sorted(listed) == pages, "mkdocs.yml nav and docs/*.md differ"

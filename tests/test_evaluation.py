@@ -15,8 +15,11 @@ def model_and_policy(data, models):
     return mdp, data.draw(policies(mdp))
 
 
-@pytest.mark.parametrize("models", [finite_mdps(max_states=5), episodic_mdps(max_states=4)],
-                         ids=["discounted", "episodic"])
+@pytest.mark.parametrize(
+    "models",
+    [finite_mdps(max_states=5), episodic_mdps(max_states=4)],
+    ids=["discounted", "episodic"],
+)
 @settings(max_examples=40, deadline=None)
 @given(st.data())
 def test_performance_difference_identity(models, data):
@@ -39,8 +42,9 @@ def test_discounted_occupancy_flow_constraints(data):
     inflow = mdp.initial + mdp.gamma * np.einsum("sa,sat->t", d, mdp.P)
     np.testing.assert_allclose(d.sum(axis=1), inflow, atol=1e-10 / (1 - mdp.gamma))
     # <d, R> is the value of the start distribution.
-    np.testing.assert_allclose(np.sum(d * mdp.R), mt.policy_value_at_start(mdp, pi),
-                               atol=1e-9 / (1 - mdp.gamma))
+    np.testing.assert_allclose(
+        np.sum(d * mdp.R), mt.policy_value_at_start(mdp, pi), atol=1e-9 / (1 - mdp.gamma)
+    )
 
 
 @settings(max_examples=40, deadline=None)
@@ -64,8 +68,9 @@ def test_bellman_equations_hold(data):
     V = mt.evaluate(mdp, pi)
     Q = mt.q_values(mdp, pi)
     np.testing.assert_allclose(np.einsum("sa,sa->s", pi, Q), V, atol=1e-9 / (1 - mdp.gamma))
-    np.testing.assert_allclose(np.einsum("sa,sa->s", pi, mt.advantages(mdp, pi)), 0.0,
-                               atol=1e-9 / (1 - mdp.gamma))
+    np.testing.assert_allclose(
+        np.einsum("sa,sa->s", pi, mt.advantages(mdp, pi)), 0.0, atol=1e-9 / (1 - mdp.gamma)
+    )
 
 
 def test_deterministic_equals_one_hot_stochastic():
@@ -73,8 +78,7 @@ def test_deterministic_equals_one_hot_stochastic():
     P = rng.dirichlet(np.ones(4), size=(4, 3))
     mdp = mt.EpisodicMDP(P, rng.random((4, 3)), H=5)
     pi = rng.integers(0, 3, size=(5, 4))
-    np.testing.assert_allclose(mt.evaluate(mdp, pi), mt.evaluate(mdp, np.eye(3)[pi]),
-                               atol=1e-14)
+    np.testing.assert_allclose(mt.evaluate(mdp, pi), mt.evaluate(mdp, np.eye(3)[pi]), atol=1e-14)
 
 
 def test_bad_policies_name_the_problem():
@@ -98,8 +102,10 @@ def test_max_episode_regret_equals_brute_force_over_deterministic_policies(mdp):
 
     if mdp.A ** (mdp.H * mdp.S) > 4096:
         return
-    starts = [mt.policy_value_at_start(mdp, np.array(flat, dtype=np.int64).reshape(mdp.H, mdp.S))
-              for flat in itertools.product(range(mdp.A), repeat=mdp.H * mdp.S)]
+    starts = [
+        mt.policy_value_at_start(mdp, np.array(flat, dtype=np.int64).reshape(mdp.H, mdp.S))
+        for flat in itertools.product(range(mdp.A), repeat=mdp.H * mdp.S)
+    ]
     assert abs(max_episode_regret(mdp) - (max(starts) - min(starts))) <= 1e-12
 
 

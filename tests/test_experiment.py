@@ -29,8 +29,9 @@ class NoisyLearner:
         rng = as_generator(seed)
         pseudo = self.scale * rng.random(budget) / np.sqrt(np.arange(1, budget + 1))
         realised = pseudo + rng.normal(size=budget)
-        return RegretTrace(pseudo, realised, np.zeros(budget),
-                           trace_metadata(self, model, seed, budget))
+        return RegretTrace(
+            pseudo, realised, np.zeros(budget), trace_metadata(self, model, seed, budget)
+        )
 
 
 @dataclass(frozen=True)
@@ -64,10 +65,12 @@ def test_children_follow_spawn_seeds():
 
 
 def test_bit_identical_for_any_n_jobs():
-    serial = run_seeds(NoisyLearner(), "model", budget=50, seeds=5, seed=3, n_jobs=1,
-                       progress=False)
-    parallel = run_seeds(NoisyLearner(), "model", budget=50, seeds=5, seed=3, n_jobs=2,
-                         progress=False)
+    serial = run_seeds(
+        NoisyLearner(), "model", budget=50, seeds=5, seed=3, n_jobs=1, progress=False
+    )
+    parallel = run_seeds(
+        NoisyLearner(), "model", budget=50, seeds=5, seed=3, n_jobs=2, progress=False
+    )
     _same(serial, parallel)
 
 
@@ -92,8 +95,9 @@ def test_saves_every_seed_and_resumes_without_redoing(tmp_path: Path):
     shutil.rmtree(seed_folder(out, 2))
     (seed_folder(out, 3) / "trace.json").unlink()
     log.write_text("")
-    resumed = run_seeds(learner, "model", budget=20, seeds=4, seed=9, out_dir=out, n_jobs=2,
-                        progress=False)
+    resumed = run_seeds(
+        learner, "model", budget=20, seeds=4, seed=9, out_dir=out, n_jobs=2, progress=False
+    )
     calls = log.read_text().splitlines()
     assert sorted(calls) == ["[2]", "[3]"]
     _same(first, resumed)
@@ -106,17 +110,25 @@ def test_saves_every_seed_and_resumes_without_redoing(tmp_path: Path):
 
 
 def test_out_dir_of_another_experiment_is_refused(tmp_path: Path):
-    run_seeds(NoisyLearner(), "model", budget=5, seeds=2, seed=1, out_dir=tmp_path,
-              progress=False)
+    run_seeds(NoisyLearner(), "model", budget=5, seeds=2, seed=1, out_dir=tmp_path, progress=False)
     with pytest.raises(ValueError, match="budget"):
-        run_seeds(NoisyLearner(), "model", budget=6, seeds=2, seed=1, out_dir=tmp_path,
-                  progress=False)
+        run_seeds(
+            NoisyLearner(), "model", budget=6, seeds=2, seed=1, out_dir=tmp_path, progress=False
+        )
     with pytest.raises(ValueError, match="root_seed"):
-        run_seeds(NoisyLearner(), "model", budget=5, seeds=2, seed=2, out_dir=tmp_path,
-                  progress=False)
+        run_seeds(
+            NoisyLearner(), "model", budget=5, seeds=2, seed=2, out_dir=tmp_path, progress=False
+        )
     with pytest.raises(ValueError, match="hyperparameters"):
-        run_seeds(NoisyLearner(scale=2.0), "model", budget=5, seeds=2, seed=1,
-                  out_dir=tmp_path, progress=False)
+        run_seeds(
+            NoisyLearner(scale=2.0),
+            "model",
+            budget=5,
+            seeds=2,
+            seed=1,
+            out_dir=tmp_path,
+            progress=False,
+        )
 
 
 def test_convergence_traces_and_load(tmp_path: Path):
@@ -143,8 +155,13 @@ def test_summarise_regret():
 
 @pytest.mark.parametrize(
     ("kwargs", "match"),
-    [({"budget": 0}, "budget"), ({"seeds": -1}, "seeds"), ({"n_jobs": 0}, "n_jobs"),
-     ({"seed": -3}, "seed"), ({"budget": 2.5}, "budget")],
+    [
+        ({"budget": 0}, "budget"),
+        ({"seeds": -1}, "seeds"),
+        ({"n_jobs": 0}, "n_jobs"),
+        ({"seed": -3}, "seed"),
+        ({"budget": 2.5}, "budget"),
+    ],
 )
 def test_bad_input(kwargs, match):
     args = {"budget": 3, "seeds": 2} | kwargs
@@ -158,7 +175,6 @@ def test_bad_learners():
     with pytest.raises(ValueError, match=r"WrongReturn\.run returned ndarray"):
         run_seeds(WrongReturn(), None, 3, seeds=1, progress=False)
     with pytest.raises(ValueError, match="RegretTrace or all ConvergenceTrace"):
-        summarise([GapLearner().run(None, 3, 0), NoisyLearner().run(None, 3,
-                                                                    spawn_seeds(0, 1)[0])])
+        summarise([GapLearner().run(None, 3, 0), NoisyLearner().run(None, 3, spawn_seeds(0, 1)[0])])
     with pytest.raises(ValueError, match="different lengths"):
         summarise([GapLearner().run(None, 3, 0), GapLearner().run(None, 4, 0)])

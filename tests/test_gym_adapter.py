@@ -34,8 +34,7 @@ MODELS = [
     gridworld(),
     deep_sea(N=4),
     safe_vs_risky_route(),
-    EpisodicMDP(np.full((2, 2, 2, 2), 0.5), np.zeros((2, 2, 2)), H=2,
-                noise=("gaussian", 1.0)),
+    EpisodicMDP(np.full((2, 2, 2, 2), 0.5), np.zeros((2, 2, 2)), H=2, noise=("gaussian", 1.0)),
 ]
 
 
@@ -130,20 +129,22 @@ def test_sampled_transitions_and_rewards_match_the_model():
 
 
 def test_initial_distribution_is_sampled():
-    mdp = FiniteMDP(np.full((3, 1, 3), 1 / 3), np.zeros((3, 1)), gamma=0.5,
-                    initial=[0.2, 0.0, 0.8])
+    mdp = FiniteMDP(np.full((3, 1, 3), 1 / 3), np.zeros((3, 1)), gamma=0.5, initial=[0.2, 0.0, 0.8])
     env = MDPEnv(mdp)
     starts = np.array([int(env.reset(seed=seed)[0]) for seed in range(2000)])
     assert not np.any(starts == 1)
     assert abs(np.mean(starts == 0) - 0.2) < 5 * np.sqrt(0.16 / 2000)
 
 
-@pytest.mark.parametrize(("kwargs", "fragment"), [
-    ({"mdp": "river"}, "needs a FiniteMDP or EpisodicMDP, got str"),
-    ({"mdp": river_swim(H=3), "max_steps": 10}, "truncates at H = 3"),
-    ({"mdp": river_swim(), "max_steps": 0}, "max_steps must be a positive int"),
-    ({"mdp": river_swim(), "terminate_on_absorbing": "yes"}, "True or False"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "fragment"),
+    [
+        ({"mdp": "river"}, "needs a FiniteMDP or EpisodicMDP, got str"),
+        ({"mdp": river_swim(H=3), "max_steps": 10}, "truncates at H = 3"),
+        ({"mdp": river_swim(), "max_steps": 0}, "max_steps must be a positive int"),
+        ({"mdp": river_swim(), "terminate_on_absorbing": "yes"}, "True or False"),
+    ],
+)
 def test_rejects(kwargs, fragment):
     with pytest.raises(ValueError) as info:
         MDPEnv(**kwargs)

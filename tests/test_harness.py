@@ -26,14 +26,25 @@ from proofs_check.harness import (
 def toy_registry() -> Registry:
     reg = Registry()
 
-    @reg.theorem(id="toy.sqrt", paper="Toy (2024), Thm 1", claim="Regret grows as sqrt T.",
-                 formula="R_T = O(sqrt T)", tags=("toy", "rates"))
+    @reg.theorem(
+        id="toy.sqrt",
+        paper="Toy (2024), Thm 1",
+        claim="Regret grows as sqrt T.",
+        formula="R_T = O(sqrt T)",
+        tags=("toy", "rates"),
+    )
     def sqrt_check(scale: str, seed: int) -> Outcome:
-        return runner_jobs_toys.sqrt_rate(seed, 8 if scale == "quick" else 16, n_seeds=10,
-                                          n_boot=100)
+        return runner_jobs_toys.sqrt_rate(
+            seed, 8 if scale == "quick" else 16, n_seeds=10, n_boot=100
+        )
 
-    reg.theorem(id="toy.planted", paper="Toy", claim="A planted wrong claim.",
-                formula="R_T = O(log T)", tags=("toy",))(runner_jobs_toys.planted)
+    reg.theorem(
+        id="toy.planted",
+        paper="Toy",
+        claim="A planted wrong claim.",
+        formula="R_T = O(log T)",
+        tags=("toy",),
+    )(runner_jobs_toys.planted)
 
     @reg.theorem(id="toy.raises", paper="Toy", claim="Raises.", formula="-", tags=("broken",))
     def raises(scale: str, seed: int) -> Outcome:
@@ -48,8 +59,9 @@ def test_verdicts():
         Verdict("maybe", "x")
     with pytest.raises(ValueError, match="reason"):
         Verdict("pass", " ")
-    combined = Verdict.combine([Verdict.passed("a"), Verdict.failed("b"),
-                                Verdict.inconclusive("c"), Verdict.failed("d")])
+    combined = Verdict.combine(
+        [Verdict.passed("a"), Verdict.failed("b"), Verdict.inconclusive("c"), Verdict.failed("d")]
+    )
     assert combined.status == "fail" and combined.reason == "b; d"
     assert Verdict.combine([Verdict.passed("a"), Verdict.passed("b")]).reason == "a; b"
 
@@ -131,7 +143,8 @@ def test_discovery_imports_every_module_and_fails_loudly(tmp_path, monkeypatch):
         "from tests_fake_registry import REG\n"
         "@REG.theorem(id='fake.good', paper='p', claim='c', formula='f')\n"
         "def good(scale, seed):\n"
-        "    return Outcome(Evidence(), Verdict.passed('fine'))\n")
+        "    return Outcome(Evidence(), Verdict.passed('fine'))\n"
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     reg = Registry("fakechecks")
     fake = types.ModuleType("tests_fake_registry")
@@ -165,8 +178,9 @@ def test_runner_arguments():
     args = _args([])
     assert args.scale == "quick" and args.out == "mdptheory-report" and args.seed == 0
     assert not args.list and args.only == [] and args.tag == []
-    args = _args(["--full", "--only", "a", "b", "--only", "c", "--tag", "x", "--seed", "4",
-                  "--out", "dir"])
+    args = _args(
+        ["--full", "--only", "a", "b", "--only", "c", "--tag", "x", "--seed", "4", "--out", "dir"]
+    )
     assert args.scale == "full" and args.only == ["a", "b", "c"] and args.tag == ["x"]
     assert args.seed == 4 and args.out == "dir"
     with pytest.raises(SystemExit):
@@ -190,8 +204,9 @@ def test_runner_exit_codes_and_report(tmp_path, capsys):
     data = json.loads((out / "results.json").read_text())
     assert data["counts"] == {"pass": 1, "fail": 2, "inconclusive": 0, "vacuous": 0}
 
-    assert runner.run_from_args(_args(["--only", "toy.planted", "--out", str(out)]),
-                                registry=reg) == 1
+    assert (
+        runner.run_from_args(_args(["--only", "toy.planted", "--out", str(out)]), registry=reg) == 1
+    )
     assert runner.run_from_args(_args(["--only", "missing"]), registry=reg) == 2
     assert "no check with id 'missing'" in capsys.readouterr().err
     assert runner.run_from_args(_args(["--tag", "none-such"]), registry=reg) == 2

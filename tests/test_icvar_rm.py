@@ -41,8 +41,9 @@ def icvar_values(P: np.ndarray, R: np.ndarray, alpha: float, policy=None) -> np.
     return V
 
 
-def reference_icvar_rm(mdp: EpisodicMDP, K: int, seed: int, alpha: float, delta: float = 0.05,
-                       scale: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+def reference_icvar_rm(
+    mdp: EpisodicMDP, K: int, seed: int, alpha: float, delta: float = 0.05, scale: float = 1.0
+) -> tuple[np.ndarray, np.ndarray]:
     """Algorithm 1 as printed, one episode at a time; deterministic rewards only."""
     S, A, H = mdp.S, mdp.A, mdp.H
     P, R = mdp.P[0], mdp.R
@@ -63,8 +64,12 @@ def reference_icvar_rm(mdp: EpisodicMDP, K: int, seed: int, alpha: float, delta:
                         q[a] = H
                     else:
                         p_hat = counts[s, a] / n
-                        q[a] = min(R[h, s, a] + cvar_sup_form(V[h + 1], p_hat, alpha)
-                                   + scale * H / alpha * math.sqrt(L / n), H)
+                        q[a] = min(
+                            R[h, s, a]
+                            + cvar_sup_form(V[h + 1], p_hat, alpha)
+                            + scale * H / alpha * math.sqrt(L / n),
+                            H,
+                        )
                 # The learner's rule: the smallest action within rounding of the best.
                 policy[h, s] = int(np.flatnonzero(q >= q.max() - 1e-12 * H)[0])
                 V[h, s] = q.max()
@@ -83,15 +88,18 @@ class TestExactness:
         trace = ICVaRRM(alpha=alpha, record_policies=True).run(mdp, 30, seed)
         P, R = mdp.P[0], mdp.R
         v_star = mdp.initial @ icvar_values(P, R, alpha)[0]
-        expected = np.array([v_star - mdp.initial @ icvar_values(P, R, alpha, pi)[0]
-                             for pi in trace.extras["policies"]])
+        expected = np.array(
+            [
+                v_star - mdp.initial @ icvar_values(P, R, alpha, pi)[0]
+                for pi in trace.extras["policies"]
+            ]
+        )
         assert np.allclose(trace.pseudo_regret, expected, rtol=0, atol=1e-12)
         assert trace.pseudo_regret.min() >= -1e-12
         assert trace.metadata["optimal_value"] == pytest.approx(v_star, abs=1e-12)
 
     @PROPERTY
-    @given(st.integers(0, 10**6), st.sampled_from([0.1, 0.5, 1.0]),
-           st.sampled_from([1.0, 0.05]))
+    @given(st.integers(0, 10**6), st.sampled_from([0.1, 0.5, 1.0]), st.sampled_from([1.0, 0.05]))
     def test_reproduces_algorithm_1_episode_by_episode(self, seed, alpha, scale):
         mdp = random_mdp(seed, S=3, A=2, H=3, sparse=True)
         K = 40
@@ -147,17 +155,21 @@ class TestRun:
         assert learner == ICVaRRM(alpha=0.2, bonus_scale=0.5)
 
     def test_bound(self):
-        assert icvar_rm_regret_bound(5, 2, 5, 100, 0.3, 0.05, min_visit=1e-7) == \
-            pytest.approx(icvar_rm_regret_bound(5, 2, 5, 100, 0.3, 0.05))
+        assert icvar_rm_regret_bound(5, 2, 5, 100, 0.3, 0.05, min_visit=1e-7) == pytest.approx(
+            icvar_rm_regret_bound(5, 2, 5, 100, 0.3, 0.05)
+        )
         with pytest.raises(ValueError, match="min_visit"):
             icvar_rm_regret_bound(5, 2, 5, 100, 0.3, 0.05, min_visit=0.0)
 
-    @pytest.mark.parametrize("kwargs, match", [
-        ({"alpha": 0.0}, "alpha must lie in"),
-        ({"alpha": 1.5}, "alpha must lie in"),
-        ({"delta": 1.0}, "delta must lie in"),
-        ({"bonus_scale": -1.0}, "bonus_scale"),
-    ])
+    @pytest.mark.parametrize(
+        "kwargs, match",
+        [
+            ({"alpha": 0.0}, "alpha must lie in"),
+            ({"alpha": 1.5}, "alpha must lie in"),
+            ({"delta": 1.0}, "delta must lie in"),
+            ({"bonus_scale": -1.0}, "bonus_scale"),
+        ],
+    )
     def test_bad_hyperparameters(self, kwargs, match):
         with pytest.raises(ValueError, match=match):
             ICVaRRM(**kwargs)
@@ -212,9 +224,11 @@ class TestBurnIn:
         # level = H is the clip rule; a lower level never shortens the burn-in.
         if level == H:
             assert burn_in(S, A, H, K, alpha, delta, scale, level=level) == burn_in(
-                S, A, H, K, alpha, delta, scale)
+                S, A, H, K, alpha, delta, scale
+            )
         assert burn_in(S, A, H, K, alpha, delta, scale, level=level) >= burn_in(
-            S, A, H, K, alpha, delta, scale, level=H)
+            S, A, H, K, alpha, delta, scale, level=H
+        )
 
     def test_greedy_burn_in_ignores_the_level(self):
         assert burn_in(5, 2, 5, 1000, 0.3, bonus_scale=0.0, level=1e-6) == 10
@@ -233,16 +247,19 @@ class TestBurnIn:
         alphas = [burn_in(5, 2, 5, 10_000, a) for a in (1.0, 0.5, 0.1)]
         assert alphas == sorted(alphas)
 
-    @pytest.mark.parametrize("kwargs, match", [
-        ({"bonus_scale": -0.1}, "bonus_scale"),
-        ({"alpha": 0.0}, "alpha"),
-        ({"delta": 1.0}, "delta"),
-        ({"K": 0}, "K must be an int"),
-        ({"S": 2.5}, "S must be an int"),
-        ({"level": 0.0}, "level"),
-        ({"level": float("nan")}, "level"),
-        ({"level": True}, "level"),
-    ])
+    @pytest.mark.parametrize(
+        "kwargs, match",
+        [
+            ({"bonus_scale": -0.1}, "bonus_scale"),
+            ({"alpha": 0.0}, "alpha"),
+            ({"delta": 1.0}, "delta"),
+            ({"K": 0}, "K must be an int"),
+            ({"S": 2.5}, "S must be an int"),
+            ({"level": 0.0}, "level"),
+            ({"level": float("nan")}, "level"),
+            ({"level": True}, "level"),
+        ],
+    )
     def test_bad_input(self, kwargs, match):
         args = {"S": 2, "A": 2, "H": 3, "K": 100, "alpha": 0.5} | kwargs
         with pytest.raises(ValueError, match=match):
@@ -287,7 +304,7 @@ def test_slope_check_judges_local_slopes_after_the_burn_in():
         assert fitted[f"max_local_ci_low_after_burn_in[{key}]"] <= 0.6
         assert fitted[f"slope_ci_high[{key}]"] <= 0.55
     assert result.status == "pass", result.verdict.reason
-    assert result.controls[0].measured["slope_ci_low"] > 0.9     # greedy on H8: linear
+    assert result.controls[0].measured["slope_ci_low"] > 0.9  # greedy on H8: linear
     assert result.evidence.local_slopes and result.evidence.burn_in
 
 
@@ -305,7 +322,7 @@ def test_optimism_reports_the_clipped_fraction_and_rejects_greedy():
     assert result.status == "pass", result.verdict.reason
     fitted = result.evidence.fitted
     assert 0.0 < fitted["clipped_fraction"] < 1.0
-    assert fitted["max_replay_error"] <= 1e-9       # the replay is the learner's own run
+    assert fitted["max_replay_error"] <= 1e-9  # the replay is the learner's own run
 
 
 def test_replay_reproduces_the_learner():

@@ -40,20 +40,24 @@ def test_bernoulli_bandit_means():
 
 def test_bernoulli_bandit_seed_relabels_reproducibly():
     a = bernoulli_bandit(K=8, gap=0.05, best_mean=0.5, seed=3, spread=True)
-    np.testing.assert_array_equal(a.means, bernoulli_bandit(K=8, gap=0.05, best_mean=0.5,
-                                                            seed=3, spread=True).means)
+    np.testing.assert_array_equal(
+        a.means, bernoulli_bandit(K=8, gap=0.05, best_mean=0.5, seed=3, spread=True).means
+    )
     base = bernoulli_bandit(K=8, gap=0.05, best_mean=0.5, spread=True)
     np.testing.assert_array_equal(np.sort(a.means), np.sort(base.means))
     positions = {bernoulli_bandit(K=8, seed=s).optimal_arm for s in range(20)}
     assert len(positions) > 1  # the best arm moves with the seed
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"K": 1}, "K is 1; accepted values: >= 2"),
-    ({"gap": 0.0}, "gap is 0.0; accepted values: finite and > 0"),
-    ({"best_mean": 1.2}, r"Bernoulli means must lie in \[0, 1\]"),
-    ({"K": 10, "gap": 0.1, "best_mean": 0.5, "spread": True}, r"range over \[-0.4"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"K": 1}, "K is 1; accepted values: >= 2"),
+        ({"gap": 0.0}, "gap is 0.0; accepted values: finite and > 0"),
+        ({"best_mean": 1.2}, r"Bernoulli means must lie in \[0, 1\]"),
+        ({"K": 10, "gap": 0.1, "best_mean": 0.5, "spread": True}, r"range over \[-0.4"),
+    ],
+)
 def test_bernoulli_bandit_bad_parameters(kwargs, message):
     with pytest.raises(ValueError, match=message):
         bernoulli_bandit(**kwargs)
@@ -63,8 +67,9 @@ def test_gaussian_and_one_good_arm_bandits():
     bandit = gaussian_bandit(K=5, gap=0.2, sigma=0.5)
     assert bandit.noise == RewardNoise("gaussian", 0.5)
     assert bandit.means.tolist() == [0.0, -0.2, -0.2, -0.2, -0.2]
-    np.testing.assert_array_equal(gaussian_bandit(K=5, seed=1).means,
-                                  gaussian_bandit(K=5, seed=1).means)
+    np.testing.assert_array_equal(
+        gaussian_bandit(K=5, seed=1).means, gaussian_bandit(K=5, seed=1).means
+    )
     h4 = one_good_arm_bandit(K=4, gap=0.3)
     assert h4.means.tolist() == [0.3, 0.0, 0.0, 0.0] and h4.noise.sigma == 1.0
     assert h4.gaps.tolist() == [0.0, 0.3, 0.3, 0.3]
@@ -80,6 +85,7 @@ def test_gaussian_and_one_good_arm_bandits():
 
 
 # --- hypercube linear bandit (H2) ---------------------------------------------------------
+
 
 @settings(max_examples=20, deadline=None)
 @given(d=st.integers(1, 6), n=st.integers(1, 10**6), seed=st.integers(0, 2**32 - 1))
@@ -102,6 +108,7 @@ def test_hypercube_bad_parameters():
 
 
 # --- feature bandits for policy gradient ---------------------------------------------------
+
 
 def exact_lin_spg(bandit: FeatureBandit, steps: int) -> np.ndarray:
     """Exact softmax PG with log-linear policies from theta = 0 (Mei et al. 2023)."""

@@ -37,14 +37,19 @@ def same_arrays(a, b) -> bool:
 
 # --- tabular_as_linear --------------------------------------------------------------------
 
+
 @settings(max_examples=20, deadline=None)
-@given(S=st.integers(1, 5), A=st.integers(1, 3), H=st.integers(1, 4), stationary=st.booleans(),
-       seed=st.integers(0, 2**32 - 1))
+@given(
+    S=st.integers(1, 5),
+    A=st.integers(1, 3),
+    H=st.integers(1, 4),
+    stationary=st.booleans(),
+    seed=st.integers(0, 2**32 - 1),
+)
 def test_tabular_as_linear_is_exact(S, A, H, stationary, seed):
     rng = np.random.default_rng(seed)
     P = rng.dirichlet(np.ones(S), size=(S, A) if stationary else (H, S, A))
-    mdp = EpisodicMDP(P, rng.random((H, S, A)), H, initial=rng.dirichlet(np.ones(S)),
-                      name="m")
+    mdp = EpisodicMDP(P, rng.random((H, S, A)), H, initial=rng.dirichlet(np.ones(S)), name="m")
     linear = tabular_as_linear(mdp)
     assert linear.d == S * A and linear.name == "m"
     twin = linear.tabular()
@@ -68,33 +73,39 @@ def test_tabular_as_linear_bad_input():
 
 # --- simplex_feature_linear_mdp -----------------------------------------------------------
 
+
 def test_simplex_feature_linear_mdp_is_valid_and_reproducible():
     mdp = simplex_feature_linear_mdp(S=6, A=3, H=4, d=3, seed=11)
     assert isinstance(mdp, LinearMDP) and (mdp.S, mdp.A, mdp.H, mdp.d) == (6, 3, 4, 3)
     assert same_arrays(mdp, simplex_feature_linear_mdp(S=6, A=3, H=4, d=3, seed=11))
-    assert not np.array_equal(mdp.P, simplex_feature_linear_mdp(S=6, A=3, H=4, d=3,
-                                                                seed=12).P)
-    assert same_arrays(mdp, simplex_feature_linear_mdp(S=6, A=3, H=4, d=3,
-                                                       seed=np.random.SeedSequence(11)))
+    assert not np.array_equal(mdp.P, simplex_feature_linear_mdp(S=6, A=3, H=4, d=3, seed=12).P)
+    assert same_arrays(
+        mdp, simplex_feature_linear_mdp(S=6, A=3, H=4, d=3, seed=np.random.SeedSequence(11))
+    )
     np.testing.assert_allclose(mdp.phi.sum(axis=-1), 1.0, atol=1e-12)
     np.testing.assert_allclose(mdp.mu.sum(axis=1), 1.0, atol=1e-12)  # each mu_h^(i) sums to 1
     assert (mdp.R >= 0).all() and (mdp.R <= 1).all()
-    np.testing.assert_allclose(mdp.tabular().P, np.einsum("sad,htd->hsat", mdp.phi, mdp.mu),
-                               rtol=0, atol=1e-12)
+    np.testing.assert_allclose(
+        mdp.tabular().P, np.einsum("sad,htd->hsat", mdp.phi, mdp.mu), rtol=0, atol=1e-12
+    )
     assert mdp.assumptions().holds
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"S": 0}, "S is 0; accepted values: >= 1"),
-    ({"d": 2.5}, "d must be an int, got 2.5"),
-    ({"seed": -1}, "seed must be non-negative"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"S": 0}, "S is 0; accepted values: >= 1"),
+        ({"d": 2.5}, "d must be an int, got 2.5"),
+        ({"seed": -1}, "seed must be non-negative"),
+    ],
+)
 def test_simplex_feature_bad_parameters(kwargs, message):
     with pytest.raises(ValueError, match=message):
         simplex_feature_linear_mdp(**kwargs)
 
 
 # --- misspecified_linear_mdp --------------------------------------------------------------
+
 
 @pytest.mark.parametrize("zeta", [0.0, 0.05, 0.3, 1.0])
 def test_misspecification_level_is_measured_and_at_most_zeta(zeta):
@@ -115,8 +126,9 @@ def test_misspecification_level_is_measured_and_at_most_zeta(zeta):
 
 def test_misspecification_level_is_linear_in_zeta():
     # P - phi.mu = zeta (Q - phi.mu) with Q, u independent of zeta: level / zeta is constant
-    levels = [misspecified_linear_mdp(S=5, A=2, H=2, d=2, zeta=z, seed=9).level
-              for z in (0.1, 0.2, 0.4)]
+    levels = [
+        misspecified_linear_mdp(S=5, A=2, H=2, d=2, zeta=z, seed=9).level for z in (0.1, 0.2, 0.4)
+    ]
     np.testing.assert_allclose(np.array(levels) / [0.1, 0.2, 0.4], levels[0] / 0.1, rtol=1e-12)
     inst = misspecified_linear_mdp(S=5, A=2, H=2, d=2, zeta=0.0, seed=9)
     np.testing.assert_array_equal(inst.mdp.P, inst.linear.P)
@@ -131,6 +143,7 @@ def test_misspecified_bad_zeta(zeta):
 
 # --- Zhou-Gu-Szepesvari hard instance H1 --------------------------------------------------
 
+
 def test_sign_vectors():
     corners = sign_vectors(3)
     assert corners.shape == (8, 3)
@@ -138,8 +151,12 @@ def test_sign_vectors():
 
 
 @settings(max_examples=15, deadline=None)
-@given(d=st.integers(2, 5), H=st.integers(2, 5), extra=st.integers(0, 1000),
-       seed=st.integers(0, 2**32 - 1))
+@given(
+    d=st.integers(2, 5),
+    H=st.integers(2, 5),
+    extra=st.integers(0, 1000),
+    seed=st.integers(0, 2**32 - 1),
+)
 def test_zhou_gu_szepesvari_structure(d, H, extra, seed):
     K = int(np.ceil((d - 1) ** 2 * H / 32)) + extra
     mdp = zhou_gu_szepesvari_hard_instance(d=d, H=H, K=K, seed=seed)
@@ -148,8 +165,9 @@ def test_zhou_gu_szepesvari_structure(d, H, extra, seed):
     assert mdp.initial[0] == 1.0
     twin = mdp.tabular()
     # exact linearity: the twin is phi . mu (nothing was clipped) and rewards phi . theta
-    np.testing.assert_allclose(twin.P, np.einsum("sad,htd->hsat", mdp.phi, mdp.mu),
-                               rtol=0, atol=1e-12)
+    np.testing.assert_allclose(
+        twin.P, np.einsum("sad,htd->hsat", mdp.phi, mdp.mu), rtol=0, atol=1e-12
+    )
     # at the validity boundary (d - 1) Delta = delta an escape probability is 0 up to rounding;
     # only such tiny negatives are zeroed in the twin
     np.testing.assert_array_equal(twin.P, np.where(mdp.P < 0, 0.0, mdp.P))
@@ -186,12 +204,15 @@ def test_zhou_gu_szepesvari_defaults_reproducible_and_assumption_a():
     assert report.holds and report.phi_norm == pytest.approx(1.0, abs=1e-15)
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"d": 10, "H": 4, "K": 10}, r"K >= \(d - 1\)\*\*2 \* H / 32 = 10.125"),
-    ({"d": 1}, "d is 1; accepted values: 2..17"),
-    ({"H": 1}, "H is 1; accepted values: >= 2"),
-    ({"K": 0}, "K is 0; accepted values: >= 1"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"d": 10, "H": 4, "K": 10}, r"K >= \(d - 1\)\*\*2 \* H / 32 = 10.125"),
+        ({"d": 1}, "d is 1; accepted values: 2..17"),
+        ({"H": 1}, "H is 1; accepted values: >= 2"),
+        ({"K": 0}, "K is 0; accepted values: >= 1"),
+    ],
+)
 def test_zhou_gu_szepesvari_bad_parameters(kwargs, message):
     with pytest.raises(ValueError, match=message):
         zhou_gu_szepesvari_hard_instance(**kwargs)
@@ -199,12 +220,14 @@ def test_zhou_gu_szepesvari_bad_parameters(kwargs, message):
 
 # --- random_low_rank_mdp ------------------------------------------------------------------
 
+
 def test_random_low_rank_mdp():
     mdp = random_low_rank_mdp(S=7, A=2, H=3, d=3, seed=2)
     assert isinstance(mdp, LowRankMDP)
     np.testing.assert_array_equal(mdp.rank, [3, 3, 3])
-    np.testing.assert_allclose(mdp.tabular().P, np.einsum("hsad,htd->hsat", mdp.phi, mdp.psi),
-                               rtol=0, atol=1e-12)
+    np.testing.assert_allclose(
+        mdp.tabular().P, np.einsum("hsad,htd->hsat", mdp.phi, mdp.psi), rtol=0, atol=1e-12
+    )
     assert same_arrays(mdp, random_low_rank_mdp(S=7, A=2, H=3, d=3, seed=2))
     assert not np.array_equal(mdp.P, random_low_rank_mdp(S=7, A=2, H=3, d=3, seed=3).P)
     assert (mdp.R >= 0).all() and (mdp.R <= 1).all()

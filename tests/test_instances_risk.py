@@ -77,8 +77,9 @@ def static_optima(mdp: EpisodicMDP, alpha: float):
     scored = []
     for policy in enumerate_policies(mdp):
         values, probabilities = return_distribution(mdp, policy)
-        scored.append((policy[(0, FORK)], float(values @ probabilities),
-                       cvar(values, probabilities, alpha)))
+        scored.append(
+            (policy[(0, FORK)], float(values @ probabilities), cvar(values, probabilities, alpha))
+        )
     best_mean = max(mean for _, mean, _ in scored)
     best_cvar = max(c for _, _, c in scored)
     mean_actions = {a for a, mean, _ in scored if mean >= best_mean - 1e-12}
@@ -110,8 +111,10 @@ def test_cvar_helper_on_known_distributions():
 def test_default_instance_documented_numbers():
     mdp = safe_vs_risky_route()
     assert ROUTE_STATES[int(np.argmax(mdp.initial))] == "fork"
-    always_risky = {pair: RISKY_ACTION for pair in
-                    [(h, s) for h, states in enumerate(reachable(mdp)) for s in states]}
+    always_risky = {
+        pair: RISKY_ACTION
+        for pair in [(h, s) for h, states in enumerate(reachable(mdp)) for s in states]
+    }
     values, probabilities = return_distribution(mdp, always_risky)
     distribution = {}
     for v, p in zip(values, probabilities, strict=True):
@@ -131,8 +134,13 @@ def test_default_instance_documented_numbers():
 
 
 @FAST
-@given(H=st.integers(2, 4), safe=st.floats(0.05, 0.9), gain=st.floats(0.05, 1.0),
-       crash=st.floats(0.01, 0.5), alpha_fraction=st.floats(0.01, 1.0))
+@given(
+    H=st.integers(2, 4),
+    safe=st.floats(0.05, 0.9),
+    gain=st.floats(0.05, 1.0),
+    crash=st.floats(0.01, 0.5),
+    alpha_fraction=st.floats(0.01, 1.0),
+)
 def test_mean_and_cvar_optima_differ(H, safe, gain, crash, alpha_fraction):
     risky = min(1.0, safe + gain * (1.0 - safe))
     assume(risky > safe)
@@ -161,14 +169,17 @@ def test_structure(H, safe, crash):
     assert np.array_equal(again.P, mdp.P) and again.name == mdp.name
 
 
-@pytest.mark.parametrize(("params", "fragment"), [
-    ({"H": 1}, "H must be an int >= 2, got 1"),
-    ({"crash_prob": 0.0}, "crash_prob must be a finite number in (0.0, 1.0), got 0.0"),
-    ({"crash_prob": 1.0}, "got 1.0"),
-    ({"safe_reward": 1.0}, "safe_reward must be a finite number in (0.0, 1.0), got 1.0"),
-    ({"safe_reward": 0.0}, "got 0.0"),
-    ({"risky_reward": 1.5}, "risky_reward must be a finite number in (0.0, 1.0], got 1.5"),
-])
+@pytest.mark.parametrize(
+    ("params", "fragment"),
+    [
+        ({"H": 1}, "H must be an int >= 2, got 1"),
+        ({"crash_prob": 0.0}, "crash_prob must be a finite number in (0.0, 1.0), got 0.0"),
+        ({"crash_prob": 1.0}, "got 1.0"),
+        ({"safe_reward": 1.0}, "safe_reward must be a finite number in (0.0, 1.0), got 1.0"),
+        ({"safe_reward": 0.0}, "got 0.0"),
+        ({"risky_reward": 1.5}, "risky_reward must be a finite number in (0.0, 1.0], got 1.5"),
+    ],
+)
 def test_rejects(params, fragment):
     with pytest.raises(ValueError) as info:
         safe_vs_risky_route(**params)

@@ -32,6 +32,7 @@ seeds = st.integers(0, 2**32 - 1)
 
 # --- oracles that share no code with the library ---------------------------------------------
 
+
 def solve_discounted(mdp: FiniteMDP) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Exact policy iteration: (V*, Q*, policy); each evaluation is a linear solve."""
     P, R, gamma, S = mdp.dense_P(), mdp.R, mdp.gamma, mdp.S
@@ -79,9 +80,13 @@ def check_model(mdp, expected_type=None) -> None:
 
 
 def same_model(a, b) -> bool:
-    return (type(a) is type(b) and a.name == b.name
-            and np.array_equal(a.dense_P(), b.dense_P()) and np.array_equal(a.R, b.R)
-            and np.array_equal(a.initial, b.initial))
+    return (
+        type(a) is type(b)
+        and a.name == b.name
+        and np.array_equal(a.dense_P(), b.dense_P())
+        and np.array_equal(a.R, b.R)
+        and np.array_equal(a.initial, b.initial)
+    )
 
 
 def kind(H):
@@ -89,6 +94,7 @@ def kind(H):
 
 
 # --- Garnet ----------------------------------------------------------------------------------
+
 
 @FAST
 @given(S=st.integers(1, 12), A=st.integers(1, 4), data=st.data(), H=horizons, seed=seeds)
@@ -138,6 +144,7 @@ def test_garnet_bernoulli_noise():
 
 # --- RiverSwim -------------------------------------------------------------------------------
 
+
 @FAST
 @given(S=st.integers(2, 12), H=horizons)
 def test_river_swim_structure(S, H):
@@ -183,6 +190,7 @@ def test_river_swim_myopic_stays_left():
 
 # --- combination lock and chain --------------------------------------------------------------
 
+
 def lock_values_closed_form(S: int, H: int | None, gamma: float) -> np.ndarray:
     """V* of the lock: gamma**(S-2-i) discounted; [S-1-i <= H-h] episodic, per stage."""
     i = np.arange(S - 1)
@@ -193,8 +201,13 @@ def lock_values_closed_form(S: int, H: int | None, gamma: float) -> np.ndarray:
 
 
 @FAST
-@given(S=st.integers(2, 10), A=st.integers(2, 4), H=horizons, seed=seeds,
-       gamma=st.one_of(st.just(0.0), st.floats(0.3, 0.99)))
+@given(
+    S=st.integers(2, 10),
+    A=st.integers(2, 4),
+    H=horizons,
+    seed=seeds,
+    gamma=st.one_of(st.just(0.0), st.floats(0.3, 0.99)),
+)
 def test_combination_lock_optimum(S, A, H, seed, gamma):
     mdp = combination_lock(S=S, A=A, H=H, gamma=gamma, seed=seed)
     check_model(mdp, kind(H))
@@ -241,6 +254,7 @@ def test_chain_optimum(S, H):
 
 # --- gridworld -------------------------------------------------------------------------------
 
+
 def bfs_distance(lines: list[str]) -> int | None:
     """Moves from 'S' to the nearest 'G', never stepping through walls or traps."""
     cells = {(r, c): ch for r, line in enumerate(lines) for c, ch in enumerate(line)}
@@ -264,12 +278,12 @@ def bfs_distance(lines: list[str]) -> int | None:
 @st.composite
 def grid_maps(draw):
     rows, cols = draw(st.integers(1, 5)), draw(st.integers(2, 6))
-    chars = draw(st.lists(st.sampled_from("...#X"), min_size=rows * cols,
-                          max_size=rows * cols))
-    start, goal = draw(st.lists(st.integers(0, rows * cols - 1), min_size=2, max_size=2,
-                                unique=True))
+    chars = draw(st.lists(st.sampled_from("...#X"), min_size=rows * cols, max_size=rows * cols))
+    start, goal = draw(
+        st.lists(st.integers(0, rows * cols - 1), min_size=2, max_size=2, unique=True)
+    )
     chars[start], chars[goal] = "S", "G"
-    return ["".join(chars[r * cols:(r + 1) * cols]) for r in range(rows)]
+    return ["".join(chars[r * cols : (r + 1) * cols]) for r in range(rows)]
 
 
 @FAST
@@ -285,8 +299,9 @@ def test_gridworld_deterministic_optimum_is_shortest_path(lines, step_cost, extr
     _, V, _ = solve_episodic(mdp)
     assert V[0, layout.start] == pytest.approx(1.0 - step_cost * distance, abs=1e-12)
     # '/' separates rows just as newlines do
-    assert same_model(mdp, gridworld("/".join(lines), slip=0.0, H=distance + 1 + extra,
-                                     step_cost=step_cost))
+    assert same_model(
+        mdp, gridworld("/".join(lines), slip=0.0, H=distance + 1 + extra, step_cost=step_cost)
+    )
 
 
 @FAST
@@ -331,14 +346,17 @@ def test_default_gridworld_values():
     assert V_slip[0, layout.start] < 1 - 0.07
 
 
-@pytest.mark.parametrize(("text_map", "fragment"), [
-    ("S.Q", "map character 'Q' at row 0, col 2"),
-    ("..G", "exactly one 'S', found 0"),
-    ("S.G/S..", "exactly one 'S', found 2"),
-    ("S..", "at least one 'G'"),
-    ("S.G/..", "row lengths [3, 2]"),
-    ("", "empty"),
-])
+@pytest.mark.parametrize(
+    ("text_map", "fragment"),
+    [
+        ("S.Q", "map character 'Q' at row 0, col 2"),
+        ("..G", "exactly one 'S', found 0"),
+        ("S.G/S..", "exactly one 'S', found 2"),
+        ("S..", "at least one 'G'"),
+        ("S.G/..", "row lengths [3, 2]"),
+        ("", "empty"),
+    ],
+)
 def test_gridworld_rejects_maps(text_map, fragment):
     with pytest.raises(ValueError) as info:
         gridworld(text_map)
@@ -355,9 +373,14 @@ def test_layout_lookup_errors():
 
 # --- DeepSea ---------------------------------------------------------------------------------
 
+
 @FAST
-@given(N=st.integers(1, 9), cost=st.one_of(st.none(), st.floats(0.0, 0.3)), seed=seeds,
-       stochastic=st.booleans())
+@given(
+    N=st.integers(1, 9),
+    cost=st.one_of(st.none(), st.floats(0.0, 0.3)),
+    seed=seeds,
+    stochastic=st.booleans(),
+)
 def test_deep_sea_optimum(N, cost, seed, stochastic):
     mdp = deep_sea(N=N, move_cost=cost, stochastic=stochastic, seed=seed)
     check_model(mdp, EpisodicMDP)
@@ -406,8 +429,11 @@ REJECTED = [
     (garnet, {"sparse": "yes"}, "sparse must be True or False"),
     (river_swim, {"S": 1}, "S must be an int >= 2, got 1"),
     (river_swim, {"small_reward": 2.0}, "small_reward < large_reward"),
-    (river_swim, {"small_reward": -0.1},
-     "small_reward must be a finite number in [0.0, inf], got -0.1"),
+    (
+        river_swim,
+        {"small_reward": -0.1},
+        "small_reward must be a finite number in [0.0, inf], got -0.1",
+    ),
     (river_swim, {"gamma": -0.5}, "got -0.5"),
     (river_swim, {"H": -3}, "H must be an int >= 1, got -3"),
     (combination_lock, {"A": 1}, "A must be an int >= 2, got 1"),
@@ -423,8 +449,11 @@ REJECTED = [
 ]
 
 
-@pytest.mark.parametrize(("family", "params", "fragment"), REJECTED,
-                         ids=[f"{f.__name__}-{'-'.join(p)}" for f, p, _ in REJECTED])
+@pytest.mark.parametrize(
+    ("family", "params", "fragment"),
+    REJECTED,
+    ids=[f"{f.__name__}-{'-'.join(p)}" for f, p, _ in REJECTED],
+)
 def test_families_reject_bad_parameters(family, params, fragment):
     with pytest.raises(ValueError) as info:
         family(**params)

@@ -12,14 +12,19 @@ from proofs_check.strategies import episodic_mdps
 
 def test_rollouts_are_reproducible():
     rng = np.random.default_rng(1)
-    mdp = mt.EpisodicMDP(rng.dirichlet(np.ones(5), size=(5, 2)), rng.random((5, 2)), H=7,
-                         noise="bernoulli")
+    mdp = mt.EpisodicMDP(
+        rng.dirichlet(np.ones(5), size=(5, 2)), rng.random((5, 2)), H=7, noise="bernoulli"
+    )
     policy = rng.integers(0, 2, size=(7, 5))
 
     def run(seed):
         gen = mt.as_generator(seed)
-        return [_kernels.rollout_episode(mdp.P, mdp.R, mdp.noise.code, mdp.noise.sigma,
-                                         mdp.initial, policy, gen) for _ in range(20)]
+        return [
+            _kernels.rollout_episode(
+                mdp.P, mdp.R, mdp.noise.code, mdp.noise.sigma, mdp.initial, policy, gen
+            )
+            for _ in range(20)
+        ]
 
     first, second = run(3), run(3)
     for a, b in zip(first, second, strict=True):
@@ -31,8 +36,9 @@ def test_rollouts_are_reproducible():
 def test_sampling_frequencies_match_probabilities():
     probabilities = np.array([0.2, 0.0, 0.5, 0.3])
     gen = np.random.default_rng(0)
-    draws = np.array([_kernels.sample_categorical(probabilities, gen.random())
-                      for _ in range(40_000)])
+    draws = np.array(
+        [_kernels.sample_categorical(probabilities, gen.random()) for _ in range(40_000)]
+    )
     counts = np.bincount(draws, minlength=4) / draws.size
     assert counts[1] == 0.0
     np.testing.assert_allclose(counts, probabilities, atol=0.01)
@@ -64,8 +70,9 @@ def test_sparse_rollout_matches_dense_in_distribution():
     gen = np.random.default_rng(0)
     counts = np.zeros(4)
     for _ in range(20_000):
-        states, _, _ = _kernels.rollout_csr(csr.indptr, csr.indices, csr.data, 2, mdp.R, 0, 0.0,
-                                            mdp.initial, policy, gen)
+        states, _, _ = _kernels.rollout_csr(
+            csr.indptr, csr.indices, csr.data, 2, mdp.R, 0, 0.0, mdp.initial, policy, gen
+        )
         counts[states[3]] += 1
     final = mt.occupancy(mdp, policy)[2]
     expected = np.einsum("sa,sat->t", final, P)
@@ -88,7 +95,7 @@ def test_stable_order_is_the_stable_argsort():
 
     rng = np.random.default_rng(3)
     for n in (1, 2, 7, INSERTION_SORT_MAX, INSERTION_SORT_MAX + 5):
-        values = rng.integers(0, 4, size=n).astype(np.float64)   # many ties
+        values = rng.integers(0, 4, size=n).astype(np.float64)  # many ties
         order = np.empty(n, dtype=np.int64)
         stable_order(values, order)
         np.testing.assert_array_equal(order, np.argsort(values, kind="mergesort"))
@@ -103,7 +110,7 @@ def with_unreachable_states(mdp) -> tuple[np.ndarray, np.ndarray]:
     P4 /= P4.sum(axis=-1, keepdims=True)
     initial = np.array(mdp.initial, dtype=np.float64)
     if initial[1:].sum() > 0:
-        initial[0] = 0.0                                  # an unreachable start state
+        initial[0] = 0.0  # an unreachable start state
     initial /= initial.sum()
     return P4, initial
 
@@ -113,7 +120,7 @@ def with_unreachable_states(mdp) -> tuple[np.ndarray, np.ndarray]:
 def test_reachable_evaluation_is_bitwise_the_dense_start_value(mdp):
     P4, initial = with_unreachable_states(mdp)
     ws = _kernels.reachable_evaluation(P4, initial, mdp.H)
-    ws.V[:-1] = 7.0                                       # stale values must not leak in
+    ws.V[:-1] = 7.0  # stale values must not leak in
     rng = np.random.default_rng(0)
     for _ in range(3):
         policy = rng.integers(0, mdp.A, size=(mdp.H, mdp.S))
@@ -129,7 +136,7 @@ def test_reachable_evaluation_is_bitwise_the_dense_start_value(mdp):
             occupied[h + 1] = (rows[occupied[h]] > 0).any(axis=0)
         np.testing.assert_array_equal(ws.reach, occupied)
         for h in range(mdp.H):
-            listed = np.sort(ws.members[h, :ws.counts[h]])
+            listed = np.sort(ws.members[h, : ws.counts[h]])
             np.testing.assert_array_equal(listed, np.flatnonzero(occupied[h]))
 
 
@@ -145,7 +152,7 @@ def test_evaluation_from_the_first_difference_is_exact(mdp):
     rng = np.random.default_rng(1)
     policy = rng.integers(0, mdp.A, size=(mdp.H, mdp.S))
     for _ in range(12):
-        stage = rng.integers(0, mdp.H)                   # a few actions of one stage change
+        stage = rng.integers(0, mdp.H)  # a few actions of one stage change
         flip = rng.random(mdp.S) < 0.5
         policy[stage] = np.where(flip, rng.integers(0, mdp.A, size=mdp.S), policy[stage])
         first = _kernels.first_difference(policy, ws)
@@ -161,7 +168,7 @@ def test_evaluation_from_the_first_difference_is_exact(mdp):
 
 def test_greedy_backup_is_max_and_first_argmax():
     rng = np.random.default_rng(4)
-    Q = rng.integers(0, 3, size=(6, 4)).astype(np.float64)     # many ties
+    Q = rng.integers(0, 3, size=(6, 4)).astype(np.float64)  # many ties
     V = np.empty(6)
     policy = np.empty(6, dtype=np.int64)
     _kernels.greedy_backup(Q, V, policy)
@@ -204,7 +211,7 @@ def test_first_difference_sees_only_the_reachable_states(dense):
     rng = np.random.default_rng(3)
     if dense:
         P4 = rng.dirichlet(np.ones(S), size=(1, S, A))
-    else:                                                # a deterministic chain: one state a stage
+    else:  # a deterministic chain: one state a stage
         P4 = np.zeros((1, S, A, S))
         for s in range(S):
             P4[0, s, 0, max(s - 1, 0)] = 1.0
@@ -225,6 +232,7 @@ def test_first_difference_sees_only_the_reachable_states(dense):
     changed[h, s] = 0
     assert _kernels.first_difference(changed, ws) == h
     _kernels.evaluate_deterministic_reachable(P4, R3, changed, initial, ws, h)
-    dense_value = _kernels.start_value(initial,
-                                       _kernels.evaluate_deterministic_kernel(P4, R3, changed)[0])
+    dense_value = _kernels.start_value(
+        initial, _kernels.evaluate_deterministic_kernel(P4, R3, changed)[0]
+    )
     assert ws.value[0] == dense_value

@@ -21,8 +21,9 @@ def river():
     return make("river_swim", S=6, H=10)
 
 
-@pytest.mark.parametrize("learner", [UCBVI(), UCBVI(bonus="bernstein"), QLearningUCB(),
-                                     ICVaRRM(alpha=0.3)])
+@pytest.mark.parametrize(
+    "learner", [UCBVI(), UCBVI(bonus="bernstein"), QLearningUCB(), ICVaRRM(alpha=0.3)]
+)
 def test_suggestion_is_the_largest_scale_within_the_budget(river, learner):
     budget = 5000
     burn = learner_burn_in(learner, river, budget)
@@ -33,8 +34,10 @@ def test_suggestion_is_the_largest_scale_within_the_budget(river, learner):
     for c in larger:  # every larger scale of the grid ends its burn-in later than allowed
         from dataclasses import replace
 
-        assert learner_burn_in(replace(learner, **{burn.scale_name: c}), river,
-                               budget).episodes > WITHIN * budget
+        assert (
+            learner_burn_in(replace(learner, **{burn.scale_name: c}), river, budget).episodes
+            > WITHIN * budget
+        )
 
 
 def test_tabular_burn_in_matches_the_family_function(river):

@@ -36,6 +36,7 @@ def simplex_model(S, A, H, d, seed):
 
 # --- LinearMDP ----------------------------------------------------------------------------
 
+
 def test_linear_mdp_exact_oracle():
     # S = 2, A = 2, d = 2, H = 2; mu_0 = identity measures, mu_1 swaps the states
     phi = np.array([[[1.0, 0.0], [0.25, 0.75]], [[0.0, 1.0], [0.5, 0.5]]])
@@ -60,8 +61,13 @@ def test_linear_mdp_exact_oracle():
 
 
 @settings(max_examples=25, deadline=None)
-@given(S=st.integers(1, 5), A=st.integers(1, 3), H=st.integers(1, 3), d=st.integers(1, 4),
-       seed=st.integers(0, 2**32 - 1))
+@given(
+    S=st.integers(1, 5),
+    A=st.integers(1, 3),
+    H=st.integers(1, 3),
+    d=st.integers(1, 4),
+    seed=st.integers(0, 2**32 - 1),
+)
 def test_linear_mdp_twin_and_proposition_2_3(S, A, H, d, seed):
     phi, mu, theta = simplex_model(S, A, H, d, seed)
     mdp = LinearMDP(phi, mu, theta)
@@ -102,12 +108,15 @@ def test_linear_mdp_kernel_errors_name_the_worst_triple():
         LinearMDP(phi, bad_mu, theta)
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    (lambda p, m, t: (p, m[:, :2], t), r"mu has shape \(2, 2, 2\), expected \(H, S, d\)"),
-    (lambda p, m, t: (p, m, t[:1]), r"theta has shape \(1, 2\), expected \(2, 2\)"),
-    (lambda p, m, t: (np.where(p == p[0, 1, 1], np.nan, p), m, t), r"phi\[0, 1, 1\] is nan"),
-    (lambda p, m, t: (p[..., None], m, t), "phi must have 3 dimensions"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda p, m, t: (p, m[:, :2], t), r"mu has shape \(2, 2, 2\), expected \(H, S, d\)"),
+        (lambda p, m, t: (p, m, t[:1]), r"theta has shape \(1, 2\), expected \(2, 2\)"),
+        (lambda p, m, t: (np.where(p == p[0, 1, 1], np.nan, p), m, t), r"phi\[0, 1, 1\] is nan"),
+        (lambda p, m, t: (p[..., None], m, t), "phi must have 3 dimensions"),
+    ],
+)
 def test_linear_mdp_bad_shapes(change, message):
     phi, mu, theta = change(*simplex_model(3, 2, 2, 2, seed=1))
     with pytest.raises(ValueError, match=message):
@@ -150,11 +159,12 @@ def test_linear_mdp_copies_its_inputs():
 
 # --- LowRankMDP ---------------------------------------------------------------------------
 
+
 def test_low_rank_mdp_exact_oracle():
-    phi = np.array([[[1.0, 0.0], [0.5, 0.5]], [[0.0, 1.0], [0.0, 1.0]],
-                    [[1.0, 0.0], [1.0, 0.0]]])  # S = 3, A = 2, d = 2, shared by stages
-    psi = np.array([[[0.0, 0.5], [1.0, 0.0], [0.0, 0.5]], [[1.0, 0.0], [0.0, 0.0],
-                                                           [0.0, 1.0]]])
+    phi = np.array(
+        [[[1.0, 0.0], [0.5, 0.5]], [[0.0, 1.0], [0.0, 1.0]], [[1.0, 0.0], [1.0, 0.0]]]
+    )  # S = 3, A = 2, d = 2, shared by stages
+    psi = np.array([[[0.0, 0.5], [1.0, 0.0], [0.0, 0.5]], [[1.0, 0.0], [0.0, 0.0], [0.0, 1.0]]])
     reward = np.arange(6.0).reshape(3, 2)
     mdp = LowRankMDP(phi, psi, reward)
     assert (mdp.S, mdp.A, mdp.H, mdp.d) == (3, 2, 2, 2)
@@ -168,8 +178,13 @@ def test_low_rank_mdp_exact_oracle():
 
 
 @settings(max_examples=20, deadline=None)
-@given(S=st.integers(2, 6), A=st.integers(1, 3), H=st.integers(1, 3), d=st.integers(1, 4),
-       seed=st.integers(0, 2**32 - 1))
+@given(
+    S=st.integers(2, 6),
+    A=st.integers(1, 3),
+    H=st.integers(1, 3),
+    d=st.integers(1, 4),
+    seed=st.integers(0, 2**32 - 1),
+)
 def test_low_rank_twin_and_rank_property(S, A, H, d, seed):
     rng = np.random.default_rng(seed)
     phi = rng.dirichlet(np.ones(d), size=(H, S, A))

@@ -30,8 +30,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from lsvi_ucb_reference import reference_q_sequence, reference_run
 
 
-def simplex_model(S: int = 6, A: int = 3, H: int = 4, d: int = 3, seed: int = 0,
-                  noise=None) -> LinearMDP:
+def simplex_model(
+    S: int = 6, A: int = 3, H: int = 4, d: int = 3, seed: int = 0, noise=None
+) -> LinearMDP:
     """Features on the simplex, mu_h rows are distributions over next states."""
     rng = np.random.default_rng(seed)
     phi = rng.dirichlet(np.ones(d), size=(S, A))
@@ -44,8 +45,8 @@ def one_hot_model(mdp: mt.EpisodicMDP) -> LinearMDP:
     """Example 2.1 of the paper: d = S A, phi(s, a) = e_(s, a), mu_h = P_h, theta_h = r_h."""
     S, A, H = mdp.S, mdp.A, mdp.H
     phi = np.eye(S * A).reshape(S, A, S * A)
-    P = np.stack([mdp.transition(h) for h in range(H)])          # (H, S, A, S')
-    mu = P.reshape(H, S * A, S).transpose(0, 2, 1)                # (H, S', S A)
+    P = np.stack([mdp.transition(h) for h in range(H)])  # (H, S, A, S')
+    mu = P.reshape(H, S * A, S).transpose(0, 2, 1)  # (H, S', S A)
     theta = mdp.R.reshape(H, S * A)
     return LinearMDP(phi, mu, theta, initial=mdp.initial)
 
@@ -57,8 +58,9 @@ def twin(model: LinearMDP) -> tuple[np.ndarray, np.ndarray]:
     return P, R
 
 
-def exact_policy_value(P: np.ndarray, R: np.ndarray, initial: np.ndarray,
-                       policy: np.ndarray) -> float:
+def exact_policy_value(
+    P: np.ndarray, R: np.ndarray, initial: np.ndarray, policy: np.ndarray
+) -> float:
     H, S, _ = R.shape
     v = np.zeros(S)
     rows = np.arange(S)
@@ -78,8 +80,10 @@ def test_twin_used_by_the_learner_is_the_einsum_twin():
     np.testing.assert_allclose(tab.R, R, atol=1e-12)
 
 
-@pytest.mark.parametrize("c, switching", [(0.05, "every_episode"), (1.0, "every_episode"),
-                                          (0.0, "every_episode"), (0.05, "rare")])
+@pytest.mark.parametrize(
+    "c, switching",
+    [(0.05, "every_episode"), (1.0, "every_episode"), (0.0, "every_episode"), (0.05, "rare")],
+)
 def test_fast_path_equals_reference_transcription(c, switching):
     model = simplex_model(seed=1)
     learner = LSVIUCB(c=c, switching=switching, record_policies=True, refactor_every=7)
@@ -114,8 +118,9 @@ def test_reference_run_reproduces_the_compiled_run():
     model = simplex_model(S=5, A=2, H=3, d=3, seed=2)
     trace = LSVIUCB(c=0.1, record_policies=True).run(model, 40, seed=11)
     P, R = twin(model)
-    ref = reference_run(model.phi, P, R, model.initial, 40, trace.metadata["beta"],
-                        np.random.default_rng(11))
+    ref = reference_run(
+        model.phi, P, R, model.initial, 40, trace.metadata["beta"], np.random.default_rng(11)
+    )
     np.testing.assert_array_equal(ref["states"], trace.extras["states"])
     np.testing.assert_array_equal(ref["actions"], trace.extras["actions"])
     np.testing.assert_allclose(ref["pseudo_regret"], trace.pseudo_regret, atol=1e-12)
@@ -134,8 +139,9 @@ def test_recorded_pseudo_regret_is_the_exact_regret_of_the_executed_policies():
         assert trace.pseudo_regret[k] == pytest.approx(expected, abs=1e-12)
         # The executed actions are those of this policy.
         states = trace.extras["states"][k]
-        np.testing.assert_array_equal(trace.extras["actions"][k],
-                                      policy[np.arange(model.H), states[:-1]])
+        np.testing.assert_array_equal(
+            trace.extras["actions"][k], policy[np.arange(model.H), states[:-1]]
+        )
         # Realised regret: V*_1(x_1) minus the (deterministic) sampled return.
         ret = R[np.arange(model.H), states[:-1], trace.extras["actions"][k]].sum()
         assert trace.realised_regret[k] == pytest.approx(V_star[0, states[0]] - ret, abs=1e-12)
@@ -149,8 +155,9 @@ def test_misspecified_environment_is_used_for_dynamics_and_regret():
     P_true = 0.7 * P + 0.3 * rng.dirichlet(np.ones(model.S), size=P.shape[:3])
     true_mdp = mt.EpisodicMDP(P_true, R, model.H, initial=model.initial)
     trace = LSVIUCB(c=0.05, record_policies=True).run(model, 30, seed=1, true_mdp=true_mdp)
-    ref = reference_run(model.phi, P_true, R, model.initial, 30, trace.metadata["beta"],
-                        np.random.default_rng(1))
+    ref = reference_run(
+        model.phi, P_true, R, model.initial, 30, trace.metadata["beta"], np.random.default_rng(1)
+    )
     np.testing.assert_array_equal(ref["states"], trace.extras["states"])
     np.testing.assert_allclose(ref["pseudo_regret"], trace.pseudo_regret, atol=1e-12)
     assert trace.metadata["environment"] == "true_mdp"
@@ -185,8 +192,9 @@ def test_one_hot_features_reduce_to_tabular_lsvi_with_counts():
             sum_next = np.zeros((S, A))
             np.add.at(sum_next, (s_h, a_h), V_next[s_next])
             # phi^T Lambda^{-1} phi = 1 / (N(s, a) + lambda), lambda = 1.
-            np.testing.assert_allclose(ex["width2"][k, h].reshape(S, A), 1.0 / (N + 1.0),
-                                       rtol=1e-12, atol=1e-14)
+            np.testing.assert_allclose(
+                ex["width2"][k, h].reshape(S, A), 1.0 / (N + 1.0), rtol=1e-12, atol=1e-14
+            )
             # w(s, a) = (N r + sum of V_{h+1}(s')) / (N + 1) = N/(N+1) (r + P_hat V).
             q_tab = np.minimum((N * R[h] + sum_next) / (N + 1.0) + beta / np.sqrt(N + 1.0), H)
             np.testing.assert_allclose(ex["Q"][k, h], q_tab, atol=1e-10, rtol=0)
@@ -197,8 +205,13 @@ def test_one_hot_features_reduce_to_tabular_lsvi_with_counts():
 
 
 @settings(max_examples=10, deadline=None)
-@given(seed=st.integers(0, 2**31 - 1), d=st.integers(2, 5), H=st.integers(1, 4),
-       S=st.integers(2, 6), A=st.integers(1, 3))
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    d=st.integers(2, 5),
+    H=st.integers(1, 4),
+    S=st.integers(2, 6),
+    A=st.integers(1, 3),
+)
 def test_optimism_with_the_paper_beta(seed, d, H, S, A):
     """On the good event (beta with c = 1) Q^k_h >= Q*_h everywhere, every episode."""
     model = simplex_model(S=S, A=A, H=H, d=d, seed=seed)
@@ -232,8 +245,7 @@ def test_learner_inverse_and_widths_stay_exact(refactor_every):
     for h in range(model.H):
         exact = np.linalg.inv(ex["Lambda"][h])
         np.testing.assert_allclose(ex["Lambda_inv"][h], exact, atol=1e-8, rtol=0)
-        assert ex["log_det"][h] == pytest.approx(np.linalg.slogdet(ex["Lambda"][h])[1],
-                                                 abs=1e-8)
+        assert ex["log_det"][h] == pytest.approx(np.linalg.slogdet(ex["Lambda"][h])[1], abs=1e-8)
     # Lambda_h really is lambda I + sum of the executed features (one matrix per stage).
     S, A = model.S, model.A
     feats = model.phi.reshape(S * A, -1)
@@ -264,7 +276,8 @@ def test_lemma_b2_weight_norm_on_a_run():
 def test_helpers():
     assert lsvi_ucb_beta(4, 5, 100, 0.05, c=0.0) == 0.0
     assert lsvi_ucb_beta(4, 5, 100, 0.05, c=2.0) == pytest.approx(
-        2 * 4 * 5 * math.sqrt(math.log(2 * 4 * 500 / 0.05)))
+        2 * 4 * 5 * math.sqrt(math.log(2 * 4 * 500 / 0.05))
+    )
     K = nonvacuous_episodes(3, 2, 0.05)
     assert lsvi_ucb_regret_bound(3, 2, K, 0.05) <= 2 * K
     assert lsvi_ucb_regret_bound(3, 2, K - 1, 0.05) > 2 * (K - 1)
@@ -289,8 +302,10 @@ def test_same_seed_same_trace_bit_for_bit():
             np.testing.assert_array_equal(a.extras[key], b.extras[key])
         assert not np.array_equal(a.realised_regret, c.realised_regret)
     seeds = mt.spawn_seeds(1, 2)
-    np.testing.assert_array_equal(LSVIUCB(c=0.05).run(model, 100, seeds[1]).realised_regret,
-                                  LSVIUCB(c=0.05).run(model, 100, seeds[1]).realised_regret)
+    np.testing.assert_array_equal(
+        LSVIUCB(c=0.05).run(model, 100, seeds[1]).realised_regret,
+        LSVIUCB(c=0.05).run(model, 100, seeds[1]).realised_regret,
+    )
 
 
 def test_metadata_records_beta_and_constant():
@@ -313,11 +328,18 @@ def test_bad_budget(budget):
         LSVIUCB().run(simplex_model(), budget, seed=0)
 
 
-@pytest.mark.parametrize("kwargs, word", [
-    ({"c": -0.1}, "c must"), ({"c": float("nan")}, "c must"), ({"c": "1"}, "c must"),
-    ({"p": 0.0}, "p must"), ({"p": 1.5}, "p must"),
-    ({"switching": "sometimes"}, "switching"), ({"refactor_every": 0}, "refactor_every"),
-])
+@pytest.mark.parametrize(
+    "kwargs, word",
+    [
+        ({"c": -0.1}, "c must"),
+        ({"c": float("nan")}, "c must"),
+        ({"c": "1"}, "c must"),
+        ({"p": 0.0}, "p must"),
+        ({"p": 1.5}, "p must"),
+        ({"switching": "sometimes"}, "switching"),
+        ({"refactor_every": 0}, "refactor_every"),
+    ],
+)
 def test_bad_hyperparameters(kwargs, word):
     with pytest.raises(ValueError, match=word):
         LSVIUCB(**kwargs)
@@ -368,10 +390,15 @@ def _linear_check_ids() -> list[str]:
 
 def test_the_checks_are_registered():
     ids = set(_linear_check_ids())
-    assert {"jin2020-lsvi-ucb-regret-slope", "jin2020-lsvi-ucb-paper-beta-burn-in",
-            "jin2020-lsvi-ucb-ratio-band", "zhou2021-linear-mdp-lower-bound",
-            "jin2020-lsvi-ucb-misspecification", "jin2020-lemma-d2-elliptical-potential",
-            "jin2020-lemma-d1-and-b2"} <= ids
+    assert {
+        "jin2020-lsvi-ucb-regret-slope",
+        "jin2020-lsvi-ucb-paper-beta-burn-in",
+        "jin2020-lsvi-ucb-ratio-band",
+        "zhou2021-linear-mdp-lower-bound",
+        "jin2020-lsvi-ucb-misspecification",
+        "jin2020-lemma-d2-elliptical-potential",
+        "jin2020-lemma-d1-and-b2",
+    } <= ids
 
 
 @pytest.mark.parametrize("check_id", _linear_check_ids())
@@ -396,7 +423,7 @@ def test_burn_in_follows_the_bonus_formula():
         beta = lsvi_ucb_beta(d, H, K, 0.05, c)
         for until, level in (("regret", 0.5), ("clip", float(H))):
             b = burn_in(d, H, K, c=c, until=until)
-            n = b // d                        # visits per direction at the end of the burn-in
+            n = b // d  # visits per direction at the end of the burn-in
             assert beta / math.sqrt(n + 1.0) <= level + 1e-12
             assert n == 0 or beta / math.sqrt(n) > level
     # Larger c, larger burn-in; c = 0 has none; the clip exit comes first.

@@ -131,8 +131,7 @@ def test_prefix_curves_equal_single_fits(kind, linear_model):
             result = learner.fit(model, sub)
             assert curves.betas[g, j] == pytest.approx(result.beta)
             assert curves.suboptimality[g, j] == pytest.approx(result.suboptimality, abs=1e-9)
-            assert curves.estimated_value[g, j] == pytest.approx(result.estimated_value,
-                                                                 abs=1e-9)
+            assert curves.estimated_value[g, j] == pytest.approx(result.estimated_value, abs=1e-9)
             assert curves.bound[g, j] == pytest.approx(result.bound, rel=1e-9, abs=1e-12)
             assert curves.good_event[g, j] == result.good_event
             assert curves.pessimistic[g, j] == result.pessimistic
@@ -160,7 +159,8 @@ def test_concentrability_is_exact_on_a_two_action_bandit():
     mdp = EpisodicMDP(np.ones((1, 2, 1)), [[0.0, 1.0]], H=1)
     assert coverage(mdp, "uniform").concentrability == 2.0
     assert coverage(mdp, epsilon_optimal_behaviour(mdp, 0.5)).concentrability == pytest.approx(
-        1 / 0.75)
+        1 / 0.75
+    )
     missing = coverage(mdp, partial_coverage_behaviour(mdp, [(0, 0, 1)]))
     assert missing.concentrability == np.inf and missing.uncovered == ((0, 0, 1),)
     assert not missing.covers_target
@@ -243,8 +243,9 @@ def test_pessimism_with_the_paper_penalty(problem):
 def test_good_event_implies_pessimism_and_the_bound(problem, c):
     model, data = problem
     result = PEVI(c=c).fit(model, data)
-    assert np.all((result.Q_hat >= 0) & (result.Q_hat <= model.H - np.arange(model.H)[:, None,
-                                                                                       None]))
+    assert np.all(
+        (result.Q_hat >= 0) & (result.Q_hat <= model.H - np.arange(model.H)[:, None, None])
+    )
     if result.good_event:
         assert result.pessimistic
         assert result.suboptimality <= result.bound + 1e-9
@@ -274,14 +275,16 @@ def test_run_is_bitwise_reproducible_and_pairs_the_control(linear_model):
     data = collect(linear_model, "uniform", 60, seed=3)
     assert one.gap[-1] == pytest.approx(learner.fit(linear_model, data).suboptimality, abs=1e-9)
     assert one.extras["greedy_gap"][-1] == pytest.approx(
-        GreedyLSVI().fit(linear_model, data).suboptimality, abs=1e-9)
+        GreedyLSVI().fit(linear_model, data).suboptimality, abs=1e-9
+    )
 
 
 def test_registry_names_and_hyperparameters():
     assert set(LEARNERS) == {"pevi", "greedy-lsvi-offline", "pevi-tabular"}
     assert make_learner("pevi", c="0.05") == PEVI(c=0.05)
     assert make_learner("pevi-tabular", behaviour="epsilon_optimal").behaviour == (
-        "epsilon_optimal")
+        "epsilon_optimal"
+    )
     trace = TabularPEVI(c=TUNED_C).run(garnet(S=4, A=2, branching=2, H=3, seed=0), 30, seed=0)
     assert trace.gap.shape == (30,) and trace.metadata["constants"] == "scaled (c = 0.05)"
 
@@ -290,9 +293,16 @@ def test_registry_names_and_hyperparameters():
 
 
 def _log(**overrides):
-    columns = {"S": 3, "A": 2, "H": 2, "stage": [0, 1, 0, 1], "state": [0, 1, 2, 0],
-               "action": [0, 1, 1, 0], "reward": [0.0, 1.0, 0.5, 0.0],
-               "next_state": [1, 0, 0, 2]}
+    columns = {
+        "S": 3,
+        "A": 2,
+        "H": 2,
+        "stage": [0, 1, 0, 1],
+        "state": [0, 1, 2, 0],
+        "action": [0, 1, 1, 0],
+        "reward": [0.0, 1.0, 0.5, 0.0],
+        "next_state": [1, 0, 0, 2],
+    }
     columns.update(overrides)
     return OfflineDataset(**columns)
 
@@ -303,18 +313,23 @@ def test_valid_log_aggregates():
     assert stats.stage_block(1).toarray()[1 * 2 + 1].tolist() == [1.0, 0.0, 0.0]
 
 
-@pytest.mark.parametrize("overrides, message", [
-    ({"stage": [0, 0, 0, 0]}, r"stage h = 1 has no transitions"),
-    ({"state": [0, 1, 7, 0]}, r"state\[2\] is 7, outside 0..2"),
-    ({"next_state": [1, -1, 0, 2]}, r"next_state\[1\] is -1, outside 0..2"),
-    ({"action": [0, 2, 1, 0]}, r"action\[1\] is 2, outside 0..1"),
-    ({"stage": [0, 1, 2, 1]}, r"stage\[2\] is 2, outside 0..1"),
-    ({"reward": [0.0, np.nan, 0.5, 0.0]}, r"reward\[1\] is nan"),
-    ({"state": [0.0, 1.0, 2.0, 0.0]}, r"state must hold integers"),
-    ({"reward": [0.0, 1.0]}, r"stage has 4 rows, reward has 2"),
-    ({"stage": [], "state": [], "action": [], "reward": [], "next_state": []},
-     r"the dataset is empty"),
-])
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"stage": [0, 0, 0, 0]}, r"stage h = 1 has no transitions"),
+        ({"state": [0, 1, 7, 0]}, r"state\[2\] is 7, outside 0..2"),
+        ({"next_state": [1, -1, 0, 2]}, r"next_state\[1\] is -1, outside 0..2"),
+        ({"action": [0, 2, 1, 0]}, r"action\[1\] is 2, outside 0..1"),
+        ({"stage": [0, 1, 2, 1]}, r"stage\[2\] is 2, outside 0..1"),
+        ({"reward": [0.0, np.nan, 0.5, 0.0]}, r"reward\[1\] is nan"),
+        ({"state": [0.0, 1.0, 2.0, 0.0]}, r"state must hold integers"),
+        ({"reward": [0.0, 1.0]}, r"stage has 4 rows, reward has 2"),
+        (
+            {"stage": [], "state": [], "action": [], "reward": [], "next_state": []},
+            r"the dataset is empty",
+        ),
+    ],
+)
 def test_bad_logs_are_rejected(overrides, message):
     with pytest.raises(ValueError, match=message):
         _log(**overrides)
@@ -323,8 +338,15 @@ def test_bad_logs_are_rejected(overrides, message):
 def test_bad_counts_and_mismatched_data_are_rejected(linear_model, linear_data):
     stats = linear_data.aggregate()
     with pytest.raises(ValueError, match="sum to"):
-        TransitionCounts(stats.S, stats.A, stats.H, stats.counts + 1.0, stats.reward_sums,
-                         stats.next_counts, stats.n_episodes)
+        TransitionCounts(
+            stats.S,
+            stats.A,
+            stats.H,
+            stats.counts + 1.0,
+            stats.reward_sums,
+            stats.next_counts,
+            stats.n_episodes,
+        )
     other = simplex_feature_linear_mdp(S=5, A=3, H=4, d=3, seed=0)
     with pytest.raises(ValueError, match=r"\(S, A, H\) = \(6, 3, 4\)"):
         PEVI().fit(other, linear_data)
@@ -333,7 +355,7 @@ def test_bad_counts_and_mismatched_data_are_rejected(linear_model, linear_data):
 
 
 def test_bad_models_and_hyperparameters_are_rejected(linear_model):
-    phi = np.full((1, 2, 2), 0.8)                       # ||phi|| = 1.13 > 1
+    phi = np.full((1, 2, 2), 0.8)  # ||phi|| = 1.13 > 1
     too_long = LinearMDP(phi, np.full((1, 1, 2), 0.625), [[0.5, 0.5]])
     data = collect(too_long, "uniform", 5, seed=0)
     with pytest.raises(ValueError, match=r"\|\|phi\[0, 0\]\|\| is 1.13"):
@@ -350,19 +372,21 @@ def test_bad_models_and_hyperparameters_are_rejected(linear_model):
     with pytest.raises(ValueError, match="budget"):
         PEVI().run(linear_model, 0, seed=0)
     with pytest.raises(ValueError, match="grid must be strictly increasing"):
-        pevi_curves(linear_model, collect(linear_model, "uniform", 5, seed=0), [3, 2],
-                    (PEVI(),))
+        pevi_curves(linear_model, collect(linear_model, "uniform", 5, seed=0), [3, 2], (PEVI(),))
 
 
 # ------------------------------------------------------------------------------ checks
 
 
-@pytest.mark.parametrize("check", [
-    "jin2021-pevi-bound",
-    "jin2021-pevi-well-covered-rate",
-    "jin2021-pevi-vs-greedy-partial-coverage",
-    "jin2021-pevi-pessimism",
-])
+@pytest.mark.parametrize(
+    "check",
+    [
+        "jin2021-pevi-bound",
+        "jin2021-pevi-well-covered-rate",
+        "jin2021-pevi-vs-greedy-partial-coverage",
+        "jin2021-pevi-pessimism",
+    ],
+)
 def test_registered_checks_pass_at_quick_scale_and_reject_their_controls(check):
     result = REGISTRY.run_check(check, scale="quick", seed=0, raise_errors=True)
     # The paper's c = 1 parts are vacuous (reported in the reason); the informative c of the
@@ -370,7 +394,8 @@ def test_registered_checks_pass_at_quick_scale_and_reject_their_controls(check):
     assert result.status == "pass", result.verdict.reason
     assert result.theorem.statistical and result.theorem.rule and result.theorem.source
     assert result.controls and all(c.rejected for c in result.controls), [
-        c.record() for c in result.controls]
+        c.record() for c in result.controls
+    ]
 
 
 def test_paper_penalty_parts_are_reported_vacuous():

@@ -67,8 +67,13 @@ def test_value_iteration_bound_is_certified(mdp):
     assert sol.stop_reason == "tolerance"
     # The oracle is a linear solve: its own rounding is about eps * cond * |V|, cond <=
     # (1 + gamma) / (1 - gamma), which at gamma near 1 exceeds a fixed 1e-12.
-    rounding = 64 * np.finfo(float).eps * (1 + mdp.gamma) / (1 - mdp.gamma) * max(
-        1.0, float(np.max(np.abs(oracle))))
+    rounding = (
+        64
+        * np.finfo(float).eps
+        * (1 + mdp.gamma)
+        / (1 - mdp.gamma)
+        * max(1.0, float(np.max(np.abs(oracle))))
+    )
     assert np.max(np.abs(sol.values - oracle)) <= sol.bound + rounding
     # policy_values is the exact value of the returned policy, not the iterate.
     P_pi = mdp.P[np.arange(mdp.S), sol.policy]
@@ -117,14 +122,17 @@ def test_sparse_kernel_gives_the_same_solution(direct_max_states, monkeypatch):
         np.testing.assert_allclose(sol.values, ref.values, atol=1e-8)
         np.testing.assert_array_equal(sol.policy, ref.policy)
     stochastic = np.random.default_rng(0).dirichlet(np.ones(3), size=15)
-    np.testing.assert_allclose(mt.evaluate(sparse, stochastic), mt.evaluate(dense, stochastic),
-                               atol=1e-10)
-    np.testing.assert_allclose(mt.occupancy(sparse, stochastic),
-                               mt.occupancy(dense, stochastic), atol=1e-10)
+    np.testing.assert_allclose(
+        mt.evaluate(sparse, stochastic), mt.evaluate(dense, stochastic), atol=1e-10
+    )
+    np.testing.assert_allclose(
+        mt.occupancy(sparse, stochastic), mt.occupancy(dense, stochastic), atol=1e-10
+    )
     episodic_sparse = mt.EpisodicMDP(sp.csr_array(P.reshape(45, 15)), R, H=6)
     episodic_dense = mt.EpisodicMDP(P, R, H=6)
-    np.testing.assert_allclose(mt.solve(episodic_sparse).values,
-                               mt.solve(episodic_dense).values, atol=1e-12)
+    np.testing.assert_allclose(
+        mt.solve(episodic_sparse).values, mt.solve(episodic_dense).values, atol=1e-12
+    )
 
 
 def test_value_iteration_max_iter_is_reported():

@@ -46,8 +46,11 @@ from mdptheory.policy_conditions import (
 from mdptheory.regret import ConvergenceTrace
 from proofs_check.harness import registered, run_check
 
-PROPERTY = settings(max_examples=10, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+PROPERTY = settings(
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 
 
 def random_mdp(seed: int, S: int = 3, A: int = 2, gamma: float = 0.8) -> FiniteMDP:
@@ -64,6 +67,7 @@ def softmax_np(theta: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 # closed-form gradients against jax.grad of the exact value
 # --------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("tau", [0.0, 0.3])
 def test_bandit_gradient_matches_autodiff(tau):
@@ -109,6 +113,7 @@ def test_linear_bandit_gradient_matches_autodiff():
 # exact learners against the numpy oracle
 # --------------------------------------------------------------------------------------------
 
+
 def _pg_update(mdp: FiniteMDP, theta: np.ndarray, eta: float) -> np.ndarray:
     """Mei et al. (2020), Algorithm 1 with Lemma 1: theta + eta d(s) pi(a|s) A(s, a)."""
     pi = softmax_np(theta)
@@ -121,8 +126,10 @@ def _npg_update(mdp: FiniteMDP, theta: np.ndarray, eta: float) -> np.ndarray:
     return theta + eta / (1 - mdp.gamma) * advantages(mdp, softmax_np(theta))
 
 
-@pytest.mark.parametrize("learner, update, seed, T", [(SoftmaxPG(eta=0.7), _pg_update, 4, 25),
-                                                      (NPG(eta=0.5), _npg_update, 5, 30)])
+@pytest.mark.parametrize(
+    "learner, update, seed, T",
+    [(SoftmaxPG(eta=0.7), _pg_update, 4, 25), (NPG(eta=0.5), _npg_update, 5, 30)],
+)
 def test_exact_learner_matches_numpy_oracle(learner, update, seed, T):
     mdp = random_mdp(seed, S=3, A=2, gamma=0.8)
     trace = learner.run(mdp, T)
@@ -166,8 +173,7 @@ def test_exact_pg_improves_monotonically_with_safe_step(seed, gamma, bandit):
     if bandit:
         model = rng.random(4)
     else:
-        model = FiniteMDP(rng.dirichlet(np.full(3, 0.5), size=(3, 2)), rng.random((3, 2)),
-                          gamma)
+        model = FiniteMDP(rng.dirichlet(np.full(3, 0.5), size=(3, 2)), rng.random((3, 2)), gamma)
     theta0 = rng.normal(size=(4,) if bandit else (3, 2)) * 2
     # Safe step (the paper's 1/L): the objective V(mu = rho) cannot decrease.
     trace = SoftmaxPG().run(model, 200, theta0=theta0)
@@ -178,6 +184,7 @@ def test_exact_pg_improves_monotonically_with_safe_step(seed, gamma, bandit):
 # --------------------------------------------------------------------------------------------
 # reproducibility
 # --------------------------------------------------------------------------------------------
+
 
 def test_stochastic_runs_are_bitwise_reproducible():
     means = np.array([0.8, 0.5, 0.2])
@@ -214,6 +221,7 @@ def test_on_policy_lin_spg_reproducible_and_reduces_gap():
 # --------------------------------------------------------------------------------------------
 # bad input
 # --------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("cls", [SoftmaxPG, NPG, GradientBandit, StochasticNPG, LinSPG, LinNPG])
 @pytest.mark.parametrize("eta", [0.0, -0.5, float("nan")])
@@ -253,6 +261,7 @@ def test_bad_inputs_raise_value_error_naming_the_value():
 # feature conditions
 # --------------------------------------------------------------------------------------------
 
+
 def test_conditions_examples_and_agreement_with_core_bandits():
     angles = np.array([0.0, 0.3, 0.6, 0.9])
     arc = np.stack([np.cos(angles), np.sin(angles)], axis=1)
@@ -284,13 +293,19 @@ def test_conditions_examples_and_agreement_with_core_bandits():
             assert np.all(np.diff((X @ c.witness)[order]) < 0)
         if d == 1:
             assert c.order_preserving == any(
-                np.all(np.diff((X[:, 0] * w)[order]) < 0) for w in (1.0, -1.0))
+                np.all(np.diff((X[:, 0] * w)[order]) < 0) for w in (1.0, -1.0)
+            )
 
 
-@settings(max_examples=15, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
-@given(X=st.lists(st.floats(-2.0, 2.0), min_size=8, max_size=8),
-       r=st.lists(st.floats(0.0, 1.0), min_size=4, max_size=4))
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(
+    X=st.lists(st.floats(-2.0, 2.0), min_size=8, max_size=8),
+    r=st.lists(st.floats(0.0, 1.0), min_size=4, max_size=4),
+)
 def test_lin_npg_converges_iff_rank_preserved(X, r):
     X = np.array(X).reshape(4, 2)
     r = np.array(r)
@@ -312,9 +327,16 @@ def test_lin_npg_converges_iff_rank_preserved(X, r):
 # registry and the registered checks
 # --------------------------------------------------------------------------------------------
 
+
 def test_learners_registered():
-    assert set(LEARNERS) == {"softmax-pg", "npg", "gradient-bandit", "stochastic-npg",
-                             "lin-spg", "lin-npg"}
+    assert set(LEARNERS) == {
+        "softmax-pg",
+        "npg",
+        "gradient-bandit",
+        "stochastic-npg",
+        "lin-spg",
+        "lin-npg",
+    }
     assert make_learner("npg", eta="0.5") == NPG(eta=0.5)
     assert make_learner("stochastic-npg", baseline="false") == StochasticNPG(baseline=False)
     _, values = SoftmaxPG().reference_curve(np.array([0.9, 0.1]), 10)
@@ -351,8 +373,11 @@ def test_theorem6_bound_is_vacuous_and_tau0_is_rejected():
     ratio = [v for k, v in result.evidence.fitted.items() if k.startswith("doubling ratio")]
     assert ratio and min(ratio) >= 1.5
     (control,) = result.controls
-    assert control.rejected and control.measured[next(
-        k for k in control.measured if k.startswith("doubling ratio"))] < 1.5
+    assert (
+        control.rejected
+        and control.measured[next(k for k in control.measured if k.startswith("doubling ratio"))]
+        < 1.5
+    )
 
 
 def test_gradient_bandit_burn_in():
@@ -362,7 +387,8 @@ def test_gradient_bandit_burn_in():
     assert gradient_bandit_burn_in([0.9, 0.6, 0.3], 0.1) == int(np.ceil(lift / (0.1 * 0.3)))
     assert gradient_bandit_burn_in([0.9, 0.6], 0.1) == 0
     assert gradient_bandit_burn_in([0.9, 0.6, 0.3], 0.01) > gradient_bandit_burn_in(
-        [0.9, 0.6, 0.3], 0.1)
+        [0.9, 0.6, 0.3], 0.1
+    )
     with pytest.raises(ValueError, match="unique"):
         gradient_bandit_burn_in([0.9, 0.9, 0.3], 0.1)
     with pytest.raises(ValueError, match="eta"):
@@ -372,6 +398,7 @@ def test_gradient_bandit_burn_in():
 # --------------------------------------------------------------------------------------------
 # recording grid and float64 scope (every learner)
 # --------------------------------------------------------------------------------------------
+
 
 def test_geometric_grid_keeps_a_dense_head_then_thins():
     from algorithms.policy_gradient._recording import RECORD_ALL_UP_TO, record_iterations
@@ -393,11 +420,14 @@ RECORDING_RUNS = {
     "softmax-pg mdp": lambda **kw: SoftmaxPG(eta=0.5).run(random_mdp(3), **kw),
     "npg mdp": lambda **kw: NPG(eta=0.2, tau=0.1).run(random_mdp(4), **kw),
     "gradient bandit": lambda **kw: GradientBandit(eta=0.5).run(
-        np.array([0.8, 0.5, 0.2]), seed=2, noise="bernoulli", **kw),
+        np.array([0.8, 0.5, 0.2]), seed=2, noise="bernoulli", **kw
+    ),
     "stochastic npg": lambda **kw: StochasticNPG(eta=0.3).run(
-        np.array([0.8, 0.5, 0.2]), seed=3, noise=("gaussian", 0.5), **kw),
+        np.array([0.8, 0.5, 0.2]), seed=3, noise=("gaussian", 0.5), **kw
+    ),
     "lin-spg on-policy": lambda **kw: LinSPG(eta=2.0, sampling="on-policy").run(
-        _FEATURES, seed=4, noise="bernoulli", **kw),
+        _FEATURES, seed=4, noise="bernoulli", **kw
+    ),
     "lin-spg exact": lambda **kw: LinSPG(eta=2.0).run(_FEATURES, **kw),
     "lin-npg": lambda **kw: LinNPG(eta=0.05).run(_FEATURES, **kw),
 }
@@ -452,8 +482,9 @@ def test_import_leaves_jax_precision_alone_and_results_stay_float64():
     root = Path(__file__).resolve().parents[1]
     env = {k: v for k, v in __import__("os").environ.items() if k != "JAX_ENABLE_X64"}
     env["PYTHONPATH"] = str(root)
-    done = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True,
-                          text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["False", "float32"]
     # In this process too: running every learner leaves the flag as it was.
@@ -467,12 +498,14 @@ def test_import_leaves_jax_precision_alone_and_results_stay_float64():
 # compiled softmax PG: batched optimum, closed-form gradient
 # --------------------------------------------------------------------------------------------
 
+
 def test_batched_optimal_values_equal_policy_iteration_one_by_one():
     from algorithms.policy_gradient._exact import optimal_values, optimal_values_batch
     from algorithms.policy_gradient._models import read_mdps
 
-    mdps = [random_mdp(seed, S=4, A=3, gamma=gamma)
-            for seed, gamma in enumerate((0.0, 0.5, 0.9, 0.99))]
+    mdps = [
+        random_mdp(seed, S=4, A=3, gamma=gamma) for seed, gamma in enumerate((0.0, 0.5, 0.9, 0.99))
+    ]
     batch = read_mdps(mdps)
     V, policy = optimal_values_batch(batch.P, batch.R, batch.gamma)
     for i, mdp in enumerate(mdps):
@@ -488,8 +521,9 @@ def test_compiled_update_is_the_closed_form_gradient_step(tau):
     rng = np.random.default_rng(1)
     theta0 = rng.normal(size=(3, 2))
     eta = 0.3
-    theta1 = theta0 + eta * np.asarray(mdp_gradient(theta0, mdp.P, mdp.R, mdp.gamma,
-                                                    mdp.initial, tau))
+    theta1 = theta0 + eta * np.asarray(
+        mdp_gradient(theta0, mdp.P, mdp.R, mdp.gamma, mdp.initial, tau)
+    )
     p = softmax_np(theta1)
     logp = np.log(p)
     P_pi = np.einsum("sa,sat->st", p, mdp.P)
@@ -503,8 +537,8 @@ def test_compiled_update_is_the_closed_form_gradient_step(tau):
         # The soft gap is measured against V~*_tau; compare the change over one update.
         V0 = trace.metadata["initial_gap"]
         assert trace.gap[0] - V0 == pytest.approx(
-            -float(mdp.initial @ V1) + float(mdp.initial @ _soft_value(mdp, theta0, tau)),
-            abs=1e-12)
+            -float(mdp.initial @ V1) + float(mdp.initial @ _soft_value(mdp, theta0, tau)), abs=1e-12
+        )
 
 
 def _soft_value(mdp: FiniteMDP, theta: np.ndarray, tau: float) -> np.ndarray:

@@ -22,7 +22,7 @@ def power_curves(alpha: float, n_seeds: int, seed: int, x=None, noise: float = 0
     rng = np.random.default_rng(seed)
     x = np.geomspace(100, 1e5, 12) if x is None else x
     scale = rng.uniform(0.5, 1.5, size=(n_seeds, 1))
-    return x, scale * x ** alpha * np.exp(noise * rng.standard_normal((n_seeds, x.size)))
+    return x, scale * x**alpha * np.exp(noise * rng.standard_normal((n_seeds, x.size)))
 
 
 def cumulative_regret_curves(n_seeds: int, horizon: int, seed: int):
@@ -30,7 +30,7 @@ def cumulative_regret_curves(n_seeds: int, horizon: int, seed: int):
     read off a geometric grid: the shape of a sqrt(T)-regret learner's curve."""
     rng = np.random.default_rng(seed)
     t = np.arange(1, horizon + 1)
-    steps = 0.5 * t ** -0.5 * rng.exponential(size=(n_seeds, horizon))
+    steps = 0.5 * t**-0.5 * rng.exponential(size=(n_seeds, horizon))
     grid = geometric_grid(100, horizon, 12, integer=True)
     return grid.astype(float), np.cumsum(steps, axis=1)[:, grid - 1]
 
@@ -38,7 +38,7 @@ def cumulative_regret_curves(n_seeds: int, horizon: int, seed: int):
 def test_exact_power_law_is_recovered():
     x = np.geomspace(1, 1e4, 9)
     for alpha in (-1.0, 0.0, 0.5, 2.0 / 3.0, 1.0):
-        fit = fit_loglog_slope(x, 3.0 * x ** alpha, n_boot=50)
+        fit = fit_loglog_slope(x, 3.0 * x**alpha, n_boot=50)
         assert fit.slope == pytest.approx(alpha, abs=1e-12)
         assert fit.intercept == pytest.approx(np.log(3.0), abs=1e-12)
         assert fit.ci_low == pytest.approx(alpha, abs=1e-12)  # one exact curve: zero width
@@ -166,7 +166,7 @@ def test_ratio_to_rate():
     np.testing.assert_allclose(ratio_to_rate(x, np.sqrt(x), "sqrt"), 1.0)
     np.testing.assert_allclose(ratio_to_rate(x, 1 / x, "inverse"), 1.0)
     np.testing.assert_allclose(ratio_to_rate(x, np.log(x), "log"), 1.0)
-    np.testing.assert_allclose(ratio_to_rate(x, x ** 2, lambda z: z ** 2), 1.0)
+    np.testing.assert_allclose(ratio_to_rate(x, x**2, lambda z: z**2), 1.0)
     with pytest.raises(ValueError, match="rate 'log' is 0.0 at x = 1.0"):
         ratio_to_rate([1.0, 2.0], [1.0, 1.0], "log")
     with pytest.raises(ValueError, match="rate must be one of"):
@@ -193,12 +193,13 @@ def test_ratio_band_test():
 
 def test_fit_lines_and_grid():
     x = np.geomspace(10, 1e4, 7)
-    fit = fit_loglog_slope(x, 2 * x ** 0.45, n_boot=20)
+    fit = fit_loglog_slope(x, 2 * x**0.45, n_boot=20)
     fitted, reference = fit_lines(fit, reference_slope=0.5)
-    np.testing.assert_allclose(fitted.y, 2 * fit.x_tail ** 0.45)
+    np.testing.assert_allclose(fitted.y, 2 * fit.x_tail**0.45)
     assert reference.y[0] == pytest.approx(fitted.y[0])
-    assert np.log(reference.y[-1] / reference.y[0]) / np.log(x[-1] / fit.x_tail[0]) == \
-        pytest.approx(0.5)
+    assert np.log(reference.y[-1] / reference.y[0]) / np.log(
+        x[-1] / fit.x_tail[0]
+    ) == pytest.approx(0.5)
     grid = geometric_grid(1, 1000, 30, integer=True)
     assert grid[0] == 1 and grid[-1] == 1000 and np.all(np.diff(grid) > 0)
 

@@ -32,18 +32,36 @@ CATALOGUE = {
     "interval_walk": "instances.structure",
     "safe_vs_fast_route": "instances.robust",
 }
-LINEAR = ["tabular_as_linear", "simplex_feature_linear_mdp", "misspecified_linear_mdp",
-          "zhou_gu_szepesvari_hard_instance", "random_low_rank_mdp", "lure_linear_mdp"]
-BANDITS = ["bernoulli_bandit", "gaussian_bandit", "one_good_arm_bandit",
-           "hypercube_linear_bandit", "pg_feature_bandit", "random_feature_bandit"]
+LINEAR = [
+    "tabular_as_linear",
+    "simplex_feature_linear_mdp",
+    "misspecified_linear_mdp",
+    "zhou_gu_szepesvari_hard_instance",
+    "random_low_rank_mdp",
+    "lure_linear_mdp",
+]
+BANDITS = [
+    "bernoulli_bandit",
+    "gaussian_bandit",
+    "one_good_arm_bandit",
+    "hypercube_linear_bandit",
+    "pg_feature_bandit",
+    "random_feature_bandit",
+]
 DIAGNOSTIC_FEATURES = ["tsitsiklis_van_roy", "layered_chain", "merging_chains"]
-PREFERENCES = ["azar_three_action_bandit", "bradley_terry_bandit", "rock_paper_scissors_bandit",
-               "offline_preference_garnet"]
+PREFERENCES = [
+    "azar_three_action_bandit",
+    "bradley_terry_bandit",
+    "rock_paper_scissors_bandit",
+    "offline_preference_garnet",
+]
 
 
 def signature_defaults(function) -> dict:
-    return {name: (REQUIRED if p.default is inspect.Parameter.empty else p.default)
-            for name, p in inspect.signature(function).parameters.items()}
+    return {
+        name: (REQUIRED if p.default is inspect.Parameter.empty else p.default)
+        for name, p in inspect.signature(function).parameters.items()
+    }
 
 
 def importable_entry(module: str, name: str):
@@ -57,13 +75,18 @@ def importable_entry(module: str, name: str):
 
 
 def same_model(a, b) -> bool:
-    return (type(a) is type(b) and a.name == b.name
-            and np.array_equal(a.dense_P(), b.dense_P()) and np.array_equal(a.R, b.R))
+    return (
+        type(a) is type(b)
+        and a.name == b.name
+        and np.array_equal(a.dense_P(), b.dense_P())
+        and np.array_equal(a.R, b.R)
+    )
 
 
 def test_every_family_is_registered_and_listed():
-    assert set(names()) == (set(CATALOGUE) | set(LINEAR) | set(BANDITS)
-                            | set(DIAGNOSTIC_FEATURES) | set(PREFERENCES))
+    assert set(names()) == (
+        set(CATALOGUE) | set(LINEAR) | set(BANDITS) | set(DIAGNOSTIC_FEATURES) | set(PREFERENCES)
+    )
     listed = available()
     assert [entry.name for entry in listed] == names()
     assert all(entry.description and "\n" not in entry.description for entry in listed)
@@ -92,27 +115,31 @@ def test_make_with_defaults_equals_direct_call(name):
 def test_string_parameters_are_coerced_to_the_default_type():
     from instances.tabular import deep_sea, garnet, gridworld
 
-    assert same_model(make("garnet", S="7", A="2", H="4", gamma="0.5", seed="11", sparse="false"),
-                      garnet(S=7, A=2, H=4, seed=11))
+    assert same_model(
+        make("garnet", S="7", A="2", H="4", gamma="0.5", seed="11", sparse="false"),
+        garnet(S=7, A=2, H=4, seed=11),
+    )
     assert make("garnet", sparse="true", S="5").is_sparse
     assert make("garnet", H="none").gamma == 0.9
     # a None default reads numbers and 'none'
     assert same_model(make("deep_sea", N="5", move_cost="0.002"), deep_sea(N=5, move_cost=0.002))
     assert same_model(make("deep_sea", move_cost="None"), deep_sea())
-    assert same_model(make("gridworld", text_map="S.G", slip="0", H="3"),
-                      gridworld("S.G", slip=0.0, H=3))
+    assert same_model(
+        make("gridworld", text_map="S.G", slip="0", H="3"), gridworld("S.G", slip=0.0, H=3)
+    )
     # non-strings pass through untouched
     assert make("river_swim", S=8, H=30).name == "river_swim(S=8,H=30)"
 
 
 @settings(max_examples=25, deadline=None)
-@given(S=st.integers(2, 30), A=st.integers(2, 5), seed=st.integers(0, 10**6),
-       H=st.integers(1, 20))
+@given(S=st.integers(2, 30), A=st.integers(2, 5), seed=st.integers(0, 10**6), H=st.integers(1, 20))
 def test_cli_style_strings_match_typed_calls(S, A, seed, H):
     from instances.tabular import combination_lock
 
-    assert same_model(make("combination_lock", S=str(S), A=str(A), seed=str(seed), H=str(H)),
-                      combination_lock(S=S, A=A, seed=seed, H=H))
+    assert same_model(
+        make("combination_lock", S=str(S), A=str(A), seed=str(seed), H=str(H)),
+        combination_lock(S=S, A=A, seed=seed, H=H),
+    )
 
 
 def test_unknown_name_lists_the_registered_ones():
@@ -133,13 +160,16 @@ def test_unknown_parameter_lists_the_accepted_ones():
         assert accepted in message
 
 
-@pytest.mark.parametrize(("params", "fragment"), [
-    ({"S": "ten"}, "parameter S expects an int, got 'ten'"),
-    ({"S": "2.5"}, "parameter S expects an int, got '2.5'"),
-    ({"gamma": "high"}, "parameter gamma expects a float, got 'high'"),
-    ({"sparse": "maybe"}, "parameter sparse expects a bool"),
-    ({"S": "0"}, "S must be an int >= 1, got 0"),  # the builder's own check
-])
+@pytest.mark.parametrize(
+    ("params", "fragment"),
+    [
+        ({"S": "ten"}, "parameter S expects an int, got 'ten'"),
+        ({"S": "2.5"}, "parameter S expects an int, got '2.5'"),
+        ({"gamma": "high"}, "parameter gamma expects a float, got 'high'"),
+        ({"sparse": "maybe"}, "parameter sparse expects a bool"),
+        ({"S": "0"}, "S must be an int >= 1, got 0"),  # the builder's own check
+    ],
+)
 def test_bad_values_raise_value_error(params, fragment):
     with pytest.raises(ValueError) as info:
         make("garnet", **params)
@@ -147,8 +177,9 @@ def test_bad_values_raise_value_error(params, fragment):
 
 
 def test_missing_module_is_listed_and_reported(monkeypatch):
-    ghost = registry._Spec("ghost", "a family whose module is missing",
-                           "instances.no_such_module", "ghost")
+    ghost = registry._Spec(
+        "ghost", "a family whose module is missing", "instances.no_such_module", "ghost"
+    )
     monkeypatch.setattr(registry, "_SPECS", (*registry._SPECS, ghost))
     monkeypatch.setitem(registry._BY_NAME, "ghost", ghost)
     entry = available()[-1]
@@ -184,6 +215,7 @@ def test_package_reexports():
 
 
 # --- families from instances.linear and instances.bandits (skipped while missing) ----------
+
 
 @pytest.mark.parametrize("name", LINEAR)
 def test_linear_families(name):
@@ -229,7 +261,7 @@ def test_preference_families(name):
     built = make(name, **{k: str(v) for k, v in params.items()})
     direct = function(**params)
     assert built.name == direct.name
-    if hasattr(direct, "reward_class"):         # an offline trajectory-preference problem
+    if hasattr(direct, "reward_class"):  # an offline trajectory-preference problem
         np.testing.assert_array_equal(built.reward_class, direct.reward_class)
         return
     np.testing.assert_array_equal(built.preferences, direct.preferences)

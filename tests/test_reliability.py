@@ -50,8 +50,7 @@ R2 = np.array([[0.0, 0.5], [1.0, 0.2]])
 
 
 def _mdp(**kwargs) -> FiniteMDP:
-    return FiniteMDP(kwargs.pop("P", P2), kwargs.pop("R", R2), kwargs.pop("gamma", 0.9),
-                     **kwargs)
+    return FiniteMDP(kwargs.pop("P", P2), kwargs.pop("R", R2), kwargs.pop("gamma", 0.9), **kwargs)
 
 
 def _episodic() -> EpisodicMDP:
@@ -82,8 +81,13 @@ CASES = [
     ("tol inf", lambda: _mdp(P=P2 * 5, tol=INF), ValueError, r"tol must be a finite"),
     ("tol -1", lambda: _mdp(tol=-1), ValueError, r"tol must lie in .*got -1"),
     ("tol string", lambda: _mdp(tol="1e-9"), TypeError, r"tol must be a real"),
-    ("complex P", lambda: _mdp(P=P2 + 0j), TypeError, r"P must be an array of real numbers.*"
-                                                       r"complex"),
+    (
+        "complex P",
+        lambda: _mdp(P=P2 + 0j),
+        TypeError,
+        r"P must be an array of real numbers.*"
+        r"complex",
+    ),
     ("string P", lambda: _mdp(P="P"), TypeError, r"P must be an array of real numbers"),
     ("string array P", lambda: _mdp(P=P2.astype(str)), TypeError, r"P must be .*string"),
     ("bool R", lambda: _mdp(R=R2 > 0.3), TypeError, r"R must be .*boolean"),
@@ -94,110 +98,262 @@ CASES = [
     ("gamma 1", lambda: _mdp(gamma=1.0), ValueError, r"gamma must lie in \[0.0, 1.0\)"),
     ("H float", lambda: EpisodicMDP(P2, R2, H=2.5), TypeError, r"H must be a positive int"),
     ("H bool", lambda: EpisodicMDP(P2, R2, H=True), TypeError, r"H must be a positive int"),
-    ("VI V0 nan", lambda: value_iteration(_mdp(), V0=[0.0, NAN]), ValueError,
-     r"V0\[1\] is nan"),
-    ("VI tol string", lambda: value_iteration(_mdp(), tol="1e-3"), TypeError,
-     r"tol must be a real"),
+    ("VI V0 nan", lambda: value_iteration(_mdp(), V0=[0.0, NAN]), ValueError, r"V0\[1\] is nan"),
+    (
+        "VI tol string",
+        lambda: value_iteration(_mdp(), tol="1e-3"),
+        TypeError,
+        r"tol must be a real",
+    ),
     ("VI tol nan", lambda: value_iteration(_mdp(), tol=NAN), ValueError, r"tol must be a finite"),
-    ("VI max_iter 2.5", lambda: value_iteration(_mdp(), max_iter=2.5), TypeError,
-     r"max_iter must be a positive int, got 2.5"),
-    ("PI max_iter 0", lambda: policy_iteration(_mdp(), max_iter=0), ValueError,
-     r"max_iter must be a positive int, got 0"),
+    (
+        "VI max_iter 2.5",
+        lambda: value_iteration(_mdp(), max_iter=2.5),
+        TypeError,
+        r"max_iter must be a positive int, got 2.5",
+    ),
+    (
+        "PI max_iter 0",
+        lambda: policy_iteration(_mdp(), max_iter=0),
+        ValueError,
+        r"max_iter must be a positive int, got 0",
+    ),
     ("solve overflow", lambda: solve(_mdp(R=R2 * 1e308)), ValueError, r"reward scale"),
     ("VI overflow", lambda: value_iteration(_mdp(R=R2 * 1e308)), ValueError, r"reward scale"),
     ("LP 1e300", lambda: linear_program(_mdp(R=R2 * 1e300)), ValueError, r"reward scale"),
-    ("evaluate overflow", lambda: evaluate(_mdp(R=R2 * 1e308), np.array([0, 0])), ValueError,
-     r"reward scale"),
-    ("episodic overflow", lambda: solve(EpisodicMDP(P2, R2 * 1e306, H=1000)), ValueError,
-     r"reward scale"),
-    ("LP unknown solver", lambda: linear_program(_mdp(), solver="NOPE"), ValueError,
-     r"solver 'NOPE' is not an installed"),
+    (
+        "evaluate overflow",
+        lambda: evaluate(_mdp(R=R2 * 1e308), np.array([0, 0])),
+        ValueError,
+        r"reward scale",
+    ),
+    (
+        "episodic overflow",
+        lambda: solve(EpisodicMDP(P2, R2 * 1e306, H=1000)),
+        ValueError,
+        r"reward scale",
+    ),
+    (
+        "LP unknown solver",
+        lambda: linear_program(_mdp(), solver="NOPE"),
+        ValueError,
+        r"solver 'NOPE' is not an installed",
+    ),
     ("LP solver type", lambda: linear_program(_mdp(), solver=3), TypeError, r"solver must be"),
-    ("RVI reference_state 1.5", lambda: relative_value_iteration(_mdp(), reference_state=1.5),
-     TypeError, r"reference_state must be an int in 0..1, got 1.5"),
-    ("RVI reference_state 2", lambda: relative_value_iteration(_mdp(), reference_state=2),
-     ValueError, r"reference_state must be an int in 0..1, got 2"),
-    ("evaluate string model", lambda: evaluate("x", np.array([0, 0])), TypeError,
-     r"mdp must be a FiniteMDP or EpisodicMDP, got str"),
+    (
+        "RVI reference_state 1.5",
+        lambda: relative_value_iteration(_mdp(), reference_state=1.5),
+        TypeError,
+        r"reference_state must be an int in 0..1, got 1.5",
+    ),
+    (
+        "RVI reference_state 2",
+        lambda: relative_value_iteration(_mdp(), reference_state=2),
+        ValueError,
+        r"reference_state must be an int in 0..1, got 2",
+    ),
+    (
+        "evaluate string model",
+        lambda: evaluate("x", np.array([0, 0])),
+        TypeError,
+        r"mdp must be a FiniteMDP or EpisodicMDP, got str",
+    ),
     ("evaluate string policy", lambda: evaluate(_mdp(), "x"), TypeError, r"policy must be"),
     ("solve non-model", lambda: solve(None), TypeError, r"needs a FiniteMDP as mdp"),
-    ("bellman h 1.5", lambda: distributional_bellman(_episodic(), np.zeros((3, 2), dtype=int),
-                                                     1.5, None), TypeError, r"stage h must be"),
+    (
+        "bellman h 1.5",
+        lambda: distributional_bellman(_episodic(), np.zeros((3, 2), dtype=int), 1.5, None),
+        TypeError,
+        r"stage h must be",
+    ),
     # risk functions
-    ("grid nan values", lambda: project_onto_grid([NAN], [1.0], [0.0, 1.0]), ValueError,
-     r"values\[0\] is nan"),
-    ("grid negative prob", lambda: project_onto_grid([0.5, 0.2], [-0.5, 1.5], [0.0, 1.0]),
-     ValueError, r"probabilities\[0\] is -0.5"),
-    ("grid probs sum 5", lambda: project_onto_grid([0.5], [5.0], [0.0, 1.0]), ValueError,
-     r"probabilities sum to 5"),
-    ("grid string values", lambda: project_onto_grid("ab", [1.0], [0.0, 1.0]), TypeError,
-     r"values must be"),
+    (
+        "grid nan values",
+        lambda: project_onto_grid([NAN], [1.0], [0.0, 1.0]),
+        ValueError,
+        r"values\[0\] is nan",
+    ),
+    (
+        "grid negative prob",
+        lambda: project_onto_grid([0.5, 0.2], [-0.5, 1.5], [0.0, 1.0]),
+        ValueError,
+        r"probabilities\[0\] is -0.5",
+    ),
+    (
+        "grid probs sum 5",
+        lambda: project_onto_grid([0.5], [5.0], [0.0, 1.0]),
+        ValueError,
+        r"probabilities sum to 5",
+    ),
+    (
+        "grid string values",
+        lambda: project_onto_grid("ab", [1.0], [0.0, 1.0]),
+        TypeError,
+        r"values must be",
+    ),
     ("cvar alpha string", lambda: cvar([0.0, 1.0], [0.5, 0.5], "0.1"), TypeError, r"alpha"),
-    ("cvar alpha 0", lambda: cvar([0.0, 1.0], [0.5, 0.5], 0.0), ValueError,
-     r"alpha must lie in"),
+    ("cvar alpha 0", lambda: cvar([0.0, 1.0], [0.5, 0.5], 0.0), ValueError, r"alpha must lie in"),
     # seeds
     ("spawn_seeds 2.5", lambda: spawn_seeds(0, 2.5), TypeError, r"n \(number of seeds\)"),
     ("spawn_seeds -1", lambda: spawn_seeds(0, -1), ValueError, r"number of seeds"),
-    ("spawn_seeds 1e30", lambda: spawn_seeds(0, 10**30), ValueError,
-     r"n \(number of seeds\) = 10+ is too large"),
+    (
+        "spawn_seeds 1e30",
+        lambda: spawn_seeds(0, 10**30),
+        ValueError,
+        r"n \(number of seeds\) = 10+ is too large",
+    ),
     ("seed string", lambda: as_generator("abc"), TypeError, r"seed must be .*'abc'"),
     ("seed -1", lambda: as_generator(-1), ValueError, r"seed must be non-negative, got -1"),
     ("seed 1.5", lambda: as_generator(1.5), TypeError, r"seed must be .*1.5"),
-    ("icvar overflow", lambda: __import__("mdptheory.risk").risk.icvar_backward_induction(
-        EpisodicMDP(P2, R2 * 1e306, H=1000), 0.5), ValueError, r"reward scale"),
+    (
+        "icvar overflow",
+        lambda: __import__("mdptheory.risk").risk.icvar_backward_induction(
+            EpisodicMDP(P2, R2 * 1e306, H=1000), 0.5
+        ),
+        ValueError,
+        r"reward scale",
+    ),
     # models
-    ("bandit gap overflow", lambda: Bandit([1.7e308, -1.7e308], noise="deterministic"),
-     ValueError, r"means\[1\] .*overflows"),
+    (
+        "bandit gap overflow",
+        lambda: Bandit([1.7e308, -1.7e308], noise="deterministic"),
+        ValueError,
+        r"means\[1\] .*overflows",
+    ),
     ("bandit string means", lambda: Bandit("abc"), TypeError, r"means must be"),
     ("bandit nan mean", lambda: Bandit([0.5, NAN]), ValueError, r"means\[1\] is nan"),
-    ("linear bandit noise_std string",
-     lambda: LinearBandit(np.eye(2), [0.1, 0.2], noise_std="1"), TypeError, r"noise_std"),
-    ("linear bandit noise_std nan",
-     lambda: LinearBandit(np.eye(2), [0.1, 0.2], noise_std=NAN), ValueError, r"noise_std"),
-    ("feature bandit complex", lambda: FeatureBandit(np.eye(2) + 1j, [0.1, 0.2]), TypeError,
-     r"features"),
+    (
+        "linear bandit noise_std string",
+        lambda: LinearBandit(np.eye(2), [0.1, 0.2], noise_std="1"),
+        TypeError,
+        r"noise_std",
+    ),
+    (
+        "linear bandit noise_std nan",
+        lambda: LinearBandit(np.eye(2), [0.1, 0.2], noise_std=NAN),
+        ValueError,
+        r"noise_std",
+    ),
+    (
+        "feature bandit complex",
+        lambda: FeatureBandit(np.eye(2) + 1j, [0.1, 0.2]),
+        TypeError,
+        r"features",
+    ),
     ("noise sigma string", lambda: _mdp(noise=("gaussian", "x")), TypeError, r"sigma"),
-    ("linear mdp tol nan", lambda: LinearMDP(np.ones((1, 1, 1)), np.ones((1, 1, 1)),
-                                             np.ones((1, 1)), tol=NAN), ValueError, r"tol"),
-    ("low-rank string reward", lambda: LowRankMDP(np.ones((1, 1, 1)), np.ones((1, 1, 1)),
-                                                  "r"), TypeError, r"reward must be"),
+    (
+        "linear mdp tol nan",
+        lambda: LinearMDP(np.ones((1, 1, 1)), np.ones((1, 1, 1)), np.ones((1, 1)), tol=NAN),
+        ValueError,
+        r"tol",
+    ),
+    (
+        "low-rank string reward",
+        lambda: LowRankMDP(np.ones((1, 1, 1)), np.ones((1, 1, 1)), "r"),
+        TypeError,
+        r"reward must be",
+    ),
     # instances
-    ("du2023 A -1", lambda: _instance("du2023_hard_instance", A=-1), ValueError,
-     r"A must be an int >= 1, got -1"),
-    ("river_swim gamma nan", lambda: _instance("river_swim", gamma=NAN), ValueError,
-     r"gamma must be a finite"),
+    (
+        "du2023 A -1",
+        lambda: _instance("du2023_hard_instance", A=-1),
+        ValueError,
+        r"A must be an int >= 1, got -1",
+    ),
+    (
+        "river_swim gamma nan",
+        lambda: _instance("river_swim", gamma=NAN),
+        ValueError,
+        r"gamma must be a finite",
+    ),
     ("river_swim S 1.5", lambda: _instance("river_swim", S=1.5), TypeError, r"S must be an int"),
     # sizes
-    ("river_swim S 1e5", lambda: _instance("river_swim", S=10**5), ValueError,
-     r"S=100000 is too large: .* needs about .*GiB .*machine memory"),
-    ("garnet S 1e6", lambda: _instance("garnet", S=10**6), ValueError,
-     r"S=1000000 .*too large: .*TiB"),
+    (
+        "river_swim S 1e5",
+        lambda: _instance("river_swim", S=10**5),
+        ValueError,
+        r"S=100000 is too large: .* needs about .*GiB .*machine memory",
+    ),
+    (
+        "garnet S 1e6",
+        lambda: _instance("garnet", S=10**6),
+        ValueError,
+        r"S=1000000 .*too large: .*TiB",
+    ),
     ("deep_sea N 1e3", lambda: _instance("deep_sea", N=1000), ValueError, r"N=1000 .*too large"),
-    ("EpisodicMDP H 1e12", lambda: EpisodicMDP(P2, R2, H=10**12), ValueError,
-     r"H=1000000000000 .*too large"),
-    ("simplex linear S 1e5", lambda: _instance("simplex_feature_linear_mdp", S=10**5), ValueError,
-     r"S=100000.* too large"),
-    ("bandit K 1e12", lambda: _instance("bernoulli_bandit", K=10**12), ValueError,
-     r"K=1000000000000 is too large"),
+    (
+        "EpisodicMDP H 1e12",
+        lambda: EpisodicMDP(P2, R2, H=10**12),
+        ValueError,
+        r"H=1000000000000 .*too large",
+    ),
+    (
+        "simplex linear S 1e5",
+        lambda: _instance("simplex_feature_linear_mdp", S=10**5),
+        ValueError,
+        r"S=100000.* too large",
+    ),
+    (
+        "bandit K 1e12",
+        lambda: _instance("bernoulli_bandit", K=10**12),
+        ValueError,
+        r"K=1000000000000 is too large",
+    ),
     # learners
-    ("stochastic-npg budget 1e15", lambda: _learner("stochastic-npg").run(
-        _instance("bernoulli_bandit"), 10**15, 0), ValueError, r"budget=10+ is too large"),
-    ("gradient-bandit budget 1e15", lambda: _learner("gradient-bandit").run(
-        _instance("bernoulli_bandit"), 10**15, 0), ValueError, r"budget=10+ is too large"),
-    ("ucbvi budget 1e15", lambda: _learner("ucbvi").run(
-        _instance("river_swim", H=5), 10**15, 0), ValueError, r"budget=10+ is too large"),
-    ("ucb1 budget 1e15", lambda: _learner("ucb1").run(
-        _instance("bernoulli_bandit"), 10**15, 0), ValueError, r"budget=10+ is too large"),
-    ("ucb1 budget 2.5", lambda: _learner("ucb1").run(
-        _instance("bernoulli_bandit"), 2.5, 0), TypeError, r"budget .*2.5"),
-    ("npg seed abc", lambda: _learner("npg").run(_instance("bernoulli_bandit"), 5, "abc"),
-     TypeError, r"seed must be .*'abc'"),
-    ("npg seed -1", lambda: _learner("npg").run(_instance("bernoulli_bandit"), 5, -1),
-     ValueError, r"seed must be non-negative"),
-    ("softmax-pg seed 1.5", lambda: _learner("softmax-pg").run(_instance("bernoulli_bandit"), 5,
-                                                               1.5), TypeError, r"seed must be"),
-    ("stochastic-npg seed abc", lambda: _learner("stochastic-npg").run(
-        _instance("bernoulli_bandit"), 5, "abc"), TypeError, r"seed must be"),
+    (
+        "stochastic-npg budget 1e15",
+        lambda: _learner("stochastic-npg").run(_instance("bernoulli_bandit"), 10**15, 0),
+        ValueError,
+        r"budget=10+ is too large",
+    ),
+    (
+        "gradient-bandit budget 1e15",
+        lambda: _learner("gradient-bandit").run(_instance("bernoulli_bandit"), 10**15, 0),
+        ValueError,
+        r"budget=10+ is too large",
+    ),
+    (
+        "ucbvi budget 1e15",
+        lambda: _learner("ucbvi").run(_instance("river_swim", H=5), 10**15, 0),
+        ValueError,
+        r"budget=10+ is too large",
+    ),
+    (
+        "ucb1 budget 1e15",
+        lambda: _learner("ucb1").run(_instance("bernoulli_bandit"), 10**15, 0),
+        ValueError,
+        r"budget=10+ is too large",
+    ),
+    (
+        "ucb1 budget 2.5",
+        lambda: _learner("ucb1").run(_instance("bernoulli_bandit"), 2.5, 0),
+        TypeError,
+        r"budget .*2.5",
+    ),
+    (
+        "npg seed abc",
+        lambda: _learner("npg").run(_instance("bernoulli_bandit"), 5, "abc"),
+        TypeError,
+        r"seed must be .*'abc'",
+    ),
+    (
+        "npg seed -1",
+        lambda: _learner("npg").run(_instance("bernoulli_bandit"), 5, -1),
+        ValueError,
+        r"seed must be non-negative",
+    ),
+    (
+        "softmax-pg seed 1.5",
+        lambda: _learner("softmax-pg").run(_instance("bernoulli_bandit"), 5, 1.5),
+        TypeError,
+        r"seed must be",
+    ),
+    (
+        "stochastic-npg seed abc",
+        lambda: _learner("stochastic-npg").run(_instance("bernoulli_bandit"), 5, "abc"),
+        TypeError,
+        r"seed must be",
+    ),
 ]
 
 
@@ -270,6 +426,7 @@ def test_valid_inputs_are_unchanged():
 # Command line: one line on stderr, non-zero exit, no traceback; --debug re-raises
 # ---------------------------------------------------------------------------------------------
 
+
 def _one_line_error(capsys, argv) -> str:
     code = main(argv)
     err = capsys.readouterr().err
@@ -286,10 +443,36 @@ CLI_CASES = [
     (["solve", "river_swim", "--gamma", "2"], r"gamma must be a finite number in"),
     (["solve", "--bogus"], r"--bogus"),
     (["solve", "--size", "abc"], r"invalid int value"),
-    (["run", "ucb1", "bernoulli_bandit", "--budget", "1000000000000000", "--seeds", "1",
-      "--no-progress"], r"budget=1000000000000000 is too large"),
-    (["run", "ucbvi", "river_swim", "--H", "5", "--gamma", "nan", "--budget", "5", "--seeds",
-      "1", "--no-progress"], r"gamma must be a finite"),
+    (
+        [
+            "run",
+            "ucb1",
+            "bernoulli_bandit",
+            "--budget",
+            "1000000000000000",
+            "--seeds",
+            "1",
+            "--no-progress",
+        ],
+        r"budget=1000000000000000 is too large",
+    ),
+    (
+        [
+            "run",
+            "ucbvi",
+            "river_swim",
+            "--H",
+            "5",
+            "--gamma",
+            "nan",
+            "--budget",
+            "5",
+            "--seeds",
+            "1",
+            "--no-progress",
+        ],
+        r"gamma must be a finite",
+    ),
 ]
 
 
@@ -312,8 +495,21 @@ def test_cli_out_that_cannot_be_used_is_one_line(capsys, tmp_path, where):
 
         if where == "unwritable" and os.access(locked, os.W_OK):
             pytest.skip("running with permissions that ignore the folder's mode")
-        line = _one_line_error(capsys, ["run", "ucb1", "bernoulli_bandit", "--budget", "5",
-                                        "--seeds", "1", "--no-progress", "--out", str(out)])
+        line = _one_line_error(
+            capsys,
+            [
+                "run",
+                "ucb1",
+                "bernoulli_bandit",
+                "--budget",
+                "5",
+                "--seeds",
+                "1",
+                "--no-progress",
+                "--out",
+                str(out),
+            ],
+        )
     finally:
         locked.chmod(0o700)
     assert "--out" in line and str(out) in line
@@ -332,21 +528,30 @@ def test_cli_debug_reraises(tmp_path, monkeypatch):
 # the parameter
 # ---------------------------------------------------------------------------------------------
 
+
 def _bad_scalars():
     return st.one_of(
         st.floats(allow_nan=True, allow_infinity=True),
-        st.integers(min_value=-10**30, max_value=10**30),
+        st.integers(min_value=-(10**30), max_value=10**30),
         st.sampled_from([1e-300, 5e-324, 1e300, -0.0, 0.0, 1.0, 0.5, 1 - 1e-16]),
-        st.text(max_size=3), st.booleans(), st.none(), st.complex_numbers(max_magnitude=2),
-        st.just(np.float64(0.3)), st.just(np.int64(2)), st.lists(st.floats(), max_size=2),
+        st.text(max_size=3),
+        st.booleans(),
+        st.none(),
+        st.complex_numbers(max_magnitude=2),
+        st.just(np.float64(0.3)),
+        st.just(np.int64(2)),
+        st.lists(st.floats(), max_size=2),
     )
 
 
 def _arrays(shape):
-    elements = st.one_of(st.floats(allow_nan=True, allow_infinity=True),
-                         st.sampled_from([0.0, 0.5, 1.0, 1e-300, 1e300, -1e300]))
-    return st.lists(elements, min_size=int(np.prod(shape)),
-                    max_size=int(np.prod(shape))).map(lambda x: np.array(x).reshape(shape))
+    elements = st.one_of(
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.sampled_from([0.0, 0.5, 1.0, 1e-300, 1e300, -1e300]),
+    )
+    return st.lists(elements, min_size=int(np.prod(shape)), max_size=int(np.prod(shape))).map(
+        lambda x: np.array(x).reshape(shape)
+    )
 
 
 def _names_parameter(error: Exception, names: tuple[str, ...]) -> bool:
@@ -359,8 +564,9 @@ def _check_outcome(build, names):
     try:
         return build()
     except (ValueError, TypeError) as error:
-        assert _names_parameter(error, names), f"{type(error).__name__}: {error} names none " \
-                                                f"of {names}"
+        assert _names_parameter(error, names), (
+            f"{type(error).__name__}: {error} names none of {names}"
+        )
         return None
 
 
@@ -390,8 +596,11 @@ def _twin_solves(model) -> None:
         assert np.all(np.isfinite(sol.values))
 
 
-FUZZ = settings(max_examples=40, deadline=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+FUZZ = settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 
 
 @FUZZ
@@ -421,8 +630,10 @@ def test_fuzz_finite_mdp_kernel(P):
 
 
 @FUZZ
-@given(shape_P=st.lists(st.integers(0, 3), min_size=0, max_size=5),
-       shape_R=st.lists(st.integers(0, 3), min_size=0, max_size=4))
+@given(
+    shape_P=st.lists(st.integers(0, 3), min_size=0, max_size=5),
+    shape_R=st.lists(st.integers(0, 3), min_size=0, max_size=4),
+)
 def test_fuzz_wrong_shapes(shape_P, shape_R):
     P = np.full(shape_P, 0.5)
     R = np.zeros(shape_R)
@@ -444,8 +655,9 @@ def test_fuzz_episodic_mdp(H, tol):
 @given(V0=_arrays((2,)), tol=_bad_scalars(), max_iter=_bad_scalars())
 def test_fuzz_value_iteration_arguments(V0, tol, max_iter):
     mdp = _mdp()
-    sol = _check_outcome(lambda: value_iteration(mdp, tol=tol, max_iter=max_iter, V0=V0),
-                         ("V0", "tol", "max_iter"))
+    sol = _check_outcome(
+        lambda: value_iteration(mdp, tol=tol, max_iter=max_iter, V0=V0), ("V0", "tol", "max_iter")
+    )
     if sol is not None:
         assert np.all(np.isfinite(sol.values)) and np.isfinite(sol.bound)
 
@@ -453,15 +665,21 @@ def test_fuzz_value_iteration_arguments(V0, tol, max_iter):
 @FUZZ
 @given(tau=_bad_scalars(), reference_state=_bad_scalars())
 def test_fuzz_relative_value_iteration(tau, reference_state):
-    _check_outcome(lambda: relative_value_iteration(_mdp(), tau=tau,
-                                                    reference_state=reference_state,
-                                                    max_iter=10_000),
-                   ("tau", "reference_state", "did not converge"))
+    _check_outcome(
+        lambda: relative_value_iteration(
+            _mdp(), tau=tau, reference_state=reference_state, max_iter=10_000
+        ),
+        ("tau", "reference_state", "did not converge"),
+    )
 
 
 @FUZZ
-@given(means=_arrays((3,)), noise=st.sampled_from(["bernoulli", "deterministic", "gaussian",
-                                                    ("gaussian", 1.0), ("gaussian", NAN), 3]))
+@given(
+    means=_arrays((3,)),
+    noise=st.sampled_from(
+        ["bernoulli", "deterministic", "gaussian", ("gaussian", 1.0), ("gaussian", NAN), 3]
+    ),
+)
 def test_fuzz_bandit(means, noise):
     bandit = _check_outcome(lambda: Bandit(means, noise=noise), ("means", "noise", "sigma"))
     if bandit is not None:
@@ -471,8 +689,9 @@ def test_fuzz_bandit(means, noise):
 @FUZZ
 @given(arms=_arrays((3, 2)), theta=_arrays((2,)), noise_std=_bad_scalars())
 def test_fuzz_linear_bandit(arms, theta, noise_std):
-    bandit = _check_outcome(lambda: LinearBandit(arms, theta, noise_std=noise_std),
-                            ("arms", "theta", "noise_std"))
+    bandit = _check_outcome(
+        lambda: LinearBandit(arms, theta, noise_std=noise_std), ("arms", "theta", "noise_std")
+    )
     if bandit is not None:
         assert np.all(np.isfinite(bandit.means))
 
@@ -480,45 +699,53 @@ def test_fuzz_linear_bandit(arms, theta, noise_std):
 @FUZZ
 @given(phi=_arrays((2, 2, 2)), mu=_arrays((1, 2, 2)), theta=_arrays((1, 2)))
 def test_fuzz_linear_mdp(phi, mu, theta):
-    _twin_solves(_check_outcome(lambda: LinearMDP(phi, mu, theta),
-                                ("phi", "mu", "theta", "P", "R", "reward scale")))
+    _twin_solves(
+        _check_outcome(
+            lambda: LinearMDP(phi, mu, theta), ("phi", "mu", "theta", "P", "R", "reward scale")
+        )
+    )
 
 
 @FUZZ
 @given(features=_arrays((3, 2)), means=_arrays((3,)))
 def test_fuzz_feature_bandit(features, means):
-    bandit = _check_outcome(lambda: FeatureBandit(features, means),
-                            ("features", "means", "rank"))
+    bandit = _check_outcome(lambda: FeatureBandit(features, means), ("features", "means", "rank"))
     if bandit is not None:
         assert np.all(np.isfinite(bandit.projected_means))
         assert np.isfinite(bandit.approximation_error)
 
 
 @FUZZ
-@given(phi=_arrays((2, 2, 2)), psi=_arrays((1, 2, 2)), reward=_arrays((2, 2)),
-       tol=_bad_scalars())
+@given(phi=_arrays((2, 2, 2)), psi=_arrays((1, 2, 2)), reward=_arrays((2, 2)), tol=_bad_scalars())
 def test_fuzz_low_rank_mdp(phi, psi, reward, tol):
-    _twin_solves(_check_outcome(lambda: LowRankMDP(phi, psi, reward, tol=tol),
-                                ("phi", "psi", "reward", "tol", "P", "R")))
+    _twin_solves(
+        _check_outcome(
+            lambda: LowRankMDP(phi, psi, reward, tol=tol), ("phi", "psi", "reward", "tol", "P", "R")
+        )
+    )
 
 
 @FUZZ
 @given(values=_arrays((3,)), probs=_arrays((3,)), alpha=_bad_scalars())
 def test_fuzz_risk_functions(values, probs, alpha):
-    result = _check_outcome(lambda: cvar(values, probs, alpha),
-                            ("values", "probabilities", "alpha"))
+    result = _check_outcome(
+        lambda: cvar(values, probs, alpha), ("values", "probabilities", "alpha")
+    )
     if result is not None:
         assert np.isfinite(result)
         assert values.min() - 1e-9 * abs(values).max() <= result
-    grid = _check_outcome(lambda: project_onto_grid(values, probs, [0.0, 0.5, 1.0]),
-                          ("values", "probabilities"))
+    grid = _check_outcome(
+        lambda: project_onto_grid(values, probs, [0.0, 0.5, 1.0]), ("values", "probabilities")
+    )
     if grid is not None:
         assert abs(grid.sum() - 1.0) <= 1e-8 and (grid >= 0).all()
 
 
 @FUZZ
-@given(seed=_bad_scalars(), n=_bad_scalars().filter(
-    lambda n: not isinstance(n, int) or n < 1000 or n > 10**15))
+@given(
+    seed=_bad_scalars(),
+    n=_bad_scalars().filter(lambda n: not isinstance(n, int) or n < 1000 or n > 10**15),
+)
 def test_fuzz_seeds(seed, n):
     _check_outcome(lambda: spawn_seeds(seed, n), ("seed", "number of seeds"))
     _check_outcome(lambda: as_generator(seed), ("seed",))
@@ -539,8 +766,12 @@ class CountingLearner:
         CALLS.append(int(seed.spawn_key[-1]))
         rng = as_generator(seed)
         pseudo = rng.random(budget)
-        return RegretTrace(pseudo, pseudo + rng.normal(size=budget), np.zeros(budget),
-                           trace_metadata(self, model, seed, budget))
+        return RegretTrace(
+            pseudo,
+            pseudo + rng.normal(size=budget),
+            np.zeros(budget),
+            trace_metadata(self, model, seed, budget),
+        )
 
 
 def _rewrite_npz(path: Path, change) -> None:
@@ -629,21 +860,25 @@ CORRUPTIONS = [
 ]
 
 
-@pytest.mark.parametrize("corrupt, file, reason", CORRUPTIONS,
-                         ids=[c[0].__name__.strip("_") for c in CORRUPTIONS])
-def test_resume_detects_names_and_recomputes_a_damaged_seed(tmp_path, capsys, corrupt, file,
-                                                            reason):
+@pytest.mark.parametrize(
+    "corrupt, file, reason", CORRUPTIONS, ids=[c[0].__name__.strip("_") for c in CORRUPTIONS]
+)
+def test_resume_detects_names_and_recomputes_a_damaged_seed(
+    tmp_path, capsys, corrupt, file, reason
+):
     out = tmp_path / "run"
     CALLS.clear()
-    first = run_seeds(CountingLearner(), "model", budget=12, seeds=3, seed=4, out_dir=out,
-                      progress=False)
+    first = run_seeds(
+        CountingLearner(), "model", budget=12, seeds=3, seed=4, out_dir=out, progress=False
+    )
     assert sorted(CALLS) == [0, 1, 2]
     capsys.readouterr()
 
     corrupt(out)
     CALLS.clear()
-    resumed = run_seeds(CountingLearner(), "model", budget=12, seeds=3, seed=4, out_dir=out,
-                        progress=False)
+    resumed = run_seeds(
+        CountingLearner(), "model", budget=12, seeds=3, seed=4, out_dir=out, progress=False
+    )
     assert CALLS == [1]
     lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
     assert len(lines) == 1, lines
@@ -654,16 +889,14 @@ def test_resume_detects_names_and_recomputes_a_damaged_seed(tmp_path, capsys, co
 
     # The recomputed seed is recorded again: a third run loads everything.
     CALLS.clear()
-    run_seeds(CountingLearner(), "model", budget=12, seeds=3, seed=4, out_dir=out,
-              progress=False)
+    run_seeds(CountingLearner(), "model", budget=12, seeds=3, seed=4, out_dir=out, progress=False)
     assert CALLS == []
     assert capsys.readouterr().err == ""
 
 
 def test_manifest_records_seed_budget_and_checksums(tmp_path):
     out = tmp_path / "run"
-    run_seeds(CountingLearner(), "model", budget=5, seeds=2, seed=1, out_dir=out,
-              progress=False)
+    run_seeds(CountingLearner(), "model", budget=5, seeds=2, seed=1, out_dir=out, progress=False)
     manifest = json.loads((out / MANIFEST).read_text())
     for i in range(2):
         entry = manifest["seeds"][str(i)]
@@ -685,8 +918,18 @@ def test_a_learner_returning_nan_is_refused(tmp_path):
 
 
 def test_cli_resume_recomputes_a_truncated_trace(tmp_path, capsys):
-    argv = ["run", "ucb1", "bernoulli_bandit", "--budget", "200", "--seeds", "2", "--out",
-            str(tmp_path), "--no-progress"]
+    argv = [
+        "run",
+        "ucb1",
+        "bernoulli_bandit",
+        "--budget",
+        "200",
+        "--seeds",
+        "2",
+        "--out",
+        str(tmp_path),
+        "--no-progress",
+    ]
     assert main(argv) == 0
     first = capsys.readouterr().out.split("final cumulative pseudo-regret: ")[1].split()[0]
     folder = next(tmp_path.glob("ucb1__bernoulli_bandit__*"))

@@ -17,20 +17,33 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 def report_registry() -> Registry:
     reg = Registry()
 
-    @reg.theorem(id="demo:sqrt-rate", paper="Demo (2020) | Thm 2", claim="Regret is O(sqrt T).",
-                 formula="R_T <= C sqrt(T)", tags=("demo",))
+    @reg.theorem(
+        id="demo:sqrt-rate",
+        paper="Demo (2020) | Thm 2",
+        claim="Regret is O(sqrt T).",
+        formula="R_T <= C sqrt(T)",
+        tags=("demo",),
+    )
     def sqrt_rate(scale, seed):
         rng = np.random.default_rng(seed)
         x = np.geomspace(10, 1e4, 10)
-        Y = rng.uniform(0.5, 1.5, (12, 1)) * np.sqrt(x) * np.exp(
-            0.1 * rng.standard_normal((12, 10)))
+        Y = (
+            rng.uniform(0.5, 1.5, (12, 1))
+            * np.sqrt(x)
+            * np.exp(0.1 * rng.standard_normal((12, 10)))
+        )
         fit = fit_loglog_slope(x, Y, n_boot=200)
-        return Outcome(Evidence(arrays={"x": x, "Y": Y},
-                                fitted={"slope": fit.slope, "nan value": float("nan")},
-                                series=(Series("cumulative regret", x, Y),),
-                                lines=fit_lines(fit, reference_slope=0.5),
-                                xlabel="T", ylabel="regret"),
-                       slope_test(fit, max_slope=0.5))
+        return Outcome(
+            Evidence(
+                arrays={"x": x, "Y": Y},
+                fitted={"slope": fit.slope, "nan value": float("nan")},
+                series=(Series("cumulative regret", x, Y),),
+                lines=fit_lines(fit, reference_slope=0.5),
+                xlabel="T",
+                ylabel="regret",
+            ),
+            slope_test(fit, max_slope=0.5),
+        )
 
     @reg.theorem(id="demo.callback", paper="Demo", claim="Draws itself.", formula="-")
     def callback(scale, seed):
@@ -43,13 +56,18 @@ def report_registry() -> Registry:
     def noplot(scale, seed):
         return Outcome(Evidence(fitted={"value": 1.0}), Verdict.passed("exact"))
 
-    @reg.theorem(id="demo.negative", paper="Demo", claim="Negative values on a log axis.",
-                 formula="-")
+    @reg.theorem(
+        id="demo.negative", paper="Demo", claim="Negative values on a log axis.", formula="-"
+    )
     def negative(scale, seed):
         x = np.arange(1.0, 6.0)
-        return Outcome(Evidence(series=(Series("y", x, x - 3.0, style="points"),),
-                                lines=(Line("bound", x, np.ones(5), role="bound"),)),
-                       Verdict.passed("ok"))
+        return Outcome(
+            Evidence(
+                series=(Series("y", x, x - 3.0, style="points"),),
+                lines=(Line("bound", x, np.ones(5), role="bound"),),
+            ),
+            Verdict.passed("ok"),
+        )
 
     @reg.theorem(id="demo.raises", paper="Demo", claim="Raises.", formula="-")
     def raises(scale, seed):
@@ -93,8 +111,9 @@ def test_write_report(tmp_path):
             assert set(arrays.files) == set(check["arrays"])
     assert (out / "figures" / "demo_sqrt-rate.png").exists()
     assert not (out / "figures" / "demo.noplot.png").exists()
-    np.testing.assert_array_equal(np.load(out / "arrays" / "demo_sqrt-rate.npz")["Y"],
-                                  results[-1].evidence.arrays["Y"])
+    np.testing.assert_array_equal(
+        np.load(out / "arrays" / "demo_sqrt-rate.npz")["Y"], results[-1].evidence.arrays["Y"]
+    )
 
 
 def test_figure_size_and_rewrite(tmp_path):

@@ -53,6 +53,7 @@ SLOW_PROPERTY = property_settings(8)
 # Independent oracles
 # --------------------------------------------------------------------------------------------
 
+
 def quantile(values, probabilities, alpha: float) -> float:
     """VaR by its definition min{x : F(x) >= alpha}, F evaluated at every atom."""
     v = np.asarray(values, dtype=float)
@@ -126,20 +127,23 @@ def distributions(draw, max_atoms: int = 12):
         values = draw(st.lists(st.integers(-3, 3), min_size=n, max_size=n))
         values = np.asarray(values, dtype=float) / 2.0
     else:
-        values = np.asarray(draw(st.lists(st.floats(-10, 10, allow_nan=False), min_size=n,
-                                          max_size=n)))
+        values = np.asarray(
+            draw(st.lists(st.floats(-10, 10, allow_nan=False), min_size=n, max_size=n))
+        )
     weights = np.asarray(draw(st.lists(st.floats(0.0, 1.0), min_size=n, max_size=n)))
     weights[0] += 1e-3 if weights.sum() == 0 else 0.0
     return values, weights / weights.sum()
 
 
-alphas = st.one_of(st.sampled_from([1.0, 0.5, 0.25, 0.1, 1e-3]),
-                   st.floats(1e-4, 1.0, exclude_min=False))
+alphas = st.one_of(
+    st.sampled_from([1.0, 0.5, 0.25, 0.1, 1e-3]), st.floats(1e-4, 1.0, exclude_min=False)
+)
 
 
 # --------------------------------------------------------------------------------------------
 # CVaR of a discrete distribution
 # --------------------------------------------------------------------------------------------
+
 
 class TestCVaR:
     @PROPERTY
@@ -253,16 +257,23 @@ class TestCVaR:
 # Return distributions
 # --------------------------------------------------------------------------------------------
 
+
 class TestReturnDistribution:
     @PROPERTY
     @given(episodic_mdps(max_states=3, max_actions=2, max_horizon=3), st.data())
     def test_exact_equals_path_enumeration(self, mdp, data):
         noise = data.draw(st.sampled_from([None, "bernoulli"]))
-        mdp = EpisodicMDP(mdp.P if mdp.P.shape[0] > 1 else mdp.P[0], mdp.R, mdp.H,
-                          initial=mdp.initial, noise=noise)
+        mdp = EpisodicMDP(
+            mdp.P if mdp.P.shape[0] > 1 else mdp.P[0],
+            mdp.R,
+            mdp.H,
+            initial=mdp.initial,
+            noise=noise,
+        )
         if data.draw(st.booleans()):
-            flat = data.draw(st.lists(st.integers(0, mdp.A - 1), min_size=mdp.H * mdp.S,
-                                      max_size=mdp.H * mdp.S))
+            flat = data.draw(
+                st.lists(st.integers(0, mdp.A - 1), min_size=mdp.H * mdp.S, max_size=mdp.H * mdp.S)
+            )
             policy = np.array(flat, dtype=np.int64).reshape(mdp.H, mdp.S)
             one_hot = np.eye(mdp.A)[policy]
         else:
@@ -291,8 +302,7 @@ class TestReturnDistribution:
         assert abs(d.mean() - mdp.initial @ evaluate(mdp, policy)[0]) <= 1e-12
 
     def test_gaussian_needs_a_grid(self):
-        mdp = EpisodicMDP(np.full((2, 1, 2), 0.5), [[0.0], [1.0]], H=3,
-                          noise=("gaussian", 0.1))
+        mdp = EpisodicMDP(np.full((2, 1, 2), 0.5), [[0.0], [1.0]], H=3, noise=("gaussian", 0.1))
         policy = np.zeros((3, 2), dtype=int)
         with pytest.raises(ValueError, match="grid"):
             return_distribution(mdp, policy)
@@ -304,8 +314,10 @@ class TestReturnDistribution:
     def test_bellman_operator_one_stage(self):
         P = np.array([[[0.25, 0.75]], [[0.0, 1.0]]])
         mdp = EpisodicMDP(P, [[0.5], [1.0]], H=2)
-        Z_next = [ReturnDistribution.from_atoms([0.0, 2.0], [0.5, 0.5]),
-                  ReturnDistribution.point(1.0)]
+        Z_next = [
+            ReturnDistribution.from_atoms([0.0, 2.0], [0.5, 0.5]),
+            ReturnDistribution.point(1.0),
+        ]
         Z = distributional_bellman(mdp, np.zeros((2, 2), dtype=int), 0, Z_next)
         assert Z[0].atoms.tolist() == [0.5, 1.5, 2.5]
         assert Z[0].probabilities.tolist() == [0.125, 0.75, 0.125]
@@ -337,6 +349,7 @@ class TestReturnDistribution:
 # Iterated CVaR
 # --------------------------------------------------------------------------------------------
 
+
 class TestIteratedCVaR:
     @PROPERTY
     @given(episodic_mdps(max_states=3, max_actions=2, max_horizon=3), alphas)
@@ -349,8 +362,9 @@ class TestIteratedCVaR:
                 best = np.maximum(best, icvar_value(mdp, pi, alpha)[:-1])
             # The DP's policy is optimal from every stage and state at once.
             assert np.allclose(sol.values, best, rtol=0, atol=1e-12)
-        assert np.allclose(sol.policy_values, icvar_value(mdp, sol.policy, alpha)[:-1],
-                           rtol=0, atol=1e-12)
+        assert np.allclose(
+            sol.policy_values, icvar_value(mdp, sol.policy, alpha)[:-1], rtol=0, atol=1e-12
+        )
         assert np.allclose(sol.values, sol.policy_values, rtol=0, atol=1e-12)
 
     @PROPERTY
@@ -360,8 +374,7 @@ class TestIteratedCVaR:
         # every deterministic Markov policy, each evaluated by the sup-form oracle.
         if mdp.A ** (mdp.H * mdp.S) > 4096:
             return
-        starts = [float(mdp.initial @ icvar_value(mdp, pi, alpha)[0])
-                  for pi in all_policies(mdp)]
+        starts = [float(mdp.initial @ icvar_value(mdp, pi, alpha)[0]) for pi in all_policies(mdp)]
         expected = max(starts) - min(starts)
         assert abs(icvar_max_episode_regret(mdp, alpha) - expected) <= 1e-12
 
@@ -387,12 +400,15 @@ class TestIteratedCVaR:
         assert icvar_max_episode_regret(mdp, alpha) == pytest.approx(2 * eps / alpha, abs=1e-12)
 
     @PROPERTY
-    @given(episodic_mdps(max_states=4, max_actions=3, max_horizon=4), st.integers(0, 10**6),
-           alphas)
+    @given(episodic_mdps(max_states=4, max_actions=3, max_horizon=4), st.integers(0, 10**6), alphas)
     def test_evaluate_matches_oracle(self, mdp, seed, alpha):
         policy = np.random.default_rng(seed).integers(0, mdp.A, size=(mdp.H, mdp.S))
-        assert np.allclose(icvar_evaluate(mdp, policy, alpha),
-                           icvar_value(mdp, policy, alpha)[:-1], rtol=0, atol=1e-12)
+        assert np.allclose(
+            icvar_evaluate(mdp, policy, alpha),
+            icvar_value(mdp, policy, alpha)[:-1],
+            rtol=0,
+            atol=1e-12,
+        )
         assert np.array_equal(worst_path_evaluate(mdp, policy), worst_value(mdp, policy)[:-1])
 
     @PROPERTY
@@ -405,16 +421,17 @@ class TestIteratedCVaR:
         worst = worst_path_backward_induction(mdp)
         assert worst.alpha == 0.0 and worst.objective == "worst-path"
         assert np.array_equal(icvar_backward_induction(mdp, p_min).values, worst.values)
-        values = [mdp.initial @ icvar_backward_induction(mdp, a).values[0]
-                  for a in (p_min, 0.3, 0.6, 1.0)]
+        values = [
+            mdp.initial @ icvar_backward_induction(mdp, a).values[0] for a in (p_min, 0.3, 0.6, 1.0)
+        ]
         assert all(x <= y + 1e-12 for x, y in itertools.pairwise(values))
 
     def test_risk_averse_policy_differs_from_mean_optimal(self):
         from instances.risk import safe_vs_risky_route
 
         mdp = safe_vs_risky_route()
-        assert icvar_backward_induction(mdp, 0.1).policy[0, 0] == 0      # safe road
-        assert backward_induction(mdp).policy[0, 0] == 1                  # risky road
+        assert icvar_backward_induction(mdp, 0.1).policy[0, 0] == 0  # safe road
+        assert backward_induction(mdp).policy[0, 0] == 1  # risky road
 
     def test_bad_input(self):
         mdp = EpisodicMDP(np.full((2, 1, 2), 0.5), [[0.0], [1.0]], H=2)
@@ -431,6 +448,7 @@ class TestIteratedCVaR:
 # --------------------------------------------------------------------------------------------
 # Static CVaR by augmentation
 # --------------------------------------------------------------------------------------------
+
 
 class TestStaticCVaR:
     @PROPERTY
@@ -453,8 +471,8 @@ class TestStaticCVaR:
         assert sol.value == pytest.approx(0.75, abs=1e-12)
         assert sol.threshold == 1.5
         merge = 2
-        assert sol.act(1, merge, 0.0) == 1       # unlucky start: gamble
-        assert sol.act(1, merge, 1.0) == 0       # lucky start: play safe
+        assert sol.act(1, merge, 0.0) == 1  # unlucky start: gamble
+        assert sol.act(1, merge, 1.0) == 0  # lucky start: play safe
         markov, _ = brute_force_static_cvar(mdp, 0.6, markov=True)
         assert markov == pytest.approx(2 / 3, abs=1e-12)
 
@@ -492,5 +510,9 @@ def test_brute_force_icvar_evaluation_is_independent_and_exact():
         mdp = random_tiny_mdp(rng)
         alpha = float(rng.uniform(0.05, 1.0))
         pi = rng.integers(0, mdp.A, size=(mdp.H, mdp.S))
-        np.testing.assert_allclose(icvar_evaluate_sup_form(mdp, pi, alpha),
-                                   icvar_evaluate(mdp, pi, alpha), rtol=0, atol=1e-12)
+        np.testing.assert_allclose(
+            icvar_evaluate_sup_form(mdp, pi, alpha),
+            icvar_evaluate(mdp, pi, alpha),
+            rtol=0,
+            atol=1e-12,
+        )

@@ -43,7 +43,7 @@ def test_oracle_has_zero_regret_and_a_wrong_action_costs_the_gap():
 
 def test_clipped_learners_are_detected_from_the_bonus_formula():
     paper, aggressive = lb.LEARNERS
-    assert lb.clipped_at_bandit_state(paper, 16_000)       # 320 visits < n* ~ 500
+    assert lb.clipped_at_bandit_state(paper, 16_000)  # 320 visits < n* ~ 500
     assert not lb.clipped_at_bandit_state(paper, 128_000)
     assert not lb.clipped_at_bandit_state(aggressive, 4_000)
 

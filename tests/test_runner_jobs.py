@@ -25,15 +25,25 @@ from proofs_check.harness import Evidence, Outcome, Registry, Series, Verdict
 REG = Registry()
 
 
-@REG.theorem(id="jobs.slow-first", paper="Toy", claim="Sorted first, finishes last.",
-             formula="-", tags=("toy",))
+@REG.theorem(
+    id="jobs.slow-first",
+    paper="Toy",
+    claim="Sorted first, finishes last.",
+    formula="-",
+    tags=("toy",),
+)
 def slow_first(scale: str, seed: int) -> Outcome:
     time.sleep(0.4)
     return runner_jobs_toys.sqrt_rate(seed, 8, n_seeds=6, n_boot=200, reference=True)
 
 
-REG.theorem(id="jobs.planted", paper="Toy", claim="A planted wrong rate.",
-            formula="R_T = O(log T)", tags=("toy",))(runner_jobs_toys.planted)
+REG.theorem(
+    id="jobs.planted",
+    paper="Toy",
+    claim="A planted wrong rate.",
+    formula="R_T = O(log T)",
+    tags=("toy",),
+)(runner_jobs_toys.planted)
 
 
 @REG.theorem(id="jobs.raises", paper="Toy", claim="Raises.", formula="-", tags=("toy",))
@@ -41,18 +51,22 @@ def raises(scale: str, seed: int) -> Outcome:
     raise ZeroDivisionError(f"planted at scale {scale}")
 
 
-@REG.theorem(id="jobs.random", paper="Toy", claim="Seeded draws.", formula="-",
-             tags=("toy",))
+@REG.theorem(id="jobs.random", paper="Toy", claim="Seeded draws.", formula="-", tags=("toy",))
 def random_draws(scale: str, seed: int) -> Outcome:
     draws = np.random.default_rng(seed).standard_normal(5 if scale == "quick" else 50)
-    return Outcome(Evidence(arrays={"draws": draws}, fitted={"mean": draws.mean()},
-                            series=(Series("draws", np.arange(1.0, draws.size + 1),
-                                           np.abs(draws)),)),
-                   Verdict.passed(f"mean {draws.mean():.6f}"))
+    return Outcome(
+        Evidence(
+            arrays={"draws": draws},
+            fitted={"mean": draws.mean()},
+            series=(Series("draws", np.arange(1.0, draws.size + 1), np.abs(draws)),),
+        ),
+        Verdict.passed(f"mean {draws.mean():.6f}"),
+    )
 
 
-@REG.theorem(id="jobs.figure", paper="Toy", claim="Draws its own figure.", formula="-",
-             tags=("toy",))
+@REG.theorem(
+    id="jobs.figure", paper="Toy", claim="Draws its own figure.", formula="-", tags=("toy",)
+)
 def own_figure(scale: str, seed: int) -> Outcome:
     def draw(ax):
         ax.plot([1, 2, 3], [3, 1, 2])
@@ -60,10 +74,12 @@ def own_figure(scale: str, seed: int) -> Outcome:
     return Outcome(Evidence(fitted={"x": 1.0}, figure=draw), Verdict.inconclusive("by design"))
 
 
-REG.theorem(id="jobs.toy-fast", paper="Toy", claim="Fast, another module.", formula="-",
-            tags=("toy",))(runner_jobs_toys.fast)
-REG.theorem(id="jobs.toy-seeded", paper="Toy", claim="Seeded, another module.", formula="-",
-            tags=("toy",))(runner_jobs_toys.seeded)
+REG.theorem(
+    id="jobs.toy-fast", paper="Toy", claim="Fast, another module.", formula="-", tags=("toy",)
+)(runner_jobs_toys.fast)
+REG.theorem(
+    id="jobs.toy-seeded", paper="Toy", claim="Seeded, another module.", formula="-", tags=("toy",)
+)(runner_jobs_toys.seeded)
 
 
 def _args(argv: list[str]) -> argparse.Namespace:
@@ -125,13 +141,15 @@ def test_results_identical_for_any_jobs_and_in_selection_order():
 def test_report_identical_apart_from_runtimes(tmp_path, capsys):
     codes = []
     for jobs in (1, 2):
-        codes.append(runner.run_from_args(
-            _args(["--out", str(tmp_path / f"jobs{jobs}"), "--seed", "5", "--jobs", str(jobs)]),
-            registry=REG))
+        codes.append(
+            runner.run_from_args(
+                _args(["--out", str(tmp_path / f"jobs{jobs}"), "--seed", "5", "--jobs", str(jobs)]),
+                registry=REG,
+            )
+        )
     assert codes == [1, 1]  # the planted and the raising checks fail either way
     capsys.readouterr()
-    one, two = (json.loads((tmp_path / f"jobs{j}" / "results.json").read_text())
-                for j in (1, 2))
+    one, two = (json.loads((tmp_path / f"jobs{j}" / "results.json").read_text()) for j in (1, 2))
     for payload in (one, two):
         for key in ("created", "command"):
             payload.pop(key)
@@ -159,8 +177,9 @@ def _closure_registry(lock: threading.Lock | None = None) -> Registry:
         if lock is not None:
             with lock:
                 pass
-        return Outcome(Evidence(fitted={"pid": os.getpid(), "offset": offset}),
-                       Verdict.passed("ran"))
+        return Outcome(
+            Evidence(fitted={"pid": os.getpid(), "offset": offset}), Verdict.passed("ran")
+        )
 
     @reg.theorem(id="closure.other", paper="Toy", claim="Second check.", formula="-")
     def other(scale: str, seed: int) -> Outcome:
@@ -207,8 +226,7 @@ def test_registered_checks_run_in_workers_from_the_command_line(tmp_path, capsys
 def test_results_identical_on_a_dask_local_cluster(dask_local_client, capsys):
     theorems = sorted(REG.registered(), key=lambda t: t.id != "jobs.slow-first")
     serial = runner.run_checks(theorems, "quick", 3, REG, progress=False, jobs=1)
-    remote = runner.run_checks(theorems, "quick", 3, REG, progress=False,
-                               client=dask_local_client)
+    remote = runner.run_checks(theorems, "quick", 3, REG, progress=False, client=dask_local_client)
     assert [r.id for r in remote] == [t.id for t in theorems]
     for a, b in zip(serial, remote, strict=True):
         _same_result(a, b)

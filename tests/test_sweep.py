@@ -74,8 +74,9 @@ def _assert_same_traces(a: Path, b: Path) -> int:
         for name in ta.extras:
             np.testing.assert_array_equal(ta.extras[name], tb.extras[name], err_msg=key)
         timing = ("seconds", "time")
-        assert ({k: v for k, v in ta.metadata.items() if not any(t in k for t in timing)}
-                == {k: v for k, v in tb.metadata.items() if not any(t in k for t in timing)})
+        assert {k: v for k, v in ta.metadata.items() if not any(t in k for t in timing)} == {
+            k: v for k, v in tb.metadata.items() if not any(t in k for t in timing)
+        }
     return len(one)
 
 
@@ -103,40 +104,63 @@ def test_cells_expand_grids_and_respect_instance_restrictions():
     _, cells = _cells()
     labels = [(c.cell.learner_label, c.cell.instance_label) for c in cells]
     assert labels == [
-        ("ucb1", "bernoulli_bandit[gap=0.1]"), ("thompson", "bernoulli_bandit[gap=0.1]"),
-        ("ucb1", "bernoulli_bandit[gap=0.3]"), ("thompson", "bernoulli_bandit[gap=0.3]"),
-        ("ucbvi[bonus_scale=0.05]", "river_swim"), ("ucbvi[bonus_scale=1.0]", "river_swim")]
+        ("ucb1", "bernoulli_bandit[gap=0.1]"),
+        ("thompson", "bernoulli_bandit[gap=0.1]"),
+        ("ucb1", "bernoulli_bandit[gap=0.3]"),
+        ("thompson", "bernoulli_bandit[gap=0.3]"),
+        ("ucbvi[bonus_scale=0.05]", "river_swim"),
+        ("ucbvi[bonus_scale=1.0]", "river_swim"),
+    ]
     assert cells[4].learner.bonus_scale == 0.05 and cells[4].learner.bonus == "bernstein"
     assert cells[0].model is cells[1].model  # one model per instance variant
     assert cells[4].cell.learner_swept == {"bonus_scale": 0.05}
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    (("seeds = 3", "seeds = 0"), "spec: seeds: expects a positive int, got 0"),
-    (("budgets = [40]", "budgets = [40, -5]"), "budgets[1]: expects a positive int, got -5"),
-    (("budgets = [40]", "budgets = [1.5]"), "budgets[0]: expects a positive int, got 1.5"),
-    (("budgets = [40]", "budgets = []"), "budgets: expects a non-empty list"),
-    (("seed = 4", "seed = 4\nbudget = 3"), "budget: unknown key (value 3)"),
-    (('name = "ucb1"', 'name = "ucb2"'), "learners[0]: ucb2(): unknown learner 'ucb2'"),
-    (('name = "river_swim"', 'name = "river"'), "instances[1]: river(S=3, H=4): unknown "
-                                                "instance 'river'"),
-    (("{ bonus = \"bernstein\" }", "{ bonus = \"bernstien\" }"),
-     "learners[2]: ucbvi(bonus='bernstien', bonus_scale=0.05): bonus must be one of"),
-    (("{ bonus = \"bernstein\" }", "{ bonus_scaling = 2 }"),
-     "learners[2]: ucbvi(bonus_scaling=2, bonus_scale=0.05): learner 'ucbvi' has no "
-     "hyperparameter ['bonus_scaling']"),
-    (("bonus_scale = [0.05, 1.0]", "bonus_scale = [0.05, \"big\"]"),
-     "hyperparameter bonus_scale expects a float, got 'big'"),
-    (("bonus_scale = [0.05, 1.0]", "bonus_scale = []"),
-     "learners[2].grid.bonus_scale: expects a non-empty list of values, got []"),
-    (("params = { S = 3, H = 4 }", "params = { S = 3.5, H = 4 }"),
-     "river_swim: parameter S expects an int, got '3.5'"),
-    (("params = { K = 3 }", "params = { K = 3, gap = 0.2 }"),
-     "instances[0].grid.gap: is both fixed and swept"),
-    (('instances = ["river_swim"]', 'instances = ["lake"]'),
-     "learners[2].instances: 'lake' is not the name or label of an instance"),
-    (('label = "thompson"', 'label = "ucb1"'), "learners[1].label: 'ucb1' is also the label"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("seeds = 3", "seeds = 0"), "spec: seeds: expects a positive int, got 0"),
+        (("budgets = [40]", "budgets = [40, -5]"), "budgets[1]: expects a positive int, got -5"),
+        (("budgets = [40]", "budgets = [1.5]"), "budgets[0]: expects a positive int, got 1.5"),
+        (("budgets = [40]", "budgets = []"), "budgets: expects a non-empty list"),
+        (("seed = 4", "seed = 4\nbudget = 3"), "budget: unknown key (value 3)"),
+        (('name = "ucb1"', 'name = "ucb2"'), "learners[0]: ucb2(): unknown learner 'ucb2'"),
+        (
+            ('name = "river_swim"', 'name = "river"'),
+            "instances[1]: river(S=3, H=4): unknown instance 'river'",
+        ),
+        (
+            ('{ bonus = "bernstein" }', '{ bonus = "bernstien" }'),
+            "learners[2]: ucbvi(bonus='bernstien', bonus_scale=0.05): bonus must be one of",
+        ),
+        (
+            ('{ bonus = "bernstein" }', "{ bonus_scaling = 2 }"),
+            "learners[2]: ucbvi(bonus_scaling=2, bonus_scale=0.05): learner 'ucbvi' has no "
+            "hyperparameter ['bonus_scaling']",
+        ),
+        (
+            ("bonus_scale = [0.05, 1.0]", 'bonus_scale = [0.05, "big"]'),
+            "hyperparameter bonus_scale expects a float, got 'big'",
+        ),
+        (
+            ("bonus_scale = [0.05, 1.0]", "bonus_scale = []"),
+            "learners[2].grid.bonus_scale: expects a non-empty list of values, got []",
+        ),
+        (
+            ("params = { S = 3, H = 4 }", "params = { S = 3.5, H = 4 }"),
+            "river_swim: parameter S expects an int, got '3.5'",
+        ),
+        (
+            ("params = { K = 3 }", "params = { K = 3, gap = 0.2 }"),
+            "instances[0].grid.gap: is both fixed and swept",
+        ),
+        (
+            ('instances = ["river_swim"]', 'instances = ["lake"]'),
+            "learners[2].instances: 'lake' is not the name or label of an instance",
+        ),
+        (('label = "thompson"', 'label = "ucb1"'), "learners[1].label: 'ucb1' is also the label"),
+    ],
+)
 def test_bad_specs_give_one_line_naming_key_and_value(change, message):
     old, new = change
     assert old in TINY
@@ -213,9 +237,11 @@ def test_failing_cell_is_reported_and_others_finish(tmp_path, capsys):
     path.write_text(text)
     assert main(["sweep", str(path), "--out", str(tmp_path / "o"), "--no-progress"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == ["mdptheory sweep: ucb1 on river_swim (K=40): 3 of 3 seeds failed, seed 0: "
-                   "ValueError: UCB1 needs a mdptheory.bandits.Bandit (K arms with scalar "
-                   "means), got EpisodicMDP"]
+    assert err == [
+        "mdptheory sweep: ucb1 on river_swim (K=40): 3 of 3 seeds failed, seed 0: "
+        "ValueError: UCB1 needs a mdptheory.bandits.Bandit (K arms with scalar "
+        "means), got EpisodicMDP"
+    ]
     summary = json.loads((tmp_path / "o" / "summary.json").read_text())
     assert sum(bool(c["errors"]) for c in summary["cells"]) == 1
 
@@ -232,8 +258,9 @@ def test_local_processes_give_the_in_process_traces(tmp_path):
 def test_dask_local_cluster_gives_the_local_traces(tmp_path, dask_local_client):
     spec, cells = _cells()
     local = run_sweep(cells, spec.seeds, spec.seed, tmp_path / "local", progress=False)
-    remote = run_sweep(cells, spec.seeds, spec.seed, tmp_path / "dask",
-                       client=dask_local_client, progress=False)
+    remote = run_sweep(
+        cells, spec.seeds, spec.seed, tmp_path / "dask", client=dask_local_client, progress=False
+    )
     assert remote.backend.startswith("Dask distributed") and remote.ran == 18
     assert _assert_same_traces(tmp_path / "local", tmp_path / "dask") == 18
     for a, b in zip(local.cells, remote.cells, strict=True):
@@ -246,8 +273,9 @@ def test_example_spec_runs_small_on_dask_and_locally(tmp_path, dask_local_client
     spec = parse_spec(text)
     cells = build_cells(spec, make, make_learner)
     local = run_sweep(cells, spec.seeds, spec.seed, tmp_path / "local", progress=False)
-    remote = run_sweep(cells, spec.seeds, spec.seed, tmp_path / "dask",
-                       client=dask_local_client, progress=False)
+    remote = run_sweep(
+        cells, spec.seeds, spec.seed, tmp_path / "dask", client=dask_local_client, progress=False
+    )
     assert all(c.complete for c in local.cells)
     assert _assert_same_traces(tmp_path / "local", tmp_path / "dask") == 40
     assert [c.finals.tolist() for c in local.cells] == [c.finals.tolist() for c in remote.cells]
@@ -259,12 +287,23 @@ def test_command_line_on_a_dask_local_cluster_matches_the_local_summary(tmp_path
     spec = tmp_path / "tiny.toml"
     spec.write_text(TINY.replace("seeds = 3", "seeds = 2"))
     assert main(["sweep", str(spec), "--out", str(tmp_path / "local"), "--no-progress"]) == 0
-    assert main(["sweep", str(spec), "--out", str(tmp_path / "dask"), "--dask-local", "1",
-                 "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "sweep",
+                str(spec),
+                "--out",
+                str(tmp_path / "dask"),
+                "--dask-local",
+                "1",
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     printed = capsys.readouterr()
     assert "Dask: tcp://" in printed.err and "on Dask distributed (1 worker)" in printed.out
-    one, two = (json.loads((tmp_path / d / "summary.json").read_text())
-                for d in ("local", "dask"))
+    one, two = (json.loads((tmp_path / d / "summary.json").read_text()) for d in ("local", "dask"))
     assert one["cells"] == two["cells"]
     assert _assert_same_traces(tmp_path / "local", tmp_path / "dask") == 12
 
@@ -283,20 +322,26 @@ def test_missing_dask_is_one_line_naming_the_extra(tmp_path, monkeypatch, capsys
 
 
 def test_importing_the_sweep_does_not_import_dask():
-    code = ("import sys, mdptheory.sweep, mdptheory.cli, mdptheory.distributed; "
-            "print(sorted(m for m in ('dask', 'distributed') if m in sys.modules))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            cwd=ROOT, check=True)
+    code = (
+        "import sys, mdptheory.sweep, mdptheory.cli, mdptheory.distributed; "
+        "print(sorted(m for m in ('dask', 'distributed') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
     assert result.stdout.strip() == "[]"
 
 
-@pytest.mark.parametrize(("argv", "message"), [
-    (["--scheduler", "tcp://h:1", "--dask-local", "2"], "exclude each other"),
-    (["--dask-local", "0"], "--dask-local must be a positive number of workers, got 0"),
-    (["--scheduler", "localhost"], "--scheduler expects an address such as tcp://HOST:8786"),
-    (["--jobs", "2", "--dask-local", "1"], "--jobs 2 sets local processes"),
-    (["--jobs", "0"], "--jobs must be a positive number of processes or -1, got 0"),
-])
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--scheduler", "tcp://h:1", "--dask-local", "2"], "exclude each other"),
+        (["--dask-local", "0"], "--dask-local must be a positive number of workers, got 0"),
+        (["--scheduler", "localhost"], "--scheduler expects an address such as tcp://HOST:8786"),
+        (["--jobs", "2", "--dask-local", "1"], "--jobs 2 sets local processes"),
+        (["--jobs", "0"], "--jobs must be a positive number of processes or -1, got 0"),
+    ],
+)
 def test_bad_backend_options(tmp_path, capsys, argv, message):
     spec = tmp_path / "tiny.toml"
     spec.write_text(TINY)
@@ -313,10 +358,9 @@ def test_loglog_slope_agrees_with_proofs_check_rates():
 
     rng = np.random.default_rng(1)
     x = slope_grid(5000).astype(float)
-    Y = rng.uniform(0.5, 1.5, (7, 1)) * x ** 0.6 + rng.uniform(0, 3, (7, x.size))
+    Y = rng.uniform(0.5, 1.5, (7, 1)) * x**0.6 + rng.uniform(0, 3, (7, x.size))
     fit = fit_loglog_slope(x, Y, tail=0.5, n_boot=300, seed=3)
-    assert loglog_slope(x, Y, tail=0.5, n_boot=300, seed=3) == (fit.slope, fit.ci_low,
-                                                                fit.ci_high)
+    assert loglog_slope(x, Y, tail=0.5, n_boot=300, seed=3) == (fit.slope, fit.ci_low, fit.ci_high)
 
 
 def test_curve_grid_holds_the_slope_grid_and_the_end():

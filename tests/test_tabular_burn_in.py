@@ -31,15 +31,17 @@ def ch_bonus(n, S, A, H, K, delta=0.05, scale=1.0):
 def bf_bonus_bound(n, S, A, H, K, delta=0.05, scale=1.0):
     # Algorithm 4 with the variance at H^2/4 and the third term's min at H^2.
     L = ucbvi_log_factor(S, A, H, K, delta)
-    return scale * (math.sqrt(8 * L * H * H / 4 / n) + 14 * H * L / (3 * n)
-                    + math.sqrt(8 * H * H / n))
+    return scale * (
+        math.sqrt(8 * L * H * H / 4 / n) + 14 * H * L / (3 * n) + math.sqrt(8 * H * H / n)
+    )
 
 
 @pytest.mark.parametrize("S, A, H, K", SIZES)
 @pytest.mark.parametrize("scale", [1.0, 0.3, 0.01])
 @pytest.mark.parametrize("level_factor", [1.0, 0.1])
-def test_ucbvi_burn_in_is_the_first_count_with_the_bonus_below_the_level(S, A, H, K, scale,
-                                                                        level_factor):
+def test_ucbvi_burn_in_is_the_first_count_with_the_bonus_below_the_level(
+    S, A, H, K, scale, level_factor
+):
     level = level_factor * H
     for bonus, formula in (("hoeffding", ch_bonus), ("bernstein", bf_bonus_bound)):
         b = ucbvi_burn_in(S, A, H, K, bonus=bonus, bonus_scale=scale, level=level)
@@ -68,7 +70,7 @@ def test_qlearning_hoeffding_burn_in_closed_form(S, A, H, K, c):
     assert b.visits == max(1, math.floor(4 * c * c * H * iota) + 1)
     assert b.units == H * S * A and b.episodes == S * A * b.visits
     # Lemma 4.1(a): Q's bonus term is at most 2 c sqrt(H^3 iota / t), below H from b.visits on.
-    assert 2 * c * math.sqrt(H ** 3 * iota / b.visits) < H
+    assert 2 * c * math.sqrt(H**3 * iota / b.visits) < H
     lower = qlearning_burn_in(S, A, H, K, c=c, level=H / 3)
     assert lower.visits >= b.visits
 
@@ -79,9 +81,8 @@ def test_qlearning_bernstein_burn_in_is_the_first_visit_below_the_level(S, A, H,
     W = H * H / 4.0
 
     def term(t):
-        bern = DEFAULT_C1 * (math.sqrt(H * (W + H) * iota / t)
-                             + math.sqrt(H ** 7 * S * A) * iota / t)
-        return min(bern, DEFAULT_C2 * math.sqrt(H ** 3 * iota / t)) / 2.0
+        bern = DEFAULT_C1 * (math.sqrt(H * (W + H) * iota / t) + math.sqrt(H**7 * S * A) * iota / t)
+        return min(bern, DEFAULT_C2 * math.sqrt(H**3 * iota / t)) / 2.0
 
     b = qlearning_burn_in(S, A, H, K, bonus="bernstein")
     assert term(b.visits) < H
@@ -96,11 +97,12 @@ def test_bernstein_branch_threshold():
         t = qlearning_bernstein_branch_visits(S, A, H, K, variance=W)
 
         def bern(t, W=W):
-            return DEFAULT_C1 * (math.sqrt(H * (W + H) * iota / t)
-                                 + math.sqrt(H ** 7 * S * A) * iota / t)
+            return DEFAULT_C1 * (
+                math.sqrt(H * (W + H) * iota / t) + math.sqrt(H**7 * S * A) * iota / t
+            )
 
         def hoef(t):
-            return DEFAULT_C2 * math.sqrt(H ** 3 * iota / t)
+            return DEFAULT_C2 * math.sqrt(H**3 * iota / t)
 
         assert bern(t) < hoef(t) and bern(t - 1) >= hoef(t - 1)
     early = qlearning_bernstein_branch_visits(S, A, H, K, variance=0.0)
@@ -117,11 +119,14 @@ def test_burn_in_dispatches_on_the_learner():
     mdp = garnet(S=5, A=2, branching=2, H=5, seed=0)
     K = 20_000
     assert burn_in(UCBVI(bonus="bernstein", bonus_scale=0.3), mdp, K) == ucbvi_burn_in(
-        5, 2, 5, K, bonus="bernstein", bonus_scale=0.3)
+        5, 2, 5, K, bonus="bernstein", bonus_scale=0.3
+    )
     assert burn_in(QLearningUCB(c=0.1), mdp, K, level=1.0) == qlearning_burn_in(
-        5, 2, 5, K, c=0.1, level=1.0)
+        5, 2, 5, K, c=0.1, level=1.0
+    )
     assert burn_in(QLearningUCB(bonus="bernstein", c1=2.0), mdp, K) == qlearning_burn_in(
-        5, 2, 5, K, bonus="bernstein", c1=2.0)
+        5, 2, 5, K, bonus="bernstein", c1=2.0
+    )
     with pytest.raises(ValueError, match="burn_in knows UCBVI and QLearningUCB"):
         burn_in(object(), mdp, K)
 
@@ -130,7 +135,7 @@ def test_burn_in_decreases_with_the_scale_and_grows_with_K():
     scales = [1.0, 0.3, 0.1, 0.03]
     episodes = [ucbvi_burn_in(5, 2, 5, 20_000, bonus_scale=s).episodes for s in scales]
     assert episodes == sorted(episodes, reverse=True)
-    assert ucbvi_burn_in(5, 2, 5, 10 ** 6).episodes > ucbvi_burn_in(5, 2, 5, 10 ** 3).episodes
+    assert ucbvi_burn_in(5, 2, 5, 10**6).episodes > ucbvi_burn_in(5, 2, 5, 10**3).episodes
 
 
 def test_within():
@@ -138,15 +143,18 @@ def test_within():
     assert b.within(200) and not b.within(199) and b.within(40, fraction=0.5)
 
 
-@pytest.mark.parametrize("call, match", [
-    (lambda: ucbvi_burn_in(5, 2, 5, 100, bonus="freedman"), "bonus must be"),
-    (lambda: ucbvi_burn_in(5, 2, 5, 0), "number of episodes"),
-    (lambda: ucbvi_burn_in(5, 2, 5, 100, bonus_scale=0.0), "bonus_scale"),
-    (lambda: ucbvi_burn_in(5, 2, 5, 100, level=-1.0), "level"),
-    (lambda: qlearning_burn_in(5, 2, 5, 100, p=1.0), "p must lie"),
-    (lambda: qlearning_burn_in(5, 2, 5, 100, bonus="x"), "bonus must be"),
-    (lambda: qlearning_bernstein_branch_visits(2, 2, 2, 100, variance=2.0), "variance"),
-])
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: ucbvi_burn_in(5, 2, 5, 100, bonus="freedman"), "bonus must be"),
+        (lambda: ucbvi_burn_in(5, 2, 5, 0), "number of episodes"),
+        (lambda: ucbvi_burn_in(5, 2, 5, 100, bonus_scale=0.0), "bonus_scale"),
+        (lambda: ucbvi_burn_in(5, 2, 5, 100, level=-1.0), "level"),
+        (lambda: qlearning_burn_in(5, 2, 5, 100, p=1.0), "p must lie"),
+        (lambda: qlearning_burn_in(5, 2, 5, 100, bonus="x"), "bonus must be"),
+        (lambda: qlearning_bernstein_branch_visits(2, 2, 2, 100, variance=2.0), "variance"),
+    ],
+)
 def test_bad_arguments(call, match):
     with pytest.raises(ValueError, match=match):
         call()

@@ -35,8 +35,10 @@ PROPERTY = property_settings(10)
 # Independent oracles (plain numpy, no shared code with the learners)
 # --------------------------------------------------------------------------------------------
 
-def reference_ucbvi(mdp: EpisodicMDP, K: int, seed: int, bernstein: bool, scale: float = 1.0,
-                    delta: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
+
+def reference_ucbvi(
+    mdp: EpisodicMDP, K: int, seed: int, bernstein: bool, scale: float = 1.0, delta: float = 0.05
+) -> tuple[np.ndarray, np.ndarray]:
     """UCBVI as printed (Algs. 1-4), one episode at a time; deterministic rewards only."""
     S, A, H = mdp.S, mdp.A, mdp.H
     rng = np.random.default_rng(seed)
@@ -62,11 +64,16 @@ def reference_ucbvi(mdp: EpisodicMDP, K: int, seed: int, bernstein: bool, scale:
                     if bernstein:
                         var = p_hat @ (V[h + 1] - mean) ** 2
                         with np.errstate(divide="ignore"):
-                            term = np.where(visits[h + 1] == 0, H ** 2,
-                                            np.minimum(1e4 * H ** 3 * S ** 2 * A * L ** 2
-                                                       / visits[h + 1], H ** 2))
-                        b = (math.sqrt(8 * L * var / n) + 14 * H * L / (3 * n)
-                             + math.sqrt(8 * (p_hat @ term) / n))
+                            term = np.where(
+                                visits[h + 1] == 0,
+                                H**2,
+                                np.minimum(1e4 * H**3 * S**2 * A * L**2 / visits[h + 1], H**2),
+                            )
+                        b = (
+                            math.sqrt(8 * L * var / n)
+                            + 14 * H * L / (3 * n)
+                            + math.sqrt(8 * (p_hat @ term) / n)
+                        )
                     else:
                         b = 7 * H * L / math.sqrt(n)
                     Q[h, x, a] = min(Q_prev[h, x, a], H, mdp.R[h, x, a] + mean + scale * b)
@@ -83,8 +90,9 @@ def reference_ucbvi(mdp: EpisodicMDP, K: int, seed: int, bernstein: bool, scale:
     return pseudo, policies
 
 
-def reference_q_learning(mdp: EpisodicMDP, K: int, seed: int, c: float,
-                         p: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
+def reference_q_learning(
+    mdp: EpisodicMDP, K: int, seed: int, c: float, p: float = 0.05
+) -> tuple[np.ndarray, np.ndarray]:
     """Algorithm 1 of Jin et al. in its online order (act, observe, update at every step)."""
     S, A, H = mdp.S, mdp.A, mdp.H
     rng = np.random.default_rng(seed)
@@ -107,9 +115,8 @@ def reference_q_learning(mdp: EpisodicMDP, K: int, seed: int, c: float,
             N[h, x, a] += 1
             t = N[h, x, a]
             alpha = (H + 1) / (H + t)
-            bonus = c * math.sqrt(H ** 3 * iota / t)
-            Q[h, x, a] = (1 - alpha) * Q[h, x, a] + alpha * (mdp.R[h, x, a] + V[h + 1, y]
-                                                             + bonus)
+            bonus = c * math.sqrt(H**3 * iota / t)
+            Q[h, x, a] = (1 - alpha) * Q[h, x, a] + alpha * (mdp.R[h, x, a] + V[h + 1, y] + bonus)
             V[h, x] = min(H, Q[h, x].max())
             x = y
         policies[k] = acted
@@ -155,14 +162,18 @@ def distinct_policies(policies: np.ndarray) -> int:
     return len({p.tobytes() for p in policies})
 
 
-@pytest.mark.parametrize("bernstein, scale", [(False, 1.0), (False, 0.02), (True, 1.0),
-                                              (True, 0.1)], ids=["CH", "CHx0.02", "BF", "BFx0.1"])
+@pytest.mark.parametrize(
+    "bernstein, scale",
+    [(False, 1.0), (False, 0.02), (True, 1.0), (True, 0.1)],
+    ids=["CH", "CHx0.02", "BF", "BFx0.1"],
+)
 def test_ucbvi_reproduces_the_papers_algorithm_step_by_step(bernstein, scale):
     mdp = random_mdp(4)
     K = 150
     pseudo, policies = reference_ucbvi(mdp, K, seed=5, bernstein=bernstein, scale=scale)
-    learner = UCBVI(bonus="bernstein" if bernstein else "hoeffding", bonus_scale=scale,
-                    record_policies=True)
+    learner = UCBVI(
+        bonus="bernstein" if bernstein else "hoeffding", bonus_scale=scale, record_policies=True
+    )
     trace = learner.run(mdp, K, seed=5)
     if scale != 1.0 or bernstein:
         # The comparison has power only if the policy actually changes during the run.
@@ -199,9 +210,13 @@ def test_realised_regret_is_unbiased_for_pseudo_regret():
 # Properties
 # --------------------------------------------------------------------------------------------
 
+
 @PROPERTY
-@given(mdp=episodic_mdps(max_states=4, max_actions=3, max_horizon=4, stationary=True),
-       bonus=st.sampled_from(["hoeffding", "bernstein"]), seed=st.integers(0, 2**16))
+@given(
+    mdp=episodic_mdps(max_states=4, max_actions=3, max_horizon=4, stationary=True),
+    bonus=st.sampled_from(["hoeffding", "bernstein"]),
+    seed=st.integers(0, 2**16),
+)
 def test_ucbvi_q_is_optimistic_on_random_mdps(mdp, bonus, seed):
     trace = UCBVI(bonus=bonus).run(mdp, 150, seed)
     assert trace.extras["optimistic"].all(), trace.extras["optimism_gap"].min()
@@ -209,8 +224,11 @@ def test_ucbvi_q_is_optimistic_on_random_mdps(mdp, bonus, seed):
 
 
 @PROPERTY
-@given(mdp=episodic_mdps(max_states=4, max_actions=3, max_horizon=4),
-       bonus=st.sampled_from(["hoeffding", "bernstein"]), seed=st.integers(0, 2**16))
+@given(
+    mdp=episodic_mdps(max_states=4, max_actions=3, max_horizon=4),
+    bonus=st.sampled_from(["hoeffding", "bernstein"]),
+    seed=st.integers(0, 2**16),
+)
 def test_q_learning_q_is_optimistic_with_default_constants(mdp, bonus, seed):
     trace = QLearningUCB(bonus=bonus).run(mdp, 150, seed)
     assert trace.extras["optimistic"].all(), trace.extras["optimism_gap"].min()
@@ -220,7 +238,7 @@ def test_q_learning_q_is_optimistic_with_default_constants(mdp, bonus, seed):
 @given(t=st.integers(1, 200), H=st.integers(1, 30))
 def test_learning_rate_weights_sum_to_one_and_obey_lemma_4_1(t, H):
     w = learning_rate_weights(t, H)
-    assert w[0] == 0.0                         # alpha_t^0 = 0 for t >= 1 since alpha_1 = 1
+    assert w[0] == 0.0  # alpha_t^0 = 0 for t >= 1 since alpha_1 = 1
     assert w[1:].sum() == pytest.approx(1.0, abs=1e-12)
     assert (w >= 0).all()
     # Lemma 4.1(a): 1/sqrt(t) <= sum_i alpha_t^i / sqrt(i) <= 2/sqrt(t).
@@ -253,9 +271,11 @@ def test_learning_rate_weights_at_zero_and_limit_sum():
     assert total <= 1 + 1 / H + 1e-12
 
 
-@pytest.mark.parametrize("learner", [UCBVI(), UCBVI(bonus="bernstein"), QLearningUCB(),
-                                     QLearningUCB(bonus="bernstein")],
-                         ids=lambda learner: learner.label)
+@pytest.mark.parametrize(
+    "learner",
+    [UCBVI(), UCBVI(bonus="bernstein"), QLearningUCB(), QLearningUCB(bonus="bernstein")],
+    ids=lambda learner: learner.label,
+)
 def test_single_action_has_zero_regret(learner):
     rng = np.random.default_rng(0)
     mdp = EpisodicMDP(rng.dirichlet(np.ones(4), size=(4, 1)), rng.random((4, 1)), H=3)
@@ -282,9 +302,12 @@ def test_trace_fields_and_metadata():
 def test_regret_bound_formulas():
     S, A, H, K, delta = 4, 3, 5, 1000, 0.1
     L = math.log(5 * H * S * A * K * H / delta)
-    ch = 20 * H ** 1.5 * L * math.sqrt(S * A * K) + 250 * H ** 2 * S ** 2 * A * L ** 2
-    bf = (30 * H * L * math.sqrt(S * A * K) + 2500 * H ** 2 * S ** 2 * A * L ** 2
-          + 4 * H ** 1.5 * math.sqrt(K * L))
+    ch = 20 * H**1.5 * L * math.sqrt(S * A * K) + 250 * H**2 * S**2 * A * L**2
+    bf = (
+        30 * H * L * math.sqrt(S * A * K)
+        + 2500 * H**2 * S**2 * A * L**2
+        + 4 * H**1.5 * math.sqrt(K * L)
+    )
     assert ucbvi_regret_bound(S, A, H, K, delta, "hoeffding") == pytest.approx(ch, rel=1e-14)
     assert ucbvi_regret_bound(S, A, H, K, delta, "bernstein") == pytest.approx(bf, rel=1e-14)
 
@@ -293,8 +316,12 @@ def test_regret_bound_formulas():
 # Reproducibility
 # --------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("learner", [UCBVI(bonus="bernstein"), QLearningUCB(bonus="bernstein")],
-                         ids=lambda learner: learner.label)
+
+@pytest.mark.parametrize(
+    "learner",
+    [UCBVI(bonus="bernstein"), QLearningUCB(bonus="bernstein")],
+    ids=lambda learner: learner.label,
+)
 def test_same_seed_same_bits(learner):
     mdp = random_mdp(10, noise=("gaussian", 0.1))
     a = learner.run(mdp, 200, seed=11)
@@ -311,6 +338,7 @@ def test_same_seed_same_bits(learner):
 # --------------------------------------------------------------------------------------------
 # Bad input
 # --------------------------------------------------------------------------------------------
+
 
 def test_bad_models_raise_naming_the_problem():
     finite = FiniteMDP(np.full((2, 2, 2), 0.5), np.zeros((2, 2)), gamma=0.9)
@@ -335,18 +363,21 @@ def test_bad_budget(budget):
         QLearningUCB().run(random_mdp(0), budget, 0)
 
 
-@pytest.mark.parametrize("make, match", [
-    (lambda: UCBVI(bonus="chernoff"), "bonus must be one of"),
-    (lambda: UCBVI(delta=0.0), "delta must lie in \\(0, 1\\), got 0.0"),
-    (lambda: UCBVI(delta=1.5), "delta must lie in \\(0, 1\\), got 1.5"),
-    (lambda: UCBVI(bonus_scale=-1.0), "bonus_scale must be a finite number > 0, got -1.0"),
-    (lambda: UCBVI(bonus_scale=float("nan")), "bonus_scale"),
-    (lambda: UCBVI(transitions="pooled"), "transitions must be one of"),
-    (lambda: QLearningUCB(p=1.0), "p must lie in \\(0, 1\\), got 1.0"),
-    (lambda: QLearningUCB(c=0.0), "c must be a finite number > 0, got 0.0"),
-    (lambda: QLearningUCB(bonus="bernstein", c2=-2.0), "c2 must be"),
-    (lambda: QLearningUCB(bonus="freedman"), "bonus must be one of"),
-])
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda: UCBVI(bonus="chernoff"), "bonus must be one of"),
+        (lambda: UCBVI(delta=0.0), "delta must lie in \\(0, 1\\), got 0.0"),
+        (lambda: UCBVI(delta=1.5), "delta must lie in \\(0, 1\\), got 1.5"),
+        (lambda: UCBVI(bonus_scale=-1.0), "bonus_scale must be a finite number > 0, got -1.0"),
+        (lambda: UCBVI(bonus_scale=float("nan")), "bonus_scale"),
+        (lambda: UCBVI(transitions="pooled"), "transitions must be one of"),
+        (lambda: QLearningUCB(p=1.0), "p must lie in \\(0, 1\\), got 1.0"),
+        (lambda: QLearningUCB(c=0.0), "c must be a finite number > 0, got 0.0"),
+        (lambda: QLearningUCB(bonus="bernstein", c2=-2.0), "c2 must be"),
+        (lambda: QLearningUCB(bonus="freedman"), "bonus must be one of"),
+    ],
+)
 def test_bad_hyperparameters(make, match):
     with pytest.raises(ValueError, match=match):
         make()
@@ -427,8 +458,9 @@ def test_slope_checks_judge_exactly_the_constants_whose_burn_in_fits():
 def test_ucb_bernstein_check_exercises_the_bernstein_branch():
     from proofs_check.harness import run_check
 
-    fitted = run_check("jin2018-qlearning-ucbb-regret-slope", "quick", 0,
-                       raise_errors=True).evidence.fitted
+    fitted = run_check(
+        "jin2018-qlearning-ucbb-regret-slope", "quick", 0, raise_errors=True
+    ).evidence.fitted
     assert 0.1 <= fitted["bernstein_fraction_low"] <= fitted["bernstein_fraction_high"] <= 1.0
 
 
@@ -479,12 +511,13 @@ def test_paper_planner_oracle_agrees_with_the_step_by_step_reference():
     H, S, A = 3, 3, 2
     R = rng.random((H, S, A))
     counts = rng.integers(0, 4000, (S, A, S)).astype(float)
-    counts[0, 1] = 0.0                       # an unvisited pair: Q = H
+    counts[0, 1] = 0.0  # an unvisited pair: Q = H
     visits = rng.integers(0, 3, (H + 1, S)).astype(float)
     L = ucbvi_log_factor(S, A, H, 1000, 0.05)
     for bernstein in (False, True):
-        Q, V, backup = paper_ucbvi_plan(R, counts, visits, np.full((H, S, A), float(H)),
-                                        bernstein, L, 0.01)
+        Q, V, backup = paper_ucbvi_plan(
+            R, counts, visits, np.full((H, S, A), float(H)), bernstein, L, 0.01
+        )
         assert np.all(Q[:, 0, 1] == H) and np.all(np.isnan(backup[:, 0, 1]))
         np.testing.assert_array_equal(V[:H], Q.max(axis=2))
         assert np.all(V[H] == 0.0) and np.all(Q <= H)
@@ -498,15 +531,23 @@ def test_paper_planner_oracle_agrees_with_the_step_by_step_reference():
                     mean = p @ V[h + 1]
                     if bernstein:
                         var = p @ (V[h + 1] - mean) ** 2
-                        term = np.where(visits[h + 1] == 0, H ** 2, np.minimum(
-                            1e4 * H ** 3 * S ** 2 * A * L ** 2 / np.maximum(visits[h + 1], 1),
-                            H ** 2))
-                        b = (math.sqrt(8 * L * var / n) + 14 * H * L / (3 * n)
-                             + math.sqrt(8 * (p @ term) / n))
+                        term = np.where(
+                            visits[h + 1] == 0,
+                            H**2,
+                            np.minimum(
+                                1e4 * H**3 * S**2 * A * L**2 / np.maximum(visits[h + 1], 1), H**2
+                            ),
+                        )
+                        b = (
+                            math.sqrt(8 * L * var / n)
+                            + 14 * H * L / (3 * n)
+                            + math.sqrt(8 * (p @ term) / n)
+                        )
                     else:
                         b = 7 * H * L / math.sqrt(n)
-                    assert Q[h, x, a] == pytest.approx(min(H, R[h, x, a] + mean + 0.01 * b),
-                                                       abs=1e-12)
+                    assert Q[h, x, a] == pytest.approx(
+                        min(H, R[h, x, a] + mean + 0.01 * b), abs=1e-12
+                    )
 
 
 def test_expected_counts_add_up_to_the_steps():

@@ -78,8 +78,9 @@ PLANTED = [
 ]
 
 
-@pytest.mark.parametrize(("check_id", "name", "plant"), PLANTED,
-                         ids=[name for _, name, _ in PLANTED])
+@pytest.mark.parametrize(
+    ("check_id", "name", "plant"), PLANTED, ids=[name for _, name, _ in PLANTED]
+)
 def test_a_planted_slip_fails_its_check(monkeypatch, check_id, name, plant):
     """``planning.<name>`` replaced by a slightly wrong version: the check must fail."""
     monkeypatch.setattr(planning, name, plant(getattr(planning, name)))

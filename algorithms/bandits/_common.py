@@ -49,10 +49,20 @@ def warm_up(kernel: Callable, *dummy_args: Any) -> None:
         _WARM.add(id(kernel))
 
 
-def build_trace(learner: Any, model: Any, seed: Any, budget: int, arms: np.ndarray,
-                rewards: np.ndarray, pseudo: np.ndarray, optimal_mean: float, seconds: float,
-                record_policies: bool, extras: dict[str, np.ndarray] | None = None,
-                **meta: Any) -> RegretTrace:
+def build_trace(
+    learner: Any,
+    model: Any,
+    seed: Any,
+    budget: int,
+    arms: np.ndarray,
+    rewards: np.ndarray,
+    pseudo: np.ndarray,
+    optimal_mean: float,
+    seconds: float,
+    record_policies: bool,
+    extras: dict[str, np.ndarray] | None = None,
+    **meta: Any,
+) -> RegretTrace:
     """Assemble the :class:`RegretTrace` of one compiled run.
 
     The run is one compiled call, so its wall-clock time is spread evenly over the rounds
@@ -66,9 +76,15 @@ def build_trace(learner: Any, model: Any, seed: Any, budget: int, arms: np.ndarr
         all_extras["rewards"] = rewards
     if extras:
         all_extras.update(extras)
-    metadata = trace_metadata(learner, model, seed, budget,
-                              timing="one compiled call, time spread evenly over rounds",
-                              run_seconds=seconds, **meta)
+    metadata = trace_metadata(
+        learner,
+        model,
+        seed,
+        budget,
+        timing="one compiled call, time spread evenly over rounds",
+        run_seconds=seconds,
+        **meta,
+    )
     return RegretTrace(
         pseudo_regret=pseudo,
         realised_regret=optimal_mean - rewards,

@@ -35,8 +35,9 @@ def _gaps(means) -> tuple[np.ndarray, float]:
 
 
 def _horizon(T) -> float:
-    if isinstance(T, bool) or not (isinstance(T, (int, float, np.integer, np.floating))
-                                   and math.isfinite(T) and T >= 2):
+    if isinstance(T, bool) or not (
+        isinstance(T, (int, float, np.integer, np.floating)) and math.isfinite(T) and T >= 2
+    ):
         raise ValueError(f"T must be a number >= 2, got {T!r}")
     return float(T)
 
@@ -117,7 +118,7 @@ def kl_burn_in(means, T: float, noise: str = "bernoulli", sigma: float = 1.0) ->
         elif noise == "gaussian":
             if not (math.isfinite(sigma) and sigma > 0):
                 raise ValueError(f"sigma must be finite and > 0, got {sigma!r}")
-            kl = gaps[a] ** 2 / (2.0 * sigma ** 2)
+            kl = gaps[a] ** 2 / (2.0 * sigma**2)
         else:
             raise ValueError(f"noise must be 'bernoulli' or 'gaussian', got {noise!r}")
         return math.log(T) / kl
@@ -125,8 +126,16 @@ def kl_burn_in(means, T: float, noise: str = "bernoulli", sigma: float = 1.0) ->
     return _total_pulls(gaps, pulls)
 
 
-def oful_burn_in(d: int, T: float, lambda_: float = 1.0, delta: float = 0.01, S: float = 1.0,
-                 R: float = 1.0, L: float = 1.0, scale: float = 1.0) -> int:
+def oful_burn_in(
+    d: int,
+    T: float,
+    lambda_: float = 1.0,
+    delta: float = 0.01,
+    S: float = 1.0,
+    R: float = 1.0,
+    L: float = 1.0,
+    scale: float = 1.0,
+) -> int:
     """Rounds until each of ``d`` directions has been seen ``beta_T / scale^2`` times.
 
     ``sqrt(beta_T) = R sqrt(d log(1 + T L^2 / (lambda d)) + 2 log(1/delta)) + sqrt(lambda) S``
@@ -158,15 +167,23 @@ def oful_burn_in(d: int, T: float, lambda_: float = 1.0, delta: float = 0.01, S:
     T = _horizon(T)
     if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1:
         raise ValueError(f"d must be a positive int, got {d!r}")
-    for name, value in (("lambda_", lambda_), ("delta", delta), ("S", S), ("R", R), ("L", L),
-                        ("scale", scale)):
+    for name, value in (
+        ("lambda_", lambda_),
+        ("delta", delta),
+        ("S", S),
+        ("R", R),
+        ("L", L),
+        ("scale", scale),
+    ):
         if not (math.isfinite(value) and value >= 0):
             raise ValueError(f"{name} must be finite and >= 0, got {value!r}")
     if not 0 < delta < 1 or lambda_ <= 0 or scale <= 0:
         raise ValueError("need 0 < delta < 1, lambda_ > 0 and scale > 0")
-    width = R * math.sqrt(d * math.log(1.0 + T * L ** 2 / (lambda_ * d))
-                          + 2.0 * math.log(1.0 / delta)) + math.sqrt(lambda_) * S
-    return int(d * math.ceil(width ** 2 / scale ** 2))
+    width = (
+        R * math.sqrt(d * math.log(1.0 + T * L**2 / (lambda_ * d)) + 2.0 * math.log(1.0 / delta))
+        + math.sqrt(lambda_) * S
+    )
+    return int(d * math.ceil(width**2 / scale**2))
 
 
 __all__ = ["kl_burn_in", "oful_burn_in", "ucb1_burn_in"]

@@ -117,8 +117,21 @@ def _refactor(V, b, arms, log_lambda_d):
 
 
 @njit(cache=True)
-def _oful_kernel(arms, means, gaps, noise_std, budget, lambda_, log_inv_delta, S, R,
-                 refactor_every, record_confidence, theta_star, rng):
+def _oful_kernel(
+    arms,
+    means,
+    gaps,
+    noise_std,
+    budget,
+    lambda_,
+    log_inv_delta,
+    S,
+    R,
+    refactor_every,
+    record_confidence,
+    theta_star,
+    rng,
+):
     K, d = arms.shape
     V = lambda_ * np.eye(d)
     V_inv = np.eye(d) / lambda_
@@ -183,15 +196,17 @@ def _oful_kernel(arms, means, gaps, noise_std, budget, lambda_, log_inv_delta, S
         # Step 5: periodic exact refactorisation.
         if (t + 1) % refactor_every == 0:
             V_inv, log_det_ratio, theta_hat, estimates, widths2 = _refactor(
-                V, b, arms, log_lambda_d)
+                V, b, arms, log_lambda_d
+            )
         chosen[t] = a
         rewards[t] = y
         pseudo[t] = gaps[a]
     return chosen, rewards, pseudo, radii, errors
 
 
-def oful_regret_bound(n: int | np.ndarray, d: int, lambda_: float, delta: float, S: float,
-                      L: float, R: float) -> np.ndarray:
+def oful_regret_bound(
+    n: int | np.ndarray, d: int, lambda_: float, delta: float, S: float, L: float, R: float
+) -> np.ndarray:
     """Theorem 3 of Abbasi-Yadkori et al. (2011), with ``n L^2 / d`` in both logarithms.
 
     ``R_n <= 4 sqrt(n d log(lambda + n L^2 / d)) (lambda^{1/2} S + R sqrt(2 log(1/delta)
@@ -206,8 +221,9 @@ def oful_regret_bound(n: int | np.ndarray, d: int, lambda_: float, delta: float,
     (142508, True)
     """
     n = np.asarray(n, dtype=np.float64)
-    radius = (math.sqrt(lambda_) * S
-              + R * np.sqrt(2.0 * math.log(1.0 / delta) + d * np.log1p(n * L**2 / (lambda_ * d))))
+    radius = math.sqrt(lambda_) * S + R * np.sqrt(
+        2.0 * math.log(1.0 / delta) + d * np.log1p(n * L**2 / (lambda_ * d))
+    )
     return 4.0 * np.sqrt(n * d * np.log(lambda_ + n * L**2 / d)) * radius
 
 
@@ -266,9 +282,11 @@ class OFUL:
             check_positive("L", self.L)
         if self.R is not None:
             check_positive("R", self.R, allow_zero=True)
-        if (isinstance(self.refactor_every, (bool, np.bool_))
-                or not isinstance(self.refactor_every, (int, np.integer))
-                or self.refactor_every < 1):
+        if (
+            isinstance(self.refactor_every, (bool, np.bool_))
+            or not isinstance(self.refactor_every, (int, np.integer))
+            or self.refactor_every < 1
+        ):
             raise ValueError(f"refactor_every must be a positive int, got {self.refactor_every!r}")
 
     def resolved(self, model) -> tuple[float, float]:
@@ -293,8 +311,15 @@ class OFUL:
         width = np.sqrt(ratio + 2.0 * math.log(1.0 / self.delta))
         return R * width + math.sqrt(self.lambda_) * self.S
 
-    def run(self, model, budget: int, seed: SeedLike, *, record_policies: bool = False,
-            record_confidence: bool = False) -> RegretTrace:
+    def run(
+        self,
+        model,
+        budget: int,
+        seed: SeedLike,
+        *,
+        record_policies: bool = False,
+        record_confidence: bool = False,
+    ) -> RegretTrace:
         """Play ``budget`` rounds on a linear bandit and return the exact regret trace.
 
         Parameters
@@ -326,8 +351,9 @@ class OFUL:
         from mdptheory.bandits import LinearBandit
 
         if not isinstance(model, LinearBandit):
-            raise ValueError(f"OFUL needs a mdptheory.bandits.LinearBandit, got "
-                             f"{type(model).__name__}")
+            raise ValueError(
+                f"OFUL needs a mdptheory.bandits.LinearBandit, got {type(model).__name__}"
+            )
         budget = check_budget(budget)
         L, R = self.resolved(model)
         rng = as_generator(seed)
@@ -337,18 +363,57 @@ class OFUL:
         theta = kernel_array(model.theta)
         noise_std = float(model.noise_std)
         log_inv_delta = math.log(1.0 / self.delta)
-        warm_up(_oful_kernel, _DUMMY_ARMS, _DUMMY_VEC, _DUMMY_VEC, 1.0, 3, 1.0, 1.0, 1.0, 1.0,
-                2, True, _DUMMY_VEC, np.random.default_rng(0))
+        warm_up(
+            _oful_kernel,
+            _DUMMY_ARMS,
+            _DUMMY_VEC,
+            _DUMMY_VEC,
+            1.0,
+            3,
+            1.0,
+            1.0,
+            1.0,
+            1.0,
+            2,
+            True,
+            _DUMMY_VEC,
+            np.random.default_rng(0),
+        )
         (chosen, rewards, pseudo, radii, errors), seconds = timed(
-            _oful_kernel, arms, means, gaps, noise_std, budget, float(self.lambda_),
-            log_inv_delta, float(self.S), R, int(self.refactor_every), bool(record_confidence),
-            theta, rng)
+            _oful_kernel,
+            arms,
+            means,
+            gaps,
+            noise_std,
+            budget,
+            float(self.lambda_),
+            log_inv_delta,
+            float(self.S),
+            R,
+            int(self.refactor_every),
+            bool(record_confidence),
+            theta,
+            rng,
+        )
         extras = {"radius": radii, "theta_error": errors} if record_confidence else None
         theta_norm = float(np.linalg.norm(theta))
         return build_trace(
-            self, model, seed, budget, chosen, rewards, pseudo, float(model.optimal_mean),
-            seconds, record_policies, extras, L=L, R=R, constants="paper",
+            self,
+            model,
+            seed,
+            budget,
+            chosen,
+            rewards,
+            pseudo,
+            float(model.optimal_mean),
+            seconds,
+            record_policies,
+            extras,
+            L=L,
+            R=R,
+            constants="paper",
             radius="Theorem 2 (determinant form)",
             # Unit-norm arms give L = 1 + 1 ulp after normalisation; compare up to rounding.
             theta_norm_within_S=theta_norm <= self.S * (1.0 + 1e-12),
-            theorem3_lambda_condition=self.lambda_ >= max(1.0, L * L) * (1.0 - 1e-12))
+            theorem3_lambda_condition=self.lambda_ >= max(1.0, L * L) * (1.0 - 1e-12),
+        )

@@ -23,8 +23,15 @@ from algorithms.linear.lsvi_ucb import LAMBDA, PAPER_C, lsvi_ucb_beta
 UNTIL = ("regret", "clip")
 
 
-def burn_in(d: int, H: int, K: int, p: float = 0.05, c: float = PAPER_C,
-            until: str = "regret", lam: float = LAMBDA) -> int:
+def burn_in(
+    d: int,
+    H: int,
+    K: int,
+    p: float = 0.05,
+    c: float = PAPER_C,
+    until: str = "regret",
+    lam: float = LAMBDA,
+) -> int:
     """Episodes before LSVI-UCB's bonus stops saturating, from the bonus formula alone.
 
     Parameters
@@ -57,8 +64,9 @@ def burn_in(d: int, H: int, K: int, p: float = 0.05, c: float = PAPER_C,
     >>> burn_in(4, 5, 20_000, c=0.0)
     0
     """
-    return feature_burn_in(d, H, c, until, UNTIL,
-                           lambda c: lsvi_ucb_beta(int(d), int(H), int(K), float(p), c), lam)
+    return feature_burn_in(
+        d, H, c, until, UNTIL, lambda c: lsvi_ucb_beta(int(d), int(H), int(K), float(p), c), lam
+    )
 
 
 __all__ = ["UNTIL", "burn_in"]

@@ -176,7 +176,7 @@ def lsvi_ucb_regret_bound(d: int, H: int, K: int, p: float, C: float = 1.0) -> f
     True
     """
     T = K * H
-    return C * math.sqrt(d ** 3 * H ** 3 * T) * lsvi_ucb_iota(d, H, K, p)
+    return C * math.sqrt(d**3 * H**3 * T) * lsvi_ucb_iota(d, H, K, p)
 
 
 def nonvacuous_episodes(d: int, H: int, p: float, C: float = 1.0) -> int:
@@ -195,7 +195,7 @@ def nonvacuous_episodes(d: int, H: int, p: float, C: float = 1.0) -> int:
     """
     K = 1.0
     for _ in range(200):
-        new = C * C * d ** 3 * H * H * lsvi_ucb_iota(d, H, max(int(K), 1), p) ** 2
+        new = C * C * d**3 * H * H * lsvi_ucb_iota(d, H, max(int(K), 1), p) ** 2
         if abs(new - K) < 0.5:
             break
         K = new
@@ -236,8 +236,9 @@ def sherman_morrison_update(Lambda_inv: np.ndarray, x: np.ndarray, u: np.ndarray
 
 
 @njit(cache=True)
-def _refactor(Lambda: np.ndarray, Lambda_inv: np.ndarray, features: np.ndarray,
-              width2: np.ndarray) -> float:
+def _refactor(
+    Lambda: np.ndarray, Lambda_inv: np.ndarray, features: np.ndarray, width2: np.ndarray
+) -> float:
     """Exact ``Lambda^{-1}`` (into ``Lambda_inv``), all squared widths; return ``log det``."""
     d = Lambda.shape[0]
     chol = np.linalg.cholesky(Lambda)
@@ -264,10 +265,21 @@ def _refactor(Lambda: np.ndarray, Lambda_inv: np.ndarray, features: np.ndarray,
 
 
 @njit(cache=True)
-def _plan(features: np.ndarray, R3: np.ndarray, b: np.ndarray, M: np.ndarray,
-          Lambda_inv: np.ndarray, width2: np.ndarray, beta: float, Q: np.ndarray,
-          V: np.ndarray, policy: np.ndarray, w: np.ndarray, target: np.ndarray,
-          means: np.ndarray) -> None:
+def _plan(
+    features: np.ndarray,
+    R3: np.ndarray,
+    b: np.ndarray,
+    M: np.ndarray,
+    Lambda_inv: np.ndarray,
+    width2: np.ndarray,
+    beta: float,
+    Q: np.ndarray,
+    V: np.ndarray,
+    policy: np.ndarray,
+    w: np.ndarray,
+    target: np.ndarray,
+    means: np.ndarray,
+) -> None:
     """Algorithm 1, L3-L6, and the greedy policy of L8 (overwrites Q, V, policy and w)."""
     H, S, A = R3.shape
     Hf = float(H)
@@ -280,7 +292,7 @@ def _plan(features: np.ndarray, R3: np.ndarray, b: np.ndarray, M: np.ndarray,
         else:
             target[:] = b[h]
         np.dot(Lambda_inv[h], target, w[h])
-        np.dot(features, w[h], means)                  # w_h^T phi(x, a) for every pair
+        np.dot(features, w[h], means)  # w_h^T phi(x, a) for every pair
         for s in range(S):
             for a in range(A):
                 n = s * A + a
@@ -290,14 +302,27 @@ def _plan(features: np.ndarray, R3: np.ndarray, b: np.ndarray, M: np.ndarray,
                 if q > Hf:
                     q = Hf
                 Q[h, s, a] = q
-        greedy_backup(Q[h], V[h], policy[h])           # V_h = max_a Q_h, the argmax of L8
+        greedy_backup(Q[h], V[h], policy[h])  # V_h = max_a Q_h, the argmax of L8
 
 
 @njit(cache=True)
-def _absorb(features: np.ndarray, R3: np.ndarray, states: np.ndarray, actions: np.ndarray,
-            Lambda: np.ndarray, Lambda_inv: np.ndarray, width2: np.ndarray, b: np.ndarray,
-            M: np.ndarray, log_det: np.ndarray, n_updates: np.ndarray, refactor_every: int,
-            u: np.ndarray, z: np.ndarray, potential: np.ndarray) -> None:
+def _absorb(
+    features: np.ndarray,
+    R3: np.ndarray,
+    states: np.ndarray,
+    actions: np.ndarray,
+    Lambda: np.ndarray,
+    Lambda_inv: np.ndarray,
+    width2: np.ndarray,
+    b: np.ndarray,
+    M: np.ndarray,
+    log_det: np.ndarray,
+    n_updates: np.ndarray,
+    refactor_every: int,
+    u: np.ndarray,
+    z: np.ndarray,
+    potential: np.ndarray,
+) -> None:
     """Add episode k's data to every stage's statistics (rank-one updates of L4, L5)."""
     H, _, A = R3.shape
     d = features.shape[1]
@@ -307,21 +332,21 @@ def _absorb(features: np.ndarray, R3: np.ndarray, states: np.ndarray, actions: n
         a = actions[h]
         x = features[s * A + a]
         denominator = sherman_morrison_update(Lambda_inv[h], x, u)
-        potential[h] = denominator - 1.0          # phi^T Lambda_h^{-1} phi before the update
+        potential[h] = denominator - 1.0  # phi^T Lambda_h^{-1} phi before the update
         log_det[h] += math.log(denominator)
         # Widths: phi^T (Lambda + x x^T)^{-1} phi = phi^T Lambda^{-1} phi - (phi^T u)^2 / denom.
         np.dot(features, u, z)
         row = width2[h]
         for n in range(n_pairs):
             row[n] -= z[n] * z[n] / denominator
-        reward = R3[h, s, a]                       # known reward r_h (L5)
+        reward = R3[h, s, a]  # known reward r_h (L5)
         s_next = states[h + 1]
         for i in range(d):
             xi = x[i]
             for j in range(d):
                 Lambda[h, i, j] += xi * x[j]
             b[h, i] += xi * reward
-            M[h, s_next, i] += xi                  # aggregated by next state
+            M[h, s_next, i] += xi  # aggregated by next state
         n_updates[h] += 1
         if n_updates[h] % refactor_every == 0:
             log_det[h] = _refactor(Lambda[h], Lambda_inv[h], features, width2[h])
@@ -330,36 +355,36 @@ def _absorb(features: np.ndarray, R3: np.ndarray, states: np.ndarray, actions: n
 class _State(NamedTuple):
     """LSVI-UCB's statistics (L4, L5), its plan and workspace, carried between episodes."""
 
-    Lambda: np.ndarray           # (H, d, d): Lambda_h
-    Lambda_inv: np.ndarray       # (H, d, d): its inverse, by Sherman-Morrison
-    width2: np.ndarray           # (H, S A): phi(x, a)^T Lambda_h^{-1} phi(x, a)
-    b: np.ndarray                # (H, d): sum phi r
-    M: np.ndarray                # (H, S, d): sum phi 1[x' = s']
-    log_det: np.ndarray          # (H,): log det Lambda_h
+    Lambda: np.ndarray  # (H, d, d): Lambda_h
+    Lambda_inv: np.ndarray  # (H, d, d): its inverse, by Sherman-Morrison
+    width2: np.ndarray  # (H, S A): phi(x, a)^T Lambda_h^{-1} phi(x, a)
+    b: np.ndarray  # (H, d): sum phi r
+    M: np.ndarray  # (H, S, d): sum phi 1[x' = s']
+    log_det: np.ndarray  # (H,): log det Lambda_h
     log_det_at_plan: np.ndarray  # (H,): its value at the last replan
-    n_updates: np.ndarray        # (H,) int64: rank-one updates since the start
-    Q: np.ndarray                # (H, S, A): the Q that plans and acts
-    V: np.ndarray                # (H + 1, S)
-    w: np.ndarray                # (H, d)
-    policy: np.ndarray           # (H, S)
-    u: np.ndarray                # workspace (d,)
-    z: np.ndarray                # workspace (S A,)
-    target: np.ndarray           # workspace (d,)
-    means: np.ndarray            # workspace (S A,)
-    potential: np.ndarray        # (H,): phi^T Lambda^{-1} phi of the last episode
-    replanned: np.ndarray        # (K,) bool
-    w_norm_max: np.ndarray       # (K,): max_h ||w_h|| of the acting plan
+    n_updates: np.ndarray  # (H,) int64: rank-one updates since the start
+    Q: np.ndarray  # (H, S, A): the Q that plans and acts
+    V: np.ndarray  # (H + 1, S)
+    w: np.ndarray  # (H, d)
+    policy: np.ndarray  # (H, S)
+    u: np.ndarray  # workspace (d,)
+    z: np.ndarray  # workspace (S A,)
+    target: np.ndarray  # workspace (d,)
+    means: np.ndarray  # workspace (S A,)
+    potential: np.ndarray  # (H,): phi^T Lambda^{-1} phi of the last episode
+    replanned: np.ndarray  # (K,) bool
+    w_norm_max: np.ndarray  # (K,): max_h ||w_h|| of the acting plan
 
 
 class _Records(NamedTuple):
     """Per-episode records kept with ``record_policies`` (otherwise of length 0)."""
 
-    Q: np.ndarray           # (K, H, S, A)
-    w: np.ndarray           # (K, H, d)
-    width2: np.ndarray      # (K, H, S A)
-    states: np.ndarray      # (K, H + 1)
-    actions: np.ndarray     # (K, H)
-    potential: np.ndarray   # (K, H)
+    Q: np.ndarray  # (K, H, S, A)
+    w: np.ndarray  # (K, H, d)
+    width2: np.ndarray  # (K, H, S A)
+    states: np.ndarray  # (K, H + 1)
+    actions: np.ndarray  # (K, H)
+    potential: np.ndarray  # (K, H)
 
 
 @njit(cache=True)
@@ -378,22 +403,54 @@ def _start(features: np.ndarray, H: int, S: int, A: int, K: int, record: bool):
         for n in range(n_pairs):
             width2[h, n] = np.dot(features[n], features[n]) / LAMBDA
     log_det = np.full(H, d * math.log(LAMBDA))
-    state = _State(Lambda, Lambda_inv, width2, np.zeros((H, d)), np.zeros((H, S, d)), log_det,
-                   log_det.copy(), np.zeros(H, dtype=np.int64), np.empty((H, S, A)),
-                   np.zeros((H + 1, S)), np.zeros((H, d)), np.zeros((H, S), dtype=np.int64),
-                   np.empty(d), np.empty(n_pairs), np.empty(d), np.empty(n_pairs), np.empty(H),
-                   np.zeros(K, dtype=np.bool_), np.empty(K))
+    state = _State(
+        Lambda,
+        Lambda_inv,
+        width2,
+        np.zeros((H, d)),
+        np.zeros((H, S, d)),
+        log_det,
+        log_det.copy(),
+        np.zeros(H, dtype=np.int64),
+        np.empty((H, S, A)),
+        np.zeros((H + 1, S)),
+        np.zeros((H, d)),
+        np.zeros((H, S), dtype=np.int64),
+        np.empty(d),
+        np.empty(n_pairs),
+        np.empty(d),
+        np.empty(n_pairs),
+        np.empty(H),
+        np.zeros(K, dtype=np.bool_),
+        np.empty(K),
+    )
     n_rec = K if record else 0
-    records = _Records(np.empty((n_rec, H, S, A)), np.empty((n_rec, H, d)),
-                       np.empty((n_rec, H, n_pairs)), np.empty((n_rec, H + 1), dtype=np.int64),
-                       np.empty((n_rec, H), dtype=np.int64), np.empty((n_rec, H)))
+    records = _Records(
+        np.empty((n_rec, H, S, A)),
+        np.empty((n_rec, H, d)),
+        np.empty((n_rec, H, n_pairs)),
+        np.empty((n_rec, H + 1), dtype=np.int64),
+        np.empty((n_rec, H), dtype=np.int64),
+        np.empty((n_rec, H)),
+    )
     return state, records
 
 
 @njit(cache=True)
-def _episodes(features: np.ndarray, env: Environment, log: EpisodeLog,
-              evaluation: ReachableEvaluation, state: _State, records: _Records, start: int,
-              stop: int, rng, beta: float, rare: bool, refactor_every: int) -> None:
+def _episodes(
+    features: np.ndarray,
+    env: Environment,
+    log: EpisodeLog,
+    evaluation: ReachableEvaluation,
+    state: _State,
+    records: _Records,
+    start: int,
+    stop: int,
+    rng,
+    beta: float,
+    rare: bool,
+    refactor_every: int,
+) -> None:
     """Episodes ``start..stop-1`` of Algorithm 1 (L1-L8): replan, evaluate exactly, act,
     absorb the episode's data."""
     H = env.R3.shape[0]
@@ -409,8 +466,21 @@ def _episodes(features: np.ndarray, env: Environment, log: EpisodeLog,
                     plan = True
                     break
         if plan:
-            _plan(features, env.R3, state.b, state.M, state.Lambda_inv, state.width2, beta,
-                  state.Q, state.V, state.policy, state.w, state.target, state.means)
+            _plan(
+                features,
+                env.R3,
+                state.b,
+                state.M,
+                state.Lambda_inv,
+                state.width2,
+                beta,
+                state.Q,
+                state.V,
+                state.policy,
+                state.w,
+                state.target,
+                state.means,
+            )
             state.log_det_at_plan[:] = state.log_det
             state.replanned[k] = True
             largest = 0.0
@@ -423,8 +493,9 @@ def _episodes(features: np.ndarray, env: Environment, log: EpisodeLog,
         # differently from the last evaluated one.
         first = first_difference(state.policy, evaluation)
         if first < H:
-            evaluate_deterministic_reachable(env.P4, env.R3, state.policy, env.initial,
-                                             evaluation, first)
+            evaluate_deterministic_reachable(
+                env.P4, env.R3, state.policy, env.initial, evaluation, first
+            )
         # (4) Act greedily with the same (clipped) Q for one episode.
         states, actions, rewards = act(env, state.policy, rng)
         record_episode(log, k, state.policy, state.Q, evaluation.value[0], states, rewards)
@@ -435,9 +506,23 @@ def _episodes(features: np.ndarray, env: Environment, log: EpisodeLog,
             records.states[k] = states
             records.actions[k] = actions
         # (5) The episode's data enter Lambda_h, b_h and M_h.
-        _absorb(features, env.R3, states, actions, state.Lambda, state.Lambda_inv, state.width2,
-                state.b, state.M, state.log_det, state.n_updates, refactor_every, state.u,
-                state.z, state.potential)
+        _absorb(
+            features,
+            env.R3,
+            states,
+            actions,
+            state.Lambda,
+            state.Lambda_inv,
+            state.width2,
+            state.b,
+            state.M,
+            state.log_det,
+            state.n_updates,
+            refactor_every,
+            state.u,
+            state.z,
+            state.potential,
+        )
         if recording:
             records.potential[k] = state.potential
 
@@ -450,36 +535,47 @@ def _episodes(features: np.ndarray, env: Environment, log: EpisodeLog,
 def _unwrap_pair(model: object, true_mdp: object) -> tuple[object, object]:
     """A misspecified pair (nominal features ``.linear``, true dynamics ``.mdp``), e.g. from the
     catalogue's misspecified_linear_mdp: learn with its features, act in its true MDP."""
-    if (not isinstance(model, LinearMDP) and true_mdp is None
-            and isinstance(getattr(model, "linear", None), LinearMDP)
-            and isinstance(getattr(model, "mdp", None), EpisodicMDP)):
+    if (
+        not isinstance(model, LinearMDP)
+        and true_mdp is None
+        and isinstance(getattr(model, "linear", None), LinearMDP)
+        and isinstance(getattr(model, "mdp", None), EpisodicMDP)
+    ):
         return model.linear, model.mdp
     return model, true_mdp
 
 
-def _check_models(model: object, true_mdp: object,
-                  learner: str) -> tuple[np.ndarray, Environment, EpisodicMDP]:
+def _check_models(
+    model: object, true_mdp: object, learner: str
+) -> tuple[np.ndarray, Environment, EpisodicMDP]:
     """Features (S A, d), the environment's arrays and the environment, after checking what
     Theorem 3.1 assumes."""
     if not isinstance(model, LinearMDP):
-        raise ValueError(f"{learner} needs a LinearMDP (features phi, mu, theta) or a pair "
-                         f"with .linear and .mdp, got {type(model).__name__}: {model!r}")
+        raise ValueError(
+            f"{learner} needs a LinearMDP (features phi, mu, theta) or a pair "
+            f"with .linear and .mdp, got {type(model).__name__}: {model!r}"
+        )
     phi = np.ascontiguousarray(model.phi, dtype=np.float64)
     S, A, d = phi.shape
     norms = np.linalg.norm(phi, axis=2)
     if (norms > 1.0 + FEATURE_NORM_TOL).any():
         s, a = np.unravel_index(int(np.argmax(norms)), norms.shape)
-        raise ValueError(f"||phi[{s}, {a}]|| is {float(norms[s, a])!r} > 1; Assumption A of "
-                         f"Jin et al. (2020) needs ||phi(x, a)|| <= 1")
+        raise ValueError(
+            f"||phi[{s}, {a}]|| is {float(norms[s, a])!r} > 1; Assumption A of "
+            f"Jin et al. (2020) needs ||phi(x, a)|| <= 1"
+        )
     if true_mdp is None:
         env = model.tabular()
     else:
         if not isinstance(true_mdp, EpisodicMDP):
-            raise ValueError(f"true_mdp must be an EpisodicMDP, got {type(true_mdp).__name__}: "
-                             f"{true_mdp!r}")
+            raise ValueError(
+                f"true_mdp must be an EpisodicMDP, got {type(true_mdp).__name__}: {true_mdp!r}"
+            )
         if (true_mdp.S, true_mdp.A, true_mdp.H) != (S, A, model.H):
-            raise ValueError(f"true_mdp has (S, A, H) = {(true_mdp.S, true_mdp.A, true_mdp.H)}, "
-                             f"the features' model has {(S, A, model.H)}")
+            raise ValueError(
+                f"true_mdp has (S, A, H) = {(true_mdp.S, true_mdp.A, true_mdp.H)}, "
+                f"the features' model has {(S, A, model.H)}"
+            )
         env = true_mdp
     check_unit_rewards(np.asarray(env.R, dtype=np.float64), learner, "clip at H and Theorem 3.1")
     features = np.ascontiguousarray(phi.reshape(S * A, d))
@@ -487,8 +583,11 @@ def _check_models(model: object, true_mdp: object,
 
 
 def _check_refactor(refactor_every: object) -> int:
-    if (isinstance(refactor_every, bool) or not isinstance(refactor_every, (int, np.integer))
-            or refactor_every < 1):
+    if (
+        isinstance(refactor_every, bool)
+        or not isinstance(refactor_every, (int, np.integer))
+        or refactor_every < 1
+    ):
         raise ValueError(f"refactor_every must be a positive int, got {refactor_every!r}")
     return int(refactor_every)
 
@@ -581,8 +680,9 @@ class LSVIUCB:
         """``beta = c d H sqrt(log(2 d K H / p))`` for this learner."""
         return lsvi_ucb_beta(d, H, K, self.p, self.c)
 
-    def run(self, model: LinearMDP, budget: int, seed: SeedLike,
-            true_mdp: EpisodicMDP | None = None) -> RegretTrace:
+    def run(
+        self, model: LinearMDP, budget: int, seed: SeedLike, true_mdp: EpisodicMDP | None = None
+    ) -> RegretTrace:
         """Run ``budget`` episodes and return the exact regret trace.
 
         Parameters
@@ -607,8 +707,14 @@ class LSVIUCB:
         """
         return episodic_trace(self, seed, self._simulate(model, budget, seed, true_mdp=true_mdp))
 
-    def _simulate(self, model, budget: int, seed: SeedLike, exact_regret: bool = True,
-                  true_mdp: EpisodicMDP | None = None) -> Simulation:
+    def _simulate(
+        self,
+        model,
+        budget: int,
+        seed: SeedLike,
+        exact_regret: bool = True,
+        true_mdp: EpisodicMDP | None = None,
+    ) -> Simulation:
         """The run of :meth:`run` before it becomes a trace; ``exact_regret=False`` skips the
         exact evaluation (``pseudo`` is NaN), which ``bench/online.py`` times against it."""
         model, true_mdp = _unwrap_pair(model, true_mdp)
@@ -624,24 +730,59 @@ class LSVIUCB:
         state, records = _start(features, H, S, A, K, bool(self.record_policies))
         rng = as_generator(seed)
         rare, refactor_every = self.switching == "rare", int(self.refactor_every)
-        simulate(log, lambda start, stop: _episodes(features, env, log, evaluation, state, records,
-                                                    start, stop, rng, beta, rare, refactor_every))
-        extras: dict[str, np.ndarray] = {"replanned": state.replanned,
-                                         "w_norm_max": state.w_norm_max}
+        simulate(
+            log,
+            lambda start, stop: _episodes(
+                features,
+                env,
+                log,
+                evaluation,
+                state,
+                records,
+                start,
+                stop,
+                rng,
+                beta,
+                rare,
+                refactor_every,
+            ),
+        )
+        extras: dict[str, np.ndarray] = {
+            "replanned": state.replanned,
+            "w_norm_max": state.w_norm_max,
+        }
         if self.record_policies:
-            extras.update(Q=records.Q, w=records.w, width2=records.width2, states=records.states,
-                          actions=records.actions, potential=records.potential,
-                          Lambda=state.Lambda, Lambda_inv=state.Lambda_inv,
-                          log_det=state.log_det)
-        return Simulation(model, log, extras, dict(
-            c=self.c, c_default=PAPER_C, beta=beta, iota=lsvi_ucb_iota(d, H, K, self.p),
-            beta_formula="beta = c d H sqrt(iota), iota = log(2 d T / p), T = K H",
-            ridge_lambda=LAMBDA, clip=float(H), switching=self.switching,
-            n_replans=int(state.replanned.sum()),
-            environment="true_mdp" if true_mdp is not None else "model.tabular()",
-            environment_repr=repr(env_model),
-            paper="Jin, Yang, Wang, Jordan (COLT 2020), arXiv:1907.05388, Algorithm 1",
-            regret_bound_C1=lsvi_ucb_regret_bound(d, H, K, self.p)))
+            extras.update(
+                Q=records.Q,
+                w=records.w,
+                width2=records.width2,
+                states=records.states,
+                actions=records.actions,
+                potential=records.potential,
+                Lambda=state.Lambda,
+                Lambda_inv=state.Lambda_inv,
+                log_det=state.log_det,
+            )
+        return Simulation(
+            model,
+            log,
+            extras,
+            dict(
+                c=self.c,
+                c_default=PAPER_C,
+                beta=beta,
+                iota=lsvi_ucb_iota(d, H, K, self.p),
+                beta_formula="beta = c d H sqrt(iota), iota = log(2 d T / p), T = K H",
+                ridge_lambda=LAMBDA,
+                clip=float(H),
+                switching=self.switching,
+                n_replans=int(state.replanned.sum()),
+                environment="true_mdp" if true_mdp is not None else "model.tabular()",
+                environment_repr=repr(env_model),
+                paper="Jin, Yang, Wang, Jordan (COLT 2020), arXiv:1907.05388, Algorithm 1",
+                regret_bound_C1=lsvi_ucb_regret_bound(d, H, K, self.p),
+            ),
+        )
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,15 @@ from algorithms.offline.pevi import LAMBDA, PAPER_C, XI, pevi_beta
 UNTIL = ("bound", "clip")
 
 
-def burn_in(d: int, H: int, n: int, xi: float = XI, c: float = PAPER_C, until: str = "bound",
-            lam: float = LAMBDA) -> int:
+def burn_in(
+    d: int,
+    H: int,
+    n: int,
+    xi: float = XI,
+    c: float = PAPER_C,
+    until: str = "bound",
+    lam: float = LAMBDA,
+) -> int:
     """Episodes of data before PEVI's penalty stops saturating, from the penalty formula alone.
 
     Parameters

@@ -31,8 +31,9 @@ from mdptheory.planning import solve
 from mdptheory.tabular import FiniteMDP
 
 
-def policy_evaluation(logp: jax.Array, P: jax.Array, R: jax.Array, gamma: jax.Array,
-                      tau: jax.Array, regularized: bool):
+def policy_evaluation(
+    logp: jax.Array, P: jax.Array, R: jax.Array, gamma: jax.Array, tau: jax.Array, regularized: bool
+):
     """Exact ``V`` (S,), ``Q`` (S, A) and the LU factors of ``I - gamma P_pi`` (JAX).
 
     ``logp`` is ``log pi`` (S, A); with ``regularized`` the values are the entropy-regularised
@@ -60,8 +61,9 @@ def optimal_values(mdp: FiniteMDP) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(solution.policy_values), np.asarray(solution.policy)
 
 
-def optimal_values_batch(P: np.ndarray, R: np.ndarray, gamma: np.ndarray
-                         ) -> tuple[np.ndarray, np.ndarray]:
+def optimal_values_batch(
+    P: np.ndarray, R: np.ndarray, gamma: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """:func:`optimal_values` of N MDPs at once: ``V*`` (N, S) and ``pi*`` (N, S) int64.
 
     The policy iteration of :func:`mdptheory.planning.policy_iteration` (start greedy on ``R``,
@@ -79,22 +81,22 @@ def optimal_values_batch(P: np.ndarray, R: np.ndarray, gamma: np.ndarray
     policy = np.argmax(R, axis=2)
     eps = 64 * np.finfo(float).eps
     for _ in range(10_000):
-        P_pi = P[rows, states, policy]                      # (N, S, S)
-        r_pi = R[rows, states, policy]                      # (N, S)
+        P_pi = P[rows, states, policy]  # (N, S, S)
+        r_pi = R[rows, states, policy]  # (N, S)
         V = np.linalg.solve(eye - g[:, :, None] * P_pi, r_pi[..., None])[..., 0]
         q = R + g[:, :, None] * np.einsum("nsat,nt->nsa", P, V)
         best = np.argmax(q, axis=2)
         scale = np.abs(V).max(axis=1) + np.abs(R).max(axis=(1, 2)) + 1.0
-        improves = (q[rows, states, best] > q[rows, states, policy]
-                    + eps * scale[:, None])
+        improves = q[rows, states, best] > q[rows, states, policy] + eps * scale[:, None]
         if not improves.any():
             break
         policy = np.where(improves, best, policy)
     return V, policy.astype(np.int64)
 
 
-def soft_optimum(P: np.ndarray, R: np.ndarray, gamma: float, tau: float,
-                 max_iter: int = 100_000) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def soft_optimum(
+    P: np.ndarray, R: np.ndarray, gamma: float, tau: float, max_iter: int = 100_000
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Entropy-regularised optimum ``(V*_tau (S,), Q*_tau (S, A), log pi*_tau (S, A))``.
 
     Soft value iteration ``V <- tau log sum_a exp((R + gamma P V)/tau)`` (a gamma-contraction)

@@ -42,8 +42,20 @@ from mdptheory.tabular import RewardNoise
 RULES = ("reinforce", "npg", "npg-baseline")
 
 
-def sampled_kernel(key, theta0, X, r, eta, sigma, *, budget: int, every: int | None,
-                   noise_code: int, features: bool, rule: str):
+def sampled_kernel(
+    key,
+    theta0,
+    X,
+    r,
+    eta,
+    sigma,
+    *,
+    budget: int,
+    every: int | None,
+    noise_code: int,
+    features: bool,
+    rule: str,
+):
     """One trajectory; returns a dict of recorded curves (see the module docstring)."""
     K = r.shape[0]
     arms = jnp.arange(K)
@@ -59,7 +71,7 @@ def sampled_kernel(key, theta0, X, r, eta, sigma, *, budget: int, every: int | N
     def step(c):
         theta, p, logp, counts, t = c
         k_action, k_reward = jax.random.split(jax.random.fold_in(key, t))
-        a = jax.random.categorical(k_action, logp)                       # a_t ~ pi_t
+        a = jax.random.categorical(k_action, logp)  # a_t ~ pi_t
         mean = r[a]
         if noise_code == 0:
             reward = mean
@@ -69,7 +81,7 @@ def sampled_kernel(key, theta0, X, r, eta, sigma, *, budget: int, every: int | N
             reward = mean + sigma * jax.random.normal(k_reward, dtype=jnp.float64)
         hit = (arms == a).astype(jnp.float64)
         if rule == "reinforce":
-            g = (hit - p) * reward                                       # (e_a - pi) R_t
+            g = (hit - p) * reward  # (e_a - pi) R_t
             theta = theta + eta * (X.T @ g if features else g)
         else:
             # 1/pi_t(a_t) as exp(-log pi_t(a_t)): exact even when pi_t(a_t) is tiny.
@@ -79,14 +91,26 @@ def sampled_kernel(key, theta0, X, r, eta, sigma, *, budget: int, every: int | N
         return (theta, *policy(theta), counts, t + jnp.uint32(1))
 
     carry = (theta0, *policy(theta0), jnp.zeros(K), jnp.uint32(0))
-    return recorded_curves(step, observe, carry, budget, every,
-                           ("gap", "min_prob", "opt_prob", "min_pulls"))
+    return recorded_curves(
+        step, observe, carry, budget, every, ("gap", "min_prob", "opt_prob", "min_pulls")
+    )
 
 
-def run_sampled(learner, means: np.ndarray, X: np.ndarray | None, noise: RewardNoise,
-                theta0: Any, etas: np.ndarray, budget: int, every: int, seed: Any,
-                n_runs: int | None, rule: str, names: tuple[str, ...], **meta: Any
-                ) -> BatchTrace:
+def run_sampled(
+    learner,
+    means: np.ndarray,
+    X: np.ndarray | None,
+    noise: RewardNoise,
+    theta0: Any,
+    etas: np.ndarray,
+    budget: int,
+    every: int,
+    seed: Any,
+    n_runs: int | None,
+    rule: str,
+    names: tuple[str, ...],
+    **meta: Any,
+) -> BatchTrace:
     """Validate, batch and run :func:`sampled_kernel`; ``means`` (n, K), ``X`` (n, K, d) or None.
 
     The batch is the broadcast of the models, ``theta0``, ``etas`` and ``n_runs`` (sizes 1 or
@@ -97,8 +121,9 @@ def run_sampled(learner, means: np.ndarray, X: np.ndarray | None, noise: RewardN
     every = check_every(every, budget)
     if rule not in RULES:
         raise ValueError(f"rule must be one of {RULES}, got {rule!r}")
-    if n_runs is not None and (isinstance(n_runs, bool) or not isinstance(n_runs, (int, np.integer))
-                               or n_runs < 1):
+    if n_runs is not None and (
+        isinstance(n_runs, bool) or not isinstance(n_runs, (int, np.integer)) or n_runs < 1
+    ):
         raise ValueError(f"n_runs must be a positive int, got {n_runs!r}")
     K = means.shape[1]
     shape = (K,) if X is None else (X.shape[2],)
@@ -109,15 +134,32 @@ def run_sampled(learner, means: np.ndarray, X: np.ndarray | None, noise: RewardN
     features = X is not None
     X_arg = np.zeros((1, 1, 1)) if X is None else X
     sigma = np.array([noise.sigma])
-    out, _ = call_batched(sampled_kernel, (keys, theta, X_arg, means, etas, sigma),
-                          budget=budget, every=every, noise_code=noise.code,
-                          features=features, rule=rule)
+    out, _ = call_batched(
+        sampled_kernel,
+        (keys, theta, X_arg, means, etas, sigma),
+        budget=budget,
+        every=every,
+        noise_code=noise.code,
+        features=features,
+        rule=rule,
+    )
     if len(names) == 1 and N > 1:
         names = names * N
-    return make_batch_trace(learner, dict(out), budget, every, seed, names, etas,
-                            "r(a*) - pi_t^T r (exact, of the current policy)",
-                            noise=noise.kind, sigma=noise.sigma, deterministic=False,
-                            jax_keys="trajectory i: fold_in(root, i); iteration t: "
-                                     "split(fold_in(trajectory key, t)) -> (action, reward); "
-                                     "root = threefry2x32 key from "
-                                     "SeedSequence(seed).generate_state(2, uint32)", **meta)
+    return make_batch_trace(
+        learner,
+        dict(out),
+        budget,
+        every,
+        seed,
+        names,
+        etas,
+        "r(a*) - pi_t^T r (exact, of the current policy)",
+        noise=noise.kind,
+        sigma=noise.sigma,
+        deterministic=False,
+        jax_keys="trajectory i: fold_in(root, i); iteration t: "
+        "split(fold_in(trajectory key, t)) -> (action, reward); "
+        "root = threefry2x32 key from "
+        "SeedSequence(seed).generate_state(2, uint32)",
+        **meta,
+    )

@@ -37,8 +37,7 @@ def _row(array_leading: int, i: int) -> int:
 def _outputs(N: int, record_at: np.ndarray):
     """``gap``, ``min_prob``, ``opt_prob`` (N, len(record_at)) and ``initial_gap`` (N,)."""
     n_record = record_at.shape[0]
-    return (np.empty((N, n_record)), np.empty((N, n_record)), np.empty((N, n_record)),
-            np.empty(N))
+    return (np.empty((N, n_record)), np.empty((N, n_record)), np.empty((N, n_record)), np.empty(N))
 
 
 @njit(cache=True)
@@ -100,8 +99,14 @@ def _bandit_observe(p, logp, delta, log_star, opt, tau, regularized):
 
 
 @njit(cache=True, parallel=True)
-def bandit_trajectories(theta0: np.ndarray, r: np.ndarray, eta: np.ndarray, tau: float,
-                        regularized: bool, record_at: np.ndarray):
+def bandit_trajectories(
+    theta0: np.ndarray,
+    r: np.ndarray,
+    eta: np.ndarray,
+    tau: float,
+    regularized: bool,
+    record_at: np.ndarray,
+):
     """Exact softmax PG on bandits: ``theta += eta pi * (r~ - pi^T r~)``, ``r~ = r - tau log pi``.
 
     Returns ``gap``, ``min_prob``, ``opt_prob`` (N, len(record_at)) and ``initial_gap`` (N,);
@@ -130,8 +135,9 @@ def bandit_trajectories(theta0: np.ndarray, r: np.ndarray, eta: np.ndarray, tau:
         if regularized:
             for a in range(K):
                 theta_star[a] = rr[a] / tau
-            _softmax(theta_star.reshape(1, K), 0, adv.reshape(1, K), log_star.reshape(1, K),
-                     True)                                          # pi*_tau = softmax(r/tau)
+            _softmax(
+                theta_star.reshape(1, K), 0, adv.reshape(1, K), log_star.reshape(1, K), True
+            )  # pi*_tau = softmax(r/tau)
         _softmax(theta_row, 0, p_row, logp_row, regularized)
         curves[3][i] = _bandit_observe(p, logp, delta, log_star, opt, tau, regularized)[0]
         j = 0
@@ -139,10 +145,10 @@ def bandit_trajectories(theta0: np.ndarray, r: np.ndarray, eta: np.ndarray, tau:
             if regularized:
                 mean = 0.0
                 for a in range(K):
-                    adv[a] = rr[a] - tau * logp[a]                  # soft reward (eq. 18)
+                    adv[a] = rr[a] - tau * logp[a]  # soft reward (eq. 18)
                     mean += p[a] * adv[a]
                 for a in range(K):
-                    theta[a] += step * p[a] * (adv[a] - mean)       # steps 1-3
+                    theta[a] += step * p[a] * (adv[a] - mean)  # steps 1-3
                 _softmax(theta_row, 0, p_row, logp_row, True)
             else:
                 # The same update and softmax as above with tau = 0, fused into two passes.
@@ -151,7 +157,7 @@ def bandit_trajectories(theta0: np.ndarray, r: np.ndarray, eta: np.ndarray, tau:
                     mean += p[a] * rr[a]
                 top = -np.inf
                 for a in range(K):
-                    theta[a] += step * p[a] * (rr[a] - mean)        # steps 1-2
+                    theta[a] += step * p[a] * (rr[a] - mean)  # steps 1-2
                     top = max(top, theta[a])
                 total = 0.0
                 for a in range(K):
@@ -160,9 +166,10 @@ def bandit_trajectories(theta0: np.ndarray, r: np.ndarray, eta: np.ndarray, tau:
                     total += e
                 for a in range(K):
                     p[a] /= total
-            if t == record_at[j]:                                   # recording grid
-                _store(curves, i, j, _bandit_observe(p, logp, delta, log_star, opt, tau,
-                                                     regularized))
+            if t == record_at[j]:  # recording grid
+                _store(
+                    curves, i, j, _bandit_observe(p, logp, delta, log_star, opt, tau, regularized)
+                )
                 j += 1
     return curves
 
@@ -220,17 +227,17 @@ def _lu_solve(LU: np.ndarray, piv: np.ndarray, b: np.ndarray, x: np.ndarray) -> 
 def _lu_solve_transposed(LU: np.ndarray, piv: np.ndarray, b: np.ndarray, x: np.ndarray) -> None:
     """``x = M^{-T} b`` from the factors of :func:`_lu_factor` (``M^T = U^T L^T Pi``)."""
     n = LU.shape[0]
-    for row in range(n):                        # U^T y = b (lower triangular)
+    for row in range(n):  # U^T y = b (lower triangular)
         total = b[row]
         for col in range(row):
             total -= LU[col, row] * x[col]
         x[row] = total / LU[row, row]
-    for row in range(n - 1, -1, -1):            # L^T z = y (unit upper triangular)
+    for row in range(n - 1, -1, -1):  # L^T z = y (unit upper triangular)
         total = x[row]
         for col in range(row + 1, n):
             total -= LU[col, row] * x[col]
         x[row] = total
-    for k in range(n - 1, -1, -1):              # undo the row swaps
+    for k in range(n - 1, -1, -1):  # undo the row swaps
         if piv[k] != k:
             tmp = x[k]
             x[k] = x[piv[k]]
@@ -286,17 +293,37 @@ def _mdp_observe(p, V, rho, v_star, a_star):
 
 
 @njit(cache=True, parallel=True)
-def mdp_trajectories(theta0: np.ndarray, P: np.ndarray, R: np.ndarray, gamma: np.ndarray,
-                     mu: np.ndarray, rho: np.ndarray, v_star: np.ndarray, a_star: np.ndarray,
-                     eta: np.ndarray, tau: float, regularized: bool, record_at: np.ndarray):
+def mdp_trajectories(
+    theta0: np.ndarray,
+    P: np.ndarray,
+    R: np.ndarray,
+    gamma: np.ndarray,
+    mu: np.ndarray,
+    rho: np.ndarray,
+    v_star: np.ndarray,
+    a_star: np.ndarray,
+    eta: np.ndarray,
+    tau: float,
+    regularized: bool,
+    record_at: np.ndarray,
+):
     """Exact softmax PG on discounted MDPs: ``theta += eta d(s) pi(a|s) A(s, a)``.
 
     ``d = (I - gamma P_pi)^{-T} mu`` reuses the LU factors of the evaluation; ``A = Q - V`` (or
     the soft advantage ``Q~ - tau log pi - V~``). Returns ``gap = rho . (v_star - V)``,
     ``min_prob``, ``opt_prob = min_s pi(a_star(s)|s)`` (N, len(record_at)) and ``initial_gap``.
     """
-    N = max(theta0.shape[0], P.shape[0], R.shape[0], gamma.shape[0], mu.shape[0],
-            rho.shape[0], v_star.shape[0], a_star.shape[0], eta.shape[0])
+    N = max(
+        theta0.shape[0],
+        P.shape[0],
+        R.shape[0],
+        gamma.shape[0],
+        mu.shape[0],
+        rho.shape[0],
+        v_star.shape[0],
+        a_star.shape[0],
+        eta.shape[0],
+    )
     S, A = R.shape[1], R.shape[2]
     budget = record_at[record_at.shape[0] - 1]
     curves = _outputs(N, record_at)
@@ -321,15 +348,15 @@ def mdp_trajectories(theta0: np.ndarray, P: np.ndarray, R: np.ndarray, gamma: np
         curves[3][i] = _mdp_observe(p, V, rhoi, vi, ai)[0]
         j = 0
         for t in range(1, budget + 1):
-            _lu_solve_transposed(M, piv, mui, d)                    # step 2: occupancy
+            _lu_solve_transposed(M, piv, mui, d)  # step 2: occupancy
             for s in range(S):
                 for a in range(A):
-                    q = Ri[s, a] + g * _expect(Pi, s, a, V)             # Q(s, a)
+                    q = Ri[s, a] + g * _expect(Pi, s, a, V)  # Q(s, a)
                     if regularized:
                         q = q - tau * logp[s, a]
-                    theta[s, a] += step * d[s] * p[s, a] * (q - V[s])   # steps 1-3
+                    theta[s, a] += step * d[s] * p[s, a] * (q - V[s])  # steps 1-3
             _mdp_evaluate(theta, Pi, Ri, g, tau, regularized, p, logp, M, piv, r_pi, V)
-            if t == record_at[j]:                                   # recording grid
+            if t == record_at[j]:  # recording grid
                 _store(curves, i, j, _mdp_observe(p, V, rhoi, vi, ai))
                 j += 1
     return curves

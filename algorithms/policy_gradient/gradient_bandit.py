@@ -66,15 +66,17 @@ def paper_step(means: np.ndarray, noise: RewardNoise) -> float:
     """
     means = np.asarray(means, dtype=np.float64)
     if noise.kind == "gaussian":
-        raise ValueError("the paper's step needs bounded rewards; Gaussian arms are unbounded: "
-                         "pass eta explicitly")
+        raise ValueError(
+            "the paper's step needs bounded rewards; Gaussian arms are unbounded: "
+            "pass eta explicitly"
+        )
     levels = np.unique(means)
     if levels.shape[0] < 2:
         raise ValueError(f"the paper's step needs two distinct means, got {means.tolist()}")
     delta = float(np.min(np.diff(levels)))
     r_max = 1.0 if noise.kind == "bernoulli" else max(float(np.max(np.abs(means))), 1e-12)
     K = means.shape[0]
-    return delta ** 2 / (40.0 * K ** 1.5 * r_max ** 3)
+    return delta**2 / (40.0 * K**1.5 * r_max**3)
 
 
 @dataclass(frozen=True)
@@ -107,9 +109,18 @@ class GradientBandit(BatchedLearner):
     def constants(self) -> str:
         return "paper" if self.eta is None else "tuned"
 
-    def run_batch(self, models: Any, budget: int, seed: Any = 0, *, theta0=None, etas=None,
-                  noise=None, n_runs: int | None = None,
-                  record_every: int | None = None) -> BatchTrace:
+    def run_batch(
+        self,
+        models: Any,
+        budget: int,
+        seed: Any = 0,
+        *,
+        theta0=None,
+        etas=None,
+        noise=None,
+        n_runs: int | None = None,
+        record_every: int | None = None,
+    ) -> BatchTrace:
         """Run N trajectories in one compiled, vmapped call.
 
         N is the broadcast of ``models`` (one bandit, an (N, K) array of means or a sequence of
@@ -123,11 +134,25 @@ class GradientBandit(BatchedLearner):
         """
         bandits = read_bandits(models, noise)
         if etas is None:
-            etas = [self.eta if self.eta is not None else paper_step(m, bandits.noise)
-                    for m in bandits.means]
-        return run_sampled(self, bandits.means, None, bandits.noise, theta0,
-                           check_step_sizes(etas), budget, record_every, seed, n_runs,
-                           "reinforce", bandits.names, constants=self.constants)
+            etas = [
+                self.eta if self.eta is not None else paper_step(m, bandits.noise)
+                for m in bandits.means
+            ]
+        return run_sampled(
+            self,
+            bandits.means,
+            None,
+            bandits.noise,
+            theta0,
+            check_step_sizes(etas),
+            budget,
+            record_every,
+            seed,
+            n_runs,
+            "reinforce",
+            bandits.names,
+            constants=self.constants,
+        )
 
 
 __all__ = ["GradientBandit", "paper_step"]

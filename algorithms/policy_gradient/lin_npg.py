@@ -53,12 +53,18 @@ DEFAULT_ETA = 1.0
 def _kernel(theta0, X, w, r, eta, *, budget: int, every: int | None):
     def step(c):
         theta, _ = c
-        theta = theta + eta * w                           # step 2
+        theta = theta + eta * w  # step 2
         return theta, softmax_and_log(X @ theta)[0]
 
     summary = bandit_summary(r)
-    return recorded_curves(step, lambda c: summary(c[1]), (theta0, softmax_and_log(X @ theta0)[0]),
-                           budget, every, ("gap", "min_prob", "opt_prob"))
+    return recorded_curves(
+        step,
+        lambda c: summary(c[1]),
+        (theta0, softmax_and_log(X @ theta0)[0]),
+        budget,
+        every,
+        ("gap", "min_prob", "opt_prob"),
+    )
 
 
 @dataclass(frozen=True)
@@ -85,8 +91,16 @@ class LinNPG(BatchedLearner):
     def __post_init__(self) -> None:
         check_positive("eta", self.eta)
 
-    def run_batch(self, models: Any, budget: int, seed: Any = 0, *, theta0=None, etas=None,
-                  record_every: int | None = None) -> BatchTrace:
+    def run_batch(
+        self,
+        models: Any,
+        budget: int,
+        seed: Any = 0,
+        *,
+        theta0=None,
+        etas=None,
+        record_every: int | None = None,
+    ) -> BatchTrace:
         """A batch (broadcast of the feature bandits, ``theta0`` and ``etas``) in one call.
 
         ``record_every``: ``None`` (default) records on the geometric grid of
@@ -102,10 +116,18 @@ class LinNPG(BatchedLearner):
         d = X.shape[2]
         theta = as_batch(np.zeros(d) if theta0 is None else theta0, (d,), "theta0")
         out, _ = call_batched(_kernel, (theta, X, w, r, eta), budget=budget, every=every)
-        return make_batch_trace(self, dict(out), budget, every, seed, names, eta,
-                                "r(a*) - pi_t^T r", deterministic=True,
-                                constants="library default" if etas is None and
-                                self.eta == DEFAULT_ETA else "tuned")
+        return make_batch_trace(
+            self,
+            dict(out),
+            budget,
+            every,
+            seed,
+            names,
+            eta,
+            "r(a*) - pi_t^T r",
+            deterministic=True,
+            constants="library default" if etas is None and self.eta == DEFAULT_ETA else "tuned",
+        )
 
 
 __all__ = ["DEFAULT_ETA", "LinNPG"]

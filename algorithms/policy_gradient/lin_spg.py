@@ -107,11 +107,17 @@ def _exact_kernel(theta0, X, r, eta, *, budget: int, every: int | None):
 
     def step(c):
         theta, p, _ = c
-        theta = theta + eta * (X.T @ (p * (r - p @ r)))     # exact Lin-SPG update
+        theta = theta + eta * (X.T @ (p * (r - p @ r)))  # exact Lin-SPG update
         return (theta, *softmax_and_log(X @ theta))
 
-    return recorded_curves(step, lambda c: summary(c[1]), (theta0, *softmax_and_log(X @ theta0)),
-                           budget, every, ("gap", "min_prob", "opt_prob"))
+    return recorded_curves(
+        step,
+        lambda c: summary(c[1]),
+        (theta0, *softmax_and_log(X @ theta0)),
+        budget,
+        every,
+        ("gap", "min_prob", "opt_prob"),
+    )
 
 
 @dataclass(frozen=True)
@@ -144,9 +150,18 @@ class LinSPG(BatchedLearner):
         if self.sampling not in SAMPLINGS:
             raise ValueError(f"sampling must be one of {SAMPLINGS}, got {self.sampling!r}")
 
-    def run_batch(self, models: Any, budget: int, seed: Any = 0, *, theta0=None, etas=None,
-                  noise=None, n_runs: int | None = None,
-                  record_every: int | None = None) -> BatchTrace:
+    def run_batch(
+        self,
+        models: Any,
+        budget: int,
+        seed: Any = 0,
+        *,
+        theta0=None,
+        etas=None,
+        noise=None,
+        n_runs: int | None = None,
+        record_every: int | None = None,
+    ) -> BatchTrace:
         """N trajectories in one vmapped call: the broadcast of the feature bandits
         (``(X (N, K, d), r (N, K))`` or a sequence), ``theta0`` ((d,) or (N, d)), ``etas``
         and, for on-policy sampling, ``n_runs``.
@@ -157,21 +172,46 @@ class LinSPG(BatchedLearner):
         """
         X, r, kind, names = read_feature_bandits(models, noise)
         if etas is None:
-            etas = [self.eta if self.eta is not None else safe_step(x, m)
-                    for x, m in zip(X, r, strict=True)]
+            etas = [
+                self.eta if self.eta is not None else safe_step(x, m)
+                for x, m in zip(X, r, strict=True)
+            ]
         eta = check_step_sizes(etas)
         constants = "tuned" if self.eta is not None else "1/L"
         if self.sampling == "on-policy":
-            return run_sampled(self, r, X, kind, theta0, eta, budget, record_every, seed,
-                               n_runs, "reinforce", names, constants=constants)
+            return run_sampled(
+                self,
+                r,
+                X,
+                kind,
+                theta0,
+                eta,
+                budget,
+                record_every,
+                seed,
+                n_runs,
+                "reinforce",
+                names,
+                constants=constants,
+            )
         budget = check_budget(budget)
         check_seed(seed)
         every = check_every(record_every, budget)
         d = X.shape[2]
         theta = as_batch(np.zeros(d) if theta0 is None else theta0, (d,), "theta0")
         out, _ = call_batched(_exact_kernel, (theta, X, r, eta), budget=budget, every=every)
-        return make_batch_trace(self, dict(out), budget, every, seed, names, eta,
-                                "r(a*) - pi_t^T r", constants=constants, deterministic=True)
+        return make_batch_trace(
+            self,
+            dict(out),
+            budget,
+            every,
+            seed,
+            names,
+            eta,
+            "r(a*) - pi_t^T r",
+            constants=constants,
+            deterministic=True,
+        )
 
 
 __all__ = ["SAMPLINGS", "LinSPG", "linear_bandit_gradient", "linear_bandit_value", "safe_step"]

@@ -74,8 +74,7 @@ _SOFT_CURVES = (*_CURVES, "q_error", "log_policy_error")
 _SOFT_INITIAL = ("gap", "q_error", "log_policy_error")
 
 
-def _npg_bandit_kernel(theta0, r, eta, tau, *, budget: int, every: int | None,
-                       regularized: bool):
+def _npg_bandit_kernel(theta0, r, eta, tau, *, budget: int, every: int | None, regularized: bool):
     summary = bandit_summary(r)
     log_star = jax.nn.log_softmax(r / tau) if regularized else None
 
@@ -84,16 +83,21 @@ def _npg_bandit_kernel(theta0, r, eta, tau, *, budget: int, every: int | None,
         if regularized:
             _, smallest, best = summary(p)
             # Q_tau = r exactly on a bandit: no q_error to measure.
-            return (tau * jnp.sum(p * (logp - log_star)), smallest, best, jnp.zeros(()),
-                    jnp.max(jnp.abs(log_star - logp)))
+            return (
+                tau * jnp.sum(p * (logp - log_star)),
+                smallest,
+                best,
+                jnp.zeros(()),
+                jnp.max(jnp.abs(log_star - logp)),
+            )
         return summary(p)
 
     def step(c):
         theta, p, logp = c
         if regularized:
-            theta = (1.0 - eta * tau) * logp + eta * r         # update 2, gamma = 0, Q_tau = r
+            theta = (1.0 - eta * tau) * logp + eta * r  # update 2, gamma = 0, Q_tau = r
         else:
-            theta = theta + eta * (r - p @ r)                  # update 1, A = r - pi^T r
+            theta = theta + eta * (r - p @ r)  # update 1, A = r - pi^T r
         return (theta, *softmax_and_log(theta))
 
     carry = (theta0, *softmax_and_log(theta0))
@@ -102,8 +106,23 @@ def _npg_bandit_kernel(theta0, r, eta, tau, *, budget: int, every: int | None,
     return recorded_curves(step, observe, carry, budget, every, _CURVES)
 
 
-def _npg_mdp_kernel(theta0, P, R, gamma, rho, v_star, a_star, q_star, log_star, eta, tau, *,
-                    budget: int, every: int | None, regularized: bool):
+def _npg_mdp_kernel(
+    theta0,
+    P,
+    R,
+    gamma,
+    rho,
+    v_star,
+    a_star,
+    q_star,
+    log_star,
+    eta,
+    tau,
+    *,
+    budget: int,
+    every: int | None,
+    regularized: bool,
+):
     S = R.shape[0]
     states = jnp.arange(S)
 
@@ -116,9 +135,9 @@ def _npg_mdp_kernel(theta0, P, R, gamma, rho, v_star, a_star, q_star, log_star, 
         theta, _, logp, V, Q = c
         if regularized:
             alpha = eta * tau / (1.0 - gamma)
-            theta = (1.0 - alpha) * logp + eta / (1.0 - gamma) * Q         # update 2
+            theta = (1.0 - alpha) * logp + eta / (1.0 - gamma) * Q  # update 2
         else:
-            theta = theta + eta / (1.0 - gamma) * (Q - V[:, None])         # update 1
+            theta = theta + eta / (1.0 - gamma) * (Q - V[:, None])  # update 1
         return evaluate(theta)
 
     def observe(c):
@@ -147,9 +166,14 @@ def agarwal_bound(T: np.ndarray | float, eta: float, gamma: float, A: int) -> np
     return math.log(A) / (eta * T) + 1.0 / ((1.0 - gamma) ** 2 * T)
 
 
-def cen_bound(t: np.ndarray | float, eta: float, gamma: float, tau: float,
-              initial_q_error: float, initial_log_policy_error: float
-              ) -> tuple[np.ndarray, np.ndarray]:
+def cen_bound(
+    t: np.ndarray | float,
+    eta: float,
+    gamma: float,
+    tau: float,
+    initial_q_error: float,
+    initial_log_policy_error: float,
+) -> tuple[np.ndarray, np.ndarray]:
     """Cen et al. (2022), Theorem 1: bounds after ``t + 1`` updates, ``t >= 0``.
 
     ``||Q*_tau - Q^{(t+1)}_tau||_inf <= C1 gamma (1 - eta tau)^t`` and
@@ -165,8 +189,7 @@ def cen_bound(t: np.ndarray | float, eta: float, gamma: float, tau: float,
     ([0.5, 0.375], [8.0, 6.0])
     """
     t = np.asarray(t, dtype=np.float64)
-    c1 = initial_q_error + 2.0 * tau * (1.0 - eta * tau / (1.0 - gamma)) * \
-        initial_log_policy_error
+    c1 = initial_q_error + 2.0 * tau * (1.0 - eta * tau / (1.0 - gamma)) * initial_log_policy_error
     rate = (1.0 - eta * tau) ** t
     return c1 * gamma * rate, 2.0 * c1 / tau * rate
 
@@ -194,15 +217,28 @@ class NPG(ExactSoftmaxLearner):
 
     def step_size(self, R: np.ndarray, gamma: float) -> float:
         """The step used on a model with rewards ``R`` and discount ``gamma``."""
-        eta = float(self.eta) if self.eta is not None else npg_paper_step(np.asarray(R), gamma,
-                                                                           self.tau)
+        eta = (
+            float(self.eta)
+            if self.eta is not None
+            else npg_paper_step(np.asarray(R), gamma, self.tau)
+        )
         if self.tau > 0 and eta * self.tau > (1.0 - gamma) * (1 + 1e-12):
-            raise ValueError(f"eta = {eta!r} exceeds (1 - gamma)/tau = "
-                             f"{(1.0 - gamma) / self.tau!r}, the largest step of Cen et al.")
+            raise ValueError(
+                f"eta = {eta!r} exceeds (1 - gamma)/tau = "
+                f"{(1.0 - gamma) / self.tau!r}, the largest step of Cen et al."
+            )
         return eta
 
-    def run_batch(self, models: Any, budget: int, seed: Any = 0, *, theta0=None, etas=None,
-                  record_every: int | None = None) -> BatchTrace:
+    def run_batch(
+        self,
+        models: Any,
+        budget: int,
+        seed: Any = 0,
+        *,
+        theta0=None,
+        etas=None,
+        record_every: int | None = None,
+    ) -> BatchTrace:
         """Run a batch (broadcast of models, ``theta0`` and ``etas``) in one vmapped call.
 
         ``models``: an (N, K) array of means, a sequence of bandits, one FiniteMDP or a sequence
@@ -222,10 +258,16 @@ class NPG(ExactSoftmaxLearner):
             means = bandits.means
             K = means.shape[1]
             theta = as_batch(np.zeros(K) if theta0 is None else theta0, (K,), "theta0")
-            eta = check_step_sizes([self.step_size(m, 0.0) for m in means]
-                                   if etas is None else etas)
-            out, _ = call_batched(_npg_bandit_kernel, (theta, means, eta, tau), budget=budget,
-                                  every=every, regularized=regularized)
+            eta = check_step_sizes(
+                [self.step_size(m, 0.0) for m in means] if etas is None else etas
+            )
+            out, _ = call_batched(
+                _npg_bandit_kernel,
+                (theta, means, eta, tau),
+                budget=budget,
+                every=every,
+                regularized=regularized,
+            )
             names = bandits.names
         else:
             mdps = read_mdps(models)
@@ -234,8 +276,9 @@ class NPG(ExactSoftmaxLearner):
             v_star, a_star, q_star, log_star = [], [], [], []
             for model in mdps.models:
                 if regularized:
-                    v, q, logp = soft_optimum(model.dense_P(), np.asarray(model.R), model.gamma,
-                                              self.tau)
+                    v, q, logp = soft_optimum(
+                        model.dense_P(), np.asarray(model.R), model.gamma, self.tau
+                    )
                     a = np.argmax(q, axis=1)
                 else:
                     v, a = optimal_values(model)
@@ -244,23 +287,50 @@ class NPG(ExactSoftmaxLearner):
                 a_star.append(a)
                 q_star.append(q)
                 log_star.append(logp)
-            eta = check_step_sizes([self.step_size(m.R, m.gamma) for m in mdps.models]
-                                   if etas is None else etas)
+            eta = check_step_sizes(
+                [self.step_size(m.R, m.gamma) for m in mdps.models] if etas is None else etas
+            )
             if regularized:
                 limit = (1.0 - mdps.gamma) / self.tau
                 if np.any(eta > limit * (1 + 1e-12)):
-                    raise ValueError(f"some eta in {eta.tolist()} exceeds (1 - gamma)/tau = "
-                                     f"{limit.tolist()}, the largest step of Cen et al.")
-            args = (theta, mdps.P, mdps.R, mdps.gamma, mdps.rho, np.stack(v_star),
-                    np.stack(a_star).astype(np.int64), np.stack(q_star), np.stack(log_star),
-                    eta, tau)
-            out, _ = call_batched(_npg_mdp_kernel, args, budget=budget, every=every,
-                                  regularized=regularized)
+                    raise ValueError(
+                        f"some eta in {eta.tolist()} exceeds (1 - gamma)/tau = "
+                        f"{limit.tolist()}, the largest step of Cen et al."
+                    )
+            args = (
+                theta,
+                mdps.P,
+                mdps.R,
+                mdps.gamma,
+                mdps.rho,
+                np.stack(v_star),
+                np.stack(a_star).astype(np.int64),
+                np.stack(q_star),
+                np.stack(log_star),
+                eta,
+                tau,
+            )
+            out, _ = call_batched(
+                _npg_mdp_kernel, args, budget=budget, every=every, regularized=regularized
+            )
             names = mdps.names
-        gap_meaning = ("V*_tau(rho) - V_tau^pi_t(rho), the soft sub-optimality" if regularized
-                       else "V*(rho) - V^pi_t(rho)")
-        return make_batch_trace(self, dict(out), budget, every, seed, names, eta, gap_meaning,
-                                constants=self.constants, deterministic=True)
+        gap_meaning = (
+            "V*_tau(rho) - V_tau^pi_t(rho), the soft sub-optimality"
+            if regularized
+            else "V*(rho) - V^pi_t(rho)"
+        )
+        return make_batch_trace(
+            self,
+            dict(out),
+            budget,
+            every,
+            seed,
+            names,
+            eta,
+            gap_meaning,
+            constants=self.constants,
+            deterministic=True,
+        )
 
     def reference_curve(self, model: Any, budget: int) -> tuple[str, np.ndarray] | None:
         """Agarwal et al.'s bound ``log A/(eta t) + 1/((1 - gamma)^2 t)`` (``tau = 0`` only)."""

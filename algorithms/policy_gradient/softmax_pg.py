@@ -126,8 +126,9 @@ def bandit_gradient(theta: jax.Array, r: jax.Array, tau: float = 0.0) -> jax.Arr
 
 
 @float64
-def mdp_value(theta: jax.Array, P: jax.Array, R: jax.Array, gamma: float, mu: jax.Array,
-              tau: float = 0.0) -> jax.Array:
+def mdp_value(
+    theta: jax.Array, P: jax.Array, R: jax.Array, gamma: float, mu: jax.Array, tau: float = 0.0
+) -> jax.Array:
     """``V^{pi_theta}(mu)`` (entropy-regularised ``V~`` if ``tau > 0``) by a dense linear solve.
 
     Written independently of :func:`mdp_gradient` (``jnp.linalg.solve``, no LU reuse) so that
@@ -149,8 +150,9 @@ def mdp_value(theta: jax.Array, P: jax.Array, R: jax.Array, gamma: float, mu: ja
 
 
 @float64
-def mdp_gradient(theta: jax.Array, P: jax.Array, R: jax.Array, gamma: float, mu: jax.Array,
-                 tau: float = 0.0) -> jax.Array:
+def mdp_gradient(
+    theta: jax.Array, P: jax.Array, R: jax.Array, gamma: float, mu: jax.Array, tau: float = 0.0
+) -> jax.Array:
     """Closed-form softmax policy gradient (Mei et al. 2020, Lemma 1; eq. 18 for ``tau > 0``).
 
     ``dV/dtheta(s, a) = 1/(1-gamma) d^pi_mu(s) pi(a|s) A(s, a)`` with the normalised occupancy
@@ -172,8 +174,7 @@ def mdp_gradient(theta: jax.Array, P: jax.Array, R: jax.Array, gamma: float, mu:
     """
     p, logp = softmax_and_log(theta, axis=1)
     regularized = True
-    V, Q, factors = policy_evaluation(logp, jnp.asarray(P), jnp.asarray(R), gamma, tau,
-                                      regularized)
+    V, Q, factors = policy_evaluation(logp, jnp.asarray(P), jnp.asarray(R), gamma, tau, regularized)
     d = state_occupancy(factors, jnp.asarray(mu))
     return d[:, None] * p * (Q - tau * logp - V[:, None])
 
@@ -222,14 +223,13 @@ def mei_theorem4_constant(mdp: FiniteMDP, c: float, mu: np.ndarray | None = None
     check_positive("c", c)
     mu = np.asarray(mdp.initial if mu is None else mu, dtype=np.float64)
     if mu.shape != (mdp.S,) or (mu <= 0).any():
-        raise ValueError("Theorem 4 needs mu with full support (Assumption 2), got "
-                         f"{mu.tolist()}")
+        raise ValueError(f"Theorem 4 needs mu with full support (Assumption 2), got {mu.tolist()}")
     from mdptheory.evaluation import occupancy
 
     _, policy = optimal_values(mdp)
     d_star = (1.0 - mdp.gamma) * occupancy(mdp, policy, initial=mu).sum(axis=1)
     ratio = float(np.max(d_star / mu))
-    return 16.0 * mdp.S * ratio ** 2 * float(np.max(1.0 / mu)) / (c ** 2 * (1 - mdp.gamma) ** 6)
+    return 16.0 * mdp.S * ratio**2 * float(np.max(1.0 / mu)) / (c**2 * (1 - mdp.gamma) ** 6)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -266,8 +266,17 @@ class SoftmaxPG(ExactSoftmaxLearner):
             return float(self.eta)
         return pg_paper_step(np.asarray(R), gamma, self.tau, bandit)
 
-    def run_batch(self, models: Any, budget: int, seed: Any = 0, *, theta0=None, etas=None,
-                  mu=None, record_every: int | None = None) -> BatchTrace:
+    def run_batch(
+        self,
+        models: Any,
+        budget: int,
+        seed: Any = 0,
+        *,
+        theta0=None,
+        etas=None,
+        mu=None,
+        record_every: int | None = None,
+    ) -> BatchTrace:
         """Run ``budget`` exact updates of a batch of trajectories in one compiled call.
 
         Parameters
@@ -306,8 +315,10 @@ class SoftmaxPG(ExactSoftmaxLearner):
         tau = float(self.tau)
         if is_bandit(models):
             if mu is not None:
-                raise ValueError(f"mu is an MDP's optimisation distribution; a bandit has one "
-                                 f"state, got mu = {mu!r}")
+                raise ValueError(
+                    f"mu is an MDP's optimisation distribution; a bandit has one "
+                    f"state, got mu = {mu!r}"
+                )
             bandits = read_bandits(models, noise="deterministic")
             means = bandits.means
             K = means.shape[1]
@@ -317,10 +328,14 @@ class SoftmaxPG(ExactSoftmaxLearner):
             eta = check_step_sizes(etas)
             batch_size(theta, means, eta)
             gap, min_prob, opt_prob, initial_gap = bandit_trajectories(
-                np.ascontiguousarray(theta), means, eta, tau, regularized, record_at)
+                np.ascontiguousarray(theta), means, eta, tau, regularized, record_at
+            )
             names = bandits.names
-            gap_meaning = ("tau KL(pi_t || softmax(r / tau)), the soft sub-optimality"
-                           if regularized else "r(a*) - pi_t^T r")
+            gap_meaning = (
+                "tau KL(pi_t || softmax(r / tau)), the soft sub-optimality"
+                if regularized
+                else "r(a*) - pi_t^T r"
+            )
         else:
             mdps = read_mdps(models)
             _, S, A = mdps.R.shape
@@ -329,8 +344,9 @@ class SoftmaxPG(ExactSoftmaxLearner):
             if regularized:
                 v_star, a_star = [], []
                 for model in mdps.models:
-                    v, q, _ = soft_optimum(model.dense_P(), np.asarray(model.R), model.gamma,
-                                           self.tau)
+                    v, q, _ = soft_optimum(
+                        model.dense_P(), np.asarray(model.R), model.gamma, self.tau
+                    )
                     v_star.append(v)
                     a_star.append(np.argmax(q, axis=1))
             else:
@@ -338,19 +354,41 @@ class SoftmaxPG(ExactSoftmaxLearner):
             if etas is None:
                 etas = [self.step_size(m.R, m.gamma, False) for m in mdps.models]
             eta = check_step_sizes(etas)
-            args = (theta, mdps.P, mdps.R, mdps.gamma, mu_array, mdps.rho, np.stack(v_star),
-                    np.stack(a_star).astype(np.int64), eta)
+            args = (
+                theta,
+                mdps.P,
+                mdps.R,
+                mdps.gamma,
+                mu_array,
+                mdps.rho,
+                np.stack(v_star),
+                np.stack(a_star).astype(np.int64),
+                eta,
+            )
             batch_size(*args)
             args = tuple(np.ascontiguousarray(a) for a in args)
             gap, min_prob, opt_prob, initial_gap = mdp_trajectories(
-                *args[:-1], args[-1], tau, regularized, record_at)
+                *args[:-1], args[-1], tau, regularized, record_at
+            )
             names = mdps.names
-            gap_meaning = ("V~*_tau(rho) - V~^pi_t(rho), the soft sub-optimality" if regularized
-                           else "V*(rho) - V^pi_t(rho)")
-        out = {"gap": gap, "min_prob": min_prob, "opt_prob": opt_prob,
-               "initial_gap": initial_gap}
-        return make_batch_trace(self, out, budget, every, seed, names, eta, gap_meaning,
-                                constants=self.constants, deterministic=True)
+            gap_meaning = (
+                "V~*_tau(rho) - V~^pi_t(rho), the soft sub-optimality"
+                if regularized
+                else "V*(rho) - V^pi_t(rho)"
+            )
+        out = {"gap": gap, "min_prob": min_prob, "opt_prob": opt_prob, "initial_gap": initial_gap}
+        return make_batch_trace(
+            self,
+            out,
+            budget,
+            every,
+            seed,
+            names,
+            eta,
+            gap_meaning,
+            constants=self.constants,
+            deterministic=True,
+        )
 
     def reference_curve(self, model: Any, budget: int) -> tuple[str, np.ndarray] | None:
         """The theoretical line for ``mdptheory run``: ``(label, values at t = 1..budget)``.
@@ -366,8 +404,10 @@ class SoftmaxPG(ExactSoftmaxLearner):
         if is_bandit(model):
             means = read_bandits(model, noise="deterministic").means[0]
             eta = self.step_size(means, 0.0, True)
-            return (f"(K-1)/(eta K t), eta = {eta:g} (derived limit)",
-                    bandit_limit(means.shape[0], eta) / t)
+            return (
+                f"(K-1)/(eta K t), eta = {eta:g} (derived limit)",
+                bandit_limit(means.shape[0], eta) / t,
+            )
         trace = self.run(model, budget)
         c = float(min(trace.extras["opt_prob"].min(), math.inf))
         c = min(c, _initial_opt_prob(model))
@@ -379,5 +419,12 @@ def _initial_opt_prob(model: FiniteMDP) -> float:
     return 1.0 / model.A
 
 
-__all__ = ["SoftmaxPG", "bandit_gradient", "bandit_limit", "bandit_value", "mdp_gradient",
-           "mdp_value", "mei_theorem4_constant"]
+__all__ = [
+    "SoftmaxPG",
+    "bandit_gradient",
+    "bandit_limit",
+    "bandit_value",
+    "mdp_gradient",
+    "mdp_value",
+    "mei_theorem4_constant",
+]

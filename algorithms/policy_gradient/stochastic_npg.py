@@ -86,9 +86,18 @@ class StochasticNPG(BatchedLearner):
         if not isinstance(self.baseline, bool):
             raise ValueError(f"baseline must be True or False, got {self.baseline!r}")
 
-    def run_batch(self, models: Any, budget: int, seed: Any = 0, *, theta0=None, etas=None,
-                  noise=None, n_runs: int | None = None,
-                  record_every: int | None = None) -> BatchTrace:
+    def run_batch(
+        self,
+        models: Any,
+        budget: int,
+        seed: Any = 0,
+        *,
+        theta0=None,
+        etas=None,
+        noise=None,
+        n_runs: int | None = None,
+        record_every: int | None = None,
+    ) -> BatchTrace:
         """N trajectories in one vmapped call (broadcast of models, ``theta0``, ``etas`` and
         ``n_runs``; trajectory ``i`` uses the key ``fold_in(root(seed), i)``).
 
@@ -99,10 +108,21 @@ class StochasticNPG(BatchedLearner):
         bandits = read_bandits(models, noise)
         eta = check_step_sizes(self.eta if etas is None else etas)
         rule = "npg-baseline" if self.baseline else "npg"
-        return run_sampled(self, bandits.means, None, bandits.noise, theta0, eta, budget,
-                           record_every, seed, n_runs, rule, bandits.names,
-                           constants="library default" if etas is None and
-                           self.eta == DEFAULT_ETA else "tuned")
+        return run_sampled(
+            self,
+            bandits.means,
+            None,
+            bandits.noise,
+            theta0,
+            eta,
+            budget,
+            record_every,
+            seed,
+            n_runs,
+            rule,
+            bandits.names,
+            constants="library default" if etas is None and self.eta == DEFAULT_ETA else "tuned",
+        )
 
 
 __all__ = ["DEFAULT_ETA", "StochasticNPG"]

@@ -26,9 +26,23 @@ from algorithms.risk.icvar_l import ICVaRL, icvar_l_beta, icvar_l_regret_order
 from algorithms.risk.icvar_rm import ICVaRRM, icvar_rm_log_factor, icvar_rm_regret_bound
 from algorithms.risk.lowrank_cvar_ucb import LowRankCVaRUCB
 
-LEARNERS = {"icvar-rm": ICVaRRM, "cvar-ucbvi": CVaRUCBVI, "icvar-l": ICVaRL,
-            "lowrank-cvar-ucb": LowRankCVaRUCB}
+LEARNERS = {
+    "icvar-rm": ICVaRRM,
+    "cvar-ucbvi": CVaRUCBVI,
+    "icvar-l": ICVaRL,
+    "lowrank-cvar-ucb": LowRankCVaRUCB,
+}
 
-__all__ = ["LEARNERS", "CVaRUCBVI", "ICVaRL", "ICVaRRM", "LowRankCVaRUCB",
-           "bonus_below_h_visits", "burn_in", "icvar_l_beta", "icvar_l_regret_order",
-           "icvar_rm_log_factor", "icvar_rm_regret_bound"]
+__all__ = [
+    "LEARNERS",
+    "CVaRUCBVI",
+    "ICVaRL",
+    "ICVaRRM",
+    "LowRankCVaRUCB",
+    "bonus_below_h_visits",
+    "burn_in",
+    "icvar_l_beta",
+    "icvar_l_regret_order",
+    "icvar_rm_log_factor",
+    "icvar_rm_regret_bound",
+]

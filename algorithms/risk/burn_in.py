@@ -35,14 +35,21 @@ from mdptheory.risk import check_alpha
 
 
 def _check_size(value: int, name: str) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) \
-            or value < 1:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"{name} must be an int >= 1, got {value!r}")
     return int(value)
 
 
-def bonus_below_h_visits(H: int, K: int, S: int, A: int, alpha: float, delta: float = 0.05,
-                         bonus_scale: float = 1.0, level: float | None = None) -> int:
+def bonus_below_h_visits(
+    H: int,
+    K: int,
+    S: int,
+    A: int,
+    alpha: float,
+    delta: float = 0.05,
+    bonus_scale: float = 1.0,
+    level: float | None = None,
+) -> int:
     r"""Visits ``n*`` of a pair after which ICVaR-RM's bonus is below ``H`` (or ``level``).
 
     The bonus ``c (H / alpha) sqrt(L / n)`` is below ``H`` exactly when
@@ -87,19 +94,29 @@ def bonus_below_h_visits(H: int, K: int, S: int, A: int, alpha: float, delta: fl
     c = float(bonus_scale)
     if not (math.isfinite(c) and c >= 0.0):
         raise ValueError(f"bonus_scale must be a finite number >= 0, got {bonus_scale!r}")
-    ratio = 1.0                              # H / level
+    ratio = 1.0  # H / level
     if level is not None:
-        if isinstance(level, (bool, np.bool_)) or not isinstance(
-                level, (int, float, np.integer, np.floating)) \
-                or not (math.isfinite(level) and level > 0.0):
+        if (
+            isinstance(level, (bool, np.bool_))
+            or not isinstance(level, (int, float, np.integer, np.floating))
+            or not (math.isfinite(level) and level > 0.0)
+        ):
             raise ValueError(f"level must be a finite number > 0, got {level!r}")
         ratio = H / float(level)
     L = math.log(K * H * S * A / (delta / 5.0))
     return math.floor(c * c * ratio * ratio * L / (alpha * alpha)) + 1
 
 
-def burn_in(S: int, A: int, H: int, K: int, alpha: float, delta: float = 0.05,
-            bonus_scale: float = 1.0, level: float | None = None) -> int:
+def burn_in(
+    S: int,
+    A: int,
+    H: int,
+    K: int,
+    alpha: float,
+    delta: float = 0.05,
+    bonus_scale: float = 1.0,
+    level: float | None = None,
+) -> int:
     r"""Episodes of ICVaR-RM's burn-in, from the bonus formula alone.
 
     ``S A n*`` with ``n*`` = :func:`bonus_below_h_visits`: the visits each pair needs before

@@ -115,8 +115,9 @@ def icvar_rm_log_factor(S: int, A: int, H: int, K: int, delta: float) -> float:
     return math.log(K * H * S * A / (delta / 5.0))
 
 
-def icvar_rm_regret_bound(S: int, A: int, H: int, K: int, alpha: float, delta: float,
-                          min_visit: float | None = None) -> float:
+def icvar_rm_regret_bound(
+    S: int, A: int, H: int, K: int, alpha: float, delta: float, min_visit: float | None = None
+) -> float:
     r"""The order of Theorem 1 with its unspecified constant set to 1.
 
     ``min{1/sqrt(w_min), 1/sqrt(alpha^{H-1})} * H S sqrt(K H A) / alpha * log(K H S A / delta)``,
@@ -146,12 +147,21 @@ TIE_TOLERANCE = 1e-12
 
 
 @njit(cache=True)
-def _plan(R3: np.ndarray, counts: np.ndarray, visits: np.ndarray, alpha: float, L: float,
-          scale: float, Q: np.ndarray, V: np.ndarray, policy: np.ndarray) -> None:
+def _plan(
+    R3: np.ndarray,
+    counts: np.ndarray,
+    visits: np.ndarray,
+    alpha: float,
+    L: float,
+    scale: float,
+    Q: np.ndarray,
+    V: np.ndarray,
+    policy: np.ndarray,
+) -> None:
     """One optimistic backward pass of Algorithm 1: overwrite ``Q``, ``V`` and ``policy``."""
     H, S, A = R3.shape
     Hf = float(H)
-    bonus_constant = scale * Hf / alpha * math.sqrt(L)      # (H / alpha) sqrt(L), scaled
+    bonus_constant = scale * Hf / alpha * math.sqrt(L)  # (H / alpha) sqrt(L), scaled
     for h in range(H - 1, -1, -1):
         next_value = V[h + 1]
         # One sort of Vbar_{h+1} per stage, shared by every (s, a).
@@ -160,7 +170,7 @@ def _plan(R3: np.ndarray, counts: np.ndarray, visits: np.ndarray, alpha: float, 
             for a in range(A):
                 n = visits[s, a]
                 if n == 0.0:
-                    q = Hf                                   # infinite bonus, clipped at H
+                    q = Hf  # infinite bonus, clipped at H
                 else:
                     # Empirical CVaR from the counts: weights N(s, a, .) with total n.
                     risk = cvar_sorted_row(counts[s, a], n, next_value, order, alpha)
@@ -173,42 +183,72 @@ def _plan(R3: np.ndarray, counts: np.ndarray, visits: np.ndarray, alpha: float, 
 class _State(NamedTuple):
     """ICVaR-RM's counts and planning arrays, carried from one episode to the next."""
 
-    counts: np.ndarray            # (1, S, A, S): N_k(s, a, s'), pooled over steps
-    visits: np.ndarray            # (1, S, A): n_k(s, a)
-    Q: np.ndarray                 # (H, S, A): Qbar^k
-    V: np.ndarray                 # (H + 1, S): Vbar^k, V[H] = 0
-    policy: np.ndarray            # (H, S): pi^k
-    order: np.ndarray             # (S,): workspace of the exact evaluation
+    counts: np.ndarray  # (1, S, A, S): N_k(s, a, s'), pooled over steps
+    visits: np.ndarray  # (1, S, A): n_k(s, a)
+    Q: np.ndarray  # (H, S, A): Qbar^k
+    V: np.ndarray  # (H + 1, S): Vbar^k, V[H] = 0
+    policy: np.ndarray  # (H, S): pi^k
+    order: np.ndarray  # (S,): workspace of the exact evaluation
     optimistic_value: np.ndarray  # (K,): rho @ Vbar^k_1
 
 
 def _start(H: int, S: int, A: int, K: int) -> _State:
     """No data yet: zero counts."""
-    return _State(np.zeros((1, S, A, S)), np.zeros((1, S, A)), np.empty((H, S, A)),
-                  np.zeros((H + 1, S)), np.zeros((H, S), dtype=np.int64),
-                  np.empty(S, dtype=np.int64), np.empty(K))
+    return _State(
+        np.zeros((1, S, A, S)),
+        np.zeros((1, S, A)),
+        np.empty((H, S, A)),
+        np.zeros((H + 1, S)),
+        np.zeros((H, S), dtype=np.int64),
+        np.empty(S, dtype=np.int64),
+        np.empty(K),
+    )
 
 
 @njit(cache=True)
-def _evaluate(env: Environment, alpha: float, policy: np.ndarray,
-              evaluation: ReachableEvaluation, order: np.ndarray) -> None:
+def _evaluate(
+    env: Environment,
+    alpha: float,
+    policy: np.ndarray,
+    evaluation: ReachableEvaluation,
+    order: np.ndarray,
+) -> None:
     """The exact iterated-CVaR value ``rho @ V^pi_1`` of the executed policy (eq. (i)), kept in
     ``evaluation.value`` with the actions it depends on (those at the reachable states)."""
-    value = icvar_evaluate_reachable(env.P4, env.R3, alpha, policy, env.initial, evaluation.V,
-                                     evaluation.reach, order)
+    value = icvar_evaluate_reachable(
+        env.P4, env.R3, alpha, policy, env.initial, evaluation.V, evaluation.reach, order
+    )
     remember(policy, value, evaluation)
 
 
 @njit(cache=True)
-def _episodes(env: Environment, log: EpisodeLog, evaluation: ReachableEvaluation,
-              state: _State, start: int, stop: int, rng, alpha: float, L: float,
-              scale: float) -> None:
+def _episodes(
+    env: Environment,
+    log: EpisodeLog,
+    evaluation: ReachableEvaluation,
+    state: _State,
+    start: int,
+    stop: int,
+    rng,
+    alpha: float,
+    L: float,
+    scale: float,
+) -> None:
     """Episodes ``start..stop-1`` of Algorithm 1: plan, evaluate exactly, act, count."""
     H = env.R3.shape[0]
     for k in range(start, stop):
         # (2) Optimistic iterated-CVaR planning on the empirical model.
-        _plan(env.R3, state.counts[0], state.visits[0], alpha, L, scale, state.Q, state.V,
-              state.policy)
+        _plan(
+            env.R3,
+            state.counts[0],
+            state.visits[0],
+            alpha,
+            L,
+            scale,
+            state.Q,
+            state.V,
+            state.policy,
+        )
         state.optimistic_value[k] = start_value(env.initial, state.V[0])
         # (3) Exact iterated-CVaR value of the executed policy, evaluated again only when it
         # acts differently from the last evaluated one at a state that one reaches (the value
@@ -271,8 +311,7 @@ class ICVaRRM:
         check_open_unit(self.delta, "delta")
         scale = float(self.bonus_scale)
         if not (math.isfinite(scale) and scale >= 0.0):
-            raise ValueError(f"bonus_scale must be a finite number >= 0, got "
-                             f"{self.bonus_scale!r}")
+            raise ValueError(f"bonus_scale must be a finite number >= 0, got {self.bonus_scale!r}")
 
     @property
     def constants(self) -> str:
@@ -309,14 +348,17 @@ class ICVaRRM:
         """
         return episodic_trace(self, seed, self._simulate(model, budget, seed))
 
-    def _simulate(self, model, budget: int, seed: SeedLike,
-                  exact_regret: bool = True) -> Simulation:
+    def _simulate(
+        self, model, budget: int, seed: SeedLike, exact_regret: bool = True
+    ) -> Simulation:
         """The run of :meth:`run` before it becomes a trace; ``exact_regret=False`` skips the
         exact evaluation (``pseudo`` is NaN), which ``bench/online.py`` times against it."""
         env = check_episodic_model(model, "ICVaR-RM")
         if env.P4.shape[0] != 1:
-            raise ValueError(f"ICVaR-RM needs a stationary kernel (the paper's p(s'|s, a)); the "
-                             f"model's P has a stage axis of length {env.P4.shape[0]}")
+            raise ValueError(
+                f"ICVaR-RM needs a stationary kernel (the paper's p(s'|s, a)); the "
+                f"model's P has a stage axis of length {env.P4.shape[0]}"
+            )
         K = check_budget(budget)
         H, S, A = env.R3.shape
         alpha = float(self.alpha)
@@ -328,13 +370,27 @@ class ICVaRRM:
         state = _start(H, S, A, K)
         rng = as_generator(seed)
         scale = float(self.bonus_scale)
-        simulate(log, lambda start, stop: _episodes(env, log, evaluation, state, start, stop, rng,
-                                                    alpha, L, scale))
-        return Simulation(model, log, {"optimistic_value": state.optimistic_value}, dict(
-            objective=f"iterated CVaR, alpha = {self.alpha:g}", optimal_value=log.optimal_value,
-            log_factor=L, log_factor_formula="L = log(K H S A / delta'), delta' = delta / 5",
-            bonus_formula="bonus_scale * (H / alpha) * sqrt(L / n(s, a))", paper=PAPER,
-            regret_bound_alpha_term=icvar_rm_regret_bound(model.S, model.A, H, K, self.alpha,
-                                                          self.delta),
-            realised_regret_note="V*_1(s_1) minus the sampled return; not an unbiased "
-                                 "estimate of iterated-CVaR regret when alpha < 1"))
+        simulate(
+            log,
+            lambda start, stop: _episodes(
+                env, log, evaluation, state, start, stop, rng, alpha, L, scale
+            ),
+        )
+        return Simulation(
+            model,
+            log,
+            {"optimistic_value": state.optimistic_value},
+            dict(
+                objective=f"iterated CVaR, alpha = {self.alpha:g}",
+                optimal_value=log.optimal_value,
+                log_factor=L,
+                log_factor_formula="L = log(K H S A / delta'), delta' = delta / 5",
+                bonus_formula="bonus_scale * (H / alpha) * sqrt(L / n(s, a))",
+                paper=PAPER,
+                regret_bound_alpha_term=icvar_rm_regret_bound(
+                    model.S, model.A, H, K, self.alpha, self.delta
+                ),
+                realised_regret_note="V*_1(s_1) minus the sampled return; not an unbiased "
+                "estimate of iterated-CVaR regret when alpha < 1",
+            ),
+        )

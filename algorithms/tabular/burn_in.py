@@ -105,9 +105,16 @@ def _burn_in(visits: int, units: int, H: int, formula: str) -> BurnIn:
     return BurnIn(int(visits), int(units), int(H), math.ceil(units * visits / H), formula)
 
 
-def ucbvi_burn_in(S: int, A: int, H: int, K: int, delta: float = 0.05,
-                  bonus: str = "hoeffding", bonus_scale: float = 1.0,
-                  level: float | None = None) -> BurnIn:
+def ucbvi_burn_in(
+    S: int,
+    A: int,
+    H: int,
+    K: int,
+    delta: float = 0.05,
+    bonus: str = "hoeffding",
+    bonus_scale: float = 1.0,
+    level: float | None = None,
+) -> BurnIn:
     """Burn-in of UCBVI-CH or UCBVI-BF (Azar et al. 2017) from the bonus formula alone.
 
     Parameters
@@ -150,20 +157,27 @@ def ucbvi_burn_in(S: int, A: int, H: int, K: int, delta: float = 0.05,
     delta = check_open_unit(delta, "delta")
     L = ucbvi_log_factor(S, A, H, K, delta)
     level = float(H) if level is None else check_positive("level", level)
-    r = H / level                            # the bonus over the level is r * (bonus / H)
+    r = H / level  # the bonus over the level is r * (bonus / H)
     name = "H" if level == H else f"{level:.4g}"
     if bonus == "hoeffding":
-        def bound(n: int) -> float:          # bonus / level
+
+        def bound(n: int) -> float:  # bonus / level
             return r * s * 7.0 * L / math.sqrt(n)
+
         start = (7.0 * r * s * L) ** 2
         formula = f"UCBVI-CH: {s:g} * 7 H L / sqrt(n) < {name}, L = {L:.4g}"
     else:
+
         def bound(n: int) -> float:
             return r * s * (math.sqrt(2.0 * L / n) + 14.0 * L / (3.0 * n) + math.sqrt(8.0 / n))
-        start = _quadratic_visits(r * s * 14.0 * L / 3.0,
-                                  r * s * (math.sqrt(2.0 * L) + math.sqrt(8.0)))
-        formula = (f"UCBVI-BF: {s:g} * H (sqrt(2 L / n) + 14 L / (3 n) + sqrt(8 / n)) < {name} "
-                   f"(variance <= H^2/4, third term's min <= H^2), L = {L:.4g}")
+
+        start = _quadratic_visits(
+            r * s * 14.0 * L / 3.0, r * s * (math.sqrt(2.0 * L) + math.sqrt(8.0))
+        )
+        formula = (
+            f"UCBVI-BF: {s:g} * H (sqrt(2 L / n) + 14 L / (3 n) + sqrt(8 / n)) < {name} "
+            f"(variance <= H^2/4, third term's min <= H^2), L = {L:.4g}"
+        )
     return _burn_in(_first_below(bound, start), S * A, H, formula)
 
 
@@ -178,9 +192,16 @@ def qlearning_iota(S: int, A: int, H: int, K: int, p: float) -> float:
     return math.log(S * A * K * H / p)
 
 
-def qlearning_bernstein_branch_visits(S: int, A: int, H: int, K: int, p: float = 0.05,
-                                      c1: float = DEFAULT_C1, c2: float = DEFAULT_C2,
-                                      variance: float = 0.0) -> float:
+def qlearning_bernstein_branch_visits(
+    S: int,
+    A: int,
+    H: int,
+    K: int,
+    p: float = 0.05,
+    c1: float = DEFAULT_C1,
+    c2: float = DEFAULT_C2,
+    variance: float = 0.0,
+) -> float:
     """Visits t of a stage-pair after which UCB-Bernstein's ``beta_t`` takes its Bernstein
     branch, for an empirical variance ``W = variance`` of the next values.
 
@@ -203,19 +224,29 @@ def qlearning_bernstein_branch_visits(S: int, A: int, H: int, K: int, p: float =
     c1 = check_positive("c1", c1)
     c2 = check_positive("c2", c2)
     if not (0.0 <= variance <= H * H / 4.0 + 1e-12):
-        raise ValueError(f"variance must lie in [0, H^2/4] = [0, {H * H / 4.0:g}], got "
-                         f"{variance!r}")
+        raise ValueError(
+            f"variance must lie in [0, H^2/4] = [0, {H * H / 4.0:g}], got {variance!r}"
+        )
     iota = qlearning_iota(S, A, H, K, p)
-    margin = c2 * H ** 1.5 - c1 * math.sqrt(H * (variance + H))
+    margin = c2 * H**1.5 - c1 * math.sqrt(H * (variance + H))
     if margin <= 0.0:
         return math.inf
-    threshold = iota * (c1 * math.sqrt(H ** 7 * S * A) / margin) ** 2
+    threshold = iota * (c1 * math.sqrt(H**7 * S * A) / margin) ** 2
     return float(math.floor(threshold) + 1)
 
 
-def qlearning_burn_in(S: int, A: int, H: int, K: int, p: float = 0.05,
-                      bonus: str = "hoeffding", c: float = DEFAULT_C, c1: float = DEFAULT_C1,
-                      c2: float = DEFAULT_C2, level: float | None = None) -> BurnIn:
+def qlearning_burn_in(
+    S: int,
+    A: int,
+    H: int,
+    K: int,
+    p: float = 0.05,
+    bonus: str = "hoeffding",
+    c: float = DEFAULT_C,
+    c1: float = DEFAULT_C1,
+    c2: float = DEFAULT_C2,
+    level: float | None = None,
+) -> BurnIn:
     """Burn-in of Q-learning with UCB-Hoeffding or UCB-Bernstein (Jin et al. 2018).
 
     Q after t visits of a stage-pair is a weighted sum of targets plus the bonus term
@@ -247,30 +278,39 @@ def qlearning_burn_in(S: int, A: int, H: int, K: int, p: float = 0.05,
     if bonus == "hoeffding":
         c = check_positive("c", c)
 
-        def bound(t: int) -> float:          # (bonus term) / level
-            return 2.0 * c * math.sqrt(H ** 3 * iota / t) / level
-        start = 4.0 * c * c * H ** 3 * iota / level ** 2
-        formula = (f"UCB-H: sum_i alpha_t^i b_i <= 2 * {c:g} sqrt(H^3 iota / t) < {name}, "
-                   f"iota = {iota:.4g}")
+        def bound(t: int) -> float:  # (bonus term) / level
+            return 2.0 * c * math.sqrt(H**3 * iota / t) / level
+
+        start = 4.0 * c * c * H**3 * iota / level**2
+        formula = (
+            f"UCB-H: sum_i alpha_t^i b_i <= 2 * {c:g} sqrt(H^3 iota / t) < {name}, "
+            f"iota = {iota:.4g}"
+        )
     else:
         c1 = check_positive("c1", c1)
         c2 = check_positive("c2", c2)
         W = H * H / 4.0
 
         def bound(t: int) -> float:
-            bern = c1 * (math.sqrt(H * (W + H) * iota / t) + math.sqrt(H ** 7 * S * A) * iota / t)
-            hoef = c2 * math.sqrt(H ** 3 * iota / t)
+            bern = c1 * (math.sqrt(H * (W + H) * iota / t) + math.sqrt(H**7 * S * A) * iota / t)
+            hoef = c2 * math.sqrt(H**3 * iota / t)
             return min(bern, hoef) / (2.0 * level)
-        start = min(c2 * c2 * H ** 3 * iota / (4.0 * level ** 2),
-                    _quadratic_visits(c1 * math.sqrt(H ** 7 * S * A) * iota / (2.0 * level),
-                                      c1 * math.sqrt(H * (W + H) * iota) / (2.0 * level)))
-        formula = (f"UCB-B: beta_t / 2 < {name} with W <= H^2/4, c1 = {c1:g}, c2 = {c2:g}, "
-                   f"iota = {iota:.4g}")
+
+        start = min(
+            c2 * c2 * H**3 * iota / (4.0 * level**2),
+            _quadratic_visits(
+                c1 * math.sqrt(H**7 * S * A) * iota / (2.0 * level),
+                c1 * math.sqrt(H * (W + H) * iota) / (2.0 * level),
+            ),
+        )
+        formula = (
+            f"UCB-B: beta_t / 2 < {name} with W <= H^2/4, c1 = {c1:g}, c2 = {c2:g}, "
+            f"iota = {iota:.4g}"
+        )
     return _burn_in(_first_below(bound, start), H * S * A, H, formula)
 
 
-def burn_in(learner: UCBVI | QLearningUCB, model, K: int,
-            level: float | None = None) -> BurnIn:
+def burn_in(learner: UCBVI | QLearningUCB, model, K: int, level: float | None = None) -> BurnIn:
     """The burn-in of ``learner`` on ``model`` (its S, A, H) for a run of K episodes.
 
     Dispatches to :func:`ucbvi_burn_in` or :func:`qlearning_burn_in` with the learner's own
@@ -287,13 +327,19 @@ def burn_in(learner: UCBVI | QLearningUCB, model, K: int,
     """
     S, A, H = int(model.S), int(model.A), int(model.H)
     if isinstance(learner, UCBVI):
-        return ucbvi_burn_in(S, A, H, K, learner.delta, learner.bonus, learner.bonus_scale,
-                             level)
+        return ucbvi_burn_in(S, A, H, K, learner.delta, learner.bonus, learner.bonus_scale, level)
     if isinstance(learner, QLearningUCB):
-        return qlearning_burn_in(S, A, H, K, learner.p, learner.bonus, learner.c, learner.c1,
-                                 learner.c2, level)
+        return qlearning_burn_in(
+            S, A, H, K, learner.p, learner.bonus, learner.c, learner.c1, learner.c2, level
+        )
     raise ValueError(f"burn_in knows UCBVI and QLearningUCB, got {type(learner).__name__}")
 
 
-__all__ = ["BurnIn", "burn_in", "qlearning_bernstein_branch_visits", "qlearning_burn_in",
-           "qlearning_iota", "ucbvi_burn_in"]
+__all__ = [
+    "BurnIn",
+    "burn_in",
+    "qlearning_bernstein_branch_visits",
+    "qlearning_burn_in",
+    "qlearning_iota",
+    "ucbvi_burn_in",
+]

@@ -180,13 +180,13 @@ def q_update(q: float, target: float, t: int, H: int) -> float:
 class _State(NamedTuple):
     """Q-learning's estimates and counts, carried from one episode to the next."""
 
-    Q: np.ndarray              # (H, S, A)
-    V: np.ndarray              # (H + 1, S): V_h = min(H, max_a Q_h), V[H] = 0
-    N: np.ndarray              # (H, S, A) int64: visits t of each stage-pair
-    value_sum: np.ndarray      # (H, S, A): mu in Alg. 2
-    value_sq_sum: np.ndarray   # (H, S, A): sigma in Alg. 2
-    beta: np.ndarray           # (H, S, A): beta_{t-1}, beta_0 = 0
-    policy: np.ndarray         # (H, S): greedy in Q
+    Q: np.ndarray  # (H, S, A)
+    V: np.ndarray  # (H + 1, S): V_h = min(H, max_a Q_h), V[H] = 0
+    N: np.ndarray  # (H, S, A) int64: visits t of each stage-pair
+    value_sum: np.ndarray  # (H, S, A): mu in Alg. 2
+    value_sq_sum: np.ndarray  # (H, S, A): sigma in Alg. 2
+    beta: np.ndarray  # (H, S, A): beta_{t-1}, beta_0 = 0
+    policy: np.ndarray  # (H, S): greedy in Q
 
 
 def _start(H: int, S: int, A: int) -> _State:
@@ -194,21 +194,38 @@ def _start(H: int, S: int, A: int) -> _State:
     Hf = float(H)
     Q = np.full((H, S, A), Hf)
     V = np.zeros((H + 1, S))
-    V[:H] = Hf                                            # V_h = min(H, max_a Q_h) = H
-    return _State(Q, V, np.zeros((H, S, A), dtype=np.int64), np.zeros((H, S, A)),
-                  np.zeros((H, S, A)), np.zeros((H, S, A)),
-                  np.zeros((H, S), dtype=np.int64))       # greedy in Q = H
+    V[:H] = Hf  # V_h = min(H, max_a Q_h) = H
+    return _State(
+        Q,
+        V,
+        np.zeros((H, S, A), dtype=np.int64),
+        np.zeros((H, S, A)),
+        np.zeros((H, S, A)),
+        np.zeros((H, S, A)),
+        np.zeros((H, S), dtype=np.int64),
+    )  # greedy in Q = H
 
 
 @njit(cache=True)
-def _episodes(env: Environment, log: EpisodeLog, evaluation: ReachableEvaluation,
-              state: _State, start: int, stop: int, rng, bernstein: bool, c: float, c1: float,
-              c2: float, iota: float) -> None:
+def _episodes(
+    env: Environment,
+    log: EpisodeLog,
+    evaluation: ReachableEvaluation,
+    state: _State,
+    start: int,
+    stop: int,
+    rng,
+    bernstein: bool,
+    c: float,
+    c1: float,
+    c2: float,
+    iota: float,
+) -> None:
     """Episodes ``start..stop-1`` of Algorithm 1 or 2: evaluate exactly, act, update."""
     H, S, A = env.R3.shape
     Hf = float(H)
-    hoeffding_scale = math.sqrt(Hf ** 3 * iota)          # b_t = c * this / sqrt(t)
-    lower_order = math.sqrt(Hf ** 7 * S * A) * iota       # Bernstein: sqrt(H^7 S A) iota
+    hoeffding_scale = math.sqrt(Hf**3 * iota)  # b_t = c * this / sqrt(t)
+    lower_order = math.sqrt(Hf**7 * S * A) * iota  # Bernstein: sqrt(H^7 S A) iota
     P4, R3, initial = env.P4, env.R3, env.initial
     Q, V, N, policy = state.Q, state.V, state.N, state.policy
     value_sum, value_sq_sum, beta = state.value_sum, state.value_sq_sum, state.beta
@@ -234,8 +251,10 @@ def _episodes(env: Environment, log: EpisodeLog, evaluation: ReachableEvaluation
                 mean = value_sum[h, s, a] / t
                 # Running sums can round a zero variance to a tiny negative number.
                 W = max(value_sq_sum[h, s, a] / t - mean * mean, 0.0)
-                beta_t = min(c1 * (math.sqrt(Hf * (W + Hf) * iota / t) + lower_order / t),
-                             c2 * hoeffding_scale / math.sqrt(t))
+                beta_t = min(
+                    c1 * (math.sqrt(Hf * (W + Hf) * iota / t) + lower_order / t),
+                    c2 * hoeffding_scale / math.sqrt(t),
+                )
                 alpha = (Hf + 1.0) / (Hf + t)
                 bonus = (beta_t - (1.0 - alpha) * beta[h, s, a]) / (2.0 * alpha)
                 beta[h, s, a] = beta_t
@@ -333,8 +352,9 @@ class QLearningUCB:
         """
         return episodic_trace(self, seed, self._simulate(model, budget, seed))
 
-    def _simulate(self, model, budget: int, seed: SeedLike,
-                  exact_regret: bool = True) -> Simulation:
+    def _simulate(
+        self, model, budget: int, seed: SeedLike, exact_regret: bool = True
+    ) -> Simulation:
         """The run of :meth:`run` before it becomes a trace; ``exact_regret=False`` skips the
         exact evaluation (``pseudo`` is NaN), which ``bench/online.py`` times against it."""
         env = check_episodic_model(model, "Q-learning with UCB")
@@ -349,8 +369,19 @@ class QLearningUCB:
         rng = as_generator(seed)
         bernstein = self.bonus == "bernstein"
         c, c1, c2 = float(self.c), float(self.c1), float(self.c2)
-        simulate(log, lambda start, stop: _episodes(env, log, evaluation, state, start, stop, rng,
-                                                    bernstein, c, c1, c2, iota))
-        return Simulation(model, log, {}, dict(
-            iota=iota, iota_formula="iota = log(S A T / p), T = K H",
-            paper="Jin, Allen-Zhu, Bubeck, Jordan 2018, arXiv:1807.03765"))
+        simulate(
+            log,
+            lambda start, stop: _episodes(
+                env, log, evaluation, state, start, stop, rng, bernstein, c, c1, c2, iota
+            ),
+        )
+        return Simulation(
+            model,
+            log,
+            {},
+            dict(
+                iota=iota,
+                iota_formula="iota = log(S A T / p), T = K H",
+                paper="Jin, Allen-Zhu, Bubeck, Jordan 2018, arXiv:1807.03765",
+            ),
+        )

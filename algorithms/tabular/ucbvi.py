@@ -108,8 +108,14 @@ def ucbvi_log_factor(S: int, A: int, H: int, K: int, delta: float) -> float:
     return math.log(5.0 * S * A * K * H / delta)
 
 
-def ucbvi_regret_bound(S: int, A: int, H: int, K: int, delta: float,
-                       bonus: Literal["hoeffding", "bernstein"] = "hoeffding") -> float:
+def ucbvi_regret_bound(
+    S: int,
+    A: int,
+    H: int,
+    K: int,
+    delta: float,
+    bonus: Literal["hoeffding", "bernstein"] = "hoeffding",
+) -> float:
     """The explicit high-probability regret bound of Azar et al. (2017), Theorems 1 and 2.
 
     With ``L = ln(5 H S A T / delta)`` and ``T = K H`` (note the extra H compared with the
@@ -129,9 +135,12 @@ def ucbvi_regret_bound(S: int, A: int, H: int, K: int, delta: float,
     delta = check_open_unit(delta, "delta")
     L = math.log(5.0 * H * S * A * K * H / delta)
     if bonus == "hoeffding":
-        return 20.0 * H ** 1.5 * L * math.sqrt(S * A * K) + 250.0 * H ** 2 * S ** 2 * A * L ** 2
-    return (30.0 * H * L * math.sqrt(S * A * K) + 2500.0 * H ** 2 * S ** 2 * A * L ** 2
-            + 4.0 * H ** 1.5 * math.sqrt(K * L))
+        return 20.0 * H**1.5 * L * math.sqrt(S * A * K) + 250.0 * H**2 * S**2 * A * L**2
+    return (
+        30.0 * H * L * math.sqrt(S * A * K)
+        + 2500.0 * H**2 * S**2 * A * L**2
+        + 4.0 * H**1.5 * math.sqrt(K * L)
+    )
 
 
 @njit(cache=True)
@@ -144,16 +153,27 @@ def _stage_visit_term(visits_next: np.ndarray, big: float, H: int, out: np.ndarr
 
 
 @njit(cache=True)
-def _plan(R3: np.ndarray, N_sas: np.ndarray, N_sa: np.ndarray, visits: np.ndarray,
-          Q: np.ndarray, V: np.ndarray, policy: np.ndarray, bernstein: bool, L: float,
-          scale: float, per_stage: bool, visit_term: np.ndarray) -> None:
+def _plan(
+    R3: np.ndarray,
+    N_sas: np.ndarray,
+    N_sa: np.ndarray,
+    visits: np.ndarray,
+    Q: np.ndarray,
+    V: np.ndarray,
+    policy: np.ndarray,
+    bernstein: bool,
+    L: float,
+    scale: float,
+    per_stage: bool,
+    visit_term: np.ndarray,
+) -> None:
     """One optimistic backward pass (Alg. 2).
 
     ``Q`` holds Q_{k-1} on entry and Q_k on exit; ``V`` and ``policy`` are overwritten.
     """
     H, S, A = R3.shape
     Hf = float(H)
-    big = 1.0e4 * Hf ** 3 * S * S * A * L * L
+    big = 1.0e4 * Hf**3 * S * S * A * L * L
     for h in range(H - 1, -1, -1):
         hc = h if per_stage else 0
         next_value = V[h + 1]
@@ -170,7 +190,7 @@ def _plan(R3: np.ndarray, N_sas: np.ndarray, N_sa: np.ndarray, visits: np.ndarra
                     mean = 0.0
                     for y in range(S):
                         mean += counts[y] * next_value[y]
-                    mean /= n                                   # P̂_k V_{k,h+1}(x, a)
+                    mean /= n  # P̂_k V_{k,h+1}(x, a)
                     if bernstein:
                         # Alg. 4. Two-pass variance, so rounding never makes it negative.
                         var = 0.0
@@ -181,49 +201,75 @@ def _plan(R3: np.ndarray, N_sas: np.ndarray, N_sa: np.ndarray, visits: np.ndarra
                             extra += counts[y] * visit_term[y]
                         var /= n
                         extra /= n
-                        bonus = (math.sqrt(8.0 * L * var / n) + 14.0 * Hf * L / (3.0 * n)
-                                 + math.sqrt(8.0 * extra / n))
+                        bonus = (
+                            math.sqrt(8.0 * L * var / n)
+                            + 14.0 * Hf * L / (3.0 * n)
+                            + math.sqrt(8.0 * extra / n)
+                        )
                     else:
-                        bonus = 7.0 * Hf * L / math.sqrt(n)     # Alg. 3
+                        bonus = 7.0 * Hf * L / math.sqrt(n)  # Alg. 3
                     # Three-way minimum of Alg. 2: previous episode's Q, H, optimistic backup.
                     q = min(Q[h, s, a], Hf, R3[h, s, a] + mean + scale * bonus)
                 Q[h, s, a] = q
-        greedy_backup(Q[h], V[h], policy[h])                    # V_{k,h}, pi_k(., h)
+        greedy_backup(Q[h], V[h], policy[h])  # V_{k,h}, pi_k(., h)
 
 
 class _State(NamedTuple):
     """UCBVI's statistics and planning arrays, carried from one episode to the next."""
 
-    N_sas: np.ndarray        # (1 or H, S, A, S): N_k(x, a, y), pooled unless per stage
-    N_sa: np.ndarray         # (1 or H, S, A): N_k(x, a)
-    visits: np.ndarray       # (H + 1, S): N'_{k,h}(y), earlier visits to y at step h
-    Q: np.ndarray            # (H, S, A): Q_{k-1} on entry to _plan, Q_k after it
-    V: np.ndarray            # (H + 1, S), V[H] = 0
-    policy: np.ndarray       # (H, S): pi_k
-    visit_term: np.ndarray   # (S,): workspace of _stage_visit_term
+    N_sas: np.ndarray  # (1 or H, S, A, S): N_k(x, a, y), pooled unless per stage
+    N_sa: np.ndarray  # (1 or H, S, A): N_k(x, a)
+    visits: np.ndarray  # (H + 1, S): N'_{k,h}(y), earlier visits to y at step h
+    Q: np.ndarray  # (H, S, A): Q_{k-1} on entry to _plan, Q_k after it
+    V: np.ndarray  # (H + 1, S), V[H] = 0
+    policy: np.ndarray  # (H, S): pi_k
+    visit_term: np.ndarray  # (S,): workspace of _stage_visit_term
 
 
 def _start(H: int, S: int, A: int, per_stage: bool) -> _State:
     """Zero counts and ``Q_{0,h} = H`` (Alg. 1, initialisation)."""
     n_count_stages = H if per_stage else 1
-    return _State(np.zeros((n_count_stages, S, A, S)), np.zeros((n_count_stages, S, A)),
-                  np.zeros((H + 1, S)), np.full((H, S, A), float(H)), np.zeros((H + 1, S)),
-                  np.zeros((H, S), dtype=np.int64), np.zeros(S))
+    return _State(
+        np.zeros((n_count_stages, S, A, S)),
+        np.zeros((n_count_stages, S, A)),
+        np.zeros((H + 1, S)),
+        np.full((H, S, A), float(H)),
+        np.zeros((H + 1, S)),
+        np.zeros((H, S), dtype=np.int64),
+        np.zeros(S),
+    )
 
 
 @njit(cache=True)
-def _episodes(env: Environment, log: EpisodeLog, evaluation: ReachableEvaluation,
-              state: _State, start: int, stop: int, rng, bernstein: bool, L: float,
-              scale: float, per_stage: bool) -> None:
+def _episodes(
+    env: Environment,
+    log: EpisodeLog,
+    evaluation: ReachableEvaluation,
+    state: _State,
+    start: int,
+    stop: int,
+    rng,
+    bernstein: bool,
+    L: float,
+    scale: float,
+    per_stage: bool,
+) -> None:
     """Episodes ``start..stop-1`` of UCBVI (Alg. 1): plan, evaluate exactly, act, count."""
     P4, R3, initial = env.P4, env.R3, env.initial
-    N_sas, N_sa, visits, Q, V, policy = (state.N_sas, state.N_sa, state.visits, state.Q,
-                                         state.V, state.policy)
+    N_sas, N_sa, visits, Q, V, policy = (
+        state.N_sas,
+        state.N_sa,
+        state.visits,
+        state.Q,
+        state.V,
+        state.policy,
+    )
     H = R3.shape[0]
     for k in range(start, stop):
         # (2) Optimistic planning on the empirical model with the bonus.
-        _plan(R3, N_sas, N_sa, visits, Q, V, policy, bernstein, L, scale, per_stage,
-              state.visit_term)
+        _plan(
+            R3, N_sas, N_sa, visits, Q, V, policy, bernstein, L, scale, per_stage, state.visit_term
+        )
         # (3) Exact value of the executed policy pi_k, evaluated again only where it acts
         # differently from the last evaluated one.
         first = first_difference(policy, evaluation)
@@ -326,15 +372,18 @@ class UCBVI:
         """
         return episodic_trace(self, seed, self._simulate(model, budget, seed))
 
-    def _simulate(self, model, budget: int, seed: SeedLike,
-                  exact_regret: bool = True) -> Simulation:
+    def _simulate(
+        self, model, budget: int, seed: SeedLike, exact_regret: bool = True
+    ) -> Simulation:
         """The run of :meth:`run` before it becomes a trace; ``exact_regret=False`` skips the
         exact evaluation (``pseudo`` is NaN), which ``bench/online.py`` times against it."""
         env = check_episodic_model(model, "UCBVI")
         if self.transitions == "stationary" and env.P4.shape[0] != 1:
-            raise ValueError(f"UCBVI (transitions='stationary') needs a stationary kernel; the "
-                             f"model's P has a stage axis of length {env.P4.shape[0]}. Use "
-                             "transitions='per_stage' for the non-stationary extension")
+            raise ValueError(
+                f"UCBVI (transitions='stationary') needs a stationary kernel; the "
+                f"model's P has a stage axis of length {env.P4.shape[0]}. Use "
+                "transitions='per_stage' for the non-stationary extension"
+            )
         K = check_budget(budget)
         H, S, A = env.R3.shape
         L = ucbvi_log_factor(S, A, H, K, self.delta)
@@ -346,9 +395,20 @@ class UCBVI:
         state = _start(H, S, A, per_stage)
         rng = as_generator(seed)
         bernstein, scale = self.bonus == "bernstein", float(self.bonus_scale)
-        simulate(log, lambda start, stop: _episodes(env, log, evaluation, state, start, stop, rng,
-                                                    bernstein, L, scale, per_stage))
-        return Simulation(model, log, {}, dict(
-            log_factor=L, log_factor_formula="L = ln(5 S A T / delta), T = K H",
-            paper="Azar, Osband, Munos 2017, arXiv:1703.05449",
-            regret_bound=ucbvi_regret_bound(model.S, model.A, H, K, self.delta, self.bonus)))
+        simulate(
+            log,
+            lambda start, stop: _episodes(
+                env, log, evaluation, state, start, stop, rng, bernstein, L, scale, per_stage
+            ),
+        )
+        return Simulation(
+            model,
+            log,
+            {},
+            dict(
+                log_factor=L,
+                log_factor_formula="L = ln(5 S A T / delta), T = K H",
+                paper="Azar, Osband, Munos 2017, arXiv:1703.05449",
+                regret_bound=ucbvi_regret_bound(model.S, model.A, H, K, self.delta, self.bonus),
+            ),
+        )

@@ -31,6 +31,21 @@ from mdptheory.sweep.spec import (
 )
 from mdptheory.sweep.summary import Row, loglog_slope, summarise_sweep, write_summary
 
-__all__ = ["BuiltCell", "Cell", "CellResult", "InstanceSpec", "LearnerSpec", "Row",
-           "SweepResult", "SweepSpec", "build_cells", "load_spec", "loglog_slope", "parse_spec",
-           "run_repetition", "run_sweep", "summarise_sweep", "write_summary"]
+__all__ = [
+    "BuiltCell",
+    "Cell",
+    "CellResult",
+    "InstanceSpec",
+    "LearnerSpec",
+    "Row",
+    "SweepResult",
+    "SweepSpec",
+    "build_cells",
+    "load_spec",
+    "loglog_slope",
+    "parse_spec",
+    "run_repetition",
+    "run_sweep",
+    "summarise_sweep",
+    "write_summary",
+]

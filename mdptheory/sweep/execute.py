@@ -124,28 +124,40 @@ def kept_positions(trace: Trace, budget: int) -> tuple[np.ndarray, np.ndarray]:
     positions = recorded_positions(trace)
     if positions.shape[0] == 0 or int(positions[-1]) != budget:
         last = int(positions[-1]) if positions.shape[0] else 0
-        raise ValueError(f"the trace's last entry is at {last} (of {positions.shape[0]} "
-                         f"recorded), the budget is {budget}")
+        raise ValueError(
+            f"the trace's last entry is at {last} (of {positions.shape[0]} "
+            f"recorded), the budget is {budget}"
+        )
     columns = positions_at(positions, curve_grid(budget))
     return columns, positions[columns]
 
 
-def run_repetition(learner: Any, model: Any, budget: int, child: np.random.SeedSequence,
-                   folder: str | os.PathLike) -> Trace:
+def run_repetition(
+    learner: Any, model: Any, budget: int, child: np.random.SeedSequence, folder: str | os.PathLike
+) -> Trace:
     """Run (or load, when already saved) one repetition of a cell into ``folder``.
 
     ``folder`` is a :func:`~mdptheory.experiment.run_seeds` folder of one seed whose root seed
     is ``child``. A fresh copy of ``child`` is used, so calling this twice with the same object
     gives the same stream (``SeedSequence.spawn`` counts the children it has made).
     """
-    root = np.random.SeedSequence(child.entropy, spawn_key=child.spawn_key,
-                                  pool_size=child.pool_size)
-    return run_seeds(learner, model, budget, seeds=1, seed=root, n_jobs=1, out_dir=folder,
-                     progress=False)[0]
+    root = np.random.SeedSequence(
+        child.entropy, spawn_key=child.spawn_key, pool_size=child.pool_size
+    )
+    return run_seeds(
+        learner, model, budget, seeds=1, seed=root, n_jobs=1, out_dir=folder, progress=False
+    )[0]
 
 
-def run_task(index: int, repetition: int, learner: Any, model: Any, budget: int,
-             child: np.random.SeedSequence, folder: str) -> Outcome:
+def run_task(
+    index: int,
+    repetition: int,
+    learner: Any,
+    model: Any,
+    budget: int,
+    child: np.random.SeedSequence,
+    folder: str,
+) -> Outcome:
     """One task of a sweep (run in a worker): :func:`run_repetition`, reduced to an
     :class:`Outcome`. An exception is sent back as the outcome's error, so one failing cell
     does not stop the others."""
@@ -156,8 +168,15 @@ def run_task(index: int, repetition: int, learner: Any, model: Any, budget: int,
     except Exception as error:  # reported with its cell; the sweep goes on
         message = str(error).splitlines()[0] if str(error) else ""
         return Outcome(index, repetition, error=f"{type(error).__name__}: {message}")
-    return Outcome(index, repetition, curve[columns].copy(), float(curve[-1]), quantity,
-                   grid=grid, unit=unit_of(trace))
+    return Outcome(
+        index,
+        repetition,
+        curve[columns].copy(),
+        float(curve[-1]),
+        quantity,
+        grid=grid,
+        unit=unit_of(trace),
+    )
 
 
 @dataclass
@@ -229,7 +248,8 @@ def assemble(result: CellResult, outcomes: Sequence[Outcome]) -> None:
             result.errors[o.repetition] = (
                 f"ValueError: repetition {o.repetition} recorded its curve at other positions "
                 f"than repetition {first.repetition} ({where}); seeds are averaged only at "
-                "the same positions")
+                "the same positions"
+            )
             continue
         result.curves[o.repetition] = o.curve
         result.finals[o.repetition] = o.final
@@ -258,9 +278,15 @@ def _is_saved(folder: Path) -> bool:
 def _progress(enabled: bool, console: Any):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-    return Progress("[progress.description]{task.description}", BarColumn(),
-                    MofNCompleteColumn(), TimeElapsedColumn(), console=console,
-                    disable=not (enabled and console.is_terminal), transient=False)
+    return Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=not (enabled and console.is_terminal),
+        transient=False,
+    )
 
 
 def _local(tasks: Sequence[tuple], jobs: int) -> Iterator[Outcome]:
@@ -286,8 +312,9 @@ def _dask(tasks: Sequence[tuple], client: Any) -> Iterator[Outcome]:
         key = id(model)
         if key not in scattered:
             scattered[key] = client.scatter(model, hash=False)
-        future = client.submit(run_task, index, repetition, learner, scattered[key], budget,
-                               child, folder, pure=False)
+        future = client.submit(
+            run_task, index, repetition, learner, scattered[key], budget, child, folder, pure=False
+        )
         futures[future] = (index, repetition)
     for future in distributed.as_completed(list(futures)):
         index, repetition = futures[future]
@@ -299,9 +326,16 @@ def _dask(tasks: Sequence[tuple], client: Any) -> Iterator[Outcome]:
         yield outcome
 
 
-def run_sweep(cells: Sequence[BuiltCell], seeds: int, seed: int, out_dir: str | os.PathLike,
-              jobs: int = 1, client: Any = None, progress: bool = True,
-              console: Any = None) -> SweepResult:
+def run_sweep(
+    cells: Sequence[BuiltCell],
+    seeds: int,
+    seed: int,
+    out_dir: str | os.PathLike,
+    jobs: int = 1,
+    client: Any = None,
+    progress: bool = True,
+    console: Any = None,
+) -> SweepResult:
     """Run every cell for ``seeds`` repetitions, saving each repetition as it finishes.
 
     Parameters
@@ -332,8 +366,9 @@ def run_sweep(cells: Sequence[BuiltCell], seeds: int, seed: int, out_dir: str | 
         raise ValueError(f"seeds must be a positive int, got {seeds!r}")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed must be a non-negative int, got {seed!r}")
-    if client is None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs == 0
-                           or jobs < -1):
+    if client is None and (
+        isinstance(jobs, bool) or not isinstance(jobs, int) or jobs == 0 or jobs < -1
+    ):
         raise ValueError(f"jobs must be a positive int or -1 (every core), got {jobs!r}")
     if console is None:
         from rich.console import Console
@@ -350,19 +385,30 @@ def run_sweep(cells: Sequence[BuiltCell], seeds: int, seed: int, out_dir: str | 
     for index, built in enumerate(cells):
         folder = out_dir / built.cell.folder_name(seed)
         grid = curve_grid(built.cell.budget)
-        results.append(CellResult(built.cell, folder, grid,
-                                  np.full((seeds, grid.shape[0]), np.nan),
-                                  np.full(seeds, np.nan)))
+        results.append(
+            CellResult(
+                built.cell,
+                folder,
+                grid,
+                np.full((seeds, grid.shape[0]), np.nan),
+                np.full(seeds, np.nan),
+            )
+        )
         for i in range(seeds):
             rep = folder / REPETITION_FOLDER.format(i)
-            task = (index, i, built.learner, built.model, built.cell.budget, children[i],
-                    str(rep))
+            task = (index, i, built.learner, built.model, built.cell.budget, children[i], str(rep))
             (saved if _is_saved(rep) else todo).append(task)
 
     remaining = [seeds] * len(cells)
-    backend = "in-process" if client is None and jobs == 1 else (
-        f"{jobs if jobs > 0 else os.cpu_count()} local processes" if client is None
-        else "Dask distributed")
+    backend = (
+        "in-process"
+        if client is None and jobs == 1
+        else (
+            f"{jobs if jobs > 0 else os.cpu_count()} local processes"
+            if client is None
+            else "Dask distributed"
+        )
+    )
     if client is not None:
         from mdptheory.distributed import dashboard_link
 
@@ -370,9 +416,12 @@ def run_sweep(cells: Sequence[BuiltCell], seeds: int, seed: int, out_dir: str | 
         workers = sum(client.nthreads().values())
         plural = "s" if workers != 1 else ""
         backend = f"Dask distributed ({workers} worker{plural})"
-        console.print(f"Dask: {client.scheduler.address}, {workers} worker{plural}"
-                      + (f", dashboard {link}" if link else ""), highlight=False,
-                      soft_wrap=True)
+        console.print(
+            f"Dask: {client.scheduler.address}, {workers} worker{plural}"
+            + (f", dashboard {link}" if link else ""),
+            highlight=False,
+            soft_wrap=True,
+        )
 
     received: list[list[Outcome]] = [[] for _ in cells]
 
@@ -401,10 +450,31 @@ def run_sweep(cells: Sequence[BuiltCell], seeds: int, seed: int, out_dir: str | 
                 advance(outcome)
     for result, outcomes in zip(results, received, strict=True):
         assemble(result, outcomes)
-    return SweepResult(results, seeds, seed, out_dir, backend, ran=len(todo), loaded=len(saved),
-                       seconds=time.perf_counter() - start)
+    return SweepResult(
+        results,
+        seeds,
+        seed,
+        out_dir,
+        backend,
+        ran=len(todo),
+        loaded=len(saved),
+        seconds=time.perf_counter() - start,
+    )
 
 
-__all__ = ["PLOT_POINTS", "REPETITION_FOLDER", "CellResult", "Outcome", "SweepResult",
-           "assemble", "curve_grid", "curve_of", "kept_positions", "run_repetition",
-           "run_sweep", "run_task", "slope_grid", "unit_of"]
+__all__ = [
+    "PLOT_POINTS",
+    "REPETITION_FOLDER",
+    "CellResult",
+    "Outcome",
+    "SweepResult",
+    "assemble",
+    "curve_grid",
+    "curve_of",
+    "kept_positions",
+    "run_repetition",
+    "run_sweep",
+    "run_task",
+    "slope_grid",
+    "unit_of",
+]

@@ -83,13 +83,23 @@ class SweepSpec:
     def to_dict(self) -> dict[str, Any]:
         """The spec as plain data (for ``summary.json``)."""
         return {
-            "seeds": self.seeds, "seed": self.seed, "budgets": list(self.budgets),
-            "instances": [{"name": i.name, "params": i.params, "grid": i.grid,
-                           "label": i.label} for i in self.instances],
-            "learners": [{"name": lr.name, "hyperparameters": lr.hyperparameters,
-                          "grid": lr.grid, "label": lr.label,
-                          "instances": list(lr.instances) if lr.instances else None}
-                         for lr in self.learners],
+            "seeds": self.seeds,
+            "seed": self.seed,
+            "budgets": list(self.budgets),
+            "instances": [
+                {"name": i.name, "params": i.params, "grid": i.grid, "label": i.label}
+                for i in self.instances
+            ],
+            "learners": [
+                {
+                    "name": lr.name,
+                    "hyperparameters": lr.hyperparameters,
+                    "grid": lr.grid,
+                    "label": lr.label,
+                    "instances": list(lr.instances) if lr.instances else None,
+                }
+                for lr in self.learners
+            ],
         }
 
 
@@ -104,8 +114,9 @@ def _positive_int(source: str, key: str, value: Any, minimum: int = 1) -> int:
     return value
 
 
-def _tables(source: str, data: Mapping[str, Any], key: str,
-            keys: Sequence[str]) -> Iterator[tuple[str, Any]]:
+def _tables(
+    source: str, data: Mapping[str, Any], key: str, keys: Sequence[str]
+) -> Iterator[tuple[str, Any]]:
     """The ``[[key]]`` tables of a spec, each with where it stands (``key[i]``): refused unless
     they form a non-empty list of tables with a ``name`` and no key outside ``keys``."""
     entries = data[key]
@@ -117,14 +128,18 @@ def _tables(source: str, data: Mapping[str, Any], key: str,
         yield where, entry
 
 
-def _check_keys(source: str, where: str, table: Any, accepted: Sequence[str],
-                required: Sequence[str] = ()) -> Mapping[str, Any]:
+def _check_keys(
+    source: str, where: str, table: Any, accepted: Sequence[str], required: Sequence[str] = ()
+) -> Mapping[str, Any]:
     if not isinstance(table, Mapping):
         raise _fail(source, where, f"expects a table, got {table!r}")
     for key in table:
         if key not in accepted:
-            raise _fail(source, f"{where}.{key}" if where else key,
-                        f"unknown key (value {table[key]!r}); accepted: {', '.join(accepted)}")
+            raise _fail(
+                source,
+                f"{where}.{key}" if where else key,
+                f"unknown key (value {table[key]!r}); accepted: {', '.join(accepted)}",
+            )
     for key in required:
         if key not in table:
             raise _fail(source, f"{where}.{key}" if where else key, "is required")
@@ -143,8 +158,9 @@ def _values(source: str, where: str, table: Any) -> dict[str, Any]:
     out = {}
     for key, value in _table(source, where, table).items():
         if not isinstance(value, _Scalar):
-            raise _fail(source, f"{where}.{key}", f"expects a number, string or boolean, got "
-                                                  f"{value!r}")
+            raise _fail(
+                source, f"{where}.{key}", f"expects a number, string or boolean, got {value!r}"
+            )
         if isinstance(value, float) and not math.isfinite(value):
             raise _fail(source, f"{where}.{key}", f"expects a finite number, got {value!r}")
         out[key] = value
@@ -211,16 +227,16 @@ def parse_spec(data: Mapping[str, Any] | str, source: str = "spec") -> SweepSpec
             data = tomllib.loads(data)
         except tomllib.TOMLDecodeError as error:
             raise ValueError(f"{source}: not valid TOML: {error}") from None
-    _check_keys(source, "", data, TOP_KEYS, required=("seeds", "budgets", "instances",
-                                                      "learners"))
+    _check_keys(source, "", data, TOP_KEYS, required=("seeds", "budgets", "instances", "learners"))
     seeds = _positive_int(source, "seeds", data["seeds"])
     seed = _positive_int(source, "seed", data.get("seed", 0), minimum=0)
     budgets = data["budgets"]
     if isinstance(budgets, int) and not isinstance(budgets, bool):
         budgets = [budgets]
     if not isinstance(budgets, list) or not budgets:
-        raise _fail(source, "budgets", f"expects a non-empty list of positive ints, got "
-                                       f"{budgets!r}")
+        raise _fail(
+            source, "budgets", f"expects a non-empty list of positive ints, got {budgets!r}"
+        )
     for i, budget in enumerate(budgets):
         _positive_int(source, f"budgets[{i}]", budget)
     if len(set(budgets)) != len(budgets):
@@ -229,25 +245,36 @@ def parse_spec(data: Mapping[str, Any] | str, source: str = "spec") -> SweepSpec
     instances = []
     for where, entry in _tables(source, data, "instances", INSTANCE_KEYS):
         params = _values(source, f"{where}.params", entry.get("params"))
-        instances.append(InstanceSpec(
-            name=_name(source, f"{where}.name", entry["name"]), params=params,
-            grid=_grid(source, f"{where}.grid", entry.get("grid"), params),
-            label=_label(source, f"{where}.label", entry.get("label"))))
+        instances.append(
+            InstanceSpec(
+                name=_name(source, f"{where}.name", entry["name"]),
+                params=params,
+                grid=_grid(source, f"{where}.grid", entry.get("grid"), params),
+                label=_label(source, f"{where}.label", entry.get("label")),
+            )
+        )
 
     learners = []
     for where, entry in _tables(source, data, "learners", LEARNER_KEYS):
         hyper = _values(source, f"{where}.hyperparameters", entry.get("hyperparameters"))
         only = entry.get("instances")
         if only is not None:
-            if (not isinstance(only, list) or not only
-                    or not all(isinstance(o, str) for o in only)):
-                raise _fail(source, f"{where}.instances", f"expects a non-empty list of "
-                                                          f"instance names or labels, got {only!r}")
+            if not isinstance(only, list) or not only or not all(isinstance(o, str) for o in only):
+                raise _fail(
+                    source,
+                    f"{where}.instances",
+                    f"expects a non-empty list of instance names or labels, got {only!r}",
+                )
             only = tuple(only)
-        learners.append(LearnerSpec(
-            name=_name(source, f"{where}.name", entry["name"]), hyperparameters=hyper,
-            grid=_grid(source, f"{where}.grid", entry.get("grid"), hyper),
-            label=_label(source, f"{where}.label", entry.get("label")), instances=only))
+        learners.append(
+            LearnerSpec(
+                name=_name(source, f"{where}.name", entry["name"]),
+                hyperparameters=hyper,
+                grid=_grid(source, f"{where}.grid", entry.get("grid"), hyper),
+                label=_label(source, f"{where}.label", entry.get("label")),
+                instances=only,
+            )
+        )
     return SweepSpec(tuple(instances), tuple(learners), tuple(budgets), seeds, seed, source)
 
 
@@ -300,11 +327,25 @@ class Cell:
     def folder_name(self, seed: int) -> str:
         """Folder of the cell inside the sweep's output folder: registry names, budget and a
         hash of everything that defines the runs (labels do not count)."""
-        setting = json.dumps([self.instance, self.instance_params, self.learner,
-                              self.hyperparameters, self.budget, seed], sort_keys=True)
+        setting = json.dumps(
+            [
+                self.instance,
+                self.instance_params,
+                self.learner,
+                self.hyperparameters,
+                self.budget,
+                seed,
+            ],
+            sort_keys=True,
+        )
         tag = hashlib.sha1(setting.encode()).hexdigest()[:10]
-        parts = [self.learner, *(f"{k}={v}" for k, v in self.learner_swept.items()), "_",
-                 self.instance, *(f"{k}={v}" for k, v in self.instance_swept.items())]
+        parts = [
+            self.learner,
+            *(f"{k}={v}" for k, v in self.learner_swept.items()),
+            "_",
+            self.instance,
+            *(f"{k}={v}" for k, v in self.instance_swept.items()),
+        ]
         slug = re.sub(r"[^A-Za-z0-9_.=-]+", "-", "-".join(parts)).replace("-_-", "__")
         return f"{slug}__K{self.budget}__{tag}"
 
@@ -322,8 +363,10 @@ class BuiltCell:
 
 def _combinations(grid: Mapping[str, list[Any]]) -> list[dict[str, Any]]:
     keys = list(grid)
-    return [dict(zip(keys, values, strict=True))
-            for values in itertools.product(*(grid[k] for k in keys))]
+    return [
+        dict(zip(keys, values, strict=True))
+        for values in itertools.product(*(grid[k] for k in keys))
+    ]
 
 
 def _suffix(swept: Mapping[str, Any]) -> str:
@@ -342,8 +385,9 @@ def _describe(error: BaseException) -> str:
     return str(error).splitlines()[0] if str(error) else type(error).__name__
 
 
-def build_cells(spec: SweepSpec, make_instance: Callable[..., Any],
-                make_learner: Callable[..., Any]) -> list[BuiltCell]:
+def build_cells(
+    spec: SweepSpec, make_instance: Callable[..., Any], make_learner: Callable[..., Any]
+) -> list[BuiltCell]:
     """Expand the grids of ``spec`` and build every instance and learner.
 
     Parameters
@@ -378,18 +422,21 @@ def build_cells(spec: SweepSpec, make_instance: Callable[..., Any],
             try:
                 model = make_instance(entry.name, **{k: _text(v) for k, v in params.items()})
             except (ValueError, TypeError, ImportError) as error:
-                raise _fail(source, where, f"{entry.name}({shown}): "
-                                           f"{_describe(error)}") from None
+                raise _fail(source, where, f"{entry.name}({shown}): {_describe(error)}") from None
             label = base + _suffix(swept)
             if label in labels:
-                raise _fail(source, f"{where}.label", f"{label!r} is also the label of "
-                                                      f"{labels[label]}; give a distinct label")
+                raise _fail(
+                    source,
+                    f"{where}.label",
+                    f"{label!r} is also the label of {labels[label]}; give a distinct label",
+                )
             labels[label] = where
             models.append(model)
             variants.append((entry, params, swept, label, len(models) - 1, model))
 
-    known = {entry.name for entry in spec.instances} | {entry.label for entry in spec.instances
-                                                         if entry.label}
+    known = {entry.name for entry in spec.instances} | {
+        entry.label for entry in spec.instances if entry.label
+    }
     cells = []
     learner_labels: dict[str, str] = {}
     learners = []
@@ -397,8 +444,11 @@ def build_cells(spec: SweepSpec, make_instance: Callable[..., Any],
         where = f"learners[{j}]"
         for name in entry.instances or ():
             if name not in known:
-                raise _fail(source, f"{where}.instances", f"{name!r} is not the name or label "
-                                                          f"of an instance of this spec")
+                raise _fail(
+                    source,
+                    f"{where}.instances",
+                    f"{name!r} is not the name or label of an instance of this spec",
+                )
         base = entry.label or entry.name
         for swept in _combinations(entry.grid):
             hyper = {**entry.hyperparameters, **swept}
@@ -406,13 +456,16 @@ def build_cells(spec: SweepSpec, make_instance: Callable[..., Any],
                 learner = make_learner(entry.name, **{k: _text(v) for k, v in hyper.items()})
             except (ValueError, TypeError) as error:
                 shown = ", ".join(f"{k}={v!r}" for k, v in hyper.items())
-                raise _fail(source, where, f"{entry.name}({shown}): "
-                                           f"{_describe(error)}") from None
+                raise _fail(source, where, f"{entry.name}({shown}): {_describe(error)}") from None
             label = base + _suffix(swept)
             if label in learner_labels:
-                raise _fail(source, f"{where}.label", f"{label!r} is also the label of "
-                                                      f"{learner_labels[label]}; give a "
-                                                      "distinct label")
+                raise _fail(
+                    source,
+                    f"{where}.label",
+                    f"{label!r} is also the label of "
+                    f"{learner_labels[label]}; give a "
+                    "distinct label",
+                )
             learner_labels[label] = where
             learners.append((entry, hyper, swept, label, base, learner))
 
@@ -422,14 +475,34 @@ def build_cells(spec: SweepSpec, make_instance: Callable[..., Any],
             if lentry.instances and not ({inst.name, ibase} & set(lentry.instances)):
                 continue
             for budget in spec.budgets:
-                cell = Cell(inst.name, params, ilabel, iswept, ibase, lentry.name, hyper,
-                            llabel, lswept, lbase, budget)
+                cell = Cell(
+                    inst.name,
+                    params,
+                    ilabel,
+                    iswept,
+                    ibase,
+                    lentry.name,
+                    hyper,
+                    llabel,
+                    lswept,
+                    lbase,
+                    budget,
+                )
                 cells.append(BuiltCell(cell, learner, model, key))
     if not cells:
-        raise _fail(source, "learners", "no learner runs on any instance (see their "
-                                        "'instances' keys)")
+        raise _fail(
+            source, "learners", "no learner runs on any instance (see their 'instances' keys)"
+        )
     return cells
 
 
-__all__ = ["BuiltCell", "Cell", "InstanceSpec", "LearnerSpec", "SweepSpec", "build_cells",
-           "load_spec", "parse_spec"]
+__all__ = [
+    "BuiltCell",
+    "Cell",
+    "InstanceSpec",
+    "LearnerSpec",
+    "SweepSpec",
+    "build_cells",
+    "load_spec",
+    "parse_spec",
+]

@@ -38,8 +38,9 @@ MIN_SLOPE_BUDGET = 20
 """Below this budget no slope is fitted."""
 
 
-def loglog_slope(x, Y, tail: float = 0.5, n_boot: int = 500, seed: SeedLike = 0,
-                 ci: float = 0.95) -> tuple[float, float, float]:
+def loglog_slope(
+    x, Y, tail: float = 0.5, n_boot: int = 500, seed: SeedLike = 0, ci: float = 0.95
+) -> tuple[float, float, float]:
     """Slope of ``log(mean of Y)`` against ``log x`` on the last ``tail`` of the grid, with a
     percentile bootstrap interval over the rows (seeds) of ``Y``.
 
@@ -92,8 +93,10 @@ def loglog_slope(x, Y, tail: float = 0.5, n_boot: int = 500, seed: SeedLike = 0,
     mean = Y_tail.mean(axis=0)
     if (mean <= 0).any():
         j = int(np.flatnonzero(mean <= 0)[0])
-        raise ValueError(f"the mean curve is {float(mean[j])!r} at x = {float(x[-k:][j])!r}; "
-                         "a log-log fit needs it positive on the tail")
+        raise ValueError(
+            f"the mean curve is {float(mean[j])!r} at x = {float(x[-k:][j])!r}; "
+            "a log-log fit needs it positive on the tail"
+        )
     centred = lx - lx.mean()
     denom = centred @ centred
 
@@ -167,16 +170,35 @@ def _row(result: CellResult, seed: int, ci: float, n_boot: int) -> Row:
         columns = positions_at(result.grid, slope_grid(cell.budget))
         grid = result.grid[columns]
         try:
-            slope = loglog_slope(grid, result.curves[ok][:, columns], tail=0.5, n_boot=n_boot,
-                                 seed=seed, ci=ci)
+            slope = loglog_slope(
+                grid, result.curves[ok][:, columns], tail=0.5, n_boot=n_boot, seed=seed, ci=ci
+            )
         except ValueError as error:
             note = str(error)
-    swept = {**{f"instance.{k}": v for k, v in cell.instance_swept.items()},
-             **{f"learner.{k}": v for k, v in cell.learner_swept.items()}}
-    return Row(cell.instance_label, cell.learner_label, cell.budget, int(ok.sum()),
-               result.quantity, mean, low, high, std, *slope, note, result.folder.name,
-               cell.instance, cell.learner, cell.instance_params, cell.hyperparameters, swept,
-               {str(k): v for k, v in sorted(result.errors.items())})
+    swept = {
+        **{f"instance.{k}": v for k, v in cell.instance_swept.items()},
+        **{f"learner.{k}": v for k, v in cell.learner_swept.items()},
+    }
+    return Row(
+        cell.instance_label,
+        cell.learner_label,
+        cell.budget,
+        int(ok.sum()),
+        result.quantity,
+        mean,
+        low,
+        high,
+        std,
+        *slope,
+        note,
+        result.folder.name,
+        cell.instance,
+        cell.learner,
+        cell.instance_params,
+        cell.hyperparameters,
+        swept,
+        {str(k): v for k, v in sorted(result.errors.items())},
+    )
 
 
 def summarise_sweep(result: SweepResult, ci: float = 0.95, n_boot: int = 500) -> list[Row]:
@@ -201,11 +223,19 @@ def table_rows(rows: Sequence[Row]) -> list[list[str]]:
     """The summary table as strings: header first."""
     out = [["instance", "learner", "K", "seeds", "final (95% CI)", "slope (95% CI)", "note"]]
     for r in rows:
-        out.append([r.instance, r.learner, str(r.budget), str(r.seeds),
-                    _interval(r.final_mean, r.final_low, r.final_high),
-                    _interval(r.slope, r.slope_low, r.slope_high, 3),
-                    r.slope_note if not r.errors else f"{len(r.errors)} failed: "
-                    f"{next(iter(r.errors.values()))}"])
+        out.append(
+            [
+                r.instance,
+                r.learner,
+                str(r.budget),
+                str(r.seeds),
+                _interval(r.final_mean, r.final_low, r.final_high),
+                _interval(r.slope, r.slope_low, r.slope_high, 3),
+                r.slope_note
+                if not r.errors
+                else f"{len(r.errors)} failed: {next(iter(r.errors.values()))}",
+            ]
+        )
     return out
 
 
@@ -240,28 +270,38 @@ def _regret_figures(result: SweepResult, folder: Path) -> list[Path]:
             mean = curves.mean(axis=0)
             if (mean > 0).any():
                 smallest = min(smallest, float(mean[mean > 0].min()))
-            ax.plot(r.grid, mean, color=f"C{i % 10}", label=f"{r.cell.learner_label} "
-                                                            f"({curves.shape[0]} seeds)")
+            ax.plot(
+                r.grid,
+                mean,
+                color=f"C{i % 10}",
+                label=f"{r.cell.learner_label} ({curves.shape[0]} seeds)",
+            )
             if curves.shape[0] > 1:
-                half = (stats.t.ppf(0.975, curves.shape[0] - 1) * curves.std(axis=0, ddof=1)
-                        / math.sqrt(curves.shape[0]))
-                ax.fill_between(r.grid, np.maximum(mean - half, 0), mean + half,
-                                color=f"C{i % 10}", alpha=0.2)
+                half = (
+                    stats.t.ppf(0.975, curves.shape[0] - 1)
+                    * curves.std(axis=0, ddof=1)
+                    / math.sqrt(curves.shape[0])
+                )
+                ax.fill_between(
+                    r.grid, np.maximum(mean - half, 0), mean + half, color=f"C{i % 10}", alpha=0.2
+                )
         ax.set_xscale("log")
         # Regrets and gaps are non-negative; zeros stay on the axis with a symlog scale.
         ax.set_yscale("symlog", linthresh=smallest if np.isfinite(smallest) else 1.0)
         ax.set_ylim(bottom=0.0)
         units = {r.unit for r in members}
         unit = units.pop() if len(units) == 1 else ""
-        ax.set_xlabel({"step": "step t", "episode": "episode K", "iteration": "iteration t"}
-                      .get(unit, "episode K" if "regret" in quantity else "iteration t"))
+        ax.set_xlabel(
+            {"step": "step t", "episode": "episode K", "iteration": "iteration t"}.get(
+                unit, "episode K" if "regret" in quantity else "iteration t"
+            )
+        )
         ax.set_ylabel(f"{quantity} (mean, 95% CI)")
         ax.set_title(f"{instance}, K = {budget}", fontsize=10)
         ax.grid(alpha=0.3, which="both")
         ax.legend(fontsize=8, loc="upper left")
         fig.tight_layout()
-        name = f"regret_{_slug(instance)}" + (f"_{_slug(quantity)}" if len(quantities) > 1
-                                              else "")
+        name = f"regret_{_slug(instance)}" + (f"_{_slug(quantity)}" if len(quantities) > 1 else "")
         path = folder / f"{name}.png"
         fig.savefig(path, dpi=110)
         plt.close(fig)
@@ -287,9 +327,11 @@ def _slope_figures(rows: Sequence[Row], folder: Path) -> list[Path]:
             if key not in r.swept or not math.isfinite(r.slope):
                 continue
             rest = {k: v for k, v in r.swept.items() if k != key}
-            label = (f"{r.learner_name if key.startswith('learner.') else r.learner} on "
-                     f"{r.instance_name if key.startswith('instance.') else r.instance}, "
-                     f"K={r.budget}" + "".join(f", {k}={v}" for k, v in rest.items()))
+            label = (
+                f"{r.learner_name if key.startswith('learner.') else r.learner} on "
+                f"{r.instance_name if key.startswith('instance.') else r.instance}, "
+                f"K={r.budget}" + "".join(f", {k}={v}" for k, v in rest.items())
+            )
             lines.setdefault(label, []).append((r.swept[key], r))
         lines = {k: v for k, v in lines.items() if len(v) >= 2}
         if not lines:
@@ -305,8 +347,7 @@ def _slope_figures(rows: Sequence[Row], folder: Path) -> list[Path]:
             low = np.array([p[1].slope_low for p in points])
             high = np.array([p[1].slope_high for p in points])
             err = np.vstack([np.nan_to_num(ys - low), np.nan_to_num(high - ys)])
-            ax.errorbar(xs, ys, yerr=err, color=f"C{i % 10}", marker="o", capsize=3,
-                        label=label)
+            ax.errorbar(xs, ys, yerr=err, color=f"C{i % 10}", marker="o", capsize=3, label=label)
         if numeric and min(values) > 0 and max(values) / min(values) >= 10:
             ax.set_xscale("log")
         if not numeric:
@@ -325,19 +366,24 @@ def _slope_figures(rows: Sequence[Row], folder: Path) -> list[Path]:
     return paths
 
 
-def _markdown(rows: Sequence[Row], result: SweepResult, figures: Sequence[Path],
-              command: str | None) -> str:
+def _markdown(
+    rows: Sequence[Row], result: SweepResult, figures: Sequence[Path], command: str | None
+) -> str:
     table = table_rows(rows)
     lines = ["# Sweep summary", ""]
     if command:
         lines += [f"Command: `{command}`", ""]
-    lines += [f"{len(rows)} cells x {result.seeds} seeds, root seed {result.seed}; "
-              f"backend: {result.backend}; {result.ran} repetitions run, {result.loaded} "
-              f"loaded from disk; {result.seconds:.1f} s.", "",
-              "Final: mean of the last value (cumulative pseudo-regret after K episodes, or "
-              "the gap after K iterations) with a Student-t 95% interval over seeds. Slope: "
-              "log-log slope of the mean curve on the last half of a geometric grid from K/100 "
-              "to K, with a bootstrap 95% interval over seeds.", ""]
+    lines += [
+        f"{len(rows)} cells x {result.seeds} seeds, root seed {result.seed}; "
+        f"backend: {result.backend}; {result.ran} repetitions run, {result.loaded} "
+        f"loaded from disk; {result.seconds:.1f} s.",
+        "",
+        "Final: mean of the last value (cumulative pseudo-regret after K episodes, or "
+        "the gap after K iterations) with a Student-t 95% interval over seeds. Slope: "
+        "log-log slope of the mean curve on the last half of a geometric grid from K/100 "
+        "to K, with a bootstrap 95% interval over seeds.",
+        "",
+    ]
     lines.append("| " + " | ".join(table[0]) + " |")
     lines.append("|" + "|".join("---" for _ in table[0]) + "|")
     for row in table[1:]:
@@ -345,8 +391,11 @@ def _markdown(rows: Sequence[Row], result: SweepResult, figures: Sequence[Path],
     if figures:
         lines += ["", "## Figures", ""]
         lines += [f"![{p.stem}](figures/{p.name})" for p in figures]
-    lines += ["", "Traces: one folder per cell (column `folder` of summary.json), one "
-              "`rep_NNNN/` per seed.", ""]
+    lines += [
+        "",
+        "Traces: one folder per cell (column `folder` of summary.json), one `rep_NNNN/` per seed.",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -360,9 +409,13 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def write_summary(result: SweepResult, rows: Sequence[Row] | None = None,
-                  spec: dict[str, Any] | None = None, command: str | None = None,
-                  figures: bool = True) -> dict[str, Path]:
+def write_summary(
+    result: SweepResult,
+    rows: Sequence[Row] | None = None,
+    spec: dict[str, Any] | None = None,
+    command: str | None = None,
+    figures: bool = True,
+) -> dict[str, Path]:
     """Write ``summary.md``, ``summary.json`` and (with ``figures``) ``figures/*.png`` into
     the sweep's output folder; return their paths (``"figures"``: the folder).
 
@@ -377,16 +430,31 @@ def write_summary(result: SweepResult, rows: Sequence[Row] | None = None,
         fig_dir = out / "figures"
         fig_dir.mkdir(exist_ok=True)
         paths = _regret_figures(result, fig_dir) + _slope_figures(rows, fig_dir)
-    data = {"spec": spec, "seeds": result.seeds, "seed": result.seed,
-            "backend": result.backend, "repetitions_run": result.ran,
-            "repetitions_loaded": result.loaded, "seconds": result.seconds,
-            "cells": [asdict(r) for r in rows],
-            "figures": [f"figures/{p.name}" for p in paths]}
+    data = {
+        "spec": spec,
+        "seeds": result.seeds,
+        "seed": result.seed,
+        "backend": result.backend,
+        "repetitions_run": result.ran,
+        "repetitions_loaded": result.loaded,
+        "seconds": result.seconds,
+        "cells": [asdict(r) for r in rows],
+        "figures": [f"figures/{p.name}" for p in paths],
+    }
     _save(out / "summary.json", json.dumps(_jsonable(data), indent=2, sort_keys=False))
     _save(out / "summary.md", _markdown(rows, result, paths, command))
-    return {"summary.md": out / "summary.md", "summary.json": out / "summary.json",
-            "figures": out / "figures"}
+    return {
+        "summary.md": out / "summary.md",
+        "summary.json": out / "summary.json",
+        "figures": out / "figures",
+    }
 
 
-__all__ = ["MIN_SLOPE_BUDGET", "Row", "loglog_slope", "summarise_sweep", "table_rows",
-           "write_summary"]
+__all__ = [
+    "MIN_SLOPE_BUDGET",
+    "Row",
+    "loglog_slope",
+    "summarise_sweep",
+    "table_rows",
+    "write_summary",
+]

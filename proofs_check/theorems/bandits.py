@@ -139,8 +139,9 @@ def sphere_bandit(d: int, K: int, seed: int = 0, noise_std: float = 1.0) -> Line
     arms /= np.linalg.norm(arms, axis=1, keepdims=True)
     theta = rng.standard_normal(d)
     theta /= np.linalg.norm(theta)
-    return LinearBandit(arms, theta, noise_std=noise_std,
-                        name=f"sphere_bandit(d={d}, K={K}, seed={seed})")
+    return LinearBandit(
+        arms, theta, noise_std=noise_std, name=f"sphere_bandit(d={d}, K={K}, seed={seed})"
+    )
 
 
 def lai_robbins_constant(bandit: Bandit) -> float:
@@ -152,7 +153,7 @@ def lai_robbins_constant(bandit: Bandit) -> float:
         if bandit.noise.kind == "bernoulli":
             kl = bernoulli_kl(float(mean), bandit.optimal_mean)
         elif bandit.noise.kind == "gaussian":
-            kl = gap * gap / (2.0 * bandit.noise.sigma ** 2)
+            kl = gap * gap / (2.0 * bandit.noise.sigma**2)
         else:
             raise ValueError(f"no Lai-Robbins constant for {bandit.noise.kind} rewards")
         total += gap / kl
@@ -171,8 +172,7 @@ def _model(kind: str, params: tuple):
 @lru_cache(maxsize=64)
 def _curves(learner, kind: str, params: tuple, T: int, n_seeds: int, seed: int) -> np.ndarray:
     """Cumulative exact pseudo-regret curves, shape (n_seeds, T); cached so checks share runs."""
-    traces = run_seeds(learner, _model(kind, params), T, seeds=n_seeds, seed=seed,
-                       progress=False)
+    traces = run_seeds(learner, _model(kind, params), T, seeds=n_seeds, seed=seed, progress=False)
     return np.stack([t.cumulative for t in traces])
 
 
@@ -200,18 +200,32 @@ def _epsilon_greedy_arms(means, noise_code, sigma, eps, budget, rng):  # pragma:
 
 
 @lru_cache(maxsize=16)
-def _epsilon_greedy_curves(kind: str, params: tuple, T: int, n_seeds: int, seed: int,
-                           eps: float = CONTROL_EPSILON) -> np.ndarray:
+def _epsilon_greedy_curves(
+    kind: str, params: tuple, T: int, n_seeds: int, seed: int, eps: float = CONTROL_EPSILON
+) -> np.ndarray:
     """The negative control: epsilon-greedy with a fixed epsilon (one pull of each arm first,
     then the best empirical mean with probability 1 - eps, a uniform arm otherwise). Its regret
     is linear, at least ``eps T mean(Delta)`` in expectation. Shape (n_seeds, T)."""
     model = _model(kind, params)
     means = np.asarray(model.means, dtype=np.float64)
     gaps = np.asarray(model.gaps, dtype=np.float64)
-    return np.stack([np.cumsum(gaps[_epsilon_greedy_arms(means, model.noise.code,
-                                                         float(model.noise.sigma), float(eps),
-                                                         int(T), as_generator(s))])
-                     for s in spawn_seeds(seed, n_seeds)])
+    return np.stack(
+        [
+            np.cumsum(
+                gaps[
+                    _epsilon_greedy_arms(
+                        means,
+                        model.noise.code,
+                        float(model.noise.sigma),
+                        float(eps),
+                        int(T),
+                        as_generator(s),
+                    )
+                ]
+            )
+            for s in spawn_seeds(seed, n_seeds)
+        ]
+    )
 
 
 def _grid(T: int) -> np.ndarray:
@@ -223,26 +237,49 @@ def _midpoint_tol(T0: float) -> float:
     return (0.5 - 1.0 / math.log(T0)) / 2.0
 
 
-def _log_rate_criterion(key: str, grid: np.ndarray, Y: np.ndarray, burn_in: float, seed: int
-                        ) -> tuple[Verdict, dict[str, float], tuple]:
+def _log_rate_criterion(
+    key: str, grid: np.ndarray, Y: np.ndarray, burn_in: float, seed: int
+) -> tuple[Verdict, dict[str, float], tuple]:
     """Regret / log T bounded: tail slope and every local slope after the burn-in <= 0 + the
     midpoint tolerance. Returns the verdict, the fitted numbers and (ratio, fit, local)."""
     ratio = ratio_to_rate(grid, Y, "log")
     start = max(float(burn_in), float(grid[0]))
     tol, local_tol = _midpoint_tol(tail_start(grid)), _midpoint_tol(start)
-    verdict, fit, local = rate_shape_test(grid, ratio, max_slope=0.0, tol=tol,
-                                          local_tol=local_tol, start=start, n_boot=1000,
-                                          seed=seed)
-    fitted = {**fit.numbers(key, "log_ratio_slope"), f"tolerance_tail[{key}]": tol,
-              f"tolerance_local[{key}]": local_tol, f"burn_in[{key}]": float(burn_in),
-              f"max_local_slope_after_burn_in[{key}]": local.max_after(start),
-              f"regret_over_logT_final[{key}]": float(ratio[:, -1].mean())}
-    return (Verdict(verdict.status, f"{key}: Regret / log T, {verdict.reason}"), fitted,
-            (ratio, fit, local))
+    verdict, fit, local = rate_shape_test(
+        grid,
+        ratio,
+        max_slope=0.0,
+        tol=tol,
+        local_tol=local_tol,
+        start=start,
+        n_boot=1000,
+        seed=seed,
+    )
+    fitted = {
+        **fit.numbers(key, "log_ratio_slope"),
+        f"tolerance_tail[{key}]": tol,
+        f"tolerance_local[{key}]": local_tol,
+        f"burn_in[{key}]": float(burn_in),
+        f"max_local_slope_after_burn_in[{key}]": local.max_after(start),
+        f"regret_over_logT_final[{key}]": float(ratio[:, -1].mean()),
+    }
+    return (
+        Verdict(verdict.status, f"{key}: Regret / log T, {verdict.reason}"),
+        fitted,
+        (ratio, fit, local),
+    )
 
 
-def _log_rate_claim(found: Findings, key: str, model: Bandit, grid: np.ndarray, Y: np.ndarray,
-                    burn_in: float, seed: int, theorem1: bool = False) -> None:
+def _log_rate_claim(
+    found: Findings,
+    key: str,
+    model: Bandit,
+    grid: np.ndarray,
+    Y: np.ndarray,
+    burn_in: float,
+    seed: int,
+    theorem1: bool = False,
+) -> None:
     """Judge one learner's regret curves by the log-rate criterion (and, for UCB1, by the
     Theorem 1 bound) and record their evidence."""
     rate, numbers, (ratio, fit, local) = _log_rate_criterion(key, grid, Y, burn_in, seed)
@@ -251,17 +288,29 @@ def _log_rate_claim(found: Findings, key: str, model: Bandit, grid: np.ndarray, 
         found.judge(_theorem1_verdict(key, model, grid, Y, found.fitted))
     found.arrays[f"regret[{key}]"] = Y
     found.curve(f"Regret / log T ({key})", grid, ratio)
-    found.rate_fit(key, fit, local, reference=0.0, reference_label=f"bounded: slope 0 ({key})",
-                   numbers=None)
+    found.rate_fit(
+        key, fit, local, reference=0.0, reference_label=f"bounded: slope 0 ({key})", numbers=None
+    )
     if theorem1:
-        found.line(f"Theorem 1 bound / log T ({key})", grid,
-                   ucb1_theorem1_bound(model, grid) / np.log(grid), role="bound")
+        found.line(
+            f"Theorem 1 bound / log T ({key})",
+            grid,
+            ucb1_theorem1_bound(model, grid) / np.log(grid),
+            role="bound",
+        )
     found.burn_in[f"burn-in {key}"] = burn_in
 
 
-def _epsilon_greedy_control(found: Findings, kind: str, params: tuple, model: Bandit,
-                            grid: np.ndarray, budget: tuple[int, int, int], burn_in: float,
-                            theorem1: bool = False) -> None:
+def _epsilon_greedy_control(
+    found: Findings,
+    kind: str,
+    params: tuple,
+    model: Bandit,
+    grid: np.ndarray,
+    budget: tuple[int, int, int],
+    burn_in: float,
+    theorem1: bool = False,
+) -> None:
     """The negative control of the log-rate checks: epsilon-greedy on the same instance, T and
     seeds (``budget``), through the same criterion with the learner's burn-in."""
     T, n_seeds, seed = budget
@@ -274,63 +323,77 @@ def _epsilon_greedy_control(found: Findings, kind: str, params: tuple, model: Ba
     found.curve(f"Regret / log T ({key}, control)", grid, ratio)
 
 
-_LOG_RATE_PLOT = {"xlabel": "rounds T", "ylabel": "cumulative exact pseudo-regret / log T",
-                  "slope_references": {"claim: 0": 0.0, "sqrt(T): 1/2": 0.5}}
+_LOG_RATE_PLOT = {
+    "xlabel": "rounds T",
+    "ylabel": "cumulative exact pseudo-regret / log T",
+    "slope_references": {"claim: 0": 0.0, "sqrt(T): 1/2": 0.5},
+}
 
 
 def ucb1_theorem1_bound(bandit: Bandit, T: np.ndarray) -> np.ndarray:
     """Theorem 1 of Auer et al. (2002): ``8 sum ln T / Delta + (1 + pi^2/3) sum Delta``."""
     gaps = bandit.gaps[bandit.gaps > 0]
-    return 8.0 * np.log(T) * np.sum(1.0 / gaps) + (1.0 + math.pi ** 2 / 3.0) * np.sum(gaps)
+    return 8.0 * np.log(T) * np.sum(1.0 / gaps) + (1.0 + math.pi**2 / 3.0) * np.sum(gaps)
 
 
-def _theorem1_verdict(key: str, model: Bandit, grid: np.ndarray, Y: np.ndarray,
-                      fitted: dict) -> Verdict:
+def _theorem1_verdict(
+    key: str, model: Bandit, grid: np.ndarray, Y: np.ndarray, fitted: dict
+) -> Verdict:
     """Mean regret below the Theorem 1 bound at every grid T where the bound is below the
     trivial T max_a Delta_a; vacuous when it is above it everywhere."""
     bound = ucb1_theorem1_bound(model, grid)
     trivial = grid * float(model.gaps.max())
     informative = bound < trivial
     fitted[f"first T where Theorem 1 < T max Delta[{key}]"] = (
-        float(grid[informative][0]) if informative.any() else float("nan"))
+        float(grid[informative][0]) if informative.any() else float("nan")
+    )
     if not informative.any():
-        return Verdict.vacuous(f"{key}: the Theorem 1 bound is above T max Delta at every T "
-                               f"<= {int(grid[-1])}")
-    band = ratio_band_test(Y[:, informative], bound[informative], 0.0, 1.0,
-                           grid=grid[informative])
+        return Verdict.vacuous(
+            f"{key}: the Theorem 1 bound is above T max Delta at every T <= {int(grid[-1])}"
+        )
+    band = ratio_band_test(Y[:, informative], bound[informative], 0.0, 1.0, grid=grid[informative])
     fitted[f"max_regret_over_theorem1_bound[{key}]"] = float(
-        (Y[:, informative].mean(0) / bound[informative]).max())
-    return Verdict(band.status, f"{key}: Regret / Theorem-1 bound at the "
-                                f"{int(informative.sum())} grid T where the bound is below "
-                                f"T max Delta, {band.reason}")
+        (Y[:, informative].mean(0) / bound[informative]).max()
+    )
+    return Verdict(
+        band.status,
+        f"{key}: Regret / Theorem-1 bound at the "
+        f"{int(informative.sum())} grid T where the bound is below "
+        f"T max Delta, {band.reason}",
+    )
 
 
-_LOG_RULE = ("Tolerance = midpoint between the claim's slope 0 and the slope 1/2 - 1/log T0 of a "
-             "sqrt(T) regret, computed from the grid (T0 = first judged T); local slopes judged "
-             "after the burn-in of algorithms.bandits.burn_in (index formula, no run); "
-             "instances, T and seeds fixed in the module plan. The former 0.2 was set after "
-             "UCB1's measured 0.14; this rule replaces it. Control: epsilon-greedy, fixed "
-             "epsilon = 0.1, fixed before any run.")
+_LOG_RULE = (
+    "Tolerance = midpoint between the claim's slope 0 and the slope 1/2 - 1/log T0 of a "
+    "sqrt(T) regret, computed from the grid (T0 = first judged T); local slopes judged "
+    "after the burn-in of algorithms.bandits.burn_in (index formula, no run); "
+    "instances, T and seeds fixed in the module plan. The former 0.2 was set after "
+    "UCB1's measured 0.14; this rule replaces it. Control: epsilon-greedy, fixed "
+    "epsilon = 0.1, fixed before any run."
+)
 
 
-@theorem(id="auer2002-ucb1-logarithmic-regret",
-         paper=f"{AUER}, Theorem 1 (policy UCB1, Figure 1)",
-         claim="UCB1 with the paper's index xbar_j + sqrt(2 ln n / n_j) has expected regret "
-               "at most 8 sum_j ln n / Delta_j + (1 + pi^2/3) sum_j Delta_j at every n, so "
-               "Regret / log T stays bounded. Judged: the mean regret over seeds is below the "
-               "bound at every grid point where the bound is below T max Delta (Student-t "
-               "interval), and the log-log slope of Regret(T) / log T is at most the midpoint "
-               "tolerance (1/2 - 1/log T0)/2 on the tail and on every half-decade after the "
-               "burn-in sum_a 8 ln T / Delta_a^2. Control: epsilon-greedy (epsilon = 0.1). "
-               "Instance: bernoulli_bandit(K=5, gap=0.2, best_mean=0.6), T = 1e5, 8 seeds "
-               "(full: T = 1e6, 16 seeds, plus K=10, gap=0.1).",
-         formula="E[R_n] <= 8 sum_{j: Delta_j > 0} ln n / Delta_j + (1 + pi^2/3) sum_j Delta_j; "
-                 "d log(R_T / log T) / d log T <= (1/2 - 1/log T0) / 2",
-         tags=("bandits", "regret", "ucb1", "slope", "bound"),
-         kind="slope", rule=_LOG_RULE,
-         source="Auer et al. (2002), Theorem 1 and Figure 1, as restated in theory.md; not "
-                "re-read in the paper here",
-         verified=False)
+@theorem(
+    id="auer2002-ucb1-logarithmic-regret",
+    paper=f"{AUER}, Theorem 1 (policy UCB1, Figure 1)",
+    claim="UCB1 with the paper's index xbar_j + sqrt(2 ln n / n_j) has expected regret "
+    "at most 8 sum_j ln n / Delta_j + (1 + pi^2/3) sum_j Delta_j at every n, so "
+    "Regret / log T stays bounded. Judged: the mean regret over seeds is below the "
+    "bound at every grid point where the bound is below T max Delta (Student-t "
+    "interval), and the log-log slope of Regret(T) / log T is at most the midpoint "
+    "tolerance (1/2 - 1/log T0)/2 on the tail and on every half-decade after the "
+    "burn-in sum_a 8 ln T / Delta_a^2. Control: epsilon-greedy (epsilon = 0.1). "
+    "Instance: bernoulli_bandit(K=5, gap=0.2, best_mean=0.6), T = 1e5, 8 seeds "
+    "(full: T = 1e6, 16 seeds, plus K=10, gap=0.1).",
+    formula="E[R_n] <= 8 sum_{j: Delta_j > 0} ln n / Delta_j + (1 + pi^2/3) sum_j Delta_j; "
+    "d log(R_T / log T) / d log T <= (1/2 - 1/log T0) / 2",
+    tags=("bandits", "regret", "ucb1", "slope", "bound"),
+    kind="slope",
+    rule=_LOG_RULE,
+    source="Auer et al. (2002), Theorem 1 and Figure 1, as restated in theory.md; not "
+    "re-read in the paper here",
+    verified=False,
+)
 def ucb1_logarithmic_regret(scale: str, seed: int) -> Outcome:
     T, n_seeds, plan = _FINITE_PLAN[check_scale(scale)]
     grid = _grid(T)
@@ -340,29 +403,33 @@ def ucb1_logarithmic_regret(scale: str, seed: int) -> Outcome:
         b = ucb1_burn_in(model.means, T)
         Y = _curves(UCB1(), "bernoulli", params, T, n_seeds, seed)[:, grid - 1]
         _log_rate_claim(found, f"UCB1 on {model.name}", model, grid, Y, b, seed, theorem1=True)
-        _epsilon_greedy_control(found, "bernoulli", params, model, grid, (T, n_seeds, seed), b,
-                                theorem1=True)
+        _epsilon_greedy_control(
+            found, "bernoulli", params, model, grid, (T, n_seeds, seed), b, theorem1=True
+        )
     return found.outcome(title="UCB1: Regret / log T and the Theorem 1 bound", **_LOG_RATE_PLOT)
 
 
-@theorem(id="agrawal2012-thompson-logarithmic-regret",
-         paper=f"{AGRAWAL_2012}, Theorem 1 (Beta-Bernoulli); {AGRAWAL_2013}, Theorem 1 "
-               "(Gaussian priors)",
-         claim="Thompson sampling has O(log T) expected regret: the log-log slope of "
-               "Regret(T) / log T is at most the midpoint tolerance (1/2 - 1/log T0)/2 on the "
-               "tail (95% bootstrap CI over seeds) and on every half-decade after the burn-in "
-               "sum_a ln T / kl(mu_a, mu*). Beta(1,1)-Bernoulli TS on bernoulli_bandit(K=5, "
-               "gap=0.2, best_mean=0.6) and Gaussian-prior TS (N(mu_hat, 1/(k+1))) on "
-               "gaussian_bandit(K=5, gap=0.5, sigma=1); T = 1e5, 8 seeds (full: T = 1e6, 16 "
-               "seeds, plus Bernoulli K=10, gap=0.1). Control: epsilon-greedy "
-               "(epsilon = 0.1) on the same instances.",
-         formula="E[R_T] = O(sum_a log T / Delta_a) => d log(R_T / log T) / d log T <= "
-                 "(1/2 - 1/log T0) / 2",
-         tags=("bandits", "regret", "thompson", "slope"),
-         kind="slope", rule=_LOG_RULE,
-         source="Agrawal and Goyal (2012, 2013), Theorem 1, as restated in theory.md; the "
-                "Gaussian-prior sampler N(mu_hat, 1/(k+1)) not re-read in the 2013 paper here",
-         verified=False)
+@theorem(
+    id="agrawal2012-thompson-logarithmic-regret",
+    paper=f"{AGRAWAL_2012}, Theorem 1 (Beta-Bernoulli); {AGRAWAL_2013}, Theorem 1 "
+    "(Gaussian priors)",
+    claim="Thompson sampling has O(log T) expected regret: the log-log slope of "
+    "Regret(T) / log T is at most the midpoint tolerance (1/2 - 1/log T0)/2 on the "
+    "tail (95% bootstrap CI over seeds) and on every half-decade after the burn-in "
+    "sum_a ln T / kl(mu_a, mu*). Beta(1,1)-Bernoulli TS on bernoulli_bandit(K=5, "
+    "gap=0.2, best_mean=0.6) and Gaussian-prior TS (N(mu_hat, 1/(k+1))) on "
+    "gaussian_bandit(K=5, gap=0.5, sigma=1); T = 1e5, 8 seeds (full: T = 1e6, 16 "
+    "seeds, plus Bernoulli K=10, gap=0.1). Control: epsilon-greedy "
+    "(epsilon = 0.1) on the same instances.",
+    formula="E[R_T] = O(sum_a log T / Delta_a) => d log(R_T / log T) / d log T <= "
+    "(1/2 - 1/log T0) / 2",
+    tags=("bandits", "regret", "thompson", "slope"),
+    kind="slope",
+    rule=_LOG_RULE,
+    source="Agrawal and Goyal (2012, 2013), Theorem 1, as restated in theory.md; the "
+    "Gaussian-prior sampler N(mu_hat, 1/(k+1)) not re-read in the 2013 paper here",
+    verified=False,
+)
 def thompson_logarithmic_regret(scale: str, seed: int) -> Outcome:
     T, n_seeds, plan = _FINITE_PLAN[check_scale(scale)]
     grid = _grid(T)
@@ -370,17 +437,27 @@ def thompson_logarithmic_regret(scale: str, seed: int) -> Outcome:
     runs = [(ThompsonBernoulli(), "bernoulli", params, _bernoulli(params)) for params in plan]
     runs.append((ThompsonGaussian(), "gaussian", _GAUSSIAN, _gaussian(_GAUSSIAN)))
     for learner, kind, params, model in runs:
-        b = kl_burn_in(model.means, T, noise=kind,
-                       sigma=float(model.noise.sigma) if kind == "gaussian" else 1.0)
+        b = kl_burn_in(
+            model.means,
+            T,
+            noise=kind,
+            sigma=float(model.noise.sigma) if kind == "gaussian" else 1.0,
+        )
         Y = _curves(learner, kind, params, T, n_seeds, seed)[:, grid - 1]
-        _log_rate_claim(found, f"{type(learner).__name__} on {model.name}", model, grid, Y, b,
-                        seed)
+        _log_rate_claim(found, f"{type(learner).__name__} on {model.name}", model, grid, Y, b, seed)
         _epsilon_greedy_control(found, kind, params, model, grid, (T, n_seeds, seed), b)
     return found.outcome(title="Thompson sampling: Regret / log T", **_LOG_RATE_PLOT)
 
 
-def _lai_robbins_criterion(key: str, model: Bandit, grid: np.ndarray, Y: np.ndarray,
-                           seed: int, fitted: dict, found: Findings) -> Verdict:
+def _lai_robbins_criterion(
+    key: str,
+    model: Bandit,
+    grid: np.ndarray,
+    Y: np.ndarray,
+    seed: int,
+    fitted: dict,
+    found: Findings,
+) -> Verdict:
     """Regret / (C_LR log T) -> 1, judged on the last half-decade of the grid.
 
     pass: every Student-t interval of the mean ratio there lies in [0.8, 1.25]; fail: the last
@@ -396,48 +473,57 @@ def _lai_robbins_criterion(key: str, model: Bandit, grid: np.ndarray, Y: np.ndar
     band = ratio_band_test(Y[:, window], predicted[window], lo, hi, grid=grid[window])
     trend = fit_loglog_slope(grid[window], ratio[:, window], tail=1.0, n_boot=1000, seed=seed)
     mean = ratio[:, window].mean(axis=0)
-    fitted.update({f"lai_robbins_constant[{key}]": constant,
-                   f"lai_robbins_ratio_final[{key}]": float(mean[-1]),
-                   f"lai_robbins_ratio_min_window[{key}]": float(mean.min()),
-                   f"lai_robbins_ratio_max_window[{key}]": float(mean.max()),
-                   **trend.numbers(key, "lai_robbins_trend")})
-    found.curve(f"Regret / (C_LR log T) ({key})", grid, ratio,
-                array=f"lai_robbins_ratio[{key}]")
-    text = (f"{key}: Regret / (C_LR log T) on T >= {int(grid[window][0])}: {band.reason}; "
-            f"trend d log ratio / d log T = {trend.slope:.3f} [{trend.ci_low:.3f}, "
-            f"{trend.ci_high:.3f}]")
+    fitted.update(
+        {
+            f"lai_robbins_constant[{key}]": constant,
+            f"lai_robbins_ratio_final[{key}]": float(mean[-1]),
+            f"lai_robbins_ratio_min_window[{key}]": float(mean.min()),
+            f"lai_robbins_ratio_max_window[{key}]": float(mean.max()),
+            **trend.numbers(key, "lai_robbins_trend"),
+        }
+    )
+    found.curve(f"Regret / (C_LR log T) ({key})", grid, ratio, array=f"lai_robbins_ratio[{key}]")
+    text = (
+        f"{key}: Regret / (C_LR log T) on T >= {int(grid[window][0])}: {band.reason}; "
+        f"trend d log ratio / d log T = {trend.slope:.3f} [{trend.ci_low:.3f}, "
+        f"{trend.ci_high:.3f}]"
+    )
     if band.status == "pass":
         return Verdict.passed(text)
-    away = ((mean[-1] > hi and trend.ci_low > 0) or (mean[-1] < lo and trend.ci_high < 0))
+    away = (mean[-1] > hi and trend.ci_low > 0) or (mean[-1] < lo and trend.ci_high < 0)
     if band.status == "fail" and away:
         return Verdict.failed(text + ": outside the band and moving away from 1")
-    return Verdict.inconclusive(text + ": not in the band at this T, and not moving away from "
-                                       "1 (the asymptotic regime is not reached)")
+    return Verdict.inconclusive(
+        text + ": not in the band at this T, and not moving away from "
+        "1 (the asymptotic regime is not reached)"
+    )
 
 
-@theorem(id="lai-robbins-ratio-thompson-klucb",
-         paper=f"{LAI_ROBBINS}; {GARIVIER}, Theorem 1 (KL-UCB, c = 0 as in its Section 6); "
-               f"{AGRAWAL_2013}, Theorem 1",
-         claim="KL-UCB and Beta-Bernoulli Thompson sampling are asymptotically optimal on "
-               "Bernoulli arms: Regret(T) / (C_LR log T) -> 1 with C_LR = sum_a Delta_a / "
-               "kl(mu_a, mu*). Judged on the last half-decade of the grid: pass if the ratio "
-               "lies in [0.8, 1.25] (Student-t intervals over seeds), fail if it lies outside "
-               "and its log-log trend moves away from 1, inconclusive otherwise. Control: "
-               "UCB1 (not asymptotically optimal) through the same criterion. Instance: "
-               "bernoulli_bandit(K=5, gap=0.2, best_mean=0.6), T = 1e5, 8 seeds (full: "
-               "T = 1e6, 16 seeds, plus K=10, gap=0.1).",
-         formula="0.8 <= E[R_T] / (sum_{a: Delta_a > 0} Delta_a / kl(mu_a, mu*) * log T) <= 1.25 "
-                 "for T in [T_max / sqrt(10), T_max]",
-         tags=("bandits", "regret", "thompson", "kl-ucb", "lai-robbins", "ratio"),
-         kind="ratio",
-         rule="Band [0.8, 1.25] and window (the last half-decade, as the local-slope windows) "
-              "fixed before any run; the trend rule (away from 1 = fail, otherwise "
-              "inconclusive) is stated in the module docstring. Former band [0.3, 3] dropped: "
-              "it passed UCB1. Control: UCB1 with the paper's c = 2.",
-         source="Lai and Robbins (1985) Theorem 2, Garivier and Cappé (2011) Theorem 1, "
-                "Agrawal and Goyal (2013) Theorem 1, as restated in theory.md; not re-read in "
-                "the papers here",
-         verified=False)
+@theorem(
+    id="lai-robbins-ratio-thompson-klucb",
+    paper=f"{LAI_ROBBINS}; {GARIVIER}, Theorem 1 (KL-UCB, c = 0 as in its Section 6); "
+    f"{AGRAWAL_2013}, Theorem 1",
+    claim="KL-UCB and Beta-Bernoulli Thompson sampling are asymptotically optimal on "
+    "Bernoulli arms: Regret(T) / (C_LR log T) -> 1 with C_LR = sum_a Delta_a / "
+    "kl(mu_a, mu*). Judged on the last half-decade of the grid: pass if the ratio "
+    "lies in [0.8, 1.25] (Student-t intervals over seeds), fail if it lies outside "
+    "and its log-log trend moves away from 1, inconclusive otherwise. Control: "
+    "UCB1 (not asymptotically optimal) through the same criterion. Instance: "
+    "bernoulli_bandit(K=5, gap=0.2, best_mean=0.6), T = 1e5, 8 seeds (full: "
+    "T = 1e6, 16 seeds, plus K=10, gap=0.1).",
+    formula="0.8 <= E[R_T] / (sum_{a: Delta_a > 0} Delta_a / kl(mu_a, mu*) * log T) <= 1.25 "
+    "for T in [T_max / sqrt(10), T_max]",
+    tags=("bandits", "regret", "thompson", "kl-ucb", "lai-robbins", "ratio"),
+    kind="ratio",
+    rule="Band [0.8, 1.25] and window (the last half-decade, as the local-slope windows) "
+    "fixed before any run; the trend rule (away from 1 = fail, otherwise "
+    "inconclusive) is stated in the module docstring. Former band [0.3, 3] dropped: "
+    "it passed UCB1. Control: UCB1 with the paper's c = 2.",
+    source="Lai and Robbins (1985) Theorem 2, Garivier and Cappé (2011) Theorem 1, "
+    "Agrawal and Goyal (2013) Theorem 1, as restated in theory.md; not re-read in "
+    "the papers here",
+    verified=False,
+)
 def lai_robbins_ratio(scale: str, seed: int) -> Outcome:
     T, n_seeds, plan = _FINITE_PLAN[check_scale(scale)]
     grid = _grid(T)
@@ -451,14 +537,19 @@ def lai_robbins_ratio(scale: str, seed: int) -> Outcome:
         key = f"UCB1 on {model.name}"
         Y = _curves(UCB1(), "bernoulli", params, T, n_seeds, seed)[:, grid - 1]
         measured: dict[str, float] = {}
-        found.control(key, _lai_robbins_criterion(key, model, grid, Y, seed, measured, found),
-                      measured)
+        found.control(
+            key, _lai_robbins_criterion(key, model, grid, Y, seed, measured, found), measured
+        )
     lo, hi = LAI_ROBBINS_BAND
     found.line("band low", grid, np.full(grid.shape, lo), role="bound")
     found.line("band high", grid, np.full(grid.shape, hi), role="bound")
     found.line("asymptotic optimum", grid, np.ones(grid.shape))
-    return found.outcome(xlabel="rounds T", ylabel="Regret(T) / (C_LR log T)",
-                         title="Regret against the Lai-Robbins constant", yscale="linear")
+    return found.outcome(
+        xlabel="rounds T",
+        ylabel="Regret(T) / (C_LR log T)",
+        title="Regret against the Lai-Robbins constant",
+        yscale="linear",
+    )
 
 
 def _oful() -> OFUL:
@@ -474,35 +565,42 @@ def _sqrt_criterion(key: str, grid: np.ndarray, Y: np.ndarray, burn_in: float, s
     start = max(float(burn_in), float(grid[0]))
     tol = 1.0 / math.log(tail_start(grid)) + OFUL_SLOPE_TOL
     local_tol = 1.0 / math.log(start) + OFUL_SLOPE_TOL
-    verdict, fit, local = rate_shape_test(grid, Y, max_slope=0.5, tol=tol, local_tol=local_tol,
-                                          start=start, n_boot=1000, seed=seed)
-    fitted = {**fit.numbers(key), f"slope_tolerance[{key}]": tol,
-              f"local_slope_tolerance[{key}]": local_tol, f"burn_in[{key}]": float(burn_in)}
+    verdict, fit, local = rate_shape_test(
+        grid, Y, max_slope=0.5, tol=tol, local_tol=local_tol, start=start, n_boot=1000, seed=seed
+    )
+    fitted = {
+        **fit.numbers(key),
+        f"slope_tolerance[{key}]": tol,
+        f"local_slope_tolerance[{key}]": local_tol,
+        f"burn_in[{key}]": float(burn_in),
+    }
     return Verdict(verdict.status, f"{key}: {verdict.reason}"), fitted, fit, local
 
 
-@theorem(id="abbasi2011-oful-sqrt-regret",
-         paper=f"{ABBASI}, Theorem 3",
-         claim="OFUL with the paper's radius has regret O(d sqrt(T) log T): the log-log slope "
-               "of cumulative regret in T is at most 1/2 + 1/log(T0) + 0.05 (the local slope "
-               "1/log T of the log factor, from the first judged T0) on the tail and on every "
-               "half-decade after the burn-in d beta_T (algorithms.bandits.oful_burn_in). "
-               "Arms: max(100, 50 d) uniform on the unit sphere of R^d, theta uniform on the "
-               "sphere, noise N(0, 1); lambda = 1, S = 1, delta = 0.01; d in {2, 4, 8}, "
-               "T = 2e4, 8 seeds (full: T = 2e5, 16 seeds, d up to 16). Control: the greedy "
-               "ridge learner (radius 0) on the same instances.",
-         formula="R_T <= 4 sqrt(T d log(lambda + T L^2/d)) (sqrt(lambda) S + R sqrt(2 log(1/delta)"
-                 " + d log(1 + T L^2/(lambda d)))) => d log R_T / d log T <= 1/2 + 1/log T0 + "
-                 "0.05",
-         tags=("bandits", "regret", "oful", "linear", "slope"),
-         kind="slope",
-         rule="Tolerance 1/log(T0) + 0.05 (the log factor's local slope plus 0.05, set when the "
-              "check was written); burn-in d beta_T from the radius formula; grid T/100..T, "
-              "12 points; instances and seeds fixed in the plan. Control: greedy ridge "
-              "(OFUL with R = S = 0), chosen before any run.",
-         source="Abbasi-Yadkori et al. (2011), Theorems 2 and 3, as restated in theory.md; "
-                "not re-read in the paper here",
-         verified=False)
+@theorem(
+    id="abbasi2011-oful-sqrt-regret",
+    paper=f"{ABBASI}, Theorem 3",
+    claim="OFUL with the paper's radius has regret O(d sqrt(T) log T): the log-log slope "
+    "of cumulative regret in T is at most 1/2 + 1/log(T0) + 0.05 (the local slope "
+    "1/log T of the log factor, from the first judged T0) on the tail and on every "
+    "half-decade after the burn-in d beta_T (algorithms.bandits.oful_burn_in). "
+    "Arms: max(100, 50 d) uniform on the unit sphere of R^d, theta uniform on the "
+    "sphere, noise N(0, 1); lambda = 1, S = 1, delta = 0.01; d in {2, 4, 8}, "
+    "T = 2e4, 8 seeds (full: T = 2e5, 16 seeds, d up to 16). Control: the greedy "
+    "ridge learner (radius 0) on the same instances.",
+    formula="R_T <= 4 sqrt(T d log(lambda + T L^2/d)) (sqrt(lambda) S + R sqrt(2 log(1/delta)"
+    " + d log(1 + T L^2/(lambda d)))) => d log R_T / d log T <= 1/2 + 1/log T0 + "
+    "0.05",
+    tags=("bandits", "regret", "oful", "linear", "slope"),
+    kind="slope",
+    rule="Tolerance 1/log(T0) + 0.05 (the log factor's local slope plus 0.05, set when the "
+    "check was written); burn-in d beta_T from the radius formula; grid T/100..T, "
+    "12 points; instances and seeds fixed in the plan. Control: greedy ridge "
+    "(OFUL with R = S = 0), chosen before any run.",
+    source="Abbasi-Yadkori et al. (2011), Theorems 2 and 3, as restated in theory.md; "
+    "not re-read in the paper here",
+    verified=False,
+)
 def oful_sqrt_regret(scale: str, seed: int) -> Outcome:
     T, n_seeds, dims = _OFUL_PLAN[check_scale(scale)]
     grid = geometric_grid(T / 100, T, 12, integer=True)
@@ -515,23 +613,32 @@ def oful_sqrt_regret(scale: str, seed: int) -> Outcome:
         verdict, numbers, fit, local = _sqrt_criterion(key, grid, Y, b, seed)
         found.judge(verdict, numbers)
         found.curve(key, grid, Y, array=f"regret[{key}]")
-        found.rate_fit(key, fit, local, reference=0.5, reference_label=f"slope 1/2 ({key})",
-                       numbers=None)
+        found.rate_fit(
+            key, fit, local, reference=0.5, reference_label=f"slope 1/2 ({key})", numbers=None
+        )
         ckey = f"greedy ridge (radius 0) on {sphere_bandit(d, K).name}"
         Yc = _curves(_greedy_ridge(), "sphere", (d, K), T, n_seeds, seed)[:, grid - 1]
         found.control(ckey, *_sqrt_criterion(ckey, grid, Yc, b, seed)[:2])
         found.curve(f"{ckey} (control)", grid, Yc)
-    return found.outcome(xlabel="rounds T", ylabel="cumulative exact pseudo-regret",
-                         title="OFUL: log-log slope of regret in T",
-                         slope_references={"claim 1/2": 0.5, "linear": 1.0})
+    return found.outcome(
+        xlabel="rounds T",
+        ylabel="cumulative exact pseudo-regret",
+        title="OFUL: log-log slope of regret in T",
+        slope_references={"claim 1/2": 0.5, "linear": 1.0},
+    )
 
 
 def _coverage_verdict(misses: int, runs: int, what: str) -> tuple[Verdict, float, float]:
     interval = stats.binomtest(misses, runs).proportion_ci(0.95, method="exact")
-    text = (f"{what}: theta* left C_t in {misses} of {runs} runs ({misses / runs:.3f}; 95% CI "
-            f"[{interval.low:.3f}, {interval.high:.3f}]) against delta = {_COVERAGE_DELTA}")
-    return (interval_test(interval.low, interval.high, text, at_most=_COVERAGE_DELTA),
-            interval.low, interval.high)
+    text = (
+        f"{what}: theta* left C_t in {misses} of {runs} runs ({misses / runs:.3f}; 95% CI "
+        f"[{interval.low:.3f}, {interval.high:.3f}]) against delta = {_COVERAGE_DELTA}"
+    )
+    return (
+        interval_test(interval.low, interval.high, text, at_most=_COVERAGE_DELTA),
+        interval.low,
+        interval.high,
+    )
 
 
 def _trivially_covered(trace, model: LinearBandit, lambda_: float, S: float) -> np.ndarray:
@@ -543,8 +650,9 @@ def _trivially_covered(trace, model: LinearBandit, lambda_: float, S: float) -> 
     y = np.asarray(trace.extras["rewards"], dtype=np.float64)
     d = X.shape[1]
     # entry t uses the first t rounds, as extras["radius"][t] and extras["theta_error"][t]
-    outer = np.concatenate([np.zeros((1, d, d)), np.cumsum(X[:, :, None] * X[:, None, :],
-                                                           axis=0)[:-1]])
+    outer = np.concatenate(
+        [np.zeros((1, d, d)), np.cumsum(X[:, :, None] * X[:, None, :], axis=0)[:-1]]
+    )
     V = lambda_ * np.eye(d) + outer
     b = np.concatenate([np.zeros((1, d)), np.cumsum(X * y[:, None], axis=0)[:-1]])
     theta_hat = np.linalg.solve(V, b[:, :, None])[:, :, 0]
@@ -553,70 +661,96 @@ def _trivially_covered(trace, model: LinearBandit, lambda_: float, S: float) -> 
     return norm_v + S * np.sqrt(lam_max) <= np.asarray(trace.extras["radius"])
 
 
-@theorem(id="abbasi2011-oful-confidence-coverage",
-         paper=f"{ABBASI}, Theorem 2",
-         claim="With probability at least 1 - delta, theta* lies in every confidence "
-               "ellipsoid C_t = {theta : ||theta_hat_t - theta||_{V_t} <= sqrt(beta_t)} along "
-               "an OFUL run. The fraction of runs in which theta* leaves some C_t has a 95% "
-               "Clopper-Pearson interval below delta = 0.1. Vacuity: the rounds where C_t "
-               "contains the whole ball ||theta|| <= S (so coverage holds whatever the data) "
-               "are counted; the check is vacuous if every round of every run is such. "
-               "Control: the radius halved must miss in more than delta of the runs (same "
-               "interval). d = 3, 20 arms and theta on the unit sphere (||theta|| = 1 = S), "
-               "noise N(0, 1) = R; 200 runs of T = 300 (full: 1000 runs of T = 2000).",
-         formula="P(exists t >= 0: ||theta_hat_t - theta*||_{V_t} > R sqrt(2 log(det(V_t)^{1/2} "
-                 "det(lambda I)^{-1/2} / delta)) + sqrt(lambda) S) <= delta",
-         tags=("bandits", "oful", "linear", "confidence", "coverage"),
-         kind="event",
-         rule="delta = 0.1, runs and T fixed in the plan; the control's factor 1/2 fixed "
-              "before any run; vacuity = every round trivially covered (sufficient test "
-              "||theta_hat||_V + S sqrt(lambda_max V) <= radius).",
-         source="Abbasi-Yadkori et al. (2011), Theorem 2, as restated in theory.md; not "
-                "re-read in the paper here",
-         verified=False)
+@theorem(
+    id="abbasi2011-oful-confidence-coverage",
+    paper=f"{ABBASI}, Theorem 2",
+    claim="With probability at least 1 - delta, theta* lies in every confidence "
+    "ellipsoid C_t = {theta : ||theta_hat_t - theta||_{V_t} <= sqrt(beta_t)} along "
+    "an OFUL run. The fraction of runs in which theta* leaves some C_t has a 95% "
+    "Clopper-Pearson interval below delta = 0.1. Vacuity: the rounds where C_t "
+    "contains the whole ball ||theta|| <= S (so coverage holds whatever the data) "
+    "are counted; the check is vacuous if every round of every run is such. "
+    "Control: the radius halved must miss in more than delta of the runs (same "
+    "interval). d = 3, 20 arms and theta on the unit sphere (||theta|| = 1 = S), "
+    "noise N(0, 1) = R; 200 runs of T = 300 (full: 1000 runs of T = 2000).",
+    formula="P(exists t >= 0: ||theta_hat_t - theta*||_{V_t} > R sqrt(2 log(det(V_t)^{1/2} "
+    "det(lambda I)^{-1/2} / delta)) + sqrt(lambda) S) <= delta",
+    tags=("bandits", "oful", "linear", "confidence", "coverage"),
+    kind="event",
+    rule="delta = 0.1, runs and T fixed in the plan; the control's factor 1/2 fixed "
+    "before any run; vacuity = every round trivially covered (sufficient test "
+    "||theta_hat||_V + S sqrt(lambda_max V) <= radius).",
+    source="Abbasi-Yadkori et al. (2011), Theorem 2, as restated in theory.md; not "
+    "re-read in the paper here",
+    verified=False,
+)
 def oful_confidence_coverage(scale: str, seed: int) -> Outcome:
     T, runs = _COVERAGE_PLAN[check_scale(scale)]
     model = sphere_bandit(3, 20, seed=1)
     learner = OFUL(lambda_=1.0, delta=_COVERAGE_DELTA, S=1.0)
     traces = run_seeds(_CoverageRun(learner), model, T, seeds=runs, seed=seed, progress=False)
-    worst = np.array([float(np.max(t.extras["theta_error"] / t.extras["radius"]))
-                      for t in traces])
-    trivial = np.stack([_trivially_covered(t, model, learner.lambda_, learner.S)
-                        for t in traces])
+    worst = np.array([float(np.max(t.extras["theta_error"] / t.extras["radius"])) for t in traces])
+    trivial = np.stack([_trivially_covered(t, model, learner.lambda_, learner.S) for t in traces])
     trivial_fraction = float(trivial.mean())
     # the round where each run came closest to leaving C_t: was it trivially covered there?
-    at_worst = np.array([bool(trivial[i, int(np.argmax(t.extras["theta_error"]
-                                                      / t.extras["radius"]))])
-                         for i, t in enumerate(traces)])
+    at_worst = np.array(
+        [
+            bool(trivial[i, int(np.argmax(t.extras["theta_error"] / t.extras["radius"]))])
+            for i, t in enumerate(traces)
+        ]
+    )
     misses = int(np.sum(worst > 1.0))
     verdict, ci_low, ci_high = _coverage_verdict(misses, runs, "Theorem 2 radius")
     if trivial.all():
-        verdict = Verdict.vacuous(f"every C_t of every run contains the ball ||theta|| <= S, "
-                                  f"so coverage could not fail ({verdict.reason})")
+        verdict = Verdict.vacuous(
+            f"every C_t of every run contains the ball ||theta|| <= S, "
+            f"so coverage could not fail ({verdict.reason})"
+        )
     else:
-        verdict = Verdict(verdict.status, f"{verdict.reason}; {trivial_fraction:.1%} of the "
-                                          "rounds had a C_t containing the whole ball")
+        verdict = Verdict(
+            verdict.status,
+            f"{verdict.reason}; {trivial_fraction:.1%} of the "
+            "rounds had a C_t containing the whole ball",
+        )
     c_misses = int(np.sum(worst > COVERAGE_CONTROL_SCALE))
     c_verdict, c_low, c_high = _coverage_verdict(
-        c_misses, runs, f"radius x {COVERAGE_CONTROL_SCALE:g}")
-    found = Findings(arrays={"max_error_over_radius": worst, "trivially_covered": trivial},
-                     fitted={"miss_fraction": misses / runs, "ci_low": ci_low,
-                             "ci_high": ci_high,
-                             "median_max_error_over_radius": float(np.median(worst)),
-                             "fraction of rounds with the ball inside C_t": trivial_fraction,
-                             "fraction of runs trivially covered at their worst round":
-                                 float(at_worst.mean())})
-    found.control(f"Theorem 2 radius x {COVERAGE_CONTROL_SCALE:g}", c_verdict,
-                  {"miss_fraction": c_misses / runs, "ci_low": c_low, "ci_high": c_high})
-    found.curve("sorted max_t error / radius", np.arange(1, runs + 1, dtype=np.float64),
-                np.sort(worst), style="points")
+        c_misses, runs, f"radius x {COVERAGE_CONTROL_SCALE:g}"
+    )
+    found = Findings(
+        arrays={"max_error_over_radius": worst, "trivially_covered": trivial},
+        fitted={
+            "miss_fraction": misses / runs,
+            "ci_low": ci_low,
+            "ci_high": ci_high,
+            "median_max_error_over_radius": float(np.median(worst)),
+            "fraction of rounds with the ball inside C_t": trivial_fraction,
+            "fraction of runs trivially covered at their worst round": float(at_worst.mean()),
+        },
+    )
+    found.control(
+        f"Theorem 2 radius x {COVERAGE_CONTROL_SCALE:g}",
+        c_verdict,
+        {"miss_fraction": c_misses / runs, "ci_low": c_low, "ci_high": c_high},
+    )
+    found.curve(
+        "sorted max_t error / radius",
+        np.arange(1, runs + 1, dtype=np.float64),
+        np.sort(worst),
+        style="points",
+    )
     ends = np.array([1.0, float(runs)])
     found.line("radius", ends, np.ones(2), role="bound")
-    found.line(f"control: radius x {COVERAGE_CONTROL_SCALE:g}", ends,
-               np.full(2, COVERAGE_CONTROL_SCALE))
-    return found.outcome(verdict, xlabel="run (sorted)",
-                         ylabel="max_t ||theta_hat - theta*||_V / sqrt(beta)", xscale="linear",
-                         yscale="linear", title="OFUL: coverage of the Theorem 2 ellipsoids")
+    found.line(
+        f"control: radius x {COVERAGE_CONTROL_SCALE:g}", ends, np.full(2, COVERAGE_CONTROL_SCALE)
+    )
+    return found.outcome(
+        verdict,
+        xlabel="run (sorted)",
+        ylabel="max_t ||theta_hat - theta*||_V / sqrt(beta)",
+        xscale="linear",
+        yscale="linear",
+        title="OFUL: coverage of the Theorem 2 ellipsoids",
+    )
 
 
 @dataclass(frozen=True)
@@ -666,61 +800,96 @@ def _kl_ucb_oracle(p: np.ndarray, N: np.ndarray, threshold: np.ndarray) -> np.nd
     return np.where(feasible_one, 1.0, lo)
 
 
-@theorem(id="garivier2011-kl-ucb-index-oracle",
-         paper=f"{GARIVIER}, Algorithm 1",
-         claim="The KL-UCB index of an arm with empirical mean p and N pulls at round t is the "
-               "largest q in [p, 1] with N d(p, q) <= log t + c log log t. On the grid "
-               f"p in {_KL_P}, N in {_KL_N}, t in {_KL_T}, c in {_KL_C} (fixed in code), "
-               "algorithms.bandits.kl_ucb_index and the warm-started kl_ucb_index_warm (the "
-               "in-run path, started from the index at threshold log(t/2)) equal a bisection "
-               "on the Bernoulli divergence written in the check, to an absolute "
-               f"{KL_INDEX_TOL:g} (the Newton solve stops at a relative step of 1e-12).",
-         formula="U(p, N, t) = max{q in [p, 1] : N d(p, q) <= log t + c log log t}, "
-                 "d(p, q) = p log(p/q) + (1-p) log((1-p)/(1-q))",
-         tags=("bandits", "kl-ucb", "index", "exact"),
-         kind="exact",
-         source="Garivier and Cappé (2011), Algorithm 1, as restated in the docstring of "
-                "algorithms.bandits.kl_ucb and theory.md; not re-read in the paper here",
-         verified=False)
+@theorem(
+    id="garivier2011-kl-ucb-index-oracle",
+    paper=f"{GARIVIER}, Algorithm 1",
+    claim="The KL-UCB index of an arm with empirical mean p and N pulls at round t is the "
+    "largest q in [p, 1] with N d(p, q) <= log t + c log log t. On the grid "
+    f"p in {_KL_P}, N in {_KL_N}, t in {_KL_T}, c in {_KL_C} (fixed in code), "
+    "algorithms.bandits.kl_ucb_index and the warm-started kl_ucb_index_warm (the "
+    "in-run path, started from the index at threshold log(t/2)) equal a bisection "
+    "on the Bernoulli divergence written in the check, to an absolute "
+    f"{KL_INDEX_TOL:g} (the Newton solve stops at a relative step of 1e-12).",
+    formula="U(p, N, t) = max{q in [p, 1] : N d(p, q) <= log t + c log log t}, "
+    "d(p, q) = p log(p/q) + (1-p) log((1-p)/(1-q))",
+    tags=("bandits", "kl-ucb", "index", "exact"),
+    kind="exact",
+    source="Garivier and Cappé (2011), Algorithm 1, as restated in the docstring of "
+    "algorithms.bandits.kl_ucb and theory.md; not re-read in the paper here",
+    verified=False,
+)
 def kl_ucb_index_oracle(scale: str, seed: int) -> Outcome:
     check_scale(scale)
-    P, N, T, C = (a.ravel() for a in np.meshgrid(np.array(_KL_P), np.array(_KL_N, float),
-                                                  np.array(_KL_T, float), np.array(_KL_C),
-                                                  indexing="ij"))
+    P, N, T, C = (
+        a.ravel()
+        for a in np.meshgrid(
+            np.array(_KL_P),
+            np.array(_KL_N, float),
+            np.array(_KL_T, float),
+            np.array(_KL_C),
+            indexing="ij",
+        )
+    )
     # the threshold as the paper writes it (log log t only for t >= 3, where it is positive)
     threshold = np.log(T) + C * np.log(np.log(T))
-    library_threshold = np.array([kl_ucb_threshold(int(t), float(c))
-                                  for t, c in zip(T, C, strict=True)])
+    library_threshold = np.array(
+        [kl_ucb_threshold(int(t), float(c)) for t, c in zip(T, C, strict=True)]
+    )
     oracle = _kl_ucb_oracle(P, N, threshold)
-    cold = np.array([kl_ucb_index(float(p), int(n), float(h))
-                     for p, n, h in zip(P, N, library_threshold, strict=True)])
+    cold = np.array(
+        [
+            kl_ucb_index(float(p), int(n), float(h))
+            for p, n, h in zip(P, N, library_threshold, strict=True)
+        ]
+    )
     earlier = np.log(T / 2.0)
-    warm = np.array([kl_ucb_index_warm(float(p), int(n), float(h),
-                                       kl_ucb_index(float(p), int(n), float(e)))
-                     for p, n, h, e in zip(P, N, library_threshold, earlier,
-                                           strict=True)])
+    warm = np.array(
+        [
+            kl_ucb_index_warm(float(p), int(n), float(h), kl_ucb_index(float(p), int(n), float(e)))
+            for p, n, h, e in zip(P, N, library_threshold, earlier, strict=True)
+        ]
+    )
     threshold_error = float(np.max(np.abs(library_threshold - threshold)))
     cold_error = np.abs(cold - oracle)
     warm_error = np.abs(warm - oracle)
     worst = int(np.argmax(np.maximum(cold_error, warm_error)))
-    text = (f"{P.size} grid points: max |index - oracle| = {cold_error.max():.2e} (cold), "
-            f"{warm_error.max():.2e} (warm start); max threshold difference "
-            f"{threshold_error:.2e}; tolerance {KL_INDEX_TOL:g}; worst at p = {P[worst]:g}, "
-            f"N = {N[worst]:g}, t = {T[worst]:g}, c = {C[worst]:g} (oracle {oracle[worst]:.12f}, "
-            f"cold {cold[worst]:.12f}, warm {warm[worst]:.12f})")
+    text = (
+        f"{P.size} grid points: max |index - oracle| = {cold_error.max():.2e} (cold), "
+        f"{warm_error.max():.2e} (warm start); max threshold difference "
+        f"{threshold_error:.2e}; tolerance {KL_INDEX_TOL:g}; worst at p = {P[worst]:g}, "
+        f"N = {N[worst]:g}, t = {T[worst]:g}, c = {C[worst]:g} (oracle {oracle[worst]:.12f}, "
+        f"cold {cold[worst]:.12f}, warm {warm[worst]:.12f})"
+    )
     ok = max(cold_error.max(), warm_error.max(), threshold_error) <= KL_INDEX_TOL
     order = np.argsort(oracle)
     x = np.arange(1, P.size + 1, dtype=np.float64)
-    found = Findings(arrays={"p": P, "N": N, "t": T, "c": C, "oracle": oracle, "index": cold,
-                             "index_warm": warm},
-                     fitted={"max_error": float(cold_error.max()),
-                             "max_error_warm": float(warm_error.max()),
-                             "max_threshold_error": threshold_error, "tolerance": KL_INDEX_TOL})
+    found = Findings(
+        arrays={
+            "p": P,
+            "N": N,
+            "t": T,
+            "c": C,
+            "oracle": oracle,
+            "index": cold,
+            "index_warm": warm,
+        },
+        fitted={
+            "max_error": float(cold_error.max()),
+            "max_error_warm": float(warm_error.max()),
+            "max_threshold_error": threshold_error,
+            "tolerance": KL_INDEX_TOL,
+        },
+    )
     found.curve("kl_ucb_index", x, cold[order], style="points")
     found.curve("bisection oracle", x, oracle[order])
-    return found.outcome(Verdict.passed_if(ok, text), xlabel="grid point (sorted by oracle)",
-                         ylabel="index q", xscale="linear", yscale="linear",
-                         title="KL-UCB index against a bisection oracle")
+    return found.outcome(
+        Verdict.passed_if(ok, text),
+        xlabel="grid point (sorted by oracle)",
+        ylabel="index q",
+        xscale="linear",
+        yscale="linear",
+        title="KL-UCB index against a bisection oracle",
+    )
 
 
 THOMPSON_DRAWS = 20_000
@@ -728,8 +897,10 @@ THOMPSON_DRAWS = 20_000
 THOMPSON_LEVEL = 1e-3
 """Level of the chi-square tests, split evenly over the configurations (Bonferroni)."""
 # (sigma, pulls k_i, posterior means mu_hat_i): sums are mu_hat_i (k_i + sigma^2).
-_THOMPSON_CONFIGS = ((1.0, (3.0, 8.0, 1.0), (0.5, 0.55, 0.3)),
-                     (0.5, (2.0, 6.0, 1.0), (0.5, 0.6, 0.4)))
+_THOMPSON_CONFIGS = (
+    (1.0, (3.0, 8.0, 1.0), (0.5, 0.55, 0.3)),
+    (0.5, (2.0, 6.0, 1.0), (0.5, 0.6, 0.4)),
+)
 
 
 def _argmax_probabilities(means: np.ndarray, stds: np.ndarray) -> np.ndarray:
@@ -747,46 +918,57 @@ def _argmax_probabilities(means: np.ndarray, stds: np.ndarray) -> np.ndarray:
                 value *= stats.norm.cdf(x, means[j], stds[j])
             return value
 
-        out[i] = integrate.quad(density, means[i] - 12 * stds[i], means[i] + 12 * stds[i],
-                                epsabs=1e-13, epsrel=1e-12, limit=200)[0]
+        out[i] = integrate.quad(
+            density,
+            means[i] - 12 * stds[i],
+            means[i] + 12 * stds[i],
+            epsabs=1e-13,
+            epsrel=1e-12,
+            limit=200,
+        )[0]
     return out
 
 
-def _chi_square_verdict(counts: np.ndarray, probabilities: np.ndarray, level: float,
-                        what: str) -> tuple[Verdict, float, float]:
+def _chi_square_verdict(
+    counts: np.ndarray, probabilities: np.ndarray, level: float, what: str
+) -> tuple[Verdict, float, float]:
     expected = counts.sum() * probabilities
     statistic = float(np.sum((counts - expected) ** 2 / expected))
     p_value = float(stats.chi2.sf(statistic, counts.size - 1))
-    text = (f"{what}: argmax frequencies {np.round(counts / counts.sum(), 4).tolist()} against "
-            f"{np.round(probabilities, 4).tolist()}, chi2 = {statistic:.2f}, p = {p_value:.2e} "
-            f"(level {level:g})")
+    text = (
+        f"{what}: argmax frequencies {np.round(counts / counts.sum(), 4).tolist()} against "
+        f"{np.round(probabilities, 4).tolist()}, chi2 = {statistic:.2f}, p = {p_value:.2e} "
+        f"(level {level:g})"
+    )
     return Verdict.passed_if(p_value >= level, text), statistic, p_value
 
 
-@theorem(id="agrawal2013-thompson-gaussian-posterior",
-         paper=f"{AGRAWAL_2013}, Algorithm 2",
-         claim="Gaussian Thompson sampling draws theta_i ~ N(mu_hat_i, 1/(k_i + 1)), mu_hat_i = "
-               "sum_i / (k_i + 1) (the paper's sigma = 1; the known-sigma variant "
-               "N(sum_i / (k_i + s2), s2 / (k_i + s2))) and plays argmax_i theta_i. The arm "
-               "gaussian_choice returns is then arm i with probability integral phi_i(x) "
-               "prod_{j != i} Phi_j(x) dx, computed here by quadrature. For two fixed "
-               "3-armed posteriors (sigma = 1 and sigma = 0.5), 20000 calls with a Generator "
-               "seeded from the check's seed give argmax counts that a chi-square test at "
-               "level 1e-3 / 2 per posterior does not reject. Control: a sampler written here "
-               "with standard deviation s2 / (k_i + s2) (the variance in place of its square "
-               "root) through the same test and M.",
-         formula="P(A = i) = int phi((x - mu_i)/s_i)/s_i prod_{j != i} Phi((x - mu_j)/s_j) dx, "
-                 "s_i^2 = sigma^2 / (k_i + sigma^2)",
-         tags=("bandits", "thompson", "posterior", "event"),
-         kind="event",
-         rule="M = 20000 draws per posterior and level 1e-3 (Bonferroni over the two posteriors) "
-              "fixed before any run; the posteriors were chosen with every k_i > 0 and "
-              "sigma^2 / (k_i + sigma^2) != 1 so the variance and its square root differ; M "
-              "was set from the control's non-centrality M sum (q - p)^2 / p computed from "
-              "the quadrature alone (113 and 5064, power > 1 - 1e-11), reported in fitted.",
-         source="Agrawal and Goyal (2013), Algorithm 2, as restated in the docstring of "
-                "algorithms.bandits.thompson; not re-read in the paper here",
-         verified=False)
+@theorem(
+    id="agrawal2013-thompson-gaussian-posterior",
+    paper=f"{AGRAWAL_2013}, Algorithm 2",
+    claim="Gaussian Thompson sampling draws theta_i ~ N(mu_hat_i, 1/(k_i + 1)), mu_hat_i = "
+    "sum_i / (k_i + 1) (the paper's sigma = 1; the known-sigma variant "
+    "N(sum_i / (k_i + s2), s2 / (k_i + s2))) and plays argmax_i theta_i. The arm "
+    "gaussian_choice returns is then arm i with probability integral phi_i(x) "
+    "prod_{j != i} Phi_j(x) dx, computed here by quadrature. For two fixed "
+    "3-armed posteriors (sigma = 1 and sigma = 0.5), 20000 calls with a Generator "
+    "seeded from the check's seed give argmax counts that a chi-square test at "
+    "level 1e-3 / 2 per posterior does not reject. Control: a sampler written here "
+    "with standard deviation s2 / (k_i + s2) (the variance in place of its square "
+    "root) through the same test and M.",
+    formula="P(A = i) = int phi((x - mu_i)/s_i)/s_i prod_{j != i} Phi((x - mu_j)/s_j) dx, "
+    "s_i^2 = sigma^2 / (k_i + sigma^2)",
+    tags=("bandits", "thompson", "posterior", "event"),
+    kind="event",
+    rule="M = 20000 draws per posterior and level 1e-3 (Bonferroni over the two posteriors) "
+    "fixed before any run; the posteriors were chosen with every k_i > 0 and "
+    "sigma^2 / (k_i + sigma^2) != 1 so the variance and its square root differ; M "
+    "was set from the control's non-centrality M sum (q - p)^2 / p computed from "
+    "the quadrature alone (113 and 5064, power > 1 - 1e-11), reported in fitted.",
+    source="Agrawal and Goyal (2013), Algorithm 2, as restated in the docstring of "
+    "algorithms.bandits.thompson; not re-read in the paper here",
+    verified=False,
+)
 def thompson_gaussian_posterior(scale: str, seed: int) -> Outcome:
     check_scale(scale)
     level = THOMPSON_LEVEL / len(_THOMPSON_CONFIGS)
@@ -804,30 +986,40 @@ def thompson_gaussian_posterior(scale: str, seed: int) -> Outcome:
         drawn = np.array([gaussian_choice(k, sums, s2, rng) for _ in range(THOMPSON_DRAWS)])
         counts = np.bincount(drawn, minlength=k.size).astype(np.float64)
         key = f"sigma={sigma:g}, k={pulls}"
-        verdict, stat, p_value = _chi_square_verdict(counts, p_exact, level,
-                                                     f"gaussian_choice ({key})")
+        verdict, stat, p_value = _chi_square_verdict(
+            counts, p_exact, level, f"gaussian_choice ({key})"
+        )
         found.judge(verdict)
         # control: std = variance, sampled here (never patched into the library)
         crng = as_generator(streams[2 * n + 1])
         samples = mu + variance * crng.standard_normal((THOMPSON_DRAWS, k.size))
         c_counts = np.bincount(np.argmax(samples, axis=1), minlength=k.size).astype(np.float64)
-        c_verdict, c_stat, c_p = _chi_square_verdict(c_counts, p_exact, level,
-                                                     f"std = variance ({key})")
+        c_verdict, c_stat, c_p = _chi_square_verdict(
+            c_counts, p_exact, level, f"std = variance ({key})"
+        )
         noncentrality = float(THOMPSON_DRAWS * np.sum((p_control - p_exact) ** 2 / p_exact))
-        power = float(stats.ncx2.sf(stats.chi2.isf(level, k.size - 1), k.size - 1,
-                                    noncentrality))
-        found.control(f"sampler with std = posterior variance ({key})", c_verdict,
-                      {"chi2": c_stat, "p_value": c_p, "noncentrality": noncentrality,
-                       "power": power})
-        found.fitted.update({f"chi2[{key}]": stat, f"p_value[{key}]": p_value,
-                             f"control_power[{key}]": power})
-        found.arrays.update({f"counts[{key}]": counts, f"exact[{key}]": p_exact,
-                             f"control_counts[{key}]": c_counts})
+        power = float(stats.ncx2.sf(stats.chi2.isf(level, k.size - 1), k.size - 1, noncentrality))
+        found.control(
+            f"sampler with std = posterior variance ({key})",
+            c_verdict,
+            {"chi2": c_stat, "p_value": c_p, "noncentrality": noncentrality, "power": power},
+        )
+        found.fitted.update(
+            {f"chi2[{key}]": stat, f"p_value[{key}]": p_value, f"control_power[{key}]": power}
+        )
+        found.arrays.update(
+            {f"counts[{key}]": counts, f"exact[{key}]": p_exact, f"control_counts[{key}]": c_counts}
+        )
         x = np.arange(k.size, dtype=np.float64)
         found.curve(f"frequency ({key})", x, counts / THOMPSON_DRAWS, style="points")
         found.curve(f"exact probability ({key})", x, p_exact)
-    return found.outcome(xlabel="arm", ylabel="P(argmax)", xscale="linear", yscale="linear",
-                         title="Gaussian Thompson sampling: argmax frequencies")
+    return found.outcome(
+        xlabel="arm",
+        ylabel="P(argmax)",
+        xscale="linear",
+        yscale="linear",
+        title="Gaussian Thompson sampling: argmax frequencies",
+    )
 
 
 OFUL_RADIUS_RTOL = 1e-9
@@ -836,25 +1028,27 @@ kernel's rank-one log-det and inverse updates drift by about T eps between refac
 _OFUL_INDEX_PLAN = (3, 20, 1500, 500)  # d, arms, rounds, refactor_every
 
 
-@theorem(id="abbasi2011-oful-radius-and-index",
-         paper=f"{ABBASI}, Theorem 2 and Algorithm 1",
-         claim="At every round t of an OFUL run, the radius the learner uses is Theorem 2's "
-               "sqrt(beta_t) = R sqrt(2 log(det(V_t)^{1/2} det(lambda I)^{-1/2} / delta)) + "
-               "lambda^{1/2} S, and the arm it plays maximises <x, theta_hat_t> + "
-               "sqrt(beta_t) ||x||_{V_t^{-1}}, with V_t, theta_hat_t and the log-determinant "
-               "recomputed here by numpy (slogdet, solve) from the recorded arms and rewards. "
-               "d = 3, 20 arms on the unit sphere, noise N(0, 1) = R, lambda = 1, S = 1, "
-               "delta = 0.01, 1500 rounds, refactor_every = 500 (both update paths), relative "
-               f"tolerance {OFUL_RADIUS_RTOL:g}.",
-         formula="sqrt(beta_t) = R sqrt(2 log(det(V_t)^{1/2} det(lambda I)^{-1/2} / delta)) + "
-                 "sqrt(lambda) S;  X_{t+1} = argmax_x <x, theta_hat_t> + sqrt(beta_t) "
-                 "||x||_{V_t^{-1}}",
-         tags=("bandits", "oful", "linear", "confidence", "exact"),
-         kind="exact",
-         source="Abbasi-Yadkori et al. (2011), Theorem 2 and Algorithm 1, as restated in the "
-                "docstring of algorithms.bandits.oful and theory.md; not re-read in the paper "
-                "here",
-         verified=False)
+@theorem(
+    id="abbasi2011-oful-radius-and-index",
+    paper=f"{ABBASI}, Theorem 2 and Algorithm 1",
+    claim="At every round t of an OFUL run, the radius the learner uses is Theorem 2's "
+    "sqrt(beta_t) = R sqrt(2 log(det(V_t)^{1/2} det(lambda I)^{-1/2} / delta)) + "
+    "lambda^{1/2} S, and the arm it plays maximises <x, theta_hat_t> + "
+    "sqrt(beta_t) ||x||_{V_t^{-1}}, with V_t, theta_hat_t and the log-determinant "
+    "recomputed here by numpy (slogdet, solve) from the recorded arms and rewards. "
+    "d = 3, 20 arms on the unit sphere, noise N(0, 1) = R, lambda = 1, S = 1, "
+    "delta = 0.01, 1500 rounds, refactor_every = 500 (both update paths), relative "
+    f"tolerance {OFUL_RADIUS_RTOL:g}.",
+    formula="sqrt(beta_t) = R sqrt(2 log(det(V_t)^{1/2} det(lambda I)^{-1/2} / delta)) + "
+    "sqrt(lambda) S;  X_{t+1} = argmax_x <x, theta_hat_t> + sqrt(beta_t) "
+    "||x||_{V_t^{-1}}",
+    tags=("bandits", "oful", "linear", "confidence", "exact"),
+    kind="exact",
+    source="Abbasi-Yadkori et al. (2011), Theorem 2 and Algorithm 1, as restated in the "
+    "docstring of algorithms.bandits.oful and theory.md; not re-read in the paper "
+    "here",
+    verified=False,
+)
 def oful_radius_and_index(scale: str, seed: int) -> Outcome:
     check_scale(scale)
     d, K, T, refactor = _OFUL_INDEX_PLAN
@@ -868,13 +1062,16 @@ def oful_radius_and_index(scale: str, seed: int) -> Outcome:
     X = arms[chosen]
     y = np.asarray(trace.extras["rewards"], dtype=np.float64)
     # V_t and b_t before round t (t = 0..T-1)
-    outer = np.concatenate([np.zeros((1, d, d)),
-                            np.cumsum(X[:, :, None] * X[:, None, :], axis=0)[:-1]])
+    outer = np.concatenate(
+        [np.zeros((1, d, d)), np.cumsum(X[:, :, None] * X[:, None, :], axis=0)[:-1]]
+    )
     V = lambda_ * np.eye(d) + outer
     b = np.concatenate([np.zeros((1, d)), np.cumsum(X * y[:, None], axis=0)[:-1]])
     log_det = np.linalg.slogdet(V)[1]
-    radius = (R * np.sqrt(2.0 * (0.5 * log_det - 0.5 * d * math.log(lambda_)
-                                 + math.log(1.0 / delta))) + math.sqrt(lambda_) * S)
+    radius = (
+        R * np.sqrt(2.0 * (0.5 * log_det - 0.5 * d * math.log(lambda_) + math.log(1.0 / delta)))
+        + math.sqrt(lambda_) * S
+    )
     theta_hat = np.linalg.solve(V, b[:, :, None])[:, :, 0]
     V_inv_arms = np.linalg.solve(V, np.broadcast_to(arms.T, (T, d, K)))  # (T, d, K)
     widths = np.sqrt(np.einsum("kd,tdk->tk", arms, V_inv_arms))
@@ -884,19 +1081,34 @@ def oful_radius_and_index(scale: str, seed: int) -> Outcome:
     best = index.max(axis=1)
     shortfall = (best - index[np.arange(T), chosen]) / (1.0 + np.abs(best))
     not_argmax = int(np.sum(shortfall > OFUL_RADIUS_RTOL))
-    text = (f"{T} rounds: max relative |recorded radius - Theorem 2| = {radius_error:.2e}; "
-            f"rounds whose arm is not the argmax of the recomputed index: {not_argmax} "
-            f"(max relative shortfall {float(shortfall.max()):.2e}); tolerance "
-            f"{OFUL_RADIUS_RTOL:g}; radius from {radius[0]:.3f} to {radius[-1]:.3f}")
+    text = (
+        f"{T} rounds: max relative |recorded radius - Theorem 2| = {radius_error:.2e}; "
+        f"rounds whose arm is not the argmax of the recomputed index: {not_argmax} "
+        f"(max relative shortfall {float(shortfall.max()):.2e}); tolerance "
+        f"{OFUL_RADIUS_RTOL:g}; radius from {radius[0]:.3f} to {radius[-1]:.3f}"
+    )
     ok = radius_error <= OFUL_RADIUS_RTOL and not_argmax == 0
     t = np.arange(T, dtype=np.float64)
-    found = Findings(arrays={"radius_recorded": recorded, "radius_theorem2": radius,
-                             "index_shortfall": shortfall, "arms": chosen},
-                     fitted={"max_radius_relative_error": radius_error,
-                             "rounds_not_argmax": float(not_argmax),
-                             "max_index_shortfall": float(shortfall.max())})
+    found = Findings(
+        arrays={
+            "radius_recorded": recorded,
+            "radius_theorem2": radius,
+            "index_shortfall": shortfall,
+            "arms": chosen,
+        },
+        fitted={
+            "max_radius_relative_error": radius_error,
+            "rounds_not_argmax": float(not_argmax),
+            "max_index_shortfall": float(shortfall.max()),
+        },
+    )
     found.curve("recorded radius", t, recorded, style="points")
     found.curve("Theorem 2 radius (numpy)", t, radius)
-    return found.outcome(Verdict.passed_if(ok, text), xlabel="round t", ylabel="sqrt(beta_t)",
-                         xscale="linear", yscale="linear",
-                         title="OFUL: radius and optimistic arm")
+    return found.outcome(
+        Verdict.passed_if(ok, text),
+        xlabel="round t",
+        ylabel="sqrt(beta_t)",
+        xscale="linear",
+        yscale="linear",
+        title="OFUL: radius and optimistic arm",
+    )

@@ -95,8 +95,10 @@ see docs/lsvi_ucb.md)."""
 
 _QUICK_SIMPLEX = (10, 3, 5, 4, 0)
 _FULL_SIMPLEX = (20, 4, 8, 6, 0)
-_SLOPE_PLAN = {"quick": (20_000, 8, (_QUICK_SIMPLEX,)),
-               "full": (100_000, 16, (_QUICK_SIMPLEX, _FULL_SIMPLEX))}
+_SLOPE_PLAN = {
+    "quick": (20_000, 8, (_QUICK_SIMPLEX,)),
+    "full": (100_000, 16, (_QUICK_SIMPLEX, _FULL_SIMPLEX)),
+}
 
 
 def _simplex(params: tuple[int, int, int, int, int]):
@@ -110,15 +112,17 @@ def _name(params: tuple[int, int, int, int, int]) -> str:
 
 
 @lru_cache(maxsize=64)
-def _curves(learner: LSVIUCB, params: tuple[int, int, int, int, int], K: int, n_seeds: int,
-            seed: int) -> np.ndarray:
+def _curves(
+    learner: LSVIUCB, params: tuple[int, int, int, int, int], K: int, n_seeds: int, seed: int
+) -> np.ndarray:
     """Cumulative exact pseudo-regret, shape (n_seeds, K); cached so checks share runs."""
     traces = run_seeds(learner, _simplex(params), K, seeds=n_seeds, seed=seed, progress=False)
     return np.stack([t.cumulative for t in traces])
 
 
-def _slope_evidence(found: Findings, fit, key: str, grid: np.ndarray, Y: np.ndarray,
-                    reference: float) -> None:
+def _slope_evidence(
+    found: Findings, fit, key: str, grid: np.ndarray, Y: np.ndarray, reference: float
+) -> None:
     found.curve(key, grid, Y, array=f"regret[{key}]")
     found.rate_fit(key, fit, reference=reference, reference_label=f"slope {reference:g} ({key})")
 
@@ -138,8 +142,7 @@ def _judged(d: int, H: int, K: int, c: float) -> tuple[bool, int]:
 @lru_cache(maxsize=8)
 def _river_curves(K: int, n_seeds: int, seed: int) -> np.ndarray:
     """Greedy LSVI (c = 0) on the hard-exploration control instance, shape (n_seeds, K)."""
-    traces = run_seeds(LSVI(), _hard_exploration(), K, seeds=n_seeds, seed=seed,
-                       progress=False)
+    traces = run_seeds(LSVI(), _hard_exploration(), K, seeds=n_seeds, seed=seed, progress=False)
     return np.stack([t.cumulative for t in traces])
 
 
@@ -154,44 +157,67 @@ def _river_control(grid: np.ndarray, K: int, n_seeds: int, seed: int):
     return _shape(grid, Y, 0, seed, max_slope=0.5), Y
 
 
-def _shape(grid: np.ndarray, Y: np.ndarray, start: float | None, seed: int, max_slope=None,
-           min_slope=None, tol: float = SLOPE_TOL):
-    return rate_shape_test(grid, Y, max_slope=max_slope, min_slope=min_slope, tol=tol,
-                           local_tol=LOCAL_TOL, start=start, tail=0.5, decades=0.5,
-                           n_boot=1000, seed=seed)
+def _shape(
+    grid: np.ndarray,
+    Y: np.ndarray,
+    start: float | None,
+    seed: int,
+    max_slope=None,
+    min_slope=None,
+    tol: float = SLOPE_TOL,
+):
+    return rate_shape_test(
+        grid,
+        Y,
+        max_slope=max_slope,
+        min_slope=min_slope,
+        tol=tol,
+        local_tol=LOCAL_TOL,
+        start=start,
+        tail=0.5,
+        decades=0.5,
+        n_boot=1000,
+        seed=seed,
+    )
 
 
 # --------------------------------------------------------------------------------------------
 # Rates
 # --------------------------------------------------------------------------------------------
 
-_GRID_RULE = (f"c grid {C_GRID} fixed in code; every c whose burn-in from the bonus formula "
-              "(algorithms.linear.burn_in, until='regret': d (4 beta^2 - lambda) episodes, the "
-              "proof's per-stage term 2 beta ||phi|| below 1) ends before "
-              f"{BURN_IN_FRACTION:g} K is judged, the others are reported vacuous with their "
-              "burn-in; local slopes judged on the half-decade windows that begin after the "
-              f"burn-in. Tolerances: tail {SLOPE_TOL:g}, local {LOCAL_TOL:g}. The burn-in rule "
-              "(level 1/2 of the per-direction bonus) was written after a pilot of the c grid "
-              "at quick scale, seed 0; the full scale was not seen before.")
+_GRID_RULE = (
+    f"c grid {C_GRID} fixed in code; every c whose burn-in from the bonus formula "
+    "(algorithms.linear.burn_in, until='regret': d (4 beta^2 - lambda) episodes, the "
+    "proof's per-stage term 2 beta ||phi|| below 1) ends before "
+    f"{BURN_IN_FRACTION:g} K is judged, the others are reported vacuous with their "
+    "burn-in; local slopes judged on the half-decade windows that begin after the "
+    f"burn-in. Tolerances: tail {SLOPE_TOL:g}, local {LOCAL_TOL:g}. The burn-in rule "
+    "(level 1/2 of the per-direction bonus) was written after a pilot of the c grid "
+    "at quick scale, seed 0; the full scale was not seen before."
+)
 
 
-@theorem(id="jin2020-lsvi-ucb-regret-slope",
-         paper=f"{JIN}, Theorem 3.1",
-         claim="LSVI-UCB's regret grows at most as sqrt(K) up to log factors: for every c of "
-               f"the pre-registered grid {C_GRID} whose burn-in (computed from the bonus "
-               "formula alone) ends before a tenth of the budget, the tail log-log slope of "
-               "cumulative exact pseudo-regret in K is <= 1/2 + 0.05 and every half-decade local "
-               "slope after the burn-in is <= 1/2 + 0.1; the other c are vacuous at this K. "
-               "Control: greedy LSVI (c = 0) on river_swim(S=4, H=10) as a linear MDP (one-hot, "
-               "d = 8), linear regret, must be rejected by the same test. Instance: "
-               "simplex_feature_linear_mdp(S=10, A=3, H=5, d=4, seed=0), plus (S=20, A=4, H=8, "
-               "d=6) at full scale.",
-         formula="Regret(K) <= C sqrt(d^3 H^3 T iota^2), T = K H => d log Regret / d log K "
-                 "<= 1/2 + tol after the burn-in d (4 beta^2 - 1), beta = c d H sqrt(iota)",
-         tags=("linear", "regret", "lsvi-ucb", "slope"), kind="slope", rule=_GRID_RULE,
-         source="theory.md 1.2 [V: formalpedia Thm_LinearMDPRL_Linear_lsvi_ucb_regret, p. 7]; "
-                "the paper's text itself not read here",
-         verified=False)
+@theorem(
+    id="jin2020-lsvi-ucb-regret-slope",
+    paper=f"{JIN}, Theorem 3.1",
+    claim="LSVI-UCB's regret grows at most as sqrt(K) up to log factors: for every c of "
+    f"the pre-registered grid {C_GRID} whose burn-in (computed from the bonus "
+    "formula alone) ends before a tenth of the budget, the tail log-log slope of "
+    "cumulative exact pseudo-regret in K is <= 1/2 + 0.05 and every half-decade local "
+    "slope after the burn-in is <= 1/2 + 0.1; the other c are vacuous at this K. "
+    "Control: greedy LSVI (c = 0) on river_swim(S=4, H=10) as a linear MDP (one-hot, "
+    "d = 8), linear regret, must be rejected by the same test. Instance: "
+    "simplex_feature_linear_mdp(S=10, A=3, H=5, d=4, seed=0), plus (S=20, A=4, H=8, "
+    "d=6) at full scale.",
+    formula="Regret(K) <= C sqrt(d^3 H^3 T iota^2), T = K H => d log Regret / d log K "
+    "<= 1/2 + tol after the burn-in d (4 beta^2 - 1), beta = c d H sqrt(iota)",
+    tags=("linear", "regret", "lsvi-ucb", "slope"),
+    kind="slope",
+    rule=_GRID_RULE,
+    source="theory.md 1.2 [V: formalpedia Thm_LinearMDPRL_Linear_lsvi_ucb_regret, p. 7]; "
+    "the paper's text itself not read here",
+    verified=False,
+)
 def lsvi_ucb_regret_slope(scale: str, seed: int) -> Outcome:
     K, n_seeds, plan = _SLOPE_PLAN[check_scale(scale)]
     grid = geometric_grid(K / 100, K, 12, integer=True)
@@ -202,12 +228,16 @@ def lsvi_ucb_regret_slope(scale: str, seed: int) -> Outcome:
             key = f"c={c:g} on {_name(params)}"
             judged, b = _judged(d, H, K, c)
             found.fitted[f"burn_in[{key}]"] = b
-            Y = found.arrays[f"regret[{key}]"] = _curves(LSVIUCB(c=c), params, K, n_seeds,
-                                                         seed)[:, grid - 1]
+            Y = found.arrays[f"regret[{key}]"] = _curves(LSVIUCB(c=c), params, K, n_seeds, seed)[
+                :, grid - 1
+            ]
             if not judged:
-                found.judge(Verdict.vacuous(
-                    f"{key}: burn-in {b:,} episodes > {BURN_IN_FRACTION:g} K = "
-                    f"{BURN_IN_FRACTION * K:,.0f}; the rate cannot be judged at K = {K:,}"))
+                found.judge(
+                    Verdict.vacuous(
+                        f"{key}: burn-in {b:,} episodes > {BURN_IN_FRACTION:g} K = "
+                        f"{BURN_IN_FRACTION * K:,.0f}; the rate cannot be judged at K = {K:,}"
+                    )
+                )
                 continue
             verdict, fit, local = _shape(grid, Y, b, seed, max_slope=0.5)
             found.judge(Verdict(verdict.status, f"{key} (burn-in {b:,}): {verdict.reason}"))
@@ -216,43 +246,52 @@ def lsvi_ucb_regret_slope(scale: str, seed: int) -> Outcome:
             found.burn_in[f"burn-in {key}"] = max(b, 1)
     # Control: greedy LSVI on a hard-exploration instance, through the same test.
     (control_verdict, cfit, clocal), Yc = _river_control(grid, K, n_seeds, seed)
-    found.control(f"greedy LSVI (c = 0) on {RIVER_NAME}", control_verdict,
-                  {**cfit.numbers(), "min_local_slope": float(clocal.slopes.min())})
+    found.control(
+        f"greedy LSVI (c = 0) on {RIVER_NAME}",
+        control_verdict,
+        {**cfit.numbers(), "min_local_slope": float(clocal.slopes.min())},
+    )
     found.local_slopes.append(clocal.series(f"control: greedy LSVI on {RIVER_NAME}"))
     found.arrays["regret[control]"] = Yc
-    return found.outcome(xlabel="episodes K", ylabel="cumulative exact pseudo-regret",
-                         title="LSVI-UCB on a pre-registered c grid: log-log slope in K",
-                         slope_references={"claim 1/2": 0.5})
+    return found.outcome(
+        xlabel="episodes K",
+        ylabel="cumulative exact pseudo-regret",
+        title="LSVI-UCB on a pre-registered c grid: log-log slope in K",
+        slope_references={"claim 1/2": 0.5},
+    )
 
 
 _BURN_IN_PLAN = {"quick": (20_000, 8), "full": (100_000, 16)}
 
 
-@theorem(id="jin2020-lsvi-ucb-paper-beta-burn-in",
-         paper=f"{JIN}, Theorem 3.1 (beta = c d H sqrt(iota), c an unspecified constant)",
-         claim="Failure mode of the theoretical bonus: with c = 1, beta = d H sqrt(iota) keeps "
-               "the per-episode bonus above H for burn_in(c=1) = d (4 beta^2 - 1) episodes "
-               "(about 1e5 on the quick instance, beyond the budget), so cumulative regret "
-               "stays linear in K over the whole horizon (tail slope >= 0.85 and every local "
-               "slope >= 0.85 - 0.1), while Theorem 3.1's bound (C = 1) is still above the "
-               "trivial H K: it becomes non-vacuous only for K >= C^2 d^3 H^2 iota^2. "
-               "Control: LSVI-UCB with c = 0.01 (the smallest c of the grid, burn-in 8 "
-               "episodes) on the same instance, whose regret flattens, must be rejected. "
-               "Instance: simplex_feature_linear_mdp(S=10, A=3, H=5, d=4, seed=0).",
-         formula="slope of Regret(K) >= 0.85 for K <= K_max < burn_in(c=1), and K_max < K_nv = "
-                 "min{K : sqrt(d^3 H^3 (K H)) iota(K) <= H K}",
-         tags=("linear", "regret", "lsvi-ucb", "failure-mode"), kind="failure-mode",
-         rule="linearity threshold 0.85 (tail) and 0.85 - 0.1 (local windows) fixed when the "
-              "check was first written, before this revision's runs; the control's c = 0.01 is "
-              "the smallest value of the pre-registered grid "
-              f"{C_GRID}",
-         source="theory.md 1.2 (Theorem 3.1 [V], practical note [N]); paper text not read here",
-         verified=False)
+@theorem(
+    id="jin2020-lsvi-ucb-paper-beta-burn-in",
+    paper=f"{JIN}, Theorem 3.1 (beta = c d H sqrt(iota), c an unspecified constant)",
+    claim="Failure mode of the theoretical bonus: with c = 1, beta = d H sqrt(iota) keeps "
+    "the per-episode bonus above H for burn_in(c=1) = d (4 beta^2 - 1) episodes "
+    "(about 1e5 on the quick instance, beyond the budget), so cumulative regret "
+    "stays linear in K over the whole horizon (tail slope >= 0.85 and every local "
+    "slope >= 0.85 - 0.1), while Theorem 3.1's bound (C = 1) is still above the "
+    "trivial H K: it becomes non-vacuous only for K >= C^2 d^3 H^2 iota^2. "
+    "Control: LSVI-UCB with c = 0.01 (the smallest c of the grid, burn-in 8 "
+    "episodes) on the same instance, whose regret flattens, must be rejected. "
+    "Instance: simplex_feature_linear_mdp(S=10, A=3, H=5, d=4, seed=0).",
+    formula="slope of Regret(K) >= 0.85 for K <= K_max < burn_in(c=1), and K_max < K_nv = "
+    "min{K : sqrt(d^3 H^3 (K H)) iota(K) <= H K}",
+    tags=("linear", "regret", "lsvi-ucb", "failure-mode"),
+    kind="failure-mode",
+    rule="linearity threshold 0.85 (tail) and 0.85 - 0.1 (local windows) fixed when the "
+    "check was first written, before this revision's runs; the control's c = 0.01 is "
+    "the smallest value of the pre-registered grid "
+    f"{C_GRID}",
+    source="theory.md 1.2 (Theorem 3.1 [V], practical note [N]); paper text not read here",
+    verified=False,
+)
 def lsvi_ucb_paper_beta_burn_in(scale: str, seed: int) -> Outcome:
     K, n_seeds = _BURN_IN_PLAN[check_scale(scale)]
     params = _QUICK_SIMPLEX
     _, _, H, d, _ = params
-    learner = LSVIUCB()                                    # c = 1
+    learner = LSVIUCB()  # c = 1
     grid = geometric_grid(K / 100, K, 12, integer=True)
     Y = _curves(learner, params, K, n_seeds, seed)[:, grid - 1]
     linear, fit, local = _shape(grid, Y, None, seed, min_slope=LINEAR_SLOPE, tol=0.0)
@@ -262,30 +301,46 @@ def lsvi_ucb_paper_beta_burn_in(scale: str, seed: int) -> Outcome:
     b1 = burn_in(d, H, K, p, 1.0, until="regret")
     bound = np.array([lsvi_ucb_regret_bound(d, H, int(k), p) for k in grid])
     key = f"{learner.label} (c = 1) on {_name(params)}"
-    text = (f"{key}: {linear.reason}; Theorem 3.1's bound (C = 1) is vacuous up to "
-            f"K_nv = {K_nv:,} (> K_max = {K:,}): bound / (H K) = {bound[-1] / (H * K):.3g} at "
-            f"K_max; burn-in from the bonus formula {b1:,} episodes; clip exit (beta/H)^2 = "
-            f"d^2 iota = {d * d * iota:.0f} observations per direction")
+    text = (
+        f"{key}: {linear.reason}; Theorem 3.1's bound (C = 1) is vacuous up to "
+        f"K_nv = {K_nv:,} (> K_max = {K:,}): bound / (H K) = {bound[-1] / (H * K):.3g} at "
+        f"K_max; burn-in from the bonus formula {b1:,} episodes; clip exit (beta/H)^2 = "
+        f"d^2 iota = {d * d * iota:.0f} observations per direction"
+    )
     if K >= K_nv or K >= b1:
-        verdict = Verdict.inconclusive(f"K_max = {K} reaches the burn-in or the non-vacuous "
-                                       f"regime; {text}")
+        verdict = Verdict.inconclusive(
+            f"K_max = {K} reaches the burn-in or the non-vacuous regime; {text}"
+        )
     else:
         verdict = Verdict(linear.status, text)
     Yc = _curves(LSVIUCB(c=C_GRID[-1]), params, K, n_seeds, seed)[:, grid - 1]
     cverdict, cfit, clocal = _shape(grid, Yc, None, seed, min_slope=LINEAR_SLOPE, tol=0.0)
-    found = Findings(arrays={"K": grid, "bound_C1": bound, "regret[control]": Yc},
-                     fitted={"K_nonvacuous": K_nv, "iota": iota, "burn_in_c1": b1,
-                             "burn_in_per_direction": d * d * iota,
-                             "bound_over_trivial_at_Kmax": bound[-1] / (H * K)})
-    found.control(f"LSVI-UCB c = {C_GRID[-1]:g} on {_name(params)}", cverdict,
-                  {"slope": cfit.slope, "slope_ci_high": cfit.ci_high})
+    found = Findings(
+        arrays={"K": grid, "bound_C1": bound, "regret[control]": Yc},
+        fitted={
+            "K_nonvacuous": K_nv,
+            "iota": iota,
+            "burn_in_c1": b1,
+            "burn_in_per_direction": d * d * iota,
+            "bound_over_trivial_at_Kmax": bound[-1] / (H * K),
+        },
+    )
+    found.control(
+        f"LSVI-UCB c = {C_GRID[-1]:g} on {_name(params)}",
+        cverdict,
+        {"slope": cfit.slope, "slope_ci_high": cfit.ci_high},
+    )
     _slope_evidence(found, fit, key, grid, Y, 1.0)
     found.line("trivial bound H K", grid.astype(float), H * grid.astype(float), role="bound")
     found.line("Theorem 3.1 with C = 1", grid.astype(float), bound, role="bound")
     found.local_slopes += [local.series(key), clocal.series(f"control c = {C_GRID[-1]:g}")]
-    return found.outcome(verdict, xlabel="episodes K", ylabel="cumulative exact pseudo-regret",
-                         title="LSVI-UCB with the theoretical beta (c = 1): linear burn-in",
-                         slope_references={"linear 0.85": LINEAR_SLOPE})
+    return found.outcome(
+        verdict,
+        xlabel="episodes K",
+        ylabel="cumulative exact pseudo-regret",
+        title="LSVI-UCB with the theoretical beta (c = 1): linear burn-in",
+        slope_references={"linear 0.85": LINEAR_SLOPE},
+    )
 
 
 _BAND_GRID = ((2, 3), (4, 3), (2, 5), (4, 5), (6, 5))
@@ -295,29 +350,33 @@ NO_LEARNING_C = 30.0
 learner plays a fixed policy (the first action) and its regret is linear."""
 
 
-@theorem(id="jin2020-lsvi-ucb-ratio-band",
-         paper=f"{JIN}, Theorem 3.1",
-         claim="Across a (d, H) grid, LSVI-UCB's regret is at most c sqrt(d^3 H^3 T) (one-sided: "
-               "Theorem 3.1's bound with C iota replaced by the bonus scale c, a stricter "
-               "statement than the theorem), for every c of the grid "
-               f"{C_GRID} whose burn-in ends before a tenth of K at every grid point (the others "
-               "vacuous); upper end of the Student-t interval of the mean over seeds. Control: "
-               f"the no-learning bonus c = {NO_LEARNING_C:g} (Q never leaves the clip, a fixed "
-               "policy, linear regret), judged against the largest judged c, must be rejected. "
-               "Instances: simplex_feature_linear_mdp(S=10, A=3, H, d, seed=0), (d, H) in "
-               f"{list(_BAND_GRID)}.",
-         formula="Regret(K) / sqrt(d^3 H^3 K H) <= c for all (d, H) in the grid",
-         tags=("linear", "regret", "lsvi-ucb", "ratio"), kind="ratio",
-         rule="upper end U = c (the bound is linear in beta, and the log factor is dropped); c "
-              f"from the pre-registered grid {C_GRID} with the burn-in rule of "
-              "jin2020-lsvi-ucb-regret-slope (burn-in <= K/10 at every grid point). U = 0.1 for "
-              "c = 0.1 coincides with the upper end of the former two-sided band, which had been "
-              "set after a pilot run, so that value is not blind",
-         source="theory.md 1.2 (Theorem 3.1 [V]); paper text not read here", verified=False)
+@theorem(
+    id="jin2020-lsvi-ucb-ratio-band",
+    paper=f"{JIN}, Theorem 3.1",
+    claim="Across a (d, H) grid, LSVI-UCB's regret is at most c sqrt(d^3 H^3 T) (one-sided: "
+    "Theorem 3.1's bound with C iota replaced by the bonus scale c, a stricter "
+    "statement than the theorem), for every c of the grid "
+    f"{C_GRID} whose burn-in ends before a tenth of K at every grid point (the others "
+    "vacuous); upper end of the Student-t interval of the mean over seeds. Control: "
+    f"the no-learning bonus c = {NO_LEARNING_C:g} (Q never leaves the clip, a fixed "
+    "policy, linear regret), judged against the largest judged c, must be rejected. "
+    "Instances: simplex_feature_linear_mdp(S=10, A=3, H, d, seed=0), (d, H) in "
+    f"{list(_BAND_GRID)}.",
+    formula="Regret(K) / sqrt(d^3 H^3 K H) <= c for all (d, H) in the grid",
+    tags=("linear", "regret", "lsvi-ucb", "ratio"),
+    kind="ratio",
+    rule="upper end U = c (the bound is linear in beta, and the log factor is dropped); c "
+    f"from the pre-registered grid {C_GRID} with the burn-in rule of "
+    "jin2020-lsvi-ucb-regret-slope (burn-in <= K/10 at every grid point). U = 0.1 for "
+    "c = 0.1 coincides with the upper end of the former two-sided band, which had been "
+    "set after a pilot run, so that value is not blind",
+    source="theory.md 1.2 (Theorem 3.1 [V]); paper text not read here",
+    verified=False,
+)
 def lsvi_ucb_ratio_band(scale: str, seed: int) -> Outcome:
     K, n_seeds = _BAND_PLAN[check_scale(scale)]
     labels = [f"d={d},H={H}" for d, H in _BAND_GRID]
-    predicted = np.array([math.sqrt(d ** 3 * H ** 3 * K * H) for d, H in _BAND_GRID])
+    predicted = np.array([math.sqrt(d**3 * H**3 * K * H) for d, H in _BAND_GRID])
     found = Findings(arrays={"sqrt_d3H3T": predicted})
     x = np.arange(1, len(_BAND_GRID) + 1, dtype=float)
 
@@ -332,8 +391,12 @@ def lsvi_ucb_ratio_band(scale: str, seed: int) -> Outcome:
         burns = [_judged(d, H, K, c)[1] for d, H in _BAND_GRID]
         found.fitted[f"max_burn_in[c={c:g}]"] = max(burns)
         if max(burns) > BURN_IN_FRACTION * K:
-            found.judge(Verdict.vacuous(f"c={c:g}: burn-in up to {max(burns):,} episodes > "
-                                        f"{BURN_IN_FRACTION:g} K = {BURN_IN_FRACTION * K:,.0f}"))
+            found.judge(
+                Verdict.vacuous(
+                    f"c={c:g}: burn-in up to {max(burns):,} episodes > "
+                    f"{BURN_IN_FRACTION:g} K = {BURN_IN_FRACTION * K:,.0f}"
+                )
+            )
             continue
         judged_c.append(c)
         measured = measure(LSVIUCB(c=c))
@@ -347,16 +410,28 @@ def lsvi_ucb_ratio_band(scale: str, seed: int) -> Outcome:
     U = max(judged_c) if judged_c else C_GRID[-1]
     control = measure(LSVIUCB(c=NO_LEARNING_C))
     cratio = control / predicted
-    found.control(f"no-learning bonus c = {NO_LEARNING_C:g}, against U = {U:g}",
-                  ratio_band_test(control, predicted, 0.0, U, grid=labels),
-                  {"max_ratio": float(cratio.mean(axis=0).max()),
-                   "min_ratio": float(cratio.mean(axis=0).min()), "U": U})
-    found.curve(f"control c={NO_LEARNING_C:g} (no learning)", x, cratio, array="ratio[control]",
-                style="points")
-    return found.outcome(xlabel="grid point " + ", ".join(
-                             f"{i + 1}: {lab}" for i, lab in enumerate(labels)),
-                         ylabel="Regret(K) / sqrt(d^3 H^3 T)", xscale="linear",
-                         title=f"LSVI-UCB on a c grid, K = {K}")
+    found.control(
+        f"no-learning bonus c = {NO_LEARNING_C:g}, against U = {U:g}",
+        ratio_band_test(control, predicted, 0.0, U, grid=labels),
+        {
+            "max_ratio": float(cratio.mean(axis=0).max()),
+            "min_ratio": float(cratio.mean(axis=0).min()),
+            "U": U,
+        },
+    )
+    found.curve(
+        f"control c={NO_LEARNING_C:g} (no learning)",
+        x,
+        cratio,
+        array="ratio[control]",
+        style="points",
+    )
+    return found.outcome(
+        xlabel="grid point " + ", ".join(f"{i + 1}: {lab}" for i, lab in enumerate(labels)),
+        ylabel="Regret(K) / sqrt(d^3 H^3 T)",
+        xscale="linear",
+        title=f"LSVI-UCB on a c grid, K = {K}",
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -364,12 +439,15 @@ def lsvi_ucb_ratio_band(scale: str, seed: int) -> Outcome:
 # --------------------------------------------------------------------------------------------
 
 
-_LOWER_PLAN = {"quick": ((4, 3), (1_000, 4_000), 4, 3), "full": ((4, 3), (1_000, 4_000, 16_000),
-                                                                   8, 8)}
+_LOWER_PLAN = {
+    "quick": ((4, 3), (1_000, 4_000), 4, 3),
+    "full": ((4, 3), (1_000, 4_000, 16_000), 8, 8),
+}
 
 
-def _zgs_regret(d: int, H: int, K: int, n_instances: int, n_seeds: int, seed: int,
-                learner: LSVIUCB) -> np.ndarray:
+def _zgs_regret(
+    d: int, H: int, K: int, n_instances: int, n_seeds: int, seed: int, learner: LSVIUCB
+) -> np.ndarray:
     """Final regret on random hard instances (one row per instance, one column per seed)."""
     out = np.empty((n_instances, n_seeds))
     for i in range(n_instances):
@@ -393,56 +471,70 @@ def _oracle_regret(d: int, H: int, K: int, n_instances: int, seed: int) -> np.nd
 
 def _lower_verdict(ratio: np.ndarray, K: int, label: str) -> Verdict:
     mean, low, high = t_interval(ratio)
-    text = (f"{label}, K = {K}: Regret / (d H sqrt T) = {mean:.4g} (95% CI [{low:.4g}, "
-            f"{high:.4g}], {ratio.size} runs) against the constant {ZGS_CONSTANT:.3g}")
+    text = (
+        f"{label}, K = {K}: Regret / (d H sqrt T) = {mean:.4g} (95% CI [{low:.4g}, "
+        f"{high:.4g}], {ratio.size} runs) against the constant {ZGS_CONSTANT:.3g}"
+    )
     return interval_test(low, high, text, at_least=ZGS_CONSTANT)
 
 
-@theorem(id="zhou2021-linear-mdp-lower-bound",
-         paper=f"{ZGS}, Theorem 5.6 (hard linear mixture MDPs, embedded as linear MDPs)",
-         claim="On the Zhou-Gu-Szepesvari hard family (random mu_h in {-Delta, +Delta}^{d-1}, "
-               "Delta = sqrt(delta/K)/(4 sqrt 2), delta = 1/H), the expected regret of any "
-               "algorithm is at least d H sqrt(T) / (1600 sqrt 3) (constant as recalled, NOT "
-               "verified against the paper's text, nor its condition on K); LSVI-UCB "
-               f"(c = {LOWER_C}) respects it: the lower end of the t-interval of the mean over "
-               "instances and seeds of Regret(K) / (d H sqrt(T)) is above the constant. Control: "
-               "the oracle that plays each instance's optimal policy (exact regret 0; a learner "
-               "that knows mu_h is outside 'any algorithm', which does not know mu_h) must be "
-               "rejected by the same criterion. d = 4, H = 3.",
-         formula="E[Regret(K)] >= d H sqrt(T) / (1600 sqrt(3)), T = K H",
-         tags=("linear", "regret", "lower-bound", "lsvi-ucb"), kind="lower-bound",
-         rule="the constant 1/(1600 sqrt 3) and K in {1000, 4000} were fixed when the check was "
-              f"written; c = {LOWER_C} is the middle of the pre-registered c grid {C_GRID} "
-              "(any algorithm must respect the bound, so c is not tuned for it); 95% t-interval "
-              "over instances x seeds",
-         source="Zhou, Gu, Szepesvari, arXiv:2012.08507, Theorem 5.6, as recalled; theory.md 1.4 "
-                "marks the constant [M] and the regime K >= (d-1)^2 H / 32 [D]; the paper's "
-                "statement could not be reached (only its abstract), so it is unverified",
-         verified=False)
+@theorem(
+    id="zhou2021-linear-mdp-lower-bound",
+    paper=f"{ZGS}, Theorem 5.6 (hard linear mixture MDPs, embedded as linear MDPs)",
+    claim="On the Zhou-Gu-Szepesvari hard family (random mu_h in {-Delta, +Delta}^{d-1}, "
+    "Delta = sqrt(delta/K)/(4 sqrt 2), delta = 1/H), the expected regret of any "
+    "algorithm is at least d H sqrt(T) / (1600 sqrt 3) (constant as recalled, NOT "
+    "verified against the paper's text, nor its condition on K); LSVI-UCB "
+    f"(c = {LOWER_C}) respects it: the lower end of the t-interval of the mean over "
+    "instances and seeds of Regret(K) / (d H sqrt(T)) is above the constant. Control: "
+    "the oracle that plays each instance's optimal policy (exact regret 0; a learner "
+    "that knows mu_h is outside 'any algorithm', which does not know mu_h) must be "
+    "rejected by the same criterion. d = 4, H = 3.",
+    formula="E[Regret(K)] >= d H sqrt(T) / (1600 sqrt(3)), T = K H",
+    tags=("linear", "regret", "lower-bound", "lsvi-ucb"),
+    kind="lower-bound",
+    rule="the constant 1/(1600 sqrt 3) and K in {1000, 4000} were fixed when the check was "
+    f"written; c = {LOWER_C} is the middle of the pre-registered c grid {C_GRID} "
+    "(any algorithm must respect the bound, so c is not tuned for it); 95% t-interval "
+    "over instances x seeds",
+    source="Zhou, Gu, Szepesvari, arXiv:2012.08507, Theorem 5.6, as recalled; theory.md 1.4 "
+    "marks the constant [M] and the regime K >= (d-1)^2 H / 32 [D]; the paper's "
+    "statement could not be reached (only its abstract), so it is unverified",
+    verified=False,
+)
 def zgs_lower_bound(scale: str, seed: int) -> Outcome:
     (d, H), Ks, n_instances, n_seeds = _LOWER_PLAN[check_scale(scale)]
     learner = LSVIUCB(c=LOWER_C)
     cverdicts = []
     found = Findings(arrays={"K": np.asarray(Ks)}, fitted={"constant": ZGS_CONSTANT})
     for K in Ks:
-        regret = found.arrays[f"regret[K={K}]"] = _zgs_regret(d, H, K, n_instances, n_seeds,
-                                                              seed, learner)
+        regret = found.arrays[f"regret[K={K}]"] = _zgs_regret(
+            d, H, K, n_instances, n_seeds, seed, learner
+        )
         ratio = regret.ravel() / (d * H * math.sqrt(K * H))
         found.judge(_lower_verdict(ratio, K, learner.label))
         found.fitted[f"ratio_mean[K={K}]"] = float(ratio.mean())
         oracle = _oracle_regret(d, H, K, n_instances, seed) / (d * H * math.sqrt(K * H))
         cverdicts.append(_lower_verdict(oracle, K, "oracle pi*"))
         found.fitted[f"oracle_ratio_mean[K={K}]"] = float(oracle.mean())
-    found.control("oracle playing pi* (regret 0)", rejected_by_every_part(cverdicts),
-                  {"max_oracle_ratio": max(found.fitted[f"oracle_ratio_mean[K={K}]"]
-                                           for K in Ks)})
+    found.control(
+        "oracle playing pi* (regret 0)",
+        rejected_by_every_part(cverdicts),
+        {"max_oracle_ratio": max(found.fitted[f"oracle_ratio_mean[K={K}]"] for K in Ks)},
+    )
     x = np.asarray(Ks, dtype=float)
-    found.curve("Regret / (d H sqrt T)", x,
-                np.array([found.fitted[f"ratio_mean[K={K}]"] for K in Ks]), style="points")
-    found.line("lower-bound constant 1/(1600 sqrt 3)", x, np.full(x.shape, ZGS_CONSTANT),
-               "bound")
-    return found.outcome(xlabel="episodes K", ylabel="Regret(K) / (d H sqrt(T))",
-                         title=f"LSVI-UCB on the ZGS hard family (d = {d}, H = {H})")
+    found.curve(
+        "Regret / (d H sqrt T)",
+        x,
+        np.array([found.fitted[f"ratio_mean[K={K}]"] for K in Ks]),
+        style="points",
+    )
+    found.line("lower-bound constant 1/(1600 sqrt 3)", x, np.full(x.shape, ZGS_CONSTANT), "bound")
+    return found.outcome(
+        xlabel="episodes K",
+        ylabel="Regret(K) / (d H sqrt(T))",
+        title=f"LSVI-UCB on the ZGS hard family (d = {d}, H = {H})",
+    )
 
 
 _MIS_PLAN = {"quick": (20_000, 6), "full": (100_000, 16)}
@@ -456,8 +548,12 @@ def _misspecified_final(zeta: float, c: float, K: int, n_seeds: int, seed: int) 
     S, A, H, d = _MIS_SIZE
     mis = misspecified_linear_mdp(S, A, H, d, zeta, 0)
     learner = LSVIUCB(c=c)
-    return np.array([learner.run(mis.linear, K, child, true_mdp=mis.mdp).cumulative[-1]
-                     for child in spawn_seeds(seed, n_seeds)])
+    return np.array(
+        [
+            learner.run(mis.linear, K, child, true_mdp=mis.mdp).cumulative[-1]
+            for child in spawn_seeds(seed, n_seeds)
+        ]
+    )
 
 
 def _regret_range(mdp) -> float:
@@ -478,30 +574,33 @@ def misspecification_bound(d: int, H: int, K: int, zeta: float, c: float, p: flo
     the sqrt term scaled by the bonus constant c (T = K H)."""
     iota = lsvi_ucb_iota(d, H, K, p)
     T = K * H
-    return c * math.sqrt(d ** 3 * H ** 3 * T) * iota + zeta * d * H * T * math.sqrt(iota)
+    return c * math.sqrt(d**3 * H**3 * T) * iota + zeta * d * H * T * math.sqrt(iota)
 
 
-@theorem(id="jin2020-lsvi-ucb-misspecification",
-         paper=f"{JIN}, Theorem 3.2 (zeta-approximate linear MDP)",
-         claim="Under misspecification zeta, regret is at most of the order of Theorem 3.2, "
-               "sqrt(d^3 H^3 T iota^2) + zeta d H T sqrt(iota), taken here with C = 1 and the "
-               "sqrt term scaled by the bonus constant c (one-sided: the upper end of the "
-               "t-interval of the mean final regret is below the bound). A (zeta, c) pair is "
-               "judged only where the bound is below the range of the regret, K (V* - min_pi "
-               "V^pi) (computed exactly), else vacuous. Note: the paper's algorithm for this "
-               "theorem uses an episode-dependent bonus; the learner here keeps Algorithm 1's. "
-               f"zeta in {ZETA_GRID}, c from the grid with the burn-in rule; "
-               "misspecified_linear_mdp(S=10, A=3, H=5, d=4, zeta, seed=0). Control: the worst "
-               "deterministic policy (exact regret K (V* - min_pi V^pi)) must be rejected.",
-         formula="Regret(K) <= c sqrt(d^3 H^3 T) iota + zeta d H T sqrt(iota), judged where the "
-                 "right side is < K (V*_1 - min_pi V^pi_1)",
-         tags=("linear", "regret", "lsvi-ucb", "misspecification"), kind="bound",
-         rule=f"zeta grid {ZETA_GRID} and c grid {C_GRID} fixed in code with the burn-in rule of "
-              "jin2020-lsvi-ucb-regret-slope; C = 1; a point is judged iff the bound is below "
-              "the exact range of the regret",
-         source="theory.md 1.2: Theorem 3.2's regret order [M], its bonus beta_k [V: formalpedia "
-                "Lemma C.6 header]; the paper's statement not read here",
-         verified=False)
+@theorem(
+    id="jin2020-lsvi-ucb-misspecification",
+    paper=f"{JIN}, Theorem 3.2 (zeta-approximate linear MDP)",
+    claim="Under misspecification zeta, regret is at most of the order of Theorem 3.2, "
+    "sqrt(d^3 H^3 T iota^2) + zeta d H T sqrt(iota), taken here with C = 1 and the "
+    "sqrt term scaled by the bonus constant c (one-sided: the upper end of the "
+    "t-interval of the mean final regret is below the bound). A (zeta, c) pair is "
+    "judged only where the bound is below the range of the regret, K (V* - min_pi "
+    "V^pi) (computed exactly), else vacuous. Note: the paper's algorithm for this "
+    "theorem uses an episode-dependent bonus; the learner here keeps Algorithm 1's. "
+    f"zeta in {ZETA_GRID}, c from the grid with the burn-in rule; "
+    "misspecified_linear_mdp(S=10, A=3, H=5, d=4, zeta, seed=0). Control: the worst "
+    "deterministic policy (exact regret K (V* - min_pi V^pi)) must be rejected.",
+    formula="Regret(K) <= c sqrt(d^3 H^3 T) iota + zeta d H T sqrt(iota), judged where the "
+    "right side is < K (V*_1 - min_pi V^pi_1)",
+    tags=("linear", "regret", "lsvi-ucb", "misspecification"),
+    kind="bound",
+    rule=f"zeta grid {ZETA_GRID} and c grid {C_GRID} fixed in code with the burn-in rule of "
+    "jin2020-lsvi-ucb-regret-slope; C = 1; a point is judged iff the bound is below "
+    "the exact range of the regret",
+    source="theory.md 1.2: Theorem 3.2's regret order [M], its bonus beta_k [V: formalpedia "
+    "Lemma C.6 header]; the paper's statement not read here",
+    verified=False,
+)
 def lsvi_ucb_misspecification(scale: str, seed: int) -> Outcome:
     K, n_seeds = _MIS_PLAN[check_scale(scale)]
     S, A, H, d = _MIS_SIZE
@@ -522,30 +621,51 @@ def lsvi_ucb_misspecification(scale: str, seed: int) -> Outcome:
             if vac is not None:
                 found.judge(Verdict.vacuous(f"{vac.reason} (range K (V* - min V^pi))"))
                 continue
-            final = found.arrays[f"final_regret[{key}]"] = _misspecified_final(zeta, c, K,
-                                                                               n_seeds, seed)
+            final = found.arrays[f"final_regret[{key}]"] = _misspecified_final(
+                zeta, c, K, n_seeds, seed
+            )
             mean, low, high = t_interval(final)
             found.fitted[f"final_regret[{key}]"] = mean
-            found.judge(interval_test(low, high, f"{key}: final regret {mean:.4g} [{low:.4g}, "
-                                                 f"{high:.4g}] against the bound {bound:.4g} "
-                                                 f"(range {span:.4g})", at_most=bound))
+            found.judge(
+                interval_test(
+                    low,
+                    high,
+                    f"{key}: final regret {mean:.4g} [{low:.4g}, "
+                    f"{high:.4g}] against the bound {bound:.4g} "
+                    f"(range {span:.4g})",
+                    at_most=bound,
+                )
+            )
             wmean = float(np.full(n_seeds, span).mean())
-            ctext = (f"{key}: worst policy regret {wmean:.4g} against the bound {bound:.4g}")
+            ctext = f"{key}: worst policy regret {wmean:.4g} against the bound {bound:.4g}"
             cverdicts.append(Verdict.passed_if(wmean <= bound, ctext))
             cmeasured = {"worst_regret": wmean, "bound": bound}
-    found.control("worst deterministic policy (regret K (V* - min V^pi))",
-                  rejected_by_every_part(cverdicts) if cverdicts else
-                  Verdict.vacuous("no (zeta, c) pair is informative at this K"), cmeasured)
+    found.control(
+        "worst deterministic policy (regret K (V* - min V^pi))",
+        rejected_by_every_part(cverdicts)
+        if cverdicts
+        else Verdict.vacuous("no (zeta, c) pair is informative at this K"),
+        cmeasured,
+    )
     zetas = np.asarray(ZETA_GRID, dtype=float)
-    found.curve("regret range K (V* - min V^pi)", zetas,
-                np.array([found.fitted[f"regret_range[zeta={z:g}]"] for z in ZETA_GRID]),
-                style="points")
+    found.curve(
+        "regret range K (V* - min V^pi)",
+        zetas,
+        np.array([found.fitted[f"regret_range[zeta={z:g}]"] for z in ZETA_GRID]),
+        style="points",
+    )
     for c in C_GRID:
-        found.line(f"bound, c={c:g}", zetas,
-                   np.array([found.fitted[f"bound[zeta={z:g}, c={c:g}]"] for z in ZETA_GRID]),
-                   "bound")
-    return found.outcome(xlabel="misspecification zeta", ylabel="regret at K",
-                         title=f"Theorem 3.2's bound against the range of the regret, K = {K}")
+        found.line(
+            f"bound, c={c:g}",
+            zetas,
+            np.array([found.fitted[f"bound[zeta={z:g}, c={c:g}]"] for z in ZETA_GRID]),
+            "bound",
+        )
+    return found.outcome(
+        xlabel="misspecification zeta",
+        ylabel="regret at K",
+        title=f"Theorem 3.2's bound against the range of the regret, K = {K}",
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -577,19 +697,22 @@ def _grams(X: np.ndarray) -> np.ndarray:
     return grams
 
 
-@theorem(id="jin2020-lemma-d2-elliptical-potential",
-         paper=f"{JIN}, Lemma D.2 (elliptical potential; Abbasi-Yadkori et al. 2011)",
-         claim="For lambda >= 1 and ||phi|| <= 1, on every stage's executed features and for "
-               "every prefix k, the sum of phi_tau^T Lambda_tau^{-1} phi_tau is at most "
-               "2 log(det Lambda_{k+1} / det Lambda_1); recomputed with numpy from the recorded "
-               "trajectory, and the learner's own potentials agree with the recomputation. "
-               f"LSVI-UCB (c = {LEMMA_C}) on simplex_feature_linear_mdp(S=10, A=3, H=5, d=4).",
-         formula="sum_{tau<=k} phi_tau^T Lambda_tau^{-1} phi_tau <= 2 log(det Lambda_{k+1} / "
-                 "det(lambda I)), Lambda_tau = lambda I + sum_{i<tau} phi_i phi_i^T",
-         tags=("linear", "lemma", "lsvi-ucb", "exact"), kind="exact",
-         source="theory.md 1.2: Lemma D.2 [M] (recalled; the standard Abbasi-Yadkori et al. "
-                "2011 Lemma 11 form); a deterministic inequality checked on every prefix",
-         verified=False)
+@theorem(
+    id="jin2020-lemma-d2-elliptical-potential",
+    paper=f"{JIN}, Lemma D.2 (elliptical potential; Abbasi-Yadkori et al. 2011)",
+    claim="For lambda >= 1 and ||phi|| <= 1, on every stage's executed features and for "
+    "every prefix k, the sum of phi_tau^T Lambda_tau^{-1} phi_tau is at most "
+    "2 log(det Lambda_{k+1} / det Lambda_1); recomputed with numpy from the recorded "
+    "trajectory, and the learner's own potentials agree with the recomputation. "
+    f"LSVI-UCB (c = {LEMMA_C}) on simplex_feature_linear_mdp(S=10, A=3, H=5, d=4).",
+    formula="sum_{tau<=k} phi_tau^T Lambda_tau^{-1} phi_tau <= 2 log(det Lambda_{k+1} / "
+    "det(lambda I)), Lambda_tau = lambda I + sum_{i<tau} phi_i phi_i^T",
+    tags=("linear", "lemma", "lsvi-ucb", "exact"),
+    kind="exact",
+    source="theory.md 1.2: Lemma D.2 [M] (recalled; the standard Abbasi-Yadkori et al. "
+    "2011 Lemma 11 form); a deterministic inequality checked on every prefix",
+    verified=False,
+)
 def elliptical_potential(scale: str, seed: int) -> Outcome:
     K = _LEMMA_PLAN[check_scale(scale)]
     model, trace, X = _recorded_run(K, seed)
@@ -603,85 +726,108 @@ def elliptical_potential(scale: str, seed: int) -> Outcome:
         lhs = np.cumsum(pot)
         rhs = 2.0 * (np.linalg.slogdet(grams[1:])[1] - d * math.log(LAMBDA))
         worst_margin = min(worst_margin, float((rhs - lhs).min()))
-        worst_mismatch = max(worst_mismatch,
-                             float(np.abs(pot - trace.extras["potential"][:, h]).max()))
+        worst_mismatch = max(
+            worst_mismatch, float(np.abs(pot - trace.extras["potential"][:, h]).max())
+        )
         lhs_all.append(lhs)
         rhs_all.append(rhs)
-    text = (f"min over stages and prefixes of 2 log det ratio - potential sum = "
-            f"{worst_margin:.4g} (must be >= 0); learner's potentials vs numpy: max difference "
-            f"{worst_mismatch:.2e}; K = {K}, H = {H}")
+    text = (
+        f"min over stages and prefixes of 2 log det ratio - potential sum = "
+        f"{worst_margin:.4g} (must be >= 0); learner's potentials vs numpy: max difference "
+        f"{worst_mismatch:.2e}; K = {K}, H = {H}"
+    )
     ok = worst_margin >= -1e-9 and worst_mismatch <= 1e-9
     k = np.arange(1, K + 1, dtype=float)
-    found = Findings(arrays={"potential_sum": np.stack(lhs_all),
-                             "two_log_det_ratio": np.stack(rhs_all)},
-                     fitted={"min_margin": worst_margin, "max_mismatch": worst_mismatch})
+    found = Findings(
+        arrays={"potential_sum": np.stack(lhs_all), "two_log_det_ratio": np.stack(rhs_all)},
+        fitted={"min_margin": worst_margin, "max_mismatch": worst_mismatch},
+    )
     found.curve("sum of potentials (stage 1)", k, lhs_all[0])
     found.line("2 log det ratio (stage 1)", k, rhs_all[0], "bound")
-    return found.outcome(Verdict.passed_if(ok, text), xlabel="episodes k",
-                         ylabel="elliptical potential", title="Lemma D.2 on the executed features")
+    return found.outcome(
+        Verdict.passed_if(ok, text),
+        xlabel="episodes k",
+        ylabel="elliptical potential",
+        title="Lemma D.2 on the executed features",
+    )
 
 
-@theorem(id="jin2020-lemma-d1-and-b2",
-         paper=f"{JIN}, Lemma D.1 and Lemma B.2",
-         claim="On the learner's executed features, for every stage h: "
-               "sum_{tau<k} phi_tau^T Lambda_k^{-1} phi_tau <= d (Lemma D.1; every k <= 100, "
-               "then a 200-point geometric grid of k), and for every episode k the weights "
-               "satisfy ||w_h^k|| <= 2 H sqrt(d k / lambda) (Lemma B.2, k counted from 1). "
-               f"LSVI-UCB (c = {LEMMA_C}) on simplex_feature_linear_mdp(S=10, A=3, H=5, d=4).",
-         formula="sum_{tau<k} phi_tau^T Lambda_k^{-1} phi_tau <= d;  ||w_h^k|| <= "
-                 "2 H sqrt(d k / lambda)",
-         tags=("linear", "lemma", "lsvi-ucb", "exact"), kind="exact",
-         source="theory.md 1.2: Lemma B.2 [V: formalpedia], Lemma D.1 [M]; deterministic "
-                "inequalities checked on every k (B.2) and on 100 + 200 values of k (D.1)",
-         verified=False)
+@theorem(
+    id="jin2020-lemma-d1-and-b2",
+    paper=f"{JIN}, Lemma D.1 and Lemma B.2",
+    claim="On the learner's executed features, for every stage h: "
+    "sum_{tau<k} phi_tau^T Lambda_k^{-1} phi_tau <= d (Lemma D.1; every k <= 100, "
+    "then a 200-point geometric grid of k), and for every episode k the weights "
+    "satisfy ||w_h^k|| <= 2 H sqrt(d k / lambda) (Lemma B.2, k counted from 1). "
+    f"LSVI-UCB (c = {LEMMA_C}) on simplex_feature_linear_mdp(S=10, A=3, H=5, d=4).",
+    formula="sum_{tau<k} phi_tau^T Lambda_k^{-1} phi_tau <= d;  ||w_h^k|| <= "
+    "2 H sqrt(d k / lambda)",
+    tags=("linear", "lemma", "lsvi-ucb", "exact"),
+    kind="exact",
+    source="theory.md 1.2: Lemma B.2 [V: formalpedia], Lemma D.1 [M]; deterministic "
+    "inequalities checked on every k (B.2) and on 100 + 200 values of k (D.1)",
+    verified=False,
+)
 def lemma_d1_b2(scale: str, seed: int) -> Outcome:
     K = _LEMMA_PLAN[check_scale(scale)]
     model, trace, X = _recorded_run(K, seed)
     H, d = model.H, model.d
     d1_max = 0.0
     # Every k up to 100, then a geometric grid (the explicit sum costs O(k d^2) per k).
-    ks = np.unique(np.concatenate([np.arange(1, min(K, 100) + 1),
-                                   geometric_grid(1, K, 200, integer=True)]))
+    ks = np.unique(
+        np.concatenate([np.arange(1, min(K, 100) + 1), geometric_grid(1, K, 200, integer=True)])
+    )
     for h in range(H):
         grams = _grams(X[h])
         for k in ks:
             # Explicit sum over past features (not the trace identity), solved afresh.
             sol = np.linalg.solve(grams[k], X[h][:k].T)
             d1_max = max(d1_max, float(np.einsum("ki,ik->", X[h][:k], sol)))
-    w_norm = np.linalg.norm(trace.extras["w"], axis=2)                     # (K, H)
+    w_norm = np.linalg.norm(trace.extras["w"], axis=2)  # (K, H)
     bound = 2.0 * H * np.sqrt(d * np.arange(1, K + 1) / LAMBDA)
     b2_ratio = float((w_norm.max(axis=1) / bound).max())
     ok = d1_max <= d + 1e-9 and b2_ratio <= 1.0
-    text = (f"Lemma D.1: max sum = {d1_max:.6g} <= d = {d} ({ks.size} values of k per stage); "
-            f"Lemma B.2: max ||w|| / (2 H sqrt(d k)) = {b2_ratio:.4g} <= 1 (every k); K = {K}, "
-            f"H = {H}")
+    text = (
+        f"Lemma D.1: max sum = {d1_max:.6g} <= d = {d} ({ks.size} values of k per stage); "
+        f"Lemma B.2: max ||w|| / (2 H sqrt(d k)) = {b2_ratio:.4g} <= 1 (every k); K = {K}, "
+        f"H = {H}"
+    )
     k = np.arange(1, K + 1, dtype=float)
-    found = Findings(arrays={"w_norm": w_norm, "b2_bound": bound},
-                     fitted={"lemma_d1_max": d1_max, "lemma_b2_max_ratio": b2_ratio})
+    found = Findings(
+        arrays={"w_norm": w_norm, "b2_bound": bound},
+        fitted={"lemma_d1_max": d1_max, "lemma_b2_max_ratio": b2_ratio},
+    )
     found.curve("max_h ||w_h^k||", k, w_norm.max(axis=1))
     found.line("2 H sqrt(d k / lambda)", k, bound, "bound")
-    return found.outcome(Verdict.passed_if(ok, text), xlabel="episode k", ylabel="||w_h^k||",
-                         title="Lemma B.2 on the learner's weights")
+    return found.outcome(
+        Verdict.passed_if(ok, text),
+        xlabel="episode k",
+        ylabel="||w_h^k||",
+        title="Lemma B.2 on the learner's weights",
+    )
 
 
-@theorem(id="wang2021-rare-switching-count",
-         paper=f"{WZG} (determinant-doubling switching rule)",
-         claim="The rare-switching variant replans at most 1 + H d log2(1 + K / (d lambda)) "
-               "times (each replan after the first needs some det Lambda_h to double; checked "
-               "on every seed), and its regret grows at most as sqrt(K): tail slope <= 1/2 + "
-               "0.05 and every local slope after the burn-in <= 1/2 + 0.1. "
-               f"c = {RARE_C}, the largest c of the pre-registered grid {C_GRID} that the "
-               "burn-in rule judges at both scales; simplex_feature_linear_mdp(S=10, A=3, H=5, "
-               "d=4, seed=0). Control for the rate: greedy LSVI (c = 0) on "
-               f"{RIVER_NAME}, as in jin2020-lsvi-ucb-regret-slope.",
-         formula="#replans <= 1 + H d log2(1 + K/(d lambda));  d log Regret / d log K <= 1/2 + "
-                 "tol after burn_in(c)",
-         tags=("linear", "lemma", "lsvi-ucb", "rare-switching"), kind="slope",
-         rule="the count is a deterministic inequality; the rate uses the burn-in rule and "
-              "tolerances of jin2020-lsvi-ucb-regret-slope (fixed in code)",
-         source="theory.md 1.5: rare-switching count <= d H log2(1 + K/(lambda d)) [M] (stated "
-                "there for LSVI-UCB++; the +1 counts the first plan); paper text not read here",
-         verified=False)
+@theorem(
+    id="wang2021-rare-switching-count",
+    paper=f"{WZG} (determinant-doubling switching rule)",
+    claim="The rare-switching variant replans at most 1 + H d log2(1 + K / (d lambda)) "
+    "times (each replan after the first needs some det Lambda_h to double; checked "
+    "on every seed), and its regret grows at most as sqrt(K): tail slope <= 1/2 + "
+    "0.05 and every local slope after the burn-in <= 1/2 + 0.1. "
+    f"c = {RARE_C}, the largest c of the pre-registered grid {C_GRID} that the "
+    "burn-in rule judges at both scales; simplex_feature_linear_mdp(S=10, A=3, H=5, "
+    "d=4, seed=0). Control for the rate: greedy LSVI (c = 0) on "
+    f"{RIVER_NAME}, as in jin2020-lsvi-ucb-regret-slope.",
+    formula="#replans <= 1 + H d log2(1 + K/(d lambda));  d log Regret / d log K <= 1/2 + "
+    "tol after burn_in(c)",
+    tags=("linear", "lemma", "lsvi-ucb", "rare-switching"),
+    kind="slope",
+    rule="the count is a deterministic inequality; the rate uses the burn-in rule and "
+    "tolerances of jin2020-lsvi-ucb-regret-slope (fixed in code)",
+    source="theory.md 1.5: rare-switching count <= d H log2(1 + K/(lambda d)) [M] (stated "
+    "there for LSVI-UCB++; the +1 counts the first plan); paper text not read here",
+    verified=False,
+)
 def rare_switching_count(scale: str, seed: int) -> Outcome:
     K, n_seeds, _ = _SLOPE_PLAN[check_scale(scale)]
     params = _QUICK_SIMPLEX
@@ -699,22 +845,34 @@ def rare_switching_count(scale: str, seed: int) -> Outcome:
         fit = fit_loglog_slope(grid, Y, tail=0.5, n_boot=1000, seed=seed)
         local = None
         slope = Verdict.vacuous(f"burn-in {b:,} > {BURN_IN_FRACTION:g} K")
-    found = Findings(arrays={"replans": replans, "K": grid},
-                     fitted={"max_replans": float(replans.max()), "bound": float(limit),
-                             "burn_in": b}, burn_in={"burn-in": max(b, 1)})
-    found.judge(Verdict.passed_if(replans.max() <= limit, f"replans: max {replans.max()} over "
-                                                          f"{n_seeds} seeds (K = {K}), bound "
-                                                          f"{limit}"))
+    found = Findings(
+        arrays={"replans": replans, "K": grid},
+        fitted={"max_replans": float(replans.max()), "bound": float(limit), "burn_in": b},
+        burn_in={"burn-in": max(b, 1)},
+    )
+    found.judge(
+        Verdict.passed_if(
+            replans.max() <= limit,
+            f"replans: max {replans.max()} over {n_seeds} seeds (K = {K}), bound {limit}",
+        )
+    )
     found.judge(Verdict(slope.status, f"regret: {slope.reason}"))
     (cverdict, cfit, clocal), _ = _river_control(grid, K, n_seeds, seed)
-    found.control(f"greedy LSVI (c = 0) on {RIVER_NAME}", cverdict,
-                  {"slope": cfit.slope, "slope_ci_low": cfit.ci_low})
+    found.control(
+        f"greedy LSVI (c = 0) on {RIVER_NAME}",
+        cverdict,
+        {"slope": cfit.slope, "slope_ci_low": cfit.ci_low},
+    )
     _slope_evidence(found, fit, learner.label, grid, Y, 0.5)
     if local is not None:
         found.local_slopes.append(local.series(learner.label))
     found.local_slopes.append(clocal.series("control: greedy LSVI on river swim"))
-    return found.outcome(xlabel="episodes K", ylabel="cumulative exact pseudo-regret",
-                         title="Rare-switching LSVI-UCB", slope_references={"claim 1/2": 0.5})
+    return found.outcome(
+        xlabel="episodes K",
+        ylabel="cumulative exact pseudo-regret",
+        title="Rare-switching LSVI-UCB",
+        slope_references={"claim 1/2": 0.5},
+    )
 
 
 _OPTIMISM_PLAN = {"quick": 20, "full": 100}
@@ -727,30 +885,33 @@ sits below the clip H; below it, the event holds because the estimates sit at th
 
 def _optimism_budget(d: int, H: int) -> int:
     K = 300
-    for _ in range(2):                   # iota depends on K: two fixed-point steps suffice
+    for _ in range(2):  # iota depends on K: two fixed-point steps suffice
         K = max(300, OPTIMISM_K_FACTOR * burn_in(d, H, K, P, 1.0, until="clip"))
     return K
 
 
-@theorem(id="jin2020-lsvi-ucb-optimism",
-         paper=f"{JIN}, Lemma B.5 (optimism on the good event of Lemma B.3, prob. >= 1 - p)",
-         claim="With the paper's bonus (c = 1), Q^k_h(x, a) >= Q*_h(x, a) for every stage, "
-               "state, action and episode, in at least a fraction 1 - p of runs (p = 0.05) on "
-               "random simplex-feature linear MDPs (S <= 8, A <= 3, H <= 5, d <= 5). Each run "
-               f"lasts {OPTIMISM_K_FACTOR} x its clip-exit burn-in d (c^2 d^2 iota - 1) (at "
-               "least 300 episodes), so the estimates leave the clip H; the event is vacuous "
-               f"if fewer than {UNCLIPPED_MIN:.0%} of the recorded Q^k_h(x, a) are below H "
-               "(the clipped fraction is reported). Control: greedy LSVI (c = 0) on the same "
-               "runs, which must fail optimism in more than p of them.",
-         formula="P(for all k, h, x, a: Q^k_h(x, a) >= Q*_h(x, a)) >= 1 - p",
-         tags=("linear", "lsvi-ucb", "optimism"), kind="event",
-         rule=f"c = 1 (the paper's form with its constant taken as 1); budget factor "
-              f"{OPTIMISM_K_FACTOR} x the clip-exit burn-in from algorithms.linear.burn_in and "
-              f"the {UNCLIPPED_MIN:.0%} unclipped threshold fixed in code before this revision's "
-              "runs; Clopper-Pearson 95% interval for the failure frequency",
-         source="theory.md 1.5 (optimism on the good event); Lemma B.5 number as recalled; "
-                "paper text not read here",
-         verified=False)
+@theorem(
+    id="jin2020-lsvi-ucb-optimism",
+    paper=f"{JIN}, Lemma B.5 (optimism on the good event of Lemma B.3, prob. >= 1 - p)",
+    claim="With the paper's bonus (c = 1), Q^k_h(x, a) >= Q*_h(x, a) for every stage, "
+    "state, action and episode, in at least a fraction 1 - p of runs (p = 0.05) on "
+    "random simplex-feature linear MDPs (S <= 8, A <= 3, H <= 5, d <= 5). Each run "
+    f"lasts {OPTIMISM_K_FACTOR} x its clip-exit burn-in d (c^2 d^2 iota - 1) (at "
+    "least 300 episodes), so the estimates leave the clip H; the event is vacuous "
+    f"if fewer than {UNCLIPPED_MIN:.0%} of the recorded Q^k_h(x, a) are below H "
+    "(the clipped fraction is reported). Control: greedy LSVI (c = 0) on the same "
+    "runs, which must fail optimism in more than p of them.",
+    formula="P(for all k, h, x, a: Q^k_h(x, a) >= Q*_h(x, a)) >= 1 - p",
+    tags=("linear", "lsvi-ucb", "optimism"),
+    kind="event",
+    rule=f"c = 1 (the paper's form with its constant taken as 1); budget factor "
+    f"{OPTIMISM_K_FACTOR} x the clip-exit burn-in from algorithms.linear.burn_in and "
+    f"the {UNCLIPPED_MIN:.0%} unclipped threshold fixed in code before this revision's "
+    "runs; Clopper-Pearson 95% interval for the failure frequency",
+    source="theory.md 1.5 (optimism on the good event); Lemma B.5 number as recalled; "
+    "paper text not read here",
+    verified=False,
+)
 def lsvi_ucb_optimism(scale: str, seed: int) -> Outcome:
     n_models = _OPTIMISM_PLAN[check_scale(scale)]
     rng = as_generator(seed)
@@ -762,8 +923,12 @@ def lsvi_ucb_optimism(scale: str, seed: int) -> Outcome:
     clipped = np.zeros(n_models)
     budgets = np.zeros(n_models, dtype=np.int64)
     for i in range(n_models):
-        S, A, H, d = (int(rng.integers(2, 9)), int(rng.integers(1, 4)), int(rng.integers(1, 6)),
-                      int(rng.integers(2, 6)))
+        S, A, H, d = (
+            int(rng.integers(2, 9)),
+            int(rng.integers(1, 4)),
+            int(rng.integers(1, 6)),
+            int(rng.integers(2, 6)),
+        )
         model = simplex_feature_linear_mdp(S=S, A=A, H=H, d=d, seed=int(rng.integers(2**31)))
         run_seed = int(rng.integers(2**31))
         K = budgets[i] = _optimism_budget(d, H)
@@ -774,23 +939,39 @@ def lsvi_ucb_optimism(scale: str, seed: int) -> Outcome:
         held_control[i] = bool(control.run(model, K, run_seed).extras["optimistic"].all())
     failures = int((~held).sum())
     mean_clipped = float(clipped.mean())
-    verdict = event_frequency_test(held, P, f"c = 1, K = {budgets.min()}..{budgets.max()}",
-                                   allowed_name="p")
-    text = (f"{verdict.reason}; min gap {gaps.min():.3g}; fraction of Q^k_h(x, a) at the clip "
-            f"H: {mean_clipped:.3f} (mean over runs)")
+    verdict = event_frequency_test(
+        held, P, f"c = 1, K = {budgets.min()}..{budgets.max()}", allowed_name="p"
+    )
+    text = (
+        f"{verdict.reason}; min gap {gaps.min():.3g}; fraction of Q^k_h(x, a) at the clip "
+        f"H: {mean_clipped:.3f} (mean over runs)"
+    )
     if 1.0 - mean_clipped < UNCLIPPED_MIN:
-        verdict = Verdict.vacuous(f"{text}: fewer than {UNCLIPPED_MIN:.0%} of the estimates "
-                                  "leave the clip, so optimism holds by clipping")
+        verdict = Verdict.vacuous(
+            f"{text}: fewer than {UNCLIPPED_MIN:.0%} of the estimates "
+            "leave the clip, so optimism holds by clipping"
+        )
     else:
         verdict = Verdict(verdict.status, text)
     cfail = int((~held_control).sum())
-    found = Findings(arrays={"optimism_held": held, "min_optimism_gap": gaps,
-                             "clipped_fraction": clipped, "budget": budgets,
-                             "optimism_held_control": held_control},
-                     fitted={"failure_frequency": failures / n_models,
-                             "min_gap": float(gaps.min()), "clipped_fraction": mean_clipped,
-                             "failure_frequency_control_c0": cfail / n_models})
-    found.control("greedy LSVI (c = 0) on the same models and seeds",
-                  event_frequency_test(held_control, P, "greedy LSVI (c = 0)", allowed_name="p"),
-                  {"failure_frequency": cfail / n_models})
+    found = Findings(
+        arrays={
+            "optimism_held": held,
+            "min_optimism_gap": gaps,
+            "clipped_fraction": clipped,
+            "budget": budgets,
+            "optimism_held_control": held_control,
+        },
+        fitted={
+            "failure_frequency": failures / n_models,
+            "min_gap": float(gaps.min()),
+            "clipped_fraction": mean_clipped,
+            "failure_frequency_control_c0": cfail / n_models,
+        },
+    )
+    found.control(
+        "greedy LSVI (c = 0) on the same models and seeds",
+        event_frequency_test(held_control, P, "greedy LSVI (c = 0)", allowed_name="p"),
+        {"failure_frequency": cfail / n_models},
+    )
     return found.outcome(verdict)

@@ -72,8 +72,7 @@ AGARWAL2021 = "Agarwal, Kakade, Lee, Mahajan (JMLR 2021), arXiv:1908.00261"
 CEN2022 = "Cen, Cheng, Chen, Wei, Chi (Oper. Res. 2022), arXiv:2007.06558"
 MEI2024 = "Mei, Zhong, Dai, Agarwal, Szepesvári, Schuurmans (ICML 2024), arXiv:2402.17235"
 MEI2022 = "Mei, Chung, Thomas, Dai, Szepesvári, Schuurmans (NeurIPS 2022), arXiv:2301.06276"
-MEI2023 = ("Mei, Dai, Agarwal, Ghavamzadeh, Szepesvári, Schuurmans (NeurIPS 2023), "
-           "arXiv:2504.02130")
+MEI2023 = "Mei, Dai, Agarwal, Ghavamzadeh, Szepesvári, Schuurmans (NeurIPS 2023), arXiv:2504.02130"
 LIN2025 = "Lin, Mei, Aghaei, et al. (2025), arXiv:2505.03155"
 
 TAGS = ("policy-gradient",)
@@ -96,8 +95,13 @@ def _seed_int(seed: int, i: int) -> int:
 def _flipped(mdp: FiniteMDP) -> FiniteMDP:
     """The same MDP with rewards 1 - r: ascent on it is descent on the original (the
     "PG step sign flipped" control), since V_{1-r} = 1/(1-gamma) - V_r."""
-    return FiniteMDP(mdp.dense_P(), 1.0 - np.asarray(mdp.R), mdp.gamma, initial=mdp.initial,
-                     name=f"{mdp.name} with rewards 1 - r")
+    return FiniteMDP(
+        mdp.dense_P(),
+        1.0 - np.asarray(mdp.R),
+        mdp.gamma,
+        initial=mdp.initial,
+        name=f"{mdp.name} with rewards 1 - r",
+    )
 
 
 def _gap_of_flipped_run(mdp: FiniteMDP, flipped_gap: np.ndarray) -> np.ndarray:
@@ -118,55 +122,70 @@ def _value_range(mdp: FiniteMDP, tau: float = 0.0) -> float:
 
 # ------------------------------------------------------------------ (1) Mei et al. Theorem 4
 
-_THM4_PLAN = {"quick": (20_000, (0.5, 0.7, 0.9), (5, 3)),
-              "full": (200_000, (0.5, 0.7, 0.9, 0.95), (10, 4))}
+_THM4_PLAN = {
+    "quick": (20_000, (0.5, 0.7, 0.9), (5, 3)),
+    "full": (200_000, (0.5, 0.7, 0.9, 0.95), (10, 4)),
+}
 # The informative run: C / t falls below the trivial 1/(1-gamma) only after C (1-gamma)
 # iterations, and C grows as (1-gamma)^-6, so the only affordable place is a small gamma.
 _THM4_INFORMATIVE = {"quick": (200_000, 0.3, (5, 3)), "full": (1_000_000, 0.3, (5, 3))}
 
 
-def _theorem4_criterion(key: str, paper_t: np.ndarray, gaps: np.ndarray, C: float,
-                        trivial: float) -> tuple[Verdict, dict[str, float]]:
+def _theorem4_criterion(
+    key: str, paper_t: np.ndarray, gaps: np.ndarray, C: float, trivial: float
+) -> tuple[Verdict, dict[str, float]]:
     """gap_t <= C / t at every t where C / t is below the trivial bound 1/(1-gamma); vacuous
     when there is no such t."""
     part = informative_bound(paper_t, C / paper_t, trivial)
     fitted = {f"first t with C/t < 1/(1-gamma)[{key}]": part.first}
     if part.vacuous:
-        return (Verdict.vacuous(f"{key}: C / t >= 1/(1-gamma) = {trivial:.3g} at every t <= "
-                                f"{paper_t[-1]:.3g} (C = {C:.3g}: informative only from t = "
-                                f"{C / trivial:.3g})"), fitted)
+        return (
+            Verdict.vacuous(
+                f"{key}: C / t >= 1/(1-gamma) = {trivial:.3g} at every t <= "
+                f"{paper_t[-1]:.3g} (C = {C:.3g}: informative only from t = "
+                f"{C / trivial:.3g})"
+            ),
+            fitted,
+        )
     worst = fitted[f"max gap_t / (C/t) where informative[{key}]"] = part.max_ratio(gaps)
-    return Verdict.passed_if(worst <= 1.0, f"{key}: max gap_t / (C/t) = {worst:.3g} over the "
-                                           f"{part.count} recorded t in [{part.first:.3g}, "
-                                           f"{paper_t[-1]:.3g}] where C/t < 1/(1-gamma) "
-                                           f"(C = {C:.3g})"), fitted
+    return Verdict.passed_if(
+        worst <= 1.0,
+        f"{key}: max gap_t / (C/t) = {worst:.3g} over the "
+        f"{part.count} recorded t in [{part.first:.3g}, "
+        f"{paper_t[-1]:.3g}] where C/t < 1/(1-gamma) "
+        f"(C = {C:.3g})",
+    ), fitted
 
 
-@theorem(id="mei2020-softmax-pg-mdp-bound",
-         paper=f"{MEI2020}, Theorem 4 (with Lemma 9 for c)",
-         claim="Exact softmax PG with eta = (1 - gamma)^3 / 8 from the uniform policy satisfies "
-               "V*(rho) - V^{pi_theta_t}(rho) <= C / t for every t >= 1, with Mei et al.'s "
-               "explicit C; c is the minimum over the run of min_s pi_t(a*(s)|s) (an upper "
-               "estimate of the infimum, so the C used is at most the theorem's). The bound "
-               "is judged only where C/t is below the trivial 1/(1-gamma) and is vacuous "
-               "elsewhere: on garnets (S=5, A=3) with gamma in {0.5, 0.7, 0.9} and 2e4 "
-               "iterations it is vacuous throughout (reported), so the informative run is a "
-               "garnet(5, 3) with gamma = 0.3 for 2e5 iterations (quick). Control: the PG "
-               "step sign flipped (ascent on 1 - r) on that garnet, same bound line.",
-         formula="gap_t <= 16 S ||d^{pi*}_mu / mu||_inf^2 ||1/mu||_inf / (c^2 (1-gamma)^6 t), "
-                 "mu = rho uniform; paper's t = number of updates + 1",
-         tags=(*TAGS, "softmax-pg", "bound"),
-         kind="bound",
-         rule="The paper's eta and C; gamma grid and budgets fixed in the plan; the informative "
-              "gamma = 0.3 chosen from the bound's (1-gamma)^-6 scaling, before any run at it; "
-              "trivial bound 1/(1-gamma) (rewards in [0, 1]).",
-         source="theory.md section 5.2, Theorem 4 [V: quote] (statement and C); c from Lemma 9 "
-                "is not explicit in the paper. Not re-read in the paper here.",
-         verified=False)
+@theorem(
+    id="mei2020-softmax-pg-mdp-bound",
+    paper=f"{MEI2020}, Theorem 4 (with Lemma 9 for c)",
+    claim="Exact softmax PG with eta = (1 - gamma)^3 / 8 from the uniform policy satisfies "
+    "V*(rho) - V^{pi_theta_t}(rho) <= C / t for every t >= 1, with Mei et al.'s "
+    "explicit C; c is the minimum over the run of min_s pi_t(a*(s)|s) (an upper "
+    "estimate of the infimum, so the C used is at most the theorem's). The bound "
+    "is judged only where C/t is below the trivial 1/(1-gamma) and is vacuous "
+    "elsewhere: on garnets (S=5, A=3) with gamma in {0.5, 0.7, 0.9} and 2e4 "
+    "iterations it is vacuous throughout (reported), so the informative run is a "
+    "garnet(5, 3) with gamma = 0.3 for 2e5 iterations (quick). Control: the PG "
+    "step sign flipped (ascent on 1 - r) on that garnet, same bound line.",
+    formula="gap_t <= 16 S ||d^{pi*}_mu / mu||_inf^2 ||1/mu||_inf / (c^2 (1-gamma)^6 t), "
+    "mu = rho uniform; paper's t = number of updates + 1",
+    tags=(*TAGS, "softmax-pg", "bound"),
+    kind="bound",
+    rule="The paper's eta and C; gamma grid and budgets fixed in the plan; the informative "
+    "gamma = 0.3 chosen from the bound's (1-gamma)^-6 scaling, before any run at it; "
+    "trivial bound 1/(1-gamma) (rewards in [0, 1]).",
+    source="theory.md section 5.2, Theorem 4 [V: quote] (statement and C); c from Lemma 9 "
+    "is not explicit in the paper. Not re-read in the paper here.",
+    verified=False,
+)
 def mei_theorem4(scale: str, seed: int) -> Outcome:
     budget, gammas, (S, A) = _THM4_PLAN[check_scale(scale)]
-    mdps = [garnet(S=S, A=A, branching=3, gamma=g, seed=_seed_int(seed, i))
-            for i, g in enumerate(gammas)]
+    mdps = [
+        garnet(S=S, A=A, branching=3, gamma=g, seed=_seed_int(seed, i))
+        for i, g in enumerate(gammas)
+    ]
     batch = SoftmaxPG().run_batch(mdps, budget)
     t = batch.iterations.astype(np.float64)
     found = Findings(arrays={"t": t})
@@ -178,8 +197,13 @@ def mei_theorem4(scale: str, seed: int) -> Outcome:
         gaps = np.concatenate([[batch.initial_gap[i]], batch.gap[i]])
         key = f"gamma={mdp.gamma}"
         found.judge(*_theorem4_criterion(key, paper_t, gaps, C, _value_range(mdp)))
-        found.fitted.update({f"C[{key}]": C, f"c[{key}]": c,
-                             f"max_t t*gap_t / C[{key}]": float((paper_t * gaps / C).max())})
+        found.fitted.update(
+            {
+                f"C[{key}]": C,
+                f"c[{key}]": c,
+                f"max_t t*gap_t / C[{key}]": float((paper_t * gaps / C).max()),
+            }
+        )
         found.arrays[f"gap[{key}]"] = batch.gap[i]
         index = _grid_index(t, 1.0, 60)
         found.curve(f"t * gap_t, {key}", t[index], (t * batch.gap[i])[index])
@@ -189,8 +213,7 @@ def mei_theorem4(scale: str, seed: int) -> Outcome:
     mdp = garnet(S=S2, A=A2, branching=3, gamma=gamma, seed=_seed_int(seed, len(gammas)))
     flipped = _flipped(mdp)
     eta = SoftmaxPG().step_size(mdp.R, mdp.gamma, False)
-    long = SoftmaxPG().run_batch([mdp, flipped], long_budget, etas=[eta, eta],
-                                 record_every=100)
+    long = SoftmaxPG().run_batch([mdp, flipped], long_budget, etas=[eta, eta], record_every=100)
     t2 = long.iterations.astype(np.float64)
     paper_t = np.concatenate([[1.0], t2 + 1.0])
     c = min(float(long.extras["opt_prob"][0].min()), 1.0 / mdp.A)
@@ -199,8 +222,7 @@ def mei_theorem4(scale: str, seed: int) -> Outcome:
     gaps = np.concatenate([[long.initial_gap[0]], long.gap[0]])
     found.judge(*_theorem4_criterion(key, paper_t, gaps, C, _value_range(mdp)))
     found.fitted.update({f"C[{key}]": C, f"c[{key}]": c})
-    control_gaps = _gap_of_flipped_run(
-        mdp, np.concatenate([[long.initial_gap[1]], long.gap[1]]))
+    control_gaps = _gap_of_flipped_run(mdp, np.concatenate([[long.initial_gap[1]], long.gap[1]]))
     ckey = f"PG step sign flipped, {key}"
     found.control(ckey, *_theorem4_criterion(ckey, paper_t, control_gaps, C, _value_range(mdp)))
     index = _grid_index(t2, 1.0, 60)
@@ -210,20 +232,23 @@ def mei_theorem4(scale: str, seed: int) -> Outcome:
     found.arrays[f"gap[{ckey}]"] = control_gaps
     found.line(f"C / t, {key}", t2[index], C / (t2[index] + 1.0), "bound")
     found.line(f"1/(1-gamma), {key}", t2[index], np.full(index.shape, _value_range(mdp)))
-    return found.outcome(xlabel="iteration t",
-                         ylabel="t * gap_t (gamma >= 0.5); gap_t (gamma = 0.3)",
-                         title="Exact softmax PG on garnets against Mei et al. Theorem 4")
+    return found.outcome(
+        xlabel="iteration t",
+        ylabel="t * gap_t (gamma >= 0.5); gap_t (gamma = 0.3)",
+        title="Exact softmax PG on garnets against Mei et al. Theorem 4",
+    )
 
 
 # ------------------------------------------------- (2) bandit limit (docs/policy_gradient.md)
 
-_LIMIT_PLAN = {"quick": (100_000, 100, (3, 5, 10), 6, (0.4,)),
-               "full": (1_000_000, 1000, (2, 3, 5, 10, 20), 12, (0.1, 0.4))}
+_LIMIT_PLAN = {
+    "quick": (100_000, 100, (3, 5, 10), 6, (0.4,)),
+    "full": (1_000_000, 1000, (2, 3, 5, 10, 20), 12, (0.1, 0.4)),
+}
 LIMIT_BAND = 0.02
 
 
-def _random_means(rng: np.random.Generator, n: int, K: int, min_gap: float = 0.05
-                  ) -> np.ndarray:
+def _random_means(rng: np.random.Generator, n: int, K: int, min_gap: float = 0.05) -> np.ndarray:
     """n mean vectors on [0, 1] whose best arm leads the second by at least ``min_gap``."""
     rows = []
     while len(rows) < n:
@@ -234,9 +259,16 @@ def _random_means(rng: np.random.Generator, n: int, K: int, min_gap: float = 0.0
     return np.array(rows)
 
 
-def _limit_criterion(key: str, K: int, eta: float, means: np.ndarray, t: np.ndarray,
-                     gap: np.ndarray, opt_prob: np.ndarray, budget: int
-                     ) -> tuple[Verdict, dict[str, float]]:
+def _limit_criterion(
+    key: str,
+    K: int,
+    eta: float,
+    means: np.ndarray,
+    t: np.ndarray,
+    gap: np.ndarray,
+    opt_prob: np.ndarray,
+    budget: int,
+) -> tuple[Verdict, dict[str, float]]:
     """The check's criterion on a batch of runs (rows) on bandits ``means``: t * gap_t at the
     end within 2 % of (K-1)/(eta K); Theorem 2's 5/(c^2 t) (eta = 2/5) above gap_t wherever it
     is below the trivial max gap; Theorem 9's Delta^2/(6t) below gap_t for t >= budget/100.
@@ -245,8 +277,9 @@ def _limit_criterion(key: str, K: int, eta: float, means: np.ndarray, t: np.ndar
     n = means.shape[0]
     limit = bandit_limit(K, eta)
     t_gap = t * gap
-    band = ratio_band_test(t_gap[:, -1], np.full(n, limit), 1 - LIMIT_BAND, 1 + LIMIT_BAND,
-                           grid=np.arange(n))
+    band = ratio_band_test(
+        t_gap[:, -1], np.full(n, limit), 1 - LIMIT_BAND, 1 + LIMIT_BAND, grid=np.arange(n)
+    )
     verdicts = [Verdict(band.status, f"{key}: t*gap_t/limit at t = {budget}: {band.reason}")]
     ratio = t_gap[:, -1] / limit
     fitted[f"min ratio at t={budget}[{key}]"] = float(ratio.min())
@@ -257,8 +290,10 @@ def _limit_criterion(key: str, K: int, eta: float, means: np.ndarray, t: np.ndar
     lower = delta[:, None] ** 2 / (6.0 * t[None, late])
     lower_ok = bool((gap[:, late] >= lower).all())
     fitted[f"min gap_t / (Delta^2/(6t))[{key}]"] = float((gap[:, late] / lower).min())
-    parts = [f"Theorem 9 lower bound {'holds at all' if lower_ok else 'FAILS at some'} "
-             f"recorded t >= {budget / 100:g}"]
+    parts = [
+        f"Theorem 9 lower bound {'holds at all' if lower_ok else 'FAILS at some'} "
+        f"recorded t >= {budget / 100:g}"
+    ]
     ok = lower_ok
     if math.isclose(eta, 0.4):  # Theorem 2 is stated for eta = 2/5 only
         c = np.minimum(opt_prob.min(axis=1), 1.0 / K)
@@ -268,8 +303,10 @@ def _limit_criterion(key: str, K: int, eta: float, means: np.ndarray, t: np.ndar
         if not part.vacuous:
             upper_ok = part.holds(gap)
             fitted[f"max gap_t / (5/(c^2 t)) where informative[{key}]"] = part.max_ratio(gap)
-            parts.append(f"Theorem 2 upper bound {'holds' if upper_ok else 'FAILS'} over the "
-                         f"{part.count} (run, t) where it is below the max gap")
+            parts.append(
+                f"Theorem 2 upper bound {'holds' if upper_ok else 'FAILS'} over the "
+                f"{part.count} (run, t) where it is below the max gap"
+            )
             ok &= upper_ok
         else:
             parts.append("Theorem 2 upper bound vacuous (above the max gap at every t)")
@@ -278,30 +315,31 @@ def _limit_criterion(key: str, K: int, eta: float, means: np.ndarray, t: np.ndar
     return Verdict.combine(verdicts), fitted
 
 
-@theorem(id="mei2020-softmax-pg-bandit-limit",
-         paper=f"{MEI2020}, Theorems 2 and 9 (bandit); limit derived in docs/policy_gradient.md",
-         claim="Exact softmax PG on a K-armed bandit with rewards in [0, 1], a unique optimal "
-               "arm and constant eta = 2/5 has t * gap_t -> (K - 1)/(eta K), whatever the "
-               "rewards: at the last iteration the ratio t * gap_t / ((K-1)/(eta K)) lies in "
-               "[0.98, 1.02] for every instance (also for eta = 0.1 at full scale). Alongside, "
-               "Theorem 2 (eta = 2/5: gap_t <= 5/(c^2 t), c = min_t pi_t(a*), judged where it "
-               "is below the max gap) and Theorem 9 (gap_t >= Delta^2/(6t) for t >= "
-               "budget/100) hold at every recorded t. Random means on [0, 1] with a top gap "
-               ">= 0.05; K in {3, 5, 10}, 1e5 iterations (quick). Controls, same criterion: "
-               "the PG step sign flipped (ascent on 1 - r) on the first instance of each K, "
-               "and exact NPG (eta = 2/5, linear convergence, faster than Theorem 9 allows "
-               "for softmax PG) on the first instance with K = 3.",
-         formula="lim_t t (r(a*) - pi_t^T r) = (K - 1)/(eta K); Delta^2/(6t) <= gap_t <= "
-                 "5/(c^2 t)",
-         tags=(*TAGS, "softmax-pg", "two-sided"),
-         kind="ratio",
-         rule="Band +-2 % fixed when the check was written from the derivation (not tuned; "
-              "measured deviations are below 0.1 %); eta = 2/5 is Theorem 2's; Theorem 9 "
-              "judged from t = budget/100 (its 't large'); instances drawn from the seed; "
-              "controls chosen before any run.",
-         source="Limit: derived in docs/policy_gradient.md (theory.md [D]). Theorems 2 and 9: "
-                "theory.md section 5.2 [M], not verified against the paper's text.",
-         verified=False)
+@theorem(
+    id="mei2020-softmax-pg-bandit-limit",
+    paper=f"{MEI2020}, Theorems 2 and 9 (bandit); limit derived in docs/policy_gradient.md",
+    claim="Exact softmax PG on a K-armed bandit with rewards in [0, 1], a unique optimal "
+    "arm and constant eta = 2/5 has t * gap_t -> (K - 1)/(eta K), whatever the "
+    "rewards: at the last iteration the ratio t * gap_t / ((K-1)/(eta K)) lies in "
+    "[0.98, 1.02] for every instance (also for eta = 0.1 at full scale). Alongside, "
+    "Theorem 2 (eta = 2/5: gap_t <= 5/(c^2 t), c = min_t pi_t(a*), judged where it "
+    "is below the max gap) and Theorem 9 (gap_t >= Delta^2/(6t) for t >= "
+    "budget/100) hold at every recorded t. Random means on [0, 1] with a top gap "
+    ">= 0.05; K in {3, 5, 10}, 1e5 iterations (quick). Controls, same criterion: "
+    "the PG step sign flipped (ascent on 1 - r) on the first instance of each K, "
+    "and exact NPG (eta = 2/5, linear convergence, faster than Theorem 9 allows "
+    "for softmax PG) on the first instance with K = 3.",
+    formula="lim_t t (r(a*) - pi_t^T r) = (K - 1)/(eta K); Delta^2/(6t) <= gap_t <= 5/(c^2 t)",
+    tags=(*TAGS, "softmax-pg", "two-sided"),
+    kind="ratio",
+    rule="Band +-2 % fixed when the check was written from the derivation (not tuned; "
+    "measured deviations are below 0.1 %); eta = 2/5 is Theorem 2's; Theorem 9 "
+    "judged from t = budget/100 (its 't large'); instances drawn from the seed; "
+    "controls chosen before any run.",
+    source="Limit: derived in docs/policy_gradient.md (theory.md [D]). Theorems 2 and 9: "
+    "theory.md section 5.2 [M], not verified against the paper's text.",
+    verified=False,
+)
 def mei_bandit_limit(scale: str, seed: int) -> Outcome:
     budget, every, Ks, n, etas = _LIMIT_PLAN[check_scale(scale)]
     rng = as_generator(seed)
@@ -310,69 +348,87 @@ def mei_bandit_limit(scale: str, seed: int) -> Outcome:
         means = _random_means(rng, n, K)
         for eta in etas:
             # the last row is the control: the first instance with rewards 1 - r
-            batch = SoftmaxPG(eta=eta).run_batch(np.vstack([means, 1.0 - means[:1]]), budget,
-                                                 record_every=every)
+            batch = SoftmaxPG(eta=eta).run_batch(
+                np.vstack([means, 1.0 - means[:1]]), budget, record_every=every
+            )
             t = batch.iterations.astype(np.float64)
             key = f"K={K}, eta={eta}"
-            found.judge(*_limit_criterion(key, K, eta, means, t, batch.gap[:n],
-                                          batch.extras["opt_prob"][:n], budget))
+            found.judge(
+                *_limit_criterion(
+                    key, K, eta, means, t, batch.gap[:n], batch.extras["opt_prob"][:n], budget
+                )
+            )
             flip_gap = (means[0].max() - means[0].min()) - batch.gap[n:]
             # pi_t(a*) of the original a* is not recorded for this run; it decays to 0, so
             # c = inf_t pi_t(a*) = 0 and Theorem 2 is vacuous on it: only the band and
             # Theorem 9 judge the control.
             ckey = f"PG step sign flipped, {key}"
-            found.control(ckey, *_limit_criterion(ckey, K, eta, means[:1], t, flip_gap,
-                                                  np.zeros_like(flip_gap), budget))
+            found.control(
+                ckey,
+                *_limit_criterion(
+                    ckey, K, eta, means[:1], t, flip_gap, np.zeros_like(flip_gap), budget
+                ),
+            )
             limit = bandit_limit(K, eta)
             t_gap = found.arrays[f"t_gap[{key}]"] = t * batch.gap[:n]
             index = _grid_index(t, t[0], 40)
             found.curve(f"t * gap_t, {key} ({n} instances)", t[index], t_gap[:, index])
-            found.line(f"(K-1)/(eta K) = {limit:.4g}, {key}", t[index],
-                       np.full(index.shape, limit))
+            found.line(f"(K-1)/(eta K) = {limit:.4g}, {key}", t[index], np.full(index.shape, limit))
             if K == Ks[0] and math.isclose(eta, 0.4):
                 npg = NPG().run_batch(means[:1], budget, etas=[eta], record_every=every)
                 ckey = f"exact NPG (eta={eta}), K={K}"
-                found.control(ckey, *_limit_criterion(ckey, K, eta, means[:1], t, npg.gap,
-                                                      npg.extras["opt_prob"], budget))
-    return found.outcome(xlabel="iteration t", ylabel="t * (r(a*) - pi_t^T r)",
-                         yscale="linear",
-                         title="Exact bandit softmax PG: t * gap_t against (K-1)/(eta K)")
+                found.control(
+                    ckey,
+                    *_limit_criterion(
+                        ckey, K, eta, means[:1], t, npg.gap, npg.extras["opt_prob"], budget
+                    ),
+                )
+    return found.outcome(
+        xlabel="iteration t",
+        ylabel="t * (r(a*) - pi_t^T r)",
+        yscale="linear",
+        title="Exact bandit softmax PG: t * gap_t against (K-1)/(eta K)",
+    )
 
 
 # ------------------------------------------------------------------ (3) Agarwal et al. NPG
 
-_NPG_PLAN = {"quick": (1000, ((10, 4, 0.9),)),
-             "full": (5000, ((10, 4, 0.9), (20, 5, 0.99)))}
+_NPG_PLAN = {"quick": (1000, ((10, 4, 0.9),)), "full": (5000, ((10, 4, 0.9), (20, 5, 0.99)))}
 
 
-def _agarwal_criterion(key: str, T: np.ndarray, gap: np.ndarray, bound: np.ndarray,
-                       trivial: float) -> tuple[Verdict, dict[str, float]]:
+def _agarwal_criterion(
+    key: str, T: np.ndarray, gap: np.ndarray, bound: np.ndarray, trivial: float
+) -> tuple[Verdict, dict[str, float]]:
     part = informative_bound(T, bound, trivial)
     fitted = {f"first T with bound < 1/(1-gamma)[{key}]": part.first}
     if part.vacuous:
         return Verdict.vacuous(f"{key}: the bound is above 1/(1-gamma) at every T"), fitted
     worst = fitted[f"max gap/bound where informative[{key}]"] = part.max_ratio(gap)
-    text = (f"{key}: max_T gap_T / bound_T = {worst:.3g} over T = {int(part.first)}..{int(T[-1])} "
-            f"(the bound is above 1/(1-gamma) = {trivial:.3g} before)")
+    text = (
+        f"{key}: max_T gap_T / bound_T = {worst:.3g} over T = {int(part.first)}..{int(T[-1])} "
+        f"(the bound is above 1/(1-gamma) = {trivial:.3g} before)"
+    )
     return Verdict.passed_if(worst <= 1.0, text), fitted
 
 
-@theorem(id="agarwal2021-npg-bound",
-         paper=f"{AGARWAL2021}, Theorem 16 (tabular softmax NPG)",
-         claim="Exact NPG theta <- theta + eta/(1-gamma) A^(t) from theta = 0 satisfies the "
-               "deterministic bound at every T >= 1, for every step size tried "
-               "(eta in {(1-gamma)^2 log A, 0.1, 1, 10}); judged where the bound is below the "
-               "trivial 1/(1-gamma). Garnet(S=10, A=4, branching 3, gamma = 0.9) (quick); "
-               "plus garnet(20, 5, gamma = 0.99) (full). Control: the NPG step sign flipped "
-               "(ascent on 1 - r) at eta = (1-gamma)^2 log A, same bound line.",
-         formula="V*(rho) - V^(T)(rho) <= log A / (eta T) + 1 / ((1 - gamma)^2 T)",
-         tags=(*TAGS, "npg", "bound"),
-         kind="bound",
-         rule="Step sizes, garnets and budgets fixed in the plan when the check was written; "
-              "trivial bound 1/(1-gamma) (rewards in [0, 1]); control chosen before any run.",
-         source="theory.md section 5.3 [M] (Agarwal et al. Theorem 16 statement); not verified "
-                "against the paper's text.",
-         verified=False)
+@theorem(
+    id="agarwal2021-npg-bound",
+    paper=f"{AGARWAL2021}, Theorem 16 (tabular softmax NPG)",
+    claim="Exact NPG theta <- theta + eta/(1-gamma) A^(t) from theta = 0 satisfies the "
+    "deterministic bound at every T >= 1, for every step size tried "
+    "(eta in {(1-gamma)^2 log A, 0.1, 1, 10}); judged where the bound is below the "
+    "trivial 1/(1-gamma). Garnet(S=10, A=4, branching 3, gamma = 0.9) (quick); "
+    "plus garnet(20, 5, gamma = 0.99) (full). Control: the NPG step sign flipped "
+    "(ascent on 1 - r) at eta = (1-gamma)^2 log A, same bound line.",
+    formula="V*(rho) - V^(T)(rho) <= log A / (eta T) + 1 / ((1 - gamma)^2 T)",
+    tags=(*TAGS, "npg", "bound"),
+    kind="bound",
+    rule="Step sizes, garnets and budgets fixed in the plan when the check was written; "
+    "trivial bound 1/(1-gamma) (rewards in [0, 1]); control chosen before any run.",
+    source="theory.md section 5.3 [M] (Agarwal et al. Theorem 16 statement); not verified "
+    "against the paper's text.",
+    verified=False,
+)
 def agarwal_npg(scale: str, seed: int) -> Outcome:
     budget, plan = _NPG_PLAN[check_scale(scale)]
     found = Findings()
@@ -380,8 +436,12 @@ def agarwal_npg(scale: str, seed: int) -> Outcome:
         mdp = garnet(S=S, A=A, branching=3, gamma=gamma, seed=_seed_int(seed, j))
         etas = np.array([(1 - gamma) ** 2 * math.log(A), 0.1, 1.0, 10.0])
         # the last run is the control: rewards 1 - r at the first step size
-        batch = NPG().run_batch([mdp] * len(etas) + [_flipped(mdp)], budget,
-                                etas=np.append(etas, etas[0]), record_every=1)
+        batch = NPG().run_batch(
+            [mdp] * len(etas) + [_flipped(mdp)],
+            budget,
+            etas=np.append(etas, etas[0]),
+            record_every=1,
+        )
         T = batch.iterations.astype(np.float64)
         trivial = _value_range(mdp)
         for i, eta in enumerate(etas):
@@ -395,17 +455,24 @@ def agarwal_npg(scale: str, seed: int) -> Outcome:
             found.line(f"bound, eta={eta:.3g}", T, bound, "bound")
         control_gap = _gap_of_flipped_run(mdp, batch.gap[-1])
         ckey = f"NPG step sign flipped, {mdp.name}, eta={etas[0]:.4g}"
-        found.control(ckey, *_agarwal_criterion(ckey, T, control_gap,
-                                                agarwal_bound(T, etas[0], gamma, A), trivial))
+        found.control(
+            ckey,
+            *_agarwal_criterion(ckey, T, control_gap, agarwal_bound(T, etas[0], gamma, A), trivial),
+        )
         found.curve(f"gap, {ckey} (control)", T, control_gap)
-    return found.outcome(xlabel="iteration T", ylabel="V*(rho) - V^(T)(rho)",
-                         title="Exact NPG against Agarwal et al. Theorem 16")
+    return found.outcome(
+        xlabel="iteration T",
+        ylabel="V*(rho) - V^(T)(rho)",
+        title="Exact NPG against Agarwal et al. Theorem 16",
+    )
 
 
 # ------------------------------------------------------------- (4) Cen et al. linear rate
 
-_CEN_PLAN = {"quick": (300, ((10, 4, 0.9),), (0.2,)),
-             "full": (2000, ((10, 4, 0.9), (20, 5, 0.99)), (0.05, 0.2, 1.0))}
+_CEN_PLAN = {
+    "quick": (300, ((10, 4, 0.9),), (0.2,)),
+    "full": (2000, ((10, 4, 0.9), (20, 5, 0.99)), (0.05, 0.2, 1.0)),
+}
 _CEN_FRACTIONS = (0.1, 0.5, 1.0)
 _CEN_CONTROL_FRACTION = 1e-3
 """The control runs at this fraction of (1-gamma)/tau and is judged against the bounds of the
@@ -413,16 +480,26 @@ step (1-gamma)/tau. (A first choice, the f = 0.1 run, was not rejected: its Q er
 by 0.80 per iteration, inside the f = 1 bound's 0.9; the bound is that loose.)"""
 
 
-def _cen_criterion(key: str, q_err: np.ndarray, l_err: np.ndarray, q_bound: np.ndarray,
-                   l_bound: np.ndarray, floor: float, tau: float, trivial: float, t: np.ndarray,
-                   eta: float) -> tuple[Verdict, dict[str, float]]:
+def _cen_criterion(
+    key: str,
+    q_err: np.ndarray,
+    l_err: np.ndarray,
+    q_bound: np.ndarray,
+    l_bound: np.ndarray,
+    floor: float,
+    tau: float,
+    trivial: float,
+    t: np.ndarray,
+    eta: float,
+) -> tuple[Verdict, dict[str, float]]:
     """Both Theorem 1 bounds at every t where the Q bound is below the trivial range of Q_tau,
     and a fitted contraction of the Q error below 1; vacuous where the bound is above it."""
     part = informative_bound(t, q_bound, trivial)
     fitted: dict[str, float] = {}
     if part.vacuous:
-        return Verdict.vacuous(f"{key}: the Q bound is above the range {trivial:.3g} of "
-                               "Q_tau at every t"), fitted
+        return Verdict.vacuous(
+            f"{key}: the Q bound is above the range {trivial:.3g} of Q_tau at every t"
+        ), fitted
     informative = part.informative
     q_ok = bool((q_err[informative] <= q_bound[informative] + floor).all())
     l_ok = bool((l_err[informative] <= l_bound[informative] + floor / tau).all())
@@ -433,40 +510,46 @@ def _cen_criterion(key: str, q_err: np.ndarray, l_err: np.ndarray, q_bound: np.n
         rate = 0.0  # below the floor after one update: faster than any rate
     fitted[f"fitted Q-error rate[{key}]"] = rate
     fitted[f"1 - eta tau[{key}]"] = 1 - eta * tau
-    fitted[f"max Q-error/bound[{key}]"] = float(np.max(q_err[informative]
-                                                       / (q_bound[informative] + floor)))
-    fitted[f"max logpi-error/bound[{key}]"] = float(np.max(
-        l_err[informative] / (l_bound[informative] + floor / tau)))
-    text = (f"{key}: Q bound {'holds' if q_ok else 'FAILS'}, log-policy bound "
-            f"{'holds' if l_ok else 'FAILS'} at the {part.count} t where the Q bound "
-            f"is below {trivial:.3g}, fitted contraction {rate:.3g} (theorem: <= "
-            f"{1 - eta * tau:.3g})")
+    fitted[f"max Q-error/bound[{key}]"] = float(
+        np.max(q_err[informative] / (q_bound[informative] + floor))
+    )
+    fitted[f"max logpi-error/bound[{key}]"] = float(
+        np.max(l_err[informative] / (l_bound[informative] + floor / tau))
+    )
+    text = (
+        f"{key}: Q bound {'holds' if q_ok else 'FAILS'}, log-policy bound "
+        f"{'holds' if l_ok else 'FAILS'} at the {part.count} t where the Q bound "
+        f"is below {trivial:.3g}, fitted contraction {rate:.3g} (theorem: <= "
+        f"{1 - eta * tau:.3g})"
+    )
     return Verdict.passed_if(q_ok and l_ok and rate < 1.0, text), fitted
 
 
-@theorem(id="cen2022-entropy-npg-linear-rate",
-         paper=f"{CEN2022}, Theorem 1",
-         claim="Entropy-regularised NPG with 0 < eta <= (1-gamma)/tau converges linearly: "
-               "||Q*_tau - Q_tau^(t+1)||_inf and ||log pi*_tau - log pi^(t+1)||_inf stay below "
-               "the explicit bounds at every t where the Q bound is below the range "
-               "(1 + tau log A)/(1-gamma) of Q_tau (up to a float64 floor of 1e-11 times the "
-               "value scale), and the fitted per-iteration contraction of the Q error is < 1. "
-               "eta = f (1-gamma)/tau, f in {0.1, 0.5, 1}; garnet(S=10, A=4, gamma=0.9), "
-               "tau = 0.2 (quick). Control: a run at f = 0.001 (near-stalled) judged against "
-               "the bounds of f = 1. A run at f = 0.1 is not a violation: its Q error "
-               "contracts by 0.80 per iteration, inside the f = 1 bound's 0.9.",
-         formula="||Q*_tau - Q^(t+1)_tau|| <= C1 gamma (1 - eta tau)^t, ||log pi*_tau - log "
-                 "pi^(t+1)|| <= 2 C1/tau (1 - eta tau)^t, C1 = ||Q*_tau - Q^(0)_tau|| + 2 tau "
-                 "(1 - eta tau/(1-gamma)) ||log pi*_tau - log pi^(0)||",
-         tags=(*TAGS, "npg", "entropy", "linear-rate"),
-         kind="bound",
-         rule="Fractions f, tau, garnets and budgets fixed in the plan when the check was "
-              "written; float floor 1e-11 x value scale; trivial bound = range of Q_tau. "
-              "Control: the f = 0.1 run against the f = 1 bounds was chosen first and not "
-              "rejected (the bound is loose by that much); replaced by f = 0.001.",
-         source="theory.md section 5.3 [M] for Theorem 1 (update form corroborated by two "
-                "secondary sources [S]); not verified against the paper's text.",
-         verified=False)
+@theorem(
+    id="cen2022-entropy-npg-linear-rate",
+    paper=f"{CEN2022}, Theorem 1",
+    claim="Entropy-regularised NPG with 0 < eta <= (1-gamma)/tau converges linearly: "
+    "||Q*_tau - Q_tau^(t+1)||_inf and ||log pi*_tau - log pi^(t+1)||_inf stay below "
+    "the explicit bounds at every t where the Q bound is below the range "
+    "(1 + tau log A)/(1-gamma) of Q_tau (up to a float64 floor of 1e-11 times the "
+    "value scale), and the fitted per-iteration contraction of the Q error is < 1. "
+    "eta = f (1-gamma)/tau, f in {0.1, 0.5, 1}; garnet(S=10, A=4, gamma=0.9), "
+    "tau = 0.2 (quick). Control: a run at f = 0.001 (near-stalled) judged against "
+    "the bounds of f = 1. A run at f = 0.1 is not a violation: its Q error "
+    "contracts by 0.80 per iteration, inside the f = 1 bound's 0.9.",
+    formula="||Q*_tau - Q^(t+1)_tau|| <= C1 gamma (1 - eta tau)^t, ||log pi*_tau - log "
+    "pi^(t+1)|| <= 2 C1/tau (1 - eta tau)^t, C1 = ||Q*_tau - Q^(0)_tau|| + 2 tau "
+    "(1 - eta tau/(1-gamma)) ||log pi*_tau - log pi^(0)||",
+    tags=(*TAGS, "npg", "entropy", "linear-rate"),
+    kind="bound",
+    rule="Fractions f, tau, garnets and budgets fixed in the plan when the check was "
+    "written; float floor 1e-11 x value scale; trivial bound = range of Q_tau. "
+    "Control: the f = 0.1 run against the f = 1 bounds was chosen first and not "
+    "rejected (the bound is loose by that much); replaced by f = 0.001.",
+    source="theory.md section 5.3 [M] for Theorem 1 (update form corroborated by two "
+    "secondary sources [S]); not verified against the paper's text.",
+    verified=False,
+)
 def cen_linear_rate(scale: str, seed: int) -> Outcome:
     budget, plan, taus = _CEN_PLAN[check_scale(scale)]
     found = Findings()
@@ -476,8 +559,11 @@ def cen_linear_rate(scale: str, seed: int) -> Outcome:
             etas = np.array(_CEN_FRACTIONS) * (1 - gamma) / tau
             # the last run is the control, at _CEN_CONTROL_FRACTION of the largest step
             batch = NPG(tau=tau).run_batch(
-                mdp, budget, record_every=1,
-                etas=np.append(etas, _CEN_CONTROL_FRACTION * (1 - gamma) / tau))
+                mdp,
+                budget,
+                record_every=1,
+                etas=np.append(etas, _CEN_CONTROL_FRACTION * (1 - gamma) / tau),
+            )
             t = np.arange(budget, dtype=np.float64)  # entry k is after k + 1 updates
             floor = 1e-11 * (1 + tau * math.log(A)) / (1 - gamma)
             trivial = _value_range(mdp, tau)
@@ -490,21 +576,45 @@ def cen_linear_rate(scale: str, seed: int) -> Outcome:
                 q_err = batch.extras["q_error"][i]
                 l_err = batch.extras["log_policy_error"][i]
                 key = f"{mdp.name}, tau={tau}, eta={eta:.3g}"
-                found.judge(*_cen_criterion(key, q_err, l_err, q_bound, l_bound, floor, tau,
-                                            trivial, t, eta))
+                found.judge(
+                    *_cen_criterion(
+                        key, q_err, l_err, q_bound, l_bound, floor, tau, trivial, t, eta
+                    )
+                )
                 found.arrays[f"q_error[{key}]"] = q_err
                 show = q_err > floor
                 found.curve(f"Q error, tau={tau}, eta={eta:.3g}", t[show] + 1, q_err[show])
-                found.line(f"Cen bound, tau={tau}, eta={eta:.3g}", t + 1,
-                           np.maximum(q_bound, floor), "bound")
+                found.line(
+                    f"Cen bound, tau={tau}, eta={eta:.3g}",
+                    t + 1,
+                    np.maximum(q_bound, floor),
+                    "bound",
+                )
             slow, fast = len(etas), int(np.argmax(etas))
-            ckey = (f"eta={_CEN_CONTROL_FRACTION:g} (1-gamma)/tau run against the "
-                    f"eta={etas[fast]:.3g} bounds, {mdp.name}, tau={tau}")
-            found.control(ckey, *_cen_criterion(
-                ckey, batch.extras["q_error"][slow], batch.extras["log_policy_error"][slow],
-                *bounds[fast], floor, tau, trivial, t, float(etas[fast])))
-    return found.outcome(xlabel="iteration t", ylabel="||Q*_tau - Q_tau^(t)||_inf",
-                         xscale="linear", title="Entropy-regularised NPG: linear convergence")
+            ckey = (
+                f"eta={_CEN_CONTROL_FRACTION:g} (1-gamma)/tau run against the "
+                f"eta={etas[fast]:.3g} bounds, {mdp.name}, tau={tau}"
+            )
+            found.control(
+                ckey,
+                *_cen_criterion(
+                    ckey,
+                    batch.extras["q_error"][slow],
+                    batch.extras["log_policy_error"][slow],
+                    *bounds[fast],
+                    floor,
+                    tau,
+                    trivial,
+                    t,
+                    float(etas[fast]),
+                ),
+            )
+    return found.outcome(
+        xlabel="iteration t",
+        ylabel="||Q*_tau - Q_tau^(t)||_inf",
+        xscale="linear",
+        title="Entropy-regularised NPG: linear convergence",
+    )
 
 
 # ------------------------------------------- (4b) Mei et al. Theorem 6: entropy, linear rate
@@ -545,64 +655,76 @@ def mei_theorem6_constant(mdp: FiniteMDP, tau: float, min_prob: float) -> float:
     P_pi = np.einsum("sa,sat->st", pi_star, mdp.dense_P())
     d = (1 - mdp.gamma) * np.linalg.solve((np.eye(mdp.S) - mdp.gamma * P_pi).T, mu)
     A = mdp.A
-    return float((1 - mdp.gamma) ** 4 / ((8 / tau + 4 + 8 * math.log(A)) * mdp.S) * mu.min()
-                 * min_prob ** 2 / np.max(d / mu))
+    return float(
+        (1 - mdp.gamma) ** 4
+        / ((8 / tau + 4 + 8 * math.log(A)) * mdp.S)
+        * mu.min()
+        * min_prob**2
+        / np.max(d / mu)
+    )
 
 
-def _linear_rate_criterion(key: str, t: np.ndarray, gap: np.ndarray, t_end: float
-                           ) -> tuple[Verdict, dict[str, float]]:
+def _linear_rate_criterion(
+    key: str, t: np.ndarray, gap: np.ndarray, t_end: float
+) -> tuple[Verdict, dict[str, float]]:
     """Doubling ratio: the drop of log gap over [t_end/2, t_end] divided by its drop over
     [t_end/4, t_end/2]. A linear rate gives 2, any power of t gives 1; pass at >= 1.5."""
+
     def at(x: float) -> float:
         return float(gap[int(np.argmin(np.abs(t - x)))])
 
     g1, g2, g3 = at(t_end / 4), at(t_end / 2), at(t_end)
     fitted = {f"gap at t_end/4, t_end/2, t_end[{key}]": g1, f"t_end[{key}]": t_end}
     if min(g1, g2, g3) <= 0 or not g1 > g2:
-        return Verdict.failed(f"{key}: the soft sub-optimality does not decrease over "
-                              f"[{t_end / 4:.3g}, {t_end / 2:.3g}]"), fitted
+        return Verdict.failed(
+            f"{key}: the soft sub-optimality does not decrease over "
+            f"[{t_end / 4:.3g}, {t_end / 2:.3g}]"
+        ), fitted
     ratio = math.log(g2 / g3) / math.log(g1 / g2)
     fitted[f"doubling ratio[{key}]"] = ratio
-    text = (f"{key}: log-gap drop over [{t_end / 2:.3g}, {t_end:.3g}] / drop over "
-            f"[{t_end / 4:.3g}, {t_end / 2:.3g}] = {ratio:.3g} (linear rate: 2, any power of "
-            f"t: 1; pass >= {_THM6_RATIO})")
+    text = (
+        f"{key}: log-gap drop over [{t_end / 2:.3g}, {t_end:.3g}] / drop over "
+        f"[{t_end / 4:.3g}, {t_end / 2:.3g}] = {ratio:.3g} (linear rate: 2, any power of "
+        f"t: 1; pass >= {_THM6_RATIO})"
+    )
     return (Verdict.passed_if(ratio >= _THM6_RATIO, text)), fitted
 
 
-@theorem(id="mei2020-entropy-softmax-pg-linear-rate",
-         paper=f"{MEI2020}, Theorem 6 (entropy-regularised softmax PG; C from its appendix)",
-         claim="Exact softmax PG on the entropy-regularised objective with eta = (1-gamma)^3 / "
-               "(8 + tau (4 + 8 log A)) converges linearly in the soft sub-optimality: "
-               "V~*(rho) - V~^{pi_t}(rho) <= ||1/mu||_inf (1 + tau log A)/(1-gamma)^2 "
-               "exp(-C (t-1)). Judged (i) the explicit bound, one-sided, at every recorded t "
-               "where it is below the trivial (1 + tau log A)/(1-gamma) (vacuous elsewhere), "
-               "and (ii) the linear rate: with t_end the last recorded t whose soft "
-               "sub-optimality is above 1e-9, the drop of log gap over [t_end/2, t_end] is at "
-               "least 1.5 times its drop over [t_end/4, t_end/2] (2 for a linear rate, 1 for "
-               "any power of t). Garnet(S=5, A=3, gamma=0.7), tau = 0.5, mu = rho uniform, "
-               "2e5 iterations (quick; full: three garnets). Control: the same run with tau = "
-               "0 (no entropy, same step), whose gap is only O(1/t), through criterion (ii) on "
-               "the same windows.",
-         formula="V~*(rho) - V~^{pi_t}(rho) <= ||1/mu||_inf (1 + tau log A)/(1-gamma)^2 "
-                 "exp(-C (t-1)), C = (1-gamma)^4 / ((8/tau + 4 + 8 log A) S) min_s mu(s) "
-                 "inf_t min_{s,a} pi_t(a|s)^2 / ||d^{pi*_tau}_mu / mu||_inf",
-         tags=(*TAGS, "softmax-pg", "entropy", "linear-rate"),
-         kind="slope",
-         rule="Garnet size, gamma, tau, budget and the floor 1e-9 fixed before any run (from a "
-              "scan of three (S, A, gamma, tau) settings in which gamma = 0.9, tau = 0.2 had not "
-              "left its slow phase by 2e5 iterations, so it is not used); threshold 1.5 = "
-              "midpoint between a power of t (1) and a linear rate (2); C uses the run's "
-              "minimum of min_{s,a} pi_t (an upper estimate of the infimum, so the bound used "
-              "is at most the theorem's); control chosen before any run.",
-         source="theory.md section 5.2: Theorem 6 statement [V: quote]; its constant C from the "
-                "appendix [M] ('verify before use'). Not re-read in the paper here.",
-         verified=False)
+@theorem(
+    id="mei2020-entropy-softmax-pg-linear-rate",
+    paper=f"{MEI2020}, Theorem 6 (entropy-regularised softmax PG; C from its appendix)",
+    claim="Exact softmax PG on the entropy-regularised objective with eta = (1-gamma)^3 / "
+    "(8 + tau (4 + 8 log A)) converges linearly in the soft sub-optimality: "
+    "V~*(rho) - V~^{pi_t}(rho) <= ||1/mu||_inf (1 + tau log A)/(1-gamma)^2 "
+    "exp(-C (t-1)). Judged (i) the explicit bound, one-sided, at every recorded t "
+    "where it is below the trivial (1 + tau log A)/(1-gamma) (vacuous elsewhere), "
+    "and (ii) the linear rate: with t_end the last recorded t whose soft "
+    "sub-optimality is above 1e-9, the drop of log gap over [t_end/2, t_end] is at "
+    "least 1.5 times its drop over [t_end/4, t_end/2] (2 for a linear rate, 1 for "
+    "any power of t). Garnet(S=5, A=3, gamma=0.7), tau = 0.5, mu = rho uniform, "
+    "2e5 iterations (quick; full: three garnets). Control: the same run with tau = "
+    "0 (no entropy, same step), whose gap is only O(1/t), through criterion (ii) on "
+    "the same windows.",
+    formula="V~*(rho) - V~^{pi_t}(rho) <= ||1/mu||_inf (1 + tau log A)/(1-gamma)^2 "
+    "exp(-C (t-1)), C = (1-gamma)^4 / ((8/tau + 4 + 8 log A) S) min_s mu(s) "
+    "inf_t min_{s,a} pi_t(a|s)^2 / ||d^{pi*_tau}_mu / mu||_inf",
+    tags=(*TAGS, "softmax-pg", "entropy", "linear-rate"),
+    kind="slope",
+    rule="Garnet size, gamma, tau, budget and the floor 1e-9 fixed before any run (from a "
+    "scan of three (S, A, gamma, tau) settings in which gamma = 0.9, tau = 0.2 had not "
+    "left its slow phase by 2e5 iterations, so it is not used); threshold 1.5 = "
+    "midpoint between a power of t (1) and a linear rate (2); C uses the run's "
+    "minimum of min_{s,a} pi_t (an upper estimate of the infimum, so the bound used "
+    "is at most the theorem's); control chosen before any run.",
+    source="theory.md section 5.2: Theorem 6 statement [V: quote]; its constant C from the "
+    "appendix [M] ('verify before use'). Not re-read in the paper here.",
+    verified=False,
+)
 def mei_theorem6(scale: str, seed: int) -> Outcome:
     budget, every, n = _THM6_PLAN[check_scale(scale)]
     S, A, gamma = _THM6_GARNET
     tau = _THM6_TAU
-    mdps = [garnet(S=S, A=A, branching=3, gamma=gamma, seed=_seed_int(seed, i))
-            for i in range(n)]
+    mdps = [garnet(S=S, A=A, branching=3, gamma=gamma, seed=_seed_int(seed, i)) for i in range(n)]
     eta = SoftmaxPG(tau=tau).step_size(mdps[0].R, gamma, False)
     batch = SoftmaxPG(tau=tau).run_batch(mdps, budget, etas=[eta] * n, record_every=every)
     plain = SoftmaxPG().run_batch(mdps, budget, etas=[eta] * n, record_every=every)
@@ -613,32 +735,53 @@ def mei_theorem6(scale: str, seed: int) -> Outcome:
         gap = batch.gap[i]
         min_prob = min(float(batch.extras["min_prob"][i].min()), 1.0 / A)
         C = mei_theorem6_constant(mdp, tau, min_prob)
-        scale_b = (float(np.max(1.0 / np.asarray(mdp.initial))) * (1 + tau * math.log(A))
-                   / (1 - gamma) ** 2)
+        scale_b = (
+            float(np.max(1.0 / np.asarray(mdp.initial)))
+            * (1 + tau * math.log(A))
+            / (1 - gamma) ** 2
+        )
         bound = scale_b * np.exp(-C * t)  # paper's t - 1 = number of updates
         trivial = _value_range(mdp, tau)
         part = informative_bound(t, bound, trivial)
-        found.fitted.update({
-            f"C[{key}]": C, f"min_prob[{key}]": min_prob,
-            f"bound at t=0 / trivial[{key}]": scale_b / trivial,
-            f"iterations until the bound is below the trivial[{key}]":
-                math.log(scale_b / trivial) / C})
+        found.fitted.update(
+            {
+                f"C[{key}]": C,
+                f"min_prob[{key}]": min_prob,
+                f"bound at t=0 / trivial[{key}]": scale_b / trivial,
+                f"iterations until the bound is below the trivial[{key}]": math.log(
+                    scale_b / trivial
+                )
+                / C,
+            }
+        )
         if part.vacuous:
-            found.judge(Verdict.vacuous(
-                f"{key}: the Theorem 6 bound is above the trivial {trivial:.3g} at every t <= "
-                f"{budget} (C = {C:.3g}; it falls below only after "
-                f"{math.log(scale_b / trivial) / C:.3g} iterations)"))
+            found.judge(
+                Verdict.vacuous(
+                    f"{key}: the Theorem 6 bound is above the trivial {trivial:.3g} at every t <= "
+                    f"{budget} (C = {C:.3g}; it falls below only after "
+                    f"{math.log(scale_b / trivial) / C:.3g} iterations)"
+                )
+            )
         else:
             ok = part.holds(gap)
-            found.judge(Verdict.passed_if(ok, f"{key}: soft sub-optimality "
-                                              f"{'below' if ok else 'ABOVE'} the Theorem 6 bound "
-                                              f"at the {part.count} recorded t where it is below "
-                                              f"the trivial {trivial:.3g}"))
+            found.judge(
+                Verdict.passed_if(
+                    ok,
+                    f"{key}: soft sub-optimality "
+                    f"{'below' if ok else 'ABOVE'} the Theorem 6 bound "
+                    f"at the {part.count} recorded t where it is below "
+                    f"the trivial {trivial:.3g}",
+                )
+            )
         above = np.flatnonzero(gap > _THM6_FLOOR)
         t_end = float(t[above[-1]]) if above.size else float(t[0])
         if t_end < 8 * every:
-            found.judge(Verdict.inconclusive(f"{key}: the gap falls below {_THM6_FLOOR:g} "
-                                             f"by t = {t_end:g}, too early to judge"))
+            found.judge(
+                Verdict.inconclusive(
+                    f"{key}: the gap falls below {_THM6_FLOOR:g} "
+                    f"by t = {t_end:g}, too early to judge"
+                )
+            )
         else:
             found.judge(*_linear_rate_criterion(key, t, gap, t_end))
             ckey = f"tau = 0 (no entropy, same step), {mdp.name}"
@@ -649,25 +792,32 @@ def mei_theorem6(scale: str, seed: int) -> Outcome:
         found.curve(f"sub-optimality, tau = 0, {mdp.name} (control)", t, plain.gap[i])
         found.line(f"Theorem 6 bound, {key}", t, bound, "bound")
         found.line(f"trivial (1 + tau log A)/(1-gamma), {key}", t, np.full(t.shape, trivial))
-    return found.outcome(xlabel="iteration t", ylabel="soft sub-optimality", xscale="linear",
-                         yscale="log", title="Entropy-regularised softmax PG (Mei et al. "
-                                             "Theorem 6)")
+    return found.outcome(
+        xlabel="iteration t",
+        ylabel="soft sub-optimality",
+        xscale="linear",
+        yscale="log",
+        title="Entropy-regularised softmax PG (Mei et al. Theorem 6)",
+    )
 
 
 # -------------------------------------------------------- (5) stochastic gradient bandit
 
 # Plans: budget, record_every, runs per step, instances (Bernoulli means). The step grid is
 # fixed from the paper's condition: eta = m * eta_paper, eta_paper = Delta^2/(40 K^1.5 R^3).
-_GB_PLAN = {"quick": (50_000, 10, 64, ((0.9, 0.6, 0.3),)),
-            "full": (200_000, 20, 256, ((0.9, 0.6, 0.3), (0.8, 0.7, 0.5, 0.2, 0.1)))}
+_GB_PLAN = {
+    "quick": (50_000, 10, 64, ((0.9, 0.6, 0.3),)),
+    "full": (200_000, 20, 256, ((0.9, 0.6, 0.3), (0.8, 0.7, 0.5, 0.2, 0.1))),
+}
 _GB_MULTIPLES = (1000.0, 100.0, 10.0, 1.0)
 _GB_BURN_IN_FRACTION = 0.1
 _GB_CONTROL_RUNS = 32
 _GB_CONTROL_NPG_ETA = 0.01
 
 
-def _gb_criterion(key: str, t: np.ndarray, gap: np.ndarray, min_prob: np.ndarray,
-                  burn_in: float, seed: int) -> tuple[Verdict, dict[str, float], tuple]:
+def _gb_criterion(
+    key: str, t: np.ndarray, gap: np.ndarray, min_prob: np.ndarray, burn_in: float, seed: int
+) -> tuple[Verdict, dict[str, float], tuple]:
     """gap: tail and local log-log slopes after the burn-in <= -1 + 0.1; min_prob: >= -1 - 0.1,
     where a contradiction whose local slopes rise towards -1 (last judged window above the
     first) is inconclusive rather than a fail, since Omega(1/t) is asymptotic. A curve that
@@ -682,16 +832,24 @@ def _gb_criterion(key: str, t: np.ndarray, gap: np.ndarray, min_prob: np.ndarray
             fits.append(None)
             continue
         kwargs = {"max_slope": -1.0} if side == "max" else {"min_slope": -1.0}
-        verdict, fit, local = rate_shape_test(t, curve, tol=STOCHASTIC_SLOPE_TOL,
-                                              local_tol=STOCHASTIC_SLOPE_TOL, start=start,
-                                              n_boot=1000, seed=seed, **kwargs)
+        verdict, fit, local = rate_shape_test(
+            t,
+            curve,
+            tol=STOCHASTIC_SLOPE_TOL,
+            local_tol=STOCHASTIC_SLOPE_TOL,
+            start=start,
+            n_boot=1000,
+            seed=seed,
+            **kwargs,
+        )
         reason = f"{name}, {key}: {verdict.reason}"
         if side == "min" and verdict.status == "fail":
             # Omega(1/t) is asymptotic: slopes below -1 that rise towards -1 are a transient
             judged = local.slopes[local.after(start)]
             if judged.size >= 2 and judged[-1] > judged[0]:
-                verdict = Verdict.inconclusive(reason + "; the local slopes rise towards -1 "
-                                               "(asymptotic regime not reached)")
+                verdict = Verdict.inconclusive(
+                    reason + "; the local slopes rise towards -1 (asymptotic regime not reached)"
+                )
                 reason = verdict.reason
         verdicts.append(Verdict(verdict.status, reason))
         fitted.update(fit.numbers(f"{name}, {key}"))
@@ -699,38 +857,40 @@ def _gb_criterion(key: str, t: np.ndarray, gap: np.ndarray, min_prob: np.ndarray
     return Verdict.combine(verdicts), fitted, tuple(fits)
 
 
-@theorem(id="mei2024-gradient-bandit-rate",
-         paper=f"{MEI2024}, main theorem (O(1/t) with a constant step eta <= Delta^2/(40 K^1.5 "
-               "R_max^3)) and the weak-exploration lemma; any constant step converges: Mei et "
-               "al. 2025, arXiv:2502.07141",
-         claim="The stochastic gradient bandit (softmax REINFORCE, Bernoulli rewards) with a "
-               "constant step has expected gap O(1/t): the log-log slope of the seed-averaged "
-               "exact gap r(a*) - pi_t^T r is <= -1 + 0.1 on the tail and on every half-decade "
-               "after the burn-in; and min_a pi_t(a) decays no faster than O(1/t) (slopes >= "
-               "-1 - 0.1; below it but rising towards -1: inconclusive). Steps: eta = m "
-               "eta_paper, m in {1000, 100, 10, 1}, eta_paper = Delta^2/(40 K^1.5) (the "
-               "theorem's condition); a step is judged when its burn-in "
-               "(algorithms.policy_gradient.gradient_bandit_burn_in, from the update formula) "
-               "ends before 10 % of the budget, and reported vacuous otherwise. Only m = 1 is "
-               "covered by the O(1/t) theorem; larger m test the same rate beyond it (the 2025 "
-               "paper gives convergence, not a rate, for any step). Means (0.9, 0.6, 0.3), 64 "
-               "runs x 5e4 iterations per step (quick); plus (0.8, 0.7, 0.5, 0.2, 0.1) (full). "
-               "Controls: the step sign flipped (ascent on 1 - r, 32 runs, m = 100) must fail "
-               "the gap claim, exact NPG (eta = 0.01, exponentially fast) the min_prob claim.",
-         formula="E[r(a*) - pi_t^T r] = O(1/t); min_a pi_t(a) = Omega(1/t)",
-         tags=(*TAGS, "stochastic", "gradient-bandit", "slope"),
-         kind="slope",
-         rule="Step grid m in {1000, 100, 10, 1} times the paper's step and the 10 % burn-in "
-              "rule fixed before any run (replacing eta = 0.2 / 0.05, set after eta = 0.2 "
-              "failed on the second instance); tolerance 0.1 for seed-averaged curves; runs and "
-              "budgets fixed in the plan; controls chosen before any run. Changed after the "
-              "first quick run: min_prob slopes below -1.1 that rise towards -1 (measured "
-              "-1.30 -> -1.00 at m = 100, -1.24 -> -1.11 at m = 10) give inconclusive, not "
-              "fail, because Omega(1/t) is an asymptotic lower bound.",
-         source="theory.md section 5.4: headline [V: abstract]; the step condition [M] (as "
-                "recalled, see algorithms.policy_gradient.paper_step); not verified against the "
-                "paper's theorem text.",
-         verified=False)
+@theorem(
+    id="mei2024-gradient-bandit-rate",
+    paper=f"{MEI2024}, main theorem (O(1/t) with a constant step eta <= Delta^2/(40 K^1.5 "
+    "R_max^3)) and the weak-exploration lemma; any constant step converges: Mei et "
+    "al. 2025, arXiv:2502.07141",
+    claim="The stochastic gradient bandit (softmax REINFORCE, Bernoulli rewards) with a "
+    "constant step has expected gap O(1/t): the log-log slope of the seed-averaged "
+    "exact gap r(a*) - pi_t^T r is <= -1 + 0.1 on the tail and on every half-decade "
+    "after the burn-in; and min_a pi_t(a) decays no faster than O(1/t) (slopes >= "
+    "-1 - 0.1; below it but rising towards -1: inconclusive). Steps: eta = m "
+    "eta_paper, m in {1000, 100, 10, 1}, eta_paper = Delta^2/(40 K^1.5) (the "
+    "theorem's condition); a step is judged when its burn-in "
+    "(algorithms.policy_gradient.gradient_bandit_burn_in, from the update formula) "
+    "ends before 10 % of the budget, and reported vacuous otherwise. Only m = 1 is "
+    "covered by the O(1/t) theorem; larger m test the same rate beyond it (the 2025 "
+    "paper gives convergence, not a rate, for any step). Means (0.9, 0.6, 0.3), 64 "
+    "runs x 5e4 iterations per step (quick); plus (0.8, 0.7, 0.5, 0.2, 0.1) (full). "
+    "Controls: the step sign flipped (ascent on 1 - r, 32 runs, m = 100) must fail "
+    "the gap claim, exact NPG (eta = 0.01, exponentially fast) the min_prob claim.",
+    formula="E[r(a*) - pi_t^T r] = O(1/t); min_a pi_t(a) = Omega(1/t)",
+    tags=(*TAGS, "stochastic", "gradient-bandit", "slope"),
+    kind="slope",
+    rule="Step grid m in {1000, 100, 10, 1} times the paper's step and the 10 % burn-in "
+    "rule fixed before any run (replacing eta = 0.2 / 0.05, set after eta = 0.2 "
+    "failed on the second instance); tolerance 0.1 for seed-averaged curves; runs and "
+    "budgets fixed in the plan; controls chosen before any run. Changed after the "
+    "first quick run: min_prob slopes below -1.1 that rise towards -1 (measured "
+    "-1.30 -> -1.00 at m = 100, -1.24 -> -1.11 at m = 10) give inconclusive, not "
+    "fail, because Omega(1/t) is an asymptotic lower bound.",
+    source="theory.md section 5.4: headline [V: abstract]; the step condition [M] (as "
+    "recalled, see algorithms.policy_gradient.paper_step); not verified against the "
+    "paper's theorem text.",
+    verified=False,
+)
 def gradient_bandit_rate(scale: str, seed: int) -> Outcome:
     budget, every, n_runs, instances = _GB_PLAN[check_scale(scale)]
     found = Findings()
@@ -747,16 +907,25 @@ def gradient_bandit_rate(scale: str, seed: int) -> Outcome:
                 judged.append((m, eta, b, key))
                 found.burn_in[f"burn-in, {m:g} x paper"] = float(b)
             else:
-                found.judge(Verdict.vacuous(
-                    f"{key}: burn-in {b} iterations exceeds {_GB_BURN_IN_FRACTION:.0%} of the "
-                    f"budget {budget}; not run"))
+                found.judge(
+                    Verdict.vacuous(
+                        f"{key}: burn-in {b} iterations exceeds {_GB_BURN_IN_FRACTION:.0%} of the "
+                        f"budget {budget}; not run"
+                    )
+                )
         control_eta = 100.0 * eta_paper
-        rows = np.vstack([np.tile(means, (n_runs * len(judged), 1)),
-                          np.tile(1.0 - means, (_GB_CONTROL_RUNS, 1))])
-        etas = np.concatenate([np.repeat([e for _, e, _, _ in judged], n_runs),
-                               np.full(_GB_CONTROL_RUNS, control_eta)])
-        batch = GradientBandit().run_batch(rows, budget, seed=_seed_int(seed, j),
-                                           etas=etas, noise="bernoulli", record_every=every)
+        rows = np.vstack(
+            [np.tile(means, (n_runs * len(judged), 1)), np.tile(1.0 - means, (_GB_CONTROL_RUNS, 1))]
+        )
+        etas = np.concatenate(
+            [
+                np.repeat([e for _, e, _, _ in judged], n_runs),
+                np.full(_GB_CONTROL_RUNS, control_eta),
+            ]
+        )
+        batch = GradientBandit().run_batch(
+            rows, budget, seed=_seed_int(seed, j), etas=etas, noise="bernoulli", record_every=every
+        )
         t = batch.iterations.astype(np.float64)
         index = _grid_index(t, budget / 100, 12)
         for k, (_m, _eta, b, key) in enumerate(judged):
@@ -766,65 +935,94 @@ def gradient_bandit_rate(scale: str, seed: int) -> Outcome:
             verdict, numbers, fits = _gb_criterion(key, t[index], gap, min_prob, b, seed)
             found.judge(verdict, numbers)
             found.curve(f"gap, {key} (mean of {n_runs})", t[index], gap, array=f"gap[{key}]")
-            found.curve(f"min_prob, {key} (mean of {n_runs})", t[index], min_prob,
-                        array=f"min_prob[{key}]")
+            found.curve(
+                f"min_prob, {key} (mean of {n_runs})", t[index], min_prob, array=f"min_prob[{key}]"
+            )
             for name, pair in zip(("gap", "min_prob"), fits, strict=True):
                 if pair is not None:
-                    found.rate_fit(f"{name}, {key}", *pair, reference=-1.0,
-                                   reference_label=f"slope -1 ({name})", numbers=None)
+                    found.rate_fit(
+                        f"{name}, {key}",
+                        *pair,
+                        reference=-1.0,
+                        reference_label=f"slope -1 ({name})",
+                        numbers=None,
+                    )
             found.fitted[f"fraction of runs with gap > 0.1 at t={budget}[{key}]"] = float(
-                np.mean(batch.gap[sl][:, -1] > 0.1))
+                np.mean(batch.gap[sl][:, -1] > 0.1)
+            )
         # control 1: step sign flipped (ascent on 1 - r), gap measured on r
         sl = slice(n_runs * len(judged), None)
         flip_gap = (means.max() - means.min()) - batch.gap[sl][:, index]
         ckey = f"step sign flipped, means={tuple(means.tolist())}, eta={control_eta:.3g}"
-        found.control(ckey, *_gb_criterion(ckey, t[index], flip_gap,
-                                           batch.extras["min_prob"][sl][:, index],
-                                           gradient_bandit_burn_in(means, control_eta),
-                                           seed)[:2])
+        found.control(
+            ckey,
+            *_gb_criterion(
+                ckey,
+                t[index],
+                flip_gap,
+                batch.extras["min_prob"][sl][:, index],
+                gradient_bandit_burn_in(means, control_eta),
+                seed,
+            )[:2],
+        )
         found.curve(f"gap, {ckey} (control)", t[index], flip_gap)
         # control 2: exact NPG, whose min_a pi_t(a) decays exponentially
-        npg = NPG().run_batch(means[None, :], budget, etas=[_GB_CONTROL_NPG_ETA],
-                              record_every=every)
+        npg = NPG().run_batch(
+            means[None, :], budget, etas=[_GB_CONTROL_NPG_ETA], record_every=every
+        )
         t_npg = npg.iterations.astype(np.float64)
         ckey = f"exact NPG, means={tuple(means.tolist())}, eta={_GB_CONTROL_NPG_ETA}"
-        found.control(ckey, *_gb_criterion(ckey, t_npg[index], npg.gap[:, index],
-                                           npg.extras["min_prob"][:, index],
-                                           gradient_bandit_burn_in(means, _GB_CONTROL_NPG_ETA),
-                                           seed)[:2])
+        found.control(
+            ckey,
+            *_gb_criterion(
+                ckey,
+                t_npg[index],
+                npg.gap[:, index],
+                npg.extras["min_prob"][:, index],
+                gradient_bandit_burn_in(means, _GB_CONTROL_NPG_ETA),
+                seed,
+            )[:2],
+        )
     found.arrays["t"] = t[index]
-    return found.outcome(xlabel="iteration t", ylabel="exact gap / min_a pi_t(a)",
-                         title="Stochastic gradient bandit, constant steps from the paper's",
-                         slope_references={"claim -1": -1.0})
+    return found.outcome(
+        xlabel="iteration t",
+        ylabel="exact gap / min_a pi_t(a)",
+        title="Stochastic gradient bandit, constant steps from the paper's",
+        slope_references={"claim -1": -1.0},
+    )
 
 
 # ------------------------------------------------------------ (6) stochastic NPG baseline
 
-_SNPG_PLAN = {"quick": (4000, 256, (((1.0, 0.9), 0.1),)),
-              "full": (20_000, 1024, (((1.0, 0.9), 0.1), ((1.0, 0.9, 0.8), 1 / 3)))}
+_SNPG_PLAN = {
+    "quick": (4000, 256, (((1.0, 0.9), 0.1),)),
+    "full": (20_000, 1024, (((1.0, 0.9), 0.1), ((1.0, 0.9, 0.8), 1 / 3))),
+}
 _SNPG_ETA = 1.0
 
 
-@theorem(id="mei2022-stochastic-npg-baseline",
-         paper=f"{MEI2022} (abstract, value-baseline result); failure without baseline: Chung, "
-               "Thomas, Machado, Le Roux (ICML 2021), arXiv:2008.13773",
-         claim="On-policy stochastic NPG (one sampled action per iteration, the true reward of "
-               "the sampled arm as in the papers' bandit setting) with the state-value baseline "
-               "b_t = pi_t^T r converges in every run: pi_T(a*) > 0.99 at the end; without the "
-               "baseline the failure mode appears in some runs: pi_T(a*) < 1e-3 (the optimal "
-               "arm is lost). Instance r = (1, 0.9), pi_0(a*) = 0.1, eta = 1, 256 runs x 4000 "
-               "iterations (quick): the start makes an early lock-in on the sub-optimal arm "
-               "likely, so the failure fraction is far from 0 by construction.",
-         formula="baseline: P(pi_t(a*) -> 1) = 1; no baseline: P(pi_t(a*) -> 0) > 0",
-         tags=(*TAGS, "stochastic", "npg", "failure-mode"),
-         kind="failure-mode",
-         rule="Thresholds pi_T(a*) > 0.99 (converged) and < 1e-3 (lost), eta = 1, pi_0(a*) = "
-              "0.1, runs and budgets fixed when the check was written. Each arm is the other's "
-              "control: the no-baseline runs must fail 'every run converges' and the baseline "
-              "runs must fail 'some run loses a*'.",
-         source="Mei et al. (2022) abstract and Chung et al. (2021), as restated in the check; "
-                "the theorem statements not re-read in the papers here.",
-         verified=False)
+@theorem(
+    id="mei2022-stochastic-npg-baseline",
+    paper=f"{MEI2022} (abstract, value-baseline result); failure without baseline: Chung, "
+    "Thomas, Machado, Le Roux (ICML 2021), arXiv:2008.13773",
+    claim="On-policy stochastic NPG (one sampled action per iteration, the true reward of "
+    "the sampled arm as in the papers' bandit setting) with the state-value baseline "
+    "b_t = pi_t^T r converges in every run: pi_T(a*) > 0.99 at the end; without the "
+    "baseline the failure mode appears in some runs: pi_T(a*) < 1e-3 (the optimal "
+    "arm is lost). Instance r = (1, 0.9), pi_0(a*) = 0.1, eta = 1, 256 runs x 4000 "
+    "iterations (quick): the start makes an early lock-in on the sub-optimal arm "
+    "likely, so the failure fraction is far from 0 by construction.",
+    formula="baseline: P(pi_t(a*) -> 1) = 1; no baseline: P(pi_t(a*) -> 0) > 0",
+    tags=(*TAGS, "stochastic", "npg", "failure-mode"),
+    kind="failure-mode",
+    rule="Thresholds pi_T(a*) > 0.99 (converged) and < 1e-3 (lost), eta = 1, pi_0(a*) = "
+    "0.1, runs and budgets fixed when the check was written. Each arm is the other's "
+    "control: the no-baseline runs must fail 'every run converges' and the baseline "
+    "runs must fail 'some run loses a*'.",
+    source="Mei et al. (2022) abstract and Chung et al. (2021), as restated in the check; "
+    "the theorem statements not re-read in the papers here.",
+    verified=False,
+)
 def stochastic_npg_baseline(scale: str, seed: int) -> Outcome:
     budget, n_runs, plan = _SNPG_PLAN[check_scale(scale)]
     found = Findings()
@@ -836,60 +1034,81 @@ def stochastic_npg_baseline(scale: str, seed: int) -> Outcome:
         key = f"r={tuple(means.tolist())}, pi_0(a*)={p0:.3g}"
         for baseline in (True, False):
             batch = StochasticNPG(eta=_SNPG_ETA, baseline=baseline).run_batch(
-                means, budget, seed=_seed_int(seed, j), theta0=theta0, n_runs=n_runs,
-                noise="deterministic", record_every=10)
+                means,
+                budget,
+                seed=_seed_int(seed, j),
+                theta0=theta0,
+                n_runs=n_runs,
+                noise="deterministic",
+                record_every=10,
+            )
             final = batch.extras["opt_prob"][:, -1]
             converged = float(np.mean(final > 0.99))
             failed = float(np.mean(final < 1e-3))
             label = "with baseline" if baseline else "without baseline"
-            found.fitted.update({f"fraction converged[{label}, {key}]": converged,
-                                 f"fraction failed[{label}, {key}]": failed,
-                                 f"mean final gap[{label}, {key}]": float(batch.gap[:, -1].mean())})
+            found.fitted.update(
+                {
+                    f"fraction converged[{label}, {key}]": converged,
+                    f"fraction failed[{label}, {key}]": failed,
+                    f"mean final gap[{label}, {key}]": float(batch.gap[:, -1].mean()),
+                }
+            )
             found.arrays[f"final_opt_prob[{label}, {key}]"] = final
             t = batch.iterations.astype(np.float64)
             index = _grid_index(t, t[0], 30)
             found.curve(f"gap {label}, {key}", t[index], batch.gap[:, index])
             # criterion A (baseline converges in every run), criterion B (failure appears)
-            text_a = (f"{key}, {label}: {converged:.1%} of {n_runs} runs converged "
-                      f"(pi_T(a*) > 0.99), {failed:.1%} lost a*")
+            text_a = (
+                f"{key}, {label}: {converged:.1%} of {n_runs} runs converged "
+                f"(pi_T(a*) > 0.99), {failed:.1%} lost a*"
+            )
             verdict_a = Verdict.passed_if(converged == 1.0, text_a)
-            text_b = (f"{key}, {label}: the failure mode (pi_T(a*) < 1e-3) in {failed:.1%} of "
-                      f"{n_runs} runs; {converged:.1%} converged")
+            text_b = (
+                f"{key}, {label}: the failure mode (pi_T(a*) < 1e-3) in {failed:.1%} of "
+                f"{n_runs} runs; {converged:.1%} converged"
+            )
             verdict_b = Verdict.passed_if(failed > 0, text_b)
             measured = {"fraction converged": converged, "fraction failed": failed}
             if baseline:
                 found.judge(verdict_a)
-                found.control(f"with baseline, judged by 'some run loses a*', {key}",
-                              verdict_b, measured)
+                found.control(
+                    f"with baseline, judged by 'some run loses a*', {key}", verdict_b, measured
+                )
             else:
                 found.judge(verdict_b)
-                found.control(f"without baseline, judged by 'every run converges', {key}",
-                              verdict_a, measured)
-    return found.outcome(xlabel="iteration t", ylabel="exact gap r(a*) - pi_t^T r",
-                         yscale="linear", title="Stochastic NPG with and without the baseline")
+                found.control(
+                    f"without baseline, judged by 'every run converges', {key}", verdict_a, measured
+                )
+    return found.outcome(
+        xlabel="iteration t",
+        ylabel="exact gap r(a*) - pi_t^T r",
+        yscale="linear",
+        title="Stochastic NPG with and without the baseline",
+    )
 
 
 # ------------------------------------------------------------------------ (7) Lin-NPG iff
 
-_LIN_NPG_PLAN = {"quick": (((5, 2), (4, 3)), 150), "full": (((5, 2), (4, 3), (8, 3), (3, 1)),
-                                                            1000)}
+_LIN_NPG_PLAN = {"quick": (((5, 2), (4, 3)), 150), "full": (((5, 2), (4, 3), (8, 3), (3, 1)), 1000)}
 _LIN_NPG_ETA, _LIN_NPG_T, _MARGIN = 10.0, 500, 1e-2
 
 
-@theorem(id="mei2023-lin-npg-iff",
-         paper=f"{MEI2023}, main result (i) (NPG with linear function approximation)",
-         claim="Exact Lin-NPG theta <- theta + eta (X^T X)^{-1} X^T r from theta = 0 converges "
-               "to the optimal arm (pi_T(a*) > 0.99) if and only if the least-squares projection "
-               "r_hat = X (X^T X)^{-1} X^T r keeps a* as the strict maximum (npg_rank_preserved)"
-               ", and otherwise concentrates on argmax r_hat. Random X ~ N(0,1)^(K x d), r ~ "
-               "U[0,1]^K, (K, d) in {(5, 2), (4, 3)}, 150 each (quick); eta = 10, T = 500, "
-               "instances with |margin| < 0.01 are set aside (reported).",
-         formula="pi_T(a*) -> 1  <=>  r_hat(a*) > max_{a != a*} r_hat(a)",
-         tags=(*TAGS, "linear", "npg", "iff"),
-         kind="exact",
-         source="Mei et al. (2023), main result (i), as restated in theory.md; not re-read in "
-                "the paper here.",
-         verified=False)
+@theorem(
+    id="mei2023-lin-npg-iff",
+    paper=f"{MEI2023}, main result (i) (NPG with linear function approximation)",
+    claim="Exact Lin-NPG theta <- theta + eta (X^T X)^{-1} X^T r from theta = 0 converges "
+    "to the optimal arm (pi_T(a*) > 0.99) if and only if the least-squares projection "
+    "r_hat = X (X^T X)^{-1} X^T r keeps a* as the strict maximum (npg_rank_preserved)"
+    ", and otherwise concentrates on argmax r_hat. Random X ~ N(0,1)^(K x d), r ~ "
+    "U[0,1]^K, (K, d) in {(5, 2), (4, 3)}, 150 each (quick); eta = 10, T = 500, "
+    "instances with |margin| < 0.01 are set aside (reported).",
+    formula="pi_T(a*) -> 1  <=>  r_hat(a*) > max_{a != a*} r_hat(a)",
+    tags=(*TAGS, "linear", "npg", "iff"),
+    kind="exact",
+    source="Mei et al. (2023), main result (i), as restated in theory.md; not re-read in "
+    "the paper here.",
+    verified=False,
+)
 def lin_npg_iff(scale: str, seed: int) -> Outcome:
     shapes, n = _LIN_NPG_PLAN[check_scale(scale)]
     rng = as_generator(seed)
@@ -900,8 +1119,7 @@ def lin_npg_iff(scale: str, seed: int) -> Outcome:
         r = rng.random((n, K))
         margins = np.array([npg_rank_margin(X[i], r[i]) for i in range(n)])
         predicted = np.array([npg_rank_preserved(X[i], r[i]) for i in range(n)])
-        batch = LinNPG(eta=_LIN_NPG_ETA).run_batch((X, r), _LIN_NPG_T,
-                                                   record_every=_LIN_NPG_T)
+        batch = LinNPG(eta=_LIN_NPG_ETA).run_batch((X, r), _LIN_NPG_T, record_every=_LIN_NPG_T)
         final = batch.extras["opt_prob"][:, -1]
         converged = final > 0.99
         lost = final < 0.01
@@ -909,14 +1127,19 @@ def lin_npg_iff(scale: str, seed: int) -> Outcome:
         agree = (converged == predicted) & (converged | lost)
         bad = np.flatnonzero(clear & ~agree)
         key = f"K={K}, d={d}"
-        found.fitted.update({f"fraction rank preserved[{key}]": float(predicted.mean()),
-                             f"instances set aside (|margin| < {_MARGIN})[{key}]":
-                                 float((~clear).sum()),
-                             f"disagreements[{key}]": float(bad.size)})
+        found.fitted.update(
+            {
+                f"fraction rank preserved[{key}]": float(predicted.mean()),
+                f"instances set aside (|margin| < {_MARGIN})[{key}]": float((~clear).sum()),
+                f"disagreements[{key}]": float(bad.size),
+            }
+        )
         found.arrays.update({f"margin[{key}]": margins, f"final_opt_prob[{key}]": final})
-        text = (f"{key}: prediction and outcome agree on {int((clear & agree).sum())} of "
-                f"{int(clear.sum())} instances ({predicted[clear].mean():.0%} with the rank "
-                f"preserved; {int((~clear).sum())} set aside)")
+        text = (
+            f"{key}: prediction and outcome agree on {int((clear & agree).sum())} of "
+            f"{int(clear.sum())} instances ({predicted[clear].mean():.0%} with the rank "
+            f"preserved; {int((~clear).sum())} set aside)"
+        )
         if bad.size:
             text += f"; first disagreement at instance {int(bad[0])}"
         found.judge(Verdict.passed_if(not bad.size, text))
@@ -928,16 +1151,26 @@ def lin_npg_iff(scale: str, seed: int) -> Outcome:
     arrays = found.arrays
     x_all = np.concatenate([arrays[k] for k in arrays if k.startswith("margin")])
     y_all = np.concatenate([arrays[k] for k in arrays if k.startswith("final_opt_prob")])
-    found.curve("pi_T(a*) against the rank margin", np.sort(x_all), y_all[np.argsort(x_all)],
-                style="points")
-    found.control("predictor ignoring the features",
-                  Verdict.passed_if(not wrong_bad, f"predictor ignoring the features (always "
-                                                   f"converges): {wrong_bad} disagreements on "
-                                                   f"{wrong_clear} clear instances"),
-                  {"disagreements": wrong_bad})
-    return found.outcome(xlabel="r_hat(a*) - max_{a != a*} r_hat(a)", ylabel="pi_T(a*)",
-                         xscale="linear", yscale="linear",
-                         title="Lin-NPG converges iff the projected reward keeps a* on top")
+    found.curve(
+        "pi_T(a*) against the rank margin", np.sort(x_all), y_all[np.argsort(x_all)], style="points"
+    )
+    found.control(
+        "predictor ignoring the features",
+        Verdict.passed_if(
+            not wrong_bad,
+            f"predictor ignoring the features (always "
+            f"converges): {wrong_bad} disagreements on "
+            f"{wrong_clear} clear instances",
+        ),
+        {"disagreements": wrong_bad},
+    )
+    return found.outcome(
+        xlabel="r_hat(a*) - max_{a != a*} r_hat(a)",
+        ylabel="pi_T(a*)",
+        xscale="linear",
+        yscale="linear",
+        title="Lin-NPG converges iff the projected reward keeps a* on top",
+    )
 
 
 # ----------------------------------------------------------------------- (8) Lin-SPG
@@ -956,29 +1189,30 @@ def _satisfying_features(rng: np.random.Generator, n: int, r: np.ndarray) -> lis
     return found
 
 
-@theorem(id="mei2023-lin-spg-conditions",
-         paper=f"{MEI2023}, main result (ii); {LIN2025} (Lin-SPG, necessity of conditions)",
-         claim="Exact Lin-SPG theta <- theta + eta X^T (diag pi - pi pi^T) r from theta = 0 with "
-               "eta = 2/(9 R_max lambda_max(X^T X)) converges to the optimal arm on feature "
-               "bandits meeting non-domination and reward-order preservation: the gap falls "
-               "below a fifth of its start and keeps falling (tail log-log slope <= -0.25). On "
-               "a constructed violation (pg_feature_bandit('softmax_pg_order_violated'): "
-               "non-dominating, order not preservable) it fails for every step tried (x1, x10, "
-               "x100): the gap plateaus (tail slope > -0.05) at >= half the smallest reward "
-               "gap. Satisfying set: pg_feature_bandit('softmax_pg_holds'), an arc of unit "
-               "vectors, and 4 random 4 x 2 matrices (quick); 1e5 iterations.",
-         formula="non-domination and order preservation => pi_t(a*) -> 1; violation => "
-                 "lim gap > 0",
-         tags=(*TAGS, "linear", "softmax-pg", "conditions"),
-         kind="failure-mode",
-         rule="Thresholds (gap below a fifth of its start with tail slope <= -0.25; plateau: "
-              "tail slope > -0.05 at >= half the smallest reward gap), step factors x1, x10, "
-              "x100 and instances fixed when the check was written. Each side is the other's "
-              "control: the violation run judged by the convergence criterion, and the "
-              "softmax_pg_holds run judged by the failure criterion, must both be rejected.",
-         source="Mei et al. (2023) main result (ii) and Lin et al. (2025), as restated in "
-                "theory.md; the conditions' statements not re-read in the papers here.",
-         verified=False)
+@theorem(
+    id="mei2023-lin-spg-conditions",
+    paper=f"{MEI2023}, main result (ii); {LIN2025} (Lin-SPG, necessity of conditions)",
+    claim="Exact Lin-SPG theta <- theta + eta X^T (diag pi - pi pi^T) r from theta = 0 with "
+    "eta = 2/(9 R_max lambda_max(X^T X)) converges to the optimal arm on feature "
+    "bandits meeting non-domination and reward-order preservation: the gap falls "
+    "below a fifth of its start and keeps falling (tail log-log slope <= -0.25). On "
+    "a constructed violation (pg_feature_bandit('softmax_pg_order_violated'): "
+    "non-dominating, order not preservable) it fails for every step tried (x1, x10, "
+    "x100): the gap plateaus (tail slope > -0.05) at >= half the smallest reward "
+    "gap. Satisfying set: pg_feature_bandit('softmax_pg_holds'), an arc of unit "
+    "vectors, and 4 random 4 x 2 matrices (quick); 1e5 iterations.",
+    formula="non-domination and order preservation => pi_t(a*) -> 1; violation => lim gap > 0",
+    tags=(*TAGS, "linear", "softmax-pg", "conditions"),
+    kind="failure-mode",
+    rule="Thresholds (gap below a fifth of its start with tail slope <= -0.25; plateau: "
+    "tail slope > -0.05 at >= half the smallest reward gap), step factors x1, x10, "
+    "x100 and instances fixed when the check was written. Each side is the other's "
+    "control: the violation run judged by the convergence criterion, and the "
+    "softmax_pg_holds run judged by the failure criterion, must both be rejected.",
+    source="Mei et al. (2023) main result (ii) and Lin et al. (2025), as restated in "
+    "theory.md; the conditions' statements not re-read in the papers here.",
+    verified=False,
+)
 def lin_spg_conditions(scale: str, seed: int) -> Outcome:
     budget, every, n_random = _LIN_SPG_PLAN[check_scale(scale)]
     rng = as_generator(seed)
@@ -987,17 +1221,21 @@ def lin_spg_conditions(scale: str, seed: int) -> Outcome:
     violated = pg_feature_bandit("softmax_pg_order_violated")
     angles = np.array([0.0, 0.3, 0.6, 0.9])
     arc = np.stack([np.cos(angles), np.sin(angles)], axis=1)
-    good = [(np.asarray(holds.features), np.asarray(holds.means), "softmax_pg_holds"),
-            (arc, small, "arc of unit vectors")]
-    good += [(X, small, f"random #{i}") for i, X in enumerate(_satisfying_features(
-        rng, n_random, small))]
+    good = [
+        (np.asarray(holds.features), np.asarray(holds.means), "softmax_pg_holds"),
+        (arc, small, "arc of unit vectors"),
+    ]
+    good += [
+        (X, small, f"random #{i}") for i, X in enumerate(_satisfying_features(rng, n_random, small))
+    ]
     base = LinSPG()
     X_v, r_v = np.asarray(violated.features), np.asarray(violated.means)
     step_v = base.run_batch((X_v, r_v), 1, record_every=1).etas[0]
     X = np.stack([g[0] for g in good] + [X_v] * len(_VIOLATION_STEP_FACTORS))
     r = np.stack([g[1] for g in good] + [r_v] * len(_VIOLATION_STEP_FACTORS))
-    names = [g[2] for g in good] + [f"softmax_pg_order_violated, eta x{f:g}"
-                                    for f in _VIOLATION_STEP_FACTORS]
+    names = [g[2] for g in good] + [
+        f"softmax_pg_order_violated, eta x{f:g}" for f in _VIOLATION_STEP_FACTORS
+    ]
     default_etas = LinSPG().run_batch((X[: len(good)], r[: len(good)]), 1).etas
     etas = np.concatenate([default_etas, step_v * np.array(_VIOLATION_STEP_FACTORS)])
     batch = base.run_batch((X, r), budget, etas=etas, record_every=every)
@@ -1020,30 +1258,50 @@ def lin_spg_conditions(scale: str, seed: int) -> Outcome:
     for i, name in enumerate(names):
         conditions = softmax_pg_conditions(X[i], r[i])
         start, final = starts[i], finals[i]
-        found.fitted.update({f"final gap[{name}]": final, f"tail slope[{name}]": slopes[i],
-                             f"npg rank preserved[{name}]": float(npg_rank_preserved(X[i], r[i]))})
+        found.fitted.update(
+            {
+                f"final gap[{name}]": final,
+                f"tail slope[{name}]": slopes[i],
+                f"npg rank preserved[{name}]": float(npg_rank_preserved(X[i], r[i])),
+            }
+        )
         found.curve(name, t[index], batch.gap[i, index])
         if i < len(good):
             ok = conditions.holds and converges(i)
-            text = (f"{name} (conditions hold: {conditions.holds}): gap {start:.3g} -> "
-                    f"{final:.3g}, tail slope {slopes[i]:.3f}")
+            text = (
+                f"{name} (conditions hold: {conditions.holds}): gap {start:.3g} -> "
+                f"{final:.3g}, tail slope {slopes[i]:.3f}"
+            )
         else:
             ok = (not conditions.holds) and plateaus(i)
-            text = (f"{name} (conditions hold: {conditions.holds}; non-domination "
-                    f"{conditions.non_domination}, order preserved "
-                    f"{conditions.order_preserving}): gap stays at {final:.3g}, tail slope "
-                    f"{slopes[i]:.3f}, pi_T(a*) = {batch.extras['opt_prob'][i, -1]:.3g}")
+            text = (
+                f"{name} (conditions hold: {conditions.holds}; non-domination "
+                f"{conditions.non_domination}, order preserved "
+                f"{conditions.order_preserving}): gap stays at {final:.3g}, tail slope "
+                f"{slopes[i]:.3f}, pi_T(a*) = {batch.extras['opt_prob'][i, -1]:.3g}"
+            )
         found.judge(Verdict.passed_if(ok, text))
     v = len(good)  # the violation at the paper's step
-    text_a = (f"{names[v]} judged by the convergence criterion: gap {starts[v]:.3g} -> "
-              f"{finals[v]:.3g}, tail slope {slopes[v]:.3f}")
-    text_b = (f"{names[0]} judged by the failure criterion: gap {starts[0]:.3g} -> "
-              f"{finals[0]:.3g}, tail slope {slopes[0]:.3f}")
-    found.control(f"violation judged as converging: {names[v]}",
-                  Verdict.passed_if(converges(v), text_a),
-                  {"final_gap": finals[v], "tail_slope": slopes[v]})
-    found.control(f"conditions holding judged as failing: {names[0]}",
-                  Verdict.passed_if(plateaus(0), text_b),
-                  {"final_gap": finals[0], "tail_slope": slopes[0]})
-    return found.outcome(xlabel="iteration t", ylabel="r(a*) - pi_t^T r",
-                         title="Lin-SPG under the feature conditions and on a violation")
+    text_a = (
+        f"{names[v]} judged by the convergence criterion: gap {starts[v]:.3g} -> "
+        f"{finals[v]:.3g}, tail slope {slopes[v]:.3f}"
+    )
+    text_b = (
+        f"{names[0]} judged by the failure criterion: gap {starts[0]:.3g} -> "
+        f"{finals[0]:.3g}, tail slope {slopes[0]:.3f}"
+    )
+    found.control(
+        f"violation judged as converging: {names[v]}",
+        Verdict.passed_if(converges(v), text_a),
+        {"final_gap": finals[v], "tail_slope": slopes[v]},
+    )
+    found.control(
+        f"conditions holding judged as failing: {names[0]}",
+        Verdict.passed_if(plateaus(0), text_b),
+        {"final_gap": finals[0], "tail_slope": slopes[0]},
+    )
+    return found.outcome(
+        xlabel="iteration t",
+        ylabel="r(a*) - pi_t^T r",
+        title="Lin-SPG under the feature conditions and on a violation",
+    )

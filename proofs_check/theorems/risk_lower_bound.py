@@ -40,8 +40,10 @@ SLOPE_TOL = 0.05
 """Tolerance of the whole-grid slope against 1/2 (the module-wide slope tolerance)."""
 LOCAL_TOL = 0.1
 """Tolerance of each half-decade local slope (the harness default)."""
-PLAN = {"quick": ((4_000, 6_350, 10_079, 16_000), 6),
-        "full": ((4_000, 8_000, 16_000, 32_000, 64_000, 128_000), 16)}
+PLAN = {
+    "quick": ((4_000, 6_350, 10_079, 16_000), 6),
+    "full": ((4_000, 8_000, 16_000, 32_000, 64_000, 128_000), 16),
+}
 """K grid (geometric, starting where the family enters the exact-gap regime) and seeds."""
 LEARNERS = (ICVaRRM(alpha=ALPHA), ICVaRRM(alpha=ALPHA, bonus_scale=0.01))
 
@@ -60,8 +62,9 @@ def lower_bound_rate(K: np.ndarray) -> np.ndarray:
 
 def family_instance(K: int, optimal_action: int):
     """The member of the hard family tuned to K, with the given optimal action at ``s_n``."""
-    return du2023_hard_instance(n=N_CHAIN, A=ACTIONS, H=HORIZON, alpha=ALPHA, eta=eta_for(K),
-                                optimal_action=optimal_action)
+    return du2023_hard_instance(
+        n=N_CHAIN, A=ACTIONS, H=HORIZON, alpha=ALPHA, eta=eta_for(K), optimal_action=optimal_action
+    )
 
 
 def oracle_regret(K: int, optimal_action: int) -> float:
@@ -85,8 +88,9 @@ def clipped_at_bandit_state(learner: ICVaRRM, K: int) -> bool:
     whatever the data, so it never uses what it saw at ``s_n`` and its regret along the family
     says nothing about learning."""
     S = N_CHAIN + 3
-    n_star = bonus_below_h_visits(HORIZON, K, S, ACTIONS, learner.alpha, learner.delta,
-                                  learner.bonus_scale)
+    n_star = bonus_below_h_visits(
+        HORIZON, K, S, ACTIONS, learner.alpha, learner.delta, learner.bonus_scale
+    )
     return n_star > bandit_state_visits(K)
 
 
@@ -99,44 +103,59 @@ def lower_bound_criterion(label: str, K: np.ndarray, regret: np.ndarray, seed: i
     mean = regret.mean(axis=0)
     if (mean <= 0).any():
         j = int(np.flatnonzero(mean <= 0)[0])
-        return Verdict.failed(f"{label}: mean regret {mean[j]:.3g} at K = {K[j]}: it does not "
-                              "grow like sqrt(K) along the family"), None, None
-    verdict, fit, local = rate_shape_test(K, regret, min_slope=0.5, tol=SLOPE_TOL,
-                                          local_tol=LOCAL_TOL, tail=1.0, n_boot=1000,
-                                          seed=seed)
+        return (
+            Verdict.failed(
+                f"{label}: mean regret {mean[j]:.3g} at K = {K[j]}: it does not "
+                "grow like sqrt(K) along the family"
+            ),
+            None,
+            None,
+        )
+    verdict, fit, local = rate_shape_test(
+        K,
+        regret,
+        min_slope=0.5,
+        tol=SLOPE_TOL,
+        local_tol=LOCAL_TOL,
+        tail=1.0,
+        n_boot=1000,
+        seed=seed,
+    )
     return Verdict(verdict.status, f"{label}: {verdict.reason}"), fit, local
 
 
-@theorem(id="du2023-icvar-lower-bound-order",
-         paper=f"{DU}, Theorem 2 and Figure 1",
-         claim="Along the hard family tuned to K (n = 3, A = 2, H = 20, alpha = 0.2, eta_K = "
-               "0.2 sqrt(alpha / (K w_min)), the optimal action at s_n spread evenly over the "
-               "seeds), the mean exact iterated-CVaR regret of ICVaR-RM, with the paper's bonus "
-               "and with the aggressive named variant x0.01, grows at least like sqrt(K): its "
-               "log-log slope on the whole K grid and on every half-decade window is >= 1/2. "
-               "A learner whose bonus at s_n never drops below H within the budget is "
-               "reported vacuous. "
-               "Control: the oracle playing the optimal policy (zero regret) must be rejected "
-               "by the same criterion.",
-         formula="Regret(K) >= c H sqrt(A K / (alpha min_{pi,h,s: w > 0} w_{pi,h}(s))) along "
-                 "the family => d log E[Regret] / d log K >= 1/2",
-         tags=("risk", "icvar", "regret", "lower-bound"),
-         kind="lower-bound",
-         rule="A learner whose bonus at the bandit state stays >= H (algorithms.risk."
-              "bonus_below_h_visits) for the w_min K / A visits it gets at the largest K is "
-              "reported vacuous (its estimate there sits at the clip). No constant is asserted "
-              "(Theorem 2 gives none; the former ratio floor 0.005, "
-              "fixed after pilot runs, is dropped). Family (n, A, H, alpha, c_eta = 0.2) kept "
-              "from the previous version; K grid geometric from 4000 (where eta_K enters the "
-              "exact-gap regime) to 16000 (quick, 4 points) or 128000 (full, 6 points); 6 / 16 "
-              "seeds with the optimal action i mod A for seed i; slope tolerance 0.05 on the "
-              "whole grid and 0.1 per half-decade window (the module's and the harness's "
-              "defaults), 95% bootstrap CIs over seeds.",
-         source="Theorem 2 (regret lower bound) and Figure 1 (instance), as recorded in "
-                "docs/theory.md section 6.3 with the tag [V: paper text]; the exact gap "
-                "0.6 (eta/alpha)(H - n) and the tuning eta_K are derived here (docs/risk.md), "
-                "not in the paper.",
-         verified=True)
+@theorem(
+    id="du2023-icvar-lower-bound-order",
+    paper=f"{DU}, Theorem 2 and Figure 1",
+    claim="Along the hard family tuned to K (n = 3, A = 2, H = 20, alpha = 0.2, eta_K = "
+    "0.2 sqrt(alpha / (K w_min)), the optimal action at s_n spread evenly over the "
+    "seeds), the mean exact iterated-CVaR regret of ICVaR-RM, with the paper's bonus "
+    "and with the aggressive named variant x0.01, grows at least like sqrt(K): its "
+    "log-log slope on the whole K grid and on every half-decade window is >= 1/2. "
+    "A learner whose bonus at s_n never drops below H within the budget is "
+    "reported vacuous. "
+    "Control: the oracle playing the optimal policy (zero regret) must be rejected "
+    "by the same criterion.",
+    formula="Regret(K) >= c H sqrt(A K / (alpha min_{pi,h,s: w > 0} w_{pi,h}(s))) along "
+    "the family => d log E[Regret] / d log K >= 1/2",
+    tags=("risk", "icvar", "regret", "lower-bound"),
+    kind="lower-bound",
+    rule="A learner whose bonus at the bandit state stays >= H (algorithms.risk."
+    "bonus_below_h_visits) for the w_min K / A visits it gets at the largest K is "
+    "reported vacuous (its estimate there sits at the clip). No constant is asserted "
+    "(Theorem 2 gives none; the former ratio floor 0.005, "
+    "fixed after pilot runs, is dropped). Family (n, A, H, alpha, c_eta = 0.2) kept "
+    "from the previous version; K grid geometric from 4000 (where eta_K enters the "
+    "exact-gap regime) to 16000 (quick, 4 points) or 128000 (full, 6 points); 6 / 16 "
+    "seeds with the optimal action i mod A for seed i; slope tolerance 0.05 on the "
+    "whole grid and 0.1 per half-decade window (the module's and the harness's "
+    "defaults), 95% bootstrap CIs over seeds.",
+    source="Theorem 2 (regret lower bound) and Figure 1 (instance), as recorded in "
+    "docs/theory.md section 6.3 with the tag [V: paper text]; the exact gap "
+    "0.6 (eta/alpha)(H - n) and the tuning eta_K are derived here (docs/risk.md), "
+    "not in the paper.",
+    verified=True,
+)
 def icvar_lower_bound_order(scale: str, seed: int) -> Outcome:
     grid, n_seeds = PLAN[check_scale(scale)]
     K = np.asarray(grid, dtype=np.int64)
@@ -156,13 +175,15 @@ def icvar_lower_bound_order(scale: str, seed: int) -> Outcome:
         found.fitted[f"clipped_at_bandit_state[{label}]"] = float(clipped)
         if clipped:
             S = N_CHAIN + 3
-            n_star = bonus_below_h_visits(HORIZON, k_max, S, ACTIONS, learner.alpha,
-                                          learner.delta, learner.bonus_scale)
+            n_star = bonus_below_h_visits(
+                HORIZON, k_max, S, ACTIONS, learner.alpha, learner.delta, learner.bonus_scale
+            )
             verdict = Verdict.vacuous(
                 f"{label}: its bonus at the bandit state stays >= H for n* = {n_star} visits, "
                 f"more than the w_min K / A = {bandit_state_visits(k_max):.0f} it gets at "
                 f"K = {k_max}, so its Q there sits at the clip and it cannot use its data "
-                f"({verdict.status}: {verdict.reason})")
+                f"({verdict.status}: {verdict.reason})"
+            )
         found.judge(verdict)
         ratio = regret.mean(axis=0) / rate
         found.fitted[f"min_ratio_to_rate[{label}]"] = float(ratio.min())
@@ -171,12 +192,16 @@ def icvar_lower_bound_order(scale: str, seed: int) -> Outcome:
             found.rate_fit(label, fit, local)
         found.curve(label, K, regret, array=f"regret[{label}]")
     oracle = np.array([[oracle_regret(int(k), optimal[i]) for k in K] for i in range(n_seeds)])
-    found.control("oracle playing the optimal policy of each instance",
-                  lower_bound_criterion("oracle (optimal policy)", K, oracle, seed)[0],
-                  {"max_regret": float(oracle.max())})
+    found.control(
+        "oracle playing the optimal policy of each instance",
+        lower_bound_criterion("oracle (optimal policy)", K, oracle, seed)[0],
+        {"max_regret": float(oracle.max())},
+    )
     found.arrays["regret[oracle]"] = oracle
     found.line("H sqrt(AK/(alpha w_min)) (no constant)", K, rate)
-    return found.outcome(xlabel="episodes K (instance tuned to K)",
-                         ylabel="exact iterated-CVaR regret",
-                         title="ICVaR-RM on the Du-Wang-Huang hard family",
-                         slope_references={"lower bound 1/2": 0.5})
+    return found.outcome(
+        xlabel="episodes K (instance tuned to K)",
+        ylabel="exact iterated-CVaR regret",
+        title="ICVaR-RM on the Du-Wang-Huang hard family",
+        slope_references={"lower bound 1/2": 0.5},
+    )

@@ -74,12 +74,16 @@ from proofs_check.rates import geometric_grid, rate_shape_test
 
 AZAR = "Azar, Osband, Munos (ICML 2017), arXiv:1703.05449"
 JIN = "Jin, Allen-Zhu, Bubeck, Jordan (NeurIPS 2018), arXiv:1807.03765"
-AZAR_SOURCE = ("shared/references/theory.md section 2.1, tagged [V]: Algorithms 3-4 and "
-               "Theorems 1-2 (p. 5 of arXiv:1703.05449 v2) as quoted word for word by a "
-               "formalisation of the paper; not re-read in the paper's own text here")
-JIN_SOURCE = ("shared/references/theory.md section 2.2, tagged [S]/[M] (a third-party "
-              "reproduction and memory; Theorem 2's form is [M]); the paper's own text was not "
-              "read here")
+AZAR_SOURCE = (
+    "shared/references/theory.md section 2.1, tagged [V]: Algorithms 3-4 and "
+    "Theorems 1-2 (p. 5 of arXiv:1703.05449 v2) as quoted word for word by a "
+    "formalisation of the paper; not re-read in the paper's own text here"
+)
+JIN_SOURCE = (
+    "shared/references/theory.md section 2.2, tagged [S]/[M] (a third-party "
+    "reproduction and memory; Theorem 2's form is [M]); the paper's own text was not "
+    "read here"
+)
 
 SLOPE_TOL = 0.05
 """Tolerance of the tail slope fit (upper CI end <= 1/2 + 0.05); the rates default."""
@@ -109,26 +113,28 @@ _RIVER = ("river_swim", 6, 20)
 # Per scale: episodes K, seeds, instances of the slope checks.
 _SLOPE_PLAN = {"quick": (20_000, 8, (_SMALL,)), "full": (100_000, 16, (_SMALL, _MEDIUM))}
 
-_GRID_RULE = ("constants fixed in code before any run: the paper's bonus where its burn-in "
-              "ends within 10% of K, else the grid {grid}; every constant whose burn-in ends "
-              "within 10% of K is judged, the others are reported vacuous without a run. "
-              "Burn-in (algorithms.tabular.burn_in, from the bonus formula alone, with "
-              "level = Delta / H, Delta the instance's largest per-episode regret, exact): the "
-              "visits of a pair until its bonus, bounded over every data set, is below "
-              "Delta / H, so that the H per-stage bonuses of an episode sum below Delta, times "
-              "the pairs to cover, over H visits per episode. Revision 1: the first run of this "
-              "check, at quick scale, used level H (the clip); every constant it judged "
-              "there still had local slopes 0.62-1.02 right after that burn-in (e.g. "
-              "UCBVI-BF 0.89 on [702, 2470]) while the theorems' additive terms (>= H K for the "
-              "paper's constants) permit a linear phase; the level was lowered to Delta / H for "
-              "every constant at once, on the regret decomposition (an episode's regret is at "
-              "most the sum of its bonuses, and at most Delta), the grid and tolerances "
-              "unchanged, before any full-scale run. Tail fit on the last half of a 12-point "
-              "geometric grid K/100..K, upper CI end <= 1/2 + 0.05; every half-decade local "
-              "slope from the burn-in on, upper CI end <= 1/2 + 0.1 (both the defaults of "
-              "proofs_check.rates). Control: greedy UCBVI (bonus x1e-9) on river_swim(S=6, "
-              "H=20), same grid, seeds and criterion; K = 20 000 with 8 seeds (quick), 100 000 "
-              "with 16 (full).")
+_GRID_RULE = (
+    "constants fixed in code before any run: the paper's bonus where its burn-in "
+    "ends within 10% of K, else the grid {grid}; every constant whose burn-in ends "
+    "within 10% of K is judged, the others are reported vacuous without a run. "
+    "Burn-in (algorithms.tabular.burn_in, from the bonus formula alone, with "
+    "level = Delta / H, Delta the instance's largest per-episode regret, exact): the "
+    "visits of a pair until its bonus, bounded over every data set, is below "
+    "Delta / H, so that the H per-stage bonuses of an episode sum below Delta, times "
+    "the pairs to cover, over H visits per episode. Revision 1: the first run of this "
+    "check, at quick scale, used level H (the clip); every constant it judged "
+    "there still had local slopes 0.62-1.02 right after that burn-in (e.g. "
+    "UCBVI-BF 0.89 on [702, 2470]) while the theorems' additive terms (>= H K for the "
+    "paper's constants) permit a linear phase; the level was lowered to Delta / H for "
+    "every constant at once, on the regret decomposition (an episode's regret is at "
+    "most the sum of its bonuses, and at most Delta), the grid and tolerances "
+    "unchanged, before any full-scale run. Tail fit on the last half of a 12-point "
+    "geometric grid K/100..K, upper CI end <= 1/2 + 0.05; every half-decade local "
+    "slope from the burn-in on, upper CI end <= 1/2 + 0.1 (both the defaults of "
+    "proofs_check.rates). Control: greedy UCBVI (bonus x1e-9) on river_swim(S=6, "
+    "H=20), same grid, seeds and criterion; K = 20 000 with 8 seeds (quick), 100 000 "
+    "with 16 (full)."
+)
 
 
 @lru_cache(maxsize=16)
@@ -159,8 +165,17 @@ def _curves(learner, key: tuple, K: int, n_seeds: int, seed: int) -> np.ndarray:
 
 def _rate_claim(Y: np.ndarray, grid: np.ndarray, start: float, seed: int):
     """The criterion of every slope check: regret grows at most as K^(1/2), tail and shape."""
-    return rate_shape_test(grid, Y, max_slope=0.5, tol=SLOPE_TOL, local_tol=LOCAL_TOL,
-                           start=start, tail=0.5, n_boot=1000, seed=seed)
+    return rate_shape_test(
+        grid,
+        Y,
+        max_slope=0.5,
+        tol=SLOPE_TOL,
+        local_tol=LOCAL_TOL,
+        start=start,
+        tail=0.5,
+        n_boot=1000,
+        seed=seed,
+    )
 
 
 def _greedy_control(found: Findings, scale: str, seed: int) -> None:
@@ -173,14 +188,23 @@ def _greedy_control(found: Findings, scale: str, seed: int) -> None:
     start = burn_in(GREEDY, model, K, level=max_episode_regret(model) / model.H).episodes
     verdict, fit, local = _rate_claim(Y, grid, start, seed)
     name = f"greedy UCBVI (bonus x1e-9) on {model.name}"
-    found.control(name, verdict, {**fit.numbers(), "max_local_slope": float(local.slopes.max()),
-                                  "mean_regret_per_episode": float(Y[:, -1].mean() / K)})
+    found.control(
+        name,
+        verdict,
+        {
+            **fit.numbers(),
+            "max_local_slope": float(local.slopes.max()),
+            "mean_regret_per_episode": float(Y[:, -1].mean() / K),
+        },
+    )
     found.curve(f"control: {name}", grid, Y, array="regret[control]")
 
 
-_SLOPE_PLOT = {"xlabel": "episodes K", "ylabel": "cumulative exact pseudo-regret",
-               "slope_references": {"claim: slope 1/2": 0.5,
-                                    "local bound 1/2 + 0.1": 0.5 + LOCAL_TOL}}
+_SLOPE_PLOT = {
+    "xlabel": "episodes K",
+    "ylabel": "cumulative exact pseudo-regret",
+    "slope_references": {"claim: slope 1/2": 0.5, "local bound 1/2 + 0.1": 0.5 + LOCAL_TOL},
+}
 
 
 def _slope_outcome(learners, scale: str, seed: int, what: str, plan=None) -> Outcome:
@@ -199,72 +223,92 @@ def _slope_outcome(learners, scale: str, seed: int, what: str, plan=None) -> Out
             found.fitted[f"burn_in_episodes[{key}]"] = b.episodes
             found.fitted[f"clip_burn_in_episodes[{key}]"] = clip.episodes
             if not b.within(K, BURN_IN_FRACTION):
-                found.judge(Verdict.vacuous(
-                    f"{key}: burn-in {b.episodes} episodes (until the {mdp.H} per-stage "
-                    f"bonuses of an episode sum below its largest regret {delta_max:.3g}: "
-                    f"{b.visits} visits per pair; the bonus alone is below H after "
-                    f"{clip.episodes} episodes) exceeds {BURN_IN_FRACTION:.0%} of K = {K}: "
-                    "its regret may stay linear for most of the run, so it is not run and "
-                    "not judged"))
+                found.judge(
+                    Verdict.vacuous(
+                        f"{key}: burn-in {b.episodes} episodes (until the {mdp.H} per-stage "
+                        f"bonuses of an episode sum below its largest regret {delta_max:.3g}: "
+                        f"{b.visits} visits per pair; the bonus alone is below H after "
+                        f"{clip.episodes} episodes) exceeds {BURN_IN_FRACTION:.0%} of K = {K}: "
+                        "its regret may stay linear for most of the run, so it is not run and "
+                        "not judged"
+                    )
+                )
                 continue
             found.burn_in[f"burn-in {key}"] = max(b.episodes, 1)
             Y = _curves(learner, key_mdp, K, n_seeds, seed)
             verdict, fit, local = _rate_claim(Y, grid, b.episodes, seed)
-            found.judge(Verdict(verdict.status, f"{key} (burn-in {b.episodes} episodes): "
-                                                f"{verdict.reason}"))
+            found.judge(
+                Verdict(verdict.status, f"{key} (burn-in {b.episodes} episodes): {verdict.reason}")
+            )
             found.rate_fit(key, fit, local, reference=0.5, reference_label=f"slope 1/2 ({key})")
             if local.after(b.episodes).any():
-                found.fitted[f"max_local_slope_after_burn_in[{key}]"] = local.max_after(
-                    b.episodes)
+                found.fitted[f"max_local_slope_after_burn_in[{key}]"] = local.max_after(b.episodes)
             found.curve(key, grid, Y, array=f"regret[{key}]")
     if not any(v.status != "vacuous" for v in found.verdicts):
-        found.judge(Verdict.vacuous(f"no constant has its burn-in within "
-                                    f"{BURN_IN_FRACTION:.0%} of K = {K} at {scale} scale"))
+        found.judge(
+            Verdict.vacuous(
+                f"no constant has its burn-in within "
+                f"{BURN_IN_FRACTION:.0%} of K = {K} at {scale} scale"
+            )
+        )
     _greedy_control(found, scale, seed)
     return found.outcome(title=f"{what}: log-log slope of regret in K", **_SLOPE_PLOT)
 
 
-@theorem(id="azar2017-ucbvi-regret-slope",
-         paper=f"{AZAR}, Theorems 1 and 2",
-         claim="UCBVI's regret grows as sqrt(K) up to log factors once its burn-in is over: the "
-               "log-log slope of cumulative regret in K is at most 1/2 on the tail and on every "
-               "half-decade after the burn-in (the episodes until the H per-stage bonuses of an "
-               "episode sum below the instance's largest per-episode regret Delta, from the "
-               "bonus formula). UCBVI-BF with the paper's bonus, and UCBVI-CH with every "
-               "multiplier of the fixed grid {1, 0.3, 0.1, 0.03, 0.01}; a constant is judged "
-               "when its burn-in ends within 10% of K, else reported vacuous (at quick scale "
-               "every one: the paper's BF needs ~2e5 episodes, CH x0.01 ~4e3). Instance: "
-               "garnet(S=5, A=2, branching=2, H=5, seed=0), plus garnet(10, 3, 3, H=10) at "
-               "full scale.",
-         formula="Regret(K) = O~(sqrt(H S A T) + H^2 S^2 A) => d log Regret / d log K <= 1/2 + "
-                 "0.05 (tail) and <= 1/2 + 0.1 (each half-decade after the burn-in)",
-         tags=("tabular", "regret", "ucbvi", "slope"), kind="slope",
-         rule=_GRID_RULE.format(grid="{1, 0.3, 0.1, 0.03, 0.01} for UCBVI-CH (UCBVI-BF: the "
-                                     "paper's bonus only)"),
-         source=AZAR_SOURCE, verified=False)
+@theorem(
+    id="azar2017-ucbvi-regret-slope",
+    paper=f"{AZAR}, Theorems 1 and 2",
+    claim="UCBVI's regret grows as sqrt(K) up to log factors once its burn-in is over: the "
+    "log-log slope of cumulative regret in K is at most 1/2 on the tail and on every "
+    "half-decade after the burn-in (the episodes until the H per-stage bonuses of an "
+    "episode sum below the instance's largest per-episode regret Delta, from the "
+    "bonus formula). UCBVI-BF with the paper's bonus, and UCBVI-CH with every "
+    "multiplier of the fixed grid {1, 0.3, 0.1, 0.03, 0.01}; a constant is judged "
+    "when its burn-in ends within 10% of K, else reported vacuous (at quick scale "
+    "every one: the paper's BF needs ~2e5 episodes, CH x0.01 ~4e3). Instance: "
+    "garnet(S=5, A=2, branching=2, H=5, seed=0), plus garnet(10, 3, 3, H=10) at "
+    "full scale.",
+    formula="Regret(K) = O~(sqrt(H S A T) + H^2 S^2 A) => d log Regret / d log K <= 1/2 + "
+    "0.05 (tail) and <= 1/2 + 0.1 (each half-decade after the burn-in)",
+    tags=("tabular", "regret", "ucbvi", "slope"),
+    kind="slope",
+    rule=_GRID_RULE.format(
+        grid="{1, 0.3, 0.1, 0.03, 0.01} for UCBVI-CH (UCBVI-BF: the paper's bonus only)"
+    ),
+    source=AZAR_SOURCE,
+    verified=False,
+)
 def ucbvi_regret_slope(scale: str, seed: int) -> Outcome:
-    learners = (UCBVI(bonus="bernstein"),
-                *(UCBVI(bonus="hoeffding", bonus_scale=c) for c in C_GRID))
+    learners = (
+        UCBVI(bonus="bernstein"),
+        *(UCBVI(bonus="hoeffding", bonus_scale=c) for c in C_GRID),
+    )
     return _slope_outcome(learners, scale, seed, "UCBVI")
 
 
-@theorem(id="jin2018-qlearning-ucbh-regret-slope",
-         paper=f"{JIN}, Theorem 1",
-         claim="Q-learning with UCB-Hoeffding has regret O(sqrt(H^4 S A T iota)): the log-log "
-               "slope of cumulative regret in K is at most 1/2 on the tail and on every "
-               "half-decade after the burn-in. The paper's c is an unspecified absolute "
-               "constant, so every c of the fixed grid {2 sqrt 2 (derived default), 1, 0.3, "
-               "0.1, 0.03, 0.01} whose burn-in ends within 10% of K is judged, the others are "
-               "vacuous. Burn-in: Q's bonus term 2 c sqrt(H^3 iota / t) (Lemma 4.1(a)) below "
-               "Delta / H, t > 4 c^2 H^3 iota (H / Delta)^2 visits per stage-pair, Delta the "
-               "instance's largest per-episode regret. Instance: garnet(S=5, A=2, branching=2, "
-               "H=5, seed=0), plus garnet(10, 3, 3, H=10) at full scale.",
-         formula="Regret(K) <= O(sqrt(H^4 S A T iota)) => d log Regret / d log K <= 1/2 + 0.05 "
-                 "(tail) and <= 1/2 + 0.1 (each half-decade after the burn-in)",
-         tags=("tabular", "regret", "q-learning", "slope"), kind="slope",
-         rule=_GRID_RULE.format(grid="{2 sqrt 2, 1, 0.3, 0.1, 0.03, 0.01} of c (replacing the "
-                                     "former c = 0.05, chosen after c = 0.1 gave slope 0.64)"),
-         source=JIN_SOURCE, verified=False)
+@theorem(
+    id="jin2018-qlearning-ucbh-regret-slope",
+    paper=f"{JIN}, Theorem 1",
+    claim="Q-learning with UCB-Hoeffding has regret O(sqrt(H^4 S A T iota)): the log-log "
+    "slope of cumulative regret in K is at most 1/2 on the tail and on every "
+    "half-decade after the burn-in. The paper's c is an unspecified absolute "
+    "constant, so every c of the fixed grid {2 sqrt 2 (derived default), 1, 0.3, "
+    "0.1, 0.03, 0.01} whose burn-in ends within 10% of K is judged, the others are "
+    "vacuous. Burn-in: Q's bonus term 2 c sqrt(H^3 iota / t) (Lemma 4.1(a)) below "
+    "Delta / H, t > 4 c^2 H^3 iota (H / Delta)^2 visits per stage-pair, Delta the "
+    "instance's largest per-episode regret. Instance: garnet(S=5, A=2, branching=2, "
+    "H=5, seed=0), plus garnet(10, 3, 3, H=10) at full scale.",
+    formula="Regret(K) <= O(sqrt(H^4 S A T iota)) => d log Regret / d log K <= 1/2 + 0.05 "
+    "(tail) and <= 1/2 + 0.1 (each half-decade after the burn-in)",
+    tags=("tabular", "regret", "q-learning", "slope"),
+    kind="slope",
+    rule=_GRID_RULE.format(
+        grid="{2 sqrt 2, 1, 0.3, 0.1, 0.03, 0.01} of c (replacing the "
+        "former c = 0.05, chosen after c = 0.1 gave slope 0.64)"
+    ),
+    source=JIN_SOURCE,
+    verified=False,
+)
 def qlearning_ucbh_regret_slope(scale: str, seed: int) -> Outcome:
     learners = tuple(QLearningUCB(bonus="hoeffding", c=c) for c in QL_C_GRID)
     return _slope_outcome(learners, scale, seed, "Q-learning UCB-H")
@@ -273,6 +317,7 @@ def qlearning_ucbh_regret_slope(scale: str, seed: int) -> Outcome:
 # --------------------------------------------------------------------------------------------
 # UCB-Bernstein: a scale where its Bernstein branch is taken
 # --------------------------------------------------------------------------------------------
+
 
 def _expected_counts(mdp: EpisodicMDP, policies: np.ndarray) -> np.ndarray:
     """Expected visits ``E[N_h(x, a)]`` of each stage-pair over a run, given the executed
@@ -288,7 +333,7 @@ def _expected_counts(mdp: EpisodicMDP, policies: np.ndarray) -> np.ndarray:
         pol = policies[:, h, :]
         for a in range(A):
             counts[h, :, a] = (d * (pol == a)).sum(axis=0)
-        step = P[h if P.shape[0] > 1 else 0][states, pol]        # (K, S, S)
+        step = P[h if P.shape[0] > 1 else 0][states, pol]  # (K, S, S)
         d = np.einsum("ks,kst->kt", d, step)
     return counts
 
@@ -305,15 +350,18 @@ def _branch_fraction(counts: np.ndarray, threshold: float, total: float) -> floa
 def _bernstein_runs(learner: QLearningUCB, key: tuple, K: int, n_seeds: int, seed: int):
     """UCB-B regret on the grid and the bounds on the fraction of Bernstein-branch updates."""
     mdp = _model(key)
-    recording = QLearningUCB(bonus="bernstein", p=learner.p, c1=learner.c1, c2=learner.c2,
-                             record_policies=True)
+    recording = QLearningUCB(
+        bonus="bernstein", p=learner.p, c1=learner.c1, c2=learner.c2, record_policies=True
+    )
     traces = run_seeds(recording, mdp, K, seeds=n_seeds, seed=seed, progress=False)
     Y = np.stack([t.cumulative[_grid(K) - 1] for t in traces])
     S, A, H = mdp.S, mdp.A, mdp.H
-    early = qlearning_bernstein_branch_visits(S, A, H, K, learner.p, learner.c1, learner.c2,
-                                              variance=0.0)
-    late = qlearning_bernstein_branch_visits(S, A, H, K, learner.p, learner.c1, learner.c2,
-                                             variance=H * H / 4.0)
+    early = qlearning_bernstein_branch_visits(
+        S, A, H, K, learner.p, learner.c1, learner.c2, variance=0.0
+    )
+    late = qlearning_bernstein_branch_visits(
+        S, A, H, K, learner.p, learner.c1, learner.c2, variance=H * H / 4.0
+    )
     low, high = [], []
     for t in traces:
         counts = _expected_counts(mdp, t.extras["policies"])
@@ -322,36 +370,42 @@ def _bernstein_runs(learner: QLearningUCB, key: tuple, K: int, n_seeds: int, see
     return Y, np.array(low), np.array(high), early, late
 
 
-@theorem(id="jin2018-qlearning-ucbb-regret-slope",
-         paper=f"{JIN}, Theorem 2 (UCB-Bernstein, Algorithm 2)",
-         claim="Q-learning with UCB-Bernstein and the module's derived constants c1 = 4, "
-               "c2 = 4 sqrt 2 has regret O(sqrt(H^3 S A T iota) + sqrt(H^9 S^3 A^3) iota^2): the "
-               "log-log slope of cumulative regret in K is at most 1/2 on the tail and on every "
-               "half-decade after the burn-in, at a scale where its min takes the Bernstein "
-               "branch (garnet(S=2, A=2, branching=2, H=2, seed=0): the branch wins after "
-               "~2e3-3e3 visits of a stage-pair, against ~4e4-7e4 on the 5-state garnet). The "
-               "fraction of updates that took the Bernstein branch is reported (bounds from "
-               "the expected visit counts under the executed policies and the branch "
-               "thresholds for empirical variance 0 and H^2/4); the slope is judged only if "
-               "at least 10% of the updates provably took it and the burn-in (the H per-stage "
-               "bonus terms beta_t / 2 summing below the largest per-episode regret, from the "
-               "bonus formula) ends within 10% of K; at both scales it does not (~5e4 "
-               "episodes), so the slope is reported vacuous with the measured fraction.",
-         formula="Regret(K) <= O(sqrt(H^3 S A T iota) + sqrt(H^9 S^3 A^3) iota^2) => "
-                 "d log Regret / d log K <= 1/2 + 0.05 (tail), <= 1/2 + 0.1 (half-decades "
-                 "after the burn-in)",
-         tags=("tabular", "regret", "q-learning", "slope", "bernstein"), kind="slope",
-         rule=("constants: the module's derived c1 = 4, c2 = 4 sqrt 2, no grid; instance "
-               "garnet(2, 2, 2, H=2, seed=0) chosen from the branch threshold formula before "
-               "any run; burn-in as the other slope checks (episode level, revision 1, "
-               "applied here too: the first run used level H, burn-in 960 episodes, and found "
-               "local slopes 0.96 and 0.89 after it); judged only if the burn-in ends within "
-               "10% of K (else vacuous) and >= 10% of updates provably took the Bernstein "
-               "branch (else inconclusive); tail tolerance 0.05, local 0.1 (rates defaults); "
-               "control: "
-               "greedy UCBVI (bonus x1e-9) on river_swim(S=6, H=20), same criterion; K = 20 000 "
-               "with 8 seeds (quick), 100 000 with 16 (full)."),
-         source=JIN_SOURCE, verified=False)
+@theorem(
+    id="jin2018-qlearning-ucbb-regret-slope",
+    paper=f"{JIN}, Theorem 2 (UCB-Bernstein, Algorithm 2)",
+    claim="Q-learning with UCB-Bernstein and the module's derived constants c1 = 4, "
+    "c2 = 4 sqrt 2 has regret O(sqrt(H^3 S A T iota) + sqrt(H^9 S^3 A^3) iota^2): the "
+    "log-log slope of cumulative regret in K is at most 1/2 on the tail and on every "
+    "half-decade after the burn-in, at a scale where its min takes the Bernstein "
+    "branch (garnet(S=2, A=2, branching=2, H=2, seed=0): the branch wins after "
+    "~2e3-3e3 visits of a stage-pair, against ~4e4-7e4 on the 5-state garnet). The "
+    "fraction of updates that took the Bernstein branch is reported (bounds from "
+    "the expected visit counts under the executed policies and the branch "
+    "thresholds for empirical variance 0 and H^2/4); the slope is judged only if "
+    "at least 10% of the updates provably took it and the burn-in (the H per-stage "
+    "bonus terms beta_t / 2 summing below the largest per-episode regret, from the "
+    "bonus formula) ends within 10% of K; at both scales it does not (~5e4 "
+    "episodes), so the slope is reported vacuous with the measured fraction.",
+    formula="Regret(K) <= O(sqrt(H^3 S A T iota) + sqrt(H^9 S^3 A^3) iota^2) => "
+    "d log Regret / d log K <= 1/2 + 0.05 (tail), <= 1/2 + 0.1 (half-decades "
+    "after the burn-in)",
+    tags=("tabular", "regret", "q-learning", "slope", "bernstein"),
+    kind="slope",
+    rule=(
+        "constants: the module's derived c1 = 4, c2 = 4 sqrt 2, no grid; instance "
+        "garnet(2, 2, 2, H=2, seed=0) chosen from the branch threshold formula before "
+        "any run; burn-in as the other slope checks (episode level, revision 1, "
+        "applied here too: the first run used level H, burn-in 960 episodes, and found "
+        "local slopes 0.96 and 0.89 after it); judged only if the burn-in ends within "
+        "10% of K (else vacuous) and >= 10% of updates provably took the Bernstein "
+        "branch (else inconclusive); tail tolerance 0.05, local 0.1 (rates defaults); "
+        "control: "
+        "greedy UCBVI (bonus x1e-9) on river_swim(S=6, H=20), same criterion; K = 20 000 "
+        "with 8 seeds (quick), 100 000 with 16 (full)."
+    ),
+    source=JIN_SOURCE,
+    verified=False,
+)
 def qlearning_ucbb_regret_slope(scale: str, seed: int) -> Outcome:
     K, n_seeds, _ = _SLOPE_PLAN[check_scale(scale)]
     grid = _grid(K)
@@ -366,57 +420,77 @@ def qlearning_ucbb_regret_slope(scale: str, seed: int) -> Outcome:
     Y, low, high, early, late = _bernstein_runs(learner, _TINY, K, n_seeds, seed)
     verdict, fit, local = _rate_claim(Y, grid, b.episodes, seed)
     branch_low, branch_high = float(low.mean()), float(high.mean())
-    fitted = {"burn_in_episodes": b.episodes, "clip_burn_in_episodes": clip.episodes,
-              "max_episode_regret": delta_max, **fit.numbers(),
-              "bernstein_fraction_low": branch_low, "bernstein_fraction_high": branch_high,
-              "bernstein_branch_visits_W0": early, "bernstein_branch_visits_Wmax": late}
-    branch = (f"the Bernstein branch took {branch_low:.0%}-{branch_high:.0%} of the K H updates "
-              f"(it wins after {early:.0f} visits of a stage-pair for W = 0, {late:.0f} for "
-              f"W = H^2/4; from expected counts under the executed policies)")
+    fitted = {
+        "burn_in_episodes": b.episodes,
+        "clip_burn_in_episodes": clip.episodes,
+        "max_episode_regret": delta_max,
+        **fit.numbers(),
+        "bernstein_fraction_low": branch_low,
+        "bernstein_fraction_high": branch_high,
+        "bernstein_branch_visits_W0": early,
+        "bernstein_branch_visits_Wmax": late,
+    }
+    branch = (
+        f"the Bernstein branch took {branch_low:.0%}-{branch_high:.0%} of the K H updates "
+        f"(it wins after {early:.0f} visits of a stage-pair for W = 0, {late:.0f} for "
+        f"W = H^2/4; from expected counts under the executed policies)"
+    )
     if not b.within(K, BURN_IN_FRACTION):
         verdict = Verdict.vacuous(
             f"{key}: {branch}; burn-in {b.episodes} episodes (until the {mdp.H} per-stage "
             f"bonus terms sum below the largest per-episode regret {delta_max:.3g}; the bonus "
             f"term alone is below H after {clip.episodes}) exceeds {BURN_IN_FRACTION:.0%} of "
-            f"K = {K}: the slope ({fit.describe()}) is not judged")
+            f"K = {K}: the slope ({fit.describe()}) is not judged"
+        )
     elif branch_low < BRANCH_FRACTION_MIN:
-        verdict = Verdict.inconclusive(f"{key}: {branch}, below {BRANCH_FRACTION_MIN:.0%}: "
-                                       f"the Bernstein branch is not exercised; the slope "
-                                       f"({verdict.status}) is not judged")
+        verdict = Verdict.inconclusive(
+            f"{key}: {branch}, below {BRANCH_FRACTION_MIN:.0%}: "
+            f"the Bernstein branch is not exercised; the slope "
+            f"({verdict.status}) is not judged"
+        )
     else:
-        verdict = Verdict(verdict.status, f"{key} (burn-in {b.episodes} episodes; {branch}): "
-                                          f"{verdict.reason}")
+        verdict = Verdict(
+            verdict.status, f"{key} (burn-in {b.episodes} episodes; {branch}): {verdict.reason}"
+        )
     found = Findings(arrays={"K": grid}, fitted=fitted, burn_in={f"burn-in {key}": b.episodes})
     found.curve(key, grid, Y, array="regret")
     found.rate_fit(key, fit, local, reference=0.5, numbers=None)
     _greedy_control(found, scale, seed)
     found.arrays.update({"bernstein_fraction_low": low, "bernstein_fraction_high": high})
-    return found.outcome(verdict, title="Q-learning UCB-B where the Bernstein branch is taken",
-                         **_SLOPE_PLOT)
+    return found.outcome(
+        verdict, title="Q-learning UCB-B where the Bernstein branch is taken", **_SLOPE_PLOT
+    )
 
 
 # --------------------------------------------------------------------------------------------
 # The explicit bounds of Theorems 1 and 2
 # --------------------------------------------------------------------------------------------
 
-@theorem(id="azar2017-ucbvi-explicit-bound",
-         paper=f"{AZAR}, Theorem 1 (UCBVI-CH) and Theorem 2 (UCBVI-BF), p. 5",
-         claim="With the paper's bonuses, Regret(K) exceeds the explicit bound with "
-               "probability at most delta = 0.05. At every affordable K the printed bound is "
-               "above the trivial H K (about 1 300 x HK for CH and 12 600 x HK for BF at "
-               "K = 20 000 on garnet(5, 2, 2, H=5); the H^2 S^2 A L^2 term alone needs "
-               "K ~ 1e7 to fall below HK), so no run could exceed it: the verdict is vacuous, "
-               "with the ratio bound / HK reported.",
-         formula="P(Regret(K) > 20 H^1.5 L sqrt(SAK) + 250 H^2 S^2 A L^2) <= delta (CH); "
-                 "P(Regret(K) > 30 H L sqrt(SAK) + 2500 H^2 S^2 A L^2 + 4 H^1.5 sqrt(K L)) "
-                 "<= delta (BF); L = ln(5 H S A T / delta); vacuous when bound >= H K",
-         tags=("tabular", "regret", "ucbvi", "bound"), kind="bound",
-         rule=("delta = 0.05, the learners' default; criterion: fraction of seeds above the "
-               "bound <= delta; vacuous when the bound is >= H K (vacuous_bound). Control: a "
-               "planted regret of 1.01 x bound on every seed (no learner can exceed H K < "
-               "bound, so only a planted run tests the criterion). K and seeds as the slope "
-               "check (runs shared)."),
-         source=AZAR_SOURCE, verified=False)
+
+@theorem(
+    id="azar2017-ucbvi-explicit-bound",
+    paper=f"{AZAR}, Theorem 1 (UCBVI-CH) and Theorem 2 (UCBVI-BF), p. 5",
+    claim="With the paper's bonuses, Regret(K) exceeds the explicit bound with "
+    "probability at most delta = 0.05. At every affordable K the printed bound is "
+    "above the trivial H K (about 1 300 x HK for CH and 12 600 x HK for BF at "
+    "K = 20 000 on garnet(5, 2, 2, H=5); the H^2 S^2 A L^2 term alone needs "
+    "K ~ 1e7 to fall below HK), so no run could exceed it: the verdict is vacuous, "
+    "with the ratio bound / HK reported.",
+    formula="P(Regret(K) > 20 H^1.5 L sqrt(SAK) + 250 H^2 S^2 A L^2) <= delta (CH); "
+    "P(Regret(K) > 30 H L sqrt(SAK) + 2500 H^2 S^2 A L^2 + 4 H^1.5 sqrt(K L)) "
+    "<= delta (BF); L = ln(5 H S A T / delta); vacuous when bound >= H K",
+    tags=("tabular", "regret", "ucbvi", "bound"),
+    kind="bound",
+    rule=(
+        "delta = 0.05, the learners' default; criterion: fraction of seeds above the "
+        "bound <= delta; vacuous when the bound is >= H K (vacuous_bound). Control: a "
+        "planted regret of 1.01 x bound on every seed (no learner can exceed H K < "
+        "bound, so only a planted run tests the criterion). K and seeds as the slope "
+        "check (runs shared)."
+    ),
+    source=AZAR_SOURCE,
+    verified=False,
+)
 def ucbvi_explicit_bound(scale: str, seed: int) -> Outcome:
     K, n_seeds, plan = _SLOPE_PLAN[check_scale(scale)]
     grid = _grid(K)
@@ -429,24 +503,34 @@ def ucbvi_explicit_bound(scale: str, seed: int) -> Outcome:
             trivial = mdp.H * K
             final = Y[:, -1]
             key = f"{learner.label} on {mdp.name}"
-            found.fitted.update({f"bound_over_HK[{key}]": bound / trivial,
-                                 f"max_ratio_regret_to_bound[{key}]": float(np.max(final / bound)),
-                                 f"fraction_above_bound[{key}]": float(np.mean(final > bound))})
+            found.fitted.update(
+                {
+                    f"bound_over_HK[{key}]": bound / trivial,
+                    f"max_ratio_regret_to_bound[{key}]": float(np.max(final / bound)),
+                    f"fraction_above_bound[{key}]": float(np.mean(final > bound)),
+                }
+            )
             found.arrays[f"final_regret[{key}]"] = final
             found.curve(key, grid, Y)
-            found.line(f"Theorem bound at K = {K} ({key})", grid, np.full(grid.shape, bound),
-                       "bound")
+            found.line(
+                f"Theorem bound at K = {K} ({key})", grid, np.full(grid.shape, bound), "bound"
+            )
             verdict = seeds_above_bound_test(final, bound, learner.delta, key)
             vacuous = vacuous_bound(bound, trivial, f"{key}, K = {K}")
             if vacuous is not None and verdict.status == "pass":
                 verdict = Verdict.vacuous(f"{vacuous.reason} ({verdict.reason})")
             found.judge(verdict)
             planted = np.full(final.shape, 1.01 * bound)
-            found.control(f"planted regret 1.01 x bound ({key})",
-                          seeds_above_bound_test(planted, bound, learner.delta, key),
-                          {"planted_over_bound": 1.01, "bound_over_HK": bound / trivial})
-    return found.outcome(xlabel="episodes K", ylabel="cumulative exact pseudo-regret",
-                         title="UCBVI (paper bonuses) against Theorems 1 and 2")
+            found.control(
+                f"planted regret 1.01 x bound ({key})",
+                seeds_above_bound_test(planted, bound, learner.delta, key),
+                {"planted_over_bound": 1.01, "bound_over_HK": bound / trivial},
+            )
+    return found.outcome(
+        xlabel="episodes K",
+        ylabel="cumulative exact pseudo-regret",
+        title="UCBVI (paper bonuses) against Theorems 1 and 2",
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -456,38 +540,44 @@ def ucbvi_explicit_bound(scale: str, seed: int) -> Outcome:
 _PAIRED_PLAN = {"quick": (20_000, 8, 3), "full": (100_000, 16, 6)}
 
 
-@theorem(id="azar2017-bernstein-below-hoeffding",
-         paper=f"{AZAR}, Theorems 1 and 2 (sqrt(H) improvement of UCBVI-BF over UCBVI-CH)",
-         claim="At the same bonus scaling c and a K where UCBVI-CH's bonus is below H (its "
-               "burn-in ends within 10% of K), UCBVI-BF has lower regret than UCBVI-CH on "
-               "the same instances with paired seeds: the mean paired difference "
-               "Regret_CH(K) - Regret_BF(K) is positive (Student-t 95% interval). c is the "
-               "largest of the fixed grid {1, 0.3, 0.1, 0.03, 0.01} whose CH burn-in ends "
-               "within 10% of K (quick: 0.1; the paper's c = 1 would compare BF with a CH "
-               "saturated at H for ~3.3e4 episodes). This is what the bounds' sqrt(H) gap "
-               "predicts, not a theorem about the regrets themselves. Instances: garnet(S=5, "
-               "A=2, branching=2, H=5, seed=i), i = 0..n-1.",
-         formula="E[Regret_CH x c(K) - Regret_BF x c(K)] > 0, c = max{c in grid: "
-                 "burn-in_CH(c) <= K / 10}",
-         tags=("tabular", "regret", "ucbvi", "comparison"), kind="comparison",
-         rule=("scaling c: the largest of {1, 0.3, 0.1, 0.03, 0.01} (fixed in code before any "
-               "run) whose UCBVI-CH burn-in from the bonus formula ends within 10% of K; "
-               "criterion: 95% paired Student-t interval of the difference above 0 (pass), "
-               "below 0 (fail), else inconclusive; K = 20 000, 3 instances x 8 seeds (quick), "
-               "K = 100 000, 6 x 16 (full). Control: UCBVI-CH with its bonus x0.01 of c, below "
-               "BF's at every count, in CH's place: the same criterion must reject it."),
-         source=AZAR_SOURCE, verified=False)
+@theorem(
+    id="azar2017-bernstein-below-hoeffding",
+    paper=f"{AZAR}, Theorems 1 and 2 (sqrt(H) improvement of UCBVI-BF over UCBVI-CH)",
+    claim="At the same bonus scaling c and a K where UCBVI-CH's bonus is below H (its "
+    "burn-in ends within 10% of K), UCBVI-BF has lower regret than UCBVI-CH on "
+    "the same instances with paired seeds: the mean paired difference "
+    "Regret_CH(K) - Regret_BF(K) is positive (Student-t 95% interval). c is the "
+    "largest of the fixed grid {1, 0.3, 0.1, 0.03, 0.01} whose CH burn-in ends "
+    "within 10% of K (quick: 0.1; the paper's c = 1 would compare BF with a CH "
+    "saturated at H for ~3.3e4 episodes). This is what the bounds' sqrt(H) gap "
+    "predicts, not a theorem about the regrets themselves. Instances: garnet(S=5, "
+    "A=2, branching=2, H=5, seed=i), i = 0..n-1.",
+    formula="E[Regret_CH x c(K) - Regret_BF x c(K)] > 0, c = max{c in grid: "
+    "burn-in_CH(c) <= K / 10}",
+    tags=("tabular", "regret", "ucbvi", "comparison"),
+    kind="comparison",
+    rule=(
+        "scaling c: the largest of {1, 0.3, 0.1, 0.03, 0.01} (fixed in code before any "
+        "run) whose UCBVI-CH burn-in from the bonus formula ends within 10% of K; "
+        "criterion: 95% paired Student-t interval of the difference above 0 (pass), "
+        "below 0 (fail), else inconclusive; K = 20 000, 3 instances x 8 seeds (quick), "
+        "K = 100 000, 6 x 16 (full). Control: UCBVI-CH with its bonus x0.01 of c, below "
+        "BF's at every count, in CH's place: the same criterion must reject it."
+    ),
+    source=AZAR_SOURCE,
+    verified=False,
+)
 def bernstein_below_hoeffding(scale: str, seed: int) -> Outcome:
     K, n_seeds, n_instances = _PAIRED_PLAN[check_scale(scale)]
     S, A, branching, H = 5, 2, 2, 5
     grid = _grid(K)
-    burn = {c: ucbvi_burn_in(S, A, H, K, bonus="hoeffding", bonus_scale=c).episodes
-            for c in C_GRID}
+    burn = {c: ucbvi_burn_in(S, A, H, K, bonus="hoeffding", bonus_scale=c).episodes for c in C_GRID}
     found = Findings(fitted={f"ch_burn_in_episodes[c={c:g}]": e for c, e in burn.items()})
     judged = [c for c in C_GRID if burn[c] <= BURN_IN_FRACTION * K]
     if not judged:
-        return found.outcome(Verdict.vacuous(f"no c in {C_GRID} has a UCBVI-CH burn-in within "
-                                             f"10% of K = {K}"))
+        return found.outcome(
+            Verdict.vacuous(f"no c in {C_GRID} has a UCBVI-CH burn-in within 10% of K = {K}")
+        )
     c = max(judged)
     ch = UCBVI(bonus="hoeffding", bonus_scale=c)
     bf = UCBVI(bonus="bernstein", bonus_scale=c)
@@ -496,32 +586,51 @@ def bernstein_below_hoeffding(scale: str, seed: int) -> Outcome:
     for i in range(n_instances):
         key_mdp = ("garnet", S, A, branching, H, i)
         # Same root seed for every learner: repetition j of each gets the same child seed.
-        runs = {name: _curves(learner, key_mdp, K, n_seeds, seed)
-                for name, learner in (("ch", ch), ("bf", bf), ("weak", weak))}
+        runs = {
+            name: _curves(learner, key_mdp, K, n_seeds, seed)
+            for name, learner in (("ch", ch), ("bf", bf), ("weak", weak))
+        }
         for name, Y in runs.items():
             finals[name].append(Y[:, -1])
         found.curve(f"CH - BF on {_model(key_mdp).name}", grid, runs["ch"] - runs["bf"])
     f = {name: np.concatenate(v) for name, v in finals.items()}
-    what = (f"{ch.label} - {bf.label} at K = {K} ({n_instances} instances x {n_seeds} seeds; "
-            f"CH burn-in {burn[c]} episodes)")
+    what = (
+        f"{ch.label} - {bf.label} at K = {K} ({n_instances} instances x {n_seeds} seeds; "
+        f"CH burn-in {burn[c]} episodes)"
+    )
     found.judge(*paired_difference_test(f["ch"], f["bf"], what))
     found.fitted["scaling_c"] = c
-    found.control(f"{weak.label} (bonus below BF's) in place of {ch.label}",
-                  *paired_difference_test(f["weak"], f["bf"],
-                                          f"control {weak.label} - {bf.label} at K = {K}"))
-    found.arrays.update({"difference": f["ch"] - f["bf"], "regret_ch": f["ch"],
-                         "regret_bf": f["bf"], "regret_control": f["weak"], "K": grid})
-    return found.outcome(xlabel="episodes K", ylabel="Regret_CH - Regret_BF (paired seeds)",
-                         yscale="linear",
-                         title=f"UCBVI-BF against UCBVI-CH at the same scaling x{c:g}")
+    found.control(
+        f"{weak.label} (bonus below BF's) in place of {ch.label}",
+        *paired_difference_test(
+            f["weak"], f["bf"], f"control {weak.label} - {bf.label} at K = {K}"
+        ),
+    )
+    found.arrays.update(
+        {
+            "difference": f["ch"] - f["bf"],
+            "regret_ch": f["ch"],
+            "regret_bf": f["bf"],
+            "regret_control": f["weak"],
+            "K": grid,
+        }
+    )
+    return found.outcome(
+        xlabel="episodes K",
+        ylabel="Regret_CH - Regret_BF (paired seeds)",
+        yscale="linear",
+        title=f"UCBVI-BF against UCBVI-CH at the same scaling x{c:g}",
+    )
 
 
 # --------------------------------------------------------------------------------------------
 # Optimism
 # --------------------------------------------------------------------------------------------
 
-def random_episodic_mdp(rng: np.random.Generator, max_states: int = 5, max_actions: int = 3,
-                        max_horizon: int = 5) -> EpisodicMDP:
+
+def random_episodic_mdp(
+    rng: np.random.Generator, max_states: int = 5, max_actions: int = 3, max_horizon: int = 5
+) -> EpisodicMDP:
     """A small random stationary episodic MDP with the edge cases property tests look for.
 
     Sizes are uniform in ``1..max``; about half the kernel entries are exact zeros (each row
@@ -548,29 +657,35 @@ def random_episodic_mdp(rng: np.random.Generator, max_states: int = 5, max_actio
 _OPTIMISM_PLAN = {"quick": (60, 1000), "full": (400, 5000)}
 
 
-@theorem(id="azar2017-ucbvi-optimism",
-         paper=f"{AZAR}, proofs of Theorems 1 and 2 (optimism on the good event, "
-               "probability >= 1 - delta)",
-         claim="With the paper's bonuses, UCBVI's optimistic Q upper-bounds Q* at every "
-               "stage, state and action in every episode, in at least a fraction 1 - delta of "
-               "runs on random MDPs (delta = 0.05; S <= 5, A <= 3, H <= 5, sparse kernels, tied "
-               "rewards). Where an estimate sits at its clip H the event holds whatever the "
-               "data: UCBVI-CH's bonus 7 H L / sqrt(N) is >= H for every count N <= (K - 1) H "
-               "< (7 L)^2 at K = 1000, so every CH estimate is clipped and its part is vacuous "
-               "(decided from the formula per MDP, without a run). UCBVI-BF's bonus falls "
-               "below H after ~100-200 visits: its part is informative, and the fraction of "
-               "episodes in which some estimate is seen below its clip is reported.",
-         formula="P(for all k, h, x, a: Q_{k,h}(x, a) >= Q*_h(x, a)) >= 1 - delta",
-         tags=("tabular", "ucbvi", "optimism"), kind="event",
-         rule=("delta = 0.05 (the learners' default); criterion: failure frequency <= delta "
-               "passes, a Clopper-Pearson 95% lower end above delta fails, else inconclusive; "
-               "60 random MDPs at K = 1000 (quick), 400 at K = 5000 (full), as before this "
-               "rule was written; vacuous where every estimate is at its clip (CH: "
-               "(K - 1) H < (7 L)^2). Control: greedy UCBVI (bonus x1e-9) on the same MDPs "
-               "and seeds, same criterion. (The first control, bonus x0.001, failed optimism in "
-               "only 7 of 60 runs, which 60 runs cannot tell from delta = 0.05; it was replaced "
-               "after that run by the greedy learner, and is still reported.)"),
-         source=AZAR_SOURCE, verified=False)
+@theorem(
+    id="azar2017-ucbvi-optimism",
+    paper=f"{AZAR}, proofs of Theorems 1 and 2 (optimism on the good event, "
+    "probability >= 1 - delta)",
+    claim="With the paper's bonuses, UCBVI's optimistic Q upper-bounds Q* at every "
+    "stage, state and action in every episode, in at least a fraction 1 - delta of "
+    "runs on random MDPs (delta = 0.05; S <= 5, A <= 3, H <= 5, sparse kernels, tied "
+    "rewards). Where an estimate sits at its clip H the event holds whatever the "
+    "data: UCBVI-CH's bonus 7 H L / sqrt(N) is >= H for every count N <= (K - 1) H "
+    "< (7 L)^2 at K = 1000, so every CH estimate is clipped and its part is vacuous "
+    "(decided from the formula per MDP, without a run). UCBVI-BF's bonus falls "
+    "below H after ~100-200 visits: its part is informative, and the fraction of "
+    "episodes in which some estimate is seen below its clip is reported.",
+    formula="P(for all k, h, x, a: Q_{k,h}(x, a) >= Q*_h(x, a)) >= 1 - delta",
+    tags=("tabular", "ucbvi", "optimism"),
+    kind="event",
+    rule=(
+        "delta = 0.05 (the learners' default); criterion: failure frequency <= delta "
+        "passes, a Clopper-Pearson 95% lower end above delta fails, else inconclusive; "
+        "60 random MDPs at K = 1000 (quick), 400 at K = 5000 (full), as before this "
+        "rule was written; vacuous where every estimate is at its clip (CH: "
+        "(K - 1) H < (7 L)^2). Control: greedy UCBVI (bonus x1e-9) on the same MDPs "
+        "and seeds, same criterion. (The first control, bonus x0.001, failed optimism in "
+        "only 7 of 60 runs, which 60 runs cannot tell from delta = 0.05; it was replaced "
+        "after that run by the greedy learner, and is still reported.)"
+    ),
+    source=AZAR_SOURCE,
+    verified=False,
+)
 def ucbvi_optimism(scale: str, seed: int) -> Outcome:
     n_mdps, K = _OPTIMISM_PLAN[check_scale(scale)]
     rng = as_generator(seed)
@@ -588,8 +703,9 @@ def ucbvi_optimism(scale: str, seed: int) -> Outcome:
         # Every pooled count is at most (K - 1) H; below (7 L)^2 the CH bonus is >= H, so
         # Q = min(Q_prev, H, ... + bonus) = H for every estimate in every episode.
         clipped_ch[i] = (K - 1) * mdp.H < (7.0 * L) ** 2
-        held["ch"][i] = True if clipped_ch[i] else bool(
-            ch.run(mdp, K, run_seed).extras["optimistic"].all())
+        held["ch"][i] = (
+            True if clipped_ch[i] else bool(ch.run(mdp, K, run_seed).extras["optimistic"].all())
+        )
         trace = bf.run(mdp, K, run_seed)
         gaps = trace.extras["optimism_gap"]
         held["bf"][i] = bool(trace.extras["optimistic"].all())
@@ -600,37 +716,54 @@ def ucbvi_optimism(scale: str, seed: int) -> Outcome:
         seen_unclipped_bf[i] = float(np.mean(gaps < clip_gap - 1e-9 * mdp.H))
         held["control"][i] = bool(contrast.run(mdp, K, run_seed).extras["optimistic"].all())
         held["mild"][i] = bool(mild.run(mdp, K, run_seed).extras["optimistic"].all())
-    found = Findings(arrays={f"optimism_held[{name}]": v for name, v in held.items()},
-                     fitted={"clipped_fraction[UCBVI-CH]": float(clipped_ch.mean()),
-                             "fraction_of_episodes_with_an_unclipped_estimate[UCBVI-BF]":
-                                 float(seen_unclipped_bf.mean()),
-                             "min_optimism_gap[UCBVI-BF]": float(min_gap_bf.min())})
+    found = Findings(
+        arrays={f"optimism_held[{name}]": v for name, v in held.items()},
+        fitted={
+            "clipped_fraction[UCBVI-CH]": float(clipped_ch.mean()),
+            "fraction_of_episodes_with_an_unclipped_estimate[UCBVI-BF]": float(
+                seen_unclipped_bf.mean()
+            ),
+            "min_optimism_gap[UCBVI-BF]": float(min_gap_bf.min()),
+        },
+    )
     ch_verdict = event_frequency_test(held["ch"], ch.delta, f"{ch.label}, K = {K}")
     if clipped_ch.all() and ch_verdict.status == "pass":
         ch_verdict = Verdict.vacuous(
             f"{ch.label}, K = {K}: every estimate of every episode sits at its clip H in all "
             f"{n_mdps} MDPs (clipped fraction 1: (K - 1) H < (7 L)^2), so optimism could not "
-            "fail")
+            "fail"
+        )
     found.judge(ch_verdict)
     bf_verdict = event_frequency_test(held["bf"], bf.delta, f"{bf.label}, K = {K}")
     unclipped = float(seen_unclipped_bf.mean())
     if unclipped == 0.0 and bf_verdict.status == "pass":
-        bf_verdict = Verdict.vacuous(f"{bf_verdict.reason}; no estimate was ever seen below "
-                                     "its clip")
+        bf_verdict = Verdict.vacuous(
+            f"{bf_verdict.reason}; no estimate was ever seen below its clip"
+        )
     else:
-        bf_verdict = Verdict(bf_verdict.status, f"{bf_verdict.reason}; some estimate below "
-                                                f"its clip H in {unclipped:.0%} of episodes")
+        bf_verdict = Verdict(
+            bf_verdict.status,
+            f"{bf_verdict.reason}; some estimate below its clip H in {unclipped:.0%} of episodes",
+        )
     found.judge(bf_verdict)
-    found.control(f"greedy UCBVI ({contrast.label}) on the same MDPs",
-                  event_frequency_test(held["control"], contrast.delta,
-                                       f"{contrast.label}, K = {K}"),
-                  {"failure_frequency": float(np.mean(~held["control"]))})
-    found.fitted.update({
-        "failure_frequency[UCBVI-BF]": float(np.mean(~held["bf"])),
-        f"failure_frequency[{contrast.label}, control]": float(np.mean(~held["control"])),
-        f"failure_frequency[{mild.label}, for contrast]": float(np.mean(~held["mild"]))})
-    found.arrays.update({"min_optimism_gap[UCBVI-BF]": min_gap_bf,
-                         "fraction_episodes_unclipped[UCBVI-BF]": seen_unclipped_bf})
+    found.control(
+        f"greedy UCBVI ({contrast.label}) on the same MDPs",
+        event_frequency_test(held["control"], contrast.delta, f"{contrast.label}, K = {K}"),
+        {"failure_frequency": float(np.mean(~held["control"]))},
+    )
+    found.fitted.update(
+        {
+            "failure_frequency[UCBVI-BF]": float(np.mean(~held["bf"])),
+            f"failure_frequency[{contrast.label}, control]": float(np.mean(~held["control"])),
+            f"failure_frequency[{mild.label}, for contrast]": float(np.mean(~held["mild"])),
+        }
+    )
+    found.arrays.update(
+        {
+            "min_optimism_gap[UCBVI-BF]": min_gap_bf,
+            "fraction_episodes_unclipped[UCBVI-BF]": seen_unclipped_bf,
+        }
+    )
     return found.outcome()
 
 
@@ -648,9 +781,15 @@ _PLANNER_SCALES = (1.0, 0.02)
 H early in the count sequence)."""
 
 
-def paper_ucbvi_plan(R: np.ndarray, counts: np.ndarray, visits: np.ndarray,
-                     Q_prev: np.ndarray, bernstein: bool, L: float,
-                     scale: float = 1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def paper_ucbvi_plan(
+    R: np.ndarray,
+    counts: np.ndarray,
+    visits: np.ndarray,
+    Q_prev: np.ndarray,
+    bernstein: bool,
+    L: float,
+    scale: float = 1.0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Algorithm 2 of Azar et al. (2017), with the bonus of Algorithm 3 (CH) or 4 (BF), in numpy.
 
     ``R`` (H, S, A) known mean rewards, ``counts`` (S, A, S) pooled transition counts N_k(x, a, y),
@@ -673,16 +812,22 @@ def paper_ucbvi_plan(R: np.ndarray, counts: np.ndarray, visits: np.ndarray,
     Q = np.empty((H, S, A))
     backup = np.full((H, S, A), np.nan)
     V = np.zeros((H + 1, S))
-    big = 1.0e4 * Hf ** 3 * S * S * A * L * L
+    big = 1.0e4 * Hf**3 * S * S * A * L * L
     for h in range(H - 1, -1, -1):
         nxt = V[h + 1]
         mean = p_hat @ nxt
         if bernstein:
             var = np.einsum("xay,xay->xa", p_hat, (nxt[None, None, :] - mean[:, :, None]) ** 2)
-            term = np.where(visits[h + 1] == 0, Hf * Hf,
-                            np.minimum(big / np.maximum(visits[h + 1], 1.0), Hf * Hf))
-            b = (np.sqrt(8.0 * L * var / n1) + 14.0 * Hf * L / (3.0 * n1)
-                 + np.sqrt(8.0 * (p_hat @ term) / n1))
+            term = np.where(
+                visits[h + 1] == 0,
+                Hf * Hf,
+                np.minimum(big / np.maximum(visits[h + 1], 1.0), Hf * Hf),
+            )
+            b = (
+                np.sqrt(8.0 * L * var / n1)
+                + 14.0 * Hf * L / (3.0 * n1)
+                + np.sqrt(8.0 * (p_hat @ term) / n1)
+            )
         else:
             b = 7.0 * Hf * L / np.sqrt(n1)
         raw = R[h] + mean + scale * b
@@ -723,9 +868,17 @@ class _PlannerTally:
         self.prev_binding = 0
         self.backup_binding = 0
 
-    def planner(self, Q: np.ndarray, V: np.ndarray, policy: np.ndarray, Q_prev: np.ndarray,
-                oracle_Q: np.ndarray, oracle_V: np.ndarray, backup: np.ndarray,
-                oracle_prev: np.ndarray) -> None:
+    def planner(
+        self,
+        Q: np.ndarray,
+        V: np.ndarray,
+        policy: np.ndarray,
+        Q_prev: np.ndarray,
+        oracle_Q: np.ndarray,
+        oracle_V: np.ndarray,
+        backup: np.ndarray,
+        oracle_prev: np.ndarray,
+    ) -> None:
         """Compare one planning step's output with the oracle and check the invariants."""
         H = Q.shape[0]
         self.q_error = max(self.q_error, float(np.abs(Q - oracle_Q).max()) / H)
@@ -733,8 +886,9 @@ class _PlannerTally:
         self.greedy_error = max(self.greedy_error, self._greedy(policy, oracle_Q, oracle_V) / H)
         self.above_h = max(self.above_h, float((Q - H).max()))
         self.increase = max(self.increase, float((Q - Q_prev).max()))
-        self.v_not_max = max(self.v_not_max, float(np.abs(V[:H] - Q.max(axis=2)).max()),
-                             float(np.abs(V[H]).max()))
+        self.v_not_max = max(
+            self.v_not_max, float(np.abs(V[:H] - Q.max(axis=2)).max()), float(np.abs(V[H]).max())
+        )
         self.coverage(oracle_prev, backup, H)
 
     @staticmethod
@@ -753,14 +907,16 @@ class _PlannerTally:
         self.backup_binding += int((seen & (raw < np.minimum(oracle_prev, H))).sum())
 
 
-def _planner_on_random_counts(rng: np.random.Generator, bernstein: bool, scale: float,
-                              n_calls: int, tally: _PlannerTally) -> None:
+def _planner_on_random_counts(
+    rng: np.random.Generator, bernstein: bool, scale: float, n_calls: int, tally: _PlannerTally
+) -> None:
     """Call the learner's planning step ``algorithms.tabular.ucbvi._plan`` on a growing random
     data set (batches from 1 to 1e6 transitions, some pairs and stages left unvisited for a
     while), carrying Q, V and the policy over as the learner does, against the numpy oracle."""
     S, A, H = int(rng.integers(2, 6)), int(rng.integers(2, 4)), int(rng.integers(2, 6))
-    R = np.where(rng.random((H, S, A)) < 0.3, rng.integers(0, 5, (H, S, A)) / 4.0,
-                 rng.random((H, S, A)))
+    R = np.where(
+        rng.random((H, S, A)) < 0.3, rng.integers(0, 5, (H, S, A)) / 4.0, rng.random((H, S, A))
+    )
     R = np.broadcast_to(R[:1], (H, S, A)).copy() if rng.random() < 0.5 else R
     P = rng.dirichlet(np.ones(S), size=(S, A))
     L = ucbvi_log_factor(S, A, H, 10**6, 0.05)
@@ -779,16 +935,28 @@ def _planner_on_random_counts(rng: np.random.Generator, bernstein: bool, scale: 
             if rng.random() < 0.7:
                 visits[h] += rng.multinomial(batch, np.full(S, 1.0 / S))
         Q_prev = Q.copy()
-        ucbvi._plan(R, N_sas, N_sas.sum(axis=3), visits, Q, V, policy, bernstein, L, scale,
-                    False, np.zeros(S))
-        new_Q, new_V, backup = paper_ucbvi_plan(R, N_sas[0], visits, oracle_Q, bernstein, L,
-                                                scale)
+        ucbvi._plan(
+            R,
+            N_sas,
+            N_sas.sum(axis=3),
+            visits,
+            Q,
+            V,
+            policy,
+            bernstein,
+            L,
+            scale,
+            False,
+            np.zeros(S),
+        )
+        new_Q, new_V, backup = paper_ucbvi_plan(R, N_sas[0], visits, oracle_Q, bernstein, L, scale)
         tally.planner(Q, V, policy, Q_prev, new_Q, new_V, backup, oracle_Q)
         oracle_Q = new_Q
 
 
-def _planner_in_learner_run(mdp: EpisodicMDP, learner: UCBVI, K: int, run_seed: int,
-                            tally: _PlannerTally) -> None:
+def _planner_in_learner_run(
+    mdp: EpisodicMDP, learner: UCBVI, K: int, run_seed: int, tally: _PlannerTally
+) -> None:
     """Run the public learner, then replay its data from the same random stream: in every
     episode the recorded policy must be greedy for the oracle's Q_k computed from the counts of
     the earlier episodes, and the recorded optimism gap must equal min(Q_k - Q*)."""
@@ -805,14 +973,12 @@ def _planner_in_learner_run(mdp: EpisodicMDP, learner: UCBVI, K: int, run_seed: 
     visits = np.zeros((H + 1, S))
     oracle_Q = np.full((H, S, A), float(H))
     for k in range(K):
-        new_Q, new_V, backup = paper_ucbvi_plan(R, counts, visits, oracle_Q,
-                                                learner.bonus == "bernstein", L,
-                                                learner.bonus_scale)
+        new_Q, new_V, backup = paper_ucbvi_plan(
+            R, counts, visits, oracle_Q, learner.bonus == "bernstein", L, learner.bonus_scale
+        )
         tally.coverage(oracle_Q, backup, H)
-        tally.greedy_error = max(tally.greedy_error,
-                                 tally._greedy(policies[k], new_Q, new_V) / H)
-        tally.gap_error = max(tally.gap_error,
-                              abs(float((new_Q - q_star).min()) - gaps[k]) / H)
+        tally.greedy_error = max(tally.greedy_error, tally._greedy(policies[k], new_Q, new_V) / H)
+        tally.gap_error = max(tally.gap_error, abs(float((new_Q - q_star).min()) - gaps[k]) / H)
         oracle_Q = new_Q
         # The episode the learner ran, drawn from the same stream with its recorded policy.
         x = _sample_categorical(mdp.initial, rng.random())
@@ -825,39 +991,47 @@ def _planner_in_learner_run(mdp: EpisodicMDP, learner: UCBVI, K: int, run_seed: 
             counts[x, a, y] += 1.0
             visits[h + 1, y] += 1.0
             x = y
-        tally.sync_error = max(tally.sync_error,
-                               abs(v_star[start] - total - trace.realised_regret[k]) / H)
+        tally.sync_error = max(
+            tally.sync_error, abs(v_star[start] - total - trace.realised_regret[k]) / H
+        )
 
 
-@theorem(id="azar2017-ucbvi-algorithm-planner",
-         paper=f"{AZAR}, Algorithms 1-4 (UCBVI, UCB-Q-values, bonus_1 CH, bonus_2 BF)",
-         claim="UCBVI's optimistic planner is the paper's backward induction: in every episode "
-               "Q_{k,h}(x, a) = min{Q_{k-1,h}(x, a), H, R(x, a) + P_hat_k V_{k,h+1}(x, a) + "
-               "b_{k,h}(x, a)} (H for unvisited pairs), V_{k,h} = max_a Q_{k,h}, over h = H..1, "
-               "with the CH or BF bonus, and the executed policy is greedy for it. Checked two "
-               "ways against an independent numpy transcription: (1) the learner's planning "
-               "step on random growing count sets (1 to 1e6 transitions per pair, CH and BF, "
-               "bonus x1 and x0.02), carrying Q over as the learner does; (2) the public "
-               "learner (CH, CH x0.02, BF) on random MDPs, whose recorded policies and "
-               "optimism gaps are compared with the oracle run on the same data (replayed from "
-               "the same random stream). The algorithm's invariants are asserted on the "
-               "learner's own output: Q <= H, Q_k <= Q_{k-1}, V_h = max_a Q_h at every stage "
-               "including the first, V_{H+1} = 0. Each argument of the min must be seen "
-               "strictly binding in some entry (of either part), or the check is "
-               "inconclusive; the binding fractions are reported per part.",
-         formula="|Q_learner - Q_paper| <= 1e-9 H, |V_learner - V_paper| <= 1e-9 H, "
-                 "Q_paper(pi_k) >= max_a Q_paper - 1e-9 H; Q <= H, Q_k <= Q_{k-1}, "
-                 "V_h = max_a Q_h (exact)",
-         tags=("tabular", "ucbvi", "exact"), kind="exact",
-         rule=("tolerance 1e-9 H fixed before any run: the learner and the oracle evaluate the "
-               "same formulas in a different order, so they differ by rounding only (a few "
-               "S H^2 machine epsilons, < 1e-13 H here); the invariants are exact (the min "
-               "and max are exact operations). Sizes fixed in code: S in 2..5, A in 2..3, "
-               "H in 2..5; 4 count sequences x 2 bonuses x 2 scales x ~20 planning calls, "
-               "4 random MDPs x 3 learners x K = 150 (quick)."),
-         source=("shared/references/theory.md section 2.1 [V]: Algorithms 1-4 as transcribed "
-                 "from a formalisation of the paper; not re-read in the paper's own text here"),
-         verified=False)
+@theorem(
+    id="azar2017-ucbvi-algorithm-planner",
+    paper=f"{AZAR}, Algorithms 1-4 (UCBVI, UCB-Q-values, bonus_1 CH, bonus_2 BF)",
+    claim="UCBVI's optimistic planner is the paper's backward induction: in every episode "
+    "Q_{k,h}(x, a) = min{Q_{k-1,h}(x, a), H, R(x, a) + P_hat_k V_{k,h+1}(x, a) + "
+    "b_{k,h}(x, a)} (H for unvisited pairs), V_{k,h} = max_a Q_{k,h}, over h = H..1, "
+    "with the CH or BF bonus, and the executed policy is greedy for it. Checked two "
+    "ways against an independent numpy transcription: (1) the learner's planning "
+    "step on random growing count sets (1 to 1e6 transitions per pair, CH and BF, "
+    "bonus x1 and x0.02), carrying Q over as the learner does; (2) the public "
+    "learner (CH, CH x0.02, BF) on random MDPs, whose recorded policies and "
+    "optimism gaps are compared with the oracle run on the same data (replayed from "
+    "the same random stream). The algorithm's invariants are asserted on the "
+    "learner's own output: Q <= H, Q_k <= Q_{k-1}, V_h = max_a Q_h at every stage "
+    "including the first, V_{H+1} = 0. Each argument of the min must be seen "
+    "strictly binding in some entry (of either part), or the check is "
+    "inconclusive; the binding fractions are reported per part.",
+    formula="|Q_learner - Q_paper| <= 1e-9 H, |V_learner - V_paper| <= 1e-9 H, "
+    "Q_paper(pi_k) >= max_a Q_paper - 1e-9 H; Q <= H, Q_k <= Q_{k-1}, "
+    "V_h = max_a Q_h (exact)",
+    tags=("tabular", "ucbvi", "exact"),
+    kind="exact",
+    rule=(
+        "tolerance 1e-9 H fixed before any run: the learner and the oracle evaluate the "
+        "same formulas in a different order, so they differ by rounding only (a few "
+        "S H^2 machine epsilons, < 1e-13 H here); the invariants are exact (the min "
+        "and max are exact operations). Sizes fixed in code: S in 2..5, A in 2..3, "
+        "H in 2..5; 4 count sequences x 2 bonuses x 2 scales x ~20 planning calls, "
+        "4 random MDPs x 3 learners x K = 150 (quick)."
+    ),
+    source=(
+        "shared/references/theory.md section 2.1 [V]: Algorithms 1-4 as transcribed "
+        "from a formalisation of the paper; not re-read in the paper's own text here"
+    ),
+    verified=False,
+)
 def ucbvi_algorithm_planner(scale: str, seed: int) -> Outcome:
     n_sequences, n_calls, n_mdps, K = _PLANNER_PLAN[check_scale(scale)]
     rng = as_generator(seed)
@@ -875,42 +1049,58 @@ def ucbvi_algorithm_planner(scale: str, seed: int) -> Outcome:
     tol = 1e-9  # errors are divided by H: the rule's 1e-9 H
     fitted: dict[str, float] = {}
     for part, t in (("planner", direct), ("learner", learned)):
-        fitted.update({f"max_q_error[{part}]": t.q_error, f"max_v_error[{part}]": t.v_error,
-                       f"max_greedy_shortfall[{part}]": t.greedy_error,
-                       f"max_q_above_H[{part}]": t.above_h,
-                       f"max_q_increase[{part}]": t.increase,
-                       f"max_v_minus_max_q[{part}]": t.v_not_max,
-                       f"clip_binding_fraction[{part}]": t.clip_binding / max(t.entries, 1),
-                       f"previous_q_binding_fraction[{part}]": t.prev_binding / max(t.entries,
-                                                                                    1),
-                       f"backup_binding_fraction[{part}]": t.backup_binding / max(t.entries, 1)})
+        fitted.update(
+            {
+                f"max_q_error[{part}]": t.q_error,
+                f"max_v_error[{part}]": t.v_error,
+                f"max_greedy_shortfall[{part}]": t.greedy_error,
+                f"max_q_above_H[{part}]": t.above_h,
+                f"max_q_increase[{part}]": t.increase,
+                f"max_v_minus_max_q[{part}]": t.v_not_max,
+                f"clip_binding_fraction[{part}]": t.clip_binding / max(t.entries, 1),
+                f"previous_q_binding_fraction[{part}]": t.prev_binding / max(t.entries, 1),
+                f"backup_binding_fraction[{part}]": t.backup_binding / max(t.entries, 1),
+            }
+        )
     fitted["max_optimism_gap_error[learner]"] = learned.gap_error
     fitted["max_replay_desync[learner]"] = learned.sync_error
     failures = []
     for name, value, bound in (
-            ("learner's planning step |Q - Q_paper|", direct.q_error, tol),
-            ("learner's planning step |V - V_paper|", direct.v_error, tol),
-            ("planning step's policy not greedy for Q_paper by", direct.greedy_error, tol),
-            ("planning step's Q above H by", direct.above_h, 0.0),
-            ("planning step's Q_k above Q_{k-1} by", direct.increase, 0.0),
-            ("planning step's |V_h - max_a Q_h| (h = 1..H+1)", direct.v_not_max, 0.0),
-            ("executed policy not greedy for the paper's Q_k by", learned.greedy_error, tol),
-            ("recorded optimism gap differs from min(Q_paper - Q*) by", learned.gap_error, tol),
-            ("replay of the learner's episodes desynchronised by", learned.sync_error, tol)):
+        ("learner's planning step |Q - Q_paper|", direct.q_error, tol),
+        ("learner's planning step |V - V_paper|", direct.v_error, tol),
+        ("planning step's policy not greedy for Q_paper by", direct.greedy_error, tol),
+        ("planning step's Q above H by", direct.above_h, 0.0),
+        ("planning step's Q_k above Q_{k-1} by", direct.increase, 0.0),
+        ("planning step's |V_h - max_a Q_h| (h = 1..H+1)", direct.v_not_max, 0.0),
+        ("executed policy not greedy for the paper's Q_k by", learned.greedy_error, tol),
+        ("recorded optimism gap differs from min(Q_paper - Q*) by", learned.gap_error, tol),
+        ("replay of the learner's episodes desynchronised by", learned.sync_error, tol),
+    ):
         if not value <= bound:
             failures.append(f"{name} {value:.3g} (allowed {bound:g})")
     if failures:
         verdict = Verdict.failed("; ".join(failures))
     else:
-        missing = [what for what, n in (
-            ("clip H", direct.clip_binding + learned.clip_binding),
-            ("previous Q", direct.prev_binding + learned.prev_binding),
-            ("backup", direct.backup_binding + learned.backup_binding)) if n == 0]
-        text = (f"the learner's Q, V and policies equal the paper's backward induction within "
-                f"1e-9 H (largest errors {direct.q_error:.2g}, {learned.greedy_error:.2g}) "
-                f"on {direct.entries} planner and {learned.entries} replayed entries; Q <= H, "
-                "Q_k <= Q_{k-1} and V_h = max_a Q_h hold exactly")
-        verdict = (Verdict.inconclusive(f"{text}, but no entry had a binding {missing}")
-                   if missing else Verdict.passed(text))
+        missing = [
+            what
+            for what, n in (
+                ("clip H", direct.clip_binding + learned.clip_binding),
+                ("previous Q", direct.prev_binding + learned.prev_binding),
+                ("backup", direct.backup_binding + learned.backup_binding),
+            )
+            if n == 0
+        ]
+        text = (
+            f"the learner's Q, V and policies equal the paper's backward induction within "
+            f"1e-9 H (largest errors {direct.q_error:.2g}, {learned.greedy_error:.2g}) "
+            f"on {direct.entries} planner and {learned.entries} replayed entries; Q <= H, "
+            "Q_k <= Q_{k-1} and V_h = max_a Q_h hold exactly"
+        )
+        verdict = (
+            Verdict.inconclusive(f"{text}, but no entry had a binding {missing}")
+            if missing
+            else Verdict.passed(text)
+        )
     return Findings(fitted=fitted).outcome(
-        verdict, title="UCBVI's planner against Algorithm 2 in numpy")
+        verdict, title="UCBVI's planner against Algorithm 2 in numpy"
+    )
