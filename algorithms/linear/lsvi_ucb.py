@@ -57,17 +57,17 @@ Which code implements which step
 * ``_plan``: L3-L6 and the greedy policy used by L8: ``target = b_h + M_h^T V_{h+1}`` (L5
   numerator), ``w = Lambda_inv_h target`` (L5), the ``min(..., H)`` line (L6), the argmax (L8,
   and ``V_h = max_a Q_h`` inside L5 of the next stage).
-* ``_absorb``: the data of episode k enter L4 and L5 for episode k + 1 (Sherman-Morrison
+* ``absorb_episode``: the data of episode k enter L4 and L5 for episode k + 1 (Sherman-Morrison
   on ``Lambda_inv_h``, the width update, ``b_h``, ``M_h``, ``log det Lambda_h``).
 * ``_refactor``: the exact recomputation from ``Lambda_h``.
 * ``LSVIUCB._simulate``: (1) regret oracle V*, Q* by backward induction on the true model;
-  ``_start``: lambda I and empty statistics; ``_episodes``, per episode: (2) replan (every
+  ``start_statistics``: lambda I and empty statistics; ``_episodes``, per episode: (2) replan (every
   episode, or only when some ``det Lambda_h`` has doubled since the last replan in the
   rare-switching variant), (3) exact value of the executed greedy policy
   (``evaluate_deterministic_reachable``, again only from the first stage at which the policy
   acts differently from the last evaluated one at a state it reaches), (4) one episode of it
   (``act``) and its record (``record_episode``: pseudo-regret, realised regret, optimism
-  gap), (5) ``_absorb``.
+  gap), (5) ``absorb_episode``.
 
 Constants and variants
 ----------------------
@@ -306,7 +306,7 @@ def _plan(
 
 
 @njit(cache=True)
-def _absorb(
+def absorb_episode(
     features: np.ndarray,
     R3: np.ndarray,
     states: np.ndarray,
@@ -352,7 +352,7 @@ def _absorb(
             log_det[h] = _refactor(Lambda[h], Lambda_inv[h], features, width2[h])
 
 
-class _State(NamedTuple):
+class RidgeStatistics(NamedTuple):
     """LSVI-UCB's statistics (L4, L5), its plan and workspace, carried between episodes."""
 
     Lambda: np.ndarray  # (H, d, d): Lambda_h
@@ -388,7 +388,7 @@ class _Records(NamedTuple):
 
 
 @njit(cache=True)
-def _start(features: np.ndarray, H: int, S: int, A: int, K: int, record: bool):
+def start_statistics(features: np.ndarray, H: int, S: int, A: int, K: int, record: bool):
     """Lambda_h = lambda I, no data, and the record arrays (empty unless ``record``)."""
     d = features.shape[1]
     n_pairs = S * A
@@ -403,7 +403,7 @@ def _start(features: np.ndarray, H: int, S: int, A: int, K: int, record: bool):
         for n in range(n_pairs):
             width2[h, n] = np.dot(features[n], features[n]) / LAMBDA
     log_det = np.full(H, d * math.log(LAMBDA))
-    state = _State(
+    state = RidgeStatistics(
         Lambda,
         Lambda_inv,
         width2,
@@ -442,7 +442,7 @@ def _episodes(
     env: Environment,
     log: EpisodeLog,
     evaluation: ReachableEvaluation,
-    state: _State,
+    state: RidgeStatistics,
     records: _Records,
     start: int,
     stop: int,
@@ -506,7 +506,7 @@ def _episodes(
             records.states[k] = states
             records.actions[k] = actions
         # (5) The episode's data enter Lambda_h, b_h and M_h.
-        _absorb(
+        absorb_episode(
             features,
             env.R3,
             states,
@@ -545,7 +545,7 @@ def _unwrap_pair(model: object, true_mdp: object) -> tuple[object, object]:
     return model, true_mdp
 
 
-def _check_models(
+def check_linear_models(
     model: object, true_mdp: object, learner: str
 ) -> tuple[np.ndarray, Environment, EpisodicMDP]:
     """Features (S A, d), the environment's arrays and the environment, after checking what
@@ -582,7 +582,8 @@ def _check_models(
     return features, environment(env), env
 
 
-def _check_refactor(refactor_every: object) -> int:
+def check_refactor_every(refactor_every: object) -> int:
+    """``refactor_every`` as a positive int: rank-one updates between exact refactorisations."""
     if (
         isinstance(refactor_every, bool)
         or not isinstance(refactor_every, (int, np.integer))
@@ -655,7 +656,7 @@ class LSVIUCB:
         check_positive("c", self.c, allow_zero=True)
         check_open_unit(self.p, "p")
         check_choice(self.switching, "switching", SWITCHING)
-        _check_refactor(self.refactor_every)
+        check_refactor_every(self.refactor_every)
 
     @property
     def constants(self) -> str:
@@ -718,7 +719,7 @@ class LSVIUCB:
         """The run of :meth:`run` before it becomes a trace; ``exact_regret=False`` skips the
         exact evaluation (``pseudo`` is NaN), which ``bench/online.py`` times against it."""
         model, true_mdp = _unwrap_pair(model, true_mdp)
-        features, env, env_model = _check_models(model, true_mdp, type(self).__name__)
+        features, env, env_model = check_linear_models(model, true_mdp, type(self).__name__)
         K = check_budget(budget)
         H, S, A = env.R3.shape
         d = features.shape[1]
@@ -727,7 +728,7 @@ class LSVIUCB:
         Q_star, V_star, _ = backward_induction_kernel(env.P4, env.R3)
         log = new_log(env, K, self.record_policies, Q_star, V_star)
         evaluation = reachable_evaluation(env.P4, env.initial, H, exact_regret)
-        state, records = _start(features, H, S, A, K, bool(self.record_policies))
+        state, records = start_statistics(features, H, S, A, K, bool(self.record_policies))
         rng = as_generator(seed)
         rare, refactor_every = self.switching == "rare", int(self.refactor_every)
         simulate(

@@ -44,7 +44,7 @@ Which code implements which step
 * ``_plan``: the backward pass (:func:`mdptheory.risk.linear_icvar.sup_form_candidates` and
   :func:`~mdptheory.risk.linear_icvar.sup_form_cvar` with the regression estimate).
 * LSVI-UCB's statistics and their update (``Lambda_h^{-1}`` by Sherman-Morrison, the widths,
-  ``M_h``) are :mod:`algorithms.linear.lsvi_ucb`'s own ``_start`` and ``_absorb``.
+  ``M_h``) are :mod:`algorithms.linear.lsvi_ucb`'s own ``start_statistics`` and ``absorb_episode``.
 * ``_episodes``: (2) plan, (3) exact iterated-CVaR value of ``pi^k`` on the twin
   (:func:`mdptheory.risk.icvar_evaluate_reachable`), (4) one episode and its record, (5) absorb.
 
@@ -78,12 +78,12 @@ from algorithms._episodic import (
 )
 from algorithms._validation import check_positive
 from algorithms.linear.lsvi_ucb import (
-    _absorb,
-    _check_models,
-    _check_refactor,
-    _start,
-    _State,
+    RidgeStatistics,
+    absorb_episode,
+    check_linear_models,
+    check_refactor_every,
     lsvi_ucb_iota,
+    start_statistics,
 )
 from mdptheory._kernels import greedy_backup
 from mdptheory.linear import LinearMDP
@@ -158,7 +158,7 @@ def _episodes(
     features: np.ndarray,
     env: Environment,
     log: EpisodeLog,
-    state: _State,
+    state: RidgeStatistics,
     bonus: np.ndarray,
     backup: np.ndarray,
     V_eval: np.ndarray,
@@ -191,7 +191,7 @@ def _episodes(
         )
         states, actions, rewards = act(env, state.policy, rng)
         record_episode(log, k, state.policy, state.Q, value, states, rewards)
-        _absorb(
+        absorb_episode(
             features,
             env.R3,
             states,
@@ -254,7 +254,7 @@ class ICVaRL:
         check_alpha(self.alpha)
         check_positive("c", self.c, allow_zero=True)
         check_open_unit(self.p, "p")
-        _check_refactor(self.refactor_every)
+        check_refactor_every(self.refactor_every)
 
     @property
     def constants(self) -> str:
@@ -286,7 +286,7 @@ class ICVaRL:
 
     def _simulate(self, model, budget: int, seed: SeedLike) -> Simulation:
         linear = _one_hot_linear(model) if isinstance(model, EpisodicMDP) else model
-        features, env, _ = _check_models(linear, None, "ICVaRL")
+        features, env, _ = check_linear_models(linear, None, "ICVaRL")
         K = check_budget(budget)
         H, S, A = env.R3.shape
         d = features.shape[1]
@@ -295,7 +295,7 @@ class ICVaRL:
         # (1) Regret oracle: the exact iterated-CVaR optimum of the twin.
         Q_star, V_star, _ = icvar_dp_kernel(env.P4, env.R3, alpha)
         log = new_log(env, K, self.record_policies, Q_star, V_star)
-        state, _ = _start(features, H, S, A, K, False)
+        state, _ = start_statistics(features, H, S, A, K, False)
         rng = as_generator(seed)
         bonus, backup = np.empty(S * A), np.empty(S * A)
         V_eval, reach = np.zeros((H + 1, S)), np.zeros((H, S), dtype=np.bool_)

@@ -61,7 +61,13 @@ from algorithms._episodic import (
     simulate,
 )
 from algorithms._validation import check_positive, check_unit_rewards
-from algorithms.linear.lsvi_ucb import _absorb, _check_refactor, _start, _State, lsvi_ucb_iota
+from algorithms.linear.lsvi_ucb import (
+    RidgeStatistics,
+    absorb_episode,
+    check_refactor_every,
+    lsvi_ucb_iota,
+    start_statistics,
+)
 from algorithms.risk.cvar_ucbvi import _evaluate, _rollout, best_budget, check_eta, grid_steps
 from mdptheory.regret import RegretTrace
 from mdptheory.risk import budget_grid, check_alpha, static_cvar_optimum
@@ -105,7 +111,7 @@ def _episodes(
     features: np.ndarray,
     env: Environment,
     log: EpisodeLog,
-    st: _State,
+    st: RidgeStatistics,
     steps: np.ndarray,
     W: np.ndarray,
     policy: np.ndarray,
@@ -149,7 +155,7 @@ def _episodes(
         record_episode(log, k, no_policy, st.Q, achieved, states, rewards)
         budget[k] = j_star * eta
         optimistic[k] = value
-        _absorb(
+        absorb_episode(
             features,
             env.R3,
             states,
@@ -213,7 +219,7 @@ class LowRankCVaRUCB:
         check_eta(self.eta)
         check_positive("c", self.c, allow_zero=True)
         check_open_unit(self.p, "p")
-        _check_refactor(self.refactor_every)
+        check_refactor_every(self.refactor_every)
 
     @property
     def record_policies(self) -> bool:
@@ -295,7 +301,7 @@ class LowRankCVaRUCB:
             np.full((H + 1, S), optimum),
             float(optimum),
         )
-        state, _ = _start(features, H, S, A, K, False)
+        state, _ = start_statistics(features, H, S, A, K, False)
         W = np.zeros((H + 1, S, n_grid))
         W[H] = np.arange(n_grid) * eta
         policy = np.zeros((H, S, n_grid), dtype=np.int64)

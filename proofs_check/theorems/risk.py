@@ -821,7 +821,7 @@ def slope_grid(K: int) -> np.ndarray:
     return geometric_grid(10, K, round(10 * decades) + 1, integer=True)
 
 
-def _last_decade(grid: np.ndarray) -> float:
+def last_decade(grid: np.ndarray) -> float:
     """The tail fraction of :func:`proofs_check.rates.fit_loglog_slope` that selects exactly
     the grid points of the last decade."""
     n_last = int(np.sum(grid >= grid[-1] / 10))
@@ -858,7 +858,7 @@ def _slope_criterion(label: str, grid: np.ndarray, Y: np.ndarray, burn: int, K: 
     ``max_slope = 1/2`` (one-sided: Theorem 1 is an upper bound), the tail fit on the last
     decade (tolerance :data:`SLOPE_TOL`) and every half-decade window from the burn-in on
     (tolerance :data:`LOCAL_TOL`). Returns the verdict, the tail fit and the local slopes."""
-    tail = _last_decade(grid)
+    tail = last_decade(grid)
     if burn > BURN_IN_FRACTION * K:
         fit = fit_loglog_slope(grid, Y, tail=tail, n_boot=1000, seed=seed)
         local = fit_local_slopes(grid, Y, n_boot=1000, seed=seed)

@@ -54,7 +54,7 @@ from proofs_check.rates import (
     ratio_band_test,
     slope_test,
 )
-from proofs_check.theorems.risk import _last_decade, slope_grid
+from proofs_check.theorems.risk import last_decade, slope_grid
 
 ZHAO = "Zhao, Zhan, Hu, Leung, Farnia, Sun, Lee (ICLR 2024), arXiv:2311.11965"
 WANG = "Wang, Kallus, Sun (ICML 2023), arXiv:2302.03201"
@@ -267,7 +267,7 @@ def _rate_criterion(label: str, grid: np.ndarray, Y: np.ndarray, burn: int, K: i
     :func:`~proofs_check.rates.rate_shape_test` with ``max_slope = 1/2`` on the last decade
     (tolerance :data:`SLOPE_TOL`) and on every half-decade window after the burn-in
     (:data:`LOCAL_TOL`)."""
-    tail = _last_decade(grid)
+    tail = last_decade(grid)
     if burn > BURN_IN_FRACTION * K:
         fit = fit_loglog_slope(grid, Y, tail=tail, n_boot=1000, seed=seed)
         local = fit_local_slopes(grid, Y, n_boot=1000, seed=seed)
