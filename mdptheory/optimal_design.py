@@ -64,6 +64,7 @@ from mdptheory._validation import (
 __all__ = [
     "REFRESH_EVERY",
     "Design",
+    "design_from_weights",
     "design_matrix",
     "frank_wolfe_design",
     "g_value",
@@ -99,7 +100,7 @@ class Design:
         reductions of a converged design and for the convex program up to its solver's
         accuracy, which ``g`` reports).
     method : str
-        ``"frank-wolfe"``, ``"cvxpy"`` or ``"caratheodory"``.
+        ``"frank-wolfe"``, ``"cvxpy"``, ``"caratheodory"`` or ``"given"``.
     """
 
     points: np.ndarray
@@ -318,6 +319,21 @@ def _wolfe_atwood_steps(points, rho, V_inv, norms, limit, max_steps):
         if step == lowest:
             rho[k] = 0.0  # a drop step: exactly out of the support
     return max_steps
+
+
+def design_from_weights(X, weights) -> Design:
+    """The :class:`Design` of given weights on ``X``, with its exact ``g`` and certificate
+    (``converged`` says whether ``g`` is within ``1e-9`` relative of ``d``).
+
+    Examples
+    --------
+    >>> round(design_from_weights(np.eye(2), [0.5, 0.5]).g, 12)
+    2.0
+    """
+    points, _ = _check_points(X)
+    rho = check_probability_vector(weights, "weights", points.shape[0])
+    g = float(prediction_norms(points, rho).max())
+    return _finish(points, rho, 0, g <= points.shape[1] * (1 + 1e-9), "given")
 
 
 def frank_wolfe_design(X, tol: float = 1e-2, max_iter: int = 1_000_000, initial=None) -> Design:
