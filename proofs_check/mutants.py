@@ -465,6 +465,31 @@ def _probe_max_state_occupancy(occupancy: Callable) -> Any:
     return occupancy(EpisodicMDP(P, np.zeros((2, 2)), H=3, initial=[1.0, 0.0]))
 
 
+def _probe_tv_row(row: Callable) -> Any:
+    p = np.array([0.2, 0.3, 0.5])
+    V = np.array([1.0, 0.0, 2.0])
+    return row(p, V, np.argsort(V), 0.25, True, np.empty(3), False)
+
+
+def _probe_kl_penalty_row(row: Callable) -> Any:
+    p = np.array([0.2, 0.3, 0.5])
+    V = np.array([1.0, 0.0, 2.0])
+    return row(p, V, np.argsort(V), 0.7, np.empty(3), False)
+
+
+def _probe_reduce_support(reduce: Callable) -> Any:
+    from mdptheory.optimal_design import design_from_weights
+
+    X = _rng(3).normal(size=(12, 2))
+    return reduce(design_from_weights(X, np.full(12, 1 / 12))).weights
+
+
+def _probe_ipo_minimiser(minimiser: Callable) -> Any:
+    from mdptheory.preferences import PreferenceDataset
+
+    return minimiser(PreferenceDataset([0, 1, 0], [1, 2, 2], 3), [1 / 3] * 3, 0.5).log_ratio
+
+
 def _patch(target: str, probe: Callable, *replace: tuple[str, str]) -> Patch:
     return Patch(target, tuple(replace), probe)
 
@@ -878,6 +903,58 @@ CATALOGUE: tuple[Mutant, ...] = (
             ),
         ),
         ("coverability",),
+    ),
+    Mutant(
+        "robust-tv-l1-radius",
+        "The TV ball's walk moves mass 2 rho instead of rho: the radius is read as an L1 "
+        "distance while the set is defined with the factor 1/2 (a convention slip).",
+        (
+            _patch(
+                "mdptheory.robust._kernels.tv_row",
+                _probe_tv_row,
+                ("    budget = rho\n", "    budget = 2.0 * rho\n"),
+            ),
+        ),
+        ("robust",),
+    ),
+    Mutant(
+        "robust-kl-penalty-sign",
+        "The KL penalty's closed form -lam log E_p exp(-V / lam) with the sign of the log "
+        "term flipped: the adversary's value rises above the nominal one.",
+        (
+            _patch(
+                "mdptheory.robust._kernels.kl_penalty_row",
+                _probe_kl_penalty_row,
+                ("return v_min - lam * log_z", "return v_min + lam * log_z"),
+            ),
+        ),
+        ("robust",),
+    ),
+    Mutant(
+        "caratheodory-wrong-direction",
+        "Caratheodory's reduction moves the weights along the null vector in the wrong "
+        "direction: V(rho) changes, and a weight is set to 0 that should not be.",
+        (
+            _patch(
+                "mdptheory.optimal_design.reduce_support",
+                _probe_reduce_support,
+                ("rho[chosen] -= ratios[j] * null", "rho[chosen] += ratios[j] * null"),
+            ),
+        ),
+        ("optimal-design",),
+    ),
+    Mutant(
+        "ipo-target-one-over-tau",
+        "IPO's regression target 1/tau instead of 1/(2 tau) (Azar et al. 2024, eq. for the "
+        "IPO loss (h - tau^-1 / 2)^2): the exact minimiser moves twice as far from pi_ref.",
+        (
+            _patch(
+                "mdptheory.preferences.ipo.ipo_minimiser",
+                _probe_ipo_minimiser,
+                ("c = 0.5 / tau", "c = 1.0 / tau"),
+            ),
+        ),
+        ("ipo",),
     ),
 )
 """The planted defects. Ids are unique; every target resolves (``tests/test_mutants.py``)."""
