@@ -710,7 +710,12 @@ def _list_command() -> int:
 
 
 class _Parser(argparse.ArgumentParser):
-    """An argument parser whose errors are one line on stderr (exit 2)."""
+    """An argument parser whose errors are one line on stderr (exit 2) and which takes no
+    abbreviated options (``--n`` must not silently mean ``--no-progress``)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")

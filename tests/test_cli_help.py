@@ -76,3 +76,10 @@ def test_option_is_documented(helps, command, name, action):
     assert action.help and action.help != argparse.SUPPRESS and action.help.strip(), (
         f"`mdptheory {command}` option {name} has no help text"
     )
+
+
+def test_options_are_never_abbreviated():
+    # "--n 30" is an instance parameter, not an abbreviation of --no-progress
+    args, extra = build_parser().parse_known_args(["run", "ucb1", "bernoulli", "--n", "30"])
+    assert extra == ["--n", "30"]
+    assert not args.no_progress
