@@ -30,6 +30,8 @@ from numba import njit
 
 from algorithms._timing import CALLS_PER_CHUNK, MIN_CHUNK_SECONDS, timed, timed_chunks
 from algorithms._validation import check_budget as _check_budget
+from algorithms._validation import check_choice as check_choice
+from algorithms._validation import check_open_unit as check_open_unit
 from algorithms._validation import check_positive as check_positive
 from algorithms._validation import check_unit_rewards
 from mdptheory._kernels import rollout_episode, start_value
@@ -83,20 +85,6 @@ def check_episodic_model(model: object, learner: str) -> Environment:
 def check_budget(budget: object) -> int:
     """The number of episodes K as an int >= 1 (``ValueError`` naming the value otherwise)."""
     return _check_budget(budget, "number of episodes K")
-
-
-def check_open_unit(value: float, name: str) -> float:
-    """``value`` as a float in the open interval (0, 1)."""
-    value = float(value)
-    if not (0.0 < value < 1.0):
-        raise ValueError(f"{name} must lie in (0, 1), got {value!r}")
-    return value
-
-
-def check_choice(value: str, name: str, choices: tuple[str, ...]) -> str:
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}")
-    return value
 
 
 class EpisodeLog(NamedTuple):

@@ -81,3 +81,18 @@ def check_unit_rewards(R3: np.ndarray, learner: str, reason: str) -> None:
             f"R[{h}, {s}, {a}] is {float(R3[h, s, a])!r}, outside [0, 1]; "
             f"{learner}'s {reason} assume mean rewards in [0, 1]"
         )
+
+
+def check_open_unit(value: float, name: str) -> float:
+    """``value`` as a float in the open interval (0, 1)."""
+    value = float(value)
+    if not (0.0 < value < 1.0):
+        raise ValueError(f"{name} must lie in (0, 1), got {value!r}")
+    return value
+
+
+def check_choice(value: str, name: str, choices: tuple[str, ...]) -> str:
+    """``value`` if it is one of ``choices``."""
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}")
+    return value

@@ -63,6 +63,7 @@ from typing import Literal
 import numpy as np
 from numba import njit
 
+from algorithms._validation import check_choice
 from algorithms.average_reward._common import (
     act,
     build_trace,
@@ -265,10 +266,7 @@ class UCRL2:
     evi_max_iter: int = 1_000_000
 
     def __post_init__(self) -> None:
-        if self.confidence not in CONFIDENCES:
-            raise ValueError(
-                f"confidence must be one of {list(CONFIDENCES)}, got {self.confidence!r}"
-            )
+        check_choice(self.confidence, "confidence", CONFIDENCES)
         delta = check_positive("delta", self.delta)
         if not delta < 1.0:
             raise ValueError(f"delta must lie in (0, 1), got {self.delta!r}")

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from algorithms._validation import check_budget, check_positive
+from algorithms._validation import check_budget, check_choice, check_open_unit, check_positive
 from algorithms.offline.datasets import (
     Behaviour,
     OfflineDataset,
@@ -97,12 +97,9 @@ class PEVI:
 
     def __post_init__(self) -> None:
         check_positive("c", self.c, allow_zero=True)
-        xi = float(self.xi)
-        if not (0.0 < xi < 1.0):
-            raise ValueError(f"xi must lie in (0, 1), got {self.xi!r}")
+        check_open_unit(self.xi, "xi")
         check_positive("lam", self.lam)
-        if self.behaviour not in BEHAVIOURS:
-            raise ValueError(f"behaviour must be one of {list(BEHAVIOURS)}, got {self.behaviour!r}")
+        check_choice(self.behaviour, "behaviour", BEHAVIOURS)
         if not (0.0 <= float(self.epsilon) <= 1.0):
             raise ValueError(f"epsilon must lie in [0, 1], got {self.epsilon!r}")
         self.excluded_triples()
