@@ -34,8 +34,10 @@ class BatchTrace:
         record_every, ...`` when given).
     initial_gap : ndarray, shape (N,)
         The gap of the initial policy.
-    extras : dict of ndarray, each (N, n)
-        Other recorded curves, e.g. ``min_prob`` = ``min_a pi_t(a)``.
+    extras : dict of ndarray, each (N, n, ...)
+        Other recorded curves, e.g. ``min_prob`` = ``min_a pi_t(a)``, shape (N, n); a
+        recorded vector per entry adds trailing axes (the preference learners' ``policy``
+        is (N, n, K)). ``trace(i)`` passes row ``i`` of each on.
     metadata : dict
         Learner, hyperparameters, seed, budget, names of the instances, what ``gap`` means.
     names : tuple of str
