@@ -100,6 +100,7 @@ from typing import Literal, NamedTuple
 import numpy as np
 from numba import njit
 
+from algorithms._constants import scale_constants
 from algorithms._episodic import (
     Environment,
     EpisodeLog,
@@ -661,11 +662,7 @@ class LSVIUCB:
     @property
     def constants(self) -> str:
         """``"paper (c = 1)"``, ``"no bonus (LSVI)"`` or ``"scaled (c = ...)"``."""
-        if self.c == PAPER_C:
-            return "paper (c = 1)"
-        if self.c == 0.0:
-            return "no bonus (LSVI)"
-        return f"scaled (c = {self.c:g})"
+        return scale_constants(self.c, "paper (c = 1)", "no bonus (LSVI)", PAPER_C)
 
     @property
     def label(self) -> str:

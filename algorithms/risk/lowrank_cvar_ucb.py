@@ -49,6 +49,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from algorithms._constants import scale_constants
 from algorithms._episodic import (
     Environment,
     EpisodeLog,
@@ -229,11 +230,7 @@ class LowRankCVaRUCB:
     @property
     def constants(self) -> str:
         """``"LSVI-UCB radius (c = 1)"``, ``"greedy (c = 0)"`` or ``"scaled (c = ...)"``."""
-        if self.c == 1.0:
-            return "LSVI-UCB radius (c = 1)"
-        if self.c == 0.0:
-            return "greedy (c = 0)"
-        return f"scaled (c = {self.c:g})"
+        return scale_constants(self.c, "LSVI-UCB radius (c = 1)", "greedy (c = 0)")
 
     @property
     def label(self) -> str:

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from algorithms._constants import scale_constants
 from algorithms._validation import check_budget, check_choice, check_open_unit, check_positive
 from algorithms.offline.datasets import (
     Behaviour,
@@ -107,11 +108,7 @@ class PEVI:
     @property
     def constants(self) -> str:
         """``"paper (c = 1)"``, ``"none (greedy control)"`` or ``"scaled (c = ...)"``."""
-        if self.c == PAPER_C:
-            return "paper (c = 1)"
-        if self.c == 0.0:
-            return "none (greedy control)"
-        return f"scaled (c = {self.c:g})"
+        return scale_constants(self.c, "paper (c = 1)", "none (greedy control)", PAPER_C)
 
     @property
     def label(self) -> str:
