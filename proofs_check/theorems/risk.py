@@ -850,24 +850,36 @@ def slope_burn_in(
     )
 
 
-def _slope_criterion(label: str, grid: np.ndarray, Y: np.ndarray, burn: int, K: int, seed: int):
-    """The rate criterion of ``du2023-icvar-rm-regret-slope``, the same for every bonus scale and
+def slope_after_burn_in(
+    label: str,
+    grid: np.ndarray,
+    Y: np.ndarray,
+    burn: int,
+    K: int,
+    seed: int,
+    burn_text: str | None = None,
+):
+    """The rate criterion of the risk learners' slope checks (``du2023-icvar-rm-regret-slope``
+    and those of :mod:`proofs_check.theorems.risk_beyond`), the same for every bonus scale and
     for the control: ``vacuous`` when the burn-in computed from the bonus formula
     (:func:`slope_burn_in`) exceeds
     ``BURN_IN_FRACTION * K``; else :func:`proofs_check.rates.rate_shape_test` with
     ``max_slope = 1/2`` (one-sided: Theorem 1 is an upper bound), the tail fit on the last
     decade (tolerance :data:`SLOPE_TOL`) and every half-decade window from the burn-in on
-    (tolerance :data:`LOCAL_TOL`). Returns the verdict, the tail fit and the local slopes."""
+    (tolerance :data:`LOCAL_TOL`). ``burn_text`` says what the burn-in is in the vacuous
+    verdict. Returns the verdict, the tail fit and the local slopes."""
+    if burn_text is None:
+        burn_text = (
+            f"its burn-in from the bonus formula (until the H per-stage bonuses of an episode "
+            f"sum below its largest iterated-CVaR regret), {burn} episodes,"
+        )
     tail = last_decade(grid)
     if burn > BURN_IN_FRACTION * K:
         fit = fit_loglog_slope(grid, Y, tail=tail, n_boot=1000, seed=seed)
         local = fit_local_slopes(grid, Y, n_boot=1000, seed=seed)
         return (
             Verdict.vacuous(
-                f"{label}: its burn-in from the bonus formula (until the H "
-                f"per-stage bonuses of an episode sum below its largest "
-                f"iterated-CVaR regret), {burn} episodes, exceeds "
-                f"{BURN_IN_FRACTION:g} K = "
+                f"{label}: {burn_text} exceeds {BURN_IN_FRACTION:g} K = "
                 f"{BURN_IN_FRACTION * K:g}; not judged ({fit.describe()})"
             ),
             fit,
@@ -957,7 +969,7 @@ def icvar_rm_regret_slope(scale: str, seed: int) -> Outcome:
         found.fitted["max_episode_regret_icvar[garnet]"] = delta_max
         Y = _curves(learner, "garnet", K, n_seeds, seed)[:, grid - 1]
         key = f"c={c:g}"
-        verdict, fit, local = _slope_criterion(key, grid, Y, burn, K, seed)
+        verdict, fit, local = slope_after_burn_in(key, grid, Y, burn, K, seed)
         found.judge(verdict)
         for name, value in _slope_measured(fit, local, burn).items():
             found.fitted[f"{name}[{key}]"] = value
@@ -976,7 +988,7 @@ def icvar_rm_regret_slope(scale: str, seed: int) -> Outcome:
     greedy = ICVaRRM(alpha=CONTROL_H8["alpha"], bonus_scale=0.0)
     burn, _ = slope_burn_in(h8, K, greedy.alpha, greedy.delta, 0.0)
     Y = _curves(greedy, "h8", K, n_seeds, seed)[:, grid - 1]
-    c_verdict, c_fit, c_local = _slope_criterion("greedy on H8", grid, Y, burn, K, seed)
+    c_verdict, c_fit, c_local = slope_after_burn_in("greedy on H8", grid, Y, burn, K, seed)
     found.control(
         "greedy ICVaR-RM (bonus 0) on H8(n=2, A=2, H=10, alpha=0.3, eta=0.01)",
         c_verdict,

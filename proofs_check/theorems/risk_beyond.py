@@ -47,14 +47,12 @@ from mdptheory.tabular import EpisodicMDP
 from proofs_check.findings import Findings
 from proofs_check.harness import Outcome, Verdict, check_scale, theorem
 from proofs_check.rates import (
-    fit_local_slopes,
     fit_loglog_slope,
     geometric_grid,
-    rate_shape_test,
     ratio_band_test,
     slope_test,
 )
-from proofs_check.theorems.risk import last_decade, slope_grid
+from proofs_check.theorems.risk import BURN_IN_FRACTION, slope_after_burn_in, slope_grid
 
 ZHAO = "Zhao, Zhan, Hu, Leung, Farnia, Sun, Lee (ICLR 2024), arXiv:2311.11965"
 WANG = "Wang, Kallus, Sun (ICML 2023), arXiv:2302.03201"
@@ -201,12 +199,6 @@ def discretised_planner_error(scale: str, seed: int) -> Outcome:
 # Regret slopes of the learners
 # --------------------------------------------------------------------------------------------
 
-SLOPE_TOL = 0.05
-"""Tail tolerance of the regret slopes (that of the ICVaR-RM check)."""
-LOCAL_TOL = 0.1
-"""Tolerance of each half-decade local slope (the harness default)."""
-BURN_IN_FRACTION = 0.1
-"""A bonus scale is judged when its burn-in ends before this fraction of K."""
 
 STATIC_ALPHA, STATIC_ETA = 0.25, 0.25
 """Risk level and budget grid of the CVaR-UCBVI check."""
@@ -262,36 +254,11 @@ def _static_curves(
 
 
 def _rate_criterion(label: str, grid: np.ndarray, Y: np.ndarray, burn: int, K: int, seed: int):
-    """The rate criterion of both learner checks, the same for learners and controls:
-    ``vacuous`` when the burn-in from the bonus formula exceeds ``BURN_IN_FRACTION * K``; else
-    :func:`~proofs_check.rates.rate_shape_test` with ``max_slope = 1/2`` on the last decade
-    (tolerance :data:`SLOPE_TOL`) and on every half-decade window after the burn-in
-    (:data:`LOCAL_TOL`)."""
-    tail = last_decade(grid)
-    if burn > BURN_IN_FRACTION * K:
-        fit = fit_loglog_slope(grid, Y, tail=tail, n_boot=1000, seed=seed)
-        local = fit_local_slopes(grid, Y, n_boot=1000, seed=seed)
-        return (
-            Verdict.vacuous(
-                f"{label}: burn-in from the bonus formula {burn} episodes "
-                f"exceeds {BURN_IN_FRACTION:g} K = {BURN_IN_FRACTION * K:g}; "
-                f"not judged ({fit.describe()})"
-            ),
-            fit,
-            local,
-        )
-    verdict, fit, local = rate_shape_test(
-        grid,
-        Y,
-        max_slope=0.5,
-        tol=SLOPE_TOL,
-        local_tol=LOCAL_TOL,
-        start=burn,
-        tail=tail,
-        n_boot=1000,
-        seed=seed,
+    """The rate criterion of both learner checks, the same for learners and controls: that of
+    the ICVaR-RM slope check (:func:`~proofs_check.theorems.risk.slope_after_burn_in`)."""
+    return slope_after_burn_in(
+        label, grid, Y, burn, K, seed, f"burn-in from the bonus formula {burn} episodes"
     )
-    return Verdict(verdict.status, f"{label} (burn-in {burn}): {verdict.reason}"), fit, local
 
 
 def _measured(fit, local, burn: int) -> dict[str, float]:
