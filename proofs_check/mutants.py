@@ -490,6 +490,64 @@ def _probe_ipo_minimiser(minimiser: Callable) -> Any:
     return minimiser(PreferenceDataset([0, 1, 0], [1, 2, 2], 3), [1 / 3] * 3, 0.5).log_ratio
 
 
+def _probe_budget_steps(steps: Callable) -> Any:
+    return steps(np.array([[0.25, 0.3], [0.55, 0.0]]), 0.1, "up")
+
+
+def _probe_cvar_ucbvi_plan(plan: Callable) -> Any:
+    H, S, A, eta = 2, 2, 2, 0.5
+    rng = _rng(4)
+    counts = rng.integers(0, 4, (S, A, S)).astype(np.float64)
+    counts[0, 0] = 0.0  # one unvisited pair
+    visits = counts.sum(axis=2)
+    steps = rng.integers(0, 2, (H, S, A)).astype(np.int64)
+    n_grid = 1 + int(H / eta)
+    W = np.zeros((H + 1, S, n_grid))
+    W[H] = np.arange(n_grid) * eta  # the shortfall of budget j eta at the end: (c - 0)^+
+    policy = np.zeros((H, S, n_grid), dtype=np.int64)
+    out = plan(
+        counts,
+        visits,
+        steps,
+        np.array([1.0, 0.0]),
+        eta,
+        0.5,
+        0.3,
+        W,
+        policy,
+        np.empty((S * A, n_grid)),
+        np.empty(S * A),
+        np.empty((S * A, S)),
+    )
+    return [np.asarray(out, dtype=float), W, policy]
+
+
+def _probe_icvar_l_plan(plan: Callable) -> Any:
+    H, S, A, d = 2, 2, 2, 3
+    rng = _rng(5)
+    features = rng.uniform(0.0, 1.0, (S * A, d))
+    features /= features.sum(axis=1, keepdims=True)
+    Lambda_inv = np.tile(np.eye(d) * 0.5, (H, 1, 1))
+    width2 = np.einsum("nd,hde,ne->hn", features, Lambda_inv, features)
+    Q = np.empty((H, S, A))
+    V = np.zeros((H + 1, S))
+    plan(
+        features,
+        rng.uniform(0.0, 1.0, (H, S, A)),
+        rng.uniform(0.0, 1.0, (H, S, d)),
+        Lambda_inv,
+        width2,
+        0.5,
+        0.3,
+        Q,
+        V,
+        np.zeros((H, S), dtype=np.int64),
+        np.empty(S * A),
+        np.empty(S * A),
+    )
+    return [Q, V]
+
+
 def _patch(target: str, probe: Callable, *replace: tuple[str, str]) -> Patch:
     return Patch(target, tuple(replace), probe)
 
@@ -955,6 +1013,54 @@ CATALOGUE: tuple[Mutant, ...] = (
             ),
         ),
         ("ipo",),
+    ),
+    Mutant(
+        "discretised-budget-rounded-down",
+        "The discretised CVaR planner rounds the budget left down instead of up (ceil(r / eta) "
+        "grid steps instead of floor): the planner is optimistic and its error bound fails.",
+        (
+            _patch(
+                "mdptheory.risk.discretised.budget_steps",
+                _probe_budget_steps,
+                (
+                    'raw = np.floor(units) if rounding == "up" else np.ceil(units)',
+                    'raw = np.ceil(units) if rounding == "up" else np.floor(units)',
+                ),
+            ),
+        ),
+        ("planner",),
+    ),
+    Mutant(
+        "cvar-ucbvi-pessimistic-bonus",
+        "CVaR-UCBVI's Hoeffding bonus is added to the expected shortfall instead of "
+        "subtracted: a visited pair looks worse the less it is known, and exploration stops.",
+        (
+            _patch(
+                "algorithms.risk.cvar_ucbvi._plan",
+                _probe_cvar_ucbvi_plan,
+                (
+                    "bonus[row] = bonus_constant / math.sqrt(n)",
+                    "bonus[row] = -bonus_constant / math.sqrt(n)",
+                ),
+            ),
+        ),
+        ("cvar-ucbvi",),
+    ),
+    Mutant(
+        "icvar-l-risk-level-dropped",
+        "ICVaR-L's backup takes the CVaR at level 1 (the mean) instead of alpha: the "
+        "learner is risk-neutral LSVI-UCB on the CVaR objective.",
+        (
+            _patch(
+                "algorithms.risk.icvar_l._plan",
+                _probe_icvar_l_plan,
+                (
+                    "sup_form_cvar(E, xs, alpha, bonus, backup)",
+                    "sup_form_cvar(E, xs, 1.0, bonus, backup)",
+                ),
+            ),
+        ),
+        ("icvar-l",),
     ),
 )
 """The planted defects. Ids are unique; every target resolves (``tests/test_mutants.py``)."""

@@ -328,7 +328,7 @@ class _SlopeJudge:
     "seeds) or 3e5 (full, 8 seeds).",
     formula="Regret(K) = O~(sqrt(S A K / tau)) => d log Regret / d log K <= 1/2 "
     "(+ 0.05 tail, + 0.1 local) for K >= burn-in",
-    tags=("risk-beyond", "static-cvar", "regret", "slope"),
+    tags=("risk-beyond", "static-cvar", "cvar-ucbvi", "regret", "slope"),
     kind="slope",
     rule="Fixed in code before any run of this criterion: the instance, alpha, the grid, "
     "the bonus-scale grid {1, 0.3, 0.1, 0.03}, the burn-in rule (S A n* episodes, n* "
@@ -468,7 +468,7 @@ def lsvi_ucb_icvar_curves(K: int, n_seeds: int, seed: int) -> np.ndarray:
     "the same criterion. K = 3e4 (quick, 6 seeds) or 3e5 (full, 8 seeds).",
     formula="Regret(K) = O~(sqrt(alpha^-(H+1) (d^2 H^4 + d H^6) K)) => "
     "d log Regret / d log K <= 1/2 (+ 0.05 tail, + 0.1 local) for K >= burn-in",
-    tags=("risk-beyond", "icvar", "linear", "regret", "slope"),
+    tags=("risk-beyond", "icvar", "icvar-l", "linear", "regret", "slope"),
     kind="slope",
     rule="Fixed in code before any run of this criterion: the instance (actions swapped "
     "so that ties do not favour the safe road), alpha = the crash probability 0.1, "
@@ -572,7 +572,7 @@ def _tau_criterion(label: str, regret: np.ndarray, predicted: np.ndarray, inform
     "unlucky first gamble, must be rejected by the same band. K = 5e4 (quick, 12 "
     "seeds) or 5e5 (full, 16 seeds).",
     formula="Regret(K) <= H sqrt(S A K / tau) for every tau of the grid",
-    tags=("risk-beyond", "static-cvar", "regret", "ratio"),
+    tags=("risk-beyond", "static-cvar", "cvar-ucbvi", "regret", "ratio"),
     kind="ratio",
     rule="Fixed in code before any run of this criterion: the instance, the tau grid "
     "(every tau at which the gamble is optimal), the band [0, 1] on regret over "
