@@ -137,6 +137,12 @@ _SPECS: tuple[_Spec, ...] = (
         "lucky_start_instance",
     ),
     _Spec(
+        "latent_cvar_garnet",
+        "latent-variable low-rank MDP with grid rewards (static CVaR, unknown features)",
+        "instances.risk",
+        "latent_cvar_garnet",
+    ),
+    _Spec(
         "tabular_as_linear",
         "Garnet as a linear MDP with one-hot features, d = S*A",
         "instances.registry",

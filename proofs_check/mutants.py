@@ -548,6 +548,12 @@ def _probe_icvar_l_plan(plan: Callable) -> Any:
     return [Q, V]
 
 
+def _probe_em_steps(steps: Callable) -> Any:
+    mu = np.array([[1.0, 0.0]])
+    steps(np.array([[1.0, 1.0]]), np.ones((1, 1)), mu, 3, np.empty((1, 2)))
+    return mu
+
+
 def _patch(target: str, probe: Callable, *replace: tuple[str, str]) -> Patch:
     return Patch(target, tuple(replace), probe)
 
@@ -1061,6 +1067,23 @@ CATALOGUE: tuple[Mutant, ...] = (
             ),
         ),
         ("icvar-l",),
+    ),
+    Mutant(
+        "em-warm-start-keeps-zeros",
+        "The EM warm start of the feature MLE is not lifted off zero: a transition first seen "
+        "after the last call keeps probability 0 under every candidate that put 0 there, so "
+        "the true features (exact zeros where data were missing) score -inf for ever.",
+        (
+            _patch(
+                "algorithms.risk.feature_selection.em_steps",
+                _probe_em_steps,
+                (
+                    "mu[i, t] = (mu[i, t] + WARM_FLOOR) / (1.0 + S * WARM_FLOOR)",
+                    "mu[i, t] = mu[i, t]",
+                ),
+            ),
+        ),
+        ("mle",),
     ),
 )
 """The planted defects. Ids are unique; every target resolves (``tests/test_mutants.py``)."""

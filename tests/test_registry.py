@@ -48,6 +48,7 @@ BANDITS = [
     "pg_feature_bandit",
     "random_feature_bandit",
 ]
+RISK_LOW_RANK = ["latent_cvar_garnet"]
 DIAGNOSTIC_FEATURES = ["tsitsiklis_van_roy", "layered_chain", "merging_chains"]
 PREFERENCES = [
     "azar_three_action_bandit",
@@ -85,7 +86,12 @@ def same_model(a, b) -> bool:
 
 def test_every_family_is_registered_and_listed():
     assert set(names()) == (
-        set(CATALOGUE) | set(LINEAR) | set(BANDITS) | set(DIAGNOSTIC_FEATURES) | set(PREFERENCES)
+        set(CATALOGUE)
+        | set(LINEAR)
+        | set(RISK_LOW_RANK)
+        | set(BANDITS)
+        | set(DIAGNOSTIC_FEATURES)
+        | set(PREFERENCES)
     )
     listed = available()
     assert [entry.name for entry in listed] == names()
@@ -233,6 +239,16 @@ def test_linear_families(name):
     assert type(built) is type(direct)
     if hasattr(built, "tabular"):
         assert same_model(built.tabular(), direct.tabular())
+
+
+@pytest.mark.parametrize("name", RISK_LOW_RANK)
+def test_risk_low_rank_families(name):
+    risk, entry = importable_entry("instances.risk", name)
+    function = getattr(risk, name)
+    assert entry.parameters == signature_defaults(function)
+    built, direct = make(name), function()
+    assert type(built) is type(direct)
+    assert same_model(built.tabular(), direct.tabular())
 
 
 @pytest.mark.parametrize("name", BANDITS)
