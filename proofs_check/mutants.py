@@ -554,6 +554,15 @@ def _probe_em_steps(steps: Callable) -> Any:
     return mu
 
 
+def _probe_s_rectangular_program(program: Callable) -> Any:
+    P = np.zeros((2, 2, 2))
+    P[0, :, 0] = 1.0
+    P[1, :, 1] = 1.0
+    problem, pi, _ = program(P, np.array([[1.0, 1.0], [0.0, 0.0]]), np.array([2.0, 0.0]), 0.5, 0.5)
+    problem.solve()
+    return [round(float(problem.value), 6), np.round(pi.value, 4)]
+
+
 def _patch(target: str, probe: Callable, *replace: tuple[str, str]) -> Patch:
     return Patch(target, tuple(replace), probe)
 
@@ -1084,6 +1093,23 @@ CATALOGUE: tuple[Mutant, ...] = (
             ),
         ),
         ("mle",),
+    ),
+    Mutant(
+        "s-rectangular-lp-l1-budget",
+        "The s-rectangular policy LP prices the budget as an L1 distance (lam instead of lam / 2 "
+        "in the dual constraints): nature's set doubles, the LP's values fall below the robust "
+        "values and the policy it returns is no longer optimal.",
+        (
+            _patch(
+                "mdptheory.robust.s_rectangular_policy._policy_program",
+                _probe_s_rectangular_program,
+                (
+                    "pi_v + lam_rows / 2 + nu_rows >= 0,\n        -pi_v + lam_rows / 2 - nu_rows",
+                    "pi_v + lam_rows + nu_rows >= 0,\n        -pi_v + lam_rows - nu_rows",
+                ),
+            ),
+        ),
+        ("s-rectangular",),
     ),
 )
 """The planted defects. Ids are unique; every target resolves (``tests/test_mutants.py``)."""
