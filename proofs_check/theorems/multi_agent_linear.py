@@ -35,31 +35,33 @@ import numpy as np
 
 from algorithms.linear import LSVIUCB, burn_in
 from algorithms.multi_agent import AsyncCoopLSVIUCB, communication_bound
-from instances.linear import simplex_feature_linear_mdp, tabular_as_linear
-from instances.tabular import river_swim
+from instances.linear import simplex_feature_linear_mdp
 from mdptheory.experiment import run_seeds
 from proofs_check.findings import Findings
 from proofs_check.harness import Outcome, Verdict, check_scale, theorem, vacuous_bound
-from proofs_check.rates import geometric_grid, rate_shape_test, ratio_band_test
+from proofs_check.rates import geometric_grid, ratio_band_test
+
+# The LSVI-UCB checks' pre-registered c grid, burn-in rule, slope test and control instance.
+from proofs_check.theorems.linear import (
+    BURN_IN_FRACTION,
+    C_GRID,
+    LOCAL_TOL,
+    RIVER_NAME,
+    SLOPE_TOL,
+    P,
+    _hard_exploration,
+    _shape,
+)
 
 MIN = "Min, He, Wang, Gu (ICML 2023), arXiv:2305.06446"
-P = 0.05
-C_GRID = (1.0, 0.3, 0.1, 0.03, 0.01)
-"""The LSVI-UCB checks' pre-registered bonus constants (proofs_check.theorems.linear)."""
-BURN_IN_FRACTION = 0.1
 COOP_C = 0.1
 """Bonus constant of the cooperation and communication checks."""
 SKEW = 1.0
-SLOPE_TOL = 0.05
-LOCAL_TOL = 0.1
 LOG_SLOPE = 0.25
 """Largest log-log slope in K of the rounds added per step of a geometric grid accepted as
 logarithmic growth: a + b log K adds a constant per step (slope 0), a rate K^a adds steps
 growing with slope a, so every a > 1/4 is rejected (synchronising every episode: slope 1)."""
-RIVER = (4, 10)
-RIVER_NAME = f"river_swim(S={RIVER[0]}, H={RIVER[1]}) as a linear MDP"
 INSTANCE = (10, 3, 5, 4, 0)
-INSTANCE_NAME = "simplex(S=10,A=3,H=5,d=4,seed=0)"
 
 _SLOPE_PLAN = {"quick": (20_000, 6, 4), "full": (100_000, 16, 8)}
 _COOP_PLAN = {"quick": (20_000, 6, 8), "full": (100_000, 16, 16)}
@@ -71,35 +73,15 @@ def _instance():
     return simplex_feature_linear_mdp(S=S, A=A, H=H, d=d, seed=seed)
 
 
-def _river():
-    return tabular_as_linear(river_swim(S=RIVER[0], H=RIVER[1]))
-
-
 @lru_cache(maxsize=32)
 def _runs(learner, instance: str, K: int, n_seeds: int, seed: int) -> tuple:
     """(cumulative regret (n_seeds, K), communication rounds (n_seeds, K) or None)."""
-    model = _river() if instance == "river" else _instance()
+    model = _hard_exploration() if instance == "river" else _instance()
     traces = run_seeds(learner, model, K, seeds=n_seeds, seed=seed, progress=False)
     regret = np.stack([t.cumulative for t in traces])
     if "communication_rounds" not in traces[0].extras:
         return regret, None
     return regret, np.stack([t.extras["communication_rounds"] for t in traces])
-
-
-def _shape(grid, Y, start, seed, max_slope=None, min_slope=None, tol=SLOPE_TOL):
-    return rate_shape_test(
-        grid,
-        Y,
-        max_slope=max_slope,
-        min_slope=min_slope,
-        tol=tol,
-        local_tol=LOCAL_TOL,
-        start=start,
-        tail=0.5,
-        decades=0.5,
-        n_boot=1000,
-        seed=seed,
-    )
 
 
 # --------------------------------------------------------------------------------------------
