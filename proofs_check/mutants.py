@@ -563,6 +563,24 @@ def _probe_s_rectangular_program(program: Callable) -> Any:
     return [round(float(problem.value), 6), np.round(pi.value, 4)]
 
 
+def _probe_async_synchronise(synchronise: Callable) -> Any:
+    from algorithms.linear.lsvi_ucb import start_statistics
+    from algorithms.multi_agent.async_lsvi import _agent_statistics
+
+    H, S, A, d = 2, 2, 2, 3
+    rng = _rng(3)
+    features = rng.uniform(0.0, 1.0, (S * A, d))
+    features /= features.sum(axis=1, keepdims=True)
+    R3 = rng.uniform(0.0, 1.0, (H, S, A))
+    server, _ = start_statistics(features, H, S, A, 0, False)
+    agents = _agent_statistics(server, 2, 1)
+    agents.states[0] = [0, 1, 1]
+    agents.actions[0] = [1, 0]
+    agents.head[0] = agents.tail[0] = 0
+    synchronise(features, R3, agents, 0, server, 1000)
+    return [agents.Lambda[0], agents.b[0]]
+
+
 def _patch(target: str, probe: Callable, *replace: tuple[str, str]) -> Patch:
     return Patch(target, tuple(replace), probe)
 
@@ -1110,6 +1128,29 @@ CATALOGUE: tuple[Mutant, ...] = (
             ),
         ),
         ("s-rectangular",),
+    ),
+    Mutant(
+        "async-lsvi-download-skipped",
+        "Async-Coop-LSVI-UCB uploads but the download copies nothing back: each agent keeps "
+        "acting on its own data only (M independent learners that still count messages).",
+        (
+            _patch(
+                "algorithms.multi_agent.async_lsvi._synchronise",
+                _probe_async_synchronise,
+                (
+                    "    agents.Lambda[m][:] = server.Lambda\n"
+                    "    agents.Lambda_inv[m][:] = server.Lambda_inv\n"
+                    "    agents.width2[m][:] = server.width2\n"
+                    "    agents.b[m][:] = server.b\n"
+                    "    agents.Mnext[m][:] = server.M\n"
+                    "    agents.log_det[m][:] = server.log_det\n"
+                    "    agents.n_updates[m][:] = server.n_updates\n"
+                    "    agents.log_det_download[m][:] = server.log_det\n",
+                    "    agents.log_det_download[m][:] = agents.log_det[m]\n",
+                ),
+            ),
+        ),
+        ("multi-agent",),
     ),
 )
 """The planted defects. Ids are unique; every target resolves (``tests/test_mutants.py``)."""
