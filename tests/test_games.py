@@ -207,3 +207,14 @@ def test_instances_are_reproducible_and_seeded():
     grid = factored_gridworld(n_agents=3, width=3, height=1)
     assert grid.S == 27 and grid.A == 27
     np.testing.assert_allclose(grid.P.sum(axis=-1), 1.0)
+
+
+def test_cli_solve_prints_the_joint_optimum_and_each_marginal(capsys):
+    from mdptheory.cli import main
+
+    assert main(["solve", "climbing_game", "--S", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "V*(rho) = 10" in out
+    assert "agent 0 marginal" in out and "agent 1 marginal" in out
+    assert main(["solve", "random_cooperative_game", "--H", "3", "--n_agents", "3"]) == 0
+    assert "agent 2 marginal" in capsys.readouterr().out
