@@ -168,8 +168,8 @@ class MAPPO(BatchedLearner):
     Examples
     --------
     >>> from instances.games import climbing_game
-    >>> trace = MAPPO().run(climbing_game(S=2), budget=200, record_every=100)
-    >>> bool(trace.gap[-1] < 1e-2 < trace.metadata["initial_gap"])
+    >>> trace = MAPPO().run(climbing_game(S=2), budget=1000, record_every=500)
+    >>> bool(trace.gap[-1] < 1e-6 < 1 < trace.metadata["initial_gap"])
     True
     """
 
