@@ -173,3 +173,11 @@ def test_registered_learners():
     assert isinstance(make_learner("mappo", eta="0.5"), MAPPO)
     assert isinstance(make_learner("mappo-sampled", rollouts="3"), SampledMAPPO)
     assert isinstance(make_learner("independent-pg"), IndependentPG)
+
+
+def test_cli_runs_mappo_on_a_game(tmp_path, capsys):
+    from mdptheory.cli import main
+
+    argv = ["run", "mappo", "climbing_game", "--S", "1", "--budget", "20", "--seeds", "1"]
+    assert main([*argv, "--no-progress", "--out", str(tmp_path)]) == 0
+    assert "mappo on climbing_game(S=1,gamma=0.9,seed=0)" in capsys.readouterr().out

@@ -27,13 +27,10 @@ from typing import Any
 
 import jax.numpy as jnp
 
-from algorithms._validation import check_positive
-from algorithms.multi_agent.mappo import joint_evaluation, run_game_kernel
+from algorithms.multi_agent.mappo import GameLearner, joint_evaluation
 from algorithms.multi_agent.mappo_common import marginal_q
 from algorithms.policy_gradient._exact import state_occupancy
-from algorithms.policy_gradient._learner import BatchedLearner
 from algorithms.policy_gradient._recording import recorded_curves
-from algorithms.policy_gradient._traces import BatchTrace
 
 CURVES = ("gap", "min_prob")
 
@@ -64,13 +61,14 @@ def _independent_pg_kernel(P, R, gamma, rho, v_star, eta, *thetas, budget, every
 
 
 @dataclass(frozen=True)
-class IndependentPG(BatchedLearner):
+class IndependentPG(GameLearner):
     """Independent per-agent exact softmax policy gradient on a cooperative game (the control).
 
     Parameters
     ----------
     eta : float, optional
-        Step size; ``None``: ``(1 - gamma)^3 / 8`` (Mei et al. 2020 for one agent).
+        Step size; ``None``: ``(1 - gamma)^3 / 8`` (Mei et al. 2020 for one agent,
+        ``constants == "paper"``).
 
     Examples
     --------
@@ -80,38 +78,10 @@ class IndependentPG(BatchedLearner):
     True
     """
 
-    eta: float | None = None
-
-    def __post_init__(self) -> None:
-        check_positive("eta", self.eta, allow_none=True)
-
-    @property
-    def constants(self) -> str:
-        """``"paper"`` with Mei et al.'s single-agent step, ``"given"`` else."""
-        return "paper" if self.eta is None else "given"
-
-    def run_batch(
-        self,
-        models: Any,
-        budget: int,
-        seed: Any = 0,
-        *,
-        etas=None,
-        record_every: int | None = None,
-    ) -> BatchTrace:
-        """Run a batch (broadcast of ``models`` and ``etas``) in one vmapped call, as
-        :meth:`MAPPO.run_batch <algorithms.multi_agent.mappo.MAPPO.run_batch>`."""
-        return run_game_kernel(
-            self,
-            _independent_pg_kernel,
-            models,
-            budget,
-            seed,
-            etas if etas is not None or self.eta is None else [self.eta],
-            record_every,
-            sequential=False,
-            default_step=single_agent_pg_step,
-        )
+    kernel = staticmethod(_independent_pg_kernel)
+    default_step = staticmethod(single_agent_pg_step)
+    sequential = False
+    default_label = "paper"
 
 
 __all__ = ["IndependentPG"]

@@ -157,31 +157,22 @@ def run_game_kernel(
 
 
 @dataclass(frozen=True)
-class MAPPO(BatchedLearner):
-    """Multi-agent PPO with exact localised action values (Zhao, Yang, Wang, Lee 2023).
-
-    Parameters
-    ----------
-    eta : float, optional
-        Step size of the local mirror-ascent updates; ``None``: ``(1 - gamma) log |A|``.
-
-    Examples
-    --------
-    >>> from instances.games import climbing_game
-    >>> trace = MAPPO().run(climbing_game(S=2), budget=1000, record_every=500)
-    >>> bool(trace.gap[-1] < 1e-6 < 1 < trace.metadata["initial_gap"])
-    True
-    """
+class GameLearner(BatchedLearner):
+    """What the learners on games share: a step ``eta`` (``None``: the learner's default step,
+    ``default_step(gamma, actions)``) and the batched run of the learner's ``kernel`` from
+    uniform local policies (``sequential`` or product)."""
 
     eta: float | None = None
+
+    default_label = "default"
 
     def __post_init__(self) -> None:
         check_positive("eta", self.eta, allow_none=True)
 
     @property
     def constants(self) -> str:
-        """``"default"`` with the default step (tuned, see the module), ``"given"`` else."""
-        return "default" if self.eta is None else "given"
+        """How the step was chosen: the learner's ``default_label`` or ``"given"``."""
+        return self.default_label if self.eta is None else "given"
 
     def run_batch(
         self,
@@ -199,17 +190,44 @@ class MAPPO(BatchedLearner):
         geometric grid) or every ``m``-th iterate. ``seed`` is recorded only (deterministic).
         Curves: ``gap`` (global sub-optimality) and ``min_prob`` (smallest joint probability).
         """
+        return self._run(models, budget, seed, etas, record_every)
+
+    def _run(self, models, budget, seed, etas, record_every, **options: Any) -> BatchTrace:
         return run_game_kernel(
             self,
-            _mappo_kernel,
+            self.kernel,
             models,
             budget,
             seed,
             etas if etas is not None or self.eta is None else [self.eta],
             record_every,
-            sequential=True,
-            default_step=npg_step,
+            sequential=self.sequential,
+            default_step=self.default_step,
+            **options,
         )
 
 
-__all__ = ["MAPPO", "joint_evaluation", "mappo_update", "run_game_kernel"]
+@dataclass(frozen=True)
+class MAPPO(GameLearner):
+    """Multi-agent PPO with exact localised action values (Zhao, Yang, Wang, Lee 2023).
+
+    Parameters
+    ----------
+    eta : float, optional
+        Step size of the local mirror-ascent updates; ``None``: ``(1 - gamma) log |A|`` (a
+        tuned default, ``constants == "default"``).
+
+    Examples
+    --------
+    >>> from instances.games import climbing_game
+    >>> trace = MAPPO().run(climbing_game(S=2), budget=1000, record_every=500)
+    >>> bool(trace.gap[-1] < 1e-6 < 1 < trace.metadata["initial_gap"])
+    True
+    """
+
+    kernel = staticmethod(_mappo_kernel)
+    default_step = staticmethod(npg_step)
+    sequential = True
+
+
+__all__ = ["MAPPO", "GameLearner", "joint_evaluation", "mappo_update", "run_game_kernel"]

@@ -31,11 +31,9 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from algorithms._validation import check_positive
-from algorithms.multi_agent.mappo import joint_evaluation, mappo_update, run_game_kernel
+from algorithms.multi_agent.mappo import GameLearner, joint_evaluation, mappo_update
 from algorithms.multi_agent.mappo_common import npg_step
 from algorithms.policy_gradient._keys import trajectory_keys
-from algorithms.policy_gradient._learner import BatchedLearner
 from algorithms.policy_gradient._recording import recorded_curves
 from algorithms.policy_gradient._traces import BatchTrace
 from mdptheory._validation import check_int
@@ -91,7 +89,7 @@ def _sampled_kernel(
 
 
 @dataclass(frozen=True)
-class SampledMAPPO(BatchedLearner):
+class SampledMAPPO(GameLearner):
     """Multi-agent PPO with Monte Carlo localised action values (generative model).
 
     Parameters
@@ -111,20 +109,18 @@ class SampledMAPPO(BatchedLearner):
     True
     """
 
-    eta: float | None = None
     rollouts: int = 4
     horizon: int | None = None
 
+    kernel = staticmethod(_sampled_kernel)
+    default_step = staticmethod(npg_step)
+    sequential = True
+
     def __post_init__(self) -> None:
-        check_positive("eta", self.eta, allow_none=True)
+        super().__post_init__()
         check_int(self.rollouts, "rollouts", 1)
         if self.horizon is not None:
             check_int(self.horizon, "horizon", 1)
-
-    @property
-    def constants(self) -> str:
-        """``"default"`` with the default step (tuned, see :mod:`.mappo`), ``"given"`` else."""
-        return "default" if self.eta is None else "given"
 
     def run_batch(
         self,
@@ -143,16 +139,12 @@ class SampledMAPPO(BatchedLearner):
         games = models if isinstance(models, (list, tuple)) else [models]
         gammas = [g.gamma for g in games if getattr(g, "gamma", None) is not None]
         horizon = self.horizon or max((default_horizon(g) for g in gammas), default=1)
-        return run_game_kernel(
-            self,
-            _sampled_kernel,
+        return self._run(
             models,
             budget,
             seed,
-            etas if etas is not None or self.eta is None else [self.eta],
+            etas,
             record_every,
-            sequential=True,
-            default_step=npg_step,
             n_runs=n_runs,
             keys=lambda n: trajectory_keys(seed, n),
             rollouts=self.rollouts,
