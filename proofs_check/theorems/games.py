@@ -250,6 +250,23 @@ def _global_criterion(key: str, it: np.ndarray, gap: np.ndarray, seed: int):
     return Verdict(verdict.status, f"{key}: {verdict.reason}"), numbers, local
 
 
+def _run_by_shape(learner, games, budget: int, etas=None):
+    """``learner``'s gap curves on ``games`` (one vmapped batch per state count), in order:
+    ``(gaps, initial gaps, iterations)``."""
+    gaps, initial, it = [None] * len(games), np.empty(len(games)), None
+    for S in dict.fromkeys(g.S for g in games):
+        index = [j for j, g in enumerate(games) if g.S == S]
+        runs = learner.run_batch(
+            [games[j] for j in index],
+            budget,
+            etas=None if etas is None else [etas[j] for j in index],
+        )
+        for row, j in enumerate(index):
+            gaps[j], initial[j] = runs.gap[row], runs.initial_gap[row]
+        it = runs.iterations.astype(np.float64)
+    return np.stack(gaps), initial, it
+
+
 @theorem(
     id="zhao2023-mappo-global-optimality",
     paper=f"{ZHAO2023}, main theorem (sublinear convergence to the global optimum)",
@@ -280,34 +297,33 @@ def mappo_global_optimality(scale: str, seed: int) -> Outcome:
         if k == plan[0][1]:
             games.append(climbing_game(S=S, seed=game_seed))
     found = Findings()
-    runs = MAPPO().run_batch(games, budget)
-    it = runs.iterations.astype(np.float64)
+    gaps, initial, it = _run_by_shape(MAPPO(), games, budget)
     found.arrays["iteration"] = it
     control_games = [g for g in games for _ in CONTROL_ETAS]
     control_etas = [
         e if e is not None else (1.0 - g.gamma) ** 3 / 8.0 for g in games for e in CONTROL_ETAS
     ]
-    control = IndependentPG().run_batch(control_games, budget, etas=control_etas)
+    control_gaps, _, _ = _run_by_shape(IndependentPG(), control_games, budget, control_etas)
     parts = []
     for j, game in enumerate(games):
         key = game.name
-        verdict, numbers, local = _global_criterion(key, it, runs.gap[j], seed)
+        verdict, numbers, local = _global_criterion(key, it, gaps[j], seed)
         found.judge(verdict, numbers)
-        found.arrays[f"gap[{key}]"] = runs.gap[j]
-        positive = runs.gap[j] > 0
-        found.curve(f"MAPPO, {key}", it[positive], runs.gap[j][positive])
+        found.arrays[f"gap[{key}]"] = gaps[j]
+        positive = gaps[j] > 0
+        found.curve(f"MAPPO, {key}", it[positive], gaps[j][positive])
         if local is not None:
             found.local_slopes.append(local.series(f"local slope, {key}"))
         for m, eta in enumerate(control_etas[3 * j : 3 * j + 3]):
             ckey = f"independent PG eta={eta:.3g}, {key}"
-            cverdict, cnumbers, _ = _global_criterion(ckey, it, control.gap[3 * j + m], seed)
+            cverdict, cnumbers, _ = _global_criterion(ckey, it, control_gaps[3 * j + m], seed)
             parts.append(cverdict)
             found.fitted.update(cnumbers)
             if m == 1:
-                found.curve(f"independent PG (control) eta=1, {key}", it, control.gap[3 * j + m])
+                found.curve(f"independent PG (control) eta=1, {key}", it, control_gaps[3 * j + m])
     found.control("independent softmax PG", rejected_by_every_part(parts))
     found.burn_in["burn-in"] = GLOBAL_BURN_IN
-    found.line("slope -1/2", it, runs.initial_gap[0] * (it / it[0]) ** -0.5, "reference")
+    found.line("slope -1/2", it, initial[0] * (it / it[0]) ** -0.5, "reference")
     return found.outcome(
         xlabel="update k",
         ylabel="global sub-optimality V*(rho) - V^{pi_k}(rho)",
