@@ -13,6 +13,7 @@ IDS = (
     "zhao2023-multi-agent-pdl",
     "zhao2023-mappo-monotone",
     "zhao2023-mappo-global-optimality",
+    "zhao2023-sampled-mappo-escapes-local-optimum",
 )
 
 
