@@ -293,6 +293,30 @@ _SPECS: tuple[_Spec, ...] = (
         "instances.preferences",
         "offline_preference_garnet",
     ),
+    _Spec(
+        "climbing_game",
+        "climbing game over states: optimum 11, safe local optimum 7 (Claus & Boutilier 1998)",
+        "instances.games",
+        "climbing_game",
+    ),
+    _Spec(
+        "penalty_game",
+        "penalty game over states: two optima, penalty k for mixing (Claus & Boutilier 1998)",
+        "instances.games",
+        "penalty_game",
+    ),
+    _Spec(
+        "factored_gridworld",
+        "2-3 agents on a grid, paid when all meet on the goal; a decoy cell pays less",
+        "instances.games",
+        "factored_gridworld",
+    ),
+    _Spec(
+        "random_cooperative_game",
+        "random cooperative game: a Garnet over n_actions ** n_agents joint actions",
+        "instances.games",
+        "random_cooperative_game",
+    ),
 )
 _BY_NAME = {spec.name: spec for spec in _SPECS}
 

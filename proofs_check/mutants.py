@@ -581,6 +581,29 @@ def _probe_async_synchronise(synchronise: Callable) -> Any:
     return [agents.Lambda[0], agents.b[0]]
 
 
+def _probe_mappo_update(update: Callable) -> Any:
+    import jax.numpy as jnp
+
+    from algorithms.policy_gradient._jax import float64_scope
+
+    with float64_scope():
+        ps = [jnp.array([[0.5, 0.5]]), jnp.array([[[0.5, 0.5], [0.3, 0.7]]])]
+        Q = jnp.array([[1.0, 0.0, 0.2, 0.5]])
+        out = update(ps, [jnp.log(p) for p in ps], Q, 0.5, (2, 2))
+        return [np.asarray(o) for o in out]
+
+
+def _probe_multi_agent_pdl(pdl: Callable) -> Any:
+    from mdptheory.games import CooperativeGame
+
+    P = np.full((2, 2, 2, 2), 0.5)
+    P[0, 0, 0] = [0.9, 0.1]
+    game = CooperativeGame(P, np.arange(8.0).reshape(2, 2, 2) / 8, (2, 2), gamma=0.5)
+    old = [np.full((2, 2), 0.5), np.full((2, 2), 0.5)]
+    new = [np.array([[0.9, 0.1], [0.2, 0.8]]), np.array([[0.3, 0.7], [0.6, 0.4]])]
+    return pdl(game, old, new)[0]
+
+
 def _patch(target: str, probe: Callable, *replace: tuple[str, str]) -> Patch:
     return Patch(target, tuple(replace), probe)
 
@@ -1151,6 +1174,35 @@ CATALOGUE: tuple[Mutant, ...] = (
             ),
         ),
         ("multi-agent",),
+    ),
+    Mutant(
+        "mappo-update-downhill",
+        "MAPPO's local update steps log pi^i - eta Q_{1:i} instead of + eta Q_{1:i}: every "
+        "agent moves away from its localised action value, the joint return falls.",
+        (
+            _patch(
+                "algorithms.multi_agent.mappo.mappo_update",
+                _probe_mappo_update,
+                ("logps[i] + eta * Qs[i + 1]", "logps[i] - eta * Qs[i + 1]"),
+            ),
+        ),
+        ("mappo",),
+    ),
+    Mutant(
+        "multi-agent-pdl-old-occupancy",
+        "The multi-agent performance difference weighs the localised advantages by the old "
+        "policy's occupancy d^pi instead of the new policy's d^{pi'}.",
+        (
+            _patch(
+                "mdptheory.games.advantage.multi_agent_performance_difference",
+                _probe_multi_agent_pdl,
+                (
+                    "occupancy(game.joint, joint_policy(game, new_policies), initial)",
+                    "occupancy(game.joint, joint_policy(game, policies), initial)",
+                ),
+            ),
+        ),
+        ("games",),
     ),
 )
 """The planted defects. Ids are unique; every target resolves (``tests/test_mutants.py``)."""

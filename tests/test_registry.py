@@ -56,6 +56,12 @@ PREFERENCES = [
     "rock_paper_scissors_bandit",
     "offline_preference_garnet",
 ]
+GAMES = {
+    "climbing_game": "instances.games",
+    "penalty_game": "instances.games",
+    "factored_gridworld": "instances.games",
+    "random_cooperative_game": "instances.games",
+}
 
 
 def signature_defaults(function) -> dict:
@@ -92,6 +98,7 @@ def test_every_family_is_registered_and_listed():
         | set(BANDITS)
         | set(DIAGNOSTIC_FEATURES)
         | set(PREFERENCES)
+        | set(GAMES)
     )
     listed = available()
     assert [entry.name for entry in listed] == names()
@@ -116,6 +123,18 @@ def test_make_with_defaults_equals_direct_call(name):
     built = make(name)
     assert isinstance(built, (FiniteMDP, EpisodicMDP))
     assert same_model(built, function())
+
+
+@pytest.mark.parametrize("name", sorted(GAMES))
+def test_games_are_built_from_their_signature(name):
+    from mdptheory.games import CooperativeGame
+
+    entry = {e.name: e for e in available()}[name]
+    function = getattr(importlib.import_module(GAMES[name]), name)
+    assert entry.importable and entry.parameters == signature_defaults(function)
+    built = make(name)
+    assert isinstance(built, CooperativeGame) and built.name == function().name
+    assert np.array_equal(built.P, function().P) and np.array_equal(built.R, function().R)
 
 
 def test_string_parameters_are_coerced_to_the_default_type():
