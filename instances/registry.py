@@ -287,6 +287,18 @@ _SPECS: tuple[_Spec, ...] = (
         "instances.preferences",
         "offline_preference_garnet",
     ),
+    _Spec(
+        "random_linear_mixture_mdp",
+        "random homogeneous linear mixture MDP, Dirichlet basis kernels, total reward <= 1",
+        "instances.linear_mixture",
+        "random_linear_mixture_mdp",
+    ),
+    _Spec(
+        "reward_free_hard_instance",
+        "ZGS-style chain as a linear mixture, total reward <= 1 (reward-free lower bound)",
+        "instances.linear_mixture",
+        "reward_free_hard_instance",
+    ),
 )
 _BY_NAME = {spec.name: spec for spec in _SPECS}
 
