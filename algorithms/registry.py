@@ -23,6 +23,7 @@ SETTING_PACKAGES = (
     "algorithms.average_reward",
     "algorithms.preferences",
     "algorithms.mixture",
+    "algorithms.reward_free",
 )
 
 
