@@ -1008,6 +1008,49 @@ CATALOGUE += (
 )
 
 
+def _probe_hf_rfe_explore(explore: Callable) -> Any:
+    from algorithms._episodic import environment
+    from algorithms.reward_free.hf_rfe import _State
+    from instances.linear_mixture import reward_free_hard_instance
+
+    model = reward_free_hard_instance(d=3, H=3, epsilon=1.0, seed=1)
+    d, S, A, H = model.d, model.S, model.A, model.H
+    basis2 = np.ascontiguousarray(model.basis.reshape(d, S * A, S))
+    G = np.ascontiguousarray(np.einsum("irt,jrt->rij", basis2, basis2))
+    state = _State(
+        np.eye(d),
+        np.eye(d),
+        np.zeros(d),
+        np.zeros(d),
+        np.zeros(S * A),
+        np.zeros((S * A, d)),
+        np.zeros((H + 1, S)),
+        np.zeros((H, S, A)),
+        np.zeros((H, S), dtype=np.int64),
+    )
+    env = environment(model.tabular())
+    explore(env, state, basis2, G, np.ones(5), 0.5, 0, 5, np.random.default_rng(0))
+    return [state.b.copy(), state.M.copy()]
+
+
+CATALOGUE += (
+    Mutant(
+        "hf-rfe-target-current-state",
+        "The reward-free mixture regression adds phi(s_h | s_h, a_h) instead of "
+        "phi(s_{h+1} | s_h, a_h) to b: the indicator targets point at the current state, so "
+        "the estimated mixture is wrong and the planning phase is not eps-optimal.",
+        (
+            _patch(
+                "algorithms.reward_free.hf_rfe._explore",
+                _probe_hf_rfe_explore,
+                ("state.b[i] += basis2[i, r, nxt]", "state.b[i] += basis2[i, r, states[h]]"),
+            ),
+        ),
+        ("reward-free",),
+    ),
+)
+
+
 def get_mutant(mutant_id: str) -> Mutant:
     """The mutant of :data:`CATALOGUE` with this id (``ValueError`` naming the known ids)."""
     for mutant in CATALOGUE:

@@ -9,7 +9,11 @@ from mdptheory.regret import ConvergenceTrace
 from proofs_check.harness import registered, run_check
 from proofs_check.theorems.reward_free import episodes_to_eps
 
-IDS = ("zhang2023-reward-free-uniform-eps", "zhang2023-reward-free-episodes-to-eps")
+IDS = (
+    "zhang2023-reward-free-uniform-eps",
+    "zhang2023-reward-free-episodes-to-eps",
+    "zhang2023-reward-free-horizon-free",
+)
 
 
 def test_the_checks_are_registered_unverified():
