@@ -21,33 +21,14 @@ from __future__ import annotations
 import numpy as np
 from _timing import command_line, median_time, timed
 
-from algorithms._episodic import environment
-from algorithms.reward_free import HorizonFreeRFE, RFExpress, hf_rfe_radius
-from algorithms.reward_free.hf_rfe import _explore, _State
+from algorithms.reward_free import HorizonFreeRFE, RFExpress
+from algorithms.reward_free.hf_rfe import _explore, start_exploration
 from instances.linear_mixture import random_linear_mixture_mdp
 
 
 def exploration_only(model, K: int, seed: int = 0) -> None:
     """The compiled exploration loop of HorizonFreeRFE for K episodes, without planning."""
-    d, S, A, H = model.d, model.S, model.A, model.H
-    basis2 = np.ascontiguousarray(model.basis.reshape(d, S * A, S))
-    G = np.ascontiguousarray(np.einsum("irt,jrt->rij", basis2, basis2))
-    a = model.assumptions()
-    radii = np.ascontiguousarray(
-        hf_rfe_radius(d, np.arange(K) * float(H), 0.1, a.theta_norm, a.feature_bound)
-    )
-    state = _State(
-        np.eye(d),
-        np.eye(d),
-        np.zeros(d),
-        np.zeros(d),
-        np.zeros(S * A),
-        np.zeros((S * A, d)),
-        np.zeros((H + 1, S)),
-        np.zeros((H, S, A)),
-        np.zeros((H, S), dtype=np.int64),
-    )
-    env = environment(model.tabular())
+    env, basis2, G, radii, state = start_exploration(model, K, HorizonFreeRFE().delta)
     _explore(env, state, basis2, G, radii, 1.0, 0, K, np.random.default_rng(seed))
 
 

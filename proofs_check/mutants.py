@@ -1009,26 +1009,11 @@ CATALOGUE += (
 
 
 def _probe_hf_rfe_explore(explore: Callable) -> Any:
-    from algorithms._episodic import environment
-    from algorithms.reward_free.hf_rfe import _State
+    from algorithms.reward_free.hf_rfe import start_exploration
     from instances.linear_mixture import reward_free_hard_instance
 
     model = reward_free_hard_instance(d=3, H=3, epsilon=1.0, seed=1)
-    d, S, A, H = model.d, model.S, model.A, model.H
-    basis2 = np.ascontiguousarray(model.basis.reshape(d, S * A, S))
-    G = np.ascontiguousarray(np.einsum("irt,jrt->rij", basis2, basis2))
-    state = _State(
-        np.eye(d),
-        np.eye(d),
-        np.zeros(d),
-        np.zeros(d),
-        np.zeros(S * A),
-        np.zeros((S * A, d)),
-        np.zeros((H + 1, S)),
-        np.zeros((H, S, A)),
-        np.zeros((H, S), dtype=np.int64),
-    )
-    env = environment(model.tabular())
+    env, basis2, G, _, state = start_exploration(model, 5, 0.1)
     explore(env, state, basis2, G, np.ones(5), 0.5, 0, 5, np.random.default_rng(0))
     return [state.b.copy(), state.M.copy()]
 

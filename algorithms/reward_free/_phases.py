@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from algorithms._episodic import check_budget
+from algorithms._episodic import check_budget, check_open_unit, check_positive
 from algorithms._validation import check_unit_rewards
 from algorithms.reward_free.battery import (
     RewardBattery,
@@ -37,6 +37,19 @@ def checkpoints(budget: int, n: int = N_CHECKPOINTS) -> np.ndarray:
     out = np.unique(np.rint(grid).astype(np.int64))
     out[-1] = budget
     return out
+
+
+def check_exploration_parameters(c: float, delta: float, n_random_rewards: int) -> None:
+    """The hyperparameters every reward-free learner has: ``c >= 0``, ``delta`` in (0, 1), an
+    int ``n_random_rewards >= 0``."""
+    check_positive("c", c, allow_zero=True)
+    check_open_unit(delta, "delta")
+    if (
+        isinstance(n_random_rewards, bool)
+        or not isinstance(n_random_rewards, int)
+        or n_random_rewards < 0
+    ):
+        raise ValueError(f"n_random_rewards must be an int >= 0, got {n_random_rewards!r}")
 
 
 def episodic_twin(model: object, learner: str) -> EpisodicMDP:

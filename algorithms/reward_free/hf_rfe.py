@@ -54,9 +54,13 @@ import numpy as np
 from numba import njit
 
 from algorithms._constants import scale_constants
-from algorithms._episodic import act, check_open_unit, check_positive, environment
+from algorithms._episodic import Environment, act, environment
 from algorithms.mixture.ucrl_vtr import value_features
-from algorithms.reward_free._phases import episodic_twin, explore_and_plan
+from algorithms.reward_free._phases import (
+    check_exploration_parameters,
+    episodic_twin,
+    explore_and_plan,
+)
 from mdptheory._kernels import greedy_backup
 from mdptheory.linear_mixture import LinearMixtureMDP
 from mdptheory.regret import ConvergenceTrace
@@ -149,6 +153,40 @@ def _explore(env, state, basis2, G, radii, c, start: int, stop: int, rng) -> Non
                     state.M[i, j] += G[r, i, j]
 
 
+class Exploration(NamedTuple):
+    """What the compiled exploration loop takes: the true model, the basis as (d, S A, S), the
+    Gram blocks ``G`` (S A, d, d), the radii per episode and the statistics."""
+
+    env: Environment
+    basis2: np.ndarray
+    G: np.ndarray
+    radii: np.ndarray
+    state: _State
+
+
+def start_exploration(model: LinearMixtureMDP, K: int, delta: float) -> Exploration:
+    """``M = lambda I``, ``b = 0``, the radii ``r_k`` for k = 0..K-1 and the fixed arrays."""
+    H, S, A, d = model.H, model.S, model.A, model.d
+    basis2 = np.ascontiguousarray(model.basis.reshape(d, S * A, S))
+    G = np.ascontiguousarray(np.einsum("irt,jrt->rij", basis2, basis2))
+    assumptions = model.assumptions()
+    radii = hf_rfe_radius(
+        d, np.arange(K) * float(H), delta, assumptions.theta_norm, assumptions.feature_bound
+    )
+    state = _State(
+        LAMBDA * np.eye(d),
+        np.eye(d) / LAMBDA,
+        np.zeros(d),
+        np.zeros(d),
+        np.zeros(S * A),
+        np.zeros((S * A, d)),
+        np.zeros((H + 1, S)),
+        np.zeros((H, S, A)),
+        np.zeros((H, S), dtype=np.int64),
+    )
+    return Exploration(environment(model.tabular()), basis2, G, np.ascontiguousarray(radii), state)
+
+
 @dataclass(frozen=True)
 class HorizonFreeRFE:
     """Reward-free exploration on linear mixture MDPs with values in [0, 1] (module notes).
@@ -182,14 +220,7 @@ class HorizonFreeRFE:
     battery_seed: int = 0
 
     def __post_init__(self) -> None:
-        check_positive("c", self.c, allow_zero=True)
-        check_open_unit(self.delta, "delta")
-        if (
-            isinstance(self.n_random_rewards, bool)
-            or not isinstance(self.n_random_rewards, int)
-            or self.n_random_rewards < 0
-        ):
-            raise ValueError(f"n_random_rewards must be an int >= 0, got {self.n_random_rewards!r}")
+        check_exploration_parameters(self.c, self.delta, self.n_random_rewards)
 
     @property
     def constants(self) -> str:
@@ -215,26 +246,8 @@ class HorizonFreeRFE:
                 f"HorizonFreeRFE needs a time-homogeneous LinearMixtureMDP, got {model!r}"
             )
         twin = episodic_twin(model, type(self).__name__)
-        env = environment(twin)
-        H, S, A = env.R3.shape
-        d = model.d
-        basis2 = np.ascontiguousarray(model.basis.reshape(d, S * A, S))
-        G = np.ascontiguousarray(np.einsum("irt,jrt->rij", basis2, basis2))
-        assumptions = model.assumptions()
-        B, F = assumptions.theta_norm, assumptions.feature_bound
         K = int(budget) if isinstance(budget, (int, np.integer)) and budget > 0 else 1
-        radii = np.ascontiguousarray(hf_rfe_radius(d, np.arange(K) * float(H), self.delta, B, F))
-        state = _State(
-            LAMBDA * np.eye(d),
-            np.eye(d) / LAMBDA,
-            np.zeros(d),
-            np.zeros(d),
-            np.zeros(S * A),
-            np.zeros((S * A, d)),
-            np.zeros((H + 1, S)),
-            np.zeros((H, S, A)),
-            np.zeros((H, S), dtype=np.int64),
-        )
+        env, basis2, G, radii, state = start_exploration(model, K, self.delta)
         rng = as_generator(seed)
         c = float(self.c)
         theta = model.theta[0]

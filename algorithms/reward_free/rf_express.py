@@ -53,8 +53,12 @@ import numpy as np
 from numba import njit
 
 from algorithms._constants import scale_constants
-from algorithms._episodic import act, check_open_unit, check_positive, environment
-from algorithms.reward_free._phases import episodic_twin, explore_and_plan
+from algorithms._episodic import act, environment
+from algorithms.reward_free._phases import (
+    check_exploration_parameters,
+    episodic_twin,
+    explore_and_plan,
+)
 from mdptheory._kernels import greedy_backup
 from mdptheory.regret import ConvergenceTrace
 from mdptheory.seeding import SeedLike, as_generator
@@ -162,14 +166,7 @@ class RFExpress:
     battery_seed: int = 0
 
     def __post_init__(self) -> None:
-        check_positive("c", self.c, allow_zero=True)
-        check_open_unit(self.delta, "delta")
-        if (
-            isinstance(self.n_random_rewards, bool)
-            or not isinstance(self.n_random_rewards, int)
-            or self.n_random_rewards < 0
-        ):
-            raise ValueError(f"n_random_rewards must be an int >= 0, got {self.n_random_rewards!r}")
+        check_exploration_parameters(self.c, self.delta, self.n_random_rewards)
 
     @property
     def constants(self) -> str:
