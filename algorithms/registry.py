@@ -23,6 +23,8 @@ SETTING_PACKAGES = (
     "algorithms.average_reward",
     "algorithms.preferences",
     "algorithms.multi_agent",
+    "algorithms.mixture",
+    "algorithms.reward_free",
 )
 
 

@@ -317,6 +317,18 @@ _SPECS: tuple[_Spec, ...] = (
         "instances.games",
         "random_cooperative_game",
     ),
+    _Spec(
+        "random_linear_mixture_mdp",
+        "random homogeneous linear mixture MDP, Dirichlet basis kernels, total reward <= 1",
+        "instances.linear_mixture",
+        "random_linear_mixture_mdp",
+    ),
+    _Spec(
+        "reward_free_hard_instance",
+        "ZGS-style chain as a linear mixture, total reward <= 1 (reward-free lower bound)",
+        "instances.linear_mixture",
+        "reward_free_hard_instance",
+    ),
 )
 _BY_NAME = {spec.name: spec for spec in _SPECS}
 

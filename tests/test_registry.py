@@ -62,6 +62,7 @@ GAMES = {
     "factored_gridworld": "instances.games",
     "random_cooperative_game": "instances.games",
 }
+LINEAR_MIXTURE = ["random_linear_mixture_mdp", "reward_free_hard_instance"]
 
 
 def signature_defaults(function) -> dict:
@@ -99,6 +100,7 @@ def test_every_family_is_registered_and_listed():
         | set(DIAGNOSTIC_FEATURES)
         | set(PREFERENCES)
         | set(GAMES)
+        | set(LINEAR_MIXTURE)
     )
     listed = available()
     assert [entry.name for entry in listed] == names()
@@ -301,3 +303,14 @@ def test_preference_families(name):
         return
     np.testing.assert_array_equal(built.preferences, direct.preferences)
     np.testing.assert_array_equal(built.dataset.counts(), direct.dataset.counts())
+
+
+@pytest.mark.parametrize("name", LINEAR_MIXTURE)
+def test_linear_mixture_families(name):
+    mixture, entry = importable_entry("instances.linear_mixture", name)
+    function = getattr(mixture, name)
+    assert entry.parameters == signature_defaults(function)
+    assert entry.builder == f"instances.linear_mixture:{name}"
+    built, direct = make(name, seed="3"), function(seed=3)
+    assert type(built) is type(direct)
+    assert same_model(built.tabular(), direct.tabular())
