@@ -55,6 +55,12 @@ PREFERENCES = [
     "rock_paper_scissors_bandit",
     "offline_preference_garnet",
 ]
+VARIANCE_AWARE = [
+    "heteroscedastic_linear_mdp",
+    "horizon_free_simplex",
+    "horizon_free_garnet",
+    "lsvi_ucb_gap_instance",
+]
 
 
 def signature_defaults(function) -> dict:
@@ -85,7 +91,12 @@ def same_model(a, b) -> bool:
 
 def test_every_family_is_registered_and_listed():
     assert set(names()) == (
-        set(CATALOGUE) | set(LINEAR) | set(BANDITS) | set(DIAGNOSTIC_FEATURES) | set(PREFERENCES)
+        set(CATALOGUE)
+        | set(LINEAR)
+        | set(BANDITS)
+        | set(DIAGNOSTIC_FEATURES)
+        | set(PREFERENCES)
+        | set(VARIANCE_AWARE)
     )
     listed = available()
     assert [entry.name for entry in listed] == names()
@@ -266,3 +277,15 @@ def test_preference_families(name):
         return
     np.testing.assert_array_equal(built.preferences, direct.preferences)
     np.testing.assert_array_equal(built.dataset.counts(), direct.dataset.counts())
+
+
+@pytest.mark.parametrize("name", VARIANCE_AWARE)
+def test_variance_aware_families(name):
+    package, entry = importable_entry("instances.variance_aware", name)
+    function = getattr(package, name)
+    assert entry.parameters == signature_defaults(function)
+    built, direct = make(name, seed="1"), function(seed=1)
+    assert type(built) is type(direct) and built.name == direct.name
+    twin = built.tabular() if hasattr(built, "tabular") else built
+    direct_twin = direct.tabular() if hasattr(direct, "tabular") else direct
+    assert same_model(twin, direct_twin)
