@@ -44,9 +44,7 @@ LEARNERS: dict[str, Callable[[], object]] = {
 """Curves of the figure; the horizon-free estimator and further linear learners go here."""
 
 
-def regret_against_horizon(
-    horizons: tuple[int, ...], K: int, seeds: int
-) -> dict[str, np.ndarray]:
+def regret_against_horizon(horizons: tuple[int, ...], K: int, seeds: int) -> dict[str, np.ndarray]:
     """Mean final cumulative pseudo-regret, shape (len(horizons),), per learner label."""
     out = {}
     for label, make in LEARNERS.items():
@@ -71,7 +69,10 @@ def main(argv: list[str] | None = None) -> None:
     for label, values in curves.items():
         ax.plot(H, values, marker="o", label=label)
         slope = np.polyfit(np.log(H), np.log(values), 1)[0]
-        print(f"{label}: " + ", ".join(f"H={h}: {v:.4g}" for h, v in zip(horizons, values)))
+        print(
+            f"{label}: "
+            + ", ".join(f"H={h}: {v:.4g}" for h, v in zip(horizons, values, strict=True))
+        )
         print(f"  log-log slope in H: {slope:.2f}")
     log_log(
         ax,

@@ -271,7 +271,12 @@ def horizon_free_simplex(
 
 
 def horizon_free_garnet(
-    S: int = 10, A: int = 3, H: int = 50, branching: int = 3, mode: str = "max_return", seed: int = 0
+    S: int = 10,
+    A: int = 3,
+    H: int = 50,
+    branching: int = 3,
+    mode: str = "max_return",
+    seed: int = 0,
 ) -> EpisodicMDP:
     """:func:`horizon_free` of the episodic Garnet :func:`instances.tabular.garnet`.
 

@@ -496,6 +496,7 @@ def _patch(target: str, probe: Callable, *replace: tuple[str, str]) -> Patch:
 
 _UCBVI_PLAN = "algorithms.tabular.ucbvi._plan"
 
+
 def _probe_lsvi_ucb_pp_replan(replan: Callable) -> Any:
     from algorithms.linear.lsvi_ucb_pp import _start
 

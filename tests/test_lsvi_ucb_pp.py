@@ -35,8 +35,10 @@ def reference(model: LinearMDP, learner: LSVIUCBPP, states, actions):
     X = [[] for _ in range(H)]  # (phi, weight, next state)
     out_Q, out_Qc, out_sb = np.empty((K, H, S, A)), np.empty((K, H, S, A)), np.empty((K, H))
     for k in range(K):
-        Sig = [lam * np.eye(d) + sum((w * np.outer(x, x) for x, w, _ in X[h]), np.zeros((d, d)))
-               for h in range(H)]
+        Sig = [
+            lam * np.eye(d) + sum((w * np.outer(x, x) for x, w, _ in X[h]), np.zeros((d, d)))
+            for h in range(H)
+        ]
         logdet = np.array([np.linalg.slogdet(Sig[h])[1] for h in range(H)])
         switch = bool(np.any(logdet - last_logdet >= math.log(2.0)))
         V = np.zeros((H + 1, S))
@@ -66,8 +68,10 @@ def reference(model: LinearMDP, learner: LSVIUCBPP, states, actions):
             m1 = min(max(x @ w_hat[h], 0.0), H)
             m2 = min(max(x @ w_til[h], 0.0), H * H)
             E = min(beta_tilde * width, H * H) + min(2 * H * beta_bar * width, H * H)
-            D = min(4 * cv * d**3 * H**2 * (x @ w_hat[h] - x @ w_chk[h] + 2 * beta_bar * width),
-                    d**3 * H**3)
+            D = min(
+                4 * cv * d**3 * H**2 * (x @ w_hat[h] - x @ w_chk[h] + 2 * beta_bar * width),
+                d**3 * H**3,
+            )
             sigma = math.sqrt(max(m2 - m1 * m1 + E + D + H, 0.0))
             sb = max(sigma, f, 2 * cv * d**3 * H**2 * math.sqrt(width))
             out_sb[k, h] = sb
@@ -92,8 +96,10 @@ def policy_value(model: LinearMDP, policies: np.ndarray) -> np.ndarray:
 
 @pytest.mark.parametrize(
     "learner",
-    [ScaledLSVIUCBPP(record_policies=True), LSVIUCBPP(c=0.1, c_var=1e-3, floor="h",
-                                                     record_policies=True, refactor_every=7)],
+    [
+        ScaledLSVIUCBPP(record_policies=True),
+        LSVIUCBPP(c=0.1, c_var=1e-3, floor="h", record_policies=True, refactor_every=7),
+    ],
 )
 def test_fast_path_equals_the_direct_transcription(learner):
     model = simplex_feature_linear_mdp(S=5, A=3, H=3, d=3, seed=2)

@@ -112,7 +112,7 @@ def lsvi_ucb_pp_regret_slope(scale: str, seed: int) -> Outcome:
     grid = geometric_grid(K / 100, K, 12, integer=True)
     found = Findings(arrays={"K": grid}, fitted={"burn_in_fraction": BURN_IN_FRACTION})
     cases = [(SCALED, name) for name in list(_INSTANCES)[:2]]
-    cases.append((LSVIUCBPP(), list(_INSTANCES)[0]))
+    cases.append((LSVIUCBPP(), next(iter(_INSTANCES))))
     for learner, name in cases:
         model = _INSTANCES[name]()
         b = learner.burn_in(model.d, model.H, K)
