@@ -329,6 +329,30 @@ _SPECS: tuple[_Spec, ...] = (
         "instances.linear_mixture",
         "reward_free_hard_instance",
     ),
+    _Spec(
+        "heteroscedastic_linear_mdp",
+        "simplex-feature linear MDP, next-value variance spread set by a ratio knob",
+        "instances.variance_aware",
+        "heteroscedastic_linear_mdp",
+    ),
+    _Spec(
+        "horizon_free_simplex",
+        "simplex linear MDP with total reward <= 1 (or terminal-only), H <= 300",
+        "instances.variance_aware",
+        "horizon_free_simplex",
+    ),
+    _Spec(
+        "horizon_free_garnet",
+        "episodic Garnet with total reward <= 1 (or terminal-only), H <= 300",
+        "instances.variance_aware",
+        "horizon_free_garnet",
+    ),
+    _Spec(
+        "lsvi_ucb_gap_instance",
+        "Zhou+ 2021 hard family at a design budget: LSVI-UCB's d sqrt(d) gap (He+ 2023)",
+        "instances.variance_aware",
+        "lsvi_ucb_gap_instance",
+    ),
 )
 _BY_NAME = {spec.name: spec for spec in _SPECS}
 

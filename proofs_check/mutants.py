@@ -610,6 +610,20 @@ def _patch(target: str, probe: Callable, *replace: tuple[str, str]) -> Patch:
 
 _UCBVI_PLAN = "algorithms.tabular.ucbvi._plan"
 
+
+def _probe_lsvi_ucb_pp_replan(replan: Callable) -> Any:
+    from algorithms.linear.lsvi_ucb_pp import _start
+
+    H, S, A, d = 2, 2, 2, 3
+    rng = _rng(4)
+    features = rng.dirichlet(np.ones(d), size=S * A)
+    st, pp, _ = _start(features, H, S, A, 5, False)
+    st.w[0] = rng.uniform(0.0, 1.0, d)
+    pp.w_check[0] = rng.uniform(0.0, 1.0, d)
+    replan(features, rng.uniform(0.0, 0.5, (H, S, A)), st, pp, 0, 0.3, 0.2)
+    return [st.Q.copy(), pp.Qc.copy()]
+
+
 CATALOGUE: tuple[Mutant, ...] = (
     Mutant(
         "ucbvi-log-factor-dropped",
@@ -1203,6 +1217,20 @@ CATALOGUE: tuple[Mutant, ...] = (
             ),
         ),
         ("games",),
+    ),
+    Mutant(
+        "lsvi-ucb-pp-bonus-sign",
+        "LSVI-UCB++'s optimistic Q subtracts the bonus beta ||phi||_(Sigma^-1) instead of "
+        "adding it (He et al. 2023, Algorithm 1 line 10): the learner acts on a pessimistic "
+        "estimate and stops exploring.",
+        (
+            _patch(
+                "algorithms.linear.lsvi_ucb_pp._replan_stage",
+                _probe_lsvi_ucb_pp_replan,
+                ("st.means[n] + beta * width", "st.means[n] - beta * width"),
+            ),
+        ),
+        ("lsvi-ucb++",),
     ),
 )
 """The planted defects. Ids are unique; every target resolves (``tests/test_mutants.py``)."""

@@ -63,6 +63,12 @@ GAMES = {
     "random_cooperative_game": "instances.games",
 }
 LINEAR_MIXTURE = ["random_linear_mixture_mdp", "reward_free_hard_instance"]
+VARIANCE_AWARE = [
+    "heteroscedastic_linear_mdp",
+    "horizon_free_simplex",
+    "horizon_free_garnet",
+    "lsvi_ucb_gap_instance",
+]
 
 
 def signature_defaults(function) -> dict:
@@ -101,6 +107,7 @@ def test_every_family_is_registered_and_listed():
         | set(PREFERENCES)
         | set(GAMES)
         | set(LINEAR_MIXTURE)
+        | set(VARIANCE_AWARE)
     )
     listed = available()
     assert [entry.name for entry in listed] == names()
@@ -314,3 +321,15 @@ def test_linear_mixture_families(name):
     built, direct = make(name, seed="3"), function(seed=3)
     assert type(built) is type(direct)
     assert same_model(built.tabular(), direct.tabular())
+
+
+@pytest.mark.parametrize("name", VARIANCE_AWARE)
+def test_variance_aware_families(name):
+    package, entry = importable_entry("instances.variance_aware", name)
+    function = getattr(package, name)
+    assert entry.parameters == signature_defaults(function)
+    built, direct = make(name, seed="1"), function(seed=1)
+    assert type(built) is type(direct) and built.name == direct.name
+    twin = built.tabular() if hasattr(built, "tabular") else built
+    direct_twin = direct.tabular() if hasattr(direct, "tabular") else direct
+    assert same_model(twin, direct_twin)
