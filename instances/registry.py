@@ -287,6 +287,12 @@ _SPECS: tuple[_Spec, ...] = (
         "instances.preferences",
         "offline_preference_garnet",
     ),
+    _Spec(
+        "robust_route_linear_mdp",
+        "safe vs fast road as a d-rectangular linear MDP: robust and nominal optima differ",
+        "instances.linear",
+        "robust_route_linear_mdp",
+    ),
 )
 _BY_NAME = {spec.name: spec for spec in _SPECS}
 
