@@ -13,6 +13,7 @@ Backward pass (code stages ``h = H-1..0``; the paper's clip ``H - h + 1`` is ``H
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -142,6 +143,22 @@ def backward(model: LinearMDP, features, stats, lam, beta, coordinate_duals):
     return V, Q, estimate, penalty, nus, weights, widths
 
 
+NOMINAL = UncertaintySet("tv", radius=0.0)
+_OPTIMA: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _optima(model: LinearMDP, uncertainty: UncertaintySet):
+    """The exact robust optimum, the nominal optimum and the robust optimum's occupancy under
+    its worst kernel, computed once per (model, set): every fit on a model shares them."""
+    per_model = _OPTIMA.setdefault(model, {})
+    if uncertainty not in per_model:
+        best = d_rectangular_solve(model, uncertainty)
+        nominal = d_rectangular_solve(model, NOMINAL)
+        worst = EpisodicMDP(best.worst_kernel, model.R, model.H, initial=model.initial, tol=1e-8)
+        per_model[uncertainty] = (best, nominal, occupancy(worst, best.policy))
+    return per_model[uncertainty]
+
+
 class RobustOfflineLearner:
     """Mixin of R2PVI and DRPVI: validation, fit, exact result and the ``run`` protocol.
 
@@ -211,12 +228,9 @@ class RobustOfflineLearner:
         V, Q, estimate, penalty, nus, weights, widths = fitted
         policy = np.argmax(Q, axis=2).astype(np.int64)
         uncertainty = self.uncertainty
-        best = d_rectangular_solve(model, uncertainty)
+        best, nominal, d_star = _optima(model, uncertainty)
         mine = d_rectangular_evaluate(model, uncertainty, policy)
-        nominal = d_rectangular_solve(model, UncertaintySet("tv", radius=0.0))
-        nominal_mine = d_rectangular_evaluate(model, UncertaintySet("tv", radius=0.0), policy)
-        worst = EpisodicMDP(best.worst_kernel, model.R, model.H, initial=model.initial, tol=1e-8)
-        d_star = occupancy(worst, best.policy)
+        nominal_mine = d_rectangular_evaluate(model, NOMINAL, policy)
         per_pair = np.einsum("sai,hi->hsa", model.phi, widths)
         robust_uncertainty = (d_star * per_pair).sum(axis=(1, 2))
         return RobustOfflineResult(

@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.linalg
 from numba import njit
 
 from algorithms.offline.datasets import TransitionCounts
@@ -24,36 +23,52 @@ from algorithms.offline.datasets import TransitionCounts
 
 @dataclass(frozen=True)
 class StageRegression:
-    """The ridge operators of one stage: ``M`` (d, S), ``theta_hat`` (d,), the Cholesky factor
-    of ``Lambda_h`` and ``diag(Lambda_h^{-1})`` (d,)."""
+    """The ridge operators of one stage: ``M`` (d, S), ``theta_hat`` (d,),
+    ``diag(Lambda_h^{-1})`` (d,) and ``Lambda_h`` (d, d)."""
 
     M: np.ndarray
     theta_hat: np.ndarray
-    chol: np.ndarray
     inverse_diagonal: np.ndarray
     gram: np.ndarray
+
+
+DENSE_LIMIT = 4_000_000
+"""Largest ``H S A S`` for which the next-state counts are densified (one batched product)."""
 
 
 def stage_regressions(
     features: np.ndarray, stats: TransitionCounts, lam: float
 ) -> list[StageRegression]:
-    """``Lambda_h``, ``M_h``, ``theta_hat_h`` and ``diag(Lambda_h^{-1})`` for every stage."""
-    d = features.shape[1]
-    counts = stats.counts.reshape(stats.H, -1)
-    rewards = stats.reward_sums.reshape(stats.H, -1)
+    """``Lambda_h``, ``M_h``, ``theta_hat_h`` and ``diag(Lambda_h^{-1})`` for every stage.
+
+    Batched over stages: ``Phi^T C_h`` for all ``h`` in one product (dense counts when small,
+    one sparse-dense product per stage otherwise) and ``Lambda_h^{-1}`` by one batched inverse
+    of the (d, d) ridge matrices, which are well conditioned (eigenvalues >= lam).
+    """
+    H, d = stats.H, features.shape[1]
+    counts = stats.counts.reshape(H, -1)
+    rewards = stats.reward_sums.reshape(H, -1)
+    n_rows = counts.shape[1]
+    gram = np.matmul(features.T[None], counts[:, :, None] * features[None]) + lam * np.eye(d)
+    gram = 0.5 * (gram + gram.transpose(0, 2, 1))
+    inverse = np.linalg.inv(gram)
+    inverse = 0.5 * (inverse + inverse.transpose(0, 2, 1))
+    if n_rows * stats.S * H <= DENSE_LIMIT:
+        dense = stats.next_counts.toarray().reshape(H, n_rows, stats.S)
+        targets = np.matmul(features.T[None], dense)
+    else:
+        # Phi^T C_h = (C_h^T Phi)^T: one sparse-dense product per stage, O(nnz(C_h) d)
+        targets = np.stack([(stats.stage_block(h).T @ features).T for h in range(H)])
+    M = np.matmul(inverse, targets)
+    theta_hat = np.einsum("hij,hj->hi", inverse, rewards @ features)
     out = []
-    for h in range(stats.H):
-        gram = features.T @ (counts[h][:, None] * features) + lam * np.eye(d)
-        gram = 0.5 * (gram + gram.T)
-        chol = scipy.linalg.cholesky(gram, lower=True)
-        # Phi^T C_h = (C_h^T Phi)^T: one sparse-dense product, O(nnz(C_h) d)
-        targets = np.ascontiguousarray((stats.stage_block(h).T @ features).T)
-        M = scipy.linalg.cho_solve((chol, True), targets)
-        theta_hat = scipy.linalg.cho_solve((chol, True), features.T @ rewards[h])
-        inverse = scipy.linalg.cho_solve((chol, True), np.eye(d))
+    for h in range(H):
         out.append(
             StageRegression(
-                np.ascontiguousarray(M), theta_hat, chol, np.maximum(np.diag(inverse), 0.0), gram
+                np.ascontiguousarray(M[h]),
+                theta_hat[h],
+                np.maximum(np.diag(inverse[h]), 0.0),
+                gram[h],
             )
         )
     return out
