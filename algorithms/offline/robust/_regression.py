@@ -32,46 +32,72 @@ class StageRegression:
     gram: np.ndarray
 
 
-DENSE_LIMIT = 4_000_000
-"""Largest ``H S A S`` for which the next-state counts are densified (one batched product)."""
-
-
 def stage_regressions(
     features: np.ndarray, stats: TransitionCounts, lam: float
 ) -> list[StageRegression]:
     """``Lambda_h``, ``M_h``, ``theta_hat_h`` and ``diag(Lambda_h^{-1})`` for every stage.
 
-    Batched over stages: ``Phi^T C_h`` for all ``h`` in one product (dense counts when small,
-    one sparse-dense product per stage otherwise) and ``Lambda_h^{-1}`` by one batched inverse
-    of the (d, d) ridge matrices, which are well conditioned (eigenvalues >= lam).
+    The moments come from one compiled pass over the counts (:func:`_stage_moments`);
+    ``Lambda_h^{-1}`` by inverting the (d, d) ridge matrices, which are well conditioned
+    (eigenvalues >= lam).
     """
     H, d = stats.H, features.shape[1]
-    counts = stats.counts.reshape(H, -1)
-    rewards = stats.reward_sums.reshape(H, -1)
-    n_rows = counts.shape[1]
-    gram = np.matmul(features.T[None], counts[:, :, None] * features[None]) + lam * np.eye(d)
-    gram = 0.5 * (gram + gram.transpose(0, 2, 1))
+    C = stats.next_counts
+    gram, targets, reward_targets = _stage_moments(
+        C.indptr.astype(np.int64),
+        C.indices.astype(np.int64),
+        np.asarray(C.data, dtype=np.float64),
+        np.ascontiguousarray(stats.counts.reshape(H, -1)),
+        np.ascontiguousarray(stats.reward_sums.reshape(H, -1)),
+        np.ascontiguousarray(features),
+        stats.S,
+    )
+    gram += lam * np.eye(d)
     inverse = np.linalg.inv(gram)
-    inverse = 0.5 * (inverse + inverse.transpose(0, 2, 1))
-    if n_rows * stats.S * H <= DENSE_LIMIT:
-        dense = stats.next_counts.toarray().reshape(H, n_rows, stats.S)
-        targets = np.matmul(features.T[None], dense)
-    else:
-        # Phi^T C_h = (C_h^T Phi)^T: one sparse-dense product per stage, O(nnz(C_h) d)
-        targets = np.stack([(stats.stage_block(h).T @ features).T for h in range(H)])
-    M = np.matmul(inverse, targets)
-    theta_hat = np.einsum("hij,hj->hi", inverse, rewards @ features)
-    out = []
-    for h in range(H):
-        out.append(
-            StageRegression(
-                np.ascontiguousarray(M[h]),
-                theta_hat[h],
-                np.maximum(np.diag(inverse[h]), 0.0),
-                gram[h],
-            )
+    M = np.einsum("hij,hjs->his", inverse, targets)
+    theta_hat = np.einsum("hij,hj->hi", inverse, reward_targets)
+    return [
+        StageRegression(
+            np.ascontiguousarray(M[h]),
+            theta_hat[h],
+            np.maximum(np.diagonal(inverse[h]).copy(), 0.0),
+            gram[h],
         )
-    return out
+        for h in range(H)
+    ]
+
+
+@njit(cache=True)
+def _stage_moments(indptr, indices, data, counts, reward_sums, features, S):
+    """``Phi^T diag(N_h) Phi`` (H, d, d), ``Phi^T C_h`` (H, d, S) and ``Phi^T R_h`` (H, d) in
+    one pass over the visited rows and the non-zero next-state counts, O(H S A d^2 + nnz d).
+
+    Compiled loops rather than BLAS: the products are small, and threaded BLAS loses most of
+    their time to synchronisation on a busy machine."""
+    H, n_rows = counts.shape
+    d = features.shape[1]
+    gram = np.zeros((H, d, d))
+    targets = np.zeros((H, d, S))
+    rewards = np.zeros((H, d))
+    for h in range(H):
+        for r in range(n_rows):
+            n = counts[h, r]
+            if n == 0.0:
+                continue
+            phi = features[r]
+            for i in range(d):
+                w = n * phi[i]
+                if w != 0.0:
+                    for j in range(d):
+                        gram[h, i, j] += w * phi[j]
+                rewards[h, i] += reward_sums[h, r] * phi[i]
+            row = h * n_rows + r
+            for k in range(indptr[row], indptr[row + 1]):
+                s = indices[k]
+                c = data[k]
+                for i in range(d):
+                    targets[h, i, s] += c * phi[i]
+    return gram, targets, rewards
 
 
 def tv_ball_dual(M: np.ndarray, V: np.ndarray, rho: float) -> np.ndarray:
