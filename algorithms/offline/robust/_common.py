@@ -15,11 +15,12 @@ from __future__ import annotations
 import math
 import weakref
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
-from algorithms._validation import check_budget, check_choice, check_open_unit, check_positive
+from algorithms._constants import scale_constants
+from algorithms._validation import check_budget
 from algorithms.offline.datasets import (
     OfflineDataset,
     TransitionCounts,
@@ -39,7 +40,6 @@ from mdptheory.robust.d_rectangular import check_d_rectangular
 from mdptheory.seeding import SeedLike
 from mdptheory.tabular import EpisodicMDP
 
-BEHAVIOURS = ("uniform", "epsilon_optimal")
 RUN_POINTS = 24
 """Number of prefixes (geometric in n) that :meth:`run` fits."""
 
@@ -159,24 +159,49 @@ def _optima(model: LinearMDP, uncertainty: UncertaintySet):
     return per_model[uncertainty]
 
 
+@dataclass(frozen=True, kw_only=True)
 class RobustOfflineLearner:
-    """Mixin of R2PVI and DRPVI: validation, fit, exact result and the ``run`` protocol.
+    """Base of R2PVI and DRPVI: the shared hyperparameters, validation, fit, exact result and
+    the ``run`` protocol. Subclasses add the set's parameters and define ``uncertainty`` and
+    ``_duals``.
 
-    Subclasses are frozen dataclasses with fields ``c``, ``xi``, ``lam``, ``behaviour``,
-    ``epsilon``, ``exclude`` and define ``uncertainty``, ``label`` and ``_duals``.
+    Parameters
+    ----------
+    c : float
+        Scaling in ``beta = c sqrt(d) H sqrt(log(2 d H K / xi))`` (``c = 1``: the paper's order
+        with constant 1, not verified). ``c = 0``: no pessimism.
+    xi : float
+        Confidence parameter in (0, 1).
+    lam : float
+        Ridge parameter of ``Lambda_h`` (1 in the paper).
+    behaviour, epsilon, exclude :
+        Only used by :meth:`run`, as for :class:`~algorithms.offline.pevi.PEVI`.
     """
+
+    c: float = 1.0
+    xi: float = 0.05
+    lam: float = 1.0
+    behaviour: Literal["uniform", "epsilon_optimal"] = "uniform"
+    epsilon: float = 0.5
+    exclude: str = ""
 
     name = "robust offline"
     paper = ""
 
     def _check_common(self) -> None:
-        check_positive("c", self.c, allow_zero=True)
-        check_open_unit(self.xi, "xi")
-        check_positive("lam", self.lam)
-        check_choice(self.behaviour, "behaviour", BEHAVIOURS)
-        if not (0.0 <= float(self.epsilon) <= 1.0):
-            raise ValueError(f"epsilon must lie in [0, 1], got {self.epsilon!r}")
-        self._pevi_twin().excluded_triples()
+        # PEVI's constructor checks the same hyperparameters, naming the offending one
+        self._pevi_twin()
+
+    @property
+    def constants(self) -> str:
+        """``"paper order (c = 1)"``, ``"none (c = 0)"`` or ``"scaled (c = ...)"``."""
+        return scale_constants(self.c, "paper order (c = 1)", "none (c = 0)", 1.0)
+
+    @property
+    def label(self) -> str:
+        """``R2PVI-kl(lam=1)``, ``DRPVI-tv(rho=0.1)``, with ``c`` when it is not 1."""
+        base = f"{self.name}-{self.uncertainty.label}"
+        return base if self.c == 1.0 else f"{base} c={self.c:g}"
 
     def _pevi_twin(self) -> PEVI:
         return PEVI(

@@ -13,9 +13,7 @@ levels per coordinate that the regularised TV dual of R2PVI does not need. Penal
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
-from algorithms._constants import scale_constants
 from algorithms._validation import check_positive
 from algorithms.offline.robust._common import RobustOfflineLearner
 from algorithms.offline.robust._regression import tv_ball_dual
@@ -35,7 +33,7 @@ class DRPVI(RobustOfflineLearner):
     radius : float
         ``rho >= 0`` of the TV ball ``1/2 ||mu_i - mu^0_{h, i}||_1 <= rho`` of each factor.
     c, xi, lam, behaviour, epsilon, exclude :
-        As for :class:`~algorithms.offline.robust.R2PVI`.
+        Keyword-only, as for :class:`~algorithms.offline.robust._common.RobustOfflineLearner`.
 
     Examples
     --------
@@ -48,12 +46,6 @@ class DRPVI(RobustOfflineLearner):
     """
 
     radius: float = 0.1
-    c: float = 1.0
-    xi: float = 0.05
-    lam: float = 1.0
-    behaviour: Literal["uniform", "epsilon_optimal"] = "uniform"
-    epsilon: float = 0.5
-    exclude: str = ""
 
     name = "DRPVI"
     paper = PAPER
@@ -66,15 +58,6 @@ class DRPVI(RobustOfflineLearner):
     def uncertainty(self) -> UncertaintySet:
         """``UncertaintySet("tv", radius=radius)`` applied factor by factor."""
         return UncertaintySet("tv", radius=float(self.radius))
-
-    @property
-    def constants(self) -> str:
-        return scale_constants(self.c, "paper order (c = 1)", "none (c = 0)", 1.0)
-
-    @property
-    def label(self) -> str:
-        base = f"{self.name}-{self.uncertainty.label}"
-        return base if self.c == 1.0 else f"{base} c={self.c:g}"
 
     def _duals(self, model):
         rho = float(self.radius)

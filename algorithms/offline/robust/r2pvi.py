@@ -20,7 +20,6 @@ from typing import Literal
 
 import numpy as np
 
-from algorithms._constants import scale_constants
 from algorithms.offline.robust._common import RobustOfflineLearner
 from algorithms.offline.robust._regression import chi2_penalty_dual
 from mdptheory.robust import UncertaintySet
@@ -42,15 +41,8 @@ class R2PVI(RobustOfflineLearner):
         The regularisation weight lambda > 0 of ``inf_mu E_mu V + lambda D(mu || mu^0)`` (the
         code's ``Rho``); ``inf`` gives the nominal backup (then R2PVI is PEVI's regression with
         the diagonal penalty).
-    c : float
-        Scaling in ``beta = c sqrt(d) H sqrt(log(2 d H K / xi))`` (``c = 1``: the paper's order
-        with constant 1, not verified). ``c = 0``: no pessimism.
-    xi : float
-        Confidence parameter in (0, 1).
-    lam : float
-        Ridge parameter of ``Lambda_h`` (1 in the paper).
-    behaviour, epsilon, exclude :
-        Only used by :meth:`run`, as for :class:`~algorithms.offline.pevi.PEVI`.
+    c, xi, lam, behaviour, epsilon, exclude :
+        Keyword-only, as for :class:`~algorithms.offline.robust._common.RobustOfflineLearner`.
 
     Notes
     -----
@@ -71,12 +63,6 @@ class R2PVI(RobustOfflineLearner):
 
     divergence: Literal["tv", "kl", "chi2"] = "kl"
     penalty: float = 1.0
-    c: float = 1.0
-    xi: float = 0.05
-    lam: float = 1.0
-    behaviour: Literal["uniform", "epsilon_optimal"] = "uniform"
-    epsilon: float = 0.5
-    exclude: str = ""
 
     name = "R2PVI"
     paper = PAPER
@@ -91,16 +77,6 @@ class R2PVI(RobustOfflineLearner):
     def uncertainty(self) -> UncertaintySet:
         """The regularised d-rectangular set ``UncertaintySet(divergence, penalty=penalty)``."""
         return UncertaintySet(self.divergence, penalty=float(self.penalty))
-
-    @property
-    def constants(self) -> str:
-        return scale_constants(self.c, "paper order (c = 1)", "none (c = 0)", 1.0)
-
-    @property
-    def label(self) -> str:
-        """``R2PVI-kl(lam=1)`` and the scaling ``c`` when it is not 1."""
-        base = f"{self.name}-{self.uncertainty.label}"
-        return base if self.c == 1.0 else f"{base} c={self.c:g}"
 
     def _duals(self, model):
         lam = float(self.penalty)
