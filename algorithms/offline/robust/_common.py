@@ -25,9 +25,6 @@ from algorithms.offline.datasets import (
     OfflineDataset,
     TransitionCounts,
     collect,
-    epsilon_optimal_behaviour,
-    partial_coverage_behaviour,
-    uniform_behaviour,
 )
 from algorithms.offline.pevi import PEVI
 from algorithms.offline.pevi._validation import _check_linear_model, _statistics
@@ -283,14 +280,8 @@ class RobustOfflineLearner:
         )
 
     def _collection_behaviour(self, model: Any):
-        if self.behaviour == "uniform":
-            base = uniform_behaviour(model)
-        else:
-            base = epsilon_optimal_behaviour(model, self.epsilon)
-        excluded = self._pevi_twin().excluded_triples()
-        if excluded:
-            return partial_coverage_behaviour(model, excluded, base=base)
-        return base
+        # the same behaviour PEVI collects with for these hyperparameters
+        return self._pevi_twin()._collection_behaviour(model)
 
     def run(self, model: Any, budget: int, seed: SeedLike) -> ConvergenceTrace:
         """Collect ``budget`` episodes with :attr:`behaviour` and fit on a geometric grid of
@@ -330,6 +321,7 @@ class RobustOfflineLearner:
             seed,
             budget,
             label=self.label,
+            constants=self.constants,
             behaviour=behaviour.name,
             uncertainty=self.uncertainty.label,
             quantity="robust sub-optimality V*_rob(rho) - V^pi_hat_rob(rho) after n episodes",
