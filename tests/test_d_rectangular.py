@@ -23,6 +23,8 @@ from mdptheory.robust.primal import SOLVER_OPTIONS
 
 DIVERGENCES = ("tv", "kl", "chi2")
 
+pytestmark = pytest.mark.filterwarnings("ignore:Solution may be inaccurate")
+
 
 def sets(rho: float, lam: float):
     return [UncertaintySet(k, radius=rho) for k in DIVERGENCES] + [
