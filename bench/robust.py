@@ -15,6 +15,12 @@ What is printed
   robust / nominal <= 3 for the TV and KL balls.
 
 The model is dense random (rows uniform then normalised), S=1000, A=20, gamma=0.9, tol=1e-6.
+
+Robust offline (``--part offline``): R2PVI (KL, TV, chi-square penalties) and DRPVI (TV ball)
+against PEVI on the same aggregated log of n=10^5 episodes of
+``simplex_feature_linear_mdp(S=100, A=10, H=20, d=20)`` (``--quick``: n=10^4, S=50, A=5), each
+learner's backward pass alone (regression, duals, penalty, clip; no evaluation), medians of
+alternated rounds. Target: R2PVI / PEVI <= 5.
 """
 
 from __future__ import annotations
@@ -48,7 +54,12 @@ def main() -> None:
         "S=300, A=10",
         rounds={"type": int, "default": 3, "help": "alternated rounds"},
         tol={"type": float, "default": 1e-6, "help": "tolerance of both"},
+        part={"choices": ("all", "planning", "offline"), "default": "all", "help": "which part"},
     )
+    if args.part in ("all", "offline"):
+        offline(args)
+    if args.part == "offline":
+        return
     S, A, gamma = (300, 10, 0.9) if args.quick else (1000, 20, 0.9)
     mdp = random_mdp(S, A, gamma)
     P2 = mdp.P.reshape(S * A, S)
@@ -91,6 +102,48 @@ def main() -> None:
             f"{name}: robust / nominal VI = {spread.format(1.0, 'x')} over {args.rounds} "
             f"rounds, {sweeps[name]} sweeps, median {np.median(times[name]):.2f} s"
         )
+
+
+def offline(args) -> None:
+    """R2PVI and DRPVI backward passes against PEVI's on one aggregated log."""
+    from algorithms.offline import DRPVI, PEVI, R2PVI, collect
+    from algorithms.offline.pevi.backup import _backward, _linear_estimates
+    from algorithms.offline.robust._common import backward
+    from instances.linear import simplex_feature_linear_mdp
+
+    S, A, H, d, n = (50, 5, 20, 20, 10_000) if args.quick else (100, 10, 20, 20, 100_000)
+    model = simplex_feature_linear_mdp(S=S, A=A, H=H, d=d, seed=0)
+    stats = collect(model, "uniform", n, seed=1).aggregate()
+    features = np.ascontiguousarray(model.phi.reshape(S * A, d))
+    print(f"offline: simplex_feature_linear_mdp S={S} A={A} H={H} d={d}, n={n} episodes")
+    pevi = PEVI(c=0.03)
+    beta = pevi.beta(model, n)
+
+    def pevi_pass():
+        _, chol, widths2 = _linear_estimates(features, stats, pevi.lam)
+        return _backward(stats, beta, pevi.lam, features, chol, widths2)
+
+    learners = {
+        "R2PVI-kl(lam=1)": R2PVI("kl", penalty=1.0, c=0.03),
+        "R2PVI-tv(lam=1)": R2PVI("tv", penalty=1.0, c=0.03),
+        "R2PVI-chi2(lam=1)": R2PVI("chi2", penalty=1.0, c=0.03),
+        "DRPVI-tv(rho=0.1)": DRPVI(radius=0.1, c=0.03),
+    }
+    contenders = {"PEVI": pevi_pass}
+    for name, learner in learners.items():
+        duals = learner._duals(model)
+        b = learner.beta(model, n)
+        contenders[name] = lambda duals=duals, b=b: backward(model, features, stats, 1.0, b, duals)
+    times = alternate(contenders, repeats=args.rounds)
+    print(f"PEVI backward pass: median {np.median(times['PEVI']) * 1e3:.1f} ms")
+    for name in learners:
+        spread = ratio(times, name, "PEVI")
+        print(
+            f"{name}: median {np.median(times[name]) * 1e3:.1f} ms, "
+            f"{spread.format(1.0, 'x')} PEVI's"
+        )
+    fit = median_time(lambda: learners["R2PVI-kl(lam=1)"].fit(model, stats), 3)
+    print(f"R2PVI-kl fit with exact robust evaluation: median {fit.format(1.0, 's')}")
 
 
 if __name__ == "__main__":

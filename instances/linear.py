@@ -25,6 +25,7 @@ __all__ = [
     "lure_linear_mdp",
     "misspecified_linear_mdp",
     "random_low_rank_mdp",
+    "robust_route_linear_mdp",
     "sign_vectors",
     "simplex_feature_linear_mdp",
     "tabular_as_linear",
@@ -615,3 +616,53 @@ def lure_linear_mdp(
         name=f"lure_linear_mdp(p_safe={p_safe:g}, p_decoy={p_decoy:g}, "
         f"p_lure={p_lure:g}, alpha={alpha:g})",
     )
+
+
+ROUTE_LINEAR_STATES = ("start", "fast", "safe", "goal", "safe_goal", "crashed")
+"""State names of :func:`robust_route_linear_mdp` (action 0 takes the fast road at the start)."""
+
+
+def robust_route_linear_mdp(crash_prob: float = 0.1, safe_reward: float = 0.8) -> LinearMDP:
+    """The safe-versus-fast choice as a d-rectangular linear MDP (simplex features), H = 3.
+
+    Stage 0 at ``start``: action 0 goes to ``fast``, action 1 to ``safe``. Stage 1: ``fast``
+    reaches ``goal`` with probability ``1 - p`` and ``crashed`` with ``p = crash_prob``;
+    ``safe`` reaches ``safe_goal`` surely. Stage 2 pays 1 in ``goal``, ``safe_reward`` in
+    ``safe_goal``, 0 in ``crashed``. Features are one-hot on seven factors (``start`` has one
+    per action, every other state one shared by both actions), so every factor
+    ``mu_{h, i}`` is a distribution and the d-rectangular set perturbs the fast road's
+    factor ``(1 - p) delta_goal + p delta_crashed`` while every other factor is a point mass.
+
+    Nominal values at the start: fast ``1 - p``, safe ``q = safe_reward``; the nominal optimum
+    is fast iff ``1 - p > q``. Under the KL penalty ``lam`` (d-rectangular RRMDP) the fast road
+    is worth ``-lam log((1 - p) e^{-1 / lam} + p)`` and the safe road ``q`` (a point mass is not
+    moved by a support-preserving divergence), so for the defaults (``p = 0.1``, ``q = 0.8``)
+    the robust optimum is safe for ``lam = 0.3`` (fast worth 0.607).
+
+    Examples
+    --------
+    >>> model = robust_route_linear_mdp()
+    >>> model.d, model.H, model.P[1, 1, 0].round(12).tolist()
+    (7, 3, [0.0, 0.0, 0.0, 0.9, 0.0, 0.1])
+    """
+    p = check_real(crash_prob, "crash_prob", 0.0, 1.0)
+    q = check_real(safe_reward, "safe_reward", 0.0, 1.0)
+    start, fast, safe, goal, safe_goal, crashed = range(6)
+    S, A, H, d = 6, 2, 3, 7
+    phi = np.zeros((S, A, d))
+    phi[start, 0, 0] = phi[start, 1, 1] = 1.0
+    for s, i in ((fast, 2), (safe, 3), (goal, 4), (safe_goal, 5), (crashed, 6)):
+        phi[s, :, i] = 1.0
+    factor = np.zeros((S, d))
+    factor[fast, 0] = 1.0
+    factor[safe, 1] = 1.0
+    factor[goal, 2], factor[crashed, 2] = 1.0 - p, p
+    factor[safe_goal, 3] = 1.0
+    factor[goal, 4] = factor[safe_goal, 5] = factor[crashed, 6] = 1.0
+    mu = np.repeat(factor[None], H, axis=0)
+    theta = np.zeros((H, d))
+    theta[2, 4], theta[2, 5] = 1.0, q
+    initial = np.zeros(S)
+    initial[start] = 1.0
+    name = f"robust_route_linear_mdp(crash_prob={p:g}, safe_reward={q:g})"
+    return LinearMDP(phi, mu, theta, initial=initial, name=name)

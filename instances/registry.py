@@ -353,6 +353,12 @@ _SPECS: tuple[_Spec, ...] = (
         "instances.variance_aware",
         "lsvi_ucb_gap_instance",
     ),
+    _Spec(
+        "robust_route_linear_mdp",
+        "safe vs fast road as a d-rectangular linear MDP: robust and nominal optima differ",
+        "instances.linear",
+        "robust_route_linear_mdp",
+    ),
 )
 _BY_NAME = {spec.name: spec for spec in _SPECS}
 

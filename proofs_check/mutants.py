@@ -604,6 +604,17 @@ def _probe_multi_agent_pdl(pdl: Callable) -> Any:
     return pdl(game, old, new)[0]
 
 
+def _probe_robust_backward(backward: Callable) -> Any:
+    from algorithms.offline import R2PVI, population_counts
+    from instances.linear import robust_route_linear_mdp
+
+    model = robust_route_linear_mdp()
+    learner = R2PVI("tv", penalty=0.8, c=0.0)
+    features = model.phi.reshape(model.S * model.A, model.d)
+    stats = population_counts(model, "uniform", 100.0)
+    return backward(model, features, stats, 1.0, 0.0, learner._duals(model))[0]
+
+
 def _patch(target: str, probe: Callable, *replace: tuple[str, str]) -> Patch:
     return Patch(target, tuple(replace), probe)
 
@@ -1231,6 +1242,23 @@ CATALOGUE: tuple[Mutant, ...] = (
             ),
         ),
         ("lsvi-ucb++",),
+    ),
+    Mutant(
+        "r2pvi-nominal-duals",
+        "R2PVI regresses the nominal target V_hat(s') instead of the regularised dual target "
+        "(e.g. min{V_hat, min V_hat + lam} for TV): the pessimistic backup of PEVI with the "
+        "diagonal penalty, which heads for the nominal optimum.",
+        (
+            _patch(
+                "algorithms.offline.robust._common.backward",
+                _probe_robust_backward,
+                (
+                    "nus[h] = coordinate_duals(reg.M, V[h + 1], h)",
+                    "nus[h] = reg.M @ V[h + 1]",
+                ),
+            ),
+        ),
+        ("robust-offline",),
     ),
 )
 """The planted defects. Ids are unique; every target resolves (``tests/test_mutants.py``)."""

@@ -39,6 +39,7 @@ LINEAR = [
     "zhou_gu_szepesvari_hard_instance",
     "random_low_rank_mdp",
     "lure_linear_mdp",
+    "robust_route_linear_mdp",
 ]
 BANDITS = [
     "bernoulli_bandit",

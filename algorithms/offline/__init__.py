@@ -29,3 +29,9 @@ LEARNERS = {"pevi": PEVI, "greedy-lsvi-offline": GreedyLSVI, "pevi-tabular": Tab
 """Command-line name -> learner class (``mdptheory run pevi <instance> --budget n``)."""
 
 __all__ = ["LEARNERS", "burn_in", *datasets.__all__, *pevi.__all__]
+
+from algorithms.offline.robust import DRPVI, R2PVI, RobustOfflineResult  # noqa: E402
+
+LEARNERS["r2pvi"] = R2PVI
+LEARNERS["drpvi"] = DRPVI
+__all__ += ["DRPVI", "R2PVI", "RobustOfflineResult"]

@@ -13,8 +13,17 @@ Modules
   :mod:`~mdptheory.robust.s_rectangular_policy`: its optimal randomised policy by one LP,
   :func:`s_rectangular_tv_policy`.
 * :mod:`~mdptheory.robust._kernels`: the compiled inner problems.
+* :mod:`~mdptheory.robust.d_rectangular`: d-rectangular sets of linear MDPs (each factor
+  ``mu_{h, i}`` in its own ball or penalty): :func:`d_rectangular_solve`,
+  :func:`d_rectangular_evaluate`.
 """
 
+from mdptheory.robust.d_rectangular import (
+    DRectangularEvaluation,
+    DRectangularSolution,
+    d_rectangular_evaluate,
+    d_rectangular_solve,
+)
 from mdptheory.robust.planning import (
     RobustEvaluation,
     RobustSolution,
@@ -35,11 +44,15 @@ from mdptheory.robust.sets import DIVERGENCES, UncertaintySet, divergence, inner
 
 __all__ = [
     "DIVERGENCES",
+    "DRectangularEvaluation",
+    "DRectangularSolution",
     "RobustEvaluation",
     "RobustSolution",
     "SRectangularPolicy",
     "SRectangularValues",
     "UncertaintySet",
+    "d_rectangular_evaluate",
+    "d_rectangular_solve",
     "divergence",
     "inner_problem",
     "robust_backward_induction",
