@@ -280,7 +280,7 @@ def test_run_is_bitwise_reproducible_and_pairs_the_control(linear_model):
 
 
 def test_registry_names_and_hyperparameters():
-    assert set(LEARNERS) == {"pevi", "greedy-lsvi-offline", "pevi-tabular"}
+    assert set(LEARNERS) == {"pevi", "greedy-lsvi-offline", "pevi-tabular", "vw-pevi"}
     assert make_learner("pevi", c="0.05") == PEVI(c=0.05)
     assert make_learner("pevi-tabular", behaviour="epsilon_optimal").behaviour == (
         "epsilon_optimal"
