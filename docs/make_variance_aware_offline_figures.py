@@ -7,12 +7,12 @@ Usage::
 
 Figure ``variance_aware_offline.png``
 -------------------------------------
-Left: ``heteroscedastic_offline_mdp(H=5, noise=0.9, calm=0)`` (the optimal decision pairs
+Left: ``heteroscedastic_offline_mdp(D=6, H=5, noise=0.9, calm=0)`` (the optimal decision pairs
 deterministic, the others with next-value variance 3.6), uniform data: exact sub-optimality
 against the number of episodes n, mean and 95% band over 64 paired seeds (every learner on the
 same log), for PEVI (c = 0.01), VW-PEVI (c = 0.01 sqrt(d)) and VW-PEVI with its weights
 inverted (the control). Middle: the same on the homoscedastic twin (``calm = 0.9``). Right:
-``heteroscedastic_offline_mdp(H=8, calm)`` for the calm grid of the check, n = 1000: mean
+``heteroscedastic_offline_mdp(D=6, H=8, calm)`` for the calm grid of the check, n = 3000: mean
 sub-optimality of VW-PEVI and of the inverted control against the mean variance-weighted
 coverage ``sum_h E_pi* ||phi||_(Sigma*_h^-1)``.
 """
@@ -26,7 +26,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
-from _figures import save
+from _figures import mean_band, save
 from scipy import stats
 
 from proofs_check.rates import geometric_grid
@@ -42,18 +42,10 @@ FIGURES = Path(__file__).resolve().parent / "figures"
 N_SEEDS = 64
 
 
-def _band(ax, x, Y, color, label, style="-"):
-    mean = Y.mean(axis=0)
-    half = stats.t.ppf(0.975, Y.shape[0] - 1) * Y.std(axis=0, ddof=1) / np.sqrt(Y.shape[0])
-    ax.plot(x, mean, style, color=color, lw=1.6, label=label)
-    ax.fill_between(x, np.maximum(mean - half, 0.0), mean + half, color=color, alpha=0.2)
-    return mean
-
-
 def main() -> None:
     FIGURES.mkdir(exist_ok=True)
     fig, axes = plt.subplots(1, 3, figsize=(16, 4.6))
-    grid = geometric_grid(100, 10_000, 9, integer=True)
+    grid = geometric_grid(300, 30_000, 9, integer=True)
     names = ("PEVI, c = 0.01", "VW-PEVI, c = 0.01 sqrt(d)", "VW-PEVI, weights inverted")
     for ax, calm, title in (
         (axes[0], 0.0, "heteroscedastic: optimal pairs deterministic"),
@@ -62,7 +54,7 @@ def main() -> None:
         model = heteroscedastic_offline_mdp(H=5, noise=0.9, calm=calm)
         sub = paired_curves(model, matched_learners(model), N_SEEDS, 0, grid)
         for j, color in enumerate(("C0", "C2", "C3")):
-            mean = _band(ax, grid, sub[:, :, j], color, names[j], "-" if j < 2 else "--")
+            mean = mean_band(ax, grid, sub[:, :, j], color, names[j], "-" if j < 2 else "--")
             print(
                 f"calm={calm}: {names[j]}: "
                 + ", ".join(f"n={n}: {m:.4f}" for n, m in zip(grid, mean, strict=True))
@@ -77,22 +69,12 @@ def main() -> None:
 
     sub, cov, inverted = coverage_runs(N_SEEDS, 0)
     right = axes[2]
-    right.errorbar(
-        cov.mean(1),
-        sub.mean(1),
-        yerr=sub.std(1, ddof=1) / np.sqrt(N_SEEDS) * 1.96,
-        fmt="o-",
-        color="C2",
-        label="VW-PEVI",
-    )
-    right.errorbar(
-        cov.mean(1),
-        inverted.mean(1),
-        yerr=inverted.std(1, ddof=1) / np.sqrt(N_SEEDS) * 1.96,
-        fmt="s--",
-        color="C3",
-        label="VW-PEVI, weights inverted (control)",
-    )
+    for Y, fmt, color, label in (
+        (sub, "o-", "C2", "VW-PEVI"),
+        (inverted, "s--", "C3", "VW-PEVI, weights inverted (control)"),
+    ):
+        half = 1.96 * Y.std(axis=1, ddof=1) / np.sqrt(N_SEEDS)
+        right.errorbar(cov.mean(1), Y.mean(1), yerr=half, fmt=fmt, color=color, label=label)
     for x, y, calm in zip(cov.mean(1), sub.mean(1), CALM_GRID, strict=True):
         right.annotate(
             f"calm {calm:g}", (x, y), fontsize=7, xytext=(3, -10), textcoords="offset points"
@@ -104,7 +86,7 @@ def main() -> None:
     print("VW-PEVI", np.round(sub.mean(1), 4), "Spearman", rho)
     print("inverted", np.round(inverted.mean(1), 4), "Spearman", rho_inv)
     right.set_xlabel("variance-weighted coverage sum_h E_pi* ||phi||_(Sigma*_h^-1)")
-    right.set_ylabel("exact sub-optimality at n = 1000")
+    right.set_ylabel("exact sub-optimality at n = 3000")
     right.set_title(f"H = 8: Spearman {rho:.2f} (control {rho_inv:.2f})", fontsize=10)
     right.legend(fontsize=8)
     right.grid(alpha=0.3)
