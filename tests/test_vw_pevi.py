@@ -4,6 +4,8 @@ bad input and ``mdptheory run vw-pevi``."""
 
 from __future__ import annotations
 
+import doctest
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -196,3 +198,12 @@ def test_at_worst_case_variance_vw_pevi_is_pevi(model, data):
     np.testing.assert_allclose(vw.fit.Q_hat, pevi.Q_hat, rtol=1e-9, atol=1e-10)
     np.testing.assert_allclose(vw.fit.penalty, pevi.penalty, rtol=1e-9)
     assert vw.suboptimality == pevi.suboptimality
+
+
+def test_docstring_examples_run():
+    import algorithms.offline.vw_pevi as package
+    from algorithms.offline.vw_pevi import learner, result, variance
+    from proofs_check.theorems import variance_aware_offline
+
+    for module in (package, learner, result, variance, variance_aware_offline):
+        assert doctest.testmod(module).failed == 0, module.__name__

@@ -98,7 +98,7 @@ def heteroscedastic_offline_mdp(
     --------
     >>> model = heteroscedastic_offline_mdp(H=5)
     >>> model.S, model.A, model.d
-    (6, 3, 10)
+    (10, 3, 22)
     """
     for name, value, top in (("noise", noise, 0.9), ("calm", calm, 0.9), ("gap", gap, 0.05)):
         if not (0.0 <= float(value) <= top):

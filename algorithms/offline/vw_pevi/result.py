@@ -25,7 +25,20 @@ def weighted_coverage(
     d_star: np.ndarray,
 ) -> np.ndarray:
     """``E_{pi*} ||phi||_{Sigma_h^{-1}}`` per stage, ``Sigma_h = Phi^T diag(N_h / sigma2_h) Phi
-    + lam I``; ``counts``, ``sigma2`` and the occupancy ``d_star`` have shape (H, S, A)."""
+    + lam I``; ``counts``, ``sigma2`` and the occupancy ``d_star`` have shape (H, S, A).
+
+    Examples
+    --------
+    One-hot features: the width of a pair is ``sqrt(sigma2 / (N + lam sigma2))``.
+
+    >>> import numpy as np
+    >>> features = np.eye(2)                                  # S = 1, A = 2, d = 2
+    >>> counts = np.array([[[4.0, 1.0]]])
+    >>> sigma2 = np.array([[[4.0, 1.0]]])
+    >>> d_star = np.array([[[1.0, 0.0]]])                     # pi* takes action 0
+    >>> weighted_coverage(features, counts, sigma2, 0.0, d_star).tolist()
+    [1.0]
+    """
     H = counts.shape[0]
     d = features.shape[1]
     out = np.empty(H)

@@ -43,7 +43,18 @@ def split_counts(
     data: OfflineDataset, split: str
 ) -> tuple[TransitionCounts, TransitionCounts | None]:
     """``(regression half D, variance half D')`` of a log; ``D'`` is None when it misses a
-    stage (e.g. a one-episode log), and then the variance falls back to its floor."""
+    stage (e.g. a one-episode log), and then the variance falls back to its floor.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mdptheory import EpisodicMDP
+    >>> from algorithms.offline.datasets import collect
+    >>> mdp = EpisodicMDP(np.full((1, 2, 1), 1.0), [[0.3, 0.7]], H=2)
+    >>> D, D_prime = split_counts(collect(mdp, "uniform", 5, seed=0), "alternate")
+    >>> D.n_episodes, D_prime.n_episodes
+    (3.0, 2.0)
+    """
     if split == "none":
         stats = data.aggregate()
         return stats, stats
@@ -113,7 +124,16 @@ def estimate_variance(
 
 
 def true_variance(mdp, V: np.ndarray) -> np.ndarray:
-    """``[Var_h V_{h+1}](s, a) = P_h V^2 - (P_h V)^2``, shape (H, S, A), exact on the twin."""
+    """``[Var_h V_{h+1}](s, a) = P_h V^2 - (P_h V)^2``, shape (H, S, A), exact on the twin.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mdptheory import EpisodicMDP
+    >>> mdp = EpisodicMDP(np.array([[[0.5, 0.5]], [[0.0, 1.0]]]), np.zeros((2, 1)), H=1)
+    >>> true_variance(mdp, np.array([[0.0, 0.0], [0.0, 2.0]]))[0].tolist()
+    [[1.0], [0.0]]
+    """
     H = mdp.H
     out = np.empty((H, mdp.S, mdp.A))
     for h in range(H):
