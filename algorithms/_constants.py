@@ -19,3 +19,16 @@ def scale_constants(c: float, paper: str, zero: str, paper_c: float = 1.0) -> st
     if c == 0.0:
         return zero
     return f"scaled (c = {c:g})"
+
+
+def scaled_label(name: str, c: float, mark: str = "x", paper_c: float = 1.0) -> str:
+    """``name`` at the paper's scale, otherwise ``name`` followed by ``mark`` and the scale.
+
+    Examples
+    --------
+    >>> scaled_label("UCBVI-CH", 1.0)
+    'UCBVI-CH'
+    >>> scaled_label("ICVaR-L(alpha=0.1)", 0.05, mark="c=")
+    'ICVaR-L(alpha=0.1) c=0.05'
+    """
+    return name if c == paper_c else f"{name} {mark}{c:g}"

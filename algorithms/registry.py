@@ -22,6 +22,9 @@ SETTING_PACKAGES = (
     "algorithms.risk",
     "algorithms.average_reward",
     "algorithms.preferences",
+    "algorithms.multi_agent",
+    "algorithms.mixture",
+    "algorithms.reward_free",
 )
 
 

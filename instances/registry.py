@@ -137,6 +137,12 @@ _SPECS: tuple[_Spec, ...] = (
         "lucky_start_instance",
     ),
     _Spec(
+        "latent_cvar_garnet",
+        "latent-variable low-rank MDP with grid rewards (static CVaR, unknown features)",
+        "instances.risk",
+        "latent_cvar_garnet",
+    ),
+    _Spec(
         "tabular_as_linear",
         "Garnet as a linear MDP with one-hot features, d = S*A",
         "instances.registry",
@@ -286,6 +292,66 @@ _SPECS: tuple[_Spec, ...] = (
         "trajectory preferences on a small Garnet, full or partial coverage (Zhan+ 2024)",
         "instances.preferences",
         "offline_preference_garnet",
+    ),
+    _Spec(
+        "climbing_game",
+        "climbing game over states: optimum 11, safe local optimum 7 (Claus & Boutilier 1998)",
+        "instances.games",
+        "climbing_game",
+    ),
+    _Spec(
+        "penalty_game",
+        "penalty game over states: two optima, penalty k for mixing (Claus & Boutilier 1998)",
+        "instances.games",
+        "penalty_game",
+    ),
+    _Spec(
+        "factored_gridworld",
+        "2-3 agents on a grid, paid when all meet on the goal; a decoy cell pays less",
+        "instances.games",
+        "factored_gridworld",
+    ),
+    _Spec(
+        "random_cooperative_game",
+        "random cooperative game: a Garnet over n_actions ** n_agents joint actions",
+        "instances.games",
+        "random_cooperative_game",
+    ),
+    _Spec(
+        "random_linear_mixture_mdp",
+        "random homogeneous linear mixture MDP, Dirichlet basis kernels, total reward <= 1",
+        "instances.linear_mixture",
+        "random_linear_mixture_mdp",
+    ),
+    _Spec(
+        "reward_free_hard_instance",
+        "ZGS-style chain as a linear mixture, total reward <= 1 (reward-free lower bound)",
+        "instances.linear_mixture",
+        "reward_free_hard_instance",
+    ),
+    _Spec(
+        "heteroscedastic_linear_mdp",
+        "simplex-feature linear MDP, next-value variance spread set by a ratio knob",
+        "instances.variance_aware",
+        "heteroscedastic_linear_mdp",
+    ),
+    _Spec(
+        "horizon_free_simplex",
+        "simplex linear MDP with total reward <= 1 (or terminal-only), H <= 300",
+        "instances.variance_aware",
+        "horizon_free_simplex",
+    ),
+    _Spec(
+        "horizon_free_garnet",
+        "episodic Garnet with total reward <= 1 (or terminal-only), H <= 300",
+        "instances.variance_aware",
+        "horizon_free_garnet",
+    ),
+    _Spec(
+        "lsvi_ucb_gap_instance",
+        "Zhou+ 2021 hard family at a design budget: LSVI-UCB's d sqrt(d) gap (He+ 2023)",
+        "instances.variance_aware",
+        "lsvi_ucb_gap_instance",
     ),
 )
 _BY_NAME = {spec.name: spec for spec in _SPECS}

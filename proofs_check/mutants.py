@@ -503,11 +503,139 @@ def _probe_vw_pevi_weights(weighted_counts: Callable) -> Any:
     return [out.counts, out.reward_sums]
 
 
+def _probe_budget_steps(steps: Callable) -> Any:
+    return steps(np.array([[0.25, 0.3], [0.55, 0.0]]), 0.1, "up")
+
+
+def _probe_cvar_ucbvi_plan(plan: Callable) -> Any:
+    H, S, A, eta = 2, 2, 2, 0.5
+    rng = _rng(4)
+    counts = rng.integers(0, 4, (S, A, S)).astype(np.float64)
+    counts[0, 0] = 0.0  # one unvisited pair
+    visits = counts.sum(axis=2)
+    steps = rng.integers(0, 2, (H, S, A)).astype(np.int64)
+    n_grid = 1 + int(H / eta)
+    W = np.zeros((H + 1, S, n_grid))
+    W[H] = np.arange(n_grid) * eta  # the shortfall of budget j eta at the end: (c - 0)^+
+    policy = np.zeros((H, S, n_grid), dtype=np.int64)
+    out = plan(
+        counts,
+        visits,
+        steps,
+        np.array([1.0, 0.0]),
+        eta,
+        0.5,
+        0.3,
+        W,
+        policy,
+        np.empty((S * A, n_grid)),
+        np.empty(S * A),
+        np.empty((S * A, S)),
+    )
+    return [np.asarray(out, dtype=float), W, policy]
+
+
+def _probe_icvar_l_plan(plan: Callable) -> Any:
+    H, S, A, d = 2, 2, 2, 3
+    rng = _rng(5)
+    features = rng.uniform(0.0, 1.0, (S * A, d))
+    features /= features.sum(axis=1, keepdims=True)
+    Lambda_inv = np.tile(np.eye(d) * 0.5, (H, 1, 1))
+    width2 = np.einsum("nd,hde,ne->hn", features, Lambda_inv, features)
+    Q = np.empty((H, S, A))
+    V = np.zeros((H + 1, S))
+    plan(
+        features,
+        rng.uniform(0.0, 1.0, (H, S, A)),
+        rng.uniform(0.0, 1.0, (H, S, d)),
+        Lambda_inv,
+        width2,
+        0.5,
+        0.3,
+        Q,
+        V,
+        np.zeros((H, S), dtype=np.int64),
+        np.empty(S * A),
+        np.empty(S * A),
+    )
+    return [Q, V]
+
+
+def _probe_em_steps(steps: Callable) -> Any:
+    mu = np.array([[1.0, 0.0]])
+    steps(np.array([[1.0, 1.0]]), np.ones((1, 1)), mu, 3, np.empty((1, 2)))
+    return mu
+
+
+def _probe_s_rectangular_program(program: Callable) -> Any:
+    P = np.zeros((2, 2, 2))
+    P[0, :, 0] = 1.0
+    P[1, :, 1] = 1.0
+    problem, pi, _ = program(P, np.array([[1.0, 1.0], [0.0, 0.0]]), np.array([2.0, 0.0]), 0.5, 0.5)
+    problem.solve()
+    return [round(float(problem.value), 6), np.round(pi.value, 4)]
+
+
+def _probe_async_synchronise(synchronise: Callable) -> Any:
+    from algorithms.linear.lsvi_ucb import start_statistics
+    from algorithms.multi_agent.async_lsvi import _agent_statistics
+
+    H, S, A, d = 2, 2, 2, 3
+    rng = _rng(3)
+    features = rng.uniform(0.0, 1.0, (S * A, d))
+    features /= features.sum(axis=1, keepdims=True)
+    R3 = rng.uniform(0.0, 1.0, (H, S, A))
+    server, _ = start_statistics(features, H, S, A, 0, False)
+    agents = _agent_statistics(server, 2, 1)
+    agents.states[0] = [0, 1, 1]
+    agents.actions[0] = [1, 0]
+    agents.head[0] = agents.tail[0] = 0
+    synchronise(features, R3, agents, 0, server, 1000)
+    return [agents.Lambda[0], agents.b[0]]
+
+
+def _probe_mappo_update(update: Callable) -> Any:
+    import jax.numpy as jnp
+
+    from algorithms.policy_gradient._jax import float64_scope
+
+    with float64_scope():
+        ps = [jnp.array([[0.5, 0.5]]), jnp.array([[[0.5, 0.5], [0.3, 0.7]]])]
+        Q = jnp.array([[1.0, 0.0, 0.2, 0.5]])
+        out = update(ps, [jnp.log(p) for p in ps], Q, 0.5, (2, 2))
+        return [np.asarray(o) for o in out]
+
+
+def _probe_multi_agent_pdl(pdl: Callable) -> Any:
+    from mdptheory.games import CooperativeGame
+
+    P = np.full((2, 2, 2, 2), 0.5)
+    P[0, 0, 0] = [0.9, 0.1]
+    game = CooperativeGame(P, np.arange(8.0).reshape(2, 2, 2) / 8, (2, 2), gamma=0.5)
+    old = [np.full((2, 2), 0.5), np.full((2, 2), 0.5)]
+    new = [np.array([[0.9, 0.1], [0.2, 0.8]]), np.array([[0.3, 0.7], [0.6, 0.4]])]
+    return pdl(game, old, new)[0]
+
+
 def _patch(target: str, probe: Callable, *replace: tuple[str, str]) -> Patch:
     return Patch(target, tuple(replace), probe)
 
 
 _UCBVI_PLAN = "algorithms.tabular.ucbvi._plan"
+
+
+def _probe_lsvi_ucb_pp_replan(replan: Callable) -> Any:
+    from algorithms.linear.lsvi_ucb_pp import _start
+
+    H, S, A, d = 2, 2, 2, 3
+    rng = _rng(4)
+    features = rng.dirichlet(np.ones(d), size=S * A)
+    st, pp, _ = _start(features, H, S, A, 5, False)
+    st.w[0] = rng.uniform(0.0, 1.0, d)
+    pp.w_check[0] = rng.uniform(0.0, 1.0, d)
+    replan(features, rng.uniform(0.0, 0.5, (H, S, A)), st, pp, 0, 0.3, 0.2)
+    return [st.Q.copy(), pp.Qc.copy()]
+
 
 CATALOGUE: tuple[Mutant, ...] = (
     Mutant(
@@ -983,8 +1111,232 @@ CATALOGUE: tuple[Mutant, ...] = (
         ),
         ("vw-pevi",),
     ),
+    Mutant(
+        "discretised-budget-rounded-down",
+        "The discretised CVaR planner rounds the budget left down instead of up (ceil(r / eta) "
+        "grid steps instead of floor): the planner is optimistic and its error bound fails.",
+        (
+            _patch(
+                "mdptheory.risk.discretised.budget_steps",
+                _probe_budget_steps,
+                (
+                    'raw = np.floor(units) if rounding == "up" else np.ceil(units)',
+                    'raw = np.ceil(units) if rounding == "up" else np.floor(units)',
+                ),
+            ),
+        ),
+        ("planner",),
+    ),
+    Mutant(
+        "cvar-ucbvi-pessimistic-bonus",
+        "CVaR-UCBVI's Hoeffding bonus is added to the expected shortfall instead of "
+        "subtracted: a visited pair looks worse the less it is known, and exploration stops.",
+        (
+            _patch(
+                "algorithms.risk.cvar_ucbvi._plan",
+                _probe_cvar_ucbvi_plan,
+                (
+                    "bonus[row] = bonus_constant / math.sqrt(n)",
+                    "bonus[row] = -bonus_constant / math.sqrt(n)",
+                ),
+            ),
+        ),
+        ("cvar-ucbvi",),
+    ),
+    Mutant(
+        "icvar-l-risk-level-dropped",
+        "ICVaR-L's backup takes the CVaR at level 1 (the mean) instead of alpha: the "
+        "learner is risk-neutral LSVI-UCB on the CVaR objective.",
+        (
+            _patch(
+                "algorithms.risk.icvar_l._plan",
+                _probe_icvar_l_plan,
+                (
+                    "sup_form_cvar(E, xs, alpha, bonus, backup)",
+                    "sup_form_cvar(E, xs, 1.0, bonus, backup)",
+                ),
+            ),
+        ),
+        ("icvar-l",),
+    ),
+    Mutant(
+        "em-warm-start-keeps-zeros",
+        "The EM warm start of the feature MLE is not lifted off zero: a transition first seen "
+        "after the last call keeps probability 0 under every candidate that put 0 there, so "
+        "the true features (exact zeros where data were missing) score -inf for ever.",
+        (
+            _patch(
+                "algorithms.risk.feature_selection.em_steps",
+                _probe_em_steps,
+                (
+                    "mu[i, t] = (mu[i, t] + WARM_FLOOR) / (1.0 + S * WARM_FLOOR)",
+                    "mu[i, t] = mu[i, t]",
+                ),
+            ),
+        ),
+        ("mle",),
+    ),
+    Mutant(
+        "s-rectangular-lp-l1-budget",
+        "The s-rectangular policy LP prices the budget as an L1 distance (lam instead of lam / 2 "
+        "in the dual constraints): nature's set doubles, the LP's values fall below the robust "
+        "values and the policy it returns is no longer optimal.",
+        (
+            _patch(
+                "mdptheory.robust.s_rectangular_policy._policy_program",
+                _probe_s_rectangular_program,
+                (
+                    "pi_v + lam_rows / 2 + nu_rows >= 0,\n        -pi_v + lam_rows / 2 - nu_rows",
+                    "pi_v + lam_rows + nu_rows >= 0,\n        -pi_v + lam_rows - nu_rows",
+                ),
+            ),
+        ),
+        ("s-rectangular",),
+    ),
+    Mutant(
+        "async-lsvi-download-skipped",
+        "Async-Coop-LSVI-UCB uploads but the download copies nothing back: each agent keeps "
+        "acting on its own data only (M independent learners that still count messages).",
+        (
+            _patch(
+                "algorithms.multi_agent.async_lsvi._synchronise",
+                _probe_async_synchronise,
+                (
+                    "    agents.Lambda[m][:] = server.Lambda\n"
+                    "    agents.Lambda_inv[m][:] = server.Lambda_inv\n"
+                    "    agents.width2[m][:] = server.width2\n"
+                    "    agents.b[m][:] = server.b\n"
+                    "    agents.Mnext[m][:] = server.M\n"
+                    "    agents.log_det[m][:] = server.log_det\n"
+                    "    agents.n_updates[m][:] = server.n_updates\n"
+                    "    agents.log_det_download[m][:] = server.log_det\n",
+                    "    agents.log_det_download[m][:] = agents.log_det[m]\n",
+                ),
+            ),
+        ),
+        ("multi-agent",),
+    ),
+    Mutant(
+        "mappo-update-downhill",
+        "MAPPO's local update steps log pi^i - eta Q_{1:i} instead of + eta Q_{1:i}: every "
+        "agent moves away from its localised action value, the joint return falls.",
+        (
+            _patch(
+                "algorithms.multi_agent.mappo.mappo_update",
+                _probe_mappo_update,
+                ("logps[i] + eta * Qs[i + 1]", "logps[i] - eta * Qs[i + 1]"),
+            ),
+        ),
+        ("mappo",),
+    ),
+    Mutant(
+        "multi-agent-pdl-old-occupancy",
+        "The multi-agent performance difference weighs the localised advantages by the old "
+        "policy's occupancy d^pi instead of the new policy's d^{pi'}.",
+        (
+            _patch(
+                "mdptheory.games.advantage.multi_agent_performance_difference",
+                _probe_multi_agent_pdl,
+                (
+                    "occupancy(game.joint, joint_policy(game, new_policies), initial)",
+                    "occupancy(game.joint, joint_policy(game, policies), initial)",
+                ),
+            ),
+        ),
+        ("games",),
+    ),
+    Mutant(
+        "lsvi-ucb-pp-bonus-sign",
+        "LSVI-UCB++'s optimistic Q subtracts the bonus beta ||phi||_(Sigma^-1) instead of "
+        "adding it (He et al. 2023, Algorithm 1 line 10): the learner acts on a pessimistic "
+        "estimate and stops exploring.",
+        (
+            _patch(
+                "algorithms.linear.lsvi_ucb_pp._replan_stage",
+                _probe_lsvi_ucb_pp_replan,
+                ("st.means[n] + beta * width", "st.means[n] - beta * width"),
+            ),
+        ),
+        ("lsvi-ucb++",),
+    ),
 )
 """The planted defects. Ids are unique; every target resolves (``tests/test_mutants.py``)."""
+
+
+def _probe_vtr_episodes(episodes: Callable) -> Any:
+    from algorithms._episodic import new_log
+    from algorithms.mixture.ucrl_vtr import check_mixture_model, start_vtr_statistics
+    from instances.linear_mixture import random_linear_mixture_mdp
+    from mdptheory._kernels import backward_induction_kernel, reachable_evaluation
+
+    model = random_linear_mixture_mdp(S=3, A=2, H=3, d=2, rewards="per_step", seed=0)
+    basis2, env = check_mixture_model(model, "probe")
+    Q_star, V_star, _ = backward_induction_kernel(env.P4, env.R3)
+    log = new_log(env, 4, False, Q_star, V_star)
+    state = start_vtr_statistics(2, 3, 3, 2)
+    episodes(
+        env,
+        log,
+        reachable_evaluation(env.P4, env.initial, 3),
+        state,
+        basis2,
+        np.ones(4),
+        np.ascontiguousarray(model.theta[0]),
+        np.zeros(4),
+        np.zeros((0, 4), dtype=np.int64),
+        np.zeros((0, 3), dtype=np.int64),
+        0,
+        4,
+        np.random.default_rng(0),
+        1000,
+    )
+    return [state.b.copy(), state.M.copy()]
+
+
+CATALOGUE += (
+    Mutant(
+        "ucrl-vtr-target-stage",
+        "UCRL-VTR's regression target V_{k,h}(s_{h+1}) instead of V_{k,h+1}(s_{h+1}): the "
+        "targets come from the wrong stage, so theta_k is biased and leaves the confidence "
+        "ellipsoid of Theorem 1 (Ayoub et al. 2020).",
+        (
+            _patch(
+                "algorithms.mixture.ucrl_vtr._episodes",
+                _probe_vtr_episodes,
+                ("state.V[h + 1, states[h + 1]]", "state.V[h, states[h + 1]]"),
+            ),
+        ),
+        ("ucrl-vtr",),
+    ),
+)
+
+
+def _probe_hf_rfe_explore(explore: Callable) -> Any:
+    from algorithms.reward_free.hf_rfe import start_exploration
+    from instances.linear_mixture import reward_free_hard_instance
+
+    model = reward_free_hard_instance(d=3, H=3, epsilon=1.0, seed=1)
+    env, basis2, G, _, state = start_exploration(model, 5, 0.1)
+    explore(env, state, basis2, G, np.ones(5), 0.5, 0, 5, np.random.default_rng(0))
+    return [state.b.copy(), state.M.copy()]
+
+
+CATALOGUE += (
+    Mutant(
+        "hf-rfe-target-current-state",
+        "The reward-free mixture regression adds phi(s_h | s_h, a_h) instead of "
+        "phi(s_{h+1} | s_h, a_h) to b: the indicator targets point at the current state, so "
+        "the estimated mixture is wrong and the planning phase is not eps-optimal.",
+        (
+            _patch(
+                "algorithms.reward_free.hf_rfe._explore",
+                _probe_hf_rfe_explore,
+                ("state.b[i] += basis2[i, r, nxt]", "state.b[i] += basis2[i, r, states[h]]"),
+            ),
+        ),
+        ("reward-free",),
+    ),
+)
 
 
 def get_mutant(mutant_id: str) -> Mutant:

@@ -41,6 +41,13 @@ def property_settings(max_examples: int) -> settings:
     )
 
 
+def cli_argv(*words: str, out=None) -> list[str]:
+    """A command line for ``mdptheory.cli.main``: the words of each string split on spaces,
+    then ``--out OUT`` when ``out`` is given (a path with spaces stays one argument)."""
+    argv = [word for text in words for word in text.split()]
+    return argv if out is None else [*argv, "--out", str(out)]
+
+
 def random_mdp(
     seed: int,
     S: int = 3,

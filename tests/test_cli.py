@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import numpy as np
+from conftest import cli_argv
 
 from mdptheory.cli import default_mdp, main
 
@@ -62,24 +63,11 @@ def test_check_writes_a_report(tmp_path, capsys):
 
 
 def test_run_writes_traces_and_figure_and_resumes(tmp_path, capsys):
-    argv = [
-        "run",
-        "ucbvi",
-        "river_swim",
-        "--S",
-        "4",
-        "--H",
-        "5",
-        "--budget",
-        "300",
-        "--seeds",
-        "2",
-        "--out",
-        str(tmp_path),
-        "--no-progress",
-        "--hp",
-        "bonus=bernstein",
-    ]
+    argv = cli_argv(
+        "run ucbvi river_swim --S 4 --H 5 --budget 300 --seeds 2 --no-progress",
+        "--hp bonus=bernstein",
+        out=tmp_path,
+    )
     assert main(argv) == 0
     out = capsys.readouterr().out
     folders = list(tmp_path.glob("ucbvi__river_swim__*"))
@@ -119,22 +107,11 @@ def test_solve_static_cvar_and_a_discounted_model_is_refused(capsys):
 
 
 def test_run_offline_learner_plots_the_control_beside_it(tmp_path, capsys):
-    argv = [
-        "run",
-        "pevi",
-        "lure_linear_mdp",
-        "--budget",
-        "200",
-        "--seeds",
-        "2",
-        "--out",
-        str(tmp_path),
-        "--no-progress",
-        "--hp",
-        "c=0.05",
-        "--hp",
-        "exclude=0,0,2",
-    ]
+    argv = cli_argv(
+        "run pevi lure_linear_mdp --budget 200 --seeds 2 --no-progress",
+        "--hp c=0.05 --hp exclude=0,0,2",
+        out=tmp_path,
+    )
     assert main(argv) == 0
     (folder,) = tmp_path.glob("pevi__lure_linear_mdp__*")
     assert (folder / "curve.png").stat().st_size > 10_000
@@ -145,20 +122,7 @@ def test_run_reports_the_burn_in_and_the_policy_changes(tmp_path, capsys):
     from mdptheory.cli import main
 
     code = main(
-        [
-            "run",
-            "ucbvi",
-            "river_swim",
-            "--H",
-            "10",
-            "--budget",
-            "2000",
-            "--seeds",
-            "2",
-            "--out",
-            str(tmp_path),
-            "--no-progress",
-        ]
+        cli_argv("run ucbvi river_swim --H 10 --budget 2000 --seeds 2 --no-progress", out=tmp_path)
     )
     out = capsys.readouterr().out
     assert code == 0
@@ -166,18 +130,7 @@ def test_run_reports_the_burn_in_and_the_policy_changes(tmp_path, capsys):
     assert "burn-in from the bonus formula" in out and "(bonus_scale = 1)" in out
     assert "this run ends inside the burn-in" in out and "--hp bonus_scale=0.1" in out
     code = main(
-        [
-            "run",
-            "ucb1",
-            "bernoulli_bandit",
-            "--budget",
-            "200",
-            "--seeds",
-            "2",
-            "--out",
-            str(tmp_path),
-            "--no-progress",
-        ]
+        cli_argv("run ucb1 bernoulli_bandit --budget 200 --seeds 2 --no-progress", out=tmp_path)
     )
     out = capsys.readouterr().out
     assert code == 0 and "burn-in" not in out  # no bonus formula to read it from

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from conftest import cli_argv
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -91,20 +92,11 @@ def test_run_command_learns_on_a_registered_preference_bandit(tmp_path, capsys):
     from mdptheory.cli import main
 
     code = main(
-        [
-            "run",
-            "ipo",
-            "azar_three_action_bandit",
-            "--budget",
-            "50",
-            "--seeds",
-            "2",
-            "--out",
-            str(tmp_path),
-            "--no-progress",
-            "--hp",
-            "tau=0.5",
-        ]
+        cli_argv(
+            "run ipo azar_three_action_bandit --budget 50 --seeds 2 --no-progress",
+            "--hp tau=0.5",
+            out=tmp_path,
+        )
     )
     assert code == 0
     assert "ipo on azar_three_action_bandit" in capsys.readouterr().out

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from conftest import cli_argv
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -94,18 +95,11 @@ def test_run_traces_suboptimality_on_the_n_grid(tmp_path, capsys):
 
     assert (
         main(
-            [
-                "run",
-                "freehand",
-                "offline_preference_garnet",
-                "--budget",
-                "100",
-                "--seeds",
-                "2",
-                "--out",
-                str(tmp_path),
+            cli_argv(
+                "run freehand offline_preference_garnet --budget 100 --seeds 2",
                 "--no-progress",
-            ]
+                out=tmp_path,
+            )
         )
         == 0
     )

@@ -48,12 +48,26 @@ BANDITS = [
     "pg_feature_bandit",
     "random_feature_bandit",
 ]
+RISK_LOW_RANK = ["latent_cvar_garnet"]
 DIAGNOSTIC_FEATURES = ["tsitsiklis_van_roy", "layered_chain", "merging_chains"]
 PREFERENCES = [
     "azar_three_action_bandit",
     "bradley_terry_bandit",
     "rock_paper_scissors_bandit",
     "offline_preference_garnet",
+]
+GAMES = {
+    "climbing_game": "instances.games",
+    "penalty_game": "instances.games",
+    "factored_gridworld": "instances.games",
+    "random_cooperative_game": "instances.games",
+}
+LINEAR_MIXTURE = ["random_linear_mixture_mdp", "reward_free_hard_instance"]
+VARIANCE_AWARE = [
+    "heteroscedastic_linear_mdp",
+    "horizon_free_simplex",
+    "horizon_free_garnet",
+    "lsvi_ucb_gap_instance",
 ]
 
 
@@ -85,7 +99,15 @@ def same_model(a, b) -> bool:
 
 def test_every_family_is_registered_and_listed():
     assert set(names()) == (
-        set(CATALOGUE) | set(LINEAR) | set(BANDITS) | set(DIAGNOSTIC_FEATURES) | set(PREFERENCES)
+        set(CATALOGUE)
+        | set(LINEAR)
+        | set(RISK_LOW_RANK)
+        | set(BANDITS)
+        | set(DIAGNOSTIC_FEATURES)
+        | set(PREFERENCES)
+        | set(GAMES)
+        | set(LINEAR_MIXTURE)
+        | set(VARIANCE_AWARE)
     )
     listed = available()
     assert [entry.name for entry in listed] == names()
@@ -110,6 +132,18 @@ def test_make_with_defaults_equals_direct_call(name):
     built = make(name)
     assert isinstance(built, (FiniteMDP, EpisodicMDP))
     assert same_model(built, function())
+
+
+@pytest.mark.parametrize("name", sorted(GAMES))
+def test_games_are_built_from_their_signature(name):
+    from mdptheory.games import CooperativeGame
+
+    entry = {e.name: e for e in available()}[name]
+    function = getattr(importlib.import_module(GAMES[name]), name)
+    assert entry.importable and entry.parameters == signature_defaults(function)
+    built = make(name)
+    assert isinstance(built, CooperativeGame) and built.name == function().name
+    assert np.array_equal(built.P, function().P) and np.array_equal(built.R, function().R)
 
 
 def test_string_parameters_are_coerced_to_the_default_type():
@@ -235,6 +269,16 @@ def test_linear_families(name):
         assert same_model(built.tabular(), direct.tabular())
 
 
+@pytest.mark.parametrize("name", RISK_LOW_RANK)
+def test_risk_low_rank_families(name):
+    risk, entry = importable_entry("instances.risk", name)
+    function = getattr(risk, name)
+    assert entry.parameters == signature_defaults(function)
+    built, direct = make(name), function()
+    assert type(built) is type(direct)
+    assert same_model(built.tabular(), direct.tabular())
+
+
 @pytest.mark.parametrize("name", BANDITS)
 def test_bandit_families(name):
     bandits, entry = importable_entry("instances.bandits", name)
@@ -266,3 +310,26 @@ def test_preference_families(name):
         return
     np.testing.assert_array_equal(built.preferences, direct.preferences)
     np.testing.assert_array_equal(built.dataset.counts(), direct.dataset.counts())
+
+
+@pytest.mark.parametrize("name", LINEAR_MIXTURE)
+def test_linear_mixture_families(name):
+    mixture, entry = importable_entry("instances.linear_mixture", name)
+    function = getattr(mixture, name)
+    assert entry.parameters == signature_defaults(function)
+    assert entry.builder == f"instances.linear_mixture:{name}"
+    built, direct = make(name, seed="3"), function(seed=3)
+    assert type(built) is type(direct)
+    assert same_model(built.tabular(), direct.tabular())
+
+
+@pytest.mark.parametrize("name", VARIANCE_AWARE)
+def test_variance_aware_families(name):
+    package, entry = importable_entry("instances.variance_aware", name)
+    function = getattr(package, name)
+    assert entry.parameters == signature_defaults(function)
+    built, direct = make(name, seed="1"), function(seed=1)
+    assert type(built) is type(direct) and built.name == direct.name
+    twin = built.tabular() if hasattr(built, "tabular") else built
+    direct_twin = direct.tabular() if hasattr(direct, "tabular") else direct
+    assert same_model(twin, direct_twin)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import cli_argv
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -444,33 +445,11 @@ CLI_CASES = [
     (["solve", "--bogus"], r"--bogus"),
     (["solve", "--size", "abc"], r"invalid int value"),
     (
-        [
-            "run",
-            "ucb1",
-            "bernoulli_bandit",
-            "--budget",
-            "1000000000000000",
-            "--seeds",
-            "1",
-            "--no-progress",
-        ],
+        cli_argv("run ucb1 bernoulli_bandit --budget 1000000000000000 --seeds 1", "--no-progress"),
         r"budget=1000000000000000 is too large",
     ),
     (
-        [
-            "run",
-            "ucbvi",
-            "river_swim",
-            "--H",
-            "5",
-            "--gamma",
-            "nan",
-            "--budget",
-            "5",
-            "--seeds",
-            "1",
-            "--no-progress",
-        ],
+        cli_argv("run ucbvi river_swim --H 5 --gamma nan --budget 5 --seeds 1", "--no-progress"),
         r"gamma must be a finite",
     ),
 ]
@@ -497,18 +476,7 @@ def test_cli_out_that_cannot_be_used_is_one_line(capsys, tmp_path, where):
             pytest.skip("running with permissions that ignore the folder's mode")
         line = _one_line_error(
             capsys,
-            [
-                "run",
-                "ucb1",
-                "bernoulli_bandit",
-                "--budget",
-                "5",
-                "--seeds",
-                "1",
-                "--no-progress",
-                "--out",
-                str(out),
-            ],
+            cli_argv("run ucb1 bernoulli_bandit --budget 5 --seeds 1 --no-progress", out=out),
         )
     finally:
         locked.chmod(0o700)
@@ -918,18 +886,7 @@ def test_a_learner_returning_nan_is_refused(tmp_path):
 
 
 def test_cli_resume_recomputes_a_truncated_trace(tmp_path, capsys):
-    argv = [
-        "run",
-        "ucb1",
-        "bernoulli_bandit",
-        "--budget",
-        "200",
-        "--seeds",
-        "2",
-        "--out",
-        str(tmp_path),
-        "--no-progress",
-    ]
+    argv = cli_argv("run ucb1 bernoulli_bandit --budget 200 --seeds 2 --no-progress", out=tmp_path)
     assert main(argv) == 0
     first = capsys.readouterr().out.split("final cumulative pseudo-regret: ")[1].split()[0]
     folder = next(tmp_path.glob("ucb1__bernoulli_bandit__*"))

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from conftest import cli_argv
 
 from algorithms.registry import make_learner
 from algorithms.risk import CVaRUCBVI, ICVaRL, LowRankCVaRUCB
@@ -144,20 +145,11 @@ def test_registered_and_runs_from_the_command_line(tmp_path, capsys):
     assert isinstance(make_learner("cvar-ucbvi", alpha="0.1"), CVaRUCBVI)
     assert (
         main(
-            [
-                "run",
-                "cvar-ucbvi",
-                "safe_vs_risky_route",
-                "--budget",
-                "60",
-                "--seeds",
-                "2",
-                "--out",
-                str(tmp_path),
-                "--no-progress",
-                "--hp",
-                "eta=0.5",
-            ]
+            cli_argv(
+                "run cvar-ucbvi safe_vs_risky_route --budget 60 --seeds 2 --no-progress",
+                "--hp eta=0.5",
+                out=tmp_path,
+            )
         )
         == 0
     )

@@ -63,6 +63,7 @@ from typing import Literal
 import numpy as np
 from numba import njit
 
+from algorithms._constants import scaled_label
 from algorithms._validation import check_choice
 from algorithms.average_reward._common import (
     act,
@@ -284,7 +285,7 @@ class UCRL2:
     def label(self) -> str:
         """E.g. ``UCRL2``, ``UCRL2-B`` or ``UCRL2 x0.1``."""
         name = "UCRL2" if self.confidence == "hoeffding" else "UCRL2-B"
-        return name if self.radius_scale == 1.0 else f"{name} x{self.radius_scale:g}"
+        return scaled_label(name, self.radius_scale)
 
     def run(
         self, model, budget: int, seed: SeedLike, *, record_trajectory: bool = False

@@ -307,6 +307,55 @@ def _plan(
 
 
 @njit(cache=True)
+def absorb_weighted(
+    features: np.ndarray,
+    h: int,
+    n: int,
+    s_next: int,
+    weight: float,
+    Lambda: np.ndarray,
+    Lambda_inv: np.ndarray,
+    width2: np.ndarray,
+    M: np.ndarray,
+    log_det: np.ndarray,
+    n_updates: np.ndarray,
+    refactor_every: int,
+    u: np.ndarray,
+    z: np.ndarray,
+    scaled: np.ndarray,
+) -> float:
+    """Add ``weight phi phi^T`` (pair ``n``) to stage h's ridge statistics, ``weight phi`` to
+    row ``s_next`` of ``M_h``; return ``weight phi^T Lambda_h^{-1} phi`` before the update.
+
+    The rank-one step of L4, L5 with a regression weight (``weight = 1`` is LSVI-UCB's update,
+    bit for bit: every product with 1.0 is exact; LSVI-UCB++ passes ``sigma_bar^{-2}``).
+    ``scaled`` is a (d,) workspace for ``sqrt(weight) phi``.
+    """
+    d = features.shape[1]
+    n_pairs = features.shape[0]
+    x = features[n]
+    root = math.sqrt(weight)
+    for i in range(d):
+        scaled[i] = x[i] * root
+    denominator = sherman_morrison_update(Lambda_inv[h], scaled, u)
+    log_det[h] += math.log(denominator)
+    # Widths: phi^T (Lambda + x x^T)^{-1} phi = phi^T Lambda^{-1} phi - (phi^T u)^2 / denom.
+    np.dot(features, u, z)
+    row = width2[h]
+    for m in range(n_pairs):
+        row[m] -= z[m] * z[m] / denominator
+    for i in range(d):
+        xi = scaled[i]
+        for j in range(d):
+            Lambda[h, i, j] += xi * scaled[j]
+        M[h, s_next, i] += weight * x[i]  # aggregated by next state
+    n_updates[h] += 1
+    if n_updates[h] % refactor_every == 0:
+        log_det[h] = _refactor(Lambda[h], Lambda_inv[h], features, width2[h])
+    return denominator - 1.0
+
+
+@njit(cache=True)
 def absorb_episode(
     features: np.ndarray,
     R3: np.ndarray,
@@ -327,30 +376,33 @@ def absorb_episode(
     """Add episode k's data to every stage's statistics (rank-one updates of L4, L5)."""
     H, _, A = R3.shape
     d = features.shape[1]
-    n_pairs = features.shape[0]
+    scaled = np.empty(d)
     for h in range(H):
         s = states[h]
         a = actions[h]
-        x = features[s * A + a]
-        denominator = sherman_morrison_update(Lambda_inv[h], x, u)
-        potential[h] = denominator - 1.0  # phi^T Lambda_h^{-1} phi before the update
-        log_det[h] += math.log(denominator)
-        # Widths: phi^T (Lambda + x x^T)^{-1} phi = phi^T Lambda^{-1} phi - (phi^T u)^2 / denom.
-        np.dot(features, u, z)
-        row = width2[h]
-        for n in range(n_pairs):
-            row[n] -= z[n] * z[n] / denominator
+        n = s * A + a
+        x = features[n]
         reward = R3[h, s, a]  # known reward r_h (L5)
-        s_next = states[h + 1]
         for i in range(d):
-            xi = x[i]
-            for j in range(d):
-                Lambda[h, i, j] += xi * x[j]
-            b[h, i] += xi * reward
-            M[h, s_next, i] += xi  # aggregated by next state
-        n_updates[h] += 1
-        if n_updates[h] % refactor_every == 0:
-            log_det[h] = _refactor(Lambda[h], Lambda_inv[h], features, width2[h])
+            b[h, i] += x[i] * reward
+        # phi^T Lambda_h^{-1} phi before the update
+        potential[h] = absorb_weighted(
+            features,
+            h,
+            n,
+            states[h + 1],
+            1.0,
+            Lambda,
+            Lambda_inv,
+            width2,
+            M,
+            log_det,
+            n_updates,
+            refactor_every,
+            u,
+            z,
+            scaled,
+        )
 
 
 class RidgeStatistics(NamedTuple):
@@ -389,21 +441,24 @@ class _Records(NamedTuple):
 
 
 @njit(cache=True)
-def start_statistics(features: np.ndarray, H: int, S: int, A: int, K: int, record: bool):
-    """Lambda_h = lambda I, no data, and the record arrays (empty unless ``record``)."""
+def start_statistics(
+    features: np.ndarray, H: int, S: int, A: int, K: int, record: bool, lam: float = LAMBDA
+):
+    """Lambda_h = lam I (LSVI-UCB's lambda = 1 by default), no data, and the record arrays
+    (empty unless ``record``)."""
     d = features.shape[1]
     n_pairs = S * A
     Lambda = np.zeros((H, d, d))
     Lambda_inv = np.zeros((H, d, d))
     for h in range(H):
         for i in range(d):
-            Lambda[h, i, i] = LAMBDA
-            Lambda_inv[h, i, i] = 1.0 / LAMBDA
+            Lambda[h, i, i] = lam
+            Lambda_inv[h, i, i] = 1.0 / lam
     width2 = np.empty((H, n_pairs))
     for h in range(H):
         for n in range(n_pairs):
-            width2[h, n] = np.dot(features[n], features[n]) / LAMBDA
-    log_det = np.full(H, d * math.log(LAMBDA))
+            width2[h, n] = np.dot(features[n], features[n]) / lam
+    log_det = np.full(H, d * math.log(lam))
     state = RidgeStatistics(
         Lambda,
         Lambda_inv,

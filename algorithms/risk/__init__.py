@@ -12,6 +12,8 @@
 * :class:`LowRankCVaRUCB` (Zhao et al., ICLR 2024, with the true features in place of the MLE
   step): the discretised CVaR-LSVI planner on ridge estimates of the kernel with an elliptical
   bonus; regret against the exact static CVaR optimum.
+* :class:`LowRankCVaRMLE` (the same paper, reconstructed): the representation chosen by maximum
+  likelihood (EM) from a finite candidate class, then the same planner on the MLE model.
 * :func:`burn_in` (and :func:`bonus_below_h_visits`): ICVaR-RM's burn-in in episodes, from its
   bonus formula alone, to compute before a run.
 
@@ -24,6 +26,7 @@ from algorithms.risk.burn_in import bonus_below_h_visits, burn_in
 from algorithms.risk.cvar_ucbvi import CVaRUCBVI
 from algorithms.risk.icvar_l import ICVaRL, icvar_l_beta, icvar_l_regret_order
 from algorithms.risk.icvar_rm import ICVaRRM, icvar_rm_log_factor, icvar_rm_regret_bound
+from algorithms.risk.lowrank_cvar_mle import LowRankCVaRMLE
 from algorithms.risk.lowrank_cvar_ucb import LowRankCVaRUCB
 
 LEARNERS = {
@@ -31,6 +34,7 @@ LEARNERS = {
     "cvar-ucbvi": CVaRUCBVI,
     "icvar-l": ICVaRL,
     "lowrank-cvar-ucb": LowRankCVaRUCB,
+    "lowrank-cvar-mle": LowRankCVaRMLE,
 }
 
 __all__ = [
@@ -38,6 +42,7 @@ __all__ = [
     "CVaRUCBVI",
     "ICVaRL",
     "ICVaRRM",
+    "LowRankCVaRMLE",
     "LowRankCVaRUCB",
     "bonus_below_h_visits",
     "burn_in",

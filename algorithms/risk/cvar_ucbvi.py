@@ -66,6 +66,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from algorithms._constants import scaled_label
 from algorithms._episodic import (
     Environment,
     EpisodeLog,
@@ -396,10 +397,7 @@ class CVaRUCBVI:
     @property
     def label(self) -> str:
         """E.g. ``CVaR-UCBVI(alpha=0.1)`` or ``CVaR-UCBVI(alpha=0.1) x0.1``."""
-        name = f"CVaR-UCBVI(alpha={self.alpha:g})"
-        if self.bonus_scale != 1.0:
-            name += f" x{self.bonus_scale:g}"
-        return name
+        return scaled_label(f"CVaR-UCBVI(alpha={self.alpha:g})", self.bonus_scale)
 
     def run(self, model, budget: int, seed: SeedLike) -> RegretTrace:
         """Run ``budget`` episodes on ``model``; return the exact static-CVaR regret trace.

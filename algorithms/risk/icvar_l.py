@@ -64,7 +64,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from algorithms._constants import scale_constants
+from algorithms._constants import scale_constants, scaled_label
 from algorithms._episodic import (
     Environment,
     EpisodeLog,
@@ -265,10 +265,7 @@ class ICVaRL:
     @property
     def label(self) -> str:
         """E.g. ``ICVaR-L(alpha=0.1)`` or ``ICVaR-L(alpha=0.1) c=0.05``."""
-        name = f"ICVaR-L(alpha={self.alpha:g})"
-        if self.c != 1.0:
-            name += f" c={self.c:g}"
-        return name
+        return scaled_label(f"ICVaR-L(alpha={self.alpha:g})", self.c, mark="c=")
 
     def run(self, model, budget: int, seed: SeedLike) -> RegretTrace:
         """Run ``budget`` episodes; return the exact iterated-CVaR regret trace.

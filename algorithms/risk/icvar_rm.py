@@ -69,6 +69,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from algorithms._constants import scaled_label
 from algorithms._episodic import (
     Environment,
     EpisodeLog,
@@ -324,10 +325,7 @@ class ICVaRRM:
     @property
     def label(self) -> str:
         """Short name for plots and reports, e.g. ``ICVaR-RM(alpha=0.1)`` or ``... x0.05``."""
-        name = f"ICVaR-RM(alpha={self.alpha:g})"
-        if self.bonus_scale != 1.0:
-            name += f" x{self.bonus_scale:g}"
-        return name
+        return scaled_label(f"ICVaR-RM(alpha={self.alpha:g})", self.bonus_scale)
 
     def run(self, model, budget: int, seed: SeedLike) -> RegretTrace:
         """Run ``budget`` episodes on ``model`` and return the exact iterated-CVaR regret trace.

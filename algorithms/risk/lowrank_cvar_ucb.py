@@ -49,7 +49,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from algorithms._constants import scale_constants
+from algorithms._constants import scale_constants, scaled_label
 from algorithms._episodic import (
     Environment,
     EpisodeLog,
@@ -235,10 +235,7 @@ class LowRankCVaRUCB:
     @property
     def label(self) -> str:
         """E.g. ``CVaR-UCB(alpha=0.1)`` or ``CVaR-UCB(alpha=0.1) c=0.01``."""
-        name = f"CVaR-UCB(alpha={self.alpha:g})"
-        if self.c != 1.0:
-            name += f" c={self.c:g}"
-        return name
+        return scaled_label(f"CVaR-UCB(alpha={self.alpha:g})", self.c, mark="c=")
 
     def run(self, model, budget: int, seed: SeedLike) -> RegretTrace:
         """Run ``budget`` episodes; return the exact static-CVaR regret trace.

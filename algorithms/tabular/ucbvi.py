@@ -66,6 +66,7 @@ from typing import Literal, NamedTuple
 import numpy as np
 from numba import njit
 
+from algorithms._constants import scaled_label
 from algorithms._episodic import (
     Environment,
     EpisodeLog,
@@ -345,9 +346,9 @@ class UCBVI:
     @property
     def label(self) -> str:
         """Short name for plots and reports, e.g. ``UCBVI-BF`` or ``UCBVI-CH x0.1``."""
-        name = "UCBVI-CH" if self.bonus == "hoeffding" else "UCBVI-BF"
-        if self.bonus_scale != 1.0:
-            name += f" x{self.bonus_scale:g}"
+        name = scaled_label(
+            "UCBVI-CH" if self.bonus == "hoeffding" else "UCBVI-BF", self.bonus_scale
+        )
         if self.transitions == "per_stage":
             name += " (per-stage counts)"
         return name

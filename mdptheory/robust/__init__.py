@@ -9,7 +9,9 @@ Modules
 * :mod:`~mdptheory.robust.planning`: :class:`RobustSolution`, :func:`robust_value_iteration`,
   :func:`robust_backward_induction`, :func:`robust_evaluate`, :func:`robust_bellman`.
 * :mod:`~mdptheory.robust.s_rectangular`: the s-rectangular TV set (budget shared by the
-  actions of a state): :func:`s_rectangular_tv_values`, :func:`s_rectangular_tv_evaluate`.
+  actions of a state): :func:`s_rectangular_tv_values`, :func:`s_rectangular_tv_evaluate`;
+  :mod:`~mdptheory.robust.s_rectangular_policy`: its optimal randomised policy by one LP,
+  :func:`s_rectangular_tv_policy`.
 * :mod:`~mdptheory.robust._kernels`: the compiled inner problems.
 """
 
@@ -28,12 +30,14 @@ from mdptheory.robust.s_rectangular import (
     s_rectangular_tv_evaluate,
     s_rectangular_tv_values,
 )
+from mdptheory.robust.s_rectangular_policy import SRectangularPolicy, s_rectangular_tv_policy
 from mdptheory.robust.sets import DIVERGENCES, UncertaintySet, divergence, inner_problem
 
 __all__ = [
     "DIVERGENCES",
     "RobustEvaluation",
     "RobustSolution",
+    "SRectangularPolicy",
     "SRectangularValues",
     "UncertaintySet",
     "divergence",
@@ -45,5 +49,6 @@ __all__ = [
     "robust_value_iteration",
     "row_divergences",
     "s_rectangular_tv_evaluate",
+    "s_rectangular_tv_policy",
     "s_rectangular_tv_values",
 ]

@@ -21,7 +21,8 @@ greedily by worth up to ``rho``.
 
 Provided: the optimal robust values by value iteration (:func:`s_rectangular_tv_values`) and
 the robust value of a fixed policy (:func:`s_rectangular_tv_evaluate`), each with the
-contraction certificate. The optimal randomised policy itself is not computed.
+contraction certificate. The optimal randomised policy is in
+:mod:`mdptheory.robust.s_rectangular_policy`.
 """
 
 from __future__ import annotations

@@ -20,7 +20,8 @@ before any run of its criterion; the burn-ins come from the bonus formulas alone
 from __future__ import annotations
 
 import math
-from functools import lru_cache
+from dataclasses import dataclass
+from functools import lru_cache, partial
 
 import numpy as np
 
@@ -269,47 +270,47 @@ def _measured(fit, local, burn: int) -> dict[str, float]:
     }
 
 
-def _judge_scale(
-    found: Findings, key: str, label: str, burn: int, K: int, grid: np.ndarray, seed: int, curves
-) -> None:
-    """One bonus scale of a learner slope check: vacuous and not run when its burn-in exceeds
-    ``BURN_IN_FRACTION * K`` (the rule says so whatever the run), else ``curves()`` (seeds x K
-    cumulative regret) judged by :func:`_rate_criterion` and recorded."""
-    if burn > BURN_IN_FRACTION * K:
-        found.judge(
-            Verdict.vacuous(
-                f"{key}: burn-in from the bonus formula {burn} episodes "
-                f"exceeds {BURN_IN_FRACTION:g} K; not run"
+@dataclass(frozen=True)
+class _SlopeJudge:
+    """The learner slope checks' shared criterion over one budget ``K``: each bonus scale and
+    the control are judged by :func:`_rate_criterion` on the same ``grid`` and ``seed``."""
+
+    found: Findings
+    K: int
+    grid: np.ndarray
+    seed: int
+
+    def scale(self, key: str, label: str, burn: int, curves) -> None:
+        """One bonus scale: vacuous and not run when its burn-in exceeds
+        ``BURN_IN_FRACTION * K`` (the rule says so whatever the run), else ``curves()`` (seeds x
+        K cumulative regret) judged and recorded."""
+        found, grid = self.found, self.grid
+        if burn > BURN_IN_FRACTION * self.K:
+            found.judge(
+                Verdict.vacuous(
+                    f"{key}: burn-in from the bonus formula {burn} episodes "
+                    f"exceeds {BURN_IN_FRACTION:g} K; not run"
+                )
             )
-        )
-        found.fitted[f"burn_in[{key}]"] = float(burn)
-        return
-    Y = curves()[:, grid - 1]
-    verdict, fit, local = _rate_criterion(key, grid, Y, burn, K, seed)
-    found.judge(verdict)
-    for name, value in _measured(fit, local, burn).items():
-        found.fitted[f"{name}[{key}]"] = value
-    found.arrays[f"regret[{key}]"] = Y
-    found.curve(label, grid, Y)
-    found.rate_fit(key, fit, local, numbers=None)
-    found.burn_in[f"burn-in {key}"] = burn
+            found.fitted[f"burn_in[{key}]"] = float(burn)
+            return
+        Y = curves()[:, grid - 1]
+        verdict, fit, local = _rate_criterion(key, grid, Y, burn, self.K, self.seed)
+        found.judge(verdict)
+        for name, value in _measured(fit, local, burn).items():
+            found.fitted[f"{name}[{key}]"] = value
+        found.arrays[f"regret[{key}]"] = Y
+        found.curve(label, grid, Y)
+        found.rate_fit(key, fit, local, numbers=None)
+        found.burn_in[f"burn-in {key}"] = burn
 
-
-def _judge_control(
-    found: Findings,
-    name: str,
-    short: str,
-    Y: np.ndarray,
-    burn: int,
-    K: int,
-    grid: np.ndarray,
-    seed: int,
-) -> None:
-    """The negative control of a learner slope check, through the same criterion."""
-    verdict, fit, local = _rate_criterion(short, grid, Y, burn, K, seed)
-    found.control(name, verdict, _measured(fit, local, burn))
-    found.curve(f"control: {short}", grid, Y, array=f"regret[{short}]")
-    found.local_slopes.append(local.series(f"control: {short}"))
+    def control(self, name: str, short: str, curves: np.ndarray, burn: int) -> None:
+        """The negative control (``curves``: seeds x K cumulative regret), same criterion."""
+        Y = curves[:, self.grid - 1]
+        verdict, fit, local = _rate_criterion(short, self.grid, Y, burn, self.K, self.seed)
+        self.found.control(name, verdict, _measured(fit, local, burn))
+        self.found.curve(f"control: {short}", self.grid, Y, array=f"regret[{short}]")
+        self.found.local_slopes.append(local.series(f"control: {short}"))
 
 
 @theorem(
@@ -327,7 +328,7 @@ def _judge_control(
     "seeds) or 3e5 (full, 8 seeds).",
     formula="Regret(K) = O~(sqrt(S A K / tau)) => d log Regret / d log K <= 1/2 "
     "(+ 0.05 tail, + 0.1 local) for K >= burn-in",
-    tags=("risk-beyond", "static-cvar", "regret", "slope"),
+    tags=("risk-beyond", "static-cvar", "cvar-ucbvi", "regret", "slope"),
     kind="slope",
     rule="Fixed in code before any run of this criterion: the instance, alpha, the grid, "
     "the bonus-scale grid {1, 0.3, 0.1, 0.03}, the burn-in rule (S A n* episodes, n* "
@@ -345,30 +346,19 @@ def cvar_ucbvi_regret_slope(scale: str, seed: int) -> Outcome:
     grid = slope_grid(K)
     mdp = quarter_garnet()
     found = Findings(arrays={"K": grid})
+    judge = _SlopeJudge(found, K, grid, seed)
     for c in STATIC_C_GRID:
         learner = CVaRUCBVI(alpha=STATIC_ALPHA, eta=STATIC_ETA, bonus_scale=c)
         burn, found.fitted["cvar_optimum"] = static_burn_in(mdp, K, learner)
-        _judge_scale(
-            found,
-            f"c={c:g}",
-            learner.label,
-            burn,
-            K,
-            grid,
-            seed,
-            lambda learner=learner: _static_curves(learner, "garnet", K, n_seeds, seed),
-        )
+        curves = partial(_static_curves, learner, "garnet", K, n_seeds, seed)
+        judge.scale(f"c={c:g}", learner.label, burn, curves)
     greedy = CVaRUCBVI(alpha=STATIC_CONTROL_H8["alpha"], eta=STATIC_CONTROL_GRID, bonus_scale=0.0)
     burn, _ = static_burn_in(du2023_hard_instance(**STATIC_CONTROL_H8), K, greedy)
-    _judge_control(
-        found,
+    judge.control(
         "greedy CVaR-UCBVI (c = 0) on H8(n=2, A=2, H=10, alpha=0.3, eta=0.01)",
         "greedy on H8",
-        _static_curves(greedy, "h8", K, n_seeds, seed)[:, grid - 1],
+        _static_curves(greedy, "h8", K, n_seeds, seed),
         burn,
-        K,
-        grid,
-        seed,
     )
     return found.outcome(
         xlabel="episodes K",
@@ -478,7 +468,7 @@ def lsvi_ucb_icvar_curves(K: int, n_seeds: int, seed: int) -> np.ndarray:
     "the same criterion. K = 3e4 (quick, 6 seeds) or 3e5 (full, 8 seeds).",
     formula="Regret(K) = O~(sqrt(alpha^-(H+1) (d^2 H^4 + d H^6) K)) => "
     "d log Regret / d log K <= 1/2 (+ 0.05 tail, + 0.1 local) for K >= burn-in",
-    tags=("risk-beyond", "icvar", "linear", "regret", "slope"),
+    tags=("risk-beyond", "icvar", "icvar-l", "linear", "regret", "slope"),
     kind="slope",
     rule="Fixed in code before any run of this criterion: the instance (actions swapped "
     "so that ties do not favour the safe road), alpha = the crash probability 0.1, "
@@ -498,28 +488,17 @@ def icvar_l_regret_slope(scale: str, seed: int) -> Outcome:
     grid = slope_grid(K)
     mdp = swapped_route()
     found = Findings(arrays={"K": grid})
+    judge = _SlopeJudge(found, K, grid, seed)
     for c in ICVAR_L_C_GRID:
         burn, found.fitted["max_episode_regret_icvar"] = icvar_l_burn_in(mdp, K, c, ICVAR_L_ALPHA)
-        _judge_scale(
-            found,
-            f"c={c:g}",
-            ICVaRL(alpha=ICVAR_L_ALPHA, c=c).label,
-            burn,
-            K,
-            grid,
-            seed,
-            lambda c=c: _icvar_l_curves(c, K, n_seeds, seed),
-        )
+        curves = partial(_icvar_l_curves, c, K, n_seeds, seed)
+        judge.scale(f"c={c:g}", ICVaRL(alpha=ICVAR_L_ALPHA, c=c).label, burn, curves)
     burn, _ = icvar_l_burn_in(mdp, K, ICVAR_L_CONTROL_C, ICVAR_L_ALPHA)
-    _judge_control(
-        found,
+    judge.control(
         f"risk-neutral LSVI-UCB (c = {ICVAR_L_CONTROL_C:g}) on the swapped route",
         "LSVI-UCB (risk-neutral)",
-        lsvi_ucb_icvar_curves(K, n_seeds, seed)[:, grid - 1],
+        lsvi_ucb_icvar_curves(K, n_seeds, seed),
         burn,
-        K,
-        grid,
-        seed,
     )
     return found.outcome(
         xlabel="episodes K",
@@ -593,7 +572,7 @@ def _tau_criterion(label: str, regret: np.ndarray, predicted: np.ndarray, inform
     "unlucky first gamble, must be rejected by the same band. K = 5e4 (quick, 12 "
     "seeds) or 5e5 (full, 16 seeds).",
     formula="Regret(K) <= H sqrt(S A K / tau) for every tau of the grid",
-    tags=("risk-beyond", "static-cvar", "regret", "ratio"),
+    tags=("risk-beyond", "static-cvar", "cvar-ucbvi", "regret", "ratio"),
     kind="ratio",
     rule="Fixed in code before any run of this criterion: the instance, the tau grid "
     "(every tau at which the gamble is optimal), the band [0, 1] on regret over "
@@ -714,31 +693,21 @@ def lowrank_cvar_ucb_regret_slope(scale: str, seed: int) -> Outcome:
     grid = slope_grid(K)
     model = lowrank_garnet()
     found = Findings(arrays={"K": grid})
+    judge = _SlopeJudge(found, K, grid, seed)
     for c in LOWRANK_C_GRID:
         learner = LowRankCVaRUCB(alpha=STATIC_ALPHA, eta=STATIC_ETA, c=c)
         burn, found.fitted["cvar_optimum"] = lowrank_burn_in(model, K, learner)
-        _judge_scale(
-            found,
-            f"c={c:g}",
-            learner.label,
-            burn,
-            K,
-            grid,
-            seed,
-            lambda learner=learner: _lowrank_curves(learner, K, n_seeds, seed),
+        judge.scale(
+            f"c={c:g}", learner.label, burn, partial(_lowrank_curves, learner, K, n_seeds, seed)
         )
     control_learner = LowRankCVaRUCB(alpha=STATIC_ALPHA, c=ICVAR_L_CONTROL_C)
     burn, _ = lowrank_burn_in(tabular_as_linear(swapped_route()), K, control_learner)
-    _judge_control(
-        found,
+    judge.control(
         f"risk-neutral LSVI-UCB (c = {ICVAR_L_CONTROL_C:g}) on the swapped "
         f"route, static CVaR at {STATIC_ALPHA:g}",
         "LSVI-UCB (risk-neutral)",
-        lsvi_ucb_static_curves(K, n_seeds, seed)[:, grid - 1],
+        lsvi_ucb_static_curves(K, n_seeds, seed),
         burn,
-        K,
-        grid,
-        seed,
     )
     return found.outcome(
         xlabel="episodes n",

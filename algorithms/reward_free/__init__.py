@@ -1,0 +1,36 @@
+"""Reward-free exploration: explore without rewards, then plan for a battery of rewards.
+
+* :class:`RFExpress` (Ménard et al., ICML 2021): the tabular baseline with 1/n bonuses.
+* :class:`HorizonFreeRFE`: reward-free exploration on linear mixture MDPs with values in
+  [0, 1], after Zhang, Zhang, Gu (ICML 2023).
+* :mod:`~algorithms.reward_free.battery`: the planning phase, judged exactly.
+
+Each ``run(model, budget, seed)`` returns a :class:`~mdptheory.regret.ConvergenceTrace` whose
+``gap`` is the worst planning-phase sub-optimality over the battery at each checkpoint.
+"""
+
+from algorithms.reward_free.battery import (
+    RewardBattery,
+    evaluate_batch,
+    plan_batch,
+    planning_suboptimality,
+    reward_battery,
+)
+from algorithms.reward_free.hf_rfe import HorizonFreeRFE, hf_rfe_radius
+from algorithms.reward_free.rf_express import RFExpress, rf_express_beta
+
+LEARNERS = {"rf-express": RFExpress, "hf-rfe": HorizonFreeRFE}
+"""Command-line name -> learner class."""
+
+__all__ = [
+    "LEARNERS",
+    "HorizonFreeRFE",
+    "RFExpress",
+    "RewardBattery",
+    "evaluate_batch",
+    "hf_rfe_radius",
+    "plan_batch",
+    "planning_suboptimality",
+    "reward_battery",
+    "rf_express_beta",
+]

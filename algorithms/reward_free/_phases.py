@@ -1,0 +1,138 @@
+"""What the reward-free learners share: the input model, the checkpoints of the exploration
+budget, and the trace of the planning phase measured at each checkpoint."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from algorithms._episodic import check_budget, check_open_unit, check_positive
+from algorithms._validation import check_unit_rewards
+from algorithms.reward_free.battery import (
+    RewardBattery,
+    evaluate_batch,
+    plan_batch,
+    reward_battery,
+)
+from mdptheory.linear_mixture import LinearMixtureMDP
+from mdptheory.regret import ConvergenceTrace, trace_metadata
+from mdptheory.tabular import EpisodicMDP
+
+N_CHECKPOINTS = 12
+"""Checkpoints of the exploration budget at which the planning phase is run and judged."""
+
+
+def checkpoints(budget: int, n: int = N_CHECKPOINTS) -> np.ndarray:
+    """Episodes after which the planning phase runs: a geometric grid from ``budget / 100``
+    (at least 1) to ``budget``, distinct integers, the last one ``budget``.
+
+    Examples
+    --------
+    >>> checkpoints(1000, 5).tolist()
+    [10, 32, 100, 316, 1000]
+    """
+    grid = np.geomspace(max(1.0, budget / 100.0), budget, n)
+    out = np.unique(np.rint(grid).astype(np.int64))
+    out[-1] = budget
+    return out
+
+
+def check_exploration_parameters(c: float, delta: float, n_random_rewards: int) -> None:
+    """The hyperparameters every reward-free learner has: ``c >= 0``, ``delta`` in (0, 1), an
+    int ``n_random_rewards >= 0``."""
+    check_positive("c", c, allow_zero=True)
+    check_open_unit(delta, "delta")
+    if (
+        isinstance(n_random_rewards, bool)
+        or not isinstance(n_random_rewards, int)
+        or n_random_rewards < 0
+    ):
+        raise ValueError(f"n_random_rewards must be an int >= 0, got {n_random_rewards!r}")
+
+
+def episodic_twin(model: object, learner: str) -> EpisodicMDP:
+    """The tabular model a learner explores: an EpisodicMDP as is, a LinearMixtureMDP's twin;
+    rewards (used only by the battery and the regret oracle) must lie in [0, 1]."""
+    if isinstance(model, LinearMixtureMDP):
+        twin = model.tabular()
+    elif isinstance(model, EpisodicMDP):
+        twin = model
+    else:
+        raise ValueError(
+            f"{learner} needs an EpisodicMDP or a LinearMixtureMDP, got {type(model).__name__}: "
+            f"{model!r}"
+        )
+    check_unit_rewards(np.asarray(twin.R, dtype=np.float64), learner, "battery")
+    return twin
+
+
+def explore_and_plan(
+    learner: Any,
+    model: Any,
+    twin: EpisodicMDP,
+    budget: int,
+    seed: Any,
+    explore: Callable[[int, int], None],
+    estimate: Callable[[], np.ndarray],
+    clip: tuple[float, float] | None,
+    extras: Callable[[], dict[str, float]] | None = None,
+    metadata: dict[str, Any] | None = None,
+) -> ConvergenceTrace:
+    """Run ``explore(start, stop)`` up to each checkpoint, then plan every battery reward on
+    ``estimate()`` (the learned kernel) and record its exact sub-optimality.
+
+    The trace's ``gap`` is the worst sub-optimality over the battery at each checkpoint;
+    extras: ``iteration`` (episodes explored), ``suboptimality`` (checkpoints, n rewards),
+    ``value_error`` (``max_r |V_hat*(rho; r) - V*(rho; r)|``, the planner's own estimate of
+    each optimum against the truth: a continuous error, where the sub-optimality is a step
+    function of the estimate),
+    ``adversarial`` (the worst indicator's sub-optimality) and ``adversarial_index`` (which
+    indicator), plus ``extras()`` per checkpoint.
+    """
+    K = check_budget(budget)
+    battery: RewardBattery = reward_battery(
+        twin.S, twin.A, twin.H, learner.n_random_rewards, learner.battery_seed, twin.R
+    )
+    P_true = np.asarray(twin.dense_P(), dtype=np.float64)
+    P_true = P_true[0] if P_true.shape[0] == 1 else P_true
+    optimal = plan_batch(P_true, battery.rewards)[1] @ twin.initial
+    grid = checkpoints(K)
+    sub = np.zeros((grid.size, battery.rewards.shape[0]))
+    value_error = np.zeros(grid.size)
+    recorded: dict[str, list[float]] = {}
+    done = 0
+    for i, stop in enumerate(grid):
+        explore(done, int(stop))
+        done = int(stop)
+        # Plan every reward on the learned kernel, then judge the returned policies exactly.
+        policies, planned = plan_batch(estimate(), battery.rewards, clip)
+        achieved = evaluate_batch(P_true, battery.rewards, policies) @ twin.initial
+        sub[i] = np.maximum(optimal - achieved, 0.0)
+        value_error[i] = np.abs(planned @ twin.initial - optimal).max()
+        for key, value in (extras() if extras is not None else {}).items():
+            recorded.setdefault(key, []).append(value)
+    adversarial = sub[:, battery.indicator]
+    record = {
+        "iteration": grid.astype(np.float64),
+        "suboptimality": sub,
+        "value_error": value_error,
+        "adversarial": adversarial.max(axis=1),
+        "adversarial_index": np.flatnonzero(battery.indicator)[adversarial.argmax(axis=1)],
+        "optimal_values": optimal,
+        **{key: np.asarray(values) for key, values in recorded.items()},
+    }
+    meta = trace_metadata(
+        learner,
+        model,
+        seed,
+        K,
+        label=learner.label,
+        constants=learner.constants,
+        battery=[*battery.names[: 1 + learner.n_random_rewards], "indicators"],
+        battery_size=int(battery.rewards.shape[0]),
+        quantity="max over the battery of V*(rho; r) - V^{pi_r}(rho; r), exact",
+        **(metadata or {}),
+    )
+    return ConvergenceTrace(sub.max(axis=1), record, meta)

@@ -1,0 +1,456 @@
+r"""CVaR-UCB in low-rank MDPs with the representation chosen by maximum likelihood from a finite
+candidate class, with exact static-CVaR regret.
+
+Paper
+-----
+Y. Zhao, W. Zhan, X. Hu, H. Leung, F. Farnia, W. Sun, J. D. Lee, *Provably Efficient CVaR RL
+in Low-rank MDPs*, ICLR 2024, arXiv:2311.11965 [V: abstract]: unknown features ``phi*`` learned
+by an MLE oracle over a function class, a UCB bonus from the learned features, and a discretised
+LSVI planner over the budget; sample complexity ``O~(H^7 A^2 d^4 / (tau^2 eps^2))``. The paper's
+algorithm box was not read: its exploration schedule (uniform actions at the last step of a
+roll-in, where the ``A^2`` comes from) and its bonus constant are **not reproduced**; this
+learner is the model-based UCB learner that the abstract describes, **reconstructed**, with
+:class:`~algorithms.risk.LowRankCVaRUCB` (true features) as its known-features counterpart.
+
+Setting
+-------
+A latent-variable low-rank MDP ``P(s'|s, a) = phi*(s, a) . mu*(s')`` with a stationary kernel,
+simplex features (``phi*(s, a)`` a distribution over ``d`` latent states), known deterministic
+rewards on the budget grid, risk level ``alpha`` (the paper's ``tau``). The learner is given a
+finite class ``Phi`` of candidate feature maps, not ``phi*``: the realisable class holds
+``phi*`` among ``n_candidates - 1`` random simplex maps (``Dirichlet(1_d)`` rows, drawn from
+``class_seed``, the truth at a position drawn from it too); ``include_truth=False`` drops the
+truth (a misspecified class, the control).
+
+Update (episode k)
+------------------
+With ``N(s, a, s')`` the transitions seen so far (pooled over stages: the kernel is stationary)::
+
+    (phi_hat, mu_hat) = argmax_{phi in Phi, mu} sum N(s, a, s') log phi(s, a) . mu(s')  (EM)
+    Lambda_h = I + sum_{i<k} phi_hat(s^i_h, a^i_h) phi_hat(s^i_h, a^i_h)^T          (per stage)
+    W_h(s, j) = max{ 0, min_a [ phi_hat(s, a) . mu_hat W_{h+1}(., j')
+                                - beta ||phi_hat(s, a)||_{Lambda_h^-1} ] },
+    W_H(s, j) = j eta,      j*_k = argmax_j { j eta - rho . W_0(., j) / alpha },
+
+``j' = max(0, j - r(s, a) / eta)``, ``beta = c d H sqrt(iota)``, ``iota = log(2 d K H / p)``
+(LSVI-UCB's radius, as for the known-features learner); play the greedy augmented policy from
+the budget ``j*_k eta``. ``Lambda_h`` is kept for every candidate (so switching candidates costs
+nothing); EM runs ``em_iterations`` steps per episode on each candidate from the previous
+episode's ``mu``.
+
+Per-episode cost: ``O(C (em_iterations S^2 A d + H d^2))`` for the MLE and the statistics,
+``O(H S A (d S + n_grid))`` for the plan and the exact CVaR of the executed policy; nothing grows
+with k.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+from algorithms._constants import scale_constants, scaled_label
+from algorithms._episodic import (
+    Environment,
+    EpisodeLog,
+    Simulation,
+    check_budget,
+    check_open_unit,
+    environment,
+    episodic_trace,
+    record_episode,
+    simulate,
+)
+from algorithms._validation import check_positive, check_unit_rewards
+from algorithms.linear.lsvi_ucb import (
+    absorb_episode,
+    check_refactor_every,
+    lsvi_ucb_iota,
+    start_statistics,
+)
+from algorithms.risk.cvar_ucbvi import _evaluate, _rollout, best_budget, check_eta, grid_steps
+from algorithms.risk.feature_selection import (
+    check_simplex_features,
+    select_features,
+    uniform_mu,
+)
+from algorithms.risk.lowrank_cvar_ucb import PAPER, STATIONARY_TOL
+from mdptheory._validation import check_int
+from mdptheory.regret import RegretTrace
+from mdptheory.risk import budget_grid, check_alpha, static_cvar_optimum
+from mdptheory.risk.discretised import model_features, shortfall_min_backup
+from mdptheory.seeding import SeedLike, as_generator
+
+
+def candidate_class(
+    truth: np.ndarray, n_candidates: int, include_truth: bool, class_seed: int
+) -> tuple[np.ndarray, int]:
+    """The finite class ``Phi`` (C, S A, d) and the index of the truth in it (-1 if absent).
+
+    Random members are ``Dirichlet(1_d)`` rows drawn from ``class_seed``; the truth's position
+    is drawn from the same generator, so the class is fixed before any episode.
+
+    Examples
+    --------
+    >>> truth = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]])
+    >>> Phi, where = candidate_class(truth, 3, True, 0)
+    >>> Phi.shape, bool(np.array_equal(Phi[where], truth))
+    ((3, 3, 2), True)
+    >>> candidate_class(truth, 3, False, 0)[1]
+    -1
+    """
+    rng = np.random.default_rng(class_seed)
+    n_pairs, d = truth.shape
+    members = rng.dirichlet(np.ones(d), size=(n_candidates, n_pairs))
+    where = int(rng.integers(n_candidates)) if include_truth else -1
+    if include_truth:
+        members[where] = truth
+    return np.ascontiguousarray(members), where
+
+
+@njit(cache=True)
+def _plan(
+    features: np.ndarray,
+    mu: np.ndarray,
+    width2: np.ndarray,
+    steps: np.ndarray,
+    initial: np.ndarray,
+    eta: float,
+    alpha: float,
+    beta: float,
+    W: np.ndarray,
+    policy: np.ndarray,
+    bonus: np.ndarray,
+):
+    """The optimistic backward pass on the MLE model ``phi_hat . mu_hat``; returns
+    ``(j*, optimistic value)``."""
+    H = policy.shape[0]
+    n_pairs = features.shape[0]
+    for h in range(H - 1, -1, -1):
+        for n in range(n_pairs):
+            bonus[n] = beta * math.sqrt(max(width2[h, n], 0.0))
+        EW = features @ (mu @ W[h + 1])
+        shortfall_min_backup(EW, steps[h], bonus, W[h], policy[h])
+    return best_budget(W[0], initial, eta, alpha)
+
+
+@njit(cache=True)
+def _episodes(
+    candidates: np.ndarray,
+    env: Environment,
+    log: EpisodeLog,
+    counts: np.ndarray,
+    mu: np.ndarray,
+    scores: np.ndarray,
+    em_work: np.ndarray,
+    Lambda: np.ndarray,
+    Lambda_inv: np.ndarray,
+    width2: np.ndarray,
+    b: np.ndarray,
+    M: np.ndarray,
+    log_det: np.ndarray,
+    n_updates: np.ndarray,
+    u: np.ndarray,
+    z: np.ndarray,
+    potential: np.ndarray,
+    steps: np.ndarray,
+    W: np.ndarray,
+    policy: np.ndarray,
+    work: tuple,
+    chosen: np.ndarray,
+    budget: np.ndarray,
+    optimistic: np.ndarray,
+    no_policy: np.ndarray,
+    optimistic_Q: np.ndarray,
+    eta: float,
+    alpha: float,
+    beta: float,
+    em_iterations: int,
+    refactor_every: int,
+    start: int,
+    stop: int,
+    rng,
+) -> None:
+    P3 = env.P4[0]
+    H, _, A = env.R3.shape
+    bonus, mass, nxt, atoms, order = work
+    for k in range(start, stop):
+        c = select_features(counts, candidates, mu, em_iterations, scores, em_work)
+        chosen[k] = c
+        j_star, value = _plan(
+            candidates[c], mu[c], width2[c], steps, env.initial, eta, alpha, beta, W, policy, bonus
+        )
+        achieved = _evaluate(
+            P3, steps, env.initial, policy, j_star, eta, alpha, mass, nxt, atoms, order
+        )
+        states, actions, rewards = _rollout(P3, env.R3, steps, env.initial, policy, j_star, rng)
+        optimistic_Q[:] = value  # the optimism gap is value - CVaR*
+        record_episode(log, k, no_policy, optimistic_Q, achieved, states, rewards)
+        budget[k] = j_star * eta
+        optimistic[k] = value
+        for h in range(H):
+            counts[states[h] * A + actions[h], states[h + 1]] += 1.0
+        for m in range(candidates.shape[0]):
+            absorb_episode(
+                candidates[m],
+                env.R3,
+                states,
+                actions,
+                Lambda[m],
+                Lambda_inv[m],
+                width2[m],
+                b[m],
+                M[m],
+                log_det[m],
+                n_updates[m],
+                refactor_every,
+                u[m],
+                z[m],
+                potential[m],
+            )
+
+
+@dataclass(frozen=True)
+class LowRankCVaRMLE:
+    r"""CVaR-UCB with the representation chosen by maximum likelihood from a finite class
+    (Zhao et al., ICLR 2024, reconstructed), with exact static-CVaR regret.
+
+    Parameters
+    ----------
+    alpha : float
+        Risk level in (0, 1] (the paper's ``tau``).
+    eta : float
+        Budget grid width; every reward must be a multiple of it.
+    c : float
+        Constant of ``beta = c d H sqrt(iota)``: 1 by default, another value the named scaled
+        variant, 0 the greedy control.
+    n_candidates : int
+        Size of the candidate class ``Phi`` (>= 1).
+    include_truth : bool
+        ``True``: the class holds the model's features (realisable); ``False``: only random
+        maps (misspecified, the control).
+    class_seed : int
+        Draws the random members and the truth's position.
+    em_iterations : int
+        EM steps per candidate per episode (warm-started).
+    p : float
+        Failure probability in (0, 1) (enters iota).
+    refactor_every : int
+        Exact refactorisation of ``Lambda_h^{-1}`` after this many rank-one updates.
+
+    Notes
+    -----
+    ``run(model, budget, seed)`` takes a :class:`~mdptheory.linear.LinearMDP` or
+    :class:`~mdptheory.linear.LowRankMDP` with stage-independent simplex features, or an
+    :class:`~mdptheory.tabular.EpisodicMDP` (one-hot features). Extras: ``budget[k]``,
+    ``optimistic_value``, ``chosen[k]`` (the candidate planned with in episode ``k``) and
+    ``optimism_gap``; the metadata give ``true_candidate`` (its index, -1 if absent).
+
+    Examples
+    --------
+    >>> from instances.risk import safe_vs_risky_route
+    >>> learner = LowRankCVaRMLE(alpha=0.1, eta=0.5, c=0.01, n_candidates=3)
+    >>> trace = learner.run(safe_vs_risky_route(), 200, 0)
+    >>> chosen, truth = trace.extras["chosen"], trace.metadata["true_candidate"]
+    >>> trace.pseudo_regret.shape, int(chosen[-1]) == truth
+    ((200,), True)
+    """
+
+    alpha: float = 0.1
+    eta: float = 0.25
+    c: float = 1.0
+    n_candidates: int = 4
+    include_truth: bool = True
+    class_seed: int = 0
+    em_iterations: int = 5
+    p: float = 0.05
+    refactor_every: int = 1000
+
+    def __post_init__(self) -> None:
+        check_alpha(self.alpha)
+        check_eta(self.eta)
+        check_positive("c", self.c, allow_zero=True)
+        check_int(self.n_candidates, "n_candidates", low=1)
+        if not isinstance(self.include_truth, bool):
+            raise ValueError(f"include_truth must be True or False, got {self.include_truth!r}")
+        check_int(self.class_seed, "class_seed", low=0)
+        check_int(self.em_iterations, "em_iterations", low=1)
+        check_open_unit(self.p, "p")
+        check_refactor_every(self.refactor_every)
+
+    @property
+    def record_policies(self) -> bool:
+        """Augmented policies are not kept (the trace keeps the chosen budgets)."""
+        return False
+
+    @property
+    def constants(self) -> str:
+        """``"LSVI-UCB radius (c = 1)"``, ``"greedy (c = 0)"`` or ``"scaled (c = ...)"``."""
+        return scale_constants(self.c, "LSVI-UCB radius (c = 1)", "greedy (c = 0)")
+
+    @property
+    def label(self) -> str:
+        """E.g. ``CVaR-UCB-MLE(alpha=0.1)`` or ``... c=0.01``, ``(misspecified)`` for the
+        control class."""
+        name = scaled_label(f"CVaR-UCB-MLE(alpha={self.alpha:g})", self.c, mark="c=")
+        return name if self.include_truth else f"{name} (misspecified)"
+
+    def run(self, model, budget: int, seed: SeedLike) -> RegretTrace:
+        """Run ``budget`` episodes; return the exact static-CVaR regret trace.
+
+        Raises
+        ------
+        ValueError
+            For a model without simplex features, features that change with the stage, rewards
+            outside [0, 1] or off the grid, reward noise, a non-stationary kernel, or a budget
+            that is not a positive int.
+        """
+        return episodic_trace(self, seed, self._simulate(model, budget, seed))
+
+    def _simulate(self, model, budget: int, seed: SeedLike) -> Simulation:
+        stage_features, _, twin = model_features(model)
+        if not np.array_equal(
+            stage_features, np.broadcast_to(stage_features[0], stage_features.shape)
+        ):
+            raise ValueError(
+                "LowRankCVaRMLE needs features that do not change with the stage "
+                "(phi(s, a), as in a linear MDP)"
+            )
+        truth = check_simplex_features(stage_features[0], "phi")
+        check_unit_rewards(
+            np.asarray(twin.R, dtype=np.float64), "LowRankCVaRMLE", "budget grid on [0, H]"
+        )
+        env = environment(twin)
+        if env.P4.shape[0] > 1 and np.abs(env.P4 - env.P4[:1]).max() <= STATIONARY_TOL:
+            env = env._replace(P4=np.ascontiguousarray(env.P4[:1]))
+        if env.P4.shape[0] != 1:
+            raise ValueError(
+                f"LowRankCVaRMLE needs a stationary kernel; the model's P has a "
+                f"stage axis of length {env.P4.shape[0]}"
+            )
+        if env.noise_code != 0:
+            raise ValueError(
+                f"LowRankCVaRMLE needs deterministic (known) rewards, got {twin.noise.kind} noise"
+            )
+        K = check_budget(budget)
+        H, S, A = env.R3.shape
+        d = truth.shape[1]
+        candidates, where = candidate_class(
+            truth, int(self.n_candidates), self.include_truth, int(self.class_seed)
+        )
+        C = candidates.shape[0]
+        eta, alpha = float(self.eta), float(self.alpha)
+        steps = grid_steps(env.R3, eta)
+        n_grid = budget_grid(H, eta).shape[0]
+        n_return = int(steps.max(initial=0)) * H + 1
+        beta = float(self.c) * d * H * math.sqrt(lsvi_ucb_iota(d, H, K, self.p))
+        optimum = static_cvar_optimum(twin, alpha).value
+        log = EpisodeLog(
+            np.empty(K),
+            np.empty(K),
+            np.empty(K),
+            np.empty(K),
+            np.zeros((0, H, S), dtype=np.int64),
+            np.full((H, S, A), optimum),
+            np.full((H + 1, S), optimum),
+            float(optimum),
+        )
+        # One ridge state per candidate, stacked along a leading axis.
+        states = [start_statistics(candidates[m], H, S, A, 1, False)[0] for m in range(C)]
+        stacked = {
+            name: np.stack([getattr(st, name) for st in states])
+            for name in (
+                "Lambda",
+                "Lambda_inv",
+                "width2",
+                "b",
+                "M",
+                "log_det",
+                "n_updates",
+                "u",
+                "z",
+                "potential",
+            )
+        }
+        W = np.zeros((H + 1, S, n_grid))
+        W[H] = np.arange(n_grid) * eta
+        policy = np.zeros((H, S, n_grid), dtype=np.int64)
+        work = (
+            np.empty(S * A),
+            np.empty((S, n_return)),
+            np.empty((S, n_return)),
+            np.empty(n_return),
+            np.arange(n_return, dtype=np.int64),
+        )
+        counts = np.zeros((S * A, S))
+        mu = uniform_mu(C, d, S)
+        scores, em_work = np.empty(C), np.empty((d, S))
+        chosen = np.empty(K, dtype=np.int64)
+        budget_k, optimistic = np.empty(K), np.empty(K)
+        no_policy = np.zeros((H, S), dtype=np.int64)
+        rng = as_generator(seed)
+        em_iterations, refactor_every = int(self.em_iterations), int(self.refactor_every)
+        simulate(
+            log,
+            lambda start, stop: _episodes(
+                candidates,
+                env,
+                log,
+                counts,
+                mu,
+                scores,
+                em_work,
+                stacked["Lambda"],
+                stacked["Lambda_inv"],
+                stacked["width2"],
+                stacked["b"],
+                stacked["M"],
+                stacked["log_det"],
+                stacked["n_updates"],
+                stacked["u"],
+                stacked["z"],
+                stacked["potential"],
+                steps,
+                W,
+                policy,
+                work,
+                chosen,
+                budget_k,
+                optimistic,
+                no_policy,
+                np.empty((H, S, A)),
+                eta,
+                alpha,
+                beta,
+                em_iterations,
+                refactor_every,
+                start,
+                stop,
+                rng,
+            ),
+        )
+        return Simulation(
+            model,
+            log,
+            {"budget": budget_k, "optimistic_value": optimistic, "chosen": chosen},
+            dict(
+                objective=f"static CVaR of the return, alpha = {alpha:g}",
+                optimal_value=optimum,
+                eta=eta,
+                n_budgets=n_grid,
+                c=self.c,
+                beta=beta,
+                beta_formula="beta = c d H sqrt(iota), iota = log(2 d K H / p) "
+                "(LSVI-UCB's radius; the paper's alpha_n not read)",
+                features=f"chosen by MLE from {C} candidates (EM, {em_iterations} steps per "
+                "episode per candidate)",
+                true_candidate=where,
+                class_seed=int(self.class_seed),
+                paper=PAPER,
+            ),
+        )
+
+
+__all__ = ["LowRankCVaRMLE", "candidate_class"]

@@ -1,0 +1,81 @@
+"""Speed of LSVI-UCB++ with exact regret every episode, beside LSVI-UCB on the same instance.
+
+Run: ``python bench/variance_aware.py`` (``--quick`` for K = 2 000).
+
+What is printed
+---------------
+Instance: ``simplex_feature_linear_mdp(S=50, A=5, H=10, d=10, seed=0)``.
+
+1. The compile (or cache-load) time of the first call.
+2. Total time of K = 10 000 episodes of LSVI-UCB++ (paper constants and the named scaled
+   variant) and of LSVI-UCB (c = 1 and c = 0.1), exact pseudo-regret of the executed policy
+   in every episode included (target for LSVI-UCB++: under 10 s).
+3. Per-episode time around k = 100 (episodes 50..249) and at the end (the last 200 episodes),
+   and their ratio (target: within 1.5x; the fast path's cost does not depend on k). Each run
+   is repeated 5 times; totals are the median [best, worst]; window times are the median over
+   the 5 runs of each window's mean (episode times come from chunks of a few milliseconds, so a
+   busy machine makes single windows noisy; the per-run minimum is printed too).
+4. The number of replans (LSVI-UCB++ replans only when some det Sigma_h has doubled) and the
+   burn-in from the weight and bonus formulas.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+from algorithms.linear import LSVIUCB, LSVIUCBPP, ScaledLSVIUCBPP
+from instances.linear import simplex_feature_linear_mdp
+
+REPEATS = 5
+"""Runs are repeated this many times; median, best and worst totals are printed."""
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="K = 2000")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    from _timing import blas_threads
+
+    print(blas_threads())
+    K = 2_000 if args.quick else 10_000
+    model = simplex_feature_linear_mdp(S=50, A=5, H=10, d=10, seed=0)
+    print(f"instance: {model!r}")
+    start = time.perf_counter()
+    LSVIUCBPP().run(model, 2, args.seed)
+    LSVIUCB().run(model, 2, args.seed)
+    print(f"compile / cache load (first calls, K = 2): {time.perf_counter() - start:.2f} s")
+    for learner in (LSVIUCBPP(), ScaledLSVIUCBPP(), LSVIUCB(), LSVIUCB(c=0.1)):
+        runs = []
+        for _ in range(REPEATS):
+            start = time.perf_counter()
+            trace = learner.run(model, K, args.seed)
+            runs.append((time.perf_counter() - start, trace))
+        times = [r[0] for r in runs]
+        trace = runs[0][1]
+        per_run = np.array([r[1].episode_time for r in runs])
+        early_runs, late_runs = per_run[:, 50:250].mean(axis=1), per_run[:, K - 200 :].mean(axis=1)
+        early, late = float(np.median(early_runs)), float(np.median(late_runs))
+        md = trace.metadata
+        print(f"\n{learner.label} [{learner.constants}], K = {K}:")
+        print(
+            f"  total median {np.median(times):.3f} s [{min(times):.3f}, {max(times):.3f}] "
+            f"with exact regret every episode; final regret {trace.cumulative[-1]:.4g}"
+        )
+        print(
+            f"  per-episode time at k ~ 100: {early * 1e6:.1f} us, at k ~ {K}: "
+            f"{late * 1e6:.1f} us, ratio late/early {late / early:.2f} (medians over runs; "
+            f"minima {early_runs.min() * 1e6:.1f} and {late_runs.min() * 1e6:.1f} us)"
+        )
+        if "burn_in_regret" in md:
+            print(
+                f"  replans {md['n_replans']} (bound {md['max_replans']}); burn-in from the "
+                f"formulas {md['burn_in_regret']:,} episodes (regret rule)"
+            )
+
+
+if __name__ == "__main__":
+    main()
