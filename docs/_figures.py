@@ -39,3 +39,16 @@ def save(fig, path: Path, dpi: int, *, tight: bool = True) -> None:
         fig.tight_layout()
     fig.savefig(path, dpi=dpi)
     plt.close(fig)
+
+
+def mean_band(ax, x, Y, color, label, style="-"):
+    """Draw the mean over the rows (seeds) of ``Y`` against ``x`` with its 95% Student-t band
+    (clipped at 0 below) and return the mean."""
+    import numpy as np
+    from scipy import stats
+
+    mean = Y.mean(axis=0)
+    half = stats.t.ppf(0.975, Y.shape[0] - 1) * Y.std(axis=0, ddof=1) / np.sqrt(Y.shape[0])
+    ax.plot(x, mean, style, color=color, lw=1.6, label=label)
+    ax.fill_between(x, np.maximum(mean - half, 0.0), mean + half, color=color, alpha=0.2)
+    return mean

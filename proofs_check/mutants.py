@@ -490,6 +490,19 @@ def _probe_ipo_minimiser(minimiser: Callable) -> Any:
     return minimiser(PreferenceDataset([0, 1, 0], [1, 2, 2], 3), [1 / 3] * 3, 0.5).log_ratio
 
 
+def _probe_vw_pevi_weights(weighted_counts: Callable) -> Any:
+    import scipy.sparse as sp
+
+    from algorithms.offline.datasets import TransitionCounts
+
+    counts = np.array([[[2.0, 4.0]]])
+    stats = TransitionCounts(
+        1, 2, 1, counts, counts / 2, sp.csr_array(np.array([[2.0], [4.0]])), 4.0
+    )
+    out = weighted_counts(stats, np.array([[[1.0, 4.0]]]))
+    return [out.counts, out.reward_sums]
+
+
 def _probe_budget_steps(steps: Callable) -> Any:
     return steps(np.array([[0.25, 0.3], [0.55, 0.0]]), 0.1, "up")
 
@@ -1094,6 +1107,20 @@ CATALOGUE: tuple[Mutant, ...] = (
             ),
         ),
         ("ipo",),
+    ),
+    Mutant(
+        "vw-pevi-weights-times-variance",
+        "Variance-weighted PEVI multiplies each sample by its estimated variance instead of "
+        "dividing by it (LinPEVI-ADV+ step 3, Sigma_h = sum phi phi^T / sigma2 + lam I): the "
+        "noisiest pairs get the most weight and the smallest penalty.",
+        (
+            _patch(
+                "algorithms.offline.vw_pevi.variance.weighted_counts",
+                _probe_vw_pevi_weights,
+                ("w = 1.0 / sigma2.ravel()", "w = sigma2.ravel()"),
+            ),
+        ),
+        ("vw-pevi",),
     ),
     Mutant(
         "discretised-budget-rounded-down",

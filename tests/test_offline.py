@@ -280,7 +280,9 @@ def test_run_is_bitwise_reproducible_and_pairs_the_control(linear_model):
 
 
 def test_registry_names_and_hyperparameters():
-    assert {"pevi", "greedy-lsvi-offline", "pevi-tabular"} <= set(LEARNERS)
+    assert {"pevi", "greedy-lsvi-offline", "pevi-tabular", "vw-pevi", "r2pvi", "drpvi"} <= set(
+        LEARNERS
+    )
     assert make_learner("pevi", c="0.05") == PEVI(c=0.05)
     assert make_learner("pevi-tabular", behaviour="epsilon_optimal").behaviour == (
         "epsilon_optimal"

@@ -9,6 +9,13 @@
   the greedy control :class:`GreedyLSVI` and :class:`TabularPEVI`; each ``fit(model, data)``
   returns a :class:`PEVIResult` with the exact sub-optimality and the data-dependent bound, and
   :func:`pevi_curves` fits every prefix of a log in one compiled pass.
+* :mod:`algorithms.offline.vw_pevi`: :class:`VWPEVI`, variance-weighted PEVI (LinPEVI-ADV+,
+  the linear specialisation of PNLSVI): variance regression on half of the log, weighted
+  ridge regression and penalty on the other half, with the exact variance-weighted coverage
+  ``sum_h E_{pi*} ||phi||_{Sigma*_h^{-1}}`` of its bound.
+* :mod:`algorithms.offline.robust`: :class:`R2PVI` (f-divergence-regularised robust
+  pessimism) and :class:`DRPVI` (d-rectangular TV balls) on d-rectangular linear MDPs, with the
+  exact robust sub-optimality (:class:`RobustOfflineResult`).
 
 Offline learners are fitted on data rather than run online, but each also has
 ``run(model, budget, seed)``: it collects ``budget`` episodes with its default behaviour
@@ -19,19 +26,33 @@ the penalty stops saturating, from the penalty formula alone. ``LEARNERS`` names
 ``mdptheory run``.
 """
 
-from algorithms.offline import datasets, pevi
+from algorithms.offline import datasets, pevi, vw_pevi
 from algorithms.offline.burn_in import burn_in
 from algorithms.offline.datasets import *  # noqa: F403 (re-exported: datasets.__all__)
 from algorithms.offline.pevi import *  # noqa: F403 (re-exported: pevi.__all__)
 from algorithms.offline.pevi import PEVI, GreedyLSVI, TabularPEVI
+from algorithms.offline.robust import DRPVI, R2PVI, RobustOfflineResult
+from algorithms.offline.vw_pevi import VWPEVI, VWPEVIResult
 
-LEARNERS = {"pevi": PEVI, "greedy-lsvi-offline": GreedyLSVI, "pevi-tabular": TabularPEVI}
+LEARNERS = {
+    "pevi": PEVI,
+    "greedy-lsvi-offline": GreedyLSVI,
+    "pevi-tabular": TabularPEVI,
+    "vw-pevi": VWPEVI,
+    "r2pvi": R2PVI,
+    "drpvi": DRPVI,
+}
 """Command-line name -> learner class (``mdptheory run pevi <instance> --budget n``)."""
 
-__all__ = ["LEARNERS", "burn_in", *datasets.__all__, *pevi.__all__]
-
-from algorithms.offline.robust import DRPVI, R2PVI, RobustOfflineResult  # noqa: E402
-
-LEARNERS["r2pvi"] = R2PVI
-LEARNERS["drpvi"] = DRPVI
-__all__ += ["DRPVI", "R2PVI", "RobustOfflineResult"]
+__all__ = [
+    "DRPVI",
+    "LEARNERS",
+    "R2PVI",
+    "VWPEVI",
+    "RobustOfflineResult",
+    "VWPEVIResult",
+    "burn_in",
+    "vw_pevi",
+    *datasets.__all__,
+    *pevi.__all__,
+]
