@@ -22,6 +22,7 @@ SETTING_PACKAGES = (
     "algorithms.risk",
     "algorithms.average_reward",
     "algorithms.preferences",
+    "algorithms.generative",
 )
 
 
