@@ -287,17 +287,16 @@ class Recorder:
 @dataclass(frozen=True)
 class Regression:
     """Weighted least squares on the support of a design: ``counts`` samples at each support
-    row, weight ``counts / f**2``; ``theta = Lambda^{-1} Phi_C^T (c * target)`` through one
-    Cholesky factor computed once (O(u d) per solve)."""
+    row, weight ``counts / f**2``. ``solver = Lambda^{-1} Phi_C^T diag(c)`` (d x |C|) is formed
+    once by one Cholesky factorisation, so a fit is ``theta = solver @ target`` (O(|C| d)) and
+    the predictions ``phi @ theta`` (O(S A d)), both BLAS."""
 
     pairs: np.ndarray
     counts: np.ndarray
-    weighted_phi: np.ndarray
-    factor: tuple
+    solver: np.ndarray
 
     def predict(self, phi: np.ndarray, target: np.ndarray) -> np.ndarray:
-        theta = scipy.linalg.cho_solve(self.factor, self.weighted_phi.T @ target)
-        return phi @ theta
+        return phi @ (self.solver @ target)
 
 
 def design_for(phi: np.ndarray, f: np.ndarray | None) -> Design:
@@ -337,9 +336,8 @@ def regression_on(phi: np.ndarray, design: Design, f: np.ndarray | None, n: int,
         weights = weights / f[pairs] ** 2
     chosen = phi[pairs]
     weighted = chosen * weights[:, None]
-    gram = chosen.T @ weighted
-    factor = scipy.linalg.cho_factor(gram, lower=True)
-    return Regression(pairs, counts, weighted, factor)
+    factor = scipy.linalg.cho_factor(chosen.T @ weighted, lower=True)
+    return Regression(pairs, counts, scipy.linalg.cho_solve(factor, weighted.T))
 
 
 def run_mdvi(
