@@ -36,7 +36,7 @@ import scipy.linalg
 import scipy.sparse as sp
 from numba import njit
 
-from algorithms._validation import check_unit_rewards
+from algorithms._validation import check_budget, check_unit_rewards
 from mdptheory._kernels import sample_categorical
 from mdptheory._validation import ParameterTypeError, check_int, check_real
 from mdptheory.evaluation import evaluate
@@ -230,6 +230,36 @@ def check_mdvi_parameters(alpha, beta, iterations) -> None:
         raise ValueError(f"beta must be a number > 0 or inf, got {beta!r}")
     if iterations is not None:
         check_int(iterations, "iterations", 1)
+
+
+@dataclass(frozen=True)
+class MDVIParameters:
+    """What every MDVI learner is parameterised by (the learners extend it).
+
+    Parameters
+    ----------
+    alpha : float or None
+        ``tau / (tau + kappa)`` in [0, 1); ``None`` is ``gamma``.
+    beta : float
+        ``1 / (tau + kappa)``, > 0; ``inf`` (default) is the greedy limit of the analyses.
+    iterations : int or None
+        ``K``; ``None`` is ``ceil(log(H^2 sqrt(budget)) / (1 - alpha))``.
+    """
+
+    alpha: float | None = None
+    beta: float = float("inf")
+    iterations: int | None = None
+
+    def __post_init__(self) -> None:
+        check_mdvi_parameters(self.alpha, self.beta, self.iterations)
+
+    def _start(self, model, budget, name: str, features: bool):
+        """The checked budget, the problem, ``alpha`` and ``K`` of a run."""
+        budget = check_budget(budget, "generative samples")
+        problem = generative_problem(model, name, features)
+        alpha = problem.gamma if self.alpha is None else float(self.alpha)
+        K = self.iterations or default_iterations(alpha, problem.gamma, budget)
+        return budget, problem, alpha, K
 
 
 def default_iterations(alpha: float, gamma: float, budget: int) -> int:

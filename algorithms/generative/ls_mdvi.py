@@ -47,13 +47,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from algorithms._validation import check_budget
 from algorithms.generative._mdvi import (
+    MDVIParameters,
     Recorder,
-    check_mdvi_parameters,
-    default_iterations,
     design_for,
-    generative_problem,
     policy_of,
     regression_on,
     run_mdvi,
@@ -65,17 +62,13 @@ __all__ = ["LSMDVI"]
 
 
 @dataclass(frozen=True)
-class LSMDVI:
+class LSMDVI(MDVIParameters):
     """Least-squares MDVI on a G-optimal design, unweighted (Kitamura et al. 2023, f = 1).
 
     Parameters
     ----------
-    alpha : float or None
-        ``tau / (tau + kappa)`` in [0, 1); ``None`` is ``gamma``.
-    beta : float
-        ``1 / (tau + kappa)``, > 0; ``inf`` (default) is the greedy limit.
-    iterations : int or None
-        ``K``; ``None`` is ``ceil(log(H^2 sqrt(budget)) / (1 - alpha))``.
+    alpha, beta, iterations
+        As :class:`~algorithms.generative._mdvi.MDVIParameters`.
 
     Examples
     --------
@@ -86,20 +79,10 @@ class LSMDVI:
     (True, True)
     """
 
-    alpha: float | None = None
-    beta: float = float("inf")
-    iterations: int | None = None
-
-    def __post_init__(self) -> None:
-        check_mdvi_parameters(self.alpha, self.beta, self.iterations)
-
     def run(self, model, budget: int, seed: SeedLike = 0) -> ConvergenceTrace:
         """Spend at most ``budget`` generative samples on the design; the trace's entry ``k``
         is the exact sub-optimality of ``pi_k`` at the samples spent so far."""
-        budget = check_budget(budget, "generative samples")
-        problem = generative_problem(model, "LS-MDVI", features=True)
-        alpha = problem.gamma if self.alpha is None else float(self.alpha)
-        K = self.iterations or default_iterations(alpha, problem.gamma, budget)
+        budget, problem, alpha, K = self._start(model, budget, "LS-MDVI", True)
         design = design_for(problem.phi, None)
         per_iteration = budget // K
         regression = regression_on(problem.phi, design, None, per_iteration, "LS-MDVI")

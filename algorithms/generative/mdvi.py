@@ -43,12 +43,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from algorithms._validation import check_budget
 from algorithms.generative._mdvi import (
+    MDVIParameters,
     Recorder,
-    check_mdvi_parameters,
-    default_iterations,
-    generative_problem,
     policy_of,
     run_mdvi,
 )
@@ -59,17 +56,13 @@ __all__ = ["MDVI"]
 
 
 @dataclass(frozen=True)
-class MDVI:
+class MDVI(MDVIParameters):
     """Tabular KL- and entropy-regularised MDVI with a generative model (Kozuno et al. 2022).
 
     Parameters
     ----------
-    alpha : float or None
-        ``tau / (tau + kappa)`` in [0, 1); ``None`` is ``gamma``.
-    beta : float
-        ``1 / (tau + kappa)``, > 0; ``inf`` (default) is the greedy limit of the analysis.
-    iterations : int or None
-        ``K``; ``None`` is ``ceil(log(H^2 sqrt(budget)) / (1 - alpha))``.
+    alpha, beta, iterations
+        As :class:`~algorithms.generative._mdvi.MDVIParameters`.
 
     Examples
     --------
@@ -80,20 +73,10 @@ class MDVI:
     (True, True)
     """
 
-    alpha: float | None = None
-    beta: float = float("inf")
-    iterations: int | None = None
-
-    def __post_init__(self) -> None:
-        check_mdvi_parameters(self.alpha, self.beta, self.iterations)
-
     def run(self, model, budget: int, seed: SeedLike = 0) -> ConvergenceTrace:
         """Spend at most ``budget`` generative samples; the trace's entry ``k`` is the exact
         sub-optimality of ``pi_k`` at the samples spent so far (``extras["iteration"]``)."""
-        budget = check_budget(budget, "generative samples")
-        problem = generative_problem(model, "MDVI", features=False)
-        alpha = problem.gamma if self.alpha is None else float(self.alpha)
-        K = self.iterations or default_iterations(alpha, problem.gamma, budget)
+        budget, problem, alpha, K = self._start(model, budget, "MDVI", False)
         pairs = problem.S * problem.A
         M = budget // (K * pairs)
         if M < 1:

@@ -55,15 +55,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from algorithms._validation import check_budget
 from algorithms.generative._mdvi import (
     GenerativeProblem,
+    MDVIParameters,
     Recorder,
     Regression,
-    check_mdvi_parameters,
-    default_iterations,
     design_for,
-    generative_problem,
     policy_of,
     regression_on,
     run_mdvi,
@@ -90,18 +87,15 @@ def variance_weights(
 
 
 @dataclass(frozen=True)
-class VWLSMDVI:
+class VWLSMDVI(MDVIParameters):
     """Variance-weighted least-squares MDVI (Kitamura et al. 2023): LS-MDVI, a variance
     estimate of its value, then MDVI on the variance-weighted design.
 
     Parameters
     ----------
-    alpha : float or None
-        ``tau / (tau + kappa)`` in [0, 1); ``None`` is ``gamma``.
-    beta : float
-        ``1 / (tau + kappa)``, > 0; ``inf`` (default) is the greedy limit.
-    iterations : int or None
-        ``K`` of steps 1 and 3; ``None`` is ``ceil(log(H^2 sqrt(budget)) / (1 - alpha))``.
+    alpha, beta, iterations
+        As :class:`~algorithms.generative._mdvi.MDVIParameters` (``K`` is that of steps 1
+        and 3).
     first_share, variance_share : float
         Fractions of the budget for steps 1 and 2 (the rest goes to step 3).
     variance_floor : float or None
@@ -116,15 +110,12 @@ class VWLSMDVI:
     ([1.0, 2.0, 3.0], True)
     """
 
-    alpha: float | None = None
-    beta: float = float("inf")
-    iterations: int | None = None
     first_share: float = 0.3
     variance_share: float = 0.1
     variance_floor: float | None = None
 
     def __post_init__(self) -> None:
-        check_mdvi_parameters(self.alpha, self.beta, self.iterations)
+        super().__post_init__()
         check_real(self.first_share, "first_share", 0.0, 1.0, low_open=True, high_open=True)
         check_real(self.variance_share, "variance_share", 0.0, 1.0, low_open=True, high_open=True)
         if self.first_share + self.variance_share >= 1.0:
@@ -139,10 +130,7 @@ class VWLSMDVI:
         """Spend at most ``budget`` generative samples in three steps; the trace's entry ``k``
         is the exact sub-optimality of the current policy (step 1's, then step 3's) at the
         samples spent so far, ``extras["phase"]`` the step."""
-        budget = check_budget(budget, "generative samples")
-        problem = generative_problem(model, "VWLS-MDVI", features=True)
-        alpha = problem.gamma if self.alpha is None else float(self.alpha)
-        K = self.iterations or default_iterations(alpha, problem.gamma, budget)
+        budget, problem, alpha, K = self._start(model, budget, "VWLS-MDVI", True)
         H = problem.horizon
         floor = H if self.variance_floor is None else float(self.variance_floor)
         rng = as_generator(seed)
