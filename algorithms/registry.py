@@ -25,6 +25,7 @@ SETTING_PACKAGES = (
     "algorithms.multi_agent",
     "algorithms.mixture",
     "algorithms.reward_free",
+    "algorithms.generative",
 )
 
 

@@ -359,6 +359,18 @@ _SPECS: tuple[_Spec, ...] = (
         "instances.linear",
         "robust_route_linear_mdp",
     ),
+    _Spec(
+        "discounted_linear_mdp",
+        "random discounted linear MDP, simplex features (generative-model planning)",
+        "instances.discounted_linear",
+        "discounted_linear_mdp",
+    ),
+    _Spec(
+        "variance_contrast_linear_mdp",
+        "3-state discounted linear MDP where variance-weighted least squares pays",
+        "instances.discounted_linear",
+        "variance_contrast_linear_mdp",
+    ),
 )
 _BY_NAME = {spec.name: spec for spec in _SPECS}
 

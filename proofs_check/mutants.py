@@ -628,6 +628,33 @@ def _probe_robust_backward(backward: Callable) -> Any:
     return backward(model, features, stats, 1.0, 0.0, learner._duals(model))[0]
 
 
+def _generative_toy():
+    from algorithms.generative._mdvi import generative_problem
+    from mdptheory.tabular import FiniteMDP
+
+    P = np.array([[[0.5, 0.5], [0.0, 1.0]], [[0.2, 0.8], [1.0, 0.0]]])
+    return generative_problem(FiniteMDP(P, [[0.2, 0.9], [0.5, 0.1]], gamma=0.8), "toy", True)
+
+
+def _probe_run_mdvi(run_mdvi: Callable) -> Any:
+    from algorithms.generative._mdvi import Recorder
+
+    problem = _generative_toy()
+    s, v, _ = run_mdvi(
+        problem, None, 1, 0.5, np.inf, 5, np.random.default_rng(0), Recorder(problem)
+    )
+    return [s, v]
+
+
+def _probe_variance_weights(variance_weights: Callable) -> Any:
+    from algorithms.generative._mdvi import design_for, regression_on
+
+    problem = _generative_toy()
+    regression = regression_on(problem.phi, design_for(problem.phi, None), None, 40, "toy")
+    v_hat = np.array([0.0, 5.0])
+    return list(variance_weights(problem, regression, v_hat, 0.5, np.random.default_rng(0)))
+
+
 def _patch(target: str, probe: Callable, *replace: tuple[str, str]) -> Patch:
     return Patch(target, tuple(replace), probe)
 
@@ -1286,6 +1313,33 @@ CATALOGUE: tuple[Mutant, ...] = (
             ),
         ),
         ("robust-offline",),
+    ),
+    Mutant(
+        "mdvi-kl-correction-dropped",
+        "MDVI's value v_k = w_k instead of w_k - alpha w_{k-1} (Kozuno et al. 2022, Algorithm 1): "
+        "the KL term's correction is lost and v_k grows as 1 / (1 - alpha) times the value.",
+        (
+            _patch(
+                "algorithms.generative._mdvi.run_mdvi",
+                _probe_run_mdvi,
+                ("v = w - alpha * w_previous", "v = w - 0.0 * w_previous"),
+            ),
+        ),
+        ("mdvi",),
+    ),
+    Mutant(
+        "vwls-variance-never-weights",
+        "VWLS-MDVI's weights f^2 = max(0 * sigma_hat^2, floor): the estimated variance never "
+        "reaches the regression, which is then LS-MDVI's with a third of the budget spent "
+        "elsewhere (Kitamura et al. 2023, the variance-weighting step).",
+        (
+            _patch(
+                "algorithms.generative.vwls_mdvi.variance_weights",
+                _probe_variance_weights,
+                ("np.maximum(variance, floor)", "np.maximum(0.0 * variance, floor)"),
+            ),
+        ),
+        ("vwls-mdvi",),
     ),
 )
 """The planted defects. Ids are unique; every target resolves (``tests/test_mutants.py``)."""

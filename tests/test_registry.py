@@ -70,6 +70,7 @@ VARIANCE_AWARE = [
     "horizon_free_garnet",
     "lsvi_ucb_gap_instance",
 ]
+GENERATIVE = ["discounted_linear_mdp", "variance_contrast_linear_mdp"]
 
 
 def signature_defaults(function) -> dict:
@@ -109,6 +110,7 @@ def test_every_family_is_registered_and_listed():
         | set(GAMES)
         | set(LINEAR_MIXTURE)
         | set(VARIANCE_AWARE)
+        | set(GENERATIVE)
     )
     listed = available()
     assert [entry.name for entry in listed] == names()
