@@ -8,6 +8,8 @@
 * :class:`Freehand` (:func:`freehand`): offline preference-based RL on an episodic MDP with
   trajectory preferences (Zhan et al., ICLR 2024): MLE over a finite reward class, its
   likelihood confidence set, robust planning.
+* :class:`MaxInP`: a linear Bradley–Terry dueling bandit (Saha, NeurIPS 2021), exact
+  pseudo-regret per round.
 * :func:`fit_bradley_terry` and :func:`confidence_set`: Bradley–Terry maximum likelihood with
   linear features and its confidence ellipsoids.
 
@@ -32,11 +34,13 @@ from algorithms.preferences.freehand import (
     freehand,
 )
 from algorithms.preferences.ipo import IPO
+from algorithms.preferences.maxinp import MaxInP
 
 LEARNERS = {
     "ipo": IPO,
     "dpo": DPO,
     "freehand": Freehand,
+    "maxinp": MaxInP,
 }
 """Command-line name -> learner class (used by ``mdptheory run`` and ``mdptheory learners``)."""
 
@@ -48,6 +52,7 @@ __all__ = [
     "ConfidenceEllipsoid",
     "Freehand",
     "FreehandResult",
+    "MaxInP",
     "TrajectoryPairs",
     "collect_pairs",
     "confidence_set",

@@ -1,0 +1,101 @@
+"""MaxInP (linear Bradley–Terry dueling bandit) and PR-LSVI (randomised preference-based RL in
+a linear MDP): exact oracles, invariants, reproducibility, bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from algorithms.preferences import LEARNERS, fit_bradley_terry
+from algorithms.preferences.maxinp import MaxInP, _newton, pair_regret
+from mdptheory.preferences import PreferenceBandit
+
+BANDIT = PreferenceBandit.bradley_terry([0.4, 0.1, -0.2, -0.4], name="four")
+
+
+# ------------------------------------------------------------------------------------------
+# MaxInP
+# ------------------------------------------------------------------------------------------
+
+
+def test_maxinp_is_registered():
+    assert LEARNERS["maxinp"] is MaxInP
+
+
+def test_maxinp_mle_matches_bradley_terry_fit():
+    """The kernel's warm-started Newton reaches the reference BT fit on the same counts."""
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(5, 3))
+    W = rng.integers(0, 6, size=(5, 5)).astype(float)
+    np.fill_diagonal(W, 0.0)
+    theta = _newton(np.ones(3), X, W, 0.5, float(W.sum()))
+    reference = fit_bradley_terry(X, W, lam=0.5).theta
+    np.testing.assert_allclose(theta, reference, atol=1e-9)
+
+
+def test_maxinp_pseudo_regret_is_exact_pair_regret():
+    trace = MaxInP(c=0.3).run(BANDIT, budget=300, seed=2)
+    expected = pair_regret(BANDIT.rewards, trace.extras["arm0"], trace.extras["arm1"])
+    np.testing.assert_array_equal(trace.pseudo_regret, expected)
+    gaps = BANDIT.rewards.max() - BANDIT.rewards
+    assert pair_regret(BANDIT.rewards, 0, 0) == 0.0
+    assert trace.pseudo_regret.max() <= gaps.max()
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(0, 2**31 - 1), st.sampled_from(["maxinp", "uniform", "greedy"]))
+def test_maxinp_invariants(seed, rule):
+    """Exploration pairs are distinct; |C_t| in [1, K]; outcomes are labels; regret in
+    [0, max gap]."""
+    learner = MaxInP(c=0.3, explore=5, rule=rule)
+    trace = learner.run(BANDIT, budget=60, seed=seed)
+    a0, a1 = trace.extras["arm0"], trace.extras["arm1"]
+    assert np.all(a0[:5] != a1[:5])
+    if rule != "maxinp":
+        assert np.all(a0 != a1)
+    active = trace.extras["active"]
+    assert np.all((active >= 1) & (active <= BANDIT.K))
+    assert set(np.unique(trace.extras["outcome"])) <= {0.0, 1.0}
+    gaps = BANDIT.rewards.max() - BANDIT.rewards
+    assert np.all((trace.pseudo_regret >= 0) & (trace.pseudo_regret <= gaps.max()))
+
+
+def test_maxinp_eliminates_and_stops_regret():
+    trace = MaxInP(c=0.1).run(BANDIT, budget=3000, seed=0)
+    assert trace.extras["active"][-1] == 1
+    assert trace.pseudo_regret[-200:].sum() == 0.0
+
+
+def test_maxinp_reproducible():
+    a = MaxInP(c=0.3).run(BANDIT, budget=200, seed=7)
+    b = MaxInP(c=0.3).run(BANDIT, budget=200, seed=7)
+    np.testing.assert_array_equal(a.pseudo_regret, b.pseudo_regret)
+    np.testing.assert_array_equal(a.extras["outcome"], b.extras["outcome"])
+    c = MaxInP(c=0.3).run(BANDIT, budget=200, seed=8)
+    assert not np.array_equal(a.extras["outcome"], c.extras["outcome"])
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"c": -1.0}, "c"),
+        ({"delta": 1.5}, "delta"),
+        ({"bound": 0.0}, "bound"),
+        ({"explore": -1}, "explore"),
+        ({"rule": "best"}, "rule"),
+    ],
+)
+def test_maxinp_bad_hyperparameters(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        MaxInP(**kwargs)
+
+
+def test_maxinp_bad_models():
+    with pytest.raises(ValueError, match="PreferenceBandit"):
+        MaxInP().run("not a bandit", budget=10)
+    with pytest.raises(ValueError, match="rewards"):
+        MaxInP().run(PreferenceBandit([[0.5, 0.7], [0.3, 0.5]]), budget=10)
+    with pytest.raises(ValueError, match="budget"):
+        MaxInP().run(BANDIT, budget=0)
