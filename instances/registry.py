@@ -287,6 +287,12 @@ _SPECS: tuple[_Spec, ...] = (
         "instances.preferences",
         "offline_preference_garnet",
     ),
+    _Spec(
+        "preference_lock_linear_mdp",
+        "two-state lock as a linear MDP for online trajectory preferences (Wu+Sun 2024)",
+        "instances.preferences",
+        "preference_lock_linear_mdp",
+    ),
 )
 _BY_NAME = {spec.name: spec for spec in _SPECS}
 

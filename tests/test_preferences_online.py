@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 
 from algorithms.preferences import LEARNERS, fit_bradley_terry
 from algorithms.preferences.maxinp import MaxInP, _newton, pair_regret
+from algorithms.preferences.pr_lsvi import PRLSVI, query_bound, trajectory_features
+from instances.preferences import preference_lock_linear_mdp
 from mdptheory.preferences import PreferenceBandit
 
 BANDIT = PreferenceBandit.bradley_terry([0.4, 0.1, -0.2, -0.4], name="four")
@@ -99,3 +101,96 @@ def test_maxinp_bad_models():
         MaxInP().run(PreferenceBandit([[0.5, 0.7], [0.3, 0.5]]), budget=10)
     with pytest.raises(ValueError, match="budget"):
         MaxInP().run(BANDIT, budget=0)
+
+
+# ------------------------------------------------------------------------------------------
+# PR-LSVI
+# ------------------------------------------------------------------------------------------
+
+LOCK = preference_lock_linear_mdp(H=3)
+
+
+def _exact_value(model, policy: np.ndarray) -> float:
+    """V^pi_1(rho) by backward induction, written out independently of the kernels."""
+    mdp = model.tabular()
+    P = np.broadcast_to(mdp.dense_P(), (mdp.H, mdp.S, mdp.A, mdp.S))
+    R = np.broadcast_to(mdp.R, (mdp.H, mdp.S, mdp.A))
+    V = np.zeros(mdp.S)
+    for h in range(mdp.H - 1, -1, -1):
+        V = np.array([R[h, s, policy[h, s]] + P[h, s, policy[h, s]] @ V for s in range(mdp.S)])
+    return float(mdp.initial @ V)
+
+
+def test_pr_lsvi_is_registered():
+    assert LEARNERS["pr-lsvi"] is PRLSVI
+
+
+def test_pr_lsvi_greedy_regret_is_exact_lure_regret():
+    """Without randomisation every Q is 0, ties go to action 0 (the lure): the exact regret of
+    every episode is V* - V^{lure} and no two trajectories differ, so nothing is queried."""
+    trace = PRLSVI(eps=0.0, sigma_r=0.0, sigma_p=0.0).run(LOCK, budget=50, seed=0)
+    optimal = _exact_value(LOCK, np.ones((3, 2), dtype=int))
+    lure = _exact_value(LOCK, np.zeros((3, 2), dtype=int))
+    np.testing.assert_allclose(trace.pseudo_regret, optimal - lure, rtol=0, atol=1e-12)
+    assert trace.extras["queries"][-1] == 0.0
+    assert optimal == pytest.approx(1 + 0.9 + 0.81)
+
+
+def test_trajectory_features_give_the_return():
+    """x(tau)^T vec(theta) is the trajectory's return (one-hot features, exact)."""
+    states, actions = [0, 0, 1, 1], [1, 0, 1]
+    x = trajectory_features(LOCK.phi, states, actions)
+    assert float(x @ LOCK.theta.reshape(-1)) == pytest.approx(1.0 + 0.1 + 0.0)
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(0, 2**31 - 1), st.sampled_from([0.0, 0.3, 1.0]))
+def test_pr_lsvi_invariants(seed, eps):
+    """Regret in [0, V* - min V]; queries count the queried episodes; with the threshold rule
+    every query had uncertainty above eps and the count obeys the elliptical-potential bound."""
+    trace = PRLSVI(eps=eps).run(LOCK, budget=80, seed=seed)
+    assert np.all(trace.pseudo_regret >= -1e-12)
+    assert np.all(trace.pseudo_regret <= 1 + 0.9 + 0.81 + 1e-12)
+    queried = trace.extras["queried"] > 0
+    np.testing.assert_array_equal(trace.extras["queries"], np.cumsum(queried))
+    assert not queried[0]
+    assert np.all(trace.extras["uncertainty"][queried] > eps)
+    D, L = LOCK.H * LOCK.d, float(np.sqrt(2 * LOCK.H))
+    assert query_bound(int(queried.sum()), D, L, 1.0, max(eps, 1e-9)) or eps == 0.0
+
+
+def test_pr_lsvi_always_queries_every_later_episode():
+    trace = PRLSVI(query="always").run(LOCK, budget=30, seed=1)
+    assert trace.extras["queries"][-1] == 29.0
+
+
+def test_pr_lsvi_reproducible():
+    a = PRLSVI(eps=0.2, query="sampled").run(LOCK, budget=100, seed=5)
+    b = PRLSVI(eps=0.2, query="sampled").run(LOCK, budget=100, seed=5)
+    np.testing.assert_array_equal(a.pseudo_regret, b.pseudo_regret)
+    np.testing.assert_array_equal(a.extras["queried"], b.extras["queried"])
+    np.testing.assert_array_equal(a.realised_regret, b.realised_regret)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"eps": -0.1}, "eps"),
+        ({"sigma_r": -1.0}, "sigma_r"),
+        ({"sigma_p": -1.0}, "sigma_p"),
+        ({"lam_r": 0.0}, "lam_r"),
+        ({"query": "never"}, "query"),
+    ],
+)
+def test_pr_lsvi_bad_hyperparameters(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        PRLSVI(**kwargs)
+
+
+def test_pr_lsvi_bad_models():
+    with pytest.raises(ValueError, match="LinearMDP"):
+        PRLSVI().run(BANDIT, budget=10)
+    with pytest.raises(ValueError, match="budget"):
+        PRLSVI().run(LOCK, budget=0)
+    with pytest.raises(ValueError, match="H"):
+        preference_lock_linear_mdp(H=1)

@@ -6,7 +6,12 @@ import pytest
 
 from proofs_check.harness import discover, get, run_check
 
-IDS = ("saha2021-maxinp-regret-slope",)
+IDS = (
+    "saha2021-maxinp-regret-slope",
+    "wu2024-pr-lsvi-regret-slope",
+    "wu2024-pr-lsvi-queries",
+    "wu2024-pr-lsvi-frontier",
+)
 
 
 @pytest.fixture(scope="module")

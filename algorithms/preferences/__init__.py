@@ -10,6 +10,8 @@
   likelihood confidence set, robust planning.
 * :class:`MaxInP`: a linear Bradley–Terry dueling bandit (Saha, NeurIPS 2021), exact
   pseudo-regret per round.
+* :class:`PRLSVI`: randomised preference-based RL in a linear MDP with thresholded queries
+  (Wu and Sun, ICLR 2024; reconstructed), exact regret and query counts per episode.
 * :func:`fit_bradley_terry` and :func:`confidence_set`: Bradley–Terry maximum likelihood with
   linear features and its confidence ellipsoids.
 
@@ -35,12 +37,14 @@ from algorithms.preferences.freehand import (
 )
 from algorithms.preferences.ipo import IPO
 from algorithms.preferences.maxinp import MaxInP
+from algorithms.preferences.pr_lsvi import PRLSVI
 
 LEARNERS = {
     "ipo": IPO,
     "dpo": DPO,
     "freehand": Freehand,
     "maxinp": MaxInP,
+    "pr-lsvi": PRLSVI,
 }
 """Command-line name -> learner class (used by ``mdptheory run`` and ``mdptheory learners``)."""
 
@@ -48,6 +52,7 @@ __all__ = [
     "DPO",
     "IPO",
     "LEARNERS",
+    "PRLSVI",
     "BTFit",
     "ConfidenceEllipsoid",
     "Freehand",
