@@ -71,6 +71,7 @@ from numba import njit
 
 from algorithms._validation import check_positive
 from algorithms.linear.lsvi_ucb import absorb_episode, sherman_morrison_update, start_statistics
+from algorithms.preferences.maxinp import _sigmoid
 from mdptheory._kernels import (
     backward_induction_kernel,
     evaluate_deterministic_kernel,
@@ -115,14 +116,6 @@ def query_bound(n_queries: int, D: int, L: float, lam: float, eps: float) -> boo
     """
     N = float(n_queries)
     return N * min(1.0, eps * eps) <= 2.0 * D * math.log1p(N * L * L / (D * lam)) + 1e-9
-
-
-@njit(cache=True)
-def _sigmoid(z: float) -> float:
-    if z >= 0:
-        return 1.0 / (1.0 + math.exp(-z))
-    e = math.exp(z)
-    return e / (1.0 + e)
 
 
 @njit(cache=True)
