@@ -194,3 +194,16 @@ def test_pr_lsvi_bad_models():
         PRLSVI().run(LOCK, budget=0)
     with pytest.raises(ValueError, match="H"):
         preference_lock_linear_mdp(H=1)
+
+
+@pytest.mark.parametrize(
+    "learner, instance",
+    [("maxinp", "bradley_terry_bandit"), ("pr-lsvi", "preference_lock_linear_mdp")],
+)
+def test_mdptheory_run(tmp_path, capsys, learner, instance):
+    from mdptheory.cli import main
+
+    argv = ["run", learner, instance, "--budget", "60", "--seeds", "2"]
+    argv += ["--out", str(tmp_path), "--no-progress"]
+    assert main(argv) == 0
+    assert f"{learner} on {instance}" in capsys.readouterr().out
