@@ -17,6 +17,7 @@ __all__ = [
     "azar_three_action_bandit",
     "bradley_terry_bandit",
     "offline_preference_garnet",
+    "preference_lock_linear_mdp",
     "rock_paper_scissors_bandit",
 ]
 
@@ -174,3 +175,44 @@ def offline_preference_garnet(
         target,
         name=f"offline_preference_garnet(coverage={coverage},S={S},A={A},H={H})",
     )
+
+
+def preference_lock_linear_mdp(H: int = 4, slip: float = 0.1, lure: float = 0.1):
+    """A two-state combination lock as a linear MDP (one-hot features), for online
+    preference-based RL: exploration is needed, a learner without randomisation is stuck.
+
+    States ``good = 0`` and ``bad = 1``, actions 0 and 1. In ``good``, action 1 stays in
+    ``good`` with probability ``1 - slip`` (else ``bad``) and pays 1; action 0 (the lure) pays
+    ``lure`` and goes to ``bad``; ``bad`` is absorbing with reward 0. Start in ``good``.
+    ``V* = sum_h (1 - slip)^h`` (up to H), so the returns of good and bad trajectories differ by
+    several units and Bradley–Terry labels on them are informative; ties of a zero value function go
+    to action 0, so a learner that never perturbs its estimates (which start at 0) takes the lure
+    forever, its two trajectories per comparison are identical and no query is informative.
+
+    Examples
+    --------
+    >>> model = preference_lock_linear_mdp(H=3)
+    >>> model.d, model.H, model.assumptions().holds
+    (4, 3, True)
+    """
+    from instances.linear import tabular_as_linear
+    from mdptheory.tabular import EpisodicMDP
+
+    H = check_int(H, "H", 2)
+    slip = check_real(slip, "slip", 0.0, 1.0, high_open=True)
+    lure = check_real(lure, "lure", 0.0, 1.0)
+    P = np.zeros((2, 2, 2))
+    P[0, 1] = [1.0 - slip, slip]
+    P[0, 0] = [0.0, 1.0]
+    P[1, :, 1] = 1.0
+    R = np.zeros((H, 2, 2))
+    R[:, 0, 0] = lure
+    R[:, 0, 1] = 1.0
+    mdp = EpisodicMDP(
+        np.broadcast_to(P, (H, 2, 2, 2)).copy(),
+        R,
+        H=H,
+        initial=np.array([1.0, 0.0]),
+        name=f"preference_lock_linear_mdp(H={H},slip={slip:g},lure={lure:g})",
+    )
+    return tabular_as_linear(mdp)

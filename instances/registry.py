@@ -371,6 +371,12 @@ _SPECS: tuple[_Spec, ...] = (
         "instances.discounted_linear",
         "variance_contrast_linear_mdp",
     ),
+    _Spec(
+        "preference_lock_linear_mdp",
+        "two-state lock as a linear MDP for online trajectory preferences (Wu+Sun 2024)",
+        "instances.preferences",
+        "preference_lock_linear_mdp",
+    ),
 )
 _BY_NAME = {spec.name: spec for spec in _SPECS}
 

@@ -655,6 +655,38 @@ def _probe_variance_weights(variance_weights: Callable) -> Any:
     return list(variance_weights(problem, regression, v_hat, 0.5, np.random.default_rng(0)))
 
 
+def _probe_maxinp_kernel(kernel: Callable) -> Any:
+    X = np.eye(3)
+    P = 1.0 / (1.0 + np.exp(-(np.array([0.3, 0.0, -0.3])[:, None] - [0.3, 0.0, -0.3])))
+    arms, _, _, active = kernel(X, P, 60, 5, 1.0, np.log(0.05), 1.0, 0.3, 0, _rng(4))
+    return [arms, active]
+
+
+def _probe_pr_lsvi_kernel(kernel: Callable) -> Any:
+    from instances.preferences import preference_lock_linear_mdp
+
+    model = preference_lock_linear_mdp(H=2)
+    env = model.tabular()
+    S, A, d = model.phi.shape
+    P4 = np.ascontiguousarray(env.dense_P(), dtype=np.float64)
+    R3 = np.ascontiguousarray(np.broadcast_to(env.R, (env.H, S, A)), dtype=np.float64)
+    out = kernel(
+        np.ascontiguousarray(model.phi.reshape(S * A, d)),
+        P4,
+        R3,
+        np.ascontiguousarray(env.initial, dtype=np.float64),
+        np.ascontiguousarray(model.theta, dtype=np.float64).reshape(-1),
+        60,
+        0.0,
+        0,
+        0.5,
+        0.5,
+        1.0,
+        _rng(5),
+    )
+    return [out[0], out[4]]
+
+
 def _patch(target: str, probe: Callable, *replace: tuple[str, str]) -> Patch:
     return Patch(target, tuple(replace), probe)
 
@@ -1340,6 +1372,36 @@ CATALOGUE: tuple[Mutant, ...] = (
             ),
         ),
         ("vwls-mdvi",),
+    ),
+    Mutant(
+        "maxinp-confidence-term-subtracted",
+        "MaxInP keeps arm i in C_t only when (x_i - x_j)^T theta_t - beta_t |x_i - x_j| >= 0 "
+        "for every j: the confidence term is subtracted instead of added, so arms are ruled "
+        "out on noise (C_t empty early on, the kernel then plays the last arm).",
+        (
+            _patch(
+                "algorithms.preferences.maxinp._maxinp_kernel",
+                _probe_maxinp_kernel,
+                (
+                    "u[a] - u[b] + beta * width[a, b] < 0.0",
+                    "u[a] - u[b] - beta * width[a, b] < 0.0",
+                ),
+            ),
+        ),
+        ("dueling",),
+    ),
+    Mutant(
+        "pr-lsvi-label-sign-flipped",
+        "PR-LSVI's preference labels drawn with sigma(r*(tau^0) - r*(tau^1)) instead of "
+        "sigma(r*(tau^1) - r*(tau^0)): the learner fits the negated reward.",
+        (
+            _patch(
+                "algorithms.preferences.pr_lsvi._pr_lsvi_kernel",
+                _probe_pr_lsvi_kernel,
+                ("p = _sigmoid(np.dot(z, theta_star))", "p = _sigmoid(-np.dot(z, theta_star))"),
+            ),
+        ),
+        ("pbrl",),
     ),
 )
 """The planted defects. Ids are unique; every target resolves (``tests/test_mutants.py``)."""

@@ -56,6 +56,7 @@ PREFERENCES = [
     "bradley_terry_bandit",
     "rock_paper_scissors_bandit",
     "offline_preference_garnet",
+    "preference_lock_linear_mdp",
 ]
 GAMES = {
     "climbing_game": "instances.games",
@@ -310,6 +311,9 @@ def test_preference_families(name):
     assert built.name == direct.name
     if hasattr(direct, "reward_class"):  # an offline trajectory-preference problem
         np.testing.assert_array_equal(built.reward_class, direct.reward_class)
+        return
+    if hasattr(direct, "phi"):  # a linear MDP for online trajectory preferences
+        np.testing.assert_array_equal(built.P, direct.P)
         return
     np.testing.assert_array_equal(built.preferences, direct.preferences)
     np.testing.assert_array_equal(built.dataset.counts(), direct.dataset.counts())

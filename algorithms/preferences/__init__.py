@@ -8,6 +8,10 @@
 * :class:`Freehand` (:func:`freehand`): offline preference-based RL on an episodic MDP with
   trajectory preferences (Zhan et al., ICLR 2024): MLE over a finite reward class, its
   likelihood confidence set, robust planning.
+* :class:`MaxInP`: a linear Bradley–Terry dueling bandit (Saha, NeurIPS 2021), exact
+  pseudo-regret per round.
+* :class:`PRLSVI`: randomised preference-based RL in a linear MDP with thresholded queries
+  (Wu and Sun, ICLR 2024; reconstructed), exact regret and query counts per episode.
 * :func:`fit_bradley_terry` and :func:`confidence_set`: Bradley–Terry maximum likelihood with
   linear features and its confidence ellipsoids.
 
@@ -32,11 +36,15 @@ from algorithms.preferences.freehand import (
     freehand,
 )
 from algorithms.preferences.ipo import IPO
+from algorithms.preferences.maxinp import MaxInP
+from algorithms.preferences.pr_lsvi import PRLSVI
 
 LEARNERS = {
     "ipo": IPO,
     "dpo": DPO,
     "freehand": Freehand,
+    "maxinp": MaxInP,
+    "pr-lsvi": PRLSVI,
 }
 """Command-line name -> learner class (used by ``mdptheory run`` and ``mdptheory learners``)."""
 
@@ -44,10 +52,12 @@ __all__ = [
     "DPO",
     "IPO",
     "LEARNERS",
+    "PRLSVI",
     "BTFit",
     "ConfidenceEllipsoid",
     "Freehand",
     "FreehandResult",
+    "MaxInP",
     "TrajectoryPairs",
     "collect_pairs",
     "confidence_set",
