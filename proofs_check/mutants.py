@@ -809,7 +809,7 @@ CATALOGUE: tuple[Mutant, ...] = (
         "1/sqrt(n).",
         (
             _patch(
-                "algorithms.linear.lsvi_ucb._plan",
+                "algorithms.linear.lsvi_ucb.plan_optimistic",
                 _probe_lsvi_plan,
                 ("beta * math.sqrt(max(width2[h, n], 0.0))", "beta * max(width2[h, n], 0.0)"),
             ),

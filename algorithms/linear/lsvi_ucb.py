@@ -54,7 +54,7 @@ O(H S A d^2) of recomputing every width is paid only at a refactorisation.
 
 Which code implements which step
 --------------------------------
-* ``_plan``: L3-L6 and the greedy policy used by L8: ``target = b_h + M_h^T V_{h+1}`` (L5
+* ``plan_optimistic``: L3-L6 and the greedy policy used by L8: ``target = b_h + M_h^T V_{h+1}`` (L5
   numerator), ``w = Lambda_inv_h target`` (L5), the ``min(..., H)`` line (L6), the argmax (L8,
   and ``V_h = max_a Q_h`` inside L5 of the next stage).
 * ``absorb_episode``: the data of episode k enter L4 and L5 for episode k + 1 (Sherman-Morrison
@@ -266,7 +266,7 @@ def _refactor(
 
 
 @njit(cache=True)
-def _plan(
+def plan_optimistic(
     features: np.ndarray,
     R3: np.ndarray,
     b: np.ndarray,
@@ -522,7 +522,7 @@ def _episodes(
                     plan = True
                     break
         if plan:
-            _plan(
+            plan_optimistic(
                 features,
                 env.R3,
                 state.b,
@@ -588,7 +588,7 @@ def _episodes(
 # ---------------------------------------------------------------------------------------------
 
 
-def _unwrap_pair(model: object, true_mdp: object) -> tuple[object, object]:
+def unwrap_misspecified(model: object, true_mdp: object) -> tuple[object, object]:
     """A misspecified pair (nominal features ``.linear``, true dynamics ``.mdp``), e.g. from the
     catalogue's misspecified_linear_mdp: learn with its features, act in its true MDP."""
     if (
@@ -770,7 +770,7 @@ class LSVIUCB:
     ) -> Simulation:
         """The run of :meth:`run` before it becomes a trace; ``exact_regret=False`` skips the
         exact evaluation (``pseudo`` is NaN), which ``bench/online.py`` times against it."""
-        model, true_mdp = _unwrap_pair(model, true_mdp)
+        model, true_mdp = unwrap_misspecified(model, true_mdp)
         features, env, env_model = check_linear_models(model, true_mdp, type(self).__name__)
         K = check_budget(budget)
         H, S, A = env.R3.shape

@@ -53,10 +53,11 @@ Implementation
 --------------
 The ridge statistics, the Sherman-Morrison updates and the planning kernel are LSVI-UCB's
 (:func:`~algorithms.linear.lsvi_ucb.start_statistics`,
-:func:`~algorithms.linear.lsvi_ucb.absorb_episode`, its ``_plan``): agents hold them stacked
-along a leading agent axis, the server holds one set. An upload replays the agent's pending
-episodes into the server's statistics with ``absorb_episode`` (the server's inverse and widths
-stay exact); a download copies the server's arrays. The regret of episode k is the exact value
+:func:`~algorithms.linear.lsvi_ucb.absorb_episode`,
+:func:`~algorithms.linear.lsvi_ucb.plan_optimistic`): agents hold them stacked along a leading
+agent axis, the server holds one set. An upload replays the agent's pending episodes into the
+server's statistics with ``absorb_episode`` (the server's inverse and widths stay exact); a
+download copies the server's arrays. The regret of episode k is the exact value
 gap of the greedy policy agent ``m_k`` executed (evaluated on the tabular twin).
 """
 
@@ -88,14 +89,14 @@ from algorithms.linear.lsvi_ucb import (
     LAMBDA,
     PAPER_C,
     RidgeStatistics,
-    _plan,
-    _unwrap_pair,
     absorb_episode,
     check_linear_models,
     check_refactor_every,
     lsvi_ucb_beta,
     lsvi_ucb_iota,
+    plan_optimistic,
     start_statistics,
+    unwrap_misspecified,
 )
 from mdptheory._kernels import (
     ReachableEvaluation,
@@ -230,7 +231,7 @@ def _plan_agent(
     beta: float,
 ) -> None:
     """LSVI-UCB's L3-L6 on agent m's statistics (the server's arrays serve as workspace)."""
-    _plan(
+    plan_optimistic(
         features,
         R3,
         agents.b[m],
@@ -514,7 +515,7 @@ class AsyncCoopLSVIUCB:
             if schedule is None:
                 schedule = model.schedule
             model = model.linear
-        model, true_mdp = _unwrap_pair(model, None)
+        model, true_mdp = unwrap_misspecified(model, None)
         features, env, env_model = check_linear_models(model, true_mdp, type(self).__name__)
         rng = as_generator(seed)
         if schedule is None:
