@@ -370,7 +370,10 @@ def _curves(traces) -> tuple[np.ndarray, str]:
 
     if isinstance(traces[0], RegretTrace):
         return np.stack([t.cumulative for t in traces]), "cumulative pseudo-regret"
-    return np.stack([t.gap for t in traces]), "gap V*(rho) - V^pi_t(rho)"
+    # The learner names its gap when it is not V*(rho) - V^pi_t(rho) (e.g. a sup norm).
+    meta = traces[0].metadata
+    meaning = meta.get("gap") or meta.get("quantity") or "V*(rho) - V^pi_t(rho)"
+    return np.stack([t.gap for t in traces]), f"gap {meaning}"
 
 
 def _plot_run(traces, learner, model, path, reference=None) -> None:
@@ -419,7 +422,10 @@ def _plot_run(traces, learner, model, path, reference=None) -> None:
         ax.set_xscale("log")
         ax.set_yscale("symlog", linthresh=float(positive.min()) if positive.size else 1e-12)
         quantity = traces[0].metadata.get("quantity", "")
-        ax.set_xlabel("episodes of data n" if "episodes of data" in quantity else "iteration t")
+        if traces[0].metadata.get("x"):
+            ax.set_xlabel(str(traces[0].metadata["x"]))
+        else:
+            ax.set_xlabel("episodes of data n" if "episodes of data" in quantity else "iteration t")
     if reference is not None:
         label, values = reference
         ax.plot(t, np.asarray(values)[t - 1], color="k", ls=":", label=label)
