@@ -687,6 +687,46 @@ def _probe_pr_lsvi_kernel(kernel: Callable) -> Any:
     return [out[0], out[4]]
 
 
+def _probe_vtr_episodes(episodes: Callable) -> Any:
+    from algorithms._episodic import new_log
+    from algorithms.mixture.ucrl_vtr import check_mixture_model, start_vtr_statistics
+    from instances.linear_mixture import random_linear_mixture_mdp
+    from mdptheory._kernels import backward_induction_kernel, reachable_evaluation
+
+    model = random_linear_mixture_mdp(S=3, A=2, H=3, d=2, rewards="per_step", seed=0)
+    basis2, env = check_mixture_model(model, "probe")
+    Q_star, V_star, _ = backward_induction_kernel(env.P4, env.R3)
+    log = new_log(env, 4, False, Q_star, V_star)
+    state = start_vtr_statistics(2, 3, 3, 2)
+    episodes(
+        env,
+        log,
+        reachable_evaluation(env.P4, env.initial, 3),
+        state,
+        basis2,
+        np.ones(4),
+        np.ascontiguousarray(model.theta[0]),
+        np.zeros(4),
+        np.zeros((0, 4), dtype=np.int64),
+        np.zeros((0, 3), dtype=np.int64),
+        0,
+        4,
+        np.random.default_rng(0),
+        1000,
+    )
+    return [state.b.copy(), state.M.copy()]
+
+
+def _probe_hf_rfe_explore(explore: Callable) -> Any:
+    from algorithms.reward_free.hf_rfe import start_exploration
+    from instances.linear_mixture import reward_free_hard_instance
+
+    model = reward_free_hard_instance(d=3, H=3, epsilon=1.0, seed=1)
+    env, basis2, G, _, state = start_exploration(model, 5, 0.1)
+    explore(env, state, basis2, G, np.ones(5), 0.5, 0, 5, np.random.default_rng(0))
+    return [state.b.copy(), state.M.copy()]
+
+
 def _patch(target: str, probe: Callable, *replace: tuple[str, str]) -> Patch:
     return Patch(target, tuple(replace), probe)
 
@@ -1403,41 +1443,6 @@ CATALOGUE: tuple[Mutant, ...] = (
         ),
         ("pbrl",),
     ),
-)
-"""The planted defects. Ids are unique; every target resolves (``tests/test_mutants.py``)."""
-
-
-def _probe_vtr_episodes(episodes: Callable) -> Any:
-    from algorithms._episodic import new_log
-    from algorithms.mixture.ucrl_vtr import check_mixture_model, start_vtr_statistics
-    from instances.linear_mixture import random_linear_mixture_mdp
-    from mdptheory._kernels import backward_induction_kernel, reachable_evaluation
-
-    model = random_linear_mixture_mdp(S=3, A=2, H=3, d=2, rewards="per_step", seed=0)
-    basis2, env = check_mixture_model(model, "probe")
-    Q_star, V_star, _ = backward_induction_kernel(env.P4, env.R3)
-    log = new_log(env, 4, False, Q_star, V_star)
-    state = start_vtr_statistics(2, 3, 3, 2)
-    episodes(
-        env,
-        log,
-        reachable_evaluation(env.P4, env.initial, 3),
-        state,
-        basis2,
-        np.ones(4),
-        np.ascontiguousarray(model.theta[0]),
-        np.zeros(4),
-        np.zeros((0, 4), dtype=np.int64),
-        np.zeros((0, 3), dtype=np.int64),
-        0,
-        4,
-        np.random.default_rng(0),
-        1000,
-    )
-    return [state.b.copy(), state.M.copy()]
-
-
-CATALOGUE += (
     Mutant(
         "ucrl-vtr-target-stage",
         "UCRL-VTR's regression target V_{k,h}(s_{h+1}) instead of V_{k,h+1}(s_{h+1}): the "
@@ -1452,20 +1457,6 @@ CATALOGUE += (
         ),
         ("ucrl-vtr",),
     ),
-)
-
-
-def _probe_hf_rfe_explore(explore: Callable) -> Any:
-    from algorithms.reward_free.hf_rfe import start_exploration
-    from instances.linear_mixture import reward_free_hard_instance
-
-    model = reward_free_hard_instance(d=3, H=3, epsilon=1.0, seed=1)
-    env, basis2, G, _, state = start_exploration(model, 5, 0.1)
-    explore(env, state, basis2, G, np.ones(5), 0.5, 0, 5, np.random.default_rng(0))
-    return [state.b.copy(), state.M.copy()]
-
-
-CATALOGUE += (
     Mutant(
         "hf-rfe-target-current-state",
         "The reward-free mixture regression adds phi(s_h | s_h, a_h) instead of "
@@ -1481,6 +1472,7 @@ CATALOGUE += (
         ("reward-free",),
     ),
 )
+"""The planted defects. Ids are unique; every target resolves (``tests/test_mutants.py``)."""
 
 
 def get_mutant(mutant_id: str) -> Mutant:
