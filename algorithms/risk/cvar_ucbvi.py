@@ -183,6 +183,23 @@ def best_budget(W0: np.ndarray, initial: np.ndarray, eta: float, alpha: float):
     return best_j, best
 
 
+def static_cvar_log(model, K: int, alpha: float) -> EpisodeLog:
+    """The episode log of a static-CVaR learner: its regret oracle is the exact static CVaR
+    optimum of ``model`` (augmented DP, no grid), stored where a risk-neutral log keeps V*."""
+    H, S, A = model.H, model.S, model.A
+    optimum = static_cvar_optimum(model, alpha).value
+    return EpisodeLog(
+        np.empty(K),
+        np.empty(K),
+        np.empty(K),
+        np.empty(K),
+        np.zeros((0, H, S), dtype=np.int64),
+        np.full((H, S, A), optimum),
+        np.full((H + 1, S), optimum),
+        float(optimum),
+    )
+
+
 def check_eta(eta: float) -> float:
     """The budget grid width as a finite float > 0 (``ValueError`` naming it otherwise)."""
     value = float(eta)
@@ -429,18 +446,7 @@ class CVaRUCBVI:
         n_grid = budget_grid(H, eta).shape[0]
         n_return = int(steps.max(initial=0)) * H + 1
         L = cvar_ucbvi_log_factor(S, A, H, K, n_grid, self.delta)
-        # (1) Regret oracle: the exact static CVaR optimum (augmented DP, no grid).
-        optimum = static_cvar_optimum(model, alpha).value
-        log = EpisodeLog(
-            np.empty(K),
-            np.empty(K),
-            np.empty(K),
-            np.empty(K),
-            np.zeros((0, H, S), dtype=np.int64),
-            np.full((H, S, A), optimum),
-            np.full((H + 1, S), optimum),
-            float(optimum),
-        )
+        log = static_cvar_log(model, K, alpha)  # (1) regret oracle: the exact CVaR optimum
         st = _State(
             np.zeros((1, S, A, S)),
             np.zeros((1, S, A)),
@@ -474,7 +480,7 @@ class CVaRUCBVI:
             {"budget": st.budget, "optimistic_value": st.optimistic_value},
             dict(
                 objective=f"static CVaR of the return, alpha = {alpha:g}",
-                optimal_value=optimum,
+                optimal_value=log.optimal_value,
                 eta=eta,
                 n_budgets=n_grid,
                 log_factor=L,

@@ -58,29 +58,35 @@ from algorithms._episodic import (
     Simulation,
     check_budget,
     check_open_unit,
-    environment,
     episodic_trace,
     record_episode,
     simulate,
 )
-from algorithms._validation import check_positive, check_unit_rewards
+from algorithms._validation import check_positive
 from algorithms.linear.lsvi_ucb import (
     absorb_episode,
     check_refactor_every,
     lsvi_ucb_iota,
     start_statistics,
 )
-from algorithms.risk.cvar_ucbvi import _evaluate, _rollout, best_budget, check_eta, grid_steps
+from algorithms.risk.cvar_ucbvi import (
+    _evaluate,
+    _rollout,
+    best_budget,
+    check_eta,
+    grid_steps,
+    static_cvar_log,
+)
 from algorithms.risk.feature_selection import (
     check_simplex_features,
     select_features,
     uniform_mu,
 )
-from algorithms.risk.lowrank_cvar_ucb import PAPER, STATIONARY_TOL
+from algorithms.risk.lowrank_cvar_ucb import PAPER, stationary_feature_model
 from mdptheory._validation import check_int
 from mdptheory.regret import RegretTrace
-from mdptheory.risk import budget_grid, check_alpha, static_cvar_optimum
-from mdptheory.risk.discretised import model_features, shortfall_min_backup
+from mdptheory.risk import budget_grid, check_alpha
+from mdptheory.risk.discretised import shortfall_min_backup
 from mdptheory.seeding import SeedLike, as_generator
 
 
@@ -310,30 +316,8 @@ class LowRankCVaRMLE:
         return episodic_trace(self, seed, self._simulate(model, budget, seed))
 
     def _simulate(self, model, budget: int, seed: SeedLike) -> Simulation:
-        stage_features, _, twin = model_features(model)
-        if not np.array_equal(
-            stage_features, np.broadcast_to(stage_features[0], stage_features.shape)
-        ):
-            raise ValueError(
-                "LowRankCVaRMLE needs features that do not change with the stage "
-                "(phi(s, a), as in a linear MDP)"
-            )
-        truth = check_simplex_features(stage_features[0], "phi")
-        check_unit_rewards(
-            np.asarray(twin.R, dtype=np.float64), "LowRankCVaRMLE", "budget grid on [0, H]"
-        )
-        env = environment(twin)
-        if env.P4.shape[0] > 1 and np.abs(env.P4 - env.P4[:1]).max() <= STATIONARY_TOL:
-            env = env._replace(P4=np.ascontiguousarray(env.P4[:1]))
-        if env.P4.shape[0] != 1:
-            raise ValueError(
-                f"LowRankCVaRMLE needs a stationary kernel; the model's P has a "
-                f"stage axis of length {env.P4.shape[0]}"
-            )
-        if env.noise_code != 0:
-            raise ValueError(
-                f"LowRankCVaRMLE needs deterministic (known) rewards, got {twin.noise.kind} noise"
-            )
+        features, env, twin = stationary_feature_model(model, "LowRankCVaRMLE")
+        truth = check_simplex_features(features, "phi")
         K = check_budget(budget)
         H, S, A = env.R3.shape
         d = truth.shape[1]
@@ -346,17 +330,7 @@ class LowRankCVaRMLE:
         n_grid = budget_grid(H, eta).shape[0]
         n_return = int(steps.max(initial=0)) * H + 1
         beta = float(self.c) * d * H * math.sqrt(lsvi_ucb_iota(d, H, K, self.p))
-        optimum = static_cvar_optimum(twin, alpha).value
-        log = EpisodeLog(
-            np.empty(K),
-            np.empty(K),
-            np.empty(K),
-            np.empty(K),
-            np.zeros((0, H, S), dtype=np.int64),
-            np.full((H, S, A), optimum),
-            np.full((H + 1, S), optimum),
-            float(optimum),
-        )
+        log = static_cvar_log(twin, K, alpha)
         # One ridge state per candidate, stacked along a leading axis.
         states = [start_statistics(candidates[m], H, S, A, 1, False)[0] for m in range(C)]
         stacked = {
@@ -437,7 +411,7 @@ class LowRankCVaRMLE:
             {"budget": budget_k, "optimistic_value": optimistic, "chosen": chosen},
             dict(
                 objective=f"static CVaR of the return, alpha = {alpha:g}",
-                optimal_value=optimum,
+                optimal_value=log.optimal_value,
                 eta=eta,
                 n_budgets=n_grid,
                 c=self.c,

@@ -69,9 +69,16 @@ from algorithms.linear.lsvi_ucb import (
     lsvi_ucb_iota,
     start_statistics,
 )
-from algorithms.risk.cvar_ucbvi import _evaluate, _rollout, best_budget, check_eta, grid_steps
+from algorithms.risk.cvar_ucbvi import (
+    _evaluate,
+    _rollout,
+    best_budget,
+    check_eta,
+    grid_steps,
+    static_cvar_log,
+)
 from mdptheory.regret import RegretTrace
-from mdptheory.risk import budget_grid, check_alpha, static_cvar_optimum
+from mdptheory.risk import budget_grid, check_alpha
 from mdptheory.risk.discretised import model_features, shortfall_min_backup
 from mdptheory.seeding import SeedLike, as_generator
 
@@ -79,6 +86,34 @@ STATIONARY_TOL = 1e-12
 """Stage kernels that differ by at most this much count as one stationary kernel."""
 
 PAPER = "Zhao, Zhan, Hu, Leung, Farnia, Sun, Lee (ICLR 2024), arXiv:2311.11965"
+
+
+def stationary_feature_model(model, learner: str) -> tuple[np.ndarray, Environment, object]:
+    """``(features (S A, d), environment, finite-state twin)`` of a model a low-rank CVaR
+    learner can run on: features that do not change with the stage, rewards in [0, 1],
+    deterministic rewards and a stationary kernel (a factorised one is collapsed to one stage
+    when its stages agree to :data:`STATIONARY_TOL`); else a ValueError naming ``learner``."""
+    stage_features, _, twin = model_features(model)
+    if not np.array_equal(stage_features, np.broadcast_to(stage_features[0], stage_features.shape)):
+        raise ValueError(
+            f"{learner} needs features that do not change with the stage "
+            "(phi(s, a), as in a linear MDP)"
+        )
+    check_unit_rewards(np.asarray(twin.R, dtype=np.float64), learner, "budget grid on [0, H]")
+    env = environment(twin)
+    if env.P4.shape[0] > 1 and np.abs(env.P4 - env.P4[:1]).max() <= STATIONARY_TOL:
+        # A factorised stationary kernel repeats per stage up to rounding of phi . psi.
+        env = env._replace(P4=np.ascontiguousarray(env.P4[:1]))
+    if env.P4.shape[0] != 1:
+        raise ValueError(
+            f"{learner} needs a stationary kernel; the model's P has a "
+            f"stage axis of length {env.P4.shape[0]}"
+        )
+    if env.noise_code != 0:
+        raise ValueError(
+            f"{learner} needs deterministic (known) rewards, got {twin.noise.kind} noise"
+        )
+    return np.ascontiguousarray(stage_features[0]), env, twin
 
 
 @njit(cache=True)
@@ -250,31 +285,7 @@ class LowRankCVaRUCB:
         return episodic_trace(self, seed, self._simulate(model, budget, seed))
 
     def _simulate(self, model, budget: int, seed: SeedLike) -> Simulation:
-        stage_features, _, twin = model_features(model)
-        if not np.array_equal(
-            stage_features, np.broadcast_to(stage_features[0], stage_features.shape)
-        ):
-            raise ValueError(
-                "LowRankCVaRUCB needs features that do not change with the stage "
-                "(phi(s, a), as in a linear MDP)"
-            )
-        features = np.ascontiguousarray(stage_features[0])
-        check_unit_rewards(
-            np.asarray(twin.R, dtype=np.float64), "LowRankCVaRUCB", "budget grid on [0, H]"
-        )
-        env = environment(twin)
-        if env.P4.shape[0] > 1 and np.abs(env.P4 - env.P4[:1]).max() <= STATIONARY_TOL:
-            # A factorised stationary kernel repeats per stage up to rounding of phi . psi.
-            env = env._replace(P4=np.ascontiguousarray(env.P4[:1]))
-        if env.P4.shape[0] != 1:
-            raise ValueError(
-                f"LowRankCVaRUCB needs a stationary kernel; the model's P has a "
-                f"stage axis of length {env.P4.shape[0]}"
-            )
-        if env.noise_code != 0:
-            raise ValueError(
-                f"LowRankCVaRUCB needs deterministic (known) rewards, got {twin.noise.kind} noise"
-            )
+        features, env, twin = stationary_feature_model(model, "LowRankCVaRUCB")
         K = check_budget(budget)
         H, S, A = env.R3.shape
         d = features.shape[1]
@@ -283,18 +294,7 @@ class LowRankCVaRUCB:
         n_grid = budget_grid(H, eta).shape[0]
         n_return = int(steps.max(initial=0)) * H + 1
         beta = float(self.c) * d * H * math.sqrt(lsvi_ucb_iota(d, H, K, self.p))
-        # (1) Regret oracle: the exact static CVaR optimum (augmented DP, no grid).
-        optimum = static_cvar_optimum(twin, alpha).value
-        log = EpisodeLog(
-            np.empty(K),
-            np.empty(K),
-            np.empty(K),
-            np.empty(K),
-            np.zeros((0, H, S), dtype=np.int64),
-            np.full((H, S, A), optimum),
-            np.full((H + 1, S), optimum),
-            float(optimum),
-        )
+        log = static_cvar_log(twin, K, alpha)  # (1) regret oracle: the exact CVaR optimum
         state, _ = start_statistics(features, H, S, A, K, False)
         W = np.zeros((H + 1, S, n_grid))
         W[H] = np.arange(n_grid) * eta
@@ -343,7 +343,7 @@ class LowRankCVaRUCB:
             {"budget": budget_k, "optimistic_value": optimistic},
             dict(
                 objective=f"static CVaR of the return, alpha = {alpha:g}",
-                optimal_value=optimum,
+                optimal_value=log.optimal_value,
                 eta=eta,
                 n_budgets=n_grid,
                 c=self.c,
