@@ -23,6 +23,7 @@ from mdptheory.tabular import EpisodicMDP
 __all__ = [
     "random_linear_mixture_mdp",
     "reward_free_hard_instance",
+    "reward_free_lower_bound",
     "tabular_as_mixture",
 ]
 
@@ -192,4 +193,74 @@ def reward_free_hard_instance(
         H,
         initial=initial,
         name=f"reward_free_hard_instance(d={d},H={H},epsilon={epsilon:g})",
+    )
+
+
+def reward_free_lower_bound(
+    d: int = 4, H: int = 5, epsilon: float = 0.5, seed: SeedLike = 0
+) -> LinearMixtureMDP:
+    """A two-sided hard family for reward-free exploration, total reward at most 1.
+
+    States ``0..H-1`` form a chain started in 0; ``H`` (end), ``H + 1`` (good) and ``H + 2``
+    (bad) are absorbing. Actions are the ``2**(d-1)`` sign vectors ``a``. With ``delta = 1/H``
+    and ``Delta = epsilon delta / (2 (d - 1))``, from chain state ``j``::
+
+        P(good | j, a) = delta / 2 + <mu, a>,   P(bad | j, a) = delta / 2 - <mu, a>,
+        P(next | j, a) = 1 - delta,
+
+    ``mu in {-Delta, +Delta}^(d-1)`` drawn from ``seed``. As a mixture: ``theta = (1, mu)``,
+    ``P_0`` the chain that escapes to good and bad with ``delta / 2`` each, and ``P_i(.|j, a) =
+    a_i (e_good - e_bad)``. The model's reward pays ``1/H`` per step in good.
+
+    Why it is hard for a reward-free learner: the battery holds the stage indicators of good
+    **and** of bad, so a planner that is eps-optimal for both must know the sign of every
+    coordinate of ``mu`` (one wrong sign costs ``2 Delta`` escape probability per step for one
+    of the two rewards); the escape probability does not depend on which of the two the learner
+    steers to, so no reward-directed shortcut exists. Each coordinate's sign is a test between
+    ``+-Delta`` with ``Delta ~ eps / d``, seen through every sample at once, which is the
+    ``d^2 eps^-2`` of the lower bound. This construction is the library's, stated here; the
+    paper's own lower-bound family was not read (``theory-wave2.md`` 7.3 has only the
+    abstract).
+
+    Examples
+    --------
+    >>> mdp = reward_free_lower_bound(d=3, H=4, epsilon=0.5, seed=0)
+    >>> mdp.S, mdp.A, mdp.d, bool(mdp.R.sum(axis=0).max() <= 1.0)
+    (7, 4, 3, True)
+    >>> bool(abs(mdp.P[0, 0].sum(axis=1) - 1.0).max() < 1e-12)
+    True
+    """
+    d = _positive_int(d, "d", maximum=13)
+    H = _positive_int(H, "H", minimum=2)
+    epsilon = check_real(epsilon, "epsilon", 0.0, 1.0, low_open=True)
+    rng = as_generator(seed)
+    delta = 1.0 / H
+    Delta = epsilon * delta / (2.0 * max(d - 1, 1))
+    signs = rng.choice(np.array([-1.0, 1.0]), size=d - 1)
+    actions = sign_vectors(d - 1)
+    S, A = H + 3, actions.shape[0]
+    end, good, bad = H, H + 1, H + 2
+    basis = np.zeros((d, S, A, S))
+    for j in range(H):
+        nxt = j + 1 if j + 1 < H else end
+        basis[0, j, :, nxt] = 1.0 - delta
+        basis[0, j, :, good] = delta / 2.0
+        basis[0, j, :, bad] = delta / 2.0
+        for i in range(1, d):
+            basis[i, j, :, good] = actions[:, i - 1]
+            basis[i, j, :, bad] = -actions[:, i - 1]
+    for absorbing in (end, good, bad):
+        basis[0, absorbing, :, absorbing] = 1.0
+    theta = np.concatenate(([1.0], Delta * signs))
+    R = np.zeros((H, S, A))
+    R[:, good, :] = 1.0 / H
+    initial = np.zeros(S)
+    initial[0] = 1.0
+    return LinearMixtureMDP(
+        basis,
+        theta,
+        R,
+        H,
+        initial=initial,
+        name=f"reward_free_lower_bound(d={d},H={H},epsilon={epsilon:g})",
     )

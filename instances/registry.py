@@ -377,6 +377,12 @@ _SPECS: tuple[_Spec, ...] = (
         "instances.preferences",
         "preference_lock_linear_mdp",
     ),
+    _Spec(
+        "reward_free_lower_bound",
+        "chain escaping to good or bad by <mu, a>: reward-free needs every sign of mu",
+        "instances.linear_mixture",
+        "reward_free_lower_bound",
+    ),
 )
 _BY_NAME = {spec.name: spec for spec in _SPECS}
 

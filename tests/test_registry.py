@@ -64,7 +64,11 @@ GAMES = {
     "factored_gridworld": "instances.games",
     "random_cooperative_game": "instances.games",
 }
-LINEAR_MIXTURE = ["random_linear_mixture_mdp", "reward_free_hard_instance"]
+LINEAR_MIXTURE = [
+    "random_linear_mixture_mdp",
+    "reward_free_hard_instance",
+    "reward_free_lower_bound",
+]
 VARIANCE_AWARE = [
     "heteroscedastic_linear_mdp",
     "horizon_free_simplex",

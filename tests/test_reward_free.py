@@ -119,7 +119,7 @@ def test_formulas_and_registry():
     )
     assert hf_rfe_radius(2, 0.0, 0.1, 1.0, 1.0) == pytest.approx(1 + math.sqrt(2 * math.log(10)))
     assert isinstance(make_learner("rf-express", c="0.1"), RFExpress)
-    assert isinstance(make_learner("hf-rfe"), HorizonFreeRFE)
+    assert isinstance(make_learner("hf-rfe-indicator"), HorizonFreeRFE)
     assert RFExpress().constants == "paper (c = 1)"
     assert HorizonFreeRFE(c=0.0).constants == "no pseudo-reward (c = 0)"
 
