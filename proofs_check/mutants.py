@@ -727,6 +727,17 @@ def _probe_hf_rfe_explore(explore: Callable) -> Any:
     return [state.b.copy(), state.M.copy()]
 
 
+def _probe_hf_ucrl_rfe_plan(plan: Callable) -> Any:
+    from algorithms.reward_free.hf_ucrl_rfe import _widths, start_weighted
+    from instances.linear_mixture import random_linear_mixture_mdp
+
+    model = random_linear_mixture_mdp(S=3, A=2, H=3, d=2, seed=0)
+    weighted = start_weighted(model, 5, 0.1)
+    _widths(weighted.home, weighted.G)
+    plan(weighted.home, weighted.basis2, 0.5, model.S, model.A)
+    return weighted.home.Q.copy()
+
+
 def _patch(target: str, probe: Callable, *replace: tuple[str, str]) -> Patch:
     return Patch(target, tuple(replace), probe)
 
@@ -1467,6 +1478,20 @@ CATALOGUE: tuple[Mutant, ...] = (
                 "algorithms.reward_free.hf_rfe._explore",
                 _probe_hf_rfe_explore,
                 ("state.b[i] += basis2[i, r, nxt]", "state.b[i] += basis2[i, r, states[h]]"),
+            ),
+        ),
+        ("reward-free",),
+    ),
+    Mutant(
+        "hf-ucrl-rfe-no-pseudo-reward",
+        "HF-UCRL-RFE plans its exploration values without the pseudo-reward: U starts at 0, "
+        "the bonus of a zero value feature is 0, so U stays 0, nothing is learned and the "
+        "planner's value error never decreases.",
+        (
+            _patch(
+                "algorithms.reward_free.hf_ucrl_rfe._plan",
+                _probe_hf_ucrl_rfe_plan,
+                ("q = pseudo + mean + radius * width", "q = mean + radius * width"),
             ),
         ),
         ("reward-free",),
