@@ -184,3 +184,14 @@ def test_value_error_rate_check_passes_and_rejects_its_control():
     assert result.status == "pass", result.verdict.reason
     assert result.controls and all(c.rejected for c in result.controls)
     assert result.theorem.verified is False
+
+
+def test_doctests():
+    import doctest
+
+    from algorithms.reward_free import _moments, hf_ucrl_rfe
+    from proofs_check.theorems import reward_free_weighted
+
+    for module in (_moments, hf_ucrl_rfe, reward_free_weighted):
+        failures, tried = doctest.testmod(module)
+        assert tried > 0 and failures == 0, module.__name__

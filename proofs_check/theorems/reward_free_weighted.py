@@ -74,7 +74,7 @@ def episodes_to_eps_curve(K_grid: np.ndarray, errors: np.ndarray, eps: np.ndarra
     --------
     >>> episodes_to_eps_curve(np.array([10.0, 20.0, 40.0]), np.array([[0.5, 0.05, 0.2]]),
     ...                       np.array([1.0, 0.3, 0.1])).tolist()
-    [[10.0, 40.0, inf]]
+    [[10.0, 20.0, inf]]
     """
     out = np.full((errors.shape[0], eps.size), np.inf)
     for i, row in enumerate(errors):
