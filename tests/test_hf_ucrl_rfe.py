@@ -176,6 +176,17 @@ def test_lower_bound_family():
         reward_free_lower_bound(H=1)
 
 
+def test_the_blind_spot_on_the_lower_bound_family():
+    # U(good) = U(bad), so x_U has no component along mu: the weighted learner never learns mu
+    # (its theta error stops at ||mu||), while the indicator targets see mu in every sample.
+    model = reward_free_lower_bound(d=3, H=3, epsilon=1.0, seed=0)
+    weighted = HFUCRLRFE(c=1e-4).run(model, 1000, seed=0)
+    mu = np.linalg.norm(model.theta[0, 1:])
+    assert weighted.extras["theta_error"][-1] == pytest.approx(mu, rel=0.02)
+    assert (weighted.gap > 0.5).all()
+    assert HorizonFreeRFE().run(model, 1000, seed=0).gap[-1] == 0.0
+
+
 @pytest.mark.slow
 def test_value_error_rate_check_passes_and_rejects_its_control():
     result = run_check(
