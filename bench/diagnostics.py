@@ -16,10 +16,8 @@ What is printed
 
 from __future__ import annotations
 
-import argparse
-
 import numpy as np
-from _timing import alternate, median_time, ratio
+from _timing import alternate, command_line, median_time, ratio
 
 from instances.tabular import garnet
 from mdptheory.diagnostics.bisimulation import bisimulation_metric
@@ -81,9 +79,7 @@ def bench_episodic(S: int, H: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="smaller sizes")
-    args = parser.parse_args()
+    args = command_line(__doc__, "smaller sizes")
     bisimulation_metric(garnet(S=5, A=2, seed=0))  # compile once, outside the timings
     wasserstein([1.0], [1.0], [[0.0]])
     for k in (3, 10, 30):

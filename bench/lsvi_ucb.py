@@ -24,7 +24,6 @@ Instance: ``simplex_feature_linear_mdp(S=50, A=5, H=10, d=10, seed=0)``.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
@@ -66,13 +65,11 @@ def _reference(model, K: int, beta: float, seed: int) -> tuple[float, np.ndarray
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="K = 2000 and reference at K = 200")
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args(argv)
-    from _timing import blas_threads
+    from _timing import command_line
 
-    print(blas_threads())
+    args = command_line(
+        __doc__, "K = 2000 and reference at K = 200", argv, seed={"type": int, "default": 0}
+    )
     K = 2_000 if args.quick else 10_000
     K_ref = 200 if args.quick else 2_000
     seed = args.seed

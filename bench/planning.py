@@ -22,12 +22,11 @@ What is printed
 
 from __future__ import annotations
 
-import argparse
 import time
 
 import numpy as np
 import scipy.sparse as sp
-from _timing import alternate, best_time, blas_threads, median_time, ratio
+from _timing import alternate, best_time, command_line, median_time, ratio
 
 import mdptheory as mt
 from mdptheory.planning import bellman_optimality
@@ -202,16 +201,15 @@ def bench_sparse(S: int, A: int, successors: int, gamma: float, seed: int = 0) -
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="smaller sizes")
-    parser.add_argument(
-        "--solve-only",
-        action="store_true",
-        help="only the exact-solve comparison with the matrix-PI baseline",
+    args = command_line(
+        __doc__,
+        "smaller sizes",
+        solve_only={
+            "action": "store_true",
+            "help": "only the exact-solve comparison with the matrix-PI baseline",
+        },
+        repeats={"type": int, "default": 11, "help": "alternated rounds"},
     )
-    parser.add_argument("--repeats", type=int, default=11, help="alternated rounds")
-    args = parser.parse_args()
-    print(blas_threads())
     if args.solve_only:
         bench_exact_solve(300 if args.quick else 1000, 10 if args.quick else 20, 0.99, args.repeats)
         return

@@ -21,7 +21,6 @@ Instance: ``simplex_feature_linear_mdp(S=50, A=5, H=10, d=10, seed=0)``.
 
 from __future__ import annotations
 
-import argparse
 import time
 
 import numpy as np
@@ -34,13 +33,9 @@ REPEATS = 5
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="K = 2000")
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args(argv)
-    from _timing import blas_threads
+    from _timing import command_line
 
-    print(blas_threads())
+    args = command_line(__doc__, "K = 2000", argv, seed={"type": int, "default": 0})
     K = 2_000 if args.quick else 10_000
     model = simplex_feature_linear_mdp(S=50, A=5, H=10, d=10, seed=0)
     print(f"instance: {model!r}")

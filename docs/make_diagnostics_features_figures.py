@@ -25,6 +25,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+from _figures import save
 
 from instances.feature_failures import tsitsiklis_van_roy
 from instances.layered_chains import layered_chain, merging_chains
@@ -78,9 +79,7 @@ def inherent_bellman_error_figure(path: Path) -> None:
     right.set_ylabel("inherent Bellman error, ||theta||_1 <= 1")
     right.set_title("(b) nominal features of misspecified_linear_mdp", fontsize=10)
     right.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save(fig, path, 110)
 
 
 def spectral_figure(path: Path) -> None:
@@ -116,9 +115,7 @@ def spectral_figure(path: Path) -> None:
     right.set_ylabel("sin of the largest principal angle")
     right.set_title("(b) estimated features, simplex_feature_linear_mdp(d=4)", fontsize=10)
     right.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save(fig, path, 110)
 
 
 def td_vs_mc_figure(path: Path) -> None:
@@ -154,9 +151,7 @@ def td_vs_mc_figure(path: Path) -> None:
     right.set_ylabel("N MSE of V_0(0) - V_0(1)")
     right.set_title("(b) merging_chains(k, H): TD follows k, Monte Carlo H", fontsize=10)
     right.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save(fig, path, 110)
 
 
 def main() -> None:

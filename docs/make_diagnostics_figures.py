@@ -27,6 +27,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+from _figures import save
 
 from algorithms.effective_horizon import SQIRL
 from instances.structure import effective_horizon_lure, interval_walk
@@ -85,9 +86,7 @@ def bisimulation_figure(path: Path) -> None:
     axes[2].set_ylabel("|V*(s) - V*(t)|")
     axes[2].set_title("(c) value bound, every pair (gamma = c_T = 0.9)", fontsize=10)
     axes[2].legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save(fig, path, 110)
 
 
 def first_success(mdp, k: int, grid: np.ndarray, seed) -> float:
@@ -131,9 +130,7 @@ def effective_horizon_figure(path: Path) -> None:
     ax.set_ylabel("episodes per stage to the first optimal policy")
     ax.set_title("SQIRL needs about A^k* rollouts per stage, not A^H", fontsize=10)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save(fig, path, 110)
 
 
 def coverability_figure(path: Path) -> None:
@@ -163,9 +160,7 @@ def coverability_figure(path: Path) -> None:
     ax.set_ylim(0, 1.05)
     ax.set_title("Coverability per stage, exact (reachability DP)", fontsize=10)
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(0.0, -0.12))
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save(fig, path, 110)
 
 
 def main() -> None:

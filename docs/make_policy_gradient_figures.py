@@ -28,6 +28,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+from _figures import save
 
 from algorithms.policy_gradient import (
     GradientBandit,
@@ -108,9 +109,7 @@ def t_gap_figure(path: Path) -> None:
         fontsize=7,
         loc="center right",
     )
-    fig.tight_layout()
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
+    save(fig, path, 130)
 
 
 def stochastic_figure(path: Path) -> None:
@@ -147,9 +146,7 @@ def stochastic_figure(path: Path) -> None:
     _finish(
         right, "Stochastic NPG, r = (1, 0.9), pi_0(a*) = 0.1, eta = 1: 40 runs each", "pi_t(a*)"
     )
-    fig.tight_layout()
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
+    save(fig, path, 130)
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from instances.linear import sign_vectors
+from instances.linear import _positive_int, sign_vectors
 from mdptheory._validation import ParameterTypeError, check_memory, check_real, dense_bytes
 from mdptheory.linear_mixture import LinearMixtureMDP
 from mdptheory.seeding import SeedLike, as_generator
@@ -30,13 +30,12 @@ __all__ = [
 REWARD_SCALES = ("total", "per_step")
 
 
-def _positive_int(value, name: str, minimum: int = 1, maximum: int | None = None) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise ParameterTypeError(f"{name} must be an int, got {value!r}")
-    if value < minimum or (maximum is not None and value > maximum):
-        accepted = f"{minimum}..{maximum}" if maximum is not None else f">= {minimum}"
-        raise ValueError(f"{name} is {int(value)}; accepted values: {accepted}")
-    return int(value)
+def _starting_in_state_0(basis, theta, R, H: int, name: str) -> LinearMixtureMDP:
+    """The linear mixture MDP of ``basis`` (d, S, A, S), ``theta`` and ``R`` whose episodes all
+    start in state 0."""
+    initial = np.zeros(basis.shape[1])
+    initial[0] = 1.0
+    return LinearMixtureMDP(basis, theta, R, H, initial=initial, name=name)
 
 
 def _reward_cap(rewards: str, H: int) -> float:
@@ -79,16 +78,8 @@ def random_linear_mixture_mdp(
     basis = rng.dirichlet(np.full(S, 0.5), size=(d, S, A))
     theta = rng.dirichlet(np.ones(d))
     R = cap * rng.random((H, S, A))
-    initial = np.zeros(S)
-    initial[0] = 1.0
-    return LinearMixtureMDP(
-        basis,
-        theta,
-        R,
-        H,
-        initial=initial,
-        name=f"random_linear_mixture(S={S},A={A},H={H},d={d},rewards={rewards})",
-    )
+    name = f"random_linear_mixture(S={S},A={A},H={H},d={d},rewards={rewards})"
+    return _starting_in_state_0(basis, theta, R, H, name)
 
 
 def tabular_as_mixture(mdp: EpisodicMDP) -> LinearMixtureMDP:
@@ -184,16 +175,8 @@ def reward_free_hard_instance(
     theta = np.concatenate(([1.0], Delta * signs))
     R = np.zeros((H, S, A))
     R[:, good, :] = 1.0 / H
-    initial = np.zeros(S)
-    initial[0] = 1.0
-    return LinearMixtureMDP(
-        basis,
-        theta,
-        R,
-        H,
-        initial=initial,
-        name=f"reward_free_hard_instance(d={d},H={H},epsilon={epsilon:g})",
-    )
+    name = f"reward_free_hard_instance(d={d},H={H},epsilon={epsilon:g})"
+    return _starting_in_state_0(basis, theta, R, H, name)
 
 
 def reward_free_lower_bound(
@@ -254,13 +237,5 @@ def reward_free_lower_bound(
     theta = np.concatenate(([1.0], Delta * signs))
     R = np.zeros((H, S, A))
     R[:, good, :] = 1.0 / H
-    initial = np.zeros(S)
-    initial[0] = 1.0
-    return LinearMixtureMDP(
-        basis,
-        theta,
-        R,
-        H,
-        initial=initial,
-        name=f"reward_free_lower_bound(d={d},H={H},epsilon={epsilon:g})",
-    )
+    name = f"reward_free_lower_bound(d={d},H={H},epsilon={epsilon:g})"
+    return _starting_in_state_0(basis, theta, R, H, name)

@@ -224,6 +224,13 @@ def greedy_backup(
 
 
 @njit(cache=True)
+def backward_arrays(H: int, S: int, A: int):
+    """The arrays a backward pass fills: ``Q`` (H, S, A) uninitialised, ``V`` (H + 1, S) zero
+    (so ``V[H] = 0``) and ``policy`` (H, S) of int64 zeros."""
+    return np.empty((H, S, A)), np.zeros((H + 1, S)), np.zeros((H, S), dtype=np.int64)
+
+
+@njit(cache=True)
 def backward_induction_kernel(P4: np.ndarray, R3: np.ndarray):
     """Optimal finite-horizon values by backward induction.
 
@@ -231,9 +238,7 @@ def backward_induction_kernel(P4: np.ndarray, R3: np.ndarray):
     smallest action. Returns ``Q`` (H, S, A), ``V`` (H + 1, S) and ``policy`` (H, S).
     """
     H, S, A = R3.shape
-    Q = np.empty((H, S, A))
-    V = np.zeros((H + 1, S))
-    policy = np.empty((H, S), dtype=np.int64)
+    Q, V, policy = backward_arrays(H, S, A)
     for h in range(H - 1, -1, -1):
         hp = stage_index(P4, h)
         next_value = V[h + 1]

@@ -143,16 +143,20 @@ def _solve_command(args: argparse.Namespace, extra: Sequence[str]) -> int:
     return 0
 
 
+def _require_model(model, cls: type, need: str) -> None:
+    """Refuse a model of another type than ``cls``: ``need``, then the type it got."""
+    if not isinstance(model, cls):
+        raise ValueError(f"{need}, got {type(model).__name__}")
+
+
 def _solve_average(model) -> int:
     """Average-reward optimum: rho*, h*, sp(h*) and the diameter D (models without horizon)."""
     from mdptheory.average_reward import summary
     from mdptheory.tabular import FiniteMDP
 
-    if not isinstance(model, FiniteMDP):
-        raise ValueError(
-            f"--objective average needs a model without horizon (leave out H), "
-            f"got {type(model).__name__}"
-        )
+    _require_model(
+        model, FiniteMDP, "--objective average needs a model without horizon (leave out H)"
+    )
     info = summary(model)
     print(repr(model))
     print("average reward (gamma is ignored)")
@@ -175,11 +179,11 @@ def _solve_risk(model, args: argparse.Namespace) -> int:
     from mdptheory.risk import icvar_backward_induction, icvar_evaluate, static_cvar_optimum
     from mdptheory.tabular import EpisodicMDP
 
-    if not isinstance(model, EpisodicMDP):
-        raise ValueError(
-            f"--objective {args.objective} needs an episodic model (give the "
-            f"instance an H), got {type(model).__name__}"
-        )
+    _require_model(
+        model,
+        EpisodicMDP,
+        f"--objective {args.objective} needs an episodic model (give the instance an H)",
+    )
     mean = backward_induction(model)
     print(repr(model))
     if args.objective == "static-cvar":

@@ -41,6 +41,7 @@ from typing import Any, Protocol, TypeAlias
 import numpy as np
 from scipy import stats
 
+from mdptheory.progress import progress_bar
 from mdptheory.regret import ConvergenceTrace, RegretTrace, _jsonable
 from mdptheory.seeding import as_seed_sequence, spawn_seeds
 
@@ -280,22 +281,6 @@ def _check_positive_int(value: Any, name: str) -> int:
     return check_int(value, name, 1)
 
 
-def _progress(enabled: bool):
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-    console = Console(stderr=True)
-    return Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        disable=not (enabled and console.is_terminal),
-        transient=False,
-    )
-
-
 def run_seeds(
     algorithm: Learner,
     model: Any,
@@ -387,7 +372,7 @@ def run_seeds(
                 results[i] = trace
     todo = [i for i in range(seeds) if i not in results]
 
-    with _progress(progress) as bar:
+    with progress_bar(progress) as bar:
         task = bar.add_task(
             f"{type(algorithm).__name__} x {seeds} seeds", total=seeds, completed=len(results)
         )

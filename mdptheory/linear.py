@@ -71,6 +71,21 @@ def _induced_kernel(phi: np.ndarray, measures: np.ndarray) -> np.ndarray:
     return kernel.reshape(n_stages, n_states, n_actions, n_states)
 
 
+def _tabular_twin(model, P) -> EpisodicMDP:
+    """The ``EpisodicMDP`` with kernel ``P`` and the model's rewards ``R``, horizon, initial
+    distribution, reward noise, tolerance and name: the exact twin of a linear, low-rank or
+    linear-mixture model."""
+    return EpisodicMDP(
+        P,
+        model.R,
+        model.H,
+        initial=model.initial,
+        noise=model.noise,
+        tol=model.tol,
+        name=model.name,
+    )
+
+
 def _check_product_finite(array: np.ndarray, formula: str, labels: str) -> None:
     """Raise naming the first entry of a product of the inputs that overflowed (inf or NaN)."""
     bad = ~np.isfinite(array)
@@ -260,15 +275,7 @@ class LinearMDP:
         """The exact tabular twin: ``EpisodicMDP`` with kernel (H, S, A, S) and rewards
         (H, S, A), the same initial distribution, noise, tolerance and name (built once)."""
         if self._tabular is None:
-            self._tabular = EpisodicMDP(
-                self._twin_P,
-                self.R,
-                self.H,
-                initial=self.initial,
-                noise=self.noise,
-                tol=self.tol,
-                name=self.name,
-            )
+            self._tabular = _tabular_twin(self, self._twin_P)
         return self._tabular
 
     def assumptions(self) -> LinearMDPAssumptions:
@@ -433,15 +440,7 @@ class LowRankMDP:
     def tabular(self) -> EpisodicMDP:
         """The exact tabular twin (kernel (H, S, A, S), rewards (H, S, A)), built once."""
         if self._tabular is None:
-            self._tabular = EpisodicMDP(
-                self._twin_P,
-                self.R,
-                self.H,
-                initial=self.initial,
-                noise=self.noise,
-                tol=self.tol,
-                name=self.name,
-            )
+            self._tabular = _tabular_twin(self, self._twin_P)
         return self._tabular
 
     @classmethod

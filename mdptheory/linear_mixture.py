@@ -44,7 +44,13 @@ from mdptheory._validation import (
     check_shape,
     dense_bytes,
 )
-from mdptheory.linear import _check_induced_kernel, _check_tol, _read_initial, _read_only
+from mdptheory.linear import (
+    _check_induced_kernel,
+    _check_tol,
+    _read_initial,
+    _read_only,
+    _tabular_twin,
+)
 from mdptheory.tabular import EpisodicMDP, RewardNoise
 
 __all__ = ["LinearMixtureAssumptions", "LinearMixtureMDP"]
@@ -187,15 +193,7 @@ class LinearMixtureMDP:
         """The exact tabular twin (same kernel, rewards, initial distribution, noise)."""
         if self._tabular is None:
             P = self._twin_P[0] if self.homogeneous else self._twin_P
-            self._tabular = EpisodicMDP(
-                P,
-                self.R,
-                self.H,
-                initial=self.initial,
-                noise=self.noise,
-                tol=self.tol,
-                name=self.name,
-            )
+            self._tabular = _tabular_twin(self, P)
         return self._tabular
 
     def value_features(self, V: np.ndarray) -> np.ndarray:

@@ -35,6 +35,7 @@ from mdptheory._validation import (
     check_value_scale,
 )
 from mdptheory.evaluation import evaluate
+from mdptheory.lp_solver import lp_solver
 from mdptheory.tabular import EpisodicMDP, FiniteMDP
 
 
@@ -300,16 +301,7 @@ def linear_program(
         P_a = P_matrix[a::A] if not sp.issparse(P_matrix) else P_matrix[np.arange(S) * A + a]
         constraints.append(V >= R_lp[:, a] + gamma * (P_a @ V))
     problem = cp.Problem(cp.Minimize(w @ V), constraints)
-    if solver is None:
-        solver = "CLARABEL"
-        solver_options = {
-            "tol_gap_abs": 1e-12,
-            "tol_gap_rel": 1e-12,
-            "tol_feas": 1e-12,
-            "tol_ktratio": 1e-10,
-            "max_iter": 500,
-            **solver_options,
-        }
+    solver, solver_options = lp_solver(solver, solver_options)
     problem.solve(solver=solver, **solver_options)
     if problem.status not in ("optimal", "optimal_inaccurate"):
         raise ValueError(f"the LP solver {solver} returned status {problem.status!r}")

@@ -97,3 +97,38 @@ def episode(P: np.ndarray, initial: np.ndarray, policy: np.ndarray, rng):
         s_next = draw(P[s, a], rng.random())
         yield h, s, a, s_next
         s = s_next
+
+
+def quick_results(ids) -> dict:
+    """The registered checks ``ids`` run once at quick scale with seed 0 (errors raised), by
+    id."""
+    from proofs_check.harness import discover, run_check
+
+    discover()
+    return {check_id: run_check(check_id, "quick", 0, raise_errors=True) for check_id in ids}
+
+
+def assert_passes_with_controls_rejected(result, theorem, tag=None, controls_required=True):
+    """A check's result passes, every control it ran is rejected (``controls_required``: it ran
+    at least one; otherwise only a statistical check must), and its record declares a kind, a
+    source, ``verified=False``, the tag ``tag`` if given and, when statistical, its rule."""
+    assert result.status == "pass", result.verdict.reason
+    if controls_required:
+        assert result.controls
+    assert all(control.rejected for control in result.controls)
+    assert theorem.kind is not None and theorem.source and theorem.verified is False
+    if tag is not None:
+        assert tag in theorem.tags
+    if theorem.statistical:
+        assert theorem.rule and result.controls
+
+
+def same_model(a, b) -> bool:
+    """Same type, name, dense kernel, rewards and initial distribution, bit for bit."""
+    return (
+        type(a) is type(b)
+        and a.name == b.name
+        and np.array_equal(a.dense_P(), b.dense_P())
+        and np.array_equal(a.R, b.R)
+        and np.array_equal(a.initial, b.initial)
+    )

@@ -44,3 +44,10 @@ def planted(scale: str, seed: int) -> Outcome:
     x = np.geomspace(10, 1e4, 8)
     fit = fit_loglog_slope(x, np.sqrt(x), n_boot=10)
     return Outcome(Evidence(fitted={"slope": fit.slope}), slope_test(fit, max_slope=0.0))
+
+
+def register_planted(registry, check_id: str, claim: str) -> None:
+    """Register :func:`planted` in ``registry`` as ``check_id`` with ``claim`` (tag "toy")."""
+    registry.theorem(
+        id=check_id, paper="Toy", claim=claim, formula="R_T = O(log T)", tags=("toy",)
+    )(planted)

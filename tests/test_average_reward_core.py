@@ -167,14 +167,20 @@ def test_river_swim_hitting_times_match_value_iteration():
     assert (d.source, d.target) == (0, 5) and d.residual < 1e-12
 
 
+def draw_model(data, max_S: int, zero: float):
+    """Draw S in 1..max_S, A in 1..3, a kernel of :func:`clean_kernels` (``zero``) and rewards;
+    return them with the ``FiniteMDP`` they make (gamma 0.5, ignored by the average reward)."""
+    S = data.draw(st.integers(1, max_S))
+    A = data.draw(st.integers(1, 3))
+    P = data.draw(clean_kernels(S, A, zero))
+    R = data.draw(rewards((S, A)))
+    return S, A, P, R, FiniteMDP(P, R, gamma=0.5)
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.data())
 def test_gain_bias_and_classification_against_brute_force(data):
-    S = data.draw(st.integers(1, 4))
-    A = data.draw(st.integers(1, 3))
-    P = data.draw(clean_kernels(S, A, 0.6))
-    R = data.draw(rewards((S, A)))
-    mdp = FiniteMDP(P, R, gamma=0.5)
+    S, _, P, R, mdp = draw_model(data, 4, 0.6)
     g = brute_gain(P, R)
     opt = multichain_policy_iteration(mdp)
     np.testing.assert_allclose(opt.gain, g, atol=1e-9)
@@ -223,11 +229,7 @@ def test_hitting_times_against_value_iteration(data):
 @settings(max_examples=30, deadline=None)
 @given(st.data())
 def test_policy_gain_bias_solves_the_evaluation_equation(data):
-    S = data.draw(st.integers(1, 5))
-    A = data.draw(st.integers(1, 3))
-    P = data.draw(clean_kernels(S, A, 0.3))
-    R = data.draw(rewards((S, A)))
-    mdp = FiniteMDP(P, R, gamma=0.5)
+    S, A, P, R, mdp = draw_model(data, 5, 0.3)
     pi = np.asarray(data.draw(st.lists(st.integers(0, A - 1), min_size=S, max_size=S)))
     states = np.arange(S)
     P_pi, r_pi = P[states, pi], R[states, pi]

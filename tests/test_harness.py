@@ -38,13 +38,7 @@ def toy_registry() -> Registry:
             seed, 8 if scale == "quick" else 16, n_seeds=10, n_boot=100
         )
 
-    reg.theorem(
-        id="toy.planted",
-        paper="Toy",
-        claim="A planted wrong claim.",
-        formula="R_T = O(log T)",
-        tags=("toy",),
-    )(runner_jobs_toys.planted)
+    runner_jobs_toys.register_planted(reg, "toy.planted", "A planted wrong claim.")
 
     @reg.theorem(id="toy.raises", paper="Toy", claim="Raises.", formula="-", tags=("broken",))
     def raises(scale: str, seed: int) -> Outcome:

@@ -6,6 +6,7 @@ from collections import deque
 
 import numpy as np
 import pytest
+from conftest import same_model
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -77,16 +78,6 @@ def check_model(mdp, expected_type=None) -> None:
     assert isinstance(mdp.name, str) and mdp.name
     if expected_type is not None:
         assert isinstance(mdp, expected_type)
-
-
-def same_model(a, b) -> bool:
-    return (
-        type(a) is type(b)
-        and a.name == b.name
-        and np.array_equal(a.dense_P(), b.dense_P())
-        and np.array_equal(a.R, b.R)
-        and np.array_equal(a.initial, b.initial)
-    )
 
 
 def kind(H):

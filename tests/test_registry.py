@@ -7,6 +7,7 @@ import inspect
 
 import numpy as np
 import pytest
+from conftest import same_model
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -93,15 +94,6 @@ def importable_entry(module: str, name: str):
     if not entry.importable:
         pytest.skip(entry.reason)
     return package, entry
-
-
-def same_model(a, b) -> bool:
-    return (
-        type(a) is type(b)
-        and a.name == b.name
-        and np.array_equal(a.dense_P(), b.dense_P())
-        and np.array_equal(a.R, b.R)
-    )
 
 
 def test_every_family_is_registered_and_listed():

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from conftest import cli_argv
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -158,37 +159,11 @@ def test_linear_icvar_on_the_route_is_risk_averse():
 
 
 def test_cli_prints_the_discretised_policy_beside_the_exact_one(capsys):
-    assert (
-        main(
-            [
-                "solve",
-                "lucky_start_instance",
-                "--objective",
-                "static-cvar",
-                "--alpha",
-                "0.6",
-                "--planner",
-                "discretised",
-                "--eta",
-                "0.01",
-            ]
-        )
-        == 0
-    )
+    command = "solve lucky_start_instance --objective static-cvar --alpha 0.6 --planner discretised"
+    assert main(cli_argv(command, "--eta 0.01")) == 0
     out = capsys.readouterr().out
     assert "discretised CVaR-LSVI, eta = 0.01" in out and "error CVaR* - value" in out
     assert "discretised  exact" in out
-    assert (
-        main(
-            [
-                "solve",
-                "lucky_start_instance",
-                "--objective",
-                "static-cvar",
-                "--planner",
-                "discretised",
-            ]
-        )
-        == 2
-    )
+    without_eta = "solve lucky_start_instance --objective static-cvar --planner discretised"
+    assert main(cli_argv(without_eta)) == 2
     assert "--eta" in capsys.readouterr().err

@@ -37,13 +37,7 @@ def slow_first(scale: str, seed: int) -> Outcome:
     return runner_jobs_toys.sqrt_rate(seed, 8, n_seeds=6, n_boot=200, reference=True)
 
 
-REG.theorem(
-    id="jobs.planted",
-    paper="Toy",
-    claim="A planted wrong rate.",
-    formula="R_T = O(log T)",
-    tags=("toy",),
-)(runner_jobs_toys.planted)
+runner_jobs_toys.register_planted(REG, "jobs.planted", "A planted wrong rate.")
 
 
 @REG.theorem(id="jobs.raises", paper="Toy", claim="Raises.", formula="-", tags=("toy",))

@@ -36,6 +36,25 @@ PROPERTY = property_settings(10)
 # --------------------------------------------------------------------------------------------
 
 
+def reference_bonus(counts, next_value, next_visits, S, A, H, L, bernstein):
+    """``(p_hat @ V_{h+1}, b)`` for one visited pair with next-state ``counts`` (S,): UCBVI-CH's
+    ``b = 7 H L / sqrt(n)`` or UCBVI-BF's (Alg. 4), whose last term reads ``next_visits``, the
+    visits of each state at stage h + 1 (as printed, one pair at a time)."""
+    n = counts.sum()
+    p_hat = counts / n
+    mean = p_hat @ next_value
+    if not bernstein:
+        return mean, 7 * H * L / math.sqrt(n)
+    var = p_hat @ (next_value - mean) ** 2
+    term = np.where(
+        next_visits == 0,
+        H**2,
+        np.minimum(1e4 * H**3 * S**2 * A * L**2 / np.maximum(next_visits, 1), H**2),
+    )
+    b = math.sqrt(8 * L * var / n) + 14 * H * L / (3 * n) + math.sqrt(8 * (p_hat @ term) / n)
+    return mean, b
+
+
 def reference_ucbvi(
     mdp: EpisodicMDP, K: int, seed: int, bernstein: bool, scale: float = 1.0, delta: float = 0.05
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -59,23 +78,9 @@ def reference_ucbvi(
                     if n == 0:
                         Q[h, x, a] = H
                         continue
-                    p_hat = N[x, a] / n
-                    mean = p_hat @ V[h + 1]
-                    if bernstein:
-                        var = p_hat @ (V[h + 1] - mean) ** 2
-                        with np.errstate(divide="ignore"):
-                            term = np.where(
-                                visits[h + 1] == 0,
-                                H**2,
-                                np.minimum(1e4 * H**3 * S**2 * A * L**2 / visits[h + 1], H**2),
-                            )
-                        b = (
-                            math.sqrt(8 * L * var / n)
-                            + 14 * H * L / (3 * n)
-                            + math.sqrt(8 * (p_hat @ term) / n)
-                        )
-                    else:
-                        b = 7 * H * L / math.sqrt(n)
+                    mean, b = reference_bonus(
+                        N[x, a], V[h + 1], visits[h + 1], S, A, H, L, bernstein
+                    )
                     Q[h, x, a] = min(Q_prev[h, x, a], H, mdp.R[h, x, a] + mean + scale * b)
             V[h] = Q[h].max(axis=1)
         policy = Q.argmax(axis=2)
@@ -527,24 +532,9 @@ def test_paper_planner_oracle_agrees_with_the_step_by_step_reference():
                     n = counts[x, a].sum()
                     if n == 0:
                         continue
-                    p = counts[x, a] / n
-                    mean = p @ V[h + 1]
-                    if bernstein:
-                        var = p @ (V[h + 1] - mean) ** 2
-                        term = np.where(
-                            visits[h + 1] == 0,
-                            H**2,
-                            np.minimum(
-                                1e4 * H**3 * S**2 * A * L**2 / np.maximum(visits[h + 1], 1), H**2
-                            ),
-                        )
-                        b = (
-                            math.sqrt(8 * L * var / n)
-                            + 14 * H * L / (3 * n)
-                            + math.sqrt(8 * (p @ term) / n)
-                        )
-                    else:
-                        b = 7 * H * L / math.sqrt(n)
+                    mean, b = reference_bonus(
+                        counts[x, a], V[h + 1], visits[h + 1], S, A, H, L, bernstein
+                    )
                     assert Q[h, x, a] == pytest.approx(
                         min(H, R[h, x, a] + mean + 0.01 * b), abs=1e-12
                     )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import assert_passes_with_controls_rejected, quick_results
 
-from proofs_check.harness import Verdict, discover, get, run_check
+from proofs_check.harness import Verdict, get, run_check
 from proofs_check.theorems import preferences as checks
 
 IDS = (
@@ -18,20 +19,12 @@ IDS = (
 
 @pytest.fixture(scope="module")
 def results():
-    discover()
-    return {check_id: run_check(check_id, "quick", 0, raise_errors=True) for check_id in IDS}
+    return quick_results(IDS)
 
 
 @pytest.mark.parametrize("check_id", IDS)
 def test_check_passes_with_its_controls_rejected(results, check_id):
-    result = results[check_id]
-    assert result.status == "pass", result.verdict.reason
-    assert result.controls and all(control.rejected for control in result.controls)
-    theorem = get(check_id)
-    assert theorem.kind is not None and theorem.source and theorem.verified is False
-    assert "preferences" in theorem.tags
-    if theorem.statistical:
-        assert theorem.rule
+    assert_passes_with_controls_rejected(results[check_id], get(check_id), tag="preferences")
 
 
 def test_coverage_check_is_reproducible():

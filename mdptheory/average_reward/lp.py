@@ -22,15 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from mdptheory._validation import check_cvxpy_solver, check_value_scale
+from mdptheory.lp_solver import lp_solver
 from mdptheory.tabular import FiniteMDP
-
-_CLARABEL = {
-    "tol_gap_abs": 1e-12,
-    "tol_gap_rel": 1e-12,
-    "tol_feas": 1e-12,
-    "tol_ktratio": 1e-10,
-    "max_iter": 500,
-}
 
 
 @dataclass(frozen=True)
@@ -78,10 +71,7 @@ def average_reward_lp(
         raise ValueError(f"average_reward_lp needs a FiniteMDP, got {type(mdp).__name__}")
     check_value_scale(mdp, "average_reward_lp")
     check_cvxpy_solver(solver)
-    options = dict(solver_options)
-    if solver is None:
-        solver = "CLARABEL"
-        options = {**_CLARABEL, **options}
+    solver, options = lp_solver(solver, solver_options)
     S, A = mdp.S, mdp.A
     P = np.asarray(mdp.dense_P())
     R = np.asarray(mdp.R)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from mdptheory._kernels import greedy_backup, stage_index
+from mdptheory._kernels import backward_arrays, greedy_backup, stage_index
 
 __all__ = [
     "INSERTION_SORT_MAX",
@@ -79,9 +79,7 @@ def icvar_dp_kernel(P4: np.ndarray, R3: np.ndarray, alpha: float):
     smallest action. Returns ``Q`` (H, S, A), ``V`` (H + 1, S), ``policy`` (H, S).
     """
     H, S, A = R3.shape
-    Q = np.empty((H, S, A))
-    V = np.zeros((H + 1, S))
-    policy = np.zeros((H, S), dtype=np.int64)
+    Q, V, policy = backward_arrays(H, S, A)
     for h in range(H - 1, -1, -1):
         hp = stage_index(P4, h)
         next_value = V[h + 1]

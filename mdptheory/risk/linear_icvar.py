@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from mdptheory._kernels import backward_arrays
 from mdptheory.risk.discretised import model_features
 from mdptheory.risk.iterated import ICVaRSolution, icvar_evaluate
 from mdptheory.risk.measures import check_alpha
@@ -75,9 +76,7 @@ def sup_form_cvar(
 @njit(cache=True)
 def _icvar_linear_dp(features: np.ndarray, measures: np.ndarray, R3: np.ndarray, alpha: float):
     H, S, A = R3.shape
-    Q = np.empty((H, S, A))
-    V = np.zeros((H + 1, S))
-    policy = np.zeros((H, S), dtype=np.int64)
+    Q, V, policy = backward_arrays(H, S, A)
     zero = np.zeros(S * A)
     backup = np.empty(S * A)
     for h in range(H - 1, -1, -1):

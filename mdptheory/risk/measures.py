@@ -43,6 +43,7 @@ import numpy as np
 
 from mdptheory._validation import DEFAULT_TOL, ParameterTypeError, check_cvxpy_solver
 from mdptheory._validation import check_alpha as _check_alpha
+from mdptheory.lp_solver import lp_solver
 from mdptheory.risk._kernels import cvar_rows_kernel
 
 __all__ = [
@@ -259,16 +260,7 @@ def cvar_lp(values, probabilities, alpha: float, solver: str | None = None) -> f
         # well scaled.
         q = cp.Variable(v.shape[0], nonneg=True)
         problem = cp.Problem(cp.Minimize(q @ v), [cp.sum(q) == 1, q <= np.minimum(p / alpha, 1.0)])
-    options: dict[str, Any] = {}
-    if solver is None:
-        solver = "CLARABEL"
-        options = {
-            "tol_gap_abs": 1e-12,
-            "tol_gap_rel": 1e-12,
-            "tol_feas": 1e-12,
-            "tol_ktratio": 1e-10,
-            "max_iter": 500,
-        }
+    solver, options = lp_solver(solver)
     problem.solve(solver=solver, **options)
     if problem.status not in ("optimal", "optimal_inaccurate"):
         raise ValueError(

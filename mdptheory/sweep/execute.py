@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from mdptheory.experiment import Trace, run_seeds, seed_folder
+from mdptheory.progress import progress_bar
 from mdptheory.regret import RegretTrace
 from mdptheory.seeding import spawn_seeds
 from mdptheory.sweep.positions import positions_at, recorded_positions
@@ -275,20 +276,6 @@ def _is_saved(folder: Path) -> bool:
     return (folder / "run.json").exists() and (seed_folder(folder, 0) / "trace.json").exists()
 
 
-def _progress(enabled: bool, console: Any):
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-    return Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        disable=not (enabled and console.is_terminal),
-        transient=False,
-    )
-
-
 def _local(tasks: Sequence[tuple], jobs: int) -> Iterator[Outcome]:
     if jobs == 1 or len(tasks) <= 1:
         for task in tasks:
@@ -431,7 +418,7 @@ def run_sweep(
 
     total = len(cells) * seeds
     done = [0]
-    with _progress(progress, console) as bar:
+    with progress_bar(progress, console) as bar:
         task = bar.add_task(f"cells (0/{total} runs)", total=len(cells))
 
         def advance(outcome: Outcome) -> None:

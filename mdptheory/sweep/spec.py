@@ -196,6 +196,16 @@ def _name(source: str, where: str, value: Any) -> str:
     return value
 
 
+def _named(source: str, where: str, entry: dict, values: dict) -> dict[str, Any]:
+    """The checked ``name``, ``grid`` (over the keys of ``values``) and ``label`` of one
+    ``[[instances]]`` or ``[[learners]]`` table, checked in that order."""
+    return {
+        "name": _name(source, f"{where}.name", entry["name"]),
+        "grid": _grid(source, f"{where}.grid", entry.get("grid"), values),
+        "label": _label(source, f"{where}.label", entry.get("label")),
+    }
+
+
 def parse_spec(data: Mapping[str, Any] | str, source: str = "spec") -> SweepSpec:
     """Check a sweep spec (TOML text or its parsed table) and return a :class:`SweepSpec`.
 
@@ -245,14 +255,7 @@ def parse_spec(data: Mapping[str, Any] | str, source: str = "spec") -> SweepSpec
     instances = []
     for where, entry in _tables(source, data, "instances", INSTANCE_KEYS):
         params = _values(source, f"{where}.params", entry.get("params"))
-        instances.append(
-            InstanceSpec(
-                name=_name(source, f"{where}.name", entry["name"]),
-                params=params,
-                grid=_grid(source, f"{where}.grid", entry.get("grid"), params),
-                label=_label(source, f"{where}.label", entry.get("label")),
-            )
-        )
+        instances.append(InstanceSpec(params=params, **_named(source, where, entry, params)))
 
     learners = []
     for where, entry in _tables(source, data, "learners", LEARNER_KEYS):
@@ -266,15 +269,8 @@ def parse_spec(data: Mapping[str, Any] | str, source: str = "spec") -> SweepSpec
                     f"expects a non-empty list of instance names or labels, got {only!r}",
                 )
             only = tuple(only)
-        learners.append(
-            LearnerSpec(
-                name=_name(source, f"{where}.name", entry["name"]),
-                hyperparameters=hyper,
-                grid=_grid(source, f"{where}.grid", entry.get("grid"), hyper),
-                label=_label(source, f"{where}.label", entry.get("label")),
-                instances=only,
-            )
-        )
+        fields = _named(source, where, entry, hyper)
+        learners.append(LearnerSpec(hyperparameters=hyper, instances=only, **fields))
     return SweepSpec(tuple(instances), tuple(learners), tuple(budgets), seeds, seed, source)
 
 
@@ -385,6 +381,19 @@ def _describe(error: BaseException) -> str:
     return str(error).splitlines()[0] if str(error) else type(error).__name__
 
 
+def _claim_label(source: str, where: str, label: str, labels: dict[str, str]) -> str:
+    """Record ``label`` as the label of the entry ``where`` in ``labels`` and return it;
+    refuse a label another entry already has."""
+    if label in labels:
+        raise _fail(
+            source,
+            f"{where}.label",
+            f"{label!r} is also the label of {labels[label]}; give a distinct label",
+        )
+    labels[label] = where
+    return label
+
+
 def build_cells(
     spec: SweepSpec, make_instance: Callable[..., Any], make_learner: Callable[..., Any]
 ) -> list[BuiltCell]:
@@ -423,14 +432,7 @@ def build_cells(
                 model = make_instance(entry.name, **{k: _text(v) for k, v in params.items()})
             except (ValueError, TypeError, ImportError) as error:
                 raise _fail(source, where, f"{entry.name}({shown}): {_describe(error)}") from None
-            label = base + _suffix(swept)
-            if label in labels:
-                raise _fail(
-                    source,
-                    f"{where}.label",
-                    f"{label!r} is also the label of {labels[label]}; give a distinct label",
-                )
-            labels[label] = where
+            label = _claim_label(source, where, base + _suffix(swept), labels)
             models.append(model)
             variants.append((entry, params, swept, label, len(models) - 1, model))
 
@@ -457,16 +459,7 @@ def build_cells(
             except (ValueError, TypeError) as error:
                 shown = ", ".join(f"{k}={v!r}" for k, v in hyper.items())
                 raise _fail(source, where, f"{entry.name}({shown}): {_describe(error)}") from None
-            label = base + _suffix(swept)
-            if label in learner_labels:
-                raise _fail(
-                    source,
-                    f"{where}.label",
-                    f"{label!r} is also the label of "
-                    f"{learner_labels[label]}; give a "
-                    "distinct label",
-                )
-            learner_labels[label] = where
+            label = _claim_label(source, where, base + _suffix(swept), learner_labels)
             learners.append((entry, hyper, swept, label, base, learner))
 
     for inst, params, iswept, ilabel, key, model in variants:
