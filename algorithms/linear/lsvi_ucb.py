@@ -111,18 +111,16 @@ from algorithms._episodic import (
     check_open_unit,
     environment,
     episodic_trace,
-    new_log,
     record_episode,
     simulate,
+    start_log,
 )
 from algorithms._validation import check_positive, check_unit_rewards
 from mdptheory._kernels import (
     ReachableEvaluation,
-    backward_induction_kernel,
     evaluate_deterministic_reachable,
     first_difference,
     greedy_backup,
-    reachable_evaluation,
 )
 from mdptheory.linear import LinearMDP
 from mdptheory.regret import RegretTrace
@@ -777,9 +775,7 @@ class LSVIUCB:
         d = features.shape[1]
         beta = float(self.beta(d, H, K))
         # (1) Regret oracle on the true model.
-        Q_star, V_star, _ = backward_induction_kernel(env.P4, env.R3)
-        log = new_log(env, K, self.record_policies, Q_star, V_star)
-        evaluation = reachable_evaluation(env.P4, env.initial, H, exact_regret)
+        log, evaluation = start_log(env, K, self.record_policies, exact_regret)
         state, records = start_statistics(features, H, S, A, K, bool(self.record_policies))
         rng = as_generator(seed)
         rare, refactor_every = self.switching == "rare", int(self.refactor_every)

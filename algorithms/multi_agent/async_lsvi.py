@@ -80,9 +80,9 @@ from algorithms._episodic import (
     check_choice,
     check_open_unit,
     episodic_trace,
-    new_log,
     record_episode,
     simulate,
+    start_log,
 )
 from algorithms._validation import check_positive
 from algorithms.linear.lsvi_ucb import (
@@ -100,10 +100,8 @@ from algorithms.linear.lsvi_ucb import (
 )
 from mdptheory._kernels import (
     ReachableEvaluation,
-    backward_induction_kernel,
     evaluate_deterministic_reachable,
     first_difference,
-    reachable_evaluation,
 )
 from mdptheory._validation import check_int
 from mdptheory.linear import LinearMDP
@@ -531,9 +529,7 @@ class AsyncCoopLSVIUCB:
         beta = float(self.beta(d, H, K))
         alpha = self.trigger_alpha
         log_trigger = math.log1p(alpha)
-        Q_star, V_star, _ = backward_induction_kernel(env.P4, env.R3)
-        log = new_log(env, K, self.record_policies, Q_star, V_star)
-        evaluation = reachable_evaluation(env.P4, env.initial, H)
+        log, evaluation = start_log(env, K, self.record_policies)
         server, _ = start_statistics(features, H, S, A, 0, False)
         agents = _agent_statistics(server, M, K)
         plan_local = self.plan_on == "local"
