@@ -30,13 +30,16 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from algorithms.policy_gradient._arguments import as_batch, batch_size, check_budget
+from algorithms.policy_gradient._arguments import (
+    batch_size,
+    check_run,
+    initial_logits,
+)
 from algorithms.policy_gradient._jax import call_batched
 from algorithms.policy_gradient._keys import trajectory_keys
-from algorithms.policy_gradient._recording import check_every, recorded_curves
+from algorithms.policy_gradient._recording import recorded_curves
 from algorithms.policy_gradient._softmax import bandit_summary, softmax_and_log
 from algorithms.policy_gradient._traces import BatchTrace, make_batch_trace
-from mdptheory._validation import check_seed
 from mdptheory.tabular import RewardNoise
 
 RULES = ("reinforce", "npg", "npg-baseline")
@@ -116,9 +119,7 @@ def run_sampled(
     The batch is the broadcast of the models, ``theta0``, ``etas`` and ``n_runs`` (sizes 1 or
     a common N); trajectory ``i`` gets the key ``fold_in(root(seed), i)``.
     """
-    budget = check_budget(budget)
-    check_seed(seed)
-    every = check_every(every, budget)
+    budget, every = check_run(budget, seed, every)
     if rule not in RULES:
         raise ValueError(f"rule must be one of {RULES}, got {rule!r}")
     if n_runs is not None and (
@@ -127,7 +128,7 @@ def run_sampled(
         raise ValueError(f"n_runs must be a positive int, got {n_runs!r}")
     K = means.shape[1]
     shape = (K,) if X is None else (X.shape[2],)
-    theta = as_batch(np.zeros(shape) if theta0 is None else theta0, shape, "theta0")
+    theta = initial_logits(theta0, shape)
     sizes = [means.shape[0], theta.shape[0], etas.shape[0], 1 if n_runs is None else n_runs]
     N = batch_size(*[np.empty((s, 0)) for s in sizes])
     keys = trajectory_keys(seed, N)
