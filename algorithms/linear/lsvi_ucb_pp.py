@@ -98,6 +98,7 @@ from algorithms.linear.lsvi_ucb import (
     absorb_weighted,
     check_linear_models,
     check_refactor_every,
+    environment_metadata,
     start_statistics,
 )
 from mdptheory._kernels import (
@@ -657,8 +658,7 @@ class LSVIUCBPP:
                 burn_in_floor=self.burn_in(d, H, K, "floor"),
                 n_replans=int(st.replanned.sum()),
                 max_replans=max_pp_switches(d, H, K, self.floor),
-                environment="true_mdp" if true_mdp is not None else "model.tabular()",
-                environment_repr=repr(env_model),
+                **environment_metadata(true_mdp, env_model),
                 paper="He, Zhao, Zhou, Gu (ICML 2023), arXiv:2212.06132, Algorithm 1",
             ),
         )
