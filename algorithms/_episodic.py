@@ -12,8 +12,9 @@ statistics. What is shared is the bookkeeping around the paper's steps:
   :class:`Environment` a compiled loop takes, after checking what the papers' bounds assume
   (finite mean rewards in [0, 1], an episodic model, a positive number of episodes);
 * :class:`EpisodeLog` holds the per-episode records and the optimum they are measured against;
-  :func:`act` rolls the executed policy out and :func:`record_episode` records the episode
-  (pseudo-regret, realised regret, optimism gap, the policy when kept);
+  :func:`start_log` makes it with the regret oracle (step 1) and the exact-evaluation
+  workspace; :func:`act` rolls the executed policy out and :func:`record_episode` records the
+  episode (pseudo-regret, realised regret, optimism gap, the policy when kept);
 * :func:`simulate` runs a learner's compiled loop over chunks of episodes, timed on the Python
   side (:func:`algorithms._timing.timed_chunks`), so the loop needs no clock;
 * :func:`episodic_trace` is the template of every ``run``: the
@@ -34,7 +35,13 @@ from algorithms._validation import check_choice as check_choice
 from algorithms._validation import check_open_unit as check_open_unit
 from algorithms._validation import check_positive as check_positive
 from algorithms._validation import check_unit_rewards
-from mdptheory._kernels import rollout_episode, start_value
+from mdptheory._kernels import (
+    ReachableEvaluation,
+    backward_induction_kernel,
+    reachable_evaluation,
+    rollout_episode,
+    start_value,
+)
 from mdptheory.regret import RegretTrace, trace_metadata
 from mdptheory.tabular import EpisodicMDP
 
@@ -123,6 +130,26 @@ def new_log(
         V_star,
         float(start_value(env.initial, V_star[0])),
     )
+
+
+def start_log(
+    env: Environment, K: int, record_policies: bool, exact_regret: bool = True
+) -> tuple[EpisodeLog, ReachableEvaluation]:
+    """Step (1) of every greedy learner: the optimum of the true model (the regret oracle), the
+    empty :class:`EpisodeLog` for K episodes measured against it, and the workspace that
+    evaluates the executed policies exactly (``exact_regret=False``: none, the pseudo-regret
+    stays NaN, for timing).
+
+    Examples
+    --------
+    >>> from instances import garnet
+    >>> log, evaluation = start_log(environment(garnet(S=3, A=2, H=2, seed=0)), 5, False)
+    >>> log.pseudo.shape, log.policies.shape, evaluation.exact
+    ((5,), (0, 2, 3), True)
+    """
+    Q_star, V_star, _ = backward_induction_kernel(env.P4, env.R3)
+    log = new_log(env, K, record_policies, Q_star, V_star)
+    return log, reachable_evaluation(env.P4, env.initial, env.R3.shape[0], exact_regret)
 
 
 @njit(cache=True)

@@ -111,18 +111,16 @@ from algorithms._episodic import (
     check_open_unit,
     environment,
     episodic_trace,
-    new_log,
     record_episode,
     simulate,
+    start_log,
 )
 from algorithms._validation import check_positive, check_unit_rewards
 from mdptheory._kernels import (
     ReachableEvaluation,
-    backward_induction_kernel,
     evaluate_deterministic_reachable,
     first_difference,
     greedy_backup,
-    reachable_evaluation,
 )
 from mdptheory.linear import LinearMDP
 from mdptheory.regret import RegretTrace
@@ -638,6 +636,35 @@ def check_linear_models(
     return features, environment(env), env
 
 
+def environment_metadata(true_mdp: object, env_model: EpisodicMDP) -> dict[str, str]:
+    """Which environment a run acted in, for its metadata: ``environment`` (``"true_mdp"`` or
+    ``"model.tabular()"``, see :func:`check_linear_models`) and its ``environment_repr``."""
+    return dict(
+        environment="true_mdp" if true_mdp is not None else "model.tabular()",
+        environment_repr=repr(env_model),
+    )
+
+
+def lsvi_ucb_bonus_metadata(c: float, beta: float, d: int, H: int, K: int, p: float) -> dict:
+    """The bonus of a run of LSVI-UCB (or a learner with its bonus), for its metadata: ``c``
+    and the paper's, ``beta``, ``iota`` and the formula, and the ridge ``lambda``.
+
+    Examples
+    --------
+    >>> meta = lsvi_ucb_bonus_metadata(1.0, 2.0, d=2, H=3, K=10, p=0.05)
+    >>> meta["c_default"], meta["ridge_lambda"], round(meta["iota"], 4)
+    (1.0, 1.0, 7.7832)
+    """
+    return dict(
+        c=c,
+        c_default=PAPER_C,
+        beta=beta,
+        iota=lsvi_ucb_iota(d, H, K, p),
+        beta_formula="beta = c d H sqrt(iota), iota = log(2 d T / p), T = K H",
+        ridge_lambda=LAMBDA,
+    )
+
+
 def check_refactor_every(refactor_every: object) -> int:
     """``refactor_every`` as a positive int: rank-one updates between exact refactorisations."""
     if (
@@ -777,9 +804,7 @@ class LSVIUCB:
         d = features.shape[1]
         beta = float(self.beta(d, H, K))
         # (1) Regret oracle on the true model.
-        Q_star, V_star, _ = backward_induction_kernel(env.P4, env.R3)
-        log = new_log(env, K, self.record_policies, Q_star, V_star)
-        evaluation = reachable_evaluation(env.P4, env.initial, H, exact_regret)
+        log, evaluation = start_log(env, K, self.record_policies, exact_regret)
         state, records = start_statistics(features, H, S, A, K, bool(self.record_policies))
         rng = as_generator(seed)
         rare, refactor_every = self.switching == "rare", int(self.refactor_every)
@@ -821,17 +846,11 @@ class LSVIUCB:
             log,
             extras,
             dict(
-                c=self.c,
-                c_default=PAPER_C,
-                beta=beta,
-                iota=lsvi_ucb_iota(d, H, K, self.p),
-                beta_formula="beta = c d H sqrt(iota), iota = log(2 d T / p), T = K H",
-                ridge_lambda=LAMBDA,
+                **lsvi_ucb_bonus_metadata(self.c, beta, d, H, K, self.p),
                 clip=float(H),
                 switching=self.switching,
                 n_replans=int(state.replanned.sum()),
-                environment="true_mdp" if true_mdp is not None else "model.tabular()",
-                environment_repr=repr(env_model),
+                **environment_metadata(true_mdp, env_model),
                 paper="Jin, Yang, Wang, Jordan (COLT 2020), arXiv:1907.05388, Algorithm 1",
                 regret_bound_C1=lsvi_ucb_regret_bound(d, H, K, self.p),
             ),

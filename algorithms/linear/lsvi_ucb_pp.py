@@ -88,9 +88,9 @@ from algorithms._episodic import (
     check_choice,
     check_open_unit,
     episodic_trace,
-    new_log,
     record_episode,
     simulate,
+    start_log,
 )
 from algorithms._validation import check_positive
 from algorithms.linear.lsvi_ucb import (
@@ -98,15 +98,14 @@ from algorithms.linear.lsvi_ucb import (
     absorb_weighted,
     check_linear_models,
     check_refactor_every,
+    environment_metadata,
     start_statistics,
 )
 from mdptheory._kernels import (
     ReachableEvaluation,
-    backward_induction_kernel,
     evaluate_deterministic_reachable,
     first_difference,
     greedy_backup,
-    reachable_evaluation,
 )
 from mdptheory.linear import LinearMDP
 from mdptheory.regret import RegretTrace
@@ -601,9 +600,7 @@ class LSVIUCBPP:
         beta, beta_bar, beta_tilde = self.radii(d, H, K)
         var_coef = 2.0 * self.c_var * d**3 * H * H  # 2 d^3 H^2 (D carries 4 = 2 * 2)
         floor = floor_value(self.floor, H)
-        Q_star, V_star, _ = backward_induction_kernel(env.P4, env.R3)
-        log = new_log(env, K, self.record_policies, Q_star, V_star)
-        evaluation = reachable_evaluation(env.P4, env.initial, H, exact_regret)
+        log, evaluation = start_log(env, K, self.record_policies, exact_regret)
         st, pp, Q_record = _start(features, H, S, A, K, bool(self.record_policies))
         rng = as_generator(seed)
         refactor_every = int(self.refactor_every)
@@ -661,8 +658,7 @@ class LSVIUCBPP:
                 burn_in_floor=self.burn_in(d, H, K, "floor"),
                 n_replans=int(st.replanned.sum()),
                 max_replans=max_pp_switches(d, H, K, self.floor),
-                environment="true_mdp" if true_mdp is not None else "model.tabular()",
-                environment_repr=repr(env_model),
+                **environment_metadata(true_mdp, env_model),
                 paper="He, Zhao, Zhou, Gu (ICML 2023), arXiv:2212.06132, Algorithm 1",
             ),
         )

@@ -82,19 +82,17 @@ from algorithms._episodic import (
     check_positive,
     environment,
     episodic_trace,
-    new_log,
     record_episode,
     simulate,
+    start_log,
 )
 from algorithms._validation import check_unit_rewards
 from algorithms.linear.lsvi_ucb import check_refactor_every, sherman_morrison_update
 from mdptheory._kernels import (
     ReachableEvaluation,
-    backward_induction_kernel,
     evaluate_deterministic_reachable,
     first_difference,
     greedy_backup,
-    reachable_evaluation,
 )
 from mdptheory.linear_mixture import LinearMixtureMDP
 from mdptheory.regret import RegretTrace
@@ -464,9 +462,7 @@ class UCRLVTR:
         basis2, env = check_mixture_model(model, type(self).__name__)
         K = check_budget(budget)
         H, S, A = env.R3.shape
-        Q_star, V_star, _ = backward_induction_kernel(env.P4, env.R3)
-        log = new_log(env, K, self.record_policies, Q_star, V_star)
-        evaluation = reachable_evaluation(env.P4, env.initial, H, exact_regret)
+        log, evaluation = start_log(env, K, self.record_policies, exact_regret)
         state = start_vtr_statistics(model.d, H, S, A)
         radii = np.ascontiguousarray(self.radii(model, K))
         theta = np.ascontiguousarray(model.theta[0])

@@ -80,9 +80,9 @@ from algorithms._episodic import (
     check_choice,
     check_open_unit,
     episodic_trace,
-    new_log,
     record_episode,
     simulate,
+    start_log,
 )
 from algorithms._validation import check_positive
 from algorithms.linear.lsvi_ucb import (
@@ -92,18 +92,17 @@ from algorithms.linear.lsvi_ucb import (
     absorb_episode,
     check_linear_models,
     check_refactor_every,
+    environment_metadata,
     lsvi_ucb_beta,
-    lsvi_ucb_iota,
+    lsvi_ucb_bonus_metadata,
     plan_optimistic,
     start_statistics,
     unwrap_misspecified,
 )
 from mdptheory._kernels import (
     ReachableEvaluation,
-    backward_induction_kernel,
     evaluate_deterministic_reachable,
     first_difference,
-    reachable_evaluation,
 )
 from mdptheory._validation import check_int
 from mdptheory.linear import LinearMDP
@@ -531,9 +530,7 @@ class AsyncCoopLSVIUCB:
         beta = float(self.beta(d, H, K))
         alpha = self.trigger_alpha
         log_trigger = math.log1p(alpha)
-        Q_star, V_star, _ = backward_induction_kernel(env.P4, env.R3)
-        log = new_log(env, K, self.record_policies, Q_star, V_star)
-        evaluation = reachable_evaluation(env.P4, env.initial, H)
+        log, evaluation = start_log(env, K, self.record_policies)
         server, _ = start_statistics(features, H, S, A, 0, False)
         agents = _agent_statistics(server, M, K)
         plan_local = self.plan_on == "local"
@@ -589,20 +586,14 @@ class AsyncCoopLSVIUCB:
                 n_agents=M,
                 alpha=alpha,
                 alpha_default="1/M^2",
-                c=self.c,
-                c_default=PAPER_C,
-                beta=beta,
-                iota=lsvi_ucb_iota(d, H, K, self.p),
-                beta_formula="beta = c d H sqrt(iota), iota = log(2 d T / p), T = K H",
-                ridge_lambda=LAMBDA,
+                **lsvi_ucb_bonus_metadata(self.c, beta, d, H, K, self.p),
                 plan_on=self.plan_on,
                 skew=self.skew,
                 communication_rounds=rounds,
                 uploads=int(agents.uploads.sum()),
                 downloads=int(agents.downloads.sum()),
                 communication_bound=communication_bound(d, H, M, K, alpha),
-                environment="model.tabular()" if true_mdp is None else "true_mdp",
-                environment_repr=repr(env_model),
+                **environment_metadata(true_mdp, env_model),
                 paper=f"{PAPER}, Algorithm 1 (trigger form and alpha recalled, unverified)",
             ),
         )

@@ -60,13 +60,12 @@ from algorithms.multi_agent.mappo_common import (
     read_games,
     zero_logits,
 )
-from algorithms.policy_gradient._arguments import check_budget, check_step_sizes
+from algorithms.policy_gradient._arguments import check_run, check_step_sizes
 from algorithms.policy_gradient._exact import policy_evaluation
 from algorithms.policy_gradient._jax import call_batched
 from algorithms.policy_gradient._learner import BatchedLearner
-from algorithms.policy_gradient._recording import check_every, recorded_curves
+from algorithms.policy_gradient._recording import recorded_curves
 from algorithms.policy_gradient._traces import BatchTrace, make_batch_trace
-from mdptheory._validation import check_seed
 
 GAP_MEANING = "V*(rho) - V^pi_k(rho), the global sub-optimality of the executed joint policy"
 CURVES = ("gap", "min_prob")
@@ -118,9 +117,7 @@ def run_game_kernel(
 ) -> BatchTrace:
     """Read the games, broadcast them with the step sizes (and runs), call ``kernel`` vmapped
     over the batch and assemble the :class:`BatchTrace`."""
-    budget = check_budget(budget)
-    check_seed(seed)
-    every = check_every(record_every, budget)
+    budget, every = check_run(budget, seed, record_every)
     games = read_games(models)
     eta = check_step_sizes(
         [default_step(g, games.actions) for g in games.gamma] if etas is None else etas

@@ -16,8 +16,7 @@ over the directions by a well-covering behaviour).
 
 from __future__ import annotations
 
-import math
-
+from algorithms.burn_in import feature_burn_in
 from algorithms.offline.pevi import LAMBDA, PAPER_C, XI, pevi_beta
 
 UNTIL = ("bound", "clip")
@@ -64,13 +63,9 @@ def burn_in(
     >>> burn_in(4, 5, 10_000, c=0.0)
     0
     """
-    if until not in UNTIL:
-        raise ValueError(f"until must be one of {UNTIL}, got {until!r}")
-    if not (isinstance(c, (int, float)) and math.isfinite(c) and c >= 0):
-        raise ValueError(f"c must be a finite number >= 0, got {c!r}")
-    beta = pevi_beta(int(d), int(H), float(n), float(xi), float(c))
-    level = 0.5 if until == "bound" else float(H)
-    return int(d) * max(0, math.ceil((beta / level) ** 2 - lam))
+    return feature_burn_in(
+        d, H, c, until, UNTIL, lambda c: pevi_beta(int(d), int(H), float(n), float(xi), c), lam
+    )
 
 
 __all__ = ["UNTIL", "burn_in"]

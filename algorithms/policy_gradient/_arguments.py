@@ -11,12 +11,28 @@ from typing import Any
 import numpy as np
 
 from algorithms._validation import check_budget as _check_budget
-from mdptheory._validation import check_finite
+from algorithms.policy_gradient._recording import check_every
+from mdptheory._validation import check_finite, check_seed
 
 
 def check_budget(budget: Any) -> int:
     """Return ``budget`` (number of iterations) as an int, raising ``ValueError`` unless >= 1."""
     return _check_budget(budget, "number of iterations")
+
+
+def check_run(budget: Any, seed: Any, record_every: Any) -> tuple[int, int | None]:
+    """``(budget, record_every)`` of a batched run, checked in that order with the ``seed``
+    between them (:func:`check_budget`, :func:`~mdptheory._validation.check_seed`,
+    :func:`~algorithms.policy_gradient._recording.check_every`).
+
+    Examples
+    --------
+    >>> check_run(100, 0, None), check_run(100, 0, 10)
+    ((100, None), (100, 10))
+    """
+    budget = check_budget(budget)
+    check_seed(seed)
+    return budget, check_every(record_every, budget)
 
 
 def check_step_sizes(etas: Any, name: str = "eta") -> np.ndarray:
@@ -73,3 +89,15 @@ def as_batch(value: Any, shape: tuple[int, ...], name: str) -> np.ndarray:
         )
     check_finite(array, name)
     return array
+
+
+def initial_logits(theta0: Any, shape: tuple[int, ...]) -> np.ndarray:
+    """``theta0`` as a batch of logits of ``shape`` (:func:`as_batch`), zeros (the uniform
+    policy) when ``theta0`` is None.
+
+    Examples
+    --------
+    >>> initial_logits(None, (3,)).tolist()
+    [[0.0, 0.0, 0.0]]
+    """
+    return as_batch(np.zeros(shape) if theta0 is None else theta0, shape, "theta0")

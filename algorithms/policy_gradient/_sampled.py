@@ -30,13 +30,18 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from algorithms.policy_gradient._arguments import as_batch, batch_size, check_budget
+from algorithms.policy_gradient._arguments import (
+    batch_size,
+    check_run,
+    initial_logits,
+)
 from algorithms.policy_gradient._jax import call_batched
 from algorithms.policy_gradient._keys import trajectory_keys
-from algorithms.policy_gradient._recording import check_every, recorded_curves
+from algorithms.policy_gradient._learner import BatchedLearner
+from algorithms.policy_gradient._models import BanditBatch, read_bandits
+from algorithms.policy_gradient._recording import recorded_curves
 from algorithms.policy_gradient._softmax import bandit_summary, softmax_and_log
 from algorithms.policy_gradient._traces import BatchTrace, make_batch_trace
-from mdptheory._validation import check_seed
 from mdptheory.tabular import RewardNoise
 
 RULES = ("reinforce", "npg", "npg-baseline")
@@ -116,9 +121,7 @@ def run_sampled(
     The batch is the broadcast of the models, ``theta0``, ``etas`` and ``n_runs`` (sizes 1 or
     a common N); trajectory ``i`` gets the key ``fold_in(root(seed), i)``.
     """
-    budget = check_budget(budget)
-    check_seed(seed)
-    every = check_every(every, budget)
+    budget, every = check_run(budget, seed, every)
     if rule not in RULES:
         raise ValueError(f"rule must be one of {RULES}, got {rule!r}")
     if n_runs is not None and (
@@ -127,7 +130,7 @@ def run_sampled(
         raise ValueError(f"n_runs must be a positive int, got {n_runs!r}")
     K = means.shape[1]
     shape = (K,) if X is None else (X.shape[2],)
-    theta = as_batch(np.zeros(shape) if theta0 is None else theta0, shape, "theta0")
+    theta = initial_logits(theta0, shape)
     sizes = [means.shape[0], theta.shape[0], etas.shape[0], 1 if n_runs is None else n_runs]
     N = batch_size(*[np.empty((s, 0)) for s in sizes])
     keys = trajectory_keys(seed, N)
@@ -163,3 +166,56 @@ def run_sampled(
         "SeedSequence(seed).generate_state(2, uint32)",
         **meta,
     )
+
+
+class SampledBanditLearner(BatchedLearner):
+    """Mixin of the on-policy sampled learners on K-armed bandits (:class:`~algorithms.
+    policy_gradient.GradientBandit`, :class:`~algorithms.policy_gradient.StochasticNPG`):
+    ``run_batch`` reads the bandits and runs :func:`run_sampled` with the step sizes, update
+    rule and constants label the learner gives in :meth:`sampled_update`."""
+
+    def sampled_update(self, bandits: BanditBatch, etas: Any) -> tuple[np.ndarray, str, str]:
+        """``(step sizes, rule, constants)`` of a batch on ``bandits``, ``etas`` as given to
+        :meth:`run_batch` (``None``: the learner's own step)."""
+        raise NotImplementedError
+
+    def run_batch(
+        self,
+        models: Any,
+        budget: int,
+        seed: Any = 0,
+        *,
+        theta0=None,
+        etas=None,
+        noise=None,
+        n_runs: int | None = None,
+        record_every: int | None = None,
+    ) -> BatchTrace:
+        """Run N trajectories in one compiled, vmapped call.
+
+        N is the broadcast of ``models`` (one bandit, an (N, K) array of means or a sequence of
+        bandits), ``theta0`` ((K,) or (N, K)), ``etas`` ((N,)) and ``n_runs``. Trajectory
+        ``i`` draws with the key ``fold_in(root(seed), i)``: the same seed gives the same
+        trajectories bit for bit.
+
+        ``record_every``: ``None`` (default) records on the geometric grid of
+        :func:`~algorithms.policy_gradient._recording.record_iterations`, an int ``m`` every
+        ``m``-th iterate (1: all).
+        """
+        bandits = read_bandits(models, noise)
+        eta, rule, constants = self.sampled_update(bandits, etas)
+        return run_sampled(
+            self,
+            bandits.means,
+            None,
+            bandits.noise,
+            theta0,
+            eta,
+            budget,
+            record_every,
+            seed,
+            n_runs,
+            rule,
+            bandits.names,
+            constants=constants,
+        )

@@ -3,7 +3,7 @@
 Paper
 -----
 J. Mei, Z. Zhong, B. Dai, A. Agarwal, C. Szepesvári, D. Schuurmans. "Stochastic Gradient
-Succeeds for Bandits". ICML 2024, arXiv:2402.17235. Algorithm 1 (gradient bandit algorithm,
+Succeeds for BanditBatch". ICML 2024, arXiv:2402.17235. Algorithm 1 (gradient bandit algorithm,
 softmax REINFORCE without baseline) and the O(1/t) theorem with the constant step
 ``eta = Delta^2 / (40 K^{3/2} R_max^3)`` (this step is as recalled from the paper and not
 verified against the published text). Follow-up: Mei et al. 2025,
@@ -43,10 +43,8 @@ import numpy as np
 
 from algorithms._validation import check_positive
 from algorithms.policy_gradient._arguments import check_step_sizes
-from algorithms.policy_gradient._learner import BatchedLearner
-from algorithms.policy_gradient._models import read_bandits
-from algorithms.policy_gradient._sampled import run_sampled
-from algorithms.policy_gradient._traces import BatchTrace
+from algorithms.policy_gradient._models import BanditBatch
+from algorithms.policy_gradient._sampled import SampledBanditLearner
 from mdptheory.tabular import RewardNoise
 
 
@@ -80,7 +78,7 @@ def paper_step(means: np.ndarray, noise: RewardNoise) -> float:
 
 
 @dataclass(frozen=True)
-class GradientBandit(BatchedLearner):
+class GradientBandit(SampledBanditLearner):
     """Stochastic gradient bandit (on-policy softmax REINFORCE), constant step (Mei et al. 2024).
 
     Parameters
@@ -109,50 +107,14 @@ class GradientBandit(BatchedLearner):
     def constants(self) -> str:
         return "paper" if self.eta is None else "tuned"
 
-    def run_batch(
-        self,
-        models: Any,
-        budget: int,
-        seed: Any = 0,
-        *,
-        theta0=None,
-        etas=None,
-        noise=None,
-        n_runs: int | None = None,
-        record_every: int | None = None,
-    ) -> BatchTrace:
-        """Run N trajectories in one compiled, vmapped call.
-
-        N is the broadcast of ``models`` (one bandit, an (N, K) array of means or a sequence of
-        bandits), ``theta0`` ((K,) or (N, K)), ``etas`` ((N,)) and ``n_runs``. Trajectory
-        ``i`` draws with the key ``fold_in(root(seed), i)``: the same seed gives the same
-        trajectories bit for bit.
-
-        ``record_every``: ``None`` (default) records on the geometric grid of
-        :func:`~algorithms.policy_gradient._recording.record_iterations`, an int ``m`` every
-        ``m``-th iterate (1: all).
-        """
-        bandits = read_bandits(models, noise)
+    def sampled_update(self, bandits: BanditBatch, etas: Any) -> tuple[np.ndarray, str, str]:
+        """REINFORCE (Algorithm 1) with ``eta``, or the paper's step of each bandit."""
         if etas is None:
             etas = [
                 self.eta if self.eta is not None else paper_step(m, bandits.noise)
                 for m in bandits.means
             ]
-        return run_sampled(
-            self,
-            bandits.means,
-            None,
-            bandits.noise,
-            theta0,
-            check_step_sizes(etas),
-            budget,
-            record_every,
-            seed,
-            n_runs,
-            "reinforce",
-            bandits.names,
-            constants=self.constants,
-        )
+        return check_step_sizes(etas), "reinforce", self.constants
 
 
 __all__ = ["GradientBandit", "paper_step"]

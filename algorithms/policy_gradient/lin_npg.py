@@ -37,14 +37,17 @@ from typing import Any
 import numpy as np
 
 from algorithms._validation import check_positive
-from algorithms.policy_gradient._arguments import as_batch, check_budget, check_step_sizes
+from algorithms.policy_gradient._arguments import (
+    check_run,
+    check_step_sizes,
+    initial_logits,
+)
 from algorithms.policy_gradient._jax import call_batched
 from algorithms.policy_gradient._learner import BatchedLearner
 from algorithms.policy_gradient._models import read_feature_bandits
-from algorithms.policy_gradient._recording import check_every, recorded_curves
+from algorithms.policy_gradient._recording import recorded_curves
 from algorithms.policy_gradient._softmax import bandit_summary, softmax_and_log
 from algorithms.policy_gradient._traces import BatchTrace, make_batch_trace
-from mdptheory._validation import check_seed
 
 DEFAULT_ETA = 1.0
 """Library default step: the iff statement holds for every eta > 0; the value is not the paper's."""
@@ -107,14 +110,12 @@ class LinNPG(BatchedLearner):
         :func:`~algorithms.policy_gradient._recording.record_iterations`, an int ``m`` every
         ``m``-th iterate (1: all).
         """
-        budget = check_budget(budget)
-        check_seed(seed)
-        every = check_every(record_every, budget)
+        budget, every = check_run(budget, seed, record_every)
         X, r, _, names = read_feature_bandits(models)
         w = np.stack([np.linalg.lstsq(x, m, rcond=None)[0] for x, m in zip(X, r, strict=True)])
         eta = check_step_sizes(self.eta if etas is None else etas)
         d = X.shape[2]
-        theta = as_batch(np.zeros(d) if theta0 is None else theta0, (d,), "theta0")
+        theta = initial_logits(theta0, (d,))
         out, _ = call_batched(_kernel, (theta, X, w, r, eta), budget=budget, every=every)
         return make_batch_trace(
             self,

@@ -45,15 +45,18 @@ import jax
 import numpy as np
 
 from algorithms._validation import check_positive
-from algorithms.policy_gradient._arguments import as_batch, check_budget, check_step_sizes
+from algorithms.policy_gradient._arguments import (
+    check_run,
+    check_step_sizes,
+    initial_logits,
+)
 from algorithms.policy_gradient._jax import call_batched, float64
 from algorithms.policy_gradient._learner import BatchedLearner
 from algorithms.policy_gradient._models import read_feature_bandits
-from algorithms.policy_gradient._recording import check_every, recorded_curves
+from algorithms.policy_gradient._recording import recorded_curves
 from algorithms.policy_gradient._sampled import run_sampled
 from algorithms.policy_gradient._softmax import bandit_summary, softmax_and_log
 from algorithms.policy_gradient._traces import BatchTrace, make_batch_trace
-from mdptheory._validation import check_seed
 
 SAMPLINGS = ("exact", "on-policy")
 
@@ -194,11 +197,9 @@ class LinSPG(BatchedLearner):
                 names,
                 constants=constants,
             )
-        budget = check_budget(budget)
-        check_seed(seed)
-        every = check_every(record_every, budget)
+        budget, every = check_run(budget, seed, record_every)
         d = X.shape[2]
-        theta = as_batch(np.zeros(d) if theta0 is None else theta0, (d,), "theta0")
+        theta = initial_logits(theta0, (d,))
         out, _ = call_batched(_exact_kernel, (theta, X, r, eta), budget=budget, every=every)
         return make_batch_trace(
             self,

@@ -54,7 +54,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from algorithms.policy_gradient._arguments import as_batch, check_budget, check_step_sizes
+from algorithms.policy_gradient._arguments import (
+    check_run,
+    check_step_sizes,
+    initial_logits,
+)
 from algorithms.policy_gradient._exact import (
     npg_paper_step,
     optimal_values,
@@ -64,10 +68,9 @@ from algorithms.policy_gradient._exact import (
 from algorithms.policy_gradient._jax import call_batched
 from algorithms.policy_gradient._learner import ExactSoftmaxLearner
 from algorithms.policy_gradient._models import is_bandit, read_bandits, read_mdps
-from algorithms.policy_gradient._recording import check_every, recorded_curves
+from algorithms.policy_gradient._recording import recorded_curves
 from algorithms.policy_gradient._softmax import bandit_summary, softmax_and_log
 from algorithms.policy_gradient._traces import BatchTrace, make_batch_trace
-from mdptheory._validation import check_seed
 
 _CURVES = ("gap", "min_prob", "opt_prob")
 _SOFT_CURVES = (*_CURVES, "q_error", "log_policy_error")
@@ -248,16 +251,14 @@ class NPG(ExactSoftmaxLearner):
         :func:`~algorithms.policy_gradient._recording.record_iterations`, an int ``m`` every
         ``m``-th iterate (1: all). ``seed`` is recorded only (the method is deterministic).
         """
-        budget = check_budget(budget)
-        check_seed(seed)
-        every = check_every(record_every, budget)
+        budget, every = check_run(budget, seed, record_every)
         regularized = self.tau > 0
         tau = np.array([self.tau])
         if is_bandit(models):
             bandits = read_bandits(models, noise="deterministic")
             means = bandits.means
             K = means.shape[1]
-            theta = as_batch(np.zeros(K) if theta0 is None else theta0, (K,), "theta0")
+            theta = initial_logits(theta0, (K,))
             eta = check_step_sizes(
                 [self.step_size(m, 0.0) for m in means] if etas is None else etas
             )
@@ -272,7 +273,7 @@ class NPG(ExactSoftmaxLearner):
         else:
             mdps = read_mdps(models)
             _, S, A = mdps.R.shape
-            theta = as_batch(np.zeros((S, A)) if theta0 is None else theta0, (S, A), "theta0")
+            theta = initial_logits(theta0, (S, A))
             v_star, a_star, q_star, log_star = [], [], [], []
             for model in mdps.models:
                 if regularized:

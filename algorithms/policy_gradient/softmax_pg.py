@@ -63,8 +63,9 @@ from algorithms._validation import check_positive
 from algorithms.policy_gradient._arguments import (
     as_batch,
     batch_size,
-    check_budget,
+    check_run,
     check_step_sizes,
+    initial_logits,
 )
 from algorithms.policy_gradient._exact import (
     optimal_values,
@@ -77,11 +78,10 @@ from algorithms.policy_gradient._exact import (
 from algorithms.policy_gradient._jax import float64
 from algorithms.policy_gradient._learner import ExactSoftmaxLearner
 from algorithms.policy_gradient._models import is_bandit, read_bandits, read_mdps
-from algorithms.policy_gradient._recording import check_every, record_iterations
+from algorithms.policy_gradient._recording import record_iterations
 from algorithms.policy_gradient._softmax import softmax_and_log
 from algorithms.policy_gradient._softmax_kernels import bandit_trajectories, mdp_trajectories
 from algorithms.policy_gradient._traces import BatchTrace, make_batch_trace
-from mdptheory._validation import check_seed
 from mdptheory.tabular import FiniteMDP
 
 # ---------------------------------------------------------------------------------------------
@@ -307,9 +307,7 @@ class SoftmaxPG(ExactSoftmaxLearner):
         -------
         BatchTrace
         """
-        budget = check_budget(budget)
-        check_seed(seed)
-        every = check_every(record_every, budget)
+        budget, every = check_run(budget, seed, record_every)
         record_at = record_iterations(budget, every)
         regularized = self.tau > 0
         tau = float(self.tau)
@@ -322,7 +320,7 @@ class SoftmaxPG(ExactSoftmaxLearner):
             bandits = read_bandits(models, noise="deterministic")
             means = bandits.means
             K = means.shape[1]
-            theta = as_batch(np.zeros(K) if theta0 is None else theta0, (K,), "theta0")
+            theta = initial_logits(theta0, (K,))
             if etas is None:
                 etas = [self.step_size(m, 0.0, True) for m in means]
             eta = check_step_sizes(etas)
@@ -339,7 +337,7 @@ class SoftmaxPG(ExactSoftmaxLearner):
         else:
             mdps = read_mdps(models)
             _, S, A = mdps.R.shape
-            theta = as_batch(np.zeros((S, A)) if theta0 is None else theta0, (S, A), "theta0")
+            theta = initial_logits(theta0, (S, A))
             mu_array = mdps.rho if mu is None else as_batch(mu, (S,), "mu")
             if regularized:
                 v_star, a_star = [], []

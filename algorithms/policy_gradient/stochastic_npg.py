@@ -47,19 +47,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from algorithms._validation import check_positive
 from algorithms.policy_gradient._arguments import check_step_sizes
-from algorithms.policy_gradient._learner import BatchedLearner
-from algorithms.policy_gradient._models import read_bandits
-from algorithms.policy_gradient._sampled import run_sampled
-from algorithms.policy_gradient._traces import BatchTrace
+from algorithms.policy_gradient._models import BanditBatch
+from algorithms.policy_gradient._sampled import SampledBanditLearner
 
 DEFAULT_ETA = 0.1
 """Library default step size. The papers' abstracts fix no constant; 0.1 is not from them."""
 
 
 @dataclass(frozen=True)
-class StochasticNPG(BatchedLearner):
+class StochasticNPG(SampledBanditLearner):
     """On-policy stochastic NPG on bandits, with (default) or without the value baseline.
 
     Parameters
@@ -86,43 +86,11 @@ class StochasticNPG(BatchedLearner):
         if not isinstance(self.baseline, bool):
             raise ValueError(f"baseline must be True or False, got {self.baseline!r}")
 
-    def run_batch(
-        self,
-        models: Any,
-        budget: int,
-        seed: Any = 0,
-        *,
-        theta0=None,
-        etas=None,
-        noise=None,
-        n_runs: int | None = None,
-        record_every: int | None = None,
-    ) -> BatchTrace:
-        """N trajectories in one vmapped call (broadcast of models, ``theta0``, ``etas`` and
-        ``n_runs``; trajectory ``i`` uses the key ``fold_in(root(seed), i)``).
-
-        ``record_every``: ``None`` (default) records on the geometric grid of
-        :func:`~algorithms.policy_gradient._recording.record_iterations`, an int ``m`` every
-        ``m``-th iterate (1: all).
-        """
-        bandits = read_bandits(models, noise)
+    def sampled_update(self, bandits: BanditBatch, etas: Any) -> tuple[np.ndarray, str, str]:
+        """The NPG step with or without the value baseline, ``eta`` unless ``etas`` given."""
         eta = check_step_sizes(self.eta if etas is None else etas)
         rule = "npg-baseline" if self.baseline else "npg"
-        return run_sampled(
-            self,
-            bandits.means,
-            None,
-            bandits.noise,
-            theta0,
-            eta,
-            budget,
-            record_every,
-            seed,
-            n_runs,
-            rule,
-            bandits.names,
-            constants="library default" if etas is None and self.eta == DEFAULT_ETA else "tuned",
-        )
+        return eta, rule, "library default" if etas is None and self.eta == DEFAULT_ETA else "tuned"
 
 
 __all__ = ["DEFAULT_ETA", "StochasticNPG"]

@@ -107,17 +107,15 @@ from algorithms._episodic import (
     check_open_unit,
     check_positive,
     episodic_trace,
-    new_log,
     record_episode,
     simulate,
+    start_log,
 )
 from mdptheory._kernels import (
     ReachableEvaluation,
-    backward_induction_kernel,
     evaluate_deterministic_reachable,
     first_difference,
     greedy_action,
-    reachable_evaluation,
 )
 from mdptheory.regret import RegretTrace
 from mdptheory.seeding import SeedLike, as_generator
@@ -362,9 +360,7 @@ class QLearningUCB:
         H, S, A = env.R3.shape
         iota = math.log(S * A * K * float(H) / self.p)
         # (1) Regret oracle.
-        Q_star, V_star, _ = backward_induction_kernel(env.P4, env.R3)
-        log = new_log(env, K, self.record_policies, Q_star, V_star)
-        evaluation = reachable_evaluation(env.P4, env.initial, H, exact_regret)
+        log, evaluation = start_log(env, K, self.record_policies, exact_regret)
         state = _start(H, S, A)
         rng = as_generator(seed)
         bernstein = self.bonus == "bernstein"

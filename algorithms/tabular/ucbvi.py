@@ -79,17 +79,15 @@ from algorithms._episodic import (
     check_positive,
     count_transitions,
     episodic_trace,
-    new_log,
     record_episode,
     simulate,
+    start_log,
 )
 from mdptheory._kernels import (
     ReachableEvaluation,
-    backward_induction_kernel,
     evaluate_deterministic_reachable,
     first_difference,
     greedy_backup,
-    reachable_evaluation,
 )
 from mdptheory.regret import RegretTrace
 from mdptheory.seeding import SeedLike, as_generator
@@ -390,9 +388,7 @@ class UCBVI:
         L = ucbvi_log_factor(S, A, H, K, self.delta)
         per_stage = self.transitions == "per_stage"
         # (1) Regret oracle: exact Q*, V* of the true model.
-        Q_star, V_star, _ = backward_induction_kernel(env.P4, env.R3)
-        log = new_log(env, K, self.record_policies, Q_star, V_star)
-        evaluation = reachable_evaluation(env.P4, env.initial, H, exact_regret)
+        log, evaluation = start_log(env, K, self.record_policies, exact_regret)
         state = _start(H, S, A, per_stage)
         rng = as_generator(seed)
         bernstein, scale = self.bonus == "bernstein", float(self.bonus_scale)

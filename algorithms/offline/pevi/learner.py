@@ -95,15 +95,19 @@ class PEVI:
     control_name = "greedy LSVI"
     algorithm = "Algorithm 2"
     beta_formula = "beta = c d H sqrt(zeta), zeta = log(2 d H K / xi)"
+    paper = PAPER
 
     def __post_init__(self) -> None:
         check_positive("c", self.c, allow_zero=True)
         check_open_unit(self.xi, "xi")
-        check_positive("lam", self.lam)
+        self._check_ridge()
         check_choice(self.behaviour, "behaviour", BEHAVIOURS)
         if not (0.0 <= float(self.epsilon) <= 1.0):
             raise ValueError(f"epsilon must lie in [0, 1], got {self.epsilon!r}")
         self.excluded_triples()
+
+    def _check_ridge(self) -> None:
+        check_positive("lam", self.lam)
 
     @property
     def constants(self) -> str:
@@ -207,6 +211,32 @@ class PEVI:
             return partial_coverage_behaviour(model, excluded, base=base)
         return base
 
+    def _collect(
+        self, model: Any, budget: int, seed: SeedLike
+    ) -> tuple[int, Behaviour, OfflineDataset]:
+        """What :meth:`run` fits on: the checked budget, the collection behaviour
+        (:meth:`_collection_behaviour`) and ``budget`` episodes of it."""
+        budget = check_budget(budget, "number of episodes")
+        behaviour = self._collection_behaviour(model)
+        return budget, behaviour, collect(model, behaviour, budget, seed)
+
+    def _run_metadata(
+        self, model: Any, seed: SeedLike, budget: int, behaviour: Behaviour
+    ) -> dict[str, Any]:
+        """The metadata of :meth:`run`'s trace: the learner, the collection ``behaviour`` and
+        the quantity, the sub-optimality after each number of episodes up to ``budget``."""
+        return trace_metadata(
+            self,
+            model,
+            seed,
+            budget,
+            label=self.label,
+            constants=self.constants,
+            behaviour=behaviour.name,
+            quantity="sub-optimality V*_1(rho) - V^pi_hat_1(rho) after n = t episodes of data",
+            paper=self.paper,
+        )
+
     def expected_bound(self, model: Any, n_episodes) -> np.ndarray:
         """The bound at the expected Gram matrix of :meth:`run`'s behaviour, for each n given.
 
@@ -266,9 +296,7 @@ class PEVI:
         ValueError
             As :meth:`fit`, or for a budget that is not a positive int.
         """
-        budget = check_budget(budget, "number of episodes")
-        behaviour = self._collection_behaviour(model)
-        data = collect(model, behaviour, budget, seed)
+        budget, behaviour, data = self._collect(model, budget, seed)
         control = type(self)(c=0.0, xi=self.xi, lam=self.lam)
         learners = (self,) if self.c == 0.0 else (self, control)
         grid = np.arange(1, budget + 1)
@@ -282,18 +310,9 @@ class PEVI:
             "pessimistic": curves.pessimistic[:, 0],
             "n_episodes": grid,
         }
-        metadata = trace_metadata(
-            self,
-            model,
-            seed,
-            budget,
-            label=self.label,
-            constants=self.constants,
-            behaviour=behaviour.name,
-            quantity="sub-optimality V*_1(rho) - V^pi_hat_1(rho) after n = t episodes of data",
-            paper=PAPER,
+        return ConvergenceTrace(
+            curves.suboptimality[:, 0], extras, self._run_metadata(model, seed, budget, behaviour)
         )
-        return ConvergenceTrace(curves.suboptimality[:, 0], extras, metadata)
 
 
 @dataclass(frozen=True)

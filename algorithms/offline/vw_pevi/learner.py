@@ -12,12 +12,11 @@ from typing import Any, Literal
 import numpy as np
 
 from algorithms._constants import scale_constants
-from algorithms._validation import check_budget, check_choice, check_open_unit, check_positive
-from algorithms.offline.datasets import OfflineDataset, TransitionCounts, collect
+from algorithms._validation import check_choice, check_positive
+from algorithms.offline.datasets import OfflineDataset, TransitionCounts
 from algorithms.offline.pevi import PEVI, TUNED_C, pevi_beta, pevi_curves, pevi_zeta
 from algorithms.offline.pevi._validation import _check_linear_model, _statistics
 from algorithms.offline.pevi.backup import _backward, _linear_estimates
-from algorithms.offline.pevi.learner import BEHAVIOURS
 from algorithms.offline.pevi.result import _finish
 from algorithms.offline.vw_pevi.result import VWPEVIResult, _coverage_terms
 from algorithms.offline.vw_pevi.variance import (
@@ -29,7 +28,7 @@ from algorithms.offline.vw_pevi.variance import (
     weighted_counts,
 )
 from mdptheory.linear import LinearMDP
-from mdptheory.regret import ConvergenceTrace, trace_metadata
+from mdptheory.regret import ConvergenceTrace
 from mdptheory.seeding import SeedLike
 
 __all__ = ["VWPEVI", "vw_beta"]
@@ -109,20 +108,18 @@ class VWPEVI(PEVI):
     control_name = "weighted greedy LSVI"
     algorithm = "LinPEVI-ADV+ (variance-weighted PEVI)"
     beta_formula = "beta_2 = c sqrt(d zeta), zeta = log(2 d H K / xi)"
+    paper = PAPER
 
     def __post_init__(self) -> None:
-        check_positive("c", self.c, allow_zero=True)
-        check_open_unit(self.xi, "xi")
-        if self.lam is not None:
-            check_positive("lam", self.lam)
-        check_choice(self.behaviour, "behaviour", BEHAVIOURS)
-        if not (0.0 <= float(self.epsilon) <= 1.0):
-            raise ValueError(f"epsilon must lie in [0, 1], got {self.epsilon!r}")
-        self.excluded_triples()
+        super().__post_init__()
         check_choice(self.split, "split", SPLITS)
         check_positive("floor", self.floor)
         check_positive("offset_c", self.offset_c, allow_zero=True)
         check_positive("pilot_c", self.pilot_c, allow_zero=True)
+
+    def _check_ridge(self) -> None:
+        if self.lam is not None:
+            check_positive("lam", self.lam)
 
     @property
     def constants(self) -> str:
@@ -279,9 +276,7 @@ class VWPEVI(PEVI):
         ValueError
             As :meth:`fit`, or for a budget that is not a positive int.
         """
-        budget = check_budget(budget, "number of episodes")
-        behaviour = self._collection_behaviour(model)
-        data = collect(model, behaviour, budget, seed)
+        budget, behaviour, data = self._collect(model, budget, seed)
         grid = np.arange(1, budget + 1)
         gap = np.empty(budget)
         coverage = np.empty(budget)
@@ -304,15 +299,4 @@ class VWPEVI(PEVI):
             "pessimistic": pessimistic,
             "n_episodes": grid,
         }
-        metadata = trace_metadata(
-            self,
-            model,
-            seed,
-            budget,
-            label=self.label,
-            constants=self.constants,
-            behaviour=behaviour.name,
-            quantity="sub-optimality V*_1(rho) - V^pi_hat_1(rho) after n = t episodes of data",
-            paper=PAPER,
-        )
-        return ConvergenceTrace(gap, extras, metadata)
+        return ConvergenceTrace(gap, extras, self._run_metadata(model, seed, budget, behaviour))
