@@ -377,6 +377,12 @@ _SPECS: tuple[_Spec, ...] = (
         "instances.preferences",
         "preference_lock_linear_mdp",
     ),
+    _Spec(
+        "contextual_bt_bandit",
+        "contextual Bradley-Terry bandit: finite contexts of K linear arms (Saha 2021)",
+        "instances.preferences",
+        "contextual_bt_bandit",
+    ),
 )
 _BY_NAME = {spec.name: spec for spec in _SPECS}
 

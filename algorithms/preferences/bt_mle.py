@@ -38,10 +38,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg import solve
 from scipy.special import expit, log_expit
 from scipy.stats import chi2
 
+from algorithms.preferences.newton import newton_minimise
 from mdptheory._validation import as_float_array, check_real
 from mdptheory.preferences import win_counts
 
@@ -123,24 +123,9 @@ def fit_bradley_terry(features, data, lam: float = 1.0) -> BTFit:
     i, j = np.nonzero(W)
     X = phi[i] - phi[j]
     w = W[i, j]
-    theta = np.zeros(phi.shape[1])
-    value, grad, hess = _objective(theta, X, w, lam)
     tol = 1e-12 * max(float(w.sum()), 1.0)
-    for _ in range(100):
-        if np.max(np.abs(grad)) <= tol:
-            break
-        step = -solve(hess, grad, assume_a="pos")
-        t = 1.0
-        while True:
-            trial = theta + t * step
-            trial_value = _objective(trial, X, w, lam)[0]
-            # the last term absorbs rounding in the value once Newton is converging
-            slack = 1e-14 * abs(value)
-            if trial_value <= value + 1e-4 * t * float(grad @ step) + slack or t < 1e-12:
-                break
-            t *= 0.5
-        theta = trial
-        value, grad, hess = _objective(theta, X, w, lam)
+    result = newton_minimise(lambda th: _objective(th, X, w, lam), np.zeros(phi.shape[1]), tol)
+    theta, value, grad, hess = result.x, result.value, result.gradient, result.metric
     gram = (X * w[:, None]).T @ X + lam * np.eye(phi.shape[1])
     return BTFit(
         theta, gram, hess, X, round(float(w.sum())), lam, value, float(np.max(np.abs(grad)))
