@@ -207,3 +207,88 @@ def test_wald_coverage_check_passes_with_its_controls_rejected():
     assert len(result.controls) == 2 and all(control.rejected for control in result.controls)
     theorem = get("link-mle-wald-coverage")
     assert theorem.verified is False and "revision 1" in theorem.rule.lower()
+
+
+# ------------------------------------------------------------------------------------------
+# Linear trajectory features
+# ------------------------------------------------------------------------------------------
+
+
+def _stationary_mdp():
+    from instances.linear import simplex_feature_linear_mdp
+    from mdptheory.linear import LinearMDP
+
+    base = simplex_feature_linear_mdp(S=3, A=2, H=3, d=2, seed=0)
+    theta = np.broadcast_to(base.theta[0], base.theta.shape).copy()
+    return LinearMDP(base.phi, base.mu, theta, initial=base.initial)
+
+
+def test_expected_feature_against_trajectory_enumeration():
+    """Oracle sharing no code with the occupancy route: every trajectory of the tabular twin,
+    its probability under the policy and its summed feature."""
+    from mdptheory.preferences import TrajectorySpace
+    from mdptheory.preferences.linear_trajectories import LinearTrajectoryPreferences
+
+    mdp = _stationary_mdp()
+    model = LinearTrajectoryPreferences(mdp, [0.7, -0.3], "probit")
+    space = TrajectorySpace.of(mdp.tabular())
+    rng = np.random.default_rng(0)
+    policy = rng.dirichlet(np.ones(2), size=(3, 3))
+    weights = space.probabilities(policy)
+    features = np.array(
+        [
+            sum(mdp.phi[s, a] for s, a in zip(st_, ac, strict=False))
+            for st_, ac in zip(space.states, space.actions, strict=True)
+        ]
+    )
+    np.testing.assert_allclose(model.expected_feature(policy), weights @ features, atol=1e-13)
+    np.testing.assert_allclose(model.features(space.states, space.actions), features, atol=1e-15)
+
+
+def test_from_returns_value_is_the_policy_value():
+    from mdptheory.evaluation import policy_value_at_start
+    from mdptheory.preferences.linear_trajectories import LinearTrajectoryPreferences
+
+    mdp = _stationary_mdp()
+    model = LinearTrajectoryPreferences.from_returns(mdp)
+    policy = np.array([[0, 1, 0], [1, 1, 0], [0, 0, 1]])
+    assert model.value(policy) == pytest.approx(
+        policy_value_at_start(mdp.tabular(), policy), abs=1e-13
+    )
+
+
+def test_sampled_trajectory_pairs_reproducible_and_the_mle_recovers_omega():
+    from mdptheory.preferences.linear_trajectories import LinearTrajectoryPreferences
+
+    mdp = _stationary_mdp()
+    omega = np.array([1.5, -1.0])
+    model = LinearTrajectoryPreferences(mdp, omega, "probit")
+    rng = np.random.default_rng(1)
+    pi1, pi0 = rng.integers(0, 2, size=(3, 3)), rng.integers(0, 2, size=(3, 3))
+    a = model.sample_pairs(pi1, pi0, 3000, seed=4)
+    b = model.sample_pairs(pi1, pi0, 3000, seed=4)
+    for x, y in zip(a, b, strict=True):
+        np.testing.assert_array_equal(x, y)
+    x1, x0, labels = a
+    fit = fit_link_mle_pairs(x1 - x0, labels, "probit", lam=1e-6)
+    assert wald_region(fit, 1e-3).contains(omega)
+    assert not wald_region(fit, 1e-3).contains(-omega)
+
+
+def test_linear_trajectory_bad_input():
+    from mdptheory.preferences.linear_trajectories import LinearTrajectoryPreferences
+
+    mdp = _stationary_mdp()
+    with pytest.raises(ValueError, match="omega has shape"):
+        LinearTrajectoryPreferences(mdp, [1.0])
+    with pytest.raises(ValueError, match="LinearMDP"):
+        LinearTrajectoryPreferences(mdp.tabular(), [1.0, 0.0])
+    model = LinearTrajectoryPreferences(mdp, [1.0, 0.0])
+    with pytest.raises(ValueError, match=r"policy0\[1, 2\] is 5"):
+        bad = np.zeros((3, 3), dtype=int)
+        bad[1, 2] = 5
+        model.sample_pairs(np.zeros((3, 3), dtype=int), bad, 2)
+    from instances.linear import simplex_feature_linear_mdp
+
+    with pytest.raises(ValueError, match=r"theta\[1, 0\]"):
+        LinearTrajectoryPreferences.from_returns(simplex_feature_linear_mdp(S=3, A=2, H=3, d=2))
