@@ -8,7 +8,8 @@ Model: actions with features ``phi(y)`` in R^d and reward ``r(y) = phi(y)^T thet
 
     theta_hat = argmin_theta  - sum_ij W_ij log sigma((phi_i - phi_j)^T theta) + (lam/2)|theta|^2
 
-by Newton's method with Armijo backtracking (strictly convex for ``lam > 0``), to a gradient
+by Newton's method with Armijo backtracking (strictly convex for ``lam > 0``; the shared
+:func:`~algorithms.preferences.newton.newton_minimise`), to a gradient
 max-norm below 1e-12 times the number of pairs.
 
 **Confidence sets** (:func:`confidence_set`), with ``V = lam I + sum_ij W_ij x_ij x_ij^T``:
