@@ -16,6 +16,7 @@ from mdptheory.seeding import SeedLike, as_generator
 __all__ = [
     "azar_three_action_bandit",
     "bradley_terry_bandit",
+    "contextual_bt_bandit",
     "offline_preference_garnet",
     "preference_lock_linear_mdp",
     "rock_paper_scissors_bandit",
@@ -216,3 +217,37 @@ def preference_lock_linear_mdp(H: int = 4, slip: float = 0.1, lure: float = 0.1)
         name=f"preference_lock_linear_mdp(H={H},slip={slip:g},lure={lure:g})",
     )
     return tabular_as_linear(mdp)
+
+
+def contextual_bt_bandit(
+    contexts: int = 10, K: int = 5, d: int = 3, radius: float = 0.5, seed: SeedLike = 0
+):
+    """A contextual Bradley–Terry bandit (Saha, NeurIPS 2021 setting): ``contexts`` equally
+    likely contexts of ``K`` arms whose features are uniform in the ball of the given radius in
+    R^d, and ``theta*`` uniform on the unit sphere (``|theta*| = 1``, so every utility lies in
+    ``[-radius, radius]``).
+
+    Examples
+    --------
+    >>> bandit = contextual_bt_bandit(seed=1)
+    >>> bandit.shape, round(float(np.linalg.norm(bandit.theta)), 12)
+    ((10, 5, 3), 1.0)
+    """
+    from mdptheory.preferences.contextual import ContextualPreferenceBandit
+
+    C = check_int(contexts, "contexts", 1)
+    K = check_int(K, "K", 2)
+    d = check_int(d, "d", 1)
+    radius = check_real(radius, "radius", 0.0, low_open=True)
+    rng = as_generator(seed)
+    theta = rng.normal(size=d)
+    theta /= np.linalg.norm(theta)
+    direction = rng.normal(size=(C, K, d))
+    direction /= np.linalg.norm(direction, axis=2, keepdims=True)
+    # the radius of a uniform point in the d-ball has distribution function r^d
+    length = radius * rng.uniform(size=(C, K, 1)) ** (1.0 / d)
+    return ContextualPreferenceBandit(
+        direction * length,
+        theta,
+        name=f"contextual_bt_bandit(contexts={C},K={K},d={d},radius={radius:g})",
+    )

@@ -383,6 +383,12 @@ _SPECS: tuple[_Spec, ...] = (
         "instances.linear_mixture",
         "reward_free_lower_bound",
     ),
+    _Spec(
+        "contextual_bt_bandit",
+        "contextual Bradley-Terry bandit: finite contexts of K linear arms (Saha 2021)",
+        "instances.preferences",
+        "contextual_bt_bandit",
+    ),
 )
 _BY_NAME = {spec.name: spec for spec in _SPECS}
 

@@ -738,6 +738,26 @@ def _probe_hf_ucrl_rfe_plan(plan: Callable) -> Any:
     return weighted.home.Q.copy()
 
 
+def _probe_wald_region(region: Callable) -> Any:
+    from algorithms.preferences.link_mle import fit_link_mle
+
+    fit = fit_link_mle(np.eye(2), [[0, 30], [10, 0]], "probit")
+    return [region(fit, 0.1).radius, region(fit, 0.05).radius]
+
+
+def _probe_contextual_kernel(kernel: Callable) -> Any:
+    X = _rng(5).normal(size=(9, 2)) * 0.5
+    U = (X @ np.array([1.0, -0.5])).reshape(3, 3)
+    cumulative = np.cumsum(np.full(3, 1.0 / 3.0))
+    out = []
+    for rule in (0, 2):
+        contexts, arms, *_ = kernel(
+            X, U, cumulative, 3, 80, 5, 1.0, np.log(0.05), 1.0, 0.3, rule, _rng(6)
+        )
+        out += [contexts, arms]
+    return out
+
+
 def _patch(target: str, probe: Callable, *replace: tuple[str, str]) -> Patch:
     return Patch(target, tuple(replace), probe)
 
@@ -1495,6 +1515,34 @@ CATALOGUE: tuple[Mutant, ...] = (
             ),
         ),
         ("reward-free",),
+    ),
+    Mutant(
+        "link-wald-radius-lower-quantile",
+        "The Wald region of the link MLE takes its radius from the lower delta-quantile "
+        "chi2_d(delta) instead of chi2_d(1 - delta): a region that covers theta* with "
+        "probability about delta instead of 1 - delta.",
+        (
+            _patch(
+                "algorithms.preferences.link_mle.wald_region",
+                _probe_wald_region,
+                ("chi2.ppf(1.0 - delta, d)", "chi2.ppf(delta, d)"),
+            ),
+        ),
+        ("link-mle",),
+    ),
+    Mutant(
+        "contextual-maxinp-first-context-utilities",
+        "Contextual MaxInP scores the arms of every round with the first context's features "
+        "(u = X[:K] theta_t instead of the round's context): the set of arms not ruled out, "
+        "and the greedy control's pair, ignore the context.",
+        (
+            _patch(
+                "algorithms.preferences.contextual._contextual_kernel",
+                _probe_contextual_kernel,
+                ("u = Xc @ theta", "u = X[:K] @ theta"),
+            ),
+        ),
+        ("contextual",),
     ),
 )
 """The planted defects. Ids are unique; every target resolves (``tests/test_mutants.py``)."""

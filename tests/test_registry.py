@@ -58,6 +58,7 @@ PREFERENCES = [
     "rock_paper_scissors_bandit",
     "offline_preference_garnet",
     "preference_lock_linear_mdp",
+    "contextual_bt_bandit",
 ]
 GAMES = {
     "climbing_game": "instances.games",
@@ -310,6 +311,9 @@ def test_preference_families(name):
         return
     if hasattr(direct, "phi"):  # a linear MDP for online trajectory preferences
         np.testing.assert_array_equal(built.P, direct.P)
+        return
+    if hasattr(direct, "contexts"):  # a contextual preference bandit
+        np.testing.assert_array_equal(built.contexts, direct.contexts)
         return
     np.testing.assert_array_equal(built.preferences, direct.preferences)
     np.testing.assert_array_equal(built.dataset.counts(), direct.dataset.counts())

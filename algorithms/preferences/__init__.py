@@ -10,6 +10,8 @@
   likelihood confidence set, robust planning.
 * :class:`MaxInP`: a linear Bradley–Terry dueling bandit (Saha, NeurIPS 2021), exact
   pseudo-regret per round.
+* :class:`ContextualMaxInP`: MaxInP with an arm set given by a context each round (Saha,
+  NeurIPS 2021, contextual setting), exact pseudo-regret per round.
 * :class:`PRLSVI`: randomised preference-based RL in a linear MDP with thresholded queries
   (Wu and Sun, ICLR 2024; reconstructed), exact regret and query counts per episode.
 * :func:`fit_bradley_terry` and :func:`confidence_set`: Bradley–Terry maximum likelihood with
@@ -27,6 +29,7 @@ from algorithms.preferences.bt_mle import (
     confidence_set,
     fit_bradley_terry,
 )
+from algorithms.preferences.contextual import ContextualMaxInP
 from algorithms.preferences.dpo import DPO
 from algorithms.preferences.freehand import (
     Freehand,
@@ -45,6 +48,7 @@ LEARNERS = {
     "freehand": Freehand,
     "maxinp": MaxInP,
     "pr-lsvi": PRLSVI,
+    "contextual-maxinp": ContextualMaxInP,
 }
 """Command-line name -> learner class (used by ``mdptheory run`` and ``mdptheory learners``)."""
 
@@ -55,6 +59,7 @@ __all__ = [
     "PRLSVI",
     "BTFit",
     "ConfidenceEllipsoid",
+    "ContextualMaxInP",
     "Freehand",
     "FreehandResult",
     "MaxInP",

@@ -8,7 +8,8 @@ Model: actions with features ``phi(y)`` in R^d and reward ``r(y) = phi(y)^T thet
 
     theta_hat = argmin_theta  - sum_ij W_ij log sigma((phi_i - phi_j)^T theta) + (lam/2)|theta|^2
 
-by Newton's method with Armijo backtracking (strictly convex for ``lam > 0``), to a gradient
+by Newton's method with Armijo backtracking (strictly convex for ``lam > 0``; the shared
+:func:`~algorithms.preferences.newton.newton_minimise`), to a gradient
 max-norm below 1e-12 times the number of pairs.
 
 **Confidence sets** (:func:`confidence_set`), with ``V = lam I + sum_ij W_ij x_ij x_ij^T``:
@@ -38,10 +39,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg import solve
 from scipy.special import expit, log_expit
 from scipy.stats import chi2
 
+from algorithms.preferences.newton import newton_minimise
 from mdptheory._validation import as_float_array, check_real
 from mdptheory.preferences import win_counts
 
@@ -123,24 +124,9 @@ def fit_bradley_terry(features, data, lam: float = 1.0) -> BTFit:
     i, j = np.nonzero(W)
     X = phi[i] - phi[j]
     w = W[i, j]
-    theta = np.zeros(phi.shape[1])
-    value, grad, hess = _objective(theta, X, w, lam)
     tol = 1e-12 * max(float(w.sum()), 1.0)
-    for _ in range(100):
-        if np.max(np.abs(grad)) <= tol:
-            break
-        step = -solve(hess, grad, assume_a="pos")
-        t = 1.0
-        while True:
-            trial = theta + t * step
-            trial_value = _objective(trial, X, w, lam)[0]
-            # the last term absorbs rounding in the value once Newton is converging
-            slack = 1e-14 * abs(value)
-            if trial_value <= value + 1e-4 * t * float(grad @ step) + slack or t < 1e-12:
-                break
-            t *= 0.5
-        theta = trial
-        value, grad, hess = _objective(theta, X, w, lam)
+    result = newton_minimise(lambda th: _objective(th, X, w, lam), np.zeros(phi.shape[1]), tol)
+    theta, value, grad, hess = result.x, result.value, result.gradient, result.metric
     gram = (X * w[:, None]).T @ X + lam * np.eye(phi.shape[1])
     return BTFit(
         theta, gram, hess, X, round(float(w.sum())), lam, value, float(np.max(np.abs(grad)))

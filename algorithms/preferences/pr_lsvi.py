@@ -36,8 +36,16 @@ Algorithm (episode k, stages h = 0..H-1 here, 1..H in the paper)
        Q_h(s, a) = clip(phi(s, a)^T (theta_tilde_h + w_h), 0, H - h),   V_h = max_a Q_h
 
    ``pi_k`` is greedy in ``Q``.
-3. Execute ``pi_k`` for one episode: ``tau^1 = tau_k``; the comparator ``tau^0`` is the previous
-   episode's trajectory ``tau_{k-1}`` (none in episode 0).
+3. Execute ``pi_k`` for one episode: ``tau^1 = tau_k``. The comparator ``tau^0``:
+
+   * ``comparator="previous"`` (default): the previous episode's trajectory ``tau_{k-1}`` (none
+     in episode 0);
+   * ``comparator="greedy-mle"``: a trajectory of the policy greedy in the unperturbed estimate
+     (step 2 with ``theta_hat`` for ``theta_tilde`` and ``sigma_p = 0``), rolled out in the same
+     episode after ``tau_k``: the sampled policy is compared with the exploiting one, as in
+     dueling-style PbRL where one of the two policies exploits. Reconstructed like the rest: the
+     paper's comparator was not read. Its transitions do not enter the LSVI statistics; its
+     exact regret is ``extras["comparator_regret"]`` (a pair's regret is the mean of both).
 4. Query rule on ``z = x(tau^1) - x(tau^0)``:
 
    * ``"threshold"``: query iff ``|z|_{Sigma^{-1}} > eps``;
@@ -86,6 +94,8 @@ from mdptheory.seeding import SeedLike, as_generator
 __all__ = ["PRLSVI", "query_bound", "trajectory_features"]
 
 QUERY_RULES = ("threshold", "sampled", "always")
+COMPARATORS = ("previous", "greedy-mle")
+_COMPARATOR_CODE = {name: i for i, name in enumerate(COMPARATORS)}
 _QUERY_CODE = {name: i for i, name in enumerate(QUERY_RULES)}
 NEWTON_TOL = 1e-10
 """Newton stops at a gradient max-norm below this times the number of queries."""
@@ -167,9 +177,11 @@ def _reward_mle(theta, Z, O, n, lam):
 
 @njit(cache=True)
 def _pr_lsvi_kernel(
-    features, P4, R3, initial, theta_star, K, eps, rule, sigma_r, sigma_p, lam_r, rng
+    features, P4, R3, initial, theta_star, K, eps, rule, sigma_r, sigma_p, lam_r, rng, comparator=0
 ):
-    """One run: per-episode exact regret, realised regret, queried flag and uncertainty."""
+    """One run: per-episode exact regret, realised regret, queried flag, uncertainty, the final
+    MLE and the comparator policy's exact regret (NaN with ``comparator = 0``, the previous
+    trajectory; ``1`` is the greedy-MLE comparator)."""
     H, S, A = R3.shape
     d = features.shape[1]
     D = H * d
@@ -193,6 +205,10 @@ def _pr_lsvi_kernel(
     V = np.zeros((H + 1, S))
     policy = np.empty((H, S), dtype=np.int64)
     target = np.empty(d)
+    comparator_regret = np.full(K, np.nan)
+    Q0 = np.empty((H, S, A))
+    V0 = np.zeros((H + 1, S))
+    policy0 = np.empty((H, S), dtype=np.int64)
     for k in range(K):
         # 1. reward sample around the MLE
         chol_sigma = np.linalg.cholesky(Sigma_inv)
@@ -222,8 +238,27 @@ def _pr_lsvi_kernel(
         realised[k] = v_star - rewards.sum()
         for h in range(H):
             x[h * d : (h + 1) * d] = features[states[h] * A + actions[h]]
-        # 4. query rule on z = x(tau_k) - x(tau_{k-1})
-        if k > 0:
+        if comparator == 1:
+            # 3'. the comparator: greedy in the unperturbed MLE reward and LSVI estimate
+            for h in range(H - 1, -1, -1):
+                if h < H - 1:
+                    np.dot(V0[h + 1], state.M[h], target)
+                else:
+                    target[:] = 0.0
+                w = state.Lambda_inv[h] @ target + theta_hat[h * d : (h + 1) * d]
+                cap = float(H - h)
+                for s in range(S):
+                    for a in range(A):
+                        q = np.dot(features[s * A + a], w)
+                        Q0[h, s, a] = min(max(q, 0.0), cap)
+                greedy_backup(Q0[h], V0[h], policy0[h])
+            value0 = evaluate_deterministic_kernel(P4, R3, policy0)
+            comparator_regret[k] = v_star - np.dot(initial, value0[0])
+            states0, actions0, _ = rollout_episode(P4, R3, 0, 0.0, initial, policy0, rng)
+            for h in range(H):
+                x_prev[h * d : (h + 1) * d] = features[states0[h] * A + actions0[h]]
+        # 4. query rule on z = x(tau_k) - x(tau^0)
+        if k > 0 or comparator == 1:
             z = x - x_prev
             width = math.sqrt(max(np.dot(z, Sigma_inv @ z), 0.0))
             uncertainty[k] = width
@@ -263,7 +298,7 @@ def _pr_lsvi_kernel(
             state.z,
             state.potential,
         )
-    return pseudo, realised, queried, uncertainty, theta_hat
+    return pseudo, realised, queried, uncertainty, theta_hat, comparator_regret
 
 
 @dataclass(frozen=True)
@@ -283,6 +318,9 @@ class PRLSVI:
         verified.
     lam_r : float
         Ridge weight of the reward MLE and of ``Sigma``.
+    comparator : {"previous", "greedy-mle"}
+        The trajectory ``tau^0`` each query compares with (module docstring, step 3); the
+        default keeps the numbers of earlier versions bit for bit.
 
     ``run(model, budget, seed)`` returns a :class:`~mdptheory.regret.RegretTrace` with exact
     per-episode regret; extras ``queried`` (1.0 when episode k queried), ``queries`` (their
@@ -303,9 +341,12 @@ class PRLSVI:
     sigma_r: float = 0.5
     sigma_p: float = 0.5
     lam_r: float = 1.0
+    comparator: str = "previous"
 
     def __post_init__(self) -> None:
         check_real(self.eps, "eps", 0.0)
+        if self.comparator not in COMPARATORS:
+            raise ValueError(f"comparator must be one of {COMPARATORS}, got {self.comparator!r}")
         check_positive("sigma_r", self.sigma_r, allow_zero=True)
         check_positive("sigma_p", self.sigma_p, allow_zero=True)
         check_real(self.lam_r, "lam_r", 0.0, low_open=True)
@@ -315,9 +356,10 @@ class PRLSVI:
     @property
     def constants(self) -> str:
         """Perturbation scales and rule: all reconstructed, none verified in the paper."""
+        comparator = "" if self.comparator == "previous" else f", {self.comparator} comparator"
         return (
             f"reconstructed (sigma_r = {self.sigma_r:g}, sigma_p = {self.sigma_p:g}, "
-            f"{self.query} queries, eps = {self.eps:g})"
+            f"{self.query} queries, eps = {self.eps:g}{comparator})"
         )
 
     @property
@@ -351,7 +393,7 @@ class PRLSVI:
         R3 = np.ascontiguousarray(np.broadcast_to(env.R, (env.H, S, A)), dtype=np.float64)
         theta_star = np.ascontiguousarray(model.theta, dtype=np.float64).reshape(-1)
         start = time.perf_counter()
-        pseudo, realised, queried, width, theta_hat = _pr_lsvi_kernel(
+        pseudo, realised, queried, width, theta_hat, comparator_regret = _pr_lsvi_kernel(
             np.ascontiguousarray(phi.reshape(S * A, d)),
             P4,
             R3,
@@ -364,6 +406,7 @@ class PRLSVI:
             float(self.sigma_p),
             float(self.lam_r),
             as_generator(seed),
+            _COMPARATOR_CODE[self.comparator],
         )
         elapsed = time.perf_counter() - start
         meta = trace_metadata(
@@ -383,4 +426,6 @@ class PRLSVI:
             "uncertainty": width,
             "theta_hat": theta_hat,
         }
+        if self.comparator != "previous":
+            extras["comparator_regret"] = comparator_regret
         return RegretTrace(pseudo, realised, np.full(K, elapsed / K), meta, extras)

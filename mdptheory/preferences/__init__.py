@@ -10,6 +10,10 @@
 * Trajectory preferences on episodic MDPs (:class:`TrajectorySpace`,
   :class:`OfflinePreferenceProblem`): exact trajectory distributions and the concentrability
   coefficients of offline preference-based RL (Zhan et al., ICLR 2024).
+* Link functions (:mod:`.links`: logistic, probit, clipped-linear, with their derivative
+  bounds), preferences on the summed trajectory features of a linear MDP
+  (:class:`LinearTrajectoryPreferences`) and contextual preference bandits
+  (:class:`ContextualPreferenceBandit`).
 
 Papers: Azar et al., AISTATS 2024 (PsiPO, IPO); Rafailov et al., NeurIPS 2023 (DPO).
 """
@@ -21,6 +25,7 @@ from mdptheory.preferences.comparison_graph import (
     strong_components,
     win_counts,
 )
+from mdptheory.preferences.contextual import ContextualPreferenceBandit
 from mdptheory.preferences.dataset import PreferenceDataset, sample_dataset
 from mdptheory.preferences.dpo import (
     DPOSolution,
@@ -36,6 +41,18 @@ from mdptheory.preferences.kl_optimum import (
     psipo_optimum,
     rlhf_optimum,
 )
+from mdptheory.preferences.linear_trajectories import (
+    LinearTrajectoryPreferences,
+    summed_features,
+)
+from mdptheory.preferences.links import (
+    ClippedLinearLink,
+    Link,
+    LogisticLink,
+    ProbitLink,
+    link_preferences,
+    make_link,
+)
 from mdptheory.preferences.offline_problem import (
     OfflinePreferenceProblem,
     deterministic_policies,
@@ -48,11 +65,17 @@ from mdptheory.preferences.trajectories import (
 )
 
 __all__ = [
+    "ClippedLinearLink",
+    "ContextualPreferenceBandit",
     "DPOSolution",
     "IPOSolution",
+    "LinearTrajectoryPreferences",
+    "Link",
+    "LogisticLink",
     "OfflinePreferenceProblem",
     "PreferenceBandit",
     "PreferenceDataset",
+    "ProbitLink",
     "TrajectorySpace",
     "bradley_terry_matrix",
     "components",
@@ -65,6 +88,8 @@ __all__ = [
     "ipo_loss",
     "ipo_minimiser",
     "laplacian",
+    "link_preferences",
+    "make_link",
     "per_trajectory_concentrability",
     "policy_occupancies",
     "preference_concentrability",
@@ -73,5 +98,6 @@ __all__ = [
     "rlhf_optimum",
     "sample_dataset",
     "strong_components",
+    "summed_features",
     "win_counts",
 ]
