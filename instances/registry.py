@@ -389,6 +389,12 @@ _SPECS: tuple[_Spec, ...] = (
         "instances.preferences",
         "contextual_bt_bandit",
     ),
+    _Spec(
+        "horizon_free_stationary_simplex",
+        "stationary simplex linear MDP (one kernel for all stages), total reward <= 1, H <= 300",
+        "instances.variance_aware",
+        "horizon_free_stationary_simplex",
+    ),
 )
 _BY_NAME = {spec.name: spec for spec in _SPECS}
 

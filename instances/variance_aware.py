@@ -6,6 +6,8 @@ ICML 2023, arXiv:2212.06132; Zhang, Lee, Chen, Du, ICLR 2024, arXiv:2403.10738).
 * :func:`horizon_free`: any linear or tabular episodic model with its rewards scaled so that
   every trajectory's total reward is at most 1 (``"max_return"``: divided by the exact largest
   total over all trajectories; ``"terminal"``: only the last stage pays), for H up to 300.
+* :func:`horizon_free_stationary_simplex`: a simplex-feature linear MDP with one kernel for
+  every stage (what a pooled, horizon-free estimator assumes), total reward at most 1.
 * :func:`lsvi_ucb_gap_instance`: the Zhou-Gu-Szepesvari hard family at a design budget of its
   own, where LSVI-UCB's ``d sqrt(d)`` bonus against LSVI-UCB++'s ``sqrt(d)`` shows.
 * :func:`next_value_variance`: the exact ``[Var_h V*_{h+1}](s, a)`` of a model.
@@ -31,6 +33,7 @@ __all__ = [
     "horizon_free",
     "horizon_free_garnet",
     "horizon_free_simplex",
+    "horizon_free_stationary_simplex",
     "lsvi_ucb_gap_instance",
     "max_trajectory_return",
     "next_value_variance",
@@ -310,3 +313,36 @@ def lsvi_ucb_gap_instance(d: int = 4, H: int = 3, K_design: int = 100, seed: int
     (6, 8)
     """
     return zhou_gu_szepesvari_hard_instance(d=d, H=H, K=K_design, seed=seed)
+
+
+def horizon_free_stationary_simplex(
+    S: int = 10, A: int = 3, H: int = 50, d: int = 4, seed: int = 0
+) -> LinearMDP:
+    """A stationary simplex-feature linear MDP with every trajectory's total reward at most 1.
+
+    ``phi(s, a) ~ Dirichlet(1_d)``, one set of measures ``mu^(i) ~ Dirichlet(1_S)`` and one
+    reward vector ``theta ~ U[0, 1]^d`` shared by every stage (a stationary kernel and reward,
+    the setting of horizon-free regret, Zhang, Lee, Chen, Du, ICLR 2024), then
+    :func:`horizon_free` (``"max_return"``): every reward divided by the exact largest total, so
+    that total is 1 and the stationary structure is kept. The same seed gives the same
+    ``phi``, ``mu`` and ``theta`` at every H, so a sweep over H changes only the horizon.
+
+    Examples
+    --------
+    >>> m = horizon_free_stationary_simplex(S=5, A=2, H=300, d=3)
+    >>> bool((m.mu == m.mu[0]).all()), 1.0 - 1e-12 < max_trajectory_return(m) <= 1.0
+    (True, True)
+    """
+    S, A, H, d = _linear_sizes("horizon_free_stationary_simplex", S, A, H, d)
+    H = _positive_int(H, "H", maximum=MAX_HORIZON)
+    rng = as_generator(seed)
+    phi = rng.dirichlet(np.ones(d), size=(S, A))
+    mu = rng.dirichlet(np.ones(S), size=d).T  # (S, d): column i is a distribution over states
+    theta = rng.uniform(0.0, 1.0, d)
+    model = LinearMDP(
+        phi,
+        np.tile(mu, (H, 1, 1)),
+        np.tile(theta, (H, 1)),
+        name=f"stationary_simplex(S={S}, A={A}, H={H}, d={d}, seed={seed})",
+    )
+    return horizon_free(model, "max_return")

@@ -758,6 +758,10 @@ def _probe_contextual_kernel(kernel: Callable) -> Any:
     return out
 
 
+def _probe_hf_lsvi_block(block: Callable) -> Any:
+    return [block(h, True) for h in range(3)] + [block(h, False) for h in range(3)]
+
+
 def _patch(target: str, probe: Callable, *replace: tuple[str, str]) -> Patch:
     return Patch(target, tuple(replace), probe)
 
@@ -1543,6 +1547,20 @@ CATALOGUE: tuple[Mutant, ...] = (
             ),
         ),
         ("contextual",),
+    ),
+    Mutant(
+        "hf-lsvi-unpooled",
+        "HF-LSVI keeps its level estimators per stage although the kernel is stationary: the "
+        "block of stage h is h instead of 0, so each stage regresses on its own K "
+        "observations instead of the K H pooled ones (Zhang et al. 2024, reconstruction).",
+        (
+            _patch(
+                "algorithms.linear.horizon_free_lsvi._block",
+                _probe_hf_lsvi_block,
+                ("return 0 if pooled else h", "return h"),
+            ),
+        ),
+        ("hf-lsvi",),
     ),
 )
 """The planted defects. Ids are unique; every target resolves (``tests/test_mutants.py``)."""

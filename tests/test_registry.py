@@ -76,6 +76,7 @@ VARIANCE_AWARE = [
     "horizon_free_simplex",
     "horizon_free_garnet",
     "lsvi_ucb_gap_instance",
+    "horizon_free_stationary_simplex",
 ]
 GENERATIVE = ["discounted_linear_mdp", "variance_contrast_linear_mdp"]
 

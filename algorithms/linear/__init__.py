@@ -4,6 +4,9 @@
   (no bonus) and the rare-switching variant :class:`RareSwitchLSVIUCB` (Wang, Zhou, Gu 2021).
 * :class:`LSVIUCBPP` (LSVI-UCB++, He, Zhao, Zhou, Gu 2023, Algorithm 1) and its named scaled
   variant :class:`ScaledLSVIUCBPP`.
+* :class:`HFLSVI` (a reconstruction of the horizon-free weighted estimator of Zhang, Lee, Chen,
+  Du 2024: variance-level estimators pooled over the stages), its named scaled variant
+  :class:`ScaledHFLSVI` and the per-stage control :class:`PerStageHFLSVI`.
 
 Each is a frozen dataclass of hyperparameters whose ``run(model, budget, seed)`` is one compiled
 call returning a :class:`~mdptheory.regret.RegretTrace`. ``LEARNERS`` maps the command-line names
@@ -12,6 +15,13 @@ stops saturating, from the bonus formula alone (compute it before a run).
 """
 
 from algorithms.linear.burn_in import burn_in
+from algorithms.linear.horizon_free_lsvi import (
+    HFLSVI,
+    PerStageHFLSVI,
+    ScaledHFLSVI,
+    hf_lsvi_beta,
+    hf_lsvi_burn_in,
+)
 from algorithms.linear.lsvi_ucb import (
     LAMBDA,
     LSVI,
@@ -39,19 +49,27 @@ LEARNERS = {
     "lsvi-ucb-rare": RareSwitchLSVIUCB,
     "lsvi-ucb++": LSVIUCBPP,
     "lsvi-ucb++-scaled": ScaledLSVIUCBPP,
+    "hf-lsvi": HFLSVI,
+    "hf-lsvi-scaled": ScaledHFLSVI,
+    "hf-lsvi-per-stage": PerStageHFLSVI,
 }
 """Command-line name -> learner class."""
 
 __all__ = [
+    "HFLSVI",
     "LAMBDA",
     "LEARNERS",
     "LSVI",
     "LSVIUCB",
     "LSVIUCBPP",
     "PAPER_C",
+    "PerStageHFLSVI",
     "RareSwitchLSVIUCB",
+    "ScaledHFLSVI",
     "ScaledLSVIUCBPP",
     "burn_in",
+    "hf_lsvi_beta",
+    "hf_lsvi_burn_in",
     "lsvi_ucb_beta",
     "lsvi_ucb_iota",
     "lsvi_ucb_pp_burn_in",
