@@ -65,7 +65,7 @@ def rates_figure() -> None:
         legend={"fontsize": 7},
     )
     H = np.array(rf.H_GRID, dtype=float)
-    _band(bx, H, rf._h_errors("hf-rfe", 3, 0), "C0", "HF-RFE")
+    _band(bx, H, rf._h_errors("hf-rfe-indicator", 3, 0), "C0", "HF-RFE (indicator targets)")
     _band(bx, H, rf._h_errors("rf-express", 3, 0), "C3", f"RF-Express x{rf.RF_EXPRESS_C:g}")
     log_log(
         bx,

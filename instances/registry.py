@@ -325,7 +325,7 @@ _SPECS: tuple[_Spec, ...] = (
     ),
     _Spec(
         "reward_free_hard_instance",
-        "ZGS-style chain as a linear mixture, total reward <= 1 (reward-free lower bound)",
+        "ZGS-style chain as a linear mixture, total reward <= 1 (one-sided hard chain)",
         "instances.linear_mixture",
         "reward_free_hard_instance",
     ),

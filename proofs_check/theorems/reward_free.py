@@ -202,7 +202,7 @@ variant is the one whose H dependence can be seen."""
 
 @lru_cache(maxsize=4)
 def _h_errors(kind: str, n_seeds: int, seed: int) -> np.ndarray:
-    learner = HorizonFreeRFE() if kind == "hf-rfe" else RFExpress(c=RF_EXPRESS_C)
+    learner = HorizonFreeRFE() if kind == "hf-rfe-indicator" else RFExpress(c=RF_EXPRESS_C)
     out = np.zeros((n_seeds, len(H_GRID)))
     for j, H in enumerate(H_GRID):
         model = random_linear_mixture_mdp(S=6, A=3, H=H, d=4, seed=0)
@@ -239,10 +239,10 @@ def _flat_in_h(errors: np.ndarray, key: str, seed: int):
 def reward_free_horizon_free(scale: str, seed: int) -> Outcome:
     n_seeds = 3 if check_scale(scale) == "quick" else 12
     found = Findings(arrays={"H": np.array(H_GRID)})
-    errors = _h_errors("hf-rfe", n_seeds, seed)
-    found.arrays["value_error[hf-rfe]"] = errors
+    errors = _h_errors("hf-rfe-indicator", n_seeds, seed)
+    found.arrays["value_error[hf-rfe-indicator]"] = errors
     verdict, fit = _flat_in_h(errors, "HF-RFE", seed)
-    found.judge(verdict, fit.numbers("hf-rfe"))
+    found.judge(verdict, fit.numbers("hf-rfe-indicator"))
     found.curve("HF-RFE", np.array(H_GRID), errors)
     control = _h_errors("rf-express", n_seeds, seed)
     found.arrays["value_error[rf-express]"] = control
