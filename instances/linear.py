@@ -17,7 +17,7 @@ import numpy as np
 from mdptheory._validation import ParameterTypeError, check_memory, check_real, dense_bytes
 from mdptheory.linear import LinearMDP, LowRankMDP
 from mdptheory.seeding import SeedLike, as_generator
-from mdptheory.tabular import EpisodicMDP
+from mdptheory.tabular import EpisodicMDP, model_keywords
 
 __all__ = [
     "MisspecifiedLinearMDP",
@@ -116,9 +116,7 @@ def tabular_as_linear(mdp: EpisodicMDP) -> LinearMDP:
     # mu[h, s', (s, a)] = P_h(s' | s, a)
     mu = np.stack([mdp.transition(h).reshape(S * A, S).T for h in range(H)])
     theta = mdp.R.reshape(H, S * A)
-    return LinearMDP(
-        phi, mu, theta, initial=mdp.initial, noise=mdp.noise, tol=mdp.tol, name=mdp.name
-    )
+    return LinearMDP(phi, mu, theta, **model_keywords(mdp))
 
 
 def simplex_feature_linear_mdp(

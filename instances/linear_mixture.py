@@ -18,7 +18,7 @@ from instances.linear import _positive_int, sign_vectors
 from mdptheory._validation import ParameterTypeError, check_memory, check_real, dense_bytes
 from mdptheory.linear_mixture import LinearMixtureMDP
 from mdptheory.seeding import SeedLike, as_generator
-from mdptheory.tabular import EpisodicMDP
+from mdptheory.tabular import EpisodicMDP, model_keywords
 
 __all__ = [
     "random_linear_mixture_mdp",
@@ -110,16 +110,7 @@ def tabular_as_mixture(mdp: EpisodicMDP) -> LinearMixtureMDP:
     )
     basis = np.eye(d).reshape(d, S, A, S)
     theta = np.asarray(mdp.dense_P(), dtype=np.float64)[0].reshape(d)
-    return LinearMixtureMDP(
-        basis,
-        theta,
-        mdp.R,
-        mdp.H,
-        initial=mdp.initial,
-        noise=mdp.noise,
-        tol=mdp.tol,
-        name=mdp.name,
-    )
+    return LinearMixtureMDP(basis, theta, mdp.R, mdp.H, **model_keywords(mdp))
 
 
 def reward_free_hard_instance(

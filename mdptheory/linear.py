@@ -35,7 +35,7 @@ from mdptheory._validation import (
     check_tol,
     dense_bytes,
 )
-from mdptheory.tabular import EpisodicMDP, RewardNoise
+from mdptheory.tabular import EpisodicMDP, RewardNoise, model_keywords
 
 __all__ = ["LinearMDP", "LinearMDPAssumptions", "LowRankMDP"]
 
@@ -75,15 +75,7 @@ def _tabular_twin(model, P) -> EpisodicMDP:
     """The ``EpisodicMDP`` with kernel ``P`` and the model's rewards ``R``, horizon, initial
     distribution, reward noise, tolerance and name: the exact twin of a linear, low-rank or
     linear-mixture model."""
-    return EpisodicMDP(
-        P,
-        model.R,
-        model.H,
-        initial=model.initial,
-        noise=model.noise,
-        tol=model.tol,
-        name=model.name,
-    )
+    return EpisodicMDP(P, model.R, model.H, **model_keywords(model))
 
 
 def _check_product_finite(array: np.ndarray, formula: str, labels: str) -> None:
@@ -480,9 +472,7 @@ class LowRankMDP:
         U, sing, Vt = np.linalg.svd(matrices, full_matrices=False)
         phi = (U[:, :, :dim] * sing[:, None, :dim]).reshape(H, S, A, dim)
         psi = Vt[:, :dim, :].transpose(0, 2, 1)
-        return cls(
-            phi, psi, mdp.R, initial=mdp.initial, noise=mdp.noise, tol=mdp.tol, name=mdp.name
-        )
+        return cls(phi, psi, mdp.R, **model_keywords(mdp))
 
     def __repr__(self) -> str:
         label = f"{self.name!r}, " if self.name else ""

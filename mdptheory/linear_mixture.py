@@ -51,7 +51,7 @@ from mdptheory.linear import (
     _read_only,
     _tabular_twin,
 )
-from mdptheory.tabular import EpisodicMDP, RewardNoise
+from mdptheory.tabular import EpisodicMDP, RewardNoise, model_keywords
 
 __all__ = ["LinearMixtureAssumptions", "LinearMixtureMDP"]
 
@@ -228,13 +228,4 @@ class LinearMixtureMDP:
     def with_rewards(self, R, name: str | None = None) -> LinearMixtureMDP:
         """The same dynamics with other mean rewards ``R`` (H, S, A) or (S, A)."""
         theta = self.theta[0] if self.homogeneous else self.theta
-        return LinearMixtureMDP(
-            self.basis,
-            theta,
-            R,
-            self.H,
-            initial=self.initial,
-            noise=self.noise,
-            tol=self.tol,
-            name=name if name is not None else self.name,
-        )
+        return LinearMixtureMDP(self.basis, theta, R, self.H, **model_keywords(self, name))

@@ -15,7 +15,7 @@ Conventions (``DESIGN.md`` section 2)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import scipy.sparse as sp
@@ -401,3 +401,23 @@ class EpisodicMDP(_TabularModel):
             f"EpisodicMDP({label}S={self.S}, A={self.A}, H={self.H}, {kind}, {storage}, "
             f"noise={self.noise.kind})"
         )
+
+
+def model_keywords(model, name: str | None = None) -> dict[str, Any]:
+    """The keywords a model hands to a model built from it (its tabular twin, a factored or
+    re-rewarded copy): its ``initial`` distribution, reward ``noise``, ``tol`` and ``name``
+    (``name`` replaces the last when given).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> mdp = EpisodicMDP(np.full((2, 1, 2), 0.5), np.zeros((2, 1)), H=2, name="coin")
+    >>> EpisodicMDP(mdp.P[0], np.ones((2, 1)), H=3, **model_keywords(mdp)).name
+    'coin'
+    """
+    return {
+        "initial": model.initial,
+        "noise": model.noise,
+        "tol": model.tol,
+        "name": model.name if name is None else name,
+    }

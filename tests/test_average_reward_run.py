@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import cli_argv
 from saved_figures import capture_saved_figures
 
 from algorithms.average_reward import TSDE, UCRL2, UCRL2B, CertaintyEquivalence, FixedPolicy
@@ -61,8 +62,7 @@ def test_burn_in_dispatcher_reads_ucrl2_radii():
 def test_run_ucrl2_plots_against_the_step_and_counts_epoch_policies(tmp_path, capsys, monkeypatch):
     saved = capture_saved_figures(monkeypatch)
     command = "run ucrl2 river_swim --S 4 --budget 3000 --seeds 2 --hp radius_scale=0.1"
-    argv = [*command.split(), "--no-progress", "--out", str(tmp_path)]
-    assert main(argv) == 0
+    assert main(cli_argv(command, "--no-progress", out=tmp_path)) == 0
     out = capsys.readouterr().out
     assert [ax["xlabel"] for figure in saved for ax in figure] == ["step t"]
     (folder,) = tmp_path.glob("ucrl2__river_swim__*")

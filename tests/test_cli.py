@@ -63,11 +63,8 @@ def test_check_writes_a_report(tmp_path, capsys):
 
 
 def test_run_writes_traces_and_figure_and_resumes(tmp_path, capsys):
-    argv = cli_argv(
-        "run ucbvi river_swim --S 4 --H 5 --budget 300 --seeds 2 --no-progress",
-        "--hp bonus=bernstein",
-        out=tmp_path,
-    )
+    command = "run ucbvi river_swim --S 4 --H 5 --budget 300 --seeds 2 --no-progress"
+    argv = cli_argv(command, "--hp bonus=bernstein", out=tmp_path)
     assert main(argv) == 0
     out = capsys.readouterr().out
     folders = list(tmp_path.glob("ucbvi__river_swim__*"))
@@ -107,12 +104,8 @@ def test_solve_static_cvar_and_a_discounted_model_is_refused(capsys):
 
 
 def test_run_offline_learner_plots_the_control_beside_it(tmp_path, capsys):
-    argv = cli_argv(
-        "run pevi lure_linear_mdp --budget 200 --seeds 2 --no-progress",
-        "--hp c=0.05 --hp exclude=0,0,2",
-        out=tmp_path,
-    )
-    assert main(argv) == 0
+    command = "run pevi lure_linear_mdp --budget 200 --seeds 2 --no-progress"
+    assert main(cli_argv(command, "--hp c=0.05 --hp exclude=0,0,2", out=tmp_path)) == 0
     (folder,) = tmp_path.glob("pevi__lure_linear_mdp__*")
     assert (folder / "curve.png").stat().st_size > 10_000
     assert "final gap" in capsys.readouterr().out

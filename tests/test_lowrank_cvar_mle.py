@@ -128,12 +128,8 @@ def test_bad_input_names_the_offending_value():
 
 
 def test_runs_from_the_command_line(tmp_path, capsys):
-    argv = cli_argv(
-        "run lowrank-cvar-mle latent_cvar_garnet --budget 60 --seeds 2 --no-progress",
-        "--hp c=0.03",
-        out=tmp_path,
-    )
-    assert main(argv) == 0
+    command = "run lowrank-cvar-mle latent_cvar_garnet --budget 60 --seeds 2 --no-progress"
+    assert main(cli_argv(command, "--hp c=0.03", out=tmp_path)) == 0
     assert "final cumulative pseudo-regret" in capsys.readouterr().out
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import cli_argv
 from saved_figures import capture_saved_figures
 
 from algorithms.registry import make_learner
@@ -120,8 +121,7 @@ def test_positions_at_takes_the_first_recorded_at_or_after_each_target():
 def test_run_plots_a_thinned_trace_against_its_iterations(tmp_path, capsys, monkeypatch):
     saved = capture_saved_figures(monkeypatch)
     command = "run softmax-pg bernoulli_bandit --K 3 --budget 3000 --seeds 2"
-    argv = [*command.split(), "--no-progress", "--out", str(tmp_path)]
-    assert main(argv) == 0
+    assert main(cli_argv(command, "--no-progress", out=tmp_path)) == 0
     out = capsys.readouterr().out
     assert "log-log slope of the gap" in out
     (folder,) = tmp_path.glob("softmax-pg__bernoulli_bandit__*")

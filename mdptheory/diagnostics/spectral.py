@@ -55,7 +55,7 @@ from mdptheory._validation import (
 from mdptheory.diagnostics.registry import Diagnosis, diagnostic
 from mdptheory.linear import LinearMDP, LowRankMDP
 from mdptheory.seeding import SeedLike, as_generator
-from mdptheory.tabular import EpisodicMDP, FiniteMDP
+from mdptheory.tabular import EpisodicMDP, FiniteMDP, model_keywords
 
 __all__ = [
     "EstimatedFeatures",
@@ -262,15 +262,7 @@ def spectral_linear_mdp(model, d: int | None = None) -> LinearMDP:
     phi, scale = _scaled(U[:, :d] * sigma[:d])
     mu, theta = _split(mdp, Vt[:d], scale, kernels.shape[0])
     label = f"spectral_linear_mdp({mdp.name or 'model'}, d={d})"
-    return LinearMDP(
-        phi.reshape(mdp.S, mdp.A, d),
-        mu,
-        theta,
-        initial=mdp.initial,
-        noise=mdp.noise,
-        tol=mdp.tol,
-        name=label,
-    )
+    return LinearMDP(phi.reshape(mdp.S, mdp.A, d), mu, theta, **model_keywords(mdp, label))
 
 
 def _constant_span(M: np.ndarray, d: int) -> np.ndarray:
