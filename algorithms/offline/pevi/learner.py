@@ -96,6 +96,8 @@ class PEVI:
     algorithm = "Algorithm 2"
     beta_formula = "beta = c d H sqrt(zeta), zeta = log(2 d H K / xi)"
     paper = PAPER
+    paper_c = PAPER_C
+    """The paper's constant c, for :attr:`constants` and :attr:`label`."""
 
     def __post_init__(self) -> None:
         check_positive("c", self.c, allow_zero=True)
@@ -112,14 +114,14 @@ class PEVI:
     @property
     def constants(self) -> str:
         """``"paper (c = 1)"``, ``"none (greedy control)"`` or ``"scaled (c = ...)"``."""
-        return scale_constants(self.c, "paper (c = 1)", "none (greedy control)", PAPER_C)
+        return scale_constants(self.c, "paper (c = 1)", "none (greedy control)", self.paper_c)
 
     @property
     def label(self) -> str:
         """Short name for plots: ``PEVI``, ``PEVI c=0.05`` or the control's name."""
         if self.c == 0.0:
             return self.control_name
-        if self.c == PAPER_C:
+        if self.c == self.paper_c:
             return self.name
         return f"{self.name} c={self.c:g}"
 

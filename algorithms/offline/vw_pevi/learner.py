@@ -11,7 +11,6 @@ from typing import Any, Literal
 
 import numpy as np
 
-from algorithms._constants import scale_constants
 from algorithms._validation import check_choice, check_positive
 from algorithms.offline.datasets import OfflineDataset, TransitionCounts
 from algorithms.offline.pevi import PEVI, TUNED_C, pevi_beta, pevi_curves, pevi_zeta
@@ -109,6 +108,7 @@ class VWPEVI(PEVI):
     algorithm = "LinPEVI-ADV+ (variance-weighted PEVI)"
     beta_formula = "beta_2 = c sqrt(d zeta), zeta = log(2 d H K / xi)"
     paper = PAPER
+    paper_c = PAPER_VW_C
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -120,17 +120,6 @@ class VWPEVI(PEVI):
     def _check_ridge(self) -> None:
         if self.lam is not None:
             check_positive("lam", self.lam)
-
-    @property
-    def constants(self) -> str:
-        """``"paper (c = 1)"``, ``"none (greedy control)"`` or ``"scaled (c = ...)"``."""
-        return scale_constants(self.c, "paper (c = 1)", "none (greedy control)", PAPER_VW_C)
-
-    @property
-    def label(self) -> str:
-        if self.c == 0.0:
-            return self.control_name
-        return self.name if self.c == PAPER_VW_C else f"{self.name} c={self.c:g}"
 
     def ridge(self, H: int) -> float:
         """lam, or ``1 / H^2`` when unset."""
