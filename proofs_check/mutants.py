@@ -1471,6 +1471,23 @@ CATALOGUE: tuple[Mutant, ...] = (
         ),
         ("reward-free",),
     ),
+    Mutant(
+        "icvar-l-bonus-sign-flipped",
+        "ICVaR-L's elliptical bonus is added to the estimated shortfall instead of subtracted: "
+        "a corner of the hard instance's linear bandit looks worse the less it is known, and "
+        "the learner keeps the first one it tried.",
+        (
+            _patch(
+                "algorithms.risk.icvar_l._plan",
+                _probe_icvar_l_plan,
+                (
+                    "bonus[n] = beta * math.sqrt(max(width2[h, n], 0.0))",
+                    "bonus[n] = -beta * math.sqrt(max(width2[h, n], 0.0))",
+                ),
+            ),
+        ),
+        ("icvar-l",),
+    ),
 )
 """The planted defects. Ids are unique; every target resolves (``tests/test_mutants.py``)."""
 
