@@ -561,6 +561,34 @@ def _probe_icvar_l_plan(plan: Callable) -> Any:
     return [Q, V]
 
 
+def _probe_lowrank_cvar_plan(plan: Callable) -> Any:
+    H, S, A, d, eta = 2, 2, 2, 3, 0.5
+    rng = _rng(6)
+    features = rng.uniform(0.0, 1.0, (S * A, d))
+    features /= features.sum(axis=1, keepdims=True)
+    Lambda_inv = np.tile(np.eye(d) * 0.5, (H, 1, 1))
+    width2 = np.einsum("nd,hde,ne->hn", features, Lambda_inv, features)
+    n_grid = 1 + int(H / eta)
+    W = np.zeros((H + 1, S, n_grid))
+    W[H] = np.arange(n_grid) * eta
+    policy = np.zeros((H, S, n_grid), dtype=np.int64)
+    out = plan(
+        features,
+        rng.uniform(0.0, 2.0, (H, S, d)),
+        Lambda_inv,
+        width2,
+        rng.integers(0, 2, (H, S, A)).astype(np.int64),
+        np.array([1.0, 0.0]),
+        eta,
+        0.3,
+        0.2,
+        W,
+        policy,
+        np.empty(S * A),
+    )
+    return [np.asarray(out, dtype=float), W, policy]
+
+
 def _probe_em_steps(steps: Callable) -> Any:
     mu = np.array([[1.0, 0.0]])
     steps(np.array([[1.0, 1.0]]), np.ones((1, 1)), mu, 3, np.empty((1, 2)))
@@ -1487,6 +1515,23 @@ CATALOGUE: tuple[Mutant, ...] = (
             ),
         ),
         ("icvar-l",),
+    ),
+    Mutant(
+        "lowrank-cvar-ucb-bonus-over-tau",
+        "The low-rank CVaR-UCB's elliptical bonus is divided by the risk level tau before it "
+        "enters the shortfall, which the CVaR divides by tau again: the optimism grows like "
+        "tau^-2 and the regret at small tau with it.",
+        (
+            _patch(
+                "algorithms.risk.lowrank_cvar_ucb._plan",
+                _probe_lowrank_cvar_plan,
+                (
+                    "bonus[n] = beta * math.sqrt(max(width2[h, n], 0.0))",
+                    "bonus[n] = beta / alpha * math.sqrt(max(width2[h, n], 0.0))",
+                ),
+            ),
+        ),
+        ("lowrank",),
     ),
 )
 """The planted defects. Ids are unique; every target resolves (``tests/test_mutants.py``)."""
