@@ -589,6 +589,16 @@ def _probe_lowrank_cvar_plan(plan: Callable) -> Any:
     return [np.asarray(out, dtype=float), W, policy]
 
 
+def _probe_icvar_hf_add_comparison(add: Callable) -> Any:
+    D = 2
+    Z, ones, totals = np.zeros((3, D)), np.zeros(3), np.zeros(3)
+    counters = np.zeros(2, dtype=np.int64)
+    Sigma_inv, theta = np.eye(D), np.zeros(D)
+    for z, label in ((np.array([1.0, 0.0]), 1.0), (np.array([0.0, -1.0]), 1.0)):
+        add(Z, ones, totals, counters, z, label, Sigma_inv, np.empty(D), theta, 1.0)
+    return [theta, Sigma_inv, counters.astype(float)]
+
+
 def _probe_em_steps(steps: Callable) -> Any:
     mu = np.array([[1.0, 0.0]])
     steps(np.array([[1.0, 1.0]]), np.ones((1, 1)), mu, 3, np.empty((1, 2)))
@@ -1532,6 +1542,20 @@ CATALOGUE: tuple[Mutant, ...] = (
             ),
         ),
         ("lowrank",),
+    ),
+    Mutant(
+        "icvar-hf-refit-once",
+        "ICVaR-HF fits its Bradley-Terry reward to the first comparison only and never refits: "
+        "its reward estimate rests on one label while its reward bonus shrinks with every "
+        "comparison.",
+        (
+            _patch(
+                "algorithms.risk.icvar_hf.add_comparison",
+                _probe_icvar_hf_add_comparison,
+                ("if counters[1] > 0:  # refit", "if counters[1] == 1:  # refit"),
+            ),
+        ),
+        ("icvar-hf",),
     ),
 )
 """The planted defects. Ids are unique; every target resolves (``tests/test_mutants.py``)."""
