@@ -395,6 +395,12 @@ _SPECS: tuple[_Spec, ...] = (
         "instances.variance_aware",
         "horizon_free_stationary_simplex",
     ),
+    _Spec(
+        "linear_icvar_hard_instance",
+        "alpha-chain to a hypercube linear bandit (ICVaR-L lower-bound family, reconstructed)",
+        "instances.risk_linear",
+        "linear_icvar_hard_instance",
+    ),
 )
 _BY_NAME = {spec.name: spec for spec in _SPECS}
 

@@ -561,6 +561,44 @@ def _probe_icvar_l_plan(plan: Callable) -> Any:
     return [Q, V]
 
 
+def _probe_lowrank_cvar_plan(plan: Callable) -> Any:
+    H, S, A, d, eta = 2, 2, 2, 3, 0.5
+    rng = _rng(6)
+    features = rng.uniform(0.0, 1.0, (S * A, d))
+    features /= features.sum(axis=1, keepdims=True)
+    Lambda_inv = np.tile(np.eye(d) * 0.5, (H, 1, 1))
+    width2 = np.einsum("nd,hde,ne->hn", features, Lambda_inv, features)
+    n_grid = 1 + int(H / eta)
+    W = np.zeros((H + 1, S, n_grid))
+    W[H] = np.arange(n_grid) * eta
+    policy = np.zeros((H, S, n_grid), dtype=np.int64)
+    out = plan(
+        features,
+        rng.uniform(0.0, 2.0, (H, S, d)),
+        Lambda_inv,
+        width2,
+        rng.integers(0, 2, (H, S, A)).astype(np.int64),
+        np.array([1.0, 0.0]),
+        eta,
+        0.3,
+        0.2,
+        W,
+        policy,
+        np.empty(S * A),
+    )
+    return [np.asarray(out, dtype=float), W, policy]
+
+
+def _probe_icvar_hf_add_comparison(add: Callable) -> Any:
+    D = 2
+    Z, ones, totals = np.zeros((3, D)), np.zeros(3), np.zeros(3)
+    counters = np.zeros(2, dtype=np.int64)
+    Sigma_inv, theta = np.eye(D), np.zeros(D)
+    for z, label in ((np.array([1.0, 0.0]), 1.0), (np.array([0.0, -1.0]), 1.0)):
+        add(Z, ones, totals, counters, z, label, Sigma_inv, np.empty(D), theta, 1.0)
+    return [theta, Sigma_inv, counters.astype(float)]
+
+
 def _probe_em_steps(steps: Callable) -> Any:
     mu = np.array([[1.0, 0.0]])
     steps(np.array([[1.0, 1.0]]), np.ones((1, 1)), mu, 3, np.empty((1, 2)))
@@ -1561,6 +1599,54 @@ CATALOGUE: tuple[Mutant, ...] = (
             ),
         ),
         ("hf-lsvi",),
+    ),
+    Mutant(
+        "icvar-l-bonus-sign-flipped",
+        "ICVaR-L's elliptical bonus is added to the estimated shortfall instead of subtracted: "
+        "a corner of the hard instance's linear bandit looks worse the less it is known, and "
+        "the learner keeps the first one it tried.",
+        (
+            _patch(
+                "algorithms.risk.icvar_l._plan",
+                _probe_icvar_l_plan,
+                (
+                    "bonus[n] = beta * math.sqrt(max(width2[h, n], 0.0))",
+                    "bonus[n] = -beta * math.sqrt(max(width2[h, n], 0.0))",
+                ),
+            ),
+        ),
+        ("icvar-l",),
+    ),
+    Mutant(
+        "lowrank-cvar-ucb-bonus-over-tau",
+        "The low-rank CVaR-UCB's elliptical bonus is divided by the risk level tau before it "
+        "enters the shortfall, which the CVaR divides by tau again: the optimism grows like "
+        "tau^-2 and the regret at small tau with it.",
+        (
+            _patch(
+                "algorithms.risk.lowrank_cvar_ucb._plan",
+                _probe_lowrank_cvar_plan,
+                (
+                    "bonus[n] = beta * math.sqrt(max(width2[h, n], 0.0))",
+                    "bonus[n] = beta / alpha * math.sqrt(max(width2[h, n], 0.0))",
+                ),
+            ),
+        ),
+        ("lowrank",),
+    ),
+    Mutant(
+        "icvar-hf-refit-once",
+        "ICVaR-HF fits its Bradley-Terry reward to the first comparison only and never refits: "
+        "its reward estimate rests on one label while its reward bonus shrinks with every "
+        "comparison.",
+        (
+            _patch(
+                "algorithms.risk.icvar_hf.add_comparison",
+                _probe_icvar_hf_add_comparison,
+                ("if counters[1] > 0:  # refit", "if counters[1] == 1:  # refit"),
+            ),
+        ),
+        ("icvar-hf",),
     ),
 )
 """The planted defects. Ids are unique; every target resolves (``tests/test_mutants.py``)."""

@@ -51,6 +51,7 @@ BANDITS = [
     "random_feature_bandit",
 ]
 RISK_LOW_RANK = ["latent_cvar_garnet"]
+RISK_LINEAR = ["linear_icvar_hard_instance"]
 DIAGNOSTIC_FEATURES = ["tsitsiklis_van_roy", "layered_chain", "merging_chains"]
 PREFERENCES = [
     "azar_three_action_bandit",
@@ -103,6 +104,7 @@ def test_every_family_is_registered_and_listed():
         set(CATALOGUE)
         | set(LINEAR)
         | set(RISK_LOW_RANK)
+        | set(RISK_LINEAR)
         | set(BANDITS)
         | set(DIAGNOSTIC_FEATURES)
         | set(PREFERENCES)
@@ -341,3 +343,13 @@ def test_variance_aware_families(name):
     twin = built.tabular() if hasattr(built, "tabular") else built
     direct_twin = direct.tabular() if hasattr(direct, "tabular") else direct
     assert same_model(twin, direct_twin)
+
+
+@pytest.mark.parametrize("name", RISK_LINEAR)
+def test_risk_linear_families(name):
+    risk_linear, entry = importable_entry("instances.risk_linear", name)
+    function = getattr(risk_linear, name)
+    assert entry.parameters == signature_defaults(function)
+    built, direct = make(name), function()
+    assert type(built) is type(direct) and built.name == direct.name
+    assert same_model(built.tabular(), direct.tabular())

@@ -14,6 +14,9 @@
   bonus; regret against the exact static CVaR optimum.
 * :class:`LowRankCVaRMLE` (the same paper, reconstructed): the representation chosen by maximum
   likelihood (EM) from a finite candidate class, then the same planner on the MLE model.
+* :class:`ICVaRHF` (the same paper's human-feedback variant, reconstructed): ICVaR-L's plan on a
+  reward fitted by Bradley-Terry maximum likelihood to trajectory preferences; the learner never
+  sees a reward, its regret is exact on the true rewards.
 * :func:`burn_in` (and :func:`bonus_below_h_visits`): ICVaR-RM's burn-in in episodes, from its
   bonus formula alone, to compute before a run.
 
@@ -24,6 +27,7 @@ compiled call returning a :class:`~mdptheory.regret.RegretTrace`. ``LEARNERS`` n
 
 from algorithms.risk.burn_in import bonus_below_h_visits, burn_in
 from algorithms.risk.cvar_ucbvi import CVaRUCBVI
+from algorithms.risk.icvar_hf import ICVaRHF, icvar_hf_reward_beta
 from algorithms.risk.icvar_l import ICVaRL, icvar_l_beta, icvar_l_regret_order
 from algorithms.risk.icvar_rm import ICVaRRM, icvar_rm_log_factor, icvar_rm_regret_bound
 from algorithms.risk.lowrank_cvar_mle import LowRankCVaRMLE
@@ -35,17 +39,20 @@ LEARNERS = {
     "icvar-l": ICVaRL,
     "lowrank-cvar-ucb": LowRankCVaRUCB,
     "lowrank-cvar-mle": LowRankCVaRMLE,
+    "icvar-hf": ICVaRHF,
 }
 
 __all__ = [
     "LEARNERS",
     "CVaRUCBVI",
+    "ICVaRHF",
     "ICVaRL",
     "ICVaRRM",
     "LowRankCVaRMLE",
     "LowRankCVaRUCB",
     "bonus_below_h_visits",
     "burn_in",
+    "icvar_hf_reward_beta",
     "icvar_l_beta",
     "icvar_l_regret_order",
     "icvar_rm_log_factor",
