@@ -16,8 +16,8 @@ What is printed
 
 The model is dense random (rows uniform then normalised), S=1000, A=20, gamma=0.9, tol=1e-6.
 
-Robust offline (``--part offline``): R2PVI (KL, TV, chi-square penalties) and DRPVI (TV ball)
-against PEVI on the same aggregated log of n=10^5 episodes of
+Robust offline (``--part offline``): R2PVI (KL, TV, chi-square penalties) and DRPVI (TV, KL and
+chi-square balls) against PEVI on the same aggregated log of n=10^5 episodes of
 ``simplex_feature_linear_mdp(S=100, A=10, H=20, d=20)`` (``--quick``: n=10^4, S=50, A=5), each
 learner's backward pass alone (regression, duals, penalty, clip; no evaluation), medians of
 alternated rounds. Target: R2PVI / PEVI <= 5.
@@ -128,6 +128,8 @@ def offline(args) -> None:
         "R2PVI-tv(lam=1)": R2PVI("tv", penalty=1.0, c=0.03),
         "R2PVI-chi2(lam=1)": R2PVI("chi2", penalty=1.0, c=0.03),
         "DRPVI-tv(rho=0.1)": DRPVI(radius=0.1, c=0.03),
+        "DRPVI-kl(rho=0.1)": DRPVI(radius=0.1, divergence="kl", c=0.03),
+        "DRPVI-chi2(rho=0.1)": DRPVI(radius=0.1, divergence="chi2", c=0.03),
     }
     contenders = {"PEVI": pevi_pass}
     for name, learner in learners.items():

@@ -820,6 +820,15 @@ def _probe_lsvi_ucb_pp_replan(replan: Callable) -> Any:
     return [st.Q.copy(), pp.Qc.copy()]
 
 
+def _probe_drpvi_kl_duals(kl_duals: Callable) -> Any:
+    from algorithms.offline.robust._ball_duals import kl_grid
+
+    M = np.array([[0.5, 0.3, 0.2], [0.1, 0.1, 0.8]])
+    w = np.array([0.0, 0.5, 1.0])
+    xs = kl_grid(0.1)
+    return kl_duals(M, w, 1.0, 0.1, xs)
+
+
 CATALOGUE: tuple[Mutant, ...] = (
     Mutant(
         "ucbvi-log-factor-dropped",
@@ -1647,6 +1656,20 @@ CATALOGUE: tuple[Mutant, ...] = (
             ),
         ),
         ("icvar-hf",),
+    ),
+    Mutant(
+        "drpvi-kl-ball-grid-argmin",
+        "DRPVI-KL's coordinate dual keeps the grid point with the least dual value instead of "
+        "the greatest before its Newton refinement: the search lands on the wrong side of the "
+        "dual, so the estimated inner values are far below the ball's infimum.",
+        (
+            _patch(
+                "algorithms.offline.robust._ball_duals._kl_duals",
+                _probe_drpvi_kl_duals,
+                ("if f > best_f:", "if best_k < 0 or f < best_f:"),
+            ),
+        ),
+        ("drpvi",),
     ),
 )
 """The planted defects. Ids are unique; every target resolves (``tests/test_mutants.py``)."""

@@ -201,7 +201,7 @@ def robust_value_iteration(
         if contraction_bound <= tol:
             stop_reason = "tolerance"
             break
-    inner, Q2 = uncertainty.worst_case(P2, V)
+    inner, Q2 = uncertainty.worst_case(P2, V, warm)
     q = mdp.R + gamma * inner.reshape(S, A)
     policy = np.argmax(q, axis=1).astype(np.int64)
     residual = float(np.max(np.abs(q.max(axis=1) - V))) / (1.0 - gamma)

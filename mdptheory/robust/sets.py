@@ -41,6 +41,11 @@ from mdptheory._validation import (
     check_real,
 )
 from mdptheory.robust._kernels import CODES, robust_rows
+from mdptheory.robust._tilt import kl_ball_backup
+
+ANCHORED_ROWS = 256
+"""From this many rows on, a KL ball's backup shares its exponentials between rows through
+anchored series (:mod:`mdptheory.robust._tilt`); below it, each row is solved on its own."""
 
 Divergence = Literal["tv", "kl", "chi2"]
 DIVERGENCES = ("tv", "kl", "chi2")
@@ -150,14 +155,55 @@ class UncertaintySet:
                 rows = np.flatnonzero(~fine)
                 values[rows] = self._rows(np.ascontiguousarray(P2[rows]), V, False, None, 0.0)[0]
             return values, 0.0
+        if self.divergence == "kl" and P2.shape[0] >= ANCHORED_ROWS:
+            return self.anchored_backup(P2, V, warm, slack)
         values, _, gap = self._rows(P2, V, False, warm, slack)
         return values, gap
 
-    def worst_case(self, P2: np.ndarray, V: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The values and the minimising rows ``Q2`` (n_rows, S), a kernel in the set."""
+    def anchored_backup(
+        self, P2: np.ndarray, V: np.ndarray, warm: np.ndarray | None = None, slack: float = 0.0
+    ) -> tuple[np.ndarray, float]:
+        """The KL ball's :meth:`backup_with_gap` through anchored series shared by the rows
+        (:func:`mdptheory.robust._tilt.kl_ball_backup`), whatever the number of rows."""
+        if self.divergence != "kl" or self.penalised:
+            raise ValueError(f"anchored backups are for a KL ball, got {self.label}")
+        if warm is None:
+            warm = np.zeros(P2.shape[0])
+        if self.nominal:
+            return P2 @ V, 0.0
+        order = np.argsort(V, kind="stable")
+        code, param = self._code_param()
+
+        def row_solver(rows, values, warm_all):
+            sub_warm = warm_all[rows].copy()
+            out, gap = robust_rows(
+                P2 if rows.size == P2.shape[0] else np.ascontiguousarray(P2[rows]),
+                V,
+                order,
+                code,
+                param,
+                True,
+                False,
+                np.empty((1, 1)),
+                sub_warm,
+                float(slack),
+            )
+            values[rows] = out
+            warm_all[rows] = sub_warm
+            return gap
+
+        return kl_ball_backup(P2, V, float(self.radius), warm, float(slack), row_solver)
+
+    def worst_case(
+        self, P2: np.ndarray, V: np.ndarray, warm: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The values and the minimising rows ``Q2`` (n_rows, S), a kernel in the set.
+
+        ``warm`` as for :meth:`backup` (a KL ball's search then starts from it); the
+        inner problems are solved to rounding whatever the start."""
         if self.nominal:
             return P2 @ V, P2.copy()
-        values, Q2, _ = self._rows(P2, V, True, None, 0.0)
+        values, Q2, _ = self._rows(P2, V, True, warm, 0.0)
         return values, Q2
 
     def _rows(self, P2, V, want_q, warm, slack):

@@ -65,7 +65,7 @@ class SignFlippedR2PVI(R2PVI):
         return -super().beta(model, n_episodes)
 
 
-def _expected_bound(model, learner: R2PVI, n: float) -> tuple[float, float]:
+def expected_bound(model, learner, n: float) -> tuple[float, float]:
     """``(2 beta(n) sum_h E^{pi*_rob, P_worst}[sum_i phi_i sqrt((E Lambda_h)^{-1})_ii], V*_rob)``
     at the expected Gram matrix of ``n`` uniform episodes: the bound's shape, exactly."""
     best = d_rectangular_solve(model, learner.uncertainty)
@@ -78,12 +78,12 @@ def _expected_bound(model, learner: R2PVI, n: float) -> tuple[float, float]:
     return float(2.0 * beta * (d_star * per_pair).sum()), best.value
 
 
-def _burn_in(models, learner: R2PVI, grid: np.ndarray) -> int:
+def robust_burn_in(models, learner, grid: np.ndarray) -> int:
     """The first grid size at which the expected bound is below ``V*_rob`` (the trivial bound
     on the robust sub-optimality of a policy with values >= 0) for every seed's instance; the
     last grid point + 1 when there is none."""
     for n in grid:
-        if all(bound < value for bound, value in (_expected_bound(m, learner, n) for m in models)):
+        if all(bound < value for bound, value in (expected_bound(m, learner, n) for m in models)):
             return int(n)
     return int(grid[-1]) + 1
 
@@ -137,7 +137,7 @@ def r2pvi_covered_rate(scale: str, seed: int):
     found = Findings(arrays={"n_episodes": grid, "robust_suboptimality": sub})
     for j, learner in enumerate(learners):
         label = learner.label
-        b = _burn_in(models[:4], learner, grid)
+        b = robust_burn_in(models[:4], learner, grid)
         Y = sub[:, :, j]
         found.fitted.update(
             {f"burn_in[{label}]": b, f"mean_suboptimality_last[{label}]": float(Y[:, -1].mean())}
@@ -299,4 +299,10 @@ def r2pvi_robust_coverage(scale: str, seed: int):
     )
 
 
-__all__ = ["SignFlippedR2PVI", "r2pvi_covered_rate", "r2pvi_robust_coverage"]
+__all__ = [
+    "SignFlippedR2PVI",
+    "expected_bound",
+    "r2pvi_covered_rate",
+    "r2pvi_robust_coverage",
+    "robust_burn_in",
+]

@@ -1,0 +1,253 @@
+r"""Exponential tilts of a distribution and the KL ball's dual solved for many rows at once.
+
+The KL ball's inner problem ``inf { q.V : KL(q || p) <= rho }`` has the dual (Hu and Hong 2013,
+eq. (5); Nilim and El Ghaoui 2005, section 6)::
+
+    sup_{beta > 0}  -beta log E_p exp(-V / beta) - beta rho,
+
+whose maximiser solves ``KL(q_u || p) = rho`` in ``u = 1 / beta`` for the tilt ``q_u ~ p
+exp(-u V)``. With ``W = (V - min V) / (max V - min V)`` in ``[0, 1]`` (the shift keeps every
+exponential in ``(0, 1]``; the scale makes one window width fit every ``V``), all that a Newton
+step needs are the tilted moments of ``W``::
+
+    Z(u) = E_p e^{-u W},   m1 = E_q W,   var = Var_q W,   KL(q_u || p) = -u m1 - log Z.
+
+**Shared anchors.** ``e^{-u W}`` depends on the row only through ``u``. Around an anchor ``a``
+shared by a block of rows, ``e^{-u W} = e^{-a W} sum_m (-(u - a))^m W^m / m!``, so with the
+(S, N + 2) matrix ``F[:, m] = W^m e^{-a W} / m!`` one product ``G = P F`` (BLAS, one read of
+the rows) gives every row's ``Z``, ``Z m1`` and ``Z E_q W^2`` at any ``u`` with ``|u - a| <=
+tau`` from ``N`` terms (Horner in ``-(u - a)``). The truncation error is below
+``tau^N / N! e^{2 tau}`` relative, and :func:`series_terms` picks ``N`` so that this is below
+``1e-17``: the Newton iterations then cost ``O(N)`` per row instead of ``O(S)`` exponentials.
+Rows whose search leaves the window (or whose optimum is at ``beta -> 0``) are flagged and
+solved row by row by :func:`mdptheory.robust._kernels.kl_row`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from mdptheory.robust._kernels import KL_MAX_STEPS
+
+TRUNCATION = 1e-17
+"""Relative truncation error allowed in the anchored series."""
+
+MAX_WINDOW = 1.0
+"""Largest half-width ``tau`` of an anchor's window in the scaled variable ``u (max V - min
+V)``; rows farther apart get another anchor."""
+
+ANCHOR_ROUNDS = 3
+"""Rounds of anchors per backup: rows whose search leaves a window get a new anchor where it
+left (a cold start may be far from the optimum), after which they are solved row by row."""
+
+MAX_BLOCKS = 16
+"""Windows per round at most; rows beyond them are solved row by row."""
+
+MIN_BLOCK = 32
+"""Fewer rows than this around one anchor are solved row by row (a product is not worth it)."""
+
+
+def series_terms(tau: float) -> int:
+    """Smallest ``N`` with ``tau^N / N! e^{2 tau} <= TRUNCATION`` (at least 4).
+
+    Examples
+    --------
+    >>> series_terms(0.1), series_terms(1.0)
+    (11, 20)
+    """
+    n = 4
+    while n < 60 and tau**n / math.factorial(n) * math.exp(2.0 * tau) > TRUNCATION:
+        n += 1
+    return n
+
+
+def anchor_columns(W: np.ndarray, anchor: float, n_terms: int) -> np.ndarray:
+    """``F[:, m] = W^m e^{-anchor W} / m!`` for ``m = 0..n_terms + 1``, shape (S, n_terms + 2)."""
+    F = np.empty((W.shape[0], n_terms + 2))
+    F[:, 0] = np.exp(-anchor * W)
+    for m in range(1, n_terms + 2):
+        F[:, m] = F[:, m - 1] * W / m
+    return F
+
+
+@njit(cache=True)
+def series_moments(g, delta):
+    """``log Z``, ``m1`` and ``var`` at ``u = anchor + delta`` from one row ``g`` of ``P F``."""
+    n = g.shape[0] - 2
+    x = -delta
+    z = 0.0
+    s1 = 0.0
+    s2 = 0.0
+    for m in range(n - 1, -1, -1):
+        z = z * x + g[m]
+        s1 = s1 * x + (m + 1) * g[m + 1]
+        s2 = s2 * x + (m + 2) * (m + 1) * g[m + 2]
+    m1 = s1 / z
+    var = s2 / z - m1 * m1
+    if var < 0.0:
+        var = 0.0
+    return np.log(z), m1, var
+
+
+@njit(cache=True)
+def kl_rows_anchored(G, rows, anchor, tau, rho, warm, tol, values, us, gaps, fallback):
+    """Safeguarded Newton on ``KL(q_u) = rho`` for each row ``rows[k]`` of the block whose
+    moments are ``G[k]`` (scaled units: ``W`` in ``[0, 1]``).
+
+    The same search as :func:`mdptheory.robust._kernels.kl_row` (a bracket, Newton aimed half
+    the allowed gap inside the ball, halving or doubling when Newton leaves the bracket),
+    stopped once the duality gap ``(rho - KL) / u`` is at most ``tol``. Writes ``values`` (the
+    primal ``m1`` at the last feasible ``u``), ``us`` and ``gaps`` at ``rows[k]``, or sets
+    ``fallback[rows[k]]`` when the search leaves ``[anchor - tau, anchor + tau]`` (then
+    ``us[rows[k]]`` is where it left, a start for another anchor), never meets the ball, or the
+    series' ``Z`` is not positive.
+    """
+    low_edge = anchor - tau
+    high_edge = anchor + tau
+    for k in range(rows.shape[0]):
+        r = rows[k]
+        g = G[k]
+        if not g[0] > 1e-280:
+            fallback[r] = True
+            continue
+        u = warm[r]
+        if not (u >= low_edge and u <= high_edge and u > 0.0):
+            u = anchor
+        lo = 0.0
+        hi = np.inf
+        best_u = 0.0
+        best_m1 = 0.0
+        best_gap = np.inf
+        failed = False
+        for _ in range(KL_MAX_STEPS):
+            if u < low_edge or u > high_edge or not u > 0.0:
+                failed = True
+                break
+            log_z, m1, var = series_moments(g, u - anchor)
+            kl = -u * m1 - log_z
+            if kl <= rho:
+                lo = u
+                best_u = u
+                best_m1 = m1
+                best_gap = (rho - kl) / u
+                if best_gap <= tol:
+                    break
+            else:
+                hi = u
+            slope = u * var
+            target = rho - 0.5 * u * tol
+            step = u - (kl - target) / slope if slope > 0.0 else np.nan
+            if hi < np.inf and hi - lo <= 1e-15 * hi:
+                break
+            if step > lo and step < hi and np.isfinite(step):
+                u = step
+            elif hi < np.inf:
+                u = 0.5 * (lo + hi)
+            else:
+                u = 2.0 * u
+        if failed or best_u == 0.0:
+            fallback[r] = True
+            # where the search left the window: the next anchor's starting point
+            us[r] = u if (u > 0.0 and np.isfinite(u)) else np.inf
+            continue
+        values[r] = best_m1
+        us[r] = best_u
+        gaps[r] = best_gap
+
+
+def _starting_points(P2: np.ndarray, W: np.ndarray, rho: float, warm_scaled: np.ndarray):
+    """Warm ``u`` where there is one, else ``sqrt(2 rho / Var_p W)`` (the small-ball
+    expansion of ``KL(q_u) = u^2 Var / 2``), from one two-column product."""
+    start = warm_scaled.copy()
+    cold = ~(np.isfinite(start) & (start > 0.0))
+    if cold.any():
+        rows = np.flatnonzero(cold)
+        sub = P2 if rows.size == P2.shape[0] else P2[rows]
+        moments = sub @ np.stack([W, W * W], axis=1)
+        var = np.maximum(moments[:, 1] - moments[:, 0] ** 2, 0.0)
+        with np.errstate(divide="ignore"):
+            start[rows] = np.where(var > 0.0, np.sqrt(2.0 * rho / var), 1.0)
+    return start, cold
+
+
+def kl_ball_backup(
+    P2: np.ndarray, V: np.ndarray, rho: float, warm: np.ndarray, slack: float, row_solver
+) -> tuple[np.ndarray, float]:
+    """KL-ball values ``inf { q.V : KL(q || p) <= rho }`` of every row of ``P2`` (n, S).
+
+    Rows are grouped around anchors of their warm dual variables (``warm``, in ``1 / beta``,
+    updated in place); each group costs one product with the series columns. Rows the series
+    cannot settle go to ``row_solver(rows, values, warm)``, the row-by-row kernel. Returns the
+    values (each at most its gap above the infimum) and the largest gap, which is below
+    ``max(slack, 4 ulp of the value range)`` as for the row kernel.
+    """
+    n_rows = P2.shape[0]
+    v_min = float(V.min())
+    spread = float(V.max()) - v_min
+    values = np.empty(n_rows)
+    gaps = np.zeros(n_rows)
+    fallback = np.zeros(n_rows, dtype=np.bool_)
+    if spread <= 0.0 or not rho > 0.0:
+        fallback[:] = True
+        return _finish(values, gaps, fallback, warm, row_solver)
+    W = (V - v_min) / spread
+    start, cold = _starting_points(P2, W, rho, warm * spread)
+    # the row kernel's stopping rule, in the scaled units (gaps there are divided by spread)
+    tol = max(4e-16 * (abs(v_min) + spread), slack) / spread
+    us = np.zeros(n_rows)
+    pending = np.isfinite(start)
+    fallback[~pending] = True
+    for attempt in range(ANCHOR_ROUNDS):
+        if not pending.any():
+            break
+        # room for this backup's Newton steps around the starting points: wide on a cold
+        # start or a second attempt, a tenth of the scaled unit once warm
+        margin = MAX_WINDOW if (attempt > 0 or cold[pending].any()) else 0.1
+        fallback[pending] = False
+        _solve_blocks(P2, W, rho, start, pending, margin, tol, values, us, gaps, fallback)
+        # rows that left their window start again from where they left it
+        pending = fallback & np.isfinite(us) & (us > 0.0) & pending
+        start = np.where(pending, us, start)
+    done = ~fallback
+    values[done] = v_min + spread * values[done]
+    gaps[done] *= spread
+    warm[done] = us[done] / spread
+    return _finish(values, gaps, fallback, warm, row_solver)
+
+
+def _solve_blocks(P2, W, rho, start, pending, margin, tol, values, us, gaps, fallback):
+    """One round: the pending rows in windows of width ``2 MAX_WINDOW`` laid greedily over
+    their sorted starting points (at most ``MAX_BLOCKS``), one product per window."""
+    n_rows = P2.shape[0]
+    rows_left = np.flatnonzero(pending)
+    rows_left = rows_left[np.argsort(start[rows_left], kind="stable")]
+    for _ in range(MAX_BLOCKS):
+        if rows_left.size == 0:
+            break
+        low = float(start[rows_left[0]])
+        inside = int(np.searchsorted(start[rows_left], low + 2.0 * MAX_WINDOW, side="right"))
+        rows, rows_left = np.sort(rows_left[:inside]), rows_left[inside:]
+        if rows.size < MIN_BLOCK:
+            fallback[rows] = True
+            us[rows] = np.inf  # not worth another round
+            continue
+        high = float(start[rows].max())
+        anchor = 0.5 * (low + high)
+        tau = 0.5 * (high - low) + margin
+        F = anchor_columns(W, anchor, series_terms(tau))
+        block = P2 if rows.size == n_rows else P2[rows]
+        G = np.ascontiguousarray(block @ F)
+        kl_rows_anchored(G, rows, anchor, tau, float(rho), start, tol, values, us, gaps, fallback)
+    fallback[rows_left] = True
+    us[rows_left] = np.inf
+
+
+def _finish(values, gaps, fallback, warm, row_solver):
+    if fallback.any():
+        rows = np.flatnonzero(fallback)
+        gap = row_solver(rows, values, warm)
+        return values, max(float(gaps.max(initial=0.0)), gap)
+    return values, float(gaps.max(initial=0.0))
