@@ -151,3 +151,28 @@ def test_value_iteration_takes_the_anchored_path_and_matches_the_row_kernel(monk
     rows = robust_value_iteration(mdp, ball, tol=1e-9)
     np.testing.assert_allclose(fast.values, rows.values, atol=2e-9)
     assert np.array_equal(fast.policy, rows.policy)
+
+
+def test_rows_with_far_apart_dual_variables_are_solved_in_blocks(monkeypatch):
+    rng = np.random.default_rng(8)
+    S = 30
+    # concentrated and spread-out rows: their dual variables are far apart
+    P = np.vstack([rng.dirichlet(np.full(S, 0.05), 120), rng.dirichlet(np.full(S, 50.0), 120)])
+    V = rng.random(S) * 4.0
+    ball = UncertaintySet("kl", radius=0.05)
+    blocks = []
+    original = tilt_module.block_moments
+
+    def spy(P2, rows, F):
+        blocks.append(rows.size)
+        return original(P2, rows, F)
+
+    monkeypatch.setattr(tilt_module, "block_moments", spy)
+    warm = np.zeros(P.shape[0])
+    ball.anchored_backup(P, V, warm)
+    values, _ = ball.anchored_backup(P, V + 0.01, warm)
+    assert len(blocks) >= 2
+    expected = np.concatenate(
+        [_row_kernel(ball, P[:120], V + 0.01), _row_kernel(ball, P[120:], V + 0.01)]
+    )
+    np.testing.assert_allclose(values, expected, atol=1e-10 * 5.0)

@@ -36,14 +36,23 @@ TRUNCATION = 1e-17
 """Relative truncation error allowed in the anchored series."""
 
 MAX_WINDOW = 1.0
-"""Largest half-width ``tau`` of an anchor's window in the scaled variable ``u (max V - min
-V)``; rows farther apart get another anchor."""
+"""Room for a cold start's Newton steps around the starting points, in the scaled variable
+``u (max V - min V)`` (a warm start gets a tenth of it)."""
+
+SINGLE_BLOCK = 0.5
+"""Rows whose starting points span at most twice this share one anchor and one BLAS product
+with all rows; wider spreads are cut into blocks of span ``2 BLOCK``, each a compiled loop over
+its rows."""
+
+BLOCK = 0.25
+"""Half the span of a block when the rows are cut into several (its series is then shorter:
+14 terms instead of up to 23)."""
 
 ANCHOR_ROUNDS = 3
 """Rounds of anchors per backup: rows whose search leaves a window get a new anchor where it
 left (a cold start may be far from the optimum), after which they are solved row by row."""
 
-MAX_BLOCKS = 16
+MAX_BLOCKS = 64
 """Windows per round at most; rows beyond them are solved row by row."""
 
 MIN_BLOCK = 32
@@ -71,6 +80,22 @@ def anchor_columns(W: np.ndarray, anchor: float, n_terms: int) -> np.ndarray:
     for m in range(1, n_terms + 2):
         F[:, m] = F[:, m - 1] * W / m
     return F
+
+
+@njit(cache=True)
+def block_moments(P2, rows, F):
+    """``P2[rows] @ F`` by a compiled loop that skips zeros, without copying the rows (small
+    threaded BLAS products lose most of their time to synchronisation on a busy machine)."""
+    n_cols = F.shape[1]
+    G = np.zeros((rows.shape[0], n_cols))
+    for k in range(rows.shape[0]):
+        p = P2[rows[k]]
+        for j in range(p.shape[0]):
+            x = p[j]
+            if x != 0.0:
+                for m in range(n_cols):
+                    G[k, m] += x * F[j, m]
+    return G
 
 
 @njit(cache=True)
@@ -219,16 +244,19 @@ def kl_ball_backup(
 
 
 def _solve_blocks(P2, W, rho, start, pending, margin, tol, values, us, gaps, fallback):
-    """One round: the pending rows in windows of width ``2 MAX_WINDOW`` laid greedily over
-    their sorted starting points (at most ``MAX_BLOCKS``), one product per window."""
+    """One round: the pending rows in blocks laid greedily over their sorted starting points
+    (one block if they span at most ``2 SINGLE_BLOCK``, else blocks of span ``2 BLOCK``, at
+    most ``MAX_BLOCKS``), one product per block."""
     n_rows = P2.shape[0]
     rows_left = np.flatnonzero(pending)
     rows_left = rows_left[np.argsort(start[rows_left], kind="stable")]
+    spread = float(start[rows_left[-1]] - start[rows_left[0]]) if rows_left.size else 0.0
+    span = spread if spread <= 2.0 * SINGLE_BLOCK else 2.0 * BLOCK
     for _ in range(MAX_BLOCKS):
         if rows_left.size == 0:
             break
         low = float(start[rows_left[0]])
-        inside = int(np.searchsorted(start[rows_left], low + 2.0 * MAX_WINDOW, side="right"))
+        inside = int(np.searchsorted(start[rows_left], low + span, side="right"))
         rows, rows_left = np.sort(rows_left[:inside]), rows_left[inside:]
         if rows.size < MIN_BLOCK:
             fallback[rows] = True
@@ -238,8 +266,8 @@ def _solve_blocks(P2, W, rho, start, pending, margin, tol, values, us, gaps, fal
         anchor = 0.5 * (low + high)
         tau = 0.5 * (high - low) + margin
         F = anchor_columns(W, anchor, series_terms(tau))
-        block = P2 if rows.size == n_rows else P2[rows]
-        G = np.ascontiguousarray(block @ F)
+        # all rows: one BLAS product; a block of them: a compiled loop over its rows
+        G = np.ascontiguousarray(P2 @ F) if rows.size == n_rows else block_moments(P2, rows, F)
         kl_rows_anchored(G, rows, anchor, tau, float(rho), start, tol, values, us, gaps, fallback)
     fallback[rows_left] = True
     us[rows_left] = np.inf
