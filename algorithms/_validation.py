@@ -96,3 +96,19 @@ def check_choice(value: str, name: str, choices: tuple[str, ...]) -> str:
     if value not in choices:
         raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}")
     return value
+
+
+def check_no_bonus(learner: str, c: float, bonus: str, full: str) -> None:
+    """A control ``learner`` (the algorithm with its ``bonus`` or penalty removed) accepts
+    only ``c = 0``; ``full`` names the learner that takes other values.
+
+    Examples
+    --------
+    >>> check_no_bonus("LSVI", 0.0, "bonus", "LSVIUCB")
+    >>> check_no_bonus("LSVI", 0.5, "bonus", "LSVIUCB")
+    Traceback (most recent call last):
+    ...
+    ValueError: LSVI has no bonus (c = 0), got c=0.5; use LSVIUCB(c=...)
+    """
+    if c != 0.0:
+        raise ValueError(f"{learner} has no {bonus} (c = 0), got c={c!r}; use {full}(c=...)")

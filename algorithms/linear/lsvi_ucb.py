@@ -115,7 +115,7 @@ from algorithms._episodic import (
     simulate,
     start_log,
 )
-from algorithms._validation import check_positive, check_unit_rewards
+from algorithms._validation import check_no_bonus, check_positive, check_unit_rewards
 from mdptheory._kernels import (
     ReachableEvaluation,
     evaluate_deterministic_reachable,
@@ -874,8 +874,7 @@ class LSVI(LSVIUCB):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.c != 0.0:
-            raise ValueError(f"LSVI has no bonus (c = 0), got c={self.c!r}; use LSVIUCB(c=...)")
+        check_no_bonus("LSVI", self.c, "bonus", "LSVIUCB")
 
 
 @dataclass(frozen=True)

@@ -86,7 +86,7 @@ from algorithms._episodic import (
     simulate,
     start_log,
 )
-from algorithms._validation import check_unit_rewards
+from algorithms._validation import check_no_bonus, check_unit_rewards
 from algorithms.linear.lsvi_ucb import check_refactor_every, sherman_morrison_update
 from mdptheory._kernels import (
     ReachableEvaluation,
@@ -532,7 +532,4 @@ class GreedyVTR(UCRLVTR):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.c != 0.0:
-            raise ValueError(
-                f"GreedyVTR has no bonus (c = 0), got c={self.c!r}; use UCRLVTR(c=...)"
-            )
+        check_no_bonus("GreedyVTR", self.c, "bonus", "UCRLVTR")

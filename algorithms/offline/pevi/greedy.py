@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from algorithms._validation import check_no_bonus
 from algorithms.offline.pevi.learner import PEVI
 
 __all__ = ["GreedyLSVI"]
@@ -28,7 +29,4 @@ class GreedyLSVI(PEVI):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.c != 0.0:
-            raise ValueError(
-                f"GreedyLSVI has no penalty (c = 0), got c={self.c!r}; use PEVI(c=...)"
-            )
+        check_no_bonus("GreedyLSVI", self.c, "penalty", "PEVI")
