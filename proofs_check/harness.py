@@ -550,6 +550,15 @@ class Registry:
         ``rule`` stating how its constants and tolerances were fixed, and its runs must return
         negative controls. ``source`` and ``verified`` record where the statement was read and
         whether it was checked against the paper's own text.
+
+        Examples
+        --------
+        >>> reg = Registry()
+        >>> @reg.theorem(id="toy", paper="none", claim="1 + 1 = 2", formula="1 + 1 = 2")
+        ... def toy(scale, seed):
+        ...     return Outcome(Evidence(fitted={"sum": 1 + 1}), Verdict.passed("1 + 1 is 2"))
+        >>> reg.run_check("toy").verdict.status
+        'pass'
         """
         if not isinstance(id, str) or not _ID_PATTERN.match(id):
             raise ValueError(
@@ -706,40 +715,9 @@ REGISTRY = Registry("proofs_check.theorems")
 """The default registry: the checks in :mod:`proofs_check.theorems`."""
 
 
-def theorem(
-    *,
-    id: str,
-    paper: str,
-    claim: str,
-    formula: str,
-    tags: Iterable[str] = (),
-    kind: str | None = None,
-    rule: str = "",
-    source: str = "",
-    verified: bool = False,
-) -> Callable[[Callable], Callable]:
-    """Register ``f(scale, seed) -> Outcome`` in the default registry.
-
-    Examples
-    --------
-    >>> reg = Registry()
-    >>> @reg.theorem(id="toy", paper="none", claim="1 + 1 = 2", formula="1 + 1 = 2")
-    ... def toy(scale, seed):
-    ...     return Outcome(Evidence(fitted={"sum": 1 + 1}), Verdict.passed("1 + 1 is 2"))
-    >>> reg.run_check("toy").verdict.status
-    'pass'
-    """
-    return REGISTRY.theorem(
-        id=id,
-        paper=paper,
-        claim=claim,
-        formula=formula,
-        tags=tags,
-        kind=kind,
-        rule=rule,
-        source=source,
-        verified=verified,
-    )
+theorem = REGISTRY.theorem
+"""Register ``f(scale, seed) -> Outcome`` in the default registry: :meth:`Registry.theorem` of
+:data:`REGISTRY`, with the same keyword arguments."""
 
 
 def registered(tag: str | None = None) -> list[Theorem]:

@@ -246,12 +246,13 @@ def lsvi_ucb_regret_slope(scale: str, seed: int) -> Outcome:
             found.burn_in[f"burn-in {key}"] = max(b, 1)
     # Control: greedy LSVI on a hard-exploration instance, through the same test.
     (control_verdict, cfit, clocal), Yc = _river_control(grid, K, n_seeds, seed)
-    found.control(
+    found.rate_control(
         f"greedy LSVI (c = 0) on {RIVER_NAME}",
         control_verdict,
         {**cfit.numbers(), "min_local_slope": float(clocal.slopes.min())},
+        clocal,
+        f"control: greedy LSVI on {RIVER_NAME}",
     )
-    found.local_slopes.append(clocal.series(f"control: greedy LSVI on {RIVER_NAME}"))
     found.arrays["regret[control]"] = Yc
     return found.outcome(
         xlabel="episodes K",

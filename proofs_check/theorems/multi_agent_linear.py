@@ -138,13 +138,14 @@ def async_lsvi_regret_slope(scale: str, seed: int) -> Outcome:
     control = AsyncCoopLSVIUCB(agents=M, c=0.0, skew=SKEW)
     Yc = _runs(control, "river", K, n_seeds, seed)[0][:, grid - 1]
     cverdict, cfit, clocal = _shape(grid, Yc, 0, seed, max_slope=0.5)
-    found.control(
+    found.rate_control(
         f"greedy agents (c = 0), M = {M}, on {RIVER_NAME}",
         cverdict,
         {**cfit.numbers(), "min_local_slope": float(clocal.slopes.min())},
+        clocal,
+        "control: greedy agents",
     )
     found.arrays["regret[control]"] = Yc
-    found.local_slopes.append(clocal.series("control: greedy agents"))
     return found.outcome(
         xlabel="episodes of all agents K",
         ylabel="cumulative exact pseudo-regret",

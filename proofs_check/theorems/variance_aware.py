@@ -131,13 +131,14 @@ def lsvi_ucb_pp_regret_slope(scale: str, seed: int) -> Outcome:
     cverdict, cfit, clocal = slope_after_burn_in(
         f"control {GREEDY.label} on {RIVER_NAME}", grid, Yc, 0, K, seed
     )
-    found.control(
+    found.rate_control(
         f"greedy LSVI-UCB++ (c = 0) on {RIVER_NAME}",
         cverdict,
         {**cfit.numbers(), "min_local_slope": float(clocal.slopes.min())},
+        clocal,
+        f"control: greedy on {RIVER_NAME}",
     )
     found.curve(f"control: greedy on {RIVER_NAME}", grid, Yc, array="regret[control]")
-    found.local_slopes.append(clocal.series(f"control: greedy on {RIVER_NAME}"))
     return found.outcome(
         xlabel="episodes K",
         ylabel="cumulative exact pseudo-regret",
