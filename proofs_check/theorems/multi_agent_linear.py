@@ -49,8 +49,10 @@ from proofs_check.theorems.linear import (
     RIVER_NAME,
     SLOPE_TOL,
     P,
-    _hard_exploration,
-    _shape,
+    hard_exploration_mdp,
+    linear_rate_shape_test,
+    rate_not_judged,
+    sqrt_rate_after_burn_in,
 )
 
 MIN = "Min, He, Wang, Gu (ICML 2023), arXiv:2305.06446"
@@ -76,7 +78,7 @@ def _instance():
 @lru_cache(maxsize=32)
 def _runs(learner, instance: str, K: int, n_seeds: int, seed: int) -> tuple:
     """(cumulative regret (n_seeds, K), communication rounds (n_seeds, K) or None)."""
-    model = _hard_exploration() if instance == "river" else _instance()
+    model = hard_exploration_mdp() if instance == "river" else _instance()
     traces = run_seeds(learner, model, K, seeds=n_seeds, seed=seed, progress=False)
     regret = np.stack([t.cumulative for t in traces])
     if "communication_rounds" not in traces[0].extras:
@@ -120,24 +122,19 @@ def async_lsvi_regret_slope(scale: str, seed: int) -> Outcome:
         b = burn_in(d, H, K, P, c, until="regret")
         found.fitted[f"burn_in[{key}]"] = b
         if b > BURN_IN_FRACTION * K:
-            found.judge(
-                Verdict.vacuous(
-                    f"{key}: burn-in {b:,} episodes > {BURN_IN_FRACTION:g} K = "
-                    f"{BURN_IN_FRACTION * K:,.0f}; the rate cannot be judged at K = {K:,}"
-                )
-            )
+            found.judge(rate_not_judged(key, b, K))
             continue
         learner = AsyncCoopLSVIUCB(agents=M, c=c, skew=SKEW)
         Y = _runs(learner, "simplex", K, n_seeds, seed)[0][:, grid - 1]
-        verdict, fit, local = _shape(grid, Y, b, seed, max_slope=0.5)
-        found.judge(Verdict(verdict.status, f"{key} (burn-in {b:,}): {verdict.reason}"))
+        verdict, fit, local = sqrt_rate_after_burn_in(key, grid, Y, b, seed)
+        found.judge(verdict)
         found.curve(key, grid, Y, array=f"regret[{key}]")
         found.rate_fit(key, fit, reference=0.5, reference_label=f"slope 1/2 ({key})")
         found.local_slopes.append(local.series(key))
         found.burn_in[f"burn-in {key}"] = max(b, 1)
     control = AsyncCoopLSVIUCB(agents=M, c=0.0, skew=SKEW)
     Yc = _runs(control, "river", K, n_seeds, seed)[0][:, grid - 1]
-    cverdict, cfit, clocal = _shape(grid, Yc, 0, seed, max_slope=0.5)
+    cverdict, cfit, clocal = linear_rate_shape_test(grid, Yc, 0, seed, max_slope=0.5)
     found.rate_control(
         f"greedy agents (c = 0), M = {M}, on {RIVER_NAME}",
         cverdict,
@@ -292,7 +289,7 @@ def _communication_verdicts(
     # positive value and a flat stretch only lowers the slope).
     steps = np.maximum(np.diff(rounds, axis=1), 0.5)
     start = communication_burn_in(d, H, M)
-    shape, fit, local = _shape(grid[1:], steps, start, seed, max_slope=LOG_SLOPE)
+    shape, fit, local = linear_rate_shape_test(grid[1:], steps, start, seed, max_slope=LOG_SLOPE)
     parts.append(Verdict(shape.status, f"log growth (rounds per grid step): {shape.reason}"))
     numbers = {
         "increment_slope": fit.slope,
