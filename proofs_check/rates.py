@@ -839,7 +839,7 @@ def rate_shape_test(
     )
     verdict = Verdict.combine(
         [
-            Verdict(tail_verdict.status, f"tail: {tail_verdict.reason}"),
+            tail_verdict.about("tail"),
             Verdict(local_verdict.status, local_verdict.reason),
         ]
     )

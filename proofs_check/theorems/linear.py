@@ -200,7 +200,7 @@ def sqrt_rate_after_burn_in(key: str, grid: np.ndarray, Y: np.ndarray, b: int, s
     and on every local window from the burn-in ``b`` on; the verdict names ``key`` and ``b``.
     Returns the verdict, the tail fit and the local slopes."""
     verdict, fit, local = linear_rate_shape_test(grid, Y, b, seed, max_slope=0.5)
-    return Verdict(verdict.status, f"{key} (burn-in {b:,}): {verdict.reason}"), fit, local
+    return verdict.about(f"{key} (burn-in {b:,})"), fit, local
 
 
 # --------------------------------------------------------------------------------------------
@@ -423,7 +423,7 @@ def lsvi_ucb_ratio_band(scale: str, seed: int) -> Outcome:
         judged_c.append(c)
         measured = measure(LSVIUCB(c=c))
         v = ratio_band_test(measured, predicted, 0.0, c, grid=labels)
-        found.judge(Verdict(v.status, f"c={c:g}, bound c = {c:g}: {v.reason}"))
+        found.judge(v.about(f"c={c:g}, bound c = {c:g}"))
         ratio = measured / predicted
         for label, r in zip(labels, ratio.mean(axis=0), strict=True):
             found.fitted[f"ratio[c={c:g},{label}]"] = float(r)
@@ -878,7 +878,7 @@ def rare_switching_count(scale: str, seed: int) -> Outcome:
             f"replans: max {replans.max()} over {n_seeds} seeds (K = {K}), bound {limit}",
         )
     )
-    found.judge(Verdict(slope.status, f"regret: {slope.reason}"))
+    found.judge(slope.about("regret"))
     (cverdict, cfit, clocal), _ = _river_control(grid, K, n_seeds, seed)
     found.control(
         f"greedy LSVI (c = 0) on {RIVER_NAME}",

@@ -118,7 +118,7 @@ def ucrl_vtr_regret_slope(scale: str, seed: int) -> Outcome:
         verdict, fit, local = sqrt_growth_shape_test(
             grid, Y, b, seed, tol=SLOPE_TOL, local_tol=LOCAL_TOL
         )
-        found.judge(Verdict(verdict.status, f"{key} (burn-in {b:,}): {verdict.reason}"))
+        found.judge(verdict.about(f"{key} (burn-in {b:,})"))
         found.rate_fit(key, fit, local, reference=0.5, reference_label=f"slope 1/2 ({key})")
         found.burn_in[f"burn-in {key}"] = max(b, 1)
     control = _traces(GreedyVTR(), "river", K, n_seeds, seed)

@@ -212,7 +212,7 @@ def async_lsvi_cooperation(scale: str, seed: int) -> Outcome:
         fitted={"U": U, "agents": M, "c": COOP_C},
     )
     verdict = ratio_band_test(measured, predicted, 0.0, U, grid=labels)
-    found.judge(Verdict(verdict.status, f"{M} agents against one: {verdict.reason}"))
+    found.judge(verdict.about(f"{M} agents against one"))
     for label, r, rc in zip(
         labels,
         (measured / predicted).mean(axis=0),
@@ -290,7 +290,7 @@ def _communication_verdicts(
     steps = np.maximum(np.diff(rounds, axis=1), 0.5)
     start = communication_burn_in(d, H, M)
     shape, fit, local = linear_rate_shape_test(grid[1:], steps, start, seed, max_slope=LOG_SLOPE)
-    parts.append(Verdict(shape.status, f"log growth (rounds per grid step): {shape.reason}"))
+    parts.append(shape.about("log growth (rounds per grid step)"))
     numbers = {
         "increment_slope": fit.slope,
         "increment_slope_ci_high": fit.ci_high,

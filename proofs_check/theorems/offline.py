@@ -428,7 +428,7 @@ def pevi_well_covered_rate(scale: str, seed: int) -> Outcome:
             )
             continue
         verdict, fit, local = suboptimality_rate_shape(grid, Y, b, seed)
-        found.judge(Verdict(verdict.status, f"{label} (burn-in {b:,}): {verdict.reason}"))
+        found.judge(verdict.about(f"{label} (burn-in {b:,})"))
         found.curve(label, grid, Y)
         if fit is not None:
             found.fitted.update(

@@ -902,7 +902,7 @@ def slope_after_burn_in(
         n_boot=1000,
         seed=seed,
     )
-    return Verdict(verdict.status, f"{label} (burn-in {burn}): {verdict.reason}"), fit, local
+    return verdict.about(f"{label} (burn-in {burn})"), fit, local
 
 
 @theorem(

@@ -125,7 +125,7 @@ def _planner_criterion(
     else:
         fit = fit_loglog_slope(etas, E, tail=1.0, n_boot=1000, seed=seed)
         slope = slope_test(fit, min_slope=1.0, tol=PLANNER_SLOPE_TOL)
-        slope = Verdict(slope.status, f"{label}: {slope.reason}")
+        slope = slope.about(label)
     measured = {
         "min_error": float(E.min()),
         "max_error_over_bound": float(np.max(np.where(informative, E / bound[None, :], -np.inf))),
@@ -546,7 +546,7 @@ def _tau_criterion(label: str, regret: np.ndarray, predicted: np.ndarray, inform
     )
     ratios = regret.mean(axis=0) / predicted
     return (
-        Verdict(verdict.status, f"{label}: {verdict.reason}"),
+        verdict.about(label),
         {f"ratio[tau={tau:g}]": float(r) for tau, r in zip(TAU_GRID, ratios, strict=True)},
     )
 

@@ -226,9 +226,7 @@ def _slope_outcome(learners, scale: str, seed: int, what: str, plan=None) -> Out
             verdict, fit, local = sqrt_growth_shape_test(
                 grid, Y, b.episodes, seed, tol=SLOPE_TOL, local_tol=LOCAL_TOL
             )
-            found.judge(
-                Verdict(verdict.status, f"{key} (burn-in {b.episodes} episodes): {verdict.reason}")
-            )
+            found.judge(verdict.about(f"{key} (burn-in {b.episodes} episodes)"))
             found.rate_fit(key, fit, local, reference=0.5, reference_label=f"slope 1/2 ({key})")
             if local.after(b.episodes).any():
                 found.fitted[f"max_local_slope_after_burn_in[{key}]"] = local.max_after(b.episodes)

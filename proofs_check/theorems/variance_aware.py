@@ -201,7 +201,7 @@ def lsvi_ucb_pp_ratio_band(scale: str, seed: int) -> Outcome:
         v = ratio_band_test(
             measured[:, judged], predicted[judged], 0.0, BAND_U, grid=np.asarray(labels)[judged]
         )
-        found.judge(Verdict(v.status, f"{SCALED.label}, U = {BAND_U:g}: {v.reason}"))
+        found.judge(v.about(f"{SCALED.label}, U = {BAND_U:g}"))
     ratio = measured / predicted
     for label, r in zip(labels, ratio.mean(axis=0), strict=True):
         found.fitted[f"ratio[{label}]"] = float(r)
