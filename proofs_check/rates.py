@@ -802,6 +802,23 @@ def burn_in_slope_numbers(
     return numbers
 
 
+def control_slope_numbers(fit: SlopeFit, local: LocalSlopes) -> dict[str, float]:
+    """The measured numbers of a negative control judged by a rate criterion: the tail slope
+    and its CI (:meth:`SlopeFit.numbers`) and the smallest local slope over the whole grid
+    (a control with linear regret keeps it near 1).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.geomspace(10, 1e4, 10)
+    >>> Y = np.outer([1.0, 1.1], x)
+    >>> fit, local = fit_loglog_slope(x, Y, n_boot=10), fit_local_slopes(x, Y, n_boot=10)
+    >>> round(control_slope_numbers(fit, local)["min_local_slope"], 6)
+    1.0
+    """
+    return {**fit.numbers(), "min_local_slope": float(local.slopes.min())}
+
+
 def rate_shape_test(
     x,
     Y,
@@ -916,6 +933,7 @@ __all__ = [
     "SlopeFit",
     "burn_in_slope_numbers",
     "clopper_pearson_lower",
+    "control_slope_numbers",
     "fit_lines",
     "fit_local_slopes",
     "fit_loglog_slope",

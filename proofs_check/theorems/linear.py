@@ -64,7 +64,13 @@ from mdptheory.seeding import as_generator, spawn_seeds
 from proofs_check.findings import Findings, rejected_by_every_part
 from proofs_check.harness import Outcome, Verdict, check_scale, theorem, vacuous_bound
 from proofs_check.intervals import event_frequency_test, interval_test, t_interval
-from proofs_check.rates import fit_loglog_slope, geometric_grid, rate_shape_test, ratio_band_test
+from proofs_check.rates import (
+    control_slope_numbers,
+    fit_loglog_slope,
+    geometric_grid,
+    rate_shape_test,
+    ratio_band_test,
+)
 
 JIN = "Jin, Yang, Wang, Jordan (COLT 2020), arXiv:1907.05388"
 ZGS = "Zhou, Gu, Szepesvari (COLT 2021), arXiv:2012.08507"
@@ -266,7 +272,7 @@ def lsvi_ucb_regret_slope(scale: str, seed: int) -> Outcome:
     found.rate_control(
         f"greedy LSVI (c = 0) on {RIVER_NAME}",
         control_verdict,
-        {**cfit.numbers(), "min_local_slope": float(clocal.slopes.min())},
+        control_slope_numbers(cfit, clocal),
         clocal,
         f"control: greedy LSVI on {RIVER_NAME}",
     )

@@ -34,7 +34,7 @@ from mdptheory.experiment import run_seeds
 from proofs_check.findings import Findings
 from proofs_check.harness import Outcome, Verdict, check_scale, theorem
 from proofs_check.intervals import event_frequency_test
-from proofs_check.rates import geometric_grid, sqrt_growth_shape_test
+from proofs_check.rates import control_slope_numbers, geometric_grid, sqrt_growth_shape_test
 
 AYOUB = "Ayoub, Jia, Szepesvari, Wang, Yang (ICML 2020), arXiv:2006.01107"
 SOURCE = (
@@ -129,7 +129,7 @@ def ucrl_vtr_regret_slope(scale: str, seed: int) -> Outcome:
     found.rate_control(
         f"greedy VTR (c = 0) on {RIVER_NAME}",
         cverdict,
-        {**cfit.numbers(), "min_local_slope": float(clocal.slopes.min())},
+        control_slope_numbers(cfit, clocal),
         clocal,
         f"control: greedy VTR on {RIVER_NAME}",
     )

@@ -39,7 +39,7 @@ from instances.linear import simplex_feature_linear_mdp
 from mdptheory.experiment import run_seeds
 from proofs_check.findings import Findings
 from proofs_check.harness import Outcome, Verdict, check_scale, theorem, vacuous_bound
-from proofs_check.rates import geometric_grid, ratio_band_test
+from proofs_check.rates import control_slope_numbers, geometric_grid, ratio_band_test
 
 # The LSVI-UCB checks' pre-registered c grid, burn-in rule, slope test and control instance.
 from proofs_check.theorems.linear import (
@@ -138,7 +138,7 @@ def async_lsvi_regret_slope(scale: str, seed: int) -> Outcome:
     found.rate_control(
         f"greedy agents (c = 0), M = {M}, on {RIVER_NAME}",
         cverdict,
-        {**cfit.numbers(), "min_local_slope": float(clocal.slopes.min())},
+        control_slope_numbers(cfit, clocal),
         clocal,
         "control: greedy agents",
     )

@@ -34,7 +34,7 @@ from instances.variance_aware import heteroscedastic_linear_mdp
 from mdptheory.experiment import run_seeds
 from proofs_check.findings import Findings, rejected_by_every_part
 from proofs_check.harness import Outcome, Verdict, check_scale, theorem
-from proofs_check.rates import geometric_grid, ratio_band_test
+from proofs_check.rates import control_slope_numbers, geometric_grid, ratio_band_test
 from proofs_check.theorems.risk import BURN_IN_FRACTION, slope_after_burn_in
 
 HE = "He, Zhao, Zhou, Gu (ICML 2023), arXiv:2212.06132"
@@ -134,7 +134,7 @@ def lsvi_ucb_pp_regret_slope(scale: str, seed: int) -> Outcome:
     found.rate_control(
         f"greedy LSVI-UCB++ (c = 0) on {RIVER_NAME}",
         cverdict,
-        {**cfit.numbers(), "min_local_slope": float(clocal.slopes.min())},
+        control_slope_numbers(cfit, clocal),
         clocal,
         f"control: greedy on {RIVER_NAME}",
     )
