@@ -98,6 +98,20 @@ class Findings:
         self.controls.append(control)
         return control
 
+    def rate_control(
+        self,
+        name: str,
+        verdict: Verdict,
+        measured: Mapping[str, float],
+        local: LocalSlopes,
+        label: str,
+    ) -> Control:
+        """Add the negative control ``name`` of a rate check (:meth:`control`) and draw its
+        local slopes as ``label`` on the local-slope panel, next to the judged ones."""
+        control = self.control(name, verdict, measured)
+        self.local_slopes.append(local.series(label))
+        return control
+
     def curve(self, label: str, x, y, *, array: str | None = None, style: str = "line") -> Series:
         """Plot ``y`` (one row per seed, or one curve) against ``x`` as ``label``; with
         ``array``, also keep ``y`` under that name in :attr:`arrays`."""

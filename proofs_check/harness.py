@@ -67,16 +67,9 @@ log-log rate; ``ratio``: measured over predicted in a band; ``comparison``: one 
 another; ``bound``: a measured quantity below a stated bound; ``lower-bound``: a learner's
 regret at least of a lower bound's order; ``event``: a high-probability event (optimism,
 coverage); ``failure-mode``: the predicted failure where an assumption breaks."""
-STATISTICAL_KINDS: tuple[str, ...] = (
-    "slope",
-    "ratio",
-    "comparison",
-    "bound",
-    "lower-bound",
-    "event",
-    "failure-mode",
-)
-"""Kinds whose verdict rests on a finite-sample criterion, so they need negative controls."""
+STATISTICAL_KINDS: tuple[str, ...] = tuple(kind for kind in KINDS if kind != "exact")
+"""Kinds whose verdict rests on a finite-sample criterion, so they need negative controls: every
+kind but ``exact``."""
 _RANK = {"vacuous": 0, "pass": 1, "inconclusive": 2, "fail": 3}
 SCALES: tuple[str, ...] = ("quick", "full")
 _ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:+-]*$")
@@ -157,6 +150,15 @@ class Verdict:
         if worst == "pass":
             reasons += [f"vacuous: {v.reason}" for v in verdicts if v.status == "vacuous"]
         return cls(worst, "; ".join(reasons))
+
+    def about(self, what: str) -> Verdict:
+        """The same verdict, its reason prefixed by what it judged (``"what: reason"``), for a
+        part of a claim among several (a learner, an instance, a constant).
+
+        >>> Verdict.failed("slope 0.98 > 0.55").about("greedy on river_swim")
+        Verdict(status='fail', reason='greedy on river_swim: slope 0.98 > 0.55')
+        """
+        return Verdict(self.status, f"{what}: {self.reason}")
 
     @property
     def ok(self) -> bool:
@@ -550,6 +552,15 @@ class Registry:
         ``rule`` stating how its constants and tolerances were fixed, and its runs must return
         negative controls. ``source`` and ``verified`` record where the statement was read and
         whether it was checked against the paper's own text.
+
+        Examples
+        --------
+        >>> reg = Registry()
+        >>> @reg.theorem(id="toy", paper="none", claim="1 + 1 = 2", formula="1 + 1 = 2")
+        ... def toy(scale, seed):
+        ...     return Outcome(Evidence(fitted={"sum": 1 + 1}), Verdict.passed("1 + 1 is 2"))
+        >>> reg.run_check("toy").verdict.status
+        'pass'
         """
         if not isinstance(id, str) or not _ID_PATTERN.match(id):
             raise ValueError(
@@ -706,40 +717,9 @@ REGISTRY = Registry("proofs_check.theorems")
 """The default registry: the checks in :mod:`proofs_check.theorems`."""
 
 
-def theorem(
-    *,
-    id: str,
-    paper: str,
-    claim: str,
-    formula: str,
-    tags: Iterable[str] = (),
-    kind: str | None = None,
-    rule: str = "",
-    source: str = "",
-    verified: bool = False,
-) -> Callable[[Callable], Callable]:
-    """Register ``f(scale, seed) -> Outcome`` in the default registry.
-
-    Examples
-    --------
-    >>> reg = Registry()
-    >>> @reg.theorem(id="toy", paper="none", claim="1 + 1 = 2", formula="1 + 1 = 2")
-    ... def toy(scale, seed):
-    ...     return Outcome(Evidence(fitted={"sum": 1 + 1}), Verdict.passed("1 + 1 is 2"))
-    >>> reg.run_check("toy").verdict.status
-    'pass'
-    """
-    return REGISTRY.theorem(
-        id=id,
-        paper=paper,
-        claim=claim,
-        formula=formula,
-        tags=tags,
-        kind=kind,
-        rule=rule,
-        source=source,
-        verified=verified,
-    )
+theorem = REGISTRY.theorem
+"""Register ``f(scale, seed) -> Outcome`` in the default registry: :meth:`Registry.theorem` of
+:data:`REGISTRY`, with the same keyword arguments."""
 
 
 def registered(tag: str | None = None) -> list[Theorem]:

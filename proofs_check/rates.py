@@ -772,6 +772,53 @@ def local_slope_test(
     return Verdict.passed(text)
 
 
+def burn_in_slope_numbers(
+    fit: SlopeFit,
+    local: LocalSlopes,
+    burn: float,
+    key: str | None = None,
+    local_ci_low: bool = False,
+) -> dict[str, float]:
+    """The fitted numbers of a rate judged after a burn-in: the tail slope and its CI
+    (:meth:`SlopeFit.numbers`), the largest local slope over the windows from ``burn`` on
+    (with ``local_ci_low``, also the largest lower CI end there) and the burn-in itself, each
+    name followed by ``[key]`` when a key is given.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.geomspace(10, 1e4, 10)
+    >>> Y = np.outer([1.0, 1.1], x)
+    >>> fit, local = fit_loglog_slope(x, Y, n_boot=10), fit_local_slopes(x, Y, n_boot=10)
+    >>> list(burn_in_slope_numbers(fit, local, 100, "c=1"))[3:]
+    ['max_local_slope_after_burn_in[c=1]', 'burn_in[c=1]']
+    """
+    tag = "" if key is None else f"[{key}]"
+    numbers = fit.numbers(key)
+    numbers[f"max_local_slope_after_burn_in{tag}"] = local.max_after(burn)
+    if local_ci_low:
+        numbers[f"max_local_ci_low_after_burn_in{tag}"] = local.max_after(burn, "ci_low")
+    numbers[f"burn_in{tag}"] = float(burn)
+    return numbers
+
+
+def control_slope_numbers(fit: SlopeFit, local: LocalSlopes) -> dict[str, float]:
+    """The measured numbers of a negative control judged by a rate criterion: the tail slope
+    and its CI (:meth:`SlopeFit.numbers`) and the smallest local slope over the whole grid
+    (a control with linear regret keeps it near 1).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.geomspace(10, 1e4, 10)
+    >>> local = fit_local_slopes(x, np.outer([1.0, 1.1], x), n_boot=10)
+    >>> fit = fit_loglog_slope(x, np.outer([1.0, 1.1], x), n_boot=10)
+    >>> sorted(control_slope_numbers(fit, local))
+    ['min_local_slope', 'slope', 'slope_ci_high', 'slope_ci_low']
+    """
+    return {**fit.numbers(), "min_local_slope": float(local.slopes.min())}
+
+
 def rate_shape_test(
     x,
     Y,
@@ -809,11 +856,33 @@ def rate_shape_test(
     )
     verdict = Verdict.combine(
         [
-            Verdict(tail_verdict.status, f"tail: {tail_verdict.reason}"),
+            tail_verdict.about("tail"),
             Verdict(local_verdict.status, local_verdict.reason),
         ]
     )
     return verdict, fit, local
+
+
+def sqrt_growth_shape_test(
+    x, Y, start: float | None, seed: SeedLike, tol: float = 0.05, local_tol: float = 0.1
+) -> tuple[Verdict, SlopeFit, LocalSlopes]:
+    """The criterion of the regret-slope checks: ``Y`` grows at most as ``x^(1/2)``.
+
+    :func:`rate_shape_test` with ``max_slope=1/2``, the tail fit on the last half of the grid,
+    half-decade local windows judged from ``start`` (the burn-in) on and 1000 bootstrap
+    resamples; ``tol`` and ``local_tol`` are the tail and local tolerances.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.geomspace(10, 1e5, 13)
+    >>> sqrt_growth_shape_test(x, np.outer([0.9, 1.0, 1.1], np.sqrt(x)), None, 0)[0].status
+    'pass'
+    """
+    # tail=0.5, decades=0.5 and n_boot=1000 are rate_shape_test's defaults.
+    return rate_shape_test(
+        x, Y, max_slope=0.5, tol=tol, local_tol=local_tol, start=start, seed=seed
+    )
 
 
 def fit_lines(
@@ -862,7 +931,9 @@ __all__ = [
     "LocalSlopes",
     "RateCheck",
     "SlopeFit",
+    "burn_in_slope_numbers",
     "clopper_pearson_lower",
+    "control_slope_numbers",
     "fit_lines",
     "fit_local_slopes",
     "fit_loglog_slope",
@@ -874,5 +945,6 @@ __all__ = [
     "ratio_band_test",
     "ratio_to_rate",
     "slope_test",
+    "sqrt_growth_shape_test",
     "tail_start",
 ]

@@ -87,7 +87,7 @@ from proofs_check.harness import (
     vacuous_bound,
 )
 from proofs_check.intervals import interval_test, paired_difference_test, t_interval
-from proofs_check.rates import fit_lines, geometric_grid, rate_shape_test, rate_test
+from proofs_check.rates import fit_lines, geometric_grid, rate_test, sqrt_growth_shape_test
 
 JAKSCH = "Jaksch, Ortner, Auer, Near-optimal regret bounds for RL, JMLR 11 (2010)"
 JAKSCH_SOURCE = (
@@ -163,21 +163,6 @@ def _runs(learner, key: tuple, T: int, n_seeds: int, seed: int) -> tuple[np.ndar
     Y = np.stack([np.cumsum(t.pseudo_regret)[grid - 1] for t in traces])
     epochs = np.array([t.extras["epoch_start"].size for t in traces])
     return Y, epochs
-
-
-def _rate_claim(Y: np.ndarray, grid: np.ndarray, start: float | None, seed: int):
-    """The criterion of the slope check: regret grows at most as T^(1/2), tail and shape."""
-    return rate_shape_test(
-        grid,
-        Y,
-        max_slope=0.5,
-        tol=SLOPE_TOL,
-        local_tol=LOCAL_TOL,
-        start=start,
-        tail=0.5,
-        n_boot=1000,
-        seed=seed,
-    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -604,7 +589,9 @@ def _slope_controls(T: int, n_seeds: int, seed: int) -> tuple[list[Control], lis
     controls, series = [], []
     for learner in (FixedPolicy(), CertaintyEquivalence(epsilon=0.1)):
         Y, _ = _runs(learner, _RIVER, T, n_seeds, seed)
-        verdict, fit, local = _rate_claim(Y, grid, None, seed)
+        verdict, fit, local = sqrt_growth_shape_test(
+            grid, Y, None, seed, tol=SLOPE_TOL, local_tol=LOCAL_TOL
+        )
         name = f"{learner.label} on {_model(_RIVER).name}"
         controls.append(
             Control(
@@ -667,10 +654,10 @@ def ucrl2_regret_slope(scale: str, seed: int) -> Outcome:
                 continue
             burn[f"burn-in {key}"] = max(b.steps, 1)
             Y, _ = _runs(learner, key_mdp, T, n_seeds, seed)
-            verdict, fit, local = _rate_claim(Y, grid, b.steps, seed)
-            verdicts.append(
-                Verdict(verdict.status, f"{key} (burn-in {b.steps} steps): {verdict.reason}")
+            verdict, fit, local = sqrt_growth_shape_test(
+                grid, Y, b.steps, seed, tol=SLOPE_TOL, local_tol=LOCAL_TOL
             )
+            verdicts.append(verdict.about(f"{key} (burn-in {b.steps} steps)"))
             fitted[f"slope[{key}]"] = fit.slope
             fitted[f"slope_ci_high[{key}]"] = fit.ci_high
             judged = local.after(b.steps)

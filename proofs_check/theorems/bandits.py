@@ -574,7 +574,7 @@ def _sqrt_criterion(key: str, grid: np.ndarray, Y: np.ndarray, burn_in: float, s
         f"local_slope_tolerance[{key}]": local_tol,
         f"burn_in[{key}]": float(burn_in),
     }
-    return Verdict(verdict.status, f"{key}: {verdict.reason}"), fitted, fit, local
+    return verdict.about(key), fitted, fit, local
 
 
 @theorem(

@@ -612,7 +612,7 @@ def pooling_ratio(scale: str, seed: int) -> Outcome:
         "pooled N MSE_mc": ratio_band_test(mc_p, exact_p.mse_mc[0], lo, hi, grid=states),
         "disjoint C = 1": ratio_band_test(ratio_d, exact_d.pooling[0], lo, hi, grid=states),
     }
-    verdict = Verdict.combine(Verdict(v.status, f"{k}: {v.reason}") for k, v in parts.items())
+    verdict = Verdict.combine(v.about(k) for k, v in parts.items())
     controls = (
         Control(
             "no-pooling prediction C = 1 on the pooled chain",
@@ -720,8 +720,8 @@ def crossing_time_scaling(scale: str, seed: int) -> Outcome:
     v_k = slope_test(fit_k, min_slope=1.0, max_slope=1.0, tol=_CROSS_TOL)
     verdict = Verdict.combine(
         [
-            Verdict(v_H.status, f"TD against H: {v_H.reason}"),
-            Verdict(v_k.status, f"TD against k: {v_k.reason}"),
+            v_H.about("TD against H"),
+            v_k.about("TD against k"),
         ]
     )
     predicted_td = np.array([difference_mse(merging_chains(k=2, H=H), 0, 1)[0] for H in _HORIZONS])

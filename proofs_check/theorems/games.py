@@ -251,7 +251,7 @@ def _global_criterion(key: str, it: np.ndarray, gap: np.ndarray, seed: int):
     )
     numbers.update(fit.numbers(key, "gap"))
     numbers[f"max local slope[{key}]"] = float(np.max(local.slopes))
-    return Verdict(verdict.status, f"{key}: {verdict.reason}"), numbers, local
+    return verdict.about(key), numbers, local
 
 
 def _run_by_shape(learner, games, budget: int, etas=None):

@@ -200,7 +200,7 @@ def _samples_to_eps(label: str, grid, Y, seed: int):
         n_boot=1000,
         seed=seed,
     )
-    return Verdict(verdict.status, f"{label}: {verdict.reason}"), fit, local
+    return verdict.about(label), fit, local
 
 
 @theorem(
@@ -340,7 +340,7 @@ def weighting_gain_grows(scale: str, seed: int) -> Outcome:
     found = Findings(arrays={"H": H, "ls_sq_error": ls, "vwls_sq_error": vw})
     fit = _ratio_fit(H, ls, vw, seed)
     verdict = slope_test(fit, min_slope=RATIO_MIN_SLOPE, tol=0.0)
-    found.judge(Verdict(verdict.status, f"LS-MDVI / VWLS-MDVI: {verdict.reason}"))
+    found.judge(verdict.about("LS-MDVI / VWLS-MDVI"))
     found.rate_fit("LS / VWLS", fit, reference=1.0, reference_label="factor H")
     for j, h in enumerate(H):
         found.fitted[f"samples_ratio[H={h:g}]"] = float(fit.mean_tail[j])
@@ -351,7 +351,7 @@ def weighting_gain_grows(scale: str, seed: int) -> Outcome:
     found.curve("control: N_LS / N_LS", H, c_fit.mean_tail)
     found.control(
         "LS-MDVI in VWLS-MDVI's place",
-        Verdict(c_verdict.status, f"LS-MDVI / LS-MDVI: {c_verdict.reason}"),
+        c_verdict.about("LS-MDVI / LS-MDVI"),
         c_fit.numbers(None, "slope"),
     )
     return found.outcome(

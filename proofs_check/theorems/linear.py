@@ -64,7 +64,13 @@ from mdptheory.seeding import as_generator, spawn_seeds
 from proofs_check.findings import Findings, rejected_by_every_part
 from proofs_check.harness import Outcome, Verdict, check_scale, theorem, vacuous_bound
 from proofs_check.intervals import event_frequency_test, interval_test, t_interval
-from proofs_check.rates import fit_loglog_slope, geometric_grid, rate_shape_test, ratio_band_test
+from proofs_check.rates import (
+    control_slope_numbers,
+    fit_loglog_slope,
+    geometric_grid,
+    rate_shape_test,
+    ratio_band_test,
+)
 
 JIN = "Jin, Yang, Wang, Jordan (COLT 2020), arXiv:1907.05388"
 ZGS = "Zhou, Gu, Szepesvari (COLT 2021), arXiv:2012.08507"
@@ -142,11 +148,13 @@ def _judged(d: int, H: int, K: int, c: float) -> tuple[bool, int]:
 @lru_cache(maxsize=8)
 def _river_curves(K: int, n_seeds: int, seed: int) -> np.ndarray:
     """Greedy LSVI (c = 0) on the hard-exploration control instance, shape (n_seeds, K)."""
-    traces = run_seeds(LSVI(), _hard_exploration(), K, seeds=n_seeds, seed=seed, progress=False)
+    traces = run_seeds(LSVI(), hard_exploration_mdp(), K, seeds=n_seeds, seed=seed, progress=False)
     return np.stack([t.cumulative for t in traces])
 
 
-def _hard_exploration():
+def hard_exploration_mdp():
+    """The rate checks' control instance: river_swim(S, H) of :data:`RIVER` as a one-hot linear
+    MDP, on which greedy LSVI (c = 0) has linear regret."""
     return tabular_as_linear(river_swim(S=RIVER[0], H=RIVER[1]))
 
 
@@ -154,10 +162,10 @@ def _river_control(grid: np.ndarray, K: int, n_seeds: int, seed: int):
     """The rate checks' control, greedy LSVI (c = 0) on the hard-exploration instance, through
     the rate test: ((verdict, fit, local), regret curves)."""
     Y = _river_curves(K, n_seeds, seed)[:, grid - 1]
-    return _shape(grid, Y, 0, seed, max_slope=0.5), Y
+    return linear_rate_shape_test(grid, Y, 0, seed, max_slope=0.5), Y
 
 
-def _shape(
+def linear_rate_shape_test(
     grid: np.ndarray,
     Y: np.ndarray,
     start: float | None,
@@ -166,6 +174,9 @@ def _shape(
     min_slope=None,
     tol: float = SLOPE_TOL,
 ):
+    """The criterion of the linear-MDP rate checks: :func:`proofs_check.rates.rate_shape_test`
+    with the tail tolerance ``tol`` (default :data:`SLOPE_TOL`), the local one
+    :data:`LOCAL_TOL`, the tail on the last half of the grid and half-decade windows."""
     return rate_shape_test(
         grid,
         Y,
@@ -179,6 +190,23 @@ def _shape(
         n_boot=1000,
         seed=seed,
     )
+
+
+def rate_not_judged(key: str, b: int, K: int) -> Verdict:
+    """The vacuous verdict of a slope check whose burn-in ``b`` (from the bonus formula) ends
+    after :data:`BURN_IN_FRACTION` of the budget ``K`` episodes."""
+    return Verdict.vacuous(
+        f"{key}: burn-in {b:,} episodes > {BURN_IN_FRACTION:g} K = "
+        f"{BURN_IN_FRACTION * K:,.0f}; the rate cannot be judged at K = {K:,}"
+    )
+
+
+def sqrt_rate_after_burn_in(key: str, grid: np.ndarray, Y: np.ndarray, b: int, seed: int):
+    """The slope checks' criterion on a judged run: regret grows at most as K^(1/2) on the tail
+    and on every local window from the burn-in ``b`` on; the verdict names ``key`` and ``b``.
+    Returns the verdict, the tail fit and the local slopes."""
+    verdict, fit, local = linear_rate_shape_test(grid, Y, b, seed, max_slope=0.5)
+    return verdict.about(f"{key} (burn-in {b:,})"), fit, local
 
 
 # --------------------------------------------------------------------------------------------
@@ -232,26 +260,22 @@ def lsvi_ucb_regret_slope(scale: str, seed: int) -> Outcome:
                 :, grid - 1
             ]
             if not judged:
-                found.judge(
-                    Verdict.vacuous(
-                        f"{key}: burn-in {b:,} episodes > {BURN_IN_FRACTION:g} K = "
-                        f"{BURN_IN_FRACTION * K:,.0f}; the rate cannot be judged at K = {K:,}"
-                    )
-                )
+                found.judge(rate_not_judged(key, b, K))
                 continue
-            verdict, fit, local = _shape(grid, Y, b, seed, max_slope=0.5)
-            found.judge(Verdict(verdict.status, f"{key} (burn-in {b:,}): {verdict.reason}"))
+            verdict, fit, local = sqrt_rate_after_burn_in(key, grid, Y, b, seed)
+            found.judge(verdict)
             _slope_evidence(found, fit, key, grid, Y, 0.5)
             found.local_slopes.append(local.series(key))
             found.burn_in[f"burn-in {key}"] = max(b, 1)
     # Control: greedy LSVI on a hard-exploration instance, through the same test.
     (control_verdict, cfit, clocal), Yc = _river_control(grid, K, n_seeds, seed)
-    found.control(
+    found.rate_control(
         f"greedy LSVI (c = 0) on {RIVER_NAME}",
         control_verdict,
-        {**cfit.numbers(), "min_local_slope": float(clocal.slopes.min())},
+        control_slope_numbers(cfit, clocal),
+        clocal,
+        f"control: greedy LSVI on {RIVER_NAME}",
     )
-    found.local_slopes.append(clocal.series(f"control: greedy LSVI on {RIVER_NAME}"))
     found.arrays["regret[control]"] = Yc
     return found.outcome(
         xlabel="episodes K",
@@ -294,7 +318,9 @@ def lsvi_ucb_paper_beta_burn_in(scale: str, seed: int) -> Outcome:
     learner = LSVIUCB()  # c = 1
     grid = geometric_grid(K / 100, K, 12, integer=True)
     Y = _curves(learner, params, K, n_seeds, seed)[:, grid - 1]
-    linear, fit, local = _shape(grid, Y, None, seed, min_slope=LINEAR_SLOPE, tol=0.0)
+    linear, fit, local = linear_rate_shape_test(
+        grid, Y, None, seed, min_slope=LINEAR_SLOPE, tol=0.0
+    )
     p = learner.p
     iota = lsvi_ucb_iota(d, H, K, p)
     K_nv = nonvacuous_episodes(d, H, p)
@@ -314,7 +340,9 @@ def lsvi_ucb_paper_beta_burn_in(scale: str, seed: int) -> Outcome:
     else:
         verdict = Verdict(linear.status, text)
     Yc = _curves(LSVIUCB(c=C_GRID[-1]), params, K, n_seeds, seed)[:, grid - 1]
-    cverdict, cfit, clocal = _shape(grid, Yc, None, seed, min_slope=LINEAR_SLOPE, tol=0.0)
+    cverdict, cfit, clocal = linear_rate_shape_test(
+        grid, Yc, None, seed, min_slope=LINEAR_SLOPE, tol=0.0
+    )
     found = Findings(
         arrays={"K": grid, "bound_C1": bound, "regret[control]": Yc},
         fitted={
@@ -401,7 +429,7 @@ def lsvi_ucb_ratio_band(scale: str, seed: int) -> Outcome:
         judged_c.append(c)
         measured = measure(LSVIUCB(c=c))
         v = ratio_band_test(measured, predicted, 0.0, c, grid=labels)
-        found.judge(Verdict(v.status, f"c={c:g}, bound c = {c:g}: {v.reason}"))
+        found.judge(v.about(f"c={c:g}, bound c = {c:g}"))
         ratio = measured / predicted
         for label, r in zip(labels, ratio.mean(axis=0), strict=True):
             found.fitted[f"ratio[c={c:g},{label}]"] = float(r)
@@ -840,7 +868,7 @@ def rare_switching_count(scale: str, seed: int) -> Outcome:
     Y = np.stack([t.cumulative for t in traces])[:, grid - 1]
     judged, b = _judged(d, H, K, RARE_C)
     if judged:
-        slope, fit, local = _shape(grid, Y, b, seed, max_slope=0.5)
+        slope, fit, local = linear_rate_shape_test(grid, Y, b, seed, max_slope=0.5)
     else:
         fit = fit_loglog_slope(grid, Y, tail=0.5, n_boot=1000, seed=seed)
         local = None
@@ -856,7 +884,7 @@ def rare_switching_count(scale: str, seed: int) -> Outcome:
             f"replans: max {replans.max()} over {n_seeds} seeds (K = {K}), bound {limit}",
         )
     )
-    found.judge(Verdict(slope.status, f"regret: {slope.reason}"))
+    found.judge(slope.about("regret"))
     (cverdict, cfit, clocal), _ = _river_control(grid, K, n_seeds, seed)
     found.control(
         f"greedy LSVI (c = 0) on {RIVER_NAME}",

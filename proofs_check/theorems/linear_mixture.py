@@ -34,7 +34,7 @@ from mdptheory.experiment import run_seeds
 from proofs_check.findings import Findings
 from proofs_check.harness import Outcome, Verdict, check_scale, theorem
 from proofs_check.intervals import event_frequency_test
-from proofs_check.rates import geometric_grid, rate_shape_test
+from proofs_check.rates import control_slope_numbers, geometric_grid, sqrt_growth_shape_test
 
 AYOUB = "Ayoub, Jia, Szepesvari, Wang, Yang (ICML 2020), arXiv:2006.01107"
 SOURCE = (
@@ -65,21 +65,6 @@ def _traces(learner, params, K: int, n_seeds: int, seed: int):
 
 def _river():
     return tabular_as_mixture(river_swim(S=RIVER[0], H=RIVER[1]))
-
-
-def _shape(grid, Y, start, seed):
-    return rate_shape_test(
-        grid,
-        Y,
-        max_slope=0.5,
-        tol=SLOPE_TOL,
-        local_tol=LOCAL_TOL,
-        start=start,
-        tail=0.5,
-        decades=0.5,
-        n_boot=1000,
-        seed=seed,
-    )
 
 
 _RULE = (
@@ -130,19 +115,24 @@ def ucrl_vtr_regret_slope(scale: str, seed: int) -> Outcome:
                 )
             )
             continue
-        verdict, fit, local = _shape(grid, Y, b, seed)
-        found.judge(Verdict(verdict.status, f"{key} (burn-in {b:,}): {verdict.reason}"))
+        verdict, fit, local = sqrt_growth_shape_test(
+            grid, Y, b, seed, tol=SLOPE_TOL, local_tol=LOCAL_TOL
+        )
+        found.judge(verdict.about(f"{key} (burn-in {b:,})"))
         found.rate_fit(key, fit, local, reference=0.5, reference_label=f"slope 1/2 ({key})")
         found.burn_in[f"burn-in {key}"] = max(b, 1)
     control = _traces(GreedyVTR(), "river", K, n_seeds, seed)
     Yc = np.stack([t.cumulative for t in control])[:, grid - 1]
-    cverdict, cfit, clocal = _shape(grid, Yc, 0, seed)
-    found.control(
+    cverdict, cfit, clocal = sqrt_growth_shape_test(
+        grid, Yc, 0, seed, tol=SLOPE_TOL, local_tol=LOCAL_TOL
+    )
+    found.rate_control(
         f"greedy VTR (c = 0) on {RIVER_NAME}",
         cverdict,
-        {**cfit.numbers(), "min_local_slope": float(clocal.slopes.min())},
+        control_slope_numbers(cfit, clocal),
+        clocal,
+        f"control: greedy VTR on {RIVER_NAME}",
     )
-    found.local_slopes.append(clocal.series(f"control: greedy VTR on {RIVER_NAME}"))
     found.arrays["regret[control]"] = Yc
     return found.outcome(
         xlabel="episodes K",

@@ -39,7 +39,7 @@ from instances.linear import simplex_feature_linear_mdp
 from mdptheory.experiment import run_seeds
 from proofs_check.findings import Findings
 from proofs_check.harness import Outcome, Verdict, check_scale, theorem, vacuous_bound
-from proofs_check.rates import geometric_grid, ratio_band_test
+from proofs_check.rates import control_slope_numbers, geometric_grid, ratio_band_test
 
 # The LSVI-UCB checks' pre-registered c grid, burn-in rule, slope test and control instance.
 from proofs_check.theorems.linear import (
@@ -49,8 +49,10 @@ from proofs_check.theorems.linear import (
     RIVER_NAME,
     SLOPE_TOL,
     P,
-    _hard_exploration,
-    _shape,
+    hard_exploration_mdp,
+    linear_rate_shape_test,
+    rate_not_judged,
+    sqrt_rate_after_burn_in,
 )
 
 MIN = "Min, He, Wang, Gu (ICML 2023), arXiv:2305.06446"
@@ -76,7 +78,7 @@ def _instance():
 @lru_cache(maxsize=32)
 def _runs(learner, instance: str, K: int, n_seeds: int, seed: int) -> tuple:
     """(cumulative regret (n_seeds, K), communication rounds (n_seeds, K) or None)."""
-    model = _hard_exploration() if instance == "river" else _instance()
+    model = hard_exploration_mdp() if instance == "river" else _instance()
     traces = run_seeds(learner, model, K, seeds=n_seeds, seed=seed, progress=False)
     regret = np.stack([t.cumulative for t in traces])
     if "communication_rounds" not in traces[0].extras:
@@ -120,31 +122,27 @@ def async_lsvi_regret_slope(scale: str, seed: int) -> Outcome:
         b = burn_in(d, H, K, P, c, until="regret")
         found.fitted[f"burn_in[{key}]"] = b
         if b > BURN_IN_FRACTION * K:
-            found.judge(
-                Verdict.vacuous(
-                    f"{key}: burn-in {b:,} episodes > {BURN_IN_FRACTION:g} K = "
-                    f"{BURN_IN_FRACTION * K:,.0f}; the rate cannot be judged at K = {K:,}"
-                )
-            )
+            found.judge(rate_not_judged(key, b, K))
             continue
         learner = AsyncCoopLSVIUCB(agents=M, c=c, skew=SKEW)
         Y = _runs(learner, "simplex", K, n_seeds, seed)[0][:, grid - 1]
-        verdict, fit, local = _shape(grid, Y, b, seed, max_slope=0.5)
-        found.judge(Verdict(verdict.status, f"{key} (burn-in {b:,}): {verdict.reason}"))
+        verdict, fit, local = sqrt_rate_after_burn_in(key, grid, Y, b, seed)
+        found.judge(verdict)
         found.curve(key, grid, Y, array=f"regret[{key}]")
         found.rate_fit(key, fit, reference=0.5, reference_label=f"slope 1/2 ({key})")
         found.local_slopes.append(local.series(key))
         found.burn_in[f"burn-in {key}"] = max(b, 1)
     control = AsyncCoopLSVIUCB(agents=M, c=0.0, skew=SKEW)
     Yc = _runs(control, "river", K, n_seeds, seed)[0][:, grid - 1]
-    cverdict, cfit, clocal = _shape(grid, Yc, 0, seed, max_slope=0.5)
-    found.control(
+    cverdict, cfit, clocal = linear_rate_shape_test(grid, Yc, 0, seed, max_slope=0.5)
+    found.rate_control(
         f"greedy agents (c = 0), M = {M}, on {RIVER_NAME}",
         cverdict,
-        {**cfit.numbers(), "min_local_slope": float(clocal.slopes.min())},
+        control_slope_numbers(cfit, clocal),
+        clocal,
+        "control: greedy agents",
     )
     found.arrays["regret[control]"] = Yc
-    found.local_slopes.append(clocal.series("control: greedy agents"))
     return found.outcome(
         xlabel="episodes of all agents K",
         ylabel="cumulative exact pseudo-regret",
@@ -214,7 +212,7 @@ def async_lsvi_cooperation(scale: str, seed: int) -> Outcome:
         fitted={"U": U, "agents": M, "c": COOP_C},
     )
     verdict = ratio_band_test(measured, predicted, 0.0, U, grid=labels)
-    found.judge(Verdict(verdict.status, f"{M} agents against one: {verdict.reason}"))
+    found.judge(verdict.about(f"{M} agents against one"))
     for label, r, rc in zip(
         labels,
         (measured / predicted).mean(axis=0),
@@ -291,8 +289,8 @@ def _communication_verdicts(
     # positive value and a flat stretch only lowers the slope).
     steps = np.maximum(np.diff(rounds, axis=1), 0.5)
     start = communication_burn_in(d, H, M)
-    shape, fit, local = _shape(grid[1:], steps, start, seed, max_slope=LOG_SLOPE)
-    parts.append(Verdict(shape.status, f"log growth (rounds per grid step): {shape.reason}"))
+    shape, fit, local = linear_rate_shape_test(grid[1:], steps, start, seed, max_slope=LOG_SLOPE)
+    parts.append(shape.about("log growth (rounds per grid step)"))
     numbers = {
         "increment_slope": fit.slope,
         "increment_slope_ci_high": fit.ci_high,

@@ -351,7 +351,12 @@ def well_covered_curves(n_seeds: int, n_min: int, n_max: int, seed: int, learner
     return grid, sub, bound
 
 
-def _rate_shape(grid, Y, start, seed):
+def suboptimality_rate_shape(grid, Y, start, seed):
+    """The criterion of the well-covered rate checks: the sub-optimality decays at least as
+    n^(-1/2) (:func:`proofs_check.rates.rate_shape_test`, tolerances :data:`SLOPE_TOL` and
+    :data:`LOCAL_TOL`, local windows from ``start`` on), judged on the prefix of the grid
+    where the mean is positive; a pass without fit when it reaches exactly 0 within three
+    points. Returns the verdict, the tail fit and the local slopes (None without a fit)."""
     if (Y.mean(axis=0) <= 0).any():
         # Exact zeros (pi_hat optimal on every seed) end the curve: judge the positive prefix.
         keep = Y.mean(axis=0) > 0
@@ -422,8 +427,8 @@ def pevi_well_covered_rate(scale: str, seed: int) -> Outcome:
                 Verdict.vacuous(f"{label}: burn-in {b:,} episodes > {BURN_IN_FRACTION:g} n_max")
             )
             continue
-        verdict, fit, local = _rate_shape(grid, Y, b, seed)
-        found.judge(Verdict(verdict.status, f"{label} (burn-in {b:,}): {verdict.reason}"))
+        verdict, fit, local = suboptimality_rate_shape(grid, Y, b, seed)
+        found.judge(verdict.about(f"{label} (burn-in {b:,})"))
         found.curve(label, grid, Y)
         if fit is not None:
             found.fitted.update(
@@ -440,7 +445,7 @@ def pevi_well_covered_rate(scale: str, seed: int) -> Outcome:
             found.burn_in[f"burn-in {label}"] = max(b, 1)
     found.fitted["greedy_mean_suboptimality_last"] = float(sub[:, -1, len(C_GRID)].mean())
     Yc = sub[:, :, -1]
-    cverdict, cfit, clocal = _rate_shape(grid, Yc, 0, seed)
+    cverdict, cfit, clocal = suboptimality_rate_shape(grid, Yc, 0, seed)
     if clocal is not None:
         found.local_slopes.append(clocal.series(f"control: {RATE_CONTROL.label}"))
     found.curve(f"control: {RATE_CONTROL.label}", grid, Yc, array="suboptimality[control]")

@@ -280,7 +280,7 @@ def _limit_criterion(
     band = ratio_band_test(
         t_gap[:, -1], np.full(n, limit), 1 - LIMIT_BAND, 1 + LIMIT_BAND, grid=np.arange(n)
     )
-    verdicts = [Verdict(band.status, f"{key}: t*gap_t/limit at t = {budget}: {band.reason}")]
+    verdicts = [band.about(f"{key}: t*gap_t/limit at t = {budget}")]
     ratio = t_gap[:, -1] / limit
     fitted[f"min ratio at t={budget}[{key}]"] = float(ratio.min())
     fitted[f"max ratio at t={budget}[{key}]"] = float(ratio.max())

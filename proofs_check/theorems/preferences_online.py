@@ -28,7 +28,7 @@ from mdptheory.preferences import PreferenceBandit
 from mdptheory.seeding import spawn_seeds
 from proofs_check.findings import Findings
 from proofs_check.harness import Outcome, Verdict, check_scale, theorem
-from proofs_check.rates import rate_shape_test
+from proofs_check.rates import burn_in_slope_numbers, rate_shape_test
 from proofs_check.theorems.risk import BURN_IN_FRACTION, slope_after_burn_in, slope_grid
 
 SAHA = "Saha (NeurIPS 2021), Optimal Algorithms for Stochastic Contextual Preference Bandits"
@@ -55,12 +55,8 @@ def _duel_curves(learner: MaxInP, T: int, n_seeds: int, seed: int) -> np.ndarray
     )
 
 
-def _slope_numbers(fit, local, burn: int) -> dict[str, float]:
-    return {
-        **fit.numbers(),
-        "max_local_slope_after_burn_in": local.max_after(burn),
-        "burn_in": float(burn),
-    }
+# Other check modules import the numbers of these slope checks under this name.
+_slope_numbers = burn_in_slope_numbers
 
 
 @theorem(
@@ -99,9 +95,7 @@ def maxinp_regret_slope(scale: str, seed: int) -> Outcome:
         Y = _duel_curves(learner, T, n_seeds, seed)[:, grid - 1]
         key = f"c={c:g}"
         verdict, fit, local = slope_after_burn_in(key, grid, Y, burn, T, seed, text)
-        found.judge(verdict)
-        for name, value in _slope_numbers(fit, local, burn).items():
-            found.fitted[f"{name}[{key}]"] = value
+        found.judge(verdict, burn_in_slope_numbers(fit, local, burn, key))
         found.arrays[f"regret[{key}]"] = Y
         found.curve(learner.label, grid, Y)
         found.rate_fit(key, fit, local, numbers=None)
@@ -110,11 +104,14 @@ def maxinp_regret_slope(scale: str, seed: int) -> Outcome:
         control = MaxInP(rule=rule)
         Y = _duel_curves(control, T, n_seeds, seed)[:, grid - 1]
         verdict, fit, local = slope_after_burn_in(control.label, grid, Y, burn, T, seed, text)
-        found.control(
-            f"{control.label} (same criterion)", verdict, _slope_numbers(fit, local, burn)
+        found.rate_control(
+            f"{control.label} (same criterion)",
+            verdict,
+            burn_in_slope_numbers(fit, local, burn),
+            local,
+            f"control: {control.label}",
         )
         found.curve(f"control: {control.label}", grid, Y, array=f"regret[{rule}]")
-        found.local_slopes.append(local.series(f"control: {control.label}"))
     return found.outcome(
         xlabel="rounds T",
         ylabel="cumulative pseudo-regret (Delta_i + Delta_j) / 2",
@@ -191,7 +188,7 @@ def pr_lsvi_regret_slope(scale: str, seed: int) -> Outcome:
     learner = PRLSVI(eps=0.0, sigma_r=SIGMA, sigma_p=SIGMA)
     Y = _pbrl_runs(learner, K, n_seeds, seed)[0][:, grid - 1]
     verdict, fit, local = slope_after_burn_in(learner.label, grid, Y, burn, K, seed, text)
-    found.judge(verdict, _slope_numbers(fit, local, burn))
+    found.judge(verdict, burn_in_slope_numbers(fit, local, burn))
     found.arrays["regret"] = Y
     found.curve(learner.label, grid, Y)
     found.rate_fit("PR-LSVI", fit, local, numbers=None)
@@ -199,9 +196,14 @@ def pr_lsvi_regret_slope(scale: str, seed: int) -> Outcome:
     greedy = PRLSVI(eps=0.0, sigma_r=0.0, sigma_p=0.0)
     Y = _pbrl_runs(greedy, K, n_seeds, seed)[0][:, grid - 1]
     verdict, fit, local = slope_after_burn_in(greedy.label, grid, Y, burn, K, seed, text)
-    found.control("no randomisation (sigma = 0)", verdict, _slope_numbers(fit, local, burn))
+    found.rate_control(
+        "no randomisation (sigma = 0)",
+        verdict,
+        burn_in_slope_numbers(fit, local, burn),
+        local,
+        "control: no randomisation",
+    )
     found.curve("control: no randomisation", grid, Y, array="regret[greedy]")
-    found.local_slopes.append(local.series("control: no randomisation"))
     return found.outcome(
         xlabel="episodes K",
         ylabel="cumulative exact regret",

@@ -143,7 +143,7 @@ def _rate(traces, key: str, seed: int):
         )
     fit = fit_loglog_slope(1.0 / EPS_GRID, N, tail=1.0, seed=seed)
     verdict = slope_test(fit, max_slope=2.0, tol=SLOPE_TOL)
-    return Verdict(verdict.status, f"{key}: {verdict.reason}"), fit.numbers(key), N, fit
+    return verdict.about(key), fit.numbers(key), N, fit
 
 
 @theorem(
@@ -214,7 +214,7 @@ def _h_errors(kind: str, n_seeds: int, seed: int) -> np.ndarray:
 def _flat_in_h(errors: np.ndarray, key: str, seed: int):
     fit = fit_loglog_slope(np.array(H_GRID, dtype=float), errors, tail=1.0, seed=seed)
     verdict = slope_test(fit, max_slope=H_MAX_SLOPE, tol=SLOPE_TOL)
-    return Verdict(verdict.status, f"{key}: {verdict.reason}"), fit
+    return verdict.about(key), fit
 
 
 @theorem(

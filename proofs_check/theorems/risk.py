@@ -58,7 +58,13 @@ from mdptheory.tabular import EpisodicMDP
 from proofs_check.findings import Findings
 from proofs_check.harness import Outcome, Verdict, check_scale, theorem, vacuous_bound
 from proofs_check.intervals import event_frequency_test, seeds_above_bound_test
-from proofs_check.rates import fit_local_slopes, fit_loglog_slope, geometric_grid, rate_shape_test
+from proofs_check.rates import (
+    burn_in_slope_numbers,
+    fit_local_slopes,
+    fit_loglog_slope,
+    geometric_grid,
+    rate_shape_test,
+)
 
 DU = "Du, Wang, Huang (ICLR 2023), arXiv:2206.02678"
 RU = "Rockafellar and Uryasev (2000), Optimization of conditional value-at-risk"
@@ -896,16 +902,7 @@ def slope_after_burn_in(
         n_boot=1000,
         seed=seed,
     )
-    return Verdict(verdict.status, f"{label} (burn-in {burn}): {verdict.reason}"), fit, local
-
-
-def _slope_measured(fit, local, burn: int) -> dict[str, float]:
-    return {
-        **fit.numbers(),
-        "max_local_slope_after_burn_in": local.max_after(burn),
-        "max_local_ci_low_after_burn_in": local.max_after(burn, "ci_low"),
-        "burn_in": float(burn),
-    }
+    return verdict.about(f"{label} (burn-in {burn})"), fit, local
 
 
 @theorem(
@@ -970,9 +967,7 @@ def icvar_rm_regret_slope(scale: str, seed: int) -> Outcome:
         Y = _curves(learner, "garnet", K, n_seeds, seed)[:, grid - 1]
         key = f"c={c:g}"
         verdict, fit, local = slope_after_burn_in(key, grid, Y, burn, K, seed)
-        found.judge(verdict)
-        for name, value in _slope_measured(fit, local, burn).items():
-            found.fitted[f"{name}[{key}]"] = value
+        found.judge(verdict, burn_in_slope_numbers(fit, local, burn, key, local_ci_low=True))
         # The first, pre-registered burn-in (bonus below the clip H), for the record.
         found.fitted[f"clip_burn_in[{key}]"] = float(
             burn_in(mdp.S, mdp.A, mdp.H, K, ICVAR_RM_ALPHA, learner.delta, c)
@@ -989,13 +984,14 @@ def icvar_rm_regret_slope(scale: str, seed: int) -> Outcome:
     burn, _ = slope_burn_in(h8, K, greedy.alpha, greedy.delta, 0.0)
     Y = _curves(greedy, "h8", K, n_seeds, seed)[:, grid - 1]
     c_verdict, c_fit, c_local = slope_after_burn_in("greedy on H8", grid, Y, burn, K, seed)
-    found.control(
+    found.rate_control(
         "greedy ICVaR-RM (bonus 0) on H8(n=2, A=2, H=10, alpha=0.3, eta=0.01)",
         c_verdict,
-        _slope_measured(c_fit, c_local, burn),
+        burn_in_slope_numbers(c_fit, c_local, burn, local_ci_low=True),
+        c_local,
+        "control: greedy on H8",
     )
     found.curve("control: greedy on H8", grid, Y, array="regret[greedy on H8]")
-    found.local_slopes.append(c_local.series("control: greedy on H8"))
     return found.outcome(
         xlabel="episodes K",
         ylabel="cumulative exact iterated-CVaR regret",

@@ -48,6 +48,7 @@ from mdptheory.tabular import EpisodicMDP
 from proofs_check.findings import Findings
 from proofs_check.harness import Outcome, Verdict, check_scale, theorem
 from proofs_check.rates import (
+    burn_in_slope_numbers,
     fit_loglog_slope,
     geometric_grid,
     ratio_band_test,
@@ -124,7 +125,7 @@ def _planner_criterion(
     else:
         fit = fit_loglog_slope(etas, E, tail=1.0, n_boot=1000, seed=seed)
         slope = slope_test(fit, min_slope=1.0, tol=PLANNER_SLOPE_TOL)
-        slope = Verdict(slope.status, f"{label}: {slope.reason}")
+        slope = slope.about(label)
     measured = {
         "min_error": float(E.min()),
         "max_error_over_bound": float(np.max(np.where(informative, E / bound[None, :], -np.inf))),
@@ -262,14 +263,6 @@ def _rate_criterion(label: str, grid: np.ndarray, Y: np.ndarray, burn: int, K: i
     )
 
 
-def _measured(fit, local, burn: int) -> dict[str, float]:
-    return {
-        **fit.numbers(),
-        "max_local_slope_after_burn_in": local.max_after(burn),
-        "burn_in": float(burn),
-    }
-
-
 @dataclass(frozen=True)
 class _SlopeJudge:
     """The learner slope checks' shared criterion over one budget ``K``: each bonus scale and
@@ -296,9 +289,7 @@ class _SlopeJudge:
             return
         Y = curves()[:, grid - 1]
         verdict, fit, local = _rate_criterion(key, grid, Y, burn, self.K, self.seed)
-        found.judge(verdict)
-        for name, value in _measured(fit, local, burn).items():
-            found.fitted[f"{name}[{key}]"] = value
+        found.judge(verdict, burn_in_slope_numbers(fit, local, burn, key))
         found.arrays[f"regret[{key}]"] = Y
         found.curve(label, grid, Y)
         found.rate_fit(key, fit, local, numbers=None)
@@ -308,9 +299,9 @@ class _SlopeJudge:
         """The negative control (``curves``: seeds x K cumulative regret), same criterion."""
         Y = curves[:, self.grid - 1]
         verdict, fit, local = _rate_criterion(short, self.grid, Y, burn, self.K, self.seed)
-        self.found.control(name, verdict, _measured(fit, local, burn))
+        numbers = burn_in_slope_numbers(fit, local, burn)
+        self.found.rate_control(name, verdict, numbers, local, f"control: {short}")
         self.found.curve(f"control: {short}", self.grid, Y, array=f"regret[{short}]")
-        self.found.local_slopes.append(local.series(f"control: {short}"))
 
 
 @theorem(
@@ -555,7 +546,7 @@ def _tau_criterion(label: str, regret: np.ndarray, predicted: np.ndarray, inform
     )
     ratios = regret.mean(axis=0) / predicted
     return (
-        Verdict(verdict.status, f"{label}: {verdict.reason}"),
+        verdict.about(label),
         {f"ratio[tau={tau:g}]": float(r) for tau, r in zip(TAU_GRID, ratios, strict=True)},
     )
 

@@ -121,7 +121,7 @@ def lower_bound_criterion(label: str, K: np.ndarray, regret: np.ndarray, seed: i
         n_boot=1000,
         seed=seed,
     )
-    return Verdict(verdict.status, f"{label}: {verdict.reason}"), fit, local
+    return verdict.about(label), fit, local
 
 
 @theorem(

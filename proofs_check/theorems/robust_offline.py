@@ -39,7 +39,7 @@ from proofs_check.findings import Findings
 from proofs_check.harness import Verdict, check_scale, theorem
 from proofs_check.intervals import t_interval
 from proofs_check.rates import geometric_grid
-from proofs_check.theorems.offline import LOCAL_TOL, SLOPE_TOL, _rate_shape
+from proofs_check.theorems.offline import LOCAL_TOL, SLOPE_TOL, suboptimality_rate_shape
 
 PAPER = "Tang, Liu, Xu (ICML 2025), arXiv:2411.18612"
 SOURCE = (
@@ -150,14 +150,14 @@ def r2pvi_covered_rate(scale: str, seed: int):
                 )
             )
             continue
-        verdict, fit, local = _rate_shape(grid, Y, b, seed)
-        found.judge(Verdict(verdict.status, f"{label} (burn-in {b:,}): {verdict.reason}"))
+        verdict, fit, local = suboptimality_rate_shape(grid, Y, b, seed)
+        found.judge(verdict.about(f"{label} (burn-in {b:,})"))
         found.curve(label, grid, Y)
         if fit is not None:
             found.fitted[f"slope[{label}]"] = fit.slope
             found.rate_fit(label, fit, local, reference=-0.5, numbers=None)
     Yc = sub[:, :, -1]
-    cverdict, cfit, _ = _rate_shape(grid, Yc, 0, seed)
+    cverdict, cfit, _ = suboptimality_rate_shape(grid, Yc, 0, seed)
     found.curve(f"control: {control.label}", grid, Yc)
     found.control(
         f"{control.label} (c = 1, penalty sign flipped) on the same data",

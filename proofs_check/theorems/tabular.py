@@ -70,7 +70,7 @@ from proofs_check.intervals import (
     paired_difference_test,
     seeds_above_bound_test,
 )
-from proofs_check.rates import geometric_grid, rate_shape_test
+from proofs_check.rates import geometric_grid, sqrt_growth_shape_test
 
 AZAR = "Azar, Osband, Munos (ICML 2017), arXiv:1703.05449"
 JIN = "Jin, Allen-Zhu, Bubeck, Jordan (NeurIPS 2018), arXiv:1807.03765"
@@ -163,21 +163,6 @@ def _curves(learner, key: tuple, K: int, n_seeds: int, seed: int) -> np.ndarray:
     return np.stack([t.cumulative[_grid(K) - 1] for t in traces])
 
 
-def _rate_claim(Y: np.ndarray, grid: np.ndarray, start: float, seed: int):
-    """The criterion of every slope check: regret grows at most as K^(1/2), tail and shape."""
-    return rate_shape_test(
-        grid,
-        Y,
-        max_slope=0.5,
-        tol=SLOPE_TOL,
-        local_tol=LOCAL_TOL,
-        start=start,
-        tail=0.5,
-        n_boot=1000,
-        seed=seed,
-    )
-
-
 def _greedy_control(found: Findings, scale: str, seed: int) -> None:
     """Greedy UCBVI on river_swim through the slope criterion (shared by the slope checks),
     recorded as the control of ``found`` with its regret curves."""
@@ -186,7 +171,9 @@ def _greedy_control(found: Findings, scale: str, seed: int) -> None:
     model = _model(_RIVER)
     Y = _curves(GREEDY, _RIVER, K, n_seeds, seed)
     start = burn_in(GREEDY, model, K, level=max_episode_regret(model) / model.H).episodes
-    verdict, fit, local = _rate_claim(Y, grid, start, seed)
+    verdict, fit, local = sqrt_growth_shape_test(
+        grid, Y, start, seed, tol=SLOPE_TOL, local_tol=LOCAL_TOL
+    )
     name = f"greedy UCBVI (bonus x1e-9) on {model.name}"
     found.control(
         name,
@@ -236,10 +223,10 @@ def _slope_outcome(learners, scale: str, seed: int, what: str, plan=None) -> Out
                 continue
             found.burn_in[f"burn-in {key}"] = max(b.episodes, 1)
             Y = _curves(learner, key_mdp, K, n_seeds, seed)
-            verdict, fit, local = _rate_claim(Y, grid, b.episodes, seed)
-            found.judge(
-                Verdict(verdict.status, f"{key} (burn-in {b.episodes} episodes): {verdict.reason}")
+            verdict, fit, local = sqrt_growth_shape_test(
+                grid, Y, b.episodes, seed, tol=SLOPE_TOL, local_tol=LOCAL_TOL
             )
+            found.judge(verdict.about(f"{key} (burn-in {b.episodes} episodes)"))
             found.rate_fit(key, fit, local, reference=0.5, reference_label=f"slope 1/2 ({key})")
             if local.after(b.episodes).any():
                 found.fitted[f"max_local_slope_after_burn_in[{key}]"] = local.max_after(b.episodes)
@@ -418,7 +405,9 @@ def qlearning_ucbb_regret_slope(scale: str, seed: int) -> Outcome:
     # The runs are cheap; they are made even when the slope is not judged, for the branch
     # fraction.
     Y, low, high, early, late = _bernstein_runs(learner, _TINY, K, n_seeds, seed)
-    verdict, fit, local = _rate_claim(Y, grid, b.episodes, seed)
+    verdict, fit, local = sqrt_growth_shape_test(
+        grid, Y, b.episodes, seed, tol=SLOPE_TOL, local_tol=LOCAL_TOL
+    )
     branch_low, branch_high = float(low.mean()), float(high.mean())
     fitted = {
         "burn_in_episodes": b.episodes,

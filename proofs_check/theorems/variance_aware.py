@@ -34,7 +34,7 @@ from instances.variance_aware import heteroscedastic_linear_mdp
 from mdptheory.experiment import run_seeds
 from proofs_check.findings import Findings, rejected_by_every_part
 from proofs_check.harness import Outcome, Verdict, check_scale, theorem
-from proofs_check.rates import geometric_grid, ratio_band_test
+from proofs_check.rates import control_slope_numbers, geometric_grid, ratio_band_test
 from proofs_check.theorems.risk import BURN_IN_FRACTION, slope_after_burn_in
 
 HE = "He, Zhao, Zhou, Gu (ICML 2023), arXiv:2212.06132"
@@ -131,13 +131,14 @@ def lsvi_ucb_pp_regret_slope(scale: str, seed: int) -> Outcome:
     cverdict, cfit, clocal = slope_after_burn_in(
         f"control {GREEDY.label} on {RIVER_NAME}", grid, Yc, 0, K, seed
     )
-    found.control(
+    found.rate_control(
         f"greedy LSVI-UCB++ (c = 0) on {RIVER_NAME}",
         cverdict,
-        {**cfit.numbers(), "min_local_slope": float(clocal.slopes.min())},
+        control_slope_numbers(cfit, clocal),
+        clocal,
+        f"control: greedy on {RIVER_NAME}",
     )
     found.curve(f"control: greedy on {RIVER_NAME}", grid, Yc, array="regret[control]")
-    found.local_slopes.append(clocal.series(f"control: greedy on {RIVER_NAME}"))
     return found.outcome(
         xlabel="episodes K",
         ylabel="cumulative exact pseudo-regret",
@@ -200,7 +201,7 @@ def lsvi_ucb_pp_ratio_band(scale: str, seed: int) -> Outcome:
         v = ratio_band_test(
             measured[:, judged], predicted[judged], 0.0, BAND_U, grid=np.asarray(labels)[judged]
         )
-        found.judge(Verdict(v.status, f"{SCALED.label}, U = {BAND_U:g}: {v.reason}"))
+        found.judge(v.about(f"{SCALED.label}, U = {BAND_U:g}"))
     ratio = measured / predicted
     for label, r in zip(labels, ratio.mean(axis=0), strict=True):
         found.fitted[f"ratio[{label}]"] = float(r)
