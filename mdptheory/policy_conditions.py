@@ -73,7 +73,16 @@ def projected_rewards(X, r) -> np.ndarray:
     """
     X, r = _feature_bandit(X, r)
     w, *_ = np.linalg.lstsq(X, r, rcond=None)
-    return X @ w
+    with np.errstate(over="ignore", invalid="ignore"):
+        r_hat = X @ w
+    if not np.all(np.isfinite(r_hat)):
+        arm = int(np.flatnonzero(~np.isfinite(r_hat))[0])
+        raise ValueError(
+            f"rewards r (the means) up to {float(np.max(np.abs(r))):.3g}: their projection onto "
+            f"span(X) (the features) overflows float64 at arm {arm}; rescale r (the projection "
+            "is linear in r)"
+        )
+    return r_hat
 
 
 def _scale(*arrays: np.ndarray) -> float:
