@@ -829,6 +829,19 @@ def _probe_drpvi_kl_duals(kl_duals: Callable) -> Any:
     return kl_duals(M, w, 1.0, 0.1, xs)
 
 
+def _probe_va_drpvi_weights(weighted: Callable) -> Any:
+    import scipy.sparse as sp
+
+    from algorithms.offline.datasets import TransitionCounts
+
+    counts = np.array([[[2.0, 4.0]]])
+    stats = TransitionCounts(
+        1, 2, 1, counts, counts / 2, sp.csr_array(np.array([[2.0], [4.0]])), 4.0
+    )
+    out = weighted(stats, np.array([[[1.0, 4.0]]]))
+    return [out.counts, out.reward_sums]
+
+
 CATALOGUE: tuple[Mutant, ...] = (
     Mutant(
         "ucbvi-log-factor-dropped",
@@ -1670,6 +1683,23 @@ CATALOGUE: tuple[Mutant, ...] = (
             ),
         ),
         ("drpvi",),
+    ),
+    Mutant(
+        "va-drpvi-multiplied-weights",
+        "VA-DRPVI multiplies each row of its ridge regression by the estimated variance "
+        "sigma2_h(s, a) instead of dividing by it: the noisiest pairs weigh most in Lambda_h "
+        "and in the robust targets, the opposite of the variance weighting.",
+        (
+            _patch(
+                "algorithms.offline.robust.va_drpvi.variance_weighted_counts",
+                _probe_va_drpvi_weights,
+                (
+                    "weighted_counts(regression, sigma2)",
+                    "weighted_counts(regression, 1.0 / sigma2)",
+                ),
+            ),
+        ),
+        ("va-drpvi",),
     ),
 )
 """The planted defects. Ids are unique; every target resolves (``tests/test_mutants.py``)."""

@@ -14,8 +14,9 @@
   ridge regression and penalty on the other half, with the exact variance-weighted coverage
   ``sum_h E_{pi*} ||phi||_{Sigma*_h^{-1}}`` of its bound.
 * :mod:`algorithms.offline.robust`: :class:`R2PVI` (f-divergence-regularised robust
-  pessimism) and :class:`DRPVI` (d-rectangular TV balls) on d-rectangular linear MDPs, with the
-  exact robust sub-optimality (:class:`RobustOfflineResult`).
+  pessimism), :class:`DRPVI` (d-rectangular TV balls) and :class:`VADRPVI` (DRPVI with
+  variance-weighted ridge regression) on d-rectangular linear MDPs, with the exact robust
+  sub-optimality (:class:`RobustOfflineResult`).
 
 Offline learners are fitted on data rather than run online, but each also has
 ``run(model, budget, seed)``: it collects ``budget`` episodes with its default behaviour
@@ -31,7 +32,7 @@ from algorithms.offline.burn_in import burn_in
 from algorithms.offline.datasets import *  # noqa: F403 (re-exported: datasets.__all__)
 from algorithms.offline.pevi import *  # noqa: F403 (re-exported: pevi.__all__)
 from algorithms.offline.pevi import PEVI, GreedyLSVI, TabularPEVI
-from algorithms.offline.robust import DRPVI, R2PVI, RobustOfflineResult
+from algorithms.offline.robust import DRPVI, R2PVI, VADRPVI, RobustOfflineResult
 from algorithms.offline.vw_pevi import VWPEVI, VWPEVIResult
 
 LEARNERS = {
@@ -41,6 +42,7 @@ LEARNERS = {
     "vw-pevi": VWPEVI,
     "r2pvi": R2PVI,
     "drpvi": DRPVI,
+    "va-drpvi": VADRPVI,
 }
 """Command-line name -> learner class (``mdptheory run pevi <instance> --budget n``)."""
 
@@ -50,6 +52,7 @@ __all__ = [
     "R2PVI",
     "VWPEVI",
     "RobustOfflineResult",
+    "VADRPVI",
     "VWPEVIResult",
     "burn_in",
     "vw_pevi",

@@ -29,10 +29,13 @@ Which code implements which step
   (exact robust sub-optimality) and the ``run`` protocol.
 * :mod:`~algorithms.offline.robust.r2pvi`: :class:`R2PVI` (the regularised duals).
 * :mod:`~algorithms.offline.robust.drpvi`: :class:`DRPVI` (the TV ball dual).
+* :mod:`~algorithms.offline.robust.va_drpvi`: :class:`VADRPVI` (DRPVI with variance-weighted
+  ridge regression, reconstructed).
 """
 
 from algorithms.offline.robust._common import RobustOfflineResult, robust_beta
 from algorithms.offline.robust.drpvi import DRPVI
 from algorithms.offline.robust.r2pvi import R2PVI
+from algorithms.offline.robust.va_drpvi import VADRPVI
 
-__all__ = ["DRPVI", "R2PVI", "RobustOfflineResult", "robust_beta"]
+__all__ = ["DRPVI", "R2PVI", "VADRPVI", "RobustOfflineResult", "robust_beta"]
