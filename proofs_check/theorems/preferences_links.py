@@ -26,8 +26,9 @@ from mdptheory.seeding import spawn_seeds
 from proofs_check.findings import Findings, rejected_by_every_part
 from proofs_check.harness import Outcome, Verdict, check_scale, theorem
 from proofs_check.intervals import event_frequency_test
+from proofs_check.rates import burn_in_slope_numbers
 from proofs_check.theorems.preferences import bt_instance
-from proofs_check.theorems.preferences_online import SAHA, _slope_numbers
+from proofs_check.theorems.preferences_online import SAHA
 from proofs_check.theorems.risk import BURN_IN_FRACTION, slope_after_burn_in, slope_grid
 
 # --------------------------------------------------------------------------------------------
@@ -200,7 +201,7 @@ def contextual_maxinp_regret_slope(scale: str, seed: int) -> Outcome:
     learner = ContextualMaxInP(c=CONTEXTUAL_SCALE)
     Y = _contextual_curves(learner, T, n_seeds, seed)[:, grid - 1]
     verdict, fit, local = slope_after_burn_in(learner.label, grid, Y, burn, T, seed, text)
-    found.judge(verdict, _slope_numbers(fit, local, burn))
+    found.judge(verdict, burn_in_slope_numbers(fit, local, burn))
     found.arrays["regret"] = Y
     found.curve(learner.label, grid, Y)
     found.rate_fit("contextual MaxInP", fit, local, numbers=None)
@@ -210,7 +211,7 @@ def contextual_maxinp_regret_slope(scale: str, seed: int) -> Outcome:
         Y = _contextual_curves(control, T, n_seeds, seed)[:, grid - 1]
         verdict, fit, local = slope_after_burn_in(control.label, grid, Y, burn, T, seed, text)
         found.control(
-            f"{control.label} (same criterion)", verdict, _slope_numbers(fit, local, burn)
+            f"{control.label} (same criterion)", verdict, burn_in_slope_numbers(fit, local, burn)
         )
         found.curve(f"control: {control.label}", grid, Y, array=f"regret[{rule}]")
         found.local_slopes.append(local.series(f"control: {control.label}"))

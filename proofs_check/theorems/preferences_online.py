@@ -55,10 +55,6 @@ def _duel_curves(learner: MaxInP, T: int, n_seeds: int, seed: int) -> np.ndarray
     )
 
 
-# Other check modules import the numbers of these slope checks under this name.
-_slope_numbers = burn_in_slope_numbers
-
-
 @theorem(
     id="saha2021-maxinp-regret-slope",
     paper=f"{SAHA}, MaxInP and its regret bound O~(d sqrt(T))",
