@@ -52,6 +52,8 @@ __all__ = [
     "confidence_set",
     "curvature_floor",
     "fit_bradley_terry",
+    "wald_ellipsoid",
+    "win_count_rows",
 ]
 
 
@@ -97,6 +99,38 @@ def _objective(theta, X, w, lam):
     return value, grad, hess
 
 
+def win_count_rows(features, data) -> tuple[np.ndarray, np.ndarray]:
+    """The compared pairs of a win-count dataset as weighted "first item won" rows.
+
+    Parameters
+    ----------
+    features : array_like, shape (K, d)
+        ``phi(y)`` of every action.
+    data : PreferenceDataset or array_like (K, K)
+        The dataset or its win counts ``W[i, j]`` (times ``i`` beat ``j``).
+
+    Returns
+    -------
+    X : ndarray, shape (m, d)
+        ``phi(i) - phi(j)`` for each nonzero ``W[i, j]`` (row-major order).
+    w : ndarray, shape (m,)
+        Those counts ``W[i, j]``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X, w = win_count_rows(np.eye(2), [[0, 3], [1, 0]])
+    >>> X.tolist(), w.tolist()
+    ([[1.0, -1.0], [-1.0, 1.0]], [3.0, 1.0])
+    """
+    phi = as_float_array(features, "features", ndim=2)
+    W = win_counts(data)
+    if W.shape[0] != phi.shape[0]:
+        raise ValueError(f"features have {phi.shape[0]} rows, the dataset has {W.shape[0]} actions")
+    i, j = np.nonzero(W)
+    return phi[i] - phi[j], W[i, j]
+
+
 def fit_bradley_terry(features, data, lam: float = 1.0) -> BTFit:
     """The ridge-regularised Bradley–Terry MLE with linear features.
 
@@ -116,18 +150,12 @@ def fit_bradley_terry(features, data, lam: float = 1.0) -> BTFit:
     >>> round(float(fit.theta[0] - fit.theta[1]), 6), round(float(np.log(3)), 6)
     (1.098612, 1.098612)
     """
-    phi = as_float_array(features, "features", ndim=2)
-    W = win_counts(data)
-    if W.shape[0] != phi.shape[0]:
-        raise ValueError(f"features have {phi.shape[0]} rows, the dataset has {W.shape[0]} actions")
+    X, w = win_count_rows(features, data)
     lam = check_real(lam, "lam", 0.0, low_open=True)
-    i, j = np.nonzero(W)
-    X = phi[i] - phi[j]
-    w = W[i, j]
     tol = 1e-12 * max(float(w.sum()), 1.0)
-    result = newton_minimise(lambda th: _objective(th, X, w, lam), np.zeros(phi.shape[1]), tol)
+    result = newton_minimise(lambda th: _objective(th, X, w, lam), np.zeros(X.shape[1]), tol)
     theta, value, grad, hess = result.x, result.value, result.gradient, result.metric
-    gram = (X * w[:, None]).T @ X + lam * np.eye(phi.shape[1])
+    gram = (X * w[:, None]).T @ X + lam * np.eye(X.shape[1])
     return BTFit(
         theta, gram, hess, X, round(float(w.sum())), lam, value, float(np.max(np.abs(grad)))
     )
@@ -169,6 +197,23 @@ class ConfidenceEllipsoid:
         return smallest >= bound + float(np.linalg.norm(self.centre))
 
 
+def wald_ellipsoid(theta: np.ndarray, information: np.ndarray, delta: float) -> ConfidenceEllipsoid:
+    """``{theta' : (theta' - theta)^T information (theta' - theta) <= chi2_d(1 - delta)}``: the
+    Wald region of an MLE ``theta`` with information matrix ``information``, asymptotic coverage
+    ``1 - delta`` (``delta`` already checked to be in (0, 1)).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> round(wald_ellipsoid(np.zeros(2), np.eye(2), 0.1).radius ** 2, 4)
+    4.6052
+    """
+    d = theta.shape[0]
+    return ConfidenceEllipsoid(
+        theta, information, float(np.sqrt(chi2.ppf(1.0 - delta, d))), "wald", delta
+    )
+
+
 def curvature_floor(fit: BTFit, bound: float) -> float:
     """``kappa = min over compared pairs of sigma'(|x_ij| max(B, |theta_hat|))``: a lower bound
     on the curvature of the log-likelihood along the segment from ``theta*`` to ``theta_hat``
@@ -203,10 +248,7 @@ def confidence_set(
     """
     delta = check_real(delta, "delta", 0.0, 1.0, low_open=True, high_open=True)
     if kind == "wald":
-        d = fit.theta.shape[0]
-        return ConfidenceEllipsoid(
-            fit.theta, fit.information, float(np.sqrt(chi2.ppf(1.0 - delta, d))), kind, delta
-        )
+        return wald_ellipsoid(fit.theta, fit.information, delta)
     if kind != "self-normalised":
         raise ValueError(f"kind must be 'self-normalised' or 'wald', got {kind!r}")
     B = check_real(bound, "bound", 0.0, low_open=True)
