@@ -83,12 +83,10 @@ from algorithms._episodic import (
     Environment,
     EpisodeLog,
     Simulation,
-    act,
     check_budget,
     check_choice,
     check_open_unit,
     episodic_trace,
-    record_episode,
     simulate,
     start_log,
 )
@@ -99,12 +97,11 @@ from algorithms.linear.lsvi_ucb import (
     check_linear_models,
     check_refactor_every,
     environment_metadata,
+    evaluate_and_act,
     start_statistics,
 )
 from mdptheory._kernels import (
     ReachableEvaluation,
-    evaluate_deterministic_reachable,
-    first_difference,
     greedy_backup,
 )
 from mdptheory.linear import LinearMDP
@@ -409,13 +406,7 @@ def _episodes(
         if switch:
             st.log_det_at_plan[:] = st.log_det
         st.replanned[k] = switch
-        first = first_difference(st.policy, evaluation)
-        if first < H:
-            evaluate_deterministic_reachable(
-                env.P4, env.R3, st.policy, env.initial, evaluation, first
-            )
-        states, actions, rewards = act(env, st.policy, rng)
-        record_episode(log, k, st.policy, st.Q, evaluation.value[0], states, rewards)
+        states, actions = evaluate_and_act(env, log, evaluation, k, st.Q, st.policy, rng)
         if Q_record.shape[0] > 0:
             Q_record[k] = st.Q
             pp.Qc_record[k] = pp.Qc
