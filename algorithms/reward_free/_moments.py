@@ -66,7 +66,9 @@ __all__ = [
     "home_radius",
     "home_refresh",
     "home_variances",
+    "mixture_gram_blocks",
     "moment_features",
+    "trace_widths",
 ]
 
 
@@ -215,3 +217,24 @@ def home_refresh(
             for j in range(d):
                 acc += Sigma_inv[m, i, j] * b[m, j]
             theta[m, i] = acc
+
+
+def mixture_gram_blocks(model) -> tuple[np.ndarray, np.ndarray]:
+    """The basis of a linear mixture MDP as ``basis2`` (d, S A, S) and its Gram blocks
+    ``G[r, i, j] = sum_s' basis2[i, r, s'] basis2[j, r, s']`` (S A, d, d)."""
+    basis2 = np.ascontiguousarray(model.basis.reshape(model.d, model.S * model.A, model.S))
+    G = np.ascontiguousarray(np.einsum("irt,jrt->rij", basis2, basis2))
+    return basis2, G
+
+
+@njit(cache=True)
+def trace_widths(inv: np.ndarray, G: np.ndarray, out: np.ndarray) -> None:
+    """``out[r] = sqrt(tr(inv G[r]))`` (0 where the trace is not positive): the width of the
+    estimated kernel at each (s, a) under the inverse Gram matrix ``inv`` (d, d)."""
+    d = inv.shape[0]
+    for r in range(G.shape[0]):
+        tr = 0.0
+        for i in range(d):
+            for j in range(d):
+                tr += inv[i, j] * G[r, j, i]
+        out[r] = math.sqrt(tr) if tr > 0.0 else 0.0

@@ -68,6 +68,19 @@ def episodic_twin(model: object, learner: str) -> EpisodicMDP:
     return twin
 
 
+def homogeneous_mixture_twin(
+    model: object, budget: object, learner: str
+) -> tuple[EpisodicMDP, int]:
+    """The tabular twin of a time-homogeneous LinearMixtureMDP (:func:`episodic_twin`) and the
+    number of episodes K its arrays are sized for (1 for a bad budget, which
+    :func:`explore_and_plan` then refuses)."""
+    if not isinstance(model, LinearMixtureMDP) or not model.homogeneous:
+        raise ValueError(f"{learner} needs a time-homogeneous LinearMixtureMDP, got {model!r}")
+    twin = episodic_twin(model, learner)
+    K = int(budget) if isinstance(budget, (int, np.integer)) and budget > 0 else 1
+    return twin, K
+
+
 def explore_and_plan(
     learner: Any,
     model: Any,
