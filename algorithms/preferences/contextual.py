@@ -45,14 +45,10 @@ from numba import njit
 from algorithms.preferences.maxinp import (
     _RULE_CODE,
     MaxInPParameters,
-    _newton,
     _sigmoid,
-    add_comparison,
     curvature_floor_kappa,
-    greedy_pair,
-    maxinp_pair,
-    maxinp_radius,
-    random_distinct_pair,
+    maxinp_round,
+    record_comparison,
 )
 from mdptheory._validation import check_int
 from mdptheory.preferences.contextual import ContextualPreferenceBandit
@@ -85,30 +81,16 @@ def _contextual_kernel(X, U, cumulative, K, T, t0, lam, log_delta, B, c, rule, r
     n = 0.0
     active = np.ones(K, dtype=np.bool_)
     width = np.zeros((K, K))
+    stats = (W, V, width, active)
+    radius = (lam, log_delta, B, c, kappa)
+    record = (beta_rec, active_rec)
     for t in range(T):
         ctx = min(int(np.searchsorted(cumulative, rng.random(), side="right")), C - 1)
         contexts[t] = ctx
         Xc = X[ctx * K : (ctx + 1) * K]
-        if rule == 1 or t < t0:
-            i, j = random_distinct_pair(K, rng)
-        else:
-            theta = _newton(theta, X, W, lam, n)
-            u = Xc @ theta
-            if rule == 2:
-                i, j = greedy_pair(u)
-            else:
-                beta = maxinp_radius(V, lam, log_delta, B, c, kappa)
-                beta_rec[t] = beta
-                i, j, count = maxinp_pair(Xc, u, np.linalg.inv(V), beta, width, active)
-                active_rec[t] = count
-        arms[t, 0] = i
-        arms[t, 1] = j
-        win = 1.0 if rng.random() < _sigmoid(U[ctx, i] - U[ctx, j]) else 0.0
-        outcome[t] = win
-        if i != j:
-            # a comparison of an arm with itself carries no information (z = 0)
-            add_comparison(W, V, Xc, ctx * K, i, j, win)
-            n += 1.0
+        theta, i, j = maxinp_round(t, Xc, X, theta, n, stats, radius, t0, rule, record, rng)
+        p_win = _sigmoid(U[ctx, i] - U[ctx, j])
+        n += record_comparison(t, i, j, p_win, Xc, ctx * K, W, V, arms, outcome, rng)
     return contexts, arms, outcome, beta_rec, active_rec
 
 

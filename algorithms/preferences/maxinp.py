@@ -67,8 +67,10 @@ __all__ = [
     "greedy_pair",
     "maxinp_pair",
     "maxinp_radius",
+    "maxinp_round",
     "pair_regret",
     "random_distinct_pair",
+    "record_comparison",
 ]
 
 RULES = ("maxinp", "uniform", "greedy")
@@ -255,6 +257,50 @@ def add_comparison(W, V, X, first, i, j, win):
 
 
 @njit(cache=True)
+def maxinp_round(t, arms, X, theta, n, stats, radius, t0, rule, record, rng):
+    """The pair of round ``t`` among ``arms`` (K, d): steps 1-4 of the module docstring for
+    rule 0, or a control (1 uniform, 2 greedy).
+
+    ``stats = (W, V, width, active)``: the win counts of the MLE on the arms ``X`` (its
+    warm start ``theta``, ``n`` comparisons so far), ``V_t``, and workspaces (K, K) and (K,).
+    ``radius = (lam, log delta, B, c, kappa)``. In MaxInP's rounds ``beta_t`` and ``|C_t|`` are
+    written to ``record[0][t]`` and ``record[1][t]``. Returns the updated ``theta`` and the
+    pair ``(i, j)``.
+    """
+    if rule == 1 or t < t0:
+        i, j = random_distinct_pair(arms.shape[0], rng)
+        return theta, i, j
+    W, V, width, active = stats
+    lam, log_delta, B, c, kappa = radius
+    theta = _newton(theta, X, W, lam, n)
+    u = arms @ theta
+    if rule == 2:
+        i, j = greedy_pair(u)
+        return theta, i, j
+    beta = maxinp_radius(V, lam, log_delta, B, c, kappa)
+    record[0][t] = beta
+    i, j, count = maxinp_pair(arms, u, np.linalg.inv(V), beta, width, active)
+    record[1][t] = count
+    return theta, i, j
+
+
+@njit(cache=True)
+def record_comparison(t, i, j, p_win, arms, first, W, V, pairs, outcome, rng):
+    """Play the pair ``(i, j)`` of ``arms`` in round ``t``: arm ``i`` wins with probability
+    ``p_win``; records the pair and the outcome, and (for distinct arms) the comparison
+    (:func:`add_comparison`). Returns the number of comparisons it adds (0 or 1)."""
+    pairs[t, 0] = i
+    pairs[t, 1] = j
+    win = 1.0 if rng.random() < p_win else 0.0
+    outcome[t] = win
+    if i == j:
+        # a comparison of an arm with itself carries no information (z = 0)
+        return 0.0
+    add_comparison(W, V, arms, first, i, j, win)
+    return 1.0
+
+
+@njit(cache=True)
 def _maxinp_kernel(X, P, T, t0, lam, log_delta, B, c, rule, rng):
     """One run of MaxInP (rule 0) or a control (1 uniform, 2 greedy): arms (T, 2), outcomes,
     the radius beta_t and the size of C_t per round."""
@@ -270,50 +316,20 @@ def _maxinp_kernel(X, P, T, t0, lam, log_delta, B, c, rule, rng):
     n = 0.0
     active = np.ones(K, dtype=np.bool_)
     width = np.zeros((K, K))
+    stats = (W, V, width, active)
+    radius = (lam, log_delta, B, c, kappa)
+    record = (beta_rec, active_rec)
     for t in range(T):
-        if rule == 1 or t < t0:
-            i, j = random_distinct_pair(K, rng)
-        else:
-            theta = _newton(theta, X, W, lam, n)
-            u = X @ theta
-            if rule == 2:
-                i, j = greedy_pair(u)
-            else:
-                beta = maxinp_radius(V, lam, log_delta, B, c, kappa)
-                beta_rec[t] = beta
-                i, j, count = maxinp_pair(X, u, np.linalg.inv(V), beta, width, active)
-                active_rec[t] = count
-        arms[t, 0] = i
-        arms[t, 1] = j
-        win = 1.0 if rng.random() < P[i, j] else 0.0
-        outcome[t] = win
-        if i != j:
-            # a comparison of an arm with itself carries no information (z = 0)
-            add_comparison(W, V, X, 0, i, j, win)
-            n += 1.0
+        theta, i, j = maxinp_round(t, X, X, theta, n, stats, radius, t0, rule, record, rng)
+        n += record_comparison(t, i, j, P[i, j], X, 0, W, V, arms, outcome, rng)
     return arms, outcome, beta_rec, active_rec
 
 
 @dataclass(frozen=True)
 class MaxInPParameters:
-    """Hyperparameters, checks and names shared by MaxInP and its contextual version.
-
-    Parameters
-    ----------
-    c : float
-        Scale of the confidence radius ``beta_t`` (module docstring); 1 is the default
-        self-normalised radius, other values are named scaled variants.
-    delta : float
-        Failure probability of the radius, in (0, 1).
-    bound : float
-        ``B >= |theta*|``, used by the radius (curvature floor and ridge term).
-    lam : float
-        Ridge weight of the MLE and of ``V_t``.
-    explore : int
-        ``t0``, rounds of uniformly random pairs first.
-    rule : {"maxinp", "uniform", "greedy"}
-        ``"maxinp"`` is the algorithm; ``"uniform"`` and ``"greedy"`` are the controls.
-    """
+    """Hyperparameters, their checks and the names shared by :class:`MaxInP` and
+    :class:`~algorithms.preferences.contextual.ContextualMaxInP` (parameters documented on
+    :class:`MaxInP`)."""
 
     NAME: ClassVar[str] = "MaxInP"
     """The algorithm's name in ``label``."""
