@@ -68,6 +68,7 @@ __all__ = [
     "home_variances",
     "mixture_gram_blocks",
     "moment_features",
+    "quadratic_form",
     "trace_widths",
 ]
 
@@ -143,7 +144,8 @@ def moment_features(
 
 
 @njit(cache=True)
-def _quadratic(A: np.ndarray, x: np.ndarray) -> float:
+def quadratic_form(A: np.ndarray, x: np.ndarray) -> float:
+    """``x^T A x``, summed row by row."""
     acc = 0.0
     for i in range(x.shape[0]):
         row = 0.0
@@ -169,7 +171,7 @@ def home_variances(
     widths = np.empty(M)
     preds = np.empty(M)
     for m in range(M):
-        q = _quadratic(Sigma_inv[m], X[m])
+        q = quadratic_form(Sigma_inv[m], X[m])
         widths[m] = math.sqrt(q) if q > 0.0 else 0.0
         p = 0.0
         for i in range(d):

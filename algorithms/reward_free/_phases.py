@@ -4,6 +4,7 @@ budget, and the trace of the planning phase measured at each checkpoint."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -66,6 +67,21 @@ def episodic_twin(model: object, learner: str) -> EpisodicMDP:
         )
     check_unit_rewards(np.asarray(twin.R, dtype=np.float64), learner, "battery")
     return twin
+
+
+@dataclass(frozen=True)
+class ExplorationParameters:
+    """Hyperparameters shared by the reward-free learners and their check (parameters
+    documented on each learner): the bonus scale ``c`` (1 the paper's or reconstructed
+    constant, 0 the control), ``delta`` and the planning battery."""
+
+    c: float = 1.0
+    delta: float = 0.1
+    n_random_rewards: int = 8
+    battery_seed: int = 0
+
+    def __post_init__(self) -> None:
+        check_exploration_parameters(self.c, self.delta, self.n_random_rewards)
 
 
 def homogeneous_mixture_twin(

@@ -58,7 +58,7 @@ from algorithms._episodic import Environment, act, environment
 from algorithms.mixture.ucrl_vtr import value_features
 from algorithms.reward_free._moments import mixture_gram_blocks, trace_widths
 from algorithms.reward_free._phases import (
-    check_exploration_parameters,
+    ExplorationParameters,
     explore_and_plan,
     homogeneous_mixture_twin,
 )
@@ -183,7 +183,7 @@ def start_exploration(model: LinearMixtureMDP, K: int, delta: float) -> Explorat
 
 
 @dataclass(frozen=True)
-class HorizonFreeRFE:
+class HorizonFreeRFE(ExplorationParameters):
     """Reward-free exploration on linear mixture MDPs with values in [0, 1] (module notes).
 
     Parameters
@@ -208,14 +208,6 @@ class HorizonFreeRFE:
     >>> float(trace.extras["iteration"][-1]), trace.gap.shape
     (100.0, (11,))
     """
-
-    c: float = PAPER_C
-    delta: float = 0.1
-    n_random_rewards: int = 8
-    battery_seed: int = 0
-
-    def __post_init__(self) -> None:
-        check_exploration_parameters(self.c, self.delta, self.n_random_rewards)
 
     @property
     def constants(self) -> str:

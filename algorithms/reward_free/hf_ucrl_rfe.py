@@ -87,10 +87,11 @@ from algorithms.reward_free._moments import (
     home_variances,
     mixture_gram_blocks,
     moment_features,
+    quadratic_form,
     trace_widths,
 )
 from algorithms.reward_free._phases import (
-    check_exploration_parameters,
+    ExplorationParameters,
     explore_and_plan,
     homogeneous_mixture_twin,
 )
@@ -140,13 +141,9 @@ def _plan(home, basis2: np.ndarray, radius: float, S: int, A: int) -> None:
                 r = s * A + a
                 x = home.features[r]
                 mean = 0.0
-                quad = 0.0
                 for i in range(d):
                     mean += x[i] * theta[i]
-                    row = 0.0
-                    for j in range(d):
-                        row += inv[i, j] * x[j]
-                    quad += x[i] * row
+                quad = quadratic_form(inv, x)
                 width = math.sqrt(quad) if quad > 0.0 else 0.0
                 # The pseudo-reward is a reward of the planning class (total at most 1), so at
                 # most 1/H per step: at 1 per step U sits at its clip 1, x_U carries no
@@ -249,7 +246,7 @@ def start_weighted(model: LinearMixtureMDP, K: int, delta: float) -> Weighted:
 
 
 @dataclass(frozen=True)
-class HFUCRLRFE:
+class HFUCRLRFE(ExplorationParameters):
     """HF-UCRL-RFE: reward-free exploration with HOME-weighted regression (module notes).
 
     Parameters
@@ -278,14 +275,6 @@ class HFUCRLRFE:
     >>> float(trace.extras["iteration"][-1]), trace.gap.shape
     (200.0, (12,))
     """
-
-    c: float = PAPER_C
-    delta: float = 0.1
-    n_random_rewards: int = 8
-    battery_seed: int = 0
-
-    def __post_init__(self) -> None:
-        check_exploration_parameters(self.c, self.delta, self.n_random_rewards)
 
     @property
     def constants(self) -> str:
