@@ -107,7 +107,7 @@ from algorithms._episodic import (
 )
 from algorithms._validation import check_positive
 from algorithms.linear.lsvi_ucb import (
-    absorb_weighted,
+    absorb_into,
     check_linear_models,
     check_refactor_every,
     environment_metadata,
@@ -389,23 +389,7 @@ def _episodes(
             base = _block(h, pooled) * (L + 1)
             lv = st.level[k, h]
             for slot, weight in ((base + lv, 4.0**lv), (base + L, 1.0)):
-                absorb_weighted(
-                    features,
-                    slot,
-                    n,
-                    states[h + 1],
-                    weight,
-                    st.Lambda,
-                    st.Lambda_inv,
-                    st.width2,
-                    st.M,
-                    st.log_det,
-                    st.n_updates,
-                    refactor_every,
-                    st.u,
-                    st.z,
-                    st.scaled,
-                )
+                absorb_into(st, features, slot, n, states[h + 1], weight, refactor_every, st.scaled)
 
 
 def _start(

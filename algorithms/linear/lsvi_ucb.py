@@ -354,6 +354,30 @@ def absorb_weighted(
 
 
 @njit(cache=True)
+def absorb_into(st, features, slot, n, s_next, weight, refactor_every, scaled) -> float:
+    """:func:`absorb_weighted` on the statistics ``st`` of a learner (a NamedTuple with
+    LSVI-UCB's fields ``Lambda``, ``Lambda_inv``, ``width2``, ``M``, ``log_det``,
+    ``n_updates`` and workspaces ``u``, ``z``), into its block ``slot``."""
+    return absorb_weighted(
+        features,
+        slot,
+        n,
+        s_next,
+        weight,
+        st.Lambda,
+        st.Lambda_inv,
+        st.width2,
+        st.M,
+        st.log_det,
+        st.n_updates,
+        refactor_every,
+        st.u,
+        st.z,
+        scaled,
+    )
+
+
+@njit(cache=True)
 def absorb_episode(
     features: np.ndarray,
     R3: np.ndarray,

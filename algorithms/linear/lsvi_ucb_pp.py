@@ -93,7 +93,7 @@ from algorithms._episodic import (
 from algorithms._validation import check_positive
 from algorithms.linear.lsvi_ucb import (
     RidgeStatistics,
-    absorb_weighted,
+    absorb_into,
     check_linear_models,
     check_refactor_every,
     environment_metadata,
@@ -416,22 +416,9 @@ def _episodes(
             n = states[h] * A + actions[h]
             sb = _sigma_bar(features, st, pp, h, n, H, beta_bar, beta_tilde, var_coef, floor)
             pp.sigma_bar[k, h] = sb
-            st.potential[h] = absorb_weighted(
-                features,
-                h,
-                n,
-                states[h + 1],
-                1.0 / (sb * sb),
-                st.Lambda,
-                st.Lambda_inv,
-                st.width2,
-                st.M,
-                st.log_det,
-                st.n_updates,
-                refactor_every,
-                st.u,
-                st.z,
-                pp.scaled,
+            weight = 1.0 / (sb * sb)
+            st.potential[h] = absorb_into(
+                st, features, h, n, states[h + 1], weight, refactor_every, pp.scaled
             )
 
 
