@@ -52,7 +52,6 @@ __all__ = [
     "confidence_set",
     "curvature_floor",
     "fit_bradley_terry",
-    "wald_ellipsoid",
     "win_count_rows",
 ]
 
@@ -197,23 +196,6 @@ class ConfidenceEllipsoid:
         return smallest >= bound + float(np.linalg.norm(self.centre))
 
 
-def wald_ellipsoid(theta: np.ndarray, information: np.ndarray, delta: float) -> ConfidenceEllipsoid:
-    """``{theta' : (theta' - theta)^T information (theta' - theta) <= chi2_d(1 - delta)}``: the
-    Wald region of an MLE ``theta`` with information matrix ``information``, asymptotic coverage
-    ``1 - delta`` (``delta`` already checked to be in (0, 1)).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> round(wald_ellipsoid(np.zeros(2), np.eye(2), 0.1).radius ** 2, 4)
-    4.6052
-    """
-    d = theta.shape[0]
-    return ConfidenceEllipsoid(
-        theta, information, float(np.sqrt(chi2.ppf(1.0 - delta, d))), "wald", delta
-    )
-
-
 def curvature_floor(fit: BTFit, bound: float) -> float:
     """``kappa = min over compared pairs of sigma'(|x_ij| max(B, |theta_hat|))``: a lower bound
     on the curvature of the log-likelihood along the segment from ``theta*`` to ``theta_hat``
@@ -248,7 +230,10 @@ def confidence_set(
     """
     delta = check_real(delta, "delta", 0.0, 1.0, low_open=True, high_open=True)
     if kind == "wald":
-        return wald_ellipsoid(fit.theta, fit.information, delta)
+        d = fit.theta.shape[0]
+        return ConfidenceEllipsoid(
+            fit.theta, fit.information, float(np.sqrt(chi2.ppf(1.0 - delta, d))), kind, delta
+        )
     if kind != "self-normalised":
         raise ValueError(f"kind must be 'self-normalised' or 'wald', got {kind!r}")
     B = check_real(bound, "bound", 0.0, low_open=True)

@@ -45,10 +45,15 @@ from numba import njit
 from algorithms.preferences.maxinp import (
     _RULE_CODE,
     MaxInPParameters,
+    _newton,
     _sigmoid,
     curvature_floor_kappa,
-    maxinp_round,
+    greedy_pair,
+    maxinp_radius,
+    pair_widths,
+    random_distinct_pair,
     record_comparison,
+    widest_active_pair,
 )
 from mdptheory._validation import check_int
 from mdptheory.preferences.contextual import ContextualPreferenceBandit
@@ -81,14 +86,33 @@ def _contextual_kernel(X, U, cumulative, K, T, t0, lam, log_delta, B, c, rule, r
     n = 0.0
     active = np.ones(K, dtype=np.bool_)
     width = np.zeros((K, K))
-    stats = (W, V, width, active)
-    radius = (lam, log_delta, B, c, kappa)
-    record = (beta_rec, active_rec)
     for t in range(T):
         ctx = min(int(np.searchsorted(cumulative, rng.random(), side="right")), C - 1)
         contexts[t] = ctx
         Xc = X[ctx * K : (ctx + 1) * K]
-        theta, i, j = maxinp_round(t, Xc, X, theta, n, stats, radius, t0, rule, record, rng)
+        if rule == 1 or t < t0:
+            i, j = random_distinct_pair(K, rng)
+        else:
+            theta = _newton(theta, X, W, lam, n)
+            u = Xc @ theta
+            if rule == 2:
+                i, j = greedy_pair(u)
+            else:
+                beta = maxinp_radius(V, lam, log_delta, B, c, kappa)
+                beta_rec[t] = beta
+                pair_widths(Xc, np.linalg.inv(V), width)
+                count = 0
+                for a in range(K):
+                    keep = True
+                    for b in range(K):
+                        if b != a and u[a] - u[b] + beta * width[a, b] < 0.0:
+                            keep = False
+                            break
+                    active[a] = keep
+                    if keep:
+                        count += 1
+                active_rec[t] = count
+                i, j = widest_active_pair(width, active)
         p_win = _sigmoid(U[ctx, i] - U[ctx, j])
         n += record_comparison(t, i, j, p_win, Xc, ctx * K, W, V, arms, outcome, rng)
     return contexts, arms, outcome, beta_rec, active_rec

@@ -31,8 +31,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.stats import chi2
 
-from algorithms.preferences.bt_mle import ConfidenceEllipsoid, wald_ellipsoid, win_count_rows
+from algorithms.preferences.bt_mle import ConfidenceEllipsoid, win_count_rows
 from algorithms.preferences.newton import newton_minimise
 from mdptheory._validation import as_float_array, check_real
 from mdptheory.preferences.links import Link, make_link
@@ -202,4 +203,6 @@ def wald_region(fit: LinkFit, delta: float) -> ConfidenceEllipsoid:
     (True, 4.6052)
     """
     delta = check_real(delta, "delta", 0.0, 1.0, low_open=True, high_open=True)
-    return wald_ellipsoid(fit.theta, fit.information, delta)
+    d = fit.theta.shape[0]
+    radius = float(np.sqrt(chi2.ppf(1.0 - delta, d)))
+    return ConfidenceEllipsoid(fit.theta, fit.information, radius, "wald", delta)

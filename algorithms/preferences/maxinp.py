@@ -65,12 +65,12 @@ __all__ = [
     "curvature_floor_kappa",
     "dueling_features",
     "greedy_pair",
-    "maxinp_pair",
     "maxinp_radius",
-    "maxinp_round",
     "pair_regret",
+    "pair_widths",
     "random_distinct_pair",
     "record_comparison",
+    "widest_active_pair",
 ]
 
 RULES = ("maxinp", "uniform", "greedy")
@@ -205,13 +205,9 @@ def greedy_pair(u):
 
 
 @njit(cache=True)
-def maxinp_pair(X, u, Vinv, beta, width, active):
-    """Steps 3-4 of MaxInP on the arms ``X`` (K, d) with estimated utilities ``u``.
-
-    Fills ``width[a, b] = ||x_a - x_b||_{V^{-1}}`` (off the diagonal, which stays 0) and
-    ``active`` (``C_t``); returns the widest pair of ``C_t`` (ties to the smallest index) and
-    ``|C_t|``.
-    """
+def pair_widths(X, Vinv, width):
+    """``width[a, b] = ||x_a - x_b||_{V^{-1}}`` for the arms ``X`` (K, d), off the diagonal
+    (which stays 0)."""
     K = X.shape[0]
     for a in range(K):
         for b in range(a + 1, K):
@@ -219,16 +215,13 @@ def maxinp_pair(X, u, Vinv, beta, width, active):
             w = math.sqrt(max(np.dot(diff, Vinv @ diff), 0.0))
             width[a, b] = w
             width[b, a] = w
-    count = 0
-    for a in range(K):
-        keep = True
-        for b in range(K):
-            if b != a and u[a] - u[b] + beta * width[a, b] < 0.0:
-                keep = False
-                break
-        active[a] = keep
-        if keep:
-            count += 1
+
+
+@njit(cache=True)
+def widest_active_pair(width, active):
+    """Step 4 of MaxInP: the pair of arms not ruled out (``active``) with the largest
+    ``width``, ties to the smallest index (``i = j`` only when one arm is left)."""
+    K = active.shape[0]
     i = -1
     j = -1
     best = -1.0
@@ -240,7 +233,7 @@ def maxinp_pair(X, u, Vinv, beta, width, active):
                 best = width[a, b]
                 i = a
                 j = b
-    return i, j, count
+    return i, j
 
 
 @njit(cache=True)
@@ -254,34 +247,6 @@ def add_comparison(W, V, X, first, i, j, win):
         za = X[i, a] - X[j, a]
         for b in range(d):
             V[a, b] += za * (X[i, b] - X[j, b])
-
-
-@njit(cache=True)
-def maxinp_round(t, arms, X, theta, n, stats, radius, t0, rule, record, rng):
-    """The pair of round ``t`` among ``arms`` (K, d): steps 1-4 of the module docstring for
-    rule 0, or a control (1 uniform, 2 greedy).
-
-    ``stats = (W, V, width, active)``: the win counts of the MLE on the arms ``X`` (its
-    warm start ``theta``, ``n`` comparisons so far), ``V_t``, and workspaces (K, K) and (K,).
-    ``radius = (lam, log delta, B, c, kappa)``. In MaxInP's rounds ``beta_t`` and ``|C_t|`` are
-    written to ``record[0][t]`` and ``record[1][t]``. Returns the updated ``theta`` and the
-    pair ``(i, j)``.
-    """
-    if rule == 1 or t < t0:
-        i, j = random_distinct_pair(arms.shape[0], rng)
-        return theta, i, j
-    W, V, width, active = stats
-    lam, log_delta, B, c, kappa = radius
-    theta = _newton(theta, X, W, lam, n)
-    u = arms @ theta
-    if rule == 2:
-        i, j = greedy_pair(u)
-        return theta, i, j
-    beta = maxinp_radius(V, lam, log_delta, B, c, kappa)
-    record[0][t] = beta
-    i, j, count = maxinp_pair(arms, u, np.linalg.inv(V), beta, width, active)
-    record[1][t] = count
-    return theta, i, j
 
 
 @njit(cache=True)
@@ -316,11 +281,30 @@ def _maxinp_kernel(X, P, T, t0, lam, log_delta, B, c, rule, rng):
     n = 0.0
     active = np.ones(K, dtype=np.bool_)
     width = np.zeros((K, K))
-    stats = (W, V, width, active)
-    radius = (lam, log_delta, B, c, kappa)
-    record = (beta_rec, active_rec)
     for t in range(T):
-        theta, i, j = maxinp_round(t, X, X, theta, n, stats, radius, t0, rule, record, rng)
+        if rule == 1 or t < t0:
+            i, j = random_distinct_pair(K, rng)
+        else:
+            theta = _newton(theta, X, W, lam, n)
+            u = X @ theta
+            if rule == 2:
+                i, j = greedy_pair(u)
+            else:
+                beta = maxinp_radius(V, lam, log_delta, B, c, kappa)
+                beta_rec[t] = beta
+                pair_widths(X, np.linalg.inv(V), width)
+                count = 0
+                for a in range(K):
+                    keep = True
+                    for b in range(K):
+                        if b != a and u[a] - u[b] + beta * width[a, b] < 0.0:
+                            keep = False
+                            break
+                    active[a] = keep
+                    if keep:
+                        count += 1
+                active_rec[t] = count
+                i, j = widest_active_pair(width, active)
         n += record_comparison(t, i, j, P[i, j], X, 0, W, V, arms, outcome, rng)
     return arms, outcome, beta_rec, active_rec
 
