@@ -99,23 +99,23 @@ from algorithms._episodic import (
     Environment,
     EpisodeLog,
     Simulation,
-    act,
     check_budget,
     check_open_unit,
     episodic_trace,
-    new_log,
-    record_episode,
     simulate,
+    start_log,
 )
 from algorithms._validation import check_positive
-from algorithms.linear.lsvi_ucb import absorb_weighted, check_linear_models, check_refactor_every
+from algorithms.linear.lsvi_ucb import (
+    absorb_into,
+    check_linear_models,
+    check_refactor_every,
+    environment_metadata,
+    evaluate_and_act,
+)
 from mdptheory._kernels import (
     ReachableEvaluation,
-    backward_induction_kernel,
-    evaluate_deterministic_reachable,
-    first_difference,
     greedy_backup,
-    reachable_evaluation,
 )
 from mdptheory.linear import LinearMDP
 from mdptheory.regret import RegretTrace
@@ -373,13 +373,7 @@ def _episodes(
     A = env.R3.shape[2]
     for k in range(start, stop):
         _plan(features, env.R3, st, beta, L, pooled)
-        first = first_difference(st.policy, evaluation)
-        if first < H:
-            evaluate_deterministic_reachable(
-                env.P4, env.R3, st.policy, env.initial, evaluation, first
-            )
-        states, actions, rewards = act(env, st.policy, rng)
-        record_episode(log, k, st.policy, st.Q, evaluation.value[0], states, rewards)
+        states, actions = evaluate_and_act(env, log, evaluation, k, st.Q, st.policy, rng)
         if st.Q_record.shape[0] > 0:
             st.Q_record[k] = st.Q
             st.states_record[k] = states
@@ -395,23 +389,7 @@ def _episodes(
             base = _block(h, pooled) * (L + 1)
             lv = st.level[k, h]
             for slot, weight in ((base + lv, 4.0**lv), (base + L, 1.0)):
-                absorb_weighted(
-                    features,
-                    slot,
-                    n,
-                    states[h + 1],
-                    weight,
-                    st.Lambda,
-                    st.Lambda_inv,
-                    st.width2,
-                    st.M,
-                    st.log_det,
-                    st.n_updates,
-                    refactor_every,
-                    st.u,
-                    st.z,
-                    st.scaled,
-                )
+                absorb_into(st, features, slot, n, states[h + 1], weight, refactor_every, st.scaled)
 
 
 def _start(
@@ -632,9 +610,7 @@ class HFLSVI:
         L = hf_levels(H)
         beta = float(self.beta(d, H, K))
         beta_var = hf_lsvi_beta(d, H, K, self.p, self.c_var)
-        Q_star, V_star, _ = backward_induction_kernel(env.P4, env.R3)
-        log = new_log(env, K, self.record_policies, Q_star, V_star)
-        evaluation = reachable_evaluation(env.P4, env.initial, H, exact_regret)
+        log, evaluation = start_log(env, K, self.record_policies, exact_regret)
         st = _start(features, H, S, A, K, L, bool(self.record_policies))
         rng = as_generator(seed)
         refactor_every = int(self.refactor_every)
@@ -677,8 +653,7 @@ class HFLSVI:
                 pooled=pooled,
                 clip=1.0,
                 burn_in=self.burn_in(d, H, K),
-                environment="true_mdp" if true_mdp is not None else "model.tabular()",
-                environment_repr=repr(env_model),
+                **environment_metadata(true_mdp, env_model),
                 paper="Zhang, Lee, Chen, Du (ICLR 2024), arXiv:2403.10738 (structure from the "
                 "abstract; estimator reconstructed)",
                 verified=False,

@@ -354,6 +354,30 @@ def absorb_weighted(
 
 
 @njit(cache=True)
+def absorb_into(st, features, slot, n, s_next, weight, refactor_every, scaled) -> float:
+    """:func:`absorb_weighted` on the statistics ``st`` of a learner (a NamedTuple with
+    LSVI-UCB's fields ``Lambda``, ``Lambda_inv``, ``width2``, ``M``, ``log_det``,
+    ``n_updates`` and workspaces ``u``, ``z``), into its block ``slot``."""
+    return absorb_weighted(
+        features,
+        slot,
+        n,
+        s_next,
+        weight,
+        st.Lambda,
+        st.Lambda_inv,
+        st.width2,
+        st.M,
+        st.log_det,
+        st.n_updates,
+        refactor_every,
+        st.u,
+        st.z,
+        scaled,
+    )
+
+
+@njit(cache=True)
 def absorb_episode(
     features: np.ndarray,
     R3: np.ndarray,
@@ -491,6 +515,22 @@ def start_statistics(
 
 
 @njit(cache=True)
+def evaluate_and_act(
+    env: Environment, log: EpisodeLog, evaluation: ReachableEvaluation, k, Q, policy, rng
+):
+    """Episode ``k`` of a greedy learner after planning: the exact value of ``policy``
+    (evaluated again only from the first stage where it differs from the last evaluated one),
+    one episode acted with it in the true model, and the log entry (policy, ``Q``, exact value,
+    realised return). Returns the episode's states (H + 1,) and actions (H,)."""
+    first = first_difference(policy, evaluation)
+    if first < env.R3.shape[0]:
+        evaluate_deterministic_reachable(env.P4, env.R3, policy, env.initial, evaluation, first)
+    states, actions, rewards = act(env, policy, rng)
+    record_episode(log, k, policy, Q, evaluation.value[0], states, rewards)
+    return states, actions
+
+
+@njit(cache=True)
 def _episodes(
     features: np.ndarray,
     env: Environment,
@@ -545,14 +585,8 @@ def _episodes(
             state.w_norm_max[k] = state.w_norm_max[k - 1]
         # (3) Exact value of the greedy policy pi_k, evaluated again only where it acts
         # differently from the last evaluated one.
-        first = first_difference(state.policy, evaluation)
-        if first < H:
-            evaluate_deterministic_reachable(
-                env.P4, env.R3, state.policy, env.initial, evaluation, first
-            )
         # (4) Act greedily with the same (clipped) Q for one episode.
-        states, actions, rewards = act(env, state.policy, rng)
-        record_episode(log, k, state.policy, state.Q, evaluation.value[0], states, rewards)
+        states, actions = evaluate_and_act(env, log, evaluation, k, state.Q, state.policy, rng)
         if recording:
             records.Q[k] = state.Q
             records.w[k] = state.w

@@ -83,28 +83,25 @@ from algorithms._episodic import (
     Environment,
     EpisodeLog,
     Simulation,
-    act,
     check_budget,
     check_choice,
     check_open_unit,
     episodic_trace,
-    record_episode,
     simulate,
     start_log,
 )
 from algorithms._validation import check_positive
 from algorithms.linear.lsvi_ucb import (
     RidgeStatistics,
-    absorb_weighted,
+    absorb_into,
     check_linear_models,
     check_refactor_every,
     environment_metadata,
+    evaluate_and_act,
     start_statistics,
 )
 from mdptheory._kernels import (
     ReachableEvaluation,
-    evaluate_deterministic_reachable,
-    first_difference,
     greedy_backup,
 )
 from mdptheory.linear import LinearMDP
@@ -409,13 +406,7 @@ def _episodes(
         if switch:
             st.log_det_at_plan[:] = st.log_det
         st.replanned[k] = switch
-        first = first_difference(st.policy, evaluation)
-        if first < H:
-            evaluate_deterministic_reachable(
-                env.P4, env.R3, st.policy, env.initial, evaluation, first
-            )
-        states, actions, rewards = act(env, st.policy, rng)
-        record_episode(log, k, st.policy, st.Q, evaluation.value[0], states, rewards)
+        states, actions = evaluate_and_act(env, log, evaluation, k, st.Q, st.policy, rng)
         if Q_record.shape[0] > 0:
             Q_record[k] = st.Q
             pp.Qc_record[k] = pp.Qc
@@ -425,22 +416,9 @@ def _episodes(
             n = states[h] * A + actions[h]
             sb = _sigma_bar(features, st, pp, h, n, H, beta_bar, beta_tilde, var_coef, floor)
             pp.sigma_bar[k, h] = sb
-            st.potential[h] = absorb_weighted(
-                features,
-                h,
-                n,
-                states[h + 1],
-                1.0 / (sb * sb),
-                st.Lambda,
-                st.Lambda_inv,
-                st.width2,
-                st.M,
-                st.log_det,
-                st.n_updates,
-                refactor_every,
-                st.u,
-                st.z,
-                pp.scaled,
+            weight = 1.0 / (sb * sb)
+            st.potential[h] = absorb_into(
+                st, features, h, n, states[h + 1], weight, refactor_every, pp.scaled
             )
 
 

@@ -52,6 +52,7 @@ __all__ = [
     "confidence_set",
     "curvature_floor",
     "fit_bradley_terry",
+    "win_count_rows",
 ]
 
 
@@ -97,6 +98,38 @@ def _objective(theta, X, w, lam):
     return value, grad, hess
 
 
+def win_count_rows(features, data) -> tuple[np.ndarray, np.ndarray]:
+    """The compared pairs of a win-count dataset as weighted "first item won" rows.
+
+    Parameters
+    ----------
+    features : array_like, shape (K, d)
+        ``phi(y)`` of every action.
+    data : PreferenceDataset or array_like (K, K)
+        The dataset or its win counts ``W[i, j]`` (times ``i`` beat ``j``).
+
+    Returns
+    -------
+    X : ndarray, shape (m, d)
+        ``phi(i) - phi(j)`` for each nonzero ``W[i, j]`` (row-major order).
+    w : ndarray, shape (m,)
+        Those counts ``W[i, j]``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X, w = win_count_rows(np.eye(2), [[0, 3], [1, 0]])
+    >>> X.tolist(), w.tolist()
+    ([[1.0, -1.0], [-1.0, 1.0]], [3.0, 1.0])
+    """
+    phi = as_float_array(features, "features", ndim=2)
+    W = win_counts(data)
+    if W.shape[0] != phi.shape[0]:
+        raise ValueError(f"features have {phi.shape[0]} rows, the dataset has {W.shape[0]} actions")
+    i, j = np.nonzero(W)
+    return phi[i] - phi[j], W[i, j]
+
+
 def fit_bradley_terry(features, data, lam: float = 1.0) -> BTFit:
     """The ridge-regularised Bradley–Terry MLE with linear features.
 
@@ -116,18 +149,12 @@ def fit_bradley_terry(features, data, lam: float = 1.0) -> BTFit:
     >>> round(float(fit.theta[0] - fit.theta[1]), 6), round(float(np.log(3)), 6)
     (1.098612, 1.098612)
     """
-    phi = as_float_array(features, "features", ndim=2)
-    W = win_counts(data)
-    if W.shape[0] != phi.shape[0]:
-        raise ValueError(f"features have {phi.shape[0]} rows, the dataset has {W.shape[0]} actions")
+    X, w = win_count_rows(features, data)
     lam = check_real(lam, "lam", 0.0, low_open=True)
-    i, j = np.nonzero(W)
-    X = phi[i] - phi[j]
-    w = W[i, j]
     tol = 1e-12 * max(float(w.sum()), 1.0)
-    result = newton_minimise(lambda th: _objective(th, X, w, lam), np.zeros(phi.shape[1]), tol)
+    result = newton_minimise(lambda th: _objective(th, X, w, lam), np.zeros(X.shape[1]), tol)
     theta, value, grad, hess = result.x, result.value, result.gradient, result.metric
-    gram = (X * w[:, None]).T @ X + lam * np.eye(phi.shape[1])
+    gram = (X * w[:, None]).T @ X + lam * np.eye(X.shape[1])
     return BTFit(
         theta, gram, hess, X, round(float(w.sum())), lam, value, float(np.max(np.abs(grad)))
     )

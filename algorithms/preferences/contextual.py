@@ -35,26 +35,33 @@ O((C K)^2 d^2) whatever t is, and the run is one numba kernel.
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from numba import njit
 
-from algorithms._validation import check_positive
-from algorithms.preferences.maxinp import _newton, _sigmoid
-from mdptheory._validation import check_int, check_real
+from algorithms.preferences.maxinp import (
+    _RULE_CODE,
+    MaxInPParameters,
+    _newton,
+    _sigmoid,
+    curvature_floor_kappa,
+    greedy_pair,
+    maxinp_radius,
+    pair_widths,
+    random_distinct_pair,
+    record_comparison,
+    widest_active_pair,
+)
+from mdptheory._validation import check_int
 from mdptheory.preferences.contextual import ContextualPreferenceBandit
 from mdptheory.preferences.links import LogisticLink
 from mdptheory.regret import RegretTrace, trace_metadata
 from mdptheory.seeding import SeedLike, as_generator
 
 __all__ = ["ContextualMaxInP"]
-
-RULES = ("maxinp", "uniform", "greedy")
-_RULE_CODE = {name: i for i, name in enumerate(RULES)}
 
 
 @njit(cache=True)
@@ -75,11 +82,7 @@ def _contextual_kernel(X, U, cumulative, K, T, t0, lam, log_delta, B, c, rule, r
     W = np.zeros((n_arms, n_arms))
     V = lam * np.eye(d)
     theta = np.zeros(d)
-    norm_max = 0.0
-    for a in range(n_arms):
-        norm_max = max(norm_max, math.sqrt(np.dot(X[a], X[a])))
-    z = 2.0 * B * norm_max
-    kappa = _sigmoid(z) * (1.0 - _sigmoid(z))
+    kappa = curvature_floor_kappa(X, B)
     n = 0.0
     active = np.ones(K, dtype=np.bool_)
     width = np.zeros((K, K))
@@ -88,33 +91,16 @@ def _contextual_kernel(X, U, cumulative, K, T, t0, lam, log_delta, B, c, rule, r
         contexts[t] = ctx
         Xc = X[ctx * K : (ctx + 1) * K]
         if rule == 1 or t < t0:
-            i = rng.integers(0, K)
-            j = rng.integers(0, K - 1)
-            if j >= i:
-                j += 1
+            i, j = random_distinct_pair(K, rng)
         else:
             theta = _newton(theta, X, W, lam, n)
             u = Xc @ theta
             if rule == 2:
-                i = int(np.argmax(u))
-                best = -np.inf
-                j = i
-                for m in range(K):
-                    if m != i and u[m] > best:
-                        best = u[m]
-                        j = m
+                i, j = greedy_pair(u)
             else:
-                Vinv = np.linalg.inv(V)
-                log_det = np.linalg.slogdet(V)[1]
-                noise = 0.5 * math.sqrt(2.0 * (0.5 * log_det - 0.5 * d * math.log(lam) - log_delta))
-                beta = c * (noise + math.sqrt(lam) * B) / kappa
+                beta = maxinp_radius(V, lam, log_delta, B, c, kappa)
                 beta_rec[t] = beta
-                for a in range(K):
-                    for b in range(a + 1, K):
-                        diff = Xc[a] - Xc[b]
-                        w = math.sqrt(max(np.dot(diff, Vinv @ diff), 0.0))
-                        width[a, b] = w
-                        width[b, a] = w
+                pair_widths(Xc, np.linalg.inv(V), width)
                 count = 0
                 for a in range(K):
                     keep = True
@@ -126,35 +112,14 @@ def _contextual_kernel(X, U, cumulative, K, T, t0, lam, log_delta, B, c, rule, r
                     if keep:
                         count += 1
                 active_rec[t] = count
-                i = -1
-                j = -1
-                best = -1.0
-                for a in range(K):
-                    if not active[a]:
-                        continue
-                    for b in range(a, K):
-                        if active[b] and width[a, b] > best:
-                            best = width[a, b]
-                            i = a
-                            j = b
-        arms[t, 0] = i
-        arms[t, 1] = j
-        win = 1.0 if rng.random() < _sigmoid(U[ctx, i] - U[ctx, j]) else 0.0
-        outcome[t] = win
-        if i != j:
-            # a comparison of an arm with itself carries no information (z = 0)
-            W[ctx * K + i, ctx * K + j] += win
-            W[ctx * K + j, ctx * K + i] += 1.0 - win
-            n += 1.0
-            for a in range(d):
-                za = Xc[i, a] - Xc[j, a]
-                for b in range(d):
-                    V[a, b] += za * (Xc[i, b] - Xc[j, b])
+                i, j = widest_active_pair(width, active)
+        p_win = _sigmoid(U[ctx, i] - U[ctx, j])
+        n += record_comparison(t, i, j, p_win, Xc, ctx * K, W, V, arms, outcome, rng)
     return contexts, arms, outcome, beta_rec, active_rec
 
 
 @dataclass(frozen=True)
-class ContextualMaxInP:
+class ContextualMaxInP(MaxInPParameters):
     """Contextual MaxInP (Saha, NeurIPS 2021; reconstructed) with exact per-round regret.
 
     Parameters
@@ -186,36 +151,7 @@ class ContextualMaxInP:
     ((300,), True)
     """
 
-    c: float = 1.0
-    delta: float = 0.05
-    bound: float = 1.0
-    lam: float = 1.0
-    explore: int = 10
-    rule: str = "maxinp"
-
-    def __post_init__(self) -> None:
-        check_positive("c", self.c)
-        check_real(self.delta, "delta", 0.0, 1.0, low_open=True, high_open=True)
-        check_real(self.bound, "bound", 0.0, low_open=True)
-        check_real(self.lam, "lam", 0.0, low_open=True)
-        check_int(self.explore, "explore", 0)
-        if self.rule not in RULES:
-            raise ValueError(f"rule must be one of {RULES}, got {self.rule!r}")
-
-    @property
-    def constants(self) -> str:
-        """Which radius ran: the default or a named scaled variant (or a control)."""
-        if self.rule != "maxinp":
-            return f"control ({self.rule} pairs)"
-        if self.c == 1.0:
-            return "self-normalised radius (c = 1)"
-        return f"scaled (c = {self.c:g})"
-
-    @property
-    def label(self) -> str:
-        if self.rule != "maxinp":
-            return {"uniform": "uniform pairs", "greedy": "greedy MLE pair"}[self.rule]
-        return "contextual MaxInP" if self.c == 1.0 else f"contextual MaxInP c={self.c:g}"
+    NAME: ClassVar[str] = "contextual MaxInP"
 
     def run(self, model: Any, budget: int, seed: SeedLike = 0) -> RegretTrace:
         """Run ``budget`` rounds on a contextual Bradley–Terry bandit.

@@ -33,10 +33,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import chi2
 
-from algorithms.preferences.bt_mle import ConfidenceEllipsoid
+from algorithms.preferences.bt_mle import ConfidenceEllipsoid, win_count_rows
 from algorithms.preferences.newton import newton_minimise
 from mdptheory._validation import as_float_array, check_real
-from mdptheory.preferences import win_counts
 from mdptheory.preferences.links import Link, make_link
 
 __all__ = ["LinkFit", "fit_link_mle", "fit_link_mle_pairs", "link_objective", "wald_region"]
@@ -168,12 +167,8 @@ def fit_link_mle(features, data, link: str | Link = "logistic", lam: float = 1.0
     >>> round(float(fit.theta[0] - fit.theta[1]), 6), round(float(np.log(3)), 6)
     (1.098612, 1.098612)
     """
-    phi = as_float_array(features, "features", ndim=2)
-    W = win_counts(data)
-    if W.shape[0] != phi.shape[0]:
-        raise ValueError(f"features have {phi.shape[0]} rows, the dataset has {W.shape[0]} actions")
-    i, j = np.nonzero(W)
-    return _fit(phi[i] - phi[j], W[i, j], make_link(link), lam)
+    X, w = win_count_rows(features, data)
+    return _fit(X, w, make_link(link), lam)
 
 
 def _fit(X: np.ndarray, w: np.ndarray, link: Link, lam: float) -> LinkFit:

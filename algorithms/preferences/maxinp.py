@@ -47,7 +47,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from numba import njit
@@ -58,7 +58,20 @@ from mdptheory.preferences import PreferenceBandit
 from mdptheory.regret import RegretTrace, trace_metadata
 from mdptheory.seeding import SeedLike, as_generator
 
-__all__ = ["MaxInP", "dueling_features", "pair_regret"]
+__all__ = [
+    "MaxInP",
+    "MaxInPParameters",
+    "add_comparison",
+    "curvature_floor_kappa",
+    "dueling_features",
+    "greedy_pair",
+    "maxinp_radius",
+    "pair_regret",
+    "pair_widths",
+    "random_distinct_pair",
+    "record_comparison",
+    "widest_active_pair",
+]
 
 RULES = ("maxinp", "uniform", "greedy")
 _RULE_CODE = {name: i for i, name in enumerate(RULES)}
@@ -149,6 +162,110 @@ def _newton(theta, X, W, lam, n):
 
 
 @njit(cache=True)
+def curvature_floor_kappa(X: np.ndarray, B: float) -> float:
+    """``kappa = sigma'(2 B max_i |x_i|)``: the curvature floor of the BT likelihood over the
+    parameter ball ``|theta| <= B`` for the arms (rows) of ``X``."""
+    norm_max = 0.0
+    for a in range(X.shape[0]):
+        norm_max = max(norm_max, math.sqrt(np.dot(X[a], X[a])))
+    z = 2.0 * B * norm_max
+    return _sigmoid(z) * (1.0 - _sigmoid(z))
+
+
+@njit(cache=True)
+def maxinp_radius(V, lam, log_delta, B, c, kappa):
+    """``beta_t`` of the module docstring for the design matrix ``V = V_t`` (d, d)."""
+    d = V.shape[0]
+    log_det = np.linalg.slogdet(V)[1]
+    noise = 0.5 * math.sqrt(2.0 * (0.5 * log_det - 0.5 * d * math.log(lam) - log_delta))
+    return c * (noise + math.sqrt(lam) * B) / kappa
+
+
+@njit(cache=True)
+def random_distinct_pair(K, rng):
+    """A uniformly random ordered pair of distinct arms among ``K``."""
+    i = rng.integers(0, K)
+    j = rng.integers(0, K - 1)
+    if j >= i:
+        j += 1
+    return i, j
+
+
+@njit(cache=True)
+def greedy_pair(u):
+    """The two arms of largest estimated utility ``u`` (the greedy control)."""
+    i = int(np.argmax(u))
+    best = -np.inf
+    j = i
+    for m in range(u.shape[0]):
+        if m != i and u[m] > best:
+            best = u[m]
+            j = m
+    return i, j
+
+
+@njit(cache=True)
+def pair_widths(X, Vinv, width):
+    """``width[a, b] = ||x_a - x_b||_{V^{-1}}`` for the arms ``X`` (K, d), off the diagonal
+    (which stays 0)."""
+    K = X.shape[0]
+    for a in range(K):
+        for b in range(a + 1, K):
+            diff = X[a] - X[b]
+            w = math.sqrt(max(np.dot(diff, Vinv @ diff), 0.0))
+            width[a, b] = w
+            width[b, a] = w
+
+
+@njit(cache=True)
+def widest_active_pair(width, active):
+    """Step 4 of MaxInP: the pair of arms not ruled out (``active``) with the largest
+    ``width``, ties to the smallest index (``i = j`` only when one arm is left)."""
+    K = active.shape[0]
+    i = -1
+    j = -1
+    best = -1.0
+    for a in range(K):
+        if not active[a]:
+            continue
+        for b in range(a, K):
+            if active[b] and width[a, b] > best:
+                best = width[a, b]
+                i = a
+                j = b
+    return i, j
+
+
+@njit(cache=True)
+def add_comparison(W, V, X, first, i, j, win):
+    """Record that arm ``i`` of ``X`` beat arm ``j`` (``win = 1``) or lost (``win = 0``): win
+    counts ``W[first + i, first + j]`` and ``V += z z^T``, ``z = x_i - x_j``."""
+    W[first + i, first + j] += win
+    W[first + j, first + i] += 1.0 - win
+    d = X.shape[1]
+    for a in range(d):
+        za = X[i, a] - X[j, a]
+        for b in range(d):
+            V[a, b] += za * (X[i, b] - X[j, b])
+
+
+@njit(cache=True)
+def record_comparison(t, i, j, p_win, arms, first, W, V, pairs, outcome, rng):
+    """Play the pair ``(i, j)`` of ``arms`` in round ``t``: arm ``i`` wins with probability
+    ``p_win``; records the pair and the outcome, and (for distinct arms) the comparison
+    (:func:`add_comparison`). Returns the number of comparisons it adds (0 or 1)."""
+    pairs[t, 0] = i
+    pairs[t, 1] = j
+    win = 1.0 if rng.random() < p_win else 0.0
+    outcome[t] = win
+    if i == j:
+        # a comparison of an arm with itself carries no information (z = 0)
+        return 0.0
+    add_comparison(W, V, arms, first, i, j, win)
+    return 1.0
+
+
+@njit(cache=True)
 def _maxinp_kernel(X, P, T, t0, lam, log_delta, B, c, rule, rng):
     """One run of MaxInP (rule 0) or a control (1 uniform, 2 greedy): arms (T, 2), outcomes,
     the radius beta_t and the size of C_t per round."""
@@ -160,43 +277,22 @@ def _maxinp_kernel(X, P, T, t0, lam, log_delta, B, c, rule, rng):
     W = np.zeros((K, K))
     V = lam * np.eye(d)
     theta = np.zeros(d)
-    norm_max = 0.0
-    for i in range(K):
-        norm_max = max(norm_max, math.sqrt(np.dot(X[i], X[i])))
-    z = 2.0 * B * norm_max
-    kappa = _sigmoid(z) * (1.0 - _sigmoid(z))
+    kappa = curvature_floor_kappa(X, B)
     n = 0.0
     active = np.ones(K, dtype=np.bool_)
+    width = np.zeros((K, K))
     for t in range(T):
         if rule == 1 or t < t0:
-            i = rng.integers(0, K)
-            j = rng.integers(0, K - 1)
-            if j >= i:
-                j += 1
+            i, j = random_distinct_pair(K, rng)
         else:
             theta = _newton(theta, X, W, lam, n)
             u = X @ theta
             if rule == 2:
-                i = int(np.argmax(u))
-                best = -np.inf
-                j = i
-                for m in range(K):
-                    if m != i and u[m] > best:
-                        best = u[m]
-                        j = m
+                i, j = greedy_pair(u)
             else:
-                Vinv = np.linalg.inv(V)
-                log_det = np.linalg.slogdet(V)[1]
-                noise = 0.5 * math.sqrt(2.0 * (0.5 * log_det - 0.5 * d * math.log(lam) - log_delta))
-                beta = c * (noise + math.sqrt(lam) * B) / kappa
+                beta = maxinp_radius(V, lam, log_delta, B, c, kappa)
                 beta_rec[t] = beta
-                width = np.zeros((K, K))
-                for a in range(K):
-                    for b in range(a + 1, K):
-                        diff = X[a] - X[b]
-                        w = math.sqrt(max(np.dot(diff, Vinv @ diff), 0.0))
-                        width[a, b] = w
-                        width[b, a] = w
+                pair_widths(X, np.linalg.inv(V), width)
                 count = 0
                 for a in range(K):
                     keep = True
@@ -208,35 +304,54 @@ def _maxinp_kernel(X, P, T, t0, lam, log_delta, B, c, rule, rng):
                     if keep:
                         count += 1
                 active_rec[t] = count
-                i = -1
-                j = -1
-                best = -1.0
-                for a in range(K):
-                    if not active[a]:
-                        continue
-                    for b in range(a, K):
-                        if active[b] and width[a, b] > best:
-                            best = width[a, b]
-                            i = a
-                            j = b
-        arms[t, 0] = i
-        arms[t, 1] = j
-        win = 1.0 if rng.random() < P[i, j] else 0.0
-        outcome[t] = win
-        if i != j:
-            # a comparison of an arm with itself carries no information (z = 0)
-            W[i, j] += win
-            W[j, i] += 1.0 - win
-            n += 1.0
-            for a in range(d):
-                za = X[i, a] - X[j, a]
-                for b in range(d):
-                    V[a, b] += za * (X[i, b] - X[j, b])
+                i, j = widest_active_pair(width, active)
+        n += record_comparison(t, i, j, P[i, j], X, 0, W, V, arms, outcome, rng)
     return arms, outcome, beta_rec, active_rec
 
 
 @dataclass(frozen=True)
-class MaxInP:
+class MaxInPParameters:
+    """Hyperparameters, their checks and the names shared by :class:`MaxInP` and
+    :class:`~algorithms.preferences.contextual.ContextualMaxInP` (parameters documented on
+    :class:`MaxInP`)."""
+
+    NAME: ClassVar[str] = "MaxInP"
+    """The algorithm's name in ``label``."""
+
+    c: float = 1.0
+    delta: float = 0.05
+    bound: float = 1.0
+    lam: float = 1.0
+    explore: int = 10
+    rule: str = "maxinp"
+
+    def __post_init__(self) -> None:
+        check_positive("c", self.c)
+        check_real(self.delta, "delta", 0.0, 1.0, low_open=True, high_open=True)
+        check_real(self.bound, "bound", 0.0, low_open=True)
+        check_real(self.lam, "lam", 0.0, low_open=True)
+        check_int(self.explore, "explore", 0)
+        if self.rule not in RULES:
+            raise ValueError(f"rule must be one of {RULES}, got {self.rule!r}")
+
+    @property
+    def constants(self) -> str:
+        """Which radius ran: the default or a named scaled variant (or a control)."""
+        if self.rule != "maxinp":
+            return f"control ({self.rule} pairs)"
+        if self.c == 1.0:
+            return "self-normalised radius (c = 1)"
+        return f"scaled (c = {self.c:g})"
+
+    @property
+    def label(self) -> str:
+        if self.rule != "maxinp":
+            return {"uniform": "uniform pairs", "greedy": "greedy MLE pair"}[self.rule]
+        return self.NAME if self.c == 1.0 else f"{self.NAME} c={self.c:g}"
+
+
+@dataclass(frozen=True)
+class MaxInP(MaxInPParameters):
     """MaxInP (Saha, NeurIPS 2021) on a Bradley–Terry preference bandit, exact regret per round.
 
     Parameters
@@ -271,37 +386,6 @@ class MaxInP:
     >>> trace.pseudo_regret.shape, bool(trace.pseudo_regret[-100:].mean() < 0.5)
     ((400,), True)
     """
-
-    c: float = 1.0
-    delta: float = 0.05
-    bound: float = 1.0
-    lam: float = 1.0
-    explore: int = 10
-    rule: str = "maxinp"
-
-    def __post_init__(self) -> None:
-        check_positive("c", self.c)
-        check_real(self.delta, "delta", 0.0, 1.0, low_open=True, high_open=True)
-        check_real(self.bound, "bound", 0.0, low_open=True)
-        check_real(self.lam, "lam", 0.0, low_open=True)
-        check_int(self.explore, "explore", 0)
-        if self.rule not in RULES:
-            raise ValueError(f"rule must be one of {RULES}, got {self.rule!r}")
-
-    @property
-    def constants(self) -> str:
-        """Which radius ran: the default or a named scaled variant (or a control)."""
-        if self.rule != "maxinp":
-            return f"control ({self.rule} pairs)"
-        if self.c == 1.0:
-            return "self-normalised radius (c = 1)"
-        return f"scaled (c = {self.c:g})"
-
-    @property
-    def label(self) -> str:
-        if self.rule != "maxinp":
-            return {"uniform": "uniform pairs", "greedy": "greedy MLE pair"}[self.rule]
-        return "MaxInP" if self.c == 1.0 else f"MaxInP c={self.c:g}"
 
     def run(self, model: Any, budget: int, seed: SeedLike = 0) -> RegretTrace:
         """Run ``budget`` rounds on a Bradley–Terry preference bandit.

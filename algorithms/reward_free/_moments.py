@@ -66,7 +66,10 @@ __all__ = [
     "home_radius",
     "home_refresh",
     "home_variances",
+    "mixture_gram_blocks",
     "moment_features",
+    "quadratic_form",
+    "trace_widths",
 ]
 
 
@@ -141,7 +144,8 @@ def moment_features(
 
 
 @njit(cache=True)
-def _quadratic(A: np.ndarray, x: np.ndarray) -> float:
+def quadratic_form(A: np.ndarray, x: np.ndarray) -> float:
+    """``x^T A x``, summed row by row."""
     acc = 0.0
     for i in range(x.shape[0]):
         row = 0.0
@@ -167,7 +171,7 @@ def home_variances(
     widths = np.empty(M)
     preds = np.empty(M)
     for m in range(M):
-        q = _quadratic(Sigma_inv[m], X[m])
+        q = quadratic_form(Sigma_inv[m], X[m])
         widths[m] = math.sqrt(q) if q > 0.0 else 0.0
         p = 0.0
         for i in range(d):
@@ -215,3 +219,24 @@ def home_refresh(
             for j in range(d):
                 acc += Sigma_inv[m, i, j] * b[m, j]
             theta[m, i] = acc
+
+
+def mixture_gram_blocks(model) -> tuple[np.ndarray, np.ndarray]:
+    """The basis of a linear mixture MDP as ``basis2`` (d, S A, S) and its Gram blocks
+    ``G[r, i, j] = sum_s' basis2[i, r, s'] basis2[j, r, s']`` (S A, d, d)."""
+    basis2 = np.ascontiguousarray(model.basis.reshape(model.d, model.S * model.A, model.S))
+    G = np.ascontiguousarray(np.einsum("irt,jrt->rij", basis2, basis2))
+    return basis2, G
+
+
+@njit(cache=True)
+def trace_widths(inv: np.ndarray, G: np.ndarray, out: np.ndarray) -> None:
+    """``out[r] = sqrt(tr(inv G[r]))`` (0 where the trace is not positive): the width of the
+    estimated kernel at each (s, a) under the inverse Gram matrix ``inv`` (d, d)."""
+    d = inv.shape[0]
+    for r in range(G.shape[0]):
+        tr = 0.0
+        for i in range(d):
+            for j in range(d):
+                tr += inv[i, j] * G[r, j, i]
+        out[r] = math.sqrt(tr) if tr > 0.0 else 0.0

@@ -4,6 +4,7 @@ budget, and the trace of the planning phase measured at each checkpoint."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -66,6 +67,34 @@ def episodic_twin(model: object, learner: str) -> EpisodicMDP:
         )
     check_unit_rewards(np.asarray(twin.R, dtype=np.float64), learner, "battery")
     return twin
+
+
+@dataclass(frozen=True)
+class ExplorationParameters:
+    """Hyperparameters shared by the reward-free learners and their check (parameters
+    documented on each learner): the bonus scale ``c`` (1 the paper's or reconstructed
+    constant, 0 the control), ``delta`` and the planning battery."""
+
+    c: float = 1.0
+    delta: float = 0.1
+    n_random_rewards: int = 8
+    battery_seed: int = 0
+
+    def __post_init__(self) -> None:
+        check_exploration_parameters(self.c, self.delta, self.n_random_rewards)
+
+
+def homogeneous_mixture_twin(
+    model: object, budget: object, learner: str
+) -> tuple[EpisodicMDP, int]:
+    """The tabular twin of a time-homogeneous LinearMixtureMDP (:func:`episodic_twin`) and the
+    number of episodes K its arrays are sized for (1 for a bad budget, which
+    :func:`explore_and_plan` then refuses)."""
+    if not isinstance(model, LinearMixtureMDP) or not model.homogeneous:
+        raise ValueError(f"{learner} needs a time-homogeneous LinearMixtureMDP, got {model!r}")
+    twin = episodic_twin(model, learner)
+    K = int(budget) if isinstance(budget, (int, np.integer)) and budget > 0 else 1
+    return twin, K
 
 
 def explore_and_plan(

@@ -56,10 +56,11 @@ from numba import njit
 from algorithms._constants import scale_constants
 from algorithms._episodic import Environment, act, environment
 from algorithms.mixture.ucrl_vtr import value_features
+from algorithms.reward_free._moments import mixture_gram_blocks, trace_widths
 from algorithms.reward_free._phases import (
-    check_exploration_parameters,
-    episodic_twin,
+    ExplorationParameters,
     explore_and_plan,
+    homogeneous_mixture_twin,
 )
 from mdptheory._kernels import greedy_backup
 from mdptheory.linear_mixture import LinearMixtureMDP
@@ -110,12 +111,7 @@ def _refresh(state, G: np.ndarray) -> None:
         for j in range(d):
             acc += state.M_inv[i, j] * state.b[j]
         state.theta_hat[i] = acc
-    for r in range(G.shape[0]):
-        tr = 0.0
-        for i in range(d):
-            for j in range(d):
-                tr += state.M_inv[i, j] * G[r, j, i]
-        state.widths[r] = math.sqrt(tr) if tr > 0.0 else 0.0
+    trace_widths(state.M_inv, G, state.widths)
 
 
 @njit(cache=True)
@@ -167,8 +163,7 @@ class Exploration(NamedTuple):
 def start_exploration(model: LinearMixtureMDP, K: int, delta: float) -> Exploration:
     """``M = lambda I``, ``b = 0``, the radii ``r_k`` for k = 0..K-1 and the fixed arrays."""
     H, S, A, d = model.H, model.S, model.A, model.d
-    basis2 = np.ascontiguousarray(model.basis.reshape(d, S * A, S))
-    G = np.ascontiguousarray(np.einsum("irt,jrt->rij", basis2, basis2))
+    basis2, G = mixture_gram_blocks(model)
     assumptions = model.assumptions()
     radii = hf_rfe_radius(
         d, np.arange(K) * float(H), delta, assumptions.theta_norm, assumptions.feature_bound
@@ -188,7 +183,7 @@ def start_exploration(model: LinearMixtureMDP, K: int, delta: float) -> Explorat
 
 
 @dataclass(frozen=True)
-class HorizonFreeRFE:
+class HorizonFreeRFE(ExplorationParameters):
     """Reward-free exploration on linear mixture MDPs with values in [0, 1] (module notes).
 
     Parameters
@@ -214,14 +209,6 @@ class HorizonFreeRFE:
     (100.0, (11,))
     """
 
-    c: float = PAPER_C
-    delta: float = 0.1
-    n_random_rewards: int = 8
-    battery_seed: int = 0
-
-    def __post_init__(self) -> None:
-        check_exploration_parameters(self.c, self.delta, self.n_random_rewards)
-
     @property
     def constants(self) -> str:
         return scale_constants(self.c, "as derived (c = 1)", "no pseudo-reward (c = 0)", PAPER_C)
@@ -241,12 +228,7 @@ class HorizonFreeRFE:
             For a model that is not a homogeneous LinearMixtureMDP, rewards outside [0, 1], or
             a budget that is not a positive int.
         """
-        if not isinstance(model, LinearMixtureMDP) or not model.homogeneous:
-            raise ValueError(
-                f"HorizonFreeRFE needs a time-homogeneous LinearMixtureMDP, got {model!r}"
-            )
-        twin = episodic_twin(model, type(self).__name__)
-        K = int(budget) if isinstance(budget, (int, np.integer)) and budget > 0 else 1
+        twin, K = homogeneous_mixture_twin(model, budget, type(self).__name__)
         env, basis2, G, radii, state = start_exploration(model, K, self.delta)
         rng = as_generator(seed)
         c = float(self.c)

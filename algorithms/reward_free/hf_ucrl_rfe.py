@@ -85,12 +85,15 @@ from algorithms.reward_free._moments import (
     home_radius,
     home_refresh,
     home_variances,
+    mixture_gram_blocks,
     moment_features,
+    quadratic_form,
+    trace_widths,
 )
 from algorithms.reward_free._phases import (
-    check_exploration_parameters,
-    episodic_twin,
+    ExplorationParameters,
     explore_and_plan,
+    homogeneous_mixture_twin,
 )
 from mdptheory._kernels import greedy_backup
 from mdptheory.linear_mixture import LinearMixtureMDP
@@ -121,14 +124,7 @@ class _Home(NamedTuple):
 @njit(cache=True)
 def _widths(home, G: np.ndarray) -> None:
     """The pseudo-reward widths ``sqrt(tr(Sigma_0^{-1} G(s, a)))``."""
-    d = G.shape[1]
-    inv = home.Sigma_inv[0]
-    for r in range(G.shape[0]):
-        tr = 0.0
-        for i in range(d):
-            for j in range(d):
-                tr += inv[i, j] * G[r, j, i]
-        home.pseudo[r] = math.sqrt(tr) if tr > 0.0 else 0.0
+    trace_widths(home.Sigma_inv[0], G, home.pseudo)
 
 
 @njit(cache=True)
@@ -145,13 +141,9 @@ def _plan(home, basis2: np.ndarray, radius: float, S: int, A: int) -> None:
                 r = s * A + a
                 x = home.features[r]
                 mean = 0.0
-                quad = 0.0
                 for i in range(d):
                     mean += x[i] * theta[i]
-                    row = 0.0
-                    for j in range(d):
-                        row += inv[i, j] * x[j]
-                    quad += x[i] * row
+                quad = quadratic_form(inv, x)
                 width = math.sqrt(quad) if quad > 0.0 else 0.0
                 # The pseudo-reward is a reward of the planning class (total at most 1), so at
                 # most 1/H per step: at 1 per step U sits at its clip 1, x_U carries no
@@ -233,8 +225,7 @@ def start_weighted(model: LinearMixtureMDP, K: int, delta: float) -> Weighted:
     """``Sigma_m = lambda I``, ``b_m = 0`` and the fixed arrays of a K-episode run."""
     H, S, A, d = model.H, model.S, model.A, model.d
     alpha, gamma, M = constants(model, K)
-    basis2 = np.ascontiguousarray(model.basis.reshape(d, S * A, S))
-    G = np.ascontiguousarray(np.einsum("irt,jrt->rij", basis2, basis2))
+    basis2, G = mixture_gram_blocks(model)
     home = _Home(
         np.repeat(LAMBDA * np.eye(d)[None], M, axis=0),
         np.repeat(np.eye(d)[None] / LAMBDA, M, axis=0),
@@ -255,7 +246,7 @@ def start_weighted(model: LinearMixtureMDP, K: int, delta: float) -> Weighted:
 
 
 @dataclass(frozen=True)
-class HFUCRLRFE:
+class HFUCRLRFE(ExplorationParameters):
     """HF-UCRL-RFE: reward-free exploration with HOME-weighted regression (module notes).
 
     Parameters
@@ -285,14 +276,6 @@ class HFUCRLRFE:
     (200.0, (12,))
     """
 
-    c: float = PAPER_C
-    delta: float = 0.1
-    n_random_rewards: int = 8
-    battery_seed: int = 0
-
-    def __post_init__(self) -> None:
-        check_exploration_parameters(self.c, self.delta, self.n_random_rewards)
-
     @property
     def constants(self) -> str:
         return scale_constants(
@@ -314,10 +297,7 @@ class HFUCRLRFE:
             For a model that is not a homogeneous LinearMixtureMDP, rewards outside [0, 1], or
             a budget that is not a positive int.
         """
-        if not isinstance(model, LinearMixtureMDP) or not model.homogeneous:
-            raise ValueError(f"HFUCRLRFE needs a time-homogeneous LinearMixtureMDP, got {model!r}")
-        twin = episodic_twin(model, type(self).__name__)
-        K = int(budget) if isinstance(budget, (int, np.integer)) and budget > 0 else 1
+        twin, K = homogeneous_mixture_twin(model, budget, type(self).__name__)
         env, basis2, G, beta, alpha, gamma, home = start_weighted(model, K, self.delta)
         rng = as_generator(seed)
         c = float(self.c)

@@ -55,7 +55,7 @@ from numba import njit
 from algorithms._constants import scale_constants
 from algorithms._episodic import act, environment
 from algorithms.reward_free._phases import (
-    check_exploration_parameters,
+    ExplorationParameters,
     episodic_twin,
     explore_and_plan,
 )
@@ -129,7 +129,7 @@ def empirical_kernel(N_sas: np.ndarray, N_sa: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class RFExpress:
+class RFExpress(ExplorationParameters):
     """RF-Express (Ménard et al., ICML 2021): reward-free exploration, then planning.
 
     Parameters
@@ -159,14 +159,6 @@ class RFExpress:
     >>> float(trace.extras["iteration"][-1]), bool(trace.gap[-1] <= trace.gap[0] + 1e-12)
     (200.0, True)
     """
-
-    c: float = PAPER_C
-    delta: float = 0.1
-    n_random_rewards: int = 8
-    battery_seed: int = 0
-
-    def __post_init__(self) -> None:
-        check_exploration_parameters(self.c, self.delta, self.n_random_rewards)
 
     @property
     def constants(self) -> str:

@@ -152,6 +152,44 @@ def kl_penalty_row(p, V, order, lam, q, write):
 
 
 @njit(cache=True)
+def kl_newton_step(u, log_z, m1, var, rho, tol, lo, hi, best_u, best_m1, best_gap):
+    """One step of the safeguarded Newton search for ``KL(q_u) = rho`` in ``u = 1 / beta``,
+    given ``log Z``, the mean ``m1`` and the variance ``var`` of the tilted ``q_u``.
+
+    A feasible ``u`` (``KL <= rho``) raises the bracket's low end and becomes the best point
+    (duality gap ``(rho - KL) / u``); an infeasible one lowers its high end. Newton aims half
+    the allowed gap ``tol`` inside the ball and is replaced by bisection (or doubling while the
+    bracket is open) when it leaves the bracket. Returns ``(u, lo, hi, best_u, best_m1,
+    best_gap, done)``; ``done`` when the gap is at most ``tol`` or the bracket has closed to a
+    few ulps (then ``u`` is the point just evaluated).
+    """
+    kl = -u * m1 - log_z
+    if kl <= rho:
+        lo = u
+        best_u = u
+        best_m1 = m1
+        best_gap = (rho - kl) / u if u > 0.0 else np.inf
+        if best_gap <= tol:
+            return u, lo, hi, best_u, best_m1, best_gap, True
+    else:
+        hi = u
+    slope = u * var
+    # aim a little inside the ball (half the allowed gap), so that Newton's overshoot
+    # usually lands on the feasible side within the gap: one more pass, not two
+    target = rho - 0.5 * u * tol
+    step = u - (kl - target) / slope if slope > 0.0 else np.nan
+    if hi < np.inf and hi - lo <= 1e-15 * hi:
+        return u, lo, hi, best_u, best_m1, best_gap, True
+    if step > lo and step < hi and np.isfinite(step):
+        u = step
+    elif hi < np.inf:
+        u = 0.5 * (lo + hi)
+    else:
+        u = 2.0 * u
+    return u, lo, hi, best_u, best_m1, best_gap, False
+
+
+@njit(cache=True)
 def kl_row(p, V, order, rho, q, write, warm, slack):
     """``inf { q.V : KL(q || p) <= rho }`` through its dual
     ``sup_{beta > 0} -beta log E_p exp(-V / beta) - beta rho``.
@@ -204,29 +242,11 @@ def kl_row(p, V, order, rho, q, write, warm, slack):
     best_gap = np.inf
     for _ in range(KL_MAX_STEPS):
         log_z, m1, var = _tilted_moments(p, V, v_min, u)
-        kl = -u * m1 - log_z
-        if kl <= rho:
-            lo = u
-            best_u = u
-            best_m1 = m1
-            best_gap = (rho - kl) / u if u > 0.0 else np.inf
-            if best_gap <= tol:
-                break
-        else:
-            hi = u
-        slope = u * var
-        # aim a little inside the ball (half the allowed gap), so that Newton's overshoot
-        # usually lands on the feasible side within the gap: one more pass, not two
-        target = rho - 0.5 * u * tol
-        step = u - (kl - target) / slope if slope > 0.0 else np.nan
-        if hi < np.inf and hi - lo <= 1e-15 * hi:
+        u, lo, hi, best_u, best_m1, best_gap, done = kl_newton_step(
+            u, log_z, m1, var, rho, tol, lo, hi, best_u, best_m1, best_gap
+        )
+        if done:
             break
-        if step > lo and step < hi and np.isfinite(step):
-            u = step
-        elif hi < np.inf:
-            u = 0.5 * (lo + hi)
-        else:
-            u = 2.0 * u
     if best_u == 0.0:  # never feasible inside the loop: the nominal row, gap from the dual
         best_m1 = _tilted_moments(p, V, v_min, 0.0)[1]
     if write:

@@ -30,7 +30,7 @@ import math
 import numpy as np
 from numba import njit
 
-from mdptheory.robust._kernels import KL_MAX_STEPS
+from mdptheory.robust._kernels import KL_MAX_STEPS, kl_newton_step
 
 TRUNCATION = 1e-17
 """Relative truncation error allowed in the anchored series."""
@@ -152,27 +152,12 @@ def kl_rows_anchored(G, rows, anchor, tau, rho, warm, tol, values, us, gaps, fal
                 failed = True
                 break
             log_z, m1, var = series_moments(g, u - anchor)
-            kl = -u * m1 - log_z
-            if kl <= rho:
-                lo = u
-                best_u = u
-                best_m1 = m1
-                best_gap = (rho - kl) / u
-                if best_gap <= tol:
-                    break
-            else:
-                hi = u
-            slope = u * var
-            target = rho - 0.5 * u * tol
-            step = u - (kl - target) / slope if slope > 0.0 else np.nan
-            if hi < np.inf and hi - lo <= 1e-15 * hi:
+            # u > 0 here, so the step's gap (rho - KL) / u is the one of the row kernel
+            u, lo, hi, best_u, best_m1, best_gap, done = kl_newton_step(
+                u, log_z, m1, var, rho, tol, lo, hi, best_u, best_m1, best_gap
+            )
+            if done:
                 break
-            if step > lo and step < hi and np.isfinite(step):
-                u = step
-            elif hi < np.inf:
-                u = 0.5 * (lo + hi)
-            else:
-                u = 2.0 * u
         if failed or best_u == 0.0:
             fallback[r] = True
             # where the search left the window: the next anchor's starting point
