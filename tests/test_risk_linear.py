@@ -95,6 +95,9 @@ def test_band_criterion_accepts_uniform_play_and_rejects_a_stuck_learner():
 def test_vacuity_rule():
     assert lb.successor_clipped(0.1, lb.PLAN["quick"][0][-1])
     assert not lb.successor_clipped(0.03, lb.PLAN["full"][0][-1])
+    for grid, _ in lb.PLAN.values():  # judged at every K: the smallest binds
+        assert lb.successor_clipped(0.03, grid[0])
+        assert not any(lb.successor_clipped(0.01, k) for k in grid)
 
 
 @pytest.mark.slow
@@ -104,4 +107,4 @@ def test_check_at_quick_scale_passes_and_rejects_its_controls():
     assert result.verdict.status == "pass", result.verdict.reason
     assert len(result.controls) == 2 and all(c.rejected for c in result.controls)
     fitted = result.evidence.fitted
-    assert fitted["max_corner_ratio[ICVaR-L(alpha=0.25) c=0.03]"] <= lb.HIGH
+    assert fitted["max_corner_ratio[ICVaR-L(alpha=0.25) c=0.01]"] <= lb.HIGH
