@@ -451,6 +451,29 @@ class RidgeStatistics(NamedTuple):
     w_norm_max: np.ndarray  # (K,): max_h ||w_h|| of the acting plan
 
 
+@njit(cache=True)
+def absorb_statistics(st, features, R3, states, actions, refactor_every) -> None:
+    """:func:`absorb_episode` of one episode (its ``states`` and ``actions``, rewards ``R3``)
+    into the :class:`RidgeStatistics` ``st`` (or statistics with its fields)."""
+    absorb_episode(
+        features,
+        R3,
+        states,
+        actions,
+        st.Lambda,
+        st.Lambda_inv,
+        st.width2,
+        st.b,
+        st.M,
+        st.log_det,
+        st.n_updates,
+        refactor_every,
+        st.u,
+        st.z,
+        st.potential,
+    )
+
+
 class _Records(NamedTuple):
     """Per-episode records kept with ``record_policies`` (otherwise of length 0)."""
 
@@ -594,23 +617,7 @@ def _episodes(
             records.states[k] = states
             records.actions[k] = actions
         # (5) The episode's data enter Lambda_h, b_h and M_h.
-        absorb_episode(
-            features,
-            env.R3,
-            states,
-            actions,
-            state.Lambda,
-            state.Lambda_inv,
-            state.width2,
-            state.b,
-            state.M,
-            state.log_det,
-            state.n_updates,
-            refactor_every,
-            state.u,
-            state.z,
-            state.potential,
-        )
+        absorb_statistics(state, features, env.R3, states, actions, refactor_every)
         if recording:
             records.potential[k] = state.potential
 

@@ -57,29 +57,22 @@ from algorithms._episodic import (
     Environment,
     EpisodeLog,
     Simulation,
-    act,
-    check_budget,
     check_open_unit,
     episodic_trace,
-    new_log,
-    record_episode,
     simulate,
 )
 from algorithms._validation import check_positive
 from algorithms.linear.lsvi_ucb import (
     RidgeStatistics,
-    absorb_episode,
-    check_linear_models,
+    absorb_statistics,
     check_refactor_every,
     lsvi_ucb_iota,
     sherman_morrison_update,
-    start_statistics,
 )
-from algorithms.risk.icvar_l import PAPER, _one_hot_linear, _plan, icvar_l_beta
+from algorithms.risk.icvar_l import PAPER, Workspace, plan_and_act, start_run
 from mdptheory.regret import RegretTrace
-from mdptheory.risk import check_alpha, icvar_dp_kernel, icvar_evaluate_reachable
-from mdptheory.seeding import SeedLike, as_generator
-from mdptheory.tabular import EpisodicMDP
+from mdptheory.risk import check_alpha
+from mdptheory.seeding import SeedLike
 
 NEWTON_TOL = 1e-10
 """Newton stops at a gradient max-norm below this times the number of comparisons."""
@@ -205,6 +198,7 @@ def _episodes(
     env: Environment,
     log: EpisodeLog,
     state: RidgeStatistics,
+    work: Workspace,
     theta_star: np.ndarray,
     theta_hat: np.ndarray,
     Sigma_inv: np.ndarray,
@@ -215,11 +209,6 @@ def _episodes(
     x_prev: np.ndarray,
     rbar: np.ndarray,
     zeros: np.ndarray,
-    bonus: np.ndarray,
-    backup: np.ndarray,
-    V_eval: np.ndarray,
-    reach: np.ndarray,
-    order: np.ndarray,
     start: int,
     stop: int,
     rng,
@@ -235,28 +224,10 @@ def _episodes(
     x = np.empty(D)
     u = np.empty(D)
     for k in range(start, stop):
-        # (1) optimistic reward from the preference fit, (2) ICVaR-L's optimistic plan on it.
-        _optimistic_reward(features, theta_hat, Sigma_inv, beta_r, rbar)
-        _plan(
-            features,
-            rbar,
-            state.M,
-            state.Lambda_inv,
-            state.width2,
-            beta,
-            alpha,
-            state.Q,
-            state.V,
-            state.policy,
-            bonus,
-            backup,
-        )
+        # (1) optimistic reward from the preference fit, (2) ICVaR-L's optimistic plan on it,
         # (3) exact iterated-CVaR value of pi_k under the true rewards; one episode.
-        value = icvar_evaluate_reachable(
-            env.P4, env.R3, alpha, state.policy, env.initial, V_eval, reach, order
-        )
-        states, actions, rewards = act(env, state.policy, rng)
-        record_episode(log, k, state.policy, state.Q, value, states, rewards)
+        _optimistic_reward(features, theta_hat, Sigma_inv, beta_r, rbar)
+        states, actions = plan_and_act(features, rbar, env, log, state, work, k, rng, beta, alpha)
         for h in range(H):
             x[h * d : (h + 1) * d] = features[states[h] * A + actions[h]]
         if k > 0:  # the labeller compares tau_k with tau_{k-1}
@@ -265,23 +236,7 @@ def _episodes(
             label = 1.0 if rng.random() < p else 0.0
             add_comparison(Z, ones, totals, counters, z, label, Sigma_inv, u, theta_hat, lam_r)
         x_prev[:] = x
-        absorb_episode(
-            features,
-            zeros,
-            states,
-            actions,
-            state.Lambda,
-            state.Lambda_inv,
-            state.width2,
-            state.b,
-            state.M,
-            state.log_det,
-            state.n_updates,
-            refactor_every,
-            state.u,
-            state.z,
-            state.potential,
-        )
+        absorb_statistics(state, features, zeros, states, actions, refactor_every)
 
 
 @dataclass(frozen=True)
@@ -360,29 +315,20 @@ class ICVaRHF:
         return episodic_trace(self, seed, self._simulate(model, budget, seed))
 
     def _simulate(self, model, budget: int, seed: SeedLike) -> Simulation:
-        linear = _one_hot_linear(model) if isinstance(model, EpisodicMDP) else model
-        features, env, _ = check_linear_models(linear, None, "ICVaRHF")
-        K = check_budget(budget)
+        run = start_run(self, model, budget, seed, "ICVaRHF")
+        linear, features, env, K, beta, log, state, rng, work = run
         H, S, A = env.R3.shape
         d = features.shape[1]
         D = H * d
         alpha = float(self.alpha)
-        beta = icvar_l_beta(d, H, K, self.p, self.c)
         beta_r = icvar_hf_reward_beta(D, K, self.p, self.c_r)
         theta_star = np.ascontiguousarray(np.asarray(linear.theta, dtype=np.float64).ravel())
-        Q_star, V_star, _ = icvar_dp_kernel(env.P4, env.R3, alpha)
-        log = new_log(env, K, self.record_policies, Q_star, V_star)
-        state, _ = start_statistics(features, H, S, A, K, False)
-        rng = as_generator(seed)
         lam_r = float(self.lam_r)
         theta_hat = np.zeros(D)
         Sigma_inv = np.eye(D) / lam_r
         Z, ones, totals = np.empty((K, D)), np.zeros(K), np.zeros(K)
         counters = np.zeros(2, dtype=np.int64)  # pooled differences, comparisons
         x_prev, rbar, zeros = np.zeros(D), np.empty((H, S, A)), np.zeros((H, S, A))
-        bonus, backup = np.empty(S * A), np.empty(S * A)
-        V_eval, reach = np.zeros((H + 1, S)), np.zeros((H, S), dtype=np.bool_)
-        order = np.empty(S, dtype=np.int64)
         refactor_every = int(self.refactor_every)
         simulate(
             log,
@@ -391,6 +337,7 @@ class ICVaRHF:
                 env,
                 log,
                 state,
+                work,
                 theta_star,
                 theta_hat,
                 Sigma_inv,
@@ -401,11 +348,6 @@ class ICVaRHF:
                 x_prev,
                 rbar,
                 zeros,
-                bonus,
-                backup,
-                V_eval,
-                reach,
-                order,
                 start,
                 stop,
                 rng,

@@ -45,8 +45,10 @@ Which code implements which step
   :func:`~mdptheory.risk.linear_icvar.sup_form_cvar` with the regression estimate).
 * LSVI-UCB's statistics and their update (``Lambda_h^{-1}`` by Sherman-Morrison, the widths,
   ``M_h``) are :mod:`algorithms.linear.lsvi_ucb`'s own ``start_statistics`` and ``absorb_episode``.
-* ``_episodes``: (2) plan, (3) exact iterated-CVaR value of ``pi^k`` on the twin
-  (:func:`mdptheory.risk.icvar_evaluate_reachable`), (4) one episode and its record, (5) absorb.
+* ``start_run``: the model read as a linear MDP, (1) the regret oracle, the statistics.
+* ``plan_and_act``: (2) plan, (3) exact iterated-CVaR value of ``pi^k`` on the twin
+  (:func:`mdptheory.risk.icvar_evaluate_reachable`), (4) one episode and its record;
+  ``_episodes`` adds (5) absorb (:func:`algorithms.linear.lsvi_ucb.absorb_statistics`).
 
 Constants and variants
 ----------------------
@@ -60,6 +62,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
@@ -80,7 +83,7 @@ from algorithms._episodic import (
 from algorithms._validation import check_positive
 from algorithms.linear.lsvi_ucb import (
     RidgeStatistics,
-    absorb_episode,
+    absorb_statistics,
     check_linear_models,
     check_refactor_every,
     lsvi_ucb_iota,
@@ -92,7 +95,7 @@ from mdptheory.regret import RegretTrace
 from mdptheory.risk import check_alpha, icvar_dp_kernel, icvar_evaluate_reachable
 from mdptheory.risk.linear_icvar import sup_form_candidates, sup_form_cvar
 from mdptheory.seeding import SeedLike, as_generator
-from mdptheory.tabular import EpisodicMDP
+from mdptheory.tabular import EpisodicMDP, model_keywords
 
 PAPER = "Chen, Du, Hu, Wang, Wu, Huang (ICLR 2024), arXiv:2307.02842"
 
@@ -154,17 +157,93 @@ def _plan(
         greedy_backup(Q[h], V[h], policy[h])
 
 
+class Workspace(NamedTuple):
+    """Per-run buffers of ICVaR-L's plan (``bonus``, ``backup``: S A) and of the exact
+    iterated-CVaR evaluation of its policy (``V_eval``, ``reach``, ``order``)."""
+
+    bonus: np.ndarray
+    backup: np.ndarray
+    V_eval: np.ndarray
+    reach: np.ndarray
+    order: np.ndarray
+
+
+class RunStart(NamedTuple):
+    """What every ICVaR-L-type run starts from: the linear model read, its features and
+    environment, ``K``, ``beta``, the log against the iterated-CVaR optimum, LSVI-UCB's
+    statistics, the generator and the :class:`Workspace`."""
+
+    linear: LinearMDP
+    features: np.ndarray
+    env: Environment
+    K: int
+    beta: float
+    log: EpisodeLog
+    state: RidgeStatistics
+    rng: np.random.Generator
+    work: Workspace
+
+
+def start_run(learner, model, budget: int, seed: SeedLike, name: str) -> RunStart:
+    """Steps before the first episode of ICVaR-L (or a learner planning as it does):
+    ``model`` read as a linear MDP (one-hot features for an EpisodicMDP), ``K``, ``beta``,
+    (1) the regret oracle (the exact iterated-CVaR optimum of the twin) and its log, LSVI-UCB's
+    statistics, the generator and the buffers."""
+    linear = _one_hot_linear(model) if isinstance(model, EpisodicMDP) else model
+    features, env, _ = check_linear_models(linear, None, name)
+    K = check_budget(budget)
+    H, S, A = env.R3.shape
+    d = features.shape[1]
+    alpha = float(learner.alpha)
+    beta = icvar_l_beta(d, H, K, learner.p, learner.c)
+    Q_star, V_star, _ = icvar_dp_kernel(env.P4, env.R3, alpha)
+    log = new_log(env, K, learner.record_policies, Q_star, V_star)
+    state, _ = start_statistics(features, H, S, A, K, False)
+    rng = as_generator(seed)
+    work = Workspace(
+        np.empty(S * A),
+        np.empty(S * A),
+        np.zeros((H + 1, S)),
+        np.zeros((H, S), dtype=np.bool_),
+        np.empty(S, dtype=np.int64),
+    )
+    return RunStart(linear, features, env, K, beta, log, state, rng, work)
+
+
+@njit(cache=True)
+def plan_and_act(features, R3, env, log, state, work, k, rng, beta, alpha):
+    """Episode ``k`` up to its data: (2) the optimistic plan on the rewards ``R3``, (3) the
+    exact iterated-CVaR value of ``pi^k`` on the twin (true rewards), (4) one episode and its
+    record. Returns the episode's states and actions."""
+    _plan(
+        features,
+        R3,
+        state.M,
+        state.Lambda_inv,
+        state.width2,
+        beta,
+        alpha,
+        state.Q,
+        state.V,
+        state.policy,
+        work.bonus,
+        work.backup,
+    )
+    value = icvar_evaluate_reachable(
+        env.P4, env.R3, alpha, state.policy, env.initial, work.V_eval, work.reach, work.order
+    )
+    states, actions, rewards = act(env, state.policy, rng)
+    record_episode(log, k, state.policy, state.Q, value, states, rewards)
+    return states, actions
+
+
 @njit(cache=True)
 def _episodes(
     features: np.ndarray,
     env: Environment,
     log: EpisodeLog,
     state: RidgeStatistics,
-    bonus: np.ndarray,
-    backup: np.ndarray,
-    V_eval: np.ndarray,
-    reach: np.ndarray,
-    order: np.ndarray,
+    work: Workspace,
     start: int,
     stop: int,
     rng,
@@ -173,42 +252,8 @@ def _episodes(
     refactor_every: int,
 ) -> None:
     for k in range(start, stop):
-        _plan(
-            features,
-            env.R3,
-            state.M,
-            state.Lambda_inv,
-            state.width2,
-            beta,
-            alpha,
-            state.Q,
-            state.V,
-            state.policy,
-            bonus,
-            backup,
-        )
-        value = icvar_evaluate_reachable(
-            env.P4, env.R3, alpha, state.policy, env.initial, V_eval, reach, order
-        )
-        states, actions, rewards = act(env, state.policy, rng)
-        record_episode(log, k, state.policy, state.Q, value, states, rewards)
-        absorb_episode(
-            features,
-            env.R3,
-            states,
-            actions,
-            state.Lambda,
-            state.Lambda_inv,
-            state.width2,
-            state.b,
-            state.M,
-            state.log_det,
-            state.n_updates,
-            refactor_every,
-            state.u,
-            state.z,
-            state.potential,
-        )
+        states, actions = plan_and_act(features, env.R3, env, log, state, work, k, rng, beta, alpha)
+        absorb_statistics(state, features, env.R3, states, actions, refactor_every)
 
 
 @dataclass(frozen=True)
@@ -279,40 +324,16 @@ class ICVaRL:
         return episodic_trace(self, seed, self._simulate(model, budget, seed))
 
     def _simulate(self, model, budget: int, seed: SeedLike) -> Simulation:
-        linear = _one_hot_linear(model) if isinstance(model, EpisodicMDP) else model
-        features, env, _ = check_linear_models(linear, None, "ICVaRL")
-        K = check_budget(budget)
-        H, S, A = env.R3.shape
-        d = features.shape[1]
+        features, env, K, beta, log, state, rng, work = start_run(
+            self, model, budget, seed, "ICVaRL"
+        )[1:]
+        H, d = env.R3.shape[0], features.shape[1]
         alpha = float(self.alpha)
-        beta = icvar_l_beta(d, H, K, self.p, self.c)
-        # (1) Regret oracle: the exact iterated-CVaR optimum of the twin.
-        Q_star, V_star, _ = icvar_dp_kernel(env.P4, env.R3, alpha)
-        log = new_log(env, K, self.record_policies, Q_star, V_star)
-        state, _ = start_statistics(features, H, S, A, K, False)
-        rng = as_generator(seed)
-        bonus, backup = np.empty(S * A), np.empty(S * A)
-        V_eval, reach = np.zeros((H + 1, S)), np.zeros((H, S), dtype=np.bool_)
-        order = np.empty(S, dtype=np.int64)
         refactor_every = int(self.refactor_every)
         simulate(
             log,
             lambda start, stop: _episodes(
-                features,
-                env,
-                log,
-                state,
-                bonus,
-                backup,
-                V_eval,
-                reach,
-                order,
-                start,
-                stop,
-                rng,
-                beta,
-                alpha,
-                refactor_every,
+                features, env, log, state, work, start, stop, rng, beta, alpha, refactor_every
             ),
         )
         return Simulation(
@@ -347,4 +368,4 @@ def _one_hot_linear(mdp: EpisodicMDP) -> LinearMDP:
     P = np.broadcast_to(np.asarray(mdp.dense_P()).reshape(-1, S, A, S), (H, S, A, S))
     mu = np.ascontiguousarray(P.reshape(H, S * A, S).transpose(0, 2, 1))
     theta = np.asarray(mdp.R, dtype=np.float64).reshape(H, S * A)
-    return LinearMDP(phi, mu, theta, initial=mdp.initial, noise=mdp.noise, name=mdp.name)
+    return LinearMDP(phi, mu, theta, **model_keywords(mdp))
