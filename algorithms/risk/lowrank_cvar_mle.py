@@ -59,33 +59,33 @@ from algorithms._episodic import (
     check_budget,
     check_open_unit,
     episodic_trace,
-    record_episode,
     simulate,
 )
 from algorithms._validation import check_positive
 from algorithms.linear.lsvi_ucb import (
     absorb_episode,
     check_refactor_every,
-    lsvi_ucb_iota,
     start_statistics,
 )
 from algorithms.risk.cvar_ucbvi import (
-    _evaluate,
-    _rollout,
     best_budget,
     check_eta,
-    grid_steps,
-    static_cvar_log,
 )
 from algorithms.risk.feature_selection import (
     check_simplex_features,
     select_features,
     uniform_mu,
 )
-from algorithms.risk.lowrank_cvar_ucb import PAPER, stationary_feature_model
+from algorithms.risk.lowrank_cvar_ucb import (
+    PAPER,
+    evaluate_and_act,
+    grid_metadata,
+    start_grid_run,
+    stationary_feature_model,
+)
 from mdptheory._validation import check_int
 from mdptheory.regret import RegretTrace
-from mdptheory.risk import budget_grid, check_alpha
+from mdptheory.risk import check_alpha
 from mdptheory.risk.discretised import shortfall_min_backup
 from mdptheory.seeding import SeedLike, as_generator
 
@@ -179,21 +179,39 @@ def _episodes(
     stop: int,
     rng,
 ) -> None:
-    P3 = env.P4[0]
     H, _, A = env.R3.shape
-    bonus, mass, nxt, atoms, order = work
     for k in range(start, stop):
         c = select_features(counts, candidates, mu, em_iterations, scores, em_work)
         chosen[k] = c
         j_star, value = _plan(
-            candidates[c], mu[c], width2[c], steps, env.initial, eta, alpha, beta, W, policy, bonus
+            candidates[c],
+            mu[c],
+            width2[c],
+            steps,
+            env.initial,
+            eta,
+            alpha,
+            beta,
+            W,
+            policy,
+            work[0],
         )
-        achieved = _evaluate(
-            P3, steps, env.initial, policy, j_star, eta, alpha, mass, nxt, atoms, order
+        # The optimism gap is value - CVaR*.
+        states, actions = evaluate_and_act(
+            env,
+            log,
+            steps,
+            policy,
+            work,
+            j_star,
+            value,
+            optimistic_Q,
+            no_policy,
+            k,
+            rng,
+            eta,
+            alpha,
         )
-        states, actions, rewards = _rollout(P3, env.R3, steps, env.initial, policy, j_star, rng)
-        optimistic_Q[:] = value  # the optimism gap is value - CVaR*
-        record_episode(log, k, no_policy, optimistic_Q, achieved, states, rewards)
         budget[k] = j_star * eta
         optimistic[k] = value
         for h in range(H):
@@ -325,12 +343,7 @@ class LowRankCVaRMLE:
             truth, int(self.n_candidates), self.include_truth, int(self.class_seed)
         )
         C = candidates.shape[0]
-        eta, alpha = float(self.eta), float(self.alpha)
-        steps = grid_steps(env.R3, eta)
-        n_grid = budget_grid(H, eta).shape[0]
-        n_return = int(steps.max(initial=0)) * H + 1
-        beta = float(self.c) * d * H * math.sqrt(lsvi_ucb_iota(d, H, K, self.p))
-        log = static_cvar_log(twin, K, alpha)
+        run = start_grid_run(self, env, twin, K, d)
         # One ridge state per candidate, stacked along a leading axis.
         states = [start_statistics(candidates[m], H, S, A, 1, False)[0] for m in range(C)]
         stacked = {
@@ -348,30 +361,18 @@ class LowRankCVaRMLE:
                 "potential",
             )
         }
-        W = np.zeros((H + 1, S, n_grid))
-        W[H] = np.arange(n_grid) * eta
-        policy = np.zeros((H, S, n_grid), dtype=np.int64)
-        work = (
-            np.empty(S * A),
-            np.empty((S, n_return)),
-            np.empty((S, n_return)),
-            np.empty(n_return),
-            np.arange(n_return, dtype=np.int64),
-        )
         counts = np.zeros((S * A, S))
         mu = uniform_mu(C, d, S)
         scores, em_work = np.empty(C), np.empty((d, S))
         chosen = np.empty(K, dtype=np.int64)
-        budget_k, optimistic = np.empty(K), np.empty(K)
-        no_policy = np.zeros((H, S), dtype=np.int64)
         rng = as_generator(seed)
         em_iterations, refactor_every = int(self.em_iterations), int(self.refactor_every)
         simulate(
-            log,
+            run.log,
             lambda start, stop: _episodes(
                 candidates,
                 env,
-                log,
+                run.log,
                 counts,
                 mu,
                 scores,
@@ -386,18 +387,18 @@ class LowRankCVaRMLE:
                 stacked["u"],
                 stacked["z"],
                 stacked["potential"],
-                steps,
-                W,
-                policy,
-                work,
+                run.steps,
+                run.W,
+                run.policy,
+                run.work,
                 chosen,
-                budget_k,
-                optimistic,
-                no_policy,
+                run.budget,
+                run.optimistic,
+                run.no_policy,
                 np.empty((H, S, A)),
-                eta,
-                alpha,
-                beta,
+                run.eta,
+                run.alpha,
+                run.beta,
                 em_iterations,
                 refactor_every,
                 start,
@@ -407,17 +408,10 @@ class LowRankCVaRMLE:
         )
         return Simulation(
             model,
-            log,
-            {"budget": budget_k, "optimistic_value": optimistic, "chosen": chosen},
+            run.log,
+            {"budget": run.budget, "optimistic_value": run.optimistic, "chosen": chosen},
             dict(
-                objective=f"static CVaR of the return, alpha = {alpha:g}",
-                optimal_value=log.optimal_value,
-                eta=eta,
-                n_budgets=n_grid,
-                c=self.c,
-                beta=beta,
-                beta_formula="beta = c d H sqrt(iota), iota = log(2 d K H / p) "
-                "(LSVI-UCB's radius; the paper's alpha_n not read)",
+                **grid_metadata(run, self.c),
                 features=f"chosen by MLE from {C} candidates (EM, {em_iterations} steps per "
                 "episode per candidate)",
                 true_candidate=where,

@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
@@ -64,9 +65,9 @@ from algorithms._episodic import (
 from algorithms._validation import check_positive, check_unit_rewards
 from algorithms.linear.lsvi_ucb import (
     RidgeStatistics,
-    absorb_episode,
+    absorb_statistics,
     check_refactor_every,
-    lsvi_ucb_iota,
+    lsvi_ucb_beta,
     start_statistics,
 )
 from algorithms.risk.cvar_ucbvi import (
@@ -142,6 +143,86 @@ def _plan(
     return best_budget(W[0], initial, eta, alpha)
 
 
+class GridRun(NamedTuple):
+    """What a low-rank CVaR-UCB run plans with on the budget grid: ``eta``, ``alpha``, the
+    reward ``steps``, ``beta``, the log against the exact static-CVaR optimum, the augmented
+    values ``W`` and ``policy``, the plan/evaluation buffers ``work``, the per-episode records
+    ``budget`` and ``optimistic`` and the placeholder ``no_policy`` of the log."""
+
+    eta: float
+    alpha: float
+    steps: np.ndarray
+    n_grid: int
+    beta: float
+    log: EpisodeLog
+    W: np.ndarray
+    policy: np.ndarray
+    work: tuple
+    budget: np.ndarray
+    optimistic: np.ndarray
+    no_policy: np.ndarray
+
+
+def start_grid_run(learner, env: Environment, twin, K: int, d: int) -> GridRun:
+    """Steps before the first episode shared by the low-rank CVaR learners: the budget grid,
+    ``beta = c d H sqrt(iota)`` (LSVI-UCB's radius), (1) the regret oracle (the exact CVaR
+    optimum of ``twin``) and the buffers."""
+    H, S, A = env.R3.shape
+    eta, alpha = float(learner.eta), float(learner.alpha)
+    steps = grid_steps(env.R3, eta)
+    n_grid = budget_grid(H, eta).shape[0]
+    n_return = int(steps.max(initial=0)) * H + 1
+    beta = lsvi_ucb_beta(d, H, K, learner.p, float(learner.c))
+    log = static_cvar_log(twin, K, alpha)
+    W = np.zeros((H + 1, S, n_grid))
+    W[H] = np.arange(n_grid) * eta
+    policy = np.zeros((H, S, n_grid), dtype=np.int64)
+    work = (
+        np.empty(S * A),
+        np.empty((S, n_return)),
+        np.empty((S, n_return)),
+        np.empty(n_return),
+        np.arange(n_return, dtype=np.int64),
+    )
+    no_policy = np.zeros((H, S), dtype=np.int64)
+    return GridRun(
+        eta, alpha, steps, n_grid, beta, log, W, policy, work, np.empty(K), np.empty(K), no_policy
+    )
+
+
+def grid_metadata(run: GridRun, c: float) -> dict:
+    """The metadata every low-rank CVaR run starts with: objective, optimum, grid and bonus."""
+    return dict(
+        objective=f"static CVaR of the return, alpha = {run.alpha:g}",
+        optimal_value=run.log.optimal_value,
+        eta=run.eta,
+        n_budgets=run.n_grid,
+        c=c,
+        beta=run.beta,
+        beta_formula="beta = c d H sqrt(iota), iota = log(2 d K H / p) "
+        "(LSVI-UCB's radius; the paper's alpha_n not read)",
+    )
+
+
+@njit(cache=True)
+def evaluate_and_act(
+    env, log, steps, policy, work, j_star, value, Q, no_policy, k, rng, eta, alpha
+):
+    """Episode ``k`` after the plan ``(j_star, value)``: the exact static CVaR of the augmented
+    ``policy`` from budget ``j_star``, one episode with it and its record (``Q`` is set to the
+    optimistic value, so the log's optimism gap is ``value - CVaR*``). Returns the episode's
+    states and actions."""
+    P3 = env.P4[0]
+    _, mass, nxt, atoms, order = work
+    achieved = _evaluate(
+        P3, steps, env.initial, policy, j_star, eta, alpha, mass, nxt, atoms, order
+    )
+    states, actions, rewards = _rollout(P3, env.R3, steps, env.initial, policy, j_star, rng)
+    Q[:] = value
+    record_episode(log, k, no_policy, Q, achieved, states, rewards)
+    return states, actions
+
+
 @njit(cache=True)
 def _episodes(
     features: np.ndarray,
@@ -151,11 +232,7 @@ def _episodes(
     steps: np.ndarray,
     W: np.ndarray,
     policy: np.ndarray,
-    bonus: np.ndarray,
-    mass: np.ndarray,
-    nxt: np.ndarray,
-    atoms: np.ndarray,
-    order: np.ndarray,
+    work: tuple,
     budget: np.ndarray,
     optimistic: np.ndarray,
     no_policy: np.ndarray,
@@ -167,7 +244,6 @@ def _episodes(
     stop: int,
     rng,
 ) -> None:
-    P3 = env.P4[0]
     for k in range(start, stop):
         j_star, value = _plan(
             features,
@@ -181,33 +257,14 @@ def _episodes(
             beta,
             W,
             policy,
-            bonus,
+            work[0],
         )
-        achieved = _evaluate(
-            P3, steps, env.initial, policy, j_star, eta, alpha, mass, nxt, atoms, order
+        states, actions = evaluate_and_act(
+            env, log, steps, policy, work, j_star, value, st.Q, no_policy, k, rng, eta, alpha
         )
-        states, actions, rewards = _rollout(P3, env.R3, steps, env.initial, policy, j_star, rng)
-        st.Q[:] = value
-        record_episode(log, k, no_policy, st.Q, achieved, states, rewards)
         budget[k] = j_star * eta
         optimistic[k] = value
-        absorb_episode(
-            features,
-            env.R3,
-            states,
-            actions,
-            st.Lambda,
-            st.Lambda_inv,
-            st.width2,
-            st.b,
-            st.M,
-            st.log_det,
-            st.n_updates,
-            refactor_every,
-            st.u,
-            st.z,
-            st.potential,
-        )
+        absorb_statistics(st, features, env.R3, states, actions, refactor_every)
 
 
 @dataclass(frozen=True)
@@ -288,49 +345,27 @@ class LowRankCVaRUCB:
         features, env, twin = stationary_feature_model(model, "LowRankCVaRUCB")
         K = check_budget(budget)
         H, S, A = env.R3.shape
-        d = features.shape[1]
-        eta, alpha = float(self.eta), float(self.alpha)
-        steps = grid_steps(env.R3, eta)
-        n_grid = budget_grid(H, eta).shape[0]
-        n_return = int(steps.max(initial=0)) * H + 1
-        beta = float(self.c) * d * H * math.sqrt(lsvi_ucb_iota(d, H, K, self.p))
-        log = static_cvar_log(twin, K, alpha)  # (1) regret oracle: the exact CVaR optimum
+        run = start_grid_run(self, env, twin, K, features.shape[1])
         state, _ = start_statistics(features, H, S, A, K, False)
-        W = np.zeros((H + 1, S, n_grid))
-        W[H] = np.arange(n_grid) * eta
-        policy = np.zeros((H, S, n_grid), dtype=np.int64)
-        budget_k, optimistic = np.empty(K), np.empty(K)
-        work = (
-            np.empty(S * A),
-            np.empty((S, n_return)),
-            np.empty((S, n_return)),
-            np.empty(n_return),
-            np.arange(n_return, dtype=np.int64),
-        )
-        no_policy = np.zeros((H, S), dtype=np.int64)
         rng = as_generator(seed)
         refactor_every = int(self.refactor_every)
         simulate(
-            log,
+            run.log,
             lambda start, stop: _episodes(
                 features,
                 env,
-                log,
+                run.log,
                 state,
-                steps,
-                W,
-                policy,
-                work[0],
-                work[1],
-                work[2],
-                work[3],
-                work[4],
-                budget_k,
-                optimistic,
-                no_policy,
-                eta,
-                alpha,
-                beta,
+                run.steps,
+                run.W,
+                run.policy,
+                run.work,
+                run.budget,
+                run.optimistic,
+                run.no_policy,
+                run.eta,
+                run.alpha,
+                run.beta,
                 refactor_every,
                 start,
                 stop,
@@ -339,17 +374,10 @@ class LowRankCVaRUCB:
         )
         return Simulation(
             model,
-            log,
-            {"budget": budget_k, "optimistic_value": optimistic},
+            run.log,
+            {"budget": run.budget, "optimistic_value": run.optimistic},
             dict(
-                objective=f"static CVaR of the return, alpha = {alpha:g}",
-                optimal_value=log.optimal_value,
-                eta=eta,
-                n_budgets=n_grid,
-                c=self.c,
-                beta=beta,
-                beta_formula="beta = c d H sqrt(iota), iota = log(2 d K H / p) "
-                "(LSVI-UCB's radius; the paper's alpha_n not read)",
+                **grid_metadata(run, self.c),
                 features="known (the MLE step replaced by the true features)",
                 paper=PAPER,
             ),
