@@ -52,13 +52,12 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from algorithms._constants import scale_constants, scaled_label
+from algorithms._constants import scaled_label
 from algorithms._episodic import (
     Environment,
     EpisodeLog,
     Simulation,
     check_open_unit,
-    episodic_trace,
     simulate,
 )
 from algorithms._validation import check_positive
@@ -69,8 +68,7 @@ from algorithms.linear.lsvi_ucb import (
     lsvi_ucb_iota,
     sherman_morrison_update,
 )
-from algorithms.risk.icvar_l import PAPER, Workspace, plan_and_act, start_run
-from mdptheory.regret import RegretTrace
+from algorithms.risk.icvar_l import PAPER, LinearICVaRRuns, Workspace, plan_and_act, start_run
 from mdptheory.risk import check_alpha
 from mdptheory.seeding import SeedLike
 
@@ -240,7 +238,7 @@ def _episodes(
 
 
 @dataclass(frozen=True)
-class ICVaRHF:
+class ICVaRHF(LinearICVaRRuns):
     r"""ICVaR-HF (Chen et al., ICLR 2024; reconstructed): ICVaR-L's plan on a reward fitted to
     trajectory preferences, with exact iterated-CVaR regret.
 
@@ -294,25 +292,9 @@ class ICVaRHF:
         check_refactor_every(self.refactor_every)
 
     @property
-    def constants(self) -> str:
-        """``"reconstructed (c = 1)"``, ``"greedy (c = 0)"`` or ``"scaled (c = ...)"``."""
-        return scale_constants(self.c, "reconstructed (c = 1)", "greedy (c = 0)")
-
-    @property
     def label(self) -> str:
         """E.g. ``ICVaR-HF(alpha=0.1)`` or ``ICVaR-HF(alpha=0.1) c=0.003``."""
         return scaled_label(f"ICVaR-HF(alpha={self.alpha:g})", self.c, mark="c=")
-
-    def run(self, model, budget: int, seed: SeedLike) -> RegretTrace:
-        """Run ``budget`` episodes; return the exact iterated-CVaR regret trace.
-
-        Raises
-        ------
-        ValueError
-            For a model that is neither a LinearMDP nor an EpisodicMDP, a feature of norm > 1,
-            rewards outside [0, 1] or a budget that is not a positive int.
-        """
-        return episodic_trace(self, seed, self._simulate(model, budget, seed))
 
     def _simulate(self, model, budget: int, seed: SeedLike) -> Simulation:
         run = start_run(self, model, budget, seed, "ICVaRHF")

@@ -256,8 +256,31 @@ def _episodes(
         absorb_statistics(state, features, env.R3, states, actions, refactor_every)
 
 
+class LinearICVaRRuns:
+    """``constants`` and ``run`` of the learners that plan as ICVaR-L does (a frozen dataclass
+    with ``c`` and ``_simulate``)."""
+
+    c: float
+
+    @property
+    def constants(self) -> str:
+        """``"reconstructed (c = 1)"``, ``"greedy (c = 0)"`` or ``"scaled (c = ...)"``."""
+        return scale_constants(self.c, "reconstructed (c = 1)", "greedy (c = 0)")
+
+    def run(self, model, budget: int, seed: SeedLike) -> RegretTrace:
+        """Run ``budget`` episodes; return the exact iterated-CVaR regret trace.
+
+        Raises
+        ------
+        ValueError
+            For a model that is neither a LinearMDP nor an EpisodicMDP, a feature of norm > 1,
+            rewards outside [0, 1] or a budget that is not a positive int.
+        """
+        return episodic_trace(self, seed, self._simulate(model, budget, seed))
+
+
 @dataclass(frozen=True)
-class ICVaRL:
+class ICVaRL(LinearICVaRRuns):
     r"""ICVaR-L (Chen et al., ICLR 2024; reconstructed update) with exact iterated-CVaR regret.
 
     Parameters
@@ -303,25 +326,9 @@ class ICVaRL:
         check_refactor_every(self.refactor_every)
 
     @property
-    def constants(self) -> str:
-        """``"reconstructed (c = 1)"``, ``"greedy (c = 0)"`` or ``"scaled (c = ...)"``."""
-        return scale_constants(self.c, "reconstructed (c = 1)", "greedy (c = 0)")
-
-    @property
     def label(self) -> str:
         """E.g. ``ICVaR-L(alpha=0.1)`` or ``ICVaR-L(alpha=0.1) c=0.05``."""
         return scaled_label(f"ICVaR-L(alpha={self.alpha:g})", self.c, mark="c=")
-
-    def run(self, model, budget: int, seed: SeedLike) -> RegretTrace:
-        """Run ``budget`` episodes; return the exact iterated-CVaR regret trace.
-
-        Raises
-        ------
-        ValueError
-            For a model that is neither a LinearMDP nor an EpisodicMDP, a feature of norm > 1,
-            rewards outside [0, 1] or a budget that is not a positive int.
-        """
-        return episodic_trace(self, seed, self._simulate(model, budget, seed))
 
     def _simulate(self, model, budget: int, seed: SeedLike) -> Simulation:
         features, env, K, beta, log, state, rng, work = start_run(

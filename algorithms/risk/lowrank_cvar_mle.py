@@ -51,7 +51,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from algorithms._constants import scale_constants, scaled_label
+from algorithms._constants import scaled_label
 from algorithms._episodic import (
     Environment,
     EpisodeLog,
@@ -78,6 +78,7 @@ from algorithms.risk.feature_selection import (
 )
 from algorithms.risk.lowrank_cvar_ucb import (
     PAPER,
+    GridCVaRRuns,
     evaluate_and_act,
     grid_metadata,
     start_grid_run,
@@ -237,7 +238,7 @@ def _episodes(
 
 
 @dataclass(frozen=True)
-class LowRankCVaRMLE:
+class LowRankCVaRMLE(GridCVaRRuns):
     r"""CVaR-UCB with the representation chosen by maximum likelihood from a finite class
     (Zhao et al., ICLR 2024, reconstructed), with exact static-CVaR regret.
 
@@ -303,16 +304,6 @@ class LowRankCVaRMLE:
         check_int(self.em_iterations, "em_iterations", low=1)
         check_open_unit(self.p, "p")
         check_refactor_every(self.refactor_every)
-
-    @property
-    def record_policies(self) -> bool:
-        """Augmented policies are not kept (the trace keeps the chosen budgets)."""
-        return False
-
-    @property
-    def constants(self) -> str:
-        """``"LSVI-UCB radius (c = 1)"``, ``"greedy (c = 0)"`` or ``"scaled (c = ...)"``."""
-        return scale_constants(self.c, "LSVI-UCB radius (c = 1)", "greedy (c = 0)")
 
     @property
     def label(self) -> str:

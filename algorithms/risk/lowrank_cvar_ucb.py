@@ -267,8 +267,25 @@ def _episodes(
         absorb_statistics(st, features, env.R3, states, actions, refactor_every)
 
 
+class GridCVaRRuns:
+    """``record_policies`` and ``constants`` of the low-rank CVaR learners (a frozen dataclass
+    with ``c``)."""
+
+    c: float
+
+    @property
+    def record_policies(self) -> bool:
+        """Augmented policies are not kept (the trace keeps the chosen budgets)."""
+        return False
+
+    @property
+    def constants(self) -> str:
+        """``"LSVI-UCB radius (c = 1)"``, ``"greedy (c = 0)"`` or ``"scaled (c = ...)"``."""
+        return scale_constants(self.c, "LSVI-UCB radius (c = 1)", "greedy (c = 0)")
+
+
 @dataclass(frozen=True)
-class LowRankCVaRUCB:
+class LowRankCVaRUCB(GridCVaRRuns):
     r"""CVaR-UCB with known features (Zhao et al., ICLR 2024, MLE step replaced by the true
     features), with exact static-CVaR regret.
 
@@ -313,16 +330,6 @@ class LowRankCVaRUCB:
         check_positive("c", self.c, allow_zero=True)
         check_open_unit(self.p, "p")
         check_refactor_every(self.refactor_every)
-
-    @property
-    def record_policies(self) -> bool:
-        """Augmented policies are not kept (the trace keeps the chosen budgets)."""
-        return False
-
-    @property
-    def constants(self) -> str:
-        """``"LSVI-UCB radius (c = 1)"``, ``"greedy (c = 0)"`` or ``"scaled (c = ...)"``."""
-        return scale_constants(self.c, "LSVI-UCB radius (c = 1)", "greedy (c = 0)")
 
     @property
     def label(self) -> str:
