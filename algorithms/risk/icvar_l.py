@@ -86,6 +86,7 @@ from algorithms.linear.lsvi_ucb import (
     absorb_statistics,
     check_linear_models,
     check_refactor_every,
+    lsvi_ucb_beta,
     lsvi_ucb_iota,
     start_statistics,
 )
@@ -109,7 +110,7 @@ def icvar_l_beta(d: int, H: int, K: int, p: float, c: float = 1.0) -> float:
     ...                                                                      / 0.05)), 6)
     True
     """
-    return c * d * H * math.sqrt(lsvi_ucb_iota(d, H, K, p))
+    return lsvi_ucb_beta(d, H, K, p, c)
 
 
 def icvar_l_regret_order(d: int, H: int, K: int, alpha: float) -> float:

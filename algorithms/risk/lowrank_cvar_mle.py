@@ -58,7 +58,6 @@ from algorithms._episodic import (
     Simulation,
     check_budget,
     check_open_unit,
-    episodic_trace,
     simulate,
 )
 from algorithms._validation import check_positive
@@ -85,7 +84,6 @@ from algorithms.risk.lowrank_cvar_ucb import (
     stationary_feature_model,
 )
 from mdptheory._validation import check_int
-from mdptheory.regret import RegretTrace
 from mdptheory.risk import check_alpha
 from mdptheory.risk.discretised import shortfall_min_backup
 from mdptheory.seeding import SeedLike, as_generator
@@ -311,18 +309,6 @@ class LowRankCVaRMLE(GridCVaRRuns):
         control class."""
         name = scaled_label(f"CVaR-UCB-MLE(alpha={self.alpha:g})", self.c, mark="c=")
         return name if self.include_truth else f"{name} (misspecified)"
-
-    def run(self, model, budget: int, seed: SeedLike) -> RegretTrace:
-        """Run ``budget`` episodes; return the exact static-CVaR regret trace.
-
-        Raises
-        ------
-        ValueError
-            For a model without simplex features, features that change with the stage, rewards
-            outside [0, 1] or off the grid, reward noise, a non-stationary kernel, or a budget
-            that is not a positive int.
-        """
-        return episodic_trace(self, seed, self._simulate(model, budget, seed))
 
     def _simulate(self, model, budget: int, seed: SeedLike) -> Simulation:
         features, env, twin = stationary_feature_model(model, "LowRankCVaRMLE")

@@ -268,8 +268,8 @@ def _episodes(
 
 
 class GridCVaRRuns:
-    """``record_policies`` and ``constants`` of the low-rank CVaR learners (a frozen dataclass
-    with ``c``)."""
+    """``record_policies``, ``constants`` and ``run`` of the low-rank CVaR learners (a frozen
+    dataclass with ``c`` and ``_simulate``)."""
 
     c: float
 
@@ -282,6 +282,18 @@ class GridCVaRRuns:
     def constants(self) -> str:
         """``"LSVI-UCB radius (c = 1)"``, ``"greedy (c = 0)"`` or ``"scaled (c = ...)"``."""
         return scale_constants(self.c, "LSVI-UCB radius (c = 1)", "greedy (c = 0)")
+
+    def run(self, model, budget: int, seed: SeedLike) -> RegretTrace:
+        """Run ``budget`` episodes; return the exact static-CVaR regret trace.
+
+        Raises
+        ------
+        ValueError
+            For a model without known features (:class:`LowRankCVaRMLE`: simplex features),
+            features that change with the stage, rewards outside [0, 1] or off the grid, reward
+            noise, a non-stationary kernel, or a budget that is not a positive int.
+        """
+        return episodic_trace(self, seed, self._simulate(model, budget, seed))
 
 
 @dataclass(frozen=True)
@@ -335,18 +347,6 @@ class LowRankCVaRUCB(GridCVaRRuns):
     def label(self) -> str:
         """E.g. ``CVaR-UCB(alpha=0.1)`` or ``CVaR-UCB(alpha=0.1) c=0.01``."""
         return scaled_label(f"CVaR-UCB(alpha={self.alpha:g})", self.c, mark="c=")
-
-    def run(self, model, budget: int, seed: SeedLike) -> RegretTrace:
-        """Run ``budget`` episodes; return the exact static-CVaR regret trace.
-
-        Raises
-        ------
-        ValueError
-            For a model without known features, features that change with the stage, rewards
-            outside [0, 1] or off the grid, reward noise, a non-stationary kernel, or a budget
-            that is not a positive int.
-        """
-        return episodic_trace(self, seed, self._simulate(model, budget, seed))
 
     def _simulate(self, model, budget: int, seed: SeedLike) -> Simulation:
         features, env, twin = stationary_feature_model(model, "LowRankCVaRUCB")
