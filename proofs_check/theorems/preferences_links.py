@@ -31,9 +31,10 @@ from proofs_check.theorems.preferences import bt_instance
 from proofs_check.theorems.preferences_online import (
     SAHA,
     dueling_regret_curves,
+    fixed_burn_in,
     judge_dueling_controls,
 )
-from proofs_check.theorems.risk import BURN_IN_FRACTION, slope_after_burn_in, slope_grid
+from proofs_check.theorems.risk import slope_after_burn_in
 
 # --------------------------------------------------------------------------------------------
 # Coverage of the link MLE's Wald region
@@ -195,9 +196,7 @@ def _contextual_curves(learner: ContextualMaxInP, T: int, n_seeds: int, seed: in
 )
 def contextual_maxinp_regret_slope(scale: str, seed: int) -> Outcome:
     T, n_seeds = _CONTEXTUAL_PLAN[check_scale(scale)]
-    grid = slope_grid(T)
-    burn = int(BURN_IN_FRACTION * T)
-    text = f"the fixed burn-in T/10 = {burn} rounds"
+    grid, burn, text = fixed_burn_in(T, "T", "rounds")
     found = Findings(arrays={"T": grid})
     learner = ContextualMaxInP(c=CONTEXTUAL_SCALE)
     Y = _contextual_curves(learner, T, n_seeds, seed)[:, grid - 1]

@@ -46,6 +46,14 @@ def dueling_bandit() -> PreferenceBandit:
     return PreferenceBandit.bradley_terry(DUEL_REWARDS, name="bt_dueling(K=6,one-hot)")
 
 
+def fixed_burn_in(T: int, name: str, unit: str) -> tuple[np.ndarray, int, str]:
+    """The slope grid of a run of ``T`` rounds (:func:`~proofs_check.theorems.risk.slope_grid`),
+    the burn-in ``int(BURN_IN_FRACTION T)`` the rules fix, and the words naming it for the
+    verdicts (``name`` is how the check calls ``T``, ``unit`` what it counts)."""
+    burn = int(BURN_IN_FRACTION * T)
+    return slope_grid(T), burn, f"the fixed burn-in {name}/10 = {burn} {unit}"
+
+
 def dueling_regret_curves(learner, model, T: int, n_seeds: int, seed: int) -> np.ndarray:
     """Cumulative pseudo-regret (n_seeds, T) of the dueling ``learner`` on ``model``, one row
     per seed spawned from ``seed``."""
@@ -106,9 +114,7 @@ def judge_dueling_controls(found, make_control, curves, grid, burn, T, n_seeds, 
 )
 def maxinp_regret_slope(scale: str, seed: int) -> Outcome:
     T, n_seeds = _DUEL_PLAN[check_scale(scale)]
-    grid = slope_grid(T)
-    burn = int(BURN_IN_FRACTION * T)
-    text = f"the fixed burn-in T/10 = {burn} rounds"
+    grid, burn, text = fixed_burn_in(T, "T", "rounds")
     found = Findings(arrays={"T": grid})
     for c in MAXINP_SCALES:
         learner = MaxInP(c=c)
@@ -192,9 +198,7 @@ def _pbrl_runs(learner: PRLSVI, K: int, n_seeds: int, seed: int) -> tuple[np.nda
 )
 def pr_lsvi_regret_slope(scale: str, seed: int) -> Outcome:
     K, n_seeds = _PBRL_PLAN[check_scale(scale)]
-    grid = slope_grid(K)
-    burn = int(BURN_IN_FRACTION * K)
-    text = f"the fixed burn-in K/10 = {burn} episodes"
+    grid, burn, text = fixed_burn_in(K, "K", "episodes")
     found = Findings(arrays={"K": grid})
     learner = PRLSVI(eps=0.0, sigma_r=SIGMA, sigma_p=SIGMA)
     Y = _pbrl_runs(learner, K, n_seeds, seed)[0][:, grid - 1]
