@@ -35,6 +35,7 @@ from proofs_check.harness import Outcome, Verdict, check_scale, theorem
 from proofs_check.intervals import paired_difference_test
 from proofs_check.theorems.variance_aware_offline import (
     heteroscedastic_offline_mdp,
+    judge_weighted_against_unweighted,
     paired_curves,
 )
 
@@ -124,18 +125,10 @@ def va_drpvi_below_drpvi(scale: str, seed: int) -> Outcome:
     # the fits of DRPVI and VA-DRPVI report the exact robust sub-optimality, so VW-PEVI's
     # paired loop (every learner on the same log of each seed) serves on this check's grid
     sub = paired_curves(model, learners, n_seeds, seed, N_GRID)
-    grid = np.asarray(N_GRID)
-    j = N_GRID.index(N_JUDGE)
-    found = Findings(arrays={"n_episodes": grid, "robust_suboptimality": sub})
-    found.judge(below_criterion(sub[:, :, 0], sub[:, :, 1], "VA-DRPVI"))
-    found.control(
-        "VA-DRPVI with the weights inverted, in VA-DRPVI's place",
-        below_criterion(sub[:, :, 0], sub[:, :, 2], "inverted VA-DRPVI"),
-        {"control_mean_at_judge": float(sub[:, j, 2].mean())},
+    found = Findings(arrays={"n_episodes": np.asarray(N_GRID), "robust_suboptimality": sub})
+    judge_weighted_against_unweighted(
+        found, sub, learners, below_criterion, "VA-DRPVI", N_GRID, N_JUDGE
     )
-    for k, learner in enumerate(learners):
-        found.curve(learner.label, grid, sub[:, :, k])
-        found.fitted[f"mean_at_judge[{learner.label}]"] = float(sub[:, j, k].mean())
     return found.outcome(
         xlabel="episodes n in the data set",
         ylabel="exact robust sub-optimality V*_rob - V^pi_hat_rob",
