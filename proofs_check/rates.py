@@ -885,6 +885,50 @@ def sqrt_growth_shape_test(
     )
 
 
+def labelled_rate_shape_test(
+    label: str,
+    x,
+    Y,
+    seed: SeedLike,
+    *,
+    tol: float,
+    local_tol: float,
+    max_slope: float | None = None,
+    min_slope: float | None = None,
+    start: float | None = None,
+    tail: float = 0.5,
+    decades: float = 0.5,
+    n_boot: int = 1000,
+) -> tuple[Verdict, SlopeFit, LocalSlopes]:
+    """:func:`rate_shape_test` of the curve ``label`` with the check's tolerances ``tol`` (tail)
+    and ``local_tol`` (windows), its verdict's reason prefixed by ``label``
+    (:meth:`Verdict.about`); returns the verdict, the tail fit and the local slopes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.geomspace(10, 1e5, 13)
+    >>> Y = np.outer([0.9, 1.0, 1.1], np.sqrt(x))
+    >>> kw = dict(tol=0.05, local_tol=0.1, max_slope=0.5, n_boot=50)
+    >>> labelled_rate_shape_test("sqrt", x, Y, 0, **kw)[0].reason[:6]
+    'sqrt: '
+    """
+    verdict, fit, local = rate_shape_test(
+        x,
+        Y,
+        max_slope=max_slope,
+        min_slope=min_slope,
+        tol=tol,
+        local_tol=local_tol,
+        start=start,
+        tail=tail,
+        decades=decades,
+        n_boot=n_boot,
+        seed=seed,
+    )
+    return verdict.about(label), fit, local
+
+
 def fit_lines(
     fit: SlopeFit,
     reference_slope: float | None = None,

@@ -43,7 +43,12 @@ from mdptheory.seeding import as_generator, spawn_seeds
 from mdptheory.tabular import FiniteMDP
 from proofs_check.findings import Findings
 from proofs_check.harness import Outcome, Verdict, check_scale, theorem
-from proofs_check.rates import SlopeFit, geometric_grid, rate_shape_test, slope_test
+from proofs_check.rates import (
+    SlopeFit,
+    geometric_grid,
+    labelled_rate_shape_test,
+    slope_test,
+)
 
 KOZUNO = (
     "Kozuno, Yang, Vieillard, Kitamura, Tang, Mei, Menard, Azar, Valko, Munos, Pietquin, "
@@ -187,20 +192,19 @@ def _final_value_errors(learner, model, budgets, seeds) -> np.ndarray:
 
 def _samples_to_eps(label: str, grid, Y, seed: int):
     """The criterion: the value error decays as N^{-1/2} (tail and half-decade windows)."""
-    verdict, fit, local = rate_shape_test(
+    return labelled_rate_shape_test(
+        label,
         grid,
         Y,
-        max_slope=-0.5,
-        min_slope=-0.5,
+        seed,
         tol=SLOPE_TOL,
         local_tol=LOCAL_TOL,
+        max_slope=-0.5,
+        min_slope=-0.5,
         start=grid[0],
         tail=1.0,
         decades=1.0,
-        n_boot=1000,
-        seed=seed,
     )
-    return verdict.about(label), fit, local
 
 
 @theorem(

@@ -351,19 +351,20 @@ def well_covered_curves(n_seeds: int, n_min: int, n_max: int, seed: int, learner
     return grid, sub, bound
 
 
-def suboptimality_rate_shape(grid, Y, start, seed):
+def suboptimality_rate_shape(grid, Y, start, seed, what="sub-optimality"):
     """The criterion of the well-covered rate checks: the sub-optimality decays at least as
     n^(-1/2) (:func:`proofs_check.rates.rate_shape_test`, tolerances :data:`SLOPE_TOL` and
     :data:`LOCAL_TOL`, local windows from ``start`` on), judged on the prefix of the grid
     where the mean is positive; a pass without fit when it reaches exactly 0 within three
-    points. Returns the verdict, the tail fit and the local slopes (None without a fit)."""
+    points (``what`` names the quantity in that reason). Returns the verdict, the tail fit
+    and the local slopes (None without a fit)."""
     if (Y.mean(axis=0) <= 0).any():
         # Exact zeros (pi_hat optimal on every seed) end the curve: judge the positive prefix.
         keep = Y.mean(axis=0) > 0
         if keep.sum() < 3:
             return (
                 Verdict.passed(
-                    f"mean sub-optimality reaches exactly 0 by n = "
+                    f"mean {what} reaches exactly 0 by n = "
                     f"{int(grid[keep.sum()])}, faster than any power of n"
                 ),
                 None,

@@ -28,8 +28,13 @@ from proofs_check.harness import Outcome, Verdict, check_scale, theorem
 from proofs_check.intervals import event_frequency_test
 from proofs_check.rates import burn_in_slope_numbers
 from proofs_check.theorems.preferences import bt_instance
-from proofs_check.theorems.preferences_online import SAHA
-from proofs_check.theorems.risk import BURN_IN_FRACTION, slope_after_burn_in, slope_grid
+from proofs_check.theorems.preferences_online import (
+    SAHA,
+    dueling_regret_curves,
+    fixed_burn_in,
+    judge_dueling_controls,
+)
+from proofs_check.theorems.risk import slope_after_burn_in
 
 # --------------------------------------------------------------------------------------------
 # Coverage of the link MLE's Wald region
@@ -160,10 +165,7 @@ def contextual_instance():
 @lru_cache(maxsize=8)
 def _contextual_curves(learner: ContextualMaxInP, T: int, n_seeds: int, seed: int) -> np.ndarray:
     """Cumulative pseudo-regret (n_seeds, T) of ``learner`` on :func:`contextual_instance`."""
-    model = contextual_instance()
-    return np.stack(
-        [np.cumsum(learner.run(model, T, s).pseudo_regret) for s in spawn_seeds(seed, n_seeds)]
-    )
+    return dueling_regret_curves(learner, contextual_instance(), T, n_seeds, seed)
 
 
 @theorem(
@@ -194,9 +196,7 @@ def _contextual_curves(learner: ContextualMaxInP, T: int, n_seeds: int, seed: in
 )
 def contextual_maxinp_regret_slope(scale: str, seed: int) -> Outcome:
     T, n_seeds = _CONTEXTUAL_PLAN[check_scale(scale)]
-    grid = slope_grid(T)
-    burn = int(BURN_IN_FRACTION * T)
-    text = f"the fixed burn-in T/10 = {burn} rounds"
+    grid, burn, text = fixed_burn_in(T, "T", "rounds")
     found = Findings(arrays={"T": grid})
     learner = ContextualMaxInP(c=CONTEXTUAL_SCALE)
     Y = _contextual_curves(learner, T, n_seeds, seed)[:, grid - 1]
@@ -206,15 +206,17 @@ def contextual_maxinp_regret_slope(scale: str, seed: int) -> Outcome:
     found.curve(learner.label, grid, Y)
     found.rate_fit("contextual MaxInP", fit, local, numbers=None)
     found.burn_in["burn-in T/10"] = burn
-    for rule in ("uniform", "greedy"):
-        control = ContextualMaxInP(rule=rule)
-        Y = _contextual_curves(control, T, n_seeds, seed)[:, grid - 1]
-        verdict, fit, local = slope_after_burn_in(control.label, grid, Y, burn, T, seed, text)
-        found.control(
-            f"{control.label} (same criterion)", verdict, burn_in_slope_numbers(fit, local, burn)
-        )
-        found.curve(f"control: {control.label}", grid, Y, array=f"regret[{rule}]")
-        found.local_slopes.append(local.series(f"control: {control.label}"))
+    judge_dueling_controls(
+        found,
+        lambda rule: ContextualMaxInP(rule=rule),
+        _contextual_curves,
+        grid,
+        burn,
+        T,
+        n_seeds,
+        seed,
+        text,
+    )
     return found.outcome(
         xlabel="rounds T",
         ylabel="cumulative pseudo-regret (Delta_i + Delta_j) / 2",

@@ -46,13 +46,45 @@ def dueling_bandit() -> PreferenceBandit:
     return PreferenceBandit.bradley_terry(DUEL_REWARDS, name="bt_dueling(K=6,one-hot)")
 
 
-@lru_cache(maxsize=16)
-def _duel_curves(learner: MaxInP, T: int, n_seeds: int, seed: int) -> np.ndarray:
-    """Cumulative pseudo-regret (n_seeds, T) of ``learner`` on :func:`dueling_bandit`."""
-    model = dueling_bandit()
+def fixed_burn_in(T: int, name: str, unit: str) -> tuple[np.ndarray, int, str]:
+    """The slope grid of a run of ``T`` rounds (:func:`~proofs_check.theorems.risk.slope_grid`),
+    the burn-in ``int(BURN_IN_FRACTION T)`` the rules fix, and the words naming it for the
+    verdicts (``name`` is how the check calls ``T``, ``unit`` what it counts)."""
+    burn = int(BURN_IN_FRACTION * T)
+    return slope_grid(T), burn, f"the fixed burn-in {name}/10 = {burn} {unit}"
+
+
+def dueling_regret_curves(learner, model, T: int, n_seeds: int, seed: int) -> np.ndarray:
+    """Cumulative pseudo-regret (n_seeds, T) of the dueling ``learner`` on ``model``, one row
+    per seed spawned from ``seed``."""
     return np.stack(
         [np.cumsum(learner.run(model, T, s).pseudo_regret) for s in spawn_seeds(seed, n_seeds)]
     )
+
+
+@lru_cache(maxsize=16)
+def _duel_curves(learner: MaxInP, T: int, n_seeds: int, seed: int) -> np.ndarray:
+    """Cumulative pseudo-regret (n_seeds, T) of ``learner`` on :func:`dueling_bandit`."""
+    return dueling_regret_curves(learner, dueling_bandit(), T, n_seeds, seed)
+
+
+def judge_dueling_controls(found, make_control, curves, grid, burn, T, n_seeds, seed, text):
+    """Judge the controls ``make_control("uniform")`` and ``make_control("greedy")`` by
+    :func:`~proofs_check.theorems.risk.slope_after_burn_in` after ``burn``, their curves read
+    on ``grid`` from ``curves(control, T, n_seeds, seed)``; each control, its local slopes and
+    its curve (array ``regret[rule]``) go into ``found``."""
+    for rule in ("uniform", "greedy"):
+        control = make_control(rule)
+        Y = curves(control, T, n_seeds, seed)[:, grid - 1]
+        verdict, fit, local = slope_after_burn_in(control.label, grid, Y, burn, T, seed, text)
+        found.rate_control(
+            f"{control.label} (same criterion)",
+            verdict,
+            burn_in_slope_numbers(fit, local, burn),
+            local,
+            f"control: {control.label}",
+        )
+        found.curve(f"control: {control.label}", grid, Y, array=f"regret[{rule}]")
 
 
 @theorem(
@@ -82,9 +114,7 @@ def _duel_curves(learner: MaxInP, T: int, n_seeds: int, seed: int) -> np.ndarray
 )
 def maxinp_regret_slope(scale: str, seed: int) -> Outcome:
     T, n_seeds = _DUEL_PLAN[check_scale(scale)]
-    grid = slope_grid(T)
-    burn = int(BURN_IN_FRACTION * T)
-    text = f"the fixed burn-in T/10 = {burn} rounds"
+    grid, burn, text = fixed_burn_in(T, "T", "rounds")
     found = Findings(arrays={"T": grid})
     for c in MAXINP_SCALES:
         learner = MaxInP(c=c)
@@ -96,18 +126,9 @@ def maxinp_regret_slope(scale: str, seed: int) -> Outcome:
         found.curve(learner.label, grid, Y)
         found.rate_fit(key, fit, local, numbers=None)
     found.burn_in["burn-in T/10"] = burn
-    for rule in ("uniform", "greedy"):
-        control = MaxInP(rule=rule)
-        Y = _duel_curves(control, T, n_seeds, seed)[:, grid - 1]
-        verdict, fit, local = slope_after_burn_in(control.label, grid, Y, burn, T, seed, text)
-        found.rate_control(
-            f"{control.label} (same criterion)",
-            verdict,
-            burn_in_slope_numbers(fit, local, burn),
-            local,
-            f"control: {control.label}",
-        )
-        found.curve(f"control: {control.label}", grid, Y, array=f"regret[{rule}]")
+    judge_dueling_controls(
+        found, lambda rule: MaxInP(rule=rule), _duel_curves, grid, burn, T, n_seeds, seed, text
+    )
     return found.outcome(
         xlabel="rounds T",
         ylabel="cumulative pseudo-regret (Delta_i + Delta_j) / 2",
@@ -177,9 +198,7 @@ def _pbrl_runs(learner: PRLSVI, K: int, n_seeds: int, seed: int) -> tuple[np.nda
 )
 def pr_lsvi_regret_slope(scale: str, seed: int) -> Outcome:
     K, n_seeds = _PBRL_PLAN[check_scale(scale)]
-    grid = slope_grid(K)
-    burn = int(BURN_IN_FRACTION * K)
-    text = f"the fixed burn-in K/10 = {burn} episodes"
+    grid, burn, text = fixed_burn_in(K, "K", "episodes")
     found = Findings(arrays={"K": grid})
     learner = PRLSVI(eps=0.0, sigma_r=SIGMA, sigma_p=SIGMA)
     Y = _pbrl_runs(learner, K, n_seeds, seed)[0][:, grid - 1]

@@ -131,16 +131,21 @@ def episodes_to_eps(trace, eps: np.ndarray) -> np.ndarray:
     return out
 
 
+def unreached_eps(N: np.ndarray, eps_grid: np.ndarray, key: str) -> Verdict | None:
+    """``fail`` naming the largest eps of ``eps_grid`` that some seed (row of the
+    episodes-to-eps array ``N``, ``inf`` where not reached) did not reach within the budget;
+    None when every seed reached every eps."""
+    if np.isfinite(N).all():
+        return None
+    missed = float(eps_grid[~np.isfinite(N).all(axis=0)].max())
+    return Verdict.failed(f"{key}: eps = {missed:.3g} not reached within the budget in some seed")
+
+
 def _rate(traces, key: str, seed: int):
     N = np.stack([episodes_to_eps(t, EPS_GRID) for t in traces])
-    if not np.isfinite(N).all():
-        missed = float(EPS_GRID[~np.isfinite(N).all(axis=0)].max())
-        return (
-            Verdict.failed(f"{key}: eps = {missed:.3g} not reached within the budget in some seed"),
-            {},
-            N,
-            None,
-        )
+    unreached = unreached_eps(N, EPS_GRID, key)
+    if unreached is not None:
+        return unreached, {}, N, None
     fit = fit_loglog_slope(1.0 / EPS_GRID, N, tail=1.0, seed=seed)
     verdict = slope_test(fit, max_slope=2.0, tol=SLOPE_TOL)
     return verdict.about(key), fit.numbers(key), N, fit

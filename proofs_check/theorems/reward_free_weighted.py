@@ -26,7 +26,8 @@ from instances.linear_mixture import (
 from mdptheory.experiment import run_seeds
 from proofs_check.findings import Findings
 from proofs_check.harness import Outcome, Verdict, check_scale, theorem
-from proofs_check.rates import fit_loglog_slope, rate_shape_test
+from proofs_check.rates import fit_loglog_slope, labelled_rate_shape_test
+from proofs_check.theorems.reward_free import unreached_eps
 
 ZZG = "Zhang, Zhang, Gu (ICML 2023), arXiv:2303.10165"
 SOURCE = (
@@ -97,22 +98,22 @@ def eps_rate(K_grid: np.ndarray, errors: np.ndarray, key: str, seed: int):
     """The criterion: every eps reached, and ``rate_shape_test`` of episodes-to-eps against
     1/eps with ``max_slope = 2`` (tail tolerance ``SLOPE_TOL``, local ``LOCAL_TOL``)."""
     N = episodes_to_eps_curve(K_grid, errors, EPS_GRID)
-    if not np.isfinite(N).all():
-        missed = float(EPS_GRID[~np.isfinite(N).all(axis=0)].max())
-        reason = f"{key}: eps = {missed:.3g} not reached within the budget in some seed"
-        return Verdict.failed(reason), {f"final_error[{key}]": float(errors[:, -1].mean())}, N
-    verdict, fit, local = rate_shape_test(
+    unreached = unreached_eps(N, EPS_GRID, key)
+    if unreached is not None:
+        return unreached, {f"final_error[{key}]": float(errors[:, -1].mean())}, N
+    verdict, fit, local = labelled_rate_shape_test(
+        key,
         1.0 / EPS_GRID,
         N,
-        max_slope=2.0,
+        seed,
         tol=SLOPE_TOL,
         local_tol=LOCAL_TOL,
+        max_slope=2.0,
         tail=1.0,
         n_boot=500,
-        seed=seed,
     )
     numbers = {**fit.numbers(key), f"max_local_slope[{key}]": float(np.max(local.slopes))}
-    return Verdict(verdict.status, f"{key}: {verdict.reason}"), numbers, N
+    return verdict, numbers, N
 
 
 @theorem(

@@ -63,7 +63,7 @@ from proofs_check.rates import (
     fit_local_slopes,
     fit_loglog_slope,
     geometric_grid,
-    rate_shape_test,
+    labelled_rate_shape_test,
 )
 
 DU = "Du, Wang, Huang (ICLR 2023), arXiv:2206.02678"
@@ -891,18 +891,17 @@ def slope_after_burn_in(
             fit,
             local,
         )
-    verdict, fit, local = rate_shape_test(
+    return labelled_rate_shape_test(
+        f"{label} (burn-in {burn})",
         grid,
         Y,
-        max_slope=0.5,
+        seed,
         tol=SLOPE_TOL,
         local_tol=LOCAL_TOL,
+        max_slope=0.5,
         start=burn,
         tail=tail,
-        n_boot=1000,
-        seed=seed,
     )
-    return verdict.about(f"{label} (burn-in {burn})"), fit, local
 
 
 @theorem(

@@ -29,7 +29,7 @@ from mdptheory.risk import icvar_backward_induction, icvar_evaluate
 from mdptheory.seeding import spawn_seeds
 from proofs_check.findings import Findings
 from proofs_check.harness import Outcome, Verdict, check_scale, theorem
-from proofs_check.rates import rate_shape_test
+from proofs_check.rates import labelled_rate_shape_test
 
 DU = "Du, Wang, Huang (ICLR 2023), arXiv:2206.02678"
 ALPHA, N_CHAIN, HORIZON, ACTIONS = 0.2, 3, 20, 2
@@ -111,17 +111,9 @@ def lower_bound_criterion(label: str, K: np.ndarray, regret: np.ndarray, seed: i
             None,
             None,
         )
-    verdict, fit, local = rate_shape_test(
-        K,
-        regret,
-        min_slope=0.5,
-        tol=SLOPE_TOL,
-        local_tol=LOCAL_TOL,
-        tail=1.0,
-        n_boot=1000,
-        seed=seed,
+    return labelled_rate_shape_test(
+        label, K, regret, seed, tol=SLOPE_TOL, local_tol=LOCAL_TOL, min_slope=0.5, tail=1.0
     )
-    return verdict.about(label), fit, local
 
 
 @theorem(

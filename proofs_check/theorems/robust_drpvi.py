@@ -15,17 +15,16 @@ extension of the TV statement and every constant is unverified.
 
 from __future__ import annotations
 
-import numpy as np
-
-from algorithms.offline import DRPVI, collect, population_counts, uniform_behaviour
-from instances.linear import simplex_feature_linear_mdp
+from algorithms.offline import DRPVI, population_counts
 from mdptheory.robust import d_rectangular_solve
-from mdptheory.seeding import spawn_seeds
 from proofs_check.findings import Findings
 from proofs_check.harness import Verdict, check_scale, theorem
-from proofs_check.rates import geometric_grid, rate_shape_test
 from proofs_check.theorems.offline import LOCAL_TOL, SLOPE_TOL
-from proofs_check.theorems.robust_offline import robust_burn_in
+from proofs_check.theorems.robust_offline import (
+    BURN_IN_FRACTION,
+    judge_robust_rates,
+    robust_covered_curves,
+)
 
 PAPER = (
     "Liu and Xu (2024), DRPVI for d-rectangular linear DRMDPs; Ma et al. (2022), the "
@@ -40,8 +39,6 @@ TUNED_C = 0.03
 """Named scaling of ``beta``, the one of the R2PVI rate check (fixed before the first run)."""
 BALLS = (("kl", 0.1), ("chi2", 0.1))
 """The balls judged (divergence, radius)."""
-FAMILY = {"S": 10, "A": 3, "H": 5, "d": 4}
-BURN_IN_FRACTION = 0.1
 EXACT_TOL = 1e-4
 """Largest ``|V_hat_1 - V*_rob|`` allowed on population moments (n = 10^12, c = 0): the
 chi-square dual's square root turns the ridge shrinkage ``1e-12`` into about ``1e-6``."""
@@ -55,33 +52,6 @@ class SignFlippedDRPVI(DRPVI):
 
     def beta(self, model, n_episodes: float) -> float:
         return -super().beta(model, n_episodes)
-
-
-def _rate_shape(grid, Y, start, seed):
-    """:func:`rate_shape_test` against ``-1/2`` with PEVI's tolerances; a mean curve that
-    reaches exactly 0 (every seed optimal) is judged on its positive prefix."""
-    keep = Y.mean(axis=0) > 0
-    if not keep.all():
-        if keep.sum() < 3:
-            return (
-                Verdict.passed(
-                    f"mean robust sub-optimality reaches exactly 0 by n = "
-                    f"{int(grid[keep.sum()])}, faster than any power of n"
-                ),
-                None,
-                None,
-            )
-        grid, Y = grid[keep], Y[:, keep]
-    return rate_shape_test(
-        grid,
-        Y,
-        max_slope=-0.5,
-        tol=SLOPE_TOL,
-        local_tol=LOCAL_TOL,
-        start=start,
-        n_boot=1000,
-        seed=seed,
-    )
 
 
 @theorem(
@@ -121,18 +91,7 @@ def drpvi_kl_chi2_covered_rate(scale: str, seed: int):
     n_seeds, n_min, n_max = _PLAN[check_scale(scale)]
     learners = [DRPVI(radius=rho, divergence=kind, c=TUNED_C) for kind, rho in BALLS]
     control = SignFlippedDRPVI(radius=0.1, divergence="kl", c=1.0)
-    grid = geometric_grid(n_min, n_max, 12, integer=True)
-    sub = np.empty((n_seeds, grid.size, len(learners) + 1))
-    models = []
-    for i, ss in enumerate(spawn_seeds(seed, n_seeds)):
-        model_seed, data_seed = ss.spawn(2)
-        model = simplex_feature_linear_mdp(**FAMILY, seed=model_seed)
-        models.append(model)
-        data = collect(model, uniform_behaviour(model), int(grid[-1]), data_seed)
-        for k, n in enumerate(grid):
-            prefix = data.first_episodes(int(n))
-            for j, learner in enumerate([*learners, control]):
-                sub[i, k, j] = learner.fit(model, prefix).suboptimality
+    grid, sub, models = robust_covered_curves(learners, control, n_seeds, n_min, n_max, seed)
     found = Findings(arrays={"n_episodes": grid, "robust_suboptimality": sub})
     # consistency first: on population moments the estimated duals are the exact ones, so the
     # estimate is V*_rob and the policy robust-optimal
@@ -155,37 +114,8 @@ def drpvi_kl_chi2_covered_rate(scale: str, seed: int):
             if ok
             else Verdict.failed(f"{text} > {EXACT_TOL:g}")
         )
-    for j, learner in enumerate(learners):
-        label = learner.label
-        b = robust_burn_in(models[:4], learner, grid)
-        Y = sub[:, :, j]
-        found.fitted.update(
-            {f"burn_in[{label}]": b, f"mean_suboptimality_last[{label}]": float(Y[:, -1].mean())}
-        )
-        if b > BURN_IN_FRACTION * n_max:
-            found.judge(
-                Verdict.vacuous(
-                    f"{label}: the expected bound stays above V*_rob until n = {b:,} > "
-                    f"{BURN_IN_FRACTION:g} n_max"
-                )
-            )
-            continue
-        verdict, fit, local = _rate_shape(grid, Y, b, seed)
-        found.judge(Verdict(verdict.status, f"{label} (burn-in {b:,}): {verdict.reason}"))
-        found.curve(label, grid, Y)
-        if fit is not None:
-            found.fitted[f"slope[{label}]"] = fit.slope
-            found.rate_fit(label, fit, local, reference=-0.5, numbers=None)
-    Yc = sub[:, :, -1]
-    cverdict, cfit, _ = _rate_shape(grid, Yc, 0, seed)
-    found.curve(f"control: {control.label}", grid, Yc)
-    found.control(
-        f"{control.label} (c = 1, penalty sign flipped) on the same data",
-        cverdict,
-        {
-            "slope": cfit.slope if cfit is not None else float("nan"),
-            "mean_suboptimality_last": float(Yc[:, -1].mean()),
-        },
+    judge_robust_rates(
+        found, grid, sub, models, learners, control, n_max, seed, "robust sub-optimality"
     )
     return found.outcome(
         xlabel="episodes n in the data set",

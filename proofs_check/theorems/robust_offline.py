@@ -88,6 +88,71 @@ def robust_burn_in(models, learner, grid: np.ndarray) -> int:
     return int(grid[-1]) + 1
 
 
+def robust_covered_curves(learners, control, n_seeds: int, n_min: int, n_max: int, seed: int):
+    """Exact robust sub-optimality (n_seeds, 12, len(learners) + 1) of ``learners`` and then
+    ``control`` on well-explored data, with the grid and the instances.
+
+    Seed ``i`` draws its own instance ``simplex_feature_linear_mdp(**FAMILY)`` and ``n_max``
+    uniform episodes; every learner is fitted on the first ``n`` episodes for ``n`` on
+    ``geometric_grid(n_min, n_max, 12)``.
+    """
+    grid = geometric_grid(n_min, n_max, 12, integer=True)
+    sub = np.empty((n_seeds, grid.size, len(learners) + 1))
+    models = []
+    for i, ss in enumerate(spawn_seeds(seed, n_seeds)):
+        model_seed, data_seed = ss.spawn(2)
+        model = simplex_feature_linear_mdp(**FAMILY, seed=model_seed)
+        models.append(model)
+        data = collect(model, uniform_behaviour(model), int(grid[-1]), data_seed)
+        for k, n in enumerate(grid):
+            prefix = data.first_episodes(int(n))
+            for j, learner in enumerate([*learners, control]):
+                sub[i, k, j] = learner.fit(model, prefix).suboptimality
+    return grid, sub, models
+
+
+def judge_robust_rates(
+    found, grid, sub, models, learners, control, n_max: int, seed: int, what="sub-optimality"
+):
+    """Judge each learner's column of ``sub`` by :func:`suboptimality_rate_shape` after its
+    burn-in (:func:`robust_burn_in` on the first 4 instances; vacuous when it ends after
+    :data:`BURN_IN_FRACTION` ``n_max``) and the last column, the control, by the same
+    criterion from the first point; curves, fits and the control go into ``found``. ``what``
+    names the quantity in the reason of a curve that reaches exactly 0."""
+    for j, learner in enumerate(learners):
+        label = learner.label
+        b = robust_burn_in(models[:4], learner, grid)
+        Y = sub[:, :, j]
+        found.fitted.update(
+            {f"burn_in[{label}]": b, f"mean_suboptimality_last[{label}]": float(Y[:, -1].mean())}
+        )
+        if b > BURN_IN_FRACTION * n_max:
+            found.judge(
+                Verdict.vacuous(
+                    f"{label}: the expected bound stays above V*_rob until n = {b:,} > "
+                    f"{BURN_IN_FRACTION:g} n_max"
+                )
+            )
+            continue
+        verdict, fit, local = suboptimality_rate_shape(grid, Y, b, seed, what)
+        found.judge(verdict.about(f"{label} (burn-in {b:,})"))
+        found.curve(label, grid, Y)
+        if fit is not None:
+            found.fitted[f"slope[{label}]"] = fit.slope
+            found.rate_fit(label, fit, local, reference=-0.5, numbers=None)
+    Yc = sub[:, :, -1]
+    cverdict, cfit, _ = suboptimality_rate_shape(grid, Yc, 0, seed, what)
+    found.curve(f"control: {control.label}", grid, Yc)
+    found.control(
+        f"{control.label} (c = 1, penalty sign flipped) on the same data",
+        cverdict,
+        {
+            "slope": cfit.slope if cfit is not None else float("nan"),
+            "mean_suboptimality_last": float(Yc[:, -1].mean()),
+        },
+    )
+
+
 # ----------------------------------------------------------------------------- (1) rate
 
 _RATE_PLAN = {"quick": (48, 30, 3_000), "full": (96, 30, 30_000)}
@@ -122,51 +187,9 @@ def r2pvi_covered_rate(scale: str, seed: int):
     n_seeds, n_min, n_max = _RATE_PLAN[check_scale(scale)]
     learners = [R2PVI(kind, penalty=lam, c=TUNED_C) for kind, lam in PENALTIES]
     control = SignFlippedR2PVI("kl", penalty=0.3, c=1.0)
-    grid = geometric_grid(n_min, n_max, 12, integer=True)
-    sub = np.empty((n_seeds, grid.size, len(learners) + 1))
-    models = []
-    for i, ss in enumerate(spawn_seeds(seed, n_seeds)):
-        model_seed, data_seed = ss.spawn(2)
-        model = simplex_feature_linear_mdp(**FAMILY, seed=model_seed)
-        models.append(model)
-        data = collect(model, uniform_behaviour(model), int(grid[-1]), data_seed)
-        for k, n in enumerate(grid):
-            prefix = data.first_episodes(int(n))
-            for j, learner in enumerate([*learners, control]):
-                sub[i, k, j] = learner.fit(model, prefix).suboptimality
+    grid, sub, models = robust_covered_curves(learners, control, n_seeds, n_min, n_max, seed)
     found = Findings(arrays={"n_episodes": grid, "robust_suboptimality": sub})
-    for j, learner in enumerate(learners):
-        label = learner.label
-        b = robust_burn_in(models[:4], learner, grid)
-        Y = sub[:, :, j]
-        found.fitted.update(
-            {f"burn_in[{label}]": b, f"mean_suboptimality_last[{label}]": float(Y[:, -1].mean())}
-        )
-        if b > BURN_IN_FRACTION * n_max:
-            found.judge(
-                Verdict.vacuous(
-                    f"{label}: the expected bound stays above V*_rob until n = {b:,} > "
-                    f"{BURN_IN_FRACTION:g} n_max"
-                )
-            )
-            continue
-        verdict, fit, local = suboptimality_rate_shape(grid, Y, b, seed)
-        found.judge(verdict.about(f"{label} (burn-in {b:,})"))
-        found.curve(label, grid, Y)
-        if fit is not None:
-            found.fitted[f"slope[{label}]"] = fit.slope
-            found.rate_fit(label, fit, local, reference=-0.5, numbers=None)
-    Yc = sub[:, :, -1]
-    cverdict, cfit, _ = suboptimality_rate_shape(grid, Yc, 0, seed)
-    found.curve(f"control: {control.label}", grid, Yc)
-    found.control(
-        f"{control.label} (c = 1, penalty sign flipped) on the same data",
-        cverdict,
-        {
-            "slope": cfit.slope if cfit is not None else float("nan"),
-            "mean_suboptimality_last": float(Yc[:, -1].mean()),
-        },
-    )
+    judge_robust_rates(found, grid, sub, models, learners, control, n_max, seed)
     return found.outcome(
         xlabel="episodes n in the data set",
         ylabel="exact robust sub-optimality V*_rob - V^pi_hat_rob",

@@ -29,12 +29,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.offline import DRPVI, VADRPVI, collect
-from mdptheory.seeding import spawn_seeds
+from algorithms.offline import DRPVI, VADRPVI
 from proofs_check.findings import Findings
 from proofs_check.harness import Outcome, Verdict, check_scale, theorem
 from proofs_check.intervals import paired_difference_test
-from proofs_check.theorems.variance_aware_offline import heteroscedastic_offline_mdp
+from proofs_check.theorems.variance_aware_offline import (
+    heteroscedastic_offline_mdp,
+    judge_weighted_against_unweighted,
+    paired_curves,
+)
 
 PAPER = (
     "Liu and Xu (2024), DRPVI and VA-DRPVI for d-rectangular linear DRMDPs: the variance-aware "
@@ -84,20 +87,6 @@ def matched_learners(H: int):
     )
 
 
-def paired_robust_curves(model, learners, n_seeds: int, seed, grid=N_GRID) -> np.ndarray:
-    """Exact robust sub-optimality (n_seeds, len(grid), len(learners)), every learner on the
-    same log of each seed (its first n episodes for each n of the grid)."""
-    grid = np.asarray(grid)
-    out = np.empty((n_seeds, grid.size, len(learners)))
-    for i, child in enumerate(spawn_seeds(seed, n_seeds)):
-        data = collect(model, "uniform", int(grid[-1]), child)
-        for j, n in enumerate(grid):
-            prefix = data.first_episodes(int(n))
-            for k, learner in enumerate(learners):
-                out[i, j, k] = learner.fit(model, prefix).suboptimality
-    return out
-
-
 def below_criterion(drpvi: np.ndarray, tested: np.ndarray, label: str) -> Verdict:
     """At n_judge the paired difference DRPVI - tested is positive, and the tested curve
     decreases (first minus last grid point positive, paired)."""
@@ -133,19 +122,13 @@ def va_drpvi_below_drpvi(scale: str, seed: int) -> Outcome:
     n_seeds = _PLAN[check_scale(scale)]
     model = heteroscedastic_offline_mdp(H=5, noise=0.9, calm=0.0)
     learners = matched_learners(model.H)
-    sub = paired_robust_curves(model, learners, n_seeds, seed)
-    grid = np.asarray(N_GRID)
-    j = N_GRID.index(N_JUDGE)
-    found = Findings(arrays={"n_episodes": grid, "robust_suboptimality": sub})
-    found.judge(below_criterion(sub[:, :, 0], sub[:, :, 1], "VA-DRPVI"))
-    found.control(
-        "VA-DRPVI with the weights inverted, in VA-DRPVI's place",
-        below_criterion(sub[:, :, 0], sub[:, :, 2], "inverted VA-DRPVI"),
-        {"control_mean_at_judge": float(sub[:, j, 2].mean())},
+    # the fits of DRPVI and VA-DRPVI report the exact robust sub-optimality, so VW-PEVI's
+    # paired loop (every learner on the same log of each seed) serves on this check's grid
+    sub = paired_curves(model, learners, n_seeds, seed, N_GRID)
+    found = Findings(arrays={"n_episodes": np.asarray(N_GRID), "robust_suboptimality": sub})
+    judge_weighted_against_unweighted(
+        found, sub, learners, below_criterion, "VA-DRPVI", N_GRID, N_JUDGE
     )
-    for k, learner in enumerate(learners):
-        found.curve(learner.label, grid, sub[:, :, k])
-        found.fitted[f"mean_at_judge[{learner.label}]"] = float(sub[:, j, k].mean())
     return found.outcome(
         xlabel="episodes n in the data set",
         ylabel="exact robust sub-optimality V*_rob - V^pi_hat_rob",

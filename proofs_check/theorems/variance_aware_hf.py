@@ -41,7 +41,7 @@ from instances.variance_aware import horizon_free_stationary_simplex
 from mdptheory.experiment import run_seeds
 from proofs_check.findings import Findings
 from proofs_check.harness import Outcome, Verdict, check_scale, theorem
-from proofs_check.rates import rate_shape_test
+from proofs_check.rates import labelled_rate_shape_test
 from proofs_check.theorems.risk import BURN_IN_FRACTION
 
 ZHANG = "Zhang, Lee, Chen, Du (ICLR 2024), arXiv:2403.10738"
@@ -90,22 +90,22 @@ def horizon_slope(
             {},
             None,
         )
-    verdict, fit, local = rate_shape_test(
+    verdict, fit, local = labelled_rate_shape_test(
+        label,
         horizons,
         Y,
-        max_slope=SLOPE_BOUND,
+        seed,
         tol=TAIL_TOL,
         local_tol=LOCAL_TOL,
+        max_slope=SLOPE_BOUND,
         tail=1.0,
         decades=WINDOW_DECADES,
-        n_boot=1000,
-        seed=seed,
     )
     numbers = {
         **fit.numbers(label),
         f"max_local_slope[{label}]": float(local.slopes.max()),
     }
-    return Verdict(verdict.status, f"{label}: {verdict.reason}"), numbers, (fit, local)
+    return verdict, numbers, (fit, local)
 
 
 @theorem(

@@ -167,6 +167,22 @@ def paired_curves(model: LinearMDP, learners, n_seeds: int, seed, grid=N_GRID):
     return out
 
 
+def judge_weighted_against_unweighted(found, sub, learners, criterion, tested, grid, n_judge):
+    """Judge ``criterion(sub[..., 0], sub[..., 1], tested)`` (the unweighted learner against
+    the weighted one ``tested``), the inverted-weights control ``sub[..., 2]`` by the same
+    criterion, and record every learner's curve on ``grid`` and its mean at ``n_judge``."""
+    j = list(grid).index(n_judge)
+    found.judge(criterion(sub[:, :, 0], sub[:, :, 1], tested))
+    found.control(
+        f"{tested} with the weights inverted, in {tested}'s place",
+        criterion(sub[:, :, 0], sub[:, :, 2], f"inverted {tested}"),
+        {"control_mean_at_judge": float(sub[:, j, 2].mean())},
+    )
+    for k, learner in enumerate(learners):
+        found.curve(learner.label, np.asarray(grid), sub[:, :, k])
+        found.fitted[f"mean_at_judge[{learner.label}]"] = float(sub[:, j, k].mean())
+
+
 def _below_criterion(pevi: np.ndarray, tested: np.ndarray, label: str) -> Verdict:
     """At n_judge the paired difference PEVI - tested is positive, and both curves decrease
     (first minus last grid point positive)."""
@@ -206,17 +222,9 @@ def vw_pevi_below_pevi(scale: str, seed: int) -> Outcome:
     learners = matched_learners(model)
     sub = paired_curves(model, learners, n_seeds, seed)
     found = Findings(arrays={"n_episodes": np.asarray(N_GRID), "suboptimality": sub})
-    found.judge(_below_criterion(sub[:, :, 0], sub[:, :, 1], "VW-PEVI"))
-    found.control(
-        "VW-PEVI with the weights inverted, in VW-PEVI's place",
-        _below_criterion(sub[:, :, 0], sub[:, :, 2], "inverted VW-PEVI"),
-        {"control_mean_at_judge": float(sub[:, N_GRID.index(N_JUDGE), 2].mean())},
+    judge_weighted_against_unweighted(
+        found, sub, learners, _below_criterion, "VW-PEVI", N_GRID, N_JUDGE
     )
-    for k, learner in enumerate(learners):
-        found.curve(learner.label, np.asarray(N_GRID), sub[:, :, k])
-        found.fitted[f"mean_at_judge[{learner.label}]"] = float(
-            sub[:, N_GRID.index(N_JUDGE), k].mean()
-        )
     return found.outcome(
         xlabel="episodes n in the data set",
         ylabel="exact sub-optimality",
