@@ -78,7 +78,7 @@ from algorithms.risk.feature_selection import (
 from algorithms.risk.lowrank_cvar_ucb import (
     PAPER,
     GridCVaRRuns,
-    evaluate_and_act,
+    evaluate_static_cvar_and_act,
     grid_metadata,
     start_grid_run,
     stationary_feature_model,
@@ -196,7 +196,7 @@ def _episodes(
             work[0],
         )
         # The optimism gap is value - CVaR*.
-        states, actions = evaluate_and_act(
+        states, actions = evaluate_static_cvar_and_act(
             env,
             log,
             steps,

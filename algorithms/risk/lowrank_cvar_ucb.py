@@ -205,7 +205,7 @@ def grid_metadata(run: GridRun, c: float) -> dict:
 
 
 @njit(cache=True)
-def evaluate_and_act(
+def evaluate_static_cvar_and_act(
     env, log, steps, policy, work, j_star, value, Q, no_policy, k, rng, eta, alpha
 ):
     """Episode ``k`` after the plan ``(j_star, value)``: the exact static CVaR of the augmented
@@ -259,7 +259,7 @@ def _episodes(
             policy,
             work[0],
         )
-        states, actions = evaluate_and_act(
+        states, actions = evaluate_static_cvar_and_act(
             env, log, steps, policy, work, j_star, value, st.Q, no_policy, k, rng, eta, alpha
         )
         budget[k] = j_star * eta
