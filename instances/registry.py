@@ -401,6 +401,12 @@ _SPECS: tuple[_Spec, ...] = (
         "instances.risk_linear",
         "linear_icvar_hard_instance",
     ),
+    _Spec(
+        "hypercube_gap_linear_mdp",
+        "hypercube-action hard linear MDP (Zhou+ 2021 H1), d features, a subset of A actions",
+        "instances.linear_gap",
+        "hypercube_gap_linear_mdp",
+    ),
 )
 _BY_NAME = {spec.name: spec for spec in _SPECS}
 

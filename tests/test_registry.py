@@ -80,6 +80,7 @@ VARIANCE_AWARE = [
     "horizon_free_stationary_simplex",
 ]
 GENERATIVE = ["discounted_linear_mdp", "variance_contrast_linear_mdp"]
+LINEAR_GAP = ["hypercube_gap_linear_mdp"]
 
 
 def signature_defaults(function) -> dict:
@@ -112,6 +113,7 @@ def test_every_family_is_registered_and_listed():
         | set(LINEAR_MIXTURE)
         | set(VARIANCE_AWARE)
         | set(GENERATIVE)
+        | set(LINEAR_GAP)
     )
     listed = available()
     assert [entry.name for entry in listed] == names()
@@ -352,4 +354,14 @@ def test_risk_linear_families(name):
     assert entry.parameters == signature_defaults(function)
     built, direct = make(name), function()
     assert type(built) is type(direct) and built.name == direct.name
+    assert same_model(built.tabular(), direct.tabular())
+
+
+@pytest.mark.parametrize("name", LINEAR_GAP)
+def test_linear_gap_families(name):
+    package, entry = importable_entry("instances.linear_gap", name)
+    function = getattr(package, name)
+    assert entry.parameters == signature_defaults(function)
+    built, direct = make(name, d="8", seed="1"), function(d=8, seed=1)
+    assert built.name == direct.name
     assert same_model(built.tabular(), direct.tabular())
