@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import asdict, dataclass, field, is_dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,21 @@ from typing import Any
 import numpy as np
 
 from mdptheory._kernels import BACKEND
+
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+"""The memory address in a default ``repr`` (``<C object at 0x7f...>``)."""
+
+
+def stable_repr(value: Any) -> str:
+    """``repr(value)`` without memory addresses, so that metadata recorded from the same run
+    is the same in every process.
+
+    Examples
+    --------
+    >>> stable_repr(object())
+    '<object object>'
+    """
+    return _ADDRESS.sub("", repr(value))
 
 
 def _jsonable(value: Any) -> Any:
@@ -33,7 +49,7 @@ def _jsonable(value: Any) -> Any:
         return value.item()
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
-    return repr(value)
+    return stable_repr(value)
 
 
 def trace_metadata(
@@ -46,7 +62,7 @@ def trace_metadata(
     algorithm : dataclass instance or str
         The learner (its class name and fields are recorded as hyperparameters).
     model : object
-        The instance; its ``name`` and ``repr`` are recorded.
+        The instance; its ``name`` and ``repr`` (without memory addresses) are recorded.
     seed : int, SeedSequence or Generator
         The seed the run was given (a SeedSequence is recorded by entropy and spawn key).
     budget : int, optional
@@ -71,7 +87,7 @@ def trace_metadata(
         "algorithm": name,
         "hyperparameters": hyper,
         "instance": getattr(model, "name", None) or type(model).__name__,
-        "instance_repr": repr(model),
+        "instance_repr": stable_repr(model),
         "seed": _jsonable(seed_record),
         "budget": budget,
         "library_version": __version__,

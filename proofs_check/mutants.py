@@ -693,11 +693,10 @@ def _probe_variance_weights(variance_weights: Callable) -> Any:
     return list(variance_weights(problem, regression, v_hat, 0.5, np.random.default_rng(0)))
 
 
-def _probe_maxinp_kernel(kernel: Callable) -> Any:
-    X = np.eye(3)
-    P = 1.0 / (1.0 + np.exp(-(np.array([0.3, 0.0, -0.3])[:, None] - [0.3, 0.0, -0.3])))
-    arms, _, _, active = kernel(X, P, 60, 5, 1.0, np.log(0.05), 1.0, 0.3, 0, _rng(4))
-    return [arms, active]
+def _probe_eliminate(eliminate: Callable) -> Any:
+    active = np.ones(3, dtype=np.bool_)
+    count = eliminate(np.array([0.0, 0.5, 1.0]), 1.0, 1.0 - np.eye(3), active)
+    return [active, count]
 
 
 def _probe_pr_lsvi_kernel(kernel: Callable) -> Any:
@@ -783,16 +782,18 @@ def _probe_wald_region(region: Callable) -> Any:
     return [region(fit, 0.1).radius, region(fit, 0.05).radius]
 
 
-def _probe_contextual_kernel(kernel: Callable) -> Any:
-    X = _rng(5).normal(size=(9, 2)) * 0.5
-    U = (X @ np.array([1.0, -0.5])).reshape(3, 3)
-    cumulative = np.cumsum(np.full(3, 1.0 / 3.0))
+def _probe_choose_pair(choose_pair: Callable) -> Any:
+    # two contexts of three arms each; the round shows the second one
+    X = _rng(5).normal(size=(6, 2)) * 0.5
+    W = np.zeros((6, 6))
+    W[3, 4], W[4, 5], W[5, 3], W[4, 3] = 4.0, 3.0, 1.0, 1.0
+    V = np.eye(2) + 0.5 * np.ones((2, 2))
+    data = (X, X[3:], W, V, 9.0, 1.0, np.log(0.05), 1.0, 0.01, 0.2)
     out = []
     for rule in (0, 2):
-        contexts, arms, *_ = kernel(
-            X, U, cumulative, 3, 80, 5, 1.0, np.log(0.05), 1.0, 0.3, rule, _rng(6)
-        )
-        out += [contexts, arms]
+        scratch = (np.zeros((3, 3)), np.ones(3, dtype=np.bool_))
+        _, i, j, _, count = choose_pair(np.zeros(2), *data, rule, *scratch)
+        out += [i, j, count]
     return out
 
 
@@ -1515,8 +1516,8 @@ CATALOGUE: tuple[Mutant, ...] = (
         "out on noise (C_t empty early on, the kernel then plays the last arm).",
         (
             _patch(
-                "algorithms.preferences.maxinp._maxinp_kernel",
-                _probe_maxinp_kernel,
+                "algorithms.preferences.maxinp.eliminate",
+                _probe_eliminate,
                 (
                     "u[a] - u[b] + beta * width[a, b] < 0.0",
                     "u[a] - u[b] - beta * width[a, b] < 0.0",
@@ -1601,8 +1602,8 @@ CATALOGUE: tuple[Mutant, ...] = (
         "and the greedy control's pair, ignore the context.",
         (
             _patch(
-                "algorithms.preferences.contextual._contextual_kernel",
-                _probe_contextual_kernel,
+                "algorithms.preferences.maxinp.choose_pair",
+                _probe_choose_pair,
                 ("u = Xc @ theta", "u = X[:K] @ theta"),
             ),
         ),

@@ -85,6 +85,15 @@ def test_reproducible():
     assert not np.array_equal(a.extras["context"], c.extras["context"])
 
 
+def test_metadata_has_no_memory_address():
+    """Two equal instances built apart give the same metadata (a repr without an id)."""
+    learner = ContextualMaxInP(c=0.3)
+    a = learner.run(contextual_bt_bandit(contexts=3, K=4, d=2, seed=2), budget=20, seed=5)
+    b = learner.run(contextual_bt_bandit(contexts=3, K=4, d=2, seed=2), budget=20, seed=5)
+    assert a.metadata == b.metadata
+    assert "0x" not in a.metadata["instance_repr"]
+
+
 def test_bad_input():
     with pytest.raises(ValueError, match="rule"):
         ContextualMaxInP(rule="random")

@@ -54,6 +54,11 @@ def _same(a: list[RegretTrace], b: list[RegretTrace]) -> None:
         assert x.metadata == y.metadata
 
 
+def test_metadata_repr_has_no_memory_address():
+    meta = trace_metadata(NoisyLearner(), object(), 0, 3)
+    assert meta["instance_repr"] == "<object object>"
+
+
 def test_children_follow_spawn_seeds():
     traces = run_seeds(NoisyLearner(), "model", budget=5, seeds=3, seed=11, progress=False)
     for i, (trace, child) in enumerate(zip(traces, spawn_seeds(11, 3), strict=True)):

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from algorithms.preferences import LEARNERS, fit_bradley_terry
-from algorithms.preferences.maxinp import MaxInP, _newton, pair_regret
+from algorithms.preferences.maxinp import MaxInP, bt_newton, pair_regret
 from algorithms.preferences.pr_lsvi import PRLSVI, query_bound, trajectory_features
 from instances.preferences import preference_lock_linear_mdp
 from mdptheory.preferences import PreferenceBandit
@@ -32,7 +32,7 @@ def test_maxinp_mle_matches_bradley_terry_fit():
     X = rng.normal(size=(5, 3))
     W = rng.integers(0, 6, size=(5, 5)).astype(float)
     np.fill_diagonal(W, 0.0)
-    theta = _newton(np.ones(3), X, W, 0.5, float(W.sum()))
+    theta = bt_newton(np.ones(3), X, W, 0.5, float(W.sum()))
     reference = fit_bradley_terry(X, W, lam=0.5).theta
     np.testing.assert_allclose(theta, reference, atol=1e-9)
 

@@ -19,7 +19,7 @@ Algorithm (round t, 0-based)
 ----------------------------
 1. Exploration, ``t < t0``: a uniformly random pair of distinct arms of the round's context.
 2. ``theta_t`` = ridge BT MLE on every past comparison, ``V_t = lam I + sum_s z_s z_s^T``,
-   ``z_s = x_{c_s, i_s} - x_{c_s, j_s}`` (Newton, warm-started: ``maxinp._newton``).
+   ``z_s = x_{c_s, i_s} - x_{c_s, j_s}`` (Newton, warm-started: ``maxinp.bt_newton``).
 3. ``C_t = {i : (x_i - x_j)^T theta_t + beta_t ||x_i - x_j||_{V_t^{-1}} >= 0 for every j}`` over
    the arms ``x = x_{c_t, .}`` of the round's context.
 4. Play the pair of ``C_t`` with the largest ``||x_i - x_j||_{V_t^{-1}}``.
@@ -45,15 +45,11 @@ from numba import njit
 from algorithms.preferences.maxinp import (
     _RULE_CODE,
     MaxInPParameters,
-    _newton,
     _sigmoid,
+    choose_pair,
     curvature_floor_kappa,
-    greedy_pair,
-    maxinp_radius,
-    pair_widths,
     random_distinct_pair,
     record_comparison,
-    widest_active_pair,
 )
 from mdptheory._validation import check_int
 from mdptheory.preferences.contextual import ContextualPreferenceBandit
@@ -93,26 +89,9 @@ def _contextual_kernel(X, U, cumulative, K, T, t0, lam, log_delta, B, c, rule, r
         if rule == 1 or t < t0:
             i, j = random_distinct_pair(K, rng)
         else:
-            theta = _newton(theta, X, W, lam, n)
-            u = Xc @ theta
-            if rule == 2:
-                i, j = greedy_pair(u)
-            else:
-                beta = maxinp_radius(V, lam, log_delta, B, c, kappa)
-                beta_rec[t] = beta
-                pair_widths(Xc, np.linalg.inv(V), width)
-                count = 0
-                for a in range(K):
-                    keep = True
-                    for b in range(K):
-                        if b != a and u[a] - u[b] + beta * width[a, b] < 0.0:
-                            keep = False
-                            break
-                    active[a] = keep
-                    if keep:
-                        count += 1
-                active_rec[t] = count
-                i, j = widest_active_pair(width, active)
+            theta, i, j, beta_rec[t], active_rec[t] = choose_pair(
+                theta, X, Xc, W, V, n, lam, log_delta, B, c, kappa, rule, width, active
+            )
         p_win = _sigmoid(U[ctx, i] - U[ctx, j])
         n += record_comparison(t, i, j, p_win, Xc, ctx * K, W, V, arms, outcome, rng)
     return contexts, arms, outcome, beta_rec, active_rec

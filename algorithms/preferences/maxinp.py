@@ -38,7 +38,9 @@ named scaled variants.
 Controls: ``rule="uniform"`` (uniformly random distinct pairs every round, linear regret) and
 ``rule="greedy"`` (the two arms with the largest MLE utility, no confidence term).
 
-The whole run is one numba kernel (:func:`_maxinp_kernel`); comparisons enter the MLE through
+The whole run is one numba kernel (:func:`_maxinp_kernel`) around the round's steps 2-4
+(:func:`choose_pair`, with the elimination of step 3 in :func:`eliminate`), which contextual
+MaxInP shares; comparisons enter the MLE through
 the win counts ``W[i, j]``, so a Newton step costs O(K^2 d^2) whatever t is.
 """
 
@@ -62,8 +64,11 @@ __all__ = [
     "MaxInP",
     "MaxInPParameters",
     "add_comparison",
+    "bt_newton",
+    "choose_pair",
     "curvature_floor_kappa",
     "dueling_features",
+    "eliminate",
     "greedy_pair",
     "maxinp_radius",
     "pair_regret",
@@ -140,8 +145,10 @@ def _objective(theta, X, W, lam):
 
 
 @njit(cache=True)
-def _newton(theta, X, W, lam, n):
-    """Warm-started Newton with Armijo backtracking (strictly convex for lam > 0)."""
+def bt_newton(theta, X, W, lam, n):
+    """Step 2 of MaxInP: the ridge Bradley–Terry MLE on the win counts ``W`` of the arms ``X``
+    by warm-started Newton from ``theta`` with Armijo backtracking (strictly convex for
+    ``lam > 0``), to a gradient max-norm below ``NEWTON_TOL * max(n, 1)`` (``n`` comparisons)."""
     value, grad, hess = _objective(theta, X, W, lam)
     tol = NEWTON_TOL * max(n, 1.0)
     for _ in range(100):
@@ -266,6 +273,47 @@ def record_comparison(t, i, j, p_win, arms, first, W, V, pairs, outcome, rng):
 
 
 @njit(cache=True)
+def eliminate(u, beta, width, active):
+    """Step 3 of MaxInP: ``active[a]`` is set to whether arm ``a`` is in ``C_t``, i.e.
+    ``u[a] - u[b] + beta width[a, b] >= 0`` for every other arm ``b`` (``u`` the estimated
+    utilities, ``width`` from :func:`pair_widths`). Returns ``|C_t|``."""
+    K = u.shape[0]
+    count = 0
+    for a in range(K):
+        keep = True
+        for b in range(K):
+            if b != a and u[a] - u[b] + beta * width[a, b] < 0.0:
+                keep = False
+                break
+        active[a] = keep
+        if keep:
+            count += 1
+    return count
+
+
+@njit(cache=True)
+def choose_pair(theta, X, Xc, W, V, n, lam, log_delta, B, c, kappa, rule, width, active):
+    """Steps 2-4 of a round after the exploration (rule 0 MaxInP, 2 the greedy control).
+
+    ``X`` holds every arm the win counts ``W`` refer to (the MLE's design), ``Xc`` the arms
+    of this round (``X`` itself for a fixed arm set, the round's context otherwise); ``n``
+    is the number of comparisons so far. Returns ``(theta_t, i, j, beta_t, |C_t|)``, with
+    ``beta_t = NaN`` and ``|C_t| = K`` for the greedy control.
+    """
+    K = Xc.shape[0]
+    theta = bt_newton(theta, X, W, lam, n)
+    u = Xc @ theta
+    if rule == 2:
+        i, j = greedy_pair(u)
+        return theta, i, j, np.nan, K
+    beta = maxinp_radius(V, lam, log_delta, B, c, kappa)
+    pair_widths(Xc, np.linalg.inv(V), width)
+    count = eliminate(u, beta, width, active)
+    i, j = widest_active_pair(width, active)
+    return theta, i, j, beta, count
+
+
+@njit(cache=True)
 def _maxinp_kernel(X, P, T, t0, lam, log_delta, B, c, rule, rng):
     """One run of MaxInP (rule 0) or a control (1 uniform, 2 greedy): arms (T, 2), outcomes,
     the radius beta_t and the size of C_t per round."""
@@ -285,26 +333,9 @@ def _maxinp_kernel(X, P, T, t0, lam, log_delta, B, c, rule, rng):
         if rule == 1 or t < t0:
             i, j = random_distinct_pair(K, rng)
         else:
-            theta = _newton(theta, X, W, lam, n)
-            u = X @ theta
-            if rule == 2:
-                i, j = greedy_pair(u)
-            else:
-                beta = maxinp_radius(V, lam, log_delta, B, c, kappa)
-                beta_rec[t] = beta
-                pair_widths(X, np.linalg.inv(V), width)
-                count = 0
-                for a in range(K):
-                    keep = True
-                    for b in range(K):
-                        if b != a and u[a] - u[b] + beta * width[a, b] < 0.0:
-                            keep = False
-                            break
-                    active[a] = keep
-                    if keep:
-                        count += 1
-                active_rec[t] = count
-                i, j = widest_active_pair(width, active)
+            theta, i, j, beta_rec[t], active_rec[t] = choose_pair(
+                theta, X, X, W, V, n, lam, log_delta, B, c, kappa, rule, width, active
+            )
         n += record_comparison(t, i, j, P[i, j], X, 0, W, V, arms, outcome, rng)
     return arms, outcome, beta_rec, active_rec
 

@@ -84,6 +84,13 @@ class ContextualPreferenceBandit:
             raise ValueError(f"context must be in [0, {C}), got {context!r}")
         return link_preferences(self.utilities[int(context)], self.link)
 
+    def __repr__(self) -> str:
+        C, K, d = self.shape
+        return (
+            f"ContextualPreferenceBandit({self.name!r}, C={C}, K={K}, d={d}, "
+            f"link={self.link.name!r})"
+        )
+
     def pair_regret(self, contexts, i, j) -> np.ndarray:
         """``(Delta_{c,i} + Delta_{c,j}) / 2`` per round (module docstring)."""
         c = np.asarray(contexts)
