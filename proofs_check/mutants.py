@@ -843,6 +843,12 @@ def _probe_va_drpvi_weights(weighted: Callable) -> Any:
     return [out.counts, out.reward_sums]
 
 
+def _probe_drpvi_chi2_duals(chi2_duals: Callable) -> Any:
+    M = np.array([[0.5, 0.3, 0.2], [0.1, 0.1, 0.8]])
+    V = np.array([0.0, 0.5, 1.0])
+    return chi2_duals(M, V, np.argsort(V, kind="stable"), 0.1)
+
+
 CATALOGUE: tuple[Mutant, ...] = (
     Mutant(
         "ucbvi-log-factor-dropped",
@@ -1697,6 +1703,23 @@ CATALOGUE: tuple[Mutant, ...] = (
                 (
                     "weighted_counts(regression, sigma2)",
                     "weighted_counts(regression, 1.0 / sigma2)",
+                ),
+            ),
+        ),
+        ("va-drpvi",),
+    ),
+    Mutant(
+        "drpvi-chi2-ball-radius-unrooted",
+        "The chi-square ball's coordinate dual subtracts rho sqrt(Var) instead of sqrt(rho Var) "
+        "(the radius enters without its square root): at rho = 0.1 the adversary's penalty "
+        "is about 3x too small, so the estimated inner values lie above the ball's infimum.",
+        (
+            _patch(
+                "algorithms.offline.robust._ball_duals.chi2_ball_dual",
+                _probe_drpvi_chi2_duals,
+                (
+                    "g = total * shift + a + b * x - np.sqrt(rho * var)",
+                    "g = total * shift + a + b * x - rho * np.sqrt(var)",
                 ),
             ),
         ),

@@ -88,15 +88,17 @@ def robust_burn_in(models, learner, grid: np.ndarray) -> int:
     return int(grid[-1]) + 1
 
 
-def robust_covered_curves(learners, control, n_seeds: int, n_min: int, n_max: int, seed: int):
-    """Exact robust sub-optimality (n_seeds, 12, len(learners) + 1) of ``learners`` and then
-    ``control`` on well-explored data, with the grid and the instances.
+def robust_covered_curves(
+    learners, control, n_seeds: int, n_min: int, n_max: int, seed: int, points: int = 12
+):
+    """Exact robust sub-optimality (n_seeds, points, len(learners) + 1) of ``learners`` and
+    then ``control`` on well-explored data, with the grid and the instances.
 
     Seed ``i`` draws its own instance ``simplex_feature_linear_mdp(**FAMILY)`` and ``n_max``
     uniform episodes; every learner is fitted on the first ``n`` episodes for ``n`` on
-    ``geometric_grid(n_min, n_max, 12)``.
+    ``geometric_grid(n_min, n_max, points)``.
     """
-    grid = geometric_grid(n_min, n_max, 12, integer=True)
+    grid = geometric_grid(n_min, n_max, points, integer=True)
     sub = np.empty((n_seeds, grid.size, len(learners) + 1))
     models = []
     for i, ss in enumerate(spawn_seeds(seed, n_seeds)):

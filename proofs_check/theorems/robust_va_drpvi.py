@@ -87,12 +87,14 @@ def matched_learners(H: int):
     )
 
 
-def below_criterion(drpvi: np.ndarray, tested: np.ndarray, label: str) -> Verdict:
-    """At n_judge the paired difference DRPVI - tested is positive, and the tested curve
-    decreases (first minus last grid point positive, paired)."""
-    j = N_GRID.index(N_JUDGE)
+def below_criterion(
+    drpvi: np.ndarray, tested: np.ndarray, label: str, n_judge: int = N_JUDGE
+) -> Verdict:
+    """At ``n_judge`` (a point of :data:`N_GRID`) the paired difference DRPVI - tested is
+    positive, and the tested curve decreases (first minus last grid point positive, paired)."""
+    j = N_GRID.index(n_judge)
     parts = [
-        paired_difference_test(drpvi[:, j], tested[:, j], f"DRPVI - {label} at n = {N_JUDGE}")[0],
+        paired_difference_test(drpvi[:, j], tested[:, j], f"DRPVI - {label} at n = {n_judge}")[0],
         paired_difference_test(
             tested[:, 0], tested[:, -1], f"{label}: n = {N_GRID[0]} minus n = {N_GRID[-1]}"
         )[0],
