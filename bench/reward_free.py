@@ -16,8 +16,9 @@ Instance: ``random_linear_mixture_mdp(S=20, A=5, H=20, d=10, seed=0)`` (total re
    the same instance for scale, exploration plus planning.
 5. The HOME-weighted learner :class:`algorithms.reward_free.HFUCRLRFE` (``hf-rfe``, scaled
    variant c = 1e-4): its exploration loop alone (per episode O(M d^3 + H (d S^2 A + S A d^2)
-   + H M (d S + d^2)), M = ceil(log2(4 K H)) = 20 moment orders at K = 10^4), median of 3, and
-   the ratio of its per-episode time to the indicator-target learner's of item 2.
+   + H (d^3 + d S) + H M (d S + d^2)), M = ceil(log2(4 K H)) = 20 moment orders at K = 10^4;
+   the H (d^3 + d S) is the uncertainty-directed target of every step), median of 3, and the
+   ratio of its per-episode time to the indicator-target learner's of item 2.
 """
 
 from __future__ import annotations

@@ -801,6 +801,16 @@ def _probe_hf_lsvi_block(block: Callable) -> Any:
     return [block(h, True) for h in range(3)] + [block(h, False) for h in range(3)]
 
 
+def _probe_hf_ucrl_rfe_explore(explore: Callable) -> Any:
+    from algorithms.reward_free.hf_ucrl_rfe import start_weighted
+    from instances.linear_mixture import reward_free_lower_bound
+
+    model = reward_free_lower_bound(d=3, H=3, epsilon=1.0, seed=1)
+    env, basis2, G, radii, alpha, gamma, home = start_weighted(model, 5, 0.1)
+    explore(env, home, basis2, G, radii, 1e-4, alpha, gamma, 0, 5, np.random.default_rng(0))
+    return [home.b.copy(), home.Sigma.copy()]
+
+
 def _patch(target: str, probe: Callable, *replace: tuple[str, str]) -> Patch:
     return Patch(target, tuple(replace), probe)
 
@@ -1724,6 +1734,24 @@ CATALOGUE: tuple[Mutant, ...] = (
             ),
         ),
         ("va-drpvi",),
+    ),
+    Mutant(
+        "hf-ucrl-rfe-directed-target-is-u",
+        "HF-UCRL-RFE's second regression sample of each step uses the exploration value "
+        "U_{h+1} again instead of the uncertainty-directed target W: value targets alone, so on "
+        "the two-sided lower-bound family U(good) = U(bad), the sign directions of mu are never "
+        "learned and planning for the indicator of good or of bad stays wrong.",
+        (
+            _patch(
+                "algorithms.reward_free.hf_ucrl_rfe._explore",
+                _probe_hf_ucrl_rfe_explore,
+                (
+                    "moment_features(basis2, r, home.target, states[h + 1], home.X, home.y)",
+                    "moment_features(basis2, r, home.U[h + 1], states[h + 1], home.X, home.y)",
+                ),
+            ),
+        ),
+        ("reward-free",),
     ),
 )
 """The planted defects. Ids are unique; every target resolves (``tests/test_mutants.py``)."""

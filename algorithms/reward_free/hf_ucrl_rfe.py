@@ -35,10 +35,29 @@ then one episode greedy in U_k. The pseudo-reward is the width of the model's un
 **every** value function in [0, 1]^S (``sqrt(tr(Sigma^-1 G))`` bounds
 ``||x_V||_{Sigma^-1}`` for all of them up to ``sqrt(S)``): large where some planning reward
 could still be mis-estimated; divided by H it is a reward of the planning class (total at most
-1), where at 1 per step U would sit at its clip in every state. Each step
-``(s_h, a_h, s_{h+1})`` then enters the M weighted regressions of HOME on the powers
-``U_{k,h+1}^(2^m)``, with the weights ``1 / sigma_m^2`` computed from the estimates of the
-episodes before k; the inverses and estimates are refreshed once per episode.
+1), where at 1 per step U would sit at its clip in every state.
+
+Each step ``(s_h, a_h, s_{h+1})`` then enters the M weighted regressions of HOME twice, with the
+weights ``1 / sigma_m^2`` computed from the estimates of the episodes before k (the inverses and
+estimates are refreshed once per episode):
+
+1. on the powers ``U_{k,h+1}^(2^m)`` (the exploration value, as in value-targeted regression);
+2. on the **uncertainty-directed target** ``W_{k,h}`` in {0, 1}^S (:func:`directed_target`):
+   the vertex of [0, 1]^S, rounded from the top generalised eigenvector of
+   ``G(s_h, a_h) z = lambda Sigma_k z``, whose value feature ``x_W(s_h, a_h)`` is least known.
+   ``W`` is fixed by ``(s_h, a_h)`` and the estimates before episode k, not by ``s_{h+1}``, so
+   ``E[W(s_{h+1})] = <x_W, theta>`` and the sample is unbiased; being binary, its powers are
+   itself and HOME's variance bound is ``p (1 - p)`` plus the error terms.
+
+Why the second target (reconstructed; the paper's box was not read): the pseudo-reward measures
+the uncertainty along every direction of ``Phi(s, a)``, but regression on U alone adds data only
+along ``x_U``. Where two next states have the same exploration value, e.g. the absorbing good and
+bad states of :func:`instances.linear_mixture.reward_free_lower_bound` (same Gram block, same
+pseudo-reward, same continuation, so ``U(good) = U(bad)`` at every stage), ``x_U`` has no
+component along the directions that separate them: those directions are never learned, the
+pseudo-reward along them never shrinks, and planning for the indicator of good or of bad stays
+wrong however long the exploration (planning error 0.394 at d = 4, H = 5 without the second
+target). The directed target puts data where the pseudo-reward says the uncertainty is.
 
 Planning phase
 --------------
@@ -47,24 +66,20 @@ For each battery reward: backward induction on ``P_hat = sum_i theta_{K,0,i} P_i
 
 Complexity
 ----------
-Per episode O(M d^3 + H (d S^2 A + S A d^2) + H M (d S + d^2)): the M refreshes, the backward
-pass (value features and their widths for every pair) and the HOME updates. The same at every k.
+Per episode O(M d^3 + H (d S^2 A + S A d^2) + H (d^3 + d S) + H M (d S + d^2)): the M
+refreshes, the backward pass (value features and their widths for every pair), the directed
+targets (one d x d eigenproblem per step) and the HOME updates. The same at every k.
 
 Constants (reconstructed, see :mod:`~algorithms.reward_free._moments`)
 -----------------------------------------------------------------------
 lambda = 1, delta = 0.1, ``alpha = 1/sqrt(K H)``, ``gamma = d^(-1/4)``, ``M = ceil(log2(4 K
 H))``, ``beta_k`` of :func:`~algorithms.reward_free._moments.home_radius` (about 2 000 at d = 4,
 H = 5, K = 10^4): with it every pseudo-reward sits at its clip for any affordable K (the
-burn-in of :func:`burn_in` is beyond the budget). The named variant ``c = 0.001`` (``c beta``
-about 2) is stuck too: every pseudo-reward clipped makes U the same in every state, ``x_U``
-then only measures ``sum_i theta_i`` and the other directions are never learned. The check
-runs ``c = 1e-4`` (``c beta`` about 0.2). ``c = 0`` is the control: no pseudo-reward and no
-bonus, U = 0, no information is gathered.
-
-Known blind spot: the regression sees theta only through ``x_U``; where two next states have
-the same exploration value (the good and bad states of
-:func:`instances.linear_mixture.reward_free_lower_bound`), the directions that separate them
-are never learned, however long the exploration.
+burn-in of :func:`burn_in` is beyond the budget). In the named variant ``c = 0.001`` (``c beta``
+about 2) every pseudo-reward sits at its clip 1/H as well. The checks run ``c = 1e-4``
+(``c beta`` about 0.2). ``c = 0`` is the control: no pseudo-reward and no bonus, U = 0, the
+greedy policy plays action 0 forever, so only the directions that action's features span are
+learned (the directed targets then add data along them alone).
 """
 
 from __future__ import annotations
@@ -103,7 +118,7 @@ from mdptheory.seeding import SeedLike, as_generator
 PAPER_C = 1.0
 LAMBDA = 1.0
 
-__all__ = ["HFUCRLRFE", "Weighted", "burn_in", "start_weighted"]
+__all__ = ["HFUCRLRFE", "Weighted", "burn_in", "directed_target", "start_weighted"]
 
 
 class _Home(NamedTuple):
@@ -119,6 +134,7 @@ class _Home(NamedTuple):
     U: np.ndarray  # (H + 1, S)
     Q: np.ndarray  # (H, S, A)
     policy: np.ndarray  # (H, S)
+    target: np.ndarray  # (S,) the uncertainty-directed target W of one step
 
 
 @njit(cache=True)
@@ -155,6 +171,69 @@ def _plan(home, basis2: np.ndarray, radius: float, S: int, A: int) -> None:
 
 
 @njit(cache=True)
+def directed_target(
+    basis2: np.ndarray, r: int, G: np.ndarray, inv: np.ndarray, out: np.ndarray
+) -> float:
+    """The target ``W`` in {0, 1}^S whose value feature is least known at pair ``r``.
+
+    Over unit vectors ``V``, ``||x_V||_{Sigma^-1}`` with ``x_V = Phi V`` (``Phi = basis2[:,
+    r]``, d x S) is largest at ``V = Phi^T z``, ``z`` the top generalised eigenvector of
+    ``G z = lambda Sigma z`` (``G = Phi Phi^T``), computed as ``z = C u`` with ``C C^T =
+    Sigma^-1`` and ``u`` the top eigenvector of ``C^T G C``. The width is convex in V, so its
+    maximum over [0, 1]^S is at a vertex; ``W`` rounds ``v = Phi^T z`` to the wider of
+    ``1[v > 0]`` and ``1[v < 0]`` (the first on a tie). Writes ``W`` into ``out`` (S,) and
+    returns ``||x_W||_{Sigma^-1}``. Cost O(d^3 + d S).
+
+    Parameters
+    ----------
+    basis2 : ndarray, shape (d, S A, S)
+        The basis kernels, one row per pair.
+    r : int
+        The pair ``s A + a``.
+    G : ndarray, shape (d, d)
+        ``Phi Phi^T`` of that pair.
+    inv : ndarray, shape (d, d)
+        ``Sigma^-1``, symmetric positive definite.
+    out : ndarray, shape (S,)
+        Receives ``W``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> basis2 = np.array([[[0.5, 0.5]], [[1.0, -1.0]]])   # d = 2, one pair, S = 2
+    >>> G = basis2[:, 0] @ basis2[:, 0].T
+    >>> W = np.zeros(2)
+    >>> width = directed_target(basis2, 0, G, np.diag([0.01, 1.0]), W)   # direction 1 unknown
+    >>> W.tolist(), round(width, 4)
+    ([1.0, 0.0], 1.0012)
+    """
+    d = inv.shape[0]
+    S = out.shape[0]
+    C = np.linalg.cholesky(inv)
+    CT = np.ascontiguousarray(C.T)
+    _, vectors = np.linalg.eigh(CT @ G @ C)
+    z = C @ np.ascontiguousarray(vectors[:, d - 1])
+    v = np.zeros(S)
+    for t in range(S):
+        for i in range(d):
+            v[t] += basis2[i, r, t] * z[i]
+    best, best_sign = -1.0, 1.0
+    x = np.zeros(d)
+    for sign in (1.0, -1.0):
+        x[:] = 0.0
+        for t in range(S):
+            if sign * v[t] > 0.0:
+                for i in range(d):
+                    x[i] += basis2[i, r, t]
+        width = quadratic_form(inv, x)
+        if width > best:
+            best, best_sign = width, sign
+    for t in range(S):
+        out[t] = 1.0 if best_sign * v[t] > 0.0 else 0.0
+    return math.sqrt(best) if best > 0.0 else 0.0
+
+
+@njit(cache=True)
 def _explore(env, home, basis2, G, radii, c, alpha, gamma, start: int, stop: int, rng) -> None:
     H, S, A = env.R3.shape
     for k in range(start, stop):
@@ -165,6 +244,15 @@ def _explore(env, home, basis2, G, radii, c, alpha, gamma, start: int, stop: int
         for h in range(H):
             r = states[h] * A + actions[h]
             moment_features(basis2, r, home.U[h + 1], states[h + 1], home.X, home.y)
+            home_variances(
+                home.X, home.theta, home.Sigma_inv, c * radii[k], alpha, gamma, home.sigma2
+            )
+            home_add(home.Sigma, home.b, home.X, home.y, home.sigma2)
+            # The second regression target: the value function whose feature at (s_h, a_h) is
+            # least known. It depends on (s_h, a_h) and the estimates of the episodes before k,
+            # never on s_{h+1}, so E[W(s_{h+1})] = <x_W, theta> and the sample is unbiased.
+            directed_target(basis2, r, G[r], home.Sigma_inv[0], home.target)
+            moment_features(basis2, r, home.target, states[h + 1], home.X, home.y)
             home_variances(
                 home.X, home.theta, home.Sigma_inv, c * radii[k], alpha, gamma, home.sigma2
             )
@@ -239,6 +327,7 @@ def start_weighted(model: LinearMixtureMDP, K: int, delta: float) -> Weighted:
         np.zeros((H + 1, S)),
         np.zeros((H, S, A)),
         np.zeros((H, S), dtype=np.int64),
+        np.zeros(S),
     )
     return Weighted(
         environment(model.tabular()), basis2, G, radii(model, K, delta), alpha, gamma, home
@@ -335,7 +424,7 @@ class HFUCRLRFE(ExplorationParameters):
                 alpha=alpha,
                 gamma=gamma,
                 burn_in=burn_in(model, K, self.delta, c),
-                implemented="HOME-weighted VTR on the powers of U, trace-width pseudo-reward, "
-                "values in [0, 1]",
+                implemented="HOME-weighted VTR on the powers of U and on the uncertainty-directed "
+                "target W, trace-width pseudo-reward, values in [0, 1]",
             ),
         )

@@ -125,8 +125,8 @@ def eps_rate(K_grid: np.ndarray, errors: np.ndarray, key: str, seed: int):
     "of geomspace(0.16, 0.011, 6) is reached within K = 10^4 (4 seeds at quick scale) and the "
     "slope of episodes-to-eps against 1/eps is <= 2 + 0.25 (bootstrap CI), every local slope "
     "<= 2 + 0.5. Reported, not judged: the same on random_linear_mixture_mdp(S=6, A=3, H=5, "
-    "d=4) and on reward_free_lower_bound(d=4, H=5, epsilon=1, seed=1) (where the learner "
-    "never learns the sign directions), and the K-slopes of the error. Control: c = 0 (no "
+    "d=4) and on reward_free_lower_bound(d=4, H=5, epsilon=1, seed=1) (judged by "
+    "zhang2023-reward-free-two-sided), and the K-slopes of the error. Control: c = 0 (no "
     "pseudo-reward, no bonus), rejected by the same criterion.",
     formula="N(eps) = O~(d^2 eps^-2) => d log N / d log(1/eps) <= 2 + tol",
     tags=("reward-free", "linear-mixture", "slope"),
