@@ -42,6 +42,16 @@ def _destination(p, V, order, support_all):
     return order[0]
 
 
+@njit(cache=True, fastmath={"reassoc", "contract"})
+def _row_dot(p, V):
+    """``p . V`` reassociated, so that the sum vectorises (a strict left-to-right sum waits on
+    each addition in turn)."""
+    value = 0.0
+    for j in range(p.shape[0]):
+        value += p[j] * V[j]
+    return value
+
+
 @njit(cache=True)
 def tv_row(p, V, order, rho, support_all, q, write):
     """``inf { q.V : 1/2 ||q - p||_1 <= rho }``: move mass ``rho`` from the top of ``V`` to
@@ -50,9 +60,7 @@ def tv_row(p, V, order, rho, support_all, q, write):
     v_min = V[dest]
     # p.V in one sequential pass, which also brings the row into cache before the walk's
     # scattered reads (from memory, each of them would be a cache miss)
-    value = 0.0
-    for j in range(p.shape[0]):
-        value += p[j] * V[j]
+    value = _row_dot(p, V)
     if write:
         q[:] = p
     budget = rho
@@ -255,6 +263,35 @@ def kl_row(p, V, order, rho, q, write, warm, slack):
 
 
 @njit(cache=True)
+def kl_write_rows(P2, V, us, Q2):
+    """The KL ball's minimisers ``Q2[r] ~ P2[r] exp(-us[r] V)`` at given dual variables, each
+    row in one pass of exponentials (what :func:`kl_row` writes at its solution ``u``).
+
+    ``us[r] = inf`` is the ``beta -> 0`` corner (all mass on the support's minimum, shared in
+    proportion to ``p``) and ``us[r] = 0`` the nominal row; the exponentials are shifted by the
+    support's minimum, so none underflows to 0 at the minimum.
+    """
+    for r in range(P2.shape[0]):
+        p = P2[r]
+        q = Q2[r]
+        v_min = np.inf
+        mass_min = 0.0
+        for j in range(p.shape[0]):
+            if p[j] > 0.0:
+                if V[j] < v_min:
+                    v_min = V[j]
+                    mass_min = p[j]
+                elif V[j] == v_min:
+                    mass_min += p[j]
+        u = us[r]
+        if u == np.inf:
+            for j in range(p.shape[0]):
+                q[j] = p[j] / mass_min if (p[j] > 0.0 and V[j] == v_min) else 0.0
+        else:
+            _write_tilted(p, V, v_min, u, q)
+
+
+@njit(cache=True)
 def _gather_support(p, V, order, vals, probs, index):
     # one sequential read first: the gather below reads the row in the order of V, and from
     # memory each of those reads would be a cache miss
@@ -357,6 +394,135 @@ def chi2_row(p, V, order, param, penalised, q, write, vals, probs, index, tails)
             for i in range(n):
                 q[index[i]] /= total
     return best
+
+
+CHI2_TOP_WALK = 1.0
+"""Chi-square balls up to this radius are solved by :func:`chi2_ball_rows_from_top`: the
+dual's maximiser then has a tail mass below ``rho / (1 + rho) <= 1/2``, so a walk down from
+the top reads the smaller part of each row."""
+
+CHI2_WALK_EPS = 4e-12
+"""The walk stops once an interval's best candidate is this much (relative to ``max |V|``)
+below the best so far: more than the rounding of a candidate, which the walk bounds by a
+quarter of it (rows where it cannot are solved by :func:`chi2_row`)."""
+
+
+@njit(cache=True, fastmath={"reassoc", "contract"})
+def _row_moments(p, Vc):
+    """``sum p``, ``sum p Vc`` and ``sum p Vc^2`` in one sequential pass (reassociated, so the
+    three sums vectorise); the pass also brings the row into cache for the walk's scattered
+    reads."""
+    s0 = 0.0
+    s1 = 0.0
+    s2 = 0.0
+    for j in range(p.shape[0]):
+        x = p[j]
+        xv = x * Vc[j]
+        s0 += x
+        s1 += xv
+        s2 += xv * Vc[j]
+    return s0, s1, s2
+
+
+@njit(cache=True)
+def chi2_ball_rows_from_top(P2, V, order, rho, values, fallback):
+    r"""Chi-square ball values of every row of ``P2`` by a walk down from the top of ``V``.
+
+    The dual ``h(alpha) = E[V]_alpha - sqrt(rho Var([V]_alpha))`` (see :func:`chi2_row`) is
+    unimodal in ``alpha``: its derivative is ``T (1 - sqrt(rho) (alpha - E[V]_alpha) / sd)``
+    with ``T`` the mass above ``alpha``, and the bracket ``phi = sd - sqrt(rho) (alpha -
+    E[V]_alpha)`` can only cross zero downwards once ``T / L < rho`` (its slope at a zero is
+    ``(T - rho L) / sqrt(rho)``), while ``T / L`` decreases in ``alpha``; so ``phi`` is
+    positive, then negative. The intervals' best candidates (the same closed forms as
+    :func:`chi2_row`) therefore rise and then fall, and the walk over the intervals from the
+    top stops at the first one below the best so far (by more than rounding), reading only the
+    atoms above the maximiser. The lower part's moments are the row's (one sequential pass,
+    shifted by the middle of ``V``) minus the tail's; where that subtraction could cost more
+    than a quarter of :data:`CHI2_WALK_EPS`, ``fallback[r]`` is set and the row is left to
+    :func:`chi2_row`.
+    """
+    n_rows, n_states = P2.shape
+    v_low = V[order[0]]
+    v_high = V[order[n_states - 1]]
+    c = 0.5 * (v_low + v_high)
+    Vc = V - c
+    v_scale = max(abs(v_low), abs(v_high))
+    eps = CHI2_WALK_EPS * v_scale
+    allowed = 0.25 * eps
+    sqrt_rho = np.sqrt(rho)
+    for r in range(n_rows):
+        p = P2[r]
+        s0, s1, s2 = _row_moments(p, Vc)
+        k = n_states - 1
+        while k >= 0 and not p[order[k]] > 0.0:
+            k -= 1
+        if k < 0:
+            fallback[r] = True
+            continue
+        t0 = 0.0
+        t1 = 0.0
+        t2 = 0.0
+        hi = Vc[order[k]]
+        best = -np.inf
+        bad = False
+        while True:
+            j = order[k]
+            pj = p[j]
+            vj = Vc[j]
+            below = k - 1
+            while below >= 0 and not p[order[below]] > 0.0:
+                below -= 1
+            if below < 0:
+                # the lower part is the lowest atom alone: its moments exactly
+                mass = pj
+                mean = vj
+                within = 0.0
+                err_w = 0.0
+            else:
+                mass = s0 - t0
+                l1 = s1 - t1
+                mean = l1 / mass
+                within = (s2 - t2) - l1 * mean
+                err_w = 1e-14 * (abs(s2) + abs(t2) + abs(l1 * mean))
+            tail = t0
+            top = -np.inf
+            stationary = np.nan
+            if tail > 0.0 and rho > tail / mass and within > 0.0:
+                stationary = mean + np.sqrt(within / (rho - tail / mass)) / mass
+            for cand in range(2):
+                alpha = hi if cand == 0 else stationary
+                if not (alpha >= vj and alpha <= hi):
+                    continue
+                x = mass * (alpha - mean)
+                variance = (tail / mass) * x * x + within
+                if err_w > 0.0 and not (
+                    variance > 0.0 and sqrt_rho * err_w <= 2.0 * allowed * np.sqrt(variance)
+                ):
+                    bad = True
+                    break
+                g = mass * mean + tail * alpha - sqrt_rho * np.sqrt(max(variance, 0.0))
+                if g > top:
+                    top = g
+            if bad:
+                break
+            if top > best:
+                best = top
+            elif top < best - eps:
+                break
+            if below < 0:
+                # alpha at the lowest atom: [V]_alpha is constant
+                if vj > best:
+                    best = vj
+                break
+            t0 += pj
+            t1 += pj * vj
+            t2 += pj * vj * vj
+            hi = vj
+            k = below
+        if bad:
+            fallback[r] = True
+        else:
+            values[r] = best + c
 
 
 @njit(cache=True)

@@ -40,8 +40,8 @@ from mdptheory._validation import (
     check_distributions,
     check_real,
 )
-from mdptheory.robust._kernels import CODES, robust_rows
-from mdptheory.robust._tilt import kl_ball_backup
+from mdptheory.robust._kernels import CHI2_TOP_WALK, CODES, chi2_ball_rows_from_top, robust_rows
+from mdptheory.robust._tilt import kl_ball_backup, tilted_rows
 
 ANCHORED_ROWS = 256
 """From this many rows on, a KL ball's backup shares its exponentials between rows through
@@ -157,6 +157,8 @@ class UncertaintySet:
             return values, 0.0
         if self.divergence == "kl" and P2.shape[0] >= ANCHORED_ROWS:
             return self.anchored_backup(P2, V, warm, slack)
+        if self.divergence == "chi2" and not self.penalised and self.radius <= CHI2_TOP_WALK:
+            return self.chi2_walk_backup(P2, V), 0.0
         values, _, gap = self._rows(P2, V, False, warm, slack)
         return values, gap
 
@@ -194,6 +196,26 @@ class UncertaintySet:
 
         return kl_ball_backup(P2, V, float(self.radius), warm, float(slack), row_solver)
 
+    def chi2_walk_backup(self, P2: np.ndarray, V: np.ndarray) -> np.ndarray:
+        """A chi-square ball's :meth:`backup` by walks down from the top of ``V``
+        (:func:`mdptheory.robust._kernels.chi2_ball_rows_from_top`, for radii up to
+        ``CHI2_TOP_WALK``); the rows it leaves are solved by the full scan of each row."""
+        if self.divergence != "chi2" or self.penalised or self.radius > CHI2_TOP_WALK:
+            raise ValueError(
+                f"the walk from the top is for chi2 balls of radius <= {CHI2_TOP_WALK}, "
+                f"got {self.label}"
+            )
+        if self.nominal:
+            return P2 @ V
+        order = np.argsort(V, kind="stable")
+        values = np.empty(P2.shape[0])
+        fallback = np.zeros(P2.shape[0], dtype=np.bool_)
+        chi2_ball_rows_from_top(P2, V, order, float(self.radius), values, fallback)
+        if fallback.any():
+            rows = np.flatnonzero(fallback)
+            values[rows] = self._rows(np.ascontiguousarray(P2[rows]), V, False, None, 0.0)[0]
+        return values
+
     def worst_case(
         self, P2: np.ndarray, V: np.ndarray, warm: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
@@ -203,6 +225,14 @@ class UncertaintySet:
         inner problems are solved to rounding whatever the start."""
         if self.nominal:
             return P2 @ V, P2.copy()
+        if self.divergence == "kl" and not self.penalised and P2.shape[0] >= ANCHORED_ROWS:
+            # the dual variables to rounding through the shared anchors, then each minimiser
+            # in one pass of exponentials (the row kernel would spend a few passes per row on
+            # its last Newton steps)
+            if warm is None:
+                warm = np.zeros(P2.shape[0])
+            values, _ = self.anchored_backup(P2, V, warm, 0.0)
+            return values, tilted_rows(P2, V, warm)
         values, Q2, _ = self._rows(P2, V, True, warm, 0.0)
         return values, Q2
 

@@ -1,0 +1,177 @@
+"""The faster backups: the chi-square ball's walk from the top of ``V`` and the KL ball's
+minimisers written from the shared-anchor solve equal the full row scans (to 1e-10) and the cvxpy
+primal (to 1e-7); warm-started backups equal cold ones; same input, same numbers."""
+
+import numpy as np
+import pytest
+from conftest import property_settings
+from hypothesis import given
+from hypothesis import strategies as st
+
+import mdptheory.robust.sets as sets_module
+from mdptheory import FiniteMDP
+from mdptheory.robust import UncertaintySet, divergence, robust_value_iteration
+from mdptheory.robust._kernels import CHI2_TOP_WALK, chi2_ball_rows_from_top
+from mdptheory.robust.primal import inner_problem_primal
+from mdptheory.robust.sets import ANCHORED_ROWS
+
+
+def _rows(seed: int, n: int, S: int, sparse: bool, ties: bool):
+    rng = np.random.default_rng(seed)
+    P = rng.random((n, S)) ** float(rng.choice([1.0, 3.0]))
+    if sparse:
+        P[rng.random((n, S)) < 0.5] = 0.0
+        P[0, :] = 0.0  # a row with one atom
+        P[:, int(rng.integers(S))] += 0.05
+    P /= P.sum(axis=1, keepdims=True)
+    V = rng.random(S) * float(rng.choice([1.0, 10.0])) - float(rng.choice([0.0, 3.0]))
+    if ties:
+        V = np.round(V)  # repeated atoms
+    return P, V
+
+
+def _full_scan(ball, P, V):
+    # the row kernel scans every atom of every row
+    return ball._rows(P, V, False, None, 0.0)[0]
+
+
+@given(
+    seed=st.integers(0, 2**31),
+    n=st.integers(1, 40),
+    S=st.integers(1, 30),
+    rho=st.one_of(st.floats(1e-8, CHI2_TOP_WALK), st.just(CHI2_TOP_WALK)),
+    sparse=st.booleans(),
+    ties=st.booleans(),
+)
+@property_settings(60)
+def test_chi2_walk_equals_the_full_scan(seed, n, S, rho, sparse, ties):
+    P, V = _rows(seed, n, S, sparse, ties)
+    ball = UncertaintySet("chi2", radius=rho)
+    scale = 1.0 + np.abs(V).max()
+    np.testing.assert_allclose(
+        ball.chi2_walk_backup(P, V), _full_scan(ball, P, V), rtol=0, atol=1e-10 * scale
+    )
+
+
+def test_chi2_walk_reads_only_the_top_and_hands_back_no_ordinary_row():
+    P, V = _rows(5, 200, 300, False, False)
+    values = np.empty(200)
+    fallback = np.zeros(200, dtype=np.bool_)
+    chi2_ball_rows_from_top(P, V, np.argsort(V, kind="stable"), 0.1, values, fallback)
+    assert not fallback.any()
+    np.testing.assert_allclose(
+        values, _full_scan(UncertaintySet("chi2", radius=0.1), P, V), atol=1e-12 * 10
+    )
+
+
+@given(seed=st.integers(0, 2**31), rho=st.floats(1e-3, CHI2_TOP_WALK), sparse=st.booleans())
+@property_settings(8)
+def test_chi2_walk_equals_the_cvxpy_primal(seed, rho, sparse):
+    P, V = _rows(seed, 12, 6, sparse, False)
+    ball = UncertaintySet("chi2", radius=rho)
+    values = ball.chi2_walk_backup(P, V)
+    for r in (0, 5, 11):
+        primal, _ = inner_problem_primal(ball, P[r], V)
+        assert abs(values[r] - primal) <= 1e-7
+
+
+def test_backup_takes_the_walk_for_small_chi2_balls_only(monkeypatch):
+    P, V = _rows(2, 30, 10, False, False)
+    calls = []
+    original = sets_module.chi2_ball_rows_from_top
+
+    def spy(*args):
+        calls.append(1)
+        return original(*args)
+
+    monkeypatch.setattr(sets_module, "chi2_ball_rows_from_top", spy)
+    UncertaintySet("chi2", radius=0.3).backup(P, V)
+    assert len(calls) == 1
+    UncertaintySet("chi2", radius=2.0).backup(P, V)
+    UncertaintySet("chi2", penalty=1.0).backup(P, V)
+    assert len(calls) == 1
+    np.testing.assert_array_equal(UncertaintySet("chi2", radius=0.0).backup(P, V), P @ V)
+
+
+@pytest.mark.parametrize(
+    "uncertainty",
+    [
+        UncertaintySet("chi2", radius=1.5),
+        UncertaintySet("chi2", penalty=1.0),
+        UncertaintySet("kl", radius=0.1),
+    ],
+)
+def test_chi2_walk_rejects_other_sets(uncertainty):
+    P, V = _rows(0, 3, 4, False, False)
+    with pytest.raises(ValueError, match="walk from the top is for chi2 balls"):
+        uncertainty.chi2_walk_backup(P, V)
+
+
+@given(seed=st.integers(0, 2**31), rho=st.floats(1e-4, 3.0), sparse=st.booleans())
+@property_settings(10)
+def test_kl_worst_case_from_anchors_equals_the_row_kernel(seed, rho, sparse):
+    P, V = _rows(seed, ANCHORED_ROWS, 12, sparse, False)
+    ball = UncertaintySet("kl", radius=rho)
+    values, Q2 = ball.worst_case(P, V)
+    row_values, row_Q2, _ = ball._rows(P, V, True, None, 0.0)
+    scale = 1.0 + np.abs(V).max()
+    np.testing.assert_allclose(values, row_values, rtol=0, atol=1e-10 * scale)
+    np.testing.assert_allclose(Q2, row_Q2, rtol=0, atol=1e-8)
+    np.testing.assert_allclose(Q2.sum(axis=1), 1.0, atol=1e-12)
+    np.testing.assert_allclose(Q2 @ V, values, atol=1e-10 * scale)
+    for r in (0, 100, ANCHORED_ROWS - 1):
+        assert divergence("kl", P[r], Q2[r]) <= rho + 1e-9
+
+
+def test_kl_worst_case_writes_the_corner_rows():
+    # a large radius puts every row at its support's minimum (beta -> 0)
+    P, V = _rows(7, ANCHORED_ROWS, 9, True, True)
+    ball = UncertaintySet("kl", radius=50.0)
+    values, Q2 = ball.worst_case(P, V)
+    row_values, row_Q2, _ = ball._rows(P, V, True, None, 0.0)
+    np.testing.assert_array_equal(values, row_values)
+    np.testing.assert_allclose(Q2, row_Q2, atol=1e-15)
+
+
+def test_warm_started_backups_equal_cold_ones():
+    P, V = _rows(3, 400, 50, True, False)
+    rng = np.random.default_rng(1)
+    scale = 1.0 + np.abs(V).max()
+    for kind in ("kl", "chi2"):
+        ball = UncertaintySet(kind, radius=0.2)
+        warm = np.zeros(400)
+        for _ in range(5):  # a sequence of nearby V, as in value iteration
+            V = V + 0.05 * rng.standard_normal(V.size)
+            warm_values = ball.backup(P, V, warm)
+            cold_values = ball.backup(P, V, np.zeros(400))
+            np.testing.assert_allclose(warm_values, cold_values, atol=1e-10 * scale)
+            np.testing.assert_allclose(warm_values, _full_scan(ball, P, V), atol=1e-10 * scale)
+
+
+@pytest.mark.parametrize("kind", ["kl", "chi2"])
+def test_value_iteration_equals_the_one_of_the_full_row_scans(kind, monkeypatch):
+    rng = np.random.default_rng(6)
+    S, A = 40, 8
+    P = rng.random((S, A, S)) ** 2
+    P[rng.random((S, A, S)) < 0.3] = 0.0
+    P[:, :, 0] += 0.01
+    P /= P.sum(axis=-1, keepdims=True)
+    mdp = FiniteMDP(P, rng.random((S, A)), 0.9)
+    ball = UncertaintySet(kind, radius=0.3)
+    fast = robust_value_iteration(mdp, ball, tol=1e-11)
+    monkeypatch.setattr(sets_module, "ANCHORED_ROWS", 10**9)
+    monkeypatch.setattr(sets_module, "CHI2_TOP_WALK", -1.0)
+    rows = robust_value_iteration(mdp, ball, tol=1e-11)
+    np.testing.assert_allclose(fast.values, rows.values, atol=1e-10)
+    np.testing.assert_allclose(fast.worst_kernel, rows.worst_kernel, atol=1e-8)
+    assert np.array_equal(fast.policy, rows.policy)
+
+
+def test_same_input_same_numbers():
+    P, V = _rows(11, 300, 40, True, False)
+    for ball in (UncertaintySet("chi2", radius=0.2), UncertaintySet("kl", radius=0.2)):
+        a = ball.worst_case(P, V)
+        b = ball.worst_case(P, V)
+        np.testing.assert_array_equal(a[0], b[0])
+        np.testing.assert_array_equal(a[1], b[1])
+        np.testing.assert_array_equal(ball.backup(P, V), ball.backup(P, V))
