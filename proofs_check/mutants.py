@@ -831,6 +831,10 @@ def _probe_lsvi_ucb_pp_replan(replan: Callable) -> Any:
     return [st.Q.copy(), pp.Qc.copy()]
 
 
+def _probe_lsvi_ucb_pp_radii(radii: Callable) -> Any:
+    return radii(9, 3, 1000, 0.05, 0.03)
+
+
 def _probe_drpvi_kl_duals(kl_duals: Callable) -> Any:
     from algorithms.offline.robust._ball_duals import kl_grid
 
@@ -1752,6 +1756,23 @@ CATALOGUE: tuple[Mutant, ...] = (
             ),
         ),
         ("reward-free",),
+    ),
+    Mutant(
+        "lsvi-ucb-pp-radius-times-sqrt-d",
+        "LSVI-UCB++'s optimistic radius beta carries an extra sqrt(d), c sqrt(d) (H sqrt(d "
+        "lambda) + sqrt(d) L), the order d of LSVI-UCB's radius instead of sqrt(d) (He et al. "
+        "2023, the d sqrt(d) gap of LSVI-UCB): exploration pays d sqrt(d) again.",
+        (
+            _patch(
+                "algorithms.linear.lsvi_ucb_pp.lsvi_ucb_pp_radii",
+                _probe_lsvi_ucb_pp_radii,
+                (
+                    "c * (H * base + math.sqrt(d) * L),",
+                    "math.sqrt(d) * c * (H * base + math.sqrt(d) * L),",
+                ),
+            ),
+        ),
+        ("lsvi-ucb++",),
     ),
 )
 """The planted defects. Ids are unique; every target resolves (``tests/test_mutants.py``)."""

@@ -101,3 +101,64 @@ def test_full_hypercube_when_it_fits():
 def test_bad_input_names_the_parameter(kwargs, match):
     with pytest.raises(ValueError, match=match):
         hypercube_gap_linear_mdp(**kwargs)
+
+
+# --- the check he2023-lsvi-ucb-pp-d-gap on this family ----------------------------------------
+
+GAP_ID = "he2023-lsvi-ucb-pp-d-gap"
+
+
+def test_gap_check_is_registered_with_its_rule():
+    from proofs_check import harness
+
+    theorem = harness.get(GAP_ID)
+    assert theorem.kind == "slope" and "Revision 2" in theorem.rule and not theorem.verified
+
+
+def test_gap_criterion_tells_bounded_from_growing():
+    from proofs_check.theorems.variance_aware_gap import GAP_DIMENSIONS, _judge_slope
+
+    d = np.array(GAP_DIMENSIONS, dtype=float)
+    level = np.random.default_rng(0).uniform(0.9, 1.1, (6, 1))
+    flat, sqrt_d = level * np.ones_like(d), level * np.sqrt(d)
+    assert _judge_slope("flat", flat, 0, bounded=True)[0].status == "pass"
+    assert _judge_slope("sqrt d", sqrt_d, 0, bounded=True)[0].status == "fail"
+    assert _judge_slope("sqrt d", sqrt_d, 0, bounded=False)[0].status == "pass"
+    assert _judge_slope("flat", flat, 0, bounded=False)[0].status == "fail"
+
+
+def test_gap_vacuity_rules():
+    from proofs_check.theorems.variance_aware_gap import _not_learning, _saturated, chosen_c
+
+    assert _not_learning("x", np.array([0.2, 0.3, 0.4])) is None
+    assert _not_learning("x", np.array([0.2, 0.9, 0.4])).status == "vacuous"
+    cap = np.array([0.2, 0.2, 0.2])
+    assert _saturated("x", np.full((2, 3), 0.19), cap).status == "vacuous"
+    assert _saturated("x", np.full((2, 3), 0.1), cap) is None
+    assert chosen_c(20_000) == 0.001 and chosen_c(50_000) == 0.001
+
+
+def test_regret_cap_is_above_any_policy():
+    from proofs_check.theorems.variance_aware_gap import regret_cap
+
+    mdp = hypercube_gap_linear_mdp(d=6, H=3, K=100, n_actions=8, seed=0)
+    gaps = hypercube_gap_action_gaps(d=6, H=3, K=100, n_actions=8, seed=0)
+    # the always-worst-action policy loses at least the first stage's largest gap per episode
+    assert regret_cap(mdp, 10) >= 10 * gaps[0].max() - 1e-12
+
+
+@pytest.mark.slow
+def test_gap_check_quick_is_vacuous_with_its_numbers():
+    """At quick scale neither learner learns at the rule's c, so the check says vacuous (not
+    pass, not fail) and records every ratio, the learning ratios and the control."""
+    from proofs_check import harness
+
+    result = harness.run_check(GAP_ID, "quick", seed=0, raise_errors=True)
+    assert result.status == "vacuous", result.verdict.reason
+    assert "not learning" in result.verdict.reason
+    fitted = result.evidence.fitted
+    assert fitted["c"] == 0.001
+    for name in ("LSVI-UCB++", "LSVI-UCB"):
+        for d in (8, 16, 32):
+            assert 0 < fitted[f"ratio[{name}, d={d}]"] < fitted[f"cap_ratio[d={d}]"]
+    assert len(result.controls) == 1
