@@ -29,7 +29,7 @@ is stationary), level l regresses the **deficit** ``1 - V_{k,h+1}`` (``P V = 1 -
 since ``P`` sums to 1, so the ridge shrinkage pulls ``P V`` towards its largest value 1 and a
 level with little data is optimistic whatever the radius)::
 
-    Sigma_l = lambda I + sum_{(i, h') in level l} sigma_l^{-2} phi_{i,h'} phi_{i,h'}^T    lambda = 1
+    Sigma_l = lambda_c I + sum_{(i, h') in level l} sigma_l^{-2} phi_{i,h'} phi_{i,h'}^T
     w_{l,h} = Sigma_l^{-1} sum_{(i, h') in level l} sigma_l^{-2} phi_{i,h'} (1 - V_{k,h+1}(s'_i))
 
 and the optimistic backup intersects the L confidence sets (the smallest upper bound wins)::
@@ -37,8 +37,17 @@ and the optimistic backup intersects the L confidence sets (the smallest upper b
     U_h(s,a)     = min_l ( 1 - w_{l,h}^T phi + beta ||phi||_{Sigma_l^{-1}} )
     Q_{k,h}(s,a) = min{ r_h(s,a) + [U_h(s,a)]_{[0,1]}, 1 }
     beta = c (sqrt(d iota) + sqrt(lambda d)),  iota = log(L (1 + K H 4^{L-1} / (d lambda)) / p)
+    lambda = 1,  lambda_c = c^2 lambda                                   (ridge, hf_ridge)
 
-(``Q_{k,H-1} = r_{H-1}``: the next value is 0, known). The greedy policy of Q acts. After the
+(``Q_{k,H-1} = r_{H-1}``: the next value is 0, known). The ridge follows the radius: the term
+``c sqrt(lambda d) = sqrt(lambda_c d)`` bounds the ridge bias ``lambda_c phi^T Sigma_l^{-1}
+theta`` (``||theta|| <= sqrt d``) only for the ridge ``lambda_c``. The deficit target makes an
+*empty* level optimistic, but not a level holding a few observations of weight ``4^l``: it
+extrapolates the deficit to the directions it has not seen, with a bias up to ``sqrt(lambda_c
+d)`` times the width, and the minimum over the levels picks that bound when it is the smallest.
+With the scaled radius c = 0.03 and the ridge left at lambda = 1, that bias exceeded the radius
+and optimism was lost for 100-400 episodes each time a new level got its first observations
+(docs/variance_aware.md); at ``c = 1`` nothing changes. The greedy policy of Q acts. After the
 episode, each observation ``(s_h, a_h, s_{h+1})`` goes to the level of its **uniform variance
 bound** (the variance of every stage's next value at once, since pooled data serve every
 stage), with ``m_j(h') = [phi^T u_j(h')]_{[0,1]}``::
@@ -46,9 +55,10 @@ stage), with ``m_j(h') = [phi^T u_j(h')]_{[0,1]}``::
     v_hat = min{ max_{h'} ( m_2(h') - m_1(h')^2 ) + 3 beta_var ||phi||_{G^{-1}}, 1 }
     level = min{ L - 1, max{ l : v_hat <= 4^{-l} } },   weight sigma_level^{-2} = 4^level
 
-with ``u_1(h')``, ``u_2(h')`` the unweighted pooled ridge regressions (Gram ``G = lambda I +
-sum phi phi^T``) of ``V_{k,h'+1}`` and ``V_{k,h'+1}^2``, and ``beta_var`` the radius at scale
-``c_var``; the observation also enters G. The ``3 beta_var`` slack covers the error of both
+with ``u_1(h')``, ``u_2(h')`` the unweighted pooled ridge regressions (Gram ``G =
+lambda_{c_var} I + sum phi phi^T``, the ridge of the radius ``beta_var``) of ``V_{k,h'+1}``
+and ``V_{k,h'+1}^2``, and ``beta_var`` the radius at scale ``c_var``; the observation also
+enters G. The ``3 beta_var`` slack covers the error of both
 regressions (``|a^2 - b^2| <= 2 |a - b|`` on [0, 1]). Since ``sum_h Var V_{h+1} <= 1`` when
 returns are in [0, 1] (law of total variance), data land in high levels as the variance
 estimates sharpen, and the bonuses carry no polynomial H.
@@ -59,9 +69,10 @@ observations instead of K H, and its regret grows with H.
 
 Reconstructed, not read: the level grid, the ``min`` over levels, the deficit target,
 ``beta`` (a self-normalised bound with the range term of Bernstein's inequality left out),
-``lambda = 1``, the ``3 beta_var`` variance slack and the uniform (max over stages) variance
-bound. The doubling-segment horizon
-partitioning and VOFUL reward sets are not implemented (rewards are known here).
+``lambda = 1`` and ``lambda_c = c^2 lambda``, the ``3 beta_var`` variance slack and the uniform
+(max over stages) variance bound. Not implemented: the doubling-segment horizon partitioning,
+the VOFUL reward sets (rewards are known here) and the paper's confidence sets over value
+functions (docs/variance_aware.md).
 
 Constants
 ---------
@@ -135,7 +146,10 @@ optimism and kept a suboptimal policy at H >= 32; c = c_var = 0.03 had the flatt
 (mean 1.9-2.7 at every H). The radius at c = 1 keeps the bonus saturated for longer than the
 budget (:func:`hf_lsvi_burn_in`)."""
 HF_LAMBDA = 1.0
-"""Ridge parameter lambda of every estimator (reconstructed)."""
+"""Ridge parameter lambda of the paper form c = 1 (reconstructed); a radius scaled by c uses
+the ridge :func:`hf_ridge` (c) = c^2 lambda, whose bias its term ``c sqrt(lambda d)`` bounds."""
+RIDGE_FLOOR = 1e-6
+"""Smallest ridge, as a fraction of lambda: keeps every Gram matrix invertible at c -> 0."""
 RETURN_TOL = 1e-9
 """Slack on the total-reward assumption (largest trajectory return <= 1 + RETURN_TOL)."""
 STATIONARY_TOL = 1e-12
@@ -151,6 +165,26 @@ def hf_levels(H: int) -> int:
     (1, 4, 5, 10)
     """
     return 1 + math.ceil(math.log2(H)) if H > 1 else 1
+
+
+def hf_ridge(c: float) -> float:
+    """The ridge ``lambda_c = max(c^2, RIDGE_FLOOR) lambda`` of estimators whose radius is scaled
+    by c.
+
+    Why: ``c sqrt(lambda d) = sqrt(c^2 lambda d)`` is the bound ``sqrt(lambda_c) ||theta||``,
+    ``||theta|| <= sqrt d``, on the ridge bias ``lambda_c phi^T Sigma^{-1} theta`` only when the
+    ridge is ``lambda_c = c^2 lambda``. With the ridge left at lambda, a level holding a few
+    heavily weighted observations extrapolates the deficit to directions it has not seen with a
+    bias up to ``sqrt d ||phi||_{Sigma^{-1}}``, which the scaled radius does not cover, and the
+    minimum over the levels takes that bound below ``P V`` (optimism lost). ``c = 1`` keeps
+    lambda (the paper form is unchanged).
+
+    Examples
+    --------
+    >>> hf_ridge(1.0), round(hf_ridge(0.03), 6), hf_ridge(0.0)
+    (1.0, 0.0009, 1e-06)
+    """
+    return max(c * c, RIDGE_FLOOR) * HF_LAMBDA
 
 
 def hf_lsvi_iota(d: int, H: int, K: int, p: float) -> float:
@@ -178,17 +212,24 @@ def hf_lsvi_beta(d: int, H: int, K: int, p: float, c: float = PAPER_C) -> float:
 
 
 def hf_lsvi_burn_in(
-    d: int, H: int, K: int, p: float = 0.05, c: float = PAPER_C, pooled: bool = True
+    d: int,
+    H: int,
+    K: int,
+    p: float = 0.05,
+    c: float = PAPER_C,
+    pooled: bool = True,
+    ridge: float | None = None,
 ) -> int:
     """Episodes before the bonus summed along an episode drops below the value range 1.
 
     Rule: every observation carries at least the level-0 weight 1, so a unit feature direction
-    observed by a share 1/d of the data has Gram value ``g >= lambda + n_obs / d``; the H
+    observed by a share 1/d of the data has Gram value ``g >= lambda_c + n_obs / d`` (ridge
+    ``lambda_c = ridge`` or :func:`hf_ridge` (c)); the H
     per-stage bonuses ``beta g^{-1/2}`` of an episode sum below 1 once
     ``g >= (H beta)^2``. Pooled, a direction gains ``H / d`` observations per episode, so the
-    burn-in is ``ceil(d ((H beta)^2 - lambda) / H)``; per stage (``pooled=False``), ``1 / d``,
-    so ``ceil(d ((H beta)^2 - lambda))``. Higher levels carry larger weights, so this is the
-    burn-in at the smallest weight, not a lower bound on it.
+    burn-in is ``ceil(d ((H beta)^2 - lambda_c) / H)``; per stage (``pooled=False``),
+    ``1 / d``, so ``ceil(d ((H beta)^2 - lambda_c))``. Higher levels carry larger weights, so
+    this is the burn-in at the smallest weight, not a lower bound on it.
 
     Examples
     --------
@@ -198,7 +239,7 @@ def hf_lsvi_burn_in(
     3
     """
     beta = hf_lsvi_beta(d, H, K, p, c)
-    g = (H * beta) ** 2 - HF_LAMBDA
+    g = (H * beta) ** 2 - (hf_ridge(c) if ridge is None else ridge)
     if g <= 0.0:
         return 1
     per_episode = H / d if pooled else 1.0 / d
@@ -393,19 +434,31 @@ def _episodes(
 
 
 def _start(
-    features: np.ndarray, H: int, S: int, A: int, K: int, L: int, record: bool = False
+    features: np.ndarray,
+    H: int,
+    S: int,
+    A: int,
+    K: int,
+    L: int,
+    ridge: float,
+    ridge_var: float,
+    record: bool = False,
 ) -> HFState:
+    """Empty statistics: ``Sigma_l = ridge I`` for the levels, ``G = ridge_var I`` for the
+    variance regressions (slot ``b (L + 1) + L`` of each block b)."""
     d = features.shape[1]
     n_rec = K if record else 0
     slots = H * (L + 1)
+    lam = np.full(slots, ridge)
+    lam[L :: L + 1] = ridge_var
     eye = np.eye(d)
-    width2 = np.einsum("ni,ni->n", features, features) / HF_LAMBDA
+    sq = np.einsum("ni,ni->n", features, features)
     return HFState(
-        np.tile(HF_LAMBDA * eye, (slots, 1, 1)),
-        np.tile(eye / HF_LAMBDA, (slots, 1, 1)),
-        np.tile(width2, (slots, 1)),
+        lam[:, None, None] * eye,
+        eye / lam[:, None, None],
+        sq[None, :] / lam[:, None],
         np.zeros((slots, S, d)),
-        np.full(slots, d * math.log(HF_LAMBDA)),
+        d * np.log(lam),
         np.zeros(slots, dtype=np.int64),
         np.empty((H, S, A)),
         np.zeros((H + 1, S)),
@@ -501,6 +554,11 @@ class HFLSVI:
     record_policies : bool
         Keep the executed policies ``policies`` (K, H, S), the acting ``Q`` (K, H, S, A),
         ``states`` (K, H + 1) and ``actions`` (K, H) in ``trace.extras``; for small runs.
+    ridge : float, optional
+        Ridge of every estimator. ``None`` (default): :func:`hf_ridge` (c) for the levels and
+        :func:`hf_ridge` (c_var) for the variance regressions, the ridges whose bias the
+        scaled radii bound; a number sets both (``ridge=1.0`` with ``c < 1`` is the earlier
+        inconsistent pairing, kept to show its loss of optimism, docs/variance_aware.md).
 
     Notes
     -----
@@ -528,10 +586,12 @@ class HFLSVI:
     pooled: bool = True
     refactor_every: int = 1000
     record_policies: bool = False
+    ridge: float | None = None
 
     def __post_init__(self) -> None:
         check_positive("c", self.c, allow_zero=True)
         check_positive("c_var", self.c_var, allow_zero=True)
+        check_positive("ridge", self.ridge, allow_none=True)
         check_open_unit(self.p, "p")
         if not isinstance(self.pooled, (bool, np.bool_)):
             raise ValueError(f"pooled must be a bool, got {self.pooled!r}")
@@ -561,9 +621,15 @@ class HFLSVI:
         """:func:`hf_lsvi_beta` with this learner's constants."""
         return hf_lsvi_beta(d, H, K, self.p, self.c)
 
+    def ridges(self) -> tuple[float, float]:
+        """The ridges ``(lambda_c, lambda_c_var)`` of the level and variance regressions."""
+        if self.ridge is not None:
+            return float(self.ridge), float(self.ridge)
+        return hf_ridge(self.c), hf_ridge(self.c_var)
+
     def burn_in(self, d: int, H: int, K: int) -> int:
         """:func:`hf_lsvi_burn_in` with this learner's constants."""
-        return hf_lsvi_burn_in(d, H, K, self.p, self.c, bool(self.pooled))
+        return hf_lsvi_burn_in(d, H, K, self.p, self.c, bool(self.pooled), self.ridges()[0])
 
     def run(
         self, model: LinearMDP, budget: int, seed: SeedLike, true_mdp: EpisodicMDP | None = None
@@ -611,7 +677,8 @@ class HFLSVI:
         beta = float(self.beta(d, H, K))
         beta_var = hf_lsvi_beta(d, H, K, self.p, self.c_var)
         log, evaluation = start_log(env, K, self.record_policies, exact_regret)
-        st = _start(features, H, S, A, K, L, bool(self.record_policies))
+        ridge, ridge_var = self.ridges()
+        st = _start(features, H, S, A, K, L, ridge, ridge_var, bool(self.record_policies))
         rng = as_generator(seed)
         refactor_every = int(self.refactor_every)
         simulate(
@@ -647,7 +714,13 @@ class HFLSVI:
                 iota=hf_lsvi_iota(d, H, K, self.p),
                 beta_formula="beta = c (sqrt(d iota) + sqrt(lambda d)), iota = log(L (1 + K H "
                 "4^(L-1) / (d lambda)) / p), L = 1 + ceil(log2 H) [reconstructed, not read]",
-                ridge_lambda=HF_LAMBDA,
+                ridge_lambda=ridge,
+                ridge_lambda_var=ridge_var,
+                ridge_formula="lambda_c = max(c^2, 1e-6) lambda, lambda = 1: the ridge whose "
+                "bias the radius term c sqrt(lambda d) bounds (same rule with c_var for the "
+                "variance regressions)"
+                if self.ridge is None
+                else "given",
                 n_levels=L,
                 weight_floor=4.0 ** (1 - L),
                 pooled=pooled,
