@@ -15,6 +15,7 @@ statistics. What is shared is the bookkeeping around the paper's steps:
   :func:`start_log` makes it with the regret oracle (step 1) and the exact-evaluation
   workspace; :func:`act` rolls the executed policy out and :func:`record_episode` records the
   episode (pseudo-regret, realised regret, optimism gap, the policy when kept);
+  :func:`evaluate_and_act` does steps (3) and (4) and the record for a risk-neutral learner;
 * :func:`simulate` runs a learner's compiled loop over chunks of episodes, timed on the Python
   side (:func:`algorithms._timing.timed_chunks`), so the loop needs no clock;
 * :func:`episodic_trace` is the template of every ``run``: the
@@ -38,6 +39,8 @@ from algorithms._validation import check_unit_rewards
 from mdptheory._kernels import (
     ReachableEvaluation,
     backward_induction_kernel,
+    evaluate_deterministic_reachable,
+    first_difference,
     reachable_evaluation,
     rollout_episode,
     start_value,
@@ -190,6 +193,22 @@ def record_episode(
     log.gaps[k] = optimism_gap(Q, log.Q_star)
     log.pseudo[k] = log.optimal_value - value
     log.realised[k] = log.V_star[0, states[0]] - rewards.sum()
+
+
+@njit(cache=True)
+def evaluate_and_act(
+    env: Environment, log: EpisodeLog, evaluation: ReachableEvaluation, k, Q, policy, rng
+):
+    """Episode ``k`` of a greedy learner after planning: the exact value of ``policy``
+    (evaluated again only from the first stage where it differs from the last evaluated one),
+    one episode acted with it in the true model, and the log entry (policy, ``Q``, exact value,
+    realised return). Returns the episode's states (H + 1,) and actions (H,)."""
+    first = first_difference(policy, evaluation)
+    if first < env.R3.shape[0]:
+        evaluate_deterministic_reachable(env.P4, env.R3, policy, env.initial, evaluation, first)
+    states, actions, rewards = act(env, policy, rng)
+    record_episode(log, k, policy, Q, evaluation.value[0], states, rewards)
+    return states, actions
 
 
 @njit(cache=True)

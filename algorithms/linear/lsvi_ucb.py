@@ -105,21 +105,18 @@ from algorithms._episodic import (
     Environment,
     EpisodeLog,
     Simulation,
-    act,
     check_budget,
     check_choice,
     check_open_unit,
     environment,
     episodic_trace,
-    record_episode,
+    evaluate_and_act,
     simulate,
     start_log,
 )
 from algorithms._validation import check_no_bonus, check_positive, check_unit_rewards
 from mdptheory._kernels import (
     ReachableEvaluation,
-    evaluate_deterministic_reachable,
-    first_difference,
     greedy_backup,
 )
 from mdptheory.linear import LinearMDP
@@ -535,22 +532,6 @@ def start_statistics(
         np.empty((n_rec, H)),
     )
     return state, records
-
-
-@njit(cache=True)
-def evaluate_and_act(
-    env: Environment, log: EpisodeLog, evaluation: ReachableEvaluation, k, Q, policy, rng
-):
-    """Episode ``k`` of a greedy learner after planning: the exact value of ``policy``
-    (evaluated again only from the first stage where it differs from the last evaluated one),
-    one episode acted with it in the true model, and the log entry (policy, ``Q``, exact value,
-    realised return). Returns the episode's states (H + 1,) and actions (H,)."""
-    first = first_difference(policy, evaluation)
-    if first < env.R3.shape[0]:
-        evaluate_deterministic_reachable(env.P4, env.R3, policy, env.initial, evaluation, first)
-    states, actions, rewards = act(env, policy, rng)
-    record_episode(log, k, policy, Q, evaluation.value[0], states, rewards)
-    return states, actions
 
 
 @njit(cache=True)

@@ -43,18 +43,19 @@ import numpy as np
 from numba import njit
 
 from algorithms.preferences.maxinp import (
-    _RULE_CODE,
     MaxInPParameters,
     _sigmoid,
     choose_pair,
-    curvature_floor_kappa,
+    dueling_extras,
+    learner_start,
     random_distinct_pair,
     record_comparison,
+    round_records,
 )
 from mdptheory._validation import check_int
 from mdptheory.preferences.contextual import ContextualPreferenceBandit
 from mdptheory.preferences.links import LogisticLink
-from mdptheory.regret import RegretTrace, trace_metadata
+from mdptheory.regret import RegretTrace
 from mdptheory.seeding import SeedLike, as_generator
 
 __all__ = ["ContextualMaxInP"]
@@ -68,20 +69,11 @@ def _contextual_kernel(X, U, cumulative, K, T, t0, lam, log_delta, B, c, rule, r
     ``cumulative`` (C,) the context distribution's cumulative sums. Returns the contexts,
     arms (T, 2), outcomes, beta_t and |C_t| per round.
     """
-    n_arms, d = X.shape
-    C = n_arms // K
+    C = X.shape[0] // K
     contexts = np.empty(T, dtype=np.int64)
-    arms = np.empty((T, 2), dtype=np.int64)
-    outcome = np.empty(T)
-    beta_rec = np.full(T, np.nan)
-    active_rec = np.full(T, K, dtype=np.int64)
-    W = np.zeros((n_arms, n_arms))
-    V = lam * np.eye(d)
-    theta = np.zeros(d)
-    kappa = curvature_floor_kappa(X, B)
+    arms, outcome, beta_rec, active_rec = round_records(T, K)
+    W, V, theta, kappa, active, width = learner_start(X, K, lam, B)
     n = 0.0
-    active = np.ones(K, dtype=np.bool_)
-    width = np.zeros((K, K))
     for t in range(T):
         ctx = min(int(np.searchsorted(cumulative, rng.random(), side="right")), C - 1)
         contexts[t] = ctx
@@ -162,33 +154,21 @@ class ContextualMaxInP(MaxInPParameters):
             cumulative,
             K,
             T,
-            int(self.explore),
-            float(self.lam),
-            float(np.log(self.delta)),
-            float(self.bound),
-            float(self.c),
-            _RULE_CODE[self.rule],
+            *self.kernel_constants(),
             as_generator(seed),
         )
         elapsed = time.perf_counter() - start
         regret = model.pair_regret(contexts, arms[:, 0], arms[:, 1])
-        meta = trace_metadata(
-            self,
+        return self.trace(
             model,
             seed,
-            T,
-            label=self.label,
-            constants=self.constants,
-            paper="Saha (NeurIPS 2021), MaxInP, contextual setting (reconstructed)",
-            quantity="pseudo-regret (Delta_i + Delta_j) / 2 of the compared pair in its context",
-            d=int(d),
+            regret,
+            elapsed,
+            "Saha (NeurIPS 2021), MaxInP, contextual setting (reconstructed)",
+            "pseudo-regret (Delta_i + Delta_j) / 2 of the compared pair in its context",
+            d,
+            {
+                "context": contexts.astype(np.float64),
+                **dueling_extras(arms, outcome, beta, active),
+            },
         )
-        extras = {
-            "context": contexts.astype(np.float64),
-            "arm0": arms[:, 0],
-            "arm1": arms[:, 1],
-            "outcome": outcome,
-            "beta": beta,
-            "active": active.astype(np.float64),
-        }
-        return RegretTrace(regret, regret.copy(), np.full(T, elapsed / T), meta, extras)

@@ -67,14 +67,17 @@ __all__ = [
     "bt_newton",
     "choose_pair",
     "curvature_floor_kappa",
+    "dueling_extras",
     "dueling_features",
     "eliminate",
     "greedy_pair",
+    "learner_start",
     "maxinp_radius",
     "pair_regret",
     "pair_widths",
     "random_distinct_pair",
     "record_comparison",
+    "round_records",
     "widest_active_pair",
 ]
 
@@ -94,6 +97,17 @@ def dueling_features(model: PreferenceBandit) -> np.ndarray:
     if phi.ndim != 2 or phi.shape[0] != model.K:
         raise ValueError(f"features must have shape ({model.K}, d), got {phi.shape}")
     return phi
+
+
+def dueling_extras(arms, outcome, beta, active) -> dict[str, np.ndarray]:
+    """The extras of a dueling trace: the two arms, the outcome, ``beta_t`` and ``|C_t|``."""
+    return {
+        "arm0": arms[:, 0],
+        "arm1": arms[:, 1],
+        "outcome": outcome,
+        "beta": beta,
+        "active": active.astype(np.float64),
+    }
 
 
 def pair_regret(rewards, i, j) -> np.ndarray:
@@ -314,21 +328,36 @@ def choose_pair(theta, X, Xc, W, V, n, lam, log_delta, B, c, kappa, rule, width,
 
 
 @njit(cache=True)
-def _maxinp_kernel(X, P, T, t0, lam, log_delta, B, c, rule, rng):
-    """One run of MaxInP (rule 0) or a control (1 uniform, 2 greedy): arms (T, 2), outcomes,
-    the radius beta_t and the size of C_t per round."""
-    K, d = X.shape
+def round_records(T, K):
+    """The per-round records of a run of ``T`` rounds on ``K`` arms: the pair (T, 2), the
+    outcome, ``beta_t`` (NaN until set) and ``|C_t|`` (``K`` until set)."""
     arms = np.empty((T, 2), dtype=np.int64)
     outcome = np.empty(T)
     beta_rec = np.full(T, np.nan)
     active_rec = np.full(T, K, dtype=np.int64)
-    W = np.zeros((K, K))
+    return arms, outcome, beta_rec, active_rec
+
+
+@njit(cache=True)
+def learner_start(X, K, lam, B):
+    """The learner's state before any comparison, for the arms ``X`` (n, d) the win counts
+    refer to and rounds of ``K`` arms: ``W = 0`` (n, n), ``V_0 = lam I``, ``theta_0 = 0``,
+    ``kappa`` over ``X``, and the round's scratch ``active`` (K,) and ``width`` (K, K)."""
+    n_arms, d = X.shape
+    W = np.zeros((n_arms, n_arms))
     V = lam * np.eye(d)
-    theta = np.zeros(d)
     kappa = curvature_floor_kappa(X, B)
+    return W, V, np.zeros(d), kappa, np.ones(K, dtype=np.bool_), np.zeros((K, K))
+
+
+@njit(cache=True)
+def _maxinp_kernel(X, P, T, t0, lam, log_delta, B, c, rule, rng):
+    """One run of MaxInP (rule 0) or a control (1 uniform, 2 greedy): arms (T, 2), outcomes,
+    the radius beta_t and the size of C_t per round."""
+    K = X.shape[0]
+    arms, outcome, beta_rec, active_rec = round_records(T, K)
+    W, V, theta, kappa, active, width = learner_start(X, K, lam, B)
     n = 0.0
-    active = np.ones(K, dtype=np.bool_)
-    width = np.zeros((K, K))
     for t in range(T):
         if rule == 1 or t < t0:
             i, j = random_distinct_pair(K, rng)
@@ -373,6 +402,45 @@ class MaxInPParameters:
         if self.c == 1.0:
             return "self-normalised radius (c = 1)"
         return f"scaled (c = {self.c:g})"
+
+    def kernel_constants(self) -> tuple[int, float, float, float, float, int]:
+        """``(t0, lam, log delta, B, c, rule code)`` as the compiled kernels take them."""
+        return (
+            int(self.explore),
+            float(self.lam),
+            float(np.log(self.delta)),
+            float(self.bound),
+            float(self.c),
+            _RULE_CODE[self.rule],
+        )
+
+    def trace(
+        self,
+        model: Any,
+        seed: SeedLike,
+        regret: np.ndarray,
+        elapsed: float,
+        paper: str,
+        quantity: str,
+        d: int,
+        extras: dict[str, np.ndarray],
+    ) -> RegretTrace:
+        """The trace of a run: ``regret`` as pseudo-regret and (preference feedback has no
+        realised reward) as realised regret, the run's ``elapsed`` seconds spread evenly over
+        the rounds, and the metadata of the learner, the model and the seed."""
+        T = regret.shape[0]
+        meta = trace_metadata(
+            self,
+            model,
+            seed,
+            T,
+            label=self.label,
+            constants=self.constants,
+            paper=paper,
+            quantity=quantity,
+            d=int(d),
+        )
+        return RegretTrace(regret, regret.copy(), np.full(T, elapsed / T), meta, extras)
 
     @property
     def label(self) -> str:
@@ -444,32 +512,18 @@ class MaxInP(MaxInPParameters):
             X,
             P,
             T,
-            int(self.explore),
-            float(self.lam),
-            float(np.log(self.delta)),
-            float(self.bound),
-            float(self.c),
-            _RULE_CODE[self.rule],
+            *self.kernel_constants(),
             as_generator(seed),
         )
         elapsed = time.perf_counter() - start
         regret = pair_regret(model.rewards, arms[:, 0], arms[:, 1])
-        meta = trace_metadata(
-            self,
+        return self.trace(
             model,
             seed,
-            T,
-            label=self.label,
-            constants=self.constants,
-            paper="Saha (NeurIPS 2021), MaxInP, fixed arm set (reconstructed)",
-            quantity="pseudo-regret (Delta_i + Delta_j) / 2 of the compared pair",
-            d=int(X.shape[1]),
+            regret,
+            elapsed,
+            "Saha (NeurIPS 2021), MaxInP, fixed arm set (reconstructed)",
+            "pseudo-regret (Delta_i + Delta_j) / 2 of the compared pair",
+            X.shape[1],
+            dueling_extras(arms, outcome, beta, active),
         )
-        extras = {
-            "arm0": arms[:, 0],
-            "arm1": arms[:, 1],
-            "outcome": outcome,
-            "beta": beta,
-            "active": active.astype(np.float64),
-        }
-        return RegretTrace(regret, regret.copy(), np.full(T, elapsed / T), meta, extras)

@@ -176,6 +176,32 @@ def _reward_mle(theta, Z, O, n, lam):
 
 
 @njit(cache=True)
+def _lsvi(state, features, theta, sigma_p, Q, V, policy, target, rng):
+    """Step 2: LSVI on the transition statistics of ``state`` with the stacked reward
+    parameter ``theta`` (H d,), each stage's weight perturbed by ``sigma_p Lambda_h^{-1/2}
+    xi`` when ``sigma_p > 0`` (no draw otherwise), Q clipped to ``[0, H - h]``; fills ``Q``,
+    ``V`` and the greedy ``policy``. ``target`` (d,) is scratch."""
+    H, S, A = Q.shape
+    d = features.shape[1]
+    for h in range(H - 1, -1, -1):
+        if h < H - 1:
+            np.dot(V[h + 1], state.M[h], target)
+        else:
+            target[:] = 0.0
+        w = state.Lambda_inv[h] @ target
+        if sigma_p > 0.0:
+            chol = np.linalg.cholesky(state.Lambda_inv[h])
+            w += sigma_p * (chol @ rng.standard_normal(d))
+        w += theta[h * d : (h + 1) * d]
+        cap = float(H - h)
+        for s in range(S):
+            for a in range(A):
+                q = np.dot(features[s * A + a], w)
+                Q[h, s, a] = min(max(q, 0.0), cap)
+        greedy_backup(Q[h], V[h], policy[h])
+
+
+@njit(cache=True)
 def _pr_lsvi_kernel(
     features, P4, R3, initial, theta_star, K, eps, rule, sigma_r, sigma_p, lam_r, rng, comparator=0
 ):
@@ -214,22 +240,7 @@ def _pr_lsvi_kernel(
         chol_sigma = np.linalg.cholesky(Sigma_inv)
         theta_tilde = theta_hat + sigma_r * (chol_sigma @ rng.standard_normal(D))
         # 2. perturbed LSVI on the transition statistics
-        for h in range(H - 1, -1, -1):
-            if h < H - 1:
-                np.dot(V[h + 1], state.M[h], target)
-            else:
-                target[:] = 0.0
-            w = state.Lambda_inv[h] @ target
-            if sigma_p > 0.0:
-                chol = np.linalg.cholesky(state.Lambda_inv[h])
-                w += sigma_p * (chol @ rng.standard_normal(d))
-            w += theta_tilde[h * d : (h + 1) * d]
-            cap = float(H - h)
-            for s in range(S):
-                for a in range(A):
-                    q = np.dot(features[s * A + a], w)
-                    Q[h, s, a] = min(max(q, 0.0), cap)
-            greedy_backup(Q[h], V[h], policy[h])
+        _lsvi(state, features, theta_tilde, sigma_p, Q, V, policy, target, rng)
         # exact value of the executed policy
         value = evaluate_deterministic_kernel(P4, R3, policy)
         pseudo[k] = v_star - np.dot(initial, value[0])
@@ -240,18 +251,7 @@ def _pr_lsvi_kernel(
             x[h * d : (h + 1) * d] = features[states[h] * A + actions[h]]
         if comparator == 1:
             # 3'. the comparator: greedy in the unperturbed MLE reward and LSVI estimate
-            for h in range(H - 1, -1, -1):
-                if h < H - 1:
-                    np.dot(V0[h + 1], state.M[h], target)
-                else:
-                    target[:] = 0.0
-                w = state.Lambda_inv[h] @ target + theta_hat[h * d : (h + 1) * d]
-                cap = float(H - h)
-                for s in range(S):
-                    for a in range(A):
-                        q = np.dot(features[s * A + a], w)
-                        Q0[h, s, a] = min(max(q, 0.0), cap)
-                greedy_backup(Q0[h], V0[h], policy0[h])
+            _lsvi(state, features, theta_hat, 0.0, Q0, V0, policy0, target, rng)
             value0 = evaluate_deterministic_kernel(P4, R3, policy0)
             comparator_regret[k] = v_star - np.dot(initial, value0[0])
             states0, actions0, _ = rollout_episode(P4, R3, 0, 0.0, initial, policy0, rng)

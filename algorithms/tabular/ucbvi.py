@@ -71,7 +71,6 @@ from algorithms._episodic import (
     Environment,
     EpisodeLog,
     Simulation,
-    act,
     check_budget,
     check_choice,
     check_episodic_model,
@@ -79,14 +78,12 @@ from algorithms._episodic import (
     check_positive,
     count_transitions,
     episodic_trace,
-    record_episode,
+    evaluate_and_act,
     simulate,
     start_log,
 )
 from mdptheory._kernels import (
     ReachableEvaluation,
-    evaluate_deterministic_reachable,
-    first_difference,
     greedy_backup,
 )
 from mdptheory.regret import RegretTrace
@@ -254,7 +251,7 @@ def _episodes(
     per_stage: bool,
 ) -> None:
     """Episodes ``start..stop-1`` of UCBVI (Alg. 1): plan, evaluate exactly, act, count."""
-    P4, R3, initial = env.P4, env.R3, env.initial
+    R3 = env.R3
     N_sas, N_sa, visits, Q, V, policy = (
         state.N_sas,
         state.N_sa,
@@ -270,13 +267,8 @@ def _episodes(
             R3, N_sas, N_sa, visits, Q, V, policy, bernstein, L, scale, per_stage, state.visit_term
         )
         # (3) Exact value of the executed policy pi_k, evaluated again only where it acts
-        # differently from the last evaluated one.
-        first = first_difference(policy, evaluation)
-        if first < H:
-            evaluate_deterministic_reachable(P4, R3, policy, initial, evaluation, first)
-        # (4) Act for one episode.
-        states, actions, rewards = act(env, policy, rng)
-        record_episode(log, k, policy, Q, evaluation.value[0], states, rewards)
+        # differently from the last evaluated one; (4) act for one episode.
+        states, actions = evaluate_and_act(env, log, evaluation, k, Q, policy, rng)
         # (5) Counts from the new transitions (pooled over steps unless per_stage).
         count_transitions(N_sas, N_sa, states, actions)
         for h in range(H + 1):

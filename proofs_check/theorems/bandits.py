@@ -252,7 +252,6 @@ def _log_rate_criterion(
         tol=tol,
         local_tol=local_tol,
         start=start,
-        n_boot=1000,
         seed=seed,
     )
     fitted = {
@@ -566,7 +565,7 @@ def _sqrt_criterion(key: str, grid: np.ndarray, Y: np.ndarray, burn_in: float, s
     tol = 1.0 / math.log(tail_start(grid)) + OFUL_SLOPE_TOL
     local_tol = 1.0 / math.log(start) + OFUL_SLOPE_TOL
     verdict, fit, local = rate_shape_test(
-        grid, Y, max_slope=0.5, tol=tol, local_tol=local_tol, start=start, n_boot=1000, seed=seed
+        grid, Y, max_slope=0.5, tol=tol, local_tol=local_tol, start=start, seed=seed
     )
     fitted = {
         **fit.numbers(key),

@@ -420,11 +420,9 @@ def bisimulation_discretisation(scale: str, seed: int) -> Outcome:
             x,
             Y,
             max_slope=-0.5,
-            tol=0.05,
             local_tol=0.5,
             tail=1.0,
             decades=0.3,
-            n_boot=1000,
             seed=seed,
         )
 

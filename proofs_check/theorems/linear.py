@@ -185,9 +185,6 @@ def linear_rate_shape_test(
         tol=tol,
         local_tol=LOCAL_TOL,
         start=start,
-        tail=0.5,
-        decades=0.5,
-        n_boot=1000,
         seed=seed,
     )
 

@@ -838,7 +838,6 @@ def _gb_criterion(
             tol=STOCHASTIC_SLOPE_TOL,
             local_tol=STOCHASTIC_SLOPE_TOL,
             start=start,
-            n_boot=1000,
             seed=seed,
             **kwargs,
         )

@@ -238,10 +238,7 @@ def query_criterion(
         grid,
         np.maximum(Nq, 1.0),
         max_slope=0.5,
-        tol=0.05,
-        local_tol=0.1,
         start=burn,
-        n_boot=1000,
         seed=seed,
     )
     parts = [Verdict(verdict.status, f"{label}: query count, {verdict.reason}")]
