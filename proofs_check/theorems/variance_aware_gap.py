@@ -23,8 +23,9 @@ Pilot (seed 0, K = 2e4, H = 3, 16 actions, 2 to 6 seeds, c in {0.003, 0.01, 0.03
   every d, its relative regret growing with d;
 * with larger gaps (design budget K/256, d in {4, 8, 16}) LSVI-UCB at c = 0.03 learned
   (per-episode regret in the last half 0.05-0.30 of that in the first tenth) while
-  LSVI-UCB++ at the same c did not at d = 16 (1.00): its variance weights (``2 c_var d^3 H^2``
-  terms) keep it in its burn-in.
+  LSVI-UCB++ at the same c did not at d = 16 (1.00), also with ``c_var = 0``: its radius
+  carries ``L`` (about 20) where LSVI-UCB's carries ``sqrt(iota)`` (about 4), and its weights
+  the ``E`` terms with ``beta_bar``, ``beta_tilde``.
 
 The grid used is d in {8, 16, 32} (not piloted): the family has ``m = d - 2`` sign coordinates,
 and ``m / d`` drifts least over this grid (log-log slope 0.16 of ``m / d``, against 0.40 on
