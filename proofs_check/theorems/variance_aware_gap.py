@@ -16,24 +16,26 @@ Pilot (seed 0, K = 2e4, H = 3, 16 actions, 2 to 6 seeds, c in {0.003, 0.01, 0.03
 * on the instance tuned to the run's own K (the minimax one) both learners stay near the
   instance's regret cap (ratios 0.02-0.04 for both, flat in d): the cap ``K (V* - V_worst)`` is
   itself of order ``d sqrt(H^3 K)``, so no learner's ratio can grow there;
-* c = 0.003 and c = 0.01 lost optimism for LSVI-UCB at some d (ratios 0.26-0.61 with linear
-  regret at d = 4, 8);
+* at c = 0.003 and c = 0.01 LSVI-UCB had linear regret at d = 4, 8 (ratios 0.26-0.61),
+  presumably a lost optimism;
 * at c = 0.03 and design budget K/16, d in {6, 12, 24}: LSVI-UCB slope 0.50 [0.36, 0.67],
   LSVI-UCB++ slope 0.28 [0.25, 0.33] (6 seeds); LSVI-UCB's regret was below LSVI-UCB++'s at
   every d, its relative regret growing with d;
 * with larger gaps (design budget K/256, d in {4, 8, 16}) LSVI-UCB at c = 0.03 learned
   (per-episode regret in the last half 0.05-0.30 of that in the first tenth) while
-  LSVI-UCB++ at the same c did not at d = 16 (1.00): its variance weights (``2 c_var d^3 H^2``
-  terms) keep it in its burn-in.
+  LSVI-UCB++ at the same c did not at d = 16 (1.00), also with ``c_var = 0``: its radius
+  carries ``L`` (about 20) where LSVI-UCB's carries ``sqrt(iota)`` (about 4), and its weights
+  the ``E`` terms with ``beta_bar``, ``beta_tilde``.
 
 The grid used is d in {8, 16, 32} (not piloted): the family has ``m = d - 2`` sign coordinates,
 and ``m / d`` drifts least over this grid (log-log slope 0.16 of ``m / d``, against 0.40 on
 {4, 8, 16}), the drift every learner's ratio carries whatever its radius.
 
-Outcome at these sizes: **vacuous**. The radius scale the burn-in rule allows (c = 0.001) is
-too small for either learner to learn within K = 2e4 or 5e4, and at c = 0.03 (the first run,
-before revision 1) LSVI-UCB++ is in its burn-in at d >= 16. The ``d sqrt(d)`` gap is not
-resolved at laptop budgets; the numbers are in ``docs/variance_aware.md``.
+Outcome at these sizes: **vacuous**. At the radius scale the burn-in rule allows (c = 0.001)
+neither learner's regret is sublinear within K = 2e4 or 5e4, and at c = 0.03 (the first run,
+before revision 1) LSVI-UCB++ is in its burn-in at every d (learning ratios 0.87-1.00). The
+``d sqrt(d)`` gap is not resolved at laptop budgets; the numbers are in
+``docs/variance_aware.md``.
 """
 
 from __future__ import annotations
