@@ -8,6 +8,7 @@ from conftest import property_settings
 from hypothesis import given
 from hypothesis import strategies as st
 
+import mdptheory.robust._tilt as tilt_module
 import mdptheory.robust.sets as sets_module
 from mdptheory import FiniteMDP
 from mdptheory.robust import UncertaintySet, divergence, robust_value_iteration
@@ -175,3 +176,26 @@ def test_same_input_same_numbers():
         np.testing.assert_array_equal(a[0], b[0])
         np.testing.assert_array_equal(a[1], b[1])
         np.testing.assert_array_equal(ball.backup(P, V), ball.backup(P, V))
+
+
+@given(seed=st.integers(0, 2**31), n=st.integers(1, 21), S=st.integers(1, 40))
+@property_settings(20)
+def test_dense_moments_equal_the_matrix_product(seed, n, S):
+    rng = np.random.default_rng(seed)
+    P = rng.random((n, S))
+    F = tilt_module.anchor_columns(rng.random(S), 1.5, 9)
+    G = tilt_module.dense_moments(P, np.ascontiguousarray(F.T))
+    np.testing.assert_allclose(G, P @ F, rtol=1e-13, atol=1e-300)
+
+
+@pytest.mark.parametrize("slack", [1e-3, 1e-6, 1e-9])
+def test_a_coarser_series_stays_within_the_reported_gap(slack):
+    P, V = _rows(9, 400, 60, False, False)
+    ball = UncertaintySet("kl", radius=0.15)
+    warm = np.zeros(400)
+    ball.anchored_backup(P, V, warm, slack)  # warm dual variables, as in value iteration
+    V = V + 0.01 * np.cos(np.arange(V.size))
+    values, gap = ball.anchored_backup(P, V, warm, slack)
+    exact = _full_scan(ball, P, V)
+    assert 0.0 < gap <= 1.01 * slack
+    assert np.all(np.abs(values - exact) <= gap + 1e-12)

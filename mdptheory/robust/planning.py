@@ -206,12 +206,15 @@ def robust_value_iteration(
     policy = np.argmax(q, axis=1).astype(np.int64)
     residual = float(np.max(np.abs(q.max(axis=1) - V))) / (1.0 - gamma)
     worst = Q2.reshape(S, A, S)
-    worst_mdp = FiniteMDP(worst, mdp.R, gamma, initial=mdp.initial)
+    # the policy's rows alone (one action per state): the same linear system as the whole
+    # worst-case model, without copying and validating its S A S entries
+    states = np.arange(S)
+    policy_mdp = FiniteMDP(worst[states, policy][:, None, :], mdp.R[states, policy][:, None], gamma)
     return RobustSolution(
         values=V,
         q=q,
         policy=policy,
-        policy_values=evaluate(worst_mdp, policy),
+        policy_values=evaluate(policy_mdp, np.zeros(S, dtype=np.int64)),
         worst_kernel=worst,
         bound=min(contraction_bound, residual),
         iterations=iterations,
