@@ -29,7 +29,12 @@ from mdptheory.seeding import spawn_seeds
 from proofs_check.findings import Findings
 from proofs_check.harness import Outcome, Verdict, check_scale, theorem
 from proofs_check.rates import burn_in_slope_numbers, rate_shape_test
-from proofs_check.theorems.risk import BURN_IN_FRACTION, slope_after_burn_in, slope_grid
+from proofs_check.theorems.risk import (
+    BURN_IN_FRACTION,
+    control_after_burn_in,
+    slope_after_burn_in,
+    slope_grid,
+)
 
 SAHA = "Saha (NeurIPS 2021), Optimal Algorithms for Stochastic Contextual Preference Bandits"
 DUEL_REWARDS = np.linspace(0.4, -0.4, 6)
@@ -76,15 +81,9 @@ def judge_dueling_controls(found, make_control, curves, grid, burn, T, n_seeds, 
     for rule in ("uniform", "greedy"):
         control = make_control(rule)
         Y = curves(control, T, n_seeds, seed)[:, grid - 1]
-        verdict, fit, local = slope_after_burn_in(control.label, grid, Y, burn, T, seed, text)
-        found.rate_control(
-            f"{control.label} (same criterion)",
-            verdict,
-            burn_in_slope_numbers(fit, local, burn),
-            local,
-            f"control: {control.label}",
-        )
-        found.curve(f"control: {control.label}", grid, Y, array=f"regret[{rule}]")
+        label = control.label
+        names = (f"{label} (same criterion)", f"control: {label}", f"regret[{rule}]")
+        control_after_burn_in(found, names, label, grid, Y, burn, T, seed, text)
 
 
 @theorem(
@@ -210,15 +209,8 @@ def pr_lsvi_regret_slope(scale: str, seed: int) -> Outcome:
     found.burn_in["burn-in K/10"] = burn
     greedy = PRLSVI(eps=0.0, sigma_r=0.0, sigma_p=0.0)
     Y = _pbrl_runs(greedy, K, n_seeds, seed)[0][:, grid - 1]
-    verdict, fit, local = slope_after_burn_in(greedy.label, grid, Y, burn, K, seed, text)
-    found.rate_control(
-        "no randomisation (sigma = 0)",
-        verdict,
-        burn_in_slope_numbers(fit, local, burn),
-        local,
-        "control: no randomisation",
-    )
-    found.curve("control: no randomisation", grid, Y, array="regret[greedy]")
+    names = ("no randomisation (sigma = 0)", "control: no randomisation", "regret[greedy]")
+    control_after_burn_in(found, names, greedy.label, grid, Y, burn, K, seed, text)
     return found.outcome(
         xlabel="episodes K",
         ylabel="cumulative exact regret",
