@@ -771,9 +771,7 @@ def ucrl2_regret_ratio(scale: str, seed: int) -> Outcome:
             key = f"{learner.label} on {mdp.name} (D = {D:.3g}, S = {S})"
             Y, _ = _runs(learner, key_mdp, T, n_seeds, seed)
             keep = grid >= b.steps
-            check = rate_test(
-                grid[keep], Y[:, keep], rate, tail=1.0, tol=0.05, n_boot=1000, seed=seed
-            )
+            check = rate_test(grid[keep], Y[:, keep], rate, tail=1.0, seed=seed)
             verdicts.append(
                 Verdict(
                     check.verdict.status,
@@ -789,7 +787,7 @@ def ucrl2_regret_ratio(scale: str, seed: int) -> Outcome:
         if index == 0:
             frozen = FixedPolicy()
             Yc, _ = _runs(frozen, key_mdp, T, n_seeds, seed)
-            check = rate_test(grid, Yc, rate, tail=1.0, tol=0.05, n_boot=1000, seed=seed)
+            check = rate_test(grid, Yc, rate, tail=1.0, seed=seed)
             controls.append(
                 Control(
                     f"{frozen.label} on {mdp.name}", check.verdict, {"ratio_slope": check.fit.slope}

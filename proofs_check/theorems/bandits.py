@@ -470,7 +470,7 @@ def _lai_robbins_criterion(
     ratio = Y / predicted
     window = grid >= grid[-1] / math.sqrt(10.0)
     band = ratio_band_test(Y[:, window], predicted[window], lo, hi, grid=grid[window])
-    trend = fit_loglog_slope(grid[window], ratio[:, window], tail=1.0, n_boot=1000, seed=seed)
+    trend = fit_loglog_slope(grid[window], ratio[:, window], tail=1.0, seed=seed)
     mean = ratio[:, window].mean(axis=0)
     fitted.update(
         {

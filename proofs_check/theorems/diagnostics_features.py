@@ -399,7 +399,7 @@ def subspace_rate(scale: str, seed: int) -> Outcome:
     model = simplex_feature_linear_mdp(S=10, A=3, H=5, d=4, seed=0)
     grid = geometric_grid(10, 1e5, n_points, integer=True)
     Y = _subspace_curves(model, grid, n_seeds, seed)
-    fit = fit_loglog_slope(grid, Y, tail=0.5, seed=seed)
+    fit = fit_loglog_slope(grid, Y, seed=seed)
     verdict = slope_test(fit, max_slope=-0.5, tol=_SUBSPACE_TOL)
     rng = as_generator(seed + 1)
     noise = rng.dirichlet(np.ones(model.S), size=(model.H, model.S, model.A))
@@ -410,7 +410,7 @@ def subspace_rate(scale: str, seed: int) -> Outcome:
         initial=model.initial,
     )
     Yc = _subspace_curves(model, grid, n_seeds, seed, sampled=perturbed)
-    cfit = fit_loglog_slope(grid, Yc, tail=0.5, seed=seed)
+    cfit = fit_loglog_slope(grid, Yc, seed=seed)
     control = Control(
         f"samples from {1 - _PERTURBATION:g} P + {_PERTURBATION:g} Q",
         slope_test(cfit, max_slope=-0.5, tol=_SUBSPACE_TOL),

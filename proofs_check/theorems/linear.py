@@ -867,7 +867,7 @@ def rare_switching_count(scale: str, seed: int) -> Outcome:
     if judged:
         slope, fit, local = linear_rate_shape_test(grid, Y, b, seed, max_slope=0.5)
     else:
-        fit = fit_loglog_slope(grid, Y, tail=0.5, n_boot=1000, seed=seed)
+        fit = fit_loglog_slope(grid, Y, seed=seed)
         local = None
         slope = Verdict.vacuous(f"burn-in {b:,} > {BURN_IN_FRACTION:g} K")
     found = Findings(

@@ -1250,7 +1250,7 @@ def lin_spg_conditions(scale: str, seed: int) -> Outcome:
         return finals[i] >= float(np.min(np.diff(np.unique(r[i])))) / 2 and slopes[i] > -0.05
 
     for i in range(len(names)):
-        fit = fit_loglog_slope(t[index], batch.gap[i, index], tail=0.5, n_boot=10)
+        fit = fit_loglog_slope(t[index], batch.gap[i, index], n_boot=10)
         slopes.append(fit.slope)
         starts.append(float(batch.initial_gap[i]))
         finals.append(float(batch.gap[i, -1]))

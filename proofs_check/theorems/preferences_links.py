@@ -26,15 +26,14 @@ from mdptheory.seeding import spawn_seeds
 from proofs_check.findings import Findings, rejected_by_every_part
 from proofs_check.harness import Outcome, Verdict, check_scale, theorem
 from proofs_check.intervals import event_frequency_test
-from proofs_check.rates import burn_in_slope_numbers
 from proofs_check.theorems.preferences import bt_instance
 from proofs_check.theorems.preferences_online import (
     SAHA,
     dueling_regret_curves,
     fixed_burn_in,
+    judge_after_burn_in,
     judge_dueling_controls,
 )
-from proofs_check.theorems.risk import slope_after_burn_in
 
 # --------------------------------------------------------------------------------------------
 # Coverage of the link MLE's Wald region
@@ -200,11 +199,8 @@ def contextual_maxinp_regret_slope(scale: str, seed: int) -> Outcome:
     found = Findings(arrays={"T": grid})
     learner = ContextualMaxInP(c=CONTEXTUAL_SCALE)
     Y = _contextual_curves(learner, T, n_seeds, seed)[:, grid - 1]
-    verdict, fit, local = slope_after_burn_in(learner.label, grid, Y, burn, T, seed, text)
-    found.judge(verdict, burn_in_slope_numbers(fit, local, burn))
-    found.arrays["regret"] = Y
-    found.curve(learner.label, grid, Y)
-    found.rate_fit("contextual MaxInP", fit, local, numbers=None)
+    names = (learner.label, "regret", "contextual MaxInP")
+    judge_after_burn_in(found, names, learner.label, grid, Y, burn, T, seed, text)
     found.burn_in["burn-in T/10"] = burn
     judge_dueling_controls(
         found,

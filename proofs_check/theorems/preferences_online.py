@@ -29,7 +29,12 @@ from mdptheory.seeding import spawn_seeds
 from proofs_check.findings import Findings
 from proofs_check.harness import Outcome, Verdict, check_scale, theorem
 from proofs_check.rates import burn_in_slope_numbers, rate_shape_test
-from proofs_check.theorems.risk import BURN_IN_FRACTION, slope_after_burn_in, slope_grid
+from proofs_check.theorems.risk import (
+    BURN_IN_FRACTION,
+    control_after_burn_in,
+    slope_after_burn_in,
+    slope_grid,
+)
 
 SAHA = "Saha (NeurIPS 2021), Optimal Algorithms for Stochastic Contextual Preference Bandits"
 DUEL_REWARDS = np.linspace(0.4, -0.4, 6)
@@ -68,6 +73,31 @@ def _duel_curves(learner: MaxInP, T: int, n_seeds: int, seed: int) -> np.ndarray
     return dueling_regret_curves(learner, dueling_bandit(), T, n_seeds, seed)
 
 
+def judge_after_burn_in(
+    found: Findings,
+    names: tuple[str, str, str],
+    label: str,
+    grid: np.ndarray,
+    Y: np.ndarray,
+    burn: int,
+    T: int,
+    seed: int,
+    text: str,
+    key: str | None = None,
+) -> Verdict:
+    """Judge a learner's regret curves ``Y`` (read on ``grid``) by
+    :func:`~proofs_check.theorems.risk.slope_after_burn_in` after ``burn`` (``label`` in the
+    verdict) and record in ``found`` its burn-in numbers (named ``[key]`` when a key is given)
+    and, with ``names = (curve, array, fit)``, the curves plotted as ``curve`` and kept as
+    ``array``, and the tail fit and local slopes under ``fit``. Returns the verdict."""
+    curve, array, fit_key = names
+    verdict, fit, local = slope_after_burn_in(label, grid, Y, burn, T, seed, text)
+    found.judge(verdict, burn_in_slope_numbers(fit, local, burn, key))
+    found.curve(curve, grid, Y, array=array)
+    found.rate_fit(fit_key, fit, local, numbers=None)
+    return verdict
+
+
 def judge_dueling_controls(found, make_control, curves, grid, burn, T, n_seeds, seed, text):
     """Judge the controls ``make_control("uniform")`` and ``make_control("greedy")`` by
     :func:`~proofs_check.theorems.risk.slope_after_burn_in` after ``burn``, their curves read
@@ -76,15 +106,9 @@ def judge_dueling_controls(found, make_control, curves, grid, burn, T, n_seeds, 
     for rule in ("uniform", "greedy"):
         control = make_control(rule)
         Y = curves(control, T, n_seeds, seed)[:, grid - 1]
-        verdict, fit, local = slope_after_burn_in(control.label, grid, Y, burn, T, seed, text)
-        found.rate_control(
-            f"{control.label} (same criterion)",
-            verdict,
-            burn_in_slope_numbers(fit, local, burn),
-            local,
-            f"control: {control.label}",
-        )
-        found.curve(f"control: {control.label}", grid, Y, array=f"regret[{rule}]")
+        label = control.label
+        names = (f"{label} (same criterion)", f"control: {label}", f"regret[{rule}]")
+        control_after_burn_in(found, names, label, grid, Y, burn, T, seed, text)
 
 
 @theorem(
@@ -120,11 +144,8 @@ def maxinp_regret_slope(scale: str, seed: int) -> Outcome:
         learner = MaxInP(c=c)
         Y = _duel_curves(learner, T, n_seeds, seed)[:, grid - 1]
         key = f"c={c:g}"
-        verdict, fit, local = slope_after_burn_in(key, grid, Y, burn, T, seed, text)
-        found.judge(verdict, burn_in_slope_numbers(fit, local, burn, key))
-        found.arrays[f"regret[{key}]"] = Y
-        found.curve(learner.label, grid, Y)
-        found.rate_fit(key, fit, local, numbers=None)
+        names = (learner.label, f"regret[{key}]", key)
+        judge_after_burn_in(found, names, key, grid, Y, burn, T, seed, text, key)
     found.burn_in["burn-in T/10"] = burn
     judge_dueling_controls(
         found, lambda rule: MaxInP(rule=rule), _duel_curves, grid, burn, T, n_seeds, seed, text
@@ -202,23 +223,13 @@ def pr_lsvi_regret_slope(scale: str, seed: int) -> Outcome:
     found = Findings(arrays={"K": grid})
     learner = PRLSVI(eps=0.0, sigma_r=SIGMA, sigma_p=SIGMA)
     Y = _pbrl_runs(learner, K, n_seeds, seed)[0][:, grid - 1]
-    verdict, fit, local = slope_after_burn_in(learner.label, grid, Y, burn, K, seed, text)
-    found.judge(verdict, burn_in_slope_numbers(fit, local, burn))
-    found.arrays["regret"] = Y
-    found.curve(learner.label, grid, Y)
-    found.rate_fit("PR-LSVI", fit, local, numbers=None)
+    names = (learner.label, "regret", "PR-LSVI")
+    judge_after_burn_in(found, names, learner.label, grid, Y, burn, K, seed, text)
     found.burn_in["burn-in K/10"] = burn
     greedy = PRLSVI(eps=0.0, sigma_r=0.0, sigma_p=0.0)
     Y = _pbrl_runs(greedy, K, n_seeds, seed)[0][:, grid - 1]
-    verdict, fit, local = slope_after_burn_in(greedy.label, grid, Y, burn, K, seed, text)
-    found.rate_control(
-        "no randomisation (sigma = 0)",
-        verdict,
-        burn_in_slope_numbers(fit, local, burn),
-        local,
-        "control: no randomisation",
-    )
-    found.curve("control: no randomisation", grid, Y, array="regret[greedy]")
+    names = ("no randomisation (sigma = 0)", "control: no randomisation", "regret[greedy]")
+    control_after_burn_in(found, names, greedy.label, grid, Y, burn, K, seed, text)
     return found.outcome(
         xlabel="episodes K",
         ylabel="cumulative exact regret",

@@ -881,8 +881,8 @@ def slope_after_burn_in(
         )
     tail = last_decade(grid)
     if burn > BURN_IN_FRACTION * K:
-        fit = fit_loglog_slope(grid, Y, tail=tail, n_boot=1000, seed=seed)
-        local = fit_local_slopes(grid, Y, n_boot=1000, seed=seed)
+        fit = fit_loglog_slope(grid, Y, tail=tail, seed=seed)
+        local = fit_local_slopes(grid, Y, seed=seed)
         return (
             Verdict.vacuous(
                 f"{label}: {burn_text} exceeds {BURN_IN_FRACTION:g} K = "
@@ -902,6 +902,31 @@ def slope_after_burn_in(
         start=burn,
         tail=tail,
     )
+
+
+def control_after_burn_in(
+    found: Findings,
+    names: tuple[str, str, str],
+    label: str,
+    grid: np.ndarray,
+    Y: np.ndarray,
+    burn: int,
+    K: int,
+    seed: int,
+    burn_text: str | None = None,
+    local_ci_low: bool = False,
+) -> Verdict:
+    """A negative control through :func:`slope_after_burn_in` (``label`` names it in the
+    verdict), kept in ``found``: ``names = (control, curve, array)``, the control with its
+    burn-in numbers (:func:`~proofs_check.rates.burn_in_slope_numbers`) and its local slopes
+    drawn as ``curve``, and its regret curves plotted as ``curve`` and kept as ``array``.
+    Returns the control's verdict."""
+    name, curve, array = names
+    verdict, fit, local = slope_after_burn_in(label, grid, Y, burn, K, seed, burn_text)
+    numbers = burn_in_slope_numbers(fit, local, burn, local_ci_low=local_ci_low)
+    found.rate_control(name, verdict, numbers, local, curve)
+    found.curve(curve, grid, Y, array=array)
+    return verdict
 
 
 @theorem(
@@ -982,15 +1007,12 @@ def icvar_rm_regret_slope(scale: str, seed: int) -> Outcome:
     greedy = ICVaRRM(alpha=CONTROL_H8["alpha"], bonus_scale=0.0)
     burn, _ = slope_burn_in(h8, K, greedy.alpha, greedy.delta, 0.0)
     Y = _curves(greedy, "h8", K, n_seeds, seed)[:, grid - 1]
-    c_verdict, c_fit, c_local = slope_after_burn_in("greedy on H8", grid, Y, burn, K, seed)
-    found.rate_control(
+    names = (
         "greedy ICVaR-RM (bonus 0) on H8(n=2, A=2, H=10, alpha=0.3, eta=0.01)",
-        c_verdict,
-        burn_in_slope_numbers(c_fit, c_local, burn, local_ci_low=True),
-        c_local,
         "control: greedy on H8",
+        "regret[greedy on H8]",
     )
-    found.curve("control: greedy on H8", grid, Y, array="regret[greedy on H8]")
+    control_after_burn_in(found, names, "greedy on H8", grid, Y, burn, K, seed, local_ci_low=True)
     return found.outcome(
         xlabel="episodes K",
         ylabel="cumulative exact iterated-CVaR regret",

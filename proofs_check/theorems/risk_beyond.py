@@ -123,7 +123,7 @@ def _planner_criterion(
             f"{etas[np.argmax(mean <= 0.0)]:.3g} (min {mean.min():.3g})"
         )
     else:
-        fit = fit_loglog_slope(etas, E, tail=1.0, n_boot=1000, seed=seed)
+        fit = fit_loglog_slope(etas, E, tail=1.0, seed=seed)
         slope = slope_test(fit, min_slope=1.0, tol=PLANNER_SLOPE_TOL)
         slope = slope.about(label)
     measured = {
