@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from instances.linear import MAX_SIGN_DIMENSION, sign_vectors
+from instances.linear import MAX_SIGN_DIMENSION, _positive_int, sign_vectors
 from mdptheory import policy_conditions
 from mdptheory._validation import ParameterTypeError, check_memory, dense_bytes
 from mdptheory.bandits import Bandit, FeatureBandit, LinearBandit
@@ -34,14 +34,11 @@ __all__ = [
 
 
 def _int_at_least(value, name: str, minimum: int, maximum: int | None = None) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise ParameterTypeError(f"{name} must be an int, got {value!r}")
-    if value < minimum or (maximum is not None and value > maximum):
-        accepted = f"{minimum}..{maximum}" if maximum is not None else f">= {minimum}"
-        raise ValueError(f"{name} is {int(value)}; accepted values: {accepted}")
+    """:func:`instances.linear._positive_int`, and for ``K`` the memory of ``K`` arms."""
+    number = _positive_int(value, name, minimum, maximum)
     if name == "K":
-        check_memory(8 * dense_bytes(value), f"a bandit with K = {int(value)} arms", f"K={value}")
-    return int(value)
+        check_memory(8 * dense_bytes(number), f"a bandit with K = {number} arms", f"K={value}")
+    return number
 
 
 def _positive_float(value, name: str) -> float:

@@ -113,6 +113,28 @@ def tabular_as_mixture(mdp: EpisodicMDP) -> LinearMixtureMDP:
     return LinearMixtureMDP(basis, theta, mdp.R, mdp.H, **model_keywords(mdp))
 
 
+def _sign_chain(d, H, epsilon, seed: SeedLike):
+    """The checked ``d``, ``H`` and ``epsilon`` of the sign-chain families below, ``delta =
+    1/H``, the signs of ``mu`` (``d - 1`` fair draws from ``seed``) and the actions, the
+    ``2**(d-1)`` sign vectors."""
+    d = _positive_int(d, "d", maximum=13)
+    H = _positive_int(H, "H", minimum=2)
+    epsilon = check_real(epsilon, "epsilon", 0.0, 1.0, low_open=True)
+    rng = as_generator(seed)
+    signs = rng.choice(np.array([-1.0, 1.0]), size=d - 1)
+    return d, H, epsilon, 1.0 / H, signs, sign_vectors(d - 1)
+
+
+def _paying_in_good(basis, mu, H: int, good: int, family: str, epsilon: float) -> LinearMixtureMDP:
+    """The sign-chain mixture of ``basis`` (d, S, A, S) with ``theta = (1, mu)``, started in
+    state 0, whose reward pays ``1/H`` per step in the state ``good`` (every return <= 1)."""
+    d, S, A, _ = basis.shape
+    R = np.zeros((H, S, A))
+    R[:, good, :] = 1.0 / H
+    name = f"{family}(d={d},H={H},epsilon={epsilon:g})"
+    return _starting_in_state_0(basis, np.concatenate(([1.0], mu)), R, H, name)
+
+
 def reward_free_hard_instance(
     d: int = 4, H: int = 5, epsilon: float = 0.5, seed: SeedLike = 0
 ) -> LinearMixtureMDP:
@@ -143,14 +165,8 @@ def reward_free_hard_instance(
     >>> mdp.S, mdp.A, mdp.d, bool(mdp.R.sum(axis=0).max() <= 1.0)
     (6, 4, 3, True)
     """
-    d = _positive_int(d, "d", maximum=13)
-    H = _positive_int(H, "H", minimum=2)
-    epsilon = check_real(epsilon, "epsilon", 0.0, 1.0, low_open=True)
-    rng = as_generator(seed)
-    delta = 1.0 / H
+    d, H, epsilon, delta, signs, actions = _sign_chain(d, H, epsilon, seed)
     Delta = epsilon * delta / max(d - 1, 1)
-    signs = rng.choice(np.array([-1.0, 1.0]), size=d - 1)
-    actions = sign_vectors(d - 1)
     S, A = H + 2, actions.shape[0]
     end, good = H, H + 1
     basis = np.zeros((d, S, A, S))
@@ -163,11 +179,7 @@ def reward_free_hard_instance(
             basis[i, j, :, nxt] -= actions[:, i - 1]
     basis[0, end, :, end] = 1.0
     basis[0, good, :, good] = 1.0
-    theta = np.concatenate(([1.0], Delta * signs))
-    R = np.zeros((H, S, A))
-    R[:, good, :] = 1.0 / H
-    name = f"reward_free_hard_instance(d={d},H={H},epsilon={epsilon:g})"
-    return _starting_in_state_0(basis, theta, R, H, name)
+    return _paying_in_good(basis, Delta * signs, H, good, "reward_free_hard_instance", epsilon)
 
 
 def reward_free_lower_bound(
@@ -204,14 +216,8 @@ def reward_free_lower_bound(
     >>> bool(abs(mdp.P[0, 0].sum(axis=1) - 1.0).max() < 1e-12)
     True
     """
-    d = _positive_int(d, "d", maximum=13)
-    H = _positive_int(H, "H", minimum=2)
-    epsilon = check_real(epsilon, "epsilon", 0.0, 1.0, low_open=True)
-    rng = as_generator(seed)
-    delta = 1.0 / H
+    d, H, epsilon, delta, signs, actions = _sign_chain(d, H, epsilon, seed)
     Delta = epsilon * delta / (2.0 * max(d - 1, 1))
-    signs = rng.choice(np.array([-1.0, 1.0]), size=d - 1)
-    actions = sign_vectors(d - 1)
     S, A = H + 3, actions.shape[0]
     end, good, bad = H, H + 1, H + 2
     basis = np.zeros((d, S, A, S))
@@ -225,8 +231,4 @@ def reward_free_lower_bound(
             basis[i, j, :, bad] = -actions[:, i - 1]
     for absorbing in (end, good, bad):
         basis[0, absorbing, :, absorbing] = 1.0
-    theta = np.concatenate(([1.0], Delta * signs))
-    R = np.zeros((H, S, A))
-    R[:, good, :] = 1.0 / H
-    name = f"reward_free_lower_bound(d={d},H={H},epsilon={epsilon:g})"
-    return _starting_in_state_0(basis, theta, R, H, name)
+    return _paying_in_good(basis, Delta * signs, H, good, "reward_free_lower_bound", epsilon)

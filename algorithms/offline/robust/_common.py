@@ -20,12 +20,7 @@ from typing import Any, Literal
 import numpy as np
 
 from algorithms._constants import scale_constants
-from algorithms._validation import check_budget
-from algorithms.offline.datasets import (
-    OfflineDataset,
-    TransitionCounts,
-    collect,
-)
+from algorithms.offline.datasets import OfflineDataset, TransitionCounts
 from algorithms.offline.pevi import PEVI
 from algorithms.offline.pevi._validation import _check_linear_model, _statistics
 from algorithms.offline.robust._regression import stage_regressions
@@ -279,10 +274,6 @@ class RobustOfflineLearner:
             bound=float(2.0 * beta * robust_uncertainty.sum()),
         )
 
-    def _collection_behaviour(self, model: Any):
-        # the same behaviour PEVI collects with for these hyperparameters
-        return self._pevi_twin()._collection_behaviour(model)
-
     def run(self, model: Any, budget: int, seed: SeedLike) -> ConvergenceTrace:
         """Collect ``budget`` episodes with :attr:`behaviour` and fit on a geometric grid of
         prefixes (``RUN_POINTS`` of them, ending at ``budget``).
@@ -292,9 +283,8 @@ class RobustOfflineLearner:
         the same c, xi, lambda on the same data, measured in robust sub-optimality),
         ``nominal_gap``, ``bound`` and ``estimated_value``.
         """
-        budget = check_budget(budget, "number of episodes")
-        behaviour = self._collection_behaviour(model)
-        data = collect(model, behaviour, budget, seed)
+        # the log PEVI collects for these hyperparameters, drawn the same way
+        budget, behaviour, data = self._pevi_twin()._collect(model, budget, seed)
         grid = np.unique(np.round(np.geomspace(1, budget, RUN_POINTS)).astype(np.int64))
         pevi = PEVI(c=self.c, xi=self.xi, lam=self.lam)
         columns = {k: np.empty(grid.size) for k in ("gap", "pevi", "nominal", "bound", "value")}
