@@ -45,6 +45,32 @@ PAPER = "Jin, Yang, Wang (ICML 2021), arXiv:2012.15085"
 BEHAVIOURS = ("uniform", "epsilon_optimal")
 
 
+def offline_trace_metadata(
+    learner: Any,
+    model: Any,
+    seed: SeedLike,
+    budget: int,
+    behaviour: Behaviour,
+    quantity: str,
+    **extra: Any,
+) -> dict[str, Any]:
+    """The metadata of an offline learner's run trace: :func:`mdptheory.regret.trace_metadata`
+    with the learner's label, constants and paper, the collection ``behaviour``, the ``extra``
+    entries and the ``quantity`` traced."""
+    return trace_metadata(
+        learner,
+        model,
+        seed,
+        budget,
+        label=learner.label,
+        constants=learner.constants,
+        behaviour=behaviour.name,
+        **extra,
+        quantity=quantity,
+        paper=learner.paper,
+    )
+
+
 @dataclass(frozen=True)
 class PEVI:
     r"""PEVI for linear MDPs (Jin, Yang, Wang, ICML 2021, Algorithm 2).
@@ -227,16 +253,13 @@ class PEVI:
     ) -> dict[str, Any]:
         """The metadata of :meth:`run`'s trace: the learner, the collection ``behaviour`` and
         the quantity, the sub-optimality after each number of episodes up to ``budget``."""
-        return trace_metadata(
+        return offline_trace_metadata(
             self,
             model,
             seed,
             budget,
-            label=self.label,
-            constants=self.constants,
-            behaviour=behaviour.name,
-            quantity="sub-optimality V*_1(rho) - V^pi_hat_1(rho) after n = t episodes of data",
-            paper=self.paper,
+            behaviour,
+            "sub-optimality V*_1(rho) - V^pi_hat_1(rho) after n = t episodes of data",
         )
 
     def expected_bound(self, model: Any, n_episodes) -> np.ndarray:
