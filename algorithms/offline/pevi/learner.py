@@ -56,7 +56,17 @@ def offline_trace_metadata(
 ) -> dict[str, Any]:
     """The metadata of an offline learner's run trace: :func:`mdptheory.regret.trace_metadata`
     with the learner's label, constants and paper, the collection ``behaviour``, the ``extra``
-    entries and the ``quantity`` traced."""
+    entries and the ``quantity`` traced.
+
+    Examples
+    --------
+    >>> from algorithms.offline.datasets import uniform_behaviour
+    >>> from instances.linear import simplex_feature_linear_mdp
+    >>> model = simplex_feature_linear_mdp(S=3, A=2, H=2, d=2, seed=0)
+    >>> meta = offline_trace_metadata(PEVI(), model, 0, 10, uniform_behaviour(model), "gap")
+    >>> meta["label"], meta["behaviour"], meta["quantity"]
+    ('PEVI', 'uniform', 'gap')
+    """
     return trace_metadata(
         learner,
         model,
