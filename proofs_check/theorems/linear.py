@@ -206,6 +206,23 @@ def sqrt_rate_after_burn_in(key: str, grid: np.ndarray, Y: np.ndarray, b: int, s
     return verdict.about(f"{key} (burn-in {b:,})"), fit, local
 
 
+def regret_slope_outcome(
+    found: Findings, control, control_name: str, short: str, Yc: np.ndarray, title: str
+) -> Outcome:
+    """The ending of the regret-slope checks: the control's rate test ``control`` (verdict, tail
+    fit, local slopes) on its curves ``Yc`` recorded as ``control_name`` (``short`` on the
+    plot), ``Yc`` as ``regret[control]``, and the outcome against K with the claimed slope 1/2."""
+    verdict, fit, local = control
+    found.rate_control(control_name, verdict, control_slope_numbers(fit, local), local, short)
+    found.arrays["regret[control]"] = Yc
+    return found.outcome(
+        xlabel="episodes K",
+        ylabel="cumulative exact pseudo-regret",
+        title=title,
+        slope_references={"claim 1/2": 0.5},
+    )
+
+
 # --------------------------------------------------------------------------------------------
 # Rates
 # --------------------------------------------------------------------------------------------
@@ -265,20 +282,14 @@ def lsvi_ucb_regret_slope(scale: str, seed: int) -> Outcome:
             found.local_slopes.append(local.series(key))
             found.burn_in[f"burn-in {key}"] = max(b, 1)
     # Control: greedy LSVI on a hard-exploration instance, through the same test.
-    (control_verdict, cfit, clocal), Yc = _river_control(grid, K, n_seeds, seed)
-    found.rate_control(
+    control, Yc = _river_control(grid, K, n_seeds, seed)
+    return regret_slope_outcome(
+        found,
+        control,
         f"greedy LSVI (c = 0) on {RIVER_NAME}",
-        control_verdict,
-        control_slope_numbers(cfit, clocal),
-        clocal,
         f"control: greedy LSVI on {RIVER_NAME}",
-    )
-    found.arrays["regret[control]"] = Yc
-    return found.outcome(
-        xlabel="episodes K",
-        ylabel="cumulative exact pseudo-regret",
-        title="LSVI-UCB on a pre-registered c grid: log-log slope in K",
-        slope_references={"claim 1/2": 0.5},
+        Yc,
+        "LSVI-UCB on a pre-registered c grid: log-log slope in K",
     )
 
 

@@ -34,7 +34,8 @@ from mdptheory.experiment import run_seeds
 from proofs_check.findings import Findings
 from proofs_check.harness import Outcome, Verdict, check_scale, theorem
 from proofs_check.intervals import event_frequency_test
-from proofs_check.rates import control_slope_numbers, geometric_grid, sqrt_growth_shape_test
+from proofs_check.rates import geometric_grid, sqrt_growth_shape_test
+from proofs_check.theorems.linear import regret_slope_outcome
 
 AYOUB = "Ayoub, Jia, Szepesvari, Wang, Yang (ICML 2020), arXiv:2006.01107"
 SOURCE = (
@@ -123,22 +124,13 @@ def ucrl_vtr_regret_slope(scale: str, seed: int) -> Outcome:
         found.burn_in[f"burn-in {key}"] = max(b, 1)
     control = _traces(GreedyVTR(), "river", K, n_seeds, seed)
     Yc = np.stack([t.cumulative for t in control])[:, grid - 1]
-    cverdict, cfit, clocal = sqrt_growth_shape_test(
-        grid, Yc, 0, seed, tol=SLOPE_TOL, local_tol=LOCAL_TOL
-    )
-    found.rate_control(
+    return regret_slope_outcome(
+        found,
+        sqrt_growth_shape_test(grid, Yc, 0, seed, tol=SLOPE_TOL, local_tol=LOCAL_TOL),
         f"greedy VTR (c = 0) on {RIVER_NAME}",
-        cverdict,
-        control_slope_numbers(cfit, clocal),
-        clocal,
         f"control: greedy VTR on {RIVER_NAME}",
-    )
-    found.arrays["regret[control]"] = Yc
-    return found.outcome(
-        xlabel="episodes K",
-        ylabel="cumulative exact pseudo-regret",
-        title="UCRL-VTR (paper radius): log-log slope in K",
-        slope_references={"claim 1/2": 0.5},
+        Yc,
+        "UCRL-VTR (paper radius): log-log slope in K",
     )
 
 

@@ -212,24 +212,31 @@ NEAR_ZERO = 0.1
 BOUNDED_AWAY = 0.5
 
 
-def _near_zero(values: np.ndarray, limit: float, label: str) -> Verdict:
+def _level_test(
+    values: np.ndarray, limit: float, label: str, fraction: float, below: bool
+) -> Verdict:
+    """Pass when the 95% interval of the mean of ``values`` lies at or below (``below``) or at
+    or above ``fraction`` x ``limit``, fail when it lies strictly on the other side."""
     mean, low, high = t_interval(values)
     text = f"{label}: mean robust sub-optimality {mean:.4g} [{low:.4g}, {high:.4g}]"
-    if high <= NEAR_ZERO * limit:
-        return Verdict.passed(f"{text} <= {NEAR_ZERO:g} x {limit:.4g}")
-    if low > NEAR_ZERO * limit:
-        return Verdict.failed(f"{text} > {NEAR_ZERO:g} x {limit:.4g}")
-    return Verdict.inconclusive(f"{text} straddles {NEAR_ZERO:g} x {limit:.4g}")
+    level = fraction * limit
+    if below:
+        passed, failed, (holds, broken) = high <= level, low > level, ("<=", ">")
+    else:
+        passed, failed, (holds, broken) = low >= level, high < level, (">=", "<")
+    if passed:
+        return Verdict.passed(f"{text} {holds} {fraction:g} x {limit:.4g}")
+    if failed:
+        return Verdict.failed(f"{text} {broken} {fraction:g} x {limit:.4g}")
+    return Verdict.inconclusive(f"{text} straddles {fraction:g} x {limit:.4g}")
+
+
+def _near_zero(values: np.ndarray, limit: float, label: str) -> Verdict:
+    return _level_test(values, limit, label, NEAR_ZERO, below=True)
 
 
 def _bounded_away(values: np.ndarray, limit: float, label: str) -> Verdict:
-    mean, low, high = t_interval(values)
-    text = f"{label}: mean robust sub-optimality {mean:.4g} [{low:.4g}, {high:.4g}]"
-    if low >= BOUNDED_AWAY * limit:
-        return Verdict.passed(f"{text} >= {BOUNDED_AWAY:g} x {limit:.4g}")
-    if high < BOUNDED_AWAY * limit:
-        return Verdict.failed(f"{text} < {BOUNDED_AWAY:g} x {limit:.4g}")
-    return Verdict.inconclusive(f"{text} straddles {BOUNDED_AWAY:g} x {limit:.4g}")
+    return _level_test(values, limit, label, BOUNDED_AWAY, below=False)
 
 
 @theorem(

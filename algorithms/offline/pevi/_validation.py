@@ -45,9 +45,13 @@ def _statistics(mdp: EpisodicMDP, data: OfflineDataset | TransitionCounts) -> Tr
         raise ValueError(
             f"data must be an OfflineDataset or TransitionCounts, got {type(data).__name__}"
         )
-    if (stats.S, stats.A, stats.H) != (mdp.S, mdp.A, mdp.H):
+    _check_sizes(stats, mdp)
+    return stats
+
+
+def _check_sizes(data: OfflineDataset | TransitionCounts, mdp: EpisodicMDP) -> None:
+    if (data.S, data.A, data.H) != (mdp.S, mdp.A, mdp.H):
         raise ValueError(
-            f"the data are for (S, A, H) = {(stats.S, stats.A, stats.H)}, the "
+            f"the data are for (S, A, H) = {(data.S, data.A, data.H)}, the "
             f"model has {(mdp.S, mdp.A, mdp.H)}"
         )
-    return stats

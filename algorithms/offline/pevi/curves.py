@@ -18,7 +18,7 @@ import numpy as np
 from numba import njit
 
 from algorithms.offline.datasets import OfflineDataset, tabular_twin
-from algorithms.offline.pevi._validation import _check_linear_model, _check_rewards
+from algorithms.offline.pevi._validation import _check_linear_model, _check_rewards, _check_sizes
 from algorithms.offline.pevi.backup import _greedy_stage
 from algorithms.offline.pevi.result import EVENT_TOL
 from mdptheory._kernels import backward_induction_kernel, evaluate_deterministic_kernel
@@ -245,11 +245,7 @@ def pevi_curves(
     else:
         _, features = _check_linear_model(model, "PEVI")
         d = features.shape[1]
-    if (data.S, data.A, data.H) != (mdp.S, mdp.A, mdp.H):
-        raise ValueError(
-            f"the data are for (S, A, H) = {(data.S, data.A, data.H)}, the model "
-            f"has {(mdp.S, mdp.A, mdp.H)}"
-        )
+    _check_sizes(data, mdp)
     grid = np.asarray(grid)
     if grid.ndim != 1 or grid.size == 0 or not np.issubdtype(grid.dtype, np.integer):
         raise ValueError(f"grid must be a non-empty 1-d array of ints, got {grid!r}")

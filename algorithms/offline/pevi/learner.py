@@ -45,6 +45,42 @@ PAPER = "Jin, Yang, Wang (ICML 2021), arXiv:2012.15085"
 BEHAVIOURS = ("uniform", "epsilon_optimal")
 
 
+def offline_trace_metadata(
+    learner: Any,
+    model: Any,
+    seed: SeedLike,
+    budget: int,
+    behaviour: Behaviour,
+    quantity: str,
+    **extra: Any,
+) -> dict[str, Any]:
+    """The metadata of an offline learner's run trace: :func:`mdptheory.regret.trace_metadata`
+    with the learner's label, constants and paper, the collection ``behaviour``, the ``extra``
+    entries and the ``quantity`` traced.
+
+    Examples
+    --------
+    >>> from algorithms.offline.datasets import uniform_behaviour
+    >>> from instances.linear import simplex_feature_linear_mdp
+    >>> model = simplex_feature_linear_mdp(S=3, A=2, H=2, d=2, seed=0)
+    >>> meta = offline_trace_metadata(PEVI(), model, 0, 10, uniform_behaviour(model), "gap")
+    >>> meta["label"], meta["behaviour"], meta["quantity"]
+    ('PEVI', 'uniform', 'gap')
+    """
+    return trace_metadata(
+        learner,
+        model,
+        seed,
+        budget,
+        label=learner.label,
+        constants=learner.constants,
+        behaviour=behaviour.name,
+        **extra,
+        quantity=quantity,
+        paper=learner.paper,
+    )
+
+
 @dataclass(frozen=True)
 class PEVI:
     r"""PEVI for linear MDPs (Jin, Yang, Wang, ICML 2021, Algorithm 2).
@@ -227,16 +263,13 @@ class PEVI:
     ) -> dict[str, Any]:
         """The metadata of :meth:`run`'s trace: the learner, the collection ``behaviour`` and
         the quantity, the sub-optimality after each number of episodes up to ``budget``."""
-        return trace_metadata(
+        return offline_trace_metadata(
             self,
             model,
             seed,
             budget,
-            label=self.label,
-            constants=self.constants,
-            behaviour=behaviour.name,
-            quantity="sub-optimality V*_1(rho) - V^pi_hat_1(rho) after n = t episodes of data",
-            paper=self.paper,
+            behaviour,
+            "sub-optimality V*_1(rho) - V^pi_hat_1(rho) after n = t episodes of data",
         )
 
     def expected_bound(self, model: Any, n_episodes) -> np.ndarray:

@@ -23,10 +23,11 @@ from algorithms._constants import scale_constants
 from algorithms.offline.datasets import OfflineDataset, TransitionCounts
 from algorithms.offline.pevi import PEVI
 from algorithms.offline.pevi._validation import _check_linear_model, _statistics
+from algorithms.offline.pevi.learner import offline_trace_metadata
 from algorithms.offline.robust._regression import stage_regressions
 from mdptheory.evaluation import occupancy
 from mdptheory.linear import LinearMDP
-from mdptheory.regret import ConvergenceTrace, trace_metadata
+from mdptheory.regret import ConvergenceTrace
 from mdptheory.robust import UncertaintySet, d_rectangular_evaluate, d_rectangular_solve
 from mdptheory.robust.d_rectangular import check_d_rectangular
 from mdptheory.seeding import SeedLike
@@ -305,16 +306,13 @@ class RobustOfflineLearner:
             "bound": columns["bound"],
             "estimated_value": columns["value"],
         }
-        metadata = trace_metadata(
+        metadata = offline_trace_metadata(
             self,
             model,
             seed,
             budget,
-            label=self.label,
-            constants=self.constants,
-            behaviour=behaviour.name,
+            behaviour,
+            "robust sub-optimality V*_rob(rho) - V^pi_hat_rob(rho) after n episodes",
             uncertainty=self.uncertainty.label,
-            quantity="robust sub-optimality V*_rob(rho) - V^pi_hat_rob(rho) after n episodes",
-            paper=self.paper,
         )
         return ConvergenceTrace(columns["gap"], extras, metadata)
