@@ -46,11 +46,11 @@ theta`` (``||theta|| <= sqrt d``) only for the ridge ``lambda_c``. The deficit t
 extrapolates the deficit to the directions it has not seen, with a bias up to ``sqrt(lambda_c
 d)`` times the width, and the minimum over the levels picks that bound when it is the smallest.
 With the scaled radius c = 0.03 and the ridge left at lambda = 1, that bias exceeded the radius
-and optimism was lost for 100-400 episodes each time a new level got its first observations
-(docs/variance_aware.md); at ``c = 1`` nothing changes. The greedy policy of Q acts. After the
-episode, each observation ``(s_h, a_h, s_{h+1})`` goes to the level of its **uniform variance
-bound** (the variance of every stage's next value at once, since pooled data serve every
-stage), with ``m_j(h') = [phi^T u_j(h')]_{[0,1]}``::
+and optimism was lost a few episodes after a level got its first observations (130-450
+episodes in runs of 1 000-2 000, docs/variance_aware.md); at ``c = 1`` nothing changes.
+The greedy policy of Q acts. After the episode, each observation ``(s_h, a_h, s_{h+1})`` goes
+to the level of its **uniform variance bound** (the variance of every stage's next value at
+once, since pooled data serve every stage), with ``m_j(h') = [phi^T u_j(h')]_{[0,1]}``::
 
     v_hat = min{ max_{h'} ( m_2(h') - m_1(h')^2 ) + 3 beta_var ||phi||_{G^{-1}}, 1 }
     level = min{ L - 1, max{ l : v_hat <= 4^{-l} } },   weight sigma_level^{-2} = 4^level
