@@ -199,3 +199,20 @@ def test_a_coarser_series_stays_within_the_reported_gap(slack):
     exact = _full_scan(ball, P, V)
     assert 0.0 < gap <= 1.01 * slack
     assert np.all(np.abs(values - exact) <= gap + 1e-12)
+
+
+def test_chi2_walk_hands_nearly_degenerate_rows_to_the_full_scan():
+    # almost all mass on the minimum: the lower part's variance, a difference of two sums,
+    # would be swamped by rounding, so the walk leaves these rows to the full scan
+    rng = np.random.default_rng(0)
+    S = 20
+    V = rng.random(S) * 5.0
+    P = rng.random((50, S)) * 1e-6
+    P[:, np.argmin(V)] = 1.0
+    P /= P.sum(axis=1, keepdims=True)
+    values = np.empty(50)
+    fallback = np.zeros(50, dtype=np.bool_)
+    chi2_ball_rows_from_top(P, V, np.argsort(V, kind="stable"), 0.1, values, fallback)
+    assert fallback.all()
+    ball = UncertaintySet("chi2", radius=0.1)
+    np.testing.assert_array_equal(ball.chi2_walk_backup(P, V), _full_scan(ball, P, V))
