@@ -144,6 +144,30 @@ def test_inner_value_monotone_in_radius_and_penalty(row, r1, r2, kind):
     )
 
 
+def test_small_kl_balls_follow_the_small_radius_expansion():
+    """inf over KL(q || p) <= rho of q.V = E V - sqrt(2 rho Var V) + O(rho): the row solver and
+    the backup of many rows keep this down to radii far below an ulp of the values (a log of a
+    Z rounded near 1 once put 1e-10 errors there, and broke monotonicity in the radius)."""
+    rng = np.random.default_rng(0)
+    P2 = rng.dirichlet(np.full(30, 0.5), size=3000)
+    V = rng.random(30)
+    mean = P2 @ V
+    sd = np.sqrt(np.einsum("rs,rs->r", P2, (V[None, :] - mean[:, None]) ** 2))
+    for rho in (1e-60, 1e-30, 1e-20, 1e-16, 1e-12, 1e-9, 1e-7):
+        ball = UncertaintySet("kl", radius=rho)
+        backup = ball.backup(P2, V)
+        rows = np.array([inner_problem(ball, p, V)[0] for p in P2[:50]])
+        expansion = mean - np.sqrt(2.0 * rho) * sd
+        np.testing.assert_allclose(backup, expansion, rtol=0, atol=2.0 * rho + 1e-15)
+        np.testing.assert_allclose(rows, expansion[:50], rtol=0, atol=2.0 * rho + 1e-15)
+    p = np.array([0.40007079, 0.59992921])
+    V2 = np.array([0.04097352, 0.01652764])
+    tiny, small = (
+        inner_problem(UncertaintySet("kl", radius=r), p, V2)[0] for r in (2.9e-58, 1e-18)
+    )
+    assert small <= tiny
+
+
 # --- planning -------------------------------------------------------------------------------
 
 

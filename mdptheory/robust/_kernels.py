@@ -116,14 +116,31 @@ def _support_min(p, V, order):
 
 @njit(cache=True)
 def _tilted_moments(p, V, v_min, u):
-    """``log Z``, ``E_q W`` and ``Var_q W`` for ``q ~ p exp(-u W)``, ``W = V - v_min >= 0``."""
+    """``log Z``, ``E_q W`` and ``Var_q W`` for ``q ~ p exp(-u W)``, ``W = V - v_min >= 0``,
+    with ``Z`` relative to the row's mass (``Z = E_{p / sum p} exp(-u W)``).
+
+    Near ``Z = 1`` (small ``u``), ``log Z`` is ``log1p`` of ``sum p expm1(-u W) / sum p``: a
+    small ball has ``KL(q_u) = -u E_q W - log Z`` of order ``u^2``, and the ``log`` of a ``Z``
+    rounded near 1 would put an ulp of absolute error into it, far above a tiny radius.
+    """
+    mass = 0.0
     z = 0.0
+    shift = 0.0
     m1 = 0.0
     m2 = 0.0
     for j in range(p.shape[0]):
         if p[j] > 0.0:
             w = V[j] - v_min
-            e = p[j] * np.exp(-u * w)
+            x = -u * w
+            if x > -0.5:
+                t = np.expm1(x)
+                e = 1.0 + t
+            else:
+                e = np.exp(x)
+                t = e - 1.0
+            mass += p[j]
+            shift += p[j] * t
+            e *= p[j]
             z += e
             m1 += e * w
             m2 += e * w * w
@@ -131,7 +148,8 @@ def _tilted_moments(p, V, v_min, u):
     var = m2 / z - m1 * m1
     if var < 0.0:
         var = 0.0
-    return np.log(z), m1, var
+    log_z = np.log1p(shift / mass) if shift > -0.5 * mass else np.log(z / mass)
+    return log_z, m1, var
 
 
 @njit(cache=True)

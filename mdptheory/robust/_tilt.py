@@ -39,6 +39,11 @@ MAX_WINDOW = 1.0
 """Room for a cold start's Newton steps around the starting points, in the scaled variable
 ``u (max V - min V)`` (a warm start gets a tenth of it)."""
 
+# Radii below this go row by row: the series' ``log Z`` carries an absolute error of an ulp,
+# and the KL of a small ball, about ``rho``, cannot absorb it (at rho = 1e-12 the values were
+# 1e-10 off; the row kernel sums ``log1p`` of ``expm1`` terms instead).
+SMALL_BALL = 1e-6
+
 SINGLE_BLOCK = 0.5
 """Rows whose starting points span at most twice this share one anchor and one BLAS product
 with all rows; wider spreads are cut into blocks of span ``2 BLOCK``, each a compiled loop over
@@ -276,7 +281,7 @@ def kl_ball_backup(
     values = np.empty(n_rows)
     gaps = np.zeros(n_rows)
     fallback = np.zeros(n_rows, dtype=np.bool_)
-    if spread <= 0.0 or not rho > 0.0:
+    if spread <= 0.0 or not rho > SMALL_BALL:
         fallback[:] = True
         return _finish(values, gaps, fallback, warm, row_solver)
     W = (V - v_min) / spread
