@@ -4,8 +4,8 @@ Every kernel takes the value vector ``V`` and its ascending order ``order`` (com
 backup and shared by all rows) and returns ``inf_{q in U(p)} q . V`` (constrained ball) or
 ``inf_q [q . V + lam D(q || p)]`` (penalised form), optionally writing the minimiser ``q``.
 The conventions are ``D_TV = 1/2 ||q - p||_1``, ``KL(q || p)`` and Pearson's
-``chi2(q || p) = sum_j (q_j - p_j)^2 / p_j``; see :mod:`mdptheory.robust.balls` and
-:mod:`mdptheory.robust.penalised` for the formulas these loops evaluate.
+``chi2(q || p) = sum_j (q_j - p_j)^2 / p_j``; each kernel's docstring states the dual it
+evaluates, and ``docs/robust.md`` derives them.
 
 Set codes (the ``code`` argument of :func:`robust_rows`): 0 TV ball, 1 KL ball, 2 chi-square
 ball, 3 penalised TV, 4 penalised KL, 5 penalised chi-square.

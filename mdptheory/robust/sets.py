@@ -18,7 +18,7 @@ for three divergences, with the conventions that make the duals below exact:
 * ``"chi2"``: Pearson's ``sum_j (q_j - p_j)^2 / p_j`` (``q << p``).
 
 The inner problems are solved exactly through their one-dimensional duals
-(:mod:`mdptheory.robust.duals` states them; :mod:`mdptheory.robust._kernels` evaluates them by
+(``docs/robust.md`` derives them; :mod:`mdptheory.robust._kernels` evaluates them by
 one walk over ``V`` sorted once per backup, or a safeguarded Newton search for the KL ball), and
 :func:`inner_problem` returns the minimising distribution too. Limits: ``rho = 0`` and
 ``lam = inf`` give the nominal ``p . V``; a TV ball with ``rho >= 1`` gives ``min_s V(s)`` (over
