@@ -34,9 +34,9 @@ from algorithms.reward_free.hf_ucrl_rfe import burn_in
 from instances.linear_mixture import reward_free_lower_bound
 from mdptheory.experiment import run_seeds
 from proofs_check.findings import Findings, rejected_by_every_part
-from proofs_check.harness import Outcome, Verdict, check_scale, theorem
-from proofs_check.intervals import interval_test, t_interval
+from proofs_check.harness import Outcome, check_scale, theorem
 from proofs_check.rates import labelled_rate_shape_test
+from proofs_check.theorems.reward_free import EPSILON, within_eps
 
 ZZG = "Zhang, Zhang, Gu (ICML 2023), arXiv:2303.10165"
 SOURCE = (
@@ -45,8 +45,6 @@ SOURCE = (
 )
 C_JUDGED = 1e-4
 """The scaled variant judged, as in ``zhang2023-reward-free-value-error-rate``."""
-EPSILON = 0.02
-"""Target worst sub-optimality over the battery (as in ``zhang2023-reward-free-uniform-eps``)."""
 RATE = -0.5
 SLOPE_TOL = 0.1
 LOCAL_TOL = 0.25
@@ -76,29 +74,6 @@ def _model():
 @lru_cache(maxsize=4)
 def _traces(c: float, K: int, n_seeds: int, seed: int):
     return tuple(run_seeds(HFUCRLRFE(c=c), _model(), K, seeds=n_seeds, seed=seed, progress=False))
-
-
-def within_eps(final: np.ndarray, key: str) -> tuple[Verdict, dict[str, float]]:
-    """Part 1: the 95% t-interval of the final worst sub-optimality (one value per seed) lies
-    below ``EPSILON``.
-
-    Examples
-    --------
-    >>> within_eps(np.zeros(4), "x")[0].status
-    'pass'
-    >>> within_eps(np.full(4, 0.2), "x")[0].status
-    'fail'
-    """
-    mean, low, high = t_interval(final)
-    verdict = interval_test(
-        low,
-        high,
-        f"{key}: worst sub-optimality over the battery after the budget, mean {mean:.4g} "
-        f"(95% t-interval [{low:.4g}, {high:.4g}], {final.size} seeds) against eps = "
-        f"{EPSILON:g}",
-        at_most=EPSILON,
-    )
-    return verdict, {f"final_worst[{key}]": mean, f"final_worst_high[{key}]": high}
 
 
 def error_rate(K_grid: np.ndarray, errors: np.ndarray, key: str, start: float, seed: int):
