@@ -60,6 +60,7 @@ from proofs_check.harness import Outcome, Verdict, check_scale, theorem, vacuous
 from proofs_check.intervals import event_frequency_test, seeds_above_bound_test
 from proofs_check.rates import (
     burn_in_slope_numbers,
+    control_slope_numbers,
     fit_local_slopes,
     fit_loglog_slope,
     geometric_grid,
@@ -915,15 +916,23 @@ def control_after_burn_in(
     seed: int,
     burn_text: str | None = None,
     local_ci_low: bool = False,
+    from_start: bool = False,
 ) -> Verdict:
     """A negative control through :func:`slope_after_burn_in` (``label`` names it in the
     verdict), kept in ``found``: ``names = (control, curve, array)``, the control with its
     burn-in numbers (:func:`~proofs_check.rates.burn_in_slope_numbers`) and its local slopes
     drawn as ``curve``, and its regret curves plotted as ``curve`` and kept as ``array``.
-    Returns the control's verdict."""
+    ``from_start``: a control judged from episode 0 (``burn`` is ignored) reports
+    :func:`~proofs_check.rates.control_slope_numbers` instead. Returns the control's
+    verdict."""
     name, curve, array = names
+    if from_start:
+        burn = 0
     verdict, fit, local = slope_after_burn_in(label, grid, Y, burn, K, seed, burn_text)
-    numbers = burn_in_slope_numbers(fit, local, burn, local_ci_low=local_ci_low)
+    if from_start:
+        numbers = control_slope_numbers(fit, local)
+    else:
+        numbers = burn_in_slope_numbers(fit, local, burn, local_ci_low=local_ci_low)
     found.rate_control(name, verdict, numbers, local, curve)
     found.curve(curve, grid, Y, array=array)
     return verdict

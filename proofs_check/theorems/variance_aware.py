@@ -34,8 +34,12 @@ from instances.variance_aware import heteroscedastic_linear_mdp
 from mdptheory.experiment import run_seeds
 from proofs_check.findings import Findings, rejected_by_every_part
 from proofs_check.harness import Outcome, Verdict, check_scale, theorem
-from proofs_check.rates import control_slope_numbers, geometric_grid, ratio_band_test
-from proofs_check.theorems.risk import BURN_IN_FRACTION, slope_after_burn_in
+from proofs_check.rates import geometric_grid, ratio_band_test
+from proofs_check.theorems.risk import (
+    BURN_IN_FRACTION,
+    control_after_burn_in,
+    slope_after_burn_in,
+)
 
 HE = "He, Zhao, Zhou, Gu (ICML 2023), arXiv:2212.06132"
 SOURCE = (
@@ -128,17 +132,13 @@ def lsvi_ucb_pp_regret_slope(scale: str, seed: int) -> Outcome:
         if b <= BURN_IN_FRACTION * K:
             found.burn_in[f"burn-in {key}"] = max(b, 1)
     Yc = _curves(GREEDY, RIVER_NAME, K, n_seeds, seed)[:, grid - 1]
-    cverdict, cfit, clocal = slope_after_burn_in(
-        f"control {GREEDY.label} on {RIVER_NAME}", grid, Yc, 0, K, seed
-    )
-    found.rate_control(
+    names = (
         f"greedy LSVI-UCB++ (c = 0) on {RIVER_NAME}",
-        cverdict,
-        control_slope_numbers(cfit, clocal),
-        clocal,
         f"control: greedy on {RIVER_NAME}",
+        "regret[control]",
     )
-    found.curve(f"control: greedy on {RIVER_NAME}", grid, Yc, array="regret[control]")
+    label = f"control {GREEDY.label} on {RIVER_NAME}"
+    control_after_burn_in(found, names, label, grid, Yc, 0, K, seed, from_start=True)
     return found.outcome(
         xlabel="episodes K",
         ylabel="cumulative exact pseudo-regret",

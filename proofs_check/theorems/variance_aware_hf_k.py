@@ -34,8 +34,12 @@ from algorithms.linear import HFLSVI, PerStageHFLSVI, ScaledHFLSVI
 from mdptheory.experiment import run_seeds
 from proofs_check.findings import Findings
 from proofs_check.harness import Outcome, Verdict, check_scale, theorem
-from proofs_check.rates import control_slope_numbers, geometric_grid
-from proofs_check.theorems.risk import BURN_IN_FRACTION, slope_after_burn_in
+from proofs_check.rates import geometric_grid
+from proofs_check.theorems.risk import (
+    BURN_IN_FRACTION,
+    control_after_burn_in,
+    slope_after_burn_in,
+)
 from proofs_check.theorems.variance_aware_hf import SOURCE, ZHANG, family
 
 HORIZON = 64
@@ -107,15 +111,13 @@ def hf_lsvi_sqrt_k(scale: str, seed: int) -> Outcome:
     if b <= BURN_IN_FRACTION * K:
         found.burn_in[f"burn-in {key}"] = max(b, 1)
     Yc = regret_curves(PER_STAGE, K, n_seeds, seed)[:, grid - 1]
-    cverdict, cfit, clocal = slope_after_burn_in(f"control {PER_STAGE.label}", grid, Yc, 0, K, seed)
-    found.rate_control(
+    names = (
         "per-stage (unpooled) estimator, c = c_var = 0.03",
-        cverdict,
-        control_slope_numbers(cfit, clocal),
-        clocal,
         f"control: {PER_STAGE.label}",
+        "regret[control per-stage]",
     )
-    found.curve(f"control: {PER_STAGE.label}", grid, Yc, array="regret[control per-stage]")
+    label = f"control {PER_STAGE.label}"
+    control_after_burn_in(found, names, label, grid, Yc, 0, K, seed, from_start=True)
     return found.outcome(
         xlabel="episodes K",
         ylabel="cumulative exact pseudo-regret",
