@@ -21,7 +21,8 @@ penalty ``lam D`` that the regularised value charges.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -35,7 +36,8 @@ from mdptheory._validation import (
     dense_bytes,
 )
 from mdptheory.evaluation import as_stochastic, check_policy, evaluate
-from mdptheory.robust.sets import UncertaintySet
+from mdptheory.robust._tilt import tilted_rows
+from mdptheory.robust.sets import ANCHORED_ROWS, UncertaintySet
 from mdptheory.tabular import EpisodicMDP, FiniteMDP
 
 Model = FiniteMDP | EpisodicMDP
@@ -56,25 +58,102 @@ class RobustSolution:
     policy_values : ndarray
         Exact value of ``policy`` under ``worst_kernel`` (linear solve or backward pass).
     worst_kernel : ndarray
-        Minimisers of the inner problems at ``values``: (S, A, S) or (H, S, A, S).
+        Minimisers of the inner problems at ``values``: (S, A, S) or (H, S, A, S). Value
+        iteration solves with the policy's own rows of it and writes the whole kernel on the
+        first access of this attribute, from what the solve kept (the model's rows, ``values``
+        and the KL ball's dual variables): the same inner problems as the final backup, bit
+        for bit the array an eager solve would hold, at the cost of one more backup then.
     bound : float
         Certified ``max |values - V*_rob| <= bound`` (0 for backward induction).
     iterations : int
     stop_reason : str
     method : str
     uncertainty : UncertaintySet
+    kernel_source : ndarray or callable
+        The worst-case kernel, or a callable without arguments that returns it (what
+        ``worst_kernel`` reads).
     """
 
     values: np.ndarray
     q: np.ndarray
     policy: np.ndarray
     policy_values: np.ndarray
-    worst_kernel: np.ndarray
     bound: float
     iterations: int
     stop_reason: str
     method: str
     uncertainty: UncertaintySet
+    kernel_source: object = field(repr=False, compare=False)
+
+    @cached_property
+    def worst_kernel(self) -> np.ndarray:
+        """The worst-case kernel, written on first access when the solve deferred it."""
+        source = self.kernel_source
+        return source if isinstance(source, np.ndarray) else source()
+
+
+@dataclass(frozen=True)
+class _DeferredKernel:
+    """The minimisers of ``uncertainty.worst_case(P2, V, warm)``, reshaped, written when
+    called (a class, not a closure, so that a solution pickles)."""
+
+    uncertainty: UncertaintySet
+    P2: np.ndarray
+    V: np.ndarray
+    warm: np.ndarray
+    shape: tuple[int, ...]
+
+    def __call__(self) -> np.ndarray:
+        return self.uncertainty.worst_case(self.P2, self.V, self.warm.copy())[1].reshape(self.shape)
+
+
+def _anchored(uncertainty: UncertaintySet, n_rows: int) -> bool:
+    """Whether :meth:`UncertaintySet.worst_case` takes the KL ball's anchored path."""
+    return (
+        uncertainty.divergence == "kl"
+        and not uncertainty.penalised
+        and not uncertainty.nominal
+        and n_rows >= ANCHORED_ROWS
+    )
+
+
+def _final_values(
+    uncertainty: UncertaintySet, P2: np.ndarray, V: np.ndarray, warm: np.ndarray
+) -> np.ndarray:
+    """The values of :meth:`UncertaintySet.worst_case` ``(P2, V, warm)``, bit for bit, without
+    its minimisers (``warm`` updated as there).
+
+    The whole kernel (S A S entries) is what made the final backup slow: the first touch of
+    its fresh memory alone cost several sweeps.
+    """
+    if uncertainty.nominal:
+        return P2 @ V
+    if _anchored(uncertainty, P2.shape[0]):
+        return uncertainty.anchored_backup(P2, V, warm, 0.0)[0]
+    return uncertainty._rows(P2, V, False, warm, 0.0)[0]
+
+
+def _minimisers(
+    uncertainty: UncertaintySet,
+    P2: np.ndarray,
+    V: np.ndarray,
+    before: np.ndarray,
+    after: np.ndarray,
+    rows: np.ndarray,
+) -> np.ndarray:
+    """Rows ``rows`` of the minimisers of :meth:`UncertaintySet.worst_case` ``(P2, V,
+    before)``, bit for bit, once :func:`_final_values` has taken ``before`` to ``after``.
+
+    Each minimiser is written from its own row alone, so a subset of rows gets the same bits:
+    the KL ball's from its dual variables after the anchored solve, the others' by their row
+    kernel started where the values' search started.
+    """
+    sub = np.ascontiguousarray(P2[rows])
+    if uncertainty.nominal:
+        return sub
+    if _anchored(uncertainty, P2.shape[0]):
+        return tilted_rows(sub, V, after[rows])
+    return uncertainty._rows(sub, V, True, before[rows], 0.0)[1]
 
 
 @dataclass(frozen=True)
@@ -201,26 +280,29 @@ def robust_value_iteration(
         if contraction_bound <= tol:
             stop_reason = "tolerance"
             break
-    inner, Q2 = uncertainty.worst_case(P2, V, warm)
+    # the final backup: values of every row, minimisers of the greedy policy's rows only
+    # (the whole worst-case kernel is written on demand, from the dual variables kept here)
+    deferred = _DeferredKernel(uncertainty, P2, V, warm.copy(), (S, A, S))
+    inner = _final_values(uncertainty, P2, V, warm)
     q = mdp.R + gamma * inner.reshape(S, A)
     policy = np.argmax(q, axis=1).astype(np.int64)
     residual = float(np.max(np.abs(q.max(axis=1) - V))) / (1.0 - gamma)
-    worst = Q2.reshape(S, A, S)
-    # the policy's rows alone (one action per state): the same linear system as the whole
-    # worst-case model, without copying and validating its S A S entries
     states = np.arange(S)
-    policy_mdp = FiniteMDP(worst[states, policy][:, None, :], mdp.R[states, policy][:, None], gamma)
+    policy_rows = _minimisers(uncertainty, P2, V, deferred.warm, warm, states * A + policy)
+    # the policy's rows alone (one action per state): the same linear system as the whole
+    # worst-case model, without writing, copying and validating its S A S entries
+    policy_mdp = FiniteMDP(policy_rows[:, None, :], mdp.R[states, policy][:, None], gamma)
     return RobustSolution(
         values=V,
         q=q,
         policy=policy,
         policy_values=evaluate(policy_mdp, np.zeros(S, dtype=np.int64)),
-        worst_kernel=worst,
         bound=min(contraction_bound, residual),
         iterations=iterations,
         stop_reason=stop_reason,
         method=f"robust_value_iteration[{uncertainty.label}]",
         uncertainty=uncertainty,
+        kernel_source=deferred,
     )
 
 
@@ -258,12 +340,12 @@ def robust_backward_induction(mdp: EpisodicMDP, uncertainty: UncertaintySet) -> 
         q=Q,
         policy=policy,
         policy_values=evaluate(worst_mdp, policy),
-        worst_kernel=worst,
         bound=0.0,
         iterations=H,
         stop_reason="exact",
         method=f"robust_backward_induction[{uncertainty.label}]",
         uncertainty=uncertainty,
+        kernel_source=worst,
     )
 
 
