@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from mdptheory._validation import ParameterTypeError, check_memory, dense_bytes
+from mdptheory._validation import ParameterTypeError, check_memory, check_real, dense_bytes
 from mdptheory.seeding import SeedLike, as_generator
 from mdptheory.tabular import EpisodicMDP, FiniteMDP, RewardNoise
 
@@ -77,25 +77,17 @@ def _check_float(
     low_open: bool = False,
     high_open: bool = False,
 ) -> float:
-    """Return ``value`` as a finite float in the stated interval or raise naming it."""
-    left = "(" if low_open else "["
-    right = ")" if high_open else "]"
-    interval = f"{left}{'-inf' if low is None else low}, {'inf' if high is None else high}{right}"
-    if isinstance(value, (bool, np.bool_)) or not isinstance(
-        value, (int, float, np.integer, np.floating)
-    ):
-        raise ParameterTypeError(
-            f"{family}: {name} must be a real number in {interval}, got {value!r}"
-        )
-    number = float(value)
-    bad = not np.isfinite(number)
-    if low is not None:
-        bad = bad or number < low or (low_open and number == low)
-    if high is not None:
-        bad = bad or number > high or (high_open and number == high)
-    if bad:
-        raise ValueError(f"{family}: {name} must be a finite number in {interval}, got {value!r}")
-    return number
+    """Return ``value`` as a finite float in the stated interval or raise naming the family
+    and the parameter (:func:`mdptheory._validation.check_real`)."""
+    return check_real(
+        value,
+        f"{family}: {name}",
+        low,
+        high,
+        low_open,
+        high_open,
+        outside="must be a finite number in",
+    )
 
 
 def _check_horizon(family: str, H: Any, gamma: Any) -> tuple[int | None, float | None]:

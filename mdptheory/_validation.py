@@ -66,8 +66,14 @@ def check_real(
     high: float | None = None,
     low_open: bool = False,
     high_open: bool = False,
+    *,
+    outside: str = "must lie in",
 ) -> float:
     """``value`` as a finite float in the stated interval.
+
+    ``outside`` is the wording of the message for a value outside the interval
+    (``f"{name} {outside} {interval}, got {value!r}"``); the instance families say
+    ``"must be a finite number in"``.
 
     Raises
     ------
@@ -97,7 +103,7 @@ def check_real(
     if high is not None:
         bad = bad or number > high or (high_open and number == high)
     if bad:
-        raise ValueError(f"{name} must lie in {interval}, got {value!r}")
+        raise ValueError(f"{name} {outside} {interval}, got {value!r}")
     return number
 
 

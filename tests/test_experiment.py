@@ -59,6 +59,26 @@ def test_metadata_repr_has_no_memory_address():
     assert meta["instance_repr"] == "<object object>"
 
 
+@pytest.mark.parametrize(
+    ("learner", "instance"),
+    [("ucb1", "bernoulli_bandit"), ("contextual-maxinp", "contextual_bt_bandit")],
+)
+def test_same_seed_writes_identical_trace_metadata(tmp_path, learner, instance):
+    """Two runs with one seed, each on its own copy of the instance, write the same bytes to
+    trace.json (no memory address or other per-process detail in the metadata)."""
+    from algorithms.registry import make_learner
+    from instances.registry import make
+
+    written = []
+    for run in ("first", "second"):
+        out = tmp_path / run
+        run_seeds(
+            make_learner(learner), make(instance), 30, seeds=1, seed=4, out_dir=out, progress=False
+        )
+        written.append((out / "seed_0000" / "trace.json").read_bytes())
+    assert written[0] == written[1]
+
+
 def test_children_follow_spawn_seeds():
     traces = run_seeds(NoisyLearner(), "model", budget=5, seeds=3, seed=11, progress=False)
     for i, (trace, child) in enumerate(zip(traces, spawn_seeds(11, 3), strict=True)):

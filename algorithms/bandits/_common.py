@@ -66,7 +66,8 @@ def build_trace(
     """Assemble the :class:`RegretTrace` of one compiled run.
 
     The run is one compiled call, so its wall-clock time is spread evenly over the rounds
-    (``episode_time[t] = seconds / budget``); the metadata says so under ``timing``. With
+    (``episode_time[t] = seconds / budget``); the metadata says so under ``timing`` and holds
+    no measured time, so two runs with one seed write the same metadata. With
     ``record_policies`` the policy of every round, the pulled arm, is kept in ``extras["arms"]``
     and the observed reward in ``extras["rewards"]``.
     """
@@ -82,7 +83,6 @@ def build_trace(
         seed,
         budget,
         timing="one compiled call, time spread evenly over rounds",
-        run_seconds=seconds,
         **meta,
     )
     return RegretTrace(

@@ -207,16 +207,23 @@ def sqrt_rate_after_burn_in(key: str, grid: np.ndarray, Y: np.ndarray, b: int, s
 
 
 def regret_slope_outcome(
-    found: Findings, control, control_name: str, short: str, Yc: np.ndarray, title: str
+    found: Findings,
+    control,
+    control_name: str,
+    short: str,
+    Yc: np.ndarray,
+    title: str,
+    xlabel: str = "episodes K",
 ) -> Outcome:
     """The ending of the regret-slope checks: the control's rate test ``control`` (verdict, tail
     fit, local slopes) on its curves ``Yc`` recorded as ``control_name`` (``short`` on the
-    plot), ``Yc`` as ``regret[control]``, and the outcome against K with the claimed slope 1/2."""
+    plot), ``Yc`` as ``regret[control]``, and the outcome against K (``xlabel``) with the
+    claimed slope 1/2."""
     verdict, fit, local = control
     found.rate_control(control_name, verdict, control_slope_numbers(fit, local), local, short)
     found.arrays["regret[control]"] = Yc
     return found.outcome(
-        xlabel="episodes K",
+        xlabel=xlabel,
         ylabel="cumulative exact pseudo-regret",
         title=title,
         slope_references={"claim 1/2": 0.5},

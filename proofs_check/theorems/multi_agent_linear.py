@@ -39,7 +39,7 @@ from instances.linear import simplex_feature_linear_mdp
 from mdptheory.experiment import run_seeds
 from proofs_check.findings import Findings
 from proofs_check.harness import Outcome, Verdict, check_scale, theorem, vacuous_bound
-from proofs_check.rates import control_slope_numbers, geometric_grid, ratio_band_test
+from proofs_check.rates import geometric_grid, ratio_band_test
 
 # The LSVI-UCB checks' pre-registered c grid, burn-in rule, slope test and control instance.
 from proofs_check.theorems.linear import (
@@ -52,6 +52,7 @@ from proofs_check.theorems.linear import (
     hard_exploration_mdp,
     linear_rate_shape_test,
     rate_not_judged,
+    regret_slope_outcome,
     sqrt_rate_after_burn_in,
 )
 
@@ -134,20 +135,14 @@ def async_lsvi_regret_slope(scale: str, seed: int) -> Outcome:
         found.burn_in[f"burn-in {key}"] = max(b, 1)
     control = AsyncCoopLSVIUCB(agents=M, c=0.0, skew=SKEW)
     Yc = _runs(control, "river", K, n_seeds, seed)[0][:, grid - 1]
-    cverdict, cfit, clocal = linear_rate_shape_test(grid, Yc, 0, seed, max_slope=0.5)
-    found.rate_control(
+    return regret_slope_outcome(
+        found,
+        linear_rate_shape_test(grid, Yc, 0, seed, max_slope=0.5),
         f"greedy agents (c = 0), M = {M}, on {RIVER_NAME}",
-        cverdict,
-        control_slope_numbers(cfit, clocal),
-        clocal,
         "control: greedy agents",
-    )
-    found.arrays["regret[control]"] = Yc
-    return found.outcome(
+        Yc,
+        f"Async-Coop-LSVI-UCB, M = {M}: log-log slope in K",
         xlabel="episodes of all agents K",
-        ylabel="cumulative exact pseudo-regret",
-        title=f"Async-Coop-LSVI-UCB, M = {M}: log-log slope in K",
-        slope_references={"claim 1/2": 0.5},
     )
 
 

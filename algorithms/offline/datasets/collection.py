@@ -14,10 +14,11 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from algorithms.offline.datasets._validation import _positive_int, tabular_twin
+from algorithms.offline.datasets._validation import tabular_twin
 from algorithms.offline.datasets.behaviour import Behaviour, as_behaviour
 from algorithms.offline.datasets.record import OfflineDataset
 from mdptheory._kernels import rollout_episode_stochastic
+from mdptheory._validation import check_int
 from mdptheory.seeding import SeedLike, as_generator
 
 __all__ = ["collect"]
@@ -89,7 +90,7 @@ def collect(
     (True, np.int64(4))
     """
     mdp = tabular_twin(model)
-    n_episodes = _positive_int(n_episodes, "n_episodes")
+    n_episodes = check_int(n_episodes, "n_episodes", 1)
     mu = as_behaviour(mdp, behaviour)
     rng = as_generator(seed)
     columns = _collect_kernel(

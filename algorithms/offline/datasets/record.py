@@ -20,11 +20,11 @@ import scipy.sparse as sp
 from algorithms.offline.datasets._validation import (
     _check_range,
     _int_column,
-    _positive_int,
     _read_only,
     tabular_twin,
 )
 from algorithms.offline.datasets.behaviour import Behaviour, as_behaviour
+from mdptheory._validation import check_int
 from mdptheory.evaluation import occupancy
 
 __all__ = ["OfflineDataset", "TransitionCounts", "population_counts"]
@@ -82,9 +82,9 @@ class OfflineDataset:
     behaviour: str = "unknown"
 
     def __post_init__(self) -> None:
-        S = _positive_int(self.S, "S")
-        A = _positive_int(self.A, "A")
-        H = _positive_int(self.H, "H")
+        S = check_int(self.S, "S", 1)
+        A = check_int(self.A, "A", 1)
+        H = check_int(self.H, "H", 1)
         columns = {
             name: _int_column(getattr(self, name), name)
             for name in ("stage", "state", "action", "next_state")
@@ -178,7 +178,7 @@ class OfflineDataset:
         """The sub-log of the transitions of episodes ``0..m-1`` (needs ``episode``)."""
         if self.episode is None:
             raise ValueError("first_episodes needs episode indices; this log has none")
-        m = _positive_int(m, "m")
+        m = check_int(m, "m", 1)
         keep = self.episode < m
         return OfflineDataset(
             self.S,
@@ -226,7 +226,7 @@ class TransitionCounts:
     n_episodes: float
 
     def __post_init__(self) -> None:
-        S, A, H = (_positive_int(getattr(self, k), k) for k in ("S", "A", "H"))
+        S, A, H = (check_int(getattr(self, k), k, 1) for k in ("S", "A", "H"))
         counts = np.array(self.counts, dtype=np.float64)
         sums = np.array(self.reward_sums, dtype=np.float64)
         for name, array in (("counts", counts), ("reward_sums", sums)):
