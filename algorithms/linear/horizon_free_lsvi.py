@@ -70,9 +70,10 @@ observations instead of K H, and its regret grows with H.
 Reconstructed, not read: the level grid, the ``min`` over levels, the deficit target,
 ``beta`` (a self-normalised bound with the range term of Bernstein's inequality left out),
 ``lambda = 1`` and ``lambda_c = c^2 lambda``, the ``3 beta_var`` variance slack and the uniform
-(max over stages) variance bound. Not implemented: the doubling-segment horizon partitioning,
-the VOFUL reward sets (rewards are known here) and the paper's confidence sets over value
-functions (docs/variance_aware.md).
+(max over stages) variance bound. Not implemented: the doubling-segment horizon partitioning
+(a prototype charging one bonus per doubling segment was flat in H but lost optimism in almost
+every episode; docs/variance_aware.md), the VOFUL reward sets (rewards are known here) and the
+paper's confidence sets over value functions (docs/variance_aware.md).
 
 Range-scaled variance bound (variant ``range_scaled=True``, :class:`RangeHFLSVI`)
 -------------------------------------------------------------------------------

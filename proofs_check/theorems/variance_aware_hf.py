@@ -28,6 +28,10 @@ Rule (written before the runs of this check; revision 1 below)
   family (H in 8..64, K = 2 000, seeds 0-3); see ``SCALED_C_VAR`` in
   ``algorithms/linear/horizon_free_lsvi.py``. The quick verdict is therefore not blind; the
   full grid's H = 128 point was not piloted.
+
+:func:`flat_in_horizon` is the check's runner with its subjects and controls as arguments; it
+measures other learners by the same criterion (``RangeHFLSVI`` and its per-stage control in
+docs/variance_aware.md, which does not change the rule or the check's subject).
 """
 
 from __future__ import annotations
