@@ -6,7 +6,8 @@
   variant :class:`ScaledLSVIUCBPP`.
 * :class:`HFLSVI` (a reconstruction of the horizon-free weighted estimator of Zhang, Lee, Chen,
   Du 2024: variance-level estimators pooled over the stages), its named scaled variant
-  :class:`ScaledHFLSVI` and the per-stage control :class:`PerStageHFLSVI`.
+  :class:`ScaledHFLSVI` and the per-stage control :class:`PerStageHFLSVI`; the variant with a
+  range-scaled variance bound :class:`RangeHFLSVI` and its control :class:`PerStageRangeHFLSVI`.
 
 Each is a frozen dataclass of hyperparameters whose ``run(model, budget, seed)`` is one compiled
 call returning a :class:`~mdptheory.regret.RegretTrace`. ``LEARNERS`` maps the command-line names
@@ -18,6 +19,8 @@ from algorithms.linear.burn_in import burn_in
 from algorithms.linear.horizon_free_lsvi import (
     HFLSVI,
     PerStageHFLSVI,
+    PerStageRangeHFLSVI,
+    RangeHFLSVI,
     ScaledHFLSVI,
     hf_lsvi_beta,
     hf_lsvi_burn_in,
@@ -52,6 +55,8 @@ LEARNERS = {
     "hf-lsvi": HFLSVI,
     "hf-lsvi-scaled": ScaledHFLSVI,
     "hf-lsvi-per-stage": PerStageHFLSVI,
+    "hf-lsvi-range": RangeHFLSVI,
+    "hf-lsvi-range-per-stage": PerStageRangeHFLSVI,
 }
 """Command-line name -> learner class."""
 
@@ -64,6 +69,8 @@ __all__ = [
     "LSVIUCBPP",
     "PAPER_C",
     "PerStageHFLSVI",
+    "PerStageRangeHFLSVI",
+    "RangeHFLSVI",
     "RareSwitchLSVIUCB",
     "ScaledHFLSVI",
     "ScaledLSVIUCBPP",

@@ -70,9 +70,27 @@ observations instead of K H, and its regret grows with H.
 Reconstructed, not read: the level grid, the ``min`` over levels, the deficit target,
 ``beta`` (a self-normalised bound with the range term of Bernstein's inequality left out),
 ``lambda = 1`` and ``lambda_c = c^2 lambda``, the ``3 beta_var`` variance slack and the uniform
-(max over stages) variance bound. Not implemented: the doubling-segment horizon partitioning,
-the VOFUL reward sets (rewards are known here) and the paper's confidence sets over value
-functions (docs/variance_aware.md).
+(max over stages) variance bound. Not implemented: the doubling-segment horizon partitioning
+(a prototype charging one bonus per doubling segment was flat in H but lost optimism in almost
+every episode; docs/variance_aware.md), the VOFUL reward sets (rewards are known here) and the
+paper's confidence sets over value functions (docs/variance_aware.md).
+
+Range-scaled variance bound (variant ``range_scaled=True``, :class:`RangeHFLSVI`)
+-------------------------------------------------------------------------------
+The slack ``3 beta_var ||phi||_{G^{-1}}`` above is the error of regressing a function with
+range [0, 1]. A variance does not change under a shift, and the next values of one stage lie in
+``[low_h, low_h + span_h]``, ``low_h = min_s V_{k,h+1}(s)``, ``span_h = max_s V_{k,h+1}(s) -
+low_h``: regressing ``V_{k,h+1} - low_h`` (range ``span_h``) and its square (range
+``span_h^2``), the noise and the ridge bias of both regressions scale with those ranges, so::
+
+    m_j(h') = [phi^T u_j(h')]_{[0, span_{h'}^j]}   (u_1, u_2: regress V - low, (V - low)^2)
+    v_hat   = min{ max_{h'} ( (m_2(h') - m_1(h')^2)^+ + 3 beta_var span_{h'}^2 ||phi||_{G^-1} ),
+                   1 }
+
+(``|a^2 - b^2| <= 2 span |a - b|`` on ``[0, span]``). With ``span_h = 1`` and ``low_h = 0``
+this is the bound above, bit for bit. The bound, like the first one, holds for the values of
+the episode that assigns the level, not for the later values the level's data also serve
+(docs/variance_aware.md records where that loses optimism). Reconstructed, not read.
 
 Constants
 ---------
@@ -281,6 +299,8 @@ class HFState(NamedTuple):
     Q_record: np.ndarray  # (K or 0, H, S, A): the acting Q of each episode
     states_record: np.ndarray  # (K or 0, H + 1) int64
     actions_record: np.ndarray  # (K or 0, H) int64
+    span: np.ndarray  # (H,): range max - min of V_{h+1} (1 unless range-scaled)
+    low: np.ndarray  # (H,): min of V_{h+1}, the centre of the variance regressions (or 0)
 
 
 @njit(cache=True)
@@ -319,10 +339,17 @@ def _regress(
 
 @njit(cache=True)
 def _plan(
-    features: np.ndarray, R3: np.ndarray, st: HFState, beta: float, L: int, pooled: bool
+    features: np.ndarray,
+    R3: np.ndarray,
+    st: HFState,
+    beta: float,
+    L: int,
+    pooled: bool,
+    range_scaled: bool,
 ) -> None:
     """Backward pass: the L level regressions, their smallest upper bound, the clip at 1, the
-    greedy policy; and the two variance regressions of every stage."""
+    greedy policy; and the two variance regressions of every stage (of ``V_{h+1} - low_h``
+    and its square, ``low_h = min V_{h+1}`` when ``range_scaled``, else 0)."""
     H, S, A = R3.shape
     for h in range(H - 1, -1, -1):
         base = _block(h, pooled) * (L + 1)
@@ -342,14 +369,27 @@ def _plan(
                     if ub < st.upper[n]:
                         st.upper[n] = ub
             vs = base + L
-            _regress(st, vs, st.V[h + 1], st.u1[h], None)
+            # the variance is unchanged by a shift: centred at its minimum, V_{h+1} - low lies
+            # in [0, span] and both regressions err by at most span (span^2) times the radius
+            low = 0.0
+            st.span[h] = 1.0
+            if range_scaled:
+                low = st.V[h + 1].min()
+                st.span[h] = st.V[h + 1].max() - low
+            st.low[h] = low
             for s in range(S):
-                st.V2[s] = st.V[h + 1, s] * st.V[h + 1, s]
+                st.V2[s] = st.V[h + 1, s] - low
+            _regress(st, vs, st.V2, st.u1[h], None)
+            for s in range(S):
+                x = st.V[h + 1, s] - low
+                st.V2[s] = x * x
             _regress(st, vs, st.V2, st.u2[h], None)
         else:  # V_H = 0 is known: no regression, no bonus
             st.upper[:] = 0.0
             st.u1[h][:] = 0.0
             st.u2[h][:] = 0.0
+            st.span[h] = 1.0 if not range_scaled else 0.0
+            st.low[h] = 0.0
         for s in range(S):
             for a in range(A):
                 nxt = min(max(st.upper[s * A + a], 0.0), 1.0)
@@ -362,12 +402,15 @@ def _variance_bound(
     features: np.ndarray, st: HFState, h: int, n: int, beta: float, L: int, pooled: bool
 ) -> float:
     """``v_hat`` of the observation of pair n at stage h: the largest estimated next-value
-    variance over the stages whose estimators use it, plus the regressions' slack."""
+    variance over the stages whose estimators use it, each plus its regressions' slack
+    ``3 beta span_{h'}^2 ||phi||_{G^{-1}}`` (``span = 1``: the slack of the range [0, 1])."""
     H = st.u1.shape[0]
     x = features[n]
     lo, hi = (0, H) if pooled else (h, h + 1)
     var = 0.0
     d = x.shape[0]
+    vs = _block(h, pooled) * (L + 1) + L
+    width = math.sqrt(max(st.width2[vs, n], 0.0))
     for h2 in range(lo, hi):
         # loops, not np.dot: 2 H dot products of length d per observation
         p1 = 0.0
@@ -375,13 +418,15 @@ def _variance_bound(
         for i in range(d):
             p1 += x[i] * st.u1[h2, i]
             p2 += x[i] * st.u2[h2, i]
-        m1 = min(max(p1, 0.0), 1.0)
-        m2 = min(max(p2, 0.0), 1.0)
-        if m2 - m1 * m1 > var:
-            var = m2 - m1 * m1
-    vs = _block(h, pooled) * (L + 1) + L
-    slack = 3.0 * beta * math.sqrt(max(st.width2[vs, n], 0.0))
-    return min(var + slack, 1.0)
+        sp = st.span[h2]
+        m1 = min(max(p1, 0.0), sp)
+        m2 = min(max(p2, 0.0), sp * sp)
+        # max(., 0) before the slack: with span 1 this is max_h' (m2 - m1^2)^+ + slack as
+        # the learner was first written, bit for bit
+        v = max(m2 - m1 * m1, 0.0) + 3.0 * beta * (sp * sp) * width
+        if v > var:
+            var = v
+    return min(var, 1.0)
 
 
 @njit(cache=True)
@@ -408,12 +453,13 @@ def _episodes(
     L: int,
     pooled: bool,
     refactor_every: int,
+    range_scaled: bool,
 ) -> None:
     """Episodes ``start..stop-1``: plan, evaluate exactly, act, bound the variances, absorb."""
     H = env.R3.shape[0]
     A = env.R3.shape[2]
     for k in range(start, stop):
-        _plan(features, env.R3, st, beta, L, pooled)
+        _plan(features, env.R3, st, beta, L, pooled, range_scaled)
         states, actions = evaluate_and_act(env, log, evaluation, k, st.Q, st.policy, rng)
         if st.Q_record.shape[0] > 0:
             st.Q_record[k] = st.Q
@@ -478,6 +524,8 @@ def _start(
         np.empty((n_rec, H, S, A)),
         np.empty((n_rec, H + 1), dtype=np.int64),
         np.empty((n_rec, H), dtype=np.int64),
+        np.ones(H),
+        np.zeros(H),
     )
 
 
@@ -559,6 +607,11 @@ class HFLSVI:
         :func:`hf_ridge` (c_var) for the variance regressions, the ridges whose bias the
         scaled radii bound; a number sets both (``ridge=1.0`` with ``c < 1`` is the earlier
         inconsistent pairing, kept to show its loss of optimism, docs/variance_aware.md).
+    range_scaled : bool
+        ``True``: the variance regressions are centred at ``min V_{h+1}`` and the slack of the
+        uniform variance bound is ``3 beta_var span^2 ||phi||_{G^{-1}}``, ``span = max V_{h+1}
+        - min V_{h+1}`` (:class:`RangeHFLSVI`, module notes). ``False`` (default): the slack
+        of the range [0, 1], ``3 beta_var ||phi||_{G^{-1}}``.
 
     Notes
     -----
@@ -587,6 +640,7 @@ class HFLSVI:
     refactor_every: int = 1000
     record_policies: bool = False
     ridge: float | None = None
+    range_scaled: bool = False
 
     def __post_init__(self) -> None:
         check_positive("c", self.c, allow_zero=True)
@@ -595,6 +649,8 @@ class HFLSVI:
         check_open_unit(self.p, "p")
         if not isinstance(self.pooled, (bool, np.bool_)):
             raise ValueError(f"pooled must be a bool, got {self.pooled!r}")
+        if not isinstance(self.range_scaled, (bool, np.bool_)):
+            raise ValueError(f"range_scaled must be a bool, got {self.range_scaled!r}")
         check_refactor_every(self.refactor_every)
 
     @property
@@ -610,7 +666,7 @@ class HFLSVI:
     @property
     def label(self) -> str:
         """Short name, e.g. ``HF-LSVI`` or ``HF-LSVI c=0.03 c_var=0.03 (per stage)``."""
-        name = "HF-LSVI"
+        name = "HF-LSVI-range" if self.range_scaled else "HF-LSVI"
         if (self.c, self.c_var) != (PAPER_C, PAPER_C):
             name += f" c={self.c:g} c_var={self.c_var:g}"
         if not self.pooled:
@@ -681,6 +737,7 @@ class HFLSVI:
         st = _start(features, H, S, A, K, L, ridge, ridge_var, bool(self.record_policies))
         rng = as_generator(seed)
         refactor_every = int(self.refactor_every)
+        range_scaled = bool(self.range_scaled)
         simulate(
             log,
             lambda start, stop: _episodes(
@@ -697,6 +754,7 @@ class HFLSVI:
                 L,
                 pooled,
                 refactor_every,
+                range_scaled,
             ),
         )
         extras: dict[str, np.ndarray] = {"level": st.level, "variance": st.variance}
@@ -721,6 +779,11 @@ class HFLSVI:
                 "variance regressions)"
                 if self.ridge is None
                 else "given",
+                range_scaled=range_scaled,
+                variance_slack="3 beta_var span^2 ||phi||_G^-1, span = max V_{h+1} - min "
+                "V_{h+1}, regressions centred at min V_{h+1} [reconstructed]"
+                if range_scaled
+                else "3 beta_var ||phi||_G^-1 (range [0, 1]) [reconstructed]",
                 n_levels=L,
                 weight_floor=4.0 ** (1 - L),
                 pooled=pooled,
@@ -761,4 +824,35 @@ class PerStageHFLSVI(HFLSVI):
 
     c: float = SCALED_C
     c_var: float = SCALED_C_VAR
+    pooled: bool = False
+
+
+@dataclass(frozen=True)
+class RangeHFLSVI(HFLSVI):
+    """HF-LSVI with the range-scaled uniform variance bound (``range_scaled=True``) and the
+    scaled radii ``c = c_var = 0.03``: the variance regressions are centred at ``min V_{h+1}``
+    and their slack is ``3 beta_var span^2 ||phi||_{G^{-1}}`` (module notes, "Range-scaled
+    variance bound"; reconstructed).
+
+    Examples
+    --------
+    >>> RangeHFLSVI().label, RangeHFLSVI().constants
+    ('HF-LSVI-range c=0.03 c_var=0.03', 'scaled (c = 0.03, c_var = 0.03)')
+    """
+
+    c: float = SCALED_C
+    c_var: float = SCALED_C_VAR
+    range_scaled: bool = True
+
+
+@dataclass(frozen=True)
+class PerStageRangeHFLSVI(RangeHFLSVI):
+    """The control of :class:`RangeHFLSVI`: the same estimators kept per stage.
+
+    Examples
+    --------
+    >>> PerStageRangeHFLSVI().label
+    'HF-LSVI-range c=0.03 c_var=0.03 (per stage)'
+    """
+
     pooled: bool = False

@@ -28,6 +28,10 @@ Rule (written before the runs of this check; revision 1 below)
   family (H in 8..64, K = 2 000, seeds 0-3); see ``SCALED_C_VAR`` in
   ``algorithms/linear/horizon_free_lsvi.py``. The quick verdict is therefore not blind; the
   full grid's H = 128 point was not piloted.
+
+:func:`flat_in_horizon` is the check's runner with its subjects and controls as arguments; it
+measures other learners by the same criterion (``RangeHFLSVI`` and its per-stage control in
+docs/variance_aware.md, which does not change the rule or the check's subject).
 """
 
 from __future__ import annotations
@@ -133,6 +137,24 @@ def horizon_slope(
     verified=False,
 )
 def hf_lsvi_flat_in_horizon(scale: str, seed: int) -> Outcome:
+    return flat_in_horizon(scale, seed)
+
+
+def flat_in_horizon(
+    scale: str,
+    seed: int,
+    subjects: tuple = (SCALED, PAPER),
+    controls: tuple | None = None,
+) -> Outcome:
+    """The check's runner: each subject judged by the criterion of the rule (vacuous when its
+    burn-in at the largest H exceeds K / 10), each control run through the same criterion.
+    The registered check passes its own subjects and controls; other learners (e.g.
+    :class:`~algorithms.linear.RangeHFLSVI`) are measured by the same runner."""
+    if controls is None:
+        controls = (
+            ("per-stage (unpooled) estimator, c = c_var = 0.03", PER_STAGE),
+            (f"LSVI-UCB, c = {CONTROL_LSVI_C:g}", LSVI_CONTROL),
+        )
     horizons_t, n_seeds = _PLAN[check_scale(scale)]
     horizons = np.array(horizons_t, dtype=float)
     K = K_EPISODES
@@ -143,7 +165,7 @@ def hf_lsvi_flat_in_horizon(scale: str, seed: int) -> Outcome:
             [regret_at_K(learner, int(H), K, n_seeds, seed) for H in horizons_t], axis=1
         )
 
-    for learner in (SCALED, PAPER):
+    for learner in subjects:
         burn = learner.burn_in(4, max(horizons_t), K)
         found.fitted[f"burn_in[{learner.label}]"] = float(burn)
         if burn > BURN_IN_FRACTION * K and scale == "quick":
@@ -172,10 +194,7 @@ def hf_lsvi_flat_in_horizon(scale: str, seed: int) -> Outcome:
             )
         else:
             found.judge(verdict)
-    for name, learner in (
-        ("per-stage (unpooled) estimator, c = c_var = 0.03", PER_STAGE),
-        (f"LSVI-UCB, c = {CONTROL_LSVI_C:g}", LSVI_CONTROL),
-    ):
+    for name, learner in controls:
         Y = measure(learner)
         found.curve(f"control: {learner.label}", horizons, Y, array=f"regret[control {name}]")
         verdict, numbers, fits = horizon_slope(f"control {learner.label}", horizons, Y, seed)
