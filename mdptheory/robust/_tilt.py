@@ -99,13 +99,14 @@ def anchor_columns(W: np.ndarray, anchor: float, n_terms: int) -> np.ndarray:
     return F
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def block_moments(P2, rows, F):
     """``P2[rows] @ F`` by a compiled loop that skips zeros, without copying the rows (small
-    threaded BLAS products lose most of their time to synchronisation on a busy machine)."""
+    threaded BLAS products lose most of their time to synchronisation on a busy machine); the
+    rows are shared among the cores, each row's sums by one thread in a fixed order."""
     n_cols = F.shape[1]
     G = np.zeros((rows.shape[0], n_cols))
-    for k in range(rows.shape[0]):
+    for k in prange(rows.shape[0]):
         p = P2[rows[k]]
         for j in range(p.shape[0]):
             x = p[j]
@@ -258,7 +259,7 @@ def series_moments(g, delta):
     return np.log(z), m1, var
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def kl_rows_anchored(
     G, rows, anchor, tau, rho, warm, tol, values, us, gaps, fallback, truncation=TRUNCATION
 ):
@@ -275,43 +276,51 @@ def kl_rows_anchored(
     is off by at most about ``truncation``, ``m1`` and ``var`` by about ``3 truncation``, so
     ``KL`` by ``(3 u + 1) truncation``: each gap is reported with ``(4 + 1 / u) truncation``
     added, which bounds the value's error on either side of the infimum.
+
+    The rows are shared among the cores (each row is searched by one thread, alone).
     """
+    for k in prange(rows.shape[0]):
+        _anchored_row(
+            G[k], rows[k], anchor, tau, rho, warm, tol, values, us, gaps, fallback, truncation
+        )
+
+
+@njit(cache=True)
+def _anchored_row(g, r, anchor, tau, rho, warm, tol, values, us, gaps, fallback, truncation):
+    """The search of :func:`kl_rows_anchored` for row ``r``, whose moments are ``g``."""
     low_edge = anchor - tau
     high_edge = anchor + tau
-    for k in range(rows.shape[0]):
-        r = rows[k]
-        g = G[k]
-        if not g[0] > 1e-280:
-            fallback[r] = True
-            continue
-        u = warm[r]
-        if not (u >= low_edge and u <= high_edge and u > 0.0):
-            u = anchor
-        lo = 0.0
-        hi = np.inf
-        best_u = 0.0
-        best_m1 = 0.0
-        best_gap = np.inf
-        failed = False
-        for _ in range(KL_MAX_STEPS):
-            if u < low_edge or u > high_edge or not u > 0.0:
-                failed = True
-                break
-            log_z, m1, var = series_moments(g, u - anchor)
-            # u > 0 here, so the step's gap (rho - KL) / u is the one of the row kernel
-            u, lo, hi, best_u, best_m1, best_gap, done = kl_newton_step(
-                u, log_z, m1, var, rho, tol, lo, hi, best_u, best_m1, best_gap
-            )
-            if done:
-                break
-        if failed or best_u == 0.0:
-            fallback[r] = True
-            # where the search left the window: the next anchor's starting point
-            us[r] = u if (u > 0.0 and np.isfinite(u)) else np.inf
-            continue
-        values[r] = best_m1
-        us[r] = best_u
-        gaps[r] = best_gap + (4.0 + 1.0 / best_u) * truncation
+    if not g[0] > 1e-280:
+        fallback[r] = True
+        return
+    u = warm[r]
+    if not (u >= low_edge and u <= high_edge and u > 0.0):
+        u = anchor
+    lo = 0.0
+    hi = np.inf
+    best_u = 0.0
+    best_m1 = 0.0
+    best_gap = np.inf
+    failed = False
+    for _ in range(KL_MAX_STEPS):
+        if u < low_edge or u > high_edge or not u > 0.0:
+            failed = True
+            break
+        log_z, m1, var = series_moments(g, u - anchor)
+        # u > 0 here, so the step's gap (rho - KL) / u is the one of the row kernel
+        u, lo, hi, best_u, best_m1, best_gap, done = kl_newton_step(
+            u, log_z, m1, var, rho, tol, lo, hi, best_u, best_m1, best_gap
+        )
+        if done:
+            break
+    if failed or best_u == 0.0:
+        fallback[r] = True
+        # where the search left the window: the next anchor's starting point
+        us[r] = u if (u > 0.0 and np.isfinite(u)) else np.inf
+        return
+    values[r] = best_m1
+    us[r] = best_u
+    gaps[r] = best_gap + (4.0 + 1.0 / best_u) * truncation
 
 
 def _starting_points(P2: np.ndarray, W: np.ndarray, rho: float, warm_scaled: np.ndarray):
@@ -378,40 +387,54 @@ def _solve_blocks(P2, W, rho, start, pending, margin, tol, values, us, gaps, fal
     """One round: the pending rows in blocks laid greedily over their sorted starting points
     (one block if they span at most ``2 SINGLE_BLOCK``, else blocks of span ``2 BLOCK``, at
     most ``MAX_BLOCKS``), one product per block."""
-    n_rows = P2.shape[0]
     rows_left = np.flatnonzero(pending)
+    if rows_left.size == 0:
+        return
+    low, high = float(start[rows_left].min()), float(start[rows_left].max())
+    if high - low <= 2.0 * SINGLE_BLOCK:
+        # one block: the rows stay in index order, no sort needed (the same rows and anchor
+        # as the sorted walk below would give)
+        _solve_block(
+            P2, W, rho, start, rows_left, low, high, margin, tol, values, us, gaps, fallback
+        )
+        return
     rows_left = rows_left[np.argsort(start[rows_left], kind="stable")]
-    spread = float(start[rows_left[-1]] - start[rows_left[0]]) if rows_left.size else 0.0
-    span = spread if spread <= 2.0 * SINGLE_BLOCK else 2.0 * BLOCK
+    span = 2.0 * BLOCK
     for _ in range(MAX_BLOCKS):
         if rows_left.size == 0:
             break
         low = float(start[rows_left[0]])
         inside = int(np.searchsorted(start[rows_left], low + span, side="right"))
         rows, rows_left = np.sort(rows_left[:inside]), rows_left[inside:]
-        if rows.size < MIN_BLOCK:
-            fallback[rows] = True
-            us[rows] = np.inf  # not worth another round
-            continue
         high = float(start[rows].max())
-        anchor = 0.5 * (low + high)
-        tau = 0.5 * (high - low) + margin
-        # the series may be as coarse as the search's tolerance allows (never coarser than
-        # what it needs near u = 0, where the gap is (rho - KL) / u)
-        truncation = max(TRUNCATION, SLACK_TRUNCATION * tol * min(1.0, max(anchor - tau, 0.0)))
-        F = anchor_columns(W, anchor, series_terms(tau, truncation))
-        # all rows: one BLAS product; a block of them: a compiled loop over its rows
-        if rows.size < n_rows:
-            G = block_moments(P2, rows, F)
-        elif DENSE_LOOP:
-            G = dense_moments(P2, np.ascontiguousarray(F.T))
-        else:
-            G = np.ascontiguousarray(P2 @ F)
-        kl_rows_anchored(
-            G, rows, anchor, tau, float(rho), start, tol, values, us, gaps, fallback, truncation
-        )
+        _solve_block(P2, W, rho, start, rows, low, high, margin, tol, values, us, gaps, fallback)
     fallback[rows_left] = True
     us[rows_left] = np.inf
+
+
+def _solve_block(P2, W, rho, start, rows, low, high, margin, tol, values, us, gaps, fallback):
+    """One block: the rows ``rows`` (in index order) whose starting points span ``[low,
+    high]``, around the anchor at its middle, by one product with its series columns."""
+    if rows.size < MIN_BLOCK:
+        fallback[rows] = True
+        us[rows] = np.inf  # not worth another round
+        return
+    anchor = 0.5 * (low + high)
+    tau = 0.5 * (high - low) + margin
+    # the series may be as coarse as the search's tolerance allows (never coarser than
+    # what it needs near u = 0, where the gap is (rho - KL) / u)
+    truncation = max(TRUNCATION, SLACK_TRUNCATION * tol * min(1.0, max(anchor - tau, 0.0)))
+    F = anchor_columns(W, anchor, series_terms(tau, truncation))
+    # all rows: one BLAS product; a block of them: a compiled loop over its rows
+    if rows.size < P2.shape[0]:
+        G = block_moments(P2, rows, F)
+    elif DENSE_LOOP:
+        G = dense_moments(P2, np.ascontiguousarray(F.T))
+    else:
+        G = np.ascontiguousarray(P2 @ F)
+    kl_rows_anchored(
+        G, rows, anchor, tau, float(rho), start, tol, values, us, gaps, fallback, truncation
+    )
 
 
 def _finish(values, gaps, fallback, warm, row_solver):
