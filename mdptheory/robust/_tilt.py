@@ -186,34 +186,44 @@ def _pair_cols4(P2, Ft, G, i, i1, m):
     G[i1, m], G[i1, m + 1], G[i1, m + 2], G[i1, m + 3] = s10, s11, s12, s13
 
 
+@njit(cache=True, fastmath={"reassoc", "contract"})
+def _pair_cols1(P2, Ft, G, i, i1, m):
+    """:func:`_pair_cols8` for one column."""
+    a0 = P2[i]
+    a1 = P2[i1]
+    f0 = Ft[m]
+    s00 = s10 = 0.0
+    for j in range(a0.shape[0]):
+        y = f0[j]
+        s00 += a0[j] * y
+        s10 += a1[j] * y
+    G[i, m] = s00
+    G[i1, m] = s10
+
+
 @njit(cache=True)
 def _pair_moments(P2, Ft, G, g):
-    """Rows ``2 g`` and ``2 g + 1`` of ``P2 @ Ft.T`` (``Ft`` padded to a multiple of four
-    rows; an odd last row is paired with itself)."""
+    """Rows ``2 g`` and ``2 g + 1`` of ``P2 @ Ft.T``, by tiles of eight columns, then four,
+    then one (an odd last row is paired with itself)."""
     i = 2 * g
     i1 = i + 1 if i + 1 < P2.shape[0] else i
+    k = Ft.shape[0]
     m = 0
-    while m + 8 <= Ft.shape[0]:
+    while m + 8 <= k:
         _pair_cols8(P2, Ft, G, i, i1, m)
         m += 8
-    while m < Ft.shape[0]:
+    while m + 4 <= k:
         _pair_cols4(P2, Ft, G, i, i1, m)
         m += 4
-
-
-@njit(cache=True)
-def _padded(Ft):
-    """``Ft`` with zero rows appended up to a multiple of four."""
-    k, S = Ft.shape
-    out = np.zeros(((k + 3) // 4 * 4, S))
-    out[:k] = Ft
-    return out
+    while m < k:
+        _pair_cols1(P2, Ft, G, i, i1, m)
+        m += 1
 
 
 @njit(cache=True, parallel=True)
 def dense_moments(P2, Ft):
-    """``P2 @ Ft.T`` (n, k) by compiled tiles of two rows and eight (or four) columns, the
-    pairs of rows shared among the cores (``prange``).
+    """``P2 @ Ft.T`` (n, k) by compiled tiles of two rows and eight (then four, then one)
+    columns, the pairs of rows shared among the cores (``prange``).
 
     Each entry is one reassociated sum over a row, computed by one thread in a fixed order,
     so the result is the same whatever the number of threads (and equals
@@ -223,21 +233,19 @@ def dense_moments(P2, Ft):
     eight rows, one column at a time, was bound by its loads (about four times ``P2 @ V``
     with 12 columns, against one and a half now on two cores).
     """
-    Fp = _padded(Ft)
-    G = np.empty((P2.shape[0], Fp.shape[0]))
+    G = np.empty((P2.shape[0], Ft.shape[0]))
     for g in prange((P2.shape[0] + 1) // 2):
-        _pair_moments(P2, Fp, G, g)
-    return np.ascontiguousarray(G[:, : Ft.shape[0]])
+        _pair_moments(P2, Ft, G, g)
+    return G
 
 
 @njit(cache=True)
 def dense_moments_serial(P2, Ft):
     """:func:`dense_moments` on one thread (the same tiles in the same order)."""
-    Fp = _padded(Ft)
-    G = np.empty((P2.shape[0], Fp.shape[0]))
+    G = np.empty((P2.shape[0], Ft.shape[0]))
     for g in range((P2.shape[0] + 1) // 2):
-        _pair_moments(P2, Fp, G, g)
-    return np.ascontiguousarray(G[:, : Ft.shape[0]])
+        _pair_moments(P2, Ft, G, g)
+    return G
 
 
 @njit(cache=True)
@@ -259,7 +267,7 @@ def series_moments(g, delta):
     return np.log(z), m1, var
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
 def kl_rows_anchored(
     G, rows, anchor, tau, rho, warm, tol, values, us, gaps, fallback, truncation=TRUNCATION
 ):
@@ -277,9 +285,10 @@ def kl_rows_anchored(
     ``KL`` by ``(3 u + 1) truncation``: each gap is reported with ``(4 + 1 / u) truncation``
     added, which bounds the value's error on either side of the infimum.
 
-    The rows are shared among the cores (each row is searched by one thread, alone).
+    One thread: the searches cost a tenth of the moments, and a parallel loop this short
+    waits on the slowest core (on a busy machine it took seven times as long).
     """
-    for k in prange(rows.shape[0]):
+    for k in range(rows.shape[0]):
         _anchored_row(
             G[k], rows[k], anchor, tau, rho, warm, tol, values, us, gaps, fallback, truncation
         )
