@@ -124,3 +124,18 @@ def test_parallel_moments_equal_the_serial_ones(seed, n, S, k):
     # one thread per entry in a fixed order: the same bits, and within 1e-12 of the product
     assert np.array_equal(parallel, serial)
     np.testing.assert_allclose(parallel, P @ Ft.T, rtol=1e-12, atol=1e-300)
+
+
+@given(seed=st.integers(0, 2**31), n=st.integers(1, 30), S=st.integers(1, 30), k=st.integers(1, 14))
+@property_settings(20)
+def test_moments_of_a_block_of_rows_equal_the_dense_ones(seed, n, S, k):
+    rng = np.random.default_rng(seed)
+    P = rng.random((n, S))
+    Ft = rng.random((k, S))
+    rows = np.sort(rng.permutation(n)[: int(rng.integers(1, n + 1))])
+    G = tilt_module.rows_moments(P, rows, Ft)
+    np.testing.assert_allclose(G, P[rows] @ Ft.T, rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(G, tilt_module.block_moments(P, rows, Ft.T), rtol=1e-12)
+    # a pair of rows gets the same bits whether the block holds every row or some of them
+    if rows.size % 2 == 0:
+        assert np.array_equal(G, tilt_module.dense_moments(np.ascontiguousarray(P[rows]), Ft))

@@ -65,6 +65,12 @@ MIN_BLOCK = 32
 
 DENSE_LOOP = True
 
+TILED_SHARE = 0.5
+"""A block of at least this share of the rows gets its moments by the tiles of
+:func:`dense_moments` (a second round after a cold start holds nearly every row: the tiles took
+it from 160 to 31 to 38 ms at S = 1000, A = 20 on a busy machine); smaller blocks by
+:func:`block_moments`."""
+
 WRITE_CHUNK = 64
 """Rows per chunk when the minimisers are written with vectorised exponentials (the chunk's
 ``(rows, S)`` scratch stays in cache)."""
@@ -117,11 +123,9 @@ def block_moments(P2, rows, F):
 
 
 @njit(cache=True, fastmath={"reassoc", "contract"})
-def _pair_cols8(P2, Ft, G, i, i1, m):
-    """``G[r, m:m + 8] = P2[r] . Ft[m:m + 8]`` for the rows ``r = i, i1``: sixteen sums in
-    registers, each entry of the two rows loaded once for eight columns."""
-    a0 = P2[i]
-    a1 = P2[i1]
+def _pair_cols8(a0, a1, Ft, G, i, i1, m):
+    """``G[i, m:m + 8] = a0 . Ft[m:m + 8]`` and ``G[i1, m:m + 8] = a1 . Ft[m:m + 8]``: sixteen
+    sums in registers, each entry of the two rows loaded once for eight columns."""
     f0, f1, f2, f3 = Ft[m], Ft[m + 1], Ft[m + 2], Ft[m + 3]
     f4, f5, f6, f7 = Ft[m + 4], Ft[m + 5], Ft[m + 6], Ft[m + 7]
     s00 = s01 = s02 = s03 = s04 = s05 = s06 = s07 = 0.0
@@ -160,10 +164,8 @@ def _pair_cols8(P2, Ft, G, i, i1, m):
 
 
 @njit(cache=True, fastmath={"reassoc", "contract"})
-def _pair_cols4(P2, Ft, G, i, i1, m):
+def _pair_cols4(a0, a1, Ft, G, i, i1, m):
     """:func:`_pair_cols8` for four columns."""
-    a0 = P2[i]
-    a1 = P2[i1]
     f0, f1, f2, f3 = Ft[m], Ft[m + 1], Ft[m + 2], Ft[m + 3]
     s00 = s01 = s02 = s03 = 0.0
     s10 = s11 = s12 = s13 = 0.0
@@ -187,10 +189,8 @@ def _pair_cols4(P2, Ft, G, i, i1, m):
 
 
 @njit(cache=True, fastmath={"reassoc", "contract"})
-def _pair_cols1(P2, Ft, G, i, i1, m):
+def _pair_cols1(a0, a1, Ft, G, i, i1, m):
     """:func:`_pair_cols8` for one column."""
-    a0 = P2[i]
-    a1 = P2[i1]
     f0 = Ft[m]
     s00 = s10 = 0.0
     for j in range(a0.shape[0]):
@@ -202,21 +202,19 @@ def _pair_cols1(P2, Ft, G, i, i1, m):
 
 
 @njit(cache=True)
-def _pair_moments(P2, Ft, G, g):
-    """Rows ``2 g`` and ``2 g + 1`` of ``P2 @ Ft.T``, by tiles of eight columns, then four,
-    then one (an odd last row is paired with itself)."""
-    i = 2 * g
-    i1 = i + 1 if i + 1 < P2.shape[0] else i
+def _pair_moments(a0, a1, Ft, G, i, i1):
+    """Rows ``i`` and ``i1`` of ``G``, the products of ``a0`` and ``a1`` with the rows of
+    ``Ft``, by tiles of eight columns, then four, then one."""
     k = Ft.shape[0]
     m = 0
     while m + 8 <= k:
-        _pair_cols8(P2, Ft, G, i, i1, m)
+        _pair_cols8(a0, a1, Ft, G, i, i1, m)
         m += 8
     while m + 4 <= k:
-        _pair_cols4(P2, Ft, G, i, i1, m)
+        _pair_cols4(a0, a1, Ft, G, i, i1, m)
         m += 4
     while m < k:
-        _pair_cols1(P2, Ft, G, i, i1, m)
+        _pair_cols1(a0, a1, Ft, G, i, i1, m)
         m += 1
 
 
@@ -233,18 +231,37 @@ def dense_moments(P2, Ft):
     eight rows, one column at a time, was bound by its loads (about four times ``P2 @ V``
     with 12 columns, against one and a half now on two cores).
     """
-    G = np.empty((P2.shape[0], Ft.shape[0]))
-    for g in prange((P2.shape[0] + 1) // 2):
-        _pair_moments(P2, Ft, G, g)
+    n = P2.shape[0]
+    G = np.empty((n, Ft.shape[0]))
+    for g in prange((n + 1) // 2):
+        i = 2 * g
+        i1 = min(i + 1, n - 1)  # an odd last row is paired with itself
+        _pair_moments(P2[i], P2[i1], Ft, G, i, i1)
     return G
 
 
 @njit(cache=True)
 def dense_moments_serial(P2, Ft):
     """:func:`dense_moments` on one thread (the same tiles in the same order)."""
-    G = np.empty((P2.shape[0], Ft.shape[0]))
-    for g in range((P2.shape[0] + 1) // 2):
-        _pair_moments(P2, Ft, G, g)
+    n = P2.shape[0]
+    G = np.empty((n, Ft.shape[0]))
+    for g in range((n + 1) // 2):
+        i = 2 * g
+        i1 = min(i + 1, n - 1)
+        _pair_moments(P2[i], P2[i1], Ft, G, i, i1)
+    return G
+
+
+@njit(cache=True, parallel=True)
+def rows_moments(P2, rows, Ft):
+    """``P2[rows] @ Ft.T`` by the tiles of :func:`dense_moments`, without copying the rows
+    (for a block of most rows of a dense model; :func:`block_moments` skips zeros)."""
+    n = rows.shape[0]
+    G = np.empty((n, Ft.shape[0]))
+    for g in prange((n + 1) // 2):
+        i = 2 * g
+        i1 = min(i + 1, n - 1)
+        _pair_moments(P2[rows[i]], P2[rows[i1]], Ft, G, i, i1)
     return G
 
 
@@ -434,9 +451,12 @@ def _solve_block(P2, W, rho, start, rows, low, high, margin, tol, values, us, ga
     # what it needs near u = 0, where the gap is (rho - KL) / u)
     truncation = max(TRUNCATION, SLACK_TRUNCATION * tol * min(1.0, max(anchor - tau, 0.0)))
     F = anchor_columns(W, anchor, series_terms(tau, truncation))
-    # all rows: one BLAS product; a block of them: a compiled loop over its rows
-    if rows.size < P2.shape[0]:
+    # all rows or most of them: the tiles (as dense as the whole kernel); a smaller block: a
+    # loop over its rows that skips zeros
+    if rows.size < TILED_SHARE * P2.shape[0]:
         G = block_moments(P2, rows, F)
+    elif rows.size < P2.shape[0]:
+        G = rows_moments(P2, rows, np.ascontiguousarray(F.T))
     elif DENSE_LOOP:
         G = dense_moments(P2, np.ascontiguousarray(F.T))
     else:
