@@ -12,7 +12,8 @@ What is printed
   :func:`mdptheory.planning.value_iteration`, both to ``tol`` (each returns its policy's exact
   value under its kernel, one linear solve), contenders alternated round by round; printed are
   the median per-round ratio and its spread [min, max], and the sweeps each took. Target:
-  robust / nominal <= 3 for the TV and KL balls.
+  robust / nominal <= 3 for the TV and KL balls. A solve writes its worst-case kernel
+  (S, A, S) only when ``worst_kernel`` is first read; that first read is timed apart.
 
 The model is dense random (rows uniform then normalised), S=1000, A=20, gamma=0.9, tol=1e-6.
 
@@ -28,7 +29,7 @@ evaluation) on the same raw log, alternated, the per-round ratio printed.
 from __future__ import annotations
 
 import numpy as np
-from _timing import alternate, command_line, median_time, ratio
+from _timing import alternate, command_line, median_time, ratio, timed
 
 import mdptheory as mt
 from mdptheory.planning import bellman_optimality, value_iteration
@@ -104,6 +105,10 @@ def main() -> None:
             f"{name}: robust / nominal VI = {spread.format(1.0, 'x')} over {args.rounds} "
             f"rounds, {sweeps[name]} sweeps, median {np.median(times[name]):.2f} s"
         )
+    for name, uncertainty in solved.items():
+        solution = robust_value_iteration(mdp, uncertainty, tol=args.tol)
+        _, seconds = timed(lambda s=solution: s.worst_kernel)
+        print(f"{name}: first read of worst_kernel (written then) {seconds:.2f} s")
 
 
 def offline(args) -> None:

@@ -1,6 +1,7 @@
 """Robust value iteration writes the worst-case kernel on demand: the final backup's values and
 the policy's rows equal those of the eager ``worst_case`` bit for bit, for every set and both
-KL paths, and the kernel written on first access is the eager one."""
+KL paths, and the kernel written on first access is the eager one. The KL ball's series moments,
+shared among the cores, equal the serial ones."""
 
 import pickle
 
@@ -10,6 +11,7 @@ from conftest import property_settings
 from hypothesis import given
 from hypothesis import strategies as st
 
+import mdptheory.robust._tilt as tilt_module
 import mdptheory.robust.planning as planning_module
 from mdptheory import FiniteMDP
 from mdptheory.evaluation import evaluate
@@ -108,3 +110,32 @@ def test_kernel_rows_are_in_the_ball_and_attain_the_values(seed, rho):
     np.testing.assert_allclose(kernel.sum(axis=1), 1.0, atol=1e-12)
     for r in (0, 100, 269):
         assert ball.contains(mdp.P.reshape(-1, mdp.S)[r], kernel[r])
+
+
+@given(seed=st.integers(0, 2**31), n=st.integers(1, 23), S=st.integers(1, 40), k=st.integers(1, 19))
+@property_settings(25)
+def test_parallel_moments_equal_the_serial_ones(seed, n, S, k):
+    rng = np.random.default_rng(seed)
+    P = rng.random((n, S))
+    Ft = rng.random((k, S)) * np.exp(-rng.random((k, 1)) * 5.0)
+    parallel = tilt_module.dense_moments(P, Ft)
+    serial = tilt_module.dense_moments_serial(P, Ft)
+    assert parallel.shape == (n, k)
+    # one thread per entry in a fixed order: the same bits, and within 1e-12 of the product
+    assert np.array_equal(parallel, serial)
+    np.testing.assert_allclose(parallel, P @ Ft.T, rtol=1e-12, atol=1e-300)
+
+
+@given(seed=st.integers(0, 2**31), n=st.integers(1, 30), S=st.integers(1, 30), k=st.integers(1, 14))
+@property_settings(20)
+def test_moments_of_a_block_of_rows_equal_the_dense_ones(seed, n, S, k):
+    rng = np.random.default_rng(seed)
+    P = rng.random((n, S))
+    Ft = rng.random((k, S))
+    rows = np.sort(rng.permutation(n)[: int(rng.integers(1, n + 1))])
+    G = tilt_module.rows_moments(P, rows, Ft)
+    np.testing.assert_allclose(G, P[rows] @ Ft.T, rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(G, tilt_module.block_moments(P, rows, Ft.T), rtol=1e-12)
+    # a pair of rows gets the same bits whether the block holds every row or some of them
+    if rows.size % 2 == 0:
+        assert np.array_equal(G, tilt_module.dense_moments(np.ascontiguousarray(P[rows]), Ft))

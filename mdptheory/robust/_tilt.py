@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from mdptheory.robust._kernels import KL_MAX_STEPS, kl_newton_step, kl_write_rows
 
@@ -65,6 +65,12 @@ MIN_BLOCK = 32
 
 DENSE_LOOP = True
 
+TILED_SHARE = 0.5
+"""A block of at least this share of the rows gets its moments by the tiles of
+:func:`dense_moments` (a second round after a cold start holds nearly every row: the tiles took
+it from 160 to 31 to 38 ms at S = 1000, A = 20 on a busy machine); smaller blocks by
+:func:`block_moments`."""
+
 WRITE_CHUNK = 64
 """Rows per chunk when the minimisers are written with vectorised exponentials (the chunk's
 ``(rows, S)`` scratch stays in cache)."""
@@ -99,13 +105,14 @@ def anchor_columns(W: np.ndarray, anchor: float, n_terms: int) -> np.ndarray:
     return F
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def block_moments(P2, rows, F):
     """``P2[rows] @ F`` by a compiled loop that skips zeros, without copying the rows (small
-    threaded BLAS products lose most of their time to synchronisation on a busy machine)."""
+    threaded BLAS products lose most of their time to synchronisation on a busy machine); the
+    rows are shared among the cores, each row's sums by one thread in a fixed order."""
     n_cols = F.shape[1]
     G = np.zeros((rows.shape[0], n_cols))
-    for k in range(rows.shape[0]):
+    for k in prange(rows.shape[0]):
         p = P2[rows[k]]
         for j in range(p.shape[0]):
             x = p[j]
@@ -116,61 +123,145 @@ def block_moments(P2, rows, F):
 
 
 @njit(cache=True, fastmath={"reassoc", "contract"})
-def dense_moments(P2, Ft):
-    """``P2 @ Ft.T`` (n, N + 2) by a compiled loop over groups of eight rows, each column of
-    ``F`` (a row of ``Ft``) read once per group while the eight rows stay in cache.
+def _pair_cols8(a0, a1, Ft, G, i, i1, m):
+    """``G[i, m:m + 8] = a0 . Ft[m:m + 8]`` and ``G[i1, m:m + 8] = a1 . Ft[m:m + 8]``: sixteen
+    sums in registers, each entry of the two rows loaded once for eight columns."""
+    f0, f1, f2, f3 = Ft[m], Ft[m + 1], Ft[m + 2], Ft[m + 3]
+    f4, f5, f6, f7 = Ft[m + 4], Ft[m + 5], Ft[m + 6], Ft[m + 7]
+    s00 = s01 = s02 = s03 = s04 = s05 = s06 = s07 = 0.0
+    s10 = s11 = s12 = s13 = s14 = s15 = s16 = s17 = 0.0
+    for j in range(a0.shape[0]):
+        x0 = a0[j]
+        x1 = a1[j]
+        y = f0[j]
+        s00 += x0 * y
+        s10 += x1 * y
+        y = f1[j]
+        s01 += x0 * y
+        s11 += x1 * y
+        y = f2[j]
+        s02 += x0 * y
+        s12 += x1 * y
+        y = f3[j]
+        s03 += x0 * y
+        s13 += x1 * y
+        y = f4[j]
+        s04 += x0 * y
+        s14 += x1 * y
+        y = f5[j]
+        s05 += x0 * y
+        s15 += x1 * y
+        y = f6[j]
+        s06 += x0 * y
+        s16 += x1 * y
+        y = f7[j]
+        s07 += x0 * y
+        s17 += x1 * y
+    G[i, m], G[i, m + 1], G[i, m + 2], G[i, m + 3] = s00, s01, s02, s03
+    G[i, m + 4], G[i, m + 5], G[i, m + 6], G[i, m + 7] = s04, s05, s06, s07
+    G[i1, m], G[i1, m + 1], G[i1, m + 2], G[i1, m + 3] = s10, s11, s12, s13
+    G[i1, m + 4], G[i1, m + 5], G[i1, m + 6], G[i1, m + 7] = s14, s15, s16, s17
 
-    Reassociated sums, so the loops vectorise; no threads and no packed copy of ``P2`` (a
-    BLAS product with so few columns spends most of its time copying and synchronising)."""
-    n, S = P2.shape
+
+@njit(cache=True, fastmath={"reassoc", "contract"})
+def _pair_cols4(a0, a1, Ft, G, i, i1, m):
+    """:func:`_pair_cols8` for four columns."""
+    f0, f1, f2, f3 = Ft[m], Ft[m + 1], Ft[m + 2], Ft[m + 3]
+    s00 = s01 = s02 = s03 = 0.0
+    s10 = s11 = s12 = s13 = 0.0
+    for j in range(a0.shape[0]):
+        x0 = a0[j]
+        x1 = a1[j]
+        y = f0[j]
+        s00 += x0 * y
+        s10 += x1 * y
+        y = f1[j]
+        s01 += x0 * y
+        s11 += x1 * y
+        y = f2[j]
+        s02 += x0 * y
+        s12 += x1 * y
+        y = f3[j]
+        s03 += x0 * y
+        s13 += x1 * y
+    G[i, m], G[i, m + 1], G[i, m + 2], G[i, m + 3] = s00, s01, s02, s03
+    G[i1, m], G[i1, m + 1], G[i1, m + 2], G[i1, m + 3] = s10, s11, s12, s13
+
+
+@njit(cache=True, fastmath={"reassoc", "contract"})
+def _pair_cols1(a0, a1, Ft, G, i, i1, m):
+    """:func:`_pair_cols8` for one column."""
+    f0 = Ft[m]
+    s00 = s10 = 0.0
+    for j in range(a0.shape[0]):
+        y = f0[j]
+        s00 += a0[j] * y
+        s10 += a1[j] * y
+    G[i, m] = s00
+    G[i1, m] = s10
+
+
+@njit(cache=True)
+def _pair_moments(a0, a1, Ft, G, i, i1):
+    """Rows ``i`` and ``i1`` of ``G``, the products of ``a0`` and ``a1`` with the rows of
+    ``Ft``, by tiles of eight columns, then four, then one."""
     k = Ft.shape[0]
-    G = np.empty((n, k))
-    full = n - n % 8
-    for i in range(0, full, 8):
-        a0 = P2[i]
-        a1 = P2[i + 1]
-        a2 = P2[i + 2]
-        a3 = P2[i + 3]
-        a4 = P2[i + 4]
-        a5 = P2[i + 5]
-        a6 = P2[i + 6]
-        a7 = P2[i + 7]
-        for m in range(k):
-            f = Ft[m]
-            s0 = 0.0
-            s1 = 0.0
-            s2 = 0.0
-            s3 = 0.0
-            s4 = 0.0
-            s5 = 0.0
-            s6 = 0.0
-            s7 = 0.0
-            for j in range(S):
-                x = f[j]
-                s0 += a0[j] * x
-                s1 += a1[j] * x
-                s2 += a2[j] * x
-                s3 += a3[j] * x
-                s4 += a4[j] * x
-                s5 += a5[j] * x
-                s6 += a6[j] * x
-                s7 += a7[j] * x
-            G[i, m] = s0
-            G[i + 1, m] = s1
-            G[i + 2, m] = s2
-            G[i + 3, m] = s3
-            G[i + 4, m] = s4
-            G[i + 5, m] = s5
-            G[i + 6, m] = s6
-            G[i + 7, m] = s7
-    for i in range(full, n):
-        a0 = P2[i]
-        for m in range(k):
-            f = Ft[m]
-            s0 = 0.0
-            for j in range(S):
-                s0 += a0[j] * f[j]
-            G[i, m] = s0
+    m = 0
+    while m + 8 <= k:
+        _pair_cols8(a0, a1, Ft, G, i, i1, m)
+        m += 8
+    while m + 4 <= k:
+        _pair_cols4(a0, a1, Ft, G, i, i1, m)
+        m += 4
+    while m < k:
+        _pair_cols1(a0, a1, Ft, G, i, i1, m)
+        m += 1
+
+
+@njit(cache=True, parallel=True)
+def dense_moments(P2, Ft):
+    """``P2 @ Ft.T`` (n, k) by compiled tiles of two rows and eight (then four, then one)
+    columns, the pairs of rows shared among the cores (``prange``).
+
+    Each entry is one reassociated sum over a row, computed by one thread in a fixed order,
+    so the result is the same whatever the number of threads (and equals
+    :func:`dense_moments_serial` bit for bit). A tile keeps its sixteen sums in registers and
+    loads each entry of its rows once per eight columns; a BLAS product with so few columns
+    spends most of its time copying and synchronising, and the former loop over groups of
+    eight rows, one column at a time, was bound by its loads (about four times ``P2 @ V``
+    with 12 columns, against one and a half now on two cores).
+    """
+    n = P2.shape[0]
+    G = np.empty((n, Ft.shape[0]))
+    for g in prange((n + 1) // 2):
+        i = 2 * g
+        i1 = min(i + 1, n - 1)  # an odd last row is paired with itself
+        _pair_moments(P2[i], P2[i1], Ft, G, i, i1)
+    return G
+
+
+@njit(cache=True)
+def dense_moments_serial(P2, Ft):
+    """:func:`dense_moments` on one thread (the same tiles in the same order)."""
+    n = P2.shape[0]
+    G = np.empty((n, Ft.shape[0]))
+    for g in range((n + 1) // 2):
+        i = 2 * g
+        i1 = min(i + 1, n - 1)
+        _pair_moments(P2[i], P2[i1], Ft, G, i, i1)
+    return G
+
+
+@njit(cache=True, parallel=True)
+def rows_moments(P2, rows, Ft):
+    """``P2[rows] @ Ft.T`` by the tiles of :func:`dense_moments`, without copying the rows
+    (for a block of most rows of a dense model; :func:`block_moments` skips zeros)."""
+    n = rows.shape[0]
+    G = np.empty((n, Ft.shape[0]))
+    for g in prange((n + 1) // 2):
+        i = 2 * g
+        i1 = min(i + 1, n - 1)
+        _pair_moments(P2[rows[i]], P2[rows[i1]], Ft, G, i, i1)
     return G
 
 
@@ -210,43 +301,52 @@ def kl_rows_anchored(
     is off by at most about ``truncation``, ``m1`` and ``var`` by about ``3 truncation``, so
     ``KL`` by ``(3 u + 1) truncation``: each gap is reported with ``(4 + 1 / u) truncation``
     added, which bounds the value's error on either side of the infimum.
+
+    One thread: the searches cost a tenth of the moments, and a parallel loop this short
+    waits on the slowest core (on a busy machine it took seven times as long).
     """
+    for k in range(rows.shape[0]):
+        _anchored_row(
+            G[k], rows[k], anchor, tau, rho, warm, tol, values, us, gaps, fallback, truncation
+        )
+
+
+@njit(cache=True)
+def _anchored_row(g, r, anchor, tau, rho, warm, tol, values, us, gaps, fallback, truncation):
+    """The search of :func:`kl_rows_anchored` for row ``r``, whose moments are ``g``."""
     low_edge = anchor - tau
     high_edge = anchor + tau
-    for k in range(rows.shape[0]):
-        r = rows[k]
-        g = G[k]
-        if not g[0] > 1e-280:
-            fallback[r] = True
-            continue
-        u = warm[r]
-        if not (u >= low_edge and u <= high_edge and u > 0.0):
-            u = anchor
-        lo = 0.0
-        hi = np.inf
-        best_u = 0.0
-        best_m1 = 0.0
-        best_gap = np.inf
-        failed = False
-        for _ in range(KL_MAX_STEPS):
-            if u < low_edge or u > high_edge or not u > 0.0:
-                failed = True
-                break
-            log_z, m1, var = series_moments(g, u - anchor)
-            # u > 0 here, so the step's gap (rho - KL) / u is the one of the row kernel
-            u, lo, hi, best_u, best_m1, best_gap, done = kl_newton_step(
-                u, log_z, m1, var, rho, tol, lo, hi, best_u, best_m1, best_gap
-            )
-            if done:
-                break
-        if failed or best_u == 0.0:
-            fallback[r] = True
-            # where the search left the window: the next anchor's starting point
-            us[r] = u if (u > 0.0 and np.isfinite(u)) else np.inf
-            continue
-        values[r] = best_m1
-        us[r] = best_u
-        gaps[r] = best_gap + (4.0 + 1.0 / best_u) * truncation
+    if not g[0] > 1e-280:
+        fallback[r] = True
+        return
+    u = warm[r]
+    if not (u >= low_edge and u <= high_edge and u > 0.0):
+        u = anchor
+    lo = 0.0
+    hi = np.inf
+    best_u = 0.0
+    best_m1 = 0.0
+    best_gap = np.inf
+    failed = False
+    for _ in range(KL_MAX_STEPS):
+        if u < low_edge or u > high_edge or not u > 0.0:
+            failed = True
+            break
+        log_z, m1, var = series_moments(g, u - anchor)
+        # u > 0 here, so the step's gap (rho - KL) / u is the one of the row kernel
+        u, lo, hi, best_u, best_m1, best_gap, done = kl_newton_step(
+            u, log_z, m1, var, rho, tol, lo, hi, best_u, best_m1, best_gap
+        )
+        if done:
+            break
+    if failed or best_u == 0.0:
+        fallback[r] = True
+        # where the search left the window: the next anchor's starting point
+        us[r] = u if (u > 0.0 and np.isfinite(u)) else np.inf
+        return
+    values[r] = best_m1
+    us[r] = best_u
+    gaps[r] = best_gap + (4.0 + 1.0 / best_u) * truncation
 
 
 def _starting_points(P2: np.ndarray, W: np.ndarray, rho: float, warm_scaled: np.ndarray):
@@ -313,40 +413,57 @@ def _solve_blocks(P2, W, rho, start, pending, margin, tol, values, us, gaps, fal
     """One round: the pending rows in blocks laid greedily over their sorted starting points
     (one block if they span at most ``2 SINGLE_BLOCK``, else blocks of span ``2 BLOCK``, at
     most ``MAX_BLOCKS``), one product per block."""
-    n_rows = P2.shape[0]
     rows_left = np.flatnonzero(pending)
+    if rows_left.size == 0:
+        return
+    low, high = float(start[rows_left].min()), float(start[rows_left].max())
+    if high - low <= 2.0 * SINGLE_BLOCK:
+        # one block: the rows stay in index order, no sort needed (the same rows and anchor
+        # as the sorted walk below would give)
+        _solve_block(
+            P2, W, rho, start, rows_left, low, high, margin, tol, values, us, gaps, fallback
+        )
+        return
     rows_left = rows_left[np.argsort(start[rows_left], kind="stable")]
-    spread = float(start[rows_left[-1]] - start[rows_left[0]]) if rows_left.size else 0.0
-    span = spread if spread <= 2.0 * SINGLE_BLOCK else 2.0 * BLOCK
+    span = 2.0 * BLOCK
     for _ in range(MAX_BLOCKS):
         if rows_left.size == 0:
             break
         low = float(start[rows_left[0]])
         inside = int(np.searchsorted(start[rows_left], low + span, side="right"))
         rows, rows_left = np.sort(rows_left[:inside]), rows_left[inside:]
-        if rows.size < MIN_BLOCK:
-            fallback[rows] = True
-            us[rows] = np.inf  # not worth another round
-            continue
         high = float(start[rows].max())
-        anchor = 0.5 * (low + high)
-        tau = 0.5 * (high - low) + margin
-        # the series may be as coarse as the search's tolerance allows (never coarser than
-        # what it needs near u = 0, where the gap is (rho - KL) / u)
-        truncation = max(TRUNCATION, SLACK_TRUNCATION * tol * min(1.0, max(anchor - tau, 0.0)))
-        F = anchor_columns(W, anchor, series_terms(tau, truncation))
-        # all rows: one BLAS product; a block of them: a compiled loop over its rows
-        if rows.size < n_rows:
-            G = block_moments(P2, rows, F)
-        elif DENSE_LOOP:
-            G = dense_moments(P2, np.ascontiguousarray(F.T))
-        else:
-            G = np.ascontiguousarray(P2 @ F)
-        kl_rows_anchored(
-            G, rows, anchor, tau, float(rho), start, tol, values, us, gaps, fallback, truncation
-        )
+        _solve_block(P2, W, rho, start, rows, low, high, margin, tol, values, us, gaps, fallback)
     fallback[rows_left] = True
     us[rows_left] = np.inf
+
+
+def _solve_block(P2, W, rho, start, rows, low, high, margin, tol, values, us, gaps, fallback):
+    """One block: the rows ``rows`` (in index order) whose starting points span ``[low,
+    high]``, around the anchor at its middle, by one product with its series columns."""
+    if rows.size < MIN_BLOCK:
+        fallback[rows] = True
+        us[rows] = np.inf  # not worth another round
+        return
+    anchor = 0.5 * (low + high)
+    tau = 0.5 * (high - low) + margin
+    # the series may be as coarse as the search's tolerance allows (never coarser than
+    # what it needs near u = 0, where the gap is (rho - KL) / u)
+    truncation = max(TRUNCATION, SLACK_TRUNCATION * tol * min(1.0, max(anchor - tau, 0.0)))
+    F = anchor_columns(W, anchor, series_terms(tau, truncation))
+    # all rows or most of them: the tiles (as dense as the whole kernel); a smaller block: a
+    # loop over its rows that skips zeros
+    if rows.size < TILED_SHARE * P2.shape[0]:
+        G = block_moments(P2, rows, F)
+    elif rows.size < P2.shape[0]:
+        G = rows_moments(P2, rows, np.ascontiguousarray(F.T))
+    elif DENSE_LOOP:
+        G = dense_moments(P2, np.ascontiguousarray(F.T))
+    else:
+        G = np.ascontiguousarray(P2 @ F)
+    kl_rows_anchored(
+        G, rows, anchor, tau, float(rho), start, tol, values, us, gaps, fallback, truncation
+    )
 
 
 def _finish(values, gaps, fallback, warm, row_solver):
