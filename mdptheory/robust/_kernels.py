@@ -14,7 +14,7 @@ ball, 3 penalised TV, 4 penalised KL, 5 penalised chi-square.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 TV, KL, CHI2, TV_PENALTY, KL_PENALTY, CHI2_PENALTY = 0, 1, 2, 3, 4, 5
 CODES = {
@@ -421,15 +421,6 @@ quarter of it (rows where it cannot are solved by :func:`chi2_row`)."""
 
 
 @njit(cache=True)
-def _ranks(order):
-    """``rank[order[k]] = k``: each state's position in the ascending order of ``V``."""
-    rank = np.empty(order.shape[0], dtype=np.int64)
-    for k in range(order.shape[0]):
-        rank[order[k]] = k
-    return rank
-
-
-@njit(cache=True)
 def _start_position(warm, r, shared, n):
     """Row ``r``'s first guess of its cut in the order of ``V``: ``warm[r] - 1`` when it holds
     a position (left there by the previous backup), else the ``shared`` one. Any guess gives
@@ -440,41 +431,52 @@ def _start_position(warm, r, shared, n):
     return shared
 
 
+@njit(cache=True)
+def _tie_top(V, order, g):
+    """The highest position of the order holding the value at position ``g`` (clipped to the
+    order), so that the states above it are exactly those with ``V > V[order[g]]``."""
+    n = order.shape[0]
+    g = min(max(g, 0), n - 1)
+    while g + 1 < n and V[order[g + 1]] == V[order[g]]:
+        g += 1
+    return g
+
+
 @njit(cache=True, fastmath={"reassoc", "contract"})
-def _split_dot(p, V, rank, g):
-    """``p . V`` over the row, and the mass and ``p . V`` of the states above position ``g``
-    of the order, in one sequential pass (reassociated and branch-free, so it vectorises; the
-    pass also brings the row into cache for the walk's scattered reads)."""
-    total = 0.0
+def _clipped_dot(p, V, level):
+    """``E_p[min(V, level)]`` and the mass above ``level`` in one sequential pass
+    (reassociated and branch-free, so it vectorises; the pass also brings the row into cache
+    for the walk's scattered reads)."""
+    clipped = 0.0
     mass = 0.0
-    top = 0.0
     for j in range(p.shape[0]):
         x = p[j]
-        xv = x * V[j]
-        above = rank[j] > g
-        total += xv
-        mass += x if above else 0.0
-        top += xv if above else 0.0
-    return total, mass, top
+        v = V[j]
+        clipped += x * min(v, level)
+        mass += x if v > level else 0.0
+    return clipped, mass
 
 
 @njit(cache=True)
-def tv_cut_row(p, V, order, rank, rho, support_all, g):
+def tv_cut_row(p, V, order, rho, support_all, g):
     """:func:`tv_row`'s value (without the minimiser) from a guessed cut ``g``: returns the
     value and the position where the moved mass ``rho`` is reached.
 
-    With ``T`` and ``M`` the mass and ``p . V`` above position ``g`` (one pass, see
-    :func:`_split_dot`), the mass moved from there to ``v_min`` lowers ``p . V`` by
-    ``M - v_min T`` when ``T <= rho``, and the walk goes on down from ``g`` with the budget
-    ``rho - T``; when ``T > rho``, states are handed back from ``g + 1`` upward until the mass
-    above is at most ``rho``, the last of them giving the rest. Either way only the states
-    between ``g`` and the cut are read in the order of ``V``.
+    With ``thr = V[order[g]]`` (``g`` moved to the top of its ties), ``E = E_p[min(V, thr)]``
+    and ``T`` the mass above ``thr`` (one pass, :func:`_clipped_dot`): when ``T <= rho`` all of
+    that mass moves to ``v_min`` and the value is ``E - (thr - v_min) T`` less what the walk down
+    from ``g`` moves with the budget ``rho - T``; when ``T > rho``, states are handed back from
+    ``g + 1`` upward (each adding ``p_j (V_j - thr)``) until the mass above is at most ``rho``,
+    the last of them giving the rest. Either way only the states between ``g`` and the cut are
+    read in the order of ``V``.
     """
     n = order.shape[0]
     budget = rho
     if budget <= 0.0:
         return _row_dot(p, V), n - 1
-    total, mass, top = _split_dot(p, V, rank, g)
+    g = _tie_top(V, order, g)
+    thr = V[order[g]]
+    clipped, mass = _clipped_dot(p, V, thr)
     dest = order[0]
     if not support_all:
         for k in range(n):
@@ -483,10 +485,10 @@ def tv_cut_row(p, V, order, rank, rho, support_all, g):
                 break
     v_min = V[dest]
     if mass <= budget:
-        lowered = top - v_min * mass
+        value = clipped - (thr - v_min) * mass
         budget -= mass
+        cut = g
         k = g
-        cut = g if g > 0 else 0
         while k >= 0 and budget > 0.0:
             j = order[k]
             if V[j] <= v_min:
@@ -494,89 +496,69 @@ def tv_cut_row(p, V, order, rank, rho, support_all, g):
             m = p[j]
             if m > 0.0:
                 take = m if m < budget else budget
-                lowered += take * (V[j] - v_min)
+                value -= take * (V[j] - v_min)
                 budget -= take
                 cut = k
             k -= 1
-        return total - lowered, cut
+        return value, cut
+    handed = 0.0
     k = g + 1
     while k < n:
         j = order[k]
         m = p[j]
         if m > 0.0:
             mass -= m
-            top -= m * V[j]
+            handed += m * (V[j] - thr)
             if mass <= budget:
-                rest = budget - mass
-                lowered = top - v_min * mass
+                value = clipped + handed - (thr - v_min) * mass
                 if V[j] > v_min:
-                    lowered += rest * (V[j] - v_min)
-                return total - lowered, k
+                    value -= (budget - mass) * (V[j] - v_min)
+                return value, k
         k += 1
     # the mass above the top state is rounding: the cut is at the top state
-    return total, n - 1
+    return clipped + handed, n - 1
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
 def tv_ball_rows(P2, V, order, rho, support_all, warm):
-    """:func:`tv_row`'s values for every row of ``P2`` (n_rows, S), the rows spread over the
-    cores, each from a guessed cut (:func:`tv_cut_row`).
+    """:func:`tv_row`'s values for every row of ``P2`` (n_rows, S), each from a guessed cut
+    (:func:`tv_cut_row`).
 
     ``warm`` (n_rows,) holds ``1 +`` each row's cut from the previous backup (0: none) and is
-    updated in place; rows without one start from the cut of row 0, found by a walk from the
-    top. The guesses are fixed before the rows are shared out, so the numbers do not depend on
-    the number of threads.
+    updated in place; a row without one starts from the previous row's cut (the first row from
+    the top of ``V``).
     """
     n_rows, n = P2.shape
-    rank = _ranks(order)
     out = np.empty(n_rows)
-    shared = n - 1
-    if n_rows > 0:
-        first = _start_position(warm, 0, n - 1, n)
-        shared = tv_cut_row(P2[0], V, order, rank, rho, support_all, first)[1]
-    for r in prange(n_rows):
-        g = _start_position(warm, r, shared, n)
-        value, cut = tv_cut_row(P2[r], V, order, rank, rho, support_all, g)
+    guess = n - 1
+    for r in range(n_rows):
+        g = _start_position(warm, r, guess, n)
+        value, guess = tv_cut_row(P2[r], V, order, rho, support_all, g)
         out[r] = value
-        warm[r] = cut + 1.0
-    return out
-
-
-@njit(cache=True, parallel=True)
-def tv_penalty_rows(P2, V, order, lam, support_all):
-    """:func:`tv_penalty_row`'s values for every row of ``P2``, the rows spread over the
-    cores (one pass per row)."""
-    n_rows = P2.shape[0]
-    out = np.empty(n_rows)
-    dummy = np.empty(1)
-    for r in prange(n_rows):
-        out[r] = tv_penalty_row(P2[r], V, order, lam, support_all, dummy, False)
+        warm[r] = guess + 1.0
     return out
 
 
 @njit(cache=True, fastmath={"reassoc", "contract"})
-def _split_moments(p, Vc, rank, g):
-    """Mass, ``sum p Vc`` and ``sum p Vc^2`` of the states at positions ``<= g`` of the order
-    and of those above, in one sequential pass (reassociated and branch-free, so the six sums
-    vectorise)."""
-    l0 = 0.0
-    l1 = 0.0
-    l2 = 0.0
-    t0 = 0.0
-    t1 = 0.0
-    t2 = 0.0
+def _clipped_moments(p, V, Vc, level, level_c):
+    """``sum p m`` and ``sum p m^2`` with ``m = min(Vc, level_c)``, and the masses at and
+    below ``level`` and above it, in one sequential pass (reassociated and branch-free, so the
+    sums vectorise). ``level_c`` is ``level`` on the shifted copy ``Vc``; the states are split
+    on ``V``, which the shift may not keep distinct."""
+    c1 = 0.0
+    c2 = 0.0
+    low = 0.0
+    high = 0.0
     for j in range(p.shape[0]):
         x = p[j]
-        xv = x * Vc[j]
-        xvv = xv * Vc[j]
-        above = rank[j] > g
-        t0 += x if above else 0.0
-        t1 += xv if above else 0.0
-        t2 += xvv if above else 0.0
-        l0 += 0.0 if above else x
-        l1 += 0.0 if above else xv
-        l2 += 0.0 if above else xvv
-    return l0, l1, l2, t0, t1, t2
+        m = min(Vc[j], level_c)
+        xm = x * m
+        c1 += xm
+        c2 += xm * m
+        above = V[j] > level
+        high += x if above else 0.0
+        low += 0.0 if above else x
+    return c1, c2, low, high
 
 
 @njit(cache=True)
@@ -591,10 +573,10 @@ def _next_atom(p, order, k, step):
 
 
 @njit(cache=True)
-def _chi2_interval(p, Vc, order, k, up, down, lower, tail, param, penalised, row_s2, allowed):
+def _chi2_interval(p, Vc, order, k, up, down, lower, t0, param, penalised, row_s2, allowed):
     """Best candidate of the interval ``[Vc(k), Vc(up)]`` (``up`` the next atom above ``k``,
     ``down`` the next below, -1 if none) given the sums ``lower`` of the states at positions
-    ``<= k`` and ``tail`` of those above: the same closed forms as :func:`chi2_row`.
+    ``<= k`` and the mass ``t0`` of those above: the same closed forms as :func:`chi2_row`.
 
     Returns ``(value, alpha, expectation, variance, ok)``; ``ok`` is False when rounding in the
     lower part's variance (a difference of sums) could exceed ``allowed`` in the value.
@@ -604,7 +586,6 @@ def _chi2_interval(p, Vc, order, k, up, down, lower, tail, param, penalised, row
     vj = Vc[j]
     hi = Vc[order[up]] if up < n else vj
     l0, l1, l2 = lower
-    t0 = tail[0]
     if down < 0:
         # the lower part is the lowest atom alone: its moments exactly
         mass = p[j]
@@ -659,7 +640,7 @@ def _chi2_interval(p, Vc, order, k, up, down, lower, tail, param, penalised, row
 
 
 @njit(cache=True)
-def chi2_walk_row(p, Vc, order, rank, param, penalised, g, allowed, eps):
+def chi2_walk_row(p, V, Vc, order, param, penalised, g, allowed, eps):
     r"""The chi-square dual of :func:`chi2_row` (ball or penalty) by a walk over the intervals
     from a guessed position ``g`` of the order, on ``Vc``, ``V`` shifted by a constant.
 
@@ -669,7 +650,7 @@ def chi2_walk_row(p, Vc, order, rank, param, penalised, g, allowed, eps):
     slope at a zero is ``(T - rho L) / sqrt(rho)``), while ``T / L`` decreases in ``alpha``.
     Penalty: the derivative is ``T (1 - (alpha - E[V]_alpha) / (2 lam))`` and ``alpha -
     E[V]_alpha`` increases. So the intervals' best candidates rise and then fall: from the
-    interval at ``g`` (its sums from one pass, :func:`_split_moments`) the walk goes up, then
+    interval at ``g`` (its sums from one pass, :func:`_clipped_moments`) the walk goes up, then
     down, each way until an interval is more than ``eps`` below the best so far, moving one atom
     between the lower part and the tail at each step.
 
@@ -678,12 +659,13 @@ def chi2_walk_row(p, Vc, order, rank, param, penalised, g, allowed, eps):
     rounding that :func:`_chi2_interval` cannot bound).
     """
     n = order.shape[0]
-    if g < 0:
-        g = 0
-    if g > n - 1:
-        g = n - 1
-    l0, l1, l2, t0, t1, t2 = _split_moments(p, Vc, rank, g)
-    row_s2 = l2 + t2
+    g = _tie_top(V, order, g)
+    level = Vc[order[g]]
+    c1, c2, l0, t0 = _clipped_moments(p, V, Vc, V[order[g]], level)
+    # the lower part's sums: the tail sits at the level in the clipped sums
+    l1 = c1 - level * t0
+    l2 = c2 - level * level * t0
+    row_s2 = c2 + level * level * t0
     k = g
     if not p[order[k]] > 0.0:
         k = _next_atom(p, order, k, -1)
@@ -697,19 +679,17 @@ def chi2_walk_row(p, Vc, order, rank, param, penalised, g, allowed, eps):
             l1 += x * Vc[j]
             l2 += x * Vc[j] * Vc[j]
             t0 -= x
-            t1 -= x * Vc[j]
-            t2 -= x * Vc[j] * Vc[j]
     up = _next_atom(p, order, k, 1)
     down = _next_atom(p, order, k, -1)
     best, alpha, expect, var, ok = _chi2_interval(
-        p, Vc, order, k, up, down, (l0, l1, l2), (t0, t1, t2), param, penalised, row_s2, allowed
+        p, Vc, order, k, up, down, (l0, l1, l2), t0, param, penalised, row_s2, allowed
     )
     if not ok:
         return best, alpha, expect, var, k, False
     best_k = k
     # up: the next atom leaves the tail for the lower part
     ku, uu, ud = k, up, down
-    a0, a1, a2, b0, b1, b2 = l0, l1, l2, t0, t1, t2
+    a0, a1, a2, b0 = l0, l1, l2, t0
     while uu < n:
         j = order[uu]
         x = p[j]
@@ -718,8 +698,6 @@ def chi2_walk_row(p, Vc, order, rank, param, penalised, g, allowed, eps):
         a1 += xv
         a2 += xv * Vc[j]
         b0 -= x
-        b1 -= xv
-        b2 -= xv * Vc[j]
         ud = ku
         ku = uu
         uu = _next_atom(p, order, ku, 1)
@@ -731,7 +709,7 @@ def chi2_walk_row(p, Vc, order, rank, param, penalised, g, allowed, eps):
             uu,
             ud,
             (a0, a1, a2),
-            (b0, b1, b2),
+            b0,
             param,
             penalised,
             row_s2,
@@ -745,7 +723,7 @@ def chi2_walk_row(p, Vc, order, rank, param, penalised, g, allowed, eps):
             break
     # down: the atom at k leaves the lower part for the tail
     kd, du, dd = k, up, down
-    a0, a1, a2, b0, b1, b2 = l0, l1, l2, t0, t1, t2
+    a0, a1, a2, b0 = l0, l1, l2, t0
     while dd >= 0:
         j = order[kd]
         x = p[j]
@@ -754,8 +732,6 @@ def chi2_walk_row(p, Vc, order, rank, param, penalised, g, allowed, eps):
         a1 -= xv
         a2 -= xv * Vc[j]
         b0 += x
-        b1 += xv
-        b2 += xv * Vc[j]
         du = kd
         kd = dd
         dd = _next_atom(p, order, kd, -1)
@@ -767,7 +743,7 @@ def chi2_walk_row(p, Vc, order, rank, param, penalised, g, allowed, eps):
             du,
             dd,
             (a0, a1, a2),
-            (b0, b1, b2),
+            b0,
             param,
             penalised,
             row_s2,
@@ -814,48 +790,38 @@ def _chi2_write(p, V, Vc, order, param, penalised, alpha, expect, var, q):
         q[j] /= total
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
 def chi2_rows(P2, V, order, param, penalised, warm, want_q, Q2):
     """:func:`chi2_row`'s values (and minimisers into ``Q2`` when ``want_q``) for every row
-    of ``P2``, by :func:`chi2_walk_row` from a guessed position, the rows spread over the
-    cores; rows the walk hands back are solved by :func:`chi2_row`.
+    of ``P2``, by :func:`chi2_walk_row` from a guessed position; rows the walk hands back are
+    solved by :func:`chi2_row`.
 
     ``warm`` as for :func:`tv_ball_rows`: ``1 +`` the position of each row's maximising
-    interval from the previous backup (0: none), updated in place; rows without one start
-    from row 0's, found by a walk from the top. ``V`` is shifted by the middle of its range so
-    that the second moments do not carry its offset.
+    interval from the previous backup (0: none), updated in place; a row without one starts
+    from the previous row's (the first row from the top of ``V``). ``V`` is shifted by the
+    middle of its range so that the second moments do not carry its offset.
     """
     n_rows, n = P2.shape
     out = np.empty(n_rows)
     if n_rows == 0:
         return out
-    rank = _ranks(order)
     v_low = V[order[0]]
     v_high = V[order[n - 1]]
     c = 0.5 * (v_low + v_high)
     Vc = V - c
     eps = CHI2_WALK_EPS * max(abs(v_low), abs(v_high))
     allowed = 0.25 * eps
-    shared = chi2_walk_row(
-        P2[0],
-        Vc,
-        order,
-        rank,
-        param,
-        penalised,
-        _start_position(warm, 0, n - 1, n),
-        allowed,
-        eps,
-    )[4]
-    for r in prange(n_rows):
+    guess = n - 1
+    for r in range(n_rows):
         p = P2[r]
-        g = _start_position(warm, r, shared, n)
+        g = _start_position(warm, r, guess, n)
         value, alpha, expect, var, k, ok = chi2_walk_row(
-            p, Vc, order, rank, param, penalised, g, allowed, eps
+            p, V, Vc, order, param, penalised, g, allowed, eps
         )
         if ok:
             out[r] = value + c
             warm[r] = k + 1.0
+            guess = k
             if want_q:
                 _chi2_write(p, V, Vc, order, param, penalised, alpha, expect, var, Q2[r])
         else:

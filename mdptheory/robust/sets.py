@@ -45,7 +45,6 @@ from mdptheory.robust._kernels import (
     chi2_rows,
     robust_rows,
     tv_ball_rows,
-    tv_penalty_rows,
 )
 from mdptheory.robust._tilt import kl_ball_backup, tilted_rows
 
@@ -54,9 +53,8 @@ ANCHORED_ROWS = 256
 anchored series (:mod:`mdptheory.robust._tilt`); below it, each row is solved on its own."""
 
 WALKS = ("tv", "chi2")
-"""Divergences whose backups walk each row from a guessed cut (:meth:`UncertaintySet.walk_backup`,
-the rows over the cores); the others, and the minimisers of a TV ball, use the row kernels that
-scan every atom."""
+"""Divergences whose backups walk each row from a guessed cut (:meth:`UncertaintySet.walk_backup`);
+the others, and the minimisers of a TV ball, use the row kernels that scan every atom."""
 
 Divergence = Literal["tv", "kl", "chi2"]
 DIVERGENCES = ("tv", "kl", "chi2")
@@ -210,11 +208,11 @@ class UncertaintySet:
     def walk_backup(
         self, P2: np.ndarray, V: np.ndarray, warm: np.ndarray | None = None
     ) -> np.ndarray:
-        """A TV or chi-square set's :meth:`backup`, each row from a guessed cut in the order
-        of ``V``, the rows spread over the cores
+        """A TV or chi-square set's :meth:`backup`, each row of a ball or of the chi-square
+        penalty from a guessed cut in the order of ``V``
         (:func:`~mdptheory.robust._kernels.tv_ball_rows`,
-        :func:`~mdptheory.robust._kernels.tv_penalty_rows`,
-        :func:`~mdptheory.robust._kernels.chi2_rows`).
+        :func:`~mdptheory.robust._kernels.chi2_rows`; the TV penalty's closed form is one
+        pass per row already).
 
         ``warm`` (n_rows,), optional, keeps each row's cut for the next backup (updated in
         place); the values do not depend on it beyond rounding. The row kernels behind
@@ -231,7 +229,7 @@ class UncertaintySet:
         if self.divergence == "chi2":
             return chi2_rows(P2, V, order, param, self.penalised, warm, False, np.empty((1, 1)))
         if self.penalised:
-            return tv_penalty_rows(P2, V, order, param, self.support == "all")
+            return self._rows(P2, V, False, warm, 0.0)[0]
         return tv_ball_rows(P2, V, order, param, self.support == "all", warm)
 
     def worst_case(
