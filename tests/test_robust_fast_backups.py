@@ -1,4 +1,4 @@
-"""The faster backups: the chi-square ball's walk from the top of ``V`` and the KL ball's
+"""The faster backups: the chi-square walk from a guessed interval and the KL ball's
 minimisers written from the shared-anchor solve equal the full row scans (to 1e-10) and the cvxpy
 primal (to 1e-7); warm-started backups equal cold ones; same input, same numbers."""
 
@@ -12,7 +12,7 @@ import mdptheory.robust._tilt as tilt_module
 import mdptheory.robust.sets as sets_module
 from mdptheory import FiniteMDP
 from mdptheory.robust import UncertaintySet, divergence, robust_value_iteration
-from mdptheory.robust._kernels import CHI2_TOP_WALK, chi2_ball_rows_from_top
+from mdptheory.robust._kernels import chi2_rows
 from mdptheory.robust.primal import inner_problem_primal
 from mdptheory.robust.sets import ANCHORED_ROWS
 
@@ -40,7 +40,7 @@ def _full_scan(ball, P, V):
     seed=st.integers(0, 2**31),
     n=st.integers(1, 40),
     S=st.integers(1, 30),
-    rho=st.one_of(st.floats(1e-8, CHI2_TOP_WALK), st.just(CHI2_TOP_WALK)),
+    rho=st.one_of(st.floats(1e-8, 5.0), st.just(1.0)),
     sparse=st.booleans(),
     ties=st.booleans(),
 )
@@ -50,62 +50,57 @@ def test_chi2_walk_equals_the_full_scan(seed, n, S, rho, sparse, ties):
     ball = UncertaintySet("chi2", radius=rho)
     scale = 1.0 + np.abs(V).max()
     np.testing.assert_allclose(
-        ball.chi2_walk_backup(P, V), _full_scan(ball, P, V), rtol=0, atol=1e-10 * scale
+        ball.walk_backup(P, V), _full_scan(ball, P, V), rtol=0, atol=1e-10 * scale
     )
 
 
-def test_chi2_walk_reads_only_the_top_and_hands_back_no_ordinary_row():
+def test_chi2_walk_keeps_each_rows_interval_and_hands_back_no_ordinary_row():
     P, V = _rows(5, 200, 300, False, False)
-    values = np.empty(200)
-    fallback = np.zeros(200, dtype=np.bool_)
-    chi2_ball_rows_from_top(P, V, np.argsort(V, kind="stable"), 0.1, values, fallback)
-    assert not fallback.any()
+    order = np.argsort(V, kind="stable")
+    warm = np.zeros(200)
+    values = chi2_rows(P, V, order, 0.1, False, warm, False, np.empty((1, 1)))
+    # every row solved by the walk leaves its interval's position for the next backup
+    assert np.all((warm >= 1) & (warm <= 300))
     np.testing.assert_allclose(
         values, _full_scan(UncertaintySet("chi2", radius=0.1), P, V), atol=1e-12 * 10
     )
 
 
-@given(seed=st.integers(0, 2**31), rho=st.floats(1e-3, CHI2_TOP_WALK), sparse=st.booleans())
+@given(seed=st.integers(0, 2**31), rho=st.floats(1e-3, 4.0), sparse=st.booleans())
 @property_settings(8)
 def test_chi2_walk_equals_the_cvxpy_primal(seed, rho, sparse):
     P, V = _rows(seed, 12, 6, sparse, False)
     ball = UncertaintySet("chi2", radius=rho)
-    values = ball.chi2_walk_backup(P, V)
+    values = ball.walk_backup(P, V)
     for r in (0, 5, 11):
         primal, _ = inner_problem_primal(ball, P[r], V)
         assert abs(values[r] - primal) <= 1e-7
 
 
-def test_backup_takes_the_walk_for_small_chi2_balls_only(monkeypatch):
+def test_backup_takes_the_walk_for_every_chi2_set(monkeypatch):
     P, V = _rows(2, 30, 10, False, False)
     calls = []
-    original = sets_module.chi2_ball_rows_from_top
+    original = sets_module.chi2_rows
 
     def spy(*args):
         calls.append(1)
         return original(*args)
 
-    monkeypatch.setattr(sets_module, "chi2_ball_rows_from_top", spy)
+    monkeypatch.setattr(sets_module, "chi2_rows", spy)
     UncertaintySet("chi2", radius=0.3).backup(P, V)
-    assert len(calls) == 1
     UncertaintySet("chi2", radius=2.0).backup(P, V)
     UncertaintySet("chi2", penalty=1.0).backup(P, V)
-    assert len(calls) == 1
+    assert len(calls) == 3
     np.testing.assert_array_equal(UncertaintySet("chi2", radius=0.0).backup(P, V), P @ V)
 
 
 @pytest.mark.parametrize(
-    "uncertainty",
-    [
-        UncertaintySet("chi2", radius=1.5),
-        UncertaintySet("chi2", penalty=1.0),
-        UncertaintySet("kl", radius=0.1),
-    ],
+    "uncertainty", [UncertaintySet("kl", radius=0.1), UncertaintySet("kl", penalty=1.0)]
 )
-def test_chi2_walk_rejects_other_sets(uncertainty):
+def test_walks_reject_other_sets(uncertainty):
     P, V = _rows(0, 3, 4, False, False)
-    with pytest.raises(ValueError, match="walk from the top is for chi2 balls"):
-        uncertainty.chi2_walk_backup(P, V)
+    with pytest.raises(ValueError, match="walk backups are for TV and chi2 sets"):
+        uncertainty.walk_backup(P, V)
 
 
 @given(seed=st.integers(0, 2**31), rho=st.floats(1e-4, 3.0), sparse=st.booleans())
@@ -161,7 +156,7 @@ def test_value_iteration_equals_the_one_of_the_full_row_scans(kind, monkeypatch)
     ball = UncertaintySet(kind, radius=0.3)
     fast = robust_value_iteration(mdp, ball, tol=1e-11)
     monkeypatch.setattr(sets_module, "ANCHORED_ROWS", 10**9)
-    monkeypatch.setattr(sets_module, "CHI2_TOP_WALK", -1.0)
+    monkeypatch.setattr(sets_module, "WALKS", ())
     rows = robust_value_iteration(mdp, ball, tol=1e-11)
     np.testing.assert_allclose(fast.values, rows.values, atol=1e-10)
     np.testing.assert_allclose(fast.worst_kernel, rows.worst_kernel, atol=1e-8)
@@ -203,16 +198,15 @@ def test_a_coarser_series_stays_within_the_reported_gap(slack):
 
 def test_chi2_walk_hands_nearly_degenerate_rows_to_the_full_scan():
     # almost all mass on the minimum: the lower part's variance, a difference of two sums,
-    # would be swamped by rounding, so the walk leaves these rows to the full scan
+    # would be swamped by rounding, so the walk leaves these rows to the full scan (the same
+    # numbers bit for bit)
     rng = np.random.default_rng(0)
     S = 20
     V = rng.random(S) * 5.0
     P = rng.random((50, S)) * 1e-6
     P[:, np.argmin(V)] = 1.0
     P /= P.sum(axis=1, keepdims=True)
-    values = np.empty(50)
-    fallback = np.zeros(50, dtype=np.bool_)
-    chi2_ball_rows_from_top(P, V, np.argsort(V, kind="stable"), 0.1, values, fallback)
-    assert fallback.all()
+    warm = np.zeros(50)
     ball = UncertaintySet("chi2", radius=0.1)
-    np.testing.assert_array_equal(ball.chi2_walk_backup(P, V), _full_scan(ball, P, V))
+    np.testing.assert_array_equal(ball.walk_backup(P, V, warm), _full_scan(ball, P, V))
+    assert np.all(warm == 0.0)  # no row kept a position: each went to the full scan

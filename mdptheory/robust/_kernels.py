@@ -414,133 +414,432 @@ def chi2_row(p, V, order, param, penalised, q, write, vals, probs, index, tails)
     return best
 
 
-CHI2_TOP_WALK = 1.0
-"""Chi-square balls up to this radius are solved by :func:`chi2_ball_rows_from_top`: the
-dual's maximiser then has a tail mass below ``rho / (1 + rho) <= 1/2``, so a walk down from
-the top reads the smaller part of each row."""
-
 CHI2_WALK_EPS = 4e-12
-"""The walk stops once an interval's best candidate is this much (relative to ``max |V|``)
-below the best so far: more than the rounding of a candidate, which the walk bounds by a
+"""A chi-square walk stops once an interval's best candidate is this much (relative to ``max
+|V|``) below the best so far: more than the rounding of a candidate, which the walk bounds by a
 quarter of it (rows where it cannot are solved by :func:`chi2_row`)."""
 
 
-@njit(cache=True, fastmath={"reassoc", "contract"})
-def _row_moments(p, Vc):
-    """``sum p``, ``sum p Vc`` and ``sum p Vc^2`` in one sequential pass (reassociated, so the
-    three sums vectorise); the pass also brings the row into cache for the walk's scattered
-    reads."""
-    s0 = 0.0
-    s1 = 0.0
-    s2 = 0.0
-    for j in range(p.shape[0]):
-        x = p[j]
-        xv = x * Vc[j]
-        s0 += x
-        s1 += xv
-        s2 += xv * Vc[j]
-    return s0, s1, s2
+@njit(cache=True)
+def _start_position(warm, r, shared, n):
+    """Row ``r``'s first guess of its cut in the order of ``V``: ``warm[r] - 1`` when it holds
+    a position (left there by the previous backup), else the ``shared`` one. Any guess gives
+    the same value up to rounding; a good one shortens the walk."""
+    w = warm[r]
+    if w >= 1.0 and w <= n:
+        return int(w) - 1
+    return shared
 
 
 @njit(cache=True)
-def chi2_ball_rows_from_top(P2, V, order, rho, values, fallback):
-    r"""Chi-square ball values of every row of ``P2`` by a walk down from the top of ``V``.
+def _tie_top(V, order, g):
+    """The highest position of the order holding the value at position ``g`` (clipped to the
+    order), so that the states above it are exactly those with ``V > V[order[g]]``."""
+    n = order.shape[0]
+    g = min(max(g, 0), n - 1)
+    while g + 1 < n and V[order[g + 1]] == V[order[g]]:
+        g += 1
+    return g
 
-    The dual ``h(alpha) = E[V]_alpha - sqrt(rho Var([V]_alpha))`` (see :func:`chi2_row`) is
-    unimodal in ``alpha``: its derivative is ``T (1 - sqrt(rho) (alpha - E[V]_alpha) / sd)``
-    with ``T`` the mass above ``alpha``, and the bracket ``phi = sd - sqrt(rho) (alpha -
-    E[V]_alpha)`` can only cross zero downwards once ``T / L < rho`` (its slope at a zero is
-    ``(T - rho L) / sqrt(rho)``), while ``T / L`` decreases in ``alpha``; so ``phi`` is
-    positive, then negative. The intervals' best candidates (the same closed forms as
-    :func:`chi2_row`) therefore rise and then fall, and the walk over the intervals from the
-    top stops at the first one below the best so far (by more than rounding), reading only the
-    atoms above the maximiser. The lower part's moments are the row's (one sequential pass,
-    shifted by the middle of ``V``) minus the tail's; where that subtraction could cost more
-    than a quarter of :data:`CHI2_WALK_EPS`, ``fallback[r]`` is set and the row is left to
-    :func:`chi2_row`.
+
+@njit(cache=True, fastmath={"reassoc", "contract"})
+def _clipped_dot(p, V, level):
+    """``E_p[min(V, level)]`` and the mass above ``level`` in one sequential pass
+    (reassociated and branch-free, so it vectorises; the pass also brings the row into cache
+    for the walk's scattered reads)."""
+    clipped = 0.0
+    mass = 0.0
+    for j in range(p.shape[0]):
+        x = p[j]
+        v = V[j]
+        clipped += x * min(v, level)
+        mass += x if v > level else 0.0
+    return clipped, mass
+
+
+@njit(cache=True)
+def tv_cut_row(p, V, order, rho, support_all, g):
+    """:func:`tv_row`'s value (without the minimiser) from a guessed cut ``g``: returns the
+    value and the position where the moved mass ``rho`` is reached.
+
+    With ``thr = V[order[g]]`` (``g`` moved to the top of its ties), ``E = E_p[min(V, thr)]``
+    and ``T`` the mass above ``thr`` (one pass, :func:`_clipped_dot`): when ``T <= rho`` all of
+    that mass moves to ``v_min`` and the value is ``E - (thr - v_min) T`` less what the walk down
+    from ``g`` moves with the budget ``rho - T``; when ``T > rho``, states are handed back from
+    ``g + 1`` upward (each adding ``p_j (V_j - thr)``) until the mass above is at most ``rho``,
+    the last of them giving the rest. Either way only the states between ``g`` and the cut are
+    read in the order of ``V``.
     """
-    n_rows, n_states = P2.shape
+    n = order.shape[0]
+    budget = rho
+    if budget <= 0.0:
+        return _row_dot(p, V), n - 1
+    g = _tie_top(V, order, g)
+    thr = V[order[g]]
+    clipped, mass = _clipped_dot(p, V, thr)
+    dest = order[0]
+    if not support_all:
+        for k in range(n):
+            if p[order[k]] > 0.0:
+                dest = order[k]
+                break
+    v_min = V[dest]
+    if mass <= budget:
+        value = clipped - (thr - v_min) * mass
+        budget -= mass
+        cut = g
+        k = g
+        while k >= 0 and budget > 0.0:
+            j = order[k]
+            if V[j] <= v_min:
+                break
+            m = p[j]
+            if m > 0.0:
+                take = m if m < budget else budget
+                value -= take * (V[j] - v_min)
+                budget -= take
+                cut = k
+            k -= 1
+        return value, cut
+    handed = 0.0
+    k = g + 1
+    while k < n:
+        j = order[k]
+        m = p[j]
+        if m > 0.0:
+            mass -= m
+            handed += m * (V[j] - thr)
+            if mass <= budget:
+                value = clipped + handed - (thr - v_min) * mass
+                if V[j] > v_min:
+                    value -= (budget - mass) * (V[j] - v_min)
+                return value, k
+        k += 1
+    # the mass above the top state is rounding: the cut is at the top state
+    return clipped + handed, n - 1
+
+
+@njit(cache=True)
+def tv_ball_rows(P2, V, order, rho, support_all, warm):
+    """:func:`tv_row`'s values for every row of ``P2`` (n_rows, S), each from a guessed cut
+    (:func:`tv_cut_row`).
+
+    ``warm`` (n_rows,) holds ``1 +`` each row's cut from the previous backup (0: none) and is
+    updated in place; a row without one starts from the previous row's cut (the first row from
+    the top of ``V``).
+    """
+    n_rows, n = P2.shape
+    out = np.empty(n_rows)
+    guess = n - 1
+    for r in range(n_rows):
+        g = _start_position(warm, r, guess, n)
+        value, guess = tv_cut_row(P2[r], V, order, rho, support_all, g)
+        out[r] = value
+        warm[r] = guess + 1.0
+    return out
+
+
+@njit(cache=True, fastmath={"reassoc", "contract"})
+def _clipped_moments(p, V, Vc, level, level_c):
+    """``sum p m`` and ``sum p m^2`` with ``m = min(Vc, level_c)``, and the masses at and
+    below ``level`` and above it, in one sequential pass (reassociated and branch-free, so the
+    sums vectorise). ``level_c`` is ``level`` on the shifted copy ``Vc``; the states are split
+    on ``V``, which the shift may not keep distinct."""
+    c1 = 0.0
+    c2 = 0.0
+    low = 0.0
+    high = 0.0
+    for j in range(p.shape[0]):
+        x = p[j]
+        m = min(Vc[j], level_c)
+        xm = x * m
+        c1 += xm
+        c2 += xm * m
+        above = V[j] > level
+        high += x if above else 0.0
+        low += 0.0 if above else x
+    return c1, c2, low, high
+
+
+@njit(cache=True)
+def _next_atom(p, order, k, step):
+    """The next position from ``k`` in direction ``step`` (+1 up, -1 down) holding mass, or
+    -1 / ``n`` when there is none."""
+    n = order.shape[0]
+    k += step
+    while k >= 0 and k < n and not p[order[k]] > 0.0:
+        k += step
+    return k
+
+
+@njit(cache=True)
+def _chi2_interval(p, Vc, order, k, up, down, lower, t0, param, penalised, row_s2, allowed):
+    """Best candidate of the interval ``[Vc(k), Vc(up)]`` (``up`` the next atom above ``k``,
+    ``down`` the next below, -1 if none) given the sums ``lower`` of the states at positions
+    ``<= k`` and the mass ``t0`` of those above: the same closed forms as :func:`chi2_row`.
+
+    Returns ``(value, alpha, expectation, variance, ok)``; ``ok`` is False when rounding in the
+    lower part's variance (a difference of sums) could exceed ``allowed`` in the value.
+    """
+    n = order.shape[0]
+    j = order[k]
+    vj = Vc[j]
+    hi = Vc[order[up]] if up < n else vj
+    l0, l1, l2 = lower
+    if down < 0:
+        # the lower part is the lowest atom alone: its moments exactly
+        mass = p[j]
+        mean = vj
+        within = 0.0
+        err_w = 0.0
+    else:
+        mass = l0
+        mean = l1 / mass
+        within = l2 - l1 * mean
+        # rounding of the sums (and of the mass, relative to the row's, in the mean)
+        err_w = 1e-14 * (row_s2 + abs(l1 * mean) * (1.0 + (l0 + t0) / mass))
+    best = -np.inf
+    best_alpha = hi
+    best_expect = 0.0
+    best_var = 0.0
+    stationary = np.nan
+    if t0 > 0.0:
+        if penalised:
+            stationary = mean + 2.0 * param / mass
+        elif param > t0 / mass and within > 0.0:
+            stationary = mean + np.sqrt(within / (param - t0 / mass)) / mass
+    for c in range(2):
+        alpha = hi if c == 0 else stationary
+        if not (alpha >= vj and alpha <= hi):
+            continue
+        x = mass * (alpha - mean)
+        variance = (t0 / mass) * x * x + within
+        expect = mass * mean + t0 * alpha
+        if penalised:
+            if err_w > 0.0 and not err_w <= 4.0 * param * allowed:
+                return best, best_alpha, best_expect, best_var, False
+            g = expect - variance / (4.0 * param)
+        else:
+            if err_w > 0.0 and not (
+                variance > 0.0 and np.sqrt(param) * err_w <= 2.0 * allowed * np.sqrt(variance)
+            ):
+                return best, best_alpha, best_expect, best_var, False
+            g = expect - np.sqrt(param * max(variance, 0.0))
+        if g > best:
+            best = g
+            best_alpha = alpha
+            best_expect = expect
+            best_var = variance
+    if down < 0 and vj > best:
+        # alpha at the lowest atom: [V]_alpha is constant
+        best = vj
+        best_alpha = vj
+        best_expect = vj
+        best_var = 0.0
+    return best, best_alpha, best_expect, best_var, True
+
+
+@njit(cache=True)
+def chi2_walk_row(p, V, Vc, order, param, penalised, g, allowed, eps):
+    r"""The chi-square dual of :func:`chi2_row` (ball or penalty) by a walk over the intervals
+    from a guessed position ``g`` of the order, on ``Vc``, ``V`` shifted by a constant.
+
+    Both duals are unimodal in ``alpha``. Ball: the derivative is ``T (1 - sqrt(rho) (alpha -
+    E[V]_alpha) / sd)`` with ``T`` the mass above ``alpha``, and the bracket ``phi = sd -
+    sqrt(rho) (alpha - E[V]_alpha)`` can only cross zero downwards once ``T / L < rho`` (its
+    slope at a zero is ``(T - rho L) / sqrt(rho)``), while ``T / L`` decreases in ``alpha``.
+    Penalty: the derivative is ``T (1 - (alpha - E[V]_alpha) / (2 lam))`` and ``alpha -
+    E[V]_alpha`` increases. So the intervals' best candidates rise and then fall: from the
+    interval at ``g`` (its sums from one pass, :func:`_clipped_moments`) the walk goes up, then
+    down, each way until an interval is more than ``eps`` below the best so far, moving one atom
+    between the lower part and the tail at each step.
+
+    Returns ``(value, alpha, expectation, variance, position, ok)`` (``alpha`` and the
+    expectation on ``Vc``); ``ok`` False hands the row to :func:`chi2_row` (no atom, or
+    rounding that :func:`_chi2_interval` cannot bound).
+    """
+    n = order.shape[0]
+    g = _tie_top(V, order, g)
+    level = Vc[order[g]]
+    c1, c2, l0, t0 = _clipped_moments(p, V, Vc, V[order[g]], level)
+    # the lower part's sums: the tail sits at the level in the clipped sums
+    l1 = c1 - level * t0
+    l2 = c2 - level * level * t0
+    row_s2 = c2 + level * level * t0
+    k = g
+    if not p[order[k]] > 0.0:
+        k = _next_atom(p, order, k, -1)
+        if k < 0:
+            k = _next_atom(p, order, g, 1)
+            if k >= n:
+                return 0.0, 0.0, 0.0, 0.0, 0, False
+            j = order[k]
+            x = p[j]
+            l0 += x
+            l1 += x * Vc[j]
+            l2 += x * Vc[j] * Vc[j]
+            t0 -= x
+    up = _next_atom(p, order, k, 1)
+    down = _next_atom(p, order, k, -1)
+    best, alpha, expect, var, ok = _chi2_interval(
+        p, Vc, order, k, up, down, (l0, l1, l2), t0, param, penalised, row_s2, allowed
+    )
+    if not ok:
+        return best, alpha, expect, var, k, False
+    best_k = k
+    # up: the next atom leaves the tail for the lower part
+    ku, uu, ud = k, up, down
+    a0, a1, a2, b0 = l0, l1, l2, t0
+    while uu < n:
+        j = order[uu]
+        x = p[j]
+        xv = x * Vc[j]
+        a0 += x
+        a1 += xv
+        a2 += xv * Vc[j]
+        b0 -= x
+        ud = ku
+        ku = uu
+        uu = _next_atom(p, order, ku, 1)
+        top, t_alpha, t_expect, t_var, ok = _chi2_interval(
+            p,
+            Vc,
+            order,
+            ku,
+            uu,
+            ud,
+            (a0, a1, a2),
+            b0,
+            param,
+            penalised,
+            row_s2,
+            allowed,
+        )
+        if not ok:
+            return best, alpha, expect, var, ku, False
+        if top > best:
+            best, alpha, expect, var, best_k = top, t_alpha, t_expect, t_var, ku
+        elif top < best - eps:
+            break
+    # down: the atom at k leaves the lower part for the tail
+    kd, du, dd = k, up, down
+    a0, a1, a2, b0 = l0, l1, l2, t0
+    while dd >= 0:
+        j = order[kd]
+        x = p[j]
+        xv = x * Vc[j]
+        a0 -= x
+        a1 -= xv
+        a2 -= xv * Vc[j]
+        b0 += x
+        du = kd
+        kd = dd
+        dd = _next_atom(p, order, kd, -1)
+        top, t_alpha, t_expect, t_var, ok = _chi2_interval(
+            p,
+            Vc,
+            order,
+            kd,
+            du,
+            dd,
+            (a0, a1, a2),
+            b0,
+            param,
+            penalised,
+            row_s2,
+            allowed,
+        )
+        if not ok:
+            return best, alpha, expect, var, kd, False
+        if top > best:
+            best, alpha, expect, var, best_k = top, t_alpha, t_expect, t_var, kd
+        elif top < best - eps:
+            break
+    return best, alpha, expect, var, best_k, True
+
+
+@njit(cache=True)
+def _chi2_write(p, V, Vc, order, param, penalised, alpha, expect, var, q):
+    """:func:`chi2_row`'s minimiser ``q_j = p_j (1 - c ([V]_alpha_j - E))`` in one sequential
+    pass (``c = sqrt(rho) / sd`` or ``1 / (2 lam)``); a ball's zero-variance optimum puts the
+    row's mass on the support's minimum."""
+    n = p.shape[0]
+    if var <= 0.0 and not penalised:
+        v_low = np.inf
+        for k in range(n):
+            if p[order[k]] > 0.0:
+                v_low = V[order[k]]
+                break
+        total = 0.0
+        for j in range(n):
+            if p[j] > 0.0 and V[j] == v_low:
+                total += p[j]
+        for j in range(n):
+            q[j] = p[j] / total if (p[j] > 0.0 and V[j] == v_low) else 0.0
+        return
+    slope = 1.0 / (2.0 * param) if penalised else np.sqrt(param) / np.sqrt(var)
+    total = 0.0
+    for j in range(n):
+        level = Vc[j] if Vc[j] < alpha else alpha
+        w = p[j] * (1.0 - slope * (level - expect))
+        if not w > 0.0:
+            w = 0.0  # rounding at the clipping level, and the states outside the support
+        q[j] = w
+        total += w
+    for j in range(n):
+        q[j] /= total
+
+
+@njit(cache=True)
+def chi2_rows(P2, V, order, param, penalised, warm, want_q, Q2):
+    """:func:`chi2_row`'s values (and minimisers into ``Q2`` when ``want_q``) for every row
+    of ``P2``, by :func:`chi2_walk_row` from a guessed position; rows the walk hands back are
+    solved by :func:`chi2_row`.
+
+    ``warm`` as for :func:`tv_ball_rows`: ``1 +`` the position of each row's maximising
+    interval from the previous backup (0: none), updated in place; a row without one starts
+    from the previous row's (the first row from the top of ``V``). ``V`` is shifted by the
+    middle of its range so that the second moments do not carry its offset.
+    """
+    n_rows, n = P2.shape
+    out = np.empty(n_rows)
+    if n_rows == 0:
+        return out
     v_low = V[order[0]]
-    v_high = V[order[n_states - 1]]
+    v_high = V[order[n - 1]]
     c = 0.5 * (v_low + v_high)
     Vc = V - c
-    v_scale = max(abs(v_low), abs(v_high))
-    eps = CHI2_WALK_EPS * v_scale
+    eps = CHI2_WALK_EPS * max(abs(v_low), abs(v_high))
     allowed = 0.25 * eps
-    sqrt_rho = np.sqrt(rho)
+    guess = n - 1
     for r in range(n_rows):
         p = P2[r]
-        s0, s1, s2 = _row_moments(p, Vc)
-        k = n_states - 1
-        while k >= 0 and not p[order[k]] > 0.0:
-            k -= 1
-        if k < 0:
-            fallback[r] = True
-            continue
-        t0 = 0.0
-        t1 = 0.0
-        t2 = 0.0
-        hi = Vc[order[k]]
-        best = -np.inf
-        bad = False
-        while True:
-            j = order[k]
-            pj = p[j]
-            vj = Vc[j]
-            below = k - 1
-            while below >= 0 and not p[order[below]] > 0.0:
-                below -= 1
-            if below < 0:
-                # the lower part is the lowest atom alone: its moments exactly
-                mass = pj
-                mean = vj
-                within = 0.0
-                err_w = 0.0
-            else:
-                mass = s0 - t0
-                l1 = s1 - t1
-                mean = l1 / mass
-                within = (s2 - t2) - l1 * mean
-                err_w = 1e-14 * (abs(s2) + abs(t2) + abs(l1 * mean))
-            tail = t0
-            top = -np.inf
-            stationary = np.nan
-            if tail > 0.0 and rho > tail / mass and within > 0.0:
-                stationary = mean + np.sqrt(within / (rho - tail / mass)) / mass
-            for cand in range(2):
-                alpha = hi if cand == 0 else stationary
-                if not (alpha >= vj and alpha <= hi):
-                    continue
-                x = mass * (alpha - mean)
-                variance = (tail / mass) * x * x + within
-                if err_w > 0.0 and not (
-                    variance > 0.0 and sqrt_rho * err_w <= 2.0 * allowed * np.sqrt(variance)
-                ):
-                    bad = True
-                    break
-                g = mass * mean + tail * alpha - sqrt_rho * np.sqrt(max(variance, 0.0))
-                if g > top:
-                    top = g
-            if bad:
-                break
-            if top > best:
-                best = top
-            elif top < best - eps:
-                break
-            if below < 0:
-                # alpha at the lowest atom: [V]_alpha is constant
-                if vj > best:
-                    best = vj
-                break
-            t0 += pj
-            t1 += pj * vj
-            t2 += pj * vj * vj
-            hi = vj
-            k = below
-        if bad:
-            fallback[r] = True
+        g = _start_position(warm, r, guess, n)
+        value, alpha, expect, var, k, ok = chi2_walk_row(
+            p, V, Vc, order, param, penalised, g, allowed, eps
+        )
+        if ok:
+            out[r] = value + c
+            warm[r] = k + 1.0
+            guess = k
+            if want_q:
+                _chi2_write(p, V, Vc, order, param, penalised, alpha, expect, var, Q2[r])
         else:
-            values[r] = best + c
+            q = Q2[r] if want_q else np.empty(1)
+            out[r] = chi2_row(
+                p,
+                V,
+                order,
+                param,
+                penalised,
+                q,
+                want_q,
+                np.empty(n),
+                np.empty(n),
+                np.empty(n, dtype=np.int64),
+                np.empty(n),
+            )
+    return out
 
 
 @njit(cache=True)

@@ -40,12 +40,21 @@ from mdptheory._validation import (
     check_distributions,
     check_real,
 )
-from mdptheory.robust._kernels import CHI2_TOP_WALK, CODES, chi2_ball_rows_from_top, robust_rows
+from mdptheory.robust._kernels import (
+    CODES,
+    chi2_rows,
+    robust_rows,
+    tv_ball_rows,
+)
 from mdptheory.robust._tilt import kl_ball_backup, tilted_rows
 
 ANCHORED_ROWS = 256
 """From this many rows on, a KL ball's backup shares its exponentials between rows through
 anchored series (:mod:`mdptheory.robust._tilt`); below it, each row is solved on its own."""
+
+WALKS = ("tv", "chi2")
+"""Divergences whose backups walk each row from a guessed cut (:meth:`UncertaintySet.walk_backup`);
+the others, and the minimisers of a TV ball, use the row kernels that scan every atom."""
 
 Divergence = Literal["tv", "kl", "chi2"]
 DIVERGENCES = ("tv", "kl", "chi2")
@@ -157,8 +166,8 @@ class UncertaintySet:
             return values, 0.0
         if self.divergence == "kl" and P2.shape[0] >= ANCHORED_ROWS:
             return self.anchored_backup(P2, V, warm, slack)
-        if self.divergence == "chi2" and not self.penalised and self.radius <= CHI2_TOP_WALK:
-            return self.chi2_walk_backup(P2, V), 0.0
+        if self.divergence in WALKS:
+            return self.walk_backup(P2, V, warm), 0.0
         values, _, gap = self._rows(P2, V, False, warm, slack)
         return values, gap
 
@@ -196,25 +205,32 @@ class UncertaintySet:
 
         return kl_ball_backup(P2, V, float(self.radius), warm, float(slack), row_solver)
 
-    def chi2_walk_backup(self, P2: np.ndarray, V: np.ndarray) -> np.ndarray:
-        """A chi-square ball's :meth:`backup` by walks down from the top of ``V``
-        (:func:`mdptheory.robust._kernels.chi2_ball_rows_from_top`, for radii up to
-        ``CHI2_TOP_WALK``); the rows it leaves are solved by the full scan of each row."""
-        if self.divergence != "chi2" or self.penalised or self.radius > CHI2_TOP_WALK:
-            raise ValueError(
-                f"the walk from the top is for chi2 balls of radius <= {CHI2_TOP_WALK}, "
-                f"got {self.label}"
-            )
+    def walk_backup(
+        self, P2: np.ndarray, V: np.ndarray, warm: np.ndarray | None = None
+    ) -> np.ndarray:
+        """A TV or chi-square set's :meth:`backup`, each row of a ball or of the chi-square
+        penalty from a guessed cut in the order of ``V``
+        (:func:`~mdptheory.robust._kernels.tv_ball_rows`,
+        :func:`~mdptheory.robust._kernels.chi2_rows`; the TV penalty's closed form is one
+        pass per row already).
+
+        ``warm`` (n_rows,), optional, keeps each row's cut for the next backup (updated in
+        place); the values do not depend on it beyond rounding. The row kernels behind
+        :meth:`worst_case` give the same values to rounding (they scan every atom of a row).
+        """
+        if self.divergence not in ("tv", "chi2"):
+            raise ValueError(f"walk backups are for TV and chi2 sets, got {self.label}")
         if self.nominal:
             return P2 @ V
+        if warm is None:
+            warm = np.zeros(P2.shape[0])
         order = np.argsort(V, kind="stable")
-        values = np.empty(P2.shape[0])
-        fallback = np.zeros(P2.shape[0], dtype=np.bool_)
-        chi2_ball_rows_from_top(P2, V, order, float(self.radius), values, fallback)
-        if fallback.any():
-            rows = np.flatnonzero(fallback)
-            values[rows] = self._rows(np.ascontiguousarray(P2[rows]), V, False, None, 0.0)[0]
-        return values
+        _, param = self._code_param()
+        if self.divergence == "chi2":
+            return chi2_rows(P2, V, order, param, self.penalised, warm, False, np.empty((1, 1)))
+        if self.penalised:
+            return self._rows(P2, V, False, warm, 0.0)[0]
+        return tv_ball_rows(P2, V, order, param, self.support == "all", warm)
 
     def worst_case(
         self, P2: np.ndarray, V: np.ndarray, warm: np.ndarray | None = None
@@ -233,6 +249,14 @@ class UncertaintySet:
                 warm = np.zeros(P2.shape[0])
             values, _ = self.anchored_backup(P2, V, warm, 0.0)
             return values, tilted_rows(P2, V, warm)
+        if self.divergence == "chi2" and "chi2" in WALKS:
+            # the walk from each row's guessed interval, then one pass writing its minimiser
+            if warm is None:
+                warm = np.zeros(P2.shape[0])
+            order = np.argsort(V, kind="stable")
+            Q2 = np.empty_like(P2)
+            _, param = self._code_param()
+            return chi2_rows(P2, V, order, param, self.penalised, warm, True, Q2), Q2
         values, Q2, _ = self._rows(P2, V, True, warm, 0.0)
         return values, Q2
 
