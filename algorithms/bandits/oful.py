@@ -55,6 +55,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from algorithms._validation import check_refactor_every
 from algorithms.bandits._common import (
     build_trace,
     check_budget,
@@ -270,12 +271,7 @@ class OFUL:
             check_positive("L", self.L)
         if self.R is not None:
             check_positive("R", self.R, allow_zero=True)
-        if (
-            isinstance(self.refactor_every, (bool, np.bool_))
-            or not isinstance(self.refactor_every, (int, np.integer))
-            or self.refactor_every < 1
-        ):
-            raise ValueError(f"refactor_every must be a positive int, got {self.refactor_every!r}")
+        check_refactor_every(self.refactor_every)
 
     def resolved(self, model) -> tuple[float, float]:
         """``(L, R)`` used on ``model``: the given values, or the arm-norm maximum and the

@@ -114,7 +114,12 @@ from algorithms._episodic import (
     simulate,
     start_log,
 )
-from algorithms._validation import check_no_bonus, check_positive, check_unit_rewards
+from algorithms._validation import (
+    check_no_bonus,
+    check_positive,
+    check_refactor_every,
+    check_unit_rewards,
+)
 from mdptheory._kernels import (
     ReachableEvaluation,
     cholesky_inverse,
@@ -674,17 +679,6 @@ def lsvi_ucb_bonus_metadata(c: float, beta: float, d: int, H: int, K: int, p: fl
         beta_formula="beta = c d H sqrt(iota), iota = log(2 d T / p), T = K H",
         ridge_lambda=LAMBDA,
     )
-
-
-def check_refactor_every(refactor_every: object) -> int:
-    """``refactor_every`` as a positive int: rank-one updates between exact refactorisations."""
-    if (
-        isinstance(refactor_every, bool)
-        or not isinstance(refactor_every, (int, np.integer))
-        or refactor_every < 1
-    ):
-        raise ValueError(f"refactor_every must be a positive int, got {refactor_every!r}")
-    return int(refactor_every)
 
 
 # ---------------------------------------------------------------------------------------------
