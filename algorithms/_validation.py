@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from mdptheory._validation import ParameterTypeError, check_memory, dense_bytes
+from mdptheory._validation import ParameterTypeError, check_int, check_memory, dense_bytes
 
 TRACE_BYTES_PER_STEP = 32
 """Memory a run keeps per round or episode at the least: the trace's pseudo-regret, realised
@@ -112,3 +112,15 @@ def check_no_bonus(learner: str, c: float, bonus: str, full: str) -> None:
     """
     if c != 0.0:
         raise ValueError(f"{learner} has no {bonus} (c = 0), got c={c!r}; use {full}(c=...)")
+
+
+def check_refactor_every(refactor_every: object) -> int:
+    """``refactor_every`` as a positive int: rank-one updates of a Gram matrix's inverse
+    between two exact refactorisations.
+
+    Examples
+    --------
+    >>> check_refactor_every(1000)
+    1000
+    """
+    return check_int(refactor_every, "refactor_every", 1)

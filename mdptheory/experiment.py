@@ -41,6 +41,7 @@ from typing import Any, Protocol, TypeAlias
 import numpy as np
 from scipy import stats
 
+from mdptheory._validation import check_int, check_real
 from mdptheory.progress import progress_bar
 from mdptheory.regret import ConvergenceTrace, RegretTrace, _jsonable
 from mdptheory.seeding import as_seed_sequence, spawn_seeds
@@ -275,12 +276,6 @@ def _run_one(
     return index, trace, entry
 
 
-def _check_positive_int(value: Any, name: str) -> int:
-    from mdptheory._validation import check_int
-
-    return check_int(value, name, 1)
-
-
 def run_seeds(
     algorithm: Learner,
     model: Any,
@@ -344,8 +339,8 @@ def run_seeds(
     """
     if not callable(getattr(algorithm, "run", None)):
         raise ValueError(f"algorithm {algorithm!r} has no run(model, budget, seed) method")
-    budget = _check_positive_int(budget, "budget")
-    seeds = _check_positive_int(seeds, "seeds")
+    budget = check_int(budget, "budget", 1)
+    seeds = check_int(seeds, "seeds", 1)
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0:
         raise ValueError(f"n_jobs must be a non-zero int (-1 for every core), got {n_jobs!r}")
     root = as_seed_sequence(seed)
@@ -452,8 +447,6 @@ def summarise(traces: Sequence[Trace], ci: float = 0.95) -> Summary:
     """
     if len(traces) == 0:
         raise ValueError("summarise needs at least one trace, got none")
-    from mdptheory._validation import check_real
-
     ci = check_real(ci, "ci", 0.0, 1.0, low_open=True, high_open=True)
     if not (0.0 < ci < 1.0):
         raise ValueError(f"ci must be in (0, 1), got {ci!r}")
@@ -486,12 +479,55 @@ def summarise(traces: Sequence[Trace], ci: float = 0.95) -> Summary:
     )
 
 
+def regret_curves(
+    algorithm: Learner,
+    model: Any,
+    budget: int,
+    seeds: int,
+    seed: int | np.random.SeedSequence = 0,
+    n_jobs: int = 1,
+) -> np.ndarray:
+    """Cumulative exact pseudo-regret of ``seeds`` repetitions, shape (seeds, budget).
+
+    Row ``i`` is ``trace.cumulative`` of repetition ``i`` of :func:`run_seeds` (child seed
+    ``spawn_seeds(seed, seeds)[i]``, no progress bar): the curves a rate check reads.
+
+    Raises
+    ------
+    ValueError
+        For what :func:`run_seeds` refuses, or a learner whose run is not a
+        :class:`RegretTrace` (naming the repetition).
+
+    Examples
+    --------
+    >>> from dataclasses import dataclass
+    >>> @dataclass(frozen=True)
+    ... class Constant:
+    ...     def run(self, model, budget, seed):
+    ...         gap = np.full(budget, 0.5)
+    ...         return RegretTrace(gap, gap, np.zeros(budget), {})
+    >>> regret_curves(Constant(), None, budget=3, seeds=2).tolist()
+    [[0.5, 1.0, 1.5], [0.5, 1.0, 1.5]]
+    """
+    traces = run_seeds(
+        algorithm, model, budget, seeds=seeds, seed=seed, n_jobs=n_jobs, progress=False
+    )
+    for i, trace in enumerate(traces):
+        if not isinstance(trace, RegretTrace):
+            raise ValueError(
+                f"repetition {i} of {type(algorithm).__name__} returned "
+                f"{type(trace).__name__}; regret curves need a RegretTrace"
+            )
+    return np.stack([trace.cumulative for trace in traces])
+
+
 __all__ = [
     "MANIFEST",
     "Learner",
     "Summary",
     "Trace",
     "load_trace",
+    "regret_curves",
     "run_seeds",
     "seed_folder",
     "summarise",

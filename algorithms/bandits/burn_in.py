@@ -24,6 +24,7 @@ import math
 import numpy as np
 
 from algorithms.bandits.kl_ucb import bernoulli_kl
+from mdptheory._validation import check_int
 
 
 def _gaps(means) -> tuple[np.ndarray, float]:
@@ -165,8 +166,7 @@ def oful_burn_in(
     80
     """
     T = _horizon(T)
-    if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1:
-        raise ValueError(f"d must be a positive int, got {d!r}")
+    check_int(d, "d", 1)
     for name, value in (
         ("lambda_", lambda_),
         ("delta", delta),

@@ -55,6 +55,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from algorithms._validation import check_refactor_every
 from algorithms.bandits._common import (
     build_trace,
     check_budget,
@@ -63,6 +64,7 @@ from algorithms.bandits._common import (
     timed,
     warm_up,
 )
+from mdptheory._kernels import cholesky_inverse
 from mdptheory.regret import RegretTrace
 from mdptheory.seeding import SeedLike, as_generator
 
@@ -92,20 +94,7 @@ def sherman_morrison_update(V_inv: np.ndarray, x: np.ndarray) -> float:
 @njit(cache=True)
 def _refactor(V, b, arms, log_lambda_d):
     """Exact ``V^{-1}``, ``log det V - d log lambda``, ``theta_hat``, means and widths from V."""
-    d = V.shape[0]
-    chol = np.linalg.cholesky(V)
-    log_det = 0.0
-    for i in range(d):
-        log_det += 2.0 * np.log(chol[i, i])
-    # V^{-1} from the triangular factor: solve chol W = I, then V^{-1} = W^T W.
-    W = np.zeros((d, d))
-    for col in range(d):
-        for i in range(d):
-            s = 1.0 if i == col else 0.0
-            for k in range(i):
-                s -= chol[i, k] * W[k, col]
-            W[i, col] = s / chol[i, i]
-    V_inv = W.T @ W
+    V_inv, log_det = cholesky_inverse(V)
     theta_hat = V_inv @ b
     estimates = arms @ theta_hat
     XV = arms @ V_inv
@@ -282,12 +271,7 @@ class OFUL:
             check_positive("L", self.L)
         if self.R is not None:
             check_positive("R", self.R, allow_zero=True)
-        if (
-            isinstance(self.refactor_every, (bool, np.bool_))
-            or not isinstance(self.refactor_every, (int, np.integer))
-            or self.refactor_every < 1
-        ):
-            raise ValueError(f"refactor_every must be a positive int, got {self.refactor_every!r}")
+        check_refactor_every(self.refactor_every)
 
     def resolved(self, model) -> tuple[float, float]:
         """``(L, R)`` used on ``model``: the given values, or the arm-norm maximum and the

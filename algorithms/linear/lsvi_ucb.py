@@ -114,9 +114,15 @@ from algorithms._episodic import (
     simulate,
     start_log,
 )
-from algorithms._validation import check_no_bonus, check_positive, check_unit_rewards
+from algorithms._validation import (
+    check_no_bonus,
+    check_positive,
+    check_refactor_every,
+    check_unit_rewards,
+)
 from mdptheory._kernels import (
     ReachableEvaluation,
+    cholesky_inverse,
     greedy_backup,
 )
 from mdptheory.linear import LinearMDP
@@ -237,19 +243,7 @@ def _refactor(
 ) -> float:
     """Exact ``Lambda^{-1}`` (into ``Lambda_inv``), all squared widths; return ``log det``."""
     d = Lambda.shape[0]
-    chol = np.linalg.cholesky(Lambda)
-    log_det = 0.0
-    for i in range(d):
-        log_det += 2.0 * np.log(chol[i, i])
-    # Lambda^{-1} = L^{-T} L^{-1}: solve L W = I by forward substitution.
-    W = np.zeros((d, d))
-    for col in range(d):
-        for i in range(col, d):
-            s = 1.0 if i == col else 0.0
-            for m in range(col, i):
-                s -= chol[i, m] * W[m, col]
-            W[i, col] = s / chol[i, i]
-    inv = W.T @ W
+    inv, log_det = cholesky_inverse(Lambda)
     for i in range(d):
         for j in range(d):
             Lambda_inv[i, j] = 0.5 * (inv[i, j] + inv[j, i])
@@ -685,17 +679,6 @@ def lsvi_ucb_bonus_metadata(c: float, beta: float, d: int, H: int, K: int, p: fl
         beta_formula="beta = c d H sqrt(iota), iota = log(2 d T / p), T = K H",
         ridge_lambda=LAMBDA,
     )
-
-
-def check_refactor_every(refactor_every: object) -> int:
-    """``refactor_every`` as a positive int: rank-one updates between exact refactorisations."""
-    if (
-        isinstance(refactor_every, bool)
-        or not isinstance(refactor_every, (int, np.integer))
-        or refactor_every < 1
-    ):
-        raise ValueError(f"refactor_every must be a positive int, got {refactor_every!r}")
-    return int(refactor_every)
 
 
 # ---------------------------------------------------------------------------------------------

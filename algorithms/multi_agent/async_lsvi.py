@@ -84,14 +84,13 @@ from algorithms._episodic import (
     simulate,
     start_log,
 )
-from algorithms._validation import check_positive
+from algorithms._validation import check_positive, check_refactor_every
 from algorithms.linear.lsvi_ucb import (
     LAMBDA,
     PAPER_C,
     RidgeStatistics,
     absorb_episode,
     check_linear_models,
-    check_refactor_every,
     environment_metadata,
     lsvi_ucb_beta,
     lsvi_ucb_bonus_metadata,

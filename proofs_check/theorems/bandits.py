@@ -76,7 +76,7 @@ from algorithms.bandits.thompson import gaussian_choice
 from instances.bandits import bernoulli_bandit, gaussian_bandit
 from mdptheory._kernels import draw_reward
 from mdptheory.bandits import Bandit, LinearBandit
-from mdptheory.experiment import run_seeds
+from mdptheory.experiment import regret_curves, run_seeds
 from mdptheory.seeding import as_generator, spawn_seeds
 from proofs_check.findings import Findings
 from proofs_check.harness import Outcome, Verdict, check_scale, theorem
@@ -172,8 +172,7 @@ def _model(kind: str, params: tuple):
 @lru_cache(maxsize=64)
 def _curves(learner, kind: str, params: tuple, T: int, n_seeds: int, seed: int) -> np.ndarray:
     """Cumulative exact pseudo-regret curves, shape (n_seeds, T); cached so checks share runs."""
-    traces = run_seeds(learner, _model(kind, params), T, seeds=n_seeds, seed=seed, progress=False)
-    return np.stack([t.cumulative for t in traces])
+    return regret_curves(learner, _model(kind, params), T, n_seeds, seed)
 
 
 @njit(cache=True)

@@ -58,7 +58,7 @@ from instances.linear import (
 )
 from instances.tabular import river_swim
 from mdptheory.evaluation import policy_value_at_start
-from mdptheory.experiment import run_seeds
+from mdptheory.experiment import regret_curves, run_seeds
 from mdptheory.planning import backward_induction
 from mdptheory.seeding import as_generator, spawn_seeds
 from proofs_check.findings import Findings, rejected_by_every_part
@@ -122,8 +122,7 @@ def _curves(
     learner: LSVIUCB, params: tuple[int, int, int, int, int], K: int, n_seeds: int, seed: int
 ) -> np.ndarray:
     """Cumulative exact pseudo-regret, shape (n_seeds, K); cached so checks share runs."""
-    traces = run_seeds(learner, _simplex(params), K, seeds=n_seeds, seed=seed, progress=False)
-    return np.stack([t.cumulative for t in traces])
+    return regret_curves(learner, _simplex(params), K, n_seeds, seed)
 
 
 def _slope_evidence(
@@ -148,8 +147,7 @@ def _judged(d: int, H: int, K: int, c: float) -> tuple[bool, int]:
 @lru_cache(maxsize=8)
 def _river_curves(K: int, n_seeds: int, seed: int) -> np.ndarray:
     """Greedy LSVI (c = 0) on the hard-exploration control instance, shape (n_seeds, K)."""
-    traces = run_seeds(LSVI(), hard_exploration_mdp(), K, seeds=n_seeds, seed=seed, progress=False)
-    return np.stack([t.cumulative for t in traces])
+    return regret_curves(LSVI(), hard_exploration_mdp(), K, n_seeds, seed)
 
 
 def hard_exploration_mdp():

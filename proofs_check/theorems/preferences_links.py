@@ -20,6 +20,7 @@ from algorithms.preferences.bt_mle import ConfidenceEllipsoid
 from algorithms.preferences.contextual import ContextualMaxInP
 from algorithms.preferences.link_mle import fit_link_mle, wald_region
 from instances.preferences import contextual_bt_bandit
+from mdptheory.experiment import regret_curves
 from mdptheory.preferences import PreferenceBandit, sample_dataset
 from mdptheory.preferences.links import link_preferences
 from mdptheory.seeding import spawn_seeds
@@ -29,7 +30,6 @@ from proofs_check.intervals import event_frequency_test
 from proofs_check.theorems.preferences import bt_instance
 from proofs_check.theorems.preferences_online import (
     SAHA,
-    dueling_regret_curves,
     fixed_burn_in,
     judge_after_burn_in,
     judge_dueling_controls,
@@ -164,7 +164,7 @@ def contextual_instance():
 @lru_cache(maxsize=8)
 def _contextual_curves(learner: ContextualMaxInP, T: int, n_seeds: int, seed: int) -> np.ndarray:
     """Cumulative pseudo-regret (n_seeds, T) of ``learner`` on :func:`contextual_instance`."""
-    return dueling_regret_curves(learner, contextual_instance(), T, n_seeds, seed)
+    return regret_curves(learner, contextual_instance(), T, n_seeds, seed)
 
 
 @theorem(

@@ -24,6 +24,7 @@ from scipy.stats import t as student_t
 from algorithms.preferences.maxinp import MaxInP
 from algorithms.preferences.pr_lsvi import PRLSVI, query_bound
 from instances.preferences import preference_lock_linear_mdp
+from mdptheory.experiment import regret_curves
 from mdptheory.preferences import PreferenceBandit
 from mdptheory.seeding import spawn_seeds
 from proofs_check.findings import Findings
@@ -59,18 +60,10 @@ def fixed_burn_in(T: int, name: str, unit: str) -> tuple[np.ndarray, int, str]:
     return slope_grid(T), burn, f"the fixed burn-in {name}/10 = {burn} {unit}"
 
 
-def dueling_regret_curves(learner, model, T: int, n_seeds: int, seed: int) -> np.ndarray:
-    """Cumulative pseudo-regret (n_seeds, T) of the dueling ``learner`` on ``model``, one row
-    per seed spawned from ``seed``."""
-    return np.stack(
-        [np.cumsum(learner.run(model, T, s).pseudo_regret) for s in spawn_seeds(seed, n_seeds)]
-    )
-
-
 @lru_cache(maxsize=16)
 def _duel_curves(learner: MaxInP, T: int, n_seeds: int, seed: int) -> np.ndarray:
     """Cumulative pseudo-regret (n_seeds, T) of ``learner`` on :func:`dueling_bandit`."""
-    return dueling_regret_curves(learner, dueling_bandit(), T, n_seeds, seed)
+    return regret_curves(learner, dueling_bandit(), T, n_seeds, seed)
 
 
 def judge_after_burn_in(

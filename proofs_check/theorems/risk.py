@@ -40,7 +40,7 @@ import numpy as np
 from algorithms.risk import ICVaRRM, burn_in, icvar_rm_regret_bound
 from instances.risk import du2023_hard_instance, lucky_start_instance
 from instances.tabular import garnet
-from mdptheory.experiment import run_seeds
+from mdptheory.experiment import regret_curves
 from mdptheory.planning import backward_induction
 from mdptheory.risk import (
     cvar,
@@ -817,8 +817,7 @@ _INSTANCES = {"garnet": _garnet, "h8": control_h8}
 @lru_cache(maxsize=16)
 def _curves(learner: ICVaRRM, instance: str, K: int, n_seeds: int, seed: int) -> np.ndarray:
     """Cumulative exact pseudo-regret curves (n_seeds, K); cached so checks share runs."""
-    traces = run_seeds(learner, _INSTANCES[instance](), K, seeds=n_seeds, seed=seed, progress=False)
-    return np.stack([t.cumulative for t in traces])
+    return regret_curves(learner, _INSTANCES[instance](), K, n_seeds, seed)
 
 
 def slope_grid(K: int) -> np.ndarray:

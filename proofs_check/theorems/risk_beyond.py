@@ -31,7 +31,7 @@ from algorithms.risk.cvar_ucbvi import cvar_ucbvi_log_factor
 from instances.linear import simplex_feature_linear_mdp, tabular_as_linear
 from instances.risk import du2023_hard_instance, safe_vs_risky_route
 from instances.tabular import garnet
-from mdptheory.experiment import run_seeds
+from mdptheory.experiment import regret_curves, run_seeds
 from mdptheory.linear import LowRankMDP
 from mdptheory.risk import (
     budget_grid,
@@ -251,8 +251,7 @@ def _static_curves(
     learner: CVaRUCBVI, instance: str, K: int, n_seeds: int, seed: int
 ) -> np.ndarray:
     model = quarter_garnet() if instance == "garnet" else du2023_hard_instance(**STATIC_CONTROL_H8)
-    traces = run_seeds(learner, model, K, seeds=n_seeds, seed=seed, progress=False)
-    return np.stack([t.cumulative for t in traces])
+    return regret_curves(learner, model, K, n_seeds, seed)
 
 
 def _rate_criterion(label: str, grid: np.ndarray, Y: np.ndarray, burn: int, K: int, seed: int):
@@ -406,10 +405,7 @@ def icvar_l_burn_in(
 @lru_cache(maxsize=16)
 def _icvar_l_curves(c: float, K: int, n_seeds: int, seed: int) -> np.ndarray:
     model = tabular_as_linear(swapped_route())
-    traces = run_seeds(
-        ICVaRL(alpha=ICVAR_L_ALPHA, c=c), model, K, seeds=n_seeds, seed=seed, progress=False
-    )
-    return np.stack([t.cumulative for t in traces])
+    return regret_curves(ICVaRL(alpha=ICVAR_L_ALPHA, c=c), model, K, n_seeds, seed)
 
 
 def lsvi_ucb_curves(K: int, n_seeds: int, seed: int, regret_of) -> np.ndarray:
@@ -631,9 +627,7 @@ def lowrank_burn_in(model, K: int, learner: LowRankCVaRUCB) -> tuple[int, float]
 
 @lru_cache(maxsize=16)
 def _lowrank_curves(learner: LowRankCVaRUCB, K: int, n_seeds: int, seed: int) -> np.ndarray:
-    model = lowrank_garnet()
-    traces = run_seeds(learner, model, K, seeds=n_seeds, seed=seed, progress=False)
-    return np.stack([t.cumulative for t in traces])
+    return regret_curves(learner, lowrank_garnet(), K, n_seeds, seed)
 
 
 def lsvi_ucb_static_curves(K: int, n_seeds: int, seed: int) -> np.ndarray:

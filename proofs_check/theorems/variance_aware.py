@@ -31,7 +31,7 @@ from algorithms.linear.lsvi_ucb_pp import SCALED_C, SCALED_C_VAR, lsvi_ucb_pp_lo
 from instances.linear import simplex_feature_linear_mdp, tabular_as_linear
 from instances.tabular import river_swim
 from instances.variance_aware import heteroscedastic_linear_mdp
-from mdptheory.experiment import run_seeds
+from mdptheory.experiment import regret_curves
 from proofs_check.findings import Findings, rejected_by_every_part
 from proofs_check.harness import Outcome, Verdict, check_scale, theorem
 from proofs_check.rates import geometric_grid, ratio_band_test
@@ -67,8 +67,7 @@ _INSTANCES = {
 def _curves(learner: LSVIUCBPP | LSVIUCB, name: str, K: int, n_seeds: int, seed: int):
     """Cumulative exact pseudo-regret (n_seeds, K) of ``learner`` on instance ``name``."""
     model = _INSTANCES[name]() if name in _INSTANCES else _simplex_grid_point(name)
-    traces = run_seeds(learner, model, K, seeds=n_seeds, seed=seed, progress=False)
-    return np.stack([t.cumulative for t in traces])
+    return regret_curves(learner, model, K, n_seeds, seed)
 
 
 def _simplex_grid_point(name: str):
