@@ -101,7 +101,7 @@ def test_a_solution_with_a_deferred_kernel_pickles():
 
 
 @given(seed=st.integers(0, 2**31), rho=st.floats(1e-3, 2.0))
-@property_settings(6)
+@property_settings(4)
 def test_kernel_rows_are_in_the_ball_and_attain_the_values(seed, rho):
     mdp = _model(seed % 1000, 30, 9)  # 270 rows: the anchored KL path
     ball = UncertaintySet("kl", radius=rho)
@@ -139,3 +139,20 @@ def test_moments_of_a_block_of_rows_equal_the_dense_ones(seed, n, S, k):
     # a pair of rows gets the same bits whether the block holds every row or some of them
     if rows.size % 2 == 0:
         assert np.array_equal(G, tilt_module.dense_moments(np.ascontiguousarray(P[rows]), Ft))
+
+
+@pytest.mark.parametrize("uncertainty", SETS[:9], ids=lambda u: u.label)
+def test_robust_evaluate_uses_the_policy_rows_and_writes_the_kernel_on_demand(uncertainty):
+    mdp = _model(8, 30, 10)  # 300 rows: the KL ball takes the anchored path
+    S, A = mdp.S, mdp.A
+    policy = np.random.default_rng(3).integers(A, size=S)
+    result = planning_module.robust_evaluate(mdp, policy, uncertainty, tol=1e-10)
+    assert "worst_kernel" not in vars(result)
+    eager = uncertainty.worst_case(mdp.P.reshape(S * A, S), result.values)[1].reshape(S, A, S)
+    assert np.array_equal(result.worst_kernel, eager)
+    # the same policy as probabilities takes the path through the whole kernel
+    one_hot = np.eye(A)[policy]
+    full = planning_module.robust_evaluate(mdp, one_hot, uncertainty, tol=1e-10)
+    np.testing.assert_allclose(result.values, full.values, rtol=0, atol=1e-10)
+    assert result.iterations == full.iterations
+    assert np.array_equal(full.worst_kernel, full.kernel_source)

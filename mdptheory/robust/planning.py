@@ -160,15 +160,24 @@ def _minimisers(
 class RobustEvaluation:
     """Robust value of a fixed policy: ``values`` within ``bound`` of ``V^pi_rob``.
 
-    ``worst_kernel`` minimises the inner problems at ``values``; ``iterations`` counts the exact
-    evaluations (discounted) or stages (episodic).
+    ``worst_kernel`` minimises the inner problems at ``values`` (at the values before the last
+    evaluation when stopped by ``max_iter``); ``iterations`` counts the exact evaluations
+    (discounted) or stages (episodic). For a deterministic policy on a discounted model the
+    kernel is written on its first read (as for :class:`RobustSolution`), the iterations
+    having used the policy's rows alone; ``kernel_source`` is the kernel or what writes it.
     """
 
     values: np.ndarray
-    worst_kernel: np.ndarray
     bound: float
     iterations: int
     stop_reason: str
+    kernel_source: object = field(repr=False, compare=False)
+
+    @cached_property
+    def worst_kernel(self) -> np.ndarray:
+        """The worst-case kernel, written on first access when the evaluation deferred it."""
+        source = self.kernel_source
+        return source if isinstance(source, np.ndarray) else source()
 
 
 def _check_set(uncertainty) -> UncertaintySet:
@@ -413,7 +422,7 @@ def robust_evaluate(
             inner, Q2 = uncertainty.worst_case(_dense_rows(mdp, h), V[h + 1])
             V[h] = np.einsum("sa,sa->s", pi[h], mdp.R[h] + inner.reshape(S, A))
             worst[h] = Q2.reshape(S, A, S)
-        return RobustEvaluation(V[: mdp.H], worst, 0.0, mdp.H, "exact")
+        return RobustEvaluation(V[: mdp.H], 0.0, mdp.H, "exact", kernel_source=worst)
     tol = check_tol(tol)
     max_iter = check_max_iter(max_iter)
     gamma = mdp.gamma
@@ -421,20 +430,44 @@ def robust_evaluate(
     V = evaluate(mdp, policy)
     stop_reason, bound = "max_iter", np.inf
     iterations = 0
+    actions = np.asarray(policy)
+    deterministic = np.issubdtype(actions.dtype, np.integer)
+    states = np.arange(S)
     for iterations in range(1, max_iter + 1):  # noqa: B007
-        inner, Q2 = uncertainty.worst_case(P2, V)
+        if deterministic:
+            # the values of every row, the minimisers of the policy's rows only: the whole
+            # kernel (S A S entries, fresh memory each iteration) is written on demand
+            start = np.zeros(S * A)
+            warm = start.copy()
+            kernel = _DeferredKernel(uncertainty, P2, V, start, (S, A, S))
+            inner = _final_values(uncertainty, P2, V, warm)
+        else:
+            inner, Q2 = uncertainty.worst_case(P2, V)
+            kernel = Q2.reshape(S, A, S)
         TV = np.einsum("sa,sa->s", pi, mdp.R + gamma * inner.reshape(S, A))
         bound = float(np.max(np.abs(TV - V))) / (1.0 - gamma)
         if bound <= tol:
             stop_reason = "tolerance"
             break
+        if deterministic:
+            rows = states * A + actions
+            Q_rows = _minimisers(uncertainty, P2, V, start, warm, rows)
+            rewards = mdp.R[states, actions]
+            if uncertainty.penalised:
+                rewards = rewards + gamma * uncertainty.penalty * row_divergences(
+                    uncertainty, np.ascontiguousarray(P2[rows]), Q_rows
+                )
+            # the same linear system as the whole worst-case model under the policy
+            policy_mdp = FiniteMDP(Q_rows[:, None, :], rewards[:, None], gamma)
+            V = evaluate(policy_mdp, np.zeros(S, dtype=np.int64))
+            continue
         rewards = mdp.R
         if uncertainty.penalised:
             rewards = mdp.R + gamma * uncertainty.penalty * row_divergences(
                 uncertainty, P2, Q2
             ).reshape(S, A)
-        V = evaluate(FiniteMDP(Q2.reshape(S, A, S), rewards, gamma), policy)
-    return RobustEvaluation(V, Q2.reshape(S, A, S), bound, iterations, stop_reason)
+        V = evaluate(FiniteMDP(kernel, rewards, gamma), policy)
+    return RobustEvaluation(V, bound, iterations, stop_reason, kernel_source=kernel)
 
 
 __all__ = [
