@@ -14,7 +14,7 @@ ball, 3 penalised TV, 4 penalised KL, 5 penalised chi-square.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 TV, KL, CHI2, TV_PENALTY, KL_PENALTY, CHI2_PENALTY = 0, 1, 2, 3, 4, 5
 CODES = {
@@ -519,7 +519,13 @@ def tv_cut_row(p, V, order, rho, support_all, g):
     return clipped + handed, n - 1
 
 
-@njit(cache=True)
+ROW_BLOCK = 256
+"""Rows per block of the walks: the blocks are spread over the cores, and inside a block each
+row without a kept cut starts from the previous row's (fixed blocks, so the numbers do not
+depend on the number of threads)."""
+
+
+@njit(cache=True, parallel=True)
 def tv_ball_rows(P2, V, order, rho, support_all, warm):
     """:func:`tv_row`'s values for every row of ``P2`` (n_rows, S), each from a guessed cut
     (:func:`tv_cut_row`).
@@ -530,32 +536,33 @@ def tv_ball_rows(P2, V, order, rho, support_all, warm):
     """
     n_rows, n = P2.shape
     out = np.empty(n_rows)
-    guess = n - 1
-    for r in range(n_rows):
-        g = _start_position(warm, r, guess, n)
-        value, guess = tv_cut_row(P2[r], V, order, rho, support_all, g)
-        out[r] = value
-        warm[r] = guess + 1.0
+    for b in prange((n_rows + ROW_BLOCK - 1) // ROW_BLOCK):
+        guess = n - 1
+        for r in range(b * ROW_BLOCK, min(n_rows, (b + 1) * ROW_BLOCK)):
+            g = _start_position(warm, r, guess, n)
+            value, guess = tv_cut_row(P2[r], V, order, rho, support_all, g)
+            out[r] = value
+            warm[r] = guess + 1.0
     return out
 
 
 @njit(cache=True, fastmath={"reassoc", "contract"})
-def _clipped_moments(p, V, Vc, level, level_c):
-    """``sum p m`` and ``sum p m^2`` with ``m = min(Vc, level_c)``, and the masses at and
-    below ``level`` and above it, in one sequential pass (reassociated and branch-free, so the
-    sums vectorise). ``level_c`` is ``level`` on the shifted copy ``Vc``; the states are split
-    on ``V``, which the shift may not keep distinct."""
+def _clipped_moments(p, Vc, level):
+    """``sum p m`` and ``sum p m^2`` with ``m = min(Vc, level)``, and the masses at and below
+    ``level`` and above it, in one sequential pass (reassociated and branch-free, so the sums
+    vectorise)."""
     c1 = 0.0
     c2 = 0.0
     low = 0.0
     high = 0.0
     for j in range(p.shape[0]):
         x = p[j]
-        m = min(Vc[j], level_c)
+        v = Vc[j]
+        m = min(v, level)
         xm = x * m
         c1 += xm
         c2 += xm * m
-        above = V[j] > level
+        above = v > level
         high += x if above else 0.0
         low += 0.0 if above else x
     return c1, c2, low, high
@@ -640,7 +647,7 @@ def _chi2_interval(p, Vc, order, k, up, down, lower, t0, param, penalised, row_s
 
 
 @njit(cache=True)
-def chi2_walk_row(p, V, Vc, order, param, penalised, g, allowed, eps):
+def chi2_walk_row(p, Vc, order, param, penalised, g, allowed, eps):
     r"""The chi-square dual of :func:`chi2_row` (ball or penalty) by a walk over the intervals
     from a guessed position ``g`` of the order, on ``Vc``, ``V`` shifted by a constant.
 
@@ -659,9 +666,11 @@ def chi2_walk_row(p, V, Vc, order, param, penalised, g, allowed, eps):
     rounding that :func:`_chi2_interval` cannot bound).
     """
     n = order.shape[0]
-    g = _tie_top(V, order, g)
+    # positions split on Vc itself (sorted along the order too), so the pass and the walk agree
+    # even where the shift makes distinct values of V equal
+    g = _tie_top(Vc, order, g)
     level = Vc[order[g]]
-    c1, c2, l0, t0 = _clipped_moments(p, V, Vc, V[order[g]], level)
+    c1, c2, l0, t0 = _clipped_moments(p, Vc, level)
     # the lower part's sums: the tail sits at the level in the clipped sums
     l1 = c1 - level * t0
     l2 = c2 - level * level * t0
@@ -790,7 +799,7 @@ def _chi2_write(p, V, Vc, order, param, penalised, alpha, expect, var, q):
         q[j] /= total
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def chi2_rows(P2, V, order, param, penalised, warm, want_q, Q2):
     """:func:`chi2_row`'s values (and minimisers into ``Q2`` when ``want_q``) for every row
     of ``P2``, by :func:`chi2_walk_row` from a guessed position; rows the walk hands back are
@@ -811,35 +820,47 @@ def chi2_rows(P2, V, order, param, penalised, warm, want_q, Q2):
     Vc = V - c
     eps = CHI2_WALK_EPS * max(abs(v_low), abs(v_high))
     allowed = 0.25 * eps
-    guess = n - 1
-    for r in range(n_rows):
-        p = P2[r]
-        g = _start_position(warm, r, guess, n)
-        value, alpha, expect, var, k, ok = chi2_walk_row(
-            p, V, Vc, order, param, penalised, g, allowed, eps
-        )
-        if ok:
-            out[r] = value + c
-            warm[r] = k + 1.0
-            guess = k
-            if want_q:
-                _chi2_write(p, V, Vc, order, param, penalised, alpha, expect, var, Q2[r])
-        else:
-            q = Q2[r] if want_q else np.empty(1)
-            out[r] = chi2_row(
-                p,
-                V,
-                order,
-                param,
-                penalised,
-                q,
-                want_q,
-                np.empty(n),
-                np.empty(n),
-                np.empty(n, dtype=np.int64),
-                np.empty(n),
+    for b in prange((n_rows + ROW_BLOCK - 1) // ROW_BLOCK):
+        guess = n - 1
+        for r in range(b * ROW_BLOCK, min(n_rows, (b + 1) * ROW_BLOCK)):
+            guess = _chi2_rows_one(
+                P2, V, Vc, c, order, param, penalised, warm, want_q, Q2, out, r, guess, allowed, eps
             )
     return out
+
+
+@njit(cache=True)
+def _chi2_rows_one(
+    P2, V, Vc, c, order, param, penalised, warm, want_q, Q2, out, r, guess, allowed, eps
+):
+    """Row ``r`` of :func:`chi2_rows`; returns the guess for the next row."""
+    n = order.shape[0]
+    p = P2[r]
+    g = _start_position(warm, r, guess, n)
+    value, alpha, expect, var, k, ok = chi2_walk_row(
+        p, Vc, order, param, penalised, g, allowed, eps
+    )
+    if ok:
+        out[r] = value + c
+        warm[r] = k + 1.0
+        if want_q:
+            _chi2_write(p, V, Vc, order, param, penalised, alpha, expect, var, Q2[r])
+        return k
+    q = Q2[r] if want_q else np.empty(1)
+    out[r] = chi2_row(
+        p,
+        V,
+        order,
+        param,
+        penalised,
+        q,
+        want_q,
+        np.empty(n),
+        np.empty(n),
+        np.empty(n, dtype=np.int64),
+        np.empty(n),
+    )
+    return guess
 
 
 @njit(cache=True)
