@@ -104,8 +104,11 @@ def test_chi2_walk_equals_the_row_kernel(seed, n, S, param, penalised, sparse, t
         np.testing.assert_allclose(Q2, ref_Q2, atol=1e-8)
         np.testing.assert_allclose(Q2 @ V, worst, atol=1e-9 * scale)
         for r in range(n):
-            # (near the corner the row kernel's minimiser is outside by 2e-9 relative too)
-            assert divergence("chi2", P[r], Q2[r]) <= chi2.radius * (1 + 1e-8) + 1e-12
+            # near the corner (all mass on the minimum) the minimiser's divergence is
+            # sensitive to rounding, the row kernel's as much
+            outside = max(divergence("chi2", P[r], ref_Q2[r]) - chi2.radius, 0.0)
+            excess = divergence("chi2", P[r], Q2[r]) - chi2.radius
+            assert excess <= 2.0 * outside + 1e-9 * chi2.radius + 1e-12
 
 
 @given(seed=st.integers(0, 2**31), lam=st.floats(1e-3, 20.0), sparse=st.booleans())
