@@ -661,9 +661,10 @@ def chi2_walk_row(p, Vc, order, param, penalised, g, allowed, eps):
     down, each way until an interval is more than ``eps`` below the best so far, moving one atom
     between the lower part and the tail at each step.
 
-    Returns ``(value, alpha, expectation, variance, position, ok)`` (``alpha`` and the
-    expectation on ``Vc``); ``ok`` False hands the row to :func:`chi2_row` (no atom, or
-    rounding that :func:`_chi2_interval` cannot bound).
+    Returns ``(value, alpha, expectation, variance, position, mass, ok)`` (the value, ``alpha``
+    and the expectation on ``Vc``; ``mass`` the row's, which the shift back multiplies);
+    ``ok`` False hands the row to :func:`chi2_row` (no atom, or rounding that
+    :func:`_chi2_interval` cannot bound).
     """
     n = order.shape[0]
     # positions split on Vc itself (sorted along the order too), so the pass and the walk agree
@@ -675,13 +676,14 @@ def chi2_walk_row(p, Vc, order, param, penalised, g, allowed, eps):
     l1 = c1 - level * t0
     l2 = c2 - level * level * t0
     row_s2 = c2 + level * level * t0
+    row_mass = l0 + t0
     k = g
     if not p[order[k]] > 0.0:
         k = _next_atom(p, order, k, -1)
         if k < 0:
             k = _next_atom(p, order, g, 1)
             if k >= n:
-                return 0.0, 0.0, 0.0, 0.0, 0, False
+                return 0.0, 0.0, 0.0, 0.0, 0, 0.0, False
             j = order[k]
             x = p[j]
             l0 += x
@@ -694,7 +696,7 @@ def chi2_walk_row(p, Vc, order, param, penalised, g, allowed, eps):
         p, Vc, order, k, up, down, (l0, l1, l2), t0, param, penalised, row_s2, allowed
     )
     if not ok:
-        return best, alpha, expect, var, k, False
+        return best, alpha, expect, var, k, row_mass, False
     best_k = k
     # up: the next atom leaves the tail for the lower part
     ku, uu, ud = k, up, down
@@ -725,7 +727,7 @@ def chi2_walk_row(p, Vc, order, param, penalised, g, allowed, eps):
             allowed,
         )
         if not ok:
-            return best, alpha, expect, var, ku, False
+            return best, alpha, expect, var, ku, row_mass, False
         if top > best:
             best, alpha, expect, var, best_k = top, t_alpha, t_expect, t_var, ku
         elif top < best - eps:
@@ -759,12 +761,12 @@ def chi2_walk_row(p, Vc, order, param, penalised, g, allowed, eps):
             allowed,
         )
         if not ok:
-            return best, alpha, expect, var, kd, False
+            return best, alpha, expect, var, kd, row_mass, False
         if top > best:
             best, alpha, expect, var, best_k = top, t_alpha, t_expect, t_var, kd
         elif top < best - eps:
             break
-    return best, alpha, expect, var, best_k, True
+    return best, alpha, expect, var, best_k, row_mass, True
 
 
 @njit(cache=True)
@@ -837,11 +839,11 @@ def _chi2_rows_one(
     n = order.shape[0]
     p = P2[r]
     g = _start_position(warm, r, guess, n)
-    value, alpha, expect, var, k, ok = chi2_walk_row(
+    value, alpha, expect, var, k, mass, ok = chi2_walk_row(
         p, Vc, order, param, penalised, g, allowed, eps
     )
     if ok:
-        out[r] = value + c
+        out[r] = value + c * mass
         warm[r] = k + 1.0
         if want_q:
             _chi2_write(p, V, Vc, order, param, penalised, alpha, expect, var, Q2[r])
