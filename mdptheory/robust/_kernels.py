@@ -14,7 +14,7 @@ ball, 3 penalised TV, 4 penalised KL, 5 penalised chi-square.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 TV, KL, CHI2, TV_PENALTY, KL_PENALTY, CHI2_PENALTY = 0, 1, 2, 3, 4, 5
 CODES = {
@@ -519,13 +519,7 @@ def tv_cut_row(p, V, order, rho, support_all, g):
     return clipped + handed, n - 1
 
 
-ROW_BLOCK = 256
-"""Rows per block of the walks: the blocks are spread over the cores, and inside a block each
-row without a kept cut starts from the previous row's (fixed blocks, so the numbers do not
-depend on the number of threads)."""
-
-
-@njit(cache=True, parallel=True)
+@njit(cache=True)
 def tv_ball_rows(P2, V, order, rho, support_all, warm):
     """:func:`tv_row`'s values for every row of ``P2`` (n_rows, S), each from a guessed cut
     (:func:`tv_cut_row`).
@@ -536,13 +530,14 @@ def tv_ball_rows(P2, V, order, rho, support_all, warm):
     """
     n_rows, n = P2.shape
     out = np.empty(n_rows)
-    for b in prange((n_rows + ROW_BLOCK - 1) // ROW_BLOCK):
-        guess = n - 1
-        for r in range(b * ROW_BLOCK, min(n_rows, (b + 1) * ROW_BLOCK)):
-            g = _start_position(warm, r, guess, n)
-            value, guess = tv_cut_row(P2[r], V, order, rho, support_all, g)
-            out[r] = value
-            warm[r] = guess + 1.0
+    # the rows one after the other: on the shared 2-core machine, spreading blocks of rows over
+    # both cores (numba prange) made a loaded machine's sweeps slower, not faster
+    guess = n - 1
+    for r in range(n_rows):
+        g = _start_position(warm, r, guess, n)
+        value, guess = tv_cut_row(P2[r], V, order, rho, support_all, g)
+        out[r] = value
+        warm[r] = guess + 1.0
     return out
 
 
@@ -801,7 +796,7 @@ def _chi2_write(p, V, Vc, order, param, penalised, alpha, expect, var, q):
         q[j] /= total
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
 def chi2_rows(P2, V, order, param, penalised, warm, want_q, Q2):
     """:func:`chi2_row`'s values (and minimisers into ``Q2`` when ``want_q``) for every row
     of ``P2``, by :func:`chi2_walk_row` from a guessed position; rows the walk hands back are
@@ -822,12 +817,11 @@ def chi2_rows(P2, V, order, param, penalised, warm, want_q, Q2):
     Vc = V - c
     eps = CHI2_WALK_EPS * max(abs(v_low), abs(v_high))
     allowed = 0.25 * eps
-    for b in prange((n_rows + ROW_BLOCK - 1) // ROW_BLOCK):
-        guess = n - 1
-        for r in range(b * ROW_BLOCK, min(n_rows, (b + 1) * ROW_BLOCK)):
-            guess = _chi2_rows_one(
-                P2, V, Vc, c, order, param, penalised, warm, want_q, Q2, out, r, guess, allowed, eps
-            )
+    guess = n - 1
+    for r in range(n_rows):
+        guess = _chi2_rows_one(
+            P2, V, Vc, c, order, param, penalised, warm, want_q, Q2, out, r, guess, allowed, eps
+        )
     return out
 
 
