@@ -863,6 +863,19 @@ def _probe_drpvi_chi2_duals(chi2_duals: Callable) -> Any:
     return chi2_duals(M, V, np.argsort(V, kind="stable"), 0.1)
 
 
+def _probe_tv_cut_row(row: Callable) -> Any:
+    p = np.array([0.2, 0.3, 0.5])
+    V = np.array([1.0, 0.0, 2.0])
+    return row(p, V, np.argsort(V), 0.25, True, 2)
+
+
+def _probe_chi2_walk_row(walk: Callable) -> Any:
+    p = np.array([0.2, 0.3, 0.1, 0.4])
+    V = np.array([1.0, 0.0, 3.0, 2.0])
+    Vc = V - 1.5
+    return walk(p, Vc, np.argsort(V), 2.0, False, 3, 1e-3, 1e-9)
+
+
 CATALOGUE: tuple[Mutant, ...] = (
     Mutant(
         "ucbvi-log-factor-dropped",
@@ -1773,6 +1786,32 @@ CATALOGUE: tuple[Mutant, ...] = (
             ),
         ),
         ("lsvi-ucb++",),
+    ),
+    Mutant(
+        "robust-tv-walk-l1-radius",
+        "The TV ball's walk from a guessed cut (the backups' kernel) moves mass 2 rho instead "
+        "of rho: the radius read as an L1 distance in the fast path only.",
+        (
+            _patch(
+                "mdptheory.robust._kernels.tv_cut_row",
+                _probe_tv_cut_row,
+                ("    budget = rho\n", "    budget = 2.0 * rho\n"),
+            ),
+        ),
+        ("robust",),
+    ),
+    Mutant(
+        "robust-chi2-walk-second-moment",
+        "The chi-square walk drops a factor V from the second moment of each atom it moves "
+        "from the lower part to the tail: the lower part's variance is wrong below the start.",
+        (
+            _patch(
+                "mdptheory.robust._kernels.chi2_walk_row",
+                _probe_chi2_walk_row,
+                ("        a2 -= xv * Vc[j]\n", "        a2 -= xv\n"),
+            ),
+        ),
+        ("robust",),
     ),
 )
 """The planted defects. Ids are unique; every target resolves (``tests/test_mutants.py``)."""

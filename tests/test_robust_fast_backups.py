@@ -144,7 +144,7 @@ def test_warm_started_backups_equal_cold_ones():
             np.testing.assert_allclose(warm_values, _full_scan(ball, P, V), atol=1e-10 * scale)
 
 
-@pytest.mark.parametrize("kind", ["kl", "chi2"])
+@pytest.mark.parametrize("kind", ["kl", "chi2", "tv"])
 def test_value_iteration_equals_the_one_of_the_full_row_scans(kind, monkeypatch):
     rng = np.random.default_rng(6)
     S, A = 40, 8

@@ -1,7 +1,9 @@
 """The TV and chi-square backups that walk each row from a guessed cut equal the row kernels
 that scan every atom (to 1e-12, whatever the guess), and the cvxpy primal (to 1e-7); the
-same input gives the same numbers; the chi-square minimisers are in the ball."""
+same input gives the same numbers, whatever the number of threads; the chi-square minimisers
+are in the ball."""
 
+import numba
 import numpy as np
 import pytest
 from conftest import property_settings
@@ -102,8 +104,11 @@ def test_chi2_walk_equals_the_row_kernel(seed, n, S, param, penalised, sparse, t
         np.testing.assert_allclose(Q2, ref_Q2, atol=1e-8)
         np.testing.assert_allclose(Q2 @ V, worst, atol=1e-9 * scale)
         for r in range(n):
-            # (near the corner the row kernel's minimiser is outside by 2e-9 relative too)
-            assert divergence("chi2", P[r], Q2[r]) <= chi2.radius * (1 + 1e-8) + 1e-12
+            # near the corner (all mass on the minimum) the minimiser's divergence is
+            # sensitive to rounding, the row kernel's as much
+            outside = max(divergence("chi2", P[r], ref_Q2[r]) - chi2.radius, 0.0)
+            excess = divergence("chi2", P[r], Q2[r]) - chi2.radius
+            assert excess <= 2.0 * outside + 1e-9 * chi2.radius + 1e-12
 
 
 @given(seed=st.integers(0, 2**31), lam=st.floats(1e-3, 20.0), sparse=st.booleans())
@@ -157,10 +162,17 @@ def test_each_row_keeps_its_cut_and_a_kept_cut_gives_the_same_values():
         UncertaintySet("chi2", penalty=0.5),
     ],
 )
-def test_same_input_same_numbers(uncertainty):
-    P, V = _rows(8, 500, 60, True, False)
+def test_same_input_same_numbers_whatever_the_threads(uncertainty):
+    P, V = _rows(8, 700, 60, True, False)
+    threads = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = uncertainty.backup(P, V)
+    finally:
+        numba.set_num_threads(threads)
+    np.testing.assert_array_equal(uncertainty.backup(P, V), one)
     np.testing.assert_array_equal(uncertainty.backup(P, V), uncertainty.backup(P, V))
-    a, b = np.zeros(500), np.zeros(500)
+    a, b = np.zeros(700), np.zeros(700)
     np.testing.assert_array_equal(uncertainty.backup(P, V, a), uncertainty.backup(P, V, b))
     np.testing.assert_array_equal(a, b)
 

@@ -530,6 +530,8 @@ def tv_ball_rows(P2, V, order, rho, support_all, warm):
     """
     n_rows, n = P2.shape
     out = np.empty(n_rows)
+    # the rows one after the other: on the shared 2-core machine, spreading blocks of rows over
+    # both cores (numba prange) made a loaded machine's sweeps slower, not faster
     guess = n - 1
     for r in range(n_rows):
         g = _start_position(warm, r, guess, n)
@@ -540,22 +542,22 @@ def tv_ball_rows(P2, V, order, rho, support_all, warm):
 
 
 @njit(cache=True, fastmath={"reassoc", "contract"})
-def _clipped_moments(p, V, Vc, level, level_c):
-    """``sum p m`` and ``sum p m^2`` with ``m = min(Vc, level_c)``, and the masses at and
-    below ``level`` and above it, in one sequential pass (reassociated and branch-free, so the
-    sums vectorise). ``level_c`` is ``level`` on the shifted copy ``Vc``; the states are split
-    on ``V``, which the shift may not keep distinct."""
+def _clipped_moments(p, Vc, level):
+    """``sum p m`` and ``sum p m^2`` with ``m = min(Vc, level)``, and the masses at and below
+    ``level`` and above it, in one sequential pass (reassociated and branch-free, so the sums
+    vectorise)."""
     c1 = 0.0
     c2 = 0.0
     low = 0.0
     high = 0.0
     for j in range(p.shape[0]):
         x = p[j]
-        m = min(Vc[j], level_c)
+        v = Vc[j]
+        m = min(v, level)
         xm = x * m
         c1 += xm
         c2 += xm * m
-        above = V[j] > level
+        above = v > level
         high += x if above else 0.0
         low += 0.0 if above else x
     return c1, c2, low, high
@@ -640,7 +642,7 @@ def _chi2_interval(p, Vc, order, k, up, down, lower, t0, param, penalised, row_s
 
 
 @njit(cache=True)
-def chi2_walk_row(p, V, Vc, order, param, penalised, g, allowed, eps):
+def chi2_walk_row(p, Vc, order, param, penalised, g, allowed, eps):
     r"""The chi-square dual of :func:`chi2_row` (ball or penalty) by a walk over the intervals
     from a guessed position ``g`` of the order, on ``Vc``, ``V`` shifted by a constant.
 
@@ -654,25 +656,29 @@ def chi2_walk_row(p, V, Vc, order, param, penalised, g, allowed, eps):
     down, each way until an interval is more than ``eps`` below the best so far, moving one atom
     between the lower part and the tail at each step.
 
-    Returns ``(value, alpha, expectation, variance, position, ok)`` (``alpha`` and the
-    expectation on ``Vc``); ``ok`` False hands the row to :func:`chi2_row` (no atom, or
-    rounding that :func:`_chi2_interval` cannot bound).
+    Returns ``(value, alpha, expectation, variance, position, mass, ok)`` (the value, ``alpha``
+    and the expectation on ``Vc``; ``mass`` the row's, which the shift back multiplies);
+    ``ok`` False hands the row to :func:`chi2_row` (no atom, or rounding that
+    :func:`_chi2_interval` cannot bound).
     """
     n = order.shape[0]
-    g = _tie_top(V, order, g)
+    # positions split on Vc itself (sorted along the order too), so the pass and the walk agree
+    # even where the shift makes distinct values of V equal
+    g = _tie_top(Vc, order, g)
     level = Vc[order[g]]
-    c1, c2, l0, t0 = _clipped_moments(p, V, Vc, V[order[g]], level)
+    c1, c2, l0, t0 = _clipped_moments(p, Vc, level)
     # the lower part's sums: the tail sits at the level in the clipped sums
     l1 = c1 - level * t0
     l2 = c2 - level * level * t0
     row_s2 = c2 + level * level * t0
+    row_mass = l0 + t0
     k = g
     if not p[order[k]] > 0.0:
         k = _next_atom(p, order, k, -1)
         if k < 0:
             k = _next_atom(p, order, g, 1)
             if k >= n:
-                return 0.0, 0.0, 0.0, 0.0, 0, False
+                return 0.0, 0.0, 0.0, 0.0, 0, 0.0, False
             j = order[k]
             x = p[j]
             l0 += x
@@ -685,7 +691,7 @@ def chi2_walk_row(p, V, Vc, order, param, penalised, g, allowed, eps):
         p, Vc, order, k, up, down, (l0, l1, l2), t0, param, penalised, row_s2, allowed
     )
     if not ok:
-        return best, alpha, expect, var, k, False
+        return best, alpha, expect, var, k, row_mass, False
     best_k = k
     # up: the next atom leaves the tail for the lower part
     ku, uu, ud = k, up, down
@@ -716,7 +722,7 @@ def chi2_walk_row(p, V, Vc, order, param, penalised, g, allowed, eps):
             allowed,
         )
         if not ok:
-            return best, alpha, expect, var, ku, False
+            return best, alpha, expect, var, ku, row_mass, False
         if top > best:
             best, alpha, expect, var, best_k = top, t_alpha, t_expect, t_var, ku
         elif top < best - eps:
@@ -750,12 +756,12 @@ def chi2_walk_row(p, V, Vc, order, param, penalised, g, allowed, eps):
             allowed,
         )
         if not ok:
-            return best, alpha, expect, var, kd, False
+            return best, alpha, expect, var, kd, row_mass, False
         if top > best:
             best, alpha, expect, var, best_k = top, t_alpha, t_expect, t_var, kd
         elif top < best - eps:
             break
-    return best, alpha, expect, var, best_k, True
+    return best, alpha, expect, var, best_k, row_mass, True
 
 
 @njit(cache=True)
@@ -813,33 +819,44 @@ def chi2_rows(P2, V, order, param, penalised, warm, want_q, Q2):
     allowed = 0.25 * eps
     guess = n - 1
     for r in range(n_rows):
-        p = P2[r]
-        g = _start_position(warm, r, guess, n)
-        value, alpha, expect, var, k, ok = chi2_walk_row(
-            p, V, Vc, order, param, penalised, g, allowed, eps
+        guess = _chi2_rows_one(
+            P2, V, Vc, c, order, param, penalised, warm, want_q, Q2, out, r, guess, allowed, eps
         )
-        if ok:
-            out[r] = value + c
-            warm[r] = k + 1.0
-            guess = k
-            if want_q:
-                _chi2_write(p, V, Vc, order, param, penalised, alpha, expect, var, Q2[r])
-        else:
-            q = Q2[r] if want_q else np.empty(1)
-            out[r] = chi2_row(
-                p,
-                V,
-                order,
-                param,
-                penalised,
-                q,
-                want_q,
-                np.empty(n),
-                np.empty(n),
-                np.empty(n, dtype=np.int64),
-                np.empty(n),
-            )
     return out
+
+
+@njit(cache=True)
+def _chi2_rows_one(
+    P2, V, Vc, c, order, param, penalised, warm, want_q, Q2, out, r, guess, allowed, eps
+):
+    """Row ``r`` of :func:`chi2_rows`; returns the guess for the next row."""
+    n = order.shape[0]
+    p = P2[r]
+    g = _start_position(warm, r, guess, n)
+    value, alpha, expect, var, k, mass, ok = chi2_walk_row(
+        p, Vc, order, param, penalised, g, allowed, eps
+    )
+    if ok:
+        out[r] = value + c * mass
+        warm[r] = k + 1.0
+        if want_q:
+            _chi2_write(p, V, Vc, order, param, penalised, alpha, expect, var, Q2[r])
+        return k
+    q = Q2[r] if want_q else np.empty(1)
+    out[r] = chi2_row(
+        p,
+        V,
+        order,
+        param,
+        penalised,
+        q,
+        want_q,
+        np.empty(n),
+        np.empty(n),
+        np.empty(n, dtype=np.int64),
+        np.empty(n),
+    )
+    return guess
 
 
 @njit(cache=True)

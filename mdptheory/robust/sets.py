@@ -258,6 +258,9 @@ class UncertaintySet:
             _, param = self._code_param()
             return chi2_rows(P2, V, order, param, self.penalised, warm, True, Q2), Q2
         values, Q2, _ = self._rows(P2, V, True, warm, 0.0)
+        if self.divergence == "tv" and not self.penalised and "tv" in WALKS:
+            # the values of the backups (the walk), the minimisers of the row kernel
+            values = self.walk_backup(P2, V, warm)
         return values, Q2
 
     def _rows(self, P2, V, want_q, warm, slack):
