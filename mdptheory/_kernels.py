@@ -510,3 +510,25 @@ def cholesky_inverse(M: np.ndarray) -> tuple[np.ndarray, float]:
                 s -= chol[i, m] * W[m, col]
             W[i, col] = s / chol[i, i]
     return W.T @ W, log_det
+
+
+@njit(cache=True)
+def matvec_into(M: np.ndarray, x: np.ndarray, out: np.ndarray) -> None:
+    """``out = M x`` by plain loops, each entry summed in index order (as :func:`row_dot`).
+
+    For the small matrices of the learners' rank-one updates, where a BLAS call costs more
+    than the arithmetic; ``out`` must not share memory with ``M`` or ``x``.
+
+    Examples
+    --------
+    >>> out = np.empty(2)
+    >>> matvec_into(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([1.0, 1.0]), out)
+    >>> out.tolist()
+    [3.0, 7.0]
+    """
+    n, m = M.shape
+    for i in range(n):
+        total = 0.0
+        for j in range(m):
+            total += M[i, j] * x[j]
+        out[i] = total

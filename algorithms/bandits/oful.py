@@ -64,7 +64,7 @@ from algorithms.bandits._common import (
     timed,
     warm_up,
 )
-from mdptheory._kernels import cholesky_inverse
+from mdptheory._kernels import cholesky_inverse, matvec_into
 from mdptheory.regret import RegretTrace
 from mdptheory.seeding import SeedLike, as_generator
 
@@ -162,11 +162,7 @@ def _oful_kernel(
         # Step 4: rank-one updates of V^{-1}, log det V, theta_hat, means and widths.
         # Explicit loops: at the small d of bandit problems a BLAS call costs more than the
         # arithmetic it does.
-        for i in range(d):
-            s = 0.0
-            for j in range(d):
-                s += V_inv[i, j] * x[j]
-            u[i] = s
+        matvec_into(V_inv, x, u)
         denominator = 1.0 + np.dot(x, u)
         log_det_ratio += np.log(denominator)
         residual = y - np.dot(x, theta_hat)

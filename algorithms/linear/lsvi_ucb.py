@@ -124,6 +124,7 @@ from mdptheory._kernels import (
     ReachableEvaluation,
     cholesky_inverse,
     greedy_backup,
+    matvec_into,
 )
 from mdptheory.linear import LinearMDP
 from mdptheory.regret import RegretTrace
@@ -224,11 +225,7 @@ def sherman_morrison_update(Lambda_inv: np.ndarray, x: np.ndarray, u: np.ndarray
     (matrix determinant lemma).
     """
     d = x.shape[0]
-    for i in range(d):
-        acc = 0.0
-        for j in range(d):
-            acc += Lambda_inv[i, j] * x[j]
-        u[i] = acc
+    matvec_into(Lambda_inv, x, u)
     denominator = 1.0 + np.dot(x, u)
     for i in range(d):
         ui = u[i] / denominator
