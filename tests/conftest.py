@@ -48,6 +48,17 @@ def cli_argv(*words: str, out=None) -> list[str]:
     return argv if out is None else [*argv, "--out", str(out)]
 
 
+def simplex_arrays(S: int, A: int, H: int, d: int, seed: int):
+    """``(phi, mu, theta)`` of a random linear MDP valid by construction: features on the
+    simplex, each ``mu_h[:, i]`` a distribution over next states, rewards ``theta`` uniform in
+    [0, 1]."""
+    rng = np.random.default_rng(seed)
+    phi = rng.dirichlet(np.ones(d), size=(S, A))
+    mu = rng.dirichlet(np.ones(S), size=(H, d)).transpose(0, 2, 1)
+    theta = rng.random((H, d))
+    return phi, mu, theta
+
+
 def random_mdp(
     seed: int,
     S: int = 3,

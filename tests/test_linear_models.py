@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import simplex_arrays
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -24,14 +25,6 @@ def brute_kernel(phi, mu):
                 for t in range(S):
                     P[h, s, a, t] = sum(features[s, a, i] * mu[h, t, i] for i in range(d))
     return P
-
-
-def simplex_model(S, A, H, d, seed):
-    rng = np.random.default_rng(seed)
-    phi = rng.dirichlet(np.ones(d), size=(S, A))
-    mu = rng.dirichlet(np.ones(S), size=(H, d)).transpose(0, 2, 1)
-    theta = rng.random((H, d))
-    return phi, mu, theta
 
 
 # --- LinearMDP ----------------------------------------------------------------------------
@@ -69,7 +62,7 @@ def test_linear_mdp_exact_oracle():
     seed=st.integers(0, 2**32 - 1),
 )
 def test_linear_mdp_twin_and_proposition_2_3(S, A, H, d, seed):
-    phi, mu, theta = simplex_model(S, A, H, d, seed)
+    phi, mu, theta = simplex_arrays(S, A, H, d, seed)
     mdp = LinearMDP(phi, mu, theta)
     twin = mdp.tabular()
     np.testing.assert_allclose(twin.P, brute_kernel(phi, mu), rtol=0, atol=1e-12)
@@ -93,7 +86,7 @@ def test_tiny_negative_entries_are_zeroed_only_in_the_twin():
 
 
 def test_linear_mdp_kernel_errors_name_the_worst_triple():
-    phi, mu, theta = simplex_model(3, 2, 2, 2, seed=0)
+    phi, mu, theta = simplex_arrays(3, 2, 2, 2, seed=0)
     bad_phi = phi.copy()
     bad_phi[2, 1] = [1.5, -0.5]  # still sums to 1, so the row sums stay 1
     worst = brute_kernel(bad_phi, mu)[:, 2, 1].min()
@@ -118,13 +111,13 @@ def test_linear_mdp_kernel_errors_name_the_worst_triple():
     ],
 )
 def test_linear_mdp_bad_shapes(change, message):
-    phi, mu, theta = change(*simplex_model(3, 2, 2, 2, seed=1))
+    phi, mu, theta = change(*simplex_arrays(3, 2, 2, 2, seed=1))
     with pytest.raises(ValueError, match=message):
         LinearMDP(phi, mu, theta)
 
 
 def test_linear_mdp_bernoulli_needs_unit_rewards_and_initial_is_checked():
-    phi, mu, theta = simplex_model(3, 2, 2, 2, seed=2)
+    phi, mu, theta = simplex_arrays(3, 2, 2, 2, seed=2)
     theta = theta.copy()
     theta[1] = [2.0, 2.0]
     with pytest.raises(ValueError, match=r"R\[1, 0, 0\] is 2.0, outside \[0, 1\]"):
@@ -150,7 +143,7 @@ def test_assumptions_are_reported_not_enforced():
 
 
 def test_linear_mdp_copies_its_inputs():
-    phi, mu, theta = simplex_model(3, 2, 2, 2, seed=3)
+    phi, mu, theta = simplex_arrays(3, 2, 2, 2, seed=3)
     a, b = LinearMDP(phi, mu, theta), LinearMDP(phi, mu, theta)
     np.testing.assert_array_equal(a.P, b.P)
     phi[0, 0] = [0.0, 1.0]

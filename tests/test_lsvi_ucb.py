@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import simplex_arrays
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -34,11 +35,7 @@ def simplex_model(
     S: int = 6, A: int = 3, H: int = 4, d: int = 3, seed: int = 0, noise=None
 ) -> LinearMDP:
     """Features on the simplex, mu_h rows are distributions over next states."""
-    rng = np.random.default_rng(seed)
-    phi = rng.dirichlet(np.ones(d), size=(S, A))
-    mu = rng.dirichlet(np.ones(S), size=(H, d)).transpose(0, 2, 1)
-    theta = rng.random((H, d))
-    return LinearMDP(phi, mu, theta, noise=noise)
+    return LinearMDP(*simplex_arrays(S, A, H, d, seed), noise=noise)
 
 
 def one_hot_model(mdp: mt.EpisodicMDP) -> LinearMDP:
