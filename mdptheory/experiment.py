@@ -448,8 +448,6 @@ def summarise(traces: Sequence[Trace], ci: float = 0.95) -> Summary:
     if len(traces) == 0:
         raise ValueError("summarise needs at least one trace, got none")
     ci = check_real(ci, "ci", 0.0, 1.0, low_open=True, high_open=True)
-    if not (0.0 < ci < 1.0):
-        raise ValueError(f"ci must be in (0, 1), got {ci!r}")
     kinds = {type(t) for t in traces}
     if len(kinds) != 1 or not kinds <= {RegretTrace, ConvergenceTrace}:
         names = sorted(k.__name__ for k in kinds)
