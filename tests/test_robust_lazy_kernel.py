@@ -156,3 +156,12 @@ def test_robust_evaluate_uses_the_policy_rows_and_writes_the_kernel_on_demand(un
     np.testing.assert_allclose(result.values, full.values, rtol=0, atol=1e-10)
     assert result.iterations == full.iterations
     assert np.array_equal(full.worst_kernel, full.kernel_source)
+
+
+def test_the_deferred_kernel_does_not_follow_edits_of_the_returned_values():
+    mdp = _model(4, 30, 10)
+    ball = UncertaintySet("kl", radius=0.3)
+    first = robust_value_iteration(mdp, ball, tol=1e-9)
+    second = robust_value_iteration(mdp, ball, tol=1e-9)
+    second.values[:] = 0.0  # the caller's array; the kernel keeps its own copy
+    assert np.array_equal(second.worst_kernel, first.worst_kernel)

@@ -103,6 +103,14 @@ class _DeferredKernel:
     warm: np.ndarray
     shape: tuple[int, ...]
 
+    def __post_init__(self) -> None:
+        # own read-only copies: a caller who edits the returned values in place must not
+        # change the kernel written later (P2 is the model's read-only kernel)
+        for name in ("V", "warm"):
+            array = np.array(getattr(self, name), dtype=np.float64)
+            array.flags.writeable = False
+            object.__setattr__(self, name, array)
+
     def __call__(self) -> np.ndarray:
         return self.uncertainty.worst_case(self.P2, self.V, self.warm.copy())[1].reshape(self.shape)
 
