@@ -186,3 +186,21 @@ def test_tv_rows_of_a_single_state_and_of_no_rows():
     assert tv_ball_rows(
         np.empty((0, 4)), np.arange(4.0), np.arange(4), 0.3, True, np.zeros(0)
     ).shape == (0,)
+
+
+@pytest.mark.parametrize(
+    "uncertainty",
+    [
+        UncertaintySet("chi2", radius=0.3),
+        UncertaintySet("chi2", penalty=0.3),
+        UncertaintySet("tv", radius=0.3),
+    ],
+)
+def test_a_constant_value_is_every_rows_value(uncertainty):
+    # value iteration starts from V = 0: every state ties, no walk is needed
+    P, _ = _rows(12, 50, 30, True, False)
+    V = np.full(30, 1.5)
+    np.testing.assert_allclose(uncertainty.backup(P, V), 1.5, rtol=0, atol=1e-14)
+    values, Q2 = uncertainty.worst_case(P, V)
+    np.testing.assert_allclose(values, _full_scan(uncertainty, P, V), rtol=0, atol=1e-14)
+    np.testing.assert_allclose(Q2, uncertainty._rows(P, V, True, None, 0.0)[1], atol=1e-15)

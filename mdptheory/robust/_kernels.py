@@ -707,6 +707,8 @@ def chi2_walk_row(p, Vc, order, param, penalised, g, allowed, eps):
         ud = ku
         ku = uu
         uu = _next_atom(p, order, ku, 1)
+        if uu < n and Vc[order[uu]] == Vc[order[ku]]:
+            continue  # inside a run of ties: its end's interval holds the same candidates
         top, t_alpha, t_expect, t_var, ok = _chi2_interval(
             p,
             Vc,
@@ -741,6 +743,8 @@ def chi2_walk_row(p, Vc, order, param, penalised, g, allowed, eps):
         du = kd
         kd = dd
         dd = _next_atom(p, order, kd, -1)
+        if dd >= 0 and Vc[order[du]] == Vc[order[kd]]:
+            continue  # an empty interval inside a run of ties (alpha there is its upper end)
         top, t_alpha, t_expect, t_var, ok = _chi2_interval(
             p,
             Vc,
@@ -817,6 +821,18 @@ def chi2_rows(P2, V, order, param, penalised, warm, want_q, Q2):
     Vc = V - c
     eps = CHI2_WALK_EPS * max(abs(v_low), abs(v_high))
     allowed = 0.25 * eps
+    if v_low == v_high:
+        # a constant V (value iteration's start): every row's value is it, and p its minimiser
+        for r in range(n_rows):
+            p = P2[r]
+            out[r] = v_low
+            if want_q:
+                total = 0.0
+                for j in range(n):
+                    total += p[j]
+                for j in range(n):
+                    Q2[r, j] = p[j] / total
+        return out
     guess = n - 1
     for r in range(n_rows):
         guess = _chi2_rows_one(
