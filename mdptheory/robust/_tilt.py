@@ -14,11 +14,13 @@ step needs are the tilted moments of ``W``::
 
 **Shared anchors.** ``e^{-u W}`` depends on the row only through ``u``. Around an anchor ``a``
 shared by a block of rows, ``e^{-u W} = e^{-a W} sum_m (-(u - a))^m W^m / m!``, so with the
-(S, N + 2) matrix ``F[:, m] = W^m e^{-a W} / m!`` one product ``G = P F`` (BLAS, one read of
-the rows) gives every row's ``Z``, ``Z m1`` and ``Z E_q W^2`` at any ``u`` with ``|u - a| <=
-tau`` from ``N`` terms (Horner in ``-(u - a)``). The truncation error is below
-``tau^N / N! e^{2 tau}`` relative, and :func:`series_terms` picks ``N`` so that this is below
-``1e-17``: the Newton iterations then cost ``O(N)`` per row instead of ``O(S)`` exponentials.
+(S, N + 1) matrix ``F[:, m] = W^m e^{-a W} / m!`` one product ``G = P F`` (one read of the
+rows) gives every row's ``Z`` and ``Z m1`` at any ``u`` with ``|u - a| <= tau`` from ``N``
+terms (Horner in ``-(u - a)``), and ``Z E_q W^2`` from ``N - 1`` (the variance only sets the
+length of a Newton step, never a value or a gap, so one column less is enough for it). The
+truncation error is below ``tau^N / N! e^{2 tau}`` relative, and :func:`series_terms` picks
+``N`` so that this is below ``1e-17``: the Newton iterations then cost ``O(N)`` per row instead
+of ``O(S)`` exponentials.
 Rows whose search leaves the window (or whose optimum is at ``beta -> 0``) are flagged and
 solved row by row by :func:`mdptheory.robust._kernels.kl_row`.
 """
@@ -97,10 +99,10 @@ def series_terms(tau: float, truncation: float = TRUNCATION) -> int:
 
 
 def anchor_columns(W: np.ndarray, anchor: float, n_terms: int) -> np.ndarray:
-    """``F[:, m] = W^m e^{-anchor W} / m!`` for ``m = 0..n_terms + 1``, shape (S, n_terms + 2)."""
-    F = np.empty((W.shape[0], n_terms + 2))
+    """``F[:, m] = W^m e^{-anchor W} / m!`` for ``m = 0..n_terms``, shape (S, n_terms + 1)."""
+    F = np.empty((W.shape[0], n_terms + 1))
     F[:, 0] = np.exp(-anchor * W)
-    for m in range(1, n_terms + 2):
+    for m in range(1, n_terms + 1):
         F[:, m] = F[:, m - 1] * W / m
     return F
 
@@ -267,13 +269,14 @@ def rows_moments(P2, rows, Ft):
 
 @njit(cache=True)
 def series_moments(g, delta):
-    """``log Z``, ``m1`` and ``var`` at ``u = anchor + delta`` from one row ``g`` of ``P F``."""
-    n = g.shape[0] - 2
+    """``log Z``, ``m1`` (``n`` terms each) and ``var`` (``n - 1`` terms) at ``u = anchor +
+    delta`` from one row ``g`` of ``P F`` (``n + 1`` columns)."""
+    n = g.shape[0] - 1
     x = -delta
-    z = 0.0
-    s1 = 0.0
+    z = g[n - 1]
+    s1 = n * g[n]
     s2 = 0.0
-    for m in range(n - 1, -1, -1):
+    for m in range(n - 2, -1, -1):
         z = z * x + g[m]
         s1 = s1 * x + (m + 1) * g[m + 1]
         s2 = s2 * x + (m + 2) * (m + 1) * g[m + 2]
@@ -298,7 +301,7 @@ def kl_rows_anchored(
     ``fallback[rows[k]]`` when the search leaves ``[anchor - tau, anchor + tau]`` (then
     ``us[rows[k]]`` is where it left, a start for another anchor), never meets the ball, or the
     series' ``Z`` is not positive. With a series cut at relative error ``truncation``, ``log Z``
-    is off by at most about ``truncation``, ``m1`` and ``var`` by about ``3 truncation``, so
+    is off by at most about ``truncation``, ``m1`` by about ``3 truncation``, so
     ``KL`` by ``(3 u + 1) truncation``: each gap is reported with ``(4 + 1 / u) truncation``
     added, which bounds the value's error on either side of the infimum.
 
