@@ -58,7 +58,7 @@ def test_chi2_walk_keeps_each_rows_interval_and_hands_back_no_ordinary_row():
     P, V = _rows(5, 200, 300, False, False)
     order = np.argsort(V, kind="stable")
     warm = np.zeros(200)
-    values = chi2_rows(P, V, order, 0.1, False, warm, False, np.empty((1, 1)))
+    values = chi2_rows(P, V, order, 0.1, False, warm, np.full(P.shape[0], -1), np.empty((1, 1)))
     # every row solved by the walk leaves its interval's position for the next backup
     assert np.all((warm >= 1) & (warm <= 300))
     np.testing.assert_allclose(

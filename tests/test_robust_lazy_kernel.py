@@ -54,12 +54,12 @@ def test_final_values_and_rows_equal_the_eager_worst_case_bit_for_bit(uncertaint
     warm = np.where(rng.random(n) < 0.5, rng.random(n) * 3.0, 0.0)  # some warm, some cold
     eager_values, eager_Q2 = uncertainty.worst_case(P, V, warm.copy())
     after = warm.copy()
-    values = planning_module._final_values(uncertainty, P, V, after)
+    values = uncertainty.worst_case_values(P, V, after)
     assert np.array_equal(values, eager_values)
     rows = rng.permutation(n)[: n // 3]
-    Q2 = planning_module._minimisers(uncertainty, P, V, warm, after, rows)
+    Q2 = uncertainty.worst_case_minimisers(P, V, warm, after, rows)
     assert np.array_equal(Q2, eager_Q2[rows])
-    every = planning_module._minimisers(uncertainty, P, V, warm, after, np.arange(n))
+    every = uncertainty.worst_case_minimisers(P, V, warm, after, np.arange(n))
     assert np.array_equal(every, eager_Q2)
 
 

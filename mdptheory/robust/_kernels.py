@@ -801,10 +801,14 @@ def _chi2_write(p, V, Vc, order, param, penalised, alpha, expect, var, q):
 
 
 @njit(cache=True)
-def chi2_rows(P2, V, order, param, penalised, warm, want_q, Q2):
-    """:func:`chi2_row`'s values (and minimisers into ``Q2`` when ``want_q``) for every row
-    of ``P2``, by :func:`chi2_walk_row` from a guessed position; rows the walk hands back are
-    solved by :func:`chi2_row`.
+def chi2_rows(P2, V, order, param, penalised, warm, slots, Q2):
+    """:func:`chi2_row`'s values for every row of ``P2`` (and row ``r``'s minimiser into
+    ``Q2[slots[r]]`` where ``slots[r] >= 0``), by :func:`chi2_walk_row` from a guessed
+    position; rows the walk hands back are solved by :func:`chi2_row`.
+
+    Each row's walk starts from where the previous row's ended, so the minimisers of a few rows
+    are written, bit for bit as in a pass that writes them all, by the same pass over every row
+    with only their slots set.
 
     ``warm`` as for :func:`tv_ball_rows`: ``1 +`` the position of each row's maximising
     interval from the previous backup (0: none), updated in place; a row without one starts
@@ -826,28 +830,30 @@ def chi2_rows(P2, V, order, param, penalised, warm, want_q, Q2):
         for r in range(n_rows):
             p = P2[r]
             out[r] = v_low
-            if want_q:
+            if slots[r] >= 0:
                 total = 0.0
                 for j in range(n):
                     total += p[j]
                 for j in range(n):
-                    Q2[r, j] = p[j] / total
+                    Q2[slots[r], j] = p[j] / total
         return out
     guess = n - 1
     for r in range(n_rows):
         guess = _chi2_rows_one(
-            P2, V, Vc, c, order, param, penalised, warm, want_q, Q2, out, r, guess, allowed, eps
+            P2, V, Vc, c, order, param, penalised, warm, slots, Q2, out, r, guess, allowed, eps
         )
     return out
 
 
 @njit(cache=True)
 def _chi2_rows_one(
-    P2, V, Vc, c, order, param, penalised, warm, want_q, Q2, out, r, guess, allowed, eps
+    P2, V, Vc, c, order, param, penalised, warm, slots, Q2, out, r, guess, allowed, eps
 ):
     """Row ``r`` of :func:`chi2_rows`; returns the guess for the next row."""
     n = order.shape[0]
     p = P2[r]
+    slot = slots[r]
+    want_q = slot >= 0
     g = _start_position(warm, r, guess, n)
     value, alpha, expect, var, k, mass, ok = chi2_walk_row(
         p, Vc, order, param, penalised, g, allowed, eps
@@ -856,9 +862,9 @@ def _chi2_rows_one(
         out[r] = value + c * mass
         warm[r] = k + 1.0
         if want_q:
-            _chi2_write(p, V, Vc, order, param, penalised, alpha, expect, var, Q2[r])
+            _chi2_write(p, V, Vc, order, param, penalised, alpha, expect, var, Q2[slot])
         return k
-    q = Q2[r] if want_q else np.empty(1)
+    q = Q2[slot] if want_q else np.empty(1)
     out[r] = chi2_row(
         p,
         V,

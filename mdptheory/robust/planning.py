@@ -36,8 +36,7 @@ from mdptheory._validation import (
     dense_bytes,
 )
 from mdptheory.evaluation import as_stochastic, check_policy, evaluate
-from mdptheory.robust._tilt import tilted_rows
-from mdptheory.robust.sets import ANCHORED_ROWS, UncertaintySet
+from mdptheory.robust.sets import UncertaintySet
 from mdptheory.tabular import EpisodicMDP, FiniteMDP
 
 Model = FiniteMDP | EpisodicMDP
@@ -113,55 +112,6 @@ class _DeferredKernel:
 
     def __call__(self) -> np.ndarray:
         return self.uncertainty.worst_case(self.P2, self.V, self.warm.copy())[1].reshape(self.shape)
-
-
-def _anchored(uncertainty: UncertaintySet, n_rows: int) -> bool:
-    """Whether :meth:`UncertaintySet.worst_case` takes the KL ball's anchored path."""
-    return (
-        uncertainty.divergence == "kl"
-        and not uncertainty.penalised
-        and not uncertainty.nominal
-        and n_rows >= ANCHORED_ROWS
-    )
-
-
-def _final_values(
-    uncertainty: UncertaintySet, P2: np.ndarray, V: np.ndarray, warm: np.ndarray
-) -> np.ndarray:
-    """The values of :meth:`UncertaintySet.worst_case` ``(P2, V, warm)``, bit for bit, without
-    its minimisers (``warm`` updated as there).
-
-    The whole kernel (S A S entries) is what made the final backup slow: the first touch of
-    its fresh memory alone cost several sweeps.
-    """
-    if uncertainty.nominal:
-        return P2 @ V
-    if _anchored(uncertainty, P2.shape[0]):
-        return uncertainty.anchored_backup(P2, V, warm, 0.0)[0]
-    return uncertainty._rows(P2, V, False, warm, 0.0)[0]
-
-
-def _minimisers(
-    uncertainty: UncertaintySet,
-    P2: np.ndarray,
-    V: np.ndarray,
-    before: np.ndarray,
-    after: np.ndarray,
-    rows: np.ndarray,
-) -> np.ndarray:
-    """Rows ``rows`` of the minimisers of :meth:`UncertaintySet.worst_case` ``(P2, V,
-    before)``, bit for bit, once :func:`_final_values` has taken ``before`` to ``after``.
-
-    Each minimiser is written from its own row alone, so a subset of rows gets the same bits:
-    the KL ball's from its dual variables after the anchored solve, the others' by their row
-    kernel started where the values' search started.
-    """
-    sub = np.ascontiguousarray(P2[rows])
-    if uncertainty.nominal:
-        return sub
-    if _anchored(uncertainty, P2.shape[0]):
-        return tilted_rows(sub, V, after[rows])
-    return uncertainty._rows(sub, V, True, before[rows], 0.0)[1]
 
 
 @dataclass(frozen=True)
@@ -300,12 +250,12 @@ def robust_value_iteration(
     # the final backup: values of every row, minimisers of the greedy policy's rows only
     # (the whole worst-case kernel is written on demand, from the dual variables kept here)
     deferred = _DeferredKernel(uncertainty, P2, V, warm.copy(), (S, A, S))
-    inner = _final_values(uncertainty, P2, V, warm)
+    inner = uncertainty.worst_case_values(P2, V, warm)
     q = mdp.R + gamma * inner.reshape(S, A)
     policy = np.argmax(q, axis=1).astype(np.int64)
     residual = float(np.max(np.abs(q.max(axis=1) - V))) / (1.0 - gamma)
     states = np.arange(S)
-    policy_rows = _minimisers(uncertainty, P2, V, deferred.warm, warm, states * A + policy)
+    policy_rows = uncertainty.worst_case_minimisers(P2, V, deferred.warm, warm, states * A + policy)
     # the policy's rows alone (one action per state): the same linear system as the whole
     # worst-case model, without writing, copying and validating its S A S entries
     policy_mdp = FiniteMDP(policy_rows[:, None, :], mdp.R[states, policy][:, None], gamma)
@@ -448,7 +398,7 @@ def robust_evaluate(
             start = np.zeros(S * A)
             warm = start.copy()
             kernel = _DeferredKernel(uncertainty, P2, V, start, (S, A, S))
-            inner = _final_values(uncertainty, P2, V, warm)
+            inner = uncertainty.worst_case_values(P2, V, warm)
         else:
             inner, Q2 = uncertainty.worst_case(P2, V)
             kernel = Q2.reshape(S, A, S)
@@ -459,7 +409,7 @@ def robust_evaluate(
             break
         if deterministic:
             rows = states * A + actions
-            Q_rows = _minimisers(uncertainty, P2, V, start, warm, rows)
+            Q_rows = uncertainty.worst_case_minimisers(P2, V, start, warm, rows)
             rewards = mdp.R[states, actions]
             if uncertainty.penalised:
                 rewards = rewards + gamma * uncertainty.penalty * row_divergences(

@@ -227,7 +227,8 @@ class UncertaintySet:
         order = np.argsort(V, kind="stable")
         _, param = self._code_param()
         if self.divergence == "chi2":
-            return chi2_rows(P2, V, order, param, self.penalised, warm, False, np.empty((1, 1)))
+            no_slots = np.full(P2.shape[0], -1, dtype=np.int64)
+            return chi2_rows(P2, V, order, param, self.penalised, warm, no_slots, np.empty((1, 1)))
         if self.penalised:
             return self._rows(P2, V, False, warm, 0.0)[0]
         return tv_ball_rows(P2, V, order, param, self.support == "all", warm)
@@ -256,12 +257,60 @@ class UncertaintySet:
             order = np.argsort(V, kind="stable")
             Q2 = np.empty_like(P2)
             _, param = self._code_param()
-            return chi2_rows(P2, V, order, param, self.penalised, warm, True, Q2), Q2
+            slots = np.arange(P2.shape[0], dtype=np.int64)
+            return chi2_rows(P2, V, order, param, self.penalised, warm, slots, Q2), Q2
         values, Q2, _ = self._rows(P2, V, True, warm, 0.0)
         if self.divergence == "tv" and not self.penalised and "tv" in WALKS:
             # the values of the backups (the walk), the minimisers of the row kernel
             values = self.walk_backup(P2, V, warm)
         return values, Q2
+
+    def worst_case_values(self, P2: np.ndarray, V: np.ndarray, warm: np.ndarray) -> np.ndarray:
+        """The values of :meth:`worst_case` ``(P2, V, warm)``, bit for bit, without writing its
+        minimisers (``warm`` updated as there).
+
+        A solver that needs the minimisers of a few rows only (a policy's) takes them from
+        :meth:`worst_case_minimisers`: the whole kernel has ``S A S`` entries, and the first
+        touch of their fresh memory alone costs several backups.
+        """
+        if self.nominal:
+            return P2 @ V
+        if self.divergence == "kl" and not self.penalised and P2.shape[0] >= ANCHORED_ROWS:
+            return self.anchored_backup(P2, V, warm, 0.0)[0]
+        if self.divergence in WALKS:
+            return self.walk_backup(P2, V, warm)
+        return self._rows(P2, V, False, warm, 0.0)[0]
+
+    def worst_case_minimisers(
+        self,
+        P2: np.ndarray,
+        V: np.ndarray,
+        before: np.ndarray,
+        after: np.ndarray,
+        rows: np.ndarray,
+    ) -> np.ndarray:
+        """Rows ``rows`` (distinct) of the minimisers of :meth:`worst_case` ``(P2, V, before)``,
+        bit for bit, once :meth:`worst_case_values` has taken ``before`` to ``after``.
+
+        A KL ball's minimisers are written from their dual variables (``after``), a chi-square
+        set's by the same walk over every row with only ``rows`` written (each row's walk starts
+        where the previous one ended), the others' by their row kernel from ``before``.
+        """
+        rows = np.asarray(rows, dtype=np.int64)
+        sub = np.ascontiguousarray(P2[rows])
+        if self.nominal:
+            return sub
+        if self.divergence == "kl" and not self.penalised and P2.shape[0] >= ANCHORED_ROWS:
+            return tilted_rows(sub, V, after[rows])
+        if self.divergence == "chi2":
+            slots = np.full(P2.shape[0], -1, dtype=np.int64)
+            slots[rows] = np.arange(rows.size)
+            Q = np.empty((rows.size, P2.shape[1]))
+            order = np.argsort(V, kind="stable")
+            _, param = self._code_param()
+            chi2_rows(P2, V, order, param, self.penalised, before.copy(), slots, Q)
+            return Q
+        return self._rows(sub, V, True, before[rows].copy(), 0.0)[1]
 
     def _rows(self, P2, V, want_q, warm, slack):
         code, param = self._code_param()
