@@ -160,6 +160,7 @@ def test_each_row_keeps_its_cut_and_a_kept_cut_gives_the_same_values():
         UncertaintySet("chi2", radius=0.2),
         UncertaintySet("chi2", radius=3.0),
         UncertaintySet("chi2", penalty=0.5),
+        UncertaintySet("kl", radius=0.2),
     ],
 )
 def test_same_input_same_numbers_whatever_the_threads(uncertainty):

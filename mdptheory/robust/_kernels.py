@@ -14,7 +14,7 @@ ball, 3 penalised TV, 4 penalised KL, 5 penalised chi-square.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 TV, KL, CHI2, TV_PENALTY, KL_PENALTY, CHI2_PENALTY = 0, 1, 2, 3, 4, 5
 CODES = {
@@ -519,7 +519,13 @@ def tv_cut_row(p, V, order, rho, support_all, g):
     return clipped + handed, n - 1
 
 
-@njit(cache=True)
+ROW_BLOCK = 256
+"""Rows per block of the walks: the blocks are spread over the cores, and inside a block each
+row without a kept cut starts from the previous row's (fixed blocks, so the numbers do not
+depend on the number of threads)."""
+
+
+@njit(cache=True, parallel=True)
 def tv_ball_rows(P2, V, order, rho, support_all, warm):
     """:func:`tv_row`'s values for every row of ``P2`` (n_rows, S), each from a guessed cut
     (:func:`tv_cut_row`).
@@ -530,14 +536,15 @@ def tv_ball_rows(P2, V, order, rho, support_all, warm):
     """
     n_rows, n = P2.shape
     out = np.empty(n_rows)
-    # the rows one after the other: on the shared 2-core machine, spreading blocks of rows over
-    # both cores (numba prange) made a loaded machine's sweeps slower, not faster
-    guess = n - 1
-    for r in range(n_rows):
-        g = _start_position(warm, r, guess, n)
-        value, guess = tv_cut_row(P2[r], V, order, rho, support_all, g)
-        out[r] = value
-        warm[r] = guess + 1.0
+    # one thread reads a row at about a quarter of the memory bandwidth that the nominal
+    # sweep's two BLAS threads reach; on a loaded machine the second thread may not help
+    for b in prange((n_rows + ROW_BLOCK - 1) // ROW_BLOCK):
+        guess = n - 1
+        for r in range(b * ROW_BLOCK, min(n_rows, (b + 1) * ROW_BLOCK)):
+            g = _start_position(warm, r, guess, n)
+            value, guess = tv_cut_row(P2[r], V, order, rho, support_all, g)
+            out[r] = value
+            warm[r] = guess + 1.0
     return out
 
 
@@ -800,15 +807,15 @@ def _chi2_write(p, V, Vc, order, param, penalised, alpha, expect, var, q):
         q[j] /= total
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def chi2_rows(P2, V, order, param, penalised, warm, slots, Q2):
     """:func:`chi2_row`'s values for every row of ``P2`` (and row ``r``'s minimiser into
     ``Q2[slots[r]]`` where ``slots[r] >= 0``), by :func:`chi2_walk_row` from a guessed
     position; rows the walk hands back are solved by :func:`chi2_row`.
 
-    Each row's walk starts from where the previous row's ended, so the minimisers of a few rows
-    are written, bit for bit as in a pass that writes them all, by the same pass over every row
-    with only their slots set.
+    Inside a block of :data:`ROW_BLOCK` rows each row's walk starts from where the previous
+    row's ended, so the minimisers of a few rows are written, bit for bit as in a pass that
+    writes them all, by the same pass over every row with only their slots set.
 
     ``warm`` as for :func:`tv_ball_rows`: ``1 +`` the position of each row's maximising
     interval from the previous backup (0: none), updated in place; a row without one starts
@@ -837,11 +844,12 @@ def chi2_rows(P2, V, order, param, penalised, warm, slots, Q2):
                 for j in range(n):
                     Q2[slots[r], j] = p[j] / total
         return out
-    guess = n - 1
-    for r in range(n_rows):
-        guess = _chi2_rows_one(
-            P2, V, Vc, c, order, param, penalised, warm, slots, Q2, out, r, guess, allowed, eps
-        )
+    for b in prange((n_rows + ROW_BLOCK - 1) // ROW_BLOCK):
+        guess = n - 1
+        for r in range(b * ROW_BLOCK, min(n_rows, (b + 1) * ROW_BLOCK)):
+            guess = _chi2_rows_one(
+                P2, V, Vc, c, order, param, penalised, warm, slots, Q2, out, r, guess, allowed, eps
+            )
     return out
 
 

@@ -287,7 +287,7 @@ def series_moments(g, delta):
     return np.log(z), m1, var
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def kl_rows_anchored(
     G, rows, anchor, tau, rho, warm, tol, values, us, gaps, fallback, truncation=TRUNCATION
 ):
@@ -308,7 +308,7 @@ def kl_rows_anchored(
     One thread: the searches cost a tenth of the moments, and a parallel loop this short
     waits on the slowest core (on a busy machine it took seven times as long).
     """
-    for k in range(rows.shape[0]):
+    for k in prange(rows.shape[0]):
         _anchored_row(
             G[k], rows[k], anchor, tau, rho, warm, tol, values, us, gaps, fallback, truncation
         )
