@@ -6,7 +6,7 @@ What is printed
 ---------------
 * One sweep: the robust Bellman sweep ``max_a R + gamma inf_{q in U} q.V`` of each set against
   the nominal sweep ``max_a R + gamma P V`` at the same ``V`` (the fixed point of the nominal
-  model), medians over repeats.
+  model), all alternated round by round (7 rounds), the median per-round ratio and its spread.
 * Whole solves: :func:`mdptheory.robust.robust_value_iteration` with a TV, a KL and a
   chi-square ball (radius 0.1) against
   :func:`mdptheory.planning.value_iteration`, both to ``tol`` (each returns its policy's exact
@@ -29,7 +29,7 @@ evaluation) on the same raw log, alternated, the per-round ratio printed.
 from __future__ import annotations
 
 import numpy as np
-from _timing import alternate, command_line, median_time, ratio, timed
+from _timing import Spread, alternate, command_line, median_time, ratio, timed
 
 import mdptheory as mt
 from mdptheory.planning import bellman_optimality, value_iteration
@@ -69,8 +69,8 @@ def main() -> None:
     print(f"dense random MDP S={S} A={A} gamma={gamma}, tol={args.tol:g}")
     nominal = value_iteration(mdp, tol=args.tol)
     V = nominal.values
-    sweep = median_time(lambda: bellman_optimality(mdp, V).max(axis=1), 7)
-    print(f"nominal sweep: median {sweep.format(1e3, 'ms')}")
+    # the sweeps alternated round by round with the nominal one, each ratio taken per round
+    sweeps_at_v = {"nominal": lambda: bellman_optimality(mdp, V).max(axis=1)}
     for name, uncertainty in SETS.items():
         warm = np.zeros(S * A)
         uncertainty.backup(P2, V, warm)  # compile and warm the KL ball's dual variables
@@ -78,10 +78,14 @@ def main() -> None:
         def robust_sweep(u=uncertainty, w=warm):
             return (mdp.R + gamma * u.backup(P2, V, w, 1e-8).reshape(S, A)).max(axis=1)
 
-        spread = median_time(robust_sweep, 5)
+        sweeps_at_v[name] = robust_sweep
+    sweep_times = alternate(sweeps_at_v, repeats=7, warmup=True)
+    sweep = Spread.of(sweep_times["nominal"])
+    print(f"nominal sweep: median {sweep.format(1e3, 'ms')}")
+    for name in SETS:
         print(
-            f"{name} sweep: median {spread.format(1e3, 'ms')}, "
-            f"{spread.median / sweep.median:.2f}x the nominal sweep"
+            f"{name} sweep: median {Spread.of(sweep_times[name]).format(1e3, 'ms')}, "
+            f"{ratio(sweep_times, name, 'nominal').format(1.0, 'x')} the nominal sweep"
         )
     solved = {name: SETS[name] for name in ("TV ball 0.1", "KL ball 0.1", "chi2 ball 0.1")}
     sweeps: dict[str, int] = {}
