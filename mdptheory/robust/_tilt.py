@@ -65,8 +65,6 @@ MAX_BLOCKS = 64
 MIN_BLOCK = 32
 """Fewer rows than this around one anchor are solved row by row (a product is not worth it)."""
 
-DENSE_LOOP = True
-
 TILED_SHARE = 0.5
 """A block of at least this share of the rows gets its moments by the tiles of
 :func:`dense_moments` (a second round after a cold start holds nearly every row: the tiles took
@@ -221,50 +219,31 @@ def _pair_moments(a0, a1, Ft, G, i, i1):
 
 
 @njit(cache=True, parallel=True)
-def dense_moments(P2, Ft):
-    """``P2 @ Ft.T`` (n, k) by compiled tiles of two rows and eight (then four, then one)
-    columns, the pairs of rows shared among the cores (``prange``).
+def rows_moments(P2, rows, Ft):
+    """``P2[rows] @ Ft.T`` (len(rows), k) by compiled tiles of two rows and eight (then four,
+    then one) columns, the pairs of rows shared among the cores (``prange``), without copying
+    the rows.
 
     Each entry is one reassociated sum over a row, computed by one thread in a fixed order,
-    so the result is the same whatever the number of threads (and equals
-    :func:`dense_moments_serial` bit for bit). A tile keeps its sixteen sums in registers and
-    loads each entry of its rows once per eight columns; a BLAS product with so few columns
-    spends most of its time copying and synchronising, and the former loop over groups of
-    eight rows, one column at a time, was bound by its loads (about four times ``P2 @ V``
-    with 12 columns, against one and a half now on two cores).
+    so the result is the same whatever the number of threads. A tile keeps its sixteen sums in
+    registers and loads each entry of its rows once per eight columns; a BLAS product with so
+    few columns spends most of its time copying and synchronising, and the former loop over
+    groups of eight rows, one column at a time, was bound by its loads (about four times
+    ``P2 @ V`` with 12 columns, against one and a half now on two cores).
+    :func:`block_moments` skips zeros instead, for small blocks of rows.
     """
-    n = P2.shape[0]
-    G = np.empty((n, Ft.shape[0]))
-    for g in prange((n + 1) // 2):
-        i = 2 * g
-        i1 = min(i + 1, n - 1)  # an odd last row is paired with itself
-        _pair_moments(P2[i], P2[i1], Ft, G, i, i1)
-    return G
-
-
-@njit(cache=True)
-def dense_moments_serial(P2, Ft):
-    """:func:`dense_moments` on one thread (the same tiles in the same order)."""
-    n = P2.shape[0]
-    G = np.empty((n, Ft.shape[0]))
-    for g in range((n + 1) // 2):
-        i = 2 * g
-        i1 = min(i + 1, n - 1)
-        _pair_moments(P2[i], P2[i1], Ft, G, i, i1)
-    return G
-
-
-@njit(cache=True, parallel=True)
-def rows_moments(P2, rows, Ft):
-    """``P2[rows] @ Ft.T`` by the tiles of :func:`dense_moments`, without copying the rows
-    (for a block of most rows of a dense model; :func:`block_moments` skips zeros)."""
     n = rows.shape[0]
     G = np.empty((n, Ft.shape[0]))
     for g in prange((n + 1) // 2):
         i = 2 * g
-        i1 = min(i + 1, n - 1)
+        i1 = min(i + 1, n - 1)  # an odd last row is paired with itself
         _pair_moments(P2[rows[i]], P2[rows[i1]], Ft, G, i, i1)
     return G
+
+
+def dense_moments(P2: np.ndarray, Ft: np.ndarray) -> np.ndarray:
+    """``P2 @ Ft.T`` (n, k): :func:`rows_moments` over every row."""
+    return rows_moments(P2, np.arange(P2.shape[0]), Ft)
 
 
 @njit(cache=True)
@@ -458,12 +437,8 @@ def _solve_block(P2, W, rho, start, rows, low, high, margin, tol, values, us, ga
     # loop over its rows that skips zeros
     if rows.size < TILED_SHARE * P2.shape[0]:
         G = block_moments(P2, rows, F)
-    elif rows.size < P2.shape[0]:
-        G = rows_moments(P2, rows, np.ascontiguousarray(F.T))
-    elif DENSE_LOOP:
-        G = dense_moments(P2, np.ascontiguousarray(F.T))
     else:
-        G = np.ascontiguousarray(P2 @ F)
+        G = rows_moments(P2, rows, np.ascontiguousarray(F.T))
     kl_rows_anchored(
         G, rows, anchor, tau, float(rho), start, tol, values, us, gaps, fallback, truncation
     )

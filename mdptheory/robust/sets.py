@@ -224,13 +224,12 @@ class UncertaintySet:
             return P2 @ V
         if warm is None:
             warm = np.zeros(P2.shape[0])
-        order = np.argsort(V, kind="stable")
-        _, param = self._code_param()
         if self.divergence == "chi2":
-            no_slots = np.full(P2.shape[0], -1, dtype=np.int64)
-            return chi2_rows(P2, V, order, param, self.penalised, warm, no_slots, np.empty((1, 1)))
+            return self._chi2_walk(P2, V, warm, np.full(P2.shape[0], -1), np.empty((1, 1)))
         if self.penalised:
             return self._rows(P2, V, False, warm, 0.0)[0]
+        _, param = self._code_param()
+        order = np.argsort(V, kind="stable")
         return tv_ball_rows(P2, V, order, param, self.support == "all", warm)
 
     def worst_case(
@@ -250,17 +249,14 @@ class UncertaintySet:
                 warm = np.zeros(P2.shape[0])
             values, _ = self.anchored_backup(P2, V, warm, 0.0)
             return values, tilted_rows(P2, V, warm)
-        if self.divergence == "chi2" and "chi2" in WALKS:
+        if self.divergence == "chi2":
             # the walk from each row's guessed interval, then one pass writing its minimiser
             if warm is None:
                 warm = np.zeros(P2.shape[0])
-            order = np.argsort(V, kind="stable")
             Q2 = np.empty_like(P2)
-            _, param = self._code_param()
-            slots = np.arange(P2.shape[0], dtype=np.int64)
-            return chi2_rows(P2, V, order, param, self.penalised, warm, slots, Q2), Q2
+            return self._chi2_walk(P2, V, warm, np.arange(P2.shape[0]), Q2), Q2
         values, Q2, _ = self._rows(P2, V, True, warm, 0.0)
-        if self.divergence == "tv" and not self.penalised and "tv" in WALKS:
+        if self.divergence == "tv" and not self.penalised:
             # the values of the backups (the walk), the minimisers of the row kernel
             values = self.walk_backup(P2, V, warm)
         return values, Q2
@@ -306,11 +302,17 @@ class UncertaintySet:
             slots = np.full(P2.shape[0], -1, dtype=np.int64)
             slots[rows] = np.arange(rows.size)
             Q = np.empty((rows.size, P2.shape[1]))
-            order = np.argsort(V, kind="stable")
-            _, param = self._code_param()
-            chi2_rows(P2, V, order, param, self.penalised, before.copy(), slots, Q)
+            self._chi2_walk(P2, V, before.copy(), slots, Q)
             return Q
         return self._rows(sub, V, True, before[rows].copy(), 0.0)[1]
+
+    def _chi2_walk(self, P2, V, warm, slots, Q):
+        """The chi-square walk over every row, row ``r``'s minimiser into ``Q[slots[r]]``
+        where ``slots[r] >= 0`` (:func:`~mdptheory.robust._kernels.chi2_rows`)."""
+        _, param = self._code_param()
+        order = np.argsort(V, kind="stable")
+        slots = np.asarray(slots, dtype=np.int64)
+        return chi2_rows(P2, V, order, param, self.penalised, warm, slots, Q)
 
     def _rows(self, P2, V, want_q, warm, slack):
         code, param = self._code_param()
