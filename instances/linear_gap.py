@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from instances.linear import _check_linear_size, _positive_int
+from instances.linear import _check_linear_size, _one_minus_power_over, _positive_int
 from mdptheory.linear import LinearMDP
 from mdptheory.seeding import SeedLike, as_generator
 
@@ -277,15 +277,6 @@ def _escape(d: int, H: int, K: int) -> tuple[float, float]:
     return delta + (d - 2) * Delta, Delta
 
 
-def _geometric_sum(p: float, n: int) -> float:
-    """``sum_{j<n} (1-p)^j = (1 - (1-p)^n) / p`` without cancellation."""
-    if n == 0:
-        return 0.0
-    if p >= 1.0:
-        return 1.0
-    return float(-math.expm1(n * math.log1p(-p)) / p)
-
-
 def hypercube_gap_optimal_value(d: int = 6, H: int = 3, K: int = 100) -> float:
     """Exact ``V*_1(x_1) = H - (1 - q^H) / p*`` of :func:`hypercube_gap_linear_mdp` (derived).
 
@@ -299,7 +290,7 @@ def hypercube_gap_optimal_value(d: int = 6, H: int = 3, K: int = 100) -> float:
     0.98248
     """
     p_star, _ = _escape(d, H, K)
-    return float(H - _geometric_sum(p_star, H))
+    return float(H - _one_minus_power_over(p_star, H))
 
 
 def hypercube_gap_action_gaps(
@@ -320,5 +311,5 @@ def hypercube_gap_action_gaps(
     """
     p = hypercube_gap_parameters(d, H, K, n_actions, seed)
     p_star, Delta = _escape(d, H, K)
-    per_sign = np.array([2.0 * Delta * _geometric_sum(p_star, H - 1 - h) for h in range(H)])
+    per_sign = np.array([2.0 * Delta * _one_minus_power_over(p_star, H - 1 - h) for h in range(H)])
     return per_sign[:, None] * p.wrong
