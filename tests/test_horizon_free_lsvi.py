@@ -11,7 +11,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from algorithms.linear import HFLSVI, LEARNERS, PerStageHFLSVI, ScaledHFLSVI, hf_lsvi_burn_in
+from algorithms.linear import (
+    HFLSVI,
+    LEARNERS,
+    PerStageHFLSVI,
+    RangeHFLSVI,
+    ScaledHFLSVI,
+    hf_lsvi_burn_in,
+)
 from algorithms.linear.horizon_free_lsvi import hf_levels
 from algorithms.registry import make_learner
 from instances.linear import simplex_feature_linear_mdp
@@ -169,11 +176,12 @@ def test_values_stay_in_the_horizon_free_range(S, A, H, d, seed, c, pooled):
     assert (trace.pseudo_regret <= optimum + 1e-12).all()
 
 
-def test_same_seed_same_numbers_bit_for_bit():
+@pytest.mark.parametrize("learner", [ScaledHFLSVI, RangeHFLSVI])
+def test_same_seed_same_numbers_bit_for_bit(learner):
     model = horizon_free_stationary_simplex(S=6, A=2, H=8, d=3, seed=0)
-    a = ScaledHFLSVI().run(model, 40, seed=3)
-    b = ScaledHFLSVI().run(model, 40, seed=3)
-    c = ScaledHFLSVI().run(model, 40, seed=4)
+    a = learner().run(model, 40, seed=3)
+    b = learner().run(model, 40, seed=3)
+    c = learner().run(model, 40, seed=4)
     assert np.array_equal(a.pseudo_regret, b.pseudo_regret)
     assert np.array_equal(a.realised_regret, b.realised_regret)
     assert np.array_equal(a.extras["variance"], b.extras["variance"])

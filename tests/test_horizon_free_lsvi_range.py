@@ -162,17 +162,6 @@ def test_scaled_variant_loses_optimism_by_a_small_margin_where_the_first_learner
     assert trace.extras["level"].max() == hf_levels(6) - 1
 
 
-def test_same_seed_same_numbers_bit_for_bit():
-    model = horizon_free_stationary_simplex(S=6, A=2, H=8, d=3, seed=0)
-    a = RangeHFLSVI().run(model, 40, seed=3)
-    b = RangeHFLSVI().run(model, 40, seed=3)
-    c = RangeHFLSVI().run(model, 40, seed=4)
-    assert np.array_equal(a.pseudo_regret, b.pseudo_regret)
-    assert np.array_equal(a.realised_regret, b.realised_regret)
-    assert np.array_equal(a.extras["variance"], b.extras["variance"])
-    assert not np.array_equal(a.realised_regret, c.realised_regret)
-
-
 def test_bad_input_and_registration():
     with pytest.raises(ValueError, match=r"range_scaled must be a bool, got 'yes'"):
         HFLSVI(range_scaled="yes")
