@@ -84,6 +84,21 @@ def random_mdp(
     return EpisodicMDP(P, R, H, initial=rng.dirichlet(np.ones(S)), noise=noise)
 
 
+def random_discounted_mdp(
+    seed, S: int, A: int, gamma: float, *, concentration: float = 0.7, start: bool = False
+):
+    """A random discounted MDP drawn in this order: Dirichlet(``concentration``) kernel rows,
+    rewards uniform in [0, 1], then, with ``start``, a Dirichlet(1) start law (otherwise the
+    model's default). ``seed`` may be a Generator, which is drawn on and left where it stops."""
+    from mdptheory import FiniteMDP
+
+    rng = np.random.default_rng(seed)
+    P = rng.dirichlet(np.full(S, concentration), size=(S, A))
+    R = rng.random((S, A))
+    initial = rng.dirichlet(np.ones(S)) if start else None
+    return FiniteMDP(P, R, gamma, initial=initial)
+
+
 def cvar_sup_form(values, probabilities, alpha: float) -> float:
     """CVaR = max over atoms x of x - E[(x - X)^+] / alpha (no sorting)."""
     v = np.asarray(values, dtype=float)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import cvxpy as cp
 import numpy as np
 import pytest
+from conftest import random_discounted_mdp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -28,9 +29,9 @@ def chebyshev_distance(Phi: np.ndarray, x: np.ndarray) -> float:
 
 
 def random_discounted(seed: int, S: int = 3, A: int = 2, d: int = 2):
+    """A random discounted MDP (Dirichlet(1) rows, gamma 0.8) and Gaussian features."""
     rng = np.random.default_rng(seed)
-    P = rng.dirichlet(np.ones(S), size=(S, A))
-    mdp = FiniteMDP(P, rng.random((S, A)), gamma=0.8)
+    mdp = random_discounted_mdp(rng, S, A, gamma=0.8, concentration=1.0)
     return mdp, rng.normal(size=(S, A, d))
 
 
@@ -168,7 +169,7 @@ def test_catalogue_entry_and_diagnosis():
 def test_d10_evaluation_operator_equals_the_vertex_oracle():
     rng = np.random.default_rng(0)
     S, A, d = 12, 3, 10
-    mdp = FiniteMDP(rng.dirichlet(np.ones(S), size=(S, A)), rng.random((S, A)), gamma=0.9)
+    mdp = random_discounted_mdp(rng, S, A, gamma=0.9, concentration=1.0)
     phi = rng.normal(size=(S, A, d)) / np.sqrt(d)
     pi = rng.integers(A, size=S)
     result = inherent_bellman_error(mdp, phi, radius=2.0, policy=pi)

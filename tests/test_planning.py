@@ -1,10 +1,12 @@
 """Exact planners against a brute-force oracle that shares no code with them."""
 
 import itertools
+from functools import partial
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from conftest import random_discounted_mdp
 from hypothesis import given, settings
 
 import mdptheory as mt
@@ -41,12 +43,8 @@ def brute_force_episodic(P4, R3):
     return best
 
 
-def random_mdp(S, A, gamma, seed, sparse=False):
-    rng = np.random.default_rng(seed)
-    P = rng.dirichlet(np.full(S, 0.3), size=(S, A))
-    R = rng.random((S, A))
-    kernel = sp.csr_array(P.reshape(S * A, S)) if sparse else P
-    return mt.FiniteMDP(kernel, R, gamma), P, R
+# Random discounted MDPs (seed, S, A, gamma) with peaked Dirichlet(0.3) kernel rows.
+random_mdp = partial(random_discounted_mdp, concentration=0.3)
 
 
 @settings(max_examples=40, deadline=None)
@@ -95,7 +93,7 @@ def test_backward_induction_matches_brute_force(mdp):
 @pytest.mark.parametrize("gamma", [0.5, 0.9, 0.99])
 @pytest.mark.parametrize("seed", [0, 1])
 def test_vi_pi_lp_agree(gamma, seed):
-    mdp, _, _ = random_mdp(12, 3, gamma, seed)
+    mdp = random_mdp(seed, 12, 3, gamma)
     pi = mt.policy_iteration(mdp)
     vi = mt.value_iteration(mdp, tol=1e-10)
     lp = mt.linear_program(mdp)
@@ -114,8 +112,9 @@ def test_vi_pi_lp_agree(gamma, seed):
 def test_sparse_kernel_gives_the_same_solution(direct_max_states, monkeypatch):
     # 5 sends the 15-state systems through the Krylov path used for large sparse models.
     monkeypatch.setattr(mt.evaluation, "SPARSE_DIRECT_MAX_STATES", direct_max_states)
-    dense, P, R = random_mdp(15, 3, 0.95, 3)
-    sparse, _, _ = random_mdp(15, 3, 0.95, 3, sparse=True)
+    dense = random_mdp(3, 15, 3, 0.95)
+    P, R = dense.P, dense.R
+    sparse = mt.FiniteMDP(sp.csr_array(P.reshape(45, 15)), R, 0.95)
     ref = mt.solve(dense)
     for method in ("policy_iteration", "value_iteration", "linear_program"):
         sol = mt.solve(sparse, method=method)
@@ -136,14 +135,15 @@ def test_sparse_kernel_gives_the_same_solution(direct_max_states, monkeypatch):
 
 
 def test_value_iteration_max_iter_is_reported():
-    mdp, _, _ = random_mdp(5, 2, 0.99, 0)
+    mdp = random_mdp(0, 5, 2, 0.99)
     sol = mt.value_iteration(mdp, tol=1e-12, max_iter=3)
     assert sol.stop_reason == "max_iter" and sol.iterations == 3
     assert np.max(np.abs(sol.values - mt.solve(mdp).values)) <= sol.bound + 1e-12
 
 
 def test_solve_picks_exact_methods():
-    mdp, P, R = random_mdp(4, 2, 0.9, 0)
+    mdp = random_mdp(0, 4, 2, 0.9)
+    P, R = mdp.P, mdp.R
     assert mt.solve(mdp).method == "policy_iteration"
     assert mt.solve(mt.EpisodicMDP(P, R, H=3)).method == "backward_induction"
     with pytest.raises(ValueError, match="unknown method 'simplex'"):
@@ -153,7 +153,8 @@ def test_solve_picks_exact_methods():
 
 
 def test_relative_value_iteration_against_linear_system():
-    mdp, P, R = random_mdp(8, 3, 0.9, 5)
+    mdp = random_mdp(5, 8, 3, 0.9)
+    P, R = mdp.P, mdp.R
     sol = mt.relative_value_iteration(mdp, tol=1e-12)
     assert sol.communicating
     # Gain and bias of the returned policy from (I - P_pi) h + g 1 = r_pi, h(0) = 0.
@@ -184,6 +185,6 @@ def test_relative_value_iteration_rejects_multichain():
 
 
 def test_linear_program_weights_must_be_positive():
-    mdp, _, _ = random_mdp(3, 2, 0.5, 0)
+    mdp = random_mdp(0, 3, 2, 0.5)
     with pytest.raises(ValueError, match=r"weights\[1\] is 0.0"):
         mt.linear_program(mdp, weights=[1.0, 0.0, 1.0])

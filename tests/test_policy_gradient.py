@@ -7,9 +7,12 @@ no code with the JAX learners. Shapes are kept to a few so that JAX compiles eac
 
 from __future__ import annotations
 
+from functools import partial
+
 import jax
 import numpy as np
 import pytest
+from conftest import random_discounted_mdp
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -53,10 +56,8 @@ PROPERTY = settings(
 )
 
 
-def random_mdp(seed: int, S: int = 3, A: int = 2, gamma: float = 0.8) -> FiniteMDP:
-    rng = np.random.default_rng(seed)
-    P = rng.dirichlet(np.full(S, 0.7), size=(S, A))
-    return FiniteMDP(P, rng.random((S, A)), gamma, initial=rng.dirichlet(np.ones(S)))
+# Random discounted MDPs with Dirichlet(0.7) kernel rows and a random start law.
+random_mdp = partial(random_discounted_mdp, S=3, A=2, gamma=0.8, start=True)
 
 
 def softmax_np(theta: np.ndarray) -> np.ndarray:
@@ -173,7 +174,7 @@ def test_exact_pg_improves_monotonically_with_safe_step(seed, gamma, bandit):
     if bandit:
         model = rng.random(4)
     else:
-        model = FiniteMDP(rng.dirichlet(np.full(3, 0.5), size=(3, 2)), rng.random((3, 2)), gamma)
+        model = random_discounted_mdp(rng, 3, 2, gamma, concentration=0.5)
     theta0 = rng.normal(size=(4,) if bandit else (3, 2)) * 2
     # Safe step (the paper's 1/L): the objective V(mu = rho) cannot decrease.
     trace = SoftmaxPG().run(model, 200, theta0=theta0)

@@ -2,10 +2,11 @@
 
 import itertools
 import math
+from functools import partial
 
 import numpy as np
 import pytest
-from conftest import property_settings
+from conftest import property_settings, random_discounted_mdp
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -43,9 +44,8 @@ def rows(draw, max_states: int = 6):
     return p, V
 
 
-def random_mdp(seed: int, S: int = 5, A: int = 3, gamma: float = 0.9) -> mt.FiniteMDP:
-    rng = np.random.default_rng(seed)
-    return mt.FiniteMDP(rng.dirichlet(np.full(S, 0.5), (S, A)), rng.random((S, A)), gamma)
+# Random discounted MDPs with Dirichlet(0.5) kernel rows; by default S = 5, A = 3, gamma = 0.9.
+random_mdp = partial(random_discounted_mdp, S=5, A=3, gamma=0.9, concentration=0.5)
 
 
 def all_sets(rho: float, lam: float):
@@ -327,8 +327,7 @@ def test_bad_rows_and_models_are_refused():
 
 @pytest.mark.parametrize("index", range(7))
 def test_robust_evaluation_is_value_iteration_with_one_action(index):
-    rng = np.random.default_rng(11)
-    mdp = mt.FiniteMDP(rng.dirichlet(np.full(5, 0.5), (5, 1)), rng.random((5, 1)), 0.85)
+    mdp = random_mdp(11, A=1, gamma=0.85)
     uncertainty = all_sets(0.3, 0.2)[index]
     solution = robust_value_iteration(mdp, uncertainty, tol=1e-11)
     evaluation = robust_evaluate(mdp, np.zeros(5, dtype=np.int64), uncertainty, tol=1e-11)

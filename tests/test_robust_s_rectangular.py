@@ -3,6 +3,7 @@
 
 import numpy as np
 import pytest
+from conftest import random_discounted_mdp
 
 import mdptheory as mt
 from mdptheory.robust import UncertaintySet, robust_evaluate, robust_value_iteration
@@ -16,9 +17,8 @@ from mdptheory.robust.s_rectangular import (
 pytestmark = pytest.mark.filterwarnings("ignore:Solution may be inaccurate")
 
 
-def random_mdp(seed: int, S: int = 4, A: int = 3, gamma: float = 0.8) -> mt.FiniteMDP:
-    rng = np.random.default_rng(seed)
-    return mt.FiniteMDP(rng.dirichlet(np.full(S, 0.7), (S, A)), rng.random((S, A)), gamma)
+def random_mdp(seed: int) -> mt.FiniteMDP:
+    return random_discounted_mdp(seed, S=4, A=3, gamma=0.8)
 
 
 def primal_state(P, R, V, gamma, rho, s, pi=None):

@@ -4,7 +4,7 @@ import itertools
 
 import numpy as np
 import pytest
-from conftest import property_settings
+from conftest import property_settings, random_discounted_mdp
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -40,8 +40,7 @@ def test_randomised_policy_is_optimal_and_beats_every_deterministic_one():
 
 
 def test_radius_zero_gives_the_nominal_optimum():
-    rng = np.random.default_rng(3)
-    mdp = FiniteMDP(rng.dirichlet(np.ones(3), (3, 2)), rng.random((3, 2)), gamma=0.8)
+    mdp = random_discounted_mdp(3, S=3, A=2, gamma=0.8, concentration=1.0)
     result = s_rectangular_tv_policy(mdp, radius=0.0)
     nominal = s_rectangular_tv_values(mdp, 0.0, tol=1e-12).values
     np.testing.assert_allclose(result.policy_values, nominal, atol=1e-7)
@@ -50,8 +49,7 @@ def test_radius_zero_gives_the_nominal_optimum():
 @property_settings(15)
 @given(seed=st.integers(0, 10_000), radius=st.floats(0.0, 1.5))
 def test_lp_policy_attains_the_robust_values_and_no_deterministic_policy_beats_it(seed, radius):
-    rng = np.random.default_rng(seed)
-    mdp = FiniteMDP(rng.dirichlet(np.full(2, 0.5), (2, 2)), rng.random((2, 2)), gamma=0.9)
+    mdp = random_discounted_mdp(seed, S=2, A=2, gamma=0.9, concentration=0.5)
     result = s_rectangular_tv_policy(mdp, radius)
     assert result.gap < 1e-6
     assert np.all(result.policy >= 0) and np.allclose(result.policy.sum(axis=1), 1.0)
