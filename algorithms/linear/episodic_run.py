@@ -17,13 +17,14 @@ the same steps before and after its own compiled episodes:
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 
 from algorithms._episodic import (
     Environment,
     EpisodeLog,
+    Simulation,
     check_budget,
     environment,
     episodic_trace,
@@ -101,10 +102,11 @@ def environment_metadata(true_mdp: object, env_model: EpisodicMDP) -> dict[str, 
 
 
 class LinearRun(NamedTuple):
-    """A linear learner's run once its inputs are checked: the features (S A, d), the
-    environment (arrays and model), the sizes, the log with its regret oracle, the workspace
-    of the exact evaluation and the random stream."""
+    """A linear learner's run once its inputs are checked: the model it learns with, the
+    features (S A, d), the environment (arrays and model), the sizes, the log with its regret
+    oracle, the workspace of the exact evaluation and the random stream."""
 
+    model: LinearMDP
     features: np.ndarray
     env: Environment
     env_model: EpisodicMDP
@@ -142,6 +144,10 @@ class LinearRun(NamedTuple):
         """:func:`environment_metadata` of this run."""
         return environment_metadata(self.true_mdp, self.env_model)
 
+    def simulation(self, extras: dict[str, np.ndarray], metadata: dict[str, Any]) -> Simulation:
+        """The finished run with the learner's own ``extras`` and ``metadata``."""
+        return Simulation(self.model, self.log, extras, metadata)
+
 
 def start_linear_run(
     model: object,
@@ -170,6 +176,7 @@ def start_linear_run(
     H, S, A = env.R3.shape
     log, evaluation = start_log(env, K, record_policies, exact_regret)
     return LinearRun(
+        model,
         features,
         env,
         env_model,
@@ -186,7 +193,11 @@ def start_linear_run(
 
 
 class LinearEpisodicLearner:
-    """``run`` of an online linear learner: the exact regret trace of its ``_simulate``."""
+    """``run`` of an online linear learner: the exact regret trace of the :class:`LinearRun`
+    its ``_learn(run)`` makes into a :class:`~algorithms._episodic.Simulation`."""
+
+    accepts_misspecified_pair: ClassVar[bool] = False
+    """Whether ``run`` reads a misspecified pair (:func:`unwrap_misspecified`)."""
 
     def run(
         self, model: LinearMDP, budget: int, seed: SeedLike, true_mdp: EpisodicMDP | None = None
@@ -215,3 +226,20 @@ class LinearEpisodicLearner:
             budget that is not a positive int.
         """
         return episodic_trace(self, seed, self._simulate(model, budget, seed, true_mdp=true_mdp))
+
+    def _simulate(
+        self,
+        model: object,
+        budget: int,
+        seed: SeedLike,
+        exact_regret: bool = True,
+        true_mdp: EpisodicMDP | None = None,
+    ) -> Simulation:
+        """The run of :meth:`run` before it becomes a trace; ``exact_regret=False`` skips the
+        exact evaluation (``pseudo`` is NaN), which ``bench/online.py`` times against it."""
+        if self.accepts_misspecified_pair:
+            model, true_mdp = unwrap_misspecified(model, true_mdp)
+        run = start_linear_run(
+            model, true_mdp, budget, seed, type(self).__name__, self.record_policies, exact_regret
+        )
+        return self._learn(run)

@@ -131,7 +131,7 @@ from algorithms._episodic import (
     check_open_unit,
 )
 from algorithms._validation import check_positive
-from algorithms.linear.episodic_run import LinearEpisodicLearner, start_linear_run
+from algorithms.linear.episodic_run import LinearEpisodicLearner, LinearRun
 from algorithms.linear.lsvi_ucb import (
     absorb_into,
     check_refactor_every,
@@ -142,8 +142,6 @@ from mdptheory._kernels import (
     greedy_backup,
 )
 from mdptheory.linear import LinearMDP
-from mdptheory.seeding import SeedLike
-from mdptheory.tabular import EpisodicMDP
 
 PAPER_C = 1.0
 """Scale of the radius at the paper's form of the constant (reconstructed)."""
@@ -681,22 +679,11 @@ class HFLSVI(LinearEpisodicLearner):
         """:func:`hf_lsvi_burn_in` with this learner's constants."""
         return hf_lsvi_burn_in(d, H, K, self.p, self.c, bool(self.pooled), self.ridges()[0])
 
-    def _simulate(
-        self,
-        model,
-        budget: int,
-        seed: SeedLike,
-        exact_regret: bool = True,
-        true_mdp: EpisodicMDP | None = None,
-    ) -> Simulation:
-        """The run of :meth:`run` before it becomes a trace; ``exact_regret=False`` skips the
-        exact evaluation (``pseudo`` is NaN), for timing."""
-        name = type(self).__name__
-        run = start_linear_run(
-            model, true_mdp, budget, seed, name, self.record_policies, exact_regret
-        )
+    def _learn(self, run: LinearRun) -> Simulation:
+        """The estimator over the checked ``run`` (horizon-free model required): the compiled
+        episodes and the record."""
         pooled = bool(self.pooled)
-        check_horizon_free(model, run.env, pooled, name)
+        check_horizon_free(run.model, run.env, pooled, type(self).__name__)
         d, H, K = run.d, run.H, run.K
         L = hf_levels(H)
         beta = float(self.beta(d, H, K))
@@ -714,9 +701,7 @@ class HFLSVI(LinearEpisodicLearner):
         extras: dict[str, np.ndarray] = {"level": st.level, "variance": st.variance}
         if self.record_policies:
             extras.update(Q=st.Q_record, states=st.states_record, actions=st.actions_record)
-        return Simulation(
-            model,
-            run.log,
+        return run.simulation(
             extras,
             dict(
                 c=self.c,

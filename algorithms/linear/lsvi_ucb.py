@@ -95,7 +95,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal, NamedTuple
+from typing import ClassVar, Literal, NamedTuple
 
 import numpy as np
 from numba import njit
@@ -114,19 +114,13 @@ from algorithms._validation import (
     check_positive,
     check_refactor_every,
 )
-from algorithms.linear.episodic_run import (
-    LinearEpisodicLearner,
-    start_linear_run,
-    unwrap_misspecified,
-)
+from algorithms.linear.episodic_run import LinearEpisodicLearner, LinearRun
 from mdptheory._kernels import (
     ReachableEvaluation,
     cholesky_inverse,
     greedy_backup,
     matvec_into,
 )
-from mdptheory.seeding import SeedLike
-from mdptheory.tabular import EpisodicMDP
 
 LAMBDA = 1.0
 """Ridge parameter lambda of Algorithm 1 (the paper sets lambda = 1)."""
@@ -662,6 +656,8 @@ class LSVIUCB(LinearEpisodicLearner):
     ((20,), 0.0)
     """
 
+    accepts_misspecified_pair: ClassVar[bool] = True
+
     c: float = PAPER_C
     p: float = 0.05
     switching: Literal["every_episode", "rare"] = "every_episode"
@@ -693,20 +689,8 @@ class LSVIUCB(LinearEpisodicLearner):
         """``beta = c d H sqrt(log(2 d K H / p))`` for this learner."""
         return lsvi_ucb_beta(d, H, K, self.p, self.c)
 
-    def _simulate(
-        self,
-        model,
-        budget: int,
-        seed: SeedLike,
-        exact_regret: bool = True,
-        true_mdp: EpisodicMDP | None = None,
-    ) -> Simulation:
-        """The run of :meth:`run` before it becomes a trace; ``exact_regret=False`` skips the
-        exact evaluation (``pseudo`` is NaN), which ``bench/online.py`` times against it."""
-        model, true_mdp = unwrap_misspecified(model, true_mdp)
-        run = start_linear_run(
-            model, true_mdp, budget, seed, type(self).__name__, self.record_policies, exact_regret
-        )
+    def _learn(self, run: LinearRun) -> Simulation:
+        """Algorithm 1 over the checked ``run``: statistics, compiled episodes, record."""
         d, H, K = run.d, run.H, run.K
         beta = float(self.beta(d, H, K))
         state, records = start_statistics(
@@ -733,9 +717,7 @@ class LSVIUCB(LinearEpisodicLearner):
                 Lambda_inv=state.Lambda_inv,
                 log_det=state.log_det,
             )
-        return Simulation(
-            model,
-            run.log,
+        return run.simulation(
             extras,
             dict(
                 **lsvi_ucb_bonus_metadata(self.c, beta, d, H, K, self.p),

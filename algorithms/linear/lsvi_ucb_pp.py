@@ -87,7 +87,7 @@ from algorithms._episodic import (
     check_open_unit,
 )
 from algorithms._validation import check_positive
-from algorithms.linear.episodic_run import LinearEpisodicLearner, start_linear_run
+from algorithms.linear.episodic_run import LinearEpisodicLearner, LinearRun
 from algorithms.linear.lsvi_ucb import (
     RidgeStatistics,
     absorb_into,
@@ -99,8 +99,6 @@ from mdptheory._kernels import (
     ReachableEvaluation,
     greedy_backup,
 )
-from mdptheory.seeding import SeedLike
-from mdptheory.tabular import EpisodicMDP
 
 PAPER_C = 1.0
 """Scale of the three radii at the paper's constants."""
@@ -530,19 +528,8 @@ class LSVIUCBPP(LinearEpisodicLearner):
         """:func:`lsvi_ucb_pp_burn_in` with this learner's constants."""
         return lsvi_ucb_pp_burn_in(d, H, K, self.p, self.c, self.c_var, self.floor, until)
 
-    def _simulate(
-        self,
-        model,
-        budget: int,
-        seed: SeedLike,
-        exact_regret: bool = True,
-        true_mdp: EpisodicMDP | None = None,
-    ) -> Simulation:
-        """The run of :meth:`run` before it becomes a trace; ``exact_regret=False`` skips the
-        exact evaluation (``pseudo`` is NaN), for timing."""
-        run = start_linear_run(
-            model, true_mdp, budget, seed, type(self).__name__, self.record_policies, exact_regret
-        )
+    def _learn(self, run: LinearRun) -> Simulation:
+        """Algorithm 1 over the checked ``run``: radii, statistics, compiled episodes, record."""
         d, H, K = run.d, run.H, run.K
         beta, beta_bar, beta_tilde = self.radii(d, H, K)
         var_coef = 2.0 * self.c_var * d**3 * H * H  # 2 d^3 H^2 (D carries 4 = 2 * 2)
@@ -563,9 +550,7 @@ class LSVIUCBPP(LinearEpisodicLearner):
                 Lambda=st.Lambda,
                 log_det=st.log_det,
             )
-        return Simulation(
-            model,
-            run.log,
+        return run.simulation(
             extras,
             dict(
                 c=self.c,

@@ -555,9 +555,7 @@ class AsyncCoopLSVIUCB:
                 states=agents.states,
                 actions=agents.actions,
             )
-        return Simulation(
-            model,
-            run.log,
+        return run.simulation(
             extras,
             dict(
                 n_agents=M,
