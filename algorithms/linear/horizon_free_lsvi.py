@@ -128,18 +128,13 @@ from algorithms._episodic import (
     Environment,
     EpisodeLog,
     Simulation,
-    check_budget,
     check_open_unit,
-    episodic_trace,
-    simulate,
-    start_log,
 )
 from algorithms._validation import check_positive
+from algorithms.linear.episodic_run import LinearEpisodicLearner, LinearRun
 from algorithms.linear.lsvi_ucb import (
     absorb_into,
-    check_linear_models,
     check_refactor_every,
-    environment_metadata,
     evaluate_and_act,
 )
 from mdptheory._kernels import (
@@ -147,9 +142,6 @@ from mdptheory._kernels import (
     greedy_backup,
 )
 from mdptheory.linear import LinearMDP
-from mdptheory.regret import RegretTrace
-from mdptheory.seeding import SeedLike, as_generator
-from mdptheory.tabular import EpisodicMDP
 
 PAPER_C = 1.0
 """Scale of the radius at the paper's form of the constant (reconstructed)."""
@@ -581,7 +573,7 @@ def check_horizon_free(model: LinearMDP, env: Environment, pooled: bool, learner
 
 
 @dataclass(frozen=True)
-class HFLSVI:
+class HFLSVI(LinearEpisodicLearner):
     r"""Horizon-free weighted LSVI (reconstruction of Zhang, Lee, Chen, Du, ICLR 2024).
 
     Parameters
@@ -687,82 +679,29 @@ class HFLSVI:
         """:func:`hf_lsvi_burn_in` with this learner's constants."""
         return hf_lsvi_burn_in(d, H, K, self.p, self.c, bool(self.pooled), self.ridges()[0])
 
-    def run(
-        self, model: LinearMDP, budget: int, seed: SeedLike, true_mdp: EpisodicMDP | None = None
-    ) -> RegretTrace:
-        """Run ``budget`` episodes and return the exact regret trace.
-
-        Parameters
-        ----------
-        model : LinearMDP
-            Features ``phi`` (``||phi|| <= 1``), a stationary ``mu`` (when pooled) and, unless
-            ``true_mdp`` is given, the environment (its exact tabular twin).
-        budget : int
-            Number of episodes K (also enters iota).
-        seed : int, SeedSequence or Generator
-        true_mdp : EpisodicMDP, optional
-            The environment when it differs from the linear model; (S, A, H) must match.
-
-        Raises
-        ------
-        ValueError
-            For a model that is not a LinearMDP, a feature of norm > 1, rewards outside
-            [0, 1], a trajectory whose total reward exceeds 1, a kernel that changes with h
-            (pooled), a mismatched ``true_mdp`` or a budget that is not a positive int.
-        """
-        return episodic_trace(self, seed, self._simulate(model, budget, seed, true_mdp=true_mdp))
-
-    def _simulate(
-        self,
-        model,
-        budget: int,
-        seed: SeedLike,
-        exact_regret: bool = True,
-        true_mdp: EpisodicMDP | None = None,
-    ) -> Simulation:
-        """The run of :meth:`run` before it becomes a trace; ``exact_regret=False`` skips the
-        exact evaluation (``pseudo`` is NaN), for timing."""
-        name = type(self).__name__
-        features, env, env_model = check_linear_models(model, true_mdp, name)
+    def _learn(self, run: LinearRun) -> Simulation:
+        """The estimator over the checked ``run`` (horizon-free model required): the compiled
+        episodes and the record."""
         pooled = bool(self.pooled)
-        check_horizon_free(model, env, pooled, name)
-        K = check_budget(budget)
-        H, S, A = env.R3.shape
-        d = features.shape[1]
+        check_horizon_free(run.model, run.env, pooled, type(self).__name__)
+        d, H, K = run.d, run.H, run.K
         L = hf_levels(H)
         beta = float(self.beta(d, H, K))
         beta_var = hf_lsvi_beta(d, H, K, self.p, self.c_var)
-        log, evaluation = start_log(env, K, self.record_policies, exact_regret)
         ridge, ridge_var = self.ridges()
-        st = _start(features, H, S, A, K, L, ridge, ridge_var, bool(self.record_policies))
-        rng = as_generator(seed)
-        refactor_every = int(self.refactor_every)
+        st = _start(
+            run.features, H, run.S, run.A, K, L, ridge, ridge_var, bool(self.record_policies)
+        )
         range_scaled = bool(self.range_scaled)
-        simulate(
-            log,
-            lambda start, stop: _episodes(
-                features,
-                env,
-                log,
-                evaluation,
-                st,
-                start,
-                stop,
-                rng,
-                beta,
-                beta_var,
-                L,
-                pooled,
-                refactor_every,
-                range_scaled,
-            ),
+        run.simulate(
+            _episodes,
+            (st,),
+            (beta, beta_var, L, pooled, int(self.refactor_every), range_scaled),
         )
         extras: dict[str, np.ndarray] = {"level": st.level, "variance": st.variance}
         if self.record_policies:
             extras.update(Q=st.Q_record, states=st.states_record, actions=st.actions_record)
-        return Simulation(
-            model,
-            log,
+        return run.simulation(
             extras,
             dict(
                 c=self.c,
@@ -789,7 +728,7 @@ class HFLSVI:
                 pooled=pooled,
                 clip=1.0,
                 burn_in=self.burn_in(d, H, K),
-                **environment_metadata(true_mdp, env_model),
+                **run.environment_metadata(),
                 paper="Zhang, Lee, Chen, Du (ICLR 2024), arXiv:2403.10738 (structure from the "
                 "abstract; estimator reconstructed)",
                 verified=False,

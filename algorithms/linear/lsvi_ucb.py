@@ -95,7 +95,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal, NamedTuple
+from typing import ClassVar, Literal, NamedTuple
 
 import numpy as np
 from numba import njit
@@ -105,31 +105,22 @@ from algorithms._episodic import (
     Environment,
     EpisodeLog,
     Simulation,
-    check_budget,
     check_choice,
     check_open_unit,
-    environment,
-    episodic_trace,
     evaluate_and_act,
-    simulate,
-    start_log,
 )
 from algorithms._validation import (
     check_no_bonus,
     check_positive,
     check_refactor_every,
-    check_unit_rewards,
 )
+from algorithms.linear.episodic_run import LinearEpisodicLearner, LinearRun
 from mdptheory._kernels import (
     ReachableEvaluation,
     cholesky_inverse,
     greedy_backup,
     matvec_into,
 )
-from mdptheory.linear import LinearMDP
-from mdptheory.regret import RegretTrace
-from mdptheory.seeding import SeedLike, as_generator
-from mdptheory.tabular import EpisodicMDP
 
 LAMBDA = 1.0
 """Ridge parameter lambda of Algorithm 1 (the paper sets lambda = 1)."""
@@ -141,8 +132,6 @@ SWITCHING = ("every_episode", "rare")
 SWITCH_FACTOR = 2.0
 """Rare switching replans when det(Lambda_h) exceeds this factor times its value at the last
 replan, for some h (eta = 2 in Wang, Zhou, Gu 2021)."""
-
-FEATURE_NORM_TOL = 1e-9
 
 
 def lsvi_ucb_iota(d: int, H: int, K: int, p: float) -> float:
@@ -594,70 +583,6 @@ def _episodes(
             records.potential[k] = state.potential
 
 
-# ---------------------------------------------------------------------------------------------
-# Input checks
-# ---------------------------------------------------------------------------------------------
-
-
-def unwrap_misspecified(model: object, true_mdp: object) -> tuple[object, object]:
-    """A misspecified pair (nominal features ``.linear``, true dynamics ``.mdp``), e.g. from the
-    catalogue's misspecified_linear_mdp: learn with its features, act in its true MDP."""
-    if (
-        not isinstance(model, LinearMDP)
-        and true_mdp is None
-        and isinstance(getattr(model, "linear", None), LinearMDP)
-        and isinstance(getattr(model, "mdp", None), EpisodicMDP)
-    ):
-        return model.linear, model.mdp
-    return model, true_mdp
-
-
-def check_linear_models(
-    model: object, true_mdp: object, learner: str
-) -> tuple[np.ndarray, Environment, EpisodicMDP]:
-    """Features (S A, d), the environment's arrays and the environment, after checking what
-    Theorem 3.1 assumes."""
-    if not isinstance(model, LinearMDP):
-        raise ValueError(
-            f"{learner} needs a LinearMDP (features phi, mu, theta) or a pair "
-            f"with .linear and .mdp, got {type(model).__name__}: {model!r}"
-        )
-    phi = np.ascontiguousarray(model.phi, dtype=np.float64)
-    S, A, d = phi.shape
-    norms = np.linalg.norm(phi, axis=2)
-    if (norms > 1.0 + FEATURE_NORM_TOL).any():
-        s, a = np.unravel_index(int(np.argmax(norms)), norms.shape)
-        raise ValueError(
-            f"||phi[{s}, {a}]|| is {float(norms[s, a])!r} > 1; Assumption A of "
-            f"Jin et al. (2020) needs ||phi(x, a)|| <= 1"
-        )
-    if true_mdp is None:
-        env = model.tabular()
-    else:
-        if not isinstance(true_mdp, EpisodicMDP):
-            raise ValueError(
-                f"true_mdp must be an EpisodicMDP, got {type(true_mdp).__name__}: {true_mdp!r}"
-            )
-        if (true_mdp.S, true_mdp.A, true_mdp.H) != (S, A, model.H):
-            raise ValueError(
-                f"true_mdp has (S, A, H) = {(true_mdp.S, true_mdp.A, true_mdp.H)}, "
-                f"the features' model has {(S, A, model.H)}"
-            )
-        env = true_mdp
-    check_unit_rewards(np.asarray(env.R, dtype=np.float64), learner, "clip at H and Theorem 3.1")
-    features = np.ascontiguousarray(phi.reshape(S * A, d))
-    return features, environment(env), env
-
-
-def environment_metadata(true_mdp: object, env_model: EpisodicMDP) -> dict[str, str]:
-    """Which environment a run acted in, for its metadata: ``environment`` (``"true_mdp"`` or
-    ``"model.tabular()"``, see :func:`check_linear_models`) and its ``environment_repr``."""
-    return dict(
-        environment="true_mdp" if true_mdp is not None else "model.tabular()",
-        environment_repr=repr(env_model),
-    )
-
-
 def lsvi_ucb_bonus_metadata(c: float, beta: float, d: int, H: int, K: int, p: float) -> dict:
     """The bonus of a run of LSVI-UCB (or a learner with its bonus), for its metadata: ``c``
     and the paper's, ``beta``, ``iota`` and the formula, and the ridge ``lambda``.
@@ -684,7 +609,7 @@ def lsvi_ucb_bonus_metadata(c: float, beta: float, d: int, H: int, K: int, p: fl
 
 
 @dataclass(frozen=True)
-class LSVIUCB:
+class LSVIUCB(LinearEpisodicLearner):
     r"""LSVI-UCB (Jin, Yang, Wang, Jordan 2020, Algorithm 1) with exact per-episode regret.
 
     Parameters
@@ -731,6 +656,8 @@ class LSVIUCB:
     ((20,), 0.0)
     """
 
+    accepts_misspecified_pair: ClassVar[bool] = True
+
     c: float = PAPER_C
     p: float = 0.05
     switching: Literal["every_episode", "rare"] = "every_episode"
@@ -762,70 +689,17 @@ class LSVIUCB:
         """``beta = c d H sqrt(log(2 d K H / p))`` for this learner."""
         return lsvi_ucb_beta(d, H, K, self.p, self.c)
 
-    def run(
-        self, model: LinearMDP, budget: int, seed: SeedLike, true_mdp: EpisodicMDP | None = None
-    ) -> RegretTrace:
-        """Run ``budget`` episodes and return the exact regret trace.
-
-        Parameters
-        ----------
-        model : LinearMDP, or a misspecified pair with ``.linear`` and ``.mdp``
-            Supplies the features ``phi`` (``||phi|| <= 1`` required) and, unless ``true_mdp``
-            is given, the environment (its exact tabular twin). A pair's ``.mdp`` is used as
-            ``true_mdp``.
-        budget : int
-            Number of episodes K (also fixes T = K H in iota).
-        seed : int, SeedSequence or Generator
-        true_mdp : EpisodicMDP, optional
-            The environment when it differs from the linear model (misspecification
-            experiments): transitions, known rewards r_h and the regret oracle come from it.
-            Its (S, A, H) must match the model's.
-
-        Raises
-        ------
-        ValueError
-            For a model that is not a LinearMDP, a feature of norm > 1, rewards outside
-            [0, 1], a mismatched ``true_mdp`` or a budget that is not a positive int.
-        """
-        return episodic_trace(self, seed, self._simulate(model, budget, seed, true_mdp=true_mdp))
-
-    def _simulate(
-        self,
-        model,
-        budget: int,
-        seed: SeedLike,
-        exact_regret: bool = True,
-        true_mdp: EpisodicMDP | None = None,
-    ) -> Simulation:
-        """The run of :meth:`run` before it becomes a trace; ``exact_regret=False`` skips the
-        exact evaluation (``pseudo`` is NaN), which ``bench/online.py`` times against it."""
-        model, true_mdp = unwrap_misspecified(model, true_mdp)
-        features, env, env_model = check_linear_models(model, true_mdp, type(self).__name__)
-        K = check_budget(budget)
-        H, S, A = env.R3.shape
-        d = features.shape[1]
+    def _learn(self, run: LinearRun) -> Simulation:
+        """Algorithm 1 over the checked ``run``: statistics, compiled episodes, record."""
+        d, H, K = run.d, run.H, run.K
         beta = float(self.beta(d, H, K))
-        # (1) Regret oracle on the true model.
-        log, evaluation = start_log(env, K, self.record_policies, exact_regret)
-        state, records = start_statistics(features, H, S, A, K, bool(self.record_policies))
-        rng = as_generator(seed)
-        rare, refactor_every = self.switching == "rare", int(self.refactor_every)
-        simulate(
-            log,
-            lambda start, stop: _episodes(
-                features,
-                env,
-                log,
-                evaluation,
-                state,
-                records,
-                start,
-                stop,
-                rng,
-                beta,
-                rare,
-                refactor_every,
-            ),
+        state, records = start_statistics(
+            run.features, H, run.S, run.A, K, bool(self.record_policies)
+        )
+        run.simulate(
+            _episodes,
+            (state, records),
+            (beta, self.switching == "rare", int(self.refactor_every)),
         )
         extras: dict[str, np.ndarray] = {
             "replanned": state.replanned,
@@ -843,16 +717,14 @@ class LSVIUCB:
                 Lambda_inv=state.Lambda_inv,
                 log_det=state.log_det,
             )
-        return Simulation(
-            model,
-            log,
+        return run.simulation(
             extras,
             dict(
                 **lsvi_ucb_bonus_metadata(self.c, beta, d, H, K, self.p),
                 clip=float(H),
                 switching=self.switching,
                 n_replans=int(state.replanned.sum()),
-                **environment_metadata(true_mdp, env_model),
+                **run.environment_metadata(),
                 paper="Jin, Yang, Wang, Jordan (COLT 2020), arXiv:1907.05388, Algorithm 1",
                 regret_bound_C1=lsvi_ucb_regret_bound(d, H, K, self.p),
             ),

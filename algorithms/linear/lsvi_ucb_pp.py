@@ -83,20 +83,15 @@ from algorithms._episodic import (
     Environment,
     EpisodeLog,
     Simulation,
-    check_budget,
     check_choice,
     check_open_unit,
-    episodic_trace,
-    simulate,
-    start_log,
 )
 from algorithms._validation import check_positive
+from algorithms.linear.episodic_run import LinearEpisodicLearner, LinearRun
 from algorithms.linear.lsvi_ucb import (
     RidgeStatistics,
     absorb_into,
-    check_linear_models,
     check_refactor_every,
-    environment_metadata,
     evaluate_and_act,
     start_statistics,
 )
@@ -104,10 +99,6 @@ from mdptheory._kernels import (
     ReachableEvaluation,
     greedy_backup,
 )
-from mdptheory.linear import LinearMDP
-from mdptheory.regret import RegretTrace
-from mdptheory.seeding import SeedLike, as_generator
-from mdptheory.tabular import EpisodicMDP
 
 PAPER_C = 1.0
 """Scale of the three radii at the paper's constants."""
@@ -451,7 +442,7 @@ def _start(features: np.ndarray, H: int, S: int, A: int, K: int, record: bool):
 
 
 @dataclass(frozen=True)
-class LSVIUCBPP:
+class LSVIUCBPP(LinearEpisodicLearner):
     r"""LSVI-UCB++ (He, Zhao, Zhou, Gu, ICML 2023, Algorithm 1) with exact per-episode regret.
 
     Parameters
@@ -537,71 +528,17 @@ class LSVIUCBPP:
         """:func:`lsvi_ucb_pp_burn_in` with this learner's constants."""
         return lsvi_ucb_pp_burn_in(d, H, K, self.p, self.c, self.c_var, self.floor, until)
 
-    def run(
-        self, model: LinearMDP, budget: int, seed: SeedLike, true_mdp: EpisodicMDP | None = None
-    ) -> RegretTrace:
-        """Run ``budget`` episodes and return the exact regret trace.
-
-        Parameters
-        ----------
-        model : LinearMDP
-            Features ``phi`` (``||phi|| <= 1``) and, unless ``true_mdp`` is given, the
-            environment (its exact tabular twin).
-        budget : int
-            Number of episodes K (also enters the log factor of the radii).
-        seed : int, SeedSequence or Generator
-        true_mdp : EpisodicMDP, optional
-            The environment when it differs from the linear model; (S, A, H) must match.
-
-        Raises
-        ------
-        ValueError
-            For a model that is not a LinearMDP, a feature of norm > 1, rewards outside
-            [0, 1], a mismatched ``true_mdp`` or a budget that is not a positive int.
-        """
-        return episodic_trace(self, seed, self._simulate(model, budget, seed, true_mdp=true_mdp))
-
-    def _simulate(
-        self,
-        model,
-        budget: int,
-        seed: SeedLike,
-        exact_regret: bool = True,
-        true_mdp: EpisodicMDP | None = None,
-    ) -> Simulation:
-        """The run of :meth:`run` before it becomes a trace; ``exact_regret=False`` skips the
-        exact evaluation (``pseudo`` is NaN), for timing."""
-        features, env, env_model = check_linear_models(model, true_mdp, type(self).__name__)
-        K = check_budget(budget)
-        H, S, A = env.R3.shape
-        d = features.shape[1]
+    def _learn(self, run: LinearRun) -> Simulation:
+        """Algorithm 1 over the checked ``run``: radii, statistics, compiled episodes, record."""
+        d, H, K = run.d, run.H, run.K
         beta, beta_bar, beta_tilde = self.radii(d, H, K)
         var_coef = 2.0 * self.c_var * d**3 * H * H  # 2 d^3 H^2 (D carries 4 = 2 * 2)
         floor = floor_value(self.floor, H)
-        log, evaluation = start_log(env, K, self.record_policies, exact_regret)
-        st, pp, Q_record = _start(features, H, S, A, K, bool(self.record_policies))
-        rng = as_generator(seed)
-        refactor_every = int(self.refactor_every)
-        simulate(
-            log,
-            lambda start, stop: _episodes(
-                features,
-                env,
-                log,
-                evaluation,
-                st,
-                pp,
-                Q_record,
-                start,
-                stop,
-                rng,
-                beta,
-                beta_bar,
-                beta_tilde,
-                var_coef,
-                floor,
-                refactor_every,
-            ),
+        st, pp, Q_record = _start(run.features, H, run.S, run.A, K, bool(self.record_policies))
+        run.simulate(
+            _episodes,
+            (st, pp, Q_record),
+            (beta, beta_bar, beta_tilde, var_coef, floor, int(self.refactor_every)),
         )
         extras: dict[str, np.ndarray] = {"replanned": st.replanned, "sigma_bar": pp.sigma_bar}
         if self.record_policies:
@@ -613,9 +550,7 @@ class LSVIUCBPP:
                 Lambda=st.Lambda,
                 log_det=st.log_det,
             )
-        return Simulation(
-            model,
-            log,
+        return run.simulation(
             extras,
             dict(
                 c=self.c,
@@ -636,7 +571,7 @@ class LSVIUCBPP:
                 burn_in_floor=self.burn_in(d, H, K, "floor"),
                 n_replans=int(st.replanned.sum()),
                 max_replans=max_pp_switches(d, H, K, self.floor),
-                **environment_metadata(true_mdp, env_model),
+                **run.environment_metadata(),
                 paper="He, Zhao, Zhou, Gu (ICML 2023), arXiv:2212.06132, Algorithm 1",
             ),
         )

@@ -81,22 +81,18 @@ from algorithms._episodic import (
     check_open_unit,
     episodic_trace,
     record_episode,
-    simulate,
-    start_log,
 )
 from algorithms._validation import check_positive, check_refactor_every
+from algorithms.linear.episodic_run import start_linear_run, unwrap_misspecified
 from algorithms.linear.lsvi_ucb import (
     LAMBDA,
     PAPER_C,
     RidgeStatistics,
     absorb_episode,
-    check_linear_models,
-    environment_metadata,
     lsvi_ucb_beta,
     lsvi_ucb_bonus_metadata,
     plan_optimistic,
     start_statistics,
-    unwrap_misspecified,
 )
 from mdptheory._kernels import (
     ReachableEvaluation,
@@ -107,7 +103,7 @@ from mdptheory._validation import check_int
 from mdptheory.linear import LinearMDP
 from mdptheory.multi_agent_linear import MultiAgentLinearMDP, async_schedule, check_schedule
 from mdptheory.regret import RegretTrace
-from mdptheory.seeding import SeedLike, as_generator
+from mdptheory.seeding import SeedLike
 
 PAPER = "Min, He, Wang, Gu (ICML 2023), arXiv:2305.06446"
 PLAN_ON = ("local", "download")
@@ -514,47 +510,29 @@ class AsyncCoopLSVIUCB:
                 schedule = model.schedule
             model = model.linear
         model, true_mdp = unwrap_misspecified(model, None)
-        features, env, env_model = check_linear_models(model, true_mdp, type(self).__name__)
-        rng = as_generator(seed)
+        run = start_linear_run(model, true_mdp, K, seed, type(self).__name__, self.record_policies)
         if schedule is None:
-            schedule = async_schedule(M, K, self.skew, seed=_schedule_generator(rng))
+            schedule = async_schedule(M, K, self.skew, seed=_schedule_generator(run.rng))
         schedule = check_schedule(schedule, M)
         if schedule.shape[0] < K:
             raise ValueError(
                 f"the schedule has {schedule.shape[0]} episodes, fewer than the budget {K}"
             )
         schedule = np.ascontiguousarray(schedule[:K])
-        H, S, A = env.R3.shape
-        d = features.shape[1]
+        features, H, d = run.features, run.H, run.d
         beta = float(self.beta(d, H, K))
         alpha = self.trigger_alpha
         log_trigger = math.log1p(alpha)
-        log, evaluation = start_log(env, K, self.record_policies)
-        server, _ = start_statistics(features, H, S, A, 0, False)
+        server, _ = start_statistics(features, H, run.S, run.A, 0, False)
         agents = _agent_statistics(server, M, K)
         plan_local = self.plan_on == "local"
-        refactor_every = int(self.refactor_every)
         if not plan_local:
             for m in range(M):
-                _plan_agent(features, env.R3, agents, m, server, beta)
-        simulate(
-            log,
-            lambda start, stop: _episodes(
-                features,
-                env,
-                log,
-                evaluation,
-                agents,
-                server,
-                schedule,
-                start,
-                stop,
-                rng,
-                beta,
-                log_trigger,
-                plan_local,
-                refactor_every,
-            ),
+                _plan_agent(features, run.env.R3, agents, m, server, beta)
+        run.simulate(
+            _episodes,
+            (agents, server, schedule),
+            (beta, log_trigger, plan_local, int(self.refactor_every)),
         )
         per_agent = np.bincount(schedule, minlength=M).astype(np.int64)
         rounds = int(agents.synced.sum())
@@ -577,9 +555,7 @@ class AsyncCoopLSVIUCB:
                 states=agents.states,
                 actions=agents.actions,
             )
-        return Simulation(
-            model,
-            log,
+        return run.simulation(
             extras,
             dict(
                 n_agents=M,
@@ -592,7 +568,7 @@ class AsyncCoopLSVIUCB:
                 uploads=int(agents.uploads.sum()),
                 downloads=int(agents.downloads.sum()),
                 communication_bound=communication_bound(d, H, M, K, alpha),
-                **environment_metadata(true_mdp, env_model),
+                **run.environment_metadata(),
                 paper=f"{PAPER}, Algorithm 1 (trigger form and alpha recalled, unverified)",
             ),
         )

@@ -81,10 +81,10 @@ from algorithms._episodic import (
     simulate,
 )
 from algorithms._validation import check_positive
+from algorithms.linear.episodic_run import check_linear_models
 from algorithms.linear.lsvi_ucb import (
     RidgeStatistics,
     absorb_statistics,
-    check_linear_models,
     check_refactor_every,
     lsvi_ucb_beta,
     lsvi_ucb_iota,
