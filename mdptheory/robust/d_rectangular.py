@@ -130,34 +130,40 @@ def check_d_rectangular(model, tol: float = SIMPLEX_TOL) -> LinearMDP:
             f"a d-rectangular set needs a LinearMDP, got {type(model).__name__} {model!r:.60}"
         )
     tol = check_tol(tol, allow_zero=True)
-    phi, mu = model.phi, model.mu
-    low = np.unravel_index(int(np.argmin(phi)), phi.shape)
-    if phi[low] < -tol:
-        raise ValueError(
-            f"phi[{low[0]}, {low[1]}, {low[2]}] is {float(phi[low])!r} < 0: d-rectangular "
-            "sets need simplex features (phi_i >= 0)"
-        )
-    sums = phi.sum(axis=2)
+    _check_simplices(model.phi, 2, tol, "phi")
+    _check_simplices(model.mu, 1, tol, "mu")
+    return model
+
+
+# (where a negative entry is, why it may not be; where a sum off 1 is, why it must be 1)
+_SIMPLEX_RULES = {
+    "phi": (
+        "phi[{}, {}, {}]",
+        "d-rectangular sets need simplex features (phi_i >= 0)",
+        "sum_i phi[{}, {}, i]",
+        "d-rectangular sets need simplex features",
+    ),
+    "mu": (
+        "mu[{}, {}, {}]",
+        "each factor mu[h, :, i] must be a distribution over states",
+        "sum_s' mu[{}, s', {}]",
+        "each factor must be a distribution over states",
+    ),
+}
+
+
+def _check_simplices(array: np.ndarray, axis: int, tol: float, name: str) -> None:
+    """Raise a ValueError at the smallest entry of ``array`` if it is below ``-tol``, else at
+    the sum along ``axis`` farthest from 1 if it is off by more than ``tol``, in the words of
+    ``_SIMPLEX_RULES[name]``."""
+    entry, negative, total, off = _SIMPLEX_RULES[name]
+    low = np.unravel_index(int(np.argmin(array)), array.shape)
+    if array[low] < -tol:
+        raise ValueError(f"{entry.format(*low)} is {float(array[low])!r} < 0: {negative}")
+    sums = array.sum(axis=axis)
     worst = np.unravel_index(int(np.argmax(np.abs(sums - 1.0))), sums.shape)
     if abs(sums[worst] - 1.0) > tol:
-        raise ValueError(
-            f"sum_i phi[{worst[0]}, {worst[1]}, i] is {float(sums[worst])!r}, not 1: "
-            "d-rectangular sets need simplex features"
-        )
-    low = np.unravel_index(int(np.argmin(mu)), mu.shape)
-    if mu[low] < -tol:
-        raise ValueError(
-            f"mu[{low[0]}, {low[1]}, {low[2]}] is {float(mu[low])!r} < 0: each factor "
-            "mu[h, :, i] must be a distribution over states"
-        )
-    mass = mu.sum(axis=1)
-    worst = np.unravel_index(int(np.argmax(np.abs(mass - 1.0))), mass.shape)
-    if abs(mass[worst] - 1.0) > tol:
-        raise ValueError(
-            f"sum_s' mu[{worst[0]}, s', {worst[1]}] is {float(mass[worst])!r}, not 1: each "
-            "factor must be a distribution over states"
-        )
-    return model
+        raise ValueError(f"{total.format(*worst)} is {float(sums[worst])!r}, not 1: {off}")
 
 
 def _check_set(uncertainty) -> UncertaintySet:

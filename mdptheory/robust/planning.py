@@ -42,8 +42,20 @@ from mdptheory.tabular import EpisodicMDP, FiniteMDP
 Model = FiniteMDP | EpisodicMDP
 
 
+class _KernelOnRead:
+    """The ``worst_kernel`` of a robust solution or evaluation, read from its
+    ``kernel_source``."""
+
+    @cached_property
+    def worst_kernel(self) -> np.ndarray:
+        """The worst-case kernel, written on first access when the solve or evaluation
+        deferred it."""
+        source = self.kernel_source
+        return source if isinstance(source, np.ndarray) else source()
+
+
 @dataclass(frozen=True)
-class RobustSolution:
+class RobustSolution(_KernelOnRead):
     """Result of a robust planner (as :class:`mdptheory.planning.Solution`, plus the kernel).
 
     Attributes
@@ -84,12 +96,6 @@ class RobustSolution:
     uncertainty: UncertaintySet
     kernel_source: object = field(repr=False, compare=False)
 
-    @cached_property
-    def worst_kernel(self) -> np.ndarray:
-        """The worst-case kernel, written on first access when the solve deferred it."""
-        source = self.kernel_source
-        return source if isinstance(source, np.ndarray) else source()
-
 
 @dataclass(frozen=True)
 class _DeferredKernel:
@@ -115,7 +121,7 @@ class _DeferredKernel:
 
 
 @dataclass(frozen=True)
-class RobustEvaluation:
+class RobustEvaluation(_KernelOnRead):
     """Robust value of a fixed policy: ``values`` within ``bound`` of ``V^pi_rob``.
 
     ``worst_kernel`` minimises the inner problems at ``values`` (at the values before the last
@@ -130,12 +136,6 @@ class RobustEvaluation:
     iterations: int
     stop_reason: str
     kernel_source: object = field(repr=False, compare=False)
-
-    @cached_property
-    def worst_kernel(self) -> np.ndarray:
-        """The worst-case kernel, written on first access when the evaluation deferred it."""
-        source = self.kernel_source
-        return source if isinstance(source, np.ndarray) else source()
 
 
 def _check_set(uncertainty) -> UncertaintySet:
