@@ -36,7 +36,10 @@ from mdptheory.experiment import run_seeds
 from proofs_check.findings import Findings, rejected_by_every_part
 from proofs_check.harness import Outcome, check_scale, theorem
 from proofs_check.rates import labelled_rate_shape_test
-from proofs_check.theorems.reward_free import EPSILON, within_eps
+from proofs_check.theorems.reward_free import (
+    EPSILON,  # noqa: F401 (docstring placeholders)
+    within_eps,
+)
 
 ZZG = "Zhang, Zhang, Gu (ICML 2023), arXiv:2303.10165"
 SOURCE = (
@@ -100,23 +103,33 @@ def error_rate(K_grid: np.ndarray, errors: np.ndarray, key: str, start: float, s
 @theorem(
     id="zhang2023-reward-free-two-sided",
     paper=f"{ZZG}, main theorem and lower bound (Theta~(d^2 eps^-2) episodes, total reward <= 1)",
-    claim="On the two-sided family reward_free_lower_bound(d=4, H=5, epsilon=1, seed=1), where "
-    "an eps-optimal planner for the indicators of good and of bad must know every sign of mu, "
-    "HF-UCRL-RFE (scaled c = 1e-4) explores so that (1) after K = 10^4 episodes (8 seeds at "
-    f"quick scale) the worst planning sub-optimality over the battery is <= eps = {EPSILON:g} "
-    "(95% t-interval) and (2) the planner's worst value error over the battery decays at least "
-    "as K^(-1/2): log-log slope <= -1/2 + 0.1 over the whole grid after the burn-in (bootstrap "
-    "CI), every one-decade local slope <= -1/2 + 0.25. Control: c = 0 (no pseudo-reward, no "
-    "bonus), rejected by both criteria.",
-    formula="max_r [V*(r) - V^{pi_r}(r)] <= eps after K; d log max_r |V_hat*(r) - V*(r)| / "
-    "d log K <= -1/2 + tol",
     tags=("reward-free", "linear-mixture", "slope", "lower-bound"),
     kind="slope",
-    rule=RULE,
-    source=SOURCE,
     verified=False,
 )
 def reward_free_two_sided(scale: str, seed: int) -> Outcome:
+    """On the two-sided family reward_free_lower_bound(d=4, H=5, epsilon=1, seed=1), where an
+    eps-optimal planner for the indicators of good and of bad must know every sign of mu,
+    HF-UCRL-RFE (scaled c = 1e-4) explores so that (1) after K = 10^4 episodes (8 seeds at quick
+    scale) the worst planning sub-optimality over the battery is <= eps = {EPSILON:g} (95%
+    t-interval) and (2) the planner's worst value error over the battery decays at least as
+    K^(-1/2): log-log slope <= -1/2 + 0.1 over the whole grid after the burn-in (bootstrap CI),
+    every one-decade local slope <= -1/2 + 0.25. Control: c = 0 (no pseudo-reward, no bonus),
+    rejected by both criteria.
+
+    Formula
+    -------
+    max_r [V*(r) - V^{{pi_r}}(r)] <= eps after K; d log max_r |V_hat*(r) - V*(r)| / d log K <= -1/2
+    + tol
+
+    Rule
+    ----
+    {RULE}
+
+    Source
+    ------
+    {SOURCE}
+    """
     K, n_seeds = _PLAN[check_scale(scale)]
     model = _model()
     key = model.name
