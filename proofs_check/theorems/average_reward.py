@@ -97,11 +97,6 @@ JAKSCH_SOURCE = (
     "read here"
 )
 OUYANG = "Ouyang, Gagrani, Nayyar, Jain, NeurIPS 2017 (TSDE)"
-OUYANG_SOURCE = (
-    "theory-wave2.md section 1.4: the two stopping criteria [S] (a review of the paper), their "
-    "exact form and the theorem [M]; the comparison with UCRL2 on RiverSwim is the observation "
-    "of Osband, Russo, Van Roy (NeurIPS 2013) and of the TSDE paper's experiments [S]"
-)
 
 SLOPE_TOL = 0.05
 """Tolerance of the tail slope fit; the rates default."""
@@ -586,21 +581,6 @@ def ucrl2_planning_step(scale: str, seed: int) -> Outcome:
 # UCRL2's regret rate (slope) and scaling (ratio)
 # --------------------------------------------------------------------------------------------
 
-_SLOPE_RULE = (
-    "constants fixed in code before any run: the radius multipliers {1 (the paper's), 0.3, "
-    "0.1}; every multiplier whose burn-in ends within 10% of T is run and judged, the others "
-    "are reported vacuous without a run. Burn-in (algorithms.average_reward.burn_in, from the "
-    "radius formulas alone, revision 1 as in the module notes): visits of a pair until rad_r + "
-    "(D/2) d is below the smallest positive Bellman gap for every data set, times S A. Tail "
-    "fit on the last half of a 16-point geometric grid T/1000..T, upper CI end <= 1/2 + 0.05; "
-    "every half-decade local slope from the burn-in on, upper CI end <= 1/2 + 0.1 (the "
-    "defaults of proofs_check.rates). Controls: a frozen policy (action 0 everywhere: "
-    "RiverSwim's small left reward) and certainty equivalence with epsilon-greedy exploration "
-    "(epsilon = 0.1), on river_swim(S=6), same grid, seeds and criterion (every window "
-    "judged). T = 1e6 steps with 8 seeds (quick), 1e7 with 12 (full); instances "
-    "river_swim(S=6), plus average_gridworld(3, 0.1) at full scale."
-)
-
 
 def _slope_controls(T: int, n_seeds: int, seed: int) -> tuple[list[Control], list[Series]]:
     grid = _grid(T)
@@ -649,7 +629,17 @@ def ucrl2_regret_slope(scale: str, seed: int) -> Outcome:
 
     Rule
     ----
-    {_SLOPE_RULE}
+    constants fixed in code before any run: the radius multipliers {{1 (the paper's), 0.3, 0.1}};
+    every multiplier whose burn-in ends within 10% of T is run and judged, the others are reported
+    vacuous without a run. Burn-in (algorithms.average_reward.burn_in, from the radius formulas
+    alone, revision 1 as in the module notes): visits of a pair until rad_r + (D/2) d is below the
+    smallest positive Bellman gap for every data set, times S A. Tail fit on the last half of a
+    16-point geometric grid T/1000..T, upper CI end <= 1/2 + 0.05; every half-decade local slope
+    from the burn-in on, upper CI end <= 1/2 + 0.1 (the defaults of proofs_check.rates). Controls: a
+    frozen policy (action 0 everywhere: RiverSwim's small left reward) and certainty equivalence
+    with epsilon-greedy exploration (epsilon = 0.1), on river_swim(S=6), same grid, seeds and
+    criterion (every window judged). T = 1e6 steps with 8 seeds (quick), 1e7 with 12 (full);
+    instances river_swim(S=6), plus average_gridworld(3, 0.1) at full scale.
 
     Source
     ------
@@ -719,21 +709,6 @@ def ucrl2_regret_slope(scale: str, seed: int) -> Outcome:
     return Outcome(evidence, Verdict.combine(verdicts), tuple(controls))
 
 
-_RATIO_RULE = (
-    "grid fixed in code before any run: ucrl2_lower_bound(A=2, depth in {0, 1}, delta in "
-    "{0.2, 0.1}, epsilon = delta/2, seed 0), i.e. S in {2, 5} and D from 5 to ~28 (exact). At "
-    "each point the largest radius multiplier of {1, 0.3, 0.1} whose burn-in ends within 10% "
-    "of T is run (none: the point is vacuous; burn-in revision 1 as in the module notes). "
-    "Criterion at each point: regret / (D S sqrt(A T log T)) does not grow in T from the "
-    "burn-in on: rate_test with rate D S sqrt(A T log T) fitted on every grid point from the "
-    "burn-in on (tail 1.0, revision 1), slope of the ratio, upper CI end <= 0 + 0.05 "
-    "(one-sided). The explicit bound 34 D S sqrt(A T log(T/delta)) with delta = 0.05 is "
-    "compared with the regret only where it is below T, else vacuous. Control: the frozen "
-    "policy (action 0 everywhere) at the first point, same grid and criterion. T and seeds as "
-    "the slope check."
-)
-
-
 @theorem(
     id="jaksch2010-ucrl2-regret-ratio",
     paper=f"{JAKSCH}, Theorem 2",
@@ -756,7 +731,16 @@ def ucrl2_regret_ratio(scale: str, seed: int) -> Outcome:
 
     Rule
     ----
-    {_RATIO_RULE}
+    grid fixed in code before any run: ucrl2_lower_bound(A=2, depth in {{0, 1}}, delta in {{0.2,
+    0.1}}, epsilon = delta/2, seed 0), i.e. S in {{2, 5}} and D from 5 to ~28 (exact). At each point
+    the largest radius multiplier of {{1, 0.3, 0.1}} whose burn-in ends within 10% of T is run
+    (none: the point is vacuous; burn-in revision 1 as in the module notes). Criterion at each
+    point: regret / (D S sqrt(A T log T)) does not grow in T from the burn-in on: rate_test with
+    rate D S sqrt(A T log T) fitted on every grid point from the burn-in on (tail 1.0, revision 1),
+    slope of the ratio, upper CI end <= 0 + 0.05 (one-sided). The explicit bound 34 D S sqrt(A T
+    log(T/delta)) with delta = 0.05 is compared with the regret only where it is below T, else
+    vacuous. Control: the frozen policy (action 0 everywhere) at the first point, same grid and
+    criterion. T and seeds as the slope check.
 
     Source
     ------
@@ -944,7 +928,9 @@ def tsde_below_ucrl2(scale: str, seed: int) -> Outcome:
 
     Source
     ------
-    {OUYANG_SOURCE}
+    theory-wave2.md section 1.4: the two stopping criteria [S] (a review of the paper), their exact
+    form and the theorem [M]; the comparison with UCRL2 on RiverSwim is the observation of Osband,
+    Russo, Van Roy (NeurIPS 2013) and of the TSDE paper's experiments [S]
     """
     T, n_seeds = _PLAN[check_scale(scale)]
     grid = _grid(T)
@@ -995,23 +981,6 @@ LOWER_BOUND_DEPTH = 1
 LOWER_BOUND_DELTA = 0.1
 """Return probability of the blocks: D = 31 (exact) >= 20 log_A S = 26.4, as Theorem 5 needs."""
 _LOWER_PLAN = {"quick": ((20_000, 100_000), 8), "full": ((10_000, 100_000, 1_000_000), 16)}
-
-_LOWER_RULE = (
-    "fixed in code before any run: ucrl2_lower_bound(A=10, depth=1, delta=0.1) (S = 21, D = 31 "
-    ">= 20 log_A S = 26.4, T >= D S A = 6510: Theorem 5's conditions), with epsilon = "
-    "lower_bound_epsilon(0.1, arms = 100 (block, action) pairs, T) = min(delta, sqrt(delta "
-    "arms / T)) tuned to each T of the grid {2e4, 1e5} (quick, 8 seeds) or {1e4, 1e5, 1e6} "
-    "(full, 16 seeds); repetition j draws its hidden pair and the learner's stream from two "
-    "children of the j-th spawned seed (the same for every learner: paired). Constant c = "
-    "0.015 (Theorem 5, from memory). Criterion at each T and learner: the Student-t 95% "
-    "interval of the mean over repetitions of Regret(T) / sqrt(D_j S A T) (D_j the exact "
-    "diameter of repetition j's model) lies at or above c (pass), entirely below c (fail), "
-    "else inconclusive. Learners: UCRL2 (paper's radii) and TSDE (alpha = 1). Control: the "
-    "oracle that is told the hidden pair (the optimal stationary policy of each repetition's "
-    "model, gap regret 0), same grid, repetitions and criterion. Also exact, per T: the regret "
-    "T (rho* - rho_blind) of a learner that never finds the hidden pair (rho_blind: the gain "
-    "with epsilon = 0) must exceed c sqrt(D S A T), or the family cannot carry the bound at T."
-)
 
 
 def _lower_model(T: int, child: np.random.SeedSequence) -> FiniteMDP:
@@ -1076,7 +1045,19 @@ def ucrl2_lower_bound_check(scale: str, seed: int) -> Outcome:
 
     Rule
     ----
-    {_LOWER_RULE}
+    fixed in code before any run: ucrl2_lower_bound(A=10, depth=1, delta=0.1) (S = 21, D = 31 >= 20
+    log_A S = 26.4, T >= D S A = 6510: Theorem 5's conditions), with epsilon =
+    lower_bound_epsilon(0.1, arms = 100 (block, action) pairs, T) = min(delta, sqrt(delta arms / T))
+    tuned to each T of the grid {{2e4, 1e5}} (quick, 8 seeds) or {{1e4, 1e5, 1e6}} (full, 16 seeds);
+    repetition j draws its hidden pair and the learner's stream from two children of the j-th
+    spawned seed (the same for every learner: paired). Constant c = 0.015 (Theorem 5, from memory).
+    Criterion at each T and learner: the Student-t 95% interval of the mean over repetitions of
+    Regret(T) / sqrt(D_j S A T) (D_j the exact diameter of repetition j's model) lies at or above c
+    (pass), entirely below c (fail), else inconclusive. Learners: UCRL2 (paper's radii) and TSDE
+    (alpha = 1). Control: the oracle that is told the hidden pair (the optimal stationary policy of
+    each repetition's model, gap regret 0), same grid, repetitions and criterion. Also exact, per T:
+    the regret T (rho* - rho_blind) of a learner that never finds the hidden pair (rho_blind: the
+    gain with epsilon = 0) must exceed c sqrt(D S A T), or the family cannot carry the bound at T.
 
     Source
     ------

@@ -68,14 +68,6 @@ def _river():
     return tabular_as_mixture(river_swim(S=RIVER[0], H=RIVER[1]))
 
 
-_RULE = (
-    "c = 1 (the radius of the module notes) is the only constant judged; judged when its "
-    f"burn-in ceil(d 4 beta_K / H) ends before {BURN_IN_FRACTION:g} K, vacuous otherwise; "
-    f"tail tolerance {SLOPE_TOL:g}, local tolerance {LOCAL_TOL:g} on half-decades after the "
-    "burn-in; grid K/100..K (12 points); instances, K and seeds fixed in code before any run."
-)
-
-
 @theorem(
     id="ayoub2020-ucrl-vtr-regret-slope",
     paper=f"{AYOUB}, Theorem 1 and the regret bound O~(d sqrt(H^3 T))",
@@ -98,7 +90,10 @@ def ucrl_vtr_regret_slope(scale: str, seed: int) -> Outcome:
 
     Rule
     ----
-    {_RULE}
+    c = 1 (the radius of the module notes) is the only constant judged; judged when its burn-in
+    ceil(d 4 beta_K / H) ends before {BURN_IN_FRACTION:g} K, vacuous otherwise; tail tolerance
+    {SLOPE_TOL:g}, local tolerance {LOCAL_TOL:g} on half-decades after the burn-in; grid K/100..K
+    (12 points); instances, K and seeds fixed in code before any run.
 
     Source
     ------

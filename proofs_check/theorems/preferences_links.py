@@ -30,6 +30,7 @@ from proofs_check.intervals import event_frequency_test
 from proofs_check.theorems.preferences import bt_instance
 from proofs_check.theorems.preferences_online import (
     SAHA,
+    SQRT_T_FORMULA,  # noqa: F401 (docstring placeholders)
     fixed_burn_in,
     judge_after_burn_in,
     judge_dueling_controls,
@@ -193,8 +194,7 @@ def contextual_maxinp_regret_slope(scale: str, seed: int) -> Outcome:
 
     Formula
     -------
-    Regret(T) = O~(d sqrt(T)) => d log Regret / d log T <= 1/2 (+0.05 tail, +0.1 local) for T >=
-    T/10
+    {SQRT_T_FORMULA}
 
     Rule
     ----

@@ -45,6 +45,11 @@ MAXINP_SCALES = (0.3, 0.1)
 """The judged radius scales: named scaled variants of the self-normalised radius (c = 1 keeps
 every arm in C_t for about 1e4 rounds on this instance; it is reported, not judged)."""
 _DUEL_PLAN = {"quick": (20_000, 8), "full": (200_000, 8)}
+SQRT_T_FORMULA = (
+    "Regret(T) = O~(d sqrt(T)) => d log Regret / d log T <= 1/2 (+0.05 tail, +0.1 local) for "
+    "T >= T/10"
+)
+"""The formula of the MaxInP regret-slope checks (here and in ``preferences_links``)."""
 
 
 def dueling_bandit() -> PreferenceBandit:
@@ -122,8 +127,7 @@ def maxinp_regret_slope(scale: str, seed: int) -> Outcome:
 
     Formula
     -------
-    Regret(T) = O~(d sqrt(T)) => d log Regret / d log T <= 1/2 (+0.05 tail, +0.1 local) for T >=
-    T/10
+    {SQRT_T_FORMULA}
 
     Rule
     ----

@@ -42,10 +42,6 @@ from proofs_check.theorems.reward_free import (
 )
 
 ZZG = "Zhang, Zhang, Gu (ICML 2023), arXiv:2303.10165"
-SOURCE = (
-    "theory-wave2.md 7.3 [V: abstract only]; the learner's directed target and the two-sided "
-    "family are the library's reconstructions (algorithm box and lower-bound family not read)"
-)
 C_JUDGED = 1e-4
 """The scaled variant judged, as in ``zhang2023-reward-free-value-error-rate``."""
 RATE = -0.5
@@ -53,21 +49,6 @@ SLOPE_TOL = 0.1
 LOCAL_TOL = 0.25
 DECADES = 1.0
 _PLAN = {"quick": (10_000, 8), "full": (50_000, 16)}
-RULE = (
-    "Written before the check's own runs, after two pilots of the learner with the directed "
-    "target on reward_free_lower_bound(d=4, H=5, epsilon=1, seed=1), c = 1e-4, K = 10^4: one "
-    "seed (worst sub-optimality 0 from K = 351 on, value error 0.11 at K = 100 and 0.0019 at "
-    "K = 10^4, not monotone) and 4 seeds (value-error K-slope -0.565, 95% CI [-0.747, -0.246], "
-    "inconclusive against -1/2 + 0.1; half-decade local slopes with CIs up to 2.8 wide). Fixed "
-    "from them: the instance and c = 1e-4 (those of zhang2023-reward-free-value-error-rate); "
-    "eps = 0.02 (that of zhang2023-reward-free-uniform-eps); the K-slope claim -1/2 with tail "
-    "tolerance 0.1 over the whole grid after the burn-in of the formula (0 episodes at "
-    "c = 1e-4); one-decade local windows with tolerance 0.25 (half-decade windows hold 2 to 3 "
-    "checkpoints of a curve that is a maximum over noisy estimates); 8 seeds at quick scale "
-    "(K = 10^4) and 16 at full (K = 5 x 10^4), so that the CI can be resolved. Control: c = 0 "
-    "through both criteria, rejected only if both reject it. Nothing revised after the check's "
-    "own runs."
-)
 
 
 def _model():
@@ -124,11 +105,23 @@ def reward_free_two_sided(scale: str, seed: int) -> Outcome:
 
     Rule
     ----
-    {RULE}
+    Written before the check's own runs, after two pilots of the learner with the directed target on
+    reward_free_lower_bound(d=4, H=5, epsilon=1, seed=1), c = 1e-4, K = 10^4: one seed (worst
+    sub-optimality 0 from K = 351 on, value error 0.11 at K = 100 and 0.0019 at K = 10^4, not
+    monotone) and 4 seeds (value-error K-slope -0.565, 95% CI [-0.747, -0.246], inconclusive against
+    -1/2 + 0.1; half-decade local slopes with CIs up to 2.8 wide). Fixed from them: the instance and
+    c = 1e-4 (those of zhang2023-reward-free-value-error-rate); eps = 0.02 (that of
+    zhang2023-reward-free-uniform-eps); the K-slope claim -1/2 with tail tolerance 0.1 over the
+    whole grid after the burn-in of the formula (0 episodes at c = 1e-4); one-decade local windows
+    with tolerance 0.25 (half-decade windows hold 2 to 3 checkpoints of a curve that is a maximum
+    over noisy estimates); 8 seeds at quick scale (K = 10^4) and 16 at full (K = 5 x 10^4), so that
+    the CI can be resolved. Control: c = 0 through both criteria, rejected only if both reject it.
+    Nothing revised after the check's own runs.
 
     Source
     ------
-    {SOURCE}
+    theory-wave2.md 7.3 [V: abstract only]; the learner's directed target and the two-sided family
+    are the library's reconstructions (algorithm box and lower-bound family not read)
     """
     K, n_seeds = _PLAN[check_scale(scale)]
     model = _model()

@@ -30,10 +30,6 @@ from proofs_check.rates import fit_loglog_slope, labelled_rate_shape_test
 from proofs_check.theorems.reward_free import unreached_eps
 
 ZZG = "Zhang, Zhang, Gu (ICML 2023), arXiv:2303.10165"
-SOURCE = (
-    "theory-wave2.md 7.3 [V: abstract only]; HOME after Zhou, Gu (NeurIPS 2022), "
-    "arXiv:2205.11507, reconstructed (algorithm boxes not read)"
-)
 C_JUDGED = 1e-4
 """The scaled variant judged (revision 1 of the rule, see ``RULE``)."""
 C_PAPER = 1.0
@@ -143,7 +139,8 @@ def reward_free_value_error_rate(scale: str, seed: int) -> Outcome:
 
     Source
     ------
-    {SOURCE}
+    theory-wave2.md 7.3 [V: abstract only]; HOME after Zhou, Gu (NeurIPS 2022), arXiv:2205.11507,
+    reconstructed (algorithm boxes not read)
     """
     K, n_seeds = _PLAN[check_scale(scale)]
     found = Findings(arrays={"inverse_eps": 1.0 / EPS_GRID})

@@ -25,6 +25,7 @@ from proofs_check.theorems.offline import (
 )
 from proofs_check.theorems.robust_offline import (
     BURN_IN_FRACTION,  # noqa: F401 (docstring placeholders)
+    RATE_FORMULA,  # noqa: F401 (docstring placeholders)
     judge_robust_rates,
     robust_covered_curves,
 )
@@ -32,11 +33,6 @@ from proofs_check.theorems.robust_offline import (
 PAPER = (
     "Liu and Xu (2024), DRPVI for d-rectangular linear DRMDPs; Ma et al. (2022), the "
     "d-rectangular KL set"
-)
-SOURCE = (
-    "theory-wave2.md 3.2 [M]: the d-rectangular set, the diagonal penalty and the bound's "
-    "shape for TV; the KL and chi-square ball duals on estimated moments are reconstructed "
-    "(papers not read), so the claim for them and the constant of beta are unverified"
 )
 TUNED_C = 0.03
 """Named scaling of ``beta``, the one of the R2PVI rate check (fixed before the first run)."""
@@ -79,8 +75,7 @@ def drpvi_kl_chi2_covered_rate(scale: str, seed: int):
 
     Formula
     -------
-    SubOpt_rob(n) <= 2 beta sup_P sum_h E^{{pi*,P}}[sum_i phi_i ||1_i||_{{Lambda_h^-1}}] ~
-    n^{{-1/2}} => d log E[SubOpt_rob] / d log n <= -1/2 + tol after burn-in
+    {RATE_FORMULA}
 
     Rule
     ----
@@ -110,7 +105,9 @@ def drpvi_kl_chi2_covered_rate(scale: str, seed: int):
 
     Source
     ------
-    {SOURCE}
+    theory-wave2.md 3.2 [M]: the d-rectangular set, the diagonal penalty and the bound's shape for
+    TV; the KL and chi-square ball duals on estimated moments are reconstructed (papers not read),
+    so the claim for them and the constant of beta are unverified
     """
     n_seeds, n_min, n_max, points = _PLAN[check_scale(scale)]
     learners = [DRPVI(radius=rho, divergence=kind, c=TUNED_C) for kind, rho in BALLS]

@@ -162,6 +162,11 @@ def judge_robust_rates(
 # ----------------------------------------------------------------------------- (1) rate
 
 _RATE_PLAN = {"quick": (48, 30, 3_000), "full": (96, 30, 30_000)}
+RATE_FORMULA = (
+    "SubOpt_rob(n) <= 2 beta sup_P sum_h E^{pi*,P}[sum_i phi_i ||1_i||_{Lambda_h^-1}] ~ "
+    "n^{-1/2} => d log E[SubOpt_rob] / d log n <= -1/2 + tol after burn-in"
+)
+"""The formula of the robust offline rate checks (here and in ``robust_drpvi``)."""
 
 
 @theorem(
@@ -183,8 +188,7 @@ def r2pvi_covered_rate(scale: str, seed: int):
 
     Formula
     -------
-    SubOpt_rob(n) <= 2 beta sup_P sum_h E^{{pi*,P}}[sum_i phi_i ||1_i||_{{Lambda_h^-1}}] ~
-    n^{{-1/2}} => d log E[SubOpt_rob] / d log n <= -1/2 + tol after burn-in
+    {RATE_FORMULA}
 
     Rule
     ----

@@ -56,11 +56,6 @@ from proofs_check.rates import fit_loglog_slope, slope_test
 
 HE = "He, Zhao, Zhou, Gu (ICML 2023), arXiv:2212.06132"
 JIN = "Jin, Yang, Wang, Jordan (COLT 2020), arXiv:1907.05388"
-SOURCE = (
-    "theory-wave2.md 2.1 [V: abstract, rate O~(d sqrt(H^3 K)), lower bound Omega(d sqrt(H^3 "
-    "K))]; LSVI-UCB Theorem 3.1 as in algorithms/linear/lsvi_ucb.py; radii log factors [S: "
-    "third-party implementation]; the hard family is reconstructed (instances/linear_gap.py)"
-)
 
 GAP_DIMENSIONS = (8, 16, 32)
 """Feature dimensions d of the grid (``m = d - 2`` sign coordinates)."""
@@ -249,7 +244,9 @@ def lsvi_ucb_pp_d_gap(scale: str, seed: int) -> Outcome:
 
     Source
     ------
-    {SOURCE}
+    theory-wave2.md 2.1 [V: abstract, rate O~(d sqrt(H^3 K)), lower bound Omega(d sqrt(H^3 K))];
+    LSVI-UCB Theorem 3.1 as in algorithms/linear/lsvi_ucb.py; radii log factors [S: third-party
+    implementation]; the hard family is reconstructed (instances/linear_gap.py)
     """
     K, n_seeds = _GAP_PLAN[check_scale(scale)]
     dims = np.array(GAP_DIMENSIONS, dtype=float)
