@@ -2,14 +2,30 @@
 
 Writing a check
 ---------------
-A check is a function ``f(scale, seed) -> Outcome`` registered with :func:`theorem`::
+A check is a function ``f(scale, seed) -> Outcome`` registered with :func:`theorem`; its
+docstring states the claim (:mod:`proofs_check.statement`)::
+
+    GAMMAS = (0.5, 0.9, 0.99)
+
 
     @theorem(id="puterman-6.3-vi-contraction", paper="Puterman (1994), Thm 6.3.1",
-             claim="Value iteration converges linearly at rate gamma.",
-             formula="||V_k - V*||_inf <= gamma^k ||V_0 - V*||_inf", tags=("planning",))
+             tags=("planning",), kind="exact")
     def vi_contraction(scale: str, seed: int) -> Outcome:
+        \"""Value iteration converges linearly at rate gamma, for gamma in {GAMMAS}.
+
+        Formula
+        -------
+        ||V_k - V*||_inf <= gamma^k ||V_0 - V*||_inf
+
+        Source
+        ------
+        Puterman (1994), Theorem 6.3.1, not re-read here.
+        \"""
         ...
         return Outcome(Evidence(...), Verdict.passed("..."))
+
+The summary is the claim; the sections ``Formula``, ``Rule`` and ``Source`` are the other
+fields, ``{NAME}`` placeholders are filled in from the module's constants when it is imported.
 
 ``scale`` is ``"quick"`` (seconds, the default of ``mdptheory check``) or ``"full"`` (larger
 grids and more seeds); ``seed`` seeds every random draw of the check. The check computes its
@@ -27,9 +43,9 @@ A check earns its PASS only if it could have failed (``DESIGN.md``, section 7):
   criterion at the same scale. A control that is not rejected means the check has no power,
   and :meth:`Registry.run_check` turns its verdict into ``fail``; a statistical check that
   returns no control fails the same way.
-* Its constants, grids, bands and tolerances are fixed by a rule stated in ``rule`` before any
-  run, and ``source`` / ``verified`` record where its statement was read and whether it was
-  checked against the paper's own text.
+* Its constants, grids, bands and tolerances are fixed by a rule stated in its ``Rule``
+  section before any run, and ``Source`` / ``verified`` record where its statement was read
+  and whether it was checked against the paper's own text.
 
 Checks live in the modules of the package :mod:`proofs_check.theorems`, one module per family;
 :func:`discover` imports every module of that package, so a new module is picked up without
@@ -49,6 +65,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
+
+from proofs_check.statement import docstring_statement
 
 Status = Literal["pass", "fail", "inconclusive", "vacuous"]
 STATUSES: tuple[str, ...] = ("pass", "fail", "inconclusive", "vacuous")
@@ -538,15 +556,23 @@ class Registry:
         *,
         id: str,
         paper: str,
-        claim: str,
-        formula: str,
+        claim: str | None = None,
+        formula: str | None = None,
         tags: Iterable[str] = (),
         kind: str | None = None,
-        rule: str = "",
-        source: str = "",
+        rule: str | None = None,
+        source: str | None = None,
         verified: bool = False,
     ) -> Callable[[Callable], Callable]:
         """Decorator registering ``f(scale, seed) -> Outcome`` as the check of a claim.
+
+        The statement (``claim``, ``formula``, ``rule``, ``source``) is written in the
+        function's docstring: the summary is the claim, and the sections ``Formula``, ``Rule``
+        and ``Source`` the other fields, with ``{NAME}`` placeholders for the module's
+        constants (:mod:`proofs_check.statement`); the docstring is filled in, so ``help()``
+        shows the numbers. Passing ``claim=`` (and ``formula=``, ...) as keywords instead
+        registers a function whose docstring states nothing, as a test or a notebook may; a
+        field given both ways raises ``ValueError``.
 
         ``kind`` (one of :data:`KINDS`) says what the check tests; a statistical kind needs a
         ``rule`` stating how its constants and tolerances were fixed, and its runs must return
@@ -556,21 +582,32 @@ class Registry:
         Examples
         --------
         >>> reg = Registry()
-        >>> @reg.theorem(id="toy", paper="none", claim="1 + 1 = 2", formula="1 + 1 = 2")
+        >>> TOL = 1e-12
+        >>> @reg.theorem(id="toy", paper="none", kind="exact")
         ... def toy(scale, seed):
+        ...     \"""One plus one is two, to {TOL:g}.
+        ...
+        ...     Formula
+        ...     -------
+        ...     1 + 1 = 2
+        ...     \"""
         ...     return Outcome(Evidence(fitted={"sum": 1 + 1}), Verdict.passed("1 + 1 is 2"))
+        >>> reg.get("toy").claim
+        'One plus one is two, to 1e-12.'
         >>> reg.run_check("toy").verdict.status
         'pass'
+        >>> @reg.theorem(id="toy.keywords", paper="none", claim="2 > 1", formula="2 > 1")
+        ... def toy_keywords(scale, seed):
+        ...     return Outcome(Evidence(), Verdict.passed("2 > 1"))
+        >>> reg.get("toy.keywords").formula
+        '2 > 1'
         """
         if not isinstance(id, str) or not _ID_PATTERN.match(id):
             raise ValueError(
                 f"theorem id must be letters, digits and _ . : + - (no spaces), got {id!r}"
             )
-        for name, value in (("paper", paper), ("claim", claim), ("formula", formula)):
-            if not isinstance(value, str) or not value.strip():
-                raise ValueError(
-                    f"theorem {id!r}: {name} must be a non-empty string, got {value!r}"
-                )
+        if not isinstance(paper, str) or not paper.strip():
+            raise ValueError(f"theorem {id!r}: paper must be a non-empty string, got {paper!r}")
         if isinstance(tags, str):
             raise ValueError(
                 f"theorem {id!r}: tags must be a tuple of strings, got the string {tags!r}"
@@ -581,39 +618,62 @@ class Registry:
                 raise ValueError(f"theorem {id!r}: tag {tag!r} is not a non-empty string")
         if kind is not None and kind not in KINDS:
             raise ValueError(f"theorem {id!r}: kind must be one of {KINDS}, got {kind!r}")
-        for name, value in (("rule", rule), ("source", source)):
-            if not isinstance(value, str):
-                raise ValueError(f"theorem {id!r}: {name} must be a string, got {value!r}")
-        if kind in STATISTICAL_KINDS and not rule.strip():
-            raise ValueError(
-                f"theorem {id!r}: a {kind} check must state the rule that fixed "
-                "its constants, grids and tolerances before any run (rule=...)"
-            )
         if not isinstance(verified, bool):
             raise ValueError(f"theorem {id!r}: verified must be True or False, got {verified!r}")
+        keywords = {"claim": claim, "formula": formula, "rule": rule, "source": source}
+        given = {name: value for name, value in keywords.items() if value is not None}
+        if claim is not None:  # a statement by keywords is complete now
+            _check_statement(id, kind, given)
 
         def register(func: Callable[[str, int], Outcome]) -> Callable[[str, int], Outcome]:
             if not callable(func):
                 raise ValueError(f"theorem {id!r}: {func!r} is not callable")
-            previous = self._theorems.get(id)
-            same_origin = previous is not None and (
-                previous.module,
-                previous.func.__qualname__,
-            ) == (func.__module__, func.__qualname__)
-            # Re-registering from the same place (a module reloaded) replaces the entry;
-            # two different checks with one id are a mistake.
-            if previous is not None and not same_origin:
+            written, doc = docstring_statement(id, func)
+            for name in written.keys() & given.keys():
                 raise ValueError(
-                    f"theorem id {id!r} is registered twice: by "
-                    f"{previous.module}.{previous.func.__qualname__} and "
-                    f"{func.__module__}.{func.__qualname__}"
+                    f"theorem {id!r}: {name} is given both in the docstring and as {name}=; "
+                    "give it one way"
                 )
-            self._theorems[id] = Theorem(
-                id, paper, claim, formula, tag_tuple, func, kind, rule, source, verified
+            statement = _check_statement(id, kind, {**written, **given})
+            if doc is not None:
+                func.__doc__ = doc
+            self.add(
+                Theorem(
+                    id,
+                    paper,
+                    statement["claim"],
+                    statement["formula"],
+                    tag_tuple,
+                    func,
+                    kind,
+                    statement.get("rule", ""),
+                    statement.get("source", ""),
+                    verified,
+                )
             )
             return func
 
         return register
+
+    def add(self, theorem: Theorem) -> Theorem:
+        """Register a :class:`Theorem` as it is (e.g. one of another registry, in a worker).
+
+        Re-registering from the same place (a module reloaded) replaces the entry; two
+        different checks with one id raise ``ValueError``.
+        """
+        previous = self._theorems.get(theorem.id)
+        func = theorem.func
+        if previous is not None and (previous.module, previous.func.__qualname__) != (
+            func.__module__,
+            func.__qualname__,
+        ):
+            raise ValueError(
+                f"theorem id {theorem.id!r} is registered twice: by "
+                f"{previous.module}.{previous.func.__qualname__} and "
+                f"{func.__module__}.{func.__qualname__}"
+            )
+        self._theorems[theorem.id] = theorem
+        return theorem
 
     def discover(self) -> None:
         """Import every module of ``package`` (once), so that their checks register.
@@ -685,6 +745,30 @@ class Registry:
         """Forget every registered check (and rediscover on next use)."""
         self._theorems.clear()
         self._discovered = self.package is None
+
+
+def _check_statement(id: str, kind: str | None, fields: Mapping[str, str]) -> dict[str, str]:
+    """``fields`` (claim, formula, rule, source) when complete, else ``ValueError`` naming the
+    check and the field: a non-empty claim and formula, and a rule for a statistical kind."""
+    for name in ("claim", "formula"):
+        value = fields.get(name)
+        if value is None:
+            section = "the summary" if name == "claim" else "a Formula section"
+            raise ValueError(
+                f"theorem {id!r}: no {name}: write it as {section} of the check's docstring "
+                f"or pass {name}="
+            )
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError(f"theorem {id!r}: {name} must be a non-empty string, got {value!r}")
+    for name in ("rule", "source"):
+        if not isinstance(fields.get(name, ""), str):
+            raise ValueError(f"theorem {id!r}: {name} must be a string, got {fields[name]!r}")
+    if kind in STATISTICAL_KINDS and not fields.get("rule", "").strip():
+        raise ValueError(
+            f"theorem {id!r}: a {kind} check must state the rule that fixed "
+            "its constants, grids and tolerances before any run (a Rule section or rule=...)"
+        )
+    return dict(fields)
 
 
 def _with_power(theorem: Theorem, verdict: Verdict, controls: tuple[Control, ...]) -> Verdict:

@@ -2045,7 +2045,7 @@ def check_spec(theorem: Any) -> dict[str, Any]:
 
 def _registry_for(specs: Sequence[dict[str, Any]]) -> Any:
     """A registry holding only the checks of ``specs``, importing only their modules."""
-    from proofs_check.harness import Registry
+    from proofs_check.harness import Registry, Theorem
 
     registry = Registry()
     for spec in specs:
@@ -2055,17 +2055,10 @@ def _registry_for(specs: Sequence[dict[str, Any]]) -> Any:
             from proofs_check.harness import REGISTRY
 
             func = REGISTRY.get(spec["id"]).func
-        registry.theorem(
-            id=spec["id"],
-            paper=spec["paper"],
-            claim=spec["claim"],
-            formula=spec["formula"],
-            tags=spec["tags"],
-            kind=spec["kind"],
-            rule=spec["rule"],
-            source=spec["source"],
-            verified=spec["verified"],
-        )(func)
+        fields = ("paper", "claim", "formula", "kind", "rule", "source", "verified")
+        registry.add(
+            Theorem(spec["id"], tags=tuple(spec["tags"]), func=func, **{f: spec[f] for f in fields})
+        )
     return registry
 
 

@@ -245,17 +245,7 @@ def _run_in_worker(theorem: Theorem, scale: str, seed: int) -> CheckResult:
     but the check's function (pickled by reference or by value).
     """
     registry = Registry()
-    registry.theorem(
-        id=theorem.id,
-        paper=theorem.paper,
-        claim=theorem.claim,
-        formula=theorem.formula,
-        tags=theorem.tags,
-        kind=theorem.kind,
-        rule=theorem.rule,
-        source=theorem.source,
-        verified=theorem.verified,
-    )(theorem.func)
+    registry.add(theorem)
     return registry.run_check(theorem.id, scale, seed)
 
 

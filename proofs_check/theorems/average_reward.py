@@ -97,11 +97,6 @@ JAKSCH_SOURCE = (
     "read here"
 )
 OUYANG = "Ouyang, Gagrani, Nayyar, Jain, NeurIPS 2017 (TSDE)"
-OUYANG_SOURCE = (
-    "theory-wave2.md section 1.4: the two stopping criteria [S] (a review of the paper), their "
-    "exact form and the theorem [M]; the comparison with UCRL2 on RiverSwim is the observation "
-    "of Osband, Russo, Van Roy (NeurIPS 2013) and of the TSDE paper's experiments [S]"
-)
 
 SLOPE_TOL = 0.05
 """Tolerance of the tail slope fit; the rates default."""
@@ -210,19 +205,26 @@ def _doubled_top(p_hat: np.ndarray, d: float, u: np.ndarray) -> float:
 @theorem(
     id="jaksch2010-evi-inner-max-lp",
     paper=f"{JAKSCH}, Figure 2 (inner maximisation of extended value iteration)",
-    claim="The sorting procedure of Figure 2 returns max {p . u : p in the simplex, "
-    "||p - p_hat||_1 <= d}, and the pour-by-order procedure of UCRL2-B returns the "
-    "maximum over the simplex intersected with a box, both equal to the cvxpy LP optimum "
-    "to 1e-9 on random rows (S in 2..8, p_hat with exact zeros, u in [-1, 1]^S, d in "
-    "[0, 2.5], half-widths in [0, 0.5]); 60 rows of each at quick scale, 400 at full.",
-    formula="l1_inner_max(p_hat, d, u) = max_{p in simplex, ||p - p_hat||_1 <= d} p.u; "
-    "box_inner_max(p_hat, w, u) = max_{p in simplex, |p - p_hat| <= w} p.u",
     tags=("average-reward", "ucrl2", "evi", "exact"),
     kind="exact",
-    source=JAKSCH_SOURCE,
     verified=False,
 )
 def evi_inner_max_lp(scale: str, seed: int) -> Outcome:
+    """The sorting procedure of Figure 2 returns max {{p . u : p in the simplex, ||p - p_hat||_1 <=
+    d}}, and the pour-by-order procedure of UCRL2-B returns the maximum over the simplex intersected
+    with a box, both equal to the cvxpy LP optimum to 1e-9 on random rows (S in 2..8, p_hat with
+    exact zeros, u in [-1, 1]^S, d in [0, 2.5], half-widths in [0, 0.5]); 60 rows of each at quick
+    scale, 400 at full.
+
+    Formula
+    -------
+    l1_inner_max(p_hat, d, u) = max_{{p in simplex, ||p - p_hat||_1 <= d}} p.u; box_inner_max(p_hat,
+    w, u) = max_{{p in simplex, |p - p_hat| <= w}} p.u
+
+    Source
+    ------
+    {JAKSCH_SOURCE}
+    """
     n_rows = 60 if check_scale(scale) == "quick" else 400
     rng = as_generator(seed)
     errors = {"L1 ball (Figure 2)": [], "box (UCRL2-B)": []}
@@ -328,22 +330,27 @@ def _evi_case(p_hat, r_tilde, radius, epsilon):
 @theorem(
     id="jaksch2010-evi-optimism",
     paper=f"{JAKSCH}, section 3.1.2 and Theorem 7 (extended value iteration)",
-    claim="When the true model lies in the plausible set (every row within L1 distance d of "
-    "p_hat, every mean reward within rad_r of r_hat), extended value iteration stopped by "
-    "span(u_{i+1} - u_i) < epsilon returns an optimistic upper gain max(u_{i+1} - u_i) >= "
-    "rho* and a policy whose gain in the optimistic model it chose (each row an LP "
-    "maximiser of p . u_i, by cvxpy) is at least rho* - epsilon from every state. Random "
-    "communicating Garnets (S in 3..6, A in 2..3), d in [0.05, 0.5], rad_r in [0, 0.2], "
-    "epsilon = 1/sqrt(t_k) with t_k in [1e2, 1e6]; 8 models at quick scale, 40 at full; "
-    "exact (rounding tolerance 1e-9).",
-    formula="M in M_k => max_s (u_{i+1} - u_i)(s) >= rho* and min_s rho(M~, pi~, s) >= "
-    "rho* - 1/sqrt(t_k)",
     tags=("average-reward", "ucrl2", "evi", "exact", "optimism"),
     kind="exact",
-    source=JAKSCH_SOURCE,
     verified=False,
 )
 def evi_optimism(scale: str, seed: int) -> Outcome:
+    """When the true model lies in the plausible set (every row within L1 distance d of p_hat, every
+    mean reward within rad_r of r_hat), extended value iteration stopped by span(u_{{i+1}} - u_i) <
+    epsilon returns an optimistic upper gain max(u_{{i+1}} - u_i) >= rho* and a policy whose gain in
+    the optimistic model it chose (each row an LP maximiser of p . u_i, by cvxpy) is at least rho* -
+    epsilon from every state. Random communicating Garnets (S in 3..6, A in 2..3), d in [0.05, 0.5],
+    rad_r in [0, 0.2], epsilon = 1/sqrt(t_k) with t_k in [1e2, 1e6]; 8 models at quick scale, 40 at
+    full; exact (rounding tolerance 1e-9).
+
+    Formula
+    -------
+    M in M_k => max_s (u_{{i+1}} - u_i)(s) >= rho* and min_s rho(M~, pi~, s) >= rho* - 1/sqrt(t_k)
+
+    Source
+    ------
+    {JAKSCH_SOURCE}
+    """
     n_models = 8 if check_scale(scale) == "quick" else 40
     rng = as_generator(seed)
     upper_margin, gain_margin, control_margin, eps_list = [], [], [], []
@@ -485,24 +492,30 @@ def _planner_cases(scale: str):
 @theorem(
     id="jaksch2010-ucrl2-planning-step",
     paper=f"{JAKSCH}, Figure 1 (lines 2-5) and Figure 2",
-    claim="Every replayed epoch of UCRL2 (paper's radii, delta = 0.05) planned what Figure 1 "
-    "prescribes from the data it had: recomputing the counts, the estimates, the radii "
-    "sqrt(7 log(2 S A t_k / delta) / (2 N+)) and sqrt(14 S log(2 A t_k / delta) / N+) and "
-    "extended value iteration to accuracy 1/sqrt(t_k) from the run's own trajectory, "
-    "written apart from the learner, gives the recorded EVI gain bracket to 1e-9, the same "
-    "number of sweeps and the same policy wherever the best action leads by more than 1e-9. "
-    "river_swim(S=6), communicating_garnet(S=6, A=2, branching=3, seed=0) and "
-    "average_gridworld(3, 0.1) (deterministic rewards); T = 2e4 (quick), 2e5 (full); 25 "
-    "epochs per run, spread over it. Control: the replay with the reward radius "
-    "sqrt(7 log(2 S A t_k / delta) / N+) (the 2 under the root forgotten) must disagree.",
-    formula="recorded (low, high, sweeps, pi_k) = EVI(p_hat_k, r_hat_k, rad_r, d; 1/sqrt(t_k)) "
-    "replayed from (s_t, a_t, s_(t+1))_(t < t_k)",
     tags=("average-reward", "ucrl2", "ucrl2-planner", "evi", "exact"),
     kind="exact",
-    source=JAKSCH_SOURCE,
     verified=False,
 )
 def ucrl2_planning_step(scale: str, seed: int) -> Outcome:
+    """Every replayed epoch of UCRL2 (paper's radii, delta = 0.05) planned what Figure 1 prescribes
+    from the data it had: recomputing the counts, the estimates, the radii sqrt(7 log(2 S A t_k /
+    delta) / (2 N+)) and sqrt(14 S log(2 A t_k / delta) / N+) and extended value iteration to
+    accuracy 1/sqrt(t_k) from the run's own trajectory, written apart from the learner, gives the
+    recorded EVI gain bracket to 1e-9, the same number of sweeps and the same policy wherever the
+    best action leads by more than 1e-9. river_swim(S=6), communicating_garnet(S=6, A=2,
+    branching=3, seed=0) and average_gridworld(3, 0.1) (deterministic rewards); T = 2e4 (quick), 2e5
+    (full); 25 epochs per run, spread over it. Control: the replay with the reward radius sqrt(7
+    log(2 S A t_k / delta) / N+) (the 2 under the root forgotten) must disagree.
+
+    Formula
+    -------
+    recorded (low, high, sweeps, pi_k) = EVI(p_hat_k, r_hat_k, rad_r, d; 1/sqrt(t_k)) replayed from
+    (s_t, a_t, s_(t+1))_(t < t_k)
+
+    Source
+    ------
+    {JAKSCH_SOURCE}
+    """
     T, models = _planner_cases(check_scale(scale))
     worst_bracket, sweep_mismatch, policy_mismatch, replayed = 0.0, 0, 0, 0
     control_worst = 0.0
@@ -568,21 +581,6 @@ def ucrl2_planning_step(scale: str, seed: int) -> Outcome:
 # UCRL2's regret rate (slope) and scaling (ratio)
 # --------------------------------------------------------------------------------------------
 
-_SLOPE_RULE = (
-    "constants fixed in code before any run: the radius multipliers {1 (the paper's), 0.3, "
-    "0.1}; every multiplier whose burn-in ends within 10% of T is run and judged, the others "
-    "are reported vacuous without a run. Burn-in (algorithms.average_reward.burn_in, from the "
-    "radius formulas alone, revision 1 as in the module notes): visits of a pair until rad_r + "
-    "(D/2) d is below the smallest positive Bellman gap for every data set, times S A. Tail "
-    "fit on the last half of a 16-point geometric grid T/1000..T, upper CI end <= 1/2 + 0.05; "
-    "every half-decade local slope from the burn-in on, upper CI end <= 1/2 + 0.1 (the "
-    "defaults of proofs_check.rates). Controls: a frozen policy (action 0 everywhere: "
-    "RiverSwim's small left reward) and certainty equivalence with epsilon-greedy exploration "
-    "(epsilon = 0.1), on river_swim(S=6), same grid, seeds and criterion (every window "
-    "judged). T = 1e6 steps with 8 seeds (quick), 1e7 with 12 (full); instances "
-    "river_swim(S=6), plus average_gridworld(3, 0.1) at full scale."
-)
-
 
 def _slope_controls(T: int, n_seeds: int, seed: int) -> tuple[list[Control], list[Series]]:
     grid = _grid(T)
@@ -612,22 +610,41 @@ def _slope_controls(T: int, n_seeds: int, seed: int) -> tuple[list[Control], lis
 @theorem(
     id="jaksch2010-ucrl2-regret-slope",
     paper=f"{JAKSCH}, Theorem 2",
-    claim="UCRL2's regret grows as sqrt(T) up to log factors once its burn-in is over: the "
-    "log-log slope of the cumulative gap regret in T is at most 1/2 on the tail and on "
-    "every half-decade after the burn-in (from the radius formulas). The paper's radii "
-    "and the multipliers 0.3 and 0.1; a multiplier is judged when its burn-in ends "
-    "within 10% of T, else reported vacuous (the paper's radii need ~6e6 steps on "
-    "river_swim(S=6), so they are vacuous at both scales). Instances: river_swim(S=6); "
-    "average_gridworld(3, 0.1) added at full scale. T = 1e6 (quick), 1e7 (full).",
-    formula="T rho* - sum r_t <= 34 D S sqrt(A T log(T/delta)) => d log Regret / d log T <= "
-    "1/2 + 0.05 (tail) and <= 1/2 + 0.1 (each half-decade after the burn-in)",
     tags=("average-reward", "ucrl2", "regret", "slope"),
     kind="slope",
-    rule=_SLOPE_RULE,
-    source=JAKSCH_SOURCE,
     verified=False,
 )
 def ucrl2_regret_slope(scale: str, seed: int) -> Outcome:
+    """UCRL2's regret grows as sqrt(T) up to log factors once its burn-in is over: the log-log slope
+    of the cumulative gap regret in T is at most 1/2 on the tail and on every half-decade after the
+    burn-in (from the radius formulas). The paper's radii and the multipliers 0.3 and 0.1; a
+    multiplier is judged when its burn-in ends within 10% of T, else reported vacuous (the paper's
+    radii need ~6e6 steps on river_swim(S=6), so they are vacuous at both scales). Instances:
+    river_swim(S=6); average_gridworld(3, 0.1) added at full scale. T = 1e6 (quick), 1e7 (full).
+
+    Formula
+    -------
+    T rho* - sum r_t <= 34 D S sqrt(A T log(T/delta)) => d log Regret / d log T <= 1/2 + 0.05 (tail)
+    and <= 1/2 + 0.1 (each half-decade after the burn-in)
+
+    Rule
+    ----
+    constants fixed in code before any run: the radius multipliers {{1 (the paper's), 0.3, 0.1}};
+    every multiplier whose burn-in ends within 10% of T is run and judged, the others are reported
+    vacuous without a run. Burn-in (algorithms.average_reward.burn_in, from the radius formulas
+    alone, revision 1 as in the module notes): visits of a pair until rad_r + (D/2) d is below the
+    smallest positive Bellman gap for every data set, times S A. Tail fit on the last half of a
+    16-point geometric grid T/1000..T, upper CI end <= 1/2 + 0.05; every half-decade local slope
+    from the burn-in on, upper CI end <= 1/2 + 0.1 (the defaults of proofs_check.rates). Controls: a
+    frozen policy (action 0 everywhere: RiverSwim's small left reward) and certainty equivalence
+    with epsilon-greedy exploration (epsilon = 0.1), on river_swim(S=6), same grid, seeds and
+    criterion (every window judged). T = 1e6 steps with 8 seeds (quick), 1e7 with 12 (full);
+    instances river_swim(S=6), plus average_gridworld(3, 0.1) at full scale.
+
+    Source
+    ------
+    {JAKSCH_SOURCE}
+    """
     T, n_seeds = _PLAN[check_scale(scale)]
     instances = (_RIVER,) if scale == "quick" else (_RIVER, _GRID3)
     grid = _grid(T)
@@ -692,40 +709,43 @@ def ucrl2_regret_slope(scale: str, seed: int) -> Outcome:
     return Outcome(evidence, Verdict.combine(verdicts), tuple(controls))
 
 
-_RATIO_RULE = (
-    "grid fixed in code before any run: ucrl2_lower_bound(A=2, depth in {0, 1}, delta in "
-    "{0.2, 0.1}, epsilon = delta/2, seed 0), i.e. S in {2, 5} and D from 5 to ~28 (exact). At "
-    "each point the largest radius multiplier of {1, 0.3, 0.1} whose burn-in ends within 10% "
-    "of T is run (none: the point is vacuous; burn-in revision 1 as in the module notes). "
-    "Criterion at each point: regret / (D S sqrt(A T log T)) does not grow in T from the "
-    "burn-in on: rate_test with rate D S sqrt(A T log T) fitted on every grid point from the "
-    "burn-in on (tail 1.0, revision 1), slope of the ratio, upper CI end <= 0 + 0.05 "
-    "(one-sided). The explicit bound 34 D S sqrt(A T log(T/delta)) with delta = 0.05 is "
-    "compared with the regret only where it is below T, else vacuous. Control: the frozen "
-    "policy (action 0 everywhere) at the first point, same grid and criterion. T and seeds as "
-    "the slope check."
-)
-
-
 @theorem(
     id="jaksch2010-ucrl2-regret-ratio",
     paper=f"{JAKSCH}, Theorem 2",
-    claim="UCRL2's regret is O(D S sqrt(A T log T)) across a (D, S) grid: at every point the "
-    "ratio regret / (D S sqrt(A T log T)) does not grow with T after the burn-in (tail "
-    "slope of the ratio <= 0 + 0.05), and where Theorem 2's explicit bound 34 D S "
-    "sqrt(A T log(T/delta)) is below T the regret is below it; where it is not (every "
-    "point at these T: S = A = 2 already needs T ~ 6e5 and D here is 5..31) that part is "
-    "vacuous. Grid: the two-state blocks of the lower bound and their 2-block tree "
-    "(S in {2, 5}), delta in {0.2, 0.1}.",
-    formula="Regret(T) / (D S sqrt(A T log T)) = O(1) in T; Regret(T) <= 34 D S sqrt(A T "
-    "log(T/delta)) (vacuous when >= T)",
     tags=("average-reward", "ucrl2", "regret", "ratio"),
     kind="ratio",
-    rule=_RATIO_RULE,
-    source=JAKSCH_SOURCE,
     verified=False,
 )
 def ucrl2_regret_ratio(scale: str, seed: int) -> Outcome:
+    """UCRL2's regret is O(D S sqrt(A T log T)) across a (D, S) grid: at every point the ratio
+    regret / (D S sqrt(A T log T)) does not grow with T after the burn-in (tail slope of the ratio
+    <= 0 + 0.05), and where Theorem 2's explicit bound 34 D S sqrt(A T log(T/delta)) is below T the
+    regret is below it; where it is not (every point at these T: S = A = 2 already needs T ~ 6e5 and
+    D here is 5..31) that part is vacuous. Grid: the two-state blocks of the lower bound and their
+    2-block tree (S in {{2, 5}}), delta in {{0.2, 0.1}}.
+
+    Formula
+    -------
+    Regret(T) / (D S sqrt(A T log T)) = O(1) in T; Regret(T) <= 34 D S sqrt(A T log(T/delta))
+    (vacuous when >= T)
+
+    Rule
+    ----
+    grid fixed in code before any run: ucrl2_lower_bound(A=2, depth in {{0, 1}}, delta in {{0.2,
+    0.1}}, epsilon = delta/2, seed 0), i.e. S in {{2, 5}} and D from 5 to ~28 (exact). At each point
+    the largest radius multiplier of {{1, 0.3, 0.1}} whose burn-in ends within 10% of T is run
+    (none: the point is vacuous; burn-in revision 1 as in the module notes). Criterion at each
+    point: regret / (D S sqrt(A T log T)) does not grow in T from the burn-in on: rate_test with
+    rate D S sqrt(A T log T) fitted on every grid point from the burn-in on (tail 1.0, revision 1),
+    slope of the ratio, upper CI end <= 0 + 0.05 (one-sided). The explicit bound 34 D S sqrt(A T
+    log(T/delta)) with delta = 0.05 is compared with the regret only where it is below T, else
+    vacuous. Control: the frozen policy (action 0 everywhere) at the first point, same grid and
+    criterion. T and seeds as the slope check.
+
+    Source
+    ------
+    {JAKSCH_SOURCE}
+    """
     T, n_seeds = _PLAN[check_scale(scale)]
     grid = _grid(T)
     verdicts, series, controls = [], [], []
@@ -815,23 +835,32 @@ def ucrl2_regret_ratio(scale: str, seed: int) -> Outcome:
 @theorem(
     id="jaksch2010-ucrl2-regret-grows-with-D",
     paper=f"{JAKSCH}, Theorems 2 and 5 (regret of order D S sqrt(A T) and at least sqrt(D S A T))",
-    claim="At fixed S = 9, A = 4 and T, UCRL2's regret (paper's radii) grows with the diameter: "
-    "on average_gridworld(size=3) with slip 0.1, 0.3, 0.5 (D = 4.44, 5.71, 8) the paired "
-    "difference Regret(D') - Regret(D) of consecutive slips is positive (Student-t 95% "
-    "interval over paired seeds).",
-    formula="D < D' at fixed S, A, T => E[Regret_UCRL2(D', T) - Regret_UCRL2(D, T)] > 0",
     tags=("average-reward", "ucrl2", "regret", "comparison", "diameter"),
     kind="comparison",
-    rule="instances and slips fixed in code before any run (average_gridworld(3, slip), slip in "
-    "{0.1, 0.3, 0.5}); criterion: the 95% paired Student-t interval of each consecutive "
-    "difference of final regrets above 0 (pass), below 0 (fail), else inconclusive; "
-    "control: the frozen policy (action 0, 'up', which never leaves the start row, so its "
-    "regret T rho* = T / (1 + D) falls with D) through the same criterion. T and seeds as "
-    "the slope check.",
-    source=JAKSCH_SOURCE,
     verified=False,
 )
 def ucrl2_regret_grows_with_D(scale: str, seed: int) -> Outcome:
+    """At fixed S = 9, A = 4 and T, UCRL2's regret (paper's radii) grows with the diameter: on
+    average_gridworld(size=3) with slip 0.1, 0.3, 0.5 (D = 4.44, 5.71, 8) the paired difference
+    Regret(D') - Regret(D) of consecutive slips is positive (Student-t 95% interval over paired
+    seeds).
+
+    Formula
+    -------
+    D < D' at fixed S, A, T => E[Regret_UCRL2(D', T) - Regret_UCRL2(D, T)] > 0
+
+    Rule
+    ----
+    instances and slips fixed in code before any run (average_gridworld(3, slip), slip in {{0.1,
+    0.3, 0.5}}); criterion: the 95% paired Student-t interval of each consecutive difference of
+    final regrets above 0 (pass), below 0 (fail), else inconclusive; control: the frozen policy
+    (action 0, 'up', which never leaves the start row, so its regret T rho* = T / (1 + D) falls with
+    D) through the same criterion. T and seeds as the slope check.
+
+    Source
+    ------
+    {JAKSCH_SOURCE}
+    """
     T, n_seeds = _PLAN[check_scale(scale)]
     grid = _grid(T)
     verdicts, controls, series = [], [], []
@@ -876,22 +905,33 @@ def ucrl2_regret_grows_with_D(scale: str, seed: int) -> Outcome:
 @theorem(
     id="ouyang2017-tsde-below-ucrl2",
     paper=f"{OUYANG}, section 6 (experiments); Osband, Russo, Van Roy, NeurIPS 2013",
-    claim="On river_swim(S=6), TSDE (Dirichlet(1) prior on each row) has lower regret than "
-    "UCRL2 with the paper's radii at T: the paired difference Regret_UCRL2(T) - "
-    "Regret_TSDE(T) is positive (Student-t 95% interval over paired seeds). An "
-    "empirical comparison (the classical observation), not a theorem.",
-    formula="E[Regret_UCRL2(T) - Regret_TSDE(T)] > 0 on RiverSwim",
     tags=("average-reward", "tsde", "ucrl2", "regret", "comparison"),
     kind="comparison",
-    rule="instance, prior (alpha = 1) and radii (the paper's) fixed in code before any run; "
-    "criterion: the 95% paired Student-t interval of Regret_UCRL2(T) - Regret_TSDE(T) "
-    "above 0 (pass), below 0 (fail), else inconclusive; control: the frozen policy "
-    "(action 0, RiverSwim's small left reward: linear regret) in TSDE's place, same "
-    "criterion. T and seeds as the slope check.",
-    source=OUYANG_SOURCE,
     verified=False,
 )
 def tsde_below_ucrl2(scale: str, seed: int) -> Outcome:
+    """On river_swim(S=6), TSDE (Dirichlet(1) prior on each row) has lower regret than UCRL2 with
+    the paper's radii at T: the paired difference Regret_UCRL2(T) - Regret_TSDE(T) is positive
+    (Student-t 95% interval over paired seeds). An empirical comparison (the classical observation),
+    not a theorem.
+
+    Formula
+    -------
+    E[Regret_UCRL2(T) - Regret_TSDE(T)] > 0 on RiverSwim
+
+    Rule
+    ----
+    instance, prior (alpha = 1) and radii (the paper's) fixed in code before any run; criterion: the
+    95% paired Student-t interval of Regret_UCRL2(T) - Regret_TSDE(T) above 0 (pass), below 0
+    (fail), else inconclusive; control: the frozen policy (action 0, RiverSwim's small left reward:
+    linear regret) in TSDE's place, same criterion. T and seeds as the slope check.
+
+    Source
+    ------
+    theory-wave2.md section 1.4: the two stopping criteria [S] (a review of the paper), their exact
+    form and the theorem [M]; the comparison with UCRL2 on RiverSwim is the observation of Osband,
+    Russo, Van Roy (NeurIPS 2013) and of the TSDE paper's experiments [S]
+    """
     T, n_seeds = _PLAN[check_scale(scale)]
     grid = _grid(T)
     Y_ucrl2, _ = _runs(UCRL2(), _RIVER, T, n_seeds, seed)
@@ -942,23 +982,6 @@ LOWER_BOUND_DELTA = 0.1
 """Return probability of the blocks: D = 31 (exact) >= 20 log_A S = 26.4, as Theorem 5 needs."""
 _LOWER_PLAN = {"quick": ((20_000, 100_000), 8), "full": ((10_000, 100_000, 1_000_000), 16)}
 
-_LOWER_RULE = (
-    "fixed in code before any run: ucrl2_lower_bound(A=10, depth=1, delta=0.1) (S = 21, D = 31 "
-    ">= 20 log_A S = 26.4, T >= D S A = 6510: Theorem 5's conditions), with epsilon = "
-    "lower_bound_epsilon(0.1, arms = 100 (block, action) pairs, T) = min(delta, sqrt(delta "
-    "arms / T)) tuned to each T of the grid {2e4, 1e5} (quick, 8 seeds) or {1e4, 1e5, 1e6} "
-    "(full, 16 seeds); repetition j draws its hidden pair and the learner's stream from two "
-    "children of the j-th spawned seed (the same for every learner: paired). Constant c = "
-    "0.015 (Theorem 5, from memory). Criterion at each T and learner: the Student-t 95% "
-    "interval of the mean over repetitions of Regret(T) / sqrt(D_j S A T) (D_j the exact "
-    "diameter of repetition j's model) lies at or above c (pass), entirely below c (fail), "
-    "else inconclusive. Learners: UCRL2 (paper's radii) and TSDE (alpha = 1). Control: the "
-    "oracle that is told the hidden pair (the optimal stationary policy of each repetition's "
-    "model, gap regret 0), same grid, repetitions and criterion. Also exact, per T: the regret "
-    "T (rho* - rho_blind) of a learner that never finds the hidden pair (rho_blind: the gain "
-    "with epsilon = 0) must exceed c sqrt(D S A T), or the family cannot carry the bound at T."
-)
-
 
 def _lower_model(T: int, child: np.random.SeedSequence) -> FiniteMDP:
     """Repetition ``child``'s model at ``T``: the hidden pair drawn from ``child``."""
@@ -1004,22 +1027,43 @@ def _lower_runs(grid: tuple[int, ...], n_seeds: int, seed: int):
 @theorem(
     id="jaksch2010-ucrl2-lower-bound",
     paper=f"{JAKSCH}, Theorem 5 (lower bound) and section 6 (the hard instance)",
-    claim="On the lower bound's family with S, A >= 10 (ucrl2_lower_bound(A=10, depth=1, "
-    "delta=0.1): S = 21, D = 31, epsilon tuned to T, the hidden pair drawn per repetition), "
-    "the expected regret of UCRL2 (paper's radii) and of TSDE at T stays above c sqrt(D S A T) "
-    "with c = 0.015: the Student-t 95% interval of Regret(T) / sqrt(D S A T) over repetitions "
-    "lies at or above c at every T of the grid (2e4, 1e5 quick; 1e4, 1e5, 1e6 full). The oracle "
-    "told the hidden pair (regret 0) is the control the same criterion rejects.",
-    formula="E[T rho* - sum r_t] >= 0.015 sqrt(D S A T) for S, A >= 10, D >= 20 log_A S, "
-    "T >= D S A",
     tags=("average-reward", "ucrl2", "tsde", "regret", "lower-bound"),
     kind="lower-bound",
-    rule=_LOWER_RULE,
-    source=JAKSCH_SOURCE + "; Theorem 5's statement, constant 0.015 and conditions [M] "
-    "(theory-wave2.md section 1.2); the tuning of epsilon to T is derived here [D]",
     verified=False,
 )
 def ucrl2_lower_bound_check(scale: str, seed: int) -> Outcome:
+    """On the lower bound's family with S, A >= 10 (ucrl2_lower_bound(A=10, depth=1, delta=0.1): S =
+    21, D = 31, epsilon tuned to T, the hidden pair drawn per repetition), the expected regret of
+    UCRL2 (paper's radii) and of TSDE at T stays above c sqrt(D S A T) with c = 0.015: the Student-t
+    95% interval of Regret(T) / sqrt(D S A T) over repetitions lies at or above c at every T of the
+    grid (2e4, 1e5 quick; 1e4, 1e5, 1e6 full). The oracle told the hidden pair (regret 0) is the
+    control the same criterion rejects.
+
+    Formula
+    -------
+    E[T rho* - sum r_t] >= 0.015 sqrt(D S A T) for S, A >= 10, D >= 20 log_A S, T >= D S A
+
+    Rule
+    ----
+    fixed in code before any run: ucrl2_lower_bound(A=10, depth=1, delta=0.1) (S = 21, D = 31 >= 20
+    log_A S = 26.4, T >= D S A = 6510: Theorem 5's conditions), with epsilon =
+    lower_bound_epsilon(0.1, arms = 100 (block, action) pairs, T) = min(delta, sqrt(delta arms / T))
+    tuned to each T of the grid {{2e4, 1e5}} (quick, 8 seeds) or {{1e4, 1e5, 1e6}} (full, 16 seeds);
+    repetition j draws its hidden pair and the learner's stream from two children of the j-th
+    spawned seed (the same for every learner: paired). Constant c = 0.015 (Theorem 5, from memory).
+    Criterion at each T and learner: the Student-t 95% interval of the mean over repetitions of
+    Regret(T) / sqrt(D_j S A T) (D_j the exact diameter of repetition j's model) lies at or above c
+    (pass), entirely below c (fail), else inconclusive. Learners: UCRL2 (paper's radii) and TSDE
+    (alpha = 1). Control: the oracle that is told the hidden pair (the optimal stationary policy of
+    each repetition's model, gap regret 0), same grid, repetitions and criterion. Also exact, per T:
+    the regret T (rho* - rho_blind) of a learner that never finds the hidden pair (rho_blind: the
+    gain with epsilon = 0) must exceed c sqrt(D S A T), or the family cannot carry the bound at T.
+
+    Source
+    ------
+    {JAKSCH_SOURCE}; Theorem 5's statement, constant 0.015 and conditions [M] (theory-wave2.md
+    section 1.2); the tuning of epsilon to T is derived here [D]
+    """
     grid, n_seeds = _LOWER_PLAN[check_scale(scale)]
     _, _, S = lower_bound_layout(LOWER_BOUND_A, LOWER_BOUND_DEPTH)
     ratios, blind, diameters = _lower_runs(tuple(grid), n_seeds, seed)
@@ -1102,17 +1146,23 @@ def ucrl2_lower_bound_check(scale: str, seed: int) -> Outcome:
 @theorem(
     id="jaksch2010-ucrl2-epoch-count",
     paper=f"{JAKSCH}, Figure 1 and the appendix proposition on the number of episodes",
-    claim="UCRL2's doubling rule makes at most S A log2(8 T / (S A)) episodes in T >= S A "
-    "steps, on every run: checked on the runs of the slope and comparison checks (paper's "
-    "radii and multipliers 0.3, 0.1 on river_swim(S=6); the paper's radii on the "
-    "gridworlds; UCRL2-B on river_swim).",
-    formula="m(T) <= S A log2(8 T / (S A))",
     tags=("average-reward", "ucrl2", "exact", "epochs"),
     kind="exact",
-    source=JAKSCH_SOURCE,
     verified=False,
 )
 def ucrl2_epoch_count(scale: str, seed: int) -> Outcome:
+    """UCRL2's doubling rule makes at most S A log2(8 T / (S A)) episodes in T >= S A steps, on
+    every run: checked on the runs of the slope and comparison checks (paper's radii and multipliers
+    0.3, 0.1 on river_swim(S=6); the paper's radii on the gridworlds; UCRL2-B on river_swim).
+
+    Formula
+    -------
+    m(T) <= S A log2(8 T / (S A))
+
+    Source
+    ------
+    {JAKSCH_SOURCE}
+    """
     T, n_seeds = _PLAN[check_scale(scale)]
     cases = [(UCRL2(radius_scale=c), _RIVER) for c in RADIUS_GRID]
     cases += [(UCRL2B(), _RIVER)] + [(UCRL2(), key) for key in _D_PLAN]
@@ -1192,21 +1242,28 @@ def _identity_residual(
     id="average-reward-gap-regret-identity",
     paper="Puterman (1994), eq. 8.4.1 (average-reward optimality equation); the regret "
     f"decomposition of {JAKSCH}, section 4",
-    claim="On every step of recorded runs, realised regret minus gap regret equals h*(s_(t+1)) "
-    "- h*(s_1) (at most sp(h*) in size) plus the martingale sum_t [(P h*)(s_t, a_t) - "
-    "h*(s_(t+1))] plus the reward noise sum_t [r(s_t, a_t) - r_t], to rounding (1e-9 per "
-    "step), and each recorded gap is gap(s_t, a_t) of the exact solution. UCRL2, UCRL2-B "
-    "and TSDE on river_swim(S=6) and communicating_garnet(S=6, A=2, branching=3, seed=0, "
-    "Bernoulli rewards); T = 1e5 (quick), 1e6 (full).",
-    formula="T rho* - sum r_t = sum gap(s_t, a_t) + h*(s_(T+1)) - h*(s_1) + sum_t [(P h*)(s_t, "
-    "a_t) - h*(s_(t+1))] + sum_t [r(s_t, a_t) - r_t], on every path",
     tags=("average-reward", "regret", "exact", "identity"),
     kind="exact",
-    source="derived here from the optimality equation (tag [D]); the decomposition is the one "
-    "UCRL2's analysis uses (theory-wave2.md section 1.2)",
     verified=False,
 )
 def gap_regret_identity(scale: str, seed: int) -> Outcome:
+    """On every step of recorded runs, realised regret minus gap regret equals h*(s_(t+1)) - h*(s_1)
+    (at most sp(h*) in size) plus the martingale sum_t [(P h*)(s_t, a_t) - h*(s_(t+1))] plus the
+    reward noise sum_t [r(s_t, a_t) - r_t], to rounding (1e-9 per step), and each recorded gap is
+    gap(s_t, a_t) of the exact solution. UCRL2, UCRL2-B and TSDE on river_swim(S=6) and
+    communicating_garnet(S=6, A=2, branching=3, seed=0, Bernoulli rewards); T = 1e5 (quick), 1e6
+    (full).
+
+    Formula
+    -------
+    T rho* - sum r_t = sum gap(s_t, a_t) + h*(s_(T+1)) - h*(s_1) + sum_t [(P h*)(s_t, a_t) -
+    h*(s_(t+1))] + sum_t [r(s_t, a_t) - r_t], on every path
+
+    Source
+    ------
+    derived here from the optimality equation (tag [D]); the decomposition is the one UCRL2's
+    analysis uses (theory-wave2.md section 1.2)
+    """
     T = 100_000 if check_scale(scale) == "quick" else 1_000_000
     models = (
         river_swim(S=6),

@@ -374,25 +374,33 @@ _LOG_RULE = (
 @theorem(
     id="auer2002-ucb1-logarithmic-regret",
     paper=f"{AUER}, Theorem 1 (policy UCB1, Figure 1)",
-    claim="UCB1 with the paper's index xbar_j + sqrt(2 ln n / n_j) has expected regret "
-    "at most 8 sum_j ln n / Delta_j + (1 + pi^2/3) sum_j Delta_j at every n, so "
-    "Regret / log T stays bounded. Judged: the mean regret over seeds is below the "
-    "bound at every grid point where the bound is below T max Delta (Student-t "
-    "interval), and the log-log slope of Regret(T) / log T is at most the midpoint "
-    "tolerance (1/2 - 1/log T0)/2 on the tail and on every half-decade after the "
-    "burn-in sum_a 8 ln T / Delta_a^2. Control: epsilon-greedy (epsilon = 0.1). "
-    "Instance: bernoulli_bandit(K=5, gap=0.2, best_mean=0.6), T = 1e5, 8 seeds "
-    "(full: T = 1e6, 16 seeds, plus K=10, gap=0.1).",
-    formula="E[R_n] <= 8 sum_{j: Delta_j > 0} ln n / Delta_j + (1 + pi^2/3) sum_j Delta_j; "
-    "d log(R_T / log T) / d log T <= (1/2 - 1/log T0) / 2",
     tags=("bandits", "regret", "ucb1", "slope", "bound"),
     kind="slope",
-    rule=_LOG_RULE,
-    source="Auer et al. (2002), Theorem 1 and Figure 1, as restated in theory.md; not "
-    "re-read in the paper here",
     verified=False,
 )
 def ucb1_logarithmic_regret(scale: str, seed: int) -> Outcome:
+    """UCB1 with the paper's index xbar_j + sqrt(2 ln n / n_j) has expected regret at most 8 sum_j
+    ln n / Delta_j + (1 + pi^2/3) sum_j Delta_j at every n, so Regret / log T stays bounded. Judged:
+    the mean regret over seeds is below the bound at every grid point where the bound is below T max
+    Delta (Student-t interval), and the log-log slope of Regret(T) / log T is at most the midpoint
+    tolerance (1/2 - 1/log T0)/2 on the tail and on every half-decade after the burn-in sum_a 8 ln T
+    / Delta_a^2. Control: epsilon-greedy (epsilon = 0.1). Instance: bernoulli_bandit(K=5, gap=0.2,
+    best_mean=0.6), T = 1e5, 8 seeds (full: T = 1e6, 16 seeds, plus K=10, gap=0.1).
+
+    Formula
+    -------
+    E[R_n] <= 8 sum_{{j: Delta_j > 0}} ln n / Delta_j + (1 + pi^2/3) sum_j Delta_j; d log(R_T / log
+    T) / d log T <= (1/2 - 1/log T0) / 2
+
+    Rule
+    ----
+    {_LOG_RULE}
+
+    Source
+    ------
+    Auer et al. (2002), Theorem 1 and Figure 1, as restated in theory.md; not re-read in the paper
+    here
+    """
     T, n_seeds, plan = _FINITE_PLAN[check_scale(scale)]
     grid = _grid(T)
     found = Findings(arrays={"T": grid})
@@ -411,24 +419,31 @@ def ucb1_logarithmic_regret(scale: str, seed: int) -> Outcome:
     id="agrawal2012-thompson-logarithmic-regret",
     paper=f"{AGRAWAL_2012}, Theorem 1 (Beta-Bernoulli); {AGRAWAL_2013}, Theorem 1 "
     "(Gaussian priors)",
-    claim="Thompson sampling has O(log T) expected regret: the log-log slope of "
-    "Regret(T) / log T is at most the midpoint tolerance (1/2 - 1/log T0)/2 on the "
-    "tail (95% bootstrap CI over seeds) and on every half-decade after the burn-in "
-    "sum_a ln T / kl(mu_a, mu*). Beta(1,1)-Bernoulli TS on bernoulli_bandit(K=5, "
-    "gap=0.2, best_mean=0.6) and Gaussian-prior TS (N(mu_hat, 1/(k+1))) on "
-    "gaussian_bandit(K=5, gap=0.5, sigma=1); T = 1e5, 8 seeds (full: T = 1e6, 16 "
-    "seeds, plus Bernoulli K=10, gap=0.1). Control: epsilon-greedy "
-    "(epsilon = 0.1) on the same instances.",
-    formula="E[R_T] = O(sum_a log T / Delta_a) => d log(R_T / log T) / d log T <= "
-    "(1/2 - 1/log T0) / 2",
     tags=("bandits", "regret", "thompson", "slope"),
     kind="slope",
-    rule=_LOG_RULE,
-    source="Agrawal and Goyal (2012, 2013), Theorem 1, as restated in theory.md; the "
-    "Gaussian-prior sampler N(mu_hat, 1/(k+1)) not re-read in the 2013 paper here",
     verified=False,
 )
 def thompson_logarithmic_regret(scale: str, seed: int) -> Outcome:
+    """Thompson sampling has O(log T) expected regret: the log-log slope of Regret(T) / log T is at
+    most the midpoint tolerance (1/2 - 1/log T0)/2 on the tail (95% bootstrap CI over seeds) and on
+    every half-decade after the burn-in sum_a ln T / kl(mu_a, mu*). Beta(1,1)-Bernoulli TS on
+    bernoulli_bandit(K=5, gap=0.2, best_mean=0.6) and Gaussian-prior TS (N(mu_hat, 1/(k+1))) on
+    gaussian_bandit(K=5, gap=0.5, sigma=1); T = 1e5, 8 seeds (full: T = 1e6, 16 seeds, plus
+    Bernoulli K=10, gap=0.1). Control: epsilon-greedy (epsilon = 0.1) on the same instances.
+
+    Formula
+    -------
+    E[R_T] = O(sum_a log T / Delta_a) => d log(R_T / log T) / d log T <= (1/2 - 1/log T0) / 2
+
+    Rule
+    ----
+    {_LOG_RULE}
+
+    Source
+    ------
+    Agrawal and Goyal (2012, 2013), Theorem 1, as restated in theory.md; the Gaussian-prior sampler
+    N(mu_hat, 1/(k+1)) not re-read in the 2013 paper here
+    """
     T, n_seeds, plan = _FINITE_PLAN[check_scale(scale)]
     grid = _grid(T)
     found = Findings(arrays={"T": grid})
@@ -501,28 +516,35 @@ def _lai_robbins_criterion(
     id="lai-robbins-ratio-thompson-klucb",
     paper=f"{LAI_ROBBINS}; {GARIVIER}, Theorem 1 (KL-UCB, c = 0 as in its Section 6); "
     f"{AGRAWAL_2013}, Theorem 1",
-    claim="KL-UCB and Beta-Bernoulli Thompson sampling are asymptotically optimal on "
-    "Bernoulli arms: Regret(T) / (C_LR log T) -> 1 with C_LR = sum_a Delta_a / "
-    "kl(mu_a, mu*). Judged on the last half-decade of the grid: pass if the ratio "
-    "lies in [0.8, 1.25] (Student-t intervals over seeds), fail if it lies outside "
-    "and its log-log trend moves away from 1, inconclusive otherwise. Control: "
-    "UCB1 (not asymptotically optimal) through the same criterion. Instance: "
-    "bernoulli_bandit(K=5, gap=0.2, best_mean=0.6), T = 1e5, 8 seeds (full: "
-    "T = 1e6, 16 seeds, plus K=10, gap=0.1).",
-    formula="0.8 <= E[R_T] / (sum_{a: Delta_a > 0} Delta_a / kl(mu_a, mu*) * log T) <= 1.25 "
-    "for T in [T_max / sqrt(10), T_max]",
     tags=("bandits", "regret", "thompson", "kl-ucb", "lai-robbins", "ratio"),
     kind="ratio",
-    rule="Band [0.8, 1.25] and window (the last half-decade, as the local-slope windows) "
-    "fixed before any run; the trend rule (away from 1 = fail, otherwise "
-    "inconclusive) is stated in the module docstring. Former band [0.3, 3] dropped: "
-    "it passed UCB1. Control: UCB1 with the paper's c = 2.",
-    source="Lai and Robbins (1985) Theorem 2, Garivier and Cappé (2011) Theorem 1, "
-    "Agrawal and Goyal (2013) Theorem 1, as restated in theory.md; not re-read in "
-    "the papers here",
     verified=False,
 )
 def lai_robbins_ratio(scale: str, seed: int) -> Outcome:
+    """KL-UCB and Beta-Bernoulli Thompson sampling are asymptotically optimal on Bernoulli arms:
+    Regret(T) / (C_LR log T) -> 1 with C_LR = sum_a Delta_a / kl(mu_a, mu*). Judged on the last
+    half-decade of the grid: pass if the ratio lies in [0.8, 1.25] (Student-t intervals over seeds),
+    fail if it lies outside and its log-log trend moves away from 1, inconclusive otherwise.
+    Control: UCB1 (not asymptotically optimal) through the same criterion. Instance:
+    bernoulli_bandit(K=5, gap=0.2, best_mean=0.6), T = 1e5, 8 seeds (full: T = 1e6, 16 seeds, plus
+    K=10, gap=0.1).
+
+    Formula
+    -------
+    0.8 <= E[R_T] / (sum_{{a: Delta_a > 0}} Delta_a / kl(mu_a, mu*) * log T) <= 1.25 for T in [T_max
+    / sqrt(10), T_max]
+
+    Rule
+    ----
+    Band [0.8, 1.25] and window (the last half-decade, as the local-slope windows) fixed before any
+    run; the trend rule (away from 1 = fail, otherwise inconclusive) is stated in the module
+    docstring. Former band [0.3, 3] dropped: it passed UCB1. Control: UCB1 with the paper's c = 2.
+
+    Source
+    ------
+    Lai and Robbins (1985) Theorem 2, Garivier and Cappé (2011) Theorem 1, Agrawal and Goyal (2013)
+    Theorem 1, as restated in theory.md; not re-read in the papers here
+    """
     T, n_seeds, plan = _FINITE_PLAN[check_scale(scale)]
     grid = _grid(T)
     found = Findings(arrays={"T": grid})
@@ -578,28 +600,35 @@ def _sqrt_criterion(key: str, grid: np.ndarray, Y: np.ndarray, burn_in: float, s
 @theorem(
     id="abbasi2011-oful-sqrt-regret",
     paper=f"{ABBASI}, Theorem 3",
-    claim="OFUL with the paper's radius has regret O(d sqrt(T) log T): the log-log slope "
-    "of cumulative regret in T is at most 1/2 + 1/log(T0) + 0.05 (the local slope "
-    "1/log T of the log factor, from the first judged T0) on the tail and on every "
-    "half-decade after the burn-in d beta_T (algorithms.bandits.oful_burn_in). "
-    "Arms: max(100, 50 d) uniform on the unit sphere of R^d, theta uniform on the "
-    "sphere, noise N(0, 1); lambda = 1, S = 1, delta = 0.01; d in {2, 4, 8}, "
-    "T = 2e4, 8 seeds (full: T = 2e5, 16 seeds, d up to 16). Control: the greedy "
-    "ridge learner (radius 0) on the same instances.",
-    formula="R_T <= 4 sqrt(T d log(lambda + T L^2/d)) (sqrt(lambda) S + R sqrt(2 log(1/delta)"
-    " + d log(1 + T L^2/(lambda d)))) => d log R_T / d log T <= 1/2 + 1/log T0 + "
-    "0.05",
     tags=("bandits", "regret", "oful", "linear", "slope"),
     kind="slope",
-    rule="Tolerance 1/log(T0) + 0.05 (the log factor's local slope plus 0.05, set when the "
-    "check was written); burn-in d beta_T from the radius formula; grid T/100..T, "
-    "12 points; instances and seeds fixed in the plan. Control: greedy ridge "
-    "(OFUL with R = S = 0), chosen before any run.",
-    source="Abbasi-Yadkori et al. (2011), Theorems 2 and 3, as restated in theory.md; "
-    "not re-read in the paper here",
     verified=False,
 )
 def oful_sqrt_regret(scale: str, seed: int) -> Outcome:
+    """OFUL with the paper's radius has regret O(d sqrt(T) log T): the log-log slope of cumulative
+    regret in T is at most 1/2 + 1/log(T0) + 0.05 (the local slope 1/log T of the log factor, from
+    the first judged T0) on the tail and on every half-decade after the burn-in d beta_T
+    (algorithms.bandits.oful_burn_in). Arms: max(100, 50 d) uniform on the unit sphere of R^d, theta
+    uniform on the sphere, noise N(0, 1); lambda = 1, S = 1, delta = 0.01; d in {{2, 4, 8}}, T =
+    2e4, 8 seeds (full: T = 2e5, 16 seeds, d up to 16). Control: the greedy ridge learner (radius 0)
+    on the same instances.
+
+    Formula
+    -------
+    R_T <= 4 sqrt(T d log(lambda + T L^2/d)) (sqrt(lambda) S + R sqrt(2 log(1/delta) + d log(1 + T
+    L^2/(lambda d)))) => d log R_T / d log T <= 1/2 + 1/log T0 + 0.05
+
+    Rule
+    ----
+    Tolerance 1/log(T0) + 0.05 (the log factor's local slope plus 0.05, set when the check was
+    written); burn-in d beta_T from the radius formula; grid T/100..T, 12 points; instances and
+    seeds fixed in the plan. Control: greedy ridge (OFUL with R = S = 0), chosen before any run.
+
+    Source
+    ------
+    Abbasi-Yadkori et al. (2011), Theorems 2 and 3, as restated in theory.md; not re-read in the
+    paper here
+    """
     T, n_seeds, dims = _OFUL_PLAN[check_scale(scale)]
     grid = geometric_grid(T / 100, T, 12, integer=True)
     found = Findings(arrays={"T": grid})
@@ -662,27 +691,35 @@ def _trivially_covered(trace, model: LinearBandit, lambda_: float, S: float) -> 
 @theorem(
     id="abbasi2011-oful-confidence-coverage",
     paper=f"{ABBASI}, Theorem 2",
-    claim="With probability at least 1 - delta, theta* lies in every confidence "
-    "ellipsoid C_t = {theta : ||theta_hat_t - theta||_{V_t} <= sqrt(beta_t)} along "
-    "an OFUL run. The fraction of runs in which theta* leaves some C_t has a 95% "
-    "Clopper-Pearson interval below delta = 0.1. Vacuity: the rounds where C_t "
-    "contains the whole ball ||theta|| <= S (so coverage holds whatever the data) "
-    "are counted; the check is vacuous if every round of every run is such. "
-    "Control: the radius halved must miss in more than delta of the runs (same "
-    "interval). d = 3, 20 arms and theta on the unit sphere (||theta|| = 1 = S), "
-    "noise N(0, 1) = R; 200 runs of T = 300 (full: 1000 runs of T = 2000).",
-    formula="P(exists t >= 0: ||theta_hat_t - theta*||_{V_t} > R sqrt(2 log(det(V_t)^{1/2} "
-    "det(lambda I)^{-1/2} / delta)) + sqrt(lambda) S) <= delta",
     tags=("bandits", "oful", "linear", "confidence", "coverage"),
     kind="event",
-    rule="delta = 0.1, runs and T fixed in the plan; the control's factor 1/2 fixed "
-    "before any run; vacuity = every round trivially covered (sufficient test "
-    "||theta_hat||_V + S sqrt(lambda_max V) <= radius).",
-    source="Abbasi-Yadkori et al. (2011), Theorem 2, as restated in theory.md; not "
-    "re-read in the paper here",
     verified=False,
 )
 def oful_confidence_coverage(scale: str, seed: int) -> Outcome:
+    """With probability at least 1 - delta, theta* lies in every confidence ellipsoid C_t = {{theta
+    : ||theta_hat_t - theta||_{{V_t}} <= sqrt(beta_t)}} along an OFUL run. The fraction of runs in
+    which theta* leaves some C_t has a 95% Clopper-Pearson interval below delta = 0.1. Vacuity: the
+    rounds where C_t contains the whole ball ||theta|| <= S (so coverage holds whatever the data)
+    are counted; the check is vacuous if every round of every run is such. Control: the radius
+    halved must miss in more than delta of the runs (same interval). d = 3, 20 arms and theta on the
+    unit sphere (||theta|| = 1 = S), noise N(0, 1) = R; 200 runs of T = 300 (full: 1000 runs of T =
+    2000).
+
+    Formula
+    -------
+    P(exists t >= 0: ||theta_hat_t - theta*||_{{V_t}} > R sqrt(2 log(det(V_t)^{{1/2}} det(lambda
+    I)^{{-1/2}} / delta)) + sqrt(lambda) S) <= delta
+
+    Rule
+    ----
+    delta = 0.1, runs and T fixed in the plan; the control's factor 1/2 fixed before any run;
+    vacuity = every round trivially covered (sufficient test ||theta_hat||_V + S sqrt(lambda_max V)
+    <= radius).
+
+    Source
+    ------
+    Abbasi-Yadkori et al. (2011), Theorem 2, as restated in theory.md; not re-read in the paper here
+    """
     T, runs = _COVERAGE_PLAN[check_scale(scale)]
     model = sphere_bandit(3, 20, seed=1)
     learner = OFUL(lambda_=1.0, delta=_COVERAGE_DELTA, S=1.0)
@@ -801,22 +838,28 @@ def _kl_ucb_oracle(p: np.ndarray, N: np.ndarray, threshold: np.ndarray) -> np.nd
 @theorem(
     id="garivier2011-kl-ucb-index-oracle",
     paper=f"{GARIVIER}, Algorithm 1",
-    claim="The KL-UCB index of an arm with empirical mean p and N pulls at round t is the "
-    "largest q in [p, 1] with N d(p, q) <= log t + c log log t. On the grid "
-    f"p in {_KL_P}, N in {_KL_N}, t in {_KL_T}, c in {_KL_C} (fixed in code), "
-    "algorithms.bandits.kl_ucb_index and the warm-started kl_ucb_index_warm (the "
-    "in-run path, started from the index at threshold log(t/2)) equal a bisection "
-    "on the Bernoulli divergence written in the check, to an absolute "
-    f"{KL_INDEX_TOL:g} (the Newton solve stops at a relative step of 1e-12).",
-    formula="U(p, N, t) = max{q in [p, 1] : N d(p, q) <= log t + c log log t}, "
-    "d(p, q) = p log(p/q) + (1-p) log((1-p)/(1-q))",
     tags=("bandits", "kl-ucb", "index", "exact"),
     kind="exact",
-    source="Garivier and Cappé (2011), Algorithm 1, as restated in the docstring of "
-    "algorithms.bandits.kl_ucb and theory.md; not re-read in the paper here",
     verified=False,
 )
 def kl_ucb_index_oracle(scale: str, seed: int) -> Outcome:
+    """The KL-UCB index of an arm with empirical mean p and N pulls at round t is the largest q in
+    [p, 1] with N d(p, q) <= log t + c log log t. On the grid p in {_KL_P}, N in {_KL_N}, t in
+    {_KL_T}, c in {_KL_C} (fixed in code), algorithms.bandits.kl_ucb_index and the warm-started
+    kl_ucb_index_warm (the in-run path, started from the index at threshold log(t/2)) equal a
+    bisection on the Bernoulli divergence written in the check, to an absolute {KL_INDEX_TOL:g} (the
+    Newton solve stops at a relative step of 1e-12).
+
+    Formula
+    -------
+    U(p, N, t) = max{{q in [p, 1] : N d(p, q) <= log t + c log log t}}, d(p, q) = p log(p/q) + (1-p)
+    log((1-p)/(1-q))
+
+    Source
+    ------
+    Garivier and Cappé (2011), Algorithm 1, as restated in the docstring of
+    algorithms.bandits.kl_ucb and theory.md; not re-read in the paper here
+    """
     check_scale(scale)
     P, N, T, C = (
         a.ravel()
@@ -944,30 +987,37 @@ def _chi_square_verdict(
 @theorem(
     id="agrawal2013-thompson-gaussian-posterior",
     paper=f"{AGRAWAL_2013}, Algorithm 2",
-    claim="Gaussian Thompson sampling draws theta_i ~ N(mu_hat_i, 1/(k_i + 1)), mu_hat_i = "
-    "sum_i / (k_i + 1) (the paper's sigma = 1; the known-sigma variant "
-    "N(sum_i / (k_i + s2), s2 / (k_i + s2))) and plays argmax_i theta_i. The arm "
-    "gaussian_choice returns is then arm i with probability integral phi_i(x) "
-    "prod_{j != i} Phi_j(x) dx, computed here by quadrature. For two fixed "
-    "3-armed posteriors (sigma = 1 and sigma = 0.5), 20000 calls with a Generator "
-    "seeded from the check's seed give argmax counts that a chi-square test at "
-    "level 1e-3 / 2 per posterior does not reject. Control: a sampler written here "
-    "with standard deviation s2 / (k_i + s2) (the variance in place of its square "
-    "root) through the same test and M.",
-    formula="P(A = i) = int phi((x - mu_i)/s_i)/s_i prod_{j != i} Phi((x - mu_j)/s_j) dx, "
-    "s_i^2 = sigma^2 / (k_i + sigma^2)",
     tags=("bandits", "thompson", "posterior", "event"),
     kind="event",
-    rule="M = 20000 draws per posterior and level 1e-3 (Bonferroni over the two posteriors) "
-    "fixed before any run; the posteriors were chosen with every k_i > 0 and "
-    "sigma^2 / (k_i + sigma^2) != 1 so the variance and its square root differ; M "
-    "was set from the control's non-centrality M sum (q - p)^2 / p computed from "
-    "the quadrature alone (113 and 5064, power > 1 - 1e-11), reported in fitted.",
-    source="Agrawal and Goyal (2013), Algorithm 2, as restated in the docstring of "
-    "algorithms.bandits.thompson; not re-read in the paper here",
     verified=False,
 )
 def thompson_gaussian_posterior(scale: str, seed: int) -> Outcome:
+    """Gaussian Thompson sampling draws theta_i ~ N(mu_hat_i, 1/(k_i + 1)), mu_hat_i = sum_i / (k_i
+    + 1) (the paper's sigma = 1; the known-sigma variant N(sum_i / (k_i + s2), s2 / (k_i + s2))) and
+    plays argmax_i theta_i. The arm gaussian_choice returns is then arm i with probability integral
+    phi_i(x) prod_{{j != i}} Phi_j(x) dx, computed here by quadrature. For two fixed 3-armed
+    posteriors (sigma = 1 and sigma = 0.5), 20000 calls with a Generator seeded from the check's
+    seed give argmax counts that a chi-square test at level 1e-3 / 2 per posterior does not reject.
+    Control: a sampler written here with standard deviation s2 / (k_i + s2) (the variance in place
+    of its square root) through the same test and M.
+
+    Formula
+    -------
+    P(A = i) = int phi((x - mu_i)/s_i)/s_i prod_{{j != i}} Phi((x - mu_j)/s_j) dx, s_i^2 = sigma^2 /
+    (k_i + sigma^2)
+
+    Rule
+    ----
+    M = 20000 draws per posterior and level 1e-3 (Bonferroni over the two posteriors) fixed before
+    any run; the posteriors were chosen with every k_i > 0 and sigma^2 / (k_i + sigma^2) != 1 so the
+    variance and its square root differ; M was set from the control's non-centrality M sum (q - p)^2
+    / p computed from the quadrature alone (113 and 5064, power > 1 - 1e-11), reported in fitted.
+
+    Source
+    ------
+    Agrawal and Goyal (2013), Algorithm 2, as restated in the docstring of
+    algorithms.bandits.thompson; not re-read in the paper here
+    """
     check_scale(scale)
     level = THOMPSON_LEVEL / len(_THOMPSON_CONFIGS)
     found = Findings()
@@ -1029,25 +1079,28 @@ _OFUL_INDEX_PLAN = (3, 20, 1500, 500)  # d, arms, rounds, refactor_every
 @theorem(
     id="abbasi2011-oful-radius-and-index",
     paper=f"{ABBASI}, Theorem 2 and Algorithm 1",
-    claim="At every round t of an OFUL run, the radius the learner uses is Theorem 2's "
-    "sqrt(beta_t) = R sqrt(2 log(det(V_t)^{1/2} det(lambda I)^{-1/2} / delta)) + "
-    "lambda^{1/2} S, and the arm it plays maximises <x, theta_hat_t> + "
-    "sqrt(beta_t) ||x||_{V_t^{-1}}, with V_t, theta_hat_t and the log-determinant "
-    "recomputed here by numpy (slogdet, solve) from the recorded arms and rewards. "
-    "d = 3, 20 arms on the unit sphere, noise N(0, 1) = R, lambda = 1, S = 1, "
-    "delta = 0.01, 1500 rounds, refactor_every = 500 (both update paths), relative "
-    f"tolerance {OFUL_RADIUS_RTOL:g}.",
-    formula="sqrt(beta_t) = R sqrt(2 log(det(V_t)^{1/2} det(lambda I)^{-1/2} / delta)) + "
-    "sqrt(lambda) S;  X_{t+1} = argmax_x <x, theta_hat_t> + sqrt(beta_t) "
-    "||x||_{V_t^{-1}}",
     tags=("bandits", "oful", "linear", "confidence", "exact"),
     kind="exact",
-    source="Abbasi-Yadkori et al. (2011), Theorem 2 and Algorithm 1, as restated in the "
-    "docstring of algorithms.bandits.oful and theory.md; not re-read in the paper "
-    "here",
     verified=False,
 )
 def oful_radius_and_index(scale: str, seed: int) -> Outcome:
+    """At every round t of an OFUL run, the radius the learner uses is Theorem 2's sqrt(beta_t) = R
+    sqrt(2 log(det(V_t)^{{1/2}} det(lambda I)^{{-1/2}} / delta)) + lambda^{{1/2}} S, and the arm it
+    plays maximises <x, theta_hat_t> + sqrt(beta_t) ||x||_{{V_t^{{-1}}}}, with V_t, theta_hat_t and
+    the log-determinant recomputed here by numpy (slogdet, solve) from the recorded arms and
+    rewards. d = 3, 20 arms on the unit sphere, noise N(0, 1) = R, lambda = 1, S = 1, delta = 0.01,
+    1500 rounds, refactor_every = 500 (both update paths), relative tolerance {OFUL_RADIUS_RTOL:g}.
+
+    Formula
+    -------
+    sqrt(beta_t) = R sqrt(2 log(det(V_t)^{{1/2}} det(lambda I)^{{-1/2}} / delta)) + sqrt(lambda) S;
+    X_{{t+1}} = argmax_x <x, theta_hat_t> + sqrt(beta_t) ||x||_{{V_t^{{-1}}}}
+
+    Source
+    ------
+    Abbasi-Yadkori et al. (2011), Theorem 2 and Algorithm 1, as restated in the docstring of
+    algorithms.bandits.oful and theory.md; not re-read in the paper here
+    """
     check_scale(scale)
     d, K, T, refactor = _OFUL_INDEX_PLAN
     lambda_, delta, S = 1.0, 0.01, 1.0

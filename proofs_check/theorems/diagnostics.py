@@ -132,21 +132,26 @@ def _contraction_verdict(c_T: float, worst_random: float, worst_shift: float) ->
     id="ferns2004-bisimulation-contraction",
     paper=f"{FERNS}, Theorem 4.5 (number from memory; F is a c_T-contraction on pseudometrics, "
     "its fixed point is the bisimulation metric)",
-    claim="On Garnet MDPs (quick: 4 of S = 10, A = 3, 3 successors; gamma = 0.9) and c_T in "
-    "{0.5, 0.9} (c_R = 1 - c_T): ||F d1 - F d2||_inf <= c_T ||d1 - d2||_inf for random "
-    "Euclidean metrics and for d2 = d1 + delta off the diagonal, where the rate c_T is "
-    "attained (relative slack 1e-9); and the residual of the returned metric under F "
-    "computed with HiGHS transport LPs (no shared code) is at most (1 + c_T) times the "
-    "solver's certified bound + 1e-9. Control: the operator with weight (1 + c_T)/2 "
-    "planted in place of c_T must break the contraction criterion.",
-    formula="||F(d) - F(d')||_inf <= c_T ||d - d'||_inf;  ||F_LP(d_hat) - d_hat||_inf <= "
-    "(1 + c_T) bound",
     tags=("diagnostics", "bisimulation", "exact"),
     kind="exact",
-    source=BISIMULATION_SOURCE,
     verified=False,
 )
 def bisimulation_contraction(scale: str, seed: int) -> Outcome:
+    """On Garnet MDPs (quick: 4 of S = 10, A = 3, 3 successors; gamma = 0.9) and c_T in {{0.5, 0.9}}
+    (c_R = 1 - c_T): ||F d1 - F d2||_inf <= c_T ||d1 - d2||_inf for random Euclidean metrics and for
+    d2 = d1 + delta off the diagonal, where the rate c_T is attained (relative slack 1e-9); and the
+    residual of the returned metric under F computed with HiGHS transport LPs (no shared code) is at
+    most (1 + c_T) times the solver's certified bound + 1e-9. Control: the operator with weight (1 +
+    c_T)/2 planted in place of c_T must break the contraction criterion.
+
+    Formula
+    -------
+    ||F(d) - F(d')||_inf <= c_T ||d - d'||_inf;  ||F_LP(d_hat) - d_hat||_inf <= (1 + c_T) bound
+
+    Source
+    ------
+    {BISIMULATION_SOURCE}
+    """
     quick = check_scale(scale) == "quick"
     n_mdps, S, A, trials = (4, 10, 3, 6) if quick else (12, 16, 4, 12)
     rng = as_generator(seed)
@@ -287,22 +292,28 @@ def _value_bound_verdict(
     "gamma <= c_T; "
     "bisimilar states have distance 0); Castro, Scalable methods for computing state "
     "similarity in deterministic MDPs (AAAI 2020), Theorem 3 (pi-bisimulation)",
-    claim="On Garnet MDPs (quick: 4 of S = 12, A = 3, gamma = 0.9) and on Garnets of 6 states "
-    "with every state duplicated (4 of them, 6 planted bisimilar pairs each), for c_T in "
-    "{gamma, (1 + gamma)/2} with c_R = 1 - c_T: c_R |V*(s) - V*(t)| <= d(s, t) + the "
-    "certified bound for every pair; every pair at distance 0 (within twice the bound) "
-    "has |V*(s) - V*(t)| <= 1e-9 and the planted pairs are found; and "
-    "|V^pi(s) - V^pi(t)| <= d^pi(s, t) for a random stochastic policy (c_R = 1, "
-    "c_T = max(c_T, gamma)). Control: the reward-only metric c_T = 0 < gamma must break "
-    "the value bound.",
-    formula="gamma <= c_T => c_R |V*(s) - V*(t)| <= d_fix(s, t);  d_fix(s, t) = 0 => "
-    "V*(s) = V*(t);  |V^pi(s) - V^pi(t)| <= d^pi(s, t)",
     tags=("diagnostics", "bisimulation", "exact"),
     kind="exact",
-    source=BISIMULATION_SOURCE,
     verified=False,
 )
 def bisimulation_value_bound(scale: str, seed: int) -> Outcome:
+    """On Garnet MDPs (quick: 4 of S = 12, A = 3, gamma = 0.9) and on Garnets of 6 states with every
+    state duplicated (4 of them, 6 planted bisimilar pairs each), for c_T in {{gamma, (1 +
+    gamma)/2}} with c_R = 1 - c_T: c_R |V*(s) - V*(t)| <= d(s, t) + the certified bound for every
+    pair; every pair at distance 0 (within twice the bound) has |V*(s) - V*(t)| <= 1e-9 and the
+    planted pairs are found; and |V^pi(s) - V^pi(t)| <= d^pi(s, t) for a random stochastic policy
+    (c_R = 1, c_T = max(c_T, gamma)). Control: the reward-only metric c_T = 0 < gamma must break the
+    value bound.
+
+    Formula
+    -------
+    gamma <= c_T => c_R |V*(s) - V*(t)| <= d_fix(s, t);  d_fix(s, t) = 0 => V*(s) = V*(t);  |V^pi(s)
+    - V^pi(t)| <= d^pi(s, t)
+
+    Source
+    ------
+    {BISIMULATION_SOURCE}
+    """
     quick = check_scale(scale) == "quick"
     n_mdps, S, A = (4, 12, 3) if quick else (12, 20, 4)
     rng = as_generator(seed)
@@ -352,19 +363,6 @@ def bisimulation_value_bound(scale: str, seed: int) -> Outcome:
 
 POINTS = (np.arange(8) + 0.5) / 8
 """Continuous states at which metrics of different resolutions are compared."""
-DISCRETISATION_RULE = (
-    "resolutions N = 8, 16, 32, 64 (full: up to 128), the 8 comparison points (k + 1/2)/8 and "
-    "the walk's parameters (width 0.05, drift 0.1, gamma 0.9, frequency 1) fixed in code; "
-    "claim: the tail slope of log max|d_2N - d_N| on log N is at most -1/2 (tolerance 0.05) and "
-    "every doubling's local slope at most 0 (-1/2 with tolerance 0.5: the change shrinks at "
-    "every step), bootstrap over 4 seeds (full 8); the control alternates the reward's phases "
-    "between two draws from one N to the next, judged by the same criterion. The first "
-    "version judged local slopes with tolerance 0.25 and redrew the phases at every N in the "
-    "control; its first run passed, but a study of the criterion over 16 seeds made while "
-    "the check was being written showed the first inconclusive in 10 of 40 draws of 4 "
-    "seeds (per-seed local slopes scatter from -2.4 to +0.2 around a mean of about -0.8) "
-    "and the second control rejected in only half of them; both were changed then"
-)
 
 
 def _successive_differences(seeds, resolutions, alternate: bool) -> np.ndarray:
@@ -391,22 +389,40 @@ def _successive_differences(seeds, resolutions, alternate: bool) -> np.ndarray:
     paper="Ferns, Panangaden, Precup, Metrics for Markov decision processes with infinite "
     "state spaces (UAI 2005): the metric of a continuous MDP is approximated by those of "
     "finite approximations",
-    claim="interval_walk (a noisy walk on [0, 1] with a smooth reward) discretised into N = 8, "
-    "16, 32, 64 cells (full: 128) is a sequence of refinements of one continuous MDP, so "
-    "its bisimulation metric (c_T = gamma = 0.9) at 8 fixed points converges: the "
-    "successive differences max |d_2N - d_N| shrink at every doubling and decay at least "
-    "like N^{-1/2} on the whole grid (4 seeds of random reward phases; the "
-    "piecewise-constant approximation of a Lipschitz model predicts N^{-1}). Control: a "
-    "family whose reward phases alternate between two draws from one N to the next "
-    "(approximating no single MDP) must be rejected by the same criterion.",
-    formula="max_{x,y} |d_{2N}(x, y) - d_N(x, y)| = O(N^{-1/2}) (predicted O(N^{-1}))",
     tags=("diagnostics", "bisimulation", "slope"),
     kind="slope",
-    rule=DISCRETISATION_RULE,
-    source=BISIMULATION_SOURCE + "; the rate is derived here",
     verified=False,
 )
 def bisimulation_discretisation(scale: str, seed: int) -> Outcome:
+    """interval_walk (a noisy walk on [0, 1] with a smooth reward) discretised into N = 8, 16, 32,
+    64 cells (full: 128) is a sequence of refinements of one continuous MDP, so its bisimulation
+    metric (c_T = gamma = 0.9) at 8 fixed points converges: the successive differences max |d_2N -
+    d_N| shrink at every doubling and decay at least like N^{{-1/2}} on the whole grid (4 seeds of
+    random reward phases; the piecewise-constant approximation of a Lipschitz model predicts
+    N^{{-1}}). Control: a family whose reward phases alternate between two draws from one N to the
+    next (approximating no single MDP) must be rejected by the same criterion.
+
+    Formula
+    -------
+    max_{{x,y}} |d_{{2N}}(x, y) - d_N(x, y)| = O(N^{{-1/2}}) (predicted O(N^{{-1}}))
+
+    Rule
+    ----
+    resolutions N = 8, 16, 32, 64 (full: up to 128), the 8 comparison points (k + 1/2)/8 and the
+    walk's parameters (width 0.05, drift 0.1, gamma 0.9, frequency 1) fixed in code; claim: the tail
+    slope of log max|d_2N - d_N| on log N is at most -1/2 (tolerance 0.05) and every doubling's
+    local slope at most 0 (-1/2 with tolerance 0.5: the change shrinks at every step), bootstrap
+    over 4 seeds (full 8); the control alternates the reward's phases between two draws from one N
+    to the next, judged by the same criterion. The first version judged local slopes with tolerance
+    0.25 and redrew the phases at every N in the control; its first run passed, but a study of the
+    criterion over 16 seeds made while the check was being written showed the first inconclusive in
+    10 of 40 draws of 4 seeds (per-seed local slopes scatter from -2.4 to +0.2 around a mean of
+    about -0.8) and the second control rejected in only half of them; both were changed then
+
+    Source
+    ------
+    {BISIMULATION_SOURCE}; the rate is derived here
+    """
     quick = check_scale(scale) == "quick"
     resolutions = (8, 16, 32, 64) if quick else (8, 16, 32, 64, 128)
     n_seeds = 4 if quick else 8
@@ -482,22 +498,31 @@ def _success_count(mdp: EpisodicMDP, k: int, m: int, seeds) -> int:
     paper=f"{LAIDLAW}: an MDP is k-QVI-solvable when greedy action on Q^k = T^(k-1) "
     "Q^{pi_rand} is optimal; SQIRL with that k and enough random rollouts returns an "
     "optimal policy",
-    claim="On effective_horizon_lure(H = 12, A = 2, k* = 1..5) (full: H = 16, k* = 1..7), "
-    "whose k* is first checked exactly (k-QVI-solvable exactly for k >= k*), SQIRL with "
-    "k = k* and k = k* + 1 and m = ceil(A^k ln(H A^k / 0.1)) episodes per stage returns "
-    "an optimal policy in all but at most 10% of 24 seeds (Clopper-Pearson). Control: "
-    "SQIRL with k = k* - 1 at the budget of k* (the larger) must be rejected by the "
-    "same criterion on every instance with k* >= 2.",
-    formula="k >= k* and m >= A^k ln(H A^k / delta) => P(SQIRL optimal) >= 1 - delta; "
-    "k < k* => greedy(Q^k) suboptimal",
     tags=("diagnostics", "effective-horizon", "sqirl", "event"),
     kind="event",
-    rule="instances, budgets (coverage_episodes with delta = 0.1), 24 seeds (full 48) and the "
-    "allowed failure frequency 0.1 fixed in code; Clopper-Pearson 95% interval",
-    source=LAIDLAW_SOURCE,
     verified=False,
 )
 def sqirl_k_vs_kstar(scale: str, seed: int) -> Outcome:
+    """On effective_horizon_lure(H = 12, A = 2, k* = 1..5) (full: H = 16, k* = 1..7), whose k* is
+    first checked exactly (k-QVI-solvable exactly for k >= k*), SQIRL with k = k* and k = k* + 1 and
+    m = ceil(A^k ln(H A^k / 0.1)) episodes per stage returns an optimal policy in all but at most
+    10% of 24 seeds (Clopper-Pearson). Control: SQIRL with k = k* - 1 at the budget of k* (the
+    larger) must be rejected by the same criterion on every instance with k* >= 2.
+
+    Formula
+    -------
+    k >= k* and m >= A^k ln(H A^k / delta) => P(SQIRL optimal) >= 1 - delta; k < k* => greedy(Q^k)
+    suboptimal
+
+    Rule
+    ----
+    instances, budgets (coverage_episodes with delta = 0.1), 24 seeds (full 48) and the allowed
+    failure frequency 0.1 fixed in code; Clopper-Pearson 95% interval
+
+    Source
+    ------
+    {LAIDLAW_SOURCE}
+    """
     quick = check_scale(scale) == "quick"
     H, A, k_max, n_seeds = (12, 2, 5, 24) if quick else (16, 2, 7, 48)
     instance_seeds = spawn_seeds(seed, k_max)
@@ -584,23 +609,33 @@ def first_success(mdp: EpisodicMDP, k: int, grid: np.ndarray, child) -> float:
     id="laidlaw2023-sqirl-rollouts-a-kstar",
     paper=f"{LAIDLAW}: SQIRL's sample complexity is exponential in the effective horizon, not "
     "in the horizon",
-    claim="Across effective_horizon_lure(H = 12, A = 2, k* = 1..5) (equal H; full: H = 16, "
-    "k* = 1..7; effective-horizon bound = k* on each), the episodes per stage SQIRL "
-    "with k = k* needs before it first returns an optimal policy (doubling grid 1..2^(H+1)"
-    ", 16 seeds) divided by A^{k*} stays in [1/8, 8] (Student-t 95% interval of the "
-    "mean ratio), far below A^H / A^{k*}. Control: combination_lock(S = H + 1, A = 2, "
-    "H) has k* = 1 as well but an effective horizon of H (its bound is H): its ratio to "
-    "A^{k*} must leave the band. An instance whose band reaches A^H would be vacuous.",
-    formula="m_needed(k*) / A^{k*} in [1/8, 8] while A^H / A^{k*} >> 8",
     tags=("diagnostics", "effective-horizon", "sqirl", "ratio"),
     kind="ratio",
-    rule="band [1/8, 8] (a factor 2^3 either side of A^{k*}: the coverage argument puts the "
-    "first success between ln 2 A^{k*} and ln(H A^{k*}) A^{k*}), doubling grid, 16 seeds "
-    "(full 32), instances and the control fixed in code; vacuous where 8 A^{k*} >= A^H",
-    source=LAIDLAW_SOURCE,
     verified=False,
 )
 def sqirl_rollouts(scale: str, seed: int) -> Outcome:
+    """Across effective_horizon_lure(H = 12, A = 2, k* = 1..5) (equal H; full: H = 16, k* = 1..7;
+    effective-horizon bound = k* on each), the episodes per stage SQIRL with k = k* needs before it
+    first returns an optimal policy (doubling grid 1..2^(H+1), 16 seeds) divided by A^{{k*}} stays
+    in [1/8, 8] (Student-t 95% interval of the mean ratio), far below A^H / A^{{k*}}. Control:
+    combination_lock(S = H + 1, A = 2, H) has k* = 1 as well but an effective horizon of H (its
+    bound is H): its ratio to A^{{k*}} must leave the band. An instance whose band reaches A^H would
+    be vacuous.
+
+    Formula
+    -------
+    m_needed(k*) / A^{{k*}} in [1/8, 8] while A^H / A^{{k*}} >> 8
+
+    Rule
+    ----
+    band [1/8, 8] (a factor 2^3 either side of A^{{k*}}: the coverage argument puts the first
+    success between ln 2 A^{{k*}} and ln(H A^{{k*}}) A^{{k*}}), doubling grid, 16 seeds (full 32),
+    instances and the control fixed in code; vacuous where 8 A^{{k*}} >= A^H
+
+    Source
+    ------
+    {LAIDLAW_SOURCE}
+    """
     quick = check_scale(scale) == "quick"
     H, A, k_max, n_seeds = (12, 2, 5, 16) if quick else (16, 2, 7, 32)
     grid = 2.0 ** np.arange(0, H + 2)
@@ -738,21 +773,28 @@ def _coverability_verdict(cases, label: str) -> Verdict:
     paper="Xie, Foster, Bai, Jiang, Kakade, The role of coverage in online reinforcement "
     "learning (ICLR 2023), the coverability coefficient (restated as Definition 2.1 by "
     "the GLOW paper)",
-    claim="C_h = inf_mu sup_pi ||d^pi_h / mu||_inf computed by reachability DP equals, on tiny "
-    "instances (Garnet S = 3, A = 2, H = 3; river_swim and combination_lock with S = 3, "
-    "H = 3), the maximum over all deterministic Markov policies by enumeration (to 1e-12) "
-    "and the cvxpy LPs (to 1e-6 SA); on larger instances (Garnet S = 20, A = 4, H = 10; "
-    "river_swim S = 6, H = 20; deep_sea N = 6; combination_lock S = 8, H = 10; a lure) "
-    "A <= C_h <= SA; and C_h = SA on a teleport instance. Control: the slip that sums "
-    "the uniform policy's action probability at stage h (C_h / A) must be rejected.",
-    formula="C_cov = max_h sum_{s,a} sup_pi d^pi_h(s, a) <= S A",
     tags=("diagnostics", "coverability", "exact"),
     kind="exact",
-    source="references/theory-wave2.md section 6.4, [S] (definition restated verbatim by the "
-    "GLOW paper) and [D] (the closed form)",
     verified=False,
 )
 def coverability_at_most_sa(scale: str, seed: int) -> Outcome:
+    """C_h = inf_mu sup_pi ||d^pi_h / mu||_inf computed by reachability DP equals, on tiny instances
+    (Garnet S = 3, A = 2, H = 3; river_swim and combination_lock with S = 3, H = 3), the maximum
+    over all deterministic Markov policies by enumeration (to 1e-12) and the cvxpy LPs (to 1e-6 SA);
+    on larger instances (Garnet S = 20, A = 4, H = 10; river_swim S = 6, H = 20; deep_sea N = 6;
+    combination_lock S = 8, H = 10; a lure) A <= C_h <= SA; and C_h = SA on a teleport instance.
+    Control: the slip that sums the uniform policy's action probability at stage h (C_h / A) must be
+    rejected.
+
+    Formula
+    -------
+    C_cov = max_h sum_{{s,a}} sup_pi d^pi_h(s, a) <= S A
+
+    Source
+    ------
+    references/theory-wave2.md section 6.4, [S] (definition restated verbatim by the GLOW paper) and
+    [D] (the closed form)
+    """
     quick = check_scale(scale) == "quick"
     seeds = iter(as_generator(seed).integers(2**31, size=16).tolist())
     tiny = [garnet(S=3, A=2, branching=2, H=3, seed=next(seeds)) for _ in range(2 if quick else 5)]

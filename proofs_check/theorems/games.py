@@ -95,21 +95,31 @@ def _identity_criterion(key: str, errors: np.ndarray) -> tuple[Verdict, dict[str
 @theorem(
     id="zhao2023-multi-agent-pdl",
     paper=f"{ZHAO2023}, multi-agent performance-difference lemma",
-    claim="For any two joint policies pi, pi' given by local policies (product or sequential), "
-    "J(pi') - J(pi) equals the sum over agents i of the pi'-occupancy-weighted expectation of "
-    "the localised advantage A^pi_i(s, a^{1:i}) under a^{1:i} ~ pi'; to 1e-10 on 24 (full: "
-    "200) random cooperative games (S = 3, 1-3 agents, 1-3 actions each, Garnet kernels, "
-    "gamma = 0.9 or H = 3), random Dirichlet local policies. Control: the same sum weighted by "
-    "the old policy's occupancy d^pi, same tolerance.",
-    formula="J(pi') - J(pi) = sum_i E_{s ~ d^{pi'}} E_{a^{1:i} ~ pi'}[Q^pi_{1:i}(s, a^{1:i}) - "
-    "Q^pi_{1:i-1}(s, a^{1:i-1})] (unnormalised d, i.e. 1/(1-gamma) times the normalised one)",
     tags=(*TAGS, "exact"),
     kind="exact",
-    rule="Tolerance 1e-10, instance sizes and number of pairs fixed in code before any run.",
-    source=SOURCE,
     verified=False,
 )
 def multi_agent_pdl(scale: str, seed: int) -> Outcome:
+    """For any two joint policies pi, pi' given by local policies (product or sequential), J(pi') -
+    J(pi) equals the sum over agents i of the pi'-occupancy-weighted expectation of the localised
+    advantage A^pi_i(s, a^{{1:i}}) under a^{{1:i}} ~ pi'; to 1e-10 on 24 (full: 200) random
+    cooperative games (S = 3, 1-3 agents, 1-3 actions each, Garnet kernels, gamma = 0.9 or H = 3),
+    random Dirichlet local policies. Control: the same sum weighted by the old policy's occupancy
+    d^pi, same tolerance.
+
+    Formula
+    -------
+    J(pi') - J(pi) = sum_i E_{{s ~ d^{{pi'}}}} E_{{a^{{1:i}} ~ pi'}}[Q^pi_{{1:i}}(s, a^{{1:i}}) -
+    Q^pi_{{1:i-1}}(s, a^{{1:i-1}})] (unnormalised d, i.e. 1/(1-gamma) times the normalised one)
+
+    Rule
+    ----
+    Tolerance 1e-10, instance sizes and number of pairs fixed in code before any run.
+
+    Source
+    ------
+    {SOURCE}
+    """
     n_pairs = PDL_PLAN[check_scale(scale)]
     found = Findings()
     errors, control_errors = np.empty(n_pairs), np.empty(n_pairs)
@@ -163,22 +173,32 @@ def _monotone_criterion(key: str, gaps: np.ndarray) -> tuple[Verdict, dict[str, 
 @theorem(
     id="zhao2023-mappo-monotone",
     paper=f"{ZHAO2023}, multi-agent PPO update with the multi-agent performance-difference lemma",
-    claim="Exact MAPPO with sequential local updates pi^i <- pi^i exp(eta Q_{1:i}) never "
-    "decreases the joint return: J(pi_{k+1}) >= J(pi_k) - 1e-12 at every update, for eta in "
-    "{0.1, 1, 10}, on 8 (full: 40) random cooperative games (S = 4, 2 agents x 3 actions, "
-    "gamma = 0.9) and the climbing game, 200 (full: 1000) updates from the uniform policy. "
-    "Control: MAPPO ascending 1 - r (the update's sign flipped), judged on r.",
-    formula="J(pi_{k+1}) - J(pi_k) = sum_i sum_s d^{pi_{k+1}}(s) E_{a^{1:i-1} ~ pi_{k+1}}"
-    "<pi^i_{k+1} - pi^i_k, Q^{pi_k}_{1:i}> >= 0",
     tags=(*TAGS, "exact"),
     kind="exact",
-    rule="Tolerance 1e-12 (float64 evaluation), step grid, instances and budgets fixed in "
-    "code before any run.",
-    source=SOURCE + " Monotonicity derived from the lemma (each agent's term is the gain of a "
-    "multiplicative-weights step on a linear objective).",
     verified=False,
 )
 def mappo_monotone(scale: str, seed: int) -> Outcome:
+    """Exact MAPPO with sequential local updates pi^i <- pi^i exp(eta Q_{{1:i}}) never decreases the
+    joint return: J(pi_{{k+1}}) >= J(pi_k) - 1e-12 at every update, for eta in {{0.1, 1, 10}}, on 8
+    (full: 40) random cooperative games (S = 4, 2 agents x 3 actions, gamma = 0.9) and the climbing
+    game, 200 (full: 1000) updates from the uniform policy. Control: MAPPO ascending 1 - r (the
+    update's sign flipped), judged on r.
+
+    Formula
+    -------
+    J(pi_{{k+1}}) - J(pi_k) = sum_i sum_s d^{{pi_{{k+1}}}}(s) E_{{a^{{1:i-1}} ~
+    pi_{{k+1}}}}<pi^i_{{k+1}} - pi^i_k, Q^{{pi_k}}_{{1:i}}> >= 0
+
+    Rule
+    ----
+    Tolerance 1e-12 (float64 evaluation), step grid, instances and budgets fixed in code before any
+    run.
+
+    Source
+    ------
+    {SOURCE} Monotonicity derived from the lemma (each agent's term is the gain of a
+    multiplicative-weights step on a linear objective).
+    """
     n_games, budget = MONOTONE_PLAN[check_scale(scale)]
     games = [
         random_cooperative_game(S=4, n_agents=2, n_actions=3, seed=_seed_int(seed, k))
@@ -274,25 +294,35 @@ def _run_by_shape(learner, games, budget: int, etas=None):
 @theorem(
     id="zhao2023-mappo-global-optimality",
     paper=f"{ZHAO2023}, main theorem (sublinear convergence to the global optimum)",
-    claim="Exact MAPPO (sequential local policies, exact localised Q, eta = (1-gamma) log|A|) "
-    "from the uniform policy drives the global sub-optimality V*(rho) - V^{pi_k}(rho) to 0 on "
-    "coordination games with local optima: the climbing game and the penalty game (k = -10 "
-    "and k = -100) over S = 3 states (full: also S = 6), gamma = 0.9, 1000 (full: 5000) "
-    "updates; every half-decade local log-log slope after the burn-in (10 updates) and the "
-    "tail slope are <= -1/2 (+0.1 local, +0.05 tail), down to the float64 floor 1e-8. "
-    "Control: independent per-agent softmax PG (eta in {(1-gamma)^3/8, 1, 10}), which stalls "
-    "at the safe joint action, judged by the same criterion on the same grid.",
-    formula="V*(rho) - V^{pi_k}(rho) = O(k^{-1/2}) (paper: average gap O(N log|A| / ((1-gamma)^2 "
-    "sqrt(K))))",
     tags=(*TAGS, "slope"),
     kind="slope",
-    rule="Slope -1/2 from the claimed rate; tolerances 0.05 (tail) and 0.1 (local) as the "
-    "library's other slope checks; burn-in 10 updates, floor 1e-8, instances, budgets, the "
-    "step and the control's step grid fixed in code before any run.",
-    source=SOURCE,
     verified=False,
 )
 def mappo_global_optimality(scale: str, seed: int) -> Outcome:
+    """Exact MAPPO (sequential local policies, exact localised Q, eta = (1-gamma) log|A|) from the
+    uniform policy drives the global sub-optimality V*(rho) - V^{{pi_k}}(rho) to 0 on coordination
+    games with local optima: the climbing game and the penalty game (k = -10 and k = -100) over S =
+    3 states (full: also S = 6), gamma = 0.9, 1000 (full: 5000) updates; every half-decade local
+    log-log slope after the burn-in (10 updates) and the tail slope are <= -1/2 (+0.1 local, +0.05
+    tail), down to the float64 floor 1e-8. Control: independent per-agent softmax PG (eta in
+    {{(1-gamma)^3/8, 1, 10}}), which stalls at the safe joint action, judged by the same criterion
+    on the same grid.
+
+    Formula
+    -------
+    V*(rho) - V^{{pi_k}}(rho) = O(k^{{-1/2}}) (paper: average gap O(N log|A| / ((1-gamma)^2
+    sqrt(K))))
+
+    Rule
+    ----
+    Slope -1/2 from the claimed rate; tolerances 0.05 (tail) and 0.1 (local) as the library's other
+    slope checks; burn-in 10 updates, floor 1e-8, instances, budgets, the step and the control's
+    step grid fixed in code before any run.
+
+    Source
+    ------
+    {SOURCE}
+    """
     budget, plan = GLOBAL_PLAN[check_scale(scale)]
     games = []
     for j, (S, k) in enumerate(plan):
@@ -364,22 +394,30 @@ def _escape_criterion(key: str, final: np.ndarray, trap_gap: float):
 @theorem(
     id="zhao2023-sampled-mappo-escapes-local-optimum",
     paper=f"{ZHAO2023}, multi-agent PPO with estimated localised action values",
-    claim="Sampled MAPPO (Monte Carlo localised Q from 4 rollouts per state and joint action "
-    "per update, eta = 0.2) on the one-state climbing game (gamma = 0.9) ends, after 300 "
-    "(full: 1000) updates, with a mean global sub-optimality (Student-t 95% interval over 4 "
-    "(full: 16) runs) below a tenth of that of the safe joint action (b, b), the local optimum "
-    "of product policies. Control: independent softmax PG (exact gradient, eta = 1) judged by "
-    "the same criterion.",
-    formula="E[V*(rho) - V^{pi_K}(rho)] <= 0.1 (V*(rho) - V^{(b, b)}(rho))",
     tags=(*TAGS, "comparison"),
     kind="comparison",
-    rule="Fraction 0.1, eta, rollouts, budgets and run counts fixed in code before any run; "
-    "the safe joint action (b, b) fixed by the printed payoff table.",
-    source=SOURCE + " The Monte Carlo estimator replaces the paper's estimator, which could "
-    "not be read.",
     verified=False,
 )
 def sampled_mappo_escapes(scale: str, seed: int) -> Outcome:
+    """Sampled MAPPO (Monte Carlo localised Q from 4 rollouts per state and joint action per update,
+    eta = 0.2) on the one-state climbing game (gamma = 0.9) ends, after 300 (full: 1000) updates,
+    with a mean global sub-optimality (Student-t 95% interval over 4 (full: 16) runs) below a tenth
+    of that of the safe joint action (b, b), the local optimum of product policies. Control:
+    independent softmax PG (exact gradient, eta = 1) judged by the same criterion.
+
+    Formula
+    -------
+    E[V*(rho) - V^{{pi_K}}(rho)] <= 0.1 (V*(rho) - V^{{(b, b)}}(rho))
+
+    Rule
+    ----
+    Fraction 0.1, eta, rollouts, budgets and run counts fixed in code before any run; the safe joint
+    action (b, b) fixed by the printed payoff table.
+
+    Source
+    ------
+    {SOURCE} The Monte Carlo estimator replaces the paper's estimator, which could not be read.
+    """
     budget, n_runs = SAMPLED_PLAN[check_scale(scale)]
     game = climbing_game(S=1)
     safe = [np.eye(3)[[1]], np.eye(3)[[1]]]

@@ -119,23 +119,32 @@ EXACT_ITERATIONS = 600
 @theorem(
     id="kozuno2022-mdvi-exact-regularised-fixed-point",
     paper=f"{KOZUNO}, Algorithm 1; {KITAMURA}, Algorithm 1 (WLS-MDVI)",
-    claim=f"With exact draws (deterministic kernels) MDVI is KL- and entropy-regularised value "
-    f"iteration: after {EXACT_ITERATIONS} iterations with alpha = 0.5, beta = 4 the policy "
-    f"softmax(beta s_K) equals softmax(q / kappa) with kappa = (1 - alpha) / beta and q the "
-    f"entropy-regularised optimum, and with alpha = gamma, beta = inf the value estimate "
-    f"equals V* and the policy is optimal, within {EXACT_TOL:g}; for tabular MDVI and for "
-    f"LS-MDVI (one-hot features, and phi = e_next(s, a) with d = S). Control: the same "
-    f"criterion on MDVI stopped after 5 iterations.",
-    formula="s_{k+1} = r + gamma P (w_k - alpha w_{k-1}) + alpha s_k  =>  (1 - alpha) s_k -> q, "
-    "q = r + gamma P kappa log sum_a exp(q / kappa)",
     tags=("generative", "mdvi", "exact"),
     kind="exact",
-    rule=f"tolerance {EXACT_TOL:g} and {EXACT_ITERATIONS} iterations fixed when written "
-    "(alpha^600 and gamma^600 are below 1e-50)",
-    source=SOURCE,
     verified=False,
 )
 def mdvi_exact_fixed_point(scale: str, seed: int) -> Outcome:
+    """With exact draws (deterministic kernels) MDVI is KL- and entropy-regularised value iteration:
+    after {EXACT_ITERATIONS} iterations with alpha = 0.5, beta = 4 the policy softmax(beta s_K)
+    equals softmax(q / kappa) with kappa = (1 - alpha) / beta and q the entropy-regularised optimum,
+    and with alpha = gamma, beta = inf the value estimate equals V* and the policy is optimal,
+    within {EXACT_TOL:g}; for tabular MDVI and for LS-MDVI (one-hot features, and phi = e_next(s, a)
+    with d = S). Control: the same criterion on MDVI stopped after 5 iterations.
+
+    Formula
+    -------
+    s_{{k+1}} = r + gamma P (w_k - alpha w_{{k-1}}) + alpha s_k  =>  (1 - alpha) s_k -> q, q = r +
+    gamma P kappa log sum_a exp(q / kappa)
+
+    Rule
+    ----
+    tolerance {EXACT_TOL:g} and {EXACT_ITERATIONS} iterations fixed when written (alpha^600 and
+    gamma^600 are below 1e-50)
+
+    Source
+    ------
+    {SOURCE}
+    """
     check_scale(scale)
     found = Findings()
     alpha, beta = 0.5, 4.0
@@ -210,26 +219,35 @@ def _samples_to_eps(label: str, grid, Y, seed: int):
 @theorem(
     id="kitamura2023-vwls-mdvi-samples-to-eps",
     paper=f"{KITAMURA}, main theorem (VWLS-MDVI: O~(d H^3 eps^-2) samples, recalled)",
-    claim="VWLS-MDVI's generative samples to reach error eps grow as eps^-2: on "
-    "discounted_linear_mdp(S=20, A=3, d=4, gamma=0.9, seed=0) the error ||V* - v_K||_inf of "
-    "its value estimate at the end of a run with budget N decays as N^{-1/2}: slope over the "
-    "grid in [-0.6, -0.4] and every one-decade window in [-0.75, -0.25] (N from 2e4 to 2e6, 7 "
-    "budgets, 16 seeds quick). "
-    "Control: VWLS-MDVI spending only sqrt(N N_0) of its N samples (error ~ N^{-1/4}, samples "
-    "~ eps^-4), same criterion. The sub-optimality of the output policy is 0 at every budget: "
-    "that part is vacuous.",
-    formula="N(eps) = O~(d / ((1 - gamma)^3 eps^2))  <=>  eps(N) ~ N^{-1/2}",
     tags=("generative", "vwls-mdvi", "slope"),
     kind="slope",
-    rule=f"grid, seeds, instance, tolerance {SLOPE_TOL} and window tolerance {LOCAL_TOL} fixed "
-    "before this registration's first run; K from the budget (bias alpha^K H below "
-    "1 / (H sqrt N)), so no burn-in and the fit uses the whole grid. Second registration: the "
-    "first (variance-contrast instance, 8 seeds, tail half, half-decade windows) was "
-    "inconclusive with an unrejected control (module notes)",
-    source=SOURCE,
     verified=False,
 )
 def vwls_samples_to_eps(scale: str, seed: int) -> Outcome:
+    """VWLS-MDVI's generative samples to reach error eps grow as eps^-2: on
+    discounted_linear_mdp(S=20, A=3, d=4, gamma=0.9, seed=0) the error ||V* - v_K||_inf of its value
+    estimate at the end of a run with budget N decays as N^{{-1/2}}: slope over the grid in [-0.6,
+    -0.4] and every one-decade window in [-0.75, -0.25] (N from 2e4 to 2e6, 7 budgets, 16 seeds
+    quick). Control: VWLS-MDVI spending only sqrt(N N_0) of its N samples (error ~ N^{{-1/4}},
+    samples ~ eps^-4), same criterion. The sub-optimality of the output policy is 0 at every budget:
+    that part is vacuous.
+
+    Formula
+    -------
+    N(eps) = O~(d / ((1 - gamma)^3 eps^2))  <=>  eps(N) ~ N^{{-1/2}}
+
+    Rule
+    ----
+    grid, seeds, instance, tolerance {SLOPE_TOL} and window tolerance {LOCAL_TOL} fixed before this
+    registration's first run; K from the budget (bias alpha^K H below 1 / (H sqrt N)), so no burn-in
+    and the fit uses the whole grid. Second registration: the first (variance-contrast instance, 8
+    seeds, tail half, half-decade windows) was inconclusive with an unrejected control (module
+    notes)
+
+    Source
+    ------
+    {SOURCE}
+    """
     start, stop, points, n_seeds = SLOPE_PLAN[check_scale(scale)]
     grid = geometric_grid(start, stop, points, integer=True)
     model = discounted_linear_mdp(**SLOPE_MODEL)
@@ -309,24 +327,33 @@ def _ratio_fit(H: np.ndarray, A: np.ndarray, B: np.ndarray, seed: int) -> SlopeF
     id="kitamura2023-weighting-gain-grows-with-horizon",
     paper=f"{KITAMURA}: variance weighting removes a factor 1 / (1 - gamma) (recalled rates "
     "O~(d H^4 eps^-2) unweighted, O~(d H^3 eps^-2) weighted)",
-    claim="On variance_contrast_linear_mdp(gamma), gamma in {0.8, 0.9, 0.95, 0.975} "
-    "(H = 5 .. 40), with 1e5 samples per run and 24 paired seeds (quick), the samples LS-MDVI "
-    "needs over those VWLS-MDVI needs for the same error, E||V* - v_K||^2 of LS-MDVI over that "
-    "of VWLS-MDVI at equal budgets (errors ~ N^{-1/2}, checked by "
-    "kitamura2023-vwls-mdvi-samples-to-eps), grows with H at least as fast as sqrt(H): log-log "
-    "slope against H with its 95% paired-bootstrap CI at or above 1/2. Control: LS-MDVI in "
-    "VWLS-MDVI's place (independent seeds), same criterion.",
-    formula="N_LS(eps) / N_VWLS(eps) = E err_LS^2 / E err_VWLS^2 = Omega((1 - gamma)^{-1/2})",
     tags=("generative", "vwls-mdvi", "ratio"),
     kind="ratio",
-    rule=f"discounts, budget, seeds and the minimum slope {RATIO_MIN_SLOPE:g} (tolerance 0) "
-    "fixed before this registration's first run. Second registration: the first (2e5 samples, "
-    "16 seeds, minimum slope 1, the factor H of the recalled rates) measured slope 1.27 with CI "
-    "[0.59, 3.65], inconclusive, its control rejected (module notes)",
-    source=SOURCE,
     verified=False,
 )
 def weighting_gain_grows(scale: str, seed: int) -> Outcome:
+    """On variance_contrast_linear_mdp(gamma), gamma in {{0.8, 0.9, 0.95, 0.975}} (H = 5 .. 40),
+    with 1e5 samples per run and 24 paired seeds (quick), the samples LS-MDVI needs over those
+    VWLS-MDVI needs for the same error, E||V* - v_K||^2 of LS-MDVI over that of VWLS-MDVI at equal
+    budgets (errors ~ N^{{-1/2}}, checked by kitamura2023-vwls-mdvi-samples-to-eps), grows with H at
+    least as fast as sqrt(H): log-log slope against H with its 95% paired-bootstrap CI at or above
+    1/2. Control: LS-MDVI in VWLS-MDVI's place (independent seeds), same criterion.
+
+    Formula
+    -------
+    N_LS(eps) / N_VWLS(eps) = E err_LS^2 / E err_VWLS^2 = Omega((1 - gamma)^{{-1/2}})
+
+    Rule
+    ----
+    discounts, budget, seeds and the minimum slope {RATIO_MIN_SLOPE:g} (tolerance 0) fixed before
+    this registration's first run. Second registration: the first (2e5 samples, 16 seeds, minimum
+    slope 1, the factor H of the recalled rates) measured slope 1.27 with CI [0.59, 3.65],
+    inconclusive, its control rejected (module notes)
+
+    Source
+    ------
+    {SOURCE}
+    """
     gammas, budget, n_seeds = RATIO_PLAN[check_scale(scale)]
     H = 1.0 / (1.0 - np.asarray(gammas))
     seeds = spawn_seeds(seed, n_seeds)

@@ -247,25 +247,34 @@ _GRID_RULE = (
 @theorem(
     id="jin2020-lsvi-ucb-regret-slope",
     paper=f"{JIN}, Theorem 3.1",
-    claim="LSVI-UCB's regret grows at most as sqrt(K) up to log factors: for every c of "
-    f"the pre-registered grid {C_GRID} whose burn-in (computed from the bonus "
-    "formula alone) ends before a tenth of the budget, the tail log-log slope of "
-    "cumulative exact pseudo-regret in K is <= 1/2 + 0.05 and every half-decade local "
-    "slope after the burn-in is <= 1/2 + 0.1; the other c are vacuous at this K. "
-    "Control: greedy LSVI (c = 0) on river_swim(S=4, H=10) as a linear MDP (one-hot, "
-    "d = 8), linear regret, must be rejected by the same test. Instance: "
-    "simplex_feature_linear_mdp(S=10, A=3, H=5, d=4, seed=0), plus (S=20, A=4, H=8, "
-    "d=6) at full scale.",
-    formula="Regret(K) <= C sqrt(d^3 H^3 T iota^2), T = K H => d log Regret / d log K "
-    "<= 1/2 + tol after the burn-in d (4 beta^2 - 1), beta = c d H sqrt(iota)",
     tags=("linear", "regret", "lsvi-ucb", "slope"),
     kind="slope",
-    rule=_GRID_RULE,
-    source="theory.md 1.2 [V: formalpedia Thm_LinearMDPRL_Linear_lsvi_ucb_regret, p. 7]; "
-    "the paper's text itself not read here",
     verified=False,
 )
 def lsvi_ucb_regret_slope(scale: str, seed: int) -> Outcome:
+    """LSVI-UCB's regret grows at most as sqrt(K) up to log factors: for every c of the
+    pre-registered grid {C_GRID} whose burn-in (computed from the bonus formula alone) ends before a
+    tenth of the budget, the tail log-log slope of cumulative exact pseudo-regret in K is <= 1/2 +
+    0.05 and every half-decade local slope after the burn-in is <= 1/2 + 0.1; the other c are
+    vacuous at this K. Control: greedy LSVI (c = 0) on river_swim(S=4, H=10) as a linear MDP
+    (one-hot, d = 8), linear regret, must be rejected by the same test. Instance:
+    simplex_feature_linear_mdp(S=10, A=3, H=5, d=4, seed=0), plus (S=20, A=4, H=8, d=6) at full
+    scale.
+
+    Formula
+    -------
+    Regret(K) <= C sqrt(d^3 H^3 T iota^2), T = K H => d log Regret / d log K <= 1/2 + tol after the
+    burn-in d (4 beta^2 - 1), beta = c d H sqrt(iota)
+
+    Rule
+    ----
+    {_GRID_RULE}
+
+    Source
+    ------
+    theory.md 1.2 [V: formalpedia Thm_LinearMDPRL_Linear_lsvi_ucb_regret, p. 7]; the paper's text
+    itself not read here
+    """
     K, n_seeds, plan = _SLOPE_PLAN[check_scale(scale)]
     grid = geometric_grid(K / 100, K, 12, integer=True)
     found = Findings(arrays={"K": grid}, fitted={"burn_in_fraction": BURN_IN_FRACTION})
@@ -304,27 +313,35 @@ _BURN_IN_PLAN = {"quick": (20_000, 8), "full": (100_000, 16)}
 @theorem(
     id="jin2020-lsvi-ucb-paper-beta-burn-in",
     paper=f"{JIN}, Theorem 3.1 (beta = c d H sqrt(iota), c an unspecified constant)",
-    claim="Failure mode of the theoretical bonus: with c = 1, beta = d H sqrt(iota) keeps "
-    "the per-episode bonus above H for burn_in(c=1) = d (4 beta^2 - 1) episodes "
-    "(about 1e5 on the quick instance, beyond the budget), so cumulative regret "
-    "stays linear in K over the whole horizon (tail slope >= 0.85 and every local "
-    "slope >= 0.85 - 0.1), while Theorem 3.1's bound (C = 1) is still above the "
-    "trivial H K: it becomes non-vacuous only for K >= C^2 d^3 H^2 iota^2. "
-    "Control: LSVI-UCB with c = 0.01 (the smallest c of the grid, burn-in 8 "
-    "episodes) on the same instance, whose regret flattens, must be rejected. "
-    "Instance: simplex_feature_linear_mdp(S=10, A=3, H=5, d=4, seed=0).",
-    formula="slope of Regret(K) >= 0.85 for K <= K_max < burn_in(c=1), and K_max < K_nv = "
-    "min{K : sqrt(d^3 H^3 (K H)) iota(K) <= H K}",
     tags=("linear", "regret", "lsvi-ucb", "failure-mode"),
     kind="failure-mode",
-    rule="linearity threshold 0.85 (tail) and 0.85 - 0.1 (local windows) fixed when the "
-    "check was first written, before this revision's runs; the control's c = 0.01 is "
-    "the smallest value of the pre-registered grid "
-    f"{C_GRID}",
-    source="theory.md 1.2 (Theorem 3.1 [V], practical note [N]); paper text not read here",
     verified=False,
 )
 def lsvi_ucb_paper_beta_burn_in(scale: str, seed: int) -> Outcome:
+    """Failure mode of the theoretical bonus: with c = 1, beta = d H sqrt(iota) keeps the
+    per-episode bonus above H for burn_in(c=1) = d (4 beta^2 - 1) episodes (about 1e5 on the quick
+    instance, beyond the budget), so cumulative regret stays linear in K over the whole horizon
+    (tail slope >= 0.85 and every local slope >= 0.85 - 0.1), while Theorem 3.1's bound (C = 1) is
+    still above the trivial H K: it becomes non-vacuous only for K >= C^2 d^3 H^2 iota^2. Control:
+    LSVI-UCB with c = 0.01 (the smallest c of the grid, burn-in 8 episodes) on the same instance,
+    whose regret flattens, must be rejected. Instance: simplex_feature_linear_mdp(S=10, A=3, H=5,
+    d=4, seed=0).
+
+    Formula
+    -------
+    slope of Regret(K) >= 0.85 for K <= K_max < burn_in(c=1), and K_max < K_nv = min{{K : sqrt(d^3
+    H^3 (K H)) iota(K) <= H K}}
+
+    Rule
+    ----
+    linearity threshold 0.85 (tail) and 0.85 - 0.1 (local windows) fixed when the check was first
+    written, before this revision's runs; the control's c = 0.01 is the smallest value of the
+    pre-registered grid {C_GRID}
+
+    Source
+    ------
+    theory.md 1.2 (Theorem 3.1 [V], practical note [N]); paper text not read here
+    """
     K, n_seeds = _BURN_IN_PLAN[check_scale(scale)]
     params = _QUICK_SIMPLEX
     _, _, H, d, _ = params
@@ -384,7 +401,7 @@ def lsvi_ucb_paper_beta_burn_in(scale: str, seed: int) -> Outcome:
     )
 
 
-_BAND_GRID = ((2, 3), (4, 3), (2, 5), (4, 5), (6, 5))
+_BAND_GRID = [(2, 3), (4, 3), (2, 5), (4, 5), (6, 5)]
 _BAND_PLAN = {"quick": (10_000, 6), "full": (50_000, 16)}
 NO_LEARNING_C = 30.0
 """Control bonus: beta = 30 d H sqrt(iota) keeps every Q at the clip H for the whole run, so the
@@ -394,27 +411,34 @@ learner plays a fixed policy (the first action) and its regret is linear."""
 @theorem(
     id="jin2020-lsvi-ucb-ratio-band",
     paper=f"{JIN}, Theorem 3.1",
-    claim="Across a (d, H) grid, LSVI-UCB's regret is at most c sqrt(d^3 H^3 T) (one-sided: "
-    "Theorem 3.1's bound with C iota replaced by the bonus scale c, a stricter "
-    "statement than the theorem), for every c of the grid "
-    f"{C_GRID} whose burn-in ends before a tenth of K at every grid point (the others "
-    "vacuous); upper end of the Student-t interval of the mean over seeds. Control: "
-    f"the no-learning bonus c = {NO_LEARNING_C:g} (Q never leaves the clip, a fixed "
-    "policy, linear regret), judged against the largest judged c, must be rejected. "
-    "Instances: simplex_feature_linear_mdp(S=10, A=3, H, d, seed=0), (d, H) in "
-    f"{list(_BAND_GRID)}.",
-    formula="Regret(K) / sqrt(d^3 H^3 K H) <= c for all (d, H) in the grid",
     tags=("linear", "regret", "lsvi-ucb", "ratio"),
     kind="ratio",
-    rule="upper end U = c (the bound is linear in beta, and the log factor is dropped); c "
-    f"from the pre-registered grid {C_GRID} with the burn-in rule of "
-    "jin2020-lsvi-ucb-regret-slope (burn-in <= K/10 at every grid point). U = 0.1 for "
-    "c = 0.1 coincides with the upper end of the former two-sided band, which had been "
-    "set after a pilot run, so that value is not blind",
-    source="theory.md 1.2 (Theorem 3.1 [V]); paper text not read here",
     verified=False,
 )
 def lsvi_ucb_ratio_band(scale: str, seed: int) -> Outcome:
+    """Across a (d, H) grid, LSVI-UCB's regret is at most c sqrt(d^3 H^3 T) (one-sided: Theorem
+    3.1's bound with C iota replaced by the bonus scale c, a stricter statement than the theorem),
+    for every c of the grid {C_GRID} whose burn-in ends before a tenth of K at every grid point (the
+    others vacuous); upper end of the Student-t interval of the mean over seeds. Control: the
+    no-learning bonus c = {NO_LEARNING_C:g} (Q never leaves the clip, a fixed policy, linear
+    regret), judged against the largest judged c, must be rejected. Instances:
+    simplex_feature_linear_mdp(S=10, A=3, H, d, seed=0), (d, H) in {_BAND_GRID}.
+
+    Formula
+    -------
+    Regret(K) / sqrt(d^3 H^3 K H) <= c for all (d, H) in the grid
+
+    Rule
+    ----
+    upper end U = c (the bound is linear in beta, and the log factor is dropped); c from the
+    pre-registered grid {C_GRID} with the burn-in rule of jin2020-lsvi-ucb-regret-slope (burn-in <=
+    K/10 at every grid point). U = 0.1 for c = 0.1 coincides with the upper end of the former
+    two-sided band, which had been set after a pilot run, so that value is not blind
+
+    Source
+    ------
+    theory.md 1.2 (Theorem 3.1 [V]); paper text not read here
+    """
     K, n_seeds = _BAND_PLAN[check_scale(scale)]
     labels = [f"d={d},H={H}" for d, H in _BAND_GRID]
     predicted = np.array([math.sqrt(d**3 * H**3 * K * H) for d, H in _BAND_GRID])
@@ -522,28 +546,36 @@ def _lower_verdict(ratio: np.ndarray, K: int, label: str) -> Verdict:
 @theorem(
     id="zhou2021-linear-mdp-lower-bound",
     paper=f"{ZGS}, Theorem 5.6 (hard linear mixture MDPs, embedded as linear MDPs)",
-    claim="On the Zhou-Gu-Szepesvari hard family (random mu_h in {-Delta, +Delta}^{d-1}, "
-    "Delta = sqrt(delta/K)/(4 sqrt 2), delta = 1/H), the expected regret of any "
-    "algorithm is at least d H sqrt(T) / (1600 sqrt 3) (constant as recalled, NOT "
-    "verified against the paper's text, nor its condition on K); LSVI-UCB "
-    f"(c = {LOWER_C}) respects it: the lower end of the t-interval of the mean over "
-    "instances and seeds of Regret(K) / (d H sqrt(T)) is above the constant. Control: "
-    "the oracle that plays each instance's optimal policy (exact regret 0; a learner "
-    "that knows mu_h is outside 'any algorithm', which does not know mu_h) must be "
-    "rejected by the same criterion. d = 4, H = 3.",
-    formula="E[Regret(K)] >= d H sqrt(T) / (1600 sqrt(3)), T = K H",
     tags=("linear", "regret", "lower-bound", "lsvi-ucb"),
     kind="lower-bound",
-    rule="the constant 1/(1600 sqrt 3) and K in {1000, 4000} were fixed when the check was "
-    f"written; c = {LOWER_C} is the middle of the pre-registered c grid {C_GRID} "
-    "(any algorithm must respect the bound, so c is not tuned for it); 95% t-interval "
-    "over instances x seeds",
-    source="Zhou, Gu, Szepesvari, arXiv:2012.08507, Theorem 5.6, as recalled; theory.md 1.4 "
-    "marks the constant [M] and the regime K >= (d-1)^2 H / 32 [D]; the paper's "
-    "statement could not be reached (only its abstract), so it is unverified",
     verified=False,
 )
 def zgs_lower_bound(scale: str, seed: int) -> Outcome:
+    """On the Zhou-Gu-Szepesvari hard family (random mu_h in {{-Delta, +Delta}}^{{d-1}}, Delta =
+    sqrt(delta/K)/(4 sqrt 2), delta = 1/H), the expected regret of any algorithm is at least d H
+    sqrt(T) / (1600 sqrt 3) (constant as recalled, NOT verified against the paper's text, nor its
+    condition on K); LSVI-UCB (c = {LOWER_C}) respects it: the lower end of the t-interval of the
+    mean over instances and seeds of Regret(K) / (d H sqrt(T)) is above the constant. Control: the
+    oracle that plays each instance's optimal policy (exact regret 0; a learner that knows mu_h is
+    outside 'any algorithm', which does not know mu_h) must be rejected by the same criterion. d =
+    4, H = 3.
+
+    Formula
+    -------
+    E[Regret(K)] >= d H sqrt(T) / (1600 sqrt(3)), T = K H
+
+    Rule
+    ----
+    the constant 1/(1600 sqrt 3) and K in {{1000, 4000}} were fixed when the check was written; c =
+    {LOWER_C} is the middle of the pre-registered c grid {C_GRID} (any algorithm must respect the
+    bound, so c is not tuned for it); 95% t-interval over instances x seeds
+
+    Source
+    ------
+    Zhou, Gu, Szepesvari, arXiv:2012.08507, Theorem 5.6, as recalled; theory.md 1.4 marks the
+    constant [M] and the regime K >= (d-1)^2 H / 32 [D]; the paper's statement could not be reached
+    (only its abstract), so it is unverified
+    """
     (d, H), Ks, n_instances, n_seeds = _LOWER_PLAN[check_scale(scale)]
     learner = LSVIUCB(c=LOWER_C)
     cverdicts = []
@@ -621,28 +653,36 @@ def misspecification_bound(d: int, H: int, K: int, zeta: float, c: float, p: flo
 @theorem(
     id="jin2020-lsvi-ucb-misspecification",
     paper=f"{JIN}, Theorem 3.2 (zeta-approximate linear MDP)",
-    claim="Under misspecification zeta, regret is at most of the order of Theorem 3.2, "
-    "sqrt(d^3 H^3 T iota^2) + zeta d H T sqrt(iota), taken here with C = 1 and the "
-    "sqrt term scaled by the bonus constant c (one-sided: the upper end of the "
-    "t-interval of the mean final regret is below the bound). A (zeta, c) pair is "
-    "judged only where the bound is below the range of the regret, K (V* - min_pi "
-    "V^pi) (computed exactly), else vacuous. Note: the paper's algorithm for this "
-    "theorem uses an episode-dependent bonus; the learner here keeps Algorithm 1's. "
-    f"zeta in {ZETA_GRID}, c from the grid with the burn-in rule; "
-    "misspecified_linear_mdp(S=10, A=3, H=5, d=4, zeta, seed=0). Control: the worst "
-    "deterministic policy (exact regret K (V* - min_pi V^pi)) must be rejected.",
-    formula="Regret(K) <= c sqrt(d^3 H^3 T) iota + zeta d H T sqrt(iota), judged where the "
-    "right side is < K (V*_1 - min_pi V^pi_1)",
     tags=("linear", "regret", "lsvi-ucb", "misspecification"),
     kind="bound",
-    rule=f"zeta grid {ZETA_GRID} and c grid {C_GRID} fixed in code with the burn-in rule of "
-    "jin2020-lsvi-ucb-regret-slope; C = 1; a point is judged iff the bound is below "
-    "the exact range of the regret",
-    source="theory.md 1.2: Theorem 3.2's regret order [M], its bonus beta_k [V: formalpedia "
-    "Lemma C.6 header]; the paper's statement not read here",
     verified=False,
 )
 def lsvi_ucb_misspecification(scale: str, seed: int) -> Outcome:
+    """Under misspecification zeta, regret is at most of the order of Theorem 3.2, sqrt(d^3 H^3 T
+    iota^2) + zeta d H T sqrt(iota), taken here with C = 1 and the sqrt term scaled by the bonus
+    constant c (one-sided: the upper end of the t-interval of the mean final regret is below the
+    bound). A (zeta, c) pair is judged only where the bound is below the range of the regret, K (V*
+    - min_pi V^pi) (computed exactly), else vacuous. Note: the paper's algorithm for this theorem
+    uses an episode-dependent bonus; the learner here keeps Algorithm 1's. zeta in {ZETA_GRID}, c
+    from the grid with the burn-in rule; misspecified_linear_mdp(S=10, A=3, H=5, d=4, zeta, seed=0).
+    Control: the worst deterministic policy (exact regret K (V* - min_pi V^pi)) must be rejected.
+
+    Formula
+    -------
+    Regret(K) <= c sqrt(d^3 H^3 T) iota + zeta d H T sqrt(iota), judged where the right side is < K
+    (V*_1 - min_pi V^pi_1)
+
+    Rule
+    ----
+    zeta grid {ZETA_GRID} and c grid {C_GRID} fixed in code with the burn-in rule of
+    jin2020-lsvi-ucb-regret-slope; C = 1; a point is judged iff the bound is below the exact range
+    of the regret
+
+    Source
+    ------
+    theory.md 1.2: Theorem 3.2's regret order [M], its bonus beta_k [V: formalpedia Lemma C.6
+    header]; the paper's statement not read here
+    """
     K, n_seeds = _MIS_PLAN[check_scale(scale)]
     S, A, H, d = _MIS_SIZE
     cverdicts = []
@@ -741,20 +781,27 @@ def _grams(X: np.ndarray) -> np.ndarray:
 @theorem(
     id="jin2020-lemma-d2-elliptical-potential",
     paper=f"{JIN}, Lemma D.2 (elliptical potential; Abbasi-Yadkori et al. 2011)",
-    claim="For lambda >= 1 and ||phi|| <= 1, on every stage's executed features and for "
-    "every prefix k, the sum of phi_tau^T Lambda_tau^{-1} phi_tau is at most "
-    "2 log(det Lambda_{k+1} / det Lambda_1); recomputed with numpy from the recorded "
-    "trajectory, and the learner's own potentials agree with the recomputation. "
-    f"LSVI-UCB (c = {LEMMA_C}) on simplex_feature_linear_mdp(S=10, A=3, H=5, d=4).",
-    formula="sum_{tau<=k} phi_tau^T Lambda_tau^{-1} phi_tau <= 2 log(det Lambda_{k+1} / "
-    "det(lambda I)), Lambda_tau = lambda I + sum_{i<tau} phi_i phi_i^T",
     tags=("linear", "lemma", "lsvi-ucb", "exact"),
     kind="exact",
-    source="theory.md 1.2: Lemma D.2 [M] (recalled; the standard Abbasi-Yadkori et al. "
-    "2011 Lemma 11 form); a deterministic inequality checked on every prefix",
     verified=False,
 )
 def elliptical_potential(scale: str, seed: int) -> Outcome:
+    """For lambda >= 1 and ||phi|| <= 1, on every stage's executed features and for every prefix k,
+    the sum of phi_tau^T Lambda_tau^{{-1}} phi_tau is at most 2 log(det Lambda_{{k+1}} / det
+    Lambda_1); recomputed with numpy from the recorded trajectory, and the learner's own potentials
+    agree with the recomputation. LSVI-UCB (c = {LEMMA_C}) on simplex_feature_linear_mdp(S=10, A=3,
+    H=5, d=4).
+
+    Formula
+    -------
+    sum_{{tau<=k}} phi_tau^T Lambda_tau^{{-1}} phi_tau <= 2 log(det Lambda_{{k+1}} / det(lambda I)),
+    Lambda_tau = lambda I + sum_{{i<tau}} phi_i phi_i^T
+
+    Source
+    ------
+    theory.md 1.2: Lemma D.2 [M] (recalled; the standard Abbasi-Yadkori et al. 2011 Lemma 11 form);
+    a deterministic inequality checked on every prefix
+    """
     K = _LEMMA_PLAN[check_scale(scale)]
     model, trace, X = _recorded_run(K, seed)
     H, d = model.H, model.d
@@ -796,20 +843,25 @@ def elliptical_potential(scale: str, seed: int) -> Outcome:
 @theorem(
     id="jin2020-lemma-d1-and-b2",
     paper=f"{JIN}, Lemma D.1 and Lemma B.2",
-    claim="On the learner's executed features, for every stage h: "
-    "sum_{tau<k} phi_tau^T Lambda_k^{-1} phi_tau <= d (Lemma D.1; every k <= 100, "
-    "then a 200-point geometric grid of k), and for every episode k the weights "
-    "satisfy ||w_h^k|| <= 2 H sqrt(d k / lambda) (Lemma B.2, k counted from 1). "
-    f"LSVI-UCB (c = {LEMMA_C}) on simplex_feature_linear_mdp(S=10, A=3, H=5, d=4).",
-    formula="sum_{tau<k} phi_tau^T Lambda_k^{-1} phi_tau <= d;  ||w_h^k|| <= "
-    "2 H sqrt(d k / lambda)",
     tags=("linear", "lemma", "lsvi-ucb", "exact"),
     kind="exact",
-    source="theory.md 1.2: Lemma B.2 [V: formalpedia], Lemma D.1 [M]; deterministic "
-    "inequalities checked on every k (B.2) and on 100 + 200 values of k (D.1)",
     verified=False,
 )
 def lemma_d1_b2(scale: str, seed: int) -> Outcome:
+    """On the learner's executed features, for every stage h: sum_{{tau<k}} phi_tau^T
+    Lambda_k^{{-1}} phi_tau <= d (Lemma D.1; every k <= 100, then a 200-point geometric grid of k),
+    and for every episode k the weights satisfy ||w_h^k|| <= 2 H sqrt(d k / lambda) (Lemma B.2, k
+    counted from 1). LSVI-UCB (c = {LEMMA_C}) on simplex_feature_linear_mdp(S=10, A=3, H=5, d=4).
+
+    Formula
+    -------
+    sum_{{tau<k}} phi_tau^T Lambda_k^{{-1}} phi_tau <= d;  ||w_h^k|| <= 2 H sqrt(d k / lambda)
+
+    Source
+    ------
+    theory.md 1.2: Lemma B.2 [V: formalpedia], Lemma D.1 [M]; deterministic inequalities checked on
+    every k (B.2) and on 100 + 200 values of k (D.1)
+    """
     K = _LEMMA_PLAN[check_scale(scale)]
     model, trace, X = _recorded_run(K, seed)
     H, d = model.H, model.d
@@ -851,25 +903,33 @@ def lemma_d1_b2(scale: str, seed: int) -> Outcome:
 @theorem(
     id="wang2021-rare-switching-count",
     paper=f"{WZG} (determinant-doubling switching rule)",
-    claim="The rare-switching variant replans at most 1 + H d log2(1 + K / (d lambda)) "
-    "times (each replan after the first needs some det Lambda_h to double; checked "
-    "on every seed), and its regret grows at most as sqrt(K): tail slope <= 1/2 + "
-    "0.05 and every local slope after the burn-in <= 1/2 + 0.1. "
-    f"c = {RARE_C}, the largest c of the pre-registered grid {C_GRID} that the "
-    "burn-in rule judges at both scales; simplex_feature_linear_mdp(S=10, A=3, H=5, "
-    "d=4, seed=0). Control for the rate: greedy LSVI (c = 0) on "
-    f"{RIVER_NAME}, as in jin2020-lsvi-ucb-regret-slope.",
-    formula="#replans <= 1 + H d log2(1 + K/(d lambda));  d log Regret / d log K <= 1/2 + "
-    "tol after burn_in(c)",
     tags=("linear", "lemma", "lsvi-ucb", "rare-switching"),
     kind="slope",
-    rule="the count is a deterministic inequality; the rate uses the burn-in rule and "
-    "tolerances of jin2020-lsvi-ucb-regret-slope (fixed in code)",
-    source="theory.md 1.5: rare-switching count <= d H log2(1 + K/(lambda d)) [M] (stated "
-    "there for LSVI-UCB++; the +1 counts the first plan); paper text not read here",
     verified=False,
 )
 def rare_switching_count(scale: str, seed: int) -> Outcome:
+    """The rare-switching variant replans at most 1 + H d log2(1 + K / (d lambda)) times (each
+    replan after the first needs some det Lambda_h to double; checked on every seed), and its regret
+    grows at most as sqrt(K): tail slope <= 1/2 + 0.05 and every local slope after the burn-in <=
+    1/2 + 0.1. c = {RARE_C}, the largest c of the pre-registered grid {C_GRID} that the burn-in rule
+    judges at both scales; simplex_feature_linear_mdp(S=10, A=3, H=5, d=4, seed=0). Control for the
+    rate: greedy LSVI (c = 0) on {RIVER_NAME}, as in jin2020-lsvi-ucb-regret-slope.
+
+    Formula
+    -------
+    #replans <= 1 + H d log2(1 + K/(d lambda));  d log Regret / d log K <= 1/2 + tol after
+    burn_in(c)
+
+    Rule
+    ----
+    the count is a deterministic inequality; the rate uses the burn-in rule and tolerances of
+    jin2020-lsvi-ucb-regret-slope (fixed in code)
+
+    Source
+    ------
+    theory.md 1.5: rare-switching count <= d H log2(1 + K/(lambda d)) [M] (stated there for
+    LSVI-UCB++; the +1 counts the first plan); paper text not read here
+    """
     K, n_seeds, _ = _SLOPE_PLAN[check_scale(scale)]
     params = _QUICK_SIMPLEX
     _, _, H, d, _ = params
@@ -934,26 +994,35 @@ def _optimism_budget(d: int, H: int) -> int:
 @theorem(
     id="jin2020-lsvi-ucb-optimism",
     paper=f"{JIN}, Lemma B.5 (optimism on the good event of Lemma B.3, prob. >= 1 - p)",
-    claim="With the paper's bonus (c = 1), Q^k_h(x, a) >= Q*_h(x, a) for every stage, "
-    "state, action and episode, in at least a fraction 1 - p of runs (p = 0.05) on "
-    "random simplex-feature linear MDPs (S <= 8, A <= 3, H <= 5, d <= 5). Each run "
-    f"lasts {OPTIMISM_K_FACTOR} x its clip-exit burn-in d (c^2 d^2 iota - 1) (at "
-    "least 300 episodes), so the estimates leave the clip H; the event is vacuous "
-    f"if fewer than {UNCLIPPED_MIN:.0%} of the recorded Q^k_h(x, a) are below H "
-    "(the clipped fraction is reported). Control: greedy LSVI (c = 0) on the same "
-    "runs, which must fail optimism in more than p of them.",
-    formula="P(for all k, h, x, a: Q^k_h(x, a) >= Q*_h(x, a)) >= 1 - p",
     tags=("linear", "lsvi-ucb", "optimism"),
     kind="event",
-    rule=f"c = 1 (the paper's form with its constant taken as 1); budget factor "
-    f"{OPTIMISM_K_FACTOR} x the clip-exit burn-in from algorithms.linear.burn_in and "
-    f"the {UNCLIPPED_MIN:.0%} unclipped threshold fixed in code before this revision's "
-    "runs; Clopper-Pearson 95% interval for the failure frequency",
-    source="theory.md 1.5 (optimism on the good event); Lemma B.5 number as recalled; "
-    "paper text not read here",
     verified=False,
 )
 def lsvi_ucb_optimism(scale: str, seed: int) -> Outcome:
+    """With the paper's bonus (c = 1), Q^k_h(x, a) >= Q*_h(x, a) for every stage, state, action and
+    episode, in at least a fraction 1 - p of runs (p = 0.05) on random simplex-feature linear MDPs
+    (S <= 8, A <= 3, H <= 5, d <= 5). Each run lasts {OPTIMISM_K_FACTOR} x its clip-exit burn-in d
+    (c^2 d^2 iota - 1) (at least 300 episodes), so the estimates leave the clip H; the event is
+    vacuous if fewer than {UNCLIPPED_MIN:.0%} of the recorded Q^k_h(x, a) are below H (the clipped
+    fraction is reported). Control: greedy LSVI (c = 0) on the same runs, which must fail optimism
+    in more than p of them.
+
+    Formula
+    -------
+    P(for all k, h, x, a: Q^k_h(x, a) >= Q*_h(x, a)) >= 1 - p
+
+    Rule
+    ----
+    c = 1 (the paper's form with its constant taken as 1); budget factor {OPTIMISM_K_FACTOR} x the
+    clip-exit burn-in from algorithms.linear.burn_in and the {UNCLIPPED_MIN:.0%} unclipped threshold
+    fixed in code before this revision's runs; Clopper-Pearson 95% interval for the failure
+    frequency
+
+    Source
+    ------
+    theory.md 1.5 (optimism on the good event); Lemma B.5 number as recalled; paper text not read
+    here
+    """
     n_models = _OPTIMISM_PLAN[check_scale(scale)]
     rng = as_generator(seed)
     learner = LSVIUCB(record_policies=True)

@@ -68,33 +68,37 @@ def _river():
     return tabular_as_mixture(river_swim(S=RIVER[0], H=RIVER[1]))
 
 
-_RULE = (
-    "c = 1 (the radius of the module notes) is the only constant judged; judged when its "
-    f"burn-in ceil(d 4 beta_K / H) ends before {BURN_IN_FRACTION:g} K, vacuous otherwise; "
-    f"tail tolerance {SLOPE_TOL:g}, local tolerance {LOCAL_TOL:g} on half-decades after the "
-    "burn-in; grid K/100..K (12 points); instances, K and seeds fixed in code before any run."
-)
-
-
 @theorem(
     id="ayoub2020-ucrl-vtr-regret-slope",
     paper=f"{AYOUB}, Theorem 1 and the regret bound O~(d sqrt(H^3 T))",
-    claim="UCRL-VTR's regret grows at most as sqrt(K) up to log factors: with the paper's "
-    "radius (c = 1), after its burn-in computed from the radius formula alone, the tail "
-    "log-log slope of cumulative exact pseudo-regret in K is <= 1/2 + 0.05 and every "
-    "half-decade local slope after the burn-in is <= 1/2 + 0.1. Instance: "
-    "random_linear_mixture_mdp(S=6, A=3, H=5, d=4, rewards=per_step, seed=0), K = 20000, 6 "
-    "seeds (plus S=8, H=6, d=5 at full scale). Control: greedy VTR (c = 0) on "
-    f"{RIVER_NAME}, linear regret, rejected by the same test.",
-    formula="Regret(K) = O~(d sqrt(H^3 T)), T = K H => d log Regret / d log K <= 1/2 + tol "
-    "after the burn-in ceil(d 4 beta_K / H)",
     tags=("linear-mixture", "regret", "ucrl-vtr", "slope"),
     kind="slope",
-    rule=_RULE,
-    source=SOURCE,
     verified=False,
 )
 def ucrl_vtr_regret_slope(scale: str, seed: int) -> Outcome:
+    """UCRL-VTR's regret grows at most as sqrt(K) up to log factors: with the paper's radius (c =
+    1), after its burn-in computed from the radius formula alone, the tail log-log slope of
+    cumulative exact pseudo-regret in K is <= 1/2 + 0.05 and every half-decade local slope after the
+    burn-in is <= 1/2 + 0.1. Instance: random_linear_mixture_mdp(S=6, A=3, H=5, d=4,
+    rewards=per_step, seed=0), K = 20000, 6 seeds (plus S=8, H=6, d=5 at full scale). Control:
+    greedy VTR (c = 0) on {RIVER_NAME}, linear regret, rejected by the same test.
+
+    Formula
+    -------
+    Regret(K) = O~(d sqrt(H^3 T)), T = K H => d log Regret / d log K <= 1/2 + tol after the burn-in
+    ceil(d 4 beta_K / H)
+
+    Rule
+    ----
+    c = 1 (the radius of the module notes) is the only constant judged; judged when its burn-in
+    ceil(d 4 beta_K / H) ends before {BURN_IN_FRACTION:g} K, vacuous otherwise; tail tolerance
+    {SLOPE_TOL:g}, local tolerance {LOCAL_TOL:g} on half-decades after the burn-in; grid K/100..K
+    (12 points); instances, K and seeds fixed in code before any run.
+
+    Source
+    ------
+    {SOURCE}
+    """
     K, n_seeds, plan = _PLAN[check_scale(scale)]
     grid = geometric_grid(K / 100, K, 12, integer=True)
     found = Findings(arrays={"K": grid}, fitted={"burn_in_fraction": BURN_IN_FRACTION})
@@ -141,21 +145,30 @@ DELTA = 0.05
 @theorem(
     id="ayoub2020-ucrl-vtr-confidence-set",
     paper=f"{AYOUB}, Theorem 1",
-    claim="With probability at least 1 - delta = 0.95 the true theta stays in every confidence "
-    "ellipsoid: the fraction of seeds whose ||theta_k - theta||_{M_k} <= sqrt(beta_k) at every "
-    "episode k is at least 0.95 (one-sided binomial test), on the runs of the regret check. "
-    "Control: the greedy learner's estimates against the radius divided by 100, which the "
-    "same test rejects.",
-    formula="P( for all k: ||theta_k - theta||_{M_k} <= sqrt(beta_k) ) >= 1 - delta",
     tags=("linear-mixture", "ucrl-vtr", "event"),
     kind="event",
-    rule="level 1 - delta with delta = 0.05 (the learner's default), the runs, instance and "
-    "seeds of ayoub2020-ucrl-vtr-regret-slope; the control's radius factor 1/100 was fixed "
-    "in code before any run",
-    source=SOURCE,
     verified=False,
 )
 def ucrl_vtr_confidence_set(scale: str, seed: int) -> Outcome:
+    """With probability at least 1 - delta = 0.95 the true theta stays in every confidence
+    ellipsoid: the fraction of seeds whose ||theta_k - theta||_{{M_k}} <= sqrt(beta_k) at every
+    episode k is at least 0.95 (one-sided binomial test), on the runs of the regret check. Control:
+    the greedy learner's estimates against the radius divided by 100, which the same test rejects.
+
+    Formula
+    -------
+    P( for all k: ||theta_k - theta||_{{M_k}} <= sqrt(beta_k) ) >= 1 - delta
+
+    Rule
+    ----
+    level 1 - delta with delta = 0.05 (the learner's default), the runs, instance and seeds of
+    ayoub2020-ucrl-vtr-regret-slope; the control's radius factor 1/100 was fixed in code before any
+    run
+
+    Source
+    ------
+    {SOURCE}
+    """
     K, n_seeds, plan = _PLAN[check_scale(scale)]
     found = Findings()
     learner = UCRLVTR()

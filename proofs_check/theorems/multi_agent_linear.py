@@ -45,9 +45,9 @@ from proofs_check.rates import geometric_grid, ratio_band_test
 from proofs_check.theorems.linear import (
     BURN_IN_FRACTION,
     C_GRID,
-    LOCAL_TOL,
+    LOCAL_TOL,  # noqa: F401 (docstring placeholders)
     RIVER_NAME,
-    SLOPE_TOL,
+    SLOPE_TOL,  # noqa: F401 (docstring placeholders)
     P,
     hard_exploration_mdp,
     linear_rate_shape_test,
@@ -95,25 +95,34 @@ def _runs(learner, instance: str, K: int, n_seeds: int, seed: int) -> tuple:
 @theorem(
     id="min2023-async-lsvi-regret-slope",
     paper=f"{MIN}, abstract (regret O~(d^(3/2) H^2 sqrt(K)), K = episodes of all agents)",
-    claim="Async-Coop-LSVI-UCB's total regret grows at most as sqrt(K) in the total number of "
-    "episodes K of all agents: M = 4 agents (8 at full scale) on an asynchronous schedule with "
-    f"skew {SKEW:g}, alpha = 1/M^2; for every c of the grid {C_GRID} whose burn-in (from the "
-    "bonus formula alone) ends before a tenth of K, the tail log-log slope of cumulative exact "
-    "pseudo-regret is <= 1/2 + 0.05 and every half-decade local slope after the burn-in <= "
-    "1/2 + 0.1; the other c are vacuous. Control: greedy agents (c = 0) on "
-    f"{RIVER_NAME}, linear regret, through the same test. Instance: "
-    "simplex_feature_linear_mdp(S=10, A=3, H=5, d=4, seed=0).",
-    formula="Regret(K) = O~(d^(3/2) H^2 sqrt(K)) => d log Regret / d log K <= 1/2 + tol after "
-    "the burn-in d (4 beta^2 - 1), beta = c d H sqrt(iota)",
     tags=("linear", "multi-agent", "regret", "slope"),
     kind="slope",
-    rule=f"c grid {C_GRID}, burn-in rule, tolerances ({SLOPE_TOL:g} tail, {LOCAL_TOL:g} local) "
-    "and the control are those of jin2020-lsvi-ucb-regret-slope, fixed before any run of "
-    "this check; M, skew and alpha = 1/M^2 fixed in code before the first run",
-    source="theory-wave2.md 5.1 [V: abstract, PMLR v202]; trigger and alpha [M]",
     verified=False,
 )
 def async_lsvi_regret_slope(scale: str, seed: int) -> Outcome:
+    """Async-Coop-LSVI-UCB's total regret grows at most as sqrt(K) in the total number of episodes K
+    of all agents: M = 4 agents (8 at full scale) on an asynchronous schedule with skew {SKEW:g},
+    alpha = 1/M^2; for every c of the grid {C_GRID} whose burn-in (from the bonus formula alone)
+    ends before a tenth of K, the tail log-log slope of cumulative exact pseudo-regret is <= 1/2 +
+    0.05 and every half-decade local slope after the burn-in <= 1/2 + 0.1; the other c are vacuous.
+    Control: greedy agents (c = 0) on {RIVER_NAME}, linear regret, through the same test. Instance:
+    simplex_feature_linear_mdp(S=10, A=3, H=5, d=4, seed=0).
+
+    Formula
+    -------
+    Regret(K) = O~(d^(3/2) H^2 sqrt(K)) => d log Regret / d log K <= 1/2 + tol after the burn-in d
+    (4 beta^2 - 1), beta = c d H sqrt(iota)
+
+    Rule
+    ----
+    c grid {C_GRID}, burn-in rule, tolerances ({SLOPE_TOL:g} tail, {LOCAL_TOL:g} local) and the
+    control are those of jin2020-lsvi-ucb-regret-slope, fixed before any run of this check; M, skew
+    and alpha = 1/M^2 fixed in code before the first run
+
+    Source
+    ------
+    theory-wave2.md 5.1 [V: abstract, PMLR v202]; trigger and alpha [M]
+    """
     K, n_seeds, M = _SLOPE_PLAN[check_scale(scale)]
     _, _, H, d, _ = INSTANCE
     grid = geometric_grid(K / 100, K, 12, integer=True)
@@ -169,24 +178,33 @@ def cooperation_band(n_agents: int) -> float:
     id="min2023-async-lsvi-cooperation",
     paper=f"{MIN}, abstract (cooperation improves on single-agent learning: the regret bound "
     "in the total K is that of one agent playing all K episodes)",
-    claim="M = 8 cooperating agents (16 at full scale; alpha = 1/M^2, c = 0.1, asynchronous "
-    f"schedule with skew {SKEW:g}) have total regret within U = (1 + sqrt(M)) / 2 of one "
-    "LSVI-UCB agent playing all K episodes (same c, same instance), at K/4, K/2 and K: the "
-    "upper end of the Student-t interval of the mean ratio over seeds is <= U. Control: M "
-    "independent learners (alpha = inf), whose regret is about sqrt(M) times the pooled "
-    "one, must be rejected by the same band. Instance: "
-    "simplex_feature_linear_mdp(S=10, A=3, H=5, d=4, seed=0).",
-    formula="Regret_coop(K) / Regret_single(K) <= (1 + sqrt(M)) / 2",
     tags=("linear", "multi-agent", "regret", "ratio"),
     kind="ratio",
-    rule="U = (1 + sqrt(M)) / 2 (halfway from 1 to the independent learners' sqrt(M)), M, c = "
-    "0.1 (judged by the burn-in rule at quick scale: burn-in about 1,100 episodes < K/4) and "
-    "the grid K/4, K/2, K fixed in code before any run",
-    source="theory-wave2.md 5.1 [V: abstract]; the check's reading of 'regret close to "
-    "single-agent LSVI-UCB on the pooled episodes' [N]",
     verified=False,
 )
 def async_lsvi_cooperation(scale: str, seed: int) -> Outcome:
+    """M = 8 cooperating agents (16 at full scale; alpha = 1/M^2, c = 0.1, asynchronous schedule
+    with skew {SKEW:g}) have total regret within U = (1 + sqrt(M)) / 2 of one LSVI-UCB agent playing
+    all K episodes (same c, same instance), at K/4, K/2 and K: the upper end of the Student-t
+    interval of the mean ratio over seeds is <= U. Control: M independent learners (alpha = inf),
+    whose regret is about sqrt(M) times the pooled one, must be rejected by the same band. Instance:
+    simplex_feature_linear_mdp(S=10, A=3, H=5, d=4, seed=0).
+
+    Formula
+    -------
+    Regret_coop(K) / Regret_single(K) <= (1 + sqrt(M)) / 2
+
+    Rule
+    ----
+    U = (1 + sqrt(M)) / 2 (halfway from 1 to the independent learners' sqrt(M)), M, c = 0.1 (judged
+    by the burn-in rule at quick scale: burn-in about 1,100 episodes < K/4) and the grid K/4, K/2, K
+    fixed in code before any run
+
+    Source
+    ------
+    theory-wave2.md 5.1 [V: abstract]; the check's reading of 'regret close to single-agent LSVI-UCB
+    on the pooled episodes' [N]
+    """
     K, n_seeds, M = _COOP_PLAN[check_scale(scale)]
     U = cooperation_band(M)
     points = np.array([K // 4, K // 2, K])
@@ -299,32 +317,40 @@ def _communication_verdicts(
 @theorem(
     id="min2023-async-lsvi-communication",
     paper=f"{MIN}, abstract (communication complexity O~(d H M^2))",
-    claim="With alpha = 1/M^2 the synchronisations (each one upload and one download) of every "
-    "run stay below the explicit bound H (1 + d log2(1 + K/(d lambda))) (M + 1 + "
-    "1/log(1 + alpha)) = O(d H M^2 log K) at every K of a geometric grid where it is below "
-    "the trivial K (vacuous elsewhere), and grow like log K: the rounds added per step of "
-    f"the geometric grid have a log-log slope in K <= {LOG_SLOPE:g} (+0.05 tail, +0.1 local "
-    "windows after the communication burn-in H d M^2). M = 4 (8 at full scale), "
-    f"c = {COOP_C:g}, skew {SKEW:g}. Control: synchronisation after every episode "
-    "(alpha = 0, K rounds) through the same criterion. Instance: "
-    "simplex_feature_linear_mdp(S=10, A=3, H=5, d=4, seed=0).",
-    formula="rounds(K) <= H (1 + d log2(1 + K/(d lambda))) (M + 1 + 1/log(1 + 1/M^2)); "
-    f"d log(d rounds / d log K) / d log K <= {LOG_SLOPE:g} after K >= H d M^2",
     tags=("linear", "multi-agent", "communication", "bound"),
     kind="bound",
-    rule=f"the bound is derived in algorithms.multi_agent.communication_bound (deterministic, "
-    f"no constant fitted); LOG_SLOPE = {LOG_SLOPE:g} and the tolerances were fixed before any "
-    "run. Not blind in one respect: the first version judged the log-log slope of the rounds "
-    "themselves from the first K of the grid (<= 0.25), and its first window [200, 702] "
-    "measured 0.47 at quick scale, seed 0 (the rounds' local slope 1 / log(K / K0) is large "
-    "just after their start K0 whatever the growth); it was replaced, after that run, by the "
-    "rounds per grid step after the burn-in H d M^2 (from the trigger formula). The full "
-    "scale was not seen before",
-    source="theory-wave2.md 5.1 [V: O~(d H M^2) in the abstract; trigger form M]; the explicit "
-    "bound is this library's derivation [N]",
     verified=False,
 )
 def async_lsvi_communication(scale: str, seed: int) -> Outcome:
+    """With alpha = 1/M^2 the synchronisations (each one upload and one download) of every run stay
+    below the explicit bound H (1 + d log2(1 + K/(d lambda))) (M + 1 + 1/log(1 + alpha)) = O(d H M^2
+    log K) at every K of a geometric grid where it is below the trivial K (vacuous elsewhere), and
+    grow like log K: the rounds added per step of the geometric grid have a log-log slope in K <=
+    {LOG_SLOPE:g} (+0.05 tail, +0.1 local windows after the communication burn-in H d M^2). M = 4 (8
+    at full scale), c = {COOP_C:g}, skew {SKEW:g}. Control: synchronisation after every episode
+    (alpha = 0, K rounds) through the same criterion. Instance: simplex_feature_linear_mdp(S=10,
+    A=3, H=5, d=4, seed=0).
+
+    Formula
+    -------
+    rounds(K) <= H (1 + d log2(1 + K/(d lambda))) (M + 1 + 1/log(1 + 1/M^2)); d log(d rounds / d log
+    K) / d log K <= {LOG_SLOPE:g} after K >= H d M^2
+
+    Rule
+    ----
+    the bound is derived in algorithms.multi_agent.communication_bound (deterministic, no constant
+    fitted); LOG_SLOPE = {LOG_SLOPE:g} and the tolerances were fixed before any run. Not blind in
+    one respect: the first version judged the log-log slope of the rounds themselves from the first
+    K of the grid (<= 0.25), and its first window [200, 702] measured 0.47 at quick scale, seed 0
+    (the rounds' local slope 1 / log(K / K0) is large just after their start K0 whatever the
+    growth); it was replaced, after that run, by the rounds per grid step after the burn-in H d M^2
+    (from the trigger formula). The full scale was not seen before
+
+    Source
+    ------
+    theory-wave2.md 5.1 [V: O~(d H M^2) in the abstract; trigger form M]; the explicit bound is this
+    library's derivation [N]
+    """
     K, n_seeds, M = _COMM_PLAN[check_scale(scale)]
     _, _, H, d, _ = INSTANCE
     grid = geometric_grid(K / 100, K, 12, integer=True)

@@ -219,30 +219,38 @@ def _implication(sub, bound, event, span, H, key):
     paper=f"{JYW}, Theorem 4.2 (general bound on the event that Gamma_h is a xi-uncertainty "
     "quantifier) with Algorithm 2's penalty (linear MDP: lambda = 1, beta = c d H "
     "sqrt(zeta), zeta = log(2 d H K / xi))",
-    claim="On every data set where |phi^T w_h - B_h V_hat_{h+1}| <= Gamma_h for all (h, s, a) "
-    "(the good event, checked exactly), PEVI's exact sub-optimality is below the "
-    "data-dependent bound 2 beta sum_h E_pi* ||phi||_{Lambda_h^-1}; with the paper's "
-    "c = 1 it is below it in at least 1 - xi of the seeds (xi = 0.05). Judged for every c "
-    f"of the grid {C_GRID} on the fits where the bound is below the range of the "
-    "sub-optimality (V* - min_pi V^pi); a c with no such fit is vacuous (with c = 1, "
-    "beta ~ 78 and the bound is above H; the fraction of Q_hat at its clip 0 is "
-    "reported). Settings: a random well-covered family (simplex_feature_linear_mdp(S=10, "
-    "A=3, H=5, d=4), one instance per seed, uniform data) and the lure instance with "
-    "partial coverage. Control: PEVI with the penalty's sign flipped (c < 1 of the grid), "
-    "on its own good event, on the lure setting, must break the implication.",
-    formula="good event => V*_1(rho) - V^{pi_hat}_1(rho) <= 2 beta sum_h E_{pi*}[ ||phi(s_h,a_h)||"
-    "_{Lambda_h^-1} ];  P(SubOpt <= bound | c = 1) >= 1 - xi",
     tags=("offline", "pevi", "bound"),
     kind="bound",
-    rule=f"c grid {C_GRID} and data sizes fixed in code; a fit is informative iff its bound is "
-    "below the exact range of the sub-optimality; the c = 1 frequency uses a "
-    "Clopper-Pearson 95% interval against xi = 0.05. The quick scale's largest n was "
-    "raised from 5000 to 10000 (the n_max of the other quick offline checks) after a first "
-    "quick run rejected the control on a single seed only",
-    source=SOURCE,
     verified=False,
 )
 def pevi_bound(scale: str, seed: int) -> Outcome:
+    """On every data set where |phi^T w_h - B_h V_hat_{{h+1}}| <= Gamma_h for all (h, s, a) (the
+    good event, checked exactly), PEVI's exact sub-optimality is below the data-dependent bound 2
+    beta sum_h E_pi* ||phi||_{{Lambda_h^-1}}; with the paper's c = 1 it is below it in at least 1 -
+    xi of the seeds (xi = 0.05). Judged for every c of the grid {C_GRID} on the fits where the bound
+    is below the range of the sub-optimality (V* - min_pi V^pi); a c with no such fit is vacuous
+    (with c = 1, beta ~ 78 and the bound is above H; the fraction of Q_hat at its clip 0 is
+    reported). Settings: a random well-covered family (simplex_feature_linear_mdp(S=10, A=3, H=5,
+    d=4), one instance per seed, uniform data) and the lure instance with partial coverage. Control:
+    PEVI with the penalty's sign flipped (c < 1 of the grid), on its own good event, on the lure
+    setting, must break the implication.
+
+    Formula
+    -------
+    good event => V*_1(rho) - V^{{pi_hat}}_1(rho) <= 2 beta sum_h E_{{pi*}}[
+    ||phi(s_h,a_h)||_{{Lambda_h^-1}} ];  P(SubOpt <= bound | c = 1) >= 1 - xi
+
+    Rule
+    ----
+    c grid {C_GRID} and data sizes fixed in code; a fit is informative iff its bound is below the
+    exact range of the sub-optimality; the c = 1 frequency uses a Clopper-Pearson 95% interval
+    against xi = 0.05. The quick scale's largest n was raised from 5000 to 10000 (the n_max of the
+    other quick offline checks) after a first quick run rejected the control on a single seed only
+
+    Source
+    ------
+    {SOURCE}
+    """
     n_seeds, sizes = _BOUND_PLAN[check_scale(scale)]
     grid = np.asarray(sizes, dtype=np.int64)
     learners = tuple(PEVI(c=c) for c in C_GRID)
@@ -386,27 +394,36 @@ def suboptimality_rate_shape(grid, Y, start, seed, what="sub-optimality"):
 @theorem(
     id="jin2021-pevi-well-covered-rate",
     paper=f"{JYW}, corollary for well-explored data (Corollary 4.5; number not verified)",
-    claim="On well-explored data (uniform behaviour; the instance is drawn per seed from "
-    "simplex_feature_linear_mdp(S=10, A=3, H=5, d=4)), PEVI's exact sub-optimality "
-    "decays at least as fast as n^{-1/2}: for every c of the grid "
-    f"{C_GRID} whose burn-in from the penalty formula ends before a tenth of n_max, the "
-    "tail log-log slope of its mean over seeds is <= -1/2 + 0.05 and every half-decade "
-    "local slope after the burn-in is <= -1/2 + 0.1; the other c are vacuous. Control: "
-    "PEVI with the penalty's sign flipped (c = 1: a bonus that keeps Q at its clip), on "
-    "the same data, must be rejected.",
-    formula="SubOpt(n) <= c' d^{3/2} H^2 sqrt(zeta / n) => d log E[SubOpt] / d log n <= -1/2 "
-    "+ tol after burn_in(c)",
     tags=("offline", "pevi", "slope"),
     kind="slope",
-    rule=f"c grid {C_GRID} fixed in code; burn-in from algorithms.offline.burn_in "
-    f"(until='bound') <= {BURN_IN_FRACTION:g} n_max; tolerances tail {SLOPE_TOL:g}, local "
-    f"{LOCAL_TOL:g}; the control's c = 1 is the paper's constant. The quick scale's seeds "
-    "were raised from 24 to 48 after a first quick run left c = 0.01 inconclusive (few "
-    "seeds with a non-zero sub-optimality in the last window); the criterion is unchanged",
-    source=SOURCE,
     verified=False,
 )
 def pevi_well_covered_rate(scale: str, seed: int) -> Outcome:
+    """On well-explored data (uniform behaviour; the instance is drawn per seed from
+    simplex_feature_linear_mdp(S=10, A=3, H=5, d=4)), PEVI's exact sub-optimality decays at least as
+    fast as n^{{-1/2}}: for every c of the grid {C_GRID} whose burn-in from the penalty formula ends
+    before a tenth of n_max, the tail log-log slope of its mean over seeds is <= -1/2 + 0.05 and
+    every half-decade local slope after the burn-in is <= -1/2 + 0.1; the other c are vacuous.
+    Control: PEVI with the penalty's sign flipped (c = 1: a bonus that keeps Q at its clip), on the
+    same data, must be rejected.
+
+    Formula
+    -------
+    SubOpt(n) <= c' d^{{3/2}} H^2 sqrt(zeta / n) => d log E[SubOpt] / d log n <= -1/2 + tol after
+    burn_in(c)
+
+    Rule
+    ----
+    c grid {C_GRID} fixed in code; burn-in from algorithms.offline.burn_in (until='bound') <=
+    {BURN_IN_FRACTION:g} n_max; tolerances tail {SLOPE_TOL:g}, local {LOCAL_TOL:g}; the control's c
+    = 1 is the paper's constant. The quick scale's seeds were raised from 24 to 48 after a first
+    quick run left c = 0.01 inconclusive (few seeds with a non-zero sub-optimality in the last
+    window); the criterion is unchanged
+
+    Source
+    ------
+    {SOURCE}
+    """
     n_seeds, n_min, n_max = _RATE_PLAN[check_scale(scale)]
     learners = (*(PEVI(c=c) for c in C_GRID), GreedyLSVI(), RATE_CONTROL)
     grid, sub, bound = well_covered_curves(n_seeds, n_min, n_max, seed, learners)
@@ -515,25 +532,33 @@ def _lure_criterion(
     id="jin2021-pevi-vs-greedy-partial-coverage",
     paper=f"{JYW}, Section 4 (pessimism removes the spurious correlation of poorly covered "
     "pairs; the bound needs only pi*'s coverage)",
-    claim="On lure_linear_mdp() with data that cover pi* (C* = 3.09) but never the lure "
-    "(stage 0, x0, lure), PEVI reaches sub-optimality 0 while greedy least-squares VI on "
-    "the same data (paired seeds) converges to the positive level rho(x0) (Q*(x0, safe) "
-    "- Q*(x0, lure)) = 0.12: at the largest n PEVI's mean is below 0.1 x that level, "
-    "greedy's 95% interval lies above half of it and the paired difference is positive. "
-    f"Judged for every c of the grid {C_GRID} whose burn-in ends before a tenth of n_max "
-    "(the others vacuous). Control: PEVI with the penalty's sign flipped (same c), in "
-    "PEVI's place, must be rejected.",
-    formula="lim_n E[SubOpt_PEVI(n)] = 0,  lim_n E[SubOpt_greedy(n)] = rho(x0) (Q*_safe - "
-    "Q*_lure) > 0",
     tags=("offline", "pevi", "failure-mode", "coverage"),
     kind="comparison",
-    rule=f"thresholds 0.1 and 0.5 of the exact greedy limit fixed when the check was first "
-    f"written; c grid {C_GRID} with the burn-in rule (algorithms.offline.burn_in, "
-    f"until='bound', <= {BURN_IN_FRACTION:g} n_max) fixed in code; 95% t-intervals",
-    source=SOURCE + "; the lure instance and its greedy limit are derived here (exact)",
     verified=False,
 )
 def pevi_vs_greedy_partial_coverage(scale: str, seed: int) -> Outcome:
+    """On lure_linear_mdp() with data that cover pi* (C* = 3.09) but never the lure (stage 0, x0,
+    lure), PEVI reaches sub-optimality 0 while greedy least-squares VI on the same data (paired
+    seeds) converges to the positive level rho(x0) (Q*(x0, safe) - Q*(x0, lure)) = 0.12: at the
+    largest n PEVI's mean is below 0.1 x that level, greedy's 95% interval lies above half of it and
+    the paired difference is positive. Judged for every c of the grid {C_GRID} whose burn-in ends
+    before a tenth of n_max (the others vacuous). Control: PEVI with the penalty's sign flipped
+    (same c), in PEVI's place, must be rejected.
+
+    Formula
+    -------
+    lim_n E[SubOpt_PEVI(n)] = 0,  lim_n E[SubOpt_greedy(n)] = rho(x0) (Q*_safe - Q*_lure) > 0
+
+    Rule
+    ----
+    thresholds 0.1 and 0.5 of the exact greedy limit fixed when the check was first written; c grid
+    {C_GRID} with the burn-in rule (algorithms.offline.burn_in, until='bound', <=
+    {BURN_IN_FRACTION:g} n_max) fixed in code; 95% t-intervals
+
+    Source
+    ------
+    {SOURCE}; the lure instance and its greedy limit are derived here (exact)
+    """
     n_seeds, n_min, n_max = _LURE_PLAN[check_scale(scale)]
     learners = (*(PEVI(c=c) for c in C_GRID), GreedyLSVI(), *(SignFlippedPEVI(c=c) for c in C_GRID))
     grid, sub, model = lure_curves(n_seeds, n_min, n_max, seed, learners)
@@ -646,28 +671,35 @@ PESSIMISM_CONTROL_C = 0.1
     id="jin2021-pevi-pessimism",
     paper=f"{JYW}, proof of Theorem 4.2 (on the good event the model evaluation error "
     "B_h V_hat_{h+1} - Q_hat_h lies in [0, 2 Gamma_h])",
-    claim="On the good event (checked exactly against the true model) PEVI's estimate is "
-    "pessimistic: V_hat_h(s) <= V^{pi_hat}_h(s) for every h and s, in every fit, for "
-    f"every c of the grid {C_GRID} (linear) and for tabular PEVI (c = 1); with the "
-    "paper's penalty (c = 1) the good event holds in at least 1 - xi of random problems "
-    "(xi = 0.05). A learner's pessimism is vacuous when every Q_hat of every fit with "
-    "the good event sits at its clip 0 (the clipped fraction is reported). Random small "
-    "linear MDPs (simplex features, one-hot Garnets, the lure instance), random "
-    "behaviours (uniform, epsilon-optimal, partial coverage) and data sizes. Controls: "
-    f"PEVI with the penalty's sign flipped (c = {PESSIMISM_CONTROL_C:g}), on its own "
-    "good event, must break pessimism; greedy LSVI (c = 0) must break the good-event "
-    "frequency.",
-    formula="good event => V_hat_h(s) <= V^{pi_hat}_h(s) for all h, s;  P(good event | c = 1) "
-    ">= 1 - xi",
     tags=("offline", "pevi", "pessimism"),
     kind="event",
-    rule=f"c grid {C_GRID} fixed in code; the problem generator and sizes fixed when the check "
-    "was first written; Clopper-Pearson 95% interval for the event frequency against "
-    f"xi = 0.05; the control's c = {PESSIMISM_CONTROL_C:g} is the middle of the grid",
-    source=SOURCE,
     verified=False,
 )
 def pevi_pessimism(scale: str, seed: int) -> Outcome:
+    """On the good event (checked exactly against the true model) PEVI's estimate is pessimistic:
+    V_hat_h(s) <= V^{{pi_hat}}_h(s) for every h and s, in every fit, for every c of the grid
+    {C_GRID} (linear) and for tabular PEVI (c = 1); with the paper's penalty (c = 1) the good event
+    holds in at least 1 - xi of random problems (xi = 0.05). A learner's pessimism is vacuous when
+    every Q_hat of every fit with the good event sits at its clip 0 (the clipped fraction is
+    reported). Random small linear MDPs (simplex features, one-hot Garnets, the lure instance),
+    random behaviours (uniform, epsilon-optimal, partial coverage) and data sizes. Controls: PEVI
+    with the penalty's sign flipped (c = {PESSIMISM_CONTROL_C:g}), on its own good event, must break
+    pessimism; greedy LSVI (c = 0) must break the good-event frequency.
+
+    Formula
+    -------
+    good event => V_hat_h(s) <= V^{{pi_hat}}_h(s) for all h, s;  P(good event | c = 1) >= 1 - xi
+
+    Rule
+    ----
+    c grid {C_GRID} fixed in code; the problem generator and sizes fixed when the check was first
+    written; Clopper-Pearson 95% interval for the event frequency against xi = 0.05; the control's c
+    = {PESSIMISM_CONTROL_C:g} is the middle of the grid
+
+    Source
+    ------
+    {SOURCE}
+    """
     n_problems = _PESSIMISM_PLAN[check_scale(scale)]
     rng = as_generator(seed)
     learners = (

@@ -60,24 +60,34 @@ def _g_criterion(label: str, g: float, d: int) -> Verdict:
 @theorem(
     id="kiefer-wolfowitz-g-optimal-design",
     paper=LATTIMORE,
-    claim="On every finite set X spanning R^d, (i) every design rho has sum_x rho(x) "
-    "||x||^2_{V(rho)^{-1}} = d, so g(rho) >= d; (ii) Frank-Wolfe with away steps reaches "
-    f"g <= (1 + {TOL:g}) d; (iii) its log det V agrees with the cvxpy D-optimal program within "
-    "the sum of the two certificates g - d; (iv) Caratheodory's reduction of a random "
-    "full-support design and of Frank-Wolfe's leaves V unchanged on at most d(d+1)/2 + 1 "
-    "points. Sets: heavy-tailed Gaussian clouds (d = 3, 5, 8 quick), the "
-    "vertices of the 4-cube, the 80 features of a simplex-feature linear MDP (d = 5). Control: "
-    "the uniform design on the same sets, judged by criterion (ii), must be rejected.",
-    formula="min_rho max_x ||x||^2_{V(rho)^{-1}} = d;  argmin_rho g = argmax_rho log det V(rho)",
     tags=("optimal-design", "linear", "exact", "generative"),
     kind="exact",
-    rule=f"tolerances fixed when the check was written: identity (i) to 1e-9 relative; (ii) "
-    f"tol = {TOL:g}; (iii) 1e-9 beyond the certificates; (iv) V to 1e-9 relative",
-    source="theory-wave2.md 7.5 [M] (Lattimore and Szepesvari, ch. 21, recalled); the book's "
-    "text not re-read here",
     verified=False,
 )
 def kiefer_wolfowitz(scale: str, seed: int) -> Outcome:
+    """On every finite set X spanning R^d, (i) every design rho has sum_x rho(x)
+    ||x||^2_{{V(rho)^{{-1}}}} = d, so g(rho) >= d; (ii) Frank-Wolfe with away steps reaches g <= (1
+    + {TOL:g}) d; (iii) its log det V agrees with the cvxpy D-optimal program within the sum of the
+    two certificates g - d; (iv) Caratheodory's reduction of a random full-support design and of
+    Frank-Wolfe's leaves V unchanged on at most d(d+1)/2 + 1 points. Sets: heavy-tailed Gaussian
+    clouds (d = 3, 5, 8 quick), the vertices of the 4-cube, the 80 features of a simplex-feature
+    linear MDP (d = 5). Control: the uniform design on the same sets, judged by criterion (ii), must
+    be rejected.
+
+    Formula
+    -------
+    min_rho max_x ||x||^2_{{V(rho)^{{-1}}}} = d;  argmin_rho g = argmax_rho log det V(rho)
+
+    Rule
+    ----
+    tolerances fixed when the check was written: identity (i) to 1e-9 relative; (ii) tol = {TOL:g};
+    (iii) 1e-9 beyond the certificates; (iv) V to 1e-9 relative
+
+    Source
+    ------
+    theory-wave2.md 7.5 [M] (Lattimore and Szepesvari, ch. 21, recalled); the book's text not
+    re-read here
+    """
     scale = check_scale(scale)
     rng = as_generator(seed + 1)
     found = Findings()

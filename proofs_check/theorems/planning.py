@@ -79,21 +79,30 @@ def _as_probabilities(policy: np.ndarray, A: int) -> np.ndarray:
 @theorem(
     id="puterman-6.3.1-vi-contraction",
     paper="Puterman (1994), Markov Decision Processes, Thm 6.3.1",
-    claim="Value iteration converges linearly at rate gamma in sup norm, and "
-    "gamma/(1-gamma) ||V_{k+1} - V_k|| bounds the error of V_{k+1}; the bound "
-    "mdptheory's value_iteration returns when it stops at a working tolerance covers its "
-    "true error.",
-    formula="||V_k - V*||_inf <= gamma^k ||V_0 - V*||_inf;  "
-    "||V_{k+1} - V*||_inf <= gamma/(1-gamma) ||V_{k+1} - V_k||_inf",
     tags=("planning", "exact", "value-iteration"),
     kind="exact",
-    source="Puterman (1994), Theorem 6.3.1 (a-posteriori bound in its proof), as restated in "
-    "theory.md; not re-read in the book here",
     verified=False,
 )
 def vi_contraction(scale: str, seed: int) -> Outcome:
-    """Run value iteration from random and zero starts on Garnet MDPs for several gamma; compare
-    every iterate with V* from policy iteration until gamma^k falls below 1e-8."""
+    """Value iteration converges linearly at rate gamma in sup norm, and gamma/(1-gamma) ||V_{{k+1}}
+    - V_k|| bounds the error of V_{{k+1}}; the bound mdptheory's value_iteration returns when it
+    stops at a working tolerance covers its true error.
+
+    Formula
+    -------
+    ||V_k - V*||_inf <= gamma^k ||V_0 - V*||_inf;  ||V_{{k+1}} - V*||_inf <= gamma/(1-gamma)
+    ||V_{{k+1}} - V_k||_inf
+
+    Source
+    ------
+    Puterman (1994), Theorem 6.3.1 (a-posteriori bound in its proof), as restated in theory.md; not
+    re-read in the book here
+
+    Notes
+    -----
+    Run value iteration from random and zero starts on Garnet MDPs for several gamma; compare
+    every iterate with V* from policy iteration until gamma^k falls below 1e-8.
+    """
     quick = scale == "quick"
     gammas = (0.5, 0.9, 0.99) if quick else (0.5, 0.8, 0.9, 0.95, 0.99, 0.995)
     n_mdps, S, A = (4, 20, 3) if quick else (20, 60, 5)
@@ -270,20 +279,30 @@ def _episodic_rhs(
 @theorem(
     id="kakade-langford-2002-pdl",
     paper="Kakade & Langford (2002), Approximately optimal approximate RL, Lemma 6.1",
-    claim="The difference of two policies' values is the first policy's expected advantage "
-    "under the second's value, weighted by the first policy's occupancy.",
-    formula="V^pi(rho) - V^pi'(rho) = sum_{s,a} d^pi_rho(s,a) A^pi'(s,a)  "
-    "(d unnormalised, sum d = 1/(1-gamma); episodic: sum over stages h)",
     tags=("planning", "exact", "identity"),
     kind="exact",
-    source="Kakade and Langford (2002), Lemma 6.1, as restated in theory.md (unnormalised "
-    "occupancy); not re-read in the paper here",
     verified=False,
 )
 def performance_difference_lemma(scale: str, seed: int) -> Outcome:
-    """Random discounted and episodic MDPs with random deterministic or stochastic policy pairs;
+    """The difference of two policies' values is the first policy's expected advantage under the
+    second's value, weighted by the first policy's occupancy.
+
+    Formula
+    -------
+    V^pi(rho) - V^pi'(rho) = sum_{{s,a}} d^pi_rho(s,a) A^pi'(s,a)  (d unnormalised, sum d =
+    1/(1-gamma); episodic: sum over stages h)
+
+    Source
+    ------
+    Kakade and Langford (2002), Lemma 6.1, as restated in theory.md (unnormalised occupancy); not
+    re-read in the paper here
+
+    Notes
+    -----
+    Random discounted and episodic MDPs with random deterministic or stochastic policy pairs;
     the identity must hold to 1e-10 times the value scale, both with mdptheory.evaluation and
-    with an independent numpy computation."""
+    with an independent numpy computation.
+    """
     n_trials = 40 if scale == "quick" else 400
     tol = 1e-10
     rng = as_generator(seed)
@@ -394,21 +413,30 @@ def performance_difference_lemma(scale: str, seed: int) -> Outcome:
 @theorem(
     id="puterman-6.9-lp-duality",
     paper="Puterman (1994), Markov Decision Processes, section 6.9",
-    claim="The primal LP over values and the dual LP over occupancy measures have the same "
-    "optimum rho . V*, and the dual optimum is the discounted occupancy of an optimal "
-    "policy, of total mass 1/(1-gamma), satisfying the flow constraints.",
-    formula="min_v rho.v s.t. v >= r + gamma P v  =  max_{x>=0} x.r s.t. "
-    "sum_a x(s',a) - gamma sum_{s,a} P(s'|s,a) x(s,a) = rho(s')  =  rho.V*; "
-    "sum x = 1/(1-gamma)",
     tags=("planning", "exact", "lp"),
     kind="exact",
-    source="Puterman (1994), section 6.9, as restated in theory.md; not re-read in the book here",
     verified=False,
 )
 def lp_duality(scale: str, seed: int) -> Outcome:
-    """Solve the LP (cvxpy, Clarabel) on Garnet MDPs and compare with V* from policy iteration
+    """The primal LP over values and the dual LP over occupancy measures have the same optimum rho .
+    V*, and the dual optimum is the discounted occupancy of an optimal policy, of total mass
+    1/(1-gamma), satisfying the flow constraints.
+
+    Formula
+    -------
+    min_v rho.v s.t. v >= r + gamma P v  =  max_{{x>=0}} x.r s.t. sum_a x(s',a) - gamma sum_{{s,a}}
+    P(s'|s,a) x(s,a) = rho(s')  =  rho.V*; sum x = 1/(1-gamma)
+
+    Source
+    ------
+    Puterman (1994), section 6.9, as restated in theory.md; not re-read in the book here
+
+    Notes
+    -----
+    Solve the LP (cvxpy, Clarabel) on Garnet MDPs and compare with V* from policy iteration
     and with the exact occupancy of the optimal policy; tolerance 1e-8 relative to the value
-    scale (the LP solver's own precision is about 1e-10)."""
+    scale (the LP solver's own precision is about 1e-10).
+    """
     quick = scale == "quick"
     gammas = (0.5, 0.9, 0.99) if quick else (0.5, 0.8, 0.9, 0.95, 0.99, 0.999)
     n_mdps, S, A = (3, 12, 3) if quick else (10, 40, 4)
@@ -520,19 +548,29 @@ def scherrer_bound(S: int, A: int, gamma: float) -> int:
     id="scherrer-2013-pi-iterations",
     paper="Scherrer (2013), Improved and generalized upper bounds on the complexity of policy "
     "iteration, NeurIPS (Howard's PI); Ye (2011); Hansen, Miltersen & Zwick (2013)",
-    claim="Howard's policy iteration stops after at most S(A-1) ceil(log(1/(1-gamma))/(1-gamma))"
-    " iterations, i.e. O(SA/(1-gamma) log(1/(1-gamma))), from any initial policy.",
-    formula="iterations(PI) <= S (A-1) ceil( (1/(1-gamma)) log(1/(1-gamma)) )",
     tags=("planning", "exact", "policy-iteration", "ratio"),
     kind="exact",
-    source="Scherrer (2013), bound for Howard's PI as restated in theory.md ((m - n) "
-    "ceil(H log H) with m = S A actions in total); not re-read in the paper here",
     verified=False,
 )
 def pi_iterations(scale: str, seed: int) -> Outcome:
-    """Count Howard's PI iterations (mdptheory.planning.policy_iteration, including the final
+    """Howard's policy iteration stops after at most S(A-1) ceil(log(1/(1-gamma))/(1-gamma))
+    iterations, i.e. O(SA/(1-gamma) log(1/(1-gamma))), from any initial policy.
+
+    Formula
+    -------
+    iterations(PI) <= S (A-1) ceil( (1/(1-gamma)) log(1/(1-gamma)) )
+
+    Source
+    ------
+    Scherrer (2013), bound for Howard's PI as restated in theory.md ((m - n) ceil(H log H) with m =
+    S A actions in total); not re-read in the paper here
+
+    Notes
+    -----
+    Count Howard's PI iterations (mdptheory.planning.policy_iteration, including the final
     evaluation that finds the policy stable) from random initial policies on Garnet MDPs over
-    a grid of gamma; the ratio to the bound must stay in [0, 1] at every gamma."""
+    a grid of gamma; the ratio to the bound must stay in [0, 1] at every gamma.
+    """
     quick = scale == "quick"
     gammas = np.array(
         (0.6, 0.8, 0.9, 0.95, 0.99)

@@ -160,27 +160,36 @@ def _theorem4_criterion(
 @theorem(
     id="mei2020-softmax-pg-mdp-bound",
     paper=f"{MEI2020}, Theorem 4 (with Lemma 9 for c)",
-    claim="Exact softmax PG with eta = (1 - gamma)^3 / 8 from the uniform policy satisfies "
-    "V*(rho) - V^{pi_theta_t}(rho) <= C / t for every t >= 1, with Mei et al.'s "
-    "explicit C; c is the minimum over the run of min_s pi_t(a*(s)|s) (an upper "
-    "estimate of the infimum, so the C used is at most the theorem's). The bound "
-    "is judged only where C/t is below the trivial 1/(1-gamma) and is vacuous "
-    "elsewhere: on garnets (S=5, A=3) with gamma in {0.5, 0.7, 0.9} and 2e4 "
-    "iterations it is vacuous throughout (reported), so the informative run is a "
-    "garnet(5, 3) with gamma = 0.3 for 2e5 iterations (quick). Control: the PG "
-    "step sign flipped (ascent on 1 - r) on that garnet, same bound line.",
-    formula="gap_t <= 16 S ||d^{pi*}_mu / mu||_inf^2 ||1/mu||_inf / (c^2 (1-gamma)^6 t), "
-    "mu = rho uniform; paper's t = number of updates + 1",
     tags=(*TAGS, "softmax-pg", "bound"),
     kind="bound",
-    rule="The paper's eta and C; gamma grid and budgets fixed in the plan; the informative "
-    "gamma = 0.3 chosen from the bound's (1-gamma)^-6 scaling, before any run at it; "
-    "trivial bound 1/(1-gamma) (rewards in [0, 1]).",
-    source="theory.md section 5.2, Theorem 4 [V: quote] (statement and C); c from Lemma 9 "
-    "is not explicit in the paper. Not re-read in the paper here.",
     verified=False,
 )
 def mei_theorem4(scale: str, seed: int) -> Outcome:
+    """Exact softmax PG with eta = (1 - gamma)^3 / 8 from the uniform policy satisfies V*(rho) -
+    V^{{pi_theta_t}}(rho) <= C / t for every t >= 1, with Mei et al.'s explicit C; c is the minimum
+    over the run of min_s pi_t(a*(s)|s) (an upper estimate of the infimum, so the C used is at most
+    the theorem's). The bound is judged only where C/t is below the trivial 1/(1-gamma) and is
+    vacuous elsewhere: on garnets (S=5, A=3) with gamma in {{0.5, 0.7, 0.9}} and 2e4 iterations it
+    is vacuous throughout (reported), so the informative run is a garnet(5, 3) with gamma = 0.3 for
+    2e5 iterations (quick). Control: the PG step sign flipped (ascent on 1 - r) on that garnet, same
+    bound line.
+
+    Formula
+    -------
+    gap_t <= 16 S ||d^{{pi*}}_mu / mu||_inf^2 ||1/mu||_inf / (c^2 (1-gamma)^6 t), mu = rho uniform;
+    paper's t = number of updates + 1
+
+    Rule
+    ----
+    The paper's eta and C; gamma grid and budgets fixed in the plan; the informative gamma = 0.3
+    chosen from the bound's (1-gamma)^-6 scaling, before any run at it; trivial bound 1/(1-gamma)
+    (rewards in [0, 1]).
+
+    Source
+    ------
+    theory.md section 5.2, Theorem 4 [V: quote] (statement and C); c from Lemma 9 is not explicit in
+    the paper. Not re-read in the paper here.
+    """
     budget, gammas, (S, A) = _THM4_PLAN[check_scale(scale)]
     mdps = [
         garnet(S=S, A=A, branching=3, gamma=g, seed=_seed_int(seed, i))
@@ -318,29 +327,36 @@ def _limit_criterion(
 @theorem(
     id="mei2020-softmax-pg-bandit-limit",
     paper=f"{MEI2020}, Theorems 2 and 9 (bandit); limit derived in docs/policy_gradient.md",
-    claim="Exact softmax PG on a K-armed bandit with rewards in [0, 1], a unique optimal "
-    "arm and constant eta = 2/5 has t * gap_t -> (K - 1)/(eta K), whatever the "
-    "rewards: at the last iteration the ratio t * gap_t / ((K-1)/(eta K)) lies in "
-    "[0.98, 1.02] for every instance (also for eta = 0.1 at full scale). Alongside, "
-    "Theorem 2 (eta = 2/5: gap_t <= 5/(c^2 t), c = min_t pi_t(a*), judged where it "
-    "is below the max gap) and Theorem 9 (gap_t >= Delta^2/(6t) for t >= "
-    "budget/100) hold at every recorded t. Random means on [0, 1] with a top gap "
-    ">= 0.05; K in {3, 5, 10}, 1e5 iterations (quick). Controls, same criterion: "
-    "the PG step sign flipped (ascent on 1 - r) on the first instance of each K, "
-    "and exact NPG (eta = 2/5, linear convergence, faster than Theorem 9 allows "
-    "for softmax PG) on the first instance with K = 3.",
-    formula="lim_t t (r(a*) - pi_t^T r) = (K - 1)/(eta K); Delta^2/(6t) <= gap_t <= 5/(c^2 t)",
     tags=(*TAGS, "softmax-pg", "two-sided"),
     kind="ratio",
-    rule="Band +-2 % fixed when the check was written from the derivation (not tuned; "
-    "measured deviations are below 0.1 %); eta = 2/5 is Theorem 2's; Theorem 9 "
-    "judged from t = budget/100 (its 't large'); instances drawn from the seed; "
-    "controls chosen before any run.",
-    source="Limit: derived in docs/policy_gradient.md (theory.md [D]). Theorems 2 and 9: "
-    "theory.md section 5.2 [M], not verified against the paper's text.",
     verified=False,
 )
 def mei_bandit_limit(scale: str, seed: int) -> Outcome:
+    """Exact softmax PG on a K-armed bandit with rewards in [0, 1], a unique optimal arm and
+    constant eta = 2/5 has t * gap_t -> (K - 1)/(eta K), whatever the rewards: at the last iteration
+    the ratio t * gap_t / ((K-1)/(eta K)) lies in [0.98, 1.02] for every instance (also for eta =
+    0.1 at full scale). Alongside, Theorem 2 (eta = 2/5: gap_t <= 5/(c^2 t), c = min_t pi_t(a*),
+    judged where it is below the max gap) and Theorem 9 (gap_t >= Delta^2/(6t) for t >= budget/100)
+    hold at every recorded t. Random means on [0, 1] with a top gap >= 0.05; K in {{3, 5, 10}}, 1e5
+    iterations (quick). Controls, same criterion: the PG step sign flipped (ascent on 1 - r) on the
+    first instance of each K, and exact NPG (eta = 2/5, linear convergence, faster than Theorem 9
+    allows for softmax PG) on the first instance with K = 3.
+
+    Formula
+    -------
+    lim_t t (r(a*) - pi_t^T r) = (K - 1)/(eta K); Delta^2/(6t) <= gap_t <= 5/(c^2 t)
+
+    Rule
+    ----
+    Band +-2 % fixed when the check was written from the derivation (not tuned; measured deviations
+    are below 0.1 %); eta = 2/5 is Theorem 2's; Theorem 9 judged from t = budget/100 (its 't
+    large'); instances drawn from the seed; controls chosen before any run.
+
+    Source
+    ------
+    Limit: derived in docs/policy_gradient.md (theory.md [D]). Theorems 2 and 9: theory.md section
+    5.2 [M], not verified against the paper's text.
+    """
     budget, every, Ks, n, etas = _LIMIT_PLAN[check_scale(scale)]
     rng = as_generator(seed)
     found = Findings()
@@ -414,22 +430,31 @@ def _agarwal_criterion(
 @theorem(
     id="agarwal2021-npg-bound",
     paper=f"{AGARWAL2021}, Theorem 16 (tabular softmax NPG)",
-    claim="Exact NPG theta <- theta + eta/(1-gamma) A^(t) from theta = 0 satisfies the "
-    "deterministic bound at every T >= 1, for every step size tried "
-    "(eta in {(1-gamma)^2 log A, 0.1, 1, 10}); judged where the bound is below the "
-    "trivial 1/(1-gamma). Garnet(S=10, A=4, branching 3, gamma = 0.9) (quick); "
-    "plus garnet(20, 5, gamma = 0.99) (full). Control: the NPG step sign flipped "
-    "(ascent on 1 - r) at eta = (1-gamma)^2 log A, same bound line.",
-    formula="V*(rho) - V^(T)(rho) <= log A / (eta T) + 1 / ((1 - gamma)^2 T)",
     tags=(*TAGS, "npg", "bound"),
     kind="bound",
-    rule="Step sizes, garnets and budgets fixed in the plan when the check was written; "
-    "trivial bound 1/(1-gamma) (rewards in [0, 1]); control chosen before any run.",
-    source="theory.md section 5.3 [M] (Agarwal et al. Theorem 16 statement); not verified "
-    "against the paper's text.",
     verified=False,
 )
 def agarwal_npg(scale: str, seed: int) -> Outcome:
+    """Exact NPG theta <- theta + eta/(1-gamma) A^(t) from theta = 0 satisfies the deterministic
+    bound at every T >= 1, for every step size tried (eta in {{(1-gamma)^2 log A, 0.1, 1, 10}});
+    judged where the bound is below the trivial 1/(1-gamma). Garnet(S=10, A=4, branching 3, gamma =
+    0.9) (quick); plus garnet(20, 5, gamma = 0.99) (full). Control: the NPG step sign flipped
+    (ascent on 1 - r) at eta = (1-gamma)^2 log A, same bound line.
+
+    Formula
+    -------
+    V*(rho) - V^(T)(rho) <= log A / (eta T) + 1 / ((1 - gamma)^2 T)
+
+    Rule
+    ----
+    Step sizes, garnets and budgets fixed in the plan when the check was written; trivial bound
+    1/(1-gamma) (rewards in [0, 1]); control chosen before any run.
+
+    Source
+    ------
+    theory.md section 5.3 [M] (Agarwal et al. Theorem 16 statement); not verified against the
+    paper's text.
+    """
     budget, plan = _NPG_PLAN[check_scale(scale)]
     found = Findings()
     for j, (S, A, gamma) in enumerate(plan):
@@ -528,29 +553,37 @@ def _cen_criterion(
 @theorem(
     id="cen2022-entropy-npg-linear-rate",
     paper=f"{CEN2022}, Theorem 1",
-    claim="Entropy-regularised NPG with 0 < eta <= (1-gamma)/tau converges linearly: "
-    "||Q*_tau - Q_tau^(t+1)||_inf and ||log pi*_tau - log pi^(t+1)||_inf stay below "
-    "the explicit bounds at every t where the Q bound is below the range "
-    "(1 + tau log A)/(1-gamma) of Q_tau (up to a float64 floor of 1e-11 times the "
-    "value scale), and the fitted per-iteration contraction of the Q error is < 1. "
-    "eta = f (1-gamma)/tau, f in {0.1, 0.5, 1}; garnet(S=10, A=4, gamma=0.9), "
-    "tau = 0.2 (quick). Control: a run at f = 0.001 (near-stalled) judged against "
-    "the bounds of f = 1. A run at f = 0.1 is not a violation: its Q error "
-    "contracts by 0.80 per iteration, inside the f = 1 bound's 0.9.",
-    formula="||Q*_tau - Q^(t+1)_tau|| <= C1 gamma (1 - eta tau)^t, ||log pi*_tau - log "
-    "pi^(t+1)|| <= 2 C1/tau (1 - eta tau)^t, C1 = ||Q*_tau - Q^(0)_tau|| + 2 tau "
-    "(1 - eta tau/(1-gamma)) ||log pi*_tau - log pi^(0)||",
     tags=(*TAGS, "npg", "entropy", "linear-rate"),
     kind="bound",
-    rule="Fractions f, tau, garnets and budgets fixed in the plan when the check was "
-    "written; float floor 1e-11 x value scale; trivial bound = range of Q_tau. "
-    "Control: the f = 0.1 run against the f = 1 bounds was chosen first and not "
-    "rejected (the bound is loose by that much); replaced by f = 0.001.",
-    source="theory.md section 5.3 [M] for Theorem 1 (update form corroborated by two "
-    "secondary sources [S]); not verified against the paper's text.",
     verified=False,
 )
 def cen_linear_rate(scale: str, seed: int) -> Outcome:
+    """Entropy-regularised NPG with 0 < eta <= (1-gamma)/tau converges linearly: ||Q*_tau -
+    Q_tau^(t+1)||_inf and ||log pi*_tau - log pi^(t+1)||_inf stay below the explicit bounds at every
+    t where the Q bound is below the range (1 + tau log A)/(1-gamma) of Q_tau (up to a float64 floor
+    of 1e-11 times the value scale), and the fitted per-iteration contraction of the Q error is < 1.
+    eta = f (1-gamma)/tau, f in {{0.1, 0.5, 1}}; garnet(S=10, A=4, gamma=0.9), tau = 0.2 (quick).
+    Control: a run at f = 0.001 (near-stalled) judged against the bounds of f = 1. A run at f = 0.1
+    is not a violation: its Q error contracts by 0.80 per iteration, inside the f = 1 bound's 0.9.
+
+    Formula
+    -------
+    ||Q*_tau - Q^(t+1)_tau|| <= C1 gamma (1 - eta tau)^t, ||log pi*_tau - log pi^(t+1)|| <= 2 C1/tau
+    (1 - eta tau)^t, C1 = ||Q*_tau - Q^(0)_tau|| + 2 tau (1 - eta tau/(1-gamma)) ||log pi*_tau - log
+    pi^(0)||
+
+    Rule
+    ----
+    Fractions f, tau, garnets and budgets fixed in the plan when the check was written; float floor
+    1e-11 x value scale; trivial bound = range of Q_tau. Control: the f = 0.1 run against the f = 1
+    bounds was chosen first and not rejected (the bound is loose by that much); replaced by f =
+    0.001.
+
+    Source
+    ------
+    theory.md section 5.3 [M] for Theorem 1 (update form corroborated by two secondary sources [S]);
+    not verified against the paper's text.
+    """
     budget, plan, taus = _CEN_PLAN[check_scale(scale)]
     found = Findings()
     for j, (S, A, gamma) in enumerate(plan):
@@ -693,34 +726,41 @@ def _linear_rate_criterion(
 @theorem(
     id="mei2020-entropy-softmax-pg-linear-rate",
     paper=f"{MEI2020}, Theorem 6 (entropy-regularised softmax PG; C from its appendix)",
-    claim="Exact softmax PG on the entropy-regularised objective with eta = (1-gamma)^3 / "
-    "(8 + tau (4 + 8 log A)) converges linearly in the soft sub-optimality: "
-    "V~*(rho) - V~^{pi_t}(rho) <= ||1/mu||_inf (1 + tau log A)/(1-gamma)^2 "
-    "exp(-C (t-1)). Judged (i) the explicit bound, one-sided, at every recorded t "
-    "where it is below the trivial (1 + tau log A)/(1-gamma) (vacuous elsewhere), "
-    "and (ii) the linear rate: with t_end the last recorded t whose soft "
-    "sub-optimality is above 1e-9, the drop of log gap over [t_end/2, t_end] is at "
-    "least 1.5 times its drop over [t_end/4, t_end/2] (2 for a linear rate, 1 for "
-    "any power of t). Garnet(S=5, A=3, gamma=0.7), tau = 0.5, mu = rho uniform, "
-    "2e5 iterations (quick; full: three garnets). Control: the same run with tau = "
-    "0 (no entropy, same step), whose gap is only O(1/t), through criterion (ii) on "
-    "the same windows.",
-    formula="V~*(rho) - V~^{pi_t}(rho) <= ||1/mu||_inf (1 + tau log A)/(1-gamma)^2 "
-    "exp(-C (t-1)), C = (1-gamma)^4 / ((8/tau + 4 + 8 log A) S) min_s mu(s) "
-    "inf_t min_{s,a} pi_t(a|s)^2 / ||d^{pi*_tau}_mu / mu||_inf",
     tags=(*TAGS, "softmax-pg", "entropy", "linear-rate"),
     kind="slope",
-    rule="Garnet size, gamma, tau, budget and the floor 1e-9 fixed before any run (from a "
-    "scan of three (S, A, gamma, tau) settings in which gamma = 0.9, tau = 0.2 had not "
-    "left its slow phase by 2e5 iterations, so it is not used); threshold 1.5 = "
-    "midpoint between a power of t (1) and a linear rate (2); C uses the run's "
-    "minimum of min_{s,a} pi_t (an upper estimate of the infimum, so the bound used "
-    "is at most the theorem's); control chosen before any run.",
-    source="theory.md section 5.2: Theorem 6 statement [V: quote]; its constant C from the "
-    "appendix [M] ('verify before use'). Not re-read in the paper here.",
     verified=False,
 )
 def mei_theorem6(scale: str, seed: int) -> Outcome:
+    """Exact softmax PG on the entropy-regularised objective with eta = (1-gamma)^3 / (8 + tau (4 +
+    8 log A)) converges linearly in the soft sub-optimality: V~*(rho) - V~^{{pi_t}}(rho) <=
+    ||1/mu||_inf (1 + tau log A)/(1-gamma)^2 exp(-C (t-1)). Judged (i) the explicit bound,
+    one-sided, at every recorded t where it is below the trivial (1 + tau log A)/(1-gamma) (vacuous
+    elsewhere), and (ii) the linear rate: with t_end the last recorded t whose soft sub-optimality
+    is above 1e-9, the drop of log gap over [t_end/2, t_end] is at least 1.5 times its drop over
+    [t_end/4, t_end/2] (2 for a linear rate, 1 for any power of t). Garnet(S=5, A=3, gamma=0.7), tau
+    = 0.5, mu = rho uniform, 2e5 iterations (quick; full: three garnets). Control: the same run with
+    tau = 0 (no entropy, same step), whose gap is only O(1/t), through criterion (ii) on the same
+    windows.
+
+    Formula
+    -------
+    V~*(rho) - V~^{{pi_t}}(rho) <= ||1/mu||_inf (1 + tau log A)/(1-gamma)^2 exp(-C (t-1)), C =
+    (1-gamma)^4 / ((8/tau + 4 + 8 log A) S) min_s mu(s) inf_t min_{{s,a}} pi_t(a|s)^2 /
+    ||d^{{pi*_tau}}_mu / mu||_inf
+
+    Rule
+    ----
+    Garnet size, gamma, tau, budget and the floor 1e-9 fixed before any run (from a scan of three
+    (S, A, gamma, tau) settings in which gamma = 0.9, tau = 0.2 had not left its slow phase by 2e5
+    iterations, so it is not used); threshold 1.5 = midpoint between a power of t (1) and a linear
+    rate (2); C uses the run's minimum of min_{{s,a}} pi_t (an upper estimate of the infimum, so the
+    bound used is at most the theorem's); control chosen before any run.
+
+    Source
+    ------
+    theory.md section 5.2: Theorem 6 statement [V: quote]; its constant C from the appendix [M]
+    ('verify before use'). Not re-read in the paper here.
+    """
     budget, every, n = _THM6_PLAN[check_scale(scale)]
     S, A, gamma = _THM6_GARNET
     tau = _THM6_TAU
@@ -861,36 +901,42 @@ def _gb_criterion(
     paper=f"{MEI2024}, main theorem (O(1/t) with a constant step eta <= Delta^2/(40 K^1.5 "
     "R_max^3)) and the weak-exploration lemma; any constant step converges: Mei et "
     "al. 2025, arXiv:2502.07141",
-    claim="The stochastic gradient bandit (softmax REINFORCE, Bernoulli rewards) with a "
-    "constant step has expected gap O(1/t): the log-log slope of the seed-averaged "
-    "exact gap r(a*) - pi_t^T r is <= -1 + 0.1 on the tail and on every half-decade "
-    "after the burn-in; and min_a pi_t(a) decays no faster than O(1/t) (slopes >= "
-    "-1 - 0.1; below it but rising towards -1: inconclusive). Steps: eta = m "
-    "eta_paper, m in {1000, 100, 10, 1}, eta_paper = Delta^2/(40 K^1.5) (the "
-    "theorem's condition); a step is judged when its burn-in "
-    "(algorithms.policy_gradient.gradient_bandit_burn_in, from the update formula) "
-    "ends before 10 % of the budget, and reported vacuous otherwise. Only m = 1 is "
-    "covered by the O(1/t) theorem; larger m test the same rate beyond it (the 2025 "
-    "paper gives convergence, not a rate, for any step). Means (0.9, 0.6, 0.3), 64 "
-    "runs x 5e4 iterations per step (quick); plus (0.8, 0.7, 0.5, 0.2, 0.1) (full). "
-    "Controls: the step sign flipped (ascent on 1 - r, 32 runs, m = 100) must fail "
-    "the gap claim, exact NPG (eta = 0.01, exponentially fast) the min_prob claim.",
-    formula="E[r(a*) - pi_t^T r] = O(1/t); min_a pi_t(a) = Omega(1/t)",
     tags=(*TAGS, "stochastic", "gradient-bandit", "slope"),
     kind="slope",
-    rule="Step grid m in {1000, 100, 10, 1} times the paper's step and the 10 % burn-in "
-    "rule fixed before any run (replacing eta = 0.2 / 0.05, set after eta = 0.2 "
-    "failed on the second instance); tolerance 0.1 for seed-averaged curves; runs and "
-    "budgets fixed in the plan; controls chosen before any run. Changed after the "
-    "first quick run: min_prob slopes below -1.1 that rise towards -1 (measured "
-    "-1.30 -> -1.00 at m = 100, -1.24 -> -1.11 at m = 10) give inconclusive, not "
-    "fail, because Omega(1/t) is an asymptotic lower bound.",
-    source="theory.md section 5.4: headline [V: abstract]; the step condition [M] (as "
-    "recalled, see algorithms.policy_gradient.paper_step); not verified against the "
-    "paper's theorem text.",
     verified=False,
 )
 def gradient_bandit_rate(scale: str, seed: int) -> Outcome:
+    """The stochastic gradient bandit (softmax REINFORCE, Bernoulli rewards) with a constant step
+    has expected gap O(1/t): the log-log slope of the seed-averaged exact gap r(a*) - pi_t^T r is <=
+    -1 + 0.1 on the tail and on every half-decade after the burn-in; and min_a pi_t(a) decays no
+    faster than O(1/t) (slopes >= -1 - 0.1; below it but rising towards -1: inconclusive). Steps:
+    eta = m eta_paper, m in {{1000, 100, 10, 1}}, eta_paper = Delta^2/(40 K^1.5) (the theorem's
+    condition); a step is judged when its burn-in
+    (algorithms.policy_gradient.gradient_bandit_burn_in, from the update formula) ends before 10 %
+    of the budget, and reported vacuous otherwise. Only m = 1 is covered by the O(1/t) theorem;
+    larger m test the same rate beyond it (the 2025 paper gives convergence, not a rate, for any
+    step). Means (0.9, 0.6, 0.3), 64 runs x 5e4 iterations per step (quick); plus (0.8, 0.7, 0.5,
+    0.2, 0.1) (full). Controls: the step sign flipped (ascent on 1 - r, 32 runs, m = 100) must fail
+    the gap claim, exact NPG (eta = 0.01, exponentially fast) the min_prob claim.
+
+    Formula
+    -------
+    E[r(a*) - pi_t^T r] = O(1/t); min_a pi_t(a) = Omega(1/t)
+
+    Rule
+    ----
+    Step grid m in {{1000, 100, 10, 1}} times the paper's step and the 10 % burn-in rule fixed
+    before any run (replacing eta = 0.2 / 0.05, set after eta = 0.2 failed on the second instance);
+    tolerance 0.1 for seed-averaged curves; runs and budgets fixed in the plan; controls chosen
+    before any run. Changed after the first quick run: min_prob slopes below -1.1 that rise towards
+    -1 (measured -1.30 -> -1.00 at m = 100, -1.24 -> -1.11 at m = 10) give inconclusive, not fail,
+    because Omega(1/t) is an asymptotic lower bound.
+
+    Source
+    ------
+    theory.md section 5.4: headline [V: abstract]; the step condition [M] (as recalled, see
+    algorithms.policy_gradient.paper_step); not verified against the paper's theorem text.
+    """
     budget, every, n_runs, instances = _GB_PLAN[check_scale(scale)]
     found = Findings()
     for j, means in enumerate(instances):
@@ -1004,25 +1050,33 @@ _SNPG_ETA = 1.0
     id="mei2022-stochastic-npg-baseline",
     paper=f"{MEI2022} (abstract, value-baseline result); failure without baseline: Chung, "
     "Thomas, Machado, Le Roux (ICML 2021), arXiv:2008.13773",
-    claim="On-policy stochastic NPG (one sampled action per iteration, the true reward of "
-    "the sampled arm as in the papers' bandit setting) with the state-value baseline "
-    "b_t = pi_t^T r converges in every run: pi_T(a*) > 0.99 at the end; without the "
-    "baseline the failure mode appears in some runs: pi_T(a*) < 1e-3 (the optimal "
-    "arm is lost). Instance r = (1, 0.9), pi_0(a*) = 0.1, eta = 1, 256 runs x 4000 "
-    "iterations (quick): the start makes an early lock-in on the sub-optimal arm "
-    "likely, so the failure fraction is far from 0 by construction.",
-    formula="baseline: P(pi_t(a*) -> 1) = 1; no baseline: P(pi_t(a*) -> 0) > 0",
     tags=(*TAGS, "stochastic", "npg", "failure-mode"),
     kind="failure-mode",
-    rule="Thresholds pi_T(a*) > 0.99 (converged) and < 1e-3 (lost), eta = 1, pi_0(a*) = "
-    "0.1, runs and budgets fixed when the check was written. Each arm is the other's "
-    "control: the no-baseline runs must fail 'every run converges' and the baseline "
-    "runs must fail 'some run loses a*'.",
-    source="Mei et al. (2022) abstract and Chung et al. (2021), as restated in the check; "
-    "the theorem statements not re-read in the papers here.",
     verified=False,
 )
 def stochastic_npg_baseline(scale: str, seed: int) -> Outcome:
+    """On-policy stochastic NPG (one sampled action per iteration, the true reward of the sampled
+    arm as in the papers' bandit setting) with the state-value baseline b_t = pi_t^T r converges in
+    every run: pi_T(a*) > 0.99 at the end; without the baseline the failure mode appears in some
+    runs: pi_T(a*) < 1e-3 (the optimal arm is lost). Instance r = (1, 0.9), pi_0(a*) = 0.1, eta = 1,
+    256 runs x 4000 iterations (quick): the start makes an early lock-in on the sub-optimal arm
+    likely, so the failure fraction is far from 0 by construction.
+
+    Formula
+    -------
+    baseline: P(pi_t(a*) -> 1) = 1; no baseline: P(pi_t(a*) -> 0) > 0
+
+    Rule
+    ----
+    Thresholds pi_T(a*) > 0.99 (converged) and < 1e-3 (lost), eta = 1, pi_0(a*) = 0.1, runs and
+    budgets fixed when the check was written. Each arm is the other's control: the no-baseline runs
+    must fail 'every run converges' and the baseline runs must fail 'some run loses a*'.
+
+    Source
+    ------
+    Mei et al. (2022) abstract and Chung et al. (2021), as restated in the check; the theorem
+    statements not re-read in the papers here.
+    """
     budget, n_runs, plan = _SNPG_PLAN[check_scale(scale)]
     found = Findings()
     for j, (means, p0) in enumerate(plan):
@@ -1095,20 +1149,25 @@ _LIN_NPG_ETA, _LIN_NPG_T, _MARGIN = 10.0, 500, 1e-2
 @theorem(
     id="mei2023-lin-npg-iff",
     paper=f"{MEI2023}, main result (i) (NPG with linear function approximation)",
-    claim="Exact Lin-NPG theta <- theta + eta (X^T X)^{-1} X^T r from theta = 0 converges "
-    "to the optimal arm (pi_T(a*) > 0.99) if and only if the least-squares projection "
-    "r_hat = X (X^T X)^{-1} X^T r keeps a* as the strict maximum (npg_rank_preserved)"
-    ", and otherwise concentrates on argmax r_hat. Random X ~ N(0,1)^(K x d), r ~ "
-    "U[0,1]^K, (K, d) in {(5, 2), (4, 3)}, 150 each (quick); eta = 10, T = 500, "
-    "instances with |margin| < 0.01 are set aside (reported).",
-    formula="pi_T(a*) -> 1  <=>  r_hat(a*) > max_{a != a*} r_hat(a)",
     tags=(*TAGS, "linear", "npg", "iff"),
     kind="exact",
-    source="Mei et al. (2023), main result (i), as restated in theory.md; not re-read in "
-    "the paper here.",
     verified=False,
 )
 def lin_npg_iff(scale: str, seed: int) -> Outcome:
+    """Exact Lin-NPG theta <- theta + eta (X^T X)^{{-1}} X^T r from theta = 0 converges to the
+    optimal arm (pi_T(a*) > 0.99) if and only if the least-squares projection r_hat = X (X^T
+    X)^{{-1}} X^T r keeps a* as the strict maximum (npg_rank_preserved), and otherwise concentrates
+    on argmax r_hat. Random X ~ N(0,1)^(K x d), r ~ U[0,1]^K, (K, d) in {{(5, 2), (4, 3)}}, 150 each
+    (quick); eta = 10, T = 500, instances with |margin| < 0.01 are set aside (reported).
+
+    Formula
+    -------
+    pi_T(a*) -> 1  <=>  r_hat(a*) > max_{{a != a*}} r_hat(a)
+
+    Source
+    ------
+    Mei et al. (2023), main result (i), as restated in theory.md; not re-read in the paper here.
+    """
     shapes, n = _LIN_NPG_PLAN[check_scale(scale)]
     rng = as_generator(seed)
     found = Findings()
@@ -1191,28 +1250,36 @@ def _satisfying_features(rng: np.random.Generator, n: int, r: np.ndarray) -> lis
 @theorem(
     id="mei2023-lin-spg-conditions",
     paper=f"{MEI2023}, main result (ii); {LIN2025} (Lin-SPG, necessity of conditions)",
-    claim="Exact Lin-SPG theta <- theta + eta X^T (diag pi - pi pi^T) r from theta = 0 with "
-    "eta = 2/(9 R_max lambda_max(X^T X)) converges to the optimal arm on feature "
-    "bandits meeting non-domination and reward-order preservation: the gap falls "
-    "below a fifth of its start and keeps falling (tail log-log slope <= -0.25). On "
-    "a constructed violation (pg_feature_bandit('softmax_pg_order_violated'): "
-    "non-dominating, order not preservable) it fails for every step tried (x1, x10, "
-    "x100): the gap plateaus (tail slope > -0.05) at >= half the smallest reward "
-    "gap. Satisfying set: pg_feature_bandit('softmax_pg_holds'), an arc of unit "
-    "vectors, and 4 random 4 x 2 matrices (quick); 1e5 iterations.",
-    formula="non-domination and order preservation => pi_t(a*) -> 1; violation => lim gap > 0",
     tags=(*TAGS, "linear", "softmax-pg", "conditions"),
     kind="failure-mode",
-    rule="Thresholds (gap below a fifth of its start with tail slope <= -0.25; plateau: "
-    "tail slope > -0.05 at >= half the smallest reward gap), step factors x1, x10, "
-    "x100 and instances fixed when the check was written. Each side is the other's "
-    "control: the violation run judged by the convergence criterion, and the "
-    "softmax_pg_holds run judged by the failure criterion, must both be rejected.",
-    source="Mei et al. (2023) main result (ii) and Lin et al. (2025), as restated in "
-    "theory.md; the conditions' statements not re-read in the papers here.",
     verified=False,
 )
 def lin_spg_conditions(scale: str, seed: int) -> Outcome:
+    """Exact Lin-SPG theta <- theta + eta X^T (diag pi - pi pi^T) r from theta = 0 with eta = 2/(9
+    R_max lambda_max(X^T X)) converges to the optimal arm on feature bandits meeting non-domination
+    and reward-order preservation: the gap falls below a fifth of its start and keeps falling (tail
+    log-log slope <= -0.25). On a constructed violation
+    (pg_feature_bandit('softmax_pg_order_violated'): non-dominating, order not preservable) it fails
+    for every step tried (x1, x10, x100): the gap plateaus (tail slope > -0.05) at >= half the
+    smallest reward gap. Satisfying set: pg_feature_bandit('softmax_pg_holds'), an arc of unit
+    vectors, and 4 random 4 x 2 matrices (quick); 1e5 iterations.
+
+    Formula
+    -------
+    non-domination and order preservation => pi_t(a*) -> 1; violation => lim gap > 0
+
+    Rule
+    ----
+    Thresholds (gap below a fifth of its start with tail slope <= -0.25; plateau: tail slope > -0.05
+    at >= half the smallest reward gap), step factors x1, x10, x100 and instances fixed when the
+    check was written. Each side is the other's control: the violation run judged by the convergence
+    criterion, and the softmax_pg_holds run judged by the failure criterion, must both be rejected.
+
+    Source
+    ------
+    Mei et al. (2023) main result (ii) and Lin et al. (2025), as restated in theory.md; the
+    conditions' statements not re-read in the papers here.
+    """
     budget, every, n_random = _LIN_SPG_PLAN[check_scale(scale)]
     rng = as_generator(seed)
     small = np.array([0.9, 0.8, 0.7, 0.6])

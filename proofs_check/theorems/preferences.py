@@ -95,32 +95,39 @@ def _strongly_connected_d1() -> PreferenceBandit:
 @theorem(
     id="azar2024-dpo-pitfall",
     paper=f"{AZAR}, Sec. 4.2 and the illustrative bandit of Sec. 5",
-    claim="On Azar et al.'s deterministic D_1 = {(a, b), (b, c), (a, c)} with pi_ref "
-    "uniform and with pi_ref = (0.1, 0.3, 0.6), the exact DPO optimum is on the "
-    "boundary with pi(b) = pi(c) = 0 for every beta in {0.01, 0.1, 1, 10, 100} "
-    "(exact strong-component analysis of the loss), and the DPO gradient runs "
-    "from the uniform pi_ref (exact gradient, 20000 steps of 1/M, vmapped over beta) "
-    "decrease min_y pi_t(y) = pi_t(c) monotonically; the exact IPO minimiser keeps "
-    "every probability, for every tau of the grid, within "
-    "|log pi / pi_ref| <= 2 |rho_1|_inf / tau of "
-    "pi_ref (rho_1 the IPO solution at tau = 1). Controls: the collapse criterion on "
-    "IPO's optimum and on DPO's optimum for D_1 + (c, a), and the tau-distance "
-    "criterion on DPO's optimum, must all be rejected.",
-    formula="DPO: inf L attained only at pi(b) = pi(c) = 0 for all beta;  IPO: "
-    "|log pi*_tau(y) - log pi_ref(y)| <= 2 |rho_1|_inf / tau",
     tags=("preferences", "dpo", "ipo", "failure-mode"),
     kind="failure-mode",
-    rule="Grid beta = tau in {0.01, 0.1, 1, 10, 100} and the two reference policies fixed "
-    "in code; collapse means probability exactly 0 at the exact optimum (no "
-    "tolerance); the IPO radius 2 |rho_1|_inf / tau is derived (ipo.py), not tuned; "
-    "the gradient run length 20000 (quick and full: the runs are evidence, the "
-    "verdict rests on the exact optima).",
-    source="Sec. 4.2 (DPO overfits deterministic preferences) and the three-action example "
-    "as transcribed in theory-wave2.md 4.1 [S]; the boundary analysis (strong "
-    "components) and the IPO distance bound are derived in mdptheory.preferences.",
     verified=False,
 )
 def dpo_pitfall(scale: str, seed: int) -> Outcome:
+    """On Azar et al.'s deterministic D_1 = {{(a, b), (b, c), (a, c)}} with pi_ref uniform and with
+    pi_ref = (0.1, 0.3, 0.6), the exact DPO optimum is on the boundary with pi(b) = pi(c) = 0 for
+    every beta in {{0.01, 0.1, 1, 10, 100}} (exact strong-component analysis of the loss), and the
+    DPO gradient runs from the uniform pi_ref (exact gradient, 20000 steps of 1/M, vmapped over
+    beta) decrease min_y pi_t(y) = pi_t(c) monotonically; the exact IPO minimiser keeps every
+    probability, for every tau of the grid, within |log pi / pi_ref| <= 2 |rho_1|_inf / tau of
+    pi_ref (rho_1 the IPO solution at tau = 1). Controls: the collapse criterion on IPO's optimum
+    and on DPO's optimum for D_1 + (c, a), and the tau-distance criterion on DPO's optimum, must all
+    be rejected.
+
+    Formula
+    -------
+    DPO: inf L attained only at pi(b) = pi(c) = 0 for all beta;  IPO: |log pi*_tau(y) - log
+    pi_ref(y)| <= 2 |rho_1|_inf / tau
+
+    Rule
+    ----
+    Grid beta = tau in {{0.01, 0.1, 1, 10, 100}} and the two reference policies fixed in code;
+    collapse means probability exactly 0 at the exact optimum (no tolerance); the IPO radius 2
+    |rho_1|_inf / tau is derived (ipo.py), not tuned; the gradient run length 20000 (quick and full:
+    the runs are evidence, the verdict rests on the exact optima).
+
+    Source
+    ------
+    Sec. 4.2 (DPO overfits deterministic preferences) and the three-action example as transcribed in
+    theory-wave2.md 4.1 [S]; the boundary analysis (strong components) and the IPO distance bound
+    are derived in mdptheory.preferences.
+    """
     check_scale(scale)
     found = Findings(arrays={"strength": STRENGTHS})
     dispreferred = np.array([False, True, True])
@@ -214,24 +221,32 @@ def reaches_minimiser(label: str, policy_error: np.ndarray) -> Verdict:
 @theorem(
     id="azar2024-ipo-gradient-reaches-minimiser",
     paper=f"{AZAR}, eq. (17) and Algorithm 1",
-    claim="Gradient descent on the sampled IPO loss from pi_ref (exact gradient, step 1/M, "
-    "3000 steps, vmapped over datasets and tau in {0.01, 0.1, 1, 10, 100}) reaches "
-    "the exact minimiser (Laplacian solve, mdptheory.preferences.ipo_minimiser) to "
-    "1e-9 in probability (the loss gap is recorded), on D_1 and on 6 (full: 32) random "
-    "Bradley-Terry datasets (K = 5, n = 20) with a connected comparison graph. "
-    "Controls: the target off by a factor 2 (IPO at 2 tau) and DPO at beta = tau, "
-    "judged against the same minimiser, must be rejected.",
-    formula="theta_{t+1} = theta_t - eta grad L_IPO(theta_t) -> argmin L_IPO "
-    "(rho* = L^+ d / (2 tau))",
     tags=("preferences", "ipo", "exact"),
     kind="exact",
-    rule="Tolerance 1e-9 on max_y |pi_T(y) - pi*(y)|, 3000 steps at step 1/M, the tau "
-    "grid and the dataset sizes fixed in code before any run.",
-    source="Eq. (17) and Algorithm 1 as transcribed in theory-wave2.md 4.1 [S]; the "
-    "minimiser's Laplacian form is derived in mdptheory.preferences.ipo.",
     verified=False,
 )
 def ipo_reaches_minimiser(scale: str, seed: int) -> Outcome:
+    """Gradient descent on the sampled IPO loss from pi_ref (exact gradient, step 1/M, 3000 steps,
+    vmapped over datasets and tau in {{0.01, 0.1, 1, 10, 100}}) reaches the exact minimiser
+    (Laplacian solve, mdptheory.preferences.ipo_minimiser) to 1e-9 in probability (the loss gap is
+    recorded), on D_1 and on 6 (full: 32) random Bradley-Terry datasets (K = 5, n = 20) with a
+    connected comparison graph. Controls: the target off by a factor 2 (IPO at 2 tau) and DPO at
+    beta = tau, judged against the same minimiser, must be rejected.
+
+    Formula
+    -------
+    theta_{{t+1}} = theta_t - eta grad L_IPO(theta_t) -> argmin L_IPO (rho* = L^+ d / (2 tau))
+
+    Rule
+    ----
+    Tolerance 1e-9 on max_y |pi_T(y) - pi*(y)|, 3000 steps at step 1/M, the tau grid and the dataset
+    sizes fixed in code before any run.
+
+    Source
+    ------
+    Eq. (17) and Algorithm 1 as transcribed in theory-wave2.md 4.1 [S]; the minimiser's Laplacian
+    form is derived in mdptheory.preferences.ipo.
+    """
     n_data, steps = IPO_PLAN[check_scale(scale)]
     bandits = [azar_three_action_bandit()]
     candidates = [
@@ -330,28 +345,36 @@ def coverage_criterion(label: str, held: np.ndarray) -> Verdict:
     paper="Abbasi-Yadkori, Pál, Szepesvári (NeurIPS 2011), Theorem 1, applied to the "
     "Bradley-Terry MLE as in Li, Lu, Zhou (ICML 2017) and Zhu, Jordan, Jiao (ICML "
     "2023), Lemma 3.1",
-    claim="With K = 8 actions whose features lie in the disc of radius 1/2, theta* = (cos "
-    "1, sin 1) (|theta*| = B = 1) and n pairs from a uniform mu, the self-normalised "
-    "ellipsoid |theta - theta_hat|_V <= (1/kappa)((1/2) sqrt(2 log(det(V)^(1/2) "
-    "lam^(-d/2) / delta)) + sqrt(lam) B) around the ridge MLE (lam = 1) misses "
-    "theta* in at most delta = 0.1 of 200 (full: 1000) seeds, for n in {1000, "
-    "10000} (full: also 100000); it is vacuous at an n where it contains the whole "
-    "ball |theta| <= B in every seed. The asymptotic Wald ellipsoid's miss rate is "
-    "recorded. Controls: the Wald ellipsoid with half its radius and the "
-    "self-normalised one without its 1/kappa factor must be rejected by the same "
-    "frequency test.",
-    formula="P(theta* in C_delta) >= 1 - delta",
     tags=("preferences", "bradley-terry", "confidence-set", "event"),
     kind="event",
-    rule="delta = 0.1, lam = 1, B = 1, the instance (seed 2024), the n grid and the seed "
-    "counts fixed in code before any run; Clopper-Pearson frequency test at 95% "
-    "(proofs_check.intervals.event_frequency_test).",
-    source="The set is derived in algorithms.preferences.bt_mle from the self-normalised "
-    "bound (from memory) and the GLM argument of Li et al. 2017 / Zhu et al. 2023 "
-    "(from memory); not checked against the papers' text.",
     verified=False,
 )
 def bt_mle_coverage(scale: str, seed: int) -> Outcome:
+    """With K = 8 actions whose features lie in the disc of radius 1/2, theta* = (cos 1, sin 1)
+    (|theta*| = B = 1) and n pairs from a uniform mu, the self-normalised ellipsoid |theta -
+    theta_hat|_V <= (1/kappa)((1/2) sqrt(2 log(det(V)^(1/2) lam^(-d/2) / delta)) + sqrt(lam) B)
+    around the ridge MLE (lam = 1) misses theta* in at most delta = 0.1 of 200 (full: 1000) seeds,
+    for n in {{1000, 10000}} (full: also 100000); it is vacuous at an n where it contains the whole
+    ball |theta| <= B in every seed. The asymptotic Wald ellipsoid's miss rate is recorded.
+    Controls: the Wald ellipsoid with half its radius and the self-normalised one without its
+    1/kappa factor must be rejected by the same frequency test.
+
+    Formula
+    -------
+    P(theta* in C_delta) >= 1 - delta
+
+    Rule
+    ----
+    delta = 0.1, lam = 1, B = 1, the instance (seed 2024), the n grid and the seed counts fixed in
+    code before any run; Clopper-Pearson frequency test at 95%
+    (proofs_check.intervals.event_frequency_test).
+
+    Source
+    ------
+    The set is derived in algorithms.preferences.bt_mle from the self-normalised bound (from memory)
+    and the GLM argument of Li et al. 2017 / Zhu et al. 2023 (from memory); not checked against the
+    papers' text.
+    """
     grid, n_seeds = BT_PLAN[check_scale(scale)]
     phi, theta, bandit = bt_instance()
     found = Findings(arrays={"n": np.array(grid)})
@@ -446,29 +469,37 @@ def smallest_positive_gap(problem) -> float:
 @theorem(
     id="zhan2024-offline-pbrl-coverage",
     paper=f"{ZHAN}, Theorem 1 (known transitions) and the lower bounds (Sec. 4)",
-    claim="On offline_preference_garnet (Garnet S = 3, A = 2, H = 3, seed 3; trajectory "
-    "reward theta* = 2 R; class G = theta* +- 2 e_(h,s,a), 37 members), FREEHAND "
-    "(MLE over G, confidence set zeta = log(|G| / 0.1), robust planning over the 512 "
-    "deterministic policies) with uniform behaviours (target covered, C_r finite) "
-    "has zero exact sub-optimality at n = 3000 (full: 30000) pairs in all but 10% "
-    "of 8 (full: 32) data seeds; with behaviours that never take the target's "
-    "last-stage action (C_r infinite) its sub-optimality stays >= the smallest "
-    "positive policy gap on the last half of the n grid in every seed. Exact parts: "
-    "C_r finite and <= sqrt(C_tr) with coverage, infinite without. Controls: each "
-    "criterion applied to the other coverage's runs must be rejected.",
-    formula="J(pi_tar) - J(pi_hat) <= c sqrt(C_r^2 kappa^2 log(|G|/delta) / N) -> 0 when "
-    "C_r < inf;  bounded away from 0 when the target is uncovered",
     tags=("preferences", "offline", "pbrl", "failure-mode"),
     kind="failure-mode",
-    rule="Instance (seed 3, scale 2, perturbation 1), delta = 0.1, c = 1 in zeta, the n "
-    "grid (16 geometric points from 10), the seed counts and both criteria fixed in "
-    "code before any run; the floor is the exact smallest positive policy gap.",
-    source="Abstract and table of contents of the paper [V]; Algorithm 1, C_r and "
-    "Theorem 1 as recalled in theory-wave2.md 4.3 [M]; C_r <= sqrt(C_tr) derived "
-    "in mdptheory.preferences.trajectories.",
     verified=False,
 )
 def offline_pbrl_coverage(scale: str, seed: int) -> Outcome:
+    """On offline_preference_garnet (Garnet S = 3, A = 2, H = 3, seed 3; trajectory reward theta* =
+    2 R; class G = theta* +- 2 e_(h,s,a), 37 members), FREEHAND (MLE over G, confidence set zeta =
+    log(|G| / 0.1), robust planning over the 512 deterministic policies) with uniform behaviours
+    (target covered, C_r finite) has zero exact sub-optimality at n = 3000 (full: 30000) pairs in
+    all but 10% of 8 (full: 32) data seeds; with behaviours that never take the target's last-stage
+    action (C_r infinite) its sub-optimality stays >= the smallest positive policy gap on the last
+    half of the n grid in every seed. Exact parts: C_r finite and <= sqrt(C_tr) with coverage,
+    infinite without. Controls: each criterion applied to the other coverage's runs must be
+    rejected.
+
+    Formula
+    -------
+    J(pi_tar) - J(pi_hat) <= c sqrt(C_r^2 kappa^2 log(|G|/delta) / N) -> 0 when C_r < inf;  bounded
+    away from 0 when the target is uncovered
+
+    Rule
+    ----
+    Instance (seed 3, scale 2, perturbation 1), delta = 0.1, c = 1 in zeta, the n grid (16 geometric
+    points from 10), the seed counts and both criteria fixed in code before any run; the floor is
+    the exact smallest positive policy gap.
+
+    Source
+    ------
+    Abstract and table of contents of the paper [V]; Algorithm 1, C_r and Theorem 1 as recalled in
+    theory-wave2.md 4.3 [M]; C_r <= sqrt(C_tr) derived in mdptheory.preferences.trajectories.
+    """
     budget, n_seeds = OFFLINE_PLAN[check_scale(scale)]
     found = Findings()
     full, n, covered = offline_runs("full", budget, n_seeds, seed)

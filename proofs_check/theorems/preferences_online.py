@@ -45,6 +45,11 @@ MAXINP_SCALES = (0.3, 0.1)
 """The judged radius scales: named scaled variants of the self-normalised radius (c = 1 keeps
 every arm in C_t for about 1e4 rounds on this instance; it is reported, not judged)."""
 _DUEL_PLAN = {"quick": (20_000, 8), "full": (200_000, 8)}
+SQRT_T_FORMULA = (
+    "Regret(T) = O~(d sqrt(T)) => d log Regret / d log T <= 1/2 (+0.05 tail, +0.1 local) for "
+    "T >= T/10"
+)
+"""The formula of the MaxInP regret-slope checks (here and in ``preferences_links``)."""
 
 
 def dueling_bandit() -> PreferenceBandit:
@@ -107,29 +112,38 @@ def judge_dueling_controls(found, make_control, curves, grid, burn, T, n_seeds, 
 @theorem(
     id="saha2021-maxinp-regret-slope",
     paper=f"{SAHA}, MaxInP and its regret bound O~(d sqrt(T))",
-    claim="MaxInP's cumulative pseudo-regret (the average of the compared arms' utility gaps, "
-    "exact) on a six-arm Bradley-Terry bandit with one-hot features (utilities 0.4 .. -0.4) "
-    "grows at most as sqrt(T): for the radius scales c in {0.3, 0.1} (named variants of "
-    "the self-normalised radius), the tail slope on the last decade and every half-decade "
-    "local slope after the burn-in T/10 are at most 1/2. Controls: uniformly random "
-    "pairs and the greedy MLE pair (the two arms of largest MLE utility), both with linear "
-    "regret, must be rejected by the same criterion. T = 2e4 (quick), 2e5 (full), 8 seeds.",
-    formula="Regret(T) = O~(d sqrt(T)) => d log Regret / d log T <= 1/2 (+0.05 tail, +0.1 "
-    "local) for T >= T/10",
     tags=("preferences", "dueling", "regret", "slope"),
     kind="slope",
-    rule="Fixed in code: instance, scales {0.3, 0.1}, burn-in T/10 (the fraction of the "
-    "risk slope checks), tail tolerance 0.05 and local tolerance 0.1 (the criterion of "
-    "proofs_check.theorems.risk.slope_after_burn_in, reused), 8 seeds, 95% bootstrap "
-    "CIs. Pilot runs of c = 1, 0.3 and 0.1 and of both controls (T = 2e4) were seen when "
-    "the scales were chosen: c = 1 is still in its exploration phase at T = 2e4 (all six "
-    "arms kept), so it is recorded as evidence only.",
-    source="MaxInP as described in the paper (initial exploration, MLE, arms not ruled out, "
-    "widest pair among them), reconstructed: the paper was not re-read; the radius is the "
-    "project's self-normalised Bradley-Terry radius (bt_mle.py), not the paper's constant.",
     verified=False,
 )
 def maxinp_regret_slope(scale: str, seed: int) -> Outcome:
+    """MaxInP's cumulative pseudo-regret (the average of the compared arms' utility gaps, exact) on
+    a six-arm Bradley-Terry bandit with one-hot features (utilities 0.4 .. -0.4) grows at most as
+    sqrt(T): for the radius scales c in {{0.3, 0.1}} (named variants of the self-normalised radius),
+    the tail slope on the last decade and every half-decade local slope after the burn-in T/10 are
+    at most 1/2. Controls: uniformly random pairs and the greedy MLE pair (the two arms of largest
+    MLE utility), both with linear regret, must be rejected by the same criterion. T = 2e4 (quick),
+    2e5 (full), 8 seeds.
+
+    Formula
+    -------
+    {SQRT_T_FORMULA}
+
+    Rule
+    ----
+    Fixed in code: instance, scales {{0.3, 0.1}}, burn-in T/10 (the fraction of the risk slope
+    checks), tail tolerance 0.05 and local tolerance 0.1 (the criterion of
+    proofs_check.theorems.risk.slope_after_burn_in, reused), 8 seeds, 95% bootstrap CIs. Pilot runs
+    of c = 1, 0.3 and 0.1 and of both controls (T = 2e4) were seen when the scales were chosen: c =
+    1 is still in its exploration phase at T = 2e4 (all six arms kept), so it is recorded as
+    evidence only.
+
+    Source
+    ------
+    MaxInP as described in the paper (initial exploration, MLE, arms not ruled out, widest pair
+    among them), reconstructed: the paper was not re-read; the radius is the project's
+    self-normalised Bradley-Terry radius (bt_mle.py), not the paper's constant.
+    """
     T, n_seeds = _DUEL_PLAN[check_scale(scale)]
     grid, burn, text = fixed_burn_in(T, "T", "rounds")
     found = Findings(arrays={"T": grid})
@@ -189,28 +203,37 @@ def _pbrl_runs(learner: PRLSVI, K: int, n_seeds: int, seed: int) -> tuple[np.nda
 @theorem(
     id="wu2024-pr-lsvi-regret-slope",
     paper=f"{WU}, the worst-case regret bound of the linear-MDP algorithm (abstract)",
-    claim="PR-LSVI (reward sampled around the Bradley-Terry MLE, RLSVI-style value "
-    "perturbation, sigma_r = sigma_p = 0.5, query threshold eps = 0) on the preference lock "
-    "(H = 4, slip 0.1, lure 0.1) has exact cumulative regret growing at most as sqrt(K): the "
-    "tail slope on the last decade and every half-decade local slope after the burn-in K/10 "
-    "are at most 1/2. Control: the same learner without randomisation (sigma_r = sigma_p = "
-    "0), which takes the lure forever, must be rejected by the same criterion. K = 3000 "
-    "(quick), 1e4 (full), 8 seeds.",
-    formula="Regret(K) = O~(poly(d, H) sqrt(K)) => d log Regret / d log K <= 1/2 (+0.05 tail, "
-    "+0.1 local) for K >= K/10",
     tags=("preferences", "pbrl", "regret", "slope"),
     kind="slope",
-    rule="Fixed in code: instance, sigma = 0.5, eps = 0, burn-in K/10 and the criterion of "
-    "proofs_check.theorems.risk.slope_after_burn_in (tail 0.05, local 0.1), 8 seeds. Pilot "
-    "runs of sigma in {0.3, 0.5, 1} and eps in {0, 0.3, 1} on this instance (K = 3000, 6 "
-    "seeds) were seen when sigma was chosen: sigma = 1 was still exploring at K = 3000 "
-    "(local slope about 0.7), sigma = 0.3 stayed on the lure in some seeds.",
-    source="Reconstructed (theory-wave2.md 4.4 [M], low confidence): only the abstract was "
-    "read; the comparator (previous trajectory), the clip and the perturbation scales are "
-    "choices of algorithms/preferences/pr_lsvi.py.",
     verified=False,
 )
 def pr_lsvi_regret_slope(scale: str, seed: int) -> Outcome:
+    """PR-LSVI (reward sampled around the Bradley-Terry MLE, RLSVI-style value perturbation, sigma_r
+    = sigma_p = 0.5, query threshold eps = 0) on the preference lock (H = 4, slip 0.1, lure 0.1) has
+    exact cumulative regret growing at most as sqrt(K): the tail slope on the last decade and every
+    half-decade local slope after the burn-in K/10 are at most 1/2. Control: the same learner
+    without randomisation (sigma_r = sigma_p = 0), which takes the lure forever, must be rejected by
+    the same criterion. K = 3000 (quick), 1e4 (full), 8 seeds.
+
+    Formula
+    -------
+    Regret(K) = O~(poly(d, H) sqrt(K)) => d log Regret / d log K <= 1/2 (+0.05 tail, +0.1 local) for
+    K >= K/10
+
+    Rule
+    ----
+    Fixed in code: instance, sigma = 0.5, eps = 0, burn-in K/10 and the criterion of
+    proofs_check.theorems.risk.slope_after_burn_in (tail 0.05, local 0.1), 8 seeds. Pilot runs of
+    sigma in {{0.3, 0.5, 1}} and eps in {{0, 0.3, 1}} on this instance (K = 3000, 6 seeds) were seen
+    when sigma was chosen: sigma = 1 was still exploring at K = 3000 (local slope about 0.7), sigma
+    = 0.3 stayed on the lure in some seeds.
+
+    Source
+    ------
+    Reconstructed (theory-wave2.md 4.4 [M], low confidence): only the abstract was read; the
+    comparator (previous trajectory), the clip and the perturbation scales are choices of
+    algorithms/preferences/pr_lsvi.py.
+    """
     K, n_seeds = _PBRL_PLAN[check_scale(scale)]
     grid, burn, text = fixed_burn_in(K, "K", "episodes")
     found = Findings(arrays={"K": grid})
@@ -278,31 +301,40 @@ def query_criterion(
 @theorem(
     id="wu2024-pr-lsvi-queries",
     paper=f"{WU}, the query complexity of the randomised active-learning procedure (abstract)",
-    claim="With the threshold rule (query iff |x(tau^1) - x(tau^0)|_{Sigma^-1} > eps) and "
-    "eps in {1, 0.6, 0.3, 0.1}, PR-LSVI's cumulative query count on the preference lock is "
-    "sublinear in K (tail and local log-log slopes after K/10 at most 1/2) and, on every "
-    "seed, within the elliptical-potential bound N min(1, eps^2) <= 2 D log(1 + N L^2 / (D "
-    "lam)) (D = H d = 16, L = sqrt(2 H), lam = 1). The slope of N against 1/eps (about 2 "
-    "when the threshold binds) is reported. Control: querying every episode, judged by the "
-    "same criterion at eps = 0.3, must be rejected. Thresholds whose bound allows a query "
-    "in every episode up to K are reported vacuous. K = 3000 (quick), 1e4 (full), 8 seeds.",
-    formula="N(K) <= 2 D log(1 + N L^2 / (D lam)) / min(1, eps^2) = O~(D / eps^2)",
     tags=("preferences", "pbrl", "queries", "slope"),
     kind="slope",
-    rule="Fixed in code: eps grid, sigma = 0.5, burn-in K/10, slope bound 1/2 with "
-    "tolerances 0.05 (tail) and 0.1 (local), 8 seeds. The exact bound is derived (pr_lsvi.py "
-    "module docstring), not the paper's constant. Revision 1 (after the first quick run, "
-    "where eps = 0.1 had tail slope 0.54, CI [0.50, 0.59], inconclusive): a threshold is "
-    "judged only when its elliptical-potential bound forbids N = K queries, i.e. when the "
-    "claim 'about 1/eps^2 queries when the threshold binds' says something at this K; "
-    "otherwise it is reported vacuous (eps = 0.1 at K = 3000: the bound allows every "
-    "episode to query). Written after that run was seen; it has no free constant and the "
-    "control is judged by the same rule (at eps = 0.3, where the bound binds).",
-    source="The O~(d^2/eps^2) query count of theory-wave2.md 4.4 [M, reconstructed]; the "
-    "elliptical-potential bound is derived here for this query rule.",
     verified=False,
 )
 def pr_lsvi_queries(scale: str, seed: int) -> Outcome:
+    """With the threshold rule (query iff |x(tau^1) - x(tau^0)|_{{Sigma^-1}} > eps) and eps in {{1,
+    0.6, 0.3, 0.1}}, PR-LSVI's cumulative query count on the preference lock is sublinear in K (tail
+    and local log-log slopes after K/10 at most 1/2) and, on every seed, within the
+    elliptical-potential bound N min(1, eps^2) <= 2 D log(1 + N L^2 / (D lam)) (D = H d = 16, L =
+    sqrt(2 H), lam = 1). The slope of N against 1/eps (about 2 when the threshold binds) is
+    reported. Control: querying every episode, judged by the same criterion at eps = 0.3, must be
+    rejected. Thresholds whose bound allows a query in every episode up to K are reported vacuous. K
+    = 3000 (quick), 1e4 (full), 8 seeds.
+
+    Formula
+    -------
+    N(K) <= 2 D log(1 + N L^2 / (D lam)) / min(1, eps^2) = O~(D / eps^2)
+
+    Rule
+    ----
+    Fixed in code: eps grid, sigma = 0.5, burn-in K/10, slope bound 1/2 with tolerances 0.05 (tail)
+    and 0.1 (local), 8 seeds. The exact bound is derived (pr_lsvi.py module docstring), not the
+    paper's constant. Revision 1 (after the first quick run, where eps = 0.1 had tail slope 0.54, CI
+    [0.50, 0.59], inconclusive): a threshold is judged only when its elliptical-potential bound
+    forbids N = K queries, i.e. when the claim 'about 1/eps^2 queries when the threshold binds' says
+    something at this K; otherwise it is reported vacuous (eps = 0.1 at K = 3000: the bound allows
+    every episode to query). Written after that run was seen; it has no free constant and the
+    control is judged by the same rule (at eps = 0.3, where the bound binds).
+
+    Source
+    ------
+    The O~(d^2/eps^2) query count of theory-wave2.md 4.4 [M, reconstructed]; the
+    elliptical-potential bound is derived here for this query rule.
+    """
     K, n_seeds = _PBRL_PLAN[check_scale(scale)]
     grid = slope_grid(K)
     burn = int(BURN_IN_FRACTION * K)
@@ -392,23 +424,32 @@ def frontier_criterion(
 @theorem(
     id="wu2024-pr-lsvi-frontier",
     paper=f"{WU}, the regret-versus-query-complexity trade-off (abstract)",
-    claim="Sweeping the query threshold eps over {1, 0.6, 0.3, 0.1, 0} (sigma = 0.5) on the "
-    "preference lock traces a monotone frontier at K episodes: mean queries strictly "
-    "increase as eps decreases, no step raises the final exact regret significantly (95% "
-    "Welch interval), and the most-querying end has significantly lower regret than the "
-    "least-querying end. Control: the same sweep without randomisation (sigma = 0), which "
-    "never queries informatively, must be rejected by the same criterion. K = 3000 (quick), "
-    "1e4 (full), 8 seeds.",
-    formula="Regret = O~(eps K + poly(d, H) sqrt(K)) with O~(d^2 / eps^2) queries",
     tags=("preferences", "pbrl", "queries", "frontier"),
     kind="comparison",
-    rule="Fixed in code: eps grid, sigma, K and seeds as in the other PR-LSVI checks; 95% "
-    "Welch intervals; a step fails only when its increase is significant.",
-    source="The regret-versus-queries trade-off of the abstract; its form O~(eps K + ...) is "
-    "theory-wave2.md 4.4 [M, reconstructed].",
     verified=False,
 )
 def pr_lsvi_frontier(scale: str, seed: int) -> Outcome:
+    """Sweeping the query threshold eps over {{1, 0.6, 0.3, 0.1, 0}} (sigma = 0.5) on the preference
+    lock traces a monotone frontier at K episodes: mean queries strictly increase as eps decreases,
+    no step raises the final exact regret significantly (95% Welch interval), and the most-querying
+    end has significantly lower regret than the least-querying end. Control: the same sweep without
+    randomisation (sigma = 0), which never queries informatively, must be rejected by the same
+    criterion. K = 3000 (quick), 1e4 (full), 8 seeds.
+
+    Formula
+    -------
+    Regret = O~(eps K + poly(d, H) sqrt(K)) with O~(d^2 / eps^2) queries
+
+    Rule
+    ----
+    Fixed in code: eps grid, sigma, K and seeds as in the other PR-LSVI checks; 95% Welch intervals;
+    a step fails only when its increase is significant.
+
+    Source
+    ------
+    The regret-versus-queries trade-off of the abstract; its form O~(eps K + ...) is theory-wave2.md
+    4.4 [M, reconstructed].
+    """
     K, n_seeds = _PBRL_PLAN[check_scale(scale)]
     found = Findings(arrays={"eps": np.array(EPS_GRID)})
 

@@ -94,21 +94,30 @@ def _uniform(traces, key: str) -> tuple[Verdict, dict[str, float]]:
 @theorem(
     id="zhang2023-reward-free-uniform-eps",
     paper=f"{ZZG}, main theorem (O~(d^2 eps^-2) episodes, total reward <= 1)",
-    claim="After the exploration budget (K = 10000 at quick scale, 4 seeds), the planning "
-    "phase is eps-optimal uniformly over the battery (model reward, 8 random rewards, every "
-    f"stage-state indicator, so the adversarial indicator too): the 95% t-interval of the "
-    f"worst exact sub-optimality lies below eps = {EPSILON:g}, on reward_free_hard_instance("
-    "d=4, H=5, epsilon=1, seed=1) and random_linear_mixture_mdp(S=6, A=3, H=5, d=4). "
-    "Control: the learner without pseudo-reward (c = 0) on the hard instance, rejected by the "
-    "same interval test.",
-    formula="max_{r in battery} V*(rho; r) - V^{pi_r}(rho; r) <= eps after K episodes",
     tags=("reward-free", "linear-mixture", "bound"),
     kind="bound",
-    rule=f"eps = {EPSILON:g}, K, seeds, instances and the battery fixed in code before any run",
-    source=SOURCE,
     verified=False,
 )
 def reward_free_uniform_eps(scale: str, seed: int) -> Outcome:
+    """After the exploration budget (K = 10000 at quick scale, 4 seeds), the planning phase is
+    eps-optimal uniformly over the battery (model reward, 8 random rewards, every stage-state
+    indicator, so the adversarial indicator too): the 95% t-interval of the worst exact
+    sub-optimality lies below eps = {EPSILON:g}, on reward_free_hard_instance(d=4, H=5, epsilon=1,
+    seed=1) and random_linear_mixture_mdp(S=6, A=3, H=5, d=4). Control: the learner without
+    pseudo-reward (c = 0) on the hard instance, rejected by the same interval test.
+
+    Formula
+    -------
+    max_{{r in battery}} V*(rho; r) - V^{{pi_r}}(rho; r) <= eps after K episodes
+
+    Rule
+    ----
+    eps = {EPSILON:g}, K, seeds, instances and the battery fixed in code before any run
+
+    Source
+    ------
+    {SOURCE}
+    """
     K, n_seeds = _PLAN[check_scale(scale)]
     found = Findings()
     for params in (_HARD, _RANDOM):
@@ -167,21 +176,30 @@ def _rate(traces, key: str, seed: int):
 @theorem(
     id="zhang2023-reward-free-episodes-to-eps",
     paper=f"{ZZG}, main theorem (O~(d^2 eps^-2) exploration episodes)",
-    claim="The exploration episodes after which the worst sub-optimality over the battery "
-    "stays <= eps grow at most as eps^-2: every eps of the grid 0.2..0.005 (6 points) is "
-    "reached within the budget and the log-log slope of episodes-to-eps against 1/eps is <= "
-    f"2 + {SLOPE_TOL:g} (bootstrap CI over 4 seeds), on the instances of the uniform check. "
-    "Control: the learner without pseudo-reward (c = 0) on the hard instance, judged by the "
-    "same test.",
-    formula="N(eps) = O~(d^2 eps^-2) => d log N / d log(1/eps) <= 2 + tol",
     tags=("reward-free", "linear-mixture", "slope"),
     kind="slope",
-    rule=f"eps grid geomspace(0.2, 0.005, 6), tolerance {SLOPE_TOL:g}, checkpoints, K and "
-    "seeds fixed in code before any run",
-    source=SOURCE,
     verified=False,
 )
 def reward_free_episodes_to_eps(scale: str, seed: int) -> Outcome:
+    """The exploration episodes after which the worst sub-optimality over the battery stays <= eps
+    grow at most as eps^-2: every eps of the grid 0.2..0.005 (6 points) is reached within the budget
+    and the log-log slope of episodes-to-eps against 1/eps is <= 2 + {SLOPE_TOL:g} (bootstrap CI
+    over 4 seeds), on the instances of the uniform check. Control: the learner without pseudo-reward
+    (c = 0) on the hard instance, judged by the same test.
+
+    Formula
+    -------
+    N(eps) = O~(d^2 eps^-2) => d log N / d log(1/eps) <= 2 + tol
+
+    Rule
+    ----
+    eps grid geomspace(0.2, 0.005, 6), tolerance {SLOPE_TOL:g}, checkpoints, K and seeds fixed in
+    code before any run
+
+    Source
+    ------
+    {SOURCE}
+    """
     K, n_seeds = _PLAN[check_scale(scale)]
     found = Findings(arrays={"inverse_eps": 1.0 / EPS_GRID})
     for params in (_HARD, _RANDOM):
@@ -238,23 +256,31 @@ def _flat_in_h(errors: np.ndarray, key: str, seed: int):
 @theorem(
     id="zhang2023-reward-free-horizon-free",
     paper=f"{ZZG}, main theorem (polylog H with total reward <= 1); {RFEXPRESS}",
-    claim="On random_linear_mixture_mdp(S=6, A=3, d=4, total reward <= 1) with H in "
-    f"{H_GRID} and K = {H_BUDGET} exploration episodes (3 seeds at quick scale), the "
-    "horizon-free learner's planning error max_r |V_hat*(rho; r) - V*(rho; r)| over the "
-    f"battery is flat in H: its log-log slope in H is <= {H_MAX_SLOPE} + {SLOPE_TOL}. "
-    f"Control: the tabular RF-Express (bonus x{RF_EXPRESS_C:g}, per-stage counts), whose "
-    "error grows with H, rejected by the same test.",
-    formula="error(K; H) = O~(d / sqrt(K)) independent of H => d log error / d log H <= "
-    f"{H_MAX_SLOPE} + tol",
     tags=("reward-free", "linear-mixture", "comparison"),
     kind="comparison",
-    rule=f"H grid {H_GRID}, K = {H_BUDGET}, slope threshold {H_MAX_SLOPE} (growth slower than "
-    f"sqrt(H)) and tolerance {SLOPE_TOL}, and the control's c = {RF_EXPRESS_C:g}, were fixed "
-    "after a pilot of both learners at seed 0 (3 seeds); the full scale was not seen before",
-    source=SOURCE + "; RF-Express: theory-wave2.md 7.1 [S: authors' group library]",
     verified=False,
 )
 def reward_free_horizon_free(scale: str, seed: int) -> Outcome:
+    """On random_linear_mixture_mdp(S=6, A=3, d=4, total reward <= 1) with H in {H_GRID} and K =
+    {H_BUDGET} exploration episodes (3 seeds at quick scale), the horizon-free learner's planning
+    error max_r |V_hat*(rho; r) - V*(rho; r)| over the battery is flat in H: its log-log slope in H
+    is <= {H_MAX_SLOPE} + {SLOPE_TOL}. Control: the tabular RF-Express (bonus x{RF_EXPRESS_C:g},
+    per-stage counts), whose error grows with H, rejected by the same test.
+
+    Formula
+    -------
+    error(K; H) = O~(d / sqrt(K)) independent of H => d log error / d log H <= {H_MAX_SLOPE} + tol
+
+    Rule
+    ----
+    H grid {H_GRID}, K = {H_BUDGET}, slope threshold {H_MAX_SLOPE} (growth slower than sqrt(H)) and
+    tolerance {SLOPE_TOL}, and the control's c = {RF_EXPRESS_C:g}, were fixed after a pilot of both
+    learners at seed 0 (3 seeds); the full scale was not seen before
+
+    Source
+    ------
+    {SOURCE}; RF-Express: theory-wave2.md 7.1 [S: authors' group library]
+    """
     n_seeds = 3 if check_scale(scale) == "quick" else 12
     found = Findings(arrays={"H": np.array(H_GRID)})
     errors = _h_errors("hf-rfe-indicator", n_seeds, seed)

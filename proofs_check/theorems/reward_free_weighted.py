@@ -30,10 +30,6 @@ from proofs_check.rates import fit_loglog_slope, labelled_rate_shape_test
 from proofs_check.theorems.reward_free import unreached_eps
 
 ZZG = "Zhang, Zhang, Gu (ICML 2023), arXiv:2303.10165"
-SOURCE = (
-    "theory-wave2.md 7.3 [V: abstract only]; HOME after Zhou, Gu (NeurIPS 2022), "
-    "arXiv:2205.11507, reconstructed (algorithm boxes not read)"
-)
 C_JUDGED = 1e-4
 """The scaled variant judged (revision 1 of the rule, see ``RULE``)."""
 C_PAPER = 1.0
@@ -119,23 +115,33 @@ def eps_rate(K_grid: np.ndarray, errors: np.ndarray, key: str, seed: int):
 @theorem(
     id="zhang2023-reward-free-value-error-rate",
     paper=f"{ZZG}, main theorem (O~(d^2 eps^-2) exploration episodes, total reward <= 1)",
-    claim="For the HOME-weighted learner HF-UCRL-RFE (scaled c = 1e-4), the exploration "
-    "episodes after which the planner's worst value error over the battery stays <= eps grow "
-    "at most as eps^-2: on reward_free_hard_instance(d=4, H=5, epsilon=1, seed=1), every eps "
-    "of geomspace(0.16, 0.011, 6) is reached within K = 10^4 (4 seeds at quick scale) and the "
-    "slope of episodes-to-eps against 1/eps is <= 2 + 0.25 (bootstrap CI), every local slope "
-    "<= 2 + 0.5. Reported, not judged: the same on random_linear_mixture_mdp(S=6, A=3, H=5, "
-    "d=4) and on reward_free_lower_bound(d=4, H=5, epsilon=1, seed=1) (judged by "
-    "zhang2023-reward-free-two-sided), and the K-slopes of the error. Control: c = 0 (no "
-    "pseudo-reward, no bonus), rejected by the same criterion.",
-    formula="N(eps) = O~(d^2 eps^-2) => d log N / d log(1/eps) <= 2 + tol",
     tags=("reward-free", "linear-mixture", "slope"),
     kind="slope",
-    rule=RULE,
-    source=SOURCE,
     verified=False,
 )
 def reward_free_value_error_rate(scale: str, seed: int) -> Outcome:
+    """For the HOME-weighted learner HF-UCRL-RFE (scaled c = 1e-4), the exploration episodes after
+    which the planner's worst value error over the battery stays <= eps grow at most as eps^-2: on
+    reward_free_hard_instance(d=4, H=5, epsilon=1, seed=1), every eps of geomspace(0.16, 0.011, 6)
+    is reached within K = 10^4 (4 seeds at quick scale) and the slope of episodes-to-eps against
+    1/eps is <= 2 + 0.25 (bootstrap CI), every local slope <= 2 + 0.5. Reported, not judged: the
+    same on random_linear_mixture_mdp(S=6, A=3, H=5, d=4) and on reward_free_lower_bound(d=4, H=5,
+    epsilon=1, seed=1) (judged by zhang2023-reward-free-two-sided), and the K-slopes of the error.
+    Control: c = 0 (no pseudo-reward, no bonus), rejected by the same criterion.
+
+    Formula
+    -------
+    N(eps) = O~(d^2 eps^-2) => d log N / d log(1/eps) <= 2 + tol
+
+    Rule
+    ----
+    {RULE}
+
+    Source
+    ------
+    theory-wave2.md 7.3 [V: abstract only]; HOME after Zhou, Gu (NeurIPS 2022), arXiv:2205.11507,
+    reconstructed (algorithm boxes not read)
+    """
     K, n_seeds = _PLAN[check_scale(scale)]
     found = Findings(arrays={"inverse_eps": 1.0 / EPS_GRID})
     for kind in ("hard", "random", "lower"):

@@ -65,29 +65,38 @@ def late_criterion(label: str, fractions: np.ndarray):
 @theorem(
     id="chen2024-icvar-hf-learns-risk-averse-road",
     paper=f"{CHEN}, ICVaR-HF (human feedback; algorithm reconstructed)",
-    claim="ICVaR-HF (c = 0.003, c_r = 0.1), which sees only Bradley-Terry preferences between "
-    "consecutive trajectories, has a mean per-episode iterated-CVaR regret (alpha = 0.1) "
-    "over the last tenth of K episodes on the swapped safe/risky route (one-hot features) of "
-    "at most 0.1 of the largest regret of one episode (95% Student-t interval over seeds). "
-    "Control: the risk-neutral LSVI-UCB, told the rewards, must be rejected by the same "
-    "criterion.",
-    formula="Regret(K) = o(K) => (1 / (K / 10)) sum_{k > 0.9 K} regret_k <= 0.1 max_pi regret",
     tags=("risk-beyond", "icvar", "icvar-hf", "preferences", "regret"),
     kind="comparison",
-    rule="Instance, alpha and c = 0.003 are the ICVaR-L slope check's; the late window "
-    "(last tenth) and the bound 0.1 were fixed before any run. Revision 1: c_r = 0.1 after a "
-    "pilot at K = 5000 with 4 seeds, in which c_r = 1 and 0.3 kept the optimistic reward of "
-    "the rarely compared crash state at the clip 1 (late regret 1.0 in every seed, the "
-    "learner still on the risky road) and c_r = 0.1 had late regret 0. Revision 2: K raised "
-    "from 5000 to 10000 (quick; full 1e5, 16 seeds) after the first run of this criterion at "
-    "K = 5000, 8 seeds, was inconclusive (2 seeds still on the risky road, late fractions "
-    "0.64 and 1.0); at K = 10000 all 8 pilot seeds had late regret 0 with c_r = 0.1 and 0.03.",
-    source="The ICVaR-HF regret's order from a review summary (docs/theory.md 6.4, [S]); the "
-    "algorithm, its confidence radii and the comparison protocol (each trajectory against "
-    "the previous one) are reconstructed, not read.",
     verified=False,
 )
 def icvar_hf_learns_risk_averse_road(scale: str, seed: int) -> Outcome:
+    """ICVaR-HF (c = 0.003, c_r = 0.1), which sees only Bradley-Terry preferences between
+    consecutive trajectories, has a mean per-episode iterated-CVaR regret (alpha = 0.1) over the
+    last tenth of K episodes on the swapped safe/risky route (one-hot features) of at most 0.1 of
+    the largest regret of one episode (95% Student-t interval over seeds). Control: the risk-neutral
+    LSVI-UCB, told the rewards, must be rejected by the same criterion.
+
+    Formula
+    -------
+    Regret(K) = o(K) => (1 / (K / 10)) sum_{{k > 0.9 K}} regret_k <= 0.1 max_pi regret
+
+    Rule
+    ----
+    Instance, alpha and c = 0.003 are the ICVaR-L slope check's; the late window (last tenth) and
+    the bound 0.1 were fixed before any run. Revision 1: c_r = 0.1 after a pilot at K = 5000 with 4
+    seeds, in which c_r = 1 and 0.3 kept the optimistic reward of the rarely compared crash state at
+    the clip 1 (late regret 1.0 in every seed, the learner still on the risky road) and c_r = 0.1
+    had late regret 0. Revision 2: K raised from 5000 to 10000 (quick; full 1e5, 16 seeds) after the
+    first run of this criterion at K = 5000, 8 seeds, was inconclusive (2 seeds still on the risky
+    road, late fractions 0.64 and 1.0); at K = 10000 all 8 pilot seeds had late regret 0 with c_r =
+    0.1 and 0.03.
+
+    Source
+    ------
+    The ICVaR-HF regret's order from a review summary (docs/theory.md 6.4, [S]); the algorithm, its
+    confidence radii and the comparison protocol (each trajectory against the previous one) are
+    reconstructed, not read.
+    """
     K, n_seeds = PLAN[check_scale(scale)]
     mdp = swapped_route()
     largest = icvar_max_episode_regret(mdp, ICVAR_L_ALPHA)

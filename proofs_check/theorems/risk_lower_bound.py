@@ -119,36 +119,41 @@ def lower_bound_criterion(label: str, K: np.ndarray, regret: np.ndarray, seed: i
 @theorem(
     id="du2023-icvar-lower-bound-order",
     paper=f"{DU}, Theorem 2 and Figure 1",
-    claim="Along the hard family tuned to K (n = 3, A = 2, H = 20, alpha = 0.2, eta_K = "
-    "0.2 sqrt(alpha / (K w_min)), the optimal action at s_n spread evenly over the "
-    "seeds), the mean exact iterated-CVaR regret of ICVaR-RM, with the paper's bonus "
-    "and with the aggressive named variant x0.01, grows at least like sqrt(K): its "
-    "log-log slope on the whole K grid and on every half-decade window is >= 1/2. "
-    "A learner whose bonus at s_n never drops below H within the budget is "
-    "reported vacuous. "
-    "Control: the oracle playing the optimal policy (zero regret) must be rejected "
-    "by the same criterion.",
-    formula="Regret(K) >= c H sqrt(A K / (alpha min_{pi,h,s: w > 0} w_{pi,h}(s))) along "
-    "the family => d log E[Regret] / d log K >= 1/2",
     tags=("risk", "icvar", "regret", "lower-bound"),
     kind="lower-bound",
-    rule="A learner whose bonus at the bandit state stays >= H (algorithms.risk."
-    "bonus_below_h_visits) for the w_min K / A visits it gets at the largest K is "
-    "reported vacuous (its estimate there sits at the clip). No constant is asserted "
-    "(Theorem 2 gives none; the former ratio floor 0.005, "
-    "fixed after pilot runs, is dropped). Family (n, A, H, alpha, c_eta = 0.2) kept "
-    "from the previous version; K grid geometric from 4000 (where eta_K enters the "
-    "exact-gap regime) to 16000 (quick, 4 points) or 128000 (full, 6 points); 6 / 16 "
-    "seeds with the optimal action i mod A for seed i; slope tolerance 0.05 on the "
-    "whole grid and 0.1 per half-decade window (the module's and the harness's "
-    "defaults), 95% bootstrap CIs over seeds.",
-    source="Theorem 2 (regret lower bound) and Figure 1 (instance), as recorded in "
-    "docs/theory.md section 6.3 with the tag [V: paper text]; the exact gap "
-    "0.6 (eta/alpha)(H - n) and the tuning eta_K are derived here (docs/risk.md), "
-    "not in the paper.",
     verified=True,
 )
 def icvar_lower_bound_order(scale: str, seed: int) -> Outcome:
+    """Along the hard family tuned to K (n = 3, A = 2, H = 20, alpha = 0.2, eta_K = 0.2 sqrt(alpha /
+    (K w_min)), the optimal action at s_n spread evenly over the seeds), the mean exact
+    iterated-CVaR regret of ICVaR-RM, with the paper's bonus and with the aggressive named variant
+    x0.01, grows at least like sqrt(K): its log-log slope on the whole K grid and on every
+    half-decade window is >= 1/2. A learner whose bonus at s_n never drops below H within the budget
+    is reported vacuous. Control: the oracle playing the optimal policy (zero regret) must be
+    rejected by the same criterion.
+
+    Formula
+    -------
+    Regret(K) >= c H sqrt(A K / (alpha min_{{pi,h,s: w > 0}} w_{{pi,h}}(s))) along the family => d
+    log E[Regret] / d log K >= 1/2
+
+    Rule
+    ----
+    A learner whose bonus at the bandit state stays >= H (algorithms.risk.bonus_below_h_visits) for
+    the w_min K / A visits it gets at the largest K is reported vacuous (its estimate there sits at
+    the clip). No constant is asserted (Theorem 2 gives none; the former ratio floor 0.005, fixed
+    after pilot runs, is dropped). Family (n, A, H, alpha, c_eta = 0.2) kept from the previous
+    version; K grid geometric from 4000 (where eta_K enters the exact-gap regime) to 16000 (quick, 4
+    points) or 128000 (full, 6 points); 6 / 16 seeds with the optimal action i mod A for seed i;
+    slope tolerance 0.05 on the whole grid and 0.1 per half-decade window (the module's and the
+    harness's defaults), 95% bootstrap CIs over seeds.
+
+    Source
+    ------
+    Theorem 2 (regret lower bound) and Figure 1 (instance), as recorded in docs/theory.md section
+    6.3 with the tag [V: paper text]; the exact gap 0.6 (eta/alpha)(H - n) and the tuning eta_K are
+    derived here (docs/risk.md), not in the paper.
+    """
     grid, n_seeds = PLAN[check_scale(scale)]
     K = np.asarray(grid, dtype=np.int64)
     rate = lower_bound_rate(K)

@@ -66,30 +66,38 @@ def _optimal_late(label: str, late: np.ndarray) -> tuple[Verdict, dict[str, floa
     id="zhao2024-lowrank-cvar-mle-identifies-features",
     paper=f"{ZHAO}: representation learning by MLE; sample complexity "
     "O~(H^7 A^2 d^4 / (tau^2 eps^2))",
-    claim="With a realisable finite class of 4 candidate feature maps, CVaR-UCB with the "
-    "features chosen by maximum likelihood (EM) chooses the true map in every episode from "
-    "K/10 on, in every seed, and plays an exactly optimal policy (static CVaR at 0.25) in "
-    "every episode from K/2 on, as the learner told the features does; on "
-    "latent_cvar_garnet (S=6, A=2, H=3, d=3, seed 1), c = 0.03, grid 1/4. Control: the "
-    "same learner with a class that misses the truth (class seed 1 without it), through "
-    "the same late-regret criterion. K = 1e4 (quick, 4 seeds) or 1e5 (full, 8 seeds).",
-    formula="phi_hat_k = phi* for k >= K/10 and sum_{k >= K/2} (CVaR* - CVaR(pi_k)) = 0",
     tags=("risk-beyond", "static-cvar", "low-rank", "mle", "identification"),
     kind="event",
-    rule="Fixed in code before any run of this criterion: the instance, alpha, grid, c, the "
-    "class (size 4, class seed 1), K and seeds, the K/10 and K/2 cut-offs, the 1e-9 "
-    "tolerance, and the control. Vacuous when the learner told the features still loses "
-    "CVaR after K/2 (then a perfect late record is out of reach for any learner at this K). "
-    "Pilot runs seen first: the slope criterion of the known-features check at c in {0.3, "
-    "0.1, 0.03} (pass, fail, inconclusive, for both learners alike) and the control class "
-    "at class seeds 0..5 (late regret 0 for seeds 3, 4, 5; seed 1, chosen with the "
-    "realisable class's truth not at index 0, keeps losing).",
-    source="The MLE oracle and the UCB-bonus model-based structure are from the paper's "
-    "abstract (read); its algorithm box, exploration schedule and bonus constant were not "
-    "read: the learner is reconstructed (LSVI-UCB's radius).",
     verified=False,
 )
 def lowrank_cvar_mle_identifies_features(scale: str, seed: int) -> Outcome:
+    """With a realisable finite class of 4 candidate feature maps, CVaR-UCB with the features chosen
+    by maximum likelihood (EM) chooses the true map in every episode from K/10 on, in every seed,
+    and plays an exactly optimal policy (static CVaR at 0.25) in every episode from K/2 on, as the
+    learner told the features does; on latent_cvar_garnet (S=6, A=2, H=3, d=3, seed 1), c = 0.03,
+    grid 1/4. Control: the same learner with a class that misses the truth (class seed 1 without
+    it), through the same late-regret criterion. K = 1e4 (quick, 4 seeds) or 1e5 (full, 8 seeds).
+
+    Formula
+    -------
+    phi_hat_k = phi* for k >= K/10 and sum_{{k >= K/2}} (CVaR* - CVaR(pi_k)) = 0
+
+    Rule
+    ----
+    Fixed in code before any run of this criterion: the instance, alpha, grid, c, the class (size 4,
+    class seed 1), K and seeds, the K/10 and K/2 cut-offs, the 1e-9 tolerance, and the control.
+    Vacuous when the learner told the features still loses CVaR after K/2 (then a perfect late
+    record is out of reach for any learner at this K). Pilot runs seen first: the slope criterion of
+    the known-features check at c in {{0.3, 0.1, 0.03}} (pass, fail, inconclusive, for both learners
+    alike) and the control class at class seeds 0..5 (late regret 0 for seeds 3, 4, 5; seed 1,
+    chosen with the realisable class's truth not at index 0, keeps losing).
+
+    Source
+    ------
+    The MLE oracle and the UCB-bonus model-based structure are from the paper's abstract (read); its
+    algorithm box, exploration schedule and bonus constant were not read: the learner is
+    reconstructed (LSVI-UCB's radius).
+    """
     K, n_seeds = PLAN[check_scale(scale)]
     runs = _runs(K, n_seeds, seed)
     found = Findings()

@@ -75,26 +75,34 @@ def tau_criterion(label: str, regret: np.ndarray):
 @theorem(
     id="zhao2024-lowrank-cvar-tau-ratio",
     paper=f"{ZHAO}: sample complexity O~(H^7 A^2 d^4 / (tau^2 eps^2)), regret O~(tau^-1 sqrt K)",
-    claim="CVaR-UCB with known low-rank features (SVD of the quarter garnet, d = 4, c = 0.1, "
-    "grid width 1/4) has a regret that grows at most like 1 / tau: at fixed K, "
-    "tau R(tau) / R(1) <= 1.25 at tau in {0.25, 0.5} (95% Student-t interval over seeds, "
-    "paired: the same seeds at every tau). Control: the learner with bonus scale c / tau must "
-    "be rejected by the same criterion.",
-    formula="Regret(K; tau) = O~(tau^-1 H^3 A d^2 sqrt K) => tau R(tau) / R(1) <= 1.25",
     tags=("risk-beyond", "cvar", "lowrank", "regret", "ratio"),
     kind="ratio",
-    rule="Fixed in code before the criterion was run: instance (the low-rank slope check's), "
-    "tau grid {0.25, 0.5, 1}, c = 0.1 (the largest of the slope check's c grid whose burn-in "
-    "at tau = 0.25 is <= K / 10 at quick scale), bound 1.25 (constant 1 of tau^-1 plus a "
-    "quarter), K = 1e4 with 8 seeds (quick) or 1e5 with 16 (full). One pilot at K = 1e4, "
-    "4 seeds, preceded the code (ratios 0.32 and 0.55; control 1.95 and 1.66); nothing was "
-    "changed after it.",
-    source="Sample complexity from the abstract (read); the regret form tau^-1 sqrt(K) from a "
-    "summary (docs/theory-wave2.md 8.2, [S]); the paper's bonus constant was not read, the "
-    "learner's radius is LSVI-UCB's.",
     verified=False,
 )
 def lowrank_cvar_tau_ratio(scale: str, seed: int) -> Outcome:
+    """CVaR-UCB with known low-rank features (SVD of the quarter garnet, d = 4, c = 0.1, grid width
+    1/4) has a regret that grows at most like 1 / tau: at fixed K, tau R(tau) / R(1) <= 1.25 at tau
+    in {{0.25, 0.5}} (95% Student-t interval over seeds, paired: the same seeds at every tau).
+    Control: the learner with bonus scale c / tau must be rejected by the same criterion.
+
+    Formula
+    -------
+    Regret(K; tau) = O~(tau^-1 H^3 A d^2 sqrt K) => tau R(tau) / R(1) <= 1.25
+
+    Rule
+    ----
+    Fixed in code before the criterion was run: instance (the low-rank slope check's), tau grid
+    {{0.25, 0.5, 1}}, c = 0.1 (the largest of the slope check's c grid whose burn-in at tau = 0.25
+    is <= K / 10 at quick scale), bound 1.25 (constant 1 of tau^-1 plus a quarter), K = 1e4 with 8
+    seeds (quick) or 1e5 with 16 (full). One pilot at K = 1e4, 4 seeds, preceded the code (ratios
+    0.32 and 0.55; control 1.95 and 1.66); nothing was changed after it.
+
+    Source
+    ------
+    Sample complexity from the abstract (read); the regret form tau^-1 sqrt(K) from a summary
+    (docs/theory-wave2.md 8.2, [S]); the paper's bonus constant was not read, the learner's radius
+    is LSVI-UCB's.
+    """
     K, n_seeds = PLAN[check_scale(scale)]
     taus = np.array(TAUS)
     model = lowrank_garnet()

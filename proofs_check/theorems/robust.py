@@ -115,25 +115,34 @@ _SLIPS = (
     id="iyengar2005-robust-duals-equal-primal",
     paper="Iyengar (2005), Math. Oper. Res. 30(2); Nilim and El Ghaoui (2005), Oper. Res. 53(5); "
     "regularised forms: Tang, Liu, Xu (ICML 2025)",
-    claim="For (s,a)-rectangular TV, KL and chi-square balls (and TV on the nominal support) and "
-    "the TV, KL and chi-square penalties, the one-dimensional dual solved by "
-    "mdptheory.robust equals the primal optimum computed by cvxpy (Clarabel) to 1e-7 on "
-    "random rows (2-7 states, some with a zero entry), and the returned minimiser lies "
-    "in the ball (divergence <= rho + 1e-9) and attains the value to 1e-9.",
-    formula="TV: max_alpha E_p[min(V,alpha)] - rho (alpha - min V); KL: sup_b -b log E_p "
-    "e^{-V/b} - b rho; chi2: max_alpha E_p[V]_alpha - sqrt(rho Var_p [V]_alpha); "
-    "penalties: E_p min(V, min V + lam), -lam log E_p e^{-V/lam}, sup_alpha "
-    "E_p[V]_alpha - Var_p([V]_alpha)/(4 lam)",
     tags=("robust", "exact", "duality"),
     kind="exact",
-    rule="Rows, radii (uniform on [0.01, 1.2]) and penalties (log-uniform on [10^-1.5, 10]) "
-    "drawn from the seed; tolerance 1e-7 (the accuracy asked of the inner problems, above "
-    "Clarabel's 1e-11 gap); the slips are the convention pitfalls listed in "
-    "theory-wave2.md 3.1, judged by the same tolerance on the same rows.",
-    source=SOURCE,
     verified=False,
 )
 def robust_duals_equal_primal(scale: str, seed: int) -> Outcome:
+    """For (s,a)-rectangular TV, KL and chi-square balls (and TV on the nominal support) and the TV,
+    KL and chi-square penalties, the one-dimensional dual solved by mdptheory.robust equals the
+    primal optimum computed by cvxpy (Clarabel) to 1e-7 on random rows (2-7 states, some with a zero
+    entry), and the returned minimiser lies in the ball (divergence <= rho + 1e-9) and attains the
+    value to 1e-9.
+
+    Formula
+    -------
+    TV: max_alpha E_p[min(V,alpha)] - rho (alpha - min V); KL: sup_b -b log E_p e^{{-V/b}} - b rho;
+    chi2: max_alpha E_p[V]_alpha - sqrt(rho Var_p [V]_alpha); penalties: E_p min(V, min V + lam),
+    -lam log E_p e^{{-V/lam}}, sup_alpha E_p[V]_alpha - Var_p([V]_alpha)/(4 lam)
+
+    Rule
+    ----
+    Rows, radii (uniform on [0.01, 1.2]) and penalties (log-uniform on [10^-1.5, 10]) drawn from the
+    seed; tolerance 1e-7 (the accuracy asked of the inner problems, above Clarabel's 1e-11 gap); the
+    slips are the convention pitfalls listed in theory-wave2.md 3.1, judged by the same tolerance on
+    the same rows.
+
+    Source
+    ------
+    {SOURCE}
+    """
     rng = as_generator(seed)
     n = _DUAL_PLAN[check_scale(scale)]
     found = Findings()
@@ -233,20 +242,30 @@ def _unclipped_chi2(mdp: FiniteMDP, rho: float):
     id="iyengar2005-robust-bellman-contraction",
     paper="Iyengar (2005), Math. Oper. Res. 30(2), Thm 3.2; Nilim and El Ghaoui (2005), "
     "Oper. Res. 53(5), section 3",
-    claim="The (s,a)-rectangular robust Bellman operator T V = max_a R + gamma inf_q q.V (or "
-    "inf_q q.V + lam D(q||p)) is a gamma-contraction in sup norm for every TV, KL and "
-    "chi-square ball and penalty: ||T U - T W|| <= gamma ||U - W|| (+1e-12) on random "
-    "pairs, random Garnet-like MDPs with gamma in {0.5, 0.9}.",
-    formula="||T U - T W||_inf <= gamma ||U - W||_inf",
     tags=("robust", "exact", "contraction"),
     kind="exact",
-    rule="MDPs, radii and pairs drawn from the seed; tolerance 1e-12 on the difference "
-    "(rounding); the slips (no discount; chi-square without clipping, rho = 2) go "
-    "through the same ratio test on the same MDPs.",
-    source=SOURCE,
     verified=False,
 )
 def robust_bellman_contraction(scale: str, seed: int) -> Outcome:
+    """The (s,a)-rectangular robust Bellman operator T V = max_a R + gamma inf_q q.V (or inf_q q.V +
+    lam D(q||p)) is a gamma-contraction in sup norm for every TV, KL and chi-square ball and
+    penalty: ||T U - T W|| <= gamma ||U - W|| (+1e-12) on random pairs, random Garnet-like MDPs with
+    gamma in {{0.5, 0.9}}.
+
+    Formula
+    -------
+    ||T U - T W||_inf <= gamma ||U - W||_inf
+
+    Rule
+    ----
+    MDPs, radii and pairs drawn from the seed; tolerance 1e-12 on the difference (rounding); the
+    slips (no discount; chi-square without clipping, rho = 2) go through the same ratio test on the
+    same MDPs.
+
+    Source
+    ------
+    {SOURCE}
+    """
     rng = as_generator(seed)
     n_mdps, S, A, pairs = _CONTRACTION_PLAN[check_scale(scale)]
     found = Findings()
@@ -315,22 +334,30 @@ def _flipped_kl_ball(p: np.ndarray, V: np.ndarray, rho: float) -> float:
     id="robust-value-monotone-in-radius",
     paper="Iyengar (2005); Nilim and El Ghaoui (2005): nested sets give smaller robust values; "
     "regularised form: Tang, Liu, Xu (ICML 2025)",
-    claim="Robust optimal values (robust value iteration to 1e-10) decrease pointwise as the "
-    "radius grows through 0, 0.02, 0.1, 0.4, 1 and as the penalty shrinks through inf, "
-    "10, 1, 0.1, 0.01, for TV, KL and chi-square, up to the certificates; rho = 0 and "
-    "lam = inf give value iteration's nominal values exactly. The inner values on random "
-    "rows decrease along the same grids.",
-    formula="rho <= rho' => V*_rho' <= V*_rho;  lam' <= lam => V*_lam' <= V*_lam;  "
-    "V*_0 = V*_inf = V*",
     tags=("robust", "exact", "monotonicity"),
     kind="exact",
-    rule="Grids fixed above before any run; MDPs and rows from the seed; slack: the sum of the "
-    "two certificates (VI stopped at 1e-10) plus 1e-12; the slip (KL dual with + beta rho) "
-    "goes through the same non-increase test on the same rows.",
-    source=SOURCE,
     verified=False,
 )
 def robust_value_monotone(scale: str, seed: int) -> Outcome:
+    """Robust optimal values (robust value iteration to 1e-10) decrease pointwise as the radius
+    grows through 0, 0.02, 0.1, 0.4, 1 and as the penalty shrinks through inf, 10, 1, 0.1, 0.01, for
+    TV, KL and chi-square, up to the certificates; rho = 0 and lam = inf give value iteration's
+    nominal values exactly. The inner values on random rows decrease along the same grids.
+
+    Formula
+    -------
+    rho <= rho' => V*_rho' <= V*_rho;  lam' <= lam => V*_lam' <= V*_lam;  V*_0 = V*_inf = V*
+
+    Rule
+    ----
+    Grids fixed above before any run; MDPs and rows from the seed; slack: the sum of the two
+    certificates (VI stopped at 1e-10) plus 1e-12; the slip (KL dual with + beta rho) goes through
+    the same non-increase test on the same rows.
+
+    Source
+    ------
+    {SOURCE}
+    """
     rng = as_generator(seed)
     n_mdps, S, A, n_rows = _MONOTONE_PLAN[check_scale(scale)]
     found = Findings()
@@ -421,23 +448,31 @@ def _robust_vs_nominal(mdp: FiniteMDP, ball: UncertaintySet) -> tuple[Verdict, d
     id="robust-beats-nominal-on-worst-kernel",
     paper="Iyengar (2005); Nilim and El Ghaoui (2005) (robust optimality of the max-min "
     "policy); instance safe_vs_fast_route of this library",
-    claim="On safe_vs_fast_route (defaults: safe road of 2 states, crash probability 0.05, "
-    "gamma 0.9), for KL, chi-square and TV-on-the-support balls of radius 0.1, the "
-    "robust policy's value at the start exceeds the nominal optimum's by more than 0.1 "
-    "on nature's worst kernel against the nominal policy (a kernel of the ball), and is "
-    "below it by more than 0.1 on the nominal kernel.",
-    formula="V^{pi_rob}_{P_w}(s0) - V^{pi_nom}_{P_w}(s0) > 0.1 and "
-    "V^{pi_nom}_{P}(s0) - V^{pi_rob}_{P}(s0) > 0.1, P_w in U(P)",
     tags=("robust", "exact", "instance"),
     kind="exact",
-    rule="Radius 0.1 and margin 0.1 fixed from the instance's closed form (threshold radii "
-    "0.021 KL, 0.053 chi-square, 0.05 TV) before any run; the slips (a radius 0.01 below "
-    "the threshold, TV over every state so nature can also divert the safe road) go "
-    "through the same two-sided test.",
-    source=SOURCE,
     verified=False,
 )
 def robust_beats_nominal(scale: str, seed: int) -> Outcome:
+    """On safe_vs_fast_route (defaults: safe road of 2 states, crash probability 0.05, gamma 0.9),
+    for KL, chi-square and TV-on-the-support balls of radius 0.1, the robust policy's value at the
+    start exceeds the nominal optimum's by more than 0.1 on nature's worst kernel against the
+    nominal policy (a kernel of the ball), and is below it by more than 0.1 on the nominal kernel.
+
+    Formula
+    -------
+    V^{{pi_rob}}_{{P_w}}(s0) - V^{{pi_nom}}_{{P_w}}(s0) > 0.1 and V^{{pi_nom}}_{{P}}(s0) -
+    V^{{pi_rob}}_{{P}}(s0) > 0.1, P_w in U(P)
+
+    Rule
+    ----
+    Radius 0.1 and margin 0.1 fixed from the instance's closed form (threshold radii 0.021 KL, 0.053
+    chi-square, 0.05 TV) before any run; the slips (a radius 0.01 below the threshold, TV over every
+    state so nature can also divert the safe road) go through the same two-sided test.
+
+    Source
+    ------
+    {SOURCE}
+    """
     mdp = safe_vs_fast_route()
     found = Findings()
     for ball in _ROUTE_BALLS:

@@ -39,7 +39,11 @@ from proofs_check.findings import Findings
 from proofs_check.harness import Verdict, check_scale, theorem
 from proofs_check.intervals import t_interval
 from proofs_check.rates import geometric_grid
-from proofs_check.theorems.offline import LOCAL_TOL, SLOPE_TOL, suboptimality_rate_shape
+from proofs_check.theorems.offline import (
+    LOCAL_TOL,  # noqa: F401 (docstring placeholders)
+    SLOPE_TOL,  # noqa: F401 (docstring placeholders)
+    suboptimality_rate_shape,
+)
 
 PAPER = "Tang, Liu, Xu (ICML 2025), arXiv:2411.18612"
 SOURCE = (
@@ -158,34 +162,47 @@ def judge_robust_rates(
 # ----------------------------------------------------------------------------- (1) rate
 
 _RATE_PLAN = {"quick": (48, 30, 3_000), "full": (96, 30, 30_000)}
+RATE_FORMULA = (
+    "SubOpt_rob(n) <= 2 beta sup_P sum_h E^{pi*,P}[sum_i phi_i ||1_i||_{Lambda_h^-1}] ~ "
+    "n^{-1/2} => d log E[SubOpt_rob] / d log n <= -1/2 + tol after burn-in"
+)
+"""The formula of the robust offline rate checks (here and in ``robust_drpvi``)."""
 
 
 @theorem(
     id="tang2025-r2pvi-covered-rate",
     paper=f"{PAPER}, instance-dependent sub-optimality bound (number not verified)",
-    claim="On well-explored data (uniform behaviour; the instance is drawn per seed from "
-    "simplex_feature_linear_mdp(S=10, A=3, H=5, d=4), a d-rectangular linear MDP), R2PVI's "
-    "exact robust sub-optimality decays at least as fast as n^{-1/2} for the KL, TV and "
-    f"chi-square penalties with lambda = 0.3 and the scaling c = {TUNED_C}: the tail log-log "
-    f"slope of its mean over seeds is <= -1/2 + {SLOPE_TOL} and every half-decade local slope "
-    f"after the burn-in is <= -1/2 + {LOCAL_TOL}; a penalty whose burn-in (the expected bound "
-    "reaching V*_rob) ends after a tenth of n_max is vacuous. Control: R2PVI with the "
-    "penalty's sign flipped (a bonus, c = 1) on the same data must be rejected.",
-    formula="SubOpt_rob(n) <= 2 beta sup_P sum_h E^{pi*,P}[sum_i phi_i ||1_i||_{Lambda_h^-1}] "
-    "~ n^{-1/2} => d log E[SubOpt_rob] / d log n <= -1/2 + tol after burn-in",
     tags=("robust-offline", "r2pvi", "slope"),
     kind="slope",
-    rule=f"c = {TUNED_C}, lambda = 0.3 for every divergence, tolerances tail {SLOPE_TOL:g} and "
-    f"local {LOCAL_TOL:g} (those of PEVI's rate check), burn-in rule and "
-    f"{BURN_IN_FRACTION:g} n_max fixed in code before the first run; the control's c = 1 is "
-    "the paper's order with constant 1. The quick scale's seeds were raised from 24 to 48 and "
-    "its n_max cut from 10^4 to 3000 (full: 5 10^4 to 3 10^4) after the first two quick runs "
-    "left the last half-decade window inconclusive for KL (mean 1.4e-4 there, carried by a "
-    "few seeds; tail slopes -1.1 to -1.4); the criterion is unchanged",
-    source=SOURCE,
     verified=False,
 )
 def r2pvi_covered_rate(scale: str, seed: int):
+    """On well-explored data (uniform behaviour; the instance is drawn per seed from
+    simplex_feature_linear_mdp(S=10, A=3, H=5, d=4), a d-rectangular linear MDP), R2PVI's exact
+    robust sub-optimality decays at least as fast as n^{{-1/2}} for the KL, TV and chi-square
+    penalties with lambda = 0.3 and the scaling c = {TUNED_C}: the tail log-log slope of its mean
+    over seeds is <= -1/2 + {SLOPE_TOL} and every half-decade local slope after the burn-in is <=
+    -1/2 + {LOCAL_TOL}; a penalty whose burn-in (the expected bound reaching V*_rob) ends after a
+    tenth of n_max is vacuous. Control: R2PVI with the penalty's sign flipped (a bonus, c = 1) on
+    the same data must be rejected.
+
+    Formula
+    -------
+    {RATE_FORMULA}
+
+    Rule
+    ----
+    c = {TUNED_C}, lambda = 0.3 for every divergence, tolerances tail {SLOPE_TOL:g} and local
+    {LOCAL_TOL:g} (those of PEVI's rate check), burn-in rule and {BURN_IN_FRACTION:g} n_max fixed in
+    code before the first run; the control's c = 1 is the paper's order with constant 1. The quick
+    scale's seeds were raised from 24 to 48 and its n_max cut from 10^4 to 3000 (full: 5 10^4 to 3
+    10^4) after the first two quick runs left the last half-decade window inconclusive for KL (mean
+    1.4e-4 there, carried by a few seeds; tail slopes -1.1 to -1.4); the criterion is unchanged
+
+    Source
+    ------
+    {SOURCE}
+    """
     n_seeds, n_min, n_max = _RATE_PLAN[check_scale(scale)]
     learners = [R2PVI(kind, penalty=lam, c=TUNED_C) for kind, lam in PENALTIES]
     control = SignFlippedR2PVI("kl", penalty=0.3, c=1.0)
@@ -243,25 +260,34 @@ def _bounded_away(values: np.ndarray, limit: float, label: str) -> Verdict:
     id="tang2025-r2pvi-robust-coverage",
     paper=f"{PAPER}, instance-dependent bound: coverage of the optimal robust policy under "
     "robustly admissible transitions",
-    claim="On robust_route_linear_mdp() with R2PVI-TV (lambda = 0.8, c = "
-    f"{TUNED_C}): (a) with uniform data (which cover the robust optimum, the safe road) the "
-    f"mean robust sub-optimality at n_max has its 95% interval below {NEAR_ZERO} x the exact "
-    "level L = V*_rob - V^{fast}_rob = 0.08; (b) with data that never take the safe road but "
-    f"cover the nominal optimum (fast road), its 95% interval lies above {BOUNDED_AWAY} x L. "
-    "Controls: non-robust PEVI (same c, same data) in R2PVI's place in (a), and R2PVI on the "
-    "uniform data in (b), must both be rejected.",
-    formula="SubOpt_rob -> 0 iff sum_h E^{pi*_rob, P}[sum_i phi_i ||1_i||_{Lambda_h^-1}] -> 0; "
-    "uncovered: SubOpt_rob -> V*_rob - V^{pi_nominal}_rob > 0",
     tags=("robust-offline", "r2pvi", "coverage", "comparison"),
     kind="comparison",
-    rule=f"thresholds {NEAR_ZERO} L and {BOUNDED_AWAY} L of the exact level, c = {TUNED_C} "
-    "and lambda = 0.8 fixed in code before the first run; 95% Student-t intervals over seeds. "
-    "The quick scale was cut from 16 seeds and 8 grid points to 8 and 6 after the first run, "
-    "for time (that run passed with every seed at 0 or at L)",
-    source=SOURCE + "; the route instance and its level L are derived here (exact)",
     verified=False,
 )
 def r2pvi_robust_coverage(scale: str, seed: int):
+    """On robust_route_linear_mdp() with R2PVI-TV (lambda = 0.8, c = {TUNED_C}): (a) with uniform
+    data (which cover the robust optimum, the safe road) the mean robust sub-optimality at n_max has
+    its 95% interval below {NEAR_ZERO} x the exact level L = V*_rob - V^{{fast}}_rob = 0.08; (b)
+    with data that never take the safe road but cover the nominal optimum (fast road), its 95%
+    interval lies above {BOUNDED_AWAY} x L. Controls: non-robust PEVI (same c, same data) in R2PVI's
+    place in (a), and R2PVI on the uniform data in (b), must both be rejected.
+
+    Formula
+    -------
+    SubOpt_rob -> 0 iff sum_h E^{{pi*_rob, P}}[sum_i phi_i ||1_i||_{{Lambda_h^-1}}] -> 0; uncovered:
+    SubOpt_rob -> V*_rob - V^{{pi_nominal}}_rob > 0
+
+    Rule
+    ----
+    thresholds {NEAR_ZERO} L and {BOUNDED_AWAY} L of the exact level, c = {TUNED_C} and lambda = 0.8
+    fixed in code before the first run; 95% Student-t intervals over seeds. The quick scale was cut
+    from 16 seeds and 8 grid points to 8 and 6 after the first run, for time (that run passed with
+    every seed at 0 or at L)
+
+    Source
+    ------
+    {SOURCE}; the route instance and its level L are derived here (exact)
+    """
     n_seeds, n_min, n_max = _COVERAGE_PLAN[check_scale(scale)]
     model = robust_route_linear_mdp()
     kind, lam = ROUTE_PENALTY

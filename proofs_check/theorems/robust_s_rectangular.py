@@ -63,25 +63,34 @@ def _attains(label: str, shortfalls: np.ndarray, tol: float) -> tuple[Verdict, d
 @theorem(
     id="wiesemann2013-s-rectangular-randomised-policy",
     paper="Wiesemann, Kuhn, Rustem (2013), Math. Oper. Res. 38(1): s-rectangular robust MDPs",
-    claim="Under the s-rectangular TV set, the randomised policy solved from the max-min LP "
-    "(cvxpy, Clarabel) on the converged robust values has robust value (exact evaluation "
-    "to 1e-10) equal to the optimal robust value at every state, to 1e-6, on random MDPs "
-    "(S in 2..3, A = 2, gamma = 0.9, radius in [0.05, 0.6]), and no deterministic policy "
-    "(brute force) does better anywhere. Control: the best deterministic policy through "
-    "the same criterion falls short on some MDP.",
-    formula="V^{pi_LP}(s) = V*(s) = max_pi min_{q in U_s} sum_a pi_a (R + gamma q_a . V*) "
-    ">= V^{pi_det}(s)",
     tags=("s-rectangular", "robust-policy", "exact"),
     kind="exact",
-    rule="MDPs and radii drawn from the seed; tolerance 1e-6 (the LP's 1e-7 accuracy and the "
-    "certificates); the control (best deterministic policy by total value) through the same "
-    "criterion at the same tolerance; vacuous if no MDP has a deterministic shortfall above "
-    "1e-3 (the control could then not be rejected).",
-    source="Wiesemann, Kuhn, Rustem (2013) as restated in theory-wave2.md 3.1 [M]; the LP is "
-    "the dual of the inner problem, derived in mdptheory/robust/s_rectangular_policy.py.",
     verified=False,
 )
 def s_rectangular_randomised_policy(scale: str, seed: int) -> Outcome:
+    """Under the s-rectangular TV set, the randomised policy solved from the max-min LP (cvxpy,
+    Clarabel) on the converged robust values has robust value (exact evaluation to 1e-10) equal to
+    the optimal robust value at every state, to 1e-6, on random MDPs (S in 2..3, A = 2, gamma = 0.9,
+    radius in [0.05, 0.6]), and no deterministic policy (brute force) does better anywhere. Control:
+    the best deterministic policy through the same criterion falls short on some MDP.
+
+    Formula
+    -------
+    V^{{pi_LP}}(s) = V*(s) = max_pi min_{{q in U_s}} sum_a pi_a (R + gamma q_a . V*) >=
+    V^{{pi_det}}(s)
+
+    Rule
+    ----
+    MDPs and radii drawn from the seed; tolerance 1e-6 (the LP's 1e-7 accuracy and the
+    certificates); the control (best deterministic policy by total value) through the same criterion
+    at the same tolerance; vacuous if no MDP has a deterministic shortfall above 1e-3 (the control
+    could then not be rejected).
+
+    Source
+    ------
+    Wiesemann, Kuhn, Rustem (2013) as restated in theory-wave2.md 3.1 [M]; the LP is the dual of the
+    inner problem, derived in mdptheory/robust/s_rectangular_policy.py.
+    """
     cases = _mdps(seed, PLAN[check_scale(scale)])
     lp_short, det_short, beaten = [], [], []
     for mdp, radius in cases:

@@ -44,8 +44,9 @@ from proofs_check.theorems.robust_drpvi import EXACT_TOL
 from proofs_check.theorems.robust_va_drpvi import (
     N_GRID,
     N_JUDGE,
+    N_LAST,  # noqa: F401 (docstring placeholders)
     PAPER,
-    SOURCE,
+    SOURCE,  # noqa: F401 (docstring placeholders)
     TUNED_C,
     InvertedWeightsVADRPVI,
     below_criterion,
@@ -125,25 +126,34 @@ def population_error(model, kind: str, rho: float) -> float:
 @theorem(
     id="liu2024-va-drpvi-below-drpvi-kl-chi2-heteroscedastic",
     paper=f"{PAPER}; KL and chi-square balls are this library's extension",
-    claim="On heteroscedastic_offline_mdp(D=6, H=5, noise=0.9, calm=0) (a d-rectangular "
-    "linear MDP; optimal pairs with next-value variance 0, the others about 3.6; uniform "
-    "behaviour), for the d-rectangular KL ball and the chi-square ball, each of radius 0.1, "
-    f"VA-DRPVI (c = {TUNED_C}, lam = 1/H^2) has a smaller exact robust sub-optimality than "
-    f"DRPVI (c = {TUNED_C}, lam = 1) at n = {N_JUDGE_BALLS} (paired seeds, t-interval of the "
-    f"difference above 0), and its robust sub-optimality decreases from n = {N_GRID[0]} to "
-    f"n = {N_GRID[-1]}. Precondition: with c = 0 on population moments VA-DRPVI estimates "
-    "Q*_rob at every visited (h, s, a) and is robust-optimal, for each ball. Controls: "
-    "VA-DRPVI with the weights inverted, in VA-DRPVI's place, for each ball, must be "
-    "rejected.",
-    formula="E[SubOpt_rob,VA(n_judge)] < E[SubOpt_rob,DRPVI(n_judge)];  "
-    "E[SubOpt_rob,VA(300)] > E[SubOpt_rob,VA(10^4)]  (KL and chi-square balls)",
     tags=("drpvi", "va-drpvi", "comparison", "variance-aware"),
     kind="comparison",
-    rule=RULE,
-    source=SOURCE + "; the KL and chi-square ball duals are reconstructed",
     verified=False,
 )
 def va_drpvi_below_drpvi_balls(scale: str, seed: int) -> Outcome:
+    """On heteroscedastic_offline_mdp(D=6, H=5, noise=0.9, calm=0) (a d-rectangular linear MDP;
+    optimal pairs with next-value variance 0, the others about 3.6; uniform behaviour), for the
+    d-rectangular KL ball and the chi-square ball, each of radius 0.1, VA-DRPVI (c = {TUNED_C}, lam
+    = 1/H^2) has a smaller exact robust sub-optimality than DRPVI (c = {TUNED_C}, lam = 1) at n =
+    {N_JUDGE_BALLS} (paired seeds, t-interval of the difference above 0), and its robust
+    sub-optimality decreases from n = {N_GRID[0]} to n = {N_LAST}. Precondition: with c = 0 on
+    population moments VA-DRPVI estimates Q*_rob at every visited (h, s, a) and is robust-optimal,
+    for each ball. Controls: VA-DRPVI with the weights inverted, in VA-DRPVI's place, for each ball,
+    must be rejected.
+
+    Formula
+    -------
+    E[SubOpt_rob,VA(n_judge)] < E[SubOpt_rob,DRPVI(n_judge)];  E[SubOpt_rob,VA(300)] >
+    E[SubOpt_rob,VA(10^4)]  (KL and chi-square balls)
+
+    Rule
+    ----
+    {RULE}
+
+    Source
+    ------
+    {SOURCE}; the KL and chi-square ball duals are reconstructed
+    """
     n_seeds = _PLAN[check_scale(scale)]
     model = heteroscedastic_offline_mdp(H=5, noise=0.9, calm=0.0)
     triples = ball_learners(model.H)

@@ -135,6 +135,13 @@ _GRID_RULE = (
     "H=20), same grid, seeds and criterion; K = 20 000 with 8 seeds (quick), 100 000 "
     "with 16 (full)."
 )
+_UCBVI_RULE = _GRID_RULE.format(
+    grid="{1, 0.3, 0.1, 0.03, 0.01} for UCBVI-CH (UCBVI-BF: the paper's bonus only)"
+)
+_QLEARNING_RULE = _GRID_RULE.format(
+    grid="{2 sqrt 2, 1, 0.3, 0.1, 0.03, 0.01} of c (replacing the "
+    "former c = 0.05, chosen after c = 0.1 gave slope 0.64)"
+)
 
 
 @lru_cache(maxsize=16)
@@ -245,27 +252,33 @@ def _slope_outcome(learners, scale: str, seed: int, what: str, plan=None) -> Out
 @theorem(
     id="azar2017-ucbvi-regret-slope",
     paper=f"{AZAR}, Theorems 1 and 2",
-    claim="UCBVI's regret grows as sqrt(K) up to log factors once its burn-in is over: the "
-    "log-log slope of cumulative regret in K is at most 1/2 on the tail and on every "
-    "half-decade after the burn-in (the episodes until the H per-stage bonuses of an "
-    "episode sum below the instance's largest per-episode regret Delta, from the "
-    "bonus formula). UCBVI-BF with the paper's bonus, and UCBVI-CH with every "
-    "multiplier of the fixed grid {1, 0.3, 0.1, 0.03, 0.01}; a constant is judged "
-    "when its burn-in ends within 10% of K, else reported vacuous (at quick scale "
-    "every one: the paper's BF needs ~2e5 episodes, CH x0.01 ~4e3). Instance: "
-    "garnet(S=5, A=2, branching=2, H=5, seed=0), plus garnet(10, 3, 3, H=10) at "
-    "full scale.",
-    formula="Regret(K) = O~(sqrt(H S A T) + H^2 S^2 A) => d log Regret / d log K <= 1/2 + "
-    "0.05 (tail) and <= 1/2 + 0.1 (each half-decade after the burn-in)",
     tags=("tabular", "regret", "ucbvi", "slope"),
     kind="slope",
-    rule=_GRID_RULE.format(
-        grid="{1, 0.3, 0.1, 0.03, 0.01} for UCBVI-CH (UCBVI-BF: the paper's bonus only)"
-    ),
-    source=AZAR_SOURCE,
     verified=False,
 )
 def ucbvi_regret_slope(scale: str, seed: int) -> Outcome:
+    """UCBVI's regret grows as sqrt(K) up to log factors once its burn-in is over: the log-log slope
+    of cumulative regret in K is at most 1/2 on the tail and on every half-decade after the burn-in
+    (the episodes until the H per-stage bonuses of an episode sum below the instance's largest
+    per-episode regret Delta, from the bonus formula). UCBVI-BF with the paper's bonus, and UCBVI-CH
+    with every multiplier of the fixed grid {{1, 0.3, 0.1, 0.03, 0.01}}; a constant is judged when
+    its burn-in ends within 10% of K, else reported vacuous (at quick scale every one: the paper's
+    BF needs ~2e5 episodes, CH x0.01 ~4e3). Instance: garnet(S=5, A=2, branching=2, H=5, seed=0),
+    plus garnet(10, 3, 3, H=10) at full scale.
+
+    Formula
+    -------
+    Regret(K) = O~(sqrt(H S A T) + H^2 S^2 A) => d log Regret / d log K <= 1/2 + 0.05 (tail) and <=
+    1/2 + 0.1 (each half-decade after the burn-in)
+
+    Rule
+    ----
+    {_UCBVI_RULE}
+
+    Source
+    ------
+    {AZAR_SOURCE}
+    """
     learners = (
         UCBVI(bonus="bernstein"),
         *(UCBVI(bonus="hoeffding", bonus_scale=c) for c in C_GRID),
@@ -276,27 +289,33 @@ def ucbvi_regret_slope(scale: str, seed: int) -> Outcome:
 @theorem(
     id="jin2018-qlearning-ucbh-regret-slope",
     paper=f"{JIN}, Theorem 1",
-    claim="Q-learning with UCB-Hoeffding has regret O(sqrt(H^4 S A T iota)): the log-log "
-    "slope of cumulative regret in K is at most 1/2 on the tail and on every "
-    "half-decade after the burn-in. The paper's c is an unspecified absolute "
-    "constant, so every c of the fixed grid {2 sqrt 2 (derived default), 1, 0.3, "
-    "0.1, 0.03, 0.01} whose burn-in ends within 10% of K is judged, the others are "
-    "vacuous. Burn-in: Q's bonus term 2 c sqrt(H^3 iota / t) (Lemma 4.1(a)) below "
-    "Delta / H, t > 4 c^2 H^3 iota (H / Delta)^2 visits per stage-pair, Delta the "
-    "instance's largest per-episode regret. Instance: garnet(S=5, A=2, branching=2, "
-    "H=5, seed=0), plus garnet(10, 3, 3, H=10) at full scale.",
-    formula="Regret(K) <= O(sqrt(H^4 S A T iota)) => d log Regret / d log K <= 1/2 + 0.05 "
-    "(tail) and <= 1/2 + 0.1 (each half-decade after the burn-in)",
     tags=("tabular", "regret", "q-learning", "slope"),
     kind="slope",
-    rule=_GRID_RULE.format(
-        grid="{2 sqrt 2, 1, 0.3, 0.1, 0.03, 0.01} of c (replacing the "
-        "former c = 0.05, chosen after c = 0.1 gave slope 0.64)"
-    ),
-    source=JIN_SOURCE,
     verified=False,
 )
 def qlearning_ucbh_regret_slope(scale: str, seed: int) -> Outcome:
+    """Q-learning with UCB-Hoeffding has regret O(sqrt(H^4 S A T iota)): the log-log slope of
+    cumulative regret in K is at most 1/2 on the tail and on every half-decade after the burn-in.
+    The paper's c is an unspecified absolute constant, so every c of the fixed grid {{2 sqrt 2
+    (derived default), 1, 0.3, 0.1, 0.03, 0.01}} whose burn-in ends within 10% of K is judged, the
+    others are vacuous. Burn-in: Q's bonus term 2 c sqrt(H^3 iota / t) (Lemma 4.1(a)) below Delta /
+    H, t > 4 c^2 H^3 iota (H / Delta)^2 visits per stage-pair, Delta the instance's largest
+    per-episode regret. Instance: garnet(S=5, A=2, branching=2, H=5, seed=0), plus garnet(10, 3, 3,
+    H=10) at full scale.
+
+    Formula
+    -------
+    Regret(K) <= O(sqrt(H^4 S A T iota)) => d log Regret / d log K <= 1/2 + 0.05 (tail) and <= 1/2 +
+    0.1 (each half-decade after the burn-in)
+
+    Rule
+    ----
+    {_QLEARNING_RULE}
+
+    Source
+    ------
+    {JIN_SOURCE}
+    """
     learners = tuple(QLearningUCB(bonus="hoeffding", c=c) for c in QL_C_GRID)
     return _slope_outcome(learners, scale, seed, "Q-learning UCB-H")
 
@@ -360,40 +379,43 @@ def _bernstein_runs(learner: QLearningUCB, key: tuple, K: int, n_seeds: int, see
 @theorem(
     id="jin2018-qlearning-ucbb-regret-slope",
     paper=f"{JIN}, Theorem 2 (UCB-Bernstein, Algorithm 2)",
-    claim="Q-learning with UCB-Bernstein and the module's derived constants c1 = 4, "
-    "c2 = 4 sqrt 2 has regret O(sqrt(H^3 S A T iota) + sqrt(H^9 S^3 A^3) iota^2): the "
-    "log-log slope of cumulative regret in K is at most 1/2 on the tail and on every "
-    "half-decade after the burn-in, at a scale where its min takes the Bernstein "
-    "branch (garnet(S=2, A=2, branching=2, H=2, seed=0): the branch wins after "
-    "~2e3-3e3 visits of a stage-pair, against ~4e4-7e4 on the 5-state garnet). The "
-    "fraction of updates that took the Bernstein branch is reported (bounds from "
-    "the expected visit counts under the executed policies and the branch "
-    "thresholds for empirical variance 0 and H^2/4); the slope is judged only if "
-    "at least 10% of the updates provably took it and the burn-in (the H per-stage "
-    "bonus terms beta_t / 2 summing below the largest per-episode regret, from the "
-    "bonus formula) ends within 10% of K; at both scales it does not (~5e4 "
-    "episodes), so the slope is reported vacuous with the measured fraction.",
-    formula="Regret(K) <= O(sqrt(H^3 S A T iota) + sqrt(H^9 S^3 A^3) iota^2) => "
-    "d log Regret / d log K <= 1/2 + 0.05 (tail), <= 1/2 + 0.1 (half-decades "
-    "after the burn-in)",
     tags=("tabular", "regret", "q-learning", "slope", "bernstein"),
     kind="slope",
-    rule=(
-        "constants: the module's derived c1 = 4, c2 = 4 sqrt 2, no grid; instance "
-        "garnet(2, 2, 2, H=2, seed=0) chosen from the branch threshold formula before "
-        "any run; burn-in as the other slope checks (episode level, revision 1, "
-        "applied here too: the first run used level H, burn-in 960 episodes, and found "
-        "local slopes 0.96 and 0.89 after it); judged only if the burn-in ends within "
-        "10% of K (else vacuous) and >= 10% of updates provably took the Bernstein "
-        "branch (else inconclusive); tail tolerance 0.05, local 0.1 (rates defaults); "
-        "control: "
-        "greedy UCBVI (bonus x1e-9) on river_swim(S=6, H=20), same criterion; K = 20 000 "
-        "with 8 seeds (quick), 100 000 with 16 (full)."
-    ),
-    source=JIN_SOURCE,
     verified=False,
 )
 def qlearning_ucbb_regret_slope(scale: str, seed: int) -> Outcome:
+    """Q-learning with UCB-Bernstein and the module's derived constants c1 = 4, c2 = 4 sqrt 2 has
+    regret O(sqrt(H^3 S A T iota) + sqrt(H^9 S^3 A^3) iota^2): the log-log slope of cumulative
+    regret in K is at most 1/2 on the tail and on every half-decade after the burn-in, at a scale
+    where its min takes the Bernstein branch (garnet(S=2, A=2, branching=2, H=2, seed=0): the branch
+    wins after ~2e3-3e3 visits of a stage-pair, against ~4e4-7e4 on the 5-state garnet). The
+    fraction of updates that took the Bernstein branch is reported (bounds from the expected visit
+    counts under the executed policies and the branch thresholds for empirical variance 0 and
+    H^2/4); the slope is judged only if at least 10% of the updates provably took it and the burn-in
+    (the H per-stage bonus terms beta_t / 2 summing below the largest per-episode regret, from the
+    bonus formula) ends within 10% of K; at both scales it does not (~5e4 episodes), so the slope is
+    reported vacuous with the measured fraction.
+
+    Formula
+    -------
+    Regret(K) <= O(sqrt(H^3 S A T iota) + sqrt(H^9 S^3 A^3) iota^2) => d log Regret / d log K <= 1/2
+    + 0.05 (tail), <= 1/2 + 0.1 (half-decades after the burn-in)
+
+    Rule
+    ----
+    constants: the module's derived c1 = 4, c2 = 4 sqrt 2, no grid; instance garnet(2, 2, 2, H=2,
+    seed=0) chosen from the branch threshold formula before any run; burn-in as the other slope
+    checks (episode level, revision 1, applied here too: the first run used level H, burn-in 960
+    episodes, and found local slopes 0.96 and 0.89 after it); judged only if the burn-in ends within
+    10% of K (else vacuous) and >= 10% of updates provably took the Bernstein branch (else
+    inconclusive); tail tolerance 0.05, local 0.1 (rates defaults); control: greedy UCBVI (bonus
+    x1e-9) on river_swim(S=6, H=20), same criterion; K = 20 000 with 8 seeds (quick), 100 000 with
+    16 (full).
+
+    Source
+    ------
+    {JIN_SOURCE}
+    """
     K, n_seeds, _ = _SLOPE_PLAN[check_scale(scale)]
     grid = _grid(K)
     learner = QLearningUCB(bonus="bernstein")
@@ -459,28 +481,34 @@ def qlearning_ucbb_regret_slope(scale: str, seed: int) -> Outcome:
 @theorem(
     id="azar2017-ucbvi-explicit-bound",
     paper=f"{AZAR}, Theorem 1 (UCBVI-CH) and Theorem 2 (UCBVI-BF), p. 5",
-    claim="With the paper's bonuses, Regret(K) exceeds the explicit bound with "
-    "probability at most delta = 0.05. At every affordable K the printed bound is "
-    "above the trivial H K (about 1 300 x HK for CH and 12 600 x HK for BF at "
-    "K = 20 000 on garnet(5, 2, 2, H=5); the H^2 S^2 A L^2 term alone needs "
-    "K ~ 1e7 to fall below HK), so no run could exceed it: the verdict is vacuous, "
-    "with the ratio bound / HK reported.",
-    formula="P(Regret(K) > 20 H^1.5 L sqrt(SAK) + 250 H^2 S^2 A L^2) <= delta (CH); "
-    "P(Regret(K) > 30 H L sqrt(SAK) + 2500 H^2 S^2 A L^2 + 4 H^1.5 sqrt(K L)) "
-    "<= delta (BF); L = ln(5 H S A T / delta); vacuous when bound >= H K",
     tags=("tabular", "regret", "ucbvi", "bound"),
     kind="bound",
-    rule=(
-        "delta = 0.05, the learners' default; criterion: fraction of seeds above the "
-        "bound <= delta; vacuous when the bound is >= H K (vacuous_bound). Control: a "
-        "planted regret of 1.01 x bound on every seed (no learner can exceed H K < "
-        "bound, so only a planted run tests the criterion). K and seeds as the slope "
-        "check (runs shared)."
-    ),
-    source=AZAR_SOURCE,
     verified=False,
 )
 def ucbvi_explicit_bound(scale: str, seed: int) -> Outcome:
+    """With the paper's bonuses, Regret(K) exceeds the explicit bound with probability at most delta
+    = 0.05. At every affordable K the printed bound is above the trivial H K (about 1 300 x HK for
+    CH and 12 600 x HK for BF at K = 20 000 on garnet(5, 2, 2, H=5); the H^2 S^2 A L^2 term alone
+    needs K ~ 1e7 to fall below HK), so no run could exceed it: the verdict is vacuous, with the
+    ratio bound / HK reported.
+
+    Formula
+    -------
+    P(Regret(K) > 20 H^1.5 L sqrt(SAK) + 250 H^2 S^2 A L^2) <= delta (CH); P(Regret(K) > 30 H L
+    sqrt(SAK) + 2500 H^2 S^2 A L^2 + 4 H^1.5 sqrt(K L)) <= delta (BF); L = ln(5 H S A T / delta);
+    vacuous when bound >= H K
+
+    Rule
+    ----
+    delta = 0.05, the learners' default; criterion: fraction of seeds above the bound <= delta;
+    vacuous when the bound is >= H K (vacuous_bound). Control: a planted regret of 1.01 x bound on
+    every seed (no learner can exceed H K < bound, so only a planted run tests the criterion). K and
+    seeds as the slope check (runs shared).
+
+    Source
+    ------
+    {AZAR_SOURCE}
+    """
     K, n_seeds, plan = _SLOPE_PLAN[check_scale(scale)]
     grid = _grid(K)
     found = Findings(arrays={"K": grid})
@@ -532,31 +560,35 @@ _PAIRED_PLAN = {"quick": (20_000, 8, 3), "full": (100_000, 16, 6)}
 @theorem(
     id="azar2017-bernstein-below-hoeffding",
     paper=f"{AZAR}, Theorems 1 and 2 (sqrt(H) improvement of UCBVI-BF over UCBVI-CH)",
-    claim="At the same bonus scaling c and a K where UCBVI-CH's bonus is below H (its "
-    "burn-in ends within 10% of K), UCBVI-BF has lower regret than UCBVI-CH on "
-    "the same instances with paired seeds: the mean paired difference "
-    "Regret_CH(K) - Regret_BF(K) is positive (Student-t 95% interval). c is the "
-    "largest of the fixed grid {1, 0.3, 0.1, 0.03, 0.01} whose CH burn-in ends "
-    "within 10% of K (quick: 0.1; the paper's c = 1 would compare BF with a CH "
-    "saturated at H for ~3.3e4 episodes). This is what the bounds' sqrt(H) gap "
-    "predicts, not a theorem about the regrets themselves. Instances: garnet(S=5, "
-    "A=2, branching=2, H=5, seed=i), i = 0..n-1.",
-    formula="E[Regret_CH x c(K) - Regret_BF x c(K)] > 0, c = max{c in grid: "
-    "burn-in_CH(c) <= K / 10}",
     tags=("tabular", "regret", "ucbvi", "comparison"),
     kind="comparison",
-    rule=(
-        "scaling c: the largest of {1, 0.3, 0.1, 0.03, 0.01} (fixed in code before any "
-        "run) whose UCBVI-CH burn-in from the bonus formula ends within 10% of K; "
-        "criterion: 95% paired Student-t interval of the difference above 0 (pass), "
-        "below 0 (fail), else inconclusive; K = 20 000, 3 instances x 8 seeds (quick), "
-        "K = 100 000, 6 x 16 (full). Control: UCBVI-CH with its bonus x0.01 of c, below "
-        "BF's at every count, in CH's place: the same criterion must reject it."
-    ),
-    source=AZAR_SOURCE,
     verified=False,
 )
 def bernstein_below_hoeffding(scale: str, seed: int) -> Outcome:
+    """At the same bonus scaling c and a K where UCBVI-CH's bonus is below H (its burn-in ends
+    within 10% of K), UCBVI-BF has lower regret than UCBVI-CH on the same instances with paired
+    seeds: the mean paired difference Regret_CH(K) - Regret_BF(K) is positive (Student-t 95%
+    interval). c is the largest of the fixed grid {{1, 0.3, 0.1, 0.03, 0.01}} whose CH burn-in ends
+    within 10% of K (quick: 0.1; the paper's c = 1 would compare BF with a CH saturated at H for
+    ~3.3e4 episodes). This is what the bounds' sqrt(H) gap predicts, not a theorem about the regrets
+    themselves. Instances: garnet(S=5, A=2, branching=2, H=5, seed=i), i = 0..n-1.
+
+    Formula
+    -------
+    E[Regret_CH x c(K) - Regret_BF x c(K)] > 0, c = max{{c in grid: burn-in_CH(c) <= K / 10}}
+
+    Rule
+    ----
+    scaling c: the largest of {{1, 0.3, 0.1, 0.03, 0.01}} (fixed in code before any run) whose
+    UCBVI-CH burn-in from the bonus formula ends within 10% of K; criterion: 95% paired Student-t
+    interval of the difference above 0 (pass), below 0 (fail), else inconclusive; K = 20 000, 3
+    instances x 8 seeds (quick), K = 100 000, 6 x 16 (full). Control: UCBVI-CH with its bonus x0.01
+    of c, below BF's at every count, in CH's place: the same criterion must reject it.
+
+    Source
+    ------
+    {AZAR_SOURCE}
+    """
     K, n_seeds, n_instances = _PAIRED_PLAN[check_scale(scale)]
     S, A, branching, H = 5, 2, 2, 5
     grid = _grid(K)
@@ -650,32 +682,38 @@ _OPTIMISM_PLAN = {"quick": (60, 1000), "full": (400, 5000)}
     id="azar2017-ucbvi-optimism",
     paper=f"{AZAR}, proofs of Theorems 1 and 2 (optimism on the good event, "
     "probability >= 1 - delta)",
-    claim="With the paper's bonuses, UCBVI's optimistic Q upper-bounds Q* at every "
-    "stage, state and action in every episode, in at least a fraction 1 - delta of "
-    "runs on random MDPs (delta = 0.05; S <= 5, A <= 3, H <= 5, sparse kernels, tied "
-    "rewards). Where an estimate sits at its clip H the event holds whatever the "
-    "data: UCBVI-CH's bonus 7 H L / sqrt(N) is >= H for every count N <= (K - 1) H "
-    "< (7 L)^2 at K = 1000, so every CH estimate is clipped and its part is vacuous "
-    "(decided from the formula per MDP, without a run). UCBVI-BF's bonus falls "
-    "below H after ~100-200 visits: its part is informative, and the fraction of "
-    "episodes in which some estimate is seen below its clip is reported.",
-    formula="P(for all k, h, x, a: Q_{k,h}(x, a) >= Q*_h(x, a)) >= 1 - delta",
     tags=("tabular", "ucbvi", "optimism"),
     kind="event",
-    rule=(
-        "delta = 0.05 (the learners' default); criterion: failure frequency <= delta "
-        "passes, a Clopper-Pearson 95% lower end above delta fails, else inconclusive; "
-        "60 random MDPs at K = 1000 (quick), 400 at K = 5000 (full), as before this "
-        "rule was written; vacuous where every estimate is at its clip (CH: "
-        "(K - 1) H < (7 L)^2). Control: greedy UCBVI (bonus x1e-9) on the same MDPs "
-        "and seeds, same criterion. (The first control, bonus x0.001, failed optimism in "
-        "only 7 of 60 runs, which 60 runs cannot tell from delta = 0.05; it was replaced "
-        "after that run by the greedy learner, and is still reported.)"
-    ),
-    source=AZAR_SOURCE,
     verified=False,
 )
 def ucbvi_optimism(scale: str, seed: int) -> Outcome:
+    """With the paper's bonuses, UCBVI's optimistic Q upper-bounds Q* at every stage, state and
+    action in every episode, in at least a fraction 1 - delta of runs on random MDPs (delta = 0.05;
+    S <= 5, A <= 3, H <= 5, sparse kernels, tied rewards). Where an estimate sits at its clip H the
+    event holds whatever the data: UCBVI-CH's bonus 7 H L / sqrt(N) is >= H for every count N <= (K
+    - 1) H < (7 L)^2 at K = 1000, so every CH estimate is clipped and its part is vacuous (decided
+    from the formula per MDP, without a run). UCBVI-BF's bonus falls below H after ~100-200 visits:
+    its part is informative, and the fraction of episodes in which some estimate is seen below its
+    clip is reported.
+
+    Formula
+    -------
+    P(for all k, h, x, a: Q_{{k,h}}(x, a) >= Q*_h(x, a)) >= 1 - delta
+
+    Rule
+    ----
+    delta = 0.05 (the learners' default); criterion: failure frequency <= delta passes, a
+    Clopper-Pearson 95% lower end above delta fails, else inconclusive; 60 random MDPs at K = 1000
+    (quick), 400 at K = 5000 (full), as before this rule was written; vacuous where every estimate
+    is at its clip (CH: (K - 1) H < (7 L)^2). Control: greedy UCBVI (bonus x1e-9) on the same MDPs
+    and seeds, same criterion. (The first control, bonus x0.001, failed optimism in only 7 of 60
+    runs, which 60 runs cannot tell from delta = 0.05; it was replaced after that run by the greedy
+    learner, and is still reported.)
+
+    Source
+    ------
+    {AZAR_SOURCE}
+    """
     n_mdps, K = _OPTIMISM_PLAN[check_scale(scale)]
     rng = as_generator(seed)
     ch, bf = UCBVI(bonus="hoeffding"), UCBVI(bonus="bernstein")
@@ -988,40 +1026,42 @@ def _planner_in_learner_run(
 @theorem(
     id="azar2017-ucbvi-algorithm-planner",
     paper=f"{AZAR}, Algorithms 1-4 (UCBVI, UCB-Q-values, bonus_1 CH, bonus_2 BF)",
-    claim="UCBVI's optimistic planner is the paper's backward induction: in every episode "
-    "Q_{k,h}(x, a) = min{Q_{k-1,h}(x, a), H, R(x, a) + P_hat_k V_{k,h+1}(x, a) + "
-    "b_{k,h}(x, a)} (H for unvisited pairs), V_{k,h} = max_a Q_{k,h}, over h = H..1, "
-    "with the CH or BF bonus, and the executed policy is greedy for it. Checked two "
-    "ways against an independent numpy transcription: (1) the learner's planning "
-    "step on random growing count sets (1 to 1e6 transitions per pair, CH and BF, "
-    "bonus x1 and x0.02), carrying Q over as the learner does; (2) the public "
-    "learner (CH, CH x0.02, BF) on random MDPs, whose recorded policies and "
-    "optimism gaps are compared with the oracle run on the same data (replayed from "
-    "the same random stream). The algorithm's invariants are asserted on the "
-    "learner's own output: Q <= H, Q_k <= Q_{k-1}, V_h = max_a Q_h at every stage "
-    "including the first, V_{H+1} = 0. Each argument of the min must be seen "
-    "strictly binding in some entry (of either part), or the check is "
-    "inconclusive; the binding fractions are reported per part.",
-    formula="|Q_learner - Q_paper| <= 1e-9 H, |V_learner - V_paper| <= 1e-9 H, "
-    "Q_paper(pi_k) >= max_a Q_paper - 1e-9 H; Q <= H, Q_k <= Q_{k-1}, "
-    "V_h = max_a Q_h (exact)",
     tags=("tabular", "ucbvi", "exact"),
     kind="exact",
-    rule=(
-        "tolerance 1e-9 H fixed before any run: the learner and the oracle evaluate the "
-        "same formulas in a different order, so they differ by rounding only (a few "
-        "S H^2 machine epsilons, < 1e-13 H here); the invariants are exact (the min "
-        "and max are exact operations). Sizes fixed in code: S in 2..5, A in 2..3, "
-        "H in 2..5; 4 count sequences x 2 bonuses x 2 scales x ~20 planning calls, "
-        "4 random MDPs x 3 learners x K = 150 (quick)."
-    ),
-    source=(
-        "shared/references/theory.md section 2.1 [V]: Algorithms 1-4 as transcribed "
-        "from a formalisation of the paper; not re-read in the paper's own text here"
-    ),
     verified=False,
 )
 def ucbvi_algorithm_planner(scale: str, seed: int) -> Outcome:
+    """UCBVI's optimistic planner is the paper's backward induction: in every episode Q_{{k,h}}(x,
+    a) = min{{Q_{{k-1,h}}(x, a), H, R(x, a) + P_hat_k V_{{k,h+1}}(x, a) + b_{{k,h}}(x, a)}} (H for
+    unvisited pairs), V_{{k,h}} = max_a Q_{{k,h}}, over h = H..1, with the CH or BF bonus, and the
+    executed policy is greedy for it. Checked two ways against an independent numpy transcription:
+    (1) the learner's planning step on random growing count sets (1 to 1e6 transitions per pair, CH
+    and BF, bonus x1 and x0.02), carrying Q over as the learner does; (2) the public learner (CH, CH
+    x0.02, BF) on random MDPs, whose recorded policies and optimism gaps are compared with the
+    oracle run on the same data (replayed from the same random stream). The algorithm's invariants
+    are asserted on the learner's own output: Q <= H, Q_k <= Q_{{k-1}}, V_h = max_a Q_h at every
+    stage including the first, V_{{H+1}} = 0. Each argument of the min must be seen strictly binding
+    in some entry (of either part), or the check is inconclusive; the binding fractions are reported
+    per part.
+
+    Formula
+    -------
+    |Q_learner - Q_paper| <= 1e-9 H, |V_learner - V_paper| <= 1e-9 H, Q_paper(pi_k) >= max_a Q_paper
+    - 1e-9 H; Q <= H, Q_k <= Q_{{k-1}}, V_h = max_a Q_h (exact)
+
+    Rule
+    ----
+    tolerance 1e-9 H fixed before any run: the learner and the oracle evaluate the same formulas in
+    a different order, so they differ by rounding only (a few S H^2 machine epsilons, < 1e-13 H
+    here); the invariants are exact (the min and max are exact operations). Sizes fixed in code: S
+    in 2..5, A in 2..3, H in 2..5; 4 count sequences x 2 bonuses x 2 scales x ~20 planning calls, 4
+    random MDPs x 3 learners x K = 150 (quick).
+
+    Source
+    ------
+    shared/references/theory.md section 2.1 [V]: Algorithms 1-4 as transcribed from a formalisation
+    of the paper; not re-read in the paper's own text here
+    """
     n_sequences, n_calls, n_mdps, K = _PLANNER_PLAN[check_scale(scale)]
     rng = as_generator(seed)
     direct, learned = _PlannerTally(), _PlannerTally()

@@ -56,11 +56,6 @@ from proofs_check.rates import fit_loglog_slope, slope_test
 
 HE = "He, Zhao, Zhou, Gu (ICML 2023), arXiv:2212.06132"
 JIN = "Jin, Yang, Wang, Jordan (COLT 2020), arXiv:1907.05388"
-SOURCE = (
-    "theory-wave2.md 2.1 [V: abstract, rate O~(d sqrt(H^3 K)), lower bound Omega(d sqrt(H^3 "
-    "K))]; LSVI-UCB Theorem 3.1 as in algorithms/linear/lsvi_ucb.py; radii log factors [S: "
-    "third-party implementation]; the hard family is reconstructed (instances/linear_gap.py)"
-)
 
 GAP_DIMENSIONS = (8, 16, 32)
 """Feature dimensions d of the grid (``m = d - 2`` sign coordinates)."""
@@ -226,23 +221,33 @@ def _saturated(key: str, Y: np.ndarray, cap: np.ndarray) -> Verdict | None:
     id="he2023-lsvi-ucb-pp-d-gap",
     paper=f"{HE}, Theorem 5.1 (upper bound) and its Omega(d sqrt(H^3 K)) lower bound; "
     f"{JIN}, Theorem 3.1",
-    claim="At equal radius scale c (LSVI-UCB beta = c d H sqrt(iota); LSVI-UCB++ radii c (H "
-    "sqrt(d lambda) + sqrt(d) L) etc., c_var = 1e-4; c the largest of {0.03, 0.01, 0.003, "
-    "0.001} whose burn-ins end before K/10), on hypercube_gap_linear_mdp(d, H=3, K=K/16, "
-    "n_actions=16, seed=0), d in {8, 16, 32}: LSVI-UCB++'s Regret(K) / sqrt(d^2 H^3 K) is "
-    "bounded in d (log-log slope in d <= 0.25, upper end of the 95% bootstrap interval) while "
-    "LSVI-UCB's grows (slope >= 0.25, lower end): the d sqrt(d) gap. Control: LSVI-UCB judged "
-    "by the 'bounded' criterion at the same scale must be rejected. K = 2e4, 6 seeds "
-    "(quick); 5e4, 12 seeds (full).",
-    formula="slope_d log(Regret_PP / sqrt(d^2 H^3 K)) <= 1/4 <= slope_d log(Regret_UCB / "
-    "sqrt(d^2 H^3 K))",
     tags=("linear", "regret", "lsvi-ucb++", "variance-aware", "slope", "d-gap"),
     kind="slope",
-    rule=RULE,
-    source=SOURCE,
     verified=False,
 )
 def lsvi_ucb_pp_d_gap(scale: str, seed: int) -> Outcome:
+    """At equal radius scale c (LSVI-UCB beta = c d H sqrt(iota); LSVI-UCB++ radii c (H sqrt(d
+    lambda) + sqrt(d) L) etc., c_var = 1e-4; c the largest of {{0.03, 0.01, 0.003, 0.001}} whose
+    burn-ins end before K/10), on hypercube_gap_linear_mdp(d, H=3, K=K/16, n_actions=16, seed=0), d
+    in {{8, 16, 32}}: LSVI-UCB++'s Regret(K) / sqrt(d^2 H^3 K) is bounded in d (log-log slope in d
+    <= 0.25, upper end of the 95% bootstrap interval) while LSVI-UCB's grows (slope >= 0.25, lower
+    end): the d sqrt(d) gap. Control: LSVI-UCB judged by the 'bounded' criterion at the same scale
+    must be rejected. K = 2e4, 6 seeds (quick); 5e4, 12 seeds (full).
+
+    Formula
+    -------
+    slope_d log(Regret_PP / sqrt(d^2 H^3 K)) <= 1/4 <= slope_d log(Regret_UCB / sqrt(d^2 H^3 K))
+
+    Rule
+    ----
+    {RULE}
+
+    Source
+    ------
+    theory-wave2.md 2.1 [V: abstract, rate O~(d sqrt(H^3 K)), lower bound Omega(d sqrt(H^3 K))];
+    LSVI-UCB Theorem 3.1 as in algorithms/linear/lsvi_ucb.py; radii log factors [S: third-party
+    implementation]; the hard family is reconstructed (instances/linear_gap.py)
+    """
     K, n_seeds = _GAP_PLAN[check_scale(scale)]
     dims = np.array(GAP_DIMENSIONS, dtype=float)
     cap = np.array([regret_cap(_instance(d, K), K) / _normaliser(d, K) for d in GAP_DIMENSIONS])

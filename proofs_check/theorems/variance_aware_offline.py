@@ -203,20 +203,29 @@ def _below_criterion(pevi: np.ndarray, tested: np.ndarray, label: str) -> Verdic
     id="xiong2023-vw-pevi-below-pevi-heteroscedastic",
     paper=f"{PAPERS}: the variance-weighted bound sqrt(d) sum_h E_pi* ||phi||_(Sigma*_h^-1) "
     "is below PEVI's d H sum_h E_pi* ||phi||_(Lambda_h^-1)",
-    claim="On heteroscedastic_offline_mdp(D=6, H=5, noise=0.9, calm=0) (optimal pairs "
-    "with next-value variance 0, the others 3.6; uniform behaviour), VW-PEVI (c_V = 0.01 "
-    f"sqrt(d)) has a smaller exact sub-optimality than PEVI (c = 0.01) at n = {N_JUDGE} "
-    "(paired seeds, t-interval of the difference above 0), and both decrease from n = 300 "
-    "to n = 3 10^4. Control: VW-PEVI with the weights inverted, in VW-PEVI's place, must be "
-    "rejected.",
-    formula="E[SubOpt_VW(n)] < E[SubOpt_PEVI(n)];  E[SubOpt(300)] > E[SubOpt(3 10^4)]",
     tags=("offline", "vw-pevi", "comparison", "variance-aware"),
     kind="comparison",
-    rule=_RULE,
-    source=SOURCE,
     verified=False,
 )
 def vw_pevi_below_pevi(scale: str, seed: int) -> Outcome:
+    """On heteroscedastic_offline_mdp(D=6, H=5, noise=0.9, calm=0) (optimal pairs with next-value
+    variance 0, the others 3.6; uniform behaviour), VW-PEVI (c_V = 0.01 sqrt(d)) has a smaller exact
+    sub-optimality than PEVI (c = 0.01) at n = {N_JUDGE} (paired seeds, t-interval of the difference
+    above 0), and both decrease from n = 300 to n = 3 10^4. Control: VW-PEVI with the weights
+    inverted, in VW-PEVI's place, must be rejected.
+
+    Formula
+    -------
+    E[SubOpt_VW(n)] < E[SubOpt_PEVI(n)];  E[SubOpt(300)] > E[SubOpt(3 10^4)]
+
+    Rule
+    ----
+    {_RULE}
+
+    Source
+    ------
+    {SOURCE}
+    """
     n_seeds = _PLAN[check_scale(scale)]
     model = heteroscedastic_offline_mdp(H=5, noise=0.9, calm=0.0)
     learners = matched_learners(model)
@@ -255,19 +264,29 @@ def _agree_criterion(a: np.ndarray, b: np.ndarray, label: str) -> tuple[Verdict,
     id="xiong2023-vw-pevi-agrees-homoscedastic",
     paper=f"{PAPERS}: with equal variances the weighting is a constant and the two algorithms "
     "coincide up to the penalty's scale",
-    claim="On heteroscedastic_offline_mdp(D=6, H=5, noise=0.9, calm=0.9) (every decision pair with "
-    "next-value variance 3.6), VW-PEVI (c_V = 0.01 sqrt(d)) and PEVI (c = 0.01) have the "
-    f"same exact sub-optimality within {MARGIN} at every n of {N_GRID} (paired seeds, the "
-    "t-interval of the difference inside the margin). Control: the same criterion on the "
-    "heteroscedastic instance (calm = 0) with the weights inverted must be rejected.",
-    formula=f"|E[SubOpt_VW(n) - SubOpt_PEVI(n)]| <= {MARGIN} for every n",
     tags=("offline", "vw-pevi", "comparison", "variance-aware"),
     kind="comparison",
-    rule=_RULE,
-    source=SOURCE,
     verified=False,
 )
 def vw_pevi_agrees_homoscedastic(scale: str, seed: int) -> Outcome:
+    """On heteroscedastic_offline_mdp(D=6, H=5, noise=0.9, calm=0.9) (every decision pair with
+    next-value variance 3.6), VW-PEVI (c_V = 0.01 sqrt(d)) and PEVI (c = 0.01) have the same exact
+    sub-optimality within {MARGIN} at every n of {N_GRID} (paired seeds, the t-interval of the
+    difference inside the margin). Control: the same criterion on the heteroscedastic instance (calm
+    = 0) with the weights inverted must be rejected.
+
+    Formula
+    -------
+    |E[SubOpt_VW(n) - SubOpt_PEVI(n)]| <= {MARGIN} for every n
+
+    Rule
+    ----
+    {_RULE}
+
+    Source
+    ------
+    {SOURCE}
+    """
     n_seeds = _AGREE_PLAN[check_scale(scale)]
     model = heteroscedastic_offline_mdp(H=5, noise=0.9, calm=0.9)
     learners = matched_learners(model)
@@ -335,20 +354,30 @@ def _correlation_criterion(sub, term, seed: int, label: str) -> tuple[Verdict, d
     id="xiong2023-vw-pevi-coverage-correlation",
     paper=f"{PAPERS}: SubOpt <~ sqrt(d) sum_h E_pi* ||phi||_(Sigma*_h^-1), Sigma*_h = "
     "sum_D phi phi^T / max{1, Var_h V*_(h+1)} + lam I",
-    claim="Across heteroscedastic_offline_mdp(D=6, H=8, noise=0.9, calm) for calm in "
-    f"{CALM_GRID} (the optimal pairs' next-value variance from 0 to 11), with n = {N_JUDGE} "
-    "uniform episodes, VW-PEVI's mean exact sub-optimality rises with the mean "
-    "variance-weighted coverage sum_h E_pi* ||phi||_(Sigma*_h^-1) (exact variances): Spearman "
-    "correlation positive, seed-bootstrap 95% interval above 0. Control: VW-PEVI with the "
-    "weights inverted, in VW-PEVI's place (same logs, same coverage term), must be rejected.",
-    formula="corr(E[SubOpt_VW], sum_h E_pi* ||phi||_(Sigma*_h^-1)) > 0 across instances",
     tags=("offline", "vw-pevi", "correlation", "variance-aware"),
     kind="comparison",
-    rule=_RULE + "; 500 bootstrap draws",
-    source=SOURCE,
     verified=False,
 )
 def vw_pevi_coverage_correlation(scale: str, seed: int) -> Outcome:
+    """Across heteroscedastic_offline_mdp(D=6, H=8, noise=0.9, calm) for calm in {CALM_GRID} (the
+    optimal pairs' next-value variance from 0 to 11), with n = {N_JUDGE} uniform episodes, VW-PEVI's
+    mean exact sub-optimality rises with the mean variance-weighted coverage sum_h E_pi*
+    ||phi||_(Sigma*_h^-1) (exact variances): Spearman correlation positive, seed-bootstrap 95%
+    interval above 0. Control: VW-PEVI with the weights inverted, in VW-PEVI's place (same logs,
+    same coverage term), must be rejected.
+
+    Formula
+    -------
+    corr(E[SubOpt_VW], sum_h E_pi* ||phi||_(Sigma*_h^-1)) > 0 across instances
+
+    Rule
+    ----
+    {_RULE}; 500 bootstrap draws
+
+    Source
+    ------
+    {SOURCE}
+    """
     n_seeds = _CORRELATION_PLAN[check_scale(scale)]
     sub, cov, inverted = coverage_runs(n_seeds, seed)
     found = Findings(
