@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
@@ -54,13 +55,10 @@ from numba import njit
 from algorithms._constants import scaled_label
 from algorithms._episodic import (
     Environment,
-    EpisodeLog,
     Simulation,
-    check_budget,
     check_open_unit,
     simulate,
 )
-from algorithms._validation import check_positive
 from algorithms.linear.lsvi_ucb import (
     absorb_episode,
     check_refactor_every,
@@ -68,7 +66,6 @@ from algorithms.linear.lsvi_ucb import (
 )
 from algorithms.risk.cvar_ucbvi import (
     best_budget,
-    check_eta,
 )
 from algorithms.risk.feature_selection import (
     check_simplex_features,
@@ -78,13 +75,12 @@ from algorithms.risk.feature_selection import (
 from algorithms.risk.lowrank_cvar_ucb import (
     PAPER,
     GridCVaRRuns,
+    GridRun,
     evaluate_static_cvar_and_act,
     grid_metadata,
     start_grid_run,
-    stationary_feature_model,
 )
 from mdptheory._validation import check_int
-from mdptheory.risk import check_alpha
 from mdptheory.risk.discretised import shortfall_min_backup
 from mdptheory.seeding import SeedLike, as_generator
 
@@ -141,37 +137,34 @@ def _plan(
     return best_budget(W[0], initial, eta, alpha)
 
 
+class CandidateStatistics(NamedTuple):
+    """LSVI-UCB's ridge statistics (:class:`~algorithms.linear.lsvi_ucb.RidgeStatistics`
+    fields) of every candidate, stacked along a leading axis of length C."""
+
+    Lambda: np.ndarray
+    Lambda_inv: np.ndarray
+    width2: np.ndarray
+    b: np.ndarray
+    M: np.ndarray
+    log_det: np.ndarray
+    n_updates: np.ndarray
+    u: np.ndarray
+    z: np.ndarray
+    potential: np.ndarray
+
+
 @njit(cache=True)
 def _episodes(
     candidates: np.ndarray,
     env: Environment,
-    log: EpisodeLog,
+    run: GridRun,
     counts: np.ndarray,
     mu: np.ndarray,
     scores: np.ndarray,
     em_work: np.ndarray,
-    Lambda: np.ndarray,
-    Lambda_inv: np.ndarray,
-    width2: np.ndarray,
-    b: np.ndarray,
-    M: np.ndarray,
-    log_det: np.ndarray,
-    n_updates: np.ndarray,
-    u: np.ndarray,
-    z: np.ndarray,
-    potential: np.ndarray,
-    steps: np.ndarray,
-    W: np.ndarray,
-    policy: np.ndarray,
-    work: tuple,
+    st: CandidateStatistics,
     chosen: np.ndarray,
-    budget: np.ndarray,
-    optimistic: np.ndarray,
-    no_policy: np.ndarray,
     optimistic_Q: np.ndarray,
-    eta: float,
-    alpha: float,
-    beta: float,
     em_iterations: int,
     refactor_every: int,
     start: int,
@@ -185,34 +178,20 @@ def _episodes(
         j_star, value = _plan(
             candidates[c],
             mu[c],
-            width2[c],
-            steps,
+            st.width2[c],
+            run.steps,
             env.initial,
-            eta,
-            alpha,
-            beta,
-            W,
-            policy,
-            work[0],
+            run.eta,
+            run.alpha,
+            run.beta,
+            run.W,
+            run.policy,
+            run.work[0],
         )
         # The optimism gap is value - CVaR*.
         states, actions = evaluate_static_cvar_and_act(
-            env,
-            log,
-            steps,
-            policy,
-            work,
-            j_star,
-            value,
-            optimistic_Q,
-            no_policy,
-            k,
-            rng,
-            eta,
-            alpha,
+            env, run, j_star, value, optimistic_Q, k, rng
         )
-        budget[k] = j_star * eta
-        optimistic[k] = value
         for h in range(H):
             counts[states[h] * A + actions[h], states[h + 1]] += 1.0
         for m in range(candidates.shape[0]):
@@ -221,17 +200,17 @@ def _episodes(
                 env.R3,
                 states,
                 actions,
-                Lambda[m],
-                Lambda_inv[m],
-                width2[m],
-                b[m],
-                M[m],
-                log_det[m],
-                n_updates[m],
+                st.Lambda[m],
+                st.Lambda_inv[m],
+                st.width2[m],
+                st.b[m],
+                st.M[m],
+                st.log_det[m],
+                st.n_updates[m],
                 refactor_every,
-                u[m],
-                z[m],
-                potential[m],
+                st.u[m],
+                st.z[m],
+                st.potential[m],
             )
 
 
@@ -242,13 +221,8 @@ class LowRankCVaRMLE(GridCVaRRuns):
 
     Parameters
     ----------
-    alpha : float
-        Risk level in (0, 1] (the paper's ``tau``).
-    eta : float
-        Budget grid width; every reward must be a multiple of it.
-    c : float
-        Constant of ``beta = c d H sqrt(iota)``: 1 by default, another value the named scaled
-        variant, 0 the greedy control.
+    alpha, eta, c
+        As :class:`GridCVaRRuns`.
     n_candidates : int
         Size of the candidate class ``Phi`` (>= 1).
     include_truth : bool
@@ -281,9 +255,6 @@ class LowRankCVaRMLE(GridCVaRRuns):
     ((200,), True)
     """
 
-    alpha: float = 0.1
-    eta: float = 0.25
-    c: float = 1.0
     n_candidates: int = 4
     include_truth: bool = True
     class_seed: int = 0
@@ -292,9 +263,7 @@ class LowRankCVaRMLE(GridCVaRRuns):
     refactor_every: int = 1000
 
     def __post_init__(self) -> None:
-        check_alpha(self.alpha)
-        check_eta(self.eta)
-        check_positive("c", self.c, allow_zero=True)
+        super().__post_init__()
         check_int(self.n_candidates, "n_candidates", low=1)
         if not isinstance(self.include_truth, bool):
             raise ValueError(f"include_truth must be True or False, got {self.include_truth!r}")
@@ -311,71 +280,42 @@ class LowRankCVaRMLE(GridCVaRRuns):
         return name if self.include_truth else f"{name} (misspecified)"
 
     def _simulate(self, model, budget: int, seed: SeedLike) -> Simulation:
-        features, env, twin = stationary_feature_model(model, "LowRankCVaRMLE")
+        features, env, run = start_grid_run(self, model, budget)
         truth = check_simplex_features(features, "phi")
-        K = check_budget(budget)
         H, S, A = env.R3.shape
-        d = truth.shape[1]
+        K, d = run.budget.shape[0], truth.shape[1]
         candidates, where = candidate_class(
             truth, int(self.n_candidates), self.include_truth, int(self.class_seed)
         )
         C = candidates.shape[0]
-        run = start_grid_run(self, env, twin, K, d)
         # One ridge state per candidate, stacked along a leading axis.
         states = [start_statistics(candidates[m], H, S, A, 1, False)[0] for m in range(C)]
-        stacked = {
-            name: np.stack([getattr(st, name) for st in states])
-            for name in (
-                "Lambda",
-                "Lambda_inv",
-                "width2",
-                "b",
-                "M",
-                "log_det",
-                "n_updates",
-                "u",
-                "z",
-                "potential",
+        stacked = CandidateStatistics(
+            *(
+                np.stack([getattr(st, name) for st in states])
+                for name in CandidateStatistics._fields
             )
-        }
+        )
         counts = np.zeros((S * A, S))
         mu = uniform_mu(C, d, S)
         scores, em_work = np.empty(C), np.empty((d, S))
         chosen = np.empty(K, dtype=np.int64)
         rng = as_generator(seed)
         em_iterations, refactor_every = int(self.em_iterations), int(self.refactor_every)
+        Q = np.empty((H, S, A))
         simulate(
             run.log,
             lambda start, stop: _episodes(
                 candidates,
                 env,
-                run.log,
+                run,
                 counts,
                 mu,
                 scores,
                 em_work,
-                stacked["Lambda"],
-                stacked["Lambda_inv"],
-                stacked["width2"],
-                stacked["b"],
-                stacked["M"],
-                stacked["log_det"],
-                stacked["n_updates"],
-                stacked["u"],
-                stacked["z"],
-                stacked["potential"],
-                run.steps,
-                run.W,
-                run.policy,
-                run.work,
+                stacked,
                 chosen,
-                run.budget,
-                run.optimistic,
-                run.no_policy,
-                np.empty((H, S, A)),
-                run.eta,
-                run.alpha,
-                run.beta,
+                Q,
                 em_iterations,
                 refactor_every,
                 start,

@@ -163,16 +163,20 @@ class GridRun(NamedTuple):
     no_policy: np.ndarray
 
 
-def start_grid_run(learner, env: Environment, twin, K: int, d: int) -> GridRun:
-    """Steps before the first episode shared by the low-rank CVaR learners: the budget grid,
+def start_grid_run(learner, model, budget) -> tuple[np.ndarray, Environment, GridRun]:
+    """Steps before the first episode shared by the low-rank CVaR learners, after checking
+    ``model`` (:func:`stationary_feature_model`) and ``budget``: the budget grid,
     ``beta = c d H sqrt(iota)`` (LSVI-UCB's radius), (1) the regret oracle (the exact CVaR
-    optimum of ``twin``) and the buffers."""
+    optimum of the model's finite-state twin) and the buffers. Returns the features (S A, d),
+    the environment and the :class:`GridRun`."""
+    features, env, twin = stationary_feature_model(model, type(learner).__name__)
+    K = check_budget(budget)
     H, S, A = env.R3.shape
     eta, alpha = float(learner.eta), float(learner.alpha)
     steps = grid_steps(env.R3, eta)
     n_grid = budget_grid(H, eta).shape[0]
     n_return = int(steps.max(initial=0)) * H + 1
-    beta = lsvi_ucb_beta(d, H, K, learner.p, float(learner.c))
+    beta = lsvi_ucb_beta(features.shape[1], H, K, learner.p, float(learner.c))
     log = static_cvar_log(twin, K, alpha)
     W = np.zeros((H + 1, S, n_grid))
     W[H] = np.arange(n_grid) * eta
@@ -185,9 +189,10 @@ def start_grid_run(learner, env: Environment, twin, K: int, d: int) -> GridRun:
         np.arange(n_return, dtype=np.int64),
     )
     no_policy = np.zeros((H, S), dtype=np.int64)
-    return GridRun(
+    run = GridRun(
         eta, alpha, steps, n_grid, beta, log, W, policy, work, np.empty(K), np.empty(K), no_policy
     )
+    return features, env, run
 
 
 def grid_metadata(run: GridRun, c: float) -> dict:
@@ -205,21 +210,22 @@ def grid_metadata(run: GridRun, c: float) -> dict:
 
 
 @njit(cache=True)
-def evaluate_static_cvar_and_act(
-    env, log, steps, policy, work, j_star, value, Q, no_policy, k, rng, eta, alpha
-):
+def evaluate_static_cvar_and_act(env, run, j_star, value, Q, k, rng):
     """Episode ``k`` after the plan ``(j_star, value)``: the exact static CVaR of the augmented
-    ``policy`` from budget ``j_star``, one episode with it and its record (``Q`` is set to the
-    optimistic value, so the log's optimism gap is ``value - CVaR*``). Returns the episode's
-    states and actions."""
+    policy ``run.policy`` from budget ``j_star``, one episode with it, its record (``Q`` is set
+    to the optimistic value, so the log's optimism gap is ``value - CVaR*``) and the episode's
+    budget and optimistic value in ``run``. Returns the episode's states and actions."""
     P3 = env.P4[0]
-    _, mass, nxt, atoms, order = work
+    _, mass, nxt, atoms, order = run.work
+    eta, steps, policy = run.eta, run.steps, run.policy
     achieved = _evaluate(
-        P3, steps, env.initial, policy, j_star, eta, alpha, mass, nxt, atoms, order
+        P3, steps, env.initial, policy, j_star, eta, run.alpha, mass, nxt, atoms, order
     )
     states, actions, rewards = _rollout(P3, env.R3, steps, env.initial, policy, j_star, rng)
     Q[:] = value
-    record_episode(log, k, no_policy, Q, achieved, states, rewards)
+    record_episode(run.log, k, run.no_policy, Q, achieved, states, rewards)
+    run.budget[k] = j_star * eta
+    run.optimistic[k] = value
     return states, actions
 
 
@@ -227,18 +233,8 @@ def evaluate_static_cvar_and_act(
 def _episodes(
     features: np.ndarray,
     env: Environment,
-    log: EpisodeLog,
+    run: GridRun,
     st: RidgeStatistics,
-    steps: np.ndarray,
-    W: np.ndarray,
-    policy: np.ndarray,
-    work: tuple,
-    budget: np.ndarray,
-    optimistic: np.ndarray,
-    no_policy: np.ndarray,
-    eta: float,
-    alpha: float,
-    beta: float,
     refactor_every: int,
     start: int,
     stop: int,
@@ -250,28 +246,43 @@ def _episodes(
             st.M,
             st.Lambda_inv,
             st.width2,
-            steps,
+            run.steps,
             env.initial,
-            eta,
-            alpha,
-            beta,
-            W,
-            policy,
-            work[0],
+            run.eta,
+            run.alpha,
+            run.beta,
+            run.W,
+            run.policy,
+            run.work[0],
         )
-        states, actions = evaluate_static_cvar_and_act(
-            env, log, steps, policy, work, j_star, value, st.Q, no_policy, k, rng, eta, alpha
-        )
-        budget[k] = j_star * eta
-        optimistic[k] = value
+        states, actions = evaluate_static_cvar_and_act(env, run, j_star, value, st.Q, k, rng)
         absorb_statistics(st, features, env.R3, states, actions, refactor_every)
 
 
+@dataclass(frozen=True)
 class GridCVaRRuns:
-    """``record_policies``, ``constants`` and ``run`` of the low-rank CVaR learners (a frozen
-    dataclass with ``c`` and ``_simulate``)."""
+    """The hyperparameters, ``record_policies``, ``constants`` and ``run`` the low-rank CVaR
+    learners share (each adds its own and ``_simulate``).
 
-    c: float
+    Parameters
+    ----------
+    alpha : float
+        Risk level in (0, 1] (the paper's ``tau``).
+    eta : float
+        Budget grid width; every reward must be a multiple of it.
+    c : float
+        Constant of ``beta = c d H sqrt(iota)``: 1 by default, another value the named scaled
+        variant, 0 the greedy control.
+    """
+
+    alpha: float = 0.1
+    eta: float = 0.25
+    c: float = 1.0
+
+    def __post_init__(self) -> None:
+        check_alpha(self.alpha)
+        check_eta(self.eta)
+        check_positive("c", self.c, allow_zero=True)
 
     @property
     def record_policies(self) -> bool:
@@ -303,13 +314,8 @@ class LowRankCVaRUCB(GridCVaRRuns):
 
     Parameters
     ----------
-    alpha : float
-        Risk level in (0, 1] (the paper's ``tau``).
-    eta : float
-        Budget grid width; every reward must be a multiple of it.
-    c : float
-        Constant of ``beta = c d H sqrt(iota)``: 1 by default, another value the named scaled
-        variant, 0 the greedy control.
+    alpha, eta, c
+        As :class:`GridCVaRRuns`.
     p : float
         Failure probability in (0, 1) (enters iota).
     refactor_every : int
@@ -330,16 +336,11 @@ class LowRankCVaRUCB(GridCVaRRuns):
     ((50,), True)
     """
 
-    alpha: float = 0.1
-    eta: float = 0.25
-    c: float = 1.0
     p: float = 0.05
     refactor_every: int = 1000
 
     def __post_init__(self) -> None:
-        check_alpha(self.alpha)
-        check_eta(self.eta)
-        check_positive("c", self.c, allow_zero=True)
+        super().__post_init__()
         check_open_unit(self.p, "p")
         check_refactor_every(self.refactor_every)
 
@@ -349,34 +350,15 @@ class LowRankCVaRUCB(GridCVaRRuns):
         return scaled_label(f"CVaR-UCB(alpha={self.alpha:g})", self.c, mark="c=")
 
     def _simulate(self, model, budget: int, seed: SeedLike) -> Simulation:
-        features, env, twin = stationary_feature_model(model, "LowRankCVaRUCB")
-        K = check_budget(budget)
+        features, env, run = start_grid_run(self, model, budget)
         H, S, A = env.R3.shape
-        run = start_grid_run(self, env, twin, K, features.shape[1])
-        state, _ = start_statistics(features, H, S, A, K, False)
+        state, _ = start_statistics(features, H, S, A, run.budget.shape[0], False)
         rng = as_generator(seed)
         refactor_every = int(self.refactor_every)
         simulate(
             run.log,
             lambda start, stop: _episodes(
-                features,
-                env,
-                run.log,
-                state,
-                run.steps,
-                run.W,
-                run.policy,
-                run.work,
-                run.budget,
-                run.optimistic,
-                run.no_policy,
-                run.eta,
-                run.alpha,
-                run.beta,
-                refactor_every,
-                start,
-                stop,
-                rng,
+                features, env, run, state, refactor_every, start, stop, rng
             ),
         )
         return Simulation(
