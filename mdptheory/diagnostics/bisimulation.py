@@ -160,20 +160,8 @@ def _pairs(S: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 @njit(cache=True)
 def _apply_kernel(
     d,
-    pair_i,
-    pair_j,
-    pair_index,
-    indptr,
-    indices,
     data,
-    R,
-    n_actions,
-    c_R,
-    c_T,
-    offsets,
-    bi,
-    bj,
-    bf,
+    layout,
     warm,
     tol,
     current,
@@ -190,8 +178,12 @@ def _apply_kernel(
 
     With ``only_current`` only the actions ``current[p]`` are solved (``out`` is then the
     value of those actions). Otherwise ``best_action[p]`` keeps ``current[p]`` (when it is
-    ``>= 0``) unless another action beats it by more than ``switch``.
+    ``>= 0``) unless another action beats it by more than ``switch``. ``layout`` is
+    :attr:`_Operator.layout`.
     """
+    pair_i, pair_j, pair_index, indptr, indices, R, n_actions, c_R, c_T, offsets, bi, bj, bf = (
+        layout
+    )
     failures = 0
     for p in range(pair_i.shape[0]):
         i = pair_i[p]
@@ -243,28 +235,12 @@ def _apply_kernel(
 
 
 @njit(cache=True)
-def _affine_kernel(
-    best_action,
-    pair_i,
-    pair_j,
-    pair_index,
-    indptr,
-    indices,
-    R,
-    n_actions,
-    c_R,
-    c_T,
-    offsets,
-    bi,
-    bj,
-    bf,
-    rows,
-    cols,
-    vals,
-    b,
-):
+def _affine_kernel(best_action, layout, rows, cols, vals, b):
     """COO entries of ``c_T M`` and the vector ``b`` of the affine map ``x -> b + c_T M x``
     fixed by the actions and optimal couplings of the last application; returns the count."""
+    pair_i, pair_j, pair_index, indptr, indices, R, n_actions, c_R, c_T, offsets, bi, bj, bf = (
+        layout
+    )
     count = 0
     for p in range(pair_i.shape[0]):
         i = pair_i[p]
@@ -342,6 +318,23 @@ class _Operator:
         self.best_action = np.zeros(self.pair_i.size, dtype=np.int64)
         self.tol = SIMPLEX_TOL * scale
         self.n_cells = n_cells
+        # the arguments both kernels take in this order: pairs, kernel rows, rewards, the
+        # constants and the transport bases (arrays the kernels update in place)
+        self.layout = (
+            self.pair_i,
+            self.pair_j,
+            self.pair_index,
+            self.indptr,
+            self.indices,
+            self.R,
+            self.A,
+            self.c_R,
+            self.c_T,
+            self.offsets,
+            self.bi,
+            self.bj,
+            self.bf,
+        )
 
     def __call__(
         self,
@@ -356,20 +349,8 @@ class _Operator:
             current = np.full(self.pair_i.size, -1, dtype=np.int64)
         failures = _apply_kernel(
             d,
-            self.pair_i,
-            self.pair_j,
-            self.pair_index,
-            self.indptr,
-            self.indices,
             self.data,
-            self.R,
-            self.A,
-            self.c_R,
-            self.c_T,
-            self.offsets,
-            self.bi,
-            self.bj,
-            self.bf,
+            self.layout,
             self.warm,
             self.tol,
             current,
@@ -398,26 +379,7 @@ class _Operator:
         cols = np.empty(self.n_cells, dtype=np.int64)
         vals = np.empty(self.n_cells)
         b = np.empty(n)
-        count = _affine_kernel(
-            self.best_action,
-            self.pair_i,
-            self.pair_j,
-            self.pair_index,
-            self.indptr,
-            self.indices,
-            self.R,
-            self.A,
-            self.c_R,
-            self.c_T,
-            self.offsets,
-            self.bi,
-            self.bj,
-            self.bf,
-            rows,
-            cols,
-            vals,
-            b,
-        )
+        count = _affine_kernel(self.best_action, self.layout, rows, cols, vals, b)
         M = sp.csr_array((vals[:count], (rows[:count], cols[:count])), shape=(n, n))
         x = np.array(start, dtype=np.float64)
         _gauss_seidel(
