@@ -19,7 +19,8 @@ statistics. What is shared is the bookkeeping around the paper's steps:
 * :func:`simulate` runs a learner's compiled loop over chunks of episodes, timed on the Python
   side (:func:`algorithms._timing.timed_chunks`), so the loop needs no clock;
 * :func:`episodic_trace` is the template of every ``run``: the
-  :class:`~mdptheory.regret.RegretTrace` with the extras and metadata all of them record.
+  :class:`~mdptheory.regret.RegretTrace` with the extras and metadata all of them record;
+  :class:`EpisodicLearner` gives the learners that ``run``.
 """
 
 from __future__ import annotations
@@ -252,6 +253,32 @@ class Simulation(NamedTuple):
     """The learner's own extras, beside those every episodic learner records."""
     metadata: dict[str, Any]
     """The learner's own metadata, beside that every episodic learner records."""
+
+
+class EpisodicLearner:
+    """``run`` of an episodic learner: the exact regret trace (:func:`episodic_trace`) of its
+    ``_simulate(model, budget, seed)``. Which models a learner takes, and what it refuses,
+    its class notes say."""
+
+    def run(self, model: Any, budget: int, seed: Any) -> RegretTrace:
+        """Run ``budget`` episodes on ``model`` and return the exact regret trace (of the
+        learner's objective: the expected return, a static or an iterated CVaR).
+
+        Parameters
+        ----------
+        model
+            The environment, of a kind the learner's class notes name.
+        budget : int
+            Number of episodes K (it also enters the learner's log factors).
+        seed : int, SeedSequence or Generator
+
+        Raises
+        ------
+        ValueError
+            For a model the learner does not take (its class notes), rewards outside [0, 1],
+            or a budget that is not a positive int.
+        """
+        return episodic_trace(self, seed, self._simulate(model, budget, seed))
 
 
 def episodic_trace(learner: Any, seed: Any, run: Simulation) -> RegretTrace:

@@ -75,13 +75,13 @@ from algorithms._constants import scale_constants
 from algorithms._episodic import (
     Environment,
     EpisodeLog,
+    EpisodicLearner,
     Simulation,
     act,
     check_budget,
     check_open_unit,
     check_positive,
     environment,
-    episodic_trace,
     record_episode,
     simulate,
     start_log,
@@ -95,7 +95,6 @@ from mdptheory._kernels import (
     greedy_backup,
 )
 from mdptheory.linear_mixture import LinearMixtureMDP
-from mdptheory.regret import RegretTrace
 from mdptheory.seeding import SeedLike, as_generator
 
 PAPER_C = 1.0
@@ -371,7 +370,7 @@ def check_mixture_model(model: object, learner: str) -> tuple[np.ndarray, Enviro
 
 
 @dataclass(frozen=True)
-class UCRLVTR:
+class UCRLVTR(EpisodicLearner):
     r"""UCRL-VTR (Ayoub et al., ICML 2020, Algorithm 1) with exact per-episode regret.
 
     Parameters
@@ -397,6 +396,9 @@ class UCRLVTR:
     ``in_confidence_set[k]`` (``theta_error <= sqrt(beta_k)``, Theorem 1's event),
     ``optimism_gap`` and ``optimistic`` as for every episodic learner. Per-episode cost
     O(H (d S^2 A + S A d^2)).
+
+    ``run(model, budget, seed)`` raises ``ValueError`` for a model that is not a homogeneous
+    LinearMixtureMDP, rewards outside [0, 1], or a budget that is not a positive int.
 
     Examples
     --------
@@ -446,17 +448,6 @@ class UCRLVTR:
         n = np.arange(K, dtype=np.float64) * model.H
         radius = ucrl_vtr_radius(model.d, model.H, n, self.delta, B, L)
         return self.c * radius if scaled else radius
-
-    def run(self, model: LinearMixtureMDP, budget: int, seed: SeedLike) -> RegretTrace:
-        """Run ``budget`` episodes and return the exact regret trace.
-
-        Raises
-        ------
-        ValueError
-            For a model that is not a homogeneous LinearMixtureMDP, rewards outside [0, 1], or
-            a budget that is not a positive int.
-        """
-        return episodic_trace(self, seed, self._simulate(model, budget, seed))
 
     def _simulate(self, model, budget: int, seed: SeedLike, exact_regret: bool = True):
         basis2, env = check_mixture_model(model, type(self).__name__)

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 
+from algorithms._constants import scale_constants
 from algorithms._episodic import check_budget, check_open_unit, check_positive
 from algorithms._validation import check_unit_rewards
 from algorithms.reward_free.battery import (
@@ -19,6 +20,7 @@ from algorithms.reward_free.battery import (
 )
 from mdptheory.linear_mixture import LinearMixtureMDP
 from mdptheory.regret import ConvergenceTrace, trace_metadata
+from mdptheory.seeding import SeedLike
 from mdptheory.tabular import EpisodicMDP
 
 N_CHECKPOINTS = 12
@@ -69,11 +71,40 @@ def episodic_twin(model: object, learner: str) -> EpisodicMDP:
     return twin
 
 
+class Phases(NamedTuple):
+    """A reward-free learner's own part of a run (:func:`explore_and_plan` does the rest): the
+    tabular ``twin`` it explores, its compiled ``explore(start, stop)`` over episodes
+    ``start..stop-1``, the kernel it has learned (``estimate()``), the value ``clip`` of the
+    planner (or None), its measurements per checkpoint (``extras()``, or None) and its own
+    ``metadata``."""
+
+    twin: EpisodicMDP
+    explore: Callable[[int, int], None]
+    estimate: Callable[[], np.ndarray]
+    clip: tuple[float, float] | None
+    extras: Callable[[], dict[str, float]] | None
+    metadata: dict[str, Any]
+
+
+PAPER_C = 1.0
+"""The bonus scale ``c`` of the paper's (or the reconstructed) constant."""
+
+
 @dataclass(frozen=True)
 class ExplorationParameters:
     """Hyperparameters shared by the reward-free learners and their check (parameters
     documented on each learner): the bonus scale ``c`` (1 the paper's or reconstructed
-    constant, 0 the control), ``delta`` and the planning battery."""
+    constant, 0 the control), ``delta`` and the planning battery; with the names a learner
+    gives, its ``label`` and ``constants``."""
+
+    short_name: ClassVar[str] = ""
+    """The learner's label at ``c = 1``, e.g. ``"RF-Express"``."""
+    control_name: ClassVar[str] = ""
+    """Its label at ``c = 0``, the control."""
+    paper_constants: ClassVar[str] = ""
+    """``constants`` at ``c = 1``, e.g. ``"paper (c = 1)"``."""
+    control_constants: ClassVar[str] = ""
+    """``constants`` at ``c = 0``."""
 
     c: float = 1.0
     delta: float = 0.1
@@ -82,6 +113,34 @@ class ExplorationParameters:
 
     def __post_init__(self) -> None:
         check_exploration_parameters(self.c, self.delta, self.n_random_rewards)
+
+    @property
+    def constants(self) -> str:
+        """The paper's, the control's or ``"scaled (c = ...)"``."""
+        return scale_constants(self.c, self.paper_constants, self.control_constants, PAPER_C)
+
+    @property
+    def label(self) -> str:
+        """The short name, with ``c`` when it is scaled; the control's name at ``c = 0``."""
+        if self.c == 0.0:
+            return self.control_name
+        return self.short_name if self.c == PAPER_C else f"{self.short_name} c={self.c:g}"
+
+    def run(self, model: Any, budget: int, seed: SeedLike) -> ConvergenceTrace:
+        """Explore ``budget`` episodes of ``model`` and judge the planning phase exactly at
+        each checkpoint (:func:`explore_and_plan`).
+
+        Raises
+        ------
+        ValueError
+            For a model the learner does not take (RF-Express: an EpisodicMDP or a
+            LinearMixtureMDP, whose twin is explored; the mixture learners: a homogeneous
+            LinearMixtureMDP), rewards outside [0, 1], or a budget that is not a positive int.
+        """
+        return explore_and_plan(self, model, budget, seed, self._phases(model, budget, seed))
+
+    def _phases(self, model: Any, budget: int, seed: SeedLike) -> Phases:
+        raise NotImplementedError  # pragma: no cover - every learner gives its own
 
 
 def homogeneous_mixture_twin(
@@ -97,20 +156,10 @@ def homogeneous_mixture_twin(
     return twin, K
 
 
-def explore_and_plan(
-    learner: Any,
-    model: Any,
-    twin: EpisodicMDP,
-    budget: int,
-    seed: Any,
-    explore: Callable[[int, int], None],
-    estimate: Callable[[], np.ndarray],
-    clip: tuple[float, float] | None,
-    extras: Callable[[], dict[str, float]] | None = None,
-    metadata: dict[str, Any] | None = None,
-) -> ConvergenceTrace:
-    """Run ``explore(start, stop)`` up to each checkpoint, then plan every battery reward on
-    ``estimate()`` (the learned kernel) and record its exact sub-optimality.
+def explore_and_plan(learner: Any, model: Any, budget: int, seed: Any, phases: Phases):
+    """Run the learner's ``phases.explore(start, stop)`` up to each checkpoint, then plan every
+    battery reward on ``phases.estimate()`` (the learned kernel) and record its exact
+    sub-optimality on ``phases.twin``.
 
     The trace's ``gap`` is the worst sub-optimality over the battery at each checkpoint;
     extras: ``iteration`` (episodes explored), ``suboptimality`` (checkpoints, n rewards),
@@ -118,8 +167,9 @@ def explore_and_plan(
     each optimum against the truth: a continuous error, where the sub-optimality is a step
     function of the estimate),
     ``adversarial`` (the worst indicator's sub-optimality) and ``adversarial_index`` (which
-    indicator), plus ``extras()`` per checkpoint.
+    indicator), plus ``phases.extras()`` per checkpoint.
     """
+    twin, explore, estimate, clip, extras, metadata = phases
     K = check_budget(budget)
     battery: RewardBattery = reward_battery(
         twin.S, twin.A, twin.H, learner.n_random_rewards, learner.battery_seed, twin.R
@@ -162,6 +212,6 @@ def explore_and_plan(
         battery=[*battery.names[: 1 + learner.n_random_rewards], "indicators"],
         battery_size=int(battery.rewards.shape[0]),
         quantity="max over the battery of V*(rho; r) - V^{pi_r}(rho; r), exact",
-        **(metadata or {}),
+        **metadata,
     )
     return ConvergenceTrace(sub.max(axis=1), record, meta)

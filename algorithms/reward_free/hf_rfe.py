@@ -48,26 +48,23 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import ClassVar, NamedTuple
 
 import numpy as np
 from numba import njit
 
-from algorithms._constants import scale_constants
 from algorithms._episodic import Environment, act, environment
 from algorithms.mixture.ucrl_vtr import value_features
 from algorithms.reward_free._moments import mixture_gram_blocks, trace_widths
 from algorithms.reward_free._phases import (
     ExplorationParameters,
-    explore_and_plan,
+    Phases,
     homogeneous_mixture_twin,
 )
 from mdptheory._kernels import greedy_backup
 from mdptheory.linear_mixture import LinearMixtureMDP
-from mdptheory.regret import ConvergenceTrace
 from mdptheory.seeding import SeedLike, as_generator
 
-PAPER_C = 1.0
 LAMBDA = 1.0
 
 
@@ -209,25 +206,13 @@ class HorizonFreeRFE(ExplorationParameters):
     (100.0, (11,))
     """
 
-    @property
-    def constants(self) -> str:
-        return scale_constants(self.c, "as derived (c = 1)", "no pseudo-reward (c = 0)", PAPER_C)
+    short_name: ClassVar[str] = "HF-RFE"
+    control_name: ClassVar[str] = "greedy mixture exploration"
+    paper_constants: ClassVar[str] = "as derived (c = 1)"
+    control_constants: ClassVar[str] = "no pseudo-reward (c = 0)"
 
-    @property
-    def label(self) -> str:
-        if self.c == 0.0:
-            return "greedy mixture exploration"
-        return "HF-RFE" if self.c == PAPER_C else f"HF-RFE c={self.c:g}"
-
-    def run(self, model: LinearMixtureMDP, budget: int, seed: SeedLike) -> ConvergenceTrace:
-        """Explore ``budget`` episodes and judge the planning phase exactly at checkpoints.
-
-        Raises
-        ------
-        ValueError
-            For a model that is not a homogeneous LinearMixtureMDP, rewards outside [0, 1], or
-            a budget that is not a positive int.
-        """
+    def _phases(self, model, budget: int, seed: SeedLike) -> Phases:
+        """The :class:`Phases` of HF-RFE: width pseudo-reward exploration, the VTR estimate."""
         twin, K = homogeneous_mixture_twin(model, budget, type(self).__name__)
         env, basis2, G, radii, state = start_exploration(model, K, self.delta)
         rng = as_generator(seed)
@@ -242,12 +227,8 @@ class HorizonFreeRFE(ExplorationParameters):
             diff = state.theta_hat - theta
             return {"theta_error": float(math.sqrt(max(diff @ state.M @ diff, 0.0)))}
 
-        return explore_and_plan(
-            self,
-            model,
+        return Phases(
             twin,
-            budget,
-            seed,
             lambda start, stop: _explore(env, state, basis2, G, radii, c, start, stop, rng),
             estimate,
             (0.0, 1.0),

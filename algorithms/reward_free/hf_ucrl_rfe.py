@@ -86,12 +86,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import ClassVar, NamedTuple
 
 import numpy as np
 from numba import njit
 
-from algorithms._constants import scale_constants
 from algorithms._episodic import Environment, act, environment
 from algorithms.mixture.ucrl_vtr import value_features
 from algorithms.reward_free._moments import (
@@ -107,15 +106,13 @@ from algorithms.reward_free._moments import (
 )
 from algorithms.reward_free._phases import (
     ExplorationParameters,
-    explore_and_plan,
+    Phases,
     homogeneous_mixture_twin,
 )
 from mdptheory._kernels import greedy_backup
 from mdptheory.linear_mixture import LinearMixtureMDP
-from mdptheory.regret import ConvergenceTrace
 from mdptheory.seeding import SeedLike, as_generator
 
-PAPER_C = 1.0
 LAMBDA = 1.0
 
 __all__ = ["HFUCRLRFE", "Weighted", "burn_in", "directed_target", "start_weighted"]
@@ -365,27 +362,13 @@ class HFUCRLRFE(ExplorationParameters):
     (200.0, (12,))
     """
 
-    @property
-    def constants(self) -> str:
-        return scale_constants(
-            self.c, "reconstructed (c = 1)", "no pseudo-reward, no bonus (c = 0)", PAPER_C
-        )
+    short_name: ClassVar[str] = "HF-UCRL-RFE"
+    control_name: ClassVar[str] = "mixture exploration without bonus"
+    paper_constants: ClassVar[str] = "reconstructed (c = 1)"
+    control_constants: ClassVar[str] = "no pseudo-reward, no bonus (c = 0)"
 
-    @property
-    def label(self) -> str:
-        if self.c == 0.0:
-            return "mixture exploration without bonus"
-        return "HF-UCRL-RFE" if self.c == PAPER_C else f"HF-UCRL-RFE c={self.c:g}"
-
-    def run(self, model: LinearMixtureMDP, budget: int, seed: SeedLike) -> ConvergenceTrace:
-        """Explore ``budget`` episodes and judge the planning phase exactly at checkpoints.
-
-        Raises
-        ------
-        ValueError
-            For a model that is not a homogeneous LinearMixtureMDP, rewards outside [0, 1], or
-            a budget that is not a positive int.
-        """
+    def _phases(self, model, budget: int, seed: SeedLike) -> Phases:
+        """The :class:`Phases` of HF-UCRL-RFE: directed exploration, the HOME estimate."""
         twin, K = homogeneous_mixture_twin(model, budget, type(self).__name__)
         env, basis2, G, beta, alpha, gamma, home = start_weighted(model, K, self.delta)
         rng = as_generator(seed)
@@ -402,12 +385,8 @@ class HFUCRLRFE(ExplorationParameters):
                 "gram_trace": float(np.trace(home.Sigma[0])),
             }
 
-        return explore_and_plan(
-            self,
-            model,
+        return Phases(
             twin,
-            budget,
-            seed,
             lambda start, stop: _explore(
                 env, home, basis2, G, beta, c, alpha, gamma, start, stop, rng
             ),

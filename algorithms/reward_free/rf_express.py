@@ -47,23 +47,19 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import ClassVar, NamedTuple
 
 import numpy as np
 from numba import njit
 
-from algorithms._constants import scale_constants
 from algorithms._episodic import act, environment
 from algorithms.reward_free._phases import (
     ExplorationParameters,
+    Phases,
     episodic_twin,
-    explore_and_plan,
 )
 from mdptheory._kernels import greedy_backup
-from mdptheory.regret import ConvergenceTrace
 from mdptheory.seeding import SeedLike, as_generator
-
-PAPER_C = 1.0
 
 
 def rf_express_beta(n: float, S: int, A: int, H: int, delta: float) -> float:
@@ -160,19 +156,13 @@ class RFExpress(ExplorationParameters):
     (200.0, True)
     """
 
-    @property
-    def constants(self) -> str:
-        return scale_constants(self.c, "paper (c = 1)", "no bonus (c = 0)", PAPER_C)
+    short_name: ClassVar[str] = "RF-Express"
+    control_name: ClassVar[str] = "RF-Express (no bonus)"
+    paper_constants: ClassVar[str] = "paper (c = 1)"
+    control_constants: ClassVar[str] = "no bonus (c = 0)"
 
-    @property
-    def label(self) -> str:
-        if self.c == 0.0:
-            return "RF-Express (no bonus)"
-        return "RF-Express" if self.c == PAPER_C else f"RF-Express c={self.c:g}"
-
-    def run(self, model, budget: int, seed: SeedLike) -> ConvergenceTrace:
-        """Explore ``budget`` episodes of ``model`` (EpisodicMDP or LinearMixtureMDP, whose
-        twin is explored) and judge the planning phase exactly at each checkpoint."""
+    def _phases(self, model, budget: int, seed: SeedLike) -> Phases:
+        """The :class:`Phases` of RF-Express: bonus exploration, the empirical kernel."""
         twin = episodic_twin(model, type(self).__name__)
         env = environment(twin)
         H, S, A = env.R3.shape
@@ -192,12 +182,8 @@ class RFExpress(ExplorationParameters):
             w1 = float(state.maxW[0] @ twin.initial)
             return {"stopping_statistic": 3.0 * math.e * math.sqrt(w1) + w1}
 
-        return explore_and_plan(
-            self,
-            model,
+        return Phases(
             twin,
-            budget,
-            seed,
             lambda start, stop: _explore(env, state, start, stop, rng, log_term, c),
             lambda: empirical_kernel(state.N_sas, state.N_sa),
             None,

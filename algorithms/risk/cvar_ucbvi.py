@@ -70,17 +70,16 @@ from algorithms._constants import scaled_label
 from algorithms._episodic import (
     Environment,
     EpisodeLog,
+    EpisodicLearner,
     Simulation,
     check_budget,
     check_episodic_model,
     check_open_unit,
     count_transitions,
-    episodic_trace,
     record_episode,
     simulate,
 )
 from mdptheory._kernels import sample_categorical
-from mdptheory.regret import RegretTrace
 from mdptheory.risk import check_alpha, cvar_sorted_row, static_cvar_optimum
 from mdptheory.risk.discretised import GRID_TOL, budget_grid, shortfall_min_backup
 from mdptheory.seeding import SeedLike, as_generator
@@ -356,7 +355,7 @@ def _episodes(
 
 
 @dataclass(frozen=True)
-class CVaRUCBVI:
+class CVaRUCBVI(EpisodicLearner):
     r"""CVaR-UCBVI-type learner (Wang, Kallus, Sun, ICML 2023) with exact static-CVaR regret.
 
     Parameters
@@ -377,6 +376,11 @@ class CVaRUCBVI:
     G_k`` (the sampled return; not an unbiased estimate of the CVaR regret). Extras:
     ``optimism_gap[k] = value_k - CVaR*`` (the optimistic value minus the optimum),
     ``optimistic``, ``budget[k]`` (the initial budget ``j*_k eta``) and ``optimistic_value``.
+
+    ``run(model, budget, seed)`` returns the exact static-CVaR regret trace; it raises
+    ``ValueError`` for a model that is not episodic, rewards outside [0, 1], reward noise, a
+    non-stationary kernel, a reward that is not a multiple of ``eta``, or a budget that is not a
+    positive int.
 
     Examples
     --------
@@ -415,18 +419,6 @@ class CVaRUCBVI:
     def label(self) -> str:
         """E.g. ``CVaR-UCBVI(alpha=0.1)`` or ``CVaR-UCBVI(alpha=0.1) x0.1``."""
         return scaled_label(f"CVaR-UCBVI(alpha={self.alpha:g})", self.bonus_scale)
-
-    def run(self, model, budget: int, seed: SeedLike) -> RegretTrace:
-        """Run ``budget`` episodes on ``model``; return the exact static-CVaR regret trace.
-
-        Raises
-        ------
-        ValueError
-            For a model that is not episodic, rewards outside [0, 1], reward noise, a
-            non-stationary kernel, a reward that is not a multiple of ``eta``, or a budget that
-            is not a positive int.
-        """
-        return episodic_trace(self, seed, self._simulate(model, budget, seed))
 
     def _simulate(self, model, budget: int, seed: SeedLike) -> Simulation:
         env = check_episodic_model(model, "CVaR-UCBVI")

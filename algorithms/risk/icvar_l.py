@@ -71,11 +71,11 @@ from algorithms._constants import scale_constants, scaled_label
 from algorithms._episodic import (
     Environment,
     EpisodeLog,
+    EpisodicLearner,
     Simulation,
     act,
     check_budget,
     check_open_unit,
-    episodic_trace,
     new_log,
     record_episode,
     simulate,
@@ -92,7 +92,6 @@ from algorithms.linear.lsvi_ucb import (
 )
 from mdptheory._kernels import greedy_backup
 from mdptheory.linear import LinearMDP
-from mdptheory.regret import RegretTrace
 from mdptheory.risk import check_alpha, icvar_dp_kernel, icvar_evaluate_reachable
 from mdptheory.risk.linear_icvar import sup_form_candidates, sup_form_cvar
 from mdptheory.seeding import SeedLike, as_generator
@@ -257,9 +256,11 @@ def _episodes(
         absorb_statistics(state, features, env.R3, states, actions, refactor_every)
 
 
-class LinearICVaRRuns:
+class LinearICVaRRuns(EpisodicLearner):
     """``constants`` and ``run`` of the learners that plan as ICVaR-L does (a frozen dataclass
-    with ``c`` and ``_simulate``)."""
+    with ``c`` and ``_simulate``). ``run`` returns the exact iterated-CVaR regret trace; it
+    raises ``ValueError`` for a model that is neither a LinearMDP nor an EpisodicMDP, a feature
+    of norm > 1, rewards outside [0, 1] or a budget that is not a positive int."""
 
     c: float
 
@@ -267,17 +268,6 @@ class LinearICVaRRuns:
     def constants(self) -> str:
         """``"reconstructed (c = 1)"``, ``"greedy (c = 0)"`` or ``"scaled (c = ...)"``."""
         return scale_constants(self.c, "reconstructed (c = 1)", "greedy (c = 0)")
-
-    def run(self, model, budget: int, seed: SeedLike) -> RegretTrace:
-        """Run ``budget`` episodes; return the exact iterated-CVaR regret trace.
-
-        Raises
-        ------
-        ValueError
-            For a model that is neither a LinearMDP nor an EpisodicMDP, a feature of norm > 1,
-            rewards outside [0, 1] or a budget that is not a positive int.
-        """
-        return episodic_trace(self, seed, self._simulate(model, budget, seed))
 
 
 @dataclass(frozen=True)

@@ -73,13 +73,13 @@ from algorithms._constants import scaled_label
 from algorithms._episodic import (
     Environment,
     EpisodeLog,
+    EpisodicLearner,
     Simulation,
     act,
     check_budget,
     check_episodic_model,
     check_open_unit,
     count_transitions,
-    episodic_trace,
     new_log,
     record_episode,
     simulate,
@@ -92,7 +92,6 @@ from mdptheory._kernels import (
     remember,
     start_value,
 )
-from mdptheory.regret import RegretTrace
 from mdptheory.risk import (
     check_alpha,
     cvar_sorted_row,
@@ -264,7 +263,7 @@ def _episodes(
 
 
 @dataclass(frozen=True)
-class ICVaRRM:
+class ICVaRRM(EpisodicLearner):
     r"""ICVaR-RM of Du, Wang and Huang (ICLR 2023), Algorithm 1.
 
     Parameters
@@ -290,6 +289,11 @@ class ICVaRRM:
     the pseudo-regret (recorded for completeness only). Extras: ``optimism_gap[k] =
     min_{h,s,a} Qbar^k_h(s, a) - Q*_h(s, a)``, ``optimistic[k]`` (that gap is >= -1e-9 H) and
     ``optimistic_value[k] = rho @ Vbar^k_1``.
+
+    ``run(model, budget, seed)`` takes an :class:`~mdptheory.tabular.EpisodicMDP` with a
+    stationary kernel and mean rewards in [0, 1] (K also fixes L = log(KHSA/delta')) and returns
+    the exact iterated-CVaR regret trace; it raises ``ValueError`` for a non-episodic model,
+    rewards outside [0, 1], a non-stationary kernel, or a budget that is not a positive int.
 
     Examples
     --------
@@ -326,25 +330,6 @@ class ICVaRRM:
     def label(self) -> str:
         """Short name for plots and reports, e.g. ``ICVaR-RM(alpha=0.1)`` or ``... x0.05``."""
         return scaled_label(f"ICVaR-RM(alpha={self.alpha:g})", self.bonus_scale)
-
-    def run(self, model, budget: int, seed: SeedLike) -> RegretTrace:
-        """Run ``budget`` episodes on ``model`` and return the exact iterated-CVaR regret trace.
-
-        Parameters
-        ----------
-        model : EpisodicMDP
-            Stationary kernel, mean rewards in [0, 1].
-        budget : int
-            Number of episodes K (also fixes L = log(KHSA/delta')).
-        seed : int, SeedSequence or Generator
-
-        Raises
-        ------
-        ValueError
-            For a non-episodic model, rewards outside [0, 1], a non-stationary kernel, or a
-            budget that is not a positive int.
-        """
-        return episodic_trace(self, seed, self._simulate(model, budget, seed))
 
     def _simulate(
         self, model, budget: int, seed: SeedLike, exact_regret: bool = True

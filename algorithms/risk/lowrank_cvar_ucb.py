@@ -54,11 +54,11 @@ from algorithms._constants import scale_constants, scaled_label
 from algorithms._episodic import (
     Environment,
     EpisodeLog,
+    EpisodicLearner,
     Simulation,
     check_budget,
     check_open_unit,
     environment,
-    episodic_trace,
     record_episode,
     simulate,
 )
@@ -78,7 +78,6 @@ from algorithms.risk.cvar_ucbvi import (
     grid_steps,
     static_cvar_log,
 )
-from mdptheory.regret import RegretTrace
 from mdptheory.risk import budget_grid, check_alpha
 from mdptheory.risk.discretised import model_features, shortfall_min_backup
 from mdptheory.seeding import SeedLike, as_generator
@@ -260,9 +259,13 @@ def _episodes(
 
 
 @dataclass(frozen=True)
-class GridCVaRRuns:
+class GridCVaRRuns(EpisodicLearner):
     """The hyperparameters, ``record_policies``, ``constants`` and ``run`` the low-rank CVaR
-    learners share (each adds its own and ``_simulate``).
+    learners share (each adds its own and ``_simulate``). ``run`` returns the exact
+    static-CVaR regret trace; it raises ``ValueError`` for a model without known features
+    (:class:`LowRankCVaRMLE`: simplex features), features that change with the stage, rewards
+    outside [0, 1] or off the grid, reward noise, a non-stationary kernel, or a budget that is
+    not a positive int.
 
     Parameters
     ----------
@@ -293,18 +296,6 @@ class GridCVaRRuns:
     def constants(self) -> str:
         """``"LSVI-UCB radius (c = 1)"``, ``"greedy (c = 0)"`` or ``"scaled (c = ...)"``."""
         return scale_constants(self.c, "LSVI-UCB radius (c = 1)", "greedy (c = 0)")
-
-    def run(self, model, budget: int, seed: SeedLike) -> RegretTrace:
-        """Run ``budget`` episodes; return the exact static-CVaR regret trace.
-
-        Raises
-        ------
-        ValueError
-            For a model without known features (:class:`LowRankCVaRMLE`: simplex features),
-            features that change with the stage, rewards outside [0, 1] or off the grid, reward
-            noise, a non-stationary kernel, or a budget that is not a positive int.
-        """
-        return episodic_trace(self, seed, self._simulate(model, budget, seed))
 
 
 @dataclass(frozen=True)

@@ -99,6 +99,7 @@ from numba import njit
 from algorithms._episodic import (
     Environment,
     EpisodeLog,
+    EpisodicLearner,
     Simulation,
     act,
     check_budget,
@@ -106,7 +107,6 @@ from algorithms._episodic import (
     check_episodic_model,
     check_open_unit,
     check_positive,
-    episodic_trace,
     record_episode,
     simulate,
     start_log,
@@ -117,7 +117,6 @@ from mdptheory._kernels import (
     first_difference,
     greedy_action,
 )
-from mdptheory.regret import RegretTrace
 from mdptheory.seeding import SeedLike, as_generator
 
 BONUSES = ("hoeffding", "bernstein")
@@ -265,7 +264,7 @@ def _episodes(
 
 
 @dataclass(frozen=True)
-class QLearningUCB:
+class QLearningUCB(EpisodicLearner):
     r"""Q-learning with UCB-Hoeffding or UCB-Bernstein bonuses (Jin et al. 2018).
 
     Parameters
@@ -287,6 +286,10 @@ class QLearningUCB:
     Extras of the trace: ``optimism_gap[k] = min_{h,x,a} Q^k_h(x, a) - Q*_h(x, a)`` with the Q
     at the start of episode k, and ``optimistic[k]`` (gap >= -1e-9 H), the event of Lemma 4.3.
     The update uses the sampled reward, so a model with reward noise is learned from samples.
+
+    ``run(model, budget, seed)`` takes an :class:`~mdptheory.tabular.EpisodicMDP` with mean
+    rewards in [0, 1], stationary or stage-dependent kernels (K fixes T = K H in iota); it
+    raises ``ValueError`` for a non-episodic model, rewards outside [0, 1] or a bad budget.
 
     Examples
     --------
@@ -331,24 +334,6 @@ class QLearningUCB:
             return name if self.constants != "tuned" else f"{name} c={self.c:g}"
         name = "Q-learning UCB-B"
         return name if self.constants != "tuned" else f"{name} c1={self.c1:g} c2={self.c2:g}"
-
-    def run(self, model, budget: int, seed: SeedLike) -> RegretTrace:
-        """Run ``budget`` episodes on ``model`` and return the exact regret trace.
-
-        Parameters
-        ----------
-        model : EpisodicMDP
-            Mean rewards must lie in [0, 1]; stationary or stage-dependent kernels.
-        budget : int
-            Number of episodes K (fixes T = K H in iota).
-        seed : int, SeedSequence or Generator
-
-        Raises
-        ------
-        ValueError
-            For a non-episodic model, rewards outside [0, 1] or a bad budget.
-        """
-        return episodic_trace(self, seed, self._simulate(model, budget, seed))
 
     def _simulate(
         self, model, budget: int, seed: SeedLike, exact_regret: bool = True

@@ -70,6 +70,7 @@ from algorithms._constants import scaled_label
 from algorithms._episodic import (
     Environment,
     EpisodeLog,
+    EpisodicLearner,
     Simulation,
     check_budget,
     check_choice,
@@ -77,7 +78,6 @@ from algorithms._episodic import (
     check_open_unit,
     check_positive,
     count_transitions,
-    episodic_trace,
     evaluate_and_act,
     simulate,
     start_log,
@@ -86,7 +86,6 @@ from mdptheory._kernels import (
     ReachableEvaluation,
     greedy_backup,
 )
-from mdptheory.regret import RegretTrace
 from mdptheory.seeding import SeedLike, as_generator
 
 BONUSES = ("hoeffding", "bernstein")
@@ -276,7 +275,7 @@ def _episodes(
 
 
 @dataclass(frozen=True)
-class UCBVI:
+class UCBVI(EpisodicLearner):
     r"""UCBVI of Azar, Osband and Munos (2017) with the CH or BF bonus.
 
     Parameters
@@ -303,6 +302,12 @@ class UCBVI:
     and whose ``realised_regret[k]`` is ``V*_1(x_{k,1})`` minus the sampled return. Extras:
     ``optimism_gap[k] = min_{h,x,a} Q_{k,h}(x, a) - Q*_h(x, a)`` and ``optimistic[k]`` (that gap
     is >= -1e-9 H), the event under which Theorems 1 and 2 are proved.
+
+    ``run(model, budget, seed)`` takes an :class:`~mdptheory.tabular.EpisodicMDP` with mean
+    rewards in [0, 1] (and a stationary kernel with ``transitions="stationary"``); K also fixes
+    T = K H in the log factor. It raises ``ValueError`` for a non-episodic model, rewards outside
+    [0, 1], a non-stationary kernel with ``transitions="stationary"``, or a budget that is not a
+    positive int.
 
     Examples
     --------
@@ -342,26 +347,6 @@ class UCBVI:
         if self.transitions == "per_stage":
             name += " (per-stage counts)"
         return name
-
-    def run(self, model, budget: int, seed: SeedLike) -> RegretTrace:
-        """Run ``budget`` episodes on ``model`` and return the exact regret trace.
-
-        Parameters
-        ----------
-        model : EpisodicMDP
-            Mean rewards must lie in [0, 1]; with ``transitions="stationary"`` the kernel must
-            be stationary.
-        budget : int
-            Number of episodes K (also fixes T = K H in the log factor).
-        seed : int, SeedSequence or Generator
-
-        Raises
-        ------
-        ValueError
-            For a non-episodic model, rewards outside [0, 1], a non-stationary kernel with
-            ``transitions="stationary"``, or a budget that is not a positive int.
-        """
-        return episodic_trace(self, seed, self._simulate(model, budget, seed))
 
     def _simulate(
         self, model, budget: int, seed: SeedLike, exact_regret: bool = True
