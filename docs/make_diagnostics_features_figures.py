@@ -25,7 +25,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
-from _figures import save
+from _figures import FIGURES, save
 
 from instances.feature_failures import tsitsiklis_van_roy
 from instances.layered_chains import layered_chain, merging_chains
@@ -42,8 +42,6 @@ from mdptheory.diagnostics.inherent_bellman_error import (
 from mdptheory.diagnostics.spectral import estimate_spectral_features, spectral_decomposition
 from mdptheory.diagnostics.td_vs_mc import difference_mse, simulate_estimates, td_vs_mc
 from mdptheory.seeding import spawn_seeds
-
-FIGURES = Path(__file__).resolve().parent / "figures"
 
 
 def inherent_bellman_error_figure(path: Path) -> None:
@@ -155,7 +153,6 @@ def td_vs_mc_figure(path: Path) -> None:
 
 
 def main() -> None:
-    FIGURES.mkdir(exist_ok=True)
     inherent_bellman_error_figure(FIGURES / "diagnostics_inherent_bellman_error.png")
     spectral_figure(FIGURES / "diagnostics_spectral.png")
     td_vs_mc_figure(FIGURES / "diagnostics_td_vs_mc.png")

@@ -28,14 +28,13 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
-from _figures import save
+from _figures import FIGURES, save
 
 from algorithms.preferences import DPO, IPO, Freehand
 from instances.preferences import azar_three_action_bandit, offline_preference_garnet
 from mdptheory.preferences import dpo_finite_optimum, ipo_minimiser
 from mdptheory.seeding import spawn_seeds
 
-FIGURES = Path(__file__).resolve().parent / "figures"
 ACTIONS = ("a", "b", "c")
 COLOURS = ("C0", "C1", "C2")
 STEPS = 20_000
@@ -121,7 +120,6 @@ def offline_figure(path: Path) -> None:
 
 
 def main() -> None:
-    FIGURES.mkdir(exist_ok=True)
     bandit = azar_three_action_bandit()
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
     optima_panel(axes[0], bandit)

@@ -18,7 +18,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
-from _figures import log_log, save
+from _figures import FIGURES, log_log, save
 
 from algorithms.preferences import ContextualMaxInP
 from proofs_check.harness import discover, run_check
@@ -31,7 +31,6 @@ from proofs_check.theorems.preferences_links import (
     _contextual_curves,
 )
 
-FIGURES = Path(__file__).resolve().parent / "figures"
 SEEDS = 8
 
 
@@ -75,7 +74,6 @@ def figure(path: Path) -> None:
 
 
 def main() -> None:
-    FIGURES.mkdir(exist_ok=True)
     figure(FIGURES / "preferences_links.png")
     print(f"wrote {FIGURES / 'preferences_links.png'}")
 

@@ -22,7 +22,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
-from _figures import save
+from _figures import FIGURES, save
 
 from algorithms.preferences import PRLSVI, MaxInP
 from proofs_check.theorems.preferences_online import (
@@ -32,7 +32,6 @@ from proofs_check.theorems.preferences_online import (
     _pbrl_runs,
 )
 
-FIGURES = Path(__file__).resolve().parent / "figures"
 SEEDS = 8
 
 
@@ -95,7 +94,6 @@ def frontier_figure(path: Path) -> None:
 
 
 def main() -> None:
-    FIGURES.mkdir(exist_ok=True)
     regret_figure(FIGURES / "preferences_online_regret.png")
     print(f"wrote {FIGURES / 'preferences_online_regret.png'}")
     frontier_figure(FIGURES / "preferences_online_frontier.png")

@@ -24,7 +24,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
-from _figures import log_log, save
+from _figures import FIGURES, log_log, save
 from matplotlib.colors import ListedColormap
 
 from algorithms.risk import ICVaRRM
@@ -38,7 +38,6 @@ from mdptheory.risk import (
     static_cvar_optimum,
 )
 
-FIGURES = Path(__file__).resolve().parent / "figures"
 ALPHA = 0.1
 FORK, SAFE, RISKY = 0, 0, 1
 
@@ -181,7 +180,6 @@ def regret_figure(path: Path) -> None:
 
 
 def main() -> None:
-    FIGURES.mkdir(parents=True, exist_ok=True)
     fig, axes = plt.subplots(1, 2, figsize=(12.0, 4.6))
     distributions_panel(axes[0])
     regions_panel(axes[1])
