@@ -53,8 +53,7 @@ def planner_figure() -> None:
     ):
         E, _ = planner_errors(models, etas, PLANNER_ALPHA, **kwargs)
         E = np.abs(E)
-        ax.plot(etas, E.mean(axis=0), "o-", color=colour, label=label)
-        ax.fill_between(etas, E.min(axis=0), E.max(axis=0), color=colour, alpha=0.15)
+        range_band(ax, etas, E, colour, label, "o-")
     bound = [discretisation_error_bound(models[0].H, PLANNER_ALPHA, eta) for eta in etas]
     ax.plot(etas, bound, "k:", label="(H + 1 - alpha) eta / alpha")
     log_log(
