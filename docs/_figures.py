@@ -1,7 +1,8 @@
 """Plot helpers shared by the ``docs/make_*`` scripts (run them from the project root).
 
-Each figure script draws its own curves; the framing every log-log panel repeats (scales,
-labels, title, legend) and the writing of the file are done here, the same way for all.
+Each figure script draws its own curves; the folder they go to, the mean-and-band curves over
+seeds, the framing every log-log panel repeats (scales, labels, title, legend) and the writing
+of the file are done here, the same way for all.
 """
 
 from __future__ import annotations
@@ -9,6 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+
+FIGURES = Path(__file__).resolve().parent / "figures"
+"""The folder every script writes its figures to (``docs/figures``)."""
 
 
 def log_log(
@@ -34,9 +38,10 @@ def log_log(
 
 def save(fig, path: Path, dpi: int, *, tight: bool = True) -> None:
     """Write ``fig`` to ``path`` at ``dpi`` (after ``tight_layout`` unless ``tight`` is False,
-    for figures laid out by a constrained layout) and close it."""
+    for figures laid out by a constrained layout), making its folder if need be, and close it."""
     if tight:
         fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=dpi)
     plt.close(fig)
 
@@ -52,3 +57,10 @@ def mean_band(ax, x, Y, color, label, style="-"):
     ax.plot(x, mean, style, color=color, lw=1.6, label=label)
     ax.fill_between(x, np.maximum(mean - half, 0.0), mean + half, color=color, alpha=0.2)
     return mean
+
+
+def range_band(ax, x, Y, color, label, style="-", alpha=0.15):
+    """Draw the mean over the rows (seeds) of ``Y`` against ``x`` with the band from their
+    minimum to their maximum."""
+    ax.plot(x, Y.mean(axis=0), style, color=color, label=label)
+    ax.fill_between(x, Y.min(axis=0), Y.max(axis=0), color=color, alpha=alpha)

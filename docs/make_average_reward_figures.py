@@ -16,20 +16,18 @@ The runs are those of ``mdptheory run`` (root seed 0), e.g.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+from _figures import FIGURES, save
 
 from algorithms.average_reward import TSDE, UCRL2, UCRL2B, FixedPolicy
 from instances.tabular import river_swim
 from mdptheory.average_reward import optimal_gain_bias, span
 from mdptheory.experiment import run_seeds, summarise
 
-FIGURES = Path(__file__).resolve().parent / "figures"
 T = 1_000_000
 SEEDS = 8
 
@@ -97,10 +95,7 @@ def main() -> None:
     right.legend(fontsize=8)
     right.grid(alpha=0.3)
     print(f"identity residual over {T} steps: {residual:.2e}; sp(h*) = {sp:.6g}; rho* = {rho:.6g}")
-    fig.tight_layout()
-    FIGURES.mkdir(exist_ok=True)
-    fig.savefig(FIGURES / "average_reward_regret.png", dpi=110)
-    plt.close(fig)
+    save(fig, FIGURES / "average_reward_regret.png", 110)
 
 
 if __name__ == "__main__":

@@ -18,14 +18,12 @@ Run from the project root: ``python docs/make_diagnostics_features_figures.py``.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
-from _figures import save
+from _figures import FIGURES, save
 
 from instances.feature_failures import tsitsiklis_van_roy
 from instances.layered_chains import layered_chain, merging_chains
@@ -43,11 +41,8 @@ from mdptheory.diagnostics.spectral import estimate_spectral_features, spectral_
 from mdptheory.diagnostics.td_vs_mc import difference_mse, simulate_estimates, td_vs_mc
 from mdptheory.seeding import spawn_seeds
 
-FIGURES = Path(__file__).resolve().parent / "figures"
 
-
-def inherent_bellman_error_figure(path: Path) -> None:
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+def inherent_bellman_error_panels(left, right) -> None:
     for gamma in (0.8, 0.85, 0.9, 0.95):
         errors = fitted_q_iteration(tsitsiklis_van_roy(gamma), n_iter=60).errors
         ibe = inherent_bellman_error(tsitsiklis_van_roy(gamma)).value
@@ -79,11 +74,9 @@ def inherent_bellman_error_figure(path: Path) -> None:
     right.set_ylabel("inherent Bellman error, ||theta||_1 <= 1")
     right.set_title("(b) nominal features of misspecified_linear_mdp", fontsize=10)
     right.legend(fontsize=8)
-    save(fig, path, 110)
 
 
-def spectral_figure(path: Path) -> None:
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+def spectral_panels(left, right) -> None:
     for model, label in (
         (
             random_low_rank_mdp(S=20, A=3, H=1, d=3, seed=0).tabular(),
@@ -115,11 +108,9 @@ def spectral_figure(path: Path) -> None:
     right.set_ylabel("sin of the largest principal angle")
     right.set_title("(b) estimated features, simplex_feature_linear_mdp(d=4)", fontsize=10)
     right.legend(fontsize=8)
-    save(fig, path, 110)
 
 
-def td_vs_mc_figure(path: Path) -> None:
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+def td_vs_mc_panels(left, right) -> None:
     mixings = np.linspace(0.0, 1.0, 11)
     exact = np.array([td_vs_mc(layered_chain(mixing=m, seed=0)).pooling[0] for m in mixings])
     for s in range(exact.shape[1]):
@@ -151,14 +142,17 @@ def td_vs_mc_figure(path: Path) -> None:
     right.set_ylabel("N MSE of V_0(0) - V_0(1)")
     right.set_title("(b) merging_chains(k, H): TD follows k, Monte Carlo H", fontsize=10)
     right.legend(fontsize=8)
-    save(fig, path, 110)
 
 
 def main() -> None:
-    FIGURES.mkdir(exist_ok=True)
-    inherent_bellman_error_figure(FIGURES / "diagnostics_inherent_bellman_error.png")
-    spectral_figure(FIGURES / "diagnostics_spectral.png")
-    td_vs_mc_figure(FIGURES / "diagnostics_td_vs_mc.png")
+    for draw, name in (
+        (inherent_bellman_error_panels, "diagnostics_inherent_bellman_error.png"),
+        (spectral_panels, "diagnostics_spectral.png"),
+        (td_vs_mc_panels, "diagnostics_td_vs_mc.png"),
+    ):
+        fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+        draw(left, right)
+        save(fig, FIGURES / name, 110)
 
 
 if __name__ == "__main__":

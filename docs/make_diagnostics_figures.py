@@ -27,7 +27,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
-from _figures import save
+from _figures import FIGURES, save
 
 from algorithms.effective_horizon import SQIRL
 from instances.structure import effective_horizon_lure, interval_walk
@@ -38,7 +38,6 @@ from mdptheory.diagnostics.coverability import coverability
 from mdptheory.diagnostics.effective_horizon import effective_horizon
 from mdptheory.seeding import spawn_seeds
 
-FIGURES = Path(__file__).resolve().parent / "figures"
 POINTS = (np.arange(8) + 0.5) / 8
 
 
@@ -164,7 +163,6 @@ def coverability_figure(path: Path) -> None:
 
 
 def main() -> None:
-    FIGURES.mkdir(exist_ok=True)
     bisimulation_figure(FIGURES / "diagnostics_bisimulation.png")
     effective_horizon_figure(FIGURES / "diagnostics_effective_horizon.png")
     coverability_figure(FIGURES / "diagnostics_coverability.png")

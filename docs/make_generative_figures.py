@@ -17,25 +17,22 @@ their verdicts and draws their measurements:
 
 from __future__ import annotations
 
-from pathlib import Path
+from functools import partial
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
-from _figures import log_log, save
+from _figures import FIGURES, log_log, range_band, save
 
 from proofs_check import harness
 
-FIGURES = Path(__file__).resolve().parent / "figures"
 SLOPE = "kitamura2023-vwls-mdvi-samples-to-eps"
 RATIO = "kitamura2023-weighting-gain-grows-with-horizon"
 
 
-def _band(ax, x, Y, colour, label) -> None:
-    ax.plot(x, Y.mean(axis=0), "o-", color=colour, label=label)
-    ax.fill_between(x, Y.min(axis=0), Y.max(axis=0), color=colour, alpha=0.2)
+_band = partial(range_band, style="o-", alpha=0.2)
 
 
 def samples_to_eps(result) -> None:

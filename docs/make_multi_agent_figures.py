@@ -16,19 +16,16 @@ rollouts and are evaluated exactly.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
-from _figures import log_log, save
+from _figures import FIGURES, log_log, save
 
 from algorithms.multi_agent import MAPPO, IndependentPG, SampledMAPPO
 from instances.games import climbing_game, penalty_game
 
-FIGURES = Path(__file__).resolve().parent / "figures"
 BUDGET = 2000
 SAMPLED_BUDGET = 500
 

@@ -18,21 +18,19 @@ It prints the numbers quoted in the page.
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
-from _figures import log_log, save
+from _figures import FIGURES, log_log, range_band, save
 
 from algorithms.linear import LSVIUCB
 from algorithms.multi_agent import AsyncCoopLSVIUCB, communication_bound
 from instances.linear import simplex_feature_linear_mdp
 from mdptheory.experiment import run_seeds
 
-FIGURES = Path(__file__).resolve().parent / "figures"
 K, SEEDS, C, SKEW = 20_000, 6, 0.1, 1.0
 MODEL = simplex_feature_linear_mdp(S=10, A=3, H=5, d=4, seed=0)
 H, D = 5, 4
@@ -40,11 +38,6 @@ H, D = 5, 4
 
 def _traces(learner):
     return run_seeds(learner, MODEL, K, seeds=SEEDS, seed=0, progress=False)
-
-
-def _band(ax, x, Y, label, colour, ls="-"):
-    ax.plot(x, Y.mean(axis=0), ls, color=colour, label=label)
-    ax.fill_between(x, Y.min(axis=0), Y.max(axis=0), color=colour, alpha=0.15)
 
 
 def regret_figure() -> None:
@@ -70,7 +63,7 @@ def regret_figure() -> None:
     for label, (traces, colour) in runs.items():
         Y = np.stack([t.cumulative for t in traces])
         single = Y[:, -1].mean() if single is None else single
-        _band(ax, x, Y, label, colour)
+        range_band(ax, x, Y, colour, label)
         rounds = [
             int(t.extras["communication_rounds"][-1])
             for t in traces
@@ -107,7 +100,7 @@ def communication_figure() -> None:
         traces = _traces(AsyncCoopLSVIUCB(agents=M, c=C, skew=SKEW))
         R = np.stack([t.extras["communication_rounds"] for t in traces]).astype(float)
         finals.append(R[:, -1])
-        _band(ax, x, R, f"M = {M}", colour)
+        range_band(ax, x, R, colour, f"M = {M}")
         grid = np.geomspace(10, K, 30)
         bound = [communication_bound(D, H, M, int(k), 1 / M**2) for k in grid]
         ax.plot(grid, bound, ":", color=colour)

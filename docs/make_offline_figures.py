@@ -18,15 +18,11 @@ mean data-dependent bound of PEVI (c = 0.05) and a slope -1/2 guide.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
-import numpy as np
-from _figures import log_log, save
-from scipy import stats
+from _figures import FIGURES, log_log, mean_band, save
 
 from algorithms.offline import PEVI, TUNED_C, GreedyLSVI, coverage
 from proofs_check.rates import fit_loglog_slope
@@ -37,20 +33,10 @@ from proofs_check.theorems.offline import (
     well_covered_curves,
 )
 
-FIGURES = Path(__file__).resolve().parent / "figures"
 N_SEEDS = 64
 
 
-def _band(ax, x, Y, color, label, style="-"):
-    mean = Y.mean(axis=0)
-    half = stats.t.ppf(0.975, Y.shape[0] - 1) * Y.std(axis=0, ddof=1) / np.sqrt(Y.shape[0])
-    ax.plot(x, mean, style, color=color, lw=1.6, label=label)
-    ax.fill_between(x, np.maximum(mean - half, 0.0), mean + half, color=color, alpha=0.2)
-    return mean
-
-
 def main() -> None:
-    FIGURES.mkdir(exist_ok=True)
     fig, (left, right) = plt.subplots(1, 2, figsize=(12.5, 4.8))
 
     learners = (PEVI(c=TUNED_C), GreedyLSVI(), PEVI())
@@ -59,7 +45,7 @@ def main() -> None:
     cov = coverage(model, lure_behaviour(model))
     names = (f"PEVI, tuned c = {TUNED_C:g}", "greedy LSVI (control)", "PEVI, paper c = 1")
     for j, (learner, color) in enumerate(zip(learners, ("C0", "C3", "C2"), strict=True)):
-        mean = _band(left, grid, sub[:, :, j], color, names[j])
+        mean = mean_band(left, grid, sub[:, :, j], color, names[j])
         print(
             f"lure: {learner.label}: mean sub-optimality "
             + ", ".join(f"n={n}: {m:.4g}" for n, m in zip(grid, mean, strict=True))
@@ -84,10 +70,10 @@ def main() -> None:
 
     wc_learners = (PEVI(c=TUNED_C), GreedyLSVI())
     grid, sub, bound = well_covered_curves(N_SEEDS, 30, 50_000, seed=0, learners=wc_learners)
-    pevi_mean = _band(right, grid, sub[:, :, 0], "C0", f"PEVI, tuned c = {TUNED_C:g}")
+    pevi_mean = mean_band(right, grid, sub[:, :, 0], "C0", f"PEVI, tuned c = {TUNED_C:g}")
     greedy = sub[:, :, 1]
     keep = greedy.mean(axis=0) > 0
-    _band(right, grid[keep], greedy[:, keep], "C3", "greedy LSVI (control)")
+    mean_band(right, grid[keep], greedy[:, keep], "C3", "greedy LSVI (control)")
     right.plot(
         grid,
         bound[:, :, 0].mean(axis=0),

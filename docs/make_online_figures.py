@@ -27,14 +27,13 @@ from __future__ import annotations
 import argparse
 import math
 import time
-from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
-from _figures import log_log, save
+from _figures import FIGURES, log_log, save
 
 from algorithms.bandits import KLUCB, OFUL, UCB1, ThompsonBernoulli
 from algorithms.tabular import UCBVI, QLearningUCB
@@ -46,8 +45,6 @@ from proofs_check.theorems.bandits import (
     oful_arms,
     sphere_bandit,
 )
-
-FIGURES = Path(__file__).resolve().parent / "figures"
 
 
 def _grid(n: int, points: int = 200) -> np.ndarray:
@@ -210,7 +207,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seeds", type=int, default=10, help="repetitions per curve")
     parser.add_argument("--jobs", type=int, default=1, help="worker processes")
     args = parser.parse_args(argv)
-    FIGURES.mkdir(exist_ok=True)
     for draw in (bandit_figure, oful_figure, tabular_figure, check_figures):
         start = time.perf_counter()
         draw(args.seeds, args.jobs)

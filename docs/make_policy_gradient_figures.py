@@ -28,7 +28,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
-from _figures import save
+from _figures import FIGURES, save
 
 from algorithms.policy_gradient import (
     GradientBandit,
@@ -38,8 +38,6 @@ from algorithms.policy_gradient import (
     mei_theorem4_constant,
 )
 from instances.tabular import garnet
-
-FIGURES = Path(__file__).resolve().parent / "figures"
 
 
 def _finish(
@@ -150,7 +148,6 @@ def stochastic_figure(path: Path) -> None:
 
 
 def main() -> None:
-    FIGURES.mkdir(parents=True, exist_ok=True)
     t_gap_figure(FIGURES / "policy_gradient_t_gap.png")
     stochastic_figure(FIGURES / "policy_gradient_stochastic.png")
     print(

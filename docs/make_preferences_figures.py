@@ -28,14 +28,13 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
-from _figures import save
+from _figures import FIGURES, range_band, save
 
 from algorithms.preferences import DPO, IPO, Freehand
 from instances.preferences import azar_three_action_bandit, offline_preference_garnet
 from mdptheory.preferences import dpo_finite_optimum, ipo_minimiser
 from mdptheory.seeding import spawn_seeds
 
-FIGURES = Path(__file__).resolve().parent / "figures"
 ACTIONS = ("a", "b", "c")
 COLOURS = ("C0", "C1", "C2")
 STEPS = 20_000
@@ -110,8 +109,7 @@ def offline_figure(path: Path) -> None:
         traces = [Freehand().run(problem, 10_000, child) for child in spawn_seeds(0, 16)]
         n = traces[0].extras["n"]
         gaps = np.stack([t.gap for t in traces])
-        ax.plot(n, gaps.mean(axis=0), color=colour, label=f"{label}, mean")
-        ax.fill_between(n, gaps.min(axis=0), gaps.max(axis=0), color=colour, alpha=0.2)
+        range_band(ax, n, gaps, colour, f"{label}, mean", alpha=0.2)
     ax.set_xscale("log")
     ax.set_xlabel("pairs n")
     ax.set_ylabel("J(pi_tar) - J(pi_hat)")
@@ -121,7 +119,6 @@ def offline_figure(path: Path) -> None:
 
 
 def main() -> None:
-    FIGURES.mkdir(exist_ok=True)
     bandit = azar_three_action_bandit()
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
     optima_panel(axes[0], bandit)

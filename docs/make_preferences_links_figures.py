@@ -18,7 +18,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
-from _figures import log_log, save
+from _figures import FIGURES, log_log, range_band, save
 
 from algorithms.preferences import ContextualMaxInP
 from proofs_check.harness import discover, run_check
@@ -31,7 +31,6 @@ from proofs_check.theorems.preferences_links import (
     _contextual_curves,
 )
 
-FIGURES = Path(__file__).resolve().parent / "figures"
 SEEDS = 8
 
 
@@ -61,8 +60,7 @@ def figure(path: Path) -> None:
         (ContextualMaxInP(rule="greedy"), "C1"),
     ):
         Y = _contextual_curves(learner, T, SEEDS, 0)
-        axes[1].plot(t, Y.mean(axis=0), color=colour, label=learner.label)
-        axes[1].fill_between(t, Y.min(axis=0), Y.max(axis=0), color=colour, alpha=0.2)
+        range_band(axes[1], t, Y, colour, learner.label, alpha=0.2)
     axes[1].plot(t, 3 * np.sqrt(t), "k--", lw=0.8, label="3 sqrt(T)")
     log_log(
         axes[1],
@@ -75,7 +73,6 @@ def figure(path: Path) -> None:
 
 
 def main() -> None:
-    FIGURES.mkdir(exist_ok=True)
     figure(FIGURES / "preferences_links.png")
     print(f"wrote {FIGURES / 'preferences_links.png'}")
 

@@ -15,6 +15,7 @@ The runs are those of the checks (same instances, learners, budgets and seeds at
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import matplotlib
@@ -22,7 +23,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
-from _figures import save
+from _figures import FIGURES, range_band, save
 
 from algorithms.preferences import PRLSVI, MaxInP
 from proofs_check.theorems.preferences_online import (
@@ -32,13 +33,10 @@ from proofs_check.theorems.preferences_online import (
     _pbrl_runs,
 )
 
-FIGURES = Path(__file__).resolve().parent / "figures"
 SEEDS = 8
 
 
-def band(ax, x, Y, colour, label) -> None:
-    ax.plot(x, Y.mean(axis=0), color=colour, label=label)
-    ax.fill_between(x, Y.min(axis=0), Y.max(axis=0), color=colour, alpha=0.2)
+band = partial(range_band, alpha=0.2)
 
 
 def regret_figure(path: Path) -> None:
@@ -95,7 +93,6 @@ def frontier_figure(path: Path) -> None:
 
 
 def main() -> None:
-    FIGURES.mkdir(exist_ok=True)
     regret_figure(FIGURES / "preferences_online_regret.png")
     print(f"wrote {FIGURES / 'preferences_online_regret.png'}")
     frontier_figure(FIGURES / "preferences_online_frontier.png")

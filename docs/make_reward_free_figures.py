@@ -20,14 +20,14 @@ Run from the project root: ``python docs/make_reward_free_figures.py``. Writes
 
 from __future__ import annotations
 
-from pathlib import Path
+from functools import partial
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
-from _figures import log_log, save
+from _figures import FIGURES, log_log, range_band, save
 
 from algorithms.mixture import UCRLVTR, GreedyVTR
 from algorithms.reward_free import HFUCRLRFE, HorizonFreeRFE
@@ -37,12 +37,7 @@ from proofs_check.theorems import linear_mixture as lm
 from proofs_check.theorems import reward_free as rf
 from proofs_check.theorems import reward_free_weighted as rw
 
-FIGURES = Path(__file__).resolve().parent / "figures"
-
-
-def _band(ax, x, Y, colour, label, style="o-"):
-    ax.plot(x, Y.mean(axis=0), style, color=colour, label=label)
-    ax.fill_between(x, Y.min(axis=0), Y.max(axis=0), color=colour, alpha=0.15)
+_band = partial(range_band, style="o-")
 
 
 def rates_figure() -> None:

@@ -15,14 +15,12 @@ Run from the project root: ``python docs/make_risk_beyond_figures.py``. Writes
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
-from _figures import log_log, save
+from _figures import FIGURES, log_log, range_band, save
 
 from algorithms.risk import CVaRUCBVI, ICVaRL
 from instances.linear import tabular_as_linear
@@ -41,7 +39,6 @@ from proofs_check.theorems.risk_beyond import (
     swapped_route,
 )
 
-FIGURES = Path(__file__).resolve().parent / "figures"
 K, SEEDS = 30_000, 6
 
 
@@ -56,8 +53,7 @@ def planner_figure() -> None:
     ):
         E, _ = planner_errors(models, etas, PLANNER_ALPHA, **kwargs)
         E = np.abs(E)
-        ax.plot(etas, E.mean(axis=0), "o-", color=colour, label=label)
-        ax.fill_between(etas, E.min(axis=0), E.max(axis=0), color=colour, alpha=0.15)
+        range_band(ax, etas, E, colour, label, "o-")
     bound = [discretisation_error_bound(models[0].H, PLANNER_ALPHA, eta) for eta in etas]
     ax.plot(etas, bound, "k:", label="(H + 1 - alpha) eta / alpha")
     log_log(
@@ -71,9 +67,7 @@ def planner_figure() -> None:
 
 
 def _band(ax, Y: np.ndarray, label: str, colour: str) -> None:
-    x = np.arange(1, Y.shape[1] + 1)
-    ax.plot(x, Y.mean(axis=0), color=colour, label=label)
-    ax.fill_between(x, Y.min(axis=0), Y.max(axis=0), color=colour, alpha=0.15)
+    range_band(ax, np.arange(1, Y.shape[1] + 1), Y, colour, label)
 
 
 def learners_figure() -> None:

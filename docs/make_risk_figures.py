@@ -24,7 +24,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
-from _figures import log_log, save
+from _figures import FIGURES, log_log, range_band, save
 from matplotlib.colors import ListedColormap
 
 from algorithms.risk import ICVaRRM
@@ -38,7 +38,6 @@ from mdptheory.risk import (
     static_cvar_optimum,
 )
 
-FIGURES = Path(__file__).resolve().parent / "figures"
 ALPHA = 0.1
 FORK, SAFE, RISKY = 0, 0, 1
 
@@ -163,10 +162,7 @@ def regret_figure(path: Path) -> None:
         traces = run_seeds(learner, mdp, K, seeds=8, seed=0, progress=False)
         Y = np.stack([t.cumulative for t in traces])
         k = np.unique(np.geomspace(1, K, 200).astype(int))
-        ax.plot(k, Y[:, k - 1].mean(axis=0), color=colour, label=learner.label)
-        ax.fill_between(
-            k, Y[:, k - 1].min(axis=0), Y[:, k - 1].max(axis=0), color=colour, alpha=0.2
-        )
+        range_band(ax, k, Y[:, k - 1], colour, learner.label, alpha=0.2)
     ref = np.geomspace(1e3, K, 20)
     ax.plot(ref, 40 * np.sqrt(ref), "k--", linewidth=1, label="slope 1/2")
     ax.plot(ref, 0.5 * ref, "k:", linewidth=1, label="slope 1")
@@ -181,7 +177,6 @@ def regret_figure(path: Path) -> None:
 
 
 def main() -> None:
-    FIGURES.mkdir(parents=True, exist_ok=True)
     fig, axes = plt.subplots(1, 2, figsize=(12.0, 4.6))
     distributions_panel(axes[0])
     regions_panel(axes[1])

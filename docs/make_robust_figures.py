@@ -15,19 +15,15 @@ Every number is exact (the duals solved by :mod:`mdptheory.robust`).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
-from _figures import save
+from _figures import FIGURES, save
 
 from instances.robust import safe_vs_fast_route
 from mdptheory.robust import UncertaintySet, inner_problem, robust_evaluate
-
-FIGURES = Path(__file__).resolve().parent / "figures"
 
 
 def sets_panel(ax) -> None:
@@ -64,7 +60,6 @@ def route_panel(ax) -> None:
 
 
 def main() -> None:
-    FIGURES.mkdir(exist_ok=True)
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
     sets_panel(axes[0])
     route_panel(axes[1])

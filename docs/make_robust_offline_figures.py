@@ -17,14 +17,12 @@ Every sub-optimality is exact (:mod:`mdptheory.robust.d_rectangular` on the know
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
-from _figures import save
+from _figures import FIGURES, save
 
 from algorithms.offline import (
     PEVI,
@@ -37,7 +35,6 @@ from instances.linear import robust_route_linear_mdp, simplex_feature_linear_mdp
 from mdptheory.robust import d_rectangular_evaluate
 from mdptheory.seeding import spawn_seeds
 
-FIGURES = Path(__file__).resolve().parent / "figures"
 C = 0.03
 
 
@@ -101,7 +98,6 @@ def coverage_panel(ax, n_seeds: int = 8) -> None:
 
 
 def main() -> None:
-    FIGURES.mkdir(exist_ok=True)
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     rate_panel(axes[0])
     coverage_panel(axes[1])

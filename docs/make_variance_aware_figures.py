@@ -21,19 +21,17 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
-from _figures import log_log, save
+from _figures import FIGURES, log_log, save
 
 from algorithms.linear import HFLSVI, LSVIUCB, ScaledHFLSVI, ScaledLSVIUCBPP
 from instances.variance_aware import horizon_free_stationary_simplex
 
-FIGURES = Path(__file__).resolve().parent / "figures"
 HORIZONS = (5, 10, 20, 40, 80)
 K = 5_000
 SEEDS = 3
@@ -83,7 +81,6 @@ def main(argv: list[str] | None = None) -> None:
         f"horizon_free_stationary_simplex(S=10, A=3, d=4): regret vs H, {SEEDS} seeds",
         legend={"fontsize": 8},
     )
-    FIGURES.mkdir(exist_ok=True)
     save(fig, FIGURES / "variance_aware_horizon.png", dpi=120)
 
 

@@ -15,14 +15,13 @@ uniformly random policy are drawn on the same scale.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
-from _figures import log_log, mean_band, save
+from _figures import FIGURES, log_log, mean_band, save
 from matplotlib.ticker import NullFormatter
 
 from proofs_check.theorems.variance_aware_gap import (
@@ -34,7 +33,6 @@ from proofs_check.theorems.variance_aware_gap import (
     regret_cap,
 )
 
-FIGURES = Path(__file__).resolve().parent / "figures"
 K = 20_000
 SEEDS = 6
 SCALES = (0.03, 0.001)
@@ -89,7 +87,6 @@ def main(argv: list[str] | None = None) -> None:
     )
     ax.set_xticks(d, [str(k) for k in GAP_DIMENSIONS])
     ax.xaxis.set_minor_formatter(NullFormatter())
-    FIGURES.mkdir(exist_ok=True)
     save(fig, FIGURES / "variance_aware_d_gap.png", dpi=120)
 
 

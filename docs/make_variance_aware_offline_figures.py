@@ -19,14 +19,12 @@ coverage ``sum_h E_pi* ||phi||_(Sigma*_h^-1)``.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
-from _figures import mean_band, save
+from _figures import FIGURES, mean_band, save
 from scipy import stats
 
 from proofs_check.rates import geometric_grid
@@ -38,12 +36,10 @@ from proofs_check.theorems.variance_aware_offline import (
     paired_curves,
 )
 
-FIGURES = Path(__file__).resolve().parent / "figures"
 N_SEEDS = 64
 
 
 def main() -> None:
-    FIGURES.mkdir(exist_ok=True)
     fig, axes = plt.subplots(1, 3, figsize=(16, 4.6))
     grid = geometric_grid(300, 30_000, 9, integer=True)
     names = ("PEVI, c = 0.01", "VW-PEVI, c = 0.01 sqrt(d)", "VW-PEVI, weights inverted")
