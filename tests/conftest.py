@@ -134,6 +134,41 @@ def quick_results(ids) -> dict:
     return {check_id: run_check(check_id, "quick", 0, raise_errors=True) for check_id in ids}
 
 
+def quick_check_tests(ids, slow: bool = False, **expected):
+    """The two pieces of a test module of registered checks, to assign at module level as
+    ``results, test_check_passes_with_its_controls_rejected = quick_check_tests(IDS)``: the
+    module-scoped fixture ``results`` (:func:`quick_results` of ``ids``) and the test, one case
+    per id, of :func:`assert_passes_with_controls_rejected` with ``expected``, marked slow when
+    ``slow``."""
+    from proofs_check.harness import get
+
+    @pytest.fixture(scope="module", name="results")
+    def results_fixture():
+        return quick_results(ids)
+
+    @pytest.mark.parametrize("check_id", ids)
+    def test_check_passes_with_its_controls_rejected(results, check_id):
+        assert_passes_with_controls_rejected(results[check_id], get(check_id), **expected)
+
+    test = test_check_passes_with_its_controls_rejected
+    return results_fixture, pytest.mark.slow(test) if slow else test
+
+
+def assert_quick_pass(check_id: str, controls: int | None = None, seed: int = 0):
+    """The registered check ``check_id`` run once at quick scale (errors raised), asserted to
+    pass with its controls rejected: at least one, exactly ``controls`` when given. Returns the
+    result for the assertions that follow."""
+    from proofs_check.harness import discover, run_check
+
+    discover()
+    result = run_check(check_id, "quick", seed, raise_errors=True)
+    assert result.status == "pass", result.verdict.reason
+    assert result.controls and all(control.rejected for control in result.controls), result.power
+    if controls is not None:
+        assert len(result.controls) == controls
+    return result
+
+
 def assert_passes_with_controls_rejected(result, theorem, tag=None, controls_required=True):
     """A check's result passes, every control it ran is rejected (``controls_required``: it ran
     at least one; otherwise only a statistical check must), and its record declares a kind, a

@@ -7,6 +7,7 @@ import itertools
 
 import numpy as np
 import pytest
+from conftest import assert_quick_pass
 from hypothesis import assume, given, settings
 
 from algorithms.effective_horizon import SQIRL
@@ -172,9 +173,7 @@ def test_sqirl_bad_models():
     "check_id", ["laidlaw2023-sqirl-k-vs-kstar", "laidlaw2023-sqirl-rollouts-a-kstar"]
 )
 def test_registered_checks_pass_at_quick_scale(check_id):
-    result = harness.run_check(check_id, "quick", seed=0, raise_errors=True)
-    assert result.status == "pass", result.verdict.reason
-    assert result.controls and all(c.rejected for c in result.controls)
+    assert_quick_pass(check_id)
 
 
 def test_sparse_and_dense_kernels_agree():

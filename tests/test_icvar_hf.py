@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from conftest import assert_quick_pass
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import minimize
@@ -12,7 +13,6 @@ from algorithms.risk.icvar_hf import _pool, bt_fit
 from instances.linear import simplex_feature_linear_mdp
 from instances.risk import safe_vs_risky_route
 from mdptheory.risk import icvar_backward_induction, icvar_evaluate
-from proofs_check.harness import discover, run_check
 from proofs_check.theorems import risk_hf
 
 
@@ -115,9 +115,6 @@ def test_registered_for_the_command_line():
 
 @pytest.mark.slow
 def test_check_at_quick_scale_passes_and_rejects_its_control():
-    discover()
-    result = run_check("chen2024-icvar-hf-learns-risk-averse-road", "quick", 0)
-    assert result.verdict.status == "pass", result.verdict.reason
-    assert len(result.controls) == 1 and result.controls[0].rejected
+    result = assert_quick_pass("chen2024-icvar-hf-learns-risk-averse-road", controls=1)
     assert result.evidence.fitted["largest_episode_regret"] == pytest.approx(1.5)
     assert risk_hf.BOUND == 0.1

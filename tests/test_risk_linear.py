@@ -2,13 +2,13 @@
 
 import numpy as np
 import pytest
+from conftest import assert_quick_pass
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from instances.risk import du2023_hard_instance
 from instances.risk_linear import hypercube_action, linear_icvar_hard_instance
 from mdptheory.risk import icvar_backward_induction, icvar_evaluate
-from proofs_check.harness import discover, run_check
 from proofs_check.theorems import risk_linear_lower_bound as lb
 
 
@@ -102,9 +102,6 @@ def test_vacuity_rule():
 
 @pytest.mark.slow
 def test_check_at_quick_scale_passes_and_rejects_its_controls():
-    discover()
-    result = run_check("chen2024-icvar-l-lower-bound-order", "quick", 0)
-    assert result.verdict.status == "pass", result.verdict.reason
-    assert len(result.controls) == 2 and all(c.rejected for c in result.controls)
+    result = assert_quick_pass("chen2024-icvar-l-lower-bound-order", controls=2)
     fitted = result.evidence.fitted
     assert fitted["max_corner_ratio[ICVaR-L(alpha=0.25) c=0.01]"] <= lb.HIGH

@@ -4,6 +4,7 @@ patch changes its target (the kill itself: ``python -m proofs_check.runner --mut
 from __future__ import annotations
 
 import pytest
+from conftest import assert_quick_pass
 
 from proofs_check import harness
 from proofs_check.mutants import get_mutant, probe_changes
@@ -23,9 +24,7 @@ def test_checks_are_registered_with_their_records():
 
 
 def test_coverage_check_passes_and_rejects_both_controls():
-    result = harness.run_check("tang2025-r2pvi-robust-coverage", "quick", seed=0, raise_errors=True)
-    assert result.verdict.status == "pass", result.verdict.reason
-    assert len(result.controls) == 2 and all(c.rejected for c in result.controls)
+    result = assert_quick_pass("tang2025-r2pvi-robust-coverage", controls=2)
     fitted = result.evidence.fitted
     assert fitted["level_L"] == pytest.approx(0.08)
     # the robust-coverage term stays at its prior value when the safe road is never taken
@@ -34,9 +33,7 @@ def test_coverage_check_passes_and_rejects_both_controls():
 
 @pytest.mark.slow
 def test_rate_check_passes_and_rejects_its_control():
-    result = harness.run_check("tang2025-r2pvi-covered-rate", "quick", seed=0, raise_errors=True)
-    assert result.verdict.status == "pass", result.verdict.reason
-    assert result.controls and all(c.rejected for c in result.controls)
+    assert_quick_pass("tang2025-r2pvi-covered-rate")
 
 
 def test_nominal_duals_mutant_changes_its_target():
