@@ -99,6 +99,45 @@ def random_discounted_mdp(
     return FiniteMDP(P, R, gamma, initial=initial)
 
 
+def random_value_rows(
+    seed,
+    n: int,
+    S: int,
+    sparse: bool,
+    ties: bool,
+    *,
+    exponent: float,
+    drop: float,
+    bump: float,
+    atom_at_random: bool = False,
+):
+    """Rows ``P`` (n, S) of next-state distributions and values ``V`` (S,) for the row backups
+    of the robust sets, drawn in this order: uniform entries to the power 1 or ``exponent``;
+    when ``sparse``, each entry dropped with probability ``drop``, row 0 emptied (with
+    ``atom_at_random``, then given mass 1 at a random state) and ``bump`` added to a random
+    column, so that no row is empty; rows normalised; V uniform, times 1 or 10, minus 0 or 3,
+    rounded when ``ties`` (repeated atoms)."""
+    rng = np.random.default_rng(seed)
+    P = rng.random((n, S)) ** float(rng.choice([1.0, exponent]))
+    if sparse:
+        P[rng.random((n, S)) < drop] = 0.0
+        P[0, :] = 0.0  # a row with one atom
+        if atom_at_random:
+            P[0, int(rng.integers(S))] = 1.0
+        P[:, int(rng.integers(S))] += bump
+    P /= P.sum(axis=1, keepdims=True)
+    V = rng.random(S) * float(rng.choice([1.0, 10.0])) - float(rng.choice([0.0, 3.0]))
+    if ties:
+        V = np.round(V)
+    return P, V
+
+
+def full_scan(uncertainty, P, V):
+    """The backup of the row kernel of ``uncertainty``, which scans every atom of every row
+    (no walk, no guessed cut)."""
+    return uncertainty._rows(P, V, False, None, 0.0)[0]
+
+
 def cvar_sup_form(values, probabilities, alpha: float) -> float:
     """CVaR = max over atoms x of x - E[(x - X)^+] / alpha (no sorting)."""
     v = np.asarray(values, dtype=float)
