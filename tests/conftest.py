@@ -138,6 +138,19 @@ def full_scan(uncertainty, P, V):
     return uncertainty._rows(P, V, False, None, 0.0)[0]
 
 
+def refusal_test(build, cases):
+    """A test, one case per ``(kwargs, message)`` of ``cases``, that ``build(**kwargs)`` raises
+    ``ValueError`` matching ``message`` (a regular expression); assign it to a ``test_*`` name
+    of the test module."""
+
+    @pytest.mark.parametrize(("kwargs", "message"), cases)
+    def test(kwargs, message):
+        with pytest.raises(ValueError, match=message):
+            build(**kwargs)
+
+    return test
+
+
 def cvar_sup_form(values, probabilities, alpha: float) -> float:
     """CVaR = max over atoms x of x - E[(x - X)^+] / alpha (no sorting)."""
     v = np.asarray(values, dtype=float)
