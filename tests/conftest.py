@@ -151,6 +151,33 @@ def refusal_test(build, cases):
     return test
 
 
+def count_calls(monkeypatch, module, name: str) -> list:
+    """Replace ``module.name`` for the test by a wrapper that calls the original and records
+    each call; returns the record (one entry per call)."""
+    original = getattr(module, name)
+    calls = []
+
+    def spy(*args):
+        calls.append(1)
+        return original(*args)
+
+    monkeypatch.setattr(module, name, spy)
+    return calls
+
+
+def assert_registered_records(tag: str, ids, module: str):
+    """The checks tagged ``tag`` are exactly ``ids``, each registered from ``module`` with a
+    paper, a claim, a formula, a rule and ``verified=False``."""
+    from proofs_check.harness import get, registered
+
+    assert set(ids) == {theorem.id for theorem in registered(tag=tag)}
+    for check_id in ids:
+        theorem = get(check_id)
+        assert theorem.paper and theorem.claim and theorem.formula and theorem.rule
+        assert theorem.module == module
+        assert not theorem.verified
+
+
 def cvar_sup_form(values, probabilities, alpha: float) -> float:
     """CVaR = max over atoms x of x - E[(x - X)^+] / alpha (no sorting)."""
     v = np.asarray(values, dtype=float)

@@ -6,7 +6,7 @@ from functools import partial
 
 import numpy as np
 import pytest
-from conftest import full_scan, property_settings, random_value_rows
+from conftest import count_calls, full_scan, property_settings, random_value_rows
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -64,14 +64,7 @@ def test_chi2_walk_equals_the_cvxpy_primal(seed, rho, sparse):
 
 def test_backup_takes_the_walk_for_every_chi2_set(monkeypatch):
     P, V = _rows(2, 30, 10, False, False)
-    calls = []
-    original = sets_module.chi2_rows
-
-    def spy(*args):
-        calls.append(1)
-        return original(*args)
-
-    monkeypatch.setattr(sets_module, "chi2_rows", spy)
+    calls = count_calls(monkeypatch, sets_module, "chi2_rows")
     UncertaintySet("chi2", radius=0.3).backup(P, V)
     UncertaintySet("chi2", radius=2.0).backup(P, V)
     UncertaintySet("chi2", penalty=1.0).backup(P, V)

@@ -37,45 +37,35 @@ RADII_CHI2 = st.one_of(
 )
 
 
-@given(
-    seed=st.integers(0, 2**31),
-    n=st.integers(1, 30),
-    S=st.integers(1, 40),
-    rho=RADII_TV,
-    sparse=st.booleans(),
-    ties=st.booleans(),
-    nominal_support=st.booleans(),
-    guesses=st.integers(0, 2),
-)
-@property_settings(80)
-def test_tv_walk_equals_the_row_kernel(seed, n, S, rho, sparse, ties, nominal_support, guesses):
+@st.composite
+def walk_inputs(draw):
+    """Rows ``P``, values ``V`` and guessed cuts ``warm`` (or None) for a walk backup."""
+    seed = draw(st.integers(0, 2**31))
+    n, S = draw(st.integers(1, 30)), draw(st.integers(1, 40))
+    sparse, ties = draw(st.booleans()), draw(st.booleans())
     P, V = _rows(seed, n, S, sparse, ties)
+    return P, V, _guesses(seed, n, S, draw(st.integers(0, 2)))
+
+
+@given(inputs=walk_inputs(), rho=RADII_TV, nominal_support=st.booleans())
+@property_settings(80)
+def test_tv_walk_equals_the_row_kernel(inputs, rho, nominal_support):
+    P, V, warm = inputs
     ball = UncertaintySet("tv", radius=rho, support="nominal" if nominal_support else "all")
-    warm = _guesses(seed, n, S, guesses)
     scale = 1.0 + np.abs(V).max()
     np.testing.assert_allclose(
         ball.backup(P, V, warm), full_scan(ball, P, V), rtol=0, atol=1e-12 * scale
     )
 
 
-@given(
-    seed=st.integers(0, 2**31),
-    n=st.integers(1, 30),
-    S=st.integers(1, 40),
-    param=RADII_CHI2,
-    penalised=st.booleans(),
-    sparse=st.booleans(),
-    ties=st.booleans(),
-    guesses=st.integers(0, 2),
-)
+@given(inputs=walk_inputs(), param=RADII_CHI2, penalised=st.booleans())
 @property_settings(80)
-def test_chi2_walk_equals_the_row_kernel(seed, n, S, param, penalised, sparse, ties, guesses):
-    P, V = _rows(seed, n, S, sparse, ties)
+def test_chi2_walk_equals_the_row_kernel(inputs, param, penalised):
+    P, V, warm = inputs
     if penalised:
         chi2 = UncertaintySet("chi2", penalty=max(param, 1e-3))
     else:
         chi2 = UncertaintySet("chi2", radius=param)
-    warm = _guesses(seed, n, S, guesses)
     scale = 1.0 + np.abs(V).max()
     values = chi2.backup(P, V, warm)
     np.testing.assert_allclose(values, full_scan(chi2, P, V), rtol=0, atol=1e-12 * scale)
@@ -88,7 +78,7 @@ def test_chi2_walk_equals_the_row_kernel(seed, n, S, param, penalised, sparse, t
     if not penalised:
         np.testing.assert_allclose(Q2, ref_Q2, atol=1e-8)
         np.testing.assert_allclose(Q2 @ V, worst, atol=1e-9 * scale)
-        for r in range(n):
+        for r in range(P.shape[0]):
             # near the corner (all mass on the minimum) the minimiser's divergence is
             # sensitive to rounding, the row kernel's as much
             outside = max(divergence("chi2", P[r], ref_Q2[r]) - chi2.radius, 0.0)

@@ -4,9 +4,8 @@ patch changes its target (the kill itself: ``python -m proofs_check.runner --mut
 from __future__ import annotations
 
 import pytest
-from conftest import assert_quick_pass
+from conftest import assert_quick_pass, assert_registered_records
 
-from proofs_check import harness
 from proofs_check.mutants import get_mutant, probe_changes
 from proofs_check.theorems import robust_offline
 
@@ -14,13 +13,7 @@ IDS = ("tang2025-r2pvi-covered-rate", "tang2025-r2pvi-robust-coverage")
 
 
 def test_checks_are_registered_with_their_records():
-    ids = {t.id for t in harness.registered(tag="robust-offline")}
-    assert set(IDS) == ids
-    for check_id in IDS:
-        theorem = harness.get(check_id)
-        assert theorem.paper and theorem.claim and theorem.formula and theorem.rule
-        assert theorem.module == "proofs_check.theorems.robust_offline"
-        assert not theorem.verified
+    assert_registered_records("robust-offline", IDS, "proofs_check.theorems.robust_offline")
 
 
 def test_coverage_check_passes_and_rejects_both_controls():
