@@ -99,6 +99,85 @@ def random_discounted_mdp(
     return FiniteMDP(P, R, gamma, initial=initial)
 
 
+def random_value_rows(
+    seed,
+    n: int,
+    S: int,
+    sparse: bool,
+    ties: bool,
+    *,
+    exponent: float,
+    drop: float,
+    bump: float,
+    atom_at_random: bool = False,
+):
+    """Rows ``P`` (n, S) of next-state distributions and values ``V`` (S,) for the row backups
+    of the robust sets, drawn in this order: uniform entries to the power 1 or ``exponent``;
+    when ``sparse``, each entry dropped with probability ``drop``, row 0 emptied (with
+    ``atom_at_random``, then given mass 1 at a random state) and ``bump`` added to a random
+    column, so that no row is empty; rows normalised; V uniform, times 1 or 10, minus 0 or 3,
+    rounded when ``ties`` (repeated atoms)."""
+    rng = np.random.default_rng(seed)
+    P = rng.random((n, S)) ** float(rng.choice([1.0, exponent]))
+    if sparse:
+        P[rng.random((n, S)) < drop] = 0.0
+        P[0, :] = 0.0  # a row with one atom
+        if atom_at_random:
+            P[0, int(rng.integers(S))] = 1.0
+        P[:, int(rng.integers(S))] += bump
+    P /= P.sum(axis=1, keepdims=True)
+    V = rng.random(S) * float(rng.choice([1.0, 10.0])) - float(rng.choice([0.0, 3.0]))
+    if ties:
+        V = np.round(V)
+    return P, V
+
+
+def full_scan(uncertainty, P, V):
+    """The backup of the row kernel of ``uncertainty``, which scans every atom of every row
+    (no walk, no guessed cut)."""
+    return uncertainty._rows(P, V, False, None, 0.0)[0]
+
+
+def refusal_test(build, cases):
+    """A test, one case per ``(kwargs, message)`` of ``cases``, that ``build(**kwargs)`` raises
+    ``ValueError`` matching ``message`` (a regular expression); assign it to a ``test_*`` name
+    of the test module."""
+
+    @pytest.mark.parametrize(("kwargs", "message"), cases)
+    def test(kwargs, message):
+        with pytest.raises(ValueError, match=message):
+            build(**kwargs)
+
+    return test
+
+
+def count_calls(monkeypatch, module, name: str) -> list:
+    """Replace ``module.name`` for the test by a wrapper that calls the original and records
+    each call; returns the record (one entry per call)."""
+    original = getattr(module, name)
+    calls = []
+
+    def spy(*args):
+        calls.append(1)
+        return original(*args)
+
+    monkeypatch.setattr(module, name, spy)
+    return calls
+
+
+def assert_registered_records(tag: str, ids, module: str):
+    """The checks tagged ``tag`` are exactly ``ids``, each registered from ``module`` with a
+    paper, a claim, a formula, a rule and ``verified=False``."""
+    from proofs_check.harness import get, registered
+
+    assert set(ids) == {theorem.id for theorem in registered(tag=tag)}
+    for check_id in ids:
+        theorem = get(check_id)
+        assert theorem.paper and theorem.claim and theorem.formula and theorem.rule
+        assert theorem.module == module
+        assert not theorem.verified
+
+
 def cvar_sup_form(values, probabilities, alpha: float) -> float:
     """CVaR = max over atoms x of x - E[(x - X)^+] / alpha (no sorting)."""
     v = np.asarray(values, dtype=float)
@@ -132,6 +211,41 @@ def quick_results(ids) -> dict:
 
     discover()
     return {check_id: run_check(check_id, "quick", 0, raise_errors=True) for check_id in ids}
+
+
+def quick_check_tests(ids, slow: bool = False, **expected):
+    """The two pieces of a test module of registered checks, to assign at module level as
+    ``results, test_check_passes_with_its_controls_rejected = quick_check_tests(IDS)``: the
+    module-scoped fixture ``results`` (:func:`quick_results` of ``ids``) and the test, one case
+    per id, of :func:`assert_passes_with_controls_rejected` with ``expected``, marked slow when
+    ``slow``."""
+    from proofs_check.harness import get
+
+    @pytest.fixture(scope="module", name="results")
+    def results_fixture():
+        return quick_results(ids)
+
+    @pytest.mark.parametrize("check_id", ids)
+    def test_check_passes_with_its_controls_rejected(results, check_id):
+        assert_passes_with_controls_rejected(results[check_id], get(check_id), **expected)
+
+    test = test_check_passes_with_its_controls_rejected
+    return results_fixture, pytest.mark.slow(test) if slow else test
+
+
+def assert_quick_pass(check_id: str, controls: int | None = None, seed: int = 0):
+    """The registered check ``check_id`` run once at quick scale (errors raised), asserted to
+    pass with its controls rejected: at least one, exactly ``controls`` when given. Returns the
+    result for the assertions that follow."""
+    from proofs_check.harness import discover, run_check
+
+    discover()
+    result = run_check(check_id, "quick", seed, raise_errors=True)
+    assert result.status == "pass", result.verdict.reason
+    assert result.controls and all(control.rejected for control in result.controls), result.power
+    if controls is not None:
+        assert len(result.controls) == controls
+    return result
 
 
 def assert_passes_with_controls_rejected(result, theorem, tag=None, controls_required=True):

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from conftest import refusal_test
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -207,8 +208,8 @@ def test_registry_builds_the_learners():
     assert make_learner("sync-every-episode-lsvi-ucb").trigger_alpha == 0.0
 
 
-@pytest.mark.parametrize(
-    ("kwargs", "message"),
+test_bad_hyperparameters = refusal_test(
+    AsyncCoopLSVIUCB,
     [
         (dict(agents=0), "agents"),
         (dict(alpha=-0.1), "alpha"),
@@ -219,9 +220,6 @@ def test_registry_builds_the_learners():
         (dict(refactor_every=0), "refactor_every"),
     ],
 )
-def test_bad_hyperparameters(kwargs, message):
-    with pytest.raises(ValueError, match=message):
-        AsyncCoopLSVIUCB(**kwargs)
 
 
 def test_bad_run_input(mdp):

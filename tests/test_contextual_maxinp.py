@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import assert_quick_pass
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,7 +15,7 @@ from algorithms.registry import make_learner
 from instances.preferences import contextual_bt_bandit
 from instances.registry import make
 from mdptheory.preferences.contextual import ContextualPreferenceBandit
-from proofs_check.harness import discover, get, run_check
+from proofs_check.harness import get
 
 SMALL = contextual_bt_bandit(contexts=3, K=4, d=2, seed=2)
 
@@ -117,9 +118,6 @@ def test_bad_input():
 
 @pytest.mark.slow
 def test_regret_check_passes_with_its_controls_rejected():
-    discover()
-    result = run_check("saha2021-contextual-maxinp-regret-slope", "quick", 0, raise_errors=True)
-    assert result.status == "pass", result.verdict.reason
-    assert len(result.controls) == 2 and all(control.rejected for control in result.controls)
+    assert_quick_pass("saha2021-contextual-maxinp-regret-slope", controls=2)
     theorem = get("saha2021-contextual-maxinp-regret-slope")
     assert theorem.verified is False and "contextual" in theorem.tags

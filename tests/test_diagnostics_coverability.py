@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import assert_quick_pass
 from hypothesis import given, settings
 
 from instances.tabular import deep_sea, garnet, river_swim
 from mdptheory import EpisodicMDP
 from mdptheory.diagnostics.coverability import coverability, max_state_occupancy
-from proofs_check import harness
 from proofs_check.strategies import episodic_mdps
 from proofs_check.theorems.diagnostics import brute_force_max_occupancy
 
@@ -73,8 +73,4 @@ def test_bad_input():
 
 
 def test_registered_check_passes_at_quick_scale():
-    result = harness.run_check(
-        "xie2023-coverability-at-most-sa", "quick", seed=0, raise_errors=True
-    )
-    assert result.status == "pass", result.verdict.reason
-    assert result.controls and all(c.rejected for c in result.controls)
+    assert_quick_pass("xie2023-coverability-at-most-sa")

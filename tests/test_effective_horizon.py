@@ -7,6 +7,7 @@ import itertools
 
 import numpy as np
 import pytest
+from conftest import assert_quick_pass, refusal_test
 from hypothesis import assume, given, settings
 
 from algorithms.effective_horizon import SQIRL
@@ -146,8 +147,8 @@ def test_sqirl_is_reproducible():
     assert a.episodes == 150 and a.value <= a.optimal_value + 1e-12
 
 
-@pytest.mark.parametrize(
-    ("kwargs", "match"),
+test_sqirl_bad_hyperparameters = refusal_test(
+    SQIRL,
     [
         ({"k": 0, "episodes_per_stage": 5}, "k must be"),
         ({"k": 2, "episodes_per_stage": 0}, "episodes_per_stage"),
@@ -155,9 +156,6 @@ def test_sqirl_is_reproducible():
         ({"k": 2.0, "episodes_per_stage": 5}, "k must be"),
     ],
 )
-def test_sqirl_bad_hyperparameters(kwargs, match):
-    with pytest.raises(ValueError, match=match):
-        SQIRL(**kwargs)
 
 
 def test_sqirl_bad_models():
@@ -172,9 +170,7 @@ def test_sqirl_bad_models():
     "check_id", ["laidlaw2023-sqirl-k-vs-kstar", "laidlaw2023-sqirl-rollouts-a-kstar"]
 )
 def test_registered_checks_pass_at_quick_scale(check_id):
-    result = harness.run_check(check_id, "quick", seed=0, raise_errors=True)
-    assert result.status == "pass", result.verdict.reason
-    assert result.controls and all(c.rejected for c in result.controls)
+    assert_quick_pass(check_id)
 
 
 def test_sparse_and_dense_kernels_agree():

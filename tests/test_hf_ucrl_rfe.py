@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 import pytest
+from conftest import assert_quick_pass
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -30,7 +31,6 @@ from algorithms.reward_free.hf_ucrl_rfe import (
 from instances.linear_mixture import random_linear_mixture_mdp, reward_free_lower_bound
 from instances.registry import make
 from instances.tabular import garnet
-from proofs_check.harness import run_check
 
 
 def _basis2(model):
@@ -278,11 +278,7 @@ def test_learns_the_lower_bound_family():
 
 @pytest.mark.slow
 def test_value_error_rate_check_passes_and_rejects_its_control():
-    result = run_check(
-        "zhang2023-reward-free-value-error-rate", scale="quick", seed=0, raise_errors=True
-    )
-    assert result.status == "pass", result.verdict.reason
-    assert result.controls and all(c.rejected for c in result.controls)
+    result = assert_quick_pass("zhang2023-reward-free-value-error-rate")
     assert result.theorem.verified is False
 
 

@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 import pytest
+from hf_lsvi_reference import transcription_constants, variance_level
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -35,13 +36,7 @@ def reference(model: LinearMDP, learner: HFLSVI, states, actions):
     """The estimator transcribed with numpy: every Gram matrix and regression rebuilt from all
     past data each episode (cost growing with k), following the recorded trajectory. Returns
     the acting Q, the levels and the variance bounds of each episode."""
-    K, H = actions.shape
-    S, A, d = model.phi.shape
-    phi = model.phi.reshape(S * A, d)
-    R = model.tabular().R
-    L = hf_levels(H)
-    beta = learner.beta(d, H, K)
-    beta_var = HFLSVI(c=learner.c_var, p=learner.p).beta(d, H, K)
+    K, H, S, A, d, phi, R, L, beta, beta_var = transcription_constants(model, learner, actions)
     blocks = 1 if learner.pooled else H
     data = [[[] for _ in range(L + 1)] for _ in range(blocks)]  # (phi, weight, next state)
     out_Q = np.empty((K, H, S, A))
@@ -89,7 +84,7 @@ def reference(model: LinearMDP, learner: HFLSVI, states, actions):
                 (np.outer(y, y) for y, _, _ in data[b][L]), np.zeros((d, d))
             )
             v = min(var + 3 * beta_var * math.sqrt(x @ np.linalg.solve(G, x)), 1.0)
-            lv = L - 1 if v <= 0 else min(max(math.floor(-0.5 * math.log2(v)), 0), L - 1)
+            lv = variance_level(v, L)
             out_var[k, h], out_level[k, h] = v, lv
             new.append((b, lv, x, states[k, h + 1]))
         for b, lv, x, nxt in new:

@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 import pytest
+from hf_lsvi_reference import transcription_constants, variance_level
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -27,13 +28,7 @@ from mdptheory.linear import LinearMDP
 def range_reference(model: LinearMDP, learner: HFLSVI, states, actions):
     """The pooled range-scaled estimator rebuilt with numpy from all past data every episode,
     along the recorded trajectory: the acting Q, the levels and the variance bounds."""
-    K, H = actions.shape
-    S, A, d = model.phi.shape
-    phi = model.phi.reshape(S * A, d)
-    R = model.tabular().R
-    L = hf_levels(H)
-    beta = learner.beta(d, H, K)
-    beta_var = HFLSVI(c=learner.c_var, p=learner.p).beta(d, H, K)
+    K, H, S, A, d, phi, R, L, beta, beta_var = transcription_constants(model, learner, actions)
     ridge, ridge_var = learner.ridges()
     levels = [[] for _ in range(L)]  # (pair, next state) per level
     seen = []  # every observation, unweighted
@@ -85,7 +80,7 @@ def range_reference(model: LinearMDP, learner: HFLSVI, states, actions):
             width = math.sqrt(phi[n] @ G_inv @ phi[n])
             per_stage = np.maximum(m2[:, n] - m1[:, n] ** 2, 0.0) + 3 * beta_var * span**2 * width
             v = min(float(per_stage.max()), 1.0)
-            lv = L - 1 if v <= 0 else min(max(math.floor(-0.5 * math.log2(v)), 0), L - 1)
+            lv = variance_level(v, L)
             out_var[k, h], out_level[k, h] = v, lv
             new.append((lv, n, states[k, h + 1]))
         for lv, n, s_next in new:

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from conftest import assert_quick_pass, refusal_test
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import minimize
@@ -12,7 +13,6 @@ from algorithms.risk.icvar_hf import _pool, bt_fit
 from instances.linear import simplex_feature_linear_mdp
 from instances.risk import safe_vs_risky_route
 from mdptheory.risk import icvar_backward_induction, icvar_evaluate
-from proofs_check.harness import discover, run_check
 from proofs_check.theorems import risk_hf
 
 
@@ -87,8 +87,8 @@ def test_same_seed_same_numbers():
     np.testing.assert_array_equal(a.extras["theta_hat"], b.extras["theta_hat"])
 
 
-@pytest.mark.parametrize(
-    "kwargs, name",
+test_bad_hyperparameters_are_named = refusal_test(
+    ICVaRHF,
     [
         ({"alpha": 0.0}, "alpha"),
         ({"c_r": -1.0}, "c_r"),
@@ -96,9 +96,6 @@ def test_same_seed_same_numbers():
         ({"p": 1.0}, "p"),
     ],
 )
-def test_bad_hyperparameters_are_named(kwargs, name):
-    with pytest.raises(ValueError, match=name):
-        ICVaRHF(**kwargs)
 
 
 def test_bad_models_and_budgets_are_refused():
@@ -115,9 +112,6 @@ def test_registered_for_the_command_line():
 
 @pytest.mark.slow
 def test_check_at_quick_scale_passes_and_rejects_its_control():
-    discover()
-    result = run_check("chen2024-icvar-hf-learns-risk-averse-road", "quick", 0)
-    assert result.verdict.status == "pass", result.verdict.reason
-    assert len(result.controls) == 1 and result.controls[0].rejected
+    result = assert_quick_pass("chen2024-icvar-hf-learns-risk-averse-road", controls=1)
     assert result.evidence.fitted["largest_episode_regret"] == pytest.approx(1.5)
     assert risk_hf.BOUND == 0.1

@@ -6,6 +6,7 @@ import itertools
 
 import numpy as np
 import pytest
+from conftest import refusal_test
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -49,8 +50,8 @@ def test_bernoulli_bandit_seed_relabels_reproducibly():
     assert len(positions) > 1  # the best arm moves with the seed
 
 
-@pytest.mark.parametrize(
-    ("kwargs", "message"),
+test_bernoulli_bandit_bad_parameters = refusal_test(
+    bernoulli_bandit,
     [
         ({"K": 1}, "K is 1; accepted values: >= 2"),
         ({"gap": 0.0}, "gap is 0.0; accepted values: finite and > 0"),
@@ -58,9 +59,6 @@ def test_bernoulli_bandit_seed_relabels_reproducibly():
         ({"K": 10, "gap": 0.1, "best_mean": 0.5, "spread": True}, r"range over \[-0.4"),
     ],
 )
-def test_bernoulli_bandit_bad_parameters(kwargs, message):
-    with pytest.raises(ValueError, match=message):
-        bernoulli_bandit(**kwargs)
 
 
 def test_gaussian_and_one_good_arm_bandits():

@@ -6,6 +6,7 @@ import itertools
 
 import numpy as np
 import pytest
+from conftest import refusal_test
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -91,17 +92,14 @@ def test_simplex_feature_linear_mdp_is_valid_and_reproducible():
     assert mdp.assumptions().holds
 
 
-@pytest.mark.parametrize(
-    ("kwargs", "message"),
+test_simplex_feature_bad_parameters = refusal_test(
+    simplex_feature_linear_mdp,
     [
         ({"S": 0}, "S is 0; accepted values: >= 1"),
         ({"d": 2.5}, "d must be an int, got 2.5"),
         ({"seed": -1}, "seed must be non-negative"),
     ],
 )
-def test_simplex_feature_bad_parameters(kwargs, message):
-    with pytest.raises(ValueError, match=message):
-        simplex_feature_linear_mdp(**kwargs)
 
 
 # --- misspecified_linear_mdp --------------------------------------------------------------
@@ -204,8 +202,8 @@ def test_zhou_gu_szepesvari_defaults_reproducible_and_assumption_a():
     assert report.holds and report.phi_norm == pytest.approx(1.0, abs=1e-15)
 
 
-@pytest.mark.parametrize(
-    ("kwargs", "message"),
+test_zhou_gu_szepesvari_bad_parameters = refusal_test(
+    zhou_gu_szepesvari_hard_instance,
     [
         ({"d": 10, "H": 4, "K": 10}, r"K >= \(d - 1\)\*\*2 \* H / 32 = 10.125"),
         ({"d": 1}, "d is 1; accepted values: 2..17"),
@@ -213,9 +211,6 @@ def test_zhou_gu_szepesvari_defaults_reproducible_and_assumption_a():
         ({"K": 0}, "K is 0; accepted values: >= 1"),
     ],
 )
-def test_zhou_gu_szepesvari_bad_parameters(kwargs, message):
-    with pytest.raises(ValueError, match=message):
-        zhou_gu_szepesvari_hard_instance(**kwargs)
 
 
 # --- random_low_rank_mdp ------------------------------------------------------------------

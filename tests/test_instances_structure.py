@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import refusal_test
 
 from instances import available, make
 from instances.structure import (
@@ -36,8 +37,8 @@ def test_lure_is_seeded():
     )
 
 
-@pytest.mark.parametrize(
-    ("kwargs", "match"),
+test_lure_bad_parameters = refusal_test(
+    effective_horizon_lure,
     [
         ({"k_star": 0}, "k_star"),
         ({"H": 3, "k_star": 3}, "H must be"),
@@ -45,9 +46,6 @@ def test_lure_is_seeded():
         ({"k_star": 2.5}, "k_star"),
     ],
 )
-def test_lure_bad_parameters(kwargs, match):
-    with pytest.raises(ValueError, match=match):
-        effective_horizon_lure(**kwargs)
 
 
 def test_interval_walk_is_a_discretised_uniform_walk():
@@ -66,8 +64,8 @@ def test_interval_walk_mass_beyond_the_ends_goes_to_the_end_cells():
     assert mdp.P[9, 1, 9] == pytest.approx(1.0) and mdp.P[0, 0, 0] == pytest.approx(1.0)
 
 
-@pytest.mark.parametrize(
-    ("kwargs", "match"),
+test_interval_walk_bad_parameters = refusal_test(
+    interval_walk,
     [
         ({"N": 1}, "N must be"),
         ({"width": 0.0}, "width"),
@@ -76,9 +74,6 @@ def test_interval_walk_mass_beyond_the_ends_goes_to_the_end_cells():
         ({"drift": -0.1}, "drift"),
     ],
 )
-def test_interval_walk_bad_parameters(kwargs, match):
-    with pytest.raises(ValueError, match=match):
-        interval_walk(**kwargs)
 
 
 def test_registered_in_the_catalogue():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import assert_quick_pass
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import minimize
@@ -26,7 +27,7 @@ from mdptheory.preferences.links import (
     link_preferences,
     make_link,
 )
-from proofs_check.harness import discover, get, run_check
+from proofs_check.harness import get
 
 LINKS = (LogisticLink(), ProbitLink(), ClippedLinearLink(width=2.0, floor=0.05))
 finite = st.floats(-30.0, 30.0, allow_nan=False)
@@ -201,10 +202,7 @@ def test_mle_bad_input():
 
 
 def test_wald_coverage_check_passes_with_its_controls_rejected():
-    discover()
-    result = run_check("link-mle-wald-coverage", "quick", 0, raise_errors=True)
-    assert result.status == "pass", result.verdict.reason
-    assert len(result.controls) == 2 and all(control.rejected for control in result.controls)
+    assert_quick_pass("link-mle-wald-coverage", controls=2)
     theorem = get("link-mle-wald-coverage")
     assert theorem.verified is False and "revision 1" in theorem.rule.lower()
 

@@ -106,45 +106,33 @@ def test_run_traces_suboptimality_on_the_n_grid(tmp_path, capsys):
     assert "freehand on offline_preference_garnet" in capsys.readouterr().out
 
 
+def _two_state_problem(**fields) -> OfflinePreferenceProblem:
+    """A problem on a two-state garnet whose fields are valid but for those in ``fields``."""
+    valid = {
+        "theta_star": np.zeros((2, 2, 2)),
+        "reward_class": np.zeros((1, 2, 2, 2)),
+        "mu0": np.full((2, 2, 2), 0.5),
+        "mu1": np.full((2, 2, 2), 0.5),
+        "reference": np.full((2, 2, 2), 0.5),
+        "target": np.zeros((2, 2), dtype=int),
+    }
+    return OfflinePreferenceProblem(garnet(S=2, A=2, branching=2, H=2), **{**valid, **fields})
+
+
 @pytest.mark.parametrize(
     ("build", "message"),
     [
         (
-            lambda: OfflinePreferenceProblem(
-                garnet(S=2, A=2, branching=2, H=2),
-                np.zeros((2, 2, 2)),
-                np.ones((1, 2, 2, 2)),
-                "x",
-                "x",
-                "x",
-                "x",
+            lambda: _two_state_problem(
+                reward_class=np.ones((1, 2, 2, 2)), mu0="x", mu1="x", reference="x", target="x"
             ),
             "does not contain theta_star",
         ),
         (
-            lambda: OfflinePreferenceProblem(
-                garnet(S=2, A=2, branching=2, H=2),
-                np.zeros((2, 2, 2)),
-                np.zeros((1, 2, 2, 2)),
-                np.full((2, 2, 2), 0.7),
-                np.full((2, 2, 2), 0.5),
-                np.full((2, 2, 2), 0.5),
-                np.zeros((2, 2), dtype=int),
-            ),
+            lambda: _two_state_problem(mu0=np.full((2, 2, 2), 0.7)),
             r"mu0\[0, 0, :\] is not a probability vector",
         ),
-        (
-            lambda: OfflinePreferenceProblem(
-                garnet(S=2, A=2, branching=2, H=2),
-                np.zeros((2, 2, 2)),
-                np.zeros((1, 2, 2, 2)),
-                np.full((2, 2, 2), 0.5),
-                np.full((2, 2, 2), 0.5),
-                np.full((2, 2, 2), 0.5),
-                np.full((2, 2), 3),
-            ),
-            r"target\[0, 0\] is 3",
-        ),
+        (lambda: _two_state_problem(target=np.full((2, 2), 3)), r"target\[0, 0\] is 3"),
         (lambda: Freehand(delta=1.5), "delta must lie in"),
         (
             lambda: Freehand().run(garnet(S=2, A=2, branching=2, H=2), 100),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import refusal_test
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -83,8 +84,8 @@ def test_maxinp_reproducible():
     assert not np.array_equal(a.extras["outcome"], c.extras["outcome"])
 
 
-@pytest.mark.parametrize(
-    "kwargs, match",
+test_maxinp_bad_hyperparameters = refusal_test(
+    MaxInP,
     [
         ({"c": -1.0}, "c"),
         ({"delta": 1.5}, "delta"),
@@ -93,9 +94,6 @@ def test_maxinp_reproducible():
         ({"rule": "best"}, "rule"),
     ],
 )
-def test_maxinp_bad_hyperparameters(kwargs, match):
-    with pytest.raises(ValueError, match=match):
-        MaxInP(**kwargs)
 
 
 def test_maxinp_bad_models():
@@ -176,8 +174,8 @@ def test_pr_lsvi_reproducible():
     np.testing.assert_array_equal(a.realised_regret, b.realised_regret)
 
 
-@pytest.mark.parametrize(
-    "kwargs, match",
+test_pr_lsvi_bad_hyperparameters = refusal_test(
+    PRLSVI,
     [
         ({"eps": -0.1}, "eps"),
         ({"sigma_r": -1.0}, "sigma_r"),
@@ -186,9 +184,6 @@ def test_pr_lsvi_reproducible():
         ({"query": "never"}, "query"),
     ],
 )
-def test_pr_lsvi_bad_hyperparameters(kwargs, match):
-    with pytest.raises(ValueError, match=match):
-        PRLSVI(**kwargs)
 
 
 def test_pr_lsvi_bad_models():

@@ -2,13 +2,13 @@
 
 import numpy as np
 import pytest
+from conftest import assert_quick_pass, refusal_test
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from instances.risk import du2023_hard_instance
 from instances.risk_linear import hypercube_action, linear_icvar_hard_instance
 from mdptheory.risk import icvar_backward_induction, icvar_evaluate
-from proofs_check.harness import discover, run_check
 from proofs_check.theorems import risk_linear_lower_bound as lb
 
 
@@ -50,8 +50,8 @@ def test_gap_is_linear_in_the_wrong_signs_in_the_exact_gap_regime(
         assert corner_gap(mdp, alpha, n, corner) == pytest.approx(expected, abs=1e-12)
 
 
-@pytest.mark.parametrize(
-    "kwargs, name",
+test_bad_parameters_are_named = refusal_test(
+    linear_icvar_hard_instance,
     [
         ({"n": 1}, "n"),
         ({"m": 0}, "m"),
@@ -63,9 +63,6 @@ def test_gap_is_linear_in_the_wrong_signs_in_the_exact_gap_regime(
         ({"spread": 0.0}, "spread"),
     ],
 )
-def test_bad_parameters_are_named(kwargs, name):
-    with pytest.raises(ValueError, match=name):
-        linear_icvar_hard_instance(**kwargs)
 
 
 def test_family_stays_in_the_exact_gap_regime_and_ratio_of_worst_corner_is_r_max():
@@ -102,9 +99,6 @@ def test_vacuity_rule():
 
 @pytest.mark.slow
 def test_check_at_quick_scale_passes_and_rejects_its_controls():
-    discover()
-    result = run_check("chen2024-icvar-l-lower-bound-order", "quick", 0)
-    assert result.verdict.status == "pass", result.verdict.reason
-    assert len(result.controls) == 2 and all(c.rejected for c in result.controls)
+    result = assert_quick_pass("chen2024-icvar-l-lower-bound-order", controls=2)
     fitted = result.evidence.fitted
     assert fitted["max_corner_ratio[ICVaR-L(alpha=0.25) c=0.01]"] <= lb.HIGH

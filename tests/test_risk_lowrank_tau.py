@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
+from conftest import assert_quick_pass
 
 from algorithms.risk import LowRankCVaRUCB
-from proofs_check.harness import discover, run_check
 from proofs_check.theorems import risk_beyond
 from proofs_check.theorems import risk_lowrank_tau as rt
 
@@ -33,7 +33,4 @@ def test_criterion_accepts_inverse_tau_and_rejects_inverse_tau_squared():
 
 @pytest.mark.slow
 def test_check_at_quick_scale_passes_and_rejects_its_control():
-    discover()
-    result = run_check("zhao2024-lowrank-cvar-tau-ratio", "quick", 0)
-    assert result.verdict.status == "pass", result.verdict.reason
-    assert len(result.controls) == 1 and result.controls[0].rejected
+    assert_quick_pass("zhao2024-lowrank-cvar-tau-ratio", controls=1)

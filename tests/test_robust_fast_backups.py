@@ -2,9 +2,11 @@
 minimisers written from the shared-anchor solve equal the full row scans (to 1e-10) and the cvxpy
 primal (to 1e-7); warm-started backups equal cold ones; same input, same numbers."""
 
+from functools import partial
+
 import numpy as np
 import pytest
-from conftest import property_settings
+from conftest import count_calls, full_scan, property_settings, random_value_rows
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -16,24 +18,7 @@ from mdptheory.robust._kernels import chi2_rows
 from mdptheory.robust.primal import inner_problem_primal
 from mdptheory.robust.sets import ANCHORED_ROWS
 
-
-def _rows(seed: int, n: int, S: int, sparse: bool, ties: bool):
-    rng = np.random.default_rng(seed)
-    P = rng.random((n, S)) ** float(rng.choice([1.0, 3.0]))
-    if sparse:
-        P[rng.random((n, S)) < 0.5] = 0.0
-        P[0, :] = 0.0  # a row with one atom
-        P[:, int(rng.integers(S))] += 0.05
-    P /= P.sum(axis=1, keepdims=True)
-    V = rng.random(S) * float(rng.choice([1.0, 10.0])) - float(rng.choice([0.0, 3.0]))
-    if ties:
-        V = np.round(V)  # repeated atoms
-    return P, V
-
-
-def _full_scan(ball, P, V):
-    # the row kernel scans every atom of every row
-    return ball._rows(P, V, False, None, 0.0)[0]
+_rows = partial(random_value_rows, exponent=3.0, drop=0.5, bump=0.05)
 
 
 @given(
@@ -45,12 +30,12 @@ def _full_scan(ball, P, V):
     ties=st.booleans(),
 )
 @property_settings(60)
-def test_chi2_walk_equals_the_full_scan(seed, n, S, rho, sparse, ties):
+def test_chi2_walk_equals_thefull_scan(seed, n, S, rho, sparse, ties):
     P, V = _rows(seed, n, S, sparse, ties)
     ball = UncertaintySet("chi2", radius=rho)
     scale = 1.0 + np.abs(V).max()
     np.testing.assert_allclose(
-        ball.walk_backup(P, V), _full_scan(ball, P, V), rtol=0, atol=1e-10 * scale
+        ball.walk_backup(P, V), full_scan(ball, P, V), rtol=0, atol=1e-10 * scale
     )
 
 
@@ -62,7 +47,7 @@ def test_chi2_walk_keeps_each_rows_interval_and_hands_back_no_ordinary_row():
     # every row solved by the walk leaves its interval's position for the next backup
     assert np.all((warm >= 1) & (warm <= 300))
     np.testing.assert_allclose(
-        values, _full_scan(UncertaintySet("chi2", radius=0.1), P, V), atol=1e-12 * 10
+        values, full_scan(UncertaintySet("chi2", radius=0.1), P, V), atol=1e-12 * 10
     )
 
 
@@ -79,14 +64,7 @@ def test_chi2_walk_equals_the_cvxpy_primal(seed, rho, sparse):
 
 def test_backup_takes_the_walk_for_every_chi2_set(monkeypatch):
     P, V = _rows(2, 30, 10, False, False)
-    calls = []
-    original = sets_module.chi2_rows
-
-    def spy(*args):
-        calls.append(1)
-        return original(*args)
-
-    monkeypatch.setattr(sets_module, "chi2_rows", spy)
+    calls = count_calls(monkeypatch, sets_module, "chi2_rows")
     UncertaintySet("chi2", radius=0.3).backup(P, V)
     UncertaintySet("chi2", radius=2.0).backup(P, V)
     UncertaintySet("chi2", penalty=1.0).backup(P, V)
@@ -141,7 +119,7 @@ def test_warm_started_backups_equal_cold_ones():
             warm_values = ball.backup(P, V, warm)
             cold_values = ball.backup(P, V, np.zeros(400))
             np.testing.assert_allclose(warm_values, cold_values, atol=1e-10 * scale)
-            np.testing.assert_allclose(warm_values, _full_scan(ball, P, V), atol=1e-10 * scale)
+            np.testing.assert_allclose(warm_values, full_scan(ball, P, V), atol=1e-10 * scale)
 
 
 @pytest.mark.parametrize("kind", ["kl", "chi2", "tv"])
@@ -191,12 +169,12 @@ def test_a_coarser_series_stays_within_the_reported_gap(slack):
     ball.anchored_backup(P, V, warm, slack)  # warm dual variables, as in value iteration
     V = V + 0.01 * np.cos(np.arange(V.size))
     values, gap = ball.anchored_backup(P, V, warm, slack)
-    exact = _full_scan(ball, P, V)
+    exact = full_scan(ball, P, V)
     assert 0.0 < gap <= 1.01 * slack
     assert np.all(np.abs(values - exact) <= gap + 1e-12)
 
 
-def test_chi2_walk_hands_nearly_degenerate_rows_to_the_full_scan():
+def test_chi2_walk_hands_nearly_degenerate_rows_to_thefull_scan():
     # almost all mass on the minimum: the lower part's variance, a difference of two sums,
     # would be swamped by rounding, so the walk leaves these rows to the full scan (the same
     # numbers bit for bit)
@@ -208,5 +186,5 @@ def test_chi2_walk_hands_nearly_degenerate_rows_to_the_full_scan():
     P /= P.sum(axis=1, keepdims=True)
     warm = np.zeros(50)
     ball = UncertaintySet("chi2", radius=0.1)
-    np.testing.assert_array_equal(ball.walk_backup(P, V, warm), _full_scan(ball, P, V))
+    np.testing.assert_array_equal(ball.walk_backup(P, V, warm), full_scan(ball, P, V))
     assert np.all(warm == 0.0)  # no row kept a position: each went to the full scan

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from conftest import refusal_test
 
 import mdptheory as mt
 from instances.registry import make
@@ -52,8 +53,8 @@ def test_registry_builds_it_and_same_parameters_same_model():
     assert a.name == b.name
 
 
-@pytest.mark.parametrize(
-    "kwargs, match",
+test_bad_parameters_are_refused = refusal_test(
+    safe_vs_fast_route,
     [
         ({"safe_length": 0}, "safe_length must be an int >= 1"),
         ({"crash_prob": 1.0}, "crash_prob must"),
@@ -61,6 +62,3 @@ def test_registry_builds_it_and_same_parameters_same_model():
         ({"crash_prob": "x"}, "crash_prob must be a real number"),
     ],
 )
-def test_bad_parameters_are_refused(kwargs, match):
-    with pytest.raises(ValueError, match=match):
-        safe_vs_fast_route(**kwargs)

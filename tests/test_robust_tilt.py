@@ -6,7 +6,7 @@ import doctest
 
 import numpy as np
 import pytest
-from conftest import property_settings
+from conftest import count_calls, property_settings
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -137,14 +137,7 @@ def test_value_iteration_takes_the_anchored_path_and_matches_the_row_kernel(monk
     P /= P.sum(axis=-1, keepdims=True)
     mdp = FiniteMDP(P, rng.random((S, A)), 0.9)
     ball = UncertaintySet("kl", radius=0.3)
-    calls = []
-    original = tilt_module.kl_ball_backup
-
-    def spy(*args):
-        calls.append(1)
-        return original(*args)
-
-    monkeypatch.setattr(sets_module, "kl_ball_backup", spy)
+    calls = count_calls(monkeypatch, sets_module, "kl_ball_backup")
     fast = robust_value_iteration(mdp, ball, tol=1e-9)
     assert calls and fast.bound <= 1e-9
     monkeypatch.setattr(sets_module, "ANCHORED_ROWS", 10**9)

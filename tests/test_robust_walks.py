@@ -3,10 +3,12 @@ that scan every atom (to 1e-12, whatever the guess), and the cvxpy primal (to 1e
 same input gives the same numbers, whatever the number of threads; the chi-square minimisers
 are in the ball."""
 
+from functools import partial
+
 import numba
 import numpy as np
 import pytest
-from conftest import property_settings
+from conftest import full_scan, property_settings, random_value_rows
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -14,20 +16,7 @@ from mdptheory.robust import UncertaintySet, divergence
 from mdptheory.robust._kernels import tv_ball_rows
 from mdptheory.robust.primal import inner_problem_primal
 
-
-def _rows(seed: int, n: int, S: int, sparse: bool, ties: bool):
-    rng = np.random.default_rng(seed)
-    P = rng.random((n, S)) ** float(rng.choice([1.0, 4.0]))
-    if sparse:
-        P[rng.random((n, S)) < 0.6] = 0.0
-        P[0, :] = 0.0  # a row with one atom
-        P[0, int(rng.integers(S))] = 1.0
-        P[:, int(rng.integers(S))] += 0.02
-    P /= P.sum(axis=1, keepdims=True)
-    V = rng.random(S) * float(rng.choice([1.0, 10.0])) - float(rng.choice([0.0, 3.0]))
-    if ties:
-        V = np.round(V)  # repeated atoms
-    return P, V
+_rows = partial(random_value_rows, exponent=4.0, drop=0.6, bump=0.02, atom_at_random=True)
 
 
 def _guesses(seed: int, n: int, S: int, kind: int) -> np.ndarray | None:
@@ -40,10 +29,6 @@ def _guesses(seed: int, n: int, S: int, kind: int) -> np.ndarray | None:
     return rng.choice([-3.0, np.nan, np.inf, 0.5, S + 7.0], n)
 
 
-def _full_scan(uncertainty, P, V):
-    return uncertainty._rows(P, V, False, None, 0.0)[0]
-
-
 RADII_TV = st.one_of(
     st.just(0.0), st.floats(1e-13, 1e-9), st.floats(1e-6, 1.5), st.floats(2.0, 5.0)
 )
@@ -52,48 +37,38 @@ RADII_CHI2 = st.one_of(
 )
 
 
-@given(
-    seed=st.integers(0, 2**31),
-    n=st.integers(1, 30),
-    S=st.integers(1, 40),
-    rho=RADII_TV,
-    sparse=st.booleans(),
-    ties=st.booleans(),
-    nominal_support=st.booleans(),
-    guesses=st.integers(0, 2),
-)
-@property_settings(80)
-def test_tv_walk_equals_the_row_kernel(seed, n, S, rho, sparse, ties, nominal_support, guesses):
+@st.composite
+def walk_inputs(draw):
+    """Rows ``P``, values ``V`` and guessed cuts ``warm`` (or None) for a walk backup."""
+    seed = draw(st.integers(0, 2**31))
+    n, S = draw(st.integers(1, 30)), draw(st.integers(1, 40))
+    sparse, ties = draw(st.booleans()), draw(st.booleans())
     P, V = _rows(seed, n, S, sparse, ties)
+    return P, V, _guesses(seed, n, S, draw(st.integers(0, 2)))
+
+
+@given(inputs=walk_inputs(), rho=RADII_TV, nominal_support=st.booleans())
+@property_settings(80)
+def test_tv_walk_equals_the_row_kernel(inputs, rho, nominal_support):
+    P, V, warm = inputs
     ball = UncertaintySet("tv", radius=rho, support="nominal" if nominal_support else "all")
-    warm = _guesses(seed, n, S, guesses)
     scale = 1.0 + np.abs(V).max()
     np.testing.assert_allclose(
-        ball.backup(P, V, warm), _full_scan(ball, P, V), rtol=0, atol=1e-12 * scale
+        ball.backup(P, V, warm), full_scan(ball, P, V), rtol=0, atol=1e-12 * scale
     )
 
 
-@given(
-    seed=st.integers(0, 2**31),
-    n=st.integers(1, 30),
-    S=st.integers(1, 40),
-    param=RADII_CHI2,
-    penalised=st.booleans(),
-    sparse=st.booleans(),
-    ties=st.booleans(),
-    guesses=st.integers(0, 2),
-)
+@given(inputs=walk_inputs(), param=RADII_CHI2, penalised=st.booleans())
 @property_settings(80)
-def test_chi2_walk_equals_the_row_kernel(seed, n, S, param, penalised, sparse, ties, guesses):
-    P, V = _rows(seed, n, S, sparse, ties)
+def test_chi2_walk_equals_the_row_kernel(inputs, param, penalised):
+    P, V, warm = inputs
     if penalised:
         chi2 = UncertaintySet("chi2", penalty=max(param, 1e-3))
     else:
         chi2 = UncertaintySet("chi2", radius=param)
-    warm = _guesses(seed, n, S, guesses)
     scale = 1.0 + np.abs(V).max()
     values = chi2.backup(P, V, warm)
-    np.testing.assert_allclose(values, _full_scan(chi2, P, V), rtol=0, atol=1e-12 * scale)
+    np.testing.assert_allclose(values, full_scan(chi2, P, V), rtol=0, atol=1e-12 * scale)
     # the minimisers: the row kernel's, a distribution in the ball attaining the value
     worst, Q2 = chi2.worst_case(P, V, warm)
     ref_values, ref_Q2, _ = chi2._rows(P, V, True, None, 0.0)
@@ -103,7 +78,7 @@ def test_chi2_walk_equals_the_row_kernel(seed, n, S, param, penalised, sparse, t
     if not penalised:
         np.testing.assert_allclose(Q2, ref_Q2, atol=1e-8)
         np.testing.assert_allclose(Q2 @ V, worst, atol=1e-9 * scale)
-        for r in range(n):
+        for r in range(P.shape[0]):
             # near the corner (all mass on the minimum) the minimiser's divergence is
             # sensitive to rounding, the row kernel's as much
             outside = max(divergence("chi2", P[r], ref_Q2[r]) - chi2.radius, 0.0)
@@ -117,7 +92,7 @@ def test_tv_penalty_rows_equal_the_row_kernel(seed, lam, sparse):
     P, V = _rows(seed, 20, 15, sparse, False)
     for support in ("all", "nominal"):
         penalty = UncertaintySet("tv", penalty=lam, support=support)
-        np.testing.assert_array_equal(penalty.backup(P, V), _full_scan(penalty, P, V))
+        np.testing.assert_array_equal(penalty.backup(P, V), full_scan(penalty, P, V))
 
 
 @given(seed=st.integers(0, 2**31), rho=st.floats(1e-3, 1.5), sparse=st.booleans())
@@ -203,5 +178,5 @@ def test_a_constant_value_is_every_rows_value(uncertainty):
     V = np.full(30, 1.5)
     np.testing.assert_allclose(uncertainty.backup(P, V), 1.5, rtol=0, atol=1e-14)
     values, Q2 = uncertainty.worst_case(P, V)
-    np.testing.assert_allclose(values, _full_scan(uncertainty, P, V), rtol=0, atol=1e-14)
+    np.testing.assert_allclose(values, full_scan(uncertainty, P, V), rtol=0, atol=1e-14)
     np.testing.assert_allclose(Q2, uncertainty._rows(P, V, True, None, 0.0)[1], atol=1e-15)

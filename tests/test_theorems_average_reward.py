@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import assert_passes_with_controls_rejected, quick_results
+from conftest import quick_check_tests
 
 from proofs_check.harness import discover, get, run_check
 
@@ -20,15 +20,9 @@ IDS = (
 )
 
 
-@pytest.fixture(scope="module")
-def results():
-    return quick_results(IDS)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("check_id", IDS)
-def test_check_passes_with_its_controls_rejected(results, check_id):
-    assert_passes_with_controls_rejected(results[check_id], get(check_id), controls_required=False)
+results, test_check_passes_with_its_controls_rejected = quick_check_tests(
+    IDS, slow=True, controls_required=False
+)
 
 
 @pytest.mark.slow

@@ -4,10 +4,8 @@ and the criteria on planted curves."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
-from conftest import assert_passes_with_controls_rejected, quick_results
+from conftest import quick_check_tests
 
-from proofs_check.harness import get
 from proofs_check.theorems.games import _global_criterion, _monotone_criterion
 
 IDS = (
@@ -18,15 +16,7 @@ IDS = (
 )
 
 
-@pytest.fixture(scope="module")
-def results():
-    return quick_results(IDS)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("check_id", IDS)
-def test_check_passes_with_its_controls_rejected(results, check_id):
-    assert_passes_with_controls_rejected(results[check_id], get(check_id))
+results, test_check_passes_with_its_controls_rejected = quick_check_tests(IDS, slow=True)
 
 
 def test_global_criterion_on_planted_curves():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import assert_quick_pass
 
 from proofs_check import harness
 
@@ -14,9 +15,7 @@ RATIO = "kitamura2023-weighting-gain-grows-with-horizon"
 
 
 def _passes(check_id: str, seed: int = 0) -> harness.CheckResult:
-    result = harness.run_check(check_id, "quick", seed=seed, raise_errors=True)
-    assert result.verdict.status == "pass", result.verdict.reason
-    assert result.controls and all(c.rejected for c in result.controls)
+    result = assert_quick_pass(check_id, seed=seed)
     assert harness.get(check_id).module == "proofs_check.theorems.generative"
     assert not harness.get(check_id).verified  # the recursion and the rates are recalled
     return result

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
-from conftest import assert_passes_with_controls_rejected, quick_results
+from conftest import quick_check_tests
 
-from proofs_check.harness import Verdict, get, run_check
+from proofs_check.harness import Verdict, run_check
 from proofs_check.theorems import preferences as checks
 
 IDS = (
@@ -17,14 +16,7 @@ IDS = (
 )
 
 
-@pytest.fixture(scope="module")
-def results():
-    return quick_results(IDS)
-
-
-@pytest.mark.parametrize("check_id", IDS)
-def test_check_passes_with_its_controls_rejected(results, check_id):
-    assert_passes_with_controls_rejected(results[check_id], get(check_id), tag="preferences")
+results, test_check_passes_with_its_controls_rejected = quick_check_tests(IDS, tag="preferences")
 
 
 def test_coverage_check_is_reproducible():

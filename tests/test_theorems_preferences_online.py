@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-from conftest import assert_passes_with_controls_rejected, quick_results
-
-from proofs_check.harness import get
+from conftest import quick_check_tests
 
 IDS = (
     "saha2021-maxinp-regret-slope",
@@ -15,11 +12,4 @@ IDS = (
 )
 
 
-@pytest.fixture(scope="module")
-def results():
-    return quick_results(IDS)
-
-
-@pytest.mark.parametrize("check_id", IDS)
-def test_check_passes_with_its_controls_rejected(results, check_id):
-    assert_passes_with_controls_rejected(results[check_id], get(check_id), tag="preferences")
+results, test_check_passes_with_its_controls_rejected = quick_check_tests(IDS, tag="preferences")

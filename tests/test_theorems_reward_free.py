@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import assert_quick_pass
 
 from mdptheory.regret import ConvergenceTrace
-from proofs_check.harness import registered, run_check
+from proofs_check.harness import registered
 from proofs_check.theorems.reward_free import episodes_to_eps
 
 IDS = (
@@ -32,6 +33,4 @@ def test_episodes_to_eps_reads_the_last_crossing():
 
 @pytest.mark.parametrize("check_id", IDS)
 def test_check_passes_at_quick_scale_and_rejects_its_control(check_id):
-    result = run_check(check_id, scale="quick", seed=0, raise_errors=True)
-    assert result.status == "pass", result.verdict.reason
-    assert result.controls and all(c.rejected for c in result.controls)
+    assert_quick_pass(check_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import assert_quick_pass
 
 from proofs_check import harness
 from proofs_check.theorems import risk_beyond
@@ -28,9 +29,7 @@ def test_registered_with_rule_source_and_kind():
 
 @pytest.mark.parametrize("check_id", IDS)
 def test_quick_scale_passes_with_power(check_id):
-    result = harness.run_check(check_id, "quick", seed=0, raise_errors=True)
-    assert result.verdict.status == "pass", result.verdict.reason
-    assert result.controls and all(c.rejected for c in result.controls), result.power
+    result = assert_quick_pass(check_id)
     assert result.evidence.has_plot and result.evidence.fitted
 
 

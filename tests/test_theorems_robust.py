@@ -6,6 +6,7 @@ import dataclasses
 
 import numpy as np
 import pytest
+from conftest import assert_registered_records
 
 from proofs_check import harness
 from proofs_check.theorems import robust
@@ -21,13 +22,8 @@ pytestmark = pytest.mark.filterwarnings("ignore:Solution may be inaccurate")
 
 
 def test_robust_checks_are_registered():
-    ids = {t.id for t in harness.registered(tag="robust")}
-    assert set(ROBUST_IDS) == ids
-    for check_id in ROBUST_IDS:
-        theorem = harness.get(check_id)
-        assert theorem.paper and theorem.claim and theorem.formula and theorem.rule
-        assert theorem.module == "proofs_check.theorems.robust"
-        assert theorem.kind == "exact" and not theorem.verified
+    assert_registered_records("robust", ROBUST_IDS, "proofs_check.theorems.robust")
+    assert all(harness.get(check_id).kind == "exact" for check_id in ROBUST_IDS)
 
 
 @pytest.mark.parametrize("check_id", ROBUST_IDS)

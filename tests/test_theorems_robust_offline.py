@@ -4,8 +4,8 @@ patch changes its target (the kill itself: ``python -m proofs_check.runner --mut
 from __future__ import annotations
 
 import pytest
+from conftest import assert_quick_pass, assert_registered_records
 
-from proofs_check import harness
 from proofs_check.mutants import get_mutant, probe_changes
 from proofs_check.theorems import robust_offline
 
@@ -13,19 +13,11 @@ IDS = ("tang2025-r2pvi-covered-rate", "tang2025-r2pvi-robust-coverage")
 
 
 def test_checks_are_registered_with_their_records():
-    ids = {t.id for t in harness.registered(tag="robust-offline")}
-    assert set(IDS) == ids
-    for check_id in IDS:
-        theorem = harness.get(check_id)
-        assert theorem.paper and theorem.claim and theorem.formula and theorem.rule
-        assert theorem.module == "proofs_check.theorems.robust_offline"
-        assert not theorem.verified
+    assert_registered_records("robust-offline", IDS, "proofs_check.theorems.robust_offline")
 
 
 def test_coverage_check_passes_and_rejects_both_controls():
-    result = harness.run_check("tang2025-r2pvi-robust-coverage", "quick", seed=0, raise_errors=True)
-    assert result.verdict.status == "pass", result.verdict.reason
-    assert len(result.controls) == 2 and all(c.rejected for c in result.controls)
+    result = assert_quick_pass("tang2025-r2pvi-robust-coverage", controls=2)
     fitted = result.evidence.fitted
     assert fitted["level_L"] == pytest.approx(0.08)
     # the robust-coverage term stays at its prior value when the safe road is never taken
@@ -34,9 +26,7 @@ def test_coverage_check_passes_and_rejects_both_controls():
 
 @pytest.mark.slow
 def test_rate_check_passes_and_rejects_its_control():
-    result = harness.run_check("tang2025-r2pvi-covered-rate", "quick", seed=0, raise_errors=True)
-    assert result.verdict.status == "pass", result.verdict.reason
-    assert result.controls and all(c.rejected for c in result.controls)
+    assert_quick_pass("tang2025-r2pvi-covered-rate")
 
 
 def test_nominal_duals_mutant_changes_its_target():

@@ -4,6 +4,7 @@ burn-in rule decides what is judged."""
 from __future__ import annotations
 
 import pytest
+from conftest import assert_quick_pass
 
 from proofs_check import harness
 from proofs_check.theorems import variance_aware
@@ -23,9 +24,7 @@ def test_checks_are_registered_with_their_rules():
 @pytest.mark.slow
 @pytest.mark.parametrize("check_id", IDS)
 def test_quick_scale_passes_and_rejects_its_controls(check_id):
-    result = harness.run_check(check_id, "quick", seed=0, raise_errors=True)
-    assert result.status == "pass", result.verdict.reason
-    assert result.controls and all(c.rejected for c in result.controls), result.power
+    result = assert_quick_pass(check_id)
     if check_id == IDS[0]:  # the paper's constants are vacuous at this K, and say so
         assert "vacuous" in result.verdict.reason and "paper (c = 1)" in result.verdict.reason
         burn = [v for k, v in result.evidence.fitted.items() if "LSVI-UCB++ on" in k]

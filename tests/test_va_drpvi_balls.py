@@ -4,6 +4,7 @@ check (the full-scale grid and seeds)."""
 
 import numpy as np
 import pytest
+from conftest import assert_quick_pass
 
 from algorithms.offline import DRPVI, VADRPVI
 from proofs_check import harness
@@ -44,10 +45,7 @@ def test_inverted_weights_trust_the_noisiest_pairs_most():
 
 @pytest.mark.slow
 def test_check_passes_and_rejects_both_controls():
-    harness.discover()
-    result = harness.run_check(CHECK, "quick", seed=0, raise_errors=True)
-    assert result.verdict.status == "pass", result.verdict.reason
-    assert len(result.controls) == 2 and all(c.rejected for c in result.controls)
+    assert_quick_pass(CHECK, controls=2)
     theorem = harness.get(CHECK)
     assert theorem.module == "proofs_check.theorems.robust_va_drpvi_balls"
     assert not theorem.verified and "va-drpvi" in theorem.tags

@@ -3,6 +3,7 @@ apportioned counts, reproducibility, bad input, and the pay-off of the weighting
 
 import numpy as np
 import pytest
+from conftest import refusal_test
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -99,8 +100,8 @@ def test_registered():
     assert learner.variance_floor == 1.5 and learner.first_share == 0.2
 
 
-@pytest.mark.parametrize(
-    "kwargs, match",
+test_bad_hyperparameters = refusal_test(
+    VWLSMDVI,
     [
         ({"first_share": 0.0}, "first_share"),
         ({"variance_share": 1.0}, "variance_share"),
@@ -109,9 +110,6 @@ def test_registered():
         ({"alpha": 1.5}, "alpha"),
     ],
 )
-def test_bad_hyperparameters(kwargs, match):
-    with pytest.raises(ValueError, match=match):
-        VWLSMDVI(**kwargs)
 
 
 def test_budget_too_small_is_named():
