@@ -13,7 +13,7 @@ order they were added and builds the :class:`~proofs_check.harness.Evidence` and
         found.curve(learner.label, grid, Y, array=f"regret[{learner.label}]")
         found.rate_fit(learner.label, fit, local, reference=0.5)
     found.control("greedy (bonus 0)", *criterion(control_curves))
-    return found.outcome(xlabel="episodes K", ylabel="cumulative exact pseudo-regret")
+    return found.outcome(axes=EPISODE_REGRET)   # xlabel "episodes K", ylabel, log-log
 
 The outcome's verdict is :meth:`Verdict.combine <proofs_check.harness.Verdict.combine>` of the
 verdicts judged, unless the check passes its own.
@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from proofs_check.axes import Axes
 from proofs_check.harness import Control, Evidence, Line, Outcome, Series, Verdict
 from proofs_check.rates import LocalSlopes, SlopeFit, fit_lines
 
@@ -149,13 +150,18 @@ class Findings:
         if local is not None:
             self.local_slopes.append(local.series(key))
 
-    def outcome(self, verdict: Verdict | None = None, **labels: Any) -> Outcome:
+    def outcome(
+        self, verdict: Verdict | None = None, *, axes: Axes | None = None, **labels: Any
+    ) -> Outcome:
         """The check's :class:`~proofs_check.harness.Outcome`: the evidence collected (with the
         plot ``labels`` of :class:`~proofs_check.harness.Evidence`: ``xlabel``, ``title``,
         ``slope_references``, ...), ``verdict`` or else the combination of the verdicts judged,
-        and the controls."""
+        and the controls. ``axes`` gives the labels and scales of a figure shared by several
+        checks (:mod:`proofs_check.axes`); ``labels`` given as well take precedence."""
         if verdict is None:
             verdict = Verdict.combine(self.verdicts)
+        if axes is not None:
+            labels = {**axes.labels(), **labels}
         evidence = Evidence(
             arrays=self.arrays,
             fitted=self.fitted,

@@ -42,8 +42,11 @@ any of the three sections is an ordinary docstring and states nothing.
 
 from __future__ import annotations
 
+import ast
 import inspect
 import re
+import sys
+import textwrap
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -173,6 +176,21 @@ def filled(template: str, names: Mapping[str, Any], what: str) -> str:
         raise ValueError(f"{what}: cannot fill in its placeholders: {exc}") from None
 
 
+def _docstring(func: Callable) -> str | None:
+    """``func.__doc__``; under ``python -OO``, which drops docstrings, the docstring read from the
+    function's source, so that the checks keep their statements."""
+    if func.__doc__ is not None or sys.flags.optimize < 2:
+        return func.__doc__
+    try:
+        source = textwrap.dedent(inspect.getsource(func))
+    except (OSError, TypeError):  # no source to read: defined in a string or not in Python
+        return None
+    node = ast.parse(source).body[0]
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    return ast.get_docstring(node, clean=False)
+
+
 def docstring_statement(check_id: str, func: Callable) -> tuple[dict[str, str], str | None]:
     """The statement fields in ``func``'s docstring, placeholders filled in from its module
     globals, and the filled-in docstring (None when the docstring states nothing).
@@ -180,9 +198,10 @@ def docstring_statement(check_id: str, func: Callable) -> tuple[dict[str, str], 
     A docstring without a statement section (Formula, Rule, Source) is an ordinary docstring:
     no fields.
     """
-    if not func.__doc__:
+    text = _docstring(func)
+    if not text:
         return {}, None
-    doc = Docstring.parse(func.__doc__)
+    doc = Docstring.parse(text)
     if not doc.states:
         return {}, None
     doc.check_sections(f"theorem {check_id!r}: docstring")

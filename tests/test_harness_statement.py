@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -162,3 +166,21 @@ def test_prose_wrapped_at_any_width_reads_back_as_one_line(tokens, width):
     doc = Docstring.parse(f"{body}\n\nFormula\n-------\n{body}\n")
     assert filled(doc.summary, {}, "claim") == " ".join(tokens)
     assert doc.sections["Formula"] == doc.summary
+
+
+def test_statements_survive_python_OO_which_drops_docstrings():
+    """Under ``python -OO`` the statement is read from the check's source instead."""
+    theorem = harness.get("puterman-6.3.1-vi-contraction")
+    code = (
+        "from proofs_check import harness\n"
+        "t = harness.get('puterman-6.3.1-vi-contraction')\n"
+        "print(repr((t.claim, t.formula, t.source)))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-OO", "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(Path(harness.__file__).parents[1])},
+    ).stdout
+    assert out.strip() == repr((theorem.claim, theorem.formula, theorem.source))

@@ -75,6 +75,7 @@ from mdptheory.average_reward import (
 from mdptheory.experiment import run_seeds
 from mdptheory.seeding import as_generator, spawn_seeds
 from mdptheory.tabular import FiniteMDP
+from proofs_check.axes import GAP_REGRET
 from proofs_check.harness import (
     Control,
     Evidence,
@@ -595,12 +596,7 @@ def _slope_controls(T: int, n_seeds: int, seed: int) -> tuple[list[Control], lis
             Control(
                 name,
                 verdict,
-                {
-                    "slope": fit.slope,
-                    "slope_ci_low": fit.ci_low,
-                    "slope_ci_high": fit.ci_high,
-                    "max_local_slope": float(local.slopes.max()),
-                },
+                {**fit.numbers(), "max_local_slope": float(local.slopes.max())},
             )
         )
         series.append(Series(f"control: {name}", grid, Y))
@@ -699,8 +695,7 @@ def ucrl2_regret_slope(scale: str, seed: int) -> Outcome:
         fitted=fitted,
         series=tuple(series),
         lines=tuple(lines),
-        xlabel="steps T",
-        ylabel="cumulative gap regret",
+        **GAP_REGRET.labels(),
         title="UCRL2: log-log slope in T",
         local_slopes=tuple(local_series),
         slope_references={"claim: slope 1/2": 0.5, "local bound 1/2 + 0.1": 0.5 + LOCAL_TOL},
@@ -895,8 +890,7 @@ def ucrl2_regret_grows_with_D(scale: str, seed: int) -> Outcome:
     evidence = Evidence(
         fitted=fitted,
         series=tuple(series),
-        xlabel="steps T",
-        ylabel="cumulative gap regret",
+        **GAP_REGRET.labels(),
         title="UCRL2 on average_gridworld(3, slip): regret against D",
     )
     return Outcome(evidence, Verdict.combine(verdicts), tuple(controls))
@@ -955,8 +949,7 @@ def tsde_below_ucrl2(scale: str, seed: int) -> Outcome:
             Series("TSDE", grid, Y_tsde),
             Series("control: frozen policy (action 0)", grid, Y_frozen),
         ),
-        xlabel="steps T",
-        ylabel="cumulative gap regret",
+        **GAP_REGRET.labels(),
         title="TSDE against UCRL2 on RiverSwim",
     )
     control = Control(

@@ -1093,8 +1093,8 @@ def oful_radius_and_index(scale: str, seed: int) -> Outcome:
 
     Formula
     -------
-    sqrt(beta_t) = R sqrt(2 log(det(V_t)^{{1/2}} det(lambda I)^{{-1/2}} / delta)) + sqrt(lambda) S;
-    X_{{t+1}} = argmax_x <x, theta_hat_t> + sqrt(beta_t) ||x||_{{V_t^{{-1}}}}
+    sqrt(beta_t) = R sqrt(2 log(det(V_t)^{{1/2}} det(lambda I)^{{-1/2}} / delta)) + sqrt(lambda)
+    S;  X_{{t+1}} = argmax_x <x, theta_hat_t> + sqrt(beta_t) ||x||_{{V_t^{{-1}}}}
 
     Source
     ------

@@ -445,7 +445,7 @@ def subspace_rate(scale: str, seed: int) -> Outcome:
     control = Control(
         f"samples from {1 - _PERTURBATION:g} P + {_PERTURBATION:g} Q",
         slope_test(cfit, max_slope=-0.5, tol=_SUBSPACE_TOL),
-        {"slope": cfit.slope, "slope_ci_low": cfit.ci_low, "slope_ci_high": cfit.ci_high},
+        cfit.numbers(),
     )
     return Outcome(
         Evidence(

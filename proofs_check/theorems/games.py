@@ -36,6 +36,7 @@ from mdptheory.games import (
     solve_game,
 )
 from mdptheory.seeding import as_generator, spawn_seeds
+from proofs_check.axes import JOINT_GAP
 from proofs_check.findings import Findings, rejected_by_every_part
 from proofs_check.harness import Outcome, Verdict, check_scale, theorem
 from proofs_check.intervals import interval_test, t_interval
@@ -224,10 +225,7 @@ def mappo_monotone(scale: str, seed: int) -> Outcome:
         found.curve(f"MAPPO, eta={eta:g}", t[1:], gaps[j::3, 1:])
     found.curve("sign flipped (control), eta=1", t[1:], control_gaps[1::3, 1:])
     return found.outcome(
-        xlabel="update k",
-        ylabel="V*(rho) - V^{pi_k}(rho)",
-        xscale="log",
-        yscale="log",
+        axes=JOINT_GAP,
         title="Exact MAPPO: monotone joint return",
     )
 
@@ -435,9 +433,6 @@ def sampled_mappo_escapes(scale: str, seed: int) -> Outcome:
     found.curve("independent PG (control)", it, control.gap[0])
     found.line("0.1 x safe joint action's gap", it, np.full(it.shape, 0.1 * trap_gap), "bound")
     return found.outcome(
-        xlabel="update k",
-        ylabel="V*(rho) - V^{pi_k}(rho)",
-        xscale="log",
-        yscale="log",
+        axes=JOINT_GAP,
         title="Sampled MAPPO against independent PG on the climbing game",
     )

@@ -61,6 +61,7 @@ from mdptheory.evaluation import policy_value_at_start
 from mdptheory.experiment import regret_curves, run_seeds
 from mdptheory.planning import backward_induction
 from mdptheory.seeding import as_generator, spawn_seeds
+from proofs_check.axes import EPISODE_REGRET
 from proofs_check.findings import Findings, rejected_by_every_part
 from proofs_check.harness import Outcome, Verdict, check_scale, theorem, vacuous_bound
 from proofs_check.intervals import event_frequency_test, interval_test, t_interval
@@ -394,8 +395,7 @@ def lsvi_ucb_paper_beta_burn_in(scale: str, seed: int) -> Outcome:
     found.local_slopes += [local.series(key), clocal.series(f"control c = {C_GRID[-1]:g}")]
     return found.outcome(
         verdict,
-        xlabel="episodes K",
-        ylabel="cumulative exact pseudo-regret",
+        axes=EPISODE_REGRET,
         title="LSVI-UCB with the theoretical beta (c = 1): linear burn-in",
         slope_references={"linear 0.85": LINEAR_SLOPE},
     )
@@ -969,8 +969,7 @@ def rare_switching_count(scale: str, seed: int) -> Outcome:
         found.local_slopes.append(local.series(learner.label))
     found.local_slopes.append(clocal.series("control: greedy LSVI on river swim"))
     return found.outcome(
-        xlabel="episodes K",
-        ylabel="cumulative exact pseudo-regret",
+        axes=EPISODE_REGRET,
         title="Rare-switching LSVI-UCB",
         slope_references={"claim 1/2": 0.5},
     )

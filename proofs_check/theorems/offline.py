@@ -75,6 +75,7 @@ from mdptheory.evaluation import max_episode_regret, q_values
 from mdptheory.linear import LinearMDP
 from mdptheory.planning import backward_induction
 from mdptheory.seeding import as_generator, spawn_seeds
+from proofs_check.axes import OFFLINE_SUBOPTIMALITY
 from proofs_check.findings import Findings
 from proofs_check.harness import Outcome, Verdict, check_scale, theorem
 from proofs_check.intervals import t_interval
@@ -616,10 +617,7 @@ def pevi_vs_greedy_partial_coverage(scale: str, seed: int) -> Outcome:
         found.curve(learner.label, grid, sub[:, :, j])
     found.line("greedy limit rho(x0) (Q*_safe - Q*_lure)", grid, np.full(grid.shape, limit))
     return found.outcome(
-        xlabel="episodes n in the data set",
-        ylabel="exact sub-optimality",
-        xscale="log",
-        yscale="linear",
+        axes=OFFLINE_SUBOPTIMALITY,
         title="Partial coverage that covers pi*: PEVI against greedy LSVI",
     )
 

@@ -24,6 +24,7 @@ from mdptheory.experiment import regret_curves
 from mdptheory.preferences import PreferenceBandit, sample_dataset
 from mdptheory.preferences.links import link_preferences
 from mdptheory.seeding import spawn_seeds
+from proofs_check.axes import DUELING_REGRET
 from proofs_check.findings import Findings, rejected_by_every_part
 from proofs_check.harness import Outcome, Verdict, check_scale, theorem
 from proofs_check.intervals import event_frequency_test
@@ -229,8 +230,7 @@ def contextual_maxinp_regret_slope(scale: str, seed: int) -> Outcome:
         text,
     )
     return found.outcome(
-        xlabel="rounds T",
-        ylabel="cumulative pseudo-regret (Delta_i + Delta_j) / 2",
+        axes=DUELING_REGRET,
         title="Contextual MaxInP: dueling regret against T",
         slope_references={"claim 1/2": 0.5, "linear": 1.0},
     )

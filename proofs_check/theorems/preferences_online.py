@@ -27,6 +27,7 @@ from instances.preferences import preference_lock_linear_mdp
 from mdptheory.experiment import regret_curves
 from mdptheory.preferences import PreferenceBandit
 from mdptheory.seeding import spawn_seeds
+from proofs_check.axes import DUELING_REGRET
 from proofs_check.findings import Findings
 from proofs_check.harness import Outcome, Verdict, check_scale, theorem
 from proofs_check.rates import burn_in_slope_numbers, rate_shape_test
@@ -158,8 +159,7 @@ def maxinp_regret_slope(scale: str, seed: int) -> Outcome:
         found, lambda rule: MaxInP(rule=rule), _duel_curves, grid, burn, T, n_seeds, seed, text
     )
     return found.outcome(
-        xlabel="rounds T",
-        ylabel="cumulative pseudo-regret (Delta_i + Delta_j) / 2",
+        axes=DUELING_REGRET,
         title="MaxInP: dueling regret against T",
         slope_references={"claim 1/2": 0.5, "linear": 1.0},
     )

@@ -33,6 +33,7 @@ from algorithms.reward_free import HFUCRLRFE
 from algorithms.reward_free.hf_ucrl_rfe import burn_in
 from instances.linear_mixture import reward_free_lower_bound
 from mdptheory.experiment import run_seeds
+from proofs_check.axes import REWARD_FREE_ERROR
 from proofs_check.findings import Findings, rejected_by_every_part
 from proofs_check.harness import Outcome, check_scale, theorem
 from proofs_check.rates import labelled_rate_shape_test
@@ -160,9 +161,6 @@ def reward_free_two_sided(scale: str, seed: int) -> Outcome:
     found.curve("control (c = 0): value error", K_grid, c_errors, array="control_value_error")
     found.arrays["control_worst"] = c_worst
     return found.outcome(
-        xlabel="exploration episodes K",
-        ylabel="max_r |V_hat*(rho; r) - V*(rho; r)|",
+        axes=REWARD_FREE_ERROR,
         title="HF-UCRL-RFE on the two-sided lower-bound family",
-        xscale="log",
-        yscale="log",
     )

@@ -24,6 +24,7 @@ from instances.linear_mixture import (
     reward_free_lower_bound,
 )
 from mdptheory.experiment import run_seeds
+from proofs_check.axes import REWARD_FREE_ERROR
 from proofs_check.findings import Findings
 from proofs_check.harness import Outcome, Verdict, check_scale, theorem
 from proofs_check.rates import fit_loglog_slope, labelled_rate_shape_test
@@ -175,9 +176,6 @@ def reward_free_value_error_rate(scale: str, seed: int) -> Outcome:
     found.control("no pseudo-reward, no bonus (c = 0) on the hard chain", cverdict, cnumbers)
     found.curve("control (c = 0), hard chain", K_grid, control)
     return found.outcome(
-        xlabel="exploration episodes K",
-        ylabel="max_r |V_hat*(rho; r) - V*(rho; r)|",
+        axes=REWARD_FREE_ERROR,
         title="HF-UCRL-RFE: planner's worst value error over the battery",
-        xscale="log",
-        yscale="log",
     )

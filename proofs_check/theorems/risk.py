@@ -55,6 +55,7 @@ from mdptheory.risk import (
 )
 from mdptheory.seeding import as_generator
 from mdptheory.tabular import EpisodicMDP
+from proofs_check.axes import ICVAR_REGRET
 from proofs_check.findings import Findings
 from proofs_check.harness import Outcome, Verdict, check_scale, theorem, vacuous_bound
 from proofs_check.intervals import event_frequency_test, seeds_above_bound_test
@@ -1099,8 +1100,7 @@ def icvar_rm_regret_slope(scale: str, seed: int) -> Outcome:
     )
     control_after_burn_in(found, names, "greedy on H8", grid, Y, burn, K, seed, local_ci_low=True)
     return found.outcome(
-        xlabel="episodes K",
-        ylabel="cumulative exact iterated-CVaR regret",
+        axes=ICVAR_REGRET,
         title="ICVaR-RM: regret in K over a grid of bonus scales",
         slope_references={"claim 1/2": 0.5, "linear": 1.0},
     )
@@ -1209,8 +1209,7 @@ def icvar_rm_theorem1(scale: str, seed: int) -> Outcome:
     found.line("H K (trivial)", grid, mdp.H * grid.astype(float))
     return found.outcome(
         verdict,
-        xlabel="episodes K",
-        ylabel="cumulative exact iterated-CVaR regret",
+        axes=ICVAR_REGRET,
         title="ICVaR-RM (paper bonus) against Theorem 1",
     )
 

@@ -45,6 +45,7 @@ from mdptheory.risk import (
 )
 from mdptheory.seeding import as_generator
 from mdptheory.tabular import EpisodicMDP
+from proofs_check.axes import ICVAR_REGRET
 from proofs_check.findings import Findings
 from proofs_check.harness import Outcome, Verdict, check_scale, theorem
 from proofs_check.rates import (
@@ -507,8 +508,7 @@ def icvar_l_regret_slope(scale: str, seed: int) -> Outcome:
         burn,
     )
     return found.outcome(
-        xlabel="episodes K",
-        ylabel="cumulative exact iterated-CVaR regret",
+        axes=ICVAR_REGRET,
         title="ICVaR-L on the swapped safe/risky route",
         slope_references={"claim 1/2": 0.5, "linear": 1.0},
     )

@@ -38,6 +38,7 @@ from algorithms.risk import ICVaRL, icvar_l_beta
 from instances.risk_linear import X_REWARDS, linear_icvar_hard_instance
 from mdptheory.risk import icvar_backward_induction, icvar_evaluate
 from mdptheory.seeding import spawn_seeds
+from proofs_check.axes import ICVAR_LOWER_BOUND
 from proofs_check.findings import Findings
 from proofs_check.harness import Outcome, Verdict, check_scale, theorem
 
@@ -253,7 +254,6 @@ def icvar_l_lower_bound_order(scale: str, seed: int) -> Outcome:
         (N_CHAIN + 3) + CUBE, HORIZON, k_max, ICVaRL().p
     )
     return found.outcome(
-        xlabel="episodes K (instance tuned to K)",
-        ylabel="exact iterated-CVaR regret",
+        axes=ICVAR_LOWER_BOUND,
         title="ICVaR-L on the linear hard family (reconstructed)",
     )

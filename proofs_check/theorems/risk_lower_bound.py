@@ -27,6 +27,7 @@ from algorithms.risk import ICVaRRM, bonus_below_h_visits
 from instances.risk import du2023_hard_instance
 from mdptheory.risk import icvar_backward_induction, icvar_evaluate
 from mdptheory.seeding import spawn_seeds
+from proofs_check.axes import ICVAR_LOWER_BOUND
 from proofs_check.findings import Findings
 from proofs_check.harness import Outcome, Verdict, check_scale, theorem
 from proofs_check.rates import labelled_rate_shape_test
@@ -197,8 +198,7 @@ def icvar_lower_bound_order(scale: str, seed: int) -> Outcome:
     found.arrays["regret[oracle]"] = oracle
     found.line("H sqrt(AK/(alpha w_min)) (no constant)", K, rate)
     return found.outcome(
-        xlabel="episodes K (instance tuned to K)",
-        ylabel="exact iterated-CVaR regret",
+        axes=ICVAR_LOWER_BOUND,
         title="ICVaR-RM on the Du-Wang-Huang hard family",
         slope_references={"lower bound 1/2": 0.5},
     )

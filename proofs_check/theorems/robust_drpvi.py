@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from algorithms.offline import DRPVI, population_counts
 from mdptheory.robust import d_rectangular_solve
+from proofs_check.axes import ROBUST_SUBOPTIMALITY
 from proofs_check.findings import Findings
 from proofs_check.harness import Verdict, check_scale, theorem
 from proofs_check.theorems.offline import (
@@ -141,8 +142,7 @@ def drpvi_kl_chi2_covered_rate(scale: str, seed: int):
         found, grid, sub, models, learners, control, n_max, seed, "robust sub-optimality"
     )
     return found.outcome(
-        xlabel="episodes n in the data set",
-        ylabel="exact robust sub-optimality V*_rob - V^pi_hat_rob",
+        axes=ROBUST_SUBOPTIMALITY,
         title="DRPVI with KL and chi-square balls on well-explored data: rate in n",
         slope_references={"claim -1/2": -0.5},
     )

@@ -35,6 +35,7 @@ from mdptheory.evaluation import occupancy
 from mdptheory.robust import d_rectangular_evaluate, d_rectangular_solve
 from mdptheory.seeding import spawn_seeds
 from mdptheory.tabular import EpisodicMDP
+from proofs_check.axes import ROBUST_SUBOPTIMALITY
 from proofs_check.findings import Findings
 from proofs_check.harness import Verdict, check_scale, theorem
 from proofs_check.intervals import t_interval
@@ -210,8 +211,7 @@ def r2pvi_covered_rate(scale: str, seed: int):
     found = Findings(arrays={"n_episodes": grid, "robust_suboptimality": sub})
     judge_robust_rates(found, grid, sub, models, learners, control, n_max, seed)
     return found.outcome(
-        xlabel="episodes n in the data set",
-        ylabel="exact robust sub-optimality V*_rob - V^pi_hat_rob",
+        axes=ROBUST_SUBOPTIMALITY,
         title="R2PVI on well-explored data: rate in n",
         slope_references={"claim -1/2": -0.5},
     )

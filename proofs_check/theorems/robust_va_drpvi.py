@@ -30,6 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 from algorithms.offline import DRPVI, VADRPVI
+from proofs_check.axes import ROBUST_SUBOPTIMALITY
 from proofs_check.findings import Findings
 from proofs_check.harness import Outcome, Verdict, check_scale, theorem
 from proofs_check.intervals import paired_difference_test
@@ -139,9 +140,7 @@ def va_drpvi_below_drpvi(scale: str, seed: int) -> Outcome:
         found, sub, learners, below_criterion, "VA-DRPVI", N_GRID, N_JUDGE
     )
     return found.outcome(
-        xlabel="episodes n in the data set",
-        ylabel="exact robust sub-optimality V*_rob - V^pi_hat_rob",
-        xscale="log",
+        axes=ROBUST_SUBOPTIMALITY,
         yscale="linear",
         title="Heteroscedastic d-rectangular data: VA-DRPVI against DRPVI (paired logs)",
     )

@@ -37,6 +37,7 @@ import numpy as np
 
 from algorithms.offline import DRPVI, VADRPVI, population_counts
 from mdptheory.robust import d_rectangular_solve
+from proofs_check.axes import ROBUST_SUBOPTIMALITY
 from proofs_check.findings import Findings
 from proofs_check.harness import Outcome, Verdict, check_scale, theorem
 from proofs_check.intervals import paired_difference_test
@@ -192,9 +193,7 @@ def va_drpvi_below_drpvi_balls(scale: str, seed: int) -> Outcome:
         found.curve(learner.label, np.asarray(N_GRID), sub[:, :, k])
         found.fitted[f"mean_at_judge[{learner.label}]"] = float(sub[:, j, k].mean())
     return found.outcome(
-        xlabel="episodes n in the data set",
-        ylabel="exact robust sub-optimality V*_rob - V^pi_hat_rob",
-        xscale="log",
+        axes=ROBUST_SUBOPTIMALITY,
         yscale="linear",
         title="Heteroscedastic d-rectangular data, KL and chi-square balls: VA-DRPVI against "
         "DRPVI (paired logs)",

@@ -63,6 +63,7 @@ from mdptheory.experiment import run_seeds
 from mdptheory.planning import backward_induction
 from mdptheory.seeding import as_generator
 from mdptheory.tabular import EpisodicMDP
+from proofs_check.axes import EPISODE_REGRET
 from proofs_check.findings import Findings
 from proofs_check.harness import Outcome, Verdict, check_scale, theorem, vacuous_bound
 from proofs_check.intervals import (
@@ -544,8 +545,7 @@ def ucbvi_explicit_bound(scale: str, seed: int) -> Outcome:
                 {"planted_over_bound": 1.01, "bound_over_HK": bound / trivial},
             )
     return found.outcome(
-        xlabel="episodes K",
-        ylabel="cumulative exact pseudo-regret",
+        axes=EPISODE_REGRET,
         title="UCBVI (paper bonuses) against Theorems 1 and 2",
     )
 

@@ -32,6 +32,7 @@ from instances.linear import simplex_feature_linear_mdp, tabular_as_linear
 from instances.tabular import river_swim
 from instances.variance_aware import heteroscedastic_linear_mdp
 from mdptheory.experiment import regret_curves
+from proofs_check.axes import EPISODE_REGRET
 from proofs_check.findings import Findings, rejected_by_every_part
 from proofs_check.harness import Outcome, Verdict, check_scale, theorem
 from proofs_check.rates import geometric_grid, ratio_band_test
@@ -148,8 +149,7 @@ def lsvi_ucb_pp_regret_slope(scale: str, seed: int) -> Outcome:
     label = f"control {GREEDY.label} on {RIVER_NAME}"
     control_after_burn_in(found, names, label, grid, Yc, 0, K, seed, from_start=True)
     return found.outcome(
-        xlabel="episodes K",
-        ylabel="cumulative exact pseudo-regret",
+        axes=EPISODE_REGRET,
         title="LSVI-UCB++ (scaled constants): log-log slope in K after the burn-in",
         slope_references={"claim 1/2": 0.5},
     )

@@ -32,6 +32,7 @@ import numpy as np
 
 from algorithms.linear import HFLSVI, PerStageHFLSVI, ScaledHFLSVI
 from mdptheory.experiment import run_seeds
+from proofs_check.axes import EPISODE_REGRET
 from proofs_check.findings import Findings
 from proofs_check.harness import Outcome, Verdict, check_scale, theorem
 from proofs_check.rates import geometric_grid
@@ -132,8 +133,7 @@ def hf_lsvi_sqrt_k(scale: str, seed: int) -> Outcome:
     label = f"control {PER_STAGE.label}"
     control_after_burn_in(found, names, label, grid, Yc, 0, K, seed, from_start=True)
     return found.outcome(
-        xlabel="episodes K",
-        ylabel="cumulative exact pseudo-regret",
+        axes=EPISODE_REGRET,
         title=f"HF-LSVI (scaled radii) at H = {HORIZON}: log-log slope in K after the burn-in",
         slope_references={"claim 1/2": 0.5},
     )

@@ -47,6 +47,7 @@ import scipy.stats
 from algorithms.offline import PEVI, VWPEVI, collect
 from mdptheory.linear import LinearMDP
 from mdptheory.seeding import spawn_seeds
+from proofs_check.axes import OFFLINE_SUBOPTIMALITY
 from proofs_check.findings import Findings
 from proofs_check.harness import Outcome, Verdict, check_scale, theorem
 from proofs_check.intervals import paired_difference_test, t_interval
@@ -235,10 +236,7 @@ def vw_pevi_below_pevi(scale: str, seed: int) -> Outcome:
         found, sub, learners, _below_criterion, "VW-PEVI", N_GRID, N_JUDGE
     )
     return found.outcome(
-        xlabel="episodes n in the data set",
-        ylabel="exact sub-optimality",
-        xscale="log",
-        yscale="linear",
+        axes=OFFLINE_SUBOPTIMALITY,
         title="Heteroscedastic data: VW-PEVI against PEVI (paired logs)",
     )
 
@@ -303,10 +301,7 @@ def vw_pevi_agrees_homoscedastic(scale: str, seed: int) -> Outcome:
     for k, learner in enumerate(learners[:2]):
         found.curve(learner.label, np.asarray(N_GRID), sub[:, :, k])
     return found.outcome(
-        xlabel="episodes n in the data set",
-        ylabel="exact sub-optimality",
-        xscale="log",
-        yscale="linear",
+        axes=OFFLINE_SUBOPTIMALITY,
         title="Homoscedastic decision pairs: VW-PEVI and PEVI agree",
     )
 
