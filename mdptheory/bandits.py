@@ -232,6 +232,16 @@ class LinearBandit(Bandit):
                 f"the mean of arm {k}, arms[{k}] . theta, is {float(means[k])!r}: "
                 "the product of arms and theta overflows float64"
             )
+        best = int(np.argmax(means))
+        with np.errstate(over="ignore"):
+            gaps = means[best] - means
+        if not np.all(np.isfinite(gaps)):
+            k = int(np.flatnonzero(~np.isfinite(gaps))[0])
+            raise ValueError(
+                f"the mean of arm {k}, arms[{k}] . theta = {float(means[k])!r}, lies "
+                f"{float(gaps[k])!r} below that of arm {best}, arms[{best}] . theta = "
+                f"{float(means[best])!r}: the gap overflows float64"
+            )
         self._set_means(means, noise, name)
         self.d = int(dim)
         self.arms = _read_only(arms_array)

@@ -236,6 +236,12 @@ CASES = [
         r"noise_std",
     ),
     (
+        "linear bandit gap overflow",
+        lambda: LinearBandit([[1e308, 0.0], [-1e308, 0.0]], [1.0, 0.0], noise_std=0.0),
+        ValueError,
+        r"arms\[1\] \. theta .*arms\[0\] \. theta .*overflows",
+    ),
+    (
         "feature bandit complex",
         lambda: FeatureBandit(np.eye(2) + 1j, [0.1, 0.2]),
         TypeError,
