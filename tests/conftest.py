@@ -135,7 +135,7 @@ def random_value_rows(
 def full_scan(uncertainty, P, V):
     """The backup of the row kernel of ``uncertainty``, which scans every atom of every row
     (no walk, no guessed cut)."""
-    return uncertainty._rows(P, V, False, None, 0.0)[0]
+    return uncertainty.scan_backup(P, V)[0]
 
 
 def refusal_test(build, cases):

@@ -87,7 +87,7 @@ def test_kl_worst_case_from_anchors_equals_the_row_kernel(seed, rho, sparse):
     P, V = _rows(seed, ANCHORED_ROWS, 12, sparse, False)
     ball = UncertaintySet("kl", radius=rho)
     values, Q2 = ball.worst_case(P, V)
-    row_values, row_Q2, _ = ball._rows(P, V, True, None, 0.0)
+    row_values, row_Q2, _ = ball.scan_backup(P, V, minimisers=True)
     scale = 1.0 + np.abs(V).max()
     np.testing.assert_allclose(values, row_values, rtol=0, atol=1e-10 * scale)
     np.testing.assert_allclose(Q2, row_Q2, rtol=0, atol=1e-8)
@@ -102,7 +102,7 @@ def test_kl_worst_case_writes_the_corner_rows():
     P, V = _rows(7, ANCHORED_ROWS, 9, True, True)
     ball = UncertaintySet("kl", radius=50.0)
     values, Q2 = ball.worst_case(P, V)
-    row_values, row_Q2, _ = ball._rows(P, V, True, None, 0.0)
+    row_values, row_Q2, _ = ball.scan_backup(P, V, minimisers=True)
     np.testing.assert_array_equal(values, row_values)
     np.testing.assert_allclose(Q2, row_Q2, atol=1e-15)
 

@@ -71,7 +71,7 @@ def test_chi2_walk_equals_the_row_kernel(inputs, param, penalised):
     np.testing.assert_allclose(values, full_scan(chi2, P, V), rtol=0, atol=1e-12 * scale)
     # the minimisers: the row kernel's, a distribution in the ball attaining the value
     worst, Q2 = chi2.worst_case(P, V, warm)
-    ref_values, ref_Q2, _ = chi2._rows(P, V, True, None, 0.0)
+    ref_values, ref_Q2, _ = chi2.scan_backup(P, V, minimisers=True)
     np.testing.assert_allclose(worst, ref_values, rtol=0, atol=1e-12 * scale)
     np.testing.assert_allclose(Q2.sum(axis=1), 1.0, atol=1e-12)
     assert np.all(Q2 >= 0.0)
@@ -179,4 +179,4 @@ def test_a_constant_value_is_every_rows_value(uncertainty):
     np.testing.assert_allclose(uncertainty.backup(P, V), 1.5, rtol=0, atol=1e-14)
     values, Q2 = uncertainty.worst_case(P, V)
     np.testing.assert_allclose(values, full_scan(uncertainty, P, V), rtol=0, atol=1e-14)
-    np.testing.assert_allclose(Q2, uncertainty._rows(P, V, True, None, 0.0)[1], atol=1e-15)
+    np.testing.assert_allclose(Q2, uncertainty.scan_backup(P, V, minimisers=True)[1], atol=1e-15)

@@ -162,13 +162,13 @@ class UncertaintySet:
             values[fine] = low - lam * np.log(Z[fine])
             if not fine.all():
                 rows = np.flatnonzero(~fine)
-                values[rows] = self._rows(np.ascontiguousarray(P2[rows]), V, False, None, 0.0)[0]
+                values[rows] = self.scan_backup(np.ascontiguousarray(P2[rows]), V)[0]
             return values, 0.0
         if self.divergence == "kl" and P2.shape[0] >= ANCHORED_ROWS:
             return self.anchored_backup(P2, V, warm, slack)
         if self.divergence in WALKS:
             return self.walk_backup(P2, V, warm), 0.0
-        values, _, gap = self._rows(P2, V, False, warm, slack)
+        values, _, gap = self.scan_backup(P2, V, warm, slack)
         return values, gap
 
     def anchored_backup(
@@ -215,8 +215,8 @@ class UncertaintySet:
         pass per row already).
 
         ``warm`` (n_rows,), optional, keeps each row's cut for the next backup (updated in
-        place); the values do not depend on it beyond rounding. The row kernels behind
-        :meth:`worst_case` give the same values to rounding (they scan every atom of a row).
+        place); the values do not depend on it beyond rounding. :meth:`scan_backup` gives the
+        same values to rounding (it scans every atom of a row).
         """
         if self.divergence not in ("tv", "chi2"):
             raise ValueError(f"walk backups are for TV and chi2 sets, got {self.label}")
@@ -227,7 +227,7 @@ class UncertaintySet:
         if self.divergence == "chi2":
             return self._chi2_walk(P2, V, warm, np.full(P2.shape[0], -1), np.empty((1, 1)))
         if self.penalised:
-            return self._rows(P2, V, False, warm, 0.0)[0]
+            return self.scan_backup(P2, V, warm)[0]
         _, param = self._code_param()
         order = np.argsort(V, kind="stable")
         return tv_ball_rows(P2, V, order, param, self.support == "all", warm)
@@ -255,7 +255,7 @@ class UncertaintySet:
                 warm = np.zeros(P2.shape[0])
             Q2 = np.empty_like(P2)
             return self._chi2_walk(P2, V, warm, np.arange(P2.shape[0]), Q2), Q2
-        values, Q2, _ = self._rows(P2, V, True, warm, 0.0)
+        values, Q2, _ = self.scan_backup(P2, V, warm, minimisers=True)
         if self.divergence == "tv" and not self.penalised:
             # the values of the backups (the walk), the minimisers of the row kernel
             values = self.walk_backup(P2, V, warm)
@@ -275,7 +275,7 @@ class UncertaintySet:
             return self.anchored_backup(P2, V, warm, 0.0)[0]
         if self.divergence in WALKS:
             return self.walk_backup(P2, V, warm)
-        return self._rows(P2, V, False, warm, 0.0)[0]
+        return self.scan_backup(P2, V, warm)[0]
 
     def worst_case_minimisers(
         self,
@@ -304,7 +304,7 @@ class UncertaintySet:
             Q = np.empty((rows.size, P2.shape[1]))
             self._chi2_walk(P2, V, before.copy(), slots, Q)
             return Q
-        return self._rows(sub, V, True, before[rows].copy(), 0.0)[1]
+        return self.scan_backup(sub, V, before[rows].copy(), minimisers=True)[1]
 
     def _chi2_walk(self, P2, V, warm, slots, Q):
         """The chi-square walk over every row, row ``r``'s minimiser into ``Q[slots[r]]``
@@ -314,16 +314,40 @@ class UncertaintySet:
         slots = np.asarray(slots, dtype=np.int64)
         return chi2_rows(P2, V, order, param, self.penalised, warm, slots, Q)
 
-    def _rows(self, P2, V, want_q, warm, slack):
+    def scan_backup(
+        self,
+        P2: np.ndarray,
+        V: np.ndarray,
+        warm: np.ndarray | None = None,
+        slack: float = 0.0,
+        minimisers: bool = False,
+    ) -> tuple[np.ndarray, np.ndarray | None, float]:
+        """The backup of each row of ``P2`` (n_rows, S) against ``V`` (S,) by the row kernel,
+        which scans every atom of every row (no walk from a guessed cut, no shared anchors).
+
+        The reference the faster paths of :meth:`backup` and :meth:`worst_case` are tested
+        against, and their fallback for the sets they do not cover. Returns the values, the
+        minimising rows ``Q2`` (n_rows, S) when ``minimisers`` (else ``None``), and the
+        largest amount by which a value may exceed its infimum (as in
+        :meth:`backup_with_gap`). ``warm`` and ``slack`` as for :meth:`backup`.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> values, Q2, gap = UncertaintySet("tv", radius=0.25).scan_backup(
+        ...     np.array([[0.5, 0.5]]), np.array([0.0, 1.0]), minimisers=True)
+        >>> float(values[0]), Q2[0].tolist(), gap
+        (0.25, [0.75, 0.25], 0.0)
+        """
         code, param = self._code_param()
         order = np.argsort(V, kind="stable")
-        Q2 = np.empty_like(P2) if want_q else np.empty((1, 1))
+        Q2 = np.empty_like(P2) if minimisers else np.empty((1, 1))
         if warm is None:
             warm = np.zeros(P2.shape[0])
         values, gap = robust_rows(
-            P2, V, order, code, param, self.support == "all", want_q, Q2, warm, float(slack)
+            P2, V, order, code, param, self.support == "all", minimisers, Q2, warm, float(slack)
         )
-        return values, (Q2 if want_q else None), gap
+        return values, (Q2 if minimisers else None), gap
 
     def contains(self, p: np.ndarray, q: np.ndarray, tol: float = 1e-9) -> bool:
         """Whether ``q`` is in the ball around ``p`` (within ``tol`` on the divergence)."""
