@@ -149,7 +149,6 @@ def rollout_csr(
     indptr: np.ndarray,
     indices: np.ndarray,
     data: np.ndarray,
-    n_actions: int,
     R3: np.ndarray,
     noise_code: int,
     sigma: float,
@@ -157,8 +156,7 @@ def rollout_csr(
     policy: np.ndarray,
     rng,
 ):
-    """As :func:`rollout_episode` for a stationary sparse kernel in CSR form (row s*A + a,
-    ``n_actions = A``)."""
+    """As :func:`rollout_episode` for a stationary sparse kernel in CSR form (row s*A + a)."""
     return _rollout(
         _NO_KERNEL,
         indptr,

@@ -71,7 +71,7 @@ def test_sparse_rollout_matches_dense_in_distribution():
     counts = np.zeros(4)
     for _ in range(20_000):
         states, _, _ = _kernels.rollout_csr(
-            csr.indptr, csr.indices, csr.data, 2, mdp.R, 0, 0.0, mdp.initial, policy, gen
+            csr.indptr, csr.indices, csr.data, mdp.R, 0, 0.0, mdp.initial, policy, gen
         )
         counts[states[3]] += 1
     final = mt.occupancy(mdp, policy)[2]
