@@ -490,7 +490,9 @@ def _probe_ipo_minimiser(minimiser: Callable) -> Any:
     return minimiser(PreferenceDataset([0, 1, 0], [1, 2, 2], 3), [1 / 3] * 3, 0.5).log_ratio
 
 
-def _probe_vw_pevi_weights(weighted_counts: Callable) -> Any:
+def _probe_weighted_counts(weighted: Callable) -> Any:
+    """The counts of a variance-weighted regression (VW-PEVI's ``weighted_counts``, VA-DRPVI's
+    ``variance_weighted_counts``) on one stage, one state, two actions of variances 1 and 4."""
     import scipy.sparse as sp
 
     from algorithms.offline.datasets import TransitionCounts
@@ -499,7 +501,7 @@ def _probe_vw_pevi_weights(weighted_counts: Callable) -> Any:
     stats = TransitionCounts(
         1, 2, 1, counts, counts / 2, sp.csr_array(np.array([[2.0], [4.0]])), 4.0
     )
-    out = weighted_counts(stats, np.array([[[1.0, 4.0]]]))
+    out = weighted(stats, np.array([[[1.0, 4.0]]]))
     return [out.counts, out.reward_sums]
 
 
@@ -842,19 +844,6 @@ def _probe_drpvi_kl_duals(kl_duals: Callable) -> Any:
     w = np.array([0.0, 0.5, 1.0])
     xs = kl_grid(0.1)
     return kl_duals(M, w, 1.0, 0.1, xs)
-
-
-def _probe_va_drpvi_weights(weighted: Callable) -> Any:
-    import scipy.sparse as sp
-
-    from algorithms.offline.datasets import TransitionCounts
-
-    counts = np.array([[[2.0, 4.0]]])
-    stats = TransitionCounts(
-        1, 2, 1, counts, counts / 2, sp.csr_array(np.array([[2.0], [4.0]])), 4.0
-    )
-    out = weighted(stats, np.array([[[1.0, 4.0]]]))
-    return [out.counts, out.reward_sums]
 
 
 def _probe_drpvi_chi2_duals(chi2_duals: Callable) -> Any:
@@ -1344,7 +1333,7 @@ CATALOGUE: tuple[Mutant, ...] = (
         (
             _patch(
                 "algorithms.offline.vw_pevi.variance.weighted_counts",
-                _probe_vw_pevi_weights,
+                _probe_weighted_counts,
                 ("w = 1.0 / sigma2.ravel()", "w = sigma2.ravel()"),
             ),
         ),
@@ -1726,7 +1715,7 @@ CATALOGUE: tuple[Mutant, ...] = (
         (
             _patch(
                 "algorithms.offline.robust.va_drpvi.variance_weighted_counts",
-                _probe_va_drpvi_weights,
+                _probe_weighted_counts,
                 (
                     "weighted_counts(regression, sigma2)",
                     "weighted_counts(regression, 1.0 / sigma2)",
