@@ -281,31 +281,43 @@ def plan_optimistic(
         greedy_backup(Q[h], V[h], policy[h])  # V_h = max_a Q_h, the argmax of L8
 
 
+class RidgeBlocks(NamedTuple):
+    """The arrays a rank-one update of L4, L5 writes, as :class:`RidgeStatistics` names them
+    (any statistics with these fields serve in its place)."""
+
+    Lambda: np.ndarray  # (blocks, d, d)
+    Lambda_inv: np.ndarray  # (blocks, d, d)
+    width2: np.ndarray  # (blocks, S A)
+    M: np.ndarray  # (blocks, S, d)
+    log_det: np.ndarray  # (blocks,)
+    n_updates: np.ndarray  # (blocks,) int64
+    u: np.ndarray  # workspace (d,)
+    z: np.ndarray  # workspace (S A,)
+
+
 @njit(cache=True)
 def absorb_weighted(
+    st: RidgeBlocks,
     features: np.ndarray,
     h: int,
     n: int,
     s_next: int,
     weight: float,
-    Lambda: np.ndarray,
-    Lambda_inv: np.ndarray,
-    width2: np.ndarray,
-    M: np.ndarray,
-    log_det: np.ndarray,
-    n_updates: np.ndarray,
     refactor_every: int,
-    u: np.ndarray,
-    z: np.ndarray,
     scaled: np.ndarray,
 ) -> float:
-    """Add ``weight phi phi^T`` (pair ``n``) to stage h's ridge statistics, ``weight phi`` to
-    row ``s_next`` of ``M_h``; return ``weight phi^T Lambda_h^{-1} phi`` before the update.
+    """Add ``weight phi phi^T`` (pair ``n``) to block ``h`` of the ridge statistics ``st``,
+    ``weight phi`` to row ``s_next`` of ``M_h``; return ``weight phi^T Lambda_h^{-1} phi``
+    before the update.
 
-    The rank-one step of L4, L5 with a regression weight (``weight = 1`` is LSVI-UCB's update,
-    bit for bit: every product with 1.0 is exact; LSVI-UCB++ passes ``sigma_bar^{-2}``).
-    ``scaled`` is a (d,) workspace for ``sqrt(weight) phi``.
+    ``st`` is a :class:`RidgeBlocks` or any NamedTuple with its fields (a learner's own
+    statistics, whose block ``h`` may be a stage or a slot). The rank-one step of L4, L5 with a
+    regression weight (``weight = 1`` is LSVI-UCB's update, bit for bit: every product with
+    1.0 is exact; LSVI-UCB++ passes ``sigma_bar^{-2}``). ``scaled`` is a (d,) workspace for
+    ``sqrt(weight) phi``.
     """
+    Lambda, Lambda_inv, width2, M, log_det = st.Lambda, st.Lambda_inv, st.width2, st.M, st.log_det
+    n_updates, u, z = st.n_updates, st.u, st.z
     d = features.shape[1]
     n_pairs = features.shape[0]
     x = features[n]
@@ -330,28 +342,10 @@ def absorb_weighted(
     return denominator - 1.0
 
 
-@njit(cache=True)
-def absorb_into(st, features, slot, n, s_next, weight, refactor_every, scaled) -> float:
-    """:func:`absorb_weighted` on the statistics ``st`` of a learner (a NamedTuple with
-    LSVI-UCB's fields ``Lambda``, ``Lambda_inv``, ``width2``, ``M``, ``log_det``,
-    ``n_updates`` and workspaces ``u``, ``z``), into its block ``slot``."""
-    return absorb_weighted(
-        features,
-        slot,
-        n,
-        s_next,
-        weight,
-        st.Lambda,
-        st.Lambda_inv,
-        st.width2,
-        st.M,
-        st.log_det,
-        st.n_updates,
-        refactor_every,
-        st.u,
-        st.z,
-        scaled,
-    )
+absorb_into = absorb_weighted
+"""The name under which the learners built on LSVI-UCB's statistics (LSVI-UCB++, HF-LSVI)
+import :func:`absorb_weighted`: ``absorb_into(st, features, slot, n, s_next, weight,
+refactor_every, scaled)``."""
 
 
 @njit(cache=True)
@@ -376,6 +370,7 @@ def absorb_episode(
     H, _, A = R3.shape
     d = features.shape[1]
     scaled = np.empty(d)
+    blocks = RidgeBlocks(Lambda, Lambda_inv, width2, M, log_det, n_updates, u, z)
     for h in range(H):
         s = states[h]
         a = actions[h]
@@ -386,21 +381,7 @@ def absorb_episode(
             b[h, i] += x[i] * reward
         # phi^T Lambda_h^{-1} phi before the update
         potential[h] = absorb_weighted(
-            features,
-            h,
-            n,
-            states[h + 1],
-            1.0,
-            Lambda,
-            Lambda_inv,
-            width2,
-            M,
-            log_det,
-            n_updates,
-            refactor_every,
-            u,
-            z,
-            scaled,
+            blocks, features, h, n, states[h + 1], 1.0, refactor_every, scaled
         )
 
 
