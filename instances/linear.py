@@ -440,11 +440,6 @@ def zhou_gu_szepesvari_hard_instance(
     )
 
 
-def _zgs_escape(d: int, H: int, K: int) -> tuple[float, float]:
-    d, H, K, delta, Delta = _zgs_check(d, H, K)
-    return delta + (d - 1) * Delta, Delta
-
-
 def _one_minus_power_over(p: float, m: int) -> float:
     """``(1 - (1 - p)^m) / p`` computed without cancellation (``= sum_{j<m} (1-p)^j``)."""
     if m == 0:
@@ -452,6 +447,48 @@ def _one_minus_power_over(p: float, m: int) -> float:
     if p >= 1.0:  # q = 0: only the j = 0 term (reached at H = 2 on the validity boundary)
         return 1.0
     return float(-np.expm1(m * np.log1p(-p)) / p)
+
+
+@dataclass(frozen=True)
+class EscapeChain:
+    """The exact values of a chain escaped with probability ``p_star`` per stage (derived).
+
+    The shape of hard instance H1 (:func:`zhou_gu_szepesvari_hard_instance`) and of
+    :func:`instances.linear_gap.hypercube_gap_linear_mdp`: the state leaves the chain for a
+    state paying 1 per stage with probability ``p* = p_star`` under the optimal action, and
+    with ``2 Delta`` less per sign coordinate of the wrong sign; ``q = 1 - p*``.
+
+    Examples
+    --------
+    >>> chain = EscapeChain(p_star=0.5, Delta=0.1, H=3)
+    >>> chain.optimal_value(), chain.loss_per_sign().tolist()
+    (1.25, [0.30000000000000004, 0.2, 0.0])
+    """
+
+    p_star: float
+    Delta: float
+    H: int
+
+    def optimal_value(self) -> float:
+        """``V*_1(x_1) = H - (1 - q^H) / p*``: the state pays from code stage ``t`` on with
+        probability ``1 - q^t``."""
+        return float(self.H - _one_minus_power_over(self.p_star, self.H))
+
+    def loss_per_sign(self) -> np.ndarray:
+        """``2 Delta (1 - q^(H-1-h)) / p*`` for each code stage ``h``, shape (H,): the Q-value
+        lost per wrong sign coordinate (``Q*_h`` is affine in the escape probability with slope
+        ``sum_{j < H-1-h} q^j``, the expected number of remaining stages in the chain)."""
+        return np.array(
+            [
+                2.0 * self.Delta * _one_minus_power_over(self.p_star, self.H - 1 - h)
+                for h in range(self.H)
+            ]
+        )
+
+
+def _zgs_escape(d: int, H: int, K: int) -> EscapeChain:
+    d, H, K, delta, Delta = _zgs_check(d, H, K)
+    return EscapeChain(delta + (d - 1) * Delta, Delta, H)
 
 
 def zhou_gu_szepesvari_gap(d: int = 4, H: int = 3, K: int = 1000) -> np.ndarray:
@@ -481,9 +518,7 @@ def zhou_gu_szepesvari_gap(d: int = 4, H: int = 3, K: int = 1000) -> np.ndarray:
     >>> float(zhou_gu_szepesvari_gap(d=4, H=3, K=1000)[-1])
     0.0
     """
-    p_star, Delta = _zgs_escape(d, H, K)
-    remaining = H - 1 - np.arange(H)
-    return np.array([2.0 * Delta * _one_minus_power_over(p_star, int(m)) for m in remaining])
+    return _zgs_escape(d, H, K).loss_per_sign()
 
 
 def zhou_gu_szepesvari_optimal_value(d: int = 4, H: int = 3, K: int = 1000) -> float:
@@ -496,8 +531,7 @@ def zhou_gu_szepesvari_optimal_value(d: int = 4, H: int = 3, K: int = 1000) -> f
     >>> round(zhou_gu_szepesvari_optimal_value(d=4, H=3, K=1000), 6)
     0.911388
     """
-    p_star, _ = _zgs_escape(d, H, K)
-    return float(H - _one_minus_power_over(p_star, H))
+    return _zgs_escape(d, H, K).optimal_value()
 
 
 def random_low_rank_mdp(

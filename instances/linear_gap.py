@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from instances.linear import _check_linear_size, _one_minus_power_over, _positive_int
+from instances.linear import EscapeChain, _check_linear_size, _positive_int
 from mdptheory.linear import LinearMDP
 from mdptheory.seeding import SeedLike, as_generator
 
@@ -272,9 +272,9 @@ def hypercube_gap_linear_mdp(
     )
 
 
-def _escape(d: int, H: int, K: int) -> tuple[float, float]:
+def _escape(d: int, H: int, K: int) -> EscapeChain:
     _, H, _, _, delta, Delta = _gap_sizes(d, H, K, 2)
-    return delta + (d - 2) * Delta, Delta
+    return EscapeChain(delta + (d - 2) * Delta, Delta, H)
 
 
 def hypercube_gap_optimal_value(d: int = 6, H: int = 3, K: int = 100) -> float:
@@ -289,8 +289,7 @@ def hypercube_gap_optimal_value(d: int = 6, H: int = 3, K: int = 100) -> float:
     >>> round(hypercube_gap_optimal_value(d=6, H=3, K=100), 6)
     0.98248
     """
-    p_star, _ = _escape(d, H, K)
-    return float(H - _one_minus_power_over(p_star, H))
+    return _escape(d, H, K).optimal_value()
 
 
 def hypercube_gap_action_gaps(
@@ -310,6 +309,4 @@ def hypercube_gap_action_gaps(
     ((3, 8), 0.0)
     """
     p = hypercube_gap_parameters(d, H, K, n_actions, seed)
-    p_star, Delta = _escape(d, H, K)
-    per_sign = np.array([2.0 * Delta * _one_minus_power_over(p_star, H - 1 - h) for h in range(H)])
-    return per_sign[:, None] * p.wrong
+    return _escape(d, H, K).loss_per_sign()[:, None] * p.wrong
