@@ -133,7 +133,7 @@ from algorithms._episodic import (
 from algorithms._validation import check_positive
 from algorithms.linear.episodic_run import LinearEpisodicLearner, LinearRun
 from algorithms.linear.lsvi_ucb import (
-    absorb_into,
+    absorb_weighted,
     check_refactor_every,
     evaluate_and_act,
 )
@@ -468,7 +468,9 @@ def _episodes(
             base = _block(h, pooled) * (L + 1)
             lv = st.level[k, h]
             for slot, weight in ((base + lv, 4.0**lv), (base + L, 1.0)):
-                absorb_into(st, features, slot, n, states[h + 1], weight, refactor_every, st.scaled)
+                absorb_weighted(
+                    st, features, slot, n, states[h + 1], weight, refactor_every, st.scaled
+                )
 
 
 def _start(

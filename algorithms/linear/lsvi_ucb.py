@@ -342,12 +342,6 @@ def absorb_weighted(
     return denominator - 1.0
 
 
-absorb_into = absorb_weighted
-"""The name under which the learners built on LSVI-UCB's statistics (LSVI-UCB++, HF-LSVI)
-import :func:`absorb_weighted`: ``absorb_into(st, features, slot, n, s_next, weight,
-refactor_every, scaled)``."""
-
-
 @njit(cache=True)
 def absorb_episode(
     features: np.ndarray,

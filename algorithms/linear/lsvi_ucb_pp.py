@@ -90,7 +90,7 @@ from algorithms._validation import check_positive
 from algorithms.linear.episodic_run import LinearEpisodicLearner, LinearRun
 from algorithms.linear.lsvi_ucb import (
     RidgeStatistics,
-    absorb_into,
+    absorb_weighted,
     check_refactor_every,
     evaluate_and_act,
     start_statistics,
@@ -408,7 +408,7 @@ def _episodes(
             sb = _sigma_bar(features, st, pp, h, n, H, beta_bar, beta_tilde, var_coef, floor)
             pp.sigma_bar[k, h] = sb
             weight = 1.0 / (sb * sb)
-            st.potential[h] = absorb_into(
+            st.potential[h] = absorb_weighted(
                 st, features, h, n, states[h + 1], weight, refactor_every, pp.scaled
             )
 

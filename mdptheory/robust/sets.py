@@ -329,7 +329,8 @@ class UncertaintySet:
         against, and their fallback for the sets they do not cover. Returns the values, the
         minimising rows ``Q2`` (n_rows, S) when ``minimisers`` (else ``None``), and the
         largest amount by which a value may exceed its infimum (as in
-        :meth:`backup_with_gap`). ``warm`` and ``slack`` as for :meth:`backup`.
+        :meth:`backup_with_gap`). ``warm`` and ``slack`` as for :meth:`backup`; inputs are trusted,
+        as there.
 
         Examples
         --------
