@@ -275,6 +275,12 @@ class PessimisticPlan(NamedTuple):
     Qc_record: np.ndarray  # (K or 0, H, S, A)
     states_record: np.ndarray  # (K or 0, H + 1) int64
     actions_record: np.ndarray  # (K or 0, H) int64
+    # at each replan (record_policies only): the regressions the new plan was built from
+    plan_episodes: np.ndarray  # (K or 0,) int64: the replanning episodes, in order
+    w_hat_record: np.ndarray  # (K or 0, H, d): w_hat_{k,h} of each replan
+    Lambda_record: np.ndarray  # (K or 0, H, d, d): Sigma_{k,h} of each replan
+    V_record: np.ndarray  # (K or 0, H + 1, S): V_{k,h} after each replan (V_{k,h+1} targets w_hat)
+    n_plans: np.ndarray  # (1,) int64: replans recorded so far
 
 
 @njit(cache=True)
@@ -396,6 +402,15 @@ def _episodes(
                 greedy_backup(st.Q[h], st.V[h], st.policy[h])
         if switch:
             st.log_det_at_plan[:] = st.log_det
+            if pp.plan_episodes.shape[0] > 0:
+                # w_hat_{k,h} regressed V_{k,h+1}, final once stage h+1 was replanned above;
+                # Sigma changes only after the episode
+                i = pp.n_plans[0]
+                pp.plan_episodes[i] = k
+                pp.w_hat_record[i] = st.w
+                pp.Lambda_record[i] = st.Lambda
+                pp.V_record[i] = st.V
+                pp.n_plans[0] = i + 1
         st.replanned[k] = switch
         states, actions = evaluate_and_act(env, log, evaluation, k, st.Q, st.policy, rng)
         if Q_record.shape[0] > 0:
@@ -432,6 +447,11 @@ def _start(features: np.ndarray, H: int, S: int, A: int, K: int, record: bool):
         np.empty((n_rec, H, S, A)),
         np.empty((n_rec, H + 1), dtype=np.int64),
         np.empty((n_rec, H), dtype=np.int64),
+        np.empty(n_rec, dtype=np.int64),  # at most one replan per episode
+        np.empty((n_rec, H, d)),
+        np.empty((n_rec, H, d, d)),  # untouched rows are never committed to memory
+        np.empty((n_rec, H + 1, S)),
+        np.zeros(1, dtype=np.int64),
     )
     return st, pp, np.empty((n_rec, H, S, A))
 
@@ -462,9 +482,12 @@ class LSVIUCBPP(LinearEpisodicLearner):
         Exact refactorisation of ``Sigma_h^{-1}`` after this many rank-one updates of stage h.
     record_policies : bool
         Keep ``policies`` (K, H, S) and, per episode, the acting ``Q`` and the pessimistic
-        ``Q_check`` (K, H, S, A), ``states`` (K, H + 1), ``actions`` (K, H), and the final
-        ``Lambda`` (H, d, d) and ``log_det`` (H,) in ``trace.extras``; for small runs and
-        checks.
+        ``Q_check`` (K, H, S, A), ``states`` (K, H + 1), ``actions`` (K, H), the final
+        ``Lambda`` (H, d, d) and ``log_det`` (H,) in ``trace.extras``, and at each of the n
+        replanning episodes (``plan_episodes`` (n,)) the optimistic regression it planned
+        with: ``plan_w_hat`` (n, H, d), the weighted Gram matrices ``plan_Lambda``
+        (n, H, d, d) and the values ``plan_V`` (n, H + 1, S), ``plan_V[i, h + 1]`` being the
+        target ``V_{k,h+1}`` of ``plan_w_hat[i, h]``; for small runs and checks.
 
     Notes
     -----
@@ -542,6 +565,7 @@ class LSVIUCBPP(LinearEpisodicLearner):
         )
         extras: dict[str, np.ndarray] = {"replanned": st.replanned, "sigma_bar": pp.sigma_bar}
         if self.record_policies:
+            n_plans = int(pp.n_plans[0])
             extras.update(
                 Q=Q_record,
                 Q_check=pp.Qc_record,
@@ -549,6 +573,10 @@ class LSVIUCBPP(LinearEpisodicLearner):
                 actions=pp.actions_record,
                 Lambda=st.Lambda,
                 log_det=st.log_det,
+                plan_episodes=pp.plan_episodes[:n_plans].copy(),
+                plan_w_hat=pp.w_hat_record[:n_plans].copy(),
+                plan_Lambda=pp.Lambda_record[:n_plans].copy(),
+                plan_V=pp.V_record[:n_plans].copy(),
             )
         return run.simulation(
             extras,
