@@ -122,7 +122,13 @@ RULE = (
     "form of revision 2 standardised e itself; its quick run passed, slope -0.064 [-0.120, "
     "-0.012], but the control's targets at d = 32 were at the clip in 38% of the replans, its e "
     "there mostly ridge bias over a tiny s, and the control was not rejected, slope 0.34: the "
-    "bias is not noise and is not standardised.) Everything else as in revision 1."
+    "bias is not noise and is not standardised.) Everything else as in revision 1. Revision 3, "
+    "after the first mutant run (lsvi-ucb-pp-radius-times-sqrt-d, quick): the check raised, "
+    "because under the mutant the control's radius is d times the paper's and every judged "
+    "target at d = 32 sat at the clip, leaving no noise to measure. A run with no judged target "
+    "with noise at some d leaves the criterion undefined: vacuous for the claim, not rejected for "
+    "the control. The vacuity gates turn a pass into vacuous and leave a fail or an "
+    "inconclusive as it is (their reasons appended): a slope that fails could have failed."
 )
 
 
@@ -309,7 +315,9 @@ def _measure(learner: LSVIUCBPP, K: int, n_seeds: int, seed: int) -> dict[str, n
             # rounding): left out of the quantile, its share reported by the clip fraction
             has_noise = (scale > NO_NOISE) & ~found.clipped[late]
             standardised = found.noise[late][has_noise] / scale[has_noise]
-            out["quantile"][i, j] = np.quantile(standardised, QUANTILE) if has_noise.any() else 0
+            out["quantile"][i, j] = (
+                np.quantile(standardised, QUANTILE) if has_noise.any() else np.nan
+            )
             out["noise_scale"][i, j] = np.median(scale)
             out["noise_share"][i, j] = np.median(found.noise[late] / np.maximum(e, 1e-300))
             out["clipped"][i, j] = found.clipped[late].mean()
@@ -319,7 +327,18 @@ def _measure(learner: LSVIUCBPP, K: int, n_seeds: int, seed: int) -> dict[str, n
 
 
 def _judge(key: str, ratio: np.ndarray, seed: int):
-    """The slope criterion: the slope in d of the mean ratio is at least -1/4."""
+    """The slope criterion: the slope in d of the mean ratio is at least -1/4. Undefined (and
+    vacuous, with no fit) when some run had no target with noise at some d."""
+    undefined = np.isnan(ratio)
+    if undefined.any():
+        where = ", ".join(
+            f"d = {d}: {n} runs"
+            for d, n in zip(RADIUS_DIMENSIONS, undefined.sum(axis=0), strict=True)
+            if n
+        )
+        return Verdict.vacuous(
+            f"{key}: no judged target with noise (all at the clip where observed) in {where}"
+        ), None
     fit = fit_loglog_slope(
         np.array(RADIUS_DIMENSIONS, float), ratio, tail=1.0, n_boot=N_BOOT, seed=seed
     )
@@ -406,20 +425,32 @@ def lsvi_ucb_pp_radius_order(scale: str, seed: int):
             found.fitted[f"late_replans[{name}, d={d}]"] = float(m["late"][:, j].mean())
         # reported, not judged: local slopes between consecutive d (two points each), and
         # the event at the learner's own radius c beta, which the lemma does not claim
-        local = np.diff(np.log(m["ratio"].mean(axis=0))) / np.diff(np.log(dims))
-        for d0, d1, value in zip(RADIUS_DIMENSIONS, RADIUS_DIMENSIONS[1:], local, strict=False):
-            found.fitted[f"local_slope[{name}, d={d0}-{d1}]"] = float(value)
+        means = m["ratio"].mean(axis=0)
+        if np.all(means > 0):
+            local = np.diff(np.log(means)) / np.diff(np.log(dims))
+            for d0, d1, value in zip(RADIUS_DIMENSIONS, RADIUS_DIMENSIONS[1:], local, strict=False):
+                found.fitted[f"local_slope[{name}, d={d0}-{d1}]"] = float(value)
         found.fitted[f"max_error_over_own_beta[{name}]"] = float(
             m["max_over_beta"].max() / learner.c
         )
         found.curve(name, dims, m["ratio"], array=f"ratio[{name}]")
         found.arrays[f"quantile[{name}]"] = m["quantile"]
-        raw_fit = fit_loglog_slope(dims, m["raw_ratio"], tail=1.0, n_boot=N_BOOT, seed=seed)
-        found.fitted.update(raw_fit.numbers(f"{name}, raw e", "slope"))
+        if np.all(m["raw_ratio"].mean(axis=0) > 0):
+            raw = fit_loglog_slope(dims, m["raw_ratio"], tail=1.0, n_boot=N_BOOT, seed=seed)
+            found.fitted.update(raw.numbers(f"{name}, raw e", "slope"))
         if name == "LSVI-UCB++":
             verdict, fit = _judge(name, m["ratio"], seed)
-            found.rate_fit(name, fit, reference=0.0, reference_label="sqrt(d) error, sqrt(d) beta")
-            found.judge(_vacuity(name, m) or verdict)
+            if fit is not None:
+                found.rate_fit(
+                    name, fit, reference=0.0, reference_label="sqrt(d) error, sqrt(d) beta"
+                )
+            # the gates make a pass vacuous; a slope that fails could fail and stays a fail
+            gate = _vacuity(name, m)
+            if gate is not None and verdict.status == "pass":
+                verdict = gate
+            elif gate is not None:
+                verdict = Verdict(verdict.status, f"{verdict.reason} (gates: {gate.reason})")
+            found.judge(verdict)
             found.judge(
                 event_frequency_test(
                     (m["max_over_beta"] <= 1.0).ravel(),
@@ -431,12 +462,11 @@ def lsvi_ucb_pp_radius_order(scale: str, seed: int):
             )
         else:
             verdict, fit = _judge(f"control: {name}", m["ratio"], seed)
-            found.fitted.update(fit.numbers(name))
-            found.control(
-                f"LSVI-UCB++ c={RADIUS_C:g} with radius x sqrt(d)",
-                verdict,
-                {"slope": fit.slope, "ci_low": fit.ci_low, "ci_high": fit.ci_high},
-            )
+            numbers = {}
+            if fit is not None:
+                found.fitted.update(fit.numbers(name))
+                numbers = {"slope": fit.slope, "ci_low": fit.ci_low, "ci_high": fit.ci_high}
+            found.control(f"LSVI-UCB++ c={RADIUS_C:g} with radius x sqrt(d)", verdict, numbers)
     return found.outcome(
         xlabel="feature dimension d",
         ylabel=f"q{QUANTILE:g}(n / s) / beta",
