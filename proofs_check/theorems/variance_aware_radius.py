@@ -87,7 +87,7 @@ N_BOOT = 1000
 
 RULE = (
     "Revision 1, set after a pilot (module docstring and docs/variance_aware.md: garnet seed 0, "
-    "S = d, K in {2e3, 4e3, 6e3, 2e4}, 4 to 6 seeds, c in {0.03, 0.01, 0.003}, one or two "
+    "S = d, K in {2e3, 4e3, 6e3, 8e3, 2e4}, 4 to 6 seeds, c in {0.03, 0.01, 0.003}, one or two "
     "actions, simplex features) and fixed before the runs of this check: instance "
     "tabular_as_linear(garnet(S=d, A=1, branching=d, H=3)) drawn from each run's seed, d in "
     "{4, 8, 16, 32}, LSVI-UCB++ with c = 0.01 and c_var = 0, K = 2e4 with 6 seeds (quick), "
