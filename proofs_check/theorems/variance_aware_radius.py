@@ -26,14 +26,16 @@ Design (see ``RULE``; set after a pilot, numbers in ``docs/variance_aware.md``)
   (``tabular_as_linear(garnet(S=d, A=1, branching=d, H=3))``, a fresh garnet per seed), so
   that every feature direction is observed about ``K/d`` times. With two actions (the pilot)
   the pairs an optimistic learner rarely tries keep their ridge bias ``sqrt(lambda) |w_j|``,
-  which then made up 70 to 90% of e: the error measured the ridge, not the regression noise.
+  which then made up 70 to 95% of e: the error measured the ridge, not the regression noise.
+  With one action nothing is explored: what is measured is the regression on the learner's
+  own, data-dependent optimistic targets, which is what the confidence set is about.
 * Learner: LSVI-UCB++ with ``c = 0.01``, ``c_var = 0``. With ``c_var > 0`` the ``d^3 H^2``
   weight terms down-weight the data at d = 32 for far longer than the budget; at ``c = 0.03``
   (the named scaled variant) the optimistic values were still at the clip ``H`` in 58% of the
   replans at d = 32 (the target is then constant and e is its ridge bias) and the bonus'
   spread across states, of order ``c L d / sqrt(K)``, entered the target's variance, so that
   e grew as ``d^0.85``. The ratio's slope in d does not depend on c (every radius is ``c``
-  times the paper's), so the paper's radius (c = 1) divides e.
+  times the paper's), so the judged quantile is divided by the paper's radius (c = 1).
 """
 
 from __future__ import annotations
