@@ -1008,6 +1008,43 @@ def _probe_cvar_sorted_row(row: Callable) -> Any:
     return [row(weights, 1.0, values, order, a) for a in (0.1, 0.3, 0.7)]
 
 
+def _probe_pg_policy_evaluation(evaluation: Callable) -> Any:
+    P = _rng(13).dirichlet(np.ones(3), size=(3, 2))
+    R = _rng(14).uniform(size=(3, 2))
+    logp = np.log(_rng(15).dirichlet(np.ones(2), size=3))
+    V, Q, _ = evaluation(logp, P, R, 0.8, 0.3, True)
+    return [np.asarray(V), np.asarray(Q)]
+
+
+def _probe_soft_optimum(optimum: Callable) -> Any:
+    P = _rng(16).dirichlet(np.ones(3), size=(3, 2))
+    return list(optimum(P, _rng(17).uniform(size=(3, 2)), 0.8, 0.3))
+
+
+def _probe_bellman_gaps(gaps: Callable) -> Any:
+    from mdptheory import FiniteMDP
+
+    P = np.array([[[0.9, 0.1], [0.85, 0.15]], [[0.1, 0.9], [0.1, 0.9]]])
+    return gaps(FiniteMDP(P, [[0.0, 0.0], [1.0, 1.0]], gamma=0.9))
+
+
+def _probe_inherent_bellman_error(ibe: Callable) -> Any:
+    from mdptheory import FiniteMDP
+
+    P = np.zeros((2, 1, 2))
+    P[:, 0, 1] = 1.0
+    result = ibe(FiniteMDP(P, np.zeros((2, 1)), gamma=0.9), np.array([[[1.0]], [[2.0]]]))
+    return [result.lower, result.upper]
+
+
+def _probe_episodic_values(values: Callable) -> Any:
+    from mdptheory import EpisodicMDP
+
+    P = _rng(18).dirichlet(np.ones(2), size=(3, 2, 2))  # a kernel per stage
+    mdp = EpisodicMDP(P, _rng(19).uniform(size=(3, 2, 2)), H=3)
+    return list(values(mdp, np.array([[0, 1], [1, 0], [0, 0]])))
+
+
 CATALOGUE: tuple[Mutant, ...] = (
     Mutant(
         "ucbvi-log-factor-dropped",
@@ -2181,6 +2218,91 @@ CATALOGUE: tuple[Mutant, ...] = (
             ),
         ),
         ("lp", "brute-force"),
+    ),
+    Mutant(
+        "pg-evaluation-entropy-sign",
+        "The exact evaluation of the policy-gradient learners adds the entropy term, r_pi = "
+        "sum_a pi (R + tau log pi), instead of subtracting it (Mei et al. 2020, Section 4; "
+        "Cen et al. 2022): the regularised values reward determinism, so entropy-regularised "
+        "NPG heads for a policy other than the soft optimum pi*_tau.",
+        (
+            _patch(
+                "algorithms.policy_gradient._exact.policy_evaluation",
+                _probe_pg_policy_evaluation,
+                (
+                    "reward = R - tau * logp if regularized else R",
+                    "reward = R + tau * logp if regularized else R",
+                ),
+            ),
+        ),
+        ("entropy",),
+    ),
+    Mutant(
+        "soft-optimum-evaluation-without-entropy",
+        "The soft policy iteration that polishes the entropy-regularised optimum evaluates "
+        "each softmax policy without its entropy bonus (r_pi = sum_a pi R instead of sum_a pi "
+        "(R - tau log pi)): V*_tau, Q*_tau and pi*_tau, against which the entropy checks "
+        "measure the learners, are those of another fixed point.",
+        (
+            _patch(
+                "algorithms.policy_gradient._exact.soft_optimum",
+                _probe_soft_optimum,
+                (
+                    "r_pi = np.sum(p * (R - tau * logp), axis=1)",
+                    "r_pi = np.sum(p * R, axis=1)",
+                ),
+            ),
+        ),
+        ("entropy",),
+    ),
+    Mutant(
+        "bellman-gaps-without-gain",
+        "The average-reward Bellman gaps h*(s) - r(s, a) - (P h*)(s, a) leave out rho*: "
+        "every gap is off by -rho*, so the gap regret recorded per step is no longer the "
+        "pseudo-regret of the decomposition Regret(T) = sum_t gap(s_t, a_t) + h*(s_{T+1}) - "
+        "h*(s_1) + martingale (Jaksch et al. 2010, section 4).",
+        (
+            _patch(
+                "mdptheory.average_reward.gain_bias.bellman_gaps",
+                _probe_bellman_gaps,
+                ("gaps = solution.gain + h[:, None] - q", "gaps = h[:, None] - q"),
+            ),
+        ),
+        ("identity",),
+    ),
+    Mutant(
+        "inherent-bellman-error-undiscounted-target",
+        "The inherent Bellman error of a discounted model builds its targets r + P V without "
+        "the discount gamma (Zanette et al. 2020, Definition 1, with gamma P for discounted "
+        "models): on Tsitsiklis and Van Roy's chain it reports 2/3 instead of 2 gamma / 3.",
+        (
+            _patch(
+                "mdptheory.diagnostics.inherent_bellman_error.inherent_bellman_error",
+                _probe_inherent_bellman_error,
+                (
+                    "targets = reward[:, None] + scale * np.asarray(kernel @ V)",
+                    "targets = reward[:, None] + np.asarray(kernel @ V)",
+                ),
+            ),
+        ),
+        ("inherent-bellman-error",),
+    ),
+    Mutant(
+        "episodic-evaluation-stage-zero-kernel",
+        "Exact episodic policy evaluation backs up every stage through the first stage's "
+        "kernel, Q_h = R_h + P_1 V_{h+1}, instead of P_h (the stage argument of expect left "
+        "at 0): right on stationary kernels, wrong wherever the kernel depends on the stage.",
+        (
+            _patch(
+                "mdptheory.evaluation._episodic_values",
+                _probe_episodic_values,
+                (
+                    "Q[h] = mdp.R[h] + mdp.expect(V[h + 1], h)",
+                    "Q[h] = mdp.R[h] + mdp.expect(V[h + 1], 0)",
+                ),
+            ),
+        ),
+        ("identity",),
     ),
 )
 """The planted defects. Ids are unique; every target resolves (``tests/test_mutants.py``)."""
