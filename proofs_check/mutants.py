@@ -32,7 +32,8 @@ target a.b.c not found") instead of a silent no-op. The mutated source is compil
 target module's namespace (same globals as the original) and rebound:
 
 * in the defining module and in **every** loaded module that imported the same object
-  (``from m import f`` copies the binding), so callers resolve the mutant;
+  (``from m import f`` copies the binding), so callers resolve the mutant, and in every class
+  of those modules that holds it as a ``staticmethod`` (a learner's ``kernel`` attribute);
 * for a ``numba.njit`` target, as a new ``njit`` function with the original's options but no
   on-disk cache. A compiled caller links the callee it found in its module's globals when it
   was compiled, and numba's on-disk cache index checks only the caller's own source file: a
@@ -1043,6 +1044,27 @@ def _probe_episodic_values(values: Callable) -> Any:
     P = _rng(18).dirichlet(np.ones(2), size=(3, 2, 2))  # a kernel per stage
     mdp = EpisodicMDP(P, _rng(19).uniform(size=(3, 2, 2)), H=3)
     return list(values(mdp, np.array([[0, 1], [1, 0], [0, 0]])))
+
+
+def _probe_sampled_mappo(kernel: Callable) -> Any:
+    from algorithms.multi_agent.mappo_sampled import SampledMAPPO
+    from instances.games import climbing_game
+
+    class Probe(SampledMAPPO):
+        pass
+
+    Probe.kernel = staticmethod(kernel)
+    trace = Probe(eta=0.2, rollouts=2, horizon=5).run(climbing_game(S=1), 4, seed=0, record_every=1)
+    return np.asarray(trace.gap)
+
+
+def _probe_contextual_kernel(kernel: Callable) -> Any:
+    C, K, d = 3, 3, 2
+    X = _rng(20).normal(size=(C * K, d)) * 0.5
+    U = (X @ np.array([1.0, -0.5])).reshape(C, K)
+    cumulative = np.cumsum(np.full(C, 1.0 / C))
+    out = kernel(X, U, cumulative, K, 12, 3, 1.0, np.log(0.05), 1.0, 0.3, 0, _rng(21))
+    return [np.asarray(o, dtype=float) for o in out]
 
 
 CATALOGUE: tuple[Mutant, ...] = (
@@ -2304,6 +2326,42 @@ CATALOGUE: tuple[Mutant, ...] = (
         ),
         ("identity",),
     ),
+    Mutant(
+        "sampled-mappo-return-one-step-late",
+        "Sampled MAPPO's Monte Carlo localised action values sum the discounted rewards from "
+        "the step after (s, a) on, gamma R(s_1, a_1) + gamma^2 R(s_2, a_2) + ..., and drop "
+        "R(s, a) itself (the return of a rollout started one step late): on the one-state "
+        "climbing game every joint action gets the same estimate in expectation, so the "
+        "updates carry no signal about the action taken.",
+        (
+            _patch(
+                "algorithms.multi_agent.mappo_sampled._sampled_kernel",
+                _probe_sampled_mappo,
+                ("            total = total + discount * R[s, a]\n", ""),
+                (
+                    "            a = jax.random.categorical(k_action, logp[s])\n",
+                    "            a = jax.random.categorical(k_action, logp[s])\n"
+                    "            total = total + discount * gamma * R[s, a]\n",
+                ),
+            ),
+        ),
+        ("mappo",),
+    ),
+    Mutant(
+        "contextual-maxinp-context-rows-unstrided",
+        "Contextual MaxInP reads the arms of context c from rows c .. c + K - 1 of the stacked "
+        "feature matrix instead of c K .. (c + 1) K - 1 (the stride K forgotten): every context "
+        "but the first is scored and recorded with arms of other contexts, while the "
+        "comparisons are drawn from its own utilities.",
+        (
+            _patch(
+                "algorithms.preferences.contextual._contextual_kernel",
+                _probe_contextual_kernel,
+                ("Xc = X[ctx * K : (ctx + 1) * K]", "Xc = X[ctx : ctx + K]"),
+            ),
+        ),
+        ("contextual",),
+    ),
 )
 """The planted defects. Ids are unique; every target resolves (``tests/test_mutants.py``)."""
 
@@ -2459,6 +2517,13 @@ def apply_mutant(mutant: Mutant) -> Applied:
             if id(value) in replaced:
                 setattr(module, name, replaced[id(value)])
                 applied.rebound.append(f"{module.__name__}.{name}")
+            elif isinstance(value, type) and value.__module__ == module.__name__:
+                # a class keeping the function as a staticmethod (``kernel = staticmethod(f)``)
+                # would otherwise go on calling the original
+                for attr, member in list(vars(value).items()):
+                    if isinstance(member, staticmethod) and id(member.__func__) in replaced:
+                        setattr(value, attr, staticmethod(replaced[id(member.__func__)]))
+                        applied.rebound.append(f"{module.__name__}.{name}.{attr}")
     for patch, _, _ in built:
         if patch.target not in applied.rebound:
             raise MutantError(
