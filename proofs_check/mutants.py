@@ -32,7 +32,8 @@ target a.b.c not found") instead of a silent no-op. The mutated source is compil
 target module's namespace (same globals as the original) and rebound:
 
 * in the defining module and in **every** loaded module that imported the same object
-  (``from m import f`` copies the binding), so callers resolve the mutant;
+  (``from m import f`` copies the binding), so callers resolve the mutant, and in every class
+  of those modules that holds it as a ``staticmethod`` (a learner's ``kernel`` attribute);
 * for a ``numba.njit`` target, as a new ``njit`` function with the original's options but no
   on-disk cache. A compiled caller links the callee it found in its module's globals when it
   was compiled, and numba's on-disk cache index checks only the caller's own source file: a
@@ -863,6 +864,207 @@ def _probe_chi2_walk_row(walk: Callable) -> Any:
     V = np.array([1.0, 0.0, 3.0, 2.0])
     Vc = V - 1.5
     return walk(p, Vc, np.argsort(V), 2.0, False, 3, 1e-3, 1e-9)
+
+
+def _probe_first_difference(first_difference: Callable) -> Any:
+    # three stages; the new policy differs from the evaluated one at the last stage only
+    from mdptheory._kernels import evaluate_deterministic_reachable, reachable_evaluation
+
+    P4 = np.zeros((1, 2, 2, 2))
+    P4[0, :, 0, 0] = 1.0
+    P4[0, :, 1, 1] = 1.0
+    R3 = _rng(6).uniform(size=(3, 2, 2))
+    initial = np.array([1.0, 0.0])
+    ws = reachable_evaluation(P4, initial, 3)
+    policy = np.zeros((3, 2), dtype=np.int64)
+    evaluate_deterministic_reachable(P4, R3, policy, initial, ws)
+    changed = policy.copy()
+    changed[2, 0] = 1
+    return [first_difference(policy, ws), first_difference(changed, ws)]
+
+
+def _probe_occupancy(occupancy: Callable) -> Any:
+    from mdptheory import FiniteMDP
+
+    P = _rng(7).dirichlet(np.ones(3), size=(3, 2))
+    mdp = FiniteMDP(P, _rng(8).uniform(size=(3, 2)), gamma=0.8, initial=[0.6, 0.3, 0.1])
+    return [occupancy(mdp, np.array([0, 1, 0])), occupancy(mdp, np.full((3, 2), 0.5))]
+
+
+def _probe_lin_spg_exact(kernel: Callable) -> Any:
+    X = np.array([[1.0, 0.0], [0.5, 1.0], [0.0, -1.0]])
+    r = np.array([1.0, 0.3, 0.6])
+    out = kernel(np.zeros(2), X, r, 0.5, budget=4, every=1)
+    return [np.asarray(out["gap"]), np.asarray(out["opt_prob"])]
+
+
+def _probe_pair_loss(pair_loss: Callable) -> Any:
+    W = np.array([[0.0, 3.0, 1.0], [1.0, 0.0, 2.0], [0.0, 1.0, 0.0]])
+    theta, log_ref = np.array([0.2, -0.1, 0.4]), np.log(np.array([0.5, 0.3, 0.2]))
+    return [
+        float(pair_loss(theta, W, log_ref, s, loss)) for s, loss in ((0.5, "ipo"), (2.0, "dpo"))
+    ]
+
+
+def _probe_curvature_floor(floor: Callable) -> Any:
+    from algorithms.preferences.bt_mle import fit_bradley_terry
+
+    fit = fit_bradley_terry(np.array([[0.5, 0.0], [0.0, 0.5], [-0.3, 0.2]]), 1.0 - np.eye(3))
+    return [floor(fit, 1.0), floor(fit, 3.0)]
+
+
+def _probe_project(project: Callable) -> Any:
+    z = np.linspace(0.0, 2.0, 5)
+    return project(np.array([0.1, 0.75, 1.5, 2.4]), np.array([0.1, 0.2, 0.3, 0.4]), z)
+
+
+def _probe_static_cvar(optimum: Callable) -> Any:
+    from mdptheory import EpisodicMDP
+
+    P = np.zeros((3, 2, 3))
+    P[0, 0, 1] = 1.0
+    P[0, 1] = [0.0, 0.5, 0.5]
+    P[1:, :, 1:] = np.eye(2)[:, None, :]
+    mdp = EpisodicMDP(P, [[0.4, 0.0], [0.0, 0.0], [1.0, 1.0]], H=2, initial=[1, 0, 0])
+    sol = optimum(mdp, 0.5)
+    return [sol.value, sol.threshold, sol.objective]
+
+
+def _probe_sqirl_run(run: Callable) -> Any:
+    from algorithms._episodic import environment
+    from instances.structure import effective_horizon_lure
+
+    env = environment(effective_horizon_lure(H=6, k_star=2, A=2))
+    args = (env.P4, env.R3, env.noise_code, env.sigma, env.initial)
+    return [run(*args, k, 60, np.random.default_rng(0)) for k in (1, 2)]
+
+
+def _probe_qvi_iterates(iterates: Callable) -> Any:
+    from mdptheory import EpisodicMDP
+
+    mdp = EpisodicMDP(np.full((2, 2, 2), 0.5), [[0.0, 1.0], [0.5, 0.0]], H=3)
+    return [iterates(mdp, 1), iterates(mdp, 2)]
+
+
+def _bisimulation_operator():
+    from mdptheory import FiniteMDP
+    from mdptheory.diagnostics.bisimulation import _Operator, _row_kernel
+
+    mdp = FiniteMDP(
+        _rng(9).dirichlet(np.ones(3), size=(3, 2)), [[1.0, 0.0], [0.2, 0.5], [0.0, 0.9]], 0.5
+    )
+    return _Operator(_row_kernel(mdp), np.asarray(mdp.R), 0.5, 0.5, 1.0)
+
+
+def _probe_bisimulation_apply(apply: Callable) -> Any:
+    op = _bisimulation_operator()
+    d, out = np.array([0.3, 0.1, 0.2]), np.empty(3)
+    current = np.full(3, -1, dtype=np.int64)
+    extra = (op.best_action, op.C, op.work_int, op.work_float)
+    apply(d, op.data, op.layout, op.warm, op.tol, current, False, 0.0, out, *extra)
+    return out
+
+
+def _probe_bisimulation_affine(affine: Callable) -> Any:
+    op = _bisimulation_operator()
+    op(np.array([0.3, 0.1, 0.2]))
+    n = op.n_cells
+    rows, cols = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+    vals, b = np.empty(n), np.empty(3)
+    count = affine(op.best_action, op.layout, rows, cols, vals, b)
+    return [b, vals[:count]]
+
+
+def _probe_projected_rewards(projected: Callable) -> Any:
+    X = np.array([[1.0, 0.0], [1.0, 1.0], [0.0, 2.0], [0.5, 0.5]])
+    return projected(X, np.array([1.0, 0.2, 0.5, 0.9]))
+
+
+def _probe_reach_squares(reach: Callable) -> Any:
+    P_pi = _rng(10).dirichlet(np.ones(3), size=(3, 3))
+    return reach(P_pi, _rng(11).uniform(size=(3, 3)))
+
+
+def _probe_lowrank_mle_plan(plan: Callable) -> Any:
+    H, S, A, d, eta = 2, 2, 2, 3, 0.5
+    rng = _rng(12)
+    features = rng.dirichlet(np.ones(d), size=S * A)
+    mu = rng.dirichlet(np.ones(S), size=d)
+    n_grid = 1 + int(H / eta)
+    W = np.zeros((H + 1, S, n_grid))
+    W[H] = np.arange(n_grid) * eta
+    W[:H] = rng.uniform(0.0, 1.0, (H, S, n_grid))  # the previous episode's values
+    policy = np.zeros((H, S, n_grid), dtype=np.int64)
+    steps = rng.integers(0, 2, (H, S, A)).astype(np.int64)
+    width2 = rng.uniform(0.0, 0.5, (H, S * A))
+    args = (np.array([1.0, 0.0]), eta, 0.3, 0.2, W, policy, np.empty(S * A))
+    out = plan(features, mu, width2, steps, *args)
+    return [np.asarray(out, dtype=float), W, policy]
+
+
+def _probe_cvar_sorted_row(row: Callable) -> Any:
+    values = np.array([0.5, -1.0, 2.0, 0.0])
+    weights = np.array([0.1, 0.2, 0.3, 0.4])
+    order = np.argsort(values, kind="mergesort")
+    return [row(weights, 1.0, values, order, a) for a in (0.1, 0.3, 0.7)]
+
+
+def _probe_pg_policy_evaluation(evaluation: Callable) -> Any:
+    P = _rng(13).dirichlet(np.ones(3), size=(3, 2))
+    R = _rng(14).uniform(size=(3, 2))
+    logp = np.log(_rng(15).dirichlet(np.ones(2), size=3))
+    V, Q, _ = evaluation(logp, P, R, 0.8, 0.3, True)
+    return [np.asarray(V), np.asarray(Q)]
+
+
+def _probe_soft_optimum(optimum: Callable) -> Any:
+    P = _rng(16).dirichlet(np.ones(3), size=(3, 2))
+    return list(optimum(P, _rng(17).uniform(size=(3, 2)), 0.8, 0.3))
+
+
+def _probe_bellman_gaps(gaps: Callable) -> Any:
+    from mdptheory import FiniteMDP
+
+    P = np.array([[[0.9, 0.1], [0.85, 0.15]], [[0.1, 0.9], [0.1, 0.9]]])
+    return gaps(FiniteMDP(P, [[0.0, 0.0], [1.0, 1.0]], gamma=0.9))
+
+
+def _probe_inherent_bellman_error(ibe: Callable) -> Any:
+    from mdptheory import FiniteMDP
+
+    P = np.zeros((2, 1, 2))
+    P[:, 0, 1] = 1.0
+    result = ibe(FiniteMDP(P, np.zeros((2, 1)), gamma=0.9), np.array([[[1.0]], [[2.0]]]))
+    return [result.lower, result.upper]
+
+
+def _probe_episodic_values(values: Callable) -> Any:
+    from mdptheory import EpisodicMDP
+
+    P = _rng(18).dirichlet(np.ones(2), size=(3, 2, 2))  # a kernel per stage
+    mdp = EpisodicMDP(P, _rng(19).uniform(size=(3, 2, 2)), H=3)
+    return list(values(mdp, np.array([[0, 1], [1, 0], [0, 0]])))
+
+
+def _probe_sampled_mappo(kernel: Callable) -> Any:
+    from algorithms.multi_agent.mappo_sampled import SampledMAPPO
+    from instances.games import climbing_game
+
+    class Probe(SampledMAPPO):
+        pass
+
+    Probe.kernel = staticmethod(kernel)
+    trace = Probe(eta=0.2, rollouts=2, horizon=5).run(climbing_game(S=1), 4, seed=0, record_every=1)
+    return np.asarray(trace.gap)
+
+
+def _probe_contextual_kernel(kernel: Callable) -> Any:
+    C, K, d = 3, 3, 2
+    X = _rng(20).normal(size=(C * K, d)) * 0.5
+    U = (X @ np.array([1.0, -0.5])).reshape(C, K)
+    cumulative = np.cumsum(np.full(C, 1.0 / C))
+    out = kernel(X, U, cumulative, K, 12, 3, 1.0, np.log(0.05), 1.0, 0.3, 0, _rng(21))
+    return [np.asarray(o, dtype=float) for o in out]
 
 
 CATALOGUE: tuple[Mutant, ...] = (
@@ -1802,6 +2004,364 @@ CATALOGUE: tuple[Mutant, ...] = (
         ),
         ("robust",),
     ),
+    Mutant(
+        "reachable-evaluation-last-stage-unchecked",
+        "The shortcut of the exact per-episode evaluation compares the new policy with the last "
+        "evaluated one over stages 1..H-1 only (range(H - 1)): a policy that changes only at "
+        "the last stage is credited with the previous policy's value, so the recorded "
+        "pseudo-regret V*_1(rho) - V^{pi_k}_1(rho) of such episodes is wrong (the exactness "
+        "RegretTrace promises).",
+        (
+            _patch(
+                "mdptheory._kernels.first_difference",
+                _probe_first_difference,
+                (
+                    "    for h in range(H):\n        # Whether the stage differs",
+                    "    for h in range(H - 1):\n        # Whether the stage differs",
+                ),
+            ),
+        ),
+        ("ucbvi",),
+    ),
+    Mutant(
+        "occupancy-untransposed-solve",
+        "The discounted occupancy solves (I - gamma P_pi) d = rho instead of (I - gamma "
+        "P_pi)^T d = rho (the transpose is forgotten): d is no longer the discounted state "
+        "visitation from rho, though it still sums to 1 / (1 - gamma) when P_pi is doubly "
+        "stochastic. Breaks the performance-difference identity (Kakade & Langford 2002, "
+        "Lemma 6.1) and the LP dual's x = occupancy(pi*) (Puterman 1994, section 6.9).",
+        (
+            _patch(
+                "mdptheory.evaluation.occupancy",
+                _probe_occupancy,
+                (
+                    "_solve_discounted(mdp, P_pi, rho, transpose=True)",
+                    "_solve_discounted(mdp, P_pi, rho)",
+                ),
+            ),
+        ),
+        ("identity", "lp"),
+    ),
+    Mutant(
+        "lin-spg-gradient-without-baseline",
+        "Exact Lin-SPG steps theta + eta X^T (pi * r) instead of theta + eta X^T (diag(pi) - pi "
+        "pi^T) r: the -pi pi^T r term of the softmax Jacobian is forgotten, so the update is "
+        "not the gradient of pi_theta^T r (Mei et al. 2023) and with positive rewards pushes "
+        "every played arm up in proportion to pi(a) r(a).",
+        (
+            _patch(
+                "algorithms.policy_gradient.lin_spg._exact_kernel",
+                _probe_lin_spg_exact,
+                (
+                    "theta + eta * (X.T @ (p * (r - p @ r)))",
+                    "theta + eta * (X.T @ (p * r))",
+                ),
+            ),
+        ),
+        ("conditions",),
+    ),
+    Mutant(
+        "ipo-learner-target-one-over-tau",
+        "The IPO learner's loss regresses h_ij on 1/tau instead of 1/(2 tau) (Azar et al. "
+        "2024, eq. 17): the gradient descent converges to a policy whose log-ratios are twice "
+        "the exact minimiser's, while the exact minimiser itself is right.",
+        (
+            _patch(
+                "algorithms.preferences._kernel.pair_loss",
+                _probe_pair_loss,
+                ("terms = (h - 0.5 / strength) ** 2", "terms = (h - 1.0 / strength) ** 2"),
+            ),
+        ),
+        ("ipo",),
+    ),
+    Mutant(
+        "bt-curvature-floor-sigma-squared",
+        "The curvature floor kappa of the Bradley-Terry confidence set takes sigma(z)^2 "
+        "instead of sigma'(z) = sigma(z) sigma(-z): kappa >= 1/4 instead of <= 1/4, so the "
+        "radius (noise + sqrt(lam) B) / kappa is several times too small and the "
+        "self-normalised ellipsoid misses theta* far more often than delta.",
+        (
+            _patch(
+                "algorithms.preferences.bt_mle.curvature_floor",
+                _probe_curvature_floor,
+                (
+                    "return float(np.min(expit(z) * expit(-z)))",
+                    "return float(np.min(expit(z) * expit(z)))",
+                ),
+            ),
+        ),
+        ("bradley-terry",),
+    ),
+    Mutant(
+        "categorical-projection-weights-swapped",
+        "The categorical projection onto the grid (Bellemare, Dabney, Munos 2017, eq. (7)) "
+        "gives an atom's mass (1 - frac) to the upper neighbour and frac to the lower one "
+        "instead of the reverse: the projected distribution no longer keeps the mean.",
+        (
+            _patch(
+                "mdptheory.risk.distribution._project",
+                _probe_project,
+                ("lower, weights=p * (1.0 - frac)", "lower, weights=p * frac"),
+                ("upper, weights=p * frac", "upper, weights=p * (1.0 - frac)"),
+            ),
+        ),
+        ("distributional",),
+    ),
+    Mutant(
+        "static-cvar-augmented-missing-one-over-alpha",
+        "The augmented-state static-CVaR planner maximises c - E[(c - G)^+] instead of c - "
+        "E[(c - G)^+] / alpha (Rockafellar-Uryasev; Bauerle & Ott 2011): the 1/alpha is "
+        "dropped, so the chosen threshold and policy optimise the wrong objective and the "
+        "reported value is not CVaR_alpha.",
+        (
+            _patch(
+                "mdptheory.risk.static.static_cvar_optimum",
+                _probe_static_cvar,
+                ("objective = X - start / alpha", "objective = X - start"),
+            ),
+        ),
+        ("brute-force",),
+    ),
+    Mutant(
+        "sqirl-frontier-one-stage-late",
+        "SQIRL regresses the random policy's return-to-go at stage i + k instead of i + k - 1 "
+        "(Laidlaw et al. 2023): the lookahead is k + 1 stages, so SQIRL with k = k* - 1 "
+        "already finds the optimal policy and the k-versus-k* threshold moves by one.",
+        (
+            _patch(
+                "algorithms.effective_horizon.sqirl._run",
+                _probe_sqirl_run,
+                (
+                    "frontier = min(stage + k - 1, H - 1)",
+                    "frontier = min(stage + k, H - 1)",
+                ),
+            ),
+        ),
+        ("sqirl",),
+    ),
+    Mutant(
+        "effective-horizon-qvi-one-backup-too-many",
+        "The effective horizon's iterates Q^k apply the Bellman optimality backup k times to "
+        "Q^{pi_rand} instead of k - 1 (Laidlaw et al. 2023, the definition of k*): every Q^k "
+        "is the paper's Q^{k+1}, so k* comes out one too small.",
+        (
+            _patch(
+                "mdptheory.diagnostics.effective_horizon.qvi_iterates",
+                _probe_qvi_iterates,
+                (
+                    "for _ in range(min(int(k), mdp.H) - 1):",
+                    "for _ in range(min(int(k), mdp.H)):",
+                ),
+            ),
+        ),
+        ("effective-horizon",),
+    ),
+    Mutant(
+        "bisimulation-reward-difference-signed",
+        "The bisimulation operator uses the signed reward difference c_R (r(s, a) - r(t, a)) "
+        "instead of its absolute value (Ferns et al. 2004), in the full application and in "
+        "the affine map of the evaluation steps alike: for a pair whose first state has "
+        "the lower rewards the distance can fall below the value gap or below 0, and "
+        "c_R |V*(s) - V*(t)| <= d(s, t) fails.",
+        (
+            _patch(
+                "mdptheory.diagnostics.bisimulation._apply_kernel",
+                _probe_bisimulation_apply,
+                (
+                    "value = c_R * abs(R[i, a] - R[j, a]) + c_T * cost",
+                    "value = c_R * (R[i, a] - R[j, a]) + c_T * cost",
+                ),
+            ),
+            _patch(
+                "mdptheory.diagnostics.bisimulation._affine_kernel",
+                _probe_bisimulation_affine,
+                ("b[p] = c_R * abs(R[i, a] - R[j, a])", "b[p] = c_R * (R[i, a] - R[j, a])"),
+            ),
+        ),
+        ("bisimulation",),
+    ),
+    Mutant(
+        "lin-npg-projection-without-gram-inverse",
+        "The Lin-NPG condition projects the rewards with w = X^T r instead of the least-squares "
+        "(X^T X)^-1 X^T r (the Gram inverse is dropped): r_hat = X X^T r, whose argmax is not "
+        "that of the projection Mei et al. (2023), result (i), speak of, so the predicted "
+        "convergence disagrees with the learner's.",
+        (
+            _patch(
+                "mdptheory.policy_conditions.projected_rewards",
+                _probe_projected_rewards,
+                ("w, *_ = np.linalg.lstsq(X, r, rcond=None)", "w = X.T @ r"),
+            ),
+        ),
+        ("iff",),
+    ),
+    Mutant(
+        "td-mse-reach-unsquared",
+        "The asymptotic MSE of batch TD sums M_{h->h'}(s, x) sigma^2(x) / p(x) instead of "
+        "M_{h->h'}(s, x)^2 sigma^2(x) / p(x): the square of the reach probability is dropped, "
+        "so the predicted MSE_td and the pooling coefficient C(s) (Cheikhi & Russo 2023) are "
+        "too large wherever trajectories spread.",
+        (
+            _patch(
+                "mdptheory.diagnostics.td_vs_mc._reach_squares",
+                _probe_reach_squares,
+                ("out[h] += (reach**2) @ weight[later]", "out[h] += reach @ weight[later]"),
+            ),
+        ),
+        ("td-vs-mc",),
+    ),
+    Mutant(
+        "lowrank-cvar-mle-plan-stage-off-by-one",
+        "The MLE low-rank CVaR learner's backward pass backs up the values W_h of the same "
+        "stage (left over from the previous episode) instead of W_{h+1}: E_phi[W] is taken "
+        "one stage early, so the optimistic shortfall is not the one of the chosen model.",
+        (
+            _patch(
+                "algorithms.risk.lowrank_cvar_mle._plan",
+                _probe_lowrank_mle_plan,
+                ("EW = features @ (mu @ W[h + 1])", "EW = features @ (mu @ W[h])"),
+            ),
+        ),
+        ("identification",),
+    ),
+    Mutant(
+        "cvar-sorted-row-normalised-by-total",
+        "The CVaR walk divides the shortfall below the VaR atom by the total weight instead of "
+        "alpha times it (CVaR = x - (1/alpha) sum_i p_i (x - v_i)^+, Rockafellar & Uryasev "
+        "2000): the lower tail is under-weighted by alpha, so every CVaR backup is too high.",
+        (
+            _patch(
+                "mdptheory.risk._kernels.cvar_sorted_row",
+                _probe_cvar_sorted_row,
+                (
+                    "return x - (below_mass * x - below_moment) / threshold\n        below_mass",
+                    "return x - (below_mass * x - below_moment) / total\n        below_mass",
+                ),
+            ),
+        ),
+        ("lp", "brute-force"),
+    ),
+    Mutant(
+        "pg-evaluation-entropy-sign",
+        "The exact evaluation of the policy-gradient learners adds the entropy term, r_pi = "
+        "sum_a pi (R + tau log pi), instead of subtracting it (Mei et al. 2020, Section 4; "
+        "Cen et al. 2022): the regularised values reward determinism, so entropy-regularised "
+        "NPG heads for a policy other than the soft optimum pi*_tau.",
+        (
+            _patch(
+                "algorithms.policy_gradient._exact.policy_evaluation",
+                _probe_pg_policy_evaluation,
+                (
+                    "reward = R - tau * logp if regularized else R",
+                    "reward = R + tau * logp if regularized else R",
+                ),
+            ),
+        ),
+        ("entropy",),
+    ),
+    Mutant(
+        "soft-optimum-evaluation-without-entropy",
+        "The soft policy iteration that polishes the entropy-regularised optimum evaluates "
+        "each softmax policy without its entropy bonus (r_pi = sum_a pi R instead of sum_a pi "
+        "(R - tau log pi)): V*_tau, Q*_tau and pi*_tau, against which the entropy checks "
+        "measure the learners, are those of another fixed point.",
+        (
+            _patch(
+                "algorithms.policy_gradient._exact.soft_optimum",
+                _probe_soft_optimum,
+                (
+                    "r_pi = np.sum(p * (R - tau * logp), axis=1)",
+                    "r_pi = np.sum(p * R, axis=1)",
+                ),
+            ),
+        ),
+        ("entropy",),
+    ),
+    Mutant(
+        "bellman-gaps-without-gain",
+        "The average-reward Bellman gaps h*(s) - r(s, a) - (P h*)(s, a) leave out rho*: "
+        "every gap is off by -rho*, so the gap regret recorded per step is no longer the "
+        "pseudo-regret of the decomposition Regret(T) = sum_t gap(s_t, a_t) + h*(s_{T+1}) - "
+        "h*(s_1) + martingale (Jaksch et al. 2010, section 4).",
+        (
+            _patch(
+                "mdptheory.average_reward.gain_bias.bellman_gaps",
+                _probe_bellman_gaps,
+                ("gaps = solution.gain + h[:, None] - q", "gaps = h[:, None] - q"),
+            ),
+        ),
+        ("identity",),
+    ),
+    Mutant(
+        "inherent-bellman-error-undiscounted-target",
+        "The inherent Bellman error of a discounted model builds its targets r + P V without "
+        "the discount gamma (Zanette et al. 2020, Definition 1, with gamma P for discounted "
+        "models): on Tsitsiklis and Van Roy's chain it reports 2/3 instead of 2 gamma / 3.",
+        (
+            _patch(
+                "mdptheory.diagnostics.inherent_bellman_error.inherent_bellman_error",
+                _probe_inherent_bellman_error,
+                (
+                    "targets = reward[:, None] + scale * np.asarray(kernel @ V)",
+                    "targets = reward[:, None] + np.asarray(kernel @ V)",
+                ),
+            ),
+        ),
+        ("inherent-bellman-error",),
+    ),
+    Mutant(
+        "episodic-evaluation-stage-zero-kernel",
+        "Exact episodic policy evaluation backs up every stage through the first stage's "
+        "kernel, Q_h = R_h + P_1 V_{h+1}, instead of P_h (the stage argument of expect left "
+        "at 0): right on stationary kernels, wrong wherever the kernel depends on the stage.",
+        (
+            _patch(
+                "mdptheory.evaluation._episodic_values",
+                _probe_episodic_values,
+                (
+                    "Q[h] = mdp.R[h] + mdp.expect(V[h + 1], h)",
+                    "Q[h] = mdp.R[h] + mdp.expect(V[h + 1], 0)",
+                ),
+            ),
+        ),
+        ("identity",),
+    ),
+    Mutant(
+        "sampled-mappo-return-one-step-late",
+        "Sampled MAPPO's Monte Carlo localised action values sum the discounted rewards from "
+        "the step after (s, a) on, gamma R(s_1, a_1) + gamma^2 R(s_2, a_2) + ..., and drop "
+        "R(s, a) itself (the return of a rollout started one step late): on the one-state "
+        "climbing game every joint action gets the same estimate in expectation, so the "
+        "updates carry no signal about the action taken.",
+        (
+            _patch(
+                "algorithms.multi_agent.mappo_sampled._sampled_kernel",
+                _probe_sampled_mappo,
+                ("            total = total + discount * R[s, a]\n", ""),
+                (
+                    "            a = jax.random.categorical(k_action, logp[s])\n",
+                    "            a = jax.random.categorical(k_action, logp[s])\n"
+                    "            total = total + discount * gamma * R[s, a]\n",
+                ),
+            ),
+        ),
+        ("mappo",),
+    ),
+    Mutant(
+        "contextual-maxinp-context-rows-unstrided",
+        "Contextual MaxInP reads the arms of context c from rows c .. c + K - 1 of the stacked "
+        "feature matrix instead of c K .. (c + 1) K - 1 (the stride K forgotten): every context "
+        "but the first is scored and recorded with arms of other contexts, while the "
+        "comparisons are drawn from its own utilities.",
+        (
+            _patch(
+                "algorithms.preferences.contextual._contextual_kernel",
+                _probe_contextual_kernel,
+                ("Xc = X[ctx * K : (ctx + 1) * K]", "Xc = X[ctx : ctx + K]"),
+            ),
+        ),
+        ("contextual",),
+    ),
 )
 """The planted defects. Ids are unique; every target resolves (``tests/test_mutants.py``)."""
 
@@ -1957,6 +2517,13 @@ def apply_mutant(mutant: Mutant) -> Applied:
             if id(value) in replaced:
                 setattr(module, name, replaced[id(value)])
                 applied.rebound.append(f"{module.__name__}.{name}")
+            elif isinstance(value, type) and value.__module__ == module.__name__:
+                # a class keeping the function as a staticmethod (``kernel = staticmethod(f)``)
+                # would otherwise go on calling the original
+                for attr, member in list(vars(value).items()):
+                    if isinstance(member, staticmethod) and id(member.__func__) in replaced:
+                        setattr(value, attr, staticmethod(replaced[id(member.__func__)]))
+                        applied.rebound.append(f"{module.__name__}.{name}.{attr}")
     for patch, _, _ in built:
         if patch.target not in applied.rebound:
             raise MutantError(
