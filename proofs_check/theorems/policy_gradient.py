@@ -1274,6 +1274,8 @@ def lin_spg_conditions(scale: str, seed: int) -> Outcome:
     at >= half the smallest reward gap), step factors x1, x10, x100 and instances fixed when the
     check was written. Each side is the other's control: the violation run judged by the convergence
     criterion, and the softmax_pg_holds run judged by the failure criterion, must both be rejected.
+    Revision 1: a gap that reaches 0 in floating point (pi_t(a*) = 1 to machine precision) has tail
+    slope -inf instead of stopping the check; no run of this check reaches 0, a planted defect did.
 
     Source
     ------
@@ -1317,8 +1319,11 @@ def lin_spg_conditions(scale: str, seed: int) -> Outcome:
         return finals[i] >= float(np.min(np.diff(np.unique(r[i])))) / 2 and slopes[i] > -0.05
 
     for i in range(len(names)):
-        fit = fit_loglog_slope(t[index], batch.gap[i, index], n_boot=10)
-        slopes.append(fit.slope)
+        curve = batch.gap[i, index]
+        if (curve > 0).all():
+            slopes.append(fit_loglog_slope(t[index], curve, n_boot=10).slope)
+        else:  # pi_t(a*) = 1 in float64: converged to machine precision, no log to fit
+            slopes.append(-np.inf)
         starts.append(float(batch.initial_gap[i]))
         finals.append(float(batch.gap[i, -1]))
     for i, name in enumerate(names):
