@@ -2077,9 +2077,11 @@ CATALOGUE: tuple[Mutant, ...] = (
     Mutant(
         "bt-curvature-floor-sigma-squared",
         "The curvature floor kappa of the Bradley-Terry confidence set takes sigma(z)^2 "
-        "instead of sigma'(z) = sigma(z) sigma(-z): kappa >= 1/4 instead of <= 1/4, so the "
-        "radius (noise + sqrt(lam) B) / kappa is several times too small and the "
-        "self-normalised ellipsoid misses theta* far more often than delta.",
+        "instead of sigma'(z) = sigma(z) sigma(-z): kappa >= 1/4, above the curvature "
+        "sigma' <= 1/4 on the segment from theta* to theta_hat, so it is no lower bound and "
+        "the radius (noise + sqrt(lam) B) / kappa is too small (median semi-axis 1.67 "
+        "instead of 2.18 at n = 1e3), yet the set still covers theta* in every seed of the "
+        "coverage check; the exact check of the floor against the segment kills it.",
         (
             _patch(
                 "algorithms.preferences.bt_mle.curvature_floor",
