@@ -141,9 +141,12 @@ def robust_vi_certificate(scale: str, seed: int) -> Outcome:
         return _run(gammas, n_mdps, S, A, as_generator(seed))
 
 
-def _run(gammas, n_mdps: int, S: int, A: int, rng: np.random.Generator) -> Outcome:
+def _run(
+    gammas: tuple[float, ...], n_mdps: int, S: int, A: int, rng: np.random.Generator
+) -> Outcome:
+    """The check at the sizes of its plan (robust_vi_certificate), on one numba thread."""
     found = Findings()
-    control_parts = []
+    control_parts: list[Verdict] = []
     for gamma in gammas:
         worst_excess, worst_control, worst_tol = -np.inf, -np.inf, -np.inf
         tightness: list[float] = []
