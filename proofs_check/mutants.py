@@ -1067,6 +1067,13 @@ def _probe_contextual_kernel(kernel: Callable) -> Any:
     return [np.asarray(o, dtype=float) for o in out]
 
 
+def _probe_robust_value_iteration(vi: Callable) -> Any:
+    from mdptheory.robust import UncertaintySet
+
+    sol = vi(_tiny_discounted(), UncertaintySet("tv", radius=0.2), tol=1e-3)
+    return [sol.values, sol.bound, sol.iterations]
+
+
 CATALOGUE: tuple[Mutant, ...] = (
     Mutant(
         "ucbvi-log-factor-dropped",
@@ -2363,6 +2370,20 @@ CATALOGUE: tuple[Mutant, ...] = (
             ),
         ),
         ("contextual",),
+    ),
+    Mutant(
+        "robust-value-iteration-certificate",
+        "Robust value iteration certifies gamma (||V_{k+1} - V_k|| + gap) instead of "
+        "gamma / (1 - gamma) (||V_{k+1} - V_k|| + gap): it stops early, at loose tolerances, "
+        "with a bound its true error exceeds by up to 1 / (1 - gamma).",
+        (
+            _patch(
+                "mdptheory.robust.planning.robust_value_iteration",
+                _probe_robust_value_iteration,
+                ("factor = gamma / (1.0 - gamma)", "factor = gamma"),
+            ),
+        ),
+        ("robust",),
     ),
 )
 """The planted defects. Ids are unique; every target resolves (``tests/test_mutants.py``)."""

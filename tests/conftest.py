@@ -165,12 +165,13 @@ def count_calls(monkeypatch, module, name: str) -> list:
     return calls
 
 
-def assert_registered_records(tag: str, ids, module: str):
-    """The checks tagged ``tag`` are exactly ``ids``, each registered from ``module`` with a
-    paper, a claim, a formula, a rule and ``verified=False``."""
+def assert_registered_records(tag: str, ids, module: str, others=()):
+    """The checks tagged ``tag`` are exactly ``ids`` (and ``others``, checks of other modules
+    sharing the tag), each of ``ids`` registered from ``module`` with a paper, a claim, a
+    formula, a rule and ``verified=False``."""
     from proofs_check.harness import get, registered
 
-    assert set(ids) == {theorem.id for theorem in registered(tag=tag)}
+    assert set(ids) | set(others) == {theorem.id for theorem in registered(tag=tag)}
     for check_id in ids:
         theorem = get(check_id)
         assert theorem.paper and theorem.claim and theorem.formula and theorem.rule
