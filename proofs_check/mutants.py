@@ -827,7 +827,7 @@ def _probe_lsvi_ucb_pp_replan(replan: Callable) -> Any:
     H, S, A, d = 2, 2, 2, 3
     rng = _rng(4)
     features = rng.dirichlet(np.ones(d), size=S * A)
-    st, pp, _ = _start(features, H, S, A, 5, False)
+    st, pp, _, _ = _start(features, H, S, A, 5, False)
     st.w[0] = rng.uniform(0.0, 1.0, d)
     pp.w_check[0] = rng.uniform(0.0, 1.0, d)
     replan(features, rng.uniform(0.0, 0.5, (H, S, A)), st, pp, 0, 0.3, 0.2)

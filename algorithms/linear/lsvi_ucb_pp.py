@@ -275,12 +275,18 @@ class PessimisticPlan(NamedTuple):
     Qc_record: np.ndarray  # (K or 0, H, S, A)
     states_record: np.ndarray  # (K or 0, H + 1) int64
     actions_record: np.ndarray  # (K or 0, H) int64
-    # at each replan (record_policies only): the regressions the new plan was built from
-    plan_episodes: np.ndarray  # (K or 0,) int64: the replanning episodes, in order
-    w_hat_record: np.ndarray  # (K or 0, H, d): w_hat_{k,h} of each replan
-    Lambda_record: np.ndarray  # (K or 0, H, d, d): Sigma_{k,h} of each replan
-    V_record: np.ndarray  # (K or 0, H + 1, S): V_{k,h} after each replan (V_{k,h+1} targets w_hat)
-    n_plans: np.ndarray  # (1,) int64: replans recorded so far
+
+
+class PlanRecords(NamedTuple):
+    """At each replan (``record_policies`` only): the optimistic regressions the new plan was
+    built from. Kept apart from :class:`PessimisticPlan`, which every per-stage kernel receives,
+    so that recording adds nothing to those calls."""
+
+    episodes: np.ndarray  # (K or 0,) int64: the replanning episodes, in order
+    w_hat: np.ndarray  # (K or 0, H, d): w_hat_{k,h} of each replan
+    Lambda: np.ndarray  # (K or 0, H, d, d): Sigma_{k,h} of each replan
+    V: np.ndarray  # (K or 0, H + 1, S): V_{k,h} after each replan (V_{k,h+1} targets w_hat)
+    count: np.ndarray  # (1,) int64: replans recorded so far
 
 
 @njit(cache=True)
@@ -374,6 +380,7 @@ def _episodes(
     st: RidgeStatistics,
     pp: PessimisticPlan,
     Q_record: np.ndarray,
+    plans: PlanRecords,
     start: int,
     stop: int,
     rng,
@@ -402,15 +409,15 @@ def _episodes(
                 greedy_backup(st.Q[h], st.V[h], st.policy[h])
         if switch:
             st.log_det_at_plan[:] = st.log_det
-            if pp.plan_episodes.shape[0] > 0:
+            if plans.episodes.shape[0] > 0:
                 # w_hat_{k,h} regressed V_{k,h+1}, final once stage h+1 was replanned above;
                 # Sigma changes only after the episode
-                i = pp.n_plans[0]
-                pp.plan_episodes[i] = k
-                pp.w_hat_record[i] = st.w
-                pp.Lambda_record[i] = st.Lambda
-                pp.V_record[i] = st.V
-                pp.n_plans[0] = i + 1
+                i = plans.count[0]
+                plans.episodes[i] = k
+                plans.w_hat[i] = st.w
+                plans.Lambda[i] = st.Lambda
+                plans.V[i] = st.V
+                plans.count[0] = i + 1
         st.replanned[k] = switch
         states, actions = evaluate_and_act(env, log, evaluation, k, st.Q, st.policy, rng)
         if Q_record.shape[0] > 0:
@@ -447,13 +454,15 @@ def _start(features: np.ndarray, H: int, S: int, A: int, K: int, record: bool):
         np.empty((n_rec, H, S, A)),
         np.empty((n_rec, H + 1), dtype=np.int64),
         np.empty((n_rec, H), dtype=np.int64),
+    )
+    plans = PlanRecords(
         np.empty(n_rec, dtype=np.int64),  # at most one replan per episode
         np.empty((n_rec, H, d)),
         np.empty((n_rec, H, d, d)),  # untouched rows are never committed to memory
         np.empty((n_rec, H + 1, S)),
         np.zeros(1, dtype=np.int64),
     )
-    return st, pp, np.empty((n_rec, H, S, A))
+    return st, pp, np.empty((n_rec, H, S, A)), plans
 
 
 # ---------------------------------------------------------------------------------------------
@@ -557,15 +566,17 @@ class LSVIUCBPP(LinearEpisodicLearner):
         beta, beta_bar, beta_tilde = self.radii(d, H, K)
         var_coef = 2.0 * self.c_var * d**3 * H * H  # 2 d^3 H^2 (D carries 4 = 2 * 2)
         floor = floor_value(self.floor, H)
-        st, pp, Q_record = _start(run.features, H, run.S, run.A, K, bool(self.record_policies))
+        st, pp, Q_record, plans = _start(
+            run.features, H, run.S, run.A, K, bool(self.record_policies)
+        )
         run.simulate(
             _episodes,
-            (st, pp, Q_record),
+            (st, pp, Q_record, plans),
             (beta, beta_bar, beta_tilde, var_coef, floor, int(self.refactor_every)),
         )
         extras: dict[str, np.ndarray] = {"replanned": st.replanned, "sigma_bar": pp.sigma_bar}
         if self.record_policies:
-            n_plans = int(pp.n_plans[0])
+            n_plans = int(plans.count[0])
             extras.update(
                 Q=Q_record,
                 Q_check=pp.Qc_record,
@@ -573,10 +584,10 @@ class LSVIUCBPP(LinearEpisodicLearner):
                 actions=pp.actions_record,
                 Lambda=st.Lambda,
                 log_det=st.log_det,
-                plan_episodes=pp.plan_episodes[:n_plans].copy(),
-                plan_w_hat=pp.w_hat_record[:n_plans].copy(),
-                plan_Lambda=pp.Lambda_record[:n_plans].copy(),
-                plan_V=pp.V_record[:n_plans].copy(),
+                plan_episodes=plans.episodes[:n_plans].copy(),
+                plan_w_hat=plans.w_hat[:n_plans].copy(),
+                plan_Lambda=plans.Lambda[:n_plans].copy(),
+                plan_V=plans.V[:n_plans].copy(),
             )
         return run.simulation(
             extras,
