@@ -160,6 +160,7 @@ class DOrderRadiusLSVIUCBPP(LSVIUCBPP):
 def regression_target(model: LinearMDP, h: int, V: np.ndarray) -> np.ndarray:
     """``w_h[V] = sum_{s'} mu_h(s') V(s')``: the exact target of the regression of ``V`` at
     stage h (``phi(s, a) . w_h[V] = E_{P_h(.|s, a)} V``; rewards are known, not regressed).
+    ``V`` of shape (..., S) gives targets of shape (..., d).
 
     Examples
     --------
@@ -169,7 +170,7 @@ def regression_target(model: LinearMDP, h: int, V: np.ndarray) -> np.ndarray:
     >>> bool(np.allclose(model.phi @ regression_target(model, 1, V), model.P[1] @ V))
     True
     """
-    return model.mu[h].T @ V
+    return V @ model.mu[h]
 
 
 @dataclass(frozen=True)
@@ -219,22 +220,16 @@ def regression_errors(model: LinearMDP, extras: dict[str, np.ndarray]) -> Regres
     H = model.H
     lam = pp_lambda(H)
     V = extras["plan_V"][:, 1:H]  # V_{k,h+1} for h = 0..H-2
-    w = np.einsum("hsd,nhs->nhd", model.mu[: H - 1], V)
+    w = np.stack([regression_target(model, h, V[:, h]) for h in range(H - 1)], axis=1)
     Sigma = extras["plan_Lambda"][:, : H - 1]
     diff = extras["plan_w_hat"][:, : H - 1] - w
     error = np.sqrt(np.maximum(np.einsum("nhi,nhij,nhj->nh", diff, Sigma, diff), 0.0))
     noise_vec = np.einsum("nhij,nhj->nhi", Sigma, diff) + lam * w
-    noise = np.sqrt(
-        np.maximum(
-            np.einsum(
-                "nhi,nhi->nh", noise_vec, np.linalg.solve(Sigma, noise_vec[..., None])[..., 0]
-            ),
-            0.0,
-        )
-    )
-    bias = lam * np.sqrt(
-        np.maximum(np.einsum("nhi,nhi->nh", w, np.linalg.solve(Sigma, w[..., None])[..., 0]), 0.0)
-    )
+    # one solve for both Sigma^-1 norms: the noise part and the ridge bias
+    both = np.stack([noise_vec, w], axis=-1)
+    norms2 = np.einsum("nhik,nhik->nhk", both, np.linalg.solve(Sigma, both))
+    noise = np.sqrt(np.maximum(norms2[..., 0], 0.0))
+    bias = lam * np.sqrt(np.maximum(norms2[..., 1], 0.0))
     clipped = np.ptp(V, axis=2) <= 1e-12
     episodes = extras["plan_episodes"]
     states, actions = extras["states"], extras["actions"]
