@@ -5,7 +5,6 @@ shared among the cores, equal the serial ones."""
 
 import pickle
 
-import numba
 import numpy as np
 import pytest
 from conftest import property_settings
@@ -18,6 +17,7 @@ from mdptheory import FiniteMDP
 from mdptheory.evaluation import evaluate
 from mdptheory.robust import UncertaintySet, robust_value_iteration
 from mdptheory.robust.sets import ANCHORED_ROWS
+from mdptheory.threads import numba_threads
 
 SETS = [
     UncertaintySet("kl", radius=0.1),
@@ -120,12 +120,8 @@ def test_parallel_moments_equal_the_serial_ones(seed, n, S, k):
     P = rng.random((n, S))
     Ft = rng.random((k, S)) * np.exp(-rng.random((k, 1)) * 5.0)
     parallel = tilt_module.dense_moments(P, Ft)
-    threads = numba.get_num_threads()
-    try:
-        numba.set_num_threads(1)
+    with numba_threads(1):
         serial = tilt_module.dense_moments(P, Ft)
-    finally:
-        numba.set_num_threads(threads)
     assert parallel.shape == (n, k)
     # one thread per entry in a fixed order: the same bits, and within 1e-12 of the product
     assert np.array_equal(parallel, serial)

@@ -5,7 +5,6 @@ are in the ball."""
 
 from functools import partial
 
-import numba
 import numpy as np
 import pytest
 from conftest import full_scan, property_settings, random_value_rows
@@ -15,6 +14,7 @@ from hypothesis import strategies as st
 from mdptheory.robust import UncertaintySet, divergence
 from mdptheory.robust._kernels import tv_ball_rows
 from mdptheory.robust.primal import inner_problem_primal
+from mdptheory.threads import numba_threads
 
 _rows = partial(random_value_rows, exponent=4.0, drop=0.6, bump=0.02, atom_at_random=True)
 
@@ -140,12 +140,8 @@ def test_each_row_keeps_its_cut_and_a_kept_cut_gives_the_same_values():
 )
 def test_same_input_same_numbers_whatever_the_threads(uncertainty):
     P, V = _rows(8, 700, 60, True, False)
-    threads = numba.get_num_threads()
-    try:
-        numba.set_num_threads(1)
+    with numba_threads(1):
         one = uncertainty.backup(P, V)
-    finally:
-        numba.set_num_threads(threads)
     np.testing.assert_array_equal(uncertainty.backup(P, V), one)
     np.testing.assert_array_equal(uncertainty.backup(P, V), uncertainty.backup(P, V))
     a, b = np.zeros(700), np.zeros(700)

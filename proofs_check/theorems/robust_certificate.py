@@ -23,10 +23,6 @@ standard one for a contraction (Puterman 1994, Thm 6.3.1, in its proof). As rest
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-import numba
 import numpy as np
 
 from mdptheory.robust import (
@@ -37,6 +33,7 @@ from mdptheory.robust import (
 )
 from mdptheory.seeding import as_generator
 from mdptheory.tabular import FiniteMDP
+from mdptheory.threads import numba_threads
 from proofs_check.findings import Findings, rejected_by_every_part
 from proofs_check.harness import Outcome, Verdict, check_scale, theorem, vacuous_bound
 
@@ -53,20 +50,6 @@ _PLAN = {
     "full": ((0.5, 0.9, 0.95, 0.99), 4, 12, 3),
 }
 _REFERENCE_TOL = 1e-9
-
-
-@contextmanager
-def _one_numba_thread() -> Iterator[None]:
-    """Run the calling thread's numba kernels on one thread: the TV and chi-square walks are
-    parallel over blocks of rows, and with the dozen rows of these MDPs a thread pool shared
-    with other processes costs milliseconds per sweep, a thousand times the sweep itself (the
-    values are the same: each row is computed alone either way)."""
-    threads = numba.get_num_threads()
-    numba.set_num_threads(1)
-    try:
-        yield
-    finally:
-        numba.set_num_threads(threads)
 
 
 def _random_mdp(rng: np.random.Generator, S: int, A: int, gamma: float) -> FiniteMDP:
@@ -137,7 +120,9 @@ def robust_vi_certificate(scale: str, seed: int) -> Outcome:
     {SOURCE}
     """
     gammas, n_mdps, S, A = _PLAN[check_scale(scale)]
-    with _one_numba_thread():
+    # the dozen rows of these MDPs: a thread pool shared with other processes costs
+    # milliseconds per sweep of the KL moments, a thousand times the sweep (same values)
+    with numba_threads(1):
         return _run(gammas, n_mdps, S, A, as_generator(seed))
 
 
